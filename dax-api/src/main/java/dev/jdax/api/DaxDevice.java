@@ -1,0 +1,77 @@
+package dev.jdax.api;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Persistent memory as the engine and the personalities see it: the only way they touch media.
+ * The shape is Linux's {@code dax_device} ({@code dax_direct_access}, {@code dax_copy_from_iter},
+ * {@code dax_zero_page_range}, {@code dax_flush}) plus the pmem driver's bad-block list.
+ *
+ * <p>Offsets are device byte offsets. Every method checks its range against {@link #size()} and
+ * fails with EINVAL (negative or misaligned) or ENXIO (beyond the device) naming the value; no
+ * access outside the device is possible. Implementations are thread-safe.
+ */
+public interface DaxDevice extends AutoCloseable {
+    int PAGE_SIZE = 4096;
+    int PAGE_SHIFT = 12;
+    int SECTOR_SIZE = 512;
+    int SECTOR_SHIFT = 9;
+    int CACHE_LINE = 64;
+    /** A PMD mapping covers 2 MiB. */
+    long PMD_SIZE = 2L << 20;
+
+    /** Size in bytes, a multiple of {@link #PAGE_SIZE}. */
+    long size();
+
+    /** A name for messages: the path, or {@code "memory"}. */
+    String name();
+
+    /**
+     * A window onto {@code nrPages} pages starting at page {@code pgoff}: the device's own memory,
+     * no copy. In {@link DaxAccessMode#ACCESS} a range holding a bad sector fails whole with EIO,
+     * as {@code pmem_dax_direct_access} does; in {@link DaxAccessMode#RECOVERY_WRITE} the window
+     * ends with the first poisoned page and says so. The window may cover fewer pages than asked
+     * for (the end of the device), never zero.
+     */
+    DaxWindow directAccess(long pgoff, long nrPages, DaxAccessMode mode) throws FsException;
+
+    /**
+     * Copies {@code length} bytes from {@code src} to the device at {@code offset} and writes the
+     * cache lines back as it goes ({@code _copy_from_iter_flushcache}): durable after {@link #fence()}.
+     * Does not look at bad blocks: callers decide with {@link #directAccess} first.
+     */
+    void store(long offset, MemorySegment src, long srcOffset, long length) throws FsException;
+
+    /** Copies {@code length} bytes from the device at {@code offset} into {@code dst}. */
+    void load(long offset, MemorySegment dst, long dstOffset, long length) throws FsException;
+
+    /**
+     * Writes zeros and writes the lines back; whole sectors it covers that were poisoned are
+     * cleared, as the pmem driver's zeroing write does (so freshly allocated, zeroed blocks are good).
+     */
+    void zero(long offset, long length) throws FsException;
+
+    /** Writes back the cache lines covering the range (stores through windows become durable at the next fence). */
+    void flush(long offset, long length) throws FsException;
+
+    /** Orders all earlier flushes before later stores: the point where flushed lines are durable. */
+    void fence();
+
+    /** The device's bad sectors (live: changes show at once). */
+    BadBlocks badBlocks();
+
+    /**
+     * Clears the poison of the sectors in the range (sector-aligned, else EINVAL) and makes their
+     * contents defined again, as {@code nvdimm_clear_poison} does; the bytes themselves are unchanged
+     * by this call, callers write them.
+     */
+    void clearPoison(long offset, long length) throws FsException;
+
+    DeviceCounters counters();
+
+    DeviceInfo info();
+
+    /** Unmaps and releases the backing; later calls fail with EBADF. */
+    @Override
+    void close() throws FsException;
+}

@@ -1,0 +1,58 @@
+package dev.jdax.api;
+
+/**
+ * One mapping answer from a personality: what lies under {@code [offset, offset + length)} of a
+ * file and where. A HOLE or UNWRITTEN answer covers the whole hole or extent under the position,
+ * up to the length asked for (the engine needs that size for PMD faults); personalities that
+ * cannot tell a hole's size answer one block (the legacy bridge).
+ *
+ * @param offset file offset of the mapping's first byte (block aligned)
+ * @param length bytes covered (a multiple of the block size)
+ * @param type   what is there
+ * @param addr   device byte address of {@code offset} for MAPPED and UNWRITTEN, {@link #NULL_ADDR} otherwise
+ * @param flags  {@link #F_NEW}, {@link #F_DIRTY}, {@link #F_SHARED}, {@link #F_MERGED}, {@link #F_BOUNDARY}
+ * @param device the device the address is on
+ */
+public record Iomap(long offset, long length, IomapType type, long addr, int flags, DaxDevice device) {
+    public static final long NULL_ADDR = -1;
+
+    /** Blocks allocated by this call: the engine zeroes what the operation does not write. */
+    public static final int F_NEW = 1;
+    /** The inode's metadata for this range is not yet durable (fdatasync/MAP_SYNC must commit it). */
+    public static final int F_DIRTY = 1 << 1;
+    /** Blocks shared with another file (reflink); never made by jdax, reported when found. */
+    public static final int F_SHARED = 1 << 2;
+    /** The answer merged several on-disk records (block maps): FIEMAP reports FIEMAP_EXTENT_MERGED. */
+    public static final int F_MERGED = 1 << 3;
+    /** get_block's boundary hint: the next block needs another metadata read (bridge only). */
+    public static final int F_BOUNDARY = 1 << 4;
+
+    public Iomap {
+        if (offset < 0 || length <= 0) {
+            throw new IllegalArgumentException("iomap " + offset + "+" + length);
+        }
+        if ((type == IomapType.MAPPED || type == IomapType.UNWRITTEN) && addr < 0) {
+            throw new IllegalArgumentException("iomap " + type + " without an address");
+        }
+    }
+
+    public static Iomap hole(long offset, long length, DaxDevice device) {
+        return new Iomap(offset, length, IomapType.HOLE, NULL_ADDR, 0, device);
+    }
+
+    public long end() {
+        return offset + length;
+    }
+
+    public boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    /** The device address of file offset {@code pos}, which must lie inside this mapping. */
+    public long addrOf(long pos) {
+        if (addr < 0) {
+            throw new IllegalStateException("no device address in " + this);
+        }
+        return addr + (pos - offset);
+    }
+}

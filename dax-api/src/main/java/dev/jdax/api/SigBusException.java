@@ -1,0 +1,44 @@
+package dev.jdax.api;
+
+/**
+ * The emulated {@code SIGBUS}: a load or store through a DAX mapping that the kernel would kill
+ * the process for (a page beyond EOF, a page holding a poisoned sector). Unchecked, because a
+ * signal arrives at any memory access, not at a declared call.
+ */
+public final class SigBusException extends RuntimeException {
+    /** {@code si_code}: nonexistent physical address (page beyond EOF, failed fault). */
+    public static final int BUS_ADRERR = 2;
+    /** {@code si_code}: hardware memory error consumed, action required. */
+    public static final int BUS_MCEERR_AR = 4;
+
+    private final long address;
+    private final long fileOffset;
+    private final int siCode;
+
+    /**
+     * @param address    the faulting address within the mapping's emulated virtual range
+     * @param fileOffset the file offset that address stands for
+     * @param siCode     {@link #BUS_ADRERR} or {@link #BUS_MCEERR_AR}
+     * @param reason     why the fault could not be served, for people reading logs
+     */
+    public SigBusException(long address, long fileOffset, int siCode, String reason) {
+        super(String.format("SIGBUS at 0x%x (file offset %d, si_code %s): %s", address, fileOffset,
+                siCode == BUS_ADRERR ? "BUS_ADRERR" : siCode == BUS_MCEERR_AR ? "BUS_MCEERR_AR" : siCode,
+                reason));
+        this.address = address;
+        this.fileOffset = fileOffset;
+        this.siCode = siCode;
+    }
+
+    public long address() {
+        return address;
+    }
+
+    public long fileOffset() {
+        return fileOffset;
+    }
+
+    public int siCode() {
+        return siCode;
+    }
+}

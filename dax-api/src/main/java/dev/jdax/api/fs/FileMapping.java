@@ -1,0 +1,64 @@
+package dev.jdax.api.fs;
+
+import dev.jdax.api.FsException;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A mapping of a file made by {@link OpenFile#mmap}: Linux's {@code mmap(fd, off, len, prot, flags)}
+ * on a DAX file. Loads and stores through it fault a page (or a 2 MiB PMD) at a time, exactly as the
+ * kernel's DAX fault handler would: a read fault on a hole maps the shared zero page, a write fault
+ * allocates. Pages are the device's own memory; nothing is copied on the mapped path.
+ *
+ * <p>Offsets are relative to the start of the mapping. A load or store the kernel would answer with
+ * a signal throws {@link dev.jdax.api.SigBusException} (page beyond EOF, poisoned page, failed
+ * allocation) or {@link dev.jdax.api.SigSegvException} (store to a read-only mapping, outside it).
+ */
+public interface FileMapping extends AutoCloseable {
+    int PROT_NONE = 0;
+    int PROT_READ = 1;
+    int PROT_WRITE = 2;
+
+    int MAP_SHARED = 0x01;
+    int MAP_PRIVATE = 0x02;
+    int MAP_SHARED_VALIDATE = 0x03;
+    int MAP_TYPE = 0x0f;
+    int MAP_POPULATE = 0x8000;
+    int MAP_SYNC = 0x80000;
+
+    /** The file offset the mapping starts at. */
+    long fileOffset();
+
+    long length();
+
+    int prot();
+
+    int flags();
+
+    /** The emulated virtual address of the mapping's first byte (what SIGBUS reports). */
+    long address();
+
+    byte getByte(long offset);
+
+    void putByte(long offset, byte value);
+
+    /** Loads {@code length} bytes into {@code dst} (xfs_io {@code mread}). */
+    void read(long offset, MemorySegment dst, long dstOffset, long length);
+
+    /** Stores {@code length} bytes from {@code src} (xfs_io {@code mwrite}). */
+    void write(long offset, MemorySegment src, long srcOffset, long length);
+
+    /**
+     * Faults the page under {@code offset} (for writing when {@code write}) and returns the memory it
+     * maps: a page, a 2 MiB PMD, or the read-only zero page, starting at the page boundary. Loads and
+     * stores through it are plain memory accesses, as after a fault in a real process.
+     */
+    MemorySegment faultIn(long offset, boolean write);
+
+    /** {@code msync(MS_SYNC)}: writes back the dirty pages of the range and commits what MAP_SYNC promised. */
+    void msync(long offset, long length) throws FsException;
+
+    /** {@code munmap}: later accesses throw {@link dev.jdax.api.SigSegvException}. */
+    @Override
+    void close();
+}

@@ -1,0 +1,39 @@
+package dev.jdax.api.fs;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What {@code jdax mkfs} passes a personality.
+ *
+ * @param blockSize bytes per block, or 0 for the personality's default
+ * @param features  {@code -O} feature edits in mke2fs's form ({@code "^has_journal"}, {@code "metadata_csum"});
+ *                  a personality refuses names it does not know with EINVAL
+ * @param label     volume label, or empty
+ * @param uuid      the file-system UUID, or {@code null} for a random one
+ * @param extra     personality-specific settings ({@code inode_size=256}, {@code agcount=4} ...)
+ */
+public record MkfsOptions(int blockSize, List<String> features, String label, UUID uuid, Map<String, String> extra) {
+    public MkfsOptions {
+        features = List.copyOf(features);
+        extra = Map.copyOf(extra);
+        label = label == null ? "" : label;
+    }
+
+    public static MkfsOptions defaults() {
+        return new MkfsOptions(0, List.of(), "", null, Map.of());
+    }
+
+    public MkfsOptions withBlockSize(int size) {
+        return new MkfsOptions(size, features, label, uuid, extra);
+    }
+
+    public MkfsOptions withFeatures(List<String> f) {
+        return new MkfsOptions(blockSize, f, label, uuid, extra);
+    }
+
+    public MkfsOptions withUuid(UUID u) {
+        return new MkfsOptions(blockSize, features, label, u, extra);
+    }
+}

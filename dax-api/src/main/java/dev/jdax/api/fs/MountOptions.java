@@ -1,0 +1,105 @@
+package dev.jdax.api.fs;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Mount options as {@code mount -o} takes them: {@code "dax=always,dioread_nolock,ro"}. Options
+ * without a value map to the empty string. Options every personality understands are read by the
+ * engine ({@code ro}, {@code media_errors=recovery_write|direct_io_bypass}, {@code locking=...});
+ * a personality refuses options it does not know with EINVAL, naming them ({@link #requireKnown}).
+ */
+public final class MountOptions {
+    /** Options the engine reads on behalf of every personality. */
+    public static final java.util.Set<String> GENERIC = java.util.Set.of("ro", "rw", "media_errors", "locking");
+
+    private final Map<String, String> options;
+
+    private MountOptions(Map<String, String> options) {
+        this.options = Collections.unmodifiableMap(options);
+    }
+
+    public static MountOptions none() {
+        return new MountOptions(new LinkedHashMap<>());
+    }
+
+    /** Parses a comma-separated list; later options override earlier ones. */
+    public static MountOptions parse(String text) throws FsException {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (text != null && !text.isBlank()) {
+            for (String part : text.split(",")) {
+                String p = part.strip();
+                if (p.isEmpty()) {
+                    continue;
+                }
+                int eq = p.indexOf('=');
+                String key = eq < 0 ? p : p.substring(0, eq);
+                if (key.isEmpty()) {
+                    throw FsException.of(Errno.EINVAL, "mount option \"%s\": no name", p);
+                }
+                m.put(key, eq < 0 ? "" : p.substring(eq + 1));
+            }
+        }
+        return new MountOptions(m);
+    }
+
+    /** This with {@code key[=value]} added or replaced. */
+    public MountOptions with(String key, String value) {
+        Map<String, String> m = new LinkedHashMap<>(options);
+        m.put(key, value == null ? "" : value);
+        return new MountOptions(m);
+    }
+
+    public boolean has(String key) {
+        return options.containsKey(key);
+    }
+
+    /** The value of {@code key}, or {@code fallback} when it is absent. */
+    public String value(String key, String fallback) {
+        return options.getOrDefault(key, fallback);
+    }
+
+    public boolean readOnly() {
+        return options.containsKey("ro") && !options.containsKey("rw");
+    }
+
+    public Map<String, String> asMap() {
+        return options;
+    }
+
+    /** Fails with EINVAL naming every option that is neither generic nor in {@code known}. */
+    public void requireKnown(String fsName, Collection<String> known) throws FsException {
+        StringBuilder bad = new StringBuilder();
+        for (String k : options.keySet()) {
+            if (!GENERIC.contains(k) && !known.contains(k)) {
+                bad.append(bad.isEmpty() ? "" : ", ").append(k);
+            }
+        }
+        if (!bad.isEmpty()) {
+            throw FsException.of(Errno.EINVAL, "%s: unknown mount option(s): %s (known: %s)", fsName, bad,
+                    String.join(", ", known));
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        options.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ",").append(k).append(v.isEmpty() ? "" : "=" + v));
+        return sb.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MountOptions m && m.options.equals(options);
+    }
+
+    @Override
+    public int hashCode() {
+        return options.hashCode();
+    }
+}

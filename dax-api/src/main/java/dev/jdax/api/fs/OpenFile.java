@@ -1,0 +1,79 @@
+package dev.jdax.api.fs;
+
+import dev.jdax.api.FsException;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * An open regular file: what a file descriptor offers on a DAX file system. Reads and writes copy
+ * straight between the caller's memory and the device (there is no page cache); each call runs
+ * under the personality's locking model, so many threads may share one {@code OpenFile}.
+ */
+public interface OpenFile extends AutoCloseable {
+    long ino();
+
+    /** The {@link OpenFlags} it was opened with. */
+    int flags();
+
+    /**
+     * {@code pread}: up to {@code dst.byteSize()} bytes from {@code pos}; 0 at or beyond EOF. Fails
+     * only when nothing was read (EIO from a poisoned page, EINVAL for a negative position).
+     */
+    long read(long pos, MemorySegment dst) throws FsException;
+
+    /**
+     * {@code pwritev2}: writes {@code src} at {@code pos} (at EOF with {@code O_APPEND} or
+     * {@link OpenFlags#RWF_APPEND}); returns the bytes written, which may be fewer than asked on
+     * ENOSPC part-way (a short write). Fails only when nothing was written.
+     *
+     * @param rwFlags {@link OpenFlags#RWF_DSYNC}, {@link OpenFlags#RWF_NOWAIT} ... or 0
+     */
+    long write(long pos, MemorySegment src, int rwFlags) throws FsException;
+
+    default long read(long pos, byte[] dst, int off, int len) throws FsException {
+        return read(pos, MemorySegment.ofArray(dst).asSlice(off, len));
+    }
+
+    default long write(long pos, byte[] src, int off, int len) throws FsException {
+        return write(pos, MemorySegment.ofArray(src).asSlice(off, len), 0);
+    }
+
+    long size() throws FsException;
+
+    /** {@code ftruncate}: shrinking frees blocks and zeroes the tail of the last one; growing makes a hole. */
+    void truncate(long size) throws FsException;
+
+    /** {@code fallocate} with {@link Falloc} modes; EOPNOTSUPP where the personality has no such mode. */
+    void fallocate(int mode, long offset, long length) throws FsException;
+
+    /** {@code fsync} ({@code dataOnly} false) or {@code fdatasync} ({@code dataOnly} true). */
+    void fsync(boolean dataOnly) throws FsException;
+
+    /** {@code lseek(SEEK_DATA)}: the first data offset at or after {@code offset}; ENXIO when none. */
+    long seekData(long offset) throws FsException;
+
+    /** {@code lseek(SEEK_HOLE)}: the first hole offset at or after {@code offset} (EOF counts); ENXIO beyond EOF. */
+    long seekHole(long offset) throws FsException;
+
+    /** {@code FS_IOC_FIEMAP} over {@code [start, start + length)}, the last extent flagged LAST. */
+    List<FiemapExtent> fiemap(long start, long length) throws FsException;
+
+    StatInfo stat() throws FsException;
+
+    /** {@code FS_IOC_FSGETXATTR}; personalities without the ioctl answer what they can (nextents). */
+    FsxAttr fsxattr() throws FsException;
+
+    /** Sets or clears the per-file DAX flag ({@code FS_XFLAG_DAX}); EOPNOTSUPP where there is none. */
+    void setDaxFlag(boolean dax) throws FsException;
+
+    /**
+     * {@code mmap}. With {@link FileMapping#MAP_SYNC} under {@link FileMapping#MAP_SHARED_VALIDATE}:
+     * EOPNOTSUPP unless the file is DAX and the device's flushes reach persistence.
+     */
+    FileMapping mmap(long offset, long length, int prot, int flags) throws FsException;
+
+    /** Closes the descriptor; mappings made from it stay valid, as in Linux. */
+    @Override
+    void close() throws FsException;
+}

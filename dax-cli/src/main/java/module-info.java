@@ -1,0 +1,11 @@
+/** The {@code jdax} command. Personalities are found at run time; none is named here. */
+module dev.jdax.cli {
+    requires dev.jdax.api;
+    requires dev.jdax.pmem;
+    requires info.picocli;
+    requires org.slf4j;
+
+    uses dev.jdax.api.fs.FileSystemType;
+
+    opens dev.jdax.cli to info.picocli;
+}

@@ -1,0 +1,217 @@
+package dev.jdax.pmem;
+
+import dev.jdax.api.BadBlocks;
+import dev.jdax.api.BadRange;
+import dev.jdax.api.DaxAccessMode;
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.DaxWindow;
+import dev.jdax.api.DeviceCounters;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A device over one memory segment: range checks, bad sectors, counters. Subclasses say how the
+ * segment is backed and how cache lines are written back ({@link #writeBack}).
+ */
+abstract class SegmentDevice implements DaxDevice {
+    /** What a poisoned sector reads as when something bypasses the check: visibly wrong bytes. */
+    static final byte POISON_BYTE = (byte) 0xDE;
+
+    private final String name;
+    private final long size;
+    private final BadBlocks badBlocks = new BadBlocks();
+    private final LongAdder bytesStored = new LongAdder();
+    private final LongAdder bytesLoaded = new LongAdder();
+    private final LongAdder bytesZeroed = new LongAdder();
+    private final LongAdder linesFlushed = new LongAdder();
+    private final LongAdder fences = new LongAdder();
+    private final LongAdder poisonCleared = new LongAdder();
+    private volatile MemorySegment memory;
+
+    SegmentDevice(String name, MemorySegment memory) {
+        this.name = name;
+        this.memory = memory;
+        this.size = memory.byteSize();
+        badBlocks.onAdd(this::scramble);
+    }
+
+    /** Writes back the lines of {@code [offset, offset + length)}, already line-aligned. */
+    abstract void writeBack(MemorySegment memory, long offset, long length) throws FsException;
+
+    /** Orders earlier write-backs (a store fence, or nothing where write-back is synchronous). */
+    abstract void storeFence();
+
+    /** Releases the backing. */
+    abstract void release() throws FsException;
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    final MemorySegment memory() throws FsException {
+        MemorySegment m = memory;
+        if (m == null) {
+            throw FsException.of(Errno.EBADF, "%s: device is closed", name);
+        }
+        return m;
+    }
+
+    final void checkRange(String what, long offset, long length) throws FsException {
+        if (offset < 0 || length < 0) {
+            throw FsException.of(Errno.EINVAL, "%s: %s at offset %d length %d: negative", name, what, offset, length);
+        }
+        if (offset > size || length > size - offset) {
+            throw FsException.of(Errno.ENXIO, "%s: %s at offset %d length %d: beyond the device (%d bytes)",
+                    name, what, offset, length, size);
+        }
+    }
+
+    @Override
+    public DaxWindow directAccess(long pgoff, long nrPages, DaxAccessMode mode) throws FsException {
+        if (pgoff < 0 || nrPages <= 0) {
+            throw FsException.of(Errno.EINVAL, "%s: direct access to page %d, %d pages", name, pgoff, nrPages);
+        }
+        long devPages = size >>> PAGE_SHIFT;
+        if (pgoff >= devPages) {
+            throw FsException.of(Errno.ENXIO, "%s: direct access to page %d: beyond the device (%d pages)",
+                    name, pgoff, devPages);
+        }
+        long pages = Math.min(nrPages, devPages - pgoff);
+        boolean poisoned = false;
+        if (!badBlocks.isEmpty()) {
+            long sector = pgoff << (PAGE_SHIFT - SECTOR_SHIFT);
+            long firstBad = badBlocks.firstBad(sector, pages << (PAGE_SHIFT - SECTOR_SHIFT));
+            if (firstBad >= 0) {
+                if (mode != DaxAccessMode.RECOVERY_WRITE) {
+                    throw FsException.of(Errno.EIO, "%s: direct access to pages %d..%d: sector %d is bad",
+                            name, pgoff, pgoff + pages - 1, firstBad);
+                }
+                // As __pmem_direct_access: stop before the poisoned page, or give that one page alone.
+                long goodPages = ((firstBad - sector) << SECTOR_SHIFT) >>> PAGE_SHIFT;
+                pages = goodPages > 0 ? goodPages : 1;
+                poisoned = goodPages == 0;
+            }
+        }
+        MemorySegment window = memory().asSlice(pgoff << PAGE_SHIFT, pages << PAGE_SHIFT);
+        return new DaxWindow(window, pgoff, pages, poisoned);
+    }
+
+    @Override
+    public void store(long offset, MemorySegment src, long srcOffset, long length) throws FsException {
+        checkRange("store", offset, length);
+        MemorySegment m = memory();
+        MemorySegment.copy(src, srcOffset, m, offset, length);
+        bytesStored.add(length);
+        flushLines(m, offset, length);
+    }
+
+    @Override
+    public void load(long offset, MemorySegment dst, long dstOffset, long length) throws FsException {
+        checkRange("load", offset, length);
+        MemorySegment.copy(memory(), offset, dst, dstOffset, length);
+        bytesLoaded.add(length);
+    }
+
+    @Override
+    public void zero(long offset, long length) throws FsException {
+        checkRange("zero", offset, length);
+        MemorySegment m = memory();
+        clearWholeSectors(offset, length);
+        m.asSlice(offset, length).fill((byte) 0);
+        bytesZeroed.add(length);
+        flushLines(m, offset, length);
+    }
+
+    @Override
+    public void flush(long offset, long length) throws FsException {
+        checkRange("flush", offset, length);
+        flushLines(memory(), offset, length);
+    }
+
+    private void flushLines(MemorySegment m, long offset, long length) throws FsException {
+        if (length == 0) {
+            return;
+        }
+        long first = offset & -CACHE_LINE;
+        long end = (offset + length + CACHE_LINE - 1) & -CACHE_LINE;
+        writeBack(m, first, end - first);
+        linesFlushed.add((end - first) / CACHE_LINE);
+    }
+
+    @Override
+    public void fence() {
+        storeFence();
+        fences.increment();
+    }
+
+    @Override
+    public BadBlocks badBlocks() {
+        return badBlocks;
+    }
+
+    @Override
+    public void clearPoison(long offset, long length) throws FsException {
+        checkRange("clear poison", offset, length);
+        if (((offset | length) & (SECTOR_SIZE - 1)) != 0) {
+            throw FsException.of(Errno.EINVAL, "%s: clear poison at offset %d length %d: not sector aligned",
+                    name, offset, length);
+        }
+        if (length > 0 && badBlocks.any(offset >>> SECTOR_SHIFT, length >>> SECTOR_SHIFT)) {
+            badBlocks.clear(offset >>> SECTOR_SHIFT, length >>> SECTOR_SHIFT);
+            poisonCleared.add(length >>> SECTOR_SHIFT);
+        }
+    }
+
+    /** Zeroing writes through the driver clear the sectors they cover whole, as pmem_do_write does. */
+    private void clearWholeSectors(long offset, long length) throws FsException {
+        if (badBlocks.isEmpty()) {
+            return;
+        }
+        long first = (offset + SECTOR_SIZE - 1) & -SECTOR_SIZE;
+        long end = (offset + length) & -SECTOR_SIZE;
+        if (end > first) {
+            clearPoison(first, end - first);
+        }
+    }
+
+    private void scramble(BadRange r) {
+        MemorySegment m = memory;
+        if (m == null) {
+            return;
+        }
+        long from = Math.min(r.sector() << SECTOR_SHIFT, size);
+        long to = Math.min(r.end() << SECTOR_SHIFT, size);
+        if (to > from) {
+            m.asSlice(from, to - from).fill(POISON_BYTE);
+        }
+    }
+
+    @Override
+    public DeviceCounters counters() {
+        return new DeviceCounters(bytesStored.sum(), bytesLoaded.sum(), bytesZeroed.sum(), linesFlushed.sum(),
+                fences.sum(), poisonCleared.sum());
+    }
+
+    @Override
+    public void close() throws FsException {
+        if (memory == null) {
+            return;
+        }
+        memory = null;
+        release();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + size + " bytes, " + info().backing() + ")";
+    }
+}
