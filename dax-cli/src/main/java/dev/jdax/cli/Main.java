@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 "compared side by side and against Linux 6.1."},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                CompareCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,139 @@
+package dev.jdax.cli.compare;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Splits what Linux's xfs_io printed for a whole scenario (one {@code .out} file, no markers between
+ * commands) into the rows jdax produces: one per command, one per process end. Each command may
+ * print only lines of its own shapes (a small grammar per command, from xfsprogs' {@code io/*.c});
+ * a line the current command cannot have printed belongs to a later one, and the {@code exit N} /
+ * {@code Bus error} lines the harness appends belong to the process end.
+ */
+final class LinuxOutputSegmenter {
+    private static final String TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*";
+    private static final Pattern DUMP = Pattern.compile("^[0-9a-f]{8}:  .*");
+    private static final Pattern PROCESS_END = Pattern.compile("^(exit \\d+|Bus error|Segmentation fault)$");
+    private static final Pattern USAGE_OR_ARG = Pattern.compile("^(non-numeric .*|\\S+ .* -- .*|command \".*\" not found)$");
+
+    private LinuxOutputSegmenter() {
+    }
+
+    /** What a command may print, and which of its lines end its output. */
+    private record Grammar(Pattern may, Pattern ends, Pattern startsAnother) {
+        static Grammar of(String may, String ends, String startsAnother) {
+            return new Grammar(Pattern.compile(may), ends == null ? null : Pattern.compile(ends),
+                    startsAnother == null ? null : Pattern.compile(startsAnother));
+        }
+    }
+
+    private static Grammar grammar(String command) {
+        String name = command.split("\\s+")[0];
+        return switch (name) {
+            case "pread" -> Grammar.of("^([0-9a-f]{8}:  .*|read \\d+/\\d+ bytes at offset \\d+|pread: .*|" + TIMING + ")$",
+                    "^(pread: .*|" + TIMING + ")$", null);
+            case "pwrite" -> Grammar.of("^(wrote \\d+/\\d+ bytes at offset \\d+|pwrite: .*|fsync: .*|fdatasync: .*|"
+                    + TIMING + ")$", "^(pwrite: .*|" + TIMING + ")$", null);
+            case "stat", "statx" -> Grammar.of("^(fd\\..*|stat\\..*|fsxattr\\..*|dioattr\\..*|fstat: .*|statx: .*|FS_IOC_FSGETXATTR: .*|XFS_IOC_DIOINFO: .*)$",
+                    null, "^fd\\.path = .*");
+            case "fiemap" -> Grammar.of("^(/.*:| EXT: .*|\\s*\\d+: \\[\\d+\\.\\.\\d+\\]:.*|\\t\\d+: \\[.*|.*ioctl\\(FS_IOC_FIEMAP\\).*)$",
+                    null, "^/.*:$");
+            case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
+            case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
+            case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);
+            case "fsync" -> Grammar.of("^fsync: .*", "^fsync: .*", null);
+            case "fdatasync" -> Grammar.of("^fdatasync: .*", "^fdatasync: .*", null);
+            case "mmap" -> Grammar.of("^(mmap: .*|no mapped regions.*|.*0x[0-9a-f]+ - 0x[0-9a-f]+ .*)$", "^mmap: .*", null);
+            case "mread" -> Grammar.of("^([0-9a-f]{8}:  .*|offset .*|range .*|no mapped regions.*)$", null, null);
+            case "mwrite", "munmap" -> Grammar.of("^(offset .*|range .*|munmap: .*|no mapped regions.*)$", null, null);
+            case "msync" -> Grammar.of("^(msync: .*|offset .*|range .*|no mapped regions.*)$", "^msync: .*", null);
+            default -> Grammar.of("^$a", null, null); // badblock and unknown commands print nothing on Linux
+        };
+    }
+
+    /**
+     * Rows for the scenario's commands and process ends, holding Linux's lines.
+     *
+     * @param lines the {@code .out} file's lines
+     */
+    static List<OutputRow> segment(Scenario s, List<String> lines) {
+        List<OutputRow> rows = new ArrayList<>();
+        int at = 0;
+        for (int i = 0; i < s.commands().size(); i++) {
+            String cmd = s.commands().get(i);
+            if (s.isBadblock(i)) {
+                at = processEnd(rows, lines, at, i);
+                rows.add(new OutputRow(OutputRow.commandKey(i), cmd, List.of()));
+                continue;
+            }
+            Grammar g = grammar(cmd);
+            List<String> mine = new ArrayList<>();
+            int maxDumpLines = maxDumpLines(cmd);
+            while (at < lines.size()) {
+                String line = lines.get(at);
+                boolean usage = USAGE_OR_ARG.matcher(line).matches() && line.startsWith(cmd.split("\\s+")[0] + " ");
+                if (!usage && !g.may().matcher(line).matches()) {
+                    break;
+                }
+                if (!mine.isEmpty() && g.startsAnother() != null && g.startsAnother().matcher(line).matches()) {
+                    break;
+                }
+                if (DUMP.matcher(line).matches() && maxDumpLines >= 0 && dumpLines(mine) >= maxDumpLines) {
+                    break;
+                }
+                mine.add(line);
+                at++;
+                if (usage || (g.ends() != null && g.ends().matcher(line).matches())) {
+                    break;
+                }
+            }
+            rows.add(new OutputRow(OutputRow.commandKey(i), cmd, mine));
+        }
+        at = processEnd(rows, lines, at, -1);
+        if (at < lines.size()) {
+            // Lines no command could have printed: keep them visible, on the last row.
+            OutputRow last = rows.remove(rows.size() - 1);
+            List<String> all = new ArrayList<>(last.lines());
+            all.addAll(lines.subList(at, lines.size()));
+            rows.add(new OutputRow(last.key(), last.command(), all));
+        }
+        return rows;
+    }
+
+    private static int processEnd(List<OutputRow> rows, List<String> lines, int at, int badblockIndex) {
+        List<String> mine = new ArrayList<>();
+        // A process killed part-way leaves the lines of its later commands unprinted; anything the
+        // grammar could not place before the end of the process is shown here rather than lost.
+        while (at < lines.size() && PROCESS_END.matcher(lines.get(at)).matches()) {
+            mine.add(lines.get(at++));
+        }
+        rows.add(new OutputRow(OutputRow.processEndKey(badblockIndex),
+                badblockIndex < 0 ? "(end of xfs_io)" : "(xfs_io ends before badblock)", mine));
+        return at;
+    }
+
+    /** mread -v/-f of LEN bytes dumps ceil(LEN/16) lines (pread's end with its report line). */
+    private static int maxDumpLines(String cmd) {
+        String[] w = cmd.split("\\s+");
+        if (!w[0].equals("mread") || w.length < 3) {
+            return -1;
+        }
+        try {
+            long len = dev.jdax.cli.xfsio.Numbers.parse(w[w.length - 1]);
+            return (int) Math.min(Integer.MAX_VALUE, (len + 15) / 16);
+        } catch (dev.jdax.api.FsException e) {
+            return -1;
+        }
+    }
+
+    private static int dumpLines(List<String> lines) {
+        int n = 0;
+        for (String l : lines) {
+            if (DUMP.matcher(l).matches()) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.jdax.cli.compare;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Removes what varies from run to run or machine to machine before outputs are compared, as the
+ * reference says to: the timing lines, {@code fd.path}, and fiemap's physical block numbers (with
+ * the column widths that depend on them).
+ */
+final class Normalizer {
+    private static final Pattern TIMING =
+            Pattern.compile("^\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*$");
+    private static final Pattern FIEMAP_VERBOSE =
+            Pattern.compile("^\\s*(\\d+): (\\[\\d+\\.\\.\\d+\\]:)\\s+(\\d+\\.\\.\\d+|hole)\\s+(\\d+)(?:\\s+(0x[0-9a-f]+))?$");
+    private static final Pattern FIEMAP_PLAIN = Pattern.compile("^\\t(\\d+): (\\[\\d+\\.\\.\\d+\\]:) (\\d+\\.\\.\\d+|hole)(.*)$");
+    private static final Pattern FIEMAP_HEADER = Pattern.compile("^\\s*EXT:\\s+FILE-OFFSET\\s+BLOCK-RANGE\\s+TOTAL\\s+FLAGS$");
+
+    private Normalizer() {
+    }
+
+    static List<String> normalize(List<String> lines) {
+        List<String> out = new ArrayList<>(lines.size());
+        for (String line : lines) {
+            if (TIMING.matcher(line).matches() || line.startsWith("fd.path = ")) {
+                continue;
+            }
+            out.add(normalizeLine(line));
+        }
+        return out;
+    }
+
+    static String normalizeLine(String line) {
+        Matcher m = FIEMAP_VERBOSE.matcher(line);
+        if (m.matches()) {
+            String phys = m.group(3).equals("hole") ? "hole" : "*";
+            return m.group(1) + ": " + m.group(2) + " " + phys + " " + m.group(4)
+                    + (m.group(5) == null ? "" : " " + m.group(5));
+        }
+        m = FIEMAP_PLAIN.matcher(line);
+        if (m.matches()) {
+            return "\t" + m.group(1) + ": " + m.group(2) + " " + (m.group(3).equals("hole") ? "hole" : "*") + m.group(4);
+        }
+        if (FIEMAP_HEADER.matcher(line).matches()) {
+            return "EXT: FILE-OFFSET BLOCK-RANGE TOTAL FLAGS";
+        }
+        return line;
+    }
+}

@@ -1,0 +1,372 @@
+package dev.jdax.cli.xfsio;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FiemapExtent;
+import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.StatInfo;
+
+import java.util.List;
+import java.util.Locale;
+
+/** {@code stat}, {@code statx} ({@code io/stat.c}), {@code fiemap} ({@code io/fiemap.c}) and {@code seek} ({@code io/seek.c}). */
+final class InfoCommands {
+    private InfoCommands() {
+    }
+
+    /** XFS's {@code f_type}: xfs_io prints the XFS-only lines (fsxattr, dioattr) only on XFS files. */
+    static final long XFS_SUPER_MAGIC = 0x58465342L;
+
+    private static final String[] XFLAG_LETTERS = {"r", "p", "i", "a", "s", "A", "d", "t", "P", "n", "e", "E", "f", "S", "x", "C", "X"};
+    private static final int[] XFLAG_BITS = {0x1, 0x2, 0x8, 0x10, 0x20, 0x40, 0x80, 0x200, 0x400, 0x800, 0x1000,
+            0x2000, 0x4000, 0x8000, 0x10000, 0x20000, 0x80000000};
+
+    private static boolean foreign(XfsIoProcess p) throws FsException {
+        return p.fs().statfs().type() != XFS_SUPER_MAGIC;
+    }
+
+    static String fileType(int mode) {
+        return switch (FileType.ofMode(mode)) {
+            case SOCKET -> "socket";
+            case DIRECTORY -> "directory";
+            case CHAR_DEVICE -> "char device";
+            case BLOCK_DEVICE -> "block device";
+            case REGULAR -> "regular file";
+            case SYMLINK -> "symbolic link";
+            case FIFO -> "fifo";
+            default -> "unknown";
+        };
+    }
+
+    /** {@code print_file_info}. */
+    static void fileInfo(XfsIoProcess p) {
+        OpenedFile f = p.file();
+        int fl = f.flags();
+        p.out().out("fd.path = \"" + f.name() + "\"");
+        p.out().out("fd.flags = " + ((fl & OpenFlags.O_DSYNC) != 0 ? "sync" : "non-sync") + ","
+                + ((fl & OpenFlags.O_DIRECT) != 0 ? "direct" : "non-direct") + ","
+                + (OpenFlags.writable(fl) ? "read-write" : "read-only")
+                + ((fl & OpenFlags.O_APPEND) != 0 ? ",append-only" : "")
+                + ((fl & OpenFlags.O_NONBLOCK) != 0 ? ",non-block" : ""));
+    }
+
+    /** {@code print_xfs_info}: the fsxattr and dioattr lines of an XFS file. */
+    static void xfsInfo(XfsIoProcess p) throws FsException {
+        FsxAttr x = p.file().handle().fsxattr();
+        StringBuilder flags = new StringBuilder("[");
+        for (int i = 0; i < XFLAG_BITS.length; i++) {
+            flags.append((x.xflags() & XFLAG_BITS[i]) != 0 ? XFLAG_LETTERS[i] : "-");
+        }
+        flags.append(']');
+        p.out().out(String.format(Locale.ROOT, "fsxattr.xflags = 0x%x %s", x.xflags(), flags));
+        p.out().out("fsxattr.projid = " + x.projid());
+        p.out().out("fsxattr.extsize = " + x.extsize());
+        p.out().out("fsxattr.cowextsize = " + x.cowextsize());
+        p.out().out("fsxattr.nextents = " + x.nextents());
+        p.out().out("fsxattr.naextents = " + x.naextents());
+        // XFS_IOC_DIOINFO: alignment is the 512-byte logical sector; the largest I/O is INT_MAX rounded down to it.
+        p.out().out("dioattr.mem = 0x200");
+        p.out().out("dioattr.miniosz = 512");
+        p.out().out("dioattr.maxiosz = " + (Integer.MAX_VALUE & ~511));
+    }
+
+    private static void rawStat(XfsIoProcess p, StatInfo st, boolean statx) {
+        p.out().out("stat.blksize = " + st.blksize());
+        if (statx) {
+            p.out().out(String.format(Locale.ROOT, "stat.attributes = 0x%x", st.attributes()));
+        }
+        p.out().out("stat.nlink = " + st.nlink());
+        p.out().out("stat.uid = " + st.uid());
+        p.out().out("stat.gid = " + st.gid());
+        p.out().out(String.format(Locale.ROOT, "stat.mode: 0%o", st.mode()));
+        p.out().out("stat.ino = " + st.ino());
+        p.out().out("stat.size = " + st.size());
+        p.out().out("stat.blocks = " + st.blocks());
+        p.out().out("stat.atime.tv_sec = " + st.atime().getEpochSecond());
+        p.out().out("stat.atime.tv_nsec = " + st.atime().getNano());
+        p.out().out("stat.ctime.tv_sec = " + st.ctime().getEpochSecond());
+        p.out().out("stat.ctime.tv_nsec = " + st.ctime().getNano());
+        p.out().out("stat.mtime.tv_sec = " + st.mtime().getEpochSecond());
+        p.out().out("stat.mtime.tv_nsec = " + st.mtime().getNano());
+    }
+
+    /** stat and statx print the same unless raw; {@code statx} also resets the exit code (xfs_io does). */
+    private abstract static class StatBase implements IoCommand {
+        abstract boolean statx();
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) throws FsException {
+            boolean raw = false;
+            GetOpt g = new GetOpt(argv, statx() ? "m:rvFD" : "rv");
+            for (int c; (c = g.next()) != -1; ) {
+                if (c == 'r') {
+                    raw = true;
+                } else if (c == '?') {
+                    p.usage(this);
+                    return;
+                }
+            }
+            StatInfo st;
+            try {
+                st = p.file().handle().stat();
+            } catch (FsException e) {
+                p.perror(statx() ? "statx" : "fstat", e);
+                return;
+            }
+            if (statx()) {
+                p.setExitCode(0);
+            }
+            if (raw) {
+                rawStat(p, st, statx());
+                return;
+            }
+            fileInfo(p);
+            p.out().out("stat.ino = " + st.ino());
+            p.out().out("stat.type = " + fileType(st.mode()));
+            p.out().out("stat.size = " + st.size());
+            p.out().out("stat.blocks = " + st.blocks());
+            if (!foreign(p)) {
+                xfsInfo(p);
+            }
+        }
+    }
+
+    static final class Stat extends StatBase {
+        @Override
+        boolean statx() {
+            return false;
+        }
+
+        @Override
+        public String name() {
+            return "stat";
+        }
+
+        @Override
+        public String args() {
+            return "[-v|-r]";
+        }
+
+        @Override
+        public String oneline() {
+            return "statistics on the currently open file";
+        }
+    }
+
+    static final class Statx extends StatBase {
+        @Override
+        boolean statx() {
+            return true;
+        }
+
+        @Override
+        public String name() {
+            return "statx";
+        }
+
+        @Override
+        public String args() {
+            return "[-v|-r][-m basic | -m all | -m <mask>][-FD]";
+        }
+
+        @Override
+        public String oneline() {
+            return "extended statistics on the currently open file";
+        }
+    }
+
+    static final class Fiemap implements IoCommand {
+        @Override
+        public String name() {
+            return "fiemap";
+        }
+
+        @Override
+        public String args() {
+            return "[-alv] [-n nx] [offset [len]]";
+        }
+
+        @Override
+        public String oneline() {
+            return "print block mapping for a file";
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) throws FsException {
+            boolean verbose = false;
+            boolean lflag = false;
+            int maxExtents = -1;
+            GetOpt g = new GetOpt(argv, "aln:v");
+            for (int c; (c = g.next()) != -1; ) {
+                switch (c) {
+                    case 'v' -> verbose = true;
+                    case 'l' -> lflag = true;
+                    case 'n' -> maxExtents = Integer.parseInt(g.optarg());
+                    case 'a' -> { }
+                    default -> {
+                        p.usage(this);
+                        return;
+                    }
+                }
+            }
+            List<String> ops = g.operands();
+            long start = 0;
+            long rangeEnd = Long.MAX_VALUE;
+            if (!ops.isEmpty()) {
+                start = p.number(ops.get(0));
+                if (start < 0) {
+                    p.out().out("non-numeric offset argument -- " + ops.get(0));
+                    p.setExitCode(1);
+                    return;
+                }
+            }
+            if (ops.size() > 1) {
+                long len = p.number(ops.get(1));
+                if (len < 0) {
+                    p.out().out("non-numeric len argument -- " + ops.get(1));
+                    p.setExitCode(1);
+                    return;
+                }
+                rangeEnd = start + len;
+            }
+            List<FiemapExtent> extents;
+            try {
+                extents = p.file().handle().fiemap(start, rangeEnd - start);
+            } catch (FsException e) {
+                p.out().err("xfs_io: ioctl(FS_IOC_FIEMAP) [\"" + p.file().name() + "\"]: " + e.errno().message());
+                p.setExitCode(1);
+                return;
+            }
+            new FiemapTable(p.out(), verbose, lflag, maxExtents).print(p.file().name(), extents, start, rangeEnd,
+                    p.file().handle().size());
+        }
+    }
+
+    static final class Seek implements IoCommand {
+        private static final int DATA = 0;
+        private static final int HOLE = 1;
+        private static final String[] NAMES = {"DATA", "HOLE"};
+
+        @Override
+        public String name() {
+            return "seek";
+        }
+
+        @Override
+        public String args() {
+            return "-a | -d | -h [-r] off";
+        }
+
+        @Override
+        public String oneline() {
+            return "locate the next data and/or hole";
+        }
+
+        /** lseek(SEEK_DATA/SEEK_HOLE): the offset, or -1 with the errno in {@code err[0]}. */
+        private static long lseek(XfsIoProcess p, long from, int whence, Errno[] err) {
+            try {
+                return whence == DATA ? p.file().handle().seekData(from) : p.file().handle().seekHole(from);
+            } catch (FsException e) {
+                err[0] = e.errno();
+                return -1;
+            }
+        }
+
+        private static void output(XfsIoProcess p, boolean startFlag, String type, long start, long offset, Errno err) {
+            if (offset == -1) {
+                if (err == Errno.ENXIO) {
+                    p.out().out(startFlag ? type + "\t" + start + "\tEOF" : type + "\tEOF");
+                } else {
+                    p.out().out("ERR\t" + start + "\t" + err.message());
+                }
+            } else {
+                p.out().out(startFlag ? type + "\t" + start + "\t" + offset : type + "\t" + offset);
+            }
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            int dflag = 1;
+            int hflag = 2;
+            int rflag = 4;
+            int flag = 0;
+            boolean startFlag = false;
+            GetOpt g = new GetOpt(argv, "adhrs");
+            for (int c; (c = g.next()) != -1; ) {
+                switch (c) {
+                    case 'a' -> flag |= dflag | hflag;
+                    case 'd' -> flag |= dflag;
+                    case 'h' -> flag |= hflag;
+                    case 'r' -> flag |= rflag;
+                    case 's' -> startFlag = true;
+                    default -> {
+                        p.usage(this);
+                        return;
+                    }
+                }
+            }
+            List<String> ops = g.operands();
+            if ((flag & (dflag | hflag)) == 0 || ops.size() != 1) {
+                p.usage(this);
+                return;
+            }
+            long start = p.number(ops.get(0));
+            if (start < 0) {
+                p.usage(this);
+                return;
+            }
+            Errno[] err = {null};
+            long offset = -1;
+            int current = DATA;
+            boolean found = false;
+            if ((flag & hflag) != 0) {
+                current = HOLE;
+                offset = lseek(p, start, HOLE, err);
+                if (offset != -1 && offset < start) {
+                    badResult(p, start, current, offset);
+                    return;
+                }
+                found = start == offset || (flag & dflag) == 0;
+            }
+            if (!found) {
+                current = DATA;
+                err[0] = null;
+                offset = lseek(p, start, DATA, err);
+                if (offset != -1 && offset < start) {
+                    badResult(p, start, current, offset);
+                    return;
+                }
+            }
+            p.out().out(startFlag ? "Whence\tStart\tResult" : "Whence\tResult");
+            int[] masks = {dflag, hflag};
+            for (int c = 0; (flag & (dflag | hflag)) != 0; c++) {
+                if (offset == -1) {
+                    if (err[0] != Errno.ENXIO || c == 0) {
+                        output(p, startFlag, NAMES[current], start, offset, err[0]);
+                    }
+                    return;
+                }
+                if ((flag & masks[current]) != 0) {
+                    output(p, startFlag, NAMES[current], start, offset, null);
+                }
+                if ((flag & rflag) == 0) {
+                    flag &= ~masks[current];
+                }
+                current ^= 1;
+                start = offset;
+                err[0] = null;
+                offset = lseek(p, start, current, err);
+                if (offset != -1 && offset <= start) {
+                    badResult(p, start, current, offset);
+                    return;
+                }
+            }
+        }
+
+        private static void badResult(XfsIoProcess p, long start, int current, long offset) {
+            p.out().err("Invalid seek result: lseek(<fd>, " + start + ", SEEK_" + NAMES[current] + ") = " + offset);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.jdax.cli.xfsio;
+
+import dev.jdax.api.FsException;
+
+import java.util.List;
+
+/** One xfs_io command: its name, its usage line, and what it does to a process. */
+interface IoCommand {
+    String name();
+
+    /** The arguments part of the usage line ({@code "[-v] [off [len]]"}). */
+    String args();
+
+    /** What it does, in one line (xfs_io's {@code oneline}). */
+    String oneline();
+
+    /** Whether it needs an open file (most do). */
+    default boolean needsFile() {
+        return true;
+    }
+
+    /**
+     * Runs with {@code argv[0]} the command name. Errors the command reports itself (as xfs_io's
+     * {@code perror}) are printed by it; an {@link FsException} escaping is printed as
+     * {@code "NAME: message"}.
+     */
+    void run(XfsIoProcess p, List<String> argv) throws FsException;
+}

@@ -1,0 +1,355 @@
+package dev.jdax.cli.xfsio;
+
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileMapping;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code mmap}, {@code mread}, {@code mwrite}, {@code msync}, {@code munmap} ({@code io/mmap.c}).
+ * Loads and stores go through the engine's mapping, so they fault as a process's would; a SIGBUS
+ * escapes to {@link XfsIoProcess#execute}, which ends the process.
+ */
+final class MapCommands {
+    private MapCommands() {
+    }
+
+    private static final int PAGE = 4096;
+
+    /** {@code check_mapping_range}: the range must lie in the current mapping (file offsets). */
+    private static boolean inMapping(XfsIoProcess p, long offset, long length) {
+        MappedRegion m = p.mapping();
+        if (offset < m.offset()) {
+            p.out().out("offset (" + offset + ") is before start of mapping (" + m.offset() + ")");
+            return false;
+        }
+        long rel = offset - m.offset();
+        if (rel > m.length()) {
+            p.out().out("offset (" + offset + ") is beyond end of mapping (" + (m.offset() + m.length()) + ")");
+            return false;
+        }
+        if (rel + length > m.length()) {
+            p.out().out("range (" + offset + ":" + length + ") is beyond mapping (" + m.offset() + ":" + m.length() + ")");
+            return false;
+        }
+        return true;
+    }
+
+    /** Parses the optional {@code off len} of mread/mwrite/msync; null (after a message) when bad. */
+    private static long[] range(XfsIoProcess p, IoCommand cmd, List<String> ops) {
+        MappedRegion m = p.mapping();
+        if (ops.isEmpty()) {
+            return new long[] {m.offset(), m.length()};
+        }
+        if (ops.size() != 2) {
+            p.usage(cmd);
+            return null;
+        }
+        long off = p.number(ops.get(0));
+        if (off < 0) {
+            p.nonNumeric("offset argument", ops.get(0));
+            return null;
+        }
+        long len = p.number(ops.get(1));
+        if (len < 0) {
+            p.nonNumeric("length argument", ops.get(1));
+            return null;
+        }
+        if (!inMapping(p, off, len)) {
+            p.setExitCode(1);
+            return null;
+        }
+        return new long[] {off, len};
+    }
+
+    private static boolean needMapping(XfsIoProcess p) {
+        if (p.mapping() == null) {
+            p.out().err("no mapped regions, try 'help mmap'");
+            p.setExitCode(1);
+            return false;
+        }
+        return true;
+    }
+
+    static final class Mmap implements IoCommand {
+        @Override
+        public String name() {
+            return "mmap";
+        }
+
+        @Override
+        public String args() {
+            return "[N] | [-rwxS] [-s size] [off len]";
+        }
+
+        @Override
+        public String oneline() {
+            return "mmap a range in the current file, show mappings";
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) throws FsException {
+            if (argv.size() <= 2) {
+                listOrSelect(p, argv);
+                return;
+            }
+            int prot = 0;
+            int flags = FileMapping.MAP_SHARED;
+            GetOpt g = new GetOpt(argv, "rwxSs:");
+            for (int c; (c = g.next()) != -1; ) {
+                switch (c) {
+                    case 'r' -> prot |= FileMapping.PROT_READ;
+                    case 'w' -> prot |= FileMapping.PROT_WRITE;
+                    case 'x' -> prot |= FileMapping.PROT_READ; // PROT_EXEC: no meaning for jdax
+                    case 'S' -> flags = FileMapping.MAP_SYNC | FileMapping.MAP_SHARED_VALIDATE;
+                    case 's' -> { }
+                    default -> {
+                        p.usage(this);
+                        return;
+                    }
+                }
+            }
+            if (prot == 0) {
+                prot = FileMapping.PROT_READ | FileMapping.PROT_WRITE;
+            }
+            List<String> ops = g.operands();
+            if (ops.size() != 2) {
+                p.usage(this);
+                return;
+            }
+            long off = p.number(ops.get(0));
+            if (off < 0) {
+                p.nonNumeric("offset argument", ops.get(0));
+                return;
+            }
+            long len = p.number(ops.get(1));
+            if (len < 0) {
+                p.nonNumeric("length argument", ops.get(1));
+                return;
+            }
+            FileMapping m;
+            try {
+                m = p.file().handle().mmap(off, len, prot, flags);
+            } catch (FsException e) {
+                p.perror("mmap", e);
+                return;
+            }
+            p.addMapping(new MappedRegion(p.file().name(), m));
+        }
+
+        private void listOrSelect(XfsIoProcess p, List<String> argv) {
+            if (p.maps().isEmpty()) {
+                p.out().err("no mapped regions, try 'help mmap'");
+                p.setExitCode(1);
+                return;
+            }
+            if (argv.size() == 2) {
+                long n = p.number(argv.get(1));
+                if (n < 0 || n >= p.maps().size()) {
+                    p.out().out("value " + argv.get(1) + " is out of range (0-" + (p.maps().size() - 1) + ")");
+                    p.setExitCode(1);
+                    return;
+                }
+                MappedRegion chosen = p.maps().get((int) n);
+                p.removeMapping(chosen);
+                p.addMapping(chosen);
+                return;
+            }
+            for (int i = 0; i < p.maps().size(); i++) {
+                MappedRegion m = p.maps().get(i);
+                FileMapping fm = m.mapping();
+                String prot = ((fm.prot() & FileMapping.PROT_READ) != 0 ? "r" : "-")
+                        + ((fm.prot() & FileMapping.PROT_WRITE) != 0 ? "w" : "-") + "-"
+                        + ((fm.flags() & FileMapping.MAP_SYNC) != 0 ? " S" : "");
+                p.out().out(String.format("%c%03d%c 0x%x - 0x%x %s  %14s (%d : %d)", m == p.mapping() ? '[' : ' ', i,
+                        m == p.mapping() ? ']' : ' ', fm.address(), fm.address() + fm.length(), prot, m.name(),
+                        fm.fileOffset(), fm.length()));
+            }
+        }
+    }
+
+    static final class Mread implements IoCommand {
+        @Override
+        public String name() {
+            return "mread";
+        }
+
+        @Override
+        public String args() {
+            return "[-f|-v] [-r] [off len]";
+        }
+
+        @Override
+        public String oneline() {
+            return "reads data from a region in the current memory mapping";
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            if (!needMapping(p)) {
+                return;
+            }
+            int dump = 0;
+            GetOpt g = new GetOpt(argv, "frv");
+            for (int c; (c = g.next()) != -1; ) {
+                switch (c) {
+                    case 'f' -> dump = 2;
+                    case 'v' -> dump = 1;
+                    case 'r' -> { }
+                    default -> {
+                        p.usage(this);
+                        return;
+                    }
+                }
+            }
+            long[] r = range(p, this, g.operands());
+            if (r == null) {
+                return;
+            }
+            MappedRegion m = p.mapping();
+            long rel = r[0] - m.offset();
+            long printOffset = dump == 2 ? r[0] : rel;
+            // As mread_f: the first chunk is length % pagesize long (or a whole page), then pages;
+            // each chunk is dumped once it has been read, so a fault part-way leaves earlier dumps.
+            byte[] buf = new byte[PAGE];
+            long done = 0;
+            long chunk = r[1] % PAGE == 0 ? PAGE : r[1] % PAGE;
+            while (done < r[1]) {
+                long n = Math.min(chunk, r[1] - done);
+                Arrays.fill(buf, (byte) 0);
+                m.mapping().read(rel + done, MemorySegment.ofArray(buf), 0, n);
+                if (dump != 0) {
+                    Reports.dump(p.out(), printOffset + done, buf, (int) n);
+                }
+                done += n;
+                chunk = PAGE;
+            }
+        }
+    }
+
+    static final class Mwrite implements IoCommand {
+        @Override
+        public String name() {
+            return "mwrite";
+        }
+
+        @Override
+        public String args() {
+            return "[-r] [-S seed] [off len]";
+        }
+
+        @Override
+        public String oneline() {
+            return "writes data into a region in the current memory mapping";
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            if (!needMapping(p)) {
+                return;
+            }
+            int seed = 'X';
+            GetOpt g = new GetOpt(argv, "rS:");
+            for (int c; (c = g.next()) != -1; ) {
+                switch (c) {
+                    case 'r' -> { }
+                    case 'S' -> {
+                        Long s = DataCommands.cNumber(g.optarg());
+                        if (s == null) {
+                            p.out().out("non-numeric seed -- " + g.optarg());
+                            return;
+                        }
+                        seed = (int) (long) s;
+                    }
+                    default -> {
+                        p.usage(this);
+                        return;
+                    }
+                }
+            }
+            long[] r = range(p, this, g.operands());
+            if (r == null) {
+                return;
+            }
+            MappedRegion m = p.mapping();
+            long rel = r[0] - m.offset();
+            byte[] buf = new byte[PAGE];
+            Arrays.fill(buf, (byte) seed);
+            long done = 0;
+            while (done < r[1]) {
+                long n = Math.min(PAGE - ((rel + done) % PAGE), r[1] - done);
+                m.mapping().write(rel + done, MemorySegment.ofArray(buf), 0, n);
+                done += n;
+            }
+        }
+    }
+
+    static final class Msync implements IoCommand {
+        @Override
+        public String name() {
+            return "msync";
+        }
+
+        @Override
+        public String args() {
+            return "[-a] [-i] [-s] [off len]";
+        }
+
+        @Override
+        public String oneline() {
+            return "flush a region in the current memory mapping";
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            if (!needMapping(p)) {
+                return;
+            }
+            GetOpt g = new GetOpt(argv, "ais");
+            for (int c; (c = g.next()) != -1; ) {
+                if (c == '?') {
+                    p.usage(this);
+                    return;
+                }
+            }
+            long[] r = range(p, this, g.operands());
+            if (r == null) {
+                return;
+            }
+            try {
+                p.mapping().mapping().msync(r[0] - p.mapping().offset(), r[1]);
+            } catch (FsException e) {
+                p.perror("msync", e);
+            }
+        }
+    }
+
+    static final class Munmap implements IoCommand {
+        @Override
+        public String name() {
+            return "munmap";
+        }
+
+        @Override
+        public String args() {
+            return "";
+        }
+
+        @Override
+        public String oneline() {
+            return "unmaps the current memory mapping";
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            if (!needMapping(p)) {
+                return;
+            }
+            MappedRegion m = p.mapping();
+            m.mapping().close();
+            p.removeMapping(m);
+        }
+    }
+}

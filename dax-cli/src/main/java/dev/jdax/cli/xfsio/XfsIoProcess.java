@@ -1,0 +1,236 @@
+package dev.jdax.cli.xfsio;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.SigBusException;
+import dev.jdax.api.SigSegvException;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One {@code xfs_io} process on a mounted file system: a table of open files and mappings, the
+ * current one of each, and the exit code xfs_io would end with. {@link #execute} runs one command
+ * line and prints what xfs_io prints; a load or store the kernel would answer with a signal ends
+ * the process ({@link Outcome}).
+ */
+public final class XfsIoProcess implements AutoCloseable {
+    /** How a command line ended. */
+    public enum Outcome {
+        CONTINUE,
+        /** Killed by SIGBUS: the shell prints {@code Bus error}, status 135. */
+        BUS_ERROR,
+        /** Killed by SIGSEGV: {@code Segmentation fault}, status 139. */
+        SEGMENTATION_FAULT
+    }
+
+    private static final Map<String, IoCommand> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        for (IoCommand c : List.of(
+                new DataCommands.Pread(), new DataCommands.Pwrite(),
+                new SpaceCommands.FallocCmd(), new SpaceCommands.Fpunch(), new SpaceCommands.Fzero(),
+                new SpaceCommands.Fcollapse(), new SpaceCommands.Finsert(), new SpaceCommands.Truncate(),
+                new SpaceCommands.Fsync(), new SpaceCommands.Fdatasync(),
+                new InfoCommands.Stat(), new InfoCommands.Statx(), new InfoCommands.Fiemap(), new InfoCommands.Seek(),
+                new MapCommands.Mmap(), new MapCommands.Mread(), new MapCommands.Mwrite(), new MapCommands.Msync(),
+                new MapCommands.Munmap(),
+                new FileCommands.Open(), new FileCommands.Close(), new FileCommands.Badblock(),
+                new FileCommands.Badblocks(), new FileCommands.Counters())) {
+            COMMANDS.put(c.name(), c);
+        }
+    }
+
+    private final FileSystem fs;
+    private final XfsIoOutput out;
+    private final List<OpenedFile> files = new ArrayList<>();
+    private final List<MappedRegion> maps = new ArrayList<>();
+    private OpenedFile file;
+    private MappedRegion mapping;
+    private int exitCode;
+
+    public XfsIoProcess(FileSystem fs, XfsIoOutput out) {
+        this.fs = fs;
+        this.out = out;
+    }
+
+    /** Opens {@code path} as xfs_io's file argument does ({@code -f} creates, {@code -d} O_DIRECT ...). */
+    public void open(String path, int flags) throws FsException {
+        open(path, path, flags);
+    }
+
+    /** Opens {@code path}, calling it {@code displayName} in what it prints ({@code fd.path}, fiemap). */
+    public void open(String path, String displayName, int flags) throws FsException {
+        OpenFile handle = fs.open(path, flags);
+        file = new OpenedFile(displayName, handle, flags);
+        files.add(file);
+    }
+
+    /**
+     * The open flags of xfs_io's command-line options ({@code "-f -d"}): {@code -f} O_CREAT,
+     * {@code -d} O_DIRECT, {@code -t} O_TRUNC, {@code -r} read-only, {@code -a} O_APPEND, {@code -s} O_DSYNC.
+     */
+    public static int openFlags(String options) throws FsException {
+        int flags = OpenFlags.O_RDWR;
+        for (String w : Words.split(options)) {
+            if (!w.startsWith("-") || w.length() < 2) {
+                throw einval("open flag \"%s\": want -f, -d, -t, -r, -a or -s", w);
+            }
+            for (char c : w.substring(1).toCharArray()) {
+                flags = switch (c) {
+                    case 'f' -> flags | OpenFlags.O_CREAT;
+                    case 'd' -> flags | OpenFlags.O_DIRECT;
+                    case 't' -> flags | OpenFlags.O_TRUNC;
+                    case 'r' -> (flags & ~OpenFlags.O_ACCMODE) | OpenFlags.O_RDONLY;
+                    case 'a' -> flags | OpenFlags.O_APPEND;
+                    case 's' -> flags | OpenFlags.O_DSYNC;
+                    default -> throw einval("open flag -%c: want -f, -d, -t, -r, -a or -s", c);
+                };
+            }
+        }
+        return flags;
+    }
+
+    /** The names of the commands this interpreter knows, in the order of its help. */
+    public static List<String> commandNames() {
+        return List.copyOf(COMMANDS.keySet());
+    }
+
+    /** Runs one command line ({@code "pwrite -S 0xab 0 4k"}). */
+    public Outcome execute(String line) {
+        List<String> argv = Words.split(line);
+        if (argv.isEmpty()) {
+            return Outcome.CONTINUE;
+        }
+        IoCommand cmd = COMMANDS.get(argv.get(0));
+        if (cmd == null) {
+            out.err("command \"" + argv.get(0) + "\" not found");
+            exitCode = 1;
+            return Outcome.CONTINUE;
+        }
+        if (cmd.needsFile() && file == null) {
+            out.err("no files are open, try 'help open'");
+            exitCode = 1;
+            return Outcome.CONTINUE;
+        }
+        try {
+            cmd.run(this, argv);
+        } catch (FsException e) {
+            perror(cmd.name(), e);
+        } catch (SigBusException e) {
+            return Outcome.BUS_ERROR;
+        } catch (SigSegvException e) {
+            return Outcome.SEGMENTATION_FAULT;
+        }
+        return Outcome.CONTINUE;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    void setExitCode(int code) {
+        exitCode = code;
+    }
+
+    FileSystem fs() {
+        return fs;
+    }
+
+    XfsIoOutput out() {
+        return out;
+    }
+
+    OpenedFile file() {
+        return file;
+    }
+
+    List<OpenedFile> files() {
+        return files;
+    }
+
+    void selectFile(OpenedFile f) {
+        file = f;
+    }
+
+    MappedRegion mapping() {
+        return mapping;
+    }
+
+    List<MappedRegion> maps() {
+        return maps;
+    }
+
+    void addMapping(MappedRegion m) {
+        maps.add(m);
+        mapping = m;
+    }
+
+    void removeMapping(MappedRegion m) {
+        maps.remove(m);
+        mapping = maps.isEmpty() ? null : maps.get(maps.size() - 1);
+    }
+
+    /** The block and sector sizes numbers like {@code 2b} and {@code 3s} are counted in. */
+    long blockSize() {
+        try {
+            return fs.statfs().bsize();
+        } catch (FsException e) {
+            return 4096;
+        }
+    }
+
+    long number(String s) {
+        return Cvtnum.parse(s, blockSize(), 512);
+    }
+
+    /** xfs_io's {@code perror(name)}: {@code "name: strerror"} on stderr, and exit code 1. */
+    void perror(String name, FsException e) {
+        out.err(name + ": " + e.errno().message());
+        exitCode = 1;
+    }
+
+    /** xfs_io's {@code command_usage}, and exit code 1. */
+    void usage(IoCommand cmd) {
+        out.out(cmd.name() + " " + cmd.args() + " -- " + cmd.oneline());
+        exitCode = 1;
+    }
+
+    /** {@code "non-numeric offset argument -- X"} and friends, and exit code 1. */
+    void nonNumeric(String what, String value) {
+        out.out("non-numeric " + what + " -- " + value);
+        exitCode = 1;
+    }
+
+    static boolean isDirect(int flags) {
+        return (flags & OpenFlags.O_DIRECT) != 0;
+    }
+
+    /** Unmaps everything and closes every file, as the process's exit does. */
+    @Override
+    public void close() {
+        for (MappedRegion m : List.copyOf(maps)) {
+            m.mapping().close();
+        }
+        maps.clear();
+        mapping = null;
+        for (OpenedFile f : files) {
+            try {
+                f.handle().close();
+            } catch (FsException e) {
+                out.err("close: " + e.errno().message());
+            }
+        }
+        files.clear();
+        file = null;
+    }
+
+    static FsException einval(String format, Object... args) {
+        return FsException.of(Errno.EINVAL, format, args);
+    }
+}
