@@ -144,7 +144,7 @@ public final class Comparison {
                 List<String> jn = Normalizer.normalize(jl);
                 Status st;
                 String reason = null;
-                if (ll == null) {
+                if (ll == null || dev.jdax.cli.xfsio.XfsIoProcess.isJdaxOnly(template.command())) {
                     st = Status.NO_REFERENCE;
                 } else if (jn.equals(Normalizer.normalize(ll))) {
                     st = Status.EQUAL;

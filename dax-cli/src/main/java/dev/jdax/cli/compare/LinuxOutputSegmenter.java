@@ -35,8 +35,10 @@ final class LinuxOutputSegmenter {
                     "^(pread: .*|" + TIMING + ")$", null);
             case "pwrite" -> Grammar.of("^(wrote \\d+/\\d+ bytes at offset \\d+|pwrite: .*|fsync: .*|fdatasync: .*|"
                     + TIMING + ")$", "^(pwrite: .*|" + TIMING + ")$", null);
-            case "stat", "statx" -> Grammar.of("^(fd\\..*|stat\\..*|fsxattr\\..*|dioattr\\..*|fstat: .*|statx: .*|FS_IOC_FSGETXATTR: .*|XFS_IOC_DIOINFO: .*)$",
-                    null, "^fd\\.path = .*");
+            case "stat", "statx" -> Grammar.of("^(fd\\..*|stat\\..*|stat\\.mode: .*|fsxattr\\..*|dioattr\\..*|fstat: .*|statx: .*|FS_IOC_FSGETXATTR: .*|XFS_IOC_DIOINFO: .*)$",
+                    null, "^(fd\\.path = .*|stat\\.mask = .*)$");
+            case "lsattr" -> Grammar.of("^([-a-zA-Z]{17} .*|xfs_io: cannot get flags .*)$", null, "^[-a-zA-Z]{17} .*");
+            case "chattr" -> Grammar.of("^xfs_io: (cannot set flags|cannot get flags|unknown flag|bad chattr).*$", null, null);
             case "fiemap" -> Grammar.of("^(/.*:| EXT: .*|\\s*\\d+: \\[\\d+\\.\\.\\d+\\]:.*|\\t\\d+: \\[.*|.*ioctl\\(FS_IOC_FIEMAP\\).*)$",
                     null, "^/.*:$");
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
@@ -48,7 +50,8 @@ final class LinuxOutputSegmenter {
             case "mread" -> Grammar.of("^([0-9a-f]{8}:  .*|offset .*|range .*|no mapped regions.*)$", null, null);
             case "mwrite", "munmap" -> Grammar.of("^(offset .*|range .*|munmap: .*|no mapped regions.*)$", null, null);
             case "msync" -> Grammar.of("^(msync: .*|offset .*|range .*|no mapped regions.*)$", "^msync: .*", null);
-            default -> Grammar.of("^$a", null, null); // badblock and unknown commands print nothing on Linux
+            // jdax-only commands (counters, badblocks ...) are unknown to Linux's xfs_io: it says so.
+            default -> Grammar.of("^command \".*\" not found$", "^command \".*\" not found$", null);
         };
     }
 

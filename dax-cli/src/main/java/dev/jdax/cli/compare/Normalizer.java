@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * Removes what varies from run to run or machine to machine before outputs are compared, as the
- * reference says to: the timing lines, {@code fd.path}, and fiemap's physical block numbers (with
- * the column widths that depend on them).
+ * reference says to: the timing lines, {@code fd.path}, fiemap's physical block numbers (with the
+ * column widths that depend on them), and the timestamps and device numbers of raw stat output.
  */
 final class Normalizer {
     private static final Pattern TIMING =
@@ -17,6 +17,10 @@ final class Normalizer {
             Pattern.compile("^\\s*(\\d+): (\\[\\d+\\.\\.\\d+\\]:)\\s+(\\d+\\.\\.\\d+|hole)\\s+(\\d+)(?:\\s+(0x[0-9a-f]+))?$");
     private static final Pattern FIEMAP_PLAIN = Pattern.compile("^\\t(\\d+): (\\[\\d+\\.\\.\\d+\\]:) (\\d+\\.\\.\\d+|hole)(.*)$");
     private static final Pattern FIEMAP_HEADER = Pattern.compile("^\\s*EXT:\\s+FILE-OFFSET\\s+BLOCK-RANGE\\s+TOTAL\\s+FLAGS$");
+
+    /** Timestamps and device numbers of {@code stat -r} / {@code statx -r}: they vary with the clock and the machine. */
+    private static final Pattern RAW_STAT_VARYING =
+            Pattern.compile("^stat\\.((a|b|c|m)time\\.tv_n?sec|dev_major|dev_minor) = \\d+$");
 
     private Normalizer() {
     }
@@ -42,6 +46,9 @@ final class Normalizer {
         m = FIEMAP_PLAIN.matcher(line);
         if (m.matches()) {
             return "\t" + m.group(1) + ": " + m.group(2) + " " + (m.group(3).equals("hole") ? "hole" : "*") + m.group(4);
+        }
+        if (RAW_STAT_VARYING.matcher(line).matches()) {
+            return line.substring(0, line.indexOf('=') + 1) + " *";
         }
         if (FIEMAP_HEADER.matcher(line).matches()) {
             return "EXT: FILE-OFFSET BLOCK-RANGE TOTAL FLAGS";

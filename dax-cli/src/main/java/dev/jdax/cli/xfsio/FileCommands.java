@@ -136,6 +136,11 @@ final class FileCommands {
 
     static final class Badblocks implements IoCommand {
         @Override
+        public boolean jdaxOnly() {
+            return true;
+        }
+
+        @Override
         public String name() {
             return "badblocks";
         }
@@ -160,6 +165,11 @@ final class FileCommands {
     }
 
     static final class Counters implements IoCommand {
+        @Override
+        public boolean jdaxOnly() {
+            return true;
+        }
+
         @Override
         public String name() {
             return "counters";

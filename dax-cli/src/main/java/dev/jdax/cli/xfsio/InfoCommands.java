@@ -19,9 +19,8 @@ final class InfoCommands {
     /** XFS's {@code f_type}: xfs_io prints the XFS-only lines (fsxattr, dioattr) only on XFS files. */
     static final long XFS_SUPER_MAGIC = 0x58465342L;
 
-    private static final String[] XFLAG_LETTERS = {"r", "p", "i", "a", "s", "A", "d", "t", "P", "n", "e", "E", "f", "S", "x", "C", "X"};
-    private static final int[] XFLAG_BITS = {0x1, 0x2, 0x8, 0x10, 0x20, 0x40, 0x80, 0x200, 0x400, 0x800, 0x1000,
-            0x2000, 0x4000, 0x8000, 0x10000, 0x20000, 0x80000000};
+
+
 
     private static boolean foreign(XfsIoProcess p) throws FsException {
         return p.fs().statfs().type() != XFS_SUPER_MAGIC;
@@ -55,12 +54,7 @@ final class InfoCommands {
     /** {@code print_xfs_info}: the fsxattr and dioattr lines of an XFS file. */
     static void xfsInfo(XfsIoProcess p) throws FsException {
         FsxAttr x = p.file().handle().fsxattr();
-        StringBuilder flags = new StringBuilder("[");
-        for (int i = 0; i < XFLAG_BITS.length; i++) {
-            flags.append((x.xflags() & XFLAG_BITS[i]) != 0 ? XFLAG_LETTERS[i] : "-");
-        }
-        flags.append(']');
-        p.out().out(String.format(Locale.ROOT, "fsxattr.xflags = 0x%x %s", x.xflags(), flags));
+        p.out().out(String.format(Locale.ROOT, "fsxattr.xflags = 0x%x [%s]", x.xflags(), AttrCommands.letters(x.xflags())));
         p.out().out("fsxattr.projid = " + x.projid());
         p.out().out("fsxattr.extsize = " + x.extsize());
         p.out().out("fsxattr.cowextsize = " + x.cowextsize());
@@ -72,24 +66,56 @@ final class InfoCommands {
         p.out().out("dioattr.maxiosz = " + (Integer.MAX_VALUE & ~511));
     }
 
-    private static void rawStat(XfsIoProcess p, StatInfo st, boolean statx) {
-        p.out().out("stat.blksize = " + st.blksize());
+    /** What the VFS adds to every attributes mask: STATX_ATTR_AUTOMOUNT, MOUNT_ROOT and DAX. */
+    private static final long VFS_ATTRIBUTES_MASK = 0x1000 | 0x2000 | StatInfo.STATX_ATTR_DAX;
+
+    /**
+     * {@code dump_raw_stat} / {@code dump_raw_statx}. The mask is the basic stats, btime when the
+     * format keeps one, and the mount id Linux 6.1 always reports. jdax has no device numbers of
+     * its own; it prints those of an unnamed block device.
+     */
+    private static void rawStat(XfsIoProcess p, StatInfo st, boolean statx) throws FsException {
+        XfsIoOutput o = p.out();
         if (statx) {
-            p.out().out(String.format(Locale.ROOT, "stat.attributes = 0x%x", st.attributes()));
+            o.out(String.format(Locale.ROOT, "stat.mask = 0x%x", 0x7ff | (st.btime() != null ? 0x800 : 0) | 0x1000));
         }
-        p.out().out("stat.nlink = " + st.nlink());
-        p.out().out("stat.uid = " + st.uid());
-        p.out().out("stat.gid = " + st.gid());
-        p.out().out(String.format(Locale.ROOT, "stat.mode: 0%o", st.mode()));
-        p.out().out("stat.ino = " + st.ino());
-        p.out().out("stat.size = " + st.size());
-        p.out().out("stat.blocks = " + st.blocks());
-        p.out().out("stat.atime.tv_sec = " + st.atime().getEpochSecond());
-        p.out().out("stat.atime.tv_nsec = " + st.atime().getNano());
-        p.out().out("stat.ctime.tv_sec = " + st.ctime().getEpochSecond());
-        p.out().out("stat.ctime.tv_nsec = " + st.ctime().getNano());
-        p.out().out("stat.mtime.tv_sec = " + st.mtime().getEpochSecond());
-        p.out().out("stat.mtime.tv_nsec = " + st.mtime().getNano());
+        o.out("stat.blksize = " + st.blksize());
+        if (statx) {
+            o.out(String.format(Locale.ROOT, "stat.attributes = 0x%x", st.attributes()));
+        }
+        o.out("stat.nlink = " + st.nlink());
+        o.out("stat.uid = " + st.uid());
+        o.out("stat.gid = " + st.gid());
+        o.out(String.format(Locale.ROOT, "stat.mode: 0%o", st.mode()));
+        o.out("stat.ino = " + st.ino());
+        o.out("stat.size = " + st.size());
+        o.out("stat.blocks = " + st.blocks());
+        if (statx) {
+            o.out(String.format(Locale.ROOT, "stat.attributes_mask = 0x%x",
+                    p.fs().statxAttributesMask() | VFS_ATTRIBUTES_MASK));
+            time(o, "atime", st.atime());
+            if (st.btime() != null) {
+                time(o, "btime", st.btime());
+            } else {
+                o.out("stat.btime.tv_sec = 0");
+                o.out("stat.btime.tv_nsec = 0");
+            }
+            time(o, "ctime", st.ctime());
+            time(o, "mtime", st.mtime());
+        } else {
+            time(o, "atime", st.atime());
+            time(o, "ctime", st.ctime());
+            time(o, "mtime", st.mtime());
+        }
+        o.out("stat.rdev_major = " + (st.rdev() >>> 8 & 0xfff));
+        o.out("stat.rdev_minor = " + (st.rdev() & 0xff));
+        o.out("stat.dev_major = 0");
+        o.out("stat.dev_minor = 0");
+    }
+
+    private static void time(XfsIoOutput o, String which, java.time.Instant t) {
+        o.out("stat." + which + ".tv_sec = " + t.getEpochSecond());
+        o.out("stat." + which + ".tv_nsec = " + t.getNano());
     }
 
     /** stat and statx print the same unless raw; {@code statx} also resets the exit code (xfs_io does). */

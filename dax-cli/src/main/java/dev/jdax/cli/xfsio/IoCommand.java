@@ -14,6 +14,11 @@ interface IoCommand {
     /** What it does, in one line (xfs_io's {@code oneline}). */
     String oneline();
 
+    /** Whether only jdax has it (Linux's xfs_io answers {@code command "NAME" not found}). */
+    default boolean jdaxOnly() {
+        return false;
+    }
+
     /** Whether it needs an open file (most do). */
     default boolean needsFile() {
         return true;

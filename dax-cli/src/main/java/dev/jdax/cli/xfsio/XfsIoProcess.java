@@ -41,7 +41,8 @@ public final class XfsIoProcess implements AutoCloseable {
                 new MapCommands.Mmap(), new MapCommands.Mread(), new MapCommands.Mwrite(), new MapCommands.Msync(),
                 new MapCommands.Munmap(),
                 new FileCommands.Open(), new FileCommands.Close(), new FileCommands.Badblock(),
-                new FileCommands.Badblocks(), new FileCommands.Counters())) {
+                new FileCommands.Badblocks(), new FileCommands.Counters(),
+                new AttrCommands.Lsattr(), new AttrCommands.Chattr())) {
             COMMANDS.put(c.name(), c);
         }
     }
@@ -66,9 +67,27 @@ public final class XfsIoProcess implements AutoCloseable {
 
     /** Opens {@code path}, calling it {@code displayName} in what it prints ({@code fd.path}, fiemap). */
     public void open(String path, String displayName, int flags) throws FsException {
-        OpenFile handle = fs.open(path, flags);
+        if ((flags & OpenFlags.O_CREAT) != 0) {
+            createIfMissing(path, flags);
+        }
+        OpenFile handle = fs.open(path, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL));
         file = new OpenedFile(displayName, handle, flags);
         files.add(file);
+    }
+
+    /** xfs_io's {@code openfile} creates with mode 0600. */
+    private void createIfMissing(String path, int flags) throws FsException {
+        try {
+            fs.resolve(path, true);
+            if ((flags & OpenFlags.O_EXCL) != 0) {
+                throw FsException.of(Errno.EEXIST, "%s: exists", path);
+            }
+        } catch (FsException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+            fs.create(fs.resolveParent(path), dev.jdax.api.fs.PathWalk.lastName(path), 0600, 0, 0);
+        }
     }
 
     /**
@@ -99,6 +118,13 @@ public final class XfsIoProcess implements AutoCloseable {
     /** The names of the commands this interpreter knows, in the order of its help. */
     public static List<String> commandNames() {
         return List.copyOf(COMMANDS.keySet());
+    }
+
+    /** Whether the command line's command exists only in jdax, so Linux's output for it says nothing. */
+    public static boolean isJdaxOnly(String line) {
+        List<String> argv = Words.split(line);
+        IoCommand c = argv.isEmpty() ? null : COMMANDS.get(argv.get(0));
+        return c != null && c.jdaxOnly();
     }
 
     /** Runs one command line ({@code "pwrite -S 0xab 0 4k"}). */
