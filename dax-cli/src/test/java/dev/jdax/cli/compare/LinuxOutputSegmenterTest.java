@@ -16,10 +16,12 @@ class LinuxOutputSegmenterTest {
     void everyLineOfEveryReferenceOutputLandsOnACommandThatCanPrintIt() throws Exception {
         Catalog catalog = Catalog.load();
         int files = 0;
+        java.util.List<String> unmeasured = new java.util.ArrayList<>();
         for (Scenario s : catalog.scenarios()) {
             for (String cfg : CONFIGS) {
                 var out = catalog.linuxOutput(cfg, s.name());
                 if (out.isEmpty()) {
+                    unmeasured.add(cfg + "/" + s.name());
                     continue;
                 }
                 files++;
@@ -36,7 +38,9 @@ class LinuxOutputSegmenterTest {
                 }
             }
         }
-        assertEquals(catalog.scenarios().size() * CONFIGS.size(), files, "every scenario measured on every config");
+        // Linux's ext2 configuration cannot mount with dax=never or dax=inode (linux-6.1/SOURCES.md).
+        assertEquals(List.of("ext2/statx-dax-never", "ext2/per-file-dax"), unmeasured);
+        assertEquals(catalog.scenarios().size() * CONFIGS.size() - 2, files);
     }
 
     @Test
