@@ -1,0 +1,70 @@
+package dev.jdax.bench;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * {@code bench/run [--quick] [--targets LIST] [--out DIR]}: runs the suite with JMH and writes
+ * {@code latest.json}, {@code latest.md} and {@code latest.svg} (ratios against the peers of the same run).
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws RunnerException, IOException {
+        boolean quick = false;
+        String targets = null;
+        Path out = Path.of("bench/results");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--targets" -> targets = args[++i];
+                case "--out" -> out = Path.of(args[++i]);
+                default -> {
+                    System.err.println("usage: bench/run [--quick] [--targets raw,ext4,...] [--out DIR]");
+                    System.exit(2);
+                }
+            }
+        }
+        ChainedOptionsBuilder opts = new OptionsBuilder()
+                .include(IoBench.class.getName())
+                .forks(1)
+                .shouldFailOnError(false)
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xmx4g")
+                .param("fileMiB", quick ? "256" : "1024");
+        if (quick) {
+            opts.warmupIterations(1).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(2).measurementTime(TimeValue.seconds(1))
+                    .param("ioSize", "4096", "1048576");
+        } else {
+            opts.warmupIterations(2).warmupTime(TimeValue.seconds(2))
+                    .measurementIterations(5).measurementTime(TimeValue.seconds(2));
+        }
+        if (targets != null) {
+            opts.param("target", targets.split(","));
+        }
+        Collection<RunResult> results = new Runner(opts.build()).run();
+        List<Measurement> ms = new ArrayList<>();
+        for (RunResult r : results) {
+            var p = r.getParams();
+            String label = p.getBenchmark();
+            ms.add(new Measurement(label.substring(label.lastIndexOf('.') + 1), p.getParam("target"),
+                    Integer.parseInt(p.getParam("ioSize")), p.getParam("pattern"),
+                    r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+        }
+        BenchReport report = new BenchReport(ms, quick);
+        report.write(out);
+        System.out.println(report.markdown());
+        System.out.println("written: " + out.resolve("latest.md") + ", latest.json, latest.svg");
+    }
+}

@@ -1,0 +1,135 @@
+package dev.jdax.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The report of a run: tables of throughput with ratios to the peers, and each target met or missed. */
+final class BenchReport {
+    static final Set<String> PEERS = Set.of("raw", "shm", "jimfs");
+
+    /** A goal of issue 8: {@code personality / peer >= ratio} for one benchmark. */
+    record Goal(String group, String pattern, int ioSize, String peer, double ratio) {
+        String text() {
+            return String.format(Locale.ROOT, "%s %s %s >= %.2fx %s", group, pattern, size(ioSize), ratio, peer);
+        }
+    }
+
+    static final List<Goal> GOALS = List.of(
+            new Goal("read", "seq", 1 << 20, "raw", 0.90), new Goal("write", "seq", 1 << 20, "raw", 0.90),
+            new Goal("read", "rand", 4096, "raw", 0.60), new Goal("write", "rand", 4096, "raw", 0.60),
+            new Goal("read", "rand", 4096, "shm", 3.0), new Goal("write", "rand", 4096, "shm", 3.0),
+            new Goal("read", "rand", 4096, "jimfs", 2.0), new Goal("write", "rand", 4096, "jimfs", 2.0));
+
+    private final List<Measurement> ms;
+    private final boolean quick;
+
+    BenchReport(List<Measurement> ms, boolean quick) {
+        this.ms = List.copyOf(ms);
+        this.quick = quick;
+    }
+
+    void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("latest.md"), markdown());
+        Files.writeString(dir.resolve("latest.json"), json());
+        Files.writeString(dir.resolve("latest.svg"), new ThroughputChart(ms).svg());
+    }
+
+    private Optional<Measurement> find(String group, String target, String pattern, int ioSize) {
+        return ms.stream().filter(m -> m.group().equals(group) && m.target().equals(target)
+                && m.pattern().equals(pattern) && m.ioSize() == ioSize).findFirst();
+    }
+
+    private Set<String> personalities() {
+        Set<String> out = new LinkedHashSet<>();
+        ms.stream().map(Measurement::target).filter(t -> !PEERS.contains(t)).forEach(out::add);
+        return out;
+    }
+
+    String markdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# jdax benchmarks (").append(quick ? "quick" : "full").append(" run)\n\n");
+        sb.append(String.format(Locale.ROOT, "%s; Java %s; %d processors; %s %s.%n%n", Instant.now().toString().substring(0, 16) + "Z",
+                Runtime.version(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch")));
+        sb.append("Throughput in GB/s (10^9 bytes), each with its ratio to raw device memory measured in the same run.\n");
+        Set<Integer> sizes = new TreeSet<>();
+        ms.forEach(m -> sizes.add(m.ioSize()));
+        for (String group : List.of("read", "write")) {
+            for (String pattern : List.of("seq", "rand")) {
+                sb.append("\n## ").append(group).append(", ").append(pattern.equals("seq") ? "sequential" : "random").append("\n\n| target |");
+                sizes.forEach(s -> sb.append(' ').append(size(s)).append(" |"));
+                sb.append("\n|---|");
+                sizes.forEach(s -> sb.append("---:|"));
+                sb.append('\n');
+                Set<String> targets = new LinkedHashSet<>(List.of("raw"));
+                targets.addAll(personalities());
+                targets.addAll(List.of("shm", "jimfs"));
+                for (String t : targets) {
+                    sb.append("| ").append(t).append(" |");
+                    for (int s : sizes) {
+                        Optional<Measurement> m = find(group, t, pattern, s);
+                        Optional<Measurement> raw = find(group, "raw", pattern, s);
+                        sb.append(' ').append(m.map(x -> String.format(Locale.ROOT, "%.2f", x.bytesPerSec() / 1e9)
+                                + raw.filter(r -> !t.equals("raw")).map(r -> String.format(Locale.ROOT, " (%.2f)", x.opsPerSec() / r.opsPerSec())).orElse(""))
+                                .orElse("—")).append(" |");
+                    }
+                    sb.append('\n');
+                }
+            }
+        }
+        sb.append("\n## Targets\n\n| goal | ").append(String.join(" | ", personalities())).append(" |\n|---|");
+        personalities().forEach(p -> sb.append("---|"));
+        sb.append('\n');
+        for (Goal g : GOALS) {
+            sb.append("| ").append(g.text()).append(" |");
+            for (String p : personalities()) {
+                sb.append(' ').append(verdict(g, p)).append(" |");
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private String verdict(Goal g, String personality) {
+        Optional<Measurement> m = find(g.group(), personality, g.pattern(), g.ioSize());
+        Optional<Measurement> peer = find(g.group(), g.peer(), g.pattern(), g.ioSize());
+        if (m.isEmpty() || peer.isEmpty()) {
+            return "not measured";
+        }
+        double r = m.get().opsPerSec() / peer.get().opsPerSec();
+        return String.format(Locale.ROOT, "%s %.2fx", r >= g.ratio() ? "met" : "**missed**", r);
+    }
+
+    String json() {
+        List<String> rows = new ArrayList<>();
+        for (Measurement m : ms) {
+            rows.add(String.format(Locale.ROOT,
+                    "{\"benchmark\":\"%s\",\"target\":\"%s\",\"ioSize\":%d,\"pattern\":\"%s\",\"opsPerSec\":%.1f,\"error\":%s,\"bytesPerSec\":%.1f}",
+                    m.group(), m.target(), m.ioSize(), m.pattern(), m.opsPerSec(),
+                    Double.isNaN(m.error()) ? "null" : String.format(Locale.ROOT, "%.1f", m.error()), m.bytesPerSec()));
+        }
+        List<String> goals = new ArrayList<>();
+        for (Goal g : GOALS) {
+            for (String p : personalities()) {
+                goals.add(String.format("{\"goal\":\"%s\",\"personality\":\"%s\",\"verdict\":\"%s\"}", g.text(), p,
+                        verdict(g, p).replace("**", "")));
+            }
+        }
+        return "{\"run\":\"" + (quick ? "quick" : "full") + "\",\"java\":\"" + Runtime.version() + "\",\"processors\":"
+                + Runtime.getRuntime().availableProcessors() + ",\n\"results\":[\n" + String.join(",\n", rows)
+                + "],\n\"targets\":[\n" + String.join(",\n", goals) + "]}\n";
+    }
+
+    static String size(int bytes) {
+        return bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
+    }
+}

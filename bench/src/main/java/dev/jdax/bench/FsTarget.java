@@ -1,0 +1,62 @@
+package dev.jdax.bench;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.FileSystemTypes;
+import dev.jdax.api.fs.MkfsOptions;
+import dev.jdax.api.fs.MountOptions;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.pmem.PmemDevices;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+
+/** One file of a personality on a fresh in-memory device, through the whole stack (locks, iomap, copy). */
+final class FsTarget implements Target {
+    private final DaxDevice device;
+    private final FileSystem fs;
+    private final OpenFile file;
+
+    private FsTarget(DaxDevice device, FileSystem fs, OpenFile file) {
+        this.device = device;
+        this.fs = fs;
+        this.file = file;
+    }
+
+    /** {@code ext4:dioread_nolock} → type ext4 mounted with {@code dax,dioread_nolock}. */
+    static FsTarget open(String config, long fileSize) throws IOException {
+        int colon = config.indexOf(':');
+        String type = colon < 0 ? config : config.substring(0, colon);
+        String options = colon < 0 ? "dax" : "dax," + config.substring(colon + 1);
+        FileSystemType t = FileSystemTypes.byName(type);
+        long deviceSize = Math.max(t.minimumSize(), (fileSize + fileSize / 4 + (64L << 20)) & ~4095L);
+        DaxDevice device = PmemDevices.memory(deviceSize);
+        t.mkfs(device, MkfsOptions.defaults().withBlockSize(4096));
+        FileSystem fs = t.mount(device, MountOptions.parse(options));
+        return new FsTarget(device, fs, fs.open("/bench", OpenFlags.O_RDWR | OpenFlags.O_CREAT));
+    }
+
+    @Override
+    public void read(long pos, MemorySegment dst) throws IOException {
+        file.read(pos, dst);
+    }
+
+    @Override
+    public void write(long pos, MemorySegment src) throws IOException {
+        file.write(pos, src, 0);
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+        file.truncate(size);
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+        fs.close();
+        device.close();
+    }
+}

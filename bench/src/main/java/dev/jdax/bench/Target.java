@@ -1,0 +1,52 @@
+package dev.jdax.bench;
+
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What a benchmark reads and writes: one file of a personality, or a peer measured in the same run
+ * (raw device memory, FileChannel on /dev/shm, Jimfs).
+ */
+interface Target extends AutoCloseable {
+    /** Reads {@code dst.byteSize()} bytes at {@code pos}. */
+    void read(long pos, MemorySegment dst) throws IOException;
+
+    /** Writes {@code src} at {@code pos}. */
+    void write(long pos, MemorySegment src) throws IOException;
+
+    /** Truncates to {@code size} (the append benchmark starts each iteration from empty). */
+    void truncate(long size) throws IOException;
+
+    @Override
+    void close() throws IOException;
+
+    /**
+     * {@code raw}, {@code shm}, {@code jimfs}, or a personality with optional mount options
+     * ({@code ext4:dioread_nolock}); the file is {@code size} bytes, written once so reads and
+     * overwrites meet allocated blocks.
+     */
+    static Target open(String name, long size) throws IOException {
+        Target t = switch (name) {
+            case "raw" -> new RawTarget(size);
+            case "shm" -> new ChannelTarget(ChannelTarget.shmFile(), null);
+            case "jimfs" -> ChannelTarget.jimfs();
+            default -> FsTarget.open(name, size);
+        };
+        if (!name.equals("raw")) {
+            fill(t, size);
+        }
+        return t;
+    }
+
+    private static void fill(Target t, long size) throws IOException {
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment chunk = arena.allocate(1 << 20);
+            chunk.fill((byte) 0x5a);
+            for (long pos = 0; pos < size; pos += chunk.byteSize()) {
+                t.write(pos, chunk.asSlice(0, Math.min(chunk.byteSize(), size - pos)));
+            }
+        }
+    }
+
+}
