@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CompareCommand.class,
+                dev.jdax.cli.fsx.FsxCommand.class,
+                dev.jdax.cli.corrupt.CorruptCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

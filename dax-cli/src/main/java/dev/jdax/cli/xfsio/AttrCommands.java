@@ -27,7 +27,7 @@ final class AttrCommands {
         return sb.toString();
     }
 
-    static final class Lsattr implements IoCommand {
+    static final class Lsattr implements XfsIoCommand {
         @Override
         public String name() {
             return "lsattr";
@@ -58,7 +58,7 @@ final class AttrCommands {
         }
     }
 
-    static final class Chattr implements IoCommand {
+    static final class Chattr implements XfsIoCommand {
         @Override
         public String name() {
             return "chattr";

@@ -15,7 +15,7 @@ final class DataCommands {
     /** Buffers above this are refused rather than allocated (xfs_io would fail its malloc). */
     private static final long MAX_BUFFER = 1L << 30;
 
-    static final class Pread implements IoCommand {
+    static final class Pread implements XfsIoCommand {
         @Override
         public String name() {
             return "pread";
@@ -111,7 +111,7 @@ final class DataCommands {
         }
     }
 
-    static final class Pwrite implements IoCommand {
+    static final class Pwrite implements XfsIoCommand {
         @Override
         public String name() {
             return "pwrite";

@@ -12,7 +12,7 @@ final class FileCommands {
     private FileCommands() {
     }
 
-    static final class Open implements IoCommand {
+    static final class Open implements XfsIoCommand {
         @Override
         public String name() {
             return "open";
@@ -73,7 +73,7 @@ final class FileCommands {
         }
     }
 
-    static final class Close implements IoCommand {
+    static final class Close implements XfsIoCommand {
         @Override
         public String name() {
             return "close";
@@ -98,7 +98,7 @@ final class FileCommands {
         }
     }
 
-    static final class Badblock implements IoCommand {
+    static final class Badblock implements XfsIoCommand {
         @Override
         public String name() {
             return "badblock";
@@ -134,7 +134,7 @@ final class FileCommands {
         }
     }
 
-    static final class Badblocks implements IoCommand {
+    static final class Badblocks implements XfsIoCommand {
         @Override
         public boolean jdaxOnly() {
             return true;
@@ -164,7 +164,7 @@ final class FileCommands {
         }
     }
 
-    static final class Counters implements IoCommand {
+    static final class Counters implements XfsIoCommand {
         @Override
         public boolean jdaxOnly() {
             return true;

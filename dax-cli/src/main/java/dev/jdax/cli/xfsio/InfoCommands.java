@@ -119,7 +119,7 @@ final class InfoCommands {
     }
 
     /** stat and statx print the same unless raw; {@code statx} also resets the exit code (xfs_io does). */
-    private abstract static class StatBase implements IoCommand {
+    private abstract static class StatBase implements XfsIoCommand {
         abstract boolean statx();
 
         @Override
@@ -203,7 +203,7 @@ final class InfoCommands {
         }
     }
 
-    static final class Fiemap implements IoCommand {
+    static final class Fiemap implements XfsIoCommand {
         @Override
         public String name() {
             return "fiemap";
@@ -270,7 +270,7 @@ final class InfoCommands {
         }
     }
 
-    static final class Seek implements IoCommand {
+    static final class Seek implements XfsIoCommand {
         private static final int DATA = 0;
         private static final int HOLE = 1;
         private static final String[] NAMES = {"DATA", "HOLE"};

@@ -38,7 +38,7 @@ final class MapCommands {
     }
 
     /** Parses the optional {@code off len} of mread/mwrite/msync; null (after a message) when bad. */
-    private static long[] range(XfsIoProcess p, IoCommand cmd, List<String> ops) {
+    private static long[] range(XfsIoProcess p, XfsIoCommand cmd, List<String> ops) {
         MappedRegion m = p.mapping();
         if (ops.isEmpty()) {
             return new long[] {m.offset(), m.length()};
@@ -73,7 +73,7 @@ final class MapCommands {
         return true;
     }
 
-    static final class Mmap implements IoCommand {
+    static final class Mmap implements XfsIoCommand {
         @Override
         public String name() {
             return "mmap";
@@ -170,7 +170,7 @@ final class MapCommands {
         }
     }
 
-    static final class Mread implements IoCommand {
+    static final class Mread implements XfsIoCommand {
         @Override
         public String name() {
             return "mread";
@@ -229,7 +229,7 @@ final class MapCommands {
         }
     }
 
-    static final class Mwrite implements IoCommand {
+    static final class Mwrite implements XfsIoCommand {
         @Override
         public String name() {
             return "mwrite";
@@ -286,7 +286,7 @@ final class MapCommands {
         }
     }
 
-    static final class Msync implements IoCommand {
+    static final class Msync implements XfsIoCommand {
         @Override
         public String name() {
             return "msync";
@@ -326,7 +326,7 @@ final class MapCommands {
         }
     }
 
-    static final class Munmap implements IoCommand {
+    static final class Munmap implements XfsIoCommand {
         @Override
         public String name() {
             return "munmap";

@@ -15,7 +15,7 @@ final class SpaceCommands {
     }
 
     /** Parses {@code off len} and calls fallocate with {@code mode}, reporting as {@code perror("fallocate")}. */
-    private static void fallocate(XfsIoProcess p, IoCommand cmd, List<String> ops, int mode) {
+    private static void fallocate(XfsIoProcess p, XfsIoCommand cmd, List<String> ops, int mode) {
         if (ops.size() != 2) {
             p.usage(cmd);
             return;
@@ -37,7 +37,7 @@ final class SpaceCommands {
         }
     }
 
-    static final class FallocCmd implements IoCommand {
+    static final class FallocCmd implements XfsIoCommand {
         @Override
         public String name() {
             return "falloc";
@@ -75,7 +75,7 @@ final class SpaceCommands {
     }
 
     /** A fallocate command with a fixed mode and no options. */
-    private abstract static class FixedMode implements IoCommand {
+    private abstract static class FixedMode implements XfsIoCommand {
         private final String name;
         private final String oneline;
         private final int mode;
@@ -133,7 +133,7 @@ final class SpaceCommands {
         }
     }
 
-    static final class Fzero implements IoCommand {
+    static final class Fzero implements XfsIoCommand {
         @Override
         public String name() {
             return "fzero";
@@ -165,7 +165,7 @@ final class SpaceCommands {
         }
     }
 
-    static final class Truncate implements IoCommand {
+    static final class Truncate implements XfsIoCommand {
         @Override
         public String name() {
             return "truncate";
@@ -200,7 +200,7 @@ final class SpaceCommands {
         }
     }
 
-    static final class Fsync implements IoCommand {
+    static final class Fsync implements XfsIoCommand {
         @Override
         public String name() {
             return "fsync";
@@ -226,7 +226,7 @@ final class SpaceCommands {
         }
     }
 
-    static final class Fdatasync implements IoCommand {
+    static final class Fdatasync implements XfsIoCommand {
         @Override
         public String name() {
             return "fdatasync";

@@ -29,10 +29,10 @@ public final class XfsIoProcess implements AutoCloseable {
         SEGMENTATION_FAULT
     }
 
-    private static final Map<String, IoCommand> COMMANDS = new LinkedHashMap<>();
+    private static final Map<String, XfsIoCommand> COMMANDS = new LinkedHashMap<>();
 
     static {
-        for (IoCommand c : List.of(
+        for (XfsIoCommand c : List.of(
                 new DataCommands.Pread(), new DataCommands.Pwrite(),
                 new SpaceCommands.FallocCmd(), new SpaceCommands.Fpunch(), new SpaceCommands.Fzero(),
                 new SpaceCommands.Fcollapse(), new SpaceCommands.Finsert(), new SpaceCommands.Truncate(),
@@ -123,7 +123,7 @@ public final class XfsIoProcess implements AutoCloseable {
     /** Whether the command line's command exists only in jdax, so Linux's output for it says nothing. */
     public static boolean isJdaxOnly(String line) {
         List<String> argv = Words.split(line);
-        IoCommand c = argv.isEmpty() ? null : COMMANDS.get(argv.get(0));
+        XfsIoCommand c = argv.isEmpty() ? null : COMMANDS.get(argv.get(0));
         return c != null && c.jdaxOnly();
     }
 
@@ -133,7 +133,7 @@ public final class XfsIoProcess implements AutoCloseable {
         if (argv.isEmpty()) {
             return Outcome.CONTINUE;
         }
-        IoCommand cmd = COMMANDS.get(argv.get(0));
+        XfsIoCommand cmd = COMMANDS.get(argv.get(0));
         if (cmd == null) {
             out.err("command \"" + argv.get(0) + "\" not found");
             exitCode = 1;
@@ -222,7 +222,7 @@ public final class XfsIoProcess implements AutoCloseable {
     }
 
     /** xfs_io's {@code command_usage}, and exit code 1. */
-    void usage(IoCommand cmd) {
+    void usage(XfsIoCommand cmd) {
         out.out(cmd.name() + " " + cmd.args() + " -- " + cmd.oneline());
         exitCode = 1;
     }

@@ -5,7 +5,7 @@ import dev.jdax.api.FsException;
 import java.util.List;
 
 /** One xfs_io command: its name, its usage line, and what it does to a process. */
-interface IoCommand {
+interface XfsIoCommand {
     String name();
 
     /** The arguments part of the usage line ({@code "[-v] [off [len]]"}). */
