@@ -4,6 +4,13 @@ import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
 /** Opens {@link DaxDevice}s: the one entry point of the pmem driver. */
 public final class PmemDevices {
     private PmemDevices() {
@@ -23,6 +30,79 @@ public final class PmemDevices {
             return MemoryDevice.allocate(size);
         } catch (OutOfMemoryError e) {
             throw FsException.of(Errno.ENOMEM, "memory device of %d bytes: %s", size, e.getMessage());
+        }
+    }
+
+    /**
+     * An image file or a {@code /dev/daxX.Y} node, mapped read-write with MAP_SYNC where the kernel
+     * grants it (see {@link DaxDevice#info()}); the sectors listed in {@code PATH.badblocks} are bad.
+     *
+     * @throws FsException ENOENT, EISDIR, EACCES naming the path; EINVAL when the size is not a
+     *                     positive multiple of 4096
+     */
+    public static DaxDevice open(Path path) throws FsException {
+        if (Files.isDirectory(path)) {
+            throw FsException.of(Errno.EISDIR, "%s: is a directory, not an image", path);
+        }
+        if (!Files.exists(path)) {
+            throw FsException.of(Errno.ENOENT, "%s: no such image or device", path);
+        }
+        if (!Files.isReadable(path) || !Files.isWritable(path)) {
+            throw FsException.of(Errno.EACCES, "%s: need read and write permission", path);
+        }
+        long size = sizeOf(path);
+        if (size <= 0 || size % DaxDevice.PAGE_SIZE != 0) {
+            throw FsException.of(Errno.EINVAL, "%s: size %d is not a positive multiple of 4096", path, size);
+        }
+        FileDevice device = FileDevice.map(path, size);
+        try {
+            BadBlocksFile.load(path, device.badBlocks());
+        } catch (FsException e) {
+            device.close();
+            throw e;
+        }
+        return device;
+    }
+
+    /** Creates (or resizes) the image file {@code path} to {@code size} bytes, sparse, and opens it. */
+    public static DaxDevice create(Path path, long size) throws FsException {
+        if (size <= 0 || size % DaxDevice.PAGE_SIZE != 0) {
+            throw FsException.of(Errno.EINVAL, "%s: size %d is not a positive multiple of 4096", path, size);
+        }
+        try (var ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            if (ch.size() > size) {
+                ch.truncate(size);
+            } else if (ch.size() < size) {
+                ch.write(java.nio.ByteBuffer.wrap(new byte[1]), size - 1);
+            }
+        } catch (NoSuchFileException e) {
+            throw FsException.of(Errno.ENOENT, "%s: no such directory", path);
+        } catch (AccessDeniedException e) {
+            throw FsException.of(Errno.EACCES, "%s: permission denied", path);
+        } catch (IOException e) {
+            throw FsException.of(Errno.EIO, "%s: %s", path, e.getMessage());
+        }
+        return open(path);
+    }
+
+    /** Writes the device's bad sectors beside the image ({@code PATH.badblocks}), removing the file when none are left. */
+    public static void saveBadBlocks(DaxDevice device, Path image) throws FsException {
+        BadBlocksFile.save(image, device.badBlocks());
+    }
+
+    /** A block device's size is not its file size: ask the kernel's sysfs for /dev nodes. */
+    private static long sizeOf(Path path) throws FsException {
+        try {
+            String name = path.getFileName().toString();
+            if (path.startsWith("/dev/") && !Files.isRegularFile(path)) {
+                Path sys = name.startsWith("dax") ? Path.of("/sys/bus/dax/devices", name, "size")
+                        : Path.of("/sys/class/block", name, "size");
+                long v = Long.parseLong(Files.readString(sys).strip());
+                return name.startsWith("dax") ? v : v * 512;
+            }
+            return Files.size(path);
+        } catch (IOException | NumberFormatException e) {
+            throw FsException.of(Errno.EIO, "%s: cannot tell its size: %s", path, e.getMessage());
         }
     }
 }

@@ -1,0 +1,98 @@
+package dev.jdax.pmem;
+
+import dev.jdax.api.DeviceInfo;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * An image file or a {@code /dev/daxX.Y} node mapped shared. MAP_SYNC is asked for first
+ * ({@code MAP_SHARED_VALIDATE | MAP_SYNC}, as a DAX-aware program does); a kernel that refuses it —
+ * every non-DAX file system, tmpfs included — answers EOPNOTSUPP and the device falls back to
+ * {@code MAP_SHARED}, where durability comes from {@code msync}. Either way the mode in force and the
+ * refusal are reported by {@link #info()}.
+ */
+final class FileDevice extends SegmentDevice {
+    private final Path path;
+    private final long address;
+    private final long length;
+    private final boolean mapSync;
+    private final String refusal;
+
+    private FileDevice(Path path, MemorySegment memory, long address, boolean mapSync, String refusal) {
+        super(path.toString(), memory);
+        this.path = path;
+        this.address = address;
+        this.length = memory.byteSize();
+        this.mapSync = mapSync;
+        this.refusal = refusal;
+    }
+
+    /** Maps all {@code size} bytes of {@code path} read-write. */
+    static FileDevice map(Path path, long size) throws FsException {
+        Libc.Result fd = Libc.open(path.toString(), Libc.O_RDWR);
+        if (fd.failed()) {
+            Errno e = Errno.ofNumber(fd.errno());
+            throw FsException.of(e == null ? Errno.EIO : e, "%s: open: %s", path, e == null ? "errno " + fd.errno() : e.message());
+        }
+        try {
+            int prot = Libc.PROT_READ | Libc.PROT_WRITE;
+            Libc.Result m = Libc.mmap(size, prot, Libc.MAP_SHARED_VALIDATE | Libc.MAP_SYNC, (int) fd.value());
+            boolean sync = !m.failed();
+            String refusal = "";
+            if (!sync) {
+                refusal = m.errnoName() + ": the kernel refused MAP_SYNC for " + path
+                        + (m.errno() == 95 ? " (not on a DAX file system)" : "");
+                m = Libc.mmap(size, prot, Libc.MAP_SHARED, (int) fd.value());
+                if (m.failed()) {
+                    Errno e = Errno.ofNumber(m.errno());
+                    throw FsException.of(e == null ? Errno.EIO : e, "%s: mmap of %d bytes: %s", path, size, m.errnoName());
+                }
+            }
+            MemorySegment memory = MemorySegment.ofAddress(m.value()).reinterpret(size);
+            return new FileDevice(path, memory, m.value(), sync, refusal);
+        } finally {
+            // The mapping keeps the file; the descriptor is not needed after mmap.
+            Libc.close((int) fd.value());
+        }
+    }
+
+    /**
+     * With MAP_SYNC a store reaches the media once its line is written back; the JDK gives a foreign
+     * mapping no cache-line write-back instruction, so both modes write back with msync of the
+     * pages holding the lines (page-aligned, as msync requires).
+     */
+    @Override
+    void writeBack(MemorySegment memory, long offset, long len) throws FsException {
+        long first = offset & ~(PAGE_SIZE - 1L);
+        long end = offset + len;
+        Libc.Result r = Libc.msync(address + first, end - first);
+        if (r.failed()) {
+            throw FsException.of(Errno.EIO, "%s: msync at %d length %d: %s", path, first, end - first, r.errnoName());
+        }
+    }
+
+    @Override
+    void storeFence() {
+        // msync(MS_SYNC) returns after the write-back completed: nothing is left to order.
+    }
+
+    @Override
+    void release() throws FsException {
+        Libc.Result r = Libc.munmap(address, length);
+        if (r.failed()) {
+            throw FsException.of(Errno.EIO, "%s: munmap: %s", path, r.errnoName());
+        }
+    }
+
+    @Override
+    public DeviceInfo info() {
+        boolean devdax = path.toString().startsWith("/dev/dax");
+        return new DeviceInfo((devdax ? "devdax " : "file ") + path,
+                mapSync ? "MAP_SHARED_VALIDATE|MAP_SYNC" : "MAP_SHARED", refusal,
+                mapSync ? "msync of the pages holding the lines (MAP_SYNC in force)" : "msync (page cache of the file)",
+                mapSync);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.jdax.pmem;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FileDeviceTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void storesReachTheFileAndOutliveTheMapping() throws Exception {
+        Path img = tmp.resolve("a.img");
+        byte[] data = "persistent memory".getBytes();
+        try (DaxDevice d = PmemDevices.create(img, 1 << 20)) {
+            d.store(8192, MemorySegment.ofArray(data), 0, data.length);
+            d.flush(8192, data.length);
+            d.fence();
+            assertTrue(d.counters().linesFlushed() >= 1);
+        }
+        byte[] onDisk = new byte[data.length];
+        System.arraycopy(Files.readAllBytes(img), 8192, onDisk, 0, data.length);
+        assertArrayEquals(data, onDisk);
+        Files.delete(img); // closing unmapped it: the file can go
+        assertFalse(Files.exists(img));
+    }
+
+    @Test
+    void aNonDaxFileSystemRefusesMapSyncAndTheRefusalIsReported() throws Exception {
+        for (Path dir : new Path[] {tmp, Path.of("/dev/shm")}) {
+            if (!Files.isWritable(dir)) {
+                continue;
+            }
+            Path img = Files.createTempFile(dir, "jdax", ".img");
+            try (DaxDevice d = PmemDevices.create(img, 64 << 10)) {
+                // No DAX file system on these machines: the kernel answers EOPNOTSUPP (95).
+                if (d.info().mapping().equals("MAP_SHARED")) {
+                    assertTrue(d.info().mapSyncRefusal().startsWith("EOPNOTSUPP"), d.info().mapSyncRefusal());
+                    assertEquals("msync (page cache of the file)", d.info().flushMethod());
+                    assertFalse(d.info().persistent());
+                } else {
+                    assertEquals("", d.info().mapSyncRefusal());
+                }
+            } finally {
+                Files.deleteIfExists(img);
+            }
+        }
+    }
+
+    @Test
+    void badSectorsPersistBesideTheImage() throws Exception {
+        Path img = tmp.resolve("b.img");
+        try (DaxDevice d = PmemDevices.create(img, 64 << 10)) {
+            d.badBlocks().add(16, 8);
+            PmemDevices.saveBadBlocks(d, img);
+        }
+        assertEquals("16 8\n", Files.readString(BadBlocksFile.of(img)));
+        try (DaxDevice d = PmemDevices.open(img)) {
+            assertTrue(d.badBlocks().any(16, 1));
+            FsException e = assertThrows(FsException.class, () -> d.directAccess(2, 1, dev.jdax.api.DaxAccessMode.ACCESS));
+            assertEquals(Errno.EIO, e.errno());
+            d.badBlocks().clear(16, 8);
+            PmemDevices.saveBadBlocks(d, img);
+        }
+        assertFalse(Files.exists(BadBlocksFile.of(img)));
+    }
+
+    @Test
+    void badInputNamesThePathAndTheValue() throws Exception {
+        Path odd = tmp.resolve("odd.img");
+        Files.write(odd, new byte[1000]);
+        assertEquals(Errno.EINVAL, assertThrows(FsException.class, () -> PmemDevices.open(odd)).errno());
+        assertTrue(assertThrows(FsException.class, () -> PmemDevices.open(odd)).getMessage().contains("1000"));
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> PmemDevices.open(tmp.resolve("none"))).errno());
+        assertEquals(Errno.EISDIR, assertThrows(FsException.class, () -> PmemDevices.open(tmp)).errno());
+        assertEquals(Errno.EINVAL, assertThrows(FsException.class, () -> PmemDevices.create(odd, 4095)).errno());
+        try (DaxDevice d = PmemDevices.create(tmp.resolve("c.img"), 8192)) {
+            assertThrows(FsException.class, () -> d.store(8000, MemorySegment.ofArray(new byte[400]), 0, 400));
+            assertThrows(FsException.class, () -> d.load(-1, MemorySegment.ofArray(new byte[4]), 0, 4));
+        }
+    }
+}
