@@ -16,6 +16,17 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CompareCommand.class,
+                IoCommand.class,
+                InfoCommand.class,
+                BadblocksCommand.class,
+                MkfsCommand.class,
+                LsCommand.class,
+                CatCommand.class,
+                CpCommand.class,
+                MkdirCommand.class,
+                RmCommand.class,
+                MvCommand.class,
+                StatCommand.class,
                 dev.jdax.cli.fsx.FsxCommand.class,
                 dev.jdax.cli.corrupt.CorruptCommand.class,
         })

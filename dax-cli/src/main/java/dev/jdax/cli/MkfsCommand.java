@@ -1,0 +1,61 @@
+package dev.jdax.cli;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.FileSystemTypes;
+import dev.jdax.api.fs.MkfsOptions;
+import dev.jdax.cli.xfsio.Numbers;
+import dev.jdax.pmem.PmemDevices;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code jdax mkfs}: makes a file system on an image file (created at SIZE when given). */
+@Command(name = "mkfs", mixinStandardHelpOptions = true,
+        description = {"Makes an ext2, ext4 or XFS file system on IMAGE, in the real on-disk format (e2fsck and",
+                "xfs_repair accept it). With SIZE (4096, 64m, 1g ...) the image file is created or resized first."})
+final class MkfsCommand implements Callable<Integer> {
+    @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs.")
+    String type;
+
+    @Option(names = "-b", paramLabel = "BLOCKSIZE", description = "Block size in bytes (default: the type's).")
+    int blockSize;
+
+    @Option(names = "-O", paramLabel = "FEATURES", split = ",", description = "Features to add, or ^feature to remove (as mke2fs -O).")
+    List<String> features = List.of();
+
+    @Parameters(index = "0", paramLabel = "IMAGE")
+    Path image;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "SIZE")
+    String size;
+
+    @Override
+    public Integer call() throws FsException {
+        FileSystemType fsType = FileSystemTypes.byName(type);
+        if (size == null && !Files.exists(image)) {
+            throw FsException.of(Errno.ENOENT, "%s: no such image; give a SIZE to create it", image);
+        }
+        if (size != null) {
+            long bytes = Numbers.parse(size);
+            if (bytes < fsType.minimumSize()) {
+                throw FsException.of(Errno.EINVAL, "%s: size %d is below the %s minimum of %d bytes",
+                        image, bytes, type, fsType.minimumSize());
+            }
+            PmemDevices.create(image, bytes).close();
+        }
+        try (DaxDevice device = PmemDevices.open(image)) {
+            fsType.mkfs(device, MkfsOptions.defaults().withBlockSize(blockSize).withFeatures(features));
+            System.out.printf("%s: %s file system, %d bytes%s%n", image, type, device.size(),
+                    blockSize == 0 ? "" : ", block size " + blockSize);
+        }
+        return 0;
+    }
+}

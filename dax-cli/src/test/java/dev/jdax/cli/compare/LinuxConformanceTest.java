@@ -1,0 +1,46 @@
+package dev.jdax.cli.compare;
+
+import dev.jdax.api.fs.FileSystemTypes;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every scenario of the catalogue through {@code jdax io} on one personality, beside Linux 6.1's own
+ * output: every cell is equal to Linux or a difference declared (with its reason) in
+ * declared-differences.txt. What {@code jdax compare --strict} checks, per personality.
+ */
+class LinuxConformanceTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4", "ext4:dioread_nolock", "xfs"})
+    void everyCellEqualsLinuxOrIsADeclaredDifference(String label) throws Exception {
+        PersonalityConfig config = PersonalityConfig.parseList(label).get(0);
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(config.type())),
+                config.type() + " is not on the class path");
+        Catalog catalog = Catalog.load();
+        Comparison c = Comparison.run(catalog, catalog.scenarios(), List.of(config), 2, p -> { });
+        List<String> undeclared = new ArrayList<>();
+        int declared = 0;
+        for (Comparison.Table t : c.tables()) {
+            t.errors().forEach((cfg, err) -> undeclared.add(t.scenario().name() + ": could not run: " + err));
+            for (Comparison.Row r : t.rows()) {
+                Comparison.Cell cell = r.cells().get(config.label());
+                if (cell.status() == Comparison.Status.DIFFERS) {
+                    undeclared.add(t.scenario().name() + " " + r.key() + " `" + r.command() + "`: jdax " + cell.jdax()
+                            + " / Linux " + cell.linux());
+                } else if (cell.status() == Comparison.Status.DECLARED) {
+                    declared++;
+                }
+            }
+        }
+        Comparison.Agreement a = c.agreement().get(0);
+        System.out.printf("%s: %d of %d cells equal to Linux, %d declared differences%n", label, a.equal(), a.compared(), declared);
+        assertTrue(undeclared.isEmpty(), undeclared.size() + " undeclared differences from Linux 6.1:\n" + String.join("\n", undeclared));
+    }
+}
