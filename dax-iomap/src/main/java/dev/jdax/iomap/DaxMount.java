@@ -1,0 +1,75 @@
+package dev.jdax.iomap;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+import dev.jdax.api.Inode;
+import dev.jdax.api.IomapOps;
+import dev.jdax.api.fs.MountCounters;
+import dev.jdax.api.fs.MountOptions;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The engine's state for one mounted file system: the device, the generic mount options
+ * ({@code media_errors=}, {@code locking=}), the counters, and the shared zero page that read faults
+ * on holes map.
+ */
+public final class DaxMount {
+    static final long PAGE = DaxDevice.PAGE_SIZE;
+    static final long PMD = 2L << 20;
+
+    private final DaxDevice device;
+    private final LockingModel locking;
+    private final MediaErrorPolicy mediaErrors;
+    private final EngineCounters counters = new EngineCounters();
+    private final MemorySegment zeroPage;
+    private final MemorySegment zeroPmd;
+
+    /**
+     * @param defaultLocking the personality's own model, used unless {@code locking=} overrides it
+     */
+    public DaxMount(DaxDevice device, MountOptions options, LockingModel defaultLocking) throws FsException {
+        this.device = device;
+        this.locking = options.has("locking") ? LockingModel.parse(options.value("locking", "")) : defaultLocking;
+        this.mediaErrors = MediaErrorPolicy.parse(options.value("media_errors", MediaErrorPolicy.RECOVERY_WRITE.optionName()));
+        // Read-only, as the kernel's zero page: a store through it is a bug the segment reports.
+        MemorySegment zeros = Arena.ofAuto().allocate(PMD, PAGE);
+        this.zeroPmd = zeros.asReadOnly();
+        this.zeroPage = zeroPmd.asSlice(0, PAGE);
+    }
+
+    public DaxDevice device() {
+        return device;
+    }
+
+    public LockingModel locking() {
+        return locking;
+    }
+
+    public MediaErrorPolicy mediaErrors() {
+        return mediaErrors;
+    }
+
+    /** The engine state of one in-core inode; the personality keeps exactly one per inode. */
+    public AddressSpace newAddressSpace(Inode inode, IomapOps ops) {
+        return new AddressSpace(this, inode, ops);
+    }
+
+    public MountCounters counters() {
+        var d = device.counters();
+        return counters.snapshot(d.linesFlushed(), d.fences());
+    }
+
+    EngineCounters engineCounters() {
+        return counters;
+    }
+
+    MemorySegment zeroPage() {
+        return zeroPage;
+    }
+
+    MemorySegment zeroPmd() {
+        return zeroPmd;
+    }
+}

@@ -1,0 +1,152 @@
+package dev.jdax.iomap;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.SigBusException;
+import dev.jdax.api.SigSegvException;
+import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.MountCounters;
+import dev.jdax.pmem.PmemDevices;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Page faults of the engine (reference rows i, j, h1's mmap rows). */
+class DaxFaultTest {
+    static final int RW = FileMapping.PROT_READ | FileMapping.PROT_WRITE;
+    DaxDevice device;
+    TestFile f;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        device = PmemDevices.memory(64 << 20);
+        f = TestFile.open(device, "");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        device.close();
+    }
+
+    MountCounters counters() {
+        return f.space.mount().counters();
+    }
+
+    @Test
+    void aReadFaultOnAHoleMapsTheZeroPageAndAllocatesNothing() throws Exception {
+        f.truncate(16384);
+        FileMapping m = f.mmap(0, 16384, RW, FileMapping.MAP_SHARED);
+        assertEquals(0, m.getByte(8192));
+        assertEquals(0, f.fiemap(0, 16384).size());
+        assertEquals(1, counters().zeroPageFaults());
+        m.putByte(8192, (byte) 7);
+        assertEquals(1, f.fiemap(0, 16384).size(), "the write fault allocated one block");
+        assertEquals(7, f.read(8192, MemorySegment.ofArray(new byte[1])) == 1 ? readByte(8192) : -1);
+    }
+
+    byte readByte(long pos) throws FsException {
+        byte[] b = new byte[1];
+        f.read(pos, MemorySegment.ofArray(b));
+        return b[0];
+    }
+
+    @Test
+    void accessBeyondEofIsSigbusAndOutsideTheMappingSigsegv() throws Exception {
+        f.write(0, MemorySegment.ofArray(new byte[8192]), 0);
+        FileMapping m = f.mmap(0, 16384, RW, FileMapping.MAP_SHARED);
+        SigBusException bus = assertThrows(SigBusException.class, () -> m.getByte(8192));
+        assertEquals(m.address() + 8192, bus.address());
+        assertThrows(SigSegvException.class, () -> m.getByte(16384));
+        m.close();
+        assertThrows(SigSegvException.class, () -> m.getByte(0));
+    }
+
+    @Test
+    void aPoisonedPageIsSigbus() throws Exception {
+        f.write(0, MemorySegment.ofArray(new byte[16384]), 0);
+        long phys = f.fiemap(0, 16384).get(0).physical();
+        device.badBlocks().add((phys + 5120) / 512, 1);
+        FileMapping m = f.mmap(0, 16384, RW, FileMapping.MAP_SHARED);
+        assertEquals(0, m.getByte(0));
+        assertThrows(SigBusException.class, () -> m.getByte(4096));
+        assertThrows(SigBusException.class, () -> m.putByte(5130, (byte) 1));
+    }
+
+    @Test
+    void aTwoMegabyteAlignedExtentIsMappedWithOnePmdFault() throws Exception {
+        f.node.nextFree = 512; // device block 512 = 2 MiB: aligned
+        f.write(0, MemorySegment.ofArray(new byte[4 << 20]), 0);
+        FileMapping m = f.mmap(0, 4 << 20, RW, FileMapping.MAP_SHARED);
+        m.getByte(0);
+        m.getByte(4096);
+        m.getByte((2 << 20) + 5);
+        assertEquals(2, counters().pmdFaults());
+        assertEquals(0, counters().pteFaults());
+    }
+
+    @Test
+    void thePmdFaultFallsBackWithItsReason() throws Exception {
+        f.node.nextFree = 3; // misaligned
+        f.write(0, MemorySegment.ofArray(new byte[4 << 20]), 0);
+        FileMapping m = f.mmap(0, 4 << 20, RW, FileMapping.MAP_SHARED);
+        m.getByte(0);
+        assertEquals(1, counters().pteFaults());
+        assertEquals(1L, counters().pmdFallbacks().get("extent not 2 MiB aligned"));
+        FileMapping small = f.mmap(0, 8192, RW, FileMapping.MAP_SHARED);
+        small.getByte(4096);
+        assertEquals(1L, counters().pmdFallbacks().get("mapping does not cover the 2 MiB range"));
+    }
+
+    @Test
+    void getBlockHolesAreOneBlockSoPmdFaultsOverThemFallBack() throws Exception {
+        TestFile.Node node = new TestFile.Node();
+        DaxMount mount = new DaxMount(device, dev.jdax.api.fs.MountOptions.none(), LockingModel.INODE_RWSEM);
+        GetBlock gb = new GetBlock() {
+            @Override
+            public BlockMapping getBlock(dev.jdax.api.Inode inode, long iblock, int maxBlocks, boolean create) {
+                return BlockMapping.unmapped();
+            }
+
+            @Override
+            public int blockSize() {
+                return 4096;
+            }
+        };
+        TestFile g = new TestFile(mount.newAddressSpace(node, new GetBlockBridge(gb, device)), node, dev.jdax.api.fs.OpenFlags.O_RDWR);
+        g.truncate(4 << 20);
+        FileMapping m = g.mmap(0, 4 << 20, RW, FileMapping.MAP_SHARED);
+        assertEquals(0, m.getByte(0));
+        assertEquals(1L, mount.counters().pmdFallbacks().get("hole size unknown"));
+        assertTrue(mount.counters().getBlockCalls() >= 2);
+    }
+
+    @Test
+    void mapSyncNeedsADaxFile() throws Exception {
+        f.truncate(4096);
+        f.mmap(0, 4096, RW, FileMapping.MAP_SHARED_VALIDATE | FileMapping.MAP_SYNC).close();
+        TestFile notDax = new TestFile(f.space, f.node, dev.jdax.api.fs.OpenFlags.O_RDWR) {
+            @Override
+            protected boolean isDax() {
+                return false;
+            }
+        };
+        assertEquals(Errno.EOPNOTSUPP, assertThrows(FsException.class,
+                () -> notDax.mmap(0, 4096, RW, FileMapping.MAP_SHARED_VALIDATE | FileMapping.MAP_SYNC)).errno());
+    }
+
+    @Test
+    void truncateUnmapsSoTheNextAccessIsSigbus() throws Exception {
+        f.write(0, MemorySegment.ofArray(new byte[16384]), 0);
+        FileMapping m = f.mmap(0, 16384, RW, FileMapping.MAP_SHARED);
+        m.getByte(12000);
+        f.truncate(4096);
+        assertThrows(SigBusException.class, () -> m.getByte(12000));
+    }
+}
