@@ -8,4 +8,6 @@ module dev.jdax.cli {
     uses dev.jdax.api.fs.FileSystemType;
 
     opens dev.jdax.cli to info.picocli;
+    opens dev.jdax.cli.fsx to info.picocli;
+    opens dev.jdax.cli.corrupt to info.picocli;
 }

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 final class LinuxOutputSegmenter {
     private static final String TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*";
     private static final Pattern DUMP = Pattern.compile("^[0-9a-f]{8}:  .*");
+    private static final Pattern MAPPED_ACCESS = Pattern.compile("^m(read|write|map)\\b");
     private static final Pattern PROCESS_END = Pattern.compile("^(exit \\d+|Bus error|Segmentation fault)$");
     private static final Pattern USAGE_OR_ARG = Pattern.compile("^(non-numeric .*|\\S+ .* -- .*|command \".*\" not found)$");
 
@@ -63,13 +64,16 @@ final class LinuxOutputSegmenter {
     static List<OutputRow> segment(Scenario s, List<String> lines) {
         List<OutputRow> rows = new ArrayList<>();
         int at = 0;
+        boolean couldFault = false;
         for (int i = 0; i < s.commands().size(); i++) {
             String cmd = s.commands().get(i);
             if (s.isBadblock(i)) {
-                at = processEnd(rows, lines, at, i);
+                at = processEnd(rows, lines, at, i, couldFault);
+                couldFault = false;
                 rows.add(new OutputRow(OutputRow.commandKey(i), cmd, List.of()));
                 continue;
             }
+            couldFault |= MAPPED_ACCESS.matcher(cmd).lookingAt();
             Grammar g = grammar(cmd);
             List<String> mine = new ArrayList<>();
             int maxDumpLines = maxDumpLines(cmd);
@@ -93,7 +97,7 @@ final class LinuxOutputSegmenter {
             }
             rows.add(new OutputRow(OutputRow.commandKey(i), cmd, mine));
         }
-        at = processEnd(rows, lines, at, -1);
+        at = processEnd(rows, lines, at, -1, true);
         if (at < lines.size()) {
             // Lines no command could have printed: keep them visible, on the last row.
             OutputRow last = rows.remove(rows.size() - 1);
@@ -104,11 +108,15 @@ final class LinuxOutputSegmenter {
         return rows;
     }
 
-    private static int processEnd(List<OutputRow> rows, List<String> lines, int at, int badblockIndex) {
+    /**
+     * The trailer of one xfs_io process. A signal line can only end a process that touched a mapping:
+     * when a process before a badblock did not, a {@code Bus error} after it is the next process's
+     * (its mapped loads print nothing before the signal).
+     */
+    private static int processEnd(List<OutputRow> rows, List<String> lines, int at, int badblockIndex, boolean couldFault) {
         List<String> mine = new ArrayList<>();
-        // A process killed part-way leaves the lines of its later commands unprinted; anything the
-        // grammar could not place before the end of the process is shown here rather than lost.
-        while (at < lines.size() && PROCESS_END.matcher(lines.get(at)).matches()) {
+        while (at < lines.size() && PROCESS_END.matcher(lines.get(at)).matches()
+                && (couldFault || lines.get(at).startsWith("exit "))) {
             mine.add(lines.get(at++));
         }
         rows.add(new OutputRow(OutputRow.processEndKey(badblockIndex),

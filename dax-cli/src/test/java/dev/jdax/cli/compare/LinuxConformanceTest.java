@@ -28,7 +28,12 @@ class LinuxConformanceTest {
         List<String> undeclared = new ArrayList<>();
         int declared = 0;
         for (Comparison.Table t : c.tables()) {
-            t.errors().forEach((cfg, err) -> undeclared.add(t.scenario().name() + ": could not run: " + err));
+            for (var err : t.errors().entrySet()) {
+                // Linux could not run it either (ext2 knows no dax=never): nothing to differ from.
+                if (catalog.linuxOutput(config.linuxConfig(), t.scenario().name()).isPresent()) {
+                    undeclared.add(t.scenario().name() + ": could not run: " + err.getValue());
+                }
+            }
             for (Comparison.Row r : t.rows()) {
                 Comparison.Cell cell = r.cells().get(config.label());
                 if (cell.status() == Comparison.Status.DIFFERS) {

@@ -1,0 +1,173 @@
+package dev.jdax.fs.ext2;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Block and inode allocation in the group bitmaps, keeping the group descriptors' and the
+ * superblock's free counts exact (they are what e2fsck checks first).
+ */
+final class Allocator {
+    private final Disk disk;
+    private final Superblock sb;
+    private final Groups groups;
+
+    Allocator(Disk disk, Superblock sb, Groups groups) {
+        this.disk = disk;
+        this.sb = sb;
+        this.groups = groups;
+    }
+
+    private long groupFirstBlock(int g) {
+        return sb.s_first_data_block() + (long) g * sb.s_blocks_per_group();
+    }
+
+    private int blocksInGroup(int g) {
+        long first = groupFirstBlock(g);
+        return (int) Math.min(sb.s_blocks_per_group(), sb.s_blocks_count() - first);
+    }
+
+    int groupOfBlock(long block) {
+        return (int) ((block - sb.s_first_data_block()) / sb.s_blocks_per_group());
+    }
+
+    /**
+     * Allocates up to {@code max} contiguous blocks, at {@code goal} if free, else the first free run
+     * after it (wrapping round the groups). Returns {first, count}; ENOSPC when no block is free.
+     */
+    long[] allocBlocks(long goal, int max) throws FsException {
+        if (sb.s_free_blocks_count() == 0) {
+            throw FsException.of(Errno.ENOSPC, "ext2: no free blocks");
+        }
+        long n = groups.count();
+        if (goal < sb.s_first_data_block() || goal >= sb.s_blocks_count()) {
+            goal = sb.s_first_data_block();
+        }
+        int g0 = groupOfBlock(goal);
+        for (int i = 0; i <= n; i++) {
+            int g = (int) ((g0 + i) % n);
+            if (groups.freeBlocks(g) == 0) {
+                continue;
+            }
+            ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
+            int limit = blocksInGroup(g);
+            int start = i == 0 ? (int) (goal - groupFirstBlock(g)) : 0;
+            int bit = findZero(bm, start, limit);
+            if (bit < 0 && start > 0) {
+                bit = findZero(bm, 0, limit);
+            }
+            if (bit < 0) {
+                throw FsException.of(Errno.EUCLEAN, "ext2: group %d: %d blocks free by its descriptor, none in its bitmap",
+                        g, groups.freeBlocks(g));
+            }
+            int count = 0;
+            while (count < max && bit + count < limit && !isSet(bm, bit + count) && count < groups.freeBlocks(g)) {
+                setBit(bm, bit + count, true);
+                count++;
+            }
+            disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
+            groups.freeBlocks(g, groups.freeBlocks(g) - count);
+            groups.write(disk, g);
+            sb.s_free_blocks_count(sb.s_free_blocks_count() - count);
+            return new long[] {groupFirstBlock(g) + bit, count};
+        }
+        throw FsException.of(Errno.ENOSPC, "ext2: no free blocks");
+    }
+
+    void freeBlocks(long first, long count) throws FsException {
+        long b = first;
+        while (b < first + count) {
+            disk.check(b, "freeing");
+            int g = groupOfBlock(b);
+            long groupEnd = groupFirstBlock(g) + blocksInGroup(g);
+            long n = Math.min(first + count, groupEnd) - b;
+            ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
+            int freed = 0;
+            for (long i = 0; i < n; i++) {
+                int bit = (int) (b + i - groupFirstBlock(g));
+                if (!isSet(bm, bit)) {
+                    throw FsException.of(Errno.EUCLEAN, "ext2: freeing block %d, which is already free", b + i);
+                }
+                setBit(bm, bit, false);
+                freed++;
+            }
+            disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
+            groups.freeBlocks(g, groups.freeBlocks(g) + freed);
+            groups.write(disk, g);
+            sb.s_free_blocks_count(sb.s_free_blocks_count() + freed);
+            b += n;
+        }
+    }
+
+    /** A free inode, in {@code preferredGroup} if it has one; directories count in bg_used_dirs_count. */
+    long allocInode(int preferredGroup, boolean dir) throws FsException {
+        long n = groups.count();
+        long ipg = sb.s_inodes_per_group();
+        for (int i = 0; i < n; i++) {
+            int g = (int) ((preferredGroup + i) % n);
+            if (groups.freeInodes(g) == 0) {
+                continue;
+            }
+            ByteBuffer bm = disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
+            int from = g == 0 ? (int) sb.s_first_ino() - 1 : 0;
+            int bit = findZero(bm, from, (int) ipg);
+            if (bit < 0) {
+                throw FsException.of(Errno.EUCLEAN, "ext2: group %d: %d inodes free by its descriptor, none in its bitmap",
+                        g, groups.freeInodes(g));
+            }
+            setBit(bm, bit, true);
+            disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
+            groups.freeInodes(g, groups.freeInodes(g) - 1);
+            if (dir) {
+                groups.usedDirs(g, groups.usedDirs(g) + 1);
+            }
+            groups.write(disk, g);
+            sb.s_free_inodes_count(sb.s_free_inodes_count() - 1);
+            return (long) g * ipg + bit + 1;
+        }
+        throw FsException.of(Errno.ENOSPC, "ext2: no free inodes");
+    }
+
+    void freeInode(long ino, boolean dir) throws FsException {
+        long ipg = sb.s_inodes_per_group();
+        int g = (int) ((ino - 1) / ipg);
+        int bit = (int) ((ino - 1) % ipg);
+        ByteBuffer bm = disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
+        if (!isSet(bm, bit)) {
+            throw FsException.of(Errno.EUCLEAN, "ext2: freeing inode %d, which is already free", ino);
+        }
+        setBit(bm, bit, false);
+        disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
+        groups.freeInodes(g, groups.freeInodes(g) + 1);
+        if (dir) {
+            groups.usedDirs(g, groups.usedDirs(g) - 1);
+        }
+        groups.write(disk, g);
+        sb.s_free_inodes_count(sb.s_free_inodes_count() + 1);
+    }
+
+    static boolean isSet(ByteBuffer bm, int bit) {
+        return (bm.get(bit >>> 3) & (1 << (bit & 7))) != 0;
+    }
+
+    static void setBit(ByteBuffer bm, int bit, boolean on) {
+        int i = bit >>> 3;
+        int v = bm.get(i);
+        bm.put(i, (byte) (on ? v | (1 << (bit & 7)) : v & ~(1 << (bit & 7))));
+    }
+
+    private static int findZero(ByteBuffer bm, int from, int limit) {
+        for (int bit = from; bit < limit; bit++) {
+            if ((bit & 7) == 0 && bit + 8 <= limit && bm.get(bit >>> 3) == (byte) 0xff) {
+                bit += 7;
+                continue;
+            }
+            if (!isSet(bm, bit)) {
+                return bit;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.jdax.fs.ext2;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileType;
+import dev.jdax.iomap.BlockMapping;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Linear ext2 directories: blocks of {@code ext2_dir_entry_2} records (inode, rec_len, name_len,
+ * file_type, name), each block filled by its records' lengths. Every record read is checked
+ * ({@code ext2_check_page}): a bad length is EUCLEAN naming the directory, block and offset.
+ */
+final class Dir {
+    /** A record found: where it is, and what it says. */
+    record Entry(long block, int offset, int recLen, long ino, String name, int fileType, int prevOffset) {
+    }
+
+    private final Ext2FileSystem fs;
+    private final Disk disk;
+    private final int bs;
+
+    Dir(Ext2FileSystem fs, Disk disk) {
+        this.fs = fs;
+        this.disk = disk;
+        this.bs = disk.blockSize();
+    }
+
+    static int fileType(FileType t) {
+        return switch (t) {
+            case REGULAR -> 1;
+            case DIRECTORY -> 2;
+            case CHAR_DEVICE -> 3;
+            case BLOCK_DEVICE -> 4;
+            case FIFO -> 5;
+            case SOCKET -> 6;
+            case SYMLINK -> 7;
+            case UNKNOWN -> 0;
+        };
+    }
+
+    static int recLenFor(int nameLen) {
+        return (8 + nameLen + 3) & ~3;
+    }
+
+    private long blockOf(Ext2Inode dir, long i) throws FsException {
+        BlockMapping m = fs.blockMap().map(dir, i, 1, false);
+        if (!m.isMapped()) {
+            throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: hole at block %d", dir.ino, i);
+        }
+        return m.pblock();
+    }
+
+    private long blocks(Ext2Inode dir) throws FsException {
+        long size = dir.i_size();
+        if (size % bs != 0 || size / bs > (1 << 22)) {
+            throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: size %d is not a whole number of blocks", dir.ino, size);
+        }
+        return size / bs;
+    }
+
+    /** Every record, empty ones (inode 0) included, checked as it is read. */
+    List<Entry> entries(Ext2Inode dir) throws FsException {
+        List<Entry> out = new ArrayList<>();
+        long n = blocks(dir);
+        for (long i = 0; i < n; i++) {
+            long blk = blockOf(dir, i);
+            ByteBuffer b = disk.read(blk, "directory " + dir.ino);
+            int off = 0;
+            int prev = -1;
+            while (off < bs) {
+                long ino = b.getInt(off) & 0xffffffffL;
+                int recLen = b.getShort(off + 4) & 0xffff;
+                int nameLen = b.get(off + 6) & 0xff;
+                if (recLen < 12 || recLen % 4 != 0 || off + recLen > bs || (ino != 0 && recLen < recLenFor(nameLen))) {
+                    throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
+                            dir.ino, i, off, recLen, nameLen);
+                }
+                if (ino > fs.superblock().s_inodes_count()) {
+                    throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: inode %d beyond the %d inodes",
+                            dir.ino, i, off, ino, fs.superblock().s_inodes_count());
+                }
+                String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
+                out.add(new Entry(blk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev));
+                prev = off;
+                off += recLen;
+            }
+        }
+        return out;
+    }
+
+    Entry find(Ext2Inode dir, String name) throws FsException {
+        for (Entry e : entries(dir)) {
+            if (e.ino() != 0 && e.name().equals(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    boolean isEmpty(Ext2Inode dir) throws FsException {
+        for (Entry e : entries(dir)) {
+            if (e.ino() != 0 && !e.name().equals(".") && !e.name().equals("..")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Adds a record, in the first block with room, else in a new block at the end ({@code ext2_add_link}). */
+    void add(Ext2Inode dir, String name, long ino, int fileType) throws FsException {
+        byte[] nm = name.getBytes(StandardCharsets.UTF_8);
+        int need = recLenFor(nm.length);
+        for (Entry e : entries(dir)) {
+            int used = e.ino() == 0 ? 0 : recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length);
+            if (e.recLen() - used >= need) {
+                ByteBuffer b = disk.read(e.block(), "directory " + dir.ino);
+                int at = e.offset();
+                int len = e.recLen();
+                if (used > 0) {
+                    b.putShort(at + 4, (short) used);
+                    at += used;
+                    len -= used;
+                }
+                put(b, at, len, ino, nm, fileType);
+                disk.write(e.block(), b, "directory " + dir.ino);
+                dir.touch(true, true);
+                fs.writeInode(dir);
+                return;
+            }
+        }
+        long index = dir.i_size() / bs;
+        BlockMapping m = fs.blockMap().map(dir, index, 1, true);
+        ByteBuffer b = ByteBuffer.allocate(bs).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        put(b, 0, bs, ino, nm, fileType);
+        disk.write(m.pblock(), b, "directory " + dir.ino);
+        dir.i_size(dir.i_size() + bs);
+        dir.touch(true, true);
+        fs.writeInode(dir);
+    }
+
+    /** Writes a first block holding "." and "..". */
+    void init(Ext2Inode dir, long parent) throws FsException {
+        BlockMapping m = fs.blockMap().map(dir, 0, 1, true);
+        ByteBuffer b = ByteBuffer.allocate(bs).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        put(b, 0, 12, dir.ino, ".".getBytes(StandardCharsets.UTF_8), 2);
+        put(b, 12, bs - 12, parent, "..".getBytes(StandardCharsets.UTF_8), 2);
+        disk.write(m.pblock(), b, "directory " + dir.ino);
+        dir.i_size(bs);
+        fs.writeInode(dir);
+    }
+
+    private static void put(ByteBuffer b, int at, int recLen, long ino, byte[] name, int fileType) {
+        b.putInt(at, (int) ino);
+        b.putShort(at + 4, (short) recLen);
+        b.put(at + 6, (byte) name.length);
+        b.put(at + 7, (byte) fileType);
+        b.put(at + 8, name);
+    }
+
+    /** Removes a record: merged into the one before it, or emptied when first in its block ({@code ext2_delete_entry}). */
+    void remove(Ext2Inode dir, Entry e) throws FsException {
+        ByteBuffer b = disk.read(e.block(), "directory " + dir.ino);
+        if (e.prevOffset() >= 0) {
+            int prevLen = b.getShort(e.prevOffset() + 4) & 0xffff;
+            b.putShort(e.prevOffset() + 4, (short) (prevLen + e.recLen()));
+        } else {
+            b.putInt(e.offset(), 0);
+        }
+        disk.write(e.block(), b, "directory " + dir.ino);
+        dir.touch(true, true);
+        fs.writeInode(dir);
+    }
+
+    /** Points an existing record at another inode (rename over a name, a moved directory's ".."). */
+    void retarget(Ext2Inode dir, Entry e, long ino, int fileType) throws FsException {
+        ByteBuffer b = disk.read(e.block(), "directory " + dir.ino);
+        b.putInt(e.offset(), (int) ino);
+        b.put(e.offset() + 7, (byte) fileType);
+        disk.write(e.block(), b, "directory " + dir.ino);
+        dir.touch(true, true);
+        fs.writeInode(dir);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.jdax.fs.ext2;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Metadata blocks of the device, read and written whole through the driver (its stores write the
+ * lines back; {@link #barrier()} fences them). Block numbers are checked against the file system's
+ * size, so a corrupt pointer is an EUCLEAN naming it, never an access outside the device.
+ */
+final class Disk {
+    private final DaxDevice device;
+    private final int blockSize;
+    private long blocksCount;
+
+    Disk(DaxDevice device, int blockSize, long blocksCount) {
+        this.device = device;
+        this.blockSize = blockSize;
+        this.blocksCount = blocksCount;
+    }
+
+    DaxDevice device() {
+        return device;
+    }
+
+    int blockSize() {
+        return blockSize;
+    }
+
+    long blocksCount() {
+        return blocksCount;
+    }
+
+    void setBlocksCount(long n) {
+        blocksCount = n;
+    }
+
+    void check(long block, String what) throws FsException {
+        if (block <= 0 || block >= blocksCount) {
+            throw FsException.of(Errno.EUCLEAN, "ext2: %s: block %d outside the file system (%d blocks)", what, block, blocksCount);
+        }
+    }
+
+    ByteBuffer read(long block, String what) throws FsException {
+        check(block, what);
+        byte[] b = new byte[blockSize];
+        device.load(block * blockSize, MemorySegment.ofArray(b), 0, blockSize);
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    void write(long block, ByteBuffer data, String what) throws FsException {
+        check(block, what);
+        device.store(block * blockSize, MemorySegment.ofArray(data.array()), 0, blockSize);
+    }
+
+    void writeBytes(long offset, byte[] data) throws FsException {
+        device.store(offset, MemorySegment.ofArray(data), 0, data.length);
+    }
+
+    byte[] readBytes(long offset, int len) throws FsException {
+        byte[] b = new byte[len];
+        device.load(offset, MemorySegment.ofArray(b), 0, len);
+        return b;
+    }
+
+    void zero(long block) throws FsException {
+        check(block, "zeroing");
+        device.zero(block * blockSize, blockSize);
+    }
+
+    void barrier() {
+        device.fence();
+    }
+}

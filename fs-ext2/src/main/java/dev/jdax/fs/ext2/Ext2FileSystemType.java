@@ -1,0 +1,47 @@
+package dev.jdax.fs.ext2;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.MkfsOptions;
+import dev.jdax.api.fs.MountOptions;
+
+import java.util.Optional;
+
+/** The ext2 personality, found with ServiceLoader. */
+public final class Ext2FileSystemType implements FileSystemType {
+    @Override
+    public String name() {
+        return "ext2";
+    }
+
+    @Override
+    public long minimumSize() {
+        return 1L << 20;
+    }
+
+    @Override
+    public Optional<String> probe(DaxDevice device) throws FsException {
+        if (device.size() < Superblock.OFFSET + Superblock.SIZE) {
+            return Optional.empty();
+        }
+        Superblock sb = Ext2FileSystem.readSuperblock(device);
+        if (sb.s_magic() != Superblock.EXT2_MAGIC || (sb.s_feature_compat() & 0x4) != 0
+                || (sb.s_feature_incompat() & ~Superblock.INCOMPAT_KNOWN) != 0) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format("ext2, %d-byte blocks, %d blocks (%d free), %d inodes (%d free)",
+                sb.blockSize(), sb.s_blocks_count(), sb.s_free_blocks_count(), sb.s_inodes_count(), sb.s_free_inodes_count()));
+    }
+
+    @Override
+    public void mkfs(DaxDevice device, MkfsOptions options) throws FsException {
+        new Ext2Mkfs(device, options).run();
+    }
+
+    @Override
+    public FileSystem mount(DaxDevice device, MountOptions options) throws FsException {
+        return Ext2FileSystem.mount(this, device, options);
+    }
+}

@@ -1,0 +1,135 @@
+package dev.jdax.fs.ext2;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The ext2 superblock (1024 bytes at byte 1024), kept as its bytes so fields jdax does not use
+ * survive a rewrite; accessors are named after the on-disk fields.
+ */
+final class Superblock {
+    static final int OFFSET = 1024;
+    static final int SIZE = 1024;
+    static final int EXT2_MAGIC = 0xEF53;
+
+    static final int COMPAT_EXT_ATTR = 0x8;
+    static final int COMPAT_RESIZE_INODE = 0x10;
+    static final int COMPAT_DIR_INDEX = 0x20;
+    static final int COMPAT_KNOWN = 0x1 | 0x2 | 0x4 | COMPAT_EXT_ATTR | COMPAT_RESIZE_INODE | COMPAT_DIR_INDEX | 0x200;
+    static final int INCOMPAT_FILETYPE = 0x2;
+    static final int INCOMPAT_KNOWN = INCOMPAT_FILETYPE;
+    static final int RO_COMPAT_SPARSE_SUPER = 0x1;
+    static final int RO_COMPAT_LARGE_FILE = 0x2;
+    static final int RO_COMPAT_KNOWN = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE;
+
+    final ByteBuffer b;
+
+    Superblock(byte[] bytes) {
+        this.b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    static Superblock blank() {
+        return new Superblock(new byte[SIZE]);
+    }
+
+    byte[] bytes() {
+        return b.array();
+    }
+
+    long u32(int off) {
+        return b.getInt(off) & 0xffffffffL;
+    }
+
+    int u16(int off) {
+        return b.getShort(off) & 0xffff;
+    }
+
+    long s_inodes_count() { return u32(0); }
+    long s_blocks_count() { return u32(4); }
+    long s_r_blocks_count() { return u32(8); }
+    long s_free_blocks_count() { return u32(12); }
+    long s_free_inodes_count() { return u32(16); }
+    long s_first_data_block() { return u32(20); }
+    int s_log_block_size() { return b.getInt(24); }
+    long s_blocks_per_group() { return u32(32); }
+    long s_inodes_per_group() { return u32(40); }
+    int s_magic() { return u16(56); }
+    int s_state() { return u16(58); }
+    int s_rev_level() { return b.getInt(76); }
+    long s_first_ino() { return s_rev_level() == 0 ? 11 : u32(84); }
+    int s_inode_size() { return s_rev_level() == 0 ? 128 : u16(88); }
+    int s_feature_compat() { return b.getInt(92); }
+    int s_feature_incompat() { return b.getInt(96); }
+    int s_feature_ro_compat() { return b.getInt(100); }
+
+    void s_free_blocks_count(long v) { b.putInt(12, (int) v); }
+    void s_free_inodes_count(long v) { b.putInt(16, (int) v); }
+    void s_state(int v) { b.putShort(58, (short) v); }
+    void s_mtime(long v) { b.putInt(44, (int) v); }
+    void s_wtime(long v) { b.putInt(48, (int) v); }
+
+    int blockSize() {
+        return 1024 << s_log_block_size();
+    }
+
+    long groupCount() {
+        return (s_blocks_count() - s_first_data_block() + s_blocks_per_group() - 1) / s_blocks_per_group();
+    }
+
+    /** Checks what the rest of the code relies on; a violation is EUCLEAN naming field and value. */
+    void validate(long deviceSize) throws FsException {
+        if (s_magic() != EXT2_MAGIC) {
+            throw FsException.of(Errno.EINVAL, "ext2: no ext2 superblock (magic 0x%x, want 0xef53)", s_magic());
+        }
+        int log = s_log_block_size();
+        if (log < 0 || log > 2) {
+            throw bad("s_log_block_size", log);
+        }
+        int bs = blockSize();
+        if (s_blocks_count() < 8 || s_blocks_count() * bs > deviceSize) {
+            throw bad("s_blocks_count", s_blocks_count());
+        }
+        if (s_first_data_block() != (bs == 1024 ? 1 : 0)) {
+            throw bad("s_first_data_block", s_first_data_block());
+        }
+        if (s_blocks_per_group() == 0 || s_blocks_per_group() > 8L * bs) {
+            throw bad("s_blocks_per_group", s_blocks_per_group());
+        }
+        int isz = s_inode_size();
+        if (isz < 128 || isz > bs || Integer.bitCount(isz) != 1) {
+            throw bad("s_inode_size", isz);
+        }
+        if (s_inodes_per_group() == 0 || s_inodes_per_group() > 8L * bs
+                || s_inodes_count() != s_inodes_per_group() * groupCount()) {
+            throw bad("s_inodes_per_group", s_inodes_per_group());
+        }
+        if (s_first_ino() < 11 || s_first_ino() >= s_inodes_count()) {
+            throw bad("s_first_ino", s_first_ino());
+        }
+        if (s_free_blocks_count() > s_blocks_count()) {
+            throw bad("s_free_blocks_count", s_free_blocks_count());
+        }
+        if (s_free_inodes_count() > s_inodes_count()) {
+            throw bad("s_free_inodes_count", s_free_inodes_count());
+        }
+    }
+
+    private static FsException bad(String field, long value) {
+        return FsException.of(Errno.EUCLEAN, "ext2: superblock: %s %d is impossible", field, value);
+    }
+
+    /** The names of the feature bits outside {@code known}. */
+    static String unknownFeatures(String kind, int bits, int known) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 32; i++) {
+            int bit = 1 << i;
+            if ((bits & bit) != 0 && (known & bit) == 0) {
+                sb.append(sb.isEmpty() ? "" : ", ").append(FeatureNames.name(kind, bit));
+            }
+        }
+        return sb.toString();
+    }
+}
