@@ -82,7 +82,7 @@ final class Superblock {
     /** Checks what the rest of the code relies on; a violation is EUCLEAN naming field and value. */
     void validate(long deviceSize) throws FsException {
         if (s_magic() != EXT2_MAGIC) {
-            throw FsException.of(Errno.EINVAL, "ext2: no ext2 superblock (magic 0x%x, want 0xef53)", s_magic());
+            throw FsException.of(Errno.EUCLEAN, "ext2: superblock: s_magic 0x%x (want 0xef53): not an ext2 file system", s_magic());
         }
         int log = s_log_block_size();
         if (log < 0 || log > 2) {
