@@ -326,9 +326,17 @@ public abstract class DaxFile implements OpenFile {
         if (type == FileMapping.MAP_PRIVATE && (prot & FileMapping.PROT_WRITE) != 0) {
             throw FsException.of(Errno.EOPNOTSUPP, "inode %d: private writable mappings (copy on write) are not emulated", ino());
         }
-        if (type == FileMapping.MAP_SHARED_VALIDATE && (flags & FileMapping.MAP_SYNC) != 0 && !(isDax() && supportsMapSync())) {
-            throw FsException.of(Errno.EOPNOTSUPP, "inode %d: MAP_SYNC needs a DAX file%s", ino(),
-                    supportsMapSync() ? "" : " on a file system that supports it");
+        if (type == FileMapping.MAP_SHARED_VALIDATE && (flags & FileMapping.MAP_SYNC) != 0) {
+            if (!(isDax() && supportsMapSync())) {
+                throw FsException.of(Errno.EOPNOTSUPP, "inode %d: MAP_SYNC needs a DAX file%s", ino(),
+                        supportsMapSync() ? "" : " on a file system that supports it");
+            }
+            var info = space.mount().device().info();
+            if (!info.persistent()) {
+                // daxdev_mapping_supported: only a synchronous device can keep MAP_SYNC's promise.
+                throw FsException.of(Errno.EOPNOTSUPP, "inode %d: MAP_SYNC on a device whose flushes do not reach persistence (%s)",
+                        ino(), info.mapping());
+            }
         }
         DaxMapping m = new DaxMapping(this, space, offset, length, prot, flags);
         space.addMapping(m);

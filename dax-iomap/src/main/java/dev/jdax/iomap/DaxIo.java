@@ -90,6 +90,8 @@ final class DaxIo {
                     }
                     if (map.has(Iomap.F_NEW)) {
                         zeroAround(space.mount(), map, cur, cur + n);
+                        // Mappings may hold the zero page for what was a hole (dax_iomap_iter's invalidation).
+                        space.unmapRange(map.offset(), map.length());
                     }
                     written = copyToDevice(space.mount(), map, cur, src, cur - pos, n, direct);
                 } finally {

@@ -211,6 +211,7 @@ final class DaxMapping implements FileMapping {
                     if (map.has(Iomap.F_NEW)) {
                         dev.zero(addr, PMD);
                         c.writeFaultAllocations.increment();
+                        space.unmapRange(start, PMD);
                     }
                     c.pmdFaults.increment();
                     syncFault(map, write);
@@ -246,6 +247,8 @@ final class DaxMapping implements FileMapping {
             if (map.has(Iomap.F_NEW)) {
                 map.device().zero(addr, PAGE);
                 c.writeFaultAllocations.increment();
+                // Every mapping of the file forgets its zero-page entry here (dax_insert_entry's unmap).
+                space.unmapRange(pos, PAGE);
             }
             syncFault(map, write);
             return install(pos / PAGE, pos, w.segment().asSlice(0, PAGE), addr, write, false);

@@ -142,6 +142,19 @@ class DaxFaultTest {
     }
 
     @Test
+    void aWriteFaultTakesTheZeroPageAwayFromEveryMappingOfTheFile() throws Exception {
+        f.truncate(16384);
+        FileMapping reader = f.mmap(0, 16384, FileMapping.PROT_READ, FileMapping.MAP_SHARED);
+        FileMapping writer = f.mmap(0, 16384, RW, FileMapping.MAP_SHARED);
+        assertEquals(0, reader.getByte(4096));
+        writer.putByte(4096, (byte) 9);
+        assertEquals(9, reader.getByte(4096), "the reader faults again and sees the new block");
+        f.write(8192, MemorySegment.ofArray(new byte[] {5}), 0);
+        assertEquals(0, reader.getByte(8192 + 1));
+        assertEquals(5, reader.getByte(8192));
+    }
+
+    @Test
     void truncateUnmapsSoTheNextAccessIsSigbus() throws Exception {
         f.write(0, MemorySegment.ofArray(new byte[16384]), 0);
         FileMapping m = f.mmap(0, 16384, RW, FileMapping.MAP_SHARED);

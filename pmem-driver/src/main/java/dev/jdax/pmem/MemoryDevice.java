@@ -7,7 +7,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Anonymous memory as a device: the default for tests, demos and benchmarks. Nothing outlives the
- * process, so write-back is only counted; the counters are what such a device is for.
+ * process, so write-back is only counted; the counters are what such a device is for. Within the
+ * process it is emulated pmem, as the reference's memmap= pmem is RAM: a fenced store is in its
+ * persistence domain (what a power failure does to unfenced lines is the crash-simulating device's
+ * job), so it reports itself persistent and MAP_SYNC is granted on it.
  */
 final class MemoryDevice extends SegmentDevice {
     private final Arena arena;
@@ -43,6 +46,6 @@ final class MemoryDevice extends SegmentDevice {
 
     @Override
     public DeviceInfo info() {
-        return new DeviceInfo("memory", "anonymous", "", "count only (anonymous memory)", false);
+        return new DeviceInfo("memory", "anonymous", "", "count only (anonymous memory)", true);
     }
 }
