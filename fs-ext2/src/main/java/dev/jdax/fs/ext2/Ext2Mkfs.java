@@ -100,7 +100,7 @@ final class Ext2Mkfs {
             dataStart[g] = next + 2 + itb;
         }
         // Root and lost+found take the first data blocks of group 0.
-        int lpfBlocks = Math.max(1, 16384 / bs);
+        int lpfBlocks = Math.min(Ext2Inode.NDIR_BLOCKS, Math.max(1, 16384 / bs)); // direct blocks only
         long rootBlock = dataStart[0];
         long lpfFirst = rootBlock + 1;
         long usedInGroup0 = lpfFirst + lpfBlocks;
