@@ -4,6 +4,7 @@
  */
 module dev.jdax.pmem {
     requires transitive dev.jdax.api;
+    requires com.carrotsearch.hppc;
 
     exports dev.jdax.pmem;
 }

@@ -105,4 +105,12 @@ public final class PmemDevices {
             throw FsException.of(Errno.EIO, "%s: cannot tell its size: %s", path, e.getMessage());
         }
     }
+
+    /**
+     * A crash-simulating device over {@code device}: it tracks the lines stored but not fenced and
+     * builds what a power failure would leave ({@link CrashDevice#crashImage}).
+     */
+    public static CrashDevice crashSimulating(DaxDevice device) throws FsException {
+        return new CrashDevice(device);
+    }
 }
