@@ -1,0 +1,253 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Blocks and inodes from the group bitmaps: uninitialised bitmaps (BLOCK_UNINIT / INODE_UNINIT)
+ * built on first use as ext4_init_block_bitmap does, bitmap and descriptor checksums and the free
+ * counts kept exact.
+ */
+final class Ext4Allocator {
+    private final Disk disk;
+    private final Ext4Superblock sb;
+    private final GroupTable groups;
+
+    Ext4Allocator(Disk disk, Ext4Superblock sb, GroupTable groups) {
+        this.disk = disk;
+        this.sb = sb;
+        this.groups = groups;
+    }
+
+    long groupStart(int g) {
+        return sb.s_first_data_block() + (long) g * sb.s_blocks_per_group();
+    }
+
+    int blocksIn(int g) {
+        return (int) Math.min(sb.s_blocks_per_group(), sb.s_blocks_count() - groupStart(g));
+    }
+
+    int groupOf(long block) {
+        return (int) ((block - sb.s_first_data_block()) / sb.s_blocks_per_group());
+    }
+
+    /** Superblock copy, descriptor table and its reserved growth blocks at the start of group g. */
+    long superblockArea(int g) {
+        boolean sparse = (sb.s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_SPARSE_SUPER) != 0;
+        if (sparse && !GroupTable.hasSuper(g)) {
+            return 0;
+        }
+        return 1 + groups.tableBlocks() + sb.s_reserved_gdt_blocks();
+    }
+
+    ByteBuffer blockBitmap(int g) throws FsException {
+        if ((groups.flags(g) & GroupTable.BLOCK_UNINIT) == 0) {
+            ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
+            if (!groups.blockBitmapCsumOk(g, bm.array())) {
+                throw FsException.of(Errno.EBADMSG, "ext4: group %d: block bitmap checksum does not match", g);
+            }
+            return bm;
+        }
+        ByteBuffer bm = ByteBuffer.allocate(sb.blockSize()).order(ByteOrder.LITTLE_ENDIAN);
+        long start = groupStart(g);
+        for (int i = 0; i < superblockArea(g); i++) {
+            setBit(bm, i, true);
+        }
+        long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + sb.blockSize() - 1) / sb.blockSize();
+        for (long b : new long[] {groups.blockBitmap(g), groups.inodeBitmap(g)}) {
+            if (b >= start && b < start + blocksIn(g)) {
+                setBit(bm, (int) (b - start), true);
+            }
+        }
+        for (long b = groups.inodeTable(g); b < groups.inodeTable(g) + itb; b++) {
+            if (b >= start && b < start + blocksIn(g)) {
+                setBit(bm, (int) (b - start), true);
+            }
+        }
+        padBlocks(bm, g);
+        return bm;
+    }
+
+    private void padBlocks(ByteBuffer bm, int g) {
+        for (int bit = blocksIn(g); bit < sb.blockSize() * 8; bit++) {
+            setBit(bm, bit, true);
+        }
+    }
+
+    private void writeBlockBitmap(int g, ByteBuffer bm) throws FsException {
+        disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
+        groups.flags(g, groups.flags(g) & ~GroupTable.BLOCK_UNINIT);
+        groups.blockBitmapCsum(g, bm.array());
+    }
+
+    /**
+     * Up to {@code max} contiguous blocks at or after {@code goal}, starting on a multiple of
+     * {@code align} blocks when one is free (so 2 MiB extents can be PMD mapped). {first, count};
+     * ENOSPC when no block is free.
+     */
+    long[] allocBlocks(long goal, long max, long align) throws FsException {
+        if (sb.s_free_blocks_count() == 0) {
+            throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
+        }
+        long n = groups.count();
+        if (goal <= sb.s_first_data_block() || goal >= sb.s_blocks_count()) {
+            goal = sb.s_first_data_block() + 1;
+        }
+        for (long pass = align > 1 ? 0 : 1; pass < 2; pass++) {
+            long a = pass == 0 ? align : 1;
+            int g0 = groupOf(goal);
+            for (int i = 0; i <= n; i++) {
+                int g = (int) ((g0 + i) % n);
+                if (groups.freeBlocks(g) == 0 || (pass == 0 && groups.freeBlocks(g) < Math.min(max, a))) {
+                    continue;
+                }
+                ByteBuffer bm = blockBitmap(g);
+                long start = groupStart(g);
+                int from = i == 0 ? (int) (goal - start) : 0;
+                int bit = findFree(bm, from, blocksIn(g), start, a, pass == 0 ? Math.min(max, a) : 1);
+                if (bit < 0 && from > 0) {
+                    bit = findFree(bm, 0, blocksIn(g), start, a, pass == 0 ? Math.min(max, a) : 1);
+                }
+                if (bit < 0) {
+                    continue;
+                }
+                int count = 0;
+                while (count < max && bit + count < blocksIn(g) && !isSet(bm, bit + count)) {
+                    setBit(bm, bit + count, true);
+                    count++;
+                }
+                writeBlockBitmap(g, bm);
+                groups.freeBlocks(g, groups.freeBlocks(g) - count);
+                groups.write(disk, g);
+                sb.s_free_blocks_count(sb.s_free_blocks_count() - count);
+                return new long[] {start + bit, count};
+            }
+        }
+        throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
+    }
+
+    private static int findFree(ByteBuffer bm, int from, int limit, long groupStart, long align, long run) {
+        for (int bit = from; bit < limit; bit++) {
+            if (align > 1 && (groupStart + bit) % align != 0) {
+                bit += (int) ((align - (groupStart + bit) % align) - 1);
+                continue;
+            }
+            boolean ok = true;
+            for (int k = 0; k < run && ok; k++) {
+                ok = bit + k < limit && !isSet(bm, bit + k);
+            }
+            if (ok) {
+                return bit;
+            }
+        }
+        return -1;
+    }
+
+    void freeBlocks(long first, long count) throws FsException {
+        long b = first;
+        while (b < first + count) {
+            disk.check(b, "freeing");
+            int g = groupOf(b);
+            long n = Math.min(first + count, groupStart(g) + blocksIn(g)) - b;
+            ByteBuffer bm = blockBitmap(g);
+            for (long i = 0; i < n; i++) {
+                int bit = (int) (b + i - groupStart(g));
+                if (!isSet(bm, bit)) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: freeing block %d, which is already free", b + i);
+                }
+                setBit(bm, bit, false);
+            }
+            writeBlockBitmap(g, bm);
+            groups.freeBlocks(g, (int) (groups.freeBlocks(g) + n));
+            groups.write(disk, g);
+            sb.s_free_blocks_count(sb.s_free_blocks_count() + n);
+            b += n;
+        }
+    }
+
+    private ByteBuffer inodeBitmap(int g) throws FsException {
+        if ((groups.flags(g) & GroupTable.INODE_UNINIT) == 0) {
+            return disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
+        }
+        ByteBuffer bm = ByteBuffer.allocate(sb.blockSize()).order(ByteOrder.LITTLE_ENDIAN);
+        for (long bit = sb.s_inodes_per_group(); bit < sb.blockSize() * 8L; bit++) {
+            setBit(bm, (int) bit, true);
+        }
+        return bm;
+    }
+
+    private void writeInodeBitmap(int g, ByteBuffer bm) throws FsException {
+        disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
+        groups.flags(g, groups.flags(g) & ~GroupTable.INODE_UNINIT);
+        groups.inodeBitmapCsum(g, bm.array());
+    }
+
+    long allocInode(int preferred, boolean dir) throws FsException {
+        long n = groups.count();
+        long ipg = sb.s_inodes_per_group();
+        for (int i = 0; i < n; i++) {
+            int g = (int) ((preferred + i) % n);
+            if (groups.freeInodes(g) == 0) {
+                continue;
+            }
+            ByteBuffer bm = inodeBitmap(g);
+            int from = g == 0 ? (int) sb.s_first_ino() - 1 : 0;
+            int bit = -1;
+            for (int k = from; k < ipg; k++) {
+                if (!isSet(bm, k)) {
+                    bit = k;
+                    break;
+                }
+            }
+            if (bit < 0) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: group %d: %d inodes free by its descriptor, none in its bitmap",
+                        g, groups.freeInodes(g));
+            }
+            setBit(bm, bit, true);
+            writeInodeBitmap(g, bm);
+            groups.freeInodes(g, groups.freeInodes(g) - 1);
+            if (dir) {
+                groups.usedDirs(g, groups.usedDirs(g) + 1);
+            }
+            long used = ipg - groups.itableUnused(g);
+            if (bit + 1 > used) {
+                groups.itableUnused(g, (int) (ipg - bit - 1));
+            }
+            groups.write(disk, g);
+            sb.s_free_inodes_count(sb.s_free_inodes_count() - 1);
+            return (long) g * ipg + bit + 1;
+        }
+        throw FsException.of(Errno.ENOSPC, "ext4: no free inodes");
+    }
+
+    void freeInode(long ino, boolean dir) throws FsException {
+        long ipg = sb.s_inodes_per_group();
+        int g = (int) ((ino - 1) / ipg);
+        int bit = (int) ((ino - 1) % ipg);
+        ByteBuffer bm = inodeBitmap(g);
+        if (!isSet(bm, bit)) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: freeing inode %d, which is already free", ino);
+        }
+        setBit(bm, bit, false);
+        writeInodeBitmap(g, bm);
+        groups.freeInodes(g, groups.freeInodes(g) + 1);
+        if (dir) {
+            groups.usedDirs(g, groups.usedDirs(g) - 1);
+        }
+        groups.write(disk, g);
+        sb.s_free_inodes_count(sb.s_free_inodes_count() + 1);
+    }
+
+    static boolean isSet(ByteBuffer bm, int bit) {
+        return (bm.get(bit >>> 3) & (1 << (bit & 7))) != 0;
+    }
+
+    static void setBit(ByteBuffer bm, int bit, boolean on) {
+        int i = bit >>> 3;
+        int v = bm.get(i);
+        bm.put(i, (byte) (on ? v | (1 << (bit & 7)) : v & ~(1 << (bit & 7))));
+    }
+}

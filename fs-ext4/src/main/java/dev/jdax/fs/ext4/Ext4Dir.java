@@ -1,0 +1,266 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileType;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ext4 directories: blocks of ext4_dir_entry_2 records, each block ending in a 12-byte tail that
+ * carries its crc32c (metadata_csum). Hashed (dir_index) directories are read as their leaf blocks;
+ * before jdax changes one it rewrites it as a linear directory in the same blocks and clears
+ * EXT4_INDEX_FL, which e2fsck accepts (it rebuilds indexes only when asked, with -D).
+ */
+final class Ext4Dir {
+    record Entry(long lblk, int offset, int recLen, long ino, String name, int fileType, int prevOffset) {
+    }
+
+    private static final int TAIL = 12;
+
+    private final Ext4FileSystem fs;
+    private final Disk disk;
+    private final int bs;
+
+    Ext4Dir(Ext4FileSystem fs, Disk disk) {
+        this.fs = fs;
+        this.disk = disk;
+        this.bs = disk.blockSize();
+    }
+
+    static int fileType(FileType t) {
+        return switch (t) {
+            case REGULAR -> 1;
+            case DIRECTORY -> 2;
+            case CHAR_DEVICE -> 3;
+            case BLOCK_DEVICE -> 4;
+            case FIFO -> 5;
+            case SOCKET -> 6;
+            case SYMLINK -> 7;
+            case UNKNOWN -> 0;
+        };
+    }
+
+    static int recLenFor(int nameLen) {
+        return (8 + nameLen + 3) & ~3;
+    }
+
+    private int limit() {
+        return fs.superblock().hasCsum() ? bs - TAIL : bs;
+    }
+
+    private boolean hasTail(ByteBuffer b) {
+        return b.getInt(bs - TAIL) == 0 && (b.getShort(bs - TAIL + 4) & 0xffff) == TAIL && b.get(bs - TAIL + 6) == 0
+                && (b.get(bs - TAIL + 7) & 0xff) == 0xDE;
+    }
+
+    private long blocks(Ext4Inode dir) throws FsException {
+        long size = dir.i_size();
+        if (size % bs != 0 || size / bs > (1 << 22)) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: size %d is not a whole number of blocks", dir.ino, size);
+        }
+        return size / bs;
+    }
+
+    private ByteBuffer readBlock(Ext4Inode dir, long lblk) throws FsException {
+        long p = fs.mapBlock(dir, lblk);
+        if (p < 0) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: hole at block %d", dir.ino, lblk);
+        }
+        ByteBuffer b = disk.read(p, "directory " + dir.ino);
+        if (fs.superblock().hasCsum() && hasTail(b)) {
+            int want = b.getInt(bs - 4);
+            int got = Crc32c.update(dir.csumSeed(fs.csumSeed()), b.array(), 0, bs - TAIL);
+            if (want != got) {
+                throw FsException.of(Errno.EBADMSG, "ext4: directory %d block %d: checksum 0x%08x, computed 0x%08x",
+                        dir.ino, lblk, want, got);
+            }
+        }
+        return b;
+    }
+
+    private void writeBlock(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
+        if (fs.superblock().hasCsum()) {
+            b.putInt(bs - TAIL, 0);
+            b.putShort(bs - TAIL + 4, (short) TAIL);
+            b.put(bs - TAIL + 6, (byte) 0);
+            b.put(bs - TAIL + 7, (byte) 0xDE);
+            b.putInt(bs - 4, Crc32c.update(dir.csumSeed(fs.csumSeed()), b.array(), 0, bs - TAIL));
+        }
+        disk.write(fs.mapBlock(dir, lblk), b, "directory " + dir.ino);
+    }
+
+    List<Entry> entries(Ext4Inode dir) throws FsException {
+        List<Entry> out = new ArrayList<>();
+        long n = blocks(dir);
+        for (long i = 0; i < n; i++) {
+            ByteBuffer b = readBlock(dir, i);
+            int end = fs.superblock().hasCsum() && hasTail(b) ? bs - TAIL : bs;
+            int off = 0;
+            int prev = -1;
+            while (off < end) {
+                long ino = b.getInt(off) & 0xffffffffL;
+                int recLen = b.getShort(off + 4) & 0xffff;
+                int nameLen = b.get(off + 6) & 0xff;
+                if (recLen < 12 || recLen % 4 != 0 || off + recLen > end || (ino != 0 && recLen < recLenFor(nameLen))) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
+                            dir.ino, i, off, recLen, nameLen);
+                }
+                if (ino > fs.superblock().s_inodes_count()) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: inode %d beyond the %d inodes",
+                            dir.ino, i, off, ino, fs.superblock().s_inodes_count());
+                }
+                out.add(new Entry(i, off, recLen, ino, new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8),
+                        b.get(off + 7) & 0xff, prev));
+                prev = off;
+                off += recLen;
+            }
+        }
+        return out;
+    }
+
+    Entry find(Ext4Inode dir, String name) throws FsException {
+        for (Entry e : entries(dir)) {
+            if (e.ino() != 0 && e.name().equals(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    boolean isEmpty(Ext4Inode dir) throws FsException {
+        for (Entry e : entries(dir)) {
+            if (e.ino() != 0 && !e.name().equals(".") && !e.name().equals("..")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void put(ByteBuffer b, int at, int recLen, long ino, byte[] name, int type) {
+        b.putInt(at, (int) ino);
+        b.putShort(at + 4, (short) recLen);
+        b.put(at + 6, (byte) name.length);
+        b.put(at + 7, (byte) type);
+        b.put(at + 8, name);
+    }
+
+    /** A new directory's first block: "." and "..". */
+    void init(Ext4Inode dir, long parent) throws FsException {
+        fs.appendBlock(dir);
+        ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+        put(b, 0, 12, dir.ino, ".".getBytes(StandardCharsets.UTF_8), 2);
+        put(b, 12, limit() - 12, parent, "..".getBytes(StandardCharsets.UTF_8), 2);
+        writeBlock(dir, 0, b);
+        dir.i_size(bs);
+        fs.writeInode(dir);
+    }
+
+    void add(Ext4Inode dir, String name, long ino, int type) throws FsException {
+        unindex(dir);
+        byte[] nm = name.getBytes(StandardCharsets.UTF_8);
+        int need = recLenFor(nm.length);
+        for (Entry e : entries(dir)) {
+            int used = e.ino() == 0 ? 0 : recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length);
+            if (e.recLen() - used >= need) {
+                ByteBuffer b = readBlock(dir, e.lblk());
+                int at = e.offset();
+                int len = e.recLen();
+                if (used > 0) {
+                    b.putShort(at + 4, (short) used);
+                    at += used;
+                    len -= used;
+                }
+                put(b, at, len, ino, nm, type);
+                writeBlock(dir, e.lblk(), b);
+                dir.touch(true, true);
+                fs.writeInode(dir);
+                return;
+            }
+        }
+        long lblk = dir.i_size() / bs;
+        fs.appendBlock(dir);
+        ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+        put(b, 0, limit(), ino, nm, type);
+        writeBlock(dir, lblk, b);
+        dir.i_size(dir.i_size() + bs);
+        dir.touch(true, true);
+        fs.writeInode(dir);
+    }
+
+    void remove(Ext4Inode dir, Entry e) throws FsException {
+        unindex(dir);
+        Entry cur = find(dir, e.name());
+        ByteBuffer b = readBlock(dir, cur.lblk());
+        if (cur.prevOffset() >= 0) {
+            int prevLen = b.getShort(cur.prevOffset() + 4) & 0xffff;
+            b.putShort(cur.prevOffset() + 4, (short) (prevLen + cur.recLen()));
+        } else {
+            b.putInt(cur.offset(), 0);
+        }
+        writeBlock(dir, cur.lblk(), b);
+        dir.touch(true, true);
+        fs.writeInode(dir);
+    }
+
+    void retarget(Ext4Inode dir, String name, long ino, int type) throws FsException {
+        unindex(dir);
+        Entry cur = find(dir, name);
+        ByteBuffer b = readBlock(dir, cur.lblk());
+        b.putInt(cur.offset(), (int) ino);
+        b.put(cur.offset() + 7, (byte) type);
+        writeBlock(dir, cur.lblk(), b);
+        dir.touch(true, true);
+        fs.writeInode(dir);
+    }
+
+    /** Rewrites a hashed directory as a linear one in the same blocks (dx blocks hold no names). */
+    private void unindex(Ext4Inode dir) throws FsException {
+        if ((dir.i_flags() & Ext4Inode.INDEX_FL) == 0) {
+            return;
+        }
+        List<Entry> live = new ArrayList<>();
+        for (Entry e : entries(dir)) {
+            if (e.ino() != 0 && !e.name().equals(".") && !e.name().equals("..")) {
+                live.add(e);
+            }
+        }
+        long parent = find(dir, "..").ino();
+        long n = blocks(dir);
+        List<ByteBuffer> out = new ArrayList<>();
+        ByteBuffer cur = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+        put(cur, 0, 12, dir.ino, ".".getBytes(StandardCharsets.UTF_8), 2);
+        put(cur, 12, 12, parent, "..".getBytes(StandardCharsets.UTF_8), 2);
+        int off = 24;
+        int last = 12;
+        for (Entry e : live) {
+            byte[] nm = e.name().getBytes(StandardCharsets.UTF_8);
+            int len = recLenFor(nm.length);
+            if (off + len > limit()) {
+                cur.putShort(last + 4, (short) (limit() - last));
+                out.add(cur);
+                cur = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+                off = 0;
+            }
+            put(cur, off, len, e.ino(), nm, e.fileType());
+            last = off;
+            off += len;
+        }
+        cur.putShort(last + 4, (short) (limit() - last));
+        out.add(cur);
+        while (out.size() < n) {
+            ByteBuffer empty = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+            empty.putShort(4, (short) limit());
+            out.add(empty);
+        }
+        dir.i_flags(dir.i_flags() & ~Ext4Inode.INDEX_FL);
+        for (int i = 0; i < out.size(); i++) {
+            writeBlock(dir, i, out.get(i));
+        }
+        fs.writeInode(dir);
+    }
+}

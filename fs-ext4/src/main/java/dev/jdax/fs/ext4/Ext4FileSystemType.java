@@ -1,0 +1,47 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.MkfsOptions;
+import dev.jdax.api.fs.MountOptions;
+
+import java.util.Optional;
+
+/** The ext4 personality, found with ServiceLoader. */
+public final class Ext4FileSystemType implements FileSystemType {
+    @Override
+    public String name() {
+        return "ext4";
+    }
+
+    @Override
+    public long minimumSize() {
+        return 8L << 20;
+    }
+
+    @Override
+    public Optional<String> probe(DaxDevice device) throws FsException {
+        if (device.size() < 4096) {
+            return Optional.empty();
+        }
+        Ext4Superblock sb = Ext4FileSystem.readSuperblock(device);
+        if (sb.s_magic() != Ext4Superblock.MAGIC || (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format("ext4, %d-byte blocks, %d blocks (%d free), %d inodes (%d free)%s",
+                sb.blockSize(), sb.s_blocks_count(), sb.s_free_blocks_count(), sb.s_inodes_count(), sb.s_free_inodes_count(),
+                sb.hasCsum() ? ", metadata_csum" : ""));
+    }
+
+    @Override
+    public void mkfs(DaxDevice device, MkfsOptions options) throws FsException {
+        new Ext4Mkfs(device, options).run();
+    }
+
+    @Override
+    public FileSystem mount(DaxDevice device, MountOptions options) throws FsException {
+        return Ext4FileSystem.mount(this, device, options);
+    }
+}

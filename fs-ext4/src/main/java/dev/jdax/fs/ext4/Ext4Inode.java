@@ -1,0 +1,138 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.Inode;
+import dev.jdax.api.fs.FileType;
+import dev.jdax.iomap.AddressSpace;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+
+/**
+ * An in-core ext4 inode: its on-disk bytes ({@code struct ext4_inode}, s_inode_size long), accessors
+ * named after the fields, the inode checksum, and the engine's address space once opened. The extent
+ * list is cached here ({@link #extents}) and written back as a tree by {@link ExtentTree}.
+ */
+final class Ext4Inode implements Inode {
+    static final int EXTENTS_FL = 0x80000;
+    static final int INDEX_FL = 0x1000;
+    static final int HUGE_FILE_FL = 0x40000;
+    static final int DAX_FL = 0x2000000;
+
+    final long ino;
+    final ByteBuffer b;
+    AddressSpace space;
+    int openCount;
+    ExtentList extents;
+    /** The DAX state chosen when the inode was loaded (Linux decides it in ext4_set_inode_flags). */
+    boolean daxNow;
+
+    Ext4Inode(long ino, byte[] raw) {
+        this.ino = ino;
+        this.b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public long ino() {
+        return ino;
+    }
+
+    @Override
+    public long size() {
+        return i_size();
+    }
+
+    int i_mode() { return b.getShort(0x0) & 0xffff; }
+    int i_uid() { return (b.getShort(0x2) & 0xffff) | (b.getShort(0x78) & 0xffff) << 16; }
+    long i_size() { return (b.getInt(0x4) & 0xffffffffL) | (long) b.getInt(0x6C) << 32; }
+    long i_atime() { return b.getInt(0x8) & 0xffffffffL; }
+    long i_ctime() { return b.getInt(0xC) & 0xffffffffL; }
+    long i_mtime() { return b.getInt(0x10) & 0xffffffffL; }
+    int i_gid() { return (b.getShort(0x18) & 0xffff) | (b.getShort(0x7A) & 0xffff) << 16; }
+    int i_links_count() { return b.getShort(0x1A) & 0xffff; }
+    int i_flags() { return b.getInt(0x20); }
+    int i_generation() { return b.getInt(0x64); }
+    int i_extra_isize() { return b.capacity() > 128 ? b.getShort(0x80) & 0xffff : 0; }
+
+    /** i_blocks in 512-byte units (huge_file: 48 bits; HUGE_FILE_FL: in file-system blocks). */
+    long i_blocks(int blockSize) {
+        long v = (b.getInt(0x1C) & 0xffffffffL) | (long) (b.getShort(0x74) & 0xffff) << 32;
+        return (i_flags() & HUGE_FILE_FL) != 0 ? v * (blockSize / 512) : v;
+    }
+
+    void i_mode(int v) { b.putShort(0x0, (short) v); }
+    void i_uid(int v) { b.putShort(0x2, (short) v); b.putShort(0x78, (short) (v >>> 16)); }
+    void i_size(long v) { b.putInt(0x4, (int) v); b.putInt(0x6C, (int) (v >>> 32)); }
+    void i_atime(long v) { b.putInt(0x8, (int) v); }
+    void i_ctime(long v) { b.putInt(0xC, (int) v); }
+    void i_mtime(long v) { b.putInt(0x10, (int) v); }
+    void i_dtime(long v) { b.putInt(0x14, (int) v); }
+    void i_gid(int v) { b.putShort(0x18, (short) v); b.putShort(0x7A, (short) (v >>> 16)); }
+    void i_links_count(int v) { b.putShort(0x1A, (short) v); }
+    void i_flags(int v) { b.putInt(0x20, v); }
+
+    void i_blocks512(long v) {
+        i_flags(i_flags() & ~HUGE_FILE_FL);
+        b.putInt(0x1C, (int) v);
+        b.putShort(0x74, (short) (v >>> 32));
+    }
+
+    FileType type() {
+        return FileType.ofMode(i_mode());
+    }
+
+    boolean isDir() {
+        return type() == FileType.DIRECTORY;
+    }
+
+    boolean usesExtents() {
+        return (i_flags() & EXTENTS_FL) != 0;
+    }
+
+    void touch(boolean m, boolean c) {
+        long now = Instant.now().getEpochSecond();
+        if (m) {
+            i_mtime(now);
+        }
+        if (c) {
+            i_ctime(now);
+        }
+    }
+
+    private boolean hasCsumHi() {
+        return b.capacity() > 128 && i_extra_isize() >= 4;
+    }
+
+    /** The seed extent and directory block checksums of this inode start from. */
+    int csumSeed(int fsSeed) {
+        return Crc32c.update(Crc32c.update(fsSeed, (int) ino), i_generation());
+    }
+
+    int computeChecksum(int fsSeed) {
+        byte[] copy = b.array().clone();
+        copy[0x7C] = 0;
+        copy[0x7D] = 0;
+        if (hasCsumHi()) {
+            copy[0x82] = 0;
+            copy[0x83] = 0;
+        }
+        return Crc32c.update(csumSeed(fsSeed), copy, 0, copy.length);
+    }
+
+    boolean checksumOk(int fsSeed) {
+        int c = computeChecksum(fsSeed);
+        int lo = b.getShort(0x7C) & 0xffff;
+        if (hasCsumHi()) {
+            return ((b.getShort(0x82) & 0xffff) << 16 | lo) == c;
+        }
+        return lo == (c & 0xffff);
+    }
+
+    void updateChecksum(int fsSeed) {
+        int c = computeChecksum(fsSeed);
+        b.putShort(0x7C, (short) c);
+        if (hasCsumHi()) {
+            b.putShort(0x82, (short) (c >>> 16));
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+import dev.jdax.api.Inode;
+import dev.jdax.api.Iomap;
+import dev.jdax.api.IomapOps;
+import dev.jdax.api.IomapType;
+
+/**
+ * ext4's native iomap ({@code ext4_iomap_begin}): one answer per extent or per whole hole up to the
+ * next extent. A write allocates the hole (2 MiB aligned when a whole aligned 2 MiB is asked for, so
+ * PMD faults can map it) or converts the unwritten part it touches; both come back F_NEW, so the
+ * engine zeroes what the write does not cover, as EXT4_GET_BLOCKS_CREATE_ZERO does for DAX.
+ */
+final class Ext4Iomap implements IomapOps {
+    /** ext4's largest logical block + 1 (32-bit ee_block). */
+    static final long MAX_LBLK = 1L << 32;
+    private static final long PMD_BLOCKS = (2L << 20) / DaxDevice.PAGE_SIZE;
+
+    private final Ext4FileSystem fs;
+    private final Ext4Inode in;
+
+    Ext4Iomap(Ext4FileSystem fs, Ext4Inode in) {
+        this.fs = fs;
+        this.in = in;
+    }
+
+    /**
+     * Converts [lblk, end) of unwritten extent {@code e} to written as ext4_ext_convert_to_initialized
+     * does: a rest of the extent up to s_extent_max_zeroout_kb (32 KiB) is zeroed and converted too,
+     * rather than left as a tiny unwritten extent (the tail when what follows is that short, the head
+     * when head and converted part together are).
+     */
+    private void convert(Extent e, long lblk, long end) throws FsException {
+        long maxZeroout = (32L << 10) / fs.blockSize();
+        long from = lblk;
+        long to = end;
+        long allocated = e.end() - lblk;
+        if (allocated > to - from) {
+            if (allocated <= maxZeroout) {
+                zero(e, to, e.end());
+                to = e.end();
+            }
+            if (from - e.lblk() + (to - from) < maxZeroout) {
+                zero(e, e.lblk(), from);
+                from = e.lblk();
+            }
+        }
+        in.extents.setState(from, to, false);
+        fs.saveExtents(in);
+    }
+
+    private void zero(Extent e, long from, long to) throws FsException {
+        if (to > from) {
+            fs.device().zero(e.pblkOf(from) * fs.blockSize(), (to - from) * fs.blockSize());
+        }
+    }
+
+    @Override
+    public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
+        synchronized (fs) {
+            long bs = fs.blockSize();
+            long lblk = pos / bs;
+            long lend = Math.min(MAX_LBLK, pos > Long.MAX_VALUE - length ? MAX_LBLK : (pos + length + bs - 1) / bs);
+            lend = Math.max(lend, lblk + 1);
+            DaxDevice dev = fs.device();
+            boolean write = (flags & IomapOps.WRITE) != 0;
+            Extent e = in.extents.find(lblk);
+            if (e != null) {
+                long end = Math.min(e.end(), lend);
+                if (write && e.unwritten()) {
+                    convert(e, lblk, end);
+                    return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs,
+                            Iomap.F_NEW | Iomap.F_DIRTY, dev);
+                }
+                return new Iomap(lblk * bs, (end - lblk) * bs, e.unwritten() ? IomapType.UNWRITTEN : IomapType.MAPPED,
+                        e.pblkOf(lblk) * bs, 0, dev);
+            }
+            long next = Math.min(in.extents.nextMapped(lblk), lend);
+            if (!write) {
+                return Iomap.hole(lblk * bs, (next - lblk) * bs, dev);
+            }
+            long want = next - lblk;
+            long align = want >= PMD_BLOCKS && lblk % PMD_BLOCKS == 0 ? PMD_BLOCKS : 1;
+            Extent got = fs.allocate(in, lblk, want, false, align);
+            return new Iomap(lblk * bs, got.len() * bs, IomapType.MAPPED, got.pblk() * bs, Iomap.F_NEW | Iomap.F_DIRTY, dev);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.jdax.fs.ext4;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A file's extents, sorted and non-overlapping, as the operations see them: look up, map a range
+ * (splitting what was there and merging with contiguous neighbours of the same state), unmap a range,
+ * shift the tail (collapse, insert). {@link ExtentTree} turns it into the on-disk tree.
+ */
+final class ExtentList {
+    private final TreeMap<Long, Extent> map = new TreeMap<>();
+
+    ExtentList(List<Extent> extents) {
+        for (Extent e : extents) {
+            map.put(e.lblk(), e);
+        }
+    }
+
+    List<Extent> all() {
+        return new ArrayList<>(map.values());
+    }
+
+    int size() {
+        return map.size();
+    }
+
+    long blocks() {
+        long n = 0;
+        for (Extent e : map.values()) {
+            n += e.len();
+        }
+        return n;
+    }
+
+    /** The extent holding {@code lblk}, or null. */
+    Extent find(long lblk) {
+        Map.Entry<Long, Extent> e = map.floorEntry(lblk);
+        return e != null && e.getValue().end() > lblk ? e.getValue() : null;
+    }
+
+    /** The first block mapped at or after {@code lblk}, or Long.MAX_VALUE. */
+    long nextMapped(long lblk) {
+        Extent at = find(lblk);
+        if (at != null) {
+            return lblk;
+        }
+        Long k = map.ceilingKey(lblk);
+        return k == null ? Long.MAX_VALUE : k;
+    }
+
+    /** The last mapped block + 1 (0 when none). */
+    long end() {
+        return map.isEmpty() ? 0 : map.lastEntry().getValue().end();
+    }
+
+    /** Unmaps [from, to); returns the pieces that were mapped there (their blocks are the caller's to free). */
+    List<Extent> remove(long from, long to) {
+        List<Extent> removed = new ArrayList<>();
+        Map.Entry<Long, Extent> first = map.floorEntry(from);
+        long start = first != null && first.getValue().end() > from ? first.getKey() : from;
+        for (Extent e : new ArrayList<>(map.subMap(start, true, to, false).values())) {
+            map.remove(e.lblk());
+            long a = Math.max(e.lblk(), from);
+            long b = Math.min(e.end(), to);
+            if (e.lblk() < a) {
+                map.put(e.lblk(), e.slice(e.lblk(), a));
+            }
+            if (b < e.end()) {
+                map.put(b, e.slice(b, e.end()));
+            }
+            removed.add(e.slice(a, b));
+        }
+        return removed;
+    }
+
+    /** Maps [lblk, lblk+len) to pblk.. in the given state, replacing what was there (which the caller has freed or reused). */
+    void put(long lblk, long len, long pblk, boolean unwritten) {
+        remove(lblk, lblk + len);
+        map.put(lblk, new Extent(lblk, len, pblk, unwritten));
+        mergeAround(lblk);
+    }
+
+    /** Sets the state of whatever is mapped in [from, to). */
+    void setState(long from, long to, boolean unwritten) {
+        for (Extent piece : remove(from, to)) {
+            map.put(piece.lblk(), new Extent(piece.lblk(), piece.len(), piece.pblk(), unwritten));
+        }
+        for (Extent e : new ArrayList<>(map.subMap(from, true, to, false).values())) {
+            mergeAround(e.lblk());
+        }
+        Map.Entry<Long, Extent> before = map.lowerEntry(from);
+        if (before != null) {
+            mergeAround(before.getKey());
+        }
+    }
+
+    /** Moves every extent starting at or after {@code from} by {@code delta} blocks. */
+    void shift(long from, long delta) {
+        List<Extent> moving = new ArrayList<>(map.tailMap(from, true).values());
+        moving.forEach(e -> map.remove(e.lblk()));
+        for (Extent e : moving) {
+            map.put(e.lblk() + delta, new Extent(e.lblk() + delta, e.len(), e.pblk(), e.unwritten()));
+        }
+        if (!moving.isEmpty()) {
+            mergeAround(moving.getFirst().lblk() + delta);
+            Map.Entry<Long, Extent> before = map.lowerEntry(moving.getFirst().lblk() + delta);
+            if (before != null) {
+                mergeAround(before.getKey());
+            }
+        }
+    }
+
+    private void mergeAround(long lblk) {
+        Extent e = map.get(lblk);
+        if (e == null) {
+            return;
+        }
+        Map.Entry<Long, Extent> prev = map.lowerEntry(lblk);
+        if (prev != null && joinable(prev.getValue(), e)) {
+            map.remove(lblk);
+            e = new Extent(prev.getKey(), prev.getValue().len() + e.len(), prev.getValue().pblk(), e.unwritten());
+            map.put(e.lblk(), e);
+        }
+        Map.Entry<Long, Extent> next = map.higherEntry(e.lblk());
+        if (next != null && joinable(e, next.getValue())) {
+            map.remove(next.getKey());
+            map.put(e.lblk(), new Extent(e.lblk(), e.len() + next.getValue().len(), e.pblk(), e.unwritten()));
+        }
+    }
+
+    private static boolean joinable(Extent a, Extent b) {
+        return a.end() == b.lblk() && a.pblk() + a.len() == b.pblk() && a.unwritten() == b.unwritten()
+                && a.len() + b.len() <= (a.unwritten() ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN);
+    }
+
+    /** The extents as ext4 can store them: no record longer than ee_len allows. */
+    List<Extent> records() {
+        List<Extent> out = new ArrayList<>();
+        for (Extent e : map.values()) {
+            long max = e.unwritten() ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN;
+            for (long off = 0; off < e.len(); off += max) {
+                out.add(e.slice(e.lblk() + off, e.lblk() + Math.min(e.len(), off + max)));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,202 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The on-disk extent tree: a header (magic 0xf30a, entries, max, depth) then index or leaf records,
+ * four in the inode's i_block, the rest in blocks that end in a crc32c tail. Read whole into an
+ * {@link ExtentList}; written back whole, reusing the inode's tree blocks first.
+ */
+final class ExtentTree {
+    static final int MAGIC = 0xF30A;
+    private static final int MAX_DEPTH = 5;
+
+    private final Ext4FileSystem fs;
+    private final Disk disk;
+    private final int bs;
+    private final int perBlock;
+
+    ExtentTree(Ext4FileSystem fs, Disk disk) {
+        this.fs = fs;
+        this.disk = disk;
+        this.bs = disk.blockSize();
+        this.perBlock = (bs - 12) / 12;
+    }
+
+    /** The inode's extents, and in {@code treeBlocks} the blocks its tree occupies. */
+    List<Extent> read(Ext4Inode in, List<Long> treeBlocks) throws FsException {
+        List<Extent> out = new ArrayList<>();
+        ByteBuffer root = ByteBuffer.wrap(in.b.array(), 0x28, 60).slice().order(ByteOrder.LITTLE_ENDIAN);
+        walk(in, root, 4, -1, out, treeBlocks, new HashSet<>());
+        for (int i = 1; i < out.size(); i++) {
+            if (out.get(i).lblk() < out.get(i - 1).end()) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extents overlap at file block %d", in.ino, out.get(i).lblk());
+            }
+        }
+        return out;
+    }
+
+    private void walk(Ext4Inode in, ByteBuffer node, int maxAllowed, int parentDepth, List<Extent> out, List<Long> treeBlocks,
+                      Set<Long> seen) throws FsException {
+        int magic = node.getShort(0) & 0xffff;
+        int entries = node.getShort(2) & 0xffff;
+        int max = node.getShort(4) & 0xffff;
+        int depth = node.getShort(6) & 0xffff;
+        if (magic != MAGIC) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent header magic 0x%x (want 0xf30a)", in.ino, magic);
+        }
+        if (max > maxAllowed || entries > max || depth > MAX_DEPTH || (parentDepth >= 0 && depth != parentDepth - 1)) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent header entries %d max %d depth %d is impossible",
+                    in.ino, entries, max, depth);
+        }
+        for (int i = 0; i < entries; i++) {
+            int at = 12 + i * 12;
+            long lblk = node.getInt(at) & 0xffffffffL;
+            if (depth == 0) {
+                int raw = node.getShort(at + 4) & 0xffff;
+                boolean unwritten = raw > Extent.MAX_WRITTEN;
+                long len = unwritten ? raw - Extent.MAX_WRITTEN : raw;
+                long pblk = (node.getShort(at + 6) & 0xffffL) << 32 | (node.getInt(at + 8) & 0xffffffffL);
+                if (len == 0 || pblk + len > disk.blocks() || pblk <= fs.superblock().s_first_data_block()) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent %d+%d at block %d outside the file system",
+                            in.ino, lblk, len, pblk);
+                }
+                out.add(new Extent(lblk, len, pblk, unwritten));
+            } else {
+                long child = (node.getShort(at + 8) & 0xffffL) << 32 | (node.getInt(at + 4) & 0xffffffffL);
+                disk.check(child, "inode " + in.ino + " extent index");
+                if (!seen.add(child)) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent block %d referenced twice (a loop)", in.ino, child);
+                }
+                treeBlocks.add(child);
+                ByteBuffer blk = disk.read(child, "inode " + in.ino + " extent block");
+                verifyTail(in, blk, child);
+                walk(in, blk, perBlock, depth, out, treeBlocks, seen);
+            }
+        }
+    }
+
+    private void verifyTail(Ext4Inode in, ByteBuffer blk, long block) throws FsException {
+        if (!fs.superblock().hasCsum()) {
+            return;
+        }
+        int max = blk.getShort(4) & 0xffff;
+        int tail = 12 + Math.min(max, perBlock) * 12;
+        int want = blk.getInt(tail);
+        int got = Crc32c.update(in.csumSeed(fs.csumSeed()), blk.array(), 0, tail);
+        if (want != got) {
+            throw FsException.of(Errno.EBADMSG, "ext4: inode %d: extent block %d checksum 0x%08x, computed 0x%08x",
+                    in.ino, block, want, got);
+        }
+    }
+
+    /**
+     * Writes {@code list} as the inode's tree: in i_block alone when four records do, else leaves and
+     * index levels in blocks (the old {@code treeBlocks} reused first, extra ones allocated near the
+     * data, unused ones freed). Returns the tree blocks now in use.
+     */
+    List<Long> write(Ext4Inode in, ExtentList list, List<Long> treeBlocks) throws FsException {
+        List<Extent> recs = list.records();
+        List<long[]> level = new ArrayList<>(); // per record: {first lblk, block or -1}
+        List<Long> pool = new ArrayList<>(treeBlocks);
+        List<Long> used = new ArrayList<>();
+        ByteBuffer root = ByteBuffer.wrap(in.b.array(), 0x28, 60).slice().order(ByteOrder.LITTLE_ENDIAN);
+        if (recs.size() <= 4) {
+            writeNode(root, 4, 0, recs, null);
+        } else {
+            List<Long> children = new ArrayList<>();
+            List<Long> firsts = new ArrayList<>();
+            for (int i = 0; i < recs.size(); i += perBlock) {
+                List<Extent> part = recs.subList(i, Math.min(recs.size(), i + perBlock));
+                long blk = take(pool, used, in, part.getFirst().pblk());
+                ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+                writeNode(b, perBlock, 0, part, null);
+                seal(in, b);
+                disk.write(blk, b, "extent leaf");
+                children.add(blk);
+                firsts.add(part.getFirst().lblk());
+            }
+            int depth = 1;
+            while (children.size() > 4) {
+                List<Long> up = new ArrayList<>();
+                List<Long> upFirst = new ArrayList<>();
+                for (int i = 0; i < children.size(); i += perBlock) {
+                    int to = Math.min(children.size(), i + perBlock);
+                    long blk = take(pool, used, in, children.get(i));
+                    ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+                    writeIndex(b, perBlock, depth, firsts.subList(i, to), children.subList(i, to));
+                    seal(in, b);
+                    disk.write(blk, b, "extent index");
+                    up.add(blk);
+                    upFirst.add(firsts.get(i));
+                }
+                children = up;
+                firsts = upFirst;
+                depth++;
+            }
+            writeIndex(root, 4, depth, firsts, children);
+        }
+        for (long unused : pool) {
+            fs.allocator().freeBlocks(unused, 1);
+        }
+        level.clear();
+        return used;
+    }
+
+    private long take(List<Long> pool, List<Long> used, Ext4Inode in, long goal) throws FsException {
+        long blk = pool.isEmpty() ? fs.allocator().allocBlocks(goal, 1, 1)[0] : pool.removeFirst();
+        used.add(blk);
+        return blk;
+    }
+
+    private static void header(ByteBuffer b, int entries, int max, int depth) {
+        b.putShort(0, (short) MAGIC);
+        b.putShort(2, (short) entries);
+        b.putShort(4, (short) max);
+        b.putShort(6, (short) depth);
+        b.putInt(8, 0);
+    }
+
+    private static void writeNode(ByteBuffer b, int max, int depth, List<Extent> recs, Object unused) {
+        for (int i = 0; i < 12 + max * 12; i++) {
+            b.put(i, (byte) 0);
+        }
+        header(b, recs.size(), max, depth);
+        for (int i = 0; i < recs.size(); i++) {
+            Extent e = recs.get(i);
+            int at = 12 + i * 12;
+            b.putInt(at, (int) e.lblk());
+            b.putShort(at + 4, (short) (e.unwritten() ? e.len() + Extent.MAX_WRITTEN : e.len()));
+            b.putShort(at + 6, (short) (e.pblk() >>> 32));
+            b.putInt(at + 8, (int) e.pblk());
+        }
+    }
+
+    private static void writeIndex(ByteBuffer b, int max, int depth, List<Long> firsts, List<Long> children) {
+        for (int i = 0; i < 12 + max * 12; i++) {
+            b.put(i, (byte) 0);
+        }
+        header(b, children.size(), max, depth);
+        for (int i = 0; i < children.size(); i++) {
+            int at = 12 + i * 12;
+            b.putInt(at, (int) (long) firsts.get(i));
+            b.putInt(at + 4, (int) (long) children.get(i));
+            b.putShort(at + 8, (short) (children.get(i) >>> 32));
+        }
+    }
+
+    private void seal(Ext4Inode in, ByteBuffer b) {
+        if (fs.superblock().hasCsum()) {
+            int tail = 12 + perBlock * 12;
+            b.putInt(tail, Crc32c.update(in.csumSeed(fs.csumSeed()), b.array(), 0, tail));
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The group descriptor table (32 or 64 bytes a group), in memory, each descriptor with its crc32c
+ * ({@code bg_checksum}) and the checksums of its two bitmaps.
+ */
+final class GroupTable {
+    static final int INODE_UNINIT = 0x1;
+    static final int BLOCK_UNINIT = 0x2;
+    static final int INODE_ZEROED = 0x4;
+
+    private final Ext4Superblock sb;
+    private final ByteBuffer t;
+    private final int ds;
+    private final long count;
+
+    GroupTable(Ext4Superblock sb) {
+        this.sb = sb;
+        this.ds = sb.s_desc_size();
+        this.count = sb.groupCount();
+        int bytes = (int) (tableBlocks() * sb.blockSize());
+        this.t = ByteBuffer.wrap(new byte[bytes]).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    long tableBlocks() {
+        return (count * ds + sb.blockSize() - 1) / sb.blockSize();
+    }
+
+    long firstBlock() {
+        return sb.s_first_data_block() + 1;
+    }
+
+    long count() {
+        return count;
+    }
+
+    static GroupTable read(Disk disk, Ext4Superblock sb) throws FsException {
+        GroupTable g = new GroupTable(sb);
+        int bs = sb.blockSize();
+        for (int i = 0; i < g.tableBlocks(); i++) {
+            g.t.put(i * bs, disk.read(g.firstBlock() + i, "group descriptor table").array());
+        }
+        for (int i = 0; i < g.count; i++) {
+            if (sb.hasCsum() && g.bg_checksum(i) != g.checksum(i)) {
+                throw FsException.of(Errno.EBADMSG, "ext4: group %d descriptor: bg_checksum 0x%04x, computed 0x%04x",
+                        i, g.bg_checksum(i), g.checksum(i));
+            }
+            long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + bs - 1) / bs;
+            for (long blk : new long[] {g.blockBitmap(i), g.inodeBitmap(i), g.inodeTable(i), g.inodeTable(i) + itb - 1}) {
+                if (blk <= sb.s_first_data_block() || blk >= sb.s_blocks_count()) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: group %d descriptor: block %d outside the file system", i, blk);
+                }
+            }
+            if (g.freeInodes(i) > sb.s_inodes_per_group()) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: group %d descriptor: %d free inodes of %d", i, g.freeInodes(i),
+                        sb.s_inodes_per_group());
+            }
+        }
+        return g;
+    }
+
+    void write(Disk disk, int group) throws FsException {
+        stamp(group);
+        int bs = sb.blockSize();
+        int blk = group * ds / bs;
+        ByteBuffer out = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(0, t.array(), blk * bs, bs);
+        disk.write(firstBlock() + blk, out, "group descriptor table");
+    }
+
+    void writeAll(Disk disk, long at) throws FsException {
+        for (int g = 0; g < count; g++) {
+            stamp(g);
+        }
+        int bs = sb.blockSize();
+        for (int i = 0; i < tableBlocks(); i++) {
+            ByteBuffer out = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+            out.put(0, t.array(), i * bs, bs);
+            disk.write(at + i, out, "group descriptor table");
+        }
+    }
+
+    private int at(int g) {
+        return g * ds;
+    }
+
+    private long lohi(int g, int lo, int hi) {
+        long v = t.getInt(at(g) + lo) & 0xffffffffL;
+        return ds >= 64 ? v | (t.getInt(at(g) + hi) & 0xffffffffL) << 32 : v;
+    }
+
+    private int lohi16(int g, int lo, int hi) {
+        int v = t.getShort(at(g) + lo) & 0xffff;
+        return ds >= 64 ? v | (t.getShort(at(g) + hi) & 0xffff) << 16 : v;
+    }
+
+    private void put(int g, int lo, int hi, long v) {
+        t.putInt(at(g) + lo, (int) v);
+        if (ds >= 64) {
+            t.putInt(at(g) + hi, (int) (v >>> 32));
+        }
+    }
+
+    private void put16(int g, int lo, int hi, int v) {
+        t.putShort(at(g) + lo, (short) v);
+        if (ds >= 64) {
+            t.putShort(at(g) + hi, (short) (v >>> 16));
+        }
+    }
+
+    long blockBitmap(int g) { return lohi(g, 0x0, 0x20); }
+    long inodeBitmap(int g) { return lohi(g, 0x4, 0x24); }
+    long inodeTable(int g) { return lohi(g, 0x8, 0x28); }
+    int freeBlocks(int g) { return lohi16(g, 0xC, 0x2C); }
+    int freeInodes(int g) { return lohi16(g, 0xE, 0x2E); }
+    int usedDirs(int g) { return lohi16(g, 0x10, 0x30); }
+    int flags(int g) { return t.getShort(at(g) + 0x12) & 0xffff; }
+    int itableUnused(int g) { return lohi16(g, 0x1C, 0x32); }
+    int bg_checksum(int g) { return t.getShort(at(g) + 0x1E) & 0xffff; }
+
+    void set(int g, long blockBitmap, long inodeBitmap, long inodeTable) {
+        put(g, 0x0, 0x20, blockBitmap);
+        put(g, 0x4, 0x24, inodeBitmap);
+        put(g, 0x8, 0x28, inodeTable);
+    }
+
+    void freeBlocks(int g, int v) { put16(g, 0xC, 0x2C, v); }
+    void freeInodes(int g, int v) { put16(g, 0xE, 0x2E, v); }
+    void usedDirs(int g, int v) { put16(g, 0x10, 0x30, v); }
+    void flags(int g, int v) { t.putShort(at(g) + 0x12, (short) v); }
+    void itableUnused(int g, int v) { put16(g, 0x1C, 0x32, v); }
+
+    void blockBitmapCsum(int g, byte[] bitmap) {
+        if (sb.hasCsum()) {
+            put16(g, 0x18, 0x38, Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_blocks_per_group() / 8)));
+        }
+    }
+
+    void inodeBitmapCsum(int g, byte[] bitmap) {
+        if (sb.hasCsum()) {
+            put16(g, 0x1A, 0x3A, Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_inodes_per_group() / 8)));
+        }
+    }
+
+    boolean blockBitmapCsumOk(int g, byte[] bitmap) {
+        if (!sb.hasCsum()) {
+            return true;
+        }
+        int want = lohi16(g, 0x18, 0x38);
+        int c = Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_blocks_per_group() / 8));
+        return ds >= 64 ? want == c : want == (c & 0xffff);
+    }
+
+    int checksum(int g) {
+        int saved = t.getShort(at(g) + 0x1E);
+        t.putShort(at(g) + 0x1E, (short) 0);
+        int c = Crc32c.update(sb.csumSeed(), g);
+        c = Crc32c.update(c, t.array(), at(g), ds);
+        t.putShort(at(g) + 0x1E, (short) saved);
+        return c & 0xffff;
+    }
+
+    private void stamp(int g) {
+        if (sb.hasCsum()) {
+            t.putShort(at(g) + 0x1E, (short) checksum(g));
+        }
+    }
+
+    /** sparse_super: copies of the superblock and table in groups 0, 1 and the powers of 3, 5, 7. */
+    static boolean hasSuper(long g) {
+        if (g <= 1) {
+            return true;
+        }
+        for (int base : new int[] {3, 5, 7}) {
+            long p = base;
+            while (p < g) {
+                p *= base;
+            }
+            if (p == g) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
