@@ -184,6 +184,10 @@ final class DaxMapping implements FileMapping {
         Iomap map = space.begin(start, PMD, IomapOps.FAULT | (write ? IomapOps.WRITE : 0));
         try {
             boolean whole = map.offset() <= start && map.end() >= start + PMD;
+            if (!whole && map.has(Iomap.F_NEW) && map.type() == IomapType.MAPPED) {
+                // Allocated for the PMD attempt but not used by it: new blocks must never show old data.
+                map.device().zero(map.addr(), map.length());
+            }
             boolean readHole = !write && (map.type() == IomapType.HOLE || map.type() == IomapType.UNWRITTEN);
             if (!whole) {
                 reason = map.type() == IomapType.HOLE ? "hole size unknown" : "extent shorter than 2 MiB";

@@ -155,6 +155,20 @@ class DaxFaultTest {
     }
 
     @Test
+    void blocksAllocatedForAFailedPmdAttemptReadAsZeros() throws Exception {
+        f.truncate(4 << 20);
+        f.write(5 * 4096, MemorySegment.ofArray(new byte[] {1}), 0); // block 5: the hole before it is 5 blocks
+        long stale = (f.node.nextFree) * 4096L;
+        device.store(stale, MemorySegment.ofArray(new byte[5 * 4096]).fill((byte) 0x77), 0, 5 * 4096);
+        FileMapping m = f.mmap(0, 4 << 20, RW, FileMapping.MAP_SHARED);
+        m.putByte(0, (byte) 1); // the PMD attempt allocates blocks 0-4, cannot map 2 MiB, falls back
+        assertEquals(1L, counters().pmdFallbacks().get("extent shorter than 2 MiB"));
+        for (long b = 1; b < 5; b++) {
+            assertEquals(0, readByte(b * 4096 + 7), "block " + b);
+        }
+    }
+
+    @Test
     void truncateUnmapsSoTheNextAccessIsSigbus() throws Exception {
         f.write(0, MemorySegment.ofArray(new byte[16384]), 0);
         FileMapping m = f.mmap(0, 16384, RW, FileMapping.MAP_SHARED);
