@@ -10,4 +10,5 @@ module dev.jdax.cli {
     opens dev.jdax.cli to info.picocli;
     opens dev.jdax.cli.fsx to info.picocli;
     opens dev.jdax.cli.corrupt to info.picocli;
+    opens dev.jdax.cli.crash to info.picocli;
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
  * loses its data when the image is next opened, as a real poisoned line would read.
  */
 @Command(name = "badblocks", mixinStandardHelpOptions = true,
+        header = "List, add or clear bad 512-byte sectors of an image.",
         description = {"Lists, adds or clears bad 512-byte sectors of an image (kept beside it in IMAGE.badblocks,",
                 "one 'SECTOR COUNT' line each, as /sys/block/pmemN/badblocks)."})
 final class BadblocksCommand implements Callable<Integer> {

@@ -9,7 +9,8 @@ import picocli.CommandLine.Parameters;
 import java.util.concurrent.Callable;
 
 /** {@code jdax cat}: a file's bytes, to standard output. */
-@Command(name = "cat", mixinStandardHelpOptions = true, description = "Writes a file inside an image to standard output.")
+@Command(name = "cat", mixinStandardHelpOptions = true,
+        header = "Write a file inside an image to standard output.", description = "Writes a file inside an image to standard output.")
 final class CatCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE:/path")
     String target;

@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
  * a host path or {@code -} (standard input or output). Copying into a directory keeps the name.
  */
 @Command(name = "cp", mixinStandardHelpOptions = true,
+        header = "Copy a file into or out of an image.",
         description = {"Copies a file between the host and an image: one side IMAGE:/path, the other a host path",
                 "or - (standard input or output). A file copied in gets mode 0644; an existing one is replaced."})
 final class CpCommand implements Callable<Integer> {

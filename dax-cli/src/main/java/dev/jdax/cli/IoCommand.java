@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
  * {@code Bus error} and status 135, as a shell reports a process killed by SIGBUS.
  */
 @Command(name = "io", mixinStandardHelpOptions = true,
+        header = "xfs_io-style commands on a file inside an image (IMAGE:/path).",
         description = {"Runs xfs_io-style commands (one -c each) on a file inside an image and prints xfs_io's",
                 "output lines. Commands: see -c help. jdax adds 'badblock OFF LEN' (poison the sectors",
                 "under that file range, kept in IMAGE.badblocks) and 'badblocks' (list the file's bad ranges)."},

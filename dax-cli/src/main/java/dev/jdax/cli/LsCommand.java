@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jdax ls}: a directory's entries (or one file), sorted by name as ls sorts them in the C locale. */
 @Command(name = "ls", mixinStandardHelpOptions = true,
+        header = "List a directory inside an image.",
         description = "Lists a directory inside an image (the root with IMAGE: or IMAGE:/). Times are UTC.")
 final class LsCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);

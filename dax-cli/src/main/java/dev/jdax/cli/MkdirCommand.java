@@ -10,7 +10,8 @@ import picocli.CommandLine.Parameters;
 import java.util.concurrent.Callable;
 
 /** {@code jdax mkdir}: makes a directory (mode 0755, owner root) inside an image. */
-@Command(name = "mkdir", mixinStandardHelpOptions = true, description = "Makes a directory inside an image (mode 0755).")
+@Command(name = "mkdir", mixinStandardHelpOptions = true,
+        header = "Make a directory inside an image.", description = "Makes a directory inside an image (mode 0755).")
 final class MkdirCommand implements Callable<Integer> {
     @Option(names = "-p", description = "Make parents as needed; no error if it exists.")
     boolean parents;

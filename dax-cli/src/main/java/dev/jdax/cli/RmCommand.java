@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jdax rm}: removes a file, or with {@code -r} a directory tree, inside an image. */
 @Command(name = "rm", mixinStandardHelpOptions = true,
+        header = "Remove a file (or with -r a directory tree) inside an image.",
         description = "Removes a file inside an image; -r removes a directory and everything under it.")
 final class RmCommand implements Callable<Integer> {
     /** Deeper than Linux's PATH_MAX allows with one-character names: only a looping image gets here. */

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jdax stat}: a file's inode, in the layout of coreutils' stat (times in UTC), plus its DAX state. */
 @Command(name = "stat", mixinStandardHelpOptions = true,
+        header = "A file's inode inside an image, and whether it is DAX.",
         description = "Prints a file's inode inside an image, laid out as coreutils' stat (UTC), and whether it is DAX.")
 final class StatCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =

@@ -34,6 +34,7 @@ public final class CrashDevice implements DaxDevice {
     private final MemorySegment durable;
     private final LongObjectHashMap<byte[]> pending = new LongObjectHashMap<>();
     private final List<Runnable> fenceListeners = new ArrayList<>();
+    private final List<Runnable> beforeFence = new ArrayList<>();
     private long fencePoints;
 
     CrashDevice(DaxDevice inner) throws FsException {
@@ -139,8 +140,21 @@ public final class CrashDevice implements DaxDevice {
         remember(offset, length);
     }
 
+    /**
+     * Called just before each fence takes effect, while the lines it is about to make durable are
+     * still pending: the moment a power failure can split them.
+     */
+    public synchronized void beforeFence(Runnable listener) {
+        beforeFence.add(listener);
+    }
+
     @Override
     public void fence() {
+        List<Runnable> before;
+        synchronized (this) {
+            before = List.copyOf(beforeFence);
+        }
+        before.forEach(Runnable::run);
         List<Runnable> listeners;
         synchronized (this) {
             inner.fence();

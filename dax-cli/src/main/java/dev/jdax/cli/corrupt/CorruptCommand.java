@@ -34,6 +34,7 @@ import java.util.concurrent.TimeoutException;
  * an error or a hang is a failure, printed with its reproducer.
  */
 @Command(name = "corrupt", mixinStandardHelpOptions = true,
+        header = "Corrupt a populated image case by case; every case must end cleanly.",
         description = {"Corrupts the metadata of a populated image case by case and mounts and walks it: every case",
                 "must end in correct data or an FsException, never an unchecked exception, a hang or an error.",
                 "Metadata is every written block FIEMAP does not name as file data."},

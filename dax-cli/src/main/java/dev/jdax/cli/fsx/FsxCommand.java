@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
  * model; then the file system is unmounted, mounted again and the file checked once more.
  */
 @Command(name = "fsx", mixinStandardHelpOptions = true,
+        header = "Random operations on one file checked against a model (fsx).",
         description = {"Random reads, writes, mapped reads and writes, truncates and fallocate modes (allocate,",
                 "keep-size, punch, zero, collapse, insert) on one file, each checked against an in-memory model;",
                 "then a remount and a last check. Prints the op log and a reproducer on the first divergence."},

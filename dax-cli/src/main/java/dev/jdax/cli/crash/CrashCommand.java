@@ -1,0 +1,205 @@
+package dev.jdax.cli.crash;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.FileSystemTypes;
+import dev.jdax.api.fs.MkfsOptions;
+import dev.jdax.api.fs.MountOptions;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.pmem.CrashDevice;
+import dev.jdax.pmem.CrashPolicy;
+import dev.jdax.pmem.PmemDevices;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code jdax crash}: runs a workload on the crash-simulating device and, just before each fence,
+ * takes what a power failure would leave (pending lines all lost, all kept, seeded random subsets, or
+ * every subset when few are pending), mounts it and checks it: it mounts, every file fsync'd and not
+ * written since has its data, no file holds another file's bytes, and e2fsck -fn finds it clean
+ * (when e2fsck is installed and the type is ext2 or ext4).
+ */
+@Command(name = "crash", mixinStandardHelpOptions = true,
+        header = "Crash at every fence point of a workload and check what remains.",
+        description = {"Runs a workload on the crash-simulating device; before each fence takes what a power",
+                "failure would leave, mounts it and checks it. Workloads: fsync-files, append, rename,",
+                "truncate, tree, or all."},
+        footer = {"", "Exit status: 0 when no state violated a rule, 1 otherwise."})
+public final class CrashCommand implements Callable<Integer> {
+    @Option(names = "-t", required = true, paramLabel = "TYPE", description = "The personality (ext2, ext4 in this build).")
+    String type;
+
+    @Option(names = "--workload", paramLabel = "NAME", description = "Workload (default: ${DEFAULT-VALUE}).")
+    String workload = "all";
+
+    @Option(names = "--states", paramLabel = "N", description = "At most N crash states per workload (default: ${DEFAULT-VALUE}).")
+    int maxStates = 60;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the workload and the random subsets (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--no-fsck", description = "Do not run e2fsck on the crash states.")
+    boolean noFsck;
+
+    private final List<String> violations = new ArrayList<>();
+    private int states;
+
+    @Override
+    public Integer call() throws Exception {
+        FileSystemType fsType = FileSystemTypes.byName(type);
+        List<String> names = workload.equals("all") ? CrashWorkload.NAMES : List.of(workload);
+        Path fsck = noFsck || !type.startsWith("ext") ? null : findFsck();
+        for (String w : names) {
+            int before = states;
+            int bad = violations.size();
+            runWorkload(fsType, w, fsck);
+            System.out.printf("%-12s %4d states checked, %d violations%n", w, states - before, violations.size() - bad);
+        }
+        System.out.printf("crash: %s, seed %d: %d states, %d violations%s%n", type, seed, states, violations.size(),
+                fsck == null ? " (e2fsck not run)" : "");
+        violations.stream().limit(20).forEach(v -> System.out.println("  " + v));
+        if (violations.size() > 20) {
+            System.out.println("  ... " + (violations.size() - 20) + " more");
+        }
+        return violations.isEmpty() ? 0 : 1;
+    }
+
+    private void runWorkload(FileSystemType fsType, String name, Path fsck) throws Exception {
+        try (CrashDevice dev = PmemDevices.crashSimulating(PmemDevices.memory(Math.max(32L << 20, fsType.minimumSize())))) {
+            fsType.mkfs(dev, MkfsOptions.defaults().withBlockSize(4096));
+            CrashWorkload wl = new CrashWorkload(name, seed);
+            int[] fencePoint = {0};
+            dev.beforeFence(() -> {
+                fencePoint[0]++;
+                if (states >= maxStates * (CrashWorkload.NAMES.indexOf(name) + 1)) {
+                    return;
+                }
+                try {
+                    List<CrashPolicy> policies = dev.pendingLines().length <= 6 ? dev.allSubsets(6)
+                            : List.of(CrashPolicy.allLost(), CrashPolicy.allKept(), CrashPolicy.random(seed + fencePoint[0]));
+                    Map<String, byte[]> promised = Map.copyOf(wl.durable);
+                    for (CrashPolicy p : policies) {
+                        try (DaxDevice img = dev.crashImage(p)) {
+                            check(fsType, img, promised, wl.owner, fsck,
+                                    name + " fence " + fencePoint[0] + " " + describe(p));
+                        }
+                    }
+                } catch (Exception e) {
+                    violations.add(name + " fence " + fencePoint[0] + ": checker failed: " + e);
+                }
+            });
+            try (FileSystem fs = fsType.mount(dev, MountOptions.parse("dax"))) {
+                wl.run(fs);
+            }
+        }
+    }
+
+    private static String describe(CrashPolicy p) {
+        return switch (p) {
+            case CrashPolicy.AllLost a -> "(pending lines lost)";
+            case CrashPolicy.AllKept a -> "(pending lines kept)";
+            case CrashPolicy.Subset s -> "(lines kept: " + s.kept() + ")";
+            case CrashPolicy.Random r -> "(random subset, seed " + r.seed() + ")";
+        };
+    }
+
+    private void check(FileSystemType fsType, DaxDevice img, Map<String, byte[]> promised, Map<String, Integer> owner,
+                       Path fsck, String where) throws Exception {
+        states++;
+        try (FileSystem fs = fsType.mount(img, MountOptions.parse("ro"))) {
+            for (var e : promised.entrySet()) {
+                byte[] got = readAll(fs, e.getKey());
+                if (got == null || !java.util.Arrays.equals(got, e.getValue())) {
+                    violations.add(where + ": " + e.getKey() + " was fsync'd with " + e.getValue().length
+                            + " bytes, reads " + (got == null ? "missing" : got.length + " bytes, different"));
+                }
+            }
+            for (var e : owner.entrySet()) {
+                byte[] got = readAll(fs, e.getKey());
+                if (got == null) {
+                    continue;
+                }
+                byte mine = CrashWorkload.fill(e.getValue());
+                for (byte b : got) {
+                    if (b != mine && b != 0) {
+                        violations.add(where + ": " + e.getKey() + " holds byte 0x" + Integer.toHexString(b & 0xff)
+                                + ", another file's data");
+                        break;
+                    }
+                }
+            }
+        } catch (FsException e) {
+            violations.add(where + ": does not mount or read: " + e.describe());
+            return;
+        }
+        if (fsck != null) {
+            String problem = runFsck(fsck, img);
+            if (problem != null) {
+                violations.add(where + ": e2fsck -fn: " + problem);
+            }
+        }
+    }
+
+    private static byte[] readAll(FileSystem fs, String path) throws FsException {
+        try (OpenFile f = fs.open(path, OpenFlags.O_RDONLY)) {
+            byte[] b = new byte[(int) Math.min(f.size(), 64 << 20)];
+            f.read(0, b, 0, b.length);
+            return b;
+        } catch (FsException e) {
+            if (e.errno() == dev.jdax.api.Errno.ENOENT) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static Path findFsck() {
+        for (String d : List.of("/usr/sbin", "/sbin", "/usr/bin")) {
+            Path p = Path.of(d, "e2fsck");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** e2fsck -fn on the image written to a temporary file; null when clean, else its first complaint. */
+    private static String runFsck(Path fsck, DaxDevice img) throws Exception {
+        Path tmp = Files.createTempFile("jdax-crash", ".img");
+        try {
+            byte[] chunk = new byte[1 << 20];
+            try (var out = Files.newOutputStream(tmp)) {
+                for (long off = 0; off < img.size(); off += chunk.length) {
+                    img.load(off, MemorySegment.ofArray(chunk), 0, chunk.length);
+                    out.write(chunk);
+                }
+            }
+            Process p = new ProcessBuilder(fsck.toString(), "-fn", tmp.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor(60, TimeUnit.SECONDS);
+            if (p.exitValue() == 0) {
+                return null;
+            }
+            for (String line : out.split("\n")) {
+                if (!line.startsWith("Pass ") && !line.startsWith("e2fsck ") && !line.isBlank() && !line.contains("files (")) {
+                    return "exit " + p.exitValue() + ": " + line.strip();
+                }
+            }
+            return "exit " + p.exitValue();
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.jdax.cli.crash;
+
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The workloads a crash is simulated in, and what each promises after a crash: every file fsync'd and
+ * not written since holds exactly what it held then. File k's bytes are all {@link #fill(int)} of k,
+ * so a byte of another file's pattern in it is another file's old data.
+ */
+final class CrashWorkload {
+    static final List<String> NAMES = List.of("fsync-files", "append", "rename", "truncate", "tree");
+
+    /** Paths whose content is promised, with that content. */
+    final Map<String, byte[]> durable = new ConcurrentHashMap<>();
+    /** Every file's pattern byte, by path. */
+    final Map<String, Integer> owner = new ConcurrentHashMap<>();
+
+    private final String name;
+    private final SplittableRandom random;
+
+    CrashWorkload(String name, long seed) {
+        this.name = name;
+        this.random = new SplittableRandom(seed);
+    }
+
+    static byte fill(int k) {
+        return (byte) (k * 37 + 11);
+    }
+
+    void run(FileSystem fs) throws FsException {
+        switch (name) {
+            case "fsync-files" -> {
+                for (int i = 0; i < 12; i++) {
+                    write(fs, "/f" + i, i, 1 + random.nextInt(20_000), true);
+                }
+            }
+            case "append" -> {
+                owner.put("/log", 1);
+                byte[] all = new byte[0];
+                for (int i = 0; i < 10; i++) {
+                    byte[] chunk = new byte[1 + random.nextInt(6000)];
+                    Arrays.fill(chunk, fill(1));
+                    try (OpenFile f = fs.open("/log", OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_APPEND)) {
+                        durable.remove("/log");
+                        f.write(0, chunk, 0, chunk.length);
+                        f.fsync(false);
+                    }
+                    all = concat(all, chunk);
+                    durable.put("/log", all);
+                }
+            }
+            case "rename" -> {
+                write(fs, "/config", 1, 3000, true);
+                for (int i = 0; i < 6; i++) {
+                    write(fs, "/config.tmp", 1, 1000 + random.nextInt(8000), true);
+                    byte[] next = durable.remove("/config.tmp");
+                    durable.remove("/config");
+                    fs.rename(fs.rootIno(), "config.tmp", fs.rootIno(), "config", 0);
+                    fs.sync();
+                    durable.put("/config", next);
+                }
+            }
+            case "truncate" -> {
+                write(fs, "/t", 2, 40_000, true);
+                try (OpenFile f = fs.open("/t", OpenFlags.O_RDWR)) {
+                    for (int i = 0; i < 6; i++) {
+                        long to = random.nextInt(40_000);
+                        durable.remove("/t");
+                        f.truncate(to);
+                        f.fsync(false);
+                        byte[] b = new byte[(int) to];
+                        Arrays.fill(b, fill(2));
+                        durable.put("/t", b);
+                    }
+                }
+            }
+            case "tree" -> {
+                long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
+                fs.mkdir(d, "e", 0755, 0, 0);
+                for (int i = 0; i < 8; i++) {
+                    write(fs, (i % 2 == 0 ? "/d/" : "/d/e/") + "g" + i, 3 + i, 1 + random.nextInt(9000), true);
+                }
+                fs.unlink(d, "g0");
+                durable.remove("/d/g0");
+                fs.sync();
+            }
+            default -> throw FsException.of(dev.jdax.api.Errno.EINVAL, "crash: no workload \"%s\" (have: %s)", name, NAMES);
+        }
+    }
+
+    private void write(FileSystem fs, String path, int k, int len, boolean fsync) throws FsException {
+        owner.put(path, k);
+        byte[] b = new byte[len];
+        Arrays.fill(b, fill(k));
+        durable.remove(path);
+        try (OpenFile f = fs.open(path, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_TRUNC)) {
+            f.write(0, b, 0, b.length);
+            if (fsync) {
+                f.fsync(false);
+            }
+        }
+        if (fsync) {
+            durable.put(path, b);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
