@@ -69,6 +69,9 @@ final class BlockMap implements GetBlock {
     }
 
     BlockMapping map(Ext2Inode inode, long iblock, int maxBlocks, boolean create) throws FsException {
+        if (!create) {
+            return lookup(inode, iblock, maxBlocks);
+        }
         int[] path = path(iblock);
         long ptr = inode.i_block(path[0]);
         long parent = 0;
@@ -114,6 +117,40 @@ final class BlockMap implements GetBlock {
         inode.i_blocks(inode.i_blocks() + got[1] * (bs / 512));
         fs.writeInode(inode);
         return new BlockMapping(got[0], (int) got[1], BlockMapping.MAPPED | BlockMapping.NEW);
+    }
+
+    /**
+     * The read-only walk, reading only the pointers it needs from each indirect block (a 4 KiB read
+     * should not copy three 4 KiB blocks to find one pointer).
+     */
+    private BlockMapping lookup(Ext2Inode inode, long iblock, int maxBlocks) throws FsException {
+        int[] path = path(iblock);
+        long ptr = inode.i_block(path[0]);
+        long parent = 0;
+        for (int level = 1; level < path.length; level++) {
+            if (ptr == 0) {
+                return BlockMapping.unmapped();
+            }
+            checkData(inode.ino, ptr);
+            parent = ptr;
+            ptr = disk.readU32(ptr, path[level]);
+        }
+        if (ptr == 0) {
+            return BlockMapping.unmapped();
+        }
+        checkData(inode.ino, ptr);
+        int slot = path[path.length - 1];
+        int slots = path.length == 1 ? Ext2Inode.NDIR_BLOCKS : (int) perBlock;
+        int room = Math.min(maxBlocks, slots - slot);
+        int n = 1;
+        if (room > 1) {
+            long[] next = path.length == 1 ? null : disk.readU32s(parent, slot, room);
+            while (n < room && (next == null ? inode.i_block(slot + n) : next[n]) == ptr + n) {
+                n++;
+            }
+        }
+        int state = BlockMapping.MAPPED | (slot + n == slots ? BlockMapping.BOUNDARY : 0);
+        return new BlockMapping(ptr, n, state);
     }
 
     private void checkData(long ino, long ptr) throws FsException {

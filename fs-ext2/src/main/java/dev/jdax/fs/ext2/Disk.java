@@ -76,4 +76,25 @@ final class Disk {
     void barrier() {
         device.fence();
     }
+
+    /** Entry {@code index} of a block of 32-bit little-endian pointers. */
+    long readU32(long block, int index) throws FsException {
+        check(block, "indirect block");
+        byte[] b = new byte[4];
+        device.load(block * blockSize + index * 4L, MemorySegment.ofArray(b), 0, 4);
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+    }
+
+    /** Entries {@code [from, from + count)} of a block of 32-bit pointers. */
+    long[] readU32s(long block, int from, int count) throws FsException {
+        check(block, "indirect block");
+        byte[] b = new byte[count * 4];
+        device.load(block * blockSize + from * 4L, MemorySegment.ofArray(b), 0, b.length);
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        long[] out = new long[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = bb.getInt(i * 4) & 0xffffffffL;
+        }
+        return out;
+    }
 }
