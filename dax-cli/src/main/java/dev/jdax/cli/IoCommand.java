@@ -53,6 +53,7 @@ final class IoCommand implements Callable<Integer> {
         ImageRef ref = ImageRef.parse(target);
         try (ImageSession session = ImageSession.mount(ref.image(), options)) {
             XfsIoProcess p = new XfsIoProcess(session.fs(), new ConsoleOutput());
+            p.setMountPrefix(ref.image() + ":");
             p.open(ref.path(), target, XfsIoProcess.openFlags(openFlags()));
             for (String c : commands) {
                 switch (p.execute(c)) {

@@ -87,6 +87,7 @@ public final class ScenarioRunner {
 
     private static XfsIoProcess startProcess(FileSystem fs, RowRecorder rec, int flags) throws FsException {
         XfsIoProcess p = new XfsIoProcess(fs, rec);
+        p.setMountPrefix("/mnt");
         p.open(PATH, DISPLAY_NAME, flags);
         return p;
     }

@@ -73,6 +73,7 @@ public final class TextReport {
                     line.append("  *");
                 }
                 out.println(line.toString().stripTrailing());
+                unmeasured(r, cfgs, details);
             }
             for (String d : details) {
                 out.print(d);
@@ -80,6 +81,37 @@ public final class TextReport {
         }
         out.println();
         summary(c);
+    }
+
+    /**
+     * jdax-only rows (counters, the seed's media-error policy) have no Linux output to stand beside:
+     * their own output is the point, so it is shown, once when every personality printed the same.
+     */
+    private static void unmeasured(Comparison.Row r, List<PersonalityConfig> cfgs, List<String> details) {
+        List<List<String>> outputs = new ArrayList<>();
+        for (PersonalityConfig p : cfgs) {
+            Comparison.Cell cell = r.cells().get(p.label());
+            if (cell.status() != Comparison.Status.NO_REFERENCE) {
+                return;
+            }
+            outputs.add(Normalizer.normalize(cell.jdax()));
+        }
+        if (outputs.stream().allMatch(List::isEmpty) || r.key().startsWith("$")) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("  " + r.key() + " " + r.command() + " — not measured on Linux; jdax prints:\n");
+        boolean same = outputs.stream().distinct().count() == 1;
+        int w = same ? 3 : cfgs.stream().mapToInt(c -> c.label().length()).max().orElse(3);
+        for (int i = 0; i < cfgs.size(); i++) {
+            if (same && i > 0) {
+                break;
+            }
+            String who = same ? "all" : cfgs.get(i).label();
+            for (String line : outputs.get(i).isEmpty() ? List.of("(nothing)") : outputs.get(i)) {
+                sb.append(String.format(Locale.ROOT, "      %-" + w + "s | %s%n", who, line));
+            }
+        }
+        details.add(sb.toString());
     }
 
     private static boolean allEmpty(Comparison.Row r) {

@@ -65,7 +65,7 @@ final class FileCommands {
                 return;
             }
             try {
-                p.open(ops.get(0), flags);
+                p.open(p.pathInFileSystem(ops.get(0)), ops.get(0), flags);
             } catch (FsException e) {
                 p.out().err(ops.get(0) + ": " + e.errno().message());
                 p.setExitCode(1);

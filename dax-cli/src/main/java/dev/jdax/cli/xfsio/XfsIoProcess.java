@@ -54,10 +54,28 @@ public final class XfsIoProcess implements AutoCloseable {
     private OpenedFile file;
     private MappedRegion mapping;
     private int exitCode;
+    private String mountPrefix = "";
 
     public XfsIoProcess(FileSystem fs, XfsIoOutput out) {
         this.fs = fs;
         this.out = out;
+    }
+
+    /**
+     * Where the file system is "mounted" in the names this process is given: {@code /mnt} for the
+     * compare harness (Linux's scripts open {@code /mnt/file}), {@code IMAGE:} for {@code jdax io}.
+     */
+    public void setMountPrefix(String prefix) {
+        this.mountPrefix = prefix;
+    }
+
+    /** The file-system path of a name given to {@code open}: the mount prefix removed. */
+    String pathInFileSystem(String name) {
+        if (!mountPrefix.isEmpty() && name.startsWith(mountPrefix)) {
+            String rest = name.substring(mountPrefix.length());
+            return rest.isEmpty() ? "/" : rest.startsWith("/") ? rest : name;
+        }
+        return name;
     }
 
     /** Opens {@code path} as xfs_io's file argument does ({@code -f} creates, {@code -d} O_DIRECT ...). */
