@@ -116,6 +116,38 @@ final class DaxMapping implements FileMapping {
     }
 
     @Override
+    public MemorySegment segment(long offset, long len) throws FsException {
+        if (offset < 0 || len <= 0 || offset + len > length || (fileOffset + offset) % PAGE != 0) {
+            throw FsException.of(dev.jdax.api.Errno.EINVAL, "segment %d+%d of a %d-byte mapping (page aligned start)",
+                    offset, len, length);
+        }
+        boolean write = (prot & PROT_WRITE) != 0;
+        long pages = (len + PAGE - 1) / PAGE;
+        long first = -1;
+        for (long i = 0; i < pages; i++) {
+            pageFor(offset + i * PAGE, write);
+            Entry e;
+            synchronized (this) {
+                e = entries.get((fileOffset + offset) / PAGE + i);
+            }
+            long addr = e == null ? -1 : e.deviceAddr();
+            if (pages == 1 && addr < 0) {
+                return e.page().asSlice(0, len);
+            }
+            if (addr < 0 || (i > 0 && addr != first + i * PAGE)) {
+                throw FsException.of(dev.jdax.api.Errno.EOPNOTSUPP,
+                        "file range %d+%d is not one extent on the device (page %d %s)", fileOffset + offset, len, i,
+                        addr < 0 ? "is a hole" : "is elsewhere");
+            }
+            if (i == 0) {
+                first = addr;
+            }
+        }
+        MemorySegment s = space.mount().device().directAccess(first / PAGE, pages, DaxAccessMode.ACCESS).segment().asSlice(0, len);
+        return write ? s : s.asReadOnly();
+    }
+
+    @Override
     public MemorySegment faultIn(long offset, boolean write) {
         return pageFor(offset, write);
     }

@@ -55,6 +55,16 @@ public interface FileMapping extends AutoCloseable {
      */
     MemorySegment faultIn(long offset, boolean write);
 
+    /**
+     * The range {@code [offset, offset + length)} as one segment of the device's own memory: every page
+     * is faulted in (for writing when the mapping is writable, which allocates), and the answer exists
+     * only when the pages are contiguous on the device (one extent under the range). EOPNOTSUPP
+     * otherwise — a hole over several pages (the zero page repeats) or blocks in several places.
+     */
+    default MemorySegment segment(long offset, long length) throws FsException {
+        throw FsException.of(dev.jdax.api.Errno.EOPNOTSUPP, "this mapping cannot be one segment");
+    }
+
     /** {@code msync(MS_SYNC)}: writes back the dirty pages of the range and commits what MAP_SYNC promised. */
     void msync(long offset, long length) throws FsException;
 

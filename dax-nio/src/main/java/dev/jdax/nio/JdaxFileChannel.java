@@ -1,0 +1,297 @@
+package dev.jdax.nio;
+
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileLock;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * A FileChannel on a jdax file: reads and writes go straight through the DAX engine into the
+ * device's memory. {@link #map(MapMode, long, long, Arena)} is the DAX mapping itself.
+ */
+final class JdaxFileChannel extends java.nio.channels.FileChannel {
+    private final OpenFile file;
+    private final String name;
+    private final boolean append;
+    private long position;
+
+    JdaxFileChannel(OpenFile file, String name) {
+        this.file = file;
+        this.name = name;
+        this.append = (file.flags() & OpenFlags.O_APPEND) != 0;
+    }
+
+    private IOException io(FsException e) {
+        return NioErrors.of(e, name);
+    }
+
+    private void readable() throws IOException {
+        ensure();
+        if (!OpenFlags.readable(file.flags())) {
+            throw new NonReadableChannelException();
+        }
+    }
+
+    private void writable() throws IOException {
+        ensure();
+        if (!OpenFlags.writable(file.flags())) {
+            throw new NonWritableChannelException();
+        }
+    }
+
+    private void ensure() throws IOException {
+        if (!isOpen()) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
+    }
+
+    @Override
+    public synchronized int read(ByteBuffer dst) throws IOException {
+        int n = read(dst, position);
+        if (n > 0) {
+            position += n;
+        }
+        return n;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long pos) throws IOException {
+        readable();
+        if (pos < 0) {
+            throw new IllegalArgumentException("negative position " + pos);
+        }
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        try {
+            long n = file.read(pos, MemorySegment.ofBuffer(dst));
+            if (n == 0) {
+                return -1;
+            }
+            dst.position(dst.position() + (int) n);
+            return (int) n;
+        } catch (FsException e) {
+            throw io(e);
+        }
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            int n = read(dsts[i]);
+            if (n < 0) {
+                return total == 0 ? -1 : total;
+            }
+            total += n;
+            if (dsts[i].hasRemaining()) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public synchronized int write(ByteBuffer src) throws IOException {
+        writable();
+        if (append) {
+            position = size();
+        }
+        int n = write(src, position);
+        position += n;
+        return n;
+    }
+
+    @Override
+    public int write(ByteBuffer src, long pos) throws IOException {
+        writable();
+        if (pos < 0) {
+            throw new IllegalArgumentException("negative position " + pos);
+        }
+        try {
+            long n = file.write(pos, MemorySegment.ofBuffer(src), 0);
+            src.position(src.position() + (int) n);
+            return (int) n;
+        } catch (FsException e) {
+            throw io(e);
+        }
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            total += write(srcs[i]);
+        }
+        return total;
+    }
+
+    @Override
+    public synchronized long position() throws IOException {
+        ensure();
+        return position;
+    }
+
+    @Override
+    public synchronized java.nio.channels.FileChannel position(long newPosition) throws IOException {
+        ensure();
+        if (newPosition < 0) {
+            throw new IllegalArgumentException("negative position " + newPosition);
+        }
+        position = newPosition;
+        return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+        ensure();
+        try {
+            return file.size();
+        } catch (FsException e) {
+            throw io(e);
+        }
+    }
+
+    @Override
+    public synchronized java.nio.channels.FileChannel truncate(long size) throws IOException {
+        writable();
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        try {
+            if (size < file.size()) {
+                file.truncate(size);
+            }
+        } catch (FsException e) {
+            throw io(e);
+        }
+        position = Math.min(position, size);
+        return this;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+        ensure();
+        try {
+            file.fsync(!metaData);
+        } catch (FsException e) {
+            throw io(e);
+        }
+    }
+
+    @Override
+    public long transferTo(long pos, long count, WritableByteChannel target) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(count, 1 << 20));
+        long done = 0;
+        while (done < count) {
+            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
+            int n = read(buf, pos + done);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                target.write(buf);
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    @Override
+    public long transferFrom(ReadableByteChannel src, long pos, long count) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(count, 1 << 20));
+        long done = 0;
+        while (done < count) {
+            buf.clear().limit((int) Math.min(buf.capacity(), count - done));
+            int n = src.read(buf);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                done += write(buf, pos + done);
+            }
+        }
+        return done;
+    }
+
+    /** The JDK gives other providers no way to make a MappedByteBuffer; the Arena form is the DAX mapping. */
+    @Override
+    public MappedByteBuffer map(MapMode mode, long pos, long size) {
+        throw new UnsupportedOperationException("a jdax file maps as a MemorySegment of device memory: "
+                + "use map(mode, offset, size, arena)");
+    }
+
+    /**
+     * The DAX mapping: the file's blocks under [offset, offset + size) as one segment of the device's
+     * own memory (READ_WRITE faults them in for writing, allocating holes). Stores through it are stores
+     * to the device; {@link #force} makes them durable. The blocks must be one extent on the device
+     * (IOException naming the range otherwise). The segment lives as long as the file system is
+     * mounted, not as long as {@code arena}: jdax cannot attach device memory to a caller's arena.
+     */
+    @Override
+    public MemorySegment map(MapMode mode, long offset, long size, Arena arena) throws IOException {
+        ensure();
+        if (mode == MapMode.PRIVATE) {
+            throw new UnsupportedOperationException("private (copy-on-write) mappings are not emulated");
+        }
+        boolean write = mode == MapMode.READ_WRITE;
+        if (write) {
+            writable();
+        }
+        try {
+            if (write && offset + size > file.size()) {
+                file.truncate(offset + size);
+            }
+            FileMapping m = file.mmap(offset, size, FileMapping.PROT_READ | (write ? FileMapping.PROT_WRITE : 0),
+                    FileMapping.MAP_SHARED);
+            return m.segment(0, size);
+        } catch (FsException e) {
+            throw io(e);
+        }
+    }
+
+    @Override
+    public FileLock lock(long pos, long size, boolean shared) throws IOException {
+        ensure();
+        return new FileLock(this, pos, size, shared) {
+            private boolean valid = true;
+
+            @Override
+            public boolean isValid() {
+                return valid && channel().isOpen();
+            }
+
+            @Override
+            public void release() {
+                valid = false;
+            }
+        };
+    }
+
+    @Override
+    public FileLock tryLock(long pos, long size, boolean shared) throws IOException {
+        return lock(pos, size, shared);
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+        try {
+            file.close();
+        } catch (FsException e) {
+            throw io(e);
+        }
+    }
+}

@@ -1,0 +1,611 @@
+package dev.jdax.nio;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.FileSystemTypes;
+import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.MkfsOptions;
+import dev.jdax.api.fs.MountOptions;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.PathWalk;
+import dev.jdax.api.fs.SetAttr;
+import dev.jdax.api.fs.StatInfo;
+import dev.jdax.pmem.PmemDevices;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessMode;
+import java.nio.file.CopyOption;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.ProviderMismatchException;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.spi.FileSystemProvider;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@code jdax} scheme: {@code FileSystems.newFileSystem(Path.of("disk.img"), env)} or
+ * {@code newFileSystem(URI.create("jdax:" + image.toUri()), env)} mounts an image, a {@code /dev/dax}
+ * node or (env {@code memory=SIZE}) memory. env: {@code type} (detected when absent), {@code options}
+ * (mount options), {@code create=true} with {@code type} and {@code size} (mkfs first),
+ * {@code readOnly=true}. Paths in URIs: {@code jdax:file:///disk.img!/dir/file}.
+ */
+public final class JdaxFileSystemProvider extends FileSystemProvider {
+    private static final AtomicLong MEMORY_IDS = new AtomicLong();
+    private final Map<String, JdaxFileSystem> mounted = new ConcurrentHashMap<>();
+
+    @Override
+    public String getScheme() {
+        return "jdax";
+    }
+
+    void forget(String key) {
+        mounted.remove(key);
+    }
+
+    private static String keyOf(URI uri) {
+        String ssp = uri.getSchemeSpecificPart();
+        int bang = ssp.indexOf('!');
+        String image = bang < 0 ? ssp : ssp.substring(0, bang);
+        return image.startsWith("memory:") ? image : Path.of(URI.create(image)).toAbsolutePath().normalize().toString();
+    }
+
+    @Override
+    public FileSystem newFileSystem(URI uri, Map<String, ?> env) throws IOException {
+        String key = keyOf(uri);
+        Path image = key.startsWith("memory:") ? null : Path.of(key);
+        return mount(key, image, env);
+    }
+
+    @Override
+    public FileSystem newFileSystem(Path path, Map<String, ?> env) throws IOException {
+        Path image = path.toAbsolutePath().normalize();
+        return mount(image.toString(), image, env);
+    }
+
+    private FileSystem mount(String key, Path image, Map<String, ?> env) throws IOException {
+        String memory = string(env, "memory");
+        if (memory != null) {
+            // jdax:memory:NAME names the in-memory file system; from a Path it gets a fresh name.
+            key = key.startsWith("memory:") ? key : "memory:" + MEMORY_IDS.incrementAndGet();
+            image = null;
+        }
+        if (mounted.containsKey(key)) {
+            throw new FileSystemAlreadyExistsException(key);
+        }
+        DaxDevice device = null;
+        try {
+            boolean create = "true".equalsIgnoreCase(string(env, "create")) || memory != null;
+            String typeName = string(env, "type");
+            if (memory != null) {
+                device = PmemDevices.memory(size(memory));
+            } else if (create && !java.nio.file.Files.exists(image)) {
+                String size = string(env, "size");
+                if (size == null) {
+                    throw FsException.of(Errno.EINVAL, "%s: create=true needs size= for a new image", image);
+                }
+                device = PmemDevices.create(image, size(size));
+            } else {
+                device = PmemDevices.open(image);
+            }
+            FileSystemType type;
+            if (create) {
+                if (typeName == null) {
+                    throw FsException.of(Errno.EINVAL, "%s: create=true needs type= (one of %s)", key, types());
+                }
+                type = FileSystemTypes.byName(typeName);
+                type.mkfs(device, MkfsOptions.defaults());
+            } else if (typeName != null) {
+                type = FileSystemTypes.byName(typeName);
+            } else {
+                DaxDevice d = device;
+                type = FileSystemTypes.detect(device).orElseThrow(() -> FsException.of(Errno.EINVAL,
+                        "%s: no file system jdax knows (%s) on it", d.name(), types())).type();
+            }
+            String opts = string(env, "options");
+            MountOptions mo = MountOptions.parse(opts == null ? "" : opts);
+            if ("true".equalsIgnoreCase(string(env, "readOnly"))) {
+                mo = mo.with("ro", "");
+            }
+            JdaxFileSystem fs = new JdaxFileSystem(this, key, device, type.mount(device, mo), image);
+            mounted.put(key, fs);
+            return fs;
+        } catch (FsException e) {
+            if (device != null) {
+                device.close();
+            }
+            throw NioErrors.of(e, key);
+        }
+    }
+
+    private static String types() {
+        return String.join(", ", FileSystemTypes.all().stream().map(FileSystemType::name).toList());
+    }
+
+    private static String string(Map<String, ?> env, String k) {
+        Object v = env == null ? null : env.get(k);
+        return v == null ? null : v.toString();
+    }
+
+    private static long size(String s) throws FsException {
+        String t = s.strip().toLowerCase(java.util.Locale.ROOT);
+        long mult = 1;
+        char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
+        int shift = "kmgt".indexOf(last);
+        if (shift >= 0) {
+            mult = 1L << (10 * (shift + 1));
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            return Long.parseLong(t) * mult;
+        } catch (NumberFormatException e) {
+            throw FsException.of(Errno.EINVAL, "size \"%s\": want a number of bytes (4096, 64m, 1g)", s);
+        }
+    }
+
+    @Override
+    public FileSystem getFileSystem(URI uri) {
+        JdaxFileSystem fs = mounted.get(keyOf(uri));
+        if (fs == null) {
+            throw new FileSystemNotFoundException(uri.toString());
+        }
+        return fs;
+    }
+
+    @Override
+    public Path getPath(URI uri) {
+        String ssp = uri.getSchemeSpecificPart();
+        int bang = ssp.indexOf('!');
+        if (bang < 0) {
+            throw new IllegalArgumentException("want jdax:IMAGE-URI!/path, got " + uri);
+        }
+        return getFileSystem(uri).getPath(ssp.substring(bang + 1));
+    }
+
+    private static JdaxPath jp(Path p) {
+        if (!(p instanceof JdaxPath j)) {
+            throw new ProviderMismatchException("not a jdax path: " + p);
+        }
+        j.getFileSystem().ensureOpen();
+        return j;
+    }
+
+    private static boolean nofollow(LinkOption... options) {
+        return Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static int mode(FileAttribute<?>[] attrs, int fallback) {
+        for (FileAttribute<?> a : attrs) {
+            if (a.name().equals("posix:permissions") || a.name().equals("permissions")) {
+                @SuppressWarnings("unchecked")
+                Set<PosixFilePermission> perms = (Set<PosixFilePermission>) a.value();
+                return JdaxAttributes.mode(perms);
+            }
+            throw new UnsupportedOperationException("attribute " + a.name() + " at creation: only posix:permissions");
+        }
+        return fallback;
+    }
+
+    @Override
+    public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        return newFileChannel(path, options, attrs);
+    }
+
+    @Override
+    public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        JdaxPath p = jp(path);
+        dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
+        boolean write = options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND);
+        boolean read = options.contains(StandardOpenOption.READ) || !write;
+        int flags = read && write ? OpenFlags.O_RDWR : write ? OpenFlags.O_WRONLY : OpenFlags.O_RDONLY;
+        if (options.contains(StandardOpenOption.APPEND)) {
+            flags |= OpenFlags.O_APPEND;
+        }
+        if (options.contains(StandardOpenOption.TRUNCATE_EXISTING) && write) {
+            flags |= OpenFlags.O_TRUNC;
+        }
+        if (options.contains(StandardOpenOption.DSYNC)) {
+            flags |= OpenFlags.O_DSYNC;
+        }
+        if (options.contains(StandardOpenOption.SYNC)) {
+            flags |= OpenFlags.O_SYNC;
+        }
+        boolean create = write && (options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW));
+        try {
+            long ino;
+            try {
+                ino = fs.resolve(p.fsPath(), !options.contains(LinkOption.NOFOLLOW_LINKS));
+                if (write && options.contains(StandardOpenOption.CREATE_NEW)) {
+                    throw new FileAlreadyExistsException(p.toString());
+                }
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENOENT || !create) {
+                    throw e;
+                }
+                ino = fs.create(fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()), mode(attrs, 0644), 0, 0);
+            }
+            if (fs.stat(ino).isDirectory()) {
+                throw new java.nio.file.FileSystemException(p.toString(), null, "Is a directory");
+            }
+            OpenFile f = fs.open(ino, flags);
+            return new JdaxFileChannel(f, p.toString());
+        } catch (FsException e) {
+            throw NioErrors.of(e, p);
+        }
+    }
+
+    @Override
+    public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
+        JdaxPath p = jp(dir);
+        dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
+        List<Path> entries = new ArrayList<>();
+        try {
+            long ino = fs.resolve(p.fsPath(), true);
+            if (!fs.stat(ino).isDirectory()) {
+                throw new java.nio.file.NotDirectoryException(p.toString());
+            }
+            for (DirEntry e : fs.readdir(ino)) {
+                if (!e.name().equals(".") && !e.name().equals("..")) {
+                    Path child = p.resolve(e.name());
+                    if (filter == null || filter.accept(child)) {
+                        entries.add(child);
+                    }
+                }
+            }
+        } catch (FsException e) {
+            throw NioErrors.of(e, p);
+        }
+        return new DirectoryStream<>() {
+            private boolean iterated;
+
+            @Override
+            public Iterator<Path> iterator() {
+                if (iterated) {
+                    throw new IllegalStateException("a directory stream iterates once");
+                }
+                iterated = true;
+                return entries.iterator();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
+        JdaxPath p = jp(dir);
+        dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
+        try {
+            if (p.getNameCount() == 0) {
+                throw new FileAlreadyExistsException("/");
+            }
+            fs.mkdir(fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()), mode(attrs, 0755), 0, 0);
+        } catch (FsException e) {
+            throw NioErrors.of(e, p);
+        }
+    }
+
+    @Override
+    public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
+        JdaxPath p = jp(link);
+        dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
+        try {
+            fs.symlink(fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()), target.toString(), 0, 0);
+        } catch (FsException e) {
+            throw NioErrors.of(e, p);
+        }
+    }
+
+    @Override
+    public void createLink(Path link, Path existing) throws IOException {
+        JdaxPath p = jp(link);
+        JdaxPath ex = jp(existing);
+        dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
+        try {
+            fs.link(fs.resolve(ex.fsPath(), false), fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()));
+        } catch (FsException e) {
+            throw NioErrors.of(e, p, ex);
+        }
+    }
+
+    @Override
+    public Path readSymbolicLink(Path link) throws IOException {
+        JdaxPath p = jp(link);
+        dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
+        try {
+            long ino = fs.resolve(p.fsPath(), false);
+            if (fs.stat(ino).type() != FileType.SYMLINK) {
+                throw NioErrors.notLink(p);
+            }
+            return p.getFileSystem().getPath(fs.readlink(ino));
+        } catch (FsException e) {
+            throw NioErrors.of(e, p);
+        }
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        JdaxPath p = jp(path);
+        dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
+        try {
+            long parent = fs.resolveParent(p.fsPath());
+            String name = PathWalk.lastName(p.fsPath());
+            long ino = fs.lookup(parent, name);
+            if (fs.stat(ino).isDirectory()) {
+                fs.rmdir(parent, name);
+            } else {
+                fs.unlink(parent, name);
+            }
+        } catch (FsException e) {
+            throw NioErrors.of(e, p);
+        }
+    }
+
+    @Override
+    public void copy(Path source, Path target, CopyOption... options) throws IOException {
+        JdaxPath s = jp(source);
+        JdaxPath t = jp(target);
+        boolean replace = Arrays.asList(options).contains(StandardCopyOption.REPLACE_EXISTING);
+        StatInfo st = s.getFileSystem().stat(s, false);
+        if (exists(t)) {
+            if (!replace) {
+                throw new FileAlreadyExistsException(t.toString());
+            }
+            delete(t);
+        }
+        if (st.isDirectory()) {
+            createDirectory(t);
+            return;
+        }
+        try (FileChannel in = newFileChannel(s, Set.of(StandardOpenOption.READ));
+             FileChannel out = newFileChannel(t, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW))) {
+            long size = in.size();
+            long done = 0;
+            while (done < size) {
+                done += in.transferTo(done, size - done, out);
+            }
+        }
+    }
+
+    private boolean exists(JdaxPath p) {
+        try {
+            p.getFileSystem().stat(p, true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void move(Path source, Path target, CopyOption... options) throws IOException {
+        JdaxPath s = jp(source);
+        JdaxPath t = jp(target);
+        if (s.getFileSystem() != t.getFileSystem()) {
+            copy(s, t, options);
+            delete(s);
+            return;
+        }
+        boolean replace = Arrays.asList(options).contains(StandardCopyOption.REPLACE_EXISTING);
+        dev.jdax.api.fs.FileSystem fs = s.getFileSystem().mounted();
+        try {
+            fs.rename(fs.resolveParent(s.fsPath()), PathWalk.lastName(s.fsPath()), fs.resolveParent(t.fsPath()),
+                    PathWalk.lastName(t.fsPath()), replace ? 0 : OpenFlags.RENAME_NOREPLACE);
+        } catch (FsException e) {
+            throw NioErrors.of(e, s, t);
+        }
+    }
+
+    @Override
+    public boolean isSameFile(Path path, Path path2) throws IOException {
+        if (path.equals(path2)) {
+            return true;
+        }
+        if (!(path2 instanceof JdaxPath b) || b.getFileSystem() != jp(path).getFileSystem()) {
+            return false;
+        }
+        JdaxPath a = jp(path);
+        return a.getFileSystem().ino(a, false) == b.getFileSystem().ino(b, false);
+    }
+
+    @Override
+    public boolean isHidden(Path path) {
+        Path name = path.getFileName();
+        return name != null && name.toString().startsWith(".");
+    }
+
+    @Override
+    public FileStore getFileStore(Path path) {
+        return new JdaxFileStore(jp(path).getFileSystem());
+    }
+
+    @Override
+    public void checkAccess(Path path, AccessMode... modes) throws IOException {
+        JdaxPath p = jp(path);
+        p.getFileSystem().stat(p, false);
+        if (Arrays.asList(modes).contains(AccessMode.WRITE) && p.getFileSystem().isReadOnly()) {
+            throw new java.nio.file.AccessDeniedException(p.toString(), null, "read-only file system");
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
+        JdaxPath p = jp(path);
+        if (type == BasicFileAttributeView.class || type == PosixFileAttributeView.class) {
+            return (V) new View(p, nofollow(options));
+        }
+        return null;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <A extends BasicFileAttributes> A readAttributes(Path path, Class<A> type, LinkOption... options) throws IOException {
+        if (type != BasicFileAttributes.class && type != PosixFileAttributes.class) {
+            throw new UnsupportedOperationException("attributes " + type.getName() + ": basic and posix only");
+        }
+        JdaxPath p = jp(path);
+        return (A) new JdaxAttributes(p.getFileSystem().stat(p, nofollow(options)));
+    }
+
+    @Override
+    public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options) throws IOException {
+        JdaxPath p = jp(path);
+        int colon = attributes.indexOf(':');
+        String view = colon < 0 ? "basic" : attributes.substring(0, colon);
+        String names = colon < 0 ? attributes : attributes.substring(colon + 1);
+        StatInfo st = p.getFileSystem().stat(p, nofollow(options));
+        Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        switch (view) {
+            case "basic", "posix", "unix" -> { }
+            case "jdax" -> {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("dax", st.isDax());
+                if (names.equals("*") || names.contains("extents")) {
+                    m.put("extents", extents(p, st));
+                }
+                return names.equals("*") ? m : filter(m, names);
+            }
+            default -> throw new UnsupportedOperationException("attribute view " + view + ": basic, posix, unix or jdax");
+        }
+        return new JdaxAttributes(st).select(view, names, extra);
+    }
+
+    private static Map<String, Object> filter(Map<String, Object> m, String names) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        for (String n : names.split(",")) {
+            if (!m.containsKey(n)) {
+                throw new IllegalArgumentException("'" + n + "' is not an attribute of the jdax view (dax, extents)");
+            }
+            out.put(n, m.get(n));
+        }
+        return out;
+    }
+
+    private static List<dev.jdax.api.fs.FiemapExtent> extents(JdaxPath p, StatInfo st) throws IOException {
+        if (!st.isRegular()) {
+            return List.of();
+        }
+        try (OpenFile f = p.getFileSystem().mounted().open(st.ino(), OpenFlags.O_RDONLY)) {
+            return f.fiemap(0, Long.MAX_VALUE);
+        } catch (FsException e) {
+            throw NioErrors.of(e, p);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
+        JdaxPath p = jp(path);
+        String name = attribute.contains(":") ? attribute.substring(attribute.indexOf(':') + 1) : attribute;
+        View v = new View(p, nofollow(options));
+        switch (name) {
+            case "lastModifiedTime" -> v.setTimes((FileTime) value, null, null);
+            case "lastAccessTime" -> v.setTimes(null, (FileTime) value, null);
+            case "creationTime" -> { }
+            case "permissions" -> v.setPermissions((Set<PosixFilePermission>) value);
+            case "mode" -> v.set(SetAttr.mode((Integer) value));
+            case "uid" -> v.set(new SetAttr(null, (Integer) value, null, null, null));
+            case "gid" -> v.set(new SetAttr(null, null, (Integer) value, null, null));
+            case "dax" -> {
+                try (OpenFile f = p.getFileSystem().mounted().open(p.getFileSystem().ino(p, false), OpenFlags.O_RDONLY)) {
+                    f.setDaxFlag((Boolean) value);
+                } catch (FsException e) {
+                    throw NioErrors.of(e, p);
+                }
+            }
+            default -> throw new UnsupportedOperationException("attribute " + attribute);
+        }
+    }
+
+    /** The basic and posix views of one path. */
+    private static final class View implements PosixFileAttributeView {
+        private final JdaxPath p;
+        private final boolean nofollow;
+
+        View(JdaxPath p, boolean nofollow) {
+            this.p = p;
+            this.nofollow = nofollow;
+        }
+
+        @Override
+        public String name() {
+            return "posix";
+        }
+
+        @Override
+        public PosixFileAttributes readAttributes() throws IOException {
+            return new JdaxAttributes(p.getFileSystem().stat(p, nofollow));
+        }
+
+        void set(SetAttr a) throws IOException {
+            try {
+                p.getFileSystem().mounted().setattr(p.getFileSystem().ino(p, nofollow), a);
+            } catch (FsException e) {
+                throw NioErrors.of(e, p);
+            }
+        }
+
+        @Override
+        public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
+            if (lastModifiedTime != null || lastAccessTime != null) {
+                set(SetAttr.times(lastAccessTime == null ? null : lastAccessTime.toInstant(),
+                        lastModifiedTime == null ? null : lastModifiedTime.toInstant()));
+            }
+        }
+
+        @Override
+        public void setPermissions(Set<PosixFilePermission> perms) throws IOException {
+            set(SetAttr.mode(JdaxAttributes.mode(perms)));
+        }
+
+        @Override
+        public void setGroup(GroupPrincipal group) throws IOException {
+            set(new SetAttr(null, null, Integer.parseInt(group.getName()), null, null));
+        }
+
+        @Override
+        public UserPrincipal getOwner() throws IOException {
+            return readAttributes().owner();
+        }
+
+        @Override
+        public void setOwner(UserPrincipal owner) throws IOException {
+            set(new SetAttr(null, Integer.parseInt(owner.getName()), null, null, null));
+        }
+    }
+}
