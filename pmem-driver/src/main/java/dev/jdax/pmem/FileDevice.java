@@ -20,6 +20,9 @@ final class FileDevice extends SegmentDevice {
     private final long length;
     private final boolean mapSync;
     private final String refusal;
+    /** libpmem's cache-line flush, when the library is there and the mapping is real persistent memory. */
+    private final Libpmem pmem;
+    private final String libpmemNote;
 
     private FileDevice(Path path, MemorySegment memory, long address, boolean mapSync, String refusal) {
         super(path.toString(), memory);
@@ -28,6 +31,11 @@ final class FileDevice extends SegmentDevice {
         this.length = memory.byteSize();
         this.mapSync = mapSync;
         this.refusal = refusal;
+        var lib = Libpmem.get();
+        this.pmem = lib.filter(l -> mapSync && l.isPmem(address, length)).orElse(null);
+        this.libpmemNote = lib.isEmpty() || pmem != null ? "" : "; libpmem " + lib.get().version() + " present, unused: "
+                + (mapSync ? "pmem_is_pmem says this mapping is not persistent memory"
+                        : "without MAP_SYNC its cache flushes would not make stores durable");
     }
 
     /** Maps all {@code size} bytes of {@code path} read-write. */
@@ -66,6 +74,10 @@ final class FileDevice extends SegmentDevice {
      */
     @Override
     void writeBack(MemorySegment memory, long offset, long len) throws FsException {
+        if (pmem != null) {
+            pmem.flush(address + offset, len);
+            return;
+        }
         long first = offset & ~(PAGE_SIZE - 1L);
         long end = offset + len;
         Libc.Result r = Libc.msync(address + first, end - first);
@@ -76,7 +88,10 @@ final class FileDevice extends SegmentDevice {
 
     @Override
     void storeFence() {
-        // msync(MS_SYNC) returns after the write-back completed: nothing is left to order.
+        if (pmem != null) {
+            pmem.drain();
+        }
+        // Else msync(MS_SYNC) returned after the write-back completed: nothing is left to order.
     }
 
     @Override
@@ -92,7 +107,9 @@ final class FileDevice extends SegmentDevice {
         boolean devdax = path.toString().startsWith("/dev/dax");
         return new DeviceInfo((devdax ? "devdax " : "file ") + path,
                 mapSync ? "MAP_SHARED_VALIDATE|MAP_SYNC" : "MAP_SHARED", refusal,
-                mapSync ? "msync of the pages holding the lines (MAP_SYNC in force)" : "msync (page cache of the file)",
+                (pmem != null ? "libpmem " + pmem.version() + " pmem_flush + pmem_drain (cache-line write-back)"
+                        : mapSync ? "msync of the pages holding the lines (MAP_SYNC in force)" : "msync (page cache of the file)")
+                        + libpmemNote,
                 mapSync);
     }
 }

@@ -1,0 +1,83 @@
+package dev.jdax.pmem;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Optional;
+
+/**
+ * PMDK's libpmem, when the machine has {@code libpmem.so.1}: the cache-line write-back
+ * ({@code pmem_flush}) and drain ({@code pmem_drain}) a real DAX mapping needs, and
+ * {@code pmem_is_pmem} to tell whether a mapping is one. Optional: found at run time or not at all.
+ */
+final class Libpmem {
+    private static final Optional<Libpmem> INSTANCE = load();
+
+    private final MethodHandle isPmem;
+    private final MethodHandle flush;
+    private final MethodHandle drain;
+    private final String version;
+
+    private Libpmem(SymbolLookup lib) {
+        Linker l = Linker.nativeLinker();
+        isPmem = l.downcallHandle(lib.find("pmem_is_pmem").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        flush = l.downcallHandle(lib.find("pmem_flush").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        drain = l.downcallHandle(lib.find("pmem_drain").orElseThrow(), FunctionDescriptor.ofVoid());
+        String v;
+        try {
+            MethodHandle check = l.downcallHandle(lib.find("pmem_check_version").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            MemorySegment err = (MemorySegment) check.invokeExact(1, 0);
+            v = err.equals(MemorySegment.NULL) ? "1.x" : "too old";
+        } catch (Throwable t) {
+            v = "unknown version";
+        }
+        version = v;
+    }
+
+    private static Optional<Libpmem> load() {
+        try {
+            return Optional.of(new Libpmem(SymbolLookup.libraryLookup("libpmem.so.1", Arena.global())));
+        } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
+            return Optional.empty();
+        }
+    }
+
+    static Optional<Libpmem> get() {
+        return INSTANCE;
+    }
+
+    String version() {
+        return version;
+    }
+
+    boolean isPmem(long address, long length) {
+        try {
+            return (int) isPmem.invokeExact(MemorySegment.ofAddress(address), length) != 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("pmem_is_pmem downcall", t);
+        }
+    }
+
+    void flush(long address, long length) {
+        try {
+            flush.invokeExact(MemorySegment.ofAddress(address), length);
+        } catch (Throwable t) {
+            throw new IllegalStateException("pmem_flush downcall", t);
+        }
+    }
+
+    void drain() {
+        try {
+            drain.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException("pmem_drain downcall", t);
+        }
+    }
+}
