@@ -13,6 +13,9 @@ final class Disk {
     private final DaxDevice device;
     private final int bs;
     private final long blocks;
+    /** Metadata written since the last commit, by block: what reads see, what the journal logs. */
+    private final java.util.LinkedHashMap<Long, byte[]> dirty = new java.util.LinkedHashMap<>();
+    private boolean buffering;
 
     Disk(DaxDevice device, int bs, long blocks) {
         this.device = device;
@@ -38,26 +41,68 @@ final class Disk {
         }
     }
 
-    ByteBuffer read(long block, String what) throws FsException {
-        check(block, what);
+    /** From now on metadata writes are kept for {@link #takeDirty} (the journal) instead of going in place. */
+    void bufferWrites() {
+        buffering = true;
+    }
+
+    /** The blocks written since the last call, in the order first written; the buffer is emptied. */
+    java.util.Map<Long, byte[]> takeDirty() {
+        var out = new java.util.LinkedHashMap<>(dirty);
+        dirty.clear();
+        return out;
+    }
+
+    private byte[] current(long block) throws FsException {
+        byte[] d = dirty.get(block);
+        if (d != null) {
+            return d.clone();
+        }
         byte[] b = new byte[bs];
         device.load(block * bs, MemorySegment.ofArray(b), 0, bs);
-        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        return b;
+    }
+
+    ByteBuffer read(long block, String what) throws FsException {
+        check(block, what);
+        return ByteBuffer.wrap(current(block)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     void write(long block, ByteBuffer data, String what) throws FsException {
         check(block, what);
-        device.store(block * bs, MemorySegment.ofArray(data.array()), 0, bs);
+        if (buffering) {
+            dirty.put(block, data.array().clone());
+        } else {
+            device.store(block * bs, MemorySegment.ofArray(data.array()), 0, bs);
+        }
     }
 
     byte[] readBytes(long off, int len) throws FsException {
-        byte[] b = new byte[len];
-        device.load(off, MemorySegment.ofArray(b), 0, len);
-        return b;
+        byte[] out = new byte[len];
+        for (int done = 0; done < len; ) {
+            long block = (off + done) / bs;
+            int in = (int) ((off + done) % bs);
+            int n = Math.min(len - done, bs - in);
+            System.arraycopy(current(block), in, out, done, n);
+            done += n;
+        }
+        return out;
     }
 
     void writeBytes(long off, byte[] b) throws FsException {
-        device.store(off, MemorySegment.ofArray(b), 0, b.length);
+        if (!buffering) {
+            device.store(off, MemorySegment.ofArray(b), 0, b.length);
+            return;
+        }
+        for (int done = 0; done < b.length; ) {
+            long block = (off + done) / bs;
+            int in = (int) ((off + done) % bs);
+            int n = Math.min(b.length - done, bs - in);
+            byte[] cur = current(block);
+            System.arraycopy(b, done, cur, in, n);
+            dirty.put(block, cur);
+            done += n;
+        }
     }
 
     void zero(long block, long count) throws FsException {

@@ -42,16 +42,25 @@ final class Ext4File extends DaxFile {
 
     @Override
     protected void setSize(long newSize) throws FsException {
-        synchronized (fs) {
-            in.i_size(newSize);
-            in.touch(true, true);
-            fs.writeInode(in);
-        }
+        fs.opVoid(() -> {
+            synchronized (fs) {
+                if (newSize < in.i_size()) {
+                    // Truncate down: the size and the freeing in one transaction, as ext4_truncate under
+                    // its orphan entry, so no crash leaves written blocks beyond i_size.
+                    fs.freeRange(in, (newSize + fs.blockSize() - 1) / fs.blockSize(), Long.MAX_VALUE);
+                }
+                in.i_size(newSize);
+                in.touch(true, true);
+                fs.writeInode(in);
+            }
+        });
     }
 
     @Override
     protected void freeBlocksBeyond(long newSize) throws FsException {
-        fs.freeRange(in, (newSize + fs.blockSize() - 1) / fs.blockSize(), Long.MAX_VALUE);
+        fs.opVoid(() -> {
+            fs.freeRange(in, (newSize + fs.blockSize() - 1) / fs.blockSize(), Long.MAX_VALUE);
+        });
     }
 
     @Override
@@ -86,10 +95,12 @@ final class Ext4File extends DaxFile {
 
     @Override
     protected void fileWritten(long pos, long bytes) throws FsException {
-        synchronized (fs) {
-            in.touch(true, true);
-            fs.writeInode(in);
-        }
+        fs.opVoid(() -> {
+            synchronized (fs) {
+                in.touch(true, true);
+                fs.writeInode(in);
+            }
+        });
     }
 
     @Override
@@ -102,67 +113,71 @@ final class Ext4File extends DaxFile {
     /** FS_XFLAG_DAX: stored at once, in force when the inode is next loaded (Linux 6.1, measured). */
     @Override
     public void setDaxFlag(boolean dax) throws FsException {
-        synchronized (fs) {
-            in.i_flags(dax ? in.i_flags() | Ext4Inode.DAX_FL : in.i_flags() & ~Ext4Inode.DAX_FL);
-            in.touch(false, true);
-            fs.writeInode(in);
-        }
+        fs.opVoid(() -> {
+            synchronized (fs) {
+                in.i_flags(dax ? in.i_flags() | Ext4Inode.DAX_FL : in.i_flags() & ~Ext4Inode.DAX_FL);
+                in.touch(false, true);
+                fs.writeInode(in);
+            }
+        });
     }
 
     @Override
     protected void doFallocate(int mode, long offset, long length) throws FsException {
-        if ((mode & ~SUPPORTED) != 0) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: fallocate mode 0x%x", in.ino, mode);
-        }
-        long bs = fs.blockSize();
-        long size = in.i_size();
-        if ((mode & Falloc.PUNCH_HOLE) != 0) {
-            punch(offset, length, size, bs);
-        } else if ((mode & Falloc.COLLAPSE_RANGE) != 0) {
-            if (((offset | length) & (bs - 1)) != 0 || offset + length >= size) {
-                throw FsException.of(Errno.EINVAL, "ext4: inode %d: collapse %d+%d: not block aligned or reaching EOF (%d)",
-                        in.ino, offset, length, size);
+        fs.opVoid(() -> {
+            if ((mode & ~SUPPORTED) != 0) {
+                throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: fallocate mode 0x%x", in.ino, mode);
             }
-            synchronized (fs) {
-                long a = offset / bs;
-                long b = (offset + length) / bs;
-                for (Extent e : in.extents.remove(a, b)) {
-                    fs.allocator().freeBlocks(e.pblk(), e.len());
+            long bs = fs.blockSize();
+            long size = in.i_size();
+            if ((mode & Falloc.PUNCH_HOLE) != 0) {
+                punch(offset, length, size, bs);
+            } else if ((mode & Falloc.COLLAPSE_RANGE) != 0) {
+                if (((offset | length) & (bs - 1)) != 0 || offset + length >= size) {
+                    throw FsException.of(Errno.EINVAL, "ext4: inode %d: collapse %d+%d: not block aligned or reaching EOF (%d)",
+                            in.ino, offset, length, size);
                 }
-                for (Extent e : in.extents.remove(b, Long.MAX_VALUE)) {
-                    in.extents.put(e.lblk() - (b - a), e.len(), e.pblk(), e.unwritten());
+                synchronized (fs) {
+                    long a = offset / bs;
+                    long b = (offset + length) / bs;
+                    for (Extent e : in.extents.remove(a, b)) {
+                        fs.allocator().freeBlocks(e.pblk(), e.len());
+                    }
+                    for (Extent e : in.extents.remove(b, Long.MAX_VALUE)) {
+                        in.extents.put(e.lblk() - (b - a), e.len(), e.pblk(), e.unwritten());
+                    }
+                    fs.saveExtents(in);
+                    setSize(size - length);
                 }
-                fs.saveExtents(in);
-                setSize(size - length);
-            }
-        } else if ((mode & Falloc.INSERT_RANGE) != 0) {
-            if (((offset | length) & (bs - 1)) != 0 || offset >= size) {
-                throw FsException.of(Errno.EINVAL, "ext4: inode %d: insert %d+%d: not block aligned or at/after EOF (%d)",
-                        in.ino, offset, length, size);
-            }
-            if (size + length > maxFileSize()) {
-                throw FsException.of(Errno.EFBIG, "ext4: inode %d: insert of %d would pass the largest file", in.ino, length);
-            }
-            synchronized (fs) {
-                long a = offset / bs;
-                List<Extent> tail = in.extents.remove(a, Long.MAX_VALUE);
-                for (Extent e : tail) {
-                    in.extents.put(e.lblk() + length / bs, e.len(), e.pblk(), e.unwritten());
+            } else if ((mode & Falloc.INSERT_RANGE) != 0) {
+                if (((offset | length) & (bs - 1)) != 0 || offset >= size) {
+                    throw FsException.of(Errno.EINVAL, "ext4: inode %d: insert %d+%d: not block aligned or at/after EOF (%d)",
+                            in.ino, offset, length, size);
                 }
-                fs.saveExtents(in);
-                setSize(size + length);
+                if (size + length > maxFileSize()) {
+                    throw FsException.of(Errno.EFBIG, "ext4: inode %d: insert of %d would pass the largest file", in.ino, length);
+                }
+                synchronized (fs) {
+                    long a = offset / bs;
+                    List<Extent> tail = in.extents.remove(a, Long.MAX_VALUE);
+                    for (Extent e : tail) {
+                        in.extents.put(e.lblk() + length / bs, e.len(), e.pblk(), e.unwritten());
+                    }
+                    fs.saveExtents(in);
+                    setSize(size + length);
+                }
+            } else if ((mode & Falloc.ZERO_RANGE) != 0) {
+                zeroRange(mode, offset, length, size, bs);
+            } else {
+                if (offset + length > maxFileSize()) {
+                    throw FsException.of(Errno.EFBIG, "ext4: inode %d: fallocate to %d passes the largest file", in.ino, offset + length);
+                }
+                allocateUnwritten(offset / bs, (offset + length + bs - 1) / bs);
+                if ((mode & Falloc.KEEP_SIZE) == 0 && offset + length > size) {
+                    setSize(offset + length);
+                }
             }
-        } else if ((mode & Falloc.ZERO_RANGE) != 0) {
-            zeroRange(mode, offset, length, size, bs);
-        } else {
-            if (offset + length > maxFileSize()) {
-                throw FsException.of(Errno.EFBIG, "ext4: inode %d: fallocate to %d passes the largest file", in.ino, offset + length);
-            }
-            allocateUnwritten(offset / bs, (offset + length + bs - 1) / bs);
-            if ((mode & Falloc.KEEP_SIZE) == 0 && offset + length > size) {
-                setSize(offset + length);
-            }
-        }
+        });
     }
 
     /** ext4_punch_hole: nothing at or past EOF; the range ends at most at EOF's page; partial blocks zeroed. */

@@ -28,9 +28,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A mounted ext4 file system. Metadata is written in place with every checksum kept right; the
- * journal is left as mkfs or the last clean unmount left it (transactions are not written yet, so a
- * crash can leave an inconsistency e2fsck repairs — the jbd2 work of issue 5 is still to do).
+ * A mounted ext4 file system. Every operation is one jbd2 transaction: its metadata blocks (every
+ * checksum right) are buffered, logged to the journal, committed and checkpointed when the operation
+ * ends ({@link #op}), so a crash leaves the state before or after it. A journal left needing recovery,
+ * by jdax or by the kernel, is replayed at mount.
  */
 final class Ext4FileSystem implements FileSystem {
     static final long ROOT_INO = 2;
@@ -52,6 +53,8 @@ final class Ext4FileSystem implements FileSystem {
     private final int seed;
     private final Map<Long, Ext4Inode> inodes = new HashMap<>();
     private final Map<Long, List<Long>> treeBlocks = new HashMap<>();
+    private Jbd2Journal journal;
+    private int depth;
     private boolean closed;
 
     private Ext4FileSystem(FileSystemType type, DaxDevice device, MountOptions options, Ext4Superblock sb, boolean ro,
@@ -84,14 +87,14 @@ final class Ext4FileSystem implements FileSystem {
             throw FsException.of(Errno.EINVAL, "ext4: dax=%s: want always, never or inode", dax);
         }
         Ext4Superblock sb = readSuperblock(device);
+        int replayed = recoverJournal(device, sb);
+        if (replayed > 0) {
+            sb = readSuperblock(device);
+        }
         sb.validate(device.size());
         String unknown = Ext4Superblock.unknownIncompat(sb.s_feature_incompat());
         if (!unknown.isEmpty()) {
             throw FsException.of(Errno.EOPNOTSUPP, "ext4: unsupported INCOMPAT features: %s", unknown);
-        }
-        if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0) {
-            throw FsException.of(Errno.EOPNOTSUPP,
-                    "ext4: the journal needs recovery (needs_recovery), and jdax cannot replay a journal yet: run e2fsck first");
         }
         if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) == 0) {
             throw FsException.of(Errno.EOPNOTSUPP, "ext4: no extent feature: ext2/ext3 images are not served by jdax's ext4");
@@ -103,11 +106,109 @@ final class Ext4FileSystem implements FileSystem {
         LockingModel locking = options.has("dioread_nolock") ? LockingModel.DIOREAD_NOLOCK : LockingModel.INODE_RWSEM;
         Ext4FileSystem fs = new Ext4FileSystem(type, device, options, sb, ro, dax, locking);
         if (!ro) {
-            fs.sb.s_state(fs.sb.s_state() & ~1);
-            fs.sb.s_mtime(Instant.now().getEpochSecond());
-            fs.writeSuperblock();
+            // As ext4 while mounted: needs_recovery set, cleared at a clean unmount.
+            boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
+            if (journalled) {
+                // Even this first superblock update is a transaction: a torn superblock fails its checksum.
+                fs.journal = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(sb));
+                fs.disk.bufferWrites();
+            }
+            fs.opVoid(() -> {
+                fs.sb.s_state(fs.sb.s_state() & ~1);
+                fs.sb.s_mtime(Instant.now().getEpochSecond());
+                if (journalled) {
+                    fs.sb.b.putInt(0x60, fs.sb.s_feature_incompat() | Ext4Superblock.INCOMPAT_RECOVER);
+                }
+                fs.writeSuperblock();
+            });
+            device.fence();
         }
         return fs;
+    }
+
+    /**
+     * The journal's blocks from the superblock's copy of the journal inode's i_block
+     * (s_jnl_blocks): readable even when a crash tore the descriptor table the inode is found by.
+     */
+    static long[] journalBlockMap(Ext4Superblock sb) throws FsException {
+        if ((sb.b.get(0xFD) & 0xff) != 1) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: the superblock keeps no copy of the journal inode (s_jnl_backup_type %d)",
+                    sb.b.get(0xFD) & 0xff);
+        }
+        ByteBuffer root = sb.b.slice(0x10C, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long size = (sb.b.getInt(0x10C + 64) & 0xffffffffL) | (long) sb.b.getInt(0x10C + 60) << 32;
+        long count = size / sb.blockSize();
+        if ((root.getShort(0) & 0xffff) != ExtentTree.MAGIC || root.getShort(6) != 0 || count <= 0 || count > (1 << 24)) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: journal inode copy: not a one-level extent map of %d blocks", count);
+        }
+        long[] map = new long[(int) count];
+        java.util.Arrays.fill(map, -1);
+        int entries = root.getShort(2) & 0xffff;
+        for (int i = 0; i < Math.min(entries, 4); i++) {
+            int at = 12 + i * 12;
+            long lblk = root.getInt(at) & 0xffffffffL;
+            int len = root.getShort(at + 4) & 0xffff;
+            long pblk = (root.getShort(at + 6) & 0xffffL) << 32 | (root.getInt(at + 8) & 0xffffffffL);
+            for (int k = 0; k < len && lblk + k < count; k++) {
+                map[(int) (lblk + k)] = pblk + k;
+            }
+        }
+        for (long b : map) {
+            if (b <= 0 || b >= sb.s_blocks_count()) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: journal inode copy maps a block outside the file system");
+            }
+        }
+        return map;
+    }
+
+    /** Replays a journal a crash left (ours or the kernel's); returns the transactions replayed. */
+    private static int recoverJournal(DaxDevice device, Ext4Superblock sb) throws FsException {
+        if (sb.s_magic() != Ext4Superblock.MAGIC || (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0
+                || sb.s_journal_inum() == 0) {
+            return 0;
+        }
+        Jbd2Journal j = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(sb));
+        if (!j.needsRecovery()) {
+            return 0;
+        }
+        return j.recover();
+    }
+
+    /** Runs one operation as one transaction: nested calls join it; the outermost commits it. */
+    synchronized <T> T op(IoSupplier<T> body) throws FsException {
+        depth++;
+        try {
+            return body.get();
+        } finally {
+            if (--depth == 0) {
+                commitTransaction();
+            }
+        }
+    }
+
+    synchronized void opVoid(IoRunnable body) throws FsException {
+        op(() -> {
+            body.run();
+            return null;
+        });
+    }
+
+    interface IoSupplier<T> {
+        T get() throws FsException;
+    }
+
+    interface IoRunnable {
+        void run() throws FsException;
+    }
+
+    private void commitTransaction() throws FsException {
+        if (journal == null) {
+            return;
+        }
+        var dirty = disk.takeDirty();
+        if (!dirty.isEmpty()) {
+            journal.commit(dirty, journal.nextSequence());
+        }
     }
 
     Ext4Superblock superblock() {
@@ -381,82 +482,92 @@ final class Ext4FileSystem implements FileSystem {
 
     @Override
     public synchronized long create(long dirIno, String name, int mode, int uid, int gid) throws FsException {
-        return createNode(dirIno, name, (mode & 07777) | FileType.REGULAR.modeBits(), uid, gid).ino;
+        return this.op(() -> {
+            return createNode(dirIno, name, (mode & 07777) | FileType.REGULAR.modeBits(), uid, gid).ino;
+        });
     }
 
     @Override
     public synchronized long mkdir(long dirIno, String name, int mode, int uid, int gid) throws FsException {
-        Ext4Inode parent = directory(dirIno);
-        Ext4Inode in = createNode(dirIno, name, (mode & 07777) | FileType.DIRECTORY.modeBits(), uid, gid);
-        dir.init(in, dirIno);
-        // dir_nlink: past 65000 a directory's link count stays 1, "many".
-        int links = parent.i_links_count();
-        parent.i_links_count(links >= 65000 || links == 1 ? 1 : links + 1);
-        writeInode(parent);
-        return in.ino;
+        return this.op(() -> {
+            Ext4Inode parent = directory(dirIno);
+            Ext4Inode in = createNode(dirIno, name, (mode & 07777) | FileType.DIRECTORY.modeBits(), uid, gid);
+            dir.init(in, dirIno);
+            // dir_nlink: past 65000 a directory's link count stays 1, "many".
+            int links = parent.i_links_count();
+            parent.i_links_count(links >= 65000 || links == 1 ? 1 : links + 1);
+            writeInode(parent);
+            return in.ino;
+        });
     }
 
     @Override
     public synchronized long symlink(long dirIno, String name, String target, int uid, int gid) throws FsException {
-        byte[] t = target.getBytes(StandardCharsets.UTF_8);
-        if (t.length == 0 || t.length >= sb.blockSize()) {
-            throw FsException.of(t.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG, "ext4: symlink target of %d bytes", t.length);
-        }
-        Ext4Inode in = createNode(dirIno, name, 0777 | FileType.SYMLINK.modeBits(), uid, gid);
-        if (t.length < 60) {
-            in.b.put(0x28, t);
-        } else {
-            in.i_flags(Ext4Inode.EXTENTS_FL);
-            in.extents = new ExtentList(List.of());
-            ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            root.putShort(0, (short) ExtentTree.MAGIC);
-            root.putShort(4, (short) 4);
-            treeBlocks.put(in.ino, new ArrayList<>());
-            Extent e = allocate(in, 0, 1, false, 1);
-            ByteBuffer blk = ByteBuffer.allocate(sb.blockSize());
-            blk.put(0, t);
-            disk.write(e.pblk(), blk, "symlink " + in.ino);
-        }
-        in.i_size(t.length);
-        writeInode(in);
-        return in.ino;
+        return this.op(() -> {
+            byte[] t = target.getBytes(StandardCharsets.UTF_8);
+            if (t.length == 0 || t.length >= sb.blockSize()) {
+                throw FsException.of(t.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG, "ext4: symlink target of %d bytes", t.length);
+            }
+            Ext4Inode in = createNode(dirIno, name, 0777 | FileType.SYMLINK.modeBits(), uid, gid);
+            if (t.length < 60) {
+                in.b.put(0x28, t);
+            } else {
+                in.i_flags(Ext4Inode.EXTENTS_FL);
+                in.extents = new ExtentList(List.of());
+                ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                root.putShort(0, (short) ExtentTree.MAGIC);
+                root.putShort(4, (short) 4);
+                treeBlocks.put(in.ino, new ArrayList<>());
+                Extent e = allocate(in, 0, 1, false, 1);
+                ByteBuffer blk = ByteBuffer.allocate(sb.blockSize());
+                blk.put(0, t);
+                disk.write(e.pblk(), blk, "symlink " + in.ino);
+            }
+            in.i_size(t.length);
+            writeInode(in);
+            return in.ino;
+        });
     }
 
     @Override
     public synchronized void link(long ino, long dirIno, String name) throws FsException {
-        requireWritable();
-        checkName(name);
-        Ext4Inode in = inode(ino);
-        if (in.isDir()) {
-            throw FsException.of(Errno.EPERM, "ext4: hard link to directory %d", ino);
-        }
-        if (in.i_links_count() >= 65000) {
-            throw FsException.of(Errno.EMLINK, "ext4: inode %d has %d links", ino, in.i_links_count());
-        }
-        Ext4Inode d = directory(dirIno);
-        if (dir.find(d, name) != null) {
-            throw FsException.of(Errno.EEXIST, "ext4: \"%s\" exists in directory %d", name, dirIno);
-        }
-        dir.add(d, name, ino, Ext4Dir.fileType(in.type()));
-        in.i_links_count(in.i_links_count() + 1);
-        in.touch(false, true);
-        writeInode(in);
+        this.opVoid(() -> {
+            requireWritable();
+            checkName(name);
+            Ext4Inode in = inode(ino);
+            if (in.isDir()) {
+                throw FsException.of(Errno.EPERM, "ext4: hard link to directory %d", ino);
+            }
+            if (in.i_links_count() >= 65000) {
+                throw FsException.of(Errno.EMLINK, "ext4: inode %d has %d links", ino, in.i_links_count());
+            }
+            Ext4Inode d = directory(dirIno);
+            if (dir.find(d, name) != null) {
+                throw FsException.of(Errno.EEXIST, "ext4: \"%s\" exists in directory %d", name, dirIno);
+            }
+            dir.add(d, name, ino, Ext4Dir.fileType(in.type()));
+            in.i_links_count(in.i_links_count() + 1);
+            in.touch(false, true);
+            writeInode(in);
+        });
     }
 
     @Override
     public synchronized void unlink(long dirIno, String name) throws FsException {
-        requireWritable();
-        Ext4Inode d = directory(dirIno);
-        Ext4Dir.Entry e = dir.find(d, name);
-        if (e == null) {
-            throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", name, dirIno);
-        }
-        Ext4Inode in = inode(e.ino());
-        if (in.isDir()) {
-            throw FsException.of(Errno.EISDIR, "ext4: \"%s\" is a directory", name);
-        }
-        dir.remove(d, e);
-        dropLink(in);
+        this.opVoid(() -> {
+            requireWritable();
+            Ext4Inode d = directory(dirIno);
+            Ext4Dir.Entry e = dir.find(d, name);
+            if (e == null) {
+                throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", name, dirIno);
+            }
+            Ext4Inode in = inode(e.ino());
+            if (in.isDir()) {
+                throw FsException.of(Errno.EISDIR, "ext4: \"%s\" is a directory", name);
+            }
+            dir.remove(d, e);
+            dropLink(in);
+        });
     }
 
     private void dropLink(Ext4Inode in) throws FsException {
@@ -475,80 +586,84 @@ final class Ext4FileSystem implements FileSystem {
 
     @Override
     public synchronized void rmdir(long dirIno, String name) throws FsException {
-        requireWritable();
-        if (name.equals(".") || name.equals("..")) {
-            throw FsException.of(Errno.EINVAL, "ext4: rmdir \"%s\"", name);
-        }
-        Ext4Inode d = directory(dirIno);
-        Ext4Dir.Entry e = dir.find(d, name);
-        if (e == null) {
-            throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", name, dirIno);
-        }
-        Ext4Inode victim = directory(e.ino());
-        if (!dir.isEmpty(victim)) {
-            throw FsException.of(Errno.ENOTEMPTY, "ext4: directory \"%s\" is not empty", name);
-        }
-        dir.remove(d, e);
-        victim.i_links_count(0);
-        dropDirLink(d);
-        evictIfUnused(victim);
+        this.opVoid(() -> {
+            requireWritable();
+            if (name.equals(".") || name.equals("..")) {
+                throw FsException.of(Errno.EINVAL, "ext4: rmdir \"%s\"", name);
+            }
+            Ext4Inode d = directory(dirIno);
+            Ext4Dir.Entry e = dir.find(d, name);
+            if (e == null) {
+                throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", name, dirIno);
+            }
+            Ext4Inode victim = directory(e.ino());
+            if (!dir.isEmpty(victim)) {
+                throw FsException.of(Errno.ENOTEMPTY, "ext4: directory \"%s\" is not empty", name);
+            }
+            dir.remove(d, e);
+            victim.i_links_count(0);
+            dropDirLink(d);
+            evictIfUnused(victim);
+        });
     }
 
     @Override
     public synchronized void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
-        requireWritable();
-        checkName(toName);
-        if ((flags & OpenFlags.RENAME_EXCHANGE) != 0) {
-            throw FsException.of(Errno.EINVAL, "ext4: RENAME_EXCHANGE is not implemented in jdax");
-        }
-        Ext4Inode src = directory(fromDir);
-        Ext4Inode dst = directory(toDir);
-        Ext4Dir.Entry from = dir.find(src, fromName);
-        if (from == null) {
-            throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", fromName, fromDir);
-        }
-        Ext4Inode moving = inode(from.ino());
-        if (moving.isDir() && isAncestor(moving.ino, toDir)) {
-            throw FsException.of(Errno.EINVAL, "ext4: cannot move directory %d into itself", moving.ino);
-        }
-        Ext4Dir.Entry to = dir.find(dst, toName);
-        if (to != null && to.ino() == moving.ino) {
-            return;
-        }
-        int ftype = Ext4Dir.fileType(moving.type());
-        if (to != null) {
-            if ((flags & OpenFlags.RENAME_NOREPLACE) != 0) {
-                throw FsException.of(Errno.EEXIST, "ext4: \"%s\" exists", toName);
+        this.opVoid(() -> {
+            requireWritable();
+            checkName(toName);
+            if ((flags & OpenFlags.RENAME_EXCHANGE) != 0) {
+                throw FsException.of(Errno.EINVAL, "ext4: RENAME_EXCHANGE is not implemented in jdax");
             }
-            Ext4Inode victim = inode(to.ino());
-            if (victim.isDir() != moving.isDir()) {
-                throw FsException.of(victim.isDir() ? Errno.EISDIR : Errno.ENOTDIR, "ext4: \"%s\" is %sa directory", toName,
-                        victim.isDir() ? "" : "not ");
+            Ext4Inode src = directory(fromDir);
+            Ext4Inode dst = directory(toDir);
+            Ext4Dir.Entry from = dir.find(src, fromName);
+            if (from == null) {
+                throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", fromName, fromDir);
             }
-            if (victim.isDir() && !dir.isEmpty(victim)) {
-                throw FsException.of(Errno.ENOTEMPTY, "ext4: directory \"%s\" is not empty", toName);
+            Ext4Inode moving = inode(from.ino());
+            if (moving.isDir() && isAncestor(moving.ino, toDir)) {
+                throw FsException.of(Errno.EINVAL, "ext4: cannot move directory %d into itself", moving.ino);
             }
-            dir.retarget(dst, toName, moving.ino, ftype);
-            if (victim.isDir()) {
-                victim.i_links_count(0);
-                dropDirLink(dst);
-                evictIfUnused(victim);
+            Ext4Dir.Entry to = dir.find(dst, toName);
+            if (to != null && to.ino() == moving.ino) {
+                return;
+            }
+            int ftype = Ext4Dir.fileType(moving.type());
+            if (to != null) {
+                if ((flags & OpenFlags.RENAME_NOREPLACE) != 0) {
+                    throw FsException.of(Errno.EEXIST, "ext4: \"%s\" exists", toName);
+                }
+                Ext4Inode victim = inode(to.ino());
+                if (victim.isDir() != moving.isDir()) {
+                    throw FsException.of(victim.isDir() ? Errno.EISDIR : Errno.ENOTDIR, "ext4: \"%s\" is %sa directory", toName,
+                            victim.isDir() ? "" : "not ");
+                }
+                if (victim.isDir() && !dir.isEmpty(victim)) {
+                    throw FsException.of(Errno.ENOTEMPTY, "ext4: directory \"%s\" is not empty", toName);
+                }
+                dir.retarget(dst, toName, moving.ino, ftype);
+                if (victim.isDir()) {
+                    victim.i_links_count(0);
+                    dropDirLink(dst);
+                    evictIfUnused(victim);
+                } else {
+                    dropLink(victim);
+                }
             } else {
-                dropLink(victim);
+                dir.add(dst, toName, moving.ino, ftype);
             }
-        } else {
-            dir.add(dst, toName, moving.ino, ftype);
-        }
-        dir.remove(src, dir.find(src, fromName));
-        if (moving.isDir() && fromDir != toDir) {
-            dir.retarget(moving, "..", toDir, Ext4Dir.fileType(FileType.DIRECTORY));
-            dropDirLink(src);
-            int links = dst.i_links_count();
-            dst.i_links_count(links >= 65000 || links == 1 ? 1 : links + 1);
-            writeInode(dst);
-        }
-        moving.touch(false, true);
-        writeInode(moving);
+            dir.remove(src, dir.find(src, fromName));
+            if (moving.isDir() && fromDir != toDir) {
+                dir.retarget(moving, "..", toDir, Ext4Dir.fileType(FileType.DIRECTORY));
+                dropDirLink(src);
+                int links = dst.i_links_count();
+                dst.i_links_count(links >= 65000 || links == 1 ? 1 : links + 1);
+                writeInode(dst);
+            }
+            moving.touch(false, true);
+            writeInode(moving);
+        });
     }
 
     private boolean isAncestor(long ancestor, long dirIno) throws FsException {
@@ -602,25 +717,27 @@ final class Ext4FileSystem implements FileSystem {
 
     @Override
     public synchronized void setattr(long ino, SetAttr attr) throws FsException {
-        requireWritable();
-        Ext4Inode in = inode(ino);
-        if (attr.mode() != null) {
-            in.i_mode((in.i_mode() & FileType.S_IFMT) | (attr.mode() & 07777));
-        }
-        if (attr.uid() != null) {
-            in.i_uid(attr.uid());
-        }
-        if (attr.gid() != null) {
-            in.i_gid(attr.gid());
-        }
-        if (attr.atime() != null) {
-            in.i_atime(attr.atime().getEpochSecond());
-        }
-        if (attr.mtime() != null) {
-            in.i_mtime(attr.mtime().getEpochSecond());
-        }
-        in.touch(false, true);
-        writeInode(in);
+        this.opVoid(() -> {
+            requireWritable();
+            Ext4Inode in = inode(ino);
+            if (attr.mode() != null) {
+                in.i_mode((in.i_mode() & FileType.S_IFMT) | (attr.mode() & 07777));
+            }
+            if (attr.uid() != null) {
+                in.i_uid(attr.uid());
+            }
+            if (attr.gid() != null) {
+                in.i_gid(attr.gid());
+            }
+            if (attr.atime() != null) {
+                in.i_atime(attr.atime().getEpochSecond());
+            }
+            if (attr.mtime() != null) {
+                in.i_mtime(attr.mtime().getEpochSecond());
+            }
+            in.touch(false, true);
+            writeInode(in);
+        });
     }
 
     @Override
@@ -670,36 +787,40 @@ final class Ext4FileSystem implements FileSystem {
 
     @Override
     public synchronized OpenFile open(long ino, int flags) throws FsException {
-        Ext4Inode in = inode(ino);
-        if (in.isDir()) {
-            throw FsException.of(Errno.EISDIR, "ext4: inode %d is a directory", ino);
-        }
-        if (in.type() != FileType.REGULAR) {
-            throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", ino);
-        }
-        if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
-            requireWritable();
-        }
-        if (in.space == null) {
-            in.space = mount.newAddressSpace(in, new Ext4Iomap(this, in));
-        }
-        in.openCount++;
-        Ext4File f = new Ext4File(this, in, flags);
-        if ((flags & OpenFlags.O_TRUNC) != 0 && in.i_size() > 0) {
-            f.truncate(0);
-        }
-        return f;
+        return this.op(() -> {
+            Ext4Inode in = inode(ino);
+            if (in.isDir()) {
+                throw FsException.of(Errno.EISDIR, "ext4: inode %d is a directory", ino);
+            }
+            if (in.type() != FileType.REGULAR) {
+                throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", ino);
+            }
+            if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
+                requireWritable();
+            }
+            if (in.space == null) {
+                in.space = mount.newAddressSpace(in, new Ext4Iomap(this, in));
+            }
+            in.openCount++;
+            Ext4File f = new Ext4File(this, in, flags);
+            if ((flags & OpenFlags.O_TRUNC) != 0 && in.i_size() > 0) {
+                f.truncate(0);
+            }
+            return f;
+        });
     }
 
     synchronized void closed(Ext4Inode in) throws FsException {
-        in.openCount--;
-        evictIfUnused(in);
+        this.opVoid(() -> {
+            in.openCount--;
+            evictIfUnused(in);
+        });
     }
 
     @Override
     public synchronized void sync() throws FsException {
         if (!readOnly) {
-            writeSuperblock();
+            opVoid(this::writeSuperblock);
         }
         device.fence();
     }
@@ -727,8 +848,11 @@ final class Ext4FileSystem implements FileSystem {
         }
         closed = true;
         if (!readOnly) {
-            sb.s_state(sb.s_state() | 1);
-            writeSuperblock();
+            opVoid(() -> {
+                sb.s_state(sb.s_state() | 1);
+                sb.b.putInt(0x60, sb.s_feature_incompat() & ~Ext4Superblock.INCOMPAT_RECOVER);
+                writeSuperblock();
+            });
         }
         device.fence();
     }

@@ -47,6 +47,7 @@ final class Ext4Iomap implements IomapOps {
                 from = e.lblk();
             }
         }
+        zero(e, lblk, end);
         in.extents.setState(from, to, false);
         fs.saveExtents(in);
     }
@@ -57,34 +58,77 @@ final class Ext4Iomap implements IomapOps {
         }
     }
 
+    /**
+     * After a write: blocks past EOF that the write filled become written together with the new i_size,
+     * in one transaction (ext4 guards the same window with the orphan list).
+     */
+    @Override
+    public void end(Inode inode, long pos, long length, long written, int flags, Iomap iomap) throws FsException {
+        if ((flags & IomapOps.WRITE) == 0 || written <= 0) {
+            return;
+        }
+        fs.opVoid(() -> {
+            synchronized (fs) {
+                long bs = fs.blockSize();
+                long eofBlock = (in.i_size() + bs - 1) / bs;
+                long from = Math.max(pos / bs, eofBlock);
+                long to = (pos + written + bs - 1) / bs;
+                if (to > from) {
+                    in.extents.setState(from, to, false);
+                    fs.saveExtents(in);
+                }
+                if (pos + written > in.i_size()) {
+                    in.i_size(pos + written);
+                    fs.writeInode(in);
+                }
+            }
+        });
+    }
+
     @Override
     public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
-        synchronized (fs) {
-            long bs = fs.blockSize();
-            long lblk = pos / bs;
-            long lend = Math.min(MAX_LBLK, pos > Long.MAX_VALUE - length ? MAX_LBLK : (pos + length + bs - 1) / bs);
-            lend = Math.max(lend, lblk + 1);
-            DaxDevice dev = fs.device();
-            boolean write = (flags & IomapOps.WRITE) != 0;
-            Extent e = in.extents.find(lblk);
-            if (e != null) {
-                long end = Math.min(e.end(), lend);
-                if (write && e.unwritten()) {
-                    convert(e, lblk, end);
-                    return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs,
-                            Iomap.F_NEW | Iomap.F_DIRTY, dev);
+        return fs.op(() -> {
+            synchronized (fs) {
+                long bs = fs.blockSize();
+                long lblk = pos / bs;
+                long lend = Math.min(MAX_LBLK, pos > Long.MAX_VALUE - length ? MAX_LBLK : (pos + length + bs - 1) / bs);
+                lend = Math.max(lend, lblk + 1);
+                DaxDevice dev = fs.device();
+                boolean write = (flags & IomapOps.WRITE) != 0;
+                long eofBlock = (in.i_size() + bs - 1) / bs;
+                Extent e = in.extents.find(lblk);
+                if (e != null) {
+                    long end = Math.min(e.end(), lend);
+                    if (write && e.unwritten() && lblk >= eofBlock) {
+                        // Beyond EOF the extent stays unwritten until end() converts what was written,
+                        // with the new size, in one transaction: no crash shows written blocks past EOF.
+                        return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs,
+                                Iomap.F_NEW | Iomap.F_DIRTY, dev);
+                    }
+                    if (write && e.unwritten()) {
+                        end = Math.min(end, eofBlock);
+                        convert(e, lblk, end);
+                        return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs,
+                                Iomap.F_NEW | Iomap.F_DIRTY, dev);
+                    }
+                    return new Iomap(lblk * bs, (end - lblk) * bs, e.unwritten() ? IomapType.UNWRITTEN : IomapType.MAPPED,
+                            e.pblkOf(lblk) * bs, 0, dev);
                 }
-                return new Iomap(lblk * bs, (end - lblk) * bs, e.unwritten() ? IomapType.UNWRITTEN : IomapType.MAPPED,
-                        e.pblkOf(lblk) * bs, 0, dev);
+                long next = Math.min(in.extents.nextMapped(lblk), lend);
+                if (!write) {
+                    return Iomap.hole(lblk * bs, (next - lblk) * bs, dev);
+                }
+                boolean beyondEof = lblk >= eofBlock;
+                long want = beyondEof ? next - lblk : Math.min(next, eofBlock) - lblk;
+                long align = want >= PMD_BLOCKS && lblk % PMD_BLOCKS == 0 ? PMD_BLOCKS : 1;
+                Extent got = fs.allocate(in, lblk, want, beyondEof, align);
+                if (!beyondEof) {
+                    // Zeroed before the transaction that maps them commits (EXT4_GET_BLOCKS_CREATE_ZERO):
+                    // after a crash a new block reads as zeros, never as what the device held before.
+                    zero(got, got.lblk(), got.end());
+                }
+                return new Iomap(lblk * bs, got.len() * bs, IomapType.MAPPED, got.pblk() * bs, Iomap.F_NEW | Iomap.F_DIRTY, dev);
             }
-            long next = Math.min(in.extents.nextMapped(lblk), lend);
-            if (!write) {
-                return Iomap.hole(lblk * bs, (next - lblk) * bs, dev);
-            }
-            long want = next - lblk;
-            long align = want >= PMD_BLOCKS && lblk % PMD_BLOCKS == 0 ? PMD_BLOCKS : 1;
-            Extent got = fs.allocate(in, lblk, want, false, align);
-            return new Iomap(lblk * bs, got.len() * bs, IomapType.MAPPED, got.pblk() * bs, Iomap.F_NEW | Iomap.F_DIRTY, dev);
-        }
+        });
     }
 }

@@ -1,0 +1,306 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The jbd2 journal inside the file system (inode 8), in jbd2's own big-endian format: descriptor
+ * blocks of csum-v3 tags, the logged block copies, a commit block, revoke blocks when replaying.
+ *
+ * <p>jdax commits one transaction per file-system operation and checkpoints it at once: the
+ * transaction is written from the journal's first block, the journal superblock then names it
+ * ({@code s_start}, {@code s_sequence}: one 8-byte word, so a crash leaves the old or the new pair),
+ * the blocks are written in place, and the superblock marks the journal empty again. A crash at any
+ * point leaves either the old state, or a committed transaction that {@link #recover} replays.
+ * Recovery reads any jbd2 journal (several transactions, wrapping, revokes), the kernel's too.
+ */
+final class Jbd2Journal {
+    static final int MAGIC = 0xC03B3998;
+    static final int DESCRIPTOR = 1;
+    static final int COMMIT = 2;
+    static final int SUPERBLOCK_V2 = 4;
+    static final int REVOKE = 5;
+    static final int FLAG_ESCAPE = 1;
+    static final int FLAG_SAME_UUID = 2;
+    static final int FLAG_LAST_TAG = 8;
+    static final int INCOMPAT_64BIT = 0x2;
+    static final int INCOMPAT_CSUM_V3 = 0x10;
+
+    private final DaxDevice device;
+    private final int bs;
+    private final long[] blocks;
+    private final ByteBuffer jsb;
+    private final int csumSeed;
+    private final boolean csumV3;
+    private final boolean is64;
+    private final byte[] uuid = new byte[16];
+
+    private Jbd2Journal(DaxDevice device, int bs, long[] blocks, ByteBuffer jsb) {
+        this.device = device;
+        this.bs = bs;
+        this.blocks = blocks;
+        this.jsb = jsb;
+        jsb.get(0x30, uuid);
+        this.csumV3 = (jsb.getInt(0x28) & INCOMPAT_CSUM_V3) != 0;
+        this.is64 = (jsb.getInt(0x28) & INCOMPAT_64BIT) != 0;
+        this.csumSeed = Crc32c.update(~0, uuid, 0, 16);
+    }
+
+    /** Opens the journal whose blocks (file block → device block) are {@code blocks}. */
+    static Jbd2Journal open(DaxDevice device, int bs, long[] blocks) throws FsException {
+        if (blocks.length < 4) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: journal of %d blocks is too small", blocks.length);
+        }
+        ByteBuffer jsb = ByteBuffer.allocate(1024).order(ByteOrder.BIG_ENDIAN);
+        device.load(blocks[0] * bs, MemorySegment.ofArray(jsb.array()), 0, 1024);
+        if (jsb.getInt(0) != MAGIC || jsb.getInt(4) != SUPERBLOCK_V2 || jsb.getInt(0xC) != bs) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: journal superblock: magic 0x%x type %d block size %d",
+                    jsb.getInt(0), jsb.getInt(4), jsb.getInt(0xC));
+        }
+        if (jsb.getInt(0x10) > blocks.length || jsb.getInt(0x14) < 1) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: journal superblock: s_maxlen %d s_first %d for %d blocks",
+                    jsb.getInt(0x10), jsb.getInt(0x14), blocks.length);
+        }
+        // A checksum that does not match is not fatal: jdax's own two fields share one 8-byte word, so a
+        // crash can tear the checksum from them but never them from each other (it is rewritten below).
+        return new Jbd2Journal(device, bs, blocks, jsb);
+    }
+
+    private int first() {
+        return jsb.getInt(0x14);
+    }
+
+    private int maxlen() {
+        return jsb.getInt(0x10);
+    }
+
+    boolean needsRecovery() {
+        return jsb.getInt(0x1C) != 0;
+    }
+
+    private void writeSuperblock(int start, int sequence) throws FsException {
+        // s_sequence (0x18) and s_start (0x1C) in one aligned 8-byte store first, then the checksum.
+        jsb.putInt(0x18, sequence);
+        jsb.putInt(0x1C, start);
+        device.store(blocks[0] * bs + 0x18, MemorySegment.ofArray(jsb.array()), 0x18, 8);
+        jsb.putInt(0xFC, 0);
+        jsb.putInt(0xFC, Crc32c.update(~0, jsb.array(), 0, 1024));
+        device.store(blocks[0] * bs + 0xFC, MemorySegment.ofArray(jsb.array()), 0xFC, 4);
+        device.fence();
+    }
+
+    private ByteBuffer readBlock(int jblock) throws FsException {
+        ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.BIG_ENDIAN);
+        device.load(blocks[jblock] * bs, MemorySegment.ofArray(b.array()), 0, bs);
+        return b;
+    }
+
+    private void writeBlock(int jblock, ByteBuffer b) throws FsException {
+        device.store(blocks[jblock] * bs, MemorySegment.ofArray(b.array()), 0, bs);
+    }
+
+    private int tagSize() {
+        return csumV3 ? 16 : is64 ? 12 : 8;
+    }
+
+    /**
+     * Logs {@code dirty} (device block → its new contents) as transaction {@code sequence}, makes it
+     * the journal's one committed transaction, writes the blocks in place and empties the journal.
+     */
+    void commit(Map<Long, byte[]> dirty, int sequence) throws FsException {
+        if (dirty.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<Long, byte[]>> list = new ArrayList<>(dirty.entrySet());
+        int perDesc = (bs - 12 - 16 - (csumV3 ? 4 : 0)) / tagSize();
+        int need = list.size() + (list.size() + perDesc - 1) / perDesc + 1;
+        if (need > maxlen() - first()) {
+            throw FsException.of(Errno.ENOSPC, "ext4: a transaction of %d blocks does not fit the %d-block journal",
+                    list.size(), maxlen());
+        }
+        int at = first();
+        for (int i = 0; i < list.size(); i += perDesc) {
+            List<Map.Entry<Long, byte[]>> part = list.subList(i, Math.min(list.size(), i + perDesc));
+            ByteBuffer d = ByteBuffer.allocate(bs).order(ByteOrder.BIG_ENDIAN);
+            header(d, DESCRIPTOR, sequence);
+            int off = 12;
+            for (int k = 0; k < part.size(); k++) {
+                long target = part.get(k).getKey();
+                byte[] data = part.get(k).getValue();
+                boolean escape = ByteBuffer.wrap(data).order(ByteOrder.BIG_ENDIAN).getInt(0) == MAGIC;
+                int flags = (escape ? FLAG_ESCAPE : 0) | (k > 0 ? FLAG_SAME_UUID : 0) | (k == part.size() - 1 ? FLAG_LAST_TAG : 0);
+                d.putInt(off, (int) target);
+                if (csumV3) {
+                    d.putInt(off + 4, flags);
+                    d.putInt(off + 8, (int) (target >>> 32));
+                    d.putInt(off + 12, Crc32c.update(Crc32c.update(csumSeed, Integer.reverseBytes(sequence)), data, 0, bs));
+                } else {
+                    d.putShort(off + 6, (short) flags);
+                    if (is64) {
+                        d.putInt(off + 8, (int) (target >>> 32));
+                    }
+                }
+                off += tagSize();
+                if (k == 0) {
+                    d.put(off, uuid);
+                    off += 16;
+                }
+            }
+            tail(d);
+            writeBlock(at++, d);
+            for (Map.Entry<Long, byte[]> e : part) {
+                ByteBuffer copy = ByteBuffer.wrap(e.getValue().clone()).order(ByteOrder.BIG_ENDIAN);
+                if (copy.getInt(0) == MAGIC) {
+                    copy.putInt(0, 0);
+                }
+                writeBlock(at++, copy);
+            }
+        }
+        ByteBuffer c = ByteBuffer.allocate(bs).order(ByteOrder.BIG_ENDIAN);
+        header(c, COMMIT, sequence);
+        long now = System.currentTimeMillis();
+        c.putLong(0x30, now / 1000);
+        c.putInt(0x38, (int) (now % 1000) * 1_000_000);
+        if (csumV3) {
+            c.putInt(16, Crc32c.update(csumSeed, c.array(), 0, bs));
+        }
+        writeBlock(at, c);
+        device.fence();
+        writeSuperblock(first(), sequence);
+        for (Map.Entry<Long, byte[]> e : list) {
+            device.store(e.getKey() * bs, MemorySegment.ofArray(e.getValue()), 0, bs);
+        }
+        device.fence();
+        writeSuperblock(0, sequence + 1);
+    }
+
+    private static void header(ByteBuffer b, int type, int sequence) {
+        b.putInt(0, MAGIC);
+        b.putInt(4, type);
+        b.putInt(8, sequence);
+    }
+
+    private void tail(ByteBuffer d) {
+        if (csumV3) {
+            d.putInt(bs - 4, 0);
+            d.putInt(bs - 4, Crc32c.update(csumSeed, d.array(), 0, bs));
+        }
+    }
+
+    /** The sequence number the next transaction takes. */
+    int nextSequence() {
+        return jsb.getInt(0x18);
+    }
+
+    /**
+     * Replays every committed transaction from s_start (wrapping at s_maxlen, honouring revoke records,
+     * stopping at the first block that does not continue the sequence or whose checksums fail), then
+     * marks the journal empty. Returns the transactions replayed.
+     */
+    int recover() throws FsException {
+        if (!needsRecovery()) {
+            return 0;
+        }
+        int start = jsb.getInt(0x1C);
+        int seq = jsb.getInt(0x18);
+        Map<Long, Integer> revoked = new HashMap<>();
+        List<Txn> txns = scan(start, seq, revoked);
+        int last = seq - 1;
+        for (Txn t : txns) {
+            for (Map.Entry<Long, Integer> e : t.blocks.entrySet()) {
+                Integer rev = revoked.get(e.getKey());
+                if (rev != null && rev - t.sequence >= 0) {
+                    continue;
+                }
+                ByteBuffer data = readBlock(e.getValue());
+                if (t.escaped.contains(e.getKey())) {
+                    data.putInt(0, MAGIC);
+                }
+                device.store(e.getKey() * bs, MemorySegment.ofArray(data.array()), 0, bs);
+            }
+            last = t.sequence;
+        }
+        device.fence();
+        writeSuperblock(0, last + 1);
+        return txns.size();
+    }
+
+    private record Txn(int sequence, Map<Long, Integer> blocks, java.util.Set<Long> escaped) {
+    }
+
+    private int next(int j) {
+        return j + 1 >= maxlen() ? first() : j + 1;
+    }
+
+    private List<Txn> scan(int start, int seq, Map<Long, Integer> revoked) throws FsException {
+        List<Txn> out = new ArrayList<>();
+        int j = start;
+        int expect = seq;
+        Map<Long, Integer> pending = new LinkedHashMap<>();
+        java.util.Set<Long> escaped = new java.util.HashSet<>();
+        Map<Long, Integer> pendingRevokes = new HashMap<>();
+        for (int guard = 0; guard < maxlen() * 2; guard++) {
+            ByteBuffer b = readBlock(j);
+            if (b.getInt(0) != MAGIC || b.getInt(8) != expect) {
+                break;
+            }
+            int type = b.getInt(4);
+            if (type == DESCRIPTOR) {
+                int off = 12;
+                int limit = bs - (csumV3 ? 4 : 0);
+                boolean lastTag = false;
+                while (!lastTag && off + tagSize() <= limit) {
+                    long target = b.getInt(off) & 0xffffffffL;
+                    int flags = csumV3 ? b.getInt(off + 4) : b.getShort(off + 6) & 0xffff;
+                    if (is64 || csumV3) {
+                        target |= (b.getInt(off + 8) & 0xffffffffL) << 32;
+                    }
+                    off += tagSize() + ((flags & FLAG_SAME_UUID) == 0 ? 16 : 0);
+                    j = next(j);
+                    pending.put(target, j);
+                    if ((flags & FLAG_ESCAPE) != 0) {
+                        escaped.add(target);
+                    }
+                    lastTag = (flags & FLAG_LAST_TAG) != 0;
+                }
+                j = next(j);
+            } else if (type == REVOKE) {
+                int count = b.getInt(12);
+                int recSize = is64 || csumV3 ? 8 : 4;
+                for (int off = 16; off + recSize <= Math.min(count, bs); off += recSize) {
+                    long blk = recSize == 8 ? b.getLong(off) : b.getInt(off) & 0xffffffffL;
+                    pendingRevokes.put(blk, expect);
+                }
+                j = next(j);
+            } else if (type == COMMIT) {
+                if (csumV3) {
+                    int want = b.getInt(16);
+                    b.putInt(16, 0);
+                    if (Crc32c.update(csumSeed, b.array(), 0, bs) != want) {
+                        break;
+                    }
+                }
+                out.add(new Txn(expect, pending, escaped));
+                revoked.putAll(pendingRevokes);
+                pending = new LinkedHashMap<>();
+                escaped = new java.util.HashSet<>();
+                pendingRevokes = new HashMap<>();
+                expect++;
+                j = next(j);
+            } else {
+                break;
+            }
+        }
+        return out;
+    }
+}
