@@ -42,6 +42,9 @@ final class Ext4File extends DaxFile {
 
     @Override
     protected void setSize(long newSize) throws FsException {
+        if (newSize == size() && sameSecond()) {
+            return; // an extending write's end() already logged the size this second
+        }
         fs.opVoid(() -> {
             synchronized (fs) {
                 if (newSize < in.i_size()) {
@@ -93,8 +96,18 @@ final class Ext4File extends DaxFile {
         }
     }
 
+    /** Whether mtime and ctime already hold this second (the inode keeps whole seconds). */
+    private boolean sameSecond() {
+        long now = java.time.Instant.now().getEpochSecond();
+        return in.i_mtime() == now && in.i_ctime() == now;
+    }
+
+    /** mtime/ctime after a write: a transaction only when the second has changed, as file_update_time. */
     @Override
     protected void fileWritten(long pos, long bytes) throws FsException {
+        if (sameSecond()) {
+            return;
+        }
         fs.opVoid(() -> {
             synchronized (fs) {
                 in.touch(true, true);
