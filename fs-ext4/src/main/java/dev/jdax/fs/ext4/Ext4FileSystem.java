@@ -171,7 +171,18 @@ final class Ext4FileSystem implements FileSystem {
         if (!j.needsRecovery()) {
             return 0;
         }
-        return j.recover();
+        int replayed = j.recover();
+        Ext4Superblock now = readSuperblock(device);
+        boolean intact = !now.hasCsum() || now.b.getInt(0x3FC) == now.computeChecksum();
+        if (intact && (now.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0) {
+            // The journal is empty now: what needs_recovery announced is done (ext4_clear_journal_err's twin).
+            now.b.putInt(0x60, now.s_feature_incompat() & ~Ext4Superblock.INCOMPAT_RECOVER);
+            now.updateChecksum();
+            device.store(Ext4Superblock.OFFSET, MemorySegment.ofArray(now.bytes()), 0, Ext4Superblock.SIZE);
+            device.fence();
+            return Math.max(replayed, 1);
+        }
+        return replayed;
     }
 
     /** Runs one operation as one transaction: nested calls join it; the outermost commits it. */
