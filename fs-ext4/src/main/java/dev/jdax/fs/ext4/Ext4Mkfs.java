@@ -14,10 +14,10 @@ import java.util.UUID;
 
 /**
  * Makes ext4 as the machine's {@code mkfs.ext4} does with mke2fs.conf's defaults — has_journal,
- * ext_attr, dir_index, filetype, extent, 64bit, flex_bg (16 groups), sparse_super, large_file,
- * huge_file, dir_nlink, extra_isize, metadata_csum; 256-byte inodes at the size type's ratio — but
- * without resize_inode (no reserved descriptor blocks for online growth). The journal is an internal
- * jbd2 v2 journal with crc32c (csum v3), created clean; inode tables are zeroed.
+ * ext_attr, resize_inode, dir_index, filetype, extent, 64bit, flex_bg (16 groups), sparse_super,
+ * large_file, huge_file, dir_nlink, extra_isize, metadata_csum; 256-byte inodes at the size type's
+ * ratio; the descriptor blocks reserved for growth mke2fs reserves. The journal is an internal jbd2
+ * v2 journal with crc32c (csum v3), created clean; inode tables are zeroed.
  */
 final class Ext4Mkfs {
     private static final int INODE_SIZE = 256;
@@ -78,6 +78,7 @@ final class Ext4Mkfs {
             blocks = first + groups * bpg;
             gdtBlocks = (groups * 64 + bs - 1) / bs;
         }
+        long rsvGdt = reservedGdtBlocks(blocks, first, bpg, bs, gdtBlocks);
         long jblocks = Math.min(journalBlocks(blocks), 4L * Extent.MAX_WRITTEN);
         if (blocks < 1024 || jblocks == 0) {
             throw FsException.of(Errno.EINVAL, "ext4: device of %d bytes is too small for a journalled file system", device.size());
@@ -88,7 +89,7 @@ final class Ext4Mkfs {
         for (long g = 0; g < groups; g++) {
             if (GroupTable.hasSuper(g)) {
                 long s = first + g * bpg;
-                used.set((int) s, (int) (s + 1 + gdtBlocks));
+                used.set((int) s, (int) (s + 1 + gdtBlocks + rsvGdt));
             }
         }
         long[] bb = new long[(int) groups];
@@ -115,7 +116,9 @@ final class Ext4Mkfs {
             }
         }
         long dataStart = next(used, it[0] + itb, 1);
-        long rootBlock = dataStart;
+        long resizeDind = dataStart;
+        used.set((int) resizeDind);
+        long rootBlock = next(used, resizeDind + 1, 1);
         used.set((int) rootBlock);
         long lpfFirst = next(used, rootBlock + 1, 4);
         used.set((int) lpfFirst, (int) lpfFirst + 4);
@@ -146,7 +149,9 @@ final class Ext4Mkfs {
         s.putInt(0x4C, 1);
         s.putInt(0x54, FIRST_INO);
         s.putShort(0x58, (short) INODE_SIZE);
-        s.putInt(0x5C, Ext4Superblock.COMPAT_HAS_JOURNAL | Ext4Superblock.COMPAT_EXT_ATTR | Ext4Superblock.COMPAT_DIR_INDEX);
+        s.putInt(0x5C, Ext4Superblock.COMPAT_HAS_JOURNAL | Ext4Superblock.COMPAT_EXT_ATTR | Ext4Superblock.COMPAT_DIR_INDEX
+                | Ext4Superblock.COMPAT_RESIZE_INODE);
+        s.putShort(0xCE, (short) rsvGdt);
         s.putInt(0x60, Ext4Superblock.INCOMPAT_FILETYPE | Ext4Superblock.INCOMPAT_EXTENTS | Ext4Superblock.INCOMPAT_64BIT
                 | Ext4Superblock.INCOMPAT_FLEX_BG);
         s.putInt(0x64, Ext4Superblock.RO_COMPAT_SPARSE_SUPER | Ext4Superblock.RO_COMPAT_LARGE_FILE | Ext4Superblock.RO_COMPAT_HUGE_FILE
@@ -215,6 +220,7 @@ final class Ext4Mkfs {
         iw.write(2, 040755, 3, bs, rootBlock, 1, 0);
         iw.write(LPF_INO, 040700, 2, 4L * bs, lpfFirst, 4, 0);
         byte[] journalInode = iw.write(JOURNAL_INO, 0100600, 1, jblocks * bs, journalStart, jblocks, 0);
+        writeResizeInode(disk, gt, iw, groups, bpg, first, gdtBlocks, rsvGdt, resizeDind, bs, now);
         ByteBuffer ji = ByteBuffer.wrap(journalInode).order(ByteOrder.LITTLE_ENDIAN);
         for (int w = 0; w < 15; w++) {
             s.putInt(0x10C + 4 * w, ji.getInt(0x28 + 4 * w));
@@ -252,6 +258,57 @@ final class Ext4Mkfs {
         device.fence();
     }
 
+    /**
+     * calc_reserved_gdt_blocks: descriptor blocks kept free after the table so the file system can
+     * grow online to 1024 times its size (or 2^32 blocks), at most one indirect block's worth.
+     */
+    static long reservedGdtBlocks(long blocks, long first, long bpg, int bs, long gdtBlocks) {
+        long max = blocks < 0xffffffffL / 1024 ? blocks * 1024 : 0xffffffffL;
+        long groups = (max - first + bpg - 1) / bpg;
+        long perBlock = bs / 64;
+        return Math.min((groups + perBlock - 1) / perBlock - gdtBlocks, bs / 4);
+    }
+
+    /**
+     * The resize inode (7) as ext2fs_create_resize_inode makes it: a block-mapped file whose double
+     * indirect block lists the primary reserved descriptor blocks, each of which lists its copies in
+     * the backup groups.
+     */
+    private static void writeResizeInode(Disk disk, GroupTable gt, InodeWriter iw, long groups, long bpg, long first,
+                                         long gdtBlocks, long rsvGdt, long dind, int bs, long now) throws FsException {
+        long apb = bs / 4;
+        ByteBuffer dindBuf = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+        long blocksUsed = 1;
+        long sbBlk = first;
+        for (long r = 0; r < rsvGdt; r++) {
+            long gdtBlk = sbBlk + 1 + gdtBlocks + r;
+            dindBuf.putInt((int) (((gdtBlocks + r) % apb) * 4), (int) gdtBlk);
+            blocksUsed++;
+            ByteBuffer list = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+            int last = 0;
+            for (long g = 1; g < groups; g++) {
+                if (GroupTable.hasSuper(g)) {
+                    list.putInt(last++ * 4, (int) (gdtBlk + g * bpg));
+                    blocksUsed++;
+                }
+            }
+            disk.write(gdtBlk, list, "reserved descriptor block");
+        }
+        disk.write(dind, dindBuf, "resize inode");
+        Ext4Inode in = new Ext4Inode(7, new byte[INODE_SIZE]);
+        in.i_mode(0100600);
+        in.i_links_count(1);
+        in.i_size((apb * apb + apb + 12) * bs);
+        in.i_atime(now);
+        in.i_ctime(now);
+        in.i_mtime(now);
+        in.b.putShort(0x80, (short) 32);
+        in.b.putInt(0x90, (int) now);
+        in.b.putInt(0x28 + 13 * 4, (int) dind);
+        in.i_blocks512(blocksUsed * (bs / 512));
+        iw.store(in);
+    }
+
     /** The first block at or after {@code from} starting {@code len} free blocks. */
     private static long next(BitSet used, long from, long len) {
         long b = from;
@@ -266,6 +323,12 @@ final class Ext4Mkfs {
 
     /** Writes mkfs's few inodes: extent-mapped, one contiguous run each, with their checksum. */
     private record InodeWriter(Disk disk, GroupTable gt, long ipg, int bs, int seed, long now) {
+        void store(Ext4Inode in) throws FsException {
+            in.updateChecksum(seed);
+            long g = (in.ino - 1) / ipg;
+            disk.writeBytes(gt.inodeTable((int) g) * bs + ((in.ino - 1) % ipg) * INODE_SIZE, in.b.array());
+        }
+
         int inodeSeed(long ino) {
             return Crc32c.update(Crc32c.update(seed, (int) ino), 0);
         }
