@@ -69,8 +69,10 @@ final class BlockMap implements GetBlock {
     }
 
     BlockMapping map(Ext2Inode inode, long iblock, int maxBlocks, boolean create) throws FsException {
-        if (!create) {
-            return lookup(inode, iblock, maxBlocks);
+        BlockMapping found = lookup(inode, iblock, maxBlocks);
+        if (!create || found.isMapped()) {
+            // An overwrite needs no allocation: the light walk answers it.
+            return found;
         }
         int[] path = path(iblock);
         long ptr = inode.i_block(path[0]);

@@ -105,8 +105,13 @@ final class Ext2File extends DaxFile {
         return Errno.EIO;
     }
 
+    /** mtime/ctime after a write, written only when the second changed (the inode keeps seconds). */
     @Override
     protected void fileWritten(long pos, long bytes) throws FsException {
+        long now = java.time.Instant.now().getEpochSecond();
+        if (inode.i_mtime() == now && inode.i_ctime() == now) {
+            return;
+        }
         synchronized (fs) {
             inode.touch(true, true);
             fs.writeInode(inode);
