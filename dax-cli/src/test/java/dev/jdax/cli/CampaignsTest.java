@@ -1,0 +1,31 @@
+package dev.jdax.cli;
+
+import dev.jdax.api.fs.FileSystemTypes;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The short, seeded runs of jdax fsx and jdax corrupt that CI makes on every personality. */
+class CampaignsTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4"})
+    void fsxFindsNoDivergence(String type) {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)));
+        Console c = Console.run("fsx", "-t", type, "--ops", "4000", "--seed", "11");
+        assertEquals(0, c.status(), c.out());
+        assertTrue(c.out().contains("All 4000 operations completed A-OK"), c.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4"})
+    void corruptImagesNeverEndInAnUncheckedException(String type) {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)));
+        Console c = Console.run("corrupt", "-t", type, "--cases", "150", "--seed", "5");
+        System.out.print(c.out());
+        assertEquals(0, c.status(), c.out());
+        assertTrue(c.out().contains("no case failed"), c.out());
+    }
+}
