@@ -11,4 +11,6 @@ module dev.jdax.cli {
     opens dev.jdax.cli.fsx to info.picocli;
     opens dev.jdax.cli.corrupt to info.picocli;
     opens dev.jdax.cli.crash to info.picocli;
+    opens dev.jdax.cli.media to info.picocli;
+    opens dev.jdax.cli.race to info.picocli;
 }

@@ -31,6 +31,8 @@ import picocli.CommandLine.Command;
                 dev.jdax.cli.fsx.FsxCommand.class,
                 dev.jdax.cli.corrupt.CorruptCommand.class,
                 dev.jdax.cli.crash.CrashCommand.class,
+                dev.jdax.cli.media.MediaCommand.class,
+                dev.jdax.cli.race.RaceCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

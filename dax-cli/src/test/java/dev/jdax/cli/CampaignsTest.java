@@ -28,4 +28,24 @@ class CampaignsTest {
         assertEquals(0, c.status(), c.out());
         assertTrue(c.out().contains("no case failed"), c.out());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4"})
+    void mediaErrorsFollowTheRecoveryWriteRules(String type) {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)));
+        Console c = Console.run("media", "-t", type, "--cases", "600", "--seed", "2");
+        System.out.print(c.out());
+        assertEquals(0, c.status(), c.out());
+        assertTrue(c.out().contains(" 0 violations"), c.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4"})
+    void readsAreTornOnlyWhereTheLockingModelAllowsIt(String type) {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)));
+        Console c = Console.run("race", "-t", type, "--ops", "1500");
+        System.out.print(c.out());
+        assertEquals(0, c.status(), c.out());
+        assertTrue(c.out().matches("(?s).*inode_rwsem +[0-9]+ reads, +0 torn.*range +[0-9]+ reads, +0 torn.*"), c.out());
+    }
 }
