@@ -114,12 +114,26 @@ public final class RaceCommand implements Callable<Integer> {
                 }
                 all.forEach(Thread::start);
                 readers.forEach(Thread::start);
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
                 for (Thread r : readers) {
-                    r.join();
+                    r.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                 }
                 done.set(true);
                 for (Thread w : all) {
-                    w.join();
+                    w.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                }
+                List<Thread> stuck = new ArrayList<>(readers);
+                stuck.addAll(all);
+                stuck.removeIf(th -> !th.isAlive());
+                if (!stuck.isEmpty()) {
+                    // A deadlock (or a livelock): show where every thread of the run waits.
+                    for (Thread th : stuck) {
+                        System.out.println("race: " + model + ": " + th.getName() + " still running after 120 s:");
+                        for (StackTraceElement e : th.getStackTrace()) {
+                            System.out.println("    at " + e);
+                        }
+                    }
+                    throw new IllegalStateException("race: " + model + ": " + stuck.size() + " thread(s) did not finish in 120 s");
                 }
                 if (failure.get() != null) {
                     throw new IllegalStateException("race: " + model + ": " + failure.get(), failure.get());
