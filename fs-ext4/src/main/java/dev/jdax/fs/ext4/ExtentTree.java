@@ -105,12 +105,11 @@ final class ExtentTree {
      */
     List<Long> write(Ext4Inode in, ExtentList list, List<Long> treeBlocks) throws FsException {
         List<Extent> recs = list.records();
-        List<long[]> level = new ArrayList<>(); // per record: {first lblk, block or -1}
         List<Long> pool = new ArrayList<>(treeBlocks);
         List<Long> used = new ArrayList<>();
         ByteBuffer root = ByteBuffer.wrap(in.b.array(), 0x28, 60).slice().order(ByteOrder.LITTLE_ENDIAN);
         if (recs.size() <= 4) {
-            writeNode(root, 4, 0, recs, null);
+            writeNode(root, 4, 0, recs);
         } else {
             List<Long> children = new ArrayList<>();
             List<Long> firsts = new ArrayList<>();
@@ -118,7 +117,7 @@ final class ExtentTree {
                 List<Extent> part = recs.subList(i, Math.min(recs.size(), i + perBlock));
                 long blk = take(pool, used, in, part.getFirst().pblk());
                 ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-                writeNode(b, perBlock, 0, part, null);
+                writeNode(b, perBlock, 0, part);
                 seal(in, b);
                 disk.write(blk, b, "extent leaf");
                 children.add(blk);
@@ -147,7 +146,6 @@ final class ExtentTree {
         for (long unused : pool) {
             fs.allocator().freeBlocks(unused, 1);
         }
-        level.clear();
         return used;
     }
 
@@ -165,7 +163,7 @@ final class ExtentTree {
         b.putInt(8, 0);
     }
 
-    private static void writeNode(ByteBuffer b, int max, int depth, List<Extent> recs, Object unused) {
+    private static void writeNode(ByteBuffer b, int max, int depth, List<Extent> recs) {
         for (int i = 0; i < 12 + max * 12; i++) {
             b.put(i, (byte) 0);
         }
