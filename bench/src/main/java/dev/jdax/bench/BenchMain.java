@@ -38,6 +38,9 @@ public final class BenchMain {
         }
         ChainedOptionsBuilder opts = new OptionsBuilder()
                 .include(IoBench.class.getName())
+                .include(FsBench.class.getName())
+                .include(GrowthBench.class.getName())
+                .include(WritersBench.class.getName())
                 .forks(1)
                 .shouldFailOnError(false)
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xmx4g")
@@ -51,18 +54,32 @@ public final class BenchMain {
                     .measurementIterations(5).measurementTime(TimeValue.seconds(2));
         }
         if (targets != null) {
+            // The personality benchmarks (FsBench, GrowthBench) take the personalities named here.
             opts.param("target", targets.split(","));
         }
         Collection<RunResult> results = new Runner(opts.build()).run();
         List<Measurement> ms = new ArrayList<>();
+        List<BenchReport.Other> others = new ArrayList<>();
         for (RunResult r : results) {
             var p = r.getParams();
             String label = p.getBenchmark();
-            ms.add(new Measurement(label.substring(label.lastIndexOf('.') + 1), p.getParam("target"),
-                    Integer.parseInt(p.getParam("ioSize")), p.getParam("pattern"),
-                    r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+            String method = label.substring(label.lastIndexOf('.') + 1);
+            if (label.contains("IoBench")) {
+                ms.add(new Measurement(method, p.getParam("target"), Integer.parseInt(p.getParam("ioSize")),
+                        p.getParam("pattern"), r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+            } else {
+                StringBuilder params = new StringBuilder();
+                for (String k : p.getParamsKeys()) {
+                    params.append(params.isEmpty() ? "" : ", ").append(k).append('=').append(p.getParam(k));
+                }
+                StringBuilder aux = new StringBuilder();
+                r.getSecondaryResults().forEach((k, v) -> aux.append(String.format(java.util.Locale.ROOT, " %s/op=%.1f",
+                        k, v.getScore() / r.getPrimaryResult().getScore())));
+                others.add(new BenchReport.Other(label.substring(label.lastIndexOf('.', label.lastIndexOf('.') - 1) + 1),
+                        params.toString(), r.getPrimaryResult().getScore(), aux.toString().strip()));
+            }
         }
-        BenchReport report = new BenchReport(ms, quick);
+        BenchReport report = new BenchReport(ms, others, quick);
         report.write(out);
         System.out.println(report.markdown());
         System.out.println("written: " + out.resolve("latest.md") + ", latest.json, latest.svg");

@@ -29,12 +29,48 @@ final class BenchReport {
             new Goal("read", "rand", 4096, "shm", 3.0), new Goal("write", "rand", 4096, "shm", 3.0),
             new Goal("read", "rand", 4096, "jimfs", 2.0), new Goal("write", "rand", 4096, "jimfs", 2.0));
 
+    /** A result of the other benchmarks: name, parameters, ops/s, per-op counters. */
+    record Other(String benchmark, String params, double opsPerSec, String counters) {
+    }
+
     private final List<Measurement> ms;
+    private final List<Other> others;
     private final boolean quick;
 
-    BenchReport(List<Measurement> ms, boolean quick) {
+    BenchReport(List<Measurement> ms, List<Other> others, boolean quick) {
         this.ms = List.copyOf(ms);
+        this.others = List.copyOf(others);
         this.quick = quick;
+    }
+
+    private Optional<Other> other(String benchmark, String params) {
+        return others.stream().filter(o -> o.benchmark().equals(benchmark) && o.params().equals(params)).findFirst();
+    }
+
+    /** The ratio goals of the other benchmarks, as "met/missed x.xx" lines. */
+    private List<String> otherGoals() {
+        List<String> out = new ArrayList<>();
+        for (String target : List.of("ext2", "ext4")) {
+            ratio(out, "mapped 4 KiB copy >= 1.00x raw copy (" + target + ")", other("FsBench.mappedCopy4k", "personality=" + target),
+                    other("FsBench.rawCopy4k", "personality=" + target), 1.0);
+            ratio(out, "random read on 1,000 extents >= 0.50x on 1 extent (" + target + ")",
+                    other("GrowthBench.randomRead4k", "extents=1000, personality=" + target),
+                    other("GrowthBench.randomRead4k", "extents=1, personality=" + target), 0.5);
+        }
+        ratio(out, "2 disjoint writers under the range lock >= 1.60x one", other("WritersBench.twoWriters", "locking=range"),
+                other("WritersBench.oneWriter", "locking=range"), 1.6);
+        ratio(out, "2 disjoint writers under the inode rwsem ~1x one (0.8x..1.25x)", other("WritersBench.twoWriters", "locking=inode_rwsem"),
+                other("WritersBench.oneWriter", "locking=inode_rwsem"), 0.8);
+        return out;
+    }
+
+    private static void ratio(List<String> out, String goal, Optional<Other> a, Optional<Other> b, double min) {
+        if (a.isEmpty() || b.isEmpty()) {
+            out.add("| " + goal + " | not measured |");
+            return;
+        }
+        double r = a.get().opsPerSec() / b.get().opsPerSec();
+        out.add(String.format(Locale.ROOT, "| %s | %s %.2fx |", goal, r >= min ? "met" : "**missed**", r));
     }
 
     void write(Path dir) throws IOException {
@@ -96,6 +132,14 @@ final class BenchReport {
             }
             sb.append('\n');
         }
+        if (!others.isEmpty()) {
+            sb.append("\n## Faults, fsync, metadata, fragmentation, writers\n\n| benchmark | parameters | ops/s | per op |\n|---|---|---:|---|\n");
+            for (Other o : others) {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s |%n", o.benchmark(), o.params(), o.opsPerSec(), o.counters()));
+            }
+            sb.append("\n| goal | result |\n|---|---|\n");
+            otherGoals().forEach(l -> sb.append(l).append('\n'));
+        }
         return sb.toString();
     }
 
@@ -124,8 +168,14 @@ final class BenchReport {
                         verdict(g, p).replace("**", "")));
             }
         }
+        List<String> other = new ArrayList<>();
+        for (Other o : others) {
+            other.add(String.format(Locale.ROOT, "{\"benchmark\":\"%s\",\"params\":\"%s\",\"opsPerSec\":%.1f,\"perOp\":\"%s\"}",
+                    o.benchmark(), o.params(), o.opsPerSec(), o.counters()));
+        }
         return "{\"run\":\"" + (quick ? "quick" : "full") + "\",\"java\":\"" + Runtime.version() + "\",\"processors\":"
                 + Runtime.getRuntime().availableProcessors() + ",\n\"results\":[\n" + String.join(",\n", rows)
+                + "],\n\"other\":[\n" + String.join(",\n", other)
                 + "],\n\"targets\":[\n" + String.join(",\n", goals) + "]}\n";
     }
 

@@ -38,6 +38,18 @@ final class FsTarget implements Target {
         return new FsTarget(device, fs, fs.open("/bench", OpenFlags.O_RDWR | OpenFlags.O_CREAT));
     }
 
+    DaxDevice device() {
+        return device;
+    }
+
+    FileSystem fs() {
+        return fs;
+    }
+
+    OpenFile file() {
+        return file;
+    }
+
     @Override
     public void read(long pos, MemorySegment dst) throws IOException {
         file.read(pos, dst);

@@ -39,7 +39,7 @@ interface Target extends AutoCloseable {
         return t;
     }
 
-    private static void fill(Target t, long size) throws IOException {
+    static void fill(Target t, long size) throws IOException {
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment chunk = arena.allocate(1 << 20);
             chunk.fill((byte) 0x5a);

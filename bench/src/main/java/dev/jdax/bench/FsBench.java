@@ -1,0 +1,149 @@
+package dev.jdax.bench;
+
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a DAX file system does besides bulk copies, per personality: page faults (PTE and PMD),
+ * loads and stores through a faulted mapping beside the same copy on raw device memory, fsync after
+ * a 4 KiB overwrite with the cache lines flushed and fences issued per operation, and the metadata
+ * path (create + write 4 KiB + unlink; lookup in a directory of 10,000 names).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class FsBench {
+    private static final int PMD = 2 << 20;
+
+    @Param({"ext2", "ext4"})
+    public String personality;
+
+    private FsTarget t;
+    private Arena arena;
+    private MemorySegment buf;
+    private FileMapping faulted;
+    private MemorySegment pmdPage;
+    private MemorySegment raw;
+    private long dir;
+    private SplittableRandom random;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        t = FsTarget.open(personality, 16L << 20);
+        Target.fill(t, 16L << 20);
+        arena = Arena.ofConfined();
+        buf = arena.allocate(4096, 4096);
+        buf.fill((byte) 7);
+        faulted = t.file().mmap(0, 4L << 20, FileMapping.PROT_READ | FileMapping.PROT_WRITE, FileMapping.MAP_SHARED);
+        pmdPage = faulted.faultIn(0, true);
+        raw = arena.allocate(PMD, 4096);
+        dir = t.fs().mkdir(t.fs().rootIno(), "d", 0755, 0, 0);
+        for (int i = 0; i < 10_000; i++) {
+            t.fs().create(dir, "name-" + i, 0644, 0, 0);
+        }
+        random = new SplittableRandom(9);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        faulted.close();
+        t.close();
+        arena.close();
+    }
+
+    /** The device's flush and fence counts per operation, beside the time. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Flushes {
+        public long linesFlushed;
+        public long fences;
+    }
+
+    /** 64 PTE faults: a fresh 256 KiB mapping of written blocks, one load per page. */
+    @Benchmark
+    public long pteFaults64() throws FsException {
+        FileMapping m = t.file().mmap(4L << 20, 256 * 1024, FileMapping.PROT_READ, FileMapping.MAP_SHARED);
+        long sum = 0;
+        for (int p = 0; p < 64; p++) {
+            sum += m.getByte(p * 4096L);
+        }
+        m.close();
+        return sum;
+    }
+
+    /** One 2 MiB fault where the personality gives an aligned extent (else 512 PTE faults). */
+    @Benchmark
+    public long pmdFault() throws FsException {
+        FileMapping m = t.file().mmap(8L << 20, PMD, FileMapping.PROT_READ, FileMapping.MAP_SHARED);
+        long sum = 0;
+        for (int p = 0; p < 512; p++) {
+            sum += m.getByte(p * 4096L);
+        }
+        m.close();
+        return sum;
+    }
+
+    /** A 4 KiB store and load through the already-faulted mapping: the device's own memory. */
+    @Benchmark
+    public MemorySegment mappedCopy4k() {
+        long off = random.nextInt(PMD / 4096) * 4096L;
+        MemorySegment.copy(buf, 0, pmdPage, off % pmdPage.byteSize(), 4096);
+        MemorySegment.copy(pmdPage, off % pmdPage.byteSize(), buf, 0, 4096);
+        return buf;
+    }
+
+    /** The same copies on raw memory: what mapped access must equal. */
+    @Benchmark
+    public MemorySegment rawCopy4k() {
+        long off = random.nextInt(PMD / 4096) * 4096L;
+        MemorySegment.copy(buf, 0, raw, off, 4096);
+        MemorySegment.copy(raw, off, buf, 0, 4096);
+        return buf;
+    }
+
+    /** 4 KiB overwrite + fsync, with the lines flushed and fences issued per operation. */
+    @Benchmark
+    public void overwriteFsync(Flushes f) throws IOException {
+        var before = t.device().counters();
+        t.write(random.nextInt(4096) * 4096L, buf);
+        t.file().fsync(false);
+        var after = t.device().counters();
+        f.linesFlushed += after.linesFlushed() - before.linesFlushed();
+        f.fences += after.fences() - before.fences();
+    }
+
+    /** create + write 4 KiB + unlink in a directory of 10,000 names. */
+    @Benchmark
+    public void createWriteUnlink() throws FsException {
+        long ino = t.fs().create(dir, "tmp", 0644, 0, 0);
+        try (OpenFile f = t.fs().open(ino, OpenFlags.O_RDWR)) {
+            f.write(0, buf, 0);
+        }
+        t.fs().unlink(dir, "tmp");
+    }
+
+    /** A lookup of a random name in that directory (linear directories: the scan is the cost). */
+    @Benchmark
+    public long lookup() throws FsException {
+        return t.fs().lookup(dir, "name-" + random.nextInt(10_000));
+    }
+}
