@@ -1,0 +1,248 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.MountCounters;
+import dev.jdax.api.fs.MountOptions;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.SetAttr;
+import dev.jdax.api.fs.StatFs;
+import dev.jdax.api.fs.StatInfo;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A mounted XFS v5 file system. Reads inodes by number (xfs_imap), directories in every form,
+ * symlinks, and maps file data through {@link XfsIomap}.
+ */
+final class XfsFileSystem implements FileSystem {
+    static final long XFS_SUPER_MAGIC = 0x58465342L;
+
+    private final XfsFileSystemType type;
+    private final XfsDisk disk;
+    private final MountOptions options;
+    private final boolean readOnly;
+    private final XfsIomap iomap;
+    private final Map<Long, XfsInode> inodes = new HashMap<>();
+    private final Map<Long, List<BmapExtent>> extentCache = new HashMap<>();
+    private boolean closed;
+
+    XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options) {
+        this.type = type;
+        this.disk = disk;
+        this.options = options;
+        this.readOnly = options.readOnly();
+        this.iomap = new XfsIomap(this);
+    }
+
+    XfsDisk disk() {
+        return disk;
+    }
+
+    XfsIomap iomapOps() {
+        return iomap;
+    }
+
+    @Override
+    public FileSystemType type() {
+        return type;
+    }
+
+    @Override
+    public DaxDevice device() {
+        return disk.device();
+    }
+
+    @Override
+    public MountOptions options() {
+        return options;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public long rootIno() {
+        return disk.sb().sb_rootino();
+    }
+
+    /** The in-core inode, read and verified on first use. */
+    synchronized XfsInode inode(long ino) throws FsException {
+        XfsInode in = inodes.get(ino);
+        if (in != null) {
+            return in;
+        }
+        Corrupt.check(disk.inoValid(ino), "inode number %d out of range", ino);
+        byte[] raw = new byte[disk.sb().sb_inodesize()];
+        disk.readBytes(disk.inoToByte(ino), raw, raw.length);
+        in = XfsInode.decode(ino, raw, disk.sb().metaUuid());
+        if (in.di_mode() == 0) {
+            throw FsException.of(Errno.ESTALE, "xfs: inode %d is free", ino);
+        }
+        inodes.put(ino, in);
+        return in;
+    }
+
+    synchronized List<BmapExtent> extents(XfsInode in) throws FsException {
+        List<BmapExtent> e = extentCache.get(in.ino());
+        if (e == null) {
+            e = in.di_format() == XfsInode.FMT_LOCAL || in.di_format() == XfsInode.FMT_DEV ? List.of()
+                    : XfsBmap.read(disk, in);
+            extentCache.put(in.ino(), e);
+        }
+        return e;
+    }
+
+    private XfsInode dirInode(long dir) throws FsException {
+        XfsInode in = inode(dir);
+        if (!in.isDir()) {
+            throw FsException.of(Errno.ENOTDIR, "xfs: inode %d is not a directory", dir);
+        }
+        return in;
+    }
+
+    synchronized List<DirRecord> dirRecords(long dir) throws FsException {
+        XfsInode in = dirInode(dir);
+        return XfsDirs.read(disk, in, extents(in));
+    }
+
+    @Override
+    public long lookup(long dir, String name) throws FsException {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        for (DirRecord r : dirRecords(dir)) {
+            if (Arrays.equals(r.name(), n)) {
+                return r.ino();
+            }
+        }
+        throw FsException.of(Errno.ENOENT, "xfs: %s: no such entry in directory %d", name, dir);
+    }
+
+    @Override
+    public List<DirEntry> readdir(long dir) throws FsException {
+        List<DirEntry> out = new ArrayList<>();
+        for (DirRecord r : dirRecords(dir)) {
+            if (!r.isDot()) {
+                out.add(new DirEntry(r.nameString(), r.ino(), r.fileType()));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized StatInfo stat(long ino) throws FsException {
+        XfsInode in = inode(ino);
+        long attrs = 0;
+        int fl = in.di_flags();
+        if ((fl & XfsInode.XFS_DIFLAG_IMMUTABLE) != 0) attrs |= StatInfo.STATX_ATTR_IMMUTABLE;
+        if ((fl & XfsInode.XFS_DIFLAG_APPEND) != 0) attrs |= StatInfo.STATX_ATTR_APPEND;
+        if ((fl & XfsInode.XFS_DIFLAG_NODUMP) != 0) attrs |= StatInfo.STATX_ATTR_NODUMP;
+        long rdev = 0;
+        if (in.di_format() == XfsInode.FMT_DEV) {
+            long d = Buf.be32(in.raw, XfsInode.CORE_SIZE);
+            rdev = d;
+        }
+        return new StatInfo(ino, in.di_mode(), in.di_nlink(), in.di_uid(), in.di_gid(), rdev, in.di_size(),
+                in.di_nblocks() << (disk.blockLog() - 9), disk.blockSize(), in.atime(), in.mtime(), in.ctime(),
+                in.crtime(), attrs);
+    }
+
+    @Override
+    public synchronized String readlink(long ino) throws FsException {
+        XfsInode in = inode(ino);
+        if (!in.isSymlink()) {
+            throw FsException.of(Errno.EINVAL, "xfs: inode %d is not a symlink", ino);
+        }
+        return XfsSymlinks.read(disk, in, extents(in));
+    }
+
+    @Override
+    public StatFs statfs() throws FsException {
+        XfsSuperblock sb = disk.sb();
+        long logBlocks = sb.sb_logstart() != 0 ? sb.sb_logblocks() : 0;
+        return new StatFs(XFS_SUPER_MAGIC, disk.blockSize(), sb.sb_dblocks() - logBlocks, sb.sb_fdblocks(),
+                sb.sb_fdblocks(), sb.sb_icount(), sb.sb_ifree(), 255);
+    }
+
+    @Override
+    public long statxAttributesMask() {
+        return StatInfo.STATX_ATTR_IMMUTABLE | StatInfo.STATX_ATTR_APPEND | StatInfo.STATX_ATTR_NODUMP;
+    }
+
+    private FsException readOnlyYet(String op) {
+        return FsException.of(Errno.EROFS, "xfs: %s: this mount is read-only", op);
+    }
+
+    @Override
+    public long create(long dir, String name, int mode, int uid, int gid) throws FsException {
+        throw readOnlyYet("create");
+    }
+
+    @Override
+    public long mkdir(long dir, String name, int mode, int uid, int gid) throws FsException {
+        throw readOnlyYet("mkdir");
+    }
+
+    @Override
+    public long symlink(long dir, String name, String target, int uid, int gid) throws FsException {
+        throw readOnlyYet("symlink");
+    }
+
+    @Override
+    public void link(long ino, long dir, String name) throws FsException {
+        throw readOnlyYet("link");
+    }
+
+    @Override
+    public void unlink(long dir, String name) throws FsException {
+        throw readOnlyYet("unlink");
+    }
+
+    @Override
+    public void rmdir(long dir, String name) throws FsException {
+        throw readOnlyYet("rmdir");
+    }
+
+    @Override
+    public void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
+        throw readOnlyYet("rename");
+    }
+
+    @Override
+    public void setattr(long ino, SetAttr attr) throws FsException {
+        throw readOnlyYet("setattr");
+    }
+
+    @Override
+    public OpenFile open(long ino, int flags) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "xfs: open: file I/O needs the dax-iomap engine, not merged yet");
+    }
+
+    @Override
+    public void sync() throws FsException {
+        disk.device().fence();
+    }
+
+    @Override
+    public MountCounters counters() {
+        return new MountCounters(0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0, 0);
+    }
+
+    @Override
+    public synchronized void close() throws FsException {
+        if (!closed) {
+            closed = true;
+            sync();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.FsException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static dev.jdax.fs.xfs.Buf.*;
+
+/**
+ * Symlink targets: inline in the data fork (local) or in remote blocks, each starting with a
+ * struct xfs_dsymlink_hdr (XSLM, offset, bytes, crc, uuid, owner, blkno, lsn: 56 bytes).
+ */
+final class XfsSymlinks {
+    static final long XFS_SYMLINK_MAGIC = 0x58534c4dL;
+    static final int HDR_SIZE = 56;
+    static final int CRC_OFF = 12;
+    static final int MAXPATHLEN = 1024;
+
+    private XfsSymlinks() {
+    }
+
+    static String read(XfsDisk disk, XfsInode in, List<BmapExtent> extents) throws FsException {
+        String what = "symlink inode " + in.ino();
+        long len = in.di_size();
+        Corrupt.check(len > 0 && len < MAXPATHLEN, "%s: length %d", what, len);
+        byte[] target = new byte[(int) len];
+        if (in.di_format() == XfsInode.FMT_LOCAL) {
+            System.arraycopy(in.dataFork(), 0, target, 0, target.length);
+            return new String(target, StandardCharsets.UTF_8);
+        }
+        int done = 0;
+        for (BmapExtent e : extents) {
+            for (long i = 0; i < e.blockcount() && done < len; i++) {
+                long fsb = e.startblock() + i;
+                String bw = what + " remote block " + (e.startoff() + i);
+                byte[] b = disk.readBlock(fsb, bw);
+                Corrupt.check(be32(b, 0) == XFS_SYMLINK_MAGIC, "%s: magic 0x%x (want 0x%x)", bw, be32(b, 0),
+                        XFS_SYMLINK_MAGIC);
+                XfsCrc.verify(b, 0, b.length, CRC_OFF, bw);
+                long off = be32(b, 4);
+                long bytes = be32(b, 8);
+                Corrupt.check(off == done && bytes > 0 && bytes <= b.length - HDR_SIZE && done + bytes <= len,
+                        "%s: offset %d, bytes %d", bw, off, bytes);
+                Corrupt.check(be64(b, 32) == in.ino(), "%s: owner %d", bw, be64(b, 32));
+                System.arraycopy(b, HDR_SIZE, target, done, (int) bytes);
+                done += (int) bytes;
+            }
+        }
+        Corrupt.check(done == len, "%s: %d of %d bytes in the remote blocks", what, done, len);
+        return new String(target, StandardCharsets.UTF_8);
+    }
+}
