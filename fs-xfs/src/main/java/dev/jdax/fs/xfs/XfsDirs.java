@@ -47,8 +47,10 @@ final class XfsDirs {
         return out;
     }
 
-    /** A block directory is exactly one directory block long (xfs_dir2_isblock). */
+    /** A block directory maps exactly one directory block and nothing after it (xfs_dir2_isblock). */
     static boolean isBlockForm(XfsDisk disk, XfsInode dir, List<BmapExtent> extents) {
-        return dir.di_size() == disk.blockSize() << disk.sb().sb_dirblklog();
+        long dirBlkFsbs = 1L << disk.sb().sb_dirblklog();
+        return !extents.isEmpty() && extents.getLast().endoff() == dirBlkFsbs
+                && dir.di_size() == disk.blockSize() * dirBlkFsbs;
     }
 }

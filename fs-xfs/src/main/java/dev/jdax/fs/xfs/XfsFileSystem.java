@@ -34,6 +34,8 @@ final class XfsFileSystem implements FileSystem {
     private final XfsIomap iomap;
     private final Map<Long, XfsInode> inodes = new HashMap<>();
     private final Map<Long, List<BmapExtent>> extentCache = new HashMap<>();
+    private final Map<Long, Integer> openCounts = new HashMap<>();
+    private XfsMutations mutations;
     private boolean closed;
 
     XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options) {
@@ -42,6 +44,44 @@ final class XfsFileSystem implements FileSystem {
         this.options = options;
         this.readOnly = options.readOnly();
         this.iomap = new XfsIomap(this);
+    }
+
+    /** Makes the mount writable: loads every AG's trees (refused when jdax cannot keep them). */
+    void enableWrites() throws FsException {
+        XfsSpace space = new XfsSpace(disk);
+        if (!space.writable()) {
+            throw FsException.of(Errno.EROFS, "xfs: AG btrees deeper than one leaf: jdax mounts this file system read-only");
+        }
+        mutations = new XfsMutations(this, disk, space);
+    }
+
+    private XfsMutations writer(String op) throws FsException {
+        if (readOnly || mutations == null) {
+            throw FsException.of(Errno.EROFS, "xfs: %s: read-only mount", op);
+        }
+        return mutations;
+    }
+
+    XfsMutations mutations() {
+        return mutations;
+    }
+
+    synchronized void adopt(XfsInode in, List<BmapExtent> ext) {
+        inodes.put(in.ino(), in);
+        extentCache.put(in.ino(), ext);
+    }
+
+    synchronized void cacheExtents(long ino, List<BmapExtent> ext) {
+        extentCache.put(ino, ext);
+    }
+
+    synchronized void forget(long ino) {
+        inodes.remove(ino);
+        extentCache.remove(ino);
+    }
+
+    synchronized boolean isOpen(long ino) {
+        return openCounts.getOrDefault(ino, 0) > 0;
     }
 
     XfsDisk disk() {
@@ -167,7 +207,7 @@ final class XfsFileSystem implements FileSystem {
     }
 
     @Override
-    public StatFs statfs() throws FsException {
+    public synchronized StatFs statfs() throws FsException {
         XfsSuperblock sb = disk.sb();
         long logBlocks = sb.sb_logstart() != 0 ? sb.sb_logblocks() : 0;
         return new StatFs(XFS_SUPER_MAGIC, disk.blockSize(), sb.sb_dblocks() - logBlocks, sb.sb_fdblocks(),
@@ -179,48 +219,44 @@ final class XfsFileSystem implements FileSystem {
         return StatInfo.STATX_ATTR_IMMUTABLE | StatInfo.STATX_ATTR_APPEND | StatInfo.STATX_ATTR_NODUMP;
     }
 
-    private FsException readOnlyYet(String op) {
-        return FsException.of(Errno.EROFS, "xfs: %s: this mount is read-only", op);
+    @Override
+    public synchronized long create(long dir, String name, int mode, int uid, int gid) throws FsException {
+        return writer("create").create(dir, name, mode, uid, gid);
     }
 
     @Override
-    public long create(long dir, String name, int mode, int uid, int gid) throws FsException {
-        throw readOnlyYet("create");
+    public synchronized long mkdir(long dir, String name, int mode, int uid, int gid) throws FsException {
+        return writer("mkdir").mkdir(dir, name, mode, uid, gid);
     }
 
     @Override
-    public long mkdir(long dir, String name, int mode, int uid, int gid) throws FsException {
-        throw readOnlyYet("mkdir");
+    public synchronized long symlink(long dir, String name, String target, int uid, int gid) throws FsException {
+        return writer("symlink").symlink(dir, name, target, uid, gid);
     }
 
     @Override
-    public long symlink(long dir, String name, String target, int uid, int gid) throws FsException {
-        throw readOnlyYet("symlink");
+    public synchronized void link(long ino, long dir, String name) throws FsException {
+        writer("link").link(ino, dir, name);
     }
 
     @Override
-    public void link(long ino, long dir, String name) throws FsException {
-        throw readOnlyYet("link");
+    public synchronized void unlink(long dir, String name) throws FsException {
+        writer("unlink").unlink(dir, name, false);
     }
 
     @Override
-    public void unlink(long dir, String name) throws FsException {
-        throw readOnlyYet("unlink");
+    public synchronized void rmdir(long dir, String name) throws FsException {
+        writer("rmdir").unlink(dir, name, true);
     }
 
     @Override
-    public void rmdir(long dir, String name) throws FsException {
-        throw readOnlyYet("rmdir");
+    public synchronized void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
+        writer("rename").rename(fromDir, fromName, toDir, toName, flags);
     }
 
     @Override
-    public void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
-        throw readOnlyYet("rename");
-    }
-
-    @Override
-    public void setattr(long ino, SetAttr attr) throws FsException {
-        throw readOnlyYet("setattr");
+    public synchronized void setattr(long ino, SetAttr attr) throws FsException {
+        writer("setattr").setattr(ino, attr);
     }
 
     @Override
@@ -242,6 +278,9 @@ final class XfsFileSystem implements FileSystem {
     public synchronized void close() throws FsException {
         if (!closed) {
             closed = true;
+            if (mutations != null) {
+                mutations.writeSuperblockCounters();
+            }
             sync();
         }
     }

@@ -49,16 +49,15 @@ public final class XfsFileSystemType implements FileSystemType {
     @Override
     public FileSystem mount(DaxDevice device, MountOptions options) throws FsException {
         options.requireKnown("xfs", KNOWN_OPTIONS);
-        if (!options.readOnly()) {
-            // Writes come with the allocators; until then every mount is read-only.
-            options = options.with("ro", "");
-        }
         byte[] sector = new byte[4096];
         new XfsDiskReader(device).read(0, sector);
         XfsSuperblock sb = XfsSuperblock.decode(sector, device.size());
         XfsDisk disk = new XfsDisk(device, sb);
         new XfsLog(disk).requireClean();
         XfsFileSystem fs = new XfsFileSystem(this, disk, options);
+        if (!options.readOnly()) {
+            fs.enableWrites();
+        }
         XfsInode root = fs.inode(sb.sb_rootino());
         Corrupt.check(root.isDir(), "root inode %d is not a directory", sb.sb_rootino());
         return fs;

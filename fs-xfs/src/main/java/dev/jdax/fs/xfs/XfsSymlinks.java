@@ -50,4 +50,32 @@ final class XfsSymlinks {
         Corrupt.check(done == len, "%s: %d of %d bytes in the remote blocks", what, done, len);
         return new String(target, StandardCharsets.UTF_8);
     }
+
+    /** Writes a target too long for the inode into remote blocks with their headers (xfs_symlink). */
+    static List<BmapExtent> writeRemote(XfsDisk disk, XfsSpace space, XfsInode in, byte[] target) throws FsException {
+        int per = disk.blockSize() - HDR_SIZE;
+        int blocks = (target.length + per - 1) / per;
+        List<BmapExtent> ext = new java.util.ArrayList<>();
+        long near = disk.fsb(disk.inoAgno(in.ino()), disk.inoAgino(in.ino()) >>> disk.inopblog());
+        for (int i = 0; i < blocks; i++) {
+            long fsb = space.allocBlocks(near, 1)[0];
+            int off = i * per;
+            int n = Math.min(per, target.length - off);
+            byte[] b = new byte[disk.blockSize()];
+            put32(b, 0, XFS_SYMLINK_MAGIC);
+            put32(b, 4, off);
+            put32(b, 8, n);
+            java.util.UUID u = disk.sb().metaUuid();
+            put64(b, 16, u.getMostSignificantBits());
+            put64(b, 24, u.getLeastSignificantBits());
+            put64(b, 32, in.ino());
+            put64(b, 40, disk.fsbToDaddr(fsb));
+            System.arraycopy(target, off, b, HDR_SIZE, n);
+            XfsCrc.update(b, 0, b.length, CRC_OFF);
+            disk.writeBytes(disk.fsbToByte(fsb), b, b.length);
+            ExtentList.add(ext, new BmapExtent(i, fsb, 1, false));
+            near = fsb + 1;
+        }
+        return ext;
+    }
 }
