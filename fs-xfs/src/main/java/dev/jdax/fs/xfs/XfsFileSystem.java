@@ -32,6 +32,7 @@ final class XfsFileSystem implements FileSystem {
     private final MountOptions options;
     private final boolean readOnly;
     private final XfsIomap iomap;
+    private final XfsFileOps fileOps;
     private final Map<Long, XfsInode> inodes = new HashMap<>();
     private final Map<Long, List<BmapExtent>> extentCache = new HashMap<>();
     private final Map<Long, Integer> openCounts = new HashMap<>();
@@ -44,6 +45,7 @@ final class XfsFileSystem implements FileSystem {
         this.options = options;
         this.readOnly = options.readOnly();
         this.iomap = new XfsIomap(this);
+        this.fileOps = new XfsFileOps(this);
     }
 
     /** Makes the mount writable: loads every AG's trees (refused when jdax cannot keep them). */
@@ -86,6 +88,10 @@ final class XfsFileSystem implements FileSystem {
 
     XfsDisk disk() {
         return disk;
+    }
+
+    XfsFileOps fileOps() {
+        return fileOps;
     }
 
     XfsIomap iomapOps() {

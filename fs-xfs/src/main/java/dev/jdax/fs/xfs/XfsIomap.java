@@ -22,6 +22,9 @@ final class XfsIomap implements IomapOps {
     @Override
     public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
         XfsInode in = (XfsInode) inode;
+        if ((flags & IomapOps.WRITE) != 0) {
+            return fs.fileOps().mapForWrite(in, pos, length);
+        }
         List<BmapExtent> extents = fs.extents(in);
         return map(fs.disk(), extents, pos, length);
     }
