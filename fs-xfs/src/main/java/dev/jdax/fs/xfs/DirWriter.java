@@ -80,17 +80,19 @@ final class DirWriter {
         }
         int ndata = placed.getLast()[0] + 1;
         long leafFsb = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
-        if (!blockForm) {
-            int leafRoom = (bs - LEAF_HDR - 4 - 2 * ndata) / 8;
-            if (all.size() > leafRoom) {
-                throw FsException.of(Errno.ENOSPC,
-                        "xfs: directory inode %d: %d entries need a node directory (not implemented for writes)",
-                        dir.ino(), all.size());
-            }
+        long freeFsb = XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog();
+        boolean node = !blockForm && all.size() > (bs - LEAF_HDR - 4 - 2 * ndata) / 8;
+        int perLeafN = (bs - LEAF_HDR) / 8;
+        int nleaves = node ? (all.size() + perLeafN - 1) / perLeafN : 0;
+        if (node && (ndata > (bs - LEAF_HDR) / 2 || nleaves > (bs - LEAF_HDR) / 8)) {
+            throw FsException.of(Errno.ENOSPC, "xfs: directory inode %d: %d entries need a deeper da btree (not implemented)",
+                    dir.ino(), all.size());
         }
-        // Keep the blocks still needed, free the others, map the missing ones.
+        // The blocks this form uses: data blocks, then the leaf (leaf form) or node root, leaves and free index.
+        long leafEnd = blockForm ? leafFsb : leafFsb + 1 + nleaves;
         List<long[]> freed = ExtentList.remove(extents, ndata, leafFsb - ndata);
-        freed.addAll(ExtentList.remove(extents, leafFsb + (blockForm ? 0 : 1), Long.MAX_VALUE / 2));
+        freed.addAll(ExtentList.remove(extents, leafEnd, freeFsb - leafEnd));
+        freed.addAll(ExtentList.remove(extents, freeFsb + (node ? 1 : 0), Long.MAX_VALUE / 2));
         for (long[] f : freed) {
             space.freeBlocks(f[0], f[1]);
         }
@@ -98,8 +100,11 @@ final class DirWriter {
         for (int d = 0; d < ndata; d++) {
             near = ensureMapped(extents, d, near);
         }
-        if (!blockForm) {
-            ensureMapped(extents, leafFsb, near);
+        for (long b = leafFsb; b < leafEnd; b++) {
+            near = ensureMapped(extents, b, near);
+        }
+        if (node) {
+            ensureMapped(extents, freeFsb, near);
         }
         int dataEnd = blockForm ? blockLeafEnd : bs;
         int[] bests = new int[ndata];
@@ -113,7 +118,10 @@ final class DirWriter {
             XfsCrc.update(b, 0, bs, DataBlock.CRC_OFF);
             disk.writeBytes(disk.fsbToByte(fsb), b, bs);
         }
-        if (!blockForm) {
+        if (node) {
+            new DirNodeWriter(disk, dir.ino()).write(extents, leafEntries(all, placed), leafFsb, nleaves, perLeafN,
+                    freeFsb, bests);
+        } else if (!blockForm) {
             writeLeaf1(dir.ino(), mapped(extents, leafFsb), all, placed, bests);
         }
         dir.di_size((long) ndata * bs);
@@ -151,7 +159,7 @@ final class DirWriter {
         return got[0];
     }
 
-    private static long mapped(List<BmapExtent> extents, long off) {
+    static long mapped(List<BmapExtent> extents, long off) {
         for (BmapExtent e : extents) {
             if (off >= e.startoff() && off < e.endoff()) {
                 return e.startblock() + (off - e.startoff());
@@ -206,10 +214,10 @@ final class DirWriter {
         return freeLen;
     }
 
-    private record LeafEnt(int hash, long address) {
+    record LeafEnt(int hash, long address) {
     }
 
-    private List<LeafEnt> leafEntries(List<DirRecord> all, List<int[]> placed) {
+    List<LeafEnt> leafEntries(List<DirRecord> all, List<int[]> placed) {
         List<LeafEnt> ents = new ArrayList<>(all.size());
         for (int i = 0; i < all.size(); i++) {
             int size = DataBlock.entrySize(all.get(i).name().length, ftype);

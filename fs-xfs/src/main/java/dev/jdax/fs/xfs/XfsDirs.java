@@ -13,6 +13,8 @@ import java.util.List;
 final class XfsDirs {
     /** XFS_DIR2_LEAF_OFFSET: 32 GiB, where the leaf space of a directory starts. */
     static final long LEAF_OFFSET_BYTES = 32L << 30;
+    /** XFS_DIR2_FREE_OFFSET: 64 GiB, where the free index blocks of a node directory start. */
+    static final long FREE_OFFSET_BYTES = 64L << 30;
 
     private XfsDirs() {
     }

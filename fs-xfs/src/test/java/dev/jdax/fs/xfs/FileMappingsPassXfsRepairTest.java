@@ -67,7 +67,7 @@ class FileMappingsPassXfsRepairTest {
             fs.close();
             XfsImages.save(dev, img);
         }
-        assertTrue(XfsImages.repair(img).exit() == 0);
+        XfsImages.assertRepairClean(img);
     }
 
     @Test
@@ -99,8 +99,7 @@ class FileMappingsPassXfsRepairTest {
             fs.close();
             XfsImages.save(dev, img);
         }
-        XfsImages.Result r = XfsImages.repair(img);
-        assertEquals(0, r.exit(), r.output());
+        XfsImages.assertRepairClean(img);
         try (DaxDevice dev = XfsImages.load(img)) {
             XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
             XfsInode in = fs.inode(ino);
@@ -119,8 +118,6 @@ class FileMappingsPassXfsRepairTest {
             fs.close();
             XfsImages.save(dev, img);
         }
-        r = XfsImages.repair(img);
-        assertEquals(0, r.exit(), r.output());
-        assertFalse(r.output().contains("would"), r.output());
+        XfsImages.assertRepairClean(img);
     }
 }

@@ -125,4 +125,16 @@ final class XfsImages {
         }
         return out;
     }
+
+    /** xfs_repair -n must exit 0 and print nothing beyond its phase banners. */
+    static void assertRepairClean(Path img) throws IOException, InterruptedException {
+        Result r = repair(img);
+        String problems = r.output().lines()
+                .filter(l -> !l.startsWith("Phase") && !l.startsWith("        - ") && !l.contains("host filesystem geometry")
+                        && !l.startsWith("Repair may fail") && !l.startsWith("the image and the host")
+                        && !l.startsWith("No modify flag"))
+                .reduce("", (a, b) -> a + b + "\n");
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.exit(), r.output());
+        org.junit.jupiter.api.Assertions.assertEquals("", problems, r.output());
+    }
 }
