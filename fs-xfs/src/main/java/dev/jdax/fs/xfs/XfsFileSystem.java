@@ -271,7 +271,12 @@ final class XfsFileSystem implements FileSystem {
     }
 
     @Override
-    public void sync() throws FsException {
+    public synchronized void sync() throws FsException {
+        if (mutations != null && !closed) {
+            // Lazy-count keeps the summary counters in core; with no log to rebuild them from,
+            // every sync stores them so that the image on the device is always self-consistent.
+            mutations.writeSuperblockCounters();
+        }
         disk.device().fence();
     }
 
@@ -283,11 +288,8 @@ final class XfsFileSystem implements FileSystem {
     @Override
     public synchronized void close() throws FsException {
         if (!closed) {
-            closed = true;
-            if (mutations != null) {
-                mutations.writeSuperblockCounters();
-            }
             sync();
+            closed = true;
         }
     }
 }

@@ -43,7 +43,7 @@ public final class XfsFileSystemType implements FileSystemType {
 
     @Override
     public void mkfs(DaxDevice device, MkfsOptions options) throws FsException {
-        throw FsException.of(Errno.EOPNOTSUPP, "xfs: mkfs is not implemented yet; use mkfs.xfs");
+        new XfsMkfs(device, options).make();
     }
 
     @Override
