@@ -86,6 +86,14 @@ final class XfsAg {
                 && (!disk.sb().hasFinobt() || agi.agi_free_level() == 1);
     }
 
+    long refcountBlocks() {
+        return be32(agf.buf, 84);
+    }
+
+    long finobtBlocks() {
+        return disk.sb().hasInobtCount() ? be32(agi.buf, 340) : 1;
+    }
+
     long freeBlocks() {
         return agf.agf_freeblks();
     }

@@ -53,6 +53,7 @@ final class XfsFileOps {
                 save(in, ext);
                 return new Iomap(m.offset(), m.length(), IomapType.MAPPED, m.addr(), Iomap.F_NEW, disk.device());
             }
+            reserve(count);
             long[] got = m().space().allocBlocks(nearFor(in, ext, off), count);
             ExtentList.add(ext, new BmapExtent(off, got[0], got[1], false));
             save(in, ext);
@@ -161,6 +162,7 @@ final class XfsFileOps {
                 Iomap m = XfsIomap.map(disk, ext, cur << bl, (last - cur) << bl);
                 long n = m.length() >>> bl;
                 if (m.type() == IomapType.HOLE) {
+                    reserve(n);
                     long[] got = m().space().allocBlocks(nearFor(in, ext, cur), n);
                     ExtentList.add(ext, new BmapExtent(cur, got[0], got[1], true));
                     n = got[1];
@@ -173,6 +175,22 @@ final class XfsFileOps {
             }
         }
     }
+
+    /**
+     * The transaction reservation of an allocation (XFS_DIOSTRAT_SPACE_RES: the blocks plus a bmbt
+     * split at every level): ENOSPC when users may not have that many, even if part would fit —
+     * which is why a large write comes back short and a small one after it can still succeed.
+     */
+    private void reserve(long blocks) throws FsException {
+        long need = blocks + BMAP_MAXLEVELS - 1;
+        long avail = XfsReservations.available(disk, m().space());
+        if (need > avail) {
+            throw FsException.of(Errno.ENOSPC, "xfs: allocating %d blocks: %d available", blocks, Math.max(0, avail));
+        }
+    }
+
+    /** XFS_BM_MAXLEVELS for a data fork of 4 KiB blocks without nrext64. */
+    static final int BMAP_MAXLEVELS = 5;
 
     static long maxBytes() {
         return Long.MAX_VALUE;

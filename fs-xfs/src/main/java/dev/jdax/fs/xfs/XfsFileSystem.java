@@ -214,10 +214,18 @@ final class XfsFileSystem implements FileSystem {
 
     @Override
     public synchronized StatFs statfs() throws FsException {
+        // xfs_fs_statfs: the log is not counted; free is what users may still allocate.
         XfsSuperblock sb = disk.sb();
         long logBlocks = sb.sb_logstart() != 0 ? sb.sb_logblocks() : 0;
-        return new StatFs(XFS_SUPER_MAGIC, disk.blockSize(), sb.sb_dblocks() - logBlocks, sb.sb_fdblocks(),
-                sb.sb_fdblocks(), sb.sb_icount(), sb.sb_ifree(), 255);
+        long bfree = mutations != null ? Math.max(0, XfsReservations.available(disk, mutations.space()))
+                : Math.max(0, sb.sb_fdblocks() - XfsReservations.setAside(disk) - XfsReservations.reservePool(disk));
+        long chunkBlocks = InobtRec.INODES / sb.sb_inopblock();
+        long maxicount = (sb.sb_dblocks() * sb.sb_imax_pct() / 100 / chunkBlocks * chunkBlocks) << disk.inopblog();
+        long files = Math.min(sb.sb_icount() + (bfree << disk.inopblog()), maxicount == 0 ? Long.MAX_VALUE : maxicount);
+        files = Math.max(files, sb.sb_icount());
+        long ffree = Math.max(0, files - (sb.sb_icount() - sb.sb_ifree()));
+        return new StatFs(XFS_SUPER_MAGIC, disk.blockSize(), sb.sb_dblocks() - logBlocks, bfree, bfree, files, ffree,
+                255);
     }
 
     @Override
