@@ -169,6 +169,7 @@ final class XfsFileOps {
                 }
                 cur += n;
             }
+            in.di_flags(in.di_flags() | XFS_DIFLAG_PREALLOC); // xfs_update_prealloc_flags
             save(in, ext);
             if ((mode & Falloc.KEEP_SIZE) == 0 && end > size) {
                 setSize(in, end);
@@ -191,6 +192,8 @@ final class XfsFileOps {
 
     /** XFS_BM_MAXLEVELS for a data fork of 4 KiB blocks without nrext64. */
     static final int BMAP_MAXLEVELS = 5;
+
+    static final int XFS_DIFLAG_PREALLOC = 0x2;
 
     static long maxBytes() {
         return Long.MAX_VALUE;

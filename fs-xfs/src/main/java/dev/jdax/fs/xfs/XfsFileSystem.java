@@ -6,6 +6,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -37,9 +38,11 @@ final class XfsFileSystem implements FileSystem {
     private final Map<Long, List<BmapExtent>> extentCache = new HashMap<>();
     private final Map<Long, Integer> openCounts = new HashMap<>();
     private XfsMutations mutations;
+    private final DaxMode daxMode;
     private boolean closed;
 
-    XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options) {
+    XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options) throws FsException {
+        this.daxMode = DaxMode.parse(options);
         this.type = type;
         this.disk = disk;
         this.options = options;
@@ -66,6 +69,57 @@ final class XfsFileSystem implements FileSystem {
 
     XfsMutations mutations() {
         return mutations;
+    }
+
+    DaxMode daxMode() {
+        return daxMode;
+    }
+
+    /** FS_IOC_FSSETXATTR's DAX bit: stored now, in effect once the inode is evicted and read again. */
+    synchronized void setDaxFlag(XfsInode in, boolean dax) throws FsException {
+        long f2 = in.di_flags2();
+        in.di_flags2(dax ? f2 | XfsInode.XFS_DIFLAG2_DAX : f2 & ~XfsInode.XFS_DIFLAG2_DAX);
+        in.ctime(java.time.Instant.now());
+        writer("setattr").writeInode(in);
+        in.dontCache = true;
+        if (!isOpen(in.ino())) {
+            forget(in.ino());
+        }
+    }
+
+    /** FS_IOC_FSGETXATTR (xfs_fill_fsxattr): the on-disk flags, sizes in bytes, extent counts. */
+    synchronized FsxAttr fsxattr(XfsInode in) {
+        int x = in.di_flags() & 0x7fff;      // XFS_DIFLAG_* and FS_XFLAG_* share these bits
+        if ((in.di_flags2() & XfsInode.XFS_DIFLAG2_DAX) != 0) {
+            x |= FsxAttr.FS_XFLAG_DAX;
+        }
+        if ((in.di_flags2() & (1L << 2)) != 0) {
+            x |= 0x10000;                     // FS_XFLAG_COWEXTSIZE
+        }
+        if (in.di_forkoff() != 0) {
+            x |= 0x80000000;                  // FS_XFLAG_HASATTR
+        }
+        return new FsxAttr(x, (int) (in.di_extsize() << disk.blockLog()), (int) (in.di_cowextsize() << disk.blockLog()),
+                (int) in.di_nextents(), in.di_anextents(), in.di_projid());
+    }
+
+    /** An open file holds the in-core inode. */
+    synchronized void opened(long ino) {
+        openCounts.merge(ino, 1, Integer::sum);
+    }
+
+    /** The last close of an unlinked inode frees it; an inode marked dontcache is evicted. */
+    synchronized void released(XfsInode in) throws FsException {
+        int n = openCounts.merge(in.ino(), -1, Integer::sum);
+        if (n > 0) {
+            return;
+        }
+        openCounts.remove(in.ino());
+        if (in.di_nlink() == 0 && mutations != null) {
+            mutations.destroy(in);
+        } else if (in.dontCache) {
+            forget(in.ino());
+        }
     }
 
     synchronized void adopt(XfsInode in, List<BmapExtent> ext) {
@@ -136,6 +190,7 @@ final class XfsFileSystem implements FileSystem {
         if (in.di_mode() == 0) {
             throw FsException.of(Errno.ESTALE, "xfs: inode %d is free", ino);
         }
+        in.sDax = daxMode.enables(in);
         inodes.put(ino, in);
         return in;
     }
@@ -193,6 +248,7 @@ final class XfsFileSystem implements FileSystem {
         if ((fl & XfsInode.XFS_DIFLAG_IMMUTABLE) != 0) attrs |= StatInfo.STATX_ATTR_IMMUTABLE;
         if ((fl & XfsInode.XFS_DIFLAG_APPEND) != 0) attrs |= StatInfo.STATX_ATTR_APPEND;
         if ((fl & XfsInode.XFS_DIFLAG_NODUMP) != 0) attrs |= StatInfo.STATX_ATTR_NODUMP;
+        if (in.sDax) attrs |= StatInfo.STATX_ATTR_DAX;
         long rdev = 0;
         if (in.di_format() == XfsInode.FMT_DEV) {
             long d = Buf.be32(in.raw, XfsInode.CORE_SIZE);

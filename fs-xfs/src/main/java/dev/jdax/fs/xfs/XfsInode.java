@@ -33,6 +33,10 @@ final class XfsInode implements Inode {
 
     private final long ino;
     final byte[] raw;
+    /** In-core S_DAX, fixed when the inode is loaded (xfs_setup_inode); a flag change waits for eviction. */
+    boolean sDax;
+    /** I_DONTCACHE: evict at the last close so that a changed DAX flag takes effect. */
+    boolean dontCache;
 
     XfsInode(long ino, byte[] raw) {
         this.ino = ino;

@@ -117,6 +117,7 @@ final class XfsMutations {
         in.mtime(now);
         in.ctime(now);
         in.crtime(now);
+        in.sDax = fs.daxMode().enables(in);
         fs.adopt(in, List.of());
         return in;
     }
