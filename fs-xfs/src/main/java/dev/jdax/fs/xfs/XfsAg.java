@@ -25,6 +25,8 @@ final class XfsAg {
     private final TreeMap<Long, Long> free = new TreeMap<>();
     /** Inode chunks: startino (AG inode) → record. */
     final TreeMap<Long, InobtRec> inodes = new TreeMap<>();
+    /** The AG free list sector (struct xfs_agfl): blocks reserved for the free-space btrees. */
+    private byte[] agfl;
     private final ShortBtree bno;
     private final ShortBtree cnt;
     private final ShortBtree ino;
@@ -51,8 +53,39 @@ final class XfsAg {
         long len = disk.agLength(agno);
         XfsAg ag = new XfsAg(disk, agno, XfsAgf.decode(f, agno, len, disk.sb().metaUuid()),
                 XfsAgi.decode(i, agno, len, disk.sb().metaUuid()));
+        ag.agfl = new byte[sect];
+        disk.readBytes(base + 3L * sect, ag.agfl, sect);
+        ag.verifyAgfl();
         ag.readTrees();
         return ag;
+    }
+
+    static final long XFS_AGFL_MAGIC = 0x5841464cL;
+    static final int AGFL_HDR = 36;
+    static final int AGFL_CRC_OFF = 32;
+
+    /** xfs_agfl_verify plus the AGF's view of it: every listed block inside the AG, counts consistent. */
+    private void verifyAgfl() throws FsException {
+        String what = "AGFL " + agno;
+        Corrupt.check(be32(agfl, 0) == XFS_AGFL_MAGIC, "%s: magic 0x%x (want 0x%x)", what, be32(agfl, 0), XFS_AGFL_MAGIC);
+        XfsCrc.verify(agfl, 0, agfl.length, AGFL_CRC_OFF, what);
+        Corrupt.check(be32(agfl, 4) == agno, "%s: seqno %d", what, be32(agfl, 4));
+        java.util.UUID u = new java.util.UUID(be64(agfl, 8), be64(agfl, 16));
+        Corrupt.check(u.equals(disk.sb().metaUuid()), "%s: uuid %s", what, u);
+        int size = (agfl.length - AGFL_HDR) / 4;
+        long first = be32(agf.buf, 40);
+        long last = be32(agf.buf, 44);
+        long count = agf.agf_flcount();
+        Corrupt.check(count <= size && (count == 0 || (first < size && last < size)),
+                "AGF %d: agf_flfirst %d, agf_fllast %d, agf_flcount %d for an AGFL of %d", agno, first, last, count, size);
+        long i = first;
+        for (long n = 0; n < count; n++) {
+            long b = be32(agfl, AGFL_HDR + (int) i * 4);
+            Corrupt.check(b > 0 && b < disk.agLength(agno), "%s: entry %d block %d out of range", what, i, b);
+            i = (i + 1) % size;
+        }
+        Corrupt.check(count == 0 || (first + count - 1) % size == last, "AGF %d: agf_flcount %d does not span %d..%d", agno,
+                count, first, last);
     }
 
     private void readTrees() throws FsException {

@@ -48,6 +48,9 @@ class CorruptInputIsRefusedTest {
     }
 
     DaxDevice fresh() throws Exception {
+        if (dev != null) {
+            dev.close();
+        }
         dev = XfsImages.load(img);
         return dev;
     }
@@ -194,6 +197,26 @@ class CorruptInputIsRefusedTest {
         FsException ex = assertThrows(FsException.class, () -> XfsImages.readAll(fs, ino));
         assertEquals(Errno.EUCLEAN, ex.errno());
         assertTrue(ex.getMessage().contains("inode " + ino), ex.getMessage());
+    }
+
+    @Test
+    void agHeadersWithBadCrcOrPointersAreRefused() throws Exception {
+        fresh();
+        XfsDisk disk = new XfsDisk(dev, XfsSuperblock.wrap(read(0, 512)));
+        long agfl = disk.agbToByte(1, 0) + 3 * 512;
+        write(agfl + 100, new byte[]{0x12});
+        refused(Errno.EBADMSG, "AGFL 1: CRC");
+        fresh();
+        long agf = disk.agbToByte(2, 0) + 512;
+        byte[] b = read(agf, 512);
+        Buf.put32(b, 16, disk.agblocks() + 5);     // agf_bnoroot beyond the AG
+        XfsCrc.update(b, 0, 512, XfsAgf.CRC_OFF);
+        write(agf, b);
+        refused(Errno.EUCLEAN, "AGF 2: roots");
+        fresh();
+        long agi = disk.agbToByte(3, 0) + 2 * 512;
+        write(agi, new byte[]{'X', 'A', 'G', 'J'});
+        refused(Errno.EUCLEAN, "AGI 3: magic");
     }
 
     @Test
