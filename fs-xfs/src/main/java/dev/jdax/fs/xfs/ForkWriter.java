@@ -1,0 +1,122 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static dev.jdax.fs.xfs.Buf.*;
+
+/**
+ * Writes a data fork's extent list back into its inode: inline records while they fit
+ * (extents format), else a bmbt of one level of leaves under a root in the inode (btree format,
+ * xfs_bmap_extents_to_btree). The tree is rebuilt whole on each change: old bmbt blocks are freed
+ * and new ones allocated near the inode. di_nextents and di_nblocks follow.
+ */
+final class ForkWriter {
+    private final XfsDisk disk;
+    private final XfsSpace space;
+
+    ForkWriter(XfsDisk disk, XfsSpace space) {
+        this.disk = disk;
+        this.space = space;
+    }
+
+    /** All bmbt blocks of a btree-format fork (every level). */
+    List<Long> treeBlocks(XfsInode in) throws FsException {
+        List<Long> out = new ArrayList<>();
+        if (in.di_format() != XfsInode.FMT_BTREE) {
+            return out;
+        }
+        byte[] fork = in.dataFork();
+        int level = be16(fork, 0);
+        int numrecs = be16(fork, 2);
+        int maxrecs = (fork.length - 4) / 16;
+        List<Long> ptrs = new ArrayList<>();
+        for (int i = 0; i < numrecs; i++) {
+            ptrs.add(be64(fork, 4 + maxrecs * 8 + i * 8));
+        }
+        int nodeMax = (disk.blockSize() - BtreeBlock.LONG_LEN) / 16;
+        for (int l = level - 1; l >= 0; l--) {
+            List<Long> next = new ArrayList<>();
+            for (long p : ptrs) {
+                Corrupt.check(out.size() < disk.sb().sb_dblocks(), "inode %d: bmbt loops", in.ino());
+                out.add(p);
+                if (l > 0) {
+                    byte[] b = XfsBmap.bmbtBlock(disk, in, p, l, "inode " + in.ino() + " data fork");
+                    for (int i = 0; i < BtreeBlock.numrecs(b); i++) {
+                        next.add(be64(b, BtreeBlock.LONG_LEN + nodeMax * 8 + i * 8));
+                    }
+                }
+            }
+            ptrs = next;
+        }
+        return out;
+    }
+
+    /** Frees the bmbt blocks of a btree-format fork and leaves it in extents format (records not yet written). */
+    void dropTree(XfsInode in) throws FsException {
+        for (long b : treeBlocks(in)) {
+            space.freeBlocks(b, 1);
+        }
+        if (in.di_format() == XfsInode.FMT_BTREE) {
+            in.di_format(XfsInode.FMT_EXTENTS);
+        }
+    }
+
+    /** Persists {@code extents} as the data fork of {@code in} (the inode itself is written by the caller). */
+    void persist(XfsInode in, List<BmapExtent> extents) throws FsException {
+        dropTree(in);
+        int forkOff = XfsInode.CORE_SIZE;
+        int forkSize = in.dataForkSize();
+        Arrays.fill(in.raw, forkOff, forkOff + forkSize, (byte) 0);
+        long treeBlocks = 0;
+        if (extents.size() * BmapExtent.SIZE <= forkSize) {
+            in.di_format(XfsInode.FMT_EXTENTS);
+            for (int i = 0; i < extents.size(); i++) {
+                extents.get(i).encode(in.raw, forkOff + i * BmapExtent.SIZE);
+            }
+        } else {
+            treeBlocks = writeTree(in, extents, forkOff, forkSize);
+            in.di_format(XfsInode.FMT_BTREE);
+        }
+        in.di_nextents(extents.size());
+        in.di_nblocks(ExtentList.mappedBlocks(extents) + treeBlocks);
+    }
+
+    private long writeTree(XfsInode in, List<BmapExtent> extents, int forkOff, int forkSize) throws FsException {
+        int perLeaf = (disk.blockSize() - BtreeBlock.LONG_LEN) / 16;
+        int leaves = (extents.size() + perLeaf - 1) / perLeaf;
+        int rootMax = (forkSize - 4) / 16;
+        if (leaves > rootMax) {
+            throw FsException.of(Errno.ENOSPC, "xfs: inode %d: %d extents need a bmbt deeper than one level (not implemented)",
+                    in.ino(), extents.size());
+        }
+        long near = disk.fsb(disk.inoAgno(in.ino()), disk.inoAgino(in.ino()) >>> disk.inopblog());
+        long[] blocks = new long[leaves];
+        for (int i = 0; i < leaves; i++) {
+            blocks[i] = space.allocBlocks(near, 1)[0];
+        }
+        for (int i = 0; i < leaves; i++) {
+            int from = i * perLeaf;
+            int n = Math.min(perLeaf, extents.size() - from);
+            byte[] b = new byte[disk.blockSize()];
+            BtreeBlock.init(b, XfsBmap.XFS_BMAP_CRC_MAGIC, true, 0, n, disk.fsbToDaddr(blocks[i]), in.ino(),
+                    disk.sb().metaUuid());
+            put64(b, 8, i > 0 ? blocks[i - 1] : BtreeBlock.NULL_LONG);
+            put64(b, 16, i + 1 < leaves ? blocks[i + 1] : BtreeBlock.NULL_LONG);
+            for (int j = 0; j < n; j++) {
+                extents.get(from + j).encode(b, BtreeBlock.LONG_LEN + j * 16);
+            }
+            BtreeBlock.seal(b, true);
+            disk.writeBytes(disk.fsbToByte(blocks[i]), b, b.length);
+            put64(in.raw, forkOff + 4 + i * 8, extents.get(from).startoff());
+            put64(in.raw, forkOff + 4 + rootMax * 8 + i * 8, blocks[i]);
+        }
+        put16(in.raw, forkOff, 1);
+        put16(in.raw, forkOff + 2, leaves);
+        return leaves;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The device seen through the superblock's geometry: block and inode number arithmetic
+ * (XFS_FSB_TO_AGNO, XFS_INO_TO_AGBNO ...) with range checks, and metadata reads and writes.
+ */
+final class XfsDisk {
+    private final DaxDevice device;
+    private final XfsSuperblock sb;
+    private final int blockSize;
+    private final int blockLog;
+    private final int agblklog;
+    private final long agblocks;
+    private final long agcount;
+
+    XfsDisk(DaxDevice device, XfsSuperblock sb) {
+        this.device = device;
+        this.sb = sb;
+        this.blockSize = (int) sb.sb_blocksize();
+        this.blockLog = sb.sb_blocklog();
+        this.agblklog = sb.sb_agblklog();
+        this.agblocks = sb.sb_agblocks();
+        this.agcount = sb.sb_agcount();
+    }
+
+    DaxDevice device() {
+        return device;
+    }
+
+    XfsSuperblock sb() {
+        return sb;
+    }
+
+    int blockSize() {
+        return blockSize;
+    }
+
+    int blockLog() {
+        return blockLog;
+    }
+
+    long agcount() {
+        return agcount;
+    }
+
+    long agblocks() {
+        return agblocks;
+    }
+
+    /** Blocks in AG {@code agno}: the last AG may be shorter. */
+    long agLength(long agno) {
+        return agno == agcount - 1 ? sb.sb_dblocks() - agno * agblocks : agblocks;
+    }
+
+    long agno(long fsbno) {
+        return fsbno >>> agblklog;
+    }
+
+    long agbno(long fsbno) {
+        return fsbno & ((1L << agblklog) - 1);
+    }
+
+    long fsb(long agno, long agbno) {
+        return (agno << agblklog) | agbno;
+    }
+
+    /** Whether {@code [fsbno, fsbno + len)} lies inside one AG (xfs_verify_fsbext). */
+    boolean fsbValid(long fsbno, long len) {
+        if (fsbno < 0 || len <= 0) {
+            return false;
+        }
+        long agno = agno(fsbno);
+        long agbno = agbno(fsbno);
+        return agno < agcount && agbno + len <= agLength(agno);
+    }
+
+    long fsbToByte(long fsbno) {
+        return (agno(fsbno) * agblocks + agbno(fsbno)) << blockLog;
+    }
+
+    /** The 512-byte disk address (xfs_daddr_t) of a block, as bb_blkno records it. */
+    long fsbToDaddr(long fsbno) {
+        return fsbToByte(fsbno) >>> 9;
+    }
+
+    long agbToByte(long agno, long agbno) {
+        return (agno * agblocks + agbno) << blockLog;
+    }
+
+    byte[] readBlock(long fsbno, String what) throws FsException {
+        Corrupt.check(fsbValid(fsbno, 1), "%s: block %d out of range", what, fsbno);
+        byte[] b = new byte[blockSize];
+        readBytes(fsbToByte(fsbno), b, blockSize);
+        return b;
+    }
+
+    byte[] readAgBlock(long agno, long agbno, String what) throws FsException {
+        Corrupt.check(agno < agcount && agbno >= 0 && agbno < agLength(agno), "%s: AG %d block %d out of range", what,
+                agno, agbno);
+        return readBlock(fsb(agno, agbno), what);
+    }
+
+    void readBytes(long offset, byte[] dst, int len) throws FsException {
+        device.load(offset, MemorySegment.ofArray(dst), 0, len);
+    }
+
+    void writeBytes(long offset, byte[] src, int len) throws FsException {
+        device.store(offset, MemorySegment.ofArray(src), 0, len);
+    }
+
+    // Inode numbers: AG number, block in the AG, inode in the block (XFS_INO_TO_AGNO and friends).
+    int inopblog() {
+        return sb.sb_inopblog();
+    }
+
+    long inoAgno(long ino) {
+        return ino >>> (agblklog + inopblog());
+    }
+
+    long inoAgino(long ino) {
+        return ino & ((1L << (agblklog + inopblog())) - 1);
+    }
+
+    long ino(long agno, long agino) {
+        return (agno << (agblklog + inopblog())) | agino;
+    }
+
+    boolean inoValid(long ino) {
+        if (ino <= 0) {
+            return false;
+        }
+        long agno = inoAgno(ino);
+        long agbno = inoAgino(ino) >>> inopblog();
+        return agno < agcount && agbno < agLength(agno) && agbno > 0;
+    }
+
+    /** Device byte offset of inode {@code ino}. */
+    long inoToByte(long ino) {
+        long agno = inoAgno(ino);
+        long agino = inoAgino(ino);
+        return agbToByte(agno, agino >>> inopblog()) + ((agino & ((1L << inopblog()) - 1)) << sb.sb_inodelog());
+    }
+}

@@ -1,0 +1,231 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.Iomap;
+import dev.jdax.api.IomapType;
+import dev.jdax.api.fs.Falloc;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The block-mapping side of a regular file's data operations: allocation for writes
+ * (xfs_direct_write_iomap_begin under IOMAP_DAX: real blocks at once, no delalloc, unwritten
+ * extents converted as they are written), fallocate's modes (xfs_file_fallocate) and truncation.
+ * Zeroing of partial blocks is the engine's; this class changes only mappings and sizes.
+ */
+final class XfsFileOps {
+    private final XfsFileSystem fs;
+    private final XfsDisk disk;
+
+    XfsFileOps(XfsFileSystem fs) {
+        this.fs = fs;
+        this.disk = fs.disk();
+    }
+
+    private XfsMutations m() throws FsException {
+        XfsMutations m = fs.mutations();
+        if (m == null || fs.readOnly()) {
+            throw FsException.of(Errno.EROFS, "xfs: read-only mount");
+        }
+        return m;
+    }
+
+    /**
+     * Maps {@code [pos, pos + length)} for a write: an existing written extent as it is, an
+     * unwritten one converted to written, a hole filled with newly allocated blocks (as many
+     * contiguous ones as the allocator gives, at most the hole). New blocks are flagged F_NEW.
+     */
+    Iomap mapForWrite(XfsInode in, long pos, long length) throws FsException {
+        synchronized (fs) {
+            List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
+            Iomap m = XfsIomap.map(disk, ext, pos, length);
+            if (m.type() == IomapType.MAPPED) {
+                return m;
+            }
+            int bl = disk.blockLog();
+            long off = m.offset() >>> bl;
+            long count = m.length() >>> bl;
+            if (m.type() == IomapType.UNWRITTEN) {
+                ExtentList.setUnwritten(ext, off, count, false);
+                save(in, ext);
+                return new Iomap(m.offset(), m.length(), IomapType.MAPPED, m.addr(), Iomap.F_NEW, disk.device());
+            }
+            reserve(count);
+            long[] got = m().space().allocBlocks(nearFor(in, ext, off), count);
+            ExtentList.add(ext, new BmapExtent(off, got[0], got[1], false));
+            save(in, ext);
+            return new Iomap(off << bl, got[1] << bl, IomapType.MAPPED, disk.fsbToByte(got[0]), Iomap.F_NEW,
+                    disk.device());
+        }
+    }
+
+    /** The block after the extent before {@code off} (contiguity), else the inode's own AG block. */
+    private long nearFor(XfsInode in, List<BmapExtent> ext, long off) {
+        BmapExtent prev = null;
+        for (BmapExtent e : ext) {
+            if (e.startoff() < off) {
+                prev = e;
+            }
+        }
+        if (prev != null) {
+            return prev.startblock() + prev.blockcount() + (off - prev.endoff());
+        }
+        return disk.fsb(disk.inoAgno(in.ino()), disk.inoAgino(in.ino()) >>> disk.inopblog());
+    }
+
+    private void save(XfsInode in, List<BmapExtent> ext) throws FsException {
+        XfsMutations m = m();
+        m.forks().persist(in, ext);
+        fs.cacheExtents(in.ino(), ext);
+        m.writeInode(in);
+    }
+
+    void setSize(XfsInode in, long size) throws FsException {
+        synchronized (fs) {
+            in.di_size(size);
+            Instant now = Instant.now();
+            in.mtime(now);
+            in.ctime(now);
+            m().writeInode(in);
+        }
+    }
+
+    /** Truncate down: frees every block wholly beyond {@code newSize} (xfs_itruncate_extents). */
+    void truncate(XfsInode in, long newSize) throws FsException {
+        synchronized (fs) {
+            m().freeBeyond(in, newSize);
+            setSize(in, newSize);
+        }
+    }
+
+    /** xfs_file_fallocate for the modes Linux 6.1 XFS supports on DAX files. */
+    void fallocate(XfsInode in, int mode, long offset, long length) throws FsException {
+        if (offset < 0 || length <= 0) {
+            throw FsException.of(Errno.EINVAL, "xfs: fallocate offset %d length %d", offset, length);
+        }
+        int supported = Falloc.KEEP_SIZE | Falloc.PUNCH_HOLE | Falloc.COLLAPSE_RANGE | Falloc.ZERO_RANGE
+                | Falloc.INSERT_RANGE;
+        if ((mode & ~supported) != 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "xfs: fallocate mode 0x%x not supported", mode);
+        }
+        int bs = disk.blockSize();
+        int bl = disk.blockLog();
+        synchronized (fs) {
+            List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
+            long size = in.di_size();
+            long end = offset + length;
+            if ((mode & Falloc.PUNCH_HOLE) != 0) {
+                if ((mode & Falloc.KEEP_SIZE) == 0) {
+                    throw FsException.of(Errno.EOPNOTSUPP, "xfs: PUNCH_HOLE needs KEEP_SIZE");
+                }
+                removeWhole(ext, offset, end);
+                save(in, ext);
+                return;
+            }
+            if ((mode & (Falloc.COLLAPSE_RANGE | Falloc.INSERT_RANGE)) != 0) {
+                if ((offset | length) % bs != 0 || (mode & Falloc.KEEP_SIZE) != 0) {
+                    throw FsException.of(Errno.EINVAL, "xfs: collapse/insert range %d+%d not block aligned", offset,
+                            length);
+                }
+                if ((mode & Falloc.COLLAPSE_RANGE) != 0) {
+                    if (end >= size) {
+                        throw FsException.of(Errno.EINVAL, "xfs: collapse range end %d beyond EOF %d", end, size);
+                    }
+                    removeWhole(ext, offset, end);
+                    shift(ext, end >>> bl, -(length >>> bl));
+                    save(in, ext);
+                    setSize(in, size - length);
+                } else {
+                    if (offset >= size) {
+                        throw FsException.of(Errno.EINVAL, "xfs: insert range offset %d at or beyond EOF %d", offset, size);
+                    }
+                    if (size + length > maxBytes() || size + length < 0) {
+                        throw FsException.of(Errno.EFBIG, "xfs: insert range would grow the file past the limit");
+                    }
+                    shift(ext, offset >>> bl, length >>> bl);
+                    save(in, ext);
+                    setSize(in, size + length);
+                }
+                return;
+            }
+            if ((mode & Falloc.ZERO_RANGE) != 0) {
+                removeWhole(ext, offset, end);
+            }
+            // mode 0 / KEEP_SIZE / ZERO_RANGE: unwritten extents over every hole in the range.
+            long first = offset >>> bl;
+            long last = (end + bs - 1) >>> bl;
+            long cur = first;
+            while (cur < last) {
+                Iomap m = XfsIomap.map(disk, ext, cur << bl, (last - cur) << bl);
+                long n = m.length() >>> bl;
+                if (m.type() == IomapType.HOLE) {
+                    reserve(n);
+                    long[] got = m().space().allocBlocks(nearFor(in, ext, cur), n);
+                    ExtentList.add(ext, new BmapExtent(cur, got[0], got[1], true));
+                    n = got[1];
+                }
+                cur += n;
+            }
+            in.di_flags(in.di_flags() | XFS_DIFLAG_PREALLOC); // xfs_update_prealloc_flags
+            save(in, ext);
+            if ((mode & Falloc.KEEP_SIZE) == 0 && end > size) {
+                setSize(in, end);
+            }
+        }
+    }
+
+    /**
+     * The transaction reservation of an allocation (XFS_DIOSTRAT_SPACE_RES: the blocks plus a bmbt
+     * split at every level): ENOSPC when users may not have that many, even if part would fit —
+     * which is why a large write comes back short and a small one after it can still succeed.
+     */
+    private void reserve(long blocks) throws FsException {
+        long need = blocks + BMAP_MAXLEVELS - 1;
+        long avail = XfsReservations.available(disk, m().space());
+        if (need > avail) {
+            throw FsException.of(Errno.ENOSPC, "xfs: allocating %d blocks: %d available", blocks, Math.max(0, avail));
+        }
+    }
+
+    /** XFS_BM_MAXLEVELS for a data fork of 4 KiB blocks without nrext64. */
+    static final int BMAP_MAXLEVELS = 5;
+
+    static final int XFS_DIFLAG_PREALLOC = 0x2;
+
+    static long maxBytes() {
+        return Long.MAX_VALUE;
+    }
+
+    /** Frees the blocks wholly inside {@code [start, end)}; partial blocks stay (the engine zeroes them). */
+    private void removeWhole(List<BmapExtent> ext, long start, long end) throws FsException {
+        int bl = disk.blockLog();
+        long first = (start + disk.blockSize() - 1) >>> bl;
+        long last = end >>> bl;
+        if (last > first) {
+            for (long[] f : ExtentList.remove(ext, first, last - first)) {
+                m().space().freeBlocks(f[0], f[1]);
+            }
+        }
+    }
+
+    /** Moves every mapping at or after file block {@code from} by {@code delta} blocks, splitting one that spans it. */
+    private static void shift(List<BmapExtent> ext, long from, long delta) {
+        List<BmapExtent> out = new ArrayList<>(ext.size() + 1);
+        for (BmapExtent e : ext) {
+            if (e.endoff() <= from) {
+                out.add(e);
+            } else if (e.startoff() >= from) {
+                out.add(new BmapExtent(e.startoff() + delta, e.startblock(), e.blockcount(), e.unwritten()));
+            } else {
+                long head = from - e.startoff();
+                out.add(new BmapExtent(e.startoff(), e.startblock(), head, e.unwritten()));
+                out.add(new BmapExtent(from + delta, e.startblock() + head, e.blockcount() - head, e.unwritten()));
+            }
+        }
+        ext.clear();
+        ext.addAll(out);
+    }
+}

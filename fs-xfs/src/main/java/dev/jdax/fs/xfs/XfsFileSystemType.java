@@ -1,0 +1,72 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.MkfsOptions;
+import dev.jdax.api.fs.MountOptions;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The XFS personality: "xfs", at least 300 MiB (as mkfs.xfs 6.1 demands). */
+public final class XfsFileSystemType implements FileSystemType {
+    public static final long MINIMUM_SIZE = 300L << 20;
+    static final List<String> KNOWN_OPTIONS = List.of("dax");
+
+    @Override
+    public String name() {
+        return "xfs";
+    }
+
+    @Override
+    public long minimumSize() {
+        return MINIMUM_SIZE;
+    }
+
+    @Override
+    public Optional<String> probe(DaxDevice device) throws FsException {
+        byte[] sector = new byte[4096];
+        if (device.size() < 4096) {
+            return Optional.empty();
+        }
+        new XfsDiskReader(device).read(0, sector);
+        if (Buf.be32(sector, 0) != XfsSuperblock.XFS_SB_MAGIC) {
+            return Optional.empty();
+        }
+        XfsSuperblock sb = XfsSuperblock.decode(sector, device.size());
+        return Optional.of(String.format("xfs, %d-byte blocks, %d blocks, %d AGs, features: %s", sb.sb_blocksize(),
+                sb.sb_dblocks(), sb.sb_agcount(), String.join(" ", sb.featureNames())));
+    }
+
+    @Override
+    public void mkfs(DaxDevice device, MkfsOptions options) throws FsException {
+        new XfsMkfs(device, options).make();
+    }
+
+    @Override
+    public FileSystem mount(DaxDevice device, MountOptions options) throws FsException {
+        options.requireKnown("xfs", KNOWN_OPTIONS);
+        byte[] sector = new byte[4096];
+        new XfsDiskReader(device).read(0, sector);
+        XfsSuperblock sb = XfsSuperblock.decode(sector, device.size());
+        XfsDisk disk = new XfsDisk(device, sb);
+        new XfsLog(disk).requireClean();
+        XfsFileSystem fs = new XfsFileSystem(this, disk, options);
+        if (!options.readOnly()) {
+            fs.enableWrites();
+        }
+        XfsInode root = fs.inode(sb.sb_rootino());
+        Corrupt.check(root.isDir(), "root inode %d is not a directory", sb.sb_rootino());
+        return fs;
+    }
+
+    /** Reads raw bytes before the geometry is known. */
+    private record XfsDiskReader(DaxDevice device) {
+        void read(long offset, byte[] dst) throws FsException {
+            device.load(offset, java.lang.foreign.MemorySegment.ofArray(dst), 0, dst.length);
+        }
+    }
+}

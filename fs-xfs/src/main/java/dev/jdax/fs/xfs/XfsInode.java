@@ -1,0 +1,182 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.FsException;
+import dev.jdax.api.Inode;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import static dev.jdax.fs.xfs.Buf.*;
+
+/**
+ * One on-disk inode (struct xfs_dinode, version 3), kept as its raw bytes with named accessors,
+ * plus its data fork's extent list once read. Decoding follows xfs_dinode_verify: magic,
+ * version, CRC, di_ino, UUID, fork format against the file type.
+ */
+final class XfsInode implements Inode {
+    static final int XFS_DINODE_MAGIC = 0x494e;
+    static final int CORE_SIZE = 176;
+    static final int DI_CRC_OFF = 100;
+
+    static final int FMT_DEV = 0;
+    static final int FMT_LOCAL = 1;
+    static final int FMT_EXTENTS = 2;
+    static final int FMT_BTREE = 3;
+
+    static final int XFS_DIFLAG_IMMUTABLE = 0x8;
+    static final int XFS_DIFLAG_APPEND = 0x10;
+    static final int XFS_DIFLAG_NODUMP = 0x80;
+    static final long XFS_DIFLAG2_DAX = 1;
+    static final long XFS_DIFLAG2_REFLINK = 1 << 1;
+    static final long XFS_DIFLAG2_BIGTIME = 1 << 3;
+    static final long XFS_DIFLAG2_NREXT64 = 1 << 4;
+
+    private final long ino;
+    final byte[] raw;
+    /** In-core S_DAX, fixed when the inode is loaded (xfs_setup_inode); a flag change waits for eviction. */
+    boolean sDax;
+    /** I_DONTCACHE: evict at the last close so that a changed DAX flag takes effect. */
+    boolean dontCache;
+
+    XfsInode(long ino, byte[] raw) {
+        this.ino = ino;
+        this.raw = raw;
+    }
+
+    /** Decodes and verifies inode {@code ino} from its bytes. */
+    static XfsInode decode(long ino, byte[] raw, UUID uuid) throws FsException {
+        String what = "inode " + ino;
+        XfsInode in = new XfsInode(ino, raw);
+        Corrupt.check(in.di_magic() == XFS_DINODE_MAGIC, "%s: magic 0x%x (want 0x%x)", what, in.di_magic(),
+                XFS_DINODE_MAGIC);
+        Corrupt.check(in.di_version() == 3, "%s: di_version %d (want 3)", what, in.di_version());
+        XfsCrc.verify(raw, 0, raw.length, DI_CRC_OFF, what);
+        Corrupt.check(in.di_ino() == ino, "%s: di_ino %d", what, in.di_ino());
+        Corrupt.check(in.di_uuid().equals(uuid), "%s: di_uuid %s (want %s)", what, in.di_uuid(), uuid);
+        Corrupt.check((in.di_flags2() & XFS_DIFLAG2_NREXT64) == 0, "%s: large extent counters (nrext64) unsupported", what);
+        if (in.di_mode() != 0) {
+            Corrupt.check(in.di_size() >= 0, "%s: di_size %d", what, in.di_size());
+            int fmt = in.di_format();
+            int type = in.di_mode() & 0170000;
+            boolean ok = switch (type) {
+                case 0100000 -> fmt == FMT_EXTENTS || fmt == FMT_BTREE;
+                case 0040000, 0120000 -> fmt == FMT_LOCAL || fmt == FMT_EXTENTS || fmt == FMT_BTREE;
+                case 0020000, 0060000, 0010000, 0140000 -> fmt == FMT_DEV;
+                default -> false;
+            };
+            Corrupt.check(ok, "%s: di_format %d for mode 0%o", what, fmt, in.di_mode());
+            Corrupt.check(in.di_forkoff() * 8 < in.literalSize(), "%s: di_forkoff %d", what, in.di_forkoff());
+            if (fmt == FMT_LOCAL) {
+                Corrupt.check(in.di_size() <= in.dataForkSize(), "%s: local fork of %d bytes in a %d-byte fork", what,
+                        in.di_size(), in.dataForkSize());
+            }
+        }
+        return in;
+    }
+
+    @Override
+    public long ino() {
+        return ino;
+    }
+
+    @Override
+    public long size() {
+        return di_size();
+    }
+
+    /** Bytes after the core: both forks (XFS_LITINO). */
+    int literalSize() {
+        return raw.length - CORE_SIZE;
+    }
+
+    int dataForkSize() {
+        return di_forkoff() == 0 ? literalSize() : di_forkoff() * 8;
+    }
+
+    int di_magic() { return be16(raw, 0); }
+    int di_mode() { return be16(raw, 2); }
+    void di_mode(int v) { put16(raw, 2, v); }
+    int di_version() { return u8(raw, 4); }
+    int di_format() { return u8(raw, 5); }
+    void di_format(int v) { put8(raw, 5, v); }
+    int di_uid() { return (int) be32(raw, 8); }
+    void di_uid(int v) { put32(raw, 8, v); }
+    int di_gid() { return (int) be32(raw, 12); }
+    void di_gid(int v) { put32(raw, 12, v); }
+    long di_nlink() { return be32(raw, 16); }
+    void di_nlink(long v) { put32(raw, 16, v); }
+    int di_projid() { return be16(raw, 20) | be16(raw, 22) << 16; }
+    long di_size() { return be64(raw, 56); }
+    void di_size(long v) { put64(raw, 56, v); }
+    long di_nblocks() { return be64(raw, 64); }
+    void di_nblocks(long v) { put64(raw, 64, v); }
+    long di_extsize() { return be32(raw, 72); }
+    long di_nextents() { return be32(raw, 76); }
+    void di_nextents(long v) { put32(raw, 76, v); }
+    int di_anextents() { return be16(raw, 80); }
+    int di_forkoff() { return u8(raw, 82); }
+    int di_aformat() { return u8(raw, 83); }
+    int di_flags() { return be16(raw, 90); }
+    void di_flags(int v) { put16(raw, 90, v); }
+    long di_gen() { return be32(raw, 92); }
+    long di_next_unlinked() { return be32(raw, 96); }
+    long di_flags2() { return be64(raw, 120); }
+    void di_flags2(long v) { put64(raw, 120, v); }
+    long di_cowextsize() { return be32(raw, 128); }
+    long di_ino() { return be64(raw, 152); }
+    UUID di_uuid() { return new UUID(be64(raw, 160), be64(raw, 168)); }
+
+    Instant atime() { return time(32); }
+    Instant mtime() { return time(40); }
+    Instant ctime() { return time(48); }
+    Instant crtime() { return time(144); }
+    void atime(Instant t) { time(32, t); }
+    void mtime(Instant t) { time(40, t); }
+    void ctime(Instant t) { time(48, t); }
+    void crtime(Instant t) { time(144, t); }
+
+    /** Bigtime: nanoseconds since 1901-12-13 (xfs_bigtime_to_unix); legacy: seconds and nanoseconds. */
+    private Instant time(int off) {
+        if ((di_flags2() & XFS_DIFLAG2_BIGTIME) != 0) {
+            long ns = be64(raw, off);
+            long s = Long.divideUnsigned(ns, 1_000_000_000L);
+            long n = Long.remainderUnsigned(ns, 1_000_000_000L);
+            return Instant.ofEpochSecond(s - (1L << 31), n);
+        }
+        return Instant.ofEpochSecond((int) be32(raw, off), be32(raw, off + 4));
+    }
+
+    private void time(int off, Instant t) {
+        if ((di_flags2() & XFS_DIFLAG2_BIGTIME) != 0) {
+            long s = Math.max(t.getEpochSecond(), -(1L << 31));
+            put64(raw, off, (s + (1L << 31)) * 1_000_000_000L + t.getNano());
+        } else {
+            long s = Math.clamp(t.getEpochSecond(), Integer.MIN_VALUE, Integer.MAX_VALUE);
+            put32(raw, off, s);
+            put32(raw, off + 4, t.getNano());
+        }
+    }
+
+    /** The data fork's literal bytes (local format) or records (extents) / bmdr root (btree). */
+    byte[] dataFork() {
+        byte[] f = new byte[dataForkSize()];
+        System.arraycopy(raw, CORE_SIZE, f, 0, f.length);
+        return f;
+    }
+
+    void seal() {
+        XfsCrc.update(raw, 0, raw.length, DI_CRC_OFF);
+    }
+
+    boolean isDir() {
+        return (di_mode() & 0170000) == 0040000;
+    }
+
+    boolean isReg() {
+        return (di_mode() & 0170000) == 0100000;
+    }
+
+    boolean isSymlink() {
+        return (di_mode() & 0170000) == 0120000;
+    }
+}

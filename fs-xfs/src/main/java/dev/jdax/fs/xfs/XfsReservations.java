@@ -1,0 +1,64 @@
+package dev.jdax.fs.xfs;
+
+/**
+ * The free blocks a mounted XFS keeps from users, as Linux 6.1 computes them at mount:
+ * the allocation set-aside (xfs_alloc_set_aside: 8 per AG), the per-AG metadata reservations for
+ * the refcount btree and the finobt (xfs_ag_resv_init: worst-case tree size minus blocks in use,
+ * xfs_btree_calc_size over the minimum records per block) and the reserve pool
+ * (xfs_default_resblks: 5% of the blocks, at most 8192). statfs's f_bfree and the ENOSPC point
+ * of writes both subtract them from the free-block counter.
+ */
+final class XfsReservations {
+    private XfsReservations() {
+    }
+
+    static long setAside(XfsDisk disk) {
+        return disk.agcount() * (4 + 4);
+    }
+
+    static long reservePool(XfsDisk disk) {
+        return Math.min(disk.sb().sb_dblocks() / 20, 8192);
+    }
+
+    /** xfs_btree_calc_size: blocks of a tree holding {@code records} at the minimum fill. */
+    static long btreeSize(long leafMin, long nodeMin, long records) {
+        long blocks = 0;
+        long len = records;
+        long per = leafMin;
+        while (len > 1) {
+            len = (len + per - 1) / per;
+            per = nodeMin;
+            blocks += len;
+        }
+        return blocks;
+    }
+
+    /** The per-AG metadata reservation still unused: asked minus used, summed over AGs. */
+    static long agReservations(XfsDisk disk, XfsSpace space) {
+        int bs = disk.blockSize();
+        XfsSuperblock sb = disk.sb();
+        long total = 0;
+        long logAg = sb.sb_logstart() != 0 ? disk.agno(sb.sb_logstart()) : -1;
+        for (long ag = 0; ag < disk.agcount(); ag++) {
+            long len = disk.agLength(ag);
+            if ((sb.sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0) {
+                long leaf = (bs - BtreeBlock.SHORT_LEN) / 12 / 2;   // refcount record: 12 bytes
+                long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;    // key 4 + pointer 4
+                total += Math.max(0, btreeSize(leaf, node, len) - space.ag(ag).refcountBlocks());
+            }
+            if (sb.hasFinobt()) {
+                long blocks = ag == logAg ? len - sb.sb_logblocks() : len;
+                long leaf = (bs - BtreeBlock.SHORT_LEN) / InobtRec.SIZE / 2;
+                long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;
+                long recs = blocks * sb.sb_inopblock() / InobtRec.INODES;
+                total += Math.max(0, btreeSize(leaf, node, recs) - space.ag(ag).finobtBlocks());
+            }
+        }
+        return total;
+    }
+
+    /** What users may still allocate: the free counter less every reservation. */
+    static long available(XfsDisk disk, XfsSpace space) {
+        return disk.sb().sb_fdblocks() - setAside(disk) - reservePool(disk) - agReservations(disk, space);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+/**
+ * The allocators over all AGs: blocks near a target (xfs_alloc_vextent's "near, then any AG"),
+ * inodes in the parent's AG first (xfs_dialloc), new inode chunks when all are full.
+ */
+final class XfsSpace {
+    private final XfsDisk disk;
+    private final XfsAg[] ags;
+
+    XfsSpace(XfsDisk disk) throws FsException {
+        this.disk = disk;
+        this.ags = new XfsAg[(int) disk.agcount()];
+        for (int i = 0; i < ags.length; i++) {
+            ags[i] = XfsAg.load(disk, i);
+        }
+    }
+
+    boolean writable() {
+        for (XfsAg ag : ags) {
+            if (!ag.writable()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    XfsAg ag(long agno) {
+        return ags[(int) agno];
+    }
+
+    /** Up to {@code want} contiguous blocks near {@code nearFsb}: {@code {fsb, count}}; ENOSPC when none at all. */
+    long[] allocBlocks(long nearFsb, long want) throws FsException {
+        long startAg = nearFsb < 0 ? 0 : disk.agno(nearFsb);
+        long near = nearFsb < 0 ? 0 : disk.agbno(nearFsb);
+        want = Math.min(want, BmapExtent.MAX_BLOCKCOUNT);
+        for (int pass = 0; pass < 2; pass++) {
+            for (int k = 0; k < ags.length; k++) {
+                XfsAg ag = ags[(int) ((startAg + k) % ags.length)];
+                // First pass: only an AG whose longest extent satisfies the whole request.
+                if (ag.freeBlocks() == 0 || (pass == 0 && ag.longest() < want)) {
+                    continue;
+                }
+                long[] got = ag.allocate(want, 1, k == 0 ? near : 0, 1);
+                if (got != null) {
+                    return new long[]{disk.fsb(ag.agno, got[0]), got[1]};
+                }
+            }
+        }
+        throw FsException.of(Errno.ENOSPC, "xfs: no free blocks left");
+    }
+
+    void freeBlocks(long fsb, long count) throws FsException {
+        Corrupt.check(disk.fsbValid(fsb, count), "freeing blocks [%d, +%d] out of range", fsb, count);
+        ags[(int) disk.agno(fsb)].release(disk.agbno(fsb), count);
+    }
+
+    long freeBlockCount() {
+        long n = 0;
+        for (XfsAg ag : ags) {
+            n += ag.freeBlocks();
+        }
+        return n;
+    }
+
+    /** A free inode number, in the AG of {@code nearIno} when it has one. */
+    long allocInode(long nearIno) throws FsException {
+        long startAg = disk.inoAgno(nearIno);
+        for (int k = 0; k < ags.length; k++) {
+            long ino = ags[(int) ((startAg + k) % ags.length)].claimInode();
+            if (ino >= 0) {
+                return ino;
+            }
+        }
+        for (int k = 0; k < ags.length; k++) {
+            XfsAg ag = ags[(int) ((startAg + k) % ags.length)];
+            if (ag.newChunk()) {
+                return ag.claimInode();
+            }
+        }
+        throw FsException.of(Errno.ENOSPC, "xfs: no space for a new inode chunk");
+    }
+
+    void freeInode(long ino) throws FsException {
+        ags[(int) disk.inoAgno(ino)].freeInode(ino);
+    }
+
+    boolean inodeInUse(long ino) {
+        return ags[(int) disk.inoAgno(ino)].inodeInUse(ino);
+    }
+}

@@ -1,0 +1,180 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static dev.jdax.fs.xfs.Buf.*;
+
+/**
+ * The primary superblock (struct xfs_dsb, libxfs/xfs_format.h), kept as its sector with named
+ * accessors so that encoding never loses a field we do not interpret. Decoding follows
+ * xfs_validate_sb_common: magic, version 5, CRC, geometry, feature masks.
+ */
+final class XfsSuperblock {
+    static final long XFS_SB_MAGIC = 0x58465342L;
+    static final int SB_CRC_OFF = 224;
+
+    static final int XFS_SB_VERSION_NUMBITS = 0x000f;
+    static final int XFS_SB_VERSION2_LAZYSBCOUNTBIT = 0x2;
+    static final int XFS_SB_VERSION2_CRCBIT = 0x100;
+
+    static final int RO_COMPAT_FINOBT = 1;
+    static final int RO_COMPAT_RMAPBT = 1 << 1;
+    static final int RO_COMPAT_REFLINK = 1 << 2;
+    static final int RO_COMPAT_INOBTCNT = 1 << 3;
+    static final int INCOMPAT_FTYPE = 1;
+    static final int INCOMPAT_SPINODES = 1 << 1;
+    static final int INCOMPAT_META_UUID = 1 << 2;
+    static final int INCOMPAT_BIGTIME = 1 << 3;
+    static final int INCOMPAT_NEEDSREPAIR = 1 << 4;
+    static final int INCOMPAT_NREXT64 = 1 << 5;
+
+    /** The INCOMPAT features this implementation reads and writes. */
+    static final int INCOMPAT_KNOWN = INCOMPAT_FTYPE | INCOMPAT_SPINODES | INCOMPAT_META_UUID | INCOMPAT_BIGTIME;
+    /** RO_COMPAT features we keep consistent (rmapbt is not: read-only mount only). */
+    static final int RO_COMPAT_KNOWN = RO_COMPAT_FINOBT | RO_COMPAT_REFLINK | RO_COMPAT_INOBTCNT;
+
+    final byte[] buf;
+
+    private XfsSuperblock(byte[] buf) {
+        this.buf = buf;
+    }
+
+    static XfsSuperblock wrap(byte[] sector) {
+        return new XfsSuperblock(sector);
+    }
+
+    /** Decodes and validates the primary superblock read from the device. */
+    static XfsSuperblock decode(byte[] sector, long deviceSize) throws FsException {
+        XfsSuperblock sb = new XfsSuperblock(sector);
+        if (sb.sb_magicnum() != XFS_SB_MAGIC) {
+            throw Corrupt.of("superblock magic 0x%x (want 0x%x)", sb.sb_magicnum(), XFS_SB_MAGIC);
+        }
+        int version = sb.sb_versionnum() & XFS_SB_VERSION_NUMBITS;
+        if (version != 5) {
+            throw FsException.of(Errno.EOPNOTSUPP, "xfs: superblock version %d: only v5 (CRC) file systems are supported",
+                    version);
+        }
+        int sect = sb.sb_sectsize();
+        Corrupt.check(sect >= 512 && sect <= 32768 && Integer.bitCount(sect) == 1 && sect <= sector.length,
+                "superblock sb_sectsize %d", sect);
+        XfsCrc.verify(sector, 0, sect, SB_CRC_OFF, "superblock");
+        long bs = sb.sb_blocksize();
+        Corrupt.check(bs >= 512 && bs <= 65536 && bs == 1L << sb.sb_blocklog(), "superblock sb_blocksize %d, sb_blocklog %d",
+                bs, sb.sb_blocklog());
+        Corrupt.check(bs == 4096, "superblock sb_blocksize %d: only 4096-byte blocks are supported", bs);
+        Corrupt.check(sb.sb_inodesize() >= 256 && sb.sb_inodesize() <= 2048 && sb.sb_inodesize() == 1 << sb.sb_inodelog()
+                && sb.sb_inopblock() == bs / sb.sb_inodesize() && sb.sb_inopblock() == 1 << sb.sb_inopblog(),
+                "superblock inode geometry: sb_inodesize %d, sb_inopblock %d", sb.sb_inodesize(), sb.sb_inopblock());
+        Corrupt.check(sb.sb_agcount() >= 1 && sb.sb_agblocks() >= 64 && sb.sb_agblklog() < 32
+                        && sb.sb_agblocks() <= 1L << sb.sb_agblklog() && sb.sb_agblocks() > 1L << (sb.sb_agblklog() - 1),
+                "superblock AG geometry: sb_agcount %d, sb_agblocks %d, sb_agblklog %d", sb.sb_agcount(),
+                sb.sb_agblocks(), sb.sb_agblklog());
+        Corrupt.check(sb.sb_dblocks() <= sb.sb_agcount() * sb.sb_agblocks()
+                        && sb.sb_dblocks() > (sb.sb_agcount() - 1) * sb.sb_agblocks(),
+                "superblock sb_dblocks %d for %d AGs of %d blocks", sb.sb_dblocks(), sb.sb_agcount(), sb.sb_agblocks());
+        Corrupt.check(sb.sb_dblocks() * bs <= deviceSize, "superblock sb_dblocks %d: beyond the device (%d bytes)",
+                sb.sb_dblocks(), deviceSize);
+        Corrupt.check(sb.sb_dirblklog() <= 4, "superblock sb_dirblklog %d", sb.sb_dirblklog());
+        int unknown = sb.sb_features_incompat() & ~INCOMPAT_KNOWN;
+        if (unknown != 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "xfs: superblock has unsupported INCOMPAT features: %s (0x%x)",
+                    String.join(", ", incompatNames(unknown)), unknown);
+        }
+        if (sb.sb_features_log_incompat() != 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "xfs: superblock has unsupported LOG_INCOMPAT features 0x%x",
+                    sb.sb_features_log_incompat());
+        }
+        if (sb.sb_inprogress() != 0) {
+            throw Corrupt.of("superblock sb_inprogress %d: mkfs did not finish", sb.sb_inprogress());
+        }
+        return sb;
+    }
+
+    /** The names of INCOMPAT bits, as xfs_db and the kernel call them. */
+    static List<String> incompatNames(int bits) {
+        String[] names = {"ftype", "sparse_inodes", "meta_uuid", "bigtime", "needsrepair", "nrext64"};
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            if ((bits & (1 << i)) != 0) {
+                out.add(i < names.length ? names[i] : "unknown_bit_" + i);
+            }
+        }
+        return out;
+    }
+
+    /** The features summary for probe: the names mkfs.xfs prints. */
+    List<String> featureNames() {
+        List<String> f = new ArrayList<>();
+        f.add("crc");
+        if ((sb_features_ro_compat() & RO_COMPAT_FINOBT) != 0) f.add("finobt");
+        if ((sb_features_ro_compat() & RO_COMPAT_RMAPBT) != 0) f.add("rmapbt");
+        if ((sb_features_ro_compat() & RO_COMPAT_REFLINK) != 0) f.add("reflink");
+        if ((sb_features_ro_compat() & RO_COMPAT_INOBTCNT) != 0) f.add("inobtcount");
+        if ((sb_features_incompat() & INCOMPAT_FTYPE) != 0) f.add("ftype");
+        if ((sb_features_incompat() & INCOMPAT_SPINODES) != 0) f.add("sparse");
+        if ((sb_features_incompat() & INCOMPAT_BIGTIME) != 0) f.add("bigtime");
+        if ((sb_features2() & XFS_SB_VERSION2_LAZYSBCOUNTBIT) != 0) f.add("lazy-count");
+        return f;
+    }
+
+    void updateCrc() {
+        XfsCrc.update(buf, 0, sb_sectsize(), SB_CRC_OFF);
+    }
+
+    long sb_magicnum() { return be32(buf, 0); }
+    long sb_blocksize() { return be32(buf, 4); }
+    long sb_dblocks() { return be64(buf, 8); }
+    long sb_rblocks() { return be64(buf, 16); }
+    UUID sb_uuid() { return new UUID(be64(buf, 32), be64(buf, 40)); }
+    long sb_logstart() { return be64(buf, 48); }
+    long sb_rootino() { return be64(buf, 56); }
+    long sb_rbmino() { return be64(buf, 64); }
+    long sb_rsumino() { return be64(buf, 72); }
+    long sb_agblocks() { return be32(buf, 84); }
+    long sb_agcount() { return be32(buf, 88); }
+    long sb_logblocks() { return be32(buf, 96); }
+    int sb_versionnum() { return be16(buf, 100); }
+    int sb_sectsize() { return be16(buf, 102); }
+    int sb_inodesize() { return be16(buf, 104); }
+    int sb_inopblock() { return be16(buf, 106); }
+    int sb_blocklog() { return u8(buf, 120); }
+    int sb_inodelog() { return u8(buf, 122); }
+    int sb_inopblog() { return u8(buf, 123); }
+    int sb_agblklog() { return u8(buf, 124); }
+    int sb_inprogress() { return u8(buf, 126); }
+    int sb_imax_pct() { return u8(buf, 127); }
+    long sb_icount() { return be64(buf, 128); }
+    long sb_ifree() { return be64(buf, 136); }
+    long sb_fdblocks() { return be64(buf, 144); }
+    void sb_icount(long v) { put64(buf, 128, v); }
+    void sb_ifree(long v) { put64(buf, 136, v); }
+    void sb_fdblocks(long v) { put64(buf, 144, v); }
+    long sb_inoalignmt() { return be32(buf, 180); }
+    int sb_dirblklog() { return u8(buf, 192); }
+    long sb_features2() { return be32(buf, 200); }
+    int sb_features_compat() { return (int) be32(buf, 208); }
+    int sb_features_ro_compat() { return (int) be32(buf, 212); }
+    int sb_features_incompat() { return (int) be32(buf, 216); }
+    int sb_features_log_incompat() { return (int) be32(buf, 220); }
+    long sb_spino_align() { return be32(buf, 228); }
+
+    /** The UUID metadata blocks carry: sb_meta_uuid with the META_UUID feature, else sb_uuid. */
+    UUID metaUuid() {
+        if ((sb_features_incompat() & INCOMPAT_META_UUID) != 0) {
+            return new UUID(be64(buf, 248), be64(buf, 256));
+        }
+        return sb_uuid();
+    }
+
+    boolean hasFtype() { return (sb_features_incompat() & INCOMPAT_FTYPE) != 0; }
+    boolean hasFinobt() { return (sb_features_ro_compat() & RO_COMPAT_FINOBT) != 0; }
+    boolean hasInobtCount() { return (sb_features_ro_compat() & RO_COMPAT_INOBTCNT) != 0; }
+    boolean hasSparseInodes() { return (sb_features_incompat() & INCOMPAT_SPINODES) != 0; }
+    boolean hasBigtime() { return (sb_features_incompat() & INCOMPAT_BIGTIME) != 0; }
+    boolean hasLazyCount() { return (sb_features2() & XFS_SB_VERSION2_LAZYSBCOUNTBIT) != 0; }
+}

@@ -1,0 +1,123 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.Iomap;
+import dev.jdax.api.IomapOps;
+import dev.jdax.api.IomapType;
+import dev.jdax.api.fs.Falloc;
+import dev.jdax.api.fs.MountOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Block allocation for writes, fallocate's modes and truncation change the data fork the way
+ * XFS does — holes reported whole, a bmbt once the extents outgrow the inode — and leave a file
+ * system xfs_repair -n finds clean. Data moves here as the engine moves it: through the iomap.
+ */
+class FileMappingsPassXfsRepairTest {
+    @TempDir
+    Path tmp;
+
+    /** Writes {@code data} at {@code pos} the way the engine does: iomap WRITE, then a store at the address. */
+    static void write(XfsFileSystem fs, XfsInode in, long pos, byte[] data) throws FsException {
+        long done = 0;
+        while (done < data.length) {
+            Iomap m = fs.iomapOps().begin(in, pos + done, data.length - done, IomapOps.WRITE);
+            long end = Math.min(m.end(), pos + data.length);
+            if (m.has(Iomap.F_NEW)) {
+                fs.device().zero(m.addr(), m.length());
+            }
+            fs.device().store(m.addrOf(pos + done), MemorySegment.ofArray(data), done, end - pos - done);
+            done = end - pos;
+        }
+        if (pos + data.length > in.di_size()) {
+            fs.fileOps().setSize(in, pos + data.length);
+        }
+    }
+
+    @Test
+    void holesAreReportedWholeAndWritesAllocate() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = XfsImages.mkfs(tmp, null);
+        try (DaxDevice dev = XfsImages.load(img)) {
+            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
+            XfsInode in = fs.inode(fs.create(fs.rootIno(), "f", 0644, 0, 0));
+            Iomap hole = fs.iomapOps().begin(in, 0, 8L << 20, IomapOps.REPORT);
+            assertEquals(IomapType.HOLE, hole.type());
+            assertEquals(8L << 20, hole.length(), "one answer for the whole hole, up to the length asked");
+            byte[] data = new byte[5000];
+            new Random(2).nextBytes(data);
+            write(fs, in, 4L << 20, data);
+            Iomap before = fs.iomapOps().begin(in, 4096, 64L << 20, IomapOps.REPORT);
+            assertEquals(IomapType.HOLE, before.type());
+            assertEquals((4L << 20) - 4096, before.length(), "the hole ends where the data starts");
+            Iomap mapped = fs.iomapOps().begin(in, 4L << 20, 1 << 20, IomapOps.REPORT);
+            assertEquals(IomapType.MAPPED, mapped.type());
+            assertEquals(8192, mapped.length());
+            byte[] back = XfsImages.readAll(fs, in.ino());
+            assertArrayEquals(data, java.util.Arrays.copyOfRange(back, 4 << 20, (4 << 20) + 5000));
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+    }
+
+    @Test
+    void fallocateModesAndManyExtentsStayConsistent() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = XfsImages.mkfs(tmp, null);
+        byte[] data = new byte[600 * 4096];
+        new Random(3).nextBytes(data);
+        long ino;
+        try (DaxDevice dev = XfsImages.load(img)) {
+            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
+            XfsInode in = fs.inode(fs.create(fs.rootIno(), "frag", 0644, 0, 0));
+            ino = in.ino();
+            fs.fileOps().fallocate(in, 0, 0, data.length);
+            assertEquals(data.length, in.di_size());
+            assertEquals(IomapType.UNWRITTEN, fs.iomapOps().begin(in, 0, 4096, IomapOps.REPORT).type());
+            write(fs, in, 0, data);
+            for (long b = 1; b < 600; b += 2) {   // 300 extents: a bmbt
+                fs.fileOps().fallocate(in, Falloc.PUNCH_HOLE | Falloc.KEEP_SIZE, b * 4096, 4096);
+                java.util.Arrays.fill(data, (int) b * 4096, (int) (b + 1) * 4096, (byte) 0);
+            }
+            assertEquals(XfsInode.FMT_BTREE, in.di_format());
+            assertEquals(300, in.di_nextents());
+            fs.fileOps().fallocate(in, Falloc.KEEP_SIZE, data.length, 1 << 20); // beyond EOF
+            assertEquals(data.length, in.di_size());
+            FsException e = assertThrows(FsException.class,
+                    () -> fs.fileOps().fallocate(in, Falloc.COLLAPSE_RANGE, 100, 4096));
+            assertEquals(Errno.EINVAL, e.errno());
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+        try (DaxDevice dev = XfsImages.load(img)) {
+            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
+            XfsInode in = fs.inode(ino);
+            assertArrayEquals(data, XfsImages.readAll(fs, ino));
+            fs.fileOps().fallocate(in, Falloc.COLLAPSE_RANGE, 0, 2 * 4096);
+            fs.fileOps().fallocate(in, Falloc.INSERT_RANGE, 4096, 4096);
+            fs.fileOps().fallocate(in, Falloc.ZERO_RANGE, 8192, 3 * 4096);
+            // Now block 0 is old block 2, block 1 the inserted hole, blocks 2-4 zeroed, block 5 old block 6.
+            fs.fileOps().truncate(in, 100 * 4096 + 10);
+            assertEquals(100 * 4096 + 10, in.di_size());
+            byte[] got = XfsImages.readAll(fs, ino);
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, 8192, 8192 + 4096), java.util.Arrays.copyOfRange(got, 0, 4096));
+            assertArrayEquals(new byte[4 * 4096], java.util.Arrays.copyOfRange(got, 4096, 5 * 4096));
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, 6 * 4096, 6 * 4096 + 1000),
+                    java.util.Arrays.copyOfRange(got, 5 * 4096, 5 * 4096 + 1000));
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+import dev.jdax.api.Iomap;
+import dev.jdax.api.IomapOps;
+import dev.jdax.api.IomapType;
+import dev.jdax.pmem.PmemDevices;
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Test images made by the machine's xfsprogs, loaded into memory devices, and read back out. */
+final class XfsImages {
+    static final long SIZE = 300L << 20;
+
+    private XfsImages() {
+    }
+
+    static Path tool(String name) {
+        for (String dir : new String[]{"/usr/sbin", "/sbin", "/usr/bin"}) {
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    static void assumeXfsprogs() {
+        Assumptions.assumeTrue(tool("mkfs.xfs") != null && tool("xfs_repair") != null && tool("xfs_db") != null,
+                "xfsprogs (mkfs.xfs, xfs_repair, xfs_db) not installed: skipping");
+    }
+
+    record Result(int exit, String output) {
+    }
+
+    static Result run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + cmd);
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    /** mkfs.xfs with its defaults on a fresh 300 MiB file, populated from {@code proto} when given. */
+    static Path mkfs(Path dir, Path proto) throws IOException, InterruptedException {
+        Path img = dir.resolve("xfs.img");
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(SIZE);
+        }
+        List<String> cmd = new ArrayList<>(List.of(tool("mkfs.xfs").toString(), "-q", "-f"));
+        if (proto != null) {
+            cmd.addAll(List.of("-p", proto.toString()));
+        }
+        cmd.add(img.toString());
+        Result r = run(cmd);
+        if (r.exit() != 0) {
+            throw new IOException("mkfs.xfs failed: " + r.output());
+        }
+        return img;
+    }
+
+    static DaxDevice load(Path img) throws IOException, FsException {
+        long size = Files.size(img);
+        DaxDevice dev = PmemDevices.memory(size);
+        byte[] chunk = new byte[1 << 20];
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
+            for (long off = 0; off < size; off += chunk.length) {
+                f.readFully(chunk);
+                dev.store(off, MemorySegment.ofArray(chunk), 0, chunk.length);
+            }
+        }
+        return dev;
+    }
+
+    static void save(DaxDevice dev, Path img) throws IOException, FsException {
+        byte[] chunk = new byte[1 << 20];
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(dev.size());
+            for (long off = 0; off < dev.size(); off += chunk.length) {
+                dev.load(off, MemorySegment.ofArray(chunk), 0, chunk.length);
+                f.write(chunk);
+            }
+        }
+    }
+
+    static Result repair(Path img) throws IOException, InterruptedException {
+        return run(List.of(tool("xfs_repair").toString(), "-n", "-f", img.toString()));
+    }
+
+    static Result db(Path img, String... commands) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(tool("xfs_db").toString(), "-r", "-f"));
+        for (String c : commands) {
+            cmd.add("-c");
+            cmd.add(c);
+        }
+        cmd.add(img.toString());
+        return run(cmd);
+    }
+
+    /** A whole file's bytes, read through the native iomap the way the engine does. */
+    static byte[] readAll(XfsFileSystem fs, long ino) throws FsException {
+        XfsInode in = fs.inode(ino);
+        long size = in.di_size();
+        byte[] out = new byte[Math.toIntExact(size)];
+        long pos = 0;
+        while (pos < size) {
+            Iomap m = fs.iomapOps().begin(in, pos, size - pos, IomapOps.REPORT);
+            long end = Math.min(m.end(), size);
+            if (m.type() == IomapType.MAPPED) {
+                fs.device().load(m.addrOf(pos), MemorySegment.ofArray(out), pos, end - pos);
+            }
+            pos = end;
+        }
+        return out;
+    }
+
+    /** xfs_repair -n must exit 0 and print nothing beyond its phase banners. */
+    static void assertRepairClean(Path img) throws IOException, InterruptedException {
+        Result r = repair(img);
+        String problems = r.output().lines()
+                .filter(l -> !l.startsWith("Phase") && !l.startsWith("        - ") && !l.contains("host filesystem geometry")
+                        && !l.startsWith("Repair may fail") && !l.startsWith("the image and the host")
+                        && !l.startsWith("No modify flag"))
+                .reduce("", (a, b) -> a + b + "\n");
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.exit(), r.output());
+        org.junit.jupiter.api.Assertions.assertEquals("", problems, r.output());
+    }
+}
