@@ -4,8 +4,7 @@
  */
 module dev.jdax.fs.xfs {
     requires dev.jdax.api;
-
-    exports dev.jdax.fs.xfs;
+    requires dev.jdax.iomap;
 
     provides dev.jdax.api.fs.FileSystemType with dev.jdax.fs.xfs.XfsFileSystemType;
 }

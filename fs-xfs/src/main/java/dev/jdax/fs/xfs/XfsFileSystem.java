@@ -330,8 +330,41 @@ final class XfsFileSystem implements FileSystem {
     }
 
     @Override
-    public OpenFile open(long ino, int flags) throws FsException {
-        throw FsException.of(Errno.EOPNOTSUPP, "xfs: open: file I/O needs the dax-iomap engine, not merged yet");
+    public synchronized OpenFile open(long ino, int flags) throws FsException {
+        XfsInode in = inode(ino);
+        dev.jdax.api.fs.FileType t = dev.jdax.api.fs.FileType.ofMode(in.di_mode());
+        if (t == dev.jdax.api.fs.FileType.DIRECTORY) {
+            throw FsException.of(Errno.EISDIR, "xfs: inode %d is a directory", ino);
+        }
+        if (t != dev.jdax.api.fs.FileType.REGULAR) {
+            throw FsException.of(Errno.EINVAL, "xfs: inode %d is not a regular file", ino);
+        }
+        if ((dev.jdax.api.fs.OpenFlags.writable(flags) || (flags & dev.jdax.api.fs.OpenFlags.O_TRUNC) != 0) && readOnly()) {
+            throw FsException.of(Errno.EROFS, "xfs: read-only mount");
+        }
+        opened(ino);
+        XfsFile f = new XfsFile(this, in, flags);
+        if ((flags & dev.jdax.api.fs.OpenFlags.O_TRUNC) != 0 && in.di_size() > 0) {
+            f.truncate(0);
+        }
+        return f;
+    }
+
+    /** The engine's state for the file system, made on first open. */
+    private dev.jdax.iomap.DaxMount daxMount;
+    private final Map<Long, dev.jdax.iomap.AddressSpace> spaces = new HashMap<>();
+
+    /** One address space per in-core inode, as the engine requires (xfs_inode's i_mapping). */
+    synchronized dev.jdax.iomap.AddressSpace addressSpace(XfsInode in) throws FsException {
+        if (daxMount == null) {
+            daxMount = new dev.jdax.iomap.DaxMount(device(), options(), dev.jdax.iomap.LockingModel.XFS_IOLOCK_MMAPLOCK);
+        }
+        dev.jdax.iomap.AddressSpace s = spaces.get(in.ino());
+        if (s == null || s.inode() != in) {
+            s = daxMount.newAddressSpace(in, iomap);
+            spaces.put(in.ino(), s);
+        }
+        return s;
     }
 
     @Override
@@ -345,8 +378,8 @@ final class XfsFileSystem implements FileSystem {
     }
 
     @Override
-    public MountCounters counters() {
-        return new MountCounters(0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0, 0);
+    public synchronized MountCounters counters() {
+        return daxMount == null ? new MountCounters(0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0, 0) : daxMount.counters();
     }
 
     @Override

@@ -14,7 +14,7 @@ import java.util.Optional;
 /** The XFS personality: "xfs", at least 300 MiB (as mkfs.xfs 6.1 demands). */
 public final class XfsFileSystemType implements FileSystemType {
     public static final long MINIMUM_SIZE = 300L << 20;
-    static final List<String> KNOWN_OPTIONS = List.of("dax");
+    static final List<String> KNOWN_OPTIONS = List.of("dax", "ro", "rw", "media_errors", "locking");
 
     @Override
     public String name() {
