@@ -19,11 +19,11 @@ import java.util.concurrent.Callable;
 
 /** {@code jdax mkfs}: makes a file system on an image file (created at SIZE when given). */
 @Command(name = "mkfs", mixinStandardHelpOptions = true,
-        header = "Make a file system (ext2 or ext4 in this build) on an image file.",
-        description = {"Makes a file system on IMAGE in the real on-disk format, one e2fsck -fn finds clean. With",
-                "SIZE (4096, 64m, 1g ...) the image file is created or resized first."})
+        header = "Make an ext2, ext4 or XFS file system on an image file.",
+        description = {"Makes a file system on IMAGE in the real on-disk format, one e2fsck -fn or xfs_repair -n",
+                "finds clean. With SIZE (4096, 64m, 1g ...) the image file is created or resized first."})
 final class MkfsCommand implements Callable<Integer> {
-    @Option(names = "-t", required = true, paramLabel = "TYPE", description = "The personality: ext2 or ext4 in this build.")
+    @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs (XFS needs at least 300 MiB).")
     String type;
 
     @Option(names = "-b", paramLabel = "BLOCKSIZE", description = "Block size in bytes (default: the type's).")

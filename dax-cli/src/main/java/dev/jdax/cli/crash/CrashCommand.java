@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
                 "truncate, tree, or all."},
         footer = {"", "Exit status: 0 when no state violated a rule, 1 otherwise."})
 public final class CrashCommand implements Callable<Integer> {
-    @Option(names = "-t", required = true, paramLabel = "TYPE", description = "The personality (ext2, ext4 in this build).")
+    @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs.")
     String type;
 
     @Option(names = "--workload", paramLabel = "NAME", description = "Workload (default: ${DEFAULT-VALUE}).")
