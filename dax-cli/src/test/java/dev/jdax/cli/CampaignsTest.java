@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** The short, seeded runs of jdax fsx and jdax corrupt that CI makes on every personality. */
 class CampaignsTest {
     @ParameterizedTest
-    @ValueSource(strings = {"ext2", "ext4"})
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
     void fsxFindsNoDivergence(String type) {
         assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)));
         Console c = Console.run("fsx", "-t", type, "--ops", "4000", "--seed", "11");
@@ -30,7 +30,7 @@ class CampaignsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ext2", "ext4"})
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
     void mediaErrorsFollowTheRecoveryWriteRules(String type) {
         assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)));
         Console c = Console.run("media", "-t", type, "--cases", "600", "--seed", "2");
@@ -40,7 +40,7 @@ class CampaignsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ext2", "ext4"})
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
     void readsAreTornOnlyWhereTheLockingModelAllowsIt(String type) {
         assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)));
         Console c = Console.run("race", "-t", type, "--ops", "1500");
