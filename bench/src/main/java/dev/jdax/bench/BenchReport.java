@@ -50,7 +50,7 @@ final class BenchReport {
     /** The ratio goals of the other benchmarks, as "met/missed x.xx" lines. */
     private List<String> otherGoals() {
         List<String> out = new ArrayList<>();
-        for (String target : List.of("ext2", "ext4")) {
+        for (String target : List.of("ext2", "ext4", "xfs")) {
             ratio(out, "mapped 4 KiB copy >= 1.00x raw copy (" + target + ")", other("FsBench.mappedCopy4k", "personality=" + target),
                     other("FsBench.rawCopy4k", "personality=" + target), 1.0);
             ratio(out, "random read on 1,000 extents >= 0.50x on 1 extent (" + target + ")",

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 public class FsBench {
     private static final int PMD = 2 << 20;
 
-    @Param({"ext2", "ext4"})
+    @Param({"ext2", "ext4", "xfs"})
     public String personality;
 
     private FsTarget t;

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class GrowthBench {
-    @Param({"ext2", "ext4"})
+    @Param({"ext2", "ext4", "xfs"})
     public String personality;
 
     @Param({"1", "100", "1000"})
