@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -94,8 +95,17 @@ final class Ext4Dir {
         disk.write(fs.mapBlock(dir, lblk), b, "directory " + dir.ino);
     }
 
-    List<Entry> entries(Ext4Inode dir) throws FsException {
-        List<Entry> out = new ArrayList<>();
+    /** What {@link #scan} hands each record: its place, and the block holding its name bytes. */
+    private interface RecordVisitor {
+        /** Returns true to stop the scan here. */
+        boolean visit(long lblk, int off, int recLen, long ino, ByteBuffer b, int nameLen, int prev);
+    }
+
+    /**
+     * Walks every record of every block, validating each as {@code ext4_check_dir_entry} does,
+     * until the visitor says stop. Returns whether it stopped.
+     */
+    private boolean scan(Ext4Inode dir, RecordVisitor v) throws FsException {
         long n = blocks(dir);
         for (long i = 0; i < n; i++) {
             ByteBuffer b = readBlock(dir, i);
@@ -114,22 +124,39 @@ final class Ext4Dir {
                     throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: inode %d beyond the %d inodes",
                             dir.ino, i, off, ino, fs.superblock().s_inodes_count());
                 }
-                out.add(new Entry(i, off, recLen, ino, new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8),
-                        b.get(off + 7) & 0xff, prev));
+                if (v.visit(i, off, recLen, ino, b, nameLen, prev)) {
+                    return true;
+                }
                 prev = off;
                 off += recLen;
             }
         }
+        return false;
+    }
+
+    List<Entry> entries(Ext4Inode dir) throws FsException {
+        List<Entry> out = new ArrayList<>();
+        scan(dir, (lblk, off, recLen, ino, b, nameLen, prev) -> {
+            out.add(new Entry(lblk, off, recLen, ino, new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8),
+                    b.get(off + 7) & 0xff, prev));
+            return false;
+        });
         return out;
     }
 
+    /** The live entry named {@code name}, or null; names are compared as bytes, as ext4_match does. */
     Entry find(Ext4Inode dir, String name) throws FsException {
-        for (Entry e : entries(dir)) {
-            if (e.ino() != 0 && e.name().equals(name)) {
-                return e;
+        byte[] want = name.getBytes(StandardCharsets.UTF_8);
+        Entry[] found = new Entry[1];
+        scan(dir, (lblk, off, recLen, ino, b, nameLen, prev) -> {
+            if (ino == 0 || nameLen != want.length
+                    || !Arrays.equals(b.array(), off + 8, off + 8 + nameLen, want, 0, want.length)) {
+                return false;
             }
-        }
-        return null;
+            found[0] = new Entry(lblk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev);
+            return true;
+        });
+        return found[0];
     }
 
     boolean isEmpty(Ext4Inode dir) throws FsException {
