@@ -1,6 +1,5 @@
 package dev.jdax.fs.xfs;
 
-import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
 import java.util.ArrayList;
@@ -11,8 +10,8 @@ import static dev.jdax.fs.xfs.Buf.*;
 
 /**
  * Writes a data fork's extent list back into its inode: inline records while they fit
- * (extents format), else a bmbt of one level of leaves under a root in the inode (btree format,
- * xfs_bmap_extents_to_btree). The tree is rebuilt whole on each change: old bmbt blocks are freed
+ * (extents format), else a bmbt under a root in the inode (btree format, xfs_bmap_extents_to_btree),
+ * as many levels deep as the extents need. The tree is rebuilt whole on each change: old bmbt blocks are freed
  * and new ones allocated near the inode. di_nextents and di_nblocks follow.
  */
 final class ForkWriter {
@@ -86,37 +85,64 @@ final class ForkWriter {
         in.di_nblocks(ExtentList.mappedBlocks(extents) + treeBlocks);
     }
 
+    /**
+     * Bulk-loads the bmbt: leaves, then node levels until the top one fits the root in the inode.
+     * Each level's records are spread evenly over its blocks, so every block below the root's
+     * children holds at least half its capacity (xfs_repair's scan_bmapbt checks that minimum).
+     * Returns the number of blocks written.
+     */
     private long writeTree(XfsInode in, List<BmapExtent> extents, int forkOff, int forkSize) throws FsException {
-        int perLeaf = (disk.blockSize() - BtreeBlock.LONG_LEN) / 16;
-        int leaves = (extents.size() + perLeaf - 1) / perLeaf;
+        int perBlock = (disk.blockSize() - BtreeBlock.LONG_LEN) / 16;
         int rootMax = (forkSize - 4) / 16;
-        if (leaves > rootMax) {
-            throw FsException.of(Errno.ENOSPC, "xfs: inode %d: %d extents need a bmbt deeper than one level (not implemented)",
-                    in.ino(), extents.size());
-        }
         long near = disk.fsb(disk.inoAgno(in.ino()), disk.inoAgino(in.ino()) >>> disk.inopblog());
-        long[] blocks = new long[leaves];
-        for (int i = 0; i < leaves; i++) {
-            blocks[i] = space.allocBlocks(near, 1)[0];
+        // The level below the root: first keys and block numbers, starting with the leaves' records.
+        long[] keys = new long[extents.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = extents.get(i).startoff();
         }
-        for (int i = 0; i < leaves; i++) {
-            int from = i * perLeaf;
-            int n = Math.min(perLeaf, extents.size() - from);
-            byte[] b = new byte[disk.blockSize()];
-            BtreeBlock.init(b, XfsBmap.XFS_BMAP_CRC_MAGIC, true, 0, n, disk.fsbToDaddr(blocks[i]), in.ino(),
-                    disk.sb().metaUuid());
-            put64(b, 8, i > 0 ? blocks[i - 1] : BtreeBlock.NULL_LONG);
-            put64(b, 16, i + 1 < leaves ? blocks[i + 1] : BtreeBlock.NULL_LONG);
-            for (int j = 0; j < n; j++) {
-                extents.get(from + j).encode(b, BtreeBlock.LONG_LEN + j * 16);
+        long[] ptrs = null;
+        long written = 0;
+        int level = 0;
+        while (level == 0 || keys.length > rootMax) {
+            Corrupt.check(level < XfsBmap.MAX_LEVELS - 1, "inode %d: %d extents need more than %d bmbt levels",
+                    in.ino(), extents.size(), XfsBmap.MAX_LEVELS);
+            int count = (keys.length + perBlock - 1) / perBlock;
+            long[] blocks = new long[count];
+            for (int i = 0; i < count; i++) {
+                blocks[i] = space.allocBlocks(near, 1)[0];
             }
-            BtreeBlock.seal(b, true);
-            disk.writeBytes(disk.fsbToByte(blocks[i]), b, b.length);
-            put64(in.raw, forkOff + 4 + i * 8, extents.get(from).startoff());
-            put64(in.raw, forkOff + 4 + rootMax * 8 + i * 8, blocks[i]);
+            long[] upKeys = new long[count];
+            for (int i = 0; i < count; i++) {
+                int from = (int) ((long) keys.length * i / count);
+                int to = (int) ((long) keys.length * (i + 1) / count);
+                byte[] b = new byte[disk.blockSize()];
+                BtreeBlock.init(b, XfsBmap.XFS_BMAP_CRC_MAGIC, true, level, to - from, disk.fsbToDaddr(blocks[i]), in.ino(),
+                        disk.sb().metaUuid());
+                put64(b, 8, i > 0 ? blocks[i - 1] : BtreeBlock.NULL_LONG);
+                put64(b, 16, i + 1 < count ? blocks[i + 1] : BtreeBlock.NULL_LONG);
+                for (int j = from; j < to; j++) {
+                    if (level == 0) {
+                        extents.get(j).encode(b, BtreeBlock.LONG_LEN + (j - from) * 16);
+                    } else {
+                        put64(b, BtreeBlock.LONG_LEN + (j - from) * 8, keys[j]);
+                        put64(b, BtreeBlock.LONG_LEN + perBlock * 8 + (j - from) * 8, ptrs[j]);
+                    }
+                }
+                BtreeBlock.seal(b, true);
+                disk.writeBytes(disk.fsbToByte(blocks[i]), b, b.length);
+                upKeys[i] = keys[from];
+            }
+            written += count;
+            keys = upKeys;
+            ptrs = blocks;
+            level++;
         }
-        put16(in.raw, forkOff, 1);
-        put16(in.raw, forkOff + 2, leaves);
-        return leaves;
+        for (int i = 0; i < keys.length; i++) {
+            put64(in.raw, forkOff + 4 + i * 8, keys[i]);
+            put64(in.raw, forkOff + 4 + rootMax * 8 + i * 8, ptrs[i]);
+        }
+        put16(in.raw, forkOff, level);
+        put16(in.raw, forkOff + 2, keys.length);
+        return written;
     }
 }

@@ -71,6 +71,48 @@ class FileMappingsPassXfsRepairTest {
     }
 
     @Test
+    void elevenThousandExtentsMakeATwoLevelBmbtThatXfsRepairAccepts() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = XfsImages.mkfs(tmp, null);
+        int extents = 11_000;
+        long ino;
+        try (DaxDevice dev = XfsImages.load(img)) {
+            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
+            XfsInode in = fs.inode(fs.create(fs.rootIno(), "sparse", 0644, 0, 0));
+            ino = in.ino();
+            byte[] block = new byte[4096];
+            for (int i = 0; i < extents; i++) {
+                java.util.Arrays.fill(block, (byte) i);
+                write(fs, in, 2L * i * 4096, block);
+            }
+            assertEquals(XfsInode.FMT_BTREE, in.di_format());
+            assertEquals(extents, in.di_nextents());
+            assertEquals(2, Buf.be16(in.dataFork(), 0), "the root in the inode is a level-2 node");
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+        try (DaxDevice dev = XfsImages.load(img)) {
+            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
+            byte[] got = XfsImages.readAll(fs, ino);
+            for (int i = 0; i < extents; i++) {
+                assertEquals((byte) i, got[2 * i * 4096], "data block " + i);
+                if (i + 1 < extents) {
+                    assertEquals(0, got[(2 * i + 1) * 4096], "the hole after data block " + i);
+                }
+            }
+            // Back under the one-level limit: the tree shrinks, its freed blocks return to the free space.
+            XfsInode in = fs.inode(ino);
+            fs.fileOps().truncate(in, 2L * 4000 * 4096);
+            assertEquals(4000, in.di_nextents());
+            assertEquals(1, Buf.be16(in.dataFork(), 0));
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+    }
+
+    @Test
     void fallocateModesAndManyExtentsStayConsistent() throws Exception {
         XfsImages.assumeXfsprogs();
         Path img = XfsImages.mkfs(tmp, null);
