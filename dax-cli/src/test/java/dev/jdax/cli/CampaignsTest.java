@@ -20,12 +20,14 @@ class CampaignsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ext2", "ext4"})
-    void corruptImagesNeverEndInAnUncheckedException(String type) {
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
+    void corruptImagesNeverEndInAnUncheckedExceptionNorWriteIntoMetadata(String type) {
         assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)));
         Console c = Console.run("corrupt", "-t", type, "--cases", "150", "--seed", "5");
         System.out.print(c.out());
         assertEquals(0, c.status(), c.out());
+        assertTrue(c.out().matches("(?s).*150 random cases and [1-9][0-9]* crafted redirects.*"), c.out());
+        assertTrue(c.out().matches("(?s).*write workloads run: [1-9][0-9]*.*"), c.out());
         assertTrue(c.out().contains("no case failed"), c.out());
     }
 

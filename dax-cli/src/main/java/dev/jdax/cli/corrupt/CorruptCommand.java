@@ -13,7 +13,6 @@ import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.EnumMap;
@@ -45,7 +44,7 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
     @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs.")
     String type;
 
-    @Option(names = "--cases", paramLabel = "N", description = "Cases to try (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cases", paramLabel = "N", description = "Random cases to try (default: ${DEFAULT-VALUE}); the crafted redirects follow, numbered from N.")
     int cases = 500;
 
     @Option(names = "--seed", paramLabel = "S", description = "Random seed (default: ${DEFAULT-VALUE}).")
@@ -56,6 +55,13 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Time bound per case (default: ${DEFAULT-VALUE}).")
     int timeout = 20;
+
+    private Scribble scribble;
+    private int bigBlock;
+    /** Cases whose write workload met at least one FsException (mount, an operation or unmount). */
+    private int writesRefused;
+    private Map<Integer, String> owners;
+    private MemorySegment pristine;
 
     @Override
     public Integer call() throws FsException {
@@ -68,15 +74,33 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
             try (FileSystem fs = fsType.mount(device, MountOptions.parse("dax"))) {
                 files = SampleTree.populate(fs, seed);
             }
+            Map<Integer, String> owners = new java.util.HashMap<>();
+            BitSet guarded = new BitSet();
+            Map<String, Long> firsts = new java.util.TreeMap<>();
             try (FileSystem fs = fsType.mount(device, MountOptions.parse("dax,ro"))) {
-                data = SampleTree.dataBlocks(fs, files);
+                data = SampleTree.dataBlocks(fs, files.keySet(), null);
+                guarded = SampleTree.dataBlocks(fs, files.keySet().stream()
+                        .filter(p -> !Scribble.WRITTEN.contains(p)).toList(), owners);
+                for (String p : Scribble.WRITTEN) {
+                    BitSet own = SampleTree.dataBlocks(fs, List.of(p), null);
+                    if (!own.isEmpty()) {
+                        firsts.put(p, (long) own.nextSetBit(0));
+                    }
+                }
+                bigBlock = SampleTree.dataBlocks(fs, List.of("/big"), null).nextSetBit(0);
             }
             MemorySegment pristine = arena.allocate(size, BLOCK);
             device.load(0, pristine, 0, size);
             List<Integer> metadata = metadataBlocks(pristine, data);
-            System.out.printf("corrupt: %s, %d files, %d metadata blocks of %d, %d cases, seed %d%n",
-                    type, files.size(), metadata.size(), size / BLOCK, only != null ? 1 : cases, seed);
-            return run(fsType, device, pristine, metadata, files);
+            BitSet metadataSet = new BitSet();
+            metadata.forEach(metadataSet::set);
+            scribble = new Scribble(guarded, metadataSet);
+            this.owners = owners;
+            this.pristine = pristine;
+            List<Mutation> redirects = new Redirects(type, pristine, metadata).cases(firsts, bigBlock, cases);
+            System.out.printf("corrupt: %s, %d files, %d metadata blocks of %d, %d random cases and %d crafted redirects, seed %d%n",
+                    type, files.size(), metadata.size(), size / BLOCK, cases, redirects.size(), seed);
+            return run(fsType, device, pristine, metadata, files, redirects);
         }
     }
 
@@ -92,9 +116,13 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
     }
 
     private int run(FileSystemType fsType, DaxDevice device, MemorySegment pristine, List<Integer> metadata,
-                    Map<String, byte[]> files) throws FsException {
+                    Map<String, byte[]> files, List<Mutation> redirects) throws FsException {
         SplittableRandom r = new SplittableRandom(seed);
-        Mutation.Kind[] kinds = Mutation.Kind.values();
+        List<Mutation> all = new ArrayList<>();
+        for (int k = 0; k < cases; k++) {
+            all.add(pick(k, Mutation.Kind.RANDOM[k % Mutation.Kind.RANDOM.length], r, metadata, device.size()));
+        }
+        all.addAll(redirects);
         Map<Outcome, Integer> tally = new EnumMap<>(Outcome.class);
         List<String> failures = new ArrayList<>();
         ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
@@ -103,18 +131,26 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
             return t;
         });
         try {
-            for (int k = 0; k < cases; k++) {
-                Mutation m = pick(k, kinds[k % kinds.length], r, metadata, device.size());
+            // The control: on the clean image the walk is clean and every write of the workload succeeds.
+            device.store(0, pristine, 0, pristine.byteSize());
+            CaseResult control = runCase(worker, fsType, device, files);
+            if (control.outcome() != Outcome.WALKED_CLEAN || writesRefused != 0) {
+                System.out.println("control (no corruption) failed: " + control.outcome().label + " " + control.detail()
+                        + (writesRefused != 0 ? "; the write workload met an FsException" : ""));
+                return 1;
+            }
+            for (Mutation m : all) {
+                int k = m.number();
                 if (only != null && only != k) {
                     continue;
                 }
                 device.store(0, pristine, 0, pristine.byteSize());
-                int old = pristine.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), m.offset());
-                MemorySegment word = MemorySegment.ofArray(new int[] {m.apply(old)});
-                device.store(m.offset(), word, 0, 4);
+                byte[] old = new byte[m.width()];
+                MemorySegment.copy(pristine, m.offset(), MemorySegment.ofArray(old), 0, old.length);
+                device.store(m.offset(), MemorySegment.ofArray(m.replacement(old)), 0, old.length);
                 CaseResult res = runCase(worker, fsType, device, files);
                 tally.merge(res.outcome(), 1, Integer::sum);
-                if (only != null || res.outcome().failure) {
+                if (only != null || res.outcome().failure || res.outcome() == Outcome.CROSS_LINKED) {
                     System.out.println(m + ": " + res.outcome().label + (res.detail().isEmpty() ? "" : ": " + res.detail()));
                 }
                 if (res.outcome().failure) {
@@ -129,7 +165,10 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
         } finally {
             worker.shutdownNow();
         }
-        System.out.println("outcomes: " + tally);
+        int wrote = tally.getOrDefault(Outcome.WALKED_CLEAN, 0) + tally.getOrDefault(Outcome.WRONG_DATA, 0)
+                + tally.getOrDefault(Outcome.SCRIBBLED, 0) + tally.getOrDefault(Outcome.CROSS_LINKED, 0);
+        System.out.println("outcomes: " + tally + "; write workloads run: " + wrote + ", of them " + writesRefused
+                + " met an FsException");
         failures.forEach(System.out::println);
         System.out.println(failures.isEmpty() ? "no case failed" : failures.size() + " case(s) failed");
         return failures.isEmpty() ? 0 : 1;
@@ -149,7 +188,11 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
 
     enum Outcome {
         WALKED_CLEAN("walked, data intact", false), WRONG_DATA("walked, some data differs (undetected)", false),
-        FS_EXCEPTION("FsException", false), UNCHECKED("unchecked exception", true), ERROR("error", true),
+        FS_EXCEPTION("FsException", false),
+        // The image itself gives one block to two files: a write to one changes the other. Neither
+        // Linux nor jdax scans every inode at mount to notice (e2fsck's pass 1B does); declared, not hidden.
+        CROSS_LINKED("wrote a block the image maps into two files (not detectable without a full scan)", false),
+        SCRIBBLED("a write through the corrupt image damaged metadata or another file", true), UNCHECKED("unchecked exception", true), ERROR("error", true),
         HANG("no answer within the time bound", true);
 
         final String label;
@@ -169,14 +212,47 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
     record CaseResult(Outcome outcome, String detail) {
     }
 
+    /**
+     * The read half (mount read-only, walk, compare) and, when the image mounted, the write half
+     * ({@link Scribble}): a workload through the corrupt image must not damage metadata or the
+     * blocks of files it does not write.
+     */
+    private CaseResult readThenWrite(FileSystemType fsType, DaxDevice device, Map<String, byte[]> files) throws FsException {
+        CaseResult read;
+        BitSet crossLinked = new BitSet();
+        try (FileSystem fs = fsType.mount(device, MountOptions.parse("dax,ro"))) {
+            SampleTree.Walk w = SampleTree.walk(fs, files);
+            read = w.wrongData().isEmpty() ? new CaseResult(Outcome.WALKED_CLEAN, "")
+                    : new CaseResult(Outcome.WRONG_DATA, String.join(", ", w.wrongData().subList(0, Math.min(3, w.wrongData().size()))));
+            for (String p : Scribble.WRITTEN) {
+                try {
+                    crossLinked.or(SampleTree.dataBlocks(fs, List.of(p), null));
+                } catch (FsException e) {
+                    // That file's map is refused: its writes will be too.
+                }
+            }
+        } catch (FsException e) {
+            return new CaseResult(Outcome.FS_EXCEPTION, e.describe());
+        }
+        int refused;
+        try (FileSystem fs = fsType.mount(device, MountOptions.parse("dax"))) {
+            refused = Scribble.workload(fs, files);
+        } catch (FsException e) {
+            refused = -1;
+        }
+        writesRefused += refused != 0 ? 1 : 0;
+        List<Scribble.Damage> damage = scribble.check(device, pristine, owners, crossLinked);
+        if (damage.isEmpty()) {
+            return read;
+        }
+        String text = String.join("; ", damage.stream().map(Scribble.Damage::text).toList());
+        return new CaseResult(damage.stream().allMatch(Scribble.Damage::crossLinked) ? Outcome.CROSS_LINKED : Outcome.SCRIBBLED, text);
+    }
+
     private CaseResult runCase(ExecutorService worker, FileSystemType fsType, DaxDevice device, Map<String, byte[]> files) {
         Future<CaseResult> f = worker.submit(() -> {
-            try (FileSystem fs = fsType.mount(device, MountOptions.parse("dax,ro"))) {
-                SampleTree.Walk w = SampleTree.walk(fs, files);
-                return w.wrongData().isEmpty() ? new CaseResult(Outcome.WALKED_CLEAN, "")
-                        : new CaseResult(Outcome.WRONG_DATA, String.join(", ", w.wrongData().subList(0, Math.min(3, w.wrongData().size()))));
-            } catch (FsException e) {
-                return new CaseResult(Outcome.FS_EXCEPTION, e.describe());
+            try {
+                return readThenWrite(fsType, device, files);
             } catch (RuntimeException e) {
                 return new CaseResult(Outcome.UNCHECKED, e + " at " + (e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?"));
             } catch (Error e) {

@@ -75,13 +75,20 @@ final class SampleTree {
     }
 
     /** The device blocks (of 4096 bytes) holding file data, from FIEMAP: everything else written is metadata. */
-    static BitSet dataBlocks(FileSystem fs, Map<String, byte[]> files) throws FsException {
+    static BitSet dataBlocks(FileSystem fs, java.util.Collection<String> paths, Map<Integer, String> owners) throws FsException {
         BitSet data = new BitSet();
-        for (String path : files.keySet()) {
+        for (String path : paths) {
             try (OpenFile f = fs.open(path, OpenFlags.O_RDONLY)) {
                 for (FiemapExtent e : f.fiemap(0, Long.MAX_VALUE)) {
                     if (e.physical() > 0) {
-                        data.set((int) (e.physical() >> 12), (int) ((e.physical() + e.length() + 4095) >> 12));
+                        int from = (int) (e.physical() >> 12);
+                        int to = (int) ((e.physical() + e.length() + 4095) >> 12);
+                        data.set(from, to);
+                        if (owners != null) {
+                            for (int b = from; b < to; b++) {
+                                owners.put(b, path);
+                            }
+                        }
                     }
                 }
             }
