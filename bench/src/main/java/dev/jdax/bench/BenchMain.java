@@ -39,6 +39,7 @@ public final class BenchMain {
         ChainedOptionsBuilder opts = new OptionsBuilder()
                 .include(IoBench.class.getName())
                 .include(FsBench.class.getName())
+                .include(MetaBench.class.getName())
                 .include(GrowthBench.class.getName())
                 .include(WritersBench.class.getName())
                 .forks(1)
@@ -46,9 +47,12 @@ public final class BenchMain {
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xmx4g")
                 .param("fileMiB", quick ? "256" : "1024");
         if (quick) {
-            opts.warmupIterations(1).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(2).measurementTime(TimeValue.seconds(1))
-                    .param("ioSize", "4096", "1048576");
+            // A few minutes: half-second iterations, and the sizes the goals name.
+            opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(500))
+                    .measurementIterations(2).measurementTime(TimeValue.milliseconds(500))
+                    .param("ioSize", "4096", "1048576")
+                    // Filling a 100,000-extent file takes minutes; the full run measures it.
+                    .param("extents", "1", "1000");
         } else {
             opts.warmupIterations(2).warmupTime(TimeValue.seconds(2))
                     .measurementIterations(5).measurementTime(TimeValue.seconds(2));

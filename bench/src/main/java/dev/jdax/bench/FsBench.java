@@ -2,8 +2,6 @@ package dev.jdax.bench;
 
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileMapping;
-import dev.jdax.api.fs.OpenFile;
-import dev.jdax.api.fs.OpenFlags;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a DAX file system does besides bulk copies, per personality: page faults (PTE and PMD),
  * loads and stores through a faulted mapping beside the same copy on raw device memory, fsync after
- * a 4 KiB overwrite with the cache lines flushed and fences issued per operation, and the metadata
- * path (create + write 4 KiB + unlink; lookup in a directory of 10,000 names).
+ * a 4 KiB overwrite with the cache lines flushed and fences issued per operation. The metadata path
+ * is {@link MetaBench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -43,7 +41,6 @@ public class FsBench {
     private FileMapping faulted;
     private MemorySegment pmdPage;
     private MemorySegment raw;
-    private long dir;
     private SplittableRandom random;
 
     @Setup(Level.Trial)
@@ -56,10 +53,6 @@ public class FsBench {
         faulted = t.file().mmap(0, 4L << 20, FileMapping.PROT_READ | FileMapping.PROT_WRITE, FileMapping.MAP_SHARED);
         pmdPage = faulted.faultIn(0, true);
         raw = arena.allocate(PMD, 4096);
-        dir = t.fs().mkdir(t.fs().rootIno(), "d", 0755, 0, 0);
-        for (int i = 0; i < 10_000; i++) {
-            t.fs().create(dir, "name-" + i, 0644, 0, 0);
-        }
         random = new SplittableRandom(9);
     }
 
@@ -129,21 +122,5 @@ public class FsBench {
         var after = t.device().counters();
         f.linesFlushed += after.linesFlushed() - before.linesFlushed();
         f.fences += after.fences() - before.fences();
-    }
-
-    /** create + write 4 KiB + unlink in a directory of 10,000 names. */
-    @Benchmark
-    public void createWriteUnlink() throws FsException {
-        long ino = t.fs().create(dir, "tmp", 0644, 0, 0);
-        try (OpenFile f = t.fs().open(ino, OpenFlags.O_RDWR)) {
-            f.write(0, buf, 0);
-        }
-        t.fs().unlink(dir, "tmp");
-    }
-
-    /** A lookup of a random name in that directory (linear directories: the scan is the cost). */
-    @Benchmark
-    public long lookup() throws FsException {
-        return t.fs().lookup(dir, "name-" + random.nextInt(10_000));
     }
 }
