@@ -69,10 +69,18 @@ final class ExtentTree {
                     throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent %d+%d at block %d outside the file system",
                             in.ino, lblk, len, pblk);
                 }
+                if (in.ino != fs.superblock().s_journal_inum() && fs.systemZone().overlaps(pblk, len)) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent %d+%d at block %d maps file system metadata",
+                            in.ino, lblk, len, pblk);
+                }
                 out.add(new Extent(lblk, len, pblk, unwritten));
             } else {
                 long child = (node.getShort(at + 8) & 0xffffL) << 32 | (node.getInt(at + 4) & 0xffffffffL);
                 disk.check(child, "inode " + in.ino + " extent index");
+                if (fs.systemZone().overlaps(child, 1)) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent index points at block %d, file system metadata",
+                            in.ino, child);
+                }
                 if (!seen.add(child)) {
                     throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent block %d referenced twice (a loop)", in.ino, child);
                 }
