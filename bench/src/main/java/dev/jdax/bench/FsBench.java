@@ -2,6 +2,8 @@ package dev.jdax.bench;
 
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a DAX file system does besides bulk copies, per personality: page faults (PTE and PMD),
  * loads and stores through a faulted mapping beside the same copy on raw device memory, fsync after
- * a 4 KiB overwrite with the cache lines flushed and fences issued per operation. The metadata path
+ * a 4 KiB overwrite (fsync and fdatasync) and after a 4 KiB append, with the cache lines flushed and
+ * fences issued per operation. The metadata path
  * is {@link MetaBench}.
  */
 @State(Scope.Thread)
@@ -42,6 +45,8 @@ public class FsBench {
     private MemorySegment pmdPage;
     private MemorySegment raw;
     private SplittableRandom random;
+    private OpenFile appended;
+    private long appendAt;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -54,11 +59,13 @@ public class FsBench {
         pmdPage = faulted.faultIn(0, true);
         raw = arena.allocate(PMD, 4096);
         random = new SplittableRandom(9);
+        appended = t.fs().open("/appended", OpenFlags.O_RDWR | OpenFlags.O_CREAT);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         faulted.close();
+        appended.close();
         t.close();
         arena.close();
     }
@@ -119,6 +126,36 @@ public class FsBench {
         var before = t.device().counters();
         t.write(random.nextInt(4096) * 4096L, buf);
         t.file().fsync(false);
+        count(f, before);
+    }
+
+    /** 4 KiB overwrite + fdatasync: no size change, so nothing but the data need be durable. */
+    @Benchmark
+    public void overwriteFdatasync(Flushes f) throws IOException {
+        var before = t.device().counters();
+        t.write(random.nextInt(4096) * 4096L, buf);
+        t.file().fsync(true);
+        count(f, before);
+    }
+
+    /**
+     * 4 KiB append + fsync: each one allocates and grows the file, so a metadata commit comes with
+     * the data. The file restarts empty at 32 MiB (one truncate per 8,192 appends).
+     */
+    @Benchmark
+    public void appendFsync(Flushes f) throws IOException {
+        if (appendAt >= 32L << 20) {
+            appended.truncate(0);
+            appendAt = 0;
+        }
+        var before = t.device().counters();
+        appended.write(appendAt, buf, 0);
+        appended.fsync(false);
+        appendAt += 4096;
+        count(f, before);
+    }
+
+    private void count(Flushes f, dev.jdax.api.DeviceCounters before) {
         var after = t.device().counters();
         f.linesFlushed += after.linesFlushed() - before.linesFlushed();
         f.fences += after.fences() - before.fences();
