@@ -124,13 +124,17 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
                     Map<String, byte[]> files, List<Mutation> redirects) throws FsException {
         SplittableRandom r = new SplittableRandom(seed);
         List<Mutation> all = new ArrayList<>();
+        // Checksummed formats: every other random case lands in an inode in use, its checksum re-sealed,
+        // so that the inode's own validation meets it (else nearly all stop at the checksum).
+        List<Long> inodes = type.equals("ext2") ? List.of() : reseal.inodesInUse(metadata);
         for (int k = 0; k < cases; k++) {
-            all.add(pick(k, Mutation.Kind.RANDOM[k % Mutation.Kind.RANDOM.length], r, metadata, device.size()));
+            Mutation.Kind kind = Mutation.Kind.RANDOM[k % Mutation.Kind.RANDOM.length];
+            all.add(k % 2 == 1 && !inodes.isEmpty() ? pickSealed(k, kind, r, inodes, metadata, device.size())
+                    : pick(k, kind, r, metadata, device.size()));
         }
         all.addAll(redirects);
         Map<Outcome, Integer> tally = new EnumMap<>(Outcome.class);
-        Map<Outcome, Integer> redirectTally = new EnumMap<>(Outcome.class);
-        Map<Outcome, Integer> sealedTally = new EnumMap<>(Outcome.class);
+        Map<String, Map<Outcome, Integer>> groups = new java.util.TreeMap<>();
         List<String> failures = new ArrayList<>();
         ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
             Thread t = new Thread(runnable, "corrupt-case");
@@ -155,9 +159,9 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
                 apply(m, device);
                 CaseResult res = runCase(worker, fsType, device, files);
                 tally.merge(res.outcome(), 1, Integer::sum);
-                if (m.kind() == Mutation.Kind.REDIRECT || m.kind() == Mutation.Kind.REDIRECT_SEALED) {
-                    (m.kind() == Mutation.Kind.REDIRECT ? redirectTally : sealedTally).merge(res.outcome(), 1, Integer::sum);
-                }
+                groups.computeIfAbsent((m.kind() == Mutation.Kind.REDIRECT ? "crafted redirects" : "random cases")
+                                + (m.sealed() ? " with checksums re-sealed" : ""), g -> new EnumMap<>(Outcome.class))
+                        .merge(res.outcome(), 1, Integer::sum);
                 if (only != null || res.outcome().failure || res.outcome() == Outcome.CROSS_LINKED) {
                     System.out.println(m + ": " + res.outcome().label + (res.detail().isEmpty() ? "" : ": " + res.detail()));
                 }
@@ -177,9 +181,7 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
                 + tally.getOrDefault(Outcome.SCRIBBLED, 0) + tally.getOrDefault(Outcome.CROSS_LINKED, 0);
         System.out.println("outcomes: " + tally + "; write workloads run: " + wrote + ", of them " + writesRefused
                 + " met an FsException");
-        if (!redirectTally.isEmpty() || !sealedTally.isEmpty()) {
-            System.out.println("of them, crafted redirects: " + redirectTally + "; with checksums re-sealed: " + sealedTally);
-        }
+        groups.forEach((group, t) -> System.out.println("  " + group + ": " + t));
         failures.forEach(System.out::println);
         System.out.println(failures.isEmpty() ? "no case failed" : failures.size() + " case(s) failed");
         return failures.isEmpty() ? 0 : 1;
@@ -193,7 +195,7 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
         int at = (int) (m.offset() - blockNo * BLOCK);
         byte[] old = java.util.Arrays.copyOfRange(block, at, at + m.width());
         System.arraycopy(m.replacement(old), 0, block, at, m.width());
-        if (m.kind() == Mutation.Kind.REDIRECT_SEALED && !reseal.seal(block, blockNo, m.offset())) {
+        if (m.sealed() && !reseal.seal(block, blockNo, m.offset())) {
             throw new IllegalStateException("case " + m.number() + ": nothing to re-seal at offset " + m.offset());
         }
         device.store(blockNo * BLOCK, MemorySegment.ofArray(block), 0, BLOCK);
@@ -202,13 +204,28 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
     private Mutation pick(int k, Mutation.Kind kind, SplittableRandom r, List<Integer> metadata, long deviceSize) {
         long block = metadata.get(r.nextInt(metadata.size()));
         long offset = block * BLOCK + (r.nextInt(BLOCK / 4) * 4L);
-        int value = switch (kind) {
+        return new Mutation(k, kind, offset, value(kind, r, metadata, deviceSize), order(), false, "");
+    }
+
+    /** A random word of a random inode in use, its checksum re-sealed after the change. */
+    private Mutation pickSealed(int k, Mutation.Kind kind, SplittableRandom r, List<Long> inodes, List<Integer> metadata,
+                                long deviceSize) {
+        long offset = inodes.get(r.nextInt(inodes.size())) + r.nextInt(reseal.inodeSize() / 4) * 4L;
+        return new Mutation(k, kind, offset, value(kind, r, metadata, deviceSize), order(), true,
+                reseal.structureAt(offset).orElseThrow());
+    }
+
+    private java.nio.ByteOrder order() {
+        return type.equals("xfs") ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN;
+    }
+
+    private static int value(Mutation.Kind kind, SplittableRandom r, List<Integer> metadata, long deviceSize) {
+        return switch (kind) {
             case INTO_METADATA -> metadata.get(r.nextInt(metadata.size()));
             case OUTSIDE_DEVICE -> (int) (deviceSize / BLOCK + r.nextInt(1 << 20));
             case BYTE_FLIP -> 1 << r.nextInt(8);
             default -> 0;
         };
-        return new Mutation(k, kind, offset, value);
     }
 
     enum Outcome {

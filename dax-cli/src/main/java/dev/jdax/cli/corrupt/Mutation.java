@@ -5,23 +5,24 @@ import java.nio.ByteOrder;
 import java.util.Locale;
 
 /**
- * One corruption: the little-endian 32-bit word at {@code offset} of the device replaced, or one
+ * One corruption: the 32-bit word at {@code offset} of the device replaced, or one
  * byte flipped; or, for {@link Kind#REDIRECT}, a block pointer of a file the write workload writes
- * pointed somewhere it must never lead a write ({@code width} bytes in the format's byte order);
- * {@link Kind#REDIRECT_SEALED} is the same with the checksum of the holding structure re-sealed.
+ * pointed somewhere it must never lead a write ({@code width} bytes in the format's byte order).
+ * {@code sealed}: the checksum of the structure holding the word is re-sealed afterwards
+ * ({@link Reseal}), so that the file system's own checks, not the checksum, meet the corruption.
  */
-record Mutation(int number, Kind kind, long offset, long value, int width, ByteOrder order, String note) {
+record Mutation(int number, Kind kind, long offset, long value, int width, ByteOrder order, boolean sealed, String note) {
 
     enum Kind {
-        ZERO, MAX, PLUS_ONE, MINUS_ONE, INTO_METADATA, OUTSIDE_DEVICE, BYTE_FLIP, REDIRECT, REDIRECT_SEALED;
+        ZERO, MAX, PLUS_ONE, MINUS_ONE, INTO_METADATA, OUTSIDE_DEVICE, BYTE_FLIP, REDIRECT;
 
         /** The kinds the random cases cycle through. */
         static final Kind[] RANDOM = {ZERO, MAX, PLUS_ONE, MINUS_ONE, INTO_METADATA, OUTSIDE_DEVICE, BYTE_FLIP};
     }
 
-    /** A random case on a little-endian 32-bit word. */
-    Mutation(int number, Kind kind, long offset, int value) {
-        this(number, kind, offset, value, 4, ByteOrder.LITTLE_ENDIAN, "");
+    /** A random case on a 32-bit word in the format's byte order. */
+    Mutation(int number, Kind kind, long offset, int value, ByteOrder order, boolean sealed, String note) {
+        this(number, kind, offset, value, 4, order, sealed, note);
     }
 
     /** The bytes to store at {@code offset}, given the ones there now. */
@@ -36,7 +37,7 @@ record Mutation(int number, Kind kind, long offset, long value, int width, ByteO
             case MAX -> -1;
             case PLUS_ONE -> w + 1;
             case MINUS_ONE -> w - 1;
-            case INTO_METADATA, OUTSIDE_DEVICE, REDIRECT, REDIRECT_SEALED -> (int) value;
+            case INTO_METADATA, OUTSIDE_DEVICE, REDIRECT -> (int) value;
             case BYTE_FLIP -> w ^ ((int) value & 0xff);
         };
         return b.putInt(0, v).array();

@@ -48,11 +48,10 @@ final class Redirects {
             for (long at : pointersTo(e.getValue())) {
                 for (int t = 0; t < targets.length; t++) {
                     String note = e.getKey() + "'s block " + e.getValue() + " -> " + names[t];
-                    out.add(redirect(firstNumber + out.size(), Mutation.Kind.REDIRECT, at, targets[t], note));
+                    out.add(redirect(firstNumber + out.size(), at, targets[t], false, note));
                     var sealed = reseal.structureAt(at);
                     if (sealed.isPresent()) {
-                        out.add(redirect(firstNumber + out.size(), Mutation.Kind.REDIRECT_SEALED, at, targets[t],
-                                note + ", " + sealed.get()));
+                        out.add(redirect(firstNumber + out.size(), at, targets[t], true, note + ", " + sealed.get()));
                     }
                 }
             }
@@ -60,11 +59,12 @@ final class Redirects {
         return out;
     }
 
-    private Mutation redirect(int number, Mutation.Kind kind, long at, long target, String note) {
+    private Mutation redirect(int number, long at, long target, boolean sealed, String note) {
+        Mutation.Kind kind = Mutation.Kind.REDIRECT;
         return type.equals("xfs")
                 ? new Mutation(number, kind, at, xfsRedirect(image.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), at), target),
-                        8, ByteOrder.BIG_ENDIAN, note)
-                : new Mutation(number, kind, at, target, 4, ByteOrder.LITTLE_ENDIAN, note);
+                        8, ByteOrder.BIG_ENDIAN, sealed, note)
+                : new Mutation(number, kind, at, target, 4, ByteOrder.LITTLE_ENDIAN, sealed, note);
     }
 
     /** Device offsets in metadata blocks of the words that name device block {@code block}. */

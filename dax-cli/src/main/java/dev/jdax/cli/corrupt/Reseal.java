@@ -95,6 +95,28 @@ final class Reseal {
         }
     }
 
+    /** Bytes per inode. */
+    int inodeSize() {
+        return type.equals("xfs") ? image.get(BE16, 104) & 0xffff : image.get(LE16, 1024 + 0x58) & 0xffff;
+    }
+
+    /** The starts of the inodes in use (mode set) among {@code blocks} whose checksum this class re-seals. */
+    java.util.List<Long> inodesInUse(java.util.List<Integer> blocks) {
+        java.util.List<Long> out = new java.util.ArrayList<>();
+        int size = inodeSize();
+        for (int b : blocks) {
+            for (long off = (long) b * BLOCK; off < (long) (b + 1) * BLOCK; off += size) {
+                boolean inUse = type.equals("xfs")
+                        ? xfsStructureAt(off).filter(s -> s.label.startsWith("inode")).isPresent() && image.get(BE16, off + 2) != 0
+                        : ext4InodeAt(off).isPresent() && image.get(LE16, off) != 0;
+                if (inUse) {
+                    out.add(off);
+                }
+            }
+        }
+        return out;
+    }
+
     private record Ext4Inode(long number, long start, int size) {
     }
 
