@@ -221,12 +221,24 @@ final class XfsFileSystem implements FileSystem {
     @Override
     public long lookup(long dir, String name) throws FsException {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        for (DirRecord r : dirRecords(dir)) {
-            if (Arrays.equals(r.name(), n)) {
-                return r.ino();
+        long found = -1;
+        synchronized (this) {
+            XfsInode in = dirInode(dir);
+            if (in.di_format() == XfsInode.FMT_LOCAL) {
+                for (DirRecord r : XfsDirs.read(disk, in, List.of())) {
+                    if (Arrays.equals(r.name(), n)) {
+                        found = r.ino();
+                        break;
+                    }
+                }
+            } else {
+                found = DirLookup.find(disk, in, extents(in), n);
             }
         }
-        throw FsException.of(Errno.ENOENT, "xfs: %s: no such entry in directory %d", name, dir);
+        if (found < 0) {
+            throw FsException.of(Errno.ENOENT, "xfs: %s: no such entry in directory %d", name, dir);
+        }
+        return found;
     }
 
     @Override
