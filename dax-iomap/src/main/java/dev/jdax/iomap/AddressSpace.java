@@ -32,10 +32,12 @@ public final class AddressSpace {
         this.ops = ops;
     }
 
+    /** The mount this inode belongs to. */
     public DaxMount mount() {
         return mount;
     }
 
+    /** The inode whose file this is. */
     public Inode inode() {
         return inode;
     }

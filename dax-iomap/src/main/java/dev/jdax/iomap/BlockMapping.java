@@ -6,19 +6,26 @@ package dev.jdax.iomap;
  * {@code BH_Boundary}).
  */
 public record BlockMapping(long pblock, int count, int state) {
+    /** {@code BH_Mapped}: the blocks exist on the device. */
     public static final int MAPPED = 1;
+    /** {@code BH_New}: allocated by this call; the engine zeroes what is not written. */
     public static final int NEW = 1 << 1;
+    /** {@code BH_Unwritten}: allocated, not written; reads as zeros. */
     public static final int UNWRITTEN = 1 << 2;
+    /** {@code BH_Boundary}: the next block needs another metadata read. */
     public static final int BOUNDARY = 1 << 3;
 
+    /** Nothing mapped: a hole of unknown size. */
     public static BlockMapping unmapped() {
         return new BlockMapping(0, 0, 0);
     }
 
+    /** Whether at least one block is mapped. */
     public boolean isMapped() {
         return (state & MAPPED) != 0 && count > 0;
     }
 
+    /** Whether state bit {@code bit} is set. */
     public boolean has(int bit) {
         return (state & bit) != 0;
     }

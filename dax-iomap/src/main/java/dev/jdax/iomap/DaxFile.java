@@ -24,9 +24,11 @@ public abstract class DaxFile implements OpenFile {
     /** {@code FS_XFLAG_DAX}. */
     public static final int FS_XFLAG_DAX = 0x8000;
 
+    /** The engine state of this file's inode. */
     protected final AddressSpace space;
     private final int openFlags;
 
+    /** An open file over {@code space}, opened with {@code openFlags} ({@link dev.jdax.api.fs.OpenFlags}). */
     protected DaxFile(AddressSpace space, int openFlags) {
         this.space = space;
         this.openFlags = openFlags;
@@ -43,11 +45,13 @@ public abstract class DaxFile implements OpenFile {
     /** Truncate down: frees the blocks wholly beyond {@code newSize} (the engine has unmapped and zeroed). */
     protected abstract void freeBlocksBeyond(long newSize) throws FsException;
 
+    /** fallocate's metadata part for the personality's modes; EOPNOTSUPP for the others. */
     protected abstract void doFallocate(int mode, long offset, long length) throws FsException;
 
     /** fsync's metadata part ({@code dataOnly}: fdatasync, only what reading the data back needs). */
     protected abstract void commit(boolean dataOnly) throws FsException;
 
+    /** The inode's {@code statx}, as {@link #stat} returns it. */
     protected abstract StatInfo doStat() throws FsException;
 
     /** The block size zeroing works in (truncate's tail). */
@@ -87,6 +91,7 @@ public abstract class DaxFile implements OpenFile {
     protected void release() throws FsException {
     }
 
+    /** {@code FS_IOC_FSGETXATTR}: by default the DAX flag and the extent count FIEMAP gives. */
     protected FsxAttr doFsxattr() throws FsException {
         int extents = fiemap(0, Long.MAX_VALUE).size();
         return new FsxAttr(isDax() ? FS_XFLAG_DAX : 0, 0, 0, extents, 0, 0);

@@ -27,6 +27,8 @@ public final class DaxMount {
     private final MemorySegment zeroPmd;
 
     /**
+     * The engine's state for a new mount of {@code device}, its generic options parsed from {@code options}.
+     *
      * @param defaultLocking the personality's own model, used unless {@code locking=} overrides it
      */
     public DaxMount(DaxDevice device, MountOptions options, LockingModel defaultLocking) throws FsException {
@@ -39,14 +41,17 @@ public final class DaxMount {
         this.zeroPage = zeroPmd.asSlice(0, PAGE);
     }
 
+    /** The device this mount's files live on. */
     public DaxDevice device() {
         return device;
     }
 
+    /** The locking model every file of the mount follows. */
     public LockingModel locking() {
         return locking;
     }
 
+    /** What writes into poisoned pages do on this mount. */
     public MediaErrorPolicy mediaErrors() {
         return mediaErrors;
     }
@@ -56,6 +61,7 @@ public final class DaxMount {
         return new AddressSpace(this, inode, ops);
     }
 
+    /** What the engine and the device counted on this mount so far. */
     public MountCounters counters() {
         var d = device.counters();
         return counters.snapshot(d.linesFlushed(), d.fences());

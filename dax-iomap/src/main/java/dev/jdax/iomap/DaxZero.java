@@ -14,6 +14,7 @@ public final class DaxZero {
     private DaxZero() {
     }
 
+    /** Zeroes {@code [offset, offset + length)} of the file on the device, where blocks are written. */
     public static void zeroRange(AddressSpace space, long offset, long length) throws FsException {
         long cur = offset;
         long end = offset + length;

@@ -15,5 +15,6 @@ public interface GetBlock {
      */
     BlockMapping getBlock(Inode inode, long iblock, int maxBlocks, boolean create) throws FsException;
 
+    /** The file system's block size in bytes. */
     int blockSize();
 }

@@ -20,6 +20,7 @@ public final class GetBlockBridge implements IomapOps {
     private final DaxDevice device;
     private final LongAdder calls = new LongAdder();
 
+    /** The bridge over {@code getBlock} for files on {@code device}. */
     public GetBlockBridge(GetBlock getBlock, DaxDevice device) {
         this.getBlock = getBlock;
         this.device = device;

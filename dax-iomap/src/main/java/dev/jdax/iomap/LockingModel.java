@@ -23,6 +23,7 @@ public enum LockingModel {
         this.optionName = optionName;
     }
 
+    /** The name {@code locking=} takes for this model. */
     public String optionName() {
         return optionName;
     }

@@ -9,30 +9,38 @@ import java.util.BitSet;
  * stores are atomic, whole lines are not).
  */
 public sealed interface CrashPolicy {
+    /** Every pending line is lost. */
     record AllLost() implements CrashPolicy {
     }
 
+    /** Every pending line survives. */
     record AllKept() implements CrashPolicy {
     }
 
+    /** The pending lines whose bit is set in {@code kept} survive. */
     record Subset(BitSet kept) implements CrashPolicy {
     }
 
+    /** A subset drawn from {@code seed}, surviving lines possibly torn at 8 bytes. */
     record Random(long seed) implements CrashPolicy {
     }
 
+    /** Every pending line lost. */
     static CrashPolicy allLost() {
         return new AllLost();
     }
 
+    /** Every pending line kept. */
     static CrashPolicy allKept() {
         return new AllKept();
     }
 
+    /** The lines whose bit is set survive ({@code kept} is copied). */
     static CrashPolicy subset(BitSet kept) {
         return new Subset((BitSet) kept.clone());
     }
 
+    /** A random subset, repeatable from {@code seed}. */
     static CrashPolicy random(long seed) {
         return new Random(seed);
     }
