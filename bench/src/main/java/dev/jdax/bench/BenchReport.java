@@ -53,8 +53,10 @@ final class BenchReport {
         for (String target : List.of("ext2", "ext4", "xfs")) {
             ratio(out, "mapped 4 KiB copy >= 1.00x raw copy (" + target + ")", other("FsBench.mappedCopy4k", "personality=" + target),
                     other("FsBench.rawCopy4k", "personality=" + target), 1.0);
-            ratio(out, "random read on 1,000 extents >= 0.50x on 1 extent (" + target + ")",
-                    other("GrowthBench.randomRead4k", "extents=1000, personality=" + target),
+            String most = other("GrowthBench.randomRead4k", "extents=100000, personality=" + target).isPresent() ? "100000" : "1000";
+            ratio(out, "random read on " + String.format(Locale.ROOT, "%,d", Integer.parseInt(most)) + " extents >= 0.50x on 1 extent ("
+                            + target + ")" + (most.equals("1000") ? " [quick run: 100,000 in the full run]" : ""),
+                    other("GrowthBench.randomRead4k", "extents=" + most + ", personality=" + target),
                     other("GrowthBench.randomRead4k", "extents=1, personality=" + target), 0.5);
         }
         ratio(out, "2 disjoint writers under the range lock >= 1.60x one", other("WritersBench.twoWriters", "locking=range"),
@@ -132,6 +134,8 @@ final class BenchReport {
             }
             sb.append('\n');
         }
+        sb.append("\nA ceiling is raw device memory's own ratio to that peer in this run: no file system on this memory\n"
+                + "can do better, so a goal above its ceiling cannot be met on this machine.\n");
         if (!others.isEmpty()) {
             sb.append("\n## Faults, fsync, metadata, fragmentation, writers\n\n| benchmark | parameters | ops/s | per op |\n|---|---|---:|---|\n");
             for (Other o : others) {
@@ -150,7 +154,14 @@ final class BenchReport {
             return "not measured";
         }
         double r = m.get().opsPerSec() / peer.get().opsPerSec();
-        return String.format(Locale.ROOT, "%s %.2fx", r >= g.ratio() ? "met" : "**missed**", r);
+        String v = String.format(Locale.ROOT, "%s %.2fx", r >= g.ratio() ? "met" : "**missed**", r);
+        Optional<Measurement> raw = find(g.group(), "raw", g.pattern(), g.ioSize());
+        if (r < g.ratio() && !g.peer().equals("raw") && raw.isPresent()) {
+            // Raw copy on the same memory is the most any file system here can reach.
+            double ceiling = raw.get().opsPerSec() / peer.get().opsPerSec();
+            v += String.format(Locale.ROOT, " (ceiling %.2fx)", ceiling);
+        }
+        return v;
     }
 
     String json() {

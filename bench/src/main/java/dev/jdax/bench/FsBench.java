@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a DAX file system does besides bulk copies, per personality: page faults (PTE and PMD),
  * loads and stores through a faulted mapping beside the same copy on raw device memory, fsync after
- * a 4 KiB overwrite with the cache lines flushed and fences issued per operation, and the metadata
- * path (create + write 4 KiB + unlink; lookup in a directory of 10,000 names).
+ * a 4 KiB overwrite (fsync and fdatasync) and after a 4 KiB append, with the cache lines flushed and
+ * fences issued per operation. The metadata path
+ * is {@link MetaBench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -43,8 +44,9 @@ public class FsBench {
     private FileMapping faulted;
     private MemorySegment pmdPage;
     private MemorySegment raw;
-    private long dir;
     private SplittableRandom random;
+    private OpenFile appended;
+    private long appendAt;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -56,16 +58,14 @@ public class FsBench {
         faulted = t.file().mmap(0, 4L << 20, FileMapping.PROT_READ | FileMapping.PROT_WRITE, FileMapping.MAP_SHARED);
         pmdPage = faulted.faultIn(0, true);
         raw = arena.allocate(PMD, 4096);
-        dir = t.fs().mkdir(t.fs().rootIno(), "d", 0755, 0, 0);
-        for (int i = 0; i < 10_000; i++) {
-            t.fs().create(dir, "name-" + i, 0644, 0, 0);
-        }
         random = new SplittableRandom(9);
+        appended = t.fs().open("/appended", OpenFlags.O_RDWR | OpenFlags.O_CREAT);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         faulted.close();
+        appended.close();
         t.close();
         arena.close();
     }
@@ -126,24 +126,38 @@ public class FsBench {
         var before = t.device().counters();
         t.write(random.nextInt(4096) * 4096L, buf);
         t.file().fsync(false);
+        count(f, before);
+    }
+
+    /** 4 KiB overwrite + fdatasync: no size change, so nothing but the data need be durable. */
+    @Benchmark
+    public void overwriteFdatasync(Flushes f) throws IOException {
+        var before = t.device().counters();
+        t.write(random.nextInt(4096) * 4096L, buf);
+        t.file().fsync(true);
+        count(f, before);
+    }
+
+    /**
+     * 4 KiB append + fsync: each one allocates and grows the file, so a metadata commit comes with
+     * the data. The file restarts empty at 32 MiB (one truncate per 8,192 appends).
+     */
+    @Benchmark
+    public void appendFsync(Flushes f) throws IOException {
+        if (appendAt >= 32L << 20) {
+            appended.truncate(0);
+            appendAt = 0;
+        }
+        var before = t.device().counters();
+        appended.write(appendAt, buf, 0);
+        appended.fsync(false);
+        appendAt += 4096;
+        count(f, before);
+    }
+
+    private void count(Flushes f, dev.jdax.api.DeviceCounters before) {
         var after = t.device().counters();
         f.linesFlushed += after.linesFlushed() - before.linesFlushed();
         f.fences += after.fences() - before.fences();
-    }
-
-    /** create + write 4 KiB + unlink in a directory of 10,000 names. */
-    @Benchmark
-    public void createWriteUnlink() throws FsException {
-        long ino = t.fs().create(dir, "tmp", 0644, 0, 0);
-        try (OpenFile f = t.fs().open(ino, OpenFlags.O_RDWR)) {
-            f.write(0, buf, 0);
-        }
-        t.fs().unlink(dir, "tmp");
-    }
-
-    /** A lookup of a random name in that directory (linear directories: the scan is the cost). */
-    @Benchmark
-    public long lookup() throws FsException {
-        return t.fs().lookup(dir, "name-" + random.nextInt(10_000));
     }
 }

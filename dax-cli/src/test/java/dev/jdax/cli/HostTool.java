@@ -10,9 +10,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** e2fsprogs and xfsprogs, the outside judges, found in PATH or the sbin directories. */
-record HostTool(Path path) {
+public record HostTool(Path path) {
 
-    static Optional<HostTool> find(String name) {
+    public static Optional<HostTool> find(String name) {
         List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
         dirs.addAll(List.of("/usr/sbin", "/sbin"));
         for (String d : dirs) {
@@ -24,10 +24,10 @@ record HostTool(Path path) {
         return Optional.empty();
     }
 
-    record Result(int status, String output) {
+    public record Result(int status, String output) {
     }
 
-    Result run(String... args) throws IOException, InterruptedException {
+    public Result run(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(path.toString());
         cmd.addAll(List.of(args));

@@ -36,7 +36,10 @@ import java.util.concurrent.TimeoutException;
         header = "Corrupt a populated image case by case; every case must end cleanly.",
         description = {"Corrupts the metadata of a populated image case by case and mounts and walks it: every case",
                 "must end in correct data or an FsException, never an unchecked exception, a hang or an error.",
-                "Metadata is every written block FIEMAP does not name as file data."},
+                "Metadata is every written block FIEMAP does not name as file data. Crafted cases follow:",
+                "the block pointers of the files a write workload writes, aimed at another file's data, at",
+                "metadata and past the device, as they are and with the checksum that covers them re-sealed",
+                "(ext4 inodes, XFS inodes and bmbt blocks); the workload must never write where they point."},
         footer = {"", "Exit status: 0 when no case failed, 1 otherwise."})
 public final class CorruptCommand implements java.util.concurrent.Callable<Integer> {
     private static final int BLOCK = 4096;
@@ -62,6 +65,7 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
     private int writesRefused;
     private Map<Integer, String> owners;
     private MemorySegment pristine;
+    private Reseal reseal;
 
     @Override
     public Integer call() throws FsException {
@@ -97,7 +101,8 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
             scribble = new Scribble(guarded, metadataSet);
             this.owners = owners;
             this.pristine = pristine;
-            List<Mutation> redirects = new Redirects(type, pristine, metadata).cases(firsts, bigBlock, cases);
+            reseal = new Reseal(type, pristine);
+            List<Mutation> redirects = new Redirects(type, pristine, metadata, reseal).cases(firsts, bigBlock, cases);
             System.out.printf("corrupt: %s, %d files, %d metadata blocks of %d, %d random cases and %d crafted redirects, seed %d%n",
                     type, files.size(), metadata.size(), size / BLOCK, cases, redirects.size(), seed);
             return run(fsType, device, pristine, metadata, files, redirects);
@@ -124,6 +129,8 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
         }
         all.addAll(redirects);
         Map<Outcome, Integer> tally = new EnumMap<>(Outcome.class);
+        Map<Outcome, Integer> redirectTally = new EnumMap<>(Outcome.class);
+        Map<Outcome, Integer> sealedTally = new EnumMap<>(Outcome.class);
         List<String> failures = new ArrayList<>();
         ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
             Thread t = new Thread(runnable, "corrupt-case");
@@ -145,11 +152,12 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
                     continue;
                 }
                 device.store(0, pristine, 0, pristine.byteSize());
-                byte[] old = new byte[m.width()];
-                MemorySegment.copy(pristine, m.offset(), MemorySegment.ofArray(old), 0, old.length);
-                device.store(m.offset(), MemorySegment.ofArray(m.replacement(old)), 0, old.length);
+                apply(m, device);
                 CaseResult res = runCase(worker, fsType, device, files);
                 tally.merge(res.outcome(), 1, Integer::sum);
+                if (m.kind() == Mutation.Kind.REDIRECT || m.kind() == Mutation.Kind.REDIRECT_SEALED) {
+                    (m.kind() == Mutation.Kind.REDIRECT ? redirectTally : sealedTally).merge(res.outcome(), 1, Integer::sum);
+                }
                 if (only != null || res.outcome().failure || res.outcome() == Outcome.CROSS_LINKED) {
                     System.out.println(m + ": " + res.outcome().label + (res.detail().isEmpty() ? "" : ": " + res.detail()));
                 }
@@ -169,9 +177,26 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
                 + tally.getOrDefault(Outcome.SCRIBBLED, 0) + tally.getOrDefault(Outcome.CROSS_LINKED, 0);
         System.out.println("outcomes: " + tally + "; write workloads run: " + wrote + ", of them " + writesRefused
                 + " met an FsException");
+        if (!redirectTally.isEmpty() || !sealedTally.isEmpty()) {
+            System.out.println("of them, crafted redirects: " + redirectTally + "; with checksums re-sealed: " + sealedTally);
+        }
         failures.forEach(System.out::println);
         System.out.println(failures.isEmpty() ? "no case failed" : failures.size() + " case(s) failed");
         return failures.isEmpty() ? 0 : 1;
+    }
+
+    /** Stores the corruption on the device (the pristine image is there); re-seals the checksum when the case says so. */
+    private void apply(Mutation m, DaxDevice device) throws FsException {
+        long blockNo = m.offset() / BLOCK;
+        byte[] block = new byte[BLOCK];
+        MemorySegment.copy(pristine, blockNo * BLOCK, MemorySegment.ofArray(block), 0, BLOCK);
+        int at = (int) (m.offset() - blockNo * BLOCK);
+        byte[] old = java.util.Arrays.copyOfRange(block, at, at + m.width());
+        System.arraycopy(m.replacement(old), 0, block, at, m.width());
+        if (m.kind() == Mutation.Kind.REDIRECT_SEALED && !reseal.seal(block, blockNo, m.offset())) {
+            throw new IllegalStateException("case " + m.number() + ": nothing to re-seal at offset " + m.offset());
+        }
+        device.store(blockNo * BLOCK, MemorySegment.ofArray(block), 0, BLOCK);
     }
 
     private Mutation pick(int k, Mutation.Kind kind, SplittableRandom r, List<Integer> metadata, long deviceSize) {

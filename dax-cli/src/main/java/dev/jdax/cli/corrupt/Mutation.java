@@ -7,12 +7,13 @@ import java.util.Locale;
 /**
  * One corruption: the little-endian 32-bit word at {@code offset} of the device replaced, or one
  * byte flipped; or, for {@link Kind#REDIRECT}, a block pointer of a file the write workload writes
- * pointed somewhere it must never lead a write ({@code width} bytes in the format's byte order).
+ * pointed somewhere it must never lead a write ({@code width} bytes in the format's byte order);
+ * {@link Kind#REDIRECT_SEALED} is the same with the checksum of the holding structure re-sealed.
  */
 record Mutation(int number, Kind kind, long offset, long value, int width, ByteOrder order, String note) {
 
     enum Kind {
-        ZERO, MAX, PLUS_ONE, MINUS_ONE, INTO_METADATA, OUTSIDE_DEVICE, BYTE_FLIP, REDIRECT;
+        ZERO, MAX, PLUS_ONE, MINUS_ONE, INTO_METADATA, OUTSIDE_DEVICE, BYTE_FLIP, REDIRECT, REDIRECT_SEALED;
 
         /** The kinds the random cases cycle through. */
         static final Kind[] RANDOM = {ZERO, MAX, PLUS_ONE, MINUS_ONE, INTO_METADATA, OUTSIDE_DEVICE, BYTE_FLIP};
@@ -35,7 +36,7 @@ record Mutation(int number, Kind kind, long offset, long value, int width, ByteO
             case MAX -> -1;
             case PLUS_ONE -> w + 1;
             case MINUS_ONE -> w - 1;
-            case INTO_METADATA, OUTSIDE_DEVICE, REDIRECT -> (int) value;
+            case INTO_METADATA, OUTSIDE_DEVICE, REDIRECT, REDIRECT_SEALED -> (int) value;
             case BYTE_FLIP -> w ^ ((int) value & 0xff);
         };
         return b.putInt(0, v).array();

@@ -23,16 +23,20 @@ final class Redirects {
     private final String type;
     private final MemorySegment image;
     private final List<Integer> metadata;
+    private final Reseal reseal;
 
-    Redirects(String type, MemorySegment image, List<Integer> metadata) {
+    Redirects(String type, MemorySegment image, List<Integer> metadata, Reseal reseal) {
         this.type = type;
         this.image = image;
         this.metadata = metadata;
+        this.reseal = reseal;
     }
 
     /**
      * The cases for each file's first data block ({@code firsts}: path to device block), aimed at
-     * {@code guardedBlock} (another file's data), two metadata blocks and past the device's end.
+     * {@code guardedBlock} (another file's data), two metadata blocks and past the device's end;
+     * each once as it is and, where the format checksums the structure holding the pointer, once
+     * more with that checksum re-sealed (else the checksum alone refuses it).
      */
     List<Mutation> cases(Map<String, Long> firsts, long guardedBlock, int firstNumber) {
         long deviceBlocks = image.byteSize() / BLOCK;
@@ -44,16 +48,23 @@ final class Redirects {
             for (long at : pointersTo(e.getValue())) {
                 for (int t = 0; t < targets.length; t++) {
                     String note = e.getKey() + "'s block " + e.getValue() + " -> " + names[t];
-                    out.add(type.equals("xfs")
-                            ? new Mutation(firstNumber + out.size(), Mutation.Kind.REDIRECT, at,
-                                    xfsRedirect(image.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), at), targets[t]),
-                                    8, ByteOrder.BIG_ENDIAN, note)
-                            : new Mutation(firstNumber + out.size(), Mutation.Kind.REDIRECT, at, targets[t], 4,
-                                    ByteOrder.LITTLE_ENDIAN, note));
+                    out.add(redirect(firstNumber + out.size(), Mutation.Kind.REDIRECT, at, targets[t], note));
+                    var sealed = reseal.structureAt(at);
+                    if (sealed.isPresent()) {
+                        out.add(redirect(firstNumber + out.size(), Mutation.Kind.REDIRECT_SEALED, at, targets[t],
+                                note + ", " + sealed.get()));
+                    }
                 }
             }
         }
         return out;
+    }
+
+    private Mutation redirect(int number, Mutation.Kind kind, long at, long target, String note) {
+        return type.equals("xfs")
+                ? new Mutation(number, kind, at, xfsRedirect(image.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), at), target),
+                        8, ByteOrder.BIG_ENDIAN, note)
+                : new Mutation(number, kind, at, target, 4, ByteOrder.LITTLE_ENDIAN, note);
     }
 
     /** Device offsets in metadata blocks of the words that name device block {@code block}. */

@@ -20,14 +20,14 @@ import java.util.TreeMap;
 /**
  * A populated file system to corrupt: nested directories, a directory of many entries, small files,
  * a file large enough for indirect or multi-level maps, sparse files, fast and slow symlinks and a
- * hard link; and the walk that reads all of it back.
+ * hard link; and the walk that reads all of it back. jdax corrupt and jdax media --tree share it.
  */
-final class SampleTree {
+public final class SampleTree {
     private SampleTree() {
     }
 
     /** Writes the tree; returns every regular file's contents by path. */
-    static Map<String, byte[]> populate(FileSystem fs, long seed) throws FsException {
+    public static Map<String, byte[]> populate(FileSystem fs, long seed) throws FsException {
         SplittableRandom r = new SplittableRandom(seed);
         Map<String, byte[]> files = new TreeMap<>();
         long root = fs.rootIno();
@@ -75,7 +75,7 @@ final class SampleTree {
     }
 
     /** The device blocks (of 4096 bytes) holding file data, from FIEMAP: everything else written is metadata. */
-    static BitSet dataBlocks(FileSystem fs, java.util.Collection<String> paths, Map<Integer, String> owners) throws FsException {
+    public static BitSet dataBlocks(FileSystem fs, java.util.Collection<String> paths, Map<Integer, String> owners) throws FsException {
         BitSet data = new BitSet();
         for (String path : paths) {
             try (OpenFile f = fs.open(path, OpenFlags.O_RDONLY)) {

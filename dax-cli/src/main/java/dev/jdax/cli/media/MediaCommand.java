@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
 @Command(name = "media", mixinStandardHelpOptions = true,
         header = "Random I/O over poisoned sectors, checked against the media-error rules.",
         description = {"Poisons random sectors under a file and runs random reads, writes and mapped loads over",
-                "them, each checked against the mount's media-error policy (recovery_write, Linux 6.1)."},
+                "them, each checked against the mount's media-error policy (recovery_write, Linux 6.1).",
+                "With --tree: poisons sectors anywhere in a populated file system and reads everything."},
         footer = {"", "Exit status: 0 when every case followed the rules, 1 otherwise."})
 public final class MediaCommand implements Callable<Integer> {
     private static final int PAGE = 4096;
@@ -47,9 +48,16 @@ public final class MediaCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed = 1;
 
+    @Option(names = "--tree", description = {"Poison random sectors anywhere in a populated file system (data and",
+            "metadata) and read every file plainly and mapped, --cases rounds: errors allowed, wrong bytes never."})
+    boolean tree;
+
     @Override
     public Integer call() throws FsException {
         FileSystemType t = FileSystemTypes.byName(type);
+        if (tree) {
+            return tree(t);
+        }
         SplittableRandom r = new SplittableRandom(seed);
         List<String> violations = new ArrayList<>();
         int[] outcomes = new int[6]; // read ok, read EIO, write ok, write EFAULT/short, load ok, SIGBUS
@@ -95,6 +103,17 @@ public final class MediaCommand implements Callable<Integer> {
         violations.stream().limit(20).forEach(v -> System.out.println("  " + v + "  (reproduce: jdax media -t " + type
                 + " --seed " + seed + " --cases " + cases + ")"));
         return violations.isEmpty() ? 0 : 1;
+    }
+
+    private int tree(FileSystemType t) throws FsException {
+        PoisonedTree.Tally tally = PoisonedTree.run(t, Math.max(64L << 20, t.minimumSize()), cases, seed);
+        System.out.printf("media --tree: %s, seed %d, %d rounds, %d sectors poisoned (%d in metadata): %d mounts refused, %d file reads intact, "
+                        + "%d plain reads refused or short, %d mapped reads refused or SIGBUS, %d violations%n", type, seed, tally.rounds,
+                tally.sectorsPoisoned, tally.metadataSectors, tally.mountsRefused, tally.filesIntact, tally.plainErrors, tally.mappedErrors,
+                tally.violations.size());
+        tally.violations.stream().limit(20).forEach(v -> System.out.println("  " + v + "  (reproduce: jdax media --tree -t "
+                + type + " --seed " + seed + " --cases " + cases + ")"));
+        return tally.violations.isEmpty() ? 0 : 1;
     }
 
     private static void read(OpenFile f, SplittableRandom r, byte[] model, int badPage, String where, List<String> v,

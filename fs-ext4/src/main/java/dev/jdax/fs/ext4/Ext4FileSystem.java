@@ -48,6 +48,7 @@ final class Ext4FileSystem implements FileSystem {
     private final GroupTable groups;
     private final Ext4Allocator allocator;
     private final ExtentTree tree;
+    private final SystemZone systemZone;
     private final Ext4Dir dir;
     private final DaxMount mount;
     private final int seed;
@@ -56,6 +57,11 @@ final class Ext4FileSystem implements FileSystem {
     private Jbd2Journal journal;
     private int depth;
     private boolean closed;
+
+    /** The blocks no file may map (block_validity). */
+    SystemZone systemZone() {
+        return systemZone;
+    }
 
     private Ext4FileSystem(FileSystemType type, DaxDevice device, MountOptions options, Ext4Superblock sb, boolean ro,
                            String daxMode, LockingModel locking) throws FsException {
@@ -68,6 +74,7 @@ final class Ext4FileSystem implements FileSystem {
         this.disk = new Disk(device, sb.blockSize(), sb.s_blocks_count());
         this.groups = GroupTable.read(disk, sb);
         this.allocator = new Ext4Allocator(disk, sb, groups);
+        this.systemZone = SystemZone.of(sb, groups, allocator);
         this.tree = new ExtentTree(this, disk);
         this.dir = new Ext4Dir(this, disk);
         this.mount = new DaxMount(device, options, locking);

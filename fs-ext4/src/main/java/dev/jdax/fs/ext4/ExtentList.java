@@ -12,6 +12,10 @@ import java.util.TreeMap;
  */
 final class ExtentList {
     private final TreeMap<Long, Extent> map = new TreeMap<>();
+    /** Extents starting below this file block are as {@link ExtentTree} last wrote them. */
+    private long cleanBelow;
+    /** Leaves of the tree as last written (-1: not written from this list, so nothing is known). */
+    private int savedLeaves = -1;
 
     ExtentList(List<Extent> extents) {
         for (Extent e : extents) {
@@ -62,14 +66,14 @@ final class ExtentList {
         Map.Entry<Long, Extent> first = map.floorEntry(from);
         long start = first != null && first.getValue().end() > from ? first.getKey() : from;
         for (Extent e : new ArrayList<>(map.subMap(start, true, to, false).values())) {
-            map.remove(e.lblk());
+            remove0(e.lblk());
             long a = Math.max(e.lblk(), from);
             long b = Math.min(e.end(), to);
             if (e.lblk() < a) {
-                map.put(e.lblk(), e.slice(e.lblk(), a));
+                put0(e.lblk(), e.slice(e.lblk(), a));
             }
             if (b < e.end()) {
-                map.put(b, e.slice(b, e.end()));
+                put0(b, e.slice(b, e.end()));
             }
             removed.add(e.slice(a, b));
         }
@@ -79,14 +83,14 @@ final class ExtentList {
     /** Maps [lblk, lblk+len) to pblk.. in the given state, replacing what was there (which the caller has freed or reused). */
     void put(long lblk, long len, long pblk, boolean unwritten) {
         remove(lblk, lblk + len);
-        map.put(lblk, new Extent(lblk, len, pblk, unwritten));
+        put0(lblk, new Extent(lblk, len, pblk, unwritten));
         mergeAround(lblk);
     }
 
     /** Sets the state of whatever is mapped in [from, to). */
     void setState(long from, long to, boolean unwritten) {
         for (Extent piece : remove(from, to)) {
-            map.put(piece.lblk(), new Extent(piece.lblk(), piece.len(), piece.pblk(), unwritten));
+            put0(piece.lblk(), new Extent(piece.lblk(), piece.len(), piece.pblk(), unwritten));
         }
         for (Extent e : new ArrayList<>(map.subMap(from, true, to, false).values())) {
             mergeAround(e.lblk());
@@ -100,9 +104,9 @@ final class ExtentList {
     /** Moves every extent starting at or after {@code from} by {@code delta} blocks. */
     void shift(long from, long delta) {
         List<Extent> moving = new ArrayList<>(map.tailMap(from, true).values());
-        moving.forEach(e -> map.remove(e.lblk()));
+        moving.forEach(e -> remove0(e.lblk()));
         for (Extent e : moving) {
-            map.put(e.lblk() + delta, new Extent(e.lblk() + delta, e.len(), e.pblk(), e.unwritten()));
+            put0(e.lblk() + delta, new Extent(e.lblk() + delta, e.len(), e.pblk(), e.unwritten()));
         }
         if (!moving.isEmpty()) {
             mergeAround(moving.getFirst().lblk() + delta);
@@ -120,14 +124,14 @@ final class ExtentList {
         }
         Map.Entry<Long, Extent> prev = map.lowerEntry(lblk);
         if (prev != null && joinable(prev.getValue(), e)) {
-            map.remove(lblk);
+            remove0(lblk);
             e = new Extent(prev.getKey(), prev.getValue().len() + e.len(), prev.getValue().pblk(), e.unwritten());
-            map.put(e.lblk(), e);
+            put0(e.lblk(), e);
         }
         Map.Entry<Long, Extent> next = map.higherEntry(e.lblk());
         if (next != null && joinable(e, next.getValue())) {
-            map.remove(next.getKey());
-            map.put(e.lblk(), new Extent(e.lblk(), e.len() + next.getValue().len(), e.pblk(), e.unwritten()));
+            remove0(next.getKey());
+            put0(e.lblk(), new Extent(e.lblk(), e.len() + next.getValue().len(), e.pblk(), e.unwritten()));
         }
     }
 
@@ -136,11 +140,50 @@ final class ExtentList {
                 && a.len() + b.len() <= (a.unwritten() ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN);
     }
 
+    private void put0(long lblk, Extent e) {
+        cleanBelow = Math.min(cleanBelow, lblk);
+        map.put(lblk, e);
+    }
+
+    private void remove0(long lblk) {
+        cleanBelow = Math.min(cleanBelow, lblk);
+        map.remove(lblk);
+    }
+
+    /** How many leading records are unchanged since the tree was last written. */
+    int cleanRecords(List<Extent> records) {
+        int lo = 0;
+        int hi = records.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (records.get(mid).lblk() < cleanBelow) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    int savedLeaves() {
+        return savedLeaves;
+    }
+
+    /** Called by {@link ExtentTree} once the tree on disk holds this list in {@code leaves} leaves. */
+    void written(int leaves) {
+        savedLeaves = leaves;
+        cleanBelow = Long.MAX_VALUE;
+    }
+
     /** The extents as ext4 can store them: no record longer than ee_len allows. */
     List<Extent> records() {
-        List<Extent> out = new ArrayList<>();
+        List<Extent> out = new ArrayList<>(map.size());
         for (Extent e : map.values()) {
             long max = e.unwritten() ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN;
+            if (e.len() <= max) {
+                out.add(e);
+                continue;
+            }
             for (long off = 0; off < e.len(); off += max) {
                 out.add(e.slice(e.lblk() + off, e.lblk() + Math.min(e.len(), off + max)));
             }

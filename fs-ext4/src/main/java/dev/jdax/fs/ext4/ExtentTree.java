@@ -69,10 +69,18 @@ final class ExtentTree {
                     throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent %d+%d at block %d outside the file system",
                             in.ino, lblk, len, pblk);
                 }
+                if (in.ino != fs.superblock().s_journal_inum() && fs.systemZone().overlaps(pblk, len)) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent %d+%d at block %d maps file system metadata",
+                            in.ino, lblk, len, pblk);
+                }
                 out.add(new Extent(lblk, len, pblk, unwritten));
             } else {
                 long child = (node.getShort(at + 8) & 0xffffL) << 32 | (node.getInt(at + 4) & 0xffffffffL);
                 disk.check(child, "inode " + in.ino + " extent index");
+                if (fs.systemZone().overlaps(child, 1)) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent index points at block %d, file system metadata",
+                            in.ino, child);
+                }
                 if (!seen.add(child)) {
                     throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: extent block %d referenced twice (a loop)", in.ino, child);
                 }
@@ -101,10 +109,14 @@ final class ExtentTree {
     /**
      * Writes {@code list} as the inode's tree: in i_block alone when four records do, else leaves and
      * index levels in blocks (the old {@code treeBlocks} reused first, extra ones allocated near the
-     * data, unused ones freed). Returns the tree blocks now in use.
+     * data, unused ones freed). Returns the tree blocks now in use, leaves first. A leaf whose
+     * records are unchanged since this list was last written keeps its block and is not rewritten:
+     * appending to a file of 100,000 extents then writes one leaf, not three hundred.
      */
     List<Long> write(Ext4Inode in, ExtentList list, List<Long> treeBlocks) throws FsException {
         List<Extent> recs = list.records();
+        int cleanLeaves = list.savedLeaves() < 0 ? 0 : Math.min(list.savedLeaves(), list.cleanRecords(recs) / perBlock);
+        int leaves = 0;
         List<Long> pool = new ArrayList<>(treeBlocks);
         List<Long> used = new ArrayList<>();
         ByteBuffer root = ByteBuffer.wrap(in.b.array(), 0x28, 60).slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -116,10 +128,12 @@ final class ExtentTree {
             for (int i = 0; i < recs.size(); i += perBlock) {
                 List<Extent> part = recs.subList(i, Math.min(recs.size(), i + perBlock));
                 long blk = take(pool, used, in, part.getFirst().pblk());
-                ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-                writeNode(b, perBlock, 0, part);
-                seal(in, b);
-                disk.write(blk, b, "extent leaf");
+                if (leaves++ >= cleanLeaves) {
+                    ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+                    writeNode(b, perBlock, 0, part);
+                    seal(in, b);
+                    disk.write(blk, b, "extent leaf");
+                }
                 children.add(blk);
                 firsts.add(part.getFirst().lblk());
             }
@@ -146,6 +160,7 @@ final class ExtentTree {
         for (long unused : pool) {
             fs.allocator().freeBlocks(unused, 1);
         }
+        list.written(leaves);
         return used;
     }
 

@@ -108,10 +108,17 @@ final class DirWriter {
         }
         int dataEnd = blockForm ? blockLeafEnd : bs;
         int[] bests = new int[ndata];
+        int first = 0;
         for (int d = 0; d < ndata; d++) {
             byte[] b = new byte[bs];
             long fsb = mapped(extents, d);
-            bests[d] = dataBlock(b, dir.ino(), fsb, all, placed, d, dataEnd, blockForm);
+            // layout() places entries in order, so block d's entries are the run starting at first.
+            int end = first;
+            while (end < all.size() && placed.get(end)[0] == d) {
+                end++;
+            }
+            bests[d] = dataBlock(b, dir.ino(), fsb, all.subList(first, end), dataEnd, blockForm);
+            first = end;
             if (blockForm) {
                 writeBlockLeaf(b, all, placed, blockLeafEnd);
             }
@@ -183,16 +190,11 @@ final class DirWriter {
         put64(b, 40, owner);
     }
 
-    /** Fills data block {@code d}; returns the length of its free region (its best free). */
-    private int dataBlock(byte[] b, long owner, long fsb, List<DirRecord> all, List<int[]> placed, int d, int dataEnd,
-                          boolean blockForm) {
+    /** Fills a data block with {@code records}, in order; returns the length of its free region (its best free). */
+    private int dataBlock(byte[] b, long owner, long fsb, List<DirRecord> records, int dataEnd, boolean blockForm) {
         header(b, blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC, fsb, owner);
         int pos = DataBlock.HDR_SIZE;
-        for (int i = 0; i < all.size(); i++) {
-            if (placed.get(i)[0] != d) {
-                continue;
-            }
-            DirRecord r = all.get(i);
+        for (DirRecord r : records) {
             int size = DataBlock.entrySize(r.name().length, ftype);
             put64(b, pos, r.ino());
             put8(b, pos + 8, r.name().length);

@@ -11,8 +11,11 @@ import static dev.jdax.fs.xfs.Buf.*;
 /**
  * Writes a data fork's extent list back into its inode: inline records while they fit
  * (extents format), else a bmbt under a root in the inode (btree format, xfs_bmap_extents_to_btree),
- * as many levels deep as the extents need. The tree is rebuilt whole on each change: old bmbt blocks are freed
- * and new ones allocated near the inode. di_nextents and di_nblocks follow.
+ * as many levels deep as the extents need. The tree is rebuilt from the list on each change, but in
+ * place: each level keeps its blocks in order (new ones allocated near the inode, spare ones freed),
+ * and a block whose new contents equal what it holds is not rewritten, so appending to a file of
+ * 100,000 extents touches one leaf and its parents rather than the whole tree. di_nextents and
+ * di_nblocks follow.
  */
 final class ForkWriter {
     private final XfsDisk disk;
@@ -26,6 +29,13 @@ final class ForkWriter {
     /** All bmbt blocks of a btree-format fork (every level). */
     List<Long> treeBlocks(XfsInode in) throws FsException {
         List<Long> out = new ArrayList<>();
+        levels(in).forEach(out::addAll);
+        return out;
+    }
+
+    /** The bmbt blocks of a btree-format fork by level, leaves first, each level left to right. */
+    private List<List<Long>> levels(XfsInode in) throws FsException {
+        List<List<Long>> out = new ArrayList<>();
         if (in.di_format() != XfsInode.FMT_BTREE) {
             return out;
         }
@@ -38,11 +48,11 @@ final class ForkWriter {
             ptrs.add(be64(fork, 4 + maxrecs * 8 + i * 8));
         }
         int nodeMax = (disk.blockSize() - BtreeBlock.LONG_LEN) / 16;
+        long seen = 0;
         for (int l = level - 1; l >= 0; l--) {
             List<Long> next = new ArrayList<>();
             for (long p : ptrs) {
-                Corrupt.check(out.size() < disk.sb().sb_dblocks(), "inode %d: bmbt loops", in.ino());
-                out.add(p);
+                Corrupt.check(++seen <= disk.sb().sb_dblocks(), "inode %d: bmbt loops", in.ino());
                 if (l > 0) {
                     byte[] b = XfsBmap.bmbtBlock(disk, in, p, l, "inode " + in.ino() + " data fork");
                     for (int i = 0; i < BtreeBlock.numrecs(b); i++) {
@@ -50,6 +60,7 @@ final class ForkWriter {
                     }
                 }
             }
+            out.addFirst(ptrs);
             ptrs = next;
         }
         return out;
@@ -67,31 +78,42 @@ final class ForkWriter {
 
     /** Persists {@code extents} as the data fork of {@code in} (the inode itself is written by the caller). */
     void persist(XfsInode in, List<BmapExtent> extents) throws FsException {
-        dropTree(in);
+        List<List<Long>> old = levels(in);
         int forkOff = XfsInode.CORE_SIZE;
         int forkSize = in.dataForkSize();
         Arrays.fill(in.raw, forkOff, forkOff + forkSize, (byte) 0);
         long treeBlocks = 0;
         if (extents.size() * BmapExtent.SIZE <= forkSize) {
+            freeAll(old);
             in.di_format(XfsInode.FMT_EXTENTS);
             for (int i = 0; i < extents.size(); i++) {
                 extents.get(i).encode(in.raw, forkOff + i * BmapExtent.SIZE);
             }
         } else {
-            treeBlocks = writeTree(in, extents, forkOff, forkSize);
+            treeBlocks = writeTree(in, extents, forkOff, forkSize, old);
             in.di_format(XfsInode.FMT_BTREE);
         }
         in.di_nextents(extents.size());
         in.di_nblocks(ExtentList.mappedBlocks(extents) + treeBlocks);
     }
 
+    private void freeAll(List<List<Long>> levels) throws FsException {
+        for (List<Long> level : levels) {
+            for (long b : level) {
+                space.freeBlocks(b, 1);
+            }
+        }
+    }
+
     /**
      * Bulk-loads the bmbt: leaves, then node levels until the top one fits the root in the inode.
-     * Each level's records are spread evenly over its blocks, so every block below the root's
-     * children holds at least half its capacity (xfs_repair's scan_bmapbt checks that minimum).
-     * Returns the number of blocks written.
+     * Blocks are filled in order, and the last two of a level share their records evenly when the
+     * last would hold less than half (xfs_repair's scan_bmapbt checks that minimum); so a change
+     * leaves every block before it as it was. {@code old}: the blocks of the tree on disk by level,
+     * reused in place. Returns the number of blocks in the tree.
      */
-    private long writeTree(XfsInode in, List<BmapExtent> extents, int forkOff, int forkSize) throws FsException {
+    private long writeTree(XfsInode in, List<BmapExtent> extents, int forkOff, int forkSize, List<List<Long>> old)
+            throws FsException {
         int perBlock = (disk.blockSize() - BtreeBlock.LONG_LEN) / 16;
         int rootMax = (forkSize - 4) / 16;
         long near = disk.fsb(disk.inoAgno(in.ino()), disk.inoAgino(in.ino()) >>> disk.inopblog());
@@ -103,18 +125,23 @@ final class ForkWriter {
         long[] ptrs = null;
         long written = 0;
         int level = 0;
+        byte[] was = new byte[disk.blockSize()];
         while (level == 0 || keys.length > rootMax) {
             Corrupt.check(level < XfsBmap.MAX_LEVELS - 1, "inode %d: %d extents need more than %d bmbt levels",
                     in.ino(), extents.size(), XfsBmap.MAX_LEVELS);
             int count = (keys.length + perBlock - 1) / perBlock;
+            List<Long> reuse = level < old.size() ? old.get(level) : List.of();
             long[] blocks = new long[count];
             for (int i = 0; i < count; i++) {
-                blocks[i] = space.allocBlocks(near, 1)[0];
+                blocks[i] = i < reuse.size() ? reuse.get(i) : space.allocBlocks(near, 1)[0];
+            }
+            for (int i = count; i < reuse.size(); i++) {
+                space.freeBlocks(reuse.get(i), 1);
             }
             long[] upKeys = new long[count];
             for (int i = 0; i < count; i++) {
-                int from = (int) ((long) keys.length * i / count);
-                int to = (int) ((long) keys.length * (i + 1) / count);
+                int from = bound(keys.length, perBlock, count, i);
+                int to = bound(keys.length, perBlock, count, i + 1);
                 byte[] b = new byte[disk.blockSize()];
                 BtreeBlock.init(b, XfsBmap.XFS_BMAP_CRC_MAGIC, true, level, to - from, disk.fsbToDaddr(blocks[i]), in.ino(),
                         disk.sb().metaUuid());
@@ -128,8 +155,10 @@ final class ForkWriter {
                         put64(b, BtreeBlock.LONG_LEN + perBlock * 8 + (j - from) * 8, ptrs[j]);
                     }
                 }
-                BtreeBlock.seal(b, true);
-                disk.writeBytes(disk.fsbToByte(blocks[i]), b, b.length);
+                if (!unchanged(b, blocks[i], i < reuse.size(), was)) {
+                    BtreeBlock.seal(b, true);
+                    disk.writeBytes(disk.fsbToByte(blocks[i]), b, b.length);
+                }
                 upKeys[i] = keys[from];
             }
             written += count;
@@ -137,6 +166,7 @@ final class ForkWriter {
             ptrs = blocks;
             level++;
         }
+        freeAll(old.subList(Math.min(level, old.size()), old.size()));
         for (int i = 0; i < keys.length; i++) {
             put64(in.raw, forkOff + 4 + i * 8, keys[i]);
             put64(in.raw, forkOff + 4 + rootMax * 8 + i * 8, ptrs[i]);
@@ -144,5 +174,32 @@ final class ForkWriter {
         put16(in.raw, forkOff, level);
         put16(in.raw, forkOff + 2, keys.length);
         return written;
+    }
+
+    /** Where block {@code i} of a level of {@code count} blocks starts: full blocks, the last two balanced. */
+    private static int bound(int n, int perBlock, int count, int i) {
+        if (i >= count) {
+            return n;
+        }
+        int full = i * perBlock;
+        if (count >= 2 && i == count - 1 && n - (count - 1) * perBlock < perBlock / 2) {
+            int shared = n - (count - 2) * perBlock;
+            return (count - 2) * perBlock + shared / 2;
+        }
+        return full;
+    }
+
+    /** Whether a reused block already holds {@code b} (its CRC aside): then it need not be written. */
+    private boolean unchanged(byte[] b, long block, boolean reused, byte[] was) throws FsException {
+        if (!reused) {
+            return false;
+        }
+        disk.device().load(disk.fsbToByte(block), java.lang.foreign.MemorySegment.ofArray(was), 0, was.length);
+        System.arraycopy(was, 64, b, 64, 4);
+        if (java.util.Arrays.equals(b, was)) {
+            return true;
+        }
+        put32(b, 64, 0);
+        return false;
     }
 }

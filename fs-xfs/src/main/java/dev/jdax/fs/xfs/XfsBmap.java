@@ -39,7 +39,7 @@ final class XfsBmap {
     }
 
     private static void add(XfsDisk disk, List<BmapExtent> out, BmapExtent e, String what) throws FsException {
-        Corrupt.check(e.blockcount() > 0 && disk.fsbValid(e.startblock(), e.blockcount()),
+        Corrupt.check(e.blockcount() > 0 && disk.fileExtentValid(e.startblock(), e.blockcount()),
                 "%s: extent %s out of range", what, e);
         Corrupt.check(e.endoff() <= BmapExtent.MAX_STARTOFF, "%s: extent %s beyond the largest offset", what, e);
         if (!out.isEmpty()) {
@@ -79,6 +79,7 @@ final class XfsBmap {
     }
 
     static byte[] bmbtBlock(XfsDisk disk, XfsInode inode, long fsbno, int level, String what) throws FsException {
+        Corrupt.check(disk.fileExtentValid(fsbno, 1), "%s: bmbt pointer %d out of range", what, fsbno);
         byte[] b = disk.readBlock(fsbno, what + " bmbt");
         String bw = what + " bmbt block " + fsbno;
         BtreeBlock.verify(b, XFS_BMAP_CRC_MAGIC, true, disk.fsbToDaddr(fsbno), inode.ino(), disk.sb().metaUuid(), bw);

@@ -79,6 +79,17 @@ final class XfsDisk {
         return agno < agcount && agbno + len <= agLength(agno);
     }
 
+    /**
+     * Whether {@code [fsbno, fsbno + len)} may belong to a file: inside one AG and past the AG
+     * headers (superblock, AGF, AGI, AGFL), as xfs_verify_fsbext demands of every bmbt record and
+     * pointer. Other metadata inside the AG is not known without the free-space and inode btrees;
+     * Linux does not look there either (xfs_repair does).
+     */
+    boolean fileExtentValid(long fsbno, long len) {
+        long lastHeaderBlock = 3L * sb.sb_sectsize() / blockSize();
+        return fsbValid(fsbno, len) && agbno(fsbno) > lastHeaderBlock;
+    }
+
     long fsbToByte(long fsbno) {
         return (agno(fsbno) * agblocks + agbno(fsbno)) << blockLog;
     }
