@@ -4,6 +4,10 @@ package dev.jdax.iomap;
  * A {@link GetBlock} answer: {@code count} blocks from device block {@code pblock}, with the
  * buffer-head state bits Linux sets ({@code BH_Mapped}, {@code BH_New}, {@code BH_Unwritten},
  * {@code BH_Boundary}).
+ *
+ * @param pblock the first device block (file-system blocks from the device's start)
+ * @param count  how many contiguous blocks
+ * @param state  the {@code BH_*} bits below
  */
 public record BlockMapping(long pblock, int count, int state) {
     /** {@code BH_Mapped}: the blocks exist on the device. */
@@ -15,17 +19,21 @@ public record BlockMapping(long pblock, int count, int state) {
     /** {@code BH_Boundary}: the next block needs another metadata read. */
     public static final int BOUNDARY = 1 << 3;
 
-    /** Nothing mapped: a hole of unknown size. */
+    /** {@return nothing mapped: a hole of unknown size} */
     public static BlockMapping unmapped() {
         return new BlockMapping(0, 0, 0);
     }
 
-    /** Whether at least one block is mapped. */
+    /** {@return whether at least one block is mapped} */
     public boolean isMapped() {
         return (state & MAPPED) != 0 && count > 0;
     }
 
-    /** Whether state bit {@code bit} is set. */
+    /**
+     * {@return whether state bit {@code bit} is set}
+     *
+     * @param bit one of the constants above
+     */
     public boolean has(int bit) {
         return (state & bit) != 0;
     }
