@@ -17,6 +17,10 @@ public final class BadBlocks {
     private final List<Consumer<BadRange>> onAdd = new CopyOnWriteArrayList<>();
     private volatile int runCount;
 
+    /** A device with no bad sector yet. */
+    public BadBlocks() {
+    }
+
     /** Marks {@code count} sectors from {@code sector} bad. */
     public void add(long sector, long count) {
         BadRange added = new BadRange(sector, count);
@@ -63,6 +67,7 @@ public final class BadBlocks {
         }
     }
 
+    /** Whether no sector is bad (one volatile read). */
     public boolean isEmpty() {
         return runCount == 0;
     }

@@ -12,10 +12,15 @@ import java.lang.foreign.MemorySegment;
  * access outside the device is possible. Implementations are thread-safe.
  */
 public interface DaxDevice extends AutoCloseable {
+    /** Bytes per page, the unit of a PTE fault. */
     int PAGE_SIZE = 4096;
+    /** log2 of {@link #PAGE_SIZE}. */
     int PAGE_SHIFT = 12;
+    /** Bytes per sector, the unit of bad blocks. */
     int SECTOR_SIZE = 512;
+    /** log2 of {@link #SECTOR_SIZE}. */
     int SECTOR_SHIFT = 9;
+    /** Bytes per CPU cache line, the unit of flushes. */
     int CACHE_LINE = 64;
     /** A PMD mapping covers 2 MiB. */
     long PMD_SIZE = 2L << 20;
@@ -67,8 +72,10 @@ public interface DaxDevice extends AutoCloseable {
      */
     void clearPoison(long offset, long length) throws FsException;
 
+    /** What the device counted so far (bytes stored and loaded, lines flushed ...). */
     DeviceCounters counters();
 
+    /** What the device is: its backing, how it is mapped and flushed, whether it is persistent. */
     DeviceInfo info();
 
     /** Unmaps and releases the backing; later calls fail with EBADF. */

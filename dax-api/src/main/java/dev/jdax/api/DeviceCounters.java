@@ -6,6 +6,7 @@ package dev.jdax.api;
  */
 public record DeviceCounters(long bytesStored, long bytesLoaded, long bytesZeroed, long linesFlushed,
                              long fences, long poisonCleared) {
+    /** All counters zero: a new device. */
     public static final DeviceCounters ZERO = new DeviceCounters(0, 0, 0, 0, 0, 0);
 
     /** The counts from {@code earlier} to this snapshot. */

@@ -8,13 +8,16 @@ import java.util.Objects;
  * and the offending value ({@code "ext4: inode 12: extent header magic 0x0 (want 0xf30a)"}).
  */
 public class FsException extends IOException {
+    /** The error number. */
     private final Errno errno;
 
+    /** An error with {@code errno} and a message naming the path or structure and value. */
     public FsException(Errno errno, String message) {
         super(message);
         this.errno = Objects.requireNonNull(errno, "errno");
     }
 
+    /** An error with {@code errno}, a message and the exception that caused it. */
     public FsException(Errno errno, String message, Throwable cause) {
         super(message, cause);
         this.errno = Objects.requireNonNull(errno, "errno");
@@ -25,6 +28,7 @@ public class FsException extends IOException {
         return new FsException(errno, String.format(format, args));
     }
 
+    /** The error number (what a system call would return negated). */
     public Errno errno() {
         return errno;
     }

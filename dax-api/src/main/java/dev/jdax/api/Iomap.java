@@ -14,6 +14,7 @@ package dev.jdax.api;
  * @param device the device the address is on
  */
 public record Iomap(long offset, long length, IomapType type, long addr, int flags, DaxDevice device) {
+    /** No device address: {@code addr} of answers other than MAPPED and UNWRITTEN. */
     public static final long NULL_ADDR = -1;
 
     /** Blocks allocated by this call: the engine zeroes what the operation does not write. */
@@ -27,6 +28,7 @@ public record Iomap(long offset, long length, IomapType type, long addr, int fla
     /** get_block's boundary hint: the next block needs another metadata read (bridge only). */
     public static final int F_BOUNDARY = 1 << 4;
 
+    /** Checks the range is not empty and MAPPED/UNWRITTEN answers have an address. */
     public Iomap {
         if (offset < 0 || length <= 0) {
             throw new IllegalArgumentException("iomap " + offset + "+" + length);
@@ -36,14 +38,17 @@ public record Iomap(long offset, long length, IomapType type, long addr, int fla
         }
     }
 
+    /** A hole over {@code [offset, offset + length)}. */
     public static Iomap hole(long offset, long length, DaxDevice device) {
         return new Iomap(offset, length, IomapType.HOLE, NULL_ADDR, 0, device);
     }
 
+    /** The file offset just past the mapping. */
     public long end() {
         return offset + length;
     }
 
+    /** Whether {@code flag} is set. */
     public boolean has(int flag) {
         return (flags & flag) != 0;
     }

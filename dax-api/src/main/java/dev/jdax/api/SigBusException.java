@@ -11,11 +11,16 @@ public final class SigBusException extends RuntimeException {
     /** {@code si_code}: hardware memory error consumed, action required. */
     public static final int BUS_MCEERR_AR = 4;
 
+    /** The faulting emulated address. */
     private final long address;
+    /** The file offset the address stands for. */
     private final long fileOffset;
+    /** {@code si_code} of the signal. */
     private final int siCode;
 
     /**
+     * A SIGBUS for the access at {@code address}.
+     *
      * @param address    the faulting address within the mapping's emulated virtual range
      * @param fileOffset the file offset that address stands for
      * @param siCode     {@link #BUS_ADRERR} or {@link #BUS_MCEERR_AR}
@@ -30,14 +35,17 @@ public final class SigBusException extends RuntimeException {
         this.siCode = siCode;
     }
 
+    /** The faulting address within the mapping's emulated virtual range. */
     public long address() {
         return address;
     }
 
+    /** The file offset that address stands for. */
     public long fileOffset() {
         return fileOffset;
     }
 
+    /** {@link #BUS_ADRERR} or {@link #BUS_MCEERR_AR}. */
     public int siCode() {
         return siCode;
     }

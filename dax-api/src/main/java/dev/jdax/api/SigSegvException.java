@@ -5,13 +5,16 @@ package dev.jdax.api;
  * access outside the mapping. Unchecked, as {@link SigBusException} is.
  */
 public final class SigSegvException extends RuntimeException {
+    /** The faulting emulated address. */
     private final long address;
 
+    /** A SIGSEGV at {@code address}, {@code reason} saying why for people reading logs. */
     public SigSegvException(long address, String reason) {
         super(String.format("SIGSEGV at 0x%x: %s", address, reason));
         this.address = address;
     }
 
+    /** The faulting address. */
     public long address() {
         return address;
     }

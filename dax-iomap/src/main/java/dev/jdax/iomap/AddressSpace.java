@@ -32,10 +32,12 @@ public final class AddressSpace {
         this.ops = ops;
     }
 
+    /** {@return the mount this inode belongs to} */
     public DaxMount mount() {
         return mount;
     }
 
+    /** {@return the inode whose file this is} */
     public Inode inode() {
         return inode;
     }
@@ -145,6 +147,9 @@ public final class AddressSpace {
      * {@code unmap_mapping_range}: every mapping forgets its page entries over the file range
      * {@code [offset, offset + length)} (whole pages, PMDs touching it whole), so the next access
      * faults again and sees what the file holds then.
+     *
+     * @param offset first byte of the range
+     * @param length bytes in the range
      */
     public void unmapRange(long offset, long length) {
         for (DaxMapping m : mappings) {

@@ -24,9 +24,16 @@ public abstract class DaxFile implements OpenFile {
     /** {@code FS_XFLAG_DAX}. */
     public static final int FS_XFLAG_DAX = 0x8000;
 
+    /** The engine state of this file's inode. */
     protected final AddressSpace space;
     private final int openFlags;
 
+    /**
+     * An open file over {@code space}, opened with {@code openFlags} ({@link dev.jdax.api.fs.OpenFlags}).
+     *
+     * @param space     the engine state of the file's inode
+     * @param openFlags the {@link dev.jdax.api.fs.OpenFlags} it is opened with
+     */
     protected DaxFile(AddressSpace space, int openFlags) {
         this.space = space;
         this.openFlags = openFlags;
@@ -34,33 +41,62 @@ public abstract class DaxFile implements OpenFile {
 
     // ---- hooks -----------------------------------------------------------------------------
 
-    /** {@code s_maxbytes}: writes at or beyond fail with EFBIG, and are cut short before it. */
+    /** {@return {@code s_maxbytes}}: writes at or beyond fail with EFBIG, and are cut short before it. */
     protected abstract long maxFileSize();
 
-    /** Persists {@code i_size} (an extending write, truncate). Called under the inode's write lock. */
+    /**
+     * Persists {@code i_size} (an extending write, truncate). Called under the inode's write lock.
+     *
+     * @param newSize the new {@code i_size}
+     * @throws FsException when the inode cannot be written (EIO, ENOSPC for a journal)
+     */
     protected abstract void setSize(long newSize) throws FsException;
 
-    /** Truncate down: frees the blocks wholly beyond {@code newSize} (the engine has unmapped and zeroed). */
+    /**
+     * Truncate down: frees the blocks wholly beyond {@code newSize} (the engine has unmapped and zeroed).
+     *
+     * @param newSize the new size; blocks wholly beyond it go
+     * @throws FsException when the block maps cannot be read or written
+     */
     protected abstract void freeBlocksBeyond(long newSize) throws FsException;
 
+    /**
+     * fallocate's metadata part for the personality's modes; EOPNOTSUPP for the others.
+     *
+     * @param mode   {@link dev.jdax.api.fs.Falloc} bits
+     * @param offset first byte
+     * @param length bytes
+     * @throws FsException EOPNOTSUPP for a mode the personality lacks, ENOSPC, EIO
+     */
     protected abstract void doFallocate(int mode, long offset, long length) throws FsException;
 
-    /** fsync's metadata part ({@code dataOnly}: fdatasync, only what reading the data back needs). */
+    /**
+     * fsync's metadata part ({@code dataOnly}: fdatasync, only what reading the data back needs).
+     *
+     * @param dataOnly true for fdatasync
+     * @throws FsException when the metadata cannot be written
+     */
     protected abstract void commit(boolean dataOnly) throws FsException;
 
+    /**
+     * The inode's {@code statx}, as {@link #stat} returns it.
+     *
+     * @return the inode's attributes
+     * @throws FsException when the inode cannot be read
+     */
     protected abstract StatInfo doStat() throws FsException;
 
-    /** The block size zeroing works in (truncate's tail). */
+    /** {@return the block size zeroing works in} (truncate's tail). */
     protected int blockSize() {
         return (int) DaxMount.PAGE;
     }
 
-    /** Whether this file is DAX now (mount {@code dax=}, the per-file flag). */
+    /** {@return whether this file is DAX now} (mount {@code dax=}, the per-file flag). */
     protected boolean isDax() {
         return true;
     }
 
-    /** Whether the personality supports MAP_SYNC at all (Linux's ext2 does not). */
+    /** {@return whether the personality supports MAP_SYNC at all} (Linux's ext2 does not). */
     protected boolean supportsMapSync() {
         return true;
     }
@@ -68,25 +104,48 @@ public abstract class DaxFile implements OpenFile {
     /**
      * The error a read at or beyond {@code s_maxbytes} gets, or null to read as beyond EOF. Linux 6.1
      * differs here: ext4 answers EINVAL, ext2 EIO, XFS 0.
+     *
+     * @return the errno, or null
      */
     protected Errno readBeyondMaxBytes() {
         return null;
     }
 
-    /** Where FIEMAP's walk stops: EOF by default; personalities with blocks beyond EOF say so. */
+    /**
+     * Where FIEMAP's walk stops: EOF by default; personalities with blocks beyond EOF say so.
+     *
+     * @return the file offset where the walk stops, block aligned
+     * @throws FsException when the inode cannot be read
+     */
     protected long reportLimit() throws FsException {
         long bs = blockSize();
         return (space.inode().size() + bs - 1) / bs * bs;
     }
 
-    /** After a write moved bytes: the personality updates mtime/ctime. */
+    /**
+     * After a write moved bytes: the personality updates mtime/ctime.
+     *
+     * @param pos   where the write started
+     * @param bytes how many it moved
+     * @throws FsException when the inode cannot be written
+     */
     protected void fileWritten(long pos, long bytes) throws FsException {
     }
 
-    /** What {@code close} releases besides the engine's part. */
+    /**
+     * What {@code close} releases besides the engine's part.
+     *
+     * @throws FsException when what is released must be written and cannot be
+     */
     protected void release() throws FsException {
     }
 
+    /**
+     * {@code FS_IOC_FSGETXATTR}: by default the DAX flag and the extent count FIEMAP gives.
+     *
+     * @return the attributes
+     * @throws FsException when the extents cannot be read
+     */
     protected FsxAttr doFsxattr() throws FsException {
         int extents = fiemap(0, Long.MAX_VALUE).size();
         return new FsxAttr(isDax() ? FS_XFLAG_DAX : 0, 0, 0, extents, 0, 0);

@@ -27,7 +27,12 @@ public final class DaxMount {
     private final MemorySegment zeroPmd;
 
     /**
+     * The engine's state for a new mount of {@code device}, its generic options parsed from {@code options}.
+     *
+     * @param device         the device the file system is on
+     * @param options        the mount options; {@code media_errors=} and {@code locking=} are read here
      * @param defaultLocking the personality's own model, used unless {@code locking=} overrides it
+     * @throws FsException EINVAL naming an unknown {@code media_errors=} or {@code locking=} value
      */
     public DaxMount(DaxDevice device, MountOptions options, LockingModel defaultLocking) throws FsException {
         this.device = device;
@@ -39,23 +44,33 @@ public final class DaxMount {
         this.zeroPage = zeroPmd.asSlice(0, PAGE);
     }
 
+    /** {@return the device this mount's files live on} */
     public DaxDevice device() {
         return device;
     }
 
+    /** {@return the locking model every file of the mount follows} */
     public LockingModel locking() {
         return locking;
     }
 
+    /** {@return what writes into poisoned pages do on this mount} */
     public MediaErrorPolicy mediaErrors() {
         return mediaErrors;
     }
 
-    /** The engine state of one in-core inode; the personality keeps exactly one per inode. */
+    /**
+     * The engine state of one in-core inode; the personality keeps exactly one per inode.
+     *
+     * @param inode the in-core inode
+     * @param ops   the personality's mapping answers for it
+     * @return the new address space
+     */
     public AddressSpace newAddressSpace(Inode inode, IomapOps ops) {
         return new AddressSpace(this, inode, ops);
     }
 
+    /** {@return what the engine and the device counted on this mount so far} */
     public MountCounters counters() {
         var d = device.counters();
         return counters.snapshot(d.linesFlushed(), d.fences());

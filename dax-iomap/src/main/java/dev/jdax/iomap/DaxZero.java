@@ -14,6 +14,14 @@ public final class DaxZero {
     private DaxZero() {
     }
 
+    /**
+     * Zeroes {@code [offset, offset + length)} of the file on the device, where blocks are written.
+     *
+     * @param space  the file's address space
+     * @param offset first byte to zero
+     * @param length bytes to zero
+     * @throws FsException when the personality cannot map the range (EIO)
+     */
     public static void zeroRange(AddressSpace space, long offset, long length) throws FsException {
         long cur = offset;
         long end = offset + length;

@@ -12,8 +12,16 @@ public interface GetBlock {
      * Maps file block {@code iblock}: up to {@code maxBlocks} contiguous blocks, allocated when
      * {@code create}. An unmapped answer ({@link BlockMapping#unmapped()}) says nothing of how far
      * the hole reaches.
+     *
+     * @param inode     the file
+     * @param iblock    file block number
+     * @param maxBlocks the most blocks to map
+     * @param create    allocate what is missing
+     * @return the mapping, or {@link BlockMapping#unmapped()} for a hole
+     * @throws FsException ENOSPC, EIO or EFBIG, naming the inode
      */
     BlockMapping getBlock(Inode inode, long iblock, int maxBlocks, boolean create) throws FsException;
 
+    /** {@return the file system's block size in bytes} */
     int blockSize();
 }

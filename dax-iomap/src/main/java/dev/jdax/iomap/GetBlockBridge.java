@@ -20,12 +20,18 @@ public final class GetBlockBridge implements IomapOps {
     private final DaxDevice device;
     private final LongAdder calls = new LongAdder();
 
+    /**
+     * The bridge over {@code getBlock} for files on {@code device}.
+     *
+     * @param getBlock the personality's get_block
+     * @param device   the device the blocks are on
+     */
     public GetBlockBridge(GetBlock getBlock, DaxDevice device) {
         this.getBlock = getBlock;
         this.device = device;
     }
 
-    /** How many times get_block was asked. */
+    /** {@return how many times get_block was asked} */
     public long calls() {
         return calls.sum();
     }

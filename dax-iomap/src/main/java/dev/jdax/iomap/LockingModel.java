@@ -23,11 +23,18 @@ public enum LockingModel {
         this.optionName = optionName;
     }
 
+    /** {@return the name {@code locking=} takes for this model} */
     public String optionName() {
         return optionName;
     }
 
-    /** The model named by the mount option {@code locking=NAME}. */
+    /**
+     * The model named by the mount option {@code locking=NAME}.
+     *
+     * @param name the option's value
+     * @return the model
+     * @throws FsException EINVAL naming the value when no model has that name
+     */
     public static LockingModel parse(String name) throws FsException {
         for (LockingModel m : values()) {
             if (m.optionName.equals(name)) {

@@ -25,10 +25,18 @@ public enum MediaErrorPolicy {
         this.optionName = optionName;
     }
 
+    /** {@return the name {@code media_errors=} takes for this policy} */
     public String optionName() {
         return optionName;
     }
 
+    /**
+     * The policy named {@code name}; EINVAL naming both choices otherwise.
+     *
+     * @param name the option's value
+     * @return the policy
+     * @throws FsException EINVAL naming both choices otherwise
+     */
     public static MediaErrorPolicy parse(String name) throws FsException {
         for (MediaErrorPolicy p : values()) {
             if (p.optionName.equals(name)) {

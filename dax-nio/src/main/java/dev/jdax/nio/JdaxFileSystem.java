@@ -40,7 +40,7 @@ public final class JdaxFileSystem extends FileSystem {
         this.image = image;
     }
 
-    /** The mounted file system of the SPI, for what java.nio.file has no word for (fiemap, counters). */
+    /** {@return the mounted file system of the SPI}, for what java.nio.file has no word for (fiemap, counters). */
     public dev.jdax.api.fs.FileSystem mounted() {
         return fs;
     }

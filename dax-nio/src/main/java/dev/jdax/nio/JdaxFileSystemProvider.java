@@ -65,6 +65,10 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
     private static final AtomicLong MEMORY_IDS = new AtomicLong();
     private final Map<String, JdaxFileSystem> mounted = new ConcurrentHashMap<>();
 
+    /** The provider; the JDK makes it (ServiceLoader), users go through {@link java.nio.file.FileSystems}. */
+    public JdaxFileSystemProvider() {
+    }
+
     @Override
     public String getScheme() {
         return "jdax";

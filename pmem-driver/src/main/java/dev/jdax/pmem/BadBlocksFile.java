@@ -17,12 +17,23 @@ public final class BadBlocksFile {
     private BadBlocksFile() {
     }
 
-    /** {@code /x/disk.img} → {@code /x/disk.img.badblocks}. */
+    /**
+     * {@code /x/disk.img} → {@code /x/disk.img.badblocks}.
+     *
+     * @param image the image
+     * @return the path of its bad-sector list
+     */
     public static Path of(Path image) {
         return image.resolveSibling(image.getFileName() + ".badblocks");
     }
 
-    /** Adds the sectors listed beside {@code image}, if there is such a file. */
+    /**
+     * Adds the sectors listed beside {@code image}, if there is such a file.
+     *
+     * @param image the image
+     * @param into  the list the sectors are added to
+     * @throws FsException EIO when the file cannot be read, EINVAL naming a line that is not {@code SECTOR COUNT}
+     */
     public static void load(Path image, BadBlocks into) throws FsException {
         Path f = of(image);
         if (!Files.exists(f)) {
@@ -35,7 +46,13 @@ public final class BadBlocksFile {
         }
     }
 
-    /** Writes the list beside {@code image}; an empty list removes the file. */
+    /**
+     * Writes the list beside {@code image}; an empty list removes the file.
+     *
+     * @param image the image
+     * @param from  the sectors to write
+     * @throws FsException EIO naming the file when it cannot be written or removed
+     */
     public static void save(Path image, BadBlocks from) throws FsException {
         Path f = of(image);
         try {

@@ -43,17 +43,21 @@ public final class CrashDevice implements DaxDevice {
         inner.load(0, durable, 0, inner.size());
     }
 
-    /** Called after every fence, with the device consistent (the explorer may take a crash image). */
+    /**
+     * Registers a listener called after every fence, with the device consistent (the explorer may take a crash image).
+     *
+     * @param listener called under the device's lock
+     */
     public synchronized void onFence(Runnable listener) {
         fenceListeners.add(listener);
     }
 
-    /** Fences so far. */
+    /** {@return the fences so far}. */
     public synchronized long fencePoints() {
         return fencePoints;
     }
 
-    /** The lines written back but not fenced, in address order (device offsets of their first byte). */
+    /** {@return the lines written back but not fenced}, in address order (device offsets of their first byte). */
     public synchronized long[] pendingLines() {
         long[] keys = pending.keys().toArray();
         Arrays.sort(keys);
@@ -63,7 +67,13 @@ public final class CrashDevice implements DaxDevice {
         return keys;
     }
 
-    /** Every subset of the pending lines, when there are at most {@code maxLines} of them (2^n policies). */
+    /**
+     * Every subset of the pending lines, when there are at most {@code maxLines} of them (2^n policies).
+     *
+     * @param maxLines the most pending lines to enumerate (20 at most in any case)
+     * @return one {@link CrashPolicy.Subset} per subset
+     * @throws IllegalStateException when more lines are pending
+     */
     public synchronized List<CrashPolicy> allSubsets(int maxLines) {
         int n = pending.size();
         if (n > maxLines || n > 20) {
@@ -76,7 +86,13 @@ public final class CrashDevice implements DaxDevice {
         return out;
     }
 
-    /** What the device holds after a power failure now, as a fresh in-memory device. */
+    /**
+     * What the device holds after a power failure now, as a fresh in-memory device.
+     *
+     * @param policy which pending lines survive
+     * @return a new memory device with the durable contents and the surviving lines
+     * @throws FsException when the memory device cannot be had
+     */
     public synchronized DaxDevice crashImage(CrashPolicy policy) throws FsException {
         DaxDevice out = PmemDevices.memory(size());
         out.store(0, durable, 0, size());
@@ -143,6 +159,8 @@ public final class CrashDevice implements DaxDevice {
     /**
      * Called just before each fence takes effect, while the lines it is about to make durable are
      * still pending: the moment a power failure can split them.
+     *
+     * @param listener called under the device's lock
      */
     public synchronized void beforeFence(Runnable listener) {
         beforeFence.add(listener);

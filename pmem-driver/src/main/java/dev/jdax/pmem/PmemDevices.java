@@ -19,6 +19,8 @@ public final class PmemDevices {
     /**
      * A device of {@code size} bytes of anonymous memory, zero-filled.
      *
+     * @param size bytes, a positive multiple of 4096
+     * @return the device; closing it frees the memory
      * @throws FsException EINVAL when the size is not a positive multiple of 4096, ENOMEM when it
      *                     cannot be had
      */
@@ -37,6 +39,8 @@ public final class PmemDevices {
      * An image file or a {@code /dev/daxX.Y} node, mapped read-write with MAP_SYNC where the kernel
      * grants it (see {@link DaxDevice#info()}); the sectors listed in {@code PATH.badblocks} are bad.
      *
+     * @param path the image or device node, readable and writable
+     * @return the device; closing it unmaps the file
      * @throws FsException ENOENT, EISDIR, EACCES naming the path; EINVAL when the size is not a
      *                     positive multiple of 4096
      */
@@ -64,7 +68,14 @@ public final class PmemDevices {
         return device;
     }
 
-    /** Creates (or resizes) the image file {@code path} to {@code size} bytes, sparse, and opens it. */
+    /**
+     * Creates (or resizes) the image file {@code path} to {@code size} bytes, sparse, and opens it.
+     *
+     * @param path the image file; its directory must exist
+     * @param size bytes, a positive multiple of 4096
+     * @return the device, as {@link #open} gives it
+     * @throws FsException EINVAL for a bad size; ENOENT, EACCES or EIO naming the path
+     */
     public static DaxDevice create(Path path, long size) throws FsException {
         if (size <= 0 || size % DaxDevice.PAGE_SIZE != 0) {
             throw FsException.of(Errno.EINVAL, "%s: size %d is not a positive multiple of 4096", path, size);
@@ -85,7 +96,13 @@ public final class PmemDevices {
         return open(path);
     }
 
-    /** Writes the device's bad sectors beside the image ({@code PATH.badblocks}), removing the file when none are left. */
+    /**
+     * Writes the device's bad sectors beside the image ({@code PATH.badblocks}), removing the file when none are left.
+     *
+     * @param device the device whose bad sectors are written
+     * @param image  the image they belong to
+     * @throws FsException EIO naming the file when it cannot be written
+     */
     public static void saveBadBlocks(DaxDevice device, Path image) throws FsException {
         BadBlocksFile.save(image, device.badBlocks());
     }
@@ -109,6 +126,10 @@ public final class PmemDevices {
     /**
      * A crash-simulating device over {@code device}: it tracks the lines stored but not fenced and
      * builds what a power failure would leave ({@link CrashDevice#crashImage}).
+     *
+     * @param device the device stores go through to; its current contents count as durable
+     * @return the crash-simulating device
+     * @throws FsException when the device cannot be read for its durable copy
      */
     public static CrashDevice crashSimulating(DaxDevice device) throws FsException {
         return new CrashDevice(device);

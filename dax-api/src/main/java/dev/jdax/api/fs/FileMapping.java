@@ -15,31 +15,45 @@ import java.lang.foreign.MemorySegment;
  * allocation) or {@link dev.jdax.api.SigSegvException} (store to a read-only mapping, outside it).
  */
 public interface FileMapping extends AutoCloseable {
+    /** {@code PROT_NONE}: no access. */
     int PROT_NONE = 0;
+    /** {@code PROT_READ}: loads allowed. */
     int PROT_READ = 1;
+    /** {@code PROT_WRITE}: stores allowed. */
     int PROT_WRITE = 2;
 
+    /** {@code MAP_SHARED}: stores reach the file. */
     int MAP_SHARED = 0x01;
+    /** {@code MAP_PRIVATE}: copy on write, stores stay in the mapping. */
     int MAP_PRIVATE = 0x02;
+    /** {@code MAP_SHARED_VALIDATE}: MAP_SHARED that refuses flags it does not know (needed for MAP_SYNC). */
     int MAP_SHARED_VALIDATE = 0x03;
+    /** The bits that hold the mapping type (one of the three above). */
     int MAP_TYPE = 0x0f;
+    /** {@code MAP_POPULATE}: fault every page in at mmap time. */
     int MAP_POPULATE = 0x8000;
+    /** {@code MAP_SYNC}: metadata durable before a write fault returns; EOPNOTSUPP where not DAX. */
     int MAP_SYNC = 0x80000;
 
     /** The file offset the mapping starts at. */
     long fileOffset();
 
+    /** The mapping's length in bytes. */
     long length();
 
+    /** The {@code PROT_*} bits it was made with. */
     int prot();
 
+    /** The {@code MAP_*} flags it was made with. */
     int flags();
 
     /** The emulated virtual address of the mapping's first byte (what SIGBUS reports). */
     long address();
 
+    /** Loads one byte, faulting its page in as a load would. */
     byte getByte(long offset);
 
+    /** Stores one byte, faulting its page in for writing as a store would. */
     void putByte(long offset, byte value);
 
     /** Loads {@code length} bytes into {@code dst} (xfs_io {@code mread}). */

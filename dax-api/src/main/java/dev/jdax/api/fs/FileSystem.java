@@ -15,16 +15,22 @@ import java.util.List;
  * ENOTEMPTY, EXDEV, EMLINK, ENOSPC, EROFS on a read-only mount.
  */
 public interface FileSystem extends AutoCloseable {
+    /** Symbolic links followed in one path walk before ELOOP, as Linux's {@code MAXSYMLINKS}. */
     int MAX_SYMLINK_FOLLOWS = 40;
 
+    /** The personality that mounted this file system. */
     FileSystemType type();
 
+    /** The device the file system lives on. */
     DaxDevice device();
 
+    /** The options it was mounted with. */
     MountOptions options();
 
+    /** Whether it is mounted read-only (every change fails with EROFS). */
     boolean readOnly();
 
+    /** The inode number of the root directory. */
     long rootIno();
 
     /**
@@ -36,8 +42,10 @@ public interface FileSystem extends AutoCloseable {
     /** Creates an empty regular file; EEXIST when the name is taken. */
     long create(long dir, String name, int mode, int uid, int gid) throws FsException;
 
+    /** Creates an empty directory and returns its inode; EEXIST when the name is taken. */
     long mkdir(long dir, String name, int mode, int uid, int gid) throws FsException;
 
+    /** Creates a symbolic link to {@code target} and returns its inode; EEXIST when the name is taken. */
     long symlink(long dir, String name, String target, int uid, int gid) throws FsException;
 
     /** A hard link to {@code ino} (not a directory: EPERM). */
@@ -46,19 +54,25 @@ public interface FileSystem extends AutoCloseable {
     /** Removes a non-directory name; the inode goes when its last link and last open file do. */
     void unlink(long dir, String name) throws FsException;
 
+    /** Removes an empty directory; ENOTEMPTY when it has entries, ENOTDIR for anything else. */
     void rmdir(long dir, String name) throws FsException;
 
     /** {@code renameat2}: replaces an existing target (file over file, empty dir over dir) unless {@link OpenFlags#RENAME_NOREPLACE}. */
     void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException;
 
+    /** The entries of directory {@code dir}, {@code .} and {@code ..} included. */
     List<DirEntry> readdir(long dir) throws FsException;
 
+    /** {@code statx} of inode {@code ino}. */
     StatInfo stat(long ino) throws FsException;
 
+    /** Changes mode, owner or times ({@code chmod}, {@code chown}, {@code utimensat}). */
     void setattr(long ino, SetAttr attr) throws FsException;
 
+    /** The target of symbolic link {@code ino}; EINVAL for anything else. */
     String readlink(long ino) throws FsException;
 
+    /** {@code statfs}: sizes and free counts of the whole file system. */
     StatFs statfs() throws FsException;
 
     /** Opens a regular file by inode ({@link OpenFlags}); {@code O_TRUNC} truncates. EISDIR for a directory. */
@@ -67,6 +81,7 @@ public interface FileSystem extends AutoCloseable {
     /** Makes everything durable: data flushed, metadata committed. */
     void sync() throws FsException;
 
+    /** What the engine counted on this mount so far. */
     MountCounters counters();
 
     /**

@@ -2,15 +2,24 @@ package dev.jdax.api.fs;
 
 /** The file types of {@code st_mode}, with their {@code S_IF*} bits. */
 public enum FileType {
+    /** A regular file ({@code S_IFREG}). */
     REGULAR(0100000),
+    /** A directory ({@code S_IFDIR}). */
     DIRECTORY(0040000),
+    /** A symbolic link ({@code S_IFLNK}). */
     SYMLINK(0120000),
+    /** A character device ({@code S_IFCHR}). */
     CHAR_DEVICE(0020000),
+    /** A block device ({@code S_IFBLK}). */
     BLOCK_DEVICE(0060000),
+    /** A named pipe ({@code S_IFIFO}). */
     FIFO(0010000),
+    /** A socket ({@code S_IFSOCK}). */
     SOCKET(0140000),
+    /** Type bits no other constant has. */
     UNKNOWN(0);
 
+    /** The bits of {@code st_mode} that hold the file type. */
     public static final int S_IFMT = 0170000;
 
     private final int modeBits;

@@ -8,12 +8,20 @@ package dev.jdax.api.fs;
  * @param naextents  attribute fork extents
  */
 public record FsxAttr(int xflags, int extsize, int cowextsize, int nextents, int naextents, int projid) {
+    /** Data on the realtime device. */
     public static final int FS_XFLAG_REALTIME = 0x1;
+    /** Has preallocated space beyond what was written. */
     public static final int FS_XFLAG_PREALLOC = 0x2;
+    /** Cannot be changed. */
     public static final int FS_XFLAG_IMMUTABLE = 0x8;
+    /** Can only be appended to. */
     public static final int FS_XFLAG_APPEND = 0x10;
+    /** Writes are synchronous. */
     public static final int FS_XFLAG_SYNC = 0x20;
+    /** Access time is not updated. */
     public static final int FS_XFLAG_NOATIME = 0x40;
+    /** Not a candidate for backup. */
     public static final int FS_XFLAG_NODUMP = 0x80;
+    /** The per-file DAX flag (used with mount option {@code dax=inode}). */
     public static final int FS_XFLAG_DAX = 0x8000;
 }

@@ -15,24 +15,29 @@ import java.util.UUID;
  * @param extra     personality-specific settings ({@code inode_size=256}, {@code agcount=4} ...)
  */
 public record MkfsOptions(int blockSize, List<String> features, String label, UUID uuid, Map<String, String> extra) {
+    /** Copies the lists; a {@code null} label is empty. */
     public MkfsOptions {
         features = List.copyOf(features);
         extra = Map.copyOf(extra);
         label = label == null ? "" : label;
     }
 
+    /** The personality's defaults: default block size, no edits, random UUID. */
     public static MkfsOptions defaults() {
         return new MkfsOptions(0, List.of(), "", null, Map.of());
     }
 
+    /** This with block size {@code size}. */
     public MkfsOptions withBlockSize(int size) {
         return new MkfsOptions(size, features, label, uuid, extra);
     }
 
+    /** This with the feature edits {@code f}. */
     public MkfsOptions withFeatures(List<String> f) {
         return new MkfsOptions(blockSize, f, label, uuid, extra);
     }
 
+    /** This with UUID {@code u}. */
     public MkfsOptions withUuid(UUID u) {
         return new MkfsOptions(blockSize, features, label, u, extra);
     }

@@ -10,10 +10,12 @@ import java.util.Map;
 public record MountCounters(long iomapBegins, long getBlockCalls, long pteFaults, long pmdFaults,
                             Map<String, Long> pmdFallbacks, long zeroPageFaults, long writeFaultAllocations,
                             long bytesRead, long bytesWritten, long linesFlushed, long fences) {
+    /** Copies the fallback counts. */
     public MountCounters {
         pmdFallbacks = Map.copyOf(pmdFallbacks);
     }
 
+    /** PMD faults that fell back to PTEs, all reasons together. */
     public long totalPmdFallbacks() {
         return pmdFallbacks.values().stream().mapToLong(Long::longValue).sum();
     }

@@ -24,6 +24,7 @@ public final class MountOptions {
         this.options = Collections.unmodifiableMap(options);
     }
 
+    /** No options. */
     public static MountOptions none() {
         return new MountOptions(new LinkedHashMap<>());
     }
@@ -55,6 +56,7 @@ public final class MountOptions {
         return new MountOptions(m);
     }
 
+    /** Whether {@code key} was given (with or without a value). */
     public boolean has(String key) {
         return options.containsKey(key);
     }
@@ -64,10 +66,12 @@ public final class MountOptions {
         return options.getOrDefault(key, fallback);
     }
 
+    /** Whether the mount is read-only: {@code ro} given and not {@code rw}. */
     public boolean readOnly() {
         return options.containsKey("ro") && !options.containsKey("rw");
     }
 
+    /** The options in the order given, keys to values ({@code ""} for a bare key); unmodifiable. */
     public Map<String, String> asMap() {
         return options;
     }

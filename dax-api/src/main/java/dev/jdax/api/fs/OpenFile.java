@@ -11,6 +11,7 @@ import java.util.List;
  * under the personality's locking model, so many threads may share one {@code OpenFile}.
  */
 public interface OpenFile extends AutoCloseable {
+    /** The inode number of the open file. */
     long ino();
 
     /** The {@link OpenFlags} it was opened with. */
@@ -31,14 +32,17 @@ public interface OpenFile extends AutoCloseable {
      */
     long write(long pos, MemorySegment src, int rwFlags) throws FsException;
 
+    /** {@link #read(long, MemorySegment)} into {@code dst[off, off + len)}. */
     default long read(long pos, byte[] dst, int off, int len) throws FsException {
         return read(pos, MemorySegment.ofArray(dst).asSlice(off, len));
     }
 
+    /** {@link #write(long, MemorySegment, int)} of {@code src[off, off + len)}, no RWF flags. */
     default long write(long pos, byte[] src, int off, int len) throws FsException {
         return write(pos, MemorySegment.ofArray(src).asSlice(off, len), 0);
     }
 
+    /** The file size in bytes ({@code i_size}). */
     long size() throws FsException;
 
     /** {@code ftruncate}: shrinking frees blocks and zeroes the tail of the last one; growing makes a hole. */
@@ -59,6 +63,7 @@ public interface OpenFile extends AutoCloseable {
     /** {@code FS_IOC_FIEMAP} over {@code [start, start + length)}, the last extent flagged LAST. */
     List<FiemapExtent> fiemap(long start, long length) throws FsException;
 
+    /** {@code fstat} of the open file. */
     StatInfo stat() throws FsException;
 
     /** {@code FS_IOC_FSGETXATTR}; personalities without the ioctl answer what they can (nextents). */

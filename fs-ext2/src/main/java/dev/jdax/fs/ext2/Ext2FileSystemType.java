@@ -11,6 +11,10 @@ import java.util.Optional;
 
 /** The ext2 personality, found with ServiceLoader. */
 public final class Ext2FileSystemType implements FileSystemType {
+    /** The personality; ServiceLoader makes it, users look it up as {@code FileSystemTypes.byName("ext2")}. */
+    public Ext2FileSystemType() {
+    }
+
     @Override
     public String name() {
         return "ext2";

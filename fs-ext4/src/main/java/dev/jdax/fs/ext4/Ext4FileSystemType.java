@@ -11,6 +11,10 @@ import java.util.Optional;
 
 /** The ext4 personality, found with ServiceLoader. */
 public final class Ext4FileSystemType implements FileSystemType {
+    /** The personality; ServiceLoader makes it, users look it up as {@code FileSystemTypes.byName("ext4")}. */
+    public Ext4FileSystemType() {
+    }
+
     @Override
     public String name() {
         return "ext4";

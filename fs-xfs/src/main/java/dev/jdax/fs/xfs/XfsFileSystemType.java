@@ -13,8 +13,13 @@ import java.util.Optional;
 
 /** The XFS personality: "xfs", at least 300 MiB (as mkfs.xfs 6.1 demands). */
 public final class XfsFileSystemType implements FileSystemType {
+    /** The smallest device mkfs accepts, in bytes: 300 MiB, as mkfs.xfs 6.1. */
     public static final long MINIMUM_SIZE = 300L << 20;
     static final List<String> KNOWN_OPTIONS = List.of("dax", "ro", "rw", "media_errors", "locking");
+
+    /** The personality; ServiceLoader makes it, users look it up as {@code FileSystemTypes.byName("xfs")}. */
+    public XfsFileSystemType() {
+    }
 
     @Override
     public String name() {
