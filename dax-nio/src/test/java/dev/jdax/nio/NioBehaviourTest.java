@@ -4,7 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -14,18 +14,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystem;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -36,9 +44,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What java.nio.file users call, asserted the same way on the JDK's own file system in a temporary
- * directory (the control: what users expect) and on jdax file systems (ext4 on an image, ext2 in
- * memory). Declared difference: jdax keeps whole-second timestamps on ext2 (its inode has no
- * nanoseconds), so times are compared to the second.
+ * directory (the control: what users expect) and on jdax file systems (ext4 and XFS on images,
+ * ext2 in memory). Declared differences: jdax keeps whole-second timestamps on ext2 (its inode has
+ * no nanoseconds), so times are compared to the second; ENOTDIR is a {@code NotDirectoryException}
+ * wherever it arises (the JDK throws that subclass only from {@code newDirectoryStream} and a plain
+ * {@code FileSystemException} elsewhere), so the assertions name the superclass. Running out of
+ * space and read-only mounts cannot be staged on the control and are asserted on jdax alone.
  */
 class NioBehaviourTest {
     @TempDir
@@ -58,6 +69,18 @@ class NioBehaviourTest {
         }
     }
 
+    static List<String> kinds() {
+        return List.of("default", "ext4-image", "xfs-image", "ext2-memory");
+    }
+
+    static List<String> jdaxKinds() {
+        return kinds().subList(1, kinds().size());
+    }
+
+    static List<String> imageKinds() { // a memory file system lives as long as its mount: no remount
+        return List.of("ext4-image", "xfs-image");
+    }
+
     private Path root(String kind) throws IOException {
         switch (kind) {
             case "default" -> {
@@ -66,6 +89,11 @@ class NioBehaviourTest {
             case "ext4-image" -> {
                 jdax = FileSystems.newFileSystem(tmp.resolve("disk.img"),
                         Map.of("create", "true", "type", "ext4", "size", "64m", "options", "dax"));
+                return jdax.getPath("/");
+            }
+            case "xfs-image" -> { // mkfs.xfs's smallest; the image file is sparse
+                jdax = FileSystems.newFileSystem(tmp.resolve("xfs.img"),
+                        Map.of("create", "true", "type", "xfs", "size", "300m", "options", "dax"));
                 return jdax.getPath("/");
             }
             default -> {
@@ -77,7 +105,7 @@ class NioBehaviourTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"default", "ext4-image", "ext2-memory"})
+    @MethodSource("kinds")
     void filesWrittenAndReadWithTheFilesApi(String kind) throws IOException {
         Path r = root(kind);
         Path f = r.resolve("hello.txt");
@@ -97,7 +125,7 @@ class NioBehaviourTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"default", "ext4-image", "ext2-memory"})
+    @MethodSource("kinds")
     void treesAreMadeWalkedListedMovedCopiedAndDeleted(String kind) throws IOException {
         Path r = root(kind);
         Files.createDirectories(r.resolve("a/b/c"));
@@ -133,7 +161,7 @@ class NioBehaviourTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"default", "ext4-image", "ext2-memory"})
+    @MethodSource("kinds")
     void attributesLinksAndChannelsBehaveAsOnTheJdksFileSystem(String kind) throws IOException {
         Path r = root(kind);
         Path f = Files.writeString(r.resolve("f"), "0123456789");
@@ -166,5 +194,166 @@ class NioBehaviourTest {
         assertFalse(m.matches(r.resolve("link")));
         assertTrue(Files.getFileStore(f).getTotalSpace() > 0);
         assertTrue(Files.getFileStore(f).getUsableSpace() > 0);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void attributeViewsAnswerAsTheJdksDo(String kind) throws IOException {
+        Path r = root(kind);
+        Path f = Files.writeString(r.resolve("f"), "abc");
+        Map<String, Object> basic = Files.readAttributes(f, "*");
+        assertEquals(3L, basic.get("size"));
+        assertEquals(true, basic.get("isRegularFile"));
+        assertTrue(basic.keySet().containsAll(List.of("lastModifiedTime", "creationTime", "fileKey", "isOther")));
+        assertEquals(java.util.Set.of("permissions", "size"), Files.readAttributes(f, "posix:permissions,size").keySet());
+        Files.createLink(r.resolve("g"), f);
+        Map<String, Object> unix = Files.readAttributes(f, "unix:nlink,ino,mode");
+        assertEquals(2, ((Number) unix.get("nlink")).intValue());
+        assertEquals(0100000, ((Number) unix.get("mode")).intValue() & 0170000, "S_IFREG");
+        assertEquals(unix.get("ino"), Files.getAttribute(r.resolve("g"), "unix:ino"));
+        BasicFileAttributes fa = Files.readAttributes(f, BasicFileAttributes.class);
+        assertEquals(fa.fileKey(), Files.readAttributes(r.resolve("g"), BasicFileAttributes.class).fileKey());
+        PosixFileAttributes pa = Files.readAttributes(f, PosixFileAttributes.class);
+        assertEquals(Files.getPosixFilePermissions(f), pa.permissions());
+        assertTrue(pa.owner() != null && pa.group() != null);
+        assertThrows(IllegalArgumentException.class, () -> Files.readAttributes(f, "basic:nosuch"));
+        assertThrows(UnsupportedOperationException.class, () -> Files.readAttributes(f, "nosuchview:*"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void channelsTransferAndServeManyThreadsAtOnce(String kind) throws Exception {
+        Path r = root(kind);
+        byte[] data = new byte[1 << 20];
+        new Random(7).nextBytes(data);
+        Path src = Files.write(r.resolve("src"), data);
+        try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(r.resolve("dst"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            assertEquals(data.length, in.transferTo(0, data.length, out));
+        }
+        assertArrayEquals(data, Files.readAllBytes(r.resolve("dst")));
+        try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(r.resolve("dst"), StandardOpenOption.WRITE)) {
+            assertEquals(4096, out.transferFrom(in.position(8192), 100, 4096));
+        }
+        byte[] moved = Files.readAllBytes(r.resolve("dst"));
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 8192, 8192 + 4096), java.util.Arrays.copyOfRange(moved, 100, 100 + 4096));
+
+        // Four threads write interleaved 4 KiB records through one channel, positionally, while a
+        // second channel on the same file reads them back: every record lands whole.
+        int threads = 4;
+        int records = 64;
+        Path shared = r.resolve("shared");
+        try (FileChannel ch = FileChannel.open(shared, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             FileChannel reader = FileChannel.open(shared, StandardOpenOption.READ)) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<Void>> done = new java.util.ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    done.add(pool.submit(() -> {
+                        for (int i = 0; i < records; i++) {
+                            long pos = ((long) i * threads + thread) * 4096;
+                            ByteBuffer b = ByteBuffer.wrap(record(thread, i));
+                            while (b.hasRemaining()) {
+                                ch.write(b, pos + b.position());
+                            }
+                            ByteBuffer back = ByteBuffer.allocate(4096);
+                            assertEquals(4096, reader.read(back, pos));
+                            assertArrayEquals(record(thread, i), back.array());
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<Void> f : done) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+            ch.force(false);
+        }
+        byte[] all = Files.readAllBytes(shared);
+        assertEquals((long) threads * records * 4096, all.length);
+        for (int i = 0; i < records; i++) {
+            for (int t = 0; t < threads; t++) {
+                int at = (i * threads + t) * 4096;
+                assertArrayEquals(record(t, i), java.util.Arrays.copyOfRange(all, at, at + 4096), "record " + i + " of thread " + t);
+            }
+        }
+    }
+
+    private static byte[] record(int thread, int i) {
+        byte[] b = new byte[4096];
+        java.util.Arrays.fill(b, (byte) (thread * 64 + i));
+        b[0] = (byte) thread;
+        b[4095] = (byte) i;
+        return b;
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void errorsAreTheJdksExceptions(String kind) throws IOException {
+        Path r = root(kind);
+        Path f = Files.writeString(r.resolve("f"), "x");
+        Path d = Files.createDirectory(r.resolve("d"));
+        assertThrows(NotDirectoryException.class, () -> Files.newDirectoryStream(f).close());
+        assertThrows(FileSystemException.class, () -> Files.createFile(f.resolve("under-a-file")));
+        assertThrows(NoSuchFileException.class, () -> Files.createFile(r.resolve("none/x")));
+        assertThrows(NoSuchFileException.class, () -> Files.newByteChannel(r.resolve("none")).close());
+        assertThrows(FileAlreadyExistsException.class,
+                () -> Files.newByteChannel(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close());
+        assertThrows(IOException.class, () -> Files.readAllBytes(d));
+        assertThrows(FileAlreadyExistsException.class, () -> Files.move(f, d));
+        assertThrows(NoSuchFileException.class, () -> Files.readAttributes(r.resolve("none"), BasicFileAttributes.class));
+        assertEquals("x", Files.readString(f), "nothing changed by the refused calls");
+    }
+
+    @ParameterizedTest
+    @MethodSource("jdaxKinds")
+    void runningOutOfSpaceIsEnospcAndLosesNothing(String kind) throws IOException {
+        Path r = root(kind);
+        Path keep = Files.writeString(r.resolve("keep"), "kept");
+        Path big = r.resolve("big");
+        byte[] chunk = new byte[1 << 20];
+        java.util.Arrays.fill(chunk, (byte) 0x5a);
+        FileSystemException full = assertThrows(FileSystemException.class, () -> {
+            try (FileChannel ch = FileChannel.open(big, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                for (int i = 0; i < 1024; i++) { // more than any of these file systems holds
+                    ByteBuffer b = ByteBuffer.wrap(chunk);
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                }
+            }
+        });
+        assertTrue(full.getReason().contains("No space left on device"), full.getMessage());
+        assertEquals(big.toString(), full.getFile());
+        long written = Files.size(big);
+        assertTrue(written > 0);
+        byte[] back = Files.readAllBytes(big);
+        for (byte b : back) {
+            assertEquals(0x5a, b, "what was written before ENOSPC reads back");
+        }
+        Files.delete(big);
+        assertEquals("kept", Files.readString(keep));
+        Files.write(r.resolve("again"), chunk); // the space came back
+    }
+
+    @ParameterizedTest
+    @MethodSource("imageKinds")
+    void aReadOnlyMountReadsAndRefusesWrites(String kind) throws IOException {
+        Path r = root(kind);
+        Files.writeString(r.resolve("f"), "before");
+        Path image = tmp.resolve(kind.startsWith("xfs") ? "xfs.img" : "disk.img");
+        jdax.close();
+        jdax = FileSystems.newFileSystem(image, Map.of("readOnly", "true"));
+        Path f = jdax.getPath("/f");
+        assertTrue(jdax.isReadOnly());
+        assertEquals("before", Files.readString(f));
+        FileSystemException refused = assertThrows(FileSystemException.class, () -> Files.writeString(f, "after"));
+        assertTrue(refused.getReason().contains("Read-only file system"), refused.getMessage());
+        assertThrows(FileSystemException.class, () -> Files.createDirectory(jdax.getPath("/d")));
+        assertEquals("before", Files.readString(f));
     }
 }
