@@ -1,5 +1,6 @@
 package dev.jdax.api;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -77,6 +78,25 @@ public interface DaxDevice extends AutoCloseable {
 
     /** What the device is: its backing, how it is mapped and flushed, whether it is persistent. */
     DeviceInfo info();
+
+    /**
+     * Maps device pages into a new range of virtual memory, page {@code i} of the view showing
+     * device page {@code pages[i]} (a page number), {@link PageView#ZERO} or {@link PageView#NONE}:
+     * how a DAX mapping puts the file's blocks into a process. The view is unmapped when
+     * {@code arena} closes, or when the device closes (its pages become {@link PageView#NONE}
+     * first); {@code onUnmap} runs when the arena closes. EOPNOTSUPP from devices whose memory
+     * cannot be mapped a second time.
+     *
+     * @param pages device page numbers, {@link PageView#ZERO} or {@link PageView#NONE}
+     * @param writable whether stores are allowed (then no page may be {@link PageView#ZERO})
+     * @param arena the lifetime of the view
+     * @param onUnmap what to do when the arena closes it
+     * @return the view
+     * @throws FsException EOPNOTSUPP, EINVAL for a page outside the device, or the errno of mmap
+     */
+    default PageView mapPages(long[] pages, boolean writable, Arena arena, Runnable onUnmap) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "%s: its memory cannot be mapped a second time", name());
+    }
 
     /** Unmaps and releases the backing; later calls fail with EBADF. */
     @Override

@@ -8,11 +8,15 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
 import dev.jdax.api.IomapType;
+import dev.jdax.api.PageView;
 import dev.jdax.api.SigBusException;
 import dev.jdax.api.SigSegvException;
 import dev.jdax.api.fs.FileMapping;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,6 +32,29 @@ final class DaxMapping implements FileMapping {
     private static final long PMD = DaxMount.PMD;
 
     /** One page-table entry: the page's memory, its device address (or -1 for the zero page). */
+    /** A view of file pages {@code first ..} with the device pages it maps (PageView's codes elsewhere). */
+    private record View(long first, long[] pages, PageView view) {
+        void revoke(long from, long to) {
+            long a = Math.max(from, first);
+            long b = Math.min(to, first + pages.length);
+            if (a < b) {
+                for (long p = a; p < b; p++) {
+                    pages[(int) (p - first)] = PageView.NONE;
+                }
+                view.revoke(a - first, b - a);
+            }
+        }
+
+        void flush(DaxDevice dev, long from, long to) throws FsException {
+            for (int i = 0; i < pages.length; i++) {
+                long p = pages[i];
+                if (p >= 0 && first + i >= from && first + i < to) {
+                    dev.flush(p * PAGE, PAGE);
+                }
+            }
+        }
+    }
+
     private record Entry(MemorySegment page, long deviceAddr, boolean writable, boolean pmd) {
     }
 
@@ -40,6 +67,8 @@ final class DaxMapping implements FileMapping {
     private final long address;
     private final LongObjectHashMap<Entry> entries = new LongObjectHashMap<>();
     private final LongObjectHashMap<Boolean> dirty = new LongObjectHashMap<>();
+    /** Views made by {@link #view}: stores through them are not seen, so every page counts as dirty. */
+    private final List<View> views = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     DaxMapping(DaxFile file, AddressSpace space, long fileOffset, long length, int prot, int flags) {
@@ -117,10 +146,7 @@ final class DaxMapping implements FileMapping {
 
     @Override
     public MemorySegment segment(long offset, long len) throws FsException {
-        if (offset < 0 || len <= 0 || offset + len > length || (fileOffset + offset) % PAGE != 0) {
-            throw FsException.of(dev.jdax.api.Errno.EINVAL, "segment %d+%d of a %d-byte mapping (page aligned start)",
-                    offset, len, length);
-        }
+        checkSegmentRange(offset, len);
         boolean write = (prot & PROT_WRITE) != 0;
         long pages = (len + PAGE - 1) / PAGE;
         long first = -1;
@@ -145,6 +171,50 @@ final class DaxMapping implements FileMapping {
         }
         MemorySegment s = space.mount().device().directAccess(first / PAGE, pages, DaxAccessMode.ACCESS).segment().asSlice(0, len);
         return write ? s : s.asReadOnly();
+    }
+
+    private void checkSegmentRange(long offset, long len) throws FsException {
+        if (offset < 0 || len <= 0 || offset + len > length || (fileOffset + offset) % PAGE != 0) {
+            throw FsException.of(dev.jdax.api.Errno.EINVAL, "segment %d+%d of a %d-byte mapping (page aligned start)",
+                    offset, len, length);
+        }
+    }
+
+    @Override
+    public MemorySegment view(long offset, long len, Arena arena) throws FsException {
+        checkSegmentRange(offset, len);
+        boolean write = (prot & PROT_WRITE) != 0;
+        long first = (fileOffset + offset) / PAGE;
+        long[] pages = new long[Math.toIntExact((len + PAGE - 1) / PAGE)];
+        for (int i = 0; i < pages.length; i++) {
+            try {
+                pageFor(offset + i * PAGE, write);
+            } catch (SigBusException e) {
+                pages[i] = PageView.NONE; // the view faults where a process would get SIGBUS
+                continue;
+            }
+            Entry e;
+            synchronized (this) {
+                e = entries.get(first + i);
+            }
+            pages[i] = e == null ? PageView.NONE : e.deviceAddr() < 0 ? PageView.ZERO : e.deviceAddr() / PAGE;
+        }
+        View[] made = new View[1];
+        PageView v;
+        try {
+            v = space.mount().device().mapPages(pages, write, arena, () -> {
+                views.remove(made[0]);
+                close();
+            });
+        } catch (FsException e) {
+            if (e.errno() == dev.jdax.api.Errno.EOPNOTSUPP) {
+                return segment(offset, len);
+            }
+            throw e;
+        }
+        made[0] = new View(first, pages, v);
+        views.add(made[0]);
+        return v.segment().asSlice(0, len);
     }
 
     @Override
@@ -323,6 +393,9 @@ final class DaxMapping implements FileMapping {
                 entries.remove(k);
             }
         }
+        for (View v : views) {
+            v.revoke(first, last);
+        }
     }
 
     @Override
@@ -341,6 +414,9 @@ final class DaxMapping implements FileMapping {
             }
             dirty.removeAll(k -> k >= first && k < last);
         }
+        for (View v : views) {
+            v.flush(dev, first, last);
+        }
         file.commitFromFault();
         dev.fence();
     }
@@ -355,6 +431,9 @@ final class DaxMapping implements FileMapping {
             }
         }
         dirty.clear();
+        for (View v : views) {
+            v.flush(dev, 0, Long.MAX_VALUE);
+        }
     }
 
     @Override

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -175,5 +177,47 @@ class DaxFaultTest {
         m.getByte(12000);
         f.truncate(4096);
         assertThrows(SigBusException.class, () -> m.getByte(12000));
+    }
+
+    @Test
+    void aViewMapsBlocksZerosOverHolesAndFaultsWherePoisonIs() throws Exception {
+        byte[] data = new byte[16384];
+        java.util.Arrays.fill(data, (byte) 0x44);
+        f.write(0, MemorySegment.ofArray(data), 0);
+        f.truncate(32768); // pages 4..7 are a hole
+        long phys = f.fiemap(0, 16384).get(0).physical();
+        device.badBlocks().add((phys + 8192) / 512, 1);
+        FileMapping m = f.mmap(0, 32768, FileMapping.PROT_READ, FileMapping.MAP_SHARED);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = m.view(0, 32768, arena);
+            assertEquals(0x44, v.get(ValueLayout.JAVA_BYTE, 4095));
+            assertThrows(InternalError.class, () -> v.get(ValueLayout.JAVA_BYTE, 8192), "the poisoned page");
+            assertEquals(0x44, v.get(ValueLayout.JAVA_BYTE, 12288));
+            assertEquals(-1, v.asSlice(16384).mismatch(MemorySegment.ofArray(new byte[16384])), "the hole reads as zeros");
+            assertEquals(1, f.fiemap(0, 32768).size(), "a read-only view allocates nothing");
+            assertTrue(f.space.mappings().contains(m));
+        }
+        assertTrue(!f.space.mappings().contains(m), "closing the arena closed the mapping");
+    }
+
+    @Test
+    void aWritableViewAllocatesAndWhatChangesUnderItIsTakenAway() throws Exception {
+        f.truncate(16384);
+        FileMapping m = f.mmap(0, 16384, RW, FileMapping.MAP_SHARED);
+        FileMapping ro = f.mmap(0, 16384, FileMapping.PROT_READ, FileMapping.MAP_SHARED);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zeros = ro.view(0, 16384, arena);
+            assertEquals(0, zeros.get(ValueLayout.JAVA_BYTE, 0));
+            MemorySegment v = m.view(0, 16384, arena);
+            assertEquals(1, f.fiemap(0, 16384).size(), "the write faults allocated the range");
+            v.set(ValueLayout.JAVA_BYTE, 4096 + 5, (byte) 9);
+            assertEquals(9, readByte(4096 + 5), "a store through the view is the file's byte");
+            // The read-only view showed the zero page; the blocks that replaced it are not in it.
+            assertThrows(InternalError.class, () -> zeros.get(ValueLayout.JAVA_BYTE, 0));
+            f.truncate(8192);
+            assertThrows(InternalError.class, () -> v.get(ValueLayout.JAVA_BYTE, 8192), "truncated away");
+            assertEquals(9, v.get(ValueLayout.JAVA_BYTE, 4096 + 5), "the pages below the new size stay");
+            m.msync(0, 8192);
+        }
     }
 }

@@ -235,11 +235,15 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
     }
 
     /**
-     * The DAX mapping: the file's blocks under [offset, offset + size) as one segment of the device's
-     * own memory (READ_WRITE faults them in for writing, allocating holes). Stores through it are stores
-     * to the device; {@link #force} makes them durable. The blocks must be one extent on the device
-     * (IOException naming the range otherwise). The segment lives as long as the file system is
-     * mounted, not as long as {@code arena}: jdax cannot attach device memory to a caller's arena.
+     * The DAX mapping: the file's pages under [offset, offset + size) mapped as the kernel maps them
+     * after a fault, into a segment of their own: the device's memory for blocks (stores through
+     * it are stores to the device; {@link #force} makes them durable), the zero page for holes
+     * (READ_ONLY), and for a poisoned page or one beyond EOF no page at all — touching it raises the
+     * JVM's answer to SIGBUS, an {@code InternalError}. READ_WRITE faults every page for writing,
+     * which allocates holes. Truncate, punch and writes into holes take the pages they change out
+     * of the segment (touching them faults; map again). The segment is unmapped when {@code arena}
+     * closes. On a device whose memory cannot be mapped twice (a {@code /dev/dax} node) the range
+     * must be one extent, and an IOException names it otherwise.
      */
     @Override
     public MemorySegment map(MapMode mode, long offset, long size, Arena arena) throws IOException {
@@ -257,7 +261,7 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
             }
             FileMapping m = file.mmap(offset, size, FileMapping.PROT_READ | (write ? FileMapping.PROT_WRITE : 0),
                     FileMapping.MAP_SHARED);
-            return m.segment(0, size);
+            return m.view(0, size, arena);
         } catch (FsException e) {
             throw io(e);
         }

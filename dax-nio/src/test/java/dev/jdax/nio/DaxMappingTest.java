@@ -3,6 +3,7 @@ package dev.jdax.nio;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -69,6 +71,54 @@ class DaxMappingTest {
                 assertTrue(e.getMessage().contains("arena"), e.getMessage());
             }
             assertThrows(UnsupportedOperationException.class, fs::newWatchService);
+        }
+    }
+
+    @Test
+    void aHoleMapsAsZerosAndAPoisonedSectorIsAnErrorNeverWrongBytes() throws Exception {
+        Path img = tmp.resolve("poison.img");
+        Map<String, String> env = Map.of("create", "true", "type", "ext4", "size", "64m", "options", "dax");
+        long physical;
+        try (FileSystem fs = FileSystems.newFileSystem(img, env)) {
+            Path f = fs.getPath("/f");
+            byte[] data = new byte[64 * 1024];
+            java.util.Arrays.fill(data, (byte) 0x33);
+            Files.write(f, data);
+            try (FileChannel ch = FileChannel.open(fs.getPath("/sparse"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 Arena arena = Arena.ofConfined()) {
+                ch.write(java.nio.ByteBuffer.wrap(new byte[] {1}), 1 << 20); // a 1 MiB hole, then one byte
+            }
+            try (FileChannel ch = FileChannel.open(fs.getPath("/sparse"), StandardOpenOption.READ);
+                 Arena arena = Arena.ofConfined()) {
+                MemorySegment hole = ch.map(FileChannel.MapMode.READ_ONLY, 0, 64 * 1024, arena);
+                assertEquals(-1, hole.mismatch(MemorySegment.ofArray(new byte[64 * 1024])), "a hole maps as zeros");
+            }
+            List<?> extents = (List<?>) Files.getAttribute(f, "jdax:extents");
+            physical = ((dev.jdax.api.fs.FiemapExtent) extents.get(0)).physical();
+        }
+        // The sidecar Linux's badblocks format: sector and count; here the file's second 4 KiB block.
+        long sector = (physical + 4096) / 512;
+        Files.writeString(dev.jdax.pmem.BadBlocksFile.of(img), sector + " 8\n");
+        try (FileSystem fs = FileSystems.newFileSystem(img, Map.of())) {
+            Path f = fs.getPath("/f");
+            FileSystemException e = assertThrows(FileSystemException.class, () -> Files.readAllBytes(f));
+            assertTrue(e.getReason().contains("Input/output error"), e.getMessage());
+            assertEquals(f.toString(), e.getFile());
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                java.nio.ByteBuffer first = java.nio.ByteBuffer.allocate(4096);
+                assertEquals(4096, ch.read(first, 0), "the sectors before the poison read");
+                assertEquals(0x33, first.get(4095));
+                assertThrows(IOException.class, () -> ch.read(java.nio.ByteBuffer.allocate(4096), 4096));
+                try (Arena arena = Arena.ofConfined()) {
+                    // As on Linux, the mapping is made and the poisoned page faults when touched: the
+                    // JVM's answer to SIGBUS in a segment access is an InternalError.
+                    MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, 0, 64 * 1024, arena);
+                    assertEquals(0x33, m.get(ValueLayout.JAVA_BYTE, 4095));
+                    InternalError bus = assertThrows(InternalError.class, () -> m.get(ValueLayout.JAVA_BYTE, 4096));
+                    assertTrue(bus.getMessage().contains("fault occurred"), bus.getMessage());
+                    assertEquals(0x33, m.get(ValueLayout.JAVA_BYTE, 8192), "the pages after the poison map");
+                }
+            }
         }
     }
 }

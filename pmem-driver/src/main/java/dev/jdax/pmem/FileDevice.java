@@ -16,6 +16,8 @@ import java.nio.file.Path;
  */
 final class FileDevice extends SegmentDevice {
     private final Path path;
+    /** Kept open for page views; a device-dax node maps only in its alignment (2 MiB), so it has none. */
+    private final int fd;
     private final long address;
     private final long length;
     private final boolean mapSync;
@@ -24,9 +26,10 @@ final class FileDevice extends SegmentDevice {
     private final Libpmem pmem;
     private final String libpmemNote;
 
-    private FileDevice(Path path, MemorySegment memory, long address, boolean mapSync, String refusal) {
+    private FileDevice(Path path, int fd, MemorySegment memory, long address, boolean mapSync, String refusal) {
         super(path.toString(), memory);
         this.path = path;
+        this.fd = fd;
         this.address = address;
         this.length = memory.byteSize();
         this.mapSync = mapSync;
@@ -45,6 +48,7 @@ final class FileDevice extends SegmentDevice {
             Errno e = Errno.ofNumber(fd.errno());
             throw FsException.of(e == null ? Errno.EIO : e, "%s: open: %s", path, e == null ? "errno " + fd.errno() : e.message());
         }
+        boolean mapped = false;
         try {
             int prot = Libc.PROT_READ | Libc.PROT_WRITE;
             Libc.Result m = Libc.mmap(size, prot, Libc.MAP_SHARED_VALIDATE | Libc.MAP_SYNC, (int) fd.value());
@@ -60,10 +64,12 @@ final class FileDevice extends SegmentDevice {
                 }
             }
             MemorySegment memory = MemorySegment.ofAddress(m.value()).reinterpret(size);
-            return new FileDevice(path, memory, m.value(), sync, refusal);
+            mapped = true;
+            return new FileDevice(path, (int) fd.value(), memory, m.value(), sync, refusal);
         } finally {
-            // The mapping keeps the file; the descriptor is not needed after mmap.
-            Libc.close((int) fd.value());
+            if (!mapped) {
+                Libc.close((int) fd.value());
+            }
         }
     }
 
@@ -95,7 +101,17 @@ final class FileDevice extends SegmentDevice {
     }
 
     @Override
+    int viewFd() {
+        return isDevDax() ? -1 : fd;
+    }
+
+    private boolean isDevDax() {
+        return path.toString().startsWith("/dev/dax");
+    }
+
+    @Override
     void release() throws FsException {
+        Libc.close(fd);
         Libc.Result r = Libc.munmap(address, length);
         if (r.failed()) {
             throw FsException.of(Errno.EIO, "%s: munmap: %s", path, r.errnoName());
@@ -104,7 +120,7 @@ final class FileDevice extends SegmentDevice {
 
     @Override
     public DeviceInfo info() {
-        boolean devdax = path.toString().startsWith("/dev/dax");
+        boolean devdax = isDevDax();
         return new DeviceInfo((devdax ? "devdax " : "file ") + path,
                 mapSync ? "MAP_SHARED_VALIDATE|MAP_SYNC" : "MAP_SHARED", refusal,
                 (pmem != null ? "libpmem " + pmem.version() + " pmem_flush + pmem_drain (cache-line write-back)"

@@ -15,13 +15,20 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The few libc calls the driver needs ({@code open}, {@code close}, {@code mmap}, {@code munmap},
- * {@code msync}), bound once with the FFM linker, each capturing {@code errno}.
+ * {@code msync}, {@code memfd_create}, {@code ftruncate}), bound once with the FFM linker, each
+ * capturing {@code errno}.
  */
 final class Libc {
     static final int O_RDWR = 02;
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
+    static final int PROT_NONE = 0;
     static final int MAP_SHARED = 0x01;
+    static final int MAP_PRIVATE = 0x02;
+    static final int MAP_FIXED = 0x10;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_NORESERVE = 0x4000;
+    static final int MFD_CLOEXEC = 1;
     static final int MAP_SHARED_VALIDATE = 0x03;
     static final int MAP_SYNC = 0x80000;
     static final int MS_SYNC = 4;
@@ -38,6 +45,10 @@ final class Libc {
     private static final MethodHandle MMAP = bind("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MEMFD_CREATE = bind("memfd_create", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle FTRUNCATE = bind("ftruncate", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
     private static final MethodHandle MSYNC = bind("msync", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
@@ -81,9 +92,15 @@ final class Libc {
 
     /** {@code mmap(NULL, length, prot, flags, fd, 0)}; the value is the address, or -1. */
     static Result mmap(long length, int prot, int flags, int fd) {
+        return mmap(0, length, prot, flags, fd, 0);
+    }
+
+    /** {@code mmap(address, length, prot, flags, fd, offset)}; the value is the address, or -1. */
+    static Result mmap(long address, long length, int prot, int flags, int fd, long offset) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(CAPTURE);
-            MemorySegment addr = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, length, prot, flags, fd, 0L);
+            MemorySegment addr = (MemorySegment) MMAP.invokeExact(state, MemorySegment.ofAddress(address), length, prot,
+                    flags, fd, offset);
             return new Result(addr.address(), (int) ERRNO.get(state, 0L));
         } catch (Throwable t) {
             throw new IllegalStateException("mmap(2) downcall", t);
@@ -107,6 +124,27 @@ final class Libc {
             return new Result(r, (int) ERRNO.get(state, 0L));
         } catch (Throwable t) {
             throw new IllegalStateException("msync(2) downcall", t);
+        }
+    }
+
+    /** {@code memfd_create(name, MFD_CLOEXEC)}: anonymous memory with a descriptor, so it can be mapped again. */
+    static Result memfdCreate(String name) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            int fd = (int) MEMFD_CREATE.invokeExact(state, a.allocateFrom(name), MFD_CLOEXEC);
+            return new Result(fd, (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw new IllegalStateException("memfd_create(2) downcall", t);
+        }
+    }
+
+    static Result ftruncate(int fd, long length) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            int r = (int) FTRUNCATE.invokeExact(state, fd, length);
+            return new Result(r, (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw new IllegalStateException("ftruncate(2) downcall", t);
         }
     }
 }

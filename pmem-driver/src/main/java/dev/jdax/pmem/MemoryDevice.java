@@ -13,21 +13,45 @@ import java.lang.foreign.MemorySegment;
  * job), so it reports itself persistent and MAP_SYNC is granted on it.
  */
 final class MemoryDevice extends SegmentDevice {
+    /** The memory's descriptor (a memfd, so views can map its pages again), or -1 for arena memory. */
+    private final int fd;
     private final Arena arena;
+    private final long address;
 
-    private MemoryDevice(Arena arena, long size) {
-        super("memory", arena.allocate(size, PAGE_SIZE));
+    private MemoryDevice(MemorySegment memory, int fd, Arena arena) {
+        super("memory", memory);
+        this.fd = fd;
         this.arena = arena;
+        this.address = memory.address();
     }
 
+    /**
+     * Memory from a memfd, mapped shared; where the kernel has no memfd_create (or a sandbox refuses
+     * it), from an arena, and then the device has no page views.
+     */
     static MemoryDevice allocate(long size) {
+        Libc.Result memfd = Libc.memfdCreate("jdax-memory");
+        if (!memfd.failed()) {
+            int fd = (int) memfd.value();
+            Libc.Result m = Libc.ftruncate(fd, size).failed() ? memfd
+                    : Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd);
+            if (m != memfd && !m.failed()) {
+                return new MemoryDevice(MemorySegment.ofAddress(m.value()).reinterpret(size), fd, null);
+            }
+            Libc.close(fd);
+        }
         Arena arena = Arena.ofShared();
         try {
-            return new MemoryDevice(arena, size);
+            return new MemoryDevice(arena.allocate(size, PAGE_SIZE), -1, arena);
         } catch (RuntimeException | OutOfMemoryError e) {
             arena.close();
             throw e;
         }
+    }
+
+    @Override
+    int viewFd() {
+        return fd;
     }
 
     @Override
@@ -41,11 +65,16 @@ final class MemoryDevice extends SegmentDevice {
 
     @Override
     void release() {
-        arena.close();
+        if (arena != null) {
+            arena.close();
+            return;
+        }
+        Libc.munmap(address, size());
+        Libc.close(fd);
     }
 
     @Override
     public DeviceInfo info() {
-        return new DeviceInfo("memory", "anonymous", "", "count only (anonymous memory)", true);
+        return new DeviceInfo("memory", fd >= 0 ? "anonymous (memfd, shared)" : "anonymous (arena)", "", "count only (anonymous memory)", true);
     }
 }

@@ -8,8 +8,12 @@ import dev.jdax.api.DaxWindow;
 import dev.jdax.api.DeviceCounters;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.PageView;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -30,6 +34,8 @@ abstract class SegmentDevice implements DaxDevice {
     private final LongAdder fences = new LongAdder();
     private final LongAdder poisonCleared = new LongAdder();
     private volatile MemorySegment memory;
+    /** Views still mapped: closing the device takes their pages away. */
+    private final Set<MappedPageView> views = ConcurrentHashMap.newKeySet();
 
     SegmentDevice(String name, MemorySegment memory) {
         this.name = name;
@@ -46,6 +52,27 @@ abstract class SegmentDevice implements DaxDevice {
 
     /** Releases the backing. */
     abstract void release() throws FsException;
+
+    /** A descriptor of the device's memory that views can map, or -1 when it has none. */
+    int viewFd() {
+        return -1;
+    }
+
+    @Override
+    public PageView mapPages(long[] pages, boolean writable, Arena arena, Runnable onUnmap) throws FsException {
+        memory();
+        int fd = viewFd();
+        if (fd < 0) {
+            return DaxDevice.super.mapPages(pages, writable, arena, onUnmap);
+        }
+        MappedPageView[] made = new MappedPageView[1];
+        made[0] = MappedPageView.map(name, fd, size / PAGE_SIZE, pages, writable, arena, () -> {
+            views.remove(made[0]);
+            onUnmap.run();
+        });
+        views.add(made[0]);
+        return made[0];
+    }
 
     @Override
     public String name() {
@@ -207,6 +234,9 @@ abstract class SegmentDevice implements DaxDevice {
             return;
         }
         memory = null;
+        for (MappedPageView v : views) {
+            v.revoke(0, Long.MAX_VALUE);
+        }
         release();
     }
 

@@ -79,6 +79,27 @@ public interface FileMapping extends AutoCloseable {
         throw FsException.of(dev.jdax.api.Errno.EOPNOTSUPP, "this mapping cannot be one segment");
     }
 
+    /**
+     * The range {@code [offset, offset + length)} as device memory mapped into a view of its own
+     * ({@link dev.jdax.api.DaxDevice#mapPages}), page for page as the kernel's page tables would have
+     * it after faulting every page: the file's blocks, the zero page over holes (read-only mappings),
+     * and no page where a fault would raise SIGBUS (poisoned, beyond EOF, allocation failed), whose
+     * access raises the JVM's InternalError. Writable mappings fault every page for writing, which
+     * allocates. Truncate, punch and writes into holes take the pages they change out of the view
+     * (they fault from then on; Linux would fault them in again, a Java segment cannot be faulted
+     * lazily). The view lives until {@code arena} closes, which closes this mapping too. Where the
+     * device cannot map its pages twice, the contiguous {@link #segment} is the answer.
+     *
+     * @param offset where the view starts in the mapping, page aligned in the file
+     * @param length the view's length in bytes
+     * @param arena the view's lifetime
+     * @return the view
+     * @throws FsException EINVAL for a bad range; EOPNOTSUPP as {@link #segment} on devices without views
+     */
+    default MemorySegment view(long offset, long length, java.lang.foreign.Arena arena) throws FsException {
+        return segment(offset, length);
+    }
+
     /** {@code msync(MS_SYNC)}: writes back the dirty pages of the range and commits what MAP_SYNC promised. */
     void msync(long offset, long length) throws FsException;
 
