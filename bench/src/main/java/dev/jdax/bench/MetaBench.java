@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Metadata in a directory of 10,000 names: create + write 4 KiB + unlink, and lookups. Ten
  * thousand, not the issue's 100,000: jdax's ext2/ext4 directories are linear (as ext2's are in
- * Linux; jdax rewrites ext4's hashed ones linear before a change) and XFS's are rewritten whole, so
- * filling one is quadratic.
+ * Linux; jdax rewrites ext4's hashed ones linear before a change) and an XFS directory's blocks are
+ * all rewritten on a change (its lookups do use the hash index), so filling one is quadratic.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -70,7 +70,7 @@ public class MetaBench {
         t.fs().unlink(dir, "tmp");
     }
 
-    /** A lookup of a random name in that directory (linear directories: the scan is the cost). */
+    /** A lookup of a random name in that directory (ext2/ext4 scan it; XFS follows its hash index). */
     @Benchmark
     public long lookup() throws FsException {
         return t.fs().lookup(dir, "name-" + random.nextInt(NAMES));
