@@ -10,7 +10,6 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 
 /**
@@ -19,6 +18,30 @@ import java.util.List;
  */
 public final class BenchMain {
     private BenchMain() {
+    }
+
+    private static ChainedOptionsBuilder options(boolean quick, String targets, int forks) {
+        ChainedOptionsBuilder opts = new OptionsBuilder()
+                .forks(forks)
+                .shouldFailOnError(false)
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xmx4g")
+                .param("fileMiB", quick ? "256" : "1024");
+        if (quick) {
+            // A few minutes: half-second iterations, and the sizes the goals name.
+            opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(500))
+                    .measurementIterations(2).measurementTime(TimeValue.milliseconds(500))
+                    .param("ioSize", "4096", "1048576")
+                    // Filling a 100,000-extent file takes minutes; the full run measures it.
+                    .param("extents", "1", "1000");
+        } else {
+            opts.warmupIterations(2).warmupTime(TimeValue.seconds(2))
+                    .measurementIterations(5).measurementTime(TimeValue.seconds(2));
+        }
+        if (targets != null) {
+            // The personality benchmarks (FsBench, GrowthBench) take the personalities named here.
+            opts.param("target", targets.split(","));
+        }
+        return opts;
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
@@ -38,35 +61,25 @@ public final class BenchMain {
                 }
             }
         }
-        ChainedOptionsBuilder opts = new OptionsBuilder();
-        if (only != null) {
-            // A part of the suite (JMH's regex on Class.method), e.g. GrowthBench; goals it does not measure say so.
-            opts.include(only);
-        } else {
-            opts.include(IoBench.class.getName()).include(FsBench.class.getName()).include(MetaBench.class.getName())
-                    .include(GrowthBench.class.getName()).include(WritersBench.class.getName());
+        // WritersBench runs on its own, in three forks: where the JVM lands its two threads (two
+        // vCPUs that share a core's caches, or not) moves the two-writer figure by half from one
+        // fork to the next, so one fork's figure says little.
+        boolean writersOnly = only != null && only.contains("Writers");
+        List<RunResult> results = new ArrayList<>();
+        if (!writersOnly) {
+            ChainedOptionsBuilder opts = options(quick, targets, 1);
+            if (only != null) {
+                // A part of the suite (JMH's regex on Class.method), e.g. GrowthBench; goals it does not measure say so.
+                opts.include(only);
+            } else {
+                opts.include(IoBench.class.getName()).include(FsBench.class.getName()).include(MetaBench.class.getName())
+                        .include(GrowthBench.class.getName());
+            }
+            results.addAll(new Runner(opts.build()).run());
         }
-        opts
-                .forks(1)
-                .shouldFailOnError(false)
-                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xmx4g")
-                .param("fileMiB", quick ? "256" : "1024");
-        if (quick) {
-            // A few minutes: half-second iterations, and the sizes the goals name.
-            opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(500))
-                    .measurementIterations(2).measurementTime(TimeValue.milliseconds(500))
-                    .param("ioSize", "4096", "1048576")
-                    // Filling a 100,000-extent file takes minutes; the full run measures it.
-                    .param("extents", "1", "1000");
-        } else {
-            opts.warmupIterations(2).warmupTime(TimeValue.seconds(2))
-                    .measurementIterations(5).measurementTime(TimeValue.seconds(2));
+        if (only == null || writersOnly) {
+            results.addAll(new Runner(options(quick, targets, quick ? 2 : 3).include(WritersBench.class.getName()).build()).run());
         }
-        if (targets != null) {
-            // The personality benchmarks (FsBench, GrowthBench) take the personalities named here.
-            opts.param("target", targets.split(","));
-        }
-        Collection<RunResult> results = new Runner(opts.build()).run();
         List<Measurement> ms = new ArrayList<>();
         List<BenchReport.Other> others = new ArrayList<>();
         for (RunResult r : results) {
