@@ -32,7 +32,7 @@ public final class BenchMain {
                     .measurementIterations(2).measurementTime(TimeValue.milliseconds(500))
                     .param("ioSize", "4096", "1048576")
                     // Filling a 100,000-extent file takes minutes; the full run measures it.
-                    .param("extents", "1", "1000");
+                    .param("extents", "1", "10", "1000");
         } else {
             opts.warmupIterations(2).warmupTime(TimeValue.seconds(2))
                     .measurementIterations(5).measurementTime(TimeValue.seconds(2));

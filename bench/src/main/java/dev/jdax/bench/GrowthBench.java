@@ -18,9 +18,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * 4 KiB random reads on files of the same 100,000 data blocks (400 MiB) in 1, 1,000 or 100,000
- * extents (runs of blocks parted by one-block holes): how the cost of the block lookup grows with
- * fragmentation, with the data volume — and so the cache misses of the copy — held equal.
+ * 4 KiB random reads on files of the same 100,000 data blocks (400 MiB) in 1, 10, 1,000 or
+ * 100,000 extents (runs of blocks parted by one-block holes): how the cost of the block lookup
+ * grows with fragmentation, with the data volume — and so the cache misses of the copy — held equal.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -32,7 +32,7 @@ public class GrowthBench {
     @Param({"ext2", "ext4", "xfs"})
     public String personality;
 
-    @Param({"1", "1000", "100000"})
+    @Param({"1", "10", "1000", "100000"})
     public int extents;
 
     private FsTarget t;
