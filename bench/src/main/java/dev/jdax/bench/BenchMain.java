@@ -20,7 +20,27 @@ public final class BenchMain {
     private BenchMain() {
     }
 
-    private static ChainedOptionsBuilder options(boolean quick, String targets, int forks) {
+    /**
+     * A part of the suite with its own forks: JMH forks of one benchmark differ by up to 20% on these
+     * shared two-vCPU machines (where the JVM lands its threads and memory) while the iterations
+     * inside a fork agree within 3%, so the goals' benchmarks run in more forks of fewer iterations.
+     */
+    private record Part(String benchmarks, int forks, int iterations) {
+        boolean named(String only) {
+            return java.util.Arrays.stream(benchmarks.split("\\|")).anyMatch(b -> only.contains(b.substring(b.lastIndexOf('.') + 1)));
+        }
+    }
+
+    private static List<Part> parts(boolean quick) {
+        String io = IoBench.class.getName();
+        String rest = FsBench.class.getName() + "|" + MetaBench.class.getName() + "|" + GrowthBench.class.getName();
+        String writers = WritersBench.class.getName();
+        return quick
+                ? List.of(new Part(io + "|" + rest, 1, 2), new Part(writers, 2, 2))
+                : List.of(new Part(io, 2, 3), new Part(rest, 1, 5), new Part(writers, 3, 5));
+    }
+
+    private static ChainedOptionsBuilder options(boolean quick, String targets, int forks, int iterations) {
         ChainedOptionsBuilder opts = new OptionsBuilder()
                 .forks(forks)
                 .shouldFailOnError(false)
@@ -29,13 +49,13 @@ public final class BenchMain {
         if (quick) {
             // A few minutes: half-second iterations, and the sizes the goals name.
             opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(500))
-                    .measurementIterations(2).measurementTime(TimeValue.milliseconds(500))
+                    .measurementIterations(iterations).measurementTime(TimeValue.milliseconds(500))
                     .param("ioSize", "4096", "1048576")
                     // Filling a 100,000-extent file takes minutes; the full run measures it.
                     .param("extents", "1", "10", "1000");
         } else {
             opts.warmupIterations(2).warmupTime(TimeValue.seconds(2))
-                    .measurementIterations(5).measurementTime(TimeValue.seconds(2));
+                    .measurementIterations(iterations).measurementTime(TimeValue.seconds(2));
         }
         if (targets != null) {
             // The personality benchmarks (FsBench, GrowthBench) take the personalities named here.
@@ -61,24 +81,21 @@ public final class BenchMain {
                 }
             }
         }
-        // WritersBench runs on its own, in three forks: where the JVM lands its two threads (two
-        // vCPUs that share a core's caches, or not) moves the two-writer figure by half from one
-        // fork to the next, so one fork's figure says little.
-        boolean writersOnly = only != null && only.contains("Writers");
         List<RunResult> results = new ArrayList<>();
-        if (!writersOnly) {
-            ChainedOptionsBuilder opts = options(quick, targets, 1);
-            if (only != null) {
-                // A part of the suite (JMH's regex on Class.method), e.g. GrowthBench; goals it does not measure say so.
-                opts.include(only);
-            } else {
-                opts.include(IoBench.class.getName()).include(FsBench.class.getName()).include(MetaBench.class.getName())
-                        .include(GrowthBench.class.getName());
+        if (only != null) {
+            // A part of the suite (JMH's regex on Class.method), e.g. GrowthBench, with the forks of the
+            // part it names; goals it does not measure say so.
+            String regex = only;
+            Part part = parts(quick).stream().filter(pt -> pt.named(regex)).findFirst().orElse(parts(quick).get(0));
+            results.addAll(new Runner(options(quick, targets, part.forks(), part.iterations()).include(regex).build()).run());
+        } else {
+            for (Part part : parts(quick)) {
+                ChainedOptionsBuilder opts = options(quick, targets, part.forks(), part.iterations());
+                for (String b : part.benchmarks().split("\\|")) {
+                    opts.include(b);
+                }
+                results.addAll(new Runner(opts.build()).run());
             }
-            results.addAll(new Runner(opts.build()).run());
-        }
-        if (only == null || writersOnly) {
-            results.addAll(new Runner(options(quick, targets, quick ? 2 : 3).include(WritersBench.class.getName()).build()).run());
         }
         List<Measurement> ms = new ArrayList<>();
         List<BenchReport.Other> others = new ArrayList<>();
