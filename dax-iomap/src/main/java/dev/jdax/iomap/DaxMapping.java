@@ -32,9 +32,25 @@ final class DaxMapping implements FileMapping {
     private static final long PMD = DaxMount.PMD;
 
     /** One page-table entry: the page's memory, its device address (or -1 for the zero page). */
-    /** A view of file pages {@code first ..} with the device pages it maps (PageView's codes elsewhere). */
-    private record View(long first, long[] pages, PageView view) {
-        void revoke(long from, long to) {
+    private record Entry(MemorySegment page, long deviceAddr, boolean writable, boolean pmd) {
+    }
+
+    /**
+     * A view made by {@link #view}: file pages from {@code first}, and the device page each shows
+     * (or PageView's codes), which revokes replace with {@link PageView#NONE}.
+     */
+    private static final class View {
+        private final long first;
+        private final long[] pages;
+        private final PageView view;
+
+        View(long first, long[] pages, PageView view) {
+            this.first = first;
+            this.pages = pages;
+            this.view = view;
+        }
+
+        synchronized void revoke(long from, long to) {
             long a = Math.max(from, first);
             long b = Math.min(to, first + pages.length);
             if (a < b) {
@@ -45,7 +61,8 @@ final class DaxMapping implements FileMapping {
             }
         }
 
-        void flush(DaxDevice dev, long from, long to) throws FsException {
+        /** Writes back the device pages under file pages {@code [from, to)}: stores through a view are not seen. */
+        synchronized void flush(DaxDevice dev, long from, long to) throws FsException {
             for (int i = 0; i < pages.length; i++) {
                 long p = pages[i];
                 if (p >= 0 && first + i >= from && first + i < to) {
@@ -53,9 +70,6 @@ final class DaxMapping implements FileMapping {
                 }
             }
         }
-    }
-
-    private record Entry(MemorySegment page, long deviceAddr, boolean writable, boolean pmd) {
     }
 
     private final DaxFile file;

@@ -33,10 +33,11 @@ final class MemoryDevice extends SegmentDevice {
         Libc.Result memfd = Libc.memfdCreate("jdax-memory");
         if (!memfd.failed()) {
             int fd = (int) memfd.value();
-            Libc.Result m = Libc.ftruncate(fd, size).failed() ? memfd
-                    : Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd);
-            if (m != memfd && !m.failed()) {
-                return new MemoryDevice(MemorySegment.ofAddress(m.value()).reinterpret(size), fd, null);
+            if (!Libc.ftruncate(fd, size).failed()) {
+                Libc.Result m = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd);
+                if (!m.failed()) {
+                    return new MemoryDevice(MemorySegment.ofAddress(m.value()).reinterpret(size), fd, null);
+                }
             }
             Libc.close(fd);
         }
@@ -75,6 +76,7 @@ final class MemoryDevice extends SegmentDevice {
 
     @Override
     public DeviceInfo info() {
-        return new DeviceInfo("memory", fd >= 0 ? "anonymous (memfd, shared)" : "anonymous (arena)", "", "count only (anonymous memory)", true);
+        return new DeviceInfo("memory", fd >= 0 ? "anonymous (memfd, shared)" : "anonymous (arena)", "",
+                "count only (anonymous memory)", true);
     }
 }
