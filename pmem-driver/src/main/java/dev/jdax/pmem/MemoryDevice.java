@@ -30,6 +30,14 @@ final class MemoryDevice extends SegmentDevice {
      * it), from an arena, and then the device has no page views.
      */
     static MemoryDevice allocate(long size) {
+        // A memfd is charged page by page as it is touched, so a size the kernel can never give would
+        // pass here and fail at some later store. A private mapping is charged at once, as the arena's
+        // allocation is: probing with one keeps "cannot be had" an error of this call.
+        Libc.Result probe = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1);
+        if (probe.failed()) {
+            throw new OutOfMemoryError("mmap of " + size + " bytes: " + probe.errnoName());
+        }
+        Libc.munmap(probe.value(), size);
         Libc.Result memfd = Libc.memfdCreate("jdax-memory");
         if (!memfd.failed()) {
             int fd = (int) memfd.value();
