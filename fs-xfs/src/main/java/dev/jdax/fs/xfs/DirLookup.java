@@ -37,8 +37,17 @@ final class DirLookup {
         this.blockForm = XfsDirs.isBlockForm(disk, dir, extents);
     }
 
-    /** The inode {@code name} names in the block, leaf or node directory {@code dir}, or -1 when none. */
+    /** The inode {@code name} names in directory {@code dir} (any form), or -1 when none. */
     static long find(XfsDisk disk, XfsInode dir, List<BmapExtent> extents, byte[] name) throws FsException {
+        if (dir.di_format() == XfsInode.FMT_LOCAL) {
+            // Shortform: the few entries live in the inode, unhashed; reading them is the lookup.
+            for (DirRecord r : XfsDirs.read(disk, dir, List.of())) {
+                if (Arrays.equals(r.name(), name)) {
+                    return r.ino();
+                }
+            }
+            return -1;
+        }
         return new DirLookup(disk, dir, extents).find(name);
     }
 

@@ -16,7 +16,6 @@ import dev.jdax.api.fs.StatInfo;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -221,19 +220,10 @@ final class XfsFileSystem implements FileSystem {
     @Override
     public long lookup(long dir, String name) throws FsException {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        long found = -1;
+        long found;
         synchronized (this) {
             XfsInode in = dirInode(dir);
-            if (in.di_format() == XfsInode.FMT_LOCAL) {
-                for (DirRecord r : XfsDirs.read(disk, in, List.of())) {
-                    if (Arrays.equals(r.name(), n)) {
-                        found = r.ino();
-                        break;
-                    }
-                }
-            } else {
-                found = DirLookup.find(disk, in, extents(in), n);
-            }
+            found = DirLookup.find(disk, in, extents(in), n);
         }
         if (found < 0) {
             throw FsException.of(Errno.ENOENT, "xfs: %s: no such entry in directory %d", name, dir);
