@@ -22,8 +22,24 @@ public interface PageView {
 
     /**
      * Takes pages {@code [first, first + count)} of the view away (they become {@link #NONE}), as
-     * the kernel zaps page-table entries when truncate, a punched hole or a write into a hole
-     * changes what is under them. Nothing happens once the view is unmapped.
+     * the kernel zaps page-table entries when truncate or a punched hole changes what is under
+     * them. Nothing happens once the view is unmapped.
+     *
+     * @param first the first page of the view
+     * @param count how many pages
      */
-    void revoke(long first, long count);
+    default void revoke(long first, long count) {
+        map(first, count, NONE);
+    }
+
+    /**
+     * Maps pages {@code [first, first + count)} of the view anew, as a refault would: to device pages
+     * {@code page, page + 1, ...}, or all to {@link #ZERO} (read-only views only) or {@link #NONE}.
+     * Nothing happens once the view is unmapped.
+     *
+     * @param first the first page of the view
+     * @param count how many pages
+     * @param page  the first device page, or ZERO or NONE
+     */
+    void map(long first, long count, long page);
 }

@@ -4,32 +4,44 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.Inode;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.RwSem;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The engine's state for one in-core inode: Linux's {@code struct address_space} of a DAX file plus
- * the inode's locks — the I/O lock ({@code i_rwsem} / XFS IOLOCK), the mapping lock that keeps faults
- * out of truncate and fallocate ({@code invalidate_lock} / XFS MMAPLOCK), the range lock, the count of
- * DAX I/O in flight ({@code i_dio_count}), and the live mappings whose page entries truncate removes.
+ * The engine's state for one in-core regular file: Linux's {@code struct address_space} of a DAX
+ * file plus what the engine keeps of {@code struct inode} — {@code i_size} and the times, which it
+ * owns; the I/O lock ({@code i_rwsem}, the inode's own), the invalidate lock that keeps faults out
+ * of truncate and fallocate ({@code invalidate_lock} / XFS MMAPLOCK), the range lock, the mapping
+ * entry locks, the count of DAX I/O in flight ({@code i_dio_count}) and the live mappings.
+ * The personality keeps exactly one per in-core inode.
  */
 public final class AddressSpace {
     private final DaxMount mount;
     private final Inode inode;
-    private final IomapOps ops;
-    private final ReentrantReadWriteLock ioLock = new ReentrantReadWriteLock();
-    private final ReentrantReadWriteLock mmapLock = new ReentrantReadWriteLock();
+    private final DaxInodeOps ops;
+    private final RwSem invalidateLock;
     private final RangeLock rangeLock = new RangeLock();
+    private final EntryLocks entries = new EntryLocks();
     private final List<DaxMapping> mappings = new CopyOnWriteArrayList<>();
+    private final Object dioLock = new Object();
     private int dioCount;
+    private volatile long size;
+    private Instant mtime;
+    private Instant ctime;
 
-    AddressSpace(DaxMount mount, Inode inode, IomapOps ops) {
+    AddressSpace(DaxMount mount, Inode inode, DaxInodeOps ops, long size, Instant mtime, Instant ctime) {
         this.mount = mount;
         this.inode = inode;
         this.ops = ops;
+        this.invalidateLock = new RwSem(LockClass.INVALIDATE, inode.ino(), "invalidate_lock of inode " + inode.ino());
+        this.size = size;
+        this.mtime = mtime;
+        this.ctime = ctime;
     }
 
     /** {@return the mount this inode belongs to} */
@@ -42,10 +54,113 @@ public final class AddressSpace {
         return inode;
     }
 
+    DaxInodeOps ops() {
+        return ops;
+    }
+
+    /** {@return {@code i_size} in core}: what reads, faults and EOF checks use. */
+    public long size() {
+        return size;
+    }
+
+    /** {@return the modification time in core} */
+    public synchronized Instant mtime() {
+        return mtime;
+    }
+
+    /** {@return the change time in core} */
+    public synchronized Instant ctime() {
+        return ctime;
+    }
+
+    /**
+     * Opens the file: the engine's open file over this address space.
+     *
+     * @param flags the {@link dev.jdax.api.fs.OpenFlags} (O_CREAT, O_EXCL and O_TRUNC are the VFS's)
+     * @return the open file
+     */
+    public OpenFile open(int flags) {
+        return new DaxFile(this, flags);
+    }
+
+    /** The time now, at the format's granularity ({@code current_time}). */
+    Instant now() {
+        Instant t = Instant.now();
+        long gran = ops.timeGranularityNanos();
+        if (gran <= 1) {
+            return t;
+        }
+        if (gran >= 1_000_000_000L) {
+            return Instant.ofEpochSecond(t.getEpochSecond());
+        }
+        return Instant.ofEpochSecond(t.getEpochSecond(), t.getNano() / gran * gran);
+    }
+
+    /**
+     * {@code file_update_time} after a write, and the size an extending write reached: raises
+     * {@code i_size} to {@code end} (never lowers it: writers of disjoint ranges finish in any
+     * order) and sets mtime and ctime; the personality persists what changed.
+     */
+    void written(long end) throws FsException {
+        Instant t = now();
+        long s;
+        synchronized (this) {
+            boolean grows = end > size;
+            if (!grows && t.equals(mtime) && t.equals(ctime)) {
+                return;
+            }
+            if (grows) {
+                size = end;
+            }
+            mtime = t;
+            ctime = t;
+            s = size;
+        }
+        ops.inodeChanged(s, t, t);
+    }
+
+    /** Sets {@code i_size} and both times, as truncate and size-changing fallocate do (no persisting). */
+    synchronized Instant resized(long newSize) {
+        Instant t = now();
+        size = newSize;
+        mtime = t;
+        ctime = t;
+        return t;
+    }
+
+    /** Persists size and times as they are in core. */
+    void persist() throws FsException {
+        long s;
+        Instant m;
+        Instant c;
+        synchronized (this) {
+            s = size;
+            m = mtime;
+            c = ctime;
+        }
+        ops.inodeChanged(s, m, c);
+    }
+
+    /**
+     * Sets the times from {@code setattr} (utimensat on an open or closed file): the engine keeps
+     * them in core, the personality has persisted them already.
+     *
+     * @param newMtime the new modification time, or null to keep it
+     * @param newCtime the new change time, or null to keep it
+     */
+    public synchronized void timesSet(Instant newMtime, Instant newCtime) {
+        if (newMtime != null) {
+            mtime = newMtime;
+        }
+        if (newCtime != null) {
+            ctime = newCtime;
+        }
+    }
+
     /** {@code iomap_begin}, counted. */
     Iomap begin(long pos, long length, int flags) throws FsException {
         mount.engineCounters().iomapBegins.increment();
-        if (ops instanceof GetBlockBridge) {
+        if (ops.mapsThroughGetBlock()) {
             mount.engineCounters().getBlockCalls.increment();
         }
         return ops.begin(inode, pos, length, flags | IomapOps.DAX);
@@ -64,7 +179,7 @@ public final class AddressSpace {
     /** What a read of {@code [pos, end)} takes under the mount's locking model. */
     Guard lockForRead(long pos, long end) {
         return switch (mount.locking()) {
-            case INODE_RWSEM, XFS_IOLOCK_MMAPLOCK -> hold(ioLock.readLock());
+            case INODE_RWSEM, XFS_IOLOCK_MMAPLOCK -> shared(inode.rwsem());
             case DIOREAD_NOLOCK -> () -> { };
             case RANGE_LOCK -> range(pos, end, false);
         };
@@ -72,13 +187,13 @@ public final class AddressSpace {
 
     /** What a write of {@code [pos, end)} takes. */
     Guard lockForWrite(long pos, long end) {
-        return mount.locking() == LockingModel.RANGE_LOCK ? range(pos, end, true) : hold(ioLock.writeLock());
+        return mount.locking() == LockingModel.RANGE_LOCK ? range(pos, end, true) : exclusive(inode.rwsem());
     }
 
     /** Truncate, fallocate, per-file flag changes: everything, faults included. */
     Guard lockWholeFile() {
-        Guard io = mount.locking() == LockingModel.RANGE_LOCK ? range(0, Long.MAX_VALUE, true) : hold(ioLock.writeLock());
-        Guard mm = hold(mmapLock.writeLock());
+        Guard io = lockForWrite(0, Long.MAX_VALUE);
+        Guard mm = exclusive(invalidateLock);
         return () -> {
             mm.close();
             io.close();
@@ -87,43 +202,52 @@ public final class AddressSpace {
 
     /** A page fault: shared against other faults, excluded by truncate and fallocate. */
     Guard lockForFault() {
-        return hold(mmapLock.readLock());
+        return shared(invalidateLock);
     }
 
-    private static Guard hold(Lock l) {
-        l.lock();
-        return l::unlock;
+    EntryLocks entries() {
+        return entries;
+    }
+
+    private static Guard shared(RwSem l) {
+        l.lockShared();
+        return l::unlockShared;
+    }
+
+    private static Guard exclusive(RwSem l) {
+        l.lockExclusive();
+        return l::unlockExclusive;
     }
 
     private Guard range(long start, long end, boolean write) {
-        AutoCloseable c = rangeLock.lock(start, end, write);
-        return () -> {
-            try {
-                c.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+        RangeLock.Held h = rangeLock.lock(start, end, write, inode.ino());
+        return h::release;
+    }
+
+    void dioStart() {
+        synchronized (dioLock) {
+            dioCount++;
+        }
+    }
+
+    void dioDone() {
+        synchronized (dioLock) {
+            if (--dioCount == 0) {
+                dioLock.notifyAll();
             }
-        };
-    }
-
-    synchronized void dioStart() {
-        dioCount++;
-    }
-
-    synchronized void dioDone() {
-        if (--dioCount == 0) {
-            notifyAll();
         }
     }
 
     /** {@code inode_dio_wait}: returns when no DAX read or write of this inode is in flight. */
-    public synchronized void waitForDio() {
+    public void waitForDio() {
         boolean interrupted = false;
-        while (dioCount > 0) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                interrupted = true;
+        synchronized (dioLock) {
+            while (dioCount > 0) {
+                try {
+                    dioLock.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         if (interrupted) {
@@ -143,10 +267,16 @@ public final class AddressSpace {
         return mappings;
     }
 
+    /** {@return whether any mapping of the file is live} (a mapping holds its inode, as vm_file does) */
+    public boolean mapped() {
+        return !mappings.isEmpty();
+    }
+
     /**
      * {@code unmap_mapping_range}: every mapping forgets its page entries over the file range
      * {@code [offset, offset + length)} (whole pages, PMDs touching it whole), so the next access
-     * faults again and sees what the file holds then.
+     * faults again and sees what the file holds then; views lose those pages until
+     * {@link #refaultViews} maps what the file holds after the change.
      *
      * @param offset first byte of the range
      * @param length bytes in the range
@@ -154,6 +284,46 @@ public final class AddressSpace {
     public void unmapRange(long offset, long length) {
         for (DaxMapping m : mappings) {
             m.unmap(offset, length);
+        }
+    }
+
+    /**
+     * After truncate, punch, collapse or insert changed {@code [offset, offset + length)}: the
+     * views map what a refault would find there now.
+     *
+     * @param offset first byte of the range
+     * @param length bytes in the range
+     * @throws FsException when the block map cannot be read
+     */
+    void refaultViews(long offset, long length) throws FsException {
+        for (DaxMapping m : mappings) {
+            m.refaultViews(offset, length);
+        }
+    }
+
+    /**
+     * A write allocated {@code map} (F_NEW): under each entry lock of the range, the zero pages
+     * mapped for the old hole go (dax_iomap_iter's invalidation), and views show the new blocks at
+     * the same addresses.
+     */
+    void allocated(Iomap map) throws FsException {
+        if (mappings.isEmpty()) {
+            return; // a mapping made from now on faults after the allocation and sees it
+        }
+        long pmdPages = DaxMount.PMD / DaxMount.PAGE;
+        long first = map.offset() / DaxMount.PAGE;
+        long last = (map.end() + DaxMount.PAGE - 1) / DaxMount.PAGE;
+        for (long pmd = first / pmdPages; pmd * pmdPages < last; pmd++) {
+            long from = Math.max(first, pmd * pmdPages);
+            long to = Math.min(last, (pmd + 1) * pmdPages);
+            entries.lockPmd(pmd);
+            try {
+                for (DaxMapping m : mappings) {
+                    m.replaceHole(from, to, map);
+                }
+            } finally {
+                entries.unlockPmd(pmd);
+            }
         }
     }
 }

@@ -89,9 +89,15 @@ final class DaxIo {
                         throw FsException.of(Errno.EIO, "inode %d: write at %d got %s", space.inode().ino(), cur, map);
                     }
                     if (map.has(Iomap.F_NEW)) {
-                        zeroAround(space.mount(), map, cur, cur + n);
+                        if (map.offset() < space.size()) {
+                            // Inside EOF a fault may map the new blocks before the copy below is done:
+                            // they must read as zeros, never as what the device held (XFS_BMAPI_ZERO).
+                            map.device().zero(map.addr(), map.length());
+                        } else {
+                            zeroAround(map, cur, cur + n);
+                        }
                         // Mappings may hold the zero page for what was a hole (dax_iomap_iter's invalidation).
-                        space.unmapRange(map.offset(), map.length());
+                        space.allocated(map);
                     }
                     written = copyToDevice(space.mount(), map, cur, src, cur - pos, n, direct);
                 } finally {
@@ -109,7 +115,7 @@ final class DaxIo {
     }
 
     /** Zeroes the parts of the new blocks under {@code map} that {@code [from, to)} does not write. */
-    private static void zeroAround(DaxMount mount, Iomap map, long from, long to) throws FsException {
+    private static void zeroAround(Iomap map, long from, long to) throws FsException {
         long bs = DaxDevice.PAGE_SIZE;
         long blockStart = Math.max(map.offset(), from - from % bs);
         long blockEnd = Math.min(map.end(), (to + bs - 1) / bs * bs);

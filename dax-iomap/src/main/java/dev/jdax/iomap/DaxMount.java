@@ -3,12 +3,12 @@ package dev.jdax.iomap;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Inode;
-import dev.jdax.api.IomapOps;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.time.Instant;
 
 /**
  * The engine's state for one mounted file system: the device, the generic mount options
@@ -60,14 +60,18 @@ public final class DaxMount {
     }
 
     /**
-     * The engine state of one in-core inode; the personality keeps exactly one per inode.
+     * The engine state of one in-core regular file; the personality keeps exactly one per inode,
+     * made when the inode is read into core.
      *
      * @param inode the in-core inode
-     * @param ops   the personality's mapping answers for it
+     * @param ops   the personality's answers for it
+     * @param size  {@code i_size} as the format holds it
+     * @param mtime the modification time as the format holds it
+     * @param ctime the change time as the format holds it
      * @return the new address space
      */
-    public AddressSpace newAddressSpace(Inode inode, IomapOps ops) {
-        return new AddressSpace(this, inode, ops);
+    public AddressSpace newAddressSpace(Inode inode, DaxInodeOps ops, long size, Instant mtime, Instant ctime) {
+        return new AddressSpace(this, inode, ops, size, mtime, ctime);
     }
 
     /** {@return what the engine and the device counted on this mount so far} */

@@ -1,5 +1,8 @@
 package dev.jdax.iomap;
 
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.LockOrder;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,19 +12,39 @@ import java.util.List;
  * is enough.
  */
 final class RangeLock {
-    private record Held(long start, long end, boolean write) {
+    /** One held range; {@link #release} gives it back. */
+    final class Held {
+        private final long start;
+        private final long end;
+        private final boolean write;
+
+        private Held(long start, long end, boolean write) {
+            this.start = start;
+            this.end = end;
+            this.write = write;
+        }
+
         boolean conflicts(long s, long e, boolean w) {
             return (write || w) && s < end && start < e;
+        }
+
+        void release() {
+            synchronized (RangeLock.this) {
+                held.remove(this);
+                RangeLock.this.notifyAll();
+            }
+            LockOrder.exit(this);
         }
     }
 
     private final List<Held> held = new ArrayList<>();
 
-    AutoCloseable lock(long start, long end, boolean write) {
+    Held lock(long start, long end, boolean write, long ino) {
         Held h = new Held(start, end, write);
+        LockOrder.enter(h, LockClass.RANGE, 0, ino, write, "range lock of inode " + ino);
         synchronized (this) {
             boolean interrupted = false;
-            while (held.stream().anyMatch(x -> x.conflicts(start, end, write))) {
+            while (anyConflict(start, end, write)) {
                 try {
                     wait();
                 } catch (InterruptedException e) {
@@ -33,11 +56,15 @@ final class RangeLock {
                 Thread.currentThread().interrupt();
             }
         }
-        return () -> {
-            synchronized (this) {
-                held.remove(h);
-                notifyAll();
+        return h;
+    }
+
+    private boolean anyConflict(long start, long end, boolean write) {
+        for (Held x : held) {
+            if (x.conflicts(start, end, write)) {
+                return true;
             }
-        };
+        }
+        return false;
     }
 }

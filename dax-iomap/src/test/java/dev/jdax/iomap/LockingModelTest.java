@@ -42,14 +42,15 @@ class LockingModelTest {
     }
 
     /** Answers one block at a time; the writer's second block waits for {@code release} once armed. */
-    static final class SteppedOps implements IomapOps {
-        final IomapOps inner;
+    static final class SteppedOps extends TestFile.Ops {
+        final TestFile.Ops inner;
         volatile boolean armed;
         final CountDownLatch halfWay = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicBoolean released = new AtomicBoolean();
 
-        SteppedOps(IomapOps inner) {
+        SteppedOps(TestFile.Ops inner) {
+            super(inner.node, inner.device);
             this.inner = inner;
         }
 
@@ -74,7 +75,7 @@ class LockingModelTest {
         DaxMount mount = new DaxMount(device, MountOptions.none(), model);
         SteppedOps ops = new SteppedOps(new TestFile.Ops(node, device));
         out[0] = ops;
-        return new TestFile(mount.newAddressSpace(node, ops), node, OpenFlags.O_RDWR);
+        return new TestFile(node, ops, mount);
     }
 
     static byte[] filled(int n, int v) {

@@ -8,18 +8,28 @@ import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
 import dev.jdax.api.IomapType;
 import dev.jdax.api.fs.Falloc;
+import dev.jdax.api.fs.FiemapExtent;
+import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.MountOptions;
+import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.RwSem;
 
+import java.lang.foreign.MemorySegment;
+import java.time.Instant;
+import java.util.List;
 import java.util.TreeMap;
 
 /**
  * A file for the engine's tests: blocks of 4096 allocated from a counter on a memory device, kept in
  * a sorted map (file block → device block, unwritten or not); holes reported in full. Allocation can
- * be steered (2 MiB aligned, or limited to a number of free blocks for ENOSPC).
+ * be steered (2 MiB aligned, or limited to a number of free blocks for ENOSPC). The open file is the
+ * engine's own {@link DaxFile}; this class only forwards to it and exposes the format for assertions.
  */
-class TestFile extends DaxFile {
+final class TestFile implements OpenFile {
     static final int BS = 4096;
 
     record Ext(long pblock, boolean unwritten) {
@@ -28,6 +38,7 @@ class TestFile extends DaxFile {
     static final class Node implements Inode {
         long size;
         final TreeMap<Long, Ext> blocks = new TreeMap<>();
+        final RwSem rwsem = new RwSem(LockClass.I_RWSEM, 12, "i_rwsem of the test file");
         long nextFree;
         long freeBlocks = Long.MAX_VALUE;
         int commits;
@@ -41,11 +52,17 @@ class TestFile extends DaxFile {
         public long size() {
             return size;
         }
+
+        @Override
+        public RwSem rwsem() {
+            return rwsem;
+        }
     }
 
-    static final class Ops implements IomapOps {
+    static class Ops implements DaxInodeOps {
         final Node node;
         final DaxDevice device;
+        boolean dax = true;
 
         Ops(Node node, DaxDevice device) {
             this.node = node;
@@ -94,60 +111,162 @@ class TestFile extends DaxFile {
             }
             return new Iomap(b * BS, n * BS, e.unwritten() ? IomapType.UNWRITTEN : IomapType.MAPPED, e.pblock() * BS, 0, device);
         }
+
+        @Override
+        public long maxFileSize() {
+            return 1L << 40;
+        }
+
+        @Override
+        public int blockSize() {
+            return BS;
+        }
+
+        @Override
+        public boolean isDax() {
+            return dax;
+        }
+
+        @Override
+        public void inodeChanged(long size, Instant mtime, Instant ctime) {
+            node.size = size;
+        }
+
+        @Override
+        public void truncateBlocks(long newSize, Instant now) {
+            node.size = newSize;
+            node.blocks.tailMap((newSize + BS - 1) / BS, true).clear();
+        }
+
+        @Override
+        public long fallocate(int mode, long offset, long length, long size) throws FsException {
+            if (mode != 0 && mode != Falloc.KEEP_SIZE) {
+                throw FsException.of(Errno.EOPNOTSUPP, "test: mode %d", mode);
+            }
+            for (long b = offset / BS; b <= (offset + length - 1) / BS; b++) {
+                if (!node.blocks.containsKey(b)) {
+                    node.blocks.put(b, new Ext(node.nextFree++, true));
+                }
+            }
+            if (mode == 0 && offset + length > size) {
+                node.size = offset + length;
+            }
+            return node.size;
+        }
+
+        @Override
+        public void commit(boolean dataOnly) {
+            node.commits++;
+        }
+
+        @Override
+        public StatInfo stat() {
+            return new StatInfo(12, 0100644, 1, 0, 0, 0, node.size, node.blocks.size() * 8L, BS, null, null, null, null,
+                    StatInfo.STATX_ATTR_DAX);
+        }
+
+        @Override
+        public FsxAttr fsxattr() {
+            return new FsxAttr(dax ? DaxFile.FS_XFLAG_DAX : 0, 0, 0, node.blocks.size(), 0, 0);
+        }
     }
 
     final Node node;
+    final AddressSpace space;
+    final Ops ops;
+    private final OpenFile file;
 
-    TestFile(AddressSpace space, Node node, int flags) {
-        super(space, flags);
+    TestFile(Node node, Ops ops, DaxMount mount) {
         this.node = node;
+        this.ops = ops;
+        this.space = mount.newAddressSpace(node, ops, node.size, Instant.EPOCH, Instant.EPOCH);
+        this.file = space.open(OpenFlags.O_RDWR);
     }
 
     static TestFile open(DaxDevice device, String options) throws FsException {
         Node node = new Node();
         node.nextFree = 1;
         DaxMount mount = new DaxMount(device, MountOptions.parse(options), LockingModel.INODE_RWSEM);
-        return new TestFile(mount.newAddressSpace(node, new Ops(node, device)), node, OpenFlags.O_RDWR);
+        return new TestFile(node, new Ops(node, device), mount);
     }
 
     @Override
-    protected long maxFileSize() {
-        return 1L << 40;
+    public long ino() {
+        return file.ino();
     }
 
     @Override
-    protected void setSize(long newSize) {
-        node.size = newSize;
+    public int flags() {
+        return file.flags();
     }
 
     @Override
-    protected void freeBlocksBeyond(long newSize) {
-        node.blocks.tailMap((newSize + BS - 1) / BS, true).clear();
+    public long read(long pos, MemorySegment dst) throws FsException {
+        return file.read(pos, dst);
     }
 
     @Override
-    protected void doFallocate(int mode, long offset, long length) throws FsException {
-        if (mode != 0 && mode != Falloc.KEEP_SIZE) {
-            throw FsException.of(Errno.EOPNOTSUPP, "test: mode %d", mode);
-        }
-        for (long b = offset / BS; b <= (offset + length - 1) / BS; b++) {
-            if (!node.blocks.containsKey(b)) {
-                node.blocks.put(b, new Ext(node.nextFree++, true));
-            }
-        }
-        if (mode == 0 && offset + length > node.size) {
-            node.size = offset + length;
-        }
+    public long write(long pos, MemorySegment src, int rwFlags) throws FsException {
+        return file.write(pos, src, rwFlags);
     }
 
     @Override
-    protected void commit(boolean dataOnly) {
-        node.commits++;
+    public long size() throws FsException {
+        return file.size();
     }
 
     @Override
-    protected StatInfo doStat() {
-        return new StatInfo(12, 0100644, 1, 0, 0, 0, node.size, node.blocks.size() * 8L, BS, null, null, null, null,
-                StatInfo.STATX_ATTR_DAX);
+    public void truncate(long size) throws FsException {
+        file.truncate(size);
+    }
+
+    @Override
+    public void fallocate(int mode, long offset, long length) throws FsException {
+        file.fallocate(mode, offset, length);
+    }
+
+    @Override
+    public void fsync(boolean dataOnly) throws FsException {
+        file.fsync(dataOnly);
+    }
+
+    @Override
+    public long seekData(long offset) throws FsException {
+        return file.seekData(offset);
+    }
+
+    @Override
+    public long seekHole(long offset) throws FsException {
+        return file.seekHole(offset);
+    }
+
+    @Override
+    public List<FiemapExtent> fiemap(long start, long length) throws FsException {
+        return file.fiemap(start, length);
+    }
+
+    @Override
+    public StatInfo stat() throws FsException {
+        return file.stat();
+    }
+
+    @Override
+    public FsxAttr fsxattr() throws FsException {
+        return file.fsxattr();
+    }
+
+    @Override
+    public void setDaxFlag(boolean dax) throws FsException {
+        file.setDaxFlag(dax);
+    }
+
+    @Override
+    public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
+        return file.mmap(offset, length, prot, flags);
+    }
+
+    @Override
+    public void close() throws FsException {
+        file.close();
     }
 }

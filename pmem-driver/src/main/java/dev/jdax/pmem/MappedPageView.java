@@ -131,7 +131,7 @@ final class MappedPageView implements PageView {
     }
 
     @Override
-    public synchronized void revoke(long first, long count) {
+    public synchronized void map(long first, long count, long page) {
         if (unmapped) {
             return;
         }
@@ -140,8 +140,11 @@ final class MappedPageView implements PageView {
         if (from >= to) {
             return;
         }
+        if (page == ZERO && writable) {
+            throw new IllegalArgumentException(device + ": the zero page in a writable view");
+        }
         try {
-            place(from, to - from, NONE);
+            place(from, to - from, page >= 0 ? page + (from - first) : page);
         } catch (FsException e) {
             // Leaving the old pages in place would show memory that is no longer the file's.
             throw new IllegalStateException(e.getMessage(), e);

@@ -63,42 +63,34 @@ public interface FileMapping extends AutoCloseable {
     void write(long offset, MemorySegment src, long srcOffset, long length);
 
     /**
-     * Faults the page under {@code offset} (for writing when {@code write}) and returns the memory it
-     * maps: a page, a 2 MiB PMD, or the read-only zero page, starting at the page boundary. Loads and
-     * stores through it are plain memory accesses, as after a fault in a real process.
-     */
-    MemorySegment faultIn(long offset, boolean write);
-
-    /**
-     * The range {@code [offset, offset + length)} as one segment of the device's own memory: every page
-     * is faulted in (for writing when the mapping is writable, which allocates), and the answer exists
-     * only when the pages are contiguous on the device (one extent under the range). EOPNOTSUPP
-     * otherwise — a hole over several pages (the zero page repeats) or blocks in several places.
-     */
-    default MemorySegment segment(long offset, long length) throws FsException {
-        throw FsException.of(dev.jdax.api.Errno.EOPNOTSUPP, "this mapping cannot be one segment");
-    }
-
-    /**
      * The range {@code [offset, offset + length)} as device memory mapped into a view of its own
      * ({@link dev.jdax.api.DaxDevice#mapPages}), page for page as the kernel's page tables would have
      * it after faulting every page: the file's blocks, the zero page over holes (read-only mappings),
      * and no page where a fault would raise SIGBUS (poisoned, beyond EOF, allocation failed), whose
      * access raises the JVM's InternalError. Writable mappings fault every page for writing, which
-     * allocates. Truncate, punch and writes into holes take the pages they change out of the view
-     * (they fault from then on; Linux would fault them in again, a Java segment cannot be faulted
-     * lazily). The view lives until {@code arena} closes, which closes this mapping too. Where the
-     * device cannot map its pages twice, the contiguous {@link #segment} is the answer.
+     * allocates. The view follows the file as a refault would: a write that allocates under a zero
+     * page maps the new block at the same address; truncate, punch, collapse and insert map what
+     * the file then holds in read-only views, and take changed pages out of writable views (they
+     * raise InternalError from then on: a store there would have to allocate, which a Java segment
+     * cannot do lazily). The view lives until {@code arena} closes, which closes this mapping too.
      *
      * @param offset where the view starts in the mapping, page aligned in the file
      * @param length the view's length in bytes
      * @param arena the view's lifetime
      * @return the view
-     * @throws FsException EINVAL for a bad range; EOPNOTSUPP as {@link #segment} on devices without views
+     * @throws FsException EINVAL for a bad range; EOPNOTSUPP on a device that cannot map its pages a
+     *                     second time ({@code /dev/dax}, the crash-simulating device)
      */
-    default MemorySegment view(long offset, long length, java.lang.foreign.Arena arena) throws FsException {
-        return segment(offset, length);
-    }
+    MemorySegment view(long offset, long length, java.lang.foreign.Arena arena) throws FsException;
+
+    /**
+     * Runs {@code action} once, when the mapping is unmapped ({@link #close}, or the arena of a view
+     * closing): how the VFS learns that the mapping no longer holds the file's inode. Runs at once
+     * when the mapping is unmapped already.
+     *
+     * @param action what to run
+     */
+    void onClose(Runnable action);
 
     /** {@code msync(MS_SYNC)}: writes back the dirty pages of the range and commits what MAP_SYNC promised. */
     void msync(long offset, long length) throws FsException;

@@ -7,8 +7,12 @@ import dev.jdax.api.FsException;
 import java.util.List;
 
 /**
- * A mounted file system, by inode number: Linux's inode operations on one superblock. Paths are
- * resolved by {@link #resolve}, which walks {@link #lookup} from the root. Thread-safe.
+ * A mounted file system as programs use it: the system calls of Linux on one mount, by inode
+ * number ({@code *at} calls with a directory) or by absolute path. The VFS (module
+ * {@code dev.jdax.vfs}, {@code Vfs.mount}) implements it over a personality's {@link SuperBlock}:
+ * path walk through a dentry cache, the inode cache (open files and mappings hold their inode), the
+ * namespace rules and the lock order of {@code docs/LOCKING.md}. Thread-safe: calls on different
+ * names and files do not wait for each other.
  *
  * <p>Names are single path components (no {@code /}, not empty, at most 255 bytes in UTF-8, else
  * EINVAL / ENAMETOOLONG). Errors are the ones Linux gives: ENOENT, EEXIST, ENOTDIR, EISDIR,
@@ -78,6 +82,16 @@ public interface FileSystem extends AutoCloseable {
     /** Opens a regular file by inode ({@link OpenFlags}); {@code O_TRUNC} truncates. EISDIR for a directory. */
     OpenFile open(long ino, int flags) throws FsException;
 
+    /**
+     * {@code fsync} of any inode by number, a directory included (how a program makes a create or a
+     * rename durable): commits the transaction that last changed it.
+     *
+     * @param ino      the inode
+     * @param dataOnly fdatasync
+     * @throws FsException ESTALE for an inode no longer in use, EIO
+     */
+    void fsync(long ino, boolean dataOnly) throws FsException;
+
     /** Makes everything durable: data flushed, metadata committed. */
     void sync() throws FsException;
 
@@ -100,30 +114,49 @@ public interface FileSystem extends AutoCloseable {
     /**
      * Resolves an absolute path ({@code "/a/b"}), following symlinks on the way (and at the end when
      * {@code followLast}); ENOENT, ENOTDIR, ELOOP as Linux gives them.
+     *
+     * @param path       an absolute path
+     * @param followLast whether a symbolic link at the end is followed
+     * @return the inode number
+     * @throws FsException ENOENT, ENOTDIR, ELOOP, EINVAL for a relative path
      */
-    default long resolve(String path, boolean followLast) throws FsException {
-        return PathWalk.resolve(this, path, followLast);
-    }
+    long resolve(String path, boolean followLast) throws FsException;
 
-    /** Resolves the parent directory of {@code path}; the last component is {@link PathWalk#lastName}. */
-    default long resolveParent(String path) throws FsException {
-        return PathWalk.resolveParent(this, path);
-    }
+    /**
+     * Resolves the directory that holds the last component of {@code path} (see
+     * {@link PathWalk#lastName}).
+     *
+     * @param path an absolute path with a last component
+     * @return the directory's inode number
+     * @throws FsException ENOENT, ENOTDIR, ELOOP, EINVAL
+     */
+    long resolveParent(String path) throws FsException;
 
-    /** Opens an absolute path, creating it with {@code O_CREAT} (mode 0644, root owner). */
+    /**
+     * {@code open(2)} of an absolute path: {@code O_CREAT} makes the file (mode 0644, root owner)
+     * when it is absent, atomically under the directory's lock, so concurrent opens of one new name
+     * all succeed and open one file; {@code O_EXCL} fails with EEXIST when it exists;
+     * {@code O_NOFOLLOW} refuses a symbolic link at the end (ELOOP); {@code O_TRUNC} truncates.
+     *
+     * @param path  an absolute path
+     * @param flags {@link OpenFlags}
+     * @return the open file
+     * @throws FsException ENOENT, EEXIST, EISDIR, ELOOP, EROFS...
+     */
     default OpenFile open(String path, int flags) throws FsException {
-        long ino;
-        try {
-            ino = resolve(path, (flags & OpenFlags.O_NOFOLLOW) == 0);
-            if ((flags & OpenFlags.O_CREAT) != 0 && (flags & OpenFlags.O_EXCL) != 0) {
-                throw FsException.of(Errno.EEXIST, "%s: exists", path);
-            }
-        } catch (FsException e) {
-            if (e.errno() != Errno.ENOENT || (flags & OpenFlags.O_CREAT) == 0) {
-                throw e;
-            }
-            ino = create(resolveParent(path), PathWalk.lastName(path), 0644, 0, 0);
-        }
-        return open(ino, flags);
+        return open(path, flags, 0644, 0, 0);
     }
+
+    /**
+     * {@link #open(String, int)} with the mode and owner a created file gets.
+     *
+     * @param path  an absolute path
+     * @param flags {@link OpenFlags}
+     * @param mode  permission bits of a created file
+     * @param uid   its owner
+     * @param gid   its group
+     * @return the open file
+     * @throws FsException ENOENT, EEXIST, EISDIR, ELOOP, EROFS...
+     */
+    OpenFile open(String path, int flags, int mode, int uid, int gid) throws FsException;
 }

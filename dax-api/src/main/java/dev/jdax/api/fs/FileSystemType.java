@@ -27,8 +27,10 @@ public interface FileSystemType {
     void mkfs(DaxDevice device, MkfsOptions options) throws FsException;
 
     /**
-     * Mounts the file system on the device. Refuses unknown INCOMPAT features (EOPNOTSUPP naming
-     * them), corrupt structures (EUCLEAN/EBADMSG naming them) and unknown options (EINVAL).
+     * Mounts the format on the device: the SPI side of a mount, which the VFS wraps into a
+     * {@link FileSystem} ({@code dev.jdax.vfs.Vfs.mount}). Refuses unknown INCOMPAT features
+     * (EOPNOTSUPP naming them), corrupt structures (EUCLEAN/EBADMSG naming them) and unknown options
+     * (EINVAL), and leaves the device untouched when it refuses.
      */
-    FileSystem mount(DaxDevice device, MountOptions options) throws FsException;
+    SuperBlock mount(DaxDevice device, MountOptions options) throws FsException;
 }

@@ -1,0 +1,81 @@
+package dev.jdax.api.fs;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+
+/**
+ * A personality's mounted format: Linux's {@code super_block} with its {@code super_operations}.
+ * The SPI side of a mount: only the VFS (module {@code dev.jdax.vfs}) calls it; programs use the
+ * {@link FileSystem} the VFS builds over it. The VFS keeps at most one {@link Vnode} per inode
+ * number in core and takes the locks {@code docs/LOCKING.md} names before it calls the inodes.
+ */
+public interface SuperBlock {
+    /** {@return the personality that mounted it} */
+    FileSystemType type();
+
+    /** {@return the device it lives on} */
+    DaxDevice device();
+
+    /** {@return the options it was mounted with} */
+    MountOptions options();
+
+    /** {@return whether it is mounted read-only} */
+    boolean readOnly();
+
+    /** {@return the inode number of the root directory} */
+    long rootIno();
+
+    /**
+     * {@code iget}: reads inode {@code ino} into core. The VFS calls it when the inode is not in its
+     * cache, never twice at once for one number, with no lock held.
+     *
+     * @param ino the inode number
+     * @return the in-core inode
+     * @throws FsException ESTALE for an inode not in use, EUCLEAN or EBADMSG for a corrupt one
+     */
+    Vnode iget(long ino) throws FsException;
+
+    /**
+     * {@code statfs}.
+     *
+     * @return sizes and free counts
+     * @throws FsException when the counts cannot be read
+     */
+    StatFs statfs() throws FsException;
+
+    /**
+     * {@code sync_fs}: makes every change so far durable (the journal or the log committed).
+     *
+     * @throws FsException when the commit fails
+     */
+    void sync() throws FsException;
+
+    /** {@return what the engine counted on this mount so far} */
+    MountCounters counters();
+
+    /**
+     * {@return the STATX_ATTR_* bits this format can report}, without the ones the VFS adds. Linux
+     * 6.1: ext2 {@code 0x874}, ext4 {@code 0x100874}, XFS {@code 0x70}.
+     */
+    default long statxAttributesMask() {
+        return 0;
+    }
+
+    /** {@return {@code s_max_links}: the most links an inode may have (EMLINK beyond)} */
+    default long maxLinks() {
+        return 65000;
+    }
+
+    /** {@return the renameat2 flags this format implements} ({@link OpenFlags#RENAME_NOREPLACE} at least) */
+    default int renameFlags() {
+        return OpenFlags.RENAME_NOREPLACE;
+    }
+
+    /**
+     * {@code put_super}: called once the VFS has evicted every inode; leaves the format clean
+     * (journal committed, log clean, clean flag set).
+     *
+     * @throws FsException when the final writes fail
+     */
+    void close() throws FsException;
+}

@@ -1,0 +1,210 @@
+package dev.jdax.api.fs;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.Inode;
+
+import java.util.List;
+
+/**
+ * One in-core inode of a personality: what Linux keeps in {@code struct inode} and reaches through
+ * its {@code inode_operations}, the metadata half of its {@code file_operations} and
+ * {@code evict_inode}. The SPI side: only the VFS calls it, having checked the name rules, the
+ * existence of names, link limits, ancestry and read-only mounts, and holding the locks each
+ * method names ({@code docs/LOCKING.md}). A personality keeps only its format here.
+ *
+ * <p>Directory methods are called on the directory; the defaults refuse them with ENOTDIR.
+ */
+public interface Vnode extends Inode {
+    /** The inode number the VFS uses for "not there" in {@link #lookup}. */
+    long NO_INO = -1;
+
+    /** {@return the file type, fixed for the inode's life} */
+    FileType type();
+
+    /** {@return {@code i_nlink}: links from directories (0 once unlinked)} */
+    long nlink();
+
+    /**
+     * {@code getattr}.
+     *
+     * @return the attributes now
+     * @throws FsException when the inode cannot be read
+     */
+    StatInfo stat() throws FsException;
+
+    /**
+     * Looks {@code name} up in this directory ({@code ".."} included: the parent). Directory held
+     * shared.
+     *
+     * @param name one component
+     * @return its inode number, or {@link #NO_INO}
+     * @throws FsException EUCLEAN/EBADMSG for a corrupt directory
+     */
+    default long lookup(String name) throws FsException {
+        throw notDir();
+    }
+
+    /**
+     * The entries, without {@code .} and {@code ..}. Directory held shared.
+     *
+     * @return the entries
+     * @throws FsException when the directory cannot be read
+     */
+    default List<DirEntry> readdir() throws FsException {
+        throw notDir();
+    }
+
+    /**
+     * Makes a regular file {@code name} (known absent). Directory held exclusively.
+     *
+     * @param name a valid, absent name
+     * @param mode permission bits
+     * @param uid  owner
+     * @param gid  group
+     * @return the new inode, with one link
+     * @throws FsException ENOSPC, EDQUOT, EIO
+     */
+    default Vnode create(String name, int mode, int uid, int gid) throws FsException {
+        throw notDir();
+    }
+
+    /**
+     * Makes a directory {@code name} (known absent) with its {@code .} and {@code ..}. Directory held
+     * exclusively; the VFS has checked its link count against {@link SuperBlock#maxLinks()}.
+     *
+     * @param name a valid, absent name
+     * @param mode permission bits
+     * @param uid  owner
+     * @param gid  group
+     * @return the new directory
+     * @throws FsException ENOSPC, EIO
+     */
+    default Vnode mkdir(String name, int mode, int uid, int gid) throws FsException {
+        throw notDir();
+    }
+
+    /**
+     * Makes a symbolic link {@code name} (known absent) to {@code target}. Directory held exclusively.
+     *
+     * @param name   a valid, absent name
+     * @param target the link's text
+     * @param uid    owner
+     * @param gid    group
+     * @return the new link
+     * @throws FsException ENAMETOOLONG for a target the format cannot hold, ENOSPC
+     */
+    default Vnode symlink(String name, String target, int uid, int gid) throws FsException {
+        throw notDir();
+    }
+
+    /**
+     * Adds {@code name} (known absent) for {@code target} (not a directory, fewer than max links)
+     * and raises its link count. Directory and target held exclusively.
+     *
+     * @param name   a valid, absent name
+     * @param target the inode to link
+     * @throws FsException ENOSPC, EIO
+     */
+    default void link(String name, Vnode target) throws FsException {
+        throw notDir();
+    }
+
+    /**
+     * Removes {@code name}, which names {@code victim} (not a directory), and drops its link count;
+     * at 0 the inode goes on the format's orphan list, to be freed at {@link #evict} (or at the next
+     * mount after a crash). Directory and victim held exclusively.
+     *
+     * @param name   the name
+     * @param victim the inode it names
+     * @throws FsException EIO
+     */
+    default void unlink(String name, Vnode victim) throws FsException {
+        throw notDir();
+    }
+
+    /**
+     * Removes directory {@code victim}, named {@code name}, when it is empty (else ENOTEMPTY); its
+     * link count becomes 0 and this directory loses the link its {@code ..} held. Directory and
+     * victim held exclusively.
+     *
+     * @param name   the name
+     * @param victim the directory it names
+     * @throws FsException ENOTEMPTY, EIO
+     */
+    default void rmdir(String name, Vnode victim) throws FsException {
+        throw notDir();
+    }
+
+    /**
+     * {@code renameat2}: moves {@code moving}, named {@code name} here, to {@code newName} in
+     * {@code newDir}, replacing {@code victim} (null when the name is free; the VFS has checked that
+     * the two are both directories or both not, the format checks a victim directory is empty). With
+     * {@link OpenFlags#RENAME_EXCHANGE} the two swap. The VFS has checked ancestry and flags against
+     * {@link SuperBlock#renameFlags()}. Both directories, {@code moving} and {@code victim} held
+     * exclusively (and the rename lock when the directories differ).
+     *
+     * @param name    the old name
+     * @param moving  the inode it names
+     * @param newDir  the directory it goes to (may be this one)
+     * @param newName the new name
+     * @param victim  what the new name names now, or null
+     * @param flags   renameat2 flags
+     * @throws FsException ENOTEMPTY for a victim directory with entries, ENOSPC, EIO
+     */
+    default void rename(String name, Vnode moving, Vnode newDir, String newName, Vnode victim, int flags)
+            throws FsException {
+        throw notDir();
+    }
+
+    /**
+     * {@code readlink}.
+     *
+     * @return the target text
+     * @throws FsException EINVAL for anything but a symbolic link
+     */
+    default String readlink() throws FsException {
+        throw FsException.of(Errno.EINVAL, "inode %d is not a symbolic link", ino());
+    }
+
+    /**
+     * {@code chmod}, {@code chown}, {@code utimensat} (never the size: that is the open file's
+     * truncate). Inode held exclusively.
+     *
+     * @param attr what changes
+     * @throws FsException EIO
+     */
+    void setattr(SetAttr attr) throws FsException;
+
+    /**
+     * Opens the regular file: the engine's open file for it. {@code O_TRUNC}, {@code O_CREAT} and
+     * {@code O_EXCL} were handled by the VFS and are not in {@code flags}.
+     *
+     * @param flags access mode and per-file flags (O_APPEND, O_DIRECT, O_DSYNC...)
+     * @return the open file
+     * @throws FsException EISDIR for a directory, EINVAL for other types
+     */
+    OpenFile open(int flags) throws FsException;
+
+    /**
+     * {@code fsync} of the inode itself, a directory included: makes its changes durable (commits
+     * the transaction that last changed it).
+     *
+     * @param dataOnly fdatasync: only what reading the data back needs
+     * @throws FsException when the commit fails
+     */
+    void fsync(boolean dataOnly) throws FsException;
+
+    /**
+     * {@code evict_inode}: the VFS dropped its last reference and lets the inode go. With no link
+     * left the inode is freed (its blocks, its number, its orphan record); otherwise only the
+     * in-core state goes.
+     *
+     * @throws FsException when the freeing fails (the inode then stays on the orphan list)
+     */
+    void evict() throws FsException;
+
+    private FsException notDir() {
+        return FsException.of(Errno.ENOTDIR, "inode %d is not a directory", ino());
+    }
+}

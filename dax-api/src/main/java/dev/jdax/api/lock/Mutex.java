@@ -1,0 +1,58 @@
+package dev.jdax.api.lock;
+
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A mutual-exclusion lock of one {@link LockClass}, checked by {@link LockOrder}: Linux's mutex or
+ * spinlock (a group's allocator lock, the rename mutex, a journal's state lock). Reentrant.
+ */
+public final class Mutex {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final LockClass cls;
+    private final int subclass;
+    private final long key;
+    private final String name;
+
+    /**
+     * A lock of class {@code cls}.
+     *
+     * @param cls      its class
+     * @param subclass its subclass (0 when the class has none)
+     * @param key      its order among locks of the same class and subclass
+     * @param name     what reports call it
+     */
+    public Mutex(LockClass cls, int subclass, long key, String name) {
+        this.cls = cls;
+        this.subclass = subclass;
+        this.key = key;
+        this.name = name;
+    }
+
+    /** Takes it. */
+    public void lock() {
+        LockOrder.enter(this, cls, subclass, key, true, name);
+        lock.lock();
+    }
+
+    /** Releases it. */
+    public void unlock() {
+        lock.unlock();
+        LockOrder.exit(this);
+    }
+
+    /** {@return whether the current thread holds it} */
+    public boolean heldByCurrentThread() {
+        return lock.isHeldByCurrentThread();
+    }
+
+    /** {@return a condition to wait on while holding it (the wait releases it)} */
+    public Condition newCondition() {
+        return lock.newCondition();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

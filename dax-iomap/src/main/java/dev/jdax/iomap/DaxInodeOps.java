@@ -1,0 +1,139 @@
+package dev.jdax.iomap;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.IomapOps;
+import dev.jdax.api.fs.FsxAttr;
+
+import java.time.Instant;
+
+/**
+ * What the engine asks of a personality about one regular file: the iomap answers and the
+ * metadata half of Linux's inode and file operations for a DAX file. One object per in-core inode,
+ * given to {@link DaxMount#newAddressSpace}. The engine owns {@code i_size} and the times (it
+ * decides when they change and holds them in core, {@link AddressSpace#size()}); the personality
+ * persists them when told ({@link #inodeChanged}) and keeps only its block map.
+ *
+ * <p>Locks the engine holds when it calls: {@link #truncateBlocks} and {@link #fallocate} under the
+ * inode's I/O lock and invalidate lock, both exclusive, with no DAX I/O in flight and every mapping
+ * of the range unmapped; {@link #inodeChanged} under the I/O lock (exclusive, or the range lock of
+ * the bytes written).
+ */
+public interface DaxInodeOps extends IomapOps {
+    /** {@return {@code s_maxbytes}}: writes at or beyond fail with EFBIG, and are cut short before it. */
+    long maxFileSize();
+
+    /** {@return the block size}, which truncate's tail zeroing works in. */
+    int blockSize();
+
+    /** {@return {@code s_time_gran}} in nanoseconds: how finely the format keeps times (ext: 1 s here, XFS: 1 ns). */
+    default long timeGranularityNanos() {
+        return 1;
+    }
+
+    /** {@return whether the answers come from a legacy {@link GetBlock} through the bridge} (counted apart). */
+    default boolean mapsThroughGetBlock() {
+        return false;
+    }
+
+    /** {@return whether this file is DAX now} (mount {@code dax=}, the per-file flag). */
+    default boolean isDax() {
+        return true;
+    }
+
+    /** {@return whether the personality supports MAP_SYNC at all} (Linux's ext2 does not). */
+    default boolean supportsMapSync() {
+        return true;
+    }
+
+    /**
+     * {@return the error a read at or beyond {@code s_maxbytes} gets}, or null to read as beyond EOF.
+     * Linux 6.1 differs here: ext4 answers EINVAL, ext2 EIO, XFS 0.
+     */
+    default Errno readBeyondMaxBytes() {
+        return null;
+    }
+
+    /**
+     * Where FIEMAP's walk stops: EOF by default; personalities with blocks beyond EOF say so.
+     *
+     * @param size the current {@code i_size}
+     * @return the file offset where the walk stops, block aligned
+     * @throws FsException when the block map cannot be read
+     */
+    default long reportLimit(long size) throws FsException {
+        long bs = blockSize();
+        return (size + bs - 1) / bs * bs;
+    }
+
+    /**
+     * {@code mark_inode_dirty}: the engine changed {@code i_size} (an extending write, truncate up)
+     * and/or the times; persist them (in a transaction of the personality's own).
+     *
+     * @param size  {@code i_size} now
+     * @param mtime the modification time now
+     * @param ctime the change time now
+     * @throws FsException when the inode cannot be written
+     */
+    void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException;
+
+    /**
+     * Truncate down, as one atomic step of the format: {@code i_size} becomes {@code newSize}, the
+     * times {@code now}, and every block wholly beyond the new size is freed — together, so that no
+     * crash leaves written blocks beyond {@code i_size} or a size beyond the blocks. The engine has
+     * unmapped the range and zeroed the tail of the last block.
+     *
+     * @param newSize the new size
+     * @param now     the new mtime and ctime
+     * @throws FsException when the block map cannot be read or written
+     */
+    void truncateBlocks(long newSize, Instant now) throws FsException;
+
+    /**
+     * fallocate's format part for the personality's modes (partial-block zeroing included where the
+     * format does it); EOPNOTSUPP for the others.
+     *
+     * @param mode   {@link dev.jdax.api.fs.Falloc} bits
+     * @param offset first byte
+     * @param length bytes
+     * @param size   {@code i_size} before
+     * @return {@code i_size} after (the engine keeps it in core; the personality has persisted it)
+     * @throws FsException EOPNOTSUPP for a mode the personality lacks, EINVAL, EFBIG, ENOSPC, EIO
+     */
+    long fallocate(int mode, long offset, long length, long size) throws FsException;
+
+    /**
+     * fsync's metadata part: makes durable what reading the file back needs ({@code dataOnly}:
+     * fdatasync) or everything about it.
+     *
+     * @param dataOnly true for fdatasync
+     * @throws FsException when the metadata cannot be written
+     */
+    void commit(boolean dataOnly) throws FsException;
+
+    /**
+     * {@code getattr} of the file, with the engine's {@code i_size} and times.
+     *
+     * @return the attributes now
+     * @throws FsException when the inode cannot be read
+     */
+    dev.jdax.api.fs.StatInfo stat() throws FsException;
+
+    /**
+     * {@code FS_IOC_FSGETXATTR}.
+     *
+     * @return the attributes
+     * @throws FsException when the inode cannot be read
+     */
+    FsxAttr fsxattr() throws FsException;
+
+    /**
+     * Sets or clears the per-file DAX flag ({@code FS_XFLAG_DAX}).
+     *
+     * @param dax the new flag
+     * @throws FsException EOPNOTSUPP where the format has none
+     */
+    default void setDaxFlag(boolean dax) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "no per-file DAX flag here");
+    }
+}

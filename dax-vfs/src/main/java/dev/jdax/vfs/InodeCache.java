@@ -1,0 +1,149 @@
+package dev.jdax.vfs;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.SuperBlock;
+import dev.jdax.api.fs.Vnode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The inode cache ({@code iget}, {@code iput}, {@code evict}): at most one in-core inode per
+ * number, read once however many threads ask at the same time, counted while anything uses it.
+ * When the last reference goes, an inode with no link left is evicted at once — the personality
+ * frees it — and a linked one stays cached, on an LRU list that evicts the oldest unused inodes
+ * beyond {@link #UNUSED_LIMIT}.
+ */
+final class InodeCache {
+    /** Unused inodes kept in core, as Linux keeps them until memory runs short. */
+    static final int UNUSED_LIMIT = 65_536;
+
+    private final SuperBlock sb;
+    private final ConcurrentHashMap<Long, VfsInode> inodes = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<VfsInode> unused = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger unusedCount = new AtomicInteger();
+
+    InodeCache(SuperBlock sb) {
+        this.sb = sb;
+    }
+
+    /** {@code iget}: the inode {@code ino}, referenced; read from the personality when not cached. */
+    VfsInode get(long ino) throws FsException {
+        while (true) {
+            VfsInode i = inodes.get(ino);
+            if (i != null) {
+                i.awaitLoaded();
+                if (i.tryRef()) {
+                    return i;
+                }
+                i.awaitGone();
+                continue;
+            }
+            VfsInode fresh = new VfsInode(ino);
+            if (inodes.putIfAbsent(ino, fresh) != null) {
+                continue;
+            }
+            try {
+                fresh.loaded(sb.iget(ino));
+                return fresh;
+            } catch (FsException | RuntimeException e) {
+                inodes.remove(ino, fresh);
+                FsException fe = e instanceof FsException f ? f
+                        : new FsException(Errno.EIO, "inode " + ino + ": " + e, e);
+                fresh.failed(fe);
+                throw fe;
+            }
+        }
+    }
+
+    /** An inode the personality just made, referenced once; it takes the place of a dead one of that number. */
+    VfsInode adopt(Vnode made) throws FsException {
+        VfsInode fresh = new VfsInode(made);
+        while (true) {
+            VfsInode prev = inodes.putIfAbsent(made.ino(), fresh);
+            if (prev == null) {
+                return fresh;
+            }
+            if (prev.refs() != VfsInode.DEAD) {
+                throw FsException.of(Errno.EUCLEAN, "inode %d was allocated while it is still in use", made.ino());
+            }
+            prev.awaitGone();
+        }
+    }
+
+    /** {@code iput}: drops a reference; the last one of an unlinked inode frees it. */
+    void release(VfsInode i) throws FsException {
+        if (i.unref() > 0) {
+            return;
+        }
+        if (i.vnode().nlink() == 0) {
+            evict(i);
+            return;
+        }
+        unused.add(i);
+        if (unusedCount.incrementAndGet() > UNUSED_LIMIT) {
+            trim();
+        }
+    }
+
+    /** Evicts the oldest unused inodes until the list is within its limit. */
+    private void trim() throws FsException {
+        while (unusedCount.get() > UNUSED_LIMIT) {
+            VfsInode old = unused.poll();
+            if (old == null) {
+                return;
+            }
+            unusedCount.decrementAndGet();
+            evict(old);
+        }
+    }
+
+    private void evict(VfsInode i) throws FsException {
+        if (!i.kill()) {
+            return; // referenced again meanwhile, or evicted by someone else
+        }
+        try {
+            i.vnode().evict();
+        } finally {
+            inodes.remove(i.ino, i);
+            i.gone();
+        }
+    }
+
+    /**
+     * Unmount: evicts every inode (the referenced ones too: unmount has closed what held them).
+     *
+     * @return the first eviction error, or null
+     */
+    FsException evictAll() {
+        FsException first = null;
+        List<VfsInode> all = new ArrayList<>(inodes.values());
+        for (VfsInode i : all) {
+            try {
+                i.awaitLoaded();
+            } catch (FsException e) {
+                continue;
+            }
+            while (i.refs() > 0) {
+                i.unref();
+            }
+            try {
+                evict(i);
+            } catch (FsException e) {
+                first = first == null ? e : first;
+            }
+        }
+        unused.clear();
+        unusedCount.set(0);
+        return first;
+    }
+
+    /** {@return how many inodes are in core} */
+    int size() {
+        return inodes.size();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.jdax.vfs;
+
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FiemapExtent;
+import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.StatInfo;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * An open file as the VFS hands it out ({@code struct file}): the personality's open file, and a
+ * reference on its inode from open to close. Every mapping made from it takes a reference of its
+ * own, dropped when the mapping is unmapped, as {@code vma->vm_file} holds the file in Linux — so an
+ * unlinked file keeps its blocks while anything still maps it.
+ */
+final class VfsFile implements OpenFile {
+    private final VfsMount mount;
+    private final VfsInode inode;
+    private final OpenFile file;
+    private boolean closed;
+
+    VfsFile(VfsMount mount, VfsInode inode, OpenFile file) {
+        this.mount = mount;
+        this.inode = inode;
+        this.file = file;
+    }
+
+    @Override
+    public long ino() {
+        return file.ino();
+    }
+
+    @Override
+    public int flags() {
+        return file.flags();
+    }
+
+    @Override
+    public long read(long pos, MemorySegment dst) throws FsException {
+        return file.read(pos, dst);
+    }
+
+    @Override
+    public long write(long pos, MemorySegment src, int rwFlags) throws FsException {
+        return file.write(pos, src, rwFlags);
+    }
+
+    @Override
+    public long size() throws FsException {
+        return file.size();
+    }
+
+    @Override
+    public void truncate(long size) throws FsException {
+        mount.requireWritable("truncate");
+        file.truncate(size);
+    }
+
+    @Override
+    public void fallocate(int mode, long offset, long length) throws FsException {
+        mount.requireWritable("fallocate");
+        file.fallocate(mode, offset, length);
+    }
+
+    @Override
+    public void fsync(boolean dataOnly) throws FsException {
+        file.fsync(dataOnly);
+    }
+
+    @Override
+    public long seekData(long offset) throws FsException {
+        return file.seekData(offset);
+    }
+
+    @Override
+    public long seekHole(long offset) throws FsException {
+        return file.seekHole(offset);
+    }
+
+    @Override
+    public List<FiemapExtent> fiemap(long start, long length) throws FsException {
+        return file.fiemap(start, length);
+    }
+
+    @Override
+    public StatInfo stat() throws FsException {
+        return file.stat();
+    }
+
+    @Override
+    public FsxAttr fsxattr() throws FsException {
+        return file.fsxattr();
+    }
+
+    @Override
+    public void setDaxFlag(boolean dax) throws FsException {
+        mount.requireWritable("FS_IOC_FSSETXATTR");
+        file.setDaxFlag(dax);
+    }
+
+    @Override
+    public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
+        if ((prot & FileMapping.PROT_WRITE) != 0 && (flags & FileMapping.MAP_TYPE) != FileMapping.MAP_PRIVATE) {
+            mount.requireWritable("a shared writable mapping");
+        }
+        FileMapping m = file.mmap(offset, length, prot, flags);
+        mount.mapped(inode, m);
+        return m;
+    }
+
+    @Override
+    public void close() throws FsException {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        try {
+            file.close();
+        } finally {
+            mount.closed(this, inode);
+        }
+    }
+}

@@ -1,0 +1,464 @@
+package dev.jdax.vfs;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.MountCounters;
+import dev.jdax.api.fs.MountOptions;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.PathWalk;
+import dev.jdax.api.fs.SetAttr;
+import dev.jdax.api.fs.StatFs;
+import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.SuperBlock;
+import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.lock.LockClass;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A mount: the {@link FileSystem} programs use, over a personality's {@link SuperBlock}. Every
+ * call takes references on the inodes it uses and the locks {@code docs/LOCKING.md} names, and no
+ * lock of the whole file system: calls on different names and files do not wait for each other.
+ * Unmounting closes what is still open (open files, mappings), frees the inodes unlinked while
+ * open, and leaves the format clean.
+ */
+final class VfsMount implements FileSystem {
+    private static final System.Logger LOG = System.getLogger("dev.jdax.vfs");
+    private static final int NOT_PASSED_DOWN = OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_NOFOLLOW;
+
+    private final SuperBlock sb;
+    private final InodeCache icache;
+    private final Dcache dcache;
+    private final PathWalker walker;
+    private final Namespace namespace;
+    private final Renamer renamer;
+    private final Set<OpenFile> openFiles = ConcurrentHashMap.newKeySet();
+    private final Set<FileMapping> mappings = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    VfsMount(SuperBlock sb) {
+        this.sb = sb;
+        this.icache = new InodeCache(sb);
+        this.dcache = new Dcache(icache, sb.rootIno());
+        this.walker = new PathWalker(icache, dcache, sb.rootIno());
+        this.namespace = new Namespace(sb, icache, dcache);
+        this.renamer = new Renamer(sb, icache, dcache);
+    }
+
+    // ---- the mount ---------------------------------------------------------------------------
+
+    @Override
+    public FileSystemType type() {
+        return sb.type();
+    }
+
+    @Override
+    public DaxDevice device() {
+        return sb.device();
+    }
+
+    @Override
+    public MountOptions options() {
+        return sb.options();
+    }
+
+    @Override
+    public boolean readOnly() {
+        return sb.readOnly();
+    }
+
+    @Override
+    public long rootIno() {
+        return sb.rootIno();
+    }
+
+    @Override
+    public StatFs statfs() throws FsException {
+        ensureOpen();
+        return sb.statfs();
+    }
+
+    @Override
+    public void sync() throws FsException {
+        ensureOpen();
+        sb.sync();
+    }
+
+    @Override
+    public MountCounters counters() {
+        return sb.counters();
+    }
+
+    @Override
+    public long statxAttributesMask() {
+        return sb.statxAttributesMask();
+    }
+
+    void ensureOpen() throws FsException {
+        if (closed) {
+            throw FsException.of(Errno.EBADF, "%s on %s: unmounted", sb.type().name(), sb.device().name());
+        }
+    }
+
+    void requireWritable(String what) throws FsException {
+        ensureOpen();
+        if (sb.readOnly()) {
+            throw FsException.of(Errno.EROFS, "%s: read-only file system", what);
+        }
+    }
+
+    private VfsInode get(long ino) throws FsException {
+        ensureOpen();
+        return icache.get(ino);
+    }
+
+    // ---- lookups --------------------------------------------------------------------------------
+
+    @Override
+    public long lookup(long dir, String name) throws FsException {
+        VfsInode d = get(dir);
+        try {
+            VfsInode c = dcache.lookup(d, name);
+            icache.release(c);
+            return c.ino;
+        } finally {
+            icache.release(d);
+        }
+    }
+
+    @Override
+    public long resolve(String path, boolean followLast) throws FsException {
+        ensureOpen();
+        VfsInode i = walker.walk(path, followLast);
+        icache.release(i);
+        return i.ino;
+    }
+
+    @Override
+    public long resolveParent(String path) throws FsException {
+        ensureOpen();
+        VfsInode i = walker.walkParent(path);
+        icache.release(i);
+        return i.ino;
+    }
+
+    @Override
+    public StatInfo stat(long ino) throws FsException {
+        VfsInode i = get(ino);
+        try {
+            return i.vnode().stat();
+        } finally {
+            icache.release(i);
+        }
+    }
+
+    @Override
+    public String readlink(long ino) throws FsException {
+        VfsInode i = get(ino);
+        try {
+            return i.vnode().readlink();
+        } finally {
+            icache.release(i);
+        }
+    }
+
+    @Override
+    public List<DirEntry> readdir(long dir) throws FsException {
+        VfsInode d = get(dir);
+        try {
+            Dcache.requireDir(d, ".");
+            List<DirEntry> out = new ArrayList<>();
+            out.add(new DirEntry(".", d.ino, FileType.DIRECTORY));
+            out.add(new DirEntry("..", dcache.parentOf(d), FileType.DIRECTORY));
+            d.rwsem().lockShared(LockClass.PARENT);
+            try {
+                if (d.deadDir) {
+                    throw FsException.of(Errno.ENOENT, "directory %d was removed", d.ino);
+                }
+                out.addAll(d.vnode().readdir());
+            } finally {
+                d.rwsem().unlockShared();
+            }
+            return out;
+        } finally {
+            icache.release(d);
+        }
+    }
+
+    // ---- namespace changes ------------------------------------------------------------------------
+
+    private long make(long dir, String name, Namespace.Kind kind, int mode, String target, int uid, int gid) throws FsException {
+        requireWritable(kind.name().toLowerCase(java.util.Locale.ROOT) + " \"" + name + "\"");
+        VfsInode d = get(dir);
+        try {
+            VfsInode made = namespace.make(d, name, kind, mode, target, uid, gid);
+            icache.release(made);
+            return made.ino;
+        } finally {
+            icache.release(d);
+        }
+    }
+
+    @Override
+    public long create(long dir, String name, int mode, int uid, int gid) throws FsException {
+        return make(dir, name, Namespace.Kind.FILE, mode, null, uid, gid);
+    }
+
+    @Override
+    public long mkdir(long dir, String name, int mode, int uid, int gid) throws FsException {
+        return make(dir, name, Namespace.Kind.DIR, mode, null, uid, gid);
+    }
+
+    @Override
+    public long symlink(long dir, String name, String target, int uid, int gid) throws FsException {
+        return make(dir, name, Namespace.Kind.SYMLINK, 0777, target, uid, gid);
+    }
+
+    @Override
+    public void link(long ino, long dir, String name) throws FsException {
+        requireWritable("link \"" + name + "\"");
+        VfsInode target = get(ino);
+        try {
+            VfsInode d = get(dir);
+            try {
+                namespace.link(target, d, name);
+            } finally {
+                icache.release(d);
+            }
+        } finally {
+            icache.release(target);
+        }
+    }
+
+    @Override
+    public void unlink(long dir, String name) throws FsException {
+        remove(dir, name, false);
+    }
+
+    @Override
+    public void rmdir(long dir, String name) throws FsException {
+        remove(dir, name, true);
+    }
+
+    private void remove(long dir, String name, boolean rmdir) throws FsException {
+        requireWritable((rmdir ? "rmdir" : "unlink") + " \"" + name + "\"");
+        VfsInode d = get(dir);
+        try {
+            namespace.remove(d, name, rmdir);
+        } finally {
+            icache.release(d);
+        }
+    }
+
+    @Override
+    public void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
+        requireWritable("rename \"" + fromName + "\"");
+        VfsInode from = get(fromDir);
+        try {
+            VfsInode to = get(toDir);
+            try {
+                renamer.rename(from, fromName, to, toName, flags);
+            } finally {
+                icache.release(to);
+            }
+        } finally {
+            icache.release(from);
+        }
+    }
+
+    @Override
+    public void setattr(long ino, SetAttr attr) throws FsException {
+        requireWritable("setattr");
+        VfsInode i = get(ino);
+        try {
+            i.rwsem().lockExclusive(LockClass.CHILD);
+            try {
+                i.vnode().setattr(attr);
+            } finally {
+                i.rwsem().unlockExclusive();
+            }
+        } finally {
+            icache.release(i);
+        }
+    }
+
+    @Override
+    public void fsync(long ino, boolean dataOnly) throws FsException {
+        VfsInode i = get(ino);
+        try {
+            i.vnode().fsync(dataOnly);
+        } finally {
+            icache.release(i);
+        }
+    }
+
+    // ---- open --------------------------------------------------------------------------------------
+
+    @Override
+    public OpenFile open(long ino, int flags) throws FsException {
+        return openInode(get(ino), flags);
+    }
+
+    @Override
+    public OpenFile open(String path, int flags, int mode, int uid, int gid) throws FsException {
+        ensureOpen();
+        boolean nofollow = (flags & OpenFlags.O_NOFOLLOW) != 0;
+        if ((flags & OpenFlags.O_CREAT) == 0) {
+            VfsInode i = walker.walk(path, !nofollow);
+            return openInode(i, flags);
+        }
+        if (path.endsWith("/")) {
+            throw FsException.of(Errno.EISDIR, "%s: O_CREAT of a directory name", path);
+        }
+        VfsInode child = lookupOrCreate(path, flags, mode, uid, gid);
+        if (child.type() == FileType.SYMLINK && !nofollow && (flags & OpenFlags.O_EXCL) == 0) {
+            icache.release(child);
+            child = walker.walk(path, true);
+        }
+        return openInode(child, flags);
+    }
+
+    /**
+     * O_CREAT's lookup and create as one step under the directory's exclusive lock
+     * ({@code open_last_lookups}): of many threads opening one new name, one creates it and all open it.
+     */
+    private VfsInode lookupOrCreate(String path, int flags, int mode, int uid, int gid) throws FsException {
+        String name = PathWalk.lastName(path);
+        Names.checkNew(name);
+        VfsInode dir = walker.walkParent(path);
+        try {
+            dir.rwsem().lockExclusive(LockClass.PARENT);
+            try {
+                long ino = dcache.lookupLocked(dir, name);
+                if (ino == Vnode.NO_INO) {
+                    requireWritable("create \"" + name + "\"");
+                    return namespace.makeLocked(dir, name, Namespace.Kind.FILE, mode, null, uid, gid);
+                }
+                if ((flags & OpenFlags.O_EXCL) != 0) {
+                    throw FsException.of(Errno.EEXIST, "%s: exists", path);
+                }
+                return dcache.child(dir, name, ino);
+            } finally {
+                dir.rwsem().unlockExclusive();
+            }
+        } finally {
+            icache.release(dir);
+        }
+    }
+
+    /** Opens the referenced inode {@code i}; the open file takes the reference over (released on failure). */
+    private OpenFile openInode(VfsInode i, int flags) throws FsException {
+        boolean handedOver = false;
+        try {
+            boolean writes = OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0;
+            OpenFile f;
+            switch (i.type()) {
+                case DIRECTORY -> {
+                    if (writes) {
+                        throw FsException.of(Errno.EISDIR, "inode %d is a directory", i.ino);
+                    }
+                    f = new DirectoryFile(this, i, flags);
+                }
+                case SYMLINK -> throw FsException.of(Errno.ELOOP, "inode %d is a symbolic link", i.ino);
+                default -> {
+                    if (writes) {
+                        requireWritable("open for writing");
+                    }
+                    f = new VfsFile(this, i, i.vnode().open(flags & ~NOT_PASSED_DOWN));
+                }
+            }
+            openFiles.add(f);
+            handedOver = true;
+            if ((flags & OpenFlags.O_TRUNC) != 0) {
+                truncateOnOpen(f, i, flags);
+            }
+            return f;
+        } finally {
+            if (!handedOver) {
+                icache.release(i);
+            }
+        }
+    }
+
+    /** {@code handle_truncate}: O_TRUNC after the open, through the engine's truncate like ftruncate. */
+    private void truncateOnOpen(OpenFile f, VfsInode i, int flags) throws FsException {
+        try {
+            if (OpenFlags.writable(flags)) {
+                f.truncate(0);
+            } else {
+                try (OpenFile w = i.vnode().open(OpenFlags.O_WRONLY)) {
+                    w.truncate(0);
+                }
+            }
+        } catch (FsException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /** A mapping of {@code i} was made: it holds the inode until it is unmapped. */
+    void mapped(VfsInode i, FileMapping m) throws FsException {
+        if (!i.tryRef()) {
+            m.close();
+            throw FsException.of(Errno.ESTALE, "inode %d is being evicted", i.ino);
+        }
+        mappings.add(m);
+        m.onClose(() -> {
+            mappings.remove(m);
+            try {
+                icache.release(i);
+            } catch (FsException e) {
+                LOG.log(System.Logger.Level.ERROR, "releasing inode " + i.ino + " at munmap: " + e.getMessage());
+            }
+        });
+    }
+
+    /** An open file was closed: it drops its reference. */
+    void closed(OpenFile f, VfsInode i) throws FsException {
+        if (openFiles.remove(f)) {
+            icache.release(i);
+        }
+    }
+
+    @Override
+    public void close() throws FsException {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        FsException first = null;
+        for (OpenFile f : List.copyOf(openFiles)) {
+            try {
+                f.close();
+            } catch (FsException e) {
+                first = first == null ? e : first;
+            }
+        }
+        for (FileMapping m : List.copyOf(mappings)) {
+            m.close();
+        }
+        FsException evict = icache.evictAll();
+        first = first == null ? evict : first;
+        sb.close();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** {@return how many inodes and dentries are cached}, for tests and counters. */
+    long[] cacheSizes() {
+        return new long[] {icache.size(), dcache.size()};
+    }
+}
