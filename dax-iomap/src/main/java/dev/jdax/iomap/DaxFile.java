@@ -225,6 +225,9 @@ public final class DaxFile implements OpenFile {
     @Override
     public long seekData(long offset) throws FsException {
         open();
+        if (!ops.seeksHoles()) {
+            return genericSeek(offset, "SEEK_DATA", offset);
+        }
         try (AddressSpace.Guard g = space.lockForRead(0, Long.MAX_VALUE)) {
             return IomapReport.seekData(space, offset, space.size());
         }
@@ -233,9 +236,21 @@ public final class DaxFile implements OpenFile {
     @Override
     public long seekHole(long offset) throws FsException {
         open();
+        if (!ops.seeksHoles()) {
+            return genericSeek(offset, "SEEK_HOLE", space.size());
+        }
         try (AddressSpace.Guard g = space.lockForRead(0, Long.MAX_VALUE)) {
             return IomapReport.seekHole(space, offset, space.size());
         }
+    }
+
+    /** generic_file_llseek: every byte before EOF is data, EOF the only hole. */
+    private long genericSeek(long offset, String what, long answer) throws FsException {
+        long size = space.size();
+        if (offset < 0 || offset >= size) {
+            throw FsException.of(Errno.ENXIO, "inode %d: %s at %d beyond EOF (%d)", ino(), what, offset, size);
+        }
+        return answer;
     }
 
     @Override
@@ -259,7 +274,11 @@ public final class DaxFile implements OpenFile {
     @Override
     public FsxAttr fsxattr() throws FsException {
         open();
-        return ops.fsxattr();
+        FsxAttr a = ops.fsxattr();
+        if (a == null) {
+            a = new FsxAttr(ops.isDax() ? FS_XFLAG_DAX : 0, 0, 0, fiemap(0, Long.MAX_VALUE).size(), 0, 0);
+        }
+        return a;
     }
 
     @Override
@@ -275,6 +294,10 @@ public final class DaxFile implements OpenFile {
         open();
         if (length <= 0 || offset < 0 || offset % DaxMount.PAGE != 0) {
             throw FsException.of(Errno.EINVAL, "inode %d: mmap at %d length %d", ino(), offset, length);
+        }
+        if (ops.blockSize() != DaxMount.PAGE) {
+            throw FsException.of(Errno.EOPNOTSUPP, "inode %d: mmap with %d-byte blocks needs the page cache jdax does not emulate",
+                    ino(), ops.blockSize());
         }
         if (offset > Long.MAX_VALUE - length) {
             throw FsException.of(Errno.EOVERFLOW, "inode %d: mmap at %d length %d", ino(), offset, length);

@@ -120,12 +120,23 @@ public interface DaxInodeOps extends IomapOps {
     dev.jdax.api.fs.StatInfo stat() throws FsException;
 
     /**
-     * {@code FS_IOC_FSGETXATTR}.
+     * {@code FS_IOC_FSGETXATTR}, or null for what the engine derives: the DAX flag and the number of
+     * extents FIEMAP reports.
      *
-     * @return the attributes
+     * @return the attributes, or null
      * @throws FsException when the inode cannot be read
      */
-    FsxAttr fsxattr() throws FsException;
+    default FsxAttr fsxattr() throws FsException {
+        return null;
+    }
+
+    /**
+     * {@return whether SEEK_DATA and SEEK_HOLE find holes} ({@code iomap_seek_*}); false gives
+     * {@code generic_file_llseek}'s answers, where the whole file is data (Linux's ext2).
+     */
+    default boolean seeksHoles() {
+        return true;
+    }
 
     /**
      * Sets or clears the per-file DAX flag ({@code FS_XFLAG_DAX}).

@@ -2,22 +2,35 @@ package dev.jdax.fs.ext2;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.Mutex;
 
 import java.nio.ByteBuffer;
 
 /**
  * Block and inode allocation in the group bitmaps, keeping the group descriptors' and the
- * superblock's free counts exact (they are what e2fsck checks first).
+ * superblock's free counts exact (they are what e2fsck checks first). Each group's block bitmap
+ * and inode bitmap has a lock of its own ({@code ext2_lock_group}): allocations in different groups
+ * run in parallel.
  */
 final class Allocator {
     private final Disk disk;
-    private final Superblock sb;
+    private final Ext2Superblock sb;
     private final Groups groups;
+    private final Mutex[] blockLocks;
+    private final Mutex[] inodeLocks;
 
-    Allocator(Disk disk, Superblock sb, Groups groups) {
+    Allocator(Disk disk, Ext2Superblock sb, Groups groups) {
         this.disk = disk;
         this.sb = sb;
         this.groups = groups;
+        int n = (int) groups.count();
+        this.blockLocks = new Mutex[n];
+        this.inodeLocks = new Mutex[n];
+        for (int g = 0; g < n; g++) {
+            blockLocks[g] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, g, "ext2 group " + g + " block bitmap");
+            inodeLocks[g] = new Mutex(LockClass.GROUP, LockClass.INODES, g, "ext2 group " + g + " inode bitmap");
+        }
     }
 
     private long groupFirstBlock(int g) {
@@ -51,29 +64,44 @@ final class Allocator {
             if (groups.freeBlocks(g) == 0) {
                 continue;
             }
-            ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
-            int limit = blocksInGroup(g);
-            int start = i == 0 ? (int) (goal - groupFirstBlock(g)) : 0;
-            int bit = findZero(bm, start, limit);
-            if (bit < 0 && start > 0) {
-                bit = findZero(bm, 0, limit);
+            blockLocks[g].lock();
+            try {
+                long[] got = allocInGroup(g, i == 0 ? (int) (goal - groupFirstBlock(g)) : 0, max);
+                if (got != null) {
+                    return got;
+                }
+            } finally {
+                blockLocks[g].unlock();
             }
-            if (bit < 0) {
-                throw FsException.of(Errno.EUCLEAN, "ext2: group %d: %d blocks free by its descriptor, none in its bitmap",
-                        g, groups.freeBlocks(g));
-            }
-            int count = 0;
-            while (count < max && bit + count < limit && !isSet(bm, bit + count) && count < groups.freeBlocks(g)) {
-                setBit(bm, bit + count, true);
-                count++;
-            }
-            disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
-            groups.freeBlocks(g, groups.freeBlocks(g) - count);
-            groups.write(disk, g);
-            sb.s_free_blocks_count(sb.s_free_blocks_count() - count);
-            return new long[] {groupFirstBlock(g) + bit, count};
         }
         throw FsException.of(Errno.ENOSPC, "ext2: no free blocks");
+    }
+
+    /** With group {@code g}'s block lock held: up to {@code max} blocks from bit {@code start} on, or null. */
+    private long[] allocInGroup(int g, int start, int max) throws FsException {
+        if (groups.freeBlocks(g) == 0) {
+            return null;
+        }
+        ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
+        int limit = blocksInGroup(g);
+        int bit = findZero(bm, start, limit);
+        if (bit < 0 && start > 0) {
+            bit = findZero(bm, 0, limit);
+        }
+        if (bit < 0) {
+            throw FsException.of(Errno.EUCLEAN, "ext2: group %d: %d blocks free by its descriptor, none in its bitmap",
+                    g, groups.freeBlocks(g));
+        }
+        int count = 0;
+        while (count < max && bit + count < limit && !isSet(bm, bit + count) && count < groups.freeBlocks(g)) {
+            setBit(bm, bit + count, true);
+            count++;
+        }
+        disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
+        groups.freeBlocks(g, groups.freeBlocks(g) - count);
+        groups.write(disk, g);
+        sb.addFreeBlocks(-count);
+        return new long[] {groupFirstBlock(g) + bit, count};
     }
 
     void freeBlocks(long first, long count) throws FsException {
@@ -83,20 +111,25 @@ final class Allocator {
             int g = groupOfBlock(b);
             long groupEnd = groupFirstBlock(g) + blocksInGroup(g);
             long n = Math.min(first + count, groupEnd) - b;
-            ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
-            int freed = 0;
-            for (long i = 0; i < n; i++) {
-                int bit = (int) (b + i - groupFirstBlock(g));
-                if (!isSet(bm, bit)) {
-                    throw FsException.of(Errno.EUCLEAN, "ext2: freeing block %d, which is already free", b + i);
+            blockLocks[g].lock();
+            try {
+                ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
+                int freed = 0;
+                for (long i = 0; i < n; i++) {
+                    int bit = (int) (b + i - groupFirstBlock(g));
+                    if (!isSet(bm, bit)) {
+                        throw FsException.of(Errno.EUCLEAN, "ext2: freeing block %d, which is already free", b + i);
+                    }
+                    setBit(bm, bit, false);
+                    freed++;
                 }
-                setBit(bm, bit, false);
-                freed++;
+                disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
+                groups.freeBlocks(g, groups.freeBlocks(g) + freed);
+                groups.write(disk, g);
+                sb.addFreeBlocks(freed);
+            } finally {
+                blockLocks[g].unlock();
             }
-            disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
-            groups.freeBlocks(g, groups.freeBlocks(g) + freed);
-            groups.write(disk, g);
-            sb.s_free_blocks_count(sb.s_free_blocks_count() + freed);
             b += n;
         }
     }
@@ -110,22 +143,30 @@ final class Allocator {
             if (groups.freeInodes(g) == 0) {
                 continue;
             }
-            ByteBuffer bm = disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
-            int from = g == 0 ? (int) sb.s_first_ino() - 1 : 0;
-            int bit = findZero(bm, from, (int) ipg);
-            if (bit < 0) {
-                throw FsException.of(Errno.EUCLEAN, "ext2: group %d: %d inodes free by its descriptor, none in its bitmap",
-                        g, groups.freeInodes(g));
+            inodeLocks[g].lock();
+            try {
+                if (groups.freeInodes(g) == 0) {
+                    continue;
+                }
+                ByteBuffer bm = disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
+                int from = g == 0 ? (int) sb.s_first_ino() - 1 : 0;
+                int bit = findZero(bm, from, (int) ipg);
+                if (bit < 0) {
+                    throw FsException.of(Errno.EUCLEAN, "ext2: group %d: %d inodes free by its descriptor, none in its bitmap",
+                            g, groups.freeInodes(g));
+                }
+                setBit(bm, bit, true);
+                disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
+                groups.freeInodes(g, groups.freeInodes(g) - 1);
+                if (dir) {
+                    groups.usedDirs(g, groups.usedDirs(g) + 1);
+                }
+                groups.write(disk, g);
+                sb.addFreeInodes(-1);
+                return (long) g * ipg + bit + 1;
+            } finally {
+                inodeLocks[g].unlock();
             }
-            setBit(bm, bit, true);
-            disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
-            groups.freeInodes(g, groups.freeInodes(g) - 1);
-            if (dir) {
-                groups.usedDirs(g, groups.usedDirs(g) + 1);
-            }
-            groups.write(disk, g);
-            sb.s_free_inodes_count(sb.s_free_inodes_count() - 1);
-            return (long) g * ipg + bit + 1;
         }
         throw FsException.of(Errno.ENOSPC, "ext2: no free inodes");
     }
@@ -134,18 +175,23 @@ final class Allocator {
         long ipg = sb.s_inodes_per_group();
         int g = (int) ((ino - 1) / ipg);
         int bit = (int) ((ino - 1) % ipg);
-        ByteBuffer bm = disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
-        if (!isSet(bm, bit)) {
-            throw FsException.of(Errno.EUCLEAN, "ext2: freeing inode %d, which is already free", ino);
+        inodeLocks[g].lock();
+        try {
+            ByteBuffer bm = disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
+            if (!isSet(bm, bit)) {
+                throw FsException.of(Errno.EUCLEAN, "ext2: freeing inode %d, which is already free", ino);
+            }
+            setBit(bm, bit, false);
+            disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
+            groups.freeInodes(g, groups.freeInodes(g) + 1);
+            if (dir) {
+                groups.usedDirs(g, groups.usedDirs(g) - 1);
+            }
+            groups.write(disk, g);
+            sb.addFreeInodes(1);
+        } finally {
+            inodeLocks[g].unlock();
         }
-        setBit(bm, bit, false);
-        disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
-        groups.freeInodes(g, groups.freeInodes(g) + 1);
-        if (dir) {
-            groups.usedDirs(g, groups.usedDirs(g) - 1);
-        }
-        groups.write(disk, g);
-        sb.s_free_inodes_count(sb.s_free_inodes_count() + 1);
     }
 
     static boolean isSet(ByteBuffer bm, int bit) {

@@ -63,26 +63,39 @@ final class BlockMap implements GetBlock {
 
     @Override
     public BlockMapping getBlock(Inode in, long iblock, int maxBlocks, boolean create) throws FsException {
-        synchronized (fs) {
-            return map((Ext2Inode) in, iblock, maxBlocks, create);
+        return map((Ext2Inode) in, iblock, maxBlocks, create);
+    }
+
+    /**
+     * Maps file block {@code iblock}: the light walk under the inode's block-map lock shared (an
+     * overwrite or a read needs no more), the allocating one under it exclusively.
+     */
+    BlockMapping map(Ext2Inode inode, long iblock, int maxBlocks, boolean create) throws FsException {
+        inode.dataSem.lockShared();
+        BlockMapping found;
+        try {
+            found = lookup(inode, iblock, maxBlocks);
+        } finally {
+            inode.dataSem.unlockShared();
+        }
+        if (!create || found.isMapped()) {
+            return found;
+        }
+        inode.dataSem.lockExclusive();
+        try {
+            return allocate(inode, iblock, maxBlocks);
+        } finally {
+            inode.dataSem.unlockExclusive();
         }
     }
 
-    BlockMapping map(Ext2Inode inode, long iblock, int maxBlocks, boolean create) throws FsException {
-        BlockMapping found = lookup(inode, iblock, maxBlocks);
-        if (!create || found.isMapped()) {
-            // An overwrite needs no allocation: the light walk answers it.
-            return found;
-        }
+    private BlockMapping allocate(Ext2Inode inode, long iblock, int maxBlocks) throws FsException {
         int[] path = path(iblock);
         long ptr = inode.i_block(path[0]);
         long parent = 0;
         ByteBuffer parentBuf = null;
         for (int level = 1; level < path.length; level++) {
             if (ptr == 0) {
-                if (!create) {
-                    return BlockMapping.unmapped();
-                }
                 ptr = allocIndirect(inode, parent, parentBuf, path, level);
             }
             checkData(inode.ino, ptr);
@@ -101,9 +114,6 @@ final class BlockMap implements GetBlock {
             int state = BlockMapping.MAPPED | (slot + n == slots ? BlockMapping.BOUNDARY : 0);
             return new BlockMapping(ptr, n, state);
         }
-        if (!create) {
-            return BlockMapping.unmapped();
-        }
         int want = 1;
         while (want < maxBlocks && slot + want < slots && entry(inode, parentBuf, slot + want) == 0) {
             want++;
@@ -116,8 +126,7 @@ final class BlockMap implements GetBlock {
         if (parentBuf != null) {
             disk.write(parent, parentBuf, "inode " + inode.ino + " indirect block");
         }
-        inode.i_blocks(inode.i_blocks() + got[1] * (bs / 512));
-        fs.writeInode(inode);
+        fs.changeInode(inode, i -> i.i_blocks(i.i_blocks() + got[1] * (bs / 512)));
         return new BlockMapping(got[0], (int) got[1], BlockMapping.MAPPED | BlockMapping.NEW);
     }
 
@@ -201,13 +210,21 @@ final class BlockMap implements GetBlock {
             parentBuf.putInt(path[level - 1] * 4, (int) blk);
             disk.write(parent, parentBuf, "inode " + inode.ino + " indirect block");
         }
-        inode.i_blocks(inode.i_blocks() + bs / 512);
-        fs.writeInode(inode);
+        fs.changeInode(inode, i -> i.i_blocks(i.i_blocks() + bs / 512));
         return blk;
     }
 
     /** Frees every block of the file from file block {@code from} on, indirect blocks left empty included. */
     void truncate(Ext2Inode inode, long from) throws FsException {
+        inode.dataSem.lockExclusive();
+        try {
+            truncateLocked(inode, from);
+        } finally {
+            inode.dataSem.unlockExclusive();
+        }
+    }
+
+    private void truncateLocked(Ext2Inode inode, long from) throws FsException {
         List<long[]> runs = new ArrayList<>();
         long freed = 0;
         for (int i = 0; i < Ext2Inode.NDIR_BLOCKS; i++) {
@@ -234,8 +251,8 @@ final class BlockMap implements GetBlock {
         for (long[] r : runs) {
             fs.allocator().freeBlocks(r[0], r[1]);
         }
-        inode.i_blocks(Math.max(0, inode.i_blocks() - freed * (bs / 512)));
-        fs.writeInode(inode);
+        long gone = freed;
+        fs.changeInode(inode, i -> i.i_blocks(Math.max(0, i.i_blocks() - gone * (bs / 512))));
     }
 
     private boolean truncTree(Ext2Inode inode, long ptr, int depth, long base, long from, List<long[]> runs, long[] count,

@@ -128,8 +128,7 @@ final class Dir {
                 }
                 put(b, at, len, ino, nm, fileType);
                 disk.write(e.block(), b, "directory " + dir.ino);
-                dir.touch(true, true);
-                fs.writeInode(dir);
+                fs.changeInode(dir, d -> d.touch(true, true));
                 return;
             }
         }
@@ -138,9 +137,10 @@ final class Dir {
         ByteBuffer b = ByteBuffer.allocate(bs).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         put(b, 0, bs, ino, nm, fileType);
         disk.write(m.pblock(), b, "directory " + dir.ino);
-        dir.i_size(dir.i_size() + bs);
-        dir.touch(true, true);
-        fs.writeInode(dir);
+        fs.changeInode(dir, d -> {
+            d.i_size(d.i_size() + bs);
+            d.touch(true, true);
+        });
     }
 
     /** Writes a first block holding "." and "..". */
@@ -150,8 +150,7 @@ final class Dir {
         put(b, 0, 12, dir.ino, ".".getBytes(StandardCharsets.UTF_8), 2);
         put(b, 12, bs - 12, parent, "..".getBytes(StandardCharsets.UTF_8), 2);
         disk.write(m.pblock(), b, "directory " + dir.ino);
-        dir.i_size(bs);
-        fs.writeInode(dir);
+        fs.changeInode(dir, d -> d.i_size(bs));
     }
 
     private static void put(ByteBuffer b, int at, int recLen, long ino, byte[] name, int fileType) {
@@ -172,8 +171,7 @@ final class Dir {
             b.putInt(e.offset(), 0);
         }
         disk.write(e.block(), b, "directory " + dir.ino);
-        dir.touch(true, true);
-        fs.writeInode(dir);
+        fs.changeInode(dir, d -> d.touch(true, true));
     }
 
     /** Points an existing record at another inode (rename over a name, a moved directory's ".."). */
@@ -182,7 +180,6 @@ final class Dir {
         b.putInt(e.offset(), (int) ino);
         b.put(e.offset() + 7, (byte) fileType);
         disk.write(e.block(), b, "directory " + dir.ino);
-        dir.touch(true, true);
-        fs.writeInode(dir);
+        fs.changeInode(dir, d -> d.touch(true, true));
     }
 }

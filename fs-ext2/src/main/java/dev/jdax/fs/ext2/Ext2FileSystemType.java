@@ -2,7 +2,7 @@ package dev.jdax.fs.ext2;
 
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.api.fs.MountOptions;
@@ -27,12 +27,12 @@ public final class Ext2FileSystemType implements FileSystemType {
 
     @Override
     public Optional<String> probe(DaxDevice device) throws FsException {
-        if (device.size() < Superblock.OFFSET + Superblock.SIZE) {
+        if (device.size() < Ext2Superblock.OFFSET + Ext2Superblock.SIZE) {
             return Optional.empty();
         }
-        Superblock sb = Ext2FileSystem.readSuperblock(device);
-        if (sb.s_magic() != Superblock.EXT2_MAGIC || (sb.s_feature_compat() & 0x4) != 0
-                || (sb.s_feature_incompat() & ~Superblock.INCOMPAT_KNOWN) != 0) {
+        Ext2Superblock sb = Ext2FileSystem.readSuperblock(device);
+        if (sb.s_magic() != Ext2Superblock.EXT2_MAGIC || (sb.s_feature_compat() & 0x4) != 0
+                || (sb.s_feature_incompat() & ~Ext2Superblock.INCOMPAT_KNOWN) != 0) {
             return Optional.empty();
         }
         return Optional.of(String.format("ext2, %d-byte blocks, %d blocks (%d free), %d inodes (%d free)",
@@ -45,7 +45,7 @@ public final class Ext2FileSystemType implements FileSystemType {
     }
 
     @Override
-    public FileSystem mount(DaxDevice device, MountOptions options) throws FsException {
+    public SuperBlock mount(DaxDevice device, MountOptions options) throws FsException {
         return Ext2FileSystem.mount(this, device, options);
     }
 }

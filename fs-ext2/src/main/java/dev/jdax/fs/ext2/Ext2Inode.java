@@ -1,29 +1,45 @@
 package dev.jdax.fs.ext2;
 
-import dev.jdax.api.Inode;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.SetAttr;
+import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.RwSem;
 import dev.jdax.iomap.AddressSpace;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * An in-core ext2 inode: its on-disk bytes ({@code struct ext2_inode}, {@code s_inode_size} long) with
- * accessors named after the fields, and the engine's address space once the file is opened.
+ * accessors named after the fields, its locks, and for a regular file the engine's address space.
+ * As a {@link Vnode} it hands the VFS's calls to the file system, which keeps the format.
  */
-final class Ext2Inode implements Inode {
+final class Ext2Inode implements Vnode {
     static final int N_BLOCKS = 15;
     static final int NDIR_BLOCKS = 12;
 
     final long ino;
     final ByteBuffer b;
+    final Ext2FileSystem fs;
+    final RwSem rwsem;
+    /** The block map's lock (ext2's {@code truncate_mutex}): lookups shared, allocation and truncate exclusive. */
+    final RwSem dataSem;
+    /** The engine's state, for a regular file. */
     AddressSpace space;
-    int openCount;
 
-    Ext2Inode(long ino, byte[] raw) {
+    Ext2Inode(Ext2FileSystem fs, long ino, byte[] raw) {
+        this.fs = fs;
         this.ino = ino;
         this.b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        this.rwsem = new RwSem(LockClass.I_RWSEM, ino, "i_rwsem of ext2 inode " + ino);
+        this.dataSem = new RwSem(LockClass.I_DATA_SEM, ino, "block map of ext2 inode " + ino);
     }
 
     @Override
@@ -31,9 +47,97 @@ final class Ext2Inode implements Inode {
         return ino;
     }
 
+    /** {@code i_size}: the engine's for a regular file (it owns it), the format's for the others. */
     @Override
     public long size() {
-        return i_size();
+        return space != null ? space.size() : i_size();
+    }
+
+    @Override
+    public RwSem rwsem() {
+        return rwsem;
+    }
+
+    @Override
+    public long nlink() {
+        return i_links_count();
+    }
+
+    @Override
+    public StatInfo stat() {
+        return fs.statOf(this);
+    }
+
+    @Override
+    public long lookup(String name) throws FsException {
+        return fs.namespace().lookup(this, name);
+    }
+
+    @Override
+    public List<DirEntry> readdir() throws FsException {
+        return fs.namespace().readdir(this);
+    }
+
+    @Override
+    public Vnode create(String name, int mode, int uid, int gid) throws FsException {
+        return fs.namespace().create(this, name, (mode & 07777) | FileType.REGULAR.modeBits(), uid, gid);
+    }
+
+    @Override
+    public Vnode mkdir(String name, int mode, int uid, int gid) throws FsException {
+        return fs.namespace().mkdir(this, name, mode, uid, gid);
+    }
+
+    @Override
+    public Vnode symlink(String name, String target, int uid, int gid) throws FsException {
+        return fs.namespace().symlink(this, name, target, uid, gid);
+    }
+
+    @Override
+    public void link(String name, Vnode target) throws FsException {
+        fs.namespace().link(this, name, (Ext2Inode) target);
+    }
+
+    @Override
+    public void unlink(String name, Vnode victim) throws FsException {
+        fs.namespace().unlink(this, name, (Ext2Inode) victim);
+    }
+
+    @Override
+    public void rmdir(String name, Vnode victim) throws FsException {
+        fs.namespace().rmdir(this, name, (Ext2Inode) victim);
+    }
+
+    @Override
+    public void rename(String name, Vnode moving, Vnode newDir, String newName, Vnode victim, int flags)
+            throws FsException {
+        fs.namespace().rename(this, name, (Ext2Inode) moving, (Ext2Inode) newDir, newName, (Ext2Inode) victim);
+    }
+
+    @Override
+    public String readlink() throws FsException {
+        return fs.readlink(this);
+    }
+
+    @Override
+    public void setattr(SetAttr attr) throws FsException {
+        fs.setattr(this, attr);
+    }
+
+    @Override
+    public OpenFile open(int flags) throws FsException {
+        return fs.open(this, flags);
+    }
+
+    @Override
+    public void fsync(boolean dataOnly) {
+        // Metadata is written in place as it changes; what is left is to order it (generic_file_fsync).
+        fs.device().fence();
+    }
+
+    @Override
+    public void evict() throws FsException {
+        fs.evict(this);
     }
 
     int i_mode() { return b.getShort(0) & 0xffff; }
@@ -62,7 +166,8 @@ final class Ext2Inode implements Inode {
     void i_blocks(long v) { b.putInt(28, (int) v); }
     void i_block(int i, long v) { b.putInt(40 + 4 * i, (int) v); }
 
-    FileType type() {
+    @Override
+    public FileType type() {
         return FileType.ofMode(i_mode());
     }
 

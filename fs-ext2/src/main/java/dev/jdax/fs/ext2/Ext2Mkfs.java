@@ -61,7 +61,7 @@ final class Ext2Mkfs {
             throw FsException.of(Errno.EINVAL, "ext2: device of %d bytes is too small for a file system", device.size());
         }
         Disk disk = new Disk(device, bs, blocks);
-        Superblock sb = Superblock.blank();
+        Ext2Superblock sb = Ext2Superblock.blank();
         ByteBuffer s = sb.b;
         long now = Instant.now().getEpochSecond();
         s.putInt(0, (int) (ipg * groups));
@@ -75,15 +75,15 @@ final class Ext2Mkfs {
         s.putInt(40, (int) ipg);
         s.putInt(48, (int) now);
         s.putShort(54, (short) -1);
-        s.putShort(56, (short) Superblock.EXT2_MAGIC);
+        s.putShort(56, (short) Ext2Superblock.EXT2_MAGIC);
         s.putShort(58, (short) 1);
         s.putShort(60, (short) 1);
         s.putInt(64, (int) now);
         s.putInt(76, 1);
         s.putInt(84, FIRST_INO);
         s.putShort(88, (short) INODE_SIZE);
-        s.putInt(96, Superblock.INCOMPAT_FILETYPE);
-        s.putInt(100, Superblock.RO_COMPAT_SPARSE_SUPER | Superblock.RO_COMPAT_LARGE_FILE);
+        s.putInt(96, Ext2Superblock.INCOMPAT_FILETYPE);
+        s.putInt(100, Ext2Superblock.RO_COMPAT_SPARSE_SUPER | Ext2Superblock.RO_COMPAT_LARGE_FILE);
         UUID uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
         s.putLong(104, Long.reverseBytes(uuid.getMostSignificantBits()));
         s.putLong(112, Long.reverseBytes(uuid.getLeastSignificantBits()));
@@ -159,11 +159,11 @@ final class Ext2Mkfs {
             }
             long start = first + g * bpg;
             s.putShort(90, (short) g);
-            disk.writeBytes(g == 0 ? Superblock.OFFSET : start * bs, sb.bytes());
+            disk.writeBytes(g == 0 ? Ext2Superblock.OFFSET : start * bs, sb.bytes());
             gd.writeAt(disk, start + 1);
         }
         s.putShort(90, (short) 0);
-        disk.writeBytes(Superblock.OFFSET, sb.bytes());
+        disk.writeBytes(Ext2Superblock.OFFSET, sb.bytes());
         disk.barrier();
     }
 
@@ -183,9 +183,9 @@ final class Ext2Mkfs {
         b.put(at + 8, name.getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static void writeInode(Disk disk, Superblock sb, Groups gd, long ino, int mode, int links, long size,
+    private static void writeInode(Disk disk, Ext2Superblock sb, Groups gd, long ino, int mode, int links, long size,
                                    long[] blocks, long now) throws FsException {
-        Ext2Inode in = new Ext2Inode(ino, new byte[INODE_SIZE]);
+        Ext2Inode in = new Ext2Inode(null, ino, new byte[INODE_SIZE]);
         in.i_mode(mode);
         in.i_links_count(links);
         in.i_size(size);

@@ -13,12 +13,12 @@ import java.nio.ByteOrder;
 final class Groups {
     static final int DESC_SIZE = 32;
 
-    private final Superblock sb;
+    private final Ext2Superblock sb;
     private final ByteBuffer table;
     private final long count;
     private final long firstBlock;
 
-    private Groups(Superblock sb, ByteBuffer table, long count) {
+    private Groups(Ext2Superblock sb, ByteBuffer table, long count) {
         this.sb = sb;
         this.table = table;
         this.count = count;
@@ -29,13 +29,13 @@ final class Groups {
         return (int) ((groups * DESC_SIZE + blockSize - 1) / blockSize);
     }
 
-    static Groups blank(Superblock sb) {
+    static Groups blank(Ext2Superblock sb) {
         long n = sb.groupCount();
         byte[] b = new byte[tableBlocks(n, sb.blockSize()) * sb.blockSize()];
         return new Groups(sb, ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN), n);
     }
 
-    static Groups read(Disk disk, Superblock sb) throws FsException {
+    static Groups read(Disk disk, Ext2Superblock sb) throws FsException {
         Groups g = blank(sb);
         int bs = sb.blockSize();
         for (int i = 0; i < tableBlocks(g.count, bs); i++) {
@@ -46,7 +46,7 @@ final class Groups {
         return g;
     }
 
-    private void validate(Superblock sb) throws FsException {
+    private void validate(Ext2Superblock sb) throws FsException {
         long blocks = sb.s_blocks_count();
         for (int g = 0; g < count; g++) {
             for (long b : new long[] {blockBitmap(g), inodeBitmap(g)}) {
@@ -65,7 +65,12 @@ final class Groups {
         }
     }
 
-    void write(Disk disk, int group) throws FsException {
+    /**
+     * Writes the table block holding {@code group}'s descriptor. Groups share table blocks and each
+     * changes its own descriptor under its own lock: copying and storing the block is one step, so
+     * the last store holds every change made before it.
+     */
+    synchronized void write(Disk disk, int group) throws FsException {
         int bs = sb.blockSize();
         int blk = group * DESC_SIZE / bs;
         ByteBuffer out = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);

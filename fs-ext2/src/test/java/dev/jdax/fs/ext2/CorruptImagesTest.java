@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext2;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -29,7 +30,7 @@ class CorruptImagesTest {
     void setUp() throws Exception {
         d = PmemDevices.memory(16 << 20);
         new Ext2FileSystemType().mkfs(d, MkfsOptions.defaults());
-        try (FileSystem fs = new Ext2FileSystemType().mount(d, MountOptions.none())) {
+        try (FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.none())) {
             fs.mkdir(fs.rootIno(), "dir", 0755, 0, 0);
             try (OpenFile f = fs.open("/dir/file", OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
                 f.write(0, new byte[200_000], 0, 200_000);
@@ -48,7 +49,7 @@ class CorruptImagesTest {
 
     FsException mountAndRead() {
         return assertThrows(FsException.class, () -> {
-            try (FileSystem fs = new Ext2FileSystemType().mount(d, MountOptions.parse("ro"));
+            try (FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.parse("ro"));
                  OpenFile f = fs.open("/dir/file", OpenFlags.O_RDONLY)) {
                 f.read(0, new byte[200_000], 0, 200_000);
             }
@@ -56,13 +57,15 @@ class CorruptImagesTest {
     }
 
     long inodeOffset(long ino) throws FsException {
-        try (FileSystem fs = new Ext2FileSystemType().mount(d, MountOptions.parse("ro"))) {
-            Ext2FileSystem e = (Ext2FileSystem) fs;
-            Superblock sb = e.superblock();
+        Ext2FileSystem e = (Ext2FileSystem) new Ext2FileSystemType().mount(d, MountOptions.parse("ro"));
+        try {
+            Ext2Superblock sb = e.superblock();
             byte[] gd = new byte[32];
             d.load(4096, MemorySegment.ofArray(gd), 0, 32);
             long table = ByteBuffer.wrap(gd).order(ByteOrder.LITTLE_ENDIAN).getInt(8);
             return table * 4096 + (ino - 1) * sb.s_inode_size();
+        } finally {
+            e.close();
         }
     }
 
@@ -109,17 +112,28 @@ class CorruptImagesTest {
 
     @Test
     void aDirectoryLoopIsRefusedNotFollowedForever() throws Exception {
-        try (FileSystem fs = new Ext2FileSystemType().mount(d, MountOptions.none())) {
+        long sub;
+        try (FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.none())) {
             long dir = fs.resolve("/dir", true);
-            long sub = fs.mkdir(dir, "sub", 0755, 0, 0);
-            // Point sub's ".." at itself: walking up from it never reaches the root.
-            Ext2FileSystem e = (Ext2FileSystem) fs;
-            var entries = new Dir(e, new Disk(d, 4096, e.superblock().s_blocks_count())).entries(e.inode(sub));
-            long block = entries.get(1).block();
-            poke32(block * 4096 + entries.get(1).offset(), (int) sub);
+            sub = fs.mkdir(dir, "sub", 0755, 0, 0);
             fs.mkdir(fs.rootIno(), "other", 0755, 0, 0);
+        }
+        Ext2FileSystem e = (Ext2FileSystem) new Ext2FileSystemType().mount(d, MountOptions.parse("ro"));
+        long block;
+        int offset;
+        try {
+            var entries = new Dir(e, new Disk(d, 4096, e.superblock().s_blocks_count())).entries(e.iget(sub));
+            block = entries.get(1).block();
+            offset = entries.get(1).offset();
+        } finally {
+            e.close();
+        }
+        // Point sub's ".." at itself: walking up from it on the disk never reaches the root.
+        poke32(block * 4096 + offset, (int) sub);
+        try (FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.none())) {
             FsException x = assertThrows(FsException.class, () -> fs.rename(fs.rootIno(), "other", sub, "x", 0));
-            assertEquals(Errno.ELOOP, x.errno());
+            assertEquals(Errno.EUCLEAN, x.errno());
+            assertTrue(x.getMessage().contains("does not reach the root"), x.getMessage());
         }
     }
 

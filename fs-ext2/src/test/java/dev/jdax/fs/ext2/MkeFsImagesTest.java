@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext2;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -54,7 +55,7 @@ class MkeFsImagesTest {
                 img.toString(), "32M");
         assertEquals(0, mk.status(), mk.output());
         try (DaxDevice d = PmemDevices.open(img);
-             FileSystem fs = new Ext2FileSystemType().mount(d, MountOptions.parse("ro"))) {
+             FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.parse("ro"))) {
             int checked = 0;
             try (var walk = Files.walk(root)) {
                 for (Path p : (Iterable<Path>) walk::iterator) {
@@ -83,7 +84,7 @@ class MkeFsImagesTest {
         Tools.Result mk = Tools.run("mke2fs", "-q", "-F", "-t", "ext2", "-O", "extent", img.toString(), "16M");
         assertEquals(0, mk.status(), mk.output());
         try (DaxDevice d = PmemDevices.open(img)) {
-            FsException e = assertThrows(FsException.class, () -> new Ext2FileSystemType().mount(d, MountOptions.none()));
+            FsException e = assertThrows(FsException.class, () -> Vfs.mount(new Ext2FileSystemType(), d, MountOptions.none()));
             assertEquals(Errno.EOPNOTSUPP, e.errno());
             assertTrue(e.getMessage().contains("extent"), e.getMessage());
         }
@@ -95,7 +96,7 @@ class MkeFsImagesTest {
         assertEquals(0, Tools.run("mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", img.toString(), "8M").status());
         try (DaxDevice d = PmemDevices.open(img)) {
             assertEquals(Errno.EINVAL, assertThrows(FsException.class,
-                    () -> new Ext2FileSystemType().mount(d, MountOptions.parse("dax"))).errno());
+                    () -> Vfs.mount(new Ext2FileSystemType(), d, MountOptions.parse("dax"))).errno());
         }
     }
 }

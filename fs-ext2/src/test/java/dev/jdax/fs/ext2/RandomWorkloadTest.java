@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext2;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -49,7 +50,7 @@ class RandomWorkloadTest {
         Map<String, Long> sizes = new HashMap<>();
         try (DaxDevice d = PmemDevices.create(img, 24 << 20)) {
             new Ext2FileSystemType().mkfs(d, MkfsOptions.defaults().withBlockSize(1024));
-            try (FileSystem fs = new Ext2FileSystemType().mount(d, MountOptions.none())) {
+            try (FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.none())) {
                 List<String> dirs = new ArrayList<>(List.of("/"));
                 for (int op = 0; op < 400; op++) {
                     int kind = r.nextInt(10);
@@ -120,7 +121,7 @@ class RandomWorkloadTest {
                     }
                 }
             }
-            try (FileSystem fs = new Ext2FileSystemType().mount(d, MountOptions.parse("ro"))) {
+            try (FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.parse("ro"))) {
                 for (var e : model.entrySet()) {
                     byte[] expect = new byte[0];
                     try (OpenFile f = fs.open(e.getKey(), OpenFlags.O_RDONLY)) {

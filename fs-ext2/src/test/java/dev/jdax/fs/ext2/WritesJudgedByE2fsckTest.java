@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext2;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -59,7 +60,7 @@ class WritesJudgedByE2fsckTest {
             }
         }
         byte[] big = random((7 << 20) + 5, 1);
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext2FileSystemType().mount(d, MountOptions.parse("dax"))) {
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.parse("dax"))) {
             long a = fs.mkdir(fs.rootIno(), "a", 0755, 0, 0);
             fs.mkdir(a, "b", 0700, 1000, 1000);
             write(fs, "/big", big);
@@ -105,7 +106,7 @@ class WritesJudgedByE2fsckTest {
         Path img = tmp.resolve("full.img");
         try (DaxDevice d = PmemDevices.create(img, 8 << 20)) {
             new Ext2FileSystemType().mkfs(d, MkfsOptions.defaults());
-            try (FileSystem fs = new Ext2FileSystemType().mount(d, MountOptions.parse("dax"));
+            try (FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.parse("dax"));
                  OpenFile f = fs.open("/fill", OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
                 byte[] chunk = new byte[16 << 20];
                 long n = f.write(0, chunk, 0, chunk.length);

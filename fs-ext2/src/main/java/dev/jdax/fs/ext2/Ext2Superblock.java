@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * The ext2 superblock (1024 bytes at byte 1024), kept as its bytes so fields jdax does not use
  * survive a rewrite; accessors are named after the on-disk fields.
  */
-final class Superblock {
+final class Ext2Superblock {
     static final int OFFSET = 1024;
     static final int SIZE = 1024;
     static final int EXT2_MAGIC = 0xEF53;
@@ -27,12 +27,12 @@ final class Superblock {
 
     final ByteBuffer b;
 
-    Superblock(byte[] bytes) {
+    Ext2Superblock(byte[] bytes) {
         this.b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    static Superblock blank() {
-        return new Superblock(new byte[SIZE]);
+    static Ext2Superblock blank() {
+        return new Ext2Superblock(new byte[SIZE]);
     }
 
     byte[] bytes() {
@@ -67,6 +67,21 @@ final class Superblock {
 
     void s_free_blocks_count(long v) { b.putInt(12, (int) v); }
     void s_free_inodes_count(long v) { b.putInt(16, (int) v); }
+
+    /** Adds to s_free_blocks_count; groups change it from many threads, each under its own lock. */
+    synchronized void addFreeBlocks(long delta) {
+        s_free_blocks_count(s_free_blocks_count() + delta);
+    }
+
+    /** Adds to s_free_inodes_count. */
+    synchronized void addFreeInodes(long delta) {
+        s_free_inodes_count(s_free_inodes_count() + delta);
+    }
+
+    /** The bytes as they are now, times and counts together. */
+    synchronized byte[] snapshot() {
+        return bytes().clone();
+    }
     void s_state(int v) { b.putShort(58, (short) v); }
     void s_mtime(long v) { b.putInt(44, (int) v); }
     void s_wtime(long v) { b.putInt(48, (int) v); }
