@@ -7,15 +7,40 @@ import dev.jdax.api.FsException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Whole metadata blocks through the driver, their numbers checked against the file system's size. */
+/**
+ * Metadata blocks through the driver, their numbers checked against the file system's size. With
+ * a journal, writes go to a buffer cache instead of their home ({@code buffer_head}s of the
+ * running transaction): reads see the cache first, the transaction that wrote a block logs it at
+ * commit, and the block leaves the cache once the commit has written it home and nothing newer
+ * changed it. Each buffer is changed as one step under its own monitor, so transactions of many
+ * threads can share a block (an inode table block, a descriptor block).
+ */
 final class Disk {
+    /** A cached block: its bytes and how often they changed (a checkpoint compares the count). */
+    private static final class Buf {
+        final byte[] data;
+        long version;
+        boolean detached;
+
+        Buf(byte[] data) {
+            this.data = data;
+        }
+    }
+
+    /** A committed block's bytes and the buffer version they are. */
+    record Frozen(byte[] data, long version) {
+    }
+
     private final DaxDevice device;
     private final int bs;
     private final long blocks;
-    /** Metadata written since the last commit, by block: what reads see, what the journal logs. */
-    private final java.util.LinkedHashMap<Long, byte[]> dirty = new java.util.LinkedHashMap<>();
-    private boolean buffering;
+    private final ConcurrentHashMap<Long, Buf> cache = new ConcurrentHashMap<>();
+    private volatile Jbd2 journal;
 
     Disk(DaxDevice device, int bs, long blocks) {
         this.device = device;
@@ -41,26 +66,27 @@ final class Disk {
         }
     }
 
-    /** From now on metadata writes are kept for {@link #takeDirty} (the journal) instead of going in place. */
-    void bufferWrites() {
-        buffering = true;
+    /** From now on metadata writes belong to the journal's running transaction instead of going home. */
+    void journalled(Jbd2 j) {
+        journal = j;
     }
 
-    /** The blocks written since the last call, in the order first written; the buffer is emptied. */
-    java.util.Map<Long, byte[]> takeDirty() {
-        var out = new java.util.LinkedHashMap<>(dirty);
-        dirty.clear();
-        return out;
-    }
-
-    private byte[] current(long block) throws FsException {
-        byte[] d = dirty.get(block);
-        if (d != null) {
-            return d.clone();
-        }
+    private byte[] load(long block) throws FsException {
         byte[] b = new byte[bs];
         device.load(block * bs, MemorySegment.ofArray(b), 0, bs);
         return b;
+    }
+
+    private byte[] current(long block) throws FsException {
+        Buf c = cache.get(block);
+        if (c != null) {
+            synchronized (c) {
+                if (!c.detached) {
+                    return c.data.clone();
+                }
+            }
+        }
+        return load(block);
     }
 
     ByteBuffer read(long block, String what) throws FsException {
@@ -70,11 +96,7 @@ final class Disk {
 
     void write(long block, ByteBuffer data, String what) throws FsException {
         check(block, what);
-        if (buffering) {
-            dirty.put(block, data.array().clone());
-        } else {
-            device.store(block * bs, MemorySegment.ofArray(data.array()), 0, bs);
-        }
+        change(block, 0, data.array(), 0, bs);
     }
 
     byte[] readBytes(long off, int len) throws FsException {
@@ -83,26 +105,92 @@ final class Disk {
             long block = (off + done) / bs;
             int in = (int) ((off + done) % bs);
             int n = Math.min(len - done, bs - in);
-            System.arraycopy(current(block), in, out, done, n);
+            Buf c = cache.get(block);
+            boolean copied = false;
+            if (c != null) {
+                synchronized (c) {
+                    if (!c.detached) {
+                        System.arraycopy(c.data, in, out, done, n);
+                        copied = true;
+                    }
+                }
+            }
+            if (!copied) {
+                device.load(off + done, MemorySegment.ofArray(out), done, n);
+            }
             done += n;
         }
         return out;
     }
 
     void writeBytes(long off, byte[] b) throws FsException {
-        if (!buffering) {
-            device.store(off, MemorySegment.ofArray(b), 0, b.length);
-            return;
-        }
         for (int done = 0; done < b.length; ) {
             long block = (off + done) / bs;
             int in = (int) ((off + done) % bs);
             int n = Math.min(b.length - done, bs - in);
-            byte[] cur = current(block);
-            System.arraycopy(b, done, cur, in, n);
-            dirty.put(block, cur);
+            change(block, in, b, done, n);
             done += n;
         }
+    }
+
+    /** Copies {@code n} bytes of {@code src} into the block at {@code at}: in place, or into the running transaction. */
+    private void change(long block, int at, byte[] src, int from, int n) throws FsException {
+        Jbd2 j = journal;
+        if (j == null) {
+            device.store(block * bs + at, MemorySegment.ofArray(src), from, n);
+            return;
+        }
+        while (true) {
+            Buf c = cache.get(block);
+            if (c == null) {
+                Buf fresh = new Buf(load(block));
+                c = cache.putIfAbsent(block, fresh);
+                if (c == null) {
+                    c = fresh;
+                }
+            }
+            synchronized (c) {
+                if (c.detached) {
+                    continue; // checkpointed away meanwhile: its bytes are home, read them again
+                }
+                System.arraycopy(src, from, c.data, at, n);
+                c.version++;
+            }
+            j.dirty(block);
+            return;
+        }
+    }
+
+    /** The bytes of {@code blocks} as they are now, for a commit (no handle is open: they are consistent). */
+    Map<Long, Frozen> freeze(Collection<Long> blocksToLog) {
+        Map<Long, Frozen> out = new LinkedHashMap<>();
+        for (long b : blocksToLog) {
+            Buf c = cache.get(b);
+            synchronized (c) {
+                out.put(b, new Frozen(c.data.clone(), c.version));
+            }
+        }
+        return out;
+    }
+
+    /** After a checkpoint: blocks nothing changed since they were frozen leave the cache (their home is current). */
+    void checkpointed(Map<Long, Frozen> frozen) {
+        for (Map.Entry<Long, Frozen> e : frozen.entrySet()) {
+            cache.computeIfPresent(e.getKey(), (k, c) -> {
+                synchronized (c) {
+                    if (c.version == e.getValue().version()) {
+                        c.detached = true;
+                        return null;
+                    }
+                    return c;
+                }
+            });
+        }
+    }
+
+    /** {@return how many blocks the cache holds} (changed and not yet home). */
+    int cached() {
+        return cache.size();
     }
 
     void zero(long block, long count) throws FsException {

@@ -183,8 +183,7 @@ final class Ext4Dir {
         put(b, 0, 12, dir.ino, ".".getBytes(StandardCharsets.UTF_8), 2);
         put(b, 12, limit() - 12, parent, "..".getBytes(StandardCharsets.UTF_8), 2);
         writeBlock(dir, 0, b);
-        dir.i_size(bs);
-        fs.writeInode(dir);
+        fs.changeInode(dir, d -> d.i_size(bs));
     }
 
     void add(Ext4Inode dir, String name, long ino, int type) throws FsException {
@@ -204,8 +203,7 @@ final class Ext4Dir {
                 }
                 put(b, at, len, ino, nm, type);
                 writeBlock(dir, e.lblk(), b);
-                dir.touch(true, true);
-                fs.writeInode(dir);
+                fs.changeInode(dir, d -> d.touch(true, true));
                 return;
             }
         }
@@ -214,9 +212,10 @@ final class Ext4Dir {
         ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
         put(b, 0, limit(), ino, nm, type);
         writeBlock(dir, lblk, b);
-        dir.i_size(dir.i_size() + bs);
-        dir.touch(true, true);
-        fs.writeInode(dir);
+        fs.changeInode(dir, d -> {
+            d.i_size(d.i_size() + bs);
+            d.touch(true, true);
+        });
     }
 
     void remove(Ext4Inode dir, Entry e) throws FsException {
@@ -230,8 +229,7 @@ final class Ext4Dir {
             b.putInt(cur.offset(), 0);
         }
         writeBlock(dir, cur.lblk(), b);
-        dir.touch(true, true);
-        fs.writeInode(dir);
+        fs.changeInode(dir, d -> d.touch(true, true));
     }
 
     void retarget(Ext4Inode dir, String name, long ino, int type) throws FsException {
@@ -241,8 +239,7 @@ final class Ext4Dir {
         b.putInt(cur.offset(), (int) ino);
         b.put(cur.offset() + 7, (byte) type);
         writeBlock(dir, cur.lblk(), b);
-        dir.touch(true, true);
-        fs.writeInode(dir);
+        fs.changeInode(dir, d -> d.touch(true, true));
     }
 
     /** Rewrites a hashed directory as a linear one in the same blocks (dx blocks hold no names). */
@@ -284,10 +281,9 @@ final class Ext4Dir {
             empty.putShort(4, (short) limit());
             out.add(empty);
         }
-        dir.i_flags(dir.i_flags() & ~Ext4Inode.INDEX_FL);
+        fs.changeInode(dir, d -> d.i_flags(d.i_flags() & ~Ext4Inode.INDEX_FL));
         for (int i = 0; i < out.size(); i++) {
             writeBlock(dir, i, out.get(i));
         }
-        fs.writeInode(dir);
     }
 }

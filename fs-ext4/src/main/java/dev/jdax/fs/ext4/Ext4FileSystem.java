@@ -3,17 +3,15 @@ package dev.jdax.fs.ext4;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.DirEntry;
-import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
-import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.LockingModel;
 
@@ -22,18 +20,19 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
- * A mounted ext4 file system. Every operation is one jbd2 transaction: its metadata blocks (every
- * checksum right) are buffered, logged to the journal, committed and checkpointed when the operation
- * ends ({@link #op}), so a crash leaves the state before or after it. A journal left needing recovery,
- * by jdax or by the kernel, is replayed at mount.
+ * A mounted ext4 file system: Linux's {@code fs/ext4} on its format. Every operation is a jbd2
+ * handle ({@link #op}) in the running transaction, which {@link Jbd2} commits as a group — at fsync,
+ * every five seconds, when full — and then writes home; a crash leaves the state of the last commit.
+ * A journal left needing recovery, by jdax or by the kernel, is replayed at mount, and the orphan
+ * list frees what was unlinked while open. No lock covers the whole file system: the VFS locks
+ * directories and inodes, {@code i_data_sem} each inode's extents, the allocator each group.
  */
-final class Ext4FileSystem implements FileSystem {
+final class Ext4FileSystem implements SuperBlock {
     static final long ROOT_INO = 2;
     private static final Set<String> KNOWN_OPTIONS = Set.of("dax", "ro", "rw", "media_errors", "locking", "errors",
             "dioread_nolock", "nodioread_nolock", "user_xattr", "nouser_xattr", "acl", "noacl", "data", "barrier", "nobarrier");
@@ -50,12 +49,11 @@ final class Ext4FileSystem implements FileSystem {
     private final ExtentTree tree;
     private final SystemZone systemZone;
     private final Ext4Dir dir;
+    private final Orphans orphans;
+    private final Ext4Namespace namespace;
     private final DaxMount mount;
     private final int seed;
-    private final Map<Long, Ext4Inode> inodes = new HashMap<>();
-    private final Map<Long, List<Long>> treeBlocks = new HashMap<>();
-    private Jbd2Journal journal;
-    private int depth;
+    private Jbd2 journal;
     private boolean closed;
 
     /** The blocks no file may map (block_validity). */
@@ -77,6 +75,8 @@ final class Ext4FileSystem implements FileSystem {
         this.systemZone = SystemZone.of(sb, groups, allocator);
         this.tree = new ExtentTree(this, disk);
         this.dir = new Ext4Dir(this, disk);
+        this.orphans = new Orphans(this, sb);
+        this.namespace = new Ext4Namespace(this, dir, orphans);
         this.mount = new DaxMount(device, options, locking);
         this.seed = sb.csumSeed();
     }
@@ -112,25 +112,80 @@ final class Ext4FileSystem implements FileSystem {
         }
         LockingModel locking = options.has("dioread_nolock") ? LockingModel.DIOREAD_NOLOCK : LockingModel.INODE_RWSEM;
         Ext4FileSystem fs = new Ext4FileSystem(type, device, options, sb, ro, dax, locking);
+        fs.countFree();
         if (!ro) {
-            // As ext4 while mounted: needs_recovery set, cleared at a clean unmount.
-            boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
-            if (journalled) {
-                // Even this first superblock update is a transaction: a torn superblock fails its checksum.
-                fs.journal = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(sb));
-                fs.disk.bufferWrites();
-            }
-            fs.opVoid(() -> {
-                fs.sb.s_state(fs.sb.s_state() & ~1);
-                fs.sb.s_mtime(Instant.now().getEpochSecond());
-                if (journalled) {
-                    fs.sb.b.putInt(0x60, fs.sb.s_feature_incompat() | Ext4Superblock.INCOMPAT_RECOVER);
-                }
-                fs.writeSuperblock();
-            });
-            device.fence();
+            fs.startWriting();
         }
         return fs;
+    }
+
+    /** The free counts as the group descriptors have them (Linux sums them at mount; a crash may leave the superblock's behind). */
+    private void countFree() {
+        long blocks = 0;
+        long inodes = 0;
+        for (int g = 0; g < groups.count(); g++) {
+            blocks += groups.freeBlocks(g);
+            inodes += groups.freeInodes(g);
+        }
+        synchronized (sb) {
+            sb.s_free_blocks_count(blocks);
+            sb.s_free_inodes_count(inodes);
+        }
+    }
+
+    /** A read-write mount: the journal opened, needs_recovery set (as ext4 while mounted), orphans freed. */
+    private void startWriting() throws FsException {
+        boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
+        if (journalled) {
+            Jbd2 j = new Jbd2(Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(sb)), disk);
+            // Every commit logs the superblock with the counts and the orphan list of that moment.
+            j.beforeCommit(() -> disk.writeBytes(Ext4Superblock.OFFSET, sb.sealed()));
+            disk.journalled(j);
+            allocator.journalled(j);
+            journal = j;
+        }
+        // Even this first superblock update is a transaction: a torn superblock fails its checksum.
+        opVoid(() -> {
+            synchronized (sb) {
+                sb.s_state(sb.s_state() & ~1);
+                sb.s_mtime(Instant.now().getEpochSecond());
+                if (journalled) {
+                    sb.b.putInt(0x60, sb.s_feature_incompat() | Ext4Superblock.INCOMPAT_RECOVER);
+                }
+            }
+            superblockChanged();
+        });
+        cleanOrphans();
+        sync();
+    }
+
+    /** ext4_orphan_cleanup: what a crash left on the orphan list goes now (unlinked: freed; else cut to i_size). */
+    private void cleanOrphans() throws FsException {
+        List<Long> list = Orphans.onDisk(sb, ino -> readRaw(ino).i_dtime());
+        for (long ino : list) {
+            Ext4Inode in = iget(ino);
+            opVoid(() -> {
+                if (in.i_links_count() == 0) {
+                    release(in);
+                } else {
+                    in.dataSem.lockExclusive();
+                    try {
+                        freeRange(in, (in.i_size() + blockSize() - 1) / blockSize(), Long.MAX_VALUE);
+                    } finally {
+                        in.dataSem.unlockExclusive();
+                    }
+                    changeInode(in, i -> i.i_dtime(0));
+                }
+            });
+        }
+        if (!list.isEmpty()) {
+            opVoid(() -> {
+                synchronized (sb) {
+                    sb.s_last_orphan(0);
+                }
+                superblockChanged();
+            });
+        }
     }
 
     /**
@@ -192,19 +247,18 @@ final class Ext4FileSystem implements FileSystem {
         return replayed;
     }
 
-    /** Runs one operation as one transaction: nested calls join it; the outermost commits it. */
-    synchronized <T> T op(IoSupplier<T> body) throws FsException {
-        depth++;
-        try {
+    /** Runs one operation as one jbd2 handle: nested calls join it; without a journal it writes in place. */
+    <T> T op(IoSupplier<T> body) throws FsException {
+        Jbd2 j = journal;
+        if (j == null) {
             return body.get();
-        } finally {
-            if (--depth == 0) {
-                commitTransaction();
-            }
+        }
+        try (Jbd2.Handle h = j.start()) {
+            return body.get();
         }
     }
 
-    synchronized void opVoid(IoRunnable body) throws FsException {
+    void opVoid(IoRunnable body) throws FsException {
         op(() -> {
             body.run();
             return null;
@@ -219,13 +273,34 @@ final class Ext4FileSystem implements FileSystem {
         void run() throws FsException;
     }
 
-    private void commitTransaction() throws FsException {
-        if (journal == null) {
-            return;
+    /** The tid of the current thread's handle (what an inode's change waits for at fsync), or -1. */
+    long currentTid() {
+        Jbd2 j = journal;
+        return j == null ? -1 : j.handle().tid();
+    }
+
+    /** fsync: commits the transaction that last changed the inode (or its data, for fdatasync). */
+    void commitFor(Ext4Inode in, boolean dataOnly) throws FsException {
+        Jbd2 j = journal;
+        long tid = dataOnly ? in.dataSyncTid : in.syncTid;
+        if (j != null && tid >= 0) {
+            j.commit(tid);
         }
-        var dirty = disk.takeDirty();
-        if (!dirty.isEmpty()) {
-            journal.commit(dirty, journal.nextSequence());
+        device.fence();
+    }
+
+    /** Commits what is running now (an ENOSPC may go away once freed blocks are committed). */
+    void commitRunning() throws FsException {
+        Jbd2 j = journal;
+        if (j != null) {
+            j.commit(j.runningTid());
+        }
+    }
+
+    /** The superblock changed in core: logged at the next commit, or written now without a journal. */
+    void superblockChanged() throws FsException {
+        if (journal == null && !readOnly) {
+            writeSuperblock();
         }
     }
 
@@ -235,6 +310,14 @@ final class Ext4FileSystem implements FileSystem {
 
     Ext4Allocator allocator() {
         return allocator;
+    }
+
+    Ext4Namespace namespace() {
+        return namespace;
+    }
+
+    Disk disk() {
+        return disk;
     }
 
     int csumSeed() {
@@ -264,17 +347,20 @@ final class Ext4FileSystem implements FileSystem {
         return groups.inodeTable(g) * sb.blockSize() + ((ino - 1) % ipg) * sb.s_inode_size();
     }
 
-    synchronized Ext4Inode inode(long ino) throws FsException {
-        Ext4Inode in = inodes.get(ino);
-        if (in != null) {
-            return in;
-        }
-        in = new Ext4Inode(ino, disk.readBytes(inodeOffset(ino), sb.s_inode_size()));
-        if (in.i_links_count() == 0 && in.i_mode() == 0) {
-            throw FsException.of(Errno.EUCLEAN, "ext4: inode %d is not in use", ino);
-        }
+    /** The inode's bytes as they are, checked, with nothing read beyond them (the journal's, an orphan's link). */
+    private Ext4Inode readRaw(long ino) throws FsException {
+        Ext4Inode in = new Ext4Inode(this, ino, disk.readBytes(inodeOffset(ino), sb.s_inode_size()));
         if (sb.hasCsum() && !in.checksumOk(seed)) {
             throw FsException.of(Errno.EBADMSG, "ext4: inode %d: checksum does not match", ino);
+        }
+        return in;
+    }
+
+    @Override
+    public Ext4Inode iget(long ino) throws FsException {
+        Ext4Inode in = readRaw(ino);
+        if (in.i_links_count() == 0 && in.i_mode() == 0) {
+            throw FsException.of(Errno.ESTALE, "ext4: inode %d is not in use", ino);
         }
         boolean fastLink = in.type() == FileType.SYMLINK && !in.usesExtents();
         if (!fastLink && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {
@@ -283,35 +369,59 @@ final class Ext4FileSystem implements FileSystem {
             }
             List<Long> tb = new ArrayList<>();
             in.extents = new ExtentList(tree.read(in, tb));
-            treeBlocks.put(ino, tb);
+            in.treeBlocks = tb;
         }
         in.daxNow = in.type() == FileType.REGULAR && switch (daxMode) {
             case "always" -> true;
             case "inode" -> (in.i_flags() & Ext4Inode.DAX_FL) != 0;
             default -> false;
         };
-        inodes.put(ino, in);
+        if (in.type() == FileType.REGULAR) {
+            attachSpace(in);
+        }
         return in;
     }
 
-    synchronized void writeInode(Ext4Inode in) throws FsException {
+    /** The engine's state of a regular file, made when the inode comes into core. */
+    private void attachSpace(Ext4Inode in) {
+        in.space = mount.newAddressSpace(in, new Ext4FileOps(this, in), in.i_size(), Instant.ofEpochSecond(in.i_mtime()),
+                Instant.ofEpochSecond(in.i_ctime()));
+    }
+
+    /**
+     * Changes fields of the inode and writes it with its checksum, in the current transaction: one
+     * step under the inode's monitor, so the bytes written always match their checksum whichever
+     * lock the change was made under.
+     */
+    void changeInode(Ext4Inode in, Consumer<Ext4Inode> change) throws FsException {
         requireWritable();
-        if (sb.hasCsum()) {
-            in.updateChecksum(seed);
+        long off = inodeOffset(in.ino);
+        synchronized (in) {
+            change.accept(in);
+            if (sb.hasCsum()) {
+                in.updateChecksum(seed);
+            }
+            disk.writeBytes(off, in.b.array());
         }
-        disk.writeBytes(inodeOffset(in.ino), in.b.array());
+        in.syncTid = Math.max(in.syncTid, currentTid());
     }
 
-    /** Writes the extent list back as the inode's tree and i_blocks with it. */
-    synchronized void saveExtents(Ext4Inode in) throws FsException {
-        List<Long> tb = tree.write(in, in.extents, treeBlocks.getOrDefault(in.ino, List.of()));
-        treeBlocks.put(in.ino, tb);
-        long blocks = in.extents.blocks() + tb.size() + (in.b.getInt(0x68) != 0 ? 1 : 0);
-        in.i_blocks512(blocks * (sb.blockSize() / 512));
-        writeInode(in);
+    void writeInode(Ext4Inode in) throws FsException {
+        changeInode(in, i -> { });
     }
 
-    synchronized long mapBlock(Ext4Inode in, long lblk) {
+    /** Writes the extent list back as the inode's tree and i_blocks with it. Caller holds i_data_sem exclusively. */
+    void saveExtents(Ext4Inode in) throws FsException {
+        synchronized (in) {
+            in.treeBlocks = tree.write(in, in.extents, in.treeBlocks);
+            long blocks = in.extents.blocks() + in.treeBlocks.size() + (in.b.getInt(0x68) != 0 ? 1 : 0);
+            changeInode(in, i -> i.i_blocks512(blocks * (sb.blockSize() / 512)));
+        }
+        in.dataSyncTid = Math.max(in.dataSyncTid, currentTid());
+    }
+
+    /** The device block under file block {@code lblk}, or -1 for a hole. */
+    long mapBlock(Ext4Inode in, long lblk) {
         Extent e = in.extents == null ? null : in.extents.find(lblk);
         return e == null ? -1 : e.pblkOf(lblk);
     }
@@ -341,8 +451,8 @@ final class Ext4FileSystem implements FileSystem {
         return Math.min(sb.s_blocks_count() / 50, 4096);
     }
 
-    /** Maps up to {@code count} new data blocks at {@code lblk} (one contiguous run); returns it. */
-    synchronized Extent allocate(Ext4Inode in, long lblk, long count, boolean unwritten, long align) throws FsException {
+    /** Maps up to {@code count} new data blocks at {@code lblk} (one contiguous run). Caller holds i_data_sem exclusively. */
+    Extent allocate(Ext4Inode in, long lblk, long count, boolean unwritten, long align) throws FsException {
         long available = sb.s_free_blocks_count() - reservedClusters();
         if (available <= 0) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks outside the %d reserved clusters", reservedClusters());
@@ -353,23 +463,30 @@ final class Ext4FileSystem implements FileSystem {
         return new Extent(lblk, run[1], run[0], unwritten);
     }
 
-    synchronized void appendBlock(Ext4Inode d) throws FsException {
-        allocate(d, d.i_size() / sb.blockSize(), 1, false, 1);
+    /** A directory's next block (the caller holds the directory's lock). */
+    void appendBlock(Ext4Inode d) throws FsException {
+        d.dataSem.lockExclusive();
+        try {
+            allocate(d, d.i_size() / sb.blockSize(), 1, false, 1);
+        } finally {
+            d.dataSem.unlockExclusive();
+        }
     }
 
-    /** Unmaps file blocks [from, to) and frees them. */
-    synchronized void freeRange(Ext4Inode in, long from, long to) throws FsException {
+    /** Unmaps file blocks [from, to) and frees them. Caller holds i_data_sem exclusively. */
+    void freeRange(Ext4Inode in, long from, long to) throws FsException {
         for (Extent e : in.extents.remove(from, to)) {
             allocator.freeBlocks(e.pblk(), e.len());
         }
         saveExtents(in);
     }
 
-    private Ext4Inode newInode(Ext4Inode parent, int mode, int uid, int gid) throws FsException {
+    /** A new inode near its parent, written, in core. */
+    Ext4Inode newInode(Ext4Inode parent, int mode, int uid, int gid) throws FsException {
         boolean isDir = FileType.ofMode(mode) == FileType.DIRECTORY;
         int group = (int) ((parent.ino - 1) / sb.s_inodes_per_group());
         long ino = allocator.allocInode(group, isDir);
-        Ext4Inode in = new Ext4Inode(ino, new byte[sb.s_inode_size()]);
+        Ext4Inode in = new Ext4Inode(this, ino, new byte[sb.s_inode_size()]);
         long now = Instant.now().getEpochSecond();
         in.i_mode(mode);
         in.i_uid(uid);
@@ -383,70 +500,59 @@ final class Ext4FileSystem implements FileSystem {
             in.b.putShort(0x80, (short) 32);
             in.b.putInt(0x90, (int) now);
         }
-        if (FileType.ofMode(mode) != FileType.SYMLINK) {
-            in.i_flags(Ext4Inode.EXTENTS_FL | (parent.i_flags() & Ext4Inode.DAX_FL));
-            in.extents = new ExtentList(List.of());
-            ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            root.putShort(0, (short) ExtentTree.MAGIC);
-            root.putShort(4, (short) 4);
-            treeBlocks.put(ino, new ArrayList<>());
-        }
+        // Every new inode starts with an empty extent root; a fast symlink puts its target there instead.
+        in.i_flags(Ext4Inode.EXTENTS_FL | (parent.i_flags() & Ext4Inode.DAX_FL));
+        in.extents = new ExtentList(List.of());
+        ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        root.putShort(0, (short) ExtentTree.MAGIC);
+        root.putShort(4, (short) 4);
         in.daxNow = FileType.ofMode(mode) == FileType.REGULAR && (daxMode.equals("always")
                 || (daxMode.equals("inode") && (in.i_flags() & Ext4Inode.DAX_FL) != 0));
-        inodes.put(ino, in);
         writeInode(in);
+        if (in.type() == FileType.REGULAR) {
+            attachSpace(in);
+        }
         return in;
     }
 
-    synchronized void evictIfUnused(Ext4Inode in) throws FsException {
-        if (in.openCount > 0) {
-            return;
-        }
+    /** ext4_evict_inode: an inode with no link left gives back its blocks and number, and leaves the orphan list. */
+    void evict(Ext4Inode in) throws FsException {
         if (in.i_links_count() > 0 || readOnly) {
-            // Closed for good: the next load sees the flags as they are now (per-file DAX, ext4_set_inode_flags).
-            inodes.remove(in.ino);
-            treeBlocks.remove(in.ino);
             return;
         }
-        if (in.extents != null) {
-            freeRange(in, 0, Long.MAX_VALUE);
-            for (long b : treeBlocks.getOrDefault(in.ino, List.of())) {
-                allocator.freeBlocks(b, 1);
-            }
-        }
-        in.i_dtime(Instant.now().getEpochSecond());
-        in.i_size(0);
-        in.i_blocks512(0);
-        writeInode(in);
-        allocator.freeInode(in.ino, in.isDir());
-        inodes.remove(in.ino);
-        treeBlocks.remove(in.ino);
+        opVoid(() -> release(in));
     }
 
-    private void requireWritable() throws FsException {
+    /** Frees an unlinked inode, inside the caller's transaction. */
+    private void release(Ext4Inode in) throws FsException {
+        if (in.extents != null) {
+            in.dataSem.lockExclusive();
+            try {
+                freeRange(in, 0, Long.MAX_VALUE);
+                for (long b : in.treeBlocks) {
+                    allocator.freeBlocks(b, 1);
+                }
+                in.treeBlocks = new ArrayList<>();
+            } finally {
+                in.dataSem.unlockExclusive();
+            }
+        }
+        orphans.remove(in);
+        changeInode(in, i -> {
+            i.i_dtime(Instant.now().getEpochSecond());
+            i.i_size(0);
+            i.i_blocks512(0);
+        });
+        allocator.freeInode(in.ino, in.isDir());
+    }
+
+    void requireWritable() throws FsException {
         if (readOnly) {
             throw FsException.of(Errno.EROFS, "ext4: read-only file system");
         }
     }
 
-    private Ext4Inode directory(long ino) throws FsException {
-        Ext4Inode d = inode(ino);
-        if (!d.isDir()) {
-            throw FsException.of(Errno.ENOTDIR, "ext4: inode %d is not a directory", ino);
-        }
-        return d;
-    }
-
-    private static void checkName(String name) throws FsException {
-        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
-            throw FsException.of(Errno.EINVAL, "ext4: name \"%s\"", name);
-        }
-        if (name.getBytes(StandardCharsets.UTF_8).length > 255) {
-            throw FsException.of(Errno.ENAMETOOLONG, "ext4: name of %d bytes", name.getBytes(StandardCharsets.UTF_8).length);
-        }
-    }
-
-    // ---- FileSystem -------------------------------------------------------------------------------
+    // ---- SuperBlock -------------------------------------------------------------------------------
 
     @Override
     public FileSystemType type() {
@@ -473,294 +579,49 @@ final class Ext4FileSystem implements FileSystem {
         return ROOT_INO;
     }
 
+    /** EXT4_LINK_MAX. */
     @Override
-    public synchronized long lookup(long dirIno, String name) throws FsException {
-        Ext4Inode d = directory(dirIno);
-        if (name.equals(".")) {
-            return dirIno;
-        }
-        Ext4Dir.Entry e = dir.find(d, name);
-        if (e == null) {
-            throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", name, dirIno);
-        }
-        return e.ino();
-    }
-
-    private Ext4Inode createNode(long dirIno, String name, int mode, int uid, int gid) throws FsException {
-        requireWritable();
-        checkName(name);
-        Ext4Inode d = directory(dirIno);
-        if (dir.find(d, name) != null) {
-            throw FsException.of(Errno.EEXIST, "ext4: \"%s\" exists in directory %d", name, dirIno);
-        }
-        Ext4Inode in = newInode(d, mode, uid, gid);
-        dir.add(d, name, in.ino, Ext4Dir.fileType(in.type()));
-        return in;
-    }
-
-    @Override
-    public synchronized long create(long dirIno, String name, int mode, int uid, int gid) throws FsException {
-        return this.op(() -> {
-            return createNode(dirIno, name, (mode & 07777) | FileType.REGULAR.modeBits(), uid, gid).ino;
-        });
-    }
-
-    @Override
-    public synchronized long mkdir(long dirIno, String name, int mode, int uid, int gid) throws FsException {
-        return this.op(() -> {
-            Ext4Inode parent = directory(dirIno);
-            Ext4Inode in = createNode(dirIno, name, (mode & 07777) | FileType.DIRECTORY.modeBits(), uid, gid);
-            dir.init(in, dirIno);
-            // dir_nlink: past 65000 a directory's link count stays 1, "many".
-            int links = parent.i_links_count();
-            parent.i_links_count(links >= 65000 || links == 1 ? 1 : links + 1);
-            writeInode(parent);
-            return in.ino;
-        });
-    }
-
-    @Override
-    public synchronized long symlink(long dirIno, String name, String target, int uid, int gid) throws FsException {
-        return this.op(() -> {
-            byte[] t = target.getBytes(StandardCharsets.UTF_8);
-            if (t.length == 0 || t.length >= sb.blockSize()) {
-                throw FsException.of(t.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG, "ext4: symlink target of %d bytes", t.length);
-            }
-            Ext4Inode in = createNode(dirIno, name, 0777 | FileType.SYMLINK.modeBits(), uid, gid);
-            if (t.length < 60) {
-                in.b.put(0x28, t);
-            } else {
-                in.i_flags(Ext4Inode.EXTENTS_FL);
-                in.extents = new ExtentList(List.of());
-                ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                root.putShort(0, (short) ExtentTree.MAGIC);
-                root.putShort(4, (short) 4);
-                treeBlocks.put(in.ino, new ArrayList<>());
-                Extent e = allocate(in, 0, 1, false, 1);
-                ByteBuffer blk = ByteBuffer.allocate(sb.blockSize());
-                blk.put(0, t);
-                disk.write(e.pblk(), blk, "symlink " + in.ino);
-            }
-            in.i_size(t.length);
-            writeInode(in);
-            return in.ino;
-        });
-    }
-
-    @Override
-    public synchronized void link(long ino, long dirIno, String name) throws FsException {
-        this.opVoid(() -> {
-            requireWritable();
-            checkName(name);
-            Ext4Inode in = inode(ino);
-            if (in.isDir()) {
-                throw FsException.of(Errno.EPERM, "ext4: hard link to directory %d", ino);
-            }
-            if (in.i_links_count() >= 65000) {
-                throw FsException.of(Errno.EMLINK, "ext4: inode %d has %d links", ino, in.i_links_count());
-            }
-            Ext4Inode d = directory(dirIno);
-            if (dir.find(d, name) != null) {
-                throw FsException.of(Errno.EEXIST, "ext4: \"%s\" exists in directory %d", name, dirIno);
-            }
-            dir.add(d, name, ino, Ext4Dir.fileType(in.type()));
-            in.i_links_count(in.i_links_count() + 1);
-            in.touch(false, true);
-            writeInode(in);
-        });
-    }
-
-    @Override
-    public synchronized void unlink(long dirIno, String name) throws FsException {
-        this.opVoid(() -> {
-            requireWritable();
-            Ext4Inode d = directory(dirIno);
-            Ext4Dir.Entry e = dir.find(d, name);
-            if (e == null) {
-                throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", name, dirIno);
-            }
-            Ext4Inode in = inode(e.ino());
-            if (in.isDir()) {
-                throw FsException.of(Errno.EISDIR, "ext4: \"%s\" is a directory", name);
-            }
-            dir.remove(d, e);
-            dropLink(in);
-        });
-    }
-
-    private void dropLink(Ext4Inode in) throws FsException {
-        in.i_links_count(Math.max(0, in.i_links_count() - 1));
-        in.touch(false, true);
-        writeInode(in);
-        evictIfUnused(in);
-    }
-
-    private void dropDirLink(Ext4Inode parent) throws FsException {
-        if (parent.i_links_count() > 2) {
-            parent.i_links_count(parent.i_links_count() - 1);
-        }
-        writeInode(parent);
-    }
-
-    @Override
-    public synchronized void rmdir(long dirIno, String name) throws FsException {
-        this.opVoid(() -> {
-            requireWritable();
-            if (name.equals(".") || name.equals("..")) {
-                throw FsException.of(Errno.EINVAL, "ext4: rmdir \"%s\"", name);
-            }
-            Ext4Inode d = directory(dirIno);
-            Ext4Dir.Entry e = dir.find(d, name);
-            if (e == null) {
-                throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", name, dirIno);
-            }
-            Ext4Inode victim = directory(e.ino());
-            if (!dir.isEmpty(victim)) {
-                throw FsException.of(Errno.ENOTEMPTY, "ext4: directory \"%s\" is not empty", name);
-            }
-            dir.remove(d, e);
-            victim.i_links_count(0);
-            dropDirLink(d);
-            evictIfUnused(victim);
-        });
-    }
-
-    @Override
-    public synchronized void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
-        this.opVoid(() -> {
-            requireWritable();
-            checkName(toName);
-            if ((flags & OpenFlags.RENAME_EXCHANGE) != 0) {
-                throw FsException.of(Errno.EINVAL, "ext4: RENAME_EXCHANGE is not implemented in jdax");
-            }
-            Ext4Inode src = directory(fromDir);
-            Ext4Inode dst = directory(toDir);
-            Ext4Dir.Entry from = dir.find(src, fromName);
-            if (from == null) {
-                throw FsException.of(Errno.ENOENT, "ext4: no \"%s\" in directory %d", fromName, fromDir);
-            }
-            Ext4Inode moving = inode(from.ino());
-            if (moving.isDir() && isAncestor(moving.ino, toDir)) {
-                throw FsException.of(Errno.EINVAL, "ext4: cannot move directory %d into itself", moving.ino);
-            }
-            Ext4Dir.Entry to = dir.find(dst, toName);
-            if (to != null && to.ino() == moving.ino) {
-                return;
-            }
-            int ftype = Ext4Dir.fileType(moving.type());
-            if (to != null) {
-                if ((flags & OpenFlags.RENAME_NOREPLACE) != 0) {
-                    throw FsException.of(Errno.EEXIST, "ext4: \"%s\" exists", toName);
-                }
-                Ext4Inode victim = inode(to.ino());
-                if (victim.isDir() != moving.isDir()) {
-                    throw FsException.of(victim.isDir() ? Errno.EISDIR : Errno.ENOTDIR, "ext4: \"%s\" is %sa directory", toName,
-                            victim.isDir() ? "" : "not ");
-                }
-                if (victim.isDir() && !dir.isEmpty(victim)) {
-                    throw FsException.of(Errno.ENOTEMPTY, "ext4: directory \"%s\" is not empty", toName);
-                }
-                dir.retarget(dst, toName, moving.ino, ftype);
-                if (victim.isDir()) {
-                    victim.i_links_count(0);
-                    dropDirLink(dst);
-                    evictIfUnused(victim);
-                } else {
-                    dropLink(victim);
-                }
-            } else {
-                dir.add(dst, toName, moving.ino, ftype);
-            }
-            dir.remove(src, dir.find(src, fromName));
-            if (moving.isDir() && fromDir != toDir) {
-                dir.retarget(moving, "..", toDir, Ext4Dir.fileType(FileType.DIRECTORY));
-                dropDirLink(src);
-                int links = dst.i_links_count();
-                dst.i_links_count(links >= 65000 || links == 1 ? 1 : links + 1);
-                writeInode(dst);
-            }
-            moving.touch(false, true);
-            writeInode(moving);
-        });
-    }
-
-    private boolean isAncestor(long ancestor, long dirIno) throws FsException {
-        long cur = dirIno;
-        for (int depth = 0; depth < 4096; depth++) {
-            if (cur == ancestor) {
-                return true;
-            }
-            if (cur == ROOT_INO) {
-                return false;
-            }
-            cur = lookup(cur, "..");
-        }
-        throw FsException.of(Errno.ELOOP, "ext4: directory %d: \"..\" chain does not reach the root", dirIno);
-    }
-
-    @Override
-    public synchronized List<DirEntry> readdir(long dirIno) throws FsException {
-        List<DirEntry> out = new ArrayList<>();
-        for (Ext4Dir.Entry e : dir.entries(directory(dirIno))) {
-            if (e.ino() != 0) {
-                FileType t = switch (e.fileType()) {
-                    case 1 -> FileType.REGULAR;
-                    case 2 -> FileType.DIRECTORY;
-                    case 7 -> FileType.SYMLINK;
-                    case 3 -> FileType.CHAR_DEVICE;
-                    case 4 -> FileType.BLOCK_DEVICE;
-                    case 5 -> FileType.FIFO;
-                    case 6 -> FileType.SOCKET;
-                    default -> inode(e.ino()).type();
-                };
-                out.add(new DirEntry(e.name(), e.ino(), t));
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public synchronized StatInfo stat(long ino) throws FsException {
-        return statOf(inode(ino));
+    public long maxLinks() {
+        return 65000;
     }
 
     StatInfo statOf(Ext4Inode in) {
         long attrs = in.daxNow ? StatInfo.STATX_ATTR_DAX : 0;
         Instant btime = sb.s_inode_size() > 128 && in.i_extra_isize() >= 24
                 ? Instant.ofEpochSecond(in.b.getInt(0x90) & 0xffffffffL) : null;
-        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, in.i_size(),
-                in.i_blocks(sb.blockSize()), sb.blockSize(), Instant.ofEpochSecond(in.i_atime()),
-                Instant.ofEpochSecond(in.i_mtime()), Instant.ofEpochSecond(in.i_ctime()), btime, attrs);
+        Instant mtime = in.space != null ? in.space.mtime() : Instant.ofEpochSecond(in.i_mtime());
+        Instant ctime = in.space != null ? in.space.ctime() : Instant.ofEpochSecond(in.i_ctime());
+        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, in.size(),
+                in.i_blocks(sb.blockSize()), sb.blockSize(), Instant.ofEpochSecond(in.i_atime()), mtime, ctime, btime, attrs);
     }
 
-    @Override
-    public synchronized void setattr(long ino, SetAttr attr) throws FsException {
-        this.opVoid(() -> {
-            requireWritable();
-            Ext4Inode in = inode(ino);
+    void setattr(Ext4Inode in, SetAttr attr) throws FsException {
+        Instant now = Instant.ofEpochSecond(Instant.now().getEpochSecond());
+        opVoid(() -> changeInode(in, i -> {
             if (attr.mode() != null) {
-                in.i_mode((in.i_mode() & FileType.S_IFMT) | (attr.mode() & 07777));
+                i.i_mode((i.i_mode() & FileType.S_IFMT) | (attr.mode() & 07777));
             }
             if (attr.uid() != null) {
-                in.i_uid(attr.uid());
+                i.i_uid(attr.uid());
             }
             if (attr.gid() != null) {
-                in.i_gid(attr.gid());
+                i.i_gid(attr.gid());
             }
             if (attr.atime() != null) {
-                in.i_atime(attr.atime().getEpochSecond());
+                i.i_atime(attr.atime().getEpochSecond());
             }
             if (attr.mtime() != null) {
-                in.i_mtime(attr.mtime().getEpochSecond());
+                i.i_mtime(attr.mtime().getEpochSecond());
             }
-            in.touch(false, true);
-            writeInode(in);
-        });
+            i.i_ctime(now.getEpochSecond());
+        }));
+        if (in.space != null) {
+            in.space.timesSet(attr.mtime() == null ? null : Instant.ofEpochSecond(attr.mtime().getEpochSecond()), now);
+        }
     }
 
-    @Override
-    public synchronized String readlink(long ino) throws FsException {
-        Ext4Inode in = inode(ino);
+    String readlink(Ext4Inode in) throws FsException {
+        long ino = in.ino;
         if (in.type() != FileType.SYMLINK) {
             throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a symlink", ino);
         }
@@ -782,7 +643,7 @@ final class Ext4FileSystem implements FileSystem {
     }
 
     @Override
-    public synchronized StatFs statfs() {
+    public StatFs statfs() {
         long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + sb.blockSize() - 1) / sb.blockSize();
         long overhead = sb.s_first_data_block();
         for (int g = 0; g < groups.count(); g++) {
@@ -797,56 +658,36 @@ final class Ext4FileSystem implements FileSystem {
     private long journalBlocks() {
         try {
             long j = sb.s_journal_inum();
-            return j == 0 ? 0 : inode(j).i_blocks(sb.blockSize()) / (sb.blockSize() / 512);
+            return j == 0 ? 0 : readRaw(j).i_blocks(sb.blockSize()) / (sb.blockSize() / 512);
         } catch (FsException e) {
             return 0;
         }
     }
 
-    @Override
-    public synchronized OpenFile open(long ino, int flags) throws FsException {
-        return this.op(() -> {
-            Ext4Inode in = inode(ino);
-            if (in.isDir()) {
-                throw FsException.of(Errno.EISDIR, "ext4: inode %d is a directory", ino);
-            }
-            if (in.type() != FileType.REGULAR) {
-                throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", ino);
-            }
-            if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
-                requireWritable();
-            }
-            if (in.space == null) {
-                in.space = mount.newAddressSpace(in, new Ext4Iomap(this, in));
-            }
-            in.openCount++;
-            Ext4File f = new Ext4File(this, in, flags);
-            if ((flags & OpenFlags.O_TRUNC) != 0 && in.i_size() > 0) {
-                f.truncate(0);
-            }
-            return f;
-        });
-    }
-
-    synchronized void closed(Ext4Inode in) throws FsException {
-        this.opVoid(() -> {
-            in.openCount--;
-            evictIfUnused(in);
-        });
+    OpenFile open(Ext4Inode in, int flags) throws FsException {
+        if (in.isDir()) {
+            throw FsException.of(Errno.EISDIR, "ext4: inode %d is a directory", in.ino);
+        }
+        if (in.type() != FileType.REGULAR) {
+            throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", in.ino);
+        }
+        return in.space.open(flags);
     }
 
     @Override
-    public synchronized void sync() throws FsException {
+    public void sync() throws FsException {
         if (!readOnly) {
             opVoid(this::writeSuperblock);
+            commitRunning();
         }
         device.fence();
     }
 
     private void writeSuperblock() throws FsException {
-        sb.s_wtime(Instant.now().getEpochSecond());
-        sb.updateChecksum();
-        disk.writeBytes(Ext4Superblock.OFFSET, sb.bytes());
+        synchronized (sb) {
+            sb.s_wtime(Instant.now().getEpochSecond());
+        }
+        disk.writeBytes(Ext4Superblock.OFFSET, sb.sealed());
     }
 
     @Override
@@ -867,10 +708,15 @@ final class Ext4FileSystem implements FileSystem {
         closed = true;
         if (!readOnly) {
             opVoid(() -> {
-                sb.s_state(sb.s_state() | 1);
-                sb.b.putInt(0x60, sb.s_feature_incompat() & ~Ext4Superblock.INCOMPAT_RECOVER);
+                synchronized (sb) {
+                    sb.s_state(sb.s_state() | 1);
+                    sb.b.putInt(0x60, sb.s_feature_incompat() & ~Ext4Superblock.INCOMPAT_RECOVER);
+                }
                 writeSuperblock();
             });
+            if (journal != null) {
+                journal.shutdown();
+            }
         }
         device.fence();
     }

@@ -2,7 +2,7 @@ package dev.jdax.fs.ext4;
 
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.api.fs.MountOptions;
@@ -45,7 +45,7 @@ public final class Ext4FileSystemType implements FileSystemType {
     }
 
     @Override
-    public FileSystem mount(DaxDevice device, MountOptions options) throws FsException {
+    public SuperBlock mount(DaxDevice device, MountOptions options) throws FsException {
         return Ext4FileSystem.mount(this, device, options);
     }
 }

@@ -1,19 +1,33 @@
 package dev.jdax.fs.ext4;
 
-import dev.jdax.api.Inode;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.SetAttr;
+import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.RwSem;
 import dev.jdax.iomap.AddressSpace;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An in-core ext4 inode: its on-disk bytes ({@code struct ext4_inode}, s_inode_size long), accessors
- * named after the fields, the inode checksum, and the engine's address space once opened. The extent
- * list is cached here ({@link #extents}) and written back as a tree by {@link ExtentTree}.
+ * named after the fields, the inode checksum, its locks, and the in-core state ext4 keeps with it —
+ * the extent list ({@link #extents}, written back as a tree by {@link ExtentTree}) and the blocks
+ * of that tree, the transactions that last changed it (what fsync commits), and for a regular file
+ * the engine's address space. As a {@link Vnode} it hands the VFS's calls to the file system.
+ *
+ * <p>Its bytes change only inside {@link Ext4FileSystem#changeInode} (one step with the checksum
+ * and the write, under this object's monitor); the extent list only under {@link #dataSem}.
  */
-final class Ext4Inode implements Inode {
+final class Ext4Inode implements Vnode {
     static final int EXTENTS_FL = 0x80000;
     static final int INDEX_FL = 0x1000;
     static final int HUGE_FILE_FL = 0x40000;
@@ -21,15 +35,27 @@ final class Ext4Inode implements Inode {
 
     final long ino;
     final ByteBuffer b;
+    final Ext4FileSystem fs;
+    final RwSem rwsem;
+    /** ext4's {@code i_data_sem}: the extent list and tree, shared to read, exclusive to change. */
+    final RwSem dataSem;
     AddressSpace space;
-    int openCount;
     ExtentList extents;
+    /** The blocks of the extent tree below the inode (index and leaf blocks). */
+    List<Long> treeBlocks = new ArrayList<>();
     /** The DAX state chosen when the inode was loaded (Linux decides it in ext4_set_inode_flags). */
     boolean daxNow;
+    /** {@code i_sync_tid}: the transaction that last changed the inode (fsync commits it). */
+    volatile long syncTid = -1;
+    /** {@code i_datasync_tid}: the transaction that last changed what reading the data needs (fdatasync). */
+    volatile long dataSyncTid = -1;
 
-    Ext4Inode(long ino, byte[] raw) {
+    Ext4Inode(Ext4FileSystem fs, long ino, byte[] raw) {
+        this.fs = fs;
         this.ino = ino;
         this.b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        this.rwsem = new RwSem(LockClass.I_RWSEM, ino, "i_rwsem of ext4 inode " + ino);
+        this.dataSem = new RwSem(LockClass.I_DATA_SEM, ino, "i_data_sem of ext4 inode " + ino);
     }
 
     @Override
@@ -37,9 +63,96 @@ final class Ext4Inode implements Inode {
         return ino;
     }
 
+    /** {@code i_size}: the engine's for a regular file (it owns it), the format's for the others. */
     @Override
     public long size() {
-        return i_size();
+        return space != null ? space.size() : i_size();
+    }
+
+    @Override
+    public RwSem rwsem() {
+        return rwsem;
+    }
+
+    @Override
+    public long nlink() {
+        return i_links_count();
+    }
+
+    @Override
+    public StatInfo stat() {
+        return fs.statOf(this);
+    }
+
+    @Override
+    public long lookup(String name) throws FsException {
+        return fs.namespace().lookup(this, name);
+    }
+
+    @Override
+    public List<DirEntry> readdir() throws FsException {
+        return fs.namespace().readdir(this);
+    }
+
+    @Override
+    public Vnode create(String name, int mode, int uid, int gid) throws FsException {
+        return fs.namespace().create(this, name, mode, uid, gid);
+    }
+
+    @Override
+    public Vnode mkdir(String name, int mode, int uid, int gid) throws FsException {
+        return fs.namespace().mkdir(this, name, mode, uid, gid);
+    }
+
+    @Override
+    public Vnode symlink(String name, String target, int uid, int gid) throws FsException {
+        return fs.namespace().symlink(this, name, target, uid, gid);
+    }
+
+    @Override
+    public void link(String name, Vnode target) throws FsException {
+        fs.namespace().link(this, name, (Ext4Inode) target);
+    }
+
+    @Override
+    public void unlink(String name, Vnode victim) throws FsException {
+        fs.namespace().unlink(this, name, (Ext4Inode) victim);
+    }
+
+    @Override
+    public void rmdir(String name, Vnode victim) throws FsException {
+        fs.namespace().rmdir(this, name, (Ext4Inode) victim);
+    }
+
+    @Override
+    public void rename(String name, Vnode moving, Vnode newDir, String newName, Vnode victim, int flags)
+            throws FsException {
+        fs.namespace().rename(this, name, (Ext4Inode) moving, (Ext4Inode) newDir, newName, (Ext4Inode) victim, flags);
+    }
+
+    @Override
+    public String readlink() throws FsException {
+        return fs.readlink(this);
+    }
+
+    @Override
+    public void setattr(SetAttr attr) throws FsException {
+        fs.setattr(this, attr);
+    }
+
+    @Override
+    public OpenFile open(int flags) throws FsException {
+        return fs.open(this, flags);
+    }
+
+    @Override
+    public void fsync(boolean dataOnly) throws FsException {
+        fs.commitFor(this, dataOnly);
+    }
+
+    @Override
+    public void evict() throws FsException {
+        fs.evict(this);
     }
 
     int i_mode() { return b.getShort(0x0) & 0xffff; }
@@ -48,6 +161,8 @@ final class Ext4Inode implements Inode {
     long i_atime() { return b.getInt(0x8) & 0xffffffffL; }
     long i_ctime() { return b.getInt(0xC) & 0xffffffffL; }
     long i_mtime() { return b.getInt(0x10) & 0xffffffffL; }
+    /** i_dtime, which on the orphan list holds the next orphan's number. */
+    long i_dtime() { return b.getInt(0x14) & 0xffffffffL; }
     int i_gid() { return (b.getShort(0x18) & 0xffff) | (b.getShort(0x7A) & 0xffff) << 16; }
     int i_links_count() { return b.getShort(0x1A) & 0xffff; }
     int i_flags() { return b.getInt(0x20); }
@@ -77,7 +192,8 @@ final class Ext4Inode implements Inode {
         b.putShort(0x74, (short) (v >>> 32));
     }
 
-    FileType type() {
+    @Override
+    public FileType type() {
         return FileType.ofMode(i_mode());
     }
 

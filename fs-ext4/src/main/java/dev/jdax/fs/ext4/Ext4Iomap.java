@@ -1,6 +1,7 @@
 package dev.jdax.fs.ext4;
 
 import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Inode;
 import dev.jdax.api.Iomap;
@@ -68,7 +69,8 @@ final class Ext4Iomap implements IomapOps {
             return;
         }
         fs.opVoid(() -> {
-            synchronized (fs) {
+            in.dataSem.lockExclusive();
+            try {
                 long bs = fs.blockSize();
                 long eofBlock = (in.i_size() + bs - 1) / bs;
                 long from = Math.max(pos / bs, eofBlock);
@@ -78,57 +80,103 @@ final class Ext4Iomap implements IomapOps {
                     fs.saveExtents(in);
                 }
                 if (pos + written > in.i_size()) {
-                    in.i_size(pos + written);
-                    fs.writeInode(in);
+                    fs.changeInode(in, i -> i.i_size(pos + written));
+                    in.dataSyncTid = fs.currentTid();
                 }
+            } finally {
+                in.dataSem.unlockExclusive();
             }
         });
     }
 
+    /**
+     * {@code ext4_iomap_begin}: a lookup under {@code i_data_sem} shared; an allocation in a
+     * transaction under it exclusive, retried once after a commit when ENOSPC may only mean that
+     * freed blocks wait for their transaction to commit ({@code ext4_should_retry_alloc}).
+     */
     @Override
     public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
-        return fs.op(() -> {
-            synchronized (fs) {
-                long bs = fs.blockSize();
-                long lblk = pos / bs;
-                long lend = Math.min(MAX_LBLK, pos > Long.MAX_VALUE - length ? MAX_LBLK : (pos + length + bs - 1) / bs);
-                lend = Math.max(lend, lblk + 1);
-                DaxDevice dev = fs.device();
-                boolean write = (flags & IomapOps.WRITE) != 0;
-                long eofBlock = (in.i_size() + bs - 1) / bs;
-                Extent e = in.extents.find(lblk);
-                if (e != null) {
-                    long end = Math.min(e.end(), lend);
-                    if (write && e.unwritten() && lblk >= eofBlock) {
-                        // Beyond EOF the extent stays unwritten until end() converts what was written,
-                        // with the new size, in one transaction: no crash shows written blocks past EOF.
-                        return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs,
-                                Iomap.F_NEW | Iomap.F_DIRTY, dev);
-                    }
-                    if (write && e.unwritten()) {
-                        end = Math.min(end, eofBlock);
-                        convert(e, lblk, end);
-                        return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs,
-                                Iomap.F_NEW | Iomap.F_DIRTY, dev);
-                    }
-                    return new Iomap(lblk * bs, (end - lblk) * bs, e.unwritten() ? IomapType.UNWRITTEN : IomapType.MAPPED,
-                            e.pblkOf(lblk) * bs, 0, dev);
-                }
-                long next = Math.min(in.extents.nextMapped(lblk), lend);
-                if (!write) {
-                    return Iomap.hole(lblk * bs, (next - lblk) * bs, dev);
-                }
-                boolean beyondEof = lblk >= eofBlock;
-                long want = beyondEof ? next - lblk : Math.min(next, eofBlock) - lblk;
-                long align = want >= PMD_BLOCKS && lblk % PMD_BLOCKS == 0 ? PMD_BLOCKS : 1;
-                Extent got = fs.allocate(in, lblk, want, beyondEof, align);
-                if (!beyondEof) {
-                    // Zeroed before the transaction that maps them commits (EXT4_GET_BLOCKS_CREATE_ZERO):
-                    // after a crash a new block reads as zeros, never as what the device held before.
-                    zero(got, got.lblk(), got.end());
-                }
-                return new Iomap(lblk * bs, got.len() * bs, IomapType.MAPPED, got.pblk() * bs, Iomap.F_NEW | Iomap.F_DIRTY, dev);
+        if ((flags & IomapOps.WRITE) == 0) {
+            in.dataSem.lockShared();
+            try {
+                return lookup(pos, length);
+            } finally {
+                in.dataSem.unlockShared();
             }
-        });
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return fs.op(() -> {
+                    in.dataSem.lockExclusive();
+                    try {
+                        return mapForWrite(pos, length);
+                    } finally {
+                        in.dataSem.unlockExclusive();
+                    }
+                });
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENOSPC || attempt > 0 || !fs.allocator().anyBusy()) {
+                    throw e;
+                }
+                fs.commitRunning();
+            }
+        }
+    }
+
+    private Iomap lookup(long pos, long length) {
+        long bs = fs.blockSize();
+        long lblk = pos / bs;
+        long lend = lastBlock(pos, length, lblk);
+        DaxDevice dev = fs.device();
+        Extent e = in.extents.find(lblk);
+        if (e != null) {
+            long end = Math.min(e.end(), lend);
+            return new Iomap(lblk * bs, (end - lblk) * bs, e.unwritten() ? IomapType.UNWRITTEN : IomapType.MAPPED,
+                    e.pblkOf(lblk) * bs, 0, dev);
+        }
+        long next = Math.min(in.extents.nextMapped(lblk), lend);
+        return Iomap.hole(lblk * bs, (next - lblk) * bs, dev);
+    }
+
+    private long lastBlock(long pos, long length, long lblk) {
+        long bs = fs.blockSize();
+        long lend = Math.min(MAX_LBLK, pos > Long.MAX_VALUE - length ? MAX_LBLK : (pos + length + bs - 1) / bs);
+        return Math.max(lend, lblk + 1);
+    }
+
+    private Iomap mapForWrite(long pos, long length) throws FsException {
+        long bs = fs.blockSize();
+        long lblk = pos / bs;
+        long lend = lastBlock(pos, length, lblk);
+        DaxDevice dev = fs.device();
+        long eofBlock = (in.i_size() + bs - 1) / bs;
+        Extent e = in.extents.find(lblk);
+        if (e != null) {
+            long end = Math.min(e.end(), lend);
+            if (e.unwritten() && lblk >= eofBlock) {
+                // Beyond EOF the extent stays unwritten until end() converts what was written,
+                // with the new size, in one transaction: no crash shows written blocks past EOF.
+                return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs,
+                        Iomap.F_NEW | Iomap.F_DIRTY, dev);
+            }
+            if (e.unwritten()) {
+                end = Math.min(end, eofBlock);
+                convert(e, lblk, end);
+                return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs,
+                        Iomap.F_NEW | Iomap.F_DIRTY, dev);
+            }
+            return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs, 0, dev);
+        }
+        long next = Math.min(in.extents.nextMapped(lblk), lend);
+        boolean beyondEof = lblk >= eofBlock;
+        long want = beyondEof ? next - lblk : Math.min(next, eofBlock) - lblk;
+        long align = want >= PMD_BLOCKS && lblk % PMD_BLOCKS == 0 ? PMD_BLOCKS : 1;
+        Extent got = fs.allocate(in, lblk, want, beyondEof, align);
+        if (!beyondEof) {
+            // Zeroed before the transaction that maps them commits (EXT4_GET_BLOCKS_CREATE_ZERO):
+            // after a crash a new block reads as zeros, never as what the device held before.
+            zero(got, got.lblk(), got.end());
+        }
+        return new Iomap(lblk * bs, got.len() * bs, IomapType.MAPPED, got.pblk() * bs, Iomap.F_NEW | Iomap.F_DIRTY, dev);
     }
 }

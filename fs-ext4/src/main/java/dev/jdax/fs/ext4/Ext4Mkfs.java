@@ -295,7 +295,7 @@ final class Ext4Mkfs {
             disk.write(gdtBlk, list, "reserved descriptor block");
         }
         disk.write(dind, dindBuf, "resize inode");
-        Ext4Inode in = new Ext4Inode(7, new byte[INODE_SIZE]);
+        Ext4Inode in = new Ext4Inode(null, 7, new byte[INODE_SIZE]);
         in.i_mode(0100600);
         in.i_links_count(1);
         in.i_size((apb * apb + apb + 12) * bs);
@@ -334,7 +334,7 @@ final class Ext4Mkfs {
         }
 
         byte[] write(long ino, int mode, int links, long size, long start, long count, int flags) throws FsException {
-            Ext4Inode in = new Ext4Inode(ino, new byte[INODE_SIZE]);
+            Ext4Inode in = new Ext4Inode(null, ino, new byte[INODE_SIZE]);
             in.i_mode(mode);
             in.i_links_count(links);
             in.i_size(size);

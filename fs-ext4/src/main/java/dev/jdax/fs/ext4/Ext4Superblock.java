@@ -89,6 +89,24 @@ final class Ext4Superblock {
 
     void s_free_blocks_count(long v) { b.putInt(0xC, (int) v); if (is64()) { b.putInt(0x158, (int) (v >>> 32)); } }
     void s_free_inodes_count(long v) { b.putInt(0x10, (int) v); }
+    long s_last_orphan() { return u32(0xE8); }
+    void s_last_orphan(long v) { b.putInt(0xE8, (int) v); }
+
+    /** Adds to s_free_blocks_count: groups change it from many threads, each under its own lock. */
+    synchronized void addFreeBlocks(long delta) {
+        s_free_blocks_count(s_free_blocks_count() + delta);
+    }
+
+    /** Adds to s_free_inodes_count. */
+    synchronized void addFreeInodes(long delta) {
+        s_free_inodes_count(s_free_inodes_count() + delta);
+    }
+
+    /** The bytes as they are now, the checksum made over them: what a commit logs. */
+    synchronized byte[] sealed() {
+        updateChecksum();
+        return bytes().clone();
+    }
     void s_state(int v) { b.putShort(0x3A, (short) v); }
     void s_mtime(long v) { b.putInt(0x2C, (int) v); }
     void s_wtime(long v) { b.putInt(0x30, (int) v); }

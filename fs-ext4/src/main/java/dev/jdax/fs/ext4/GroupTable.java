@@ -65,7 +65,12 @@ final class GroupTable {
         return g;
     }
 
-    void write(Disk disk, int group) throws FsException {
+    /**
+     * Stamps {@code group}'s descriptor and writes the table block holding it. Groups share table
+     * blocks and each changes its own descriptor under its own lock, then writes: stamping, copying
+     * and writing are one step, so the last write of a block holds every change stamped.
+     */
+    synchronized void write(Disk disk, int group) throws FsException {
         stamp(group);
         int bs = sb.blockSize();
         int blk = group * ds / bs;

@@ -17,8 +17,8 @@ import java.util.Map;
  * The jbd2 journal inside the file system (inode 8), in jbd2's own big-endian format: descriptor
  * blocks of csum-v3 tags, the logged block copies, a commit block, revoke blocks when replaying.
  *
- * <p>jdax commits one transaction per file-system operation and checkpoints it at once: the
- * transaction is written from the journal's first block, the journal superblock then names it
+ * <p>jdax writes one committed transaction at a time ({@link Jbd2} groups the operations into it)
+ * and checkpoints it at once: the transaction is written from the journal's first block, the journal superblock then names it
  * ({@code s_start}, {@code s_sequence}: one 8-byte word, so a crash leaves the old or the new pair),
  * the blocks are written in place, and the superblock marks the journal empty again. A crash at any
  * point leaves either the old state, or a committed transaction that {@link #recover} replays.
@@ -111,6 +111,13 @@ final class Jbd2Journal {
 
     private int tagSize() {
         return csumV3 ? 16 : is64 ? 12 : 8;
+    }
+
+    /** {@return the most metadata blocks one transaction may log}: what fits with its descriptors and commit block. */
+    int maxTransactionBlocks() {
+        int perDesc = (bs - 12 - 16 - (csumV3 ? 4 : 0)) / tagSize();
+        int room = maxlen() - first() - 1;
+        return (int) ((long) room * perDesc / (perDesc + 1));
     }
 
     /**

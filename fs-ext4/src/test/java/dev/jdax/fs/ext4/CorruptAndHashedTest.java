@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -37,9 +38,11 @@ class CorruptAndHashedTest {
         // e2fsck -D indexes every directory of more than one block: a hashed directory to write into.
         Tools.Result index = Tools.run("e2fsck", "-fyD", img.toString());
         assertTrue(index.status() <= 1, index.output());
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.none())) {
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none())) {
             long many = fs.resolve("/many", true);
-            Ext4Inode dir = ((Ext4FileSystem) fs).inode(many);
+            Ext4FileSystem format = (Ext4FileSystem) new Ext4FileSystemType().mount(d, MountOptions.parse("ro"));
+            Ext4Inode dir = format.iget(many);
+            format.close();
             assertTrue((dir.i_flags() & Ext4Inode.INDEX_FL) != 0, "e2fsck -D hashed it");
             fs.create(many, "added", 0644, 0, 0);
             fs.unlink(many, "entry-7");
@@ -50,11 +53,10 @@ class CorruptAndHashedTest {
     }
 
     private long inodeOffset(DaxDevice d, FileSystem fs, long ino) throws FsException {
-        Ext4FileSystem e = (Ext4FileSystem) fs;
         byte[] gd = new byte[64];
         d.load(4096, MemorySegment.ofArray(gd), 0, 64);
         long table = java.nio.ByteBuffer.wrap(gd).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(8) & 0xffffffffL;
-        return table * 4096 + (ino - 1) * e.superblock().s_inode_size();
+        return table * 4096 + (ino - 1) * 256;
     }
 
     @Test
@@ -63,7 +65,7 @@ class CorruptAndHashedTest {
             new Ext4FileSystemType().mkfs(d, MkfsOptions.defaults());
             long ino;
             long off;
-            try (FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.none());
+            try (FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none());
                  OpenFile f = fs.open("/f", OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
                 f.write(0, new byte[8192], 0, 8192);
                 ino = f.ino();
@@ -78,10 +80,10 @@ class CorruptAndHashedTest {
             assertEquals(Errno.EBADMSG, csum.errno(), csum.getMessage());
             assertTrue(csum.getMessage().contains("inode " + ino), csum.getMessage());
             // Re-seal the checksum over the bad header: now the header itself is what is refused.
-            Ext4Inode sealed = new Ext4Inode(ino, bad);
-            try (FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("ro"))) {
-                sealed.updateChecksum(((Ext4FileSystem) fs).csumSeed());
-            }
+            Ext4Inode sealed = new Ext4Inode(null, ino, bad);
+            Ext4FileSystem format = (Ext4FileSystem) new Ext4FileSystemType().mount(d, MountOptions.parse("ro"));
+            sealed.updateChecksum(format.csumSeed());
+            format.close();
             d.store(off, MemorySegment.ofArray(sealed.b.array()), 0, 256);
             FsException magic = assertThrows(FsException.class, () -> read(d));
             assertEquals(Errno.EUCLEAN, magic.errno(), magic.getMessage());
@@ -90,7 +92,7 @@ class CorruptAndHashedTest {
     }
 
     private static void read(DaxDevice d) throws FsException {
-        try (FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("ro"));
+        try (FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("ro"));
              OpenFile f = fs.open("/f", OpenFlags.O_RDONLY)) {
             f.read(0, new byte[10], 0, 10);
         }

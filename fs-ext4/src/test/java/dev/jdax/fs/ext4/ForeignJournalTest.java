@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.MountOptions;
@@ -35,7 +36,7 @@ class ForeignJournalTest {
         Path script = Files.writeString(tmp.resolve("cmds"), "jo\njw -b 9000 " + data + "\njc\n");
         Tools.Result w = Tools.run("debugfs", "-w", "-f", script.toString(), img.toString());
         assertEquals(0, w.status(), w.output());
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("ro"))) {
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("ro"))) {
             assertFalse((Ext4FileSystem.readSuperblock(d).s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0,
                     "needs_recovery cleared after the replay");
         }

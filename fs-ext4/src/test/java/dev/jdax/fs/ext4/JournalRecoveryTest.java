@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
@@ -26,7 +27,7 @@ class JournalRecoveryTest {
         try (CrashDevice dev = PmemDevices.crashSimulating(PmemDevices.memory(32 << 20))) {
             new Ext4FileSystemType().mkfs(dev, MkfsOptions.defaults());
             List<DaxDevice> states = new ArrayList<>();
-            try (FileSystem fs = new Ext4FileSystemType().mount(dev, MountOptions.parse("dax"))) {
+            try (FileSystem fs = Vfs.mount(new Ext4FileSystemType(), dev, MountOptions.parse("dax"))) {
                 dev.beforeFence(() -> {
                     try {
                         states.add(dev.crashImage(CrashPolicy.allLost()));
@@ -43,7 +44,7 @@ class JournalRecoveryTest {
             for (DaxDevice img : states) {
                 Ext4Superblock before = Ext4FileSystem.readSuperblock(img);
                 boolean pending = Jbd2Journal.open(img, 4096, journalBlocks(before)).needsRecovery();
-                try (FileSystem fs = new Ext4FileSystemType().mount(img, MountOptions.parse("ro"))) {
+                try (FileSystem fs = Vfs.mount(new Ext4FileSystemType(), img, MountOptions.parse("ro"))) {
                     boolean present;
                     try {
                         long d = fs.lookup(fs.rootIno(), "made");

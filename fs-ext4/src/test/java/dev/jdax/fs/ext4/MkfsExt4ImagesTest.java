@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -46,7 +47,7 @@ class MkfsExt4ImagesTest {
         Tools.Result mk = Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-d", root.toString(), img.toString(), "64M");
         assertEquals(0, mk.status(), mk.output());
         int checked = 0;
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("ro"))) {
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("ro"))) {
             try (var walk = Files.walk(root)) {
                 for (Path p : (Iterable<Path>) walk::iterator) {
                     String inImage = "/" + root.relativize(p).toString();
@@ -71,7 +72,7 @@ class MkfsExt4ImagesTest {
     void writingIntoAnMke2fsImageKeepsItClean() throws Exception {
         Path img = tmp.resolve("w.img");
         assertEquals(0, Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", img.toString(), "64M").status());
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("dax"))) {
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("dax"))) {
             fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
             for (int i = 0; i < 200; i++) {
                 try (OpenFile f = fs.open("/d/f" + i, OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
@@ -88,7 +89,7 @@ class MkfsExt4ImagesTest {
         Path img = tmp.resolve("r.img");
         assertEquals(0, Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-O", "inline_data", img.toString(), "16M").status());
         try (DaxDevice d = PmemDevices.open(img)) {
-            FsException e = assertThrows(FsException.class, () -> new Ext4FileSystemType().mount(d, MountOptions.none()));
+            FsException e = assertThrows(FsException.class, () -> Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none()));
             assertEquals(Errno.EOPNOTSUPP, e.errno());
             assertTrue(e.getMessage().contains("inline_data"), e.getMessage());
         }
@@ -99,7 +100,7 @@ class MkfsExt4ImagesTest {
             d.load(1024 + 0x60, MemorySegment.ofArray(incompat), 0, 4);
             incompat[0] |= 0x4; // needs_recovery
             d.store(1024 + 0x60, MemorySegment.ofArray(incompat), 0, 4);
-            FsException e = assertThrows(FsException.class, () -> new Ext4FileSystemType().mount(d, MountOptions.none()));
+            FsException e = assertThrows(FsException.class, () -> Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none()));
             assertEquals(Errno.EBADMSG, e.errno(), "the superblock checksum no longer matches: " + e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.Falloc;
@@ -47,7 +48,7 @@ class WritesJudgedByE2fsckTest {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] model = new byte[4 << 20];
         long size = 0;
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("dax"))) {
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("dax"))) {
             long dir = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
             for (int i = 0; i < 150; i++) {
                 try (OpenFile f = fs.open("/d/n" + i, OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
@@ -128,7 +129,7 @@ class WritesJudgedByE2fsckTest {
                 assertEquals(size, f.size());
             }
         }
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("ro"));
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("ro"));
              OpenFile f = fs.open("/ops", OpenFlags.O_RDONLY)) {
             byte[] mine = new byte[(int) size];
             f.read(0, mine, 0, mine.length);
@@ -156,7 +157,7 @@ class WritesJudgedByE2fsckTest {
         int blocks = 5000;
         int[] model = new int[blocks];          // 0: hole, else the stamp written in the block's first int
         int stamp = 1;
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("dax"));
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("dax"));
              OpenFile f = fs.open("/tree", OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
             for (int op = 0; op < 3000; op++) {
                 int b = r.nextInt(blocks / 2) * 2;
@@ -190,7 +191,7 @@ class WritesJudgedByE2fsckTest {
             }
         }
         int extents = 0;
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("ro"));
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("ro"));
              OpenFile f = fs.open("/tree", OpenFlags.O_RDONLY)) {
             byte[] four = new byte[4];
             for (int b = 0; b < blocks; b++) {

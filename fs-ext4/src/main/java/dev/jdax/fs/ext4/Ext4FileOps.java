@@ -1,0 +1,297 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.Inode;
+import dev.jdax.api.Iomap;
+import dev.jdax.api.fs.Falloc;
+import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.StatInfo;
+import dev.jdax.iomap.DaxFile;
+import dev.jdax.iomap.DaxInodeOps;
+import dev.jdax.iomap.DaxZero;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the engine asks of an ext4 regular file: its iomap ({@link Ext4Iomap}), its metadata in
+ * transactions, and {@code ext4_fallocate} — allocate, keep size, punch, zero, collapse, insert, on
+ * the extent list under {@code i_data_sem}.
+ */
+final class Ext4FileOps implements DaxInodeOps {
+    private static final int SUPPORTED = Falloc.KEEP_SIZE | Falloc.PUNCH_HOLE | Falloc.COLLAPSE_RANGE | Falloc.ZERO_RANGE
+            | Falloc.INSERT_RANGE;
+
+    private final Ext4FileSystem fs;
+    private final Ext4Inode in;
+    private final Ext4Iomap iomap;
+
+    Ext4FileOps(Ext4FileSystem fs, Ext4Inode in) {
+        this.fs = fs;
+        this.in = in;
+        this.iomap = new Ext4Iomap(fs, in);
+    }
+
+    @Override
+    public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
+        return iomap.begin(inode, pos, length, flags);
+    }
+
+    @Override
+    public void end(Inode inode, long pos, long length, long written, int flags, Iomap map) throws FsException {
+        iomap.end(inode, pos, length, written, flags, map);
+    }
+
+    /** s_maxbytes of an extent file with huge_file: 2^32 - 1 blocks. */
+    @Override
+    public long maxFileSize() {
+        return ((1L << 32) - 1) * fs.blockSize();
+    }
+
+    @Override
+    public int blockSize() {
+        return fs.blockSize();
+    }
+
+    /** jdax keeps ext4's times in whole seconds (the extra-time fields are not written). */
+    @Override
+    public long timeGranularityNanos() {
+        return 1_000_000_000L;
+    }
+
+    @Override
+    public boolean isDax() {
+        return in.daxNow;
+    }
+
+    @Override
+    public Errno readBeyondMaxBytes() {
+        return Errno.EINVAL;
+    }
+
+    /** FIEMAP reaches blocks allocated beyond EOF (KEEP_SIZE), as ext4 reports them. */
+    @Override
+    public long reportLimit(long size) throws FsException {
+        in.dataSem.lockShared();
+        try {
+            return Math.max(DaxInodeOps.super.reportLimit(size), in.extents.end() * fs.blockSize());
+        } finally {
+            in.dataSem.unlockShared();
+        }
+    }
+
+    @Override
+    public void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException {
+        fs.opVoid(() -> {
+            boolean grows = size != in.i_size();
+            fs.changeInode(in, i -> {
+                i.i_size(size);
+                i.i_mtime(mtime.getEpochSecond());
+                i.i_ctime(ctime.getEpochSecond());
+            });
+            if (grows) {
+                in.dataSyncTid = fs.currentTid();
+            }
+        });
+    }
+
+    /** The size and the freeing in one transaction, as ext4_truncate under its orphan entry. */
+    @Override
+    public void truncateBlocks(long newSize, Instant now) throws FsException {
+        fs.opVoid(() -> {
+            in.dataSem.lockExclusive();
+            try {
+                fs.freeRange(in, (newSize + fs.blockSize() - 1) / fs.blockSize(), Long.MAX_VALUE);
+            } finally {
+                in.dataSem.unlockExclusive();
+            }
+            fs.changeInode(in, i -> {
+                i.i_size(newSize);
+                i.i_mtime(now.getEpochSecond());
+                i.i_ctime(now.getEpochSecond());
+            });
+            in.dataSyncTid = fs.currentTid();
+        });
+    }
+
+    @Override
+    public void commit(boolean dataOnly) throws FsException {
+        fs.commitFor(in, dataOnly);
+    }
+
+    @Override
+    public StatInfo stat() {
+        return fs.statOf(in);
+    }
+
+    @Override
+    public FsxAttr fsxattr() {
+        in.dataSem.lockShared();
+        try {
+            return new FsxAttr((in.i_flags() & Ext4Inode.DAX_FL) != 0 ? DaxFile.FS_XFLAG_DAX : 0, 0, 0, in.extents.size(), 0, 0);
+        } finally {
+            in.dataSem.unlockShared();
+        }
+    }
+
+    /** FS_XFLAG_DAX: stored at once, in force when the inode is next loaded (Linux 6.1, measured). */
+    @Override
+    public void setDaxFlag(boolean dax) throws FsException {
+        fs.opVoid(() -> fs.changeInode(in, i -> {
+            i.i_flags(dax ? i.i_flags() | Ext4Inode.DAX_FL : i.i_flags() & ~Ext4Inode.DAX_FL);
+            i.touch(false, true);
+        }));
+    }
+
+    @Override
+    public long fallocate(int mode, long offset, long length, long size) throws FsException {
+        if ((mode & ~SUPPORTED) != 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: fallocate mode 0x%x", in.ino, mode);
+        }
+        long bs = fs.blockSize();
+        long[] newSize = {size};
+        fs.opVoid(() -> {
+            if ((mode & Falloc.PUNCH_HOLE) != 0) {
+                punch(offset, length, size, bs);
+            } else if ((mode & Falloc.COLLAPSE_RANGE) != 0) {
+                newSize[0] = collapse(offset, length, size, bs);
+            } else if ((mode & Falloc.INSERT_RANGE) != 0) {
+                newSize[0] = insert(offset, length, size, bs);
+            } else if ((mode & Falloc.ZERO_RANGE) != 0) {
+                newSize[0] = zeroRange(mode, offset, length, size, bs);
+            } else {
+                if (offset + length > maxFileSize()) {
+                    throw FsException.of(Errno.EFBIG, "ext4: inode %d: fallocate to %d passes the largest file", in.ino, offset + length);
+                }
+                allocateUnwritten(offset / bs, (offset + length + bs - 1) / bs);
+                if ((mode & Falloc.KEEP_SIZE) == 0 && offset + length > size) {
+                    newSize[0] = offset + length;
+                }
+            }
+            if (newSize[0] != in.i_size()) {
+                fs.changeInode(in, i -> i.i_size(newSize[0]));
+                in.dataSyncTid = fs.currentTid();
+            }
+        });
+        return newSize[0];
+    }
+
+    private long collapse(long offset, long length, long size, long bs) throws FsException {
+        if (((offset | length) & (bs - 1)) != 0 || offset + length >= size) {
+            throw FsException.of(Errno.EINVAL, "ext4: inode %d: collapse %d+%d: not block aligned or reaching EOF (%d)",
+                    in.ino, offset, length, size);
+        }
+        in.dataSem.lockExclusive();
+        try {
+            long a = offset / bs;
+            long b = (offset + length) / bs;
+            for (Extent e : in.extents.remove(a, b)) {
+                fs.allocator().freeBlocks(e.pblk(), e.len());
+            }
+            for (Extent e : in.extents.remove(b, Long.MAX_VALUE)) {
+                in.extents.put(e.lblk() - (b - a), e.len(), e.pblk(), e.unwritten());
+            }
+            fs.saveExtents(in);
+        } finally {
+            in.dataSem.unlockExclusive();
+        }
+        return size - length;
+    }
+
+    private long insert(long offset, long length, long size, long bs) throws FsException {
+        if (((offset | length) & (bs - 1)) != 0 || offset >= size) {
+            throw FsException.of(Errno.EINVAL, "ext4: inode %d: insert %d+%d: not block aligned or at/after EOF (%d)",
+                    in.ino, offset, length, size);
+        }
+        if (size + length > maxFileSize()) {
+            throw FsException.of(Errno.EFBIG, "ext4: inode %d: insert of %d would pass the largest file", in.ino, length);
+        }
+        in.dataSem.lockExclusive();
+        try {
+            long a = offset / bs;
+            List<Extent> tail = in.extents.remove(a, Long.MAX_VALUE);
+            for (Extent e : tail) {
+                in.extents.put(e.lblk() + length / bs, e.len(), e.pblk(), e.unwritten());
+            }
+            fs.saveExtents(in);
+        } finally {
+            in.dataSem.unlockExclusive();
+        }
+        return size + length;
+    }
+
+    /** ext4_punch_hole: nothing at or past EOF; the range ends at most at EOF's page; partial blocks zeroed. */
+    private void punch(long offset, long length, long size, long bs) throws FsException {
+        if (offset >= size) {
+            return;
+        }
+        long end = Math.min(offset + length, (size + DaxDevice.PAGE_SIZE - 1) / DaxDevice.PAGE_SIZE * DaxDevice.PAGE_SIZE);
+        long first = (offset + bs - 1) / bs;
+        long last = end / bs;
+        zeroEdges(offset, end, first, last, bs);
+        if (last > first) {
+            in.dataSem.lockExclusive();
+            try {
+                fs.freeRange(in, first, last);
+            } finally {
+                in.dataSem.unlockExclusive();
+            }
+        }
+    }
+
+    private void zeroEdges(long offset, long end, long first, long last, long bs) throws FsException {
+        if (first > last) {
+            DaxZero.zeroRange(in.space, offset, end - offset);
+            return;
+        }
+        if (offset < first * bs) {
+            DaxZero.zeroRange(in.space, offset, first * bs - offset);
+        }
+        if (end > last * bs) {
+            DaxZero.zeroRange(in.space, last * bs, end - last * bs);
+        }
+    }
+
+    /** ext4_zero_range: whole blocks become unwritten (allocated if holes), partial ones are zeroed. */
+    private long zeroRange(int mode, long offset, long length, long size, long bs) throws FsException {
+        long end = offset + length;
+        if (end > maxFileSize()) {
+            throw FsException.of(Errno.EFBIG, "ext4: inode %d: zero range to %d passes the largest file", in.ino, end);
+        }
+        long first = (offset + bs - 1) / bs;
+        long last = end / bs;
+        zeroEdges(offset, end, first, last, bs);
+        if (last > first) {
+            in.dataSem.lockExclusive();
+            try {
+                in.extents.setState(first, last, true);
+                fs.saveExtents(in);
+            } finally {
+                in.dataSem.unlockExclusive();
+            }
+            allocateUnwritten(first, last);
+        }
+        return (mode & Falloc.KEEP_SIZE) == 0 && end > size ? end : size;
+    }
+
+    private void allocateUnwritten(long from, long to) throws FsException {
+        in.dataSem.lockExclusive();
+        try {
+            long l = from;
+            while (l < to) {
+                Extent e = in.extents.find(l);
+                if (e != null) {
+                    l = e.end();
+                    continue;
+                }
+                long next = Math.min(in.extents.nextMapped(l), to);
+                Extent got = fs.allocate(in, l, next - l, true, 1);
+                l += got.len();
+            }
+        } finally {
+            in.dataSem.unlockExclusive();
+        }
+    }
+}

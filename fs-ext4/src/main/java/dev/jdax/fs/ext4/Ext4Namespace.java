@@ -1,0 +1,194 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.Vnode;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ext4's inode operations on directories ({@code ext4_dir_inode_operations}): the format's part of
+ * every namespace change, each one jbd2 transaction handle. The VFS has checked names, existence,
+ * link limits and ancestry and holds the directories and inodes involved; this class changes the
+ * directory blocks and link counts, and puts an inode whose last link goes on the orphan list.
+ */
+final class Ext4Namespace {
+    private final Ext4FileSystem fs;
+    private final Ext4Dir dir;
+    private final Orphans orphans;
+
+    Ext4Namespace(Ext4FileSystem fs, Ext4Dir dir, Orphans orphans) {
+        this.fs = fs;
+        this.dir = dir;
+        this.orphans = orphans;
+    }
+
+    long lookup(Ext4Inode d, String name) throws FsException {
+        Ext4Dir.Entry e = dir.find(d, name);
+        return e == null ? Vnode.NO_INO : e.ino();
+    }
+
+    List<DirEntry> readdir(Ext4Inode d) throws FsException {
+        List<DirEntry> out = new ArrayList<>();
+        for (Ext4Dir.Entry e : dir.entries(d)) {
+            if (e.ino() != 0 && !e.name().equals(".") && !e.name().equals("..")) {
+                FileType t = switch (e.fileType()) {
+                    case 1 -> FileType.REGULAR;
+                    case 2 -> FileType.DIRECTORY;
+                    case 7 -> FileType.SYMLINK;
+                    case 3 -> FileType.CHAR_DEVICE;
+                    case 4 -> FileType.BLOCK_DEVICE;
+                    case 5 -> FileType.FIFO;
+                    case 6 -> FileType.SOCKET;
+                    default -> fs.iget(e.ino()).type();
+                };
+                out.add(new DirEntry(e.name(), e.ino(), t));
+            }
+        }
+        return out;
+    }
+
+    private Ext4Inode make(Ext4Inode d, String name, int mode, int uid, int gid) throws FsException {
+        Ext4Inode in = fs.newInode(d, mode, uid, gid);
+        dir.add(d, name, in.ino, Ext4Dir.fileType(in.type()));
+        return in;
+    }
+
+    Ext4Inode create(Ext4Inode d, String name, int mode, int uid, int gid) throws FsException {
+        return fs.op(() -> make(d, name, (mode & 07777) | FileType.REGULAR.modeBits(), uid, gid));
+    }
+
+    Ext4Inode mkdir(Ext4Inode d, String name, int mode, int uid, int gid) throws FsException {
+        return fs.op(() -> {
+            Ext4Inode in = make(d, name, (mode & 07777) | FileType.DIRECTORY.modeBits(), uid, gid);
+            dir.init(in, d.ino);
+            fs.changeInode(d, p -> p.i_links_count(incDirLinks(p.i_links_count())));
+            return in;
+        });
+    }
+
+    /** dir_nlink: past 65000 a directory's link count stays 1, "many". */
+    private static int incDirLinks(int links) {
+        return links >= 64999 || links == 1 ? 1 : links + 1;
+    }
+
+    Ext4Inode symlink(Ext4Inode d, String name, String target, int uid, int gid) throws FsException {
+        byte[] t = target.getBytes(StandardCharsets.UTF_8);
+        if (t.length == 0 || t.length >= fs.blockSize()) {
+            throw FsException.of(t.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG, "ext4: symlink target of %d bytes", t.length);
+        }
+        return fs.op(() -> {
+            Ext4Inode in = make(d, name, 0777 | FileType.SYMLINK.modeBits(), uid, gid);
+            if (t.length < 60) {
+                fs.changeInode(in, i -> {
+                    i.i_flags(i.i_flags() & ~Ext4Inode.EXTENTS_FL);
+                    i.b.put(0x28, new byte[60]);
+                    i.b.put(0x28, t);
+                    i.i_size(t.length);
+                });
+                in.extents = null;
+            } else {
+                Extent e = fs.allocate(in, 0, 1, false, 1);
+                ByteBuffer blk = ByteBuffer.allocate(fs.blockSize());
+                blk.put(0, t);
+                fs.disk().write(e.pblk(), blk, "symlink " + in.ino);
+                fs.changeInode(in, i -> i.i_size(t.length));
+            }
+            return in;
+        });
+    }
+
+    void link(Ext4Inode d, String name, Ext4Inode target) throws FsException {
+        fs.opVoid(() -> {
+            dir.add(d, name, target.ino, Ext4Dir.fileType(target.type()));
+            fs.changeInode(target, i -> {
+                i.i_links_count(i.i_links_count() + 1);
+                i.touch(false, true);
+            });
+            if (orphans.contains(target)) {
+                orphans.remove(target); // linked again (linkat of an O_TMPFILE-like open inode)
+            }
+        });
+    }
+
+    void unlink(Ext4Inode d, String name, Ext4Inode victim) throws FsException {
+        fs.opVoid(() -> {
+            dir.remove(d, find(d, name));
+            dropLink(victim);
+        });
+    }
+
+    /** ext4_dec_count, and ext4_orphan_add when the last link goes: a crash then frees it at mount. */
+    private void dropLink(Ext4Inode in) throws FsException {
+        fs.changeInode(in, i -> {
+            i.i_links_count(Math.max(0, i.i_links_count() - 1));
+            i.touch(false, true);
+        });
+        if (in.i_links_count() == 0) {
+            orphans.add(in);
+        }
+    }
+
+    private void dropDirLink(Ext4Inode parent) throws FsException {
+        fs.changeInode(parent, p -> {
+            if (p.i_links_count() > 2) {
+                p.i_links_count(p.i_links_count() - 1);
+            }
+        });
+    }
+
+    void rmdir(Ext4Inode d, String name, Ext4Inode victim) throws FsException {
+        if (!dir.isEmpty(victim)) {
+            throw FsException.of(Errno.ENOTEMPTY, "ext4: directory \"%s\" is not empty", name);
+        }
+        fs.opVoid(() -> {
+            dir.remove(d, find(d, name));
+            fs.changeInode(victim, v -> v.i_links_count(0));
+            dropDirLink(d);
+            orphans.add(victim);
+        });
+    }
+
+    /** ext4_rename: the new name first (retargeted or added), then the old one, then ".." and link counts. */
+    void rename(Ext4Inode src, String fromName, Ext4Inode moving, Ext4Inode dst, String toName, Ext4Inode victim, int flags)
+            throws FsException {
+        if (victim != null && victim.isDir() && !dir.isEmpty(victim)) {
+            throw FsException.of(Errno.ENOTEMPTY, "ext4: directory \"%s\" is not empty", toName);
+        }
+        fs.opVoid(() -> {
+            int ftype = Ext4Dir.fileType(moving.type());
+            if (victim != null) {
+                dir.retarget(dst, toName, moving.ino, ftype);
+                if (victim.isDir()) {
+                    fs.changeInode(victim, v -> v.i_links_count(0));
+                    dropDirLink(dst);
+                    orphans.add(victim);
+                } else {
+                    dropLink(victim);
+                }
+            } else {
+                dir.add(dst, toName, moving.ino, ftype);
+            }
+            dir.remove(src, find(src, fromName));
+            if (moving.isDir() && src != dst) {
+                dir.retarget(moving, "..", dst.ino, Ext4Dir.fileType(FileType.DIRECTORY));
+                dropDirLink(src);
+                fs.changeInode(dst, p -> p.i_links_count(incDirLinks(p.i_links_count())));
+            }
+            fs.changeInode(moving, m -> m.touch(false, true));
+        });
+    }
+
+    private Ext4Dir.Entry find(Ext4Inode d, String name) throws FsException {
+        Ext4Dir.Entry e = dir.find(d, name);
+        if (e == null) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: directory %d lost \"%s\" under its lock", d.ino, name);
+        }
+        return e;
+    }
+}

@@ -1,0 +1,294 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.FsException;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.LockOrder;
+import dev.jdax.api.lock.Mutex;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+
+/**
+ * jbd2's transactions ({@code fs/jbd2/transaction.c}, {@code commit.c}): every ext4 operation is a
+ * handle that joins the running transaction; the transaction commits as a group — at fsync, every
+ * commit interval ({@code commit=}, 5 s), and when it holds as many blocks as a commit may log — and
+ * is then written home (checkpointed). A commit locks the transaction (new handles wait for the
+ * next one), waits for its open handles to stop, freezes its blocks, opens the next transaction,
+ * and only then writes the log: threads go on changing metadata while the commit is written.
+ *
+ * <p>A handle is not a lock, but it behaves like one towards locks (class
+ * {@link LockClass#TRANSACTION}): a thread holding one may not wait for a lock ranked before it,
+ * since the commit waiting for that handle would wait for the lock too. A handle started while the
+ * thread holds one joins it (jbd2's nested {@code journal_start}).
+ */
+final class Jbd2 {
+    /** jbd2's default commit interval. */
+    static final long COMMIT_INTERVAL_MS = 5000;
+
+    /** One transaction: its blocks and its open handles. */
+    static final class Transaction {
+        final long tid;
+        int updates;
+        boolean locked;
+        final Set<Long> blocks = new LinkedHashSet<>();
+        final List<Runnable> onCommit = new ArrayList<>();
+
+        Transaction(long tid) {
+            this.tid = tid;
+        }
+    }
+
+    /** An open handle of the current thread. */
+    final class Handle implements AutoCloseable {
+        final Transaction t;
+        private int depth = 1;
+
+        private Handle(Transaction t) {
+            this.t = t;
+        }
+
+        long tid() {
+            return t.tid;
+        }
+
+        /** Runs {@code action} once this handle's transaction is committed (blocks freed in it become reusable). */
+        void onCommit(Runnable action) {
+            state.lock();
+            try {
+                t.onCommit.add(action);
+            } finally {
+                state.unlock();
+            }
+        }
+
+        @Override
+        public void close() throws FsException {
+            if (--depth > 0) {
+                return;
+            }
+            current.remove();
+            boolean full;
+            state.lock();
+            try {
+                if (--t.updates == 0) {
+                    changed.signalAll();
+                }
+                full = !t.locked && t.blocks.size() >= maxBlocks / 2;
+            } finally {
+                state.unlock();
+            }
+            LockOrder.exit(this);
+            if (full) {
+                commit(t.tid);
+            }
+        }
+    }
+
+    /** What a commit writes before the blocks are frozen (the superblock with the counts as they are). */
+    interface BeforeCommit {
+        void run() throws FsException;
+    }
+
+    private final Jbd2Journal log;
+    private final Disk disk;
+    private final int maxBlocks;
+    private final Mutex state = new Mutex(LockClass.JOURNAL, 0, 0, "jbd2 state");
+    private final Condition changed = state.newCondition();
+    private final Mutex commitLock = new Mutex(LockClass.TRANSACTION, 0, 0, "jbd2 commit");
+    private final ThreadLocal<Handle> current = new ThreadLocal<>();
+    private final ScheduledExecutorService timer;
+    private BeforeCommit beforeCommit = () -> { };
+    private Transaction running;
+    private volatile long committed;
+    private volatile FsException failed;
+
+    Jbd2(Jbd2Journal log, Disk disk) {
+        this.log = log;
+        this.disk = disk;
+        this.maxBlocks = log.maxTransactionBlocks();
+        long first = log.nextSequence() & 0xffffffffL;
+        this.running = new Transaction(first);
+        this.committed = first - 1;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jbd2 commit timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::timedCommit, COMMIT_INTERVAL_MS, COMMIT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    void beforeCommit(BeforeCommit hook) {
+        this.beforeCommit = hook;
+    }
+
+    /** {@code jbd2_journal_start}: joins the running transaction (or the thread's own handle). */
+    Handle start() throws FsException {
+        Handle h = current.get();
+        if (h != null) {
+            h.depth++;
+            return h;
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        long full = -1;
+        state.lock();
+        try {
+            if (!running.locked && running.blocks.size() >= maxBlocks / 2) {
+                full = running.tid;
+            }
+        } finally {
+            state.unlock();
+        }
+        if (full >= 0) {
+            commit(full); // make room before joining: a handle never waits for its own transaction
+        }
+        state.lock();
+        try {
+            while (running.locked) {
+                changed.awaitUninterruptibly();
+            }
+            running.updates++;
+            h = new Handle(running);
+        } finally {
+            state.unlock();
+        }
+        LockOrder.enter(h, LockClass.TRANSACTION, 1, 0, true, "jbd2 handle");
+        current.set(h);
+        return h;
+    }
+
+    /** The current thread's handle; metadata may only change inside one. */
+    Handle handle() {
+        Handle h = current.get();
+        if (h == null) {
+            throw new IllegalStateException("ext4: metadata changed outside a transaction");
+        }
+        return h;
+    }
+
+    /** {@code jbd2_journal_dirty_metadata}: {@code block} belongs to the current handle's transaction. */
+    void dirty(long block) {
+        Handle h = handle();
+        state.lock();
+        try {
+            h.t.blocks.add(block);
+        } finally {
+            state.unlock();
+        }
+    }
+
+    /** {@return the tid of the running transaction} */
+    long runningTid() {
+        state.lock();
+        try {
+            return running.tid;
+        } finally {
+            state.unlock();
+        }
+    }
+
+    /** {@return the last tid committed and written home} */
+    long committedTid() {
+        return committed;
+    }
+
+    /**
+     * {@code jbd2_log_start_commit} + {@code jbd2_log_wait_commit}: returns when transaction
+     * {@code tid} (and every one before it) is committed and home. Not from inside a handle.
+     */
+    void commit(long tid) throws FsException {
+        if (current.get() != null) {
+            throw new IllegalStateException("ext4: a commit waited for from inside a transaction");
+        }
+        if (committed >= tid) {
+            return;
+        }
+        commitLock.lock();
+        try {
+            if (failed != null) {
+                throw failed;
+            }
+            if (committed >= tid) {
+                return;
+            }
+            Transaction t;
+            Map<Long, Disk.Frozen> frozen;
+            state.lock();
+            try {
+                t = running;
+                t.locked = true;
+                while (t.updates > 0) {
+                    changed.awaitUninterruptibly();
+                }
+            } finally {
+                state.unlock();
+            }
+            // No handle is open and none can start: the hook's writes and the freeze see one state.
+            Handle own = new Handle(t);
+            current.set(own);
+            try {
+                beforeCommit.run();
+            } finally {
+                current.remove();
+            }
+            state.lock();
+            try {
+                frozen = disk.freeze(t.blocks);
+                running = new Transaction(t.tid + 1);
+                changed.signalAll();
+            } finally {
+                state.unlock();
+            }
+            writeOut(t, frozen);
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    private void writeOut(Transaction t, Map<Long, Disk.Frozen> frozen) throws FsException {
+        try {
+            if (!frozen.isEmpty()) {
+                Map<Long, byte[]> blocks = new java.util.LinkedHashMap<>();
+                frozen.forEach((b, f) -> blocks.put(b, f.data()));
+                log.commit(blocks, (int) t.tid);
+                disk.checkpointed(frozen);
+            }
+        } catch (FsException e) {
+            failed = e; // jbd2_journal_abort: nothing more may be committed over a broken log
+            throw e;
+        }
+        committed = t.tid;
+        t.onCommit.forEach(Runnable::run);
+    }
+
+    private void timedCommit() {
+        try {
+            long tid;
+            state.lock();
+            try {
+                tid = running.blocks.isEmpty() ? -1 : running.tid;
+            } finally {
+                state.unlock();
+            }
+            if (tid >= 0) {
+                commit(tid);
+            }
+        } catch (FsException | RuntimeException e) {
+            // The next fsync or unmount reports it (failed is set when the log itself broke).
+        }
+    }
+
+    /** Unmount: commits what is running and stops the timer. */
+    void shutdown() throws FsException {
+        timer.shutdownNow();
+        commit(runningTid());
+    }
+}

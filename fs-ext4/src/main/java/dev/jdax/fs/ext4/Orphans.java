@@ -1,0 +1,119 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.Mutex;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ext4's orphan list ({@code fs/ext4/orphan.c}): an inode whose last link went while it is still
+ * open or mapped is chained from the superblock's {@code s_last_orphan} through the {@code i_dtime}
+ * of each orphan, in the transaction that dropped the link, so that a crash before the last
+ * release frees it at the next mount ({@link Ext4FileSystem#mount}) instead of leaking it. The
+ * in-core inodes are kept here in chain order (the newest first), so removing one rewrites only its
+ * predecessor.
+ *
+ * <p>jdax uses the classic list also on file systems with the orphan_file feature: Linux falls back
+ * to it whenever the orphan file is full, so e2fsck and the kernel read both.
+ */
+final class Orphans {
+    private final Ext4FileSystem fs;
+    private final Ext4Superblock sb;
+    private final Mutex lock = new Mutex(LockClass.SUPER, 0, 0, "ext4 s_orphan_lock");
+    /** The chain as in core, head first: inode number to in-core inode. */
+    private final LinkedHashMap<Long, Ext4Inode> chain = new LinkedHashMap<>();
+
+    Orphans(Ext4FileSystem fs, Ext4Superblock sb) {
+        this.fs = fs;
+        this.sb = sb;
+    }
+
+    boolean contains(Ext4Inode in) {
+        lock.lock();
+        try {
+            return chain.containsKey(in.ino);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code ext4_orphan_add}, inside the caller's transaction. */
+    void add(Ext4Inode in) throws FsException {
+        lock.lock();
+        try {
+            if (chain.containsKey(in.ino)) {
+                return;
+            }
+            long next = sb.s_last_orphan();
+            fs.changeInode(in, i -> i.i_dtime(next));
+            synchronized (sb) {
+                sb.s_last_orphan(in.ino);
+            }
+            fs.superblockChanged();
+            LinkedHashMap<Long, Ext4Inode> grown = new LinkedHashMap<>();
+            grown.put(in.ino, in);
+            grown.putAll(chain);
+            chain.clear();
+            chain.putAll(grown);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code ext4_orphan_del}, inside the caller's transaction: the predecessor skips it. */
+    void remove(Ext4Inode in) throws FsException {
+        lock.lock();
+        try {
+            if (!chain.containsKey(in.ino)) {
+                return;
+            }
+            long next = in.i_dtime();
+            Ext4Inode prev = null;
+            for (Map.Entry<Long, Ext4Inode> e : chain.entrySet()) {
+                if (e.getKey() == in.ino) {
+                    break;
+                }
+                prev = e.getValue();
+            }
+            if (prev == null) {
+                synchronized (sb) {
+                    sb.s_last_orphan(next);
+                }
+                fs.superblockChanged();
+            } else {
+                fs.changeInode(prev, p -> p.i_dtime(next));
+            }
+            fs.changeInode(in, i -> i.i_dtime(0));
+            chain.remove(in.ino);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The inodes a crash left on the on-disk list, in chain order (ext4_orphan_cleanup reads it at
+     * mount, before anything else runs); a loop or an inode number out of range ends the walk.
+     */
+    static List<Long> onDisk(Ext4Superblock sb, InodeReader reader) throws FsException {
+        List<Long> out = new ArrayList<>();
+        long ino = sb.s_last_orphan();
+        while (ino != 0) {
+            if (ino < 1 || ino > sb.s_inodes_count() || out.contains(ino) || out.size() > sb.s_inodes_count()) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: orphan list: inode %d (after %s) is impossible", ino, out);
+            }
+            out.add(ino);
+            ino = reader.nextOrphan(ino);
+        }
+        return out;
+    }
+
+    /** Reads an orphan's i_dtime: the next one on the list. */
+    interface InodeReader {
+        long nextOrphan(long ino) throws FsException;
+    }
+}
