@@ -80,7 +80,7 @@ final class InodeCache {
         if (i.unref() > 0) {
             return;
         }
-        if (i.vnode().nlink() == 0) {
+        if (i.vnode().nlink() == 0 || i.vnode().dontCache()) {
             evict(i);
             return;
         }

@@ -196,6 +196,16 @@ public interface Vnode extends Inode {
     void fsync(boolean dataOnly) throws FsException;
 
     /**
+     * {@code I_DONTCACHE}: whether the VFS should evict the inode at its last release instead of
+     * keeping it cached (a changed per-file DAX flag takes effect when the inode is read again).
+     *
+     * @return true to evict at the last release
+     */
+    default boolean dontCache() {
+        return false;
+    }
+
+    /**
      * {@code evict_inode}: the VFS dropped its last reference and lets the inode go. With no link
      * left the inode is freed (its blocks, its number, its orphan record); otherwise only the
      * in-core state goes.

@@ -143,6 +143,8 @@ final class Ext4FileOps implements DaxInodeOps {
             i.i_flags(dax ? i.i_flags() | Ext4Inode.DAX_FL : i.i_flags() & ~Ext4Inode.DAX_FL);
             i.touch(false, true);
         }));
+        in.dontCache = true; // ext4_dax_dontcache
+
     }
 
     @Override

@@ -45,6 +45,8 @@ final class Ext4Inode implements Vnode {
     List<Long> treeBlocks = new ArrayList<>();
     /** The DAX state chosen when the inode was loaded (Linux decides it in ext4_set_inode_flags). */
     boolean daxNow;
+    /** I_DONTCACHE: a changed DAX flag takes effect when the inode is read again. */
+    volatile boolean dontCache;
     /** {@code i_sync_tid}: the transaction that last changed the inode (fsync commits it). */
     volatile long syncTid = -1;
     /** {@code i_datasync_tid}: the transaction that last changed what reading the data needs (fdatasync). */
@@ -148,6 +150,11 @@ final class Ext4Inode implements Vnode {
     @Override
     public void fsync(boolean dataOnly) throws FsException {
         fs.commitFor(this, dataOnly);
+    }
+
+    @Override
+    public boolean dontCache() {
+        return dontCache;
     }
 
     @Override

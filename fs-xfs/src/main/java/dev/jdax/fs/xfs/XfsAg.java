@@ -221,7 +221,7 @@ final class XfsAg {
         agf.agf_freeblks(agf.agf_freeblks() + delta);
         agf.agf_longest(longest);
         writeAgf();
-        disk.sb().sb_fdblocks(disk.sb().sb_fdblocks() + delta);
+        disk.sb().addFdblocks(delta);
     }
 
     private static byte[] allocRec(long[] r) {
@@ -252,7 +252,7 @@ final class XfsAg {
                         putInodeRec(r.withFree(i, false));
                         agi.agi_freecount(agi.agi_freecount() - 1);
                         writeAgi();
-                        disk.sb().sb_ifree(disk.sb().sb_ifree() - 1);
+                        disk.sb().addIfree(-1);
                         return disk.ino(agno, r.startino() + i);
                     }
                 }
@@ -278,8 +278,8 @@ final class XfsAg {
         agi.agi_freecount(agi.agi_freecount() + InobtRec.INODES);
         agi.agi_newino(startino);
         writeAgi();
-        disk.sb().sb_icount(disk.sb().sb_icount() + InobtRec.INODES);
-        disk.sb().sb_ifree(disk.sb().sb_ifree() + InobtRec.INODES);
+        disk.sb().addIcount(InobtRec.INODES);
+        disk.sb().addIfree(InobtRec.INODES);
         return true;
     }
 
@@ -294,7 +294,18 @@ final class XfsAg {
         putInodeRec(r.withFree(i, true));
         agi.agi_freecount(agi.agi_freecount() + 1);
         writeAgi();
-        disk.sb().sb_ifree(disk.sb().sb_ifree() + 1);
+        disk.sb().addIfree(1);
+    }
+
+    /** agi_unlinked[bucket]: the first AG inode of that bucket's unlinked list (NULLAGINO when empty). */
+    long unlinkedHead(int bucket) {
+        return agi.agi_unlinked(bucket);
+    }
+
+    /** Sets agi_unlinked[bucket] and writes the AGI. */
+    void unlinkedHead(int bucket, long agino) throws FsException {
+        agi.agi_unlinked(bucket, agino);
+        writeAgi();
     }
 
     /** Whether the inobt says {@code ino} is allocated. */

@@ -43,6 +43,8 @@ final class XfsAgi {
     long agi_freecount() { return be32(buf, 28); }
     void agi_freecount(long v) { put32(buf, 28, v); }
     void agi_newino(long v) { put32(buf, 32, v); }
+    long agi_unlinked(int bucket) { return be32(buf, 40 + 4 * bucket); }
+    void agi_unlinked(int bucket, long agino) { put32(buf, 40 + 4 * bucket, agino); }
     long agi_free_root() { return be32(buf, 328); }
     long agi_free_level() { return be32(buf, 332); }
 

@@ -1,50 +1,62 @@
 package dev.jdax.fs.xfs;
 
 import dev.jdax.api.FsException;
+import dev.jdax.api.Inode;
+import dev.jdax.api.Iomap;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.StatInfo;
-import dev.jdax.iomap.DaxFile;
+import dev.jdax.iomap.DaxInodeOps;
 
 import java.time.Instant;
 import java.util.List;
 
 /**
- * An open XFS file: the engine's DaxFile over XFS's native iomap ({@link XfsIomap}, holes reported
- * whole) under the IOLOCK + MMAPLOCK model, with XFS's metadata hooks ({@link XfsFileOps}).
+ * What the engine asks of an XFS regular file: its iomap ({@link XfsIomap}, holes reported whole)
+ * and XFS's metadata hooks ({@link XfsFileOps}), under the IOLOCK + MMAPLOCK model.
  */
-final class XfsFile extends DaxFile {
+final class XfsFile implements DaxInodeOps {
     private final XfsFileSystem fs;
     private final XfsInode in;
-    private boolean closed;
+    private final XfsIomap iomap;
 
-    XfsFile(XfsFileSystem fs, XfsInode in, int flags) throws FsException {
-        super(fs.addressSpace(in), flags);
+    XfsFile(XfsFileSystem fs, XfsInode in) {
         this.fs = fs;
         this.in = in;
+        this.iomap = new XfsIomap(fs);
     }
 
     @Override
-    protected long maxFileSize() {
+    public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
+        return iomap.begin(inode, pos, length, flags);
+    }
+
+    @Override
+    public long maxFileSize() {
         return XfsFileOps.maxBytes();
     }
 
     @Override
-    protected int blockSize() {
+    public int blockSize() {
         return fs.disk().blockSize();
     }
 
     @Override
-    protected void setSize(long newSize) throws FsException {
-        fs.fileOps().setSize(in, newSize);
+    public boolean isDax() {
+        return in.sDax;
     }
 
     @Override
-    protected void freeBlocksBeyond(long newSize) throws FsException {
-        fs.fileOps().truncate(in, newSize);
+    public void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException {
+        fs.fileOps().setSize(in, size, mtime, ctime);
     }
 
     @Override
-    protected void doFallocate(int mode, long offset, long length) throws FsException {
+    public void truncateBlocks(long newSize, Instant now) throws FsException {
+        fs.fileOps().truncate(in, newSize, now);
+    }
+
+    @Override
+    public long fallocate(int mode, long offset, long length, long size) throws FsException {
         if ((mode & (dev.jdax.api.fs.Falloc.PUNCH_HOLE | dev.jdax.api.fs.Falloc.ZERO_RANGE)) != 0) {
             // xfs_free_file_space / xfs_zero_file_space zero the partial blocks at the edges first.
             long bs = blockSize();
@@ -52,38 +64,29 @@ final class XfsFile extends DaxFile {
             long head = Math.min(end, (offset + bs - 1) / bs * bs);
             long tail = Math.max(head, end / bs * bs);
             if (head > offset) {
-                dev.jdax.iomap.DaxZero.zeroRange(space, offset, head - offset);
+                dev.jdax.iomap.DaxZero.zeroRange(in.space, offset, head - offset);
             }
             if (end > tail) {
-                dev.jdax.iomap.DaxZero.zeroRange(space, tail, end - tail);
+                dev.jdax.iomap.DaxZero.zeroRange(in.space, tail, end - tail);
             }
         }
-        fs.fileOps().fallocate(in, mode, offset, length);
+        return fs.fileOps().fallocate(in, mode, offset, length, size);
+    }
+
+    /** Metadata is written in place (no log records yet); fsync stores the summary counters too. */
+    @Override
+    public void commit(boolean dataOnly) throws FsException {
+        fs.fsync(dataOnly);
     }
 
     @Override
-    protected void commit(boolean dataOnly) throws FsException {
-        // Metadata is written in place (no log records yet); fsync stores the summary counters too.
-        if (dataOnly) {
-            fs.device().fence();
-        } else {
-            fs.sync();
-        }
+    public StatInfo stat() {
+        return fs.statOf(in);
     }
 
     @Override
-    protected StatInfo doStat() throws FsException {
-        return fs.stat(in.ino());
-    }
-
-    @Override
-    protected FsxAttr doFsxattr() {
+    public FsxAttr fsxattr() {
         return fs.fsxattr(in);
-    }
-
-    @Override
-    protected boolean isDax() {
-        return in.sDax;
     }
 
     @Override
@@ -93,26 +96,9 @@ final class XfsFile extends DaxFile {
 
     /** FIEMAP reaches preallocated blocks past EOF, as XFS reports them. */
     @Override
-    protected long reportLimit() throws FsException {
+    public long reportLimit(long size) throws FsException {
         List<BmapExtent> ext = fs.extents(in);
         long end = ext.isEmpty() ? 0 : ext.getLast().endoff() << fs.disk().blockLog();
-        return Math.max(super.reportLimit(), end);
-    }
-
-    /** mtime/ctime after a write, written when the second changes (file_update_time's granularity here). */
-    @Override
-    protected void fileWritten(long pos, long bytes) throws FsException {
-        long now = Instant.now().getEpochSecond();
-        if (in.mtime().getEpochSecond() != now) {
-            fs.fileOps().setSize(in, in.di_size());
-        }
-    }
-
-    @Override
-    protected void release() throws FsException {
-        if (!closed) {
-            closed = true;
-            fs.released(in);
-        }
+        return Math.max(DaxInodeOps.super.reportLimit(size), end);
     }
 }

@@ -39,7 +39,8 @@ final class XfsFileOps {
      * contiguous ones as the allocator gives, at most the hole). New blocks are flagged F_NEW.
      */
     Iomap mapForWrite(XfsInode in, long pos, long length) throws FsException {
-        synchronized (fs) {
+        in.ilock.lockExclusive();
+        try {
             List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
             // xfs_direct_write_iomap_begin maps at most 1024 pages per call: a write too large for the
             // free space comes back short by whole 4 MiB steps, as Linux 6.1 measured.
@@ -61,6 +62,8 @@ final class XfsFileOps {
             save(in, ext);
             return new Iomap(off << bl, got[1] << bl, IomapType.MAPPED, disk.fsbToByte(got[0]), Iomap.F_NEW,
                     disk.device());
+        } finally {
+            in.ilock.unlockExclusive();
         }
     }
 
@@ -78,33 +81,40 @@ final class XfsFileOps {
         return disk.fsb(disk.inoAgno(in.ino()), disk.inoAgino(in.ino()) >>> disk.inopblog());
     }
 
+    /** Writes the new extent list into the fork and the inode, one step under the inode's monitor (caller holds the ILOCK). */
     private void save(XfsInode in, List<BmapExtent> ext) throws FsException {
         XfsMutations m = m();
-        m.forks().persist(in, ext);
-        fs.cacheExtents(in.ino(), ext);
-        m.writeInode(in);
-    }
-
-    void setSize(XfsInode in, long size) throws FsException {
-        synchronized (fs) {
-            in.di_size(size);
-            Instant now = Instant.now();
-            in.mtime(now);
-            in.ctime(now);
-            m().writeInode(in);
+        synchronized (in) {
+            m.forks().persist(in, ext);
+            fs.cacheExtents(in, ext);
+            m.writeInode(in);
         }
     }
 
-    /** Truncate down: frees every block wholly beyond {@code newSize} (xfs_itruncate_extents). */
-    void truncate(XfsInode in, long newSize) throws FsException {
-        synchronized (fs) {
-            m().freeBeyond(in, newSize);
-            setSize(in, newSize);
+    /** The engine's i_size and times, written into the inode. */
+    void setSize(XfsInode in, long size, Instant mtime, Instant ctime) throws FsException {
+        m().changeInode(in, i -> {
+            i.di_size(size);
+            i.mtime(mtime);
+            i.ctime(ctime);
+        });
+    }
+
+    /** Truncate down: frees every block wholly beyond {@code newSize} (xfs_itruncate_extents), then the size. */
+    void truncate(XfsInode in, long newSize, Instant now) throws FsException {
+        in.ilock.lockExclusive();
+        try {
+            synchronized (in) {
+                m().freeBeyond(in, newSize);
+                setSize(in, newSize, now, now);
+            }
+        } finally {
+            in.ilock.unlockExclusive();
         }
     }
 
-    /** xfs_file_fallocate for the modes Linux 6.1 XFS supports on DAX files. */
-    void fallocate(XfsInode in, int mode, long offset, long length) throws FsException {
+    /** xfs_file_fallocate for the modes Linux 6.1 XFS supports on DAX files; returns the new size. */
+    long fallocate(XfsInode in, int mode, long offset, long length, long size) throws FsException {
         if (offset < 0 || length <= 0) {
             throw FsException.of(Errno.EINVAL, "xfs: fallocate offset %d length %d", offset, length);
         }
@@ -115,9 +125,9 @@ final class XfsFileOps {
         }
         int bs = disk.blockSize();
         int bl = disk.blockLog();
-        synchronized (fs) {
+        in.ilock.lockExclusive();
+        try {
             List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
-            long size = in.di_size();
             long end = offset + length;
             if ((mode & Falloc.PUNCH_HOLE) != 0) {
                 if ((mode & Falloc.KEEP_SIZE) == 0) {
@@ -125,7 +135,7 @@ final class XfsFileOps {
                 }
                 removeWhole(ext, offset, end);
                 save(in, ext);
-                return;
+                return size;
             }
             if ((mode & (Falloc.COLLAPSE_RANGE | Falloc.INSERT_RANGE)) != 0) {
                 if ((offset | length) % bs != 0 || (mode & Falloc.KEEP_SIZE) != 0) {
@@ -139,7 +149,7 @@ final class XfsFileOps {
                     removeWhole(ext, offset, end);
                     shift(ext, end >>> bl, -(length >>> bl));
                     save(in, ext);
-                    setSize(in, size - length);
+                    return size - length;
                 } else {
                     if (offset >= size) {
                         throw FsException.of(Errno.EINVAL, "xfs: insert range offset %d at or beyond EOF %d", offset, size);
@@ -149,9 +159,8 @@ final class XfsFileOps {
                     }
                     shift(ext, offset >>> bl, length >>> bl);
                     save(in, ext);
-                    setSize(in, size + length);
+                    return size + length;
                 }
-                return;
             }
             if ((mode & Falloc.ZERO_RANGE) != 0) {
                 removeWhole(ext, offset, end);
@@ -171,11 +180,13 @@ final class XfsFileOps {
                 }
                 cur += n;
             }
-            in.di_flags(in.di_flags() | XFS_DIFLAG_PREALLOC); // xfs_update_prealloc_flags
-            save(in, ext);
-            if ((mode & Falloc.KEEP_SIZE) == 0 && end > size) {
-                setSize(in, end);
+            synchronized (in) {
+                in.di_flags(in.di_flags() | XFS_DIFLAG_PREALLOC); // xfs_update_prealloc_flags
+                save(in, ext);
             }
+            return (mode & Falloc.KEEP_SIZE) == 0 && end > size ? end : size;
+        } finally {
+            in.ilock.unlockExclusive();
         }
     }
 

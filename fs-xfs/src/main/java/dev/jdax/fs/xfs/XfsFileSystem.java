@@ -4,40 +4,41 @@ import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
-import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
-import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.SuperBlock;
+import dev.jdax.api.fs.Vnode;
+import dev.jdax.iomap.DaxMount;
+import dev.jdax.iomap.LockingModel;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * A mounted XFS v5 file system. Reads inodes by number (xfs_imap), directories in every form,
- * symlinks, and maps file data through {@link XfsIomap}.
+ * A mounted XFS v5 file system: Linux's {@code fs/xfs} on its format. Reads inodes by number
+ * (xfs_imap), directories in every form, symlinks, and maps file data through {@link XfsIomap}.
+ * No lock covers the whole file system: the VFS locks directories and inodes (the IOLOCK is
+ * {@code i_rwsem}), the ILOCK each inode's core and extents, {@link XfsSpace} each AG.
  */
-final class XfsFileSystem implements FileSystem {
+final class XfsFileSystem implements SuperBlock {
     static final long XFS_SUPER_MAGIC = 0x58465342L;
 
     private final XfsFileSystemType type;
     private final XfsDisk disk;
     private final MountOptions options;
     private final boolean readOnly;
-    private final XfsIomap iomap;
     private final XfsFileOps fileOps;
-    private final Map<Long, XfsInode> inodes = new HashMap<>();
-    private final Map<Long, List<BmapExtent>> extentCache = new HashMap<>();
-    private final Map<Long, Integer> openCounts = new HashMap<>();
-    private XfsMutations mutations;
     private final DaxMode daxMode;
+    private final DaxMount daxMount;
+    private XfsMutations mutations;
     private boolean closed;
 
     XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options) throws FsException {
@@ -46,20 +47,21 @@ final class XfsFileSystem implements FileSystem {
         this.disk = disk;
         this.options = options;
         this.readOnly = options.readOnly();
-        this.iomap = new XfsIomap(this);
         this.fileOps = new XfsFileOps(this);
+        this.daxMount = new DaxMount(disk.device(), options, LockingModel.XFS_IOLOCK_MMAPLOCK);
     }
 
-    /** Makes the mount writable: loads every AG's trees (refused when jdax cannot keep them). */
+    /** Makes the mount writable: loads every AG's trees (refused when jdax cannot keep them), frees what a crash left unlinked. */
     void enableWrites() throws FsException {
         XfsSpace space = new XfsSpace(disk);
         if (!space.writable()) {
             throw FsException.of(Errno.EROFS, "xfs: AG btrees deeper than one leaf: jdax mounts this file system read-only");
         }
         mutations = new XfsMutations(this, disk, space);
+        mutations.unlinked().recover();
     }
 
-    private XfsMutations writer(String op) throws FsException {
+    XfsMutations writer(String op) throws FsException {
         if (readOnly || mutations == null) {
             throw FsException.of(Errno.EROFS, "xfs: %s: read-only mount", op);
         }
@@ -74,20 +76,95 @@ final class XfsFileSystem implements FileSystem {
         return daxMode;
     }
 
-    /** FS_IOC_FSSETXATTR's DAX bit: stored now, in effect once the inode is evicted and read again. */
-    synchronized void setDaxFlag(XfsInode in, boolean dax) throws FsException {
-        long f2 = in.di_flags2();
-        in.di_flags2(dax ? f2 | XfsInode.XFS_DIFLAG2_DAX : f2 & ~XfsInode.XFS_DIFLAG2_DAX);
-        in.ctime(java.time.Instant.now());
-        writer("setattr").writeInode(in);
-        in.dontCache = true;
-        if (!isOpen(in.ino())) {
-            forget(in.ino());
+    XfsDisk disk() {
+        return disk;
+    }
+
+    XfsFileOps fileOps() {
+        return fileOps;
+    }
+
+    // ---- inodes -----------------------------------------------------------------------------------
+
+    @Override
+    public XfsInode iget(long ino) throws FsException {
+        XfsInode in = readInode(ino);
+        if (in.di_mode() == 0) {
+            throw FsException.of(Errno.ESTALE, "xfs: inode %d is free", ino);
+        }
+        adopt(in);
+        return in;
+    }
+
+    /** The inode's bytes as they are on the device, verified. */
+    XfsInode readInode(long ino) throws FsException {
+        Corrupt.check(disk.inoValid(ino), "inode number %d out of range", ino);
+        byte[] raw = new byte[disk.sb().sb_inodesize()];
+        disk.readBytes(disk.inoToByte(ino), raw, raw.length);
+        return XfsInode.decode(ino, raw, disk.sb().metaUuid());
+    }
+
+    /** Makes an inode read or made by this mount an in-core one: its DAX state, its address space. */
+    void adopt(XfsInode in) {
+        in.fs = this;
+        in.sDax = daxMode.enables(in);
+        if (FileType.ofMode(in.di_mode()) == FileType.REGULAR) {
+            in.space = daxMount.newAddressSpace(in, new XfsFile(this, in), in.di_size(), in.mtime(), in.ctime());
         }
     }
 
+    /** The data fork's extents (read on first use). */
+    List<BmapExtent> extents(XfsInode in) throws FsException {
+        List<BmapExtent> e = in.extents;
+        if (e == null) {
+            synchronized (in) {
+                e = in.extents;
+                if (e == null) {
+                    e = in.di_format() == XfsInode.FMT_LOCAL || in.di_format() == XfsInode.FMT_DEV ? List.of()
+                            : List.copyOf(XfsBmap.read(disk, in));
+                    in.extents = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    /** The extent list changed (under the ILOCK): kept in core as it is now. */
+    void cacheExtents(XfsInode in, List<BmapExtent> ext) {
+        in.extents = List.copyOf(ext);
+    }
+
+    /**
+     * Changes fields of the inode and writes it with its CRC: one step under the inode's monitor, so
+     * the bytes written always match their CRC whichever lock the change was made under.
+     */
+    void changeInode(XfsInode in, Consumer<XfsInode> change) throws FsException {
+        synchronized (in) {
+            change.accept(in);
+            in.seal();
+            disk.writeBytes(disk.inoToByte(in.ino()), in.raw, in.raw.length);
+        }
+    }
+
+    /** xfs_inactive: the last reference to an unlinked inode frees it; a linked one only leaves core. */
+    void evict(XfsInode in) throws FsException {
+        if (in.di_nlink() == 0 && mutations != null && !readOnly) {
+            mutations.destroy(in);
+        }
+    }
+
+    /** FS_IOC_FSSETXATTR's DAX bit: stored now, in effect once the inode is evicted and read again. */
+    void setDaxFlag(XfsInode in, boolean dax) throws FsException {
+        writer("setattr").changeInode(in, i -> {
+            long f2 = i.di_flags2();
+            i.di_flags2(dax ? f2 | XfsInode.XFS_DIFLAG2_DAX : f2 & ~XfsInode.XFS_DIFLAG2_DAX);
+            i.ctime(java.time.Instant.now());
+        });
+        in.dontCache = true;
+    }
+
     /** FS_IOC_FSGETXATTR (xfs_fill_fsxattr): the on-disk flags, sizes in bytes, extent counts. */
-    synchronized FsxAttr fsxattr(XfsInode in) {
+    FsxAttr fsxattr(XfsInode in) {
         int x = in.di_flags() & 0x7fff;      // XFS_DIFLAG_* and FS_XFLAG_* share these bits
         if ((in.di_flags2() & XfsInode.XFS_DIFLAG2_DAX) != 0) {
             x |= FsxAttr.FS_XFLAG_DAX;
@@ -102,54 +179,77 @@ final class XfsFileSystem implements FileSystem {
                 (int) in.di_nextents(), in.di_anextents(), in.di_projid());
     }
 
-    /** An open file holds the in-core inode. */
-    synchronized void opened(long ino) {
-        openCounts.merge(ino, 1, Integer::sum);
-    }
+    // ---- directories and links ------------------------------------------------------------------
 
-    /** The last close of an unlinked inode frees it; an inode marked dontcache is evicted. */
-    synchronized void released(XfsInode in) throws FsException {
-        int n = openCounts.merge(in.ino(), -1, Integer::sum);
-        if (n > 0) {
-            return;
-        }
-        openCounts.remove(in.ino());
-        if (in.di_nlink() == 0 && mutations != null) {
-            mutations.destroy(in);
-        } else if (in.dontCache) {
-            forget(in.ino());
+    private void requireDir(XfsInode in) throws FsException {
+        if (!in.isDir()) {
+            throw FsException.of(Errno.ENOTDIR, "xfs: inode %d is not a directory", in.ino());
         }
     }
 
-    synchronized void adopt(XfsInode in, List<BmapExtent> ext) {
-        inodes.put(in.ino(), in);
-        extentCache.put(in.ino(), ext);
+    List<DirRecord> dirRecords(XfsInode in) throws FsException {
+        requireDir(in);
+        return XfsDirs.read(disk, in, extents(in));
     }
 
-    synchronized void cacheExtents(long ino, List<BmapExtent> ext) {
-        extentCache.put(ino, ext);
+    long lookup(XfsInode dir, String name) throws FsException {
+        requireDir(dir);
+        long found = DirLookup.find(disk, dir, extents(dir), name.getBytes(StandardCharsets.UTF_8));
+        return found < 0 ? Vnode.NO_INO : found;
     }
 
-    synchronized void forget(long ino) {
-        inodes.remove(ino);
-        extentCache.remove(ino);
+    List<DirEntry> readdir(XfsInode dir) throws FsException {
+        List<DirEntry> out = new ArrayList<>();
+        for (DirRecord r : dirRecords(dir)) {
+            if (!r.isDot()) {
+                out.add(new DirEntry(r.nameString(), r.ino(), r.fileType()));
+            }
+        }
+        return out;
     }
 
-    synchronized boolean isOpen(long ino) {
-        return openCounts.getOrDefault(ino, 0) > 0;
+    String readlink(XfsInode in) throws FsException {
+        if (!in.isSymlink()) {
+            throw FsException.of(Errno.EINVAL, "xfs: inode %d is not a symlink", in.ino());
+        }
+        return XfsSymlinks.read(disk, in, extents(in));
     }
 
-    XfsDisk disk() {
-        return disk;
+    StatInfo statOf(XfsInode in) {
+        long attrs = 0;
+        int fl = in.di_flags();
+        if ((fl & XfsInode.XFS_DIFLAG_IMMUTABLE) != 0) attrs |= StatInfo.STATX_ATTR_IMMUTABLE;
+        if ((fl & XfsInode.XFS_DIFLAG_APPEND) != 0) attrs |= StatInfo.STATX_ATTR_APPEND;
+        if ((fl & XfsInode.XFS_DIFLAG_NODUMP) != 0) attrs |= StatInfo.STATX_ATTR_NODUMP;
+        if (in.sDax) attrs |= StatInfo.STATX_ATTR_DAX;
+        long rdev = in.di_format() == XfsInode.FMT_DEV ? Buf.be32(in.raw, XfsInode.CORE_SIZE) : 0;
+        return new StatInfo(in.ino(), in.di_mode(), in.di_nlink(), in.di_uid(), in.di_gid(), rdev, in.size(),
+                in.di_nblocks() << (disk.blockLog() - 9), disk.blockSize(), in.atime(),
+                in.space != null ? in.space.mtime() : in.mtime(), in.space != null ? in.space.ctime() : in.ctime(),
+                in.crtime(), attrs);
     }
 
-    XfsFileOps fileOps() {
-        return fileOps;
+    OpenFile open(XfsInode in, int flags) throws FsException {
+        FileType t = FileType.ofMode(in.di_mode());
+        if (t == FileType.DIRECTORY) {
+            throw FsException.of(Errno.EISDIR, "xfs: inode %d is a directory", in.ino());
+        }
+        if (t != FileType.REGULAR) {
+            throw FsException.of(Errno.EINVAL, "xfs: inode %d is not a regular file", in.ino());
+        }
+        return in.space.open(flags);
     }
 
-    XfsIomap iomapOps() {
-        return iomap;
+    /** fsync: metadata is written in place (no log yet); what is left is the counters and the fence. */
+    void fsync(boolean dataOnly) throws FsException {
+        if (dataOnly) {
+            disk.device().fence();
+        } else {
+            sync();
+        }
     }
+
+    // ---- SuperBlock ---------------------------------------------------------------------------------
 
     @Override
     public FileSystemType type() {
@@ -176,102 +276,14 @@ final class XfsFileSystem implements FileSystem {
         return disk.sb().sb_rootino();
     }
 
-    /** The in-core inode, read and verified on first use. */
-    synchronized XfsInode inode(long ino) throws FsException {
-        XfsInode in = inodes.get(ino);
-        if (in != null) {
-            return in;
-        }
-        Corrupt.check(disk.inoValid(ino), "inode number %d out of range", ino);
-        byte[] raw = new byte[disk.sb().sb_inodesize()];
-        disk.readBytes(disk.inoToByte(ino), raw, raw.length);
-        in = XfsInode.decode(ino, raw, disk.sb().metaUuid());
-        if (in.di_mode() == 0) {
-            throw FsException.of(Errno.ESTALE, "xfs: inode %d is free", ino);
-        }
-        in.sDax = daxMode.enables(in);
-        inodes.put(ino, in);
-        return in;
-    }
-
-    synchronized List<BmapExtent> extents(XfsInode in) throws FsException {
-        List<BmapExtent> e = extentCache.get(in.ino());
-        if (e == null) {
-            e = in.di_format() == XfsInode.FMT_LOCAL || in.di_format() == XfsInode.FMT_DEV ? List.of()
-                    : XfsBmap.read(disk, in);
-            extentCache.put(in.ino(), e);
-        }
-        return e;
-    }
-
-    private XfsInode dirInode(long dir) throws FsException {
-        XfsInode in = inode(dir);
-        if (!in.isDir()) {
-            throw FsException.of(Errno.ENOTDIR, "xfs: inode %d is not a directory", dir);
-        }
-        return in;
-    }
-
-    synchronized List<DirRecord> dirRecords(long dir) throws FsException {
-        XfsInode in = dirInode(dir);
-        return XfsDirs.read(disk, in, extents(in));
+    /** XFS_MAXLINK. */
+    @Override
+    public long maxLinks() {
+        return (1L << 31) - 1;
     }
 
     @Override
-    public long lookup(long dir, String name) throws FsException {
-        byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        long found;
-        synchronized (this) {
-            XfsInode in = dirInode(dir);
-            found = DirLookup.find(disk, in, extents(in), n);
-        }
-        if (found < 0) {
-            throw FsException.of(Errno.ENOENT, "xfs: %s: no such entry in directory %d", name, dir);
-        }
-        return found;
-    }
-
-    @Override
-    public List<DirEntry> readdir(long dir) throws FsException {
-        List<DirEntry> out = new ArrayList<>();
-        for (DirRecord r : dirRecords(dir)) {
-            if (!r.isDot()) {
-                out.add(new DirEntry(r.nameString(), r.ino(), r.fileType()));
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public synchronized StatInfo stat(long ino) throws FsException {
-        XfsInode in = inode(ino);
-        long attrs = 0;
-        int fl = in.di_flags();
-        if ((fl & XfsInode.XFS_DIFLAG_IMMUTABLE) != 0) attrs |= StatInfo.STATX_ATTR_IMMUTABLE;
-        if ((fl & XfsInode.XFS_DIFLAG_APPEND) != 0) attrs |= StatInfo.STATX_ATTR_APPEND;
-        if ((fl & XfsInode.XFS_DIFLAG_NODUMP) != 0) attrs |= StatInfo.STATX_ATTR_NODUMP;
-        if (in.sDax) attrs |= StatInfo.STATX_ATTR_DAX;
-        long rdev = 0;
-        if (in.di_format() == XfsInode.FMT_DEV) {
-            long d = Buf.be32(in.raw, XfsInode.CORE_SIZE);
-            rdev = d;
-        }
-        return new StatInfo(ino, in.di_mode(), in.di_nlink(), in.di_uid(), in.di_gid(), rdev, in.di_size(),
-                in.di_nblocks() << (disk.blockLog() - 9), disk.blockSize(), in.atime(), in.mtime(), in.ctime(),
-                in.crtime(), attrs);
-    }
-
-    @Override
-    public synchronized String readlink(long ino) throws FsException {
-        XfsInode in = inode(ino);
-        if (!in.isSymlink()) {
-            throw FsException.of(Errno.EINVAL, "xfs: inode %d is not a symlink", ino);
-        }
-        return XfsSymlinks.read(disk, in, extents(in));
-    }
-
-    @Override
-    public synchronized StatFs statfs() throws FsException {
+    public StatFs statfs() throws FsException {
         // xfs_fs_statfs: the log is not counted; free is what users may still allocate.
         XfsSuperblock sb = disk.sb();
         long logBlocks = sb.sb_logstart() != 0 ? sb.sb_logblocks() : 0;
@@ -292,85 +304,7 @@ final class XfsFileSystem implements FileSystem {
     }
 
     @Override
-    public synchronized long create(long dir, String name, int mode, int uid, int gid) throws FsException {
-        return writer("create").create(dir, name, mode, uid, gid);
-    }
-
-    @Override
-    public synchronized long mkdir(long dir, String name, int mode, int uid, int gid) throws FsException {
-        return writer("mkdir").mkdir(dir, name, mode, uid, gid);
-    }
-
-    @Override
-    public synchronized long symlink(long dir, String name, String target, int uid, int gid) throws FsException {
-        return writer("symlink").symlink(dir, name, target, uid, gid);
-    }
-
-    @Override
-    public synchronized void link(long ino, long dir, String name) throws FsException {
-        writer("link").link(ino, dir, name);
-    }
-
-    @Override
-    public synchronized void unlink(long dir, String name) throws FsException {
-        writer("unlink").unlink(dir, name, false);
-    }
-
-    @Override
-    public synchronized void rmdir(long dir, String name) throws FsException {
-        writer("rmdir").unlink(dir, name, true);
-    }
-
-    @Override
-    public synchronized void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
-        writer("rename").rename(fromDir, fromName, toDir, toName, flags);
-    }
-
-    @Override
-    public synchronized void setattr(long ino, SetAttr attr) throws FsException {
-        writer("setattr").setattr(ino, attr);
-    }
-
-    @Override
-    public synchronized OpenFile open(long ino, int flags) throws FsException {
-        XfsInode in = inode(ino);
-        dev.jdax.api.fs.FileType t = dev.jdax.api.fs.FileType.ofMode(in.di_mode());
-        if (t == dev.jdax.api.fs.FileType.DIRECTORY) {
-            throw FsException.of(Errno.EISDIR, "xfs: inode %d is a directory", ino);
-        }
-        if (t != dev.jdax.api.fs.FileType.REGULAR) {
-            throw FsException.of(Errno.EINVAL, "xfs: inode %d is not a regular file", ino);
-        }
-        if ((dev.jdax.api.fs.OpenFlags.writable(flags) || (flags & dev.jdax.api.fs.OpenFlags.O_TRUNC) != 0) && readOnly()) {
-            throw FsException.of(Errno.EROFS, "xfs: read-only mount");
-        }
-        opened(ino);
-        XfsFile f = new XfsFile(this, in, flags);
-        if ((flags & dev.jdax.api.fs.OpenFlags.O_TRUNC) != 0 && in.di_size() > 0) {
-            f.truncate(0);
-        }
-        return f;
-    }
-
-    /** The engine's state for the file system, made on first open. */
-    private dev.jdax.iomap.DaxMount daxMount;
-    private final Map<Long, dev.jdax.iomap.AddressSpace> spaces = new HashMap<>();
-
-    /** One address space per in-core inode, as the engine requires (xfs_inode's i_mapping). */
-    synchronized dev.jdax.iomap.AddressSpace addressSpace(XfsInode in) throws FsException {
-        if (daxMount == null) {
-            daxMount = new dev.jdax.iomap.DaxMount(device(), options(), dev.jdax.iomap.LockingModel.XFS_IOLOCK_MMAPLOCK);
-        }
-        dev.jdax.iomap.AddressSpace s = spaces.get(in.ino());
-        if (s == null || s.inode() != in) {
-            s = daxMount.newAddressSpace(in, iomap);
-            spaces.put(in.ino(), s);
-        }
-        return s;
-    }
-
-    @Override
-    public synchronized void sync() throws FsException {
+    public void sync() throws FsException {
         if (mutations != null && !closed) {
             // Lazy-count keeps the summary counters in core; with no log to rebuild them from,
             // every sync stores them so that the image on the device is always self-consistent.
@@ -380,8 +314,8 @@ final class XfsFileSystem implements FileSystem {
     }
 
     @Override
-    public synchronized MountCounters counters() {
-        return daxMount == null ? new MountCounters(0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0, 0) : daxMount.counters();
+    public MountCounters counters() {
+        return daxMount.counters();
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.jdax.fs.xfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.api.fs.MountOptions;
@@ -52,7 +52,7 @@ public final class XfsFileSystemType implements FileSystemType {
     }
 
     @Override
-    public FileSystem mount(DaxDevice device, MountOptions options) throws FsException {
+    public SuperBlock mount(DaxDevice device, MountOptions options) throws FsException {
         options.requireKnown("xfs", KNOWN_OPTIONS);
         byte[] sector = new byte[4096];
         new XfsDiskReader(device).read(0, sector);
@@ -63,7 +63,7 @@ public final class XfsFileSystemType implements FileSystemType {
         if (!options.readOnly()) {
             fs.enableWrites();
         }
-        XfsInode root = fs.inode(sb.sb_rootino());
+        XfsInode root = fs.readInode(sb.sb_rootino());
         Corrupt.check(root.isDir(), "root inode %d is not a directory", sb.sb_rootino());
         return fs;
     }

@@ -1,19 +1,34 @@
 package dev.jdax.fs.xfs;
 
 import dev.jdax.api.FsException;
-import dev.jdax.api.Inode;
+import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.SetAttr;
+import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.RwSem;
+import dev.jdax.iomap.AddressSpace;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import static dev.jdax.fs.xfs.Buf.*;
 
 /**
- * One on-disk inode (struct xfs_dinode, version 3), kept as its raw bytes with named accessors,
- * plus its data fork's extent list once read. Decoding follows xfs_dinode_verify: magic,
- * version, CRC, di_ino, UUID, fork format against the file type.
+ * One in-core inode (struct xfs_dinode, version 3, as its raw bytes with named accessors), plus
+ * what XFS keeps with it: its data fork's extent list once read, its locks — the IOLOCK, which is
+ * the VFS's {@code i_rwsem}, and the ILOCK over the inode core and the extent list — and for a
+ * regular file the engine's address space. Decoding follows xfs_dinode_verify: magic, version,
+ * CRC, di_ino, UUID, fork format against the file type. As a {@link Vnode} it hands the VFS's calls
+ * to the file system.
+ *
+ * <p>Its bytes change only inside {@link XfsFileSystem#changeInode} (one step with the CRC and the
+ * write, under this object's monitor); the extent list is replaced whole, under the ILOCK.
  */
-final class XfsInode implements Inode {
+final class XfsInode implements Vnode {
     static final int XFS_DINODE_MAGIC = 0x494e;
     static final int CORE_SIZE = 176;
     static final int DI_CRC_OFF = 100;
@@ -33,6 +48,16 @@ final class XfsInode implements Inode {
 
     private final long ino;
     final byte[] raw;
+    /** The file system, or null for an inode read outside a mount (mkfs, tests). */
+    XfsFileSystem fs;
+    /** IOLOCK: i_rwsem. */
+    final RwSem rwsem;
+    /** ILOCK: the inode core and the extent list; shared to map, exclusive to change. */
+    final RwSem ilock;
+    /** The data fork's extents, replaced whole when they change (null until read). */
+    volatile List<BmapExtent> extents;
+    /** The engine's state, for a regular file. */
+    AddressSpace space;
     /** In-core S_DAX, fixed when the inode is loaded (xfs_setup_inode); a flag change waits for eviction. */
     boolean sDax;
     /** I_DONTCACHE: evict at the last close so that a changed DAX flag takes effect. */
@@ -41,6 +66,8 @@ final class XfsInode implements Inode {
     XfsInode(long ino, byte[] raw) {
         this.ino = ino;
         this.raw = raw;
+        this.rwsem = new RwSem(LockClass.I_RWSEM, ino, "IOLOCK of xfs inode " + ino);
+        this.ilock = new RwSem(LockClass.I_DATA_SEM, ino, "ILOCK of xfs inode " + ino);
     }
 
     /** Decodes and verifies inode {@code ino} from its bytes. */
@@ -79,9 +106,106 @@ final class XfsInode implements Inode {
         return ino;
     }
 
+    /** {@code i_size}: the engine's for a regular file (it owns it), the format's for the others. */
     @Override
     public long size() {
-        return di_size();
+        return space != null ? space.size() : di_size();
+    }
+
+    @Override
+    public RwSem rwsem() {
+        return rwsem;
+    }
+
+    @Override
+    public FileType type() {
+        return FileType.ofMode(di_mode());
+    }
+
+    @Override
+    public long nlink() {
+        return di_nlink();
+    }
+
+    @Override
+    public StatInfo stat() throws FsException {
+        return fs.statOf(this);
+    }
+
+    @Override
+    public long lookup(String name) throws FsException {
+        return fs.lookup(this, name);
+    }
+
+    @Override
+    public List<DirEntry> readdir() throws FsException {
+        return fs.readdir(this);
+    }
+
+    @Override
+    public Vnode create(String name, int mode, int uid, int gid) throws FsException {
+        return fs.writer("create").create(this, name, mode, uid, gid);
+    }
+
+    @Override
+    public Vnode mkdir(String name, int mode, int uid, int gid) throws FsException {
+        return fs.writer("mkdir").mkdir(this, name, mode, uid, gid);
+    }
+
+    @Override
+    public Vnode symlink(String name, String target, int uid, int gid) throws FsException {
+        return fs.writer("symlink").symlink(this, name, target, uid, gid);
+    }
+
+    @Override
+    public void link(String name, Vnode target) throws FsException {
+        fs.writer("link").link(this, name, (XfsInode) target);
+    }
+
+    @Override
+    public void unlink(String name, Vnode victim) throws FsException {
+        fs.writer("unlink").unlink(this, name, (XfsInode) victim);
+    }
+
+    @Override
+    public void rmdir(String name, Vnode victim) throws FsException {
+        fs.writer("rmdir").rmdir(this, name, (XfsInode) victim);
+    }
+
+    @Override
+    public void rename(String name, Vnode moving, Vnode newDir, String newName, Vnode victim, int flags)
+            throws FsException {
+        fs.writer("rename").rename(this, name, (XfsInode) moving, (XfsInode) newDir, newName, (XfsInode) victim);
+    }
+
+    @Override
+    public String readlink() throws FsException {
+        return fs.readlink(this);
+    }
+
+    @Override
+    public void setattr(SetAttr attr) throws FsException {
+        fs.writer("setattr").setattr(this, attr);
+    }
+
+    @Override
+    public OpenFile open(int flags) throws FsException {
+        return fs.open(this, flags);
+    }
+
+    @Override
+    public void fsync(boolean dataOnly) throws FsException {
+        fs.fsync(dataOnly);
+    }
+
+    @Override
+    public boolean dontCache() {
+        return dontCache;
+    }
+
+    @Override
+    public void evict() throws FsException {
+        fs.evict(this);
     }
 
     /** Bytes after the core: both forks (XFS_LITINO). */
@@ -120,6 +244,7 @@ final class XfsInode implements Inode {
     void di_flags(int v) { put16(raw, 90, v); }
     long di_gen() { return be32(raw, 92); }
     long di_next_unlinked() { return be32(raw, 96); }
+    void di_next_unlinked(long v) { put32(raw, 96, v); }
     long di_flags2() { return be64(raw, 120); }
     void di_flags2(long v) { put64(raw, 120, v); }
     long di_cowextsize() { return be32(raw, 128); }

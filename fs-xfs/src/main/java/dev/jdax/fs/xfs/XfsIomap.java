@@ -25,8 +25,12 @@ final class XfsIomap implements IomapOps {
         if ((flags & IomapOps.WRITE) != 0) {
             return fs.fileOps().mapForWrite(in, pos, length);
         }
-        List<BmapExtent> extents = fs.extents(in);
-        return map(fs.disk(), extents, pos, length);
+        in.ilock.lockShared();
+        try {
+            return map(fs.disk(), fs.extents(in), pos, length);
+        } finally {
+            in.ilock.unlockShared();
+        }
     }
 
     /** The mapping under {@code pos} from a sorted extent list. */

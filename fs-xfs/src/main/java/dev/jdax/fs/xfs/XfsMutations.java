@@ -2,7 +2,6 @@ package dev.jdax.fs.xfs;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.SetAttr;
 
 import java.nio.charset.StandardCharsets;
@@ -10,14 +9,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.jdax.fs.xfs.Buf.*;
 
 /**
  * The namespace and inode changes of a writable mount (Linux's xfs_create, xfs_link, xfs_remove,
- * xfs_rename, xfs_setattr_nonsize, xfs_inactive), each written straight to its blocks. Callers
- * hold the file system's lock.
+ * xfs_rename, xfs_setattr_nonsize, xfs_inactive), each written straight to its blocks. The VFS has
+ * checked names, existence, link limits and ancestry and holds the directories and inodes
+ * involved; this class changes the directory blocks, link counts and unlinked lists.
  */
 final class XfsMutations {
     private final XfsFileSystem fs;
@@ -25,6 +24,7 @@ final class XfsMutations {
     private final XfsSpace space;
     private final ForkWriter forks;
     private final DirWriter dirs;
+    private final XfsUnlinked unlinked;
 
     XfsMutations(XfsFileSystem fs, XfsDisk disk, XfsSpace space) {
         this.fs = fs;
@@ -32,6 +32,7 @@ final class XfsMutations {
         this.space = space;
         this.forks = new ForkWriter(disk, space);
         this.dirs = new DirWriter(disk, space);
+        this.unlinked = new XfsUnlinked(fs, disk, space);
     }
 
     XfsSpace space() {
@@ -42,26 +43,22 @@ final class XfsMutations {
         return forks;
     }
 
-    static byte[] checkName(String name) throws FsException {
-        byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        if (n.length == 0 || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-            throw FsException.of(Errno.EINVAL, "xfs: invalid name \"%s\"", name);
-        }
-        if (n.length > 255) {
-            throw FsException.of(Errno.ENAMETOOLONG, "xfs: name of %d bytes (max 255)", n.length);
-        }
-        return n;
+    XfsUnlinked unlinked() {
+        return unlinked;
     }
 
     void writeInode(XfsInode in) throws FsException {
-        in.seal();
-        disk.writeBytes(disk.inoToByte(in.ino()), in.raw, in.raw.length);
+        fs.changeInode(in, i -> { });
+    }
+
+    void changeInode(XfsInode in, java.util.function.Consumer<XfsInode> change) throws FsException {
+        fs.changeInode(in, change);
     }
 
     /** Entries of {@code dir} without "." and "..". */
     private List<DirRecord> entries(XfsInode dir) throws FsException {
         List<DirRecord> out = new ArrayList<>();
-        for (DirRecord r : fs.dirRecords(dir.ino())) {
+        for (DirRecord r : fs.dirRecords(dir)) {
             if (!r.isDot()) {
                 out.add(r);
             }
@@ -70,7 +67,7 @@ final class XfsMutations {
     }
 
     private long parentOf(XfsInode dir) throws FsException {
-        return fs.lookup(dir.ino(), "..");
+        return fs.lookup(dir, "..");
     }
 
     private static int find(List<DirRecord> entries, byte[] name) {
@@ -82,6 +79,10 @@ final class XfsMutations {
         return -1;
     }
 
+    private static byte[] bytes(String name) {
+        return name.getBytes(StandardCharsets.UTF_8);
+    }
+
     private void rewriteDir(XfsInode dir, List<DirRecord> entries, long parent) throws FsException {
         List<BmapExtent> ext = new ArrayList<>(fs.extents(dir));
         forks.dropTree(dir);
@@ -89,16 +90,17 @@ final class XfsMutations {
         if (dir.di_format() != XfsInode.FMT_LOCAL) {
             forks.persist(dir, ext);
         }
-        fs.cacheExtents(dir.ino(), dir.di_format() == XfsInode.FMT_LOCAL ? List.of() : ext);
+        fs.cacheExtents(dir, dir.di_format() == XfsInode.FMT_LOCAL ? List.of() : ext);
         Instant now = Instant.now();
-        dir.mtime(now);
-        dir.ctime(now);
-        writeInode(dir);
+        fs.changeInode(dir, d -> {
+            d.mtime(now);
+            d.ctime(now);
+        });
     }
 
     /** A fresh in-use inode near its directory (xfs_init_new_inode). */
     private XfsInode newInode(XfsInode dir, int mode, int uid, int gid, int format) throws FsException {
-        long ino = space.allocInode(dir.ino());
+        long ino = space.allocInode(dir.ino(), (mode & 0170000) == 0040000);
         byte[] old = new byte[disk.sb().sb_inodesize()];
         disk.readBytes(disk.inoToByte(ino), old, old.length);
         long gen = be32(old, 92) + 1;
@@ -117,73 +119,40 @@ final class XfsMutations {
         in.mtime(now);
         in.ctime(now);
         in.crtime(now);
-        in.sDax = fs.daxMode().enables(in);
-        fs.adopt(in, List.of());
+        in.extents = List.of();
+        fs.adopt(in);
         return in;
     }
 
     private void addEntry(XfsInode dir, byte[] name, XfsInode target) throws FsException {
         List<DirRecord> entries = entries(dir);
-        if (find(entries, name) >= 0 || isDotName(name)) {
-            throw FsException.of(Errno.EEXIST, "xfs: %s: exists", new String(name, StandardCharsets.UTF_8));
-        }
         entries.add(new DirRecord(name, target.ino(), DirRecord.ftypeOfMode(target.di_mode())));
         rewriteDir(dir, entries, parentOf(dir));
     }
 
-    private static boolean isDotName(byte[] n) {
-        return new DirRecord(n, 0, 0).isDot();
-    }
-
-    private XfsInode writableDir(long dir) throws FsException {
-        XfsInode d = fs.inode(dir);
-        if (!d.isDir()) {
-            throw FsException.of(Errno.ENOTDIR, "xfs: inode %d is not a directory", dir);
-        }
-        if (d.di_nlink() == 0) {
-            throw FsException.of(Errno.ENOENT, "xfs: directory %d was removed", dir);
-        }
-        return d;
-    }
-
-    private void requireAbsent(XfsInode dir, byte[] name) throws FsException {
-        if (find(entries(dir), name) >= 0 || isDotName(name)) {
-            throw FsException.of(Errno.EEXIST, "xfs: %s: exists", new String(name, StandardCharsets.UTF_8));
-        }
-    }
-
-    long create(long dirIno, String name, int mode, int uid, int gid) throws FsException {
-        byte[] n = checkName(name);
-        XfsInode dir = writableDir(dirIno);
-        requireAbsent(dir, n);
+    XfsInode create(XfsInode dir, String name, int mode, int uid, int gid) throws FsException {
         XfsInode in = newInode(dir, 0100000 | (mode & 07777), uid, gid, XfsInode.FMT_EXTENTS);
         writeInode(in);
-        addEntry(dir, n, in);
-        return in.ino();
+        addEntry(dir, bytes(name), in);
+        return in;
     }
 
-    long mkdir(long dirIno, String name, int mode, int uid, int gid) throws FsException {
-        byte[] n = checkName(name);
-        XfsInode dir = writableDir(dirIno);
-        requireAbsent(dir, n);
+    XfsInode mkdir(XfsInode dir, String name, int mode, int uid, int gid) throws FsException {
         XfsInode in = newInode(dir, 0040000 | (mode & 07777), uid, gid, XfsInode.FMT_LOCAL);
         in.di_nlink(2);
         dirs.write(in, new ArrayList<>(), List.of(), dir.ino());
         writeInode(in);
-        dir.di_nlink(dir.di_nlink() + 1);
-        addEntry(dir, n, in);
-        return in.ino();
+        fs.changeInode(dir, d -> d.di_nlink(d.di_nlink() + 1));
+        addEntry(dir, bytes(name), in);
+        return in;
     }
 
-    long symlink(long dirIno, String name, String target, int uid, int gid) throws FsException {
-        byte[] n = checkName(name);
+    XfsInode symlink(XfsInode dir, String name, String target, int uid, int gid) throws FsException {
         byte[] t = target.getBytes(StandardCharsets.UTF_8);
         if (t.length == 0 || t.length >= XfsSymlinks.MAXPATHLEN) {
             throw FsException.of(t.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG, "xfs: symlink target of %d bytes",
                     t.length);
         }
-        XfsInode dir = writableDir(dirIno);
-        requireAbsent(dir, n);
         XfsInode in = newInode(dir, 0120777, uid, gid, XfsInode.FMT_LOCAL);
         in.di_size(t.length);
         if (t.length <= in.dataForkSize()) {
@@ -192,117 +161,95 @@ final class XfsMutations {
             in.di_format(XfsInode.FMT_EXTENTS);
             List<BmapExtent> ext = XfsSymlinks.writeRemote(disk, space, in, t);
             forks.persist(in, ext);
-            fs.cacheExtents(in.ino(), ext);
+            fs.cacheExtents(in, ext);
         }
         writeInode(in);
-        addEntry(dir, n, in);
-        return in.ino();
+        addEntry(dir, bytes(name), in);
+        return in;
     }
 
-    void link(long ino, long dirIno, String name) throws FsException {
-        byte[] n = checkName(name);
-        XfsInode in = fs.inode(ino);
-        if (in.isDir()) {
-            throw FsException.of(Errno.EPERM, "xfs: link: inode %d is a directory", ino);
+    void link(XfsInode dir, String name, XfsInode in) throws FsException {
+        boolean wasUnlinked = in.di_nlink() == 0;
+        fs.changeInode(in, i -> {
+            i.di_nlink(i.di_nlink() + 1);
+            i.ctime(Instant.now());
+        });
+        if (wasUnlinked) {
+            unlinked.remove(in);
         }
-        XfsInode dir = writableDir(dirIno);
-        requireAbsent(dir, n);
-        in.di_nlink(in.di_nlink() + 1);
-        in.ctime(Instant.now());
-        writeInode(in);
-        addEntry(dir, n, in);
+        addEntry(dir, bytes(name), in);
     }
 
-    void unlink(long dirIno, String name, boolean wantDir) throws FsException {
-        byte[] n = checkName(name);
-        XfsInode dir = writableDir(dirIno);
-        List<DirRecord> entries = entries(dir);
-        int i = find(entries, n);
-        if (i < 0) {
-            throw FsException.of(isDotName(n) ? (wantDir ? Errno.EINVAL : Errno.EISDIR) : Errno.ENOENT,
-                    "xfs: %s: no such entry in directory %d", name, dirIno);
-        }
-        XfsInode in = fs.inode(entries.get(i).ino());
-        if (wantDir && !in.isDir()) {
-            throw FsException.of(Errno.ENOTDIR, "xfs: rmdir %s: not a directory", name);
-        }
-        if (!wantDir && in.isDir()) {
-            throw FsException.of(Errno.EISDIR, "xfs: unlink %s: is a directory", name);
-        }
-        if (wantDir && !entries(in).isEmpty()) {
+    void unlink(XfsInode dir, String name, XfsInode in) throws FsException {
+        remove(dir, name);
+        dropLink(in, false);
+    }
+
+    void rmdir(XfsInode dir, String name, XfsInode in) throws FsException {
+        if (!entries(in).isEmpty()) {
             throw FsException.of(Errno.ENOTEMPTY, "xfs: rmdir %s: directory not empty", name);
         }
+        fs.changeInode(dir, d -> d.di_nlink(d.di_nlink() - 1));
+        remove(dir, name);
+        dropLink(in, true);
+    }
+
+    private void remove(XfsInode dir, String name) throws FsException {
+        List<DirRecord> entries = entries(dir);
+        int i = find(entries, bytes(name));
+        if (i < 0) {
+            throw Corrupt.of("directory %d lost \"%s\" under its lock", dir.ino(), name);
+        }
         entries.remove(i);
-        if (wantDir) {
-            dir.di_nlink(dir.di_nlink() - 1);
-        }
         rewriteDir(dir, entries, parentOf(dir));
-        dropLink(in, wantDir);
     }
 
-    /** One name less; the inode goes with its last name unless a file is still open on it. */
+    /** One name less; at none the inode goes on its AGI's unlinked list until the VFS lets it go. */
     private void dropLink(XfsInode in, boolean isDir) throws FsException {
-        in.di_nlink(isDir ? 0 : in.di_nlink() - 1);
-        in.ctime(Instant.now());
-        if (in.di_nlink() == 0 && !fs.isOpen(in.ino())) {
-            destroy(in);
-        } else {
-            writeInode(in);
+        fs.changeInode(in, i -> {
+            i.di_nlink(isDir ? 0 : i.di_nlink() - 1);
+            i.ctime(Instant.now());
+        });
+        if (in.di_nlink() == 0) {
+            unlinked.add(in);
         }
     }
 
-    /** Frees every block and the inode itself (xfs_inactive, xfs_ifree). */
+    /** Frees every block and the inode itself (xfs_inactive, xfs_ifree), and takes it off the unlinked list. */
     void destroy(XfsInode in) throws FsException {
         if (in.di_format() == XfsInode.FMT_EXTENTS || in.di_format() == XfsInode.FMT_BTREE) {
-            List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
-            forks.dropTree(in);
-            for (long[] f : ExtentList.remove(ext, 0, Long.MAX_VALUE / 2)) {
-                space.freeBlocks(f[0], f[1]);
+            in.ilock.lockExclusive();
+            try {
+                List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
+                forks.dropTree(in);
+                for (long[] f : ExtentList.remove(ext, 0, Long.MAX_VALUE / 2)) {
+                    space.freeBlocks(f[0], f[1]);
+                }
+                in.extents = List.of();
+            } finally {
+                in.ilock.unlockExclusive();
             }
         }
+        unlinked.remove(in);
         byte[] free = InodeChunk.freeInode(in.ino(), in.raw.length, disk.sb().metaUuid(), in.di_gen() + 1);
         disk.writeBytes(disk.inoToByte(in.ino()), free, free.length);
         space.freeInode(in.ino());
-        fs.forget(in.ino());
     }
 
-    void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
-        byte[] fn = checkName(fromName);
-        byte[] tn = checkName(toName);
-        XfsInode src = writableDir(fromDir);
-        XfsInode dst = writableDir(toDir);
+    void rename(XfsInode src, String fromName, XfsInode moving, XfsInode dst, String toName, XfsInode victim)
+            throws FsException {
+        byte[] fn = bytes(fromName);
+        byte[] tn = bytes(toName);
+        if (victim != null && victim.isDir() && !entries(victim).isEmpty()) {
+            throw FsException.of(Errno.ENOTEMPTY, "xfs: rename onto %s: directory not empty", toName);
+        }
         List<DirRecord> srcEntries = entries(src);
         int si = find(srcEntries, fn);
         if (si < 0) {
-            throw FsException.of(Errno.ENOENT, "xfs: rename %s: no such entry", fromName);
-        }
-        XfsInode moving = fs.inode(srcEntries.get(si).ino());
-        if (moving.isDir() && isAncestor(moving.ino(), dst.ino())) {
-            throw FsException.of(Errno.EINVAL, "xfs: rename %s: into its own subdirectory", fromName);
-        }
-        List<DirRecord> dstEntries = fromDir == toDir ? srcEntries : entries(dst);
-        int di = find(dstEntries, tn);
-        if (di >= 0 && dstEntries.get(di).ino() == moving.ino()) {
-            return; // same inode: nothing to do (rename(2))
-        }
-        XfsInode victim = null;
-        if (di >= 0) {
-            if ((flags & OpenFlags.RENAME_NOREPLACE) != 0) {
-                throw FsException.of(Errno.EEXIST, "xfs: rename %s: target exists", toName);
-            }
-            victim = fs.inode(dstEntries.get(di).ino());
-            if (victim.isDir() && !moving.isDir()) {
-                throw FsException.of(Errno.EISDIR, "xfs: rename onto directory %s", toName);
-            }
-            if (!victim.isDir() && moving.isDir()) {
-                throw FsException.of(Errno.ENOTDIR, "xfs: rename directory onto %s", toName);
-            }
-            if (victim.isDir() && !entries(victim).isEmpty()) {
-                throw FsException.of(Errno.ENOTEMPTY, "xfs: rename onto %s: directory not empty", toName);
-            }
+            throw Corrupt.of("directory %d lost \"%s\" under its lock", src.ino(), fromName);
         }
         DirRecord rec = new DirRecord(tn, moving.ino(), DirRecord.ftypeOfMode(moving.di_mode()));
-        if (fromDir == toDir) {
+        if (src == dst) {
             srcEntries.remove(si);
             int again = find(srcEntries, tn);
             if (again >= 0) {
@@ -311,10 +258,12 @@ final class XfsMutations {
                 srcEntries.add(rec);
             }
             if (victim != null && victim.isDir()) {
-                src.di_nlink(src.di_nlink() - 1);
+                fs.changeInode(src, d -> d.di_nlink(d.di_nlink() - 1));
             }
             rewriteDir(src, srcEntries, parentOf(src));
         } else {
+            List<DirRecord> dstEntries = entries(dst);
+            int di = find(dstEntries, tn);
             srcEntries.remove(si);
             if (di >= 0) {
                 dstEntries.set(di, rec);
@@ -322,66 +271,54 @@ final class XfsMutations {
                 dstEntries.add(rec);
             }
             if (moving.isDir()) {
-                src.di_nlink(src.di_nlink() - 1);
+                fs.changeInode(src, d -> d.di_nlink(d.di_nlink() - 1));
                 if (victim == null) {
-                    dst.di_nlink(dst.di_nlink() + 1);
+                    fs.changeInode(dst, d -> d.di_nlink(d.di_nlink() + 1));
                 }
                 rewriteDir(moving, entries(moving), dst.ino());
             }
             rewriteDir(src, srcEntries, parentOf(src));
             rewriteDir(dst, dstEntries, parentOf(dst));
         }
-        moving.ctime(Instant.now());
-        writeInode(moving);
+        fs.changeInode(moving, m -> m.ctime(Instant.now()));
         if (victim != null) {
             dropLink(victim, victim.isDir());
         }
     }
 
-    private boolean isAncestor(long dirIno, long ino) throws FsException {
-        long cur = ino;
-        for (int depth = 0; depth < 4096; depth++) {
-            if (cur == dirIno) {
-                return true;
+    void setattr(XfsInode in, SetAttr a) throws FsException {
+        Instant now = Instant.now();
+        fs.changeInode(in, i -> {
+            if (a.mode() != null) {
+                i.di_mode((i.di_mode() & 0170000) | (a.mode() & 07777));
             }
-            long parent = fs.lookup(cur, "..");
-            if (parent == cur) {
-                return false;
+            if (a.uid() != null) {
+                i.di_uid(a.uid());
             }
-            cur = parent;
+            if (a.gid() != null) {
+                i.di_gid(a.gid());
+            }
+            if (a.atime() != null) {
+                i.atime(a.atime());
+            }
+            if (a.mtime() != null) {
+                i.mtime(a.mtime());
+            }
+            i.ctime(now);
+        });
+        if (in.space != null) {
+            in.space.timesSet(a.mtime(), now);
         }
-        throw Corrupt.of("directory %d: parent chain does not reach the root", ino);
-    }
-
-    void setattr(long ino, SetAttr a) throws FsException {
-        XfsInode in = fs.inode(ino);
-        if (a.mode() != null) {
-            in.di_mode((in.di_mode() & 0170000) | (a.mode() & 07777));
-        }
-        if (a.uid() != null) {
-            in.di_uid(a.uid());
-        }
-        if (a.gid() != null) {
-            in.di_gid(a.gid());
-        }
-        if (a.atime() != null) {
-            in.atime(a.atime());
-        }
-        if (a.mtime() != null) {
-            in.mtime(a.mtime());
-        }
-        in.ctime(Instant.now());
-        writeInode(in);
     }
 
     /** Stores the in-core superblock's counters (lazy-count: written at unmount, as xfs_log_sbcount does). */
     void writeSuperblockCounters() throws FsException {
         XfsSuperblock sb = disk.sb();
-        sb.updateCrc();
-        disk.writeBytes(0, sb.buf, sb.sb_sectsize());
+        byte[] sector = sb.sealed();
+        disk.writeBytes(0, sector, sb.sb_sectsize());
     }
 
-    /** Truncates a regular file's mapping to {@code newSize}: blocks wholly beyond it are freed. */
+    /** Truncates a regular file's mapping to {@code newSize}: blocks wholly beyond it are freed. Caller holds the ILOCK. */
     void freeBeyond(XfsInode in, long newSize) throws FsException {
         long firstFree = (newSize + disk.blockSize() - 1) >>> disk.blockLog();
         List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
@@ -390,6 +327,6 @@ final class XfsMutations {
             space.freeBlocks(f[0], f[1]);
         }
         forks.persist(in, ext);
-        fs.cacheExtents(in.ino(), ext);
+        fs.cacheExtents(in, ext);
     }
 }

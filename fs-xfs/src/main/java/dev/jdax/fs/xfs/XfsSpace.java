@@ -2,20 +2,31 @@ package dev.jdax.fs.xfs;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.Mutex;
+
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The allocators over all AGs: blocks near a target (xfs_alloc_vextent's "near, then any AG"),
- * inodes in the parent's AG first (xfs_dialloc), new inode chunks when all are full.
+ * inodes in the parent's AG first (xfs_dialloc) and new directories spread over the AGs by a
+ * rotor ({@code m_agirotor}), new inode chunks when all are full. Each AG has one lock over its AGF
+ * and AGI state (Linux locks the two header buffers; jdax's AG keeps them together), taken in AG
+ * order: allocations in different AGs run in parallel.
  */
 final class XfsSpace {
     private final XfsDisk disk;
     private final XfsAg[] ags;
+    private final Mutex[] locks;
+    private final AtomicLong rotor = new AtomicLong();
 
     XfsSpace(XfsDisk disk) throws FsException {
         this.disk = disk;
         this.ags = new XfsAg[(int) disk.agcount()];
+        this.locks = new Mutex[ags.length];
         for (int i = 0; i < ags.length; i++) {
             ags[i] = XfsAg.load(disk, i);
+            locks[i] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, i, "xfs AG " + i);
         }
     }
 
@@ -32,21 +43,45 @@ final class XfsSpace {
         return ags[(int) agno];
     }
 
+    int agCount() {
+        return ags.length;
+    }
+
+    /** Runs {@code body} on AG {@code agno} under its lock. */
+    <T> T locked(long agno, AgBody<T> body) throws FsException {
+        Mutex l = locks[(int) agno];
+        l.lock();
+        try {
+            return body.run(ags[(int) agno]);
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** Work on one AG, under its lock. */
+    interface AgBody<T> {
+        T run(XfsAg ag) throws FsException;
+    }
+
     /** Up to {@code want} contiguous blocks near {@code nearFsb}: {@code {fsb, count}}; ENOSPC when none at all. */
     long[] allocBlocks(long nearFsb, long want) throws FsException {
         long startAg = nearFsb < 0 ? 0 : disk.agno(nearFsb);
         long near = nearFsb < 0 ? 0 : disk.agbno(nearFsb);
-        want = Math.min(want, BmapExtent.MAX_BLOCKCOUNT);
+        long w = Math.min(want, BmapExtent.MAX_BLOCKCOUNT);
         for (int pass = 0; pass < 2; pass++) {
             for (int k = 0; k < ags.length; k++) {
-                XfsAg ag = ags[(int) ((startAg + k) % ags.length)];
-                // First pass: only an AG whose longest extent satisfies the whole request.
-                if (ag.freeBlocks() == 0 || (pass == 0 && ag.longest() < want)) {
-                    continue;
-                }
-                long[] got = ag.allocate(want, 1, k == 0 ? near : 0, 1);
+                int agno = (int) ((startAg + k) % ags.length);
+                boolean first = k == 0;
+                boolean wholeOnly = pass == 0;
+                long[] got = locked(agno, ag -> {
+                    // First pass: only an AG whose longest extent satisfies the whole request.
+                    if (ag.freeBlocks() == 0 || (wholeOnly && ag.longest() < w)) {
+                        return null;
+                    }
+                    return ag.allocate(w, 1, first ? near : 0, 1);
+                });
                 if (got != null) {
-                    return new long[]{disk.fsb(ag.agno, got[0]), got[1]};
+                    return new long[]{disk.fsb(agno, got[0]), got[1]};
                 }
             }
         }
@@ -55,7 +90,10 @@ final class XfsSpace {
 
     void freeBlocks(long fsb, long count) throws FsException {
         Corrupt.check(disk.fsbValid(fsb, count), "freeing blocks [%d, +%d] out of range", fsb, count);
-        ags[(int) disk.agno(fsb)].release(disk.agbno(fsb), count);
+        locked(disk.agno(fsb), ag -> {
+            ag.release(disk.agbno(fsb), count);
+            return null;
+        });
     }
 
     long freeBlockCount() {
@@ -66,29 +104,35 @@ final class XfsSpace {
         return n;
     }
 
-    /** A free inode number, in the AG of {@code nearIno} when it has one. */
-    long allocInode(long nearIno) throws FsException {
-        long startAg = disk.inoAgno(nearIno);
+    /**
+     * A free inode: a directory's in the next AG of the rotor (xfs_dialloc spreads directories), a
+     * file's in the AG of {@code nearIno} when it has one.
+     */
+    long allocInode(long nearIno, boolean dir) throws FsException {
+        long startAg = dir && ags.length > 1 ? rotor.getAndIncrement() % ags.length : disk.inoAgno(nearIno);
         for (int k = 0; k < ags.length; k++) {
-            long ino = ags[(int) ((startAg + k) % ags.length)].claimInode();
+            long ino = locked((startAg + k) % ags.length, XfsAg::claimInode);
             if (ino >= 0) {
                 return ino;
             }
         }
         for (int k = 0; k < ags.length; k++) {
-            XfsAg ag = ags[(int) ((startAg + k) % ags.length)];
-            if (ag.newChunk()) {
-                return ag.claimInode();
+            long ino = locked((startAg + k) % ags.length, ag -> ag.newChunk() ? ag.claimInode() : -1L);
+            if (ino >= 0) {
+                return ino;
             }
         }
         throw FsException.of(Errno.ENOSPC, "xfs: no space for a new inode chunk");
     }
 
     void freeInode(long ino) throws FsException {
-        ags[(int) disk.inoAgno(ino)].freeInode(ino);
+        locked(disk.inoAgno(ino), ag -> {
+            ag.freeInode(ino);
+            return null;
+        });
     }
 
-    boolean inodeInUse(long ino) {
-        return ags[(int) disk.inoAgno(ino)].inodeInUse(ino);
+    boolean inodeInUse(long ino) throws FsException {
+        return locked(disk.inoAgno(ino), ag -> ag.inodeInUse(ino));
     }
 }

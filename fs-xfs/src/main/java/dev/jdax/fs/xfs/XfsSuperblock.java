@@ -154,6 +154,27 @@ final class XfsSuperblock {
     void sb_icount(long v) { put64(buf, 128, v); }
     void sb_ifree(long v) { put64(buf, 136, v); }
     void sb_fdblocks(long v) { put64(buf, 144, v); }
+
+    /** Adds to sb_fdblocks: AGs change the summary counters from many threads, each under its own lock. */
+    synchronized void addFdblocks(long delta) {
+        sb_fdblocks(sb_fdblocks() + delta);
+    }
+
+    /** Adds to sb_ifree. */
+    synchronized void addIfree(long delta) {
+        sb_ifree(sb_ifree() + delta);
+    }
+
+    /** Adds to sb_icount. */
+    synchronized void addIcount(long delta) {
+        sb_icount(sb_icount() + delta);
+    }
+
+    /** The sector as it is now, its CRC made over it: what a sync writes. */
+    synchronized byte[] sealed() {
+        updateCrc();
+        return buf.clone();
+    }
     long sb_inoalignmt() { return be32(buf, 180); }
     int sb_dirblklog() { return u8(buf, 192); }
     long sb_features2() { return be32(buf, 200); }

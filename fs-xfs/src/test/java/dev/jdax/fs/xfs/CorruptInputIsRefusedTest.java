@@ -1,5 +1,6 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -124,7 +125,7 @@ class CorruptInputIsRefusedTest {
     void extentBeyondTheFileSystemIsRefused() throws Exception {
         fresh();
         XfsFileSystem fs = mount();
-        long ino = fs.lookup(fs.rootIno(), "f");
+        long ino = XfsImages.lookup(fs, fs.rootIno(), "f");
         XfsDisk disk = fs.disk();
         byte[] raw = read(disk.inoToByte(ino), 512);
         BmapExtent e = BmapExtent.decode(raw, XfsInode.CORE_SIZE);
@@ -141,20 +142,20 @@ class CorruptInputIsRefusedTest {
     void directoryBlockWithBadCrcIsEbadmsg() throws Exception {
         fresh();
         XfsFileSystem fs = mount();
-        long d = fs.lookup(fs.rootIno(), "d");
-        BmapExtent e = fs.extents(fs.inode(d)).getFirst();
+        long d = XfsImages.lookup(fs, fs.rootIno(), "d");
+        BmapExtent e = fs.extents(fs.iget(d)).getFirst();
         long off = fs.disk().fsbToByte(e.startblock()) + 200;
         byte[] b = read(off, 1);
         b[0] ^= 0x40;
         write(off, b);
-        FsException ex = assertThrows(FsException.class, () -> mount().readdir(d));
+        FsException ex = assertThrows(FsException.class, () -> mount().iget(d).readdir());
         assertEquals(Errno.EBADMSG, ex.errno());
         assertTrue(ex.getMessage().contains("directory inode " + d + " data block 0: CRC"), ex.getMessage());
     }
 
     /** Turns file f into btree format: a root in the inode pointing at one leaf we write. */
     long toBtree(XfsFileSystem fs, boolean loop) throws Exception {
-        long ino = fs.lookup(fs.rootIno(), "f");
+        long ino = XfsImages.lookup(fs, fs.rootIno(), "f");
         XfsDisk disk = fs.disk();
         byte[] raw = read(disk.inoToByte(ino), 512);
         BmapExtent e = BmapExtent.decode(raw, XfsInode.CORE_SIZE);
@@ -185,7 +186,7 @@ class CorruptInputIsRefusedTest {
         fresh();
         long ino = toBtree(mount(), false);
         XfsFileSystem fs = mount();
-        assertEquals(XfsInode.FMT_BTREE, fs.inode(ino).di_format());
+        assertEquals(XfsInode.FMT_BTREE, fs.iget(ino).di_format());
         assertArrayEquals(fileData, XfsImages.readAll(fs, ino));
     }
 
@@ -223,7 +224,7 @@ class CorruptInputIsRefusedTest {
     void unknownMountOptionIsEinval() throws Exception {
         fresh();
         FsException e = assertThrows(FsException.class,
-                () -> new XfsFileSystemType().mount(dev, MountOptions.parse("nosuchopt")));
+                () -> Vfs.mount(new XfsFileSystemType(), dev, MountOptions.parse("nosuchopt")));
         assertEquals(Errno.EINVAL, e.errno());
     }
 }

@@ -1,10 +1,14 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.pmem.PmemDevices;
@@ -34,37 +38,45 @@ class DaxMountOptionsAndFlagTest {
         dev.close();
     }
 
-    XfsFileSystem mount(String opts) throws FsException {
-        return (XfsFileSystem) type.mount(dev, MountOptions.parse(opts));
+    FileSystem mount(String opts) throws FsException {
+        return Vfs.mount(type, dev, MountOptions.parse(opts));
+    }
+
+    static int daxFlag(FileSystem fs, long ino) throws FsException {
+        try (OpenFile f = fs.open(ino, OpenFlags.O_RDONLY)) {
+            return f.fsxattr().xflags() & FsxAttr.FS_XFLAG_DAX;
+        }
     }
 
     @Test
     void daxMeansAlwaysForRegularFilesOnly() throws Exception {
-        try (XfsFileSystem fs = mount("dax")) {
+        try (FileSystem fs = mount("dax")) {
             long f = fs.create(fs.rootIno(), "f", 0644, 0, 0);
             assertTrue(fs.stat(f).isDax());
             assertFalse(fs.stat(fs.rootIno()).isDax());
-            assertEquals(0, fs.fsxattr(fs.inode(f)).xflags() & FsxAttr.FS_XFLAG_DAX);
+            assertEquals(0, daxFlag(fs, f));
             assertEquals(0x70, fs.statxAttributesMask());
         }
-        try (XfsFileSystem fs = mount("dax=never")) {
+        try (FileSystem fs = mount("dax=never")) {
             assertFalse(fs.stat(fs.lookup(fs.rootIno(), "f")).isDax());
         }
     }
 
     @Test
     void flagTakesEffectWhenTheInodeIsNextLoaded() throws Exception {
-        try (XfsFileSystem fs = mount("")) {
+        try (FileSystem fs = mount("")) {
             long f = fs.create(fs.rootIno(), "f", 0644, 0, 0);
             assertFalse(fs.stat(f).isDax(), "no option is dax=inode");
-            XfsInode in = fs.inode(f);
-            fs.opened(f);
-            fs.setDaxFlag(in, true);
-            assertEquals(FsxAttr.FS_XFLAG_DAX, fs.fsxattr(fs.inode(f)).xflags() & FsxAttr.FS_XFLAG_DAX);
-            assertFalse(fs.stat(f).isDax(), "still open: the in-core inode keeps S_DAX");
-            fs.released(in);
-            assertTrue(fs.stat(f).isDax(), "evicted at the last close, reloaded with S_DAX");
-            fs.setDaxFlag(fs.inode(fs.rootIno()), true);
+            try (OpenFile open = fs.open(f, OpenFlags.O_RDWR)) {
+                open.setDaxFlag(true);
+                assertEquals(FsxAttr.FS_XFLAG_DAX, daxFlag(fs, f));
+                assertFalse(fs.stat(f).isDax(), "still open: the in-core inode keeps S_DAX");
+            }
+            assertTrue(fs.stat(f).isDax(), "evicted at the last close (I_DONTCACHE), reloaded with S_DAX");
+            XfsFileSystem format = XfsImages.formatRw(dev);
+            format.setDaxFlag(format.iget(format.rootIno()), true);
+        }
+        try (FileSystem fs = mount("")) {
             long g = fs.create(fs.rootIno(), "g", 0644, 0, 0);
             assertTrue(fs.stat(g).isDax(), "new files inherit the directory's flag");
         }
@@ -79,14 +91,16 @@ class DaxMountOptionsAndFlagTest {
 
     @Test
     void fallocateMarksThePreallocFlag() throws Exception {
-        try (XfsFileSystem fs = mount("dax")) {
-            XfsInode in = fs.inode(fs.create(fs.rootIno(), "f", 0644, 0, 0));
-            fs.fileOps().fallocate(in, Falloc.KEEP_SIZE, 4096, 1 << 20);
-            FsxAttr x = fs.fsxattr(in);
-            assertEquals(FsxAttr.FS_XFLAG_PREALLOC, x.xflags());
-            assertEquals(1, x.nextents());
-            assertEquals(0, fs.stat(in.ino()).size());
-            assertEquals(2048, fs.stat(in.ino()).blocks());
+        try (FileSystem fs = mount("dax")) {
+            long ino = fs.create(fs.rootIno(), "f", 0644, 0, 0);
+            try (OpenFile f = fs.open(ino, OpenFlags.O_RDWR)) {
+                f.fallocate(Falloc.KEEP_SIZE, 4096, 1 << 20);
+                FsxAttr x = f.fsxattr();
+                assertEquals(FsxAttr.FS_XFLAG_PREALLOC, x.xflags());
+                assertEquals(1, x.nextents());
+            }
+            assertEquals(0, fs.stat(ino).size());
+            assertEquals(2048, fs.stat(ino).blocks());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -27,7 +28,7 @@ class DirLookupTest {
         XfsFileSystemType type = new XfsFileSystemType();
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
             type.mkfs(dev, MkfsOptions.defaults());
-            try (FileSystem fs = type.mount(dev, MountOptions.none())) {
+            try (FileSystem fs = Vfs.mount(type, dev, MountOptions.none())) {
                 long dir = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
                 Map<String, Long> made = new HashMap<>();
                 for (int i = 0; i < names; i++) {

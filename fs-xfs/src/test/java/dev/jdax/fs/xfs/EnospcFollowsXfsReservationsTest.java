@@ -1,5 +1,6 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -29,15 +30,16 @@ class EnospcFollowsXfsReservationsTest {
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
             XfsFileSystemType type = new XfsFileSystemType();
             type.mkfs(dev, MkfsOptions.defaults());
-            XfsFileSystem fs = (XfsFileSystem) type.mount(dev, MountOptions.none());
-            XfsInode in = fs.inode(fs.create(fs.rootIno(), "fill", 0644, 0, 0));
+            XfsFileSystem fs = XfsImages.formatRw(dev);
+            XfsInode in = XfsImages.create(fs, "fill");
+            XfsIomap iomap = new XfsIomap(fs);
             long before = fs.statfs().bfree();
             long pos = 0;
             long chunk = 64L << 20;
             FsException enospc = null;
             while (enospc == null) {
                 try {
-                    Iomap m = fs.iomapOps().begin(in, pos, chunk, IomapOps.WRITE);
+                    Iomap m = iomap.begin(in, pos, chunk, IomapOps.WRITE);
                     pos = m.end();
                 } catch (FsException e) {
                     enospc = e;
@@ -46,11 +48,11 @@ class EnospcFollowsXfsReservationsTest {
             assertEquals(Errno.ENOSPC, enospc.errno());
             long left = fs.statfs().bfree();
             assertTrue(left < chunk / 4096 && left > 4, "left " + left);
-            assertEquals(before - pos / 4096, left + (fs.inode(in.ino()).di_nblocks() - pos / 4096),
+            assertEquals(before - pos / 4096, left + (in.di_nblocks() - pos / 4096),
                     "statfs counts every allocated block, bmbt blocks included");
-            Iomap small = fs.iomapOps().begin(in, pos, 4096, IomapOps.WRITE);
+            Iomap small = iomap.begin(in, pos, 4096, IomapOps.WRITE);
             assertEquals(4096, small.length());
-            fs.fileOps().setSize(in, pos + 4096);
+            fs.fileOps().setSize(in, pos + 4096, java.time.Instant.now(), java.time.Instant.now());
             fs.close();
             if (XfsImages.tool("xfs_repair") != null) {
                 Path img = tmp.resolve("full.img");

@@ -1,14 +1,16 @@
 package dev.jdax.fs.xfs;
 
-import dev.jdax.api.DaxDevice;
+import dev.jdax.api.fs.Falloc;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.Errno;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.vfs.Vfs;
+import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
 import dev.jdax.api.IomapType;
-import dev.jdax.api.fs.Falloc;
-import dev.jdax.api.fs.MountOptions;
-import dev.jdax.api.fs.OpenFlags;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,8 +32,9 @@ class FileMappingsPassXfsRepairTest {
     /** Writes {@code data} at {@code pos} the way the engine does: iomap WRITE, then a store at the address. */
     static void write(XfsFileSystem fs, XfsInode in, long pos, byte[] data) throws FsException {
         long done = 0;
+        XfsIomap iomap = new XfsIomap(fs);
         while (done < data.length) {
-            Iomap m = fs.iomapOps().begin(in, pos + done, data.length - done, IomapOps.WRITE);
+            Iomap m = iomap.begin(in, pos + done, data.length - done, IomapOps.WRITE);
             long end = Math.min(m.end(), pos + data.length);
             if (m.has(Iomap.F_NEW)) {
                 fs.device().zero(m.addr(), m.length());
@@ -40,7 +43,17 @@ class FileMappingsPassXfsRepairTest {
             done = end - pos;
         }
         if (pos + data.length > in.di_size()) {
-            fs.fileOps().setSize(in, pos + data.length);
+            java.time.Instant now = java.time.Instant.now();
+            fs.fileOps().setSize(in, pos + data.length, now, now);
+        }
+    }
+
+    /** fallocate at the format level, with the size the engine would keep. */
+    static void fallocate(XfsFileSystem fs, XfsInode in, int mode, long offset, long length) throws FsException {
+        long size = fs.fileOps().fallocate(in, mode, offset, length, in.di_size());
+        if (size != in.di_size()) {
+            java.time.Instant now = java.time.Instant.now();
+            fs.fileOps().setSize(in, size, now, now);
         }
     }
 
@@ -49,18 +62,18 @@ class FileMappingsPassXfsRepairTest {
         XfsImages.assumeXfsprogs();
         Path img = XfsImages.mkfs(tmp, null);
         try (DaxDevice dev = XfsImages.load(img)) {
-            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
-            XfsInode in = fs.inode(fs.create(fs.rootIno(), "f", 0644, 0, 0));
-            Iomap hole = fs.iomapOps().begin(in, 0, 8L << 20, IomapOps.REPORT);
+            XfsFileSystem fs = XfsImages.formatRw(dev);
+            XfsInode in = XfsImages.create(fs, "f");
+            Iomap hole = new XfsIomap(fs).begin(in, 0, 8L << 20, IomapOps.REPORT);
             assertEquals(IomapType.HOLE, hole.type());
             assertEquals(8L << 20, hole.length(), "one answer for the whole hole, up to the length asked");
             byte[] data = new byte[5000];
             new Random(2).nextBytes(data);
             write(fs, in, 4L << 20, data);
-            Iomap before = fs.iomapOps().begin(in, 4096, 64L << 20, IomapOps.REPORT);
+            Iomap before = new XfsIomap(fs).begin(in, 4096, 64L << 20, IomapOps.REPORT);
             assertEquals(IomapType.HOLE, before.type());
             assertEquals((4L << 20) - 4096, before.length(), "the hole ends where the data starts");
-            Iomap mapped = fs.iomapOps().begin(in, 4L << 20, 1 << 20, IomapOps.REPORT);
+            Iomap mapped = new XfsIomap(fs).begin(in, 4L << 20, 1 << 20, IomapOps.REPORT);
             assertEquals(IomapType.MAPPED, mapped.type());
             assertEquals(8192, mapped.length());
             byte[] back = XfsImages.readAll(fs, in.ino());
@@ -78,8 +91,8 @@ class FileMappingsPassXfsRepairTest {
         int extents = 11_000;
         long ino;
         try (DaxDevice dev = XfsImages.load(img)) {
-            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
-            XfsInode in = fs.inode(fs.create(fs.rootIno(), "sparse", 0644, 0, 0));
+            XfsFileSystem fs = XfsImages.formatRw(dev);
+            XfsInode in = XfsImages.create(fs, "sparse");
             ino = in.ino();
             byte[] block = new byte[4096];
             for (int i = 0; i < extents; i++) {
@@ -94,7 +107,7 @@ class FileMappingsPassXfsRepairTest {
         }
         XfsImages.assertRepairClean(img);
         try (DaxDevice dev = XfsImages.load(img)) {
-            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
+            XfsFileSystem fs = XfsImages.formatRw(dev);
             byte[] got = XfsImages.readAll(fs, ino);
             for (int i = 0; i < extents; i++) {
                 assertEquals((byte) i, got[2 * i * 4096], "data block " + i);
@@ -103,8 +116,8 @@ class FileMappingsPassXfsRepairTest {
                 }
             }
             // Back under the one-level limit: the tree shrinks, its freed blocks return to the free space.
-            XfsInode in = fs.inode(ino);
-            fs.fileOps().truncate(in, 2L * 4000 * 4096);
+            XfsInode in = fs.iget(ino);
+            fs.fileOps().truncate(in, 2L * 4000 * 4096, java.time.Instant.now());
             assertEquals(4000, in.di_nextents());
             assertEquals(1, Buf.be16(in.dataFork(), 0));
             fs.close();
@@ -128,7 +141,7 @@ class FileMappingsPassXfsRepairTest {
         int stamp = 1;
         long ino;
         try (DaxDevice dev = XfsImages.load(img)) {
-            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
+            FileSystem fs = Vfs.mount(new XfsFileSystemType(), dev, MountOptions.none());
             try (var f = fs.open(fs.create(fs.rootIno(), "tree", 0644, 0, 0), OpenFlags.O_RDWR)) {
                 for (int op = 0; op < 3000; op++) {
                     int b = r.nextInt(blocks / 2) * 2;
@@ -160,13 +173,14 @@ class FileMappingsPassXfsRepairTest {
                 }
                 ino = f.ino();
             }
-            assertTrue(fs.inode(ino).di_nextents() > 600, fs.inode(ino).di_nextents() + " extents: the bmbt needs several leaves");
+            long nextents = XfsImages.format(dev).iget(ino).di_nextents();
+            assertTrue(nextents > 600, nextents + " extents: the bmbt needs several leaves");
             fs.close();
             XfsImages.save(dev, img);
         }
         XfsImages.assertRepairClean(img);
         try (DaxDevice dev = XfsImages.load(img)) {
-            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
+            FileSystem fs = Vfs.mount(new XfsFileSystemType(), dev, MountOptions.none());
             byte[] got = XfsImages.readAll(fs, ino);
             for (int b = 0; b < blocks; b++) {
                 int have = (long) b * 4096 + 4 <= got.length ? java.nio.ByteBuffer.wrap(got, b * 4096, 4).getInt() : 0;
@@ -184,38 +198,39 @@ class FileMappingsPassXfsRepairTest {
         new Random(3).nextBytes(data);
         long ino;
         try (DaxDevice dev = XfsImages.load(img)) {
-            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
-            XfsInode in = fs.inode(fs.create(fs.rootIno(), "frag", 0644, 0, 0));
+            XfsFileSystem fs = XfsImages.formatRw(dev);
+            XfsInode in = XfsImages.create(fs, "frag");
             ino = in.ino();
-            fs.fileOps().fallocate(in, 0, 0, data.length);
+            fallocate(fs, in, 0, 0, data.length);
             assertEquals(data.length, in.di_size());
-            assertEquals(IomapType.UNWRITTEN, fs.iomapOps().begin(in, 0, 4096, IomapOps.REPORT).type());
+            assertEquals(IomapType.UNWRITTEN, new XfsIomap(fs).begin(in, 0, 4096, IomapOps.REPORT).type());
             write(fs, in, 0, data);
             for (long b = 1; b < 600; b += 2) {   // 300 extents: a bmbt
-                fs.fileOps().fallocate(in, Falloc.PUNCH_HOLE | Falloc.KEEP_SIZE, b * 4096, 4096);
+                fallocate(fs, in, Falloc.PUNCH_HOLE | Falloc.KEEP_SIZE, b * 4096, 4096);
                 java.util.Arrays.fill(data, (int) b * 4096, (int) (b + 1) * 4096, (byte) 0);
             }
             assertEquals(XfsInode.FMT_BTREE, in.di_format());
             assertEquals(300, in.di_nextents());
-            fs.fileOps().fallocate(in, Falloc.KEEP_SIZE, data.length, 1 << 20); // beyond EOF
+            fallocate(fs, in, Falloc.KEEP_SIZE, data.length, 1 << 20); // beyond EOF
             assertEquals(data.length, in.di_size());
             FsException e = assertThrows(FsException.class,
-                    () -> fs.fileOps().fallocate(in, Falloc.COLLAPSE_RANGE, 100, 4096));
+                    () -> fallocate(fs, in, Falloc.COLLAPSE_RANGE, 100, 4096));
             assertEquals(Errno.EINVAL, e.errno());
             fs.close();
             XfsImages.save(dev, img);
         }
         XfsImages.assertRepairClean(img);
         try (DaxDevice dev = XfsImages.load(img)) {
-            XfsFileSystem fs = (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
-            XfsInode in = fs.inode(ino);
+            FileSystem fs = Vfs.mount(new XfsFileSystemType(), dev, MountOptions.none());
             assertArrayEquals(data, XfsImages.readAll(fs, ino));
-            fs.fileOps().fallocate(in, Falloc.COLLAPSE_RANGE, 0, 2 * 4096);
-            fs.fileOps().fallocate(in, Falloc.INSERT_RANGE, 4096, 4096);
-            fs.fileOps().fallocate(in, Falloc.ZERO_RANGE, 8192, 3 * 4096);
-            // Now block 0 is old block 2, block 1 the inserted hole, blocks 2-4 zeroed, block 5 old block 6.
-            fs.fileOps().truncate(in, 100 * 4096 + 10);
-            assertEquals(100 * 4096 + 10, in.di_size());
+            try (var f = fs.open(ino, OpenFlags.O_RDWR)) {
+                f.fallocate(Falloc.COLLAPSE_RANGE, 0, 2 * 4096);
+                f.fallocate(Falloc.INSERT_RANGE, 4096, 4096);
+                f.fallocate(Falloc.ZERO_RANGE, 8192, 3 * 4096);
+                // Now block 0 is old block 2, block 1 the inserted hole, blocks 2-4 zeroed, block 5 old block 6.
+                f.truncate(100 * 4096 + 10);
+                assertEquals(100 * 4096 + 10, f.size());
+            }
             byte[] got = XfsImages.readAll(fs, ino);
             assertArrayEquals(java.util.Arrays.copyOfRange(data, 8192, 8192 + 4096), java.util.Arrays.copyOfRange(got, 0, 4096));
             assertArrayEquals(new byte[4 * 4096], java.util.Arrays.copyOfRange(got, 4096, 5 * 4096));

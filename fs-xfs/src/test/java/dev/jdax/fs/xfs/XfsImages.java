@@ -1,5 +1,11 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.fs.MountOptions;
+import dev.jdax.api.Errno;
+import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Iomap;
@@ -109,14 +115,54 @@ final class XfsImages {
         return run(cmd);
     }
 
+    /**
+     * The format mounted on its own, without the VFS, read-only: for looking at its structures as
+     * they are on the device (XFS writes them in place) while a VFS mount works on it.
+     */
+    static XfsFileSystem format(DaxDevice dev) throws FsException {
+        return (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.parse("ro"));
+    }
+
+    /** The format mounted on its own, read-write, without the VFS: white-box tests drive its structures directly. */
+    static XfsFileSystem formatRw(DaxDevice dev) throws FsException {
+        return (XfsFileSystem) new XfsFileSystemType().mount(dev, MountOptions.none());
+    }
+
+    /** A new empty regular file in the root of a format mount, its in-core inode. */
+    static XfsInode create(XfsFileSystem fs, String name) throws FsException {
+        return (XfsInode) fs.iget(fs.rootIno()).create(name, 0644, 0, 0);
+    }
+
+    /** A whole file's bytes, read through a VFS mount. */
+    static byte[] readAll(FileSystem fs, long ino) throws FsException {
+        try (OpenFile f = fs.open(ino, OpenFlags.O_RDONLY)) {
+            byte[] out = new byte[Math.toIntExact(f.size())];
+            long done = 0;
+            while (done < out.length) {
+                done += f.read(done, out, (int) done, out.length - (int) done);
+            }
+            return out;
+        }
+    }
+
+    /** {@code name} in directory {@code dir} of a format mount; ENOENT when absent. */
+    static long lookup(XfsFileSystem fs, long dir, String name) throws FsException {
+        long ino = fs.iget(dir).lookup(name);
+        if (ino == Vnode.NO_INO) {
+            throw FsException.of(Errno.ENOENT, "no %s in %d", name, dir);
+        }
+        return ino;
+    }
+
     /** A whole file's bytes, read through the native iomap the way the engine does. */
     static byte[] readAll(XfsFileSystem fs, long ino) throws FsException {
-        XfsInode in = fs.inode(ino);
+        XfsInode in = fs.iget(ino);
+        XfsIomap iomap = new XfsIomap(fs);
         long size = in.di_size();
         byte[] out = new byte[Math.toIntExact(size)];
         long pos = 0;
         while (pos < size) {
-            Iomap m = fs.iomapOps().begin(in, pos, size - pos, IomapOps.REPORT);
+            Iomap m = iomap.begin(in, pos, size - pos, IomapOps.REPORT);
             long end = Math.min(m.end(), size);
             if (m.type() == IomapType.MAPPED) {
                 fs.device().load(m.addrOf(pos), MemorySegment.ofArray(out), pos, end - pos);
