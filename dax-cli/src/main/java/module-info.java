@@ -1,6 +1,7 @@
 /** The {@code jdax} command. Personalities are found at run time; none is named here. */
 module dev.jdax.cli {
     requires dev.jdax.api;
+    requires dev.jdax.vfs;
     requires dev.jdax.pmem;
     requires info.picocli;
     requires org.slf4j;

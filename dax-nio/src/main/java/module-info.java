@@ -4,6 +4,7 @@
  */
 module dev.jdax.nio {
     requires transitive dev.jdax.api;
+    requires dev.jdax.vfs;
     requires dev.jdax.pmem;
 
     uses dev.jdax.api.fs.FileSystemType;

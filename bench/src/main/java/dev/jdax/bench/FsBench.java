@@ -56,7 +56,8 @@ public class FsBench {
         buf = arena.allocate(4096, 4096);
         buf.fill((byte) 7);
         faulted = t.file().mmap(0, 4L << 20, FileMapping.PROT_READ | FileMapping.PROT_WRITE, FileMapping.MAP_SHARED);
-        pmdPage = faulted.faultIn(0, true);
+        // The first 2 MiB as a process sees it after its faults: the device's own pages, mapped.
+        pmdPage = faulted.view(0, PMD, arena);
         raw = arena.allocate(PMD, 4096);
         random = new SplittableRandom(9);
         appended = t.fs().open("/appended", OpenFlags.O_RDWR | OpenFlags.O_CREAT);
@@ -64,7 +65,6 @@ public class FsBench {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        faulted.close();
         appended.close();
         t.close();
         arena.close();

@@ -1,5 +1,6 @@
 package dev.jdax.bench;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
@@ -34,7 +35,7 @@ final class FsTarget implements Target {
         long deviceSize = Math.max(t.minimumSize(), (fileSize + fileSize / 4 + (64L << 20)) & ~4095L);
         DaxDevice device = PmemDevices.memory(deviceSize);
         t.mkfs(device, MkfsOptions.defaults().withBlockSize(4096));
-        FileSystem fs = t.mount(device, MountOptions.parse(options));
+        FileSystem fs = Vfs.mount(t, device, MountOptions.parse(options));
         return new FsTarget(device, fs, fs.open("/bench", OpenFlags.O_RDWR | OpenFlags.O_CREAT));
     }
 

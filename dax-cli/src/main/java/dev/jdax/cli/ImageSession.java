@@ -1,5 +1,6 @@
 package dev.jdax.cli;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -33,7 +34,7 @@ final class ImageSession implements AutoCloseable {
         try {
             var detected = FileSystemTypes.detect(device).orElseThrow(() -> FsException.of(Errno.EINVAL,
                     "%s: no file system jdax knows (%s) found on it", image, knownTypes()));
-            return new ImageSession(image, device, detected.type().mount(device, parsed));
+            return new ImageSession(image, device, Vfs.mount(detected.type(), device, parsed));
         } catch (FsException | RuntimeException e) {
             device.close();
             throw e;

@@ -1,5 +1,6 @@
 package dev.jdax.nio;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -142,7 +143,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
             if ("true".equalsIgnoreCase(string(env, "readOnly"))) {
                 mo = mo.with("ro", "");
             }
-            JdaxFileSystem fs = new JdaxFileSystem(this, key, device, type.mount(device, mo), image);
+            JdaxFileSystem fs = new JdaxFileSystem(this, key, device, Vfs.mount(type, device, mo), image);
             mounted.put(key, fs);
             return fs;
         } catch (FsException e) {
@@ -247,27 +248,37 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         if (options.contains(StandardOpenOption.SYNC)) {
             flags |= OpenFlags.O_SYNC;
         }
-        boolean create = write && (options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW));
+        if (write && options.contains(StandardOpenOption.CREATE_NEW)) {
+            flags |= OpenFlags.O_CREAT | OpenFlags.O_EXCL;
+        } else if (write && options.contains(StandardOpenOption.CREATE)) {
+            flags |= OpenFlags.O_CREAT;
+        }
+        if (options.contains(LinkOption.NOFOLLOW_LINKS)) {
+            flags |= OpenFlags.O_NOFOLLOW;
+        }
+        OpenFile f = null;
         try {
-            long ino;
-            try {
-                ino = fs.resolve(p.fsPath(), !options.contains(LinkOption.NOFOLLOW_LINKS));
-                if (write && options.contains(StandardOpenOption.CREATE_NEW)) {
-                    throw new FileAlreadyExistsException(p.toString());
-                }
-            } catch (FsException e) {
-                if (e.errno() != Errno.ENOENT || !create) {
-                    throw e;
-                }
-                ino = fs.create(fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()), mode(attrs, 0644), 0, 0);
-            }
-            if (fs.stat(ino).isDirectory()) {
+            // One call: with CREATE the lookup and the create are one step under the directory's lock.
+            f = fs.open(p.fsPath(), flags, mode(attrs, 0644), 0, 0);
+            if (fs.stat(f.ino()).isDirectory()) {
                 throw new java.nio.file.FileSystemException(p.toString(), null, "Is a directory");
             }
-            OpenFile f = fs.open(ino, flags);
-            return new JdaxFileChannel(f, p.toString());
+            JdaxFileChannel ch = new JdaxFileChannel(f, p.toString());
+            f = null;
+            return ch;
         } catch (FsException e) {
+            if (e.errno() == Errno.EEXIST && (flags & OpenFlags.O_EXCL) != 0) {
+                throw new FileAlreadyExistsException(p.toString());
+            }
             throw NioErrors.of(e, p);
+        } finally {
+            if (f != null) {
+                try {
+                    f.close();
+                } catch (FsException ignored) {
+                    // the open failed already; that error is the one to report
+                }
+            }
         }
     }
 
@@ -369,11 +380,13 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         try {
             long parent = fs.resolveParent(p.fsPath());
             String name = PathWalk.lastName(p.fsPath());
-            long ino = fs.lookup(parent, name);
-            if (fs.stat(ino).isDirectory()) {
-                fs.rmdir(parent, name);
-            } else {
+            try {
                 fs.unlink(parent, name);
+            } catch (FsException e) {
+                if (e.errno() != Errno.EISDIR) {
+                    throw e;
+                }
+                fs.rmdir(parent, name);  // as the JDK: unlink first, rmdir when it is a directory
             }
         } catch (FsException e) {
             throw NioErrors.of(e, p);

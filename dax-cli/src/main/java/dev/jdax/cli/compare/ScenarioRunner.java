@@ -1,5 +1,6 @@
 package dev.jdax.cli.compare;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
@@ -39,7 +40,7 @@ public final class ScenarioRunner {
             FileSystemType type = FileSystemTypes.byName(config.type());
             try (DaxDevice device = PmemDevices.memory(s.fsSize())) {
                 type.mkfs(device, MkfsOptions.defaults().withBlockSize(4096));
-                try (FileSystem fs = type.mount(device, mountOptions(s, config))) {
+                try (FileSystem fs = Vfs.mount(type, device, mountOptions(s, config))) {
                     return new Run(s, config, runProcesses(s, fs), null);
                 }
             }

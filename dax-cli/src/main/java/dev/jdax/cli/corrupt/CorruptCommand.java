@@ -1,5 +1,6 @@
 package dev.jdax.cli.corrupt;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
@@ -75,13 +76,13 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
             fsType.mkfs(device, MkfsOptions.defaults().withBlockSize(BLOCK));
             Map<String, byte[]> files;
             BitSet data;
-            try (FileSystem fs = fsType.mount(device, MountOptions.parse("dax"))) {
+            try (FileSystem fs = Vfs.mount(fsType, device, MountOptions.parse("dax"))) {
                 files = SampleTree.populate(fs, seed);
             }
             Map<Integer, String> owners = new java.util.HashMap<>();
             BitSet guarded = new BitSet();
             Map<String, Long> firsts = new java.util.TreeMap<>();
-            try (FileSystem fs = fsType.mount(device, MountOptions.parse("dax,ro"))) {
+            try (FileSystem fs = Vfs.mount(fsType, device, MountOptions.parse("dax,ro"))) {
                 data = SampleTree.dataBlocks(fs, files.keySet(), null);
                 guarded = SampleTree.dataBlocks(fs, files.keySet().stream()
                         .filter(p -> !Scribble.WRITTEN.contains(p)).toList(), owners);
@@ -262,7 +263,7 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
     private CaseResult readThenWrite(FileSystemType fsType, DaxDevice device, Map<String, byte[]> files) throws FsException {
         CaseResult read;
         BitSet crossLinked = new BitSet();
-        try (FileSystem fs = fsType.mount(device, MountOptions.parse("dax,ro"))) {
+        try (FileSystem fs = Vfs.mount(fsType, device, MountOptions.parse("dax,ro"))) {
             SampleTree.Walk w = SampleTree.walk(fs, files);
             read = w.wrongData().isEmpty() ? new CaseResult(Outcome.WALKED_CLEAN, "")
                     : new CaseResult(Outcome.WRONG_DATA, String.join(", ", w.wrongData().subList(0, Math.min(3, w.wrongData().size()))));
@@ -277,7 +278,7 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
             return new CaseResult(Outcome.FS_EXCEPTION, e.describe());
         }
         int refused;
-        try (FileSystem fs = fsType.mount(device, MountOptions.parse("dax"))) {
+        try (FileSystem fs = Vfs.mount(fsType, device, MountOptions.parse("dax"))) {
             refused = Scribble.workload(fs, files);
         } catch (FsException e) {
             refused = -1;

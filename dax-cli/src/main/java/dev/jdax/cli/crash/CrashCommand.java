@@ -1,5 +1,6 @@
 package dev.jdax.cli.crash;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
@@ -76,6 +77,12 @@ public final class CrashCommand implements Callable<Integer> {
         return violations.isEmpty() ? 0 : 1;
     }
 
+    private final java.util.concurrent.ExecutorService judge = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "crash judge");
+        t.setDaemon(true);
+        return t;
+    });
+
     private void runWorkload(FileSystemType fsType, String name, Path fsck) throws Exception {
         try (CrashDevice dev = PmemDevices.crashSimulating(PmemDevices.memory(Math.max(32L << 20, fsType.minimumSize())))) {
             fsType.mkfs(dev, MkfsOptions.defaults().withBlockSize(4096));
@@ -90,17 +97,24 @@ public final class CrashCommand implements Callable<Integer> {
                     List<CrashPolicy> policies = dev.pendingLines().length <= 6 ? dev.allSubsets(6)
                             : List.of(CrashPolicy.allLost(), CrashPolicy.allKept(), CrashPolicy.random(seed + fencePoint[0]));
                     Map<String, byte[]> promised = Map.copyOf(wl.durable);
+                    Map<String, Integer> owner = Map.copyOf(wl.owner);
                     for (CrashPolicy p : policies) {
                         try (DaxDevice img = dev.crashImage(p)) {
-                            check(fsType, img, promised, wl.owner, fsck,
-                                    name + " fence " + fencePoint[0] + " " + describe(p));
+                            // Judged on a thread of its own: the workload's thread is inside its file
+                            // system here (a commit at a fence), holding its locks; the judge mounts
+                            // another one, which must not nest in them.
+                            String where = name + " fence " + fencePoint[0] + " " + describe(p);
+                            judge.submit(() -> {
+                                check(fsType, img, promised, owner, fsck, where);
+                                return null;
+                            }).get();
                         }
                     }
                 } catch (Exception e) {
                     violations.add(name + " fence " + fencePoint[0] + ": checker failed: " + e);
                 }
             });
-            try (FileSystem fs = fsType.mount(dev, MountOptions.parse("dax"))) {
+            try (FileSystem fs = Vfs.mount(fsType, dev, MountOptions.parse("dax"))) {
                 wl.run(fs);
             }
         }
@@ -118,14 +132,14 @@ public final class CrashCommand implements Callable<Integer> {
     private void check(FileSystemType fsType, DaxDevice img, Map<String, byte[]> promised, Map<String, Integer> owner,
                        Path fsck, String where) throws Exception {
         states++;
-        try (FileSystem replay = fsType.mount(img, MountOptions.none())) {
+        try (FileSystem replay = Vfs.mount(fsType, img, MountOptions.none())) {
             // The remount after the power failure: ext4 replays its journal here.
             replay.sync();
         } catch (FsException e) {
             violations.add(where + ": does not mount: " + e.describe());
             return;
         }
-        try (FileSystem fs = fsType.mount(img, MountOptions.parse("ro"))) {
+        try (FileSystem fs = Vfs.mount(fsType, img, MountOptions.parse("ro"))) {
             for (var e : promised.entrySet()) {
                 byte[] got = readAll(fs, e.getKey());
                 if (got == null || !java.util.Arrays.equals(got, e.getValue())) {

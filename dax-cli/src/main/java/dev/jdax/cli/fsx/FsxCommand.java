@@ -1,5 +1,6 @@
 package dev.jdax.cli.fsx;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
@@ -57,7 +58,7 @@ public final class FsxCommand implements Callable<Integer> {
             fsType.mkfs(device, MkfsOptions.defaults().withBlockSize(4096));
             FsxRun.Result result;
             FsxRun run;
-            try (FileSystem fs = fsType.mount(device, mount);
+            try (FileSystem fs = Vfs.mount(fsType, device, mount);
                  OpenFile file = fs.open("/fsx", OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_TRUNC)) {
                 run = new FsxRun(file, maxSize, 4096, s);
                 Progress progress = new Progress(ops);
@@ -75,7 +76,7 @@ public final class FsxCommand implements Callable<Integer> {
 
     private static String checkAfterRemount(FileSystemType fsType, DaxDevice device, MountOptions mount, FsxRun run)
             throws FsException {
-        try (FileSystem fs = fsType.mount(device, mount);
+        try (FileSystem fs = Vfs.mount(fsType, device, mount);
              OpenFile file = fs.open("/fsx", OpenFlags.O_RDONLY)) {
             return new FsxRun(file, run.model()).checkWholeFile("after remount");
         }

@@ -1,5 +1,6 @@
 package dev.jdax.cli.media;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
@@ -63,7 +64,7 @@ public final class MediaCommand implements Callable<Integer> {
         int[] outcomes = new int[6]; // read ok, read EIO, write ok, write EFAULT/short, load ok, SIGBUS
         try (DaxDevice dev = PmemDevices.memory(Math.max(64L << 20, t.minimumSize()))) {
             t.mkfs(dev, MkfsOptions.defaults().withBlockSize(4096));
-            try (FileSystem fs = t.mount(dev, MountOptions.parse("dax"));
+            try (FileSystem fs = Vfs.mount(t, dev, MountOptions.parse("dax"));
                  OpenFile f = fs.open("/victim", OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
                 byte[] model = new byte[FILE];
                 r.nextBytes(model);

@@ -1,5 +1,6 @@
 package dev.jdax.cli.media;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.SigBusException;
@@ -54,7 +55,7 @@ final class PoisonedTree {
             type.mkfs(device, MkfsOptions.defaults().withBlockSize(BLOCK));
             Map<String, byte[]> files;
             java.util.BitSet data;
-            try (FileSystem fs = type.mount(device, MountOptions.parse("dax"))) {
+            try (FileSystem fs = Vfs.mount(type, device, MountOptions.parse("dax"))) {
                 files = SampleTree.populate(fs, seed);
                 data = SampleTree.dataBlocks(fs, files.keySet(), null);
             }
@@ -80,7 +81,7 @@ final class PoisonedTree {
                 t.sectorsPoisoned += n;
                 t.rounds++;
                 String label = "round " + round + " (sectors " + where + ")";
-                try (FileSystem fs = type.mount(device, MountOptions.parse("dax,ro"))) {
+                try (FileSystem fs = Vfs.mount(type, device, MountOptions.parse("dax,ro"))) {
                     for (var e : files.entrySet()) {
                         readBoth(fs, e.getKey(), e.getValue(), label, t);
                     }

@@ -1,5 +1,6 @@
 package dev.jdax.cli.race;
 
+import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
@@ -68,7 +69,7 @@ public final class RaceCommand implements Callable<Integer> {
     private long[] run(FileSystemType t, String model) throws Exception {
         try (DaxDevice dev = PmemDevices.memory(Math.max(32L << 20, t.minimumSize()))) {
             t.mkfs(dev, MkfsOptions.defaults().withBlockSize(4096));
-            try (FileSystem fs = t.mount(dev, MountOptions.parse("dax,locking=" + model));
+            try (FileSystem fs = Vfs.mount(t, dev, MountOptions.parse("dax,locking=" + model));
                  OpenFile f = fs.open("/race", OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
                 f.write(0, new byte[RANGE], 0, RANGE);
                 AtomicLong reads = new AtomicLong();
