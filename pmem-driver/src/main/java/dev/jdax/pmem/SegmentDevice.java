@@ -37,9 +37,16 @@ abstract class SegmentDevice implements DaxDevice {
     /** Views still mapped: closing the device takes their pages away. */
     private final Set<MappedPageView> views = ConcurrentHashMap.newKeySet();
 
+    /**
+     * The device's lifetime: every window {@link #directAccess} hands out is a slice of memory bound
+     * to it, so once the device is closed an access through a window kept past that is the JDK's
+     * IllegalStateException, never an access to unmapped memory (which would kill the JVM).
+     */
+    private final Arena lifetime = Arena.ofShared();
+
     SegmentDevice(String name, MemorySegment memory) {
         this.name = name;
-        this.memory = memory;
+        this.memory = memory.reinterpret(lifetime, null);
         this.size = memory.byteSize();
         badBlocks.onAdd(this::scramble);
     }
@@ -237,6 +244,7 @@ abstract class SegmentDevice implements DaxDevice {
         for (MappedPageView v : views) {
             v.revoke(0, Long.MAX_VALUE);
         }
+        lifetime.close();
         release();
     }
 

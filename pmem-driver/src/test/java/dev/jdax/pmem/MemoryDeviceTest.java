@@ -30,4 +30,14 @@ class MemoryDeviceTest {
             assertTrue(d.info().mapping().contains("memfd"), d.info().mapping());
         }
     }
+
+    @Test
+    void aWindowKeptPastCloseIsAnExceptionNotACrash() throws Exception {
+        DaxDevice d = PmemDevices.memory(1 << 20);
+        java.lang.foreign.MemorySegment w = d.directAccess(3, 1, dev.jdax.api.DaxAccessMode.ACCESS).segment();
+        w.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 9);
+        d.close();
+        // The memory is unmapped now: the JDK refuses the access instead of faulting on it.
+        assertThrows(IllegalStateException.class, () -> w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+    }
 }
