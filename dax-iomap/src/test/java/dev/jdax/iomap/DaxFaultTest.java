@@ -228,4 +228,17 @@ class DaxFaultTest {
             m.msync(0, 8192);
         }
     }
+
+    @Test
+    void aWriteIntoAHoleUnderAReadOnlyViewIsSeenAtTheSameAddress() throws Exception {
+        f.truncate(65536);
+        FileMapping ro = f.mmap(0, 65536, FileMapping.PROT_READ, FileMapping.MAP_SHARED);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = ro.view(0, 65536, arena);
+            assertEquals(0, v.get(ValueLayout.JAVA_BYTE, 8192));
+            f.write(8192 + 7, MemorySegment.ofArray(new byte[] {42}), 0);
+            assertEquals(42, v.get(ValueLayout.JAVA_BYTE, 8192 + 7), "the view refaulted the new block");
+            assertEquals(0, v.get(ValueLayout.JAVA_BYTE, 8192));
+        }
+    }
 }
