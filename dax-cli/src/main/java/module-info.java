@@ -14,4 +14,5 @@ module dev.jdax.cli {
     opens dev.jdax.cli.crash to info.picocli;
     opens dev.jdax.cli.media to info.picocli;
     opens dev.jdax.cli.race to info.picocli;
+    opens dev.jdax.cli.stress to info.picocli;
 }

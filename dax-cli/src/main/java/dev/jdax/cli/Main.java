@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
                 dev.jdax.cli.crash.CrashCommand.class,
                 dev.jdax.cli.media.MediaCommand.class,
                 dev.jdax.cli.race.RaceCommand.class,
+                dev.jdax.cli.stress.StressCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

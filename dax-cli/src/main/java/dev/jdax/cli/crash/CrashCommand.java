@@ -61,7 +61,7 @@ public final class CrashCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FileSystemType fsType = FileSystemTypes.byName(type);
         List<String> names = workload.equals("all") ? CrashWorkload.NAMES : List.of(workload);
-        Path fsck = noFsck || !type.startsWith("ext") ? null : findFsck();
+        Path fsck = noFsck || !type.startsWith("ext") ? null : dev.jdax.cli.FsckJudge.toolFor(type);
         for (String w : names) {
             int before = states;
             int bad = violations.size();
@@ -166,7 +166,7 @@ public final class CrashCommand implements Callable<Integer> {
             return;
         }
         if (fsck != null) {
-            String problem = runFsck(fsck, img);
+            String problem = dev.jdax.cli.FsckJudge.judge(type, img).problem();
             if (problem != null) {
                 violations.add(where + ": e2fsck -fn: " + problem);
             }
@@ -183,44 +183,6 @@ public final class CrashCommand implements Callable<Integer> {
                 return null;
             }
             throw e;
-        }
-    }
-
-    private static Path findFsck() {
-        for (String d : List.of("/usr/sbin", "/sbin", "/usr/bin")) {
-            Path p = Path.of(d, "e2fsck");
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    /** e2fsck -fn on the image written to a temporary file; null when clean, else its first complaint. */
-    private static String runFsck(Path fsck, DaxDevice img) throws Exception {
-        Path tmp = Files.createTempFile("jdax-crash", ".img");
-        try {
-            byte[] chunk = new byte[1 << 20];
-            try (var out = Files.newOutputStream(tmp)) {
-                for (long off = 0; off < img.size(); off += chunk.length) {
-                    img.load(off, MemorySegment.ofArray(chunk), 0, chunk.length);
-                    out.write(chunk);
-                }
-            }
-            Process p = new ProcessBuilder(fsck.toString(), "-fn", tmp.toString()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            p.waitFor(60, TimeUnit.SECONDS);
-            if (p.exitValue() == 0) {
-                return null;
-            }
-            for (String line : out.split("\n")) {
-                if (!line.startsWith("Pass ") && !line.startsWith("e2fsck ") && !line.isBlank() && !line.contains("files (")) {
-                    return "exit " + p.exitValue() + ": " + line.strip();
-                }
-            }
-            return "exit " + p.exitValue();
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 }

@@ -6,32 +6,37 @@ import java.util.Arrays;
  * What the file must hold after each operation, by the semantics of Linux's pwrite, ftruncate and
  * fallocate (mode 0, KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE).
  */
-final class FileModel {
+public final class FileModel {
     private final byte[] bytes;
     private long size;
 
-    FileModel(int maxSize) {
+    public FileModel(int maxSize) {
         bytes = new byte[maxSize];
     }
 
-    long size() {
+    public long size() {
         return size;
     }
 
-    int capacity() {
+    public int capacity() {
         return bytes.length;
     }
 
-    byte at(long offset) {
+    /** {@return the model's bytes {@code [0, size)}} */
+    public byte[] contents() {
+        return Arrays.copyOf(bytes, (int) size);
+    }
+
+    public byte at(long offset) {
         return bytes[(int) offset];
     }
 
-    void write(long offset, byte[] data) {
+    public void write(long offset, byte[] data) {
         System.arraycopy(data, 0, bytes, (int) offset, data.length);
         size = Math.max(size, offset + data.length);
     }
 
-    void truncate(long newSize) {
+    public void truncate(long newSize) {
         if (newSize < size) {
             Arrays.fill(bytes, (int) newSize, (int) size, (byte) 0);
         }
@@ -39,14 +44,14 @@ final class FileModel {
     }
 
     /** Mode 0 extends the size; the new range reads as zeros, which it already holds here. */
-    void allocate(long offset, long length, boolean keepSize) {
+    public void allocate(long offset, long length, boolean keepSize) {
         if (!keepSize) {
             size = Math.max(size, offset + length);
         }
     }
 
     /** PUNCH_HOLE (always with KEEP_SIZE) and ZERO_RANGE: zeros inside; ZERO_RANGE without KEEP_SIZE extends. */
-    void zero(long offset, long length, boolean keepSize) {
+    public void zero(long offset, long length, boolean keepSize) {
         long end = keepSize ? Math.min(offset + length, size) : offset + length;
         if (end > offset) {
             Arrays.fill(bytes, (int) offset, (int) end, (byte) 0);
@@ -56,13 +61,13 @@ final class FileModel {
         }
     }
 
-    void collapse(long offset, long length) {
+    public void collapse(long offset, long length) {
         System.arraycopy(bytes, (int) (offset + length), bytes, (int) offset, (int) (size - offset - length));
         Arrays.fill(bytes, (int) (size - length), (int) size, (byte) 0);
         size -= length;
     }
 
-    void insert(long offset, long length) {
+    public void insert(long offset, long length) {
         System.arraycopy(bytes, (int) offset, bytes, (int) (offset + length), (int) (size - offset));
         Arrays.fill(bytes, (int) offset, (int) (offset + length), (byte) 0);
         size += length;

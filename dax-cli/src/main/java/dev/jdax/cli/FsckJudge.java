@@ -1,0 +1,99 @@
+package dev.jdax.cli;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The outside judges of an image: {@code e2fsck -fn} for ext2 and ext4, {@code xfs_repair -n} for
+ * XFS, run on a copy of a device's bytes in a temporary file.
+ */
+public final class FsckJudge {
+    /**
+     * What the judge said.
+     *
+     * @param tool    the judge's path, or null when it is not installed
+     * @param problem null when the image is clean, else the judge's first complaint
+     */
+    public record Verdict(Path tool, String problem) {
+        /** {@return whether a judge ran and found the image clean} */
+        public boolean clean() {
+            return tool != null && problem == null;
+        }
+    }
+
+    private FsckJudge() {
+    }
+
+    /** {@return the judge of {@code type}'s images, or null when it is not installed} */
+    public static Path toolFor(String type) {
+        String name = type.startsWith("ext") ? "e2fsck" : type.equals("xfs") ? "xfs_repair" : null;
+        if (name == null) {
+            return null;
+        }
+        for (String d : List.of("/usr/sbin", "/sbin", "/usr/bin")) {
+            Path p = Path.of(d, name);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Judges the image on {@code device} as the judge of {@code type}.
+     *
+     * @param type   ext2, ext4 or xfs
+     * @param device the image
+     * @return the verdict (tool null when there is no judge)
+     * @throws FsException when the device cannot be read
+     * @throws IOException when the copy cannot be written or the judge not run
+     */
+    public static Verdict judge(String type, DaxDevice device) throws FsException, IOException {
+        Path tool = toolFor(type);
+        if (tool == null) {
+            return new Verdict(null, null);
+        }
+        Path tmp = Files.createTempFile("jdax-judge", ".img");
+        try {
+            byte[] chunk = new byte[1 << 20];
+            try (var out = Files.newOutputStream(tmp)) {
+                for (long off = 0; off < device.size(); off += chunk.length) {
+                    int n = (int) Math.min(chunk.length, device.size() - off);
+                    device.load(off, MemorySegment.ofArray(chunk), 0, n);
+                    out.write(chunk, 0, n);
+                }
+            }
+            List<String> cmd = type.equals("xfs") ? List.of(tool.toString(), "-n", "-f", tmp.toString())
+                    : List.of(tool.toString(), "-fn", tmp.toString());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Verdict(tool, "did not finish in 300 s");
+            }
+            if (p.exitValue() == 0) {
+                return new Verdict(tool, null);
+            }
+            for (String line : out.split("\n")) {
+                String l = line.strip();
+                if (!l.isEmpty() && !l.startsWith("Pass ") && !l.startsWith("e2fsck ") && !l.contains("files (")
+                        && !l.startsWith("Phase") && !l.startsWith("- ") && !l.startsWith("No modify flag")) {
+                    return new Verdict(tool, "exit " + p.exitValue() + ": " + l);
+                }
+            }
+            return new Verdict(tool, "exit " + p.exitValue());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while " + tool + " ran", e);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

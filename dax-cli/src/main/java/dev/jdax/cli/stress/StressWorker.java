@@ -1,0 +1,580 @@
+package dev.jdax.cli.stress;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.Falloc;
+import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.cli.fsx.FileModel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One thread of {@code jdax stress}: random namespace operations, I/O, mappings, truncates,
+ * fallocates and fsyncs in a subtree it owns ({@code /wN}), each checked against its model of
+ * that subtree (hard links share one file model), and racing operations on names every thread
+ * uses ({@code /shared}) and on its own stripe of one file every thread writes
+ * ({@code /shared-file}), where only the errors a race explains are allowed.
+ */
+final class StressWorker implements Runnable {
+    static final int MAX_FILE = 256 * 1024;
+    static final int STRIPE = 64 * 1024;
+    private static final int PAGE = 4096;
+
+    /** What a worker does; the weights are the mix. */
+    enum Op {
+        CREATE(8), WRITE(18), READ(12), TRUNCATE(5), FALLOCATE(5), FSYNC(3), MAP_WRITE(5), MAP_READ(5), VIEW(3),
+        UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), LIST(3), SHARED_NAMES(8), SHARED_STRIPE(5),
+        SHARED_MAP(2);
+
+        final int weight;
+
+        Op(int weight) {
+            this.weight = weight;
+        }
+    }
+
+    /** A node of the model: a file's contents (shared by its hard links), a directory, or a link's target. */
+    private sealed interface Node permits FileNode, DirNode, LinkNode {
+    }
+
+    private record FileNode(FileModel model) implements Node {
+    }
+
+    private record DirNode() implements Node {
+    }
+
+    private record LinkNode(String target) implements Node {
+    }
+
+    private final int id;
+    private final FileSystem fs;
+    private final SplittableRandom rnd;
+    private final long ops;
+    private final AtomicLong progress;
+    private final boolean fallocate;
+    private final String root;
+    private final TreeMap<String, Node> names = new TreeMap<>();
+    private final FileModel stripe = new FileModel(STRIPE);
+    private final Map<Op, Long> counts = new EnumMap<>(Op.class);
+    private final Map<String, Long> raced = new TreeMap<>();
+    private final List<String> log = new ArrayList<>();
+    private volatile String failure;
+    private long done;
+    private int serial;
+
+    StressWorker(int id, FileSystem fs, long seed, long ops, AtomicLong progress, boolean fallocate) {
+        this.id = id;
+        this.fs = fs;
+        this.rnd = new SplittableRandom(seed);
+        this.ops = ops;
+        this.progress = progress;
+        this.fallocate = fallocate;
+        this.root = "/w" + id;
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    long done() {
+        return done;
+    }
+
+    Map<Op, Long> counts() {
+        return counts;
+    }
+
+    Map<String, Long> raced() {
+        return raced;
+    }
+
+    /** The last operations before a failure, for the report. */
+    List<String> recent() {
+        return log.subList(Math.max(0, log.size() - 12), log.size());
+    }
+
+    @Override
+    public void run() {
+        try {
+            fs.mkdir(fs.rootIno(), root.substring(1), 0755, 0, 0);
+            names.put(root, new DirNode());
+            while (done < ops && failure == null) {
+                Op op = pick();
+                step(op);
+                counts.merge(op, 1L, Long::sum);
+                done++;
+                progress.incrementAndGet();
+            }
+        } catch (FsException | RuntimeException | Error e) {
+            fail("op " + done + ": " + e);
+        }
+    }
+
+    private Op pick() {
+        int total = 0;
+        for (Op o : Op.values()) {
+            total += o == Op.FALLOCATE && !fallocate ? 0 : o.weight;
+        }
+        int r = rnd.nextInt(total);
+        for (Op o : Op.values()) {
+            int w = o == Op.FALLOCATE && !fallocate ? 0 : o.weight;
+            if (r < w) {
+                return o;
+            }
+            r -= w;
+        }
+        throw new IllegalStateException();
+    }
+
+    private void fail(String what) {
+        if (failure == null) {
+            failure = "worker " + id + ": " + what;
+        }
+    }
+
+    private void note(String what) {
+        log.add(done + " " + what);
+        if (log.size() > 64) {
+            log.subList(0, 32).clear();
+        }
+    }
+
+    private List<String> paths(Class<? extends Node> kind) {
+        List<String> out = new ArrayList<>();
+        names.forEach((p, n) -> {
+            if (kind.isInstance(n)) {
+                out.add(p);
+            }
+        });
+        return out;
+    }
+
+    private String any(Class<? extends Node> kind) {
+        List<String> l = paths(kind);
+        return l.isEmpty() ? null : l.get(rnd.nextInt(l.size()));
+    }
+
+    private String newName(String prefix) {
+        String dir = any(DirNode.class);
+        return dir + "/" + prefix + (serial++);
+    }
+
+    private byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) rnd.nextInt(256);
+        }
+        return b;
+    }
+
+    private void step(Op op) throws FsException {
+        switch (op) {
+            case CREATE -> create();
+            case WRITE -> withFile(this::write);
+            case READ -> withFile((p, m) -> check(p, m, "read"));
+            case TRUNCATE -> withFile(this::truncate);
+            case FALLOCATE -> withFile(this::fallocate);
+            case FSYNC -> withFile((p, m) -> {
+                try (OpenFile f = fs.open(p, OpenFlags.O_RDWR)) {
+                    f.fsync(rnd.nextBoolean());
+                }
+            });
+            case MAP_WRITE -> withFile(this::mapWrite);
+            case MAP_READ -> withFile(this::mapRead);
+            case VIEW -> withFile(this::view);
+            case UNLINK -> unlink();
+            case RENAME -> rename();
+            case LINK -> link();
+            case MKDIR -> mkdir();
+            case RMDIR -> rmdir();
+            case SYMLINK -> symlink();
+            case LIST -> list();
+            case SHARED_NAMES -> sharedNames();
+            case SHARED_STRIPE -> sharedStripe();
+            case SHARED_MAP -> sharedMap();
+        }
+    }
+
+    private interface FileStep {
+        void run(String path, FileModel model) throws FsException;
+    }
+
+    private void withFile(FileStep s) throws FsException {
+        String p = any(FileNode.class);
+        if (p == null) {
+            create();
+            return;
+        }
+        s.run(p, ((FileNode) names.get(p)).model());
+    }
+
+    private void create() throws FsException {
+        String p = newName("f");
+        note("create " + p);
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL)) {
+            names.put(p, new FileNode(new FileModel(MAX_FILE)));
+        }
+    }
+
+    private void write(String p, FileModel m) throws FsException {
+        int off = rnd.nextInt(MAX_FILE - 1);
+        byte[] data = randomBytes(1 + rnd.nextInt(Math.min(16 * 1024, MAX_FILE - off)));
+        note("write " + p + " " + off + "+" + data.length);
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDWR)) {
+            long n = f.write(off, data, 0, data.length);
+            if (n != data.length) {
+                fail("write " + p + " " + off + "+" + data.length + " wrote " + n);
+                return;
+            }
+        }
+        m.write(off, data);
+    }
+
+    private void check(String p, FileModel m, String how) throws FsException {
+        note(how + " " + p);
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDONLY)) {
+            byte[] got = readAll(f);
+            compare(p, m.contents(), got, how);
+        }
+    }
+
+    static byte[] readAll(OpenFile f) throws FsException {
+        byte[] got = new byte[(int) f.size()];
+        int done = 0;
+        while (done < got.length) {
+            long n = f.read(done, got, done, got.length - done);
+            if (n <= 0) {
+                break;
+            }
+            done += (int) n;
+        }
+        return got;
+    }
+
+    private void compare(String p, byte[] want, byte[] got, String how) {
+        if (!Arrays.equals(want, got)) {
+            int at = Arrays.mismatch(want, got);
+            fail(how + " " + p + ": " + got.length + " bytes, the model " + want.length + "; first difference at "
+                    + at);
+        }
+    }
+
+    private void truncate(String p, FileModel m) throws FsException {
+        int size = rnd.nextInt(MAX_FILE);
+        note("truncate " + p + " " + size);
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDWR)) {
+            f.truncate(size);
+        }
+        m.truncate(size);
+    }
+
+    private void fallocate(String p, FileModel m) throws FsException {
+        int off = rnd.nextInt(MAX_FILE - 1);
+        int len = 1 + rnd.nextInt(Math.min(64 * 1024, MAX_FILE - off));
+        int kind = rnd.nextInt(3);
+        note("fallocate " + kind + " " + p + " " + off + "+" + len);
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDWR)) {
+            switch (kind) {
+                case 0 -> {
+                    f.fallocate(Falloc.PUNCH_HOLE | Falloc.KEEP_SIZE, off, len);
+                    m.zero(off, len, true);
+                }
+                case 1 -> {
+                    f.fallocate(Falloc.ZERO_RANGE | Falloc.KEEP_SIZE, off, len);
+                    m.zero(off, len, true);
+                }
+                default -> {
+                    f.fallocate(0, off, len);
+                    m.allocate(off, len, false);
+                }
+            }
+        }
+    }
+
+    private void mapWrite(String p, FileModel m) throws FsException {
+        if (m.size() == 0) {
+            return;
+        }
+        int off = rnd.nextInt((int) m.size());
+        byte[] data = randomBytes(1 + rnd.nextInt((int) Math.min(8192, m.size() - off)));
+        note("mapwrite " + p + " " + off + "+" + data.length);
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDWR);
+             FileMapping map = f.mmap(0, m.size(), FileMapping.PROT_READ | FileMapping.PROT_WRITE, FileMapping.MAP_SHARED)) {
+            map.write(off, MemorySegment.ofArray(data), 0, data.length);
+            if (rnd.nextInt(4) == 0) {
+                map.msync(0, m.size());
+            }
+        }
+        m.write(off, data);
+    }
+
+    private void mapRead(String p, FileModel m) throws FsException {
+        if (m.size() == 0) {
+            return;
+        }
+        note("mapread " + p);
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDONLY);
+             FileMapping map = f.mmap(0, m.size(), FileMapping.PROT_READ, FileMapping.MAP_SHARED)) {
+            byte[] got = new byte[(int) m.size()];
+            map.read(0, MemorySegment.ofArray(got), 0, got.length);
+            compare(p, m.contents(), got, "mapread");
+        }
+    }
+
+    /** A view (FileChannel.map's segment): stores and loads through the device's own pages. */
+    private void view(String p, FileModel m) throws FsException {
+        long pages = (m.size() + PAGE - 1) / PAGE;
+        if (pages == 0) {
+            return;
+        }
+        int off = rnd.nextInt((int) m.size());
+        byte[] data = randomBytes(1 + rnd.nextInt((int) Math.min(4096, m.size() - off)));
+        note("view " + p + " " + off + "+" + data.length);
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDWR);
+             Arena arena = Arena.ofConfined()) {
+            FileMapping map = f.mmap(0, pages * PAGE, FileMapping.PROT_READ | FileMapping.PROT_WRITE, FileMapping.MAP_SHARED);
+            MemorySegment v;
+            try {
+                v = map.view(0, pages * PAGE, arena);
+            } catch (FsException e) {
+                map.close();
+                if (e.errno() == Errno.EOPNOTSUPP) {
+                    return;
+                }
+                throw e;
+            }
+            MemorySegment.copy(MemorySegment.ofArray(data), 0, v, off, data.length);
+            m.write(off, data);
+            byte[] got = new byte[(int) m.size()];
+            MemorySegment.copy(v, 0, MemorySegment.ofArray(got), 0, got.length);
+            compare(p, m.contents(), got, "view");
+            map.msync(0, pages * PAGE);
+        }
+    }
+
+    private void unlink() throws FsException {
+        List<String> l = new ArrayList<>(paths(FileNode.class));
+        l.addAll(paths(LinkNode.class));
+        if (l.isEmpty()) {
+            return;
+        }
+        String p = l.get(rnd.nextInt(l.size()));
+        note("unlink " + p);
+        fs.unlink(fs.resolveParent(p), name(p));
+        names.remove(p);
+    }
+
+    private void rename() throws FsException {
+        String from = any(FileNode.class);
+        if (from == null) {
+            return;
+        }
+        String to = rnd.nextInt(3) == 0 ? any(FileNode.class) : newName("r");
+        if (to.equals(from)) {
+            return;
+        }
+        note("rename " + from + " " + to);
+        fs.rename(fs.resolveParent(from), name(from), fs.resolveParent(to), name(to), 0);
+        if (names.get(to) != names.get(from)) {
+            names.put(to, names.remove(from)); // two names of one inode: rename(2) does nothing
+        }
+    }
+
+    private void link() throws FsException {
+        String from = any(FileNode.class);
+        if (from == null) {
+            return;
+        }
+        String to = newName("h");
+        note("link " + from + " " + to);
+        fs.link(fs.resolve(from, false), fs.resolveParent(to), name(to));
+        names.put(to, names.get(from));
+    }
+
+    private void mkdir() throws FsException {
+        if (paths(DirNode.class).size() > 12) {
+            return;
+        }
+        String p = newName("d");
+        note("mkdir " + p);
+        fs.mkdir(fs.resolveParent(p), name(p), 0755, 0, 0);
+        names.put(p, new DirNode());
+    }
+
+    private void rmdir() throws FsException {
+        for (String d : paths(DirNode.class)) {
+            if (!d.equals(root) && children(d).isEmpty()) {
+                note("rmdir " + d);
+                fs.rmdir(fs.resolveParent(d), name(d));
+                names.remove(d);
+                return;
+            }
+        }
+    }
+
+    private void symlink() throws FsException {
+        String p = newName("l");
+        String target = "target-" + rnd.nextInt(1 << 20) + "/".repeat(rnd.nextInt(2)) + "x".repeat(rnd.nextInt(200));
+        note("symlink " + p);
+        long ino = fs.symlink(fs.resolveParent(p), name(p), target, 0, 0);
+        names.put(p, new LinkNode(target));
+        String back = fs.readlink(ino);
+        if (!back.equals(target)) {
+            fail("readlink " + p + " gives " + back.length() + " bytes, not the " + target.length() + " written");
+        }
+    }
+
+    private Set<String> children(String dir) {
+        Set<String> out = new TreeSet<>();
+        for (String p : names.subMap(dir + "/", dir + "0").keySet()) {
+            String rest = p.substring(dir.length() + 1);
+            if (!rest.contains("/")) {
+                out.add(rest);
+            }
+        }
+        return out;
+    }
+
+    private void list() throws FsException {
+        String d = any(DirNode.class);
+        note("list " + d);
+        Set<String> got = new TreeSet<>();
+        for (DirEntry e : fs.readdir(fs.resolve(d, true))) {
+            if (!e.name().equals(".") && !e.name().equals("..")) {
+                got.add(e.name());
+            }
+        }
+        Set<String> want = children(d);
+        if (!got.equals(want)) {
+            fail("readdir " + d + " lists " + got + ", the model " + want);
+        }
+    }
+
+    /** Races on names every thread uses: only the errors a race explains are allowed. */
+    private void sharedNames() throws FsException {
+        String a = "/shared/s" + rnd.nextInt(12);
+        String b = "/shared/s" + rnd.nextInt(12);
+        int what = rnd.nextInt(6);
+        note("shared " + what + " " + a + " " + b);
+        long dir = fs.resolve("/shared", true);
+        try {
+            switch (what) {
+                case 0 -> {
+                    try (OpenFile f = fs.open(a, OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
+                        f.write(0, new byte[] {(byte) id}, 0, 1);
+                    }
+                }
+                case 1 -> fs.unlink(dir, name(a));
+                case 2 -> fs.rename(dir, name(a), dir, name(b), 0);
+                case 3 -> fs.mkdir(dir, name(a), 0755, 0, 0);
+                case 4 -> fs.rmdir(dir, name(a));
+                default -> fs.link(fs.resolve(a, false), dir, name(b));
+            }
+        } catch (FsException e) {
+            Errno x = e.errno();
+            // What another thread's operation on the same names can make a Linux call answer.
+            if (x != Errno.ENOENT && x != Errno.EEXIST && x != Errno.ENOTEMPTY && x != Errno.EISDIR && x != Errno.ENOTDIR
+                    && x != Errno.EPERM) {
+                throw e;
+            }
+            raced.merge(x.name(), 1L, Long::sum);
+        }
+    }
+
+    /** This thread's stripe of the file every thread writes. */
+    private void sharedStripe() throws FsException {
+        int off = rnd.nextInt(STRIPE - 1);
+        byte[] data = randomBytes(1 + rnd.nextInt(Math.min(4096, STRIPE - off)));
+        note("stripe " + off + "+" + data.length);
+        try (OpenFile f = fs.open("/shared-file", OpenFlags.O_RDWR)) {
+            f.write((long) id * STRIPE + off, data, 0, data.length);
+            stripe.write(off, data);
+            byte[] got = new byte[STRIPE];
+            f.read((long) id * STRIPE, got, 0, STRIPE);
+            byte[] want = Arrays.copyOf(stripe.contents(), STRIPE);
+            compare("/shared-file stripe " + id, want, got, "read");
+        }
+    }
+
+    /** The stripe through a mapping of the whole shared file, which other threads write meanwhile. */
+    private void sharedMap() throws FsException {
+        note("stripe map");
+        try (OpenFile f = fs.open("/shared-file", OpenFlags.O_RDONLY);
+             FileMapping map = f.mmap((long) id * STRIPE, STRIPE, FileMapping.PROT_READ, FileMapping.MAP_SHARED)) {
+            byte[] got = new byte[STRIPE];
+            map.read(0, MemorySegment.ofArray(got), 0, STRIPE);
+            compare("/shared-file stripe " + id, Arrays.copyOf(stripe.contents(), STRIPE), got, "mapread");
+        }
+    }
+
+    /** After the run and a remount: every name of the subtree, every file's bytes, the stripe. */
+    List<String> verify(FileSystem after) {
+        List<String> problems = new ArrayList<>();
+        Map<FileNode, Long> inodes = new java.util.IdentityHashMap<>();
+        for (Map.Entry<String, Node> e : names.entrySet()) {
+            String p = e.getKey();
+            try {
+                switch (e.getValue()) {
+                    case FileNode fn -> {
+                        try (OpenFile f = after.open(p, OpenFlags.O_RDONLY)) {
+                            if (!Arrays.equals(fn.model().contents(), readAll(f))) {
+                                problems.add(p + ": its bytes after the remount differ from the model");
+                            }
+                            Long prev = inodes.putIfAbsent(fn, f.ino());
+                            if (prev != null && prev != f.ino()) {
+                                problems.add(p + ": a hard link that is another inode after the remount");
+                            }
+                        }
+                    }
+                    case LinkNode ln -> {
+                        if (!after.readlink(after.resolve(p, false)).equals(ln.target())) {
+                            problems.add(p + ": its link target differs after the remount");
+                        }
+                    }
+                    case DirNode dn -> {
+                        Set<String> got = new TreeSet<>();
+                        for (DirEntry d : after.readdir(after.resolve(p, true))) {
+                            if (!d.name().equals(".") && !d.name().equals("..")) {
+                                got.add(d.name());
+                            }
+                        }
+                        if (!got.equals(children(p))) {
+                            problems.add(p + ": lists " + got + " after the remount, the model " + children(p));
+                        }
+                    }
+                }
+            } catch (FsException ex) {
+                problems.add(p + ": " + ex.describe());
+            }
+        }
+        try (OpenFile f = after.open("/shared-file", OpenFlags.O_RDONLY)) {
+            byte[] got = new byte[STRIPE];
+            f.read((long) id * STRIPE, got, 0, STRIPE);
+            if (!Arrays.equals(Arrays.copyOf(stripe.contents(), STRIPE), got)) {
+                problems.add("/shared-file stripe " + id + ": differs after the remount");
+            }
+        } catch (FsException ex) {
+            problems.add("/shared-file: " + ex.describe());
+        }
+        return problems;
+    }
+
+    private static String name(String p) {
+        return p.substring(p.lastIndexOf('/') + 1);
+    }
+}
