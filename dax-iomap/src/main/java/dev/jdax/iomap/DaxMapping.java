@@ -136,35 +136,68 @@ final class DaxMapping implements FileMapping {
         boolean write = (prot & PROT_WRITE) != 0;
         long first = (fileOffset + offset) / PAGE;
         long[] pages = new long[Math.toIntExact((len + PAGE - 1) / PAGE)];
-        for (int i = 0; i < pages.length; i++) {
-            pages[i] = viewPage(offset + i * PAGE, first + i, write);
+        // Truncate and fallocate stay out until the view is listed where they will find it.
+        try (AddressSpace.Guard g = space.lockForFault()) {
+            for (int i = 0; i < pages.length; i++) {
+                pages[i] = viewPage(offset + i * PAGE, first + i, write);
+            }
+            MappingView[] made = new MappingView[1];
+            PageView v = space.mount().device().mapPages(pages, write, arena, () -> {
+                views.remove(made[0]);
+                close();
+            });
+            made[0] = new MappingView(first, pages, v, write);
+            views.add(made[0]);
+            recheckHoles(made[0], first, pages);
+            return v.segment().asSlice(0, len);
         }
-        MappingView[] made = new MappingView[1];
-        PageView v = space.mount().device().mapPages(pages, write, arena, () -> {
-            views.remove(made[0]);
-            close();
-        });
-        made[0] = new MappingView(first, pages, v, write);
-        views.add(made[0]);
-        return v.segment().asSlice(0, len);
+    }
+
+    /**
+     * A write that allocated under a page this view saw as a hole before the view was listed did
+     * not find the view: look again, under each such page's entry lock. A write from now on finds
+     * the view listed.
+     */
+    private void recheckHoles(MappingView view, long first, long[] pages) throws FsException {
+        for (int i = 0; i < pages.length; i++) {
+            if (pages[i] != PageView.ZERO) {
+                continue;
+            }
+            long index = first + i;
+            space.entries().lock(index);
+            try {
+                Iomap map = space.begin(index * PAGE, PAGE, IomapOps.REPORT);
+                try {
+                    if (map.type() == IomapType.MAPPED) {
+                        view.replaceZeros(index, index + 1, map);
+                    }
+                } finally {
+                    space.end(index * PAGE, PAGE, 0, IomapOps.REPORT, map);
+                }
+            } finally {
+                space.entries().unlock(index);
+            }
+        }
     }
 
     /** What page {@code pgoff} of a new view is: faulted as a process's access would fault it. */
     private long viewPage(long offset, long pgoff, boolean write) {
+        Entry e;
         try {
-            pageFor(offset, write);
-        } catch (SigBusException e) {
+            e = entryFor(offset, write);
+        } catch (SigBusException x) {
             return PageView.NONE; // the view faults where a process would get SIGBUS
         }
-        Entry e;
-        synchronized (this) {
-            e = entries.get(pgoff);
-        }
-        return e == null ? PageView.NONE : e.deviceAddr() < 0 ? PageView.ZERO : e.deviceAddr() / PAGE;
+        return e.deviceAddr() < 0 ? PageView.ZERO : e.deviceAddr() / PAGE;
     }
 
     /** The page under {@code offset}, faulting it in (for writing when {@code write}). */
     private MemorySegment pageFor(long offset, boolean write) {
+        return entryFor(offset, write).page();
+    }
+
+    /** The page-table entry under {@code offset}, faulting it in (for writing when {@code write}). */
+    private Entry entryFor(long offset, boolean write) {
         boolean gone;
         synchronized (this) {
             gone = closed;
@@ -191,7 +224,7 @@ final class DaxMapping implements FileMapping {
                 dirty.add(pgoff);
             }
         }
-        return e.page();
+        return e;
     }
 
     private Entry fault(long offset, long pgoff, boolean write) {

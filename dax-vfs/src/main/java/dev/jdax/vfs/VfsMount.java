@@ -106,7 +106,7 @@ final class VfsMount implements FileSystem {
 
     void ensureOpen() throws FsException {
         if (closed) {
-            throw FsException.of(Errno.EBADF, "%s on %s: unmounted", sb.type().name(), sb.device().name());
+            throw FsException.of(Errno.EBADF, "%s: the file system is unmounted", sb.type().name());
         }
     }
 

@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class StressWorker implements Runnable {
     static final int MAX_FILE = 256 * 1024;
     static final int STRIPE = 64 * 1024;
+    /** Names of files a worker keeps at most: beyond, a create or a link unlinks instead (the device stays roomy). */
+    static final int MAX_NAMES = 48;
     private static final int PAGE = 4096;
 
     /** What a worker does; the weights are the mix. */
@@ -183,6 +185,10 @@ final class StressWorker implements Runnable {
     }
 
     private void step(Op op) throws FsException {
+        if ((op == Op.CREATE || op == Op.LINK || op == Op.SYMLINK) && names.size() >= MAX_NAMES) {
+            unlink();
+            return;
+        }
         switch (op) {
             case CREATE -> create();
             case WRITE -> withFile(this::write);

@@ -1,0 +1,137 @@
+package dev.jdax.vfs;
+
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.SetAttr;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Deterministic interleavings of the VFS's locks: one operation is stopped inside the personality
+ * (holding what the VFS took for it); the test shows which other operations still finish and which
+ * wait for it — the lock order of docs/LOCKING.md seen from outside.
+ */
+class VfsInterleavingTest {
+    final MemFs mem = new MemFs();
+    final FileSystem fs = Vfs.over(mem);
+    final ExecutorService pool = Executors.newCachedThreadPool();
+
+    interface Call {
+        void run() throws Exception;
+    }
+
+    CompletableFuture<Void> async(Call c) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                c.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, pool);
+    }
+
+    static void finishes(CompletableFuture<Void> f, String what) throws Exception {
+        f.get(10, TimeUnit.SECONDS);
+    }
+
+    static void waits(CompletableFuture<Void> f, String what) {
+        assertThrows(TimeoutException.class, () -> f.get(300, TimeUnit.MILLISECONDS), what + " should wait");
+        assertFalse(f.isDone(), what);
+    }
+
+    @Test
+    void aChangeOfOneDirectoryStopsOnlyThatDirectorysChangesAndLookupMisses() throws Exception {
+        long a = fs.mkdir(fs.rootIno(), "a", 0755, 0, 0);
+        long b = fs.mkdir(fs.rootIno(), "b", 0755, 0, 0);
+        fs.create(a, "known", 0644, 0, 0);
+        MemFs.Gate gate = mem.gate("create");
+        CompletableFuture<Void> stopped = async(() -> fs.create(a, "new", 0644, 0, 0));
+        gate.await();                                    // holds a's i_rwsem exclusively, inside the format
+        finishes(async(() -> fs.mkdir(b, "other", 0755, 0, 0)), "a create in another directory");
+        finishes(async(() -> fs.resolve("/a/known", true)), "a dentry hit in the same directory");
+        CompletableFuture<Void> miss = async(() -> fs.lookup(a, "not-cached-yet"));
+        CompletableFuture<Void> second = async(() -> fs.create(a, "second", 0644, 0, 0));
+        waits(miss, "a lookup miss in the directory being changed (i_rwsem shared)");
+        waits(second, "a second change of the same directory (i_rwsem exclusive)");
+        gate.release.countDown();
+        finishes(stopped, "the create");
+        assertThrows(Exception.class, () -> miss.get(10, TimeUnit.SECONDS), "then the lookup answers ENOENT");
+        finishes(second, "then the second create");
+        assertEquals(5, fs.readdir(a).size());
+    }
+
+    @Test
+    void anUnlinkHoldsTheDirectoryAndTheVictimButNotTheVictimsReaders() throws Exception {
+        long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
+        long f = fs.create(d, "f", 0644, 0, 0);
+        long g = fs.create(d, "g", 0644, 0, 0);
+        MemFs.Gate gate = mem.gate("unlink");
+        CompletableFuture<Void> stopped = async(() -> fs.unlink(d, "f"));
+        gate.await();                                    // holds d and f exclusively
+        finishes(async(() -> fs.stat(f)), "stat of the victim (no lock)");
+        finishes(async(() -> {
+            try (OpenFile o = fs.open(g, OpenFlags.O_RDWR)) {
+                o.write(0, new byte[8], 0, 8);
+            }
+        }), "I/O on another file of the directory");
+        CompletableFuture<Void> setattr = async(() -> fs.setattr(f, SetAttr.mode(0600)));
+        waits(setattr, "a change of the victim (its i_rwsem)");
+        CompletableFuture<Void> link = async(() -> fs.link(g, d, "g2"));
+        waits(link, "a link into the directory (its i_rwsem)");
+        gate.release.countDown();
+        finishes(stopped, "the unlink");
+        finishes(setattr, "then the setattr of the unlinked inode");
+        finishes(link, "then the link");
+    }
+
+    @Test
+    void aRenameBetweenDirectoriesHoldsTheRenameLockButSameDirectoryRenamesRun() throws Exception {
+        long a = fs.mkdir(fs.rootIno(), "a", 0755, 0, 0);
+        long b = fs.mkdir(fs.rootIno(), "b", 0755, 0, 0);
+        long c = fs.mkdir(fs.rootIno(), "c", 0755, 0, 0);
+        long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
+        fs.create(a, "x", 0644, 0, 0);
+        fs.create(c, "y", 0644, 0, 0);
+        fs.create(c, "z", 0644, 0, 0);
+        MemFs.Gate gate = mem.gate("rename");
+        CompletableFuture<Void> stopped = async(() -> fs.rename(a, "x", b, "x", 0));
+        gate.await();                                    // holds s_vfs_rename_mutex, a and b
+        finishes(async(() -> fs.rename(c, "z", c, "z2", 0)), "a rename inside another directory");
+        finishes(async(() -> fs.create(d, "new", 0644, 0, 0)), "a create elsewhere");
+        CompletableFuture<Void> cross = async(() -> fs.rename(c, "y", d, "y", 0));
+        waits(cross, "another rename between directories (the rename lock)");
+        gate.release.countDown();
+        finishes(stopped, "the rename");
+        finishes(cross, "then the other rename");
+        assertEquals(d, fs.resolve("/d", true));
+        assertTrue(fs.resolve("/d/y", true) > 0 && fs.resolve("/b/x", true) > 0);
+    }
+
+    @Test
+    void aFilesIoDoesNotWaitForItsDirectorysChanges() throws Exception {
+        long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
+        long f = fs.create(d, "f", 0644, 0, 0);
+        MemFs.Gate gate = mem.gate("create");
+        CompletableFuture<Void> stopped = async(() -> fs.create(d, "other", 0644, 0, 0));
+        gate.await();
+        finishes(async(() -> {
+            try (OpenFile o = fs.open(f, OpenFlags.O_RDWR)) {
+                o.write(0, new byte[4096], 0, 4096);
+                o.read(0, new byte[4096], 0, 4096);
+            }
+        }), "I/O on a file of the directory being changed");
+        gate.release.countDown();
+        finishes(stopped, "the create");
+    }
+}
