@@ -34,7 +34,7 @@ public final class BenchMain {
     private static List<Part> parts(boolean quick) {
         String io = IoBench.class.getName();
         String rest = FsBench.class.getName() + "|" + MetaBench.class.getName() + "|" + GrowthBench.class.getName();
-        String writers = WritersBench.class.getName();
+        String writers = WritersBench.class.getName() + "|" + ThreadsBench.class.getName();
         return quick
                 ? List.of(new Part(io + "|" + rest, 1, 2), new Part(writers, 2, 2))
                 : List.of(new Part(io, 2, 3), new Part(rest, 1, 5), new Part(writers, 3, 5));

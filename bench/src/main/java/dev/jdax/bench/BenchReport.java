@@ -67,6 +67,14 @@ final class BenchReport {
                 other("WritersBench.oneWriter", "locking=range"), 1.6, ceiling);
         ratio(out, "2 disjoint writers under the inode rwsem ~1x one (0.8x..1.25x)", other("WritersBench.twoWriters", "locking=inode_rwsem"),
                 other("WritersBench.oneWriter", "locking=inode_rwsem"), 0.8);
+        for (String target : List.of("ext2", "ext4", "xfs")) {
+            ratio(out, "2 threads creating in 2 directories >= 1.60x one (" + target + ")",
+                    other("ThreadsBench.createTwoThreadsTwoDirs", "personality=" + target),
+                    other("ThreadsBench.createOneThread", "personality=" + target), 1.6, ceiling);
+            ratio(out, "2 readers of one file >= 1.60x one (" + target + ")",
+                    other("ThreadsBench.readTwoReaders", "personality=" + target),
+                    other("ThreadsBench.readOneReader", "personality=" + target), 1.6, ceiling);
+        }
         return out;
     }
 

@@ -1,0 +1,113 @@
+package dev.jdax.bench;
+
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the VFS's lock order buys: creates (create + write 4 KiB + unlink) in k directories from
+ * k threads, each thread in a directory of its own, and random 4 KiB reads of one file by k
+ * readers — one thread beside two. With no lock of the whole file system, two threads in two
+ * directories do not wait for each other; the ratio two/one is the figure (this machine has two
+ * cores, so 2x is the ceiling). {@code raw} is the ceiling measured: two threads copying 4 KiB
+ * into device memory beside one.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class ThreadsBench {
+    static final long FILE = 64L << 20;
+
+    @Param({"ext2", "ext4", "xfs"})
+    public String personality;
+
+    private FsTarget t;
+    private final AtomicInteger dirs = new AtomicInteger();
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        t = FsTarget.open(personality, FILE);
+        Target.fill(t, FILE);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        t.close();
+    }
+
+    /** A thread's own directory, buffer and random numbers. */
+    @State(Scope.Thread)
+    public static class Worker {
+        long dir;
+        MemorySegment buf;
+        SplittableRandom random;
+        int serial;
+
+        @Setup(Level.Trial)
+        public void setUp(ThreadsBench b) throws IOException {
+            int n = b.dirs.getAndIncrement();
+            dir = b.t.fs().mkdir(b.t.fs().rootIno(), "dir-" + n, 0755, 0, 0);
+            for (int i = 0; i < 100; i++) {
+                b.t.fs().create(dir, "name-" + i, 0644, 0, 0);  // a directory of 100 names, as the issue measures
+            }
+            buf = Arena.ofAuto().allocate(4096, 4096);
+            buf.fill((byte) n);
+            random = new SplittableRandom(n);
+        }
+    }
+
+    private void createWriteUnlink(Worker w) throws FsException {
+        String name = "tmp-" + (w.serial++ & 7);
+        long ino = t.fs().create(w.dir, name, 0644, 0, 0);
+        try (OpenFile f = t.fs().open(ino, OpenFlags.O_RDWR)) {
+            f.write(0, w.buf, 0);
+        }
+        t.fs().unlink(w.dir, name);
+    }
+
+    private void read(Worker w) throws IOException {
+        t.read(w.random.nextLong(FILE / 4096) * 4096, w.buf);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public void createOneThread(Worker w) throws FsException {
+        createWriteUnlink(w);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void createTwoThreadsTwoDirs(Worker w) throws FsException {
+        createWriteUnlink(w);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public void readOneReader(Worker w) throws IOException {
+        read(w);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void readTwoReaders(Worker w) throws IOException {
+        read(w);
+    }
+}
