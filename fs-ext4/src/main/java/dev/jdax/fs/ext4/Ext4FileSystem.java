@@ -585,6 +585,12 @@ final class Ext4FileSystem implements SuperBlock {
         return 65000;
     }
 
+    /** ext4_rename2 takes both flags. */
+    @Override
+    public int renameFlags() {
+        return dev.jdax.api.fs.OpenFlags.RENAME_NOREPLACE | dev.jdax.api.fs.OpenFlags.RENAME_EXCHANGE;
+    }
+
     StatInfo statOf(Ext4Inode in) {
         long attrs = in.daxNow ? StatInfo.STATX_ATTR_DAX : 0;
         Instant btime = sb.s_inode_size() > 128 && in.i_extra_isize() >= 24

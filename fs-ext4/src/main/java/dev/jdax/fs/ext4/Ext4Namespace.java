@@ -154,9 +154,37 @@ final class Ext4Namespace {
         });
     }
 
+    /** ext4_cross_rename (RENAME_EXCHANGE): the two names swap inodes; "..", link counts follow directories. */
+    private void exchange(Ext4Inode src, String fromName, Ext4Inode moving, Ext4Inode dst, String toName, Ext4Inode other)
+            throws FsException {
+        fs.opVoid(() -> {
+            dir.retarget(src, fromName, other.ino, Ext4Dir.fileType(other.type()));
+            dir.retarget(dst, toName, moving.ino, Ext4Dir.fileType(moving.type()));
+            if (src != dst) {
+                if (moving.isDir()) {
+                    dir.retarget(moving, "..", dst.ino, Ext4Dir.fileType(FileType.DIRECTORY));
+                }
+                if (other.isDir()) {
+                    dir.retarget(other, "..", src.ino, Ext4Dir.fileType(FileType.DIRECTORY));
+                }
+                if (moving.isDir() != other.isDir()) {
+                    Ext4Inode gains = moving.isDir() ? dst : src;
+                    dropDirLink(moving.isDir() ? src : dst);
+                    fs.changeInode(gains, p -> p.i_links_count(incDirLinks(p.i_links_count())));
+                }
+            }
+            fs.changeInode(moving, m -> m.touch(false, true));
+            fs.changeInode(other, m -> m.touch(false, true));
+        });
+    }
+
     /** ext4_rename: the new name first (retargeted or added), then the old one, then ".." and link counts. */
     void rename(Ext4Inode src, String fromName, Ext4Inode moving, Ext4Inode dst, String toName, Ext4Inode victim, int flags)
             throws FsException {
+        if ((flags & dev.jdax.api.fs.OpenFlags.RENAME_EXCHANGE) != 0) {
+            exchange(src, fromName, moving, dst, toName, victim);
+            return;
+        }
         if (victim != null && victim.isDir() && !dir.isEmpty(victim)) {
             throw FsException.of(Errno.ENOTEMPTY, "ext4: directory \"%s\" is not empty", toName);
         }

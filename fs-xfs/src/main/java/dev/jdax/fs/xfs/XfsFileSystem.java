@@ -282,6 +282,12 @@ final class XfsFileSystem implements SuperBlock {
         return (1L << 31) - 1;
     }
 
+    /** xfs_vn_rename takes both flags (and RENAME_WHITEOUT, which jdax has no use for). */
+    @Override
+    public int renameFlags() {
+        return dev.jdax.api.fs.OpenFlags.RENAME_NOREPLACE | dev.jdax.api.fs.OpenFlags.RENAME_EXCHANGE;
+    }
+
     @Override
     public StatFs statfs() throws FsException {
         // xfs_fs_statfs: the log is not counted; free is what users may still allocate.

@@ -175,7 +175,11 @@ final class XfsInode implements Vnode {
     @Override
     public void rename(String name, Vnode moving, Vnode newDir, String newName, Vnode victim, int flags)
             throws FsException {
-        fs.writer("rename").rename(this, name, (XfsInode) moving, (XfsInode) newDir, newName, (XfsInode) victim);
+        if ((flags & dev.jdax.api.fs.OpenFlags.RENAME_EXCHANGE) != 0) {
+            fs.writer("rename").exchange(this, name, (XfsInode) moving, (XfsInode) newDir, newName, (XfsInode) victim);
+        } else {
+            fs.writer("rename").rename(this, name, (XfsInode) moving, (XfsInode) newDir, newName, (XfsInode) victim);
+        }
     }
 
     @Override

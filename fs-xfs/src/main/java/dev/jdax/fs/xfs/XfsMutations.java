@@ -236,6 +236,39 @@ final class XfsMutations {
         space.freeInode(in.ino());
     }
 
+    /** xfs_cross_rename (RENAME_EXCHANGE): the two names swap inodes; "..", link counts follow directories. */
+    void exchange(XfsInode src, String fromName, XfsInode moving, XfsInode dst, String toName, XfsInode other)
+            throws FsException {
+        List<DirRecord> srcEntries = entries(src);
+        int si = find(srcEntries, bytes(fromName));
+        srcEntries.set(si, new DirRecord(bytes(fromName), other.ino(), DirRecord.ftypeOfMode(other.di_mode())));
+        DirRecord toMoving = new DirRecord(bytes(toName), moving.ino(), DirRecord.ftypeOfMode(moving.di_mode()));
+        if (src == dst) {
+            srcEntries.set(find(srcEntries, bytes(toName)), toMoving);
+            rewriteDir(src, srcEntries, parentOf(src));
+        } else {
+            List<DirRecord> dstEntries = entries(dst);
+            dstEntries.set(find(dstEntries, bytes(toName)), toMoving);
+            if (moving.isDir() != other.isDir()) {
+                XfsInode gains = moving.isDir() ? dst : src;
+                XfsInode loses = moving.isDir() ? src : dst;
+                fs.changeInode(gains, d -> d.di_nlink(d.di_nlink() + 1));
+                fs.changeInode(loses, d -> d.di_nlink(d.di_nlink() - 1));
+            }
+            rewriteDir(src, srcEntries, parentOf(src));
+            rewriteDir(dst, dstEntries, parentOf(dst));
+            if (moving.isDir()) {
+                rewriteDir(moving, entries(moving), dst.ino());
+            }
+            if (other.isDir()) {
+                rewriteDir(other, entries(other), src.ino());
+            }
+        }
+        Instant now = Instant.now();
+        fs.changeInode(moving, m -> m.ctime(now));
+        fs.changeInode(other, m -> m.ctime(now));
+    }
+
     void rename(XfsInode src, String fromName, XfsInode moving, XfsInode dst, String toName, XfsInode victim)
             throws FsException {
         byte[] fn = bytes(fromName);
