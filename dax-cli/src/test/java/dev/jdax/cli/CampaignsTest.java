@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The short, seeded runs of jdax fsx and jdax corrupt that CI makes on every personality. */
+/** The short, seeded runs of jdax's campaigns that CI makes on every personality. */
 class CampaignsTest {
     @ParameterizedTest
     @ValueSource(strings = {"ext2", "ext4", "xfs"})
@@ -66,5 +66,16 @@ class CampaignsTest {
         System.out.print(c.out());
         assertEquals(0, c.status(), c.out());
         assertTrue(c.out().matches("(?s).*inode_rwsem +[0-9]+ reads, +0 torn.*range +[0-9]+ reads, +0 torn.*"), c.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
+    void threadsOfRandomOperationsMatchTheirModelsWithoutDeadlockOrInversion(String type) {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)));
+        Console c = Console.run("stress", "-t", type, "--threads", "4", "--ops", "8000", "--seed", "17");
+        System.out.print(c.out());
+        assertEquals(0, c.status(), c.out());
+        assertTrue(c.out().contains("operations: 8000"), c.out());
+        assertTrue(c.out().contains("0 deadlocks, 0 lock-order violations"), c.out());
     }
 }
