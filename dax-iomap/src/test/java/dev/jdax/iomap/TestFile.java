@@ -8,8 +8,7 @@ import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
 import dev.jdax.api.IomapType;
 import dev.jdax.api.fs.Falloc;
-import dev.jdax.api.fs.FiemapExtent;
-import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.ForwardingOpenFile;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -18,18 +17,16 @@ import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 
-import java.lang.foreign.MemorySegment;
 import java.time.Instant;
-import java.util.List;
 import java.util.TreeMap;
 
 /**
  * A file for the engine's tests: blocks of 4096 allocated from a counter on a memory device, kept in
  * a sorted map (file block → device block, unwritten or not); holes reported in full. Allocation can
  * be steered (2 MiB aligned, or limited to a number of free blocks for ENOSPC). The open file is the
- * engine's own {@link DaxFile}; this class only forwards to it and exposes the format for assertions.
+ * engine's own {@link DaxFile}; this class forwards to it and exposes the format for assertions.
  */
-final class TestFile implements OpenFile {
+final class TestFile implements ForwardingOpenFile {
     static final int BS = 4096;
 
     record Ext(long pblock, boolean unwritten) {
@@ -191,82 +188,7 @@ final class TestFile implements OpenFile {
     }
 
     @Override
-    public long ino() {
-        return file.ino();
-    }
-
-    @Override
-    public int flags() {
-        return file.flags();
-    }
-
-    @Override
-    public long read(long pos, MemorySegment dst) throws FsException {
-        return file.read(pos, dst);
-    }
-
-    @Override
-    public long write(long pos, MemorySegment src, int rwFlags) throws FsException {
-        return file.write(pos, src, rwFlags);
-    }
-
-    @Override
-    public long size() throws FsException {
-        return file.size();
-    }
-
-    @Override
-    public void truncate(long size) throws FsException {
-        file.truncate(size);
-    }
-
-    @Override
-    public void fallocate(int mode, long offset, long length) throws FsException {
-        file.fallocate(mode, offset, length);
-    }
-
-    @Override
-    public void fsync(boolean dataOnly) throws FsException {
-        file.fsync(dataOnly);
-    }
-
-    @Override
-    public long seekData(long offset) throws FsException {
-        return file.seekData(offset);
-    }
-
-    @Override
-    public long seekHole(long offset) throws FsException {
-        return file.seekHole(offset);
-    }
-
-    @Override
-    public List<FiemapExtent> fiemap(long start, long length) throws FsException {
-        return file.fiemap(start, length);
-    }
-
-    @Override
-    public StatInfo stat() throws FsException {
-        return file.stat();
-    }
-
-    @Override
-    public FsxAttr fsxattr() throws FsException {
-        return file.fsxattr();
-    }
-
-    @Override
-    public void setDaxFlag(boolean dax) throws FsException {
-        file.setDaxFlag(dax);
-    }
-
-    @Override
-    public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
-        return file.mmap(offset, length, prot, flags);
-    }
-
-    @Override
-    public void close() throws FsException {
-        file.close();
+    public OpenFile delegate() {
+        return file;
     }
 }

@@ -1,14 +1,9 @@
 package dev.jdax.vfs;
 
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileMapping;
-import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.ForwardingOpenFile;
 import dev.jdax.api.fs.OpenFile;
-import dev.jdax.api.fs.StatInfo;
-
-import java.lang.foreign.MemorySegment;
-import java.util.List;
 
 /**
  * An open file as the VFS hands it out ({@code struct file}): the personality's open file, and a
@@ -16,7 +11,7 @@ import java.util.List;
  * own, dropped when the mapping is unmapped, as {@code vma->vm_file} holds the file in Linux — so an
  * unlinked file keeps its blocks while anything still maps it.
  */
-final class VfsFile implements OpenFile {
+final class VfsFile implements ForwardingOpenFile {
     private final VfsMount mount;
     private final VfsInode inode;
     private final OpenFile file;
@@ -29,28 +24,8 @@ final class VfsFile implements OpenFile {
     }
 
     @Override
-    public long ino() {
-        return file.ino();
-    }
-
-    @Override
-    public int flags() {
-        return file.flags();
-    }
-
-    @Override
-    public long read(long pos, MemorySegment dst) throws FsException {
-        return file.read(pos, dst);
-    }
-
-    @Override
-    public long write(long pos, MemorySegment src, int rwFlags) throws FsException {
-        return file.write(pos, src, rwFlags);
-    }
-
-    @Override
-    public long size() throws FsException {
-        return file.size();
+    public OpenFile delegate() {
+        return file;
     }
 
     @Override
@@ -63,36 +38,6 @@ final class VfsFile implements OpenFile {
     public void fallocate(int mode, long offset, long length) throws FsException {
         mount.requireWritable("fallocate");
         file.fallocate(mode, offset, length);
-    }
-
-    @Override
-    public void fsync(boolean dataOnly) throws FsException {
-        file.fsync(dataOnly);
-    }
-
-    @Override
-    public long seekData(long offset) throws FsException {
-        return file.seekData(offset);
-    }
-
-    @Override
-    public long seekHole(long offset) throws FsException {
-        return file.seekHole(offset);
-    }
-
-    @Override
-    public List<FiemapExtent> fiemap(long start, long length) throws FsException {
-        return file.fiemap(start, length);
-    }
-
-    @Override
-    public StatInfo stat() throws FsException {
-        return file.stat();
-    }
-
-    @Override
-    public FsxAttr fsxattr() throws FsException {
-        return file.fsxattr();
     }
 
     @Override
