@@ -1,8 +1,6 @@
 package dev.jdax.nio;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -52,56 +50,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * space and read-only mounts cannot be staged on the control and are asserted on jdax alone.
  */
 class NioBehaviourTest {
-    @TempDir
-    Path tmp;
-
-    private FileSystem jdax;
-
-    @BeforeEach
-    void noFileSystemYet() {
-        jdax = null;
-    }
-
-    @AfterEach
-    void unmount() throws IOException {
-        if (jdax != null) {
-            jdax.close();
-        }
-    }
+    @RegisterExtension
+    final BehaviourRoots roots = new BehaviourRoots();
 
     static List<String> kinds() {
-        return List.of("default", "ext4-image", "xfs-image", "ext2-memory");
+        return BehaviourRoots.kinds();
     }
 
     static List<String> jdaxKinds() {
-        return kinds().subList(1, kinds().size());
+        return BehaviourRoots.jdaxKinds();
     }
 
-    static List<String> imageKinds() { // a memory file system lives as long as its mount: no remount
-        return List.of("ext4-image", "xfs-image");
+    static List<String> imageKinds() {
+        return BehaviourRoots.imageKinds();
     }
 
     private Path root(String kind) throws IOException {
-        switch (kind) {
-            case "default" -> {
-                return Files.createDirectory(tmp.resolve("root"));
-            }
-            case "ext4-image" -> {
-                jdax = FileSystems.newFileSystem(tmp.resolve("disk.img"),
-                        Map.of("create", "true", "type", "ext4", "size", "64m", "options", "dax"));
-                return jdax.getPath("/");
-            }
-            case "xfs-image" -> { // mkfs.xfs's smallest; the image file is sparse
-                jdax = FileSystems.newFileSystem(tmp.resolve("xfs.img"),
-                        Map.of("create", "true", "type", "xfs", "size", "300m", "options", "dax"));
-                return jdax.getPath("/");
-            }
-            default -> {
-                jdax = FileSystems.newFileSystem(java.net.URI.create("jdax:memory:x"),
-                        Map.of("memory", "32m", "type", "ext2", "options", "dax"));
-                return jdax.getPath("/");
-            }
-        }
+        return roots.root(kind);
     }
 
     @ParameterizedTest
@@ -345,9 +310,7 @@ class NioBehaviourTest {
     void aReadOnlyMountReadsAndRefusesWrites(String kind) throws IOException {
         Path r = root(kind);
         Files.writeString(r.resolve("f"), "before");
-        Path image = tmp.resolve(kind.startsWith("xfs") ? "xfs.img" : "disk.img");
-        jdax.close();
-        jdax = FileSystems.newFileSystem(image, Map.of("readOnly", "true"));
+        FileSystem jdax = roots.remountReadOnly(kind);
         Path f = jdax.getPath("/f");
         assertTrue(jdax.isReadOnly());
         assertEquals("before", Files.readString(f));
