@@ -104,7 +104,7 @@ final class ChannelMaps {
      * A mapping of no bytes is the JDK's empty mapped segment, which maps nothing: the JDK makes it
      * for any file, so /dev/null serves.
      */
-    private static MemorySegment emptyMapping(MapMode mode, Arena arena) throws IOException {
+    static MemorySegment emptyMapping(MapMode mode, Arena arena) throws IOException {
         try (var ch = java.nio.channels.FileChannel.open(Path.of("/dev/null"), StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             return ch.map(mode, 0, 0, arena);

@@ -23,11 +23,13 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
     private final OpenFile file;
     private final String name;
     private final boolean append;
+    private final FileLocks locks;
     private long position;
 
-    JdaxFileChannel(OpenFile file, String name) {
+    JdaxFileChannel(OpenFile file, String name, FileLocks locks) {
         this.file = file;
         this.name = name;
+        this.locks = locks;
         this.append = (file.flags() & OpenFlags.O_APPEND) != 0;
     }
 
@@ -265,20 +267,8 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
 
     @Override
     public FileLock lock(long pos, long size, boolean shared) throws IOException {
-        ensure();
-        return new FileLock(this, pos, size, shared) {
-            private boolean valid = true;
-
-            @Override
-            public boolean isValid() {
-                return valid && channel().isOpen();
-            }
-
-            @Override
-            public void release() {
-                valid = false;
-            }
-        };
+        return locks.acquire(this, file.ino(), OpenFlags.readable(file.flags()), OpenFlags.writable(file.flags()), pos,
+                size, shared);
     }
 
     @Override
@@ -288,6 +278,7 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
 
     @Override
     protected void implCloseChannel() throws IOException {
+        locks.releaseAll(this, file.ino());
         try {
             file.close();
         } catch (FsException e) {

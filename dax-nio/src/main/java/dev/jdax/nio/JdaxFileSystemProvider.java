@@ -262,10 +262,13 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
                 ino = fs.create(fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()), mode(attrs, 0644), 0, 0);
             }
             if (fs.stat(ino).isDirectory()) {
-                throw new java.nio.file.FileSystemException(p.toString(), null, "Is a directory");
+                if (write) {
+                    throw new java.nio.file.FileSystemException(p.toString(), null, "Is a directory");
+                }
+                return new DirectoryChannel(p.getFileSystem(), ino, p.toString());
             }
             OpenFile f = fs.open(ino, flags);
-            return new JdaxFileChannel(f, p.toString());
+            return new JdaxFileChannel(f, p.toString(), p.getFileSystem().locks());
         } catch (FsException e) {
             throw NioErrors.of(e, p);
         }
