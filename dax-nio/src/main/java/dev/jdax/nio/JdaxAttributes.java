@@ -128,6 +128,7 @@ record JdaxAttributes(StatInfo st) implements PosixFileAttributes {
             all.put("uid", st.uid());
             all.put("gid", st.gid());
             all.put("ctime", time(st.ctime()));
+            all.put("rdev", st.rdev());
         }
         all.putAll(extra);
         if (names.equals("*")) {

@@ -24,12 +24,19 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
     private final String name;
     private final boolean append;
     private final FileLocks locks;
+    private final AfterClose afterClose;
     private long position;
 
-    JdaxFileChannel(OpenFile file, String name, FileLocks locks) {
+    /** What closing the channel does last: DELETE_ON_CLOSE's delete, or nothing. */
+    interface AfterClose {
+        void run() throws IOException;
+    }
+
+    JdaxFileChannel(OpenFile file, String name, FileLocks locks, AfterClose afterClose) {
         this.file = file;
         this.name = name;
         this.locks = locks;
+        this.afterClose = afterClose;
         this.append = (file.flags() & OpenFlags.O_APPEND) != 0;
     }
 
@@ -68,15 +75,21 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
 
     @Override
     public int read(ByteBuffer dst, long pos) throws IOException {
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
         readable();
         if (pos < 0) {
-            throw new IllegalArgumentException("negative position " + pos);
+            throw new IllegalArgumentException("Negative position");
         }
         if (!dst.hasRemaining()) {
             return 0;
         }
+        boolean done = false;
         try {
+            begin();
             long n = file.read(pos, MemorySegment.ofBuffer(dst));
+            done = true;
             if (n == 0) {
                 return -1;
             }
@@ -84,11 +97,14 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
             return (int) n;
         } catch (FsException e) {
             throw io(e);
+        } finally {
+            end(done);
         }
     }
 
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, dsts.length);
         long total = 0;
         for (int i = offset; i < offset + length; i++) {
             int n = read(dsts[i]);
@@ -118,19 +134,25 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
     public int write(ByteBuffer src, long pos) throws IOException {
         writable();
         if (pos < 0) {
-            throw new IllegalArgumentException("negative position " + pos);
+            throw new IllegalArgumentException("Negative position");
         }
+        boolean done = false;
         try {
+            begin();
             long n = file.write(pos, MemorySegment.ofBuffer(src), 0);
+            done = true;
             src.position(src.position() + (int) n);
             return (int) n;
         } catch (FsException e) {
             throw io(e);
+        } finally {
+            end(done);
         }
     }
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, srcs.length);
         long total = 0;
         for (int i = offset; i < offset + length; i++) {
             total += write(srcs[i]);
@@ -284,5 +306,6 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
         } catch (FsException e) {
             throw io(e);
         }
+        afterClose.run();
     }
 }

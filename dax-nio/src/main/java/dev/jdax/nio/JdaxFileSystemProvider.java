@@ -232,27 +232,15 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
             throws IOException {
         JdaxPath p = jp(path);
         dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
-        boolean write = options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND);
-        boolean read = options.contains(StandardOpenOption.READ) || !write;
-        int flags = read && write ? OpenFlags.O_RDWR : write ? OpenFlags.O_WRONLY : OpenFlags.O_RDONLY;
-        if (options.contains(StandardOpenOption.APPEND)) {
-            flags |= OpenFlags.O_APPEND;
-        }
-        if (options.contains(StandardOpenOption.TRUNCATE_EXISTING) && write) {
-            flags |= OpenFlags.O_TRUNC;
-        }
-        if (options.contains(StandardOpenOption.DSYNC)) {
-            flags |= OpenFlags.O_DSYNC;
-        }
-        if (options.contains(StandardOpenOption.SYNC)) {
-            flags |= OpenFlags.O_SYNC;
-        }
-        boolean create = write && (options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW));
+        OpenOptions o = OpenOptions.of(options);
+        boolean write = o.write();
+        int flags = o.flags();
+        boolean create = o.create() || o.createNew();
         try {
             long ino;
             try {
-                ino = fs.resolve(p.fsPath(), !options.contains(LinkOption.NOFOLLOW_LINKS));
-                if (write && options.contains(StandardOpenOption.CREATE_NEW)) {
+                ino = fs.resolve(p.fsPath(), !o.noFollow());
+                if (o.createNew()) {
                     throw new FileAlreadyExistsException(p.toString());
                 }
             } catch (FsException e) {
@@ -268,10 +256,18 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
                 return new DirectoryChannel(p.getFileSystem(), ino, p.toString());
             }
             OpenFile f = fs.open(ino, flags);
-            return new JdaxFileChannel(f, p.toString(), p.getFileSystem().locks());
+            return new JdaxFileChannel(f, p.toString(), p.getFileSystem().locks(),
+                    o.deleteOnClose() ? () -> deleteIfExists(p) : () -> { });
         } catch (FsException e) {
             throw NioErrors.of(e, p);
         }
+    }
+
+    /** Not emulated: FileChannel does everything here without a thread pool, and DAX I/O never waits on a device. */
+    @Override
+    public java.nio.channels.AsynchronousFileChannel newAsynchronousFileChannel(Path path,
+            Set<? extends OpenOption> options, java.util.concurrent.ExecutorService executor, FileAttribute<?>... attrs) {
+        throw new UnsupportedOperationException("jdax has no AsynchronousFileChannel: use FileChannel, whose I/O is a copy to or from device memory");
     }
 
     @Override
@@ -297,18 +293,23 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         }
         return new DirectoryStream<>() {
             private boolean iterated;
+            private boolean closed;
 
             @Override
-            public Iterator<Path> iterator() {
+            public synchronized Iterator<Path> iterator() {
+                if (closed) {
+                    throw new IllegalStateException("Directory stream is closed");
+                }
                 if (iterated) {
-                    throw new IllegalStateException("a directory stream iterates once");
+                    throw new IllegalStateException("Iterator already obtained");
                 }
                 iterated = true;
                 return entries.iterator();
             }
 
             @Override
-            public void close() {
+            public synchronized void close() {
+                closed = true;
             }
         };
     }
@@ -385,28 +386,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
 
     @Override
     public void copy(Path source, Path target, CopyOption... options) throws IOException {
-        JdaxPath s = jp(source);
-        JdaxPath t = jp(target);
-        boolean replace = Arrays.asList(options).contains(StandardCopyOption.REPLACE_EXISTING);
-        StatInfo st = s.getFileSystem().stat(s, false);
-        if (exists(t)) {
-            if (!replace) {
-                throw new FileAlreadyExistsException(t.toString());
-            }
-            delete(t);
-        }
-        if (st.isDirectory()) {
-            createDirectory(t);
-            return;
-        }
-        try (FileChannel in = newFileChannel(s, Set.of(StandardOpenOption.READ));
-             FileChannel out = newFileChannel(t, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW))) {
-            long size = in.size();
-            long done = 0;
-            while (done < size) {
-                done += in.transferTo(done, size - done, out);
-            }
-        }
+        new Copier(this).copy(jp(source), jp(target), options);
     }
 
     private boolean exists(JdaxPath p) {
@@ -433,7 +413,8 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
             fs.rename(fs.resolveParent(s.fsPath()), PathWalk.lastName(s.fsPath()), fs.resolveParent(t.fsPath()),
                     PathWalk.lastName(t.fsPath()), replace ? 0 : OpenFlags.RENAME_NOREPLACE);
         } catch (FsException e) {
-            throw NioErrors.of(e, s, t);
+            // The JDK names the target alone when it is what is in the way.
+            throw e.errno() == Errno.EEXIST || e.errno() == Errno.ENOTEMPTY ? NioErrors.of(e, t) : NioErrors.of(e, s, t);
         }
     }
 
@@ -463,17 +444,15 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
     @Override
     public void checkAccess(Path path, AccessMode... modes) throws IOException {
         JdaxPath p = jp(path);
-        p.getFileSystem().stat(p, false);
-        if (Arrays.asList(modes).contains(AccessMode.WRITE) && p.getFileSystem().isReadOnly()) {
-            throw new java.nio.file.AccessDeniedException(p.toString(), null, "read-only file system");
-        }
+        AccessCheck.check(p, p.getFileSystem().stat(p, false), p.getFileSystem().isReadOnly(), modes);
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
         JdaxPath p = jp(path);
-        if (type == BasicFileAttributeView.class || type == PosixFileAttributeView.class) {
+        if (type == BasicFileAttributeView.class || type == PosixFileAttributeView.class
+                || type == java.nio.file.attribute.FileOwnerAttributeView.class) {
             return (V) new View(p, nofollow(options));
         }
         return null;
@@ -555,8 +534,18 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
                     throw NioErrors.of(e, p);
                 }
             }
-            default -> throw new UnsupportedOperationException("attribute " + attribute);
+            default -> throw unknownAttribute(attribute);
         }
+    }
+
+    /** As the JDK: an attribute of a view it has is IllegalArgumentException, a view it lacks UnsupportedOperationException. */
+    private static RuntimeException unknownAttribute(String attribute) {
+        String view = attribute.contains(":") ? attribute.substring(0, attribute.indexOf(':')) : "basic";
+        String name = attribute.substring(attribute.indexOf(':') + 1);
+        if (List.of("basic", "posix", "unix", "owner", "jdax").contains(view)) {
+            return new IllegalArgumentException("'" + view + ":" + name + "' not recognized");
+        }
+        return new UnsupportedOperationException("View '" + view + "' not available");
     }
 
     /** The basic and posix views of one path. */

@@ -43,11 +43,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * What java.nio.file users call, asserted the same way on the JDK's own file system in a temporary
  * directory (the control: what users expect) and on jdax file systems (ext4 and XFS on images,
- * ext2 in memory). Declared differences: jdax keeps whole-second timestamps on ext2 (its inode has
- * no nanoseconds), so times are compared to the second; ENOTDIR is a {@code NotDirectoryException}
- * wherever it arises (the JDK throws that subclass only from {@code newDirectoryStream} and a plain
- * {@code FileSystemException} elsewhere), so the assertions name the superclass. Running out of
- * space and read-only mounts cannot be staged on the control and are asserted on jdax alone.
+ * ext2 in memory). With {@link ChannelContractTest} (mapped segments, file locks, directory
+ * channels) and {@link ProviderContractTest} (open and copy options, access checks, directory
+ * streams, attribute views, the file store, interrupts) it is the behaviour suite.
+ *
+ * <p>Declared differences, jdax against the JDK's Linux file system:
+ * <ul>
+ * <li>ext2 keeps whole-second timestamps (its inode has no nanoseconds), so times are compared to
+ *     the second.</li>
+ * <li>ENOTDIR is a {@code NotDirectoryException} wherever it arises (the JDK throws that subclass
+ *     only from {@code newDirectoryStream} and a plain {@code FileSystemException} elsewhere), so
+ *     the assertions name the superclass.</li>
+ * <li>Running out of space and read-only mounts cannot be staged on the control and are asserted
+ *     on jdax alone.</li>
+ * <li>{@code FileChannel.map} with {@code MapMode.PRIVATE} (copy on write) is an
+ *     UnsupportedOperationException that says so.</li>
+ * <li>A jdax file can be locked only by this JVM's channels (no other process opens its image), so
+ *     {@code lock} never blocks and {@code tryLock} never answers null.</li>
+ * <li>{@code DELETE_ON_CLOSE} deletes the file when the channel closes; the JDK on Linux unlinks
+ *     it at open.</li>
+ * <li>No {@code AsynchronousFileChannel}, {@code WatchService}, {@code SecureDirectoryStream} or
+ *     {@code UserPrincipalLookupService} (owners are numeric uids and gids): an
+ *     UnsupportedOperationException with a message, or a plain DirectoryStream.</li>
+ * <li>No {@code dos} or {@code user} (extended attribute) views: {@code getFileAttributeView}
+ *     answers null, as for any view a provider lacks; the {@code unix} view has no {@code dev}
+ *     (there is no kernel device number).</li>
+ * <li>{@code position(p)} accepts any p &gt;= 0; a read or write past the format's largest file
+ *     size is then the error (EINVAL, EFBIG) instead of the position.</li>
+ * <li>On a device that cannot map its memory twice (a {@code /dev/dax} node) a mapped range must be
+ *     one extent and the segment is not a JDK mapped segment.</li>
+ * </ul>
  */
 class NioBehaviourTest {
     @RegisterExtension
