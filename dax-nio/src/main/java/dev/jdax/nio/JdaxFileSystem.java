@@ -147,7 +147,7 @@ public final class JdaxFileSystem extends FileSystem {
 
     @Override
     public UserPrincipalLookupService getUserPrincipalLookupService() {
-        throw new UnsupportedOperationException("jdax keeps numeric uids and gids; set them with the unix:uid/unix:gid attributes");
+        return HostPrincipals.INSTANCE;
     }
 
     @Override

@@ -527,6 +527,8 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
             case "mode" -> v.set(SetAttr.mode((Integer) value));
             case "uid" -> v.set(new SetAttr(null, (Integer) value, null, null, null));
             case "gid" -> v.set(new SetAttr(null, null, (Integer) value, null, null));
+            case "owner" -> v.setOwner((java.nio.file.attribute.UserPrincipal) value);
+            case "group" -> v.setGroup((java.nio.file.attribute.GroupPrincipal) value);
             case "dax" -> {
                 try (OpenFile f = p.getFileSystem().mounted().open(p.getFileSystem().ino(p, false), OpenFlags.O_RDONLY)) {
                     f.setDaxFlag((Boolean) value);
@@ -591,7 +593,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
 
         @Override
         public void setGroup(GroupPrincipal group) throws IOException {
-            set(new SetAttr(null, null, Integer.parseInt(group.getName()), null, null));
+            set(new SetAttr(null, null, HostPrincipals.INSTANCE.gidOf(group), null, null));
         }
 
         @Override
@@ -601,7 +603,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
 
         @Override
         public void setOwner(UserPrincipal owner) throws IOException {
-            set(new SetAttr(null, Integer.parseInt(owner.getName()), null, null, null));
+            set(new SetAttr(null, HostPrincipals.INSTANCE.uidOf(owner), null, null, null));
         }
     }
 }

@@ -24,6 +24,11 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileOwnerAttributeView;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
@@ -155,6 +160,19 @@ class ProviderContractTest {
         assertNotNull(owner);
         assertEquals(Files.getOwner(f), owner.getOwner());
         assertNotNull(Files.getAttribute(f, "unix:rdev"));
+        UserPrincipalLookupService lookup = r.getFileSystem().getUserPrincipalLookupService();
+        UserPrincipal me = Files.getOwner(f);
+        assertEquals(me, lookup.lookupPrincipalByName(me.getName()));
+        GroupPrincipal group = Files.readAttributes(f, PosixFileAttributes.class).group();
+        assertEquals(group, lookup.lookupPrincipalByGroupName(group.getName()));
+        assertThrows(UserPrincipalNotFoundException.class, () -> lookup.lookupPrincipalByName("no-such-user-jdax"));
+        Files.setOwner(f, me);
+        Files.setAttribute(f, "posix:group", group);
+        assertEquals(me, Files.getOwner(f));
+        if (Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0)) {
+            // jdax creates files as uid 0; the JDK as the process's user, here root too: the same name.
+            assertEquals(Files.getOwner(Path.of("/proc/self")).getName(), me.getName(), "names come from the host");
+        }
         assertThrows(IllegalArgumentException.class, () -> Files.setAttribute(f, "size", 3L), "no such attribute of basic");
         assertThrows(UnsupportedOperationException.class, () -> Files.setAttribute(f, "nosuchview:x", 3L));
         FileTime t = FileTime.fromMillis(5_000_000L);
