@@ -76,7 +76,13 @@ final class ChannelMaps {
         long inPage = offset % PAGE;
         long start = offset - inPage;
         FileMapping m = mapSync(file, start, size + inPage, write);
-        MemorySegment view = m.view(0, size + inPage, arena).asSlice(inPage, size);
+        MemorySegment view;
+        try {
+            view = m.view(0, size + inPage, arena).asSlice(inPage, size);
+        } catch (FsException | RuntimeException e) {
+            m.close(); // no view holds it: munmap, as a failed mmap leaves nothing behind
+            throw e;
+        }
         if (write && (m.flags() & FileMapping.MAP_SYNC) == 0) {
             // Without MAP_SYNC (ext2, a device that is not persistent) the blocks the faults
             // allocated become durable here, as MAP_SYNC's faults would have made them.

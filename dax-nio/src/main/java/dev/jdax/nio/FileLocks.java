@@ -1,6 +1,8 @@
 package dev.jdax.nio;
 
 import java.io.IOException;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -21,14 +23,14 @@ import java.util.Map;
  * {@code tryLock} both answer at once.
  */
 final class FileLocks {
-    private final Map<Long, List<Held>> byInode = new HashMap<>();
+    private final Map<Long, List<FileLock>> byInode = new HashMap<>();
 
     /**
      * {@code FileChannel.lock}/{@code tryLock} of {@code channel} on inode {@code ino}, with the
      * JDK's checks: a shared lock needs a readable channel, an exclusive one a writable channel;
      * size 0 means to the end of any file, as {@code FileChannelImpl} takes it.
      */
-    FileLock acquire(FileChannel channel, long ino, boolean readable, boolean writable, long position, long size,
+    FileLock acquire(Channel channel, long ino, boolean readable, boolean writable, long position, long size,
                      boolean shared) throws IOException {
         if (!channel.isOpen()) {
             throw new ClosedChannelException();
@@ -42,10 +44,12 @@ final class FileLocks {
         if (size == 0) {
             size = Long.MAX_VALUE - Math.max(0, position);
         }
-        Held lock = new Held(this, ino, channel, position, size, shared);
+        Validity v = new Validity(this, ino);
+        FileLock lock = channel instanceof FileChannel fc ? new Held(fc, position, size, shared, v)
+                : new HeldAsync((AsynchronousFileChannel) channel, position, size, shared, v);
         synchronized (this) {
-            List<Held> held = byInode.computeIfAbsent(ino, k -> new ArrayList<>());
-            for (Held h : held) {
+            List<FileLock> held = byInode.computeIfAbsent(ino, k -> new ArrayList<>());
+            for (FileLock h : held) {
                 if (h.overlaps(position, size)) {
                     throw new OverlappingFileLockException();
                 }
@@ -56,10 +60,10 @@ final class FileLocks {
     }
 
     /** What closing {@code channel} does: its locks on {@code ino} are released and no longer valid. */
-    void releaseAll(FileChannel channel, long ino) {
-        List<Held> gone = new ArrayList<>();
+    void releaseAll(Channel channel, long ino) {
+        List<FileLock> gone = new ArrayList<>();
         synchronized (this) {
-            List<Held> held = byInode.get(ino);
+            List<FileLock> held = byInode.get(ino);
             if (held == null) {
                 return;
             }
@@ -74,49 +78,88 @@ final class FileLocks {
                 byInode.remove(ino);
             }
         }
-        gone.forEach(Held::invalidate);
+        for (FileLock l : gone) {
+            validity(l).invalidate();
+        }
     }
 
-    private synchronized void remove(Held lock) {
-        List<Held> held = byInode.get(lock.ino);
+    private synchronized void remove(FileLock lock, long ino) {
+        List<FileLock> held = byInode.get(ino);
         if (held != null) {
             held.remove(lock);
             if (held.isEmpty()) {
-                byInode.remove(lock.ino);
+                byInode.remove(ino);
             }
         }
     }
 
-    /** One lock, valid until released or its channel closes ({@code sun.nio.ch.FileLockImpl}). */
-    private static final class Held extends FileLock {
+    private static Validity validity(FileLock l) {
+        return l instanceof Held h ? h.validity : ((HeldAsync) l).validity;
+    }
+
+    /** Whether a lock still holds, and its release ({@code sun.nio.ch.FileLockImpl}'s part). */
+    private static final class Validity {
         private final FileLocks table;
         private final long ino;
         private volatile boolean invalid;
 
-        Held(FileLocks table, long ino, FileChannel channel, long position, long size, boolean shared) {
-            super(channel, position, size, shared);
+        Validity(FileLocks table, long ino) {
             this.table = table;
             this.ino = ino;
-        }
-
-        @Override
-        public boolean isValid() {
-            return !invalid;
         }
 
         synchronized void invalidate() {
             invalid = true;
         }
 
-        @Override
-        public synchronized void release() throws IOException {
-            if (!acquiredBy().isOpen()) {
+        synchronized void release(FileLock lock) throws IOException {
+            if (!lock.acquiredBy().isOpen()) {
                 throw new ClosedChannelException();
             }
             if (!invalid) {
-                table.remove(this);
+                table.remove(lock, ino);
                 invalid = true;
             }
+        }
+    }
+
+    /** A lock of a FileChannel, valid until released or its channel closes. */
+    private static final class Held extends FileLock {
+        private final Validity validity;
+
+        Held(FileChannel channel, long position, long size, boolean shared, Validity validity) {
+            super(channel, position, size, shared);
+            this.validity = validity;
+        }
+
+        @Override
+        public boolean isValid() {
+            return !validity.invalid;
+        }
+
+        @Override
+        public void release() throws IOException {
+            validity.release(this);
+        }
+    }
+
+    /** A lock of an AsynchronousFileChannel: the same, with the other FileLock constructor. */
+    private static final class HeldAsync extends FileLock {
+        private final Validity validity;
+
+        HeldAsync(AsynchronousFileChannel channel, long position, long size, boolean shared, Validity validity) {
+            super(channel, position, size, shared);
+            this.validity = validity;
+        }
+
+        @Override
+        public boolean isValid() {
+            return !validity.invalid;
+        }
+
+        @Override
+        public void release() throws IOException {
+            validity.release(this);
         }
     }
 }

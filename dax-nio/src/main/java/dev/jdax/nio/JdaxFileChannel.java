@@ -40,6 +40,11 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
         this.append = (file.flags() & OpenFlags.O_APPEND) != 0;
     }
 
+    /** The open file's inode: what its locks are kept by. */
+    long ino() {
+        return file.ino();
+    }
+
     private IOException io(FsException e) {
         return NioErrors.of(e, name);
     }

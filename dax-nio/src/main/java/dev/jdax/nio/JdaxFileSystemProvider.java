@@ -263,11 +263,21 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         }
     }
 
-    /** Not emulated: FileChannel does everything here without a thread pool, and DAX I/O never waits on a device. */
+    /** The file channel's I/O run on an executor, as the JDK's Linux provider does it (APPEND refused as there). */
     @Override
     public java.nio.channels.AsynchronousFileChannel newAsynchronousFileChannel(Path path,
-            Set<? extends OpenOption> options, java.util.concurrent.ExecutorService executor, FileAttribute<?>... attrs) {
-        throw new UnsupportedOperationException("jdax has no AsynchronousFileChannel: use FileChannel, whose I/O is a copy to or from device memory");
+            Set<? extends OpenOption> options, java.util.concurrent.ExecutorService executor, FileAttribute<?>... attrs)
+            throws IOException {
+        OpenOptions o = OpenOptions.of(options);
+        if (o.append()) {
+            throw new UnsupportedOperationException("APPEND not allowed");
+        }
+        FileChannel ch = newFileChannel(path, options, attrs);
+        if (!(ch instanceof JdaxFileChannel f)) {
+            ch.close();
+            throw new java.nio.file.FileSystemException(path.toString(), null, "Is a directory");
+        }
+        return new JdaxAsyncChannel(f, executor, jp(path).getFileSystem().locks(), f.ino(), o.read(), o.write());
     }
 
     @Override

@@ -62,8 +62,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *     {@code lock} never blocks and {@code tryLock} never answers null.</li>
  * <li>{@code DELETE_ON_CLOSE} deletes the file when the channel closes; the JDK on Linux unlinks
  *     it at open.</li>
- * <li>No {@code AsynchronousFileChannel}, {@code WatchService} or {@code SecureDirectoryStream}: an
- *     UnsupportedOperationException with a message, or a plain DirectoryStream. Owners and groups
+ * <li>No {@code WatchService} or {@code SecureDirectoryStream}: an UnsupportedOperationException
+ *     with a message, or a plain DirectoryStream. Owners and groups
  *     are named from the host's /etc/passwd and /etc/group, as the JDK names them.</li>
  * <li>No {@code dos} or {@code user} (extended attribute) views: {@code getFileAttributeView}
  *     answers null, as for any view a provider lacks; the {@code unix} view has no {@code dev}

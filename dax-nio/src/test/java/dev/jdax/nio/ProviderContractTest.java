@@ -7,7 +7,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
@@ -35,6 +38,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -220,5 +224,52 @@ class ProviderContractTest {
         assertFalse(ch.isOpen(), "an interrupt closes the channel");
         assertThrows(ClosedChannelException.class, ch::size);
         assertEquals("01234", Files.readString(f));
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void anAsynchronousChannelReadsWritesAndLocksThroughTheSameTable(String kind) throws Exception {
+        Path r = roots.root(kind);
+        Path f = Files.writeString(r.resolve("f"), "0123456789");
+        assertThrows(UnsupportedOperationException.class,
+                () -> AsynchronousFileChannel.open(f, StandardOpenOption.WRITE, StandardOpenOption.APPEND).close());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (AsynchronousFileChannel a = AsynchronousFileChannel.open(f,
+                java.util.Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE), pool);
+             FileChannel other = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            assertEquals(10, a.size());
+            ByteBuffer b = ByteBuffer.allocate(4);
+            assertEquals(4, a.read(b, 3).get());
+            assertEquals("3456", new String(b.array(), java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(2, a.write(ByteBuffer.wrap(new byte[] {'a', 'b'}), 10).get());
+            java.util.concurrent.CompletableFuture<Integer> done = new java.util.concurrent.CompletableFuture<>();
+            a.read(ByteBuffer.allocate(20), 0, "att", new java.nio.channels.CompletionHandler<Integer, String>() {
+                @Override
+                public void completed(Integer n, String att) {
+                    done.complete(att.equals("att") ? n : -2);
+                }
+
+                @Override
+                public void failed(Throwable t, String att) {
+                    done.completeExceptionally(t);
+                }
+            });
+            assertEquals(12, done.get());
+            FileLock l = a.lock(0, 5, false).get();
+            assertSame(a, l.acquiredBy());
+            assertThrows(OverlappingFileLockException.class, () -> other.tryLock(2, 1, true), "one table per file");
+            assertThrows(OverlappingFileLockException.class, () -> a.tryLock(4, 1, false));
+            l.release();
+            assertFalse(l.isValid());
+            FileLock kept = a.tryLock(0, 1, true);
+            a.close();
+            assertFalse(kept.isValid(), "closing releases the channel's locks");
+            java.util.concurrent.ExecutionException closed = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> a.read(ByteBuffer.allocate(1), 0).get());
+            assertTrue(closed.getCause() instanceof ClosedChannelException, String.valueOf(closed.getCause()));
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals("0123456789ab", Files.readString(f));
     }
 }
