@@ -35,9 +35,10 @@ public final class BenchMain {
         String io = IoBench.class.getName();
         String rest = FsBench.class.getName() + "|" + MetaBench.class.getName() + "|" + GrowthBench.class.getName();
         String writers = WritersBench.class.getName() + "|" + ThreadsBench.class.getName();
+        String lucene = LuceneBench.class.getName();
         return quick
-                ? List.of(new Part(io + "|" + rest, 1, 2), new Part(writers, 2, 2))
-                : List.of(new Part(io, 2, 3), new Part(rest, 1, 5), new Part(writers, 3, 5));
+                ? List.of(new Part(io + "|" + rest, 1, 2), new Part(writers, 2, 2), new Part(lucene, 1, 2))
+                : List.of(new Part(io, 2, 3), new Part(rest, 1, 5), new Part(writers, 3, 5), new Part(lucene, 1, 3));
     }
 
     private static ChainedOptionsBuilder options(boolean quick, String targets, int forks, int iterations) {
@@ -114,8 +115,11 @@ public final class BenchMain {
                 StringBuilder aux = new StringBuilder();
                 r.getSecondaryResults().forEach((k, v) -> aux.append(String.format(java.util.Locale.ROOT, " %s/op=%.1f",
                         k, v.getScore() / r.getPrimaryResult().getScore())));
+                double score = r.getPrimaryResult().getScore();
+                // LuceneBench measures milliseconds per run: as ops/s like the others.
+                double opsPerSec = label.contains("LuceneBench") ? 1000 / score : score;
                 others.add(new BenchReport.Other(label.substring(label.lastIndexOf('.', label.lastIndexOf('.') - 1) + 1),
-                        params.toString(), r.getPrimaryResult().getScore(), aux.toString().strip()));
+                        params.toString(), opsPerSec, aux.toString().strip()));
             }
         }
         BenchReport report = new BenchReport(ms, others, quick);

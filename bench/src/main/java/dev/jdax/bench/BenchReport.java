@@ -156,11 +156,14 @@ final class BenchReport {
         if (!others.isEmpty()) {
             sb.append("\n## Faults, fsync, metadata, fragmentation, writers\n\n| benchmark | parameters | ops/s | per op |\n|---|---|---:|---|\n");
             for (Other o : others) {
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s |%n", o.benchmark(), o.params(), o.opsPerSec(), o.counters()));
+                if (!o.benchmark().startsWith("LuceneBench.")) { // in its own section, as milliseconds
+                    sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s |%n", o.benchmark(), o.params(), o.opsPerSec(), o.counters()));
+                }
             }
             sb.append("\n| goal | result |\n|---|---|\n");
             otherGoals().forEach(l -> sb.append(l).append('\n'));
         }
+        sb.append(LuceneSection.markdown(others));
         return sb.toString();
     }
 

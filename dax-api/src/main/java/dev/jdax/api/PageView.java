@@ -17,7 +17,11 @@ public interface PageView {
     /** In a page list: no page; an access faults (poisoned, beyond EOF, taken away). */
     long NONE = -2;
 
-    /** The view: {@code pages.length * PAGE_SIZE} bytes, read-only unless mapped writable. */
+    /**
+     * The view: {@code pages.length * PAGE_SIZE} bytes, read-only unless mapped writable. A view may
+     * hand its segment out only once and keep no reference to it (so that a segment of an automatic
+     * arena can become unreachable while the view lives on in its file's mapping).
+     */
     MemorySegment segment();
 
     /**

@@ -17,14 +17,6 @@ import java.util.Set;
 
 /** A file's attributes from its inode, in the shape of the basic, posix and unix views. */
 record JdaxAttributes(StatInfo st) implements PosixFileAttributes {
-    /** A numeric owner or group, as ls -n shows them. */
-    record Id(String name) implements GroupPrincipal {
-        @Override
-        public String getName() {
-            return name;
-        }
-    }
-
     private static FileTime time(Instant t) {
         return t == null ? FileTime.fromMillis(0) : FileTime.from(t);
     }
@@ -76,12 +68,12 @@ record JdaxAttributes(StatInfo st) implements PosixFileAttributes {
 
     @Override
     public UserPrincipal owner() {
-        return new Id(Integer.toString(st.uid()));
+        return HostPrincipals.INSTANCE.user(st.uid());
     }
 
     @Override
     public GroupPrincipal group() {
-        return new Id(Integer.toString(st.gid()));
+        return HostPrincipals.INSTANCE.group(st.gid());
     }
 
     @Override
@@ -128,6 +120,7 @@ record JdaxAttributes(StatInfo st) implements PosixFileAttributes {
             all.put("uid", st.uid());
             all.put("gid", st.gid());
             all.put("ctime", time(st.ctime()));
+            all.put("rdev", st.rdev());
         }
         all.putAll(extra);
         if (names.equals("*")) {

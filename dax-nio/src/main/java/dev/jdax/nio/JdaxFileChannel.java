@@ -1,7 +1,6 @@
 package dev.jdax.nio;
 
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 
@@ -24,12 +23,19 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
     private final OpenFile file;
     private final String name;
     private final boolean append;
+    private final FileLocks locks;
     private long position;
 
-    JdaxFileChannel(OpenFile file, String name) {
+    JdaxFileChannel(OpenFile file, String name, FileLocks locks) {
         this.file = file;
         this.name = name;
+        this.locks = locks;
         this.append = (file.flags() & OpenFlags.O_APPEND) != 0;
+    }
+
+    /** The open file's inode: what its locks are kept by. */
+    long ino() {
+        return file.ino();
     }
 
     private IOException io(FsException e) {
@@ -67,15 +73,21 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
 
     @Override
     public int read(ByteBuffer dst, long pos) throws IOException {
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
         readable();
         if (pos < 0) {
-            throw new IllegalArgumentException("negative position " + pos);
+            throw new IllegalArgumentException("Negative position");
         }
         if (!dst.hasRemaining()) {
             return 0;
         }
+        boolean done = false;
         try {
+            begin();
             long n = file.read(pos, MemorySegment.ofBuffer(dst));
+            done = true;
             if (n == 0) {
                 return -1;
             }
@@ -83,11 +95,14 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
             return (int) n;
         } catch (FsException e) {
             throw io(e);
+        } finally {
+            end(done);
         }
     }
 
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, dsts.length);
         long total = 0;
         for (int i = offset; i < offset + length; i++) {
             int n = read(dsts[i]);
@@ -117,19 +132,25 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
     public int write(ByteBuffer src, long pos) throws IOException {
         writable();
         if (pos < 0) {
-            throw new IllegalArgumentException("negative position " + pos);
+            throw new IllegalArgumentException("Negative position");
         }
+        boolean done = false;
         try {
+            begin();
             long n = file.write(pos, MemorySegment.ofBuffer(src), 0);
+            done = true;
             src.position(src.position() + (int) n);
             return (int) n;
         } catch (FsException e) {
             throw io(e);
+        } finally {
+            end(done);
         }
     }
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, srcs.length);
         long total = 0;
         for (int i = offset; i < offset + length; i++) {
             total += write(srcs[i]);
@@ -227,41 +248,38 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
         return done;
     }
 
-    /** The JDK gives other providers no way to make a MappedByteBuffer; the Arena form is the DAX mapping. */
+    /**
+     * The DAX mapping as the JDK's mapped buffer: {@link #map(MapMode, long, long, Arena)}'s
+     * segment in an automatic arena (see {@link ChannelMaps#buffer}).
+     */
     @Override
-    public MappedByteBuffer map(MapMode mode, long pos, long size) {
-        throw new UnsupportedOperationException("a jdax file maps as a MemorySegment of device memory: "
-                + "use map(mode, offset, size, arena)");
+    public MappedByteBuffer map(MapMode mode, long pos, long size) throws IOException {
+        ensure();
+        try {
+            return ChannelMaps.buffer(file, OpenFlags.writable(file.flags()), mode, pos, size);
+        } catch (FsException e) {
+            throw io(e);
+        }
     }
 
     /**
      * The DAX mapping: the file's pages under [offset, offset + size) mapped as the kernel maps them
-     * after a fault, into a segment of their own: the device's memory for blocks (stores through
-     * it are stores to the device; {@link #force} makes them durable), the zero page for holes
-     * (READ_ONLY), and for a poisoned page or one beyond EOF no page at all — touching it raises the
-     * JVM's answer to SIGBUS, an {@code InternalError}. READ_WRITE faults every page for writing,
-     * which allocates holes. Truncate, punch and writes into holes take the pages they change out
-     * of the segment (touching them faults; map again). The segment is unmapped when {@code arena}
-     * closes. On a device whose memory cannot be mapped twice (a {@code /dev/dax} node) the range
-     * must be one extent, and an IOException names it otherwise.
+     * after a fault, into the JDK's own mapped segment ({@code isMapped()}, {@code load()},
+     * {@code force()} ... as for the JDK's channels): the device's memory for blocks (stores
+     * through it are stores to the device; the segment's {@code force()} or {@link #force} make
+     * them durable), the zero page for holes (READ_ONLY), and for a poisoned page or one beyond EOF
+     * no page at all — touching it raises the JVM's answer to SIGBUS, an {@code InternalError}.
+     * READ_WRITE faults every page for writing, which allocates holes. Truncate, punch and writes
+     * into holes take the pages they change out of the segment (touching them faults; map again).
+     * The segment is unmapped when {@code arena} closes. On a device whose memory cannot be mapped
+     * twice (a {@code /dev/dax} node) the range must be one extent, and an IOException names it
+     * otherwise.
      */
     @Override
     public MemorySegment map(MapMode mode, long offset, long size, Arena arena) throws IOException {
         ensure();
-        if (mode == MapMode.PRIVATE) {
-            throw new UnsupportedOperationException("private (copy-on-write) mappings are not emulated");
-        }
-        boolean write = mode == MapMode.READ_WRITE;
-        if (write) {
-            writable();
-        }
         try {
-            if (write && offset + size > file.size()) {
-                file.truncate(offset + size);
-            }
-            FileMapping m = file.mmap(offset, size, FileMapping.PROT_READ | (write ? FileMapping.PROT_WRITE : 0),
-                    FileMapping.MAP_SHARED);
-            return m.view(0, size, arena);
+            return ChannelMaps.segment(file, OpenFlags.writable(file.flags()), mode, offset, size, arena);
         } catch (FsException e) {
             throw io(e);
         }
@@ -269,20 +287,8 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
 
     @Override
     public FileLock lock(long pos, long size, boolean shared) throws IOException {
-        ensure();
-        return new FileLock(this, pos, size, shared) {
-            private boolean valid = true;
-
-            @Override
-            public boolean isValid() {
-                return valid && channel().isOpen();
-            }
-
-            @Override
-            public void release() {
-                valid = false;
-            }
-        };
+        return locks.acquire(this, file.ino(), OpenFlags.readable(file.flags()), OpenFlags.writable(file.flags()), pos,
+                size, shared);
     }
 
     @Override
@@ -292,6 +298,7 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
 
     @Override
     protected void implCloseChannel() throws IOException {
+        locks.releaseAll(this, file.ino());
         try {
             file.close();
         } catch (FsException e) {

@@ -59,9 +59,16 @@ final class JdaxFileStore extends FileStore {
         return s.bfree() * s.bsize();
     }
 
+    /** {@code f_bsize} of statfs, as the JDK's Linux store answers. */
+    @Override
+    public long getBlockSize() throws IOException {
+        return statfs().bsize();
+    }
+
     @Override
     public boolean supportsFileAttributeView(Class<? extends FileAttributeView> type) {
-        return type == BasicFileAttributeView.class || type == PosixFileAttributeView.class;
+        return type == BasicFileAttributeView.class || type == PosixFileAttributeView.class
+                || type == java.nio.file.attribute.FileOwnerAttributeView.class;
     }
 
     @Override
@@ -80,7 +87,7 @@ final class JdaxFileStore extends FileStore {
             case "totalSpace" -> getTotalSpace();
             case "usableSpace" -> getUsableSpace();
             case "unallocatedSpace" -> getUnallocatedSpace();
-            default -> throw new UnsupportedOperationException("file store attribute " + attribute);
+            default -> throw new UnsupportedOperationException("'" + attribute + "' not recognized");
         };
     }
 }

@@ -30,6 +30,8 @@ public final class JdaxFileSystem extends FileSystem {
     private final DaxDevice device;
     private final dev.jdax.api.fs.FileSystem fs;
     private final Path image;
+    /** The locks held on its files, per inode, as the JDK's lock table. */
+    private final FileLocks locks = new FileLocks();
     private volatile boolean open = true;
 
     JdaxFileSystem(JdaxFileSystemProvider provider, String key, DaxDevice device, dev.jdax.api.fs.FileSystem fs, Path image) {
@@ -38,6 +40,11 @@ public final class JdaxFileSystem extends FileSystem {
         this.device = device;
         this.fs = fs;
         this.image = image;
+    }
+
+    /** The locks channels hold on this file system's files. */
+    FileLocks locks() {
+        return locks;
     }
 
     /** {@return the mounted file system of the SPI}, for what java.nio.file has no word for (fiemap, counters). */
@@ -140,7 +147,7 @@ public final class JdaxFileSystem extends FileSystem {
 
     @Override
     public UserPrincipalLookupService getUserPrincipalLookupService() {
-        throw new UnsupportedOperationException("jdax keeps numeric uids and gids; set them with the unix:uid/unix:gid attributes");
+        return HostPrincipals.INSTANCE;
     }
 
     @Override

@@ -233,37 +233,18 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
             throws IOException {
         JdaxPath p = jp(path);
         dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
-        boolean write = options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND);
-        boolean read = options.contains(StandardOpenOption.READ) || !write;
-        int flags = read && write ? OpenFlags.O_RDWR : write ? OpenFlags.O_WRONLY : OpenFlags.O_RDONLY;
-        if (options.contains(StandardOpenOption.APPEND)) {
-            flags |= OpenFlags.O_APPEND;
-        }
-        if (options.contains(StandardOpenOption.TRUNCATE_EXISTING) && write) {
-            flags |= OpenFlags.O_TRUNC;
-        }
-        if (options.contains(StandardOpenOption.DSYNC)) {
-            flags |= OpenFlags.O_DSYNC;
-        }
-        if (options.contains(StandardOpenOption.SYNC)) {
-            flags |= OpenFlags.O_SYNC;
-        }
-        if (write && options.contains(StandardOpenOption.CREATE_NEW)) {
-            flags |= OpenFlags.O_CREAT | OpenFlags.O_EXCL;
-        } else if (write && options.contains(StandardOpenOption.CREATE)) {
-            flags |= OpenFlags.O_CREAT;
-        }
-        if (options.contains(LinkOption.NOFOLLOW_LINKS)) {
-            flags |= OpenFlags.O_NOFOLLOW;
-        }
+        OpenOptions o = OpenOptions.of(options);
+        int flags = o.flags();
         OpenFile f = null;
         try {
             // One call: with CREATE the lookup and the create are one step under the directory's lock.
             f = fs.open(p.fsPath(), flags, mode(attrs, 0644), 0, 0);
-            if (fs.stat(f.ino()).isDirectory()) {
-                throw new java.nio.file.FileSystemException(p.toString(), null, "Is a directory");
+            if (o.deleteOnClose()) {
+                unlinkAtOpen(fs, p);
             }
-            JdaxFileChannel ch = new JdaxFileChannel(f, p.toString());
+            FileChannel ch = fs.stat(f.ino()).isDirectory()
+                    ? new DirectoryChannel(p.getFileSystem(), f, p.toString())
+                    : new JdaxFileChannel(f, p.toString(), p.getFileSystem().locks());
             f = null;
             return ch;
         } catch (FsException e) {
@@ -280,6 +261,35 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
                 }
             }
         }
+    }
+
+    /**
+     * DELETE_ON_CLOSE as the JDK on Linux does it: the name goes right after the open, best effort
+     * (a failure is ignored there too), and the open file keeps the inode until it closes.
+     */
+    private static void unlinkAtOpen(dev.jdax.api.fs.FileSystem fs, JdaxPath p) {
+        try {
+            fs.unlink(fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()));
+        } catch (FsException ignored) {
+            // the JDK ignores it: a directory, or a name already gone
+        }
+    }
+
+    /** The file channel's I/O run on an executor, as the JDK's Linux provider does it (APPEND refused as there). */
+    @Override
+    public java.nio.channels.AsynchronousFileChannel newAsynchronousFileChannel(Path path,
+            Set<? extends OpenOption> options, java.util.concurrent.ExecutorService executor, FileAttribute<?>... attrs)
+            throws IOException {
+        OpenOptions o = OpenOptions.of(options);
+        if (o.append()) {
+            throw new UnsupportedOperationException("APPEND not allowed");
+        }
+        FileChannel ch = newFileChannel(path, options, attrs);
+        if (!(ch instanceof JdaxFileChannel f)) {
+            ch.close();
+            throw new java.nio.file.FileSystemException(path.toString(), null, "Is a directory");
+        }
+        return new JdaxAsyncChannel(f, executor, jp(path).getFileSystem().locks(), f.ino(), o.read(), o.write());
     }
 
     @Override
@@ -305,18 +315,23 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         }
         return new DirectoryStream<>() {
             private boolean iterated;
+            private boolean closed;
 
             @Override
-            public Iterator<Path> iterator() {
+            public synchronized Iterator<Path> iterator() {
+                if (closed) {
+                    throw new IllegalStateException("Directory stream is closed");
+                }
                 if (iterated) {
-                    throw new IllegalStateException("a directory stream iterates once");
+                    throw new IllegalStateException("Iterator already obtained");
                 }
                 iterated = true;
                 return entries.iterator();
             }
 
             @Override
-            public void close() {
+            public synchronized void close() {
+                closed = true;
             }
         };
     }
@@ -395,28 +410,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
 
     @Override
     public void copy(Path source, Path target, CopyOption... options) throws IOException {
-        JdaxPath s = jp(source);
-        JdaxPath t = jp(target);
-        boolean replace = Arrays.asList(options).contains(StandardCopyOption.REPLACE_EXISTING);
-        StatInfo st = s.getFileSystem().stat(s, false);
-        if (exists(t)) {
-            if (!replace) {
-                throw new FileAlreadyExistsException(t.toString());
-            }
-            delete(t);
-        }
-        if (st.isDirectory()) {
-            createDirectory(t);
-            return;
-        }
-        try (FileChannel in = newFileChannel(s, Set.of(StandardOpenOption.READ));
-             FileChannel out = newFileChannel(t, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW))) {
-            long size = in.size();
-            long done = 0;
-            while (done < size) {
-                done += in.transferTo(done, size - done, out);
-            }
-        }
+        new Copier(this).copy(jp(source), jp(target), options);
     }
 
     private boolean exists(JdaxPath p) {
@@ -443,7 +437,8 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
             fs.rename(fs.resolveParent(s.fsPath()), PathWalk.lastName(s.fsPath()), fs.resolveParent(t.fsPath()),
                     PathWalk.lastName(t.fsPath()), replace ? 0 : OpenFlags.RENAME_NOREPLACE);
         } catch (FsException e) {
-            throw NioErrors.of(e, s, t);
+            // The JDK names the target alone when it is what is in the way.
+            throw e.errno() == Errno.EEXIST || e.errno() == Errno.ENOTEMPTY ? NioErrors.of(e, t) : NioErrors.of(e, s, t);
         }
     }
 
@@ -473,17 +468,15 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
     @Override
     public void checkAccess(Path path, AccessMode... modes) throws IOException {
         JdaxPath p = jp(path);
-        p.getFileSystem().stat(p, false);
-        if (Arrays.asList(modes).contains(AccessMode.WRITE) && p.getFileSystem().isReadOnly()) {
-            throw new java.nio.file.AccessDeniedException(p.toString(), null, "read-only file system");
-        }
+        AccessCheck.check(p, p.getFileSystem().stat(p, false), p.getFileSystem().isReadOnly(), modes);
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
         JdaxPath p = jp(path);
-        if (type == BasicFileAttributeView.class || type == PosixFileAttributeView.class) {
+        if (type == BasicFileAttributeView.class || type == PosixFileAttributeView.class
+                || type == java.nio.file.attribute.FileOwnerAttributeView.class) {
             return (V) new View(p, nofollow(options));
         }
         return null;
@@ -558,6 +551,8 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
             case "mode" -> v.set(SetAttr.mode((Integer) value));
             case "uid" -> v.set(new SetAttr(null, (Integer) value, null, null, null));
             case "gid" -> v.set(new SetAttr(null, null, (Integer) value, null, null));
+            case "owner" -> v.setOwner((java.nio.file.attribute.UserPrincipal) value);
+            case "group" -> v.setGroup((java.nio.file.attribute.GroupPrincipal) value);
             case "dax" -> {
                 try (OpenFile f = p.getFileSystem().mounted().open(p.getFileSystem().ino(p, false), OpenFlags.O_RDONLY)) {
                     f.setDaxFlag((Boolean) value);
@@ -565,8 +560,18 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
                     throw NioErrors.of(e, p);
                 }
             }
-            default -> throw new UnsupportedOperationException("attribute " + attribute);
+            default -> throw unknownAttribute(attribute);
         }
+    }
+
+    /** As the JDK: an attribute of a view it has is IllegalArgumentException, a view it lacks UnsupportedOperationException. */
+    private static RuntimeException unknownAttribute(String attribute) {
+        String view = attribute.contains(":") ? attribute.substring(0, attribute.indexOf(':')) : "basic";
+        String name = attribute.substring(attribute.indexOf(':') + 1);
+        if (List.of("basic", "posix", "unix", "owner", "jdax").contains(view)) {
+            return new IllegalArgumentException("'" + view + ":" + name + "' not recognized");
+        }
+        return new UnsupportedOperationException("View '" + view + "' not available");
     }
 
     /** The basic and posix views of one path. */
@@ -612,7 +617,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
 
         @Override
         public void setGroup(GroupPrincipal group) throws IOException {
-            set(new SetAttr(null, null, Integer.parseInt(group.getName()), null, null));
+            set(new SetAttr(null, null, HostPrincipals.INSTANCE.gidOf(group), null, null));
         }
 
         @Override
@@ -622,7 +627,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
 
         @Override
         public void setOwner(UserPrincipal owner) throws IOException {
-            set(new SetAttr(null, Integer.parseInt(owner.getName()), null, null, null));
+            set(new SetAttr(null, HostPrincipals.INSTANCE.uidOf(owner), null, null, null));
         }
     }
 }

@@ -30,7 +30,10 @@ final class NioErrors {
             case EEXIST -> new FileAlreadyExistsException(file, o, null);
             case ENOTEMPTY -> new DirectoryNotEmptyException(file);
             case ENOTDIR -> new NotDirectoryException(file);
-            case EACCES, EPERM -> new AccessDeniedException(file, o, e.errno().message());
+            case EACCES -> new AccessDeniedException(file, o, e.errno().message());
+            // As sun.nio.fs.UnixException: EPERM (a hard link to a directory ...) is no AccessDeniedException.
+            case EPERM -> (IOException) new FileSystemException(file, o, e.errno().message()).initCause(e);
+            case EISDIR -> (IOException) new FileSystemException(file, o, "Is a directory").initCause(e);
             case ELOOP -> new FileSystemLoopException(file);
             case EROFS -> (IOException) new FileSystemException(file, o, "Read-only file system").initCause(e);
             default -> (IOException) new FileSystemException(file, o, e.errno().message() + " (" + e.errno().name() + ")").initCause(e);

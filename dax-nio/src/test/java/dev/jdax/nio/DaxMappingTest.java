@@ -62,15 +62,30 @@ class DaxMappingTest {
     }
 
     @Test
-    void theOldMapAndWatchServiceExplainThemselves() throws Exception {
-        try (FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:y"), Map.of("memory", "16m", "type", "ext2"))) {
-            Path f = Files.writeString(fs.getPath("/f"), "x");
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                        () -> ch.map(FileChannel.MapMode.READ_ONLY, 0, 1));
-                assertTrue(e.getMessage().contains("arena"), e.getMessage());
+    void truncateTakesItsPagesOutOfTheJdksSegment() throws Exception {
+        try (FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:t"), Map.of("memory", "16m", "type", "ext4"))) {
+            Path f = fs.getPath("/f");
+            byte[] data = new byte[3 * 4096];
+            java.util.Arrays.fill(data, (byte) 7);
+            Files.write(f, data);
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 Arena arena = Arena.ofShared()) {
+                MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, 0, data.length, arena);
+                assertTrue(m.isMapped());
+                ch.truncate(4096);
+                assertEquals(7, m.get(ValueLayout.JAVA_BYTE, 4095));
+                assertThrows(InternalError.class, () -> m.get(ValueLayout.JAVA_BYTE, 2 * 4096), "beyond the new EOF: SIGBUS");
+                m.unload();
+                assertThrows(InternalError.class, () -> m.get(ValueLayout.JAVA_BYTE, 4096), "and unload does not bring it back");
             }
-            assertThrows(UnsupportedOperationException.class, fs::newWatchService);
+        }
+    }
+
+    @Test
+    void theWatchServiceExplainsItself() throws Exception {
+        try (FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:y"), Map.of("memory", "16m", "type", "ext2"))) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, fs::newWatchService);
+            assertTrue(e.getMessage() != null, "a message says why");
         }
     }
 
@@ -92,6 +107,10 @@ class DaxMappingTest {
                  Arena arena = Arena.ofConfined()) {
                 MemorySegment hole = ch.map(FileChannel.MapMode.READ_ONLY, 0, 64 * 1024, arena);
                 assertEquals(-1, hole.mismatch(MemorySegment.ofArray(new byte[64 * 1024])), "a hole maps as zeros");
+                assertTrue(hole.isMapped());
+                hole.load();
+                hole.unload();
+                assertEquals(0, hole.get(ValueLayout.JAVA_BYTE, 4096), "the zero page faults back as zeros");
             }
             List<?> extents = (List<?>) Files.getAttribute(f, "jdax:extents");
             physical = ((dev.jdax.api.fs.FiemapExtent) extents.get(0)).physical();
@@ -117,6 +136,11 @@ class DaxMappingTest {
                     InternalError bus = assertThrows(InternalError.class, () -> m.get(ValueLayout.JAVA_BYTE, 4096));
                     assertTrue(bus.getMessage().contains("fault occurred"), bus.getMessage());
                     assertEquals(0x33, m.get(ValueLayout.JAVA_BYTE, 8192), "the pages after the poison map");
+                    assertTrue(m.isMapped());
+                    assertThrows(InternalError.class, m::load, "load touches every page, as the JDK's does");
+                    MemorySegment after = m.asSlice(8192);
+                    after.load();
+                    assertTrue(after.isLoaded());
                 }
             }
         }

@@ -1,8 +1,6 @@
 package dev.jdax.nio;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -45,63 +43,53 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * What java.nio.file users call, asserted the same way on the JDK's own file system in a temporary
  * directory (the control: what users expect) and on jdax file systems (ext4 and XFS on images,
- * ext2 in memory). Declared differences: jdax keeps whole-second timestamps on ext2 (its inode has
- * no nanoseconds), so times are compared to the second; ENOTDIR is a {@code NotDirectoryException}
- * wherever it arises (the JDK throws that subclass only from {@code newDirectoryStream} and a plain
- * {@code FileSystemException} elsewhere), so the assertions name the superclass. Running out of
- * space and read-only mounts cannot be staged on the control and are asserted on jdax alone.
+ * ext2 in memory). With {@link ChannelContractTest} (mapped segments, file locks, directory
+ * channels) and {@link ProviderContractTest} (open and copy options, access checks, directory
+ * streams, attribute views, the file store, interrupts) it is the behaviour suite.
+ *
+ * <p>Declared differences, jdax against the JDK's Linux file system:
+ * <ul>
+ * <li>ext2 keeps whole-second timestamps (its inode has no nanoseconds), so times are compared to
+ *     the second.</li>
+ * <li>ENOTDIR is a {@code NotDirectoryException} wherever it arises (the JDK throws that subclass
+ *     only from {@code newDirectoryStream} and a plain {@code FileSystemException} elsewhere), so
+ *     the assertions name the superclass.</li>
+ * <li>Running out of space and read-only mounts cannot be staged on the control and are asserted
+ *     on jdax alone.</li>
+ * <li>{@code FileChannel.map} with {@code MapMode.PRIVATE} (copy on write) is an
+ *     UnsupportedOperationException that says so.</li>
+ * <li>A jdax file can be locked only by this JVM's channels (no other process opens its image), so
+ *     {@code lock} never blocks and {@code tryLock} never answers null.</li>
+ * <li>No {@code WatchService} or {@code SecureDirectoryStream}: an UnsupportedOperationException
+ *     with a message, or a plain DirectoryStream. Owners and groups
+ *     are named from the host's /etc/passwd and /etc/group, as the JDK names them.</li>
+ * <li>No {@code dos} or {@code user} (extended attribute) views: {@code getFileAttributeView}
+ *     answers null, as for any view a provider lacks; the {@code unix} view has no {@code dev}
+ *     (there is no kernel device number).</li>
+ * <li>{@code position(p)} accepts any p &gt;= 0; a read or write past the format's largest file
+ *     size is then the error (EINVAL, EFBIG) instead of the position.</li>
+ * <li>On a device that cannot map its memory twice (a {@code /dev/dax} node) a mapped range must be
+ *     one extent and the segment is not a JDK mapped segment.</li>
+ * </ul>
  */
 class NioBehaviourTest {
-    @TempDir
-    Path tmp;
-
-    private FileSystem jdax;
-
-    @BeforeEach
-    void noFileSystemYet() {
-        jdax = null;
-    }
-
-    @AfterEach
-    void unmount() throws IOException {
-        if (jdax != null) {
-            jdax.close();
-        }
-    }
+    @RegisterExtension
+    final BehaviourRoots roots = new BehaviourRoots();
 
     static List<String> kinds() {
-        return List.of("default", "ext4-image", "xfs-image", "ext2-memory");
+        return BehaviourRoots.kinds();
     }
 
     static List<String> jdaxKinds() {
-        return kinds().subList(1, kinds().size());
+        return BehaviourRoots.jdaxKinds();
     }
 
-    static List<String> imageKinds() { // a memory file system lives as long as its mount: no remount
-        return List.of("ext4-image", "xfs-image");
+    static List<String> imageKinds() {
+        return BehaviourRoots.imageKinds();
     }
 
     private Path root(String kind) throws IOException {
-        switch (kind) {
-            case "default" -> {
-                return Files.createDirectory(tmp.resolve("root"));
-            }
-            case "ext4-image" -> {
-                jdax = FileSystems.newFileSystem(tmp.resolve("disk.img"),
-                        Map.of("create", "true", "type", "ext4", "size", "64m", "options", "dax"));
-                return jdax.getPath("/");
-            }
-            case "xfs-image" -> { // mkfs.xfs's smallest; the image file is sparse
-                jdax = FileSystems.newFileSystem(tmp.resolve("xfs.img"),
-                        Map.of("create", "true", "type", "xfs", "size", "300m", "options", "dax"));
-                return jdax.getPath("/");
-            }
-            default -> {
-                jdax = FileSystems.newFileSystem(java.net.URI.create("jdax:memory:x"),
-                        Map.of("memory", "32m", "type", "ext2", "options", "dax"));
-                return jdax.getPath("/");
-            }
-        }
+        return roots.root(kind);
     }
 
     @ParameterizedTest
@@ -345,9 +333,7 @@ class NioBehaviourTest {
     void aReadOnlyMountReadsAndRefusesWrites(String kind) throws IOException {
         Path r = root(kind);
         Files.writeString(r.resolve("f"), "before");
-        Path image = tmp.resolve(kind.startsWith("xfs") ? "xfs.img" : "disk.img");
-        jdax.close();
-        jdax = FileSystems.newFileSystem(image, Map.of("readOnly", "true"));
+        FileSystem jdax = roots.remountReadOnly(kind);
         Path f = jdax.getPath("/f");
         assertTrue(jdax.isReadOnly());
         assertEquals("before", Files.readString(f));

@@ -9,12 +9,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A {@link PageView} built from mmap calls into one reserved range: runs of consecutive device
- * pages are {@code MAP_SHARED | MAP_FIXED} mappings of the device's descriptor at their offset (the
- * same memory as the device's own mapping, so stores are visible both ways), zero pages private
- * anonymous memory mapped read-only, and missing pages a mapping of an empty memfd, past whose
- * end every access raises SIGBUS — the signal the JVM turns into an InternalError on the accessing
- * thread instead of dying, because the access is a MemorySegment's (an unsafe access).
+ * A {@link PageView} built from mmap calls into a range the JDK mapped itself
+ * ({@link JdkMappedRange}), so the segment is the JDK's mapped segment and closing its arena is the
+ * JDK's {@code munmap}: runs of consecutive device pages are {@code MAP_SHARED | MAP_FIXED}
+ * mappings of the device's descriptor at their offset (the same memory as the device's own
+ * mapping, so stores are visible both ways), zero pages private anonymous memory mapped read-only,
+ * and missing pages a mapping of an empty memfd, past whose end every access raises SIGBUS — the
+ * signal the JVM turns into an InternalError on the accessing thread instead of dying, because the
+ * access is a MemorySegment's (an unsafe access).
  */
 final class MappedPageView implements PageView {
     private static final long PAGE = DaxDevice.PAGE_SIZE;
@@ -26,21 +28,21 @@ final class MappedPageView implements PageView {
     private final long address;
     private final long length;
     private final boolean writable;
-    private final MemorySegment segment;
+    /**
+     * The JDK's segment, held only until {@link #segment()} hands it out: a view referenced from the
+     * arena's cleanup and from the device must not keep the segment reachable, or an automatic
+     * arena would never be freed.
+     */
+    private MemorySegment segment;
     private boolean unmapped;
 
-    private MappedPageView(String device, int fd, long address, long length, boolean writable, Arena arena,
-                           Runnable onUnmap) {
+    private MappedPageView(String device, int fd, MemorySegment segment, boolean writable) {
         this.device = device;
         this.fd = fd;
-        this.address = address;
-        this.length = length;
+        this.address = segment.address();
+        this.length = segment.byteSize();
         this.writable = writable;
-        MemorySegment s = MemorySegment.ofAddress(address).reinterpret(length, arena, ignored -> {
-            unmap();
-            onUnmap.run();
-        });
-        this.segment = writable ? s : s.asReadOnly();
+        this.segment = segment;
     }
 
     /** Maps {@code pages} (device page numbers, ZERO or NONE) of the device open as {@code fd}. */
@@ -56,13 +58,15 @@ final class MappedPageView implements PageView {
                         devicePages, p == ZERO ? "; the zero page is read-only" : "");
             }
         }
-        long length = pages.length * PAGE;
-        Libc.Result reserved = Libc.mmap(0, length, Libc.PROT_NONE,
-                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
-        if (reserved.failed()) {
-            throw failed(device, "reserving " + length + " bytes", reserved);
-        }
-        MappedPageView view = new MappedPageView(device, fd, reserved.value(), length, writable, arena, onUnmap);
+        emptyFile(device);
+        MemorySegment range = JdkMappedRange.map(device, pages.length * PAGE, writable, arena);
+        MappedPageView view = new MappedPageView(device, fd, range, writable);
+        // Registered after the JDK's unmapper, so it runs before it (an arena's cleanups run last
+        // first): once the JDK unmaps, the addresses may be anyone's, and a revoke must not map there.
+        MemorySegment.NULL.reinterpret(arena, ignored -> {
+            view.unmap();
+            onUnmap.run();
+        });
         try {
             int i = 0;
             while (i < pages.length) {
@@ -74,7 +78,8 @@ final class MappedPageView implements PageView {
                 i = j;
             }
         } catch (FsException e) {
-            view.unmap();
+            // The range stays the JDK's until the arena closes; nothing of it may show memory meanwhile.
+            view.revoke(0, pages.length);
             throw e;
         }
         return view;
@@ -126,8 +131,13 @@ final class MappedPageView implements PageView {
     }
 
     @Override
-    public MemorySegment segment() {
-        return segment;
+    public synchronized MemorySegment segment() {
+        MemorySegment s = segment;
+        if (s == null) {
+            throw new IllegalStateException(device + ": a view's segment is handed out once");
+        }
+        segment = null;
+        return s;
     }
 
     @Override
@@ -151,11 +161,11 @@ final class MappedPageView implements PageView {
         }
     }
 
-    /** Unmaps the whole range; later revokes do nothing (the addresses may belong to someone else). */
+    /**
+     * Called as the arena closes, just before the JDK unmaps the range: later revokes do nothing
+     * (the addresses may belong to someone else).
+     */
     synchronized void unmap() {
-        if (!unmapped) {
-            unmapped = true;
-            Libc.munmap(address, length);
-        }
+        unmapped = true;
     }
 }

@@ -32,7 +32,10 @@ class PageViewTest {
             stamp(d, 6, 'f');
             stamp(d, 2, 'b');
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment v = d.mapPages(new long[] {5, 6, 2}, true, arena, () -> { }).segment();
+                PageView view = d.mapPages(new long[] {5, 6, 2}, true, arena, () -> { });
+                MemorySegment v = view.segment();
+                assertTrue(v.isMapped(), "the JDK's own mapped segment");
+                assertThrows(IllegalStateException.class, view::segment, "handed out once, then not held");
                 assertEquals(3L * PAGE, v.byteSize());
                 assertEquals('e', v.get(ValueLayout.JAVA_BYTE, 0));
                 assertEquals('f', v.get(ValueLayout.JAVA_BYTE, PAGE + 17));
@@ -81,6 +84,39 @@ class PageViewTest {
             assertThrows(InternalError.class, () -> v.get(ValueLayout.JAVA_BYTE, 0));
         }
         assertEquals('D', Files.readAllBytes(img)[4 * PAGE], "the view's store is the file's byte");
+    }
+
+    @Test
+    void aViewInAnAutomaticArenaIsUnmappedOnceItsSegmentIsUnreachable() throws Exception {
+        try (DaxDevice d = PmemDevices.memory(1 << 20)) {
+            stamp(d, 1, 'a');
+            AtomicInteger unmapped = new AtomicInteger();
+            MemorySegment v = d.mapPages(new long[] {1}, false, Arena.ofAuto(), unmapped::incrementAndGet).segment();
+            assertEquals('a', v.get(ValueLayout.JAVA_BYTE, 0));
+            v = null;
+            for (int i = 0; i < 200 && unmapped.get() == 0; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertEquals(1, unmapped.get(), "neither the device nor the view keeps the segment alive");
+        }
+    }
+
+    @Test
+    void anImageFilesViewIsForcedWithMsyncAndUnloadedPagesFaultBack() throws Exception {
+        Path img = tmp.resolve("f.img");
+        try (DaxDevice d = PmemDevices.create(img, 1 << 20); Arena arena = Arena.ofConfined()) {
+            stamp(d, 7, 'q');
+            MemorySegment v = d.mapPages(new long[] {7, PageView.NONE, 8}, true, arena, () -> { }).segment();
+            v.set(ValueLayout.JAVA_BYTE, 2L * PAGE + 1, (byte) 'R');
+            v.asSlice(2L * PAGE, PAGE).force();
+            v.asSlice(0, PAGE).load();
+            assertTrue(v.asSlice(0, PAGE).isLoaded());
+            v.unload();
+            assertEquals('q', v.get(ValueLayout.JAVA_BYTE, 5), "an unloaded page faults in the device's page again");
+            assertEquals('R', Files.readAllBytes(img)[8 * PAGE + 1]);
+            assertThrows(InternalError.class, () -> v.get(ValueLayout.JAVA_BYTE, PAGE), "unload keeps a missing page missing");
+        }
     }
 
     @Test
