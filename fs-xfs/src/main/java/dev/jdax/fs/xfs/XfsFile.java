@@ -34,6 +34,15 @@ final class XfsFile extends DaxFile {
     }
 
     @Override
+    public dev.jdax.api.fs.FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
+        if (blockSize() != dev.jdax.api.DaxDevice.PAGE_SIZE) {
+            throw FsException.of(dev.jdax.api.Errno.EOPNOTSUPP,
+                    "xfs: mmap with %d-byte blocks needs the page cache jdax does not emulate", blockSize());
+        }
+        return super.mmap(offset, length, prot, flags);
+    }
+
+    @Override
     protected void setSize(long newSize) throws FsException {
         fs.fileOps().setSize(in, newSize);
     }

@@ -41,7 +41,9 @@ final class XfsFileSystem implements FileSystem {
     private boolean closed;
 
     XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options) throws FsException {
-        this.daxMode = DaxMode.parse(options);
+        // xfs_setup_dax_always: blocks smaller than a page turn DAX off (the mount goes on).
+        DaxMode asked = DaxMode.parse(options);
+        this.daxMode = disk.blockSize() == DaxDevice.PAGE_SIZE ? asked : DaxMode.NEVER;
         this.type = type;
         this.disk = disk;
         this.options = options;
