@@ -52,13 +52,9 @@ final class XfsFileSystem implements FileSystem {
         this.fileOps = new XfsFileOps(this);
     }
 
-    /** Makes the mount writable: loads every AG's trees (refused when jdax cannot keep them). */
+    /** Makes the mount writable: loads and checks every AG's headers and trees. */
     void enableWrites() throws FsException {
-        XfsSpace space = new XfsSpace(disk);
-        if (!space.writable()) {
-            throw FsException.of(Errno.EROFS, "xfs: AG btrees deeper than one leaf: jdax mounts this file system read-only");
-        }
-        mutations = new XfsMutations(this, disk, space);
+        mutations = new XfsMutations(this, disk, new XfsSpace(disk));
     }
 
     private XfsMutations writer(String op) throws FsException {

@@ -35,26 +35,42 @@ final class XfsReservations {
 
     /** The per-AG metadata reservation still unused: asked minus used, summed over AGs. */
     static long agReservations(XfsDisk disk, XfsSpace space) {
-        int bs = disk.blockSize();
-        XfsSuperblock sb = disk.sb();
         long total = 0;
-        long logAg = sb.sb_logstart() != 0 ? disk.agno(sb.sb_logstart()) : -1;
         for (long ag = 0; ag < disk.agcount(); ag++) {
-            long len = disk.agLength(ag);
-            if ((sb.sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0) {
-                long leaf = (bs - BtreeBlock.SHORT_LEN) / 12 / 2;   // refcount record: 12 bytes
-                long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;    // key 4 + pointer 4
-                total += Math.max(0, btreeSize(leaf, node, len) - space.ag(ag).refcountBlocks());
-            }
-            if (sb.hasFinobt()) {
-                long blocks = ag == logAg ? len - sb.sb_logblocks() : len;
-                long leaf = (bs - BtreeBlock.SHORT_LEN) / InobtRec.SIZE / 2;
-                long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;
-                long recs = blocks * sb.sb_inopblock() / InobtRec.INODES;
-                total += Math.max(0, btreeSize(leaf, node, recs) - space.ag(ag).finobtBlocks());
-            }
+            total += agReserved(disk, space.ag(ag));
         }
         return total;
+    }
+
+    /**
+     * One AG's metadata reservation still unused (xfs_ag_resv_needed for XFS_AG_RESV_NONE): what
+     * the refcountbt and the finobt may yet grow into. Ordinary allocations leave it free.
+     */
+    static long agReserved(XfsDisk disk, XfsAg ag) {
+        int bs = disk.blockSize();
+        XfsSuperblock sb = disk.sb();
+        long len = disk.agLength(ag.agno);
+        long total = 0;
+        if ((sb.sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0) {
+            long leaf = (bs - BtreeBlock.SHORT_LEN) / 12 / 2;   // refcount record: 12 bytes
+            long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;    // key 4 + pointer 4
+            total += Math.max(0, btreeSize(leaf, node, len) - ag.refcountBlocks());
+        }
+        if (sb.hasFinobt()) {
+            long logAg = sb.sb_logstart() != 0 ? disk.agno(sb.sb_logstart()) : -1;
+            long blocks = ag.agno == logAg ? len - sb.sb_logblocks() : len;
+            long leaf = (bs - BtreeBlock.SHORT_LEN) / InobtRec.SIZE / 2;
+            long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;
+            long recs = blocks * sb.sb_inopblock() / InobtRec.INODES;
+            total += Math.max(0, btreeSize(leaf, node, recs) - ag.finobtBlocks());
+        }
+        return total;
+    }
+
+    /** igeo->inobt_maxlevels: the inobt of an AG holding every inode number it can. */
+    static int inobtMaxLevels(XfsDisk disk) {
+        long aginos = 1L << (disk.sb().sb_agblklog() + disk.inopblog());
+        return AgBtreeKind.INO.maxLevels(disk.blockSize(), aginos / InobtRec.INODES);
     }
 
     /** What users may still allocate: the free counter less every reservation. */

@@ -19,15 +19,6 @@ final class XfsSpace {
         }
     }
 
-    boolean writable() {
-        for (XfsAg ag : ags) {
-            if (!ag.writable()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     XfsAg ag(long agno) {
         return ags[(int) agno];
     }
@@ -41,7 +32,7 @@ final class XfsSpace {
             for (int k = 0; k < ags.length; k++) {
                 XfsAg ag = ags[(int) ((startAg + k) % ags.length)];
                 // First pass: only an AG whose longest extent satisfies the whole request.
-                if (ag.freeBlocks() == 0 || (pass == 0 && ag.longest() < want)) {
+                if (ag.usable() == 0 || (pass == 0 && ag.longest() < want)) {
                     continue;
                 }
                 long[] got = ag.allocate(want, 1, k == 0 ? near : 0, 1);
