@@ -91,6 +91,31 @@ final class DirWriter {
     }
 
     /**
+     * Fails as {@link #write} would for these entries, before anything is written; true when they
+     * fit in the blocks {@code extents} map now, so that the rewrite allocates nothing (what
+     * xfs_dir_canenter asks when a transaction could reserve no blocks).
+     */
+    boolean checkFits(XfsInode dir, List<BmapExtent> extents, List<DirRecord> entries, long parent) throws FsException {
+        Shape shape = shape(dir, entries, parent);
+        if (shape.shortform()) {
+            return true;
+        }
+        long leafFsb = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
+        long leafEnd = shape.blockForm() ? leafFsb : leafFsb + 1 + shape.nleaves();
+        for (long off = 0; off < shape.ndata(); off++) {
+            if (mapped(extents, off) < 0) {
+                return false;
+            }
+        }
+        for (long off = leafFsb; off < leafEnd; off++) {
+            if (mapped(extents, off) < 0) {
+                return false;
+            }
+        }
+        return !shape.node() || mapped(extents, XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog()) >= 0;
+    }
+
+    /**
      * Rewrites directory {@code dir} (whose current mapping is {@code extents}, edited in place)
      * to hold {@code entries} ("." and ".." excluded) with parent {@code parent}.
      */

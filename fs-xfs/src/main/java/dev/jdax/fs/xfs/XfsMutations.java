@@ -84,10 +84,12 @@ final class XfsMutations {
 
     private void rewriteDir(XfsInode dir, List<DirRecord> entries, long parent) throws FsException {
         List<BmapExtent> ext = new ArrayList<>(fs.extents(dir));
-        forks.dropTree(dir);
+        List<List<Long>> tree = forks.levels(dir);     // reused by the new mapping, not freed and taken again
         dirs.write(dir, ext, entries, parent);
         if (dir.di_format() != XfsInode.FMT_LOCAL) {
-            forks.persist(dir, ext);
+            forks.persist(dir, ext, tree);
+        } else {
+            forks.freeAll(tree);
         }
         fs.cacheExtents(dir.ino(), dir.di_format() == XfsInode.FMT_LOCAL ? List.of() : ext);
         Instant now = Instant.now();
@@ -146,16 +148,40 @@ final class XfsMutations {
         return d;
     }
 
-    private void requireAbsent(XfsInode dir, byte[] name) throws FsException {
-        if (find(entries(dir), name) >= 0 || isDotName(name)) {
+    /**
+     * EEXIST when {@code dir} has {@code name}; and whatever would keep the directory from taking
+     * the entry (see DirWriter#checkFits) fails now, before anything changes. A new inode's number
+     * is not known yet: the largest the file system can have stands for it.
+     */
+    private boolean requireAbsent(XfsInode dir, byte[] name, long ino, int mode) throws FsException {
+        List<DirRecord> entries = entries(dir);
+        if (find(entries, name) >= 0 || isDotName(name)) {
             throw FsException.of(Errno.EEXIST, "xfs: %s: exists", new String(name, StandardCharsets.UTF_8));
+        }
+        entries.add(new DirRecord(name, ino < 0 ? disk.ino(disk.agcount() - 1, (disk.agblocks() << disk.inopblog()) - 1)
+                : ino, DirRecord.ftypeOfMode(mode)));
+        return dirs.checkFits(dir, fs.extents(dir), entries, parentOf(dir));
+    }
+
+    /**
+     * xfs_trans_alloc_dir's retry: the blocks the change may need, or none at all when they cannot
+     * be had and every directory it rewrites keeps its blocks (link and rename may go on then).
+     */
+    private void reserveDirChange(long blocks, boolean inPlace) throws FsException {
+        try {
+            space.reserve(blocks, false);
+        } catch (FsException e) {
+            if (e.errno() != Errno.ENOSPC || !inPlace) {
+                throw e;
+            }
         }
     }
 
     long create(long dirIno, String name, int mode, int uid, int gid) throws FsException {
         byte[] n = checkName(name);
         XfsInode dir = writableDir(dirIno);
-        requireAbsent(dir, n);
+        requireAbsent(dir, n, -1, 0100000);
+        space.reserve(XfsReservations.create(disk), false);
         XfsInode in = newInode(dir, 0100000 | (mode & 07777), uid, gid, XfsInode.FMT_EXTENTS);
         writeInode(in);
         addEntry(dir, n, in);
@@ -165,7 +191,8 @@ final class XfsMutations {
     long mkdir(long dirIno, String name, int mode, int uid, int gid) throws FsException {
         byte[] n = checkName(name);
         XfsInode dir = writableDir(dirIno);
-        requireAbsent(dir, n);
+        requireAbsent(dir, n, -1, 0040000);
+        space.reserve(XfsReservations.create(disk), false);
         XfsInode in = newInode(dir, 0040000 | (mode & 07777), uid, gid, XfsInode.FMT_LOCAL);
         in.di_nlink(2);
         dirs.write(in, new ArrayList<>(), List.of(), dir.ino());
@@ -183,7 +210,9 @@ final class XfsMutations {
                     t.length);
         }
         XfsInode dir = writableDir(dirIno);
-        requireAbsent(dir, n);
+        requireAbsent(dir, n, -1, 0120000);
+        boolean inline = t.length <= disk.sb().sb_inodesize() - XfsInode.CORE_SIZE;
+        space.reserve(XfsReservations.create(disk) + (inline ? 0 : XfsSymlinks.remoteBlocks(disk, t.length)), false);
         XfsInode in = newInode(dir, 0120777, uid, gid, XfsInode.FMT_LOCAL);
         in.di_size(t.length);
         if (t.length <= in.dataForkSize()) {
@@ -206,11 +235,11 @@ final class XfsMutations {
             throw FsException.of(Errno.EPERM, "xfs: link: inode %d is a directory", ino);
         }
         XfsInode dir = writableDir(dirIno);
-        requireAbsent(dir, n);
+        reserveDirChange(XfsReservations.dirEnter(disk), requireAbsent(dir, n, in.ino(), in.di_mode()));
+        addEntry(dir, n, in);
         in.di_nlink(in.di_nlink() + 1);
         in.ctime(Instant.now());
         writeInode(in);
-        addEntry(dir, n, in);
     }
 
     void unlink(long dirIno, String name, boolean wantDir) throws FsException {
@@ -301,6 +330,8 @@ final class XfsMutations {
                 throw FsException.of(Errno.ENOTEMPTY, "xfs: rename onto %s: directory not empty", toName);
             }
         }
+        boolean movesDir = fromDir != toDir && moving.isDir();
+        long blocks = XfsReservations.dirRemove(disk) + XfsReservations.dirEnter(disk) * (movesDir ? 2 : 1);
         DirRecord rec = new DirRecord(tn, moving.ino(), DirRecord.ftypeOfMode(moving.di_mode()));
         if (fromDir == toDir) {
             srcEntries.remove(si);
@@ -310,6 +341,7 @@ final class XfsMutations {
             } else {
                 srcEntries.add(rec);
             }
+            reserveDirChange(blocks, dirs.checkFits(src, fs.extents(src), srcEntries, parentOf(src)));
             if (victim != null && victim.isDir()) {
                 src.di_nlink(src.di_nlink() - 1);
             }
@@ -321,6 +353,9 @@ final class XfsMutations {
             } else {
                 dstEntries.add(rec);
             }
+            boolean inPlace = !moving.isDir() || dirs.checkFits(moving, fs.extents(moving), entries(moving), dst.ino());
+            inPlace &= dirs.checkFits(dst, fs.extents(dst), dstEntries, parentOf(dst));
+            reserveDirChange(blocks, inPlace);
             if (moving.isDir()) {
                 src.di_nlink(src.di_nlink() - 1);
                 if (victim == null) {

@@ -67,10 +67,52 @@ final class XfsReservations {
         return total;
     }
 
+    // ---- transaction block reservations (xfs_trans_space.h), the worst case of an operation ----
+
+    /** XFS_BM_MAXLEVELS of the data fork (xfs_bmap_compute_maxlevels, no nrext64). */
+    static int bmapMaxLevels(XfsDisk disk) {
+        long min = (disk.blockSize() - BtreeBlock.LONG_LEN) / 16 / 2;   // m_bmap_dmnr, leaves and nodes alike
+        long maxRootRecs = 3;                                           // xfs_bmdr_maxrecs(XFS_BMDR_SPACE_CALC(3))
+        long blocks = ((1L << 31) - 1 + min - 1) / min;
+        int level = 1;
+        while (blocks > 1) {
+            blocks = blocks <= maxRootRecs ? 1 : (blocks + min - 1) / min;
+            level++;
+        }
+        return level;
+    }
+
     /** igeo->inobt_maxlevels: the inobt of an AG holding every inode number it can. */
     static int inobtMaxLevels(XfsDisk disk) {
         long aginos = 1L << (disk.sb().sb_agblklog() + disk.inopblog());
         return AgBtreeKind.INO.maxLevels(disk.blockSize(), aginos / InobtRec.INODES);
+    }
+
+    /** XFS_DIOSTRAT_SPACE_RES: {@code blocks} of data and a bmbt split at every level. */
+    static long write(XfsDisk disk, long blocks) {
+        return bmapMaxLevels(disk) - 1 + blocks;
+    }
+
+    /** XFS_DIRENTER_SPACE_RES: a directory entry added, the da btree and bmbt split all the way. */
+    static long dirEnter(XfsDisk disk) {
+        long daBlocks = (1L << disk.sb().sb_dirblklog()) * (5 + 2);   // XFS_DA_NODE_MAXDEPTH + 2
+        return daBlocks + (5 + 2) * (bmapMaxLevels(disk) - 1);
+    }
+
+    /** XFS_DIRREMOVE_SPACE_RES: an entry removed; only the bmbt may split. */
+    static long dirRemove(XfsDisk disk) {
+        return (5 + 2) * (bmapMaxLevels(disk) - 1);
+    }
+
+    /** XFS_IALLOC_SPACE_RES: an inode chunk and an inobt and finobt split all the way. */
+    static long inodeAlloc(XfsDisk disk) {
+        long chunk = Math.max(1, InobtRec.INODES / disk.sb().sb_inopblock());
+        return chunk + (disk.sb().hasFinobt() ? 2 : 1) * inobtMaxLevels(disk);
+    }
+
+    /** XFS_CREATE_SPACE_RES (mkdir, symlink and mknod alike). */
+    static long create(XfsDisk disk) {
+        return inodeAlloc(disk) + dirEnter(disk);
     }
 
     /** What users may still allocate: the free counter less every reservation. */

@@ -5,7 +5,9 @@ import dev.jdax.api.FsException;
 
 /**
  * The allocators over all AGs: blocks near a target (xfs_alloc_vextent's "near, then any AG"),
- * inodes in the parent's AG first (xfs_dialloc), new inode chunks when all are full.
+ * inodes in the parent's AG first (xfs_dialloc), new inode chunks when all are full; and the
+ * up-front check of an operation's worst case (xfs_trans_reserve's block reservation), so that an
+ * operation that cannot finish fails before it changes anything.
  */
 final class XfsSpace {
     private final XfsDisk disk;
@@ -21,6 +23,27 @@ final class XfsSpace {
 
     XfsAg ag(long agno) {
         return ags[(int) agno];
+    }
+
+    /**
+     * Checks that {@code blocks} more blocks can be allocated before an operation that may need
+     * that many changes anything: ENOSPC otherwise. Like a transaction's block reservation it
+     * counts against what users may still allocate (the free counter less the set-aside, the
+     * reserve pool and the AGs' metadata reservations); {@code fromPool} lets it use the reserve
+     * pool, as Linux lets operations that free space (XFS_TRANS_RESERVE). It also counts against
+     * what the AGs can give once each keeps its AGFL refill and reservation, with room for the
+     * free-space trees to grow on the way.
+     */
+    void reserve(long blocks, boolean fromPool) throws FsException {
+        long users = XfsReservations.available(disk, this) + (fromPool ? XfsReservations.reservePool(disk) : 0);
+        long agsCan = 0;
+        for (XfsAg ag : ags) {
+            agsCan += Math.max(0, ag.usable() - ag.freeSpace().maxFreelist());
+        }
+        if (blocks > users || blocks > agsCan) {
+            throw FsException.of(Errno.ENOSPC, "xfs: an operation that may need %d blocks: %d available",
+                    blocks, Math.max(0, Math.min(users, agsCan)));
+        }
     }
 
     /** Up to {@code want} contiguous blocks near {@code nearFsb}: {@code {fsb, count}}; ENOSPC when none at all. */
