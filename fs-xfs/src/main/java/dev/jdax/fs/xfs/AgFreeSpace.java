@@ -105,6 +105,10 @@ final class AgFreeSpace {
         }
         Corrupt.check(agf.agf_longest() == longestExtent(), "AGF %d: agf_longest %d, trees say %d", agno, agf.agf_longest(),
                 longestExtent());
+        for (long b : agfl.blocks()) {
+            Map.Entry<Long, Long> e = byBno.floorEntry(b);
+            Corrupt.check(e == null || e.getKey() + e.getValue() <= b, "AGFL %d: block %d is free space too", agno, b);
+        }
     }
 
     long freeblks() {
