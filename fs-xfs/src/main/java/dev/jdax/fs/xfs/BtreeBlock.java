@@ -28,8 +28,24 @@ final class BtreeBlock {
         return be16(b, 6);
     }
 
+    static void numrecs(byte[] b, int n) {
+        put16(b, 6, n);
+    }
+
+    static long leftShort(byte[] b) {
+        return be32(b, 8);
+    }
+
+    static void leftShort(byte[] b, long agbno) {
+        put32(b, 8, agbno);
+    }
+
     static long rightShort(byte[] b) {
         return be32(b, 12);
+    }
+
+    static void rightShort(byte[] b, long agbno) {
+        put32(b, 12, agbno);
     }
 
     static long rightLong(byte[] b) {

@@ -49,23 +49,24 @@ final class DirWriter {
         };
     }
 
+    /** The form a directory of given entries takes, and where they go in it. */
+    private record Shape(boolean shortform, int sfSize, List<DirRecord> all, List<int[]> placed, boolean blockForm,
+                         int blockLeafEnd, int ndata, boolean node, int nleaves) {
+    }
+
     /**
-     * Rewrites directory {@code dir} (whose current mapping is {@code extents}, edited in place)
-     * to hold {@code entries} ("." and ".." excluded) with parent {@code parent}.
+     * The form {@code entries} take in {@code dir}: ENOSPC for a node directory that would need
+     * a deeper da btree, EOPNOTSUPP for blocks on a file system whose directory blocks span
+     * several fs blocks; jdax writes neither.
      */
-    void write(XfsInode dir, List<BmapExtent> extents, List<DirRecord> entries, long parent) throws FsException {
+    private Shape shape(XfsInode dir, List<DirRecord> entries, long parent) throws FsException {
         int sfSize = ShortformDir.encodedSize(entries, parent, ftype);
         if (sfSize <= dir.dataForkSize()) {
-            freeAll(extents);
-            Arrays.fill(dir.raw, XfsInode.CORE_SIZE, XfsInode.CORE_SIZE + dir.dataForkSize(), (byte) 0);
-            byte[] fork = new byte[dir.dataForkSize()];
-            ShortformDir.encode(fork, entries, parent, ftype);
-            System.arraycopy(fork, 0, dir.raw, XfsInode.CORE_SIZE, fork.length);
-            dir.di_format(XfsInode.FMT_LOCAL);
-            dir.di_size(sfSize);
-            dir.di_nextents(0);
-            dir.di_nblocks(0);
-            return;
+            return new Shape(true, sfSize, null, null, false, 0, 0, false, 0);
+        }
+        if (disk.sb().sb_dirblklog() != 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "xfs: directory inode %d: %d entries need directory blocks of %d fs"
+                    + " blocks, which jdax does not write", dir.ino(), entries.size(), 1 << disk.sb().sb_dirblklog());
         }
         List<DirRecord> all = new ArrayList<>(entries.size() + 2);
         all.add(new DirRecord(new byte[]{'.'}, dir.ino(), DirRecord.FT_DIR));
@@ -79,8 +80,6 @@ final class DirWriter {
             placed = layout(all, blockLeafEnd);
         }
         int ndata = placed.getLast()[0] + 1;
-        long leafFsb = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
-        long freeFsb = XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog();
         boolean node = !blockForm && all.size() > (bs - LEAF_HDR - 4 - 2 * ndata) / 8;
         int perLeafN = (bs - LEAF_HDR) / 8;
         int nleaves = node ? (all.size() + perLeafN - 1) / perLeafN : 0;
@@ -88,6 +87,63 @@ final class DirWriter {
             throw FsException.of(Errno.ENOSPC, "xfs: directory inode %d: %d entries need a deeper da btree (not implemented)",
                     dir.ino(), all.size());
         }
+        return new Shape(false, sfSize, all, placed, blockForm, blockLeafEnd, ndata, node, nleaves);
+    }
+
+    /**
+     * Fails as {@link #write} would for these entries, before anything is written; true when they
+     * fit in the blocks {@code extents} map now, so that the rewrite allocates nothing (what
+     * xfs_dir_canenter asks when a transaction could reserve no blocks).
+     */
+    boolean checkFits(XfsInode dir, List<BmapExtent> extents, List<DirRecord> entries, long parent) throws FsException {
+        Shape shape = shape(dir, entries, parent);
+        if (shape.shortform()) {
+            return true;
+        }
+        long leafFsb = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
+        long leafEnd = shape.blockForm() ? leafFsb : leafFsb + 1 + shape.nleaves();
+        for (long off = 0; off < shape.ndata(); off++) {
+            if (mapped(extents, off) < 0) {
+                return false;
+            }
+        }
+        for (long off = leafFsb; off < leafEnd; off++) {
+            if (mapped(extents, off) < 0) {
+                return false;
+            }
+        }
+        return !shape.node() || mapped(extents, XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog()) >= 0;
+    }
+
+    /**
+     * Rewrites directory {@code dir} (whose current mapping is {@code extents}, edited in place)
+     * to hold {@code entries} ("." and ".." excluded) with parent {@code parent}.
+     */
+    void write(XfsInode dir, List<BmapExtent> extents, List<DirRecord> entries, long parent) throws FsException {
+        Shape shape = shape(dir, entries, parent);
+        if (shape.shortform()) {
+            freeAll(extents);
+            Arrays.fill(dir.raw, XfsInode.CORE_SIZE, XfsInode.CORE_SIZE + dir.dataForkSize(), (byte) 0);
+            byte[] fork = new byte[dir.dataForkSize()];
+            ShortformDir.encode(fork, entries, parent, ftype);
+            System.arraycopy(fork, 0, dir.raw, XfsInode.CORE_SIZE, fork.length);
+            dir.di_format(XfsInode.FMT_LOCAL);
+            dir.di_size(shape.sfSize());
+            dir.di_nextents(0);
+            dir.di_nblocks(0);
+            return;
+        }
+        List<DirRecord> all = shape.all();
+        List<int[]> placed = shape.placed();
+        boolean blockForm = shape.blockForm();
+        int blockLeafEnd = shape.blockLeafEnd();
+        int ndata = shape.ndata();
+        boolean node = shape.node();
+        int nleaves = shape.nleaves();
+        int bs = disk.blockSize();
+        int perLeafN = (bs - LEAF_HDR) / 8;
+        long leafFsb = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
+        long freeFsb = XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog();
         // The blocks this form uses: data blocks, then the leaf (leaf form) or node root, leaves and free index.
         long leafEnd = blockForm ? leafFsb : leafFsb + 1 + nleaves;
         List<long[]> freed = ExtentList.remove(extents, ndata, leafFsb - ndata);

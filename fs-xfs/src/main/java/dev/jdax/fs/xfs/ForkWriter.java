@@ -34,7 +34,7 @@ final class ForkWriter {
     }
 
     /** The bmbt blocks of a btree-format fork by level, leaves first, each level left to right. */
-    private List<List<Long>> levels(XfsInode in) throws FsException {
+    List<List<Long>> levels(XfsInode in) throws FsException {
         List<List<Long>> out = new ArrayList<>();
         if (in.di_format() != XfsInode.FMT_BTREE) {
             return out;
@@ -78,7 +78,15 @@ final class ForkWriter {
 
     /** Persists {@code extents} as the data fork of {@code in} (the inode itself is written by the caller). */
     void persist(XfsInode in, List<BmapExtent> extents) throws FsException {
-        List<List<Long>> old = levels(in);
+        persist(in, extents, levels(in));
+    }
+
+    /**
+     * Persists {@code extents} as the data fork, reusing {@code old}, the bmbt the fork had before
+     * the caller rewrote the inode ({@link #levels} taken then): its blocks are kept where the
+     * new tree needs blocks, so a rewrite allocates only what the tree grows by.
+     */
+    void persist(XfsInode in, List<BmapExtent> extents, List<List<Long>> old) throws FsException {
         int forkOff = XfsInode.CORE_SIZE;
         int forkSize = in.dataForkSize();
         Arrays.fill(in.raw, forkOff, forkOff + forkSize, (byte) 0);
@@ -97,7 +105,8 @@ final class ForkWriter {
         in.di_nblocks(ExtentList.mappedBlocks(extents) + treeBlocks);
     }
 
-    private void freeAll(List<List<Long>> levels) throws FsException {
+    /** Frees the blocks of a bmbt taken with {@link #levels}. */
+    void freeAll(List<List<Long>> levels) throws FsException {
         for (List<Long> level : levels) {
             for (long b : level) {
                 space.freeBlocks(b, 1);

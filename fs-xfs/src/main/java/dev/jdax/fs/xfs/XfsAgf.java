@@ -38,15 +38,31 @@ final class XfsAgf {
     long agf_seqno() { return be32(buf, 8); }
     long agf_length() { return be32(buf, 12); }
     long agf_bnoroot() { return be32(buf, 16); }
+    void agf_bnoroot(long v) { put32(buf, 16, v); }
     long agf_cntroot() { return be32(buf, 20); }
+    void agf_cntroot(long v) { put32(buf, 20, v); }
     long agf_bnolevel() { return be32(buf, 28); }
+    void agf_bnolevel(long v) { put32(buf, 28, v); }
     long agf_cntlevel() { return be32(buf, 32); }
+    void agf_cntlevel(long v) { put32(buf, 32, v); }
+    long agf_flfirst() { return be32(buf, 40); }
+    void agf_flfirst(long v) { put32(buf, 40, v); }
+    long agf_fllast() { return be32(buf, 44); }
+    void agf_fllast(long v) { put32(buf, 44, v); }
     long agf_flcount() { return be32(buf, 48); }
+    void agf_flcount(long v) { put32(buf, 48, v); }
     long agf_freeblks() { return be32(buf, 52); }
     void agf_freeblks(long v) { put32(buf, 52, v); }
     long agf_longest() { return be32(buf, 56); }
     void agf_longest(long v) { put32(buf, 56, v); }
     long agf_btreeblks() { return be32(buf, 60); }
+    void agf_btreeblks(long v) { put32(buf, 60, v); }
+    long agf_refcount_blocks() { return be32(buf, 84); }
+    void agf_refcount_blocks(long v) { put32(buf, 84, v); }
+    long agf_refcount_root() { return be32(buf, 88); }
+    void agf_refcount_root(long v) { put32(buf, 88, v); }
+    long agf_refcount_level() { return be32(buf, 92); }
+    void agf_refcount_level(long v) { put32(buf, 92, v); }
 
     void seal() {
         XfsCrc.update(buf, 0, buf.length, CRC_OFF);

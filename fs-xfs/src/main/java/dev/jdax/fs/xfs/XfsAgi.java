@@ -39,14 +39,23 @@ final class XfsAgi {
     long agi_count() { return be32(buf, 16); }
     void agi_count(long v) { put32(buf, 16, v); }
     long agi_root() { return be32(buf, 20); }
+    void agi_root(long v) { put32(buf, 20, v); }
     long agi_level() { return be32(buf, 24); }
+    void agi_level(long v) { put32(buf, 24, v); }
     long agi_freecount() { return be32(buf, 28); }
     void agi_freecount(long v) { put32(buf, 28, v); }
+    long agi_newino() { return be32(buf, 32); }
     void agi_newino(long v) { put32(buf, 32, v); }
     long agi_unlinked(int bucket) { return be32(buf, 40 + 4 * bucket); }
     void agi_unlinked(int bucket, long agino) { put32(buf, 40 + 4 * bucket, agino); }
     long agi_free_root() { return be32(buf, 328); }
+    void agi_free_root(long v) { put32(buf, 328, v); }
     long agi_free_level() { return be32(buf, 332); }
+    void agi_free_level(long v) { put32(buf, 332, v); }
+    long agi_iblocks() { return be32(buf, 336); }
+    void agi_iblocks(long v) { put32(buf, 336, v); }
+    long agi_fblocks() { return be32(buf, 340); }
+    void agi_fblocks(long v) { put32(buf, 340, v); }
 
     void seal() {
         XfsCrc.update(buf, 0, buf.length, CRC_OFF);

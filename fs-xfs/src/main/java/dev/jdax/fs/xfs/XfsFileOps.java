@@ -133,6 +133,7 @@ final class XfsFileOps {
                 if ((mode & Falloc.KEEP_SIZE) == 0) {
                     throw FsException.of(Errno.EOPNOTSUPP, "xfs: PUNCH_HOLE needs KEEP_SIZE");
                 }
+                m().space().reserve(XfsReservations.write(disk, 0), true);  // a punch inside an extent splits it
                 removeWhole(ext, offset, end);
                 save(in, ext);
                 return size;
@@ -146,6 +147,7 @@ final class XfsFileOps {
                     if (end >= size) {
                         throw FsException.of(Errno.EINVAL, "xfs: collapse range end %d beyond EOF %d", end, size);
                     }
+                    m().space().reserve(XfsReservations.write(disk, 0), true);
                     removeWhole(ext, offset, end);
                     shift(ext, end >>> bl, -(length >>> bl));
                     save(in, ext);
@@ -157,23 +159,28 @@ final class XfsFileOps {
                     if (size + length > maxBytes() || size + length < 0) {
                         throw FsException.of(Errno.EFBIG, "xfs: insert range would grow the file past the limit");
                     }
+                    m().space().reserve(XfsReservations.write(disk, 0), false);
                     shift(ext, offset >>> bl, length >>> bl);
                     save(in, ext);
                     return size + length;
                 }
             }
-            if ((mode & Falloc.ZERO_RANGE) != 0) {
-                removeWhole(ext, offset, end);
-            }
-            // mode 0 / KEEP_SIZE / ZERO_RANGE: unwritten extents over every hole in the range.
+            // mode 0 / KEEP_SIZE / ZERO_RANGE: unwritten extents over every hole in the range, the
+            // whole of them reserved first so that no allocation fails once blocks are taken.
             long first = offset >>> bl;
             long last = (end + bs - 1) >>> bl;
+            if ((mode & Falloc.ZERO_RANGE) != 0) {
+                // xfs_zero_file_space: a punch that completes, then an allocation of its own.
+                m().space().reserve(XfsReservations.write(disk, 0), true);
+                removeWhole(ext, offset, end);
+                save(in, ext);
+            }
+            reserve(holes(ext, first, last));
             long cur = first;
             while (cur < last) {
                 Iomap m = XfsIomap.map(disk, ext, cur << bl, (last - cur) << bl);
                 long n = m.length() >>> bl;
                 if (m.type() == IomapType.HOLE) {
-                    reserve(n);
                     long[] got = m().space().allocBlocks(nearFor(in, ext, cur), n);
                     ExtentList.add(ext, new BmapExtent(cur, got[0], got[1], true));
                     n = got[1];
@@ -196,15 +203,22 @@ final class XfsFileOps {
      * which is why a large write comes back short and a small one after it can still succeed.
      */
     private void reserve(long blocks) throws FsException {
-        long need = blocks + BMAP_MAXLEVELS - 1;
-        long avail = XfsReservations.available(disk, m().space());
-        if (need > avail) {
-            throw FsException.of(Errno.ENOSPC, "xfs: allocating %d blocks: %d available", blocks, Math.max(0, avail));
-        }
+        m().space().reserve(XfsReservations.write(disk, blocks), false);
     }
 
-    /** XFS_BM_MAXLEVELS for a data fork of 4 KiB blocks without nrext64. */
-    static final int BMAP_MAXLEVELS = 5;
+    /** The blocks of {@code [first, last)} no extent maps. */
+    private long holes(List<BmapExtent> ext, long first, long last) throws FsException {
+        long n = 0;
+        for (long cur = first; cur < last; ) {
+            Iomap m = XfsIomap.map(disk, ext, cur << disk.blockLog(), (last - cur) << disk.blockLog());
+            long len = m.length() >>> disk.blockLog();
+            if (m.type() == IomapType.HOLE) {
+                n += len;
+            }
+            cur += len;
+        }
+        return n;
+    }
 
     static final int XFS_DIFLAG_PREALLOC = 0x2;
 

@@ -42,7 +42,9 @@ final class XfsFileSystem implements SuperBlock {
     private boolean closed;
 
     XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options) throws FsException {
-        this.daxMode = DaxMode.parse(options);
+        // xfs_setup_dax_always: blocks smaller than a page turn DAX off (the mount goes on).
+        DaxMode asked = DaxMode.parse(options);
+        this.daxMode = disk.blockSize() == DaxDevice.PAGE_SIZE ? asked : DaxMode.NEVER;
         this.type = type;
         this.disk = disk;
         this.options = options;
@@ -51,13 +53,9 @@ final class XfsFileSystem implements SuperBlock {
         this.daxMount = new DaxMount(disk.device(), options, LockingModel.XFS_IOLOCK_MMAPLOCK);
     }
 
-    /** Makes the mount writable: loads every AG's trees (refused when jdax cannot keep them), frees what a crash left unlinked. */
+    /** Makes the mount writable: loads and checks every AG's headers and trees, frees what a crash left unlinked. */
     void enableWrites() throws FsException {
-        XfsSpace space = new XfsSpace(disk);
-        if (!space.writable()) {
-            throw FsException.of(Errno.EROFS, "xfs: AG btrees deeper than one leaf: jdax mounts this file system read-only");
-        }
-        mutations = new XfsMutations(this, disk, space);
+        mutations = new XfsMutations(this, disk, new XfsSpace(disk));
         mutations.unlinked().recover();
     }
 

@@ -28,7 +28,6 @@ final class XfsMkfs {
     static final long ROOTS = 5;       // bnobt, cntbt, inobt, finobt, refcountbt at blocks 1..5
     static final long AGFL_BLOCKS = 4;
     static final long MAX_AG_BLOCKS = 1L << 28;
-    static final long REFC_MAGIC = 0x52334643L;
 
     private final DaxDevice device;
     private final UUID uuid;
@@ -249,20 +248,20 @@ final class XfsMkfs {
             put32(recs[i], 0, free[i][0]);
             put32(recs[i], 4, free[i][1]);
         }
-        writeLeaf(ag, 1, ShortBtree.ABTB_MAGIC, recs);
+        writeLeaf(ag, 1, AgBtreeKind.BNO.magic, recs);
         byte[][] byCount = recs.clone();
         Arrays.sort(byCount, java.util.Comparator.<byte[]>comparingLong(x -> be32(x, 4)).thenComparingLong(x -> be32(x, 0)));
-        writeLeaf(ag, 2, ShortBtree.ABTC_MAGIC, byCount);
+        writeLeaf(ag, 2, AgBtreeKind.CNT.magic, byCount);
     }
 
     private void writeInodeRoots(long ag, boolean root) throws FsException {
         byte[][] recs = root ? new byte[][]{new InobtRec(128, 0, 64, 61, 0xfffffffffffffff8L).encode()} : new byte[0][];
-        writeLeaf(ag, 3, ShortBtree.IBT_MAGIC, recs);
-        writeLeaf(ag, 4, ShortBtree.FIBT_MAGIC, recs);
+        writeLeaf(ag, 3, AgBtreeKind.INO.magic, recs);
+        writeLeaf(ag, 4, AgBtreeKind.FINO.magic, recs);
     }
 
     private void writeRefcountRoot(long ag) throws FsException {
-        writeLeaf(ag, 5, REFC_MAGIC, new byte[0][]);
+        writeLeaf(ag, 5, AgBtreeKind.REFC.magic, new byte[0][]);
     }
 
     /** The chunk of inodes 128-191: the root directory, the realtime bitmap and summary, 61 free. */

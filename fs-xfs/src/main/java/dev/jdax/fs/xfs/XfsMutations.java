@@ -85,10 +85,12 @@ final class XfsMutations {
 
     private void rewriteDir(XfsInode dir, List<DirRecord> entries, long parent) throws FsException {
         List<BmapExtent> ext = new ArrayList<>(fs.extents(dir));
-        forks.dropTree(dir);
+        List<List<Long>> tree = forks.levels(dir);     // reused by the new mapping, not freed and taken again
         dirs.write(dir, ext, entries, parent);
         if (dir.di_format() != XfsInode.FMT_LOCAL) {
-            forks.persist(dir, ext);
+            forks.persist(dir, ext, tree);
+        } else {
+            forks.freeAll(tree);
         }
         fs.cacheExtents(dir, dir.di_format() == XfsInode.FMT_LOCAL ? List.of() : ext);
         Instant now = Instant.now();
@@ -130,7 +132,39 @@ final class XfsMutations {
         rewriteDir(dir, entries, parentOf(dir));
     }
 
+    /**
+     * Whatever would keep {@code dir} from taking the entry {@code name} (see DirWriter#checkFits)
+     * fails now, before anything changes; true when the directory keeps its blocks. A new inode's
+     * number is not known yet ({@code ino} &lt; 0): the largest the file system can have stands for it.
+     * The VFS has checked that the name is free; finding it here is corruption.
+     */
+    private boolean checkFits(XfsInode dir, byte[] name, long ino, int mode) throws FsException {
+        List<DirRecord> entries = entries(dir);
+        if (find(entries, name) >= 0) {
+            throw Corrupt.of("directory %d: \"%s\" appeared under its lock", dir.ino(), new String(name, StandardCharsets.UTF_8));
+        }
+        entries.add(new DirRecord(name, ino < 0 ? disk.ino(disk.agcount() - 1, (disk.agblocks() << disk.inopblog()) - 1)
+                : ino, DirRecord.ftypeOfMode(mode)));
+        return dirs.checkFits(dir, fs.extents(dir), entries, parentOf(dir));
+    }
+
+    /**
+     * xfs_trans_alloc_dir's retry: the blocks the change may need, or none at all when they cannot
+     * be had and every directory it rewrites keeps its blocks (link and rename may go on then).
+     */
+    private void reserveDirChange(long blocks, boolean inPlace) throws FsException {
+        try {
+            space.reserve(blocks, false);
+        } catch (FsException e) {
+            if (e.errno() != Errno.ENOSPC || !inPlace) {
+                throw e;
+            }
+        }
+    }
+
     XfsInode create(XfsInode dir, String name, int mode, int uid, int gid) throws FsException {
+        checkFits(dir, bytes(name), -1, 0100000);
+        space.reserve(XfsReservations.create(disk), false);
         XfsInode in = newInode(dir, 0100000 | (mode & 07777), uid, gid, XfsInode.FMT_EXTENTS);
         writeInode(in);
         addEntry(dir, bytes(name), in);
@@ -138,6 +172,8 @@ final class XfsMutations {
     }
 
     XfsInode mkdir(XfsInode dir, String name, int mode, int uid, int gid) throws FsException {
+        checkFits(dir, bytes(name), -1, 0040000);
+        space.reserve(XfsReservations.create(disk), false);
         XfsInode in = newInode(dir, 0040000 | (mode & 07777), uid, gid, XfsInode.FMT_LOCAL);
         in.di_nlink(2);
         dirs.write(in, new ArrayList<>(), List.of(), dir.ino());
@@ -153,6 +189,9 @@ final class XfsMutations {
             throw FsException.of(t.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG, "xfs: symlink target of %d bytes",
                     t.length);
         }
+        checkFits(dir, bytes(name), -1, 0120000);
+        boolean inline = t.length <= disk.sb().sb_inodesize() - XfsInode.CORE_SIZE;
+        space.reserve(XfsReservations.create(disk) + (inline ? 0 : XfsSymlinks.remoteBlocks(disk, t.length)), false);
         XfsInode in = newInode(dir, 0120777, uid, gid, XfsInode.FMT_LOCAL);
         in.di_size(t.length);
         if (t.length <= in.dataForkSize()) {
@@ -169,6 +208,10 @@ final class XfsMutations {
     }
 
     void link(XfsInode dir, String name, XfsInode in) throws FsException {
+        byte[] n = bytes(name);
+        reserveDirChange(XfsReservations.dirEnter(disk), checkFits(dir, n, in.ino(), in.di_mode()));
+        // The name first: a directory that cannot take it fails before the inode changes.
+        addEntry(dir, n, in);
         boolean wasUnlinked = in.di_nlink() == 0;
         fs.changeInode(in, i -> {
             i.di_nlink(i.di_nlink() + 1);
@@ -177,7 +220,6 @@ final class XfsMutations {
         if (wasUnlinked) {
             unlinked.remove(in);
         }
-        addEntry(dir, bytes(name), in);
     }
 
     void unlink(XfsInode dir, String name, XfsInode in) throws FsException {
@@ -281,6 +323,8 @@ final class XfsMutations {
         if (si < 0) {
             throw Corrupt.of("directory %d lost \"%s\" under its lock", src.ino(), fromName);
         }
+        boolean movesDir = src != dst && moving.isDir();
+        long blocks = XfsReservations.dirRemove(disk) + XfsReservations.dirEnter(disk) * (movesDir ? 2 : 1);
         DirRecord rec = new DirRecord(tn, moving.ino(), DirRecord.ftypeOfMode(moving.di_mode()));
         if (src == dst) {
             srcEntries.remove(si);
@@ -290,6 +334,7 @@ final class XfsMutations {
             } else {
                 srcEntries.add(rec);
             }
+            reserveDirChange(blocks, dirs.checkFits(src, fs.extents(src), srcEntries, parentOf(src)));
             if (victim != null && victim.isDir()) {
                 fs.changeInode(src, d -> d.di_nlink(d.di_nlink() - 1));
             }
@@ -303,6 +348,9 @@ final class XfsMutations {
             } else {
                 dstEntries.add(rec);
             }
+            boolean inPlace = !moving.isDir() || dirs.checkFits(moving, fs.extents(moving), entries(moving), dst.ino());
+            inPlace &= dirs.checkFits(dst, fs.extents(dst), dstEntries, parentOf(dst));
+            reserveDirChange(blocks, inPlace);
             if (moving.isDir()) {
                 fs.changeInode(src, d -> d.di_nlink(d.di_nlink() - 1));
                 if (victim == null) {

@@ -35,26 +35,84 @@ final class XfsReservations {
 
     /** The per-AG metadata reservation still unused: asked minus used, summed over AGs. */
     static long agReservations(XfsDisk disk, XfsSpace space) {
-        int bs = disk.blockSize();
-        XfsSuperblock sb = disk.sb();
         long total = 0;
-        long logAg = sb.sb_logstart() != 0 ? disk.agno(sb.sb_logstart()) : -1;
         for (long ag = 0; ag < disk.agcount(); ag++) {
-            long len = disk.agLength(ag);
-            if ((sb.sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0) {
-                long leaf = (bs - BtreeBlock.SHORT_LEN) / 12 / 2;   // refcount record: 12 bytes
-                long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;    // key 4 + pointer 4
-                total += Math.max(0, btreeSize(leaf, node, len) - space.ag(ag).refcountBlocks());
-            }
-            if (sb.hasFinobt()) {
-                long blocks = ag == logAg ? len - sb.sb_logblocks() : len;
-                long leaf = (bs - BtreeBlock.SHORT_LEN) / InobtRec.SIZE / 2;
-                long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;
-                long recs = blocks * sb.sb_inopblock() / InobtRec.INODES;
-                total += Math.max(0, btreeSize(leaf, node, recs) - space.ag(ag).finobtBlocks());
-            }
+            total += agReserved(disk, space.ag(ag));
         }
         return total;
+    }
+
+    /**
+     * One AG's metadata reservation still unused (xfs_ag_resv_needed for XFS_AG_RESV_NONE): what
+     * the refcountbt and the finobt may yet grow into. Ordinary allocations leave it free.
+     */
+    static long agReserved(XfsDisk disk, XfsAg ag) {
+        int bs = disk.blockSize();
+        XfsSuperblock sb = disk.sb();
+        long len = disk.agLength(ag.agno);
+        long total = 0;
+        if ((sb.sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0) {
+            long leaf = (bs - BtreeBlock.SHORT_LEN) / 12 / 2;   // refcount record: 12 bytes
+            long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;    // key 4 + pointer 4
+            total += Math.max(0, btreeSize(leaf, node, len) - ag.refcountBlocks());
+        }
+        if (sb.hasFinobt()) {
+            long logAg = sb.sb_logstart() != 0 ? disk.agno(sb.sb_logstart()) : -1;
+            long blocks = ag.agno == logAg ? len - sb.sb_logblocks() : len;
+            long leaf = (bs - BtreeBlock.SHORT_LEN) / InobtRec.SIZE / 2;
+            long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;
+            long recs = blocks * sb.sb_inopblock() / InobtRec.INODES;
+            total += Math.max(0, btreeSize(leaf, node, recs) - ag.finobtBlocks());
+        }
+        return total;
+    }
+
+    // ---- transaction block reservations (xfs_trans_space.h), the worst case of an operation ----
+
+    /** XFS_BM_MAXLEVELS of the data fork (xfs_bmap_compute_maxlevels, no nrext64). */
+    static int bmapMaxLevels(XfsDisk disk) {
+        long min = (disk.blockSize() - BtreeBlock.LONG_LEN) / 16 / 2;   // m_bmap_dmnr, leaves and nodes alike
+        long maxRootRecs = 3;                                           // xfs_bmdr_maxrecs(XFS_BMDR_SPACE_CALC(3))
+        long blocks = ((1L << 31) - 1 + min - 1) / min;
+        int level = 1;
+        while (blocks > 1) {
+            blocks = blocks <= maxRootRecs ? 1 : (blocks + min - 1) / min;
+            level++;
+        }
+        return level;
+    }
+
+    /** igeo->inobt_maxlevels: the inobt of an AG holding every inode number it can. */
+    static int inobtMaxLevels(XfsDisk disk) {
+        long aginos = 1L << (disk.sb().sb_agblklog() + disk.inopblog());
+        return AgBtreeKind.INO.maxLevels(disk.blockSize(), aginos / InobtRec.INODES);
+    }
+
+    /** XFS_DIOSTRAT_SPACE_RES: {@code blocks} of data and a bmbt split at every level. */
+    static long write(XfsDisk disk, long blocks) {
+        return bmapMaxLevels(disk) - 1 + blocks;
+    }
+
+    /** XFS_DIRENTER_SPACE_RES: a directory entry added, the da btree and bmbt split all the way. */
+    static long dirEnter(XfsDisk disk) {
+        long daBlocks = (1L << disk.sb().sb_dirblklog()) * (5 + 2);   // XFS_DA_NODE_MAXDEPTH + 2
+        return daBlocks + (5 + 2) * (bmapMaxLevels(disk) - 1);
+    }
+
+    /** XFS_DIRREMOVE_SPACE_RES: an entry removed; only the bmbt may split. */
+    static long dirRemove(XfsDisk disk) {
+        return (5 + 2) * (bmapMaxLevels(disk) - 1);
+    }
+
+    /** XFS_IALLOC_SPACE_RES: an inode chunk and an inobt and finobt split all the way. */
+    static long inodeAlloc(XfsDisk disk) {
+        long chunk = Math.max(1, InobtRec.INODES / disk.sb().sb_inopblock());
+        return chunk + (disk.sb().hasFinobt() ? 2 : 1) * inobtMaxLevels(disk);
+    }
+
+    /** XFS_CREATE_SPACE_RES (mkdir, symlink and mknod alike). */
+    static long create(XfsDisk disk) {
+        return inodeAlloc(disk) + dirEnter(disk);
     }
 
     /** What users may still allocate: the free counter less every reservation. */

@@ -10,9 +10,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The allocators over all AGs: blocks near a target (xfs_alloc_vextent's "near, then any AG"),
  * inodes in the parent's AG first (xfs_dialloc) and new directories spread over the AGs by a
- * rotor ({@code m_agirotor}), new inode chunks when all are full. Each AG has one lock over its AGF
- * and AGI state (Linux locks the two header buffers; jdax's AG keeps them together), taken in AG
- * order: allocations in different AGs run in parallel.
+ * rotor ({@code m_agirotor}), new inode chunks when all are full; and the up-front check of an
+ * operation's worst case (xfs_trans_reserve's block reservation), so that an operation that
+ * cannot finish fails before it changes anything. Each AG has one lock over its AGF, AGFL and AGI
+ * state (Linux locks the header buffers; jdax's AG keeps them together), taken in AG order:
+ * allocations in different AGs run in parallel.
  */
 final class XfsSpace {
     private final XfsDisk disk;
@@ -28,15 +30,6 @@ final class XfsSpace {
             ags[i] = XfsAg.load(disk, i);
             locks[i] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, i, "xfs AG " + i);
         }
-    }
-
-    boolean writable() {
-        for (XfsAg ag : ags) {
-            if (!ag.writable()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     XfsAg ag(long agno) {
@@ -63,6 +56,27 @@ final class XfsSpace {
         T run(XfsAg ag) throws FsException;
     }
 
+    /**
+     * Checks that {@code blocks} more blocks can be allocated before an operation that may need
+     * that many changes anything: ENOSPC otherwise. Like a transaction's block reservation it
+     * counts against what users may still allocate (the free counter less the set-aside, the
+     * reserve pool and the AGs' metadata reservations); {@code fromPool} lets it use the reserve
+     * pool, as Linux lets operations that free space (XFS_TRANS_RESERVE). It also counts against
+     * what the AGs can give once each keeps its AGFL refill and reservation, with room for the
+     * free-space trees to grow on the way.
+     */
+    void reserve(long blocks, boolean fromPool) throws FsException {
+        long users = XfsReservations.available(disk, this) + (fromPool ? XfsReservations.reservePool(disk) : 0);
+        long agsCan = 0;
+        for (XfsAg ag : ags) {
+            agsCan += Math.max(0, ag.usable() - ag.freeSpace().maxFreelist());
+        }
+        if (blocks > users || blocks > agsCan) {
+            throw FsException.of(Errno.ENOSPC, "xfs: an operation that may need %d blocks: %d available",
+                    blocks, Math.max(0, Math.min(users, agsCan)));
+        }
+    }
+
     /** Up to {@code want} contiguous blocks near {@code nearFsb}: {@code {fsb, count}}; ENOSPC when none at all. */
     long[] allocBlocks(long nearFsb, long want) throws FsException {
         long startAg = nearFsb < 0 ? 0 : disk.agno(nearFsb);
@@ -75,7 +89,7 @@ final class XfsSpace {
                 boolean wholeOnly = pass == 0;
                 long[] got = locked(agno, ag -> {
                     // First pass: only an AG whose longest extent satisfies the whole request.
-                    if (ag.freeBlocks() == 0 || (wholeOnly && ag.longest() < w)) {
+                    if (ag.usable() == 0 || (wholeOnly && ag.longest() < w)) {
                         return null;
                     }
                     return ag.allocate(w, 1, first ? near : 0, 1);
@@ -105,24 +119,22 @@ final class XfsSpace {
     }
 
     /**
-     * A free inode: a directory's in the next AG of the rotor (xfs_dialloc spreads directories), a
-     * file's in the AG of {@code nearIno} when it has one.
+     * A free inode, as xfs_dialloc finds one: a directory's search starts at the next AG of the
+     * rotor (directories spread over the AGs), a file's in the AG of {@code nearIno}; the first AG
+     * that has a free inode, or room for a new chunk, gives it.
      */
     long allocInode(long nearIno, boolean dir) throws FsException {
         long startAg = dir && ags.length > 1 ? rotor.getAndIncrement() % ags.length : disk.inoAgno(nearIno);
         for (int k = 0; k < ags.length; k++) {
-            long ino = locked((startAg + k) % ags.length, XfsAg::claimInode);
+            long ino = locked((startAg + k) % ags.length, ag -> {
+                long free = ag.claimInode();
+                return free >= 0 || !ag.newChunk() ? free : ag.claimInode();
+            });
             if (ino >= 0) {
                 return ino;
             }
         }
-        for (int k = 0; k < ags.length; k++) {
-            long ino = locked((startAg + k) % ags.length, ag -> ag.newChunk() ? ag.claimInode() : -1L);
-            if (ino >= 0) {
-                return ino;
-            }
-        }
-        throw FsException.of(Errno.ENOSPC, "xfs: no space for a new inode chunk");
+        throw FsException.of(Errno.ENOSPC, "xfs: no free inode and no space for a new inode chunk");
     }
 
     void freeInode(long ino) throws FsException {

@@ -66,7 +66,9 @@ final class XfsSuperblock {
         long bs = sb.sb_blocksize();
         Corrupt.check(bs >= 512 && bs <= 65536 && bs == 1L << sb.sb_blocklog(), "superblock sb_blocksize %d, sb_blocklog %d",
                 bs, sb.sb_blocklog());
-        Corrupt.check(bs == 4096, "superblock sb_blocksize %d: only 4096-byte blocks are supported", bs);
+        if (bs < 1024 || bs > 4096) {
+            throw FsException.of(Errno.EOPNOTSUPP, "xfs: sb_blocksize %d: jdax supports blocks of 1024 to 4096 bytes", bs);
+        }
         Corrupt.check(sb.sb_inodesize() >= 256 && sb.sb_inodesize() <= 2048 && sb.sb_inodesize() == 1 << sb.sb_inodelog()
                 && sb.sb_inopblock() == bs / sb.sb_inodesize() && sb.sb_inopblock() == 1 << sb.sb_inopblog(),
                 "superblock inode geometry: sb_inodesize %d, sb_inopblock %d", sb.sb_inodesize(), sb.sb_inopblock());

@@ -51,6 +51,12 @@ final class XfsSymlinks {
         return new String(target, StandardCharsets.UTF_8);
     }
 
+    /** The blocks a remote target of {@code bytes} bytes takes (xfs_symlink_blocks). */
+    static long remoteBlocks(XfsDisk disk, int bytes) {
+        int per = disk.blockSize() - HDR_SIZE;
+        return (bytes + per - 1) / per;
+    }
+
     /** Writes a target too long for the inode into remote blocks with their headers (xfs_symlink). */
     static List<BmapExtent> writeRemote(XfsDisk disk, XfsSpace space, XfsInode in, byte[] target) throws FsException {
         int per = disk.blockSize() - HDR_SIZE;

@@ -220,6 +220,30 @@ class CorruptInputIsRefusedTest {
         refused(Errno.EUCLEAN, "AGI 3: magic");
     }
 
+    /** A writable mount changes the trees record by record: trees that disagree are refused first. */
+    @Test
+    void agTreesThatDisagreeAreRefusedForWriting() throws Exception {
+        fresh();
+        XfsDisk disk = new XfsDisk(dev, XfsSuperblock.wrap(read(0, 512)));
+        long agf = disk.agbToByte(1, 0) + 512;
+        long agfl = disk.agbToByte(1, 0) + 3 * 512;
+        byte[] f = read(agf, 512);
+        byte[] l = read(agfl, 512);
+        Buf.put32(l, Agfl.HDR + (int) Buf.be32(f, 40) * 4, disk.agblocks() - 1);   // the AG's last block: free
+        XfsCrc.update(l, 0, 512, Agfl.CRC_OFF);
+        write(agfl, l);
+        refused(Errno.EUCLEAN, "AGFL 1: block " + (disk.agblocks() - 1) + " is free space too");
+        new XfsFileSystemType().mount(dev, MountOptions.parse("ro")).close();   // reading needs no AGFL
+        fresh();
+        long cntRoot = Buf.be32(read(disk.agbToByte(2, 0) + 512, 512), 20);
+        long at = disk.agbToByte(2, cntRoot);
+        byte[] leaf = read(at, disk.blockSize());
+        Buf.put32(leaf, BtreeBlock.SHORT_LEN + 4, Buf.be32(leaf, BtreeBlock.SHORT_LEN + 4) - 1);   // one block shorter
+        BtreeBlock.seal(leaf, false);
+        write(at, leaf);
+        refused(Errno.EUCLEAN, "not in the bnobt");
+    }
+
     @Test
     void unknownMountOptionIsEinval() throws Exception {
         fresh();

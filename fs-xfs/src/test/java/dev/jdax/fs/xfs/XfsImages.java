@@ -3,7 +3,6 @@ package dev.jdax.fs.xfs;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.Vnode;
-import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.Errno;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.DaxDevice;
@@ -11,7 +10,9 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
 import dev.jdax.api.IomapType;
+import dev.jdax.api.fs.MountOptions;
 import dev.jdax.pmem.PmemDevices;
+import dev.jdax.vfs.Vfs;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 /** Test images made by the machine's xfsprogs, loaded into memory devices, and read back out. */
 final class XfsImages {
     static final long SIZE = 300L << 20;
+    private static final byte[] ZEROS = new byte[1 << 20];
 
     private XfsImages() {
     }
@@ -77,28 +79,58 @@ final class XfsImages {
         return img;
     }
 
+    /** mkfs.xfs with {@code options} on a fresh sparse file of {@code size} bytes. */
+    static Path mkfs(Path dir, long size, String... options) throws IOException, InterruptedException {
+        Path img = dir.resolve("xfs.img");
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        List<String> cmd = new ArrayList<>(List.of(tool("mkfs.xfs").toString(), "-q", "-f"));
+        cmd.addAll(List.of(options));
+        cmd.add(img.toString());
+        Result r = run(cmd);
+        if (r.exit() != 0) {
+            throw new IOException("mkfs.xfs failed: " + r.output());
+        }
+        return img;
+    }
+
+    /** The image in a memory device; chunks of zeros are skipped, so a sparse image stays sparse in memory. */
     static DaxDevice load(Path img) throws IOException, FsException {
         long size = Files.size(img);
         DaxDevice dev = PmemDevices.memory(size);
         byte[] chunk = new byte[1 << 20];
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
             for (long off = 0; off < size; off += chunk.length) {
-                f.readFully(chunk);
-                dev.store(off, MemorySegment.ofArray(chunk), 0, chunk.length);
+                int n = (int) Math.min(chunk.length, size - off);
+                f.readFully(chunk, 0, n);
+                if (!zero(chunk, n)) {
+                    dev.store(off, MemorySegment.ofArray(chunk), 0, n);
+                }
             }
         }
         return dev;
     }
 
+    /** The device into a sparse image file: chunks of zeros are left as holes. */
     static void save(DaxDevice dev, Path img) throws IOException, FsException {
         byte[] chunk = new byte[1 << 20];
+        Files.deleteIfExists(img);
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(dev.size());
             for (long off = 0; off < dev.size(); off += chunk.length) {
-                dev.load(off, MemorySegment.ofArray(chunk), 0, chunk.length);
-                f.write(chunk);
+                int n = (int) Math.min(chunk.length, dev.size() - off);
+                dev.load(off, MemorySegment.ofArray(chunk), 0, n);
+                if (!zero(chunk, n)) {
+                    f.seek(off);
+                    f.write(chunk, 0, n);
+                }
             }
         }
+    }
+
+    private static boolean zero(byte[] b, int n) {
+        return java.util.Arrays.mismatch(b, 0, n, ZEROS, 0, n) < 0;
     }
 
     static Result repair(Path img) throws IOException, InterruptedException {
@@ -152,6 +184,76 @@ final class XfsImages {
             throw FsException.of(Errno.ENOENT, "no %s in %d", name, dir);
         }
         return ino;
+    }
+
+    /**
+     * A VFS mount of a device and the format under it: tests change the file system through the
+     * VFS, as programs do, and look at the format's structures (its AGs, inodes as on the device)
+     * white-box.
+     */
+    record Mounted(FileSystem fs, XfsFileSystem format) {
+        static Mounted rw(DaxDevice dev) throws FsException {
+            XfsFileSystem format = formatRw(dev);
+            return new Mounted(Vfs.over(format), format);
+        }
+
+        /** The inode as it is on the device now: XFS writes its metadata in place. */
+        XfsInode onDisk(long ino) throws FsException {
+            return format.readInode(ino);
+        }
+
+        XfsAg ag(long agno) {
+            return format.mutations().space().ag(agno);
+        }
+    }
+
+    /** What a test does to a mounted file system. */
+    interface Change {
+        void apply(FileSystem fs, Mounted m) throws Exception;
+    }
+
+    /** Loads the image, mounts it writable, applies {@code change}, unmounts and saves it back. */
+    static void change(Path img, Change change) throws Exception {
+        try (DaxDevice device = load(img)) {
+            Mounted m = Mounted.rw(device);
+            change.apply(m.fs(), m);
+            m.fs().close();
+            save(device, img);
+        }
+    }
+
+    /** Writes {@code data} at {@code pos} of file {@code ino}, as pwrite does. */
+    static void write(FileSystem fs, long ino, long pos, byte[] data) throws FsException {
+        try (OpenFile f = fs.open(ino, OpenFlags.O_WRONLY)) {
+            long done = 0;
+            while (done < data.length) {
+                done += f.write(pos + done, data, (int) done, data.length - (int) done);
+            }
+        }
+    }
+
+    /** fallocate(2) of file {@code ino}. */
+    static void fallocate(FileSystem fs, long ino, int mode, long offset, long length) throws FsException {
+        try (OpenFile f = fs.open(ino, OpenFlags.O_WRONLY)) {
+            f.fallocate(mode, offset, length);
+        }
+    }
+
+    /** truncate(2) of file {@code ino}. */
+    static void truncate(FileSystem fs, long ino, long size) throws FsException {
+        try (OpenFile f = fs.open(ino, OpenFlags.O_WRONLY)) {
+            f.truncate(size);
+        }
+    }
+
+    /** One numeric field xfs_db prints for a header: {@code field(img, "agf 0", "bnolevel")}. */
+    static long field(Path img, String header, String name) throws IOException, InterruptedException {
+        String out = db(img, header, "print " + name).output().trim();
+        String prefix = name + " = ";
+        if (!out.startsWith(prefix)) {
+            throw new IOException("xfs_db " + header + ": " + out);
+        }
+        return Long.parseLong(out.substring(prefix.length()).trim());
     }
 
     /** A whole file's bytes, read through the native iomap the way the engine does. */
