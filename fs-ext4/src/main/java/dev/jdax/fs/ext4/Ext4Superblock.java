@@ -28,6 +28,7 @@ final class Ext4Superblock {
     static final int INCOMPAT_64BIT = 0x80;
     static final int INCOMPAT_FLEX_BG = 0x200;
     static final int INCOMPAT_CSUM_SEED = 0x2000;
+    static final int INCOMPAT_LARGEDIR = 0x4000;
     static final int INCOMPAT_KNOWN = INCOMPAT_FILETYPE | INCOMPAT_RECOVER | INCOMPAT_EXTENTS | INCOMPAT_64BIT
             | INCOMPAT_FLEX_BG | INCOMPAT_CSUM_SEED;
 
@@ -39,6 +40,9 @@ final class Ext4Superblock {
     static final int RO_COMPAT_METADATA_CSUM = 0x400;
     static final int RO_COMPAT_KNOWN = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_HUGE_FILE
             | RO_COMPAT_DIR_NLINK | RO_COMPAT_EXTRA_ISIZE | RO_COMPAT_METADATA_CSUM;
+
+    /** s_flags: directory hashes treat name bytes as unsigned chars (else signed, x86's char). */
+    static final int FLAGS_UNSIGNED_HASH = 0x2;
 
     private static final Map<Integer, String> INCOMPAT_NAMES = Map.ofEntries(Map.entry(0x1, "compression"),
             Map.entry(0x2, "filetype"), Map.entry(0x4, "needs_recovery"), Map.entry(0x8, "journal_dev"),
@@ -86,6 +90,13 @@ final class Ext4Superblock {
     int s_min_extra_isize() { return u16(0x15C); }
     int s_log_groups_per_flex() { return b.get(0x174) & 0xff; }
     int s_checksum_seed() { return b.getInt(0x270); }
+    int s_def_hash_version() { return b.get(0xFC) & 0xff; }
+    int s_flags() { return b.getInt(0x160); }
+
+    /** The four words of the directory hash seed, as Linux reads them (le32 each). */
+    int[] s_hash_seed() {
+        return new int[] {b.getInt(0xEC), b.getInt(0xF0), b.getInt(0xF4), b.getInt(0xF8)};
+    }
 
     void s_free_blocks_count(long v) { b.putInt(0xC, (int) v); if (is64()) { b.putInt(0x158, (int) (v >>> 32)); } }
     void s_free_inodes_count(long v) { b.putInt(0x10, (int) v); }
