@@ -55,6 +55,8 @@ final class Ext4FileSystem implements FileSystem {
     private final Map<Long, Ext4Inode> inodes = new HashMap<>();
     private final Map<Long, List<Long>> treeBlocks = new HashMap<>();
     private Jbd2Journal journal;
+    /** Why a mount asked read-write is read-only (a feature jdax cannot keep true), or null. */
+    private String readOnlyReason;
     private int depth;
     private boolean closed;
 
@@ -94,24 +96,20 @@ final class Ext4FileSystem implements FileSystem {
             throw FsException.of(Errno.EINVAL, "ext4: dax=%s: want always, never or inode", dax);
         }
         Ext4Superblock sb = readSuperblock(device);
-        int replayed = recoverJournal(device, sb);
-        if (replayed > 0) {
+        // Checked before the journal is touched, as ext4_fill_super does: a refused mount writes nothing.
+        boolean torn = MountCheck.tornAwaitingReplay(sb);
+        MountCheck.Verdict verdict = torn ? null : MountCheck.check(sb, device.size(), options.readOnly(), dax);
+        if (recoverJournal(device, sb) > 0 || torn) {
             sb = readSuperblock(device);
+            verdict = MountCheck.check(sb, device.size(), options.readOnly(), dax);
         }
-        sb.validate(device.size());
-        String unknown = Ext4Superblock.unknownIncompat(sb.s_feature_incompat());
-        if (!unknown.isEmpty()) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: unsupported INCOMPAT features: %s", unknown);
+        if (dax.equals("inode") && !verdict.daxCapable()) {
+            dax = "never"; // ext4_should_enable_dax: no file is DAX on a device that cannot be
         }
-        if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) == 0) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: no extent feature: ext2/ext3 images are not served by jdax's ext4");
-        }
-        boolean ro = options.readOnly() || !Ext4Superblock.unknownRoCompat(sb.s_feature_ro_compat()).isEmpty();
-        if (!dax.equals("never") && sb.blockSize() != DaxDevice.PAGE_SIZE) {
-            throw FsException.of(Errno.EINVAL, "ext4: DAX needs a block size of 4096, this file system has %d", sb.blockSize());
-        }
+        boolean ro = options.readOnly() || verdict.readOnly();
         LockingModel locking = options.has("dioread_nolock") ? LockingModel.DIOREAD_NOLOCK : LockingModel.INODE_RWSEM;
         Ext4FileSystem fs = new Ext4FileSystem(type, device, options, sb, ro, dax, locking);
+        fs.readOnlyReason = verdict.readOnlyReason();
         if (!ro) {
             // As ext4 while mounted: needs_recovery set, cleared at a clean unmount.
             boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
@@ -425,7 +423,8 @@ final class Ext4FileSystem implements FileSystem {
 
     private void requireWritable() throws FsException {
         if (readOnly) {
-            throw FsException.of(Errno.EROFS, "ext4: read-only file system");
+            throw FsException.of(Errno.EROFS, "ext4: read-only file system%s",
+                    readOnlyReason == null ? "" : " (mounted read-only: " + readOnlyReason + ")");
         }
     }
 
