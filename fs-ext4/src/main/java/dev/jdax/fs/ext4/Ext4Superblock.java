@@ -30,6 +30,7 @@ final class Ext4Superblock {
     static final int RO_COMPAT_SPARSE_SUPER = 0x1;
     static final int RO_COMPAT_LARGE_FILE = 0x2;
     static final int RO_COMPAT_HUGE_FILE = 0x8;
+    static final int RO_COMPAT_GDT_CSUM = 0x10;
     static final int RO_COMPAT_DIR_NLINK = 0x20;
     static final int RO_COMPAT_EXTRA_ISIZE = 0x40;
     static final int RO_COMPAT_BIGALLOC = 0x200;

@@ -42,7 +42,7 @@ final class Features {
             f(Kind.RO_COMPAT, 0x2, "large_file", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x4, "btree_dir", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x8, "huge_file", true, Jdax.SERVED, ""),
-            f(Kind.RO_COMPAT, 0x10, "uninit_bg", true, Jdax.READ_ONLY, "jdax does not keep crc16 group descriptor checksums"),
+            f(Kind.RO_COMPAT, 0x10, "uninit_bg", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x20, "dir_nlink", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x40, "extra_isize", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x80, "snapshot", false, Jdax.REFUSED, ""),

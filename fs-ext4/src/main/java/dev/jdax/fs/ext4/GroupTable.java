@@ -7,8 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The group descriptor table (32 or 64 bytes a group), in memory, each descriptor with its crc32c
- * ({@code bg_checksum}) and the checksums of its two bitmaps.
+ * The group descriptor table (32 or 64 bytes a group), in memory, each descriptor with its checksum
+ * ({@code bg_checksum}: crc32c with metadata_csum, crc16 with uninit_bg) and, with metadata_csum, the
+ * checksums of its two bitmaps.
  */
 final class GroupTable {
     static final int INODE_UNINIT = 0x1;
@@ -47,7 +48,7 @@ final class GroupTable {
             g.t.put(i * bs, disk.read(g.firstBlock() + i, "group descriptor table").array());
         }
         for (int i = 0; i < g.count; i++) {
-            if (sb.hasCsum() && g.bg_checksum(i) != g.checksum(i)) {
+            if (g.hasChecksums() && g.bg_checksum(i) != g.checksum(i)) {
                 throw FsException.of(Errno.EBADMSG, "ext4: group %d descriptor: bg_checksum 0x%04x, computed 0x%04x",
                         i, g.bg_checksum(i), g.checksum(i));
             }
@@ -157,17 +158,38 @@ final class GroupTable {
         return ds >= 64 ? want == c : want == (c & 0xffff);
     }
 
+    /**
+     * ext4_group_desc_csum: with metadata_csum the low 16 bits of crc32c over the group number and
+     * the descriptor (its bg_checksum as zero); with uninit_bg alone the CRC-16 of lib/crc16.c over
+     * the UUID, the group number and the descriptor without its bg_checksum; else none.
+     */
     int checksum(int g) {
         int saved = t.getShort(at(g) + 0x1E);
         t.putShort(at(g) + 0x1E, (short) 0);
-        int c = Crc32c.update(sb.csumSeed(), g);
-        c = Crc32c.update(c, t.array(), at(g), ds);
+        int c;
+        if (sb.hasCsum()) {
+            c = Crc32c.update(sb.csumSeed(), g);
+            c = Crc32c.update(c, t.array(), at(g), ds);
+        } else {
+            byte[] group = {(byte) g, (byte) (g >>> 8), (byte) (g >>> 16), (byte) (g >>> 24)};
+            c = Crc16.update(0xffff, sb.b.array(), 0x68, 16);
+            c = Crc16.update(c, group, 0, 4);
+            c = Crc16.update(c, t.array(), at(g), 0x1E);
+            if (ds > 0x20) {
+                c = Crc16.update(c, t.array(), at(g) + 0x20, ds - 0x20);
+            }
+        }
         t.putShort(at(g) + 0x1E, (short) saved);
         return c & 0xffff;
     }
 
+    /** Whether descriptors carry a checksum: metadata_csum or uninit_bg (ext4_has_group_desc_csum). */
+    boolean hasChecksums() {
+        return sb.hasCsum() || (sb.s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_GDT_CSUM) != 0;
+    }
+
     private void stamp(int g) {
-        if (sb.hasCsum()) {
+        if (hasChecksums()) {
             t.putShort(at(g) + 0x1E, (short) checksum(g));
         }
     }
