@@ -29,10 +29,11 @@ final class Ext4File extends DaxFile {
         this.in = in;
     }
 
-    /** s_maxbytes of an extent file with huge_file: 2^32 - 1 blocks. */
+    /** s_maxbytes of an extent file with huge_file: 2^32 - 1 blocks; s_bitmap_maxbytes without extents. */
     @Override
     protected long maxFileSize() {
-        return ((1L << 32) - 1) * fs.blockSize();
+        return in.usesExtents() ? ((1L << 32) - 1) * fs.blockSize() : IndirectMap.maxBytes(fs.blockSize(),
+                (fs.superblock().s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_HUGE_FILE) != 0);
     }
 
     @Override
@@ -140,6 +141,11 @@ final class Ext4File extends DaxFile {
         fs.opVoid(() -> {
             if ((mode & ~SUPPORTED) != 0) {
                 throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: fallocate mode 0x%x", in.ino, mode);
+            }
+            if (!in.usesExtents() && (mode & Falloc.PUNCH_HOLE) == 0) {
+                // ext4_fallocate, ext4_zero_range, ext4_collapse_range, ext4_insert_range: extents only.
+                throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d maps its blocks indirectly: fallocate mode 0x%x needs extents",
+                        in.ino, mode);
             }
             long bs = fs.blockSize();
             long size = in.i_size();

@@ -48,6 +48,7 @@ final class Ext4FileSystem implements FileSystem {
     private final GroupTable groups;
     private final Ext4Allocator allocator;
     private final ExtentTree tree;
+    private final IndirectMap indirect;
     private final SystemZone systemZone;
     private final Ext4Dir dir;
     private final DaxMount mount;
@@ -76,8 +77,9 @@ final class Ext4FileSystem implements FileSystem {
         this.disk = new Disk(device, sb.blockSize(), sb.s_blocks_count());
         this.groups = GroupTable.read(disk, sb);
         this.allocator = new Ext4Allocator(disk, sb, groups);
-        this.systemZone = SystemZone.of(sb, groups, allocator);
+        this.systemZone = SystemZone.of(device, sb, groups, allocator);
         this.tree = new ExtentTree(this, disk);
+        this.indirect = new IndirectMap(this, disk);
         this.dir = new Ext4Dir(this, disk);
         this.mount = new DaxMount(device, options, locking);
         this.seed = sb.csumSeed();
@@ -115,7 +117,7 @@ final class Ext4FileSystem implements FileSystem {
             boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
             if (journalled) {
                 // Even this first superblock update is a transaction: a torn superblock fails its checksum.
-                fs.journal = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(sb));
+                fs.journal = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb));
                 fs.disk.bufferWrites();
             }
             fs.opVoid(() -> {
@@ -131,39 +133,9 @@ final class Ext4FileSystem implements FileSystem {
         return fs;
     }
 
-    /**
-     * The journal's blocks from the superblock's copy of the journal inode's i_block
-     * (s_jnl_blocks): readable even when a crash tore the descriptor table the inode is found by.
-     */
-    static long[] journalBlockMap(Ext4Superblock sb) throws FsException {
-        if ((sb.b.get(0xFD) & 0xff) != 1) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: the superblock keeps no copy of the journal inode (s_jnl_backup_type %d)",
-                    sb.b.get(0xFD) & 0xff);
-        }
-        ByteBuffer root = sb.b.slice(0x10C, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        long size = (sb.b.getInt(0x10C + 64) & 0xffffffffL) | (long) sb.b.getInt(0x10C + 60) << 32;
-        long count = size / sb.blockSize();
-        if ((root.getShort(0) & 0xffff) != ExtentTree.MAGIC || root.getShort(6) != 0 || count <= 0 || count > (1 << 24)) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: journal inode copy: not a one-level extent map of %d blocks", count);
-        }
-        long[] map = new long[(int) count];
-        java.util.Arrays.fill(map, -1);
-        int entries = root.getShort(2) & 0xffff;
-        for (int i = 0; i < Math.min(entries, 4); i++) {
-            int at = 12 + i * 12;
-            long lblk = root.getInt(at) & 0xffffffffL;
-            int len = root.getShort(at + 4) & 0xffff;
-            long pblk = (root.getShort(at + 6) & 0xffffL) << 32 | (root.getInt(at + 8) & 0xffffffffL);
-            for (int k = 0; k < len && lblk + k < count; k++) {
-                map[(int) (lblk + k)] = pblk + k;
-            }
-        }
-        for (long b : map) {
-            if (b <= 0 || b >= sb.s_blocks_count()) {
-                throw FsException.of(Errno.EUCLEAN, "ext4: journal inode copy maps a block outside the file system");
-            }
-        }
-        return map;
+    /** The journal's blocks, from the superblock's copy of its inode ({@link JournalInode}). */
+    static long[] journalBlockMap(DaxDevice device, Ext4Superblock sb) throws FsException {
+        return JournalInode.blocks(device, sb);
     }
 
     /** Replays a journal a crash left (ours or the kernel's); returns the transactions replayed. */
@@ -172,7 +144,7 @@ final class Ext4FileSystem implements FileSystem {
                 || sb.s_journal_inum() == 0) {
             return 0;
         }
-        Jbd2Journal j = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(sb));
+        Jbd2Journal j = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb));
         if (!j.needsRecovery()) {
             return 0;
         }
@@ -231,6 +203,10 @@ final class Ext4FileSystem implements FileSystem {
         return sb;
     }
 
+    IndirectMap indirectMap() {
+        return indirect;
+    }
+
     Ext4Allocator allocator() {
         return allocator;
     }
@@ -274,13 +250,15 @@ final class Ext4FileSystem implements FileSystem {
         if (sb.hasCsum() && !in.checksumOk(seed)) {
             throw FsException.of(Errno.EBADMSG, "ext4: inode %d: checksum does not match", ino);
         }
-        boolean fastLink = in.type() == FileType.SYMLINK && !in.usesExtents();
+        boolean fastLink = in.isFastSymlink(sb.blockSize());
         if (!fastLink && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {
-            if (!in.usesExtents()) {
-                throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d maps its blocks indirectly (ext3 style): not supported", ino);
-            }
             List<Long> tb = new ArrayList<>();
-            in.extents = new ExtentList(tree.read(in, tb));
+            if (in.usesExtents()) {
+                in.extents = new ExtentList(tree.read(in, tb));
+            } else {
+                in.extents = indirect.read(in); // ext3 style: ext4_ind_map_blocks' tree
+                tb.addAll(in.indirect.values());
+            }
             treeBlocks.put(ino, tb);
         }
         in.daxNow = in.type() == FileType.REGULAR && switch (daxMode) {
@@ -302,7 +280,8 @@ final class Ext4FileSystem implements FileSystem {
 
     /** Writes the extent list back as the inode's tree and i_blocks with it. */
     synchronized void saveExtents(Ext4Inode in) throws FsException {
-        List<Long> tb = tree.write(in, in.extents, treeBlocks.getOrDefault(in.ino, List.of()));
+        List<Long> tb = in.usesExtents() ? tree.write(in, in.extents, treeBlocks.getOrDefault(in.ino, List.of()))
+                : indirect.write(in, in.extents);
         treeBlocks.put(in.ino, tb);
         long blocks = in.extents.blocks() + tb.size() + (in.b.getInt(0x68) != 0 ? 1 : 0);
         in.i_blocks512(blocks * (sb.blockSize() / 512));
@@ -382,18 +361,26 @@ final class Ext4FileSystem implements FileSystem {
             in.b.putInt(0x90, (int) now);
         }
         if (FileType.ofMode(mode) != FileType.SYMLINK) {
-            in.i_flags(Ext4Inode.EXTENTS_FL | (parent.i_flags() & Ext4Inode.DAX_FL));
-            in.extents = new ExtentList(List.of());
-            ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            root.putShort(0, (short) ExtentTree.MAGIC);
-            root.putShort(4, (short) 4);
-            treeBlocks.put(ino, new ArrayList<>());
+            in.i_flags(parent.i_flags() & Ext4Inode.DAX_FL);
+            startBlockMap(in);
         }
         in.daxNow = FileType.ofMode(mode) == FileType.REGULAR && (daxMode.equals("always")
                 || (daxMode.equals("inode") && (in.i_flags() & Ext4Inode.DAX_FL) != 0));
         inodes.put(ino, in);
         writeInode(in);
         return in;
+    }
+
+    /** An empty block map: an extent root when the file system has extents, else zero pointers (ext3). */
+    private void startBlockMap(Ext4Inode in) {
+        in.extents = new ExtentList(List.of());
+        treeBlocks.put(in.ino, new ArrayList<>());
+        if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) != 0) {
+            in.i_flags(in.i_flags() | Ext4Inode.EXTENTS_FL);
+            ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            root.putShort(0, (short) ExtentTree.MAGIC);
+            root.putShort(4, (short) 4);
+        }
     }
 
     synchronized void evictIfUnused(Ext4Inode in) throws FsException {
@@ -529,12 +516,7 @@ final class Ext4FileSystem implements FileSystem {
             if (t.length < 60) {
                 in.b.put(0x28, t);
             } else {
-                in.i_flags(Ext4Inode.EXTENTS_FL);
-                in.extents = new ExtentList(List.of());
-                ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                root.putShort(0, (short) ExtentTree.MAGIC);
-                root.putShort(4, (short) 4);
-                treeBlocks.put(in.ino, new ArrayList<>());
+                startBlockMap(in);
                 Extent e = allocate(in, 0, 1, false, 1);
                 ByteBuffer blk = ByteBuffer.allocate(sb.blockSize());
                 blk.put(0, t);
@@ -767,7 +749,7 @@ final class Ext4FileSystem implements FileSystem {
         if (size <= 0 || size >= sb.blockSize()) {
             throw FsException.of(Errno.EUCLEAN, "ext4: symlink %d: size %d", ino, size);
         }
-        if (!in.usesExtents()) {
+        if (in.isFastSymlink(sb.blockSize())) {
             if (size >= 60) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: fast symlink %d: size %d does not fit i_block", ino, size);
             }

@@ -24,6 +24,8 @@ final class Ext4Inode implements Inode {
     AddressSpace space;
     int openCount;
     ExtentList extents;
+    /** A file without extents: its indirect blocks by height and first file block ({@link IndirectMap}). */
+    java.util.NavigableMap<Long, Long> indirect;
     /** The DAX state chosen when the inode was loaded (Linux decides it in ext4_set_inode_flags). */
     boolean daxNow;
 
@@ -87,6 +89,15 @@ final class Ext4Inode implements Inode {
 
     boolean usesExtents() {
         return (i_flags() & EXTENTS_FL) != 0;
+    }
+
+    /**
+     * ext4_inode_is_fast_symlink: a symlink whose target is in i_block, told by owning no block but
+     * its extended-attribute block (an ext3 slow symlink has no EXTENTS_FL either).
+     */
+    boolean isFastSymlink(int blockSize) {
+        long eaBlocks = b.getInt(0x68) != 0 ? blockSize / 512 : 0;
+        return type() == FileType.SYMLINK && i_blocks(blockSize) - eaBlocks == 0;
     }
 
     void touch(boolean m, boolean c) {

@@ -140,9 +140,6 @@ final class MountCheck {
                 throw FsException.of(Errno.EOPNOTSUPP, "ext4: %s: %s (Linux 6.1 mounts it)", f.describe(), f.why());
             }
         }
-        if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) == 0) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: no extent feature (an ext3 image): jdax's ext4 maps no blocks indirectly");
-        }
         List<String> why = new ArrayList<>();
         for (Features.Feature f : Features.of(Features.Kind.RO_COMPAT, sb.s_feature_ro_compat())) {
             if (f.jdax() != Features.Jdax.SERVED) {

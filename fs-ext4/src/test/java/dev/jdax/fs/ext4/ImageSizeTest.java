@@ -11,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,10 +26,8 @@ class ImageSizeTest {
 
     @Test
     void anImageThatIsNotWholePagesIsReadAndWrittenToItsLastBlock() throws Exception {
-        Path root = Files.createDirectories(tmp.resolve("tree"));
-        byte[] data = new byte[300_000];
-        new Random(3).nextBytes(data);
-        Files.write(root.resolve("data"), data);
+        Path root = tmp.resolve("tree");
+        byte[] data = Tools.randomFile(root.resolve("data"), 300_000, 3);
         Path img = tmp.resolve("odd.img");
         Tools.Result mk = Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-b", "1024", "-d", root.toString(), img.toString(), "10001k");
         assertEquals(0, mk.status(), mk.output());
