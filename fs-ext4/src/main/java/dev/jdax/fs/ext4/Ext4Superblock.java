@@ -16,9 +16,11 @@ final class Ext4Superblock {
     static final int COMPAT_EXT_ATTR = 0x8;
     static final int COMPAT_RESIZE_INODE = 0x10;
     static final int COMPAT_DIR_INDEX = 0x20;
+    static final int COMPAT_SPARSE_SUPER2 = 0x200;
 
     static final int INCOMPAT_FILETYPE = 0x2;
     static final int INCOMPAT_RECOVER = 0x4;
+    static final int INCOMPAT_META_BG = 0x10;
     static final int INCOMPAT_EXTENTS = 0x40;
     static final int INCOMPAT_64BIT = 0x80;
     static final int INCOMPAT_FLEX_BG = 0x200;
@@ -80,6 +82,8 @@ final class Ext4Superblock {
     int s_min_extra_isize() { return u16(0x15C); }
     int s_log_groups_per_flex() { return b.get(0x174) & 0xff; }
     int s_checksum_seed() { return b.getInt(0x270); }
+    long s_first_meta_bg() { return u32(0x104); }
+    long s_backup_bgs(int i) { return u32(0x24C + 4 * i); }
     int s_def_hash_version() { return b.get(0xFC) & 0xff; }
     int s_flags() { return b.getInt(0x160); }
 

@@ -26,7 +26,7 @@ final class Features {
             f(Kind.INCOMPAT, 0x2, "filetype", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x4, "needs_recovery", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x8, "journal_dev", false, Jdax.REFUSED, ""),
-            f(Kind.INCOMPAT, 0x10, "meta_bg", true, Jdax.REFUSED, "jdax does not find descriptors in meta block groups"),
+            f(Kind.INCOMPAT, 0x10, "meta_bg", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x40, "extent", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x80, "64bit", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x100, "mmp", true, Jdax.REFUSED, "jdax does not keep the multiple-mount protection block"),

@@ -204,6 +204,10 @@ final class MountCheck {
         if (sb.s_inodes_count() != sb.s_inodes_per_group() * sb.groupCount()) {
             throw inval("inodes count not valid: %d vs %d", sb.s_inodes_count(), sb.s_inodes_per_group() * sb.groupCount());
         }
+        long descBlocks = (sb.groupCount() * sb.s_desc_size() + bs - 1) / bs;
+        if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_META_BG) != 0 && sb.s_first_meta_bg() > descBlocks) {
+            throw inval("first meta block group too large: %d (group descriptor block count %d)", sb.s_first_meta_bg(), descBlocks);
+        }
         if (sb.s_first_ino() >= sb.s_inodes_count()) {
             throw inval("invalid first ino: %d", sb.s_first_ino());
         }
