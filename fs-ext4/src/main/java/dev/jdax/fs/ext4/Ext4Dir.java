@@ -311,10 +311,34 @@ final class Ext4Dir {
         fs.writeInode(dir);
     }
 
+    /**
+     * Makes {@code dir} ready to be changed, before anything else of the operation is: a hashed
+     * directory is rewritten linear now, or refused while nothing has changed yet.
+     */
+    void readyForChange(Ext4Inode dir) throws FsException {
+        unindex(dir);
+    }
+
+    /** The journal's length from the superblock's copy of its inode (s_jnl_blocks' i_size), or no limit. */
+    private long journalBlocks() {
+        Ext4Superblock sb = fs.superblock();
+        if ((sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0) {
+            return Long.MAX_VALUE;
+        }
+        return ((sb.b.getInt(0x10C + 64) & 0xffffffffL) | (long) sb.b.getInt(0x10C + 60) << 32) / bs;
+    }
+
     /** Rewrites a hashed directory as a linear one in the same blocks (dx blocks hold no names). */
     private void unindex(Ext4Inode dir) throws FsException {
         if ((dir.i_flags() & Ext4Inode.INDEX_FL) == 0) {
             return;
+        }
+        long journal = journalBlocks();
+        if (blocks(dir) + blocks(dir) / 8 + 64 > journal) {
+            // Refused before anything changes: the rewrite is one transaction, and this one would not fit.
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: directory %d is hashed and %d blocks long: jdax changes a hashed "
+                    + "directory by rewriting it linear in one transaction, which the %d-block journal cannot hold "
+                    + "(writing htree directories is not implemented)", dir.ino, blocks(dir), journal);
         }
         List<Entry> live = new ArrayList<>();
         for (Entry e : entries(dir)) {

@@ -479,6 +479,7 @@ final class Ext4FileSystem implements FileSystem {
         if (dir.find(d, name) != null) {
             throw FsException.of(Errno.EEXIST, "ext4: \"%s\" exists in directory %d", name, dirIno);
         }
+        dir.readyForChange(d); // a refusal must come before the inode is allocated
         Ext4Inode in = newInode(d, mode, uid, gid);
         dir.add(d, name, in.ino, Ext4Dir.fileType(in.type()));
         return in;
