@@ -52,6 +52,8 @@ final class Ext4FileSystem implements FileSystem {
     private final SystemZone systemZone;
     private final Ext4Dir dir;
     private final DaxMount mount;
+    /** The quota files, kept true on every inode write; null without the quota feature. */
+    private final Quotas quotas;
     private final int seed;
     private final Map<Long, Ext4Inode> inodes = new HashMap<>();
     private final Map<Long, List<Long>> treeBlocks = new HashMap<>();
@@ -83,6 +85,7 @@ final class Ext4FileSystem implements FileSystem {
         this.dir = new Ext4Dir(this, disk);
         this.mount = new DaxMount(device, options, locking);
         this.seed = sb.csumSeed();
+        this.quotas = Quotas.of(this, disk);
     }
 
     static Ext4Superblock readSuperblock(DaxDevice device) throws FsException {
@@ -207,6 +210,11 @@ final class Ext4FileSystem implements FileSystem {
         return indirect;
     }
 
+    /** The quota files, or null without the quota feature. */
+    Quotas quotas() {
+        return quotas;
+    }
+
     Ext4Allocator allocator() {
         return allocator;
     }
@@ -272,6 +280,9 @@ final class Ext4FileSystem implements FileSystem {
 
     synchronized void writeInode(Ext4Inode in) throws FsException {
         requireWritable();
+        if (quotas != null) {
+            quotas.update(in);
+        }
         if (sb.hasCsum()) {
             in.updateChecksum(seed);
         }
@@ -364,6 +375,7 @@ final class Ext4FileSystem implements FileSystem {
             in.i_flags(parent.i_flags() & Ext4Inode.DAX_FL);
             startBlockMap(in);
         }
+        in.inheritProject(parent);
         in.daxNow = FileType.ofMode(mode) == FileType.REGULAR && (daxMode.equals("always")
                 || (daxMode.equals("inode") && (in.i_flags() & Ext4Inode.DAX_FL) != 0));
         inodes.put(ino, in);

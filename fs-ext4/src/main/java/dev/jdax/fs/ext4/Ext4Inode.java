@@ -18,6 +18,7 @@ final class Ext4Inode implements Inode {
     static final int INDEX_FL = 0x1000;
     static final int HUGE_FILE_FL = 0x40000;
     static final int DAX_FL = 0x2000000;
+    static final int PROJINHERIT_FL = 0x20000000;
 
     final long ino;
     final ByteBuffer b;
@@ -29,9 +30,13 @@ final class Ext4Inode implements Inode {
     /** The DAX state chosen when the inode was loaded (Linux decides it in ext4_set_inode_flags). */
     boolean daxNow;
 
+    /** The bytes this inode was last charged to the quota files for ({@link Quotas}): as loaded, or empty when new. */
+    byte[] quotaBase;
+
     Ext4Inode(long ino, byte[] raw) {
         this.ino = ino;
         this.b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        this.quotaBase = raw.clone();
     }
 
     @Override
@@ -89,6 +94,19 @@ final class Ext4Inode implements Inode {
 
     boolean usesExtents() {
         return (i_flags() & EXTENTS_FL) != 0;
+    }
+
+    /** i_projid, kept in the large inode's extra fields (0 where they do not reach it). */
+    long i_projid() {
+        return b.capacity() > 128 && i_extra_isize() >= 32 ? b.getInt(0x9C) & 0xffffffffL : 0;
+    }
+
+    /** ext4_inode_set_projid: a directory with PROJINHERIT_FL passes its project and the flag to what is made in it. */
+    void inheritProject(Ext4Inode parent) {
+        if ((parent.i_flags() & PROJINHERIT_FL) != 0 && b.capacity() > 128 && i_extra_isize() >= 32) {
+            b.putInt(0x9C, (int) parent.i_projid());
+            i_flags(i_flags() | PROJINHERIT_FL);
+        }
     }
 
     /**

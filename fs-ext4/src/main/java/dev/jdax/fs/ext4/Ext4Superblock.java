@@ -35,9 +35,11 @@ final class Ext4Superblock {
     static final int RO_COMPAT_GDT_CSUM = 0x10;
     static final int RO_COMPAT_DIR_NLINK = 0x20;
     static final int RO_COMPAT_EXTRA_ISIZE = 0x40;
+    static final int RO_COMPAT_QUOTA = 0x100;
     static final int RO_COMPAT_BIGALLOC = 0x200;
     static final int RO_COMPAT_METADATA_CSUM = 0x400;
     static final int RO_COMPAT_READONLY = 0x1000;
+    static final int RO_COMPAT_PROJECT = 0x2000;
     static final int RO_COMPAT_VERITY = 0x8000;
 
     /** s_flags: directory hashes treat name bytes as unsigned chars (else signed, x86's char). */
