@@ -58,6 +58,8 @@ final class Ext4FileSystem implements FileSystem {
     private final Map<Long, Ext4Inode> inodes = new HashMap<>();
     private final Map<Long, List<Long>> treeBlocks = new HashMap<>();
     private Jbd2Journal journal;
+    /** The multiple-mount protection this read-write mount holds, or null. */
+    private Mmp mmp;
     /** Why a mount asked read-write is read-only (a feature jdax cannot keep true), or null. */
     private String readOnlyReason;
     private int depth;
@@ -104,6 +106,21 @@ final class Ext4FileSystem implements FileSystem {
         // Checked before the journal is touched, as ext4_fill_super does: a refused mount writes nothing.
         boolean torn = MountCheck.tornAwaitingReplay(sb);
         MountCheck.Verdict verdict = torn ? null : MountCheck.check(sb, device.size(), options.readOnly(), dax);
+        // ext4_multi_mount_protect, for a read-write mount, before the journal is loaded.
+        Mmp mmp = verdict != null && !options.readOnly() && !verdict.readOnly() && Mmp.enabled(sb)
+                ? Mmp.start(device, sb, Mmp.REAL_TIME) : null;
+        try {
+            return mount(type, device, options, sb, torn, verdict, dax, mmp);
+        } catch (FsException | RuntimeException e) {
+            if (mmp != null) {
+                mmp.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Ext4FileSystem mount(FileSystemType type, DaxDevice device, MountOptions options, Ext4Superblock sb,
+                                        boolean torn, MountCheck.Verdict verdict, String dax, Mmp mmp) throws FsException {
         if (recoverJournal(device, sb) > 0 || torn) {
             sb = readSuperblock(device);
             verdict = MountCheck.check(sb, device.size(), options.readOnly(), dax);
@@ -112,9 +129,13 @@ final class Ext4FileSystem implements FileSystem {
             dax = "never"; // ext4_should_enable_dax: no file is DAX on a device that cannot be
         }
         boolean ro = options.readOnly() || verdict.readOnly();
+        if (mmp == null && !ro && Mmp.enabled(sb)) {
+            mmp = Mmp.start(device, sb, Mmp.REAL_TIME); // the superblock could only be checked after the replay
+        }
         LockingModel locking = options.has("dioread_nolock") ? LockingModel.DIOREAD_NOLOCK : LockingModel.INODE_RWSEM;
         Ext4FileSystem fs = new Ext4FileSystem(type, device, options, sb, ro, dax, locking);
         fs.readOnlyReason = verdict.readOnlyReason();
+        fs.mmp = mmp;
         if (!ro) {
             // As ext4 while mounted: needs_recovery set, cleared at a clean unmount.
             boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
@@ -867,5 +888,8 @@ final class Ext4FileSystem implements FileSystem {
             });
         }
         device.fence();
+        if (mmp != null) {
+            mmp.close();
+        }
     }
 }

@@ -23,6 +23,7 @@ final class Ext4Superblock {
     static final int INCOMPAT_META_BG = 0x10;
     static final int INCOMPAT_EXTENTS = 0x40;
     static final int INCOMPAT_64BIT = 0x80;
+    static final int INCOMPAT_MMP = 0x100;
     static final int INCOMPAT_FLEX_BG = 0x200;
     static final int INCOMPAT_CSUM_SEED = 0x2000;
     static final int INCOMPAT_LARGEDIR = 0x4000;
@@ -85,6 +86,8 @@ final class Ext4Superblock {
     int s_log_groups_per_flex() { return b.get(0x174) & 0xff; }
     int s_checksum_seed() { return b.getInt(0x270); }
     long s_first_meta_bg() { return u32(0x104); }
+    int s_mmp_update_interval() { return u16(0x166); }
+    long s_mmp_block() { return b.getLong(0x168); }
     long s_backup_bgs(int i) { return u32(0x24C + 4 * i); }
     int s_def_hash_version() { return b.get(0xFC) & 0xff; }
     int s_flags() { return b.getInt(0x160); }

@@ -29,7 +29,7 @@ final class Features {
             f(Kind.INCOMPAT, 0x10, "meta_bg", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x40, "extent", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x80, "64bit", true, Jdax.SERVED, ""),
-            f(Kind.INCOMPAT, 0x100, "mmp", true, Jdax.REFUSED, "jdax does not keep the multiple-mount protection block"),
+            f(Kind.INCOMPAT, 0x100, "mmp", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x200, "flex_bg", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x400, "ea_inode", true, Jdax.REFUSED, "jdax does not follow extended attributes kept in inodes"),
             f(Kind.INCOMPAT, 0x1000, "dirdata", false, Jdax.REFUSED, ""),

@@ -38,6 +38,9 @@ final class SystemZone {
             ranges.add(new long[] {groups.inodeBitmap(g), groups.inodeBitmap(g) + 1});
             ranges.add(new long[] {groups.inodeTable(g), groups.inodeTable(g) + itb});
         }
+        if (Mmp.enabled(sb)) {
+            ranges.add(new long[] {sb.s_mmp_block(), sb.s_mmp_block() + 1});
+        }
         if ((sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0 && sb.s_journal_inum() != 0) {
             try {
                 for (long b : JournalInode.blocks(device, sb)) {

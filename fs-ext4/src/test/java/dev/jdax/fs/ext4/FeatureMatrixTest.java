@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The ext family as mke2fs makes it, feature set by feature set (issue 22's table, alone and as
  * distributions combine them): an image made with {@code mke2fs -d} from a tree of small, large,
- * sparse and hard-linked files, symlinks and a long directory (then hashed by {@code e2fsck -D}),
+ * sparse and hard-linked files, symlinks and a 400-name directory (then hashed by {@code e2fsck -D}),
  * read byte for byte; where jdax writes it, a random workload follows, the image is read back
  * against the model and e2fsck -fn finds it clean; where it mounts read-only or refuses, the
  * answer names the feature.
@@ -42,7 +42,7 @@ class FeatureMatrixTest {
     @BeforeAll
     static void makeTree() throws Exception {
         tree = shared.resolve("tree");
-        original = TreeModel.populate(tree, 600);
+        original = TreeModel.populate(tree, 400);
     }
 
     static Stream<Arguments> rows() {
@@ -75,7 +75,7 @@ class FeatureMatrixTest {
                 row("sparse_super2, 1 KiB", "rw", "-t", "ext4", "-b", "1024", "-O", "sparse_super2"),
                 row("inline_data", "refused:inline_data", "-t", "ext4", "-O", "inline_data"),
                 row("ea_inode", "refused:ea_inode", "-t", "ext4", "-O", "ea_inode"),
-                row("mmp", "refused:mmp", "-t", "ext4", "-O", "mmp", "-E", "mmp_update_interval=1"),
+                row("mmp", "rw", "-t", "ext4", "-O", "mmp", "-E", "mmp_update_interval=1"),
                 row("casefold", "refused:casefold", "-t", "ext4", "-O", "casefold"),
                 row("encrypt", "refused:encrypt", "-t", "ext4", "-O", "encrypt"));
     }
@@ -109,8 +109,10 @@ class FeatureMatrixTest {
             }
             return;
         }
-        Tools.Result index = Tools.run("e2fsck", "-fyD", img.toString());
-        assertTrue(index.status() <= 1, "e2fsck -D: " + index.output());
+        if (!mke2fs.contains("mmp")) { // e2fsck -y holds the MMP block for 2 * 5 + 1 seconds
+            Tools.Result index = Tools.run("e2fsck", "-fyD", img.toString());
+            assertTrue(index.status() <= 1, "e2fsck -D: " + index.output());
+        }
         try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.none())) {
             original.verify(fs);
             if (expect.startsWith("ro:")) {
@@ -121,9 +123,9 @@ class FeatureMatrixTest {
                 return;
             }
         }
-        TreeModel model = TreeModel.populate(tmp.resolve("again"), 600);
+        TreeModel model = original.copy();
         try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.none())) {
-            model.randomWorkload(fs, name.hashCode(), 150);
+            model.randomWorkload(fs, name.hashCode(), 100);
         }
         try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("ro"))) {
             model.verify(fs);

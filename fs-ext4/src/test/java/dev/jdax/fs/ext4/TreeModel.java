@@ -37,6 +37,17 @@ final class TreeModel {
     /** Pairs of paths that must be the same inode. */
     final List<String[]> hardLinks = new ArrayList<>();
 
+    /** A model of the same tree, changed independently of this one. */
+    TreeModel copy() {
+        TreeModel m = new TreeModel();
+        m.files.putAll(files);
+        m.links.putAll(links);
+        m.dirs.clear();
+        m.dirs.addAll(dirs);
+        m.hardLinks.addAll(hardLinks);
+        return m;
+    }
+
     /** Writes the tree under {@code root} (a host directory for mke2fs -d) and returns its model. */
     static TreeModel populate(Path root, int longDirNames) throws IOException {
         TreeModel m = new TreeModel();
