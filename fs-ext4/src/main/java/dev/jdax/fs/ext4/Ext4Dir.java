@@ -119,6 +119,10 @@ final class Ext4Dir {
      * until the visitor says stop. Returns whether it stopped.
      */
     private boolean scan(Ext4Inode dir, RecordVisitor v) throws FsException {
+        if (InlineData.has(dir)) {
+            ByteBuffer b = InlineData.dirents(dir);
+            return scanBlock(dir, 0, b, b.capacity(), v);
+        }
         long n = blocks(dir);
         boolean indexed = (dir.i_flags() & Ext4Inode.INDEX_FL) != 0;
         for (long i = 0; i < n; i++) {
@@ -196,7 +200,8 @@ final class Ext4Dir {
             return true;
         };
         boolean dots = name.equals(".") || name.equals("..");
-        List<Long> leaves = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 ? null : dx.leavesFor(dir, want, indexBlocks(dir));
+        boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir);
+        List<Long> leaves = linear ? null : dx.leavesFor(dir, want, indexBlocks(dir));
         if (leaves == null) {
             scan(dir, match);
             return found[0];
@@ -254,7 +259,7 @@ final class Ext4Dir {
     }
 
     void add(Ext4Inode dir, String name, long ino, int type) throws FsException {
-        unindex(dir);
+        readyForChange(dir);
         byte[] nm = name.getBytes(StandardCharsets.UTF_8);
         int need = recLenFor(nm.length);
         for (Entry e : entries(dir)) {
@@ -286,7 +291,7 @@ final class Ext4Dir {
     }
 
     void remove(Ext4Inode dir, Entry e) throws FsException {
-        unindex(dir);
+        readyForChange(dir);
         Entry cur = find(dir, e.name());
         ByteBuffer b = readBlock(dir, cur.lblk());
         if (cur.prevOffset() >= 0) {
@@ -301,7 +306,7 @@ final class Ext4Dir {
     }
 
     void retarget(Ext4Inode dir, String name, long ino, int type) throws FsException {
-        unindex(dir);
+        readyForChange(dir);
         Entry cur = find(dir, name);
         ByteBuffer b = readBlock(dir, cur.lblk());
         b.putInt(cur.offset(), (int) ino);
@@ -316,7 +321,31 @@ final class Ext4Dir {
      * directory is rewritten linear now, or refused while nothing has changed yet.
      */
     void readyForChange(Ext4Inode dir) throws FsException {
+        if (InlineData.has(dir)) {
+            fromInline(dir);
+        }
         unindex(dir);
+    }
+
+    /**
+     * ext4_convert_inline_data_nolock for a directory: its names move to a dirent block that begins
+     * with "." and "..", as the directory's first block; the inline data leaves the inode.
+     */
+    private void fromInline(Ext4Inode dir) throws FsException {
+        long parent = InlineData.parent(dir);
+        List<Entry> live = new ArrayList<>();
+        for (Entry e : entries(dir)) {
+            if (e.ino() != 0 && !e.name().equals(".") && !e.name().equals("..")) {
+                live.add(e);
+            }
+        }
+        InlineData.take(dir, dir.i_size());
+        dir.i_size(0);
+        fs.startBlockMap(dir);
+        init(dir, parent);
+        for (Entry e : live) {
+            add(dir, e.name(), e.ino(), e.fileType());
+        }
     }
 
     /** The journal's length from the superblock's copy of its inode (s_jnl_blocks' i_size), or no limit. */

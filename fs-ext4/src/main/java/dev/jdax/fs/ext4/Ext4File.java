@@ -36,6 +36,25 @@ final class Ext4File extends DaxFile {
                 (fs.superblock().s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_HUGE_FILE) != 0);
     }
 
+    /** An inline file (opened read-only: a writable open converted it) is read from its inode. */
+    @Override
+    public long read(long pos, java.lang.foreign.MemorySegment dst) throws FsException {
+        synchronized (fs) {
+            if (InlineData.has(in)) {
+                return InlineFile.read(in, flags(), pos, dst);
+            }
+        }
+        return super.read(pos, dst);
+    }
+
+    @Override
+    public dev.jdax.api.fs.FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
+        synchronized (fs) {
+            InlineFile.refuseMapping(in);
+        }
+        return super.mmap(offset, length, prot, flags);
+    }
+
     @Override
     protected int blockSize() {
         return fs.blockSize();
@@ -93,7 +112,7 @@ final class Ext4File extends DaxFile {
     @Override
     protected long reportLimit() throws FsException {
         synchronized (fs) {
-            return Math.max(super.reportLimit(), in.extents.end() * fs.blockSize());
+            return Math.max(super.reportLimit(), in.extents == null ? 0 : in.extents.end() * fs.blockSize());
         }
     }
 
@@ -120,7 +139,8 @@ final class Ext4File extends DaxFile {
     @Override
     protected FsxAttr doFsxattr() throws FsException {
         synchronized (fs) {
-            return new FsxAttr((in.i_flags() & Ext4Inode.DAX_FL) != 0 ? FS_XFLAG_DAX : 0, 0, 0, in.extents.size(), 0, 0);
+            return new FsxAttr((in.i_flags() & Ext4Inode.DAX_FL) != 0 ? FS_XFLAG_DAX : 0, 0, 0,
+                    in.extents == null ? 1 : in.extents.size(), 0, 0);
         }
     }
 
@@ -129,6 +149,7 @@ final class Ext4File extends DaxFile {
     public void setDaxFlag(boolean dax) throws FsException {
         fs.opVoid(() -> {
             synchronized (fs) {
+                InlineFile.refuseDax(in);
                 in.i_flags(dax ? in.i_flags() | Ext4Inode.DAX_FL : in.i_flags() & ~Ext4Inode.DAX_FL);
                 in.touch(false, true);
                 fs.writeInode(in);

@@ -227,6 +227,10 @@ final class Ext4FileSystem implements FileSystem {
         return sb;
     }
 
+    Disk disk() {
+        return disk;
+    }
+
     IndirectMap indirectMap() {
         return indirect;
     }
@@ -267,6 +271,11 @@ final class Ext4FileSystem implements FileSystem {
         return groups.inodeTable(g) * sb.blockSize() + ((ino - 1) % ipg) * sb.s_inode_size();
     }
 
+    /** The device byte offset of inode {@code ino}. */
+    long inodeOffsetOf(long ino) throws FsException {
+        return inodeOffset(ino);
+    }
+
     synchronized Ext4Inode inode(long ino) throws FsException {
         Ext4Inode in = inodes.get(ino);
         if (in != null) {
@@ -280,7 +289,8 @@ final class Ext4FileSystem implements FileSystem {
             throw FsException.of(Errno.EBADMSG, "ext4: inode %d: checksum does not match", ino);
         }
         boolean fastLink = in.isFastSymlink(sb.blockSize());
-        if (!fastLink && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {
+        boolean blockMapped = !fastLink && !InlineData.has(in);
+        if (blockMapped && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {
             List<Long> tb = new ArrayList<>();
             if (in.usesExtents()) {
                 in.extents = new ExtentList(tree.read(in, tb));
@@ -290,7 +300,7 @@ final class Ext4FileSystem implements FileSystem {
             }
             treeBlocks.put(ino, tb);
         }
-        in.daxNow = in.type() == FileType.REGULAR && switch (daxMode) {
+        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && switch (daxMode) {
             case "always" -> true;
             case "inode" -> (in.i_flags() & Ext4Inode.DAX_FL) != 0;
             default -> false;
@@ -405,7 +415,7 @@ final class Ext4FileSystem implements FileSystem {
     }
 
     /** An empty block map: an extent root when the file system has extents, else zero pointers (ext3). */
-    private void startBlockMap(Ext4Inode in) {
+    void startBlockMap(Ext4Inode in) {
         in.extents = new ExtentList(List.of());
         treeBlocks.put(in.ino, new ArrayList<>());
         if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) != 0) {
@@ -783,6 +793,9 @@ final class Ext4FileSystem implements FileSystem {
         if (size <= 0 || size >= sb.blockSize()) {
             throw FsException.of(Errno.EUCLEAN, "ext4: symlink %d: size %d", ino, size);
         }
+        if (InlineData.has(in)) {
+            return new String(InlineData.bytes(in, size), StandardCharsets.UTF_8);
+        }
         if (in.isFastSymlink(sb.blockSize())) {
             if (size >= 60) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: fast symlink %d: size %d does not fit i_block", ino, size);
@@ -830,6 +843,9 @@ final class Ext4FileSystem implements FileSystem {
             }
             if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
                 requireWritable();
+                if (InlineData.has(in)) {
+                    InlineData.fileToBlocks(this, in); // every change of an inline file starts with this
+                }
             }
             if (in.space == null) {
                 in.space = mount.newAddressSpace(in, new Ext4Iomap(this, in));

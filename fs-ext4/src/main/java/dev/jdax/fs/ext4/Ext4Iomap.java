@@ -89,6 +89,9 @@ final class Ext4Iomap implements IomapOps {
     public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
         return fs.op(() -> {
             synchronized (fs) {
+                if (InlineData.has(in)) {
+                    return InlineFile.iomap(fs, in, pos, flags); // what FIEMAP and SEEK_DATA see; DAX never maps it
+                }
                 long bs = fs.blockSize();
                 long lblk = pos / bs;
                 long lend = Math.min(MAX_LBLK, pos > Long.MAX_VALUE - length ? MAX_LBLK : (pos + length + bs - 1) / bs);

@@ -96,11 +96,14 @@ class MountRefusalsTest {
 
     @Test
     void aFeatureJdaxCannotReadIsNamedAndTheJournalLeftAlone() throws Exception {
-        Path img = image("inline", "-t", "ext4", "-b", "4096", "-O", "inline_data");
+        Path img = image("casefold", "-t", "ext4", "-b", "4096", "-O", "casefold");
         dirtyJournal(img, 5000);
-        refused(img, "", Errno.EOPNOTSUPP, "inline_data (incompat 0x8000)");
-        // Linux's own checks come first: with -o dax, the inline data itself is its reason.
-        refused(img, "dax", Errno.EINVAL, "Cannot use DAX on a filesystem that may contain inline data");
+        refused(img, "", Errno.EOPNOTSUPP, "casefold (incompat 0x20000)");
+        Path inline = image("inline", "-t", "ext4", "-b", "4096", "-O", "inline_data");
+        dirtyJournal(inline, 5000);
+        // Measured: "Cannot use DAX on a filesystem that may contain inline data", for -o dax and dax=always.
+        refused(inline, "dax", Errno.EINVAL, "Cannot use DAX on a filesystem that may contain inline data");
+        refused(inline, "dax=always", Errno.EINVAL, "Cannot use DAX on a filesystem that may contain inline data");
     }
 
     @Test
