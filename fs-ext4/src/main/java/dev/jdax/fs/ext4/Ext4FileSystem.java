@@ -436,6 +436,7 @@ final class Ext4FileSystem implements FileSystem {
             treeBlocks.remove(in.ino);
             return;
         }
+        Xattrs.release(this, in); // the xattr block and value inodes its attributes hold
         if (in.extents != null) {
             freeRange(in, 0, Long.MAX_VALUE);
             for (long b : treeBlocks.getOrDefault(in.ino, List.of())) {

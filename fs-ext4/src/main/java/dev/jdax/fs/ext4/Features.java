@@ -31,7 +31,7 @@ final class Features {
             f(Kind.INCOMPAT, 0x80, "64bit", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x100, "mmp", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x200, "flex_bg", true, Jdax.SERVED, ""),
-            f(Kind.INCOMPAT, 0x400, "ea_inode", true, Jdax.REFUSED, "jdax does not follow extended attributes kept in inodes"),
+            f(Kind.INCOMPAT, 0x400, "ea_inode", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x1000, "dirdata", false, Jdax.REFUSED, ""),
             f(Kind.INCOMPAT, 0x2000, "metadata_csum_seed", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x4000, "large_dir", true, Jdax.SERVED, ""),

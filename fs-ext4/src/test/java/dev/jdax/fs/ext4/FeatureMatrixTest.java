@@ -75,7 +75,7 @@ class FeatureMatrixTest {
                 row("sparse_super2, 1 KiB", "rw", "-t", "ext4", "-b", "1024", "-O", "sparse_super2"),
                 row("inline_data", "rw", "-t", "ext4", "-O", "inline_data"),
                 row("inline_data, 4 KiB, 1 KiB inodes", "rw", "-t", "ext4", "-b", "4096", "-I", "1024", "-O", "inline_data"),
-                row("ea_inode", "refused:ea_inode", "-t", "ext4", "-O", "ea_inode"),
+                row("ea_inode", "rw", "-t", "ext4", "-O", "ea_inode"),
                 row("mmp", "rw", "-t", "ext4", "-O", "mmp", "-E", "mmp_update_interval=1"),
                 row("casefold", "refused:casefold", "-t", "ext4", "-O", "casefold"),
                 row("encrypt", "refused:encrypt", "-t", "ext4", "-O", "encrypt"));
