@@ -842,6 +842,11 @@ final class Ext4FileSystem implements FileSystem {
             if (in.type() != FileType.REGULAR) {
                 throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", ino);
             }
+            if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
+                // Linux checks every block read against the Merkle tree; jdax does not, so it serves none.
+                throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d is an fs-verity file: jdax does not verify its Merkle "
+                        + "tree, so it does not serve its data unverified", ino);
+            }
             if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
                 requireWritable();
                 if (InlineData.has(in)) {

@@ -19,6 +19,7 @@ final class Ext4Inode implements Inode {
     static final int HUGE_FILE_FL = 0x40000;
     static final int DAX_FL = 0x2000000;
     static final int EA_INODE_FL = 0x200000;
+    static final int VERITY_FL = 0x100000;
     static final int PROJINHERIT_FL = 0x20000000;
 
     final long ino;

@@ -129,6 +129,26 @@ class MountRefusalsTest {
     }
 
     @Test
+    void anFsVerityFileIsNotServedUnverified() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("vtree"));
+        Files.writeString(root.resolve("plain"), "no verity");
+        Files.writeString(root.resolve("sealed"), "as if fsverity had been enabled");
+        Path img = tmp.resolve("verity.img");
+        assertEquals(0, Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-O", "verity", "-d", root.toString(),
+                img.toString(), "32M").status());
+        // EXT4_VERITY_FL on one file (debugfs cannot build its Merkle tree; the flag is what jdax goes by).
+        assertEquals(0, Tools.run("debugfs", "-w", "-R", "set_inode_field /sealed flags 0x180000", img.toString()).status());
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = new Ext4FileSystemType().mount(d, MountOptions.parse("ro"))) {
+            try (OpenFile f = fs.open("/plain", OpenFlags.O_RDONLY)) {
+                assertEquals(9, f.size());
+            }
+            FsException e = assertThrows(FsException.class, () -> fs.open("/sealed", OpenFlags.O_RDONLY));
+            assertEquals(Errno.EOPNOTSUPP, e.errno());
+            assertTrue(e.getMessage().contains("fs-verity file"), e.getMessage());
+        }
+    }
+
+    @Test
     void bigallocMountsReadOnlyNamingWhyAndReadsItsFiles() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("tree"));
         byte[] big = new byte[(3 << 20) + 5];
