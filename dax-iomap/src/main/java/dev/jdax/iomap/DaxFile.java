@@ -299,6 +299,7 @@ public final class DaxFile implements OpenFile {
             throw FsException.of(Errno.EOPNOTSUPP, "inode %d: mmap with %d-byte blocks needs the page cache jdax does not emulate",
                     ino(), ops.blockSize());
         }
+        ops.mayMmap();
         if (offset > Long.MAX_VALUE - length) {
             throw FsException.of(Errno.EOVERFLOW, "inode %d: mmap at %d length %d", ino(), offset, length);
         }

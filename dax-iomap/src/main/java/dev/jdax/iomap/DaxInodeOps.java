@@ -139,6 +139,28 @@ public interface DaxInodeOps extends IomapOps {
     }
 
     /**
+     * Reads inline data ({@code IOMAP_INLINE}: bytes kept in the inode itself, as Linux's
+     * {@code iomap_read_inline_data} copies them) at {@code pos} into {@code dst}.
+     *
+     * @param pos the file offset
+     * @param dst where the bytes go; its size is how many
+     * @return the bytes read
+     * @throws FsException EIO where the format has no inline data
+     */
+    default long readInline(long pos, java.lang.foreign.MemorySegment dst) throws FsException {
+        throw FsException.of(Errno.EIO, "inline data at offset %d, which this format does not keep", pos);
+    }
+
+    /**
+     * Refuses {@code mmap} of a file the personality cannot map (an inline file, which Linux maps
+     * through a page cache jdax does not have); nothing by default.
+     *
+     * @throws FsException why the file cannot be mapped
+     */
+    default void mayMmap() throws FsException {
+    }
+
+    /**
      * Sets or clears the per-file DAX flag ({@code FS_XFLAG_DAX}).
      *
      * @param dax the new flag

@@ -45,7 +45,13 @@ final class DaxIo {
                     switch (map.type()) {
                         case MAPPED -> copyFromDevice(map.device(), map.addrOf(cur), dst, cur - pos, n);
                         case HOLE, UNWRITTEN, DELALLOC -> dst.asSlice(cur - pos, n).fill((byte) 0);
-                        case INLINE -> throw FsException.of(Errno.EIO, "inode %d: inline data under DAX", space.inode().ino());
+                        case INLINE -> {
+                            long got = space.ops().readInline(cur, dst.asSlice(cur - pos, n));
+                            if (got != n) {
+                                throw FsException.of(Errno.EIO, "inode %d: %d bytes of inline data at %d, %d read",
+                                        space.inode().ino(), n, cur, got);
+                            }
+                        }
                     }
                 } finally {
                     space.end(cur, n, n, 0, map);

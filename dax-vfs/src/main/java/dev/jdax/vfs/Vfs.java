@@ -53,4 +53,19 @@ public final class Vfs {
     public static FileSystem over(SuperBlock sb) {
         return new VfsMount(sb);
     }
+
+    /**
+     * The format under a VFS mount ({@code file->f_inode->i_sb}), for tests and tools that look at
+     * its structures.
+     *
+     * @param fs a file system this class mounted
+     * @return its personality's mounted format
+     * @throws IllegalArgumentException when {@code fs} is not a VFS mount
+     */
+    public static SuperBlock superBlock(FileSystem fs) {
+        if (!(fs instanceof VfsMount m)) {
+            throw new IllegalArgumentException(fs + " is not a VFS mount");
+        }
+        return m.superBlock();
+    }
 }

@@ -46,6 +46,10 @@ final class VfsMount implements FileSystem {
     private final Set<FileMapping> mappings = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
+    SuperBlock superBlock() {
+        return sb;
+    }
+
     VfsMount(SuperBlock sb) {
         this.sb = sb;
         this.icache = new InodeCache(sb);
@@ -113,7 +117,8 @@ final class VfsMount implements FileSystem {
     void requireWritable(String what) throws FsException {
         ensureOpen();
         if (sb.readOnly()) {
-            throw FsException.of(Errno.EROFS, "%s: read-only file system", what);
+            String why = sb.readOnlyReason();
+            throw FsException.of(Errno.EROFS, "%s: read-only file system%s", what, why == null ? "" : " (mounted read-only: " + why + ")");
         }
     }
 

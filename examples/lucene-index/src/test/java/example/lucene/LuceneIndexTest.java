@@ -83,7 +83,7 @@ class LuceneIndexTest {
     @ValueSource(strings = {"ext4", "xfs"})
     void aReaderOnAnOldCommitOutlivesTheDeletionOfItsFiles(String type) throws Exception {
         LuceneIndex.ImageRun control = control(true);
-        assertTrue(control.built().answers().stream().anyMatch(l -> l.startsWith("files of the first commit still listed: 0 of")),
+        assertTrue(control.built().answers().stream().anyMatch(l -> l.equals("files of the first commit still listed: none")),
                 "the later commits deleted the first commit's files while its reader was open: " + control);
         sameAsControl(type, control, true);
     }

@@ -13,6 +13,10 @@ import java.nio.file.Path;
  * every non-DAX file system, tmpfs included — answers EOPNOTSUPP and the device falls back to
  * {@code MAP_SHARED}, where durability comes from {@code msync}. Either way the mode in force and the
  * refusal are reported by {@link #info()}.
+ *
+ * <p>A file whose size is not a multiple of the page is mapped to the end of its last page: the
+ * device is that many whole pages, and the bytes past the file's end read as zeros and refuse
+ * stores (ENXIO), which the kernel would not keep (see {@link PmemDevices#open}).
  */
 final class FileDevice extends SegmentDevice {
     private final Path path;
@@ -20,15 +24,18 @@ final class FileDevice extends SegmentDevice {
     private final int fd;
     private final long address;
     private final long length;
+    /** The file's own bytes; {@link #length} rounds them up to the page. */
+    private final long fileSize;
     private final boolean mapSync;
     private final String refusal;
     /** libpmem's cache-line flush, when the library is there and the mapping is real persistent memory. */
     private final Libpmem pmem;
     private final String libpmemNote;
 
-    private FileDevice(Path path, int fd, MemorySegment memory, long address, boolean mapSync, String refusal) {
+    private FileDevice(Path path, int fd, MemorySegment memory, long address, long fileSize, boolean mapSync, String refusal) {
         super(path.toString(), memory);
         this.path = path;
+        this.fileSize = fileSize;
         this.fd = fd;
         this.address = address;
         this.length = memory.byteSize();
@@ -41,8 +48,9 @@ final class FileDevice extends SegmentDevice {
                         : "without MAP_SYNC its cache flushes would not make stores durable");
     }
 
-    /** Maps all {@code size} bytes of {@code path} read-write. */
-    static FileDevice map(Path path, long size) throws FsException {
+    /** Maps all {@code fileSize} bytes of {@code path} read-write, to the end of the last page. */
+    static FileDevice map(Path path, long fileSize) throws FsException {
+        long size = (fileSize + PAGE_SIZE - 1) & -PAGE_SIZE;
         Libc.Result fd = Libc.open(path.toString(), Libc.O_RDWR);
         if (fd.failed()) {
             Errno e = Errno.ofNumber(fd.errno());
@@ -65,11 +73,31 @@ final class FileDevice extends SegmentDevice {
             }
             MemorySegment memory = MemorySegment.ofAddress(m.value()).reinterpret(size);
             mapped = true;
-            return new FileDevice(path, (int) fd.value(), memory, m.value(), sync, refusal);
+            return new FileDevice(path, (int) fd.value(), memory, m.value(), fileSize, sync, refusal);
         } finally {
             if (!mapped) {
                 Libc.close((int) fd.value());
             }
+        }
+    }
+
+    @Override
+    public void store(long offset, MemorySegment src, long srcOffset, long length) throws FsException {
+        withinFile("store", offset, length);
+        super.store(offset, src, srcOffset, length);
+    }
+
+    @Override
+    public void zero(long offset, long length) throws FsException {
+        withinFile("zero", offset, length);
+        super.zero(offset, length);
+    }
+
+    /** Bytes past the file's end in its last page: readable as zeros, never kept, so never written. */
+    private void withinFile(String what, long offset, long length) throws FsException {
+        if (length > 0 && offset >= 0 && offset + length > fileSize && offset + length <= size()) {
+            throw FsException.of(Errno.ENXIO, "%s: %s at offset %d length %d: past the image's end (%d bytes; its last page "
+                    + "is mapped to %d)", path, what, offset, length, fileSize, size());
         }
     }
 
@@ -121,7 +149,8 @@ final class FileDevice extends SegmentDevice {
     @Override
     public DeviceInfo info() {
         boolean devdax = isDevDax();
-        return new DeviceInfo((devdax ? "devdax " : "file ") + path,
+        String tail = fileSize == length ? "" : " (" + fileSize + " bytes, mapped to the end of its last page)";
+        return new DeviceInfo((devdax ? "devdax " : "file ") + path + tail,
                 mapSync ? "MAP_SHARED_VALIDATE|MAP_SYNC" : "MAP_SHARED", refusal,
                 (pmem != null ? "libpmem " + pmem.version() + " pmem_flush + pmem_drain (cache-line write-back)"
                         : mapSync ? "msync of the pages holding the lines (MAP_SYNC in force)" : "msync (page cache of the file)")

@@ -39,10 +39,15 @@ public final class PmemDevices {
      * An image file or a {@code /dev/daxX.Y} node, mapped read-write with MAP_SYNC where the kernel
      * grants it (see {@link DaxDevice#info()}); the sectors listed in {@code PATH.badblocks} are bad.
      *
+     * <p>An image whose size is not a multiple of 4096 (a 1 KiB-block file system often is not) is
+     * a device of whole pages, its {@link DaxDevice#size()} rounded up: the last page is the file's
+     * tail followed by bytes the file does not have, which read as zeros and which a store or
+     * zeroing refuses with ENXIO (the kernel would keep no byte written there). A file system on
+     * it can use every block its file has; mapping that last page is what a DAX fault of it would do.
+     *
      * @param path the image or device node, readable and writable
      * @return the device; closing it unmaps the file
-     * @throws FsException ENOENT, EISDIR, EACCES naming the path; EINVAL when the size is not a
-     *                     positive multiple of 4096
+     * @throws FsException ENOENT, EISDIR, EACCES naming the path; EINVAL when it is empty
      */
     public static DaxDevice open(Path path) throws FsException {
         if (Files.isDirectory(path)) {
@@ -55,8 +60,8 @@ public final class PmemDevices {
             throw FsException.of(Errno.EACCES, "%s: need read and write permission", path);
         }
         long size = sizeOf(path);
-        if (size <= 0 || size % DaxDevice.PAGE_SIZE != 0) {
-            throw FsException.of(Errno.EINVAL, "%s: size %d is not a positive multiple of 4096", path, size);
+        if (size <= 0) {
+            throw FsException.of(Errno.EINVAL, "%s: empty (size %d)", path, size);
         }
         FileDevice device = FileDevice.map(path, size);
         try {

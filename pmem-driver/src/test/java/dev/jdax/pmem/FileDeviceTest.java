@@ -38,6 +38,35 @@ class FileDeviceTest {
     }
 
     @Test
+    void anImageOfPartOfAPageEndsInBytesThatReadAsZerosAndRefuseStores() throws Exception {
+        Path img = tmp.resolve("odd.img");
+        long fileSize = 10001 * 1024L; // mke2fs -b 1024 ... 10001k
+        byte[] tail = new byte[1024];
+        java.util.Arrays.fill(tail, (byte) 7);
+        try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(tail), fileSize - 1024);
+        }
+        try (DaxDevice d = PmemDevices.open(img)) {
+            assertEquals(2501 * 4096L, d.size(), "whole pages, the last one partly the file's");
+            assertTrue(d.info().backing().contains("10241024 bytes"), d.info().backing());
+            byte[] got = new byte[2048];
+            d.load(fileSize - 1024, MemorySegment.ofArray(got), 0, 2048);
+            assertArrayEquals(tail, java.util.Arrays.copyOf(got, 1024));
+            assertArrayEquals(new byte[1024], java.util.Arrays.copyOfRange(got, 1024, 2048), "past the file: zeros");
+            byte[] data = "the last block".getBytes();
+            d.store(fileSize - data.length, MemorySegment.ofArray(data), 0, data.length);
+            FsException e = assertThrows(FsException.class, () -> d.store(fileSize - 4, MemorySegment.ofArray(data), 0, 8));
+            assertEquals(Errno.ENXIO, e.errno(), e.getMessage());
+            assertEquals(Errno.ENXIO, assertThrows(FsException.class, () -> d.zero(fileSize, 512)).errno());
+            d.fence();
+        }
+        assertEquals(fileSize, Files.size(img), "the image keeps its size");
+        byte[] all = Files.readAllBytes(img);
+        assertEquals("the last block", new String(all, (int) fileSize - 14, 14));
+    }
+
+    @Test
     void aNonDaxFileSystemRefusesMapSyncAndTheRefusalIsReported() throws Exception {
         for (Path dir : new Path[] {tmp, Path.of("/dev/shm")}) {
             if (!Files.isWritable(dir)) {
@@ -82,9 +111,9 @@ class FileDeviceTest {
     @Test
     void badInputNamesThePathAndTheValue() throws Exception {
         Path odd = tmp.resolve("odd.img");
-        Files.write(odd, new byte[1000]);
-        assertEquals(Errno.EINVAL, assertThrows(FsException.class, () -> PmemDevices.open(odd)).errno());
-        assertTrue(assertThrows(FsException.class, () -> PmemDevices.open(odd)).getMessage().contains("1000"));
+        Path empty = Files.write(tmp.resolve("empty.img"), new byte[0]);
+        assertEquals(Errno.EINVAL, assertThrows(FsException.class, () -> PmemDevices.open(empty)).errno());
+        assertTrue(assertThrows(FsException.class, () -> PmemDevices.open(empty)).getMessage().contains("empty.img: empty"));
         assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> PmemDevices.open(tmp.resolve("none"))).errno());
         assertEquals(Errno.EISDIR, assertThrows(FsException.class, () -> PmemDevices.open(tmp)).errno());
         assertEquals(Errno.EINVAL, assertThrows(FsException.class, () -> PmemDevices.create(odd, 4095)).errno());

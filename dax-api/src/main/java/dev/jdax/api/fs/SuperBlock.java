@@ -22,6 +22,14 @@ public interface SuperBlock {
     /** {@return whether it is mounted read-only} */
     boolean readOnly();
 
+    /**
+     * {@return why a mount asked read-write is read-only (a feature the personality cannot keep
+     * true), or null} The VFS says it with every EROFS.
+     */
+    default String readOnlyReason() {
+        return null;
+    }
+
     /** {@return the inode number of the root directory} */
     long rootIno();
 

@@ -79,13 +79,9 @@ final class Ext4Allocator {
         return (int) ((block - sb.s_first_data_block()) / sb.s_blocks_per_group());
     }
 
-    /** Superblock copy, descriptor table and its reserved growth blocks at the start of group g. */
+    /** Superblock copy, descriptor blocks and reserved growth blocks at the start of group g. */
     long superblockArea(int g) {
-        boolean sparse = (sb.s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_SPARSE_SUPER) != 0;
-        if (sparse && !GroupTable.hasSuper(g)) {
-            return 0;
-        }
-        return 1 + groups.tableBlocks() + sb.s_reserved_gdt_blocks();
+        return groups.baseMetaBlocks(g);
     }
 
     ByteBuffer blockBitmap(int g) throws FsException {

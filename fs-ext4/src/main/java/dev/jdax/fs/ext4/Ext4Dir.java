@@ -13,24 +13,29 @@ import java.util.List;
 
 /**
  * ext4 directories: blocks of ext4_dir_entry_2 records, each block ending in a 12-byte tail that
- * carries its crc32c (metadata_csum). Hashed (dir_index) directories are read as their leaf blocks;
- * before jdax changes one it rewrites it as a linear directory in the same blocks and clears
- * EXT4_INDEX_FL, which e2fsck accepts (it rebuilds indexes only when asked, with -D).
+ * carries its crc32c (metadata_csum). In a hashed (dir_index) directory the index blocks (dx_root,
+ * dx_node: {@link DxIndex}) carry their own tail; lookups go through the index, readdir lists the
+ * leaf blocks. Before jdax changes a hashed directory it rewrites it as a linear one in the same
+ * blocks and clears EXT4_INDEX_FL, which e2fsck accepts (it rebuilds indexes only when asked, -D).
  */
 final class Ext4Dir {
     record Entry(long lblk, int offset, int recLen, long ino, String name, int fileType, int prevOffset) {
     }
 
     private static final int TAIL = 12;
+    /** The bytes of a dx_root that are dirents: "." and "..". */
+    private static final int DX_ROOT_NAMES = 24;
 
     private final Ext4FileSystem fs;
     private final Disk disk;
     private final int bs;
+    private final DxIndex dx;
 
     Ext4Dir(Ext4FileSystem fs, Disk disk) {
         this.fs = fs;
         this.disk = disk;
         this.bs = disk.blockSize();
+        this.dx = new DxIndex(fs.superblock());
     }
 
     static int fileType(FileType t) {
@@ -67,12 +72,21 @@ final class Ext4Dir {
         return size / bs;
     }
 
-    private ByteBuffer readBlock(Ext4Inode dir, long lblk) throws FsException {
+    private ByteBuffer rawBlock(Ext4Inode dir, long lblk) throws FsException {
         long p = fs.mapBlock(dir, lblk);
         if (p < 0) {
             throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: hole at block %d", dir.ino, lblk);
         }
-        ByteBuffer b = disk.read(p, "directory " + dir.ino);
+        return disk.read(p, "directory " + dir.ino);
+    }
+
+    private ByteBuffer readBlock(Ext4Inode dir, long lblk) throws FsException {
+        ByteBuffer b = rawBlock(dir, lblk);
+        verifyLeaf(dir, lblk, b);
+        return b;
+    }
+
+    private void verifyLeaf(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
         if (fs.superblock().hasCsum() && hasTail(b)) {
             int want = b.getInt(bs - 4);
             int got = Crc32c.update(dir.csumSeed(fs.csumSeed()), b.array(), 0, bs - TAIL);
@@ -81,7 +95,6 @@ final class Ext4Dir {
                         dir.ino, lblk, want, got);
             }
         }
-        return b;
     }
 
     private void writeBlock(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
@@ -106,30 +119,56 @@ final class Ext4Dir {
      * until the visitor says stop. Returns whether it stopped.
      */
     private boolean scan(Ext4Inode dir, RecordVisitor v) throws FsException {
+        if (InlineData.has(dir)) {
+            ByteBuffer b = InlineData.dirents(dir);
+            return scanBlock(dir, 0, b, b.capacity(), v);
+        }
         long n = blocks(dir);
+        boolean indexed = (dir.i_flags() & Ext4Inode.INDEX_FL) != 0;
         for (long i = 0; i < n; i++) {
-            ByteBuffer b = readBlock(dir, i);
-            int end = fs.superblock().hasCsum() && hasTail(b) ? bs - TAIL : bs;
-            int off = 0;
-            int prev = -1;
-            while (off < end) {
-                long ino = b.getInt(off) & 0xffffffffL;
-                int recLen = b.getShort(off + 4) & 0xffff;
-                int nameLen = b.get(off + 6) & 0xff;
-                if (recLen < 12 || recLen % 4 != 0 || off + recLen > end || (ino != 0 && recLen < recLenFor(nameLen))) {
-                    throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
-                            dir.ino, i, off, recLen, nameLen);
-                }
-                if (ino > fs.superblock().s_inodes_count()) {
-                    throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: inode %d beyond the %d inodes",
-                            dir.ino, i, off, ino, fs.superblock().s_inodes_count());
-                }
-                if (v.visit(i, off, recLen, ino, b, nameLen, prev)) {
+            ByteBuffer b = rawBlock(dir, i);
+            if (indexed && (i == 0 && dx.isRoot(b) || dx.isNode(i, b))) {
+                // Index blocks hold no names, but the root begins with "." and "..".
+                dx.verify(dir, i, b);
+                if (i == 0 && scanBlock(dir, 0, b, DX_ROOT_NAMES, v)) {
                     return true;
                 }
-                prev = off;
-                off += recLen;
+                continue;
             }
+            verifyLeaf(dir, i, b);
+            if (scanBlock(dir, i, b, fs.superblock().hasCsum() && hasTail(b) ? bs - TAIL : bs, v)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The records of one block up to {@code end}, each checked as {@code ext4_check_dir_entry} does.
+     * A dx_root is passed with {@code end} 24: its "." and "..", whose rec_len spans the index
+     * behind them, are taken as 12 bytes each.
+     */
+    private boolean scanBlock(Ext4Inode dir, long i, ByteBuffer b, int end, RecordVisitor v) throws FsException {
+        boolean dxRoot = end == DX_ROOT_NAMES;
+        int off = 0;
+        int prev = -1;
+        while (off < end) {
+            long ino = b.getInt(off) & 0xffffffffL;
+            int recLen = dxRoot ? 12 : b.getShort(off + 4) & 0xffff;
+            int nameLen = b.get(off + 6) & 0xff;
+            if (recLen < 12 || recLen % 4 != 0 || off + recLen > end || (ino != 0 && recLen < recLenFor(nameLen))) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
+                        dir.ino, i, off, recLen, nameLen);
+            }
+            if (ino > fs.superblock().s_inodes_count()) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: inode %d beyond the %d inodes",
+                        dir.ino, i, off, ino, fs.superblock().s_inodes_count());
+            }
+            if (v.visit(i, off, recLen, ino, b, nameLen, prev)) {
+                return true;
+            }
+            prev = off;
+            off += recLen;
         }
         return false;
     }
@@ -144,19 +183,51 @@ final class Ext4Dir {
         return out;
     }
 
-    /** The live entry named {@code name}, or null; names are compared as bytes, as ext4_match does. */
+    /**
+     * The live entry named {@code name}, or null; names are compared as bytes, as ext4_match does.
+     * A hashed directory is searched in the leaves its index names (ext4_dx_find_entry), and
+     * linearly when the index cannot be used, as Linux falls back on ERR_BAD_DX_DIR.
+     */
     Entry find(Ext4Inode dir, String name) throws FsException {
         byte[] want = name.getBytes(StandardCharsets.UTF_8);
         Entry[] found = new Entry[1];
-        scan(dir, (lblk, off, recLen, ino, b, nameLen, prev) -> {
+        RecordVisitor match = (lblk, off, recLen, ino, b, nameLen, prev) -> {
             if (ino == 0 || nameLen != want.length
                     || !Arrays.equals(b.array(), off + 8, off + 8 + nameLen, want, 0, want.length)) {
                 return false;
             }
             found[0] = new Entry(lblk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev);
             return true;
-        });
+        };
+        boolean dots = name.equals(".") || name.equals("..");
+        boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir);
+        List<Long> leaves = linear ? null : dx.leavesFor(dir, want, indexBlocks(dir));
+        if (leaves == null) {
+            scan(dir, match);
+            return found[0];
+        }
+        for (long lblk : leaves) {
+            ByteBuffer b = readBlock(dir, lblk);
+            if (scanBlock(dir, lblk, b, fs.superblock().hasCsum() && hasTail(b) ? bs - TAIL : bs, match)) {
+                break;
+            }
+        }
         return found[0];
+    }
+
+    private DxIndex.Blocks indexBlocks(Ext4Inode dir) throws FsException {
+        long count = blocks(dir);
+        return new DxIndex.Blocks() {
+            @Override
+            public ByteBuffer raw(long lblk) throws FsException {
+                return rawBlock(dir, lblk);
+            }
+
+            @Override
+            public long count() {
+                return count;
+            }
+        };
     }
 
     boolean isEmpty(Ext4Inode dir) throws FsException {
@@ -187,7 +258,7 @@ final class Ext4Dir {
     }
 
     void add(Ext4Inode dir, String name, long ino, int type) throws FsException {
-        unindex(dir);
+        readyForChange(dir);
         byte[] nm = name.getBytes(StandardCharsets.UTF_8);
         int need = recLenFor(nm.length);
         for (Entry e : entries(dir)) {
@@ -219,7 +290,7 @@ final class Ext4Dir {
     }
 
     void remove(Ext4Inode dir, Entry e) throws FsException {
-        unindex(dir);
+        readyForChange(dir);
         Entry cur = find(dir, e.name());
         ByteBuffer b = readBlock(dir, cur.lblk());
         if (cur.prevOffset() >= 0) {
@@ -233,7 +304,7 @@ final class Ext4Dir {
     }
 
     void retarget(Ext4Inode dir, String name, long ino, int type) throws FsException {
-        unindex(dir);
+        readyForChange(dir);
         Entry cur = find(dir, name);
         ByteBuffer b = readBlock(dir, cur.lblk());
         b.putInt(cur.offset(), (int) ino);
@@ -242,10 +313,58 @@ final class Ext4Dir {
         fs.changeInode(dir, d -> d.touch(true, true));
     }
 
+    /**
+     * Makes {@code dir} ready to be changed, before anything else of the operation is: a hashed
+     * directory is rewritten linear now, or refused while nothing has changed yet.
+     */
+    void readyForChange(Ext4Inode dir) throws FsException {
+        if (InlineData.has(dir)) {
+            fromInline(dir);
+        }
+        unindex(dir);
+    }
+
+    /**
+     * ext4_convert_inline_data_nolock for a directory: its names move to a dirent block that begins
+     * with "." and "..", as the directory's first block; the inline data leaves the inode.
+     */
+    private void fromInline(Ext4Inode dir) throws FsException {
+        long parent = InlineData.parent(dir);
+        List<Entry> live = new ArrayList<>();
+        for (Entry e : entries(dir)) {
+            if (e.ino() != 0 && !e.name().equals(".") && !e.name().equals("..")) {
+                live.add(e);
+            }
+        }
+        InlineData.take(dir, dir.i_size());
+        dir.i_size(0);
+        fs.startBlockMap(dir);
+        init(dir, parent);
+        for (Entry e : live) {
+            add(dir, e.name(), e.ino(), e.fileType());
+        }
+    }
+
+    /** The journal's length from the superblock's copy of its inode (s_jnl_blocks' i_size), or no limit. */
+    private long journalBlocks() {
+        Ext4Superblock sb = fs.superblock();
+        if ((sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0) {
+            return Long.MAX_VALUE;
+        }
+        return ((sb.b.getInt(0x10C + 64) & 0xffffffffL) | (long) sb.b.getInt(0x10C + 60) << 32) / bs;
+    }
+
     /** Rewrites a hashed directory as a linear one in the same blocks (dx blocks hold no names). */
     private void unindex(Ext4Inode dir) throws FsException {
         if ((dir.i_flags() & Ext4Inode.INDEX_FL) == 0) {
             return;
+        }
+        long journal = journalBlocks();
+        if (blocks(dir) + blocks(dir) / 8 + 64 > journal) {
+            // Refused before anything changes: the rewrite is one transaction, and this one would not fit.
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: directory %d is hashed and %d blocks long: jdax changes a hashed "
+                    + "directory by rewriting it linear in one transaction, which the %d-block journal cannot hold "
+                    + "(writing htree directories is not implemented)", dir.ino, blocks(dir), journal);
         }
         List<Entry> live = new ArrayList<>();
         for (Entry e : entries(dir)) {

@@ -44,10 +44,26 @@ final class Ext4FileOps implements DaxInodeOps {
         iomap.end(inode, pos, length, written, flags, map);
     }
 
-    /** s_maxbytes of an extent file with huge_file: 2^32 - 1 blocks. */
+    /** s_maxbytes of an extent file with huge_file: 2^32 - 1 blocks; s_bitmap_maxbytes without extents. */
     @Override
     public long maxFileSize() {
-        return ((1L << 32) - 1) * fs.blockSize();
+        return in.usesExtents() ? ((1L << 32) - 1) * fs.blockSize() : IndirectMap.maxBytes(fs.blockSize(),
+                (fs.superblock().s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_HUGE_FILE) != 0);
+    }
+
+    /** An inline file (open read-only: a writable open converted it) is read from its inode. */
+    @Override
+    public long readInline(long pos, java.lang.foreign.MemorySegment dst) throws FsException {
+        synchronized (in) {
+            return InlineFile.read(in, dev.jdax.api.fs.OpenFlags.O_RDONLY, pos, dst);
+        }
+    }
+
+    @Override
+    public void mayMmap() throws FsException {
+        synchronized (in) {
+            InlineFile.refuseMapping(in);
+        }
     }
 
     @Override
@@ -76,7 +92,7 @@ final class Ext4FileOps implements DaxInodeOps {
     public long reportLimit(long size) throws FsException {
         in.dataSem.lockShared();
         try {
-            return Math.max(DaxInodeOps.super.reportLimit(size), in.extents.end() * fs.blockSize());
+            return Math.max(DaxInodeOps.super.reportLimit(size), in.extents == null ? 0 : in.extents.end() * fs.blockSize());
         } finally {
             in.dataSem.unlockShared();
         }
@@ -130,7 +146,8 @@ final class Ext4FileOps implements DaxInodeOps {
     public FsxAttr fsxattr() {
         in.dataSem.lockShared();
         try {
-            return new FsxAttr((in.i_flags() & Ext4Inode.DAX_FL) != 0 ? DaxFile.FS_XFLAG_DAX : 0, 0, 0, in.extents.size(), 0, 0);
+            return new FsxAttr((in.i_flags() & Ext4Inode.DAX_FL) != 0 ? DaxFile.FS_XFLAG_DAX : 0, 0, 0,
+                    in.extents == null ? 1 : in.extents.size(), 0, 0);
         } finally {
             in.dataSem.unlockShared();
         }
@@ -139,18 +156,25 @@ final class Ext4FileOps implements DaxInodeOps {
     /** FS_XFLAG_DAX: stored at once, in force when the inode is next loaded (Linux 6.1, measured). */
     @Override
     public void setDaxFlag(boolean dax) throws FsException {
+        synchronized (in) {
+            InlineFile.refuseDax(in);
+        }
         fs.opVoid(() -> fs.changeInode(in, i -> {
             i.i_flags(dax ? i.i_flags() | Ext4Inode.DAX_FL : i.i_flags() & ~Ext4Inode.DAX_FL);
             i.touch(false, true);
         }));
         in.dontCache = true; // ext4_dax_dontcache
-
     }
 
     @Override
     public long fallocate(int mode, long offset, long length, long size) throws FsException {
         if ((mode & ~SUPPORTED) != 0) {
             throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: fallocate mode 0x%x", in.ino, mode);
+        }
+        if (!in.usesExtents() && (mode & Falloc.PUNCH_HOLE) == 0) {
+            // ext4_fallocate, ext4_zero_range, ext4_collapse_range, ext4_insert_range: extents only.
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d maps its blocks indirectly: fallocate mode 0x%x needs extents",
+                    in.ino, mode);
         }
         long bs = fs.blockSize();
         long[] newSize = {size};

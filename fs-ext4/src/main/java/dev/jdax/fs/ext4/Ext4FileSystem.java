@@ -8,10 +8,13 @@ import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.Mutex;
 import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.LockingModel;
 
@@ -47,13 +50,25 @@ final class Ext4FileSystem implements SuperBlock {
     private final GroupTable groups;
     private final Ext4Allocator allocator;
     private final ExtentTree tree;
+    private final IndirectMap indirect;
     private final SystemZone systemZone;
     private final Ext4Dir dir;
     private final Orphans orphans;
     private final Ext4Namespace namespace;
     private final DaxMount mount;
     private final int seed;
+    /**
+     * What lock_buffer of a shared xattr block and inode_lock of a value inode are in Linux: one
+     * reference count changed at a time (two files sharing them may be freed at once).
+     */
+    final Mutex xattrRefs = new Mutex(LockClass.I_DATA_SEM, 0, 0, "ext4 xattr blocks and value inodes");
+    /** The quota files, kept true on every inode write; null without the quota feature. */
+    private final Quotas quotas;
     private Jbd2 journal;
+    /** The multiple-mount protection this read-write mount holds, or null. */
+    private Mmp mmp;
+    /** Why a mount asked read-write is read-only (a feature jdax cannot keep true), or null. */
+    private String readOnlyReason;
     private boolean closed;
 
     /** The blocks no file may map (block_validity). */
@@ -72,13 +87,15 @@ final class Ext4FileSystem implements SuperBlock {
         this.disk = new Disk(device, sb.blockSize(), sb.s_blocks_count());
         this.groups = GroupTable.read(disk, sb);
         this.allocator = new Ext4Allocator(disk, sb, groups);
-        this.systemZone = SystemZone.of(sb, groups, allocator);
+        this.systemZone = SystemZone.of(device, sb, groups, allocator);
         this.tree = new ExtentTree(this, disk);
+        this.indirect = new IndirectMap(this, disk);
         this.dir = new Ext4Dir(this, disk);
         this.orphans = new Orphans(this, sb);
         this.namespace = new Ext4Namespace(this, dir, orphans);
         this.mount = new DaxMount(device, options, locking);
         this.seed = sb.csumSeed();
+        this.quotas = Quotas.of(this, disk);
     }
 
     static Ext4Superblock readSuperblock(DaxDevice device) throws FsException {
@@ -94,24 +111,39 @@ final class Ext4FileSystem implements SuperBlock {
             throw FsException.of(Errno.EINVAL, "ext4: dax=%s: want always, never or inode", dax);
         }
         Ext4Superblock sb = readSuperblock(device);
-        int replayed = recoverJournal(device, sb);
-        if (replayed > 0) {
+        // Checked before the journal is touched, as ext4_fill_super does: a refused mount writes nothing.
+        boolean torn = MountCheck.tornAwaitingReplay(sb);
+        MountCheck.Verdict verdict = torn ? null : MountCheck.check(sb, device.size(), options.readOnly(), dax);
+        // ext4_multi_mount_protect, for a read-write mount, before the journal is loaded.
+        Mmp mmp = verdict != null && !options.readOnly() && !verdict.readOnly() && Mmp.enabled(sb)
+                ? Mmp.start(device, sb, Mmp.REAL_TIME) : null;
+        try {
+            return mount(type, device, options, sb, torn, verdict, dax, mmp);
+        } catch (FsException | RuntimeException e) {
+            if (mmp != null) {
+                mmp.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Ext4FileSystem mount(FileSystemType type, DaxDevice device, MountOptions options, Ext4Superblock sb,
+                                        boolean torn, MountCheck.Verdict verdict, String dax, Mmp mmp) throws FsException {
+        if (recoverJournal(device, sb) > 0 || torn) {
             sb = readSuperblock(device);
+            verdict = MountCheck.check(sb, device.size(), options.readOnly(), dax);
         }
-        sb.validate(device.size());
-        String unknown = Ext4Superblock.unknownIncompat(sb.s_feature_incompat());
-        if (!unknown.isEmpty()) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: unsupported INCOMPAT features: %s", unknown);
+        if (dax.equals("inode") && !verdict.daxCapable()) {
+            dax = "never"; // ext4_should_enable_dax: no file is DAX on a device that cannot be
         }
-        if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) == 0) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: no extent feature: ext2/ext3 images are not served by jdax's ext4");
-        }
-        boolean ro = options.readOnly() || !Ext4Superblock.unknownRoCompat(sb.s_feature_ro_compat()).isEmpty();
-        if (!dax.equals("never") && sb.blockSize() != DaxDevice.PAGE_SIZE) {
-            throw FsException.of(Errno.EINVAL, "ext4: DAX needs a block size of 4096, this file system has %d", sb.blockSize());
+        boolean ro = options.readOnly() || verdict.readOnly();
+        if (mmp == null && !ro && Mmp.enabled(sb)) {
+            mmp = Mmp.start(device, sb, Mmp.REAL_TIME); // the superblock could only be checked after the replay
         }
         LockingModel locking = options.has("dioread_nolock") ? LockingModel.DIOREAD_NOLOCK : LockingModel.INODE_RWSEM;
         Ext4FileSystem fs = new Ext4FileSystem(type, device, options, sb, ro, dax, locking);
+        fs.readOnlyReason = verdict.readOnlyReason();
+        fs.mmp = mmp;
         fs.countFree();
         if (!ro) {
             fs.startWriting();
@@ -137,7 +169,7 @@ final class Ext4FileSystem implements SuperBlock {
     private void startWriting() throws FsException {
         boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
         if (journalled) {
-            Jbd2 j = new Jbd2(Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(sb)), disk);
+            Jbd2 j = new Jbd2(Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb)), disk);
             // Every commit logs the superblock with the counts and the orphan list of that moment.
             j.beforeCommit(() -> disk.writeBytes(Ext4Superblock.OFFSET, sb.sealed()));
             disk.journalled(j);
@@ -188,39 +220,9 @@ final class Ext4FileSystem implements SuperBlock {
         }
     }
 
-    /**
-     * The journal's blocks from the superblock's copy of the journal inode's i_block
-     * (s_jnl_blocks): readable even when a crash tore the descriptor table the inode is found by.
-     */
-    static long[] journalBlockMap(Ext4Superblock sb) throws FsException {
-        if ((sb.b.get(0xFD) & 0xff) != 1) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: the superblock keeps no copy of the journal inode (s_jnl_backup_type %d)",
-                    sb.b.get(0xFD) & 0xff);
-        }
-        ByteBuffer root = sb.b.slice(0x10C, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        long size = (sb.b.getInt(0x10C + 64) & 0xffffffffL) | (long) sb.b.getInt(0x10C + 60) << 32;
-        long count = size / sb.blockSize();
-        if ((root.getShort(0) & 0xffff) != ExtentTree.MAGIC || root.getShort(6) != 0 || count <= 0 || count > (1 << 24)) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: journal inode copy: not a one-level extent map of %d blocks", count);
-        }
-        long[] map = new long[(int) count];
-        java.util.Arrays.fill(map, -1);
-        int entries = root.getShort(2) & 0xffff;
-        for (int i = 0; i < Math.min(entries, 4); i++) {
-            int at = 12 + i * 12;
-            long lblk = root.getInt(at) & 0xffffffffL;
-            int len = root.getShort(at + 4) & 0xffff;
-            long pblk = (root.getShort(at + 6) & 0xffffL) << 32 | (root.getInt(at + 8) & 0xffffffffL);
-            for (int k = 0; k < len && lblk + k < count; k++) {
-                map[(int) (lblk + k)] = pblk + k;
-            }
-        }
-        for (long b : map) {
-            if (b <= 0 || b >= sb.s_blocks_count()) {
-                throw FsException.of(Errno.EUCLEAN, "ext4: journal inode copy maps a block outside the file system");
-            }
-        }
-        return map;
+    /** The journal's blocks, from the superblock's copy of its inode ({@link JournalInode}). */
+    static long[] journalBlockMap(DaxDevice device, Ext4Superblock sb) throws FsException {
+        return JournalInode.blocks(device, sb);
     }
 
     /** Replays a journal a crash left (ours or the kernel's); returns the transactions replayed. */
@@ -229,7 +231,7 @@ final class Ext4FileSystem implements SuperBlock {
                 || sb.s_journal_inum() == 0) {
             return 0;
         }
-        Jbd2Journal j = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(sb));
+        Jbd2Journal j = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb));
         if (!j.needsRecovery()) {
             return 0;
         }
@@ -320,6 +322,15 @@ final class Ext4FileSystem implements SuperBlock {
         return disk;
     }
 
+    IndirectMap indirectMap() {
+        return indirect;
+    }
+
+    /** The quota files, or null without the quota feature. */
+    Quotas quotas() {
+        return quotas;
+    }
+
     int csumSeed() {
         return seed;
     }
@@ -347,6 +358,11 @@ final class Ext4FileSystem implements SuperBlock {
         return groups.inodeTable(g) * sb.blockSize() + ((ino - 1) % ipg) * sb.s_inode_size();
     }
 
+    /** The device byte offset of inode {@code ino}. */
+    long inodeOffsetOf(long ino) throws FsException {
+        return inodeOffset(ino);
+    }
+
     /** The inode's bytes as they are, checked, with nothing read beyond them (the journal's, an orphan's link). */
     private Ext4Inode readRaw(long ino) throws FsException {
         Ext4Inode in = new Ext4Inode(this, ino, disk.readBytes(inodeOffset(ino), sb.s_inode_size()));
@@ -362,16 +378,19 @@ final class Ext4FileSystem implements SuperBlock {
         if (in.i_links_count() == 0 && in.i_mode() == 0) {
             throw FsException.of(Errno.ESTALE, "ext4: inode %d is not in use", ino);
         }
-        boolean fastLink = in.type() == FileType.SYMLINK && !in.usesExtents();
-        if (!fastLink && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {
-            if (!in.usesExtents()) {
-                throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d maps its blocks indirectly (ext3 style): not supported", ino);
-            }
+        boolean fastLink = in.isFastSymlink(sb.blockSize());
+        boolean blockMapped = !fastLink && !InlineData.has(in);
+        if (blockMapped && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {
             List<Long> tb = new ArrayList<>();
-            in.extents = new ExtentList(tree.read(in, tb));
+            if (in.usesExtents()) {
+                in.extents = new ExtentList(tree.read(in, tb));
+            } else {
+                in.extents = indirect.read(in); // ext3 style: ext4_ind_map_blocks' tree
+                tb.addAll(in.indirect.values());
+            }
             in.treeBlocks = tb;
         }
-        in.daxNow = in.type() == FileType.REGULAR && switch (daxMode) {
+        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && switch (daxMode) {
             case "always" -> true;
             case "inode" -> (in.i_flags() & Ext4Inode.DAX_FL) != 0;
             default -> false;
@@ -398,6 +417,9 @@ final class Ext4FileSystem implements SuperBlock {
         long off = inodeOffset(in.ino);
         synchronized (in) {
             change.accept(in);
+            if (quotas != null) {
+                quotas.update(in);
+            }
             if (sb.hasCsum()) {
                 in.updateChecksum(seed);
             }
@@ -413,7 +435,7 @@ final class Ext4FileSystem implements SuperBlock {
     /** Writes the extent list back as the inode's tree and i_blocks with it. Caller holds i_data_sem exclusively. */
     void saveExtents(Ext4Inode in) throws FsException {
         synchronized (in) {
-            in.treeBlocks = tree.write(in, in.extents, in.treeBlocks);
+            in.treeBlocks = in.usesExtents() ? tree.write(in, in.extents, in.treeBlocks) : indirect.write(in, in.extents);
             long blocks = in.extents.blocks() + in.treeBlocks.size() + (in.b.getInt(0x68) != 0 ? 1 : 0);
             changeInode(in, i -> i.i_blocks512(blocks * (sb.blockSize() / 512)));
         }
@@ -500,12 +522,10 @@ final class Ext4FileSystem implements SuperBlock {
             in.b.putShort(0x80, (short) 32);
             in.b.putInt(0x90, (int) now);
         }
-        // Every new inode starts with an empty extent root; a fast symlink puts its target there instead.
-        in.i_flags(Ext4Inode.EXTENTS_FL | (parent.i_flags() & Ext4Inode.DAX_FL));
-        in.extents = new ExtentList(List.of());
-        ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        root.putShort(0, (short) ExtentTree.MAGIC);
-        root.putShort(4, (short) 4);
+        // Every new inode starts with an empty block map; a fast symlink puts its target there instead.
+        in.i_flags(parent.i_flags() & Ext4Inode.DAX_FL);
+        startBlockMap(in);
+        in.inheritProject(parent);
         in.daxNow = FileType.ofMode(mode) == FileType.REGULAR && (daxMode.equals("always")
                 || (daxMode.equals("inode") && (in.i_flags() & Ext4Inode.DAX_FL) != 0));
         writeInode(in);
@@ -513,6 +533,18 @@ final class Ext4FileSystem implements SuperBlock {
             attachSpace(in);
         }
         return in;
+    }
+
+    /** An empty block map: an extent root when the file system has extents, else zero pointers (ext3). */
+    void startBlockMap(Ext4Inode in) {
+        in.extents = new ExtentList(List.of());
+        in.treeBlocks = new ArrayList<>();
+        if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) != 0) {
+            in.i_flags(in.i_flags() | Ext4Inode.EXTENTS_FL);
+            ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            root.putShort(0, (short) ExtentTree.MAGIC);
+            root.putShort(4, (short) 4);
+        }
     }
 
     /** ext4_evict_inode: an inode with no link left gives back its blocks and number, and leaves the orphan list. */
@@ -524,7 +556,8 @@ final class Ext4FileSystem implements SuperBlock {
     }
 
     /** Frees an unlinked inode, inside the caller's transaction. */
-    private void release(Ext4Inode in) throws FsException {
+    void release(Ext4Inode in) throws FsException {
+        Xattrs.release(this, in); // the xattr block and value inodes its attributes hold
         if (in.extents != null) {
             in.dataSem.lockExclusive();
             try {
@@ -548,7 +581,8 @@ final class Ext4FileSystem implements SuperBlock {
 
     void requireWritable() throws FsException {
         if (readOnly) {
-            throw FsException.of(Errno.EROFS, "ext4: read-only file system");
+            throw FsException.of(Errno.EROFS, "ext4: read-only file system%s",
+                    readOnlyReason == null ? "" : " (mounted read-only: " + readOnlyReason + ")");
         }
     }
 
@@ -572,6 +606,11 @@ final class Ext4FileSystem implements SuperBlock {
     @Override
     public boolean readOnly() {
         return readOnly;
+    }
+
+    @Override
+    public String readOnlyReason() {
+        return readOnlyReason;
     }
 
     @Override
@@ -635,7 +674,10 @@ final class Ext4FileSystem implements SuperBlock {
         if (size <= 0 || size >= sb.blockSize()) {
             throw FsException.of(Errno.EUCLEAN, "ext4: symlink %d: size %d", ino, size);
         }
-        if (!in.usesExtents()) {
+        if (InlineData.has(in)) {
+            return new String(InlineData.bytes(in, size), StandardCharsets.UTF_8);
+        }
+        if (in.isFastSymlink(sb.blockSize())) {
             if (size >= 60) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: fast symlink %d: size %d does not fit i_block", ino, size);
             }
@@ -677,7 +719,38 @@ final class Ext4FileSystem implements SuperBlock {
         if (in.type() != FileType.REGULAR) {
             throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", in.ino);
         }
+        if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
+            // Linux checks every block read against the Merkle tree; jdax does not, so it serves none.
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d is an fs-verity file: jdax does not verify its Merkle "
+                    + "tree, so it does not serve its data unverified", in.ino);
+        }
+        if ((OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) && InlineData.has(in)) {
+            requireWritable();
+            convertInline(in); // every change of an inline file starts with this
+        }
         return in.space.open(flags);
+    }
+
+    /**
+     * ext4_convert_inline_data for a file opened for writing: under its i_rwsem (as write_begin
+     * holds it), so one opener converts and no reader sees it half way; one transaction.
+     */
+    private void convertInline(Ext4Inode in) throws FsException {
+        in.rwsem().lockExclusive();
+        try {
+            if (InlineData.has(in)) {
+                opVoid(() -> {
+                    in.dataSem.lockExclusive();
+                    try {
+                        InlineData.fileToBlocks(this, in);
+                    } finally {
+                        in.dataSem.unlockExclusive();
+                    }
+                });
+            }
+        } finally {
+            in.rwsem().unlockExclusive();
+        }
     }
 
     @Override
@@ -725,5 +798,8 @@ final class Ext4FileSystem implements SuperBlock {
             }
         }
         device.fence();
+        if (mmp != null) {
+            mmp.close();
+        }
     }
 }

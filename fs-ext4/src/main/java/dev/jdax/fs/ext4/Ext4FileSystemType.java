@@ -31,11 +31,16 @@ public final class Ext4FileSystemType implements FileSystemType {
             return Optional.empty();
         }
         Ext4Superblock sb = Ext4FileSystem.readSuperblock(device);
-        if (sb.s_magic() != Ext4Superblock.MAGIC || (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) == 0) {
+        // What fs-ext2 leaves: a journal (ext3) or any incompat feature beyond filetype.
+        boolean ext2 = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0
+                && (sb.s_feature_incompat() & ~Ext4Superblock.INCOMPAT_FILETYPE) == 0;
+        if (sb.s_magic() != Ext4Superblock.MAGIC || ext2) {
             return Optional.empty();
         }
-        return Optional.of(String.format("ext4, %d-byte blocks, %d blocks (%d free), %d inodes (%d free)%s",
-                sb.blockSize(), sb.s_blocks_count(), sb.s_free_blocks_count(), sb.s_inodes_count(), sb.s_free_inodes_count(),
+        boolean ext3 = (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) == 0;
+        return Optional.of(String.format("%s, %d-byte blocks, %d blocks (%d free), %d inodes (%d free)%s",
+                ext3 ? "ext3 (served by ext4)" : "ext4", sb.blockSize(), sb.s_blocks_count(), sb.s_free_blocks_count(),
+                sb.s_inodes_count(), sb.s_free_inodes_count(),
                 sb.hasCsum() ? ", metadata_csum" : ""));
     }
 

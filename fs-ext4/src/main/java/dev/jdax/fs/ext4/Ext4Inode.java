@@ -32,6 +32,9 @@ final class Ext4Inode implements Vnode {
     static final int INDEX_FL = 0x1000;
     static final int HUGE_FILE_FL = 0x40000;
     static final int DAX_FL = 0x2000000;
+    static final int EA_INODE_FL = 0x200000;
+    static final int VERITY_FL = 0x100000;
+    static final int PROJINHERIT_FL = 0x20000000;
 
     final long ino;
     final ByteBuffer b;
@@ -41,8 +44,12 @@ final class Ext4Inode implements Vnode {
     final RwSem dataSem;
     AddressSpace space;
     ExtentList extents;
-    /** The blocks of the extent tree below the inode (index and leaf blocks). */
+    /** The blocks of the extent tree below the inode (index and leaf blocks), or of its indirect map. */
     List<Long> treeBlocks = new ArrayList<>();
+    /** A file without extents: its indirect blocks by height and first file block ({@link IndirectMap}). */
+    java.util.NavigableMap<Long, Long> indirect;
+    /** The bytes this inode was last charged to the quota files for ({@link Quotas}): as loaded, or empty when new. */
+    byte[] quotaBase;
     /** The DAX state chosen when the inode was loaded (Linux decides it in ext4_set_inode_flags). */
     boolean daxNow;
     /** I_DONTCACHE: a changed DAX flag takes effect when the inode is read again. */
@@ -56,6 +63,7 @@ final class Ext4Inode implements Vnode {
         this.fs = fs;
         this.ino = ino;
         this.b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        this.quotaBase = raw.clone();
         this.rwsem = new RwSem(LockClass.I_RWSEM, ino, "i_rwsem of ext4 inode " + ino);
         this.dataSem = new RwSem(LockClass.I_DATA_SEM, ino, "i_data_sem of ext4 inode " + ino);
     }
@@ -210,6 +218,28 @@ final class Ext4Inode implements Vnode {
 
     boolean usesExtents() {
         return (i_flags() & EXTENTS_FL) != 0;
+    }
+
+    /** i_projid, kept in the large inode's extra fields (0 where they do not reach it). */
+    long i_projid() {
+        return b.capacity() > 128 && i_extra_isize() >= 32 ? b.getInt(0x9C) & 0xffffffffL : 0;
+    }
+
+    /** ext4_inode_set_projid: a directory with PROJINHERIT_FL passes its project and the flag to what is made in it. */
+    void inheritProject(Ext4Inode parent) {
+        if ((parent.i_flags() & PROJINHERIT_FL) != 0 && b.capacity() > 128 && i_extra_isize() >= 32) {
+            b.putInt(0x9C, (int) parent.i_projid());
+            i_flags(i_flags() | PROJINHERIT_FL);
+        }
+    }
+
+    /**
+     * ext4_inode_is_fast_symlink: a symlink whose target is in i_block, told by owning no block but
+     * its extended-attribute block (an ext3 slow symlink has no EXTENTS_FL either).
+     */
+    boolean isFastSymlink(int blockSize) {
+        long eaBlocks = b.getInt(0x68) != 0 ? blockSize / 512 : 0;
+        return type() == FileType.SYMLINK && i_blocks(blockSize) - eaBlocks == 0;
     }
 
     void touch(boolean m, boolean c) {

@@ -99,6 +99,9 @@ final class Ext4Iomap implements IomapOps {
         if ((flags & IomapOps.WRITE) == 0) {
             in.dataSem.lockShared();
             try {
+                if (InlineData.has(in)) {
+                    return InlineFile.iomap(fs, in, pos, flags); // read from the inode; DAX never maps it
+                }
                 return lookup(pos, length);
             } finally {
                 in.dataSem.unlockShared();
@@ -135,6 +138,9 @@ final class Ext4Iomap implements IomapOps {
                     e.pblkOf(lblk) * bs, 0, dev);
         }
         long next = Math.min(in.extents.nextMapped(lblk), lend);
+        if (!in.usesExtents()) {
+            next = Math.min(next, lblk + fs.indirectMap().holeBlocks(in, lblk));
+        }
         return Iomap.hole(lblk * bs, (next - lblk) * bs, dev);
     }
 
@@ -171,8 +177,11 @@ final class Ext4Iomap implements IomapOps {
         boolean beyondEof = lblk >= eofBlock;
         long want = beyondEof ? next - lblk : Math.min(next, eofBlock) - lblk;
         long align = want >= PMD_BLOCKS && lblk % PMD_BLOCKS == 0 ? PMD_BLOCKS : 1;
-        Extent got = fs.allocate(in, lblk, want, beyondEof, align);
-        if (!beyondEof) {
+        // Past EOF an extent file's blocks stay unwritten until end(); an indirect map has no
+        // unwritten state, so its new blocks are zeroed like any (EXT4_GET_BLOCKS_CREATE_ZERO).
+        boolean unwritten = beyondEof && in.usesExtents();
+        Extent got = fs.allocate(in, lblk, want, unwritten, align);
+        if (!unwritten) {
             // Zeroed before the transaction that maps them commits (EXT4_GET_BLOCKS_CREATE_ZERO):
             // after a crash a new block reads as zeros, never as what the device held before.
             zero(got, got.lblk(), got.end());

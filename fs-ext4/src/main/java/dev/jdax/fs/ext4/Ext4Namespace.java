@@ -54,6 +54,7 @@ final class Ext4Namespace {
     }
 
     private Ext4Inode make(Ext4Inode d, String name, int mode, int uid, int gid) throws FsException {
+        dir.readyForChange(d); // a refusal (a hashed directory too long to rewrite) comes before the inode is taken
         Ext4Inode in = fs.newInode(d, mode, uid, gid);
         dir.add(d, name, in.ino, Ext4Dir.fileType(in.type()));
         return in;

@@ -165,6 +165,11 @@ final class ExtentList {
         return lo;
     }
 
+    /** The lowest file block changed since the list was last written (Long.MAX_VALUE: none). */
+    long changedFrom() {
+        return cleanBelow;
+    }
+
     int savedLeaves() {
         return savedLeaves;
     }

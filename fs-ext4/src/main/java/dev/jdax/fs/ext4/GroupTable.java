@@ -7,8 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The group descriptor table (32 or 64 bytes a group), in memory, each descriptor with its crc32c
- * ({@code bg_checksum}) and the checksums of its two bitmaps.
+ * The group descriptor table (32 or 64 bytes a group), in memory, each descriptor with its checksum
+ * ({@code bg_checksum}: crc32c with metadata_csum, crc16 with uninit_bg) and, with metadata_csum, the
+ * checksums of its two bitmaps.
  */
 final class GroupTable {
     static final int INODE_UNINIT = 0x1;
@@ -36,6 +37,55 @@ final class GroupTable {
         return sb.s_first_data_block() + 1;
     }
 
+    private long descPerBlock() {
+        return sb.blockSize() / ds;
+    }
+
+    private boolean metaBg() {
+        return (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_META_BG) != 0;
+    }
+
+    /**
+     * descriptor_loc: where descriptor block {@code nr} is. Before s_first_meta_bg they follow the
+     * superblock; with meta_bg each later block is the first block of its meta group (after that
+     * group's superblock copy, if it has one).
+     */
+    long descriptorBlock(long nr) {
+        if (!metaBg() || nr < sb.s_first_meta_bg()) {
+            return firstBlock() + nr;
+        }
+        long g = descPerBlock() * nr;
+        return sb.s_first_data_block() + g * sb.s_blocks_per_group() + (hasSuperblock(g) ? 1 : 0);
+    }
+
+    /** ext4_bg_has_super: group 0, the two groups sparse_super2 names, or sparse_super's 0, 1 and powers of 3, 5, 7. */
+    boolean hasSuperblock(long g) {
+        if (g == 0) {
+            return true;
+        }
+        if ((sb.s_feature_compat() & Ext4Superblock.COMPAT_SPARSE_SUPER2) != 0) {
+            return g == sb.s_backup_bgs(0) || g == sb.s_backup_bgs(1);
+        }
+        return (sb.s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_SPARSE_SUPER) == 0 || hasSuper(g);
+    }
+
+    /**
+     * ext4_num_base_meta_clusters: the blocks at the start of group {@code g} that hold a superblock
+     * copy, descriptor blocks and the reserved growth blocks (old layout), or a superblock copy and
+     * the meta group's descriptor block (meta_bg: in its first, second and last group).
+     */
+    long baseMetaBlocks(int g) {
+        long n = hasSuperblock(g) ? 1 : 0;
+        if (!metaBg() || g < sb.s_first_meta_bg() * descPerBlock()) {
+            if (n > 0) {
+                n += (metaBg() ? sb.s_first_meta_bg() : tableBlocks()) + sb.s_reserved_gdt_blocks();
+            }
+            return n;
+        }
+        long first = g / descPerBlock() * descPerBlock();
+        return n + (g == first || g == first + 1 || g == first + descPerBlock() - 1 ? 1 : 0);
+    }
+
     long count() {
         return count;
     }
@@ -44,10 +94,10 @@ final class GroupTable {
         GroupTable g = new GroupTable(sb);
         int bs = sb.blockSize();
         for (int i = 0; i < g.tableBlocks(); i++) {
-            g.t.put(i * bs, disk.read(g.firstBlock() + i, "group descriptor table").array());
+            g.t.put(i * bs, disk.read(g.descriptorBlock(i), "group descriptor table").array());
         }
         for (int i = 0; i < g.count; i++) {
-            if (sb.hasCsum() && g.bg_checksum(i) != g.checksum(i)) {
+            if (g.hasChecksums() && g.bg_checksum(i) != g.checksum(i)) {
                 throw FsException.of(Errno.EBADMSG, "ext4: group %d descriptor: bg_checksum 0x%04x, computed 0x%04x",
                         i, g.bg_checksum(i), g.checksum(i));
             }
@@ -76,7 +126,7 @@ final class GroupTable {
         int blk = group * ds / bs;
         ByteBuffer out = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
         out.put(0, t.array(), blk * bs, bs);
-        disk.write(firstBlock() + blk, out, "group descriptor table");
+        disk.write(descriptorBlock(blk), out, "group descriptor table");
     }
 
     void writeAll(Disk disk, long at) throws FsException {
@@ -162,22 +212,43 @@ final class GroupTable {
         return ds >= 64 ? want == c : want == (c & 0xffff);
     }
 
+    /**
+     * ext4_group_desc_csum: with metadata_csum the low 16 bits of crc32c over the group number and
+     * the descriptor (its bg_checksum as zero); with uninit_bg alone the CRC-16 of lib/crc16.c over
+     * the UUID, the group number and the descriptor without its bg_checksum; else none.
+     */
     int checksum(int g) {
         int saved = t.getShort(at(g) + 0x1E);
         t.putShort(at(g) + 0x1E, (short) 0);
-        int c = Crc32c.update(sb.csumSeed(), g);
-        c = Crc32c.update(c, t.array(), at(g), ds);
+        int c;
+        if (sb.hasCsum()) {
+            c = Crc32c.update(sb.csumSeed(), g);
+            c = Crc32c.update(c, t.array(), at(g), ds);
+        } else {
+            byte[] group = {(byte) g, (byte) (g >>> 8), (byte) (g >>> 16), (byte) (g >>> 24)};
+            c = Crc16.update(0xffff, sb.b.array(), 0x68, 16);
+            c = Crc16.update(c, group, 0, 4);
+            c = Crc16.update(c, t.array(), at(g), 0x1E);
+            if (ds > 0x20) {
+                c = Crc16.update(c, t.array(), at(g) + 0x20, ds - 0x20);
+            }
+        }
         t.putShort(at(g) + 0x1E, (short) saved);
         return c & 0xffff;
     }
 
+    /** Whether descriptors carry a checksum: metadata_csum or uninit_bg (ext4_has_group_desc_csum). */
+    boolean hasChecksums() {
+        return sb.hasCsum() || (sb.s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_GDT_CSUM) != 0;
+    }
+
     private void stamp(int g) {
-        if (sb.hasCsum()) {
+        if (hasChecksums()) {
             t.putShort(at(g) + 0x1E, (short) checksum(g));
         }
     }
 
-    /** sparse_super: copies of the superblock and table in groups 0, 1 and the powers of 3, 5, 7. */
+    /** sparse_super (what jdax's mkfs makes): copies of the superblock and table in groups 0, 1 and the powers of 3, 5, 7. */
     static boolean hasSuper(long g) {
         if (g <= 1) {
             return true;

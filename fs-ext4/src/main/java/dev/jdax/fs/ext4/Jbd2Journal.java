@@ -34,6 +34,7 @@ final class Jbd2Journal {
     static final int FLAG_SAME_UUID = 2;
     static final int FLAG_LAST_TAG = 8;
     static final int INCOMPAT_64BIT = 0x2;
+    static final int INCOMPAT_CSUM_V2 = 0x8;
     static final int INCOMPAT_CSUM_V3 = 0x10;
 
     private final DaxDevice device;
@@ -93,10 +94,17 @@ final class Jbd2Journal {
         jsb.putInt(0x18, sequence);
         jsb.putInt(0x1C, start);
         device.store(blocks[0] * bs + 0x18, MemorySegment.ofArray(jsb.array()), 0x18, 8);
-        jsb.putInt(0xFC, 0);
-        jsb.putInt(0xFC, Crc32c.update(~0, jsb.array(), 0, 1024));
-        device.store(blocks[0] * bs + 0xFC, MemorySegment.ofArray(jsb.array()), 0xFC, 4);
+        if (csumV2or3()) {
+            jsb.putInt(0xFC, 0);
+            jsb.putInt(0xFC, Crc32c.update(~0, jsb.array(), 0, 1024));
+            device.store(blocks[0] * bs + 0xFC, MemorySegment.ofArray(jsb.array()), 0xFC, 4);
+        }
         device.fence();
+    }
+
+    /** s_checksum exists only with JBD2_FEATURE_INCOMPAT_CSUM_V2 or V3 (an ext3 journal has neither). */
+    private boolean csumV2or3() {
+        return (jsb.getInt(0x28) & (INCOMPAT_CSUM_V2 | INCOMPAT_CSUM_V3)) != 0;
     }
 
     private ByteBuffer readBlock(int jblock) throws FsException {

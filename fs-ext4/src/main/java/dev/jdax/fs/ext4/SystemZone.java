@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ final class SystemZone {
         this.ends = ends;
     }
 
-    static SystemZone of(Ext4Superblock sb, GroupTable groups, Ext4Allocator allocator) throws FsException {
+    static SystemZone of(DaxDevice device, Ext4Superblock sb, GroupTable groups, Ext4Allocator allocator) throws FsException {
         List<long[]> ranges = new ArrayList<>();
         long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + sb.blockSize() - 1) / sb.blockSize();
         // Block 0 holds the boot sector (and, with 4 KiB blocks, the superblock) before s_first_data_block.
@@ -37,9 +38,12 @@ final class SystemZone {
             ranges.add(new long[] {groups.inodeBitmap(g), groups.inodeBitmap(g) + 1});
             ranges.add(new long[] {groups.inodeTable(g), groups.inodeTable(g) + itb});
         }
+        if (Mmp.enabled(sb)) {
+            ranges.add(new long[] {sb.s_mmp_block(), sb.s_mmp_block() + 1});
+        }
         if ((sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0 && sb.s_journal_inum() != 0) {
             try {
-                for (long b : Ext4FileSystem.journalBlockMap(sb)) {
+                for (long b : JournalInode.blocks(device, sb)) {
                     ranges.add(new long[] {b, b + 1});
                 }
             } catch (FsException e) {

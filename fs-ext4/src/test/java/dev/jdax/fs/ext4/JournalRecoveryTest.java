@@ -43,7 +43,7 @@ class JournalRecoveryTest {
             int replayed = 0;
             for (DaxDevice img : states) {
                 Ext4Superblock before = Ext4FileSystem.readSuperblock(img);
-                boolean pending = Jbd2Journal.open(img, 4096, journalBlocks(before)).needsRecovery();
+                boolean pending = Jbd2Journal.open(img, 4096, Ext4FileSystem.journalBlockMap(img, before)).needsRecovery();
                 try (FileSystem fs = Vfs.mount(new Ext4FileSystemType(), img, MountOptions.parse("ro"))) {
                     boolean present;
                     try {
@@ -63,9 +63,5 @@ class JournalRecoveryTest {
             assertTrue(with > 0 && without > 0, with + " states with the directory, " + without + " without");
             assertTrue(replayed > 0, "some states needed the journal replayed");
         }
-    }
-
-    private static long[] journalBlocks(Ext4Superblock sb) throws Exception {
-        return Ext4FileSystem.journalBlockMap(sb);
     }
 }

@@ -42,6 +42,15 @@ final class Tools {
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
+    /** Writes {@code size} seeded random bytes to {@code file} (its directory made) and returns them. */
+    static byte[] randomFile(Path file, int size, long seed) throws IOException {
+        byte[] b = new byte[size];
+        new java.util.Random(seed).nextBytes(b);
+        Files.createDirectories(file.getParent());
+        Files.write(file, b);
+        return b;
+    }
+
     static byte[] runBytes(String tool, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(require(tool).toString());

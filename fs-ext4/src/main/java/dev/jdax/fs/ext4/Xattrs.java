@@ -1,0 +1,111 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.nio.ByteBuffer;
+
+/**
+ * What an inode's extended attributes hold on to, let go when the inode is freed, as
+ * ext4_xattr_delete_inode lets go: the xattr block (i_file_acl, shared by h_refcount inodes: one
+ * reference less, the block freed with the last) and, with ea_inode, the inodes that hold large
+ * values (e_value_inum; their reference count in i_ctime and i_version: one less, the inode freed
+ * with the last). jdax reads and writes no attribute itself; this is what keeps freeing a file that
+ * has them from leaking blocks and inodes.
+ */
+final class Xattrs {
+    private static final int MAGIC = 0xEA020000;
+    private static final int BLOCK_ENTRIES = 32;
+
+    private Xattrs() {
+    }
+
+    /** i_file_acl: the xattr block (lo at 0x68, hi at 0x76 with 64bit), or 0. */
+    static long fileAcl(Ext4Inode in, Ext4Superblock sb) {
+        long lo = in.b.getInt(0x68) & 0xffffffffL;
+        return sb.is64() ? lo | (long) (in.b.getShort(0x76) & 0xffff) << 32 : lo;
+    }
+
+    /** Lets go of everything {@code in}'s attributes hold; the caller frees the inode itself. */
+    static void release(Ext4FileSystem fs, Ext4Inode in) throws FsException {
+        fs.xattrRefs.lock();
+        try {
+            releaseLocked(fs, in);
+        } finally {
+            fs.xattrRefs.unlock();
+        }
+    }
+
+    private static void releaseLocked(Ext4FileSystem fs, Ext4Inode in) throws FsException {
+        Ext4Superblock sb = fs.superblock();
+        if (in.b.capacity() > 128 && 128 + in.i_extra_isize() + 4 <= in.b.capacity()
+                && in.b.getInt(128 + in.i_extra_isize()) == MAGIC) {
+            int first = 128 + in.i_extra_isize() + 4;
+            dropValueInodes(fs, in.b, first, in.b.capacity(), in.ino);
+        }
+        long acl = fileAcl(in, sb);
+        if (acl == 0) {
+            return;
+        }
+        Disk disk = fs.disk();
+        disk.check(acl, "inode " + in.ino + " xattr block");
+        ByteBuffer b = disk.read(acl, "inode " + in.ino + " xattr block");
+        if (b.getInt(0) != MAGIC) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: xattr block %d: h_magic 0x%08x", in.ino, acl, b.getInt(0));
+        }
+        int refs = b.getInt(4);
+        if (refs > 1) {
+            b.putInt(4, refs - 1);
+            seal(sb, b, acl);
+            disk.write(acl, b, "xattr block");
+        } else {
+            dropValueInodes(fs, b, BLOCK_ENTRIES, b.capacity(), in.ino);
+            fs.allocator().freeBlocks(acl, 1);
+        }
+        in.b.putInt(0x68, 0);
+        if (sb.is64()) {
+            in.b.putShort(0x76, (short) 0);
+        }
+    }
+
+    /** ext4_xattr_block_csum: crc32c over the block number and the block, h_checksum as zero. */
+    private static void seal(Ext4Superblock sb, ByteBuffer b, long blk) {
+        if (!sb.hasCsum()) {
+            return;
+        }
+        b.putInt(16, 0);
+        int c = Crc32c.update(sb.csumSeed(), (int) blk);
+        c = Crc32c.update(c, (int) (blk >>> 32));
+        b.putInt(16, Crc32c.update(c, b.array(), 0, b.capacity()));
+    }
+
+    /** Walks the entries from {@code first} and lets go of each value inode (e_value_inum). */
+    private static void dropValueInodes(Ext4FileSystem fs, ByteBuffer b, int first, int end, long owner) throws FsException {
+        for (int at = first; at + 16 <= end && b.getInt(at) != 0; at += (16 + (b.get(at) & 0xff) + 3) & ~3) {
+            long inum = b.getInt(at + 4) & 0xffffffffL;
+            if (inum != 0) {
+                dropRef(fs, inum, owner);
+            }
+        }
+    }
+
+    /** ext4_xattr_inode_dec_ref: one reference less; the last frees the value's inode. */
+    private static void dropRef(Ext4FileSystem fs, long inum, long owner) throws FsException {
+        // A value inode has no name, so no one else has it in core: this copy is the only one.
+        Ext4Inode ea = fs.iget(inum);
+        if ((ea.i_flags() & Ext4Inode.EA_INODE_FL) == 0) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: xattr value inode %d lacks EA_INODE_FL", owner, inum);
+        }
+        long refs = ((ea.i_ctime() << 32) | (ea.b.getInt(0x24) & 0xffffffffL)) - 1;
+        fs.changeInode(ea, e -> {
+            e.i_ctime(refs >>> 32);
+            e.b.putInt(0x24, (int) refs);
+            if (refs <= 0) {
+                e.i_links_count(0);
+            }
+        });
+        if (refs <= 0) {
+            fs.release(ea);
+        }
+    }
+}
