@@ -37,6 +37,11 @@ final class IomapReport {
                 flags |= map.has(Iomap.F_SHARED) ? FiemapExtent.SHARED : 0;
                 long phys = map.type() == IomapType.DELALLOC ? 0 : map.addrOf(map.offset());
                 out.add(new FiemapExtent(map.offset(), phys, map.length(), flags));
+            } else if (map.type() == IomapType.INLINE) {
+                // iomap_to_fiemap and fiemap_fill_next_extent: the data's address in its metadata
+                // block, not aligned to a block.
+                out.add(new FiemapExtent(map.offset(), map.addr(), map.length(),
+                        FiemapExtent.DATA_INLINE | FiemapExtent.NOT_ALIGNED));
             }
             space.end(cur, n, 0, IomapOps.REPORT, map);
             cur = map.end();

@@ -65,6 +65,11 @@ class InlineDataTest {
                 assertEquals(100, f.read(0, got, 0, 200));
                 assertArrayEquals(hundred, java.util.Arrays.copyOf(got, 100));
                 assertEquals(0, f.stat().attributes() & StatInfo.STATX_ATTR_DAX, "inline: never DAX");
+                var extents = f.fiemap(0, Long.MAX_VALUE);
+                assertEquals(1, extents.size(), extents.toString());
+                assertEquals(dev.jdax.api.fs.FiemapExtent.DATA_INLINE | dev.jdax.api.fs.FiemapExtent.NOT_ALIGNED
+                        | dev.jdax.api.fs.FiemapExtent.LAST, extents.get(0).flags(), "one inline extent, as ext4_inline_data_fiemap");
+                assertEquals(100, extents.get(0).length());
                 assertEquals(Errno.EOPNOTSUPP, assertThrows(FsException.class, () -> f.setDaxFlag(true)).errno());
                 assertEquals(Errno.EOPNOTSUPP, assertThrows(FsException.class, () -> f.mmap(0, 4096, FileMapping.PROT_READ,
                         FileMapping.MAP_SHARED)).errno());
