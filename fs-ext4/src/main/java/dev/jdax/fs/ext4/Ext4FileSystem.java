@@ -129,7 +129,7 @@ final class Ext4FileSystem implements SuperBlock {
 
     private static Ext4FileSystem mount(FileSystemType type, DaxDevice device, MountOptions options, Ext4Superblock sb,
                                         boolean torn, MountCheck.Verdict verdict, String dax, Mmp mmp) throws FsException {
-        if (recoverJournal(device, sb) > 0 || torn) {
+        if (recoverJournal(type, device, sb) > 0 || torn) {
             sb = readSuperblock(device);
             verdict = MountCheck.check(sb, device.size(), options.readOnly(), dax);
         }
@@ -225,17 +225,35 @@ final class Ext4FileSystem implements SuperBlock {
         return JournalInode.blocks(device, sb);
     }
 
-    /** Replays a journal a crash left (ours or the kernel's); returns the transactions replayed. */
-    private static int recoverJournal(DaxDevice device, Ext4Superblock sb) throws FsException {
+    /**
+     * Replays a journal a crash left (ours or the kernel's): its committed transactions, then the
+     * fast commits after them ({@link FastCommitReplay}), as jbd2_journal_recover does before the
+     * journal is marked empty; returns the transactions replayed.
+     */
+    private static int recoverJournal(FileSystemType type, DaxDevice device, Ext4Superblock sb) throws FsException {
         if (sb.s_magic() != Ext4Superblock.MAGIC || (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0
                 || sb.s_journal_inum() == 0) {
             return 0;
         }
         Jbd2Journal j = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb));
-        if (!j.needsRecovery()) {
+        Jbd2Journal.Recovery r = j.scan();
+        if (r == null) {
             return 0;
         }
-        int replayed = j.recover();
+        List<FastCommitLog.Tag> fastCommits = FastCommitLog.scan(r.fastCommitBlocks(), r.endTid(), sb.s_inode_size());
+        j.replay(r);
+        if (!fastCommits.isEmpty()) {
+            Ext4Superblock replayed = readSuperblock(device);
+            String cannot = MountCheck.check(replayed, device.size(), false, "never").readOnlyReason();
+            if (cannot != null) {
+                throw FsException.of(Errno.EOPNOTSUPP, "ext4: the journal holds %d fast-commit records to replay, and jdax "
+                        + "cannot write this file system (%s)", fastCommits.size(), cannot);
+            }
+            FastCommitReplay.replay(new Ext4FileSystem(type, device, MountOptions.none(), replayed, false, "never",
+                    LockingModel.INODE_RWSEM), fastCommits);
+        }
+        j.recovered(r);
+        int replayed = r.replayed() + (fastCommits.isEmpty() ? 0 : 1);
         Ext4Superblock now = readSuperblock(device);
         boolean intact = !now.hasCsum() || now.b.getInt(0x3FC) == now.computeChecksum();
         if (intact && (now.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0) {
