@@ -408,7 +408,8 @@ final class Ext4FileSystem implements SuperBlock {
             }
             in.treeBlocks = tb;
         }
-        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && switch (daxMode) {
+        // ext4_should_enable_dax: never an inline or a verity file.
+        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && (in.i_flags() & Ext4Inode.VERITY_FL) == 0 && switch (daxMode) {
             case "always" -> true;
             case "inode" -> (in.i_flags() & Ext4Inode.DAX_FL) != 0;
             default -> false;
@@ -738,9 +739,11 @@ final class Ext4FileSystem implements SuperBlock {
             throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", in.ino);
         }
         if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
-            // Linux checks every block read against the Merkle tree; jdax does not, so it serves none.
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d is an fs-verity file: jdax does not verify its Merkle "
-                    + "tree, so it does not serve its data unverified", in.ino);
+            // __fsverity_file_open and __fsverity_prepare_setattr: a verity file is never written nor truncated.
+            if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
+                throw FsException.of(Errno.EPERM, "ext4: inode %d is an fs-verity file: it cannot be opened for writing", in.ino);
+            }
+            VerityFile.of(this, in); // ensure_verity_info: a bad descriptor fails the open
         }
         if ((OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) && InlineData.has(in)) {
             requireWritable();

@@ -102,6 +102,10 @@ final class Ext4Iomap implements IomapOps {
                 if (InlineData.has(in)) {
                     return InlineFile.iomap(fs, in, pos, flags); // read from the inode; DAX never maps it
                 }
+                if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0 && (flags & (IomapOps.REPORT | IomapOps.FAULT)) == 0) {
+                    // fs-verity: a read gets its bytes from the personality, each block checked (VerityFile).
+                    return new Iomap(pos, Math.max(1, length), IomapType.INLINE, 0, 0, fs.device());
+                }
                 return lookup(pos, length);
             } finally {
                 in.dataSem.unlockShared();
