@@ -138,8 +138,10 @@ final class Ext4Iomap implements IomapOps {
         Extent e = in.extents.find(lblk);
         if (e != null) {
             long end = Math.min(e.end(), lend);
+            // ext4_set_iomap: an indirect-mapped answer is a run of block pointers, IOMAP_F_MERGED
+            // (FIEMAP_EXTENT_MERGED), where an extent file's is one on-disk extent.
             return new Iomap(lblk * bs, (end - lblk) * bs, e.unwritten() ? IomapType.UNWRITTEN : IomapType.MAPPED,
-                    e.pblkOf(lblk) * bs, 0, dev);
+                    e.pblkOf(lblk) * bs, in.usesExtents() ? 0 : Iomap.F_MERGED, dev);
         }
         long next = Math.min(in.extents.nextMapped(lblk), lend);
         if (!in.usesExtents()) {

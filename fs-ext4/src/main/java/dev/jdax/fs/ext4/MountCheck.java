@@ -64,7 +64,9 @@ final class MountCheck {
                 throw inval("Cannot use DAX on a filesystem that may contain inline data");
             }
             if (!daxCapable) {
-                throw inval("unsupported blocksize for DAX (%d); DAX unsupported by block device.", bs);
+                // __ext4_fill_super logs two lines: the block size warning (printed for any DAX
+                // device), then the refusal of dax=always.
+                throw inval("unsupported blocksize for DAX\nDAX unsupported by block device.");
             }
         }
         if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_ENCRYPT) != 0 && sb.s_encryption_level() != 0) {

@@ -119,7 +119,8 @@ class MountRefusalsTest {
     void daxAndVerityNeedPageSizedBlocks() throws Exception {
         Path small = image("small", "-t", "ext4", "-b", "1024");
         dirtyJournal(small, 20000);
-        refused(small, "dax", Errno.EINVAL, "unsupported blocksize for DAX (1024); DAX unsupported by block device.");
+        // Measured: "unsupported blocksize for DAX", then "DAX unsupported by block device." (two log lines).
+        refused(small, "dax", Errno.EINVAL, "unsupported blocksize for DAX\nDAX unsupported by block device.");
         Path verity = image("verity", "-t", "ext4", "-b", "1024", "-O", "verity");
         // Measured: "EXT4-fs (vdp): Unsupported blocksize for fs-verity", read-only too.
         refused(verity, "ro", Errno.EINVAL, "Unsupported blocksize for fs-verity");
