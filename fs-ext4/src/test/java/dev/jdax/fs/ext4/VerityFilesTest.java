@@ -92,6 +92,14 @@ class VerityFilesTest {
                     FsException no = assertThrows(FsException.class, () -> fs.open(ino, flags).close(), e.getKey());
                     assertEquals(Errno.EPERM, no.errno(), no.getMessage());
                 }
+                try (OpenFile f = fs.open(ino, OpenFlags.O_RDONLY)) {
+                    // chattr +x: dax_compatible refuses the DAX flag to a verity file (EXT4_DAX_MUT_EXCL).
+                    FsException no = assertThrows(FsException.class, () -> f.setDaxFlag(true), e.getKey());
+                    assertEquals(Errno.EOPNOTSUPP, no.errno(), no.getMessage());
+                    // Linux maps a verity file through its checked page cache; jdax maps device blocks, so it does not.
+                    FsException map = assertThrows(FsException.class, () -> f.mmap(0, 4096, dev.jdax.api.fs.FileMapping.PROT_READ, dev.jdax.api.fs.FileMapping.MAP_SHARED), e.getKey());
+                    assertEquals(Errno.EOPNOTSUPP, map.errno(), map.getMessage());
+                }
             }
             assertTrue(fs.stat(fs.resolve("/plain", true)).isDax());
             long f = fs.create(fs.rootIno(), "written", 0644, 0, 0);
