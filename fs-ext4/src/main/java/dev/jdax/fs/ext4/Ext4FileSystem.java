@@ -110,6 +110,7 @@ final class Ext4FileSystem implements SuperBlock {
         if (!Set.of("always", "never", "inode").contains(dax)) {
             throw FsException.of(Errno.EINVAL, "ext4: dax=%s: want always, never or inode", dax);
         }
+        MountCheck.dataMode(options.value("data", "ordered"), dax);
         Ext4Superblock sb = readSuperblock(device);
         // Checked before the journal is touched, as ext4_fill_super does: a refused mount writes nothing.
         boolean torn = MountCheck.tornAwaitingReplay(sb);

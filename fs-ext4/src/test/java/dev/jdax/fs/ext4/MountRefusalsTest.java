@@ -21,6 +21,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,20 @@ class MountRefusalsTest {
         // Measured: "Cannot use DAX on a filesystem that may contain inline data", for -o dax and dax=always.
         refused(inline, "dax", Errno.EINVAL, "Cannot use DAX on a filesystem that may contain inline data");
         refused(inline, "dax=always", Errno.EINVAL, "Cannot use DAX on a filesystem that may contain inline data");
+    }
+
+    @Test
+    void dataModesAsLinuxParsesThemAndJournalledDataNeverWithDax() throws Exception {
+        Path img = image("data", "-t", "ext4", "-b", "4096");
+        refused(img, "data=careful", Errno.EINVAL, "Bad value for 'data'");
+        // Measured (jdax compare dax-data-journal-refused): "can't mount with both data=journal and dax".
+        refused(img, "dax,data=journal", Errno.EINVAL, "can't mount with both data=journal and dax");
+        refused(img, "dax=inode,data=journal", Errno.EOPNOTSUPP, "jdax does not journal file data");
+        for (String mode : new String[] {"dax,data=ordered", "dax,data=writeback"}) {
+            try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse(mode))) {
+                assertFalse(fs.readOnly(), mode);
+            }
+        }
     }
 
     @Test
