@@ -100,4 +100,24 @@ class LinuxOutputSegmenterTest {
         assertEquals("stat", rows.get(5).command());
         assertTrue(rows.get(5).lines().contains("stat.blocks = 4096"));
     }
+
+    @Test
+    void aRefusedMountIsTheMountRowAndNoCommandPrintsAfterIt() throws Exception {
+        Catalog catalog = Catalog.load();
+        Scenario s = catalog.matching("inline-data-dax-refused").get(0);
+        assertTrue(s.recordsMount() && s.appliesTo("ext4") && !s.appliesTo("xfs"), "a # mke2fs: scenario, for ext4");
+        List<OutputRow> rows = LinuxOutputSegmenter.segment(s, catalog.linuxOutput("ext4", s.name()).orElseThrow());
+        assertEquals(OutputRow.MOUNT_KEY, rows.get(0).key());
+        assertEquals(List.of("mount: Invalid argument", "EXT4-fs: Cannot use DAX on a filesystem that may contain inline data"),
+                rows.get(0).lines());
+        assertTrue(rows.subList(1, rows.size()).stream().allMatch(r -> r.lines().isEmpty()));
+
+        Scenario mounted = catalog.matching("ext3-indirect-dax").get(0);
+        rows = LinuxOutputSegmenter.segment(mounted, catalog.linuxOutput("ext4", mounted.name()).orElseThrow());
+        assertEquals(List.of(), rows.get(0).lines(), "it mounted: the mount row is empty");
+        assertEquals("falloc 0 1m", rows.get(3).command());
+        assertEquals(List.of("fallocate: Operation not supported"), rows.get(3).lines(), "falloc on an indirect file");
+        assertEquals("fpunch 0 4k", rows.get(5).command());
+        assertEquals(List.of(), rows.get(5).lines(), "a punch works on one");
+    }
 }
