@@ -15,10 +15,59 @@
 # OUTDIR/e2fsck-<name>.txt what e2fsck -fn says of the kernel's replayed copy.
 # Check them with:
 #   ./mvnw -pl fs-ext4 -am verify -Dtest=LinuxJournalImagesTest -Djdax.journalImages=OUTDIR
+#
+#   make-journal-images.sh --judge-jdax OUTDIR KEPT
+#
+# The other way round: KEPT holds jdax's replays of the same images (NAME.jdax, left by
+# LinuxJournalImagesTest with -Djdax.journalImages.keep=KEPT); the kernel mounts each (on a
+# throwaway overlay) and lists it. Each listing must equal OUTDIR/before-NAME.txt, and the kernel
+# must find no journal to recover (jdax's replay left it empty). Prints one line per image.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 oracle=${JDAX_ORACLE:-$here/../../../../../shared/oracle/linux-mount}
 [ -x "$oracle" ] || oracle=/work/shared/oracle/linux-mount
+# What every boot prints of a mounted file system: path, then for a file its type, size, links,
+# mode, 512-byte blocks and md5; for a directory its links and mode; for a symlink its target.
+listing='
+listing() {
+  cd /mnt
+  find . | sort | while read -r p; do
+    if [ -L "$p" ]; then echo "$p l $(readlink "$p")"
+    elif [ -d "$p" ]; then echo "$p d $(stat -c "%h %a" "$p")"
+    else echo "$p f $(stat -c "%s %h %a %b" "$p") $(md5sum < "$p" | cut -d" " -f1)"; fi
+  done
+  cd /
+}'
+
+if [ "${1:-}" = --judge-jdax ]; then
+  out=${2:?usage: make-journal-images.sh --judge-jdax OUTDIR KEPT}; kept=${3:?usage: make-journal-images.sh --judge-jdax OUTDIR KEPT}
+  imgs=("$kept"/*.jdax)
+  judge=$(mktemp -d)
+  trap 'rm -rf "$judge"' EXIT
+  {
+    echo "$listing"
+    echo 'i=0'
+    echo 'for d in $DISKS; do'
+    echo '  i=$((i + 1)); echo "@@jdax $i"; dmesg -c > /dev/null'
+    echo '  mount -t ext4 $d /mnt || { echo "mount failed"; continue; }'
+    echo '  listing; umount /mnt'
+    echo '  dmesg | grep -q "recovery complete" && echo "@@recovered"'
+    echo 'done'
+    echo 'echo "@@end"'
+  } > "$judge/judge.sh"
+  "$oracle" --keep -o "$judge/out" "${imgs[@]}" -- "$judge/judge.sh" > /dev/null
+  awk -v dir="$judge" '/^@@jdax / { f = dir "/" $2 ".txt"; next } /^@@end/ { f = ""; next } f != "" { print > f }' \
+    "$judge/out/output.txt"
+  i=0
+  for img in "${imgs[@]}"; do
+    i=$((i + 1)); n=$(basename "$img" .jdax)
+    rec=$(grep -c "^@@recovered" "$judge/$i.txt" || true); sed -i '/^@@recovered/d' "$judge/$i.txt"
+    cmp -s "$out/before-$n.txt" "$judge/$i.txt" && same="as before the crash" || same="DIFFERS from before the crash"
+    [ "$rec" = 0 ] && j="no journal left to recover" || j="the kernel recovered a journal"
+    echo "$n: Linux lists jdax's replay $same ($(grep -c . "$judge/$i.txt") paths); $j"
+  done
+  exit 0
+fi
 out=${1:?usage: make-journal-images.sh OUTDIR}
 mkdir -p "$out"
 
@@ -43,18 +92,6 @@ for spec in "${images[@]}"; do
   names+=("$name"); extras+=("${extra:-none}")
 done
 
-# What both boots print of a mounted file system: path, then for a file its type, size, links,
-# mode, 512-byte blocks and md5; for a directory its links and mode; for a symlink its target.
-listing='
-listing() {
-  cd /mnt
-  find . | sort | while read -r p; do
-    if [ -L "$p" ]; then echo "$p l $(readlink "$p")"
-    elif [ -d "$p" ]; then echo "$p d $(stat -c "%h %a" "$p")"
-    else echo "$p f $(stat -c "%s %h %a %b" "$p") $(md5sum < "$p" | cut -d" " -f1)"; fi
-  done
-  cd /
-}'
 
 cat > "$out/crash.sh" <<EOF
 $listing

@@ -33,7 +33,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * part of the build) and checked here when {@code -Djdax.journalImages=OUTDIR} names them. jdax
  * mounts each crashed image (replaying its journal) and lists it as the kernel listed its own
  * replay of the same image: every path, file size, link count, mode, block count and md5, every
- * symlink target. e2fsck -fn judges jdax's replay, and a write after it.
+ * symlink target. e2fsck -fn judges jdax's replay, and a write after it. With
+ * {@code -Djdax.journalImages.keep=DIR} jdax's replays are kept there ({@code NAME.jdax}) for
+ * {@code make-journal-images.sh --judge-jdax}, which has the kernel mount and list them.
  *
  * <p>Linux 6.1's fast-commit replay gets directory link counts wrong (a directory a fast commit made
  * has one link and its parent none more; one a fast commit removed stays allocated, unconnected, with
@@ -74,6 +76,12 @@ class LinuxJournalImagesTest {
                 assertTrue(declared.isEmpty() || !linuxClean, name + ": directory links differ although e2fsck found Linux's replay clean");
                 Tools.Result fsck = Tools.run("e2fsck", "-fn", copy.toString());
                 assertEquals(0, fsck.status(), name + ": e2fsck after jdax's replay\n" + fsck.output());
+                String keep = System.getProperty("jdax.journalImages.keep");
+                if (keep != null) {
+                    // For make-journal-images.sh's --judge-jdax: the kernel mounts and lists jdax's replay.
+                    Files.createDirectories(Path.of(keep));
+                    Files.copy(copy, Path.of(keep, name + ".jdax"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
                 writeAfterReplay(copy, name);
                 System.out.printf("%s: %d paths as Linux replayed them%s%n", name, jdax.size(),
                         declared.isEmpty() ? "" : "; directory links kept true where Linux's fast-commit replay loses them: " + declared);
