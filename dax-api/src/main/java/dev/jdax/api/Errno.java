@@ -77,6 +77,8 @@ public enum Errno {
     EBADMSG(74, "Bad message"),
     /** Value too large for defined data type (75). */
     EOVERFLOW(75, "Value too large for defined data type"),
+    /** Message too long (90). */
+    EMSGSIZE(90, "Message too long"),
     /** Operation not supported (95). */
     EOPNOTSUPP(95, "Operation not supported"),
     /** No buffer space available (105). */

@@ -114,7 +114,7 @@ public final class Comparison {
             ScenarioRunner.Run r = runs.get(s.name() + "\0" + c.label());
             if (r.error() != null) {
                 errors.put(c.label(), r.error());
-            } else {
+            } else if (!r.rows().isEmpty()) { // empty: the scenario is not for this personality
                 shape = shape == null ? r.rows() : shape;
             }
             jdax.put(c.label(), byKey(r.rows()));

@@ -16,6 +16,7 @@ final class LinuxOutputSegmenter {
     private static final Pattern DUMP = Pattern.compile("^[0-9a-f]{8}:  .*");
     private static final Pattern MAPPED_ACCESS = Pattern.compile("^m(read|write|map)\\b");
     private static final Pattern PROCESS_END = Pattern.compile("^(exit \\d+|Bus error|Segmentation fault)$");
+    private static final Pattern MOUNT = Pattern.compile("^(mount: .*|EXT4-fs: .*)$");
     private static final Pattern USAGE_OR_ARG = Pattern.compile("^(non-numeric .*|\\S+ .* -- .*|command \".*\" not found)$");
 
     private LinuxOutputSegmenter() {
@@ -64,6 +65,14 @@ final class LinuxOutputSegmenter {
     static List<OutputRow> segment(Scenario s, List<String> lines) {
         List<OutputRow> rows = new ArrayList<>();
         int at = 0;
+        if (s.recordsMount()) {
+            // The measuring guest's record of a refused mount comes first; then nothing ran.
+            List<String> mount = new ArrayList<>();
+            while (at < lines.size() && MOUNT.matcher(lines.get(at)).matches()) {
+                mount.add(lines.get(at++));
+            }
+            rows.add(new OutputRow(OutputRow.MOUNT_KEY, "mount", mount));
+        }
         boolean couldFault = false;
         for (int i = 0; i < s.commands().size(); i++) {
             String cmd = s.commands().get(i);

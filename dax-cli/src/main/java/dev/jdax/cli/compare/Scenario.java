@@ -10,13 +10,17 @@ import java.util.Locale;
 /**
  * One scenario: an xfs_io script in the reference's format. Comment lines before the first
  * command describe it; headers {@code # fs-size: 320m}, {@code # open-flags: -d} and
- * {@code # mount-options: none|OPTS} set it up; then one command per line.
+ * {@code # mount-options: none|OPTS} set it up, and {@code # mke2fs: ARGS} has the real mke2fs make
+ * the file system ({@code mke2fs -F -q -b 4096 ARGS DEV BLOCKS}, ARGS naming the type with
+ * {@code -t}) where jdax's mkfs makes only mke2fs.conf's default ext4; then one command per line.
  *
  * @param mountOptions {@code null} for the configuration's DAX mount, {@code "none"} for no
  *                     options at all, else the options to mount with instead of {@code dax}
+ * @param mke2fs       the arguments of the real mke2fs that makes the file system, or {@code null}
+ *                     for the personality's own mkfs
  */
 public record Scenario(String name, String description, long fsSize, String openFlags, String mountOptions,
-                       List<String> commands, String source) {
+                       String mke2fs, List<String> commands, String source) {
     public Scenario {
         commands = List.copyOf(commands);
     }
@@ -27,6 +31,7 @@ public record Scenario(String name, String description, long fsSize, String open
         long fsSize = -1;
         String openFlags = "";
         String mountOptions = null;
+        String mke2fs = null;
         List<String> commands = new ArrayList<>();
         int lineNo = 0;
         for (String raw : text.split("\n")) {
@@ -44,6 +49,7 @@ public record Scenario(String name, String description, long fsSize, String open
                     case "fs-size" -> fsSize = parseSize(name, lineNo, value);
                     case "open-flags" -> openFlags = value;
                     case "mount-options" -> mountOptions = value;
+                    case "mke2fs" -> mke2fs = value;
                     default -> {
                         if (commands.isEmpty()) {
                             description.append(description.isEmpty() ? "" : " ").append(body);
@@ -60,7 +66,7 @@ public record Scenario(String name, String description, long fsSize, String open
         if (commands.isEmpty()) {
             throw FsException.of(Errno.EINVAL, "scenario %s: no commands", name);
         }
-        return new Scenario(name, description.toString(), fsSize, openFlags, mountOptions, commands, source);
+        return new Scenario(name, description.toString(), fsSize, openFlags, mountOptions, mke2fs, commands, source);
     }
 
     private static long parseSize(String name, int lineNo, String value) throws FsException {
@@ -92,5 +98,21 @@ public record Scenario(String name, String description, long fsSize, String open
     public boolean isBadblock(int i) {
         String c = commands.get(i);
         return c.equals("badblock") || c.startsWith("badblock ");
+    }
+
+    /**
+     * Whether the scenario runs on a personality of {@code type}: one whose image mke2fs makes is
+     * mounted as ext4, as Linux's ext4 driver mounts ext3 and ext4 images.
+     */
+    public boolean appliesTo(String type) {
+        return mke2fs == null || type.equals("ext4");
+    }
+
+    /**
+     * Whether the mount is part of what the scenario measures (its first row): the file systems
+     * mke2fs makes with other features are where Linux refuses some mounts.
+     */
+    public boolean recordsMount() {
+        return mke2fs != null;
     }
 }

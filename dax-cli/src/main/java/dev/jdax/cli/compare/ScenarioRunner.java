@@ -36,18 +36,61 @@ public final class ScenarioRunner {
     }
 
     public static Run run(Scenario s, PersonalityConfig config) {
+        if (!s.appliesTo(config.type())) {
+            return new Run(s, config, List.of(), null); // an ext scenario on XFS: nothing to run, nothing measured
+        }
         try {
             FileSystemType type = FileSystemTypes.byName(config.type());
+            if (s.mke2fs() != null) {
+                java.nio.file.Path img = Mke2fsImage.make(s.mke2fs(), s.fsSize());
+                try (DaxDevice device = PmemDevices.open(img)) {
+                    return mountAndRun(s, config, type, device);
+                } finally {
+                    Mke2fsImage.deleteQuietly(img);
+                }
+            }
             try (DaxDevice device = PmemDevices.memory(s.fsSize())) {
                 type.mkfs(device, MkfsOptions.defaults().withBlockSize(4096));
-                try (FileSystem fs = Vfs.mount(type, device, mountOptions(s, config))) {
-                    return new Run(s, config, runProcesses(s, fs), null);
-                }
+                return mountAndRun(s, config, type, device);
             }
         } catch (FsException e) {
             return new Run(s, config, List.of(), e.describe());
         } catch (RuntimeException e) {
             return new Run(s, config, List.of(), "internal error: " + e);
+        }
+    }
+
+    /**
+     * Mounts and runs the processes. Where the scenario measures the mount, a refused one is its
+     * row as the measuring guest records Linux's: {@code mount: STRERROR}, then the reason in the
+     * kernel log's words ({@code EXT4-fs: ...}), and no command runs.
+     */
+    private static Run mountAndRun(Scenario s, PersonalityConfig config, FileSystemType type, DaxDevice device)
+            throws FsException {
+        MountOptions options = mountOptions(s, config);
+        String mount = "mount -t " + config.type() + (options.toString().isEmpty() ? "" : " -o " + options);
+        FileSystem fs;
+        try {
+            fs = Vfs.mount(type, device, options);
+        } catch (FsException e) {
+            if (!s.recordsMount()) {
+                throw e;
+            }
+            // One kernel log line per line of the reason (a refusal Linux explains in two messages).
+            String why = e.getMessage().startsWith("ext4: ") ? e.getMessage().substring("ext4: ".length()) : e.getMessage();
+            List<String> lines = new ArrayList<>(List.of("mount: " + e.errno().message()));
+            why.lines().forEach(l -> lines.add("EXT4-fs: " + l));
+            List<OutputRow> rows = new ArrayList<>(List.of(new OutputRow(OutputRow.MOUNT_KEY, mount, lines)));
+            rows.addAll(nothingRan(s)); // the rows Linux printed for, where it mounted
+            return new Run(s, config, rows, null);
+        }
+        try (fs) {
+            List<OutputRow> rows = new ArrayList<>();
+            if (s.recordsMount()) {
+                rows.add(new OutputRow(OutputRow.MOUNT_KEY, mount, List.of()));
+            }
+            rows.addAll(runProcesses(s, fs));
+            return new Run(s, config, rows, null);
         }
     }
 
@@ -83,6 +126,19 @@ public final class ScenarioRunner {
             rows.add(new OutputRow(OutputRow.commandKey(i), cmd, rec.lines()));
         }
         rows.add(processEnd(proc, killed, -1));
+        return rows;
+    }
+
+    /** The rows of a scenario whose file system did not mount: every command and process end, empty. */
+    private static List<OutputRow> nothingRan(Scenario s) {
+        List<OutputRow> rows = new ArrayList<>();
+        for (int i = 0; i < s.commands().size(); i++) {
+            if (s.isBadblock(i)) {
+                rows.add(new OutputRow(OutputRow.processEndKey(i), "(xfs_io ends before badblock)", List.of()));
+            }
+            rows.add(new OutputRow(OutputRow.commandKey(i), s.commands().get(i), List.of()));
+        }
+        rows.add(new OutputRow(OutputRow.processEndKey(-1), "(end of xfs_io)", List.of()));
         return rows;
     }
 

@@ -18,6 +18,7 @@ class LinuxOutputSegmenterTest {
         int files = 0;
         java.util.List<String> unmeasured = new java.util.ArrayList<>();
         int jdaxOnly = 0;
+        int notApplicable = 0;
         for (Scenario s : catalog.scenarios()) {
             if (s.source().startsWith("jdax-only")) {
                 // Options Linux does not have (media_errors=): nothing was measured, by design.
@@ -33,6 +34,12 @@ class LinuxOutputSegmenterTest {
             }
             for (String cfg : CONFIGS) {
                 var out = catalog.linuxOutput(cfg, s.name());
+                if (!s.appliesTo(cfg.split("-")[0])) {
+                    // "# mke2fs:" scenarios were measured on the ext4 configurations only.
+                    assertTrue(out.isEmpty(), s.name() + " is for ext4 but has " + cfg + " output");
+                    notApplicable++;
+                    continue;
+                }
                 if (out.isEmpty()) {
                     unmeasured.add(cfg + "/" + s.name());
                     continue;
@@ -53,7 +60,7 @@ class LinuxOutputSegmenterTest {
         }
         // Linux's ext2 configuration cannot mount with dax=never or dax=inode (linux-6.1/SOURCES.md).
         assertEquals(List.of("ext2/statx-dax-never", "ext2/per-file-dax"), unmeasured);
-        assertEquals((catalog.scenarios().size() - jdaxOnly) * CONFIGS.size() - 2, files);
+        assertEquals((catalog.scenarios().size() - jdaxOnly) * CONFIGS.size() - 2 - notApplicable, files);
     }
 
     @Test
@@ -92,5 +99,25 @@ class LinuxOutputSegmenterTest {
         assertEquals("dioattr.maxiosz = 2147483136", rows.get(3).lines().get(rows.get(3).lines().size() - 1));
         assertEquals("stat", rows.get(5).command());
         assertTrue(rows.get(5).lines().contains("stat.blocks = 4096"));
+    }
+
+    @Test
+    void aRefusedMountIsTheMountRowAndNoCommandPrintsAfterIt() throws Exception {
+        Catalog catalog = Catalog.load();
+        Scenario s = catalog.matching("inline-data-dax-refused").get(0);
+        assertTrue(s.recordsMount() && s.appliesTo("ext4") && !s.appliesTo("xfs"), "a # mke2fs: scenario, for ext4");
+        List<OutputRow> rows = LinuxOutputSegmenter.segment(s, catalog.linuxOutput("ext4", s.name()).orElseThrow());
+        assertEquals(OutputRow.MOUNT_KEY, rows.get(0).key());
+        assertEquals(List.of("mount: Invalid argument", "EXT4-fs: Cannot use DAX on a filesystem that may contain inline data"),
+                rows.get(0).lines());
+        assertTrue(rows.subList(1, rows.size()).stream().allMatch(r -> r.lines().isEmpty()));
+
+        Scenario mounted = catalog.matching("ext3-indirect-dax").get(0);
+        rows = LinuxOutputSegmenter.segment(mounted, catalog.linuxOutput("ext4", mounted.name()).orElseThrow());
+        assertEquals(List.of(), rows.get(0).lines(), "it mounted: the mount row is empty");
+        assertEquals("falloc 0 1m", rows.get(3).command());
+        assertEquals(List.of("fallocate: Operation not supported"), rows.get(3).lines(), "falloc on an indirect file");
+        assertEquals("fpunch 0 4k", rows.get(5).command());
+        assertEquals(List.of(), rows.get(5).lines(), "a punch works on one");
     }
 }

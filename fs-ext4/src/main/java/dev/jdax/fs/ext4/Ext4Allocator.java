@@ -349,6 +349,60 @@ final class Ext4Allocator {
         }
     }
 
+    /**
+     * ext4_mb_mark_bb, for fast-commit replay: the blocks of group {@code g} whose bits are set in
+     * {@code blocks} (bit i: block {@code groupStart(g) + i}) become {@code used}, whatever the bitmap
+     * said before, and the free counts follow the bits that changed.
+     */
+    void markBlocks(int g, BitSet blocks, boolean used) throws FsException {
+        blockLocks[g].lock();
+        try {
+            ByteBuffer bm = blockBitmap(g);
+            int changed = 0;
+            for (int bit = blocks.nextSetBit(0); bit >= 0 && bit < blocksIn(g); bit = blocks.nextSetBit(bit + 1)) {
+                if (isSet(bm, bit) != used) {
+                    setBit(bm, bit, used);
+                    changed++;
+                }
+            }
+            if (changed > 0) {
+                writeBlockBitmap(g, bm);
+                groups.freeBlocks(g, groups.freeBlocks(g) + (used ? -changed : changed));
+                groups.write(disk, g);
+                sb.addFreeBlocks(used ? -changed : changed);
+            }
+        } finally {
+            blockLocks[g].unlock();
+        }
+    }
+
+    /** ext4_mark_inode_used, for fast-commit replay (and its reverse for an inode the replay frees): idempotent. */
+    void markInode(long ino, boolean used, boolean dir) throws FsException {
+        long ipg = sb.s_inodes_per_group();
+        int g = (int) ((ino - 1) / ipg);
+        int bit = (int) ((ino - 1) % ipg);
+        inodeLocks[g].lock();
+        try {
+            ByteBuffer bm = inodeBitmap(g);
+            if (isSet(bm, bit) == used) {
+                return;
+            }
+            setBit(bm, bit, used);
+            writeInodeBitmap(g, bm);
+            groups.freeInodes(g, groups.freeInodes(g) + (used ? -1 : 1));
+            if (dir) {
+                groups.usedDirs(g, groups.usedDirs(g) + (used ? 1 : -1));
+            }
+            if (used && bit + 1 > ipg - groups.itableUnused(g)) {
+                groups.itableUnused(g, (int) (ipg - bit - 1));
+            }
+            groups.write(disk, g);
+            sb.addFreeInodes(used ? -1 : 1);
+        } finally {
+            inodeLocks[g].unlock();
+        }
+    }
+
     static boolean isSet(ByteBuffer bm, int bit) {
         return (bm.get(bit >>> 3) & (1 << (bit & 7))) != 0;
     }

@@ -51,9 +51,15 @@ final class Ext4FileOps implements DaxInodeOps {
                 (fs.superblock().s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_HUGE_FILE) != 0);
     }
 
-    /** An inline file (open read-only: a writable open converted it) is read from its inode. */
+    /**
+     * An inline file (open read-only: a writable open converted it) is read from its inode; an
+     * fs-verity file from its blocks, each checked against its Merkle tree.
+     */
     @Override
     public long readInline(long pos, java.lang.foreign.MemorySegment dst) throws FsException {
+        if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
+            return VerityFile.of(fs, in).read(pos, dst);
+        }
         synchronized (in) {
             return InlineFile.read(in, dev.jdax.api.fs.OpenFlags.O_RDONLY, pos, dst);
         }
@@ -61,6 +67,10 @@ final class Ext4FileOps implements DaxInodeOps {
 
     @Override
     public void mayMmap() throws FsException {
+        if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d is an fs-verity file: jdax maps device blocks, which a "
+                    + "load would read unverified (Linux maps a verity file through its page cache, checked as it fills)", in.ino);
+        }
         synchronized (in) {
             InlineFile.refuseMapping(in);
         }
@@ -158,6 +168,11 @@ final class Ext4FileOps implements DaxInodeOps {
     public void setDaxFlag(boolean dax) throws FsException {
         synchronized (in) {
             InlineFile.refuseDax(in);
+        }
+        if (dax && (in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
+            // dax_compatible: EXT4_DAX_MUT_EXCL holds EXT4_VERITY_FL (a verity file is read through
+            // checked pages, never mapped from the device).
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d is an fs-verity file: FS_XFLAG_DAX cannot be set", in.ino);
         }
         fs.opVoid(() -> fs.changeInode(in, i -> {
             i.i_flags(dax ? i.i_flags() | Ext4Inode.DAX_FL : i.i_flags() & ~Ext4Inode.DAX_FL);

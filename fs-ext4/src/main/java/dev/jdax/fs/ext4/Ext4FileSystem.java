@@ -110,6 +110,7 @@ final class Ext4FileSystem implements SuperBlock {
         if (!Set.of("always", "never", "inode").contains(dax)) {
             throw FsException.of(Errno.EINVAL, "ext4: dax=%s: want always, never or inode", dax);
         }
+        MountCheck.dataMode(options.value("data", "ordered"), dax);
         Ext4Superblock sb = readSuperblock(device);
         // Checked before the journal is touched, as ext4_fill_super does: a refused mount writes nothing.
         boolean torn = MountCheck.tornAwaitingReplay(sb);
@@ -129,7 +130,7 @@ final class Ext4FileSystem implements SuperBlock {
 
     private static Ext4FileSystem mount(FileSystemType type, DaxDevice device, MountOptions options, Ext4Superblock sb,
                                         boolean torn, MountCheck.Verdict verdict, String dax, Mmp mmp) throws FsException {
-        if (recoverJournal(device, sb) > 0 || torn) {
+        if (recoverJournal(type, device, sb) > 0 || torn) {
             sb = readSuperblock(device);
             verdict = MountCheck.check(sb, device.size(), options.readOnly(), dax);
         }
@@ -225,17 +226,35 @@ final class Ext4FileSystem implements SuperBlock {
         return JournalInode.blocks(device, sb);
     }
 
-    /** Replays a journal a crash left (ours or the kernel's); returns the transactions replayed. */
-    private static int recoverJournal(DaxDevice device, Ext4Superblock sb) throws FsException {
+    /**
+     * Replays a journal a crash left (ours or the kernel's): its committed transactions, then the
+     * fast commits after them ({@link FastCommitReplay}), as jbd2_journal_recover does before the
+     * journal is marked empty; returns the transactions replayed.
+     */
+    private static int recoverJournal(FileSystemType type, DaxDevice device, Ext4Superblock sb) throws FsException {
         if (sb.s_magic() != Ext4Superblock.MAGIC || (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0
                 || sb.s_journal_inum() == 0) {
             return 0;
         }
         Jbd2Journal j = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb));
-        if (!j.needsRecovery()) {
+        Jbd2Journal.Recovery r = j.scan();
+        if (r == null) {
             return 0;
         }
-        int replayed = j.recover();
+        List<FastCommitLog.Tag> fastCommits = FastCommitLog.scan(r.fastCommitBlocks(), r.endTid(), sb.s_inode_size());
+        j.replay(r);
+        if (!fastCommits.isEmpty()) {
+            Ext4Superblock replayed = readSuperblock(device);
+            String cannot = MountCheck.check(replayed, device.size(), false, "never").readOnlyReason();
+            if (cannot != null) {
+                throw FsException.of(Errno.EOPNOTSUPP, "ext4: the journal holds %d fast-commit records to replay, and jdax "
+                        + "cannot write this file system (%s)", fastCommits.size(), cannot);
+            }
+            FastCommitReplay.replay(new Ext4FileSystem(type, device, MountOptions.none(), replayed, false, "never",
+                    LockingModel.INODE_RWSEM), fastCommits);
+        }
+        j.recovered(r);
+        int replayed = r.replayed() + (fastCommits.isEmpty() ? 0 : 1);
         Ext4Superblock now = readSuperblock(device);
         boolean intact = !now.hasCsum() || now.b.getInt(0x3FC) == now.computeChecksum();
         if (intact && (now.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0) {
@@ -390,7 +409,8 @@ final class Ext4FileSystem implements SuperBlock {
             }
             in.treeBlocks = tb;
         }
-        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && switch (daxMode) {
+        // ext4_should_enable_dax: never an inline or a verity file.
+        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && (in.i_flags() & Ext4Inode.VERITY_FL) == 0 && switch (daxMode) {
             case "always" -> true;
             case "inode" -> (in.i_flags() & Ext4Inode.DAX_FL) != 0;
             default -> false;
@@ -720,9 +740,11 @@ final class Ext4FileSystem implements SuperBlock {
             throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", in.ino);
         }
         if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
-            // Linux checks every block read against the Merkle tree; jdax does not, so it serves none.
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d is an fs-verity file: jdax does not verify its Merkle "
-                    + "tree, so it does not serve its data unverified", in.ino);
+            // __fsverity_file_open and __fsverity_prepare_setattr: a verity file is never written nor truncated.
+            if (OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) {
+                throw FsException.of(Errno.EPERM, "ext4: inode %d is an fs-verity file: it cannot be opened for writing", in.ino);
+            }
+            VerityFile.of(this, in); // ensure_verity_info: a bad descriptor fails the open
         }
         if ((OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0) && InlineData.has(in)) {
             requireWritable();

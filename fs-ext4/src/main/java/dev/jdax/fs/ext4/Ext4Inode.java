@@ -50,6 +50,8 @@ final class Ext4Inode implements Vnode {
     java.util.NavigableMap<Long, Long> indirect;
     /** The bytes this inode was last charged to the quota files for ({@link Quotas}): as loaded, or empty when new. */
     byte[] quotaBase;
+    /** An fs-verity file's descriptor and verified tree blocks, read at its first open ({@link VerityFile#of}). */
+    volatile VerityFile verity;
     /** The DAX state chosen when the inode was loaded (Linux decides it in ext4_set_inode_flags). */
     boolean daxNow;
     /** I_DONTCACHE: a changed DAX flag takes effect when the inode is read again. */

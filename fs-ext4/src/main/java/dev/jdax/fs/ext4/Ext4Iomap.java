@@ -102,6 +102,10 @@ final class Ext4Iomap implements IomapOps {
                 if (InlineData.has(in)) {
                     return InlineFile.iomap(fs, in, pos, flags); // read from the inode; DAX never maps it
                 }
+                if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0 && (flags & (IomapOps.REPORT | IomapOps.FAULT)) == 0) {
+                    // fs-verity: a read gets its bytes from the personality, each block checked (VerityFile).
+                    return new Iomap(pos, Math.max(1, length), IomapType.INLINE, 0, 0, fs.device());
+                }
                 return lookup(pos, length);
             } finally {
                 in.dataSem.unlockShared();
@@ -134,8 +138,10 @@ final class Ext4Iomap implements IomapOps {
         Extent e = in.extents.find(lblk);
         if (e != null) {
             long end = Math.min(e.end(), lend);
+            // ext4_set_iomap: an indirect-mapped answer is a run of block pointers, IOMAP_F_MERGED
+            // (FIEMAP_EXTENT_MERGED), where an extent file's is one on-disk extent.
             return new Iomap(lblk * bs, (end - lblk) * bs, e.unwritten() ? IomapType.UNWRITTEN : IomapType.MAPPED,
-                    e.pblkOf(lblk) * bs, 0, dev);
+                    e.pblkOf(lblk) * bs, in.usesExtents() ? 0 : Iomap.F_MERGED, dev);
         }
         long next = Math.min(in.extents.nextMapped(lblk), lend);
         if (!in.usesExtents()) {

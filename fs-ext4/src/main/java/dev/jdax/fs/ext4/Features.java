@@ -53,7 +53,7 @@ final class Features {
             f(Kind.RO_COMPAT, 0x1000, "read-only", true, Jdax.READ_ONLY, "filesystem is read-only"),
             f(Kind.RO_COMPAT, 0x2000, "project", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x4000, "shared_blocks", false, Jdax.REFUSED, ""),
-            f(Kind.RO_COMPAT, 0x8000, "verity", true, Jdax.READ_ONLY, "jdax does not verify Merkle trees, nor serve verity files"),
+            f(Kind.RO_COMPAT, 0x8000, "verity", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x10000, "orphan_present", true, Jdax.READ_ONLY, "jdax does not process the orphan file's entries"));
 
     private Features() {

@@ -21,8 +21,11 @@ import java.util.Map;
  * and checkpoints it at once: the transaction is written from the journal's first block, the journal superblock then names it
  * ({@code s_start}, {@code s_sequence}: one 8-byte word, so a crash leaves the old or the new pair),
  * the blocks are written in place, and the superblock marks the journal empty again. A crash at any
- * point leaves either the old state, or a committed transaction that {@link #recover} replays.
- * Recovery reads any jbd2 journal (several transactions, wrapping, revokes), the kernel's too.
+ * point leaves either the old state, or a committed transaction that recovery ({@link #scan},
+ * {@link #replay}, {@link #recovered}) replays. Recovery reads any jbd2 journal (several
+ * transactions, wrapping, revokes), the kernel's too, and hands over the fast-commit area of a
+ * journal with JBD2_FEATURE_INCOMPAT_FAST_COMMIT ({@link FastCommitLog}). jdax's own log stays
+ * below that area.
  */
 final class Jbd2Journal {
     static final int MAGIC = 0xC03B3998;
@@ -36,6 +39,11 @@ final class Jbd2Journal {
     static final int INCOMPAT_64BIT = 0x2;
     static final int INCOMPAT_CSUM_V2 = 0x8;
     static final int INCOMPAT_CSUM_V3 = 0x10;
+    static final int INCOMPAT_FAST_COMMIT = 0x20;
+    /** JBD2_MIN_JOURNAL_BLOCKS: below this many log blocks there is no fast-commit area. */
+    static final int MIN_JOURNAL_BLOCKS = 1024;
+    /** JBD2_MIN_FC_BLOCKS: the fast-commit area when s_num_fc_blks is 0. */
+    static final int DEFAULT_FC_BLOCKS = 256;
 
     private final DaxDevice device;
     private final int bs;
@@ -85,6 +93,23 @@ final class Jbd2Journal {
         return jsb.getInt(0x10);
     }
 
+    private boolean fastCommit() {
+        return (jsb.getInt(0x28) & INCOMPAT_FAST_COMMIT) != 0;
+    }
+
+    /**
+     * j_last as jbd2's load_superblock sets it: the log wraps there, and with
+     * JBD2_FEATURE_INCOMPAT_FAST_COMMIT the s_num_fc_blks blocks up to s_maxlen are the fast-commit
+     * area (its first block is j_last + 1; block j_last itself is used by neither).
+     */
+    private int last() {
+        if (!fastCommit()) {
+            return maxlen();
+        }
+        int fc = jsb.getInt(0x54) == 0 ? DEFAULT_FC_BLOCKS : jsb.getInt(0x54);
+        return maxlen() - fc >= MIN_JOURNAL_BLOCKS ? maxlen() - fc : maxlen();
+    }
+
     boolean needsRecovery() {
         return jsb.getInt(0x1C) != 0;
     }
@@ -124,7 +149,7 @@ final class Jbd2Journal {
     /** {@return the most metadata blocks one transaction may log}: what fits with its descriptors and commit block. */
     int maxTransactionBlocks() {
         int perDesc = (bs - 12 - 16 - (csumV3 ? 4 : 0)) / tagSize();
-        int room = maxlen() - first() - 1;
+        int room = last() - first() - 1;
         return (int) ((long) room * perDesc / (perDesc + 1));
     }
 
@@ -139,7 +164,7 @@ final class Jbd2Journal {
         List<Map.Entry<Long, byte[]>> list = new ArrayList<>(dirty.entrySet());
         int perDesc = (bs - 12 - 16 - (csumV3 ? 4 : 0)) / tagSize();
         int need = list.size() + (list.size() + perDesc - 1) / perDesc + 1;
-        if (need > maxlen() - first()) {
+        if (need > last() - first()) {
             throw FsException.of(Errno.ENOSPC, "ext4: a transaction of %d blocks does not fit the %d-block journal",
                     list.size(), maxlen());
         }
@@ -218,22 +243,39 @@ final class Jbd2Journal {
     }
 
     /**
-     * Replays every committed transaction from s_start (wrapping at s_maxlen, honouring revoke records,
-     * stopping at the first block that does not continue the sequence or whose checksums fail), then
-     * marks the journal empty. Returns the transactions replayed.
+     * What jbd2's PASS_SCAN finds from s_start on (wrapping at j_last, honouring revoke records,
+     * stopping at the first block that does not continue the sequence or whose checksums fail): the
+     * committed transactions, {@code endTid} (the first transaction not committed, which fast commits
+     * belong to), and the blocks of the fast-commit area. Reads only; null when nothing needs recovery.
      */
-    int recover() throws FsException {
+    Recovery scan() throws FsException {
         if (!needsRecovery()) {
-            return 0;
+            return null;
         }
-        int start = jsb.getInt(0x1C);
-        int seq = jsb.getInt(0x18);
         Map<Long, Integer> revoked = new HashMap<>();
-        List<Txn> txns = scan(start, seq, revoked);
-        int last = seq - 1;
-        for (Txn t : txns) {
+        List<Txn> txns = scan(jsb.getInt(0x1C), jsb.getInt(0x18), revoked);
+        int end = txns.isEmpty() ? jsb.getInt(0x18) : txns.getLast().sequence + 1;
+        List<byte[]> fc = new ArrayList<>();
+        if (fastCommit()) {
+            for (int j = last() + 1; j < maxlen(); j++) {
+                fc.add(readBlock(j).array());
+            }
+        }
+        return new Recovery(txns, revoked, end, fc);
+    }
+
+    /** The transactions a scan found, and what comes after them. */
+    record Recovery(List<Txn> txns, Map<Long, Integer> revoked, int endTid, List<byte[]> fastCommitBlocks) {
+        int replayed() {
+            return txns.size();
+        }
+    }
+
+    /** jbd2's PASS_REPLAY: writes home every block the scanned transactions logged and nothing revoked. */
+    void replay(Recovery r) throws FsException {
+        for (Txn t : r.txns()) {
             for (Map.Entry<Long, Integer> e : t.blocks.entrySet()) {
-                Integer rev = revoked.get(e.getKey());
+                Integer rev = r.revoked().get(e.getKey());
                 if (rev != null && rev - t.sequence >= 0) {
                     continue;
                 }
@@ -243,18 +285,24 @@ final class Jbd2Journal {
                 }
                 device.store(e.getKey() * bs, MemorySegment.ofArray(data.array()), 0, bs);
             }
-            last = t.sequence;
         }
         device.fence();
-        writeSuperblock(0, last + 1);
-        return txns.size();
     }
 
-    private record Txn(int sequence, Map<Long, Integer> blocks, java.util.Set<Long> escaped) {
+    /**
+     * Marks the journal empty after a recovery, the next transaction numbered after the one the log
+     * ended before ({@code jbd2_journal_recover}'s {@code ++info.end_transaction}), so fast commits
+     * of that transaction left in their area are never taken for new ones.
+     */
+    void recovered(Recovery r) throws FsException {
+        writeSuperblock(0, r.endTid() + 1);
+    }
+
+    record Txn(int sequence, Map<Long, Integer> blocks, java.util.Set<Long> escaped) {
     }
 
     private int next(int j) {
-        return j + 1 >= maxlen() ? first() : j + 1;
+        return j + 1 >= last() ? first() : j + 1;
     }
 
     private List<Txn> scan(int start, int seq, Map<Long, Integer> revoked) throws FsException {

@@ -6,6 +6,7 @@ import dev.jdax.api.FsException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What Linux 6.1's {@code ext4_fill_super} decides from the superblock before it loads the journal:
@@ -64,7 +65,9 @@ final class MountCheck {
                 throw inval("Cannot use DAX on a filesystem that may contain inline data");
             }
             if (!daxCapable) {
-                throw inval("unsupported blocksize for DAX (%d); DAX unsupported by block device.", bs);
+                // __ext4_fill_super logs two lines: the block size warning (printed for any DAX
+                // device), then the refusal of dax=always.
+                throw inval("unsupported blocksize for DAX\nDAX unsupported by block device.");
             }
         }
         if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_ENCRYPT) != 0 && sb.s_encryption_level() != 0) {
@@ -80,6 +83,25 @@ final class MountCheck {
         groupGeometry(sb, bs, deviceSize);
         String ro = jdaxLimits(sb);
         return new Verdict(roAsked ? null : ro, daxCapable);
+    }
+
+    /**
+     * The {@code data=} mount option: Linux's option parser knows three modes, and journalled data
+     * and DAX exclude each other (__ext4_fill_super). jdax writes file data in place before the
+     * commit that maps it, as data=ordered; it refuses data=journal rather than mount with weaker
+     * crash guarantees than the name promises.
+     */
+    static void dataMode(String data, String dax) throws FsException {
+        if (!Set.of("journal", "ordered", "writeback").contains(data)) {
+            throw inval("Bad value for 'data' (data=%s: want journal, ordered or writeback)", data);
+        }
+        if (data.equals("journal") && dax.equals("always")) {
+            throw inval("can't mount with both data=journal and dax");
+        }
+        if (data.equals("journal")) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: data=journal: jdax does not journal file data (it writes it in "
+                    + "place before the commit that maps it, as data=ordered does)");
+        }
     }
 
     private static void identity(Ext4Superblock sb) throws FsException {

@@ -65,7 +65,7 @@ class FeatureMatrixTest {
                 row("quota", "rw", "-t", "ext4", "-O", "quota"),
                 row("project,quota", "rw", "-t", "ext4", "-I", "256", "-O", "project,quota"),
                 row("quota, ext3-style crc16", "rw", "-t", "ext4", "-O", "quota,^metadata_csum,uninit_bg"),
-                row("verity", "ro:verity", "-t", "ext4", "-b", "4096", "-O", "verity"),
+                row("verity", "rw", "-t", "ext4", "-b", "4096", "-O", "verity"),
                 row("ext3", "rw", "-t", "ext3"),
                 row("ext3, 4 KiB", "rw", "-t", "ext3", "-b", "4096"),
                 row("ext3 upgraded with tune2fs -O extent", "rw", "-t", "ext3", "+tune2fs", "-O", "extent"),

@@ -21,6 +21,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,6 +109,20 @@ class MountRefusalsTest {
     }
 
     @Test
+    void dataModesAsLinuxParsesThemAndJournalledDataNeverWithDax() throws Exception {
+        Path img = image("data", "-t", "ext4", "-b", "4096");
+        refused(img, "data=careful", Errno.EINVAL, "Bad value for 'data'");
+        // Measured (jdax compare dax-data-journal-refused): "can't mount with both data=journal and dax".
+        refused(img, "dax,data=journal", Errno.EINVAL, "can't mount with both data=journal and dax");
+        refused(img, "dax=inode,data=journal", Errno.EOPNOTSUPP, "jdax does not journal file data");
+        for (String mode : new String[] {"dax,data=ordered", "dax,data=writeback"}) {
+            try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse(mode))) {
+                assertFalse(fs.readOnly(), mode);
+            }
+        }
+    }
+
+    @Test
     void blocksLargerThanAPageAreABadBlockSizeAsOnX8664() throws Exception {
         Path img = image("b64k", "-t", "ext4", "-b", "65536");
         // Measured: "EXT4-fs (vda): bad block size 65536", read-write and read-only alike.
@@ -119,7 +134,8 @@ class MountRefusalsTest {
     void daxAndVerityNeedPageSizedBlocks() throws Exception {
         Path small = image("small", "-t", "ext4", "-b", "1024");
         dirtyJournal(small, 20000);
-        refused(small, "dax", Errno.EINVAL, "unsupported blocksize for DAX (1024); DAX unsupported by block device.");
+        // Measured: "unsupported blocksize for DAX", then "DAX unsupported by block device." (two log lines).
+        refused(small, "dax", Errno.EINVAL, "unsupported blocksize for DAX\nDAX unsupported by block device.");
         Path verity = image("verity", "-t", "ext4", "-b", "1024", "-O", "verity");
         // Measured: "EXT4-fs (vdp): Unsupported blocksize for fs-verity", read-only too.
         refused(verity, "ro", Errno.EINVAL, "Unsupported blocksize for fs-verity");
@@ -130,22 +146,23 @@ class MountRefusalsTest {
     }
 
     @Test
-    void anFsVerityFileIsNotServedUnverified() throws Exception {
+    void aVerityFileWithoutItsDescriptorIsNotOpened() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("vtree"));
         Files.writeString(root.resolve("plain"), "no verity");
         Files.writeString(root.resolve("sealed"), "as if fsverity had been enabled");
         Path img = tmp.resolve("verity.img");
         assertEquals(0, Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-O", "verity", "-d", root.toString(),
                 img.toString(), "32M").status());
-        // EXT4_VERITY_FL on one file (debugfs cannot build its Merkle tree; the flag is what jdax goes by).
+        // EXT4_VERITY_FL on a file with no Merkle tree nor descriptor past its end (VerityFilesTest builds real ones).
         assertEquals(0, Tools.run("debugfs", "-w", "-R", "set_inode_field /sealed flags 0x180000", img.toString()).status());
         try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("ro"))) {
             try (OpenFile f = fs.open("/plain", OpenFlags.O_RDONLY)) {
                 assertEquals(9, f.size());
             }
+            // ext4_get_verity_descriptor_location: "verity file corrupted; can't find descriptor", EFSCORRUPTED.
             FsException e = assertThrows(FsException.class, () -> fs.open("/sealed", OpenFlags.O_RDONLY));
-            assertEquals(Errno.EOPNOTSUPP, e.errno());
-            assertTrue(e.getMessage().contains("fs-verity file"), e.getMessage());
+            assertEquals(Errno.EUCLEAN, e.errno());
+            assertTrue(e.getMessage().contains("can't find descriptor"), e.getMessage());
         }
     }
 
