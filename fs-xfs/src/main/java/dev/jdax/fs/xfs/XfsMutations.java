@@ -24,6 +24,7 @@ final class XfsMutations {
     private final XfsSpace space;
     private final ForkWriter forks;
     private final DirWriter dirs;
+    private final DirEditor editor;
     private final XfsUnlinked unlinked;
 
     XfsMutations(XfsFileSystem fs, XfsDisk disk, XfsSpace space) {
@@ -32,6 +33,7 @@ final class XfsMutations {
         this.space = space;
         this.forks = new ForkWriter(disk, space);
         this.dirs = new DirWriter(disk, space);
+        this.editor = new DirEditor(fs, disk, space, forks);
         this.unlinked = new XfsUnlinked(fs, disk, space);
     }
 
@@ -127,8 +129,12 @@ final class XfsMutations {
     }
 
     private void addEntry(XfsInode dir, byte[] name, XfsInode target) throws FsException {
+        DirRecord rec = new DirRecord(name, target.ino(), DirRecord.ftypeOfMode(target.di_mode()));
+        if (editor.add(dir, rec)) {
+            return;
+        }
         List<DirRecord> entries = entries(dir);
-        entries.add(new DirRecord(name, target.ino(), DirRecord.ftypeOfMode(target.di_mode())));
+        entries.add(rec);
         rewriteDir(dir, entries, parentOf(dir));
     }
 
@@ -139,6 +145,14 @@ final class XfsMutations {
      * The VFS has checked that the name is free; finding it here is corruption.
      */
     private boolean checkFits(XfsInode dir, byte[] name, long ino, int mode) throws FsException {
+        DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), name);
+        if (inPlace != null) {
+            if (DirLookup.find(disk, dir, fs.extents(dir), name) >= 0) {
+                throw Corrupt.of("directory %d: \"%s\" appeared under its lock", dir.ino(),
+                        new String(name, StandardCharsets.UTF_8));
+            }
+            return !inPlace.allocates();
+        }
         List<DirRecord> entries = entries(dir);
         if (find(entries, name) >= 0) {
             throw Corrupt.of("directory %d: \"%s\" appeared under its lock", dir.ino(), new String(name, StandardCharsets.UTF_8));
@@ -237,6 +251,9 @@ final class XfsMutations {
     }
 
     private void remove(XfsInode dir, String name) throws FsException {
+        if (editor.remove(dir, bytes(name))) {
+            return;
+        }
         List<DirRecord> entries = entries(dir);
         int i = find(entries, bytes(name));
         if (i < 0) {
