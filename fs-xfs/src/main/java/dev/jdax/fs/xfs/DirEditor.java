@@ -11,20 +11,25 @@ import static dev.jdax.fs.xfs.Buf.*;
 
 /**
  * Changes a node directory in place, as xfs_dir2_node_addname, xfs_dir2_node_removename and
- * xfs_dir2_node_replace do: a new name goes into the data block whose longest free region holds
- * it (a new data block in the first hole of the data space when none does), its hash into the
- * LEAFN block the da node sends it to (a full leaf is split in two), and the data block's
- * bestfree table and the free index follow. A removed name becomes free space merged with its
- * neighbours and a stale leaf entry; a data block left empty is freed. Every change reads and
- * writes a handful of blocks, whatever the directory's size.
+ * xfs_dir2_node_replace do: a new name goes into the first data block whose longest free region
+ * holds it by the free index (a new data block in the first hole of the data space when none does,
+ * with a new free index block when it is the first its range needs), its hash into the LEAFN block
+ * the da nodes send it to. A full leaf is split in two, the new half linked after it; a full da
+ * node splits the same way into its parent, and a full root moves its entries into two new nodes
+ * and stays where it is one level higher (xfs_da3_split, xfs_da3_root_split); the greatest hash
+ * of every changed block goes up the path (xfs_da3_fixhashpath). A removed name becomes free space
+ * joined with its neighbours and a stale leaf entry; a data block left empty is freed, and a free
+ * index block left with no data block to name. Every change reads and writes a handful of blocks,
+ * whatever the size of the directory.
  *
- * <p>It edits node directories whose da btree has one level and whose free index is one block;
- * for anything else (shortform, block and leaf directories, which are one or a few blocks, or a
- * root node that is full) {@link #plan} answers null before anything changes and the caller
- * rewrites the directory whole ({@link DirWriter}).
+ * <p>Shortform, block and leaf directories (one block to a few) are not edited here: {@link #plan}
+ * answers null for them, and for a da btree already at XFS_DA_NODE_MAXDEPTH with a full path,
+ * before anything changes, and the caller rewrites the directory whole ({@link DirWriter}).
  */
 final class DirEditor {
     static final int NULL_DATAOFF = 0xffff;
+    /** XFS_DA_NODE_MAXDEPTH. */
+    private static final int MAX_DEPTH = 5;
     private static final int HDR = DirWriter.LEAF_HDR;
 
     private final XfsFileSystem fs;
@@ -53,45 +58,8 @@ final class DirEditor {
         this.maxBests = (bs - HDR) / 2;
     }
 
-    /** A node directory's da root and free index, as read at the start of one change. */
-    private record Node(XfsInode dir, List<BmapExtent> extents, byte[] root, long rootFsb, byte[] free, long freeFsb) {
-        int nvalid() {
-            return (int) be32(free, 52);
-        }
-
-        int best(int db) {
-            return be16(free, HDR + 2 * db);
-        }
-
-        int children() {
-            return be16(root, 56);
-        }
-
-        long childDablk(int i) {
-            return be32(root, HDR + 8 * i + 4);
-        }
-
-        /** The child the da node sends {@code hash} to: the first whose greatest hash is not below it, else the last. */
-        int childFor(int hash) {
-            int n = children();
-            for (int i = 0; i < n; i++) {
-                if (Integer.compareUnsigned((int) be32(root, HDR + 8 * i), hash) >= 0) {
-                    return i;
-                }
-            }
-            return n - 1;
-        }
-    }
-
-    /** What adding a name of {@code size} bytes takes: the data block, whether it is new, the leaf, whether it splits. */
-    record Plan(int db, boolean newData, int child, boolean split, long newLeafDablk) {
-        boolean allocates() {
-            return newData || split;
-        }
-    }
-
-    /** One LEAFN block read for a change. */
-    private record Leaf(long dablk, long fsb, byte[] b) {
+    /** A block of the leaf space (da node or LEAFN: xfs_da3_blkinfo, a count at 56, 8-byte entries) read for a change. */
+    private record Block(long dablk, long fsb, byte[] b) {
         int count() {
             return be16(b, 56);
         }
@@ -100,8 +68,62 @@ final class DirEditor {
             return (int) be32(b, HDR + 8 * i);
         }
 
-        long address(int i) {
+        long value(int i) {
             return be32(b, HDR + 8 * i + 4);
+        }
+
+        long forw() {
+            return be32(b, 0);
+        }
+
+        /** A da node: the child {@code hash} goes to, the first whose greatest hash is not below it, else the last. */
+        int childFor(int hash) {
+            int n = count();
+            for (int i = 0; i < n; i++) {
+                if (Integer.compareUnsigned(hash(i), hash) >= 0) {
+                    return i;
+                }
+            }
+            return n - 1;
+        }
+
+        /** The entries as (hash << 32 | value); a leaf's stale ones left out when {@code compact}. */
+        long[] entries(boolean compact) {
+            int n = count();
+            long[] out = new long[n];
+            int k = 0;
+            for (int i = 0; i < n; i++) {
+                if (!compact || value(i) != 0) {
+                    out[k++] = ((long) hash(i) << 32) | value(i);
+                }
+            }
+            return Arrays.copyOf(out, k);
+        }
+    }
+
+    /** A free index block: the best free length of data blocks [firstdb, firstdb + nvalid). */
+    private record FreeBlock(long dablk, long fsb, byte[] b) {
+        int firstdb() {
+            return (int) be32(b, 48);
+        }
+
+        int nvalid() {
+            return (int) be32(b, 52);
+        }
+
+        int best(int db) {
+            return be16(b, HDR + 2 * (db - firstdb()));
+        }
+    }
+
+    /** A node directory at the start of one change: its mapping and the da nodes from the root down to a leaf. */
+    private record Node(XfsInode dir, List<BmapExtent> extents, Block root) {
+    }
+
+    /** What adding a name takes: its data block (new or not, with a new free index block or not) and the da path. */
+    record Plan(int db, boolean newData, boolean newFree, List<Block> path, int[] childAt, int newBlocks) {
+        boolean allocates() {
+            return newBlocks > 0;
         }
     }
 
@@ -110,24 +132,21 @@ final class DirEditor {
             return null;
         }
         long rootFsb = DirWriter.mapped(ext, leafDablk);
-        long freeFsb = DirWriter.mapped(ext, freeDablk);
-        if (rootFsb < 0 || freeFsb < 0 || DirWriter.mapped(ext, freeDablk + 1) >= 0) {
+        if (rootFsb < 0 || DirWriter.mapped(ext, freeDablk) < 0) {
             return null;
         }
         byte[] root = readDa(dir, rootFsb, leafDablk);
-        if (be16(root, 8) != DirNodeWriter.DA3_NODE_MAGIC || be16(root, 58) != 1) {
-            return null;                    // a leaf directory, or a da btree of more levels
+        if (be16(root, 8) != DirNodeWriter.DA3_NODE_MAGIC) {
+            return null;                    // a leaf directory
         }
-        String what = "directory inode " + dir.ino() + " free index";
-        byte[] free = disk.readBlock(freeFsb, what);
-        Corrupt.check(be32(free, 0) == DirNodeWriter.FREE_MAGIC, "%s: magic 0x%x", what, be32(free, 0));
-        XfsCrc.verify(free, 0, bs, 4, what);
-        Corrupt.check(be64(free, 8) == disk.fsbToDaddr(freeFsb) && be64(free, 40) == dir.ino(), "%s: blkno or owner wrong", what);
-        Corrupt.check(be32(free, 48) == 0 && be32(free, 52) <= maxBests, "%s: firstdb %d nvalid %d", what, be32(free, 48),
-                be32(free, 52));
-        Corrupt.check(be16(root, 56) > 0 && be16(root, 56) <= maxEnts, "directory inode %d: da node count %d", dir.ino(),
-                be16(root, 56));
-        return new Node(dir, ext, root, rootFsb, free, freeFsb);
+        Corrupt.check(be16(root, 56) > 0 && be16(root, 56) <= maxEnts && be16(root, 58) >= 1 && be16(root, 58) <= MAX_DEPTH,
+                "directory inode %d: da root count %d level %d", dir.ino(), be16(root, 56), be16(root, 58));
+        return new Node(dir, ext, new Block(leafDablk, rootFsb, root));
+    }
+
+    /** Whether {@code dir} is a directory this class changes in place. */
+    boolean edits(XfsInode dir) throws FsException {
+        return open(dir, fs.extents(dir)) != null;
     }
 
     /**
@@ -141,36 +160,47 @@ final class DirEditor {
 
     private Plan plan(Node nd, byte[] name) throws FsException {
         int size = DataBlock.entrySize(name.length, ftype);
-        int nvalid = nd.nvalid();
         int db = -1;
-        int firstHole = nvalid;
-        for (int i = 0; i < nvalid; i++) {
-            int best = nd.best(i);
-            if (best == NULL_DATAOFF) {
-                firstHole = Math.min(firstHole, i);
-            } else if (best >= size) {
-                db = i;
+        for (FreeBlock f : freeBlocks(nd)) {
+            for (int i = f.firstdb(); i < f.firstdb() + f.nvalid() && db < 0; i++) {
+                int best = f.best(i);
+                db = best != NULL_DATAOFF && best >= size ? i : -1;
+            }
+            if (db >= 0) {
                 break;
             }
         }
         boolean newData = db < 0;
+        boolean newFree = false;
         if (newData) {
-            db = firstHole;
-            if (db >= maxBests || DirWriter.mapped(nd.extents(), db) >= 0) {
-                return null;
-            }
+            db = (int) firstHole(nd.extents(), 0, leafDablk);
+            newFree = DirWriter.mapped(nd.extents(), freeDablk + db / maxBests) < 0;
         }
-        int child = nd.childFor(DirWriter.hash(name));
-        Leaf leaf = leaf(nd, nd.childDablk(child));
-        boolean split = leaf.count() == maxEnts && be16(leaf.b(), 58) == 0;
-        long newLeaf = -1;
-        if (split) {
-            newLeaf = firstHole(nd.extents(), leafDablk + 1, freeDablk);
-            if (nd.children() == maxEnts || newLeaf < 0) {
-                return null;
-            }
+        int hash = DirWriter.hash(name);
+        List<Block> path = new ArrayList<>();
+        int[] childAt = new int[MAX_DEPTH];
+        Block b = nd.root();
+        while (be16(b.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC) {
+            Corrupt.check(path.size() < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
+            childAt[path.size()] = b.childFor(hash);
+            path.add(b);
+            b = block(nd, b.value(childAt[path.size() - 1]));
         }
-        return new Plan(db, newData, child, split, newLeaf);
+        Corrupt.check(be16(b.b(), 8) == DirNodeWriter.LEAFN_MAGIC && be16(b.b(), 58) <= b.count(),
+                "directory inode %d: leaf block %d magic 0x%x stale %d", nd.dir().ino(), b.dablk(), be16(b.b(), 8),
+                be16(b.b(), 58));
+        path.add(b);
+        // Splits go up while each block on the way is full; a full root takes two new nodes.
+        int newBlocks = (newData ? 1 : 0) + (newFree ? 1 : 0);
+        boolean splits = b.count() == maxEnts && be16(b.b(), 58) == 0;
+        for (int level = path.size() - 1; splits && level >= 0; level--) {
+            if (level == 0 && be16(nd.root().b(), 58) >= MAX_DEPTH) {
+                return null;                 // the tree can grow no taller: the rewrite says ENOSPC
+            }
+            newBlocks += level == 0 ? 2 : 1;
+            splits = level > 0 && path.get(level - 1).count() == maxEnts;
+        }
+        return new Plan(db, newData, newFree, path, childAt, newBlocks);
     }
 
     /** Adds {@code rec} to {@code dir} in place; false (nothing changed) when this class does not edit it. */
@@ -182,52 +212,79 @@ final class DirEditor {
         }
         List<BmapExtent> ext = new ArrayList<>(nd.extents());
         long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
-        // Both blocks first: a change that cannot have them fails before it writes anything.
-        long dataFsb = p.newData() ? space.allocBlocks(near, 1)[0] : DirWriter.mapped(ext, p.db());
-        long newLeafFsb = -1;
-        if (p.split()) {
+        // Every block first: a change that cannot have them fails before it writes anything.
+        long[] fresh = new long[p.newBlocks()];
+        for (int i = 0; i < fresh.length; i++) {
             try {
-                newLeafFsb = space.allocBlocks(near, 1)[0];
+                fresh[i] = space.allocBlocks(near, 1)[0];
             } catch (FsException e) {
-                if (p.newData()) {
-                    space.freeBlocks(dataFsb, 1);
+                for (int k = 0; k < i; k++) {
+                    space.freeBlocks(fresh[k], 1);
                 }
                 throw e;
             }
-            ExtentList.add(ext, new BmapExtent(p.newLeafDablk(), newLeafFsb, 1, false));
         }
+        int next = 0;
+        long dataFsb;
         byte[] data;
         if (p.newData()) {
+            dataFsb = fresh[next++];
             ExtentList.add(ext, new BmapExtent(p.db(), dataFsb, 1, false));
             data = emptyDataBlock(dir.ino(), dataFsb);
         } else {
+            dataFsb = DirWriter.mapped(ext, p.db());
             data = readData(dir, dataFsb, p.db());
         }
         int off = insertEntry(data, rec);
         int longest = bestFree(data);
         store(data, dataFsb, DataBlock.CRC_OFF);
 
-        int hash = DirWriter.hash(rec.name());
-        long address = ((long) p.db() * bs + off) >>> 3;
-        Leaf leaf = leaf(nd, nd.childDablk(p.child()));
-        long[] ents = entries(leaf, true);
-        ents = insertSorted(ents, hash, address);
-        if (p.split()) {
-            split(nd, p, leaf, ents, newLeafFsb);
+        long freeDa = freeDablk + p.db() / maxBests;
+        FreeBlock free;
+        if (p.newFree()) {
+            long fsb = fresh[next++];
+            ExtentList.add(ext, new BmapExtent(freeDa, fsb, 1, false));
+            free = new FreeBlock(freeDa, fsb, emptyFreeBlock(dir.ino(), fsb, p.db() / maxBests * maxBests));
         } else {
-            writeLeaf(leaf.b(), ents, 0, ents.length);
-            store(leaf.b(), leaf.fsb(), 12);
-            setChildHash(nd.root(), p.child(), (int) (ents[ents.length - 1] >>> 32));
+            free = freeBlock(dir, ext, freeDa);
         }
-        store(nd.root(), nd.rootFsb(), 12);
+        setBest(free, p.db(), longest, p.newData());
+        store(free.b(), free.fsb(), 4);
 
-        byte[] free = nd.free();
-        put16(free, HDR + 2 * p.db(), longest);
-        if (p.newData()) {
-            put32(free, 52, Math.max(nd.nvalid(), p.db() + 1));
-            put32(free, 56, be32(free, 56) + 1);
+        // The leaf takes the hash; from it up to the root each block takes its child's greatest
+        // hash and, when the child split, the new sibling after it, splitting in turn when full.
+        long address = ((long) p.db() * bs + off) >>> 3;
+        List<Block> path = p.path();
+        int last = path.size() - 1;
+        long[] ents = insertSorted(path.get(last).entries(true), DirWriter.hash(rec.name()), address);
+        long childLast = 0;
+        Long carry = null;                    // the entry of a block split off below, for its parent
+        for (int level = last; level >= 0; level--) {
+            Block blk = path.get(level);
+            if (level < last) {
+                int i = p.childAt()[level];
+                ents = blk.entries(false);
+                ents[i] = (childLast << 32) | (ents[i] & 0xffffffffL);
+                if (carry != null) {
+                    ents = insertAt(ents, i + 1, carry);
+                }
+            } else {
+                put16(blk.b(), 58, 0);        // the leaf's stale entries were compacted away
+            }
+            carry = null;
+            if (ents.length <= maxEnts) {
+                writeEntries(blk.b(), ents, 0, ents.length);
+                store(blk.b(), blk.fsb(), 12);
+                childLast = ents[ents.length - 1] >>> 32;
+            } else if (level == 0) {
+                rootSplit(nd, blk, ents, fresh[next], fresh[next + 1], ext);
+                next += 2;
+            } else {
+                int half = ents.length / 2;
+                carry = split(nd, blk, ents, half, fresh[next++], ext);
+                childLast = ents[half - 1] >>> 32;
+            }
         }
-        store(free, nd.freeFsb(), 4);
         finish(dir, p.allocates() ? ext : null, p.newData() ? Math.max(dir.di_size(), (long) (p.db() + 1) * bs) : -1);
         return true;
     }
@@ -243,31 +300,33 @@ final class DirEditor {
             throw Corrupt.of("directory %d lost \"%s\" under its lock", dir.ino(), new String(name,
                     java.nio.charset.StandardCharsets.UTF_8));
         }
-        // xfs_dir3_leafn_remove: the leaf entry goes stale, so no hash in the da node changes.
+        // xfs_dir3_leafn_remove: the leaf entry goes stale, so no hash in the da nodes changes.
         put32(f.leaf().b(), HDR + 8 * f.index() + 4, 0);
         put16(f.leaf().b(), 58, be16(f.leaf().b(), 58) + 1);
         store(f.leaf().b(), f.leaf().fsb(), 12);
 
         freeEntry(f.data(), f.off());
         int longest = bestFree(f.data());
-        byte[] free = nd.free();
-        List<BmapExtent> ext = null;
+        List<BmapExtent> ext = new ArrayList<>(nd.extents());
+        FreeBlock free = freeBlock(dir, ext, freeDablk + f.db() / maxBests);
         long size = -1;
         if (longest == bs - DataBlock.HDR_SIZE && f.db() != 0) {
             // xfs_dir2_shrink_inode: an empty data block goes; the directory ends at its last data block.
-            ext = new ArrayList<>(nd.extents());
-            for (long[] freed : ExtentList.remove(ext, f.db(), 1)) {
-                space.freeBlocks(freed[0], freed[1]);
+            release(ext, f.db());
+            if (dropBest(free, f.db()) == 0) {
+                release(ext, free.dablk());   // no data block left for this free index block to name
+            } else {
+                store(free.b(), free.fsb(), 4);
             }
-            dropBest(free, f.db());
             if (dir.di_size() <= (long) (f.db() + 1) * bs) {
                 size = lastDataBlockEnd(ext);
             }
         } else {
             store(f.data(), f.dataFsb(), DataBlock.CRC_OFF);
-            put16(free, HDR + 2 * f.db(), longest);
+            setBest(free, f.db(), longest, false);
+            store(free.b(), free.fsb(), 4);
+            ext = null;
         }
-        store(free, nd.freeFsb(), 4);
         finish(dir, ext, size);
         return true;
     }
@@ -292,14 +351,19 @@ final class DirEditor {
     }
 
     /** Where a name lives: its leaf entry and its data entry. */
-    private record Found(Leaf leaf, int index, int db, long dataFsb, byte[] data, int off) {
+    private record Found(Block leaf, int index, int db, long dataFsb, byte[] data, int off) {
     }
 
     private Found find(Node nd, byte[] name) throws FsException {
         int hash = DirWriter.hash(name);
-        int child = nd.childFor(hash);
-        Leaf leaf = leaf(nd, nd.childDablk(child));
+        Block leaf = nd.root();
+        for (int depth = 0; be16(leaf.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC; depth++) {
+            Corrupt.check(depth < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
+            leaf = block(nd, leaf.value(leaf.childFor(hash)));
+        }
         for (int hops = 0; ; hops++) {
+            Corrupt.check(be16(leaf.b(), 8) == DirNodeWriter.LEAFN_MAGIC, "directory inode %d: leaf block %d magic 0x%x",
+                    nd.dir().ino(), leaf.dablk(), be16(leaf.b(), 8));
             int n = leaf.count();
             int lo = 0;
             int hi = n;
@@ -312,7 +376,7 @@ final class DirEditor {
                 }
             }
             for (int i = lo; i < n && leaf.hash(i) == hash; i++) {
-                long address = leaf.address(i);
+                long address = leaf.value(i);
                 if (address == 0) {
                     continue;
                 }
@@ -331,12 +395,11 @@ final class DirEditor {
                     return new Found(leaf, i, db, fsb, data, off);
                 }
             }
-            boolean runsOn = n > 0 && leaf.hash(n - 1) == hash && be32(leaf.b(), 0) != 0;
-            if (!runsOn) {
+            if (n == 0 || leaf.hash(n - 1) != hash || leaf.forw() == 0) {
                 return null;
             }
             Corrupt.check(hops <= maxEnts, "directory inode %d: leaf chain loops", nd.dir().ino());
-            leaf = leaf(nd, be32(leaf.b(), 0));
+            leaf = block(nd, leaf.forw());
         }
     }
 
@@ -435,16 +498,16 @@ final class DirEditor {
         return b;
     }
 
-    // ---- leaves, the da node, the free index ----------------------------------------------------
+    // ---- leaves, da nodes, free index blocks ----------------------------------------------------
 
-    private Leaf leaf(Node nd, long dablk) throws FsException {
+    /** A block of the leaf space (LEAFN or da node), verified: CRC at 12, blkno, owner. */
+    private Block block(Node nd, long dablk) throws FsException {
         long fsb = DirWriter.mapped(nd.extents(), dablk);
-        Corrupt.check(fsb >= 0, "directory inode %d: leaf block %d is a hole", nd.dir().ino(), dablk);
+        Corrupt.check(fsb >= 0 && dablk >= leafDablk && dablk < freeDablk, "directory inode %d: leaf-space block %d is a hole",
+                nd.dir().ino(), dablk);
         byte[] b = readDa(nd.dir(), fsb, dablk);
-        Corrupt.check(be16(b, 8) == DirNodeWriter.LEAFN_MAGIC && be16(b, 56) <= maxEnts && be16(b, 58) <= be16(b, 56),
-                "directory inode %d: leaf block %d magic 0x%x count %d stale %d", nd.dir().ino(), dablk, be16(b, 8),
-                be16(b, 56), be16(b, 58));
-        return new Leaf(dablk, fsb, b);
+        Corrupt.check(be16(b, 56) <= maxEnts, "directory inode %d: block %d count %d", nd.dir().ino(), dablk, be16(b, 56));
+        return new Block(dablk, fsb, b);
     }
 
     private byte[] readDa(XfsInode dir, long fsb, long dablk) throws FsException {
@@ -455,87 +518,67 @@ final class DirEditor {
         return b;
     }
 
-    /** A leaf's entries as (hash << 32 | address), without the stale ones when {@code compact}. */
-    private static long[] entries(Leaf leaf, boolean compact) {
-        int n = leaf.count();
-        long[] out = new long[n];
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            long a = leaf.address(i);
-            if (a != 0 || !compact) {
-                out[k++] = ((long) leaf.hash(i) << 32) | a;
+    private List<FreeBlock> freeBlocks(Node nd) throws FsException {
+        List<FreeBlock> out = new ArrayList<>();
+        for (BmapExtent e : nd.extents()) {
+            for (long i = 0; i < e.blockcount(); i++) {
+                if (e.startoff() + i >= freeDablk) {
+                    out.add(freeBlock(nd.dir(), nd.extents(), e.startoff() + i));
+                }
             }
         }
-        return Arrays.copyOf(out, k);
-    }
-
-    /** After the entries of the same hash, as xfs_dir3_leaf_find_entry places a new one. */
-    private static long[] insertSorted(long[] ents, int hash, long address) {
-        int i = 0;
-        while (i < ents.length && Integer.compareUnsigned((int) (ents[i] >>> 32), hash) <= 0) {
-            i++;
-        }
-        long[] out = new long[ents.length + 1];
-        System.arraycopy(ents, 0, out, 0, i);
-        out[i] = ((long) hash << 32) | address;
-        System.arraycopy(ents, i, out, i + 1, ents.length - i);
         return out;
     }
 
-    /** Rewrites a leaf's entries (stale ones were compacted away) from {@code ents[from, to)}. */
-    private void writeLeaf(byte[] b, long[] ents, int from, int to) {
-        Arrays.fill(b, HDR, bs, (byte) 0);
-        put16(b, 56, to - from);
-        put16(b, 58, 0);
-        for (int i = from; i < to; i++) {
-            put32(b, HDR + 8 * (i - from), ents[i] >>> 32);
-            put32(b, HDR + 8 * (i - from) + 4, ents[i] & 0xffffffffL);
+    private FreeBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {
+        long fsb = DirWriter.mapped(ext, dablk);
+        String what = "directory inode " + dir.ino() + " free index block " + dablk;
+        Corrupt.check(fsb >= 0, "%s is a hole", what);
+        byte[] b = disk.readBlock(fsb, what);
+        Corrupt.check(be32(b, 0) == DirNodeWriter.FREE_MAGIC, "%s: magic 0x%x", what, be32(b, 0));
+        XfsCrc.verify(b, 0, bs, 4, what);
+        Corrupt.check(be64(b, 8) == disk.fsbToDaddr(fsb) && be64(b, 40) == dir.ino(), "%s: blkno or owner wrong", what);
+        long firstdb = be32(b, 48);
+        Corrupt.check(firstdb == (dablk - freeDablk) * maxBests && be32(b, 52) <= maxBests && be32(b, 56) <= be32(b, 52),
+                "%s: firstdb %d nvalid %d nused %d", what, firstdb, be32(b, 52), be32(b, 56));
+        return new FreeBlock(dablk, fsb, b);
+    }
+
+    private byte[] emptyFreeBlock(long owner, long fsb, int firstdb) {
+        byte[] b = new byte[bs];
+        put32(b, 0, DirNodeWriter.FREE_MAGIC);
+        put64(b, 8, disk.fsbToDaddr(fsb));
+        put64(b, 24, disk.sb().metaUuid().getMostSignificantBits());
+        put64(b, 32, disk.sb().metaUuid().getLeastSignificantBits());
+        put64(b, 40, owner);
+        put32(b, 48, firstdb);
+        return b;
+    }
+
+    /** A data block's best free length into its slot; a new data block is one more in use. */
+    private static void setBest(FreeBlock f, int db, int best, boolean isNew) {
+        byte[] b = f.b();
+        int idx = db - f.firstdb();
+        for (int k = f.nvalid(); k < idx; k++) {
+            put16(b, HDR + 2 * k, NULL_DATAOFF);
+        }
+        if (idx >= f.nvalid()) {
+            put32(b, 52, idx + 1);
+        }
+        put16(b, HDR + 2 * idx, best);
+        if (isNew) {
+            put32(b, 56, be32(b, 56) + 1);
         }
     }
 
-    /** xfs_dir2_leafn_split: the upper half moves to a new leaf linked after the old one; the da node names both. */
-    private void split(Node nd, Plan p, Leaf old, long[] ents, long newFsb) throws FsException {
-        int half = ents.length / 2;
-        long newDa = p.newLeafDablk();
-        long forw = be32(old.b(), 0);
-        byte[] nb = new byte[bs];
-        put32(nb, 0, forw);
-        put32(nb, 4, old.dablk());
-        put16(nb, 8, DirNodeWriter.LEAFN_MAGIC);
-        put64(nb, 16, disk.fsbToDaddr(newFsb));
-        put64(nb, 32, disk.sb().metaUuid().getMostSignificantBits());
-        put64(nb, 40, disk.sb().metaUuid().getLeastSignificantBits());
-        put64(nb, 48, nd.dir().ino());
-        writeLeaf(nb, ents, half, ents.length);
-        writeLeaf(old.b(), ents, 0, half);
-        put32(old.b(), 0, newDa);
-        if (forw != 0) {
-            Leaf next = leaf(nd, forw);
-            put32(next.b(), 4, newDa);
-            store(next.b(), next.fsb(), 12);
-        }
-        store(nb, newFsb, 12);
-        store(old.b(), old.fsb(), 12);
-        byte[] root = nd.root();
-        int n = nd.children();
-        int at = HDR + 8 * (p.child() + 1);
-        System.arraycopy(root, at, root, at + 8, 8 * (n - p.child() - 1));
-        put16(root, 56, n + 1);
-        setChildHash(root, p.child(), (int) (ents[half - 1] >>> 32));
-        put32(root, at, ents[ents.length - 1] >>> 32);
-        put32(root, at + 4, newDa);
-    }
-
-    private static void setChildHash(byte[] root, int child, int hash) {
-        put32(root, HDR + 8 * child, hash & 0xffffffffL);
-    }
-
-    /** xfs_dir3_data_block_free: the slot goes null; a null tail shortens the valid slots. */
-    private static void dropBest(byte[] free, int db) {
-        int nvalid = (int) be32(free, 52);
-        put16(free, HDR + 2 * db, NULL_DATAOFF);
-        if (db == nvalid - 1) {
-            int i = db - 1;
+    /** xfs_dir3_data_block_free: the slot goes null, a null tail shortens the valid slots. Returns the slots in use. */
+    private static int dropBest(FreeBlock f, int db) {
+        byte[] free = f.b();
+        int nvalid = f.nvalid();
+        int idx = db - f.firstdb();
+        put16(free, HDR + 2 * idx, NULL_DATAOFF);
+        if (idx == nvalid - 1) {
+            int i = idx - 1;
             while (i >= 0 && be16(free, HDR + 2 * i) == NULL_DATAOFF) {
                 i--;
             }
@@ -544,7 +587,94 @@ final class DirEditor {
             }
             put32(free, 52, i + 1);
         }
-        put32(free, 56, be32(free, 56) - 1);
+        long nused = be32(free, 56) - 1;
+        put32(free, 56, nused);
+        return (int) nused;
+    }
+
+    private void release(List<BmapExtent> ext, long dablk) throws FsException {
+        for (long[] freed : ExtentList.remove(ext, dablk, 1)) {
+            space.freeBlocks(freed[0], freed[1]);
+        }
+    }
+
+    /** After the entries of the same hash, as xfs_dir3_leaf_find_entry places a new one. */
+    private static long[] insertSorted(long[] ents, int hash, long address) {
+        int i = 0;
+        while (i < ents.length && Integer.compareUnsigned((int) (ents[i] >>> 32), hash) <= 0) {
+            i++;
+        }
+        return insertAt(ents, i, ((long) hash << 32) | address);
+    }
+
+    private static long[] insertAt(long[] ents, int i, long e) {
+        long[] out = new long[ents.length + 1];
+        System.arraycopy(ents, 0, out, 0, i);
+        out[i] = e;
+        System.arraycopy(ents, i, out, i + 1, ents.length - i);
+        return out;
+    }
+
+    /** A block's entries (its count and 8-byte entries; header fields past the count are the caller's). */
+    private void writeEntries(byte[] b, long[] ents, int from, int to) {
+        Arrays.fill(b, HDR, bs, (byte) 0);
+        put16(b, 56, to - from);
+        for (int i = from; i < to; i++) {
+            put32(b, HDR + 8 * (i - from), ents[i] >>> 32);
+            put32(b, HDR + 8 * (i - from) + 4, ents[i] & 0xffffffffL);
+        }
+    }
+
+    /** A new leaf-space block in the first hole after the root: its header as {@code like}'s, entries as given. */
+    private Block newBlock(Node nd, Block like, long[] ents, int from, int to, long fsb, List<BmapExtent> ext) {
+        long da = firstHole(ext, leafDablk + 1, freeDablk);
+        ExtentList.add(ext, new BmapExtent(da, fsb, 1, false));
+        byte[] b = new byte[bs];
+        put16(b, 8, be16(like.b(), 8));
+        put64(b, 16, disk.fsbToDaddr(fsb));
+        put64(b, 32, disk.sb().metaUuid().getMostSignificantBits());
+        put64(b, 40, disk.sb().metaUuid().getLeastSignificantBits());
+        put64(b, 48, nd.dir().ino());
+        writeEntries(b, ents, from, to);
+        put16(b, 58, be16(like.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC ? be16(like.b(), 58) : 0);
+        return new Block(da, fsb, b);
+    }
+
+    /**
+     * xfs_da3_split of a leaf or a node: {@code ents[half..]} move to a new block linked after
+     * {@code old} (xfs_da3_blk_link); returns the entry the parent takes for it.
+     */
+    private long split(Node nd, Block old, long[] ents, int half, long fsb, List<BmapExtent> ext) throws FsException {
+        Block nb = newBlock(nd, old, ents, half, ents.length, fsb, ext);
+        long forw = old.forw();
+        put32(nb.b(), 0, forw);
+        put32(nb.b(), 4, old.dablk());
+        writeEntries(old.b(), ents, 0, half);
+        put32(old.b(), 0, nb.dablk());
+        if (forw != 0) {
+            Block after = block(nd, forw);
+            put32(after.b(), 4, nb.dablk());
+            store(after.b(), after.fsb(), 12);
+        }
+        store(nb.b(), nb.fsb(), 12);
+        store(old.b(), old.fsb(), 12);
+        return ((ents[ents.length - 1] >>> 32) << 32) | nb.dablk();
+    }
+
+    /** xfs_da3_root_split: the root's entries go to two new nodes; the root stays where it is, one level higher. */
+    private void rootSplit(Node nd, Block root, long[] ents, long fsbA, long fsbB, List<BmapExtent> ext)
+            throws FsException {
+        int half = ents.length / 2;
+        Block a = newBlock(nd, root, ents, 0, half, fsbA, ext);
+        Block b = newBlock(nd, root, ents, half, ents.length, fsbB, ext);
+        put32(a.b(), 0, b.dablk());
+        put32(b.b(), 4, a.dablk());
+        store(a.b(), a.fsb(), 12);
+        store(b.b(), b.fsb(), 12);
+        long[] top = {((ents[half - 1] >>> 32) << 32) | a.dablk(), ((ents[ents.length - 1] >>> 32) << 32) | b.dablk()};
+        writeEntries(root.b(), top, 0, 2);
+        put16(root.b(), 58, be16(root.b(), 58) + 1);
+        store(root.b(), root.fsb(), 12);
     }
 
     private long lastDataBlockEnd(List<BmapExtent> ext) {
@@ -557,17 +687,14 @@ final class DirEditor {
         return end * bs;
     }
 
+    /** The first unmapped file block in {@code [from, to)} of a sorted extent list, or -1. */
     private static long firstHole(List<BmapExtent> ext, long from, long to) {
         long off = from;
-        boolean moved = true;
-        while (moved && off < to) {
-            moved = false;
-            for (BmapExtent e : ext) {
-                if (off >= e.startoff() && off < e.endoff()) {
-                    off = e.endoff();
-                    moved = true;
-                }
+        for (BmapExtent e : ext) {
+            if (e.startoff() > off) {
+                break;
             }
+            off = Math.max(off, e.endoff());
         }
         return off < to ? off : -1;
     }

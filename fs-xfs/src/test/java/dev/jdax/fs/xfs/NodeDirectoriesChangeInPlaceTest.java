@@ -8,6 +8,7 @@ import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.pmem.PmemDevices;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -58,18 +59,42 @@ class NodeDirectoriesChangeInPlaceTest {
             assertTrue(m.onDisk(dir[0]).di_nblocks() < full - 30, "blocks of the directory after 8,000 of 20,000 names"
                     + " went: " + m.onDisk(dir[0]).di_nblocks() + " of " + full);
             List<String> names = new ArrayList<>(model.keySet());
-            // Random churn: removes empty whole data blocks (the first names went in order), adds fill holes.
+            // Random churn: adds fill the holes; renames within the directory (onto a name or not) and
+            // into it from a small one go name by name.
+            long small = fs.mkdir(fs.rootIno(), "small", 0755, 0, 0);
             for (int round = 0; round < 30_000; round++) {
-                if (rnd.nextInt(3) > 0 && !names.isEmpty()) {
+                int op = rnd.nextInt(10);
+                if (op < 5 && names.size() > 1) {
                     String gone = names.remove(rnd.nextInt(names.size()));
                     fs.unlink(dir[0], gone);
                     model.remove(gone);
-                } else {
+                } else if (op < 8 || names.size() < 2) {
                     String name = name(rnd, 20_000 + round);
                     model.put(name, fs.create(dir[0], name, 0644, 0, 0));
                     names.add(name);
+                } else if (op == 8) {
+                    String from = names.remove(rnd.nextInt(names.size()));
+                    String to = rnd.nextBoolean() ? names.get(rnd.nextInt(names.size())) : name(rnd, 20_000 + round);
+                    fs.rename(dir[0], from, dir[0], to, 0);
+                    if (!model.containsKey(to)) {
+                        names.add(to);
+                    }
+                    model.put(to, model.remove(from));
+                } else {
+                    String name = name(rnd, 20_000 + round);
+                    long ino = fs.create(small, name, 0644, 0, 0);
+                    fs.rename(small, name, dir[0], name, 0);
+                    model.put(name, ino);
+                    names.add(name);
                 }
             }
+            // A node directory moved into it: its ".." follows, in place.
+            long sub = fs.mkdir(fs.rootIno(), "sub", 0755, 0, 0);
+            for (int i = 0; i < 3_000; i++) {
+                fs.create(sub, "s" + i, 0644, 0, 0);
+            }
+            fs.rename(fs.rootIno(), "sub", dir[0], "sub", 0);
+            model.put("sub", sub);
             fs.close();
             XfsImages.save(dev, img);
         }
@@ -80,6 +105,7 @@ class NodeDirectoriesChangeInPlaceTest {
             for (var e : model.entrySet()) {
                 assertEquals(e.getValue(), fs.lookup(dir[0], e.getKey()), e.getKey());
             }
+            assertEquals(dir[0], fs.lookup(model.get("sub"), ".."), "the moved directory's parent");
             FsException absent = assertThrows(FsException.class, () -> fs.lookup(dir[0], "never-made"));
             assertEquals(Errno.ENOENT, absent.errno());
             Map<String, Long> listed = new TreeMap<>();
@@ -96,6 +122,73 @@ class NodeDirectoriesChangeInPlaceTest {
             assertEquals(model.size(), listed.size());
             fs.close();
         }
+    }
+
+    /**
+     * 35,000 names of 255 bytes fill more data blocks than one free index block can name (a second
+     * free index block); when the names past the first 25,000 go, the data blocks they filled go
+     * and the second free index block with them.
+     */
+    @Test
+    void theFreeIndexGrowsAndShrinksByWholeBlocks() throws Exception {
+        growAndShrink(35_000, 255, 25_000, 1);
+    }
+
+    /**
+     * 200,000 names: more leaves than one da node can name, so the root splits and the tree gains
+     * a level (about two minutes on a loaded machine: -Djdax.slow=true).
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "jdax.slow", matches = "true")
+    void theDaTreeGrowsALevel() throws Exception {
+        growAndShrink(200_000, 40, 20_000, 2);
+    }
+
+    private void growAndShrink(int names, int nameLength, int kept, int rootLevel) throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = tmp.resolve("deep.img");
+        long dir;
+        try (DaxDevice dev = PmemDevices.memory(1L << 30)) {
+            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
+            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            FileSystem fs = m.fs();
+            dir = fs.mkdir(fs.rootIno(), "deep", 0755, 0, 0);
+            for (int i = 0; i < names; i++) {
+                fs.create(dir, longName(i, nameLength), 0644, 0, 0);
+            }
+            XfsDisk disk = m.format().disk();
+            List<BmapExtent> ext = XfsBmap.read(disk, m.onDisk(dir));
+            long leaf = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
+            long free = XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog();
+            byte[] root = disk.readBlock(DirWriter.mapped(ext, leaf), "root");
+            assertEquals(rootLevel, Buf.be16(root, 58), "da root level of " + names + " names; root entries "
+                    + Buf.be16(root, 56));
+            assertTrue(DirWriter.mapped(ext, free + 1) >= 0, "a second free index block");
+            // The names were placed in order, so the last ones fill the last data blocks alone.
+            for (int i = kept; i < names; i++) {
+                fs.unlink(dir, longName(i, nameLength));
+            }
+            assertTrue(DirWriter.mapped(XfsBmap.read(disk, m.onDisk(dir)), free + 1) < 0,
+                    "the second free index block went with the data blocks it named");
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+        try (DaxDevice dev = XfsImages.load(img)) {
+            FileSystem fs = XfsImages.Mounted.rw(dev).fs();
+            for (int i = 0; i < kept; i++) {
+                fs.lookup(dir, longName(i, nameLength));
+            }
+            assertEquals(kept + 2, fs.readdir(dir).size());
+            FsException gone = assertThrows(FsException.class, () -> fs.lookup(dir, longName(kept, nameLength)));
+            assertEquals(Errno.ENOENT, gone.errno());
+            fs.close();
+        }
+    }
+
+    private static String longName(int i, int length) {
+        String n = String.format("%08d-", i);
+        return n + "x".repeat(length - n.length());
     }
 
     @Test
