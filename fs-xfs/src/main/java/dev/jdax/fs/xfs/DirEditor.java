@@ -27,7 +27,6 @@ import static dev.jdax.fs.xfs.Buf.*;
  * before anything changes, and the caller rewrites the directory whole ({@link DirWriter}).
  */
 final class DirEditor {
-    static final int NULL_DATAOFF = 0xffff;
     /** XFS_DA_NODE_MAXDEPTH. */
     private static final int MAX_DEPTH = 5;
     private static final int HDR = DirWriter.LEAF_HDR;
@@ -37,6 +36,7 @@ final class DirEditor {
     private final XfsSpace space;
     private final ForkWriter forks;
     private final boolean ftype;
+    private final DataBlockEdits dataEdits;
     private final int bs;
     private final long leafDablk;
     private final long freeDablk;
@@ -51,6 +51,7 @@ final class DirEditor {
         this.space = space;
         this.forks = forks;
         this.ftype = disk.sb().hasFtype();
+        this.dataEdits = new DataBlockEdits(disk);
         this.bs = disk.blockSize();
         this.leafDablk = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
         this.freeDablk = XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog();
@@ -58,70 +59,12 @@ final class DirEditor {
         this.maxBests = (bs - HDR) / 2;
     }
 
-    /** A block of the leaf space (da node or LEAFN: xfs_da3_blkinfo, a count at 56, 8-byte entries) read for a change. */
-    private record Block(long dablk, long fsb, byte[] b) {
-        int count() {
-            return be16(b, 56);
-        }
-
-        int hash(int i) {
-            return (int) be32(b, HDR + 8 * i);
-        }
-
-        long value(int i) {
-            return be32(b, HDR + 8 * i + 4);
-        }
-
-        long forw() {
-            return be32(b, 0);
-        }
-
-        /** A da node: the child {@code hash} goes to, the first whose greatest hash is not below it, else the last. */
-        int childFor(int hash) {
-            int n = count();
-            for (int i = 0; i < n; i++) {
-                if (Integer.compareUnsigned(hash(i), hash) >= 0) {
-                    return i;
-                }
-            }
-            return n - 1;
-        }
-
-        /** The entries as (hash << 32 | value); a leaf's stale ones left out when {@code compact}. */
-        long[] entries(boolean compact) {
-            int n = count();
-            long[] out = new long[n];
-            int k = 0;
-            for (int i = 0; i < n; i++) {
-                if (!compact || value(i) != 0) {
-                    out[k++] = ((long) hash(i) << 32) | value(i);
-                }
-            }
-            return Arrays.copyOf(out, k);
-        }
-    }
-
-    /** A free index block: the best free length of data blocks [firstdb, firstdb + nvalid). */
-    private record FreeBlock(long dablk, long fsb, byte[] b) {
-        int firstdb() {
-            return (int) be32(b, 48);
-        }
-
-        int nvalid() {
-            return (int) be32(b, 52);
-        }
-
-        int best(int db) {
-            return be16(b, HDR + 2 * (db - firstdb()));
-        }
-    }
-
     /** A node directory at the start of one change: its mapping and the da nodes from the root down to a leaf. */
-    private record Node(XfsInode dir, List<BmapExtent> extents, Block root) {
+    private record Node(XfsInode dir, List<BmapExtent> extents, DaBlock root) {
     }
 
     /** What adding a name takes: its data block (new or not, with a new free index block or not) and the da path. */
-    record Plan(int db, boolean newData, boolean newFree, List<Block> path, int[] childAt, int newBlocks) {
+    record Plan(int db, boolean newData, boolean newFree, List<DaBlock> path, int[] childAt, int newBlocks) {
         boolean allocates() {
             return newBlocks > 0;
         }
@@ -141,7 +84,7 @@ final class DirEditor {
         }
         Corrupt.check(be16(root, 56) > 0 && be16(root, 56) <= maxEnts && be16(root, 58) >= 1 && be16(root, 58) <= MAX_DEPTH,
                 "directory inode %d: da root count %d level %d", dir.ino(), be16(root, 56), be16(root, 58));
-        return new Node(dir, ext, new Block(leafDablk, rootFsb, root));
+        return new Node(dir, ext, new DaBlock(leafDablk, rootFsb, root));
     }
 
     /** Whether {@code dir} is a directory this class changes in place. */
@@ -161,10 +104,10 @@ final class DirEditor {
     private Plan plan(Node nd, byte[] name) throws FsException {
         int size = DataBlock.entrySize(name.length, ftype);
         int db = -1;
-        for (FreeBlock f : freeBlocks(nd)) {
+        for (FreeIndexBlock f : freeBlocks(nd)) {
             for (int i = f.firstdb(); i < f.firstdb() + f.nvalid() && db < 0; i++) {
                 int best = f.best(i);
-                db = best != NULL_DATAOFF && best >= size ? i : -1;
+                db = best != FreeIndexBlock.NULL_DATAOFF && best >= size ? i : -1;
             }
             if (db >= 0) {
                 break;
@@ -177,9 +120,9 @@ final class DirEditor {
             newFree = DirWriter.mapped(nd.extents(), freeDablk + db / maxBests) < 0;
         }
         int hash = DirWriter.hash(name);
-        List<Block> path = new ArrayList<>();
+        List<DaBlock> path = new ArrayList<>();
         int[] childAt = new int[MAX_DEPTH];
-        Block b = nd.root();
+        DaBlock b = nd.root();
         while (be16(b.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC) {
             Corrupt.check(path.size() < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
             childAt[path.size()] = b.childFor(hash);
@@ -230,50 +173,50 @@ final class DirEditor {
         if (p.newData()) {
             dataFsb = fresh[next++];
             ExtentList.add(ext, new BmapExtent(p.db(), dataFsb, 1, false));
-            data = emptyDataBlock(dir.ino(), dataFsb);
+            data = dataEdits.emptyBlock(dir.ino(), dataFsb);
         } else {
             dataFsb = DirWriter.mapped(ext, p.db());
             data = readData(dir, dataFsb, p.db());
         }
-        int off = insertEntry(data, rec);
-        int longest = bestFree(data);
+        int off = dataEdits.insertEntry(data, rec);
+        int longest = dataEdits.bestFree(data);
         store(data, dataFsb, DataBlock.CRC_OFF);
 
         long freeDa = freeDablk + p.db() / maxBests;
-        FreeBlock free;
+        FreeIndexBlock free;
         if (p.newFree()) {
             long fsb = fresh[next++];
             ExtentList.add(ext, new BmapExtent(freeDa, fsb, 1, false));
-            free = new FreeBlock(freeDa, fsb, emptyFreeBlock(dir.ino(), fsb, p.db() / maxBests * maxBests));
+            free = new FreeIndexBlock(freeDa, fsb, emptyFreeBlock(dir.ino(), fsb, p.db() / maxBests * maxBests));
         } else {
             free = freeBlock(dir, ext, freeDa);
         }
-        setBest(free, p.db(), longest, p.newData());
+        free.setBest(p.db(), longest, p.newData());
         store(free.b(), free.fsb(), 4);
 
         // The leaf takes the hash; from it up to the root each block takes its child's greatest
         // hash and, when the child split, the new sibling after it, splitting in turn when full.
         long address = ((long) p.db() * bs + off) >>> 3;
-        List<Block> path = p.path();
+        List<DaBlock> path = p.path();
         int last = path.size() - 1;
-        long[] ents = insertSorted(path.get(last).entries(true), DirWriter.hash(rec.name()), address);
+        long[] ents = DaBlock.insertSorted(path.get(last).entries(true), DirWriter.hash(rec.name()), address);
         long childLast = 0;
         Long carry = null;                    // the entry of a block split off below, for its parent
         for (int level = last; level >= 0; level--) {
-            Block blk = path.get(level);
+            DaBlock blk = path.get(level);
             if (level < last) {
                 int i = p.childAt()[level];
                 ents = blk.entries(false);
                 ents[i] = (childLast << 32) | (ents[i] & 0xffffffffL);
                 if (carry != null) {
-                    ents = insertAt(ents, i + 1, carry);
+                    ents = DaBlock.insertAt(ents, i + 1, carry);
                 }
             } else {
                 put16(blk.b(), 58, 0);        // the leaf's stale entries were compacted away
             }
             carry = null;
             if (ents.length <= maxEnts) {
-                writeEntries(blk.b(), ents, 0, ents.length);
+                DaBlock.writeEntries(blk.b(), ents, 0, ents.length);
                 store(blk.b(), blk.fsb(), 12);
                 childLast = ents[ents.length - 1] >>> 32;
             } else if (level == 0) {
@@ -305,15 +248,15 @@ final class DirEditor {
         put16(f.leaf().b(), 58, be16(f.leaf().b(), 58) + 1);
         store(f.leaf().b(), f.leaf().fsb(), 12);
 
-        freeEntry(f.data(), f.off());
-        int longest = bestFree(f.data());
+        dataEdits.freeEntry(f.data(), f.off());
+        int longest = dataEdits.bestFree(f.data());
         List<BmapExtent> ext = new ArrayList<>(nd.extents());
-        FreeBlock free = freeBlock(dir, ext, freeDablk + f.db() / maxBests);
+        FreeIndexBlock free = freeBlock(dir, ext, freeDablk + f.db() / maxBests);
         long size = -1;
         if (longest == bs - DataBlock.HDR_SIZE && f.db() != 0) {
             // xfs_dir2_shrink_inode: an empty data block goes; the directory ends at its last data block.
             release(ext, f.db());
-            if (dropBest(free, f.db()) == 0) {
+            if (free.dropBest(f.db()) == 0) {
                 release(ext, free.dablk());   // no data block left for this free index block to name
             } else {
                 store(free.b(), free.fsb(), 4);
@@ -323,7 +266,7 @@ final class DirEditor {
             }
         } else {
             store(f.data(), f.dataFsb(), DataBlock.CRC_OFF);
-            setBest(free, f.db(), longest, false);
+            free.setBest(f.db(), longest, false);
             store(free.b(), free.fsb(), 4);
             ext = null;
         }
@@ -351,12 +294,12 @@ final class DirEditor {
     }
 
     /** Where a name lives: its leaf entry and its data entry. */
-    private record Found(Block leaf, int index, int db, long dataFsb, byte[] data, int off) {
+    private record Found(DaBlock leaf, int index, int db, long dataFsb, byte[] data, int off) {
     }
 
     private Found find(Node nd, byte[] name) throws FsException {
         int hash = DirWriter.hash(name);
-        Block leaf = nd.root();
+        DaBlock leaf = nd.root();
         for (int depth = 0; be16(leaf.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC; depth++) {
             Corrupt.check(depth < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
             leaf = block(nd, leaf.value(leaf.childFor(hash)));
@@ -403,94 +346,6 @@ final class DirEditor {
         }
     }
 
-    // ---- data blocks ----------------------------------------------------------------------------
-
-    private byte[] emptyDataBlock(long owner, long fsb) {
-        byte[] b = new byte[bs];
-        put32(b, 0, DataBlock.XFS_DIR3_DATA_MAGIC);
-        put64(b, 8, disk.fsbToDaddr(fsb));
-        put64(b, 24, disk.sb().metaUuid().getMostSignificantBits());
-        put64(b, 32, disk.sb().metaUuid().getLeastSignificantBits());
-        put64(b, 40, owner);
-        unused(b, DataBlock.HDR_SIZE, bs - DataBlock.HDR_SIZE);
-        bestFree(b);
-        return b;
-    }
-
-    private static void unused(byte[] b, int off, int len) {
-        put16(b, off, 0xffff);
-        put16(b, off + 2, len);
-        put16(b, off + len - 2, off);
-    }
-
-    /** xfs_dir2_data_use_free: the entry takes the start of the longest free region; the rest stays free. */
-    private int insertEntry(byte[] b, DirRecord rec) throws FsException {
-        int size = DataBlock.entrySize(rec.name().length, ftype);
-        int off = be16(b, 48);
-        int len = be16(b, 50);
-        Corrupt.check(len >= size && be16(b, off) == 0xffff && be16(b, off + 2) == len,
-                "directory data block: best free region at %d of %d bytes cannot take %d", off, len, size);
-        Arrays.fill(b, off, off + size, (byte) 0);
-        put64(b, off, rec.ino());
-        put8(b, off + 8, rec.name().length);
-        System.arraycopy(rec.name(), 0, b, off + 9, rec.name().length);
-        if (ftype) {
-            put8(b, off + 9 + rec.name().length, rec.ftype());
-        }
-        put16(b, off + size - 2, off);
-        if (len > size) {
-            unused(b, off + size, len - size);
-        }
-        return off;
-    }
-
-    /** xfs_dir2_data_make_free: the entry becomes free space, joined with free neighbours. */
-    private void freeEntry(byte[] b, int off) {
-        int start = off;
-        int end = off + DataBlock.entrySize(u8(b, off + 8), ftype);
-        if (start > DataBlock.HDR_SIZE) {
-            int prev = be16(b, start - 2);
-            if (be16(b, prev) == 0xffff) {
-                start = prev;
-            }
-        }
-        if (end < bs && be16(b, end) == 0xffff) {
-            end += be16(b, end + 2);
-        }
-        unused(b, start, end - start);
-    }
-
-    /**
-     * xfs_dir2_data_freescan: the three longest free regions into the header's bestfree table,
-     * longest first, an earlier region before a later one of the same length. Returns the longest.
-     */
-    private int bestFree(byte[] b) {
-        int[] off = new int[3];
-        int[] len = new int[3];
-        for (int pos = DataBlock.HDR_SIZE; pos < bs; ) {
-            if (be16(b, pos) == 0xffff) {
-                int l = be16(b, pos + 2);
-                for (int s = 0; s < 3; s++) {
-                    if (l > len[s]) {
-                        System.arraycopy(off, s, off, s + 1, 2 - s);
-                        System.arraycopy(len, s, len, s + 1, 2 - s);
-                        off[s] = pos;
-                        len[s] = l;
-                        break;
-                    }
-                }
-                pos += l;
-            } else {
-                pos += DataBlock.entrySize(u8(b, pos + 8), ftype);
-            }
-        }
-        for (int s = 0; s < 3; s++) {
-            put16(b, 48 + 4 * s, off[s]);
-            put16(b, 50 + 4 * s, len[s]);
-        }
-        return len[0];
-    }
-
     private byte[] readData(XfsInode dir, long fsb, long db) throws FsException {
         String what = "directory inode " + dir.ino() + " data block " + db;
         byte[] b = disk.readBlock(fsb, what);
@@ -501,13 +356,13 @@ final class DirEditor {
     // ---- leaves, da nodes, free index blocks ----------------------------------------------------
 
     /** A block of the leaf space (LEAFN or da node), verified: CRC at 12, blkno, owner. */
-    private Block block(Node nd, long dablk) throws FsException {
+    private DaBlock block(Node nd, long dablk) throws FsException {
         long fsb = DirWriter.mapped(nd.extents(), dablk);
         Corrupt.check(fsb >= 0 && dablk >= leafDablk && dablk < freeDablk, "directory inode %d: leaf-space block %d is a hole",
                 nd.dir().ino(), dablk);
         byte[] b = readDa(nd.dir(), fsb, dablk);
         Corrupt.check(be16(b, 56) <= maxEnts, "directory inode %d: block %d count %d", nd.dir().ino(), dablk, be16(b, 56));
-        return new Block(dablk, fsb, b);
+        return new DaBlock(dablk, fsb, b);
     }
 
     private byte[] readDa(XfsInode dir, long fsb, long dablk) throws FsException {
@@ -518,8 +373,8 @@ final class DirEditor {
         return b;
     }
 
-    private List<FreeBlock> freeBlocks(Node nd) throws FsException {
-        List<FreeBlock> out = new ArrayList<>();
+    private List<FreeIndexBlock> freeBlocks(Node nd) throws FsException {
+        List<FreeIndexBlock> out = new ArrayList<>();
         for (BmapExtent e : nd.extents()) {
             for (long i = 0; i < e.blockcount(); i++) {
                 if (e.startoff() + i >= freeDablk) {
@@ -530,7 +385,7 @@ final class DirEditor {
         return out;
     }
 
-    private FreeBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {
+    private FreeIndexBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {
         long fsb = DirWriter.mapped(ext, dablk);
         String what = "directory inode " + dir.ino() + " free index block " + dablk;
         Corrupt.check(fsb >= 0, "%s is a hole", what);
@@ -541,7 +396,7 @@ final class DirEditor {
         long firstdb = be32(b, 48);
         Corrupt.check(firstdb == (dablk - freeDablk) * maxBests && be32(b, 52) <= maxBests && be32(b, 56) <= be32(b, 52),
                 "%s: firstdb %d nvalid %d nused %d", what, firstdb, be32(b, 52), be32(b, 56));
-        return new FreeBlock(dablk, fsb, b);
+        return new FreeIndexBlock(dablk, fsb, b);
     }
 
     private byte[] emptyFreeBlock(long owner, long fsb, int firstdb) {
@@ -555,78 +410,14 @@ final class DirEditor {
         return b;
     }
 
-    /** A data block's best free length into its slot; a new data block is one more in use. */
-    private static void setBest(FreeBlock f, int db, int best, boolean isNew) {
-        byte[] b = f.b();
-        int idx = db - f.firstdb();
-        for (int k = f.nvalid(); k < idx; k++) {
-            put16(b, HDR + 2 * k, NULL_DATAOFF);
-        }
-        if (idx >= f.nvalid()) {
-            put32(b, 52, idx + 1);
-        }
-        put16(b, HDR + 2 * idx, best);
-        if (isNew) {
-            put32(b, 56, be32(b, 56) + 1);
-        }
-    }
-
-    /** xfs_dir3_data_block_free: the slot goes null, a null tail shortens the valid slots. Returns the slots in use. */
-    private static int dropBest(FreeBlock f, int db) {
-        byte[] free = f.b();
-        int nvalid = f.nvalid();
-        int idx = db - f.firstdb();
-        put16(free, HDR + 2 * idx, NULL_DATAOFF);
-        if (idx == nvalid - 1) {
-            int i = idx - 1;
-            while (i >= 0 && be16(free, HDR + 2 * i) == NULL_DATAOFF) {
-                i--;
-            }
-            for (int k = i + 1; k < nvalid; k++) {
-                put16(free, HDR + 2 * k, 0);
-            }
-            put32(free, 52, i + 1);
-        }
-        long nused = be32(free, 56) - 1;
-        put32(free, 56, nused);
-        return (int) nused;
-    }
-
     private void release(List<BmapExtent> ext, long dablk) throws FsException {
         for (long[] freed : ExtentList.remove(ext, dablk, 1)) {
             space.freeBlocks(freed[0], freed[1]);
         }
     }
 
-    /** After the entries of the same hash, as xfs_dir3_leaf_find_entry places a new one. */
-    private static long[] insertSorted(long[] ents, int hash, long address) {
-        int i = 0;
-        while (i < ents.length && Integer.compareUnsigned((int) (ents[i] >>> 32), hash) <= 0) {
-            i++;
-        }
-        return insertAt(ents, i, ((long) hash << 32) | address);
-    }
-
-    private static long[] insertAt(long[] ents, int i, long e) {
-        long[] out = new long[ents.length + 1];
-        System.arraycopy(ents, 0, out, 0, i);
-        out[i] = e;
-        System.arraycopy(ents, i, out, i + 1, ents.length - i);
-        return out;
-    }
-
-    /** A block's entries (its count and 8-byte entries; header fields past the count are the caller's). */
-    private void writeEntries(byte[] b, long[] ents, int from, int to) {
-        Arrays.fill(b, HDR, bs, (byte) 0);
-        put16(b, 56, to - from);
-        for (int i = from; i < to; i++) {
-            put32(b, HDR + 8 * (i - from), ents[i] >>> 32);
-            put32(b, HDR + 8 * (i - from) + 4, ents[i] & 0xffffffffL);
-        }
-    }
-
     /** A new leaf-space block in the first hole after the root: its header as {@code like}'s, entries as given. */
-    private Block newBlock(Node nd, Block like, long[] ents, int from, int to, long fsb, List<BmapExtent> ext) {
+    private DaBlock newBlock(Node nd, DaBlock like, long[] ents, int from, int to, long fsb, List<BmapExtent> ext) {
         long da = firstHole(ext, leafDablk + 1, freeDablk);
         ExtentList.add(ext, new BmapExtent(da, fsb, 1, false));
         byte[] b = new byte[bs];
@@ -635,24 +426,24 @@ final class DirEditor {
         put64(b, 32, disk.sb().metaUuid().getMostSignificantBits());
         put64(b, 40, disk.sb().metaUuid().getLeastSignificantBits());
         put64(b, 48, nd.dir().ino());
-        writeEntries(b, ents, from, to);
+        DaBlock.writeEntries(b, ents, from, to);
         put16(b, 58, be16(like.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC ? be16(like.b(), 58) : 0);
-        return new Block(da, fsb, b);
+        return new DaBlock(da, fsb, b);
     }
 
     /**
      * xfs_da3_split of a leaf or a node: {@code ents[half..]} move to a new block linked after
      * {@code old} (xfs_da3_blk_link); returns the entry the parent takes for it.
      */
-    private long split(Node nd, Block old, long[] ents, int half, long fsb, List<BmapExtent> ext) throws FsException {
-        Block nb = newBlock(nd, old, ents, half, ents.length, fsb, ext);
+    private long split(Node nd, DaBlock old, long[] ents, int half, long fsb, List<BmapExtent> ext) throws FsException {
+        DaBlock nb = newBlock(nd, old, ents, half, ents.length, fsb, ext);
         long forw = old.forw();
         put32(nb.b(), 0, forw);
         put32(nb.b(), 4, old.dablk());
-        writeEntries(old.b(), ents, 0, half);
+        DaBlock.writeEntries(old.b(), ents, 0, half);
         put32(old.b(), 0, nb.dablk());
         if (forw != 0) {
-            Block after = block(nd, forw);
+            DaBlock after = block(nd, forw);
             put32(after.b(), 4, nb.dablk());
             store(after.b(), after.fsb(), 12);
         }
@@ -662,17 +453,17 @@ final class DirEditor {
     }
 
     /** xfs_da3_root_split: the root's entries go to two new nodes; the root stays where it is, one level higher. */
-    private void rootSplit(Node nd, Block root, long[] ents, long fsbA, long fsbB, List<BmapExtent> ext)
+    private void rootSplit(Node nd, DaBlock root, long[] ents, long fsbA, long fsbB, List<BmapExtent> ext)
             throws FsException {
         int half = ents.length / 2;
-        Block a = newBlock(nd, root, ents, 0, half, fsbA, ext);
-        Block b = newBlock(nd, root, ents, half, ents.length, fsbB, ext);
+        DaBlock a = newBlock(nd, root, ents, 0, half, fsbA, ext);
+        DaBlock b = newBlock(nd, root, ents, half, ents.length, fsbB, ext);
         put32(a.b(), 0, b.dablk());
         put32(b.b(), 4, a.dablk());
         store(a.b(), a.fsb(), 12);
         store(b.b(), b.fsb(), 12);
         long[] top = {((ents[half - 1] >>> 32) << 32) | a.dablk(), ((ents[ents.length - 1] >>> 32) << 32) | b.dablk()};
-        writeEntries(root.b(), top, 0, 2);
+        DaBlock.writeEntries(root.b(), top, 0, 2);
         put16(root.b(), 58, be16(root.b(), 58) + 1);
         store(root.b(), root.fsb(), 12);
     }
