@@ -222,9 +222,18 @@ final class DirWriter {
         return got[0];
     }
 
+    /** The block mapped at file block {@code off} of a sorted extent list, or -1 for a hole (a binary search). */
     static long mapped(List<BmapExtent> extents, long off) {
-        for (BmapExtent e : extents) {
-            if (off >= e.startoff() && off < e.endoff()) {
+        int lo = 0;
+        int hi = extents.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            BmapExtent e = extents.get(mid);
+            if (off < e.startoff()) {
+                hi = mid - 1;
+            } else if (off >= e.endoff()) {
+                lo = mid + 1;
+            } else {
                 return e.startblock() + (off - e.startoff());
             }
         }

@@ -24,6 +24,7 @@ final class XfsMutations {
     private final XfsSpace space;
     private final ForkWriter forks;
     private final DirWriter dirs;
+    private final DirEditor editor;
     private final XfsUnlinked unlinked;
 
     XfsMutations(XfsFileSystem fs, XfsDisk disk, XfsSpace space) {
@@ -32,6 +33,7 @@ final class XfsMutations {
         this.space = space;
         this.forks = new ForkWriter(disk, space);
         this.dirs = new DirWriter(disk, space);
+        this.editor = new DirEditor(fs, disk, space, forks);
         this.unlinked = new XfsUnlinked(fs, disk, space);
     }
 
@@ -127,8 +129,12 @@ final class XfsMutations {
     }
 
     private void addEntry(XfsInode dir, byte[] name, XfsInode target) throws FsException {
+        DirRecord rec = new DirRecord(name, target.ino(), DirRecord.ftypeOfMode(target.di_mode()));
+        if (editor.add(dir, rec)) {
+            return;
+        }
         List<DirRecord> entries = entries(dir);
-        entries.add(new DirRecord(name, target.ino(), DirRecord.ftypeOfMode(target.di_mode())));
+        entries.add(rec);
         rewriteDir(dir, entries, parentOf(dir));
     }
 
@@ -139,6 +145,14 @@ final class XfsMutations {
      * The VFS has checked that the name is free; finding it here is corruption.
      */
     private boolean checkFits(XfsInode dir, byte[] name, long ino, int mode) throws FsException {
+        DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), name);
+        if (inPlace != null) {
+            if (DirLookup.find(disk, dir, fs.extents(dir), name) >= 0) {
+                throw Corrupt.of("directory %d: \"%s\" appeared under its lock", dir.ino(),
+                        new String(name, StandardCharsets.UTF_8));
+            }
+            return !inPlace.allocates();
+        }
         List<DirRecord> entries = entries(dir);
         if (find(entries, name) >= 0) {
             throw Corrupt.of("directory %d: \"%s\" appeared under its lock", dir.ino(), new String(name, StandardCharsets.UTF_8));
@@ -237,6 +251,9 @@ final class XfsMutations {
     }
 
     private void remove(XfsInode dir, String name) throws FsException {
+        if (editor.remove(dir, bytes(name))) {
+            return;
+        }
         List<DirRecord> entries = entries(dir);
         int i = find(entries, bytes(name));
         if (i < 0) {
@@ -318,6 +335,10 @@ final class XfsMutations {
         if (victim != null && victim.isDir() && !entries(victim).isEmpty()) {
             throw FsException.of(Errno.ENOTEMPTY, "xfs: rename onto %s: directory not empty", toName);
         }
+        if (editor.edits(src) || editor.edits(dst)) {
+            renameByName(src, fn, moving, dst, tn, victim);
+            return;
+        }
         List<DirRecord> srcEntries = entries(src);
         int si = find(srcEntries, fn);
         if (si < 0) {
@@ -365,6 +386,61 @@ final class XfsMutations {
         if (victim != null) {
             dropLink(victim, victim.isDir());
         }
+    }
+
+    /**
+     * A rename where a directory involved is edited in place (a node directory of any size): one
+     * name at a time, the new name first (added, or the victim's entry pointed at the moving inode)
+     * and the old one removed after it, so a failure part-way never loses the name; a moved
+     * directory's ".." follows. Other directories in it are rewritten as a whole rename does.
+     */
+    private void renameByName(XfsInode src, byte[] fn, XfsInode moving, XfsInode dst, byte[] tn, XfsInode victim)
+            throws FsException {
+        boolean movesDir = src != dst && moving.isDir();
+        long blocks = XfsReservations.dirRemove(disk) + XfsReservations.dirEnter(disk) * (movesDir ? 2 : 1);
+        // Pointing the victim's entry elsewhere needs no block; a new name may.
+        boolean inPlace = victim != null || checkFits(dst, tn, moving.ino(), moving.di_mode());
+        if (movesDir && !editor.edits(moving)) {
+            inPlace &= dirs.checkFits(moving, fs.extents(moving), entries(moving), dst.ino());
+        }
+        reserveDirChange(blocks, inPlace);
+        DirRecord rec = new DirRecord(tn, moving.ino(), DirRecord.ftypeOfMode(moving.di_mode()));
+        if (victim != null) {
+            replaceEntry(dst, tn, rec);
+        } else {
+            addEntry(dst, tn, moving);
+        }
+        remove(src, new String(fn, StandardCharsets.UTF_8));
+        if (src == dst) {
+            if (victim != null && victim.isDir()) {
+                fs.changeInode(src, d -> d.di_nlink(d.di_nlink() - 1));
+            }
+        } else if (moving.isDir()) {
+            fs.changeInode(src, d -> d.di_nlink(d.di_nlink() - 1));
+            if (victim == null) {
+                fs.changeInode(dst, d -> d.di_nlink(d.di_nlink() + 1));
+            }
+            if (!editor.replace(moving, new byte[]{'.', '.'}, dst.ino(), DirRecord.FT_DIR)) {
+                rewriteDir(moving, entries(moving), dst.ino());
+            }
+        }
+        fs.changeInode(moving, m -> m.ctime(Instant.now()));
+        if (victim != null) {
+            dropLink(victim, victim.isDir());
+        }
+    }
+
+    private void replaceEntry(XfsInode dir, byte[] name, DirRecord rec) throws FsException {
+        if (editor.replace(dir, name, rec.ino(), rec.ftype())) {
+            return;
+        }
+        List<DirRecord> entries = entries(dir);
+        int i = find(entries, name);
+        if (i < 0) {
+            throw Corrupt.of("directory %d lost \"%s\" under its lock", dir.ino(), new String(name, StandardCharsets.UTF_8));
+        }
+        entries.set(i, rec);
+        rewriteDir(dir, entries, parentOf(dir));
     }
 
     void setattr(XfsInode in, SetAttr a) throws FsException {

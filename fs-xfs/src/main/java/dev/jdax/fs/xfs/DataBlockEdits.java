@@ -1,0 +1,111 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.FsException;
+
+import java.util.Arrays;
+
+import static dev.jdax.fs.xfs.Buf.*;
+
+/**
+ * In-place edits of one directory data block of a leaf or node directory (xfs_dir2_data_use_free,
+ * xfs_dir2_data_make_free, xfs_dir2_data_freescan): an entry into a free region, an entry back to
+ * free space, the header's bestfree table kept as Linux keeps it.
+ */
+final class DataBlockEdits {
+    private final XfsDisk disk;
+    private final int bs;
+    private final boolean ftype;
+
+    DataBlockEdits(XfsDisk disk) {
+        this.disk = disk;
+        this.bs = disk.blockSize();
+        this.ftype = disk.sb().hasFtype();
+    }
+
+    /** A new data block (XDD3) of one free region. */
+    byte[] emptyBlock(long owner, long fsb) {
+        byte[] b = new byte[bs];
+        put32(b, 0, DataBlock.XFS_DIR3_DATA_MAGIC);
+        put64(b, 8, disk.fsbToDaddr(fsb));
+        put64(b, 24, disk.sb().metaUuid().getMostSignificantBits());
+        put64(b, 32, disk.sb().metaUuid().getLeastSignificantBits());
+        put64(b, 40, owner);
+        unused(b, DataBlock.HDR_SIZE, bs - DataBlock.HDR_SIZE);
+        bestFree(b);
+        return b;
+    }
+
+    private static void unused(byte[] b, int off, int len) {
+        put16(b, off, 0xffff);
+        put16(b, off + 2, len);
+        put16(b, off + len - 2, off);
+    }
+
+    /** xfs_dir2_data_use_free: the entry takes the start of the longest free region; the rest stays free. */
+    int insertEntry(byte[] b, DirRecord rec) throws FsException {
+        int size = DataBlock.entrySize(rec.name().length, ftype);
+        int off = be16(b, 48);
+        int len = be16(b, 50);
+        Corrupt.check(len >= size && be16(b, off) == 0xffff && be16(b, off + 2) == len,
+                "directory data block: best free region at %d of %d bytes cannot take %d", off, len, size);
+        Arrays.fill(b, off, off + size, (byte) 0);
+        put64(b, off, rec.ino());
+        put8(b, off + 8, rec.name().length);
+        System.arraycopy(rec.name(), 0, b, off + 9, rec.name().length);
+        if (ftype) {
+            put8(b, off + 9 + rec.name().length, rec.ftype());
+        }
+        put16(b, off + size - 2, off);
+        if (len > size) {
+            unused(b, off + size, len - size);
+        }
+        return off;
+    }
+
+    /** xfs_dir2_data_make_free: the entry becomes free space, joined with free neighbours. */
+    void freeEntry(byte[] b, int off) {
+        int start = off;
+        int end = off + DataBlock.entrySize(u8(b, off + 8), ftype);
+        if (start > DataBlock.HDR_SIZE) {
+            int prev = be16(b, start - 2);
+            if (be16(b, prev) == 0xffff) {
+                start = prev;
+            }
+        }
+        if (end < bs && be16(b, end) == 0xffff) {
+            end += be16(b, end + 2);
+        }
+        unused(b, start, end - start);
+    }
+
+    /**
+     * xfs_dir2_data_freescan: the three longest free regions into the header's bestfree table,
+     * longest first, an earlier region before a later one of the same length. Returns the longest.
+     */
+    int bestFree(byte[] b) {
+        int[] off = new int[3];
+        int[] len = new int[3];
+        for (int pos = DataBlock.HDR_SIZE; pos < bs; ) {
+            if (be16(b, pos) == 0xffff) {
+                int l = be16(b, pos + 2);
+                for (int s = 0; s < 3; s++) {
+                    if (l > len[s]) {
+                        System.arraycopy(off, s, off, s + 1, 2 - s);
+                        System.arraycopy(len, s, len, s + 1, 2 - s);
+                        off[s] = pos;
+                        len[s] = l;
+                        break;
+                    }
+                }
+                pos += l;
+            } else {
+                pos += DataBlock.entrySize(u8(b, pos + 8), ftype);
+            }
+        }
+        for (int s = 0; s < 3; s++) {
+            put16(b, 48 + 4 * s, off[s]);
+            put16(b, 50 + 4 * s, len[s]);
+        }
+        return len[0];
+    }
+}

@@ -1,0 +1,513 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.FsException;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static dev.jdax.fs.xfs.Buf.*;
+
+/**
+ * Changes a node directory in place, as xfs_dir2_node_addname, xfs_dir2_node_removename and
+ * xfs_dir2_node_replace do: a new name goes into the first data block whose longest free region
+ * holds it by the free index (a new data block in the first hole of the data space when none does,
+ * with a new free index block when it is the first its range needs), its hash into the LEAFN block
+ * the da nodes send it to. A full leaf is split in two, the new half linked after it; a full da
+ * node splits the same way into its parent, and a full root moves its entries into two new nodes
+ * and stays where it is one level higher (xfs_da3_split, xfs_da3_root_split); the greatest hash
+ * of every changed block goes up the path (xfs_da3_fixhashpath). A removed name becomes free space
+ * joined with its neighbours and a stale leaf entry; a data block left empty is freed, and a free
+ * index block left with no data block to name. Every change reads and writes a handful of blocks,
+ * whatever the size of the directory.
+ *
+ * <p>Shortform, block and leaf directories (one block to a few) are not edited here: {@link #plan}
+ * answers null for them, and for a da btree already at XFS_DA_NODE_MAXDEPTH with a full path,
+ * before anything changes, and the caller rewrites the directory whole ({@link DirWriter}).
+ */
+final class DirEditor {
+    /** XFS_DA_NODE_MAXDEPTH. */
+    private static final int MAX_DEPTH = 5;
+    private static final int HDR = DirWriter.LEAF_HDR;
+
+    private final XfsFileSystem fs;
+    private final XfsDisk disk;
+    private final XfsSpace space;
+    private final ForkWriter forks;
+    private final boolean ftype;
+    private final DataBlockEdits dataEdits;
+    private final int bs;
+    private final long leafDablk;
+    private final long freeDablk;
+    /** Entries of a LEAFN block and children of a da node: both 8 bytes after a 64-byte header. */
+    private final int maxEnts;
+    /** Best-free slots of one free index block (xfs_dir3_free_max_bests). */
+    private final int maxBests;
+
+    DirEditor(XfsFileSystem fs, XfsDisk disk, XfsSpace space, ForkWriter forks) {
+        this.fs = fs;
+        this.disk = disk;
+        this.space = space;
+        this.forks = forks;
+        this.ftype = disk.sb().hasFtype();
+        this.dataEdits = new DataBlockEdits(disk);
+        this.bs = disk.blockSize();
+        this.leafDablk = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
+        this.freeDablk = XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog();
+        this.maxEnts = (bs - HDR) / 8;
+        this.maxBests = (bs - HDR) / 2;
+    }
+
+    /** A node directory at the start of one change: its mapping and the da nodes from the root down to a leaf. */
+    private record Node(XfsInode dir, List<BmapExtent> extents, DaBlock root) {
+    }
+
+    /** What adding a name takes: its data block (new or not, with a new free index block or not) and the da path. */
+    record Plan(int db, boolean newData, boolean newFree, List<DaBlock> path, int[] childAt, int newBlocks) {
+        boolean allocates() {
+            return newBlocks > 0;
+        }
+    }
+
+    private Node open(XfsInode dir, List<BmapExtent> ext) throws FsException {
+        if (dir.di_format() == XfsInode.FMT_LOCAL || disk.sb().sb_dirblklog() != 0 || XfsDirs.isBlockForm(disk, dir, ext)) {
+            return null;
+        }
+        long rootFsb = DirWriter.mapped(ext, leafDablk);
+        if (rootFsb < 0 || DirWriter.mapped(ext, freeDablk) < 0) {
+            return null;
+        }
+        byte[] root = readDa(dir, rootFsb, leafDablk);
+        if (be16(root, 8) != DirNodeWriter.DA3_NODE_MAGIC) {
+            return null;                    // a leaf directory
+        }
+        Corrupt.check(be16(root, 56) > 0 && be16(root, 56) <= maxEnts && be16(root, 58) >= 1 && be16(root, 58) <= MAX_DEPTH,
+                "directory inode %d: da root count %d level %d", dir.ino(), be16(root, 56), be16(root, 58));
+        return new Node(dir, ext, new DaBlock(leafDablk, rootFsb, root));
+    }
+
+    /** Whether {@code dir} is a directory this class changes in place. */
+    boolean edits(XfsInode dir) throws FsException {
+        return open(dir, fs.extents(dir)) != null;
+    }
+
+    /**
+     * How {@code name} would be added to {@code dir} in place, or null when this class does not
+     * edit the directory (the caller rewrites it then). Changes nothing.
+     */
+    Plan plan(XfsInode dir, List<BmapExtent> ext, byte[] name) throws FsException {
+        Node nd = open(dir, ext);
+        return nd == null ? null : plan(nd, name);
+    }
+
+    private Plan plan(Node nd, byte[] name) throws FsException {
+        int size = DataBlock.entrySize(name.length, ftype);
+        int db = -1;
+        for (FreeIndexBlock f : freeBlocks(nd)) {
+            for (int i = f.firstdb(); i < f.firstdb() + f.nvalid() && db < 0; i++) {
+                int best = f.best(i);
+                db = best != FreeIndexBlock.NULL_DATAOFF && best >= size ? i : -1;
+            }
+            if (db >= 0) {
+                break;
+            }
+        }
+        boolean newData = db < 0;
+        boolean newFree = false;
+        if (newData) {
+            db = (int) firstHole(nd.extents(), 0, leafDablk);
+            newFree = DirWriter.mapped(nd.extents(), freeDablk + db / maxBests) < 0;
+        }
+        int hash = DirWriter.hash(name);
+        List<DaBlock> path = new ArrayList<>();
+        int[] childAt = new int[MAX_DEPTH];
+        DaBlock b = nd.root();
+        while (be16(b.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC) {
+            Corrupt.check(path.size() < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
+            childAt[path.size()] = b.childFor(hash);
+            path.add(b);
+            b = block(nd, b.value(childAt[path.size() - 1]));
+        }
+        Corrupt.check(be16(b.b(), 8) == DirNodeWriter.LEAFN_MAGIC && be16(b.b(), 58) <= b.count(),
+                "directory inode %d: leaf block %d magic 0x%x stale %d", nd.dir().ino(), b.dablk(), be16(b.b(), 8),
+                be16(b.b(), 58));
+        path.add(b);
+        // Splits go up while each block on the way is full; a full root takes two new nodes.
+        int newBlocks = (newData ? 1 : 0) + (newFree ? 1 : 0);
+        boolean splits = b.count() == maxEnts && be16(b.b(), 58) == 0;
+        for (int level = path.size() - 1; splits && level >= 0; level--) {
+            if (level == 0 && be16(nd.root().b(), 58) >= MAX_DEPTH) {
+                return null;                 // the tree can grow no taller: the rewrite says ENOSPC
+            }
+            newBlocks += level == 0 ? 2 : 1;
+            splits = level > 0 && path.get(level - 1).count() == maxEnts;
+        }
+        return new Plan(db, newData, newFree, path, childAt, newBlocks);
+    }
+
+    /** Adds {@code rec} to {@code dir} in place; false (nothing changed) when this class does not edit it. */
+    boolean add(XfsInode dir, DirRecord rec) throws FsException {
+        Node nd = open(dir, fs.extents(dir));
+        Plan p = nd == null ? null : plan(nd, rec.name());
+        if (p == null) {
+            return false;
+        }
+        List<BmapExtent> ext = new ArrayList<>(nd.extents());
+        long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
+        // Every block first: a change that cannot have them fails before it writes anything.
+        long[] fresh = new long[p.newBlocks()];
+        for (int i = 0; i < fresh.length; i++) {
+            try {
+                fresh[i] = space.allocBlocks(near, 1)[0];
+            } catch (FsException e) {
+                for (int k = 0; k < i; k++) {
+                    space.freeBlocks(fresh[k], 1);
+                }
+                throw e;
+            }
+        }
+        int next = 0;
+        long dataFsb;
+        byte[] data;
+        if (p.newData()) {
+            dataFsb = fresh[next++];
+            ExtentList.add(ext, new BmapExtent(p.db(), dataFsb, 1, false));
+            data = dataEdits.emptyBlock(dir.ino(), dataFsb);
+        } else {
+            dataFsb = DirWriter.mapped(ext, p.db());
+            data = readData(dir, dataFsb, p.db());
+        }
+        int off = dataEdits.insertEntry(data, rec);
+        int longest = dataEdits.bestFree(data);
+        store(data, dataFsb, DataBlock.CRC_OFF);
+
+        long freeDa = freeDablk + p.db() / maxBests;
+        FreeIndexBlock free;
+        if (p.newFree()) {
+            long fsb = fresh[next++];
+            ExtentList.add(ext, new BmapExtent(freeDa, fsb, 1, false));
+            free = new FreeIndexBlock(freeDa, fsb, emptyFreeBlock(dir.ino(), fsb, p.db() / maxBests * maxBests));
+        } else {
+            free = freeBlock(dir, ext, freeDa);
+        }
+        free.setBest(p.db(), longest, p.newData());
+        store(free.b(), free.fsb(), 4);
+
+        // The leaf takes the hash; from it up to the root each block takes its child's greatest
+        // hash and, when the child split, the new sibling after it, splitting in turn when full.
+        long address = ((long) p.db() * bs + off) >>> 3;
+        List<DaBlock> path = p.path();
+        int last = path.size() - 1;
+        long[] ents = DaBlock.insertSorted(path.get(last).entries(true), DirWriter.hash(rec.name()), address);
+        long childLast = 0;
+        Long carry = null;                    // the entry of a block split off below, for its parent
+        for (int level = last; level >= 0; level--) {
+            DaBlock blk = path.get(level);
+            if (level < last) {
+                int i = p.childAt()[level];
+                ents = blk.entries(false);
+                ents[i] = (childLast << 32) | (ents[i] & 0xffffffffL);
+                if (carry != null) {
+                    ents = DaBlock.insertAt(ents, i + 1, carry);
+                }
+            } else {
+                put16(blk.b(), 58, 0);        // the leaf's stale entries were compacted away
+            }
+            carry = null;
+            if (ents.length <= maxEnts) {
+                DaBlock.writeEntries(blk.b(), ents, 0, ents.length);
+                store(blk.b(), blk.fsb(), 12);
+                childLast = ents[ents.length - 1] >>> 32;
+            } else if (level == 0) {
+                rootSplit(nd, blk, ents, fresh[next], fresh[next + 1], ext);
+                next += 2;
+            } else {
+                int half = ents.length / 2;
+                carry = split(nd, blk, ents, half, fresh[next++], ext);
+                childLast = ents[half - 1] >>> 32;
+            }
+        }
+        finish(dir, p.allocates() ? ext : null, p.newData() ? Math.max(dir.di_size(), (long) (p.db() + 1) * bs) : -1);
+        return true;
+    }
+
+    /** Removes {@code name} from {@code dir} in place; false (nothing changed) when this class does not edit it. */
+    boolean remove(XfsInode dir, byte[] name) throws FsException {
+        Node nd = open(dir, fs.extents(dir));
+        if (nd == null) {
+            return false;
+        }
+        Found f = find(nd, name);
+        if (f == null) {
+            throw Corrupt.of("directory %d lost \"%s\" under its lock", dir.ino(), new String(name,
+                    java.nio.charset.StandardCharsets.UTF_8));
+        }
+        // xfs_dir3_leafn_remove: the leaf entry goes stale, so no hash in the da nodes changes.
+        put32(f.leaf().b(), HDR + 8 * f.index() + 4, 0);
+        put16(f.leaf().b(), 58, be16(f.leaf().b(), 58) + 1);
+        store(f.leaf().b(), f.leaf().fsb(), 12);
+
+        dataEdits.freeEntry(f.data(), f.off());
+        int longest = dataEdits.bestFree(f.data());
+        List<BmapExtent> ext = new ArrayList<>(nd.extents());
+        FreeIndexBlock free = freeBlock(dir, ext, freeDablk + f.db() / maxBests);
+        long size = -1;
+        if (longest == bs - DataBlock.HDR_SIZE && f.db() != 0) {
+            // xfs_dir2_shrink_inode: an empty data block goes; the directory ends at its last data block.
+            release(ext, f.db());
+            if (free.dropBest(f.db()) == 0) {
+                release(ext, free.dablk());   // no data block left for this free index block to name
+            } else {
+                store(free.b(), free.fsb(), 4);
+            }
+            if (dir.di_size() <= (long) (f.db() + 1) * bs) {
+                size = lastDataBlockEnd(ext);
+            }
+        } else {
+            store(f.data(), f.dataFsb(), DataBlock.CRC_OFF);
+            free.setBest(f.db(), longest, false);
+            store(free.b(), free.fsb(), 4);
+            ext = null;
+        }
+        finish(dir, ext, size);
+        return true;
+    }
+
+    /** Points the entry {@code name} of {@code dir} at another inode in place; false when this class does not edit it. */
+    boolean replace(XfsInode dir, byte[] name, long ino, int ft) throws FsException {
+        Node nd = open(dir, fs.extents(dir));
+        if (nd == null) {
+            return false;
+        }
+        Found f = find(nd, name);
+        if (f == null) {
+            return false;
+        }
+        put64(f.data(), f.off(), ino);
+        if (ftype) {
+            put8(f.data(), f.off() + 9 + name.length, ft);
+        }
+        store(f.data(), f.dataFsb(), DataBlock.CRC_OFF);
+        finish(dir, null, -1);
+        return true;
+    }
+
+    /** Where a name lives: its leaf entry and its data entry. */
+    private record Found(DaBlock leaf, int index, int db, long dataFsb, byte[] data, int off) {
+    }
+
+    private Found find(Node nd, byte[] name) throws FsException {
+        int hash = DirWriter.hash(name);
+        DaBlock leaf = nd.root();
+        for (int depth = 0; be16(leaf.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC; depth++) {
+            Corrupt.check(depth < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
+            leaf = block(nd, leaf.value(leaf.childFor(hash)));
+        }
+        for (int hops = 0; ; hops++) {
+            Corrupt.check(be16(leaf.b(), 8) == DirNodeWriter.LEAFN_MAGIC, "directory inode %d: leaf block %d magic 0x%x",
+                    nd.dir().ino(), leaf.dablk(), be16(leaf.b(), 8));
+            int n = leaf.count();
+            int lo = 0;
+            int hi = n;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (Integer.compareUnsigned(leaf.hash(mid), hash) < 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            for (int i = lo; i < n && leaf.hash(i) == hash; i++) {
+                long address = leaf.value(i);
+                if (address == 0) {
+                    continue;
+                }
+                long byteOff = address << 3;
+                int db = (int) (byteOff >>> disk.blockLog());
+                int off = (int) (byteOff & (bs - 1));
+                long fsb = DirWriter.mapped(nd.extents(), db);
+                Corrupt.check(fsb >= 0 && db < leafDablk, "directory inode %d: leaf address 0x%x names a hole",
+                        nd.dir().ino(), address);
+                byte[] data = readData(nd.dir(), fsb, db);
+                Corrupt.check(off >= DataBlock.HDR_SIZE && off + 9 < bs && be16(data, off) != 0xffff,
+                        "directory inode %d: leaf address 0x%x names no entry", nd.dir().ino(), address);
+                int len = u8(data, off + 8);
+                if (len == name.length && off + 9 + len <= bs
+                        && Arrays.equals(data, off + 9, off + 9 + len, name, 0, len)) {
+                    return new Found(leaf, i, db, fsb, data, off);
+                }
+            }
+            if (n == 0 || leaf.hash(n - 1) != hash || leaf.forw() == 0) {
+                return null;
+            }
+            Corrupt.check(hops <= maxEnts, "directory inode %d: leaf chain loops", nd.dir().ino());
+            leaf = block(nd, leaf.forw());
+        }
+    }
+
+    private byte[] readData(XfsInode dir, long fsb, long db) throws FsException {
+        String what = "directory inode " + dir.ino() + " data block " + db;
+        byte[] b = disk.readBlock(fsb, what);
+        DataBlock.verify(b, DataBlock.XFS_DIR3_DATA_MAGIC, disk.fsbToDaddr(fsb), dir.ino(), disk.sb().metaUuid(), what);
+        return b;
+    }
+
+    // ---- leaves, da nodes, free index blocks ----------------------------------------------------
+
+    /** A block of the leaf space (LEAFN or da node), verified: CRC at 12, blkno, owner. */
+    private DaBlock block(Node nd, long dablk) throws FsException {
+        long fsb = DirWriter.mapped(nd.extents(), dablk);
+        Corrupt.check(fsb >= 0 && dablk >= leafDablk && dablk < freeDablk, "directory inode %d: leaf-space block %d is a hole",
+                nd.dir().ino(), dablk);
+        byte[] b = readDa(nd.dir(), fsb, dablk);
+        Corrupt.check(be16(b, 56) <= maxEnts, "directory inode %d: block %d count %d", nd.dir().ino(), dablk, be16(b, 56));
+        return new DaBlock(dablk, fsb, b);
+    }
+
+    private byte[] readDa(XfsInode dir, long fsb, long dablk) throws FsException {
+        String what = "directory inode " + dir.ino() + " block " + dablk;
+        byte[] b = disk.readBlock(fsb, what);
+        XfsCrc.verify(b, 0, bs, 12, what);
+        Corrupt.check(be64(b, 16) == disk.fsbToDaddr(fsb) && be64(b, 48) == dir.ino(), "%s: blkno or owner wrong", what);
+        return b;
+    }
+
+    private List<FreeIndexBlock> freeBlocks(Node nd) throws FsException {
+        List<FreeIndexBlock> out = new ArrayList<>();
+        for (BmapExtent e : nd.extents()) {
+            for (long i = 0; i < e.blockcount(); i++) {
+                if (e.startoff() + i >= freeDablk) {
+                    out.add(freeBlock(nd.dir(), nd.extents(), e.startoff() + i));
+                }
+            }
+        }
+        return out;
+    }
+
+    private FreeIndexBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {
+        long fsb = DirWriter.mapped(ext, dablk);
+        String what = "directory inode " + dir.ino() + " free index block " + dablk;
+        Corrupt.check(fsb >= 0, "%s is a hole", what);
+        byte[] b = disk.readBlock(fsb, what);
+        Corrupt.check(be32(b, 0) == DirNodeWriter.FREE_MAGIC, "%s: magic 0x%x", what, be32(b, 0));
+        XfsCrc.verify(b, 0, bs, 4, what);
+        Corrupt.check(be64(b, 8) == disk.fsbToDaddr(fsb) && be64(b, 40) == dir.ino(), "%s: blkno or owner wrong", what);
+        long firstdb = be32(b, 48);
+        Corrupt.check(firstdb == (dablk - freeDablk) * maxBests && be32(b, 52) <= maxBests && be32(b, 56) <= be32(b, 52),
+                "%s: firstdb %d nvalid %d nused %d", what, firstdb, be32(b, 52), be32(b, 56));
+        return new FreeIndexBlock(dablk, fsb, b);
+    }
+
+    private byte[] emptyFreeBlock(long owner, long fsb, int firstdb) {
+        byte[] b = new byte[bs];
+        put32(b, 0, DirNodeWriter.FREE_MAGIC);
+        put64(b, 8, disk.fsbToDaddr(fsb));
+        put64(b, 24, disk.sb().metaUuid().getMostSignificantBits());
+        put64(b, 32, disk.sb().metaUuid().getLeastSignificantBits());
+        put64(b, 40, owner);
+        put32(b, 48, firstdb);
+        return b;
+    }
+
+    private void release(List<BmapExtent> ext, long dablk) throws FsException {
+        for (long[] freed : ExtentList.remove(ext, dablk, 1)) {
+            space.freeBlocks(freed[0], freed[1]);
+        }
+    }
+
+    /** A new leaf-space block in the first hole after the root: its header as {@code like}'s, entries as given. */
+    private DaBlock newBlock(Node nd, DaBlock like, long[] ents, int from, int to, long fsb, List<BmapExtent> ext) {
+        long da = firstHole(ext, leafDablk + 1, freeDablk);
+        ExtentList.add(ext, new BmapExtent(da, fsb, 1, false));
+        byte[] b = new byte[bs];
+        put16(b, 8, be16(like.b(), 8));
+        put64(b, 16, disk.fsbToDaddr(fsb));
+        put64(b, 32, disk.sb().metaUuid().getMostSignificantBits());
+        put64(b, 40, disk.sb().metaUuid().getLeastSignificantBits());
+        put64(b, 48, nd.dir().ino());
+        DaBlock.writeEntries(b, ents, from, to);
+        put16(b, 58, be16(like.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC ? be16(like.b(), 58) : 0);
+        return new DaBlock(da, fsb, b);
+    }
+
+    /**
+     * xfs_da3_split of a leaf or a node: {@code ents[half..]} move to a new block linked after
+     * {@code old} (xfs_da3_blk_link); returns the entry the parent takes for it.
+     */
+    private long split(Node nd, DaBlock old, long[] ents, int half, long fsb, List<BmapExtent> ext) throws FsException {
+        DaBlock nb = newBlock(nd, old, ents, half, ents.length, fsb, ext);
+        long forw = old.forw();
+        put32(nb.b(), 0, forw);
+        put32(nb.b(), 4, old.dablk());
+        DaBlock.writeEntries(old.b(), ents, 0, half);
+        put32(old.b(), 0, nb.dablk());
+        if (forw != 0) {
+            DaBlock after = block(nd, forw);
+            put32(after.b(), 4, nb.dablk());
+            store(after.b(), after.fsb(), 12);
+        }
+        store(nb.b(), nb.fsb(), 12);
+        store(old.b(), old.fsb(), 12);
+        return ((ents[ents.length - 1] >>> 32) << 32) | nb.dablk();
+    }
+
+    /** xfs_da3_root_split: the root's entries go to two new nodes; the root stays where it is, one level higher. */
+    private void rootSplit(Node nd, DaBlock root, long[] ents, long fsbA, long fsbB, List<BmapExtent> ext)
+            throws FsException {
+        int half = ents.length / 2;
+        DaBlock a = newBlock(nd, root, ents, 0, half, fsbA, ext);
+        DaBlock b = newBlock(nd, root, ents, half, ents.length, fsbB, ext);
+        put32(a.b(), 0, b.dablk());
+        put32(b.b(), 4, a.dablk());
+        store(a.b(), a.fsb(), 12);
+        store(b.b(), b.fsb(), 12);
+        long[] top = {((ents[half - 1] >>> 32) << 32) | a.dablk(), ((ents[ents.length - 1] >>> 32) << 32) | b.dablk()};
+        DaBlock.writeEntries(root.b(), top, 0, 2);
+        put16(root.b(), 58, be16(root.b(), 58) + 1);
+        store(root.b(), root.fsb(), 12);
+    }
+
+    private long lastDataBlockEnd(List<BmapExtent> ext) {
+        long end = 0;
+        for (BmapExtent e : ext) {
+            if (e.startoff() < leafDablk) {
+                end = Math.max(end, Math.min(e.endoff(), leafDablk));
+            }
+        }
+        return end * bs;
+    }
+
+    /** The first unmapped file block in {@code [from, to)} of a sorted extent list, or -1. */
+    private static long firstHole(List<BmapExtent> ext, long from, long to) {
+        long off = from;
+        for (BmapExtent e : ext) {
+            if (e.startoff() > off) {
+                break;
+            }
+            off = Math.max(off, e.endoff());
+        }
+        return off < to ? off : -1;
+    }
+
+    private void store(byte[] b, long fsb, int crcOff) throws FsException {
+        XfsCrc.update(b, 0, bs, crcOff);
+        disk.writeBytes(disk.fsbToByte(fsb), b, bs);
+    }
+
+    /** The directory's mapping (when it changed), size (when it changed) and times, as rewriteDir leaves them. */
+    private void finish(XfsInode dir, List<BmapExtent> ext, long size) throws FsException {
+        if (ext != null) {
+            forks.persist(dir, ext);
+            fs.cacheExtents(dir, ext);
+        }
+        Instant now = Instant.now();
+        fs.changeInode(dir, d -> {
+            if (size >= 0) {
+                d.di_size(size);
+            }
+            d.mtime(now);
+            d.ctime(now);
+        });
+    }
+}
