@@ -129,16 +129,17 @@ final class GroupTable {
         disk.write(descriptorBlock(blk), out, "group descriptor table");
     }
 
-    void writeAll(Disk disk, long at) throws FsException {
+    /** Stamps every descriptor's checksum (mkfs, once, before the copies are written). */
+    void stampAll() {
         for (int g = 0; g < count; g++) {
             stamp(g);
         }
-        int bs = sb.blockSize();
-        for (int i = 0; i < tableBlocks(); i++) {
-            ByteBuffer out = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-            out.put(0, t.array(), i * bs, bs);
-            disk.write(at + i, out, "group descriptor table");
-        }
+    }
+
+    /** Writes the whole table, as stamped, at block {@code at} (mkfs: the primary and every backup). */
+    void writeAll(Disk disk, long at) throws FsException {
+        disk.check(at + tableBlocks() - 1, "group descriptor table");
+        disk.writeBytes(at * sb.blockSize(), t.array());
     }
 
     private int at(int g) {
@@ -246,6 +247,20 @@ final class GroupTable {
         if (hasChecksums()) {
             t.putShort(at(g) + 0x1E, (short) checksum(g));
         }
+    }
+
+    /** The groups past 0 that hold sparse_super copies in a file system of {@code groups} groups, in order. */
+    static long[] sparseBackups(long groups) {
+        java.util.TreeSet<Long> out = new java.util.TreeSet<>();
+        if (groups > 1) {
+            out.add(1L);
+        }
+        for (long base : new long[] {3, 5, 7}) {
+            for (long p = base; p < groups; p *= base) {
+                out.add(p);
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
     }
 
     /** sparse_super (what jdax's mkfs makes): copies of the superblock and table in groups 0, 1 and the powers of 3, 5, 7. */
