@@ -116,17 +116,19 @@ final class GroupTable {
     }
 
     /**
-     * Stamps {@code group}'s descriptor and writes the table block holding it. Groups share table
-     * blocks and each changes its own descriptor under its own lock, then writes: stamping, copying
-     * and writing are one step, so the last write of a block holds every change stamped.
+     * Stamps {@code group}'s descriptor and writes its bytes into the table block holding it.
+     * Stamping and copying are one step under the table's monitor, so the bytes written always
+     * carry the checksum of what they say.
      */
     synchronized void write(Disk disk, int group) throws FsException {
         stamp(group);
         int bs = sb.blockSize();
         int blk = group * ds / bs;
-        ByteBuffer out = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-        out.put(0, t.array(), blk * bs, bs);
-        disk.write(descriptorBlock(blk), out, "group descriptor table");
+        long at = descriptorBlock(blk);
+        disk.check(at, "group descriptor table");
+        byte[] desc = new byte[ds];
+        System.arraycopy(t.array(), at(group), desc, 0, ds);
+        disk.writeBytes(at * bs + (long) (group * ds % bs), desc);
     }
 
     /** Stamps every descriptor's checksum (mkfs, once, before the copies are written). */
