@@ -85,6 +85,16 @@ final class Dir {
     /** The records of directory block {@code i} held in {@code b}, checked. */
     private List<Entry> records(Ext2Inode dir, long i, long blk, ByteBuffer b) throws FsException {
         List<Entry> out = new ArrayList<>();
+        walk(dir, i, blk, b, -1, out);
+        return out;
+    }
+
+    /**
+     * Checks the records of block {@code i} one by one; those at offset {@code only} (every one
+     * when it is -1) go into {@code out} — a lookup through the index names its record's offset and
+     * needs no String for the others.
+     */
+    private void walk(Ext2Inode dir, long i, long blk, ByteBuffer b, int only, List<Entry> out) throws FsException {
         int off = 0;
         int prev = -1;
         while (off < bs) {
@@ -99,12 +109,13 @@ final class Dir {
                 throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: inode %d beyond the %d inodes",
                         dir.ino, i, off, ino, fs.superblock().s_inodes_count());
             }
-            String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
-            out.add(new Entry(blk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev, i));
+            if (only < 0 || only == off) {
+                String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
+                out.add(new Entry(blk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev, i));
+            }
             prev = off;
             off += recLen;
         }
-        return out;
     }
 
     /** The room a block's records leave for one more: the largest rec_len beyond a record's own name. */
@@ -154,12 +165,14 @@ final class Dir {
         if (i >= blocks(dir)) {
             return null;
         }
-        for (Entry e : records(dir, i, blockOf(dir, i))) {
-            if (e.offset() == DirIndex.offsetOf(at)) {
-                return e.ino() != 0 && e.name().equals(name) ? e : null;
-            }
+        long blk = blockOf(dir, i);
+        List<Entry> hit = new ArrayList<>(1);
+        walk(dir, i, blk, disk.read(blk, "directory " + dir.ino), DirIndex.offsetOf(at), hit);
+        if (hit.isEmpty()) {
+            return null;
         }
-        return null;
+        Entry e = hit.getFirst();
+        return e.ino() != 0 && e.name().equals(name) ? e : null;
     }
 
     boolean isEmpty(Ext2Inode dir) throws FsException {
