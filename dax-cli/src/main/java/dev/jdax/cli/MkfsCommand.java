@@ -12,16 +12,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code jdax mkfs}: makes a file system on an image file (created at SIZE when given). */
 @Command(name = "mkfs", mixinStandardHelpOptions = true,
         header = "Make an ext2, ext4 or XFS file system on an image file.",
         description = {"Makes a file system on IMAGE in the real on-disk format, one e2fsck -fn or xfs_repair -n",
-                "finds clean. With SIZE (4096, 64m, 1g ...) the image file is created or resized first."})
+                "finds clean. With SIZE (4096, 64m, 1g ...) the image file is emptied (as mke2fs discards a device)",
+                "and created at that size first."})
 final class MkfsCommand implements Callable<Integer> {
     @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs (XFS needs at least 300 MiB).")
     String type;
@@ -44,19 +49,41 @@ final class MkfsCommand implements Callable<Integer> {
         if (size == null && !Files.exists(image)) {
             throw FsException.of(Errno.ENOENT, "%s: no such image; give a SIZE to create it", image);
         }
+        boolean zeroed = false;
         if (size != null) {
             long bytes = Numbers.parse(size);
             if (bytes < fsType.minimumSize()) {
                 throw FsException.of(Errno.EINVAL, "%s: size %d is below the %s minimum of %d bytes",
                         image, bytes, type, fsType.minimumSize());
             }
+            zeroed = discard(image);
             PmemDevices.create(image, bytes).close();
         }
         try (DaxDevice device = PmemDevices.open(image)) {
-            fsType.mkfs(device, MkfsOptions.defaults().withBlockSize(blockSize).withFeatures(features));
+            // A discarded image reads as zeros, so mkfs need not write them (mke2fs: discard zeroes data).
+            MkfsOptions options = MkfsOptions.defaults().withBlockSize(blockSize).withFeatures(features);
+            fsType.mkfs(device, zeroed ? new MkfsOptions(options.blockSize(), options.features(), options.label(),
+                    options.uuid(), Map.of("zeroed", "true")) : options);
             System.out.printf("%s: %s file system, %d bytes%s%n", image, type, device.size(),
                     blockSize == 0 ? "" : ", block size " + blockSize);
         }
         return 0;
+    }
+
+    /**
+     * Empties a regular image file before it is sized, as mke2fs discards a device before it writes
+     * (unless -E nodiscard): what the file held is gone either way, and an emptied file reads as
+     * zeros, which mkfs then need not write (inode tables, the journal). Returns whether it did.
+     */
+    private static boolean discard(Path image) throws FsException {
+        if (!Files.isRegularFile(image)) {
+            return !Files.exists(image);
+        }
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+            return true;
+        } catch (IOException e) {
+            throw FsException.of(Errno.EIO, "%s: cannot empty the image before mkfs: %s", image, e.getMessage());
+        }
     }
 }

@@ -22,6 +22,9 @@ public enum FileType {
     /** The bits of {@code st_mode} that hold the file type. */
     public static final int S_IFMT = 0170000;
 
+    /** values() copies its array at every call, and ofMode runs for every inode read. */
+    private static final FileType[] ALL = values();
+
     private final int modeBits;
 
     FileType(int modeBits) {
@@ -36,7 +39,7 @@ public enum FileType {
     /** The type named by the {@code S_IFMT} bits of {@code mode}. */
     public static FileType ofMode(int mode) {
         int t = mode & S_IFMT;
-        for (FileType f : values()) {
+        for (FileType f : ALL) {
             if (f.modeBits == t && f != UNKNOWN) {
                 return f;
             }

@@ -19,6 +19,10 @@ final class Allocator {
     private final Groups groups;
     private final Mutex[] blockLocks;
     private final Mutex[] inodeLocks;
+    /** Per group, once used: its block bitmap, guarded by the group's block lock. */
+    private final GroupBitmap[] blockBits;
+    /** Per group, once used: its inode bitmap, guarded by the group's inode lock. */
+    private final GroupBitmap[] inodeBits;
 
     Allocator(Disk disk, Ext2Superblock sb, Groups groups) {
         this.disk = disk;
@@ -27,9 +31,11 @@ final class Allocator {
         int n = (int) groups.count();
         this.blockLocks = new Mutex[n];
         this.inodeLocks = new Mutex[n];
+        this.blockBits = new GroupBitmap[n];
+        this.inodeBits = new GroupBitmap[n];
         for (int g = 0; g < n; g++) {
-            blockLocks[g] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, g, "ext2 group " + g + " block bitmap");
-            inodeLocks[g] = new Mutex(LockClass.GROUP, LockClass.INODES, g, "ext2 group " + g + " inode bitmap");
+            blockLocks[g] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, g, "ext2 group block bitmap");
+            inodeLocks[g] = new Mutex(LockClass.GROUP, LockClass.INODES, g, "ext2 group inode bitmap");
         }
     }
 
@@ -82,22 +88,19 @@ final class Allocator {
         if (groups.freeBlocks(g) == 0) {
             return null;
         }
-        ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
+        GroupBitmap bm = blockBits(g);
         int limit = blocksInGroup(g);
-        int bit = findZero(bm, start, limit);
+        int bit = bm.nextClear(start, limit);
         if (bit < 0 && start > 0) {
-            bit = findZero(bm, 0, limit);
+            bit = bm.nextClear(0, limit);
         }
         if (bit < 0) {
             throw FsException.of(Errno.EUCLEAN, "ext2: group %d: %d blocks free by its descriptor, none in its bitmap",
                     g, groups.freeBlocks(g));
         }
-        int count = 0;
-        while (count < max && bit + count < limit && !isSet(bm, bit + count) && count < groups.freeBlocks(g)) {
-            setBit(bm, bit + count, true);
-            count++;
-        }
-        disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
+        int count = (int) Math.min(Math.min(max, groups.freeBlocks(g)), bm.nextSet(bit, limit) - bit);
+        bm.change(bit, bit + count, true);
+        store(groups.blockBitmap(g), bm, bit, bit + count);
         groups.freeBlocks(g, groups.freeBlocks(g) - count);
         groups.write(disk, g);
         sb.addFreeBlocks(-count);
@@ -113,17 +116,16 @@ final class Allocator {
             long n = Math.min(first + count, groupEnd) - b;
             blockLocks[g].lock();
             try {
-                ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
-                int freed = 0;
-                for (long i = 0; i < n; i++) {
-                    int bit = (int) (b + i - groupFirstBlock(g));
-                    if (!isSet(bm, bit)) {
-                        throw FsException.of(Errno.EUCLEAN, "ext2: freeing block %d, which is already free", b + i);
-                    }
-                    setBit(bm, bit, false);
-                    freed++;
+                GroupBitmap bm = blockBits(g);
+                int from = (int) (b - groupFirstBlock(g));
+                int to = (int) (from + n);
+                int used = bm.nextClear(from, to);
+                if (used >= 0) {
+                    throw FsException.of(Errno.EUCLEAN, "ext2: freeing block %d, which is already free", groupFirstBlock(g) + used);
                 }
-                disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
+                bm.change(from, to, false);
+                store(groups.blockBitmap(g), bm, from, to);
+                int freed = to - from;
                 groups.freeBlocks(g, groups.freeBlocks(g) + freed);
                 groups.write(disk, g);
                 sb.addFreeBlocks(freed);
@@ -148,15 +150,15 @@ final class Allocator {
                 if (groups.freeInodes(g) == 0) {
                     continue;
                 }
-                ByteBuffer bm = disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
+                GroupBitmap bm = inodeBits(g);
                 int from = g == 0 ? (int) sb.s_first_ino() - 1 : 0;
-                int bit = findZero(bm, from, (int) ipg);
+                int bit = bm.nextClear(from, (int) ipg);
                 if (bit < 0) {
                     throw FsException.of(Errno.EUCLEAN, "ext2: group %d: %d inodes free by its descriptor, none in its bitmap",
                             g, groups.freeInodes(g));
                 }
-                setBit(bm, bit, true);
-                disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
+                bm.change(bit, bit + 1, true);
+                store(groups.inodeBitmap(g), bm, bit, bit + 1);
                 groups.freeInodes(g, groups.freeInodes(g) - 1);
                 if (dir) {
                     groups.usedDirs(g, groups.usedDirs(g) + 1);
@@ -177,12 +179,12 @@ final class Allocator {
         int bit = (int) ((ino - 1) % ipg);
         inodeLocks[g].lock();
         try {
-            ByteBuffer bm = disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
-            if (!isSet(bm, bit)) {
+            GroupBitmap bm = inodeBits(g);
+            if (!bm.get(bit)) {
                 throw FsException.of(Errno.EUCLEAN, "ext2: freeing inode %d, which is already free", ino);
             }
-            setBit(bm, bit, false);
-            disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
+            bm.change(bit, bit + 1, false);
+            store(groups.inodeBitmap(g), bm, bit, bit + 1);
             groups.freeInodes(g, groups.freeInodes(g) + 1);
             if (dir) {
                 groups.usedDirs(g, groups.usedDirs(g) - 1);
@@ -204,16 +206,25 @@ final class Allocator {
         bm.put(i, (byte) (on ? v | (1 << (bit & 7)) : v & ~(1 << (bit & 7))));
     }
 
-    private static int findZero(ByteBuffer bm, int from, int limit) {
-        for (int bit = from; bit < limit; bit++) {
-            if ((bit & 7) == 0 && bit + 8 <= limit && bm.get(bit >>> 3) == (byte) 0xff) {
-                bit += 7;
-                continue;
-            }
-            if (!isSet(bm, bit)) {
-                return bit;
-            }
+    /** Group {@code g}'s block bitmap, read on first use. Under its block lock. */
+    private GroupBitmap blockBits(int g) throws FsException {
+        if (blockBits[g] == null) {
+            blockBits[g] = new GroupBitmap(disk.read(groups.blockBitmap(g), "group " + g + " block bitmap").array());
         }
-        return -1;
+        return blockBits[g];
+    }
+
+    /** Group {@code g}'s inode bitmap, read on first use. Under its inode lock. */
+    private GroupBitmap inodeBits(int g) throws FsException {
+        if (inodeBits[g] == null) {
+            inodeBits[g] = new GroupBitmap(disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap").array());
+        }
+        return inodeBits[g];
+    }
+
+    /** Stores home the bytes of {@code block} (a bitmap) that hold bits [from, to). */
+    private void store(long block, GroupBitmap bm, int from, int to) throws FsException {
+        disk.check(block, "bitmap");
+        disk.writeBytes(block * sb.blockSize() + (from >>> 3), bm.slice(from, to));
     }
 }

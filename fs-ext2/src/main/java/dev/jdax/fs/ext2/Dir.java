@@ -13,11 +13,15 @@ import java.util.List;
 /**
  * Linear ext2 directories: blocks of {@code ext2_dir_entry_2} records (inode, rec_len, name_len,
  * file_type, name), each block filled by its records' lengths. Every record read is checked
- * ({@code ext2_check_page}): a bad length is EUCLEAN naming the directory, block and offset.
+ * ({@code ext2_check_page}): a bad length is EUCLEAN naming the directory, block and offset. The
+ * format is Linux's, names placed where Linux places them; what Linux finds by reading the
+ * directory — a name, a block with room — jdax finds in the directory's {@link DirIndex}, built by
+ * one pass the first time the in-core directory is searched or changed, so a lookup, create or
+ * unlink in a directory of a million names reads one or two of its blocks.
  */
 final class Dir {
     /** A record found: where it is, and what it says. */
-    record Entry(long block, int offset, int recLen, long ino, String name, int fileType, int prevOffset) {
+    record Entry(long block, int offset, int recLen, long ino, String name, int fileType, int prevOffset, long index) {
     }
 
     private final Ext2FileSystem fs;
@@ -68,38 +72,107 @@ final class Dir {
         List<Entry> out = new ArrayList<>();
         long n = blocks(dir);
         for (long i = 0; i < n; i++) {
-            long blk = blockOf(dir, i);
-            ByteBuffer b = disk.read(blk, "directory " + dir.ino);
-            int off = 0;
-            int prev = -1;
-            while (off < bs) {
-                long ino = b.getInt(off) & 0xffffffffL;
-                int recLen = b.getShort(off + 4) & 0xffff;
-                int nameLen = b.get(off + 6) & 0xff;
-                if (recLen < 12 || recLen % 4 != 0 || off + recLen > bs || (ino != 0 && recLen < recLenFor(nameLen))) {
-                    throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
-                            dir.ino, i, off, recLen, nameLen);
-                }
-                if (ino > fs.superblock().s_inodes_count()) {
-                    throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: inode %d beyond the %d inodes",
-                            dir.ino, i, off, ino, fs.superblock().s_inodes_count());
-                }
-                String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
-                out.add(new Entry(blk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev));
-                prev = off;
-                off += recLen;
-            }
+            out.addAll(records(dir, i, blockOf(dir, i)));
         }
         return out;
     }
 
-    Entry find(Ext2Inode dir, String name) throws FsException {
-        for (Entry e : entries(dir)) {
-            if (e.ino() != 0 && e.name().equals(name)) {
-                return e;
+    /** The records of directory block {@code i} (device block {@code blk}), checked. */
+    private List<Entry> records(Ext2Inode dir, long i, long blk) throws FsException {
+        return records(dir, i, blk, disk.read(blk, "directory " + dir.ino));
+    }
+
+    /** The records of directory block {@code i} held in {@code b}, checked. */
+    private List<Entry> records(Ext2Inode dir, long i, long blk, ByteBuffer b) throws FsException {
+        List<Entry> out = new ArrayList<>();
+        walk(dir, i, blk, b, -1, out);
+        return out;
+    }
+
+    /**
+     * Checks the records of block {@code i} one by one; those at offset {@code only} (every one
+     * when it is -1) go into {@code out} — a lookup through the index names its record's offset and
+     * needs no String for the others.
+     */
+    private void walk(Ext2Inode dir, long i, long blk, ByteBuffer b, int only, List<Entry> out) throws FsException {
+        int off = 0;
+        int prev = -1;
+        while (off < bs) {
+            long ino = b.getInt(off) & 0xffffffffL;
+            int recLen = b.getShort(off + 4) & 0xffff;
+            int nameLen = b.get(off + 6) & 0xff;
+            if (recLen < 12 || recLen % 4 != 0 || off + recLen > bs || (ino != 0 && recLen < recLenFor(nameLen))) {
+                throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
+                        dir.ino, i, off, recLen, nameLen);
             }
+            if (ino > fs.superblock().s_inodes_count()) {
+                throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: inode %d beyond the %d inodes",
+                        dir.ino, i, off, ino, fs.superblock().s_inodes_count());
+            }
+            if (only < 0 || only == off) {
+                String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
+                out.add(new Entry(blk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev, i));
+            }
+            prev = off;
+            off += recLen;
         }
-        return null;
+    }
+
+    /** The room a block's records leave for one more: the largest rec_len beyond a record's own name. */
+    private static int room(List<Entry> records) {
+        int best = 0;
+        for (Entry e : records) {
+            best = Math.max(best, e.recLen() - (e.ino() == 0 ? 0 : recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length)));
+        }
+        return best;
+    }
+
+    /** The directory's index, built by one pass over its blocks the first time it is needed. */
+    private DirIndex index(Ext2Inode dir) throws FsException {
+        DirIndex idx = dir.dirIndex;
+        if (idx != null) {
+            return idx;
+        }
+        long n = blocks(dir);
+        DirIndex built = new DirIndex(n);
+        for (long i = 0; i < n; i++) {
+            List<Entry> recs = records(dir, i, blockOf(dir, i));
+            for (Entry e : recs) {
+                if (e.ino() != 0) {
+                    built.put(e.name(), DirIndex.at(i, e.offset()));
+                }
+            }
+            built.room(i, room(recs));
+        }
+        // Concurrent lookups (i_rwsem shared) may build it twice from the same blocks: one is kept.
+        return dir.publishDirIndex(built);
+    }
+
+    /** After a change of block {@code i}, now holding {@code b}: its room again. */
+    private void reindexBlock(Ext2Inode dir, long i, long blk, ByteBuffer b) throws FsException {
+        DirIndex idx = dir.dirIndex;
+        if (idx != null) {
+            idx.room(i, room(records(dir, i, blk, b)));
+        }
+    }
+
+    Entry find(Ext2Inode dir, String name) throws FsException {
+        long at = index(dir).find(name);
+        if (at < 0) {
+            return null;
+        }
+        long i = DirIndex.blockOf(at);
+        if (i >= blocks(dir)) {
+            return null;
+        }
+        long blk = blockOf(dir, i);
+        List<Entry> hit = new ArrayList<>(1);
+        walk(dir, i, blk, disk.read(blk, "directory " + dir.ino), DirIndex.offsetOf(at), hit);
+        if (hit.isEmpty()) {
+            return null;
+        }
+        Entry e = hit.getFirst();
+        return e.ino() != 0 && e.name().equals(name) ? e : null;
     }
 
     boolean isEmpty(Ext2Inode dir) throws FsException {
@@ -115,22 +188,31 @@ final class Dir {
     void add(Ext2Inode dir, String name, long ino, int fileType) throws FsException {
         byte[] nm = name.getBytes(StandardCharsets.UTF_8);
         int need = recLenFor(nm.length);
-        for (Entry e : entries(dir)) {
-            int used = e.ino() == 0 ? 0 : recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length);
-            if (e.recLen() - used >= need) {
-                ByteBuffer b = disk.read(e.block(), "directory " + dir.ino);
-                int at = e.offset();
-                int len = e.recLen();
-                if (used > 0) {
-                    b.putShort(at + 4, (short) used);
-                    at += used;
-                    len -= used;
+        DirIndex idx = index(dir);
+        long i = idx.firstWithRoom(need);
+        if (i >= 0) {
+            long blk = blockOf(dir, i);
+            ByteBuffer b = disk.read(blk, "directory " + dir.ino);
+            for (Entry e : records(dir, i, blk, b)) {
+                int used = e.ino() == 0 ? 0 : recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length);
+                if (e.recLen() - used >= need) {
+                    int at = e.offset();
+                    int len = e.recLen();
+                    if (used > 0) {
+                        b.putShort(at + 4, (short) used);
+                        at += used;
+                        len -= used;
+                    }
+                    put(b, at, len, ino, nm, fileType);
+                    disk.write(blk, b, "directory " + dir.ino);
+                    idx.put(name, DirIndex.at(i, at));
+                    reindexBlock(dir, i, blk, b);
+                    fs.changeInode(dir, d -> d.touch(true, true));
+                    return;
                 }
-                put(b, at, len, ino, nm, fileType);
-                disk.write(e.block(), b, "directory " + dir.ino);
-                fs.changeInode(dir, d -> d.touch(true, true));
-                return;
             }
+            dir.dropDirIndex(); // the index promised room the block does not have: rebuilt from the blocks next time
+            throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d has no room its index said it had", dir.ino, i);
         }
         long index = dir.i_size() / bs;
         BlockMapping m = fs.blockMap().map(dir, index, 1, true);
@@ -141,6 +223,8 @@ final class Dir {
             d.i_size(d.i_size() + bs);
             d.touch(true, true);
         });
+        idx.put(name, DirIndex.at(index, 0));
+        idx.room(index, bs - need);
     }
 
     /** Writes a first block holding "." and "..". */
@@ -171,6 +255,11 @@ final class Dir {
             b.putInt(e.offset(), 0);
         }
         disk.write(e.block(), b, "directory " + dir.ino);
+        DirIndex idx = dir.dirIndex;
+        if (idx != null) {
+            idx.remove(e.name(), DirIndex.at(e.index(), e.offset()));
+            reindexBlock(dir, e.index(), e.block(), b);
+        }
         fs.changeInode(dir, d -> d.touch(true, true));
     }
 

@@ -1,6 +1,8 @@
 package dev.jdax.fs.ext2;
 
+import dev.jdax.api.DaxAccessMode;
 import dev.jdax.api.DaxDevice;
+import dev.jdax.api.DaxWindow;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
@@ -17,6 +19,9 @@ final class Disk {
     private final DaxDevice device;
     private final int blockSize;
     private long blocksCount;
+    /** mkfs: stores without a write-back each, written back in one go by {@link #barrier()}; else -1. */
+    private long deferredLow = -1;
+    private long deferredHigh = -1;
 
     Disk(DaxDevice device, int blockSize, long blocksCount) {
         this.device = device;
@@ -55,11 +60,36 @@ final class Disk {
 
     void write(long block, ByteBuffer data, String what) throws FsException {
         check(block, what);
-        device.store(block * blockSize, MemorySegment.ofArray(data.array()), 0, blockSize);
+        writeBytes(block * blockSize, data.array());
     }
 
     void writeBytes(long offset, byte[] data) throws FsException {
-        device.store(offset, MemorySegment.ofArray(data), 0, data.length);
+        if (deferredLow < 0) {
+            device.store(offset, MemorySegment.ofArray(data), 0, data.length);
+            return;
+        }
+        // Through the device's own window, with no write-back yet: barrier() writes back the whole range.
+        long page = offset / DaxDevice.PAGE_SIZE;
+        DaxWindow w = device.directAccess(page, (offset + data.length - 1) / DaxDevice.PAGE_SIZE - page + 1, DaxAccessMode.ACCESS);
+        if (w.deviceOffset() + w.pages() * DaxDevice.PAGE_SIZE < offset + data.length) {
+            device.store(offset, MemorySegment.ofArray(data), 0, data.length);
+            return;
+        }
+        MemorySegment.copy(MemorySegment.ofArray(data), 0, w.segment(), offset - w.deviceOffset(), data.length);
+        deferredLow = Math.min(deferredLow, offset);
+        deferredHigh = Math.max(deferredHigh, offset + data.length);
+    }
+
+    /**
+     * mkfs writes as mke2fs writes a disk: its many small stores (bitmaps, descriptor copies) get no
+     * write-back each — on an image mapped without MAP_SYNC a write-back is an msync, a synchronous
+     * flush of the file — and {@link #barrier()} writes back everything at once. On persistent
+     * memory, where write-back is per cache line, or with bad sectors, stores stay as they are.
+     */
+    void deferWriteBack() {
+        if (!device.info().persistent() && device.badBlocks().isEmpty()) {
+            deferredLow = Long.MAX_VALUE;
+        }
     }
 
     byte[] readBytes(long offset, int len) throws FsException {
@@ -73,7 +103,12 @@ final class Disk {
         device.zero(block * blockSize, blockSize);
     }
 
-    void barrier() {
+    void barrier() throws FsException {
+        if (deferredLow >= 0 && deferredHigh > deferredLow) {
+            device.flush(deferredLow, deferredHigh - deferredLow);
+            deferredLow = Long.MAX_VALUE;
+            deferredHigh = -1;
+        }
         device.fence();
     }
 

@@ -125,6 +125,10 @@ final class Ext2FileSystem implements SuperBlock {
         return namespace;
     }
 
+    Dir dir() {
+        return dir;
+    }
+
     DaxMount daxMount() {
         return mount;
     }

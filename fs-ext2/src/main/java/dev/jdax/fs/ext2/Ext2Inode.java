@@ -33,6 +33,8 @@ final class Ext2Inode implements Vnode {
     final RwSem dataSem;
     /** The engine's state, for a regular file. */
     AddressSpace space;
+    /** A directory's in-core index ({@link DirIndex}), or null until it is first needed. */
+    volatile DirIndex dirIndex;
 
     Ext2Inode(Ext2FileSystem fs, long ino, byte[] raw) {
         this.fs = fs;
@@ -189,5 +191,18 @@ final class Ext2Inode implements Vnode {
         if (ctime) {
             i_ctime(now);
         }
+    }
+
+    /** Keeps {@code built} as this directory's index unless another thread kept one first; returns the one kept. */
+    synchronized DirIndex publishDirIndex(DirIndex built) {
+        if (dirIndex == null) {
+            dirIndex = built;
+        }
+        return dirIndex;
+    }
+
+    /** Forgets the directory's index: the next search builds it from the blocks again. */
+    void dropDirIndex() {
+        dirIndex = null;
     }
 }

@@ -14,7 +14,8 @@ import java.util.UUID;
 /**
  * Makes an ext2 file system as {@code mke2fs -t ext2} lays one out: revision 1, sparse_super,
  * large_file, filetype; 256-byte inodes at mke2fs.conf's ratio for the size (one per 8 KiB below
- * 3 MiB, "floppy"; per 4 KiB below 512 MiB, "small"; per 16 KiB above); 5% reserved; the root
+ * 3 MiB, "floppy"; per 4 KiB below 512 MiB, "small"; per 16 KiB below 4 TiB, per 32 KiB below 16
+ * TiB, per 64 KiB above); 5% reserved; the root
  * directory and lost+found. Unlike mke2fs it reserves no descriptor blocks for online growth
  * (resize_inode), so a file system of the same size has a few more free blocks. What it writes passes {@code e2fsck -fn}.
  */
@@ -22,6 +23,11 @@ final class Ext2Mkfs {
     private static final int INODE_SIZE = 256;
     private static final int FIRST_INO = 11;
     private static final long LOST_FOUND_INO = 11;
+    /**
+     * {@link MkfsOptions#extra()} key: "true" when the device reads as zeros (jdax mkfs discarded the
+     * image, as mke2fs discards a device first), so the inode tables are not zeroed.
+     */
+    static final String ZEROED = "zeroed";
 
     private final DaxDevice device;
     private final MkfsOptions options;
@@ -29,6 +35,20 @@ final class Ext2Mkfs {
     Ext2Mkfs(DaxDevice device, MkfsOptions options) {
         this.device = device;
         this.options = options;
+    }
+
+    /** mke2fs.conf's size types: the bytes per inode for {@code size} bytes (floppy, small, default, big, huge). */
+    static long inodeRatio(long size) {
+        if (size < (3L << 20)) {
+            return 8192;
+        }
+        if (size < (512L << 20)) {
+            return 4096;
+        }
+        if (size < (4L << 40)) {
+            return 16384;
+        }
+        return size < (16L << 40) ? 32768 : 65536;
     }
 
     void run() throws FsException {
@@ -44,11 +64,13 @@ final class Ext2Mkfs {
         long bpg = 8L * bs;
         long groups = (blocks - first + bpg - 1) / bpg;
         int inodesPerBlock = bs / INODE_SIZE;
-        long ratio = device.size() < (3L << 20) ? 8192 : device.size() < (512L << 20) ? 4096 : 16384;
-        long ipg = (device.size() / ratio + groups - 1) / groups;
+        long ipg = (device.size() / inodeRatio(device.size()) + groups - 1) / groups;
         ipg = Math.max(16, (ipg + inodesPerBlock - 1) / inodesPerBlock * inodesPerBlock);
         ipg = Math.min(ipg, bpg / inodesPerBlock * inodesPerBlock);
         ipg = (ipg + 7) / 8 * 8;
+        if (ipg * groups > 0xffffffffL) {
+            ipg = 0xffffffffL / groups / Math.max(8, inodesPerBlock) * Math.max(8, inodesPerBlock); // s_inodes_count is 32 bits
+        }
         long itb = ipg * INODE_SIZE / bs;
         int gdtBlocks = Groups.tableBlocks(groups, bs);
         long lastGroupBlocks = blocks - first - (groups - 1) * bpg;
@@ -61,6 +83,8 @@ final class Ext2Mkfs {
             throw FsException.of(Errno.EINVAL, "ext2: device of %d bytes is too small for a file system", device.size());
         }
         Disk disk = new Disk(device, bs, blocks);
+        disk.deferWriteBack();
+        boolean zeroed = "true".equals(options.extra().get(ZEROED));
         Ext2Superblock sb = Ext2Superblock.blank();
         ByteBuffer s = sb.b;
         long now = Instant.now().getEpochSecond();
@@ -127,7 +151,9 @@ final class Ext2Mkfs {
                 Allocator.setBit(im, (int) bit, true);
             }
             disk.write(gd.inodeBitmap(g), im, "inode bitmap");
-            device.zero(gd.inodeTable(g) * bs, itb * bs);
+            if (!zeroed) {
+                device.zero(gd.inodeTable(g) * bs, itb * bs); // ext2 has no uninitialised inode tables
+            }
             gd.freeBlocks(g, (int) (inGroup - used));
             gd.freeInodes(g, (int) (ipg - usedInodes));
             gd.usedDirs(g, g == 0 ? 2 : 0);

@@ -66,16 +66,18 @@ final class Groups {
     }
 
     /**
-     * Writes the table block holding {@code group}'s descriptor. Groups share table blocks and each
-     * changes its own descriptor under its own lock: copying and storing the block is one step, so
-     * the last store holds every change made before it.
+     * Stores {@code group}'s descriptor. Its block counts change under the group's block lock and its
+     * inode counts under its inode lock: copying and storing it is one step, so the last store holds
+     * every change made before it. Only the descriptor's 32 bytes: a table block is shared by many
+     * groups, and storing all of it at every allocation serialised them on this monitor for longer.
      */
     synchronized void write(Disk disk, int group) throws FsException {
         int bs = sb.blockSize();
-        int blk = group * DESC_SIZE / bs;
-        ByteBuffer out = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-        out.put(0, table.array(), blk * bs, bs);
-        disk.write(firstBlock + blk, out, "group descriptor table");
+        long block = firstBlock + (long) group * DESC_SIZE / bs;
+        disk.check(block, "group descriptor table");
+        byte[] desc = new byte[DESC_SIZE];
+        System.arraycopy(table.array(), at(group), desc, 0, DESC_SIZE);
+        disk.writeBytes(block * bs + (long) group * DESC_SIZE % bs, desc);
     }
 
     /** Writes the whole table at {@code start} (mkfs: the primary and every backup). */

@@ -51,4 +51,25 @@ final class Tools {
         p.waitFor(120, TimeUnit.SECONDS);
         return out;
     }
+
+    /** A directory for sparse images: in /dev/shm when it has room (stores to it cost no disk write-back). */
+    static Path scratchDir(Path fallback, long bytes) throws IOException {
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm) && Files.isWritable(shm) && Files.getFileStore(shm).getUsableSpace() > 2 * bytes) {
+            return Files.createTempDirectory(shm, "jdax-ext2-test-");
+        }
+        return Files.createDirectories(fallback.resolve("scratch"));
+    }
+
+    /** Deletes a directory made by {@link #scratchDir} and what it holds. */
+    static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
 }

@@ -16,6 +16,9 @@ final class Crc32c {
     private static final int POLY = 0x82F63B78;
     /** {@code ZEROS[k]}: the 32x32 matrix (one column per input bit) of a run through 2^k zero bytes. */
     private static final int[][] ZEROS = new int[32][];
+    /** Shift tables of the lengths met so far (4 KiB each), up to {@link #MAX_LENGTHS} of them. */
+    private static final java.util.concurrent.ConcurrentHashMap<Integer, int[]> BY_LENGTH = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_LENGTHS = 512;
 
     static {
         int[] oneByte = new int[32];
@@ -51,8 +54,35 @@ final class Crc32c {
         return update(crc, b, 0, 4);
     }
 
-    /** {@code value} run through {@code len} zero bytes of the raw (uninverted) update. */
+    /**
+     * {@code value} run through {@code len} zero bytes of the raw (uninverted) update: four table
+     * look-ups for a length seen before (the few lengths ext4 sums over and over: a directory leaf, an
+     * inode, an index node of so many entries), else the matrix product.
+     */
     private static int shift(int value, int len) {
+        int[] t = BY_LENGTH.get(len);
+        if (t == null) {
+            if (BY_LENGTH.size() >= MAX_LENGTHS) {
+                return shiftSlowly(value, len);
+            }
+            t = BY_LENGTH.computeIfAbsent(len, Crc32c::tables);
+        }
+        return t[value & 0xff] ^ t[256 + (value >>> 8 & 0xff)] ^ t[512 + (value >>> 16 & 0xff)] ^ t[768 + (value >>> 24)];
+    }
+
+    /** For each byte of a value, what its 256 possible contents become after {@code len} zero bytes. */
+    private static int[] tables(int len) {
+        int[] t = new int[1024];
+        for (int k = 0; k < 4; k++) {
+            for (int b = 1; b < 256; b++) {
+                int low = Integer.lowestOneBit(b);
+                t[256 * k + b] = t[256 * k + (b ^ low)] ^ shiftSlowly(low << (8 * k), len);
+            }
+        }
+        return t;
+    }
+
+    private static int shiftSlowly(int value, int len) {
         int v = value;
         for (int k = 0; len != 0 && v != 0; k++, len >>>= 1) {
             if ((len & 1) != 0) {

@@ -1,6 +1,8 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.api.DaxAccessMode;
 import dev.jdax.api.DaxDevice;
+import dev.jdax.api.DaxWindow;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
@@ -41,6 +43,9 @@ final class Disk {
     private final long blocks;
     private final ConcurrentHashMap<Long, Buf> cache = new ConcurrentHashMap<>();
     private volatile Jbd2 journal;
+    /** mkfs: the range stored through windows with no write-back yet ({@link #writeBack}); low -1 otherwise. */
+    private long unflushedLow = -1;
+    private long unflushedHigh;
 
     Disk(DaxDevice device, int bs, long blocks) {
         this.device = device;
@@ -137,7 +142,7 @@ final class Disk {
     private void change(long block, int at, byte[] src, int from, int n) throws FsException {
         Jbd2 j = journal;
         if (j == null) {
-            device.store(block * bs + at, MemorySegment.ofArray(src), from, n);
+            storeHome(block * bs + at, src, from, n);
             return;
         }
         while (true) {
@@ -159,6 +164,41 @@ final class Disk {
             j.dirty(block);
             return;
         }
+    }
+
+    private void storeHome(long off, byte[] src, int from, int n) throws FsException {
+        if (unflushedLow >= 0) {
+            long page = off / DaxDevice.PAGE_SIZE;
+            DaxWindow w = device.directAccess(page, (off + n - 1) / DaxDevice.PAGE_SIZE - page + 1, DaxAccessMode.ACCESS);
+            if (w.deviceOffset() + w.pages() * DaxDevice.PAGE_SIZE >= off + n) {
+                MemorySegment.copy(MemorySegment.ofArray(src), from, w.segment(), off - w.deviceOffset(), n);
+                unflushedLow = Math.min(unflushedLow, off);
+                unflushedHigh = Math.max(unflushedHigh, off + n);
+                return;
+            }
+        }
+        device.store(off, MemorySegment.ofArray(src), from, n);
+    }
+
+    /**
+     * For mkfs, which writes as mke2fs writes a disk: its thousands of small stores (descriptor
+     * copies, bitmaps) get no write-back each — on an image mapped without MAP_SYNC a write-back is
+     * an msync, a synchronous flush of the file, and a 1 TiB mkfs spent seconds in them — and
+     * {@link #writeBack} writes back all of it at once. Not on persistent memory, whose write-back
+     * is per cache line anyway, nor with bad sectors (stores ignore them; windows do not).
+     */
+    void deferWriteBack() {
+        if (!device.info().persistent() && device.badBlocks().isEmpty()) {
+            unflushedLow = Long.MAX_VALUE;
+        }
+    }
+
+    /** Writes back what {@link #deferWriteBack} left unflushed, and fences. */
+    void writeBack() throws FsException {
+        if (unflushedLow >= 0 && unflushedHigh > unflushedLow) {
+            device.flush(unflushedLow, unflushedHigh - unflushedLow);
+        }
+        device.fence();
     }
 
     /** The bytes of {@code blocks} as they are now, for a commit (no handle is open: they are consistent). */

@@ -29,7 +29,7 @@ final class DxIndex {
     private static final int NODE_ENTRIES = 8;
     private static final int ENTRY = 8;
     private static final int TAIL = 8;
-    /** ext4_dir_htree_level: two levels below the root's entries, three with large_dir. */
+    /** ext4_dir_htree_level: index levels, the root's included: two, three with large_dir. */
     private static final int LEVELS = 2;
     private static final int LEVELS_LARGE_DIR = 3;
 
@@ -57,11 +57,11 @@ final class DxIndex {
         return lblk != 0 && b.getInt(0) == 0 && u16(b, 4) == bs && b.get(6) == 0;
     }
 
-    private int rootLimit() {
+    int rootLimit() {
         return (bs - ROOT_INFO - 8 - (sb.hasCsum() ? TAIL : 0)) / ENTRY;
     }
 
-    private int nodeLimit() {
+    int nodeLimit() {
         return (bs - NODE_ENTRIES - (sb.hasCsum() ? TAIL : 0)) / ENTRY;
     }
 
@@ -85,28 +85,99 @@ final class DxIndex {
             throw FsException.of(Errno.EBADMSG, "ext4: directory %d block %d: index limit %d count %d leaves no room for dx_tail",
                     dir.ino, lblk, limit, count);
         }
-        int c = Crc32c.update(dir.csumSeed(fsSeed), b.array(), 0, countOffset + count * ENTRY);
-        c = Crc32c.update(c, b.array(), tail, 4);
-        c = Crc32c.update(c, new byte[4], 0, 4);
+        int c = checksum(dir, b, countOffset);
         if (c != b.getInt(tail + 4)) {
             throw FsException.of(Errno.EBADMSG, "ext4: directory %d index block %d: dt_checksum 0x%08x, computed 0x%08x",
                     dir.ino, lblk, b.getInt(tail + 4), c);
         }
     }
 
-    /** One level of a descent: the index block, where its entries start, and the entry taken. */
-    private static final class Frame {
+    private int checksum(Ext4Inode dir, ByteBuffer b, int countOffset) {
+        int tail = countOffset + u16(b, countOffset) * ENTRY;
+        int c = Crc32c.update(dir.csumSeed(fsSeed), b.array(), 0, countOffset + u16(b, countOffset + 2) * ENTRY);
+        c = Crc32c.update(c, b.array(), tail, 4);
+        return Crc32c.update(c, new byte[4], 0, 4);
+    }
+
+    /** ext4_dx_csum_set: an index block's dt_checksum over what it holds now (metadata_csum). */
+    void seal(Ext4Inode dir, Frame f) {
+        if (sb.hasCsum()) {
+            f.b.putInt(f.entries + f.limit() * ENTRY + 4, checksum(dir, f.b, f.entries));
+        }
+    }
+
+    /** Reseals a dx_root whose "." or ".." changed (the checksum covers them). */
+    void sealRoot(Ext4Inode dir, ByteBuffer root) {
+        seal(dir, new Frame(0, root, ROOT_INFO + 8));
+    }
+
+    /**
+     * make_indexed_dir's root, built over the first block's "." and ".." ({@code dots}, its first 24
+     * bytes): "." of 12 bytes, ".." over the rest of the block, dx_root_info (hash {@code version},
+     * 8 bytes of info, no indirect level), one entry leading to {@code firstLeaf}.
+     */
+    Frame newRoot(byte[] dots, int version, long firstLeaf) {
+        ByteBuffer b = ByteBuffer.allocate(bs).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(0, dots, 0, ROOT_INFO);
+        b.putShort(4, (short) 12);
+        b.putShort(16, (short) (bs - 12));
+        b.put(ROOT_INFO + 4, (byte) version);
+        b.put(ROOT_INFO + 5, (byte) 8);
+        Frame f = new Frame(0, b, ROOT_INFO + 8);
+        b.putShort(f.entries, (short) rootLimit());
+        f.count(1);
+        b.putInt(f.entries + 4, (int) firstLeaf);
+        return f;
+    }
+
+    /** A dx_node at {@code lblk}: the fake empty dirent over the whole block, then {@code count} entries copied from {@code from}. */
+    Frame newNode(long lblk, Frame from, int first, int count) {
+        ByteBuffer b = ByteBuffer.allocate(bs).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putShort(4, (short) bs);
+        Frame f = new Frame(lblk, b, NODE_ENTRIES);
+        System.arraycopy(from.b.array(), from.entries + first * ENTRY, b.array(), f.entries, count * ENTRY);
+        b.putShort(f.entries, (short) nodeLimit()); // entry 0's hash gives way to the count and limit
+        f.count(count);
+        return f;
+    }
+
+    /** The root's indirect_levels, raised by one when the tree grows a level. */
+    static void addLevel(Frame root) {
+        root.b.put(ROOT_INFO + 6, (byte) ((root.b.get(ROOT_INFO + 6) & 0xff) + 1));
+    }
+
+    /** The hash version of the root (dx_root_info.hash_version). */
+    static int version(Frame root) {
+        return root.b.get(ROOT_INFO + 4) & 0xff;
+    }
+
+    /**
+     * One level of a descent (struct dx_frame): the index block, its place in the directory, where
+     * its entries start, and the entry taken. Entry 0 has no hash: its hash field holds the limit
+     * and count (struct dx_countlimit), and it stands for every hash below entry 1's.
+     */
+    static final class Frame {
+        final long lblk;
         final ByteBuffer b;
         final int entries;
         int at;
 
-        Frame(ByteBuffer b, int entries) {
+        Frame(long lblk, ByteBuffer b, int entries) {
+            this.lblk = lblk;
             this.b = b;
             this.entries = entries;
         }
 
+        int limit() {
+            return u16(b, entries);
+        }
+
         int count() {
             return u16(b, entries + 2);
+        }
+
+        void count(int n) {
+            b.putShort(entries + 2, (short) n);
         }
 
         int hash(int i) {
@@ -116,46 +187,79 @@ final class DxIndex {
         long block(int i) {
             return b.getInt(entries + i * ENTRY + 4) & 0x0fffffffL;
         }
+
+        /** dx_insert_block: a new entry right after the one taken, the ones after it moved up. */
+        void insertAfterAt(int hash, long block) {
+            int n = count();
+            int from = entries + (at + 1) * ENTRY;
+            System.arraycopy(b.array(), from, b.array(), from + ENTRY, (n - at - 1) * ENTRY);
+            b.putInt(from, hash);
+            b.putInt(from + 4, (int) block);
+            count(n + 1);
+        }
+
+        /** Whether this frame is the root's (its entries follow dx_root_info). */
+        boolean isRoot() {
+            return entries == ROOT_INFO + 8;
+        }
+    }
+
+    /** A descent from the root to a leaf: the frames (root first) and the name's hash. */
+    record Path(List<Frame> frames, DirHash.Hash hash) {
+        Frame bottom() {
+            return frames.getLast();
+        }
+
+        long leaf() {
+            return bottom().block(bottom().at);
+        }
     }
 
     /** The hash of {@code name} under the root's hash version, or null when jdax cannot compute it. */
     DirHash.Hash hash(ByteBuffer root, byte[] name) {
-        int version = root.get(ROOT_INFO + 4) & 0xff;
+        return hashOf(root.get(ROOT_INFO + 4) & 0xff, name);
+    }
+
+    /** The hash of {@code name} with dx_root_info's {@code version}, made unsigned as the superblock says. */
+    DirHash.Hash hashOf(int version, byte[] name) {
         if (version <= DirHash.TEA && (sb.s_flags() & Ext4Superblock.FLAGS_UNSIGNED_HASH) != 0) {
             version += 3;
         }
         return DirHash.known(version) ? DirHash.of(name, version, sb.s_hash_seed()) : null;
     }
 
+    /** ext4_dir_htree_level: how many index levels, the root's included, the features allow. */
+    int htreeLevels() {
+        return (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_LARGEDIR) != 0 ? LEVELS_LARGE_DIR : LEVELS;
+    }
+
     /**
-     * The leaf blocks that may hold {@code name}, in order: the one the index leads to, and the
-     * next ones while their first hash continues the name's (a run of equal hashes split across
-     * leaves). Null when the index cannot be used — an unknown hash version, a depth beyond what
-     * the features allow, limits that do not match — where Linux answers ERR_BAD_DX_DIR and searches
-     * the directory linearly; EBADMSG when a checksum fails, EUCLEAN for an index pointing nowhere.
+     * dx_probe: the descent to the leaf that may hold {@code name}. Null when the index cannot be
+     * used — an unknown hash version, a depth beyond what the features allow, limits that do not
+     * match — where Linux answers ERR_BAD_DX_DIR; EBADMSG when a checksum fails, EUCLEAN for an
+     * index pointing nowhere.
      */
-    List<Long> leavesFor(Ext4Inode dir, byte[] name, Blocks blocks) throws FsException {
+    Path probe(Ext4Inode dir, byte[] name, Blocks blocks) throws FsException {
         ByteBuffer root = blocks.raw(0);
         if (!isRoot(root)) {
             return null;
         }
         verify(dir, 0, root);
         int levels = root.get(ROOT_INFO + 6) & 0xff;
-        boolean largeDir = (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_LARGEDIR) != 0;
         DirHash.Hash h = hash(root, name);
-        if (h == null || levels >= (largeDir ? LEVELS_LARGE_DIR : LEVELS)) {
+        if (h == null || levels >= htreeLevels()) {
             return null;
         }
         List<Frame> frames = new ArrayList<>();
-        Frame f = new Frame(root, ROOT_INFO + 8);
-        if (u16(root, f.entries) != rootLimit()) {
+        Frame f = new Frame(0, root, ROOT_INFO + 8);
+        if (f.limit() != rootLimit()) {
             return null;
         }
         List<Long> seen = new ArrayList<>();
         seen.add(0L);
         while (true) {
             int count = f.count();
-            if (count == 0 || count > u16(f.b, f.entries)) {
+            if (count == 0 || count > f.limit()) {
                 return null;
             }
             // The last entry whose hash is at or below the name's; entry 0 stands for hash 0.
@@ -179,10 +283,28 @@ final class DxIndex {
                 return null;
             }
         }
+        checkInside(dir, frames.getLast().block(frames.getLast().at), blocks);
+        return new Path(frames, h);
+    }
+
+    /**
+     * The leaf blocks that may hold {@code name}, in order: the one the index leads to, and the
+     * next ones while their first hash continues the name's (a run of equal hashes split across
+     * leaves). Null when the index cannot be used ({@link #probe}).
+     */
+    List<Long> leavesFor(Ext4Inode dir, byte[] name, Blocks blocks) throws FsException {
+        Path p = probe(dir, name, blocks);
+        if (p == null) {
+            return null;
+        }
+        List<Long> seen = new ArrayList<>();
+        for (Frame f : p.frames()) {
+            seen.add(f.lblk);
+        }
         List<Long> leaves = new ArrayList<>();
-        leaves.add(frames.getLast().block(frames.getLast().at));
-        while (next(dir, frames, h.major(), blocks, seen)) {
-            leaves.add(frames.getLast().block(frames.getLast().at));
+        leaves.add(p.leaf());
+        while (next(dir, p.frames(), p.hash().major(), blocks, seen)) {
+            leaves.add(p.leaf());
         }
         for (long leaf : leaves) {
             checkInside(dir, leaf, blocks);
@@ -208,7 +330,7 @@ final class DxIndex {
                     dir.ino, lblk);
         }
         verify(dir, lblk, b);
-        Frame f = new Frame(b, NODE_ENTRIES);
+        Frame f = new Frame(lblk, b, NODE_ENTRIES);
         return u16(b, NODE_ENTRIES) == nodeLimit() ? f : null;
     }
 

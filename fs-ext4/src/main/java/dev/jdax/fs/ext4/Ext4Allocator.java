@@ -5,15 +5,17 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.Mutex;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.BitSet;
 
 /**
- * Blocks and inodes from the group bitmaps: uninitialised bitmaps (BLOCK_UNINIT / INODE_UNINIT)
- * built on first use as ext4_init_block_bitmap does, bitmap and descriptor checksums and the free
- * counts kept exact. Each group's bitmaps have locks of their own ({@code ext4_lock_group}), so
- * allocations in different groups run in parallel.
+ * Blocks and inodes from the group bitmaps, each group's bitmaps held in memory once first used
+ * ({@link GroupBits}: searched a word at a time through their free-space summaries, as mballoc
+ * searches its buddy bitmaps, never bit by bit), uninitialised bitmaps (BLOCK_UNINIT / INODE_UNINIT)
+ * built on first use as ext4_init_block_bitmap does, the free counts kept exact. Each group's bitmaps
+ * have locks of their own ({@code ext4_lock_group}), so allocations in different groups run in
+ * parallel. A change writes only the bitmap bytes it changed; with a journal the bitmap checksums
+ * and the descriptor's own are computed once per changed group when the transaction commits
+ * ({@link #seal}), not at every allocation.
  *
  * <p>A block freed in a transaction is busy until that transaction commits (mballoc's
  * {@code ext4_free_data}): the engine writes file data straight to the device, so giving the block
@@ -26,8 +28,13 @@ final class Ext4Allocator {
     private final GroupTable groups;
     private final Mutex[] blockLocks;
     private final Mutex[] inodeLocks;
-    /** Per group: blocks freed by transactions not yet committed. Guarded by the group's block lock. */
-    private final BitSet[] busy;
+    /** Per group, once used: its block bitmap, guarded by the group's block lock. */
+    private final GroupBits[] blockBits;
+    /** Per group, once used: its inode bitmap, guarded by the group's inode lock. */
+    private final GroupBits[] inodeBits;
+    /** Groups whose block bitmap, inode bitmap or descriptor changed since the last seal (guarded by itself). */
+    private final BitSet dirtyBlocks = new BitSet();
+    private final BitSet dirtyInodes = new BitSet();
     private volatile Jbd2 journal;
 
     Ext4Allocator(Disk disk, Ext4Superblock sb, GroupTable groups) {
@@ -37,26 +44,26 @@ final class Ext4Allocator {
         int n = (int) groups.count();
         this.blockLocks = new Mutex[n];
         this.inodeLocks = new Mutex[n];
-        this.busy = new BitSet[n];
+        this.blockBits = new GroupBits[n];
+        this.inodeBits = new GroupBits[n];
         for (int g = 0; g < n; g++) {
-            blockLocks[g] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, g, "ext4 group " + g + " block bitmap");
-            inodeLocks[g] = new Mutex(LockClass.GROUP, LockClass.INODES, g, "ext4 group " + g + " inode bitmap");
+            blockLocks[g] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, g, "ext4 group block bitmap");
+            inodeLocks[g] = new Mutex(LockClass.GROUP, LockClass.INODES, g, "ext4 group inode bitmap");
         }
     }
 
-    /** Freed blocks stay busy until the transaction that freed them commits. */
+    /** Freed blocks stay busy until the transaction that freed them commits; checksums wait for the commit. */
     void journalled(Jbd2 j) {
         journal = j;
     }
 
     /** {@return whether freed blocks wait for a commit}: an ENOSPC may go away after one. */
     boolean anyBusy() {
-        for (int g = 0; g < busy.length; g++) {
-            BitSet b = busy[g];
-            if (b != null) {
+        for (int g = 0; g < blockBits.length; g++) {
+            if (blockBits[g] != null) {
                 blockLocks[g].lock();
                 try {
-                    if (!b.isEmpty()) {
+                    if (blockBits[g].anyBusy()) {
                         return true;
                     }
                 } finally {
@@ -84,44 +91,41 @@ final class Ext4Allocator {
         return groups.baseMetaBlocks(g);
     }
 
-    ByteBuffer blockBitmap(int g) throws FsException {
+    /** Group {@code g}'s block bitmap in memory, read (and its checksum verified) or built on first use. Under its lock. */
+    private GroupBits blockBits(int g) throws FsException {
+        GroupBits bits = blockBits[g];
+        if (bits != null) {
+            return bits;
+        }
+        byte[] bm;
         if ((groups.flags(g) & GroupTable.BLOCK_UNINIT) == 0) {
-            ByteBuffer bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap");
-            if (!groups.blockBitmapCsumOk(g, bm.array())) {
+            bm = disk.read(groups.blockBitmap(g), "group " + g + " block bitmap").array();
+            if (!groups.blockBitmapCsumOk(g, bm)) {
                 throw FsException.of(Errno.EBADMSG, "ext4: group %d: block bitmap checksum does not match", g);
             }
-            return bm;
+        } else {
+            bm = initBlockBitmap(g);
         }
-        ByteBuffer bm = ByteBuffer.allocate(sb.blockSize()).order(ByteOrder.LITTLE_ENDIAN);
+        bits = new GroupBits(bm, blocksIn(g));
+        blockBits[g] = bits;
+        return bits;
+    }
+
+    /** ext4_init_block_bitmap: the group's own superblock area, bitmaps and inode table, and the padding. */
+    private byte[] initBlockBitmap(int g) {
+        byte[] bm = new byte[sb.blockSize()];
+        MkfsLayout.setBits(bm, 0, (int) superblockArea(g));
         long start = groupStart(g);
-        for (int i = 0; i < superblockArea(g); i++) {
-            setBit(bm, i, true);
-        }
         long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + sb.blockSize() - 1) / sb.blockSize();
-        for (long b : new long[] {groups.blockBitmap(g), groups.inodeBitmap(g)}) {
-            if (b >= start && b < start + blocksIn(g)) {
-                setBit(bm, (int) (b - start), true);
+        for (long[] r : new long[][] {{groups.blockBitmap(g), 1}, {groups.inodeBitmap(g), 1}, {groups.inodeTable(g), itb}}) {
+            long from = Math.max(r[0], start);
+            long to = Math.min(r[0] + r[1], start + blocksIn(g));
+            if (from < to) {
+                MkfsLayout.setBits(bm, (int) (from - start), (int) (to - start));
             }
         }
-        for (long b = groups.inodeTable(g); b < groups.inodeTable(g) + itb; b++) {
-            if (b >= start && b < start + blocksIn(g)) {
-                setBit(bm, (int) (b - start), true);
-            }
-        }
-        padBlocks(bm, g);
+        MkfsLayout.setBits(bm, blocksIn(g), sb.blockSize() * 8);
         return bm;
-    }
-
-    private void padBlocks(ByteBuffer bm, int g) {
-        for (int bit = blocksIn(g); bit < sb.blockSize() * 8; bit++) {
-            setBit(bm, bit, true);
-        }
-    }
-
-    private void writeBlockBitmap(int g, ByteBuffer bm) throws FsException {
-        disk.write(groups.blockBitmap(g), bm, "group " + g + " block bitmap");
-        groups.flags(g, groups.flags(g) & ~GroupTable.BLOCK_UNINIT);
-        groups.blockBitmapCsum(g, bm.array());
     }
 
     /**
@@ -164,48 +168,45 @@ final class Ext4Allocator {
         if (groups.freeBlocks(g) == 0) {
             return null;
         }
-        ByteBuffer bm = blockBitmap(g);
-        BitSet taken = busy[g];
+        GroupBits bits = blockBits(g);
         long start = groupStart(g);
-        long run = aligned ? Math.min(max, a) : 1;
-        int bit = findFree(bm, taken, from, blocksIn(g), start, a, run);
+        int limit = blocksIn(g);
+        int run = aligned ? (int) Math.min(max, a) : 1;
+        int bit = bits.firstRun(from, limit, start, a, run);
         if (bit < 0 && from > 0) {
-            bit = findFree(bm, taken, 0, blocksIn(g), start, a, run);
+            bit = bits.firstRun(0, limit, start, a, run);
         }
         if (bit < 0) {
             return null;
         }
-        int count = 0;
-        while (count < max && bit + count < blocksIn(g) && free(bm, taken, bit + count)) {
-            setBit(bm, bit + count, true);
-            count++;
-        }
-        writeBlockBitmap(g, bm);
+        int count = bits.firstUsed(bit, (int) Math.min(limit, bit + max)) - bit;
+        bits.set(bit, bit + count, true);
+        storeBlockBits(g, bits, bit, bit + count);
         groups.freeBlocks(g, groups.freeBlocks(g) - count);
-        groups.write(disk, g);
+        changed(g, dirtyBlocks);
         sb.addFreeBlocks(-count);
         return new long[] {start + bit, count};
     }
 
-    private static boolean free(ByteBuffer bm, BitSet taken, int bit) {
-        return !isSet(bm, bit) && (taken == null || !taken.get(bit));
+    /**
+     * Stores the bytes of group {@code g}'s block bitmap holding bits [from, to); the whole block
+     * the first time, when the group leaves BLOCK_UNINIT (its home held no bitmap yet).
+     */
+    private void storeBlockBits(int g, GroupBits bits, int from, int to) throws FsException {
+        if ((groups.flags(g) & GroupTable.BLOCK_UNINIT) != 0) {
+            disk.writeBytes(groups.blockBitmap(g) * sb.blockSize(), bits.bytes);
+            groups.flags(g, groups.flags(g) & ~GroupTable.BLOCK_UNINIT);
+        } else {
+            writeBytes(groups.blockBitmap(g), bits.bytes, from >>> 3, ((to - 1) >>> 3) - (from >>> 3) + 1);
+        }
     }
 
-    private static int findFree(ByteBuffer bm, BitSet taken, int from, int limit, long groupStart, long align, long run) {
-        for (int bit = from; bit < limit; bit++) {
-            if (align > 1 && (groupStart + bit) % align != 0) {
-                bit += (int) ((align - (groupStart + bit) % align) - 1);
-                continue;
-            }
-            boolean ok = true;
-            for (int k = 0; k < run && ok; k++) {
-                ok = bit + k < limit && free(bm, taken, bit + k);
-            }
-            if (ok) {
-                return bit;
-            }
-        }
-        return -1;
+    /** Writes bytes [from, from + n) of a bitmap block held in memory. */
+    private void writeBytes(long block, byte[] bitmap, int from, int n) throws FsException {
+        disk.check(block, "bitmap");
+        byte[] part = new byte[n];
+        System.arraycopy(bitmap, from, part, 0, n);
+        disk.writeBytes(block * sb.blockSize() + from, part);
     }
 
     void freeBlocks(long first, long count) throws FsException {
@@ -216,19 +217,23 @@ final class Ext4Allocator {
             long n = Math.min(first + count, groupStart(g) + blocksIn(g)) - b;
             blockLocks[g].lock();
             try {
-                ByteBuffer bm = blockBitmap(g);
-                for (long i = 0; i < n; i++) {
-                    int bit = (int) (b + i - groupStart(g));
-                    if (!isSet(bm, bit)) {
-                        throw FsException.of(Errno.EUCLEAN, "ext4: freeing block %d, which is already free", b + i);
+                GroupBits bits = blockBits(g);
+                int from = (int) (b - groupStart(g));
+                int to = (int) (from + n);
+                for (int bit = from; bit < to; bit++) {
+                    if (!bits.isSet(bit)) {
+                        throw FsException.of(Errno.EUCLEAN, "ext4: freeing block %d, which is already free", groupStart(g) + bit);
                     }
-                    setBit(bm, bit, false);
                 }
-                writeBlockBitmap(g, bm);
+                if (journal != null) {
+                    bits.busy(from, to, true); // before the bits go: never given out in between
+                }
+                bits.set(from, to, false);
+                storeBlockBits(g, bits, from, to);
                 groups.freeBlocks(g, (int) (groups.freeBlocks(g) + n));
-                groups.write(disk, g);
+                changed(g, dirtyBlocks);
                 sb.addFreeBlocks(n);
-                markBusy(g, (int) (b - groupStart(g)), (int) n);
+                markBusy(g, from, to);
             } finally {
                 blockLocks[g].unlock();
             }
@@ -236,41 +241,38 @@ final class Ext4Allocator {
         }
     }
 
-    /** Blocks of group {@code g} freed in the running transaction, reusable once it commits. */
-    private void markBusy(int g, int from, int n) {
+    /** Blocks of group {@code g} freed in the running transaction become reusable once it commits. */
+    private void markBusy(int g, int from, int to) {
         Jbd2 j = journal;
         if (j == null) {
             return;
         }
-        if (busy[g] == null) {
-            busy[g] = new BitSet();
-        }
-        busy[g].set(from, from + n);
         j.handle().onCommit(() -> {
             blockLocks[g].lock();
             try {
-                busy[g].clear(from, from + n);
+                blockBits[g].busy(from, to, false);
             } finally {
                 blockLocks[g].unlock();
             }
         });
     }
 
-    private ByteBuffer inodeBitmap(int g) throws FsException {
+    /** Group {@code g}'s inode bitmap in memory, read or built on first use. Under its lock. */
+    private GroupBits inodeBits(int g) throws FsException {
+        GroupBits bits = inodeBits[g];
+        if (bits != null) {
+            return bits;
+        }
+        byte[] bm;
         if ((groups.flags(g) & GroupTable.INODE_UNINIT) == 0) {
-            return disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap");
+            bm = disk.read(groups.inodeBitmap(g), "group " + g + " inode bitmap").array();
+        } else {
+            bm = new byte[sb.blockSize()];
+            MkfsLayout.setBits(bm, (int) sb.s_inodes_per_group(), sb.blockSize() * 8);
         }
-        ByteBuffer bm = ByteBuffer.allocate(sb.blockSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (long bit = sb.s_inodes_per_group(); bit < sb.blockSize() * 8L; bit++) {
-            setBit(bm, (int) bit, true);
-        }
-        return bm;
-    }
-
-    private void writeInodeBitmap(int g, ByteBuffer bm) throws FsException {
-        disk.write(groups.inodeBitmap(g), bm, "group " + g + " inode bitmap");
-        groups.flags(g, groups.flags(g) & ~GroupTable.INODE_UNINIT);
-        groups.inodeBitmapCsum(g, bm.array());
+        bits = new GroupBits(bm, (int) sb.s_inodes_per_group());
+        inodeBits[g] = bits;
+        return bits;
     }
 
     long allocInode(int preferred, boolean dir) throws FsException {
@@ -298,21 +300,21 @@ final class Ext4Allocator {
         if (groups.freeInodes(g) == 0) {
             return 0;
         }
-        ByteBuffer bm = inodeBitmap(g);
-        int from = g == 0 ? (int) sb.s_first_ino() - 1 : 0;
-        int bit = -1;
-        for (int k = from; k < ipg; k++) {
-            if (!isSet(bm, k)) {
-                bit = k;
-                break;
-            }
-        }
+        boolean uninit = (groups.flags(g) & GroupTable.INODE_UNINIT) != 0;
+        GroupBits bits = inodeBits(g);
+        int bit = bits.firstFree(g == 0 ? (int) sb.s_first_ino() - 1 : 0, (int) ipg);
         if (bit < 0) {
             throw FsException.of(Errno.EUCLEAN, "ext4: group %d: %d inodes free by its descriptor, none in its bitmap",
                     g, groups.freeInodes(g));
         }
-        setBit(bm, bit, true);
-        writeInodeBitmap(g, bm);
+        bits.set(bit, bit + 1, true);
+        if (uninit) {
+            disk.check(groups.inodeBitmap(g), "group " + g + " inode bitmap");
+            disk.writeBytes(groups.inodeBitmap(g) * sb.blockSize(), bits.bytes);
+            groups.flags(g, groups.flags(g) & ~GroupTable.INODE_UNINIT);
+        } else {
+            writeBytes(groups.inodeBitmap(g), bits.bytes, bit >>> 3, 1);
+        }
         groups.freeInodes(g, groups.freeInodes(g) - 1);
         if (dir) {
             groups.usedDirs(g, groups.usedDirs(g) + 1);
@@ -321,7 +323,7 @@ final class Ext4Allocator {
         if (bit + 1 > used) {
             groups.itableUnused(g, (int) (ipg - bit - 1));
         }
-        groups.write(disk, g);
+        changed(g, dirtyInodes);
         sb.addFreeInodes(-1);
         return (long) g * ipg + bit + 1;
     }
@@ -332,17 +334,17 @@ final class Ext4Allocator {
         int bit = (int) ((ino - 1) % ipg);
         inodeLocks[g].lock();
         try {
-            ByteBuffer bm = inodeBitmap(g);
-            if (!isSet(bm, bit)) {
+            GroupBits bits = inodeBits(g);
+            if (!bits.isSet(bit)) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: freeing inode %d, which is already free", ino);
             }
-            setBit(bm, bit, false);
-            writeInodeBitmap(g, bm);
+            bits.set(bit, bit + 1, false);
+            writeBytes(groups.inodeBitmap(g), bits.bytes, bit >>> 3, 1);
             groups.freeInodes(g, groups.freeInodes(g) + 1);
             if (dir) {
                 groups.usedDirs(g, groups.usedDirs(g) - 1);
             }
-            groups.write(disk, g);
+            changed(g, dirtyInodes);
             sb.addFreeInodes(1);
         } finally {
             inodeLocks[g].unlock();
@@ -357,18 +359,22 @@ final class Ext4Allocator {
     void markBlocks(int g, BitSet blocks, boolean used) throws FsException {
         blockLocks[g].lock();
         try {
-            ByteBuffer bm = blockBitmap(g);
+            GroupBits bits = blockBits(g);
             int changed = 0;
+            int lo = Integer.MAX_VALUE;
+            int hi = -1;
             for (int bit = blocks.nextSetBit(0); bit >= 0 && bit < blocksIn(g); bit = blocks.nextSetBit(bit + 1)) {
-                if (isSet(bm, bit) != used) {
-                    setBit(bm, bit, used);
+                if (bits.isSet(bit) != used) {
+                    bits.set(bit, bit + 1, used);
                     changed++;
+                    lo = Math.min(lo, bit);
+                    hi = bit;
                 }
             }
             if (changed > 0) {
-                writeBlockBitmap(g, bm);
+                storeBlockBits(g, bits, lo, hi + 1);
                 groups.freeBlocks(g, groups.freeBlocks(g) + (used ? -changed : changed));
-                groups.write(disk, g);
+                changed(g, dirtyBlocks);
                 sb.addFreeBlocks(used ? -changed : changed);
             }
         } finally {
@@ -383,12 +389,19 @@ final class Ext4Allocator {
         int bit = (int) ((ino - 1) % ipg);
         inodeLocks[g].lock();
         try {
-            ByteBuffer bm = inodeBitmap(g);
-            if (isSet(bm, bit) == used) {
+            boolean uninit = (groups.flags(g) & GroupTable.INODE_UNINIT) != 0;
+            GroupBits bits = inodeBits(g);
+            if (bits.isSet(bit) == used) {
                 return;
             }
-            setBit(bm, bit, used);
-            writeInodeBitmap(g, bm);
+            bits.set(bit, bit + 1, used);
+            if (uninit) {
+                disk.check(groups.inodeBitmap(g), "group " + g + " inode bitmap");
+                disk.writeBytes(groups.inodeBitmap(g) * sb.blockSize(), bits.bytes);
+                groups.flags(g, groups.flags(g) & ~GroupTable.INODE_UNINIT);
+            } else {
+                writeBytes(groups.inodeBitmap(g), bits.bytes, bit >>> 3, 1);
+            }
             groups.freeInodes(g, groups.freeInodes(g) + (used ? -1 : 1));
             if (dir) {
                 groups.usedDirs(g, groups.usedDirs(g) + (used ? 1 : -1));
@@ -396,20 +409,66 @@ final class Ext4Allocator {
             if (used && bit + 1 > ipg - groups.itableUnused(g)) {
                 groups.itableUnused(g, (int) (ipg - bit - 1));
             }
-            groups.write(disk, g);
+            changed(g, dirtyInodes);
             sb.addFreeInodes(used ? -1 : 1);
         } finally {
             inodeLocks[g].unlock();
         }
     }
 
-    static boolean isSet(ByteBuffer bm, int bit) {
-        return (bm.get(bit >>> 3) & (1 << (bit & 7))) != 0;
+    /**
+     * Group {@code g} changed (its block or inode bitmap, per {@code which}, and its descriptor): with
+     * a journal, sealed at the commit; without one, its checksums and descriptor are written now.
+     */
+    private void changed(int g, BitSet which) throws FsException {
+        if (journal == null) {
+            sealGroup(g, which == dirtyBlocks, which == dirtyInodes);
+            return;
+        }
+        synchronized (which) {
+            which.set(g);
+        }
     }
 
-    static void setBit(ByteBuffer bm, int bit, boolean on) {
-        int i = bit >>> 3;
-        int v = bm.get(i);
-        bm.put(i, (byte) (on ? v | (1 << (bit & 7)) : v & ~(1 << (bit & 7))));
+    /**
+     * Before a commit freezes its blocks (no handle open): every group changed in the transaction gets
+     * its bitmap checksums and descriptor checksum computed once, and its descriptor written.
+     */
+    void seal() throws FsException {
+        BitSet blocks = take(dirtyBlocks);
+        BitSet inodes = take(dirtyInodes);
+        BitSet any = (BitSet) blocks.clone();
+        any.or(inodes);
+        for (int g = any.nextSetBit(0); g >= 0; g = any.nextSetBit(g + 1)) {
+            sealGroup(g, blocks.get(g), inodes.get(g));
+        }
+    }
+
+    private static BitSet take(BitSet dirty) {
+        synchronized (dirty) {
+            BitSet out = (BitSet) dirty.clone();
+            dirty.clear();
+            return out;
+        }
+    }
+
+    private void sealGroup(int g, boolean blockBitmap, boolean inodeBitmap) throws FsException {
+        if (inodeBitmap) {
+            inodeLocks[g].lock();
+            try {
+                groups.inodeBitmapCsum(g, inodeBits[g].bytes);
+            } finally {
+                inodeLocks[g].unlock();
+            }
+        }
+        if (blockBitmap) {
+            blockLocks[g].lock();
+            try {
+                groups.blockBitmapCsum(g, blockBits[g].bytes);
+            } finally {
+                blockLocks[g].unlock();
+            }
+        }
+        groups.write(disk, g);
     }
 }

@@ -12,11 +12,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * ext4 directories: blocks of ext4_dir_entry_2 records, each block ending in a 12-byte tail that
- * carries its crc32c (metadata_csum). In a hashed (dir_index) directory the index blocks (dx_root,
- * dx_node: {@link DxIndex}) carry their own tail; lookups go through the index, readdir lists the
- * leaf blocks. Before jdax changes a hashed directory it rewrites it as a linear one in the same
- * blocks and clears EXT4_INDEX_FL, which e2fsck accepts (it rebuilds indexes only when asked, -D).
+ * ext4 directories: blocks of ext4_dir_entry_2 records ({@link Dirents}), each block ending in a
+ * 12-byte tail that carries its crc32c (metadata_csum). A directory that outgrows its first block is
+ * hashed (dir_index), as Linux hashes it ({@link Htree}); in a hashed directory the index blocks
+ * (dx_root, dx_node: {@link DxIndex}) carry their own tail, lookups and new names go through the
+ * index, and readdir lists the leaf blocks. Without dir_index, or once Linux's fallback has made a
+ * directory of several blocks linear, a new name goes into the first block with room, as
+ * {@code ext4_add_entry} puts it.
  */
 final class Ext4Dir {
     record Entry(long lblk, int offset, int recLen, long ino, String name, int fileType, int prevOffset) {
@@ -30,12 +32,14 @@ final class Ext4Dir {
     private final Disk disk;
     private final int bs;
     private final DxIndex dx;
+    private final Htree htree;
 
     Ext4Dir(Ext4FileSystem fs, Disk disk) {
         this.fs = fs;
         this.disk = disk;
         this.bs = disk.blockSize();
         this.dx = new DxIndex(fs.superblock());
+        this.htree = new Htree(fs, this, dx);
     }
 
     static int fileType(FileType t) {
@@ -52,10 +56,11 @@ final class Ext4Dir {
     }
 
     static int recLenFor(int nameLen) {
-        return (8 + nameLen + 3) & ~3;
+        return Dirents.recLenFor(nameLen);
     }
 
-    private int limit() {
+    /** Where a leaf block's records end: before the checksum tail with metadata_csum. */
+    int leafEnd() {
         return fs.superblock().hasCsum() ? bs - TAIL : bs;
     }
 
@@ -80,7 +85,8 @@ final class Ext4Dir {
         return disk.read(p, "directory " + dir.ino);
     }
 
-    private ByteBuffer readBlock(Ext4Inode dir, long lblk) throws FsException {
+    /** A leaf block, its checksum verified. */
+    ByteBuffer readLeaf(Ext4Inode dir, long lblk) throws FsException {
         ByteBuffer b = rawBlock(dir, lblk);
         verifyLeaf(dir, lblk, b);
         return b;
@@ -97,7 +103,8 @@ final class Ext4Dir {
         }
     }
 
-    private void writeBlock(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
+    /** A leaf block written with its tail and checksum (metadata_csum); the directory's times with it. */
+    void writeLeaf(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
         if (fs.superblock().hasCsum()) {
             b.putInt(bs - TAIL, 0);
             b.putShort(bs - TAIL + 4, (short) TAIL);
@@ -105,7 +112,20 @@ final class Ext4Dir {
             b.put(bs - TAIL + 7, (byte) 0xDE);
             b.putInt(bs - 4, Crc32c.update(dir.csumSeed(fs.csumSeed()), b.array(), 0, bs - TAIL));
         }
+        writeRaw(dir, lblk, b);
+    }
+
+    /** A directory block written as it is (an index block, sealed by its writer). */
+    void writeRaw(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
         disk.write(fs.mapBlock(dir, lblk), b, "directory " + dir.ino);
+    }
+
+    /** ext4_append: a new block at the directory's end; returns its number. The caller holds the directory. */
+    long append(Ext4Inode dir) throws FsException {
+        long lblk = dir.i_size() / bs;
+        fs.appendBlock(dir);
+        fs.changeInode(dir, d -> d.i_size(d.i_size() + bs));
+        return lblk;
     }
 
     /** What {@link #scan} hands each record: its place, and the block holding its name bytes. */
@@ -207,7 +227,7 @@ final class Ext4Dir {
             return found[0];
         }
         for (long lblk : leaves) {
-            ByteBuffer b = readBlock(dir, lblk);
+            ByteBuffer b = readLeaf(dir, lblk);
             if (scanBlock(dir, lblk, b, fs.superblock().hasCsum() && hasTail(b) ? bs - TAIL : bs, match)) {
                 break;
             }
@@ -215,7 +235,7 @@ final class Ext4Dir {
         return found[0];
     }
 
-    private DxIndex.Blocks indexBlocks(Ext4Inode dir) throws FsException {
+    DxIndex.Blocks indexBlocks(Ext4Inode dir) throws FsException {
         long count = blocks(dir);
         return new DxIndex.Blocks() {
             @Override
@@ -240,11 +260,7 @@ final class Ext4Dir {
     }
 
     private static void put(ByteBuffer b, int at, int recLen, long ino, byte[] name, int type) {
-        b.putInt(at, (int) ino);
-        b.putShort(at + 4, (short) recLen);
-        b.put(at + 6, (byte) name.length);
-        b.put(at + 7, (byte) type);
-        b.put(at + 8, name);
+        Dirents.put(b, at, recLen, ino, name, type);
     }
 
     /** A new directory's first block: "." and "..". */
@@ -252,76 +268,95 @@ final class Ext4Dir {
         fs.appendBlock(dir);
         ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
         put(b, 0, 12, dir.ino, ".".getBytes(StandardCharsets.UTF_8), 2);
-        put(b, 12, limit() - 12, parent, "..".getBytes(StandardCharsets.UTF_8), 2);
-        writeBlock(dir, 0, b);
+        put(b, 12, leafEnd() - 12, parent, "..".getBytes(StandardCharsets.UTF_8), 2);
+        writeLeaf(dir, 0, b);
         fs.changeInode(dir, d -> d.i_size(bs));
     }
 
+    /**
+     * ext4_add_entry: through the index of a hashed directory; else into the first block with room,
+     * and when the directory's only block is full it becomes hashed (make_indexed_dir); else into a
+     * new block. An index Linux would not use (ERR_BAD_DX_DIR) is corruption with metadata_csum;
+     * without it the directory falls back to linear (EXT4_INDEX_FL cleared), as Linux lets it.
+     */
     void add(Ext4Inode dir, String name, long ino, int type) throws FsException {
         readyForChange(dir);
         byte[] nm = name.getBytes(StandardCharsets.UTF_8);
-        int need = recLenFor(nm.length);
-        for (Entry e : entries(dir)) {
-            int used = e.ino() == 0 ? 0 : recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length);
-            if (e.recLen() - used >= need) {
-                ByteBuffer b = readBlock(dir, e.lblk());
-                int at = e.offset();
-                int len = e.recLen();
-                if (used > 0) {
-                    b.putShort(at + 4, (short) used);
-                    at += used;
-                    len -= used;
-                }
-                put(b, at, len, ino, nm, type);
-                writeBlock(dir, e.lblk(), b);
+        boolean fallback = false;
+        if ((dir.i_flags() & Ext4Inode.INDEX_FL) != 0) {
+            if (htree.add(dir, nm, ino, type)) {
+                fs.changeInode(dir, d -> d.touch(true, true));
+                return;
+            }
+            if (fs.superblock().hasCsum()) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: directory %d has a corrupted htree index (run e2fsck -D)", dir.ino);
+            }
+            fs.changeInode(dir, d -> d.i_flags(d.i_flags() & ~Ext4Inode.INDEX_FL));
+            fallback = true;
+        }
+        long n = blocks(dir);
+        for (long lblk = 0; lblk < n; lblk++) {
+            ByteBuffer b = readLeaf(dir, lblk);
+            int at = Dirents.findRoom(b, 0, leafEnd(), nm.length);
+            if (at >= 0) {
+                Dirents.insert(b, at, ino, nm, type);
+                writeLeaf(dir, lblk, b);
+                fs.changeInode(dir, d -> d.touch(true, true));
+                return;
+            }
+            if (n == 1 && !fallback && htree.canIndex()) {
+                htree.makeIndexed(dir, b, nm, ino, type);
                 fs.changeInode(dir, d -> d.touch(true, true));
                 return;
             }
         }
-        long lblk = dir.i_size() / bs;
-        fs.appendBlock(dir);
+        long lblk = append(dir);
         ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-        put(b, 0, limit(), ino, nm, type);
-        writeBlock(dir, lblk, b);
-        fs.changeInode(dir, d -> {
-            d.i_size(d.i_size() + bs);
-            d.touch(true, true);
-        });
+        put(b, 0, leafEnd(), ino, nm, type);
+        writeLeaf(dir, lblk, b);
+        fs.changeInode(dir, d -> d.touch(true, true));
     }
 
+    /** ext4_delete_entry: the record joins the one before it, or is emptied when first in its block. */
     void remove(Ext4Inode dir, Entry e) throws FsException {
         readyForChange(dir);
         Entry cur = find(dir, e.name());
-        ByteBuffer b = readBlock(dir, cur.lblk());
+        ByteBuffer b = readLeaf(dir, cur.lblk());
         if (cur.prevOffset() >= 0) {
             int prevLen = b.getShort(cur.prevOffset() + 4) & 0xffff;
             b.putShort(cur.prevOffset() + 4, (short) (prevLen + cur.recLen()));
         } else {
             b.putInt(cur.offset(), 0);
         }
-        writeBlock(dir, cur.lblk(), b);
+        writeLeaf(dir, cur.lblk(), b);
         fs.changeInode(dir, d -> d.touch(true, true));
     }
 
+    /** Points a name at another inode (rename over it, a moved directory's ".."); in a hashed directory's root, ".." is resealed with the index. */
     void retarget(Ext4Inode dir, String name, long ino, int type) throws FsException {
         readyForChange(dir);
         Entry cur = find(dir, name);
-        ByteBuffer b = readBlock(dir, cur.lblk());
-        b.putInt(cur.offset(), (int) ino);
-        b.put(cur.offset() + 7, (byte) type);
-        writeBlock(dir, cur.lblk(), b);
+        ByteBuffer b = rawBlock(dir, cur.lblk());
+        if (cur.lblk() == 0 && (dir.i_flags() & Ext4Inode.INDEX_FL) != 0 && dx.isRoot(b)) {
+            dx.verify(dir, 0, b);
+            b.putInt(cur.offset(), (int) ino);
+            b.put(cur.offset() + 7, (byte) type);
+            dx.sealRoot(dir, b);
+            writeRaw(dir, 0, b);
+        } else {
+            verifyLeaf(dir, cur.lblk(), b);
+            b.putInt(cur.offset(), (int) ino);
+            b.put(cur.offset() + 7, (byte) type);
+            writeLeaf(dir, cur.lblk(), b);
+        }
         fs.changeInode(dir, d -> d.touch(true, true));
     }
 
-    /**
-     * Makes {@code dir} ready to be changed, before anything else of the operation is: a hashed
-     * directory is rewritten linear now, or refused while nothing has changed yet.
-     */
+    /** Makes {@code dir} ready to be changed: an inline directory moves to a block first. */
     void readyForChange(Ext4Inode dir) throws FsException {
         if (InlineData.has(dir)) {
             fromInline(dir);
         }
-        unindex(dir);
     }
 
     /**
@@ -342,67 +377,6 @@ final class Ext4Dir {
         init(dir, parent);
         for (Entry e : live) {
             add(dir, e.name(), e.ino(), e.fileType());
-        }
-    }
-
-    /** The journal's length from the superblock's copy of its inode (s_jnl_blocks' i_size), or no limit. */
-    private long journalBlocks() {
-        Ext4Superblock sb = fs.superblock();
-        if ((sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0) {
-            return Long.MAX_VALUE;
-        }
-        return ((sb.b.getInt(0x10C + 64) & 0xffffffffL) | (long) sb.b.getInt(0x10C + 60) << 32) / bs;
-    }
-
-    /** Rewrites a hashed directory as a linear one in the same blocks (dx blocks hold no names). */
-    private void unindex(Ext4Inode dir) throws FsException {
-        if ((dir.i_flags() & Ext4Inode.INDEX_FL) == 0) {
-            return;
-        }
-        long journal = journalBlocks();
-        if (blocks(dir) + blocks(dir) / 8 + 64 > journal) {
-            // Refused before anything changes: the rewrite is one transaction, and this one would not fit.
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: directory %d is hashed and %d blocks long: jdax changes a hashed "
-                    + "directory by rewriting it linear in one transaction, which the %d-block journal cannot hold "
-                    + "(writing htree directories is not implemented)", dir.ino, blocks(dir), journal);
-        }
-        List<Entry> live = new ArrayList<>();
-        for (Entry e : entries(dir)) {
-            if (e.ino() != 0 && !e.name().equals(".") && !e.name().equals("..")) {
-                live.add(e);
-            }
-        }
-        long parent = find(dir, "..").ino();
-        long n = blocks(dir);
-        List<ByteBuffer> out = new ArrayList<>();
-        ByteBuffer cur = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-        put(cur, 0, 12, dir.ino, ".".getBytes(StandardCharsets.UTF_8), 2);
-        put(cur, 12, 12, parent, "..".getBytes(StandardCharsets.UTF_8), 2);
-        int off = 24;
-        int last = 12;
-        for (Entry e : live) {
-            byte[] nm = e.name().getBytes(StandardCharsets.UTF_8);
-            int len = recLenFor(nm.length);
-            if (off + len > limit()) {
-                cur.putShort(last + 4, (short) (limit() - last));
-                out.add(cur);
-                cur = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-                off = 0;
-            }
-            put(cur, off, len, e.ino(), nm, e.fileType());
-            last = off;
-            off += len;
-        }
-        cur.putShort(last + 4, (short) (limit() - last));
-        out.add(cur);
-        while (out.size() < n) {
-            ByteBuffer empty = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-            empty.putShort(4, (short) limit());
-            out.add(empty);
-        }
-        fs.changeInode(dir, d -> d.i_flags(d.i_flags() & ~Ext4Inode.INDEX_FL));
-        for (int i = 0; i < out.size(); i++) {
-            writeBlock(dir, i, out.get(i));
         }
     }
 }

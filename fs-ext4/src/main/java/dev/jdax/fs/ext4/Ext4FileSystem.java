@@ -171,8 +171,12 @@ final class Ext4FileSystem implements SuperBlock {
         boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
         if (journalled) {
             Jbd2 j = new Jbd2(Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb)), disk);
-            // Every commit logs the superblock with the counts and the orphan list of that moment.
-            j.beforeCommit(() -> disk.writeBytes(Ext4Superblock.OFFSET, sb.sealed()));
+            // Every commit logs the checksums of the groups it changed (once each) and the superblock
+            // with the counts and the orphan list of that moment.
+            j.beforeCommit(() -> {
+                allocator.seal();
+                disk.writeBytes(Ext4Superblock.OFFSET, sb.sealed());
+            });
             disk.journalled(j);
             allocator.journalled(j);
             journal = j;

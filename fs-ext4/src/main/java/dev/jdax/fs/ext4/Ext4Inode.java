@@ -52,6 +52,8 @@ final class Ext4Inode implements Vnode {
     byte[] quotaBase;
     /** An fs-verity file's descriptor and verified tree blocks, read at its first open ({@link VerityFile#of}). */
     volatile VerityFile verity;
+    /** The two zero bytes a checksum field counts as while the checksum is computed. */
+    private static final byte[] ZERO16 = new byte[2];
     /** The DAX state chosen when the inode was loaded (Linux decides it in ext4_set_inode_flags). */
     boolean daxNow;
     /** I_DONTCACHE: a changed DAX flag takes effect when the inode is read again. */
@@ -263,15 +265,20 @@ final class Ext4Inode implements Vnode {
         return Crc32c.update(Crc32c.update(fsSeed, (int) ino), i_generation());
     }
 
+    /**
+     * ext4_inode_csum: crc32c of the raw inode with its checksum fields read as zero, summed piece by
+     * piece around them (no copy of the inode per change).
+     */
     int computeChecksum(int fsSeed) {
-        byte[] copy = b.array().clone();
-        copy[0x7C] = 0;
-        copy[0x7D] = 0;
-        if (hasCsumHi()) {
-            copy[0x82] = 0;
-            copy[0x83] = 0;
+        byte[] raw = b.array();
+        int c = Crc32c.update(csumSeed(fsSeed), raw, 0, 0x7C);
+        c = Crc32c.update(c, ZERO16, 0, 2);
+        if (!hasCsumHi()) {
+            return Crc32c.update(c, raw, 0x7E, raw.length - 0x7E);
         }
-        return Crc32c.update(csumSeed(fsSeed), copy, 0, copy.length);
+        c = Crc32c.update(c, raw, 0x7E, 0x82 - 0x7E);
+        c = Crc32c.update(c, ZERO16, 0, 2);
+        return Crc32c.update(c, raw, 0x84, raw.length - 0x84);
     }
 
     boolean checksumOk(int fsSeed) {

@@ -54,9 +54,16 @@ final class Ext4Namespace {
     }
 
     private Ext4Inode make(Ext4Inode d, String name, int mode, int uid, int gid) throws FsException {
-        dir.readyForChange(d); // a refusal (a hashed directory too long to rewrite) comes before the inode is taken
+        dir.readyForChange(d); // an inline directory moves to a block before the inode is taken
         Ext4Inode in = fs.newInode(d, mode, uid, gid);
-        dir.add(d, name, in.ino, Ext4Dir.fileType(in.type()));
+        try {
+            dir.add(d, name, in.ino, Ext4Dir.fileType(in.type()));
+        } catch (FsException e) {
+            // ext4_add_nondir: a name that cannot be added gives its new inode back (a full index, no space).
+            fs.changeInode(in, i -> i.i_links_count(0));
+            fs.release(in);
+            throw e;
+        }
         return in;
     }
 

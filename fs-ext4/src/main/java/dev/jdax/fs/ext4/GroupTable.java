@@ -116,29 +116,32 @@ final class GroupTable {
     }
 
     /**
-     * Stamps {@code group}'s descriptor and writes the table block holding it. Groups share table
-     * blocks and each changes its own descriptor under its own lock, then writes: stamping, copying
-     * and writing are one step, so the last write of a block holds every change stamped.
+     * Stamps {@code group}'s descriptor and writes its bytes into the table block holding it.
+     * Stamping and copying are one step under the table's monitor, so the bytes written always
+     * carry the checksum of what they say.
      */
     synchronized void write(Disk disk, int group) throws FsException {
         stamp(group);
         int bs = sb.blockSize();
         int blk = group * ds / bs;
-        ByteBuffer out = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-        out.put(0, t.array(), blk * bs, bs);
-        disk.write(descriptorBlock(blk), out, "group descriptor table");
+        long at = descriptorBlock(blk);
+        disk.check(at, "group descriptor table");
+        byte[] desc = new byte[ds];
+        System.arraycopy(t.array(), at(group), desc, 0, ds);
+        disk.writeBytes(at * bs + (long) (group * ds % bs), desc);
     }
 
-    void writeAll(Disk disk, long at) throws FsException {
+    /** Stamps every descriptor's checksum (mkfs, once, before the copies are written). */
+    void stampAll() {
         for (int g = 0; g < count; g++) {
             stamp(g);
         }
-        int bs = sb.blockSize();
-        for (int i = 0; i < tableBlocks(); i++) {
-            ByteBuffer out = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-            out.put(0, t.array(), i * bs, bs);
-            disk.write(at + i, out, "group descriptor table");
-        }
+    }
+
+    /** Writes the whole table, as stamped, at block {@code at} (mkfs: the primary and every backup). */
+    void writeAll(Disk disk, long at) throws FsException {
+        disk.check(at + tableBlocks() - 1, "group descriptor table");
+        disk.writeBytes(at * sb.blockSize(), t.array());
     }
 
     private int at(int g) {
@@ -246,6 +249,20 @@ final class GroupTable {
         if (hasChecksums()) {
             t.putShort(at(g) + 0x1E, (short) checksum(g));
         }
+    }
+
+    /** The groups past 0 that hold sparse_super copies in a file system of {@code groups} groups, in order. */
+    static long[] sparseBackups(long groups) {
+        java.util.TreeSet<Long> out = new java.util.TreeSet<>();
+        if (groups > 1) {
+            out.add(1L);
+        }
+        for (long base : new long[] {3, 5, 7}) {
+            for (long p = base; p < groups; p *= base) {
+                out.add(p);
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
     }
 
     /** sparse_super (what jdax's mkfs makes): copies of the superblock and table in groups 0, 1 and the powers of 3, 5, 7. */

@@ -13,11 +13,13 @@ import java.util.Arrays;
  * Where the journal is, from the superblock's copy of the journal inode's i_block and size
  * ({@code s_jnl_blocks}, s_jnl_backup_type EXT3_JNL_BACKUP_BLOCKS): readable before the group
  * descriptors, even when a crash tore the table the inode is found by. An ext4 journal is an
- * extent map in that copy; an ext3 journal is an indirect map whose pointer blocks are read here.
+ * extent tree rooted in that copy; an ext3 journal is an indirect map whose pointer blocks are read here.
  */
 final class JournalInode {
     private static final int JNL_BLOCKS = 0x10C;
     private static final int MAX_BLOCKS = 1 << 24;
+    /** EXT4_MAX_EXTENT_DEPTH. */
+    private static final int MAX_DEPTH = 5;
 
     private JournalInode() {
     }
@@ -37,7 +39,7 @@ final class JournalInode {
         long[] map = new long[(int) count];
         Arrays.fill(map, -1);
         if ((root.getShort(0) & 0xffff) == ExtentTree.MAGIC) {
-            extents(root, map);
+            extents(device, sb, root, map);
         } else {
             indirect(device, sb, root, map);
         }
@@ -49,17 +51,43 @@ final class JournalInode {
         return map;
     }
 
-    private static void extents(ByteBuffer root, long[] map) throws FsException {
-        if (root.getShort(6) != 0) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: journal inode copy: an extent tree of depth %d, not one level",
-                    root.getShort(6));
+    /**
+     * The journal's extent tree, of any depth (mke2fs gives a journal of more than four extents, 1 GiB
+     * on a 1 TiB file system, an index level): index blocks are read from the device, checked for
+     * the header's magic, depth and bounds. Their checksums are not: they are seeded by the journal
+     * inode's generation, which this copy does not carry.
+     */
+    private static void extents(DaxDevice device, Ext4Superblock sb, ByteBuffer root, long[] map) throws FsException {
+        walkExtents(device, sb, root, 4, -1, map);
+    }
+
+    private static void walkExtents(DaxDevice device, Ext4Superblock sb, ByteBuffer node, int maxAllowed, int parentDepth,
+                                    long[] map) throws FsException {
+        int entries = node.getShort(2) & 0xffff;
+        int max = node.getShort(4) & 0xffff;
+        int depth = node.getShort(6) & 0xffff;
+        if ((node.getShort(0) & 0xffff) != ExtentTree.MAGIC || entries > max || max > maxAllowed || depth > MAX_DEPTH
+                || (parentDepth >= 0 && depth != parentDepth - 1)) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: journal inode copy: extent node magic 0x%x entries %d max %d depth %d",
+                    node.getShort(0) & 0xffff, entries, max, depth);
         }
-        int entries = root.getShort(2) & 0xffff;
-        for (int i = 0; i < Math.min(entries, 4); i++) {
+        int bs = sb.blockSize();
+        for (int i = 0; i < entries; i++) {
             int at = 12 + i * 12;
-            long lblk = root.getInt(at) & 0xffffffffL;
-            int len = root.getShort(at + 4) & 0xffff;
-            long pblk = (root.getShort(at + 6) & 0xffffL) << 32 | (root.getInt(at + 8) & 0xffffffffL);
+            long lblk = node.getInt(at) & 0xffffffffL;
+            if (depth > 0) {
+                long child = (node.getShort(at + 8) & 0xffffL) << 32 | (node.getInt(at + 4) & 0xffffffffL);
+                if (child <= sb.s_first_data_block() || child >= sb.s_blocks_count()) {
+                    throw FsException.of(Errno.EUCLEAN, "ext4: journal inode copy: extent index block %d outside the file system",
+                            child);
+                }
+                ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+                device.load(child * bs, MemorySegment.ofArray(b.array()), 0, bs);
+                walkExtents(device, sb, b, (bs - 12) / 12, depth, map);
+                continue;
+            }
+            int len = node.getShort(at + 4) & 0xffff;
+            long pblk = (node.getShort(at + 6) & 0xffffL) << 32 | (node.getInt(at + 8) & 0xffffffffL);
             for (int k = 0; k < len && lblk + k < map.length; k++) {
                 map[(int) (lblk + k)] = pblk + k;
             }

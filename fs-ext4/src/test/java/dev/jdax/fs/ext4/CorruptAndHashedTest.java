@@ -47,6 +47,7 @@ class CorruptAndHashedTest {
             fs.create(many, "added", 0644, 0, 0);
             fs.unlink(many, "entry-7");
             assertEquals(400, fs.readdir(many).size() - 2);
+            assertTrue((WhiteBox.format(fs).iget(many).i_flags() & Ext4Inode.INDEX_FL) != 0, "changed through its index, still hashed");
         }
         Tools.Result fsck = Tools.run("e2fsck", "-fn", img.toString());
         assertEquals(0, fsck.status(), fsck.output());

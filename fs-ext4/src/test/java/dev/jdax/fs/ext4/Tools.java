@@ -51,6 +51,31 @@ final class Tools {
         return b;
     }
 
+    /**
+     * A fresh directory for images that take many small writes: on /dev/shm when it has room (an
+     * image on a disk-backed file system pays the host's page faults and an msync per metadata
+     * store), else under {@code fallback}. The caller deletes it.
+     */
+    static Path scratchDir(Path fallback, long bytes) throws IOException {
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm) && Files.isWritable(shm) && Files.getFileStore(shm).getUsableSpace() > 2 * bytes) {
+            return Files.createTempDirectory(shm, "jdax-ext4-test-");
+        }
+        return Files.createDirectories(fallback.resolve("scratch"));
+    }
+
+    /** Deletes a directory made by {@link #scratchDir} and what it holds. */
+    static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     static byte[] runBytes(String tool, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(require(tool).toString());

@@ -1,0 +1,98 @@
+package dev.jdax.fs.ext4;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The records of one directory leaf block ({@code struct ext4_dir_entry_2}: inode, rec_len,
+ * name_len, file_type, name), as fs/ext4/namei.c places them: a new name goes into the first record
+ * with room after its own name ({@code ext4_find_dest_de}, {@code ext4_insert_dentry}); a block
+ * rebuilt from a list of names packs them and gives the last one the rest of the block
+ * ({@code dx_pack_dirents}). Records have been checked when the block was read; {@code end} is
+ * where the records stop (before the checksum tail with metadata_csum).
+ */
+final class Dirents {
+    /** A live record: its inode, type, name, and where it was. */
+    record Rec(long ino, int type, byte[] name, int offset, int recLen) {
+    }
+
+    private Dirents() {
+    }
+
+    static int recLenFor(int nameLen) {
+        return (8 + nameLen + 3) & ~3;
+    }
+
+    static void put(ByteBuffer b, int at, int recLen, long ino, byte[] name, int type) {
+        b.putInt(at, (int) ino);
+        b.putShort(at + 4, (short) recLen);
+        b.put(at + 6, (byte) name.length);
+        b.put(at + 7, (byte) type);
+        b.put(at + 8, name);
+    }
+
+    /** ext4_find_dest_de: the offset of the first record with room for a name of {@code nameLen} bytes, or -1. */
+    static int findRoom(ByteBuffer b, int from, int end, int nameLen) {
+        int need = recLenFor(nameLen);
+        for (int off = from; off < end; ) {
+            int recLen = b.getShort(off + 4) & 0xffff;
+            int used = b.getInt(off) == 0 ? 0 : recLenFor(b.get(off + 6) & 0xff);
+            if (recLen - used >= need) {
+                return off;
+            }
+            off += recLen;
+        }
+        return -1;
+    }
+
+    /** ext4_insert_dentry: the name into the record at {@code at}, after that record's own name when it is live. */
+    static void insert(ByteBuffer b, int at, long ino, byte[] name, int type) {
+        int recLen = b.getShort(at + 4) & 0xffff;
+        if (b.getInt(at) != 0) {
+            int used = recLenFor(b.get(at + 6) & 0xff);
+            b.putShort(at + 4, (short) used);
+            at += used;
+            recLen -= used;
+        }
+        put(b, at, recLen, ino, name, type);
+    }
+
+    /** The live records of the block from {@code from} to {@code end}, in block order. */
+    static List<Rec> live(ByteBuffer b, int from, int end) {
+        List<Rec> out = new ArrayList<>();
+        for (int off = from; off < end; ) {
+            int recLen = b.getShort(off + 4) & 0xffff;
+            long ino = b.getInt(off) & 0xffffffffL;
+            if (ino != 0) {
+                int nameLen = b.get(off + 6) & 0xff;
+                byte[] name = new byte[nameLen];
+                b.get(off + 8, name);
+                out.add(new Rec(ino, b.get(off + 7) & 0xff, name, off, recLen));
+            }
+            off += recLen;
+        }
+        return out;
+    }
+
+    /**
+     * A block of {@code bs} bytes holding {@code recs} packed in order, the last record reaching
+     * {@code end}; an empty record over it all when there are none.
+     */
+    static ByteBuffer pack(List<Rec> recs, int bs, int end) {
+        ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+        if (recs.isEmpty()) {
+            b.putShort(4, (short) end);
+            return b;
+        }
+        int off = 0;
+        for (int i = 0; i < recs.size(); i++) {
+            Rec r = recs.get(i);
+            int len = i == recs.size() - 1 ? end - off : recLenFor(r.name().length);
+            put(b, off, len, r.ino(), r.name(), r.type());
+            off += len;
+        }
+        return b;
+    }
+}

@@ -1,0 +1,196 @@
+package dev.jdax.fs.ext4;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * One group's bitmap in memory, searched a 64-bit word at a time through a free-space index, as
+ * mballoc searches its buddy bitmaps instead of the on-disk ones: the bitmap's bytes exactly as on
+ * disk ({@link #bytes}), the bits that are busy (freed in a transaction not yet committed: not to be
+ * given out, though the disk says free), and two summaries over the words of {@code bitmap | busy} —
+ * which words have a free bit, and which are wholly free. Finding the first free bit is a look at a
+ * few summary words; finding a free, aligned run of 2 MiB (512 blocks) looks at its candidates' whole
+ * free words only. Built from the disk once, when the group is first used; guarded by the group's lock.
+ */
+final class GroupBits {
+    private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** The bitmap block as on disk; bit i of word w is bit {@code 64w + i}, as ext4's little-endian bitmaps are. */
+    final byte[] bytes;
+    private final int bits;
+    private final long[] busy;
+    private boolean anyBusy;
+    /** Bit w: word w of bitmap | busy has a free bit. */
+    private final long[] someFree;
+    /** Bit w: word w of bitmap | busy is all free. */
+    private final long[] allFree;
+
+    /** Over {@code bytes} (a whole bitmap block, kept, not copied), of which the first {@code bits} count. */
+    GroupBits(byte[] bytes, int bits) {
+        this.bytes = bytes;
+        this.bits = bits;
+        int words = (bits + 63) >>> 6;
+        this.busy = new long[words];
+        this.someFree = new long[(words + 63) >>> 6];
+        this.allFree = new long[(words + 63) >>> 6];
+        for (int w = 0; w < words; w++) {
+            summarise(w);
+        }
+    }
+
+    private long disk(int w) {
+        return (long) WORD.get(bytes, w << 3);
+    }
+
+    /** Word w as the allocator sees it: used on disk, or busy; bits past the group count as used. */
+    private long used(int w) {
+        long u = disk(w) | busy[w];
+        int past = (w << 6) + 64 - bits;
+        return past > 0 ? u | (-1L << (64 - past)) : u;
+    }
+
+    private void summarise(int w) {
+        long u = used(w);
+        long bit = 1L << (w & 63);
+        someFree[w >>> 6] = u != -1L ? someFree[w >>> 6] | bit : someFree[w >>> 6] & ~bit;
+        allFree[w >>> 6] = u == 0 ? allFree[w >>> 6] | bit : allFree[w >>> 6] & ~bit;
+    }
+
+    boolean isSet(int bit) {
+        return (bytes[bit >>> 3] & (1 << (bit & 7))) != 0;
+    }
+
+    boolean isFree(int bit) {
+        return (used(bit >>> 6) & (1L << (bit & 63))) == 0;
+    }
+
+    /** The first free bit at or after {@code from}, below {@code limit}; -1 when none. */
+    int firstFree(int from, int limit) {
+        if (from >= limit) {
+            return -1;
+        }
+        int w = from >>> 6;
+        long free = ~used(w) & (-1L << (from & 63));
+        while (free == 0) {
+            w = nextWord(someFree, w + 1);
+            if (w < 0 || w << 6 >= limit) {
+                return -1;
+            }
+            free = ~used(w);
+        }
+        int bit = (w << 6) + Long.numberOfTrailingZeros(free);
+        return bit < limit ? bit : -1;
+    }
+
+    /** The first used bit at or after {@code from}, below {@code limit}; {@code limit} when none. */
+    int firstUsed(int from, int limit) {
+        int bit = from;
+        while (bit < limit) {
+            int w = bit >>> 6;
+            if ((bit & 63) == 0 && bit + 64 <= limit && (allFree[w >>> 6] & (1L << (w & 63))) != 0) {
+                bit += 64;
+                continue;
+            }
+            long used = used(w) & (-1L << (bit & 63));
+            if (used != 0) {
+                return Math.min(limit, (w << 6) + Long.numberOfTrailingZeros(used));
+            }
+            bit = (w + 1) << 6;
+        }
+        return limit;
+    }
+
+    /** The first word at or after {@code w} whose summary bit is set in {@code summary}; -1 when none. */
+    private static int nextWord(long[] summary, int w) {
+        int i = w >>> 6;
+        if (i >= summary.length) {
+            return -1;
+        }
+        long s = summary[i] & (-1L << (w & 63));
+        while (s == 0) {
+            if (++i >= summary.length) {
+                return -1;
+            }
+            s = summary[i];
+        }
+        return (i << 6) + Long.numberOfTrailingZeros(s);
+    }
+
+    /**
+     * The first bit at or after {@code from} that starts {@code run} free bits below {@code limit}
+     * and lies on a multiple of {@code align} once {@code base} (the group's first block) is added;
+     * -1 when none.
+     */
+    int firstRun(int from, int limit, long base, long align, int run) {
+        int p = alignUp(from, base, align);
+        while (p >= 0 && p + run <= limit) {
+            int f = firstFree(p, limit);
+            if (f < 0) {
+                return -1;
+            }
+            if (f != p) {
+                p = alignUp(f, base, align);
+                continue;
+            }
+            int u = firstUsed(p, p + run);
+            if (u == p + run) {
+                return p;
+            }
+            p = alignUp(u + 1, base, align);
+        }
+        return -1;
+    }
+
+    private static int alignUp(int bit, long base, long align) {
+        if (align <= 1) {
+            return bit;
+        }
+        long r = Math.floorMod(base + bit, align);
+        long up = r == 0 ? bit : bit + align - r;
+        return up > Integer.MAX_VALUE ? -1 : (int) up;
+    }
+
+    /** Sets or clears bits [from, to) of the on-disk bitmap. */
+    void set(int from, int to, boolean on) {
+        for (int bit = from; bit < to; bit++) {
+            if ((bit & 7) == 0 && bit + 8 <= to) {
+                bytes[bit >>> 3] = (byte) (on ? 0xff : 0);
+                bit += 7;
+            } else if (on) {
+                bytes[bit >>> 3] |= (byte) (1 << (bit & 7));
+            } else {
+                bytes[bit >>> 3] &= (byte) ~(1 << (bit & 7));
+            }
+        }
+        for (int w = from >>> 6; w <= (to - 1) >>> 6; w++) {
+            summarise(w);
+        }
+    }
+
+    /** Marks bits [from, to) busy (freed, not yet committed) or not. */
+    void busy(int from, int to, boolean on) {
+        for (int bit = from; bit < to; bit++) {
+            long m = 1L << (bit & 63);
+            busy[bit >>> 6] = on ? busy[bit >>> 6] | m : busy[bit >>> 6] & ~m;
+        }
+        anyBusy = on || anyBusyLeft();
+        for (int w = from >>> 6; w <= (to - 1) >>> 6; w++) {
+            summarise(w);
+        }
+    }
+
+    private boolean anyBusyLeft() {
+        for (long w : busy) {
+            if (w != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether any bit waits for a commit. */
+    boolean anyBusy() {
+        return anyBusy;
+    }
+}
