@@ -6,7 +6,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * What a benchmark reads and writes: one file of a personality, or a peer measured in the same run
- * (raw device memory, FileChannel on /dev/shm, Jimfs).
+ * (raw device memory, FileChannel on /dev/shm, Jimfs). IoBench's personalities are FileChannels of
+ * jdax's provider, as a program uses them; the other benchmarks use the mounted file system directly.
  */
 interface Target extends AutoCloseable {
     /** Reads {@code dst.byteSize()} bytes at {@code pos}. */
@@ -31,7 +32,7 @@ interface Target extends AutoCloseable {
             case "raw" -> new RawTarget(size);
             case "shm" -> new ChannelTarget(ChannelTarget.shmFile(), null);
             case "jimfs" -> ChannelTarget.jimfs();
-            default -> FsTarget.open(name, size);
+            default -> ChannelTarget.jdax(name, size);
         };
         if (!name.equals("raw")) {
             fill(t, size);
