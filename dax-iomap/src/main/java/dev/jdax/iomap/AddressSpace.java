@@ -8,11 +8,12 @@ import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The engine's state for one in-core regular file: Linux's {@code struct address_space} of a DAX
@@ -28,6 +29,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * kept ({@link MappingCache}) and used again while the number is the same.
  */
 public final class AddressSpace {
+    private static final VarHandle MAP_GENERATION;
+
+    static {
+        try {
+            MAP_GENERATION = MethodHandles.lookup().findVarHandle(AddressSpace.class, "mapGeneration", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final DaxMount mount;
     private final Inode inode;
     private final DaxInodeOps ops;
@@ -38,7 +49,8 @@ public final class AddressSpace {
     private final List<DaxMapping> mappings = new CopyOnWriteArrayList<>();
     private final Object dioLock = new Object();
     private final AtomicInteger dioCount = new AtomicInteger();
-    private final AtomicLong mapGeneration = new AtomicLong();
+    /** The block map's state number (a field, not an AtomicLong: one cache line fewer per I/O). */
+    private volatile long mapGeneration;
     private volatile long size;
     private volatile Instant mtime;
     private volatile Instant ctime;
@@ -100,7 +112,7 @@ public final class AddressSpace {
 
     /** {@return the number of the block map's state}: it changes after every change of the map. */
     long mapGeneration() {
-        return mapGeneration.get();
+        return mapGeneration;
     }
 
     /**
@@ -109,7 +121,7 @@ public final class AddressSpace {
      * asks for (allocation, conversion, truncate, fallocate) is counted already.
      */
     public void mapChanged() {
-        mapGeneration.incrementAndGet();
+        MAP_GENERATION.getAndAdd(this, 1L);
     }
 
     /**

@@ -77,13 +77,15 @@ public final class DaxFile implements OpenFile {
         if (len == 0) {
             return 0;
         }
-        Errno beyond = ops.readBeyondMaxBytes();
-        if (beyond != null && pos >= ops.maxFileSize()) {
-            throw FsException.of(beyond, "inode %d: read at %d, beyond the largest file (%d)", ino(), pos, ops.maxFileSize());
-        }
         try (AddressSpace.Guard g = space.lockForRead(pos, pos + len)) {
             long size = space.size();
             if (pos >= size) {
+                // Only here can pos pass the largest file (i_size never does): the limit, read from
+                // the personality's inode, is not asked on the way of every read.
+                Errno beyond = ops.readBeyondMaxBytes();
+                if (beyond != null && pos >= ops.maxFileSize()) {
+                    throw FsException.of(beyond, "inode %d: read at %d, beyond the largest file (%d)", ino(), pos, ops.maxFileSize());
+                }
                 return 0;
             }
             long done = DaxIo.read(space, pos, Math.min(pos + len, size), size, dst, offset);
@@ -115,7 +117,8 @@ public final class DaxFile implements OpenFile {
             if (len == 0) {
                 return 0;
             }
-            long max = ops.maxFileSize();
+            // Inside i_size the largest file cannot be passed: its limit is asked only beyond.
+            long max = pos + len <= space.size() ? Long.MAX_VALUE : ops.maxFileSize();
             if (pos >= max) {
                 throw FsException.of(Errno.EFBIG, "inode %d: write at %d, the largest file is %d bytes", ino(), pos, max);
             }
