@@ -20,7 +20,8 @@ final class MetaSection {
             return "";
         }
         StringBuilder sb = new StringBuilder("\n## Metadata through java.nio.file (MetaBench)\n\n"
-                + "Operations per second in a directory of N names; each personality's ratio to /dev/shm and to Jimfs in this run.\n"
+                + "Operations per second in a directory of N names (readdir: names listed per second); each personality's ratio\n"
+                + "to /dev/shm and to Jimfs in this run.\n"
                 + "A fill that did not finish in its time measured the names it reached (shown when fewer).\n");
         for (int names : MetaBench.SIZES) {
             sb.append(String.format(Locale.ROOT, "%n### %,d names%n%n| operation |", names));
