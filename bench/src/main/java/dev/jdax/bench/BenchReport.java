@@ -23,11 +23,15 @@ final class BenchReport {
         }
     }
 
+    /**
+     * Issue 8's 1 MiB goals and issue 21's 4 KiB ones: 0.90 of raw memory copy. The 4 KiB ratios to
+     * /dev/shm and Jimfs are reported as figures ({@link #peerFigures}), no longer as goals: raw
+     * copy's own ratio to those peers on this machine is below the old 3x and 2x.
+     */
     static final List<Goal> GOALS = List.of(
             new Goal("read", "seq", 1 << 20, "raw", 0.90), new Goal("write", "seq", 1 << 20, "raw", 0.90),
-            new Goal("read", "rand", 4096, "raw", 0.60), new Goal("write", "rand", 4096, "raw", 0.60),
-            new Goal("read", "rand", 4096, "shm", 3.0), new Goal("write", "rand", 4096, "shm", 3.0),
-            new Goal("read", "rand", 4096, "jimfs", 2.0), new Goal("write", "rand", 4096, "jimfs", 2.0));
+            new Goal("read", "seq", 4096, "raw", 0.90), new Goal("write", "seq", 4096, "raw", 0.90),
+            new Goal("read", "rand", 4096, "raw", 0.90), new Goal("write", "rand", 4096, "raw", 0.90));
 
     /** A result of the other benchmarks: name, parameters, ops/s, per-op counters. */
     record Other(String benchmark, String params, double opsPerSec, String counters) {
@@ -35,11 +39,13 @@ final class BenchReport {
 
     private final List<Measurement> ms;
     private final List<Other> others;
+    private final List<MetaBench.Result> metadata;
     private final boolean quick;
 
-    BenchReport(List<Measurement> ms, List<Other> others, boolean quick) {
+    BenchReport(List<Measurement> ms, List<Other> others, List<MetaBench.Result> metadata, boolean quick) {
         this.ms = List.copyOf(ms);
         this.others = List.copyOf(others);
+        this.metadata = List.copyOf(metadata);
         this.quick = quick;
     }
 
@@ -153,6 +159,7 @@ final class BenchReport {
         }
         sb.append("\nA ceiling is raw device memory's own ratio to that peer in this run: no file system on this memory\n"
                 + "can do better, so a goal above its ceiling cannot be met on this machine.\n");
+        sb.append(peerFigures());
         if (!others.isEmpty()) {
             sb.append("\n## Faults, fsync, metadata, fragmentation, writers\n\n| benchmark | parameters | ops/s | per op |\n|---|---|---:|---|\n");
             for (Other o : others) {
@@ -163,7 +170,32 @@ final class BenchReport {
             sb.append("\n| goal | result |\n|---|---|\n");
             otherGoals().forEach(l -> sb.append(l).append('\n'));
         }
+        sb.append(MetaSection.markdown(metadata));
         sb.append(LuceneSection.markdown(others));
+        return sb.toString();
+    }
+
+    /** Random 4 KiB I/O of each target over /dev/shm and over Jimfs, raw's own ratio being the ceiling. */
+    private String peerFigures() {
+        if (find("read", "shm", "rand", 4096).isEmpty() && find("read", "jimfs", "rand", 4096).isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("\nRandom 4 KiB over the peers (figures, not goals): target / shm, target / jimfs.\n\n"
+                + "| target | read / shm | write / shm | read / jimfs | write / jimfs |\n|---|---:|---:|---:|---:|\n");
+        Set<String> targets = new LinkedHashSet<>(List.of("raw"));
+        targets.addAll(personalities());
+        for (String t : targets) {
+            sb.append("| ").append(t).append(" |");
+            for (String peer : List.of("shm", "jimfs")) {
+                for (String group : List.of("read", "write")) {
+                    Optional<Measurement> m = find(group, t, "rand", 4096);
+                    Optional<Measurement> p = find(group, peer, "rand", 4096);
+                    sb.append(m.isPresent() && p.isPresent()
+                            ? String.format(Locale.ROOT, " %.2fx |", m.get().opsPerSec() / p.get().opsPerSec()) : " — |");
+                }
+            }
+            sb.append('\n');
+        }
         return sb.toString();
     }
 
@@ -207,6 +239,9 @@ final class BenchReport {
         return "{\"run\":\"" + (quick ? "quick" : "full") + "\",\"java\":\"" + Runtime.version() + "\",\"processors\":"
                 + Runtime.getRuntime().availableProcessors() + ",\n\"results\":[\n" + String.join(",\n", rows)
                 + "],\n\"other\":[\n" + String.join(",\n", other)
+                + "],\n\"metadata\":[\n" + String.join(",\n", metadata.stream().map(r -> String.format(Locale.ROOT,
+                        "{\"target\":\"%s\",\"names\":%d,\"reached\":%d,\"op\":\"%s\",\"opsPerSec\":%.1f}",
+                        r.target(), r.names(), r.reached(), r.op(), r.opsPerSec())).toList())
                 + "],\n\"targets\":[\n" + String.join(",\n", goals) + "]}\n";
     }
 

@@ -32,11 +32,15 @@ final class FsTarget implements Target {
         String type = colon < 0 ? config : config.substring(0, colon);
         String options = colon < 0 ? "dax" : "dax," + config.substring(colon + 1);
         FileSystemType t = FileSystemTypes.byName(type);
-        long deviceSize = Math.max(t.minimumSize(), (fileSize + fileSize / 4 + (64L << 20)) & ~4095L);
-        DaxDevice device = PmemDevices.memory(deviceSize);
+        DaxDevice device = PmemDevices.memory(deviceSize(type, fileSize));
         t.mkfs(device, MkfsOptions.defaults().withBlockSize(4096));
         FileSystem fs = Vfs.mount(t, device, MountOptions.parse(options));
         return new FsTarget(device, fs, fs.open("/bench", OpenFlags.O_RDWR | OpenFlags.O_CREAT));
+    }
+
+    /** A device for a file of {@code fileSize} bytes and the metadata around it, at least the type's minimum. */
+    static long deviceSize(String type, long fileSize) throws IOException {
+        return Math.max(FileSystemTypes.byName(type).minimumSize(), (fileSize + fileSize / 4 + (64L << 20)) & ~4095L);
     }
 
     DaxDevice device() {

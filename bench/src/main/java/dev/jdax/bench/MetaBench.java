@@ -1,78 +1,269 @@
 package dev.jdax.bench;
 
-import dev.jdax.api.FsException;
-import dev.jdax.api.fs.OpenFile;
-import dev.jdax.api.fs.OpenFlags;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
 
+import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * Metadata in a directory of 10,000 names: create + write 4 KiB + unlink, and lookups. Ten
- * thousand, not the issue's 100,000: jdax's ext2/ext4 directories are linear (as ext2's are in
- * Linux; jdax rewrites ext4's hashed ones linear before a change) and an XFS directory's blocks are
- * all rewritten on a change (its lookups do use the hash index), so filling one is quadratic.
+ * Metadata through {@code java.nio.file}, as a program does it, in a directory of 100 and of
+ * 100,000 names, on each personality beside the JDK's file system on /dev/shm and Jimfs: lookups
+ * ({@code Files.exists}), {@code Files.size}, opening an existing file, create + delete, create +
+ * write 4 KiB + delete, rename, and reading the directory. Every operation leaves the directory as
+ * it found it, so its size stays what it says.
+ *
+ * <p>Not JMH: filling a directory of 100,000 names costs far more than measuring in it, so each
+ * target fills it once and measures every operation there, in a JVM of its own (as JMH forks one
+ * per trial; a JVM that ran every provider would measure call sites no program has). A fill that
+ * does not finish in its time measures the directory it reached, and the report says how far.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-public class MetaBench {
-    static final int NAMES = 10_000;
+public final class MetaBench {
+    static final List<String> TARGETS = List.of("ext2", "ext4", "xfs", "shm", "jimfs");
+    static final List<String> OPS = List.of("lookup", "size", "open", "createDelete", "createWriteDelete", "rename", "readdir");
+    static final int[] SIZES = {100, 100_000};
 
-    @Param({"ext2", "ext4", "xfs"})
-    public String personality;
-
-    private FsTarget t;
-    private Arena arena;
-    private MemorySegment buf;
-    private long dir;
-    private SplittableRandom random;
-
-    @Setup(Level.Trial)
-    public void setUp() throws IOException {
-        t = FsTarget.open(personality, 1 << 20);
-        arena = Arena.ofConfined();
-        buf = arena.allocate(4096, 4096);
-        buf.fill((byte) 7);
-        dir = t.fs().mkdir(t.fs().rootIno(), "d", 0755, 0, 0);
-        for (int i = 0; i < NAMES; i++) {
-            t.fs().create(dir, "name-" + i, 0644, 0, 0);
+    /** One operation measured: ops/s in a directory that held {@code reached} of the {@code names} asked for. */
+    record Result(String target, int names, int reached, String op, double opsPerSec) {
+        String line() {
+            return String.format(Locale.ROOT, "META %s %d %d %s %.1f", target, names, reached, op, opsPerSec);
         }
-        random = new SplittableRandom(9);
-    }
 
-    @TearDown(Level.Trial)
-    public void tearDown() throws IOException {
-        t.close();
-        arena.close();
-    }
-
-    /** create + write 4 KiB + unlink in the directory of 10,000 names. */
-    @Benchmark
-    public void createWriteUnlink() throws FsException {
-        long ino = t.fs().create(dir, "tmp", 0644, 0, 0);
-        try (OpenFile f = t.fs().open(ino, OpenFlags.O_RDWR)) {
-            f.write(0, buf, 0);
+        static Result parse(String line) {
+            String[] f = line.split(" ");
+            return new Result(f[1], Integer.parseInt(f[2]), Integer.parseInt(f[3]), f[4], Double.parseDouble(f[5]));
         }
-        t.fs().unlink(dir, "tmp");
     }
 
-    /** A lookup of a random name in that directory (ext2/ext4 scan it; XFS follows its hash index). */
-    @Benchmark
-    public long lookup() throws FsException {
-        return t.fs().lookup(dir, "name-" + random.nextInt(NAMES));
+    /** How long: a round of measurement, the rounds (after one of warm-up), and the most a fill may take. */
+    record Timing(long roundMillis, int rounds, long fillSeconds) {
+        static Timing of(boolean quick) {
+            return quick ? new Timing(500, 3, 120) : new Timing(1000, 5, 900);
+        }
+    }
+
+    private MetaBench() {
+    }
+
+    /**
+     * Every target in a JVM of its own, one after the other, with the class path of this one.
+     *
+     * @param quick   the quick run's timing
+     * @param targets the targets (null: all)
+     * @return the results, in the order measured
+     */
+    static List<Result> run(boolean quick, List<String> targets) throws IOException, InterruptedException {
+        Timing t = Timing.of(quick);
+        List<Result> out = new ArrayList<>();
+        for (String target : targets == null ? TARGETS : targets) {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-Xmx6g", "-cp", System.getProperty("java.class.path"),
+                    MetaBench.class.getName(), target, Long.toString(t.roundMillis()), Integer.toString(t.rounds()),
+                    Long.toString(t.fillSeconds())));
+            Arrays.stream(SIZES).forEach(n -> cmd.add(Integer.toString(n)));
+            System.out.println("# MetaBench: " + target);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    System.out.println(line);
+                    if (line.startsWith("META ")) {
+                        out.add(Result.parse(line));
+                    }
+                }
+            }
+            if (p.waitFor() != 0) {
+                System.out.println("# MetaBench: " + target + " exited with " + p.exitValue());
+            }
+        }
+        return out;
+    }
+
+    /** {@code MetaBench TARGET ROUND_MILLIS ROUNDS FILL_SECONDS NAMES...}: one target, every size and operation. */
+    public static void main(String[] args) throws Exception {
+        String target = args[0];
+        Timing t = new Timing(Long.parseLong(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]));
+        for (int i = 4; i < args.length; i++) {
+            int names = Integer.parseInt(args[i]);
+            try (Site site = Site.open(target)) {
+                Directory d = Directory.fill(site.root().resolve("d"), names, t.fillSeconds());
+                System.out.printf(Locale.ROOT, "# %s: %,d names made in %.1f s%n", target, d.paths.length, d.fillSeconds);
+                for (String op : OPS) {
+                    // readdir as names read per second: a directory 1,000 times larger has as many more to list
+                    double rate = measure(d.operation(op), t) * (op.equals("readdir") ? d.paths.length : 1);
+                    System.out.println(new Result(target, names, d.paths.length, op, rate).line());
+                }
+            }
+        }
+    }
+
+    /** Where the directory lives: a jdax file system on a memory device, /dev/shm, or Jimfs. */
+    private record Site(Path root, Closeable closer) implements Closeable {
+        static Site open(String target) throws IOException {
+            return switch (target) {
+                case "shm" -> {
+                    Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "jdax-meta");
+                    yield new Site(dir, () -> deleteTree(dir));
+                }
+                case "jimfs" -> {
+                    FileSystem fs = Jimfs.newFileSystem(Configuration.unix());
+                    yield new Site(fs.getPath("/"), fs);
+                }
+                default -> {
+                    // Room for 100,000 inodes by mke2fs's ratio (one per 16 KiB); memory is used only where written.
+                    FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:meta-" + target),
+                            Map.of("memory", "2g", "type", target, "options", "dax"));
+                    yield new Site(fs.getPath("/"), fs);
+                }
+            };
+        }
+
+        @Override
+        public void close() throws IOException {
+            closer.close();
+        }
+
+        private static void deleteTree(Path dir) throws IOException {
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** An operation on the directory; {@code i} counts the calls. */
+    @FunctionalInterface
+    interface Op {
+        void run(int i) throws IOException;
+    }
+
+    /** The directory and its names, as the program made them. */
+    private static final class Directory {
+        final Path dir;
+        final Path[] paths;
+        final Path[] moved;
+        final double fillSeconds;
+        final SplittableRandom random = new SplittableRandom(21);
+        final ByteBuffer block = ByteBuffer.allocateDirect(4096);
+
+        private Directory(Path dir, Path[] paths, double fillSeconds) {
+            this.dir = dir;
+            this.paths = paths;
+            this.fillSeconds = fillSeconds;
+            this.moved = new Path[paths.length];
+            for (int i = 0; i < paths.length; i++) {
+                moved[i] = dir.resolve("moved-" + i);
+            }
+        }
+
+        /** Makes {@code names} empty files in {@code dir}, or as many as {@code seconds} allow. */
+        static Directory fill(Path dir, int names, long seconds) throws IOException {
+            Files.createDirectories(dir);
+            List<Path> made = new ArrayList<>(names);
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+            for (int i = 0; i < names; i++) {
+                Path p = dir.resolve("name-" + i);
+                Files.createFile(p);
+                made.add(p);
+                if ((i & 255) == 255 && System.nanoTime() > deadline) {
+                    break;
+                }
+            }
+            return new Directory(dir, made.toArray(Path[]::new), (System.nanoTime() - start) / 1e9);
+        }
+
+        Path any() {
+            return paths[random.nextInt(paths.length)];
+        }
+
+        Op operation(String op) {
+            Path tmp = dir.resolve("tmp");
+            return switch (op) {
+                case "lookup" -> i -> {
+                    if (!Files.exists(any())) {
+                        throw new IllegalStateException("a name made is missing");
+                    }
+                };
+                case "size" -> i -> Files.size(any());
+                case "open" -> i -> FileChannel.open(any(), StandardOpenOption.READ).close();
+                case "createDelete" -> i -> {
+                    Files.createFile(tmp);
+                    Files.delete(tmp);
+                };
+                case "createWriteDelete" -> i -> {
+                    try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                        block.clear();
+                        c.write(block, 0);
+                    }
+                    Files.delete(tmp);
+                };
+                case "rename" -> i -> {
+                    // There and back over the names in turn: each call one rename, the count unchanged.
+                    int k = (i >>> 1) % paths.length;
+                    if ((i & 1) == 0) {
+                        Files.move(paths[k], moved[k]);
+                    } else {
+                        Files.move(moved[k], paths[k]);
+                    }
+                };
+                case "readdir" -> i -> {
+                    int n = 0;
+                    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+                        for (Path ignored : s) {
+                            n++;
+                        }
+                    }
+                    if (n != paths.length) {
+                        throw new IllegalStateException("readdir found " + n + " of " + paths.length + " names");
+                    }
+                };
+                default -> throw new IllegalArgumentException(op);
+            };
+        }
+    }
+
+    /** Median operations per second over the rounds, after one round of warm-up (an even count of calls each). */
+    static double measure(Op op, Timing t) throws IOException {
+        double[] rates = new double[t.rounds()];
+        int i = 0;
+        for (int round = -1; round < t.rounds(); round++) {
+            long start = System.nanoTime();
+            long end = start + TimeUnit.MILLISECONDS.toNanos(t.roundMillis());
+            long done = 0;
+            long now;
+            do {
+                op.run(i++);
+                op.run(i++);
+                done += 2;
+            } while ((now = System.nanoTime()) < end);
+            if (round >= 0) {
+                rates[round] = done * 1e9 / (now - start);
+            }
+        }
+        Arrays.sort(rates);
+        return rates[rates.length / 2];
     }
 }

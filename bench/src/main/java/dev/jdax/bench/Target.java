@@ -6,7 +6,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * What a benchmark reads and writes: one file of a personality, or a peer measured in the same run
- * (raw device memory, FileChannel on /dev/shm, Jimfs).
+ * (raw device memory, FileChannel on /dev/shm, Jimfs). IoBench's personalities are FileChannels of
+ * jdax's provider, as a program uses them; the other benchmarks use the mounted file system directly.
  */
 interface Target extends AutoCloseable {
     /** Reads {@code dst.byteSize()} bytes at {@code pos}. */
@@ -23,19 +24,21 @@ interface Target extends AutoCloseable {
 
     /**
      * {@code raw}, {@code shm}, {@code jimfs}, or a personality with optional mount options
-     * ({@code ext4:dioread_nolock}); the file is {@code size} bytes, written once so reads and
-     * overwrites meet allocated blocks.
+     * ({@code ext4:dioread_nolock}) through java.nio.file, or {@code vfs:ext4} through the mounted
+     * {@code FileSystem}'s {@code OpenFile} (to tell the provider's cost from the engine's); the file is {@code size} bytes, written once so reads and
+     * overwrites meet allocated blocks (and raw memory meets its pages).
      */
     static Target open(String name, long size) throws IOException {
         Target t = switch (name) {
             case "raw" -> new RawTarget(size);
             case "shm" -> new ChannelTarget(ChannelTarget.shmFile(), null);
             case "jimfs" -> ChannelTarget.jimfs();
-            default -> FsTarget.open(name, size);
+            // vfs:ext4 — the mounted file system's OpenFile, without java.nio.file (what the provider adds)
+            default -> name.startsWith("vfs:") ? FsTarget.open(name.substring(4), size) : ChannelTarget.jdax(name, size);
         };
-        if (!name.equals("raw")) {
-            fill(t, size);
-        }
+        // Raw memory too: pages never written may all be one zero page (a read would hit one cached
+        // page), and the first write of each would pay the kernel's page fault.
+        fill(t, size);
         return t;
     }
 

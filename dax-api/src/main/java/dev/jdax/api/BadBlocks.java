@@ -16,6 +16,7 @@ public final class BadBlocks {
     private final TreeMap<Long, Long> runs = new TreeMap<>(); // first sector -> end (exclusive)
     private final List<Consumer<BadRange>> onAdd = new CopyOnWriteArrayList<>();
     private volatile int runCount;
+    private volatile long additions;
 
     /** A device with no bad sector yet. */
     public BadBlocks() {
@@ -39,6 +40,7 @@ public final class BadBlocks {
             }
             runs.put(start, end);
             runCount = runs.size();
+            additions++;
         }
         for (Consumer<BadRange> listener : onAdd) {
             listener.accept(added);
@@ -65,6 +67,14 @@ public final class BadBlocks {
             }
             runCount = runs.size();
         }
+    }
+
+    /**
+     * How many times sectors were added so far: a range found clean stays clean while this stays the
+     * same, so a window checked once may be used again (it changes after the sectors are listed).
+     */
+    public long additions() {
+        return additions;
     }
 
     /** Whether no sector is bad (one volatile read). */

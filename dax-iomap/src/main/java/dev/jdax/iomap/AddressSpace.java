@@ -8,9 +8,12 @@ import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The engine's state for one in-core regular file: Linux's {@code struct address_space} of a DAX
@@ -19,20 +22,42 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * of truncate and fallocate ({@code invalidate_lock} / XFS MMAPLOCK), the range lock, the mapping
  * entry locks, the count of DAX I/O in flight ({@code i_dio_count}) and the live mappings.
  * The personality keeps exactly one per in-core inode.
+ *
+ * <p>It also numbers the states of the file's block map ({@link #mapGeneration()}): every change the
+ * engine makes or sees (an answer marked F_NEW, the end of a write that allocated, truncate,
+ * fallocate, the DAX flag) counts one, after the change, so the answers the personality gave are
+ * kept ({@link MappingCache}) and used again while the number is the same.
  */
 public final class AddressSpace {
+    private static final VarHandle MAP_GENERATION;
+
+    static {
+        try {
+            MAP_GENERATION = MethodHandles.lookup().findVarHandle(AddressSpace.class, "mapGeneration", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final DaxMount mount;
     private final Inode inode;
     private final DaxInodeOps ops;
     private final RwSem invalidateLock;
     private final RangeLock rangeLock = new RangeLock();
     private final EntryLocks entries = new EntryLocks();
+    private final MappingCache cache = new MappingCache(this);
     private final List<DaxMapping> mappings = new CopyOnWriteArrayList<>();
     private final Object dioLock = new Object();
-    private int dioCount;
+    private final AtomicInteger dioCount = new AtomicInteger();
+    /** The block map's state number (a field, not an AtomicLong: one cache line fewer per I/O). */
+    private volatile long mapGeneration;
     private volatile long size;
-    private Instant mtime;
-    private Instant ctime;
+    private volatile Instant mtime;
+    private volatile Instant ctime;
+    /** The unlocks of the locking model's read and write locks, made once (none for the range lock). */
+    private final Guard readGuard;
+    private final Guard writeGuard;
+    private final Guard faultGuard;
 
     AddressSpace(DaxMount mount, Inode inode, DaxInodeOps ops, long size, Instant mtime, Instant ctime) {
         this.mount = mount;
@@ -42,6 +67,13 @@ public final class AddressSpace {
         this.size = size;
         this.mtime = mtime;
         this.ctime = ctime;
+        this.readGuard = switch (mount.locking()) {
+            case INODE_RWSEM, XFS_IOLOCK_MMAPLOCK -> () -> inode.rwsem().unlockShared();
+            case DIOREAD_NOLOCK -> this::dioDone;
+            case RANGE_LOCK -> null;
+        };
+        this.writeGuard = mount.locking() == LockingModel.RANGE_LOCK ? null : () -> inode.rwsem().unlockExclusive();
+        this.faultGuard = invalidateLock::unlockShared;
     }
 
     /** {@return the mount this inode belongs to} */
@@ -58,19 +90,38 @@ public final class AddressSpace {
         return ops;
     }
 
+    /** {@return the answers kept for this file} */
+    MappingCache cache() {
+        return cache;
+    }
+
     /** {@return {@code i_size} in core}: what reads, faults and EOF checks use. */
     public long size() {
         return size;
     }
 
     /** {@return the modification time in core} */
-    public synchronized Instant mtime() {
+    public Instant mtime() {
         return mtime;
     }
 
     /** {@return the change time in core} */
-    public synchronized Instant ctime() {
+    public Instant ctime() {
         return ctime;
+    }
+
+    /** {@return the number of the block map's state}: it changes after every change of the map. */
+    long mapGeneration() {
+        return mapGeneration;
+    }
+
+    /**
+     * The file's block map changed in a way the engine did not ask for (the personality moved or
+     * freed blocks on its own): answers open files kept are not used again. Every change the engine
+     * asks for (allocation, conversion, truncate, fallocate) is counted already.
+     */
+    public void mapChanged() {
+        MAP_GENERATION.getAndAdd(this, 1L);
     }
 
     /**
@@ -83,26 +134,22 @@ public final class AddressSpace {
         return new DaxFile(this, flags);
     }
 
-    /** The time now, at the format's granularity ({@code current_time}). */
+    /** The time now, at the format's granularity ({@code current_time}: the coarse clock). */
     Instant now() {
-        Instant t = Instant.now();
-        long gran = ops.timeGranularityNanos();
-        if (gran <= 1) {
-            return t;
-        }
-        if (gran >= 1_000_000_000L) {
-            return Instant.ofEpochSecond(t.getEpochSecond());
-        }
-        return Instant.ofEpochSecond(t.getEpochSecond(), t.getNano() / gran * gran);
+        return CoarseClock.now(ops.timeGranularityNanos());
     }
 
     /**
      * {@code file_update_time} after a write, and the size an extending write reached: raises
      * {@code i_size} to {@code end} (never lowers it: writers of disjoint ranges finish in any
-     * order) and sets mtime and ctime; the personality persists what changed.
+     * order) and sets mtime and ctime; the personality persists what changed. An overwrite within
+     * the same tick changes nothing and takes no lock, as {@code inode_needs_update_time} finds.
      */
     void written(long end) throws FsException {
         Instant t = now();
+        if (end <= size && t.equals(mtime) && t.equals(ctime)) {
+            return;
+        }
         long s;
         synchronized (this) {
             boolean grows = end > size;
@@ -157,17 +204,36 @@ public final class AddressSpace {
         }
     }
 
-    /** {@code iomap_begin}, counted. */
+    /**
+     * {@code iomap_begin}, counted. A question with WRITE may change the block map (allocation,
+     * conversion of unwritten blocks, an inline file moved to blocks): counted as a change whatever
+     * the answer says, so no kept answer outlives it even if a personality forgets F_NEW.
+     */
     Iomap begin(long pos, long length, int flags) throws FsException {
         mount.engineCounters().iomapBegins.increment();
         if (ops.mapsThroughGetBlock()) {
             mount.engineCounters().getBlockCalls.increment();
         }
-        return ops.begin(inode, pos, length, flags | IomapOps.DAX);
+        Iomap map = ops.begin(inode, pos, length, flags | IomapOps.DAX);
+        if (changes(flags, map)) {
+            mapChanged();
+        }
+        return map;
     }
 
+    /** {@code iomap_end}; after a write the personality may convert or trim what it gave (a change). */
     void end(long pos, long length, long written, int flags, Iomap iomap) throws FsException {
-        ops.end(inode, pos, length, written, flags | IomapOps.DAX, iomap);
+        try {
+            ops.end(inode, pos, length, written, flags | IomapOps.DAX, iomap);
+        } finally {
+            if (changes(flags, iomap)) {
+                mapChanged();
+            }
+        }
+    }
+
+    private static boolean changes(int flags, Iomap map) {
+        return (flags & IomapOps.WRITE) != 0 || map.has(Iomap.F_NEW);
     }
 
     /** A held lock set, released by close. */
@@ -176,25 +242,43 @@ public final class AddressSpace {
         void close();
     }
 
-    /** What a read of {@code [pos, end)} takes under the mount's locking model. */
+    /**
+     * What a read of {@code [pos, end)} takes under the mount's locking model. Only where reads take
+     * no lock that truncate takes (dioread_nolock) do they count themselves in {@code i_dio_count}:
+     * under the others truncate's exclusive lock already waits for them.
+     */
     Guard lockForRead(long pos, long end) {
-        return switch (mount.locking()) {
-            case INODE_RWSEM, XFS_IOLOCK_MMAPLOCK -> shared(inode.rwsem());
-            case DIOREAD_NOLOCK -> () -> { };
-            case RANGE_LOCK -> range(pos, end, false);
-        };
+        switch (mount.locking()) {
+            case INODE_RWSEM, XFS_IOLOCK_MMAPLOCK -> inode.rwsem().lockShared();
+            case DIOREAD_NOLOCK -> dioStart();
+            case RANGE_LOCK -> {
+                return range(pos, end, false);
+            }
+        }
+        return readGuard;
     }
 
     /** What a write of {@code [pos, end)} takes. */
     Guard lockForWrite(long pos, long end) {
-        return mount.locking() == LockingModel.RANGE_LOCK ? range(pos, end, true) : exclusive(inode.rwsem());
+        if (writeGuard == null) {
+            return range(pos, end, true);
+        }
+        inode.rwsem().lockExclusive();
+        return writeGuard;
     }
 
-    /** Truncate, fallocate, per-file flag changes: everything, faults included. */
+    /**
+     * Truncate, fallocate, per-file flag changes: everything, faults included. The block map changes
+     * under it: counted once it is held (an unlocked reader of dioread_nolock, which the change
+     * does not wait for once started, asks the personality from then on, as it would without kept
+     * answers) and again at the end.
+     */
     Guard lockWholeFile() {
         Guard io = lockForWrite(0, Long.MAX_VALUE);
         Guard mm = exclusive(invalidateLock);
+        mapChanged();
         return () -> {
+            mapChanged();
             mm.close();
             io.close();
         };
@@ -202,16 +286,12 @@ public final class AddressSpace {
 
     /** A page fault: shared against other faults, excluded by truncate and fallocate. */
     Guard lockForFault() {
-        return shared(invalidateLock);
+        invalidateLock.lockShared();
+        return faultGuard;
     }
 
     EntryLocks entries() {
         return entries;
-    }
-
-    private static Guard shared(RwSem l) {
-        l.lockShared();
-        return l::unlockShared;
     }
 
     private static Guard exclusive(RwSem l) {
@@ -224,25 +304,26 @@ public final class AddressSpace {
         return h::release;
     }
 
-    void dioStart() {
-        synchronized (dioLock) {
-            dioCount++;
-        }
+    private void dioStart() {
+        dioCount.incrementAndGet();
     }
 
-    void dioDone() {
-        synchronized (dioLock) {
-            if (--dioCount == 0) {
+    private void dioDone() {
+        if (dioCount.decrementAndGet() == 0) {
+            synchronized (dioLock) {
                 dioLock.notifyAll();
             }
         }
     }
 
-    /** {@code inode_dio_wait}: returns when no DAX read or write of this inode is in flight. */
+    /**
+     * {@code inode_dio_wait}: returns when no DAX I/O of this inode is in flight that the caller's
+     * locks do not already exclude (reads under dioread_nolock).
+     */
     public void waitForDio() {
         boolean interrupted = false;
         synchronized (dioLock) {
-            while (dioCount > 0) {
+            while (dioCount.get() > 0) {
                 try {
                     dioLock.wait();
                 } catch (InterruptedException e) {

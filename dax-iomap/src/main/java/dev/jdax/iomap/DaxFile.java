@@ -61,46 +61,52 @@ public final class DaxFile implements OpenFile {
 
     @Override
     public long read(long pos, MemorySegment dst) throws FsException {
+        return read(pos, dst, 0, dst.byteSize());
+    }
+
+    @Override
+    public long read(long pos, MemorySegment dst, long offset, long len) throws FsException {
         open();
         if (!OpenFlags.readable(openFlags)) {
             throw FsException.of(Errno.EBADF, "inode %d: not open for reading", ino());
         }
-        long len = dst.byteSize();
+        java.util.Objects.checkFromIndexSize(offset, len, dst.byteSize());
         if (pos < 0 || pos > Long.MAX_VALUE - len) {
             throw FsException.of(Errno.EINVAL, "inode %d: read at offset %d length %d", ino(), pos, len);
         }
         if (len == 0) {
             return 0;
         }
-        Errno beyond = ops.readBeyondMaxBytes();
-        if (beyond != null && pos >= ops.maxFileSize()) {
-            throw FsException.of(beyond, "inode %d: read at %d, beyond the largest file (%d)", ino(), pos, ops.maxFileSize());
-        }
         try (AddressSpace.Guard g = space.lockForRead(pos, pos + len)) {
             long size = space.size();
             if (pos >= size) {
+                // Only here can pos pass the largest file (i_size never does): the limit, read from
+                // the personality's inode, is not asked on the way of every read.
+                Errno beyond = ops.readBeyondMaxBytes();
+                if (beyond != null && pos >= ops.maxFileSize()) {
+                    throw FsException.of(beyond, "inode %d: read at %d, beyond the largest file (%d)", ino(), pos, ops.maxFileSize());
+                }
                 return 0;
             }
-            long end = Math.min(pos + len, size);
-            space.dioStart();
-            try {
-                DaxIo.Done d = DaxIo.read(space, pos, end, dst);
-                space.mount().engineCounters().bytesRead.add(d.bytes());
-                return d.orThrow();
-            } finally {
-                space.dioDone();
-            }
+            long done = DaxIo.read(space, pos, Math.min(pos + len, size), size, dst, offset);
+            space.mount().engineCounters().bytesRead.add(done);
+            return done;
         }
     }
 
     @Override
     public long write(long pos, MemorySegment src, int rwFlags) throws FsException {
+        return write(pos, src, 0, src.byteSize(), rwFlags);
+    }
+
+    @Override
+    public long write(long pos, MemorySegment src, long offset, long len, int rwFlags) throws FsException {
         open();
         if (!OpenFlags.writable(openFlags)) {
             throw FsException.of(Errno.EBADF, "inode %d: not open for writing", ino());
         }
+        java.util.Objects.checkFromIndexSize(offset, len, src.byteSize());
         boolean append = (openFlags & OpenFlags.O_APPEND) != 0 || (rwFlags & OpenFlags.RWF_APPEND) != 0;
-        long len = src.byteSize();
         if (!append && (pos < 0 || pos > Long.MAX_VALUE - len)) {
             throw FsException.of(Errno.EINVAL, "inode %d: write at offset %d length %d", ino(), pos, len);
         }
@@ -111,28 +117,23 @@ public final class DaxFile implements OpenFile {
             if (len == 0) {
                 return 0;
             }
-            long max = ops.maxFileSize();
+            // Inside i_size the largest file cannot be passed: its limit is asked only beyond.
+            long max = pos + len <= space.size() ? Long.MAX_VALUE : ops.maxFileSize();
             if (pos >= max) {
                 throw FsException.of(Errno.EFBIG, "inode %d: write at %d, the largest file is %d bytes", ino(), pos, max);
             }
-            MemorySegment part = pos + len > max ? src.asSlice(0, max - pos) : src;
+            long part = pos + len > max ? max - pos : len;
             boolean direct = (openFlags & OpenFlags.O_DIRECT) != 0;
-            space.dioStart();
-            DaxIo.Done d;
-            try {
-                d = DaxIo.write(space, pos, part, direct);
-            } finally {
-                space.dioDone();
-            }
-            if (d.bytes() > 0) {
-                space.written(pos + d.bytes());
-                space.mount().engineCounters().bytesWritten.add(d.bytes());
+            long done = DaxIo.write(space, pos, src, offset, part, space.size(), direct);
+            if (done > 0) {
+                space.written(pos + done);
+                space.mount().engineCounters().bytesWritten.add(done);
                 if ((openFlags & OpenFlags.O_DSYNC) != 0 || (rwFlags & (OpenFlags.RWF_DSYNC | OpenFlags.RWF_SYNC)) != 0) {
                     ops.commit((openFlags & OpenFlags.O_SYNC) != OpenFlags.O_SYNC && (rwFlags & OpenFlags.RWF_SYNC) == 0);
                     space.mount().device().fence();
                 }
             }
-            return d.orThrow();
+            return done;
         }
     }
 

@@ -21,46 +21,79 @@ final class DaxIo {
     private DaxIo() {
     }
 
-    /** Result of an iteration: bytes done, and the error that stopped it (null when none). */
-    record Done(long bytes, FsException error) {
-        long orThrow() throws FsException {
-            if (bytes == 0 && error != null) {
-                throw error;
-            }
-            return bytes;
+    /** Bytes done when some were, else the error that stopped the first ({@code dax_iomap_rw}'s answer). */
+    private static long done(long bytes, FsException error) throws FsException {
+        if (bytes == 0) {
+            throw error;
         }
+        return bytes;
     }
 
-    /** Reads {@code [pos, end)} (already clipped at EOF) into {@code dst}. */
-    static Done read(AddressSpace space, long pos, long end, MemorySegment dst) {
+    /**
+     * Reads {@code [pos, end)} (already clipped at EOF, which is {@code size}) into {@code dst} from
+     * {@code dstBase} on: through the answers the file's {@link MappingCache} keeps, asking the
+     * personality (to EOF, so the answer can serve what follows) only where it has none.
+     *
+     * @return the bytes read: all of them, or those before an error (which is thrown when there are none)
+     */
+    static long read(AddressSpace space, long pos, long end, long size, MemorySegment dst, long dstBase)
+            throws FsException {
         long cur = pos;
         try {
             while (cur < end) {
-                Iomap map = space.begin(cur, end - cur, 0);
-                long n = Math.min(map.end(), end) - cur;
-                if (n <= 0) {
-                    throw FsException.of(Errno.EIO, "inode %d: iomap %s does not cover offset %d", space.inode().ino(), map, cur);
+                Iomap map = space.cache().at(cur);
+                if (map != null) {
+                    long n = Math.min(map.end(), end) - cur;
+                    copyOut(space, map, cur, dst, dstBase + cur - pos, n);
+                    cur += n;
+                } else {
+                    cur += readMapping(space, cur, end, size, dst, dstBase + cur - pos);
                 }
-                try {
-                    switch (map.type()) {
-                        case MAPPED -> copyFromDevice(map.device(), map.addrOf(cur), dst, cur - pos, n);
-                        case HOLE, UNWRITTEN, DELALLOC -> dst.asSlice(cur - pos, n).fill((byte) 0);
-                        case INLINE -> {
-                            long got = space.ops().readInline(cur, dst.asSlice(cur - pos, n));
-                            if (got != n) {
-                                throw FsException.of(Errno.EIO, "inode %d: %d bytes of inline data at %d, %d read",
-                                        space.inode().ino(), n, cur, got);
-                            }
-                        }
-                    }
-                } finally {
-                    space.end(cur, n, n, 0, map);
-                }
-                cur += n;
             }
-            return new Done(cur - pos, null);
+            return cur - pos;
         } catch (FsException e) {
-            return new Done(cur - pos, e);
+            return done(cur - pos, e);
+        }
+    }
+
+    /** One {@code iomap_begin} .. {@code iomap_end} of a read into {@code dst} at {@code at}; the answer is kept. */
+    private static long readMapping(AddressSpace space, long cur, long end, long size, MemorySegment dst, long at)
+            throws FsException {
+        long generation = space.mapGeneration();
+        Iomap map = space.begin(cur, Math.max(end, size) - cur, 0);
+        long n = Math.min(map.end(), end) - cur;
+        try {
+            if (n <= 0 || map.offset() > cur) {
+                throw FsException.of(Errno.EIO, "inode %d: iomap %s does not cover offset %d", space.inode().ino(), map, cur);
+            }
+            if (map.type() == IomapType.INLINE) {
+                long got = space.ops().readInline(cur, dst.asSlice(at, n));
+                if (got != n) {
+                    throw FsException.of(Errno.EIO, "inode %d: %d bytes of inline data at %d, %d read",
+                            space.inode().ino(), n, cur, got);
+                }
+            } else {
+                space.cache().keep(map, generation);
+                copyOut(space, map, cur, dst, at, n);
+            }
+        } finally {
+            space.end(cur, Math.max(n, 0), Math.max(n, 0), 0, map);
+        }
+        return n;
+    }
+
+    /** {@code n} bytes of the file at {@code cur}, under {@code map}, into {@code dst} at {@code at}. */
+    private static void copyOut(AddressSpace space, Iomap map, long cur, MemorySegment dst, long at, long n)
+            throws FsException {
+        if (map.type() != IomapType.MAPPED) {
+            dst.asSlice(at, n).fill((byte) 0); // holes and unwritten extents read as zeros
+            return;
+        }
+        MemorySegment clean = map.device() == space.mount().device() ? space.mount().cleanMemory() : null;
+        if (clean != null) {
+            MemorySegment.copy(clean, map.addrOf(cur), dst, at, n);
+        } else {
+            copyFromDevice(map.device(), map.addrOf(cur), dst, at, n);
         }
     }
 
@@ -78,15 +111,28 @@ final class DaxIo {
     }
 
     /**
-     * Writes {@code src} at {@code pos}: allocation through {@code begin(WRITE)}, zeroing of the new
-     * blocks' uncovered parts, the copy with its flush. {@code direct} says O_DIRECT (which only the
-     * direct_io_bypass policy treats differently).
+     * Writes {@code src[srcBase, srcBase + length)} at {@code pos}: allocation through
+     * {@code begin(WRITE)}, zeroing of the new blocks' uncovered parts, the copy with its flush. An
+     * overwrite wholly inside EOF ({@code size}) goes straight to the blocks already there, found in
+     * the {@link MappingCache} or by a lookup without WRITE (no transaction, shared locks): nothing
+     * is allocated, converted or resized there, so {@code iomap_end} would have nothing to do.
+     * {@code direct} says O_DIRECT (which only the direct_io_bypass policy treats differently).
+     *
+     * @return the bytes written: all of them, or those before an error (which is thrown when there are none)
      */
-    static Done write(AddressSpace space, long pos, MemorySegment src, boolean direct) {
-        long end = pos + src.byteSize();
+    static long write(AddressSpace space, long pos, MemorySegment src, long srcBase, long length, long size,
+                      boolean direct) throws FsException {
+        long end = pos + length;
         long cur = pos;
         try {
             while (cur < end) {
+                Iomap blocks = end <= size ? overwritable(space, cur, size) : null;
+                if (blocks != null) {
+                    long n = Math.min(blocks.end(), end) - cur;
+                    blocks.device().store(blocks.addrOf(cur), src, srcBase + cur - pos, n);
+                    cur += n;
+                    continue;
+                }
                 Iomap map = space.begin(cur, end - cur, IomapOps.WRITE | (direct ? IomapOps.DIRECT : 0));
                 long n = Math.min(map.end(), end) - cur;
                 long written = 0;
@@ -95,17 +141,9 @@ final class DaxIo {
                         throw FsException.of(Errno.EIO, "inode %d: write at %d got %s", space.inode().ino(), cur, map);
                     }
                     if (map.has(Iomap.F_NEW)) {
-                        if (map.offset() < space.size()) {
-                            // Inside EOF a fault may map the new blocks before the copy below is done:
-                            // they must read as zeros, never as what the device held (XFS_BMAPI_ZERO).
-                            map.device().zero(map.addr(), map.length());
-                        } else {
-                            zeroAround(map, cur, cur + n);
-                        }
-                        // Mappings may hold the zero page for what was a hole (dax_iomap_iter's invalidation).
-                        space.allocated(map);
+                        zeroNew(space, map, cur, cur + n);
                     }
-                    written = copyToDevice(space.mount(), map, cur, src, cur - pos, n, direct);
+                    written = copyToDevice(space.mount(), map, cur, src, srcBase + cur - pos, n, direct);
                 } finally {
                     space.end(cur, n, written, IomapOps.WRITE, map);
                 }
@@ -114,10 +152,49 @@ final class DaxIo {
                     break;
                 }
             }
-            return new Done(cur - pos, null);
+            return cur - pos;
         } catch (FsException e) {
-            return new Done(cur - pos, e);
+            return done(cur - pos, e);
         }
+    }
+
+    /**
+     * The written blocks under {@code cur} while the device has no bad sector (the media-error rules
+     * then have nothing to say): a kept answer, or a lookup that is kept in turn; null when there are
+     * none (a hole, unwritten blocks, shared blocks: the write must ask with WRITE).
+     */
+    private static Iomap overwritable(AddressSpace space, long cur, long size) throws FsException {
+        if (space.mount().cleanMemory() == null) {
+            return null;
+        }
+        Iomap map = space.cache().at(cur);
+        if (map == null) {
+            long generation = space.mapGeneration();
+            map = space.begin(cur, size - cur, 0);
+            try {
+                space.cache().keep(map, generation);
+            } finally {
+                space.end(cur, map.length(), 0, 0, map);
+            }
+        }
+        boolean written = map.type() == IomapType.MAPPED && map.offset() <= cur && map.end() > cur
+                && !map.has(Iomap.F_SHARED) && map.device() == space.mount().device();
+        return written ? map : null;
+    }
+
+    /**
+     * New blocks: zeroed where the write does not cover them, and taken out from under the zero
+     * page of every mapping (dax_iomap_iter's invalidation).
+     */
+    private static void zeroNew(AddressSpace space, Iomap map, long from, long to) throws FsException {
+        if (map.offset() < space.size()) {
+            // Inside EOF a fault may map the new blocks before the copy is done:
+            // they must read as zeros, never as what the device held (XFS_BMAPI_ZERO).
+            map.device().zero(map.addr(), map.length());
+        } else {
+            zeroAround(map, from, to);
+        }
+        space.allocated(map);
     }
 
     /** Zeroes the parts of the new blocks under {@code map} that {@code [from, to)} does not write. */

@@ -184,7 +184,7 @@ final class DaxMapping implements FileMapping {
     private long viewPage(long offset, long pgoff, boolean write) {
         Entry e;
         try {
-            e = entryFor(offset, write);
+            e = entryFor(offset, write, true);
         } catch (SigBusException x) {
             return PageView.NONE; // the view faults where a process would get SIGBUS
         }
@@ -193,11 +193,14 @@ final class DaxMapping implements FileMapping {
 
     /** The page under {@code offset}, faulting it in (for writing when {@code write}). */
     private MemorySegment pageFor(long offset, boolean write) {
-        return entryFor(offset, write).page();
+        return entryFor(offset, write, false).page();
     }
 
-    /** The page-table entry under {@code offset}, faulting it in (for writing when {@code write}). */
-    private Entry entryFor(long offset, boolean write) {
+    /**
+     * The page-table entry under {@code offset}, faulting it in (for writing when {@code write});
+     * {@code invalidateHeld}: the caller holds the invalidate lock shared already (a view being built).
+     */
+    private Entry entryFor(long offset, boolean write, boolean invalidateHeld) {
         boolean gone;
         synchronized (this) {
             gone = closed;
@@ -217,7 +220,13 @@ final class DaxMapping implements FileMapping {
             e = entries.get(pgoff);
         }
         if (e == null || (write && !e.writable())) {
-            e = fault(offset, pgoff, write);
+            if (invalidateHeld) {
+                e = fault(offset, pgoff, write);
+            } else {
+                try (AddressSpace.Guard g = space.lockForFault()) {
+                    e = fault(offset, pgoff, write);
+                }
+            }
         }
         if (write) {
             synchronized (this) {
@@ -227,8 +236,9 @@ final class DaxMapping implements FileMapping {
         return e;
     }
 
+    /** {@code dax_iomap_fault}, with the invalidate lock held shared (a shared hold is never taken twice). */
     private Entry fault(long offset, long pgoff, boolean write) {
-        try (AddressSpace.Guard g = space.lockForFault()) {
+        try {
             long pos = pgoff * PAGE;
             long size = space.size();
             if (pos >= (size + PAGE - 1) / PAGE * PAGE) {

@@ -1,6 +1,9 @@
 package dev.jdax.iomap;
 
+import dev.jdax.api.BadBlocks;
+import dev.jdax.api.DaxAccessMode;
 import dev.jdax.api.DaxDevice;
+import dev.jdax.api.DaxWindow;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Inode;
 import dev.jdax.api.fs.MountCounters;
@@ -25,6 +28,12 @@ public final class DaxMount {
     private final EngineCounters counters = new EngineCounters();
     private final MemorySegment zeroPage;
     private final MemorySegment zeroPmd;
+    /** The device's whole memory while it has no bad sector, or null: see {@link #cleanMemory()}. */
+    private volatile CleanMemory clean;
+
+    /** The device's memory, found clean when the bad-block list had {@code additions} additions. */
+    private record CleanMemory(MemorySegment memory, long additions) {
+    }
 
     /**
      * The engine's state for a new mount of {@code device}, its generic options parsed from {@code options}.
@@ -82,6 +91,30 @@ public final class DaxMount {
 
     EngineCounters engineCounters() {
         return counters;
+    }
+
+    /**
+     * The whole device's memory as one window while no sector of it is bad, else null: what the
+     * data path copies from and to when a window per I/O would find nothing to refuse
+     * ({@code dax_direct_access} of a clean range). Made once, dropped when a sector goes bad.
+     */
+    MemorySegment cleanMemory() {
+        BadBlocks bad = device.badBlocks();
+        long additions = bad.additions();
+        CleanMemory c = clean;
+        if (c != null && c.additions() == additions && bad.isEmpty()) {
+            return c.memory();
+        }
+        if (!bad.isEmpty()) {
+            return null;
+        }
+        try {
+            DaxWindow w = device.directAccess(0, device.size() / PAGE, DaxAccessMode.ACCESS);
+            clean = new CleanMemory(w.segment(), additions);
+            return w.segment();
+        } catch (FsException e) {
+            return null; // a closed device: the I/O's own window says so
+        }
     }
 
     MemorySegment zeroPage() {

@@ -4,7 +4,6 @@ import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Inode;
 import dev.jdax.api.Iomap;
-import dev.jdax.api.IomapOps;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.pmem.PmemDevices;
@@ -41,10 +40,13 @@ class LockingModelTest {
         device.close();
     }
 
-    /** Answers one block at a time; the writer's second block waits for {@code release} once armed. */
+    /**
+     * Answers one block at a time; the stopped thread's lookup of its second block waits for
+     * {@code release} (an overwrite looks its blocks up without WRITE: nothing to allocate).
+     */
     static final class SteppedOps extends TestFile.Ops {
         final TestFile.Ops inner;
-        volatile boolean armed;
+        volatile Thread stopped;
         final CountDownLatch halfWay = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicBoolean released = new AtomicBoolean();
@@ -57,7 +59,7 @@ class LockingModelTest {
         @Override
         public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
             Iomap m = inner.begin(inode, pos, Math.min(length, BS - pos % BS), flags);
-            if (armed && (flags & IomapOps.WRITE) != 0 && pos % (2 * BS) == BS) {
+            if (Thread.currentThread() == stopped && pos % (2 * BS) == BS) {
                 halfWay.countDown();
                 try {
                     released.set(release.await(300, TimeUnit.MILLISECONDS));
@@ -89,7 +91,6 @@ class LockingModelTest {
         SteppedOps[] ops = new SteppedOps[1];
         TestFile f = file(model, ops);
         f.write(0, MemorySegment.ofArray(filled(2 * BS, 0xAA)), 0);
-        ops[0].armed = true;
         Thread writer = new Thread(() -> {
             try {
                 f.write(0, MemorySegment.ofArray(filled(2 * BS, 0x55)), 0);
@@ -97,6 +98,7 @@ class LockingModelTest {
                 throw new IllegalStateException(e);
             }
         });
+        ops[0].stopped = writer;
         writer.start();
         assertTrue(ops[0].halfWay.await(5, TimeUnit.SECONDS));
         byte[] seen = new byte[2 * BS];
@@ -141,7 +143,6 @@ class LockingModelTest {
         SteppedOps[] ops = new SteppedOps[1];
         TestFile f = file(model, ops);
         f.write(0, MemorySegment.ofArray(new byte[80 * 1024]), 0);
-        ops[0].armed = true;
         Thread first = new Thread(() -> {
             try {
                 f.write(0, MemorySegment.ofArray(filled(2 * BS, 1)), 0);
@@ -149,9 +150,9 @@ class LockingModelTest {
                 throw new IllegalStateException(e);
             }
         });
+        ops[0].stopped = first;
         first.start();
         assertTrue(ops[0].halfWay.await(5, TimeUnit.SECONDS));
-        ops[0].armed = false;
         AtomicBoolean done = new AtomicBoolean();
         Thread second = new Thread(() -> {
             try {

@@ -155,23 +155,38 @@ public final class JdaxFileSystem extends FileSystem {
         throw new UnsupportedOperationException("jdax file systems have no WatchService (nothing outside the JVM changes them)");
     }
 
-    /** Resolves a path to its inode, following symbolic links unless {@code nofollow}. */
-    long ino(JdaxPath p, boolean nofollow) throws IOException {
+    /** A question of the mounted file system about a path, following a final link when asked. */
+    @FunctionalInterface
+    private interface PathCall<T> {
+        T ask(String path, boolean followLast) throws FsException;
+    }
+
+    private <T> T ask(JdaxPath p, boolean nofollow, PathCall<T> call) throws IOException {
         ensureOpen();
         try {
-            return fs.resolve(p.fsPath(), !nofollow);
+            return call.ask(p.fsPath(), !nofollow);
         } catch (FsException e) {
             throw NioErrors.of(e, p);
         }
     }
 
+    // Made once: a bound method reference per call would be an object per call.
+    private final PathCall<Long> resolveCall = (path, follow) -> mounted().resolve(path, follow);
+    private final PathCall<StatInfo> statCall = (path, follow) -> mounted().stat(path, follow);
+    private final PathCall<Boolean> existsCall = (path, follow) -> mounted().exists(path, follow);
+
+    /** Resolves a path to its inode, following symbolic links unless {@code nofollow}. */
+    long ino(JdaxPath p, boolean nofollow) throws IOException {
+        return ask(p, nofollow, resolveCall);
+    }
+
     StatInfo stat(JdaxPath p, boolean nofollow) throws IOException {
-        long ino = ino(p, nofollow);
-        try {
-            return fs.stat(ino);
-        } catch (FsException e) {
-            throw NioErrors.of(e, p);
-        }
+        return ask(p, nofollow, statCall);
+    }
+
+    /** Whether {@code p} names something (no exception made for "no", as {@code access(F_OK)}). */
+    boolean exists(JdaxPath p, boolean nofollow) throws IOException {
+        return ask(p, nofollow, existsCall);
     }
 
     Path realPath(JdaxPath p, boolean nofollow) throws IOException {

@@ -415,8 +415,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
 
     private boolean exists(JdaxPath p) {
         try {
-            p.getFileSystem().stat(p, true);
-            return true;
+            return p.getFileSystem().exists(p, true);
         } catch (IOException e) {
             return false;
         }
@@ -463,6 +462,36 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
     @Override
     public FileStore getFileStore(Path path) {
         return new JdaxFileStore(jp(path).getFileSystem());
+    }
+
+    /** {@code Files.exists}: the walk's answer, with no exception made for a name that is not there. */
+    @Override
+    public boolean exists(Path path, LinkOption... options) {
+        JdaxPath p = jp(path);
+        try {
+            return p.getFileSystem().exists(p, nofollow(options));
+        } catch (IOException e) {
+            return false; // as the JDK's: an error of the walk (ELOOP, EIO) is "does not exist"
+        }
+    }
+
+    /** {@code Files.isDirectory}, {@code isRegularFile} ...: the attributes, or null for a name that is not there. */
+    @Override
+    @SuppressWarnings("unchecked")
+    public <A extends BasicFileAttributes> A readAttributesIfExists(Path path, Class<A> type, LinkOption... options)
+            throws IOException {
+        if (type != BasicFileAttributes.class && type != PosixFileAttributes.class) {
+            throw new UnsupportedOperationException("attributes " + type.getName() + ": basic and posix only");
+        }
+        JdaxPath p = jp(path);
+        if (!p.getFileSystem().exists(p, nofollow(options))) {
+            return null;
+        }
+        try {
+            return (A) new JdaxAttributes(p.getFileSystem().stat(p, nofollow(options)));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null; // removed between the two
+        }
     }
 
     @Override

@@ -12,11 +12,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
-/** A path in a jdax file system: '/'-separated names, absolute when it starts with '/'. */
+/**
+ * A path in a jdax file system: '/'-separated names, absolute when it starts with '/'. The string
+ * the file system resolves ({@link #fsPath}) is made once per path object, so a program that keeps
+ * its paths pays for none on each call.
+ */
 final class JdaxPath implements Path {
     private final JdaxFileSystem fs;
     private final boolean absolute;
     private final List<String> names;
+    /** {@link #fsPath}, once made (a race makes it twice, equal). */
+    private String resolved;
 
     JdaxPath(JdaxFileSystem fs, String path) {
         this.fs = fs;
@@ -46,7 +52,12 @@ final class JdaxPath implements Path {
 
     /** The absolute path string the mounted file system resolves. */
     String fsPath() {
-        return "/" + String.join("/", ((JdaxPath) toAbsolutePath().normalize()).names);
+        String r = resolved;
+        if (r == null) {
+            r = "/" + String.join("/", ((JdaxPath) toAbsolutePath().normalize()).names);
+            resolved = r;
+        }
+        return r;
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.lock.LockClass;
 
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -112,17 +111,15 @@ final class Dcache {
     /** A removed directory: its dentries go, and nothing may be made in it. */
     void killDir(VfsInode dir) {
         dir.deadDir = true;
-        count.addAndGet(-dir.children().size());
-        dir.children().clear();
+        count.addAndGet(-dir.children().clear());
     }
 
     private void put(VfsInode dir, String name, Dentry d) {
-        ConcurrentHashMap<String, Dentry> c = dir.children();
+        Dentries c = dir.children();
         if (count.get() >= LIMIT) {
-            count.addAndGet(-c.size());
-            c.clear();
+            count.addAndGet(-c.clear());
         }
-        if (c.put(name, d) == null) {
+        if (c.put(name, d)) {
             count.incrementAndGet();
         }
     }

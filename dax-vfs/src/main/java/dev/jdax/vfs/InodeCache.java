@@ -75,7 +75,12 @@ final class InodeCache {
         }
     }
 
-    /** {@code iput}: drops a reference; the last one of an unlinked inode frees it. */
+    /**
+     * {@code iput}: drops a reference; the last one of an unlinked inode frees it, of a linked one
+     * puts it on the list of unused inodes — once: an inode already there stays where it is, as
+     * {@code inode_lru_list_add} leaves it (a lookup that takes and drops a reference costs no
+     * list operation, and the list holds each inode once).
+     */
     void release(VfsInode i) throws FsException {
         if (i.unref() > 0) {
             return;
@@ -84,13 +89,19 @@ final class InodeCache {
             evict(i);
             return;
         }
-        unused.add(i);
-        if (unusedCount.incrementAndGet() > UNUSED_LIMIT) {
-            trim();
+        if (i.onLru.compareAndSet(false, true)) {
+            unused.add(i);
+            if (unusedCount.incrementAndGet() > UNUSED_LIMIT) {
+                trim();
+            }
         }
     }
 
-    /** Evicts the oldest unused inodes until the list is within its limit. */
+    /**
+     * Evicts the oldest unused inodes until the list is within its limit; one in use again leaves
+     * the list instead (its next last reference puts it back at the young end), as
+     * {@code inode_lru_isolate} skips referenced inodes.
+     */
     private void trim() throws FsException {
         while (unusedCount.get() > UNUSED_LIMIT) {
             VfsInode old = unused.poll();
@@ -98,7 +109,10 @@ final class InodeCache {
                 return;
             }
             unusedCount.decrementAndGet();
-            evict(old);
+            old.onLru.set(false);
+            if (old.refs() == 0) {
+                evict(old); // unless referenced meanwhile: then its last release lists it again
+            }
         }
     }
 

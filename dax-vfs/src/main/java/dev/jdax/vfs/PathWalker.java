@@ -10,16 +10,103 @@ import dev.jdax.api.fs.PathWalk;
  * The path walk ({@code link_path_walk}): component by component through the dentry cache,
  * following symbolic links (at most {@link FileSystem#MAX_SYMLINK_FOLLOWS} in one walk, then
  * ELOOP), holding a reference on the inode it stands on and no lock between components.
+ *
+ * <p>First it tries what Linux's RCU walk does ({@link #walkCached}): the dentries alone, no
+ * reference, no lock, no allocation — the names looked up where they stand in the path. Anything
+ * it cannot answer from the cache (a name not cached, a symbolic link to follow, {@code ..}, an
+ * inode being evicted, an error to report) sends the caller to the walk with references, as
+ * {@code -ECHILD} sends Linux's walk from RCU mode to ref mode.
  */
 final class PathWalker {
+    /** {@link #walkCached}'s answer when a negative dentry says the path names nothing (ENOENT). */
+    static final VfsInode ABSENT = new VfsInode(-1);
+
     private final InodeCache icache;
     private final Dcache dcache;
     private final long rootIno;
+    /** The root, referenced once for the mount's life ({@code fs->root}); read in on the first walk. */
+    private volatile VfsInode root;
 
     PathWalker(InodeCache icache, Dcache dcache, long rootIno) {
         this.icache = icache;
         this.dcache = dcache;
         this.rootIno = rootIno;
+    }
+
+    /** The root directory, held by the mount (not referenced for the caller). */
+    private VfsInode root() throws FsException {
+        VfsInode r = root;
+        if (r == null) {
+            synchronized (this) {
+                r = root;
+                if (r == null) {
+                    r = icache.get(rootIno);
+                    root = r;
+                }
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The inode at absolute {@code path} as the dentry cache alone says, not referenced: the inode
+     * (read and not being evicted when found), {@link #ABSENT} when a negative dentry says there is
+     * none, or null when the cache cannot tell and the walk with references must ({@link #walk}).
+     * Without references the inode may be evicted once found; a caller that reads it checks
+     * {@link VfsInode#live()} after.
+     */
+    VfsInode walkCached(String path, boolean followLast) {
+        VfsInode cur = root;
+        int n = path.length();
+        if (cur == null || n == 0 || path.charAt(0) != '/' || n >= Names.PATH_MAX / 3) {
+            return null;
+        }
+        boolean trailingSlash = n > 1 && path.charAt(n - 1) == '/';
+        int i = 1;
+        while (true) {
+            while (i < n && path.charAt(i) == '/') {
+                i++;
+            }
+            if (i >= n) {
+                break;
+            }
+            int j = path.indexOf('/', i);
+            if (j < 0) {
+                j = n;
+            }
+            if (!cur.isDir()) {
+                return null; // ENOTDIR, told by the other walk
+            }
+            if (j - i <= 2 && path.charAt(i) == '.' && (j - i == 1 || path.charAt(i + 1) == '.')) {
+                if (j - i == 2) {
+                    return null; // "..": the parent is known by number only
+                }
+                i = j;
+                continue;
+            }
+            Dentries names = cur.childrenIfAny();
+            Dentry d = names == null ? null : names.get(path, i, j);
+            if (d == null) {
+                return null;
+            }
+            if (d.negative()) {
+                return ABSENT;
+            }
+            VfsInode next = d.cached();
+            if (next == null || !next.live()) {
+                return null;
+            }
+            int k = j;
+            while (k < n && path.charAt(k) == '/') {
+                k++;
+            }
+            if (next.type() == FileType.SYMLINK && (k < n || followLast || trailingSlash)) {
+                return null;
+            }
+            cur = next;
+            i = j;
+        }
+        return trailingSlash && !cur.isDir() ? null : cur;
     }
 
     /** The inode at absolute {@code path}, referenced. A trailing slash wants a directory (and follows a link). */
@@ -28,7 +115,7 @@ final class PathWalker {
         Names.checkPath(path);
         int[] follows = {0};
         boolean trailingSlash = path.length() > 1 && path.endsWith("/");
-        VfsInode root = icache.get(rootIno);
+        VfsInode root = ref(root());
         VfsInode at;
         try {
             at = walkFrom(root, path, followLast || trailingSlash, follows, path);
@@ -58,7 +145,7 @@ final class PathWalker {
      */
     private VfsInode walkFrom(VfsInode start, String path, boolean followLast, int[] follows, String whole)
             throws FsException {
-        VfsInode cur = path.startsWith("/") ? icache.get(rootIno) : ref(start);
+        VfsInode cur = ref(path.startsWith("/") ? root() : start);
         try {
             String[] parts = path.split("/");
             int last = parts.length - 1;

@@ -5,8 +5,8 @@ import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.lock.RwSem;
 
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,9 +24,13 @@ final class VfsInode {
     private final CountDownLatch loaded = new CountDownLatch(1);
     private final CountDownLatch gone = new CountDownLatch(1);
     private volatile Vnode vnode;
+    /** Its type, which never changes: the path walk asks it of every component. */
+    private volatile FileType type;
     private volatile FsException loadError;
     /** The names looked up in this directory (null until the first one): {@link Dentry}s. */
-    private volatile ConcurrentHashMap<String, Dentry> children;
+    private volatile Dentries children;
+    /** On the cache's list of unused inodes (at most once: {@code inode_lru_list_add}). */
+    final AtomicBoolean onLru = new AtomicBoolean();
     /** For a directory: its parent's inode number when known (-1), which only renames change. */
     volatile long parent = -1;
     /** A directory that rmdir removed: nothing can be looked up or created in it any more. */
@@ -41,13 +45,20 @@ final class VfsInode {
     /** An inode the personality just made, referenced once by its maker. */
     VfsInode(Vnode made) {
         this(made.ino());
+        this.type = made.type();
         this.vnode = made;
         loaded.countDown();
     }
 
     void loaded(Vnode v) {
+        type = v.type();
         vnode = v;
         loaded.countDown();
+    }
+
+    /** Whether the inode is read and not dead: what a walk without references may stand on. */
+    boolean live() {
+        return vnode != null && refs.get() != DEAD;
     }
 
     void failed(FsException e) {
@@ -70,11 +81,11 @@ final class VfsInode {
     }
 
     FileType type() {
-        return vnode.type();
+        return type;
     }
 
     boolean isDir() {
-        return vnode.type() == FileType.DIRECTORY;
+        return type == FileType.DIRECTORY;
     }
 
     RwSem rwsem() {
@@ -114,7 +125,7 @@ final class VfsInode {
 
     /** The eviction is over: waiters may read the inode number again. */
     void gone() {
-        ConcurrentHashMap<String, Dentry> c = children;
+        Dentries c = children;
         if (c != null) {
             c.clear();
         }
@@ -126,18 +137,23 @@ final class VfsInode {
     }
 
     /** This directory's dentries, made on first use. */
-    ConcurrentHashMap<String, Dentry> children() {
-        ConcurrentHashMap<String, Dentry> c = children;
+    Dentries children() {
+        Dentries c = children;
         if (c == null) {
             synchronized (this) {
                 c = children;
                 if (c == null) {
-                    c = new ConcurrentHashMap<>();
+                    c = new Dentries();
                     children = c;
                 }
             }
         }
         return c;
+    }
+
+    /** This directory's dentries if any name was looked up in it, else null. */
+    Dentries childrenIfAny() {
+        return children;
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

@@ -144,9 +144,48 @@ final class VfsMount implements FileSystem {
     @Override
     public long resolve(String path, boolean followLast) throws FsException {
         ensureOpen();
+        VfsInode found = walker.walkCached(path, followLast);
+        if (found != null && found != PathWalker.ABSENT) {
+            return found.ino;
+        }
         VfsInode i = walker.walk(path, followLast);
         icache.release(i);
         return i.ino;
+    }
+
+    @Override
+    public boolean exists(String path, boolean followLast) throws FsException {
+        ensureOpen();
+        VfsInode found = walker.walkCached(path, followLast);
+        if (found != null) {
+            return found != PathWalker.ABSENT;
+        }
+        return FileSystem.super.exists(path, followLast);
+    }
+
+    /** The inode's attributes read without a reference are good when it was not evicted meanwhile. */
+    @Override
+    public StatInfo stat(String path, boolean followLast) throws FsException {
+        ensureOpen();
+        VfsInode found = walker.walkCached(path, followLast);
+        if (found != null && found != PathWalker.ABSENT) {
+            try {
+                StatInfo st = found.vnode().stat();
+                if (found.live()) {
+                    return st;
+                }
+            } catch (FsException | RuntimeException e) {
+                if (found.live()) {
+                    throw e;
+                }
+            }
+        }
+        VfsInode i = walker.walk(path, followLast);
+        try {
+            return i.vnode().stat();
+        } finally {
+            icache.release(i);
+        }
     }
 
     @Override
@@ -319,8 +358,11 @@ final class VfsMount implements FileSystem {
         ensureOpen();
         boolean nofollow = (flags & OpenFlags.O_NOFOLLOW) != 0;
         if ((flags & OpenFlags.O_CREAT) == 0) {
-            VfsInode i = walker.walk(path, !nofollow);
-            return openInode(i, flags);
+            VfsInode found = walker.walkCached(path, !nofollow);
+            if (found != null && found != PathWalker.ABSENT && found.tryRef()) {
+                return openInode(found, flags);
+            }
+            return openInode(walker.walk(path, !nofollow), flags);
         }
         if (path.endsWith("/")) {
             throw FsException.of(Errno.EISDIR, "%s: O_CREAT of a directory name", path);

@@ -133,6 +133,40 @@ public interface FileSystem extends AutoCloseable {
     long resolveParent(String path) throws FsException;
 
     /**
+     * Whether absolute {@code path} names something ({@code faccessat(F_OK)}), following a final
+     * symbolic link when {@code followLast}: false where {@link #resolve} fails with ENOENT or
+     * ENOTDIR, the other errors thrown as it throws them.
+     *
+     * @param path       an absolute path
+     * @param followLast follow a final symbolic link
+     * @return whether it exists
+     * @throws FsException what the walk meets other than a missing name (ELOOP, EACCES, EIO ...)
+     */
+    default boolean exists(String path, boolean followLast) throws FsException {
+        try {
+            resolve(path, followLast);
+            return true;
+        } catch (FsException e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * {@code statx} of absolute {@code path}, following a final symbolic link when {@code followLast}.
+     *
+     * @param path       an absolute path
+     * @param followLast follow a final symbolic link
+     * @return its attributes
+     * @throws FsException ENOENT, ENOTDIR, ELOOP ... as {@link #resolve}
+     */
+    default StatInfo stat(String path, boolean followLast) throws FsException {
+        return stat(resolve(path, followLast));
+    }
+
+    /**
      * {@code open(2)} of an absolute path: {@code O_CREAT} makes the file (mode 0644, root owner)
      * when it is absent, atomically under the directory's lock, so concurrent opens of one new name
      * all succeed and open one file; {@code O_EXCL} fails with EEXIST when it exists;

@@ -35,6 +35,16 @@ public interface ForwardingOpenFile extends OpenFile {
     }
 
     @Override
+    default long read(long pos, MemorySegment dst, long offset, long length) throws FsException {
+        return delegate().read(pos, dst, offset, length);
+    }
+
+    @Override
+    default long write(long pos, MemorySegment src, long offset, long length, int rwFlags) throws FsException {
+        return delegate().write(pos, src, offset, length, rwFlags);
+    }
+
+    @Override
     default long size() throws FsException {
         return delegate().size();
     }

@@ -32,6 +32,22 @@ public interface OpenFile extends AutoCloseable {
      */
     long write(long pos, MemorySegment src, int rwFlags) throws FsException;
 
+    /**
+     * {@link #read(long, MemorySegment)} into {@code dst[offset, offset + length)}: for a caller that
+     * keeps one segment over its buffer and reads into parts of it, with no slice made per call.
+     */
+    default long read(long pos, MemorySegment dst, long offset, long length) throws FsException {
+        return read(pos, dst.asSlice(offset, length));
+    }
+
+    /**
+     * {@link #write(long, MemorySegment, int)} of {@code src[offset, offset + length)}, with no slice
+     * made per call.
+     */
+    default long write(long pos, MemorySegment src, long offset, long length, int rwFlags) throws FsException {
+        return write(pos, src.asSlice(offset, length), rwFlags);
+    }
+
     /** {@link #read(long, MemorySegment)} into {@code dst[off, off + len)}. */
     default long read(long pos, byte[] dst, int off, int len) throws FsException {
         return read(pos, MemorySegment.ofArray(dst).asSlice(off, len));

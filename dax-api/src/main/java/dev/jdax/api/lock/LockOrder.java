@@ -12,7 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>The order is checked before the thread waits, so an inversion is reported the first time it is
  * attempted, not only in the rare run where it deadlocks. Re-taking a lock already held is allowed
- * (the locks are reentrant) except a shared hold asking to become exclusive, which can never succeed.
+ * (the locks are reentrant) except from a shared hold: asking to become exclusive can never succeed,
+ * and taking it shared again waits for ever behind a writer that queued in between (lockdep's
+ * recursive {@code down_read}), which {@link RwSem}, as an rwsem, lets writers do.
  */
 public final class LockOrder {
     private static final boolean ENABLED = Boolean.getBoolean("jdax.lockdep");
@@ -72,6 +74,10 @@ public final class LockOrder {
             if (h.lock == lock) {
                 if (exclusive && !h.exclusive) {
                     fail("upgrade of a shared hold to exclusive (can never be granted)", h, cls, subclass, key, name, held);
+                }
+                if (!h.exclusive) {
+                    fail("a shared hold taken again (a writer queued in between would wait for the first and the second "
+                            + "for it)", h, cls, subclass, key, name, held);
                 }
                 held.add(new Held(lock, cls, subclass, key, exclusive, name));
                 return;

@@ -1,14 +1,95 @@
 package dev.jdax.api.lock;
 
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.AbstractQueuedLongSynchronizer;
 
 /**
  * A reader-writer lock of one {@link LockClass}, checked by {@link LockOrder}: Linux's rw_semaphore
  * ({@code i_rwsem}, {@code invalidate_lock}, {@code i_data_sem}, XFS's IOLOCK/MMAPLOCK/ILOCK).
- * Reentrant for a thread that holds it exclusively.
+ *
+ * <p>It costs what an rwsem costs: an uncontended acquisition is one compare-and-swap on the lock's
+ * word and a release one more (no per-thread bookkeeping, as {@code down_read}/{@code up_read}).
+ * Waiters queue in order, and a reader arriving while a writer waits queues behind it, so writers
+ * are not starved. The holder of the exclusive lock may take it again, either way (a nested hold);
+ * a shared hold may not be taken again — with a writer queued in between it would wait for ever,
+ * which is why Linux's lockdep reports recursive {@code down_read} and {@link LockOrder} does here.
  */
 public final class RwSem {
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** The word: exclusive holds in the high half, shared holds in the low half. */
+    private static final class Sync extends AbstractQueuedLongSynchronizer {
+        private static final long SHARED_MASK = 0xffff_ffffL;
+        private static final long EXCLUSIVE_UNIT = 1L << 32;
+
+        @Override
+        protected long tryAcquireShared(long unused) {
+            while (true) {
+                long s = getState();
+                if (s >= EXCLUSIVE_UNIT) {
+                    if (getExclusiveOwnerThread() != Thread.currentThread()) {
+                        return -1;
+                    }
+                } else if (hasQueuedPredecessors()) {
+                    return -1; // a writer waits (or readers queued behind one): behind them
+                }
+                if (compareAndSetState(s, s + 1)) {
+                    return 1;
+                }
+            }
+        }
+
+        @Override
+        protected boolean tryReleaseShared(long unused) {
+            while (true) {
+                long s = getState();
+                if ((s & SHARED_MASK) == 0) {
+                    throw new IllegalMonitorStateException("shared release of a lock not held shared");
+                }
+                if (compareAndSetState(s, s - 1)) {
+                    return s - 1 == 0;
+                }
+            }
+        }
+
+        @Override
+        protected boolean tryAcquire(long unused) {
+            long s = getState();
+            Thread me = Thread.currentThread();
+            if (s == 0) {
+                if (compareAndSetState(0, EXCLUSIVE_UNIT)) {
+                    setExclusiveOwnerThread(me);
+                    return true;
+                }
+                return false;
+            }
+            if (s >= EXCLUSIVE_UNIT && getExclusiveOwnerThread() == me) {
+                setState(s + EXCLUSIVE_UNIT); // only the owner writes the word while it holds it
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        protected boolean tryRelease(long unused) {
+            long s = getState();
+            if (s < EXCLUSIVE_UNIT || getExclusiveOwnerThread() != Thread.currentThread()) {
+                throw new IllegalMonitorStateException("exclusive release of a lock not held exclusively");
+            }
+            long next = s - EXCLUSIVE_UNIT;
+            if (next < EXCLUSIVE_UNIT) {
+                setExclusiveOwnerThread(null);
+            }
+            // While it is held exclusively only the owner writes the word; shared holds the owner
+            // took meanwhile stay when the last exclusive one goes.
+            setState(next);
+            return next == 0;
+        }
+
+        @Override
+        protected boolean isHeldExclusively() {
+            return getExclusiveOwnerThread() == Thread.currentThread();
+        }
+    }
+
+    private final Sync sync = new Sync();
     private final LockClass cls;
     private final long key;
     private final String name;
@@ -38,12 +119,12 @@ public final class RwSem {
      */
     public void lockShared(int subclass) {
         LockOrder.enter(this, cls, subclass, key, false, name);
-        lock.readLock().lock();
+        sync.acquireShared(1);
     }
 
     /** Releases a shared hold. */
     public void unlockShared() {
-        lock.readLock().unlock();
+        sync.releaseShared(1);
         LockOrder.exit(this);
     }
 
@@ -59,23 +140,18 @@ public final class RwSem {
      */
     public void lockExclusive(int subclass) {
         LockOrder.enter(this, cls, subclass, key, true, name);
-        lock.writeLock().lock();
+        sync.acquire(1);
     }
 
     /** Releases an exclusive hold. */
     public void unlockExclusive() {
-        lock.writeLock().unlock();
+        sync.release(1);
         LockOrder.exit(this);
     }
 
     /** {@return whether the current thread holds it exclusively} */
     public boolean heldExclusively() {
-        return lock.isWriteLockedByCurrentThread();
-    }
-
-    /** {@return whether the current thread holds it shared or exclusively} */
-    public boolean heldByCurrentThread() {
-        return lock.isWriteLockedByCurrentThread() || lock.getReadHoldCount() > 0;
+        return sync.isHeldExclusively();
     }
 
     private int defaultSubclass() {

@@ -53,6 +53,7 @@ class LockOrderTest {
         s.unlockExclusive();
         s.lockShared();
         assertThrows(LockOrderViolation.class, s::lockExclusive, "an upgrade can never be granted");
+        assertThrows(LockOrderViolation.class, s::lockShared, "nor a second shared hold (recursive down_read)");
         s.unlockShared();
         assertEquals(0, LockOrder.heldCount());
     }

@@ -1,0 +1,102 @@
+package dev.jdax.api.lock;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The rwsem: readers together, a writer alone, the writer's own nested holds, and no writer starved by readers. */
+class RwSemTest {
+    /** Whether {@code r} finishes on another thread within {@code millis} (it goes on waiting if not). */
+    static boolean runsWithin(Runnable r, long millis) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        Thread.ofPlatform().daemon().start(() -> {
+            r.run();
+            done.countDown();
+        });
+        return done.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void readersShareItAndAWriterWaitsForThemAll() throws Exception {
+        RwSem s = new RwSem(LockClass.I_DATA_SEM, 1, "sem");
+        s.lockShared();
+        assertTrue(runsWithin(() -> {
+            s.lockShared();
+            s.unlockShared();
+        }, 5_000), "a second reader gets in");
+        AtomicBoolean writerIn = new AtomicBoolean();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            s.lockExclusive();
+            writerIn.set(true);
+            s.unlockExclusive();
+        });
+        Thread.sleep(100);
+        assertFalse(writerIn.get(), "the writer waits for the reader");
+        s.unlockShared();
+        writer.join(5_000);
+        assertTrue(writerIn.get());
+    }
+
+    @Test
+    void aReaderArrivingWhileAWriterWaitsQueuesBehindIt() throws Exception {
+        RwSem s = new RwSem(LockClass.I_DATA_SEM, 1, "sem");
+        s.lockShared();
+        CountDownLatch writerHolds = new CountDownLatch(1);
+        CountDownLatch writerMayGo = new CountDownLatch(1);
+        Thread writer = Thread.ofPlatform().start(() -> {
+            s.lockExclusive();
+            writerHolds.countDown();
+            try {
+                writerMayGo.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            s.unlockExclusive();
+        });
+        while (!writer.getState().equals(Thread.State.WAITING)) {
+            Thread.sleep(5);
+        }
+        AtomicBoolean readerIn = new AtomicBoolean();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            s.lockShared();
+            readerIn.set(true);
+            s.unlockShared();
+        });
+        Thread.sleep(100);
+        assertFalse(readerIn.get(), "behind the waiting writer, so readers cannot starve it");
+        s.unlockShared();
+        assertTrue(writerHolds.await(5, TimeUnit.SECONDS));
+        assertFalse(readerIn.get());
+        writerMayGo.countDown();
+        reader.join(5_000);
+        assertTrue(readerIn.get());
+        writer.join(5_000);
+    }
+
+    @Test
+    void theWriterMayTakeItAgainEitherWay() throws Exception {
+        RwSem s = new RwSem(LockClass.I_DATA_SEM, 1, "sem");
+        s.lockExclusive();
+        s.lockExclusive();
+        s.lockShared();
+        assertTrue(s.heldExclusively());
+        s.unlockShared();
+        s.unlockExclusive();
+        assertTrue(s.heldExclusively());
+        assertFalse(runsWithin(() -> {
+            s.lockShared();
+            s.unlockShared();
+        }, 100), "others wait while any of its holds is left");
+        s.unlockExclusive();
+        assertFalse(s.heldExclusively());
+        assertTrue(runsWithin(() -> {
+            s.lockExclusive();
+            s.unlockExclusive();
+        }, 5_000));
+    }
+}

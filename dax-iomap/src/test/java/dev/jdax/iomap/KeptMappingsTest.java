@@ -1,0 +1,154 @@
+package dev.jdax.iomap;
+
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.Inode;
+import dev.jdax.api.Iomap;
+import dev.jdax.api.IomapOps;
+import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.pmem.PmemDevices;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.jdax.iomap.DaxDataPathTest.filled;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The answers the engine keeps ({@link MappingCache}): 4 KiB I/O inside a kept answer asks the
+ * personality nothing, and every change of the block map — truncate, a write or a fault into a
+ * hole, fallocate, a sector gone bad — is seen by the next read, through any open file.
+ */
+class KeptMappingsTest {
+    static final int BS = TestFile.BS;
+    DaxDevice device;
+    TestFile f;
+    CountingOps ops;
+
+    /** The test format, counting the questions it is asked. */
+    static final class CountingOps extends TestFile.Ops {
+        int lookups;
+        int writeLookups;
+
+        CountingOps(TestFile.Node node, DaxDevice device) {
+            super(node, device);
+        }
+
+        @Override
+        public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
+            if ((flags & IomapOps.WRITE) != 0) {
+                writeLookups++;
+            } else {
+                lookups++;
+            }
+            return super.begin(inode, pos, length, flags);
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        device = PmemDevices.memory(64 << 20);
+        TestFile.Node node = new TestFile.Node();
+        node.nextFree = 1;
+        ops = new CountingOps(node, device);
+        f = new TestFile(node, ops, new DaxMount(device, dev.jdax.api.fs.MountOptions.none(), LockingModel.INODE_RWSEM));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        device.close();
+    }
+
+    static byte[] read(OpenFile file, long pos, int n) throws FsException {
+        byte[] b = filled(n, 0xee);
+        assertEquals(n, file.read(pos, MemorySegment.ofArray(b)));
+        return b;
+    }
+
+    @Test
+    void readsInsideAKeptExtentAskNothingWhateverTheirOrder() throws Exception {
+        f.write(0, MemorySegment.ofArray(filled(256 * BS, 0x31)), 0); // one extent of 1 MiB
+        int before = ops.lookups;
+        for (int i = 255; i >= 0; i--) { // backwards: each answer starts where it was asked, and they merge
+            assertArrayEquals(filled(BS, 0x31), read(f, (long) i * BS, BS));
+        }
+        int backwards = ops.lookups - before;
+        for (int i = 0; i < 256; i++) {
+            read(f, (long) (i * 97 % 256) * BS, BS);
+        }
+        assertEquals(backwards, ops.lookups - before, "once the extent is known, no question at all");
+        assertTrue(backwards <= 256, "at most one question per block, " + backwards);
+        OpenFile other = f.space.open(OpenFlags.O_RDONLY);
+        read(other, 77 * BS, BS);
+        assertEquals(backwards, ops.lookups - before, "another open file of the inode uses the same answers");
+    }
+
+    @Test
+    void overwritesInsideEofUseTheBlocksThereAndNeverAskToAllocate() throws Exception {
+        f.write(0, MemorySegment.ofArray(filled(64 * BS, 1)), 0);
+        int writes = ops.writeLookups;
+        for (int i = 0; i < 64; i++) {
+            f.write((long) i * BS, MemorySegment.ofArray(filled(BS, 2 + i)), 0);
+        }
+        assertEquals(writes, ops.writeLookups, "nothing to allocate, convert or resize inside EOF");
+        for (int i = 0; i < 64; i++) {
+            assertArrayEquals(filled(BS, 2 + i), read(f, (long) i * BS, BS));
+        }
+        f.write(64 * BS, MemorySegment.ofArray(filled(BS, 9)), 0);
+        assertEquals(writes + 1, ops.writeLookups, "a write past EOF asks with WRITE (allocation, the new size)");
+        assertEquals(65L * BS, f.size());
+    }
+
+    @Test
+    void truncateAndReextendShowZerosWhereAKeptAnswerSawData() throws Exception {
+        f.write(0, MemorySegment.ofArray(filled(4 * BS, 0x55)), 0);
+        read(f, 2 * BS, BS); // answer kept
+        f.truncate(BS);
+        f.truncate(4 * BS);
+        assertArrayEquals(new byte[BS], read(f, 2 * BS, BS));
+        assertArrayEquals(filled(BS, 0x55), read(f, 0, BS));
+    }
+
+    @Test
+    void aWriteOrAFaultIntoAKeptHoleIsReadBackThroughEveryOpenFile() throws Exception {
+        f.truncate(8 * BS);
+        OpenFile reader = f.space.open(OpenFlags.O_RDONLY);
+        assertArrayEquals(new byte[BS], read(reader, 3 * BS, BS)); // the hole's answer is kept
+        f.write(3 * BS, MemorySegment.ofArray(filled(BS, 0x66)), 0);
+        assertArrayEquals(filled(BS, 0x66), read(reader, 3 * BS, BS));
+        assertArrayEquals(new byte[BS], read(reader, 5 * BS, BS));
+        FileMapping m = f.mmap(0, 8 * BS, FileMapping.PROT_READ | FileMapping.PROT_WRITE, FileMapping.MAP_SHARED);
+        m.putByte(5 * BS + 7, (byte) 0x77); // a write fault allocates the block
+        assertEquals(0x77, read(reader, 5 * BS, BS)[7]);
+        m.close();
+    }
+
+    @Test
+    void fallocateChangesWhatTheNextReadIsAnswered() throws Exception {
+        f.truncate(4 * BS);
+        read(f, 0, 4 * BS); // one hole, kept
+        f.fallocate(0, 0, 4 * BS); // unwritten blocks now: still zeros, another answer
+        f.write(BS, MemorySegment.ofArray(filled(BS, 0x12)), 0);
+        assertArrayEquals(filled(BS, 0x12), read(f, BS, BS));
+        assertArrayEquals(new byte[BS], read(f, 2 * BS, BS));
+    }
+
+    @Test
+    void aSectorGoneBadUnderAKeptAnswerFailsTheReadAsLinuxDoes() throws Exception {
+        f.write(0, MemorySegment.ofArray(filled(4 * BS, 0x42)), 0);
+        read(f, 0, 4 * BS);
+        long block2 = f.node.blocks.get(2L).pblock() * BS;
+        device.badBlocks().add(block2 / DaxDevice.SECTOR_SIZE + 1, 1);
+        FsException e = assertThrows(FsException.class, () -> read(f, 2 * BS, BS));
+        assertEquals(Errno.EIO, e.errno());
+        assertArrayEquals(filled(BS, 0x42), read(f, BS, BS), "the pages around it read as before");
+    }
+}
