@@ -54,18 +54,29 @@ public final class XfsFileSystemType implements FileSystemType {
     @Override
     public SuperBlock mount(DaxDevice device, MountOptions options) throws FsException {
         options.requireKnown("xfs", KNOWN_OPTIONS);
+        XfsDisk disk = new XfsDisk(device, superblock(device));
+        XfsLog log = new XfsLog(disk);
+        // xlog_recover: a dirty log is replayed by every mount, read-only ones too, as Linux does.
+        XfsLog.Opened opened = log.open();
+        if (opened.dirty()) {
+            // The replay may have changed the superblock; its lazy counters are summed from the AGs.
+            disk = new XfsDisk(device, superblock(device));
+            log = new XfsLog(disk);
+            XfsLog.recount(disk);
+        }
+        XfsFileSystem fs = new XfsFileSystem(this, disk, options, opened);
+        if (!options.readOnly()) {
+            fs.enableWrites(log);
+        }
+        XfsInode root = fs.readInode(disk.sb().sb_rootino());
+        Corrupt.check(root.isDir(), "root inode %d is not a directory", disk.sb().sb_rootino());
+        return fs;
+    }
+
+    private static XfsSuperblock superblock(DaxDevice device) throws FsException {
         byte[] sector = new byte[4096];
         new XfsDiskReader(device).read(0, sector);
-        XfsSuperblock sb = XfsSuperblock.decode(sector, device.size());
-        XfsDisk disk = new XfsDisk(device, sb);
-        new XfsLog(disk).requireClean();
-        XfsFileSystem fs = new XfsFileSystem(this, disk, options);
-        if (!options.readOnly()) {
-            fs.enableWrites();
-        }
-        XfsInode root = fs.readInode(sb.sb_rootino());
-        Corrupt.check(root.isDir(), "root inode %d is not a directory", sb.sb_rootino());
-        return fs;
+        return XfsSuperblock.decode(sector, device.size());
     }
 
     /** Reads raw bytes before the geometry is known. */

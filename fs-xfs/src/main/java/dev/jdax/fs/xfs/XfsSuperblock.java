@@ -178,6 +178,7 @@ final class XfsSuperblock {
         return buf.clone();
     }
     long sb_inoalignmt() { return be32(buf, 180); }
+    long sb_logsunit() { return be32(buf, 196); }
     int sb_dirblklog() { return u8(buf, 192); }
     long sb_features2() { return be32(buf, 200); }
     int sb_features_compat() { return (int) be32(buf, 208); }
