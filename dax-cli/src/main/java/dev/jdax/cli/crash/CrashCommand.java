@@ -112,8 +112,15 @@ public final class CrashCommand implements Callable<Integer> {
                     return;
                 }
                 try {
-                    List<CrashPolicy> policies = dev.pendingLines().length <= 6 ? dev.allSubsets(6)
-                            : List.of(CrashPolicy.allLost(), CrashPolicy.allKept(), CrashPolicy.random(seed + fencePoint[0]));
+                    List<CrashPolicy> policies = List.of(CrashPolicy.allLost(), CrashPolicy.allKept(),
+                            CrashPolicy.random(seed + fencePoint[0]));
+                    if (dev.pendingLines().length <= 6) {
+                        try {
+                            policies = dev.allSubsets(6);
+                        } catch (IllegalStateException e) {
+                            // Another thread of the file system (XFS's log worker) stored lines meanwhile.
+                        }
+                    }
                     Map<String, byte[]> promised = Map.copyOf(wl.durable);
                     Map<String, Integer> owner = Map.copyOf(wl.owner);
                     for (CrashPolicy p : policies) {

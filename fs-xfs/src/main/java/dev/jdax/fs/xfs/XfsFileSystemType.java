@@ -54,13 +54,31 @@ public final class XfsFileSystemType implements FileSystemType {
     @Override
     public SuperBlock mount(DaxDevice device, MountOptions options) throws FsException {
         options.requireKnown("xfs", KNOWN_OPTIONS);
-        XfsDisk disk = new XfsDisk(device, superblock(device));
+        // Linux takes a 512-byte sector write as atomic; on pmem it is not, and a crash while the
+        // superblock goes home can tear its CRC from its counters. Its geometry is then still
+        // whole and its good copy in the log: a superblock whose CRC alone is wrong is trusted to
+        // find the log, and must come back whole from the replay, or the mount fails as it did.
+        FsException torn = null;
+        XfsSuperblock first;
+        try {
+            first = superblock(device, true);
+        } catch (FsException e) {
+            if (e.errno() != dev.jdax.api.Errno.EBADMSG) {
+                throw e;
+            }
+            torn = e;
+            first = superblock(device, false);
+        }
+        XfsDisk disk = new XfsDisk(device, first);
         XfsLog log = new XfsLog(disk);
         // xlog_recover: a dirty log is replayed by every mount, read-only ones too, as Linux does.
         XfsLog.Opened opened = log.open();
+        if (torn != null && !opened.dirty()) {
+            throw torn;
+        }
         if (opened.dirty()) {
             // The replay may have changed the superblock; its lazy counters are summed from the AGs.
-            disk = new XfsDisk(device, superblock(device));
+            disk = new XfsDisk(device, superblock(device, true));
             log = new XfsLog(disk);
             XfsLog.recount(disk);
         }
@@ -73,10 +91,10 @@ public final class XfsFileSystemType implements FileSystemType {
         return fs;
     }
 
-    private static XfsSuperblock superblock(DaxDevice device) throws FsException {
+    private static XfsSuperblock superblock(DaxDevice device, boolean crc) throws FsException {
         byte[] sector = new byte[4096];
         new XfsDiskReader(device).read(0, sector);
-        return XfsSuperblock.decode(sector, device.size());
+        return XfsSuperblock.decode(sector, device.size(), crc);
     }
 
     /** Reads raw bytes before the geometry is known. */
