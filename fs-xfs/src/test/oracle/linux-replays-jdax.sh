@@ -4,15 +4,15 @@
 # "PATH SIZE SHA256"); the oracle's guest mounts each (Linux's log recovery), checks that every
 # promised file is there with its size and contents, unmounts it and runs xfs_repair -n.
 #
-#   fs-xfs/src/test/oracle/linux-replays-jdax.sh OUTDIR [STATES-PER-WORKLOAD [SEED]]
+#   fs-xfs/src/test/oracle/linux-replays-jdax.sh OUTDIR [STATES-PER-WORKLOAD (20) [SEED (3)]]
 #
 # OUTDIR gets the saved states, boot/output.txt (per image: "@@ NAME", "ok PATH" or "BAD PATH ...",
 # "@@ repair NAME clean|NOT clean") and boot/dmesg.txt ("Starting recovery"/"Ending recovery"), and
-# a summary on stdout. The oracle is $LINUX_MOUNT, or ../shared/oracle/linux-mount beside the checkout.
+# a summary on stdout. The images are replayed in place: keep a copy to look at them as jdax left them. The oracle is $LINUX_MOUNT, or ../shared/oracle/linux-mount beside the checkout.
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 out=$(mkdir -p "$1" && cd "$1" && pwd)
-per=${2:-6}
+per=${2:-20}
 seed=${3:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../../.." && pwd)
@@ -24,8 +24,11 @@ done
 
 rm -f "$out"/*.img "$out"/*.durable
 "$repo/jdax" crash -t xfs --states "$per" --seed "$seed" --no-fsck --keep "$out" | tail -3
-# The guest has one virtio disk per image: at most 24 in one boot.
-mapfile -t imgs < <(ls "$out"/*.img | head -24)
+# States whose log is dirty (the others are a clean log left by mkfs or an unmount: nothing for
+# Linux to replay); the guest has one virtio disk per image: at most 24 in one boot.
+logprint=$(command -v xfs_logprint || echo /usr/sbin/xfs_logprint)
+mapfile -t imgs < <(for img in "$out"/*.img; do
+  "$logprint" -t "$img" 2>/dev/null | grep -q 'state: <DIRTY>' && echo "$img"; done | head -24)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 {
