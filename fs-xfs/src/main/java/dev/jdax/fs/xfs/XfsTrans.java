@@ -418,7 +418,13 @@ final class XfsTrans {
      * {@code last} transaction (the superblock counters, xfs_log_sbcount) is logged before.
      */
     void unmount(Body<Void> last) throws FsException {
-        worker.shutdownNow();
+        // The log worker is let finish a commit it is in, not interrupted in the middle of it.
+        worker.shutdown();
+        try {
+            worker.awaitTermination(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         forceAll();
         run(last);
         quiesce();
