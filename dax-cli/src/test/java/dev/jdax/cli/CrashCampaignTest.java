@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The crash campaign: on every personality data promised by fsync survives and no file shows another
- * file's bytes; ext2 (no journal) can be left with metadata e2fsck must repair, ext4 never.
+ * file's bytes; ext2 (no journal) can be left with metadata e2fsck must repair, ext4 and XFS never.
  */
 class CrashCampaignTest {
     @org.junit.jupiter.api.Test
@@ -20,6 +20,21 @@ class CrashCampaignTest {
         Console c = Console.run("crash", "-t", "ext4", "--states", "15", "--seed", "4");
         System.out.print(c.out()); // the states checked, per workload, for the test report
         assertTrue(c.out().contains(" 0 violations"), c.out());
+        assertTrue(c.status() == 0, c.out());
+    }
+
+    /**
+     * XFS with its log: every state replayed by the next mount keeps what was fsync'd, and xfs_repair
+     * -n finds it clean after that mount's unmount. A short run (three states a workload, spread over
+     * its fences); `jdax crash -t xfs --states 300` is the long one.
+     */
+    @org.junit.jupiter.api.Test
+    void xfsWithItsLogLeavesNoViolationAtAnyFenceJudgedByXfsRepair() {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals("xfs")));
+        assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/sbin/xfs_repair")), "xfs_repair is not installed");
+        Console c = Console.run("crash", "-t", "xfs", "--states", "3", "--seed", "4");
+        System.out.print(c.out());
+        assertTrue(c.out().contains("crash: xfs, seed 4: 15 states, 0 violations"), c.out());
         assertTrue(c.status() == 0, c.out());
     }
 

@@ -16,7 +16,6 @@ import dev.jdax.pmem.PmemDevices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code jdax crash}: runs a workload on the crash-simulating device and, just before each fence,
  * takes what a power failure would leave (pending lines all lost, all kept, seeded random subsets, or
- * every subset when few are pending), remounts it (ext4 replays its journal) and checks it: it mounts, every file fsync'd and not
- * written since has its data, no file holds another file's bytes, and e2fsck -fn finds it clean
- * (when e2fsck is installed and the type is ext2 or ext4).
+ * every subset when few are pending), remounts it (ext4 replays its journal, XFS its log) and checks it: it mounts, every file
+ * fsync'd and not written since has its data, no file holds another file's bytes, and the outside judge finds it
+ * clean after that remount's unmount (e2fsck -fn for ext2 and ext4, xfs_repair -n for XFS, when installed).
  */
 @Command(name = "crash", mixinStandardHelpOptions = true,
         header = "Crash at every fence point of a workload and check what remains.",
@@ -51,8 +50,12 @@ public final class CrashCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the workload and the random subsets (default: ${DEFAULT-VALUE}).")
     long seed = 1;
 
-    @Option(names = "--no-fsck", description = "Do not run e2fsck on the crash states.")
+    @Option(names = "--no-fsck", description = "Do not run e2fsck or xfs_repair on the crash states.")
     boolean noFsck;
+
+    @Option(names = "--keep", paramLabel = "DIR", description = {"Save every crash state as DIR/NAME.img (sparse) before it is",
+            "mounted, with DIR/NAME.durable: the files it promises (path, size, SHA-256), for other judges (Linux)."})
+    Path keep;
 
     private final List<String> violations = new ArrayList<>();
     private int states;
@@ -61,7 +64,7 @@ public final class CrashCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FileSystemType fsType = FileSystemTypes.byName(type);
         List<String> names = workload.equals("all") ? CrashWorkload.NAMES : List.of(workload);
-        Path fsck = noFsck || !type.startsWith("ext") ? null : dev.jdax.cli.FsckJudge.toolFor(type);
+        Path fsck = noFsck ? null : dev.jdax.cli.FsckJudge.toolFor(type);
         for (String w : names) {
             int before = states;
             int bad = violations.size();
@@ -69,7 +72,7 @@ public final class CrashCommand implements Callable<Integer> {
             System.out.printf("%-12s %4d states checked, %d violations%n", w, states - before, violations.size() - bad);
         }
         System.out.printf("crash: %s, seed %d: %d states, %d violations%s%n", type, seed, states, violations.size(),
-                fsck == null ? " (e2fsck not run)" : "");
+                fsck == null ? " (" + judgeName() + " not run)" : "");
         violations.stream().limit(20).forEach(v -> System.out.println("  " + v));
         if (violations.size() > 20) {
             System.out.println("  ... " + (violations.size() - 20) + " more");
@@ -83,19 +86,41 @@ public final class CrashCommand implements Callable<Integer> {
         return t;
     });
 
+    /** The fences the workload passes, counted in a run of its own, so that the states checked spread over all of them. */
+    private long fences(FileSystemType fsType, String name) throws Exception {
+        try (CrashDevice dev = PmemDevices.crashSimulating(PmemDevices.memory(Math.max(32L << 20, fsType.minimumSize())))) {
+            fsType.mkfs(dev, MkfsOptions.defaults().withBlockSize(4096));
+            long before = dev.fencePoints();
+            try (FileSystem fs = Vfs.mount(fsType, dev, MountOptions.parse("dax"))) {
+                new CrashWorkload(name, seed).run(fs);
+            }
+            return dev.fencePoints() - before;
+        }
+    }
+
     private void runWorkload(FileSystemType fsType, String name, Path fsck) throws Exception {
+        // About three states a fence: every stride-th fence, so the states reach the workload's end.
+        long stride = Math.max(1, fences(fsType, name) / Math.max(1, maxStates / 3));
+        int limit = states + maxStates;
         try (CrashDevice dev = PmemDevices.crashSimulating(PmemDevices.memory(Math.max(32L << 20, fsType.minimumSize())))) {
             fsType.mkfs(dev, MkfsOptions.defaults().withBlockSize(4096));
             CrashWorkload wl = new CrashWorkload(name, seed);
             int[] fencePoint = {0};
             dev.beforeFence(() -> {
                 fencePoint[0]++;
-                if (states >= maxStates * (CrashWorkload.NAMES.indexOf(name) + 1)) {
+                if (states >= limit || (fencePoint[0] - 1) % stride != 0) {
                     return;
                 }
                 try {
-                    List<CrashPolicy> policies = dev.pendingLines().length <= 6 ? dev.allSubsets(6)
-                            : List.of(CrashPolicy.allLost(), CrashPolicy.allKept(), CrashPolicy.random(seed + fencePoint[0]));
+                    List<CrashPolicy> policies = List.of(CrashPolicy.allLost(), CrashPolicy.allKept(),
+                            CrashPolicy.random(seed + fencePoint[0]));
+                    if (dev.pendingLines().length <= 6) {
+                        try {
+                            policies = dev.allSubsets(6);
+                        } catch (IllegalStateException e) {
+                            // Another thread of the file system (XFS's log worker) stored lines meanwhile.
+                        }
+                    }
                     Map<String, byte[]> promised = Map.copyOf(wl.durable);
                     Map<String, Integer> owner = Map.copyOf(wl.owner);
                     for (CrashPolicy p : policies) {
@@ -104,6 +129,9 @@ public final class CrashCommand implements Callable<Integer> {
                             // system here (a commit at a fence), holding its locks; the judge mounts
                             // another one, which must not nest in them.
                             String where = name + " fence " + fencePoint[0] + " " + describe(p);
+                            if (keep != null) {
+                                save(img, promised, name + "-" + fencePoint[0] + "-" + states);
+                            }
                             judge.submit(() -> {
                                 check(fsType, img, promised, owner, fsck, where);
                                 return null;
@@ -118,6 +146,19 @@ public final class CrashCommand implements Callable<Integer> {
                 wl.run(fs);
             }
         }
+    }
+
+    /** The crash state as a sparse image file and the list of what it promises. */
+    private void save(DaxDevice img, Map<String, byte[]> promised, String base) throws Exception {
+        Files.createDirectories(keep);
+        dev.jdax.cli.FsckJudge.saveSparse(img, keep.resolve(base + ".img"));
+        StringBuilder sb = new StringBuilder();
+        for (var e : new java.util.TreeMap<>(promised).entrySet()) {
+            sb.append(e.getKey()).append(' ').append(e.getValue().length).append(' ')
+                    .append(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(e.getValue()))).append('\n');
+        }
+        Files.writeString(keep.resolve(base + ".durable"), sb.toString());
     }
 
     private static String describe(CrashPolicy p) {
@@ -168,9 +209,13 @@ public final class CrashCommand implements Callable<Integer> {
         if (fsck != null) {
             String problem = dev.jdax.cli.FsckJudge.judge(type, img).problem();
             if (problem != null) {
-                violations.add(where + ": e2fsck -fn: " + problem);
+                violations.add(where + ": " + judgeName() + ": " + problem);
             }
         }
+    }
+
+    private String judgeName() {
+        return type.equals("xfs") ? "xfs_repair -n" : "e2fsck -fn";
     }
 
     private static byte[] readAll(FileSystem fs, String path) throws FsException {

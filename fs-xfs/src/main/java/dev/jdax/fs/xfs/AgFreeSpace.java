@@ -40,6 +40,16 @@ final class AgFreeSpace {
     final ShortBtree bno;
     final ShortBtree cnt;
     private final int allocMaxLevels;
+    /**
+     * Extents freed by checkpoints not yet in the log (xfs_extent_busy): start → {length,
+     * checkpoint}. Allocations pass them by until the free is committed, or a crash before that
+     * would find the blocks still owned by the file they left, holding what a new owner wrote.
+     * The AGFL may take them: what the free-space trees write there is logged.
+     */
+    private final TreeMap<Long, long[]> busy = new TreeMap<>();
+    private volatile long busyCount;
+    /** The committed checkpoint the busy extents were last pruned at: pruned again only when the log moved. */
+    private long busyPruned;
 
     AgFreeSpace(XfsDisk disk, long agno, XfsAgf agf, Agfl agfl, LongSupplier metaReserved) {
         this.disk = disk;
@@ -60,6 +70,8 @@ final class AgFreeSpace {
 
             @Override
             public void free(long agbno) throws FsException {
+                // xfs_allocbt_free_block: the buffer is invalidated (its log items cancelled).
+                disk.invalidate(disk.agbToByte(agno, agbno), disk.blockSize());
                 agfl.put(agbno);
                 agf.agf_btreeblks(agf.agf_btreeblks() - 1);
             }
@@ -191,17 +203,78 @@ final class AgFreeSpace {
     }
 
     private long[] pick(long want, long min, long near, long align) {
+        pruneBusy();
         for (int pass = 0; pass < 2; pass++) {
             Iterable<Map.Entry<Long, Long>> it = pass == 0 ? byBno.tailMap(near, true).entrySet() : byBno.entrySet();
             for (Map.Entry<Long, Long> e : it) {
-                long start = (e.getKey() + align - 1) / align * align;
-                long avail = e.getKey() + e.getValue() - start;
-                if (avail >= min) {
-                    return new long[]{start, Math.min(avail, want)};
+                long[] got = fit(e.getKey(), e.getKey() + e.getValue(), want, min, align);
+                if (got != null) {
+                    return got;
                 }
             }
         }
         return null;
+    }
+
+    /** The first aligned run of at least {@code min} blocks in free extent [from, to) that no busy extent covers. */
+    private long[] fit(long from, long to, long want, long min, long align) {
+        long at = from;
+        Map.Entry<Long, long[]> before = busy.floorEntry(from);
+        if (before != null && before.getKey() + before.getValue()[0] > at) {
+            at = before.getKey() + before.getValue()[0];
+        }
+        for (Map.Entry<Long, long[]> b : busy.subMap(from, true, to, false).entrySet()) {
+            long[] got = run(at, Math.min(b.getKey(), to), want, min, align);
+            if (got != null) {
+                return got;
+            }
+            at = Math.max(at, b.getKey() + b.getValue()[0]);
+        }
+        return run(at, to, want, min, align);
+    }
+
+    private static long[] run(long from, long to, long want, long min, long align) {
+        long start = (from + align - 1) / align * align;
+        long avail = to - start;
+        return avail >= min ? new long[]{start, Math.min(avail, want)} : null;
+    }
+
+    /** Blocks freed in checkpoints not yet in the log. */
+    long busyBlocks() {
+        return busyCount;
+    }
+
+    private void markBusy(long start, long len) {
+        XfsTrans log = disk.log();
+        if (log == null) {
+            return;
+        }
+        XfsTrans.Handle h = log.currentOrNull();
+        long seq = h != null ? h.seq() : log.runningSeq();
+        pruneBusy();
+        long[] old = busy.put(start, new long[]{len, seq});
+        busyCount += len - (old == null ? 0 : old[0]);
+    }
+
+    private void pruneBusy() {
+        XfsTrans log = disk.log();
+        if (log == null || busy.isEmpty()) {
+            return;
+        }
+        long committed = log.committedSeq();
+        if (committed == busyPruned) {
+            return;
+        }
+        busyPruned = committed;
+        long n = busyCount;
+        for (var it = busy.values().iterator(); it.hasNext(); ) {
+            long[] b = it.next();
+            if (b[1] <= committed) {
+                n -= b[0];
+                it.remove();
+            }
+        }
+        busyCount = n;
     }
 
     /** Returns {@code [start, start + len)} to the free space (xfs_free_ag_extent), AGFL fixed first. */
@@ -311,6 +384,9 @@ final class AgFreeSpace {
         remember(nbno, nlen);
         cnt.insert(rec(nbno, nlen));
         counters(len, resv);
+        // xfs_free_ag_extent + xfs_extent_busy_insert; metadata buffers there are cancelled.
+        markBusy(start, len);
+        disk.invalidate(disk.agbToByte(agno, start), len * disk.blockSize());
     }
 
     private void remember(long start, long len) {
@@ -329,6 +405,10 @@ final class AgFreeSpace {
         agf.agf_longest(longestExtent());
         if (resv != Resv.AGFL) {
             disk.sb().addFdblocks(delta);
+            XfsTrans log = disk.log();
+            if (delta < 0 && log != null) {
+                log.consume(-delta);
+            }
         }
     }
 

@@ -245,6 +245,7 @@ final class AgInodes {
             while (j < InobtRec.INODES && r.present(j)) {
                 j++;
             }
+            disk.freeChunk(agno, first + i / perBlock, (j - i) / perBlock);
             space.free(first + i / perBlock, (j - i) / perBlock, AgFreeSpace.Resv.NONE);
             i = j;
         }

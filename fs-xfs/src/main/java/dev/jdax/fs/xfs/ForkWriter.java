@@ -203,7 +203,7 @@ final class ForkWriter {
         if (!reused) {
             return false;
         }
-        disk.device().load(disk.fsbToByte(block), java.lang.foreign.MemorySegment.ofArray(was), 0, was.length);
+        disk.readBytes(disk.fsbToByte(block), was, was.length);
         System.arraycopy(was, 64, b, 64, 4);
         if (java.util.Arrays.equals(b, was)) {
             return true;

@@ -11,19 +11,26 @@ final class InodeChunk {
     private InodeChunk() {
     }
 
-    /** Writes {@code blocks} blocks of free v3 inodes at {@code agbno}. */
+    /** Generation of the inodes of a new chunk (icl_gen). */
+    static final long NEW_CHUNK_GEN = 0;
+
+    /**
+     * A new chunk of {@code blocks} blocks of free v3 inodes at {@code agbno} (xfs_ialloc_inode_init):
+     * logged as an inode create, its inodes free in the metadata cache until written home.
+     */
     static void initialize(XfsDisk disk, long agno, long agbno, long blocks) throws FsException {
+        disk.icreate(agno, agbno, blocks, NEW_CHUNK_GEN);
+    }
+
+    /** One block of free inodes with generation {@code gen}, as an inode create writes it. */
+    static byte[] freeBlock(XfsDisk disk, long agno, long agbno, long gen) {
         int isize = disk.sb().sb_inodesize();
-        int perBlock = disk.sb().sb_inopblock();
         byte[] b = new byte[disk.blockSize()];
-        for (long blk = 0; blk < blocks; blk++) {
-            for (int i = 0; i < perBlock; i++) {
-                long ino = disk.ino(agno, ((agbno + blk) << disk.inopblog()) + i);
-                byte[] raw = freeInode(ino, isize, disk.sb().metaUuid(), 0);
-                System.arraycopy(raw, 0, b, i * isize, isize);
-            }
-            disk.writeBytes(disk.agbToByte(agno, agbno + blk), b, b.length);
+        for (int i = 0; i < disk.sb().sb_inopblock(); i++) {
+            long ino = disk.ino(agno, (agbno << disk.inopblog()) + i);
+            System.arraycopy(freeInode(ino, isize, disk.sb().metaUuid(), gen), 0, b, i * isize, isize);
         }
+        return b;
     }
 
     /** A free (mode 0) v3 inode image with generation {@code gen}. */

@@ -35,7 +35,11 @@ final class XfsCrc {
     }
 
     static void update(byte[] buf, int off, int len, int crcOff) {
-        int c = compute(buf, off, len, crcOff);
+        store(buf, crcOff, compute(buf, off, len, crcOff));
+    }
+
+    /** Stores a CRC little-endian at {@code crcOff}. */
+    static void store(byte[] buf, int crcOff, int c) {
         buf[crcOff] = (byte) c;
         buf[crcOff + 1] = (byte) (c >>> 8);
         buf[crcOff + 2] = (byte) (c >>> 16);

@@ -7,10 +7,14 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The device seen through the superblock's geometry: block and inode number arithmetic
- * (XFS_FSB_TO_AGNO, XFS_INO_TO_AGBNO ...) with range checks, and metadata reads and writes.
+ * (XFS_FSB_TO_AGNO, XFS_INO_TO_AGBNO ...) with range checks, and metadata reads and writes. On a
+ * writable mount metadata goes through the log: a write changes the cached buffer or inode in the
+ * current transaction ({@link MetaCache}), a read sees the cached bytes first.
  */
 final class XfsDisk {
     private final DaxDevice device;
+    private volatile XfsTrans log;
+    private volatile MetaCache cache;
     private final XfsSuperblock sb;
     private final int blockSize;
     private final int blockLog;
@@ -30,6 +34,21 @@ final class XfsDisk {
 
     DaxDevice device() {
         return device;
+    }
+
+    /** From now on metadata is written through {@code log}'s transactions. */
+    void logging(XfsTrans log) {
+        this.cache = log.cache();
+        this.log = log;
+    }
+
+    /** The transactions of a writable mount; null on a read-only one. */
+    XfsTrans log() {
+        return log;
+    }
+
+    private Checkpoint checkpoint() {
+        return log.handle().cp;
     }
 
     XfsSuperblock sb() {
@@ -117,11 +136,64 @@ final class XfsDisk {
     }
 
     void readBytes(long offset, byte[] dst, int len) throws FsException {
-        device.load(offset, MemorySegment.ofArray(dst), 0, len);
+        MetaCache c = cache;
+        if (c != null) {
+            c.read(offset, dst, len);
+        } else {
+            device.load(offset, MemorySegment.ofArray(dst), 0, len);
+        }
     }
 
+    /** A metadata buffer of {@code len} bytes at {@code offset}, written whole (and logged). */
     void writeBytes(long offset, byte[] src, int len) throws FsException {
-        device.store(offset, MemorySegment.ofArray(src), 0, len);
+        if (log == null) {
+            throw new IllegalStateException("xfs: metadata written on a mount without a log");
+        }
+        cache.writeBuf(checkpoint(), offset, src, len);
+    }
+
+    /** Inode {@code ino}'s bytes as the file system sees them. */
+    byte[] readInode(long ino) throws FsException {
+        MetaCache c = cache;
+        if (c != null) {
+            return c.readInode(ino);
+        }
+        byte[] raw = new byte[sb.sb_inodesize()];
+        device.load(inoToByte(ino), MemorySegment.ofArray(raw), 0, raw.length);
+        return raw;
+    }
+
+    /**
+     * Inode {@code ino} changed: its core ({@code core}, an inode log item) and/or its unlinked
+     * pointer ({@code unlinked}, logged in its cluster buffer).
+     */
+    void writeInode(long ino, byte[] raw, boolean core, boolean unlinked) throws FsException {
+        cache.writeInode(checkpoint(), ino, raw, core, unlinked);
+    }
+
+    /** A new inode chunk (an inode create item; written at once by mkfs, which has no log yet). */
+    void icreate(long agno, long agbno, long blocks, long gen) throws FsException {
+        if (log == null) {
+            for (long blk = 0; blk < blocks; blk++) {
+                byte[] b = InodeChunk.freeBlock(this, agno, agbno + blk, gen);
+                device.store(agbToByte(agno, agbno + blk), MemorySegment.ofArray(b), 0, b.length);
+            }
+            return;
+        }
+        cache.icreate(checkpoint(), agno, agbno, blocks, gen);
+    }
+
+    /** Blocks freed: any metadata buffer cached in them is cancelled. */
+    void invalidate(long offset, long len) {
+        MetaCache c = cache;
+        if (c != null) {
+            c.invalidate(checkpoint(), offset, len);
+        }
+    }
+
+    /** A freed inode chunk: its cluster buffers cancelled. */
+    void freeChunk(long agno, long agbno, long blocks) {
+        cache.freeChunk(checkpoint(), agno, agbno, blocks);
     }
 
     // Inode numbers: AG number, block in the AG, inode in the block (XFS_INO_TO_AGNO and friends).

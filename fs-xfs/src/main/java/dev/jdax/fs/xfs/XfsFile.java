@@ -73,10 +73,10 @@ final class XfsFile implements DaxInodeOps {
         return fs.fileOps().fallocate(in, mode, offset, length, size);
     }
 
-    /** Metadata is written in place (no log records yet); fsync stores the summary counters too. */
+    /** fsync's metadata part: the log forced up to the inode's last change. */
     @Override
     public void commit(boolean dataOnly) throws FsException {
-        fs.fsync(dataOnly);
+        fs.fsync(in, dataOnly);
     }
 
     @Override

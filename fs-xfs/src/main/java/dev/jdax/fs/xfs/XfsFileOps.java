@@ -39,6 +39,21 @@ final class XfsFileOps {
      * contiguous ones as the allocator gives, at most the hole). New blocks are flagged F_NEW.
      */
     Iomap mapForWrite(XfsInode in, long pos, long length) throws FsException {
+        m();
+        // An overwrite of written blocks changes no metadata: no transaction (xfs_iomap's fast path).
+        in.ilock.lockShared();
+        try {
+            Iomap m = XfsIomap.map(disk, fs.extents(in), pos, Math.min(length, 1024L * 4096));
+            if (m.type() == IomapType.MAPPED) {
+                return m;
+            }
+        } finally {
+            in.ilock.unlockShared();
+        }
+        return fs.log().op(h -> mapForWriteLocked(in, pos, length));
+    }
+
+    private Iomap mapForWriteLocked(XfsInode in, long pos, long length) throws FsException {
         in.ilock.lockExclusive();
         try {
             List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
@@ -52,12 +67,16 @@ final class XfsFileOps {
             long off = m.offset() >>> bl;
             long count = m.length() >>> bl;
             if (m.type() == IomapType.UNWRITTEN) {
+                // XFS_BMAPI_CONVERT | XFS_BMAPI_ZERO under DAX: zeroed before the conversion commits,
+                // so that after a crash the blocks read zeros, never what they held before.
+                disk.device().zero(m.addr(), m.length());
                 ExtentList.setUnwritten(ext, off, count, false);
                 save(in, ext);
                 return new Iomap(m.offset(), m.length(), IomapType.MAPPED, m.addr(), Iomap.F_NEW, disk.device());
             }
             reserve(count);
             long[] got = m().space().allocBlocks(nearFor(in, ext, off), count);
+            disk.device().zero(disk.fsbToByte(got[0]), got[1] << bl);   // XFS_BMAPI_ZERO, as above
             ExtentList.add(ext, new BmapExtent(off, got[0], got[1], false));
             save(in, ext);
             return new Iomap(off << bl, got[1] << bl, IomapType.MAPPED, disk.fsbToByte(got[0]), Iomap.F_NEW,
@@ -91,26 +110,38 @@ final class XfsFileOps {
         }
     }
 
-    /** The engine's i_size and times, written into the inode. */
+    /** The engine's i_size and times, written into the inode (xfs_setfilesize). */
     void setSize(XfsInode in, long size, Instant mtime, Instant ctime) throws FsException {
-        m().changeInode(in, i -> {
-            i.di_size(size);
-            i.mtime(mtime);
-            i.ctime(ctime);
+        XfsMutations mu = m();
+        fs.log().run(h -> {
+            // Times alone are not what fdatasync must make durable (XFS_ILOG_TIMESTAMP).
+            mu.changeInode(in, size != in.di_size(), i -> {
+                i.di_size(size);
+                i.mtime(mtime);
+                i.ctime(ctime);
+            });
+            return null;
         });
     }
 
-    /** Truncate down: frees every block wholly beyond {@code newSize} (xfs_itruncate_extents), then the size. */
+    /**
+     * Truncate down (xfs_itruncate_extents): the blocks wholly beyond {@code newSize} leave the
+     * mapping with the new size in one transaction, and are freed by the intents it logs.
+     */
     void truncate(XfsInode in, long newSize, Instant now) throws FsException {
-        in.ilock.lockExclusive();
-        try {
-            synchronized (in) {
-                m().freeBeyond(in, newSize);
-                setSize(in, newSize, now, now);
+        XfsMutations mu = m();
+        fs.log().op(h -> {
+            in.ilock.lockExclusive();
+            try {
+                synchronized (in) {
+                    mu.freeBeyond(in, newSize);
+                    setSize(in, newSize, now, now);
+                }
+            } finally {
+                in.ilock.unlockExclusive();
             }
-        } finally {
-            in.ilock.unlockExclusive();
-        }
+            return null;
+        });
     }
 
     /** xfs_file_fallocate for the modes Linux 6.1 XFS supports on DAX files; returns the new size. */
@@ -123,6 +154,11 @@ final class XfsFileOps {
         if ((mode & ~supported) != 0) {
             throw FsException.of(Errno.EOPNOTSUPP, "xfs: fallocate mode 0x%x not supported", mode);
         }
+        m();
+        return fs.log().op(h -> fallocateLocked(in, mode, offset, length, size));
+    }
+
+    private long fallocateLocked(XfsInode in, int mode, long offset, long length, long size) throws FsException {
         int bs = disk.blockSize();
         int bl = disk.blockLog();
         in.ilock.lockExclusive();
@@ -232,9 +268,7 @@ final class XfsFileOps {
         long first = (start + disk.blockSize() - 1) >>> bl;
         long last = end >>> bl;
         if (last > first) {
-            for (long[] f : ExtentList.remove(ext, first, last - first)) {
-                m().space().freeBlocks(f[0], f[1]);
-            }
+            fs.log().handle().freeLater(ExtentList.remove(ext, first, last - first));
         }
     }
 

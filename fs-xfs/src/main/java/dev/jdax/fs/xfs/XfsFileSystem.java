@@ -38,10 +38,13 @@ final class XfsFileSystem implements SuperBlock {
     private final XfsFileOps fileOps;
     private final DaxMode daxMode;
     private final DaxMount daxMount;
+    private final XfsLog.Opened opened;
     private XfsMutations mutations;
+    private XfsTrans log;
     private boolean closed;
 
-    XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options) throws FsException {
+    XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options, XfsLog.Opened opened) throws FsException {
+        this.opened = opened;
         // xfs_setup_dax_always: blocks smaller than a page turn DAX off (the mount goes on).
         DaxMode asked = DaxMode.parse(options);
         this.daxMode = disk.blockSize() == DaxDevice.PAGE_SIZE ? asked : DaxMode.NEVER;
@@ -53,10 +56,40 @@ final class XfsFileSystem implements SuperBlock {
         this.daxMount = new DaxMount(disk.device(), options, LockingModel.XFS_IOLOCK_MMAPLOCK);
     }
 
-    /** Makes the mount writable: loads and checks every AG's headers and trees, frees what a crash left unlinked. */
-    void enableWrites() throws FsException {
-        mutations = new XfsMutations(this, disk, new XfsSpace(disk));
-        mutations.unlinked().recover();
+    /**
+     * Makes the mount writable: the log continued where the mount found it (stale blocks past its
+     * head cleared), every AG's headers and trees loaded and checked, then what recovery leaves to a
+     * live file system (xlog_recover_finish): the extent-free intents without their done items, and
+     * the inodes a crash left on the unlinked lists.
+     */
+    void enableWrites(XfsLog xlog) throws FsException {
+        LogWriter w = xlog.writer(opened.position());
+        w.clearStale();
+        XfsTrans t = new XfsTrans(w, new MetaCache(disk));
+        try {
+            disk.logging(t);
+            XfsSpace space = new XfsSpace(disk);
+            t.space(space);
+            log = t;
+            mutations = new XfsMutations(this, disk, space);
+            for (LogRecovery.Intent i : opened.intents()) {
+                t.recoverIntent(i.id(), i.extents());
+            }
+            mutations.unlinked().recover();
+        } catch (FsException | RuntimeException e) {
+            t.abandon();
+            throw e;
+        }
+    }
+
+    /** What the mount found in the log. */
+    XfsLog.Opened opened() {
+        return opened;
+    }
+
+    /** The transactions of a writable mount; null when read-only. */
+    XfsTrans log() {
+        return log;
     }
 
     XfsMutations writer(String op) throws FsException {
@@ -94,12 +127,10 @@ final class XfsFileSystem implements SuperBlock {
         return in;
     }
 
-    /** The inode's bytes as they are on the device, verified. */
+    /** The inode's bytes as the file system sees them (the log's cache first), verified. */
     XfsInode readInode(long ino) throws FsException {
         Corrupt.check(disk.inoValid(ino), "inode number %d out of range", ino);
-        byte[] raw = new byte[disk.sb().sb_inodesize()];
-        disk.readBytes(disk.inoToByte(ino), raw, raw.length);
-        return XfsInode.decode(ino, raw, disk.sb().metaUuid());
+        return XfsInode.decode(ino, disk.readInode(ino), disk.sb().metaUuid());
     }
 
     /** Makes an inode read or made by this mount an in-core one: its DAX state, its address space. */
@@ -133,30 +164,59 @@ final class XfsFileSystem implements SuperBlock {
     }
 
     /**
-     * Changes fields of the inode and writes it with its CRC: one step under the inode's monitor, so
-     * the bytes written always match their CRC whichever lock the change was made under.
+     * Changes fields of the inode and logs it with its CRC: one step under the inode's monitor, so
+     * the bytes logged always match their CRC whichever lock the change was made under. An fsync
+     * of the inode forces the log up to this transaction; an fdatasync too when {@code data}.
      */
     void changeInode(XfsInode in, Consumer<XfsInode> change) throws FsException {
+        changeInode(in, true, change);
+    }
+
+    void changeInode(XfsInode in, boolean data, Consumer<XfsInode> change) throws FsException {
+        logInode(in, true, data, change);
+    }
+
+    /**
+     * xfs_iunlink_update_dinode: only the unlinked pointer changes, logged in the inode's cluster
+     * buffer as Linux logs it, not with the inode core.
+     */
+    void changeNextUnlinked(XfsInode in, long next) throws FsException {
+        logInode(in, false, false, i -> i.di_next_unlinked(next));
+    }
+
+    private void logInode(XfsInode in, boolean core, boolean data, Consumer<XfsInode> change) throws FsException {
+        long seq = log.handle().seq();
         synchronized (in) {
             change.accept(in);
             in.seal();
-            disk.writeBytes(disk.inoToByte(in.ino()), in.raw, in.raw.length);
+            disk.writeInode(in.ino(), in.raw, core, !core);
+            in.syncSeq = Math.max(in.syncSeq, seq);
+            if (data) {
+                in.dataSyncSeq = Math.max(in.dataSyncSeq, seq);
+            }
         }
     }
 
     /** xfs_inactive: the last reference to an unlinked inode frees it; a linked one only leaves core. */
     void evict(XfsInode in) throws FsException {
         if (in.di_nlink() == 0 && mutations != null && !readOnly) {
-            mutations.destroy(in);
+            log.run(h -> {
+                mutations.destroy(in);
+                return null;
+            });
         }
     }
 
     /** FS_IOC_FSSETXATTR's DAX bit: stored now, in effect once the inode is evicted and read again. */
     void setDaxFlag(XfsInode in, boolean dax) throws FsException {
-        writer("setattr").changeInode(in, i -> {
-            long f2 = i.di_flags2();
-            i.di_flags2(dax ? f2 | XfsInode.XFS_DIFLAG2_DAX : f2 & ~XfsInode.XFS_DIFLAG2_DAX);
-            i.ctime(java.time.Instant.now());
+        XfsMutations m = writer("setattr");
+        log.run(h -> {
+            m.changeInode(in, i -> {
+                long f2 = i.di_flags2();
+                i.di_flags2(dax ? f2 | XfsInode.XFS_DIFLAG2_DAX : f2 & ~XfsInode.XFS_DIFLAG2_DAX);
+                i.ctime(java.time.Instant.now());
+            });
+            return null;
         });
         in.dontCache = true;
     }
@@ -238,13 +298,17 @@ final class XfsFileSystem implements SuperBlock {
         return in.space.open(flags);
     }
 
-    /** fsync: metadata is written in place (no log yet); what is left is the counters and the fence. */
-    void fsync(boolean dataOnly) throws FsException {
-        if (dataOnly) {
-            disk.device().fence();
-        } else {
-            sync();
+    /**
+     * fsync (xfs_file_fsync, xfs_fsync_flush_log): the log forced up to the last transaction that
+     * changed the inode — for fdatasync the last that changed its size or mapping — then a fence
+     * for the data the engine wrote back.
+     */
+    void fsync(XfsInode in, boolean dataOnly) throws FsException {
+        long seq = dataOnly ? in.dataSyncSeq : in.syncSeq;
+        if (log != null && seq > log.committedSeq()) {
+            log.force(seq);
         }
+        disk.device().fence();
     }
 
     // ---- SuperBlock ---------------------------------------------------------------------------------
@@ -307,12 +371,11 @@ final class XfsFileSystem implements SuperBlock {
         return StatInfo.STATX_ATTR_IMMUTABLE | StatInfo.STATX_ATTR_APPEND | StatInfo.STATX_ATTR_NODUMP;
     }
 
+    /** xfs_fs_sync_fs: a log force; the lazy counters stay in core (recovery sums them after a crash). */
     @Override
     public void sync() throws FsException {
-        if (mutations != null && !closed) {
-            // Lazy-count keeps the summary counters in core; with no log to rebuild them from,
-            // every sync stores them so that the image on the device is always self-consistent.
-            mutations.writeSuperblockCounters();
+        if (log != null && !closed) {
+            log.forceAll();
         }
         disk.device().fence();
     }
@@ -322,11 +385,21 @@ final class XfsFileSystem implements SuperBlock {
         return daxMount.counters();
     }
 
+    /**
+     * Unmount (xfs_log_unmount): the superblock with its counters logged (xfs_log_sbcount), the log
+     * forced, everything home, and an unmount record, so that the log is clean for Linux and xfsprogs.
+     */
     @Override
     public synchronized void close() throws FsException {
         if (!closed) {
-            sync();
             closed = true;
+            if (log != null) {
+                log.unmount(h -> {
+                    mutations.writeSuperblockCounters();
+                    return null;
+                });
+            }
+            disk.device().fence();
         }
     }
 }

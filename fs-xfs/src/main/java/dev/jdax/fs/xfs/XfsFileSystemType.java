@@ -54,18 +54,47 @@ public final class XfsFileSystemType implements FileSystemType {
     @Override
     public SuperBlock mount(DaxDevice device, MountOptions options) throws FsException {
         options.requireKnown("xfs", KNOWN_OPTIONS);
+        // Linux takes a 512-byte sector write as atomic; on pmem it is not, and a crash while the
+        // superblock goes home can tear its CRC from its counters. Its geometry is then still
+        // whole and its good copy in the log: a superblock whose CRC alone is wrong is trusted to
+        // find the log, and must come back whole from the replay, or the mount fails as it did.
+        FsException torn = null;
+        XfsSuperblock first;
+        try {
+            first = superblock(device, true);
+        } catch (FsException e) {
+            if (e.errno() != dev.jdax.api.Errno.EBADMSG) {
+                throw e;
+            }
+            torn = e;
+            first = superblock(device, false);
+        }
+        XfsDisk disk = new XfsDisk(device, first);
+        XfsLog log = new XfsLog(disk);
+        // xlog_recover: a dirty log is replayed by every mount, read-only ones too, as Linux does.
+        XfsLog.Opened opened = log.open();
+        if (torn != null && !opened.dirty()) {
+            throw torn;
+        }
+        if (opened.dirty()) {
+            // The replay may have changed the superblock; its lazy counters are summed from the AGs.
+            disk = new XfsDisk(device, superblock(device, true));
+            log = new XfsLog(disk);
+            XfsLog.recount(disk);
+        }
+        XfsFileSystem fs = new XfsFileSystem(this, disk, options, opened);
+        if (!options.readOnly()) {
+            fs.enableWrites(log);
+        }
+        XfsInode root = fs.readInode(disk.sb().sb_rootino());
+        Corrupt.check(root.isDir(), "root inode %d is not a directory", disk.sb().sb_rootino());
+        return fs;
+    }
+
+    private static XfsSuperblock superblock(DaxDevice device, boolean crc) throws FsException {
         byte[] sector = new byte[4096];
         new XfsDiskReader(device).read(0, sector);
-        XfsSuperblock sb = XfsSuperblock.decode(sector, device.size());
-        XfsDisk disk = new XfsDisk(device, sb);
-        new XfsLog(disk).requireClean();
-        XfsFileSystem fs = new XfsFileSystem(this, disk, options);
-        if (!options.readOnly()) {
-            fs.enableWrites();
-        }
-        XfsInode root = fs.readInode(sb.sb_rootino());
-        Corrupt.check(root.isDir(), "root inode %d is not a directory", sb.sb_rootino());
-        return fs;
+        return XfsSuperblock.decode(sector, device.size(), crc);
     }
 
     /** Reads raw bytes before the geometry is known. */

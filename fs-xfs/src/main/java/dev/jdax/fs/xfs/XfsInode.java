@@ -62,6 +62,10 @@ final class XfsInode implements Vnode {
     boolean sDax;
     /** I_DONTCACHE: evict at the last close so that a changed DAX flag takes effect. */
     boolean dontCache;
+    /** The last checkpoint that changed this inode (ili_commit_seq): what fsync forces the log to. */
+    volatile long syncSeq;
+    /** The last checkpoint that changed its size or mapping: what fdatasync forces the log to. */
+    volatile long dataSyncSeq;
 
     XfsInode(long ino, byte[] raw) {
         this.ino = ino;
@@ -144,42 +148,62 @@ final class XfsInode implements Vnode {
 
     @Override
     public Vnode create(String name, int mode, int uid, int gid) throws FsException {
-        return fs.writer("create").create(this, name, mode, uid, gid);
+        XfsMutations m = fs.writer("create");
+        return fs.log().op(h -> m.create(this, name, mode, uid, gid));
     }
 
     @Override
     public Vnode mkdir(String name, int mode, int uid, int gid) throws FsException {
-        return fs.writer("mkdir").mkdir(this, name, mode, uid, gid);
+        XfsMutations m = fs.writer("mkdir");
+        return fs.log().op(h -> m.mkdir(this, name, mode, uid, gid));
     }
 
     @Override
     public Vnode symlink(String name, String target, int uid, int gid) throws FsException {
-        return fs.writer("symlink").symlink(this, name, target, uid, gid);
+        XfsMutations m = fs.writer("symlink");
+        return fs.log().op(h -> m.symlink(this, name, target, uid, gid));
     }
 
     @Override
     public void link(String name, Vnode target) throws FsException {
-        fs.writer("link").link(this, name, (XfsInode) target);
+        XfsMutations m = fs.writer("link");
+        fs.log().op(h -> {
+            m.link(this, name, (XfsInode) target);
+            return null;
+        });
     }
 
     @Override
     public void unlink(String name, Vnode victim) throws FsException {
-        fs.writer("unlink").unlink(this, name, (XfsInode) victim);
+        XfsMutations m = fs.writer("unlink");
+        fs.log().op(h -> {
+            m.unlink(this, name, (XfsInode) victim);
+            return null;
+        });
     }
 
     @Override
     public void rmdir(String name, Vnode victim) throws FsException {
-        fs.writer("rmdir").rmdir(this, name, (XfsInode) victim);
+        XfsMutations m = fs.writer("rmdir");
+        fs.log().op(h -> {
+            m.rmdir(this, name, (XfsInode) victim);
+            return null;
+        });
     }
 
     @Override
     public void rename(String name, Vnode moving, Vnode newDir, String newName, Vnode victim, int flags)
             throws FsException {
-        if ((flags & dev.jdax.api.fs.OpenFlags.RENAME_EXCHANGE) != 0) {
-            fs.writer("rename").exchange(this, name, (XfsInode) moving, (XfsInode) newDir, newName, (XfsInode) victim);
-        } else {
-            fs.writer("rename").rename(this, name, (XfsInode) moving, (XfsInode) newDir, newName, (XfsInode) victim);
-        }
+        XfsMutations m = fs.writer("rename");
+        boolean exchange = (flags & dev.jdax.api.fs.OpenFlags.RENAME_EXCHANGE) != 0;
+        fs.log().op(h -> {
+            if (exchange) {
+                m.exchange(this, name, (XfsInode) moving, (XfsInode) newDir, newName, (XfsInode) victim);
+            } else {
+                m.rename(this, name, (XfsInode) moving, (XfsInode) newDir, newName, (XfsInode) victim);
+            }
+            return null;
+        });
     }
 
     @Override
@@ -189,7 +213,11 @@ final class XfsInode implements Vnode {
 
     @Override
     public void setattr(SetAttr attr) throws FsException {
-        fs.writer("setattr").setattr(this, attr);
+        XfsMutations m = fs.writer("setattr");
+        fs.log().op(h -> {
+            m.setattr(this, attr);
+            return null;
+        });
     }
 
     @Override
@@ -199,7 +227,7 @@ final class XfsInode implements Vnode {
 
     @Override
     public void fsync(boolean dataOnly) throws FsException {
-        fs.fsync(dataOnly);
+        fs.fsync(this, dataOnly);
     }
 
     @Override

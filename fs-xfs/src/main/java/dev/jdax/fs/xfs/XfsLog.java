@@ -1,25 +1,23 @@
 package dev.jdax.fs.xfs;
 
-import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
-import static dev.jdax.fs.xfs.Buf.*;
+import java.util.List;
 
 /**
- * The internal log, read only to decide whether it is clean: the last record before the head must
- * be a lone unmount record (see fs/xfs/xfs_log_recover.c xlog_find_head, xlog_find_tail,
- * xlog_check_unmount_rec). jdax never writes the log: mutations go straight to their blocks and
- * the unmount record mkfs (or Linux) left stays the last record, so the log stays clean.
+ * The internal log of a mount: where it is (sb_logstart, sb_logblocks), what state a mount finds
+ * it in (xlog_find_tail), the replay of a dirty one (xlog_recover), and the writer a writable mount
+ * continues it with. An external log device is not supported.
  */
 final class XfsLog {
-    static final long XLOG_HEADER_MAGIC_NUM = 0xFEEDBABEL;
-    static final int XLOG_UNMOUNT_TRANS = 0x20;
-    static final int BBSIZE = 512;
-    static final int XLOG_HEADER_CYCLE_SIZE = 32 * 1024;
+    /** What opening the log found and did. */
+    record Opened(LogReader.Position position, boolean dirty, int transactions, int replayed,
+                  List<LogRecovery.Intent> intents) {
+    }
 
     private final XfsDisk disk;
     private final long start;
-    private final long bbs;
+    private final int bbs;
 
     XfsLog(XfsDisk disk) throws FsException {
         this.disk = disk;
@@ -29,68 +27,66 @@ final class XfsLog {
         Corrupt.check(logBlocks >= 64 && disk.fsbValid(sb.sb_logstart(), logBlocks),
                 "superblock log: sb_logstart %d, sb_logblocks %d out of range", sb.sb_logstart(), logBlocks);
         this.start = disk.fsbToByte(sb.sb_logstart());
-        this.bbs = logBlocks * (disk.blockSize() / BBSIZE);
+        this.bbs = (int) (logBlocks * (disk.blockSize() / LogFormat.BBSIZE));
     }
 
-    /** Fails with EUCLEAN when the log needs recovery. */
-    void requireClean() throws FsException {
-        long head = findHead();
-        byte[] hdr = new byte[BBSIZE];
-        long blk = head;
-        for (long n = 0; n < bbs; n++) {
-            blk = blk == 0 ? bbs - 1 : blk - 1;
-            disk.readBytes(start + blk * BBSIZE, hdr, BBSIZE);
-            if (be32(hdr, 0) == XLOG_HEADER_MAGIC_NUM) {
-                checkUnmountRecord(hdr, blk);
-                return;
-            }
-        }
-        throw Corrupt.of("log: no record header found before the head at block %d", head);
-    }
-
-    private void checkUnmountRecord(byte[] hdr, long blk) throws FsException {
-        long numOps = be32(hdr, 40);
-        long hSize = be32(hdr, 320);
-        long hdrBlocks = hSize <= XLOG_HEADER_CYCLE_SIZE ? 1 : (hSize + XLOG_HEADER_CYCLE_SIZE - 1) / XLOG_HEADER_CYCLE_SIZE;
-        byte[] data = new byte[BBSIZE];
-        disk.readBytes(start + ((blk + hdrBlocks) % bbs) * BBSIZE, data, BBSIZE);
-        int ohFlags = u8(data, 9);
-        if (numOps != 1 || (ohFlags & XLOG_UNMOUNT_TRANS) == 0) {
-            throw FsException.of(Errno.EUCLEAN,
-                    "xfs: the log is dirty (last record at log block %d has %d operations, no unmount record): "
-                            + "mount it with Linux to replay the log, or run xfs_repair; jdax has no log recovery yet",
-                    blk, numOps);
-        }
-    }
-
-    private long cycle(long blk) throws FsException {
-        byte[] w = new byte[8];
-        disk.readBytes(start + blk * BBSIZE, w, 8);
-        return be32(w, 0) == XLOG_HEADER_MAGIC_NUM ? be32(w, 4) : be32(w, 0);
+    LogReader reader() {
+        return new LogReader(disk.device(), start, bbs, disk.sb().sb_uuid());
     }
 
     /**
-     * The first block of the log not yet written in the current cycle: the blocks run
-     * {@code c, ..., c, c-1, ..., c-1}; when all carry the same cycle the head is block 0.
+     * Finds the head and tail; a dirty log is read whole, checked, and replayed into the device
+     * (xlog_do_recover). Nothing is written unless every record and item could be read.
      */
-    private long findHead() throws FsException {
-        long first = cycle(0);
-        if (first == 0) {
-            throw Corrupt.of("log: block 0 has cycle 0 (an empty log, not written by mkfs)");
+    Opened open() throws FsException {
+        LogReader r = reader();
+        LogReader.Position p = r.find();
+        if (p.clean() || p.empty()) {
+            return new Opened(p, false, 0, 0, List.of());
         }
-        if (cycle(bbs - 1) == first) {
-            return 0;
+        LogTransactions ts = new LogTransactions(disk.sb().sb_uuid());
+        for (int blk = p.tail(); blk != p.head(); ) {
+            LogReader.Record rec = r.record(blk);
+            ts.add(rec);
+            blk = rec.nextBlk();
         }
-        long lo = 0;
-        long hi = bbs - 1;
-        while (hi - lo > 1) {
-            long mid = (lo + hi) >>> 1;
-            if (cycle(mid) == first) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
+        LogRecovery recovery = new LogRecovery(disk);
+        List<LogRecovery.Intent> intents = recovery.replay(ts.committed());
+        return new Opened(p, true, ts.committed().size(), recovery.replayed(), intents);
+    }
+
+    /** The writer that continues the log where {@code p} left it. */
+    LogWriter writer(LogReader.Position p) {
+        long tail = p.clean() || p.empty() ? LogFormat.lsn(p.cycle(), p.head()) : p.tailLsn();
+        return new LogWriter(disk.device(), start, bbs, disk.sb().sb_uuid(), (int) disk.sb().sb_logsunit(), p.cycle(),
+                p.head(), p.prevBlk(), tail);
+    }
+
+    /**
+     * xfs_initialize_perag_data: after a crash the lazy superblock counters are summed from the AG
+     * headers (free blocks, AGFL and free-space tree blocks; inodes and free inodes).
+     */
+    static void recount(XfsDisk disk) throws FsException {
+        XfsSuperblock sb = disk.sb();
+        int sect = sb.sb_sectsize();
+        long fdblocks = 0;
+        long icount = 0;
+        long ifree = 0;
+        for (long agno = 0; agno < disk.agcount(); agno++) {
+            byte[] f = new byte[sect];
+            byte[] i = new byte[sect];
+            disk.readBytes(disk.agbToByte(agno, 0) + sect, f, sect);
+            disk.readBytes(disk.agbToByte(agno, 0) + 2L * sect, i, sect);
+            XfsAgf agf = XfsAgf.decode(f, agno, disk.agLength(agno), sb.metaUuid());
+            XfsAgi agi = XfsAgi.decode(i, agno, disk.agLength(agno), sb.metaUuid());
+            fdblocks += agf.agf_freeblks() + agf.agf_flcount() + agf.agf_btreeblks();
+            icount += agi.agi_count();
+            ifree += agi.agi_freecount();
         }
-        return hi;
+        synchronized (sb) {
+            sb.sb_fdblocks(fdblocks);
+            sb.sb_icount(icount);
+            sb.sb_ifree(ifree);
+        }
     }
 }

@@ -302,7 +302,7 @@ final class XfsMkfs {
         long off = agByte(logAg, logstart & ((1L << agblklog) - 1));
         device.zero(off, LOG_BLOCKS * BLOCK);
         byte[] b = new byte[1024];
-        put32(b, 0, XfsLog.XLOG_HEADER_MAGIC_NUM);
+        put32(b, 0, LogFormat.XLOG_HEADER_MAGIC_NUM);
         put32(b, 4, 1);                  // h_cycle
         put32(b, 8, 2);                  // h_version: v2 log
         put32(b, 12, 512);               // h_len
@@ -317,7 +317,7 @@ final class XfsMkfs {
         put32(b, 512, 1);                // the cycle stamped over oh_tid
         put32(b, 516, 8);                // oh_len
         put8(b, 520, 0xaa);              // XFS_LOG client
-        put8(b, 521, XfsLog.XLOG_UNMOUNT_TRANS);
+        put8(b, 521, LogFormat.XLOG_UNMOUNT_TRANS);
         b[524] = 0x6e;                   // xfs_unmount_log_format magic XLOG_UNMOUNT_TYPE, host order
         b[525] = 0x55;
         put(off, b);

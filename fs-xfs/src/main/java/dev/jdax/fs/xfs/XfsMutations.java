@@ -57,6 +57,10 @@ final class XfsMutations {
         fs.changeInode(in, change);
     }
 
+    void changeInode(XfsInode in, boolean data, java.util.function.Consumer<XfsInode> change) throws FsException {
+        fs.changeInode(in, data, change);
+    }
+
     /** Entries of {@code dir} without "." and "..". */
     private List<DirRecord> entries(XfsInode dir) throws FsException {
         List<DirRecord> out = new ArrayList<>();
@@ -105,10 +109,8 @@ final class XfsMutations {
     /** A fresh in-use inode near its directory (xfs_init_new_inode). */
     private XfsInode newInode(XfsInode dir, int mode, int uid, int gid, int format) throws FsException {
         long ino = space.allocInode(dir.ino(), (mode & 0170000) == 0040000);
-        byte[] old = new byte[disk.sb().sb_inodesize()];
-        disk.readBytes(disk.inoToByte(ino), old, old.length);
-        long gen = be32(old, 92) + 1;
-        XfsInode in = new XfsInode(ino, InodeChunk.freeInode(ino, old.length, disk.sb().metaUuid(), gen));
+        long gen = be32(disk.readInode(ino), 92) + 1;
+        XfsInode in = new XfsInode(ino, InodeChunk.freeInode(ino, disk.sb().sb_inodesize(), disk.sb().metaUuid(), gen));
         in.di_mode(mode);
         in.di_format(format);
         put8(in.raw, 83, XfsInode.FMT_EXTENTS); // di_aformat with no attribute fork
@@ -274,16 +276,18 @@ final class XfsMutations {
         }
     }
 
-    /** Frees every block and the inode itself (xfs_inactive, xfs_ifree), and takes it off the unlinked list. */
+    /**
+     * Frees every block and the inode itself (xfs_inactive, xfs_ifree), and takes it off the unlinked
+     * list: the blocks leave with an extent-free intent and are freed right after, in a transaction
+     * of their own. Inside a transaction.
+     */
     void destroy(XfsInode in) throws FsException {
         if (in.di_format() == XfsInode.FMT_EXTENTS || in.di_format() == XfsInode.FMT_BTREE) {
             in.ilock.lockExclusive();
             try {
                 List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
                 forks.dropTree(in);
-                for (long[] f : ExtentList.remove(ext, 0, Long.MAX_VALUE / 2)) {
-                    space.freeBlocks(f[0], f[1]);
-                }
+                disk.log().handle().freeLater(ExtentList.remove(ext, 0, Long.MAX_VALUE / 2));
                 in.extents = List.of();
             } finally {
                 in.ilock.unlockExclusive();
@@ -291,7 +295,7 @@ final class XfsMutations {
         }
         unlinked.remove(in);
         byte[] free = InodeChunk.freeInode(in.ino(), in.raw.length, disk.sb().metaUuid(), in.di_gen() + 1);
-        disk.writeBytes(disk.inoToByte(in.ino()), free, free.length);
+        disk.writeInode(in.ino(), free, true, false);
         space.freeInode(in.ino());
     }
 
@@ -480,9 +484,7 @@ final class XfsMutations {
         long firstFree = (newSize + disk.blockSize() - 1) >>> disk.blockLog();
         List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
         List<long[]> freed = ExtentList.remove(ext, firstFree, BmapExtent.MAX_STARTOFF - firstFree);
-        for (long[] f : freed) {
-            space.freeBlocks(f[0], f[1]);
-        }
+        disk.log().handle().freeLater(freed);
         forks.persist(in, ext);
         fs.cacheExtents(in, ext);
     }

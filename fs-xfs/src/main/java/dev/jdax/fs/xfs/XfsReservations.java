@@ -115,8 +115,10 @@ final class XfsReservations {
         return inodeAlloc(disk) + dirEnter(disk);
     }
 
-    /** What users may still allocate: the free counter less every reservation. */
+    /** What users may still allocate: the free counter less every reservation, open transactions' included. */
     static long available(XfsDisk disk, XfsSpace space) {
-        return disk.sb().sb_fdblocks() - setAside(disk) - reservePool(disk) - agReservations(disk, space);
+        XfsTrans log = disk.log();
+        return disk.sb().sb_fdblocks() - setAside(disk) - reservePool(disk) - agReservations(disk, space)
+                - (log == null ? 0 : log.reserved());
     }
 }

@@ -57,23 +57,34 @@ final class XfsSpace {
     }
 
     /**
-     * Checks that {@code blocks} more blocks can be allocated before an operation that may need
-     * that many changes anything: ENOSPC otherwise. Like a transaction's block reservation it
-     * counts against what users may still allocate (the free counter less the set-aside, the
-     * reserve pool and the AGs' metadata reservations); {@code fromPool} lets it use the reserve
-     * pool, as Linux lets operations that free space (XFS_TRANS_RESERVE). It also counts against
-     * what the AGs can give once each keeps its AGFL refill and reservation, with room for the
-     * free-space trees to grow on the way.
+     * The transaction's block reservation (xfs_trans_reserve, t_blk_res): {@code blocks} taken from
+     * what users may still allocate (the free counter less the set-aside, the reserve pool, the AGs'
+     * metadata reservations and what other open transactions hold) before the operation changes
+     * anything, ENOSPC otherwise, so that two operations near ENOSPC cannot both start and one
+     * fail half way; what it does not use goes back when it ends. {@code fromPool} lets it use the
+     * reserve pool, as Linux lets operations that free space (XFS_TRANS_RESERVE). It also counts
+     * against what the AGs can give once each keeps its AGFL refill and reservation, busy extents
+     * aside: when only those are short, the operation is retried after a log force.
      */
     void reserve(long blocks, boolean fromPool) throws FsException {
-        long users = XfsReservations.available(disk, this) + (fromPool ? XfsReservations.reservePool(disk) : 0);
-        long agsCan = 0;
-        for (XfsAg ag : ags) {
-            agsCan += Math.max(0, ag.usable() - ag.freeSpace().maxFreelist());
-        }
-        if (blocks > users || blocks > agsCan) {
-            throw FsException.of(Errno.ENOSPC, "xfs: an operation that may need %d blocks: %d available",
-                    blocks, Math.max(0, Math.min(users, agsCan)));
+        XfsTrans log = disk.log();
+        synchronized (this) {
+            long users = XfsReservations.available(disk, this) + (fromPool ? XfsReservations.reservePool(disk) : 0);
+            long agsCan = -log.reserved();
+            long busy = 0;
+            for (XfsAg ag : ags) {
+                agsCan += Math.max(0, ag.usable() - ag.freeSpace().maxFreelist());
+                busy += ag.freeSpace().busyBlocks();
+            }
+            if (blocks > users || blocks > agsCan - busy) {
+                String msg = String.format("xfs: an operation that may need %d blocks: %d available", blocks,
+                        Math.max(0, Math.min(users, agsCan - busy)));
+                if (blocks <= users && blocks <= agsCan) {
+                    throw new XfsTrans.BusyRetry(msg);
+                }
+                throw new FsException(Errno.ENOSPC, msg);
+            }
+            log.reserve(log.handle(), blocks);
         }
     }
 

@@ -50,6 +50,14 @@ final class XfsSuperblock {
 
     /** Decodes and validates the primary superblock read from the device. */
     static XfsSuperblock decode(byte[] sector, long deviceSize) throws FsException {
+        return decode(sector, deviceSize, true);
+    }
+
+    /**
+     * The superblock, every field checked; its CRC only when {@code crc} (a mount reads one a torn
+     * write left to find the log that holds its good copy).
+     */
+    static XfsSuperblock decode(byte[] sector, long deviceSize, boolean crc) throws FsException {
         XfsSuperblock sb = new XfsSuperblock(sector);
         if (sb.sb_magicnum() != XFS_SB_MAGIC) {
             throw Corrupt.of("superblock magic 0x%x (want 0x%x)", sb.sb_magicnum(), XFS_SB_MAGIC);
@@ -62,7 +70,9 @@ final class XfsSuperblock {
         int sect = sb.sb_sectsize();
         Corrupt.check(sect >= 512 && sect <= 32768 && Integer.bitCount(sect) == 1 && sect <= sector.length,
                 "superblock sb_sectsize %d", sect);
-        XfsCrc.verify(sector, 0, sect, SB_CRC_OFF, "superblock");
+        if (crc) {
+            XfsCrc.verify(sector, 0, sect, SB_CRC_OFF, "superblock");
+        }
         long bs = sb.sb_blocksize();
         Corrupt.check(bs >= 512 && bs <= 65536 && bs == 1L << sb.sb_blocklog(), "superblock sb_blocksize %d, sb_blocklog %d",
                 bs, sb.sb_blocklog());
@@ -178,6 +188,7 @@ final class XfsSuperblock {
         return buf.clone();
     }
     long sb_inoalignmt() { return be32(buf, 180); }
+    long sb_logsunit() { return be32(buf, 196); }
     int sb_dirblklog() { return u8(buf, 192); }
     long sb_features2() { return be32(buf, 200); }
     int sb_features_compat() { return (int) be32(buf, 208); }

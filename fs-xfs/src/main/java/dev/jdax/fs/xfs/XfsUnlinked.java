@@ -12,8 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * goes while it is still open or mapped is put on the list of its AGI bucket ({@code agino % 64},
  * chained through {@code di_next_unlinked}) when its link count drops, and taken off when it is
  * freed, so that a crash in between leaks nothing: the next read-write mount frees what the lists
- * hold ({@code xlog_recover_process_iunlinks}). Linux processes them after log recovery; jdax has no
- * log yet and processes them at every read-write mount (a clean unmount leaves them empty).
+ * hold ({@code xlog_recover_process_iunlinks}, after the log is replayed; a clean unmount leaves
+ * them empty). A pointer change is logged in the inode's cluster buffer, as Linux logs it.
  * The in-core inodes on a list are kept here, so removing one rewrites its predecessor in core;
  * an AG's lists change under that AG's lock, as Linux's under the AGI buffer's.
  */
@@ -45,7 +45,7 @@ final class XfsUnlinked {
             List<XfsInode> chain = chains.computeIfAbsent(key(agno, bucket), k -> new ArrayList<>());
             if (!chain.contains(in)) {
                 long head = ag.unlinkedHead(bucket);
-                fs.changeInode(in, i -> i.di_next_unlinked(head));
+                fs.changeNextUnlinked(in, head);
                 ag.unlinkedHead(bucket, agino);
                 chain.addFirst(in);
             }
@@ -65,9 +65,9 @@ final class XfsUnlinked {
                 if (at == 0) {
                     ag.unlinkedHead(bucket, next);
                 } else {
-                    fs.changeInode(chain.get(at - 1), p -> p.di_next_unlinked(next));
+                    fs.changeNextUnlinked(chain.get(at - 1), next);
                 }
-                fs.changeInode(in, i -> i.di_next_unlinked(XfsAgi.NULLAGINO));
+                fs.changeNextUnlinked(in, XfsAgi.NULLAGINO);
                 chain.remove(at);
             }
             return null;
@@ -94,7 +94,10 @@ final class XfsUnlinked {
         }
         for (List<XfsInode> chain : List.copyOf(chains.values())) {
             for (XfsInode in : List.copyOf(chain)) {
-                fs.mutations().destroy(in);
+                fs.log().run(h -> {
+                    fs.mutations().destroy(in);
+                    return null;
+                });
             }
         }
     }

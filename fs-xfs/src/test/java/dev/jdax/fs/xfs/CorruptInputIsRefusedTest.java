@@ -101,16 +101,44 @@ class CorruptInputIsRefusedTest {
         refused(Errno.EOPNOTSUPP, "needsrepair, unknown_bit_10");
     }
 
+    /**
+     * A dirty log holding an item jdax does not replay (a refcount update intent, as reflink
+     * writes) refuses the mount, read-only or not, and not a byte of the image changes.
+     */
     @Test
-    void dirtyLogIsRefusedUntilRecoveryExists() throws Exception {
+    void aLogWithAnItemJdaxCannotReplayIsRefusedAndLeavesTheImageAsItWas() throws Exception {
         fresh();
-        XfsSuperblock sb = XfsSuperblock.wrap(read(0, 512));
-        XfsDisk disk = new XfsDisk(dev, sb);
-        long logData = disk.fsbToByte(sb.sb_logstart()) + 512;
-        byte[] op = read(logData, 16);
-        op[9] = 0; // no longer XLOG_UNMOUNT_TRANS
-        write(logData, op);
-        refused(Errno.EUCLEAN, "the log is dirty");
+        XfsDisk disk = new XfsDisk(dev, XfsSuperblock.wrap(read(0, 512)));
+        XfsLog log = new XfsLog(disk);
+        LogReader.Position p = log.reader().find();
+        byte[] cui = new byte[16];
+        Buf.putLe16(cui, 0, 0x1242);
+        Buf.putLe16(cui, 2, 1);
+        log.writer(p).checkpoint(7, java.util.List.of(cui));
+        String before = XfsImages.digest(dev);
+        FsException e = refused(Errno.EOPNOTSUPP, "CUI, refcount update intent");
+        assertTrue(e.getMessage().contains("mount the image with Linux"), e.getMessage());
+        assertThrows(FsException.class, () -> new XfsFileSystemType().mount(dev, MountOptions.parse("ro")));
+        assertEquals(before, XfsImages.digest(dev), "the image is untouched");
+    }
+
+    /** A record that fails its CRC far behind the head is corruption, not a torn write: refused. */
+    @Test
+    void aLogRecordWithABadCrcBehindTheHeadIsRefused() throws Exception {
+        fresh();
+        XfsDisk disk = new XfsDisk(dev, XfsSuperblock.wrap(read(0, 512)));
+        XfsLog log = new XfsLog(disk);
+        LogWriter w = log.writer(log.reader().find());
+        long first = w.headLsn();
+        // 400 records of two sectors: the first lies far beyond the eight iclogs a crash can tear.
+        for (int i = 0; i < 400; i++) {
+            w.checkpoint(100 + i, java.util.List.of(LogFormat.extentFree(LogFormat.XFS_LI_EFD, i, new long[0][])));
+        }
+        long at = disk.fsbToByte(disk.sb().sb_logstart()) + (long) LogFormat.blockOf(first) * 512 + 512 + 40;
+        byte[] b = read(at, 1);
+        b[0] ^= 1;
+        write(at, b);
+        refused(Errno.EUCLEAN, "CRC");
     }
 
     @Test
@@ -159,7 +187,7 @@ class CorruptInputIsRefusedTest {
         XfsDisk disk = fs.disk();
         byte[] raw = read(disk.inoToByte(ino), 512);
         BmapExtent e = BmapExtent.decode(raw, XfsInode.CORE_SIZE);
-        long leaf = disk.fsb(2, 100);
+        long leaf = disk.fsb(1, 100);
         byte[] b = new byte[disk.blockSize()];
         BtreeBlock.init(b, XfsBmap.XFS_BMAP_CRC_MAGIC, true, 0, 1, disk.fsbToDaddr(leaf), ino, disk.sb().metaUuid());
         if (loop) {

@@ -73,9 +73,10 @@ class DaxMountOptionsAndFlagTest {
                 assertFalse(fs.stat(f).isDax(), "still open: the in-core inode keeps S_DAX");
             }
             assertTrue(fs.stat(f).isDax(), "evicted at the last close (I_DONTCACHE), reloaded with S_DAX");
-            XfsFileSystem format = XfsImages.formatRw(dev);
-            format.setDaxFlag(format.iget(format.rootIno()), true);
         }
+        XfsFileSystem format = XfsImages.formatRw(dev);
+        format.setDaxFlag(format.iget(format.rootIno()), true);
+        format.close();
         try (FileSystem fs = mount("")) {
             long g = fs.create(fs.rootIno(), "g", 0644, 0, 0);
             assertTrue(fs.stat(g).isDax(), "new files inherit the directory's flag");

@@ -50,15 +50,15 @@ class ExchangeAndUnlinkedTest {
         Path img = XfsImages.mkfs(tmp, null);
         long ino;
         try (DaxDevice dev = XfsImages.load(img)) {
-            FileSystem fs = Vfs.mount(new XfsFileSystemType(), dev, MountOptions.none());
+            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            FileSystem fs = m.fs();
             OpenFile f = fs.open("/doomed", OpenFlags.O_RDWR | OpenFlags.O_CREAT);
             f.write(0, new byte[1 << 20], 0, 1 << 20);
             ino = f.ino();
             fs.unlink(fs.rootIno(), "doomed");
-            XfsFileSystem format = XfsImages.format(dev);
-            long agno = format.disk().inoAgno(ino);
-            int bucket = (int) (format.disk().inoAgino(ino) % XfsUnlinked.BUCKETS);
-            XfsDisk disk = format.disk();
+            XfsDisk disk = m.format().disk();
+            long agno = disk.inoAgno(ino);
+            int bucket = (int) (disk.inoAgino(ino) % XfsUnlinked.BUCKETS);
             byte[] agi = new byte[disk.sb().sb_sectsize()];
             disk.readBytes(disk.agbToByte(agno, 0) + 2L * agi.length, agi, agi.length);
             assertEquals(disk.inoAgino(ino), Buf.be32(agi, 40 + 4 * bucket), "on its AGI bucket while open");

@@ -173,9 +173,9 @@ class FileMappingsPassXfsRepairTest {
                 }
                 ino = f.ino();
             }
+            fs.close();
             long nextents = XfsImages.format(dev).iget(ino).di_nextents();
             assertTrue(nextents > 600, nextents + " extents: the bmbt needs several leaves");
-            fs.close();
             XfsImages.save(dev, img);
         }
         XfsImages.assertRepairClean(img);

@@ -110,8 +110,8 @@ class RandomWorkloadPassesXfsRepairTest {
                 }
             }
             model.put("/fragmented", Arrays.copyOf(fragData, 1199 * 4096));
-            assertEquals(XfsInode.FMT_BTREE, XfsImages.format(dev).iget(frag).di_format());
             fs.close();
+            assertEquals(XfsInode.FMT_BTREE, XfsImages.format(dev).iget(frag).di_format());
             XfsImages.save(dev, img);
         }
         XfsImages.assertRepairClean(img);

@@ -38,8 +38,13 @@ class RefcountTreeGrowsAndShrinksTest {
             XfsAg ag = fs.mutations().space().ag(1);
             freeBefore = ag.freeBlocks() + ag.agflCount();
             for (int i = 0; i < RECORDS; i++) {
-                ag.addRefcount(rec(1000 + 3L * i, 2, 2));
+                long start = 1000 + 3L * i;
+                fs.log().run(h -> {
+                    ag.addRefcount(rec(start, 2, 2));
+                    return null;
+                });
             }
+            fs.log().quiesce();
             XfsImages.save(dev, grown);
             try (DaxDevice copy = XfsImages.load(grown)) {
                 FsException e = assertThrows(FsException.class, () -> new XfsFileSystemType().mount(copy, MountOptions.none()));
@@ -48,10 +53,10 @@ class RefcountTreeGrowsAndShrinksTest {
             }
             // Taken out in an order of their own: joins left and right, borrows from both sides.
             for (int i = 0; i < RECORDS; i += 2) {
-                ag.removeRefcount(rec(1000 + 3L * i, 2, 2));
+                remove(fs, ag, 1000 + 3L * i);
             }
             for (int i = RECORDS - 1; i > 0; i -= 2) {
-                ag.removeRefcount(rec(1000 + 3L * i, 2, 2));
+                remove(fs, ag, 1000 + 3L * i);
             }
             assertEquals(freeBefore, ag.freeBlocks() + ag.agflCount());
             fs.close();
@@ -67,6 +72,13 @@ class RefcountTreeGrowsAndShrinksTest {
         try (DaxDevice dev = XfsImages.load(img)) {
             new XfsFileSystemType().mount(dev, MountOptions.none()).close();
         }
+    }
+
+    private static void remove(XfsFileSystem fs, XfsAg ag, long start) throws FsException {
+        fs.log().run(h -> {
+            ag.removeRefcount(rec(start, 2, 2));
+            return null;
+        });
     }
 
     /** struct xfs_refcount_rec: rc_startblock, rc_blockcount, rc_refcount. */

@@ -129,6 +129,22 @@ final class XfsImages {
         }
     }
 
+    /** A SHA-256 of the device's bytes, to tell whether anything wrote to it. */
+    static String digest(DaxDevice dev) throws FsException {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] chunk = new byte[1 << 20];
+            for (long off = 0; off < dev.size(); off += chunk.length) {
+                int n = (int) Math.min(chunk.length, dev.size() - off);
+                dev.load(off, MemorySegment.ofArray(chunk), 0, n);
+                md.update(chunk, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static boolean zero(byte[] b, int n) {
         return java.util.Arrays.mismatch(b, 0, n, ZEROS, 0, n) < 0;
     }
@@ -197,7 +213,7 @@ final class XfsImages {
             return new Mounted(Vfs.over(format), format);
         }
 
-        /** The inode as it is on the device now: XFS writes its metadata in place. */
+        /** The inode as the mount sees it now (its log's cached copy, else the device's). */
         XfsInode onDisk(long ino) throws FsException {
             return format.readInode(ino);
         }

@@ -1,0 +1,48 @@
+package dev.jdax.fs.xfs;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One checkpoint of the log, the CIL context of xfs_log_cil.c: every change of the transactions
+ * that joined it, by log item — the metadata buffers and inodes they changed, the inodes whose
+ * unlinked pointer moved, the inode chunks created, the buffers freed (cancelled), the intents and
+ * done items — written to the log as one transaction when it commits. Handles of many threads add
+ * to it at once.
+ */
+final class Checkpoint {
+    final long seq;
+    /** Open handles; guarded by the manager's state lock. */
+    int updates;
+    /** Set when its commit began: no handle may join any more. */
+    boolean locked;
+
+    final Set<MetaCache.Entry> bufs = ConcurrentHashMap.newKeySet();
+    final Set<MetaCache.Entry> inodes = ConcurrentHashMap.newKeySet();
+    final Set<MetaCache.Entry> unlinked = ConcurrentHashMap.newKeySet();
+    final Set<MetaCache.Entry> cancels = ConcurrentHashMap.newKeySet();
+    final Set<MetaCache.Entry> staleInodes = ConcurrentHashMap.newKeySet();
+    final List<MetaCache.Entry> created = Collections.synchronizedList(new ArrayList<>());
+    /** Inode creates: {agno, agbno, blocks, gen}. */
+    final List<long[]> icreates = Collections.synchronizedList(new ArrayList<>());
+    /** Cancelled inode cluster buffers of freed chunks: {daddr, length in basic blocks}. */
+    final List<long[]> clusterCancels = Collections.synchronizedList(new ArrayList<>());
+    /** EFI and EFD formats, in the order they were logged. */
+    final List<byte[]> intents = Collections.synchronizedList(new ArrayList<>());
+    final List<Runnable> onCommit = Collections.synchronizedList(new ArrayList<>());
+    /** Roughly the bytes it will take in the log. */
+    final AtomicLong bytes = new AtomicLong();
+
+    Checkpoint(long seq) {
+        this.seq = seq;
+    }
+
+    boolean empty() {
+        return bufs.isEmpty() && inodes.isEmpty() && unlinked.isEmpty() && cancels.isEmpty() && created.isEmpty()
+                && icreates.isEmpty() && clusterCancels.isEmpty() && intents.isEmpty() && staleInodes.isEmpty();
+    }
+}

@@ -1,0 +1,452 @@
+package dev.jdax.fs.xfs;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.LockOrder;
+import dev.jdax.api.lock.Mutex;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+
+/**
+ * XFS's transactions and their group commit (xfs_trans.c, xfs_log_cil.c, xfs_trans_ail.c): every
+ * operation is a transaction that joins the running checkpoint; the checkpoint is written to the
+ * log as one transaction — at fsync (a log force up to the inode's last change), when it holds an
+ * eighth of the log (XLOG_CIL_SPACE_LIMIT), every 30 seconds (the log worker), at sync and unmount.
+ * A commit locks the checkpoint (new transactions wait for the next one), waits for its open ones,
+ * freezes its items, opens the next checkpoint, and only then writes the log. Once a checkpoint is
+ * in the log its metadata may go home; a push writes everything committed home and moves the tail
+ * to the head, when the log is half used, when the log worker finds it idle, and at unmount.
+ *
+ * <p>A transaction is not a lock, but it behaves like one towards locks (class
+ * {@link LockClass#TRANSACTION}, as ext4's jbd2 handles): a thread holding one may only wait for
+ * locks ranked after it; a commit is never waited for from inside one; a transaction started by a
+ * thread that holds one joins it. Each holds a block reservation (t_blk_res), taken from the free
+ * counter when it is asked for and the unused part given back at its end, and the frees it defers
+ * (extent-free intents) run in transactions of their own right after it.
+ */
+final class XfsTrans {
+    /** xfssyncd_centisecs: the log worker's period. */
+    static final long LOG_WORKER_MS = 30_000;
+
+    /** The current thread's open transaction. */
+    final class Handle implements AutoCloseable {
+        final Checkpoint cp;
+        private int depth = 1;
+        /** Blocks still reserved for it. */
+        long blkRes;
+        /** Extents to free once it is done, with the id of the intent logged for them. */
+        private final List<Object[]> deferred = new ArrayList<>();
+
+        private Handle(Checkpoint cp) {
+            this.cp = cp;
+        }
+
+        long seq() {
+            return cp.seq;
+        }
+
+        /** Runs {@code action} once this transaction's checkpoint is in the log. */
+        void onCommit(Runnable action) {
+            cp.onCommit.add(action);
+        }
+
+        /**
+         * xfs_free_extent_later: the extents leave the file now, with an extent-free intent in this
+         * transaction; they are freed in a transaction of their own after this one, which logs the
+         * done item. A crash in between leaves the intent, which recovery finishes.
+         */
+        void freeLater(List<long[]> extents) {
+            if (extents.isEmpty()) {
+                return;
+            }
+            long id = ThreadLocalRandom.current().nextLong();
+            long[][] ex = extents.toArray(new long[0][]);
+            cp.intents.add(LogFormat.extentFree(LogFormat.XFS_LI_EFI, id, ex));
+            cp.bytes.addAndGet(LogFormat.EF_HDR + 16L * ex.length + 64);
+            deferred.add(new Object[]{id, ex});
+        }
+
+        @Override
+        public void close() throws FsException {
+            if (--depth > 0) {
+                return;
+            }
+            current.remove();
+            unreserve(this);
+            boolean full;
+            state.lock();
+            try {
+                if (--cp.updates == 0) {
+                    changed.signalAll();
+                }
+                full = !cp.locked && cp.bytes.get() >= limit;
+            } finally {
+                state.unlock();
+            }
+            LockOrder.exit(this);
+            for (Object[] d : deferred) {
+                finishIntent((Long) d[0], (long[][]) d[1]);
+            }
+            if (full) {
+                commit(cp.seq);
+            }
+        }
+    }
+
+    /** What a transaction does. */
+    interface Body<T> {
+        T run(Handle h) throws FsException;
+    }
+
+    /**
+     * A reservation that only busy extents (freed in checkpoints not yet in the log) keep from being
+     * met: the operation stops before changing anything, and is tried again after a log force
+     * (xfs_extent_busy_flush).
+     */
+    static final class BusyRetry extends FsException {
+        BusyRetry(String message) {
+            super(Errno.ENOSPC, message);
+        }
+    }
+
+    private final LogWriter log;
+    private final MetaCache cache;
+    private XfsSpace space;
+    private final long limit;
+    private final Mutex state = new Mutex(LockClass.JOURNAL, 0, 0, "xfs log state");
+    private final Condition changed = state.newCondition();
+    private final Mutex commitLock = new Mutex(LockClass.TRANSACTION, 0, 0, "xfs log commit");
+    private final ThreadLocal<Handle> current = new ThreadLocal<>();
+    private final ScheduledExecutorService worker;
+    private Checkpoint running = new Checkpoint(1);
+    private volatile long committed;
+    private volatile FsException failed;
+    private long tid = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
+    private long checkpoints;
+    private long pushes;
+
+    XfsTrans(LogWriter log, MetaCache cache) {
+        this.log = log;
+        this.cache = cache;
+        this.limit = (long) log.logBBs() * LogFormat.BBSIZE / 8;
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "xfs log worker");
+            t.setDaemon(true);
+            return t;
+        });
+        worker.scheduleWithFixedDelay(this::logWorker, LOG_WORKER_MS, LOG_WORKER_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The allocators, for block reservations and the frees of intents. */
+    void space(XfsSpace s) {
+        this.space = s;
+    }
+
+    MetaCache cache() {
+        return cache;
+    }
+
+    /** xfs_trans_alloc: joins the running checkpoint, or the thread's own transaction. */
+    Handle start() throws FsException {
+        Handle h = current.get();
+        if (h != null) {
+            h.depth++;
+            return h;
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        long full = -1;
+        state.lock();
+        try {
+            if (!running.locked && running.bytes.get() >= limit) {
+                full = running.seq;
+            }
+        } finally {
+            state.unlock();
+        }
+        if (full >= 0) {
+            commit(full);
+        }
+        state.lock();
+        try {
+            while (running.locked) {
+                changed.awaitUninterruptibly();
+            }
+            running.updates++;
+            h = new Handle(running);
+        } finally {
+            state.unlock();
+        }
+        LockOrder.enter(h, LockClass.TRANSACTION, 1, 0, true, "xfs transaction");
+        current.set(h);
+        return h;
+    }
+
+    /** Runs {@code body} as one transaction (or as part of the thread's open one). */
+    <T> T run(Body<T> body) throws FsException {
+        try (Handle h = start()) {
+            return body.run(h);
+        }
+    }
+
+    /**
+     * An operation of the file system: one transaction, tried once more after a log force when its
+     * block reservation found only busy extents.
+     */
+    <T> T op(Body<T> body) throws FsException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return run(body);
+            } catch (BusyRetry e) {
+                if (current.get() != null) {
+                    throw e;
+                }
+                if (attempt > 0) {
+                    throw new FsException(Errno.ENOSPC, e.getMessage());
+                }
+                forceAll();
+            }
+        }
+    }
+
+    // ---- block reservations (t_blk_res) ----
+
+    private final AtomicLong reserved = new AtomicLong();
+
+    /** Blocks reserved by open transactions and not yet used: kept from everyone else. */
+    long reserved() {
+        return reserved.get();
+    }
+
+    void reserve(Handle h, long blocks) {
+        reserved.addAndGet(blocks);
+        h.blkRes += blocks;
+    }
+
+    /** The current transaction used {@code blocks} of free space: its reservation shrinks by as much. */
+    void consume(long blocks) {
+        Handle h = current.get();
+        if (h != null && h.blkRes > 0) {
+            long use = Math.min(blocks, h.blkRes);
+            h.blkRes -= use;
+            reserved.addAndGet(-use);
+        }
+    }
+
+    private void unreserve(Handle h) {
+        reserved.addAndGet(-h.blkRes);
+        h.blkRes = 0;
+    }
+
+    /** The current thread's transaction; metadata changes only inside one. */
+    Handle handle() {
+        Handle h = current.get();
+        if (h == null) {
+            throw new IllegalStateException("xfs: metadata changed outside a transaction");
+        }
+        return h;
+    }
+
+    /** The current thread's transaction, or null. */
+    Handle currentOrNull() {
+        return current.get();
+    }
+
+    long runningSeq() {
+        state.lock();
+        try {
+            return running.seq;
+        } finally {
+            state.unlock();
+        }
+    }
+
+    long committedSeq() {
+        return committed;
+    }
+
+    long checkpoints() {
+        return checkpoints;
+    }
+
+    long pushes() {
+        return pushes;
+    }
+
+    /** xfs_log_force_seq: returns when checkpoint {@code seq} and all before it are in the log. */
+    void force(long seq) throws FsException {
+        commit(seq);
+    }
+
+    /** xfs_log_force: everything changed so far is in the log. */
+    void forceAll() throws FsException {
+        commit(runningSeq());
+    }
+
+    private void commit(long seq) throws FsException {
+        if (current.get() != null) {
+            throw new IllegalStateException("xfs: a log force waited for from inside a transaction");
+        }
+        if (committed >= seq) {
+            return;
+        }
+        commitLock.lock();
+        try {
+            if (failed != null) {
+                throw failed;
+            }
+            if (committed >= seq) {
+                return;
+            }
+            Checkpoint cp;
+            state.lock();
+            try {
+                cp = running;
+                cp.locked = true;
+                while (cp.updates > 0) {
+                    changed.awaitUninterruptibly();
+                }
+            } finally {
+                state.unlock();
+            }
+            try {
+                if (!cp.empty() && log.usedBBs() + cp.bytes.get() / LogFormat.BBSIZE * 2 + 256 > log.logBBs() / 2) {
+                    push();
+                }
+                MetaCache.Frozen f = cache.freeze(cp);
+                state.lock();
+                try {
+                    running = new Checkpoint(cp.seq + 1);
+                    changed.signalAll();
+                } finally {
+                    state.unlock();
+                }
+                if (!f.regions().isEmpty()) {
+                    log.checkpoint(nextTid(), f.regions());
+                    checkpoints++;
+                }
+                cache.committed(cp, f);
+            } catch (FsException e) {
+                failed = e;   // xfs_force_shutdown: nothing more is written over a log that failed
+                state.lock();
+                try {
+                    if (running == cp) {
+                        running = new Checkpoint(cp.seq + 1);
+                        changed.signalAll();
+                    }
+                } finally {
+                    state.unlock();
+                }
+                throw e;
+            }
+            committed = cp.seq;
+            cp.onCommit.forEach(Runnable::run);
+            if (log.usedBBs() > log.logBBs() / 2) {
+                push();
+            }
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    private long nextTid() {
+        tid = (tid + 1) & 0xffffffffL;
+        return tid;
+    }
+
+    /** Writes everything committed home and moves the tail to the head. Caller holds the commit lock. */
+    private void push() throws FsException {
+        cache.push();
+        log.tail(log.headLsn());
+        pushes++;
+    }
+
+    /** The frees of an intent, in a transaction of their own that logs its done item. */
+    private void finishIntent(long id, long[][] extents) throws FsException {
+        run(h -> {
+            h.cp.intents.add(LogFormat.extentFree(LogFormat.XFS_LI_EFD, id, extents));
+            h.cp.bytes.addAndGet(LogFormat.EF_HDR + 16L * extents.length + 64);
+            for (long[] e : extents) {
+                space.freeBlocks(e[0], e[1]);
+            }
+            return null;
+        });
+    }
+
+    /** Finishes an intent recovery found without its done item (xfs_efi_item_recover). */
+    void recoverIntent(long id, long[][] extents) throws FsException {
+        finishIntent(id, extents);
+    }
+
+    private void logWorker() {
+        try {
+            long seq;
+            boolean idle;
+            state.lock();
+            try {
+                idle = running.empty();
+                seq = running.seq;
+            } finally {
+                state.unlock();
+            }
+            if (!idle) {
+                commit(seq);
+            } else if (cache.pending()) {
+                commitLock.lock();
+                try {
+                    push();
+                } finally {
+                    commitLock.unlock();
+                }
+            }
+        } catch (FsException | RuntimeException e) {
+            // The next fsync or unmount reports a failed log.
+        }
+    }
+
+    /**
+     * xfs_log_unmount: the last changes in the log, everything home, an unmount record. The
+     * {@code last} transaction (the superblock counters, xfs_log_sbcount) is logged before.
+     */
+    void unmount(Body<Void> last) throws FsException {
+        // The log worker is let finish a commit it is in, not interrupted in the middle of it.
+        worker.shutdown();
+        try {
+            worker.awaitTermination(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        forceAll();
+        run(last);
+        quiesce();
+    }
+
+    /**
+     * xfs_log_quiesce (freeze): everything in the log and home, then an unmount record, so that the
+     * device holds a clean file system that xfsprogs can read while the mount goes on.
+     */
+    void quiesce() throws FsException {
+        forceAll();
+        commitLock.lock();
+        try {
+            push();
+            log.unmountRecord(nextTid());
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** Stops the log worker without writing anything (a failed mount). */
+    void abandon() {
+        worker.shutdownNow();
+    }
+}
