@@ -252,8 +252,25 @@ final class AgFreeSpace {
         XfsTrans.Handle h = log.currentOrNull();
         long seq = h != null ? h.seq() : log.runningSeq();
         pruneBusy();
-        long[] old = busy.put(start, new long[]{len, seq});
-        busyCount += len - (old == null ? 0 : old[0]);
+        // Busy extents that touch are kept as one, busy until the later of their checkpoints: an
+        // allocation then passes a run of freed blocks in one step, not one busy entry at a time.
+        long from = start;
+        long to = start + len;
+        long last = seq;
+        Map.Entry<Long, long[]> b = busy.floorEntry(start);
+        if (b == null || b.getKey() + b.getValue()[0] < start) {
+            b = busy.ceilingEntry(start);
+        }
+        while (b != null && b.getKey() <= to) {
+            from = Math.min(from, b.getKey());
+            to = Math.max(to, b.getKey() + b.getValue()[0]);
+            last = Math.max(last, b.getValue()[1]);
+            busyCount -= b.getValue()[0];
+            busy.remove(b.getKey());
+            b = busy.ceilingEntry(from);
+        }
+        busy.put(from, new long[]{to - from, last});
+        busyCount += to - from;
     }
 
     private void pruneBusy() {
