@@ -9,6 +9,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The name folding of a casefold file system (s_encoding EXT4_ENC_UTF8_12_1), as Linux 6.1's
@@ -57,12 +58,34 @@ final class Casefold {
 
     /** utf8_casefold: the folded name's UTF-8 bytes, or null when the name is not valid UTF-8. */
     static byte[] fold(byte[] name) {
+        if (ascii(name)) {
+            // ASCII folds to its lower case and has nothing to decompose or ignore: no decoding.
+            byte[] out = name.clone();
+            for (int i = 0; i < out.length; i++) {
+                if (out[i] >= 'A' && out[i] <= 'Z') {
+                    out[i] += 'a' - 'A';
+                }
+            }
+            return out;
+        }
         String s = decode(name);
         return s == null ? null : fold(s).getBytes(StandardCharsets.UTF_8);
     }
 
+    private static boolean ascii(byte[] name) {
+        for (byte b : name) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The folded form of a decoded name. */
     static String fold(String s) {
+        if (s.chars().allMatch(c -> c < 0x80)) {
+            return s.toLowerCase(Locale.ROOT);
+        }
         String folded = NFD.normalize(UCharacter.foldCase(NFD.normalize(s), UCharacter.FOLD_CASE_DEFAULT));
         StringBuilder out = new StringBuilder(folded.length());
         folded.codePoints().filter(cp -> !UCharacter.hasBinaryProperty(cp, UProperty.DEFAULT_IGNORABLE_CODE_POINT))

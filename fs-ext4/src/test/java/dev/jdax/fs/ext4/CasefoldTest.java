@@ -131,6 +131,11 @@ class CasefoldTest {
     @Test
     void foldingFollowsUtf8Casefold() {
         assertEquals("strasse", Casefold.fold("STRAßE"));
+        assertEquals("readme-1_x.txt", new String(Casefold.fold("README-1_x.TXT".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                java.nio.charset.StandardCharsets.UTF_8));
+        // The Kelvin sign folds to ASCII k; ASCII K folds to k as well.
+        assertEquals("k", Casefold.fold("\u212a"));
+        assertEquals("k", Casefold.fold("K"));
         assertEquals("a\u0308", Casefold.fold("\u00c4"));
         assertEquals("ab", Casefold.fold("A\u200dB"),
                 "default-ignorable code points are dropped: Linux 6.1 finds a\u200db as ab (oracle/measured/jdax-casefold-linux-6.1.txt)");
