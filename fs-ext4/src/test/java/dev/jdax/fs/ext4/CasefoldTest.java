@@ -93,6 +93,37 @@ class CasefoldTest {
             for (int i = 1; i < 2000; i += 3) {
                 assertEquals(fs.lookup(cf, "Zusätzlich-" + i + "-STRASSE"), fs.lookup(cf, "ZUSÄTZLICH-" + i + "-strasse"));
             }
+            // Four threads create the same names in four spellings: exactly one create of each name wins.
+            java.util.concurrent.atomic.AtomicInteger won = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger eexist = new java.util.concurrent.atomic.AtomicInteger();
+            String[] spelling = {"Race-%d-Ä", "RACE-%d-ä", "race-%d-A\u0308", "rAcE-%d-a\u0308"};
+            java.util.List<Thread> threads = new java.util.ArrayList<>();
+            for (String form : spelling) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 300; i++) {
+                        try {
+                            fs.create(cf, String.format(form, i), 0644, 0, 0);
+                            won.incrementAndGet();
+                        } catch (FsException e) {
+                            assertEquals(Errno.EEXIST, e.errno(), e.getMessage());
+                            eexist.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(300, won.get());
+            assertEquals(900, eexist.get());
+            Set<String> races = new TreeSet<>();
+            for (DirEntry e : fs.readdir(cf)) {
+                if (e.name().toLowerCase(java.util.Locale.ROOT).startsWith("race-")) {
+                    races.add(e.name());
+                    model.add(e.name());
+                }
+            }
+            assertEquals(300, races.size());
             long sub = fs.mkdir(cf, "Sub", 0755, 0, 0);
             model.add("Sub");
             fs.create(sub, "Inner", 0644, 0, 0);
