@@ -40,7 +40,7 @@ final class Dcache {
             return icache.get(parentOf(dir));
         }
         Names.checkComponent(name);
-        Dentry d = dir.children().get(name);
+        Dentry d = dir.children().get(dir.vnode().dentryName(name));
         if (d != null) {
             if (d.negative()) {
                 throw noEntry(dir, name);
@@ -70,7 +70,7 @@ final class Dcache {
         if (dir.deadDir) {
             throw FsException.of(Errno.ENOENT, "directory %d was removed", dir.ino);
         }
-        Dentry d = dir.children().get(name);
+        Dentry d = dir.children().get(dir.vnode().dentryName(name));
         if (d != null) {
             return d.ino();
         }
@@ -83,7 +83,7 @@ final class Dcache {
 
     /** The inode {@code ino} found as {@code name} in {@code dir} (locked), referenced, its dentry set. */
     VfsInode child(VfsInode dir, String name, long ino) throws FsException {
-        Dentry d = dir.children().get(name);
+        Dentry d = dir.children().get(dir.vnode().dentryName(name));
         if (d != null && d.ino() == ino && d.cached() != null && d.cached().tryRef()) {
             return d.cached();
         }
@@ -119,7 +119,7 @@ final class Dcache {
         if (count.get() >= LIMIT) {
             count.addAndGet(-c.clear());
         }
-        if (c.put(name, d)) {
+        if (c.put(dir.vnode().dentryName(name), d)) {
             count.incrementAndGet();
         }
     }

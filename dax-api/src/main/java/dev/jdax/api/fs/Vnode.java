@@ -46,6 +46,19 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * The key under which the VFS caches {@code name} in this directory, as a dentry's d_hash and
+     * d_compare make it: a directory that compares names case-insensitively (ext4 casefold) gives
+     * every spelling of a name one key, so that a dentry cached for one spelling answers for all.
+     * It must be idempotent (the key of a key is itself). The name itself by default.
+     *
+     * @param name one component
+     * @return its cache key
+     */
+    default String dentryName(String name) {
+        return name;
+    }
+
+    /**
      * The entries, without {@code .} and {@code ..}. Directory held shared.
      *
      * @return the entries

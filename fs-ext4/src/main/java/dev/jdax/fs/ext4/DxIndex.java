@@ -215,9 +215,23 @@ final class DxIndex {
         }
     }
 
-    /** The hash of {@code name} under the root's hash version, or null when jdax cannot compute it. */
-    DirHash.Hash hash(ByteBuffer root, byte[] name) {
-        return hashOf(root.get(ROOT_INFO + 4) & 0xff, name);
+    /** The hash of {@code name} in {@code dir} under the root's hash version, or null when jdax cannot compute it. */
+    DirHash.Hash hash(Ext4Inode dir, ByteBuffer root, byte[] name) {
+        return hashOf(dir, root.get(ROOT_INFO + 4) & 0xff, name);
+    }
+
+    /**
+     * ext4fs_dirhash: in a casefolded directory the hash is of the folded name (of the name itself
+     * when it is not valid UTF-8 and cannot be folded), elsewhere of the name's bytes.
+     */
+    DirHash.Hash hashOf(Ext4Inode dir, int version, byte[] name) {
+        if (sb.hasCasefold() && Casefold.folds(dir)) {
+            byte[] folded = Casefold.fold(name);
+            if (folded != null) {
+                return hashOf(version, folded);
+            }
+        }
+        return hashOf(version, name);
     }
 
     /** The hash of {@code name} with dx_root_info's {@code version}, made unsigned as the superblock says. */
@@ -246,7 +260,7 @@ final class DxIndex {
         }
         verify(dir, 0, root);
         int levels = root.get(ROOT_INFO + 6) & 0xff;
-        DirHash.Hash h = hash(root, name);
+        DirHash.Hash h = hash(dir, root, name);
         if (h == null || levels >= htreeLevels()) {
             return null;
         }

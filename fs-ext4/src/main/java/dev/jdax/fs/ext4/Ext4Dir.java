@@ -204,16 +204,29 @@ final class Ext4Dir {
     }
 
     /**
-     * The live entry named {@code name}, or null; names are compared as bytes, as ext4_match does.
-     * A hashed directory is searched in the leaves its index names (ext4_dx_find_entry), and
-     * linearly when the index cannot be used, as Linux falls back on ERR_BAD_DX_DIR.
+     * The live entry named {@code name}, or null; names are compared as bytes, as ext4_match does,
+     * and folded in a casefolded directory (the entry then carries the name as stored). A hashed
+     * directory is searched in the leaves its index names (ext4_dx_find_entry), and linearly when
+     * the index cannot be used, as Linux falls back on ERR_BAD_DX_DIR.
      */
     Entry find(Ext4Inode dir, String name) throws FsException {
         byte[] want = name.getBytes(StandardCharsets.UTF_8);
+        boolean fold = folds(dir);
+        byte[] folded = fold ? Casefold.fold(want) : null;
         Entry[] found = new Entry[1];
         RecordVisitor match = (lblk, off, recLen, ino, b, nameLen, prev) -> {
-            if (ino == 0 || nameLen != want.length
-                    || !Arrays.equals(b.array(), off + 8, off + 8 + nameLen, want, 0, want.length)) {
+            if (ino == 0) {
+                return false;
+            }
+            if (fold) {
+                byte[] stored = Arrays.copyOfRange(b.array(), off + 8, off + 8 + nameLen);
+                if (!Casefold.same(folded, want, stored)) {
+                    return false;
+                }
+                found[0] = new Entry(lblk, off, recLen, ino, new String(stored, StandardCharsets.UTF_8), b.get(off + 7) & 0xff, prev);
+                return true;
+            }
+            if (nameLen != want.length || !Arrays.equals(b.array(), off + 8, off + 8 + nameLen, want, 0, want.length)) {
                 return false;
             }
             found[0] = new Entry(lblk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev);
@@ -233,6 +246,22 @@ final class Ext4Dir {
             }
         }
         return found[0];
+    }
+
+    /** Whether names in {@code dir} are compared folded: a casefold file system and EXT4_CASEFOLD_FL. */
+    boolean folds(Ext4Inode dir) {
+        return fs.superblock().hasCasefold() && Casefold.folds(dir);
+    }
+
+    /**
+     * In a casefolded directory of a strict file system, a name that is not valid UTF-8 is refused
+     * (EINVAL), as ext4_add_entry refuses it; a Java name is invalid when it holds a lone surrogate.
+     */
+    private void checkEncoding(Ext4Inode dir, String name) throws FsException {
+        if (folds(dir) && (fs.superblock().s_encoding_flags() & Casefold.STRICT_MODE_FL) != 0
+                && !StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
+            throw FsException.of(Errno.EINVAL, "ext4: directory %d: name %s is not valid UTF-8 (strict encoding)", dir.ino, name);
+        }
     }
 
     DxIndex.Blocks indexBlocks(Ext4Inode dir) throws FsException {
@@ -280,6 +309,7 @@ final class Ext4Dir {
      * without it the directory falls back to linear (EXT4_INDEX_FL cleared), as Linux lets it.
      */
     void add(Ext4Inode dir, String name, long ino, int type) throws FsException {
+        checkEncoding(dir, name);
         readyForChange(dir);
         byte[] nm = name.getBytes(StandardCharsets.UTF_8);
         boolean fallback = false;

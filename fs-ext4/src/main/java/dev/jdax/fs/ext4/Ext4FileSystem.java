@@ -547,7 +547,8 @@ final class Ext4FileSystem implements SuperBlock {
             in.b.putInt(0x90, (int) now);
         }
         // Every new inode starts with an empty block map; a fast symlink puts its target there instead.
-        in.i_flags(parent.i_flags() & Ext4Inode.DAX_FL);
+        // ext4_mask_flags: of the inherited flags jdax keeps, a directory takes EXT4_CASEFOLD_FL too, a file not.
+        in.i_flags(parent.i_flags() & (isDir ? Ext4Inode.DAX_FL | Casefold.CASEFOLD_FL : Ext4Inode.DAX_FL));
         startBlockMap(in);
         in.inheritProject(parent);
         in.daxNow = FileType.ofMode(mode) == FileType.REGULAR && (daxMode.equals("always")

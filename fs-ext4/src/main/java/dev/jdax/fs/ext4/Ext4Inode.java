@@ -103,6 +103,12 @@ final class Ext4Inode implements Vnode {
         return fs.namespace().lookup(this, name);
     }
 
+    /** In a casefolded directory the folded name (d_hash of ext4's casefold dentries), so one dentry serves every spelling. */
+    @Override
+    public String dentryName(String name) {
+        return fs.namespace().dentryName(this, name);
+    }
+
     @Override
     public List<DirEntry> readdir() throws FsException {
         return fs.namespace().readdir(this);

@@ -33,6 +33,11 @@ final class Ext4Namespace {
         return e == null ? Vnode.NO_INO : e.ino();
     }
 
+    /** The dentry key of {@code name} in {@code d}: folded in a casefolded directory, when it can be folded. */
+    String dentryName(Ext4Inode d, String name) {
+        return dir.folds(d) && StandardCharsets.UTF_8.newEncoder().canEncode(name) ? Casefold.fold(name) : name;
+    }
+
     List<DirEntry> readdir(Ext4Inode d) throws FsException {
         List<DirEntry> out = new ArrayList<>();
         for (Ext4Dir.Entry e : dir.entries(d)) {

@@ -27,6 +27,7 @@ final class Ext4Superblock {
     static final int INCOMPAT_FLEX_BG = 0x200;
     static final int INCOMPAT_CSUM_SEED = 0x2000;
     static final int INCOMPAT_LARGEDIR = 0x4000;
+    static final int INCOMPAT_CASEFOLD = 0x20000;
     static final int INCOMPAT_INLINE_DATA = 0x8000;
     static final int INCOMPAT_ENCRYPT = 0x10000;
 
@@ -125,6 +126,14 @@ final class Ext4Superblock {
     boolean is64() {
         return (b.getInt(0x60) & INCOMPAT_64BIT) != 0;
     }
+
+    /** casefold (INCOMPAT 0x20000): directories with EXT4_CASEFOLD_FL fold their names. */
+    boolean hasCasefold() {
+        return (s_feature_incompat() & INCOMPAT_CASEFOLD) != 0;
+    }
+
+    int s_encoding() { return u16(0x27C); }
+    int s_encoding_flags() { return u16(0x27E); }
 
     boolean hasCsum() {
         return (s_feature_ro_compat() & RO_COMPAT_METADATA_CSUM) != 0;

@@ -49,7 +49,7 @@ final class Htree {
         long first = dirs.append(dir);
         DxIndex.Frame root = dx.newRoot(Arrays.copyOf(block0.array(), 24), fs.superblock().s_def_hash_version(), first);
         fs.changeInode(dir, d -> d.i_flags(d.i_flags() | Ext4Inode.INDEX_FL));
-        DirHash.Hash h = dx.hashOf(DxIndex.version(root), name);
+        DirHash.Hash h = dx.hashOf(dir, DxIndex.version(root), name);
         split(dir, new DxIndex.Path(List.of(root), h), first, names, name, ino, type);
     }
 
@@ -139,7 +139,7 @@ final class Htree {
         int version = DxIndex.version(p.frames().getFirst());
         List<Hashed> map = new ArrayList<>(recs.size());
         for (Dirents.Rec r : recs) {
-            map.add(new Hashed(r, dx.hashOf(version, r.name()).major()));
+            map.add(new Hashed(r, dx.hashOf(dir, version, r.name()).major()));
         }
         map.sort(Comparator.comparing(Hashed::hash, Integer::compareUnsigned));
         int count = map.size();

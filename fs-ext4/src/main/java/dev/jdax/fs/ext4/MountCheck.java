@@ -149,6 +149,15 @@ final class MountCheck {
         if ((sb.s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_BIGALLOC) != 0 && !extents) {
             throw inval("Can't support bigalloc feature without extents feature");
         }
+        if (sb.hasCasefold()) {
+            // ext4_sb_read_encoding: the one encoding Linux 6.1 has tables for, and only the strict flag.
+            if (sb.s_encoding() != Casefold.ENC_UTF8_12_1) {
+                throw inval("Filesystem with casefold feature using unknown encoding: %d", sb.s_encoding());
+            }
+            if ((sb.s_encoding_flags() & ~Casefold.STRICT_MODE_FL) != 0) {
+                throw inval("Filesystem with casefold feature has unknown encoding flags 0x%x", sb.s_encoding_flags());
+            }
+        }
     }
 
     /**

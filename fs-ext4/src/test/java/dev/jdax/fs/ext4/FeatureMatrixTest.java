@@ -78,7 +78,8 @@ class FeatureMatrixTest {
                 row("inline_data, 4 KiB, 1 KiB inodes", "rw", "-t", "ext4", "-b", "4096", "-I", "1024", "-O", "inline_data"),
                 row("ea_inode", "rw", "-t", "ext4", "-O", "ea_inode"),
                 row("mmp", "rw", "-t", "ext4", "-O", "mmp", "-E", "mmp_update_interval=1"),
-                row("casefold", "refused:casefold", "-t", "ext4", "-O", "casefold"),
+                row("casefold", "rw", "-t", "ext4", "-O", "casefold"),
+                row("casefold, strict", "rw", "-t", "ext4", "-O", "casefold", "-E", "encoding_flags=strict"),
                 row("encrypt", "refused:encrypt", "-t", "ext4", "-O", "encrypt"));
     }
 

@@ -98,9 +98,9 @@ class MountRefusalsTest {
 
     @Test
     void aFeatureJdaxCannotReadIsNamedAndTheJournalLeftAlone() throws Exception {
-        Path img = image("casefold", "-t", "ext4", "-b", "4096", "-O", "casefold");
+        Path img = image("encrypt", "-t", "ext4", "-b", "4096", "-O", "encrypt");
         dirtyJournal(img, 5000);
-        refused(img, "", Errno.EOPNOTSUPP, "casefold (incompat 0x20000)");
+        refused(img, "", Errno.EOPNOTSUPP, "encrypt (incompat 0x10000)");
         Path inline = image("inline", "-t", "ext4", "-b", "4096", "-O", "inline_data");
         dirtyJournal(inline, 5000);
         // Measured: "Cannot use DAX on a filesystem that may contain inline data", for -o dax and dax=always.
