@@ -493,9 +493,11 @@ final class StressWorker implements Runnable {
             }
         } catch (FsException e) {
             Errno x = e.errno();
-            // What another thread's operation on the same names can make a Linux call answer.
+            // What another thread's operation on the same names can make a Linux call answer; ESTALE
+            // for link's inode number, resolved before another thread removed its last name (the
+            // answer Linux gives a handle of a deleted inode).
             if (x != Errno.ENOENT && x != Errno.EEXIST && x != Errno.ENOTEMPTY && x != Errno.EISDIR && x != Errno.ENOTDIR
-                    && x != Errno.EPERM) {
+                    && x != Errno.EPERM && x != Errno.ESTALE) {
                 throw e;
             }
             raced.merge(x.name(), 1L, Long::sum);

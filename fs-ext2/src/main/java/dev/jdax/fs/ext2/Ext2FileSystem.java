@@ -185,7 +185,10 @@ final class Ext2FileSystem implements SuperBlock {
     @Override
     public Ext2Inode iget(long ino) throws FsException {
         Ext2Inode in = new Ext2Inode(this, ino, disk.readBytes(inodeOffset(ino), sb.s_inode_size()));
-        if (in.i_links_count() == 0 && ino != ROOT_INO && in.i_mode() == 0) {
+        // ext2_iget: no link left and a deletion time (ext2_evict_inode keeps i_mode) is a deleted
+        // inode, asked for by a number resolved before its last name went: ESTALE, never a zombie
+        // whose release would free it a second time.
+        if (in.i_links_count() == 0 && ino != ROOT_INO && (in.i_mode() == 0 || in.i_dtime() != 0)) {
             throw FsException.of(Errno.ESTALE, "ext2: inode %d is not in use", ino);
         }
         if (in.type() == FileType.REGULAR) {
