@@ -347,10 +347,8 @@ final class DirEditor {
     }
 
     private byte[] readData(XfsInode dir, long fsb, long db) throws FsException {
-        String what = "directory inode " + dir.ino() + " data block " + db;
-        byte[] b = disk.readBlock(fsb, what);
-        DataBlock.verify(b, DataBlock.XFS_DIR3_DATA_MAGIC, disk.fsbToDaddr(fsb), dir.ino(), disk.sb().metaUuid(), what);
-        return b;
+        return DirLookup.readDataBlock(disk, dir.ino(), fsb, DataBlock.XFS_DIR3_DATA_MAGIC,
+                "directory inode " + dir.ino() + " data block " + db);
     }
 
     // ---- leaves, da nodes, free index blocks ----------------------------------------------------
@@ -366,11 +364,7 @@ final class DirEditor {
     }
 
     private byte[] readDa(XfsInode dir, long fsb, long dablk) throws FsException {
-        String what = "directory inode " + dir.ino() + " block " + dablk;
-        byte[] b = disk.readBlock(fsb, what);
-        XfsCrc.verify(b, 0, bs, 12, what);
-        Corrupt.check(be64(b, 16) == disk.fsbToDaddr(fsb) && be64(b, 48) == dir.ino(), "%s: blkno or owner wrong", what);
-        return b;
+        return DirLookup.readLeafSpace(disk, dir.ino(), fsb, "directory inode " + dir.ino() + " block " + dablk);
     }
 
     private List<FreeIndexBlock> freeBlocks(Node nd) throws FsException {

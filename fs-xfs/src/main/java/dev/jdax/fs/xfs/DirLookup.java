@@ -139,21 +139,27 @@ final class DirLookup {
     }
 
     private byte[] dataBlock(long dablk) throws FsException {
-        long fsb = mapped(dablk, "data block");
-        String bw = what + " data block " + dablk;
-        byte[] b = disk.readBlock(fsb, bw);
-        DataBlock.verify(b, blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC,
-                disk.fsbToDaddr(fsb), dir.ino(), disk.sb().metaUuid(), bw);
+        return readDataBlock(disk, dir.ino(), mapped(dablk, "data block"),
+                blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC, what + " data block " + dablk);
+    }
+
+    /** A directory data block of {@code owner} at {@code fsb}, its header verified ({@link DataBlock#verify}). */
+    static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, String what) throws FsException {
+        byte[] b = disk.readBlock(fsb, what);
+        DataBlock.verify(b, magic, disk.fsbToDaddr(fsb), owner, disk.sb().metaUuid(), what);
         return b;
     }
 
     /** A leaf-space block (LEAF1, LEAFN or da node: all start with xfs_da3_blkinfo, CRC at 12). */
     private byte[] read(long dablk, String kind) throws FsException {
-        long fsb = mapped(dablk, kind);
-        String bw = what + " " + kind + " block " + dablk;
-        byte[] b = disk.readBlock(fsb, bw);
-        XfsCrc.verify(b, 0, b.length, 12, bw);
-        Corrupt.check(be64(b, 16) == disk.fsbToDaddr(fsb) && be64(b, 48) == dir.ino(), "%s: blkno or owner wrong", bw);
+        return readLeafSpace(disk, dir.ino(), mapped(dablk, kind), what + " " + kind + " block " + dablk);
+    }
+
+    /** A leaf-space block of {@code owner} at {@code fsb}, verified: the CRC at 12, blkno and owner. */
+    static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, String what) throws FsException {
+        byte[] b = disk.readBlock(fsb, what);
+        XfsCrc.verify(b, 0, b.length, 12, what);
+        Corrupt.check(be64(b, 16) == disk.fsbToDaddr(fsb) && be64(b, 48) == owner, "%s: blkno or owner wrong", what);
         return b;
     }
 
