@@ -118,4 +118,26 @@ class WritesJudgedByE2fsckTest {
         }
         assertClean(img);
     }
+
+    /** A number resolved before the last name went (a handle, the stress campaign's link) is stale, as ext2_iget says. */
+    @Test
+    void theNumberOfAFreedInodeIsStaleAndNothingIsFreedTwice() throws Exception {
+        Tools.require("e2fsck");
+        Path img = tmp.resolve("s.img");
+        try (DaxDevice d = PmemDevices.create(img, 64 << 20)) {
+            new Ext2FileSystemType().mkfs(d, MkfsOptions.defaults());
+        }
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.none())) {
+            write(fs, "/gone", random(8192, 5));
+            long ino = fs.lookup(fs.rootIno(), "gone");
+            fs.unlink(fs.rootIno(), "gone");          // the last name and the last reference: freed
+            long freeInodes = fs.statfs().ffree();
+            long freeBlocks = fs.statfs().bfree();
+            assertEquals(Errno.ESTALE, assertThrows(FsException.class, () -> fs.link(ino, fs.rootIno(), "back")).errno());
+            assertEquals(Errno.ESTALE, assertThrows(FsException.class, () -> fs.open(ino, OpenFlags.O_RDONLY)).errno());
+            assertEquals(freeInodes, fs.statfs().ffree());
+            assertEquals(freeBlocks, fs.statfs().bfree());
+        }
+        assertClean(img);
+    }
 }

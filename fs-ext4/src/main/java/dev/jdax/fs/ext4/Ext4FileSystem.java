@@ -200,7 +200,7 @@ final class Ext4FileSystem implements SuperBlock {
     private void cleanOrphans() throws FsException {
         List<Long> list = Orphans.onDisk(sb, ino -> readRaw(ino).i_dtime());
         for (long ino : list) {
-            Ext4Inode in = iget(ino);
+            Ext4Inode in = igetOrphan(ino);
             opVoid(() -> {
                 if (in.i_links_count() == 0) {
                     release(in);
@@ -395,12 +395,31 @@ final class Ext4FileSystem implements SuperBlock {
         return in;
     }
 
+    /**
+     * ext4_iget outside orphan recovery: an inode with no link left is deleted (ext4_evict_inode
+     * keeps i_mode, so the mode alone does not say it), asked for by a number resolved before its
+     * last name went — ESTALE, never a zombie whose release would free it a second time.
+     */
     @Override
     public Ext4Inode iget(long ino) throws FsException {
         Ext4Inode in = readRaw(ino);
-        if (in.i_links_count() == 0 && in.i_mode() == 0) {
+        if (in.i_links_count() == 0) {
             throw FsException.of(Errno.ESTALE, "ext4: inode %d is not in use", ino);
         }
+        return load(in);
+    }
+
+    /** ext4_iget under EXT4_ORPHAN_FS: an orphan with no link left is read in to be freed. */
+    private Ext4Inode igetOrphan(long ino) throws FsException {
+        Ext4Inode in = readRaw(ino);
+        if (in.i_links_count() == 0 && in.i_mode() == 0) {
+            throw FsException.of(Errno.ESTALE, "ext4: orphan list: inode %d is not in use", ino);
+        }
+        return load(in);
+    }
+
+    /** The in-core inode of {@code in}'s bytes: its block map read, its DAX state decided. */
+    private Ext4Inode load(Ext4Inode in) throws FsException {
         boolean fastLink = in.isFastSymlink(sb.blockSize());
         boolean blockMapped = !fastLink && !InlineData.has(in);
         if (blockMapped && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {

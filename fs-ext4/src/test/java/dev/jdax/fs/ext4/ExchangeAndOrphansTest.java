@@ -14,10 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * RENAME_EXCHANGE as ext4_cross_rename does it, and the orphan list: an inode unlinked while open
- * is on it, a crash then leaves it there, and the next mount frees it — e2fsck judging each image.
+ * is on it, a crash then leaves it there, and the next mount frees it — e2fsck judging each image;
+ * and the number of an inode whose last name went answers ESTALE, as ext4_iget does.
  */
 class ExchangeAndOrphansTest {
     @TempDir
@@ -76,5 +78,32 @@ class ExchangeAndOrphansTest {
         }
         Tools.Result after = Tools.run("e2fsck", "-fn", img.toString());
         assertEquals(0, after.status(), after.output());
+    }
+
+    @Test
+    void theNumberOfAFreedInodeIsStaleAndNothingIsFreedTwice() throws Exception {
+        Tools.require("e2fsck");
+        Path img = tmp.resolve("s.img");
+        try (DaxDevice d = PmemDevices.create(img, 64 << 20)) {
+            new Ext4FileSystemType().mkfs(d, MkfsOptions.defaults());
+        }
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none())) {
+            long ino = fs.create(fs.rootIno(), "gone", 0644, 0, 0);
+            try (OpenFile f = fs.open(ino, OpenFlags.O_RDWR)) {
+                f.write(0, new byte[8192], 0, 8192);
+            }
+            fs.unlink(fs.rootIno(), "gone");          // the last name and the last reference: freed
+            long freeInodes = fs.statfs().ffree();
+            long freeBlocks = fs.statfs().bfree();
+            // ext4_evict_inode kept i_mode; the inode is deleted all the same (no link left).
+            assertEquals(dev.jdax.api.Errno.ESTALE,
+                    assertThrows(dev.jdax.api.FsException.class, () -> fs.link(ino, fs.rootIno(), "back")).errno());
+            assertEquals(dev.jdax.api.Errno.ESTALE,
+                    assertThrows(dev.jdax.api.FsException.class, () -> fs.open(ino, OpenFlags.O_RDONLY)).errno());
+            assertEquals(freeInodes, fs.statfs().ffree());
+            assertEquals(freeBlocks, fs.statfs().bfree());
+        }
+        Tools.Result r = Tools.run("e2fsck", "-fn", img.toString());
+        assertEquals(0, r.status(), r.output());
     }
 }
