@@ -40,14 +40,13 @@ final class Dcache {
             return icache.get(parentOf(dir));
         }
         Names.checkComponent(name);
-        Dentry d = dir.children().get(dir.vnode().dentryName(name));
+        VfsInode d = dir.children().get(dir.vnode().dentryName(name));
         if (d != null) {
-            if (d.negative()) {
+            if (d == Dentries.NEGATIVE) {
                 throw noEntry(dir, name);
             }
-            VfsInode c = d.cached();
-            if (c != null && c.tryRef()) {
-                return c;
+            if (d.tryRef()) {
+                return d;
             }
         }
         dir.rwsem().lockShared(LockClass.PARENT);
@@ -70,28 +69,28 @@ final class Dcache {
         if (dir.deadDir) {
             throw FsException.of(Errno.ENOENT, "directory %d was removed", dir.ino);
         }
-        Dentry d = dir.children().get(dir.vnode().dentryName(name));
+        VfsInode d = dir.children().get(dir.vnode().dentryName(name));
         if (d != null) {
-            return d.ino();
+            return d.ino; // NEGATIVE's is NO_INO
         }
         long ino = dir.vnode().lookup(name);
         if (ino == Vnode.NO_INO) {
-            put(dir, name, Dentry.NEGATIVE);
+            put(dir, name, Dentries.NEGATIVE);
         }
         return ino;
     }
 
     /** The inode {@code ino} found as {@code name} in {@code dir} (locked), referenced, its dentry set. */
     VfsInode child(VfsInode dir, String name, long ino) throws FsException {
-        Dentry d = dir.children().get(dir.vnode().dentryName(name));
-        if (d != null && d.ino() == ino && d.cached() != null && d.cached().tryRef()) {
-            return d.cached();
+        VfsInode d = dir.children().get(dir.vnode().dentryName(name));
+        if (d != null && d != Dentries.NEGATIVE && d.ino == ino && d.tryRef()) {
+            return d;
         }
         VfsInode c = icache.get(ino);
         if (c.isDir()) {
             c.parent = dir.ino;
         }
-        put(dir, name, Dentry.of(c));
+        put(dir, name, c);
         return c;
     }
 
@@ -100,12 +99,12 @@ final class Dcache {
         if (child.isDir()) {
             child.parent = dir.ino;
         }
-        put(dir, name, Dentry.of(child));
+        put(dir, name, child);
     }
 
     /** {@code name} in {@code dir} (locked exclusively) names nothing now. */
     void setNegative(VfsInode dir, String name) {
-        put(dir, name, Dentry.NEGATIVE);
+        put(dir, name, Dentries.NEGATIVE);
     }
 
     /** A removed directory: its dentries go, and nothing may be made in it. */
@@ -114,7 +113,7 @@ final class Dcache {
         count.addAndGet(-dir.children().clear());
     }
 
-    private void put(VfsInode dir, String name, Dentry d) {
+    private void put(VfsInode dir, String name, VfsInode d) {
         Dentries c = dir.children();
         if (count.get() >= LIMIT) {
             count.addAndGet(-c.clear());

@@ -1,18 +1,27 @@
 package dev.jdax.vfs;
 
+import dev.jdax.api.fs.Vnode;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The dentries of one directory: a hash table from name to {@link Dentry} that a path walk reads
+ * The dentries of one directory: a hash table from name to the inode it names that a path walk reads
  * without a lock and without allocating — a name is looked up where it stands in the path string
  * ({@link #get(String, int, int)}), as Linux's {@code d_lookup_rcu} hashes the component in place.
  * Writers (the directory's changes, and lookups leaving a dentry behind) serialise on the table's
  * monitor; readers see either the state before a write or after it. Chains are immutable but for
  * each node's dentry, so a resize publishes a copied table and readers of the old one see the
  * state as of the copy.
+ *
+ * <p>A dentry is the inode it names, as cached when the dentry was made (it may since be dead:
+ * its number is still the name's), or {@link #NEGATIVE} when the name is known to be absent —
+ * one reference in the node, not an object of its own: in a directory of 100,000 names every
+ * object a lookup reads is a cache miss.
  */
 final class Dentries {
+    /** The dentry of a name known to be absent. */
+    static final VfsInode NEGATIVE = new VfsInode(Vnode.NO_INO);
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Node[].class);
 
     /** One name of the chain of its bucket. */
@@ -20,9 +29,9 @@ final class Dentries {
         final String name;
         final int hash;
         final Node next;
-        volatile Dentry dentry;
+        volatile VfsInode dentry;
 
-        Node(String name, int hash, Dentry dentry, Node next) {
+        Node(String name, int hash, VfsInode dentry, Node next) {
             this.name = name;
             this.hash = hash;
             this.dentry = dentry;
@@ -46,17 +55,17 @@ final class Dentries {
         return h ^ (h >>> 16);
     }
 
-    /** {@return the dentry of {@code name}}, or null when the directory has none cached. */
-    Dentry get(String name) {
+    /** {@return the dentry of {@code name}}: its inode, {@link #NEGATIVE}, or null when the directory has none cached. */
+    VfsInode get(String name) {
         return find(name, 0, name.length(), spread(name.hashCode()));
     }
 
     /** {@return the dentry of the name {@code path[from, to)}}, or null; nothing is allocated. */
-    Dentry get(String path, int from, int to) {
+    VfsInode get(String path, int from, int to) {
         return find(path, from, to, hash(path, from, to));
     }
 
-    private Dentry find(String s, int from, int to, int hash) {
+    private VfsInode find(String s, int from, int to, int hash) {
         Node[] t = table;
         int len = to - from;
         for (Node n = (Node) SLOT.getAcquire(t, hash & (t.length - 1)); n != null; n = n.next) {
@@ -68,7 +77,7 @@ final class Dentries {
     }
 
     /** Sets the dentry of {@code name}; {@return whether the name is new to the table} */
-    synchronized boolean put(String name, Dentry d) {
+    synchronized boolean put(String name, VfsInode d) {
         int hash = spread(name.hashCode());
         Node[] t = table;
         int i = hash & (t.length - 1);

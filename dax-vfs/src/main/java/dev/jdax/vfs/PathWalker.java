@@ -85,15 +85,14 @@ final class PathWalker {
                 continue;
             }
             Dentries names = cur.childrenIfAny();
-            Dentry d = names == null ? null : names.get(path, i, j);
-            if (d == null) {
+            VfsInode next = names == null ? null : names.get(path, i, j);
+            if (next == null) {
                 return null;
             }
-            if (d.negative()) {
+            if (next == Dentries.NEGATIVE) {
                 return ABSENT;
             }
-            VfsInode next = d.cached();
-            if (next == null || !next.live()) {
+            if (!next.live()) {
                 return null;
             }
             int k = j;
