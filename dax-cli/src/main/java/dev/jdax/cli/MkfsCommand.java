@@ -50,16 +50,17 @@ final class MkfsCommand implements Callable<Integer> {
             throw FsException.of(Errno.ENOENT, "%s: no such image; give a SIZE to create it", image);
         }
         boolean zeroed = false;
+        long bytes = -1;
         if (size != null) {
-            long bytes = Numbers.parse(size);
+            bytes = Numbers.parse(size);
             if (bytes < fsType.minimumSize()) {
                 throw FsException.of(Errno.EINVAL, "%s: size %d is below the %s minimum of %d bytes",
                         image, bytes, type, fsType.minimumSize());
             }
             zeroed = discard(image);
-            PmemDevices.create(image, bytes).close();
         }
-        try (DaxDevice device = PmemDevices.open(image)) {
+        // A created image is mapped as one (PmemDevices.create): its holes are not read around.
+        try (DaxDevice device = bytes >= 0 ? PmemDevices.create(image, bytes) : PmemDevices.open(image)) {
             // A discarded image reads as zeros, so mkfs need not write them (mke2fs: discard zeroes data).
             MkfsOptions options = MkfsOptions.defaults().withBlockSize(blockSize).withFeatures(features);
             fsType.mkfs(device, zeroed ? new MkfsOptions(options.blockSize(), options.features(), options.label(),

@@ -48,8 +48,15 @@ final class FileDevice extends SegmentDevice {
                         : "without MAP_SYNC its cache flushes would not make stores durable");
     }
 
-    /** Maps all {@code fileSize} bytes of {@code path} read-write, to the end of the last page. */
-    static FileDevice map(Path path, long fileSize) throws FsException {
+    /**
+     * Maps all {@code fileSize} bytes of {@code path} read-write, to the end of the last page.
+     * {@code fresh}: the file was just made sparse, all holes. Its page-cache mapping is then told
+     * that access is random (MADV_RANDOM): a fault would otherwise read around the page — for a
+     * hole, zero-fill a whole readahead window nobody asked for — which made {@code jdax mkfs} of a
+     * 1 TiB ext2 image on a disk-backed file spend 40 s in the kernel zeroing pages for 17,000
+     * stores scattered over 8,192 groups. A MAP_SYNC mapping has no page cache to read into.
+     */
+    static FileDevice map(Path path, long fileSize, boolean fresh) throws FsException {
         long size = (fileSize + PAGE_SIZE - 1) & -PAGE_SIZE;
         Libc.Result fd = Libc.open(path.toString(), Libc.O_RDWR);
         if (fd.failed()) {
@@ -70,6 +77,9 @@ final class FileDevice extends SegmentDevice {
                     Errno e = Errno.ofNumber(m.errno());
                     throw FsException.of(e == null ? Errno.EIO : e, "%s: mmap of %d bytes: %s", path, size, m.errnoName());
                 }
+            }
+            if (fresh && !sync) {
+                Libc.madvise(m.value(), size, Libc.MADV_RANDOM); // advice only: a refusal changes nothing but speed
             }
             MemorySegment memory = MemorySegment.ofAddress(m.value()).reinterpret(size);
             mapped = true;

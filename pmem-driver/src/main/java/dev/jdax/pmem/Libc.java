@@ -32,6 +32,7 @@ final class Libc {
     static final int MAP_SHARED_VALIDATE = 0x03;
     static final int MAP_SYNC = 0x80000;
     static final int MS_SYNC = 4;
+    static final int MADV_RANDOM = 1;
     static final long MAP_FAILED = -1L;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -49,6 +50,8 @@ final class Libc {
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle FTRUNCATE = bind("ftruncate", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MADVISE = bind("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle MSYNC = bind("msync", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
@@ -124,6 +127,16 @@ final class Libc {
             return new Result(r, (int) ERRNO.get(state, 0L));
         } catch (Throwable t) {
             throw new IllegalStateException("msync(2) downcall", t);
+        }
+    }
+
+    static Result madvise(long address, long length, int advice) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            int r = (int) MADVISE.invokeExact(state, MemorySegment.ofAddress(address), length, advice);
+            return new Result(r, (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw new IllegalStateException("madvise(2) downcall", t);
         }
     }
 

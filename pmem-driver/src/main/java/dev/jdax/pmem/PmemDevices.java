@@ -50,6 +50,10 @@ public final class PmemDevices {
      * @throws FsException ENOENT, EISDIR, EACCES naming the path; EINVAL when it is empty
      */
     public static DaxDevice open(Path path) throws FsException {
+        return open(path, false);
+    }
+
+    private static DaxDevice open(Path path, boolean fresh) throws FsException {
         if (Files.isDirectory(path)) {
             throw FsException.of(Errno.EISDIR, "%s: is a directory, not an image", path);
         }
@@ -63,7 +67,7 @@ public final class PmemDevices {
         if (size <= 0) {
             throw FsException.of(Errno.EINVAL, "%s: empty (size %d)", path, size);
         }
-        FileDevice device = FileDevice.map(path, size);
+        FileDevice device = FileDevice.map(path, size, fresh);
         try {
             BadBlocksFile.load(path, device.badBlocks());
         } catch (FsException e) {
@@ -98,7 +102,7 @@ public final class PmemDevices {
         } catch (IOException e) {
             throw FsException.of(Errno.EIO, "%s: %s", path, e.getMessage());
         }
-        return open(path);
+        return open(path, true);
     }
 
     /**
