@@ -42,6 +42,7 @@ final class Ext2FileSystem implements SuperBlock {
     private final Ext2Superblock sb;
     private final Groups groups;
     private final Allocator allocator;
+    private final InodeGroups inodeGroups;
     private final BlockMap blockMap;
     private final Dir dir;
     private final Ext2Namespace namespace;
@@ -60,6 +61,7 @@ final class Ext2FileSystem implements SuperBlock {
         this.disk = new Disk(device, sb.blockSize(), sb.s_blocks_count());
         this.groups = Groups.read(disk, sb);
         this.allocator = new Allocator(disk, sb, groups);
+        this.inodeGroups = new InodeGroups(sb, groups);
         this.blockMap = new BlockMap(this, disk);
         this.dir = new Dir(this, disk);
         this.namespace = new Ext2Namespace(this, dir);
@@ -225,11 +227,11 @@ final class Ext2FileSystem implements SuperBlock {
         }
     }
 
-    /** A new inode in {@code parent}'s group (or the next with room), written, in core. */
-    Ext2Inode newInode(Ext2Inode parent, int mode, int uid, int gid) throws FsException {
+    /** A new inode for {@code name} in {@code parent}, in the group ext2_new_inode would pick, written, in core. */
+    Ext2Inode newInode(Ext2Inode parent, String name, int mode, int uid, int gid) throws FsException {
         boolean isDir = FileType.ofMode(mode) == FileType.DIRECTORY;
-        int group = (int) ((parent.ino - 1) / sb.s_inodes_per_group());
-        long ino = allocator.allocInode(group, isDir);
+        long ino = allocator.allocInode(inodeGroups.choose(parent, name, isDir), isDir);
+        inodeGroups.made((int) ((ino - 1) / sb.s_inodes_per_group()), isDir);
         Ext2Inode in = new Ext2Inode(this, ino, new byte[sb.s_inode_size()]);
         long now = Instant.now().getEpochSecond();
         in.i_mode(mode);

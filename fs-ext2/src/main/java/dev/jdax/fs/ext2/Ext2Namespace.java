@@ -55,7 +55,7 @@ final class Ext2Namespace {
 
     Ext2Inode create(Ext2Inode d, String name, int mode, int uid, int gid) throws FsException {
         fs.requireWritable();
-        Ext2Inode in = fs.newInode(d, mode, uid, gid);
+        Ext2Inode in = fs.newInode(d, name, mode, uid, gid);
         dir.add(d, name, in.ino, fs.ftype(in.type()));
         return in;
     }

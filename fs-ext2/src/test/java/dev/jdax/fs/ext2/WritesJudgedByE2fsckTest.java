@@ -140,4 +140,28 @@ class WritesJudgedByE2fsckTest {
         }
         assertClean(img);
     }
+
+    /** find_group_orlov: top-level directories spread over the groups; files and subdirectories stay with their parent. */
+    @Test
+    void directoriesAreSpreadAsOrlovSpreadsThem() throws Exception {
+        Path img = tmp.resolve("o.img");
+        try (DaxDevice d = PmemDevices.create(img, 512 << 20)) {      // 4 groups of 128 MiB
+            new Ext2FileSystemType().mkfs(d, MkfsOptions.defaults().withBlockSize(4096));
+        }
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.none())) {
+            long ipg = fs.statfs().files() / 4;
+            java.util.Set<Long> groups = new java.util.HashSet<>();
+            long[] top = new long[3];
+            for (int i = 0; i < top.length; i++) {
+                top[i] = fs.mkdir(fs.rootIno(), "top-" + i, 0755, 0, 0);
+                groups.add((top[i] - 1) / ipg);
+            }
+            assertEquals(3, groups.size(), "three top-level directories in three groups: " + java.util.Arrays.toString(top));
+            long file = fs.create(top[1], "file", 0644, 0, 0);
+            long sub = fs.mkdir(top[1], "sub", 0755, 0, 0);
+            assertEquals((top[1] - 1) / ipg, (file - 1) / ipg, "a file in its directory's group");
+            assertEquals((top[1] - 1) / ipg, (sub - 1) / ipg, "a subdirectory in its parent's group while it has room");
+        }
+        assertClean(img);
+    }
 }
