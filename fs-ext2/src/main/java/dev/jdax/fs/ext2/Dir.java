@@ -89,12 +89,16 @@ final class Dir {
         return out;
     }
 
+    /** What {@link #check} hands each record of a block, once checked. */
+    private interface RecordVisitor {
+        void visit(int off, int recLen, long ino, int nameLen, int prev);
+    }
+
     /**
-     * Checks the records of block {@code i} one by one; those at offset {@code only} (every one
-     * when it is -1) go into {@code out} — a lookup through the index names its record's offset and
-     * needs no String for the others.
+     * Checks every record of block {@code i}, as ext2_check_page does, handing each to {@code v} —
+     * with no String made for a name no one asked for.
      */
-    private void walk(Ext2Inode dir, long i, long blk, ByteBuffer b, int only, List<Entry> out) throws FsException {
+    private void check(Ext2Inode dir, long i, ByteBuffer b, RecordVisitor v) throws FsException {
         int off = 0;
         int prev = -1;
         while (off < bs) {
@@ -109,22 +113,36 @@ final class Dir {
                 throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: inode %d beyond the %d inodes",
                         dir.ino, i, off, ino, fs.superblock().s_inodes_count());
             }
-            if (only < 0 || only == off) {
-                String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
-                out.add(new Entry(blk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev, i));
-            }
+            v.visit(off, recLen, ino, nameLen, prev);
             prev = off;
             off += recLen;
         }
     }
 
+    /**
+     * Checks the records of block {@code i}; those at offset {@code only} (every one when it is -1)
+     * go into {@code out} — a lookup through the index names its record's offset and needs no
+     * String for the others.
+     */
+    private void walk(Ext2Inode dir, long i, long blk, ByteBuffer b, int only, List<Entry> out) throws FsException {
+        check(dir, i, b, (off, recLen, ino, nameLen, prev) -> {
+            if (only < 0 || only == off) {
+                String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
+                out.add(new Entry(blk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev, i));
+            }
+        });
+    }
+
     /** The room a block's records leave for one more: the largest rec_len beyond a record's own name. */
-    private static int room(List<Entry> records) {
-        int best = 0;
-        for (Entry e : records) {
-            best = Math.max(best, e.recLen() - (e.ino() == 0 ? 0 : recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length)));
-        }
-        return best;
+    private int room(Ext2Inode dir, long i, ByteBuffer b) throws FsException {
+        int[] best = {0};
+        check(dir, i, b, (off, recLen, ino, nameLen, prev) -> best[0] = Math.max(best[0], recLen - used(ino, nameLen)));
+        return best[0];
+    }
+
+    /** The bytes a record needs for itself: none when it is empty. */
+    private static int used(long ino, int nameLen) {
+        return ino == 0 ? 0 : recLenFor(nameLen);
     }
 
     /** The directory's index, built by one pass over its blocks the first time it is needed. */
@@ -136,13 +154,14 @@ final class Dir {
         long n = blocks(dir);
         DirIndex built = new DirIndex(n);
         for (long i = 0; i < n; i++) {
-            List<Entry> recs = records(dir, i, blockOf(dir, i));
-            for (Entry e : recs) {
+            long blk = blockOf(dir, i);
+            ByteBuffer b = disk.read(blk, "directory " + dir.ino);
+            for (Entry e : records(dir, i, blk, b)) {
                 if (e.ino() != 0) {
                     built.put(e.name(), DirIndex.at(i, e.offset()));
                 }
             }
-            built.room(i, room(recs));
+            built.room(i, room(dir, i, b));
         }
         // Concurrent lookups (i_rwsem shared) may build it twice from the same blocks: one is kept.
         return dir.publishDirIndex(built);
@@ -152,7 +171,7 @@ final class Dir {
     private void reindexBlock(Ext2Inode dir, long i, long blk, ByteBuffer b) throws FsException {
         DirIndex idx = dir.dirIndex;
         if (idx != null) {
-            idx.room(i, room(records(dir, i, blk, b)));
+            idx.room(i, room(dir, i, b));
         }
     }
 
@@ -193,23 +212,30 @@ final class Dir {
         if (i >= 0) {
             long blk = blockOf(dir, i);
             ByteBuffer b = disk.read(blk, "directory " + dir.ino);
-            for (Entry e : records(dir, i, blk, b)) {
-                int used = e.ino() == 0 ? 0 : recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length);
-                if (e.recLen() - used >= need) {
-                    int at = e.offset();
-                    int len = e.recLen();
-                    if (used > 0) {
-                        b.putShort(at + 4, (short) used);
-                        at += used;
-                        len -= used;
-                    }
-                    put(b, at, len, ino, nm, fileType);
-                    disk.write(blk, b, "directory " + dir.ino);
-                    idx.put(name, DirIndex.at(i, at));
-                    reindexBlock(dir, i, blk, b);
-                    fs.changeInode(dir, d -> d.touch(true, true));
-                    return;
+            int[] fit = {-1, 0, 0}; // the first record with room: its offset, rec_len and the bytes it uses
+            check(dir, i, b, (off, recLen, recIno, nameLen, prev) -> {
+                int used = used(recIno, nameLen);
+                if (fit[0] < 0 && recLen - used >= need) {
+                    fit[0] = off;
+                    fit[1] = recLen;
+                    fit[2] = used;
                 }
+            });
+            if (fit[0] >= 0) {
+                int at = fit[0];
+                int len = fit[1];
+                int used = fit[2];
+                if (used > 0) {
+                    b.putShort(at + 4, (short) used);
+                    at += used;
+                    len -= used;
+                }
+                put(b, at, len, ino, nm, fileType);
+                disk.write(blk, b, "directory " + dir.ino);
+                idx.put(name, DirIndex.at(i, at));
+                reindexBlock(dir, i, blk, b);
+                fs.changeInode(dir, d -> d.touch(true, true));
+                return;
             }
             dir.dropDirIndex(); // the index promised room the block does not have: rebuilt from the blocks next time
             throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d has no room its index said it had", dir.ino, i);

@@ -19,6 +19,9 @@ final class Crc32c {
     /** Shift tables of the lengths met so far (4 KiB each), up to {@link #MAX_LENGTHS} of them. */
     private static final java.util.concurrent.ConcurrentHashMap<Integer, int[]> BY_LENGTH = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int MAX_LENGTHS = 512;
+    /** The same tables of lengths up to a block, found by index: no boxing and hashing per checksum. */
+    private static final java.util.concurrent.atomic.AtomicReferenceArray<int[]> SHORT =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(4097);
 
     static {
         int[] oneByte = new int[32];
@@ -60,12 +63,15 @@ final class Crc32c {
      * inode, an index node of so many entries), else the matrix product.
      */
     private static int shift(int value, int len) {
-        int[] t = BY_LENGTH.get(len);
+        int[] t = len < SHORT.length() ? SHORT.getAcquire(len) : BY_LENGTH.get(len);
         if (t == null) {
             if (BY_LENGTH.size() >= MAX_LENGTHS) {
                 return shiftSlowly(value, len);
             }
             t = BY_LENGTH.computeIfAbsent(len, Crc32c::tables);
+            if (len < SHORT.length()) {
+                SHORT.setRelease(len, t);
+            }
         }
         return t[value & 0xff] ^ t[256 + (value >>> 8 & 0xff)] ^ t[512 + (value >>> 16 & 0xff)] ^ t[768 + (value >>> 24)];
     }

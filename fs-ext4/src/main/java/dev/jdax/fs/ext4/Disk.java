@@ -28,6 +28,8 @@ final class Disk {
         final byte[] data;
         long version;
         boolean detached;
+        /** The transaction whose block list has it ({@code jh->b_transaction}): changed again, not listed again. */
+        Jbd2.Transaction transaction;
 
         Buf(byte[] data) {
             this.data = data;
@@ -82,7 +84,8 @@ final class Disk {
         return b;
     }
 
-    private byte[] current(long block) throws FsException {
+    /** A copy of the block as the journal's buffers hold it, or null when it is not in them. */
+    private byte[] buffered(long block) {
         Buf c = cache.get(block);
         if (c != null) {
             synchronized (c) {
@@ -91,12 +94,34 @@ final class Disk {
                 }
             }
         }
-        return load(block);
+        return null;
     }
 
     ByteBuffer read(long block, String what) throws FsException {
+        return read(block, what, null);
+    }
+
+    /** A check of a block's bytes (its checksum) as read from the device. */
+    interface Verifier {
+        void verify(ByteBuffer b) throws FsException;
+    }
+
+    /**
+     * The block, {@code verifier} run on it when it comes from the device. A block in the journal's
+     * buffers holds what this mount wrote, sealed by its writer: it is not checked again on every
+     * read, as Linux checks a buffer once ({@code buffer_verified}) rather than on every lookup.
+     */
+    ByteBuffer read(long block, String what, Verifier verifier) throws FsException {
         check(block, what);
-        return ByteBuffer.wrap(current(block)).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] b = buffered(block);
+        if (b != null) {
+            return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        ByteBuffer loaded = ByteBuffer.wrap(load(block)).order(ByteOrder.LITTLE_ENDIAN);
+        if (verifier != null) {
+            verifier.verify(loaded);
+        }
+        return loaded;
     }
 
     void write(long block, ByteBuffer data, String what) throws FsException {
@@ -145,6 +170,7 @@ final class Disk {
             storeHome(block * bs + at, src, from, n);
             return;
         }
+        Jbd2.Handle h = j.handle();
         while (true) {
             Buf c = cache.get(block);
             if (c == null) {
@@ -154,14 +180,19 @@ final class Disk {
                     c = fresh;
                 }
             }
+            boolean listed;
             synchronized (c) {
                 if (c.detached) {
                     continue; // checkpointed away meanwhile: its bytes are home, read them again
                 }
                 System.arraycopy(src, from, c.data, at, n);
                 c.version++;
+                listed = c.transaction == h.t;
+                c.transaction = h.t;
             }
-            j.dirty(block);
+            if (!listed) {
+                h.dirty(block);
+            }
             return;
         }
     }

@@ -78,18 +78,26 @@ final class Ext4Dir {
     }
 
     private ByteBuffer rawBlock(Ext4Inode dir, long lblk) throws FsException {
+        return rawBlock(dir, lblk, null);
+    }
+
+    /** A directory block, {@code verifier} run on it when it is read from the device ({@link Disk#read(long, String, Disk.Verifier)}). */
+    private ByteBuffer rawBlock(Ext4Inode dir, long lblk, Disk.Verifier verifier) throws FsException {
         long p = fs.mapBlock(dir, lblk);
         if (p < 0) {
             throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: hole at block %d", dir.ino, lblk);
         }
-        return disk.read(p, "directory " + dir.ino);
+        return disk.read(p, "directory " + dir.ino, verifier);
     }
 
     /** A leaf block, its checksum verified. */
     ByteBuffer readLeaf(Ext4Inode dir, long lblk) throws FsException {
-        ByteBuffer b = rawBlock(dir, lblk);
-        verifyLeaf(dir, lblk, b);
-        return b;
+        return rawBlock(dir, lblk, b -> verifyLeaf(dir, lblk, b));
+    }
+
+    /** Whether block {@code i} of a directory is an index block (dx_root, dx_node) rather than a leaf. */
+    private boolean isIndex(boolean indexed, long i, ByteBuffer b) {
+        return indexed && (i == 0 && dx.isRoot(b) || dx.isNode(i, b));
     }
 
     private void verifyLeaf(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
@@ -146,16 +154,21 @@ final class Ext4Dir {
         long n = blocks(dir);
         boolean indexed = (dir.i_flags() & Ext4Inode.INDEX_FL) != 0;
         for (long i = 0; i < n; i++) {
-            ByteBuffer b = rawBlock(dir, i);
-            if (indexed && (i == 0 && dx.isRoot(b) || dx.isNode(i, b))) {
+            long lblk = i;
+            ByteBuffer b = rawBlock(dir, i, r -> {
+                if (isIndex(indexed, lblk, r)) {
+                    dx.verify(dir, lblk, r);
+                } else {
+                    verifyLeaf(dir, lblk, r);
+                }
+            });
+            if (isIndex(indexed, i, b)) {
                 // Index blocks hold no names, but the root begins with "." and "..".
-                dx.verify(dir, i, b);
                 if (i == 0 && scanBlock(dir, 0, b, DX_ROOT_NAMES, v)) {
                     return true;
                 }
                 continue;
             }
-            verifyLeaf(dir, i, b);
             if (scanBlock(dir, i, b, fs.superblock().hasCsum() && hasTail(b) ? bs - TAIL : bs, v)) {
                 return true;
             }
@@ -347,10 +360,15 @@ final class Ext4Dir {
         fs.changeInode(dir, d -> d.touch(true, true));
     }
 
-    /** ext4_delete_entry: the record joins the one before it, or is emptied when first in its block. */
+    /**
+     * ext4_delete_entry: the record joins the one before it, or is emptied when first in its block.
+     * {@code e} is what {@link #find} gave with nothing changed since; it is looked up again only
+     * when an inline directory moves to a block first (its records move with it).
+     */
     void remove(Ext4Inode dir, Entry e) throws FsException {
+        boolean moves = InlineData.has(dir);
         readyForChange(dir);
-        Entry cur = find(dir, e.name());
+        Entry cur = moves ? find(dir, e.name()) : e;
         ByteBuffer b = readLeaf(dir, cur.lblk());
         if (cur.prevOffset() >= 0) {
             int prevLen = b.getShort(cur.prevOffset() + 4) & 0xffff;

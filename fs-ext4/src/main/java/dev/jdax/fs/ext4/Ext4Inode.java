@@ -266,9 +266,22 @@ final class Ext4Inode implements Vnode {
         return b.capacity() > 128 && i_extra_isize() >= 4;
     }
 
+    /** A seed computed, with what it was computed from (final fields: safe to share between threads). */
+    private record Seed(int fsSeed, int generation, int value) {
+    }
+
+    /** The last seed computed: every checksum of the inode, its extent blocks and its directory blocks starts from it. */
+    private Seed seed;
+
     /** The seed extent and directory block checksums of this inode start from. */
     int csumSeed(int fsSeed) {
-        return Crc32c.update(Crc32c.update(fsSeed, (int) ino), i_generation());
+        int generation = i_generation();
+        Seed s = seed;
+        if (s == null || s.fsSeed() != fsSeed || s.generation() != generation) {
+            s = new Seed(fsSeed, generation, Crc32c.update(Crc32c.update(fsSeed, (int) ino), generation));
+            seed = s;
+        }
+        return s.value();
     }
 
     /**

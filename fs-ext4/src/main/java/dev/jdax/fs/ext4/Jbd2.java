@@ -5,14 +5,15 @@ import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.LockOrder;
 import dev.jdax.api.lock.Mutex;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 
 /**
@@ -32,16 +33,29 @@ final class Jbd2 {
     /** jbd2's default commit interval. */
     static final long COMMIT_INTERVAL_MS = 5000;
 
-    /** One transaction: its blocks and its open handles. */
+    /**
+     * One transaction: its blocks and its open handles. As jbd2's {@code transaction_t}, a handle
+     * joins and leaves it with an atomic count ({@code t_updates}) and no lock; the commit marks it
+     * locked first and then waits for the count to reach zero (both sides read the other's write
+     * after making their own, so one of them always sees it). Its blocks are a concurrent set
+     * ({@code t_buffers}): a change adds its block without a lock, and a block already in it is not
+     * added again ({@link Disk} marks each buffer with the transaction that has it, as
+     * {@code jh->b_transaction}).
+     */
     static final class Transaction {
         final long tid;
-        int updates;
-        boolean locked;
-        final Set<Long> blocks = new LinkedHashSet<>();
-        final List<Runnable> onCommit = new ArrayList<>();
+        final AtomicInteger updates = new AtomicInteger();
+        volatile boolean locked;
+        final Set<Long> blocks = ConcurrentHashMap.newKeySet();
+        final Queue<Runnable> onCommit = new ConcurrentLinkedQueue<>();
 
         Transaction(long tid) {
             this.tid = tid;
+        }
+
+        /** Whether it holds enough blocks that a commit should make room. */
+        boolean full(int maxBlocks) {
+            return !locked && blocks.size() >= maxBlocks / 2;
         }
     }
 
@@ -60,12 +74,12 @@ final class Jbd2 {
 
         /** Runs {@code action} once this handle's transaction is committed (blocks freed in it become reusable). */
         void onCommit(Runnable action) {
-            state.lock();
-            try {
-                t.onCommit.add(action);
-            } finally {
-                state.unlock();
-            }
+            t.onCommit.add(action);
+        }
+
+        /** {@code jbd2_journal_dirty_metadata}: {@code block} belongs to this handle's transaction. */
+        void dirty(long block) {
+            t.blocks.add(block);
         }
 
         @Override
@@ -73,19 +87,10 @@ final class Jbd2 {
             if (--depth > 0) {
                 return;
             }
-            current.remove();
-            boolean full;
-            state.lock();
-            try {
-                if (--t.updates == 0) {
-                    changed.signalAll();
-                }
-                full = !t.locked && t.blocks.size() >= maxBlocks / 2;
-            } finally {
-                state.unlock();
-            }
+            current.get()[0] = null;
+            leave(t);
             LockOrder.exit(this);
-            if (full) {
+            if (t.full(maxBlocks)) {
                 commit(t.tid);
             }
         }
@@ -102,10 +107,14 @@ final class Jbd2 {
     private final Mutex state = new Mutex(LockClass.JOURNAL, 0, 0, "jbd2 state");
     private final Condition changed = state.newCondition();
     private final Mutex commitLock = new Mutex(LockClass.TRANSACTION, 0, 0, "jbd2 commit");
-    private final ThreadLocal<Handle> current = new ThreadLocal<>();
+    /**
+     * The current thread's handle, in a slot made once per thread: a handle's start and stop write
+     * the slot rather than set and remove a thread-local (whose set cleans the thread's table).
+     */
+    private final ThreadLocal<Handle[]> current = ThreadLocal.withInitial(() -> new Handle[1]);
     private final ScheduledExecutorService timer;
     private BeforeCommit beforeCommit = () -> { };
-    private Transaction running;
+    private volatile Transaction running;
     private volatile long committed;
     private volatile FsException failed;
 
@@ -128,9 +137,14 @@ final class Jbd2 {
         this.beforeCommit = hook;
     }
 
-    /** {@code jbd2_journal_start}: joins the running transaction (or the thread's own handle). */
+    /**
+     * {@code jbd2_journal_start} ({@code start_this_handle}): joins the running transaction with one
+     * atomic increment, or the thread's own handle; waits only while a commit has locked the
+     * running transaction.
+     */
     Handle start() throws FsException {
-        Handle h = current.get();
+        Handle[] slot = current.get();
+        Handle h = slot[0];
         if (h != null) {
             h.depth++;
             return h;
@@ -138,61 +152,62 @@ final class Jbd2 {
         if (failed != null) {
             throw failed;
         }
-        long full = -1;
-        state.lock();
-        try {
-            if (!running.locked && running.blocks.size() >= maxBlocks / 2) {
-                full = running.tid;
-            }
-        } finally {
-            state.unlock();
+        Transaction r = running;
+        if (r.full(maxBlocks)) {
+            commit(r.tid); // make room before joining: a handle never waits for its own transaction
         }
-        if (full >= 0) {
-            commit(full); // make room before joining: a handle never waits for its own transaction
-        }
-        state.lock();
-        try {
-            while (running.locked) {
-                changed.awaitUninterruptibly();
-            }
-            running.updates++;
-            h = new Handle(running);
-        } finally {
-            state.unlock();
-        }
+        h = new Handle(join());
         LockOrder.enter(h, LockClass.TRANSACTION, 1, 0, true, "jbd2 handle");
-        current.set(h);
+        slot[0] = h;
         return h;
+    }
+
+    /** Counts a handle into the running transaction, once no commit has it locked. */
+    private Transaction join() {
+        while (true) {
+            Transaction t = running;
+            if (!t.locked) {
+                t.updates.incrementAndGet();
+                if (!t.locked) {
+                    return t;
+                }
+                leave(t); // the commit locked it meanwhile and may be waiting for this count
+            }
+            state.lock();
+            try {
+                while (running == t && t.locked) {
+                    changed.awaitUninterruptibly();
+                }
+            } finally {
+                state.unlock();
+            }
+        }
+    }
+
+    /** A handle leaves {@code t}: the last one out of a locked transaction wakes its commit. */
+    private void leave(Transaction t) {
+        if (t.updates.decrementAndGet() == 0 && t.locked) {
+            state.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                state.unlock();
+            }
+        }
     }
 
     /** The current thread's handle; metadata may only change inside one. */
     Handle handle() {
-        Handle h = current.get();
+        Handle h = current.get()[0];
         if (h == null) {
             throw new IllegalStateException("ext4: metadata changed outside a transaction");
         }
         return h;
     }
 
-    /** {@code jbd2_journal_dirty_metadata}: {@code block} belongs to the current handle's transaction. */
-    void dirty(long block) {
-        Handle h = handle();
-        state.lock();
-        try {
-            h.t.blocks.add(block);
-        } finally {
-            state.unlock();
-        }
-    }
-
     /** {@return the tid of the running transaction} */
     long runningTid() {
-        state.lock();
-        try {
-            return running.tid;
-        } finally {
-            state.unlock();
-        }
+        return running.tid;
     }
 
     /** {@return the last tid committed and written home} */
@@ -205,7 +220,8 @@ final class Jbd2 {
      * {@code tid} (and every one before it) is committed and home. Not from inside a handle.
      */
     void commit(long tid) throws FsException {
-        if (current.get() != null) {
+        Handle[] slot = current.get();
+        if (slot[0] != null) {
             throw new IllegalStateException("ext4: a commit waited for from inside a transaction");
         }
         if (committed >= tid) {
@@ -225,19 +241,18 @@ final class Jbd2 {
             try {
                 t = running;
                 t.locked = true;
-                while (t.updates > 0) {
+                while (t.updates.get() > 0) {
                     changed.awaitUninterruptibly();
                 }
             } finally {
                 state.unlock();
             }
             // No handle is open and none can start: the hook's writes and the freeze see one state.
-            Handle own = new Handle(t);
-            current.set(own);
+            slot[0] = new Handle(t);
             try {
                 beforeCommit.run();
             } finally {
-                current.remove();
+                slot[0] = null;
             }
             state.lock();
             try {
@@ -272,12 +287,8 @@ final class Jbd2 {
     private void timedCommit() {
         try {
             long tid;
-            state.lock();
-            try {
-                tid = running.blocks.isEmpty() ? -1 : running.tid;
-            } finally {
-                state.unlock();
-            }
+            Transaction r = running;
+            tid = r.blocks.isEmpty() ? -1 : r.tid;
             if (tid >= 0) {
                 commit(tid);
             }

@@ -1,0 +1,49 @@
+package dev.jdax.api;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Per-thread counters: what every thread added is in the sum, ended threads' cells folded and nothing lost. */
+class ThreadCountersTest {
+    @Test
+    void sumsWhatManyThreadsAddedIncludingThreadsThatEnded() throws Exception {
+        ThreadCounters c = new ThreadCounters(3);
+        int threads = 200; // past the number of cells at which ended threads are folded
+        int perThread = 10_000;
+        // Half the threads stay alive until the end, so folding meets live and ended threads alike.
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> all = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            boolean stays = t % 2 == 0;
+            all.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    c.increment(0);
+                    c.add(1, 3);
+                }
+                if (stays) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }));
+            if (!stays) {
+                all.getLast().join(); // ended before the next thread registers: its cells get folded
+            }
+        }
+        c.add(2, 7);
+        release.countDown();
+        for (Thread t : all) {
+            t.join();
+        }
+        assertEquals((long) threads * perThread, c.sum(0));
+        assertEquals(3L * threads * perThread, c.sum(1));
+        assertEquals(7, c.sum(2));
+    }
+}
