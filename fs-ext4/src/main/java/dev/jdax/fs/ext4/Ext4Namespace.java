@@ -106,7 +106,7 @@ final class Ext4Namespace {
                 });
                 in.extents = null;
             } else {
-                Extent e = fs.allocate(in, 0, 1, false, 1);
+                Extent e = fs.allocate(in, 0, 1, false);
                 ByteBuffer blk = ByteBuffer.allocate(fs.blockSize());
                 blk.put(0, t);
                 fs.disk().write(e.pblk(), blk, "symlink " + in.ino);

@@ -165,7 +165,7 @@ final class ExtentTree {
     }
 
     private long take(List<Long> pool, List<Long> used, Ext4Inode in, long goal) throws FsException {
-        long blk = pool.isEmpty() ? fs.allocator().allocBlocks(goal, 1, 1)[0] : pool.removeFirst();
+        long blk = pool.isEmpty() ? fs.allocator().allocBlocks(goal, 1)[0] : pool.removeFirst();
         used.add(blk);
         return blk;
     }
