@@ -232,6 +232,14 @@ final class Ext4Allocator {
     }
 
     void freeBlocks(long first, long count) throws FsException {
+        freeBlocks(first, count, true);
+    }
+
+    /**
+     * Frees blocks; {@code busy} false only for blocks allocated in the running transaction, which a
+     * crash would give back anyway, so they may be reused before it commits.
+     */
+    void freeBlocks(long first, long count, boolean busy) throws FsException {
         long b = first;
         while (b < first + count) {
             disk.check(b, "freeing");
@@ -248,7 +256,7 @@ final class Ext4Allocator {
                         throw FsException.of(Errno.EUCLEAN, "ext4: freeing block %d, which is already free", groupStart(g) + bit);
                     }
                 }
-                if (journal != null) {
+                if (journal != null && busy) {
                     bits.busy(from, to, true); // before the bits go: never given out in between
                 }
                 bits.set(from, to, false);
@@ -256,7 +264,9 @@ final class Ext4Allocator {
                 groups.freeBlocks(g, (int) (groups.freeBlocks(g) + n));
                 changed(g, dirtyBlocks);
                 sb.addFreeBlocks(n);
-                markBusy(g, from, to);
+                if (busy) {
+                    markBusy(g, from, to);
+                }
             } finally {
                 blockLocks[g].unlock();
             }

@@ -48,6 +48,8 @@ final class Ext4Inode implements Vnode {
     final List<Prealloc> prealloc = new ArrayList<>();
     /** Open files that may write: the last one's close forgets the preallocations (ext4_release_file). */
     final java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
+    /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem). */
+    final java.util.Map<Long, Long> treeFresh = new java.util.HashMap<>();
     /** The blocks of the extent tree below the inode (index and leaf blocks), or of its indirect map. */
     List<Long> treeBlocks = new ArrayList<>();
     /** A file without extents: its indirect blocks by height and first file block ({@link IndirectMap}). */
