@@ -49,6 +49,7 @@ final class Ext4FileSystem implements SuperBlock {
     private final Ext4Superblock sb;
     private final GroupTable groups;
     private final Ext4Allocator allocator;
+    private final InodeGroups inodeGroups;
     private final ExtentTree tree;
     private final IndirectMap indirect;
     private final SystemZone systemZone;
@@ -87,6 +88,7 @@ final class Ext4FileSystem implements SuperBlock {
         this.disk = new Disk(device, sb.blockSize(), sb.s_blocks_count());
         this.groups = GroupTable.read(disk, sb);
         this.allocator = new Ext4Allocator(disk, sb, groups);
+        this.inodeGroups = new InodeGroups(sb, groups);
         this.systemZone = SystemZone.of(device, sb, groups, allocator);
         this.tree = new ExtentTree(this, disk);
         this.indirect = new IndirectMap(this, disk);
@@ -571,10 +573,10 @@ final class Ext4FileSystem implements SuperBlock {
         saveExtents(in);
     }
 
-    /** A new inode near its parent, written, in core. */
-    Ext4Inode newInode(Ext4Inode parent, int mode, int uid, int gid) throws FsException {
+    /** A new inode named {@code name} in {@code parent}, in the group Linux would choose ({@link InodeGroups}), written, in core. */
+    Ext4Inode newInode(Ext4Inode parent, String name, int mode, int uid, int gid) throws FsException {
         boolean isDir = FileType.ofMode(mode) == FileType.DIRECTORY;
-        int group = (int) ((parent.ino - 1) / sb.s_inodes_per_group());
+        int group = inodeGroups.choose(parent, name, isDir, parent.ino == ROOT_INO);
         long ino = allocator.allocInode(group, isDir);
         Ext4Inode in = new Ext4Inode(this, ino, new byte[sb.s_inode_size()]);
         long now = Instant.now().getEpochSecond();

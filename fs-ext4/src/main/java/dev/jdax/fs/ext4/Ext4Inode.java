@@ -48,6 +48,8 @@ final class Ext4Inode implements Vnode {
     final List<Prealloc> prealloc = new ArrayList<>();
     /** Open files that may write: the last one's close forgets the preallocations (ext4_release_file). */
     final java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
+    /** i_last_alloc_group: where this directory's last new inode went (-1: none yet); under its i_rwsem. */
+    int lastAllocGroup = -1;
     /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem). */
     final java.util.Map<Long, Long> treeFresh = new java.util.HashMap<>();
     /** The blocks of the extent tree below the inode (index and leaf blocks), or of its indirect map. */
