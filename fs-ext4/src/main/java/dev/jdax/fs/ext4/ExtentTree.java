@@ -164,8 +164,14 @@ final class ExtentTree {
             // allocation and the free. So a write past EOF, whose new blocks stay unwritten (a fifth
             // record) until it ends, does not take another block each time it grows the tree for a
             // moment — Linux, whose new blocks are written at once, never grows it there.
+            // (jbd2_journal_forget: the journal drops the leaf it holds, so nothing is written over
+            // the block when the transaction commits, whoever has it by then.)
             Long tid = in.treeFresh.remove(unused);
-            fs.allocator().freeBlocks(unused, 1, tid == null || tid != fs.currentTid() || fs.currentTid() < 0);
+            boolean fresh = tid != null && tid == fs.currentTid() && tid >= 0;
+            if (fresh) {
+                disk.forget(unused);
+            }
+            fs.allocator().freeBlocks(unused, 1, !fresh);
         }
         in.treeFresh.keySet().retainAll(used);
         list.written(leaves);

@@ -185,6 +185,17 @@ final class Jbd2 {
         }
     }
 
+    /** {@code jbd2_journal_forget}: {@code block} leaves the current handle's transaction (see {@link Disk#forget}). */
+    void forget(long block) {
+        Handle h = handle();
+        state.lock();
+        try {
+            h.t.blocks.remove(block);
+        } finally {
+            state.unlock();
+        }
+    }
+
     /** {@return the tid of the running transaction} */
     long runningTid() {
         state.lock();
