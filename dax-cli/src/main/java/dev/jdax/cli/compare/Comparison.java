@@ -141,12 +141,13 @@ public final class Comparison {
                 }
                 Map<String, OutputRow> lin = linux.get(c.label());
                 List<String> ll = lin == null ? null : lin.get(template.key()) == null ? List.of() : lin.get(template.key()).lines();
+                boolean physical = Normalizer.keepsPhysical(c);
                 List<String> jn = Normalizer.normalize(jl);
                 Status st;
                 String reason = null;
                 if (ll == null || dev.jdax.cli.xfsio.XfsIoProcess.isJdaxOnly(template.command())) {
                     st = Status.NO_REFERENCE;
-                } else if (jn.equals(Normalizer.normalize(ll))) {
+                } else if (Normalizer.normalize(jl, physical).equals(Normalizer.normalize(ll, physical))) {
                     st = Status.EQUAL;
                 } else {
                     reason = catalog.declared().reason(s.name(), c.label(), template.key());

@@ -9,6 +9,9 @@ import java.util.regex.Pattern;
  * Removes what varies from run to run or machine to machine before outputs are compared, as the
  * reference says to: the timing lines, {@code fd.path}, fiemap's physical block numbers (with the
  * column widths that depend on them), and the timestamps and device numbers of raw stat output.
+ * Physical blocks are kept where jdax places blocks as Linux does ({@link #keepsPhysical}): ext4,
+ * whose mkfs lays the file system out as mke2fs does and whose allocator decides as mballoc does,
+ * so that Linux's numbers (the same from run to run on the reference machine) are compared too.
  */
 final class Normalizer {
     private static final Pattern TIMING =
@@ -25,27 +28,42 @@ final class Normalizer {
     private Normalizer() {
     }
 
+    /** {@return whether fiemap's physical blocks are compared for a personality}: ext4's, placed as Linux places them. */
+    static boolean keepsPhysical(PersonalityConfig config) {
+        return config.type().equals("ext4");
+    }
+
+    /** Normalises every varying part, physical blocks included. */
     static List<String> normalize(List<String> lines) {
+        return normalize(lines, false);
+    }
+
+    static List<String> normalize(List<String> lines, boolean physical) {
         List<String> out = new ArrayList<>(lines.size());
         for (String line : lines) {
             if (TIMING.matcher(line).matches() || line.startsWith("fd.path = ")) {
                 continue;
             }
-            out.add(normalizeLine(line));
+            out.add(normalizeLine(line, physical));
         }
         return out;
     }
 
     static String normalizeLine(String line) {
+        return normalizeLine(line, false);
+    }
+
+    /** One line; with {@code physical} fiemap's block ranges stay (only the column widths are normalised). */
+    static String normalizeLine(String line, boolean physical) {
         Matcher m = FIEMAP_VERBOSE.matcher(line);
         if (m.matches()) {
-            String phys = m.group(3).equals("hole") ? "hole" : "*";
+            String phys = m.group(3).equals("hole") ? "hole" : physical ? m.group(3) : "*";
             return m.group(1) + ": " + m.group(2) + " " + phys + " " + m.group(4)
                     + (m.group(5) == null ? "" : " " + m.group(5));
         }
         m = FIEMAP_PLAIN.matcher(line);
         if (m.matches()) {
-            return "\t" + m.group(1) + ": " + m.group(2) + " " + (m.group(3).equals("hole") ? "hole" : "*") + m.group(4);
+            return "\t" + m.group(1) + ": " + m.group(2) + " " + (m.group(3).equals("hole") || physical ? m.group(3) : "*") + m.group(4);
         }
         if (RAW_STAT_VARYING.matcher(line).matches()) {
             return line.substring(0, line.indexOf('=') + 1) + " *";

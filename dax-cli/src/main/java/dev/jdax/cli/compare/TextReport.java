@@ -66,7 +66,7 @@ public final class TextReport {
                     Comparison.Cell cell = r.cells().get(p.label());
                     line.append("  ").append(mark(cell.status())).append(" ".repeat(Math.max(0, p.label().length() - 1)));
                     if (cell.status() == Comparison.Status.DIFFERS || cell.status() == Comparison.Status.DECLARED) {
-                        details.add(detail(r, p.label(), cell));
+                        details.add(detail(r, p, cell));
                     }
                 }
                 if (r.personalitiesDiffer()) {
@@ -119,13 +119,13 @@ public final class TextReport {
                 && (cell.linux() == null || cell.linux().isEmpty()));
     }
 
-    private String detail(Comparison.Row r, String cfg, Comparison.Cell cell) {
+    private String detail(Comparison.Row r, PersonalityConfig cfg, Comparison.Cell cell) {
         StringBuilder sb = new StringBuilder();
-        sb.append("  ").append(r.key()).append(' ').append(r.command()).append(" — ").append(cfg).append(": ")
+        sb.append("  ").append(r.key()).append(' ').append(r.command()).append(" — ").append(cfg.label()).append(": ")
                 .append(cell.status() == Comparison.Status.DECLARED ? "differs on purpose: " + cell.declaredReason()
                         : paint("differs from Linux", "31")).append('\n');
-        List<String> j = Normalizer.normalize(cell.jdax());
-        List<String> l = Normalizer.normalize(cell.linux());
+        List<String> j = Normalizer.normalize(cell.jdax(), Normalizer.keepsPhysical(cfg));
+        List<String> l = Normalizer.normalize(cell.linux(), Normalizer.keepsPhysical(cfg));
         for (String s : j.isEmpty() ? List.of("(nothing)") : j) {
             sb.append("      jdax  | ").append(l.contains(s) ? s : paint(s, "31")).append('\n');
         }

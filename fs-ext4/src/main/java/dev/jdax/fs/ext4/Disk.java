@@ -244,6 +244,25 @@ final class Disk {
         return out;
     }
 
+    /**
+     * {@code jbd2_journal_forget} for a block the running transaction gave out and gives back: it is
+     * no longer logged nor written home, and leaves the cache, so whoever takes the block next
+     * (file data written straight to the device included) is not overwritten at the commit. Only
+     * for a block no earlier transaction changed; inside a handle.
+     */
+    void forget(long block) {
+        Jbd2 j = journal;
+        if (j != null) {
+            j.forget(block);
+        }
+        Buf c = cache.remove(block);
+        if (c != null) {
+            synchronized (c) {
+                c.detached = true;
+            }
+        }
+    }
+
     /** After a checkpoint: blocks nothing changed since they were frozen leave the cache (their home is current). */
     void checkpointed(Map<Long, Frozen> frozen) {
         for (Map.Entry<Long, Frozen> e : frozen.entrySet()) {

@@ -36,6 +36,7 @@ final class Ext4Allocator {
     private final BitSet dirtyBlocks = new BitSet();
     private final BitSet dirtyInodes = new BitSet();
     private volatile Jbd2 journal;
+    private final Mballoc mballoc;
 
     Ext4Allocator(Disk disk, Ext4Superblock sb, GroupTable groups) {
         this.disk = disk;
@@ -50,6 +51,8 @@ final class Ext4Allocator {
             blockLocks[g] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, g, "ext4 group block bitmap");
             inodeLocks[g] = new Mutex(LockClass.GROUP, LockClass.INODES, g, "ext4 group inode bitmap");
         }
+        int logFlex = (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_FLEX_BG) != 0 ? sb.s_log_groups_per_flex() : 0;
+        this.mballoc = new Mballoc(this, sb.blockSize(), logFlex, n);
     }
 
     /** Freed blocks stay busy until the transaction that freed them commits; checksums wait for the commit. */
@@ -129,63 +132,82 @@ final class Ext4Allocator {
     }
 
     /**
-     * Up to {@code max} contiguous blocks at or after {@code goal}, starting on a multiple of
-     * {@code align} blocks when one is free (so 2 MiB extents can be PMD mapped). {first, count};
-     * ENOSPC when no block is free.
+     * Up to {@code max} contiguous blocks for metadata (an extent tree or indirect block, a
+     * directory's), near {@code goal}: mballoc without normalisation or preallocation.
+     * {first, count}; ENOSPC when no block is free.
      */
-    long[] allocBlocks(long goal, long max, long align) throws FsException {
+    long[] allocBlocks(long goal, long max) throws FsException {
         if (sb.s_free_blocks_count() == 0) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
         }
-        long n = groups.count();
-        if (goal <= sb.s_first_data_block() || goal >= sb.s_blocks_count()) {
-            goal = sb.s_first_data_block() + 1;
-        }
-        for (long pass = align > 1 ? 0 : 1; pass < 2; pass++) {
-            long a = pass == 0 ? align : 1;
-            int g0 = groupOf(goal);
-            for (int i = 0; i <= n; i++) {
-                int g = (int) ((g0 + i) % n);
-                if (groups.freeBlocks(g) == 0 || (pass == 0 && groups.freeBlocks(g) < Math.min(max, a))) {
-                    continue;
-                }
-                blockLocks[g].lock();
-                try {
-                    long[] got = allocInGroup(g, i == 0 ? (int) (goal - groupStart(g)) : 0, max, a, pass == 0);
-                    if (got != null) {
-                        return got;
-                    }
-                } finally {
-                    blockLocks[g].unlock();
-                }
-            }
-        }
-        throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
+        return mballoc.newBlocks(new Mballoc.Request(goal, 0, (int) Math.min(max, bitsPerGroup()), 0, 0, 0, 0, 0, 0,
+                false, null));
     }
 
-    /** With group {@code g}'s block lock held: a run from bit {@code from} on (then from 0), or null. */
-    private long[] allocInGroup(int g, int from, long max, long a, boolean aligned) throws FsException {
-        if (groups.freeBlocks(g) == 0) {
-            return null;
+    /** A file's data blocks as mballoc places them ({@link Mballoc}). {first, count}. */
+    long[] allocData(Mballoc.Request r) throws FsException {
+        if (sb.s_free_blocks_count() == 0) {
+            throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
         }
-        GroupBits bits = blockBits(g);
-        long start = groupStart(g);
-        int limit = blocksIn(g);
-        int run = aligned ? (int) Math.min(max, a) : 1;
-        int bit = bits.firstRun(from, limit, start, a, run);
-        if (bit < 0 && from > 0) {
-            bit = bits.firstRun(0, limit, start, a, run);
+        return mballoc.newBlocks(r);
+    }
+
+    /** ext4_discard_preallocations: the inode's preallocated bits back to the allocator. Under its i_data_sem. */
+    void discardPreallocations(java.util.List<Prealloc> inodePa) throws FsException {
+        if (!inodePa.isEmpty()) {
+            mballoc.discard(inodePa);
         }
-        if (bit < 0) {
-            return null;
+    }
+
+    // ---- for Mballoc ---------------------------------------------------------------------------
+
+    Mutex blockLock(int g) {
+        return blockLocks[g];
+    }
+
+    /** Group {@code g}'s block bitmap in memory; under its lock. */
+    GroupBits bitsOf(int g) throws FsException {
+        return blockBits(g);
+    }
+
+    /** The descriptor's free count of group {@code g} (bits free on disk). */
+    int descFree(int g) {
+        return groups.freeBlocks(g);
+    }
+
+    boolean blockUninit(int g) {
+        return (groups.flags(g) & GroupTable.BLOCK_UNINIT) != 0;
+    }
+
+    int groupCount() {
+        return (int) groups.count();
+    }
+
+    long blocksCount() {
+        return sb.s_blocks_count();
+    }
+
+    int bitsPerGroup() {
+        return (int) sb.s_blocks_per_group();
+    }
+
+    int log2BlockSize() {
+        return Integer.numberOfTrailingZeros(sb.blockSize());
+    }
+
+    /** Bits [bit, bit + count) of group {@code g} become used on disk, the counts with them. Under its lock. */
+    void take(int g, GroupBits bits, int bit, int count) throws FsException {
+        for (int b = bit; b < bit + count; b++) {
+            if (bits.isSet(b)) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: group %d: allocating block %d, which is in use",
+                        g, groupStart(g) + b);
+            }
         }
-        int count = bits.firstUsed(bit, (int) Math.min(limit, bit + max)) - bit;
         bits.set(bit, bit + count, true);
         storeBlockBits(g, bits, bit, bit + count);
         groups.freeBlocks(g, groups.freeBlocks(g) - count);
         changed(g, dirtyBlocks);
         sb.addFreeBlocks(-count);
-        return new long[] {start + bit, count};
     }
 
     /**
@@ -210,6 +232,14 @@ final class Ext4Allocator {
     }
 
     void freeBlocks(long first, long count) throws FsException {
+        freeBlocks(first, count, true);
+    }
+
+    /**
+     * Frees blocks; {@code busy} false only for blocks allocated in the running transaction, which a
+     * crash would give back anyway, so they may be reused before it commits.
+     */
+    void freeBlocks(long first, long count, boolean busy) throws FsException {
         long b = first;
         while (b < first + count) {
             disk.check(b, "freeing");
@@ -218,6 +248,7 @@ final class Ext4Allocator {
             blockLocks[g].lock();
             try {
                 GroupBits bits = blockBits(g);
+                mballoc.loadedBy(g); // ext4_mb_clear_bb loads the group's buddy
                 int from = (int) (b - groupStart(g));
                 int to = (int) (from + n);
                 for (int bit = from; bit < to; bit++) {
@@ -225,7 +256,7 @@ final class Ext4Allocator {
                         throw FsException.of(Errno.EUCLEAN, "ext4: freeing block %d, which is already free", groupStart(g) + bit);
                     }
                 }
-                if (journal != null) {
+                if (journal != null && busy) {
                     bits.busy(from, to, true); // before the bits go: never given out in between
                 }
                 bits.set(from, to, false);
@@ -233,7 +264,9 @@ final class Ext4Allocator {
                 groups.freeBlocks(g, (int) (groups.freeBlocks(g) + n));
                 changed(g, dirtyBlocks);
                 sb.addFreeBlocks(n);
-                markBusy(g, from, to);
+                if (busy) {
+                    markBusy(g, from, to);
+                }
             } finally {
                 blockLocks[g].unlock();
             }

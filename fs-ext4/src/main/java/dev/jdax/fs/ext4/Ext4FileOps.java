@@ -129,6 +129,9 @@ final class Ext4FileOps implements DaxInodeOps {
         fs.opVoid(() -> {
             in.dataSem.lockExclusive();
             try {
+                if (newSize <= in.i_size()) {
+                    fs.discardPreallocations(in); // ext4_truncate
+                }
                 fs.freeRange(in, (newSize + fs.blockSize() - 1) / fs.blockSize(), Long.MAX_VALUE);
             } finally {
                 in.dataSem.unlockExclusive();
@@ -226,6 +229,7 @@ final class Ext4FileOps implements DaxInodeOps {
         }
         in.dataSem.lockExclusive();
         try {
+            fs.discardPreallocations(in); // ext4_collapse_range
             long a = offset / bs;
             long b = (offset + length) / bs;
             for (Extent e : in.extents.remove(a, b)) {
@@ -251,6 +255,7 @@ final class Ext4FileOps implements DaxInodeOps {
         }
         in.dataSem.lockExclusive();
         try {
+            fs.discardPreallocations(in); // ext4_insert_range
             long a = offset / bs;
             List<Extent> tail = in.extents.remove(a, Long.MAX_VALUE);
             for (Extent e : tail) {
@@ -275,6 +280,7 @@ final class Ext4FileOps implements DaxInodeOps {
         if (last > first) {
             in.dataSem.lockExclusive();
             try {
+                fs.discardPreallocations(in); // ext4_punch_hole, when there are blocks to remove
                 fs.freeRange(in, first, last);
             } finally {
                 in.dataSem.unlockExclusive();
@@ -328,7 +334,8 @@ final class Ext4FileOps implements DaxInodeOps {
                     continue;
                 }
                 long next = Math.min(in.extents.nextMapped(l), to);
-                Extent got = fs.allocate(in, l, next - l, true, 1);
+                // ext4_alloc_file_blocks: a range that fits one unwritten extent is not normalised.
+                Extent got = fs.allocate(in, l, next - l, true, to - from <= Extent.MAX_UNWRITTEN);
                 l += got.len();
             }
         } finally {

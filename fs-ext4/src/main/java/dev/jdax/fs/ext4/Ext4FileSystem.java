@@ -49,6 +49,7 @@ final class Ext4FileSystem implements SuperBlock {
     private final Ext4Superblock sb;
     private final GroupTable groups;
     private final Ext4Allocator allocator;
+    private final InodeGroups inodeGroups;
     private final ExtentTree tree;
     private final IndirectMap indirect;
     private final SystemZone systemZone;
@@ -87,6 +88,7 @@ final class Ext4FileSystem implements SuperBlock {
         this.disk = new Disk(device, sb.blockSize(), sb.s_blocks_count());
         this.groups = GroupTable.read(disk, sb);
         this.allocator = new Ext4Allocator(disk, sb, groups);
+        this.inodeGroups = new InodeGroups(sb, groups);
         this.systemZone = SystemZone.of(device, sb, groups, allocator);
         this.tree = new ExtentTree(this, disk);
         this.indirect = new IndirectMap(this, disk);
@@ -491,21 +493,38 @@ final class Ext4FileSystem implements SuperBlock {
         return e == null ? -1 : e.pblkOf(lblk);
     }
 
-    /** Where a file's next block should go: after its previous block, else its group's start. */
+    /**
+     * ext4_ext_find_goal: the block at {@code lblk}'s distance from the extent at or before it (or
+     * from the first extent), else ext4_inode_to_goal_block.
+     */
     long goal(Ext4Inode in, long lblk) {
         if (in.extents != null) {
-            Extent prev = null;
-            for (Extent e : in.extents.all()) {
-                if (e.lblk() <= lblk) {
-                    prev = e;
-                }
+            Extent e = in.extents.floor(lblk);
+            if (e == null) {
+                e = in.extents.first();
             }
-            if (prev != null) {
-                return prev.pblk() + (lblk - prev.lblk());
+            if (e != null) {
+                return lblk > e.lblk() ? e.pblk() + (lblk - e.lblk()) : e.pblk() - (e.lblk() - lblk);
             }
         }
-        int g = (int) ((in.ino - 1) / sb.s_inodes_per_group());
-        return allocator.groupStart(g) + allocator.superblockArea(g);
+        return inodeGoal(in);
+    }
+
+    /**
+     * ext4_inode_to_goal_block: the first block of the inode's group; with flex groups of 4 or more,
+     * of its flex group's first group, and for a regular file of the one after it (the first is kept
+     * for directories). With delayed allocation on (ext4's default) no per-process colour is added.
+     */
+    long inodeGoal(Ext4Inode in) {
+        long g = (in.ino - 1) / sb.s_inodes_per_group();
+        int flex = (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_FLEX_BG) != 0 ? 1 << sb.s_log_groups_per_flex() : 1;
+        if (flex >= 4) {
+            g &= ~(flex - 1);
+            if (in.type() == FileType.REGULAR) {
+                g++;
+            }
+        }
+        return sb.s_first_data_block() + g * sb.s_blocks_per_group();
     }
 
     /**
@@ -516,23 +535,50 @@ final class Ext4FileSystem implements SuperBlock {
         return Math.min(sb.s_blocks_count() / 50, 4096);
     }
 
-    /** Maps up to {@code count} new data blocks at {@code lblk} (one contiguous run). Caller holds i_data_sem exclusively. */
-    Extent allocate(Ext4Inode in, long lblk, long count, boolean unwritten, long align) throws FsException {
-        long available = sb.s_free_blocks_count() - reservedClusters();
-        if (available <= 0) {
+    /** Maps up to {@code count} new blocks at {@code lblk} (one contiguous run). Caller holds i_data_sem exclusively. */
+    Extent allocate(Ext4Inode in, long lblk, long count, boolean unwritten) throws FsException {
+        return allocate(in, lblk, count, unwritten, false);
+    }
+
+    /**
+     * Maps up to {@code count} new blocks at {@code lblk} (one contiguous run), placed as
+     * ext4_ext_map_blocks asks mballoc to: near {@link #goal}, between the neighbouring extents, a
+     * regular file's as data (normalised and preallocated unless {@code noPrealloc}, fallocate's
+     * EXT4_GET_BLOCKS_NO_NORMALIZE); fewer when free space is short (ext4_claim_free_clusters
+     * halves the request). Caller holds i_data_sem exclusively.
+     */
+    Extent allocate(Ext4Inode in, long lblk, long count, boolean unwritten, boolean noPrealloc) throws FsException {
+        long free = sb.s_free_blocks_count();
+        long len = Math.min(count, unwritten ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN);
+        while (len > 0 && free < len + reservedClusters()) {
+            len >>= 1;
+        }
+        if (len <= 0) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks outside the %d reserved clusters", reservedClusters());
         }
-        long[] run = allocator.allocBlocks(goal(in, lblk), Math.min(Math.min(count, available), Extent.MAX_UNWRITTEN), align);
+        Extent left = in.extents.floor(lblk);
+        Extent right = in.extents.after(lblk);
+        boolean data = in.type() == FileType.REGULAR;
+        int flags = (data ? Mballoc.DATA : 0) | (noPrealloc ? Mballoc.NOPREALLOC : 0);
+        long[] run = allocator.allocData(new Mballoc.Request(goal(in, lblk), lblk, (int) len,
+                left == null ? 0 : left.end() - 1, left == null ? 0 : left.pblk() + left.len() - 1,
+                right == null ? 0 : right.lblk(), right == null ? 0 : right.pblk(), flags,
+                in.i_size(), in.writers.get() > 0, in.prealloc));
         in.extents.put(lblk, run[1], run[0], unwritten);
         saveExtents(in);
         return new Extent(lblk, run[1], run[0], unwritten);
+    }
+
+    /** ext4_discard_preallocations: the inode's preallocated blocks back to the allocator. Caller holds i_data_sem exclusively. */
+    void discardPreallocations(Ext4Inode in) throws FsException {
+        allocator.discardPreallocations(in.prealloc);
     }
 
     /** A directory's next block (the caller holds the directory's lock). */
     void appendBlock(Ext4Inode d) throws FsException {
         d.dataSem.lockExclusive();
         try {
-            allocate(d, d.i_size() / sb.blockSize(), 1, false, 1);
+            allocate(d, d.i_size() / sb.blockSize(), 1, false);
         } finally {
             d.dataSem.unlockExclusive();
         }
@@ -546,10 +592,10 @@ final class Ext4FileSystem implements SuperBlock {
         saveExtents(in);
     }
 
-    /** A new inode near its parent, written, in core. */
-    Ext4Inode newInode(Ext4Inode parent, int mode, int uid, int gid) throws FsException {
+    /** A new inode named {@code name} in {@code parent}, in the group Linux would choose ({@link InodeGroups}), written, in core. */
+    Ext4Inode newInode(Ext4Inode parent, String name, int mode, int uid, int gid) throws FsException {
         boolean isDir = FileType.ofMode(mode) == FileType.DIRECTORY;
-        int group = (int) ((parent.ino - 1) / sb.s_inodes_per_group());
+        int group = inodeGroups.choose(parent, name, isDir, parent.ino == ROOT_INO);
         long ino = allocator.allocInode(group, isDir);
         Ext4Inode in = new Ext4Inode(this, ino, new byte[sb.s_inode_size()]);
         long now = Instant.now().getEpochSecond();
@@ -605,6 +651,7 @@ final class Ext4FileSystem implements SuperBlock {
         if (in.extents != null) {
             in.dataSem.lockExclusive();
             try {
+                discardPreallocations(in); // ext4_clear_inode
                 freeRange(in, 0, Long.MAX_VALUE);
                 for (long b : in.treeBlocks) {
                     allocator.freeBlocks(b, 1);
@@ -774,7 +821,45 @@ final class Ext4FileSystem implements SuperBlock {
             requireWritable();
             convertInline(in); // every change of an inline file starts with this
         }
-        return in.space.open(flags);
+        OpenFile f = in.space.open(flags);
+        return OpenFlags.writable(flags) ? new WriterFile(f, in) : f;
+    }
+
+    /**
+     * An open file that may write: counted on its inode, and the last one's close forgets the
+     * inode's preallocations (ext4_release_file), so a closed file keeps no blocks from others.
+     */
+    private final class WriterFile implements dev.jdax.api.fs.ForwardingOpenFile {
+        private final OpenFile delegate;
+        private final Ext4Inode in;
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        WriterFile(OpenFile delegate, Ext4Inode in) {
+            this.delegate = delegate;
+            this.in = in;
+            in.writers.incrementAndGet();
+        }
+
+        @Override
+        public OpenFile delegate() {
+            return delegate;
+        }
+
+        @Override
+        public void close() throws FsException {
+            try {
+                delegate.close();
+            } finally {
+                if (closed.compareAndSet(false, true) && in.writers.decrementAndGet() == 0 && !in.prealloc.isEmpty()) {
+                    in.dataSem.lockExclusive();
+                    try {
+                        discardPreallocations(in);
+                    } finally {
+                        in.dataSem.unlockExclusive();
+                    }
+                }
+            }
+        }
     }
 
     /**

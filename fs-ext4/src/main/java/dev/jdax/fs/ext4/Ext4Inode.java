@@ -44,6 +44,14 @@ final class Ext4Inode implements Vnode {
     final RwSem dataSem;
     AddressSpace space;
     ExtentList extents;
+    /** The inode's preallocations (i_prealloc_list), in memory only; the list's monitor is i_prealloc_lock. */
+    final List<Prealloc> prealloc = new ArrayList<>();
+    /** Open files that may write: the last one's close forgets the preallocations (ext4_release_file). */
+    final java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
+    /** i_last_alloc_group: where this directory's last new inode went (-1: none yet); under its i_rwsem. */
+    int lastAllocGroup = -1;
+    /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem). */
+    final java.util.Map<Long, Long> treeFresh = new java.util.HashMap<>();
     /** The blocks of the extent tree below the inode (index and leaf blocks), or of its indirect map. */
     List<Long> treeBlocks = new ArrayList<>();
     /** A file without extents: its indirect blocks by height and first file block ({@link IndirectMap}). */

@@ -10,14 +10,15 @@ import dev.jdax.api.IomapType;
 
 /**
  * ext4's native iomap ({@code ext4_iomap_begin}): one answer per extent or per whole hole up to the
- * next extent. A write allocates the hole (2 MiB aligned when a whole aligned 2 MiB is asked for, so
- * PMD faults can map it) or converts the unwritten part it touches; both come back F_NEW, so the
+ * next extent. A write allocates the hole (where mballoc would put it: {@link Mballoc}) or converts
+ * the unwritten part it touches; both come back F_NEW, so the
  * engine zeroes what the write does not cover, as EXT4_GET_BLOCKS_CREATE_ZERO does for DAX.
  */
 final class Ext4Iomap implements IomapOps {
     /** ext4's largest logical block + 1 (32-bit ee_block). */
     static final long MAX_LBLK = 1L << 32;
-    private static final long PMD_BLOCKS = (2L << 20) / DaxDevice.PAGE_SIZE;
+    /** DIO_MAX_BLOCKS: the most blocks one write maps at once (ext4_iomap_alloc). */
+    private static final long DIO_MAX_BLOCKS = 4096;
 
     private final Ext4FileSystem fs;
     private final Ext4Inode in;
@@ -179,18 +180,24 @@ final class Ext4Iomap implements IomapOps {
             }
             return new Iomap(lblk * bs, (end - lblk) * bs, IomapType.MAPPED, e.pblkOf(lblk) * bs, 0, dev);
         }
-        long next = Math.min(in.extents.nextMapped(lblk), lend);
+        // One request for the whole range up to the next mapped block, at most DIO_MAX_BLOCKS, as
+        // ext4_iomap_alloc makes it: the allocator sees the write's length and places it as Linux does.
+        long want = Math.min(Math.min(in.extents.nextMapped(lblk), lend) - lblk, DIO_MAX_BLOCKS);
         boolean beyondEof = lblk >= eofBlock;
-        long want = beyondEof ? next - lblk : Math.min(next, eofBlock) - lblk;
-        long align = want >= PMD_BLOCKS && lblk % PMD_BLOCKS == 0 ? PMD_BLOCKS : 1;
         // Past EOF an extent file's blocks stay unwritten until end(); an indirect map has no
         // unwritten state, so its new blocks are zeroed like any (EXT4_GET_BLOCKS_CREATE_ZERO).
         boolean unwritten = beyondEof && in.usesExtents();
-        Extent got = fs.allocate(in, lblk, want, unwritten, align);
+        Extent got = fs.allocate(in, lblk, want, unwritten);
+        long zeroTo = got.end();
+        if (!beyondEof && got.end() > eofBlock && in.usesExtents()) {
+            in.extents.setState(eofBlock, got.end(), true); // the part past EOF, as above
+            fs.saveExtents(in);
+            zeroTo = eofBlock;
+        }
         if (!unwritten) {
             // Zeroed before the transaction that maps them commits (EXT4_GET_BLOCKS_CREATE_ZERO):
             // after a crash a new block reads as zeros, never as what the device held before.
-            zero(got, got.lblk(), got.end());
+            zero(got, got.lblk(), zeroTo);
         }
         return new Iomap(lblk * bs, got.len() * bs, IomapType.MAPPED, got.pblk() * bs, Iomap.F_NEW | Iomap.F_DIRTY, dev);
     }

@@ -138,10 +138,12 @@ final class Ext4Mkfs {
             }
         }
         cursor = it[(int) Math.min(FLEX, groups) - 1] + itb;
-        long resizeDind = rsvGdt > 0 ? layout.take(cursor, 1) : 0;
+        // mke2fs's order: the root directory, lost+found, the resize inode's indirect block, each at
+        // the first free block after the first flex group's inode tables; then the journal.
         long rootBlock = layout.take(cursor, 1);
         long lpfFirst = layout.take(cursor, 4);
-        List<long[]> journal = placeJournal(layout, lpfFirst + 4, jblocks, groups);
+        long resizeDind = rsvGdt > 0 ? layout.take(cursor, 1) : 0;
+        List<long[]> journal = placeJournal(layout, jblocks, groups);
         long journalLeaf = journal.size() > 4 ? layout.take(cursor, 1) : 0;
 
         long now = Instant.now().getEpochSecond();
@@ -160,6 +162,9 @@ final class Ext4Mkfs {
         s.putInt(0xC, (int) freeTotal);
         s.putInt(0x158, (int) (freeTotal >>> 32));
         s.putInt(0x10, (int) (ipg * groups - FIRST_INO));
+        // s_overhead_clusters as mke2fs 1.47 records it: every used block but the root directory's,
+        // lost+found's and the resize inode's indirect block (the journal counts).
+        s.putInt(0x248, (int) (blocks - freeTotal - 1 - 4 - (rsvGdt > 0 ? 1 : 0)));
 
         MkfsInodes iw = new MkfsInodes(disk, gt, ipg, bs, seed, now);
         iw.write(2, 040755, 3, bs, List.of(new long[] {rootBlock, 1}), 0);
@@ -209,22 +214,33 @@ final class Ext4Mkfs {
     }
 
     /**
-     * Where the journal goes: after lost+found on a small file system; from 2 * 16 groups up, in the
-     * middle group of the file system (get_midpoint_journal_block: the flex group's first group, or
-     * the one after it when that has more free blocks), as mke2fs puts it. Runs of at most one
-     * extent's length, cut where metadata is in the way.
+     * Where the journal goes, as get_midpoint_journal_block decides: from the group holding the
+     * middle block, the one of it and its neighbours with the most free blocks (the first on a tie);
+     * past the first flex group, the middle's flex group's first group that has free blocks or the
+     * one after it. The journal takes the free blocks from that group's first block on, as runs of at
+     * most one extent's length cut where metadata is in the way.
      */
-    private static List<long[]> placeJournal(MkfsLayout layout, long after, long jblocks, long groups) throws FsException {
-        long goal = after;
+    private static List<long[]> placeJournal(MkfsLayout layout, long jblocks, long groups) throws FsException {
         long mid = layout.groupOf(layout.groupStart(0) + (layout.groupStart(groups) - layout.groupStart(0)) / 2);
+        long start;
         if (mid > FLEX) {
             long g = mid & ~(FLEX - 1);
-            long best = g + 1 < groups && free(layout, g + 1) > free(layout, g) ? g + 1 : g;
-            goal = layout.groupStart(best);
+            while (g < groups && free(layout, g) == 0) {
+                g++;
+            }
+            start = g == groups ? 0 : g;
+            mid = start;
         } else {
-            goal = layout.next(after, jblocks); // one run, as before: small journals stay contiguous
+            start = mid > 0 ? mid - 1 : mid;
         }
-        return layout.takeRuns(goal, jblocks, Extent.MAX_WRITTEN);
+        long end = mid + 1 < groups ? mid + 1 : mid;
+        long best = start;
+        for (long g = start + 1; g <= end; g++) {
+            if (free(layout, g) > free(layout, best)) {
+                best = g;
+            }
+        }
+        return layout.takeRuns(layout.groupStart(best), jblocks, Extent.MAX_WRITTEN);
     }
 
     private static long free(MkfsLayout layout, long g) {

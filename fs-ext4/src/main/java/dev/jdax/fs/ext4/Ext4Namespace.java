@@ -60,7 +60,7 @@ final class Ext4Namespace {
 
     private Ext4Inode make(Ext4Inode d, String name, int mode, int uid, int gid) throws FsException {
         dir.readyForChange(d); // an inline directory moves to a block before the inode is taken
-        Ext4Inode in = fs.newInode(d, mode, uid, gid);
+        Ext4Inode in = fs.newInode(d, name, mode, uid, gid);
         try {
             dir.add(d, name, in.ino, Ext4Dir.fileType(in.type()));
         } catch (FsException e) {
@@ -106,7 +106,7 @@ final class Ext4Namespace {
                 });
                 in.extents = null;
             } else {
-                Extent e = fs.allocate(in, 0, 1, false, 1);
+                Extent e = fs.allocate(in, 0, 1, false);
                 ByteBuffer blk = ByteBuffer.allocate(fs.blockSize());
                 blk.put(0, t);
                 fs.disk().write(e.pblk(), blk, "symlink " + in.ino);

@@ -45,6 +45,24 @@ final class ExtentList {
         return e != null && e.getValue().end() > lblk ? e.getValue() : null;
     }
 
+    /** The extent starting at or before {@code lblk} (it may end before it), or null. */
+    Extent floor(long lblk) {
+        var e = map.floorEntry(lblk);
+        return e == null ? null : e.getValue();
+    }
+
+    /** The first extent starting after {@code lblk}, or null. */
+    Extent after(long lblk) {
+        var e = map.higherEntry(lblk);
+        return e == null ? null : e.getValue();
+    }
+
+    /** The first extent, or null. */
+    Extent first() {
+        var e = map.firstEntry();
+        return e == null ? null : e.getValue();
+    }
+
     /** The first block mapped at or after {@code lblk}, or Long.MAX_VALUE. */
     long nextMapped(long lblk) {
         Extent at = find(lblk);

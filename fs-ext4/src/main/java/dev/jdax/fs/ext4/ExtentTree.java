@@ -109,7 +109,7 @@ final class ExtentTree {
     /**
      * Writes {@code list} as the inode's tree: in i_block alone when four records do, else leaves and
      * index levels in blocks (the old {@code treeBlocks} reused first, extra ones allocated near the
-     * data, unused ones freed). Returns the tree blocks now in use, leaves first. A leaf whose
+     * data or, for the first, at the inode's goal, unused ones freed). Returns the tree blocks now in use, leaves first. A leaf whose
      * records are unchanged since this list was last written keeps its block and is not rewritten:
      * appending to a file of 100,000 extents then writes one leaf, not three hundred.
      */
@@ -127,7 +127,9 @@ final class ExtentTree {
             List<Long> firsts = new ArrayList<>();
             for (int i = 0; i < recs.size(); i += perBlock) {
                 List<Extent> part = recs.subList(i, Math.min(recs.size(), i + perBlock));
-                long blk = take(pool, used, in, part.getFirst().pblk());
+                // A tree growing out of the inode gets its block where ext4_ext_grow_indepth asks
+                // for it (the inode's goal block); a further leaf near its first extent, as a split's.
+                long blk = take(pool, used, in, treeBlocks.isEmpty() && i == 0 ? fs.inodeGoal(in) : part.getFirst().pblk());
                 if (leaves++ >= cleanLeaves) {
                     ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
                     writeNode(b, perBlock, 0, part);
@@ -158,14 +160,32 @@ final class ExtentTree {
             writeIndex(root, 4, depth, firsts, children);
         }
         for (long unused : pool) {
-            fs.allocator().freeBlocks(unused, 1);
+            // A block this transaction gave the tree is free again at once: a crash loses both the
+            // allocation and the free. So a write past EOF, whose new blocks stay unwritten (a fifth
+            // record) until it ends, does not take another block each time it grows the tree for a
+            // moment — Linux, whose new blocks are written at once, never grows it there.
+            // (jbd2_journal_forget: the journal drops the leaf it holds, so nothing is written over
+            // the block when the transaction commits, whoever has it by then.)
+            Long tid = in.treeFresh.remove(unused);
+            boolean fresh = tid != null && tid == fs.currentTid() && tid >= 0;
+            if (fresh) {
+                disk.forget(unused);
+            }
+            fs.allocator().freeBlocks(unused, 1, !fresh);
         }
+        in.treeFresh.keySet().retainAll(used);
         list.written(leaves);
         return used;
     }
 
     private long take(List<Long> pool, List<Long> used, Ext4Inode in, long goal) throws FsException {
-        long blk = pool.isEmpty() ? fs.allocator().allocBlocks(goal, 1, 1)[0] : pool.removeFirst();
+        long blk;
+        if (pool.isEmpty()) {
+            blk = fs.allocator().allocBlocks(goal, 1)[0];
+            in.treeFresh.put(blk, fs.currentTid());
+        } else {
+            blk = pool.removeFirst();
+        }
         used.add(blk);
         return blk;
     }

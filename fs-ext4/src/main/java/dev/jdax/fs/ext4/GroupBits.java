@@ -21,6 +21,10 @@ final class GroupBits {
     private final int bits;
     private final long[] busy;
     private boolean anyBusy;
+    /** Preallocated bits: free on disk, held in memory for a preallocation (mballoc's in-core bitmap). */
+    private final long[] held;
+    private int heldCount;
+    private int busyCount;
     /** Bit w: word w of bitmap | busy has a free bit. */
     private final long[] someFree;
     /** Bit w: word w of bitmap | busy is all free. */
@@ -32,6 +36,7 @@ final class GroupBits {
         this.bits = bits;
         int words = (bits + 63) >>> 6;
         this.busy = new long[words];
+        this.held = new long[words];
         this.someFree = new long[(words + 63) >>> 6];
         this.allFree = new long[(words + 63) >>> 6];
         for (int w = 0; w < words; w++) {
@@ -43,9 +48,9 @@ final class GroupBits {
         return (long) WORD.get(bytes, w << 3);
     }
 
-    /** Word w as the allocator sees it: used on disk, or busy; bits past the group count as used. */
+    /** Word w as the allocator sees it: used on disk, busy or held; bits past the group count as used. */
     private long used(int w) {
-        long u = disk(w) | busy[w];
+        long u = disk(w) | busy[w] | held[w];
         int past = (w << 6) + 64 - bits;
         return past > 0 ? u | (-1L << (64 - past)) : u;
     }
@@ -170,10 +175,7 @@ final class GroupBits {
 
     /** Marks bits [from, to) busy (freed, not yet committed) or not. */
     void busy(int from, int to, boolean on) {
-        for (int bit = from; bit < to; bit++) {
-            long m = 1L << (bit & 63);
-            busy[bit >>> 6] = on ? busy[bit >>> 6] | m : busy[bit >>> 6] & ~m;
-        }
+        busyCount += flip(busy, from, to, on);
         anyBusy = on || anyBusyLeft();
         for (int w = from >>> 6; w <= (to - 1) >>> 6; w++) {
             summarise(w);
@@ -192,5 +194,47 @@ final class GroupBits {
     /** Whether any bit waits for a commit. */
     boolean anyBusy() {
         return anyBusy;
+    }
+
+    /** Holds bits [from, to) for a preallocation, or lets them go; returns how many changed. */
+    int hold(int from, int to, boolean on) {
+        int n = flip(held, from, to, on);
+        heldCount += n;
+        for (int w = from >>> 6; w <= (to - 1) >>> 6; w++) {
+            summarise(w);
+        }
+        return Math.abs(n);
+    }
+
+    /** Sets or clears bits [from, to) of a mask; returns how many changed (signed by {@code on}). */
+    private static int flip(long[] mask, int from, int to, boolean on) {
+        int n = 0;
+        for (int bit = from; bit < to; bit++) {
+            long m = 1L << (bit & 63);
+            long before = mask[bit >>> 6];
+            mask[bit >>> 6] = on ? before | m : before & ~m;
+            n += before != mask[bit >>> 6] ? 1 : 0;
+        }
+        return on ? n : -n;
+    }
+
+    /** Whether bit {@code bit} is held for a preallocation. */
+    boolean isHeld(int bit) {
+        return (held[bit >>> 6] & (1L << (bit & 63))) != 0;
+    }
+
+    /** Bits held for preallocations. */
+    int heldCount() {
+        return heldCount;
+    }
+
+    /** Bits busy until a commit. */
+    int busyCount() {
+        return busyCount;
+    }
+
+    /** The bits the allocator may use, the first {@code bits}: mballoc's {@code bb_free} from a count of the disk's free ones. */
+    int bits() {
+        return bits;
     }
 }

@@ -258,7 +258,7 @@ final class IndirectMap {
             blk = old;
         } else {
             Extent first = list.find(list.nextMapped(start));
-            blk = fs.allocator().allocBlocks(first == null ? 0 : first.pblk() - 1, 1, 1)[0];
+            blk = fs.allocator().allocBlocks(first == null ? 0 : first.pblk() - 1, 1)[0];
             nodes.put(key, blk);
         }
         if (current == null || !current.equals(b)) {

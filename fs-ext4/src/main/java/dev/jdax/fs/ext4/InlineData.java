@@ -149,7 +149,7 @@ final class InlineData {
         byte[] data = take(in, size);
         fs.startBlockMap(in);
         if (size > 0) {
-            Extent e = fs.allocate(in, 0, 1, false, 1);
+            Extent e = fs.allocate(in, 0, 1, false);
             // File data goes to the device itself, as every data write does (the engine reads it
             // there), and is flushed before the transaction that maps it commits (data=ordered).
             byte[] blk = java.util.Arrays.copyOf(data, fs.blockSize());

@@ -205,6 +205,11 @@ final class Jbd2 {
         return h;
     }
 
+    /** {@code jbd2_journal_forget}: {@code block} leaves the current handle's transaction (see {@link Disk#forget}). */
+    void forget(long block) {
+        handle().t.blocks.remove(block);
+    }
+
     /** {@return the tid of the running transaction} */
     long runningTid() {
         return running.tid;

@@ -131,7 +131,7 @@ final class Quotas {
                 if (p < 0 && grow) {
                     q.dataSem.lockExclusive();
                     try {
-                        p = fs.allocate(q, lblk, 1, false, 1).pblk();
+                        p = fs.allocate(q, lblk, 1, false).pblk();
                     } finally {
                         q.dataSem.unlockExclusive();
                     }
