@@ -141,21 +141,23 @@ public final class Comparison {
                 }
                 Map<String, OutputRow> lin = linux.get(c.label());
                 List<String> ll = lin == null ? null : lin.get(template.key()) == null ? List.of() : lin.get(template.key()).lines();
-                List<String> jn = Normalizer.normalize(jl);
+                List<String> jn = Normalizer.normalize(jl, c.label());
                 Status st;
                 String reason = null;
                 if (ll == null || dev.jdax.cli.xfsio.XfsIoProcess.isJdaxOnly(template.command())) {
                     st = Status.NO_REFERENCE;
-                } else if (jn.equals(Normalizer.normalize(ll))) {
+                } else if (jn.equals(Normalizer.normalize(ll, c.label()))) {
                     st = Status.EQUAL;
                 } else {
                     reason = catalog.declared().reason(s.name(), c.label(), template.key());
                     st = reason == null ? Status.DIFFERS : Status.DECLARED;
                 }
                 cells.put(c.label(), new Cell(jl, ll, st, reason));
+                // Personalities are compared with each other without physical blocks: their layouts differ.
+                List<String> across = Normalizer.normalize(jl);
                 if (firstJdax == null) {
-                    firstJdax = jn;
-                } else if (!firstJdax.equals(jn)) {
+                    firstJdax = across;
+                } else if (!firstJdax.equals(across)) {
                     differ = true;
                 }
             }

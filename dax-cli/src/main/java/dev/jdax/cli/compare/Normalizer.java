@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
  * Removes what varies from run to run or machine to machine before outputs are compared, as the
  * reference says to: the timing lines, {@code fd.path}, fiemap's physical block numbers (with the
  * column widths that depend on them), and the timestamps and device numbers of raw stat output.
+ * The physical blocks stay for the personalities whose allocator places blocks as Linux's does on
+ * the same layout ({@link #PHYSICAL_COMPARED}); only the column widths go there.
  */
 final class Normalizer {
     private static final Pattern TIMING =
@@ -22,30 +24,52 @@ final class Normalizer {
     private static final Pattern RAW_STAT_VARYING =
             Pattern.compile("^stat\\.((a|b|c|m)time\\.tv_n?sec|dev_major|dev_minor) = \\d+$");
 
+    /**
+     * The file-system types whose fiemap physical blocks are compared: xfs, whose mkfs leaves the
+     * free space as mkfs.xfs does on pmem and whose allocator decides as xfs_bmap_btalloc does.
+     */
+    static final java.util.Set<String> PHYSICAL_COMPARED = java.util.Set.of("xfs");
+
     private Normalizer() {
     }
 
+    /** {@code lines} with every varying part removed, fiemap's physical blocks included. */
     static List<String> normalize(List<String> lines) {
+        return normalize(lines, "");
+    }
+
+    /**
+     * {@code lines} as compared for personality {@code config} (a label such as {@code xfs} or
+     * {@code ext4:dioread_nolock}): physical blocks kept where its type is in {@link #PHYSICAL_COMPARED}.
+     */
+    static List<String> normalize(List<String> lines, String config) {
+        int colon = config.indexOf(':');
+        boolean physical = PHYSICAL_COMPARED.contains(colon < 0 ? config : config.substring(0, colon));
         List<String> out = new ArrayList<>(lines.size());
         for (String line : lines) {
             if (TIMING.matcher(line).matches() || line.startsWith("fd.path = ")) {
                 continue;
             }
-            out.add(normalizeLine(line));
+            out.add(normalizeLine(line, physical));
         }
         return out;
     }
 
     static String normalizeLine(String line) {
+        return normalizeLine(line, false);
+    }
+
+    static String normalizeLine(String line, boolean physical) {
         Matcher m = FIEMAP_VERBOSE.matcher(line);
         if (m.matches()) {
-            String phys = m.group(3).equals("hole") ? "hole" : "*";
+            String phys = m.group(3).equals("hole") ? "hole" : physical ? m.group(3) : "*";
             return m.group(1) + ": " + m.group(2) + " " + phys + " " + m.group(4)
                     + (m.group(5) == null ? "" : " " + m.group(5));
         }
         m = FIEMAP_PLAIN.matcher(line);
         if (m.matches()) {
-            return "\t" + m.group(1) + ": " + m.group(2) + " " + (m.group(3).equals("hole") ? "hole" : "*") + m.group(4);
+            return "\t" + m.group(1) + ": " + m.group(2) + " "
+                    + (m.group(3).equals("hole") ? "hole" : physical ? m.group(3) : "*") + m.group(4);
         }
         if (RAW_STAT_VARYING.matcher(line).matches()) {
             return line.substring(0, line.indexOf('=') + 1) + " *";

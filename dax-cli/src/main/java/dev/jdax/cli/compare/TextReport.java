@@ -124,8 +124,8 @@ public final class TextReport {
         sb.append("  ").append(r.key()).append(' ').append(r.command()).append(" — ").append(cfg).append(": ")
                 .append(cell.status() == Comparison.Status.DECLARED ? "differs on purpose: " + cell.declaredReason()
                         : paint("differs from Linux", "31")).append('\n');
-        List<String> j = Normalizer.normalize(cell.jdax());
-        List<String> l = Normalizer.normalize(cell.linux());
+        List<String> j = Normalizer.normalize(cell.jdax(), cfg);
+        List<String> l = Normalizer.normalize(cell.linux(), cfg);
         for (String s : j.isEmpty() ? List.of("(nothing)") : j) {
             sb.append("      jdax  | ").append(l.contains(s) ? s : paint(s, "31")).append('\n');
         }

@@ -159,7 +159,8 @@ final class XfsMkfs {
         put32(b, 84, agblocks);
         put32(b, 88, agcount);
         put32(b, 96, LOG_BLOCKS);
-        put16(b, 100, 0xb4a5);           // v5 | NLINK | ALIGN | LOGV2 | EXTFLG | DIRV2 | MOREBITS
+        // v5 | NLINK | ALIGN | LOGV2 | EXTFLG | DIRV2 | MOREBITS, and SECTOR when sectors are not 512 bytes
+        put16(b, 100, sect > SECT ? 0xbca5 : 0xb4a5);
         put16(b, 102, sect);
         put16(b, 104, ISIZE);
         put16(b, 106, BLOCK / ISIZE);
