@@ -218,7 +218,7 @@ final class AgFreeSpace {
         long max = Math.min(maxlen, avail);
         fixFreelist(false);
         pruneBusy();
-        ExtentChoice c = new ExtentChoice(byBno, byCnt, busy, goal, minlen, max, userdata, agf.agf_cntlevel() == 1);
+        ExtentChoice c = new ExtentChoice(byBno, byCnt, busy, goal, minlen, max, userdata, cnt.lastLeafFirstKey());
         long[] got = goal >= 0 ? c.near() : c.size();
         if (got != null) {
             take(got[0], got[1], resv);

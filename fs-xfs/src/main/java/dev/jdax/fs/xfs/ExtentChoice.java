@@ -9,7 +9,7 @@ import java.util.NavigableSet;
  * and xfs_alloc_ag_vextent_size choose it, over the AG's in-core copies of the bnobt ({@code byBno}:
  * start → length) and cntbt ({@code byCnt}: {@code length << 32 | start}, in the tree's key order).
  * Near: when the cntbt's record for {@code maxlen} lies in its last leaf, every record from there
- * is weighed (the "first algorithm"); otherwise the bnobt is walked left and right of the goal one
+ * on is weighed (the "first algorithm"); otherwise the bnobt is walked left and right of the goal one
  * record at a time beside cntbt lookups of growing sizes, ending at the first bnobt hit (the
  * locality search). A candidate beats another by its length (at most {@code maxlen}), then by its
  * distance from the goal (xfs_alloc_compute_diff: user data starts at a free extent's start even
@@ -24,7 +24,8 @@ final class ExtentChoice {
     private final long minlen;
     private final long maxlen;
     private final boolean userdata;
-    private final boolean cntOneLeaf;
+    /** The cntbt key of the first record in its last leaf (Long.MIN_VALUE for a one-leaf tree). */
+    private final long cntLastLeaf;
 
     // The best candidate so far (struct xfs_alloc_cur).
     private long bno;
@@ -35,7 +36,7 @@ final class ExtentChoice {
     private boolean lastNew;
 
     ExtentChoice(NavigableMap<Long, Long> byBno, NavigableSet<Long> byCnt, NavigableMap<Long, long[]> busy, long agbno,
-                 long minlen, long maxlen, boolean userdata, boolean cntOneLeaf) {
+                 long minlen, long maxlen, boolean userdata, long cntLastLeaf) {
         this.byBno = byBno;
         this.byCnt = byCnt;
         this.busy = busy;
@@ -43,7 +44,7 @@ final class ExtentChoice {
         this.minlen = minlen;
         this.maxlen = maxlen;
         this.userdata = userdata;
-        this.cntOneLeaf = cntOneLeaf;
+        this.cntLastLeaf = cntLastLeaf;
     }
 
     /** xfs_alloc_ag_vextent_near: {@code {agbno, len}}, or null when nothing of minlen is free and not busy. */
@@ -56,11 +57,10 @@ final class ExtentChoice {
                 return null;
             }
         }
-        // The first algorithm runs when the lookup lands in the cntbt's last leaf; jdax knows the
-        // leaves' bounds only for a one-leaf tree, and for a taller one a small request's lookup
-        // lands to the left, where Linux too goes on to the locality search.
-        if (small || cntOneLeaf) {
-            Long k = small ? byCnt.ceiling(minlen << 32) : first;
+        // The first algorithm runs when the lookup lands in the cntbt's last leaf: it weighs every
+        // record from there on; without an extent of maxlen, every record of that leaf of minlen.
+        if (small || first >= cntLastLeaf) {
+            Long k = small ? byCnt.ceiling(Math.max(minlen << 32, cntLastLeaf)) : first;
             for (; k != null; k = byCnt.higher(k)) {
                 if (!check(k & 0xffffffffL, k >>> 32, false)) {
                     break;
