@@ -154,9 +154,11 @@ public final class Comparison {
                     st = reason == null ? Status.DIFFERS : Status.DECLARED;
                 }
                 cells.put(c.label(), new Cell(jl, ll, st, reason));
+                // Personalities are compared with each other without physical blocks: their layouts differ.
+                List<String> across = Normalizer.normalize(jl);
                 if (firstJdax == null) {
-                    firstJdax = jn;
-                } else if (!firstJdax.equals(jn)) {
+                    firstJdax = across;
+                } else if (!firstJdax.equals(across)) {
                     differ = true;
                 }
             }

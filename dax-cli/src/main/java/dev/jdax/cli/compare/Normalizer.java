@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
  * column widths that depend on them), and the timestamps and device numbers of raw stat output.
  * Physical blocks are kept where jdax places blocks as Linux does ({@link #keepsPhysical}): ext4,
  * whose mkfs lays the file system out as mke2fs does and whose allocator decides as mballoc does,
- * so that Linux's numbers (the same from run to run on the reference machine) are compared too.
+ * and XFS, whose mkfs lays it out as mkfs.xfs does on pmem (4 KiB sectors) and whose allocator
+ * decides as xfs_alloc does — so that Linux's numbers (the same from run to run on the reference
+ * machine) are compared too; only the column widths go.
  */
 final class Normalizer {
     private static final Pattern TIMING =
@@ -25,12 +27,19 @@ final class Normalizer {
     private static final Pattern RAW_STAT_VARYING =
             Pattern.compile("^stat\\.((a|b|c|m)time\\.tv_n?sec|dev_major|dev_minor) = \\d+$");
 
+    /**
+     * The file-system types whose fiemap physical blocks are compared: ext4 (mke2fs's layout,
+     * mballoc's decisions) and xfs, whose mkfs leaves the free space as mkfs.xfs does on pmem and
+     * whose allocator decides as xfs_bmap_btalloc does.
+     */
+    static final java.util.Set<String> PHYSICAL_COMPARED = java.util.Set.of("ext4", "xfs");
+
     private Normalizer() {
     }
 
-    /** {@return whether fiemap's physical blocks are compared for a personality}: ext4's, placed as Linux places them. */
+    /** {@return whether fiemap's physical blocks are compared for a personality}: those placed as Linux places them. */
     static boolean keepsPhysical(PersonalityConfig config) {
-        return config.type().equals("ext4");
+        return PHYSICAL_COMPARED.contains(config.type());
     }
 
     /** Normalises every varying part, physical blocks included. */

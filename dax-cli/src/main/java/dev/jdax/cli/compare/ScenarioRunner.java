@@ -50,7 +50,7 @@ public final class ScenarioRunner {
                 }
             }
             try (DaxDevice device = PmemDevices.memory(s.fsSize())) {
-                type.mkfs(device, MkfsOptions.defaults().withBlockSize(4096));
+                type.mkfs(device, mkfsOptions(config));
                 return mountAndRun(s, config, type, device);
             }
         } catch (FsException e) {
@@ -92,6 +92,18 @@ public final class ScenarioRunner {
             rows.addAll(runProcesses(s, fs));
             return new Run(s, config, rows, null);
         }
+    }
+
+    /**
+     * The reference's mkfs: block size 4096, and for XFS the 4 KiB sectors mkfs.xfs chooses on
+     * /dev/pmem0 (its physical sector size is a page), which sets the AG headers and so where
+     * free space begins.
+     */
+    static MkfsOptions mkfsOptions(PersonalityConfig config) {
+        MkfsOptions o = MkfsOptions.defaults().withBlockSize(4096);
+        return config.type().equals("xfs")
+                ? new MkfsOptions(o.blockSize(), o.features(), o.label(), o.uuid(), java.util.Map.of("sectsize", "4096"))
+                : o;
     }
 
     static MountOptions mountOptions(Scenario s, PersonalityConfig config) throws FsException {

@@ -202,6 +202,36 @@ final class AgFreeSpace {
         return pick;
     }
 
+    /**
+     * xfs_alloc_vextent for one AG as xfs_bmap_btalloc asks it: NEAR_BNO at {@code goal}, or
+     * THIS_AG (by size) when {@code goal < 0}; between {@code minlen} and {@code maxlen} blocks,
+     * {@code {agbno, len}}, or null with nothing changed when the AG cannot give minlen once its
+     * AGFL refill and reservation are kept (xfs_alloc_space_available, which also clamps maxlen).
+     * The AGFL is fixed first, as xfs_alloc_fix_freelist does before every allocation, so its
+     * refill may take the extent the search would have chosen.
+     */
+    long[] allocateNear(long goal, long minlen, long maxlen, boolean userdata, Resv resv) throws FsException {
+        long avail = available(resv, 0);
+        if (longestUsable(resv) < minlen || avail < minlen) {
+            return null;
+        }
+        long max = Math.min(maxlen, avail);
+        fixFreelist(false);
+        pruneBusy();
+        ExtentChoice c = new ExtentChoice(byBno, byCnt, busy, goal, minlen, max, userdata, cnt.lastLeafFirstKey());
+        long[] got = goal >= 0 ? c.near() : c.size();
+        if (got != null) {
+            take(got[0], got[1], resv);
+        }
+        writeHeaders();
+        return got;
+    }
+
+    /** The longest extent an ordinary allocation could get here (xfs_alloc_longest_free_extent). */
+    long longestForUser() {
+        return longestUsable(Resv.NONE);
+    }
+
     private long[] pick(long want, long min, long near, long align) {
         pruneBusy();
         for (int pass = 0; pass < 2; pass++) {

@@ -144,8 +144,10 @@ final class LogWriter {
         if (ops == 0) {
             return;
         }
-        int hLen = (used + roundoff - 1) / roundoff * roundoff;
-        int total = BBSIZE + hLen;
+        // xlog_calc_iclog_size: header and data together are padded to the log stripe unit (a 4 KiB
+        // log sector), and h_len counts the padding (v2 logs).
+        int total = (BBSIZE + used + roundoff - 1) / roundoff * roundoff;
+        int hLen = total - BBSIZE;
         Corrupt.check(usedBBs() + total / BBSIZE < logBBs, "log: a record of %d sectors would overwrite the tail at %d:%d",
                 total / BBSIZE, cycleOf(tailLsn), blockOf(tailLsn));
         byte[] rec = new byte[total];

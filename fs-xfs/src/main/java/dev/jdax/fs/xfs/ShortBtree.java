@@ -90,6 +90,26 @@ final class ShortBtree {
         return r.records();
     }
 
+    /**
+     * The key ({@link AgBtreeKind#order}) of the first record in the tree's rightmost leaf, found
+     * down the last pointer of each node: a record at or after it lies in the last leaf
+     * (xfs_btree_islastblock at level 0). {@code Long.MIN_VALUE} when the root is that leaf.
+     */
+    long lastLeafFirstKey() throws FsException {
+        int levels = levels();
+        if (levels <= 1) {
+            return Long.MIN_VALUE;
+        }
+        int ptrs = BtreeBlock.SHORT_LEN + kind.nodeMax(disk.blockSize()) * kind.keySize;
+        long agbno = root();
+        for (int level = levels - 1; level > 0; level--) {
+            byte[] b = readBlock(agbno, level);
+            agbno = Buf.be32(b, ptrs + (BtreeBlock.numrecs(b) - 1) * 4);
+        }
+        byte[] leaf = readBlock(agbno, 0);
+        return BtreeBlock.numrecs(leaf) == 0 ? Long.MAX_VALUE : kind.order(leaf, BtreeBlock.SHORT_LEN);
+    }
+
     /** The blocks the last {@link #records} walked. */
     long scannedBlocks() {
         return scanned;

@@ -119,16 +119,7 @@ final class XfsAg {
         return space.longest();
     }
 
-    /**
-     * Allocates up to {@code want} blocks (at least {@code min}) for a file or directory, starting
-     * at a multiple of {@code align}, preferring the extent at or after {@code near}; {@code null}
-     * when the AG cannot give them and keep its AGFL refill and metadata reservation.
-     */
-    long[] allocate(long want, long min, long near, long align) throws FsException {
-        return space.allocate(want, min, near, align, AgFreeSpace.Resv.NONE, 0);
-    }
-
-    /** What {@link #allocate} may still give here, in blocks. */
+    /** What an ordinary allocation may still take here, in blocks. */
     long usable() {
         return Math.max(0, space.available(AgFreeSpace.Resv.NONE, 0));
     }

@@ -75,7 +75,7 @@ final class XfsFileOps {
                 return new Iomap(m.offset(), m.length(), IomapType.MAPPED, m.addr(), Iomap.F_NEW, disk.device());
             }
             reserve(count);
-            long[] got = m().space().allocBlocks(nearFor(in, ext, off), count);
+            long[] got = m().space().allocNear(BmapGoal.of(disk, in.ino(), ext, off, count), count, true);
             disk.device().zero(disk.fsbToByte(got[0]), got[1] << bl);   // XFS_BMAPI_ZERO, as above
             ExtentList.add(ext, new BmapExtent(off, got[0], got[1], false));
             save(in, ext);
@@ -84,20 +84,6 @@ final class XfsFileOps {
         } finally {
             in.ilock.unlockExclusive();
         }
-    }
-
-    /** The block after the extent before {@code off} (contiguity), else the inode's own AG block. */
-    private long nearFor(XfsInode in, List<BmapExtent> ext, long off) {
-        BmapExtent prev = null;
-        for (BmapExtent e : ext) {
-            if (e.startoff() < off) {
-                prev = e;
-            }
-        }
-        if (prev != null) {
-            return prev.startblock() + prev.blockcount() + (off - prev.endoff());
-        }
-        return disk.fsb(disk.inoAgno(in.ino()), disk.inoAgino(in.ino()) >>> disk.inopblog());
     }
 
     /** Writes the new extent list into the fork and the inode, one step under the inode's monitor (caller holds the ILOCK). */
@@ -217,7 +203,7 @@ final class XfsFileOps {
                 Iomap m = XfsIomap.map(disk, ext, cur << bl, (last - cur) << bl);
                 long n = m.length() >>> bl;
                 if (m.type() == IomapType.HOLE) {
-                    long[] got = m().space().allocBlocks(nearFor(in, ext, cur), n);
+                    long[] got = m().space().allocNear(BmapGoal.of(disk, in.ino(), ext, cur, n), n, true);
                     ExtentList.add(ext, new BmapExtent(cur, got[0], got[1], true));
                     n = got[1];
                 }

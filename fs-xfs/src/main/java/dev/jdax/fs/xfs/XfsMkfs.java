@@ -15,17 +15,22 @@ import static dev.jdax.fs.xfs.Buf.*;
 /**
  * Makes a file system as mkfs.xfs 6.1 does with its defaults: v5 with CRCs, finobt, sparse
  * inodes, reflink (an empty refcount tree per AG), bigtime, inobtcount, ftype, lazy-count;
- * 4 KiB blocks, 512-byte inodes and sectors, four AGs, a 64 MiB internal log in the middle AG
- * holding one unmount record (clean), the root directory and the realtime bitmap and summary
- * inodes in the first inode chunk of AG 0. The layout follows mkfs.xfs's: in each AG the headers
- * in block 0, the five btree roots in blocks 1-5, four AGFL blocks, then free space.
+ * 4 KiB blocks, 512-byte inodes, four AGs, a 64 MiB internal log in the middle AG holding one
+ * unmount record (clean), the root directory and the realtime bitmap and summary inodes in the
+ * first inode chunk of AG 0. Sectors are 512 bytes, or 4096 ({@code sectsize=4096} in the options'
+ * extra settings) as mkfs.xfs chooses on a device whose physical sectors are 4 KiB, such as
+ * /dev/pmem0. The layout follows mkfs.xfs's: in each AG the four header sectors (one block, or
+ * blocks 0-3), then the five btree roots, four AGFL blocks, then free space; so with 4 KiB sectors
+ * AG 0 keeps the small free extent of blocks 13-15 below the root inode chunk that Linux's
+ * allocator fills first.
  */
 final class XfsMkfs {
     static final int BLOCK = 4096;
     static final int SECT = 512;
+    static final int SECT_4K = 4096;
     static final int ISIZE = 512;
     static final long LOG_BLOCKS = 16384;
-    static final long ROOTS = 5;       // bnobt, cntbt, inobt, finobt, refcountbt at blocks 1..5
+    static final long ROOTS = 5;       // bnobt, cntbt, inobt, finobt, refcountbt after the headers
     static final long AGFL_BLOCKS = 4;
     static final long MAX_AG_BLOCKS = 1L << 28;
 
@@ -37,6 +42,10 @@ final class XfsMkfs {
     private final long agblocks;
     private final int agblklog;
     private final long logAg;
+    /** sb_sectsize: the AG headers' size. */
+    private final int sect;
+    /** The blocks the four AG header sectors take: the first btree root follows them. */
+    private final long hdrBlocks;
     private final Instant now = Instant.now();
 
     XfsMkfs(DaxDevice device, MkfsOptions options) throws FsException {
@@ -50,6 +59,12 @@ final class XfsMkfs {
         if (options.label().getBytes(StandardCharsets.UTF_8).length > 12) {
             throw FsException.of(Errno.EINVAL, "xfs: mkfs: label \"%s\" longer than 12 bytes", options.label());
         }
+        String sectsize = options.extra().getOrDefault("sectsize", String.valueOf(SECT));
+        if (!sectsize.equals(String.valueOf(SECT)) && !sectsize.equals(String.valueOf(SECT_4K))) {
+            throw FsException.of(Errno.EINVAL, "xfs: mkfs: sectsize %s (512 or 4096)", sectsize);
+        }
+        this.sect = Integer.parseInt(sectsize);
+        this.hdrBlocks = (4L * sect + BLOCK - 1) / BLOCK;
         this.uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
         this.label = options.label();
         this.dblocks = device.size() / BLOCK;
@@ -77,12 +92,12 @@ final class XfsMkfs {
     }
 
     void make() throws FsException {
-        long logStartAgbno = ROOTS + 1;
+        long logStartAgbno = hdrBlocks + ROOTS;
         long fdblocks = 0;
         for (long ag = 0; ag < agcount; ag++) {
             long len = agLength(ag);
             boolean log = ag == logAg;
-            long agflStart = log ? logStartAgbno + LOG_BLOCKS : ROOTS + 1;
+            long agflStart = log ? logStartAgbno + LOG_BLOCKS : hdrBlocks + ROOTS;
             long firstFree = agflStart + AGFL_BLOCKS;
             long[][] free;
             if (ag == 0) {
@@ -91,7 +106,7 @@ final class XfsMkfs {
             } else {
                 free = new long[][]{{firstFree, len - firstFree}};
             }
-            device.zero(agByte(ag, 0), BLOCK * (ROOTS + 1));
+            device.zero(agByte(ag, 0), BLOCK * (hdrBlocks + ROOTS));
             long freeblks = 0;
             long longest = 0;
             for (long[] f : free) {
@@ -114,10 +129,10 @@ final class XfsMkfs {
             put64(copy, 128, 0);     // secondaries carry no inode counts, as mkfs writes them
             put64(copy, 136, 0);
             put8(copy, 126, 1);
-            XfsCrc.update(copy, 0, SECT, XfsSuperblock.SB_CRC_OFF);
-            device.store(agByte(ag, 0), java.lang.foreign.MemorySegment.ofArray(copy), 0, SECT);
+            XfsCrc.update(copy, 0, sect, XfsSuperblock.SB_CRC_OFF);
+            device.store(agByte(ag, 0), java.lang.foreign.MemorySegment.ofArray(copy), 0, sect);
         }
-        device.store(0, java.lang.foreign.MemorySegment.ofArray(sb), 0, SECT);
+        device.store(0, java.lang.foreign.MemorySegment.ofArray(sb), 0, sect);
         device.fence();
     }
 
@@ -131,7 +146,7 @@ final class XfsMkfs {
     }
 
     private byte[] superblock(long logstart, long fdblocks) {
-        byte[] b = new byte[SECT];
+        byte[] b = new byte[sect];
         put32(b, 0, XfsSuperblock.XFS_SB_MAGIC);
         put32(b, 4, BLOCK);
         put64(b, 8, dblocks);
@@ -144,14 +159,15 @@ final class XfsMkfs {
         put32(b, 84, agblocks);
         put32(b, 88, agcount);
         put32(b, 96, LOG_BLOCKS);
-        put16(b, 100, 0xb4a5);           // v5 | NLINK | ALIGN | LOGV2 | EXTFLG | DIRV2 | MOREBITS
-        put16(b, 102, SECT);
+        // v5 | NLINK | ALIGN | LOGV2 | EXTFLG | DIRV2 | MOREBITS, and SECTOR when sectors are not 512 bytes
+        put16(b, 100, sect > SECT ? 0xbca5 : 0xb4a5);
+        put16(b, 102, sect);
         put16(b, 104, ISIZE);
         put16(b, 106, BLOCK / ISIZE);
         byte[] l = label.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(l, 0, b, 108, l.length);
         put8(b, 120, 12);
-        put8(b, 121, 9);
+        put8(b, 121, Integer.numberOfTrailingZeros(sect));   // sb_sectlog
         put8(b, 122, 9);
         put8(b, 123, 3);
         put8(b, 124, agblklog);
@@ -160,24 +176,30 @@ final class XfsMkfs {
         put64(b, 136, 61);
         put64(b, 144, fdblocks);         // free blocks plus the AGFL blocks (lazy-count sums both)
         put32(b, 180, 8);                // sb_inoalignmt: one chunk of 64 inodes
-        put32(b, 196, 1);                // sb_logsunit
+        if (sect > SECT) {
+            put8(b, 193, Integer.numberOfTrailingZeros(sect));   // sb_logsectlog
+            put16(b, 194, sect);                                 // sb_logsectsize
+            put32(b, 196, sect);         // sb_logsunit: log writes padded to whole log sectors
+        } else {
+            put32(b, 196, 1);            // sb_logsunit
+        }
         put32(b, 200, 0x18a);            // LAZYSBCOUNT | ATTR2 | PROJID32 | CRC
         put32(b, 204, 0x18a);
         put32(b, 212, XfsSuperblock.RO_COMPAT_FINOBT | XfsSuperblock.RO_COMPAT_REFLINK | XfsSuperblock.RO_COMPAT_INOBTCNT);
         put32(b, 216, XfsSuperblock.INCOMPAT_FTYPE | XfsSuperblock.INCOMPAT_SPINODES | XfsSuperblock.INCOMPAT_BIGTIME);
         put32(b, 228, 4);                // sb_spino_align
-        XfsCrc.update(b, 0, SECT, XfsSuperblock.SB_CRC_OFF);
+        XfsCrc.update(b, 0, sect, XfsSuperblock.SB_CRC_OFF);
         return b;
     }
 
     private void writeAgf(long ag, long len, long freeblks, long longest) throws FsException {
-        byte[] b = new byte[SECT];
+        byte[] b = new byte[sect];
         put32(b, 0, XfsAgf.XFS_AGF_MAGIC);
         put32(b, 4, 1);
         put32(b, 8, ag);
         put32(b, 12, len);
-        put32(b, 16, 1);
-        put32(b, 20, 2);
+        put32(b, 16, hdrBlocks);         // agf_bnoroot
+        put32(b, 20, hdrBlocks + 1);     // agf_cntroot
         put32(b, 28, 1);
         put32(b, 32, 1);
         put32(b, 40, 1);                 // agf_flfirst
@@ -187,33 +209,33 @@ final class XfsMkfs {
         put32(b, 56, longest);
         putUuid(b, 64);
         put32(b, 84, 1);                 // agf_refcount_blocks
-        put32(b, 88, 5);                 // agf_refcount_root
+        put32(b, 88, hdrBlocks + 4);     // agf_refcount_root
         put32(b, 92, 1);                 // agf_refcount_level
-        XfsCrc.update(b, 0, SECT, XfsAgf.CRC_OFF);
-        put(agByte(ag, 0) + SECT, b);
+        XfsCrc.update(b, 0, sect, XfsAgf.CRC_OFF);
+        put(agByte(ag, 0) + sect, b);
     }
 
     private void writeAgfl(long ag, long first) throws FsException {
-        byte[] b = new byte[SECT];
+        byte[] b = new byte[sect];
         put32(b, 0, 0x5841464cL);
         put32(b, 4, ag);
         putUuid(b, 8);
-        Arrays.fill(b, 36, SECT, (byte) 0xff);
+        Arrays.fill(b, 36, sect, (byte) 0xff);
         for (int i = 0; i < AGFL_BLOCKS; i++) {
             put32(b, 36 + 4 * (i + 1), first + i);
         }
-        XfsCrc.update(b, 0, SECT, 32);
-        put(agByte(ag, 0) + 3L * SECT, b);
+        XfsCrc.update(b, 0, sect, 32);
+        put(agByte(ag, 0) + 3L * sect, b);
     }
 
     private void writeAgi(long ag, long len, boolean root) throws FsException {
-        byte[] b = new byte[SECT];
+        byte[] b = new byte[sect];
         put32(b, 0, XfsAgi.XFS_AGI_MAGIC);
         put32(b, 4, 1);
         put32(b, 8, ag);
         put32(b, 12, len);
         put32(b, 16, root ? 64 : 0);
-        put32(b, 20, 3);
+        put32(b, 20, hdrBlocks + 2);     // agi_root
         put32(b, 24, 1);
         put32(b, 28, root ? 61 : 0);
         put32(b, 32, root ? 128 : XfsAgi.NULLAGINO);
@@ -222,12 +244,12 @@ final class XfsMkfs {
             put32(b, 40 + 4 * i, XfsAgi.NULLAGINO);
         }
         putUuid(b, 296);
-        put32(b, 328, 4);
-        put32(b, 332, 1);
+        put32(b, 328, hdrBlocks + 3);    // agi_free_root
+        put32(b, 332, 1);                // agi_free_level
         put32(b, 336, 1);                // agi_iblocks
         put32(b, 340, 1);                // agi_fblocks
-        XfsCrc.update(b, 0, SECT, XfsAgi.CRC_OFF);
-        put(agByte(ag, 0) + 2L * SECT, b);
+        XfsCrc.update(b, 0, sect, XfsAgi.CRC_OFF);
+        put(agByte(ag, 0) + 2L * sect, b);
     }
 
     private void writeLeaf(long ag, long agbno, long magic, byte[][] recs) throws FsException {
@@ -248,20 +270,20 @@ final class XfsMkfs {
             put32(recs[i], 0, free[i][0]);
             put32(recs[i], 4, free[i][1]);
         }
-        writeLeaf(ag, 1, AgBtreeKind.BNO.magic, recs);
+        writeLeaf(ag, hdrBlocks, AgBtreeKind.BNO.magic, recs);
         byte[][] byCount = recs.clone();
         Arrays.sort(byCount, java.util.Comparator.<byte[]>comparingLong(x -> be32(x, 4)).thenComparingLong(x -> be32(x, 0)));
-        writeLeaf(ag, 2, AgBtreeKind.CNT.magic, byCount);
+        writeLeaf(ag, hdrBlocks + 1, AgBtreeKind.CNT.magic, byCount);
     }
 
     private void writeInodeRoots(long ag, boolean root) throws FsException {
         byte[][] recs = root ? new byte[][]{new InobtRec(128, 0, 64, 61, 0xfffffffffffffff8L).encode()} : new byte[0][];
-        writeLeaf(ag, 3, AgBtreeKind.INO.magic, recs);
-        writeLeaf(ag, 4, AgBtreeKind.FINO.magic, recs);
+        writeLeaf(ag, hdrBlocks + 2, AgBtreeKind.INO.magic, recs);
+        writeLeaf(ag, hdrBlocks + 3, AgBtreeKind.FINO.magic, recs);
     }
 
     private void writeRefcountRoot(long ag) throws FsException {
-        writeLeaf(ag, 5, AgBtreeKind.REFC.magic, new byte[0][]);
+        writeLeaf(ag, hdrBlocks + 4, AgBtreeKind.REFC.magic, new byte[0][]);
     }
 
     /** The chunk of inodes 128-191: the root directory, the realtime bitmap and summary, 61 free. */
@@ -301,11 +323,13 @@ final class XfsMkfs {
     private void writeLog(long logstart) throws FsException {
         long off = agByte(logAg, logstart & ((1L << agblklog) - 1));
         device.zero(off, LOG_BLOCKS * BLOCK);
-        byte[] b = new byte[1024];
+        // The record's data is padded to the log stripe unit (one log sector of 4 KiB sectors).
+        int dataLen = sect > SECT ? sect - 512 : 512;
+        byte[] b = new byte[512 + dataLen];
         put32(b, 0, LogFormat.XLOG_HEADER_MAGIC_NUM);
         put32(b, 4, 1);                  // h_cycle
         put32(b, 8, 2);                  // h_version: v2 log
-        put32(b, 12, 512);               // h_len
+        put32(b, 12, dataLen);           // h_len
         put64(b, 16, 1L << 32);          // h_lsn: cycle 1, block 0
         put64(b, 24, 1L << 32);          // h_tail_lsn
         put32(b, 36, 0xffffffffL);       // h_prev_block
@@ -314,7 +338,9 @@ final class XfsMkfs {
         put32(b, 300, 1);                // h_fmt: XLOG_FMT_LINUX_LE
         putUuid(b, 304);
         put32(b, 320, 32768);            // h_size
-        put32(b, 512, 1);                // the cycle stamped over oh_tid
+        for (int bb = 512; bb < b.length; bb += 512) {
+            put32(b, bb, 1);             // the cycle stamped over each data sector's first word (oh_tid, then zeros)
+        }
         put32(b, 516, 8);                // oh_len
         put8(b, 520, 0xaa);              // XFS_LOG client
         put8(b, 521, LogFormat.XLOG_UNMOUNT_TRANS);

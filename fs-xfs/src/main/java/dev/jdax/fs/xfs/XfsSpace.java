@@ -88,29 +88,42 @@ final class XfsSpace {
         }
     }
 
-    /** Up to {@code want} contiguous blocks near {@code nearFsb}: {@code {fsb, count}}; ENOSPC when none at all. */
+    /** Up to {@code want} contiguous blocks near {@code nearFsb} for metadata (directory, mapping, symlink blocks). */
     long[] allocBlocks(long nearFsb, long want) throws FsException {
-        long startAg = nearFsb < 0 ? 0 : disk.agno(nearFsb);
-        long near = nearFsb < 0 ? 0 : disk.agbno(nearFsb);
-        long w = Math.min(want, BmapExtent.MAX_BLOCKCOUNT);
-        for (int pass = 0; pass < 2; pass++) {
+        return allocNear(nearFsb, want, false);
+    }
+
+    /**
+     * Up to {@code want} blocks for a file's data or a directory's or mapping's blocks, as Linux
+     * 6.1's xfs_bmap_btalloc asks for them when the transaction has allocated nothing yet: the
+     * longest free extent of the AGs from the goal's on sets minlen (all of the request if one AG
+     * holds it, else that longest: xfs_bmap_btalloc_nullfb), then xfs_alloc_vextent's START_BNO
+     * tries near the goal in its AG and by size in the others; failing that, any length from one
+     * block. {@code {fsb, count}}; ENOSPC when nothing is free.
+     */
+    long[] allocNear(long goalFsb, long want, boolean userdata) throws FsException {
+        long startAg = goalFsb < 0 || disk.agno(goalFsb) >= ags.length ? 0 : disk.agno(goalFsb);
+        long goal = goalFsb < 0 ? 0 : disk.agbno(goalFsb);
+        long maxlen = Math.min(want, BmapExtent.MAX_BLOCKCOUNT);
+        long blen = 0;
+        for (int k = 0; k < ags.length && blen < maxlen; k++) {
+            blen = Math.max(blen, locked((startAg + k) % ags.length, ag -> ag.freeSpace().longestForUser()));
+        }
+        long minlen = Math.max(1, Math.min(blen, maxlen));
+        for (long min = minlen; ; min = 1) {
             for (int k = 0; k < ags.length; k++) {
                 int agno = (int) ((startAg + k) % ags.length);
-                boolean first = k == 0;
-                boolean wholeOnly = pass == 0;
-                long[] got = locked(agno, ag -> {
-                    // First pass: only an AG whose longest extent satisfies the whole request.
-                    if (ag.usable() == 0 || (wholeOnly && ag.longest() < w)) {
-                        return null;
-                    }
-                    return ag.allocate(w, 1, first ? near : 0, 1);
-                });
+                long near = k == 0 ? goal : -1;
+                long m = min;
+                long[] got = locked(agno, ag -> ag.freeSpace().allocateNear(near, m, maxlen, userdata, AgFreeSpace.Resv.NONE));
                 if (got != null) {
                     return new long[]{disk.fsb(agno, got[0]), got[1]};
                 }
             }
+            if (min == 1) {
+                throw FsException.of(Errno.ENOSPC, "xfs: no free blocks left");
+            }
         }
-        throw FsException.of(Errno.ENOSPC, "xfs: no free blocks left");
     }
 
     void freeBlocks(long fsb, long count) throws FsException {

@@ -1,0 +1,265 @@
+package dev.jdax.fs.xfs;
+
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
+
+/**
+ * Which free extent of one AG an allocation takes, chosen as Linux 6.1's xfs_alloc_ag_vextent_near
+ * and xfs_alloc_ag_vextent_size choose it, over the AG's in-core copies of the bnobt ({@code byBno}:
+ * start → length) and cntbt ({@code byCnt}: {@code length << 32 | start}, in the tree's key order).
+ * Near: when the cntbt's record for {@code maxlen} lies in its last leaf, every record from there
+ * on is weighed (the "first algorithm"); otherwise the bnobt is walked left and right of the goal one
+ * record at a time beside cntbt lookups of growing sizes, ending at the first bnobt hit (the
+ * locality search). A candidate beats another by its length (at most {@code maxlen}), then by its
+ * distance from the goal (xfs_alloc_compute_diff: user data starts at a free extent's start even
+ * when the extent lies before the goal). Busy extents are trimmed off first (xfs_extent_busy_trim).
+ * One instance is one search, under the AG's lock.
+ */
+final class ExtentChoice {
+    private final NavigableMap<Long, Long> byBno;
+    private final NavigableSet<Long> byCnt;
+    private final NavigableMap<Long, long[]> busy;
+    private final long agbno;
+    private final long minlen;
+    private final long maxlen;
+    private final boolean userdata;
+    /** The cntbt key of the first record in its last leaf (Long.MIN_VALUE for a one-leaf tree). */
+    private final long cntLastLeaf;
+
+    // The best candidate so far (struct xfs_alloc_cur).
+    private long bno;
+    private long len;
+    private long diff = Long.MAX_VALUE;
+    private boolean sawBusy;
+    /** Whether the last {@link #check} made its record the candidate. */
+    private boolean lastNew;
+
+    ExtentChoice(NavigableMap<Long, Long> byBno, NavigableSet<Long> byCnt, NavigableMap<Long, long[]> busy, long agbno,
+                 long minlen, long maxlen, boolean userdata, long cntLastLeaf) {
+        this.byBno = byBno;
+        this.byCnt = byCnt;
+        this.busy = busy;
+        this.agbno = agbno;
+        this.minlen = minlen;
+        this.maxlen = maxlen;
+        this.userdata = userdata;
+        this.cntLastLeaf = cntLastLeaf;
+    }
+
+    /** xfs_alloc_ag_vextent_near: {@code {agbno, len}}, or null when nothing of minlen is free and not busy. */
+    long[] near() {
+        Long first = byCnt.ceiling(maxlen << 32);
+        boolean small = first == null;
+        if (small) {
+            // xfs_alloc_ag_vextent_small: no extent of maxlen; the largest, if it holds minlen.
+            if (byCnt.isEmpty() || (byCnt.last() >>> 32) < minlen) {
+                return null;
+            }
+        }
+        // The first algorithm runs when the lookup lands in the cntbt's last leaf: it weighs every
+        // record from there on; without an extent of maxlen, every record of that leaf of minlen.
+        if (small || first >= cntLastLeaf) {
+            Long k = small ? byCnt.ceiling(Math.max(minlen << 32, cntLastLeaf)) : first;
+            for (; k != null; k = byCnt.higher(k)) {
+                if (!check(k & 0xffffffffL, k >>> 32, false)) {
+                    break;
+                }
+            }
+            if (len > 0) {
+                return new long[]{bno, len};
+            }
+        }
+        locality();
+        return len > 0 ? new long[]{bno, len} : null;
+    }
+
+    /** xfs_alloc_ag_vextent_locality: the bnobt both ways from the goal, the cntbt by growing sizes. */
+    private void locality() {
+        long curLen = maxlen;
+        Long cnt = byCnt.ceiling(curLen << 32 | agbno);
+        Long lt = byBno.floorKey(agbno);
+        Long gt = byBno.ceilingKey(agbno);
+        int finish = 0; // 1: walk right after a left hit, -1: left after a right hit, 2: the cntbt backwards
+        while (lt != null || gt != null || cnt != null) {
+            if (lt != null) {
+                boolean active = check(lt, byBno.get(lt), true);
+                if (lastNew) {
+                    finish = 1;
+                    lt = active ? lt : null;
+                    break;
+                }
+                lt = active ? byBno.lowerKey(lt) : null;
+            }
+            if (gt != null) {
+                boolean active = check(gt, byBno.get(gt), true);
+                if (lastNew) {
+                    finish = -1;
+                    gt = active ? gt : null;
+                    break;
+                }
+                gt = active ? byBno.higherKey(gt) : null;
+            }
+            if (cnt != null) {
+                // xfs_alloc_cntbt_iter: the record nearest the goal among those of the search size.
+                Long k = byCnt.ceiling(curLen << 32 | agbno);
+                cnt = k;
+                if (k == null) {
+                    break;
+                }
+                boolean active = check(k & 0xffffffffL, k >>> 32, false);
+                long found = k >>> 32;
+                if ((k & 0xffffffffL) > agbno) {
+                    Long p = byCnt.lower(k);
+                    if (p != null) {
+                        cnt = p;
+                        if ((p >>> 32) == found) {
+                            active = check(p & 0xffffffffL, p >>> 32, false) && active;
+                        }
+                    }
+                }
+                long doubled = curLen << 1;
+                curLen = len == 0 || found >= doubled ? found + 1 : doubled;
+                if (!active) {
+                    cnt = null;
+                    break;
+                }
+            }
+        }
+        if (cnt == null && len == 0 && !sawBusy) {
+            // Give up on locality: walk the cntbt back from its end.
+            for (Long k = byCnt.isEmpty() ? null : byCnt.last(); k != null; k = byCnt.lower(k)) {
+                if (!check(k & 0xffffffffL, k >>> 32, false) || lastNew) {
+                    break;
+                }
+            }
+            return;
+        }
+        if (finish == 1) {
+            for (Long k = gt; k != null; k = byBno.higherKey(k)) {
+                if (!check(k, byBno.get(k), true) || lastNew) {
+                    break;
+                }
+            }
+        } else if (finish == -1) {
+            for (Long k = lt; k != null; k = byBno.lowerKey(k)) {
+                if (!check(k, byBno.get(k), true) || lastNew) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * xfs_alloc_ag_vextent_size: the first extent by size that holds maxlen (else the largest), from
+     * its start once busy blocks are trimmed off; null when that is below minlen.
+     */
+    long[] size() {
+        Long k = byCnt.ceiling(maxlen << 32);
+        if (k == null) {
+            k = byCnt.isEmpty() ? null : byCnt.last();
+        }
+        long bestBno = -1;
+        long bestLen = 0;
+        for (; k != null; k = byCnt.higher(k)) {
+            long[] t = trim(k & 0xffffffffL, k >>> 32);
+            if (t != null && Math.min(t[1], maxlen) > bestLen) {
+                bestBno = t[0];
+                bestLen = Math.min(t[1], maxlen);
+            }
+            if (bestLen == maxlen || !sawBusy) {
+                break;   // Linux looks further only when busy blocks shortened what it found
+            }
+        }
+        return bestLen >= minlen && bestLen > 0 ? new long[]{bestBno, bestLen} : null;
+    }
+
+    /**
+     * xfs_alloc_cur_check: weighs free extent {@code [fbno, +flen)} against the candidate and takes
+     * it when it is longer, or as long and no farther; false when the cursor that found it should
+     * stop (a bnobt cursor past the candidate's distance, a cntbt cursor below minlen, a perfect hit).
+     */
+    private boolean check(long fbno, long flen, boolean bnobt) {
+        lastNew = false;
+        if (flen < minlen) {
+            return bnobt;
+        }
+        long[] t = trim(fbno, flen);
+        if (t == null || t[1] < minlen) {
+            return true;
+        }
+        long alen = Math.min(t[1], maxlen);
+        if (alen < len) {
+            return true;
+        }
+        long newbno = computeDiffStart(agbno, alen, t[0], t[1], userdata);
+        if (newbno < 0) {
+            return true;
+        }
+        long d = Math.abs(newbno - agbno);
+        if (d > diff) {
+            return !bnobt;
+        }
+        bno = newbno;
+        len = alen;
+        diff = d;
+        lastNew = true;
+        return !(d == 0 && alen == maxlen);
+    }
+
+    /**
+     * xfs_alloc_compute_diff without alignment: where in free extent {@code [freebno, +freelen)} an
+     * allocation of {@code wantlen} near {@code wantbno} starts; -1 when it cannot.
+     */
+    static long computeDiffStart(long wantbno, long wantlen, long freebno, long freelen, boolean userdata) {
+        long freeend = freebno + freelen;
+        long wantend = wantbno + wantlen;
+        // User data starts at a free extent's start even when that lies before the goal, so that the
+        // file can grow into the rest of it.
+        if (freebno >= wantbno || (userdata && freeend < wantend)) {
+            return freebno < freeend ? freebno : -1;
+        }
+        if (freeend >= wantend) {
+            return wantbno;
+        }
+        return freeend - wantlen;
+    }
+
+    /**
+     * xfs_extent_busy_trim: the part of free extent {@code [fbno, +flen)} an allocation may use,
+     * busy blocks (freed in checkpoints not yet in the log) cut off; with busy blocks in its middle
+     * the left part when it holds maxlen, else the right when it holds four times that, else the
+     * left when it holds minlen. Null when nothing is left.
+     */
+    private long[] trim(long fbno, long flen) {
+        long start = fbno;
+        long end = fbno + flen;
+        Map.Entry<Long, long[]> b = busy.floorEntry(start);
+        if (b == null || b.getKey() + b.getValue()[0] <= start) {
+            b = busy.higherEntry(start);
+        }
+        while (b != null && b.getKey() < end) {
+            long bbno = b.getKey();
+            long bend = bbno + b.getValue()[0];
+            sawBusy = true;
+            if (bbno <= start) {
+                if (end <= bend) {
+                    return null;
+                }
+                start = bend;
+            } else if (bend >= end) {
+                end = bbno;
+            } else if (bbno - start >= maxlen) {
+                end = bbno;
+            } else if (end - bend >= maxlen * 4) {
+                start = bend;
+            } else if (bbno - start >= minlen) {
+                end = bbno;
+            } else {
+                return null;
+            }
+            b = busy.higherEntry(bbno);
+        }
+        return end > start ? new long[]{start, end - start} : null;
+    }
+}
