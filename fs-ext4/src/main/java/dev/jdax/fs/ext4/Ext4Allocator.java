@@ -21,6 +21,11 @@ import java.util.BitSet;
  * {@code ext4_free_data}): the engine writes file data straight to the device, so giving the block
  * to another file before the free is durable could put that file's bytes into a file a crash brings
  * back.
+ *
+ * <p>With bigalloc a bitmap bit, a descriptor's free count and every allocation are a cluster of
+ * 2^{@code cbits} blocks (EXT4_B2C / EXT4_C2B): the search works on bits, the methods take and
+ * give blocks, whole clusters ({@link #allocBlocks}) and the clusters holding the given blocks
+ * ({@link #freeBlocks}); the superblock counts free blocks (clusters times the ratio), as ext4_commit_super does.
  */
 final class Ext4Allocator {
     private final Disk disk;
@@ -36,11 +41,14 @@ final class Ext4Allocator {
     private final BitSet dirtyBlocks = new BitSet();
     private final BitSet dirtyInodes = new BitSet();
     private volatile Jbd2 journal;
+    /** EXT4_CLUSTER_BITS: a bit is 2^cbits blocks (0 without bigalloc). */
+    private final int cbits;
 
     Ext4Allocator(Disk disk, Ext4Superblock sb, GroupTable groups) {
         this.disk = disk;
         this.sb = sb;
         this.groups = groups;
+        this.cbits = sb.clusterBits();
         int n = (int) groups.count();
         this.blockLocks = new Mutex[n];
         this.inodeLocks = new Mutex[n];
@@ -86,6 +94,16 @@ final class Ext4Allocator {
         return (int) ((block - sb.s_first_data_block()) / sb.s_blocks_per_group());
     }
 
+    /** The bits of group g's block bitmap that count: its clusters (its blocks without bigalloc), the last one maybe partial. */
+    private int bitsIn(int g) {
+        return (blocksIn(g) + (1 << cbits) - 1) >>> cbits;
+    }
+
+    /** The bit of group g holding {@code block}. */
+    private int bitOf(int g, long block) {
+        return (int) ((block - groupStart(g)) >>> cbits);
+    }
+
     /** Superblock copy, descriptor blocks and reserved growth blocks at the start of group g. */
     long superblockArea(int g) {
         return groups.baseMetaBlocks(g);
@@ -106,7 +124,7 @@ final class Ext4Allocator {
         } else {
             bm = initBlockBitmap(g);
         }
-        bits = new GroupBits(bm, blocksIn(g));
+        bits = new GroupBits(bm, bitsIn(g));
         blockBits[g] = bits;
         return bits;
     }
@@ -114,26 +132,29 @@ final class Ext4Allocator {
     /** ext4_init_block_bitmap: the group's own superblock area, bitmaps and inode table, and the padding. */
     private byte[] initBlockBitmap(int g) {
         byte[] bm = new byte[sb.blockSize()];
-        MkfsLayout.setBits(bm, 0, (int) superblockArea(g));
+        MkfsLayout.setBits(bm, 0, (int) ((superblockArea(g) + (1 << cbits) - 1) >>> cbits));
         long start = groupStart(g);
         long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + sb.blockSize() - 1) / sb.blockSize();
         for (long[] r : new long[][] {{groups.blockBitmap(g), 1}, {groups.inodeBitmap(g), 1}, {groups.inodeTable(g), itb}}) {
             long from = Math.max(r[0], start);
             long to = Math.min(r[0] + r[1], start + blocksIn(g));
             if (from < to) {
-                MkfsLayout.setBits(bm, (int) (from - start), (int) (to - start));
+                MkfsLayout.setBits(bm, bitOf(g, from), bitOf(g, to - 1) + 1);
             }
         }
-        MkfsLayout.setBits(bm, blocksIn(g), sb.blockSize() * 8);
+        MkfsLayout.setBits(bm, bitsIn(g), sb.blockSize() * 8);
         return bm;
     }
 
     /**
      * Up to {@code max} contiguous blocks at or after {@code goal}, starting on a multiple of
      * {@code align} blocks when one is free (so 2 MiB extents can be PMD mapped). {first, count};
-     * ENOSPC when no block is free.
+     * ENOSPC when no block is free. With bigalloc: whole clusters, {@code max} and {@code align}
+     * rounded to them.
      */
     long[] allocBlocks(long goal, long max, long align) throws FsException {
+        max = (max + (1 << cbits) - 1) >>> cbits;
+        align = Math.max(1, align >>> cbits);
         if (sb.s_free_blocks_count() == 0) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
         }
@@ -151,7 +172,7 @@ final class Ext4Allocator {
                 }
                 blockLocks[g].lock();
                 try {
-                    long[] got = allocInGroup(g, i == 0 ? (int) (goal - groupStart(g)) : 0, max, a, pass == 0);
+                    long[] got = allocInGroup(g, i == 0 ? bitOf(g, goal) : 0, max, a, pass == 0);
                     if (got != null) {
                         return got;
                     }
@@ -170,11 +191,11 @@ final class Ext4Allocator {
         }
         GroupBits bits = blockBits(g);
         long start = groupStart(g);
-        int limit = blocksIn(g);
+        int limit = bitsIn(g);
         int run = aligned ? (int) Math.min(max, a) : 1;
-        int bit = bits.firstRun(from, limit, start, a, run);
+        int bit = bits.firstRun(from, limit, start >>> cbits, a, run);
         if (bit < 0 && from > 0) {
-            bit = bits.firstRun(0, limit, start, a, run);
+            bit = bits.firstRun(0, limit, start >>> cbits, a, run);
         }
         if (bit < 0) {
             return null;
@@ -184,8 +205,8 @@ final class Ext4Allocator {
         storeBlockBits(g, bits, bit, bit + count);
         groups.freeBlocks(g, groups.freeBlocks(g) - count);
         changed(g, dirtyBlocks);
-        sb.addFreeBlocks(-count);
-        return new long[] {start + bit, count};
+        sb.addFreeBlocks(-((long) count << cbits));
+        return new long[] {start + ((long) bit << cbits), (long) count << cbits};
     }
 
     /**
@@ -209,20 +230,23 @@ final class Ext4Allocator {
         disk.writeBytes(block * sb.blockSize() + from, part);
     }
 
+    /** Frees blocks [first, first + count): with bigalloc the whole clusters holding them (the caller knows no other block of theirs is in use). */
     void freeBlocks(long first, long count) throws FsException {
         long b = first;
         while (b < first + count) {
             disk.check(b, "freeing");
             int g = groupOf(b);
-            long n = Math.min(first + count, groupStart(g) + blocksIn(g)) - b;
+            long end = Math.min(first + count, groupStart(g) + blocksIn(g));
             blockLocks[g].lock();
             try {
                 GroupBits bits = blockBits(g);
-                int from = (int) (b - groupStart(g));
-                int to = (int) (from + n);
+                int from = bitOf(g, b);
+                int to = bitOf(g, end - 1) + 1;
+                long n = (long) (to - from) << cbits;
                 for (int bit = from; bit < to; bit++) {
                     if (!bits.isSet(bit)) {
-                        throw FsException.of(Errno.EUCLEAN, "ext4: freeing block %d, which is already free", groupStart(g) + bit);
+                        throw FsException.of(Errno.EUCLEAN, "ext4: freeing block %d, which is already free",
+                                groupStart(g) + ((long) bit << cbits));
                     }
                 }
                 if (journal != null) {
@@ -230,14 +254,14 @@ final class Ext4Allocator {
                 }
                 bits.set(from, to, false);
                 storeBlockBits(g, bits, from, to);
-                groups.freeBlocks(g, (int) (groups.freeBlocks(g) + n));
+                groups.freeBlocks(g, groups.freeBlocks(g) + to - from);
                 changed(g, dirtyBlocks);
                 sb.addFreeBlocks(n);
                 markBusy(g, from, to);
             } finally {
                 blockLocks[g].unlock();
             }
-            b += n;
+            b = end;
         }
     }
 
@@ -353,8 +377,8 @@ final class Ext4Allocator {
 
     /**
      * ext4_mb_mark_bb, for fast-commit replay: the blocks of group {@code g} whose bits are set in
-     * {@code blocks} (bit i: block {@code groupStart(g) + i}) become {@code used}, whatever the bitmap
-     * said before, and the free counts follow the bits that changed.
+     * {@code blocks} (bit i: block {@code groupStart(g) + i}; with bigalloc, its cluster) become
+     * {@code used}, whatever the bitmap said before, and the free counts follow the bits that changed.
      */
     void markBlocks(int g, BitSet blocks, boolean used) throws FsException {
         blockLocks[g].lock();
@@ -363,7 +387,8 @@ final class Ext4Allocator {
             int changed = 0;
             int lo = Integer.MAX_VALUE;
             int hi = -1;
-            for (int bit = blocks.nextSetBit(0); bit >= 0 && bit < blocksIn(g); bit = blocks.nextSetBit(bit + 1)) {
+            for (int b = blocks.nextSetBit(0); b >= 0 && b < blocksIn(g); b = blocks.nextSetBit(b + 1)) {
+                int bit = b >>> cbits;
                 if (bits.isSet(bit) != used) {
                     bits.set(bit, bit + 1, used);
                     changed++;
@@ -375,7 +400,7 @@ final class Ext4Allocator {
                 storeBlockBits(g, bits, lo, hi + 1);
                 groups.freeBlocks(g, groups.freeBlocks(g) + (used ? -changed : changed));
                 changed(g, dirtyBlocks);
-                sb.addFreeBlocks(used ? -changed : changed);
+                sb.addFreeBlocks((long) (used ? -changed : changed) << cbits);
             }
         } finally {
             blockLocks[g].unlock();

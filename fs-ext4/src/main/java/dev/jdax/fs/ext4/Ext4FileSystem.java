@@ -49,6 +49,8 @@ final class Ext4FileSystem implements SuperBlock {
     private final Ext4Superblock sb;
     private final GroupTable groups;
     private final Ext4Allocator allocator;
+    /** bigalloc's cluster rules for files' blocks (trivial without bigalloc). */
+    private final Clusters clusters;
     private final ExtentTree tree;
     private final IndirectMap indirect;
     private final SystemZone systemZone;
@@ -87,6 +89,7 @@ final class Ext4FileSystem implements SuperBlock {
         this.disk = new Disk(device, sb.blockSize(), sb.s_blocks_count());
         this.groups = GroupTable.read(disk, sb);
         this.allocator = new Ext4Allocator(disk, sb, groups);
+        this.clusters = new Clusters(sb.clusterBits());
         this.systemZone = SystemZone.of(device, sb, groups, allocator);
         this.tree = new ExtentTree(this, disk);
         this.indirect = new IndirectMap(this, disk);
@@ -152,7 +155,10 @@ final class Ext4FileSystem implements SuperBlock {
         return fs;
     }
 
-    /** The free counts as the group descriptors have them (Linux sums them at mount; a crash may leave the superblock's behind). */
+    /**
+     * The free counts as the group descriptors have them (Linux sums them at mount; a crash may leave
+     * the superblock's behind); a descriptor counts clusters, the superblock blocks.
+     */
     private void countFree() {
         long blocks = 0;
         long inodes = 0;
@@ -161,7 +167,7 @@ final class Ext4FileSystem implements SuperBlock {
             inodes += groups.freeInodes(g);
         }
         synchronized (sb) {
-            sb.s_free_blocks_count(blocks);
+            sb.s_free_blocks_count(blocks << sb.clusterBits());
             sb.s_free_inodes_count(inodes);
         }
     }
@@ -366,6 +372,11 @@ final class Ext4FileSystem implements SuperBlock {
         return sb.blockSize();
     }
 
+    /** EXT4_CLUSTER_SIZE: what collapse and insert must be aligned to. */
+    int clusterSize() {
+        return sb.clusterSize();
+    }
+
     String daxMode() {
         return daxMode;
     }
@@ -401,7 +412,7 @@ final class Ext4FileSystem implements SuperBlock {
         if (in.i_links_count() == 0 && in.i_mode() == 0) {
             throw FsException.of(Errno.ESTALE, "ext4: inode %d is not in use", ino);
         }
-        boolean fastLink = in.isFastSymlink(sb.blockSize());
+        boolean fastLink = in.isFastSymlink(sb.blockSize(), sb.clusterSize());
         boolean blockMapped = !fastLink && !InlineData.has(in);
         if (blockMapped && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {
             List<Long> tb = new ArrayList<>();
@@ -460,7 +471,9 @@ final class Ext4FileSystem implements SuperBlock {
     void saveExtents(Ext4Inode in) throws FsException {
         synchronized (in) {
             in.treeBlocks = in.usesExtents() ? tree.write(in, in.extents, in.treeBlocks) : indirect.write(in, in.extents);
-            long blocks = in.extents.blocks() + in.treeBlocks.size() + (in.b.getInt(0x68) != 0 ? 1 : 0);
+            // Every tree block and the xattr block take a cluster of their own (ext4_new_meta_blocks).
+            long meta = (in.treeBlocks.size() + (in.b.getInt(0x68) != 0 ? 1 : 0)) << sb.clusterBits();
+            long blocks = clusters.dataBlocks(in.extents) + meta;
             changeInode(in, i -> i.i_blocks512(blocks * (sb.blockSize() / 512)));
         }
         in.dataSyncTid = Math.max(in.dataSyncTid, currentTid());
@@ -494,19 +507,36 @@ final class Ext4FileSystem implements SuperBlock {
      * data so that punching and unwritten conversion never meet ENOSPC.
      */
     long reservedClusters() {
-        return Math.min(sb.s_blocks_count() / 50, 4096);
+        return Math.min((sb.s_blocks_count() >>> sb.clusterBits()) / 50, 4096);
     }
 
-    /** Maps up to {@code count} new data blocks at {@code lblk} (one contiguous run). Caller holds i_data_sem exclusively. */
+    /**
+     * Maps up to {@code count} new data blocks at {@code lblk} (one contiguous run), a hole of the
+     * file. With bigalloc a logical cluster that already owns a physical one gets its blocks there,
+     * and new clusters are whole, {@code lblk} at its offset in the first. Caller holds i_data_sem exclusively.
+     */
     Extent allocate(Ext4Inode in, long lblk, long count, boolean unwritten, long align) throws FsException {
-        long available = sb.s_free_blocks_count() - reservedClusters();
-        if (available <= 0) {
-            throw FsException.of(Errno.ENOSPC, "ext4: no free blocks outside the %d reserved clusters", reservedClusters());
+        long ratio = clusters.ratio();
+        long implied = clusters.implied(in.extents, lblk);
+        long offset = lblk & (ratio - 1);
+        long pblk;
+        long len;
+        if (ratio > 1 && implied >= 0) {
+            pblk = implied + offset;
+            len = Math.min(count, ratio - offset);
+        } else {
+            long available = sb.s_free_blocks_count() - (reservedClusters() << sb.clusterBits());
+            if (available <= 0) {
+                throw FsException.of(Errno.ENOSPC, "ext4: no free blocks outside the %d reserved clusters", reservedClusters());
+            }
+            long want = Math.min(Math.min(clusters.newRunLength(in.extents, lblk, count), available), Extent.MAX_UNWRITTEN);
+            long[] run = allocator.allocBlocks(goal(in, lblk), offset + want, align);
+            pblk = run[0] + offset;
+            len = Math.min(want, run[1] - offset);
         }
-        long[] run = allocator.allocBlocks(goal(in, lblk), Math.min(Math.min(count, available), Extent.MAX_UNWRITTEN), align);
-        in.extents.put(lblk, run[1], run[0], unwritten);
+        in.extents.put(lblk, len, pblk, unwritten);
         saveExtents(in);
-        return new Extent(lblk, run[1], run[0], unwritten);
+        return new Extent(lblk, len, pblk, unwritten);
     }
 
     /** A directory's next block (the caller holds the directory's lock). */
@@ -521,10 +551,15 @@ final class Ext4FileSystem implements SuperBlock {
 
     /** Unmaps file blocks [from, to) and frees them. Caller holds i_data_sem exclusively. */
     void freeRange(Ext4Inode in, long from, long to) throws FsException {
-        for (Extent e : in.extents.remove(from, to)) {
-            allocator.freeBlocks(e.pblk(), e.len());
-        }
+        freeExtents(in, in.extents.remove(from, to));
         saveExtents(in);
+    }
+
+    /** Gives back the blocks of extents just removed from the file's list: with bigalloc, the clusters no block of the file is left in. */
+    void freeExtents(Ext4Inode in, List<Extent> removed) throws FsException {
+        for (long[] run : clusters.freed(in.extents, removed)) {
+            allocator.freeBlocks(run[0], run[1]);
+        }
     }
 
     /** A new inode near its parent, written, in core. */
@@ -702,7 +737,7 @@ final class Ext4FileSystem implements SuperBlock {
         if (InlineData.has(in)) {
             return new String(InlineData.bytes(in, size), StandardCharsets.UTF_8);
         }
-        if (in.isFastSymlink(sb.blockSize())) {
+        if (in.isFastSymlink(sb.blockSize(), sb.clusterSize())) {
             if (size >= 60) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: fast symlink %d: size %d does not fit i_block", ino, size);
             }

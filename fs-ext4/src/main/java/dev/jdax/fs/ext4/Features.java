@@ -47,7 +47,7 @@ final class Features {
             f(Kind.RO_COMPAT, 0x40, "extra_isize", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x80, "snapshot", false, Jdax.REFUSED, ""),
             f(Kind.RO_COMPAT, 0x100, "quota", true, Jdax.SERVED, ""),
-            f(Kind.RO_COMPAT, 0x200, "bigalloc", true, Jdax.READ_ONLY, "jdax does not allocate in clusters"),
+            f(Kind.RO_COMPAT, 0x200, "bigalloc", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x400, "metadata_csum", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x800, "replica", false, Jdax.REFUSED, ""),
             f(Kind.RO_COMPAT, 0x1000, "read-only", true, Jdax.READ_ONLY, "filesystem is read-only"),

@@ -196,7 +196,7 @@ final class GroupTable {
 
     void blockBitmapCsum(int g, byte[] bitmap) {
         if (sb.hasCsum()) {
-            put16(g, 0x18, 0x38, Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_blocks_per_group() / 8)));
+            put16(g, 0x18, 0x38, Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_clusters_per_group() / 8)));
         }
     }
 
@@ -211,7 +211,7 @@ final class GroupTable {
             return true;
         }
         int want = lohi16(g, 0x18, 0x38);
-        int c = Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_blocks_per_group() / 8));
+        int c = Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_clusters_per_group() / 8));
         return ds >= 64 ? want == c : want == (c & 0xffff);
     }
 

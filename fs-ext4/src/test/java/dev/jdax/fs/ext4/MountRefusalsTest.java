@@ -165,30 +165,4 @@ class MountRefusalsTest {
             assertTrue(e.getMessage().contains("can't find descriptor"), e.getMessage());
         }
     }
-
-    @Test
-    void bigallocMountsReadOnlyNamingWhyAndReadsItsFiles() throws Exception {
-        Path root = Files.createDirectories(tmp.resolve("tree"));
-        byte[] big = new byte[(3 << 20) + 5];
-        new Random(9).nextBytes(big);
-        Files.write(root.resolve("big"), big);
-        Files.writeString(root.resolve("small"), "clusters of sixteen blocks");
-        Path img = tmp.resolve("bigalloc.img");
-        Tools.Result mk = Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-O", "bigalloc", "-d", root.toString(),
-                img.toString(), "64M");
-        assertEquals(0, mk.status(), mk.output());
-        String before = digest(img);
-        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none())) {
-            assertTrue(fs.readOnly());
-            try (OpenFile f = fs.open("/big", OpenFlags.O_RDONLY)) {
-                byte[] got = new byte[big.length];
-                assertEquals(big.length, f.read(0, got, 0, got.length));
-                assertArrayEquals(big, got);
-            }
-            FsException e = assertThrows(FsException.class, () -> fs.create(fs.rootIno(), "new", 0644, 0, 0));
-            assertEquals(Errno.EROFS, e.errno());
-            assertTrue(e.getMessage().contains("bigalloc (ro_compat 0x200): jdax does not allocate in clusters"), e.getMessage());
-        }
-        assertEquals(before, digest(img), "a read-only mount writes nothing");
-    }
 }
