@@ -424,8 +424,9 @@ final class Ext4FileSystem implements SuperBlock {
             }
             in.treeBlocks = tb;
         }
-        // ext4_should_enable_dax: never an inline or a verity file.
-        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && (in.i_flags() & Ext4Inode.VERITY_FL) == 0 && switch (daxMode) {
+        // ext4_should_enable_dax: never an inline, a verity or an encrypted file.
+        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && (in.i_flags() & (Ext4Inode.VERITY_FL | NoKeyNames.ENCRYPT_FL)) == 0
+                && switch (daxMode) {
             case "always" -> true;
             case "inode" -> (in.i_flags() & Ext4Inode.DAX_FL) != 0;
             default -> false;
@@ -691,12 +692,21 @@ final class Ext4FileSystem implements SuperBlock {
     }
 
     StatInfo statOf(Ext4Inode in) {
-        long attrs = in.daxNow ? StatInfo.STATX_ATTR_DAX : 0;
+        long attrs = (in.daxNow ? StatInfo.STATX_ATTR_DAX : 0) | (NoKeyNames.encrypted(in) ? StatInfo.STATX_ATTR_ENCRYPTED : 0); // ext4_getattr
         Instant btime = sb.s_inode_size() > 128 && in.i_extra_isize() >= 24
                 ? Instant.ofEpochSecond(in.b.getInt(0x90) & 0xffffffffL) : null;
         Instant mtime = in.space != null ? in.space.mtime() : Instant.ofEpochSecond(in.i_mtime());
         Instant ctime = in.space != null ? in.space.ctime() : Instant.ofEpochSecond(in.i_ctime());
-        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, in.size(),
+        // fscrypt_symlink_getattr: an encrypted symlink's st_size is the length of what readlink gives.
+        long size = in.size();
+        if (in.type() == FileType.SYMLINK && NoKeyNames.encrypted(in)) {
+            try {
+                size = readlink(in).length();
+            } catch (FsException e) {
+                size = in.size();
+            }
+        }
+        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, size,
                 in.i_blocks(sb.blockSize()), sb.blockSize(), Instant.ofEpochSecond(in.i_atime()), mtime, ctime, btime, attrs);
     }
 
@@ -734,20 +744,27 @@ final class Ext4FileSystem implements SuperBlock {
         if (size <= 0 || size >= sb.blockSize()) {
             throw FsException.of(Errno.EUCLEAN, "ext4: symlink %d: size %d", ino, size);
         }
+        byte[] b;
+        int at;
         if (InlineData.has(in)) {
-            return new String(InlineData.bytes(in, size), StandardCharsets.UTF_8);
-        }
-        if (in.isFastSymlink(sb.blockSize(), sb.clusterSize())) {
+            b = InlineData.bytes(in, size);
+            at = 0;
+        } else if (in.isFastSymlink(sb.blockSize(), sb.clusterSize())) {
             if (size >= 60) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: fast symlink %d: size %d does not fit i_block", ino, size);
             }
-            return new String(in.b.array(), 0x28, (int) size, StandardCharsets.UTF_8);
+            b = in.b.array();
+            at = 0x28;
+        } else {
+            long p = mapBlock(in, 0);
+            if (p < 0) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: symlink %d has no block", ino);
+            }
+            b = disk.read(p, "symlink " + ino).array();
+            at = 0;
         }
-        long p = mapBlock(in, 0);
-        if (p < 0) {
-            throw FsException.of(Errno.EUCLEAN, "ext4: symlink %d has no block", ino);
-        }
-        return new String(disk.read(p, "symlink " + ino).array(), 0, (int) size, StandardCharsets.UTF_8);
+        return NoKeyNames.encrypted(in) ? NoKeyNames.symlinkTarget(ino, b, at, (int) size)
+                : new String(b, at, (int) size, StandardCharsets.UTF_8);
     }
 
     @Override
@@ -778,6 +795,10 @@ final class Ext4FileSystem implements SuperBlock {
         }
         if (in.type() != FileType.REGULAR) {
             throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", in.ino);
+        }
+        if (NoKeyNames.encrypted(in)) {
+            // fscrypt_file_open: an encrypted file's contents need its key; jdax never has one.
+            throw FsException.of(Errno.ENOKEY, "ext4: inode %d is encrypted and its key is not available", in.ino);
         }
         if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
             // __fsverity_file_open and __fsverity_prepare_setattr: a verity file is never written nor truncated.

@@ -36,7 +36,7 @@ final class Features {
             f(Kind.INCOMPAT, 0x2000, "metadata_csum_seed", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x4000, "large_dir", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x8000, "inline_data", true, Jdax.SERVED, ""),
-            f(Kind.INCOMPAT, 0x10000, "encrypt", true, Jdax.REFUSED, "jdax does not know encrypted names"),
+            f(Kind.INCOMPAT, 0x10000, "encrypt", true, Jdax.SERVED, ""),
             f(Kind.INCOMPAT, 0x20000, "casefold", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x1, "sparse_super", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x2, "large_file", true, Jdax.SERVED, ""),

@@ -82,7 +82,7 @@ class FeatureMatrixTest {
                 row("mmp", "rw", "-t", "ext4", "-O", "mmp", "-E", "mmp_update_interval=1"),
                 row("casefold", "rw", "-t", "ext4", "-O", "casefold"),
                 row("casefold, strict", "rw", "-t", "ext4", "-O", "casefold", "-E", "encoding_flags=strict"),
-                row("encrypt", "refused:encrypt", "-t", "ext4", "-O", "encrypt"));
+                row("encrypt", "rw", "-t", "ext4", "-O", "encrypt"));
     }
 
     private static Arguments row(String name, String expect, String... mke2fs) {

@@ -97,10 +97,10 @@ class MountRefusalsTest {
     }
 
     @Test
-    void aFeatureJdaxCannotReadIsNamedAndTheJournalLeftAlone() throws Exception {
-        Path img = image("encrypt", "-t", "ext4", "-b", "4096", "-O", "encrypt");
+    void whatJdaxCannotDoIsNamedAndTheJournalLeftAlone() throws Exception {
+        Path img = image("journalled", "-t", "ext4", "-b", "4096");
         dirtyJournal(img, 5000);
-        refused(img, "", Errno.EOPNOTSUPP, "encrypt (incompat 0x10000)");
+        refused(img, "data=journal", Errno.EOPNOTSUPP, "jdax does not journal file data");
         Path inline = image("inline", "-t", "ext4", "-b", "4096", "-O", "inline_data");
         dirtyJournal(inline, 5000);
         // Measured: "Cannot use DAX on a filesystem that may contain inline data", for -o dax and dax=always.
