@@ -64,6 +64,7 @@ class FeatureMatrixTest {
                 row("bigalloc", "rw", "-t", "ext4", "-b", "4096", "-O", "bigalloc"),
                 row("bigalloc, 64 KiB clusters", "rw", "-t", "ext4", "-b", "4096", "-C", "65536", "-O", "bigalloc"),
                 row("bigalloc, ext3-style crc16", "rw", "-t", "ext4", "-b", "4096", "-O", "bigalloc,^metadata_csum,uninit_bg"),
+                row("bigalloc, 1 KiB blocks in 16 KiB clusters", "rw", "-t", "ext4", "-b", "1024", "-C", "16384", "-O", "bigalloc"),
                 row("quota", "rw", "-t", "ext4", "-O", "quota"),
                 row("project,quota", "rw", "-t", "ext4", "-I", "256", "-O", "project,quota"),
                 row("quota, ext3-style crc16", "rw", "-t", "ext4", "-O", "quota,^metadata_csum,uninit_bg"),
