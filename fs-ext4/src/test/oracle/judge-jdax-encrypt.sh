@@ -22,17 +22,10 @@ echo "written by jdax" > "$out/plain.txt"
 "$repo/jdax" mkdir "$img:/plain/jdax"
 "$repo/jdax" cp "$out/plain.txt" "$img:/plain/jdax/file"
 e2fsck -fn "$img"
-kver=$(ls /lib/modules | sort | tail -1)
-mods=$(mktemp -d)
-trap 'rm -rf "$mods"' EXIT
-for m in crypto/ecb crypto/xts crypto/cts crypto/sha512_generic; do cp "/lib/modules/$kver/kernel/$m.ko" "$mods/"; done
-mke2fs -q -F -t ext2 -d "$mods" "$out/modules.img" 8M
+. "$here/fscrypt-lib.sh"
+fscrypt_modules_disk "$out/modules.img"
 guest=$(mktemp)
-cat > "$guest" <<'GUEST'
-mkdir -p /m && mount -t ext4 -o ro $DISK2 /m || exit 1
-for k in ecb xts cts sha512_generic; do insmod /m/$k.ko || exit 1; done
-mount -t ext4 $DISK1 /mnt || exit 1
-printf '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' > /tmp/key
+{ echo "$FSCRYPT_GUEST_SETUP"; cat; } > "$guest" <<'GUEST'
 xfs_io -c add_enckey /mnt < /tmp/key
 md5sum /mnt/enc/small /mnt/enc/big /mnt/enc/sub/inner
 for l in short-link long-link; do echo "$l -> $(readlink /mnt/enc/$l)"; done

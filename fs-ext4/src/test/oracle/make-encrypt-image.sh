@@ -20,20 +20,10 @@ out=${1:?usage: make-encrypt-image.sh OUTDIR}
 mkdir -p "$out"
 mke2fs -q -F -t ext4 -b 4096 -O encrypt "$out/encrypt.img" 64M
 mke2fs -q -F -t ext4 -b 4096 "$out/scratch.img" 64M
-# fscrypt's algorithms are modules in Debian's kernel (FS_ENCRYPTION_ALGS=m) that linux-mount's
-# guest does not load: they come on a disk of their own.
-kver=$(ls /lib/modules | sort | tail -1)
-mods=$(mktemp -d)
-trap 'rm -rf "$mods"' EXIT
-for m in crypto/ecb crypto/xts crypto/cts crypto/sha512_generic; do cp "/lib/modules/$kver/kernel/$m.ko" "$mods/"; done
-mke2fs -q -F -t ext2 -d "$mods" "$out/modules.img" 8M
+. "$here/fscrypt-lib.sh"
+fscrypt_modules_disk "$out/modules.img"
 
-cat > "$out/guest.sh" <<'EOF'
-mkdir -p /m && mount -t ext4 -o ro $DISK2 /m || exit 1
-for k in ecb xts cts sha512_generic; do insmod /m/$k.ko || exit 1; done
-mount -t ext4 $DISK1 /mnt || exit 1
-# A fixed 64-byte key, so runs are alike (the names still differ: each file has its own nonce).
-printf '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' > /tmp/key
+{ echo "$FSCRYPT_GUEST_SETUP"; cat; } > "$out/guest.sh" <<'EOF'
 id=$(xfs_io -c add_enckey /mnt < /tmp/key | sed -n 's/.*identifier \([0-9a-f]*\).*/\1/p')
 echo "@@key $id"
 mkdir /mnt/enc /mnt/enc2 /mnt/plain

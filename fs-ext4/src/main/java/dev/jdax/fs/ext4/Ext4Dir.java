@@ -197,16 +197,15 @@ final class Ext4Dir {
     List<Entry> entries(Ext4Inode dir) throws FsException {
         List<Entry> out = new ArrayList<>();
         boolean encrypted = NoKeyNames.encrypted(dir);
-        int version = encrypted ? readdirHashVersion(dir) : -1;
+        boolean stored = encrypted && hashInDirent(dir);
+        int version = encrypted && !stored ? readdirHashVersion(dir) : -1;
         FsException[] bad = new FsException[1];
         scan(dir, (lblk, off, recLen, ino, b, nameLen, prev) -> {
-            String name;
-            if (!encrypted || ino == 0) {
-                name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
-            } else {
+            String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
+            if (encrypted && ino != 0 && !name.equals(".") && !name.equals("..")) {
                 byte[] disk = Arrays.copyOfRange(b.array(), off + 8, off + 8 + nameLen);
-                DirHash.Hash h = version < 0 ? null : dx.hashOf(version, disk);
                 try {
+                    DirHash.Hash h = stored ? storedHash(dir, lblk, b, off, recLen, nameLen) : version < 0 ? null : dx.hashOf(version, disk);
                     name = NoKeyNames.encode(dir.ino, disk, 0, nameLen, h == null ? 0 : h.major(), h == null ? 0 : h.minor());
                 } catch (FsException e) {
                     bad[0] = e;
@@ -220,6 +219,26 @@ final class Ext4Dir {
             throw bad[0];
         }
         return out;
+    }
+
+    /**
+     * ext4_hash_in_dirent: an encrypted directory that is also casefolded keeps each name's hash
+     * (SipHash of the plaintext, which needs the key) in the record, after the name at the next
+     * 4-byte boundary (struct ext4_dir_entry_hash).
+     */
+    private boolean hashInDirent(Ext4Inode dir) {
+        return NoKeyNames.encrypted(dir) && folds(dir);
+    }
+
+    /** EXT4_DIRENT_HASH and EXT4_DIRENT_MINOR_HASH of the record at {@code off}. */
+    private static DirHash.Hash storedHash(Ext4Inode dir, long lblk, ByteBuffer b, int off, int recLen, int nameLen)
+            throws FsException {
+        int at = off + ((8 + nameLen + 3) & ~3);
+        if (at + 8 > off + recLen) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: rec_len %d leaves no room for the name's hash",
+                    dir.ino, lblk, off, recLen);
+        }
+        return new DirHash.Hash(b.getInt(at), b.getInt(at + 4));
     }
 
     /**
@@ -275,7 +294,8 @@ final class Ext4Dir {
             return true;
         };
         boolean dots = name.equals(".") || name.equals("..");
-        boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir);
+        // An encrypted casefolded directory is indexed by hashes of plaintext jdax cannot compute: searched whole.
+        boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir) || hashInDirent(dir);
         List<Long> leaves = linear ? null : dx.leavesFor(dir, want, indexBlocks(dir));
         if (leaves == null) {
             scan(dir, match);

@@ -130,6 +130,37 @@ class LinuxEncryptedImagesTest {
         assertEquals(0, fsck.status(), "e2fsck -fn after jdax's mount and unlink:\n" + fsck.output());
     }
 
+    /**
+     * An encrypted directory that is also casefolded (make-encrypt-casefold-image.sh OUTDIR, checked
+     * with {@code -Djdax.encryptCasefoldImages=OUTDIR}): its records carry the SipHash of each
+     * plaintext name, which the no-key names take; jdax lists them as Linux did, finds each and
+     * unlinks one, e2fsck -fn clean after.
+     */
+    @Test
+    void anEncryptedCasefoldedDirectoryListsItsStoredHashes() throws Exception {
+        String dir = System.getProperty("jdax.encryptCasefoldImages");
+        assumeTrue(dir != null, "no -Djdax.encryptCasefoldImages=DIR (made by src/test/oracle/make-encrypt-casefold-image.sh)");
+        TreeSet<String> want = new TreeSet<>(sections(Path.of(dir, "linux-out", "output.txt")).get("ls /mnt/cf"));
+        assertEquals(300, want.size());
+        Path img = Files.copy(Path.of(dir, "encf.img"), tmp.resolve("cf.img"));
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none())) {
+            long cf = fs.resolve("/cf", true);
+            TreeSet<String> got = new TreeSet<>();
+            for (DirEntry e : fs.readdir(cf)) {
+                if (!e.name().equals(".") && !e.name().equals("..")) {
+                    got.add(e.name());
+                    fs.lookup(cf, e.name());
+                }
+            }
+            assertEquals(want, got, "readdir /cf");
+            fs.unlink(cf, want.first());
+            FsException e = assertThrows(FsException.class, () -> fs.lookup(cf, want.first()));
+            assertEquals(Errno.ENOENT, e.errno());
+        }
+        Tools.Result fsck = Tools.run("e2fsck", "-fn", img.toString());
+        assertEquals(0, fsck.status(), "e2fsck -fn after jdax's unlink:\n" + fsck.output());
+    }
+
     private static void noKey(String what, List<String> linux, Executable op) {
         assertEquals(1, linux.stream().filter(l -> l.startsWith(what + " rc=1 Required key not available")).count(),
                 "Linux answered " + what + " with ENOKEY");
