@@ -91,6 +91,8 @@ public enum Errno {
     EDQUOT(122, "Disk quota exceeded"),
     /** Operation canceled (125). */
     ECANCELED(125, "Operation canceled"),
+    /** Required key not available (126): an encrypted file or directory whose key was not added (fscrypt). */
+    ENOKEY(126, "Required key not available"),
     /** Memory page has hardware error (133). */
     EHWPOISON(133, "Memory page has hardware error");
 

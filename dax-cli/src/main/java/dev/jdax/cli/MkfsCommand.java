@@ -17,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,8 +35,15 @@ final class MkfsCommand implements Callable<Integer> {
     @Option(names = "-b", paramLabel = "BLOCKSIZE", description = "Block size in bytes (default: the type's).")
     int blockSize;
 
-    @Option(names = "-O", paramLabel = "FEATURES", split = ",", description = "Features to add, or ^feature to remove (as mke2fs -O).")
+    @Option(names = "-O", paramLabel = "FEATURES", split = ",", description = {
+            "Features to add, or ^feature to remove (as mke2fs -O). jdax makes each type's defaults",
+            "(mke2fs.conf's for ext2 and ext4, mkfs.xfs's for xfs); besides them it makes ext4's casefold."})
     List<String> features = List.of();
+
+    @Option(names = "-E", paramLabel = "OPTIONS", split = ",", description = {
+            "Extended options, KEY=VALUE (as mke2fs -E); ext4: encoding=utf8 (utf8-12.1, the only one Linux 6.1",
+            "knows; turns casefold on) and encoding_flags=strict."})
+    List<String> extended = List.of();
 
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
@@ -62,13 +70,32 @@ final class MkfsCommand implements Callable<Integer> {
         // A created image is mapped as one (PmemDevices.create): its holes are not read around.
         try (DaxDevice device = bytes >= 0 ? PmemDevices.create(image, bytes) : PmemDevices.open(image)) {
             // A discarded image reads as zeros, so mkfs need not write them (mke2fs: discard zeroes data).
-            MkfsOptions options = MkfsOptions.defaults().withBlockSize(blockSize).withFeatures(features);
-            fsType.mkfs(device, zeroed ? new MkfsOptions(options.blockSize(), options.features(), options.label(),
-                    options.uuid(), Map.of("zeroed", "true")) : options);
+            Map<String, String> extra = new LinkedHashMap<>(extendedOptions());
+            if (zeroed) {
+                extra.put("zeroed", "true");
+            }
+            fsType.mkfs(device, new MkfsOptions(blockSize, features, "", null, extra));
             System.out.printf("%s: %s file system, %d bytes%s%n", image, type, device.size(),
                     blockSize == 0 ? "" : ", block size " + blockSize);
         }
         return 0;
+    }
+
+    /** -E's KEY=VALUE pairs; a key alone stands for "true". Only ext4 takes any. */
+    private Map<String, String> extendedOptions() throws FsException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String kv : extended) {
+            int eq = kv.indexOf('=');
+            String key = eq < 0 ? kv : kv.substring(0, eq);
+            if (key.isEmpty() || key.equals("zeroed")) {
+                throw FsException.of(Errno.EINVAL, "-E %s: not an extended option", kv);
+            }
+            out.put(key, eq < 0 ? "true" : kv.substring(eq + 1));
+        }
+        if (!out.isEmpty() && !type.equals("ext4")) {
+            throw FsException.of(Errno.EINVAL, "-E %s: jdax's %s mkfs takes no extended options", String.join(",", extended), type);
+        }
+        return out;
     }
 
     /**

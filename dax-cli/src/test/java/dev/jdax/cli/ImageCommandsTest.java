@@ -65,6 +65,30 @@ class ImageCommandsTest {
         judge(type, image);
     }
 
+    /** jdax mkfs -O casefold -E encoding_flags=strict: the superblock as mke2fs writes it (dumpe2fs), e2fsck clean; --help names it. */
+    @org.junit.jupiter.api.Test
+    void mkfsMakesCasefoldAndSaysSo() throws Exception {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals("ext4")), "ext4 is not on the class path");
+        Path image = tmp.resolve("cf.img");
+        Console.run("mkfs", "-t", "ext4", "-O", "casefold", "-E", "encoding_flags=strict", image.toString(), "32m").ok();
+        Optional<HostTool> dumpe2fs = HostTool.find("dumpe2fs");
+        assumeTrue(dumpe2fs.isPresent(), "dumpe2fs is not installed");
+        String sb = dumpe2fs.get().run("-h", image.toString()).output();
+        assertTrue(sb.matches("(?s).*Filesystem features:[^\n]* casefold .*"), sb);
+        assertTrue(sb.contains("Character encoding:       utf8-12.1"), sb);
+        judge("ext4", image);
+        Path plain = tmp.resolve("enc.img");
+        Console.run("mkfs", "-t", "ext4", "-E", "encoding=utf8", plain.toString(), "32m").ok();
+        assertTrue(dumpe2fs.get().run("-h", plain.toString()).output().contains("utf8-12.1"), "encoding=utf8 alone makes casefold, as mke2fs");
+        Console bad = Console.run("mkfs", "-t", "ext4", "-E", "encoding=latin1", plain.toString(), "32m");
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("Invalid encoding: latin1"), bad.err());
+        Console quota = Console.run("mkfs", "-t", "ext4", "-O", "quota", plain.toString(), "32m");
+        assertEquals(1, quota.status());
+        assertTrue(quota.err().contains("\"quota\""), quota.err());
+        assertTrue(Console.run("mkfs", "--help").ok().out().contains("casefold"));
+    }
+
     private static void judge(String type, Path image) throws Exception {
         String tool = type.equals("xfs") ? "xfs_repair" : "e2fsck";
         Optional<HostTool> judge = HostTool.find(tool);

@@ -23,6 +23,8 @@ public record StatInfo(long ino, int mode, long nlink, int uid, int gid, long rd
     public static final long STATX_ATTR_NODUMP = 0x40;
     /** The file is in the DAX state: reads, writes and mappings go straight to the device. */
     public static final long STATX_ATTR_DAX = 0x00200000;
+    /** The file's contents or names are encrypted (fscrypt). */
+    public static final long STATX_ATTR_ENCRYPTED = 0x800;
 
     /** The file type from {@code mode}. */
     public FileType type() {

@@ -215,6 +215,11 @@ final class DxIndex {
         }
     }
 
+    /** dx_root_info.hash_version of a dx_root block. */
+    int rootHashVersion(ByteBuffer root) {
+        return root.get(ROOT_INFO + 4) & 0xff;
+    }
+
     /** The hash of {@code name} in {@code dir} under the root's hash version, or null when jdax cannot compute it. */
     DirHash.Hash hash(Ext4Inode dir, ByteBuffer root, byte[] name) {
         return hashOf(dir, root.get(ROOT_INFO + 4) & 0xff, name);

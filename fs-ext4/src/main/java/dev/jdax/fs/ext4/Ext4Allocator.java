@@ -21,6 +21,11 @@ import java.util.BitSet;
  * {@code ext4_free_data}): the engine writes file data straight to the device, so giving the block
  * to another file before the free is durable could put that file's bytes into a file a crash brings
  * back.
+ *
+ * <p>With bigalloc a bitmap bit, a descriptor's free count and every allocation are a cluster of
+ * 2^{@code cbits} blocks (EXT4_B2C / EXT4_C2B): the search works on bits, the methods take and
+ * give blocks, whole clusters ({@link #allocBlocks}) and the clusters holding the given blocks
+ * ({@link #freeBlocks}); the superblock counts free blocks (clusters times the ratio), as ext4_commit_super does.
  */
 final class Ext4Allocator {
     private final Disk disk;
@@ -37,11 +42,14 @@ final class Ext4Allocator {
     private final BitSet dirtyInodes = new BitSet();
     private volatile Jbd2 journal;
     private final Mballoc mballoc;
+    /** EXT4_CLUSTER_BITS: a bit is 2^cbits blocks (0 without bigalloc). */
+    private final int cbits;
 
     Ext4Allocator(Disk disk, Ext4Superblock sb, GroupTable groups) {
         this.disk = disk;
         this.sb = sb;
         this.groups = groups;
+        this.cbits = sb.clusterBits();
         int n = (int) groups.count();
         this.blockLocks = new Mutex[n];
         this.inodeLocks = new Mutex[n];
@@ -89,6 +97,16 @@ final class Ext4Allocator {
         return (int) ((block - sb.s_first_data_block()) / sb.s_blocks_per_group());
     }
 
+    /** The bits of group g's block bitmap that count: its clusters (its blocks without bigalloc), the last one maybe partial. */
+    private int bitsIn(int g) {
+        return (blocksIn(g) + (1 << cbits) - 1) >>> cbits;
+    }
+
+    /** The bit of group g holding {@code block}. */
+    private int bitOf(int g, long block) {
+        return (int) ((block - groupStart(g)) >>> cbits);
+    }
+
     /** Superblock copy, descriptor blocks and reserved growth blocks at the start of group g. */
     long superblockArea(int g) {
         return groups.baseMetaBlocks(g);
@@ -109,7 +127,7 @@ final class Ext4Allocator {
         } else {
             bm = initBlockBitmap(g);
         }
-        bits = new GroupBits(bm, blocksIn(g));
+        bits = new GroupBits(bm, bitsIn(g));
         blockBits[g] = bits;
         return bits;
     }
@@ -117,31 +135,90 @@ final class Ext4Allocator {
     /** ext4_init_block_bitmap: the group's own superblock area, bitmaps and inode table, and the padding. */
     private byte[] initBlockBitmap(int g) {
         byte[] bm = new byte[sb.blockSize()];
-        MkfsLayout.setBits(bm, 0, (int) superblockArea(g));
+        MkfsLayout.setBits(bm, 0, (int) ((superblockArea(g) + (1 << cbits) - 1) >>> cbits));
         long start = groupStart(g);
         long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + sb.blockSize() - 1) / sb.blockSize();
         for (long[] r : new long[][] {{groups.blockBitmap(g), 1}, {groups.inodeBitmap(g), 1}, {groups.inodeTable(g), itb}}) {
             long from = Math.max(r[0], start);
             long to = Math.min(r[0] + r[1], start + blocksIn(g));
             if (from < to) {
-                MkfsLayout.setBits(bm, (int) (from - start), (int) (to - start));
+                MkfsLayout.setBits(bm, bitOf(g, from), bitOf(g, to - 1) + 1);
             }
         }
-        MkfsLayout.setBits(bm, blocksIn(g), sb.blockSize() * 8);
+        MkfsLayout.setBits(bm, bitsIn(g), sb.blockSize() * 8);
         return bm;
     }
 
     /**
      * Up to {@code max} contiguous blocks for metadata (an extent tree or indirect block, a
      * directory's), near {@code goal}: mballoc without normalisation or preallocation.
-     * {first, count}; ENOSPC when no block is free.
+     * {first, count}; ENOSPC when no block is free. With bigalloc: whole clusters, first fit from
+     * the goal ({@link #allocClusters}).
      */
     long[] allocBlocks(long goal, long max) throws FsException {
         if (sb.s_free_blocks_count() == 0) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
         }
+        if (cbits > 0) {
+            return allocClusters(goal, max);
+        }
         return mballoc.newBlocks(new Mballoc.Request(goal, 0, (int) Math.min(max, bitsPerGroup()), 0, 0, 0, 0, 0, 0,
                 false, null));
+    }
+
+    /**
+     * bigalloc: up to {@code max} blocks rounded up to whole clusters, the first free run at or
+     * after {@code goal} (wrapping round the groups). jdax's mballoc works in blocks, so bigalloc
+     * file systems keep this first fit: their placement is not Linux's (declared in the bigalloc
+     * scenarios), their accounting is.
+     */
+    private long[] allocClusters(long goal, long max) throws FsException {
+        max = (max + (1 << cbits) - 1) >>> cbits;
+        long n = groups.count();
+        if (goal <= sb.s_first_data_block() || goal >= sb.s_blocks_count()) {
+            goal = sb.s_first_data_block() + 1;
+        }
+        int g0 = groupOf(goal);
+        for (int i = 0; i <= n; i++) {
+            int g = (int) ((g0 + i) % n);
+            if (groups.freeBlocks(g) == 0) {
+                continue;
+            }
+            blockLocks[g].lock();
+            try {
+                long[] got = clustersInGroup(g, i == 0 ? bitOf(g, goal) : 0, max);
+                if (got != null) {
+                    return got;
+                }
+            } finally {
+                blockLocks[g].unlock();
+            }
+        }
+        throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
+    }
+
+    /** With group {@code g}'s block lock held: a run of clusters from bit {@code from} on (then from 0), or null. */
+    private long[] clustersInGroup(int g, int from, long max) throws FsException {
+        if (groups.freeBlocks(g) == 0) {
+            return null;
+        }
+        GroupBits bits = blockBits(g);
+        long start = groupStart(g);
+        int limit = bitsIn(g);
+        int bit = bits.firstRun(from, limit, start >>> cbits, 1, 1);
+        if (bit < 0 && from > 0) {
+            bit = bits.firstRun(0, limit, start >>> cbits, 1, 1);
+        }
+        if (bit < 0) {
+            return null;
+        }
+        int count = bits.firstUsed(bit, (int) Math.min(limit, bit + max)) - bit;
+        bits.set(bit, bit + count, true);
+        storeBlockBits(g, bits, bit, bit + count);
+        groups.freeBlocks(g, groups.freeBlocks(g) - count);
+        changed(g, dirtyBlocks);
+        sb.addFreeBlocks(-((long) count << cbits));
+        return new long[] {start + ((long) bit << cbits), (long) count << cbits};
     }
 
     /** A file's data blocks as mballoc places them ({@link Mballoc}). {first, count}. */
@@ -231,6 +308,7 @@ final class Ext4Allocator {
         disk.writeBytes(block * sb.blockSize() + from, part);
     }
 
+    /** Frees blocks [first, first + count): with bigalloc the whole clusters holding them (the caller knows no other block of theirs is in use). */
     void freeBlocks(long first, long count) throws FsException {
         freeBlocks(first, count, true);
     }
@@ -244,16 +322,18 @@ final class Ext4Allocator {
         while (b < first + count) {
             disk.check(b, "freeing");
             int g = groupOf(b);
-            long n = Math.min(first + count, groupStart(g) + blocksIn(g)) - b;
+            long end = Math.min(first + count, groupStart(g) + blocksIn(g));
             blockLocks[g].lock();
             try {
                 GroupBits bits = blockBits(g);
                 mballoc.loadedBy(g); // ext4_mb_clear_bb loads the group's buddy
-                int from = (int) (b - groupStart(g));
-                int to = (int) (from + n);
+                int from = bitOf(g, b);
+                int to = bitOf(g, end - 1) + 1;
+                long n = (long) (to - from) << cbits;
                 for (int bit = from; bit < to; bit++) {
                     if (!bits.isSet(bit)) {
-                        throw FsException.of(Errno.EUCLEAN, "ext4: freeing block %d, which is already free", groupStart(g) + bit);
+                        throw FsException.of(Errno.EUCLEAN, "ext4: freeing block %d, which is already free",
+                                groupStart(g) + ((long) bit << cbits));
                     }
                 }
                 if (journal != null && busy) {
@@ -261,7 +341,7 @@ final class Ext4Allocator {
                 }
                 bits.set(from, to, false);
                 storeBlockBits(g, bits, from, to);
-                groups.freeBlocks(g, (int) (groups.freeBlocks(g) + n));
+                groups.freeBlocks(g, groups.freeBlocks(g) + to - from);
                 changed(g, dirtyBlocks);
                 sb.addFreeBlocks(n);
                 if (busy) {
@@ -270,7 +350,7 @@ final class Ext4Allocator {
             } finally {
                 blockLocks[g].unlock();
             }
-            b += n;
+            b = end;
         }
     }
 
@@ -386,8 +466,8 @@ final class Ext4Allocator {
 
     /**
      * ext4_mb_mark_bb, for fast-commit replay: the blocks of group {@code g} whose bits are set in
-     * {@code blocks} (bit i: block {@code groupStart(g) + i}) become {@code used}, whatever the bitmap
-     * said before, and the free counts follow the bits that changed.
+     * {@code blocks} (bit i: block {@code groupStart(g) + i}; with bigalloc, its cluster) become
+     * {@code used}, whatever the bitmap said before, and the free counts follow the bits that changed.
      */
     void markBlocks(int g, BitSet blocks, boolean used) throws FsException {
         blockLocks[g].lock();
@@ -396,7 +476,8 @@ final class Ext4Allocator {
             int changed = 0;
             int lo = Integer.MAX_VALUE;
             int hi = -1;
-            for (int bit = blocks.nextSetBit(0); bit >= 0 && bit < blocksIn(g); bit = blocks.nextSetBit(bit + 1)) {
+            for (int b = blocks.nextSetBit(0); b >= 0 && b < blocksIn(g); b = blocks.nextSetBit(b + 1)) {
+                int bit = b >>> cbits;
                 if (bits.isSet(bit) != used) {
                     bits.set(bit, bit + 1, used);
                     changed++;
@@ -408,7 +489,7 @@ final class Ext4Allocator {
                 storeBlockBits(g, bits, lo, hi + 1);
                 groups.freeBlocks(g, groups.freeBlocks(g) + (used ? -changed : changed));
                 changed(g, dirtyBlocks);
-                sb.addFreeBlocks(used ? -changed : changed);
+                sb.addFreeBlocks((long) (used ? -changed : changed) << cbits);
             }
         } finally {
             blockLocks[g].unlock();

@@ -206,14 +206,68 @@ final class Ext4Dir {
         return false;
     }
 
+    /** Every record; in an encrypted directory the names are the no-key names Linux shows without the key. */
     List<Entry> entries(Ext4Inode dir) throws FsException {
         List<Entry> out = new ArrayList<>();
+        boolean encrypted = NoKeyNames.encrypted(dir);
+        boolean stored = encrypted && hashInDirent(dir);
+        int version = encrypted && !stored ? readdirHashVersion(dir) : -1;
+        FsException[] bad = new FsException[1];
         scan(dir, (lblk, off, recLen, ino, b, nameLen, prev) -> {
-            out.add(new Entry(lblk, off, recLen, ino, new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8),
-                    b.get(off + 7) & 0xff, prev));
+            String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
+            if (encrypted && ino != 0 && !name.equals(".") && !name.equals("..")) {
+                byte[] disk = Arrays.copyOfRange(b.array(), off + 8, off + 8 + nameLen);
+                try {
+                    DirHash.Hash h = stored ? storedHash(dir, lblk, b, off, recLen, nameLen) : version < 0 ? null : dx.hashOf(version, disk);
+                    name = NoKeyNames.encode(dir.ino, disk, 0, nameLen, h == null ? 0 : h.major(), h == null ? 0 : h.minor());
+                } catch (FsException e) {
+                    bad[0] = e;
+                    return true;
+                }
+            }
+            out.add(new Entry(lblk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev));
             return false;
         });
+        if (bad[0] != null) {
+            throw bad[0];
+        }
         return out;
+    }
+
+    /**
+     * ext4_hash_in_dirent: an encrypted directory that is also casefolded keeps each name's hash
+     * (SipHash of the plaintext, which needs the key) in the record, after the name at the next
+     * 4-byte boundary (struct ext4_dir_entry_hash).
+     */
+    private boolean hashInDirent(Ext4Inode dir) {
+        return NoKeyNames.encrypted(dir) && folds(dir);
+    }
+
+    /** EXT4_DIRENT_HASH and EXT4_DIRENT_MINOR_HASH of the record at {@code off}. */
+    private static DirHash.Hash storedHash(Ext4Inode dir, long lblk, ByteBuffer b, int off, int recLen, int nameLen)
+            throws FsException {
+        int at = off + ((8 + nameLen + 3) & ~3);
+        if (at + 8 > off + recLen) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: rec_len %d leaves no room for the name's hash",
+                    dir.ino, lblk, off, recLen);
+        }
+        return new DirHash.Hash(b.getInt(at), b.getInt(at + 4));
+    }
+
+    /**
+     * The hash version of the dirhash a no-key name carries: ext4_readdir lists an indexed directory,
+     * a one-block directory and an inline one through the htree code (is_dx_dir), which hashes every
+     * name — with the root's version, or s_def_hash_version when there is no index; a linear
+     * directory of more blocks gives no hash (-1).
+     */
+    private int readdirHashVersion(Ext4Inode dir) throws FsException {
+        if ((fs.superblock().s_feature_compat() & Ext4Superblock.COMPAT_DIR_INDEX) == 0) {
+            return -1;
+        }
+        if ((dir.i_flags() & Ext4Inode.INDEX_FL) != 0 && !InlineData.has(dir)) {
+            return dx.rootHashVersion(rawBlock(dir, 0));
+        }
+        return InlineData.has(dir) || blocks(dir) == 1 ? fs.superblock().s_def_hash_version() : -1;
     }
 
     /**
@@ -223,8 +277,15 @@ final class Ext4Dir {
      * the index cannot be used, as Linux falls back on ERR_BAD_DX_DIR.
      */
     Entry find(Ext4Inode dir, String name) throws FsException {
-        byte[] want = name.getBytes(StandardCharsets.UTF_8);
-        boolean fold = folds(dir);
+        if (NoKeyNames.encrypted(dir) && !name.equals(".") && !name.equals("..")) {
+            return findNoKey(dir, name);
+        }
+        return findBytes(dir, name.getBytes(StandardCharsets.UTF_8), name);
+    }
+
+    /** The live entry whose stored name is {@code want} (folded where the directory folds), carrying {@code name}. */
+    private Entry findBytes(Ext4Inode dir, byte[] want, String name) throws FsException {
+        boolean fold = folds(dir) && !NoKeyNames.encrypted(dir);
         byte[] folded = fold ? Casefold.fold(want) : null;
         Entry[] found = new Entry[1];
         RecordVisitor match = (lblk, off, recLen, ino, b, nameLen, prev) -> {
@@ -246,7 +307,8 @@ final class Ext4Dir {
             return true;
         };
         boolean dots = name.equals(".") || name.equals("..");
-        boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir);
+        // An encrypted casefolded directory is indexed by hashes of plaintext jdax cannot compute: searched whole.
+        boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir) || hashInDirent(dir);
         List<Long> leaves = linear ? null : dx.leavesFor(dir, want, indexBlocks(dir));
         if (leaves == null) {
             scan(dir, match);
@@ -258,6 +320,31 @@ final class Ext4Dir {
                 break;
             }
         }
+        return found[0];
+    }
+
+    /**
+     * A no-key name in an encrypted directory (fscrypt_setup_filename and fscrypt_match_name without
+     * the key): null for a name that does not decode, as Linux answers ENOENT; a short one is the
+     * whole ciphertext, found as any name is; a long one is matched by its first 149 bytes and the
+     * SHA-256 of the rest, in every block.
+     */
+    private Entry findNoKey(Ext4Inode dir, String name) throws FsException {
+        NoKeyNames.Wanted w = NoKeyNames.decode(name);
+        if (w == null) {
+            return null;
+        }
+        if (w.digest() == null) {
+            return findBytes(dir, w.bytes(), name);
+        }
+        Entry[] found = new Entry[1];
+        scan(dir, (lblk, off, recLen, ino, b, nameLen, prev) -> {
+            if (ino != 0 && w.matches(b.array(), off + 8, nameLen)) {
+                found[0] = new Entry(lblk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev);
+                return true;
+            }
+            return false;
+        });
         return found[0];
     }
 
@@ -402,6 +489,10 @@ final class Ext4Dir {
 
     /** Makes {@code dir} ready to be changed: an inline directory moves to a block first. */
     void readyForChange(Ext4Inode dir) throws FsException {
+        if (InlineData.has(dir) && NoKeyNames.encrypted(dir)) {
+            // Moving the names to a block needs them as stored; jdax holds them as no-key names.
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: directory %d is encrypted and inline: jdax cannot change it", dir.ino);
+        }
         if (InlineData.has(dir)) {
             fromInline(dir);
         }

@@ -223,8 +223,8 @@ final class Ext4FileOps implements DaxInodeOps {
     }
 
     private long collapse(long offset, long length, long size, long bs) throws FsException {
-        if (((offset | length) & (bs - 1)) != 0 || offset + length >= size) {
-            throw FsException.of(Errno.EINVAL, "ext4: inode %d: collapse %d+%d: not block aligned or reaching EOF (%d)",
+        if (((offset | length) & (fs.clusterSize() - 1)) != 0 || offset + length >= size) {
+            throw FsException.of(Errno.EINVAL, "ext4: inode %d: collapse %d+%d: not cluster aligned or reaching EOF (%d)",
                     in.ino, offset, length, size);
         }
         in.dataSem.lockExclusive();
@@ -232,9 +232,7 @@ final class Ext4FileOps implements DaxInodeOps {
             fs.discardPreallocations(in); // ext4_collapse_range
             long a = offset / bs;
             long b = (offset + length) / bs;
-            for (Extent e : in.extents.remove(a, b)) {
-                fs.allocator().freeBlocks(e.pblk(), e.len());
-            }
+            fs.freeExtents(in, in.extents.remove(a, b));
             for (Extent e : in.extents.remove(b, Long.MAX_VALUE)) {
                 in.extents.put(e.lblk() - (b - a), e.len(), e.pblk(), e.unwritten());
             }
@@ -246,8 +244,8 @@ final class Ext4FileOps implements DaxInodeOps {
     }
 
     private long insert(long offset, long length, long size, long bs) throws FsException {
-        if (((offset | length) & (bs - 1)) != 0 || offset >= size) {
-            throw FsException.of(Errno.EINVAL, "ext4: inode %d: insert %d+%d: not block aligned or at/after EOF (%d)",
+        if (((offset | length) & (fs.clusterSize() - 1)) != 0 || offset >= size) {
+            throw FsException.of(Errno.EINVAL, "ext4: inode %d: insert %d+%d: not cluster aligned or at/after EOF (%d)",
                     in.ino, offset, length, size);
         }
         if (size + length > maxFileSize()) {

@@ -50,6 +50,8 @@ final class Ext4FileSystem implements SuperBlock {
     private final GroupTable groups;
     private final Ext4Allocator allocator;
     private final InodeGroups inodeGroups;
+    /** bigalloc's cluster rules for files' blocks (trivial without bigalloc). */
+    private final Clusters clusters;
     private final ExtentTree tree;
     private final IndirectMap indirect;
     private final SystemZone systemZone;
@@ -89,6 +91,7 @@ final class Ext4FileSystem implements SuperBlock {
         this.groups = GroupTable.read(disk, sb);
         this.allocator = new Ext4Allocator(disk, sb, groups);
         this.inodeGroups = new InodeGroups(sb, groups);
+        this.clusters = new Clusters(sb.clusterBits());
         this.systemZone = SystemZone.of(device, sb, groups, allocator);
         this.tree = new ExtentTree(this, disk);
         this.indirect = new IndirectMap(this, disk);
@@ -154,7 +157,10 @@ final class Ext4FileSystem implements SuperBlock {
         return fs;
     }
 
-    /** The free counts as the group descriptors have them (Linux sums them at mount; a crash may leave the superblock's behind). */
+    /**
+     * The free counts as the group descriptors have them (Linux sums them at mount; a crash may leave
+     * the superblock's behind); a descriptor counts clusters, the superblock blocks.
+     */
     private void countFree() {
         long blocks = 0;
         long inodes = 0;
@@ -163,7 +169,7 @@ final class Ext4FileSystem implements SuperBlock {
             inodes += groups.freeInodes(g);
         }
         synchronized (sb) {
-            sb.s_free_blocks_count(blocks);
+            sb.s_free_blocks_count(blocks << sb.clusterBits());
             sb.s_free_inodes_count(inodes);
         }
     }
@@ -368,6 +374,11 @@ final class Ext4FileSystem implements SuperBlock {
         return sb.blockSize();
     }
 
+    /** EXT4_CLUSTER_SIZE: what collapse and insert must be aligned to. */
+    int clusterSize() {
+        return sb.clusterSize();
+    }
+
     String daxMode() {
         return daxMode;
     }
@@ -422,7 +433,7 @@ final class Ext4FileSystem implements SuperBlock {
 
     /** The in-core inode of {@code in}'s bytes: its block map read, its DAX state decided. */
     private Ext4Inode load(Ext4Inode in) throws FsException {
-        boolean fastLink = in.isFastSymlink(sb.blockSize());
+        boolean fastLink = in.isFastSymlink(sb.blockSize(), sb.clusterSize());
         boolean blockMapped = !fastLink && !InlineData.has(in);
         if (blockMapped && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {
             List<Long> tb = new ArrayList<>();
@@ -434,8 +445,9 @@ final class Ext4FileSystem implements SuperBlock {
             }
             in.treeBlocks = tb;
         }
-        // ext4_should_enable_dax: never an inline or a verity file.
-        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && (in.i_flags() & Ext4Inode.VERITY_FL) == 0 && switch (daxMode) {
+        // ext4_should_enable_dax: never an inline, a verity or an encrypted file.
+        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && (in.i_flags() & (Ext4Inode.VERITY_FL | NoKeyNames.ENCRYPT_FL)) == 0
+                && switch (daxMode) {
             case "always" -> true;
             case "inode" -> (in.i_flags() & Ext4Inode.DAX_FL) != 0;
             default -> false;
@@ -481,7 +493,9 @@ final class Ext4FileSystem implements SuperBlock {
     void saveExtents(Ext4Inode in) throws FsException {
         synchronized (in) {
             in.treeBlocks = in.usesExtents() ? tree.write(in, in.extents, in.treeBlocks) : indirect.write(in, in.extents);
-            long blocks = in.extents.blocks() + in.treeBlocks.size() + (in.b.getInt(0x68) != 0 ? 1 : 0);
+            // Every tree block and the xattr block take a cluster of their own (ext4_new_meta_blocks).
+            long meta = (in.treeBlocks.size() + (in.b.getInt(0x68) != 0 ? 1 : 0)) << sb.clusterBits();
+            long blocks = clusters.dataBlocks(in.extents) + meta;
             changeInode(in, i -> i.i_blocks512(blocks * (sb.blockSize() / 512)));
         }
         in.dataSyncTid = Math.max(in.dataSyncTid, currentTid());
@@ -532,7 +546,7 @@ final class Ext4FileSystem implements SuperBlock {
      * data so that punching and unwritten conversion never meet ENOSPC.
      */
     long reservedClusters() {
-        return Math.min(sb.s_blocks_count() / 50, 4096);
+        return Math.min((sb.s_blocks_count() >>> sb.clusterBits()) / 50, 4096);
     }
 
     /** Maps up to {@code count} new blocks at {@code lblk} (one contiguous run). Caller holds i_data_sem exclusively. */
@@ -545,9 +559,14 @@ final class Ext4FileSystem implements SuperBlock {
      * ext4_ext_map_blocks asks mballoc to: near {@link #goal}, between the neighbouring extents, a
      * regular file's as data (normalised and preallocated unless {@code noPrealloc}, fallocate's
      * EXT4_GET_BLOCKS_NO_NORMALIZE); fewer when free space is short (ext4_claim_free_clusters
-     * halves the request). Caller holds i_data_sem exclusively.
+     * halves the request). With bigalloc a logical cluster that already owns a physical one gets
+     * its blocks there, and new clusters are whole, {@code lblk} at its offset in the first
+     * ({@link #allocateClusters}). Caller holds i_data_sem exclusively.
      */
     Extent allocate(Ext4Inode in, long lblk, long count, boolean unwritten, boolean noPrealloc) throws FsException {
+        if (clusters.ratio() > 1) {
+            return allocateClusters(in, lblk, count, unwritten);
+        }
         long free = sb.s_free_blocks_count();
         long len = Math.min(count, unwritten ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN);
         while (len > 0 && free < len + reservedClusters()) {
@@ -569,6 +588,36 @@ final class Ext4FileSystem implements SuperBlock {
         return new Extent(lblk, run[1], run[0], unwritten);
     }
 
+    /**
+     * bigalloc's allocation: a logical cluster that already owns a physical one gets its blocks
+     * there; new clusters are whole, {@code lblk} at its offset in the first, taken first-fit from
+     * the goal ({@link Ext4Allocator#allocBlocks}) — not mballoc's placement, which jdax follows
+     * only without bigalloc (declared in the bigalloc compare scenarios).
+     */
+    private Extent allocateClusters(Ext4Inode in, long lblk, long count, boolean unwritten) throws FsException {
+        long ratio = clusters.ratio();
+        long implied = clusters.implied(in.extents, lblk);
+        long offset = lblk & (ratio - 1);
+        long pblk;
+        long len;
+        if (implied >= 0) {
+            pblk = implied + offset;
+            len = Math.min(count, ratio - offset);
+        } else {
+            long available = sb.s_free_blocks_count() - (reservedClusters() << sb.clusterBits());
+            if (available <= 0) {
+                throw FsException.of(Errno.ENOSPC, "ext4: no free blocks outside the %d reserved clusters", reservedClusters());
+            }
+            long want = Math.min(Math.min(clusters.newRunLength(in.extents, lblk, count), available), Extent.MAX_UNWRITTEN);
+            long[] run = allocator.allocBlocks(goal(in, lblk), offset + want);
+            pblk = run[0] + offset;
+            len = Math.min(want, run[1] - offset);
+        }
+        in.extents.put(lblk, len, pblk, unwritten);
+        saveExtents(in);
+        return new Extent(lblk, len, pblk, unwritten);
+    }
+
     /** ext4_discard_preallocations: the inode's preallocated blocks back to the allocator. Caller holds i_data_sem exclusively. */
     void discardPreallocations(Ext4Inode in) throws FsException {
         allocator.discardPreallocations(in.prealloc);
@@ -586,10 +635,15 @@ final class Ext4FileSystem implements SuperBlock {
 
     /** Unmaps file blocks [from, to) and frees them. Caller holds i_data_sem exclusively. */
     void freeRange(Ext4Inode in, long from, long to) throws FsException {
-        for (Extent e : in.extents.remove(from, to)) {
-            allocator.freeBlocks(e.pblk(), e.len());
-        }
+        freeExtents(in, in.extents.remove(from, to));
         saveExtents(in);
+    }
+
+    /** Gives back the blocks of extents just removed from the file's list: with bigalloc, the clusters no block of the file is left in. */
+    void freeExtents(Ext4Inode in, List<Extent> removed) throws FsException {
+        for (long[] run : clusters.freed(in.extents, removed)) {
+            allocator.freeBlocks(run[0], run[1]);
+        }
     }
 
     /** A new inode named {@code name} in {@code parent}, in the group Linux would choose ({@link InodeGroups}), written, in core. */
@@ -722,12 +776,21 @@ final class Ext4FileSystem implements SuperBlock {
     }
 
     StatInfo statOf(Ext4Inode in) {
-        long attrs = in.daxNow ? StatInfo.STATX_ATTR_DAX : 0;
+        long attrs = (in.daxNow ? StatInfo.STATX_ATTR_DAX : 0) | (NoKeyNames.encrypted(in) ? StatInfo.STATX_ATTR_ENCRYPTED : 0); // ext4_getattr
         Instant btime = sb.s_inode_size() > 128 && in.i_extra_isize() >= 24
                 ? Instant.ofEpochSecond(in.b.getInt(0x90) & 0xffffffffL) : null;
         Instant mtime = in.space != null ? in.space.mtime() : Instant.ofEpochSecond(in.i_mtime());
         Instant ctime = in.space != null ? in.space.ctime() : Instant.ofEpochSecond(in.i_ctime());
-        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, in.size(),
+        // fscrypt_symlink_getattr: an encrypted symlink's st_size is the length of what readlink gives.
+        long size = in.size();
+        if (in.type() == FileType.SYMLINK && NoKeyNames.encrypted(in)) {
+            try {
+                size = readlink(in).length();
+            } catch (FsException e) {
+                size = in.size();
+            }
+        }
+        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, size,
                 in.i_blocks(sb.blockSize()), sb.blockSize(), Instant.ofEpochSecond(in.i_atime()), mtime, ctime, btime, attrs);
     }
 
@@ -765,20 +828,27 @@ final class Ext4FileSystem implements SuperBlock {
         if (size <= 0 || size >= sb.blockSize()) {
             throw FsException.of(Errno.EUCLEAN, "ext4: symlink %d: size %d", ino, size);
         }
+        byte[] b;
+        int at;
         if (InlineData.has(in)) {
-            return new String(InlineData.bytes(in, size), StandardCharsets.UTF_8);
-        }
-        if (in.isFastSymlink(sb.blockSize())) {
+            b = InlineData.bytes(in, size);
+            at = 0;
+        } else if (in.isFastSymlink(sb.blockSize(), sb.clusterSize())) {
             if (size >= 60) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: fast symlink %d: size %d does not fit i_block", ino, size);
             }
-            return new String(in.b.array(), 0x28, (int) size, StandardCharsets.UTF_8);
+            b = in.b.array();
+            at = 0x28;
+        } else {
+            long p = mapBlock(in, 0);
+            if (p < 0) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: symlink %d has no block", ino);
+            }
+            b = disk.read(p, "symlink " + ino).array();
+            at = 0;
         }
-        long p = mapBlock(in, 0);
-        if (p < 0) {
-            throw FsException.of(Errno.EUCLEAN, "ext4: symlink %d has no block", ino);
-        }
-        return new String(disk.read(p, "symlink " + ino).array(), 0, (int) size, StandardCharsets.UTF_8);
+        return NoKeyNames.encrypted(in) ? NoKeyNames.symlinkTarget(ino, b, at, (int) size)
+                : new String(b, at, (int) size, StandardCharsets.UTF_8);
     }
 
     @Override
@@ -809,6 +879,10 @@ final class Ext4FileSystem implements SuperBlock {
         }
         if (in.type() != FileType.REGULAR) {
             throw FsException.of(Errno.EINVAL, "ext4: inode %d is not a regular file", in.ino);
+        }
+        if (NoKeyNames.encrypted(in)) {
+            // fscrypt_file_open: an encrypted file's contents need its key; jdax never has one.
+            throw FsException.of(Errno.ENOKEY, "ext4: inode %d is encrypted and its key is not available", in.ino);
         }
         if ((in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
             // __fsverity_file_open and __fsverity_prepare_setattr: a verity file is never written nor truncated.

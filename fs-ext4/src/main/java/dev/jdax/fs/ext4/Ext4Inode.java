@@ -253,10 +253,11 @@ final class Ext4Inode implements Vnode {
 
     /**
      * ext4_inode_is_fast_symlink: a symlink whose target is in i_block, told by owning no block but
-     * its extended-attribute block (an ext3 slow symlink has no EXTENTS_FL either).
+     * its extended-attribute block, a whole cluster with bigalloc (an ext3 slow symlink has no
+     * EXTENTS_FL either).
      */
-    boolean isFastSymlink(int blockSize) {
-        long eaBlocks = b.getInt(0x68) != 0 ? blockSize / 512 : 0;
+    boolean isFastSymlink(int blockSize, int clusterSize) {
+        long eaBlocks = b.getInt(0x68) != 0 ? clusterSize / 512 : 0;
         return type() == FileType.SYMLINK && i_blocks(blockSize) - eaBlocks == 0;
     }
 

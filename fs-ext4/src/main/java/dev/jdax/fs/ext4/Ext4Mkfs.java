@@ -18,7 +18,8 @@ import java.util.UUID;
  * large_file, huge_file, dir_nlink, extra_isize, metadata_csum; 256-byte inodes at the size type's
  * ratio; the descriptor blocks reserved for growth mke2fs reserves. The journal is an internal jbd2
  * v2 journal with crc32c (csum v3), created clean, of mke2fs's size and, on a big file system, in its
- * middle. Like mke2fs with lazy_itable_init, it writes only what the first group uses and the
+ * middle; with {@code -O casefold} ({@link MkfsFeatures}) the casefold feature and its encoding.
+ * Like mke2fs with lazy_itable_init, it writes only what the first group uses and the
  * descriptors, superblocks and bitmaps of groups that are not uninitialised: {@link MkfsLayout}
  * computes where things go, so time and memory grow with the number of groups, not of blocks.
  */
@@ -87,10 +88,7 @@ final class Ext4Mkfs {
         if (bs != 1024 && bs != 2048 && bs != 4096) {
             throw FsException.of(Errno.EINVAL, "ext4: block size %d: want 1024, 2048 or 4096", bs);
         }
-        if (!options.features().isEmpty()) {
-            throw FsException.of(Errno.EINVAL, "ext4: mkfs features %s: jdax makes ext4 with mke2fs.conf's defaults only",
-                    options.features());
-        }
+        MkfsFeatures features = MkfsFeatures.of(options);
         boolean zeroed = "true".equals(options.extra().get(ZEROED));
         long first = bs == 1024 ? 1 : 0;
         long blocks = device.size() / bs;
@@ -150,6 +148,7 @@ final class Ext4Mkfs {
         UUID uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
         byte[] uuidBytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array();
         Ext4Superblock sb = superblock(blocks, first, bs, bpg, ipg, groups, rsvGdt, uuidBytes, now);
+        features.apply(sb);
         ByteBuffer s = sb.b;
         int seed = sb.csumSeed();
 

@@ -58,7 +58,19 @@ final class Ext4Namespace {
         return out;
     }
 
+    /**
+     * fscrypt_prepare_new_inode, __fscrypt_prepare_link and __fscrypt_prepare_rename without the key:
+     * no name can be made in an encrypted directory (its ciphertext needs the key), nor moved into
+     * or out of one. jdax never has the key.
+     */
+    private static void requireKey(Ext4Inode d, String what) throws FsException {
+        if (NoKeyNames.encrypted(d)) {
+            throw FsException.of(Errno.ENOKEY, "ext4: directory %d is encrypted and its key is not available: cannot %s", d.ino, what);
+        }
+    }
+
     private Ext4Inode make(Ext4Inode d, String name, int mode, int uid, int gid) throws FsException {
+        requireKey(d, "create \"" + name + "\"");
         dir.readyForChange(d); // an inline directory moves to a block before the inode is taken
         Ext4Inode in = fs.newInode(d, name, mode, uid, gid);
         try {
@@ -117,6 +129,7 @@ final class Ext4Namespace {
     }
 
     void link(Ext4Inode d, String name, Ext4Inode target) throws FsException {
+        requireKey(d, "link \"" + name + "\"");
         fs.opVoid(() -> {
             dir.add(d, name, target.ino, Ext4Dir.fileType(target.type()));
             fs.changeInode(target, i -> {
@@ -194,6 +207,8 @@ final class Ext4Namespace {
     /** ext4_rename: the new name first (retargeted or added), then the old one, then ".." and link counts. */
     void rename(Ext4Inode src, String fromName, Ext4Inode moving, Ext4Inode dst, String toName, Ext4Inode victim, int flags)
             throws FsException {
+        requireKey(src, "rename \"" + fromName + "\"");
+        requireKey(dst, "rename to \"" + toName + "\"");
         if ((flags & dev.jdax.api.fs.OpenFlags.RENAME_EXCHANGE) != 0) {
             exchange(src, fromName, moving, dst, toName, victim);
             return;

@@ -143,6 +143,16 @@ final class Ext4Superblock {
         return 1024 << s_log_block_size();
     }
 
+    /** EXT4_CLUSTER_BITS: log2 of the blocks a bitmap bit stands for (bigalloc), 0 without bigalloc. */
+    int clusterBits() {
+        return (s_feature_ro_compat() & RO_COMPAT_BIGALLOC) != 0 ? s_log_cluster_size() - s_log_block_size() : 0;
+    }
+
+    /** EXT4_CLUSTER_SIZE: the bytes of one allocation unit. */
+    int clusterSize() {
+        return blockSize() << clusterBits();
+    }
+
     long groupCount() {
         return (s_blocks_count() - s_first_data_block() + s_blocks_per_group() - 1) / s_blocks_per_group();
     }

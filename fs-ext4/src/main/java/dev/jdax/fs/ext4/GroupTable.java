@@ -33,8 +33,14 @@ final class GroupTable {
         return (count * ds + sb.blockSize() - 1) / sb.blockSize();
     }
 
+    /** The block after the superblock's (logical_sb_block + 1): 2 with 1 KiB blocks, whatever s_first_data_block says (bigalloc makes it 0). */
     long firstBlock() {
-        return sb.s_first_data_block() + 1;
+        return Ext4Superblock.OFFSET / sb.blockSize() + 1;
+    }
+
+    /** Group 0 of a 1 KiB-block file system whose first data block is 0 (bigalloc) starts with the boot block. */
+    private boolean bootBlockInGroup0() {
+        return sb.blockSize() == 1024 && sb.s_first_data_block() == 0;
     }
 
     private long descPerBlock() {
@@ -55,7 +61,7 @@ final class GroupTable {
             return firstBlock() + nr;
         }
         long g = descPerBlock() * nr;
-        return sb.s_first_data_block() + g * sb.s_blocks_per_group() + (hasSuperblock(g) ? 1 : 0);
+        return sb.s_first_data_block() + g * sb.s_blocks_per_group() + (hasSuperblock(g) ? 1 : 0) + (nr == 0 && bootBlockInGroup0() ? 1 : 0);
     }
 
     /** ext4_bg_has_super: group 0, the two groups sparse_super2 names, or sparse_super's 0, 1 and powers of 3, 5, 7. */
@@ -75,7 +81,7 @@ final class GroupTable {
      * the meta group's descriptor block (meta_bg: in its first, second and last group).
      */
     long baseMetaBlocks(int g) {
-        long n = hasSuperblock(g) ? 1 : 0;
+        long n = (hasSuperblock(g) ? 1 : 0) + (g == 0 && bootBlockInGroup0() ? 1 : 0);
         if (!metaBg() || g < sb.s_first_meta_bg() * descPerBlock()) {
             if (n > 0) {
                 n += (metaBg() ? sb.s_first_meta_bg() : tableBlocks()) + sb.s_reserved_gdt_blocks();
@@ -196,7 +202,7 @@ final class GroupTable {
 
     void blockBitmapCsum(int g, byte[] bitmap) {
         if (sb.hasCsum()) {
-            put16(g, 0x18, 0x38, Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_blocks_per_group() / 8)));
+            put16(g, 0x18, 0x38, Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_clusters_per_group() / 8)));
         }
     }
 
@@ -211,7 +217,7 @@ final class GroupTable {
             return true;
         }
         int want = lohi16(g, 0x18, 0x38);
-        int c = Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_blocks_per_group() / 8));
+        int c = Crc32c.update(sb.csumSeed(), bitmap, 0, (int) (sb.s_clusters_per_group() / 8));
         return ds >= 64 ? want == c : want == (c & 0xffff);
     }
 

@@ -224,10 +224,11 @@ final class MountCheck {
             throw inval("bad geometry: first data block %d is beyond end of filesystem (%d)", sb.s_first_data_block(),
                     sb.s_blocks_count());
         }
-        if (sb.s_first_data_block() == 0 && bs == 1024) {
+        if (sb.s_first_data_block() == 0 && bs == 1024 && sb.clusterBits() == 0) {
             throw inval("bad geometry: first data block is 0 with a 1k block and cluster size");
         }
-        if (sb.s_first_data_block() != (bs == 1024 ? 1 : 0)) {
+        // mke2fs: 1 with 1 KiB blocks, 0 otherwise and with 1 KiB blocks in bigger clusters (bigalloc).
+        if (sb.s_first_data_block() != (bs == 1024 && sb.clusterBits() == 0 ? 1 : 0)) {
             // Linux allows other values; jdax's group arithmetic assumes mke2fs's.
             throw FsException.of(Errno.EOPNOTSUPP, "ext4: s_first_data_block %d with %d-byte blocks: jdax places groups as mke2fs does",
                     sb.s_first_data_block(), bs);

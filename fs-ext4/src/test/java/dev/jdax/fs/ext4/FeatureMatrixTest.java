@@ -61,7 +61,10 @@ class FeatureMatrixTest {
                 row("large_dir", "rw", "-t", "ext4", "-O", "large_dir"),
                 row("sparse_super2", "rw", "-t", "ext4", "-O", "sparse_super2"),
                 row("orphan_file", "rw", "-t", "ext4", "-O", "orphan_file"),
-                row("bigalloc", "ro:bigalloc", "-t", "ext4", "-b", "4096", "-O", "bigalloc"),
+                row("bigalloc", "rw", "-t", "ext4", "-b", "4096", "-O", "bigalloc"),
+                row("bigalloc, 64 KiB clusters", "rw", "-t", "ext4", "-b", "4096", "-C", "65536", "-O", "bigalloc"),
+                row("bigalloc, ext3-style crc16", "rw", "-t", "ext4", "-b", "4096", "-O", "bigalloc,^metadata_csum,uninit_bg"),
+                row("bigalloc, 1 KiB blocks in 16 KiB clusters", "rw", "-t", "ext4", "-b", "1024", "-C", "16384", "-O", "bigalloc"),
                 row("quota", "rw", "-t", "ext4", "-O", "quota"),
                 row("project,quota", "rw", "-t", "ext4", "-I", "256", "-O", "project,quota"),
                 row("quota, ext3-style crc16", "rw", "-t", "ext4", "-O", "quota,^metadata_csum,uninit_bg"),
@@ -80,7 +83,7 @@ class FeatureMatrixTest {
                 row("mmp", "rw", "-t", "ext4", "-O", "mmp", "-E", "mmp_update_interval=1"),
                 row("casefold", "rw", "-t", "ext4", "-O", "casefold"),
                 row("casefold, strict", "rw", "-t", "ext4", "-O", "casefold", "-E", "encoding_flags=strict"),
-                row("encrypt", "refused:encrypt", "-t", "ext4", "-O", "encrypt"));
+                row("encrypt", "rw", "-t", "ext4", "-O", "encrypt"));
     }
 
     private static Arguments row(String name, String expect, String... mke2fs) {
