@@ -57,9 +57,9 @@ final class MetaCache {
     record Frozen(List<byte[]> regions, Map<Entry, byte[]> images) {
     }
 
-    private static final int MAX_BUF = 64 * 1024;
-
     private final XfsDisk disk;
+    /** The longest buffer ever cached: a read looks that far back for buffers that overlap it. */
+    private volatile int maxLen = 1;
     private final InodeClusters clusters;
     private final ConcurrentSkipListMap<Long, Entry> bufs = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<Long, Entry> inodes = new ConcurrentHashMap<>();
@@ -87,12 +87,24 @@ final class MetaCache {
 
     /**
      * {@code len} bytes at {@code off} as the file system sees them: the device's, with every
-     * cached buffer over them. The cache is looked at first: an entry gone by then is home.
+     * cached buffer over them. The cache is looked at first: an entry gone by then is home. A read
+     * of exactly one cached buffer (the common case: a block read as it was written) is one copy
+     * of its live bytes, without the device or a walk of its neighbours.
      */
     void read(long off, byte[] dst, int len) throws FsException {
+        int reach = maxLen;
+        Entry exact = bufs.get(off);
+        if (exact != null && exact.len == len && alone(off, len, reach)) {
+            synchronized (exact) {
+                if (!exact.detached) {
+                    System.arraycopy(exact.live, 0, dst, 0, len);
+                    return;
+                }
+            }
+        }
         List<long[]> at = new ArrayList<>();
         List<byte[]> parts = new ArrayList<>();
-        for (Entry e : bufs.subMap(off - MAX_BUF + 1, off + len).values()) {
+        for (Entry e : bufs.subMap(off - reach + 1, off + len).values()) {
             long from = Math.max(off, e.key);
             long to = Math.min(off + len, e.key + e.len);
             if (from >= to) {
@@ -109,6 +121,13 @@ final class MetaCache {
         for (int i = 0; i < at.size(); i++) {
             System.arraycopy(parts.get(i), 0, dst, (int) (at.get(i)[0] - off), parts.get(i).length);
         }
+    }
+
+    /** Whether the buffer cached at {@code off} is the only one that may overlap {@code [off, off + len)}. */
+    private boolean alone(long off, int len, int reach) {
+        Long before = bufs.ceilingKey(off - reach + 1);
+        Long after = bufs.higherKey(off);
+        return before != null && before == off && (after == null || after >= off + len);
     }
 
     /** Inode {@code ino}'s bytes as the file system sees them. */
@@ -132,6 +151,9 @@ final class MetaCache {
             Entry e = bufs.get(off);
             if (e == null) {
                 Entry fresh = new Entry(off, len, false, device(off, len));
+                if (len > maxLen) {
+                    growReach(len);
+                }
                 e = bufs.putIfAbsent(off, fresh);
                 if (e == null) {
                     e = fresh;
@@ -154,6 +176,10 @@ final class MetaCache {
                 return;
             }
         }
+    }
+
+    private synchronized void growReach(int len) {
+        maxLen = Math.max(maxLen, len);
     }
 
     /**
