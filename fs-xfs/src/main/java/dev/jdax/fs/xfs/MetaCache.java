@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 import static dev.jdax.fs.xfs.LogFormat.*;
 
@@ -58,14 +59,23 @@ final class MetaCache {
     }
 
     private final XfsDisk disk;
+    private final int blockSize;
     /** The longest buffer ever cached: a read looks that far back for buffers that overlap it. */
     private volatile int maxLen = 1;
+    /**
+     * The buffers of one whole fs block, by offset: a hash lookup for the reads and writes of
+     * blocks, which are nearly all of them (the skip list stays for ranges).
+     */
+    private final ConcurrentHashMap<Long, Entry> blocks = new ConcurrentHashMap<>();
+    /** Offsets of buffers that are not whole blocks (AG header sectors); never shrinks. */
+    private final ConcurrentSkipListSet<Long> partial = new ConcurrentSkipListSet<>();
     private final InodeClusters clusters;
     private final ConcurrentSkipListMap<Long, Entry> bufs = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<Long, Entry> inodes = new ConcurrentHashMap<>();
 
     MetaCache(XfsDisk disk) {
         this.disk = disk;
+        this.blockSize = disk.blockSize();
         this.clusters = new InodeClusters(disk);
     }
 
@@ -93,8 +103,8 @@ final class MetaCache {
      */
     void read(long off, byte[] dst, int len) throws FsException {
         int reach = maxLen;
-        Entry exact = bufs.get(off);
-        if (exact != null && exact.len == len && alone(off, len, reach)) {
+        Entry exact = wholeBlock(off, len) && reach <= blockSize ? blocks.get(off) : null;
+        if (exact != null && !partialWithin(off)) {
             synchronized (exact) {
                 if (!exact.detached) {
                     System.arraycopy(exact.live, 0, dst, 0, len);
@@ -123,11 +133,38 @@ final class MetaCache {
         }
     }
 
-    /** Whether the buffer cached at {@code off} is the only one that may overlap {@code [off, off + len)}. */
-    private boolean alone(long off, int len, int reach) {
-        Long before = bufs.ceilingKey(off - reach + 1);
-        Long after = bufs.higherKey(off);
-        return before != null && before == off && (after == null || after >= off + len);
+    /**
+     * The live bytes of the block cached at {@code off}, not a copy, or null when no whole-block
+     * buffer is cached there (the caller reads a copy then). For a caller that holds the lock
+     * under which this block changes (an AG's, for its btree blocks), is inside a transaction,
+     * and writes what it changes back with {@link #writeBuf} before that transaction ends, as a
+     * locked xfs_buf is changed in place and logged: no checkpoint is frozen while a transaction
+     * is open, so none sees the bytes half changed.
+     */
+    byte[] shared(long off, int len) {
+        Entry e = wholeBlock(off, len) && maxLen <= blockSize ? blocks.get(off) : null;
+        if (e == null || partialWithin(off)) {
+            return null;
+        }
+        synchronized (e) {
+            return e.detached ? null : e.live;
+        }
+    }
+
+    private boolean wholeBlock(long off, int len) {
+        return len == blockSize && (off & (blockSize - 1)) == 0;
+    }
+
+    /**
+     * Whether a buffer smaller than a block lies in the block at {@code off}; such buffers are
+     * sectors, which never cross a block's end, and no buffer is longer than a block when asked.
+     */
+    private boolean partialWithin(long off) {
+        if (partial.isEmpty()) {
+            return false;
+        }
+        Long p = partial.ceiling(off);
+        return p != null && p < off + blockSize;
     }
 
     /** Inode {@code ino}'s bytes as the file system sees them. */
@@ -148,15 +185,25 @@ final class MetaCache {
     /** xfs_trans_log_buf of a whole buffer: {@code len} bytes at device offset {@code off}. */
     void writeBuf(Checkpoint c, long off, byte[] src, int len) throws FsException {
         while (true) {
-            Entry e = bufs.get(off);
+            boolean whole = wholeBlock(off, len);
+            Entry e = whole ? blocks.get(off) : null;
+            if (e == null) {
+                e = bufs.get(off);
+            }
             if (e == null) {
                 Entry fresh = new Entry(off, len, false, device(off, len));
                 if (len > maxLen) {
                     growReach(len);
                 }
+                if (!whole) {
+                    partial.add(off);
+                }
                 e = bufs.putIfAbsent(off, fresh);
                 if (e == null) {
                     e = fresh;
+                    if (whole) {
+                        blocks.put(off, fresh);
+                    }
                 }
             }
             synchronized (e) {
@@ -167,7 +214,9 @@ final class MetaCache {
                 if (e.staleSeq >= 0) {
                     reuse(c, e);
                 }
-                System.arraycopy(src, 0, e.live, 0, len);
+                if (src != e.live) {
+                    System.arraycopy(src, 0, e.live, 0, len);
+                }
                 if (e.dirtySeq < 0) {
                     e.dirtySeq = c.seq;
                     c.bufs.add(e);
@@ -536,11 +585,14 @@ final class MetaCache {
         }
     }
 
-    private static void drop(Entry e, long seq, Map<Long, Entry> map) {
+    private void drop(Entry e, long seq, Map<Long, Entry> map) {
         synchronized (e) {
             if (e.staleSeq == seq && !e.detached) {
                 e.detached = true;
                 map.remove(e.key, e);
+                if (!e.inode) {
+                    blocks.remove(e.key, e);
+                }
             }
         }
     }
@@ -575,6 +627,9 @@ final class MetaCache {
                 if (e.home == null && e.dirtySeq < 0 && e.unlinkedSeq < 0 && e.staleSeq < 0 && !e.detached) {
                     e.detached = true;
                     (e.inode ? inodes : bufs).remove(e.key, e);
+                    if (!e.inode) {
+                        blocks.remove(e.key, e);
+                    }
                 }
             }
         }

@@ -62,11 +62,15 @@ final class ShortBtree {
         return root.levels();
     }
 
-    /** Reads and verifies a block of the tree (xfs_btree_sblock_verify and the level the walk expects). */
+    /**
+     * Reads and verifies a block of the tree (xfs_btree_sblock_verify and the level the walk
+     * expects). Inside a transaction it is the cached buffer itself, which the caller (holding
+     * the AG's lock) changes in place and writes back (BtreeOp#flush) before the transaction ends.
+     */
     byte[] readBlock(long agbno, int level) throws FsException {
         String what = what() + " block " + agbno;
         Corrupt.check(agbno > 0 && agbno < disk.agLength(agno), "%s: out of range", what);
-        byte[] b = disk.readAgBlock(agno, agbno, what);
+        byte[] b = disk.readBlockForChange(disk.fsb(agno, agbno), what);
         BtreeBlock.verify(b, kind.magic, false, disk.fsbToDaddr(disk.fsb(agno, agbno)), agno, disk.sb().metaUuid(), what);
         Corrupt.check(BtreeBlock.level(b) == level, "%s: level %d (want %d)", what, BtreeBlock.level(b), level);
         int max = level == 0 ? kind.leafMax(disk.blockSize()) : kind.nodeMax(disk.blockSize());
