@@ -153,6 +153,7 @@ final class DirEditor {
         if (p == null) {
             return false;
         }
+        requireAbsent(nd, p.path().getLast(), rec.name());
         List<BmapExtent> ext = new ArrayList<>(nd.extents());
         long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
         // Every block first: a change that cannot have them fails before it writes anything.
@@ -230,6 +231,31 @@ final class DirEditor {
         }
         finish(dir, p.allocates() ? ext : null, p.newData() ? Math.max(dir.di_size(), (long) (p.db() + 1) * bs) : -1);
         return true;
+    }
+
+    /**
+     * The VFS found no {@code name} under the directory's lock; a live entry of that name in the
+     * leaf its hash goes to is corruption (the names of one hash that run on into the next leaf
+     * are not looked at: the leaf the new entry joins is where it would collide).
+     */
+    private void requireAbsent(Node nd, DaBlock leaf, byte[] name) throws FsException {
+        int hash = DirWriter.hash(name);
+        for (int i = 0; i < leaf.count(); i++) {
+            if (leaf.hash(i) == hash && leaf.value(i) != 0) {
+                long byteOff = leaf.value(i) << 3;
+                int db = (int) (byteOff >>> disk.blockLog());
+                int off = (int) (byteOff & (bs - 1));
+                long fsb = DirWriter.mapped(nd.extents(), db);
+                Corrupt.check(fsb >= 0 && db < leafDablk && off + 9 < bs, "directory inode %d: leaf address 0x%x names a hole",
+                        nd.dir().ino(), leaf.value(i));
+                byte[] data = readData(nd.dir(), fsb, db);
+                int len = u8(data, off + 8);
+                if (len == name.length && off + 9 + len <= bs && Arrays.equals(data, off + 9, off + 9 + len, name, 0, len)) {
+                    throw Corrupt.of("directory %d: \"%s\" appeared under its lock", nd.dir().ino(),
+                            new String(name, java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        }
     }
 
     /** Removes {@code name} from {@code dir} in place; false (nothing changed) when this class does not edit it. */

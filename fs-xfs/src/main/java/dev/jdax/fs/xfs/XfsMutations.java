@@ -151,11 +151,7 @@ final class XfsMutations {
     private boolean checkFits(XfsInode dir, byte[] name, long ino, int mode) throws FsException {
         DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), name);
         if (inPlace != null) {
-            if (DirLookup.find(disk, dir, fs.extents(dir), name) >= 0) {
-                throw Corrupt.of("directory %d: \"%s\" appeared under its lock", dir.ino(),
-                        new String(name, StandardCharsets.UTF_8));
-            }
-            return !inPlace.allocates();
+            return !inPlace.allocates();        // DirEditor#add finds a name there under the lock
         }
         if (Boolean.TRUE.equals(blockDirs.fits(dir, name.length))) {
             return true;                      // BlockDirEditor#add finds a name there under the lock
