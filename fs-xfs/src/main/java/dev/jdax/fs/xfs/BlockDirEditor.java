@@ -59,7 +59,10 @@ final class BlockDirEditor {
         }
         long fsb = DirWriter.mapped(ext, 0);
         String what = "directory inode " + dir.ino() + " block";
-        byte[] b = DirLookup.readDataBlock(disk, dir.ino(), fsb, DataBlock.XFS_DIR3_BLOCK_MAGIC, what);
+        // The cached buffer itself: the caller holds the directory's lock exclusively and stores
+        // what it changes before its transaction ends (XfsDisk#readBlockForChange).
+        byte[] b = disk.readBlockForChange(fsb, what);
+        DataBlock.verify(b, DataBlock.XFS_DIR3_BLOCK_MAGIC, disk.fsbToDaddr(fsb), dir.ino(), disk.sb().metaUuid(), what);
         int count = (int) be32(b, bs - 8);
         int stale = (int) be32(b, bs - 4);
         int leaf = bs - 8 - 8 * count;
@@ -140,11 +143,13 @@ final class BlockDirEditor {
             leaf -= 8;
             count++;
             slot = mid;
+            if (inBestFree(b, region)) {
+                dataEdits.bestFree(b, leaf);  // the region that shrank may no longer be where the table has it
+            }
         } else {
             slot = takeStale(b, leaf, count, mid);
             stale--;
         }
-        dataEdits.bestFree(b, leaf);
         int off = dataEdits.insertEntry(b, rec);
         dataEdits.bestFree(b, leaf);
         put32(b, leaf + 8 * slot, hash & 0xffffffffL);
@@ -215,6 +220,15 @@ final class BlockDirEditor {
         return true;
     }
 
+    private static boolean inBestFree(byte[] b, int region) {
+        for (int s = 0; s < 3; s++) {
+            if (be16(b, 50 + 4 * s) != 0 && be16(b, 48 + 4 * s) == region) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The first leaf slot whose hash is not below {@code hash}. */
     private static int firstAtOrAbove(Blk k, int hash) {
         int lo = 0;
@@ -257,6 +271,10 @@ final class BlockDirEditor {
      * {@code gone} fit the inode's data fork as a shortform directory.
      */
     private boolean fitsShortform(Blk k, XfsInode dir, int gone) {
+        int left = k.count() - k.stale() - 3;
+        if (left * (3 + 1 + (ftype ? 1 : 0) + 4) > dir.dataForkSize()) {
+            return false;                     // more names than the fork holds of the shortest
+        }
         byte[] b = k.b();
         long parent = 0;
         int names = 0;
