@@ -393,16 +393,17 @@ final class DirEditor {
         return DirLookup.readLeafSpace(disk, dir.ino(), fsb, "directory inode " + dir.ino() + " block " + dablk);
     }
 
+    /** The free index blocks, in order: the mapped blocks at or past XFS_DIR2_FREE_OFFSET (the extents after the data). */
     private List<FreeIndexBlock> freeBlocks(Node nd) throws FsException {
         List<FreeIndexBlock> out = new ArrayList<>();
-        for (BmapExtent e : nd.extents()) {
-            for (long i = 0; i < e.blockcount(); i++) {
-                if (e.startoff() + i >= freeDablk) {
-                    out.add(freeBlock(nd.dir(), nd.extents(), e.startoff() + i));
-                }
+        List<BmapExtent> ext = nd.extents();
+        for (int k = ext.size() - 1; k >= 0 && ext.get(k).endoff() > freeDablk; k--) {
+            BmapExtent e = ext.get(k);
+            for (long off = e.endoff() - 1; off >= Math.max(e.startoff(), freeDablk); off--) {
+                out.add(freeBlock(nd.dir(), ext, off));
             }
         }
-        return out;
+        return out.reversed();
     }
 
     private FreeIndexBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {

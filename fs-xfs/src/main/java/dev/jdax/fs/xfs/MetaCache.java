@@ -63,8 +63,9 @@ final class MetaCache {
     /** The longest buffer ever cached: a read looks that far back for buffers that overlap it. */
     private volatile int maxLen = 1;
     /**
-     * The buffers of one whole fs block, by offset: a hash lookup for the reads and writes of
-     * blocks, which are nearly all of them (the skip list stays for ranges).
+     * The buffers of one whole fs block, by block number ({@link #blockKey}): a hash lookup for
+     * the reads and writes of blocks, which are nearly all of them (the skip list stays for
+     * ranges).
      */
     private final ConcurrentHashMap<Long, Entry> blocks = new ConcurrentHashMap<>();
     /** Offsets of buffers that are not whole blocks (AG header sectors); never shrinks. */
@@ -103,7 +104,7 @@ final class MetaCache {
      */
     void read(long off, byte[] dst, int len) throws FsException {
         int reach = maxLen;
-        Entry exact = wholeBlock(off, len) && reach <= blockSize ? blocks.get(off) : null;
+        Entry exact = wholeBlock(off, len) && reach <= blockSize ? blocks.get(blockKey(off)) : null;
         if (exact != null && !partialWithin(off)) {
             synchronized (exact) {
                 if (!exact.detached) {
@@ -142,13 +143,21 @@ final class MetaCache {
      * is open, so none sees the bytes half changed.
      */
     byte[] shared(long off, int len) {
-        Entry e = wholeBlock(off, len) && maxLen <= blockSize ? blocks.get(off) : null;
+        Entry e = wholeBlock(off, len) && maxLen <= blockSize ? blocks.get(blockKey(off)) : null;
         if (e == null || partialWithin(off)) {
             return null;
         }
         synchronized (e) {
             return e.detached ? null : e.live;
         }
+    }
+
+    /**
+     * The key of a block in {@link #blocks}: its number, not its byte offset, whose low twelve
+     * bits are zero and whose hash would put sixteen neighbouring blocks in one bin.
+     */
+    private long blockKey(long off) {
+        return off / blockSize;
     }
 
     private boolean wholeBlock(long off, int len) {
@@ -186,7 +195,7 @@ final class MetaCache {
     void writeBuf(Checkpoint c, long off, byte[] src, int len) throws FsException {
         while (true) {
             boolean whole = wholeBlock(off, len);
-            Entry e = whole ? blocks.get(off) : null;
+            Entry e = whole ? blocks.get(blockKey(off)) : null;
             if (e == null) {
                 e = bufs.get(off);
             }
@@ -202,7 +211,7 @@ final class MetaCache {
                 if (e == null) {
                     e = fresh;
                     if (whole) {
-                        blocks.put(off, fresh);
+                        blocks.put(blockKey(off), fresh);
                     }
                 }
             }
@@ -591,7 +600,7 @@ final class MetaCache {
                 e.detached = true;
                 map.remove(e.key, e);
                 if (!e.inode) {
-                    blocks.remove(e.key, e);
+                    blocks.remove(blockKey(e.key), e);
                 }
             }
         }
@@ -628,7 +637,7 @@ final class MetaCache {
                     e.detached = true;
                     (e.inode ? inodes : bufs).remove(e.key, e);
                     if (!e.inode) {
-                        blocks.remove(e.key, e);
+                        blocks.remove(blockKey(e.key), e);
                     }
                 }
             }
