@@ -61,8 +61,7 @@ final class BlockDirEditor {
         String what = "directory inode " + dir.ino() + " block";
         // The cached buffer itself: the caller holds the directory's lock exclusively and stores
         // what it changes before its transaction ends (XfsDisk#readBlockForChange).
-        byte[] b = disk.readBlockForChange(fsb, what);
-        DataBlock.verify(b, DataBlock.XFS_DIR3_BLOCK_MAGIC, disk.fsbToDaddr(fsb), dir.ino(), disk.sb().metaUuid(), what);
+        byte[] b = DirLookup.readDataBlock(disk, dir.ino(), fsb, DataBlock.XFS_DIR3_BLOCK_MAGIC, what, true);
         int count = (int) be32(b, bs - 8);
         int stale = (int) be32(b, bs - 4);
         int leaf = bs - 8 - 8 * count;

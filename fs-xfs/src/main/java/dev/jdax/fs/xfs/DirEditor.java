@@ -20,7 +20,8 @@ import static dev.jdax.fs.xfs.Buf.*;
  * of every changed block goes up the path (xfs_da3_fixhashpath). A removed name becomes free space
  * joined with its neighbours and a stale leaf entry; a data block left empty is freed, and a free
  * index block left with no data block to name. Every change reads and writes a handful of blocks,
- * whatever the size of the directory.
+ * whatever the size of the directory, in the cached buffers themselves (the directory's lock is
+ * held exclusively and every changed block is stored before the transaction ends).
  *
  * <p>Shortform, block and leaf directories (one block to a few) are not edited here: {@link #plan}
  * answers null for them, and for a da btree already at XFS_DA_NODE_MAXDEPTH with a full path,
@@ -374,7 +375,7 @@ final class DirEditor {
 
     private byte[] readData(XfsInode dir, long fsb, long db) throws FsException {
         return DirLookup.readDataBlock(disk, dir.ino(), fsb, DataBlock.XFS_DIR3_DATA_MAGIC,
-                "directory inode " + dir.ino() + " data block " + db);
+                "directory inode " + dir.ino() + " data block " + db, true);
     }
 
     // ---- leaves, da nodes, free index blocks ----------------------------------------------------
@@ -390,7 +391,7 @@ final class DirEditor {
     }
 
     private byte[] readDa(XfsInode dir, long fsb, long dablk) throws FsException {
-        return DirLookup.readLeafSpace(disk, dir.ino(), fsb, "directory inode " + dir.ino() + " block " + dablk);
+        return DirLookup.readLeafSpace(disk, dir.ino(), fsb, "directory inode " + dir.ino() + " block " + dablk, true);
     }
 
     /** The free index blocks, in order: the mapped blocks at or past XFS_DIR2_FREE_OFFSET (the extents after the data). */
@@ -410,7 +411,7 @@ final class DirEditor {
         long fsb = DirWriter.mapped(ext, dablk);
         String what = "directory inode " + dir.ino() + " free index block " + dablk;
         Corrupt.check(fsb >= 0, "%s is a hole", what);
-        byte[] b = disk.readBlock(fsb, what);
+        byte[] b = disk.readBlockForChange(fsb, what);
         Corrupt.check(be32(b, 0) == DirNodeWriter.FREE_MAGIC, "%s: magic 0x%x", what, be32(b, 0));
         XfsCrc.verify(b, 0, bs, 4, what);
         Corrupt.check(be64(b, 8) == disk.fsbToDaddr(fsb) && be64(b, 40) == dir.ino(), "%s: blkno or owner wrong", what);

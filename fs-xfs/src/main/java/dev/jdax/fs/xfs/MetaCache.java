@@ -99,13 +99,19 @@ final class MetaCache {
     /**
      * {@code len} bytes at {@code off} as the file system sees them: the device's, with every
      * cached buffer over them. The cache is looked at first: an entry gone by then is home. A read
-     * of exactly one cached buffer (the common case: a block read as it was written) is one copy
-     * of its live bytes, without the device or a walk of its neighbours.
+     * of a whole block (nearly all of them) is one hash lookup and one copy, of the cached
+     * buffer's live bytes or of the device's, without a walk of its neighbours. (An entry being
+     * cached by a writer at that moment holds the device's bytes until the writer changes it.)
      */
     void read(long off, byte[] dst, int len) throws FsException {
         int reach = maxLen;
-        Entry exact = wholeBlock(off, len) && reach <= blockSize ? blocks.get(blockKey(off)) : null;
-        if (exact != null && !partialWithin(off)) {
+        if (wholeBlock(off, len) && reach <= blockSize && !partialWithin(off)) {
+            // Every cached buffer that could overlap a block is that block's own entry.
+            Entry exact = blocks.get(blockKey(off));
+            if (exact == null) {
+                disk.device().load(off, MemorySegment.ofArray(dst), 0, len);
+                return;
+            }
             synchronized (exact) {
                 if (!exact.detached) {
                     System.arraycopy(exact.live, 0, dst, 0, len);
