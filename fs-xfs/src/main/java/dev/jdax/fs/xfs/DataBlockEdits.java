@@ -7,9 +7,10 @@ import java.util.Arrays;
 import static dev.jdax.fs.xfs.Buf.*;
 
 /**
- * In-place edits of one directory data block of a leaf or node directory (xfs_dir2_data_use_free,
- * xfs_dir2_data_make_free, xfs_dir2_data_freescan): an entry into a free region, an entry back to
- * free space, the header's bestfree table kept as Linux keeps it.
+ * In-place edits of one directory data block (xfs_dir2_data_use_free, xfs_dir2_data_make_free,
+ * xfs_dir2_data_freescan): an entry into a free region, an entry back to free space, the header's
+ * bestfree table kept as Linux keeps it. The data area ends at the block's end, or where a block
+ * directory's leaf begins ({@code end}).
  */
 final class DataBlockEdits {
     private final XfsDisk disk;
@@ -35,7 +36,7 @@ final class DataBlockEdits {
         return b;
     }
 
-    private static void unused(byte[] b, int off, int len) {
+    static void unused(byte[] b, int off, int len) {
         put16(b, off, 0xffff);
         put16(b, off + 2, len);
         put16(b, off + len - 2, off);
@@ -64,18 +65,23 @@ final class DataBlockEdits {
 
     /** xfs_dir2_data_make_free: the entry becomes free space, joined with free neighbours. */
     void freeEntry(byte[] b, int off) {
+        freeEntry(b, off, bs);
+    }
+
+    /** {@link #freeEntry(byte[], int)} in a data area ending at {@code end}. */
+    void freeEntry(byte[] b, int off, int end) {
         int start = off;
-        int end = off + DataBlock.entrySize(u8(b, off + 8), ftype);
+        int stop = off + DataBlock.entrySize(u8(b, off + 8), ftype);
         if (start > DataBlock.HDR_SIZE) {
             int prev = be16(b, start - 2);
             if (be16(b, prev) == 0xffff) {
                 start = prev;
             }
         }
-        if (end < bs && be16(b, end) == 0xffff) {
-            end += be16(b, end + 2);
+        if (stop < end && be16(b, stop) == 0xffff) {
+            stop += be16(b, stop + 2);
         }
-        unused(b, start, end - start);
+        unused(b, start, stop - start);
     }
 
     /**
@@ -83,9 +89,14 @@ final class DataBlockEdits {
      * longest first, an earlier region before a later one of the same length. Returns the longest.
      */
     int bestFree(byte[] b) {
+        return bestFree(b, bs);
+    }
+
+    /** {@link #bestFree(byte[])} of a data area ending at {@code end}. */
+    int bestFree(byte[] b, int end) {
         int[] off = new int[3];
         int[] len = new int[3];
-        for (int pos = DataBlock.HDR_SIZE; pos < bs; ) {
+        for (int pos = DataBlock.HDR_SIZE; pos < end; ) {
             if (be16(b, pos) == 0xffff) {
                 int l = be16(b, pos + 2);
                 for (int s = 0; s < 3; s++) {

@@ -20,7 +20,8 @@ import static dev.jdax.fs.xfs.Buf.*;
  * of every changed block goes up the path (xfs_da3_fixhashpath). A removed name becomes free space
  * joined with its neighbours and a stale leaf entry; a data block left empty is freed, and a free
  * index block left with no data block to name. Every change reads and writes a handful of blocks,
- * whatever the size of the directory.
+ * whatever the size of the directory, in the cached buffers themselves (the directory's lock is
+ * held exclusively and every changed block is stored before the transaction ends).
  *
  * <p>Shortform, block and leaf directories (one block to a few) are not edited here: {@link #plan}
  * answers null for them, and for a da btree already at XFS_DA_NODE_MAXDEPTH with a full path,
@@ -153,6 +154,7 @@ final class DirEditor {
         if (p == null) {
             return false;
         }
+        requireAbsent(nd, p.path().getLast(), rec.name());
         List<BmapExtent> ext = new ArrayList<>(nd.extents());
         long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
         // Every block first: a change that cannot have them fails before it writes anything.
@@ -230,6 +232,31 @@ final class DirEditor {
         }
         finish(dir, p.allocates() ? ext : null, p.newData() ? Math.max(dir.di_size(), (long) (p.db() + 1) * bs) : -1);
         return true;
+    }
+
+    /**
+     * The VFS found no {@code name} under the directory's lock; a live entry of that name in the
+     * leaf its hash goes to is corruption (the names of one hash that run on into the next leaf
+     * are not looked at: the leaf the new entry joins is where it would collide).
+     */
+    private void requireAbsent(Node nd, DaBlock leaf, byte[] name) throws FsException {
+        int hash = DirWriter.hash(name);
+        for (int i = 0; i < leaf.count(); i++) {
+            if (leaf.hash(i) == hash && leaf.value(i) != 0) {
+                long byteOff = leaf.value(i) << 3;
+                int db = (int) (byteOff >>> disk.blockLog());
+                int off = (int) (byteOff & (bs - 1));
+                long fsb = DirWriter.mapped(nd.extents(), db);
+                Corrupt.check(fsb >= 0 && db < leafDablk && off + 9 < bs, "directory inode %d: leaf address 0x%x names a hole",
+                        nd.dir().ino(), leaf.value(i));
+                byte[] data = readData(nd.dir(), fsb, db);
+                int len = u8(data, off + 8);
+                if (len == name.length && off + 9 + len <= bs && Arrays.equals(data, off + 9, off + 9 + len, name, 0, len)) {
+                    throw Corrupt.of("directory %d: \"%s\" appeared under its lock", nd.dir().ino(),
+                            new String(name, java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        }
     }
 
     /** Removes {@code name} from {@code dir} in place; false (nothing changed) when this class does not edit it. */
@@ -348,7 +375,7 @@ final class DirEditor {
 
     private byte[] readData(XfsInode dir, long fsb, long db) throws FsException {
         return DirLookup.readDataBlock(disk, dir.ino(), fsb, DataBlock.XFS_DIR3_DATA_MAGIC,
-                "directory inode " + dir.ino() + " data block " + db);
+                "directory inode " + dir.ino() + " data block " + db, true);
     }
 
     // ---- leaves, da nodes, free index blocks ----------------------------------------------------
@@ -364,26 +391,27 @@ final class DirEditor {
     }
 
     private byte[] readDa(XfsInode dir, long fsb, long dablk) throws FsException {
-        return DirLookup.readLeafSpace(disk, dir.ino(), fsb, "directory inode " + dir.ino() + " block " + dablk);
+        return DirLookup.readLeafSpace(disk, dir.ino(), fsb, "directory inode " + dir.ino() + " block " + dablk, true);
     }
 
+    /** The free index blocks, in order: the mapped blocks at or past XFS_DIR2_FREE_OFFSET (the extents after the data). */
     private List<FreeIndexBlock> freeBlocks(Node nd) throws FsException {
         List<FreeIndexBlock> out = new ArrayList<>();
-        for (BmapExtent e : nd.extents()) {
-            for (long i = 0; i < e.blockcount(); i++) {
-                if (e.startoff() + i >= freeDablk) {
-                    out.add(freeBlock(nd.dir(), nd.extents(), e.startoff() + i));
-                }
+        List<BmapExtent> ext = nd.extents();
+        for (int k = ext.size() - 1; k >= 0 && ext.get(k).endoff() > freeDablk; k--) {
+            BmapExtent e = ext.get(k);
+            for (long off = e.endoff() - 1; off >= Math.max(e.startoff(), freeDablk); off--) {
+                out.add(freeBlock(nd.dir(), ext, off));
             }
         }
-        return out;
+        return out.reversed();
     }
 
     private FreeIndexBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {
         long fsb = DirWriter.mapped(ext, dablk);
         String what = "directory inode " + dir.ino() + " free index block " + dablk;
         Corrupt.check(fsb >= 0, "%s is a hole", what);
-        byte[] b = disk.readBlock(fsb, what);
+        byte[] b = disk.readBlockForChange(fsb, what);
         Corrupt.check(be32(b, 0) == DirNodeWriter.FREE_MAGIC, "%s: magic 0x%x", what, be32(b, 0));
         XfsCrc.verify(b, 0, bs, 4, what);
         Corrupt.check(be64(b, 8) == disk.fsbToDaddr(fsb) && be64(b, 40) == dir.ino(), "%s: blkno or owner wrong", what);

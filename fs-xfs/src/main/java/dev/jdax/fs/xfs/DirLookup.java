@@ -145,7 +145,16 @@ final class DirLookup {
 
     /** A directory data block of {@code owner} at {@code fsb}, its header verified ({@link DataBlock#verify}). */
     static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, String what) throws FsException {
-        byte[] b = disk.readBlock(fsb, what);
+        return readDataBlock(disk, owner, fsb, magic, what, false);
+    }
+
+    /**
+     * {@link #readDataBlock(XfsDisk, long, long, long, String)}; {@code forChange}: the cached
+     * buffer itself, for a change under the directory's exclusive lock ({@link XfsDisk#readBlockForChange}).
+     */
+    static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, String what, boolean forChange)
+            throws FsException {
+        byte[] b = forChange ? disk.readBlockForChange(fsb, what) : disk.readBlock(fsb, what);
         DataBlock.verify(b, magic, disk.fsbToDaddr(fsb), owner, disk.sb().metaUuid(), what);
         return b;
     }
@@ -157,7 +166,12 @@ final class DirLookup {
 
     /** A leaf-space block of {@code owner} at {@code fsb}, verified: the CRC at 12, blkno and owner. */
     static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, String what) throws FsException {
-        byte[] b = disk.readBlock(fsb, what);
+        return readLeafSpace(disk, owner, fsb, what, false);
+    }
+
+    /** {@link #readLeafSpace(XfsDisk, long, long, String)}, for a change as {@link #readDataBlock} says. */
+    static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, String what, boolean forChange) throws FsException {
+        byte[] b = forChange ? disk.readBlockForChange(fsb, what) : disk.readBlock(fsb, what);
         XfsCrc.verify(b, 0, b.length, 12, what);
         Corrupt.check(be64(b, 16) == disk.fsbToDaddr(fsb) && be64(b, 48) == owner, "%s: blkno or owner wrong", what);
         return b;

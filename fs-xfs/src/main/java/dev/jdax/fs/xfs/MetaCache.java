@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 import static dev.jdax.fs.xfs.LogFormat.*;
 
@@ -57,15 +58,25 @@ final class MetaCache {
     record Frozen(List<byte[]> regions, Map<Entry, byte[]> images) {
     }
 
-    private static final int MAX_BUF = 64 * 1024;
-
     private final XfsDisk disk;
+    private final int blockSize;
+    /** The longest buffer ever cached: a read looks that far back for buffers that overlap it. */
+    private volatile int maxLen = 1;
+    /**
+     * The buffers of one whole fs block, by block number ({@link #blockKey}): a hash lookup for
+     * the reads and writes of blocks, which are nearly all of them (the skip list stays for
+     * ranges).
+     */
+    private final ConcurrentHashMap<Long, Entry> blocks = new ConcurrentHashMap<>();
+    /** Offsets of buffers that are not whole blocks (AG header sectors); never shrinks. */
+    private final ConcurrentSkipListSet<Long> partial = new ConcurrentSkipListSet<>();
     private final InodeClusters clusters;
     private final ConcurrentSkipListMap<Long, Entry> bufs = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<Long, Entry> inodes = new ConcurrentHashMap<>();
 
     MetaCache(XfsDisk disk) {
         this.disk = disk;
+        this.blockSize = disk.blockSize();
         this.clusters = new InodeClusters(disk);
     }
 
@@ -87,12 +98,30 @@ final class MetaCache {
 
     /**
      * {@code len} bytes at {@code off} as the file system sees them: the device's, with every
-     * cached buffer over them. The cache is looked at first: an entry gone by then is home.
+     * cached buffer over them. The cache is looked at first: an entry gone by then is home. A read
+     * of a whole block (nearly all of them) is one hash lookup and one copy, of the cached
+     * buffer's live bytes or of the device's, without a walk of its neighbours. (An entry being
+     * cached by a writer at that moment holds the device's bytes until the writer changes it.)
      */
     void read(long off, byte[] dst, int len) throws FsException {
+        int reach = maxLen;
+        if (wholeBlock(off, len) && reach <= blockSize && !partialWithin(off)) {
+            // Every cached buffer that could overlap a block is that block's own entry.
+            Entry exact = blocks.get(blockKey(off));
+            if (exact == null) {
+                disk.device().load(off, MemorySegment.ofArray(dst), 0, len);
+                return;
+            }
+            synchronized (exact) {
+                if (!exact.detached) {
+                    System.arraycopy(exact.live, 0, dst, 0, len);
+                    return;
+                }
+            }
+        }
         List<long[]> at = new ArrayList<>();
         List<byte[]> parts = new ArrayList<>();
-        for (Entry e : bufs.subMap(off - MAX_BUF + 1, off + len).values()) {
+        for (Entry e : bufs.subMap(off - reach + 1, off + len).values()) {
             long from = Math.max(off, e.key);
             long to = Math.min(off + len, e.key + e.len);
             if (from >= to) {
@@ -109,6 +138,48 @@ final class MetaCache {
         for (int i = 0; i < at.size(); i++) {
             System.arraycopy(parts.get(i), 0, dst, (int) (at.get(i)[0] - off), parts.get(i).length);
         }
+    }
+
+    /**
+     * The live bytes of the block cached at {@code off}, not a copy, or null when no whole-block
+     * buffer is cached there (the caller reads a copy then). For a caller that holds the lock
+     * under which this block changes (an AG's, for its btree blocks), is inside a transaction,
+     * and writes what it changes back with {@link #writeBuf} before that transaction ends, as a
+     * locked xfs_buf is changed in place and logged: no checkpoint is frozen while a transaction
+     * is open, so none sees the bytes half changed.
+     */
+    byte[] shared(long off, int len) {
+        Entry e = wholeBlock(off, len) && maxLen <= blockSize ? blocks.get(blockKey(off)) : null;
+        if (e == null || partialWithin(off)) {
+            return null;
+        }
+        synchronized (e) {
+            return e.detached ? null : e.live;
+        }
+    }
+
+    /**
+     * The key of a block in {@link #blocks}: its number, not its byte offset, whose low twelve
+     * bits are zero and whose hash would put sixteen neighbouring blocks in one bin.
+     */
+    private long blockKey(long off) {
+        return off / blockSize;
+    }
+
+    private boolean wholeBlock(long off, int len) {
+        return len == blockSize && (off & (blockSize - 1)) == 0;
+    }
+
+    /**
+     * Whether a buffer smaller than a block lies in the block at {@code off}; such buffers are
+     * sectors, which never cross a block's end, and no buffer is longer than a block when asked.
+     */
+    private boolean partialWithin(long off) {
+        if (partial.isEmpty()) {
+            return false;
+        }
+        Long p = partial.ceiling(off);
+        return p != null && p < off + blockSize;
     }
 
     /** Inode {@code ino}'s bytes as the file system sees them. */
@@ -129,12 +200,25 @@ final class MetaCache {
     /** xfs_trans_log_buf of a whole buffer: {@code len} bytes at device offset {@code off}. */
     void writeBuf(Checkpoint c, long off, byte[] src, int len) throws FsException {
         while (true) {
-            Entry e = bufs.get(off);
+            boolean whole = wholeBlock(off, len);
+            Entry e = whole ? blocks.get(blockKey(off)) : null;
+            if (e == null) {
+                e = bufs.get(off);
+            }
             if (e == null) {
                 Entry fresh = new Entry(off, len, false, device(off, len));
+                if (len > maxLen) {
+                    growReach(len);
+                }
+                if (!whole) {
+                    partial.add(off);
+                }
                 e = bufs.putIfAbsent(off, fresh);
                 if (e == null) {
                     e = fresh;
+                    if (whole) {
+                        blocks.put(blockKey(off), fresh);
+                    }
                 }
             }
             synchronized (e) {
@@ -145,7 +229,9 @@ final class MetaCache {
                 if (e.staleSeq >= 0) {
                     reuse(c, e);
                 }
-                System.arraycopy(src, 0, e.live, 0, len);
+                if (src != e.live) {
+                    System.arraycopy(src, 0, e.live, 0, len);
+                }
                 if (e.dirtySeq < 0) {
                     e.dirtySeq = c.seq;
                     c.bufs.add(e);
@@ -154,6 +240,10 @@ final class MetaCache {
                 return;
             }
         }
+    }
+
+    private synchronized void growReach(int len) {
+        maxLen = Math.max(maxLen, len);
     }
 
     /**
@@ -510,11 +600,14 @@ final class MetaCache {
         }
     }
 
-    private static void drop(Entry e, long seq, Map<Long, Entry> map) {
+    private void drop(Entry e, long seq, Map<Long, Entry> map) {
         synchronized (e) {
             if (e.staleSeq == seq && !e.detached) {
                 e.detached = true;
                 map.remove(e.key, e);
+                if (!e.inode) {
+                    blocks.remove(blockKey(e.key), e);
+                }
             }
         }
     }
@@ -549,6 +642,9 @@ final class MetaCache {
                 if (e.home == null && e.dirtySeq < 0 && e.unlinkedSeq < 0 && e.staleSeq < 0 && !e.detached) {
                     e.detached = true;
                     (e.inode ? inodes : bufs).remove(e.key, e);
+                    if (!e.inode) {
+                        blocks.remove(blockKey(e.key), e);
+                    }
                 }
             }
         }

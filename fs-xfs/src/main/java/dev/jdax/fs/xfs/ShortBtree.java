@@ -40,6 +40,8 @@ final class ShortBtree {
     private final long agno;
     private final Root root;
     private final Blocks blocks;
+    /** The tree's name in messages, made once: every check passes it, failing or not. */
+    private final String what;
     private long scanned;
 
     ShortBtree(XfsDisk disk, long agno, AgBtreeKind kind, Root root, Blocks blocks) {
@@ -48,10 +50,11 @@ final class ShortBtree {
         this.kind = kind;
         this.root = root;
         this.blocks = blocks;
+        this.what = kind.treeName + " of AG " + agno;
     }
 
     String what() {
-        return kind.treeName + " of AG " + agno;
+        return what;
     }
 
     long root() {
@@ -62,15 +65,26 @@ final class ShortBtree {
         return root.levels();
     }
 
-    /** Reads and verifies a block of the tree (xfs_btree_sblock_verify and the level the walk expects). */
+    /**
+     * Reads and verifies a block of the tree (xfs_btree_sblock_verify and the level the walk
+     * expects). Inside a transaction it is the cached buffer itself, which the caller (holding
+     * the AG's lock) changes in place and writes back (BtreeOp#flush) before the transaction ends.
+     */
     byte[] readBlock(long agbno, int level) throws FsException {
-        String what = what() + " block " + agbno;
-        Corrupt.check(agbno > 0 && agbno < disk.agLength(agno), "%s: out of range", what);
-        byte[] b = disk.readAgBlock(agno, agbno, what);
-        BtreeBlock.verify(b, kind.magic, false, disk.fsbToDaddr(disk.fsb(agno, agbno)), agno, disk.sb().metaUuid(), what);
-        Corrupt.check(BtreeBlock.level(b) == level, "%s: level %d (want %d)", what, BtreeBlock.level(b), level);
+        Corrupt.check(agbno > 0 && agbno < disk.agLength(agno), "%s block %d: out of range", what, agbno);
+        byte[] b = disk.readBlockForChange(disk.fsb(agno, agbno), what);
+        try {
+            BtreeBlock.verify(b, kind.magic, false, disk.fsbToDaddr(disk.fsb(agno, agbno)), agno, disk.sb().metaUuid(),
+                    what);
+        } catch (FsException e) {
+            // The block's number in the message only when it is needed.
+            throw FsException.of(e.errno(), "%s (block %d)", e.getMessage(), agbno);
+        }
+        Corrupt.check(BtreeBlock.level(b) == level, "%s block %d: level %d (want %d)", what, agbno, BtreeBlock.level(b),
+                level);
         int max = level == 0 ? kind.leafMax(disk.blockSize()) : kind.nodeMax(disk.blockSize());
-        Corrupt.check(BtreeBlock.numrecs(b) <= max, "%s: numrecs %d (max %d)", what, BtreeBlock.numrecs(b), max);
+        Corrupt.check(BtreeBlock.numrecs(b) <= max, "%s block %d: numrecs %d (max %d)", what, agbno, BtreeBlock.numrecs(b),
+                max);
         return b;
     }
 

@@ -129,6 +129,18 @@ final class XfsDisk {
         return b;
     }
 
+    /**
+     * Block {@code fsbno} to be changed in place: the cached buffer's live bytes when there is
+     * one ({@link MetaCache#shared}: under the lock that orders its changes, inside a transaction,
+     * written back with {@link #writeBytes} before it ends), else a copy as {@link #readBlock}.
+     */
+    byte[] readBlockForChange(long fsbno, String what) throws FsException {
+        MetaCache c = cache;
+        byte[] live = c != null && log != null && log.currentOrNull() != null && fsbValid(fsbno, 1)
+                ? c.shared(fsbToByte(fsbno), blockSize) : null;
+        return live != null ? live : readBlock(fsbno, what);
+    }
+
     byte[] readAgBlock(long agno, long agbno, String what) throws FsException {
         Corrupt.check(agno < agcount && agbno >= 0 && agbno < agLength(agno), "%s: AG %d block %d out of range", what,
                 agno, agbno);

@@ -25,6 +25,7 @@ final class XfsMutations {
     private final ForkWriter forks;
     private final DirWriter dirs;
     private final DirEditor editor;
+    private final BlockDirEditor blockDirs;
     private final XfsUnlinked unlinked;
 
     XfsMutations(XfsFileSystem fs, XfsDisk disk, XfsSpace space) {
@@ -34,6 +35,7 @@ final class XfsMutations {
         this.forks = new ForkWriter(disk, space);
         this.dirs = new DirWriter(disk, space);
         this.editor = new DirEditor(fs, disk, space, forks);
+        this.blockDirs = new BlockDirEditor(fs, disk);
         this.unlinked = new XfsUnlinked(fs, disk, space);
     }
 
@@ -132,7 +134,7 @@ final class XfsMutations {
 
     private void addEntry(XfsInode dir, byte[] name, XfsInode target) throws FsException {
         DirRecord rec = new DirRecord(name, target.ino(), DirRecord.ftypeOfMode(target.di_mode()));
-        if (editor.add(dir, rec)) {
+        if (editor.add(dir, rec) || blockDirs.add(dir, rec)) {
             return;
         }
         List<DirRecord> entries = entries(dir);
@@ -149,11 +151,10 @@ final class XfsMutations {
     private boolean checkFits(XfsInode dir, byte[] name, long ino, int mode) throws FsException {
         DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), name);
         if (inPlace != null) {
-            if (DirLookup.find(disk, dir, fs.extents(dir), name) >= 0) {
-                throw Corrupt.of("directory %d: \"%s\" appeared under its lock", dir.ino(),
-                        new String(name, StandardCharsets.UTF_8));
-            }
-            return !inPlace.allocates();
+            return !inPlace.allocates();        // DirEditor#add finds a name there under the lock
+        }
+        if (Boolean.TRUE.equals(blockDirs.fits(dir, name.length))) {
+            return true;                      // BlockDirEditor#add finds a name there under the lock
         }
         List<DirRecord> entries = entries(dir);
         if (find(entries, name) >= 0) {
@@ -253,7 +254,7 @@ final class XfsMutations {
     }
 
     private void remove(XfsInode dir, String name) throws FsException {
-        if (editor.remove(dir, bytes(name))) {
+        if (editor.remove(dir, bytes(name)) || blockDirs.remove(dir, bytes(name))) {
             return;
         }
         List<DirRecord> entries = entries(dir);
@@ -339,7 +340,7 @@ final class XfsMutations {
         if (victim != null && victim.isDir() && !entries(victim).isEmpty()) {
             throw FsException.of(Errno.ENOTEMPTY, "xfs: rename onto %s: directory not empty", toName);
         }
-        if (editor.edits(src) || editor.edits(dst)) {
+        if (editor.edits(src) || editor.edits(dst) || blockDirs.edits(src) || blockDirs.edits(dst)) {
             renameByName(src, fn, moving, dst, tn, victim);
             return;
         }
@@ -393,7 +394,7 @@ final class XfsMutations {
     }
 
     /**
-     * A rename where a directory involved is edited in place (a node directory of any size): one
+     * A rename where a directory involved is edited in place (a node or block directory): one
      * name at a time, the new name first (added, or the victim's entry pointed at the moving inode)
      * and the old one removed after it, so a failure part-way never loses the name; a moved
      * directory's ".." follows. Other directories in it are rewritten as a whole rename does.
@@ -404,7 +405,7 @@ final class XfsMutations {
         long blocks = XfsReservations.dirRemove(disk) + XfsReservations.dirEnter(disk) * (movesDir ? 2 : 1);
         // Pointing the victim's entry elsewhere needs no block; a new name may.
         boolean inPlace = victim != null || checkFits(dst, tn, moving.ino(), moving.di_mode());
-        if (movesDir && !editor.edits(moving)) {
+        if (movesDir && !editor.edits(moving) && !blockDirs.edits(moving)) {
             inPlace &= dirs.checkFits(moving, fs.extents(moving), entries(moving), dst.ino());
         }
         reserveDirChange(blocks, inPlace);
@@ -424,7 +425,9 @@ final class XfsMutations {
             if (victim == null) {
                 fs.changeInode(dst, d -> d.di_nlink(d.di_nlink() + 1));
             }
-            if (!editor.replace(moving, new byte[]{'.', '.'}, dst.ino(), DirRecord.FT_DIR)) {
+            byte[] dotdot = {'.', '.'};
+            if (!editor.replace(moving, dotdot, dst.ino(), DirRecord.FT_DIR)
+                    && !blockDirs.replace(moving, dotdot, dst.ino(), DirRecord.FT_DIR)) {
                 rewriteDir(moving, entries(moving), dst.ino());
             }
         }
@@ -435,7 +438,7 @@ final class XfsMutations {
     }
 
     private void replaceEntry(XfsInode dir, byte[] name, DirRecord rec) throws FsException {
-        if (editor.replace(dir, name, rec.ino(), rec.ftype())) {
+        if (editor.replace(dir, name, rec.ino(), rec.ftype()) || blockDirs.replace(dir, name, rec.ino(), rec.ftype())) {
             return;
         }
         List<DirRecord> entries = entries(dir);
