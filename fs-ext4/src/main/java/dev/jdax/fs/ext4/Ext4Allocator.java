@@ -23,9 +23,9 @@ import java.util.BitSet;
  * back.
  *
  * <p>With bigalloc a bitmap bit, a descriptor's free count and every allocation are a cluster of
- * 2^{@code cbits} blocks (EXT4_B2C / EXT4_C2B): the search works on bits, the methods take and
- * give blocks, whole clusters ({@link #allocBlocks}) and the clusters holding the given blocks
- * ({@link #freeBlocks}); the superblock counts free blocks (clusters times the ratio), as ext4_commit_super does.
+ * 2^{@code cbits} blocks (EXT4_B2C / EXT4_C2B): mballoc works on bits, the methods take and
+ * give blocks, whole clusters ({@link #allocBlocks}, {@link #allocData}) and the clusters holding
+ * the given blocks ({@link #freeBlocks}); the superblock counts free blocks (clusters times the ratio), as ext4_commit_super does.
  */
 final class Ext4Allocator {
     private final Disk disk;
@@ -60,7 +60,7 @@ final class Ext4Allocator {
             inodeLocks[g] = new Mutex(LockClass.GROUP, LockClass.INODES, g, "ext4 group inode bitmap");
         }
         int logFlex = (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_FLEX_BG) != 0 ? sb.s_log_groups_per_flex() : 0;
-        this.mballoc = new Mballoc(this, sb.blockSize(), logFlex, n);
+        this.mballoc = new Mballoc(this, sb.blockSize(), logFlex, n, cbits);
     }
 
     /** Freed blocks stay busy until the transaction that freed them commits; checksums wait for the commit. */
@@ -152,76 +152,19 @@ final class Ext4Allocator {
     /**
      * Up to {@code max} contiguous blocks for metadata (an extent tree or indirect block, a
      * directory's), near {@code goal}: mballoc without normalisation or preallocation.
-     * {first, count}; ENOSPC when no block is free. With bigalloc: whole clusters, first fit from
-     * the goal ({@link #allocClusters}).
+     * {first, count}; ENOSPC when no block is free. With bigalloc: whole clusters, the goal's
+     * cluster first (ext4_new_meta_blocks asks for clusters).
      */
     long[] allocBlocks(long goal, long max) throws FsException {
         if (sb.s_free_blocks_count() == 0) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
         }
-        if (cbits > 0) {
-            return allocClusters(goal, max);
-        }
-        return mballoc.newBlocks(new Mballoc.Request(goal, 0, (int) Math.min(max, bitsPerGroup()), 0, 0, 0, 0, 0, 0,
+        long bits = (max + (1L << cbits) - 1) >>> cbits;
+        return mballoc.newBlocks(new Mballoc.Request(goal, 0, (int) Math.min(bits, clustersPerGroup()), 0, 0, 0, 0, 0, 0,
                 false, null));
     }
 
-    /**
-     * bigalloc: up to {@code max} blocks rounded up to whole clusters, the first free run at or
-     * after {@code goal} (wrapping round the groups). jdax's mballoc works in blocks, so bigalloc
-     * file systems keep this first fit: their placement is not Linux's (declared in the bigalloc
-     * scenarios), their accounting is.
-     */
-    private long[] allocClusters(long goal, long max) throws FsException {
-        max = (max + (1 << cbits) - 1) >>> cbits;
-        long n = groups.count();
-        if (goal <= sb.s_first_data_block() || goal >= sb.s_blocks_count()) {
-            goal = sb.s_first_data_block() + 1;
-        }
-        int g0 = groupOf(goal);
-        for (int i = 0; i <= n; i++) {
-            int g = (int) ((g0 + i) % n);
-            if (groups.freeBlocks(g) == 0) {
-                continue;
-            }
-            blockLocks[g].lock();
-            try {
-                long[] got = clustersInGroup(g, i == 0 ? bitOf(g, goal) : 0, max);
-                if (got != null) {
-                    return got;
-                }
-            } finally {
-                blockLocks[g].unlock();
-            }
-        }
-        throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
-    }
-
-    /** With group {@code g}'s block lock held: a run of clusters from bit {@code from} on (then from 0), or null. */
-    private long[] clustersInGroup(int g, int from, long max) throws FsException {
-        if (groups.freeBlocks(g) == 0) {
-            return null;
-        }
-        GroupBits bits = blockBits(g);
-        long start = groupStart(g);
-        int limit = bitsIn(g);
-        int bit = bits.firstRun(from, limit, start >>> cbits, 1, 1);
-        if (bit < 0 && from > 0) {
-            bit = bits.firstRun(0, limit, start >>> cbits, 1, 1);
-        }
-        if (bit < 0) {
-            return null;
-        }
-        int count = bits.firstUsed(bit, (int) Math.min(limit, bit + max)) - bit;
-        bits.set(bit, bit + count, true);
-        storeBlockBits(g, bits, bit, bit + count);
-        groups.freeBlocks(g, groups.freeBlocks(g) - count);
-        changed(g, dirtyBlocks);
-        sb.addFreeBlocks(-((long) count << cbits));
-        return new long[] {start + ((long) bit << cbits), (long) count << cbits};
-    }
-
-    /** A file's data blocks as mballoc places them ({@link Mballoc}). {first, count}. */
+    /** A file's data blocks as mballoc places them ({@link Mballoc}). {first block, blocks}: whole clusters with bigalloc. */
     long[] allocData(Mballoc.Request r) throws FsException {
         if (sb.s_free_blocks_count() == 0) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
@@ -264,8 +207,14 @@ final class Ext4Allocator {
         return sb.s_blocks_count();
     }
 
-    int bitsPerGroup() {
+    /** EXT4_BLOCKS_PER_GROUP. */
+    int blocksPerGroup() {
         return (int) sb.s_blocks_per_group();
+    }
+
+    /** EXT4_CLUSTERS_PER_GROUP: the bits of a group's block bitmap. */
+    int clustersPerGroup() {
+        return (int) (sb.s_blocks_per_group() >>> cbits);
     }
 
     int log2BlockSize() {
@@ -277,14 +226,14 @@ final class Ext4Allocator {
         for (int b = bit; b < bit + count; b++) {
             if (bits.isSet(b)) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: group %d: allocating block %d, which is in use",
-                        g, groupStart(g) + b);
+                        g, groupStart(g) + ((long) b << cbits));
             }
         }
         bits.set(bit, bit + count, true);
         storeBlockBits(g, bits, bit, bit + count);
         groups.freeBlocks(g, groups.freeBlocks(g) - count);
         changed(g, dirtyBlocks);
-        sb.addFreeBlocks(-count);
+        sb.addFreeBlocks(-((long) count << cbits));
     }
 
     /**

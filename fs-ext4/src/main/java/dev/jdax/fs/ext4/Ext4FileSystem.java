@@ -565,7 +565,7 @@ final class Ext4FileSystem implements SuperBlock {
      */
     Extent allocate(Ext4Inode in, long lblk, long count, boolean unwritten, boolean noPrealloc) throws FsException {
         if (clusters.ratio() > 1) {
-            return allocateClusters(in, lblk, count, unwritten);
+            return allocateClusters(in, lblk, count, unwritten, noPrealloc);
         }
         long free = sb.s_free_blocks_count();
         long len = Math.min(count, unwritten ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN);
@@ -575,26 +575,36 @@ final class Ext4FileSystem implements SuperBlock {
         if (len <= 0) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks outside the %d reserved clusters", reservedClusters());
         }
-        Extent left = in.extents.floor(lblk);
-        Extent right = in.extents.after(lblk);
-        boolean data = in.type() == FileType.REGULAR;
-        int flags = (data ? Mballoc.DATA : 0) | (noPrealloc ? Mballoc.NOPREALLOC : 0);
-        long[] run = allocator.allocData(new Mballoc.Request(goal(in, lblk), lblk, (int) len,
-                left == null ? 0 : left.end() - 1, left == null ? 0 : left.pblk() + left.len() - 1,
-                right == null ? 0 : right.lblk(), right == null ? 0 : right.pblk(), flags,
-                in.i_size(), in.writers.get() > 0, in.prealloc));
+        long[] run = allocator.allocData(request(in, lblk, 0, len, noPrealloc));
         in.extents.put(lblk, run[1], run[0], unwritten);
         saveExtents(in);
         return new Extent(lblk, run[1], run[0], unwritten);
     }
 
     /**
-     * bigalloc's allocation: a logical cluster that already owns a physical one gets its blocks
-     * there; new clusters are whole, {@code lblk} at its offset in the first, taken first-fit from
-     * the goal ({@link Ext4Allocator#allocBlocks}) — not mballoc's placement, which jdax follows
-     * only without bigalloc (declared in the bigalloc compare scenarios).
+     * ext4_ext_map_blocks' request to mballoc for {@code len} blocks at {@code lblk}: the neighbours
+     * found from {@code lblk}, then goal and logical block moved back by {@code offset} (lblk's
+     * place in its cluster) and the length in clusters (EXT4_NUM_B2C of offset + len).
      */
-    private Extent allocateClusters(Ext4Inode in, long lblk, long count, boolean unwritten) throws FsException {
+    private Mballoc.Request request(Ext4Inode in, long lblk, long offset, long len, boolean noPrealloc) {
+        Extent left = in.extents.floor(lblk);
+        Extent right = in.extents.after(lblk);
+        boolean data = in.type() == FileType.REGULAR;
+        int flags = (data ? Mballoc.DATA : 0) | (noPrealloc ? Mballoc.NOPREALLOC : 0);
+        int bits = (int) ((offset + len + clusters.ratio() - 1) >>> sb.clusterBits());
+        return new Mballoc.Request(goal(in, lblk) - offset, lblk - offset, bits,
+                left == null ? 0 : left.end() - 1, left == null ? 0 : left.pblk() + left.len() - 1,
+                right == null ? 0 : right.lblk(), right == null ? 0 : right.pblk(), flags,
+                in.i_size(), in.writers.get() > 0, in.prealloc);
+    }
+
+    /**
+     * bigalloc's allocation: a logical cluster that already owns a physical one gets its blocks
+     * there (get_implied_cluster_alloc); new clusters are whole, placed by mballoc working in
+     * clusters, {@code lblk} at its offset in the first.
+     */
+    private Extent allocateClusters(Ext4Inode in, long lblk, long count, boolean unwritten, boolean noPrealloc)
+            throws FsException {
         long ratio = clusters.ratio();
         long implied = clusters.implied(in.extents, lblk);
         long offset = lblk & (ratio - 1);
@@ -609,7 +619,7 @@ final class Ext4FileSystem implements SuperBlock {
                 throw FsException.of(Errno.ENOSPC, "ext4: no free blocks outside the %d reserved clusters", reservedClusters());
             }
             long want = Math.min(Math.min(clusters.newRunLength(in.extents, lblk, count), available), Extent.MAX_UNWRITTEN);
-            long[] run = allocator.allocBlocks(goal(in, lblk), offset + want);
+            long[] run = allocator.allocData(request(in, lblk, offset, want, noPrealloc));
             pblk = run[0] + offset;
             len = Math.min(want, run[1] - offset);
         }

@@ -23,15 +23,19 @@ import java.util.List;
  * pass the others by, which is why Linux's first files land in group 0 (and, without flex_bg, why
  * the first allocation is made at criterion 2).
  *
- * <p>Units are bitmap bits (clusters; blocks without bigalloc). Thread safety: the caller holds the
+ * <p>With bigalloc mballoc works in clusters as Linux's does: a request's and a preallocation's
+ * lengths, group offsets and the buddy are bitmap bits (EXT4_B2C / EXT4_C2B at the edges), while
+ * logical starts, physical starts and goals stay blocks; the locality group's preallocation is
+ * {@code max(512 >> cluster_bits, 32)} clusters, the stream threshold 16 blocks. Without bigalloc
+ * a bit is a block. Thread safety: the caller holds the
  * inode's i_data_sem exclusively; group state under the group's lock; preallocations under their
  * owner's monitor (i_prealloc_lock, lg_prealloc_lock), never held while a lock is taken.
  */
 final class Mballoc {
     /** s_mb_stream_request: files up to this many blocks use the locality group. */
     static final int STREAM_REQUEST = 16;
-    /** s_mb_group_prealloc for 4 KiB clusters. */
-    static final int GROUP_PREALLOC = 512;
+    /** MB_DEFAULT_GROUP_PREALLOC: s_mb_group_prealloc is this many blocks' worth of clusters, at least 32. */
+    private static final int GROUP_PREALLOC = 512;
     private static final int MAX_TO_SCAN = 200;
     private static final int MIN_TO_SCAN = 10;
     private static final int ORDER2_REQS = 2;
@@ -49,7 +53,8 @@ final class Mballoc {
 
     /**
      * One request ({@code struct ext4_allocation_request}): {@code len} bits for file block
-     * {@code logical} near {@code goal}; the neighbours' logical and physical blocks (0 when none);
+     * {@code logical} near {@code goal} (with bigalloc: clusters, {@code logical} and {@code goal}
+     * at the start of theirs, as ext4_ext_map_blocks subtracts the offset); the neighbours' logical and physical blocks (0 when none);
      * the file's size in bytes and whether it is open for writing; the inode's preallocations (null
      * for metadata).
      */
@@ -58,6 +63,10 @@ final class Mballoc {
     }
 
     private final Ext4Allocator alloc;
+    /** EXT4_CLUSTER_BITS (0 without bigalloc). */
+    private final int cbits;
+    /** s_mb_group_prealloc, in clusters. */
+    private final int groupPrealloc;
     private final int maxOrder;
     private final int flexSize;
     private final boolean[] loaded;
@@ -67,8 +76,10 @@ final class Mballoc {
     private int lastGroup;
     private int lastStart;
 
-    Mballoc(Ext4Allocator alloc, int bitmapBytes, int logGroupsPerFlex, int groups) {
+    Mballoc(Ext4Allocator alloc, int bitmapBytes, int logGroupsPerFlex, int groups, int cbits) {
         this.alloc = alloc;
+        this.cbits = cbits;
+        this.groupPrealloc = Math.max(GROUP_PREALLOC >> cbits, 32);
         this.maxOrder = Buddy.maxOrder(bitmapBytes);
         this.flexSize = 1 << logGroupsPerFlex;
         this.loaded = new boolean[groups];
@@ -109,7 +120,7 @@ final class Mballoc {
         loaded[g] = true;
     }
 
-    /** ext4_mb_new_blocks: {start, count}, count at most {@code r.len()}; ENOSPC when nothing is free. */
+    /** ext4_mb_new_blocks: {first block, blocks}, at most {@code r.len()} bits' worth; ENOSPC when nothing is free. */
     long[] newBlocks(Request r) throws FsException {
         for (int retry = 0; ; retry++) {
             Ac ac = context(r);
@@ -126,7 +137,7 @@ final class Mballoc {
                 }
             }
             if (ac.done) {
-                return new long[] {alloc.groupStart(ac.bGroup) + ac.bStart, ac.bLen};
+                return new long[] {block(ac.bGroup, ac.bStart), c2b(ac.bLen)};
             }
             if (retry >= 2 || discardAll() == 0) {
                 throw FsException.of(Errno.ENOSPC, "ext4: no %d free blocks near block %d", r.len(), r.goal());
@@ -141,10 +152,10 @@ final class Mballoc {
         if (goal < alloc.groupStart(0) || goal >= alloc.blocksCount()) {
             goal = alloc.groupStart(0);
         }
-        ac.oLogical = r.logical();
+        ac.oLogical = r.logical() >>> cbits << cbits;
         ac.oGroup = alloc.groupOf(goal);
-        ac.oStart = (int) (goal - alloc.groupStart(ac.oGroup));
-        ac.oLen = Math.min(r.len(), alloc.bitsPerGroup());
+        ac.oStart = bitIn(ac.oGroup, goal);
+        ac.oLen = Math.min(r.len(), alloc.clustersPerGroup());
         ac.gLogical = ac.oLogical;
         ac.gGroup = ac.oGroup;
         ac.gStart = ac.oStart;
@@ -154,7 +165,7 @@ final class Mballoc {
             return ac;
         }
         long isize = (r.isize() + (1L << alloc.log2BlockSize()) - 1) >> alloc.log2BlockSize();
-        long size = ac.oLogical + ac.oLen;
+        long size = ac.oLogical + c2b(ac.oLen);
         boolean inodeEligible = !(size == isize && !r.openForWrite());
         size = Math.max(size, isize);
         if (size > STREAM_REQUEST) {
@@ -189,7 +200,7 @@ final class Mballoc {
             return false;
         }
         int order = Math.min(fls(ac.oLen) - 1, Prealloc.LocalityGroup.TB_SIZE - 1);
-        long goal = alloc.groupStart(ac.gGroup) + ac.gStart;
+        long goal = block(ac.gGroup, ac.gStart);
         Prealloc best = null;
         synchronized (ac.lg) {
             for (int i = order; i < Prealloc.LocalityGroup.TB_SIZE; i++) {
@@ -216,10 +227,10 @@ final class Mballoc {
                     return false;
                 }
                 start = pa.pstart + (ac.oLogical - pa.lstart);
-                n = (int) (Math.min(pa.pstart + pa.len, start + ac.oLen) - start);
+                n = b2cUp(Math.min(pa.pend(), start + c2b(ac.oLen)) - start);
                 pa.free -= n;
             }
-            use(ac, pa.group, (int) (start - alloc.groupStart(pa.group)), n);
+            use(ac, pa.group, bitIn(pa.group, start), n);
             return true;
         } finally {
             alloc.blockLock(pa.group).unlock();
@@ -236,20 +247,25 @@ final class Mballoc {
                     return false;
                 }
                 start = pa.pstart;
-                pa.pstart += ac.oLen;
-                pa.lstart += ac.oLen;
-                pa.free -= ac.oLen;
-                pa.len -= ac.oLen;
+                shrinkFront(pa, ac.oLen);
                 relist(ac, pa);
             }
             if (pa.free == 0) {
                 groupPa.get(pa.group).remove(pa);
             }
-            use(ac, pa.group, (int) (start - alloc.groupStart(pa.group)), ac.oLen);
+            use(ac, pa.group, bitIn(pa.group, start), ac.oLen);
             return true;
         } finally {
             alloc.blockLock(pa.group).unlock();
         }
+    }
+
+    /** ext4_mb_release_context's correction: a locality group's preallocation loses its first {@code n} bits. Under its owner's monitor. */
+    private void shrinkFront(Prealloc pa, int n) {
+        pa.pstart += c2b(n);
+        pa.lstart += c2b(n);
+        pa.free -= n;
+        pa.len -= n;
     }
 
     /** Bits held for a preallocation become the file's: set on disk. Under the group's lock. */
@@ -298,11 +314,11 @@ final class Mballoc {
             return;
         }
         if ((ac.flags & GROUP_ALLOC) != 0) {
-            ac.gLen = GROUP_PREALLOC;
+            ac.gLen = groupPrealloc;
             return;
         }
         int bsbits = alloc.log2BlockSize();
-        long size = Math.max((ac.oLogical + ac.oLen) << bsbits, r.isize());
+        long size = Math.max((ac.oLogical + c2b(ac.oLen)) << bsbits, r.isize());
         long max = 2L << bsbits; // NRL_CHECK_SIZE's "max": on 4 KiB blocks every request past 8 MiB takes the 8 MiB class
         long startOff = 0;
         long[] classes = {16 << 10, 32 << 10, 64 << 10, 128 << 10, 256 << 10, 512 << 10, 1 << 20};
@@ -326,10 +342,10 @@ final class Mballoc {
             size = 8L << 20;
         } else {
             startOff = ac.oLogical << bsbits;
-            size = (long) ac.oLen << bsbits;
+            size = c2b(ac.oLen) << bsbits;
         }
         size >>= bsbits;
-        long start = Math.max(startOff >> bsbits, ac.oLogical - ac.oLogical % alloc.bitsPerGroup());
+        long start = Math.max(startOff >> bsbits, ac.oLogical - ac.oLogical % alloc.blocksPerGroup());
         if (start + size > MAX_BLOCKS) {
             size = MAX_BLOCKS - start;
         }
@@ -340,7 +356,7 @@ final class Mballoc {
         if (r.pright() != 0 && start + size - 1 >= r.lright()) {
             size -= start + size - r.lright();
         }
-        size = Math.min(size, alloc.bitsPerGroup());
+        size = Math.min(size, alloc.blocksPerGroup());
         long end = start + size;
         if (r.inodePa() != null) {
             synchronized (r.inodePa()) {
@@ -358,7 +374,7 @@ final class Mballoc {
         }
         size = end - start;
         ac.gLogical = start;
-        ac.gLen = (int) size;
+        ac.gLen = b2cUp(size);
         if (r.pright() != 0 && r.lright() == start + size && r.pright() >= size
                 && r.pright() - size >= alloc.groupStart(0)) {
             goal(ac, r.pright() - size);
@@ -370,7 +386,7 @@ final class Mballoc {
 
     private void goal(Ac ac, long block) {
         ac.gGroup = alloc.groupOf(block);
-        ac.gStart = (int) (block - alloc.groupStart(ac.gGroup));
+        ac.gStart = bitIn(ac.gGroup, block);
         ac.flags |= TRY_GOAL;
     }
 
@@ -602,29 +618,26 @@ final class Mballoc {
         }
         GroupBits bits = alloc.bitsOf(g);
         bits.hold(start, start + n, true);
-        long pstart = alloc.groupStart(g) + start;
+        long pstart = block(g, start);
         if ((ac.flags & GROUP_ALLOC) != 0) {
-            Prealloc pa = new Prealloc(ac.lg, true, g, pstart, pstart, n);
+            Prealloc pa = new Prealloc(ac.lg, true, g, cbits, pstart, pstart, n);
             groupPa.get(g).addFirst(pa);
             synchronized (ac.lg) {
-                pa.pstart += ac.oLen;
-                pa.lstart += ac.oLen;
-                pa.free -= ac.oLen;
-                pa.len -= ac.oLen;
+                shrinkFront(pa, ac.oLen);
                 relist(ac, pa);
             }
             use(ac, g, start, ac.oLen);
             return;
         }
-        Prealloc pa = new Prealloc(r.inodePa(), false, g, inodePaStart(ac, n), pstart, n);
+        Prealloc pa = new Prealloc(r.inodePa(), false, g, cbits, inodePaStart(ac, n), pstart, n);
         groupPa.get(g).addFirst(pa);
         long at = pa.pstart + (ac.oLogical - pa.lstart);
-        int used = (int) (Math.min(pa.pstart + pa.len, at + ac.oLen) - at);
+        int used = b2cUp(Math.min(pa.pend(), at + c2b(ac.oLen)) - at);
         synchronized (r.inodePa()) {
             pa.free -= used;
             r.inodePa().addFirst(pa);
         }
-        use(ac, g, (int) (at - alloc.groupStart(g)), used);
+        use(ac, g, bitIn(g, at), used);
     }
 
     /**
@@ -632,15 +645,15 @@ final class Mballoc {
      * request — at the goal's end if it still covers the request's start, else at the goal's start
      * if it covers the request's end, else at the request's start.
      */
-    private static long inodePaStart(Ac ac, int n) {
+    private long inodePaStart(Ac ac, int n) {
         if (n >= ac.gLen) {
             return ac.gLogical;
         }
-        long goalEnd = ac.gLogical + ac.gLen;
-        if (ac.oLogical >= goalEnd - n) {
-            return goalEnd - n;
+        long goalEnd = ac.gLogical + c2b(ac.gLen);
+        if (ac.oLogical >= goalEnd - c2b(n)) {
+            return goalEnd - c2b(n);
         }
-        if (ac.oLogical + ac.oLen <= ac.gLogical + n) {
+        if (ac.oLogical + c2b(ac.oLen) <= ac.gLogical + c2b(n)) {
             return ac.gLogical;
         }
         return ac.oLogical;
@@ -668,16 +681,16 @@ final class Mballoc {
 
     /** A preallocation's held bits given back (ext4_mb_release_inode_pa / _group_pa). Under its group's lock. */
     private void release(Prealloc pa) throws FsException {
-        long from;
-        long to;
+        int from;
+        int to;
         synchronized (pa.owner) {
             if (pa.released) {
                 return;
             }
             pa.released = true;
             pa.deleted = true;
-            from = pa.pstart;
-            to = pa.pstart + pa.len;
+            from = bitIn(pa.group, pa.pstart);
+            to = from + pa.len;
             if (pa.owner instanceof Prealloc.LocalityGroup lg) {
                 for (List<Prealloc> l : lg.lists) {
                     l.remove(pa);
@@ -687,11 +700,10 @@ final class Mballoc {
             }
         }
         groupPa.get(pa.group).remove(pa);
-        long base = alloc.groupStart(pa.group);
         GroupBits bits = alloc.bitsOf(pa.group);
-        for (long b = from; b < to; b++) {
-            if (bits.isHeld((int) (b - base))) {
-                bits.hold((int) (b - base), (int) (b - base + 1), false);
+        for (int b = from; b < to; b++) {
+            if (bits.isHeld(b)) {
+                bits.hold(b, b + 1, false);
             }
         }
         loaded[pa.group] = true;
@@ -720,6 +732,26 @@ final class Mballoc {
             }
         }
         return freed;
+    }
+
+    /** EXT4_C2B: bits to blocks. */
+    private long c2b(long bits) {
+        return bits << cbits;
+    }
+
+    /** EXT4_NUM_B2C: blocks to the bits holding them, rounded up. */
+    private int b2cUp(long blocks) {
+        return (int) ((blocks + (1L << cbits) - 1) >>> cbits);
+    }
+
+    /** ext4_get_group_no_and_offset's offset: the bit of group {@code g} holding {@code block}. */
+    private int bitIn(int g, long block) {
+        return (int) ((block - alloc.groupStart(g)) >>> cbits);
+    }
+
+    /** ext4_grp_offs_to_block: the first block of bit {@code bit} of group {@code g}. */
+    private long block(int g, int bit) {
+        return alloc.groupStart(g) + c2b(bit);
     }
 
     /** fls: the position of the highest set bit, 1-based; 0 for 0. */

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * A preallocation ({@code struct ext4_prealloc_space}): bits of one group taken from the buddy for
- * later requests but free on disk, so that nothing leaks when it is forgotten (as Linux, they live
+ * later requests but free on disk (as Linux: {@code lstart} and {@code pstart} in blocks, {@code len}
+ * and {@code free} in bits, clusters with bigalloc), so that nothing leaks when it is forgotten (as Linux, they live
  * in memory only). An inode's serve its later blocks at the same distance from {@code pstart} as
  * from {@code lstart}; a locality group's serve small files from its front. Fields guarded by the
  * owner's monitor ({@link #owner}: the inode's list or the locality group, pa_obj_lock), and the
@@ -16,6 +17,8 @@ final class Prealloc {
     final Object owner;
     final boolean groupPa;
     final int group;
+    /** EXT4_CLUSTER_BITS: a bit is 2^cbits blocks. */
+    final int cbits;
     long lstart;
     long pstart;
     int len;
@@ -25,19 +28,25 @@ final class Prealloc {
     /** Its held bits were given back. */
     boolean released;
 
-    Prealloc(Object owner, boolean groupPa, int group, long lstart, long pstart, int len) {
+    Prealloc(Object owner, boolean groupPa, int group, int cbits, long lstart, long pstart, int len) {
         this.owner = owner;
         this.groupPa = groupPa;
         this.group = group;
+        this.cbits = cbits;
         this.lstart = lstart;
         this.pstart = pstart;
         this.len = len;
         this.free = len;
     }
 
-    /** pa_logical_end. */
+    /** pa_logical_end: the block after its last (EXT4_C2B of its length). */
     long lend() {
-        return lstart + len;
+        return lstart + ((long) len << cbits);
+    }
+
+    /** The block after its last physical one. */
+    long pend() {
+        return pstart + ((long) len << cbits);
     }
 
     /**
