@@ -99,7 +99,8 @@ final class LinuxOutputSegmenter {
             }
             couldFault |= MAPPED_ACCESS.matcher(cmd).lookingAt();
             Grammar g = grammar(cmd);
-            int runs = XfsIoProcess.isOneShot(cmd) ? 1 : openFiles;
+            // A command Linux's xfs_io does not know is "not found" once, however many files are open.
+            int runs = XfsIoProcess.isOneShot(cmd) || XfsIoProcess.isJdaxOnly(cmd) ? 1 : openFiles;
             List<String> mine = new ArrayList<>();
             int maxDumpLines = maxDumpLines(cmd) * runs;
             int started = 0;
