@@ -1,5 +1,7 @@
 package dev.jdax.cli.compare;
 
+import dev.jdax.cli.xfsio.XfsIoProcess;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -18,6 +20,10 @@ final class LinuxOutputSegmenter {
     private static final Pattern PROCESS_END = Pattern.compile("^(exit \\d+|Bus error|Segmentation fault)$");
     private static final Pattern MOUNT = Pattern.compile("^(mount: .*|EXT4-fs: .*)$");
     private static final Pattern USAGE_OR_ARG = Pattern.compile("^(non-numeric .*|\\S+ .* -- .*|command \".*\" not found)$");
+
+    private static final String NO_FILES = "no files are open, try 'help open'";
+    /** A line of xfs_io's file table ({@code filelist_f}): {@code "[000] /mnt/file      (xfs,non-sync,...)"}. */
+    private static final String FILE_LIST = "[\\[ ]\\d{3}[\\] ] .* \\((xfs|foreign),.*\\)";
 
     private LinuxOutputSegmenter() {
     }
@@ -48,7 +54,12 @@ final class LinuxOutputSegmenter {
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);
             case "fsync" -> Grammar.of("^fsync: .*", "^fsync: .*", null);
             case "fdatasync" -> Grammar.of("^fdatasync: .*", "^fdatasync: .*", null);
-            case "mmap" -> Grammar.of("^(mmap: .*|no mapped regions.*|.*0x[0-9a-f]+ - 0x[0-9a-f]+ .*)$", "^mmap: .*", null);
+            // open PATH prints only openfile's perror; open alone is stat on the current file.
+            case "open" -> command.strip().equals("open") ? Grammar.of("^(" + NO_FILES + "|fd\\..*|stat\\..*|fsxattr\\..*|dioattr\\..*|fstat: .*)$",
+                    null, "^fd\\.path = .*") : Grammar.of("^/.*: .*", "^/.*: .*", null);
+            case "close", "file" -> Grammar.of("^(" + NO_FILES + "|" + FILE_LIST + "|close: .*|value -?\\d+ is out of range .*)$",
+                    null, "^[\\[ ]000[\\] ] .*");
+            case "mmap" -> Grammar.of("^(mmap: .*|" + NO_FILES + "|no mapped regions.*|.*0x[0-9a-f]+ - 0x[0-9a-f]+ .*)$", "^mmap: .*", null);
             case "mread" -> Grammar.of("^([0-9a-f]{8}:  .*|offset .*|range .*|no mapped regions.*)$", null, null);
             case "mwrite", "munmap" -> Grammar.of("^(offset .*|range .*|munmap: .*|no mapped regions.*)$", null, null);
             case "msync" -> Grammar.of("^(msync: .*|offset .*|range .*|no mapped regions.*)$", "^msync: .*", null);
@@ -74,36 +85,51 @@ final class LinuxOutputSegmenter {
             rows.add(new OutputRow(OutputRow.MOUNT_KEY, "mount", mount));
         }
         boolean couldFault = false;
+        // xfs_io runs a command that is not one-shot once per open file: the harness's /mnt/file,
+        // and one more for each `open PATH` (a `close` closes one, a badblock starts a new process).
+        int openFiles = 1;
         for (int i = 0; i < s.commands().size(); i++) {
             String cmd = s.commands().get(i);
             if (s.isBadblock(i)) {
                 at = processEnd(rows, lines, at, i, couldFault);
                 couldFault = false;
+                openFiles = 1;
                 rows.add(new OutputRow(OutputRow.commandKey(i), cmd, List.of()));
                 continue;
             }
             couldFault |= MAPPED_ACCESS.matcher(cmd).lookingAt();
             Grammar g = grammar(cmd);
+            // A command Linux's xfs_io does not know is "not found" once, however many files are open.
+            int runs = XfsIoProcess.isOneShot(cmd) || XfsIoProcess.isJdaxOnly(cmd) ? 1 : openFiles;
             List<String> mine = new ArrayList<>();
-            int maxDumpLines = maxDumpLines(cmd);
+            int maxDumpLines = maxDumpLines(cmd) * runs;
+            int started = 0;
+            int ended = 0;
             while (at < lines.size()) {
                 String line = lines.get(at);
                 boolean usage = USAGE_OR_ARG.matcher(line).matches() && line.startsWith(cmd.split("\\s+")[0] + " ");
                 if (!usage && !g.may().matcher(line).matches()) {
                     break;
                 }
-                if (!mine.isEmpty() && g.startsAnother() != null && g.startsAnother().matcher(line).matches()) {
-                    break;
+                if (mine.isEmpty()) {
+                    started = 1;
+                } else if (g.startsAnother() != null && g.startsAnother().matcher(line).matches()) {
+                    if (started >= runs) {
+                        break;
+                    }
+                    started++;
                 }
-                if (DUMP.matcher(line).matches() && maxDumpLines >= 0 && dumpLines(mine) >= maxDumpLines) {
+                // Every run of mread has dumped its lines: what follows is another command's.
+                if (maxDumpLines >= 0 && dumpLines(mine) >= maxDumpLines) {
                     break;
                 }
                 mine.add(line);
                 at++;
-                if (usage || (g.ends() != null && g.ends().matcher(line).matches())) {
+                if ((usage || (g.ends() != null && g.ends().matcher(line).matches())) && ++ended >= runs) {
                     break;
                 }
             }
+            openFiles += openFilesChange(cmd, openFiles);
             rows.add(new OutputRow(OutputRow.commandKey(i), cmd, mine));
         }
         at = processEnd(rows, lines, at, -1, true);
@@ -131,6 +157,15 @@ final class LinuxOutputSegmenter {
         rows.add(new OutputRow(OutputRow.processEndKey(badblockIndex),
                 badblockIndex < 0 ? "(end of xfs_io)" : "(xfs_io ends before badblock)", mine));
         return at;
+    }
+
+    /** What a command does to the number of open files: {@code open PATH} adds one, {@code close} removes one. */
+    private static int openFilesChange(String cmd, int openFiles) {
+        String[] w = cmd.strip().split("\\s+");
+        if (w[0].equals("close")) {
+            return openFiles > 0 ? -1 : 0;
+        }
+        return w[0].equals("open") && w.length > 1 && !w[w.length - 1].startsWith("-") ? 1 : 0;
     }
 
     /** mread -v/-f of LEN bytes dumps ceil(LEN/16) lines (pread's end with its report line). */

@@ -6,11 +6,17 @@ import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.OpenFlags;
 
 import java.util.List;
+import java.util.Locale;
 
-/** {@code open}, {@code close}, and the jdax-only {@code badblock}, {@code badblocks}, {@code counters}. */
+/**
+ * {@code open}, {@code close}, {@code file} (xfs_io's file table), and the jdax-only {@code badblock},
+ * {@code badblocks}, {@code counters}.
+ */
 final class FileCommands {
     private FileCommands() {
     }
+
+    private static final XfsIoCommand STAT = new InfoCommands.Stat();
 
     static final class Open implements XfsIoCommand {
         @Override
@@ -26,6 +32,11 @@ final class FileCommands {
         @Override
         public String oneline() {
             return "open the file specified by path";
+        }
+
+        @Override
+        public boolean oneShot() {
+            return true;
         }
 
         @Override
@@ -53,10 +64,11 @@ final class FileCommands {
             }
             List<String> ops = g.operands();
             if (ops.isEmpty()) {
-                for (int i = 0; i < p.files().size(); i++) {
-                    OpenedFile f = p.files().get(i);
-                    p.out().out((f == p.file() ? "[" : " ") + String.format("%03d", i) + (f == p.file() ? "]" : " ")
-                            + " " + f.name());
+                // open_f with no argument is stat_f on the current file.
+                if (p.file() == null) {
+                    p.out().err(XfsIoProcess.NO_FILES);
+                } else {
+                    STAT.run(p, List.of("stat"));
                 }
                 return;
             }
@@ -90,15 +102,95 @@ final class FileCommands {
         }
 
         @Override
+        public boolean oneShot() {
+            return true;
+        }
+
+        /**
+         * close_f: the entries after the closed one move down, the one now at its index (or the
+         * new last one) becomes current, and the table is listed.
+         */
+        @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
             OpenedFile f = p.file();
-            p.files().remove(f);
-            p.selectFile(p.files().isEmpty() ? null : p.files().get(0));
             f.handle().close();
+            int index = p.files().indexOf(f);
+            p.files().remove(index);
+            p.selectFile(p.files().isEmpty() ? null : p.files().get(Math.min(index, p.files().size() - 1)));
+            list(p);
+        }
+    }
+
+    static final class File implements XfsIoCommand {
+        @Override
+        public String name() {
+            return "file";
+        }
+
+        @Override
+        public String args() {
+            return "[N]";
+        }
+
+        @Override
+        public String oneline() {
+            return "set the current file";
+        }
+
+        @Override
+        public boolean oneShot() {
+            return true;
+        }
+
+        /** file_f: {@code file N} makes entry N current and lists the table; N is read as atoi reads it. */
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) throws FsException {
+            if (argv.size() > 2) {
+                p.usage(this);
+                return;
+            }
+            if (argv.size() == 2) {
+                long i = atoi(argv.get(1));
+                if (i < 0 || i >= p.files().size()) {
+                    p.out().out("value " + i + " is out of range (0-" + (p.files().size() - 1) + ")");
+                    return;
+                }
+                p.selectFile(p.files().get((int) i));
+            }
+            list(p);
+        }
+    }
+
+    /** C's atoi: an optional sign and the leading digits, 0 when there are none. */
+    static long atoi(String s) {
+        String t = s.stripLeading();
+        int i = t.startsWith("-") || t.startsWith("+") ? 1 : 0;
+        int end = i;
+        while (end < t.length() && end < i + 10 && Character.isDigit(t.charAt(end))) {
+            end++;
+        }
+        long v = end == i ? 0 : Long.parseLong(t.substring(i, end));
+        return t.startsWith("-") ? -v : v;
+    }
+
+    /** filelist_f: one line per open file, the current one's index in brackets. */
+    static void list(XfsIoProcess p) throws FsException {
+        String kind = p.foreign() ? "foreign" : "xfs";
+        for (int i = 0; i < p.files().size(); i++) {
+            OpenedFile f = p.files().get(i);
+            boolean current = f == p.file();
+            p.out().out(String.format(Locale.ROOT, "%c%03d%c %-14s (%s,%s)", current ? '[' : ' ', i,
+                    current ? ']' : ' ', f.name(), kind, InfoCommands.flagWords(f.flags())));
         }
     }
 
     static final class Badblock implements XfsIoCommand {
+        /** The oracle poisons the sectors under one file's range, between two xfs_io processes: once, on the current file. */
+        @Override
+        public boolean oneShot() {
+            return true;
+        }
+
         @Override
         public String name() {
             return "badblock";
@@ -165,6 +257,12 @@ final class FileCommands {
     }
 
     static final class Counters implements XfsIoCommand {
+        /** The counters are the mount's, not a file's: printed once. */
+        @Override
+        public boolean oneShot() {
+            return true;
+        }
+
         @Override
         public boolean jdaxOnly() {
             return true;

@@ -19,13 +19,6 @@ final class InfoCommands {
     /** XFS's {@code f_type}: xfs_io prints the XFS-only lines (fsxattr, dioattr) only on XFS files. */
     static final long XFS_SUPER_MAGIC = 0x58465342L;
 
-
-
-
-    private static boolean foreign(XfsIoProcess p) throws FsException {
-        return p.fs().statfs().type() != XFS_SUPER_MAGIC;
-    }
-
     static String fileType(int mode) {
         return switch (FileType.ofMode(mode)) {
             case SOCKET -> "socket";
@@ -42,13 +35,17 @@ final class InfoCommands {
     /** {@code print_file_info}. */
     static void fileInfo(XfsIoProcess p) {
         OpenedFile f = p.file();
-        int fl = f.flags();
         p.out().out("fd.path = \"" + f.name() + "\"");
-        p.out().out("fd.flags = " + ((fl & OpenFlags.O_DSYNC) != 0 ? "sync" : "non-sync") + ","
+        p.out().out("fd.flags = " + flagWords(f.flags()));
+    }
+
+    /** The open flags as print_file_info and filelist_f name them: {@code non-sync,non-direct,read-write}. */
+    static String flagWords(int fl) {
+        return ((fl & OpenFlags.O_DSYNC) != 0 ? "sync" : "non-sync") + ","
                 + ((fl & OpenFlags.O_DIRECT) != 0 ? "direct" : "non-direct") + ","
                 + (OpenFlags.writable(fl) ? "read-write" : "read-only")
                 + ((fl & OpenFlags.O_APPEND) != 0 ? ",append-only" : "")
-                + ((fl & OpenFlags.O_NONBLOCK) != 0 ? ",non-block" : ""));
+                + ((fl & OpenFlags.O_NONBLOCK) != 0 ? ",non-block" : "");
     }
 
     /** {@code print_xfs_info}: the fsxattr and dioattr lines of an XFS file. */
@@ -153,7 +150,7 @@ final class InfoCommands {
             p.out().out("stat.type = " + fileType(st.mode()));
             p.out().out("stat.size = " + st.size());
             p.out().out("stat.blocks = " + st.blocks());
-            if (!foreign(p)) {
+            if (!p.foreign()) {
                 xfsInfo(p);
             }
         }

@@ -17,6 +17,7 @@ final class MapCommands {
     }
 
     private static final int PAGE = 4096;
+    static final String NO_MAPPINGS = "no mapped regions, try 'help mmap'";
 
     /** {@code check_mapping_range}: the range must lie in the current mapping (file offsets). */
     private static boolean inMapping(XfsIoProcess p, long offset, long length) {
@@ -64,10 +65,10 @@ final class MapCommands {
         return new long[] {off, len};
     }
 
+    /** init_check_command (and mmap_f's list): a message, the exit code left as it was. */
     private static boolean needMapping(XfsIoProcess p) {
         if (p.mapping() == null) {
-            p.out().err("no mapped regions, try 'help mmap'");
-            p.setExitCode(1);
+            p.out().err(NO_MAPPINGS);
             return false;
         }
         return true;
@@ -87,6 +88,12 @@ final class MapCommands {
         @Override
         public String oneline() {
             return "mmap a range in the current file, show mappings";
+        }
+
+        /** mmap maps the current file once; mread, mwrite, msync, munmap are run once per open file. */
+        @Override
+        public boolean oneShot() {
+            return true;
         }
 
         @Override
@@ -141,8 +148,7 @@ final class MapCommands {
 
         private void listOrSelect(XfsIoProcess p, List<String> argv) {
             if (p.maps().isEmpty()) {
-                p.out().err("no mapped regions, try 'help mmap'");
-                p.setExitCode(1);
+                p.out().err(NO_MAPPINGS);
                 return;
             }
             if (argv.size() == 2) {

@@ -19,6 +19,14 @@ interface XfsIoCommand {
         return false;
     }
 
+    /**
+     * Whether it runs once, on the current file ({@code CMD_FLAG_ONESHOT}): xfs_io runs every other
+     * command given with {@code -c} on each open file in turn (libxcmd's {@code iterate_command}).
+     */
+    default boolean oneShot() {
+        return false;
+    }
+
     /** Whether it needs an open file (most do). */
     default boolean needsFile() {
         return true;

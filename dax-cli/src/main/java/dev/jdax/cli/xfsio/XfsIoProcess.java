@@ -29,6 +29,8 @@ public final class XfsIoProcess implements AutoCloseable {
         SEGMENTATION_FAULT
     }
 
+    static final String NO_FILES = "no files are open, try 'help open'";
+
     private static final Map<String, XfsIoCommand> COMMANDS = new LinkedHashMap<>();
 
     static {
@@ -40,7 +42,7 @@ public final class XfsIoProcess implements AutoCloseable {
                 new InfoCommands.Stat(), new InfoCommands.Statx(), new InfoCommands.Fiemap(), new InfoCommands.Seek(),
                 new MapCommands.Mmap(), new MapCommands.Mread(), new MapCommands.Mwrite(), new MapCommands.Msync(),
                 new MapCommands.Munmap(),
-                new FileCommands.Open(), new FileCommands.Close(), new FileCommands.Badblock(),
+                new FileCommands.Open(), new FileCommands.Close(), new FileCommands.File(), new FileCommands.Badblock(),
                 new FileCommands.Badblocks(), new FileCommands.Counters(),
                 new AttrCommands.Lsattr(), new AttrCommands.Chattr())) {
             COMMANDS.put(c.name(), c);
@@ -140,9 +142,19 @@ public final class XfsIoProcess implements AutoCloseable {
 
     /** Whether the command line's command exists only in jdax, so Linux's output for it says nothing. */
     public static boolean isJdaxOnly(String line) {
-        List<String> argv = Words.split(line);
-        XfsIoCommand c = argv.isEmpty() ? null : COMMANDS.get(argv.get(0));
+        XfsIoCommand c = commandOf(line);
         return c != null && c.jdaxOnly();
+    }
+
+    /** Whether the command line's command runs once, not on every open file ({@code CMD_FLAG_ONESHOT}). */
+    public static boolean isOneShot(String line) {
+        XfsIoCommand c = commandOf(line);
+        return c == null || c.oneShot();
+    }
+
+    private static XfsIoCommand commandOf(String line) {
+        List<String> argv = Words.split(line);
+        return argv.isEmpty() ? null : COMMANDS.get(argv.get(0));
     }
 
     /** Runs one command line ({@code "pwrite -S 0xab 0 4k"}). */
@@ -157,9 +169,26 @@ public final class XfsIoProcess implements AutoCloseable {
             exitCode = 1;
             return Outcome.CONTINUE;
         }
+        if (cmd.oneShot()) {
+            return runOnCurrentFile(cmd, argv);
+        }
+        // libxcmd's iterate_command with io/init.c's filetable_iterator: the command runs on every
+        // open file in table order, each made the current one (so the last stays current), and not
+        // at all when none is open.
+        for (int i = 0; i < files.size(); i++) {
+            file = files.get(i);
+            Outcome o = runOnCurrentFile(cmd, argv);
+            if (o != Outcome.CONTINUE) {
+                return o;
+            }
+        }
+        return Outcome.CONTINUE;
+    }
+
+    private Outcome runOnCurrentFile(XfsIoCommand cmd, List<String> argv) {
         if (cmd.needsFile() && file == null) {
-            out.err("no files are open, try 'help open'");
-            exitCode = 1;
+            // init_check_command: a message, but the exit code stays as it was.
+            out.err(NO_FILES);
             return Outcome.CONTINUE;
         }
         try {
@@ -200,6 +229,11 @@ public final class XfsIoProcess implements AutoCloseable {
 
     void selectFile(OpenedFile f) {
         file = f;
+    }
+
+    /** Whether the file system is not XFS (xfs_io's {@code IO_FOREIGN}: no fsxattr lines, "foreign" in lists). */
+    boolean foreign() throws FsException {
+        return fs.statfs().type() != InfoCommands.XFS_SUPER_MAGIC;
     }
 
     MappedRegion mapping() {
