@@ -8,15 +8,17 @@ import dev.jdax.api.fs.Vnode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The inode cache ({@code iget}, {@code iput}, {@code evict}): at most one in-core inode per
  * number, read once however many threads ask at the same time, counted while anything uses it.
  * When the last reference goes, an inode with no link left is evicted at once — the personality
  * frees it — and a linked one stays cached, on an LRU list that evicts the oldest unused inodes
- * beyond {@link #UNUSED_LIMIT}.
+ * beyond {@link #UNUSED_LIMIT}. The list is linked through the inodes themselves, so an inode
+ * evicted for another reason (its last link went) leaves it at once, as
+ * {@code inode_lru_list_del} takes it off Linux's: a queue that kept evicted inodes until the
+ * trim reached them held up to {@link #UNUSED_LIMIT} dead inodes in a create-and-unlink loop, and
+ * made every release there trim.
  */
 final class InodeCache {
     /**
@@ -29,8 +31,8 @@ final class InodeCache {
 
     private final SuperBlock sb;
     private final ConcurrentHashMap<Long, VfsInode> inodes = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<VfsInode> unused = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger unusedCount = new AtomicInteger();
+    /** The LRU list's oldest and youngest inode and its length, under {@link #lru}'s monitor (a leaf). */
+    private final Lru lru = new Lru();
 
     InodeCache(SuperBlock sb) {
         this.sb = sb;
@@ -94,11 +96,8 @@ final class InodeCache {
             evict(i);
             return;
         }
-        if (i.onLru.compareAndSet(false, true)) {
-            unused.add(i);
-            if (unusedCount.incrementAndGet() > UNUSED_LIMIT) {
-                trim();
-            }
+        if (!i.onLru && lru.add(i) > UNUSED_LIMIT) {
+            trim();
         }
     }
 
@@ -108,13 +107,8 @@ final class InodeCache {
      * {@code inode_lru_isolate} skips referenced inodes.
      */
     private void trim() throws FsException {
-        while (unusedCount.get() > UNUSED_LIMIT) {
-            VfsInode old = unused.poll();
-            if (old == null) {
-                return;
-            }
-            unusedCount.decrementAndGet();
-            old.onLru.set(false);
+        VfsInode old;
+        while ((old = lru.pollOldestBeyond(UNUSED_LIMIT)) != null) {
             if (old.refs() == 0) {
                 evict(old); // unless referenced meanwhile: then its last release lists it again
             }
@@ -125,6 +119,7 @@ final class InodeCache {
         if (!i.kill()) {
             return; // referenced again meanwhile, or evicted by someone else
         }
+        lru.remove(i);
         try {
             i.vnode().evict();
         } finally {
@@ -156,13 +151,75 @@ final class InodeCache {
                 first = first == null ? e : first;
             }
         }
-        unused.clear();
-        unusedCount.set(0);
         return first;
     }
 
     /** {@return how many inodes are in core} */
     int size() {
         return inodes.size();
+    }
+
+    /** {@return how many unused inodes are listed} */
+    int unusedCount() {
+        return lru.count();
+    }
+
+    /** The LRU list of unused inodes, linked through {@link VfsInode#lruPrev} and {@link VfsInode#lruNext}. */
+    private static final class Lru {
+        private VfsInode oldest;
+        private VfsInode youngest;
+        private int count;
+
+        /** Lists {@code i} at the young end unless it is listed; {@return the list's length} */
+        synchronized int add(VfsInode i) {
+            if (!i.onLru) {
+                i.onLru = true;
+                i.lruPrev = youngest;
+                i.lruNext = null;
+                if (youngest == null) {
+                    oldest = i;
+                } else {
+                    youngest.lruNext = i;
+                }
+                youngest = i;
+                count++;
+            }
+            return count;
+        }
+
+        /** Takes {@code i} off the list if it is on it. */
+        synchronized void remove(VfsInode i) {
+            if (!i.onLru) {
+                return;
+            }
+            if (i.lruPrev == null) {
+                oldest = i.lruNext;
+            } else {
+                i.lruPrev.lruNext = i.lruNext;
+            }
+            if (i.lruNext == null) {
+                youngest = i.lruPrev;
+            } else {
+                i.lruNext.lruPrev = i.lruPrev;
+            }
+            i.lruPrev = null;
+            i.lruNext = null;
+            i.onLru = false;
+            count--;
+        }
+
+        /** The oldest inode, taken off the list, while the list is longer than {@code limit}; else null. */
+        synchronized VfsInode pollOldestBeyond(int limit) {
+            if (count <= limit || oldest == null) {
+                return null;
+            }
+            VfsInode i = oldest;
+            remove(i);
+            return i;
+        }
+
+        synchronized int count() {
+            return count;
+        }
     }
 }

@@ -8,7 +8,6 @@ import dev.jdax.api.lock.RwSem;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One inode in the VFS's cache: the personality's {@link Vnode}, its reference count (open files,
@@ -44,8 +43,13 @@ final class VfsInode {
     private volatile FsException loadError;
     /** The names looked up in this directory (null until the first one): its dentries. */
     private volatile Dentries children;
-    /** On the cache's list of unused inodes (at most once: {@code inode_lru_list_add}). */
-    final AtomicBoolean onLru = new AtomicBoolean();
+    /**
+     * On the cache's list of unused inodes (at most once: {@code inode_lru_list_add}), and its
+     * neighbours there; written under the list's monitor, read without it only as a hint.
+     */
+    volatile boolean onLru;
+    VfsInode lruPrev;
+    VfsInode lruNext;
     /** For a directory: its parent's inode number when known (-1), which only renames change. */
     volatile long parent = -1;
     /** A directory that rmdir removed: nothing can be looked up or created in it any more. */

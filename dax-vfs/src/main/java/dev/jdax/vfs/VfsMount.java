@@ -504,8 +504,8 @@ final class VfsMount implements FileSystem {
         }
     }
 
-    /** {@return how many inodes and dentries are cached}, for tests and counters. */
+    /** {@return how many inodes and dentries are cached, and how many inodes are on the unused list}, for tests and counters. */
     long[] cacheSizes() {
-        return new long[] {icache.size(), dcache.size()};
+        return new long[] {icache.size(), dcache.size(), icache.unusedCount()};
     }
 }

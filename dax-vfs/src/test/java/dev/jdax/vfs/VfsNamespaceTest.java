@@ -176,4 +176,22 @@ class VfsNamespaceTest {
         assertEquals(Errno.EBADF, errno(() -> fs.resolve("/", true)));
         f.close();
     }
+
+    @Test
+    void anInodeWhoseLastLinkGoesLeavesTheUnusedListAtOnce() throws Exception {
+        long root = fs.rootIno();
+        long d = fs.mkdir(root, "churn", 0755, 0, 0);
+        long kept = fs.create(d, "kept", 0644, 0, 0);
+        for (int i = 0; i < 1000; i++) {
+            long ino = fs.create(d, "tmp", 0644, 0, 0);   // unused once made: listed
+            try (OpenFile f = fs.open(ino, OpenFlags.O_RDWR)) {
+                f.write(0, new byte[16], 0, 16);
+            }
+            fs.unlink(d, "tmp");                         // its last link: evicted, and off the list
+        }
+        long[] sizes = ((VfsMount) fs).cacheSizes();
+        assertTrue(sizes[2] <= 3, "unused inodes listed after 1,000 creates and unlinks: " + sizes[2]
+                + " (the directories and the kept file at most)");
+        assertEquals(kept, fs.lookup(d, "kept"));
+    }
 }
