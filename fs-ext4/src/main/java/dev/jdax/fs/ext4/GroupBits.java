@@ -9,9 +9,9 @@ import java.nio.ByteOrder;
  * mballoc searches its buddy bitmaps instead of the on-disk ones: the bitmap's bytes exactly as on
  * disk ({@link #bytes}), the bits that are busy (freed in a transaction not yet committed: not to be
  * given out, though the disk says free), and two summaries over the words of {@code bitmap | busy} —
- * which words have a free bit, and which are wholly free. Finding the first free bit is a look at a
- * few summary words; finding a free, aligned run of 2 MiB (512 blocks) looks at its candidates' whole
- * free words only. Built from the disk once, when the group is first used; guarded by the group's lock.
+ * which words have a free bit, and which are wholly free. Finding the first free or used bit is a
+ * look at a few summary words (mballoc's {@link Buddy} is built from those searches). Built from the
+ * disk once, when the group is first used; guarded by the group's lock.
  */
 final class GroupBits {
     private static final VarHandle WORD = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -120,40 +120,6 @@ final class GroupBits {
             s = summary[i];
         }
         return (i << 6) + Long.numberOfTrailingZeros(s);
-    }
-
-    /**
-     * The first bit at or after {@code from} that starts {@code run} free bits below {@code limit}
-     * and lies on a multiple of {@code align} once {@code base} (the group's first block) is added;
-     * -1 when none.
-     */
-    int firstRun(int from, int limit, long base, long align, int run) {
-        int p = alignUp(from, base, align);
-        while (p >= 0 && p + run <= limit) {
-            int f = firstFree(p, limit);
-            if (f < 0) {
-                return -1;
-            }
-            if (f != p) {
-                p = alignUp(f, base, align);
-                continue;
-            }
-            int u = firstUsed(p, p + run);
-            if (u == p + run) {
-                return p;
-            }
-            p = alignUp(u + 1, base, align);
-        }
-        return -1;
-    }
-
-    private static int alignUp(int bit, long base, long align) {
-        if (align <= 1) {
-            return bit;
-        }
-        long r = Math.floorMod(base + bit, align);
-        long up = r == 0 ? bit : bit + align - r;
-        return up > Integer.MAX_VALUE ? -1 : (int) up;
     }
 
     /** Sets or clears bits [from, to) of the on-disk bitmap. */

@@ -39,10 +39,6 @@ class GroupBitsTest {
             int limit = at + r.nextInt(BITS - at + 1);
             assertEquals(modelFree(used, busy, at, limit), g.firstFree(at, limit), "firstFree(" + at + ", " + limit + ")");
             assertEquals(modelUsed(used, busy, at, limit), g.firstUsed(at, limit), "firstUsed(" + at + ", " + limit + ")");
-            int align = 1 << r.nextInt(10);
-            int run = 1 + r.nextInt(align);
-            assertEquals(modelRun(used, busy, at, BITS, 7, align, run), g.firstRun(at, BITS, 7, align, run),
-                    "firstRun(" + at + ", align " + align + ", run " + run + ")");
             assertEquals(!busy.isEmpty(), g.anyBusy());
         }
     }
@@ -67,14 +63,5 @@ class GroupBitsTest {
             }
         }
         return limit;
-    }
-
-    private static int modelRun(BitSet used, BitSet busy, int from, int limit, long base, int align, int run) {
-        for (int b = from; b + run <= limit; b++) {
-            if ((base + b) % align == 0 && modelUsed(used, busy, b, b + run) == b + run) {
-                return b;
-            }
-        }
-        return -1;
     }
 }
