@@ -19,7 +19,7 @@ import dev.jdax.api.fs.PathWalk;
  */
 final class PathWalker {
     /** {@link #walkCached}'s answer when a negative dentry says the path names nothing (ENOENT). */
-    static final VfsInode ABSENT = new VfsInode(-1);
+    static final VfsInode ABSENT = Dentries.NEGATIVE;
 
     private final InodeCache icache;
     private final Dcache dcache;
@@ -89,8 +89,8 @@ final class PathWalker {
             if (next == null) {
                 return null;
             }
-            if (next == Dentries.NEGATIVE) {
-                return ABSENT;
+            if (next == ABSENT) {
+                return ABSENT; // the negative dentry itself
             }
             if (!next.live()) {
                 return null;
