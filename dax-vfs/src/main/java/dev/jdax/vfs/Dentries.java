@@ -24,14 +24,18 @@ final class Dentries {
     static final VfsInode NEGATIVE = new VfsInode(Vnode.NO_INO);
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Node[].class);
 
-    /** One name of the chain of its bucket. */
+    /**
+     * One name of the chain of its bucket. The name is kept as its characters, not as a String: a
+     * String is two objects (itself and its bytes), and in a large directory each is a cache miss
+     * on the way to the one dentry a lookup wants.
+     */
     private static final class Node {
-        final String name;
+        final char[] name;
         final int hash;
         final Node next;
         volatile VfsInode dentry;
 
-        Node(String name, int hash, VfsInode dentry, Node next) {
+        Node(char[] name, int hash, VfsInode dentry, Node next) {
             this.name = name;
             this.hash = hash;
             this.dentry = dentry;
@@ -69,11 +73,21 @@ final class Dentries {
         Node[] t = table;
         int len = to - from;
         for (Node n = (Node) SLOT.getAcquire(t, hash & (t.length - 1)); n != null; n = n.next) {
-            if (n.hash == hash && n.name.length() == len && n.name.regionMatches(0, s, from, len)) {
+            if (n.hash == hash && n.name.length == len && sameChars(n.name, s, from)) {
                 return n.dentry;
             }
         }
         return null;
+    }
+
+    /** Whether {@code name} equals {@code s} from {@code from} on, for {@code name.length} characters. */
+    private static boolean sameChars(char[] name, String s, int from) {
+        for (int k = 0; k < name.length; k++) {
+            if (name[k] != s.charAt(from + k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Sets the dentry of {@code name}; {@return whether the name is new to the table} */
@@ -83,12 +97,12 @@ final class Dentries {
         int i = hash & (t.length - 1);
         Node head = (Node) SLOT.getAcquire(t, i);
         for (Node n = head; n != null; n = n.next) {
-            if (n.hash == hash && n.name.equals(name)) {
+            if (n.hash == hash && n.name.length == name.length() && sameChars(n.name, name, 0)) {
                 n.dentry = d;
                 return false;
             }
         }
-        SLOT.setRelease(t, i, new Node(name, hash, d, head));
+        SLOT.setRelease(t, i, new Node(name.toCharArray(), hash, d, head));
         if (++size > t.length * 3 / 4) {
             table = grown(t);
         }
