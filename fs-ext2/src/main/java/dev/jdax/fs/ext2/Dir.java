@@ -27,11 +27,23 @@ final class Dir {
     private final Ext2FileSystem fs;
     private final Disk disk;
     private final int bs;
+    /**
+     * Each thread's block buffer for a lookup or change of one block (read, checked, changed,
+     * written, its room counted again, with no other directory block read meanwhile): a create or
+     * unlink allocates no block of its own, as Linux's reads the page cache's page.
+     */
+    private final ThreadLocal<ByteBuffer> scratch;
 
     Dir(Ext2FileSystem fs, Disk disk) {
         this.fs = fs;
         this.disk = disk;
         this.bs = disk.blockSize();
+        this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(bs).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /** Directory block {@code blk} in this thread's buffer, valid until this thread's next {@code block}. */
+    private ByteBuffer block(Ext2Inode dir, long blk) throws FsException {
+        return disk.readInto(blk, "directory", dir.ino, scratch.get());
     }
 
     static int fileType(FileType t) {
@@ -99,6 +111,7 @@ final class Dir {
      * with no String made for a name no one asked for.
      */
     private void check(Ext2Inode dir, long i, ByteBuffer b, RecordVisitor v) throws FsException {
+        long inodes = fs.superblock().s_inodes_count();
         int off = 0;
         int prev = -1;
         while (off < bs) {
@@ -109,9 +122,9 @@ final class Dir {
                 throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
                         dir.ino, i, off, recLen, nameLen);
             }
-            if (ino > fs.superblock().s_inodes_count()) {
+            if (ino > inodes) {
                 throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: inode %d beyond the %d inodes",
-                        dir.ino, i, off, ino, fs.superblock().s_inodes_count());
+                        dir.ino, i, off, ino, inodes);
             }
             v.visit(off, recLen, ino, nameLen, prev);
             prev = off;
@@ -167,14 +180,6 @@ final class Dir {
         return dir.publishDirIndex(built);
     }
 
-    /** After a change of block {@code i}, now holding {@code b}: its room again. */
-    private void reindexBlock(Ext2Inode dir, long i, long blk, ByteBuffer b) throws FsException {
-        DirIndex idx = dir.dirIndex;
-        if (idx != null) {
-            idx.room(i, room(dir, i, b));
-        }
-    }
-
     Entry find(Ext2Inode dir, String name) throws FsException {
         long at = index(dir).find(name);
         if (at < 0) {
@@ -186,7 +191,7 @@ final class Dir {
         }
         long blk = blockOf(dir, i);
         List<Entry> hit = new ArrayList<>(1);
-        walk(dir, i, blk, disk.read(blk, "directory " + dir.ino), DirIndex.offsetOf(at), hit);
+        walk(dir, i, blk, block(dir, blk), DirIndex.offsetOf(at), hit);
         if (hit.isEmpty()) {
             return null;
         }
@@ -211,14 +216,18 @@ final class Dir {
         long i = idx.firstWithRoom(need);
         if (i >= 0) {
             long blk = blockOf(dir, i);
-            ByteBuffer b = disk.read(blk, "directory " + dir.ino);
-            int[] fit = {-1, 0, 0}; // the first record with room: its offset, rec_len and the bytes it uses
+            ByteBuffer b = block(dir, blk);
+            // The first record with room: its offset, rec_len and the bytes it uses; and the most
+            // room any other record leaves, so the block's room after the insert needs no second pass.
+            int[] fit = {-1, 0, 0, 0};
             check(dir, i, b, (off, recLen, recIno, nameLen, prev) -> {
                 int used = used(recIno, nameLen);
                 if (fit[0] < 0 && recLen - used >= need) {
                     fit[0] = off;
                     fit[1] = recLen;
                     fit[2] = used;
+                } else {
+                    fit[3] = Math.max(fit[3], recLen - used);
                 }
             });
             if (fit[0] >= 0) {
@@ -231,9 +240,9 @@ final class Dir {
                     len -= used;
                 }
                 put(b, at, len, ino, nm, fileType);
-                disk.write(blk, b, "directory " + dir.ino);
+                disk.write(blk, b, "directory", dir.ino);
                 idx.put(name, DirIndex.at(i, at));
-                reindexBlock(dir, i, blk, b);
+                idx.room(i, Math.max(fit[3], len - need));
                 fs.changeInode(dir, d -> d.touch(true, true));
                 return;
             }
@@ -273,28 +282,32 @@ final class Dir {
 
     /** Removes a record: merged into the one before it, or emptied when first in its block ({@code ext2_delete_entry}). */
     void remove(Ext2Inode dir, Entry e) throws FsException {
-        ByteBuffer b = disk.read(e.block(), "directory " + dir.ino);
+        ByteBuffer b = block(dir, e.block());
         if (e.prevOffset() >= 0) {
             int prevLen = b.getShort(e.prevOffset() + 4) & 0xffff;
             b.putShort(e.prevOffset() + 4, (short) (prevLen + e.recLen()));
         } else {
             b.putInt(e.offset(), 0);
         }
-        disk.write(e.block(), b, "directory " + dir.ino);
+        disk.write(e.block(), b, "directory", dir.ino);
         DirIndex idx = dir.dirIndex;
         if (idx != null) {
             idx.remove(e.name(), DirIndex.at(e.index(), e.offset()));
-            reindexBlock(dir, e.index(), e.block(), b);
+            // Only the record that took the removed one's bytes has more room now.
+            int freed = e.prevOffset() >= 0
+                    ? (b.getShort(e.prevOffset() + 4) & 0xffff) - used(b.getInt(e.prevOffset()) & 0xffffffffL, b.get(e.prevOffset() + 6) & 0xff)
+                    : e.recLen();
+            idx.room(e.index(), Math.max(idx.roomOf(e.index()), freed));
         }
         fs.changeInode(dir, d -> d.touch(true, true));
     }
 
     /** Points an existing record at another inode (rename over a name, a moved directory's ".."). */
     void retarget(Ext2Inode dir, Entry e, long ino, int fileType) throws FsException {
-        ByteBuffer b = disk.read(e.block(), "directory " + dir.ino);
+        ByteBuffer b = block(dir, e.block());
         b.putInt(e.offset(), (int) ino);
         b.put(e.offset() + 7, (byte) fileType);
-        disk.write(e.block(), b, "directory " + dir.ino);
+        disk.write(e.block(), b, "directory", dir.ino);
         fs.changeInode(dir, d -> d.touch(true, true));
     }
 }

@@ -111,6 +111,11 @@ final class DirIndex {
         }
     }
 
+    /** The room of block {@code block} as last set (0 for a block never set). */
+    int roomOf(long block) {
+        return block < size ? room[(int) (size + block)] : 0;
+    }
+
     /** The first block with room for a record of {@code need} bytes, or -1. */
     long firstWithRoom(int need) {
         if (room[1] < need) {

@@ -58,6 +58,27 @@ final class Disk {
         return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /**
+     * The block loaded into {@code into} (a heap buffer of a block, which a caller keeps to read
+     * into again: a directory change reads its block without allocating one); returns it. The
+     * error, if any, names {@code what} and {@code ino}.
+     */
+    ByteBuffer readInto(long block, String what, long ino, ByteBuffer into) throws FsException {
+        if (block <= 0 || block >= blocksCount) {
+            check(block, what + " " + ino);
+        }
+        device.load(block * blockSize, MemorySegment.ofArray(into.array()), 0, blockSize);
+        return into;
+    }
+
+    /** {@link #write}, with the error naming {@code what} and {@code ino} made only if there is one. */
+    void write(long block, ByteBuffer data, String what, long ino) throws FsException {
+        if (block <= 0 || block >= blocksCount) {
+            check(block, what + " " + ino);
+        }
+        writeBytes(block * blockSize, data.array());
+    }
+
     void write(long block, ByteBuffer data, String what) throws FsException {
         check(block, what);
         writeBytes(block * blockSize, data.array());

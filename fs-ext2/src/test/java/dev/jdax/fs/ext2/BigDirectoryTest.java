@@ -70,6 +70,65 @@ class BigDirectoryTest {
         }
     }
 
+    /**
+     * The room the index keeps per block is changed by each add and remove without reading the
+     * block again: after thousands of both — removals of a block's first record (emptied in place)
+     * and of records after others (merged into the one before) — it is still the room the blocks
+     * themselves show.
+     */
+    @Test
+    void theRoomKeptPerBlockIsTheRoomItsRecordsLeave() throws Exception {
+        try (DaxDevice d = PmemDevices.memory(64 << 20)) {
+            new Ext2FileSystemType().mkfs(d, MkfsOptions.defaults());
+            try (FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.none())) {
+                Ext2FileSystem format = (Ext2FileSystem) Vfs.superBlock(fs);
+                long file = fs.create(fs.rootIno(), "f", 0644, 0, 0);
+                // One in-core directory, changed through Dir itself, so its index is the one checked.
+                Ext2Inode in = format.iget(fs.mkdir(fs.rootIno(), "d", 0755, 0, 0));
+                Dir dir = format.dir();
+                Random r = new Random(7);
+                List<String> live = new ArrayList<>();
+                for (int i = 0; i < 2000; i++) {
+                    String n = "n" + i + "-" + "x".repeat(r.nextInt(50));
+                    dir.add(in, n, file, 1);
+                    live.add(n);
+                }
+                for (int step = 0; step < 4000; step++) {
+                    if (r.nextBoolean() && !live.isEmpty()) {
+                        // Half of the removals take a block's first name, which is emptied rather than merged.
+                        String victim = live.get(r.nextInt(live.size()));
+                        if (r.nextBoolean()) {
+                            for (Dir.Entry e : dir.entries(in)) {
+                                if (e.offset() == 0 && e.ino() != 0 && e.index() > 0) {
+                                    victim = e.name();
+                                    break;
+                                }
+                            }
+                        }
+                        dir.remove(in, dir.find(in, victim));
+                        live.remove(victim);
+                    } else {
+                        String n = "m" + step + "-" + "z".repeat(r.nextInt(80));
+                        dir.add(in, n, file, 1);
+                        live.add(n);
+                    }
+                }
+                List<Dir.Entry> records = dir.entries(in);
+                for (long block = 0; block < in.i_size() / 4096; block++) {
+                    int room = 0;
+                    for (Dir.Entry e : records) {
+                        if (e.index() == block) {
+                            int used = e.ino() == 0 ? 0 : Dir.recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length);
+                            room = Math.max(room, e.recLen() - used);
+                        }
+                    }
+                    assertEquals(room, in.dirIndex.roomOf(block), "block " + block);
+                }
+                assertTrue(in.i_size() / 4096 > 20, in.i_size() + " bytes");
+            }
+        }
+    }
+
     /** What ext2_add_link finds by reading the directory: the first block with a record that has room, or -1. */
     private static long firstBlockWithRoom(List<Dir.Entry> records, int need) {
         for (Dir.Entry e : records) {

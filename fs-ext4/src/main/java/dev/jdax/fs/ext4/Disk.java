@@ -117,11 +117,48 @@ final class Disk {
         if (b != null) {
             return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         }
+        return loadVerified(block, verifier);
+    }
+
+    /** The block read from the device, {@code verifier} run on it. */
+    private ByteBuffer loadVerified(long block, Verifier verifier) throws FsException {
         ByteBuffer loaded = ByteBuffer.wrap(load(block)).order(ByteOrder.LITTLE_ENDIAN);
         if (verifier != null) {
             verifier.verify(loaded);
         }
         return loaded;
+    }
+
+    /**
+     * The block as {@link #read(long, String, Verifier)} gives it, but without a copy when the
+     * journal's buffers hold it: the buffer's own bytes. Only for a caller whose lock keeps every
+     * other writer of the block away (a directory's {@code i_rwsem}): it reads them, or changes
+     * them and then at once writes them back with {@link #write}, nothing between that can fail —
+     * as Linux changes a buffer_head's bytes in place between get_write_access and dirty_metadata.
+     * A commit never sees the change half made: it freezes its blocks while no handle runs. The
+     * error, if any, names {@code what} and {@code id}.
+     */
+    ByteBuffer readShared(long block, String what, long id, Verifier verifier) throws FsException {
+        if (block <= 0 || block >= blocks) {
+            check(block, what + " " + id);
+        }
+        Buf c = cache.get(block);
+        if (c != null) {
+            synchronized (c) {
+                if (!c.detached) {
+                    return ByteBuffer.wrap(c.data).order(ByteOrder.LITTLE_ENDIAN);
+                }
+            }
+        }
+        return loadVerified(block, verifier);
+    }
+
+    /** {@link #write(long, ByteBuffer, String)}, the error naming {@code what} and {@code id} made only if there is one. */
+    void write(long block, ByteBuffer data, String what, long id) throws FsException {
+        if (block <= 0 || block >= blocks) {
+            check(block, what + " " + id);
+        }
+        change(block, 0, data.array(), 0, bs);
     }
 
     void write(long block, ByteBuffer data, String what) throws FsException {
@@ -185,7 +222,9 @@ final class Disk {
                 if (c.detached) {
                     continue; // checkpointed away meanwhile: its bytes are home, read them again
                 }
-                System.arraycopy(src, from, c.data, at, n);
+                if (src != c.data) { // a block changed in place (readShared) is already there
+                    System.arraycopy(src, from, c.data, at, n);
+                }
                 c.version++;
                 listed = c.transaction == h.t;
                 c.transaction = h.t;

@@ -90,9 +90,22 @@ final class Ext4Dir {
         return disk.read(p, "directory " + dir.ino, verifier);
     }
 
-    /** A leaf block, its checksum verified. */
+    /**
+     * A directory block as {@link Disk#readShared} gives it: the journal's buffer itself when it
+     * holds the block. The caller holds the directory's i_rwsem and either only reads it or
+     * changes it and writes it back at once (a record put in or taken out).
+     */
+    private ByteBuffer sharedBlock(Ext4Inode dir, long lblk, Disk.Verifier verifier) throws FsException {
+        long p = fs.mapBlock(dir, lblk);
+        if (p < 0) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: hole at block %d", dir.ino, lblk);
+        }
+        return disk.readShared(p, "directory", dir.ino, verifier);
+    }
+
+    /** A leaf block, its checksum verified: read, or changed and written back at once ({@link #sharedBlock}). */
     ByteBuffer readLeaf(Ext4Inode dir, long lblk) throws FsException {
-        return rawBlock(dir, lblk, b -> verifyLeaf(dir, lblk, b));
+        return sharedBlock(dir, lblk, b -> verifyLeaf(dir, lblk, b));
     }
 
     /** Whether block {@code i} of a directory is an index block (dx_root, dx_node) rather than a leaf. */
@@ -125,7 +138,7 @@ final class Ext4Dir {
 
     /** A directory block written as it is (an index block, sealed by its writer). */
     void writeRaw(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
-        disk.write(fs.mapBlock(dir, lblk), b, "directory " + dir.ino);
+        disk.write(fs.mapBlock(dir, lblk), b, "directory", dir.ino);
     }
 
     /** ext4_append: a new block at the directory's end; returns its number. The caller holds the directory. */
@@ -155,7 +168,7 @@ final class Ext4Dir {
         boolean indexed = (dir.i_flags() & Ext4Inode.INDEX_FL) != 0;
         for (long i = 0; i < n; i++) {
             long lblk = i;
-            ByteBuffer b = rawBlock(dir, i, r -> {
+            ByteBuffer b = sharedBlock(dir, i, r -> {
                 if (isIndex(indexed, lblk, r)) {
                     dx.verify(dir, lblk, r);
                 } else {
@@ -265,7 +278,7 @@ final class Ext4Dir {
             return -1;
         }
         if ((dir.i_flags() & Ext4Inode.INDEX_FL) != 0 && !InlineData.has(dir)) {
-            return dx.rootHashVersion(rawBlock(dir, 0));
+            return dx.rootHashVersion(sharedBlock(dir, 0, null));
         }
         return InlineData.has(dir) || blocks(dir) == 1 ? fs.superblock().s_def_hash_version() : -1;
     }
@@ -309,7 +322,7 @@ final class Ext4Dir {
         boolean dots = name.equals(".") || name.equals("..");
         // An encrypted casefolded directory is indexed by hashes of plaintext jdax cannot compute: searched whole.
         boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir) || hashInDirent(dir);
-        List<Long> leaves = linear ? null : dx.leavesFor(dir, want, indexBlocks(dir));
+        List<Long> leaves = linear ? null : dx.leavesFor(dir, want, lookupBlocks(dir));
         if (leaves == null) {
             scan(dir, match);
             return found[0];
@@ -364,12 +377,23 @@ final class Ext4Dir {
         }
     }
 
+    /** The directory's blocks for its index: copies, which an index change may alter before it writes them. */
     DxIndex.Blocks indexBlocks(Ext4Inode dir) throws FsException {
+        return indexBlocks(dir, false);
+    }
+
+    /** The directory's blocks for a descent that changes no index block: the journal's buffers read in place. */
+    DxIndex.Blocks lookupBlocks(Ext4Inode dir) throws FsException {
+        return indexBlocks(dir, true);
+    }
+
+    /** The directory's blocks for its index; {@code readOnly}: a lookup's, the journal's buffers read in place. */
+    private DxIndex.Blocks indexBlocks(Ext4Inode dir, boolean readOnly) throws FsException {
         long count = blocks(dir);
         return new DxIndex.Blocks() {
             @Override
             public ByteBuffer raw(long lblk) throws FsException {
-                return rawBlock(dir, lblk);
+                return readOnly ? sharedBlock(dir, lblk, null) : rawBlock(dir, lblk);
             }
 
             @Override

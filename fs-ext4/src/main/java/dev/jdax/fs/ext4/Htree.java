@@ -58,8 +58,11 @@ final class Htree {
      * used (Linux's ERR_BAD_DX_DIR), having changed nothing.
      */
     boolean add(Ext4Inode dir, byte[] name, long ino, int type) throws FsException {
+        // Most adds find room in their leaf and change no index block: the descent reads the index
+        // in place. One that must split or grow the index descends again over copies it may change.
+        boolean copies = false;
         while (true) {
-            DxIndex.Path p = dx.probe(dir, name, dirs.indexBlocks(dir));
+            DxIndex.Path p = dx.probe(dir, name, copies ? dirs.indexBlocks(dir) : dirs.lookupBlocks(dir));
             if (p == null) {
                 return false;
             }
@@ -70,6 +73,10 @@ final class Htree {
                 Dirents.insert(leaf, at, ino, name, type);
                 dirs.writeLeaf(dir, leafBlk, leaf);
                 return true;
+            }
+            if (!copies) {
+                copies = true;
+                continue;
             }
             DxIndex.Frame bottom = p.bottom();
             if (bottom.count() == bottom.limit()) {

@@ -1,0 +1,260 @@
+package dev.jdax.fs.ext4;
+
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileType;
+import dev.jdax.iomap.DaxMount;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The inodes of a mounted ext4: read from the inode tables into core (ext4_iget), changed and
+ * written with their checksum (ext4_mark_inode_dirty), made (__ext4_new_inode), freed when their
+ * last link and reference go (ext4_evict_inode), and the orphans a crash left cleaned at mount.
+ */
+final class Ext4Inodes {
+    private final Ext4FileSystem fs;
+    private final Ext4Superblock sb;
+    private final Disk disk;
+    private final GroupTable groups;
+    private final Ext4Allocator allocator;
+    private final InodeGroups inodeGroups;
+    private final ExtentTree tree;
+    private final IndirectMap indirect;
+    private final Orphans orphans;
+    private final DaxMount mount;
+    private final String daxMode;
+    private final int seed;
+
+    Ext4Inodes(Ext4FileSystem fs, Ext4Superblock sb, Disk disk, GroupTable groups, Ext4Allocator allocator,
+               InodeGroups inodeGroups, ExtentTree tree, IndirectMap indirect, Orphans orphans, DaxMount mount,
+               String daxMode) {
+        this.fs = fs;
+        this.sb = sb;
+        this.disk = disk;
+        this.groups = groups;
+        this.allocator = allocator;
+        this.inodeGroups = inodeGroups;
+        this.tree = tree;
+        this.indirect = indirect;
+        this.orphans = orphans;
+        this.mount = mount;
+        this.daxMode = daxMode;
+        this.seed = sb.csumSeed();
+    }
+
+    private long inodeOffset(long ino) throws FsException {
+        if (ino < 1 || ino > sb.s_inodes_count()) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: inode %d outside 1..%d", ino, sb.s_inodes_count());
+        }
+        long ipg = sb.s_inodes_per_group();
+        int g = (int) ((ino - 1) / ipg);
+        return groups.inodeTable(g) * sb.blockSize() + ((ino - 1) % ipg) * sb.s_inode_size();
+    }
+
+    /** The device byte offset of inode {@code ino}. */
+    long inodeOffsetOf(long ino) throws FsException {
+        return inodeOffset(ino);
+    }
+
+    /** The inode's bytes as they are, checked, with nothing read beyond them (the journal's, an orphan's link). */
+    Ext4Inode readRaw(long ino) throws FsException {
+        Ext4Inode in = new Ext4Inode(fs, ino, disk.readBytes(inodeOffset(ino), sb.s_inode_size()));
+        if (sb.hasCsum() && !in.checksumOk(seed)) {
+            throw FsException.of(Errno.EBADMSG, "ext4: inode %d: checksum does not match", ino);
+        }
+        return in;
+    }
+
+    /**
+     * ext4_iget outside orphan recovery: an inode with no link left is deleted (ext4_evict_inode
+     * keeps i_mode, so the mode alone does not say it), asked for by a number resolved before its
+     * last name went — ESTALE, never a zombie whose release would free it a second time.
+     */
+    Ext4Inode iget(long ino) throws FsException {
+        Ext4Inode in = readRaw(ino);
+        if (in.i_links_count() == 0) {
+            throw FsException.of(Errno.ESTALE, "ext4: inode %d is not in use", ino);
+        }
+        return load(in);
+    }
+
+    /** ext4_iget under EXT4_ORPHAN_FS: an orphan with no link left is read in to be freed. */
+    private Ext4Inode igetOrphan(long ino) throws FsException {
+        Ext4Inode in = readRaw(ino);
+        if (in.i_links_count() == 0 && in.i_mode() == 0) {
+            throw FsException.of(Errno.ESTALE, "ext4: orphan list: inode %d is not in use", ino);
+        }
+        return load(in);
+    }
+
+    /** The in-core inode of {@code in}'s bytes: its block map read, its DAX state decided. */
+    private Ext4Inode load(Ext4Inode in) throws FsException {
+        boolean fastLink = in.isFastSymlink(sb.blockSize(), sb.clusterSize());
+        boolean blockMapped = !fastLink && !InlineData.has(in);
+        if (blockMapped && (in.type() == FileType.REGULAR || in.isDir() || in.type() == FileType.SYMLINK)) {
+            List<Long> tb = new ArrayList<>();
+            if (in.usesExtents()) {
+                in.extents = new ExtentList(tree.read(in, tb));
+            } else {
+                in.extents = indirect.read(in); // ext3 style: ext4_ind_map_blocks' tree
+                tb.addAll(in.indirect.values());
+            }
+            in.treeBlocks = tb;
+        }
+        // ext4_should_enable_dax: never an inline, a verity or an encrypted file.
+        in.daxNow = in.type() == FileType.REGULAR && !InlineData.has(in) && (in.i_flags() & (Ext4Inode.VERITY_FL | NoKeyNames.ENCRYPT_FL)) == 0
+                && switch (daxMode) {
+            case "always" -> true;
+            case "inode" -> (in.i_flags() & Ext4Inode.DAX_FL) != 0;
+            default -> false;
+        };
+        if (in.type() == FileType.REGULAR) {
+            attachSpace(in);
+        }
+        return in;
+    }
+
+    /** The engine's state of a regular file, made when the inode comes into core. */
+    private void attachSpace(Ext4Inode in) {
+        in.space = mount.newAddressSpace(in, new Ext4FileOps(fs, in), in.i_size(), Instant.ofEpochSecond(in.i_mtime()),
+                Instant.ofEpochSecond(in.i_ctime()));
+    }
+
+    /**
+     * Changes fields of the inode and writes it with its checksum, in the current transaction: one
+     * step under the inode's monitor, so the bytes written always match their checksum whichever
+     * lock the change was made under.
+     */
+    void changeInode(Ext4Inode in, Consumer<Ext4Inode> change) throws FsException {
+        fs.requireWritable();
+        long off = inodeOffset(in.ino);
+        synchronized (in) {
+            change.accept(in);
+            Quotas quotas = fs.quotas(); // null without the feature, and while the mount reads the quota inodes
+            if (quotas != null) {
+                quotas.update(in);
+            }
+            if (sb.hasCsum()) {
+                in.updateChecksum(seed);
+            }
+            disk.writeBytes(off, in.b.array());
+        }
+        in.syncTid = Math.max(in.syncTid, fs.currentTid());
+    }
+
+    void writeInode(Ext4Inode in) throws FsException {
+        changeInode(in, i -> { });
+    }
+
+    /** A new inode named {@code name} in {@code parent}, in the group Linux would choose ({@link InodeGroups}), written, in core. */
+    Ext4Inode newInode(Ext4Inode parent, String name, int mode, int uid, int gid) throws FsException {
+        boolean isDir = FileType.ofMode(mode) == FileType.DIRECTORY;
+        int group = inodeGroups.choose(parent, name, isDir, parent.ino == Ext4FileSystem.ROOT_INO);
+        long ino = allocator.allocInode(group, isDir);
+        Ext4Inode in = new Ext4Inode(fs, ino, new byte[sb.s_inode_size()]);
+        long now = Instant.now().getEpochSecond();
+        in.i_mode(mode);
+        in.i_uid(uid);
+        in.i_gid(gid);
+        in.i_atime(now);
+        in.i_ctime(now);
+        in.i_mtime(now);
+        in.i_links_count(isDir ? 2 : 1);
+        in.b.putInt(0x64, (int) (ino * 0x9E3779B9L));
+        if (sb.s_inode_size() > 128) {
+            in.b.putShort(0x80, (short) 32);
+            in.b.putInt(0x90, (int) now);
+        }
+        // Every new inode starts with an empty block map; a fast symlink puts its target there instead.
+        // ext4_mask_flags: of the inherited flags jdax keeps, a directory takes EXT4_CASEFOLD_FL too, a file not.
+        in.i_flags(parent.i_flags() & (isDir ? Ext4Inode.DAX_FL | Casefold.CASEFOLD_FL : Ext4Inode.DAX_FL));
+        startBlockMap(in);
+        in.inheritProject(parent);
+        in.daxNow = FileType.ofMode(mode) == FileType.REGULAR && (daxMode.equals("always")
+                || (daxMode.equals("inode") && (in.i_flags() & Ext4Inode.DAX_FL) != 0));
+        writeInode(in);
+        if (in.type() == FileType.REGULAR) {
+            attachSpace(in);
+        }
+        return in;
+    }
+
+    /** An empty block map: an extent root when the file system has extents, else zero pointers (ext3). */
+    void startBlockMap(Ext4Inode in) {
+        in.extents = new ExtentList(List.of());
+        in.treeBlocks = new ArrayList<>();
+        if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) != 0) {
+            in.i_flags(in.i_flags() | Ext4Inode.EXTENTS_FL);
+            ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            root.putShort(0, (short) ExtentTree.MAGIC);
+            root.putShort(4, (short) 4);
+        }
+    }
+
+    /** ext4_evict_inode: an inode with no link left gives back its blocks and number, and leaves the orphan list. */
+    void evict(Ext4Inode in) throws FsException {
+        if (in.i_links_count() > 0 || fs.readOnly()) {
+            return;
+        }
+        fs.opVoid(() -> release(in));
+    }
+
+    /** Frees an unlinked inode, inside the caller's transaction. */
+    void release(Ext4Inode in) throws FsException {
+        Xattrs.release(fs, in); // the xattr block and value inodes its attributes hold
+        if (in.extents != null) {
+            in.dataSem.lockExclusive();
+            try {
+                fs.discardPreallocations(in); // ext4_clear_inode
+                fs.freeRange(in, 0, Long.MAX_VALUE);
+                for (long b : in.treeBlocks) {
+                    allocator.freeBlocks(b, 1);
+                }
+                in.treeBlocks = new ArrayList<>();
+            } finally {
+                in.dataSem.unlockExclusive();
+            }
+        }
+        orphans.remove(in);
+        changeInode(in, i -> {
+            i.i_dtime(Instant.now().getEpochSecond());
+            i.i_size(0);
+            i.i_blocks512(0);
+        });
+        allocator.freeInode(in.ino, in.isDir());
+    }
+
+    /** ext4_orphan_cleanup: what a crash left on the orphan list goes now (unlinked: freed; else cut to i_size). */
+    void cleanOrphans() throws FsException {
+        List<Long> list = Orphans.onDisk(sb, ino -> readRaw(ino).i_dtime());
+        for (long ino : list) {
+            Ext4Inode in = igetOrphan(ino);
+            fs.opVoid(() -> {
+                if (in.i_links_count() == 0) {
+                    release(in);
+                } else {
+                    in.dataSem.lockExclusive();
+                    try {
+                        fs.freeRange(in, (in.i_size() + sb.blockSize() - 1) / sb.blockSize(), Long.MAX_VALUE);
+                    } finally {
+                        in.dataSem.unlockExclusive();
+                    }
+                    changeInode(in, i -> i.i_dtime(0));
+                }
+            });
+        }
+        if (!list.isEmpty()) {
+            fs.opVoid(() -> {
+                synchronized (sb) {
+                    sb.s_last_orphan(0);
+                }
+                fs.superblockChanged();
+            });
+        }
+    }
+}
