@@ -58,6 +58,8 @@ public final class AddressSpace {
     private final Guard readGuard;
     private final Guard writeGuard;
     private final Guard faultGuard;
+    /** Whether reads take the I/O lock shared, so that one may read under its stamp instead. */
+    private final boolean optimisticReads;
 
     AddressSpace(DaxMount mount, Inode inode, DaxInodeOps ops, long size, Instant mtime, Instant ctime) {
         this.mount = mount;
@@ -74,6 +76,7 @@ public final class AddressSpace {
         };
         this.writeGuard = mount.locking() == LockingModel.RANGE_LOCK ? null : () -> inode.rwsem().unlockExclusive();
         this.faultGuard = invalidateLock::unlockShared;
+        this.optimisticReads = readGuard != null && mount.locking() != LockingModel.DIOREAD_NOLOCK;
     }
 
     /** {@return the mount this inode belongs to} */
@@ -256,6 +259,22 @@ public final class AddressSpace {
             }
         }
         return readGuard;
+    }
+
+    /**
+     * A read that takes no lock, for the models whose reads take the I/O lock shared: {@return the
+     * lock's stamp, or 0 where the read must take its lock} (a writer holds it, or the model's
+     * reads are not excluded by it). Truncate, fallocate and every write hold the I/O lock
+     * exclusively, so a read whose stamp is still valid after it ({@link #validateRead}) saw the
+     * file as one of those instants left it, as a read under the shared lock would have.
+     */
+    long optimisticRead() {
+        return optimisticReads ? inode.rwsem().optimisticRead() : 0;
+    }
+
+    /** {@return whether the read begun with {@code stamp} saw no writer} (else it is done again under the lock) */
+    boolean validateRead(long stamp) {
+        return inode.rwsem().validate(stamp);
     }
 
     /** What a write of {@code [pos, end)} takes. */
