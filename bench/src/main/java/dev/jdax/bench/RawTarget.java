@@ -12,25 +12,21 @@ final class RawTarget implements Target {
     private final DaxDevice device;
     private final MemorySegment memory;
 
-    /** Set for {@code devraw:TYPE}: the file system whose device memory this copies to and from. */
-    private final FsTarget owner;
-
     RawTarget(long size) throws IOException {
         device = PmemDevices.memory(size);
         memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
-        owner = null;
     }
 
     /**
      * {@code devraw:TYPE}: raw copies over the first {@code size} bytes of a personality's own device,
      * after its file of {@code size} bytes was written: the same memory (and its page tables) a
      * file system target copies from, so a difference between two devices' memory is not taken
-     * for the file system's cost.
+     * for the file system's cost. Its writes land on the metadata there too, so the file system
+     * is dropped unmounted at close.
      */
     RawTarget(FsTarget fs, long size) throws IOException {
         device = fs.device();
         memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
-        owner = fs;
     }
 
     @Override
@@ -49,10 +45,6 @@ final class RawTarget implements Target {
 
     @Override
     public void close() throws IOException {
-        if (owner != null) {
-            owner.close();
-            return;
-        }
-        device.close();
+        device.close(); // for devraw: the file system's device, its metadata overwritten: never unmounted
     }
 }

@@ -54,6 +54,8 @@ public final class AddressSpace {
     private volatile long size;
     private volatile Instant mtime;
     private volatile Instant ctime;
+    /** The clock's tick the times were last set from or found equal to by a write, or null; guarded by this for writes. */
+    private volatile CoarseClock.Now timesTick;
     /** The unlocks of the locking model's read and write locks, made once (none for the range lock). */
     private final Guard readGuard;
     private final Guard writeGuard;
@@ -146,16 +148,19 @@ public final class AddressSpace {
      * {@code file_update_time} after a write, and the size an extending write reached: raises
      * {@code i_size} to {@code end} (never lowers it: writers of disjoint ranges finish in any
      * order) and sets mtime and ctime; the personality persists what changed. An overwrite within
-     * the same tick changes nothing and takes no lock, as {@code inode_needs_update_time} finds.
+     * the tick that last set the times changes nothing and takes no lock, as
+     * {@code inode_needs_update_time} finds: one comparison of the tick.
      */
     void written(long end) throws FsException {
-        Instant t = now();
-        if (end <= size && t.equals(mtime) && t.equals(ctime)) {
+        CoarseClock.Now tick = CoarseClock.current();
+        if (end <= size && tick == timesTick) {
             return;
         }
+        Instant t = tick.at(ops.timeGranularityNanos());
         long s;
         synchronized (this) {
             boolean grows = end > size;
+            timesTick = tick;
             if (!grows && t.equals(mtime) && t.equals(ctime)) {
                 return;
             }
@@ -172,6 +177,7 @@ public final class AddressSpace {
     /** Sets {@code i_size} and both times, as truncate and size-changing fallocate do (no persisting). */
     synchronized Instant resized(long newSize) {
         Instant t = now();
+        timesTick = null;
         size = newSize;
         mtime = t;
         ctime = t;
@@ -199,6 +205,7 @@ public final class AddressSpace {
      * @param newCtime the new change time, or null to keep it
      */
     public synchronized void timesSet(Instant newMtime, Instant newCtime) {
+        timesTick = null; // the next write compares the times again
         if (newMtime != null) {
             mtime = newMtime;
         }
