@@ -7,15 +7,16 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * {@code IoRatio TARGET IO_SIZE SECONDS}: a target's 4 KiB (or other) reads and writes, sequential
- * and random, as a ratio to raw memory copy measured in the SAME JVM in alternating slices of 20 ms.
+ * {@code IoRatio TARGET IO_SIZE SECONDS [ONLY]}: a target's 4 KiB (or other) reads and writes, sequential
+ * and random (or only those ONLY names: {@code read-seq,write-rand}), as a ratio to raw memory copy measured in the SAME JVM in alternating slices of 20 ms.
  * On a loaded shared machine JMH's trials run minutes apart and the load between them moves their
  * ratio by more than the goal's margin; slices next to each other see the same load, and the
  * median of their ratios says what the file system costs. One target per JVM, so the benchmark's
  * call sites see two implementations, as JMH's forks see one.
  */
 public final class IoRatio {
-    private static final long SLICE_NANOS = 20_000_000;
+    /** A slice's length: {@code -Dioratio.sliceMillis} (default 20). */
+    private static final long SLICE_NANOS = (long) (Double.parseDouble(System.getProperty("ioratio.sliceMillis", "20")) * 1e6);
 
     private IoRatio() {
     }
@@ -24,6 +25,7 @@ public final class IoRatio {
         String target = args[0];
         int ioSize = Integer.parseInt(args[1]);
         double seconds = Double.parseDouble(args[2]);
+        String only = args.length > 3 ? args[3] : "";
         long size = 256L << 20;
         try (Target raw = Target.open("raw", size); Target t = Target.open(target, size); Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(ioSize, 4096);
@@ -31,6 +33,9 @@ public final class IoRatio {
             for (String pattern : new String[] {"seq", "rand"}) {
                 long[] offsets = offsets(pattern, size, ioSize);
                 for (boolean write : new boolean[] {false, true}) {
+                    if (!only.isEmpty() && !only.contains((write ? "write-" : "read-") + pattern)) {
+                        continue;
+                    }
                     run(raw, t, buf, offsets, write, 0.5); // warm-up
                     double[] r = run(raw, t, buf, offsets, write, seconds);
                     System.out.printf(Locale.ROOT, "IORATIO %s %s %s %d median %.3f (raw %.0f, %s %.0f ops/s) fastest-tenth %.3f%n",
@@ -61,10 +66,18 @@ public final class IoRatio {
         double[] ratios = new double[pairs];
         double[] rawRates = new double[pairs];
         double[] rates = new double[pairs];
+        // Each walks the same offsets from its own cursor, and which goes first alternates: a slice
+        // neither inherits the other's place in the pattern nor always follows it.
+        int[] rawNext = {0};
         int[] next = {0};
         for (int i = 0; i < pairs; i++) {
-            rawRates[i] = slice(raw, buf, offsets, next, write);
-            rates[i] = slice(t, buf, offsets, next, write);
+            if (i % 2 == 0) {
+                rawRates[i] = slice(raw, buf, offsets, rawNext, write);
+                rates[i] = slice(t, buf, offsets, next, write);
+            } else {
+                rates[i] = slice(t, buf, offsets, next, write);
+                rawRates[i] = slice(raw, buf, offsets, rawNext, write);
+            }
             ratios[i] = rates[i] / rawRates[i];
         }
         return new double[] {median(ratios), median(rawRates), median(rates), percentile(rates, 0.9) / percentile(rawRates, 0.9)};

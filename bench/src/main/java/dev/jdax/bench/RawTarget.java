@@ -17,6 +17,18 @@ final class RawTarget implements Target {
         memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
     }
 
+    /**
+     * {@code devraw:TYPE}: raw copies over the first {@code size} bytes of a personality's own device,
+     * after its file of {@code size} bytes was written: the same memory (and its page tables) a
+     * file system target copies from, so a difference between two devices' memory is not taken
+     * for the file system's cost. Its writes land on the metadata there too, so the file system
+     * is dropped unmounted at close.
+     */
+    RawTarget(FsTarget fs, long size) throws IOException {
+        device = fs.device();
+        memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
+    }
+
     @Override
     public void read(long pos, MemorySegment dst) {
         MemorySegment.copy(memory, pos, dst, 0, dst.byteSize());
@@ -33,6 +45,6 @@ final class RawTarget implements Target {
 
     @Override
     public void close() throws IOException {
-        device.close();
+        device.close(); // for devraw: the file system's device, its metadata overwritten: never unmounted
     }
 }

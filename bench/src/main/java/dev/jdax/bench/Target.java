@@ -25,7 +25,8 @@ interface Target extends AutoCloseable {
     /**
      * {@code raw}, {@code shm}, {@code jimfs}, or a personality with optional mount options
      * ({@code ext4:dioread_nolock}) through java.nio.file, or {@code vfs:ext4} through the mounted
-     * {@code FileSystem}'s {@code OpenFile} (to tell the provider's cost from the engine's); the file is {@code size} bytes, written once so reads and
+     * {@code FileSystem}'s {@code OpenFile} (to tell the provider's cost from the engine's), or
+     * {@code devraw:ext4}, raw copies over that personality's device memory (to tell the memory's); the file is {@code size} bytes, written once so reads and
      * overwrites meet allocated blocks (and raw memory meets its pages).
      */
     static Target open(String name, long size) throws IOException {
@@ -33,6 +34,12 @@ interface Target extends AutoCloseable {
             case "raw" -> new RawTarget(size);
             case "shm" -> new ChannelTarget(ChannelTarget.shmFile(), null);
             case "jimfs" -> ChannelTarget.jimfs();
+            // devraw:ext4 — raw copies over the memory of ext4's device, its file written first
+            case String n when n.startsWith("devraw:") -> {
+                FsTarget fs = FsTarget.open(n.substring(7), size);
+                fill(fs, size);
+                yield new RawTarget(fs, size);
+            }
             // vfs:ext4 — the mounted file system's OpenFile, without java.nio.file (what the provider adds)
             default -> name.startsWith("vfs:") ? FsTarget.open(name.substring(4), size) : ChannelTarget.jdax(name, size);
         };

@@ -46,4 +46,31 @@ class ThreadCountersTest {
         assertEquals(3L * threads * perThread, c.sum(1));
         assertEquals(7, c.sum(2));
     }
+
+    @Test
+    void threadsThatShareASlotKeepTheirOwnCells() throws Exception {
+        ThreadCounters c = new ThreadCounters(2);
+        int threads = 150; // more than the slots: ids collide, and the losers count through their ThreadLocal
+        int perThread = 20_000;
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> all = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            all.add(Thread.ofPlatform().start(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                for (int i = 0; i < perThread; i++) {
+                    c.add(0, 1, 1, 64);
+                }
+            }));
+        }
+        go.countDown();
+        for (Thread t : all) {
+            t.join();
+        }
+        assertEquals((long) threads * perThread, c.sum(0));
+        assertEquals(64L * threads * perThread, c.sum(1));
+    }
 }

@@ -54,10 +54,14 @@ public final class AddressSpace {
     private volatile long size;
     private volatile Instant mtime;
     private volatile Instant ctime;
+    /** The clock's tick the times were last set from or found equal to by a write, or null; guarded by this for writes. */
+    private volatile CoarseClock.Now timesTick;
     /** The unlocks of the locking model's read and write locks, made once (none for the range lock). */
     private final Guard readGuard;
     private final Guard writeGuard;
     private final Guard faultGuard;
+    /** Whether reads take the I/O lock shared, so that one may read under its stamp instead. */
+    private final boolean optimisticReads;
 
     AddressSpace(DaxMount mount, Inode inode, DaxInodeOps ops, long size, Instant mtime, Instant ctime) {
         this.mount = mount;
@@ -74,6 +78,7 @@ public final class AddressSpace {
         };
         this.writeGuard = mount.locking() == LockingModel.RANGE_LOCK ? null : () -> inode.rwsem().unlockExclusive();
         this.faultGuard = invalidateLock::unlockShared;
+        this.optimisticReads = readGuard != null && mount.locking() != LockingModel.DIOREAD_NOLOCK;
     }
 
     /** {@return the mount this inode belongs to} */
@@ -143,16 +148,19 @@ public final class AddressSpace {
      * {@code file_update_time} after a write, and the size an extending write reached: raises
      * {@code i_size} to {@code end} (never lowers it: writers of disjoint ranges finish in any
      * order) and sets mtime and ctime; the personality persists what changed. An overwrite within
-     * the same tick changes nothing and takes no lock, as {@code inode_needs_update_time} finds.
+     * the tick that last set the times changes nothing and takes no lock, as
+     * {@code inode_needs_update_time} finds: one comparison of the tick.
      */
     void written(long end) throws FsException {
-        Instant t = now();
-        if (end <= size && t.equals(mtime) && t.equals(ctime)) {
+        CoarseClock.Now tick = CoarseClock.current();
+        if (end <= size && tick == timesTick) {
             return;
         }
+        Instant t = tick.at(ops.timeGranularityNanos());
         long s;
         synchronized (this) {
             boolean grows = end > size;
+            timesTick = tick;
             if (!grows && t.equals(mtime) && t.equals(ctime)) {
                 return;
             }
@@ -169,6 +177,7 @@ public final class AddressSpace {
     /** Sets {@code i_size} and both times, as truncate and size-changing fallocate do (no persisting). */
     synchronized Instant resized(long newSize) {
         Instant t = now();
+        timesTick = null;
         size = newSize;
         mtime = t;
         ctime = t;
@@ -196,6 +205,7 @@ public final class AddressSpace {
      * @param newCtime the new change time, or null to keep it
      */
     public synchronized void timesSet(Instant newMtime, Instant newCtime) {
+        timesTick = null; // the next write compares the times again
         if (newMtime != null) {
             mtime = newMtime;
         }
@@ -256,6 +266,22 @@ public final class AddressSpace {
             }
         }
         return readGuard;
+    }
+
+    /**
+     * A read that takes no lock, for the models whose reads take the I/O lock shared: {@return the
+     * lock's stamp, or 0 where the read must take its lock} (a writer holds it, or the model's
+     * reads are not excluded by it). Truncate, fallocate and every write hold the I/O lock
+     * exclusively, so a read whose stamp is still valid after it ({@link #validateRead}) saw the
+     * file as one of those instants left it, as a read under the shared lock would have.
+     */
+    long optimisticRead() {
+        return optimisticReads ? inode.rwsem().optimisticRead() : 0;
+    }
+
+    /** {@return whether the read begun with {@code stamp} saw no writer} (else it is done again under the lock) */
+    boolean validateRead(long stamp) {
+        return inode.rwsem().validate(stamp);
     }
 
     /** What a write of {@code [pos, end)} takes. */

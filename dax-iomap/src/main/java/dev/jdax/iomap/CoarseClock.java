@@ -13,11 +13,30 @@ final class CoarseClock {
     /** Milliseconds per tick. */
     static final long TICK_MILLIS = 4;
 
-    /** The time now, and the same truncated to the second (the granularity of ext2/ext4 here). */
-    private record Now(Instant full, Instant seconds) {
+    /**
+     * The time at one tick, and the same truncated to the second (the granularity of ext2/ext4
+     * here). A tick is a new object: one that is the same object as before means the clock did not
+     * move, which a write checks with one comparison ({@link AddressSpace#written}).
+     */
+    record Now(Instant full, Instant seconds) {
         static Now read() {
             Instant t = Instant.now();
             return new Now(t, Instant.ofEpochSecond(t.getEpochSecond()));
+        }
+
+        /**
+         * {@return this tick's time at {@code granularityNanos}} ({@code s_time_gran})
+         *
+         * @param granularityNanos 1 for nanoseconds, 1,000,000,000 for seconds, or between
+         */
+        Instant at(long granularityNanos) {
+            if (granularityNanos <= 1) {
+                return full;
+            }
+            if (granularityNanos >= 1_000_000_000L) {
+                return seconds;
+            }
+            return Instant.ofEpochSecond(full.getEpochSecond(), full.getNano() / granularityNanos * granularityNanos);
         }
     }
 
@@ -51,14 +70,11 @@ final class CoarseClock {
      * @return the time, truncated to the granularity
      */
     static Instant now(long granularityNanos) {
-        Now n = now;
-        if (granularityNanos <= 1) {
-            return n.full();
-        }
-        if (granularityNanos >= 1_000_000_000L) {
-            return n.seconds();
-        }
-        Instant t = n.full();
-        return Instant.ofEpochSecond(t.getEpochSecond(), t.getNano() / granularityNanos * granularityNanos);
+        return now.at(granularityNanos);
+    }
+
+    /** {@return the last tick} */
+    static Now current() {
+        return now;
     }
 }

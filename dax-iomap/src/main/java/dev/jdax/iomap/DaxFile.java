@@ -77,6 +77,14 @@ public final class DaxFile implements OpenFile {
         if (len == 0) {
             return 0;
         }
+        long stamp = space.optimisticRead();
+        if (stamp != 0) {
+            long done = DaxIo.readKept(space, pos, pos + len, dst, offset);
+            if (done > 0 && space.validateRead(stamp)) {
+                space.mount().engineCounters().bytesRead.add(done);
+                return done;
+            }
+        }
         try (AddressSpace.Guard g = space.lockForRead(pos, pos + len)) {
             long size = space.size();
             if (pos >= size) {

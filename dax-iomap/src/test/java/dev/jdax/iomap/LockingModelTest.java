@@ -16,15 +16,18 @@ import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What each locking model lets through, made deterministic: a writer is stopped half way through
- * a write (between its first and second block) while a reader or a second writer tries to run.
+ * a write (between its first and second block) while a reader or a second writer tries to run;
+ * and reads of kept answers, which take no lock, racing writers.
  */
 class LockingModelTest {
     static final int BS = TestFile.BS;
@@ -174,5 +177,134 @@ class LockingModelTest {
         assertTrue(disjointWriterRunsDuring(LockingModel.RANGE_LOCK));
         assertFalse(disjointWriterRunsDuring(LockingModel.INODE_RWSEM));
         assertFalse(disjointWriterRunsDuring(LockingModel.XFS_IOLOCK_MMAPLOCK));
+    }
+
+    // Reads served from kept answers under the I/O lock's stamp (a seqlock read) take no lock, yet
+    // under the models whose reads take it shared no read sees a write half done.
+
+    /** A file whose answers are whole extents (no stepping). */
+    TestFile plainFile(LockingModel model) throws FsException {
+        TestFile.Node node = new TestFile.Node();
+        node.nextFree = 1;
+        return new TestFile(node, new TestFile.Ops(node, device), new DaxMount(device, MountOptions.none(), model));
+    }
+
+    @Test
+    void aReadOfKeptBlocksPassesAWriterQueuedBehindAShareHolder() throws Exception {
+        TestFile f = plainFile(LockingModel.INODE_RWSEM);
+        f.write(0, MemorySegment.ofArray(filled(2 * BS, 0x33)), 0);
+        f.read(0, MemorySegment.ofArray(new byte[2 * BS])); // the answer is kept from here on
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        Thread sharer = Thread.ofPlatform().start(() -> {
+            f.node.rwsem.lockShared();
+            holding.countDown();
+            try {
+                letGo.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            f.node.rwsem.unlockShared();
+        });
+        assertTrue(holding.await(5, TimeUnit.SECONDS));
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try {
+                f.write(0, MemorySegment.ofArray(filled(2 * BS, 0x44)), 0);
+            } catch (FsException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        while (writer.getState() != Thread.State.WAITING) {
+            Thread.sleep(5);
+        }
+        // A reader taking the lock shared would queue behind the waiting writer; this one takes none.
+        byte[] seen = new byte[2 * BS];
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                f.read(0, MemorySegment.ofArray(seen));
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        });
+        reader.join(5_000);
+        boolean readerDone = !reader.isAlive();
+        letGo.countDown();
+        writer.join(5_000);
+        sharer.join(5_000);
+        reader.join(5_000);
+        assertNull(failed.get());
+        assertTrue(readerDone, "the read of kept blocks waited for the lock");
+        assertArrayEquals(filled(2 * BS, 0x33), seen,
+                "the writer has not begun: the old bytes");
+    }
+
+    /**
+     * A writer rewrites 16 blocks whole, all 1s or all 2s, pausing between writes so that reads
+     * start without the lock and the next write begins during their copy; readers must see one or
+     * the other, never a mix.
+     */
+    void readsNeverSeeAWriteHalfDone(LockingModel model) throws Exception {
+        int len = 16 * BS;
+        TestFile f = plainFile(model);
+        f.write(0, MemorySegment.ofArray(filled(len, 1)), 0);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            MemorySegment ones = MemorySegment.ofArray(filled(len, 1));
+            MemorySegment twos = MemorySegment.ofArray(filled(len, 2));
+            try {
+                for (int i = 0; !stop.get(); i++) {
+                    f.write(0, i % 2 == 0 ? twos : ones, 0);
+                    long until = System.nanoTime() + 2_000;
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                }
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        });
+        Thread[] readers = new Thread[2];
+        long[] reads = new long[readers.length];
+        for (int r = 0; r < readers.length; r++) {
+            int me = r;
+            readers[r] = Thread.ofPlatform().start(() -> {
+                byte[] b = new byte[len];
+                MemorySegment seg = MemorySegment.ofArray(b);
+                try {
+                    while (!stop.get()) {
+                        assertEquals(len, f.read(0, seg));
+                        for (int i = 1; i < b.length; i++) {
+                            if (b[i] != b[0]) {
+                                throw new AssertionError("byte " + i + " is " + b[i] + ", byte 0 " + b[0] + ": a torn read");
+                            }
+                        }
+                        reads[me]++;
+                    }
+                } catch (Throwable e) {
+                    failed.compareAndSet(null, e);
+                    stop.set(true);
+                }
+            });
+        }
+        Thread.sleep(500);
+        stop.set(true);
+        writer.join();
+        for (Thread r : readers) {
+            r.join();
+        }
+        assertNull(failed.get(), () -> model + ": " + failed.get());
+        assertTrue(reads[0] > 0 && reads[1] > 0);
+    }
+
+    @Test
+    void underTheInodeRwsemNoLocklessReadIsTorn() throws Exception {
+        readsNeverSeeAWriteHalfDone(LockingModel.INODE_RWSEM);
+    }
+
+    @Test
+    void underXfsIolockNoLocklessReadIsTorn() throws Exception {
+        readsNeverSeeAWriteHalfDone(LockingModel.XFS_IOLOCK_MMAPLOCK);
     }
 }

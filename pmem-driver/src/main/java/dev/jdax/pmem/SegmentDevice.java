@@ -146,8 +146,7 @@ abstract class SegmentDevice implements DaxDevice {
         checkRange("store", offset, length);
         MemorySegment m = memory();
         MemorySegment.copy(src, srcOffset, m, offset, length);
-        counts.add(BYTES_STORED, length);
-        flushLines(m, offset, length);
+        counts.add(BYTES_STORED, length, LINES_FLUSHED, writeBackLines(m, offset, length));
     }
 
     @Override
@@ -174,13 +173,18 @@ abstract class SegmentDevice implements DaxDevice {
     }
 
     private void flushLines(MemorySegment m, long offset, long length) throws FsException {
+        counts.add(LINES_FLUSHED, writeBackLines(m, offset, length));
+    }
+
+    /** Writes back the lines {@code [offset, offset + length)} touches: {@return how many} (for the counter). */
+    private long writeBackLines(MemorySegment m, long offset, long length) throws FsException {
         if (length == 0) {
-            return;
+            return 0;
         }
         long first = offset & -CACHE_LINE;
         long end = (offset + length + CACHE_LINE - 1) & -CACHE_LINE;
         writeBack(m, first, end - first);
-        counts.add(LINES_FLUSHED, (end - first) / CACHE_LINE);
+        return (end - first) / CACHE_LINE;
     }
 
     @Override

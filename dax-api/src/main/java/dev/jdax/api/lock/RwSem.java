@@ -1,5 +1,7 @@
 package dev.jdax.api.lock;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.AbstractQueuedLongSynchronizer;
 
 /**
@@ -12,12 +14,44 @@ import java.util.concurrent.locks.AbstractQueuedLongSynchronizer;
  * are not starved. The holder of the exclusive lock may take it again, either way (a nested hold);
  * a shared hold may not be taken again — with a writer queued in between it would wait for ever,
  * which is why Linux's lockdep reports recursive {@code down_read} and {@link LockOrder} does here.
+ *
+ * <p>A reader that only copies what it finds may also read without taking it, as a seqlock reader
+ * does ({@link #optimisticRead()}, {@link #validate(long)}, the shape of {@code StampedLock}'s
+ * optimistic reads): the lock counts its exclusive tenures, odd while one lasts, so a read that saw
+ * the same even count before and after ran while no exclusive holder changed anything. It costs no
+ * atomic instruction, where a shared hold costs two that each wait for the reader's own stores.
  */
 public final class RwSem {
     /** The word: exclusive holds in the high half, shared holds in the low half. */
     private static final class Sync extends AbstractQueuedLongSynchronizer {
         private static final long SHARED_MASK = 0xffff_ffffL;
         private static final long EXCLUSIVE_UNIT = 1L << 32;
+        private static final VarHandle TENURES;
+
+        static {
+            try {
+                TENURES = MethodHandles.lookup().findVarHandle(Sync.class, "tenures", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /**
+         * Exclusive tenures begun and ended, so odd while the lock is held exclusively: written only
+         * by the exclusive holder, at the start of its first hold and at the end of its last.
+         */
+        private volatile long tenures;
+
+        /** The holder's tenure begins: odd, ordered before everything the holder then stores. */
+        private void tenureBegins() {
+            TENURES.setOpaque(this, tenures + 1);
+            VarHandle.storeStoreFence();
+        }
+
+        /** It ends: even, ordered after everything the holder stored (release: no fence on x86). */
+        private void tenureEnds() {
+            TENURES.setRelease(this, tenures + 1);
+        }
 
         @Override
         protected long tryAcquireShared(long unused) {
@@ -56,6 +90,7 @@ public final class RwSem {
             if (s == 0) {
                 if (compareAndSetState(0, EXCLUSIVE_UNIT)) {
                     setExclusiveOwnerThread(me);
+                    tenureBegins();
                     return true;
                 }
                 return false;
@@ -76,6 +111,7 @@ public final class RwSem {
             long next = s - EXCLUSIVE_UNIT;
             if (next < EXCLUSIVE_UNIT) {
                 setExclusiveOwnerThread(null);
+                tenureEnds();
             }
             // While it is held exclusively only the owner writes the word; shared holds the owner
             // took meanwhile stay when the last exclusive one goes.
@@ -147,6 +183,28 @@ public final class RwSem {
     public void unlockExclusive() {
         sync.release(1);
         LockOrder.exit(this);
+    }
+
+    /**
+     * Starts a read without the lock: {@return a stamp for {@link #validate(long)}, or 0 while it is
+     * held exclusively} (then take it shared). What is read under a stamp may be torn or stale; it
+     * is used only if the stamp is still valid after it, and a read that stores anywhere but into
+     * its own buffer, or that must wait, takes the lock instead.
+     */
+    public long optimisticRead() {
+        long t = sync.tenures;
+        return (t & 1) == 0 ? t | Long.MIN_VALUE : 0;
+    }
+
+    /**
+     * {@return whether no exclusive tenure began since {@code stamp} was given}: what was read in
+     * between is what some instant with no writer held.
+     *
+     * @param stamp a stamp from {@link #optimisticRead()}
+     */
+    public boolean validate(long stamp) {
+        VarHandle.acquireFence(); // the reads of the data come before this check of the count
+        return stamp != 0 && (sync.tenures | Long.MIN_VALUE) == stamp;
     }
 
     /** {@return whether the current thread holds it exclusively} */

@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,5 +99,68 @@ class RwSemTest {
             s.lockExclusive();
             s.unlockExclusive();
         }, 5_000));
+    }
+
+    @Test
+    void anOptimisticReadIsValidOnlyIfNoExclusiveTenureCameBetween() throws Exception {
+        RwSem s = new RwSem(LockClass.I_RWSEM, 1, "sem");
+        long stamp = s.optimisticRead();
+        assertTrue(stamp != 0);
+        s.lockShared();
+        s.unlockShared();
+        assertTrue(s.validate(stamp), "shared holds change nothing a reader could see");
+
+        assertTrue(runsWithin(() -> {
+            s.lockExclusive();
+            s.unlockExclusive();
+        }, 5_000));
+        assertFalse(s.validate(stamp), "a writer came and went in between");
+        assertFalse(s.validate(0), "no stamp is never valid");
+
+        s.lockExclusive();
+        s.lockExclusive();
+        assertEquals(0, s.optimisticRead(), "no optimistic read while it is held exclusively");
+        s.unlockExclusive();
+        assertEquals(0, s.optimisticRead(), "nor while an outer hold is left");
+        s.unlockExclusive();
+        long after = s.optimisticRead();
+        assertTrue(after != 0 && after != stamp);
+        assertTrue(s.validate(after));
+    }
+
+    @Test
+    void aStampTakenDuringAWriteNeverValidatesWhatTheWriterChanged() throws Exception {
+        RwSem s = new RwSem(LockClass.I_RWSEM, 1, "sem");
+        long[] data = new long[2]; // the writer keeps data[0] == data[1] under the lock
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            for (long v = 1; !stop.get(); v++) {
+                s.lockExclusive();
+                data[0] = v;
+                Thread.onSpinWait();
+                data[1] = v;
+                s.unlockExclusive();
+            }
+        });
+        long validated = 0;
+        try {
+            long end = System.nanoTime() + 300_000_000L;
+            while (System.nanoTime() < end) {
+                long stamp = s.optimisticRead();
+                if (stamp == 0) {
+                    continue;
+                }
+                long a = data[0];
+                long b = data[1];
+                if (s.validate(stamp)) {
+                    validated++;
+                    assertEquals(a, b, "a validated read saw a write half done");
+                }
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+        assertTrue(validated > 0, "some reads validated");
     }
 }
