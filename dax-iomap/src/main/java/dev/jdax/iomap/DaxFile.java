@@ -78,13 +78,30 @@ public final class DaxFile implements OpenFile {
             return 0;
         }
         long stamp = space.optimisticRead();
+        long tried = 0;
         if (stamp != 0) {
-            long done = DaxIo.readKept(space, pos, pos + len, dst, offset);
-            if (done > 0 && space.validateRead(stamp)) {
-                space.mount().engineCounters().bytesRead.add(done);
-                return done;
+            long r = DaxIo.readKept(space, pos, pos + len, dst, offset);
+            if (r > 0 && space.validateRead(stamp)) {
+                space.mount().engineCounters().bytesRead.add(r);
+                return r;
+            }
+            tried = r >= 0 ? r : ~r;
+        }
+        long done = 0;
+        try {
+            done = readLocked(pos, len, dst, offset);
+            return done;
+        } finally {
+            if (done < tried) {
+                // The lockless attempt copied what a truncate (or a media error) has since taken
+                // away, perhaps from blocks another file owns now: the caller's buffer past what
+                // was read keeps none of it.
+                dst.asSlice(offset + done, tried - done).fill((byte) 0);
             }
         }
+    }
+
+    private long readLocked(long pos, long len, MemorySegment dst, long offset) throws FsException {
         try (AddressSpace.Guard g = space.lockForRead(pos, pos + len)) {
             long size = space.size();
             if (pos >= size) {

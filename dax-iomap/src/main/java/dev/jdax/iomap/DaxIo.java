@@ -59,28 +59,30 @@ final class DaxIo {
     /**
      * A read without the I/O lock (under its stamp, validated by the caller): {@code [pos, end)}
      * clipped at EOF, copied through the answers kept and the clean memory only. {@return the bytes
-     * read, or 0 when that cannot serve it} (at or beyond EOF, an answer not kept, inline data, a
-     * device with bad sectors): such a read takes the lock and the whole path. It stores only into
-     * {@code dst}, so a read that turns out stale is simply done again.
+     * read (at least 0), or, when that cannot serve it, the complement ({@code ~n}, negative) of how
+     * many bytes of {@code dst} it stored into before it gave up} (at or beyond EOF, an answer not
+     * kept, inline data, a device with bad sectors, a block map changed meanwhile): such a read
+     * takes the lock and the whole path, and the caller clears what a stale attempt left past what
+     * that read returns.
      */
     static long readKept(AddressSpace space, long pos, long end, MemorySegment dst, long dstBase) {
         long generation = space.mapGeneration();
         long size = space.size();
         if (pos >= size) {
-            return 0;
+            return ~0L;
         }
         long last = Math.min(end, size);
         DaxMount mount = space.mount();
         MemorySegment clean = mount.cleanMemory();
         if (clean == null) {
-            return 0;
+            return ~0L;
         }
+        long cur = pos;
         try {
-            long cur = pos;
             while (cur < last) {
                 Iomap map = space.cache().at(cur);
                 if (map == null) {
-                    return 0;
+                    return ~(cur - pos);
                 }
                 long n = Math.min(map.end(), last) - cur;
                 if (map.type() == IomapType.MAPPED && map.device() == mount.device()) {
@@ -88,16 +90,16 @@ final class DaxIo {
                 } else if (map.type() == IomapType.HOLE || map.type() == IomapType.UNWRITTEN) {
                     dst.asSlice(dstBase + cur - pos, n).fill((byte) 0);
                 } else {
-                    return 0;
+                    return ~(cur - pos);
                 }
                 cur += n;
             }
         } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            return 0; // a stale answer or a closed device: the locked read says what is true
+            return ~(last - pos); // a stale answer or a closed device: the locked read says what is true
         }
         // A block map changed meanwhile by anything but a writer (a write fault's allocation, the
         // personality on its own) leaves answers this read may have used stale: read again.
-        return space.mapGeneration() == generation ? last - pos : 0;
+        return space.mapGeneration() == generation ? last - pos : ~(last - pos);
     }
 
     /** One {@code iomap_begin} .. {@code iomap_end} of a read into {@code dst} at {@code at}; the answer is kept. */

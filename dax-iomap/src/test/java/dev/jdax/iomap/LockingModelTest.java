@@ -298,6 +298,55 @@ class LockingModelTest {
         assertTrue(reads[0] > 0 && reads[1] > 0);
     }
 
+    /**
+     * A lockless read that a truncate overtakes is done again under the lock and returns fewer
+     * bytes; what its first attempt copied past them must not stay in the caller's buffer (the
+     * truncated blocks may belong to another file by then). The buffer starts each read filled
+     * with 0x7e: past the count a read may leave that or zeroes, never the file's 0x11.
+     */
+    @Test
+    void aLocklessReadOvertakenByATruncateLeavesNothingPastItsCount() throws Exception {
+        int len = 16 * BS;
+        TestFile f = plainFile(LockingModel.INODE_RWSEM);
+        MemorySegment data = MemorySegment.ofArray(filled(len, 0x11));
+        f.write(0, data, 0);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread truncator = Thread.ofPlatform().start(() -> {
+            try {
+                while (!stop.get()) {
+                    f.truncate(BS);
+                    f.write(0, data, 0);
+                }
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        });
+        byte[] b = new byte[len];
+        MemorySegment seg = MemorySegment.ofArray(b);
+        long shortReads = 0;
+        long until = System.nanoTime() + 700_000_000L;
+        try {
+            while (System.nanoTime() < until && failed.get() == null) {
+                java.util.Arrays.fill(b, (byte) 0x7e);
+                long n = f.read(0, seg);
+                if (n < len) {
+                    shortReads++;
+                }
+                for (int i = (int) n; i < len; i++) {
+                    if (b[i] == 0x11) {
+                        throw new AssertionError("read returned " + n + " bytes, byte " + i + " past them holds the file's data");
+                    }
+                }
+            }
+        } finally {
+            stop.set(true);
+            truncator.join();
+        }
+        assertNull(failed.get());
+        assertTrue(shortReads > 0, "no read met the truncated file");
+    }
+
     @Test
     void underTheInodeRwsemNoLocklessReadIsTorn() throws Exception {
         readsNeverSeeAWriteHalfDone(LockingModel.INODE_RWSEM);
