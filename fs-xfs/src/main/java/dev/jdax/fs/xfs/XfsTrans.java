@@ -322,7 +322,7 @@ final class XfsTrans {
                 if (!cp.empty() && log.usedBBs() + cp.bytes.get() / LogFormat.BBSIZE * 2 + 256 > log.logBBs() / 2) {
                     push();
                 }
-                MetaCache.Frozen f = cache.freeze(cp);
+                Freezer.Frozen f = cache.freeze(cp);
                 state.lock();
                 try {
                     running = new Checkpoint(cp.seq + 1);
