@@ -294,8 +294,8 @@ final class XfsMutations {
 
     /**
      * Frees every block and the inode itself (xfs_inactive, xfs_ifree), and takes it off the unlinked
-     * list: the blocks leave with an extent-free intent and are freed right after, in a transaction
-     * of their own. Inside a transaction.
+     * list: the blocks leave the file now and are freed as the transaction ends, in its checkpoint
+     * (XfsTrans.Handle#freeLater). Inside a transaction.
      */
     void destroy(XfsInode in) throws FsException {
         if (in.di_format() == XfsInode.FMT_EXTENTS || in.di_format() == XfsInode.FMT_BTREE) {
