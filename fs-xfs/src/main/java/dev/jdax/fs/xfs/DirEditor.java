@@ -158,7 +158,8 @@ final class DirEditor {
         Node nd = p.nd();
         XfsInode dir = nd.dir();
         requireAbsent(nd, p.path().getLast(), rec.name());
-        List<BmapExtent> ext = new ArrayList<>(nd.extents());
+        // The mapping is copied only to change it: a directory of 100,000 names has hundreds of extents.
+        List<BmapExtent> ext = p.allocates() ? new ArrayList<>(nd.extents()) : nd.extents();
         long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
         // Every block first: a change that cannot have them fails before it writes anything.
         long[] fresh = new long[p.newBlocks()];
@@ -315,10 +316,11 @@ final class DirEditor {
 
         dataEdits.freeEntry(f.data(), f.off());
         int longest = dataEdits.bestFree(f.data());
-        List<BmapExtent> ext = new ArrayList<>(nd.extents());
+        List<BmapExtent> ext = nd.extents();
         FreeIndexBlock free = freeBlock(dir, ext, freeDablk + f.db() / maxBests);
         long size = -1;
         if (longest == bs - DataBlock.HDR_SIZE && f.db() != 0) {
+            ext = new ArrayList<>(ext);       // copied only to change it
             // xfs_dir2_shrink_inode: an empty data block goes; the directory ends at its last data block.
             release(ext, f.db());
             if (free.dropBest(f.db()) == 0) {
