@@ -3,10 +3,6 @@ package dev.jdax.fs.xfs;
 import dev.jdax.api.FsException;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.Map;
-import java.util.Set;
 
 import static dev.jdax.fs.xfs.Buf.*;
 
@@ -38,8 +34,16 @@ final class BtreeOp {
     private final XfsDisk disk;
     private final long agno;
     private final int blockSize;
-    private final Map<Long, byte[]> blocks = new HashMap<>();
-    private final Set<Long> dirty = new LinkedHashSet<>();
+    /**
+     * The blocks it has read, by AG block number: a change holds a handful (a path and its
+     * siblings), so a short array searched end to end costs less than a map.
+     */
+    private long[] held = new long[8];
+    private byte[][] heldBytes = new byte[8][];
+    private int nheld;
+    /** The changed blocks, in the order they first changed. */
+    private long[] dirty = new long[8];
+    private int ndirty;
     int nlevels;
 
     BtreeOp(ShortBtree tree, XfsDisk disk, long agno) {
@@ -68,10 +72,13 @@ final class BtreeOp {
 
     /** The block at {@code agbno}, read and verified on first use (xfs_btree_read_buf_block). */
     byte[] block(long agbno, int level) throws FsException {
-        byte[] b = blocks.get(agbno);
-        if (b == null) {
+        int i = indexOf(held, nheld, agbno);
+        byte[] b;
+        if (i >= 0) {
+            b = heldBytes[i];
+        } else {
             b = tree.readBlock(agbno, level);
-            blocks.put(agbno, b);
+            hold(agbno, b);
         }
         Corrupt.check(BtreeBlock.level(b) == level, "%s block %d: level %d (want %d)", what(), agbno,
                 BtreeBlock.level(b), level);
@@ -83,30 +90,69 @@ final class BtreeOp {
         byte[] b = new byte[blockSize];
         BtreeBlock.init(b, kind.magic, false, level, 0, disk.fsbToDaddr(disk.fsb(agno, agbno)), agno,
                 disk.sb().metaUuid());
-        blocks.put(agbno, b);
-        dirty.add(agbno);
+        int i = indexOf(held, nheld, agbno);
+        if (i >= 0) {
+            heldBytes[i] = b;
+        } else {
+            hold(agbno, b);
+        }
+        dirty(agbno);
         return b;
     }
 
     void dirty(long agbno) {
-        dirty.add(agbno);
+        if (indexOf(dirty, ndirty, agbno) < 0) {
+            if (ndirty == dirty.length) {
+                dirty = Arrays.copyOf(dirty, 2 * ndirty);
+            }
+            dirty[ndirty++] = agbno;
+        }
     }
 
     /** Gives a block back (xfs_btree_free_block): its pending contents are dropped, never written. */
     void free(long agbno) throws FsException {
-        blocks.remove(agbno);
-        dirty.remove(agbno);
+        int i = indexOf(held, nheld, agbno);
+        if (i >= 0) {
+            nheld--;
+            held[i] = held[nheld];
+            heldBytes[i] = heldBytes[nheld];
+            heldBytes[nheld] = null;
+        }
+        int d = indexOf(dirty, ndirty, agbno);
+        if (d >= 0) {
+            System.arraycopy(dirty, d + 1, dirty, d, ndirty - d - 1);
+            ndirty--;
+        }
         tree.freeBlock(agbno);
     }
 
     /** Writes every changed block with its CRC. */
     void flush() throws FsException {
-        for (long agbno : dirty) {
-            byte[] b = blocks.get(agbno);
+        for (int d = 0; d < ndirty; d++) {
+            long agbno = dirty[d];
+            byte[] b = heldBytes[indexOf(held, nheld, agbno)];
             BtreeBlock.seal(b, false);
             disk.writeBytes(disk.agbToByte(agno, agbno), b, b.length);
         }
-        dirty.clear();
+        ndirty = 0;
+    }
+
+    private void hold(long agbno, byte[] b) {
+        if (nheld == held.length) {
+            held = Arrays.copyOf(held, 2 * nheld);
+            heldBytes = Arrays.copyOf(heldBytes, 2 * nheld);
+        }
+        held[nheld] = agbno;
+        heldBytes[nheld++] = b;
+    }
+
+    private static int indexOf(long[] a, int n, long v) {
+        for (int i = 0; i < n; i++) {
+            if (a[i] == v) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     // ---- entries ----

@@ -21,12 +21,12 @@ final class Checkpoint {
     /** Set when its commit began: no handle may join any more. */
     boolean locked;
 
-    final Set<MetaCache.Entry> bufs = ConcurrentHashMap.newKeySet();
-    final Set<MetaCache.Entry> inodes = ConcurrentHashMap.newKeySet();
-    final Set<MetaCache.Entry> unlinked = ConcurrentHashMap.newKeySet();
-    final Set<MetaCache.Entry> cancels = ConcurrentHashMap.newKeySet();
-    final Set<MetaCache.Entry> staleInodes = ConcurrentHashMap.newKeySet();
-    final List<MetaCache.Entry> created = Collections.synchronizedList(new ArrayList<>());
+    final Set<MetaEntry> bufs = ConcurrentHashMap.newKeySet();
+    final Set<MetaEntry> inodes = ConcurrentHashMap.newKeySet();
+    final Set<MetaEntry> unlinked = ConcurrentHashMap.newKeySet();
+    final Set<MetaEntry> cancels = ConcurrentHashMap.newKeySet();
+    final Set<MetaEntry> staleInodes = ConcurrentHashMap.newKeySet();
+    final List<MetaEntry> created = Collections.synchronizedList(new ArrayList<>());
     /** Inode creates: {agno, agbno, blocks, gen}. */
     final List<long[]> icreates = Collections.synchronizedList(new ArrayList<>());
     /** Cancelled inode cluster buffers of freed chunks: {daddr, length in basic blocks}. */

@@ -1,5 +1,7 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.api.FsException;
+
 import java.util.Arrays;
 
 import static dev.jdax.fs.xfs.Buf.*;
@@ -46,6 +48,78 @@ record DaBlock(long dablk, long fsb, byte[] b) {
             }
         }
         return Arrays.copyOf(out, k);
+    }
+
+    int stale() {
+        return be16(b, 58);
+    }
+
+    /** The greatest hash of the block as its parent holds it: its last entry's, stale or not (xfs_dir2_leaf_lasthash). */
+    int lastHash() {
+        return hash(count() - 1);
+    }
+
+    void setHash(int i, int hash) {
+        put32(b, HDR + 8 * i, hash & 0xffffffffL);
+    }
+
+    /** Where an entry of {@code hash} goes: after every entry whose hash is not above it. */
+    int insertionPoint(int hash) {
+        int lo = 0;
+        int hi = count();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Integer.compareUnsigned(hash(mid), hash) <= 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * Adds a leaf entry in place, as xfs_dir3_leaf_find_entry does: without stale entries those
+     * after its place move up one (the caller has made sure the block has room); with them, the
+     * entries between its place and the nearest stale entry move one towards it, and that slot is
+     * used. Only the entries that move change, so only their part of the block is logged.
+     */
+    void leafAdd(int hash, long address) throws FsException {
+        int n = count();
+        int index = insertionPoint(hash);
+        int stale = stale();
+        long e = ((long) hash << 32) | address;
+        if (stale == 0) {
+            System.arraycopy(b, HDR + 8 * index, b, HDR + 8 * (index + 1), 8 * (n - index));
+            put(index, e);
+            put16(b, 56, n + 1);
+            return;
+        }
+        int low = -1;
+        int high = n;
+        for (int d = 0; low < 0 && high == n; d++) {
+            if (d > 0 && index - d >= 0 && value(index - d) == 0) {
+                low = index - d;
+            } else if (index + d < n && value(index + d) == 0) {
+                high = index + d;
+            } else if (index - d < 0 && index + d >= n) {
+                break;
+            }
+        }
+        Corrupt.check(low >= 0 || high < n, "leaf block %d counts %d stale entries and holds none", dablk, stale);
+        if (low >= 0) {
+            System.arraycopy(b, HDR + 8 * (low + 1), b, HDR + 8 * low, 8 * (index - low - 1));
+            put(index - 1, e);
+        } else {
+            System.arraycopy(b, HDR + 8 * index, b, HDR + 8 * (index + 1), 8 * (high - index));
+            put(index, e);
+        }
+        put16(b, 58, stale - 1);
+    }
+
+    private void put(int i, long e) {
+        put32(b, HDR + 8 * i, e >>> 32);
+        put32(b, HDR + 8 * i + 4, e & 0xffffffffL);
     }
 
     /** After the entries of the same hash, as xfs_dir3_leaf_find_entry places a new one. */

@@ -61,11 +61,14 @@ final class DirEditor {
     }
 
     /** A node directory at the start of one change: its mapping and the da nodes from the root down to a leaf. */
-    private record Node(XfsInode dir, List<BmapExtent> extents, DaBlock root) {
+    record Node(XfsInode dir, List<BmapExtent> extents, DaBlock root) {
     }
 
-    /** What adding a name takes: its data block (new or not, with a new free index block or not) and the da path. */
-    record Plan(int db, boolean newData, boolean newFree, List<DaBlock> path, int[] childAt, int newBlocks) {
+    /**
+     * What adding a name takes: its data block (new or not, with a new free index block or not)
+     * and the da path, in the directory as it was read; good for an add under the same lock.
+     */
+    record Plan(Node nd, int db, boolean newData, boolean newFree, List<DaBlock> path, int[] childAt, int newBlocks) {
         boolean allocates() {
             return newBlocks > 0;
         }
@@ -144,18 +147,19 @@ final class DirEditor {
             newBlocks += level == 0 ? 2 : 1;
             splits = level > 0 && path.get(level - 1).count() == maxEnts;
         }
-        return new Plan(db, newData, newFree, path, childAt, newBlocks);
+        return new Plan(nd, db, newData, newFree, path, childAt, newBlocks);
     }
 
-    /** Adds {@code rec} to {@code dir} in place; false (nothing changed) when this class does not edit it. */
-    boolean add(XfsInode dir, DirRecord rec) throws FsException {
-        Node nd = open(dir, fs.extents(dir));
-        Plan p = nd == null ? null : plan(nd, rec.name());
-        if (p == null) {
-            return false;
-        }
+    /**
+     * Adds {@code rec} by plan {@code p} ({@link #plan} of its name, made under the directory's
+     * lock held since, in the same transaction).
+     */
+    boolean add(Plan p, DirRecord rec) throws FsException {
+        Node nd = p.nd();
+        XfsInode dir = nd.dir();
         requireAbsent(nd, p.path().getLast(), rec.name());
-        List<BmapExtent> ext = new ArrayList<>(nd.extents());
+        // The mapping is copied only to change it: a directory of 100,000 names has hundreds of extents.
+        List<BmapExtent> ext = p.allocates() ? new ArrayList<>(nd.extents()) : nd.extents();
         long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
         // Every block first: a change that cannot have them fails before it writes anything.
         long[] fresh = new long[p.newBlocks()];
@@ -196,12 +200,49 @@ final class DirEditor {
         free.setBest(p.db(), longest, p.newData());
         store(free.b(), free.fsb(), 4);
 
-        // The leaf takes the hash; from it up to the root each block takes its child's greatest
-        // hash and, when the child split, the new sibling after it, splitting in turn when full.
+        // The leaf takes the hash in place while it has room or a stale entry; a full one splits.
         long address = ((long) p.db() * bs + off) >>> 3;
         List<DaBlock> path = p.path();
         int last = path.size() - 1;
-        long[] ents = DaBlock.insertSorted(path.get(last).entries(true), DirWriter.hash(rec.name()), address);
+        DaBlock leaf = path.get(last);
+        int hash = DirWriter.hash(rec.name());
+        if (leaf.count() < maxEnts || leaf.stale() > 0) {
+            leaf.leafAdd(hash, address);
+            store(leaf.b(), leaf.fsb(), 12);
+            fixHashPath(path, p.childAt(), leaf.lastHash());
+        } else {
+            addSplitting(nd, p, ext, fresh, next, DaBlock.insertSorted(leaf.entries(true), hash, address));
+        }
+        finish(dir, p.allocates() ? ext : null, p.newData() ? Math.max(dir.di_size(), (long) (p.db() + 1) * bs) : -1);
+        return true;
+    }
+
+    /**
+     * xfs_da3_fixhashpath: from the leaf's parent up, each node takes its child's greatest hash
+     * where it changed, in place; the walk stops at the first node it leaves as it was.
+     */
+    private void fixHashPath(List<DaBlock> path, int[] childAt, int childLast) throws FsException {
+        for (int level = path.size() - 2; level >= 0; level--) {
+            DaBlock blk = path.get(level);
+            int i = childAt[level];
+            if (blk.hash(i) == childLast) {
+                return;
+            }
+            blk.setHash(i, childLast);
+            store(blk.b(), blk.fsb(), 12);
+            childLast = blk.lastHash();
+        }
+    }
+
+    /**
+     * A full leaf takes the entry: {@code ents} (its live entries with the new one) split in two,
+     * and from it up to the root each block takes its child's greatest hash and the new sibling
+     * after it, splitting in turn when full (xfs_da3_split), from {@code fresh[next]} on.
+     */
+    private void addSplitting(Node nd, Plan p, List<BmapExtent> ext, long[] fresh, int next, long[] ents)
+            throws FsException {
+        List<DaBlock> path = p.path();
+        int last = path.size() - 1;
         long childLast = 0;
         Long carry = null;                    // the entry of a block split off below, for its parent
         for (int level = last; level >= 0; level--) {
@@ -230,8 +271,6 @@ final class DirEditor {
                 childLast = ents[half - 1] >>> 32;
             }
         }
-        finish(dir, p.allocates() ? ext : null, p.newData() ? Math.max(dir.di_size(), (long) (p.db() + 1) * bs) : -1);
-        return true;
     }
 
     /**
@@ -277,10 +316,11 @@ final class DirEditor {
 
         dataEdits.freeEntry(f.data(), f.off());
         int longest = dataEdits.bestFree(f.data());
-        List<BmapExtent> ext = new ArrayList<>(nd.extents());
+        List<BmapExtent> ext = nd.extents();
         FreeIndexBlock free = freeBlock(dir, ext, freeDablk + f.db() / maxBests);
         long size = -1;
         if (longest == bs - DataBlock.HDR_SIZE && f.db() != 0) {
+            ext = new ArrayList<>(ext);       // copied only to change it
             // xfs_dir2_shrink_inode: an empty data block goes; the directory ends at its last data block.
             release(ext, f.db());
             if (free.dropBest(f.db()) == 0) {

@@ -112,7 +112,7 @@ final class XfsFileOps {
 
     /**
      * Truncate down (xfs_itruncate_extents): the blocks wholly beyond {@code newSize} leave the
-     * mapping with the new size in one transaction, and are freed by the intents it logs.
+     * mapping with the new size in one transaction, and are freed as it ends, in its checkpoint.
      */
     void truncate(XfsInode in, long newSize, Instant now) throws FsException {
         XfsMutations mu = m();

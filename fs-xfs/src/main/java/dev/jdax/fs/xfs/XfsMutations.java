@@ -133,8 +133,13 @@ final class XfsMutations {
     }
 
     private void addEntry(XfsInode dir, byte[] name, XfsInode target) throws FsException {
+        addEntry(dir, name, target, editor.plan(dir, fs.extents(dir), name));
+    }
+
+    /** Adds the entry by {@code inPlace}, the plan {@link #checkFits} made under the same lock, when there is one. */
+    private void addEntry(XfsInode dir, byte[] name, XfsInode target, DirEditor.Plan inPlace) throws FsException {
         DirRecord rec = new DirRecord(name, target.ino(), DirRecord.ftypeOfMode(target.di_mode()));
-        if (editor.add(dir, rec) || blockDirs.add(dir, rec)) {
+        if (inPlace != null ? editor.add(inPlace, rec) : blockDirs.add(dir, rec)) {
             return;
         }
         List<DirRecord> entries = entries(dir);
@@ -149,7 +154,11 @@ final class XfsMutations {
      * The VFS has checked that the name is free; finding it here is corruption.
      */
     private boolean checkFits(XfsInode dir, byte[] name, long ino, int mode) throws FsException {
-        DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), name);
+        return checkFits(dir, name, ino, mode, editor.plan(dir, fs.extents(dir), name));
+    }
+
+    /** {@link #checkFits(XfsInode, byte[], long, int)} with the in-place plan already made (null: none). */
+    private boolean checkFits(XfsInode dir, byte[] name, long ino, int mode, DirEditor.Plan inPlace) throws FsException {
         if (inPlace != null) {
             return !inPlace.allocates();        // DirEditor#add finds a name there under the lock
         }
@@ -180,23 +189,27 @@ final class XfsMutations {
     }
 
     XfsInode create(XfsInode dir, String name, int mode, int uid, int gid) throws FsException {
-        checkFits(dir, bytes(name), -1, 0100000);
+        byte[] n = bytes(name);
+        DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), n);
+        checkFits(dir, n, -1, 0100000, inPlace);
         space.reserve(XfsReservations.create(disk), false);
         XfsInode in = newInode(dir, 0100000 | (mode & 07777), uid, gid, XfsInode.FMT_EXTENTS);
         writeInode(in);
-        addEntry(dir, bytes(name), in);
+        addEntry(dir, n, in, inPlace);
         return in;
     }
 
     XfsInode mkdir(XfsInode dir, String name, int mode, int uid, int gid) throws FsException {
-        checkFits(dir, bytes(name), -1, 0040000);
+        byte[] n = bytes(name);
+        DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), n);
+        checkFits(dir, n, -1, 0040000, inPlace);
         space.reserve(XfsReservations.create(disk), false);
         XfsInode in = newInode(dir, 0040000 | (mode & 07777), uid, gid, XfsInode.FMT_LOCAL);
         in.di_nlink(2);
         dirs.write(in, new ArrayList<>(), List.of(), dir.ino());
         writeInode(in);
         fs.changeInode(dir, d -> d.di_nlink(d.di_nlink() + 1));
-        addEntry(dir, bytes(name), in);
+        addEntry(dir, n, in, inPlace);
         return in;
     }
 
@@ -206,7 +219,9 @@ final class XfsMutations {
             throw FsException.of(t.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG, "xfs: symlink target of %d bytes",
                     t.length);
         }
-        checkFits(dir, bytes(name), -1, 0120000);
+        byte[] n = bytes(name);
+        DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), n);
+        checkFits(dir, n, -1, 0120000, inPlace);
         boolean inline = t.length <= disk.sb().sb_inodesize() - XfsInode.CORE_SIZE;
         space.reserve(XfsReservations.create(disk) + (inline ? 0 : XfsSymlinks.remoteBlocks(disk, t.length)), false);
         XfsInode in = newInode(dir, 0120777, uid, gid, XfsInode.FMT_LOCAL);
@@ -220,7 +235,7 @@ final class XfsMutations {
             fs.cacheExtents(in, ext);
         }
         writeInode(in);
-        addEntry(dir, bytes(name), in);
+        addEntry(dir, n, in, inPlace);
         return in;
     }
 
@@ -279,8 +294,8 @@ final class XfsMutations {
 
     /**
      * Frees every block and the inode itself (xfs_inactive, xfs_ifree), and takes it off the unlinked
-     * list: the blocks leave with an extent-free intent and are freed right after, in a transaction
-     * of their own. Inside a transaction.
+     * list: the blocks leave the file now and are freed as the transaction ends, in its checkpoint
+     * (XfsTrans.Handle#freeLater). Inside a transaction.
      */
     void destroy(XfsInode in) throws FsException {
         if (in.di_format() == XfsInode.FMT_EXTENTS || in.di_format() == XfsInode.FMT_BTREE) {

@@ -30,7 +30,8 @@ import java.util.concurrent.locks.Condition;
  * locks ranked after it; a commit is never waited for from inside one; a transaction started by a
  * thread that holds one joins it. Each holds a block reservation (t_blk_res), taken from the free
  * counter when it is asked for and the unused part given back at its end, and the frees it defers
- * (extent-free intents) run in transactions of their own right after it.
+ * run at its end, in the same checkpoint: an extent-free intent and its done item in one
+ * checkpoint are never needed by recovery, so neither is logged (Linux's intent whiteouts).
  */
 final class XfsTrans {
     /** xfssyncd_centisecs: the log worker's period. */
@@ -42,8 +43,8 @@ final class XfsTrans {
         private int depth = 1;
         /** Blocks still reserved for it. */
         long blkRes;
-        /** Extents to free once it is done, with the id of the intent logged for them. */
-        private final List<Object[]> deferred = new ArrayList<>();
+        /** Extents to free once it is done. */
+        private final List<long[][]> deferred = new ArrayList<>();
 
         private Handle(Checkpoint cp) {
             this.cp = cp;
@@ -59,23 +60,50 @@ final class XfsTrans {
         }
 
         /**
-         * xfs_free_extent_later: the extents leave the file now, with an extent-free intent in this
-         * transaction; they are freed in a transaction of their own after this one, which logs the
-         * done item. A crash in between leaves the intent, which recovery finishes.
+         * xfs_free_extent_later: the extents leave the file now and join the free space when this
+         * transaction ends, in its checkpoint (xfs_defer_finish's roll), so the unmapping and the
+         * free reach the log together or not at all and no intent needs logging for them.
          */
         void freeLater(List<long[]> extents) {
-            if (extents.isEmpty()) {
-                return;
+            if (!extents.isEmpty()) {
+                deferred.add(extents.toArray(new long[0][]));
             }
-            long id = ThreadLocalRandom.current().nextLong();
-            long[][] ex = extents.toArray(new long[0][]);
-            cp.intents.add(LogFormat.extentFree(LogFormat.XFS_LI_EFI, id, ex));
-            cp.bytes.addAndGet(LogFormat.EF_HDR + 16L * ex.length + 64);
-            deferred.add(new Object[]{id, ex});
+        }
+
+        /**
+         * The deferred frees, with the handle still open (transactions they start join it). One
+         * that fails leaves an intent for what is not yet freed, which recovery finishes.
+         */
+        private void finishDeferred() throws FsException {
+            for (int d = 0; d < deferred.size(); d++) {
+                long[][] ex = deferred.get(d);
+                for (int i = 0; i < ex.length; i++) {
+                    try {
+                        space.freeBlocks(ex[i][0], ex[i][1]);
+                    } catch (FsException | RuntimeException e) {
+                        List<long[]> left = new ArrayList<>(List.of(ex).subList(i, ex.length));
+                        deferred.subList(d + 1, deferred.size()).forEach(rest -> left.addAll(List.of(rest)));
+                        long[][] all = left.toArray(new long[0][]);
+                        cp.intents.add(LogFormat.extentFree(LogFormat.XFS_LI_EFI, ThreadLocalRandom.current().nextLong(), all));
+                        cp.bytes.addAndGet(LogFormat.EF_HDR + 16L * all.length + 64);
+                        deferred.clear();
+                        throw e;
+                    }
+                }
+            }
+            deferred.clear();
         }
 
         @Override
         public void close() throws FsException {
+            Throwable failure = null;
+            if (depth == 1 && !deferred.isEmpty()) {
+                try {
+                    finishDeferred();
+                } catch (FsException | RuntimeException e) {
+                    failure = e;
+                }
+            }
             if (--depth > 0) {
                 return;
             }
@@ -92,8 +120,10 @@ final class XfsTrans {
                 state.unlock();
             }
             LockOrder.exit(this);
-            for (Object[] d : deferred) {
-                finishIntent((Long) d[0], (long[][]) d[1]);
+            if (failure instanceof FsException e) {
+                throw e;
+            } else if (failure instanceof RuntimeException e) {
+                throw e;
             }
             if (full) {
                 commit(cp.seq);
@@ -322,7 +352,7 @@ final class XfsTrans {
                 if (!cp.empty() && log.usedBBs() + cp.bytes.get() / LogFormat.BBSIZE * 2 + 256 > log.logBBs() / 2) {
                     push();
                 }
-                MetaCache.Frozen f = cache.freeze(cp);
+                Freezer.Frozen f = cache.freeze(cp);
                 state.lock();
                 try {
                     running = new Checkpoint(cp.seq + 1);
@@ -370,7 +400,7 @@ final class XfsTrans {
         pushes++;
     }
 
-    /** The frees of an intent, in a transaction of their own that logs its done item. */
+    /** The frees of an intent from an earlier checkpoint, in a transaction that logs its done item. */
     private void finishIntent(long id, long[][] extents) throws FsException {
         run(h -> {
             h.cp.intents.add(LogFormat.extentFree(LogFormat.XFS_LI_EFD, id, extents));

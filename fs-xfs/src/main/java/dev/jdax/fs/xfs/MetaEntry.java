@@ -1,0 +1,39 @@
+package dev.jdax.fs.xfs;
+
+/**
+ * One metadata buffer or inode that a writable mount has changed and not yet written home, the
+ * state of an xfs_buf or xfs_inode log item: the live bytes changes go to, what recovery would
+ * find, and what a committed checkpoint still has to write home. Guarded by its own monitor.
+ */
+final class MetaEntry {
+    /** Device offset of a buffer; inode number of an inode. */
+    final long key;
+    final int len;
+    final boolean inode;
+    byte[] live;
+    /** What recovery would find: the bytes last frozen into the log, or the device's when first cached. */
+    byte[] logged;
+    /** Frozen bytes of a committed checkpoint not yet written home; null when home has them. */
+    byte[] home;
+    /** The checkpoint that changed the live bytes (core of an inode), -1 when none has since the last freeze. */
+    long dirtySeq = -1;
+    /** The checkpoint that changed an inode's di_next_unlinked, logged in its cluster buffer. */
+    long unlinkedSeq = -1;
+    /** The checkpoint that freed it, -1 while in use. */
+    long staleSeq = -1;
+    /** Left the cache: a reader or writer that finds it looks again. */
+    boolean detached;
+
+    MetaEntry(long key, int len, boolean inode, byte[] base) {
+        this.key = key;
+        this.len = len;
+        this.inode = inode;
+        this.logged = base;
+        this.live = base.clone();
+    }
+
+    /** Whether nothing about it waits for the log or for home (caller holds its monitor). */
+    boolean clean() {
+        return home == null && dirtySeq < 0 && unlinkedSeq < 0 && staleSeq < 0 && !detached;
+    }
+}
