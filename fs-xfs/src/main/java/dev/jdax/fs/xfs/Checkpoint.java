@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -16,10 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Checkpoint {
     final long seq;
-    /** Open handles; guarded by the manager's state lock. */
-    int updates;
+    /**
+     * Open handles: joined and left with one atomic step each (the CIL context lock's shared side,
+     * jbd2's t_updates), the state lock only to wait or wake its commit.
+     */
+    final AtomicInteger updates = new AtomicInteger();
     /** Set when its commit began: no handle may join any more. */
-    boolean locked;
+    volatile boolean locked;
 
     final Set<MetaCache.Entry> bufs = ConcurrentHashMap.newKeySet();
     final Set<MetaCache.Entry> inodes = ConcurrentHashMap.newKeySet();

@@ -81,16 +81,8 @@ final class XfsTrans {
             }
             current.remove();
             unreserve(this);
-            boolean full;
-            state.lock();
-            try {
-                if (--cp.updates == 0) {
-                    changed.signalAll();
-                }
-                full = !cp.locked && cp.bytes.get() >= limit;
-            } finally {
-                state.unlock();
-            }
+            boolean full = !cp.locked && cp.bytes.get() >= limit;
+            leave(cp);
             LockOrder.exit(this);
             for (Object[] d : deferred) {
                 finishIntent((Long) d[0], (long[][]) d[1]);
@@ -126,7 +118,8 @@ final class XfsTrans {
     private final Mutex commitLock = new Mutex(LockClass.TRANSACTION, 0, 0, "xfs log commit");
     private final ThreadLocal<Handle> current = new ThreadLocal<>();
     private final ScheduledExecutorService worker;
-    private Checkpoint running = new Checkpoint(1);
+    /** Changed under the state lock; read without it by a transaction joining. */
+    private volatile Checkpoint running = new Checkpoint(1);
     private volatile long committed;
     private volatile FsException failed;
     private long tid = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
@@ -164,31 +157,53 @@ final class XfsTrans {
         if (failed != null) {
             throw failed;
         }
-        long full = -1;
-        state.lock();
-        try {
-            if (!running.locked && running.bytes.get() >= limit) {
-                full = running.seq;
-            }
-        } finally {
-            state.unlock();
+        Checkpoint r = running;
+        if (!r.locked && r.bytes.get() >= limit) {
+            commit(r.seq); // make room before joining: a transaction never waits for its own checkpoint
         }
-        if (full >= 0) {
-            commit(full);
-        }
-        state.lock();
-        try {
-            while (running.locked) {
-                changed.awaitUninterruptibly();
-            }
-            running.updates++;
-            h = new Handle(running);
-        } finally {
-            state.unlock();
-        }
+        h = new Handle(join());
         LockOrder.enter(h, LockClass.TRANSACTION, 1, 0, true, "xfs transaction");
         current.set(h);
         return h;
+    }
+
+    /**
+     * Counts a transaction into the running checkpoint, once no commit has it locked: one atomic
+     * increment, as xlog_cil_commit joins the context under the shared side of xc_ctx_lock. The
+     * count is raised before {@code locked} is read again, and a commit sets {@code locked} before
+     * it reads the count (both volatile), so one of them always sees the other.
+     */
+    private Checkpoint join() {
+        while (true) {
+            Checkpoint t = running;
+            if (!t.locked) {
+                t.updates.incrementAndGet();
+                if (!t.locked) {
+                    return t;
+                }
+                leave(t); // the commit locked it meanwhile and may be waiting for this count
+            }
+            state.lock();
+            try {
+                while (running == t && t.locked) {
+                    changed.awaitUninterruptibly();
+                }
+            } finally {
+                state.unlock();
+            }
+        }
+    }
+
+    /** A transaction leaves {@code t}: the last one out of a locked checkpoint wakes its commit. */
+    private void leave(Checkpoint t) {
+        if (t.updates.decrementAndGet() == 0 && t.locked) {
+            state.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                state.unlock();
+            }
+        }
     }
 
     /** Runs {@code body} as one transaction (or as part of the thread's open one). */
@@ -232,6 +247,12 @@ final class XfsTrans {
         h.blkRes += blocks;
     }
 
+    /** Gives back {@code blocks} of {@code h}'s reservation, unused (a claim that did not fit). */
+    void unreserve(Handle h, long blocks) {
+        reserved.addAndGet(-blocks);
+        h.blkRes -= blocks;
+    }
+
     /** The current transaction used {@code blocks} of free space: its reservation shrinks by as much. */
     void consume(long blocks) {
         Handle h = current.get();
@@ -262,12 +283,7 @@ final class XfsTrans {
     }
 
     long runningSeq() {
-        state.lock();
-        try {
-            return running.seq;
-        } finally {
-            state.unlock();
-        }
+        return running.seq;
     }
 
     long committedSeq() {
@@ -312,7 +328,7 @@ final class XfsTrans {
             try {
                 cp = running;
                 cp.locked = true;
-                while (cp.updates > 0) {
+                while (cp.updates.get() > 0) {
                     changed.awaitUninterruptibly();
                 }
             } finally {
