@@ -1,11 +1,12 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.api.lock.TransactionGate;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,13 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Checkpoint {
     final long seq;
-    /**
-     * Open handles: joined and left with one atomic step each (the CIL context lock's shared side,
-     * jbd2's t_updates), the state lock only to wait or wake its commit.
-     */
-    final AtomicInteger updates = new AtomicInteger();
-    /** Set when its commit began: no handle may join any more. */
-    volatile boolean locked;
+    /** Open transactions, joined and left with one atomic step each, and whether its commit has locked it. */
+    final TransactionGate.Updates updates = new TransactionGate.Updates();
 
     final Set<MetaCache.Entry> bufs = ConcurrentHashMap.newKeySet();
     final Set<MetaCache.Entry> inodes = ConcurrentHashMap.newKeySet();

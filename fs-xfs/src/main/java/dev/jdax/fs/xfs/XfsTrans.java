@@ -5,6 +5,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.LockOrder;
 import dev.jdax.api.lock.Mutex;
+import dev.jdax.api.lock.TransactionGate;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 
 /**
  * XFS's transactions and their group commit (xfs_trans.c, xfs_log_cil.c, xfs_trans_ail.c): every
@@ -81,8 +81,8 @@ final class XfsTrans {
             }
             current.remove();
             unreserve(this);
-            boolean full = !cp.locked && cp.bytes.get() >= limit;
-            leave(cp);
+            boolean full = !cp.updates.locked() && cp.bytes.get() >= limit;
+            gate.leave(cp);
             LockOrder.exit(this);
             for (Object[] d : deferred) {
                 finishIntent((Long) d[0], (long[][]) d[1]);
@@ -113,13 +113,11 @@ final class XfsTrans {
     private final MetaCache cache;
     private XfsSpace space;
     private final long limit;
-    private final Mutex state = new Mutex(LockClass.JOURNAL, 0, 0, "xfs log state");
-    private final Condition changed = state.newCondition();
     private final Mutex commitLock = new Mutex(LockClass.TRANSACTION, 0, 0, "xfs log commit");
     private final ThreadLocal<Handle> current = new ThreadLocal<>();
     private final ScheduledExecutorService worker;
-    /** Changed under the state lock; read without it by a transaction joining. */
-    private volatile Checkpoint running = new Checkpoint(1);
+    /** The running checkpoint, and how transactions join it and a commit closes it. */
+    private final TransactionGate<Checkpoint> gate = new TransactionGate<>("xfs log state", new Checkpoint(1), c -> c.updates);
     private volatile long committed;
     private volatile FsException failed;
     private long tid = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
@@ -157,53 +155,14 @@ final class XfsTrans {
         if (failed != null) {
             throw failed;
         }
-        Checkpoint r = running;
-        if (!r.locked && r.bytes.get() >= limit) {
+        Checkpoint r = gate.running();
+        if (!r.updates.locked() && r.bytes.get() >= limit) {
             commit(r.seq); // make room before joining: a transaction never waits for its own checkpoint
         }
-        h = new Handle(join());
+        h = new Handle(gate.join());
         LockOrder.enter(h, LockClass.TRANSACTION, 1, 0, true, "xfs transaction");
         current.set(h);
         return h;
-    }
-
-    /**
-     * Counts a transaction into the running checkpoint, once no commit has it locked: one atomic
-     * increment, as xlog_cil_commit joins the context under the shared side of xc_ctx_lock. The
-     * count is raised before {@code locked} is read again, and a commit sets {@code locked} before
-     * it reads the count (both volatile), so one of them always sees the other.
-     */
-    private Checkpoint join() {
-        while (true) {
-            Checkpoint t = running;
-            if (!t.locked) {
-                t.updates.incrementAndGet();
-                if (!t.locked) {
-                    return t;
-                }
-                leave(t); // the commit locked it meanwhile and may be waiting for this count
-            }
-            state.lock();
-            try {
-                while (running == t && t.locked) {
-                    changed.awaitUninterruptibly();
-                }
-            } finally {
-                state.unlock();
-            }
-        }
-    }
-
-    /** A transaction leaves {@code t}: the last one out of a locked checkpoint wakes its commit. */
-    private void leave(Checkpoint t) {
-        if (t.updates.decrementAndGet() == 0 && t.locked) {
-            state.lock();
-            try {
-                changed.signalAll();
-            } finally {
-                state.unlock();
-            }
-        }
     }
 
     /** Runs {@code body} as one transaction (or as part of the thread's open one). */
@@ -283,7 +242,7 @@ final class XfsTrans {
     }
 
     long runningSeq() {
-        return running.seq;
+        return gate.running().seq;
     }
 
     long committedSeq() {
@@ -323,29 +282,13 @@ final class XfsTrans {
             if (committed >= seq) {
                 return;
             }
-            Checkpoint cp;
-            state.lock();
-            try {
-                cp = running;
-                cp.locked = true;
-                while (cp.updates.get() > 0) {
-                    changed.awaitUninterruptibly();
-                }
-            } finally {
-                state.unlock();
-            }
+            Checkpoint cp = gate.lockAndDrain();
             try {
                 if (!cp.empty() && log.usedBBs() + cp.bytes.get() / LogFormat.BBSIZE * 2 + 256 > log.logBBs() / 2) {
                     push();
                 }
                 MetaCache.Frozen f = cache.freeze(cp);
-                state.lock();
-                try {
-                    running = new Checkpoint(cp.seq + 1);
-                    changed.signalAll();
-                } finally {
-                    state.unlock();
-                }
+                gate.open(cp, new Checkpoint(cp.seq + 1));
                 if (!f.regions().isEmpty()) {
                     log.checkpoint(nextTid(), f.regions());
                     checkpoints++;
@@ -353,15 +296,7 @@ final class XfsTrans {
                 cache.committed(cp, f);
             } catch (FsException e) {
                 failed = e;   // xfs_force_shutdown: nothing more is written over a log that failed
-                state.lock();
-                try {
-                    if (running == cp) {
-                        running = new Checkpoint(cp.seq + 1);
-                        changed.signalAll();
-                    }
-                } finally {
-                    state.unlock();
-                }
+                gate.open(cp, new Checkpoint(cp.seq + 1));
                 throw e;
             }
             committed = cp.seq;
@@ -407,13 +342,9 @@ final class XfsTrans {
         try {
             long seq;
             boolean idle;
-            state.lock();
-            try {
-                idle = running.empty();
-                seq = running.seq;
-            } finally {
-                state.unlock();
-            }
+            Checkpoint r = gate.running();
+            idle = r.empty();
+            seq = r.seq;
             if (!idle) {
                 commit(seq);
             } else if (cache.pending()) {
