@@ -1,6 +1,7 @@
 package dev.jdax.bench;
 
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -35,6 +36,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class ThreadsBench {
     static final long FILE = 64L << 20;
+    /**
+     * The device: 8 GiB, a small pmem namespace. Linux spreads top-level directories over groups
+     * (Orlov) and AGs (the AG rotor) only when there are groups to spread over: ext4's flex groups
+     * hold 16 groups of 128 MiB, and Orlov puts a new directory in a flex group with fewer
+     * directories than the root's, so two directories land apart only from three flex groups on.
+     * The 144 MiB the readers' file alone needs has two ext2/ext4 groups, one filled by that file,
+     * so both directories shared the one group with free blocks (its lock, bitmaps and descriptor):
+     * that measured the placement of a toy device, not what two directories cost.
+     * {@code ThreadsBenchPlacementTest} checks where they land.
+     */
+    static final long DEVICE = 8L << 30;
 
     @Param({"ext2", "ext4", "xfs"})
     public String personality;
@@ -44,8 +56,7 @@ public class ThreadsBench {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        t = FsTarget.open(personality, FILE);
-        Target.fill(t, FILE);
+        t = target(personality);
     }
 
     @TearDown(Level.Trial)
@@ -64,14 +75,27 @@ public class ThreadsBench {
         @Setup(Level.Trial)
         public void setUp(ThreadsBench b) throws IOException {
             int n = b.dirs.getAndIncrement();
-            dir = b.t.fs().mkdir(b.t.fs().rootIno(), "dir-" + n, 0755, 0, 0);
-            for (int i = 0; i < 100; i++) {
-                b.t.fs().create(dir, "name-" + i, 0644, 0, 0);  // a directory of 100 names, as the issue measures
-            }
+            dir = directory(b.t.fs(), n);
             buf = Arena.ofAuto().allocate(4096, 4096);
             buf.fill((byte) n);
             random = new SplittableRandom(n);
         }
+    }
+
+    /** The device with the readers' file written, as the trial starts. */
+    static FsTarget target(String personality) throws IOException {
+        FsTarget t = FsTarget.open(personality, FILE, DEVICE);
+        Target.fill(t, FILE);
+        return t;
+    }
+
+    /** Thread {@code n}'s directory: {@code /dir-n} holding 100 names, as the issue measures. */
+    static long directory(FileSystem fs, int n) throws FsException {
+        long dir = fs.mkdir(fs.rootIno(), "dir-" + n, 0755, 0, 0);
+        for (int i = 0; i < 100; i++) {
+            fs.create(dir, "name-" + i, 0644, 0, 0);
+        }
+        return dir;
     }
 
     private void createWriteUnlink(Worker w) throws FsException {

@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * evicted for another reason (its last link went) leaves it at once, as
  * {@code inode_lru_list_del} takes it off Linux's: a queue that kept evicted inodes until the
  * trim reached them held up to {@link #UNUSED_LIMIT} dead inodes in a create-and-unlink loop, and
- * made every release there trim.
+ * made every release there trim. There is one list per CPU slot ({@link InodeLru}), as Linux's
+ * list_lru has one per node, so threads making and dropping inodes do not meet on one monitor.
  */
 final class InodeCache {
     /**
@@ -31,8 +32,8 @@ final class InodeCache {
 
     private final SuperBlock sb;
     private final ConcurrentHashMap<Long, VfsInode> inodes = new ConcurrentHashMap<>();
-    /** The LRU list's oldest and youngest inode and its length, under {@link #lru}'s monitor (a leaf). */
-    private final Lru lru = new Lru();
+    /** The unused inodes, oldest first, one list per CPU slot. */
+    private final InodeLru lru = new InodeLru(UNUSED_LIMIT);
 
     InodeCache(SuperBlock sb) {
         this.sb = sb;
@@ -96,7 +97,7 @@ final class InodeCache {
             evict(i);
             return;
         }
-        if (!i.onLru && lru.add(i) > UNUSED_LIMIT) {
+        if (i.lru == null && lru.add(i)) {
             trim();
         }
     }
@@ -108,7 +109,7 @@ final class InodeCache {
      */
     private void trim() throws FsException {
         VfsInode old;
-        while ((old = lru.pollOldestBeyond(UNUSED_LIMIT)) != null) {
+        while ((old = lru.pollOldestBeyondLimit()) != null) {
             if (old.refs() == 0) {
                 evict(old); // unless referenced meanwhile: then its last release lists it again
             }
@@ -162,64 +163,5 @@ final class InodeCache {
     /** {@return how many unused inodes are listed} */
     int unusedCount() {
         return lru.count();
-    }
-
-    /** The LRU list of unused inodes, linked through {@link VfsInode#lruPrev} and {@link VfsInode#lruNext}. */
-    private static final class Lru {
-        private VfsInode oldest;
-        private VfsInode youngest;
-        private int count;
-
-        /** Lists {@code i} at the young end unless it is listed; {@return the list's length} */
-        synchronized int add(VfsInode i) {
-            if (!i.onLru) {
-                i.onLru = true;
-                i.lruPrev = youngest;
-                i.lruNext = null;
-                if (youngest == null) {
-                    oldest = i;
-                } else {
-                    youngest.lruNext = i;
-                }
-                youngest = i;
-                count++;
-            }
-            return count;
-        }
-
-        /** Takes {@code i} off the list if it is on it. */
-        synchronized void remove(VfsInode i) {
-            if (!i.onLru) {
-                return;
-            }
-            if (i.lruPrev == null) {
-                oldest = i.lruNext;
-            } else {
-                i.lruPrev.lruNext = i.lruNext;
-            }
-            if (i.lruNext == null) {
-                youngest = i.lruPrev;
-            } else {
-                i.lruNext.lruPrev = i.lruPrev;
-            }
-            i.lruPrev = null;
-            i.lruNext = null;
-            i.onLru = false;
-            count--;
-        }
-
-        /** The oldest inode, taken off the list, while the list is longer than {@code limit}; else null. */
-        synchronized VfsInode pollOldestBeyond(int limit) {
-            if (count <= limit || oldest == null) {
-                return null;
-            }
-            VfsInode i = oldest;
-            remove(i);
-            return i;
-        }
-
-        synchronized int count() {
-            return count;
-        }
     }
 }

@@ -44,10 +44,11 @@ final class VfsInode {
     /** The names looked up in this directory (null until the first one): its dentries. */
     private volatile Dentries children;
     /**
-     * On the cache's list of unused inodes (at most once: {@code inode_lru_list_add}), and its
-     * neighbours there; written under the list's monitor, read without it only as a hint.
+     * The list of unused inodes holding it (at most one, once: {@code inode_lru_list_add}), or
+     * null, and its neighbours there: claimed atomically and written under that list's monitor
+     * ({@link InodeLru}), read without it only as a hint.
      */
-    volatile boolean onLru;
+    volatile Object lru;
     VfsInode lruPrev;
     VfsInode lruNext;
     /** For a directory: its parent's inode number when known (-1), which only renames change. */

@@ -5,6 +5,7 @@ import dev.jdax.api.FsException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The ext2 superblock (1024 bytes at byte 1024), kept as its bytes so fields jdax does not use
@@ -26,6 +27,9 @@ final class Ext2Superblock {
     static final int RO_COMPAT_KNOWN = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE;
 
     final ByteBuffer b;
+    /** What was added to the free counts since the bytes were read: the sum is exact once the adds are done. */
+    private final LongAdder freeBlocks = new LongAdder();
+    private final LongAdder freeInodes = new LongAdder();
 
     Ext2Superblock(byte[] bytes) {
         this.b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -50,8 +54,8 @@ final class Ext2Superblock {
     long s_inodes_count() { return u32(0); }
     long s_blocks_count() { return u32(4); }
     long s_r_blocks_count() { return u32(8); }
-    long s_free_blocks_count() { return u32(12); }
-    long s_free_inodes_count() { return u32(16); }
+    long s_free_blocks_count() { return u32(12) + freeBlocks.sum(); }
+    long s_free_inodes_count() { return u32(16) + freeInodes.sum(); }
     long s_first_data_block() { return u32(20); }
     int s_log_block_size() { return b.getInt(24); }
     long s_blocks_per_group() { return u32(32); }
@@ -65,22 +69,29 @@ final class Ext2Superblock {
     int s_feature_incompat() { return b.getInt(96); }
     int s_feature_ro_compat() { return b.getInt(100); }
 
-    void s_free_blocks_count(long v) { b.putInt(12, (int) v); }
-    void s_free_inodes_count(long v) { b.putInt(16, (int) v); }
+    void s_free_blocks_count(long v) { b.putInt(12, (int) (v - freeBlocks.sum())); }
+    void s_free_inodes_count(long v) { b.putInt(16, (int) (v - freeInodes.sum())); }
 
-    /** Adds to s_free_blocks_count; groups change it from many threads, each under its own lock. */
-    synchronized void addFreeBlocks(long delta) {
-        s_free_blocks_count(s_free_blocks_count() + delta);
+    /**
+     * Adds to s_free_blocks_count. Groups change it from many threads, each under its own group
+     * lock, so it is Linux's percpu_counter (s_freeblocks_counter): an add touches a cell of the
+     * thread's own once threads meet, not one word every allocation in every group writes.
+     */
+    void addFreeBlocks(long delta) {
+        freeBlocks.add(delta);
     }
 
-    /** Adds to s_free_inodes_count. */
-    synchronized void addFreeInodes(long delta) {
-        s_free_inodes_count(s_free_inodes_count() + delta);
+    /** Adds to s_free_inodes_count (s_freeinodes_counter). */
+    void addFreeInodes(long delta) {
+        freeInodes.add(delta);
     }
 
-    /** The bytes as they are now, times and counts together. */
+    /** The bytes as they are now, times and counts together (the counts summed, as ext2_sync_super sums them). */
     synchronized byte[] snapshot() {
-        return bytes().clone();
+        Ext2Superblock copy = new Ext2Superblock(bytes().clone());
+        copy.b.putInt(12, (int) s_free_blocks_count());
+        copy.b.putInt(16, (int) s_free_inodes_count());
+        return copy.bytes();
     }
     void s_state(int v) { b.putShort(58, (short) v); }
     void s_mtime(long v) { b.putInt(44, (int) v); }

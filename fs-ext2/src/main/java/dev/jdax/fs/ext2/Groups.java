@@ -5,6 +5,7 @@ import dev.jdax.api.FsException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The block group descriptor table (32 bytes a group, in the blocks after the primary superblock),
@@ -17,12 +18,16 @@ final class Groups {
     private final ByteBuffer table;
     private final long count;
     private final long firstBlock;
+    /** Monitors of {@link #write}: group g's is {@code stripes[g % STRIPES]}. */
+    private static final int STRIPES = 64;
+    private final Object[] stripes = new Object[STRIPES];
 
     private Groups(Ext2Superblock sb, ByteBuffer table, long count) {
         this.sb = sb;
         this.table = table;
         this.count = count;
         this.firstBlock = sb.s_first_data_block() + 1;
+        Arrays.setAll(stripes, i -> new Object());
     }
 
     static int tableBlocks(long groups, int blockSize) {
@@ -70,14 +75,19 @@ final class Groups {
      * inode counts under its inode lock: copying and storing it is one step, so the last store holds
      * every change made before it. Only the descriptor's 32 bytes: a table block is shared by many
      * groups, and storing all of it at every allocation serialised them on this monitor for longer.
+     * The step is one group's, so its monitor is too (one of {@link #STRIPES}, by group number):
+     * groups that allocate at the same time do not queue on one monitor, as Linux's per-group
+     * {@code sb_bgl_lock} lets them not.
      */
-    synchronized void write(Disk disk, int group) throws FsException {
+    void write(Disk disk, int group) throws FsException {
         int bs = sb.blockSize();
         long block = firstBlock + (long) group * DESC_SIZE / bs;
         disk.check(block, "group descriptor table");
         byte[] desc = new byte[DESC_SIZE];
-        System.arraycopy(table.array(), at(group), desc, 0, DESC_SIZE);
-        disk.writeBytes(block * bs + (long) group * DESC_SIZE % bs, desc);
+        synchronized (stripes[group % STRIPES]) {
+            System.arraycopy(table.array(), at(group), desc, 0, DESC_SIZE);
+            disk.writeBytes(block * bs + (long) group * DESC_SIZE % bs, desc);
+        }
     }
 
     /** Writes the whole table at {@code start} (mkfs: the primary and every backup). */

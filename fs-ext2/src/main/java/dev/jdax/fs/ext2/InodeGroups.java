@@ -40,8 +40,21 @@ final class InodeGroups {
         return g < 0 ? parentGroup : g;
     }
 
-    /** ext2_new_inode's bookkeeping once the inode is in group {@code g}. */
-    synchronized void made(int g, boolean dir) {
+    /**
+     * ext2_new_inode's bookkeeping once the inode is in group {@code g}. A file made in a group
+     * with no debt changes nothing, and is told so without the monitor (a directory counted at the
+     * same time is then as if it came after): most creates, from any number of threads.
+     */
+    void made(int g, boolean dir) {
+        if (!dir && debts[g] == 0) {
+            return;
+        }
+        synchronized (this) {
+            pay(g, dir);
+        }
+    }
+
+    private void pay(int g, boolean dir) {
         int d = debts[g] & 0xff;
         if (dir) {
             debts[g] = (byte) Math.min(255, d + 1);

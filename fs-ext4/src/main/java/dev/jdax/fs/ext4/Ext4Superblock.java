@@ -2,6 +2,7 @@ package dev.jdax.fs.ext4;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The ext4 superblock (1024 bytes at byte 1024) as its bytes, accessors named after the on-disk
@@ -48,6 +49,9 @@ final class Ext4Superblock {
     static final int FLAGS_UNSIGNED_HASH = 0x2;
 
     final ByteBuffer b;
+    /** What was added to the free counts since the bytes were read: the sum is exact once the adds are done. */
+    private final LongAdder freeBlocks = new LongAdder();
+    private final LongAdder freeInodes = new LongAdder();
 
     Ext4Superblock(byte[] raw) {
         b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
@@ -63,8 +67,8 @@ final class Ext4Superblock {
     long s_inodes_count() { return u32(0x0); }
     long s_blocks_count() { return u32(0x4) | (is64() ? u32(0x150) << 32 : 0); }
     long s_r_blocks_count() { return u32(0x8) | (is64() ? u32(0x154) << 32 : 0); }
-    long s_free_blocks_count() { return u32(0xC) | (is64() ? u32(0x158) << 32 : 0); }
-    long s_free_inodes_count() { return u32(0x10); }
+    long s_free_blocks_count() { return (u32(0xC) | (is64() ? u32(0x158) << 32 : 0)) + freeBlocks.sum(); }
+    long s_free_inodes_count() { return u32(0x10) + freeInodes.sum(); }
     long s_first_data_block() { return u32(0x14); }
     int s_log_block_size() { return b.getInt(0x18); }
     int s_log_cluster_size() { return b.getInt(0x1C); }
@@ -98,25 +102,32 @@ final class Ext4Superblock {
         return new int[] {b.getInt(0xEC), b.getInt(0xF0), b.getInt(0xF4), b.getInt(0xF8)};
     }
 
-    void s_free_blocks_count(long v) { b.putInt(0xC, (int) v); if (is64()) { b.putInt(0x158, (int) (v >>> 32)); } }
-    void s_free_inodes_count(long v) { b.putInt(0x10, (int) v); }
+    void s_free_blocks_count(long v) { v -= freeBlocks.sum(); b.putInt(0xC, (int) v); if (is64()) { b.putInt(0x158, (int) (v >>> 32)); } }
+    void s_free_inodes_count(long v) { b.putInt(0x10, (int) (v - freeInodes.sum())); }
     long s_last_orphan() { return u32(0xE8); }
     void s_last_orphan(long v) { b.putInt(0xE8, (int) v); }
 
-    /** Adds to s_free_blocks_count: groups change it from many threads, each under its own lock. */
-    synchronized void addFreeBlocks(long delta) {
-        s_free_blocks_count(s_free_blocks_count() + delta);
+    /**
+     * Adds to s_free_blocks_count. Groups change it from many threads, each under its own lock, so
+     * it is Linux's percpu_counter (s_freeclusters_counter): an add touches a cell of the thread's
+     * own once threads meet, not one word every allocation in every group writes.
+     */
+    void addFreeBlocks(long delta) {
+        freeBlocks.add(delta);
     }
 
-    /** Adds to s_free_inodes_count. */
-    synchronized void addFreeInodes(long delta) {
-        s_free_inodes_count(s_free_inodes_count() + delta);
+    /** Adds to s_free_inodes_count (s_freeinodes_counter). */
+    void addFreeInodes(long delta) {
+        freeInodes.add(delta);
     }
 
-    /** The bytes as they are now, the checksum made over them: what a commit logs. */
+    /** The bytes as they are now, the counts summed and the checksum made over them: what a commit logs. */
     synchronized byte[] sealed() {
-        updateChecksum();
-        return bytes().clone();
+        Ext4Superblock copy = new Ext4Superblock(bytes().clone());
+        copy.s_free_blocks_count(s_free_blocks_count());
+        copy.s_free_inodes_count(s_free_inodes_count());
+        copy.updateChecksum();
+        return copy.bytes();
     }
     void s_state(int v) { b.putShort(0x3A, (short) v); }
     void s_mtime(long v) { b.putInt(0x2C, (int) v); }

@@ -4,6 +4,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.LockOrder;
 import dev.jdax.api.lock.Mutex;
+import dev.jdax.api.lock.TransactionGate;
 
 import java.util.Map;
 import java.util.Queue;
@@ -13,8 +14,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
 
 /**
  * jbd2's transactions ({@code fs/jbd2/transaction.c}, {@code commit.c}): every ext4 operation is a
@@ -36,16 +35,14 @@ final class Jbd2 {
     /**
      * One transaction: its blocks and its open handles. As jbd2's {@code transaction_t}, a handle
      * joins and leaves it with an atomic count ({@code t_updates}) and no lock; the commit marks it
-     * locked first and then waits for the count to reach zero (both sides read the other's write
-     * after making their own, so one of them always sees it). Its blocks are a concurrent set
+     * locked first and then waits for the count to reach zero ({@link TransactionGate}). Its blocks are a concurrent set
      * ({@code t_buffers}): a change adds its block without a lock, and a block already in it is not
      * added again ({@link Disk} marks each buffer with the transaction that has it, as
      * {@code jh->b_transaction}).
      */
     static final class Transaction {
         final long tid;
-        final AtomicInteger updates = new AtomicInteger();
-        volatile boolean locked;
+        final TransactionGate.Updates updates = new TransactionGate.Updates();
         final Set<Long> blocks = ConcurrentHashMap.newKeySet();
         final Queue<Runnable> onCommit = new ConcurrentLinkedQueue<>();
 
@@ -55,7 +52,7 @@ final class Jbd2 {
 
         /** Whether it holds enough blocks that a commit should make room. */
         boolean full(int maxBlocks) {
-            return !locked && blocks.size() >= maxBlocks / 2;
+            return !updates.locked() && blocks.size() >= maxBlocks / 2;
         }
     }
 
@@ -88,7 +85,7 @@ final class Jbd2 {
                 return;
             }
             current.get()[0] = null;
-            leave(t);
+            gate.leave(t);
             LockOrder.exit(this);
             if (t.full(maxBlocks)) {
                 commit(t.tid);
@@ -104,8 +101,6 @@ final class Jbd2 {
     private final Jbd2Journal log;
     private final Disk disk;
     private final int maxBlocks;
-    private final Mutex state = new Mutex(LockClass.JOURNAL, 0, 0, "jbd2 state");
-    private final Condition changed = state.newCondition();
     private final Mutex commitLock = new Mutex(LockClass.TRANSACTION, 0, 0, "jbd2 commit");
     /**
      * The current thread's handle, in a slot made once per thread: a handle's start and stop write
@@ -114,7 +109,7 @@ final class Jbd2 {
     private final ThreadLocal<Handle[]> current = ThreadLocal.withInitial(() -> new Handle[1]);
     private final ScheduledExecutorService timer;
     private BeforeCommit beforeCommit = () -> { };
-    private volatile Transaction running;
+    private final TransactionGate<Transaction> gate;
     private volatile long committed;
     private volatile FsException failed;
 
@@ -123,7 +118,7 @@ final class Jbd2 {
         this.disk = disk;
         this.maxBlocks = log.maxTransactionBlocks();
         long first = log.nextSequence() & 0xffffffffL;
-        this.running = new Transaction(first);
+        this.gate = new TransactionGate<>("jbd2 state", new Transaction(first), t -> t.updates);
         this.committed = first - 1;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jbd2 commit timer");
@@ -152,48 +147,14 @@ final class Jbd2 {
         if (failed != null) {
             throw failed;
         }
-        Transaction r = running;
+        Transaction r = gate.running();
         if (r.full(maxBlocks)) {
             commit(r.tid); // make room before joining: a handle never waits for its own transaction
         }
-        h = new Handle(join());
+        h = new Handle(gate.join());
         LockOrder.enter(h, LockClass.TRANSACTION, 1, 0, true, "jbd2 handle");
         slot[0] = h;
         return h;
-    }
-
-    /** Counts a handle into the running transaction, once no commit has it locked. */
-    private Transaction join() {
-        while (true) {
-            Transaction t = running;
-            if (!t.locked) {
-                t.updates.incrementAndGet();
-                if (!t.locked) {
-                    return t;
-                }
-                leave(t); // the commit locked it meanwhile and may be waiting for this count
-            }
-            state.lock();
-            try {
-                while (running == t && t.locked) {
-                    changed.awaitUninterruptibly();
-                }
-            } finally {
-                state.unlock();
-            }
-        }
-    }
-
-    /** A handle leaves {@code t}: the last one out of a locked transaction wakes its commit. */
-    private void leave(Transaction t) {
-        if (t.updates.decrementAndGet() == 0 && t.locked) {
-            state.lock();
-            try {
-                changed.signalAll();
-            } finally {
-                state.unlock();
-            }
-        }
     }
 
     /** The current thread's handle; metadata may only change inside one. */
@@ -212,7 +173,7 @@ final class Jbd2 {
 
     /** {@return the tid of the running transaction} */
     long runningTid() {
-        return running.tid;
+        return gate.running().tid;
     }
 
     /** {@return the last tid committed and written home} */
@@ -242,16 +203,7 @@ final class Jbd2 {
             }
             Transaction t;
             Map<Long, Disk.Frozen> frozen;
-            state.lock();
-            try {
-                t = running;
-                t.locked = true;
-                while (t.updates.get() > 0) {
-                    changed.awaitUninterruptibly();
-                }
-            } finally {
-                state.unlock();
-            }
+            t = gate.lockAndDrain();
             // No handle is open and none can start: the hook's writes and the freeze see one state.
             slot[0] = new Handle(t);
             try {
@@ -259,14 +211,8 @@ final class Jbd2 {
             } finally {
                 slot[0] = null;
             }
-            state.lock();
-            try {
-                frozen = disk.freeze(t.blocks);
-                running = new Transaction(t.tid + 1);
-                changed.signalAll();
-            } finally {
-                state.unlock();
-            }
+            frozen = disk.freeze(t.blocks);
+            gate.open(t, new Transaction(t.tid + 1));
             writeOut(t, frozen);
         } finally {
             commitLock.unlock();
@@ -292,7 +238,7 @@ final class Jbd2 {
     private void timedCommit() {
         try {
             long tid;
-            Transaction r = running;
+            Transaction r = gate.running();
             tid = r.blocks.isEmpty() ? -1 : r.tid;
             if (tid >= 0) {
                 commit(tid);

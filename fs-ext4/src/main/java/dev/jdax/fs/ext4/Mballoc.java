@@ -2,6 +2,7 @@ package dev.jdax.fs.ext4;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.lock.PerCpu;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +87,7 @@ final class Mballoc {
         for (int g = 0; g < groups; g++) {
             groupPa.add(new ArrayList<>());
         }
-        this.lgs = new Prealloc.LocalityGroup[Math.max(1, Runtime.getRuntime().availableProcessors())];
+        this.lgs = new Prealloc.LocalityGroup[PerCpu.CPUS];
         for (int i = 0; i < lgs.length; i++) {
             lgs[i] = new Prealloc.LocalityGroup();
         }
@@ -172,7 +173,7 @@ final class Mballoc {
             ac.flags |= inodeEligible ? STREAM : NOPREALLOC;
             return ac;
         }
-        ac.lg = lgs[(int) Math.floorMod(Thread.currentThread().threadId(), (long) lgs.length)];
+        ac.lg = lgs[PerCpu.slot(lgs.length)]; // raw_cpu_ptr(s_locality_groups)
         ac.flags |= GROUP_ALLOC;
         return ac;
     }

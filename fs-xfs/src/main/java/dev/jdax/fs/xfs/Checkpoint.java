@@ -1,5 +1,7 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.api.lock.TransactionGate;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,10 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Checkpoint {
     final long seq;
-    /** Open handles; guarded by the manager's state lock. */
-    int updates;
-    /** Set when its commit began: no handle may join any more. */
-    boolean locked;
+    /** Open transactions, joined and left with one atomic step each, and whether its commit has locked it. */
+    final TransactionGate.Updates updates = new TransactionGate.Updates();
 
     final Set<MetaEntry> bufs = ConcurrentHashMap.newKeySet();
     final Set<MetaEntry> inodes = ConcurrentHashMap.newKeySet();

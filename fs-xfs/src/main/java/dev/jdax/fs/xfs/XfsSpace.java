@@ -65,26 +65,32 @@ final class XfsSpace {
      * reserve pool, as Linux lets operations that free space (XFS_TRANS_RESERVE). It also counts
      * against what the AGs can give once each keeps its AGFL refill and reservation, busy extents
      * aside: when only those are short, the operation is retried after a log force.
+     *
+     * <p>The blocks are claimed first and the counts compared after, as xfs_mod_fdblocks adds to the
+     * per-cpu counter and then compares it: two transactions reserving at once each see the other's
+     * claim (one atomic count), so they cannot both take the last blocks, and neither waits for the
+     * other — a lock here was taken by every transaction of every AG.
      */
     void reserve(long blocks, boolean fromPool) throws FsException {
         XfsTrans log = disk.log();
-        synchronized (this) {
-            long users = XfsReservations.available(disk, this) + (fromPool ? XfsReservations.reservePool(disk) : 0);
-            long agsCan = -log.reserved();
-            long busy = 0;
-            for (XfsAg ag : ags) {
-                agsCan += Math.max(0, ag.usable() - ag.freeSpace().maxFreelist());
-                busy += ag.freeSpace().busyBlocks();
+        XfsTrans.Handle h = log.handle();
+        log.reserve(h, blocks);
+        // Both counts less every claim, this one's included: what is left beside it.
+        long users = XfsReservations.available(disk, this) + (fromPool ? XfsReservations.reservePool(disk) : 0);
+        long agsCan = -log.reserved();
+        long busy = 0;
+        for (XfsAg ag : ags) {
+            agsCan += Math.max(0, ag.usable() - ag.freeSpace().maxFreelist());
+            busy += ag.freeSpace().busyBlocks();
+        }
+        if (users < 0 || agsCan - busy < 0) {
+            log.unreserve(h, blocks);
+            String msg = String.format("xfs: an operation that may need %d blocks: %d available", blocks,
+                    Math.max(0, blocks + Math.min(users, agsCan - busy)));
+            if (users >= 0 && agsCan >= 0) {
+                throw new XfsTrans.BusyRetry(msg);
             }
-            if (blocks > users || blocks > agsCan - busy) {
-                String msg = String.format("xfs: an operation that may need %d blocks: %d available", blocks,
-                        Math.max(0, Math.min(users, agsCan - busy)));
-                if (blocks <= users && blocks <= agsCan) {
-                    throw new XfsTrans.BusyRetry(msg);
-                }
-                throw new FsException(Errno.ENOSPC, msg);
-            }
-            log.reserve(log.handle(), blocks);
+            throw new FsException(Errno.ENOSPC, msg);
         }
     }
 

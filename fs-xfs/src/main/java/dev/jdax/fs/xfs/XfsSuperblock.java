@@ -6,6 +6,7 @@ import dev.jdax.api.FsException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 
 import static dev.jdax.fs.xfs.Buf.*;
 
@@ -39,6 +40,10 @@ final class XfsSuperblock {
     static final int RO_COMPAT_KNOWN = RO_COMPAT_FINOBT | RO_COMPAT_REFLINK | RO_COMPAT_INOBTCNT;
 
     final byte[] buf;
+    /** What was added to the summary counters since {@link #buf} was read: exact once the adds are done. */
+    private final LongAdder icount = new LongAdder();
+    private final LongAdder ifree = new LongAdder();
+    private final LongAdder fdblocks = new LongAdder();
 
     private XfsSuperblock(byte[] buf) {
         this.buf = buf;
@@ -160,32 +165,40 @@ final class XfsSuperblock {
     int sb_agblklog() { return u8(buf, 124); }
     int sb_inprogress() { return u8(buf, 126); }
     int sb_imax_pct() { return u8(buf, 127); }
-    long sb_icount() { return be64(buf, 128); }
-    long sb_ifree() { return be64(buf, 136); }
-    long sb_fdblocks() { return be64(buf, 144); }
-    void sb_icount(long v) { put64(buf, 128, v); }
-    void sb_ifree(long v) { put64(buf, 136, v); }
-    void sb_fdblocks(long v) { put64(buf, 144, v); }
+    long sb_icount() { return be64(buf, 128) + icount.sum(); }
+    long sb_ifree() { return be64(buf, 136) + ifree.sum(); }
+    long sb_fdblocks() { return be64(buf, 144) + fdblocks.sum(); }
+    void sb_icount(long v) { put64(buf, 128, v - icount.sum()); }
+    void sb_ifree(long v) { put64(buf, 136, v - ifree.sum()); }
+    void sb_fdblocks(long v) { put64(buf, 144, v - fdblocks.sum()); }
 
-    /** Adds to sb_fdblocks: AGs change the summary counters from many threads, each under its own lock. */
-    synchronized void addFdblocks(long delta) {
-        sb_fdblocks(sb_fdblocks() + delta);
+    /**
+     * Adds to sb_fdblocks. AGs change the summary counters from many threads, each under its own
+     * lock, so they are Linux's per-cpu counters (m_fdblocks, m_icount, m_ifree): an add touches a
+     * cell of the thread's own once threads meet, not one word every AG's allocations write.
+     */
+    void addFdblocks(long delta) {
+        fdblocks.add(delta);
     }
 
     /** Adds to sb_ifree. */
-    synchronized void addIfree(long delta) {
-        sb_ifree(sb_ifree() + delta);
+    void addIfree(long delta) {
+        ifree.add(delta);
     }
 
     /** Adds to sb_icount. */
-    synchronized void addIcount(long delta) {
-        sb_icount(sb_icount() + delta);
+    void addIcount(long delta) {
+        icount.add(delta);
     }
 
-    /** The sector as it is now, its CRC made over it: what a sync writes. */
+    /** The sector as it is now, the counters summed (xfs_log_sb), its CRC made over it: what a sync writes. */
     synchronized byte[] sealed() {
-        updateCrc();
-        return buf.clone();
+        byte[] sector = buf.clone();
+        put64(sector, 128, sb_icount());
+        put64(sector, 136, sb_ifree());
+        put64(sector, 144, sb_fdblocks());
+        XfsCrc.update(sector, 0, sb_sectsize(), SB_CRC_OFF);
+        return sector;
     }
     long sb_inoalignmt() { return be32(buf, 180); }
     long sb_logsunit() { return be32(buf, 196); }

@@ -5,6 +5,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.LockOrder;
 import dev.jdax.api.lock.Mutex;
+import dev.jdax.api.lock.TransactionGate;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 
 /**
  * XFS's transactions and their group commit (xfs_trans.c, xfs_log_cil.c, xfs_trans_ail.c): every
@@ -109,16 +109,8 @@ final class XfsTrans {
             }
             current.remove();
             unreserve(this);
-            boolean full;
-            state.lock();
-            try {
-                if (--cp.updates == 0) {
-                    changed.signalAll();
-                }
-                full = !cp.locked && cp.bytes.get() >= limit;
-            } finally {
-                state.unlock();
-            }
+            boolean full = !cp.updates.locked() && cp.bytes.get() >= limit;
+            gate.leave(cp);
             LockOrder.exit(this);
             if (failure instanceof FsException e) {
                 throw e;
@@ -151,12 +143,11 @@ final class XfsTrans {
     private final MetaCache cache;
     private XfsSpace space;
     private final long limit;
-    private final Mutex state = new Mutex(LockClass.JOURNAL, 0, 0, "xfs log state");
-    private final Condition changed = state.newCondition();
     private final Mutex commitLock = new Mutex(LockClass.TRANSACTION, 0, 0, "xfs log commit");
     private final ThreadLocal<Handle> current = new ThreadLocal<>();
     private final ScheduledExecutorService worker;
-    private Checkpoint running = new Checkpoint(1);
+    /** The running checkpoint, and how transactions join it and a commit closes it. */
+    private final TransactionGate<Checkpoint> gate = new TransactionGate<>("xfs log state", new Checkpoint(1), c -> c.updates);
     private volatile long committed;
     private volatile FsException failed;
     private long tid = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
@@ -194,28 +185,11 @@ final class XfsTrans {
         if (failed != null) {
             throw failed;
         }
-        long full = -1;
-        state.lock();
-        try {
-            if (!running.locked && running.bytes.get() >= limit) {
-                full = running.seq;
-            }
-        } finally {
-            state.unlock();
+        Checkpoint r = gate.running();
+        if (!r.updates.locked() && r.bytes.get() >= limit) {
+            commit(r.seq); // make room before joining: a transaction never waits for its own checkpoint
         }
-        if (full >= 0) {
-            commit(full);
-        }
-        state.lock();
-        try {
-            while (running.locked) {
-                changed.awaitUninterruptibly();
-            }
-            running.updates++;
-            h = new Handle(running);
-        } finally {
-            state.unlock();
-        }
+        h = new Handle(gate.join());
         LockOrder.enter(h, LockClass.TRANSACTION, 1, 0, true, "xfs transaction");
         current.set(h);
         return h;
@@ -262,6 +236,12 @@ final class XfsTrans {
         h.blkRes += blocks;
     }
 
+    /** Gives back {@code blocks} of {@code h}'s reservation, unused (a claim that did not fit). */
+    void unreserve(Handle h, long blocks) {
+        reserved.addAndGet(-blocks);
+        h.blkRes -= blocks;
+    }
+
     /** The current transaction used {@code blocks} of free space: its reservation shrinks by as much. */
     void consume(long blocks) {
         Handle h = current.get();
@@ -292,12 +272,7 @@ final class XfsTrans {
     }
 
     long runningSeq() {
-        state.lock();
-        try {
-            return running.seq;
-        } finally {
-            state.unlock();
-        }
+        return gate.running().seq;
     }
 
     long committedSeq() {
@@ -337,29 +312,13 @@ final class XfsTrans {
             if (committed >= seq) {
                 return;
             }
-            Checkpoint cp;
-            state.lock();
-            try {
-                cp = running;
-                cp.locked = true;
-                while (cp.updates > 0) {
-                    changed.awaitUninterruptibly();
-                }
-            } finally {
-                state.unlock();
-            }
+            Checkpoint cp = gate.lockAndDrain();
             try {
                 if (!cp.empty() && log.usedBBs() + cp.bytes.get() / LogFormat.BBSIZE * 2 + 256 > log.logBBs() / 2) {
                     push();
                 }
                 Freezer.Frozen f = cache.freeze(cp);
-                state.lock();
-                try {
-                    running = new Checkpoint(cp.seq + 1);
-                    changed.signalAll();
-                } finally {
-                    state.unlock();
-                }
+                gate.open(cp, new Checkpoint(cp.seq + 1));
                 if (!f.regions().isEmpty()) {
                     log.checkpoint(nextTid(), f.regions());
                     checkpoints++;
@@ -367,15 +326,7 @@ final class XfsTrans {
                 cache.committed(cp, f);
             } catch (FsException e) {
                 failed = e;   // xfs_force_shutdown: nothing more is written over a log that failed
-                state.lock();
-                try {
-                    if (running == cp) {
-                        running = new Checkpoint(cp.seq + 1);
-                        changed.signalAll();
-                    }
-                } finally {
-                    state.unlock();
-                }
+                gate.open(cp, new Checkpoint(cp.seq + 1));
                 throw e;
             }
             committed = cp.seq;
@@ -421,13 +372,9 @@ final class XfsTrans {
         try {
             long seq;
             boolean idle;
-            state.lock();
-            try {
-                idle = running.empty();
-                seq = running.seq;
-            } finally {
-                state.unlock();
-            }
+            Checkpoint r = gate.running();
+            idle = r.empty();
+            seq = r.seq;
             if (!idle) {
                 commit(seq);
             } else if (cache.pending()) {

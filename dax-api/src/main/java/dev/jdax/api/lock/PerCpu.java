@@ -1,0 +1,27 @@
+package dev.jdax.api.lock;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What stands for {@code smp_processor_id()} in Linux's per-CPU structures (mballoc's locality
+ * groups, list_lru's per-node lists): Java cannot ask which CPU a thread runs on, so each thread
+ * gets a slot of its own the first time it asks, round robin, and keeps it. Threads that work at
+ * the same time get different slots as long as there are no more of them than slots — two threads
+ * whose ids happen to be equal modulo the CPU count would share one, as {@code threadId() % n} makes
+ * them do half the time on two CPUs.
+ */
+public final class PerCpu {
+    private static final AtomicInteger NEXT = new AtomicInteger();
+    private static final ThreadLocal<int[]> SLOT = ThreadLocal.withInitial(() -> new int[] {NEXT.getAndIncrement() & Integer.MAX_VALUE});
+
+    /** How many slots a per-CPU structure has: the processors the JVM may use. */
+    public static final int CPUS = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+    private PerCpu() {
+    }
+
+    /** {@return the current thread's slot among {@code n}} */
+    public static int slot(int n) {
+        return SLOT.get()[0] % n;
+    }
+}
