@@ -186,10 +186,12 @@ public final class RwSem {
     }
 
     /**
-     * Starts a read without the lock: {@return a stamp for {@link #validate(long)}, or 0 while it is
-     * held exclusively} (then take it shared). What is read under a stamp may be torn or stale; it
-     * is used only if the stamp is still valid after it, and a read that stores anywhere but into
-     * its own buffer, or that must wait, takes the lock instead.
+     * Starts a read without the lock (while it is held exclusively, take it shared instead). What
+     * is read under a stamp may be torn or stale; it is used only if the stamp is still valid after
+     * it, and a read that stores anywhere but into its own buffer, or that must wait, takes the lock
+     * instead.
+     *
+     * @return a stamp for {@link #validate(long)}, or 0 while it is held exclusively
      */
     public long optimisticRead() {
         long t = sync.tenures;

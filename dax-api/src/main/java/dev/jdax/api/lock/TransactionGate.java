@@ -52,7 +52,11 @@ public final class TransactionGate<T> {
         return running;
     }
 
-    /** Counts a handle into the running transaction, once no commit has it locked; {@return that transaction} */
+    /**
+     * Counts a handle into the running transaction, once no commit has it locked.
+     *
+     * @return that transaction
+     */
     public T join() {
         while (true) {
             T t = running;
@@ -85,7 +89,9 @@ public final class TransactionGate<T> {
 
     /**
      * A commit: locks the running transaction, so that handles starting now wait for the next one,
-     * and waits until the handles in it have left. {@return the transaction, now with no handle}
+     * and waits until the handles in it have left.
+     *
+     * @return the transaction, now with no handle
      */
     public T lockAndDrain() {
         state.lock();
@@ -104,7 +110,9 @@ public final class TransactionGate<T> {
 
     /**
      * Opens {@code next} as the running transaction if {@code current} still is, and wakes the
-     * handles waiting for it. {@return whether it did}
+     * handles waiting for it.
+     *
+     * @return whether it did
      */
     public boolean open(T current, T next) {
         state.lock();
