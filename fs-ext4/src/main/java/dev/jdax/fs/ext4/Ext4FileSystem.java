@@ -135,7 +135,7 @@ final class Ext4FileSystem implements SuperBlock {
 
     private static Ext4FileSystem mount(FileSystemType type, DaxDevice device, MountOptions options, Ext4Superblock sb,
                                         boolean torn, MountCheck.Verdict verdict, String dax, Mmp mmp) throws FsException {
-        if (recoverJournal(type, device, sb) > 0 || torn) {
+        if (recoverJournal(type, device, sb, torn) > 0 || torn) {
             sb = readSuperblock(device);
             verdict = MountCheck.check(sb, device.size(), options.readOnly(), dax);
         }
@@ -241,16 +241,19 @@ final class Ext4FileSystem implements SuperBlock {
     /**
      * Replays a journal a crash left (ours or the kernel's): its committed transactions, then the
      * fast commits after them ({@link FastCommitReplay}), as jbd2_journal_recover does before the
-     * journal is marked empty; returns the transactions replayed.
+     * journal is marked empty; returns the transactions replayed. A {@code torn} superblock is replayed
+     * over only when a committed transaction logged its block: else nothing is written and the mount
+     * fails on the checksum.
      */
-    private static int recoverJournal(FileSystemType type, DaxDevice device, Ext4Superblock sb) throws FsException {
+    private static int recoverJournal(FileSystemType type, DaxDevice device, Ext4Superblock sb, boolean torn)
+            throws FsException {
         if (sb.s_magic() != Ext4Superblock.MAGIC || (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0
                 || sb.s_journal_inum() == 0) {
             return 0;
         }
         Jbd2Journal j = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb));
         Jbd2Journal.Recovery r = j.scan();
-        if (r == null) {
+        if (r == null || torn && !r.logs(Ext4Superblock.OFFSET / sb.blockSize())) {
             return 0;
         }
         List<FastCommitLog.Tag> fastCommits = FastCommitLog.scan(r.fastCommitBlocks(), r.endTid(), sb.s_inode_size());
