@@ -268,19 +268,21 @@ final class Ext4FileSystem implements SuperBlock {
             FastCommitReplay.replay(new Ext4FileSystem(type, device, MountOptions.none(), replayed, false, "never",
                     LockingModel.INODE_RWSEM), fastCommits);
         }
-        j.recovered(r);
         int replayed = r.replayed() + (fastCommits.isEmpty() ? 0 : 1);
         Ext4Superblock now = readSuperblock(device);
         boolean intact = !now.hasCsum() || now.b.getInt(0x3FC) == now.computeChecksum();
-        if (intact && (now.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0) {
-            // The journal is empty now: what needs_recovery announced is done (ext4_clear_journal_err's twin).
+        boolean cleared = intact && (now.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0;
+        if (cleared) {
+            // What needs_recovery announced is done (ext4_mark_recovery_complete). Written in place
+            // while the journal still holds its transactions, not after as Linux does: a crash that
+            // tears this write leaves a superblock the next mount's replay repairs (see above).
             now.b.putInt(0x60, now.s_feature_incompat() & ~Ext4Superblock.INCOMPAT_RECOVER);
             now.updateChecksum();
             device.store(Ext4Superblock.OFFSET, MemorySegment.ofArray(now.bytes()), 0, Ext4Superblock.SIZE);
             device.fence();
-            return Math.max(replayed, 1);
         }
-        return replayed;
+        j.recovered(r);
+        return cleared ? Math.max(replayed, 1) : replayed;
     }
 
     /** Runs one operation as one jbd2 handle: nested calls join it; without a journal it writes in place. */
