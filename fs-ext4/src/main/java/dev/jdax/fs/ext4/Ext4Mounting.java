@@ -55,7 +55,7 @@ final class Ext4Mounting {
 
     private static Ext4FileSystem mount(FileSystemType type, DaxDevice device, MountOptions options, Ext4Superblock sb,
                                         boolean torn, MountCheck.Verdict verdict, String dax, Mmp mmp) throws FsException {
-        if (recoverJournal(type, device, sb) > 0 || torn) {
+        if (recoverJournal(type, device, sb, torn) > 0 || torn) {
             sb = readSuperblock(device);
             verdict = MountCheck.check(sb, device.size(), options.readOnly(), dax);
         }
@@ -86,16 +86,19 @@ final class Ext4Mounting {
     /**
      * Replays a journal a crash left (ours or the kernel's): its committed transactions, then the
      * fast commits after them ({@link FastCommitReplay}), as jbd2_journal_recover does before the
-     * journal is marked empty; returns the transactions replayed.
+     * journal is marked empty; returns the transactions replayed. A {@code torn} superblock is replayed
+     * over only when a committed transaction logged its block: else nothing is written and the mount
+     * fails on the checksum.
      */
-    private static int recoverJournal(FileSystemType type, DaxDevice device, Ext4Superblock sb) throws FsException {
+    private static int recoverJournal(FileSystemType type, DaxDevice device, Ext4Superblock sb, boolean torn)
+            throws FsException {
         if (sb.s_magic() != Ext4Superblock.MAGIC || (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0
                 || sb.s_journal_inum() == 0) {
             return 0;
         }
         Jbd2Journal j = Jbd2Journal.open(device, sb.blockSize(), Ext4FileSystem.journalBlockMap(device, sb));
         Jbd2Journal.Recovery r = j.scan();
-        if (r == null) {
+        if (r == null || torn && !r.logs(Ext4Superblock.OFFSET / sb.blockSize())) {
             return 0;
         }
         List<FastCommitLog.Tag> fastCommits = FastCommitLog.scan(r.fastCommitBlocks(), r.endTid(), sb.s_inode_size());
@@ -110,18 +113,20 @@ final class Ext4Mounting {
             FastCommitReplay.replay(new Ext4FileSystem(type, device, MountOptions.none(), replayed, false, "never",
                     LockingModel.INODE_RWSEM), fastCommits);
         }
-        j.recovered(r);
         int replayed = r.replayed() + (fastCommits.isEmpty() ? 0 : 1);
         Ext4Superblock now = readSuperblock(device);
         boolean intact = !now.hasCsum() || now.b.getInt(0x3FC) == now.computeChecksum();
-        if (intact && (now.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0) {
-            // The journal is empty now: what needs_recovery announced is done (ext4_clear_journal_err's twin).
+        boolean cleared = intact && (now.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0;
+        if (cleared) {
+            // What needs_recovery announced is done (ext4_mark_recovery_complete). Written in place
+            // while the journal still holds its transactions, not after as Linux does: a crash that
+            // tears this write leaves a superblock the next mount's replay repairs (see above).
             now.b.putInt(0x60, now.s_feature_incompat() & ~Ext4Superblock.INCOMPAT_RECOVER);
             now.updateChecksum();
             device.store(Ext4Superblock.OFFSET, MemorySegment.ofArray(now.bytes()), 0, Ext4Superblock.SIZE);
             device.fence();
-            return Math.max(replayed, 1);
         }
-        return replayed;
+        j.recovered(r);
+        return cleared ? Math.max(replayed, 1) : replayed;
     }
 }

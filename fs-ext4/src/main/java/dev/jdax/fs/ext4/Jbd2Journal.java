@@ -269,14 +269,24 @@ final class Jbd2Journal {
         int replayed() {
             return txns.size();
         }
+
+        /** Whether a scanned transaction logged home block {@code block} and no revoke took it back. */
+        boolean logs(long block) {
+            return txns.stream().anyMatch(t -> t.blocks().containsKey(block) && !revokedAfter(block, t));
+        }
+
+        /** Whether a revoke record of {@code t} or a later transaction takes back its copy of {@code block}. */
+        boolean revokedAfter(long block, Txn t) {
+            Integer rev = revoked.get(block);
+            return rev != null && rev - t.sequence() >= 0;
+        }
     }
 
     /** jbd2's PASS_REPLAY: writes home every block the scanned transactions logged and nothing revoked. */
     void replay(Recovery r) throws FsException {
         for (Txn t : r.txns()) {
             for (Map.Entry<Long, Integer> e : t.blocks.entrySet()) {
-                Integer rev = r.revoked().get(e.getKey());
-                if (rev != null && rev - t.sequence >= 0) {
+                if (r.revokedAfter(e.getKey(), t)) {
                     continue;
                 }
                 ByteBuffer data = readBlock(e.getValue());

@@ -33,13 +33,17 @@ final class MountCheck {
     }
 
     /**
-     * Whether a crash tore the superblock while jdax checkpointed a transaction that the journal still
-     * holds: its checksum fails and needs_recovery is set. The journal's copy repairs it, so jdax
-     * replays first and checks after (Linux's devices write a sector whole; jdax's tear at 8 bytes).
+     * Whether the superblock may be one a crash tore while jdax checkpointed a transaction that the
+     * journal still holds: its checksum fails on a file system with a journal. jdax logs the
+     * superblock and then writes it home; pmem keeps any subset of the lines of that home write, so
+     * the torn copy may mix old and new needs_recovery (the mount's first transaction sets it, the
+     * unmount's clears it) and cannot say itself whether a replay is due. The fields that locate the
+     * journal never change, so they read the same in any mix. Whether the journal holds a committed
+     * copy of the superblock's block decides ({@link Ext4FileSystem}); without one the checksum
+     * error stands, as it does on Linux, which checks before it replays.
      */
     static boolean tornAwaitingReplay(Ext4Superblock sb) {
         return sb.s_magic() == Ext4Superblock.MAGIC && sb.hasCsum() && sb.b.getInt(0x3FC) != sb.computeChecksum()
-                && (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0
                 && (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
     }
 
