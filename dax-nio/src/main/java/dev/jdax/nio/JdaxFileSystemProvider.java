@@ -58,7 +58,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The {@code jdax} scheme: {@code FileSystems.newFileSystem(Path.of("disk.img"), env)} or
  * {@code newFileSystem(URI.create("jdax:" + image.toUri()), env)} mounts an image, a {@code /dev/dax}
- * node or (env {@code memory=SIZE}) memory. env: {@code type} (detected when absent), {@code options}
+ * node or (env {@code memory=SIZE}) memory, with {@code populate=true} every page of it allocated
+ * at once (see {@link PmemDevices#populatedMemory}). env: {@code type} (detected when absent), {@code options}
  * (mount options), {@code create=true} with {@code type} and {@code size} (mkfs first),
  * {@code readOnly=true}. Paths in URIs: {@code jdax:file:///disk.img!/dir/file}.
  */
@@ -114,7 +115,8 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
             boolean create = "true".equalsIgnoreCase(string(env, "create")) || memory != null;
             String typeName = string(env, "type");
             if (memory != null) {
-                device = PmemDevices.memory(size(memory));
+                long bytes = size(memory);
+                device = "true".equalsIgnoreCase(string(env, "populate")) ? PmemDevices.populatedMemory(bytes) : PmemDevices.memory(bytes);
             } else if (create && !java.nio.file.Files.exists(image)) {
                 String size = string(env, "size");
                 if (size == null) {

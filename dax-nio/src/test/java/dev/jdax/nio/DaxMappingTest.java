@@ -82,6 +82,25 @@ class DaxMappingTest {
     }
 
     @Test
+    void populateTrueMakesTheMemoryResidentAtTheMount() throws Exception {
+        Path status = Path.of("/proc/self/status");
+        assumeTrue(Files.isReadable(status), "no /proc/self/status to read resident memory from");
+        long before = residentShmemKiB(status);
+        try (FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:populated"),
+                Map.of("memory", "64m", "type", "ext4", "populate", "true"))) {
+            long grown = residentShmemKiB(status) - before;
+            assertTrue(grown >= 60 << 10, "resident shared memory grew by " + grown + " KiB, not the device's 64 MiB");
+            Files.writeString(fs.getPath("/f"), "pmem has every page");
+            assertEquals("pmem has every page", Files.readString(fs.getPath("/f")));
+        }
+    }
+
+    private static long residentShmemKiB(Path status) throws IOException {
+        return Files.readAllLines(status).stream().filter(l -> l.startsWith("RssShmem:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(0);
+    }
+
+    @Test
     void theWatchServiceExplainsItself() throws Exception {
         try (FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:y"), Map.of("memory", "16m", "type", "ext2"))) {
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, fs::newWatchService);

@@ -33,6 +33,8 @@ final class Libc {
     static final int MAP_SYNC = 0x80000;
     static final int MS_SYNC = 4;
     static final int MADV_RANDOM = 1;
+    /** Linux 5.14: fault every page of the range in, writable, now (EINVAL before 5.14). */
+    static final int MADV_POPULATE_WRITE = 23;
     static final long MAP_FAILED = -1L;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -50,6 +52,8 @@ final class Libc {
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle FTRUNCATE = bind("ftruncate", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MINCORE = bind("mincore", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     private static final MethodHandle MADVISE = bind("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle MSYNC = bind("msync", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
@@ -158,6 +162,29 @@ final class Libc {
             return new Result(r, (int) ERRNO.get(state, 0L));
         } catch (Throwable t) {
             throw new IllegalStateException("ftruncate(2) downcall", t);
+        }
+    }
+
+    /**
+     * {@code mincore(address, length, vec)}: how many of the range's pages are resident. For a shared
+     * mapping of a memfd that is whether the page exists in the file, mapped here or not.
+     */
+    static Result residentPages(long address, long length) {
+        long pages = (length + 4095) / 4096;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            MemorySegment vec = a.allocate(pages);
+            int r = (int) MINCORE.invokeExact(state, MemorySegment.ofAddress(address), length, vec);
+            if (r != 0) {
+                return new Result(r, (int) ERRNO.get(state, 0L));
+            }
+            long resident = 0;
+            for (long i = 0; i < pages; i++) {
+                resident += vec.get(ValueLayout.JAVA_BYTE, i) & 1;
+            }
+            return new Result(resident, 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("mincore(2) downcall", t);
         }
     }
 }

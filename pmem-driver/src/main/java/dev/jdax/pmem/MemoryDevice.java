@@ -1,9 +1,11 @@
 package dev.jdax.pmem;
 
 import dev.jdax.api.DeviceInfo;
+import dev.jdax.api.Errno;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Anonymous memory as a device: the default for tests, demos and benchmarks. Nothing outlives the
@@ -17,19 +19,31 @@ final class MemoryDevice extends SegmentDevice {
     private final int fd;
     private final Arena arena;
     private final long address;
+    private final boolean populated;
 
-    private MemoryDevice(MemorySegment memory, int fd, Arena arena) {
+    private MemoryDevice(MemorySegment memory, int fd, Arena arena, boolean populated) {
         super("memory", memory);
         this.fd = fd;
         this.arena = arena;
         this.address = memory.address();
+        this.populated = populated;
     }
 
     /**
      * Memory from a memfd, mapped shared; where the kernel has no memfd_create (or a sandbox refuses
      * it), from an arena, and then the device has no page views.
+     *
+     * <p>A memfd's pages come into being at their first touch, each one a fault in which the kernel
+     * allocates and zeroes it (microseconds in a virtual machine, whose host backs the page too). A
+     * pmem namespace has every page from the start. {@code populate} faults them all in now
+     * (MADV_POPULATE_WRITE: allocated, zeroed and mapped), so that what follows pays only what pmem
+     * would: a file system that keeps writing blocks it never wrote before (as every create does,
+     * since freed blocks stay busy until their commit) measures the file system, not the emulation.
+     * (Where the machine reclaims cold memory, as DAMON does in some virtual machines, it may unmap
+     * pages again; touching them then is a minor fault, without the zeroing.) Arena memory is zeroed, so touched, by
+     * its allocation.
      */
-    static MemoryDevice allocate(long size) {
+    static MemoryDevice allocate(long size, boolean populate) {
         // A memfd is charged page by page as it is touched, so a size the kernel can never give would
         // pass here and fail at some later store. A private mapping is charged at once, as the arena's
         // allocation is: probing with one keeps "cannot be had" an error of this call.
@@ -44,18 +58,37 @@ final class MemoryDevice extends SegmentDevice {
             if (!Libc.ftruncate(fd, size).failed()) {
                 Libc.Result m = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd);
                 if (!m.failed()) {
-                    return new MemoryDevice(MemorySegment.ofAddress(m.value()).reinterpret(size), fd, null);
+                    MemorySegment memory = MemorySegment.ofAddress(m.value()).reinterpret(size);
+                    Libc.Result all = populate ? faultIn(memory) : m;
+                    if (all.failed()) {
+                        Libc.munmap(m.value(), size);
+                        Libc.close(fd);
+                        throw new OutOfMemoryError("populating " + size + " bytes of memfd: " + all.errnoName());
+                    }
+                    return new MemoryDevice(memory, fd, null, populate);
                 }
             }
             Libc.close(fd);
         }
         Arena arena = Arena.ofShared();
         try {
-            return new MemoryDevice(arena.allocate(size, PAGE_SIZE), -1, arena);
+            return new MemoryDevice(arena.allocate(size, PAGE_SIZE), -1, arena, true);
         } catch (RuntimeException | OutOfMemoryError e) {
             arena.close();
             throw e;
         }
+    }
+
+    /** Every page of {@code memory} faulted in, writable: a store in each where the kernel is older than 5.14. */
+    private static Libc.Result faultIn(MemorySegment memory) {
+        Libc.Result r = Libc.madvise(memory.address(), memory.byteSize(), Libc.MADV_POPULATE_WRITE);
+        if (!r.failed() || Errno.ofNumber(r.errno()) != Errno.EINVAL) {
+            return r;
+        }
+        for (long page = 0; page < memory.byteSize(); page += PAGE_SIZE) {
+            memory.set(ValueLayout.JAVA_BYTE, page, (byte) 0);
+        }
+        return new Libc.Result(0, 0);
     }
 
     @Override
@@ -84,7 +117,8 @@ final class MemoryDevice extends SegmentDevice {
 
     @Override
     public DeviceInfo info() {
-        return new DeviceInfo("memory", fd >= 0 ? "anonymous (memfd, shared)" : "anonymous (arena)", "",
+        String kind = fd >= 0 ? "anonymous (memfd, shared" + (populated ? ", populated)" : ")") : "anonymous (arena)";
+        return new DeviceInfo("memory", kind, "",
                 "count only (anonymous memory)", true);
     }
 }

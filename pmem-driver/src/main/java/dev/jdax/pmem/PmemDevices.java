@@ -25,11 +25,30 @@ public final class PmemDevices {
      *                     cannot be had
      */
     public static DaxDevice memory(long size) throws FsException {
+        return memory(size, false);
+    }
+
+    /**
+     * As {@link #memory(long)}, with every page allocated now, as a pmem namespace has them: no
+     * later store pays the kernel's first-touch fault (allocating and zeroing a page). For
+     * measurements, where that fault is the emulation's cost and not pmem's; the memory is all
+     * resident from the start.
+     *
+     * @param size bytes, a positive multiple of 4096
+     * @return the device; closing it frees the memory
+     * @throws FsException EINVAL when the size is not a positive multiple of 4096, ENOMEM when it
+     *                     cannot be had
+     */
+    public static DaxDevice populatedMemory(long size) throws FsException {
+        return memory(size, true);
+    }
+
+    private static DaxDevice memory(long size, boolean populate) throws FsException {
         if (size <= 0 || size % DaxDevice.PAGE_SIZE != 0) {
             throw FsException.of(Errno.EINVAL, "memory device of %d bytes: size must be a positive multiple of 4096", size);
         }
         try {
-            return MemoryDevice.allocate(size);
+            return MemoryDevice.allocate(size, populate);
         } catch (OutOfMemoryError e) {
             throw FsException.of(Errno.ENOMEM, "memory device of %d bytes: %s", size, e.getMessage());
         }

@@ -40,4 +40,33 @@ class MemoryDeviceTest {
         // The memory is unmapped now: the JDK refuses the access instead of faulting on it.
         assertThrows(IllegalStateException.class, () -> w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
     }
+
+    @Test
+    void aPopulatedDeviceHasEveryPageBeforeAnyStoreAndAPlainOneOnlyThoseTouched() throws Exception {
+        long size = 8L << 20;
+        try (DaxDevice plain = PmemDevices.memory(size); DaxDevice populated = PmemDevices.populatedMemory(size)) {
+            assertEquals(0, residentPages(plain), "a plain memfd has no page before its first touch");
+            assertEquals(size / 4096, residentPages(populated));
+            assertTrue(populated.info().mapping().contains("populated"), populated.info().mapping());
+            java.lang.foreign.MemorySegment page = plain.directAccess(5, 1, dev.jdax.api.DaxAccessMode.ACCESS).segment();
+            page.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+            assertEquals(1, residentPages(plain));
+            // zeroed all the same, as the kernel hands out every page of a memfd
+            java.lang.foreign.MemorySegment all = populated.directAccess(0, size / 4096, dev.jdax.api.DaxAccessMode.ACCESS).segment();
+            assertEquals(-1L, all.mismatch(java.lang.foreign.MemorySegment.ofArray(new byte[(int) size])));
+        }
+    }
+
+    @Test
+    void populatedMemoryRefusesABadSizeAsMemoryDoes() {
+        FsException e = assertThrows(FsException.class, () -> PmemDevices.populatedMemory(4097));
+        assertEquals(Errno.EINVAL, e.errno(), e.getMessage());
+    }
+
+    private static long residentPages(DaxDevice d) throws FsException {
+        java.lang.foreign.MemorySegment m = d.directAccess(0, d.size() / 4096, dev.jdax.api.DaxAccessMode.ACCESS).segment();
+        Libc.Result r = Libc.residentPages(m.address(), m.byteSize());
+        assertTrue(!r.failed(), "mincore: " + r.errnoName());
+        return r.value();
+    }
 }
