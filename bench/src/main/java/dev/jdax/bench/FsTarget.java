@@ -28,16 +28,22 @@ final class FsTarget implements Target {
 
     /** {@code ext4:dioread_nolock} → type ext4 mounted with {@code dax,dioread_nolock}. */
     static FsTarget open(String config, long fileSize) throws IOException {
-        return open(config, fileSize, 0);
+        return open(config, fileSize, 0, false);
     }
 
-    /** As {@link #open(String, long)}, on a device of at least {@code minDevice} bytes (a multiple of 4096). */
-    static FsTarget open(String config, long fileSize, long minDevice) throws IOException {
+    /**
+     * As {@link #open(String, long)}, on a device of at least {@code minDevice} bytes (a multiple of
+     * 4096); {@code populate}: every page of the device allocated first, as pmem has them (a
+     * benchmark that keeps writing blocks never written before otherwise times the memfd's
+     * first-touch faults).
+     */
+    static FsTarget open(String config, long fileSize, long minDevice, boolean populate) throws IOException {
         int colon = config.indexOf(':');
         String type = colon < 0 ? config : config.substring(0, colon);
         String options = colon < 0 ? "dax" : "dax," + config.substring(colon + 1);
         FileSystemType t = FileSystemTypes.byName(type);
-        DaxDevice device = PmemDevices.memory(Math.max(minDevice, deviceSize(type, fileSize)));
+        long size = Math.max(minDevice, deviceSize(type, fileSize));
+        DaxDevice device = populate ? PmemDevices.populatedMemory(size) : PmemDevices.memory(size);
         t.mkfs(device, MkfsOptions.defaults().withBlockSize(4096));
         FileSystem fs = Vfs.mount(t, device, MountOptions.parse(options));
         return new FsTarget(device, fs, fs.open("/bench", OpenFlags.O_RDWR | OpenFlags.O_CREAT));

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  * on /dev/shm, in one run: {@code index} is the whole build (two indexing threads, commits, updates,
  * deletes, merges, forceMerge(1), CheckIndex), {@code queries} the fixed query set on the merged
  * index. Targets: {@code shm} the JDK's tmpfs (the peer); {@code ext4}, {@code xfs} jdax on a
- * memory device (pmem emulated in RAM, as /dev/shm is RAM); {@code ext4-image} jdax on an image file
+ * memory device (pmem emulated in RAM, as /dev/shm is RAM, with every page allocated first as
+ * pmem has them); {@code ext4-image} jdax on an image file
  * in /dev/shm, whose write-backs are msync calls.
  */
 @State(Scope.Thread)
@@ -60,7 +61,7 @@ public class LuceneBench {
                 case "ext4-image" -> root = mounted(URI.create("jdax:" + shm.resolve("ext4.img").toUri()),
                         Map.of("create", "true", "type", "ext4", "size", "1g", "options", "dax"));
                 default -> root = mounted(URI.create("jdax:memory:lucene-" + fs),
-                        Map.of("memory", "1g", "type", fs, "options", "dax"));
+                        Map.of("memory", "1g", "populate", "true", "type", fs, "options", "dax"));
             }
         }
 

@@ -56,10 +56,15 @@ public final class MetaBench {
         }
     }
 
-    /** How long: a round of measurement, the rounds (after one of warm-up), and the most a fill may take. */
-    record Timing(long roundMillis, int rounds, long fillSeconds) {
+    /**
+     * How long: the warm-up before an operation's rounds, a round of measurement, the rounds, and
+     * the most a fill may take. A create runs through hundreds of methods that C2 compiles over
+     * seconds: half a second of warm-up measured the interpreter (0.04-0.3x /dev/shm where a warm
+     * JVM ran 1-3x).
+     */
+    record Timing(long warmupMillis, long roundMillis, int rounds, long fillSeconds) {
         static Timing of(boolean quick) {
-            return quick ? new Timing(500, 3, 120) : new Timing(1000, 5, 900);
+            return quick ? new Timing(3000, 500, 3, 120) : new Timing(5000, 1000, 5, 900);
         }
     }
 
@@ -79,8 +84,8 @@ public final class MetaBench {
         for (String target : targets == null ? TARGETS : targets) {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "-Xmx6g", "-cp", System.getProperty("java.class.path"),
-                    MetaBench.class.getName(), target, Long.toString(t.roundMillis()), Integer.toString(t.rounds()),
-                    Long.toString(t.fillSeconds())));
+                    MetaBench.class.getName(), target, Long.toString(t.warmupMillis()), Long.toString(t.roundMillis()),
+                    Integer.toString(t.rounds()), Long.toString(t.fillSeconds())));
             Arrays.stream(SIZES).forEach(n -> cmd.add(Integer.toString(n)));
             System.out.println("# MetaBench: " + target);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -100,11 +105,11 @@ public final class MetaBench {
         return out;
     }
 
-    /** {@code MetaBench TARGET ROUND_MILLIS ROUNDS FILL_SECONDS NAMES...}: one target, every size and operation. */
+    /** {@code MetaBench TARGET WARMUP_MILLIS ROUND_MILLIS ROUNDS FILL_SECONDS NAMES...}: one target, every size and operation. */
     public static void main(String[] args) throws Exception {
         String target = args[0];
-        Timing t = new Timing(Long.parseLong(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]));
-        for (int i = 4; i < args.length; i++) {
+        Timing t = new Timing(Long.parseLong(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]), Long.parseLong(args[4]));
+        for (int i = 5; i < args.length; i++) {
             int names = Integer.parseInt(args[i]);
             try (Site site = Site.open(target)) {
                 Directory d = Directory.fill(site.root().resolve("d"), names, t.fillSeconds());
@@ -131,9 +136,11 @@ public final class MetaBench {
                     yield new Site(fs.getPath("/"), fs);
                 }
                 default -> {
-                    // Room for 100,000 inodes by mke2fs's ratio (one per 16 KiB); memory is used only where written.
+                    // Room for 100,000 inodes by mke2fs's ratio (one per 16 KiB); every page allocated first,
+                    // as pmem has them: each create writes blocks never written before (freed ones are busy
+                    // until their commit), and /dev/shm's peer reuses pages the kernel has at hand.
                     FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:meta-" + target),
-                            Map.of("memory", "2g", "type", target, "options", "dax"));
+                            Map.of("memory", "2g", "populate", "true", "type", target, "options", "dax"));
                     yield new Site(fs.getPath("/"), fs);
                 }
             };
@@ -245,13 +252,13 @@ public final class MetaBench {
         }
     }
 
-    /** Median operations per second over the rounds, after one round of warm-up (an even count of calls each). */
+    /** Median operations per second over the rounds, after the warm-up (an even count of calls each). */
     static double measure(Op op, Timing t) throws IOException {
         double[] rates = new double[t.rounds()];
         int i = 0;
         for (int round = -1; round < t.rounds(); round++) {
             long start = System.nanoTime();
-            long end = start + TimeUnit.MILLISECONDS.toNanos(t.roundMillis());
+            long end = start + TimeUnit.MILLISECONDS.toNanos(round < 0 ? t.warmupMillis() : t.roundMillis());
             long done = 0;
             long now;
             do {

@@ -30,7 +30,7 @@ class ThreadsBenchPlacementTest {
     @ParameterizedTest
     @ValueSource(strings = {"ext2", "ext4", "xfs"})
     void twoDirectoriesAndTheirFilesLandApart(String personality) throws Exception {
-        try (FsTarget t = ThreadsBench.target(personality)) {
+        try (FsTarget t = ThreadsBench.target(personality, false)) {
             Units units = Units.of(personality, t.device());
             Place[] p = new Place[2];
             for (int n = 0; n < 2; n++) {
