@@ -218,6 +218,9 @@ final class XfsTrans {
                     throw new FsException(Errno.ENOSPC, e.getMessage());
                 }
                 forceAll();
+                // The busy counts are pruned lazily, at the AGs' next allocation or free: a retry
+                // that read them unpruned would see the force give nothing back.
+                space.pruneBusy();
             }
         }
     }
