@@ -107,7 +107,8 @@ final class XfsTrans {
             if (--depth > 0) {
                 return;
             }
-            current.remove();
+            // Cleared, not removed: a removed entry is made again by the thread's next transaction.
+            current.set(null);
             unreserve(this);
             boolean full = !cp.updates.locked() && cp.bytes.get() >= limit;
             gate.leave(cp);
