@@ -78,10 +78,14 @@ final class ShortBtree {
      */
     byte[] readBlock(long agbno, int level) throws FsException {
         Corrupt.check(agbno > 0 && agbno < disk.agLength(agno), "%s block %d: out of range", what, agbno);
-        byte[] b = disk.readBlockForChange(disk.fsb(agno, agbno), what);
+        long fsb = disk.fsb(agno, agbno);
+        byte[] b = disk.cachedForChange(fsb);
+        boolean read = b == null;
+        if (read) {
+            b = disk.readBlock(fsb, what);
+        }
         try {
-            BtreeBlock.verify(b, kind.magic, false, disk.fsbToDaddr(disk.fsb(agno, agbno)), agno, disk.sb().metaUuid(),
-                    what);
+            BtreeBlock.verify(b, kind.magic, false, disk.fsbToDaddr(fsb), agno, disk.sb().metaUuid(), what, read);
         } catch (FsException e) {
             // The block's number in the message only when it is needed.
             throw FsException.of(e.errno(), "%s (block %d)", e.getMessage(), agbno);

@@ -29,7 +29,7 @@ final class XfsCrc {
                 | (buf[crcOff + 3] & 0xff) << 24;
     }
 
-    static void verify(byte[] buf, int off, int len, int crcOff, String what) throws FsException {
+    static void verify(byte[] buf, int off, int len, int crcOff, Object what) throws FsException {
         int want = compute(buf, off, len, crcOff);
         int have = stored(buf, crcOff);
         if (want != have) {
