@@ -303,7 +303,8 @@ final class AgFreeSpace {
         busyCount += to - from;
     }
 
-    private void pruneBusy() {
+    /** Drops the busy extents whose checkpoints are in the log (xfs_extent_busy_clear). Under the AG's lock. */
+    void pruneBusy() {
         XfsTrans log = disk.log();
         if (log == null || busy.isEmpty()) {
             return;

@@ -58,9 +58,9 @@ final class BlockDirEditor {
             return null;
         }
         long fsb = DirWriter.mapped(ext, 0);
-        String what = "directory inode " + dir.ino() + " block";
+        BlockName what = new BlockName("directory inode", dir.ino(), "block", -1);
         // The cached buffer itself: the caller holds the directory's lock exclusively and stores
-        // what it changes before its transaction ends (XfsDisk#readBlockForChange).
+        // what it changes before its transaction ends (XfsDisk#cachedForChange).
         byte[] b = DirLookup.readDataBlock(disk, dir.ino(), fsb, DataBlock.XFS_DIR3_BLOCK_MAGIC, what, true);
         int count = (int) be32(b, bs - 8);
         int stale = (int) be32(b, bs - 4);

@@ -55,14 +55,26 @@ final class BtreeBlock {
     /** Checks magic, CRC, UUID, self address and owner; {@code owner} is the AG number or the inode. */
     static void verify(byte[] b, long magic, boolean longForm, long daddr, long owner, UUID uuid, String what)
             throws FsException {
+        verify(b, magic, longForm, daddr, owner, uuid, what, true);
+    }
+
+    /**
+     * {@link #verify}, the CRC checked only when {@code crc}: a block read from the device is, one
+     * the metadata cache holds was sealed by this file system when it last changed it, as Linux
+     * runs a buffer's read verifier only when it reads the buffer, not at each xfs_buf lookup.
+     */
+    static void verify(byte[] b, long magic, boolean longForm, long daddr, long owner, UUID uuid, String what, boolean crc)
+            throws FsException {
         Corrupt.check(be32(b, 0) == magic, "%s: magic 0x%x (want 0x%x)", what, be32(b, 0), magic);
-        int crcOff = longForm ? 64 : 52;
-        XfsCrc.verify(b, 0, b.length, crcOff, what);
+        if (crc) {
+            XfsCrc.verify(b, 0, b.length, longForm ? 64 : 52, what);
+        }
         int base = longForm ? 24 : 16;
         long blkno = be64(b, base);
         Corrupt.check(blkno == daddr, "%s: bb_blkno %d (want %d)", what, blkno, daddr);
-        UUID u = new UUID(be64(b, base + 16), be64(b, base + 24));
-        Corrupt.check(u.equals(uuid), "%s: bb_uuid %s (want %s)", what, u, uuid);
+        if (be64(b, base + 16) != uuid.getMostSignificantBits() || be64(b, base + 24) != uuid.getLeastSignificantBits()) {
+            throw Corrupt.of("%s: bb_uuid %s (want %s)", what, new UUID(be64(b, base + 16), be64(b, base + 24)), uuid);
+        }
         long o = longForm ? be64(b, base + 32) : be32(b, base + 32);
         Corrupt.check(o == owner, "%s: bb_owner %d (want %d)", what, o, owner);
     }

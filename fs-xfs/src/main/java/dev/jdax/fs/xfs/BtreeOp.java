@@ -45,6 +45,8 @@ final class BtreeOp {
     private long[] dirty = new long[8];
     private int ndirty;
     int nlevels;
+    /** The path {@link #lookup} fills: one lookup per change, so one path per cursor. */
+    private final Path found = new Path();
 
     BtreeOp(ShortBtree tree, XfsDisk disk, long agno) {
         this.tree = tree;
@@ -53,6 +55,18 @@ final class BtreeOp {
         this.agno = agno;
         this.blockSize = disk.blockSize();
         this.nlevels = tree.levels();
+    }
+
+    /**
+     * Made ready for the tree's next change, as a fresh cursor would be: nothing held, nothing
+     * dirty, the tree's height as it is now. The blocks it held are let go, so a cursor kept
+     * between changes does not keep buffers the cache has since dropped.
+     */
+    void reset() {
+        Arrays.fill(heldBytes, 0, nheld, null);
+        nheld = 0;
+        ndirty = 0;
+        nlevels = tree.levels();
     }
 
     String what() {
@@ -217,10 +231,13 @@ final class BtreeOp {
 
     /**
      * xfs_btree_lookup(XFS_LOOKUP_EQ): at each node the last entry whose key is at most
-     * {@code key} (the first when none is), at the leaf the first record not below it.
+     * {@code key} (the first when none is), at the leaf the first record not below it. The path
+     * is this cursor's own, filled again by the next lookup.
      */
     Path lookup(byte[] key) throws FsException {
-        Path p = new Path();
+        Path p = found;
+        Arrays.fill(p.blk, 0);
+        Arrays.fill(p.ptr, 0);
         long want = kind.order(key, 0);
         long bno = tree.root();
         for (int level = nlevels - 1; level >= 0; level--) {

@@ -17,4 +17,44 @@ final class Corrupt {
             throw of(format, args);
         }
     }
+
+    // The shapes most checks take, so that one that passes boxes nothing: the variable-arity
+    // form makes its array and boxes every number before it knows whether it fails, on every
+    // block read and every record compared.
+
+    static void check(boolean ok, String format, long a) throws FsException {
+        if (!ok) {
+            throw of(format, a);
+        }
+    }
+
+    static void check(boolean ok, String format, long a, long b) throws FsException {
+        if (!ok) {
+            throw of(format, a, b);
+        }
+    }
+
+    static void check(boolean ok, String format, long a, long b, long c) throws FsException {
+        if (!ok) {
+            throw of(format, a, b, c);
+        }
+    }
+
+    static void check(boolean ok, String format, Object a, long b) throws FsException {
+        if (!ok) {
+            throw of(format, a, b);
+        }
+    }
+
+    static void check(boolean ok, String format, Object a, long b, long c) throws FsException {
+        if (!ok) {
+            throw of(format, a, b, c);
+        }
+    }
+
+    static void check(boolean ok, String format, Object a, long b, long c, long d) throws FsException {
+        if (!ok) {
+            throw of(format, a, b, c, d);
+        }
+    }
 }

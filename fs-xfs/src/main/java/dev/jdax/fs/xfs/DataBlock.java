@@ -28,12 +28,20 @@ final class DataBlock {
     }
 
     /** Verifies the header of a data or block-form block and returns where its data area ends. */
-    static int verify(byte[] b, long magic, long daddr, long owner, UUID uuid, String what) throws FsException {
+    static int verify(byte[] b, long magic, long daddr, long owner, UUID uuid, Object what) throws FsException {
+        return verify(b, magic, daddr, owner, uuid, what, true);
+    }
+
+    /** {@link #verify}, the CRC checked only when {@code crc} (a block read, not one the cache holds: BtreeBlock#verify). */
+    static int verify(byte[] b, long magic, long daddr, long owner, UUID uuid, Object what, boolean crc) throws FsException {
         Corrupt.check(be32(b, 0) == magic, "%s: magic 0x%x (want 0x%x)", what, be32(b, 0), magic);
-        XfsCrc.verify(b, 0, b.length, CRC_OFF, what);
+        if (crc) {
+            XfsCrc.verify(b, 0, b.length, CRC_OFF, what);
+        }
         Corrupt.check(be64(b, 8) == daddr, "%s: blkno %d (want %d)", what, be64(b, 8), daddr);
-        UUID u = new UUID(be64(b, 24), be64(b, 32));
-        Corrupt.check(u.equals(uuid), "%s: uuid %s (want %s)", what, u, uuid);
+        if (be64(b, 24) != uuid.getMostSignificantBits() || be64(b, 32) != uuid.getLeastSignificantBits()) {
+            throw Corrupt.of("%s: uuid %s (want %s)", what, new UUID(be64(b, 24), be64(b, 32)), uuid);
+        }
         Corrupt.check(be64(b, 40) == owner, "%s: owner %d (want %d)", what, be64(b, 40), owner);
         if (magic == XFS_DIR3_BLOCK_MAGIC) {
             long count = be32(b, b.length - 8);

@@ -415,7 +415,7 @@ final class DirEditor {
 
     private byte[] readData(XfsInode dir, long fsb, long db) throws FsException {
         return DirLookup.readDataBlock(disk, dir.ino(), fsb, DataBlock.XFS_DIR3_DATA_MAGIC,
-                "directory inode " + dir.ino() + " data block " + db, true);
+                new BlockName("directory inode", dir.ino(), "data block", db), true);
     }
 
     // ---- leaves, da nodes, free index blocks ----------------------------------------------------
@@ -431,7 +431,7 @@ final class DirEditor {
     }
 
     private byte[] readDa(XfsInode dir, long fsb, long dablk) throws FsException {
-        return DirLookup.readLeafSpace(disk, dir.ino(), fsb, "directory inode " + dir.ino() + " block " + dablk, true);
+        return DirLookup.readLeafSpace(disk, dir.ino(), fsb, new BlockName("directory inode", dir.ino(), "block", dablk), true);
     }
 
     /** The free index blocks, in order: the mapped blocks at or past XFS_DIR2_FREE_OFFSET (the extents after the data). */
@@ -449,11 +449,17 @@ final class DirEditor {
 
     private FreeIndexBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {
         long fsb = DirWriter.mapped(ext, dablk);
-        String what = "directory inode " + dir.ino() + " free index block " + dablk;
+        BlockName what = new BlockName("directory inode", dir.ino(), "free index block", dablk);
         Corrupt.check(fsb >= 0, "%s is a hole", what);
-        byte[] b = disk.readBlockForChange(fsb, what);
+        byte[] b = disk.cachedForChange(fsb);
+        boolean read = b == null;
+        if (read) {
+            b = disk.readBlock(fsb, what);
+        }
         Corrupt.check(be32(b, 0) == DirNodeWriter.FREE_MAGIC, "%s: magic 0x%x", what, be32(b, 0));
-        XfsCrc.verify(b, 0, bs, 4, what);
+        if (read) {
+            XfsCrc.verify(b, 0, bs, 4, what);   // a cached buffer was sealed when last changed
+        }
         Corrupt.check(be64(b, 8) == disk.fsbToDaddr(fsb) && be64(b, 40) == dir.ino(), "%s: blkno or owner wrong", what);
         long firstdb = be32(b, 48);
         Corrupt.check(firstdb == (dablk - freeDablk) * maxBests && be32(b, 52) <= maxBests && be32(b, 56) <= be32(b, 52),

@@ -24,7 +24,7 @@ final class DirLookup {
     private final XfsDisk disk;
     private final XfsInode dir;
     private final List<BmapExtent> extents;
-    private final String what;
+    private final BlockName what;
     private final long leafDablk;
     private final boolean blockForm;
 
@@ -32,7 +32,7 @@ final class DirLookup {
         this.disk = disk;
         this.dir = dir;
         this.extents = extents;
-        this.what = "directory inode " + dir.ino();
+        this.what = new BlockName("directory inode", dir.ino(), null, -1);
         this.leafDablk = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
         this.blockForm = XfsDirs.isBlockForm(disk, dir, extents);
     }
@@ -59,7 +59,7 @@ final class DirLookup {
             int count = (int) be32(b, b.length - 8);
             return search(b, b.length - 8 - count * 8, count, hash, name);
         }
-        byte[] b = read(leafDablk, "leaf");
+        byte[] b = read(leafDablk, "leaf block");
         int magic = be16(b, 8);
         if (magic == DirWriter.LEAF1_MAGIC) {
             return search(b, LEAF_HDR, count(b, "leaf"), hash, name);
@@ -78,7 +78,7 @@ final class DirLookup {
                 return -1;
             }
             dablk = be32(b, LEAF_HDR + i * 8 + 4);
-            b = read(dablk, "da node child");
+            b = read(dablk, "da node child block");
             magic = be16(b, 8);
         }
         Corrupt.check(magic == DirNodeWriter.LEAFN_MAGIC, "%s: leaf block %d magic 0x%x", what, dablk, magic);
@@ -93,7 +93,7 @@ final class DirLookup {
             }
             Corrupt.check(hops < extents.size() + 1024, "%s: leaf chain loops", what);
             dablk = forw;
-            b = read(dablk, "leaf");
+            b = read(dablk, "leaf block");
             Corrupt.check(be16(b, 8) == DirNodeWriter.LEAFN_MAGIC, "%s: leaf block %d magic 0x%x", what, dablk, be16(b, 8));
         }
     }
@@ -140,39 +140,46 @@ final class DirLookup {
 
     private byte[] dataBlock(long dablk) throws FsException {
         return readDataBlock(disk, dir.ino(), mapped(dablk, "data block"),
-                blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC, what + " data block " + dablk);
+                blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC, new BlockName("directory inode", dir.ino(), "data block", dablk));
     }
 
     /** A directory data block of {@code owner} at {@code fsb}, its header verified ({@link DataBlock#verify}). */
-    static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, String what) throws FsException {
+    static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, Object what) throws FsException {
         return readDataBlock(disk, owner, fsb, magic, what, false);
     }
 
     /**
-     * {@link #readDataBlock(XfsDisk, long, long, long, String)}; {@code forChange}: the cached
-     * buffer itself, for a change under the directory's exclusive lock ({@link XfsDisk#readBlockForChange}).
+     * {@link #readDataBlock(XfsDisk, long, long, long, Object)}; {@code forChange}: the cached
+     * buffer itself, for a change under the directory's exclusive lock ({@link XfsDisk#cachedForChange}).
      */
-    static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, String what, boolean forChange)
+    static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, Object what, boolean forChange)
             throws FsException {
-        byte[] b = forChange ? disk.readBlockForChange(fsb, what) : disk.readBlock(fsb, what);
-        DataBlock.verify(b, magic, disk.fsbToDaddr(fsb), owner, disk.sb().metaUuid(), what);
+        byte[] b = forChange ? disk.cachedForChange(fsb) : null;
+        boolean read = b == null;
+        if (read) {
+            b = disk.readBlock(fsb, what);
+        }
+        DataBlock.verify(b, magic, disk.fsbToDaddr(fsb), owner, disk.sb().metaUuid(), what, read);
         return b;
     }
 
     /** A leaf-space block (LEAF1, LEAFN or da node: all start with xfs_da3_blkinfo, CRC at 12). */
     private byte[] read(long dablk, String kind) throws FsException {
-        return readLeafSpace(disk, dir.ino(), mapped(dablk, kind), what + " " + kind + " block " + dablk);
+        return readLeafSpace(disk, dir.ino(), mapped(dablk, kind), new BlockName("directory inode", dir.ino(), kind, dablk));
     }
 
     /** A leaf-space block of {@code owner} at {@code fsb}, verified: the CRC at 12, blkno and owner. */
-    static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, String what) throws FsException {
+    static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, Object what) throws FsException {
         return readLeafSpace(disk, owner, fsb, what, false);
     }
 
-    /** {@link #readLeafSpace(XfsDisk, long, long, String)}, for a change as {@link #readDataBlock} says. */
-    static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, String what, boolean forChange) throws FsException {
-        byte[] b = forChange ? disk.readBlockForChange(fsb, what) : disk.readBlock(fsb, what);
-        XfsCrc.verify(b, 0, b.length, 12, what);
+    /** {@link #readLeafSpace(XfsDisk, long, long, Object)}, for a change as {@link #readDataBlock} says. */
+    static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, Object what, boolean forChange) throws FsException {
+        byte[] b = forChange ? disk.cachedForChange(fsb) : null;
+        if (b == null) {
+            b = disk.readBlock(fsb, what);
+            XfsCrc.verify(b, 0, b.length, 12, what);   // a cached buffer was sealed when last changed
+        }
         Corrupt.check(be64(b, 16) == disk.fsbToDaddr(fsb) && be64(b, 48) == owner, "%s: blkno or owner wrong", what);
         return b;
     }

@@ -36,6 +36,16 @@ final class InodeChunk {
     /** A free (mode 0) v3 inode image with generation {@code gen}. */
     static byte[] freeInode(long ino, int isize, UUID uuid, long gen) {
         byte[] raw = new byte[isize];
+        makeFree(raw, ino, uuid, gen);
+        return raw;
+    }
+
+    /**
+     * Rewrites {@code raw} in place as the free inode {@link #freeInode} makes, as xfs_ifree
+     * clears the in-core inode it frees rather than making another.
+     */
+    static void makeFree(byte[] raw, long ino, UUID uuid, long gen) {
+        java.util.Arrays.fill(raw, (byte) 0);
         put16(raw, 0, XfsInode.XFS_DINODE_MAGIC);
         put8(raw, 4, 3);
         put32(raw, 92, gen);
@@ -43,7 +53,6 @@ final class InodeChunk {
         put64(raw, 152, ino);
         put64(raw, 160, uuid.getMostSignificantBits());
         put64(raw, 168, uuid.getLeastSignificantBits());
-        XfsCrc.update(raw, 0, isize, XfsInode.DI_CRC_OFF);
-        return raw;
+        XfsCrc.update(raw, 0, raw.length, XfsInode.DI_CRC_OFF);
     }
 }

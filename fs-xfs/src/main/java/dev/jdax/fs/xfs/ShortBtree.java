@@ -43,6 +43,12 @@ final class ShortBtree {
     /** The tree's name in messages, made once: every check passes it, failing or not. */
     private final String what;
     private long scanned;
+    /**
+     * The cursor of the last change, kept for the next: a tree changes under its AG's lock, one
+     * record at a time, so one cursor and its arrays serve every change. A change that begins
+     * while another is open (a block's allocation changing this tree again) makes its own.
+     */
+    private BtreeOp spare;
 
     ShortBtree(XfsDisk disk, long agno, AgBtreeKind kind, Root root, Blocks blocks) {
         this.disk = disk;
@@ -72,10 +78,14 @@ final class ShortBtree {
      */
     byte[] readBlock(long agbno, int level) throws FsException {
         Corrupt.check(agbno > 0 && agbno < disk.agLength(agno), "%s block %d: out of range", what, agbno);
-        byte[] b = disk.readBlockForChange(disk.fsb(agno, agbno), what);
+        long fsb = disk.fsb(agno, agbno);
+        byte[] b = disk.cachedForChange(fsb);
+        boolean read = b == null;
+        if (read) {
+            b = disk.readBlock(fsb, what);
+        }
         try {
-            BtreeBlock.verify(b, kind.magic, false, disk.fsbToDaddr(disk.fsb(agno, agbno)), agno, disk.sb().metaUuid(),
-                    what);
+            BtreeBlock.verify(b, kind.magic, false, disk.fsbToDaddr(fsb), agno, disk.sb().metaUuid(), what, read);
         } catch (FsException e) {
             // The block's number in the message only when it is needed.
             throw FsException.of(e.errno(), "%s (block %d)", e.getMessage(), agbno);
@@ -133,7 +143,7 @@ final class ShortBtree {
 
     /** xfs_btree_insert of a record whose key the tree does not hold. */
     void insert(byte[] rec) throws FsException {
-        BtreeOp op = new BtreeOp(this, disk, agno);
+        BtreeOp op = cursor();
         byte[] key = Arrays.copyOf(rec, kind.keySize);
         BtreeOp.Path p = op.lookup(key);
         byte[] leaf = op.block(p.blk[0], 0);
@@ -157,21 +167,23 @@ final class ShortBtree {
             }
         }
         op.flush();
+        done(op);
     }
 
     /** xfs_btree_delete of the record whose key {@code rec} starts with. */
     void delete(byte[] rec) throws FsException {
-        BtreeOp op = new BtreeOp(this, disk, agno);
+        BtreeOp op = cursor();
         BtreeOp.Path p = find(op, rec);
         for (int level = 0; delrec(op, p, level); level++) {
             // a join removed a block: its entry goes from the level above
         }
         op.flush();
+        done(op);
     }
 
     /** xfs_btree_update: {@code rec} replaces the record with the same key position ({@code old}'s key). */
     void update(byte[] old, byte[] rec) throws FsException {
-        BtreeOp op = new BtreeOp(this, disk, agno);
+        BtreeOp op = cursor();
         BtreeOp.Path p = find(op, old);
         byte[] leaf = op.block(p.blk[0], 0);
         op.put(leaf, p.ptr[0], 0, rec, 0);
@@ -180,6 +192,23 @@ final class ShortBtree {
             op.updateKeys(p, 0);
         }
         op.flush();
+        done(op);
+    }
+
+    private BtreeOp cursor() {
+        BtreeOp op = spare;
+        if (op == null) {
+            return new BtreeOp(this, disk, agno);
+        }
+        spare = null;
+        op.reset();
+        return op;
+    }
+
+    /** Keeps the cursor of a change that completed; one that failed is dropped, nothing half done is reused. */
+    private void done(BtreeOp op) {
+        op.reset();
+        spare = op;
     }
 
     private BtreeOp.Path find(BtreeOp op, byte[] rec) throws FsException {

@@ -10,13 +10,16 @@ import java.util.zip.CRC32C;
  * little-endian (libxfs xfs_start_cksum / xfs_end_cksum). A mismatch is Linux's EFSBADCRC, EBADMSG.
  */
 final class XfsCrc {
+    /** The CRC field's four bytes as the sum sees them; shared, never written. */
+    private static final byte[] ZERO_FIELD = new byte[4];
+
     private XfsCrc() {
     }
 
     static int compute(byte[] buf, int off, int len, int crcOff) {
         CRC32C c = new CRC32C();
         c.update(buf, off, crcOff - off);
-        c.update(new byte[4]);
+        c.update(ZERO_FIELD);
         c.update(buf, crcOff + 4, off + len - crcOff - 4);
         return (int) c.getValue();
     }
@@ -26,7 +29,7 @@ final class XfsCrc {
                 | (buf[crcOff + 3] & 0xff) << 24;
     }
 
-    static void verify(byte[] buf, int off, int len, int crcOff, String what) throws FsException {
+    static void verify(byte[] buf, int off, int len, int crcOff, Object what) throws FsException {
         int want = compute(buf, off, len, crcOff);
         int have = stored(buf, crcOff);
         if (want != have) {

@@ -122,7 +122,7 @@ final class XfsDisk {
         return (agno * agblocks + agbno) << blockLog;
     }
 
-    byte[] readBlock(long fsbno, String what) throws FsException {
+    byte[] readBlock(long fsbno, Object what) throws FsException {
         Corrupt.check(fsbValid(fsbno, 1), "%s: block %d out of range", what, fsbno);
         byte[] b = new byte[blockSize];
         readBytes(fsbToByte(fsbno), b, blockSize);
@@ -130,18 +130,19 @@ final class XfsDisk {
     }
 
     /**
-     * Block {@code fsbno} to be changed in place: the cached buffer's live bytes when there is
-     * one ({@link MetaCache#shared}: under the lock that orders its changes, inside a transaction,
-     * written back with {@link #writeBytes} before it ends), else a copy as {@link #readBlock}.
+     * Block {@code fsbno} to be changed in place: the cached buffer's live bytes ({@link
+     * MetaCache#shared}: under the lock that orders its changes, inside a transaction, written back
+     * with {@link #writeBytes} before it ends), or null when there is none (outside a transaction,
+     * or not cached) and the caller reads a copy with {@link #readBlock}. The cached bytes are what
+     * this file system last wrote there, sealed with their CRC.
      */
-    byte[] readBlockForChange(long fsbno, String what) throws FsException {
+    byte[] cachedForChange(long fsbno) {
         MetaCache c = cache;
-        byte[] live = c != null && log != null && log.currentOrNull() != null && fsbValid(fsbno, 1)
+        return c != null && log != null && log.currentOrNull() != null && fsbValid(fsbno, 1)
                 ? c.shared(fsbToByte(fsbno), blockSize) : null;
-        return live != null ? live : readBlock(fsbno, what);
     }
 
-    byte[] readAgBlock(long agno, long agbno, String what) throws FsException {
+    byte[] readAgBlock(long agno, long agbno, Object what) throws FsException {
         Corrupt.check(agno < agcount && agbno >= 0 && agbno < agLength(agno), "%s: AG %d block %d out of range", what,
                 agno, agbno);
         return readBlock(fsb(agno, agbno), what);

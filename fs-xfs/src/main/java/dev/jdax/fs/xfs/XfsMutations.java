@@ -111,8 +111,10 @@ final class XfsMutations {
     /** A fresh in-use inode near its directory (xfs_init_new_inode). */
     private XfsInode newInode(XfsInode dir, int mode, int uid, int gid, int format) throws FsException {
         long ino = space.allocInode(dir.ino(), (mode & 0170000) == 0040000);
-        long gen = be32(disk.readInode(ino), 92) + 1;
-        XfsInode in = new XfsInode(ino, InodeChunk.freeInode(ino, disk.sb().sb_inodesize(), disk.sb().metaUuid(), gen));
+        // The copy read for its generation becomes the new inode's image.
+        byte[] raw = disk.readInode(ino);
+        InodeChunk.makeFree(raw, ino, disk.sb().metaUuid(), be32(raw, 92) + 1);
+        XfsInode in = new XfsInode(ino, raw);
         in.di_mode(mode);
         in.di_format(format);
         put8(in.raw, 83, XfsInode.FMT_EXTENTS); // di_aformat with no attribute fork
@@ -310,8 +312,10 @@ final class XfsMutations {
             }
         }
         unlinked.remove(in);
-        byte[] free = InodeChunk.freeInode(in.ino(), in.raw.length, disk.sb().metaUuid(), in.di_gen() + 1);
-        disk.writeInode(in.ino(), free, true, false);
+        synchronized (in) {
+            InodeChunk.makeFree(in.raw, in.ino(), disk.sb().metaUuid(), in.di_gen() + 1);
+            disk.writeInode(in.ino(), in.raw, true, false);
+        }
         space.freeInode(in.ino());
     }
 

@@ -94,6 +94,19 @@ final class XfsSpace {
         }
     }
 
+    /**
+     * Lets every AG drop the busy extents of checkpoints now in the log, so that the counts
+     * {@link #reserve} compares see them free again after a log force.
+     */
+    void pruneBusy() throws FsException {
+        for (int agno = 0; agno < ags.length; agno++) {
+            locked(agno, ag -> {
+                ag.freeSpace().pruneBusy();
+                return null;
+            });
+        }
+    }
+
     /** Up to {@code want} contiguous blocks near {@code nearFsb} for metadata (directory, mapping, symlink blocks). */
     long[] allocBlocks(long nearFsb, long want) throws FsException {
         return allocNear(nearFsb, want, false);

@@ -40,6 +40,8 @@ final class XfsSuperblock {
     static final int RO_COMPAT_KNOWN = RO_COMPAT_FINOBT | RO_COMPAT_REFLINK | RO_COMPAT_INOBTCNT;
 
     final byte[] buf;
+    /** The UUID {@link #metaUuid} last made (immutable, so shared between threads as it is). */
+    private UUID lastMetaUuid;
     /** What was added to the summary counters since {@link #buf} was read: exact once the adds are done. */
     private final LongAdder icount = new LongAdder();
     private final LongAdder ifree = new LongAdder();
@@ -212,10 +214,16 @@ final class XfsSuperblock {
 
     /** The UUID metadata blocks carry: sb_meta_uuid with the META_UUID feature, else sb_uuid. */
     UUID metaUuid() {
-        if ((sb_features_incompat() & INCOMPAT_META_UUID) != 0) {
-            return new UUID(be64(buf, 248), be64(buf, 256));
+        int off = (sb_features_incompat() & INCOMPAT_META_UUID) != 0 ? 248 : 32;
+        long hi = be64(buf, off);
+        long lo = be64(buf, off + 8);
+        // Every metadata block's check asks for it: the last one made serves while the bytes agree.
+        UUID u = lastMetaUuid;
+        if (u == null || u.getMostSignificantBits() != hi || u.getLeastSignificantBits() != lo) {
+            u = new UUID(hi, lo);
+            lastMetaUuid = u;
         }
-        return sb_uuid();
+        return u;
     }
 
     boolean hasFtype() { return (sb_features_incompat() & INCOMPAT_FTYPE) != 0; }

@@ -107,7 +107,8 @@ final class XfsTrans {
             if (--depth > 0) {
                 return;
             }
-            current.remove();
+            // Cleared, not removed: a removed entry is made again by the thread's next transaction.
+            current.set(null);
             unreserve(this);
             boolean full = !cp.updates.locked() && cp.bytes.get() >= limit;
             gate.leave(cp);
@@ -218,6 +219,9 @@ final class XfsTrans {
                     throw new FsException(Errno.ENOSPC, e.getMessage());
                 }
                 forceAll();
+                // The busy counts are pruned lazily, at the AGs' next allocation or free: a retry
+                // that read them unpruned would see the force give nothing back.
+                space.pruneBusy();
             }
         }
     }
