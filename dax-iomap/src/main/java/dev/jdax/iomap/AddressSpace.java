@@ -67,7 +67,9 @@ public final class AddressSpace {
         this.mount = mount;
         this.inode = inode;
         this.ops = ops;
-        this.invalidateLock = new RwSem(LockClass.INVALIDATE, inode.ino(), "invalidate_lock of inode " + inode.ino());
+        // The inode number is the lock's key, which every report prints beside the name: a name
+        // made per inode was a string built on every create.
+        this.invalidateLock = new RwSem(LockClass.INVALIDATE, inode.ino(), "invalidate_lock of inode");
         this.size = size;
         this.mtime = mtime;
         this.ctime = ctime;
