@@ -44,6 +44,8 @@ final class Disk {
     private final int bs;
     private final long blocks;
     private final ConcurrentHashMap<Long, Buf> cache = new ConcurrentHashMap<>();
+    /** Blocks {@link #readShared} read from home, verified, kept while their home stays as they are. */
+    private final CleanBlocks clean = new CleanBlocks();
     private volatile Jbd2 journal;
     /** mkfs: the range stored through windows with no write-back yet ({@link #writeBack}); low -1 otherwise. */
     private long unflushedLow = -1;
@@ -135,8 +137,9 @@ final class Disk {
      * other writer of the block away (a directory's {@code i_rwsem}): it reads them, or changes
      * them and then at once writes them back with {@link #write}, nothing between that can fail —
      * as Linux changes a buffer_head's bytes in place between get_write_access and dirty_metadata.
-     * A commit never sees the change half made: it freezes its blocks while no handle runs. The
-     * error, if any, names {@code what} and {@code id}.
+     * A commit never sees the change half made: it freezes its blocks while no handle runs. A block
+     * read from home is kept ({@link CleanBlocks}) and served in place too, until its home changes.
+     * The error, if any, names {@code what} and {@code id}.
      */
     ByteBuffer readShared(long block, String what, long id, Verifier verifier) throws FsException {
         if (block <= 0 || block >= blocks) {
@@ -150,7 +153,13 @@ final class Disk {
                 }
             }
         }
-        return loadVerified(block, verifier);
+        byte[] kept = clean.get(block);
+        if (kept != null) {
+            return ByteBuffer.wrap(kept).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        ByteBuffer loaded = loadVerified(block, verifier);
+        clean.keep(block, loaded.array());
+        return loaded;
     }
 
     /** {@link #write(long, ByteBuffer, String)}, the error naming {@code what} and {@code id} made only if there is one. */
@@ -205,6 +214,7 @@ final class Disk {
         Jbd2 j = journal;
         if (j == null) {
             storeHome(block * bs + at, src, from, n);
+            clean.drop(block);
             return;
         }
         Jbd2.Handle h = j.handle();
@@ -300,11 +310,21 @@ final class Disk {
                 c.detached = true;
             }
         }
+        clean.drop(block);
     }
 
-    /** After a checkpoint: blocks nothing changed since they were frozen leave the cache (their home is current). */
+    /** Blocks given back to the allocator: whatever they hold next (file data written straight to them) is not theirs now. */
+    void released(long first, long count) {
+        clean.drop(first, count);
+    }
+
+    /**
+     * After a checkpoint: blocks nothing changed since they were frozen leave the cache (their home
+     * is current); a kept home copy becomes the bytes written there.
+     */
     void checkpointed(Map<Long, Frozen> frozen) {
         for (Map.Entry<Long, Frozen> e : frozen.entrySet()) {
+            clean.replace(e.getKey(), e.getValue().data());
             cache.computeIfPresent(e.getKey(), (k, c) -> {
                 synchronized (c) {
                     if (c.version == e.getValue().version()) {
@@ -326,5 +346,6 @@ final class Disk {
         check(block, "zeroing");
         check(block + count - 1, "zeroing");
         device.zero(block * bs, count * bs);
+        clean.drop(block, count);
     }
 }

@@ -267,6 +267,7 @@ final class Ext4Allocator {
      * crash would give back anyway, so they may be reused before it commits.
      */
     void freeBlocks(long first, long count, boolean busy) throws FsException {
+        disk.released(first, count);
         long b = first;
         while (b < first + count) {
             disk.check(b, "freeing");
