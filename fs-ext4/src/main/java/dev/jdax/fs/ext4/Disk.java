@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Metadata blocks through the driver, their numbers checked against the file system's size. With
@@ -43,7 +42,7 @@ final class Disk {
     private final DaxDevice device;
     private final int bs;
     private final long blocks;
-    private final ConcurrentHashMap<Long, Buf> cache = new ConcurrentHashMap<>();
+    private final BlockTable<Buf> cache = new BlockTable<>();
     /** Blocks {@link #readShared} read from home, verified, kept while their home stays as they are. */
     private final CleanBlocks clean = new CleanBlocks();
     private volatile Jbd2 journal;
@@ -200,11 +199,16 @@ final class Disk {
     }
 
     void writeBytes(long off, byte[] b) throws FsException {
-        for (int done = 0; done < b.length; ) {
+        writeBytes(off, b, 0, b.length);
+    }
+
+    /** Writes {@code len} bytes of {@code b} from {@code from} at device offset {@code off} (a caller's lock keeps them still). */
+    void writeBytes(long off, byte[] b, int from, int len) throws FsException {
+        for (int done = 0; done < len; ) {
             long block = (off + done) / bs;
             int in = (int) ((off + done) % bs);
-            int n = Math.min(b.length - done, bs - in);
-            change(block, in, b, done, n);
+            int n = Math.min(len - done, bs - in);
+            change(block, in, b, from + done, n);
             done += n;
         }
     }
@@ -325,15 +329,18 @@ final class Disk {
     void checkpointed(Map<Long, Frozen> frozen) {
         for (Map.Entry<Long, Frozen> e : frozen.entrySet()) {
             clean.replace(e.getKey(), e.getValue().data());
-            cache.computeIfPresent(e.getKey(), (k, c) -> {
-                synchronized (c) {
-                    if (c.version == e.getValue().version()) {
-                        c.detached = true;
-                        return null;
-                    }
-                    return c;
+            Buf c = cache.get(e.getKey());
+            if (c == null) {
+                continue;
+            }
+            synchronized (c) {
+                if (c.version != e.getValue().version()) {
+                    continue;
                 }
-            });
+                c.detached = true;
+            }
+            // A change finding it detached meanwhile tries again until it is gone, then reads it from home.
+            cache.remove(e.getKey(), c);
         }
     }
 

@@ -54,8 +54,8 @@ final class Ext4Inode implements Vnode {
     Ext4Inode orphanNext;
     /** i_last_alloc_group: where this directory's last new inode went (-1: none yet); under its i_rwsem. */
     int lastAllocGroup = -1;
-    /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem). */
-    final java.util.Map<Long, Long> treeFresh = new java.util.HashMap<>();
+    /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem); null while there are none. */
+    java.util.Map<Long, Long> treeFresh;
     /** The blocks of the extent tree below the inode (index and leaf blocks), or of its indirect map; replaced, never changed in place. */
     List<Long> treeBlocks = List.of();
     /** A file without extents: its indirect blocks by height and first file block ({@link IndirectMap}). */

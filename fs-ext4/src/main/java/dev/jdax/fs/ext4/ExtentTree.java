@@ -120,9 +120,7 @@ final class ExtentTree {
         if (recs.size() <= 4 && treeBlocks.isEmpty()) {
             // The common case, a small file's tree in i_block alone: no blocks to take or give back.
             writeNode(in.b, ROOT, 4, 0, recs);
-            if (!in.treeFresh.isEmpty()) {
-                in.treeFresh.clear();
-            }
+            in.treeFresh = null;
             list.written(0);
             return treeBlocks;
         }
@@ -176,14 +174,16 @@ final class ExtentTree {
             // moment — Linux, whose new blocks are written at once, never grows it there.
             // (jbd2_journal_forget: the journal drops the leaf it holds, so nothing is written over
             // the block when the transaction commits, whoever has it by then.)
-            Long tid = in.treeFresh.remove(unused);
+            Long tid = in.treeFresh == null ? null : in.treeFresh.remove(unused);
             boolean fresh = tid != null && tid == fs.currentTid() && tid >= 0;
             if (fresh) {
                 disk.forget(unused);
             }
             fs.allocator().freeBlocks(unused, 1, !fresh);
         }
-        in.treeFresh.keySet().retainAll(used);
+        if (in.treeFresh != null) {
+            in.treeFresh.keySet().retainAll(used);
+        }
         list.written(leaves);
         return used;
     }
@@ -192,6 +192,9 @@ final class ExtentTree {
         long blk;
         if (pool.isEmpty()) {
             blk = fs.allocator().allocBlocks(goal, 1)[0];
+            if (in.treeFresh == null) {
+                in.treeFresh = new java.util.HashMap<>();
+            }
             in.treeFresh.put(blk, fs.currentTid());
         } else {
             blk = pool.removeFirst();
