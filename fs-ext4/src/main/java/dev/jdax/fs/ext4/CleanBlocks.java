@@ -1,5 +1,7 @@
 package dev.jdax.fs.ext4;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -17,8 +19,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * every later write of its home replaces or drops it here ({@link #replace}, {@link #drop}).
  */
 final class CleanBlocks {
-    /** A verified home copy of {@code block}. */
-    private record Entry(long block, byte[] data) {
+    /** A verified home copy of {@code block}, as the one view {@link Disk#readShared} hands out (absolute indices only). */
+    private record Entry(long block, ByteBuffer data) {
     }
 
     private static final int BITS = 12;
@@ -30,13 +32,13 @@ final class CleanBlocks {
     }
 
     /** The block's verified home copy, or null. Its users change it only as {@link Disk#readShared} allows. */
-    byte[] get(long block) {
+    ByteBuffer get(long block) {
         Entry e = slots.get(index(block));
         return e != null && e.block() == block ? e.data() : null;
     }
 
     /** Keeps {@code data}, just read from the block's home and verified. */
-    void keep(long block, byte[] data) {
+    void keep(long block, ByteBuffer data) {
         slots.set(index(block), new Entry(block, data));
     }
 
@@ -45,7 +47,7 @@ final class CleanBlocks {
         int i = index(block);
         Entry e = slots.get(i);
         if (e != null && e.block() == block) {
-            slots.compareAndSet(i, e, new Entry(block, data));
+            slots.compareAndSet(i, e, new Entry(block, ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN)));
         }
     }
 

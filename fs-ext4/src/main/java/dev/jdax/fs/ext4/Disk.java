@@ -30,8 +30,12 @@ final class Disk {
         /** The transaction whose block list has it ({@code jh->b_transaction}): changed again, not listed again. */
         Jbd2.Transaction transaction;
 
+        /** Its bytes as {@link #readShared} hands them out: one view, read and written only at absolute indices. */
+        final ByteBuffer view;
+
         Buf(byte[] data) {
             this.data = data;
+            this.view = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         }
     }
 
@@ -138,6 +142,7 @@ final class Disk {
      * as Linux changes a buffer_head's bytes in place between get_write_access and dirty_metadata.
      * A commit never sees the change half made: it freezes its blocks while no handle runs. A block
      * read from home is kept ({@link CleanBlocks}) and served in place too, until its home changes.
+     * The buffer handed out is shared by every reader of the block: callers use absolute indices only.
      * The error, if any, names {@code what} and {@code id}.
      */
     ByteBuffer readShared(long block, String what, long id, Verifier verifier) throws FsException {
@@ -148,16 +153,16 @@ final class Disk {
         if (c != null) {
             synchronized (c) {
                 if (!c.detached) {
-                    return ByteBuffer.wrap(c.data).order(ByteOrder.LITTLE_ENDIAN);
+                    return c.view;
                 }
             }
         }
-        byte[] kept = clean.get(block);
+        ByteBuffer kept = clean.get(block);
         if (kept != null) {
-            return ByteBuffer.wrap(kept).order(ByteOrder.LITTLE_ENDIAN);
+            return kept;
         }
         ByteBuffer loaded = loadVerified(block, verifier);
-        clean.keep(block, loaded.array());
+        clean.keep(block, loaded);
         return loaded;
     }
 
