@@ -225,6 +225,6 @@ final class Allocator {
     /** Stores home the bytes of {@code block} (a bitmap) that hold bits [from, to). */
     private void store(long block, GroupBitmap bm, int from, int to) throws FsException {
         disk.check(block, "bitmap");
-        disk.writeBytes(block * sb.blockSize() + (from >>> 3), bm.slice(from, to));
+        bm.store(disk, block * sb.blockSize(), from, to);
     }
 }

@@ -32,13 +32,13 @@ final class Dir {
      * written, its room counted again, with no other directory block read meanwhile): a create or
      * unlink allocates no block of its own, as Linux's reads the page cache's page.
      */
-    private final ThreadLocal<ByteBuffer> scratch;
+    private final ThreadLocal<Disk.Scratch> scratch;
 
     Dir(Ext2FileSystem fs, Disk disk) {
         this.fs = fs;
         this.disk = disk;
         this.bs = disk.blockSize();
-        this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(bs).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+        this.scratch = ThreadLocal.withInitial(() -> Disk.Scratch.of(bs));
     }
 
     /** Directory block {@code blk} in this thread's buffer, valid until this thread's next {@code block}. */

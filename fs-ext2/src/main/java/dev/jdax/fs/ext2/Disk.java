@@ -58,17 +58,25 @@ final class Disk {
         return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** A heap buffer of one block and the segment over it, made once and read into again and again. */
+    record Scratch(ByteBuffer bytes, MemorySegment segment) {
+        static Scratch of(int blockSize) {
+            byte[] b = new byte[blockSize];
+            return new Scratch(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN), MemorySegment.ofArray(b));
+        }
+    }
+
     /**
-     * The block loaded into {@code into} (a heap buffer of a block, which a caller keeps to read
-     * into again: a directory change reads its block without allocating one); returns it. The
-     * error, if any, names {@code what} and {@code ino}.
+     * The block loaded into {@code into} (a caller's buffer: a directory change reads its block
+     * without allocating anything); returns its bytes. The error, if any, names {@code what} and
+     * {@code ino}.
      */
-    ByteBuffer readInto(long block, String what, long ino, ByteBuffer into) throws FsException {
+    ByteBuffer readInto(long block, String what, long ino, Scratch into) throws FsException {
         if (block <= 0 || block >= blocksCount) {
             check(block, what + " " + ino);
         }
-        device.load(block * blockSize, MemorySegment.ofArray(into.array()), 0, blockSize);
-        return into;
+        device.load(block * blockSize, into.segment(), 0, blockSize);
+        return into.bytes();
     }
 
     /** {@link #write}, with the error naming {@code what} and {@code ino} made only if there is one. */
@@ -85,20 +93,25 @@ final class Disk {
     }
 
     void writeBytes(long offset, byte[] data) throws FsException {
+        writeBytes(offset, data, 0, data.length);
+    }
+
+    /** Stores {@code len} bytes of {@code data} from {@code from} at device offset {@code offset}. */
+    void writeBytes(long offset, byte[] data, int from, int len) throws FsException {
         if (deferredLow < 0) {
-            device.store(offset, MemorySegment.ofArray(data), 0, data.length);
+            device.store(offset, MemorySegment.ofArray(data), from, len);
             return;
         }
         // Through the device's own window, with no write-back yet: barrier() writes back the whole range.
         long page = offset / DaxDevice.PAGE_SIZE;
-        DaxWindow w = device.directAccess(page, (offset + data.length - 1) / DaxDevice.PAGE_SIZE - page + 1, DaxAccessMode.ACCESS);
-        if (w.deviceOffset() + w.pages() * DaxDevice.PAGE_SIZE < offset + data.length) {
-            device.store(offset, MemorySegment.ofArray(data), 0, data.length);
+        DaxWindow w = device.directAccess(page, (offset + len - 1) / DaxDevice.PAGE_SIZE - page + 1, DaxAccessMode.ACCESS);
+        if (w.deviceOffset() + w.pages() * DaxDevice.PAGE_SIZE < offset + len) {
+            device.store(offset, MemorySegment.ofArray(data), from, len);
             return;
         }
-        MemorySegment.copy(MemorySegment.ofArray(data), 0, w.segment(), offset - w.deviceOffset(), data.length);
+        MemorySegment.copy(MemorySegment.ofArray(data), from, w.segment(), offset - w.deviceOffset(), len);
         deferredLow = Math.min(deferredLow, offset);
-        deferredHigh = Math.max(deferredHigh, offset + data.length);
+        deferredHigh = Math.max(deferredHigh, offset + len);
     }
 
     /**

@@ -40,8 +40,9 @@ final class Ext2Inode implements Vnode {
         this.fs = fs;
         this.ino = ino;
         this.b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        this.rwsem = new RwSem(LockClass.I_RWSEM, ino, "i_rwsem of ext2 inode " + ino);
-        this.dataSem = new RwSem(LockClass.I_DATA_SEM, ino, "block map of ext2 inode " + ino);
+        // The lock checker names a lock by class and key (the inode number): no string per inode.
+        this.rwsem = new RwSem(LockClass.I_RWSEM, ino, "ext2 i_rwsem");
+        this.dataSem = new RwSem(LockClass.I_DATA_SEM, ino, "ext2 block map");
     }
 
     @Override

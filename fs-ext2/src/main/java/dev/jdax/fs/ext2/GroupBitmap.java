@@ -1,5 +1,7 @@
 package dev.jdax.fs.ext2;
 
+import dev.jdax.api.FsException;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -72,12 +74,9 @@ final class GroupBitmap {
         }
     }
 
-    /** A copy of the bytes holding bits [from, to), for storing them home. */
-    byte[] slice(int from, int to) {
+    /** Stores the bytes holding bits [from, to) home, the bitmap's block starting at {@code home}. Under the group's lock. */
+    void store(Disk disk, long home, int from, int to) throws FsException {
         int a = from >>> 3;
-        int z = (to - 1) >>> 3;
-        byte[] out = new byte[z - a + 1];
-        System.arraycopy(bytes, a, out, 0, out.length);
-        return out;
+        disk.writeBytes(home + a, bytes, a, ((to - 1) >>> 3) - a + 1);
     }
 }

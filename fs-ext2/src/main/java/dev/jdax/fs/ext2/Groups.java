@@ -83,10 +83,8 @@ final class Groups {
         int bs = sb.blockSize();
         long block = firstBlock + (long) group * DESC_SIZE / bs;
         disk.check(block, "group descriptor table");
-        byte[] desc = new byte[DESC_SIZE];
         synchronized (stripes[group % STRIPES]) {
-            System.arraycopy(table.array(), at(group), desc, 0, DESC_SIZE);
-            disk.writeBytes(block * bs + (long) group * DESC_SIZE % bs, desc);
+            disk.writeBytes(block * bs + (long) group * DESC_SIZE % bs, table.array(), at(group), DESC_SIZE);
         }
     }
 

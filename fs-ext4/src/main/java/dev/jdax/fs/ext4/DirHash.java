@@ -141,21 +141,19 @@ final class DirHash {
     private static final int K2 = 013240474631;
     private static final int K3 = 015666365641;
 
+    /** Per round: the order the eight words are taken in, and the four rotations (constants: no arrays per name). */
+    private static final int[][] MD4_WORDS = {{0, 1, 2, 3, 4, 5, 6, 7}, {1, 3, 5, 7, 0, 2, 4, 6}, {3, 7, 2, 6, 1, 5, 0, 4}};
+    private static final int[][] MD4_SHIFTS = {{3, 7, 11, 19}, {3, 5, 9, 13}, {3, 9, 11, 15}};
+
     /** Half-MD4: three rounds of eight steps of MD4 over eight words, added into {@code buf}. */
     private static void halfMd4(int[] buf, int[] in) {
         int a = buf[0];
         int b = buf[1];
         int c = buf[2];
         int d = buf[3];
-        int[] s1 = {3, 7, 11, 19};
-        int[] s2 = {3, 5, 9, 13};
-        int[] s3 = {3, 9, 11, 15};
-        int[] x1 = {0, 1, 2, 3, 4, 5, 6, 7};
-        int[] x2 = {1, 3, 5, 7, 0, 2, 4, 6};
-        int[] x3 = {3, 7, 2, 6, 1, 5, 0, 4};
         for (int round = 0; round < 3; round++) {
-            int[] x = round == 0 ? x1 : round == 1 ? x2 : x3;
-            int[] s = round == 0 ? s1 : round == 1 ? s2 : s3;
+            int[] x = MD4_WORDS[round];
+            int[] s = MD4_SHIFTS[round];
             int k = round == 0 ? 0 : round == 1 ? K2 : K3;
             for (int step = 0; step < 8; step++) {
                 // The registers rotate a, d, c, b through the target position, as MD4's steps do.

@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Metadata blocks through the driver, their numbers checked against the file system's size. With
@@ -31,8 +30,12 @@ final class Disk {
         /** The transaction whose block list has it ({@code jh->b_transaction}): changed again, not listed again. */
         Jbd2.Transaction transaction;
 
+        /** Its bytes as {@link #readShared} hands them out: one view, read and written only at absolute indices. */
+        final ByteBuffer view;
+
         Buf(byte[] data) {
             this.data = data;
+            this.view = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         }
     }
 
@@ -43,7 +46,9 @@ final class Disk {
     private final DaxDevice device;
     private final int bs;
     private final long blocks;
-    private final ConcurrentHashMap<Long, Buf> cache = new ConcurrentHashMap<>();
+    private final BlockTable<Buf> cache = new BlockTable<>();
+    /** Blocks {@link #readShared} read from home, verified, kept while their home stays as they are. */
+    private final CleanBlocks clean = new CleanBlocks();
     private volatile Jbd2 journal;
     /** mkfs: the range stored through windows with no write-back yet ({@link #writeBack}); low -1 otherwise. */
     private long unflushedLow = -1;
@@ -135,8 +140,10 @@ final class Disk {
      * other writer of the block away (a directory's {@code i_rwsem}): it reads them, or changes
      * them and then at once writes them back with {@link #write}, nothing between that can fail —
      * as Linux changes a buffer_head's bytes in place between get_write_access and dirty_metadata.
-     * A commit never sees the change half made: it freezes its blocks while no handle runs. The
-     * error, if any, names {@code what} and {@code id}.
+     * A commit never sees the change half made: it freezes its blocks while no handle runs. A block
+     * read from home is kept ({@link CleanBlocks}) and served in place too, until its home changes.
+     * The buffer handed out is shared by every reader of the block: callers use absolute indices only.
+     * The error, if any, names {@code what} and {@code id}.
      */
     ByteBuffer readShared(long block, String what, long id, Verifier verifier) throws FsException {
         if (block <= 0 || block >= blocks) {
@@ -146,11 +153,17 @@ final class Disk {
         if (c != null) {
             synchronized (c) {
                 if (!c.detached) {
-                    return ByteBuffer.wrap(c.data).order(ByteOrder.LITTLE_ENDIAN);
+                    return c.view;
                 }
             }
         }
-        return loadVerified(block, verifier);
+        ByteBuffer kept = clean.get(block);
+        if (kept != null) {
+            return kept;
+        }
+        ByteBuffer loaded = loadVerified(block, verifier);
+        clean.keep(block, loaded);
+        return loaded;
     }
 
     /** {@link #write(long, ByteBuffer, String)}, the error naming {@code what} and {@code id} made only if there is one. */
@@ -191,11 +204,16 @@ final class Disk {
     }
 
     void writeBytes(long off, byte[] b) throws FsException {
-        for (int done = 0; done < b.length; ) {
+        writeBytes(off, b, 0, b.length);
+    }
+
+    /** Writes {@code len} bytes of {@code b} from {@code from} at device offset {@code off} (a caller's lock keeps them still). */
+    void writeBytes(long off, byte[] b, int from, int len) throws FsException {
+        for (int done = 0; done < len; ) {
             long block = (off + done) / bs;
             int in = (int) ((off + done) % bs);
-            int n = Math.min(b.length - done, bs - in);
-            change(block, in, b, done, n);
+            int n = Math.min(len - done, bs - in);
+            change(block, in, b, from + done, n);
             done += n;
         }
     }
@@ -205,6 +223,7 @@ final class Disk {
         Jbd2 j = journal;
         if (j == null) {
             storeHome(block * bs + at, src, from, n);
+            clean.drop(block);
             return;
         }
         Jbd2.Handle h = j.handle();
@@ -300,20 +319,33 @@ final class Disk {
                 c.detached = true;
             }
         }
+        clean.drop(block);
     }
 
-    /** After a checkpoint: blocks nothing changed since they were frozen leave the cache (their home is current). */
+    /** Blocks given back to the allocator: whatever they hold next (file data written straight to them) is not theirs now. */
+    void released(long first, long count) {
+        clean.drop(first, count);
+    }
+
+    /**
+     * After a checkpoint: blocks nothing changed since they were frozen leave the cache (their home
+     * is current); a kept home copy becomes the bytes written there.
+     */
     void checkpointed(Map<Long, Frozen> frozen) {
         for (Map.Entry<Long, Frozen> e : frozen.entrySet()) {
-            cache.computeIfPresent(e.getKey(), (k, c) -> {
-                synchronized (c) {
-                    if (c.version == e.getValue().version()) {
-                        c.detached = true;
-                        return null;
-                    }
-                    return c;
+            clean.replace(e.getKey(), e.getValue().data());
+            Buf c = cache.get(e.getKey());
+            if (c == null) {
+                continue;
+            }
+            synchronized (c) {
+                if (c.version != e.getValue().version()) {
+                    continue;
                 }
-            });
+                c.detached = true;
+            }
+            // A change finding it detached meanwhile tries again until it is gone, then reads it from home.
+            cache.remove(e.getKey(), c);
         }
     }
 
@@ -326,5 +358,6 @@ final class Disk {
         check(block, "zeroing");
         check(block + count - 1, "zeroing");
         device.zero(block * bs, count * bs);
+        clean.drop(block, count);
     }
 }

@@ -252,9 +252,7 @@ final class Ext4Allocator {
     /** Writes bytes [from, from + n) of a bitmap block held in memory. */
     private void writeBytes(long block, byte[] bitmap, int from, int n) throws FsException {
         disk.check(block, "bitmap");
-        byte[] part = new byte[n];
-        System.arraycopy(bitmap, from, part, 0, n);
-        disk.writeBytes(block * sb.blockSize() + from, part);
+        disk.writeBytes(block * sb.blockSize() + from, bitmap, from, n);
     }
 
     /** Frees blocks [first, first + count): with bigalloc the whole clusters holding them (the caller knows no other block of theirs is in use). */
@@ -267,6 +265,7 @@ final class Ext4Allocator {
      * crash would give back anyway, so they may be reused before it commits.
      */
     void freeBlocks(long first, long count, boolean busy) throws FsException {
+        disk.released(first, count);
         long b = first;
         while (b < first + count) {
             disk.check(b, "freeing");

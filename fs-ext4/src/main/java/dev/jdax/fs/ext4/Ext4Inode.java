@@ -48,15 +48,19 @@ final class Ext4Inode implements Vnode {
     final List<Prealloc> prealloc = new ArrayList<>();
     /** Open files that may write: the last one's close forgets the preallocations (ext4_release_file). */
     final java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
+    /** On the orphan list ({@link Orphans}), and its neighbours there (newer, older): under the orphan lock. */
+    boolean orphaned;
+    Ext4Inode orphanPrev;
+    Ext4Inode orphanNext;
     /** i_last_alloc_group: where this directory's last new inode went (-1: none yet); under its i_rwsem. */
     int lastAllocGroup = -1;
-    /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem). */
-    final java.util.Map<Long, Long> treeFresh = new java.util.HashMap<>();
-    /** The blocks of the extent tree below the inode (index and leaf blocks), or of its indirect map. */
-    List<Long> treeBlocks = new ArrayList<>();
+    /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem); null while there are none. */
+    java.util.Map<Long, Long> treeFresh;
+    /** The blocks of the extent tree below the inode (index and leaf blocks), or of its indirect map; replaced, never changed in place. */
+    List<Long> treeBlocks = List.of();
     /** A file without extents: its indirect blocks by height and first file block ({@link IndirectMap}). */
     java.util.NavigableMap<Long, Long> indirect;
-    /** The bytes this inode was last charged to the quota files for ({@link Quotas}): as loaded, or empty when new. */
+    /** The bytes this inode was last charged to the quota files for ({@link Quotas}): as loaded, or empty when new; replaced, never changed. */
     byte[] quotaBase;
     /** An fs-verity file's descriptor and verified tree blocks, read at its first open ({@link VerityFile#of}). */
     volatile VerityFile verity;
@@ -72,12 +76,18 @@ final class Ext4Inode implements Vnode {
     volatile long dataSyncTid = -1;
 
     Ext4Inode(Ext4FileSystem fs, long ino, byte[] raw) {
+        this(fs, ino, raw, raw.clone());
+    }
+
+    /** An inode whose bytes were last charged to the quota files as {@code quotaBase} (never changed in place: shareable). */
+    Ext4Inode(Ext4FileSystem fs, long ino, byte[] raw, byte[] quotaBase) {
         this.fs = fs;
         this.ino = ino;
         this.b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        this.quotaBase = raw.clone();
-        this.rwsem = new RwSem(LockClass.I_RWSEM, ino, "i_rwsem of ext4 inode " + ino);
-        this.dataSem = new RwSem(LockClass.I_DATA_SEM, ino, "i_data_sem of ext4 inode " + ino);
+        this.quotaBase = quotaBase;
+        // The lock checker names a lock by class and key (the inode number): no string per inode.
+        this.rwsem = new RwSem(LockClass.I_RWSEM, ino, "ext4 i_rwsem");
+        this.dataSem = new RwSem(LockClass.I_DATA_SEM, ino, "ext4 i_data_sem");
     }
 
     @Override

@@ -29,6 +29,8 @@ final class Ext4Inodes {
     private final DaxMount mount;
     private final String daxMode;
     private final int seed;
+    /** An unused inode's bytes: what a new inode was last charged to the quota files for (nothing). Never written. */
+    private final byte[] unused;
 
     Ext4Inodes(Ext4FileSystem fs, Ext4Superblock sb, Disk disk, GroupTable groups, Ext4Allocator allocator,
                InodeGroups inodeGroups, ExtentTree tree, IndirectMap indirect, Orphans orphans, DaxMount mount,
@@ -45,6 +47,7 @@ final class Ext4Inodes {
         this.mount = mount;
         this.daxMode = daxMode;
         this.seed = sb.csumSeed();
+        this.unused = new byte[sb.s_inode_size()];
     }
 
     private long inodeOffset(long ino) throws FsException {
@@ -156,7 +159,7 @@ final class Ext4Inodes {
         boolean isDir = FileType.ofMode(mode) == FileType.DIRECTORY;
         int group = inodeGroups.choose(parent, name, isDir, parent.ino == Ext4FileSystem.ROOT_INO);
         long ino = allocator.allocInode(group, isDir);
-        Ext4Inode in = new Ext4Inode(fs, ino, new byte[sb.s_inode_size()]);
+        Ext4Inode in = new Ext4Inode(fs, ino, new byte[sb.s_inode_size()], unused);
         long now = Instant.now().getEpochSecond();
         in.i_mode(mode);
         in.i_uid(uid);
@@ -187,7 +190,7 @@ final class Ext4Inodes {
     /** An empty block map: an extent root when the file system has extents, else zero pointers (ext3). */
     void startBlockMap(Ext4Inode in) {
         in.extents = new ExtentList(List.of());
-        in.treeBlocks = new ArrayList<>();
+        in.treeBlocks = List.of();
         if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) != 0) {
             in.i_flags(in.i_flags() | Ext4Inode.EXTENTS_FL);
             ByteBuffer root = in.b.slice(0x28, 60).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -215,7 +218,7 @@ final class Ext4Inodes {
                 for (long b : in.treeBlocks) {
                     allocator.freeBlocks(b, 1);
                 }
-                in.treeBlocks = new ArrayList<>();
+                in.treeBlocks = List.of();
             } finally {
                 in.dataSem.unlockExclusive();
             }

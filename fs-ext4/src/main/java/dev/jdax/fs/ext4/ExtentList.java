@@ -8,7 +8,9 @@ import java.util.TreeMap;
 /**
  * A file's extents, sorted and non-overlapping, as the operations see them: look up, map a range
  * (splitting what was there and merging with contiguous neighbours of the same state), unmap a range,
- * shift the tail (collapse, insert). {@link ExtentTree} turns it into the on-disk tree.
+ * shift the tail (collapse, insert). {@link ExtentTree} turns it into the on-disk tree. Every file
+ * write that allocates changes it two or three times, so the changes walk the map by keys (no
+ * views, no copies, no exported entries): a new file's first block costs a node and an extent.
  */
 final class ExtentList {
     private final TreeMap<Long, Extent> map = new TreeMap<>();
@@ -41,26 +43,25 @@ final class ExtentList {
 
     /** The extent holding {@code lblk}, or null. */
     Extent find(long lblk) {
-        Map.Entry<Long, Extent> e = map.floorEntry(lblk);
-        return e != null && e.getValue().end() > lblk ? e.getValue() : null;
+        Extent e = floor(lblk);
+        return e != null && e.end() > lblk ? e : null;
     }
 
     /** The extent starting at or before {@code lblk} (it may end before it), or null. */
     Extent floor(long lblk) {
-        var e = map.floorEntry(lblk);
-        return e == null ? null : e.getValue();
+        Long k = map.floorKey(lblk);
+        return k == null ? null : map.get(k);
     }
 
     /** The first extent starting after {@code lblk}, or null. */
     Extent after(long lblk) {
-        var e = map.higherEntry(lblk);
-        return e == null ? null : e.getValue();
+        Long k = map.higherKey(lblk);
+        return k == null ? null : map.get(k);
     }
 
     /** The first extent, or null. */
     Extent first() {
-        var e = map.firstEntry();
-        return e == null ? null : e.getValue();
+        return map.isEmpty() ? null : map.get(map.firstKey());
     }
 
     /** The first block mapped at or after {@code lblk}, or Long.MAX_VALUE. */
@@ -75,16 +76,29 @@ final class ExtentList {
 
     /** The last mapped block + 1 (0 when none). */
     long end() {
-        return map.isEmpty() ? 0 : map.lastEntry().getValue().end();
+        return map.isEmpty() ? 0 : map.get(map.lastKey()).end();
     }
 
     /** Unmaps [from, to); returns the pieces that were mapped there (their blocks are the caller's to free). */
     List<Extent> remove(long from, long to) {
-        List<Extent> removed = new ArrayList<>();
-        Map.Entry<Long, Extent> first = map.floorEntry(from);
-        long start = first != null && first.getValue().end() > from ? first.getKey() : from;
-        for (Extent e : new ArrayList<>(map.subMap(start, true, to, false).values())) {
-            remove0(e.lblk());
+        List<Extent> removed = new ArrayList<>(2);
+        cut(from, to, removed);
+        return removed;
+    }
+
+    /** Unmaps [from, to), adding the pieces that were mapped there to {@code removed} unless it is null. */
+    private void cut(long from, long to, List<Extent> removed) {
+        if (map.isEmpty()) {
+            return;
+        }
+        Long k = map.floorKey(from);
+        if (k == null || map.get(k).end() <= from) {
+            k = map.ceilingKey(from);
+        }
+        while (k != null && k < to) {
+            Extent e = map.get(k);
+            Long next = map.higherKey(k); // before the tail goes back in: it starts at to, past the range
+            remove0(k);
             long a = Math.max(e.lblk(), from);
             long b = Math.min(e.end(), to);
             if (e.lblk() < a) {
@@ -93,29 +107,43 @@ final class ExtentList {
             if (b < e.end()) {
                 put0(b, e.slice(b, e.end()));
             }
-            removed.add(e.slice(a, b));
+            if (removed != null) {
+                removed.add(e.lblk() == a && e.end() == b ? e : e.slice(a, b));
+            }
+            k = next;
         }
-        return removed;
     }
 
     /** Maps [lblk, lblk+len) to pblk.. in the given state, replacing what was there (which the caller has freed or reused). */
     void put(long lblk, long len, long pblk, boolean unwritten) {
-        remove(lblk, lblk + len);
+        cut(lblk, lblk + len, null);
         put0(lblk, new Extent(lblk, len, pblk, unwritten));
         mergeAround(lblk);
     }
 
     /** Sets the state of whatever is mapped in [from, to). */
     void setState(long from, long to, boolean unwritten) {
-        for (Extent piece : remove(from, to)) {
-            put0(piece.lblk(), new Extent(piece.lblk(), piece.len(), piece.pblk(), unwritten));
+        Long k = map.floorKey(from);
+        if (k == null || map.get(k).end() <= from) {
+            k = map.ceilingKey(from);
         }
-        for (Extent e : new ArrayList<>(map.subMap(from, true, to, false).values())) {
-            mergeAround(e.lblk());
+        while (k != null && k < to) {
+            Extent e = map.get(k);
+            Long next = map.higherKey(k);
+            if (e.unwritten() != unwritten) {
+                long a = Math.max(e.lblk(), from);
+                long b = Math.min(e.end(), to);
+                cut(a, b, null);
+                put0(a, new Extent(a, b - a, e.pblkOf(a), unwritten));
+            }
+            k = next;
         }
-        Map.Entry<Long, Extent> before = map.lowerEntry(from);
+        for (k = map.ceilingKey(from); k != null && k < to; k = map.higherKey(k)) {
+            mergeAround(k);
+        }
+        Long before = map.lowerKey(from);
         if (before != null) {
-            mergeAround(before.getKey());
+            mergeAround(before);
         }
     }
 
@@ -140,17 +168,22 @@ final class ExtentList {
         if (e == null) {
             return;
         }
-        Map.Entry<Long, Extent> prev = map.lowerEntry(lblk);
-        if (prev != null && joinable(prev.getValue(), e)) {
+        Extent prev = lower(lblk);
+        if (prev != null && joinable(prev, e)) {
             remove0(lblk);
-            e = new Extent(prev.getKey(), prev.getValue().len() + e.len(), prev.getValue().pblk(), e.unwritten());
+            e = new Extent(prev.lblk(), prev.len() + e.len(), prev.pblk(), e.unwritten());
             put0(e.lblk(), e);
         }
-        Map.Entry<Long, Extent> next = map.higherEntry(e.lblk());
-        if (next != null && joinable(e, next.getValue())) {
-            remove0(next.getKey());
-            put0(e.lblk(), new Extent(e.lblk(), e.len() + next.getValue().len(), e.pblk(), e.unwritten()));
+        Extent next = after(e.lblk());
+        if (next != null && joinable(e, next)) {
+            remove0(next.lblk());
+            put0(e.lblk(), new Extent(e.lblk(), e.len() + next.len(), e.pblk(), e.unwritten()));
         }
+    }
+
+    private Extent lower(long lblk) {
+        Long k = map.lowerKey(lblk);
+        return k == null ? null : map.get(k);
     }
 
     private static boolean joinable(Extent a, Extent b) {

@@ -18,6 +18,8 @@ import java.util.Set;
 final class ExtentTree {
     static final int MAGIC = 0xF30A;
     private static final int MAX_DEPTH = 5;
+    /** Where the tree's root lies in the inode: i_block. */
+    private static final int ROOT = 0x28;
 
     private final Ext4FileSystem fs;
     private final Disk disk;
@@ -115,13 +117,19 @@ final class ExtentTree {
      */
     List<Long> write(Ext4Inode in, ExtentList list, List<Long> treeBlocks) throws FsException {
         List<Extent> recs = list.records();
+        if (recs.size() <= 4 && treeBlocks.isEmpty()) {
+            // The common case, a small file's tree in i_block alone: no blocks to take or give back.
+            writeNode(in.b, ROOT, 4, 0, recs);
+            in.treeFresh = null;
+            list.written(0);
+            return treeBlocks;
+        }
         int cleanLeaves = list.savedLeaves() < 0 ? 0 : Math.min(list.savedLeaves(), list.cleanRecords(recs) / perBlock);
         int leaves = 0;
         List<Long> pool = new ArrayList<>(treeBlocks);
         List<Long> used = new ArrayList<>();
-        ByteBuffer root = ByteBuffer.wrap(in.b.array(), 0x28, 60).slice().order(ByteOrder.LITTLE_ENDIAN);
         if (recs.size() <= 4) {
-            writeNode(root, 4, 0, recs);
+            writeNode(in.b, ROOT, 4, 0, recs);
         } else {
             List<Long> children = new ArrayList<>();
             List<Long> firsts = new ArrayList<>();
@@ -132,7 +140,7 @@ final class ExtentTree {
                 long blk = take(pool, used, in, treeBlocks.isEmpty() && i == 0 ? fs.inodeGoal(in) : part.getFirst().pblk());
                 if (leaves++ >= cleanLeaves) {
                     ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-                    writeNode(b, perBlock, 0, part);
+                    writeNode(b, 0, perBlock, 0, part);
                     seal(in, b);
                     disk.write(blk, b, "extent leaf");
                 }
@@ -147,7 +155,7 @@ final class ExtentTree {
                     int to = Math.min(children.size(), i + perBlock);
                     long blk = take(pool, used, in, children.get(i));
                     ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
-                    writeIndex(b, perBlock, depth, firsts.subList(i, to), children.subList(i, to));
+                    writeIndex(b, 0, perBlock, depth, firsts.subList(i, to), children.subList(i, to));
                     seal(in, b);
                     disk.write(blk, b, "extent index");
                     up.add(blk);
@@ -157,7 +165,7 @@ final class ExtentTree {
                 firsts = upFirst;
                 depth++;
             }
-            writeIndex(root, 4, depth, firsts, children);
+            writeIndex(in.b, ROOT, 4, depth, firsts, children);
         }
         for (long unused : pool) {
             // A block this transaction gave the tree is free again at once: a crash loses both the
@@ -166,14 +174,16 @@ final class ExtentTree {
             // moment — Linux, whose new blocks are written at once, never grows it there.
             // (jbd2_journal_forget: the journal drops the leaf it holds, so nothing is written over
             // the block when the transaction commits, whoever has it by then.)
-            Long tid = in.treeFresh.remove(unused);
+            Long tid = in.treeFresh == null ? null : in.treeFresh.remove(unused);
             boolean fresh = tid != null && tid == fs.currentTid() && tid >= 0;
             if (fresh) {
                 disk.forget(unused);
             }
             fs.allocator().freeBlocks(unused, 1, !fresh);
         }
-        in.treeFresh.keySet().retainAll(used);
+        if (in.treeFresh != null) {
+            in.treeFresh.keySet().retainAll(used);
+        }
         list.written(leaves);
         return used;
     }
@@ -182,6 +192,9 @@ final class ExtentTree {
         long blk;
         if (pool.isEmpty()) {
             blk = fs.allocator().allocBlocks(goal, 1)[0];
+            if (in.treeFresh == null) {
+                in.treeFresh = new java.util.HashMap<>();
+            }
             in.treeFresh.put(blk, fs.currentTid());
         } else {
             blk = pool.removeFirst();
@@ -190,22 +203,23 @@ final class ExtentTree {
         return blk;
     }
 
-    private static void header(ByteBuffer b, int entries, int max, int depth) {
-        b.putShort(0, (short) MAGIC);
-        b.putShort(2, (short) entries);
-        b.putShort(4, (short) max);
-        b.putShort(6, (short) depth);
-        b.putInt(8, 0);
+    private static void header(ByteBuffer b, int base, int entries, int max, int depth) {
+        b.putShort(base, (short) MAGIC);
+        b.putShort(base + 2, (short) entries);
+        b.putShort(base + 4, (short) max);
+        b.putShort(base + 6, (short) depth);
+        b.putInt(base + 8, 0);
     }
 
-    private static void writeNode(ByteBuffer b, int max, int depth, List<Extent> recs) {
+    /** A node of {@code max} records at {@code base} of {@code b} (0 in a block, {@link #ROOT} in the inode). */
+    private static void writeNode(ByteBuffer b, int base, int max, int depth, List<Extent> recs) {
         for (int i = 0; i < 12 + max * 12; i++) {
-            b.put(i, (byte) 0);
+            b.put(base + i, (byte) 0);
         }
-        header(b, recs.size(), max, depth);
+        header(b, base, recs.size(), max, depth);
         for (int i = 0; i < recs.size(); i++) {
             Extent e = recs.get(i);
-            int at = 12 + i * 12;
+            int at = base + 12 + i * 12;
             b.putInt(at, (int) e.lblk());
             b.putShort(at + 4, (short) (e.unwritten() ? e.len() + Extent.MAX_WRITTEN : e.len()));
             b.putShort(at + 6, (short) (e.pblk() >>> 32));
@@ -213,13 +227,13 @@ final class ExtentTree {
         }
     }
 
-    private static void writeIndex(ByteBuffer b, int max, int depth, List<Long> firsts, List<Long> children) {
+    private static void writeIndex(ByteBuffer b, int base, int max, int depth, List<Long> firsts, List<Long> children) {
         for (int i = 0; i < 12 + max * 12; i++) {
-            b.put(i, (byte) 0);
+            b.put(base + i, (byte) 0);
         }
-        header(b, children.size(), max, depth);
+        header(b, base, children.size(), max, depth);
         for (int i = 0; i < children.size(); i++) {
-            int at = 12 + i * 12;
+            int at = base + 12 + i * 12;
             b.putInt(at, (int) (long) firsts.get(i));
             b.putInt(at + 4, (int) (long) children.get(i));
             b.putShort(at + 8, (short) (children.get(i) >>> 32));

@@ -6,17 +6,16 @@ import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.Mutex;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * ext4's orphan list ({@code fs/ext4/orphan.c}): an inode whose last link went while it is still
  * open or mapped is chained from the superblock's {@code s_last_orphan} through the {@code i_dtime}
  * of each orphan, in the transaction that dropped the link, so that a crash before the last
  * release frees it at the next mount ({@link Ext4FileSystem#mount}) instead of leaking it. The
- * in-core inodes are kept here in chain order (the newest first), so removing one rewrites only its
- * predecessor.
+ * in-core inodes are linked in chain order (the newest first) through their own fields, as Linux
+ * links {@code i_orphan}, so adding one and removing one (which rewrites only its predecessor)
+ * take constant time and allocate nothing.
  *
  * <p>jdax uses the classic list also on file systems with the orphan_file feature: Linux falls back
  * to it whenever the orphan file is full, so e2fsck and the kernel read both.
@@ -25,8 +24,8 @@ final class Orphans {
     private final Ext4FileSystem fs;
     private final Ext4Superblock sb;
     private final Mutex lock = new Mutex(LockClass.SUPER, 0, 0, "ext4 s_orphan_lock");
-    /** The chain as in core, head first: inode number to in-core inode. */
-    private final LinkedHashMap<Long, Ext4Inode> chain = new LinkedHashMap<>();
+    /** The chain's head in core (the newest orphan), linked through {@link Ext4Inode#orphanNext} and back. */
+    private Ext4Inode head;
 
     Orphans(Ext4FileSystem fs, Ext4Superblock sb) {
         this.fs = fs;
@@ -36,7 +35,7 @@ final class Orphans {
     boolean contains(Ext4Inode in) {
         lock.lock();
         try {
-            return chain.containsKey(in.ino);
+            return in.orphaned;
         } finally {
             lock.unlock();
         }
@@ -46,7 +45,7 @@ final class Orphans {
     void add(Ext4Inode in) throws FsException {
         lock.lock();
         try {
-            if (chain.containsKey(in.ino)) {
+            if (in.orphaned) {
                 return;
             }
             long next = sb.s_last_orphan();
@@ -55,11 +54,13 @@ final class Orphans {
                 sb.s_last_orphan(in.ino);
             }
             fs.superblockChanged();
-            LinkedHashMap<Long, Ext4Inode> grown = new LinkedHashMap<>();
-            grown.put(in.ino, in);
-            grown.putAll(chain);
-            chain.clear();
-            chain.putAll(grown);
+            in.orphaned = true;
+            in.orphanPrev = null;
+            in.orphanNext = head;
+            if (head != null) {
+                head.orphanPrev = in;
+            }
+            head = in;
         } finally {
             lock.unlock();
         }
@@ -69,17 +70,11 @@ final class Orphans {
     void remove(Ext4Inode in) throws FsException {
         lock.lock();
         try {
-            if (!chain.containsKey(in.ino)) {
+            if (!in.orphaned) {
                 return;
             }
             long next = in.i_dtime();
-            Ext4Inode prev = null;
-            for (Map.Entry<Long, Ext4Inode> e : chain.entrySet()) {
-                if (e.getKey() == in.ino) {
-                    break;
-                }
-                prev = e.getValue();
-            }
+            Ext4Inode prev = in.orphanPrev;
             if (prev == null) {
                 synchronized (sb) {
                     sb.s_last_orphan(next);
@@ -89,7 +84,17 @@ final class Orphans {
                 fs.changeInode(prev, p -> p.i_dtime(next));
             }
             fs.changeInode(in, i -> i.i_dtime(0));
-            chain.remove(in.ino);
+            if (prev == null) {
+                head = in.orphanNext;
+            } else {
+                prev.orphanNext = in.orphanNext;
+            }
+            if (in.orphanNext != null) {
+                in.orphanNext.orphanPrev = prev;
+            }
+            in.orphanPrev = null;
+            in.orphanNext = null;
+            in.orphaned = false;
         } finally {
             lock.unlock();
         }

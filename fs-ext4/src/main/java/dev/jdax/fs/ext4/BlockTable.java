@@ -1,0 +1,151 @@
+package dev.jdax.fs.ext4;
+
+/**
+ * Block numbers to values (the journal's buffers of {@link Disk}): a hash table on primitive keys
+ * in lock stripes, so a lookup boxes nothing — a create + unlink looks up some twenty blocks, and
+ * a {@code ConcurrentHashMap<Long, ...>} made a {@code Long} for each. Each stripe is an
+ * open-addressing table with linear probing under its own monitor, a leaf (nothing is taken
+ * inside it); threads looking up different blocks meet on one only when the blocks share a stripe.
+ */
+final class BlockTable<V> {
+    private static final int STRIPE_BITS = 6;
+    @SuppressWarnings("unchecked")
+    private final Stripe<V>[] stripes = new Stripe[1 << STRIPE_BITS];
+
+    BlockTable() {
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Stripe<>();
+        }
+    }
+
+    private static long mix(long block) {
+        return block * 0x9E3779B97F4A7C15L;
+    }
+
+    private Stripe<V> stripe(long block) {
+        return stripes[(int) (mix(block) >>> (64 - STRIPE_BITS))];
+    }
+
+    V get(long block) {
+        Stripe<V> s = stripe(block);
+        synchronized (s) {
+            return s.get(block);
+        }
+    }
+
+    /** {@return the value already there}, or null after putting {@code v}. */
+    V putIfAbsent(long block, V v) {
+        Stripe<V> s = stripe(block);
+        synchronized (s) {
+            V old = s.get(block);
+            if (old == null) {
+                s.put(block, v);
+            }
+            return old;
+        }
+    }
+
+    /** Removes the block's value; {@return it}, or null. */
+    V remove(long block) {
+        Stripe<V> s = stripe(block);
+        synchronized (s) {
+            return s.remove(block, null);
+        }
+    }
+
+    /** Removes the block only while its value is {@code v}. */
+    void remove(long block, V v) {
+        Stripe<V> s = stripe(block);
+        synchronized (s) {
+            s.remove(block, v);
+        }
+    }
+
+    int size() {
+        int n = 0;
+        for (Stripe<V> s : stripes) {
+            synchronized (s) {
+                n += s.size;
+            }
+        }
+        return n;
+    }
+
+    /** One stripe: keys and values in parallel arrays, a null value marking a free slot, at most half full. */
+    private static final class Stripe<V> {
+        private long[] keys = new long[8];
+        private Object[] values = new Object[8];
+        private int size;
+
+        private int home(long block) {
+            return (int) mix(block) & (keys.length - 1);
+        }
+
+        /** The slot holding {@code block}, or the free slot where probing for it stopped, as -1 - slot. */
+        private int find(long block) {
+            int mask = keys.length - 1;
+            for (int i = home(block); ; i = (i + 1) & mask) {
+                if (values[i] == null) {
+                    return -1 - i;
+                }
+                if (keys[i] == block) {
+                    return i;
+                }
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        V get(long block) {
+            int i = find(block);
+            return i >= 0 ? (V) values[i] : null;
+        }
+
+        void put(long block, V v) {
+            if (2 * (size + 1) > keys.length) {
+                grow();
+            }
+            int i = -1 - find(block);
+            keys[i] = block;
+            values[i] = v;
+            size++;
+        }
+
+        /** Removes {@code block} (only if its value is {@code only}, unless that is null), shifting later entries of its run back. */
+        @SuppressWarnings("unchecked")
+        V remove(long block, V only) {
+            int i = find(block);
+            if (i < 0 || (only != null && values[i] != only)) {
+                return null;
+            }
+            V old = (V) values[i];
+            int mask = keys.length - 1;
+            int hole = i;
+            for (int j = (i + 1) & mask; values[j] != null; j = (j + 1) & mask) {
+                int h = home(keys[j]);
+                // An entry may move into the hole only if its home is not between the hole and it (cyclically).
+                if (((j - h) & mask) >= ((j - hole) & mask)) {
+                    keys[hole] = keys[j];
+                    values[hole] = values[j];
+                    hole = j;
+                }
+            }
+            values[hole] = null;
+            size--;
+            return old;
+        }
+
+        private void grow() {
+            long[] oldKeys = keys;
+            Object[] oldValues = values;
+            keys = new long[oldKeys.length * 2];
+            values = new Object[oldValues.length * 2];
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldValues[i] != null) {
+                    int j = -1 - find(oldKeys[i]);
+                    keys[j] = oldKeys[i];
+                    values[j] = oldValues[i];
+                }
+            }
+        }
+    }
+}
