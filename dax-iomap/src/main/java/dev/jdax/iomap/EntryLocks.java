@@ -43,7 +43,7 @@ final class EntryLocks {
 
     /** Locks page index {@code index}, waiting while another fault or allocation holds it. */
     void lock(long index) {
-        LockOrder.enter(this, LockClass.ENTRY, 0, index, true, "mapping entry " + index);
+        LockOrder.enter(this, LockClass.ENTRY, 0, index, true, "mapping entry");
         int i = (int) (index % PMD_PAGES);
         Group g = join(index / PMD_PAGES);
         synchronized (g) {
@@ -64,7 +64,7 @@ final class EntryLocks {
 
     /** Locks the 512 indices of PMD number {@code pmd} (page index / 512). */
     void lockPmd(long pmd) {
-        LockOrder.enter(this, LockClass.ENTRY, 0, pmd * PMD_PAGES, true, "mapping entries of PMD " + pmd);
+        LockOrder.enter(this, LockClass.ENTRY, 0, pmd * PMD_PAGES, true, "mapping entries of a PMD");
         Group g = join(pmd);
         synchronized (g) {
             waitWhile(g, () -> !g.empty());

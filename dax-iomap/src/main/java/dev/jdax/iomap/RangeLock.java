@@ -41,7 +41,7 @@ final class RangeLock {
 
     Held lock(long start, long end, boolean write, long ino) {
         Held h = new Held(start, end, write);
-        LockOrder.enter(h, LockClass.RANGE, 0, ino, write, "range lock of inode " + ino);
+        LockOrder.enter(h, LockClass.RANGE, 0, ino, write, "range lock of inode");
         synchronized (this) {
             boolean interrupted = false;
             while (anyConflict(start, end, write)) {

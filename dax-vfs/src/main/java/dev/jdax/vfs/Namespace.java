@@ -14,7 +14,18 @@ import dev.jdax.api.lock.LockClass;
  */
 final class Namespace {
     /** What kind of inode a create makes. */
-    enum Kind { FILE, DIR, SYMLINK }
+    enum Kind {
+        FILE, DIR, SYMLINK;
+
+        /** What a message calls making one ("file", "dir", "symlink"), as before: the enum's name in lower case. */
+        String verb() {
+            return switch (this) {
+                case FILE -> "file";
+                case DIR -> "dir";
+                case SYMLINK -> "symlink";
+            };
+        }
+    }
 
     private final SuperBlock sb;
     private final InodeCache icache;

@@ -115,9 +115,18 @@ final class VfsMount implements FileSystem {
     }
 
     void requireWritable(String what) throws FsException {
+        requireWritable(what, null);
+    }
+
+    /**
+     * As {@link #requireWritable(String)} for an operation on a name: {@code verb "name"} in the
+     * message, put together only when there is one to make (every create, link and unlink asks).
+     */
+    void requireWritable(String verb, String name) throws FsException {
         ensureOpen();
         if (sb.readOnly()) {
             String why = sb.readOnlyReason();
+            String what = name == null ? verb : verb + " \"" + name + "\"";
             throw FsException.of(Errno.EROFS, "%s: read-only file system%s", what, why == null ? "" : " (mounted read-only: " + why + ")");
         }
     }
@@ -242,7 +251,7 @@ final class VfsMount implements FileSystem {
     // ---- namespace changes ------------------------------------------------------------------------
 
     private long make(long dir, String name, Namespace.Kind kind, int mode, String target, int uid, int gid) throws FsException {
-        requireWritable(kind.name().toLowerCase(java.util.Locale.ROOT) + " \"" + name + "\"");
+        requireWritable(kind.verb(), name);
         VfsInode d = get(dir);
         try {
             VfsInode made = namespace.make(d, name, kind, mode, target, uid, gid);
@@ -270,7 +279,7 @@ final class VfsMount implements FileSystem {
 
     @Override
     public void link(long ino, long dir, String name) throws FsException {
-        requireWritable("link \"" + name + "\"");
+        requireWritable("link", name);
         VfsInode target = get(ino);
         try {
             VfsInode d = get(dir);
@@ -295,7 +304,7 @@ final class VfsMount implements FileSystem {
     }
 
     private void remove(long dir, String name, boolean rmdir) throws FsException {
-        requireWritable((rmdir ? "rmdir" : "unlink") + " \"" + name + "\"");
+        requireWritable(rmdir ? "rmdir" : "unlink", name);
         VfsInode d = get(dir);
         try {
             namespace.remove(d, name, rmdir);
@@ -306,7 +315,7 @@ final class VfsMount implements FileSystem {
 
     @Override
     public void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
-        requireWritable("rename \"" + fromName + "\"");
+        requireWritable("rename", fromName);
         VfsInode from = get(fromDir);
         try {
             VfsInode to = get(toDir);
@@ -388,7 +397,7 @@ final class VfsMount implements FileSystem {
             try {
                 long ino = dcache.lookupLocked(dir, name);
                 if (ino == Vnode.NO_INO) {
-                    requireWritable("create \"" + name + "\"");
+                    requireWritable("create", name);
                     return namespace.makeLocked(dir, name, Namespace.Kind.FILE, mode, null, uid, gid);
                 }
                 if ((flags & OpenFlags.O_EXCL) != 0) {
