@@ -51,7 +51,7 @@ public final class BenchMain {
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xmx4g")
                 .param("fileMiB", quick ? "256" : "1024");
         if (quick) {
-            // A few minutes: half-second iterations, and the sizes the goals name.
+            // Half-second iterations after the part's warm-up, and the sizes the goals name.
             opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(part.quickWarmupMillis()))
                     .measurementIterations(iterations).measurementTime(TimeValue.milliseconds(500))
                     .param("ioSize", "4096", "1048576")

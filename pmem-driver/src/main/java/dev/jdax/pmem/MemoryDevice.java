@@ -40,8 +40,8 @@ final class MemoryDevice extends SegmentDevice {
      * would: a file system that keeps writing blocks it never wrote before (as every create does,
      * since freed blocks stay busy until their commit) measures the file system, not the emulation.
      * (Where the machine reclaims cold memory, as DAMON does in some virtual machines, it may unmap
-     * pages again; touching them then is a minor fault, without the zeroing.) Arena memory is zeroed, so touched, by
-     * its allocation.
+     * pages again; touching them then is a minor fault, without the zeroing.) Arena memory is
+     * zeroed, so touched, by its allocation.
      */
     static MemoryDevice allocate(long size, boolean populate) {
         // A memfd is charged page by page as it is touched, so a size the kernel can never give would
