@@ -19,7 +19,7 @@ final class LuceneSection {
             return "";
         }
         StringBuilder sb = new StringBuilder("\n## Lucene (examples/lucene-index, MMapDirectory)\n\n"
-                + "Milliseconds per run, and the ratio to the same program on /dev/shm (the JDK's file system) in this run.\n"
+                + "Milliseconds per run (the median of three JVMs' runs per target), and the ratio to the same program on /dev/shm (the JDK's file system) in this run.\n"
                 + "index: two threads, commits, updates, deletes, merges, forceMerge(1), CheckIndex; queries: the fixed set.\n\n"
                 + "| target | index ms | queries ms |\n|---|---:|---:|\n");
         for (String t : TARGETS) {
