@@ -1,5 +1,6 @@
 package dev.jdax.vfs;
 
+import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.Vnode;
 
 import java.lang.invoke.MethodHandles;
@@ -24,23 +25,125 @@ final class Dentries {
     static final VfsInode NEGATIVE = new VfsInode(Vnode.NO_INO);
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Node[].class);
 
-    /**
-     * One name of the chain of its bucket. The name is kept as its characters, not as a String: a
-     * String is two objects (itself and its bytes), and in a large directory each is a cache miss
-     * on the way to the one dentry a lookup wants.
-     */
-    private static final class Node {
-        final char[] name;
-        final int hash;
-        final Node next;
-        volatile VfsInode dentry;
+    /** What a dentry says of its name without reading the inode ({@code d_flags}' entry type). */
+    static final int KIND_UNKNOWN = 0;
+    static final int KIND_NEGATIVE = 1;
+    static final int KIND_DIRECTORY = 2;
+    static final int KIND_SYMLINK = 3;
+    /** Any other positive dentry: a regular file, a device, a FIFO, a socket. */
+    static final int KIND_OTHER = 4;
 
-        Node(char[] name, int hash, VfsInode dentry, Node next) {
+    /** Names of at most this many characters below U+0100 are kept in the node itself. */
+    private static final int INLINE = 16;
+
+    /**
+     * One name of the chain of its bucket, and its dentry. A short Latin-1 name is kept in two
+     * longs of the node itself, a longer one as its characters: in a directory of 100,000 names
+     * every object a lookup reads is a cache miss, and the name's own array was one. The kind of
+     * the dentry is kept beside it, as Linux keeps the entry type in {@code d_flags}, so a walk
+     * that only needs to know "a file, a directory or a link" does not read the inode. The kind
+     * never changes in a node: a change of kind replaces the node ({@link #put}).
+     */
+    static final class Node {
+        private final long low;
+        private final long high;
+        private final char[] name;
+        private final int length;
+        private final int hash;
+        final int kind;
+        final Node next;
+        private volatile VfsInode dentry;
+
+        Node(String s, int hash, int kind, VfsInode dentry, Node next) {
+            this(pack(s, 0, s.length()), high(s, 0, s.length()), inline(s, 0, s.length()) ? null : s.toCharArray(), s.length(),
+                    hash, kind, dentry, next);
+        }
+
+        private Node(long low, long high, char[] name, int length, int hash, int kind, VfsInode dentry, Node next) {
+            this.low = low;
+            this.high = high;
             this.name = name;
+            this.length = length;
             this.hash = hash;
+            this.kind = kind;
             this.dentry = dentry;
             this.next = next;
         }
+
+        Node withNext(Node n) {
+            return new Node(low, high, name, length, hash, kind, dentry, n);
+        }
+
+        Node replaced(int k, VfsInode d, Node n) {
+            return new Node(low, high, name, length, hash, k, d, n);
+        }
+
+        /** {@return the dentry}: its inode, or {@link #NEGATIVE} */
+        VfsInode dentry() {
+            return dentry;
+        }
+
+        /**
+         * Whether this node's name is {@code s[from, from + len)}, whose hash is {@code h} and whose
+         * packed form, when {@code inline}, is {@code lo, hi}.
+         */
+        boolean names(String s, int from, int len, int h, boolean inline, long lo, long hi) {
+            if (hash != h || length != len) {
+                return false;
+            }
+            if (name == null) {
+                return inline && low == lo && high == hi;
+            }
+            for (int k = 0; k < len; k++) {
+                if (name[k] != s.charAt(from + k)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Whether {@code s[from, to)} is kept in a node's longs rather than as characters. */
+    private static boolean inline(String s, int from, int to) {
+        return to - from <= INLINE && latin1(s, from, to);
+    }
+
+    private static boolean latin1(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) > 0xFF) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Characters {@code [from, from + 8)} of {@code s[.., to)} as the bytes of a long, zeros past {@code to}. */
+    private static long pack(String s, int from, int to) {
+        long v = 0;
+        for (int i = Math.min(to, from + 8) - 1; i >= from; i--) {
+            v = v << 8 | s.charAt(i);
+        }
+        return v;
+    }
+
+    private static long high(String s, int from, int to) {
+        return to - from > 8 ? pack(s, from + 8, to) : 0;
+    }
+
+    /** The kind of dentry {@code d}. */
+    static int kindOf(VfsInode d) {
+        if (d == NEGATIVE) {
+            return KIND_NEGATIVE;
+        }
+        FileType t = d.type();
+        if (t == null) {
+            return KIND_UNKNOWN;
+        }
+        return switch (t) {
+            case DIRECTORY -> KIND_DIRECTORY;
+            case SYMLINK -> KIND_SYMLINK;
+            default -> KIND_OTHER;
+        };
     }
 
     private volatile Node[] table = new Node[8];
@@ -61,52 +164,73 @@ final class Dentries {
 
     /** {@return the dentry of {@code name}}: its inode, {@link #NEGATIVE}, or null when the directory has none cached. */
     VfsInode get(String name) {
-        return find(name, 0, name.length(), spread(name.hashCode()));
+        Node n = node(name, 0, name.length(), spread(name.hashCode()));
+        return n == null ? null : n.dentry();
     }
 
-    /** {@return the dentry of the name {@code path[from, to)}}, or null; nothing is allocated. */
-    VfsInode get(String path, int from, int to) {
-        return find(path, from, to, hash(path, from, to));
+    /** {@return the node of the name {@code path[from, to)}}, or null when none is cached; nothing is allocated. */
+    Node node(String path, int from, int to) {
+        return node(path, from, to, hash(path, from, to));
     }
 
-    private VfsInode find(String s, int from, int to, int hash) {
+    private Node node(String s, int from, int to, int hash) {
         Node[] t = table;
         int len = to - from;
+        boolean packed = false;
+        boolean inline = false;
+        long lo = 0;
+        long hi = 0;
         for (Node n = (Node) SLOT.getAcquire(t, hash & (t.length - 1)); n != null; n = n.next) {
-            if (n.hash == hash && n.name.length == len && sameChars(n.name, s, from)) {
-                return n.dentry;
+            if (n.hash == hash && n.length == len) {
+                if (!packed) {
+                    inline = inline(s, from, to);
+                    lo = pack(s, from, to);
+                    hi = high(s, from, to);
+                    packed = true;
+                }
+                if (n.names(s, from, len, hash, inline, lo, hi)) {
+                    return n;
+                }
             }
         }
         return null;
     }
 
-    /** Whether {@code name} equals {@code s} from {@code from} on, for {@code name.length} characters. */
-    private static boolean sameChars(char[] name, String s, int from) {
-        for (int k = 0; k < name.length; k++) {
-            if (name[k] != s.charAt(from + k)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Sets the dentry of {@code name}; {@return whether the name is new to the table} */
     synchronized boolean put(String name, VfsInode d) {
         int hash = spread(name.hashCode());
+        int kind = kindOf(d);
         Node[] t = table;
         int i = hash & (t.length - 1);
         Node head = (Node) SLOT.getAcquire(t, i);
+        boolean inline = inline(name, 0, name.length());
+        long lo = pack(name, 0, name.length());
+        long hi = high(name, 0, name.length());
         for (Node n = head; n != null; n = n.next) {
-            if (n.hash == hash && n.name.length == name.length() && sameChars(n.name, name, 0)) {
-                n.dentry = d;
+            if (n.names(name, 0, name.length(), hash, inline, lo, hi)) {
+                if (n.kind == kind) {
+                    n.dentry = d;
+                } else {
+                    // A node's kind is final, so a walk never pairs one dentry with another's kind:
+                    // the chain up to it is copied, and walks on the old chain see the state before.
+                    SLOT.setRelease(t, i, replaced(head, n, kind, d));
+                }
                 return false;
             }
         }
-        SLOT.setRelease(t, i, new Node(name.toCharArray(), hash, d, head));
+        SLOT.setRelease(t, i, new Node(name, hash, kind, d, head));
         if (++size > t.length * 3 / 4) {
             table = grown(t);
         }
         return true;
+    }
+
+    /** The chain from {@code head} with {@code old} replaced by a node of kind {@code kind} naming {@code d}. */
+    private static Node replaced(Node head, Node old, int kind, VfsInode d) {
+        if (head == old) {
+            return old.replaced(kind, d, old.next);
+        }
+        return head.withNext(replaced(head.next, old, kind, d));
     }
 
     /** A table twice as large holding the same names (fresh nodes: chains never change in place). */
@@ -115,7 +239,7 @@ final class Dentries {
         for (Node head : t) {
             for (Node n = head; n != null; n = n.next) {
                 int i = n.hash & (bigger.length - 1);
-                bigger[i] = new Node(n.name, n.hash, n.dentry, bigger[i]);
+                bigger[i] = n.withNext(bigger[i]);
             }
         }
         VarHandle.releaseFence();

@@ -4,6 +4,7 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.fs.PathWalk;
 
 /**
@@ -20,6 +21,8 @@ import dev.jdax.api.fs.PathWalk;
 final class PathWalker {
     /** {@link #walkCached}'s answer when a negative dentry says the path names nothing (ENOENT). */
     static final VfsInode ABSENT = Dentries.NEGATIVE;
+    /** {@link #existsCached}'s answer when a positive dentry says the path names something. */
+    static final VfsInode PRESENT = new VfsInode(Vnode.NO_INO);
 
     private final InodeCache icache;
     private final Dcache dcache;
@@ -56,6 +59,19 @@ final class PathWalker {
      * {@link VfsInode#live()} after.
      */
     VfsInode walkCached(String path, boolean followLast) {
+        return walkCached(path, followLast, false);
+    }
+
+    /**
+     * Whether {@code path} names something, as the dentry cache alone says: {@link #PRESENT},
+     * {@link #ABSENT}, or null when the walk with references must tell. The last component's
+     * dentry answers by its kind, without reading its inode ({@code access(F_OK)} needs no more).
+     */
+    VfsInode existsCached(String path, boolean followLast) {
+        return walkCached(path, followLast, true);
+    }
+
+    private VfsInode walkCached(String path, boolean followLast, boolean existence) {
         VfsInode cur = root;
         int n = path.length();
         if (cur == null || n == 0 || path.charAt(0) != '/' || n >= Names.PATH_MAX / 3) {
@@ -85,19 +101,26 @@ final class PathWalker {
                 continue;
             }
             Dentries names = cur.childrenIfAny();
-            VfsInode next = names == null ? null : names.get(path, i, j);
-            if (next == null) {
+            Dentries.Node hit = names == null ? null : names.node(path, i, j);
+            if (hit == null) {
                 return null;
             }
+            VfsInode next = hit.dentry();
             if (next == ABSENT) {
                 return ABSENT; // the negative dentry itself
-            }
-            if (!next.live()) {
-                return null;
             }
             int k = j;
             while (k < n && path.charAt(k) == '/') {
                 k++;
+            }
+            if (existence && k >= n && hit.kind != Dentries.KIND_UNKNOWN) {
+                // A positive dentry is the truth about its name whether or not its inode is still
+                // in core; links to follow and a trailing slash on a non-directory go the long way.
+                boolean follow = hit.kind == Dentries.KIND_SYMLINK && (followLast || trailingSlash);
+                return follow || (trailingSlash && hit.kind != Dentries.KIND_DIRECTORY) ? null : PRESENT;
+            }
+            if (!next.live()) {
+                return null;
             }
             if (next.type() == FileType.SYMLINK && (k < n || followLast || trailingSlash)) {
                 return null;

@@ -165,7 +165,7 @@ final class VfsMount implements FileSystem {
     @Override
     public boolean exists(String path, boolean followLast) throws FsException {
         ensureOpen();
-        VfsInode found = walker.walkCached(path, followLast);
+        VfsInode found = walker.existsCached(path, followLast);
         if (found != null) {
             return found != PathWalker.ABSENT;
         }
