@@ -24,8 +24,10 @@ public final class BenchMain {
      * A part of the suite with its own forks: JMH forks of one benchmark differ by up to 20% on these
      * shared two-vCPU machines (where the JVM lands its threads and memory) while the iterations
      * inside a fork agree within 3%, so the goals' benchmarks run in more forks of fewer iterations.
+     * {@code warmupMillis}: the quick run warms up for one iteration that long, the full run for two
+     * of half of it, each at least two seconds.
      */
-    private record Part(String benchmarks, int forks, int iterations, long quickWarmupMillis) {
+    private record Part(String benchmarks, int forks, int iterations, long warmupMillis) {
         boolean named(String only) {
             return java.util.Arrays.stream(benchmarks.split("\\|")).anyMatch(b -> only.contains(b.substring(b.lastIndexOf('.') + 1)));
         }
@@ -38,11 +40,13 @@ public final class BenchMain {
         String lucene = LuceneBench.class.getName();
         return quick
                 // Creates from two threads in a JVM just started share the two cores with C2 compiling
-                // their paths: half a second of warm-up measured the compiler, so they have three.
+                // their paths, where one thread leaves the compiler a core of its own: half a second of
+                // warm-up measured the compiler, three still did in the first measured iteration (ext2's
+                // two threads: 1.15x one after 3 s, 1.80x after 10 s), so they have eight.
                 // One Lucene build in a JVM differs from the next JVM's by a tenth or more (where the JVM
                 // lands its threads and memory): three JVMs per target, and the median build.
-                ? List.of(new Part(io + "|" + rest, 1, 2, 500), new Part(writers, 2, 2, 3000), new Part(lucene, 3, 2, 500))
-                : List.of(new Part(io, 2, 3, 0), new Part(rest, 1, 5, 0), new Part(writers, 3, 5, 0), new Part(lucene, 3, 3, 0));
+                ? List.of(new Part(io + "|" + rest, 1, 2, 500), new Part(writers, 2, 2, 8000), new Part(lucene, 3, 2, 500))
+                : List.of(new Part(io, 2, 3, 0), new Part(rest, 1, 5, 0), new Part(writers, 3, 5, 8000), new Part(lucene, 3, 3, 0));
     }
 
     private static ChainedOptionsBuilder options(boolean quick, String targets, Part part) {
@@ -54,13 +58,13 @@ public final class BenchMain {
                 .param("fileMiB", quick ? "256" : "1024");
         if (quick) {
             // Half-second iterations after the part's warm-up, and the sizes the goals name.
-            opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(part.quickWarmupMillis()))
+            opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(part.warmupMillis()))
                     .measurementIterations(iterations).measurementTime(TimeValue.milliseconds(500))
                     .param("ioSize", "4096", "1048576")
                     // Filling a 100,000-extent file takes minutes; the full run measures it.
                     .param("extents", "1", "10", "1000");
         } else {
-            opts.warmupIterations(2).warmupTime(TimeValue.seconds(2))
+            opts.warmupIterations(2).warmupTime(TimeValue.milliseconds(Math.max(2000, part.warmupMillis() / 2)))
                     .measurementIterations(iterations).measurementTime(TimeValue.seconds(2));
         }
         if (targets != null) {
