@@ -4,7 +4,6 @@ import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileSystemTypes;
 import dev.jdax.api.fs.FileType;
@@ -46,9 +45,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.spi.FileSystemProvider;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -298,44 +295,15 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
     public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
         JdaxPath p = jp(dir);
         dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
-        List<Path> entries = new ArrayList<>();
         try {
             long ino = fs.resolve(p.fsPath(), true);
             if (!fs.stat(ino).isDirectory()) {
                 throw new java.nio.file.NotDirectoryException(p.toString());
             }
-            for (DirEntry e : fs.readdir(ino)) {
-                if (!e.name().equals(".") && !e.name().equals("..")) {
-                    Path child = p.resolve(e.name());
-                    if (filter == null || filter.accept(child)) {
-                        entries.add(child);
-                    }
-                }
-            }
+            return new JdaxDirectoryStream(p, fs.readdir(ino), filter);
         } catch (FsException e) {
             throw NioErrors.of(e, p);
         }
-        return new DirectoryStream<>() {
-            private boolean iterated;
-            private boolean closed;
-
-            @Override
-            public synchronized Iterator<Path> iterator() {
-                if (closed) {
-                    throw new IllegalStateException("Directory stream is closed");
-                }
-                if (iterated) {
-                    throw new IllegalStateException("Iterator already obtained");
-                }
-                iterated = true;
-                return entries.iterator();
-            }
-
-            @Override
-            public synchronized void close() {
-                closed = true;
-            }
-        };
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AccessMode;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
@@ -33,7 +34,9 @@ import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -151,6 +154,24 @@ class ProviderContractTest {
         DirectoryStream<Path> closed = Files.newDirectoryStream(d);
         closed.close();
         assertThrows(IllegalStateException.class, closed::iterator, "none once closed");
+        Files.writeString(d.resolve("b"), "b");
+        Files.writeString(d.resolve("c"), "c");
+        try (DirectoryStream<Path> partly = Files.newDirectoryStream(d)) {
+            Iterator<Path> it = partly.iterator();
+            it.next();
+            partly.close();
+            assertFalse(it.hasNext(), "a closed stream's iteration is at its end");
+            assertThrows(NoSuchElementException.class, it::next);
+        }
+        IOException refused = new IOException("the filter refuses");
+        try (DirectoryStream<Path> filtered = Files.newDirectoryStream(d, x -> {
+            throw refused;
+        })) {
+            Iterator<Path> it = filtered.iterator();
+            DirectoryIteratorException e = assertThrows(DirectoryIteratorException.class, it::hasNext,
+                    "a filter's IOException comes out of the iteration");
+            assertSame(refused, e.getCause());
+        }
         FileSystemException dirLink = assertThrows(FileSystemException.class, () -> Files.createLink(r.resolve("dl"), d));
         assertFalse(dirLink instanceof AccessDeniedException, "EPERM is a plain FileSystemException");
         assertTrue(dirLink.getReason().contains("Operation not permitted"), dirLink.getMessage());
