@@ -98,7 +98,10 @@ final class Allocator {
             throw FsException.of(Errno.EUCLEAN, "ext2: group %d: %d blocks free by its descriptor, none in its bitmap",
                     g, groups.freeBlocks(g));
         }
-        int count = (int) Math.min(Math.min(max, groups.freeBlocks(g)), bm.nextSet(bit, limit) - bit);
+        // The free run is looked at no further than it may be taken: in an empty group the run
+        // reaches the group's end, and a one-block allocation would scan the whole bitmap for it.
+        int want = (int) Math.min(max, groups.freeBlocks(g));
+        int count = bm.nextSet(bit, (int) Math.min(limit, (long) bit + want)) - bit;
         bm.change(bit, bit + count, true);
         store(groups.blockBitmap(g), bm, bit, bit + count);
         groups.freeBlocks(g, groups.freeBlocks(g) - count);

@@ -17,7 +17,10 @@ import java.util.List;
  * format is Linux's, names placed where Linux places them; what Linux finds by reading the
  * directory — a name, a block with room — jdax finds in the directory's {@link DirIndex}, built by
  * one pass the first time the in-core directory is searched or changed, so a lookup, create or
- * unlink in a directory of a million names reads one or two of its blocks.
+ * unlink in a directory of a million names reads one or two of its blocks. That pass checks every
+ * record, as Linux checks a directory page once when it comes into the page cache; after it, an
+ * operation checks the records it reads, which the index keeps to the few it needs (those from
+ * where the block's room may begin, {@link DirIndex#scanFrom}), not the whole block each time.
  */
 final class Dir {
     /** A record found: where it is, and what it says. */
@@ -97,7 +100,10 @@ final class Dir {
     /** The records of directory block {@code i} held in {@code b}, checked. */
     private List<Entry> records(Ext2Inode dir, long i, long blk, ByteBuffer b) throws FsException {
         List<Entry> out = new ArrayList<>();
-        walk(dir, i, blk, b, -1, out);
+        check(dir, i, b, (off, recLen, ino, nameLen, prev) -> {
+            String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
+            out.add(new Entry(blk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev, i));
+        });
         return out;
     }
 
@@ -115,35 +121,27 @@ final class Dir {
         int off = 0;
         int prev = -1;
         while (off < bs) {
-            long ino = b.getInt(off) & 0xffffffffL;
-            int recLen = b.getShort(off + 4) & 0xffff;
-            int nameLen = b.get(off + 6) & 0xff;
-            if (recLen < 12 || recLen % 4 != 0 || off + recLen > bs || (ino != 0 && recLen < recLenFor(nameLen))) {
-                throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
-                        dir.ino, i, off, recLen, nameLen);
-            }
-            if (ino > inodes) {
-                throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: inode %d beyond the %d inodes",
-                        dir.ino, i, off, ino, inodes);
-            }
-            v.visit(off, recLen, ino, nameLen, prev);
+            int recLen = checkRecord(dir, i, b, off, inodes);
+            v.visit(off, recLen, b.getInt(off) & 0xffffffffL, b.get(off + 6) & 0xff, prev);
             prev = off;
             off += recLen;
         }
     }
 
-    /**
-     * Checks the records of block {@code i}; those at offset {@code only} (every one when it is -1)
-     * go into {@code out} — a lookup through the index names its record's offset and needs no
-     * String for the others.
-     */
-    private void walk(Ext2Inode dir, long i, long blk, ByteBuffer b, int only, List<Entry> out) throws FsException {
-        check(dir, i, b, (off, recLen, ino, nameLen, prev) -> {
-            if (only < 0 || only == off) {
-                String name = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
-                out.add(new Entry(blk, off, recLen, ino, name, b.get(off + 7) & 0xff, prev, i));
-            }
-        });
+    /** Checks the record at {@code off} of block {@code i} as ext2_check_page does; {@return its rec_len} */
+    private int checkRecord(Ext2Inode dir, long i, ByteBuffer b, int off, long inodes) throws FsException {
+        long ino = b.getInt(off) & 0xffffffffL;
+        int recLen = b.getShort(off + 4) & 0xffff;
+        int nameLen = b.get(off + 6) & 0xff;
+        if (recLen < 12 || recLen % 4 != 0 || off + recLen > bs || (ino != 0 && recLen < recLenFor(nameLen))) {
+            throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
+                    dir.ino, i, off, recLen, nameLen);
+        }
+        if (ino > inodes) {
+            throw FsException.of(Errno.EUCLEAN, "ext2: directory %d: block %d offset %d: inode %d beyond the %d inodes",
+                    dir.ino, i, off, ino, inodes);
+        }
+        return recLen;
     }
 
     /** The room a block's records leave for one more: the largest rec_len beyond a record's own name. */
@@ -169,12 +167,19 @@ final class Dir {
         for (long i = 0; i < n; i++) {
             long blk = blockOf(dir, i);
             ByteBuffer b = disk.read(blk, "directory " + dir.ino);
+            int from = -1;
+            int last = 0;
             for (Entry e : records(dir, i, blk, b)) {
                 if (e.ino() != 0) {
                     built.put(e.name(), DirIndex.at(i, e.offset()));
                 }
+                if (from < 0 && e.recLen() - used(e.ino(), b.get(e.offset() + 6) & 0xff) >= DirIndex.MIN_RECORD) {
+                    from = e.offset();
+                }
+                last = e.offset();
             }
             built.room(i, room(dir, i, b));
+            built.scanFrom(i, from >= 0 ? from : last);
         }
         // Concurrent lookups (i_rwsem shared) may build it twice from the same blocks: one is kept.
         return dir.publishDirIndex(built);
@@ -190,13 +195,32 @@ final class Dir {
             return null;
         }
         long blk = blockOf(dir, i);
-        List<Entry> hit = new ArrayList<>(1);
-        walk(dir, i, blk, block(dir, blk), DirIndex.offsetOf(at), hit);
-        if (hit.isEmpty()) {
+        ByteBuffer b = block(dir, blk);
+        int off = DirIndex.offsetOf(at);
+        long inodes = fs.superblock().s_inodes_count();
+        // The record before it (a removal merges into it): from where the block's room may begin
+        // when that is before the name, else from the block's first record.
+        int o = index(dir).scanFrom(i);
+        if (o >= off) {
+            o = 0;
+        }
+        int prev = -1;
+        while (o < off) {
+            int recLen = checkRecord(dir, i, b, o, inodes);
+            prev = o;
+            o += recLen;
+        }
+        if (o != off) {
+            return null; // no record starts there: not this name's place
+        }
+        int recLen = checkRecord(dir, i, b, off, inodes);
+        long ino = b.getInt(off) & 0xffffffffL;
+        int nameLen = b.get(off + 6) & 0xff;
+        if (ino == 0) {
             return null;
         }
-        Entry e = hit.getFirst();
-        return e.ino() != 0 && e.name().equals(name) ? e : null;
+        String found = new String(b.array(), off + 8, nameLen, StandardCharsets.UTF_8);
+        return found.equals(name) ? new Entry(blk, off, recLen, ino, found, b.get(off + 7) & 0xff, prev, i) : null;
     }
 
     boolean isEmpty(Ext2Inode dir) throws FsException {
@@ -217,32 +241,43 @@ final class Dir {
         if (i >= 0) {
             long blk = blockOf(dir, i);
             ByteBuffer b = block(dir, blk);
-            // The first record with room: its offset, rec_len and the bytes it uses; and the most
-            // room any other record leaves, so the block's room after the insert needs no second pass.
-            int[] fit = {-1, 0, 0, 0};
-            check(dir, i, b, (off, recLen, recIno, nameLen, prev) -> {
-                int used = used(recIno, nameLen);
-                if (fit[0] < 0 && recLen - used >= need) {
-                    fit[0] = off;
-                    fit[1] = recLen;
-                    fit[2] = used;
+            long inodes = fs.superblock().s_inodes_count();
+            // The first record with room (none before scanFrom has any): its offset, rec_len and
+            // the bytes it uses; and the most room any later record leaves, so the block's room
+            // after the insert needs no second pass (an earlier one's is less than any record).
+            int fit = -1;
+            int fitLen = 0;
+            int fitUsed = 0;
+            int other = 0;
+            int roomBefore = -1; // the first record before the fit with room for a shorter name
+            for (int off = idx.scanFrom(i); off < bs; ) {
+                int recLen = checkRecord(dir, i, b, off, inodes);
+                int used = used(b.getInt(off) & 0xffffffffL, b.get(off + 6) & 0xff);
+                if (fit < 0 && recLen - used >= need) {
+                    fit = off;
+                    fitLen = recLen;
+                    fitUsed = used;
                 } else {
-                    fit[3] = Math.max(fit[3], recLen - used);
+                    other = Math.max(other, recLen - used);
+                    if (fit < 0 && roomBefore < 0 && recLen - used >= DirIndex.MIN_RECORD) {
+                        roomBefore = off;
+                    }
                 }
-            });
-            if (fit[0] >= 0) {
-                int at = fit[0];
-                int len = fit[1];
-                int used = fit[2];
-                if (used > 0) {
-                    b.putShort(at + 4, (short) used);
-                    at += used;
-                    len -= used;
+                off += recLen;
+            }
+            if (fit >= 0) {
+                int at = fit;
+                int len = fitLen;
+                if (fitUsed > 0) {
+                    b.putShort(at + 4, (short) fitUsed);
+                    at += fitUsed;
+                    len -= fitUsed;
                 }
                 put(b, at, len, ino, nm, fileType);
                 disk.write(blk, b, "directory", dir.ino);
                 idx.put(name, DirIndex.at(i, at));
-                idx.room(i, Math.max(fit[3], len - need));
+                idx.room(i, Math.max(other, len - need));
+                idx.scanFrom(i, roomBefore >= 0 ? roomBefore : fit); // the records before are as they were
                 fs.changeInode(dir, d -> d.touch(true, true));
                 return;
             }
@@ -260,6 +295,7 @@ final class Dir {
         });
         idx.put(name, DirIndex.at(index, 0));
         idx.room(index, bs - need);
+        idx.scanFrom(index, 0);
     }
 
     /** Writes a first block holding "." and "..". */
@@ -298,6 +334,8 @@ final class Dir {
                     ? (b.getShort(e.prevOffset() + 4) & 0xffff) - used(b.getInt(e.prevOffset()) & 0xffffffffL, b.get(e.prevOffset() + 6) & 0xff)
                     : e.recLen();
             idx.room(e.index(), Math.max(idx.roomOf(e.index()), freed));
+            // The record that has the room now may be before where the block's walks started.
+            idx.scanFrom(e.index(), Math.min(idx.scanFrom(e.index()), Math.max(e.prevOffset(), 0)));
         }
         fs.changeInode(dir, d -> d.touch(true, true));
     }

@@ -2,6 +2,7 @@ package dev.jdax.fs.ext2;
 
 import com.carrotsearch.hppc.LongLongHashMap;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -14,6 +15,12 @@ import java.util.Map;
  * the tree finds that block in O(log n) and the block is scanned as Linux scans it, so the name lands
  * exactly where Linux would put it. Built once per in-core directory by one pass over its blocks;
  * kept up to date by {@link Dir} under the directory's i_rwsem held exclusively.
+ *
+ * <p>Per block it also keeps where a walk of its records may start ({@link #scanFrom}): a record
+ * before which no record has room for another (the smallest takes {@link #MIN_RECORD} bytes). A
+ * search for room starts there, and so may the search for the record before a name's (which a
+ * removal merges into) when that name lies beyond it: in a full block of a large directory they
+ * read the few records at its end rather than every record from the first.
  */
 final class DirIndex {
     /** A place in the directory: block index (file block) and byte offset. */
@@ -29,11 +36,16 @@ final class DirIndex {
         return (int) (at & 0xffff);
     }
 
+    /** The smallest record: one with a one-byte name ({@code EXT2_DIR_REC_LEN(1)}); less room than this is none. */
+    static final int MIN_RECORD = 12;
+
     private final LongLongHashMap byHash = new LongLongHashMap();
     /** Names whose hash another live name already has (rare): looked up first. */
     private final Map<String, Long> collided = new HashMap<>();
     /** Room per block, as a max-tree: leaf i at {@code room[size + i]}. */
     private int[] room;
+    /** Per block, a record offset before which no record has room for another (0 until known). */
+    private int[] scanFrom;
     private int size;
 
     DirIndex(long blocks) {
@@ -42,6 +54,7 @@ final class DirIndex {
             size <<= 1;
         }
         room = new int[2 * size];
+        scanFrom = new int[size];
     }
 
     /** A 64-bit hash of the name's characters (FNV-1a, then a finalising mix). */
@@ -93,11 +106,12 @@ final class DirIndex {
         }
     }
 
-    /** Sets the room of block {@code block}: the largest record it could take. */
+    /** Sets the room of block {@code block}: the largest record it could take (0 below {@link #MIN_RECORD}). */
     void room(long block, int bytes) {
         while (block >= size) {
             int[] grown = new int[4 * size];
             System.arraycopy(room, size, grown, 2 * size, size);
+            scanFrom = Arrays.copyOf(scanFrom, 2 * size);
             size *= 2;
             room = grown;
             for (int i = size - 1; i > 0; i--) {
@@ -105,10 +119,23 @@ final class DirIndex {
             }
         }
         int i = (int) (size + block);
-        room[i] = bytes;
+        room[i] = bytes < MIN_RECORD ? 0 : bytes;
         for (i >>>= 1; i > 0; i >>>= 1) {
             room[i] = Math.max(room[2 * i], room[2 * i + 1]);
         }
+    }
+
+    /** {@return the offset of a record of block {@code block} before which no record has room} (0 for a block never set) */
+    int scanFrom(long block) {
+        return block < size ? scanFrom[(int) block] : 0;
+    }
+
+    /**
+     * Block {@code block}'s records before the one at {@code offset} have no room (less than
+     * {@link #MIN_RECORD} bytes each). The block's room must have been set already.
+     */
+    void scanFrom(long block, int offset) {
+        scanFrom[(int) block] = offset;
     }
 
     /** The room of block {@code block} as last set (0 for a block never set). */

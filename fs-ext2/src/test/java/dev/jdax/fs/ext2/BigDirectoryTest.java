@@ -74,7 +74,8 @@ class BigDirectoryTest {
      * The room the index keeps per block is changed by each add and remove without reading the
      * block again: after thousands of both — removals of a block's first record (emptied in place)
      * and of records after others (merged into the one before) — it is still the room the blocks
-     * themselves show.
+     * themselves show (none below the smallest record), and no record before the one where the
+     * block's walks for room start has any.
      */
     @Test
     void theRoomKeptPerBlockIsTheRoomItsRecordsLeave() throws Exception {
@@ -116,13 +117,20 @@ class BigDirectoryTest {
                 List<Dir.Entry> records = dir.entries(in);
                 for (long block = 0; block < in.i_size() / 4096; block++) {
                     int room = 0;
+                    int from = in.dirIndex.scanFrom(block);
+                    boolean fromIsARecord = false;
                     for (Dir.Entry e : records) {
                         if (e.index() == block) {
                             int used = e.ino() == 0 ? 0 : Dir.recLenFor(e.name().getBytes(StandardCharsets.UTF_8).length);
                             room = Math.max(room, e.recLen() - used);
+                            fromIsARecord |= e.offset() == from;
+                            // Walks for room start at scanFrom: no record before it may have any.
+                            assertTrue(e.offset() >= from || e.recLen() - used < DirIndex.MIN_RECORD,
+                                    "block " + block + ": record at " + e.offset() + " has room before scanFrom " + from);
                         }
                     }
-                    assertEquals(room, in.dirIndex.roomOf(block), "block " + block);
+                    assertEquals(room < DirIndex.MIN_RECORD ? 0 : room, in.dirIndex.roomOf(block), "block " + block);
+                    assertTrue(fromIsARecord, "block " + block + ": scanFrom " + from + " is no record's offset");
                 }
                 assertTrue(in.i_size() / 4096 > 20, in.i_size() + " bytes");
             }

@@ -37,6 +37,8 @@ final class Ext4Allocator {
     private final GroupBits[] blockBits;
     /** Per group, once used: its inode bitmap, guarded by the group's inode lock. */
     private final GroupBits[] inodeBits;
+    /** Per group, once it freed blocks with a journal: those not yet committed, guarded by the group's block lock. */
+    private final FreedBits[] freed;
     /** Groups whose block bitmap, inode bitmap or descriptor changed since the last seal (guarded by itself). */
     private final BitSet dirtyBlocks = new BitSet();
     private final BitSet dirtyInodes = new BitSet();
@@ -55,6 +57,7 @@ final class Ext4Allocator {
         this.inodeLocks = new Mutex[n];
         this.blockBits = new GroupBits[n];
         this.inodeBits = new GroupBits[n];
+        this.freed = new FreedBits[n];
         for (int g = 0; g < n; g++) {
             blockLocks[g] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, g, "ext4 group block bitmap");
             inodeLocks[g] = new Mutex(LockClass.GROUP, LockClass.INODES, g, "ext4 group inode bitmap");
@@ -302,20 +305,35 @@ final class Ext4Allocator {
         }
     }
 
-    /** Blocks of group {@code g} freed in the running transaction become reusable once it commits. */
+    /**
+     * Blocks of group {@code g} freed in the running transaction become reusable once it commits:
+     * recorded in the group's {@link FreedBits}, released by one callback per group and transaction
+     * (not one per free: a transaction's frees would otherwise be kept, and copied by every young
+     * collection, until its commit). Under the group's block lock.
+     */
     private void markBusy(int g, int from, int to) {
         Jbd2 j = journal;
         if (j == null) {
             return;
         }
-        j.handle().onCommit(() -> {
-            blockLocks[g].lock();
-            try {
-                blockBits[g].busy(from, to, false);
-            } finally {
-                blockLocks[g].unlock();
-            }
-        });
+        Jbd2.Handle h = j.handle();
+        FreedBits f = freed[g];
+        if (f == null) {
+            f = new FreedBits(bitsIn(g));
+            freed[g] = f;
+        }
+        long tid = h.tid();
+        if (f.add(tid, from, to)) {
+            FreedBits released = f;
+            h.onCommit(() -> {
+                blockLocks[g].lock();
+                try {
+                    released.release(tid, blockBits[g]);
+                } finally {
+                    blockLocks[g].unlock();
+                }
+            });
+        }
     }
 
     /** Group {@code g}'s inode bitmap in memory, read or built on first use. Under its lock. */

@@ -225,6 +225,11 @@ final class Ext4FileSystem implements SuperBlock {
         return sb;
     }
 
+    /** The journal, or null without one. */
+    Jbd2 journal() {
+        return journal;
+    }
+
     Ext4Allocator allocator() {
         return allocator;
     }

@@ -20,7 +20,6 @@ final class GroupBits {
     final byte[] bytes;
     private final int bits;
     private final long[] busy;
-    private boolean anyBusy;
     /** Preallocated bits: free on disk, held in memory for a preallocation (mballoc's in-core bitmap). */
     private final long[] held;
     private int heldCount;
@@ -142,24 +141,27 @@ final class GroupBits {
     /** Marks bits [from, to) busy (freed, not yet committed) or not. */
     void busy(int from, int to, boolean on) {
         busyCount += flip(busy, from, to, on);
-        anyBusy = on || anyBusyLeft();
         for (int w = from >>> 6; w <= (to - 1) >>> 6; w++) {
             summarise(w);
         }
     }
 
-    private boolean anyBusyLeft() {
-        for (long w : busy) {
-            if (w != 0) {
-                return true;
+    /** Bits of {@code mask} (one word per word of the bitmap) are no longer busy; the mask is left all clear. */
+    void unbusy(long[] mask) {
+        for (int w = 0; w < mask.length; w++) {
+            long m = mask[w];
+            if (m != 0) {
+                busyCount -= Long.bitCount(busy[w] & m);
+                busy[w] &= ~m;
+                mask[w] = 0;
+                summarise(w);
             }
         }
-        return false;
     }
 
     /** Whether any bit waits for a commit. */
     boolean anyBusy() {
-        return anyBusy;
+        return busyCount != 0;
     }
 
     /** Holds bits [from, to) for a preallocation, or lets them go; returns how many changed. */

@@ -176,6 +176,11 @@ final class Jbd2 {
         return gate.running().tid;
     }
 
+    /** {@return how many callbacks the running transaction will run at its commit} */
+    int commitCallbacks() {
+        return gate.running().onCommit.size();
+    }
+
     /** {@return the last tid committed and written home} */
     long committedTid() {
         return committed;
