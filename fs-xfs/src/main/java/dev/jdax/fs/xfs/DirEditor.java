@@ -464,7 +464,7 @@ final class DirEditor {
         long firstdb = be32(b, 48);
         Corrupt.check(firstdb == (dablk - freeDablk) * maxBests && be32(b, 52) <= maxBests && be32(b, 56) <= be32(b, 52),
                 "%s: firstdb %d nvalid %d nused %d", what, firstdb, be32(b, 52), be32(b, 56));
-        return new FreeIndexBlock(dablk, fsb, b);
+        return new FreeIndexBlock(dablk, fsb, read ? disk.adoptForChange(fsb, b) : b);
     }
 
     private byte[] emptyFreeBlock(long owner, long fsb, int firstdb) {

@@ -150,7 +150,8 @@ final class DirLookup {
 
     /**
      * {@link #readDataBlock(XfsDisk, long, long, long, Object)}; {@code forChange}: the cached
-     * buffer itself, for a change under the directory's exclusive lock ({@link XfsDisk#cachedForChange}).
+     * buffer itself, for a change under the directory's exclusive lock ({@link XfsDisk#cachedForChange}),
+     * cached from now on when it was not ({@link XfsDisk#adoptForChange}).
      */
     static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, Object what, boolean forChange)
             throws FsException {
@@ -160,7 +161,7 @@ final class DirLookup {
             b = disk.readBlock(fsb, what);
         }
         DataBlock.verify(b, magic, disk.fsbToDaddr(fsb), owner, disk.sb().metaUuid(), what, read);
-        return b;
+        return read && forChange ? disk.adoptForChange(fsb, b) : b;
     }
 
     /** A leaf-space block (LEAF1, LEAFN or da node: all start with xfs_da3_blkinfo, CRC at 12). */
@@ -176,12 +177,13 @@ final class DirLookup {
     /** {@link #readLeafSpace(XfsDisk, long, long, Object)}, for a change as {@link #readDataBlock} says. */
     static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, Object what, boolean forChange) throws FsException {
         byte[] b = forChange ? disk.cachedForChange(fsb) : null;
-        if (b == null) {
+        boolean read = b == null;
+        if (read) {
             b = disk.readBlock(fsb, what);
             XfsCrc.verify(b, 0, b.length, 12, what);   // a cached buffer was sealed when last changed
         }
         Corrupt.check(be64(b, 16) == disk.fsbToDaddr(fsb) && be64(b, 48) == owner, "%s: blkno or owner wrong", what);
-        return b;
+        return read && forChange ? disk.adoptForChange(fsb, b) : b;
     }
 
     private int count(byte[] b, String kind) throws FsException {

@@ -142,6 +142,17 @@ final class XfsDisk {
                 ? c.shared(fsbToByte(fsbno), blockSize) : null;
     }
 
+    /**
+     * Block {@code fsbno}, just read with {@link #readBlock} and verified because {@link
+     * #cachedForChange} had none, kept in the cache for the next change ({@link MetaCache#adopt}):
+     * the bytes to change from now on, the cached ones. Outside a transaction, {@code verified}.
+     */
+    byte[] adoptForChange(long fsbno, byte[] verified) {
+        MetaCache c = cache;
+        return c != null && log != null && log.currentOrNull() != null
+                ? c.adopt(fsbToByte(fsbno), verified) : verified;
+    }
+
     byte[] readAgBlock(long agno, long agbno, Object what) throws FsException {
         Corrupt.check(agno < agcount && agbno >= 0 && agbno < agLength(agno), "%s: AG %d block %d out of range", what,
                 agno, agbno);
