@@ -70,10 +70,7 @@ final class DirLookup {
             Corrupt.check(depth < MAX_DEPTH, "%s: da btree deeper than %d", what, MAX_DEPTH);
             int n = count(b, "da node " + dablk);
             // The first child whose greatest hash is not below ours; past the last: the name is not there.
-            int i = 0;
-            while (i < n && Integer.compareUnsigned((int) be32(b, LEAF_HDR + i * 8), hash) < 0) {
-                i++;
-            }
+            int i = new DaBlock(dablk, -1, b).lowerBound(hash);
             if (i == n) {
                 return -1;
             }
@@ -143,7 +140,11 @@ final class DirLookup {
                 blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC, new BlockName("directory inode", dir.ino(), "data block", dablk));
     }
 
-    /** A directory data block of {@code owner} at {@code fsb}, its header verified ({@link DataBlock#verify}). */
+    /**
+     * A directory data block of {@code owner} at {@code fsb}, its header verified ({@link
+     * DataBlock#verify}), to read under the directory's lock: the cached bytes themselves when it
+     * is cached ({@link XfsDisk#cachedUnderLock}), else a copy read and verified.
+     */
     static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, Object what) throws FsException {
         return readDataBlock(disk, owner, fsb, magic, what, false);
     }
@@ -155,7 +156,7 @@ final class DirLookup {
      */
     static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, Object what, boolean forChange)
             throws FsException {
-        byte[] b = forChange ? disk.cachedForChange(fsb) : null;
+        byte[] b = forChange ? disk.cachedForChange(fsb) : disk.cachedUnderLock(fsb);
         boolean read = b == null;
         if (read) {
             b = disk.readBlock(fsb, what);
@@ -169,14 +170,14 @@ final class DirLookup {
         return readLeafSpace(disk, dir.ino(), mapped(dablk, kind), new BlockName("directory inode", dir.ino(), kind, dablk));
     }
 
-    /** A leaf-space block of {@code owner} at {@code fsb}, verified: the CRC at 12, blkno and owner. */
+    /** A leaf-space block of {@code owner} at {@code fsb}, verified (the CRC at 12, blkno and owner), read as {@link #readDataBlock} says. */
     static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, Object what) throws FsException {
         return readLeafSpace(disk, owner, fsb, what, false);
     }
 
     /** {@link #readLeafSpace(XfsDisk, long, long, Object)}, for a change as {@link #readDataBlock} says. */
     static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, Object what, boolean forChange) throws FsException {
-        byte[] b = forChange ? disk.cachedForChange(fsb) : null;
+        byte[] b = forChange ? disk.cachedForChange(fsb) : disk.cachedUnderLock(fsb);
         boolean read = b == null;
         if (read) {
             b = disk.readBlock(fsb, what);
