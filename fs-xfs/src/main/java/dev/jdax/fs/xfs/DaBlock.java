@@ -26,15 +26,27 @@ record DaBlock(long dablk, long fsb, byte[] b) {
         return be32(b, 0);
     }
 
-    /** A da node: the child {@code hash} goes to, the first whose greatest hash is not below it, else the last. */
+    /**
+     * A da node: the child {@code hash} goes to, the first whose greatest hash is not below it, else
+     * the last — found by binary search, as xfs_da3_node_lookup_int does: a node has up to 500.
+     */
     int childFor(int hash) {
-        int n = count();
-        for (int i = 0; i < n; i++) {
-            if (Integer.compareUnsigned(hash(i), hash) >= 0) {
-                return i;
+        return Math.min(lowerBound(hash), count() - 1);
+    }
+
+    /** The first entry whose hash is not below {@code hash} (unsigned, as the entries are sorted), or {@link #count()}. */
+    int lowerBound(int hash) {
+        int lo = 0;
+        int hi = count();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Integer.compareUnsigned(hash(mid), hash) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        return n - 1;
+        return lo;
     }
 
     /** The entries as (hash << 32 | value); a leaf's stale ones left out when {@code compact}. */

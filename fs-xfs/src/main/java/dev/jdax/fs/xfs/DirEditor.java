@@ -280,8 +280,8 @@ final class DirEditor {
      */
     private void requireAbsent(Node nd, DaBlock leaf, byte[] name) throws FsException {
         int hash = DirWriter.hash(name);
-        for (int i = 0; i < leaf.count(); i++) {
-            if (leaf.hash(i) == hash && leaf.value(i) != 0) {
+        for (int i = leaf.lowerBound(hash); i < leaf.count() && leaf.hash(i) == hash; i++) {
+            if (leaf.value(i) != 0) {
                 long byteOff = leaf.value(i) << 3;
                 int db = (int) (byteOff >>> disk.blockLog());
                 int off = (int) (byteOff & (bs - 1));
@@ -375,17 +375,7 @@ final class DirEditor {
             Corrupt.check(be16(leaf.b(), 8) == DirNodeWriter.LEAFN_MAGIC, "directory inode %d: leaf block %d magic 0x%x",
                     nd.dir().ino(), leaf.dablk(), be16(leaf.b(), 8));
             int n = leaf.count();
-            int lo = 0;
-            int hi = n;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (Integer.compareUnsigned(leaf.hash(mid), hash) < 0) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            for (int i = lo; i < n && leaf.hash(i) == hash; i++) {
+            for (int i = leaf.lowerBound(hash); i < n && leaf.hash(i) == hash; i++) {
                 long address = leaf.value(i);
                 if (address == 0) {
                     continue;
@@ -464,7 +454,7 @@ final class DirEditor {
         long firstdb = be32(b, 48);
         Corrupt.check(firstdb == (dablk - freeDablk) * maxBests && be32(b, 52) <= maxBests && be32(b, 56) <= be32(b, 52),
                 "%s: firstdb %d nvalid %d nused %d", what, firstdb, be32(b, 52), be32(b, 56));
-        return new FreeIndexBlock(dablk, fsb, b);
+        return new FreeIndexBlock(dablk, fsb, read ? disk.adoptForChange(fsb, b) : b);
     }
 
     private byte[] emptyFreeBlock(long owner, long fsb, int firstdb) {

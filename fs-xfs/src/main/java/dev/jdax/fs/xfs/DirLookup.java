@@ -70,10 +70,7 @@ final class DirLookup {
             Corrupt.check(depth < MAX_DEPTH, "%s: da btree deeper than %d", what, MAX_DEPTH);
             int n = count(b, "da node " + dablk);
             // The first child whose greatest hash is not below ours; past the last: the name is not there.
-            int i = 0;
-            while (i < n && Integer.compareUnsigned((int) be32(b, LEAF_HDR + i * 8), hash) < 0) {
-                i++;
-            }
+            int i = new DaBlock(dablk, -1, b).lowerBound(hash);
             if (i == n) {
                 return -1;
             }
@@ -143,24 +140,29 @@ final class DirLookup {
                 blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC, new BlockName("directory inode", dir.ino(), "data block", dablk));
     }
 
-    /** A directory data block of {@code owner} at {@code fsb}, its header verified ({@link DataBlock#verify}). */
+    /**
+     * A directory data block of {@code owner} at {@code fsb}, its header verified ({@link
+     * DataBlock#verify}), to read under the directory's lock: the cached bytes themselves when it
+     * is cached ({@link XfsDisk#cachedUnderLock}), else a copy read and verified.
+     */
     static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, Object what) throws FsException {
         return readDataBlock(disk, owner, fsb, magic, what, false);
     }
 
     /**
      * {@link #readDataBlock(XfsDisk, long, long, long, Object)}; {@code forChange}: the cached
-     * buffer itself, for a change under the directory's exclusive lock ({@link XfsDisk#cachedForChange}).
+     * buffer itself, for a change under the directory's exclusive lock ({@link XfsDisk#cachedForChange}),
+     * cached from now on when it was not ({@link XfsDisk#adoptForChange}).
      */
     static byte[] readDataBlock(XfsDisk disk, long owner, long fsb, long magic, Object what, boolean forChange)
             throws FsException {
-        byte[] b = forChange ? disk.cachedForChange(fsb) : null;
+        byte[] b = forChange ? disk.cachedForChange(fsb) : disk.cachedUnderLock(fsb);
         boolean read = b == null;
         if (read) {
             b = disk.readBlock(fsb, what);
         }
         DataBlock.verify(b, magic, disk.fsbToDaddr(fsb), owner, disk.sb().metaUuid(), what, read);
-        return b;
+        return read && forChange ? disk.adoptForChange(fsb, b) : b;
     }
 
     /** A leaf-space block (LEAF1, LEAFN or da node: all start with xfs_da3_blkinfo, CRC at 12). */
@@ -168,20 +170,21 @@ final class DirLookup {
         return readLeafSpace(disk, dir.ino(), mapped(dablk, kind), new BlockName("directory inode", dir.ino(), kind, dablk));
     }
 
-    /** A leaf-space block of {@code owner} at {@code fsb}, verified: the CRC at 12, blkno and owner. */
+    /** A leaf-space block of {@code owner} at {@code fsb}, verified (the CRC at 12, blkno and owner), read as {@link #readDataBlock} says. */
     static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, Object what) throws FsException {
         return readLeafSpace(disk, owner, fsb, what, false);
     }
 
     /** {@link #readLeafSpace(XfsDisk, long, long, Object)}, for a change as {@link #readDataBlock} says. */
     static byte[] readLeafSpace(XfsDisk disk, long owner, long fsb, Object what, boolean forChange) throws FsException {
-        byte[] b = forChange ? disk.cachedForChange(fsb) : null;
-        if (b == null) {
+        byte[] b = forChange ? disk.cachedForChange(fsb) : disk.cachedUnderLock(fsb);
+        boolean read = b == null;
+        if (read) {
             b = disk.readBlock(fsb, what);
             XfsCrc.verify(b, 0, b.length, 12, what);   // a cached buffer was sealed when last changed
         }
         Corrupt.check(be64(b, 16) == disk.fsbToDaddr(fsb) && be64(b, 48) == owner, "%s: blkno or owner wrong", what);
-        return b;
+        return read && forChange ? disk.adoptForChange(fsb, b) : b;
     }
 
     private int count(byte[] b, String kind) throws FsException {

@@ -29,7 +29,10 @@ final class HomeWriter {
 
     /**
      * Every committed buffer and inode written home, then, once that is durable, the clean ones
-     * leave the cache. The caller moves the log tail afterwards.
+     * leave the cache — a buffer used since the last push only at the next push that finds it
+     * unused (xfs_buf's LRU with b_lru_ref): a directory or btree that a workload keeps changing
+     * stays cached, and is not read and verified again after every push. The caller moves the
+     * log tail afterwards.
      */
     void push() throws FsException {
         Map<MetaEntry, byte[]> todo = new LinkedHashMap<>();
@@ -38,6 +41,11 @@ final class HomeWriter {
                 synchronized (e) {
                     if (!e.detached && e.home != null) {
                         todo.put(e, e.home);
+                    } else if (!e.inode && e.clean() && !secondChance(e)) {
+                        // A clean buffer read and kept (MetaCache#adopt) or written home before.
+                        // (A clean inode may be one a new chunk made in the running checkpoint.)
+                        e.detached = true;
+                        forget.accept(e);
                     }
                 }
             }
@@ -54,12 +62,19 @@ final class HomeWriter {
                 if (e.home == t.getValue()) {
                     e.home = null;
                 }
-                if (e.clean()) {
+                if (e.clean() && !secondChance(e)) {
                     e.detached = true;
                     forget.accept(e);
                 }
             }
         }
+    }
+
+    /** Whether clean entry {@code e} stays for this push, having been used since the last (caller holds its monitor). */
+    private static boolean secondChance(MetaEntry e) {
+        boolean keep = e.referenced;
+        e.referenced = false;
+        return keep;
     }
 
     /** Whether anything committed still waits to go home. */

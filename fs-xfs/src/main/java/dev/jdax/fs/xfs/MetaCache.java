@@ -68,6 +68,7 @@ final class MetaCache {
             }
             synchronized (exact) {
                 if (!exact.detached) {
+                    exact.referenced = true;
                     System.arraycopy(exact.live, 0, dst, 0, len);
                     return;
                 }
@@ -108,7 +109,36 @@ final class MetaCache {
             return null;
         }
         synchronized (e) {
+            e.referenced = true;
             return e.detached ? null : e.live;
+        }
+    }
+
+    /**
+     * Caches block {@code verified} (read from {@code off} and verified by the caller, who holds
+     * the lock that orders the block's changes, inside a transaction) as a clean buffer, as
+     * xfs_buf_read leaves a buffer in the buffer cache: the next change of it finds it in
+     * {@link #shared} instead of copying and verifying the device's bytes again. Returns the live
+     * bytes cached there (another thread's, when one cached the block first), or {@code verified}
+     * itself when only a range lookup could find the block.
+     */
+    byte[] adopt(long off, byte[] verified) {
+        int len = verified.length;
+        if (!bufs.blockOnly(off, len)) {
+            return verified;
+        }
+        while (true) {
+            MetaEntry e = bufs.block(off);
+            if (e == null) {
+                // Not cached: the device holds what this file system last wrote there.
+                e = bufs.add(new MetaEntry(off, len, false, verified));
+            }
+            synchronized (e) {
+                if (!e.detached) {
+                    e.referenced = true;
+                    return e.live;
+                }
+            }
         }
     }
 
@@ -145,6 +175,7 @@ final class MetaCache {
                 if (src != e.live) {
                     System.arraycopy(src, 0, e.live, 0, len);
                 }
+                e.referenced = true;
                 if (e.dirtySeq < 0) {
                     e.dirtySeq = c.seq;
                     c.bufs.add(e);

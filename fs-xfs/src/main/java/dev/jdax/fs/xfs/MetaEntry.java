@@ -23,6 +23,12 @@ final class MetaEntry {
     long staleSeq = -1;
     /** Left the cache: a reader or writer that finds it looks again. */
     boolean detached;
+    /**
+     * Used since the last push (b_lru_ref's role): a clean buffer is kept through one push that
+     * finds it used and let go at the next that does not, so the blocks a workload keeps coming
+     * back to stay cached and verified while the cache stays the size of what it uses.
+     */
+    boolean referenced;
 
     MetaEntry(long key, int len, boolean inode, byte[] base) {
         this.key = key;

@@ -95,7 +95,7 @@ final class ShortBtree {
         int max = level == 0 ? kind.leafMax(disk.blockSize()) : kind.nodeMax(disk.blockSize());
         Corrupt.check(BtreeBlock.numrecs(b) <= max, "%s block %d: numrecs %d (max %d)", what, agbno, BtreeBlock.numrecs(b),
                 max);
-        return b;
+        return read ? disk.adoptForChange(fsb, b) : b;
     }
 
     void freeBlock(long agbno) throws FsException {

@@ -142,6 +142,29 @@ final class XfsDisk {
                 ? c.shared(fsbToByte(fsbno), blockSize) : null;
     }
 
+    /**
+     * Block {@code fsbno}'s cached bytes themselves, not a copy, or null when it is not cached: for
+     * a reader that holds the lock every change of the block takes (a directory's {@code i_rwsem},
+     * shared, for its blocks), so that nothing changes them while it reads, and that only reads.
+     * As a lookup reads the xfs_buf in Linux's buffer cache: no copy, no second CRC check of
+     * bytes sealed when last changed.
+     */
+    byte[] cachedUnderLock(long fsbno) {
+        MetaCache c = cache;
+        return c != null && fsbValid(fsbno, 1) ? c.shared(fsbToByte(fsbno), blockSize) : null;
+    }
+
+    /**
+     * Block {@code fsbno}, just read with {@link #readBlock} and verified because {@link
+     * #cachedForChange} had none, kept in the cache for the next change ({@link MetaCache#adopt}):
+     * the bytes to change from now on, the cached ones. Outside a transaction, {@code verified}.
+     */
+    byte[] adoptForChange(long fsbno, byte[] verified) {
+        MetaCache c = cache;
+        return c != null && log != null && log.currentOrNull() != null
+                ? c.adopt(fsbToByte(fsbno), verified) : verified;
+    }
+
     byte[] readAgBlock(long agno, long agbno, Object what) throws FsException {
         Corrupt.check(agno < agcount && agbno >= 0 && agbno < agLength(agno), "%s: AG %d block %d out of range", what,
                 agno, agbno);

@@ -134,10 +134,6 @@ final class XfsMutations {
         return in;
     }
 
-    private void addEntry(XfsInode dir, byte[] name, XfsInode target) throws FsException {
-        addEntry(dir, name, target, editor.plan(dir, fs.extents(dir), name));
-    }
-
     /** Adds the entry by {@code inPlace}, the plan {@link #checkFits} made under the same lock, when there is one. */
     private void addEntry(XfsInode dir, byte[] name, XfsInode target, DirEditor.Plan inPlace) throws FsException {
         DirRecord rec = new DirRecord(name, target.ino(), DirRecord.ftypeOfMode(target.di_mode()));
@@ -153,13 +149,10 @@ final class XfsMutations {
      * Whatever would keep {@code dir} from taking the entry {@code name} (see DirWriter#checkFits)
      * fails now, before anything changes; true when the directory keeps its blocks. A new inode's
      * number is not known yet ({@code ino} &lt; 0): the largest the file system can have stands for it.
-     * The VFS has checked that the name is free; finding it here is corruption.
+     * The VFS has checked that the name is free; finding it here is corruption. {@code inPlace}: the
+     * plan {@link DirEditor#plan} made for the name under the same lock (null: none), which the add
+     * then follows.
      */
-    private boolean checkFits(XfsInode dir, byte[] name, long ino, int mode) throws FsException {
-        return checkFits(dir, name, ino, mode, editor.plan(dir, fs.extents(dir), name));
-    }
-
-    /** {@link #checkFits(XfsInode, byte[], long, int)} with the in-place plan already made (null: none). */
     private boolean checkFits(XfsInode dir, byte[] name, long ino, int mode, DirEditor.Plan inPlace) throws FsException {
         if (inPlace != null) {
             return !inPlace.allocates();        // DirEditor#add finds a name there under the lock
@@ -243,9 +236,10 @@ final class XfsMutations {
 
     void link(XfsInode dir, String name, XfsInode in) throws FsException {
         byte[] n = bytes(name);
-        reserveDirChange(XfsReservations.dirEnter(disk), checkFits(dir, n, in.ino(), in.di_mode()));
+        DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), n);
+        reserveDirChange(XfsReservations.dirEnter(disk), checkFits(dir, n, in.ino(), in.di_mode(), inPlace));
         // The name first: a directory that cannot take it fails before the inode changes.
-        addEntry(dir, n, in);
+        addEntry(dir, n, in, inPlace);
         boolean wasUnlinked = in.di_nlink() == 0;
         fs.changeInode(in, i -> {
             i.di_nlink(i.di_nlink() + 1);
@@ -422,8 +416,9 @@ final class XfsMutations {
             throws FsException {
         boolean movesDir = src != dst && moving.isDir();
         long blocks = XfsReservations.dirRemove(disk) + XfsReservations.dirEnter(disk) * (movesDir ? 2 : 1);
-        // Pointing the victim's entry elsewhere needs no block; a new name may.
-        boolean inPlace = victim != null || checkFits(dst, tn, moving.ino(), moving.di_mode());
+        // Pointing the victim's entry elsewhere needs no block; a new name may. Planned once, as create does.
+        DirEditor.Plan plan = victim == null ? editor.plan(dst, fs.extents(dst), tn) : null;
+        boolean inPlace = victim != null || checkFits(dst, tn, moving.ino(), moving.di_mode(), plan);
         if (movesDir && !editor.edits(moving) && !blockDirs.edits(moving)) {
             inPlace &= dirs.checkFits(moving, fs.extents(moving), entries(moving), dst.ino());
         }
@@ -432,7 +427,7 @@ final class XfsMutations {
         if (victim != null) {
             replaceEntry(dst, tn, rec);
         } else {
-            addEntry(dst, tn, moving);
+            addEntry(dst, tn, moving, plan);
         }
         remove(src, new String(fn, StandardCharsets.UTF_8));
         if (src == dst) {
