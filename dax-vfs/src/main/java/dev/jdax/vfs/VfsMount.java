@@ -22,8 +22,6 @@ import dev.jdax.api.lock.LockClass;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A mount: the {@link FileSystem} programs use, over a personality's {@link SuperBlock}. Every
@@ -42,8 +40,8 @@ final class VfsMount implements FileSystem {
     private final PathWalker walker;
     private final Namespace namespace;
     private final Renamer renamer;
-    private final Set<OpenFile> openFiles = ConcurrentHashMap.newKeySet();
-    private final Set<FileMapping> mappings = ConcurrentHashMap.newKeySet();
+    private final PerCpuSet<OpenFile> openFiles = new PerCpuSet<>();
+    private final PerCpuSet<FileMapping> mappings = new PerCpuSet<>();
     private volatile boolean closed;
 
     SuperBlock superBlock() {
@@ -495,14 +493,14 @@ final class VfsMount implements FileSystem {
             closed = true;
         }
         FsException first = null;
-        for (OpenFile f : List.copyOf(openFiles)) {
+        for (OpenFile f : openFiles.snapshot()) {
             try {
                 f.close();
             } catch (FsException e) {
                 first = first == null ? e : first;
             }
         }
-        for (FileMapping m : List.copyOf(mappings)) {
+        for (FileMapping m : mappings.snapshot()) {
             m.close();
         }
         FsException evict = icache.evictAll();

@@ -1,0 +1,55 @@
+package dev.jdax.vfs;
+
+import dev.jdax.api.lock.PerCpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A set that every thread adds to and removes from (a mount's open files and mappings, which its
+ * unmount closes): one concurrent set per CPU slot, so two threads opening and closing files do
+ * not write the same table lines and counters on every open and close, as one shared set made them
+ * do. Linux keeps no mount-wide list of open files at all; this one exists for unmount.
+ * An element is in one slot's set: the adder's; a removal looks there first, then in the others
+ * (a file closed by another thread than the one that opened it).
+ *
+ * @param <T> the elements
+ */
+final class PerCpuSet<T> {
+    private final List<Set<T>> slots = new ArrayList<>(PerCpu.CPUS);
+
+    PerCpuSet() {
+        for (int i = 0; i < PerCpu.CPUS; i++) {
+            slots.add(ConcurrentHashMap.newKeySet());
+        }
+    }
+
+    void add(T t) {
+        slots.get(PerCpu.slot(slots.size())).add(t);
+    }
+
+    /** {@return whether {@code t} was in the set} (and is not now) */
+    boolean remove(T t) {
+        int home = PerCpu.slot(slots.size());
+        if (slots.get(home).remove(t)) {
+            return true;
+        }
+        for (int i = 0; i < slots.size(); i++) {
+            if (i != home && slots.get(i).remove(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@return the elements as of the call} (weakly: those added or removed meanwhile may be in it or not) */
+    List<T> snapshot() {
+        List<T> all = new ArrayList<>();
+        for (Set<T> s : slots) {
+            all.addAll(s);
+        }
+        return all;
+    }
+}
