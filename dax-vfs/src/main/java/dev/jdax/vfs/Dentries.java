@@ -54,11 +54,6 @@ final class Dentries {
         final Node next;
         private volatile VfsInode dentry;
 
-        Node(String s, int hash, int kind, VfsInode dentry, Node next) {
-            this(pack(s, 0, s.length()), high(s, 0, s.length()), inline(s, 0, s.length()) ? null : s.toCharArray(), s.length(),
-                    hash, kind, dentry, next);
-        }
-
         private Node(long low, long high, char[] name, int length, int hash, int kind, VfsInode dentry, Node next) {
             this.low = low;
             this.high = high;
@@ -70,11 +65,8 @@ final class Dentries {
             this.next = next;
         }
 
-        Node withNext(Node n) {
-            return new Node(low, high, name, length, hash, kind, dentry, n);
-        }
-
-        Node replaced(int k, VfsInode d, Node n) {
+        /** This name with dentry {@code d} of kind {@code k}, before {@code n} in a chain. */
+        Node copy(int k, VfsInode d, Node n) {
             return new Node(low, high, name, length, hash, k, d, n);
         }
 
@@ -218,7 +210,7 @@ final class Dentries {
                 return false;
             }
         }
-        SLOT.setRelease(t, i, new Node(name, hash, kind, d, head));
+        SLOT.setRelease(t, i, new Node(lo, hi, inline ? null : name.toCharArray(), name.length(), hash, kind, d, head));
         if (++size > t.length * 3 / 4) {
             table = grown(t);
         }
@@ -228,9 +220,9 @@ final class Dentries {
     /** The chain from {@code head} with {@code old} replaced by a node of kind {@code kind} naming {@code d}. */
     private static Node replaced(Node head, Node old, int kind, VfsInode d) {
         if (head == old) {
-            return old.replaced(kind, d, old.next);
+            return old.copy(kind, d, old.next);
         }
-        return head.withNext(replaced(head.next, old, kind, d));
+        return head.copy(head.kind, head.dentry(), replaced(head.next, old, kind, d));
     }
 
     /** A table twice as large holding the same names (fresh nodes: chains never change in place). */
@@ -239,7 +231,7 @@ final class Dentries {
         for (Node head : t) {
             for (Node n = head; n != null; n = n.next) {
                 int i = n.hash & (bigger.length - 1);
-                bigger[i] = n.withNext(bigger[i]);
+                bigger[i] = n.copy(n.kind, n.dentry(), bigger[i]);
             }
         }
         VarHandle.releaseFence();
