@@ -37,15 +37,7 @@ final class FreedBits {
             }
             tids[s] = tid;
         }
-        long[] m = masks[s];
-        for (int bit = from; bit < to; ) {
-            int w = bit >>> 6;
-            int end = Math.min(to, (w + 1) << 6);
-            int n = end - bit;
-            long run = n == 64 ? -1L : ((1L << n) - 1) << (bit & 63);
-            m[w] |= run;
-            bit = end;
-        }
+        GroupBits.flip(masks[s], from, to, true);
         return first;
     }
 

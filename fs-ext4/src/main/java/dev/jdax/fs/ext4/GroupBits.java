@@ -175,7 +175,7 @@ final class GroupBits {
     }
 
     /** Sets or clears bits [from, to) of a mask; returns how many changed (signed by {@code on}). */
-    private static int flip(long[] mask, int from, int to, boolean on) {
+    static int flip(long[] mask, int from, int to, boolean on) {
         int n = 0;
         for (int bit = from; bit < to; bit++) {
             long m = 1L << (bit & 63);
