@@ -223,7 +223,7 @@ final class Ext4Inodes {
                 in.dataSem.unlockExclusive();
             }
         }
-        orphans.remove(in);
+        orphans.unchain(in); // the change below writes it, with i_dtime the time it was freed
         changeInode(in, i -> {
             i.i_dtime(Instant.now().getEpochSecond());
             i.i_size(0);

@@ -151,13 +151,15 @@ final class Ext4Namespace {
 
     /** ext4_dec_count, and ext4_orphan_add when the last link goes: a crash then frees it at mount. */
     private void dropLink(Ext4Inode in) throws FsException {
+        // The link count is still: the VFS holds the victim's i_rwsem. The change below writes the
+        // inode once with both its new count and its place on the orphan list.
+        if (in.i_links_count() <= 1) {
+            orphans.chain(in);
+        }
         fs.changeInode(in, i -> {
             i.i_links_count(Math.max(0, i.i_links_count() - 1));
             i.touch(false, true);
         });
-        if (in.i_links_count() == 0) {
-            orphans.add(in);
-        }
     }
 
     private void dropDirLink(Ext4Inode parent) throws FsException {

@@ -43,17 +43,30 @@ final class Orphans {
 
     /** {@code ext4_orphan_add}, inside the caller's transaction. */
     void add(Ext4Inode in) throws FsException {
+        chain(in);
+        fs.writeInode(in);
+    }
+
+    /**
+     * {@code ext4_orphan_add} without writing {@code in}: the caller's next change of it in this
+     * transaction carries its new {@code i_dtime}. Every create + unlink of a file puts it on the list
+     * and takes it off again at eviction, so the list's lock is held by every such operation of every
+     * thread; inside it go only the links (the fields and the superblock's head), not the inode's
+     * checksum and journal copy, which its owner makes after.
+     */
+    void chain(Ext4Inode in) throws FsException {
         lock.lock();
         try {
             if (in.orphaned) {
                 return;
             }
             long next = sb.s_last_orphan();
-            fs.changeInode(in, i -> i.i_dtime(next));
+            synchronized (in) { // changeInode's writers snapshot the bytes under the inode's monitor
+                in.i_dtime(next);
+            }
             synchronized (sb) {
                 sb.s_last_orphan(in.ino);
             }
-            fs.superblockChanged();
             in.orphaned = true;
             in.orphanPrev = null;
             in.orphanNext = head;
@@ -64,27 +77,43 @@ final class Orphans {
         } finally {
             lock.unlock();
         }
+        fs.superblockChanged();
     }
 
     /** {@code ext4_orphan_del}, inside the caller's transaction: the predecessor skips it. */
     void remove(Ext4Inode in) throws FsException {
+        if (unchain(in)) {
+            fs.writeInode(in);
+        }
+    }
+
+    /**
+     * {@code ext4_orphan_del} without writing {@code in} (its {@code i_dtime} is 0 after; the caller's
+     * next change of it carries that); {@return whether it was on the list}. The predecessor is
+     * written inside the lock: it belongs to another thread, which may free it (and a new inode take
+     * its number) as soon as the lock is free, and a late write of it would then land on the new one.
+     */
+    boolean unchain(Ext4Inode in) throws FsException {
+        boolean headChanged;
         lock.lock();
         try {
             if (!in.orphaned) {
-                return;
+                return false;
             }
             long next = in.i_dtime();
             Ext4Inode prev = in.orphanPrev;
-            if (prev == null) {
+            headChanged = prev == null;
+            if (headChanged) {
                 synchronized (sb) {
                     sb.s_last_orphan(next);
                 }
-                fs.superblockChanged();
             } else {
                 fs.changeInode(prev, p -> p.i_dtime(next));
             }
-            fs.changeInode(in, i -> i.i_dtime(0));
-            if (prev == null) {
+            synchronized (in) {
+                in.i_dtime(0);
+            }
+            if (headChanged) {
                 head = in.orphanNext;
             } else {
                 prev.orphanNext = in.orphanNext;
@@ -98,6 +127,10 @@ final class Orphans {
         } finally {
             lock.unlock();
         }
+        if (headChanged) {
+            fs.superblockChanged();
+        }
+        return true;
     }
 
     /**
