@@ -39,9 +39,9 @@ final class Ext4Allocator {
     private final GroupBits[] inodeBits;
     /** Per group, once it freed blocks with a journal: those not yet committed, guarded by the group's block lock. */
     private final FreedBits[] freed;
-    /** Groups whose block bitmap, inode bitmap or descriptor changed since the last seal (guarded by itself). */
-    private final BitSet dirtyBlocks = new BitSet();
-    private final BitSet dirtyInodes = new BitSet();
+    /** Groups whose block bitmap, inode bitmap or descriptor changed since the last seal. */
+    private final DirtyGroups dirtyBlocks;
+    private final DirtyGroups dirtyInodes;
     private volatile Jbd2 journal;
     private final Mballoc mballoc;
     /** EXT4_CLUSTER_BITS: a bit is 2^cbits blocks (0 without bigalloc). */
@@ -58,6 +58,8 @@ final class Ext4Allocator {
         this.blockBits = new GroupBits[n];
         this.inodeBits = new GroupBits[n];
         this.freed = new FreedBits[n];
+        this.dirtyBlocks = new DirtyGroups(n);
+        this.dirtyInodes = new DirtyGroups(n);
         for (int g = 0; g < n; g++) {
             blockLocks[g] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, g, "ext4 group block bitmap");
             inodeLocks[g] = new Mutex(LockClass.GROUP, LockClass.INODES, g, "ext4 group inode bitmap");
@@ -500,14 +502,12 @@ final class Ext4Allocator {
      * Group {@code g} changed (its block or inode bitmap, per {@code which}, and its descriptor): with
      * a journal, sealed at the commit; without one, its checksums and descriptor are written now.
      */
-    private void changed(int g, BitSet which) throws FsException {
+    private void changed(int g, DirtyGroups which) throws FsException {
         if (journal == null) {
             sealGroup(g, which == dirtyBlocks, which == dirtyInodes);
             return;
         }
-        synchronized (which) {
-            which.set(g);
-        }
+        which.mark(g);
     }
 
     /**
@@ -515,20 +515,12 @@ final class Ext4Allocator {
      * its bitmap checksums and descriptor checksum computed once, and its descriptor written.
      */
     void seal() throws FsException {
-        BitSet blocks = take(dirtyBlocks);
-        BitSet inodes = take(dirtyInodes);
+        BitSet blocks = dirtyBlocks.take();
+        BitSet inodes = dirtyInodes.take();
         BitSet any = (BitSet) blocks.clone();
         any.or(inodes);
         for (int g = any.nextSetBit(0); g >= 0; g = any.nextSetBit(g + 1)) {
             sealGroup(g, blocks.get(g), inodes.get(g));
-        }
-    }
-
-    private static BitSet take(BitSet dirty) {
-        synchronized (dirty) {
-            BitSet out = (BitSet) dirty.clone();
-            dirty.clear();
-            return out;
         }
     }
 
