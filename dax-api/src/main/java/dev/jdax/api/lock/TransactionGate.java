@@ -1,6 +1,7 @@
 package dev.jdax.api.lock;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.Condition;
 import java.util.function.Function;
 
@@ -10,7 +11,11 @@ import java.util.function.Function;
  * {@code xc_ctx_lock}. A handle joins and leaves with one atomic count and no lock; a commit marks
  * the transaction locked and then waits for the count to reach zero. A handle raises the count
  * before it reads the mark again, the commit sets the mark before it reads the count (both
- * volatile), so one of them always sees the other. The state lock ({@link LockClass#JOURNAL}) is
+ * volatile), so one of them always sees the other. The count is kept per CPU ({@link PerCpu}):
+ * every operation joins and leaves several times, and one word written by every thread made each
+ * join a cache miss on the others' cores; the commit, once a transaction, adds the cells up.
+ * A handle leaves on the thread that joined (the journals keep handles per thread), so each cell
+ * counts its own threads' handles and never goes below zero. The state lock ({@link LockClass#JOURNAL}) is
  * taken only to wait — a handle for the next transaction, a commit for the last handle — and to
  * open the next transaction.
  *
@@ -19,8 +24,24 @@ import java.util.function.Function;
 public final class TransactionGate<T> {
     /** A transaction's side of the gate: the handles in it, and whether its commit has locked it. */
     public static final class Updates {
-        private final AtomicInteger count = new AtomicInteger();
+        private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
+        /** Longs between two cells: a cell per 128 bytes, so that two CPUs' cells share no cache line (nor its prefetched pair). */
+        private static final int STRIDE = 16;
+        private final long[] cells = new long[PerCpu.CPUS * STRIDE];
         private volatile boolean locked;
+
+        private void add(long delta) {
+            CELL.getAndAdd(cells, PerCpu.slot(PerCpu.CPUS) * STRIDE, delta);
+        }
+
+        /** The handles in it: the cells added up, each read volatile. */
+        private long count() {
+            long n = 0;
+            for (int i = 0; i < cells.length; i += STRIDE) {
+                n += (long) CELL.getVolatile(cells, i);
+            }
+            return n;
+        }
 
         /** {@return whether a commit has locked it: no handle joins it any more} */
         public boolean locked() {
@@ -62,7 +83,7 @@ public final class TransactionGate<T> {
             T t = running;
             Updates u = updates.apply(t);
             if (!u.locked) {
-                u.count.incrementAndGet();
+                u.add(1);
                 if (!u.locked) {
                     return t;
                 }
@@ -82,7 +103,8 @@ public final class TransactionGate<T> {
     /** A handle leaves {@code t}: the last one out of a locked transaction wakes its commit. */
     public void leave(T t) {
         Updates u = updates.apply(t);
-        if (u.count.decrementAndGet() == 0 && u.locked) {
+        u.add(-1);
+        if (u.locked && u.count() == 0) {
             signal();
         }
     }
@@ -99,7 +121,7 @@ public final class TransactionGate<T> {
             T t = running;
             Updates u = updates.apply(t);
             u.locked = true;
-            while (u.count.get() > 0) {
+            while (u.count() > 0) {
                 changed.awaitUninterruptibly();
             }
             return t;
