@@ -463,8 +463,7 @@ final class AgFreeSpace {
     /** Writes the AGFL and the AGF, whose fields the trees of this AG keep in core. */
     void writeHeaders() throws FsException {
         agfl.write();
-        agf.seal();
-        disk.writeBytes(disk.agbToByte(agno, 0) + agf.buf.length, agf.buf, agf.buf.length);
+        disk.writeBytes(disk.agbToByte(agno, 0) + agf.buf.length, agf.buf, agf.buf.length, XfsAgf.CRC_OFF);
     }
 
     static byte[] rec(long start, long len) {

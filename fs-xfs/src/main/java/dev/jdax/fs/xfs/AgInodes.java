@@ -271,7 +271,6 @@ final class AgInodes {
     }
 
     void writeAgi() throws FsException {
-        agi.seal();
-        disk.writeBytes(disk.agbToByte(agno, 0) + 2L * agi.buf.length, agi.buf, agi.buf.length);
+        disk.writeBytes(disk.agbToByte(agno, 0) + 2L * agi.buf.length, agi.buf, agi.buf.length, XfsAgi.CRC_OFF);
     }
 }

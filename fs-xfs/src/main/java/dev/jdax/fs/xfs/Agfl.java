@@ -102,7 +102,6 @@ final class Agfl {
     }
 
     void write() throws FsException {
-        XfsCrc.update(buf, 0, buf.length, CRC_OFF);
-        disk.writeBytes(disk.agbToByte(agno, 0) + 3L * buf.length, buf, buf.length);
+        disk.writeBytes(disk.agbToByte(agno, 0) + 3L * buf.length, buf, buf.length, CRC_OFF);
     }
 }

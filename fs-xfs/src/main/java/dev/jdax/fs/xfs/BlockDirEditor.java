@@ -304,8 +304,7 @@ final class BlockDirEditor {
 
     /** The block with its CRC, and the directory's times (as a rewrite leaves them). */
     private void store(XfsInode dir, long fsb, byte[] b) throws FsException {
-        XfsCrc.update(b, 0, bs, DataBlock.CRC_OFF);
-        disk.writeBytes(disk.fsbToByte(fsb), b, bs);
+        disk.writeBytes(disk.fsbToByte(fsb), b, bs, DataBlock.CRC_OFF);
         Instant now = Instant.now();
         fs.changeInode(dir, d -> {
             d.mtime(now);

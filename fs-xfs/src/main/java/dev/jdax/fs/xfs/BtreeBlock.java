@@ -60,8 +60,9 @@ final class BtreeBlock {
 
     /**
      * {@link #verify}, the CRC checked only when {@code crc}: a block read from the device is, one
-     * the metadata cache holds was sealed by this file system when it last changed it, as Linux
-     * runs a buffer's read verifier only when it reads the buffer, not at each xfs_buf lookup.
+     * the metadata cache holds is this file system's own (its CRC summed only when it leaves the
+     * cache, MetaEntry#crcOff), as Linux runs a buffer's read verifier only when it reads the
+     * buffer, not at each xfs_buf lookup.
      */
     static void verify(byte[] b, long magic, boolean longForm, long daddr, long owner, UUID uuid, String what, boolean crc)
             throws FsException {
@@ -102,7 +103,11 @@ final class BtreeBlock {
         }
     }
 
+    /** Where the CRC of a short-form (AG) and a long-form (bmbt) block sits. */
+    static final int SHORT_CRC_OFF = 52;
+    static final int LONG_CRC_OFF = 64;
+
     static void seal(byte[] b, boolean longForm) {
-        XfsCrc.update(b, 0, b.length, longForm ? 64 : 52);
+        XfsCrc.update(b, 0, b.length, longForm ? LONG_CRC_OFF : SHORT_CRC_OFF);
     }
 }

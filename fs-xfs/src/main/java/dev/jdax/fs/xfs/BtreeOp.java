@@ -140,13 +140,12 @@ final class BtreeOp {
         tree.freeBlock(agbno);
     }
 
-    /** Writes every changed block with its CRC. */
+    /** Writes every changed block (its CRC summed once per checkpoint, XfsDisk#writeBytes). */
     void flush() throws FsException {
         for (int d = 0; d < ndirty; d++) {
             long agbno = dirty[d];
             byte[] b = heldBytes[indexOf(held, nheld, agbno)];
-            BtreeBlock.seal(b, false);
-            disk.writeBytes(disk.agbToByte(agno, agbno), b, b.length);
+            disk.writeBytes(disk.agbToByte(agno, agbno), b, b.length, BtreeBlock.SHORT_CRC_OFF);
         }
         ndirty = 0;
     }

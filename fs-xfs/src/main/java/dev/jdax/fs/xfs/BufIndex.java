@@ -2,14 +2,15 @@ package dev.jdax.fs.xfs;
 
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * Where the cached metadata buffers are: by device offset for ranges, and by block number for the
  * whole-block buffers that nearly every read and write is about, so that those are one hash
  * lookup without a walk of the neighbours. Buffers smaller than a block (AG header sectors) are
- * remembered so that a block read knows when it must look at ranges.
+ * hashed by offset too, since nearly every transaction writes its AG's AGF or AGI, and the blocks
+ * that hold one are remembered so that a block read knows when it must look at ranges.
  */
 final class BufIndex {
     private final int blockSize;
@@ -17,8 +18,10 @@ final class BufIndex {
     private volatile int maxLen = 1;
     /** The whole-block buffers by block number ({@link #blockKey}). */
     private final ConcurrentHashMap<Long, MetaEntry> blocks = new ConcurrentHashMap<>();
-    /** Offsets of buffers that are not whole blocks; never shrinks. */
-    private final ConcurrentSkipListSet<Long> partial = new ConcurrentSkipListSet<>();
+    /** The buffers that are not whole blocks, by offset. */
+    private final ConcurrentHashMap<Long, MetaEntry> sectors = new ConcurrentHashMap<>();
+    /** The blocks ({@link #blockKey}) that hold a buffer that is not a whole block; never shrinks. */
+    private final Set<Long> partial = ConcurrentHashMap.newKeySet();
     private final ConcurrentSkipListMap<Long, MetaEntry> bufs = new ConcurrentSkipListMap<>();
 
     BufIndex(int blockSize) {
@@ -47,9 +50,12 @@ final class BufIndex {
         return blocks.get(blockKey(off));
     }
 
-    /** The buffer cached at exactly {@code off} with {@code len} bytes' key, or null. */
+    /**
+     * The buffer cached at exactly {@code off} with {@code len} bytes' key, or null. The hashes
+     * first; the ordered map when they miss (a buffer being added is in it before them).
+     */
     MetaEntry at(long off, int len) {
-        MetaEntry e = wholeBlock(off, len) ? blocks.get(blockKey(off)) : null;
+        MetaEntry e = wholeBlock(off, len) ? blocks.get(blockKey(off)) : sectors.get(off);
         return e != null ? e : bufs.get(off);
     }
 
@@ -71,7 +77,7 @@ final class BufIndex {
             growReach(fresh.len);
         }
         if (!whole) {
-            partial.add(off);
+            partial.add(blockKey(off));
         }
         MetaEntry e = bufs.putIfAbsent(off, fresh);
         if (e != null) {
@@ -79,13 +85,19 @@ final class BufIndex {
         }
         if (whole) {
             blocks.put(blockKey(off), fresh);
+        } else {
+            sectors.put(off, fresh);
         }
         return fresh;
     }
 
     void remove(MetaEntry e) {
         bufs.remove(e.key, e);
-        blocks.remove(blockKey(e.key), e);
+        if (wholeBlock(e.key, e.len)) {
+            blocks.remove(blockKey(e.key), e);
+        } else {
+            sectors.remove(e.key, e);
+        }
     }
 
     private synchronized void growReach(int len) {
@@ -105,14 +117,10 @@ final class BufIndex {
     }
 
     /**
-     * Whether a buffer smaller than a block lies in the block at {@code off}; such buffers are
-     * sectors, which never cross a block's end, and no buffer is longer than a block when asked.
+     * Whether a buffer smaller than a block lies in the block at {@code off} (aligned); such
+     * buffers are sectors, which never cross a block's end, so the block that starts one holds it.
      */
     private boolean partialWithin(long off) {
-        if (partial.isEmpty()) {
-            return false;
-        }
-        Long p = partial.ceiling(off);
-        return p != null && p < off + blockSize;
+        return !partial.isEmpty() && partial.contains(blockKey(off));
     }
 }

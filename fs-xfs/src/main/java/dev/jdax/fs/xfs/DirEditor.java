@@ -448,7 +448,7 @@ final class DirEditor {
         }
         Corrupt.check(be32(b, 0) == DirNodeWriter.FREE_MAGIC, "%s: magic 0x%x", what, be32(b, 0));
         if (read) {
-            XfsCrc.verify(b, 0, bs, 4, what);   // a cached buffer was sealed when last changed
+            XfsCrc.verify(b, 0, bs, 4, what);   // a cached buffer is this file system's own
         }
         Corrupt.check(be64(b, 8) == disk.fsbToDaddr(fsb) && be64(b, 40) == dir.ino(), "%s: blkno or owner wrong", what);
         long firstdb = be32(b, 48);
@@ -549,8 +549,7 @@ final class DirEditor {
     }
 
     private void store(byte[] b, long fsb, int crcOff) throws FsException {
-        XfsCrc.update(b, 0, bs, crcOff);
-        disk.writeBytes(disk.fsbToByte(fsb), b, bs);
+        disk.writeBytes(disk.fsbToByte(fsb), b, bs, crcOff);
     }
 
     /** The directory's mapping (when it changed), size (when it changed) and times, as rewriteDir leaves them. */

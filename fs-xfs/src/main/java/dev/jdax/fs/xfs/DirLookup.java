@@ -181,7 +181,7 @@ final class DirLookup {
         boolean read = b == null;
         if (read) {
             b = disk.readBlock(fsb, what);
-            XfsCrc.verify(b, 0, b.length, 12, what);   // a cached buffer was sealed when last changed
+            XfsCrc.verify(b, 0, b.length, 12, what);   // a cached buffer is this file system's own
         }
         Corrupt.check(be64(b, 16) == disk.fsbToDaddr(fsb) && be64(b, 48) == owner, "%s: blkno or owner wrong", what);
         return read && forChange ? disk.adoptForChange(fsb, b) : b;

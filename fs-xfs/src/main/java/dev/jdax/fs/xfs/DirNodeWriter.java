@@ -38,8 +38,7 @@ final class DirNodeWriter {
     }
 
     private void store(byte[] b, long fsb, int crcOff) throws FsException {
-        XfsCrc.update(b, 0, b.length, crcOff);
-        disk.writeBytes(disk.fsbToByte(fsb), b, b.length);
+        disk.writeBytes(disk.fsbToByte(fsb), b, b.length, crcOff);
     }
 
     void write(List<BmapExtent> extents, List<DirWriter.LeafEnt> ents, long leafFsb, int nleaves, int perLeaf,

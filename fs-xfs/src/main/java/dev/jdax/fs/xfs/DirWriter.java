@@ -178,8 +178,7 @@ final class DirWriter {
             if (blockForm) {
                 writeBlockLeaf(b, all, placed, blockLeafEnd);
             }
-            XfsCrc.update(b, 0, bs, DataBlock.CRC_OFF);
-            disk.writeBytes(disk.fsbToByte(fsb), b, bs);
+            disk.writeBytes(disk.fsbToByte(fsb), b, bs, DataBlock.CRC_OFF);
         }
         if (node) {
             new DirNodeWriter(disk, dir.ino()).write(extents, leafEntries(all, placed), leafFsb, nleaves, perLeafN,
@@ -327,7 +326,6 @@ final class DirWriter {
         for (int i = 0; i < bests.length; i++) {
             put16(b, bs - 4 - 2 * bests.length + 2 * i, bests[i]);
         }
-        XfsCrc.update(b, 0, bs, 12);
-        disk.writeBytes(disk.fsbToByte(fsb), b, bs);
+        disk.writeBytes(disk.fsbToByte(fsb), b, bs, 12);
     }
 }

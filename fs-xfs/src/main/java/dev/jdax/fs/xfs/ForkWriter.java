@@ -165,8 +165,7 @@ final class ForkWriter {
                     }
                 }
                 if (!unchanged(b, blocks[i], i < reuse.size(), was)) {
-                    BtreeBlock.seal(b, true);
-                    disk.writeBytes(disk.fsbToByte(blocks[i]), b, b.length);
+                    disk.writeBytes(disk.fsbToByte(blocks[i]), b, b.length, BtreeBlock.LONG_CRC_OFF);
                 }
                 upKeys[i] = keys[from];
             }

@@ -75,7 +75,7 @@ final class Freezer {
                     continue;
                 }
                 e.dirtySeq = -1;
-                map = LogItems.diff(e.logged, e.live);
+                map = LogItems.diff(e.logged, e.summed());
                 if (map == null) {
                     continue;
                 }

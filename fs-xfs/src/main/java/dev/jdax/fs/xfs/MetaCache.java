@@ -69,7 +69,7 @@ final class MetaCache {
             synchronized (exact) {
                 if (!exact.detached) {
                     exact.referenced = true;
-                    System.arraycopy(exact.live, 0, dst, 0, len);
+                    System.arraycopy(exact.summed(), 0, dst, 0, len);
                     return;
                 }
             }
@@ -85,7 +85,7 @@ final class MetaCache {
             synchronized (e) {
                 if (!e.detached) {
                     at.add(new long[]{from, to});
-                    parts.add(Arrays.copyOfRange(e.live, (int) (from - e.key), (int) (to - e.key)));
+                    parts.add(Arrays.copyOfRange(e.summed(), (int) (from - e.key), (int) (to - e.key)));
                 }
             }
         }
@@ -157,8 +157,12 @@ final class MetaCache {
 
     // ---- changes, inside a transaction of checkpoint c ----
 
-    /** xfs_trans_log_buf of a whole buffer: {@code len} bytes at device offset {@code off}. */
-    void writeBuf(Checkpoint c, long off, byte[] src, int len) throws FsException {
+    /**
+     * xfs_trans_log_buf of a whole buffer: {@code len} bytes at device offset {@code off}, whose CRC
+     * at {@code crcOff} is summed once, before the bytes leave the cache (-1: {@code src} carries
+     * its CRC).
+     */
+    void writeBuf(Checkpoint c, long off, byte[] src, int len, int crcOff) throws FsException {
         while (true) {
             MetaEntry e = bufs.at(off, len);
             if (e == null) {
@@ -174,6 +178,9 @@ final class MetaCache {
                 }
                 if (src != e.live) {
                     System.arraycopy(src, 0, e.live, 0, len);
+                }
+                if (crcOff >= 0) {
+                    e.crcOff = crcOff;
                 }
                 e.referenced = true;
                 if (e.dirtySeq < 0) {

@@ -29,6 +29,14 @@ final class MetaEntry {
      * back to stay cached and verified while the cache stays the size of what it uses.
      */
     boolean referenced;
+    /**
+     * Where the CRC of a buffer changed since it was last summed sits, -1 when the live bytes carry
+     * their CRC. Linux sums a metadata buffer once, when it is formatted into the log or written
+     * (the write verifier), not at every change: a directory block or btree block that many
+     * transactions of a checkpoint change is summed once for the checkpoint, or when a reader
+     * copies it out ({@link #summed}).
+     */
+    int crcOff = -1;
 
     MetaEntry(long key, int len, boolean inode, byte[] base) {
         this.key = key;
@@ -36,6 +44,15 @@ final class MetaEntry {
         this.inode = inode;
         this.logged = base;
         this.live = base.clone();
+    }
+
+    /** The live bytes with their CRC, summed now if a change left it stale (caller holds its monitor). */
+    byte[] summed() {
+        if (crcOff >= 0) {
+            XfsCrc.update(live, 0, len, crcOff);
+            crcOff = -1;
+        }
+        return live;
     }
 
     /** Whether nothing about it waits for the log or for home (caller holds its monitor). */

@@ -12,6 +12,9 @@ import dev.jdax.api.FsException;
 final class XfsAg {
     private final XfsDisk disk;
     final long agno;
+    /** The worst-case sizes of the refcountbt and finobt here, their metadata reservations (fixed at mount). */
+    final long refcountResvMax;
+    final long finobtResvMax;
     private final XfsAgf agf;
     private final XfsAgi agi;
     private final Agfl agfl;
@@ -23,10 +26,12 @@ final class XfsAg {
     private XfsAg(XfsDisk disk, long agno, XfsAgf agf, XfsAgi agi, Agfl agfl) {
         this.disk = disk;
         this.agno = agno;
+        this.refcountResvMax = XfsReservations.refcountResvMax(disk, agno);
+        this.finobtResvMax = XfsReservations.finobtResvMax(disk, agno);
         this.agf = agf;
         this.agi = agi;
         this.agfl = agfl;
-        this.space = new AgFreeSpace(disk, agno, agf, agfl, () -> XfsReservations.agReserved(disk, this));
+        this.space = new AgFreeSpace(disk, agno, agf, agfl, () -> XfsReservations.agReserved(this));
         this.inodes = new AgInodes(disk, agno, agi, space);
         this.refcount = new ShortBtree(disk, agno, AgBtreeKind.REFC, new ShortBtree.Root() {
             public long root() { return agf.agf_refcount_root(); }

@@ -63,8 +63,4 @@ final class XfsAgf {
     void agf_refcount_root(long v) { put32(buf, 88, v); }
     long agf_refcount_level() { return be32(buf, 92); }
     void agf_refcount_level(long v) { put32(buf, 92, v); }
-
-    void seal() {
-        XfsCrc.update(buf, 0, buf.length, CRC_OFF);
-    }
 }

@@ -56,8 +56,4 @@ final class XfsAgi {
     void agi_iblocks(long v) { put32(buf, 336, v); }
     long agi_fblocks() { return be32(buf, 340); }
     void agi_fblocks(long v) { put32(buf, 340, v); }
-
-    void seal() {
-        XfsCrc.update(buf, 0, buf.length, CRC_OFF);
-    }
 }

@@ -134,7 +134,8 @@ final class XfsDisk {
      * MetaCache#shared}: under the lock that orders its changes, inside a transaction, written back
      * with {@link #writeBytes} before it ends), or null when there is none (outside a transaction,
      * or not cached) and the caller reads a copy with {@link #readBlock}. The cached bytes are what
-     * this file system last wrote there, sealed with their CRC.
+     * this file system last wrote there; their CRC field may be stale (summed when they leave the
+     * cache), so only a copy read with {@link #readBlock} is checked against it.
      */
     byte[] cachedForChange(long fsbno) {
         MetaCache c = cache;
@@ -146,8 +147,8 @@ final class XfsDisk {
      * Block {@code fsbno}'s cached bytes themselves, not a copy, or null when it is not cached: for
      * a reader that holds the lock every change of the block takes (a directory's {@code i_rwsem},
      * shared, for its blocks), so that nothing changes them while it reads, and that only reads.
-     * As a lookup reads the xfs_buf in Linux's buffer cache: no copy, no second CRC check of
-     * bytes sealed when last changed.
+     * As a lookup reads the xfs_buf in Linux's buffer cache: no copy, and no CRC check of bytes
+     * this file system wrote (their CRC is summed when they leave the cache).
      */
     byte[] cachedUnderLock(long fsbno) {
         MetaCache c = cache;
@@ -180,12 +181,16 @@ final class XfsDisk {
         }
     }
 
-    /** A metadata buffer of {@code len} bytes at {@code offset}, written whole (and logged). */
-    void writeBytes(long offset, byte[] src, int len) throws FsException {
+    /**
+     * A metadata buffer of {@code len} bytes at {@code offset}, written whole (and logged); its CRC
+     * at {@code crcOff} is summed when the checkpoint is frozen or a reader copies the buffer, once
+     * however many transactions change it (-1: {@code src} carries its CRC already).
+     */
+    void writeBytes(long offset, byte[] src, int len, int crcOff) throws FsException {
         if (log == null) {
             throw new IllegalStateException("xfs: metadata written on a mount without a log");
         }
-        cache.writeBuf(checkpoint(), offset, src, len);
+        cache.writeBuf(checkpoint(), offset, src, len, crcOff);
     }
 
     /** Inode {@code ino}'s bytes as the file system sees them. */

@@ -493,7 +493,7 @@ final class XfsMutations {
     void writeSuperblockCounters() throws FsException {
         XfsSuperblock sb = disk.sb();
         byte[] sector = sb.sealed();
-        disk.writeBytes(0, sector, sb.sb_sectsize());
+        disk.writeBytes(0, sector, sb.sb_sectsize(), -1);
     }
 
     /** Truncates a regular file's mapping to {@code newSize}: blocks wholly beyond it are freed. Caller holds the ILOCK. */

@@ -37,7 +37,7 @@ final class XfsReservations {
     static long agReservations(XfsDisk disk, XfsSpace space) {
         long total = 0;
         for (long ag = 0; ag < disk.agcount(); ag++) {
-            total += agReserved(disk, space.ag(ag));
+            total += agReserved(space.ag(ag));
         }
         return total;
     }
@@ -46,25 +46,39 @@ final class XfsReservations {
      * One AG's metadata reservation still unused (xfs_ag_resv_needed for XFS_AG_RESV_NONE): what
      * the refcountbt and the finobt may yet grow into. Ordinary allocations leave it free.
      */
-    static long agReserved(XfsDisk disk, XfsAg ag) {
+    static long agReserved(XfsAg ag) {
+        return Math.max(0, ag.refcountResvMax - ag.refcountBlocks()) + Math.max(0, ag.finobtResvMax - ag.finobtBlocks());
+    }
+
+    /**
+     * The refcountbt's worst-case size in AG {@code agno}, 0 without reflink: fixed at mount, as
+     * xfs_ag_resv_init asks for it once (every allocation compares against the reservation, so
+     * it is not worked out again each time).
+     */
+    static long refcountResvMax(XfsDisk disk, long agno) {
+        if ((disk.sb().sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) == 0) {
+            return 0;
+        }
         int bs = disk.blockSize();
+        long leaf = (bs - BtreeBlock.SHORT_LEN) / 12 / 2;   // refcount record: 12 bytes
+        long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;    // key 4 + pointer 4
+        return btreeSize(leaf, node, disk.agLength(agno));
+    }
+
+    /** The finobt's worst-case size in AG {@code agno} (every inode it can hold), 0 without a finobt. */
+    static long finobtResvMax(XfsDisk disk, long agno) {
         XfsSuperblock sb = disk.sb();
-        long len = disk.agLength(ag.agno);
-        long total = 0;
-        if ((sb.sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0) {
-            long leaf = (bs - BtreeBlock.SHORT_LEN) / 12 / 2;   // refcount record: 12 bytes
-            long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;    // key 4 + pointer 4
-            total += Math.max(0, btreeSize(leaf, node, len) - ag.refcountBlocks());
+        if (!sb.hasFinobt()) {
+            return 0;
         }
-        if (sb.hasFinobt()) {
-            long logAg = sb.sb_logstart() != 0 ? disk.agno(sb.sb_logstart()) : -1;
-            long blocks = ag.agno == logAg ? len - sb.sb_logblocks() : len;
-            long leaf = (bs - BtreeBlock.SHORT_LEN) / InobtRec.SIZE / 2;
-            long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;
-            long recs = blocks * sb.sb_inopblock() / InobtRec.INODES;
-            total += Math.max(0, btreeSize(leaf, node, recs) - ag.finobtBlocks());
-        }
-        return total;
+        int bs = disk.blockSize();
+        long len = disk.agLength(agno);
+        long logAg = sb.sb_logstart() != 0 ? disk.agno(sb.sb_logstart()) : -1;
+        long blocks = agno == logAg ? len - sb.sb_logblocks() : len;
+        long leaf = (bs - BtreeBlock.SHORT_LEN) / InobtRec.SIZE / 2;
+        long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;
+        long recs = blocks * sb.sb_inopblock() / InobtRec.INODES;
+        return btreeSize(leaf, node, recs);
     }
 
     // ---- transaction block reservations (xfs_trans_space.h), the worst case of an operation ----
@@ -118,7 +132,11 @@ final class XfsReservations {
     /** What users may still allocate: the free counter less every reservation, open transactions' included. */
     static long available(XfsDisk disk, XfsSpace space) {
         XfsTrans log = disk.log();
-        return disk.sb().sb_fdblocks() - setAside(disk) - reservePool(disk) - agReservations(disk, space)
-                - (log == null ? 0 : log.reserved());
+        return unreserved(disk, space) - (log == null ? 0 : log.reserved());
+    }
+
+    /** {@link #available} before open transactions' reservations are taken off. */
+    static long unreserved(XfsDisk disk, XfsSpace space) {
+        return disk.sb().sb_fdblocks() - setAside(disk) - reservePool(disk) - agReservations(disk, space);
     }
 }

@@ -76,8 +76,9 @@ final class XfsSpace {
         XfsTrans.Handle h = log.handle();
         log.reserve(h, blocks);
         // Both counts less every claim, this one's included: what is left beside it.
-        long users = XfsReservations.available(disk, this) + (fromPool ? XfsReservations.reservePool(disk) : 0);
-        long agsCan = -log.reserved();
+        long claimed = log.reserved();
+        long users = XfsReservations.unreserved(disk, this) - claimed + (fromPool ? XfsReservations.reservePool(disk) : 0);
+        long agsCan = -claimed;
         long busy = 0;
         for (XfsAg ag : ags) {
             agsCan += Math.max(0, ag.usable() - ag.freeSpace().maxFreelist());

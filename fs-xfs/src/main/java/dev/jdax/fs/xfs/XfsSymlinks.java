@@ -77,8 +77,7 @@ final class XfsSymlinks {
             put64(b, 32, in.ino());
             put64(b, 40, disk.fsbToDaddr(fsb));
             System.arraycopy(target, off, b, HDR_SIZE, n);
-            XfsCrc.update(b, 0, b.length, CRC_OFF);
-            disk.writeBytes(disk.fsbToByte(fsb), b, b.length);
+            disk.writeBytes(disk.fsbToByte(fsb), b, b.length, CRC_OFF);
             ExtentList.add(ext, new BmapExtent(i, fsb, 1, false));
             near = fsb + 1;
         }
