@@ -42,6 +42,14 @@ public final class AddressSpace {
     private final DaxMount mount;
     private final Inode inode;
     private final DaxInodeOps ops;
+    /**
+     * The inode's {@code i_rwsem} (final in every personality's inode), kept here so that a read's
+     * stamp and a write's lock are one load from the file away rather than three.
+     */
+    private final RwSem ioLock;
+    /** The mount's byte counters, kept here for the same reason: a read or write bumps one. */
+    private final EngineCounters.Counter bytesRead;
+    private final EngineCounters.Counter bytesWritten;
     private final RwSem invalidateLock;
     private final RangeLock rangeLock = new RangeLock();
     private final EntryLocks entries = new EntryLocks();
@@ -67,6 +75,9 @@ public final class AddressSpace {
         this.mount = mount;
         this.inode = inode;
         this.ops = ops;
+        this.ioLock = inode.rwsem();
+        this.bytesRead = mount.engineCounters().bytesRead;
+        this.bytesWritten = mount.engineCounters().bytesWritten;
         // The inode number is the lock's key, which every report prints beside the name: a name
         // made per inode was a string built on every create.
         this.invalidateLock = new RwSem(LockClass.INVALIDATE, inode.ino(), "invalidate_lock of inode");
@@ -74,11 +85,11 @@ public final class AddressSpace {
         this.mtime = mtime;
         this.ctime = ctime;
         this.readGuard = switch (mount.locking()) {
-            case INODE_RWSEM, XFS_IOLOCK_MMAPLOCK -> () -> inode.rwsem().unlockShared();
+            case INODE_RWSEM, XFS_IOLOCK_MMAPLOCK -> ioLock::unlockShared;
             case DIOREAD_NOLOCK -> this::dioDone;
             case RANGE_LOCK -> null;
         };
-        this.writeGuard = mount.locking() == LockingModel.RANGE_LOCK ? null : () -> inode.rwsem().unlockExclusive();
+        this.writeGuard = mount.locking() == LockingModel.RANGE_LOCK ? null : ioLock::unlockExclusive;
         this.faultGuard = invalidateLock::unlockShared;
         this.optimisticReads = readGuard != null && mount.locking() != LockingModel.DIOREAD_NOLOCK;
     }
@@ -95,6 +106,16 @@ public final class AddressSpace {
 
     DaxInodeOps ops() {
         return ops;
+    }
+
+    /** Counts {@code n} bytes read from the file (the mount's counter, in the thread's cells). */
+    void countRead(long n) {
+        bytesRead.add(n);
+    }
+
+    /** Counts {@code n} bytes written to the file. */
+    void countWritten(long n) {
+        bytesWritten.add(n);
     }
 
     /** {@return the answers kept for this file} */
@@ -261,7 +282,7 @@ public final class AddressSpace {
      */
     Guard lockForRead(long pos, long end) {
         switch (mount.locking()) {
-            case INODE_RWSEM, XFS_IOLOCK_MMAPLOCK -> inode.rwsem().lockShared();
+            case INODE_RWSEM, XFS_IOLOCK_MMAPLOCK -> ioLock.lockShared();
             case DIOREAD_NOLOCK -> dioStart();
             case RANGE_LOCK -> {
                 return range(pos, end, false);
@@ -278,12 +299,12 @@ public final class AddressSpace {
      * file as one of those instants left it, as a read under the shared lock would have.
      */
     long optimisticRead() {
-        return optimisticReads ? inode.rwsem().optimisticRead() : 0;
+        return optimisticReads ? ioLock.optimisticRead() : 0;
     }
 
     /** {@return whether the read begun with {@code stamp} saw no writer} (else it is done again under the lock) */
     boolean validateRead(long stamp) {
-        return inode.rwsem().validate(stamp);
+        return ioLock.validate(stamp);
     }
 
     /** What a write of {@code [pos, end)} takes. */
@@ -291,7 +312,7 @@ public final class AddressSpace {
         if (writeGuard == null) {
             return range(pos, end, true);
         }
-        inode.rwsem().lockExclusive();
+        ioLock.lockExclusive();
         return writeGuard;
     }
 

@@ -82,7 +82,7 @@ public final class DaxFile implements OpenFile {
         if (stamp != 0) {
             long r = DaxIo.readKept(space, pos, pos + len, dst, offset);
             if (r > 0 && space.validateRead(stamp)) {
-                space.mount().engineCounters().bytesRead.add(r);
+                space.countRead(r);
                 return r;
             }
             tried = r >= 0 ? r : ~r;
@@ -114,7 +114,7 @@ public final class DaxFile implements OpenFile {
                 return 0;
             }
             long done = DaxIo.read(space, pos, Math.min(pos + len, size), size, dst, offset);
-            space.mount().engineCounters().bytesRead.add(done);
+            space.countRead(done);
             return done;
         }
     }
@@ -152,7 +152,7 @@ public final class DaxFile implements OpenFile {
             long done = DaxIo.write(space, pos, src, offset, part, space.size(), direct);
             if (done > 0) {
                 space.written(pos + done);
-                space.mount().engineCounters().bytesWritten.add(done);
+                space.countWritten(done);
                 if ((openFlags & OpenFlags.O_DSYNC) != 0 || (rwFlags & (OpenFlags.RWF_DSYNC | OpenFlags.RWF_SYNC)) != 0) {
                     ops.commit((openFlags & OpenFlags.O_SYNC) != OpenFlags.O_SYNC && (rwFlags & OpenFlags.RWF_SYNC) == 0);
                     space.mount().device().fence();

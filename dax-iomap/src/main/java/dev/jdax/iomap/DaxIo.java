@@ -77,10 +77,11 @@ final class DaxIo {
         if (clean == null) {
             return ~0L;
         }
+        MappingCache cache = space.cache();
         long cur = pos;
         try {
             while (cur < last) {
-                Iomap map = space.cache().at(cur);
+                Iomap map = cache.at(cur, generation);
                 if (map == null) {
                     return ~(cur - pos);
                 }

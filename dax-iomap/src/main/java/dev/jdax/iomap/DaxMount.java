@@ -23,6 +23,8 @@ public final class DaxMount {
     static final long PMD = 2L << 20;
 
     private final DaxDevice device;
+    /** The device's bad-sector list (one per device, for its life): asked on every read and write. */
+    private final BadBlocks badBlocks;
     private final LockingModel locking;
     private final MediaErrorPolicy mediaErrors;
     private final EngineCounters counters = new EngineCounters();
@@ -45,6 +47,7 @@ public final class DaxMount {
      */
     public DaxMount(DaxDevice device, MountOptions options, LockingModel defaultLocking) throws FsException {
         this.device = device;
+        this.badBlocks = device.badBlocks();
         this.locking = options.has("locking") ? LockingModel.parse(options.value("locking", "")) : defaultLocking;
         this.mediaErrors = MediaErrorPolicy.parse(options.value("media_errors", MediaErrorPolicy.RECOVERY_WRITE.optionName()));
         // Read-only, as the kernel's zero page: a store through it is a bug the segment reports.
@@ -99,7 +102,7 @@ public final class DaxMount {
      * ({@code dax_direct_access} of a clean range). Made once, dropped when a sector goes bad.
      */
     MemorySegment cleanMemory() {
-        BadBlocks bad = device.badBlocks();
+        BadBlocks bad = badBlocks;
         long additions = bad.additions();
         CleanMemory c = clean;
         if (c != null && c.additions() == additions && bad.isEmpty()) {

@@ -14,22 +14,27 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class EngineCounters {
     private final ThreadCounters counts = new ThreadCounters(8);
-    final Counter iomapBegins = new Counter(0);
-    final Counter getBlockCalls = new Counter(1);
-    final Counter pteFaults = new Counter(2);
-    final Counter pmdFaults = new Counter(3);
-    final Counter zeroPageFaults = new Counter(4);
-    final Counter writeFaultAllocations = new Counter(5);
-    final Counter bytesRead = new Counter(6);
-    final Counter bytesWritten = new Counter(7);
+    final Counter iomapBegins = new Counter(counts, 0);
+    final Counter getBlockCalls = new Counter(counts, 1);
+    final Counter pteFaults = new Counter(counts, 2);
+    final Counter pmdFaults = new Counter(counts, 3);
+    final Counter zeroPageFaults = new Counter(counts, 4);
+    final Counter writeFaultAllocations = new Counter(counts, 5);
+    final Counter bytesRead = new Counter(counts, 6);
+    final Counter bytesWritten = new Counter(counts, 7);
     /** Fallbacks are rare (a fault that cannot map a PMD) and keyed by reason. */
     private final Map<String, LongAdder> pmdFallbacks = new ConcurrentHashMap<>();
 
-    /** One of the counters. */
-    final class Counter {
+    /**
+     * One of the counters. Static, holding the cells itself: a bump on the data path loads the cells
+     * from the counter, not through the enclosing object as well.
+     */
+    static final class Counter {
+        private final ThreadCounters counts;
         private final int index;
 
-        private Counter(int index) {
+        private Counter(ThreadCounters counts, int index) {
+            this.counts = counts;
             this.index = index;
         }
 

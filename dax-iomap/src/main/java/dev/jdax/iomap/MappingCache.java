@@ -62,6 +62,20 @@ final class MappingCache {
         return i < 0 ? null : t.maps[i];
     }
 
+    /**
+     * {@return the kept answer covering {@code pos}} if the answers kept are those of block-map
+     * state {@code generation} (which the caller read, and checks again after using the answer),
+     * else null: one read of the state per read without the lock, not one per look-up.
+     */
+    Iomap at(long pos, long generation) {
+        Table t = table;
+        if (t.generation != generation) {
+            return null;
+        }
+        int i = t.find(pos);
+        return i < 0 ? null : t.maps[i];
+    }
+
     /** Keeps {@code map}, asked for with the block map in state {@code generation}, when it is an answer to keep. */
     void keep(Iomap map, long generation) {
         if (map.has(Iomap.F_NEW) || generation != space.mapGeneration()

@@ -25,6 +25,9 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
     private final OpenFile file;
     private final String name;
     private final boolean append;
+    /** What the open flags allow, read once: the flags of an open file do not change here. */
+    private final boolean readable;
+    private final boolean writable;
     private final FileLocks locks;
     private long position;
     /** The segment over the whole of a buffer used again and again (programs reuse theirs). */
@@ -40,7 +43,10 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
         this.file = file;
         this.name = name;
         this.locks = locks;
-        this.append = (file.flags() & OpenFlags.O_APPEND) != 0;
+        int flags = file.flags();
+        this.append = (flags & OpenFlags.O_APPEND) != 0;
+        this.readable = OpenFlags.readable(flags);
+        this.writable = OpenFlags.writable(flags);
     }
 
     /** The open file's inode: what its locks are kept by. */
@@ -54,14 +60,14 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
 
     private void readable() throws IOException {
         ensure();
-        if (!OpenFlags.readable(file.flags())) {
+        if (!readable) {
             throw new NonReadableChannelException();
         }
     }
 
     private void writable() throws IOException {
         ensure();
-        if (!OpenFlags.writable(file.flags())) {
+        if (!writable) {
             throw new NonWritableChannelException();
         }
     }

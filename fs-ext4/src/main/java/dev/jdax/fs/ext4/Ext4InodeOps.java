@@ -149,6 +149,25 @@ final class Ext4InodeOps {
             return delegate;
         }
 
+        // Reads and writes forward from call sites of their own (see VfsFile: the interface's
+        // default methods are one call site for every forwarding layer).
+
+        @Override
+        public long read(long pos, java.lang.foreign.MemorySegment dst, long offset, long length) throws FsException {
+            return delegate.read(pos, dst, offset, length);
+        }
+
+        @Override
+        public long write(long pos, java.lang.foreign.MemorySegment src, long offset, long length, int rwFlags)
+                throws FsException {
+            return delegate.write(pos, src, offset, length, rwFlags);
+        }
+
+        @Override
+        public int flags() {
+            return delegate.flags();
+        }
+
         @Override
         public void close() throws FsException {
             try {
