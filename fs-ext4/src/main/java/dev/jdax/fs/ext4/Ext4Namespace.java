@@ -151,8 +151,8 @@ final class Ext4Namespace {
 
     /** ext4_dec_count, and ext4_orphan_add when the last link goes: a crash then frees it at mount. */
     private void dropLink(Ext4Inode in) throws FsException {
-        // The link count is still: the VFS holds the victim's i_rwsem. The change below writes the
-        // inode once with both its new count and its place on the orphan list.
+        // Nothing else changes the link count meanwhile: the VFS holds the victim's i_rwsem. The
+        // change below writes the inode once, with both its new count and its place on the orphan list.
         if (in.i_links_count() <= 1) {
             orphans.chain(in);
         }
