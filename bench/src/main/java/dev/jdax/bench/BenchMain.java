@@ -54,7 +54,7 @@ public final class BenchMain {
         ChainedOptionsBuilder opts = new OptionsBuilder()
                 .forks(part.forks())
                 .shouldFailOnError(false)
-                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xmx4g")
+                .jvmArgsAppend(ForkArgs.withHeap("4g").toArray(String[]::new))
                 .param("fileMiB", quick ? "256" : "1024");
         if (quick) {
             // Half-second iterations after the part's warm-up, and the sizes the goals name.

@@ -82,8 +82,9 @@ public final class MetaBench {
         Timing t = Timing.of(quick);
         List<Result> out = new ArrayList<>();
         for (String target : targets == null ? TARGETS : targets) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-Xmx6g", "-cp", System.getProperty("java.class.path"),
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            cmd.addAll(ForkArgs.withHeap("6g"));
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                     MetaBench.class.getName(), target, Long.toString(t.warmupMillis()), Long.toString(t.roundMillis()),
                     Integer.toString(t.rounds()), Long.toString(t.fillSeconds())));
             Arrays.stream(SIZES).forEach(n -> cmd.add(Integer.toString(n)));
