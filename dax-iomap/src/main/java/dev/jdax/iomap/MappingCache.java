@@ -19,15 +19,29 @@ import java.util.Arrays;
  * leaves its answer unused) and dropped as a whole when it changes. Kept: mapped blocks, holes,
  * unwritten extents; never inline data or an answer with new blocks. Lookups take no lock and
  * allocate nothing: the table is immutable and replaced whole on each addition (a lost addition
- * only costs a later question). At most {@link #LIMIT} answers; beyond, the table starts again.
+ * only costs a later question). At most {@link #LIMIT} answers. A file that needs more keeps only
+ * its last answer from then on (until its block map changes): a table grown again after each
+ * overflow cost a copy of half the table per question, and a file of 100,000 runs read at random
+ * paid it at nearly every read; with one answer, reads inside one run still ask once, and the
+ * others ask the personality as Linux's {@code iomap_begin} does every time.
  */
 final class MappingCache {
-    /** Answers kept per file at most (a file of 4 GiB in ext2's runs of 4 MiB needs 1,024). */
-    static final int LIMIT = 1024;
+    /**
+     * Answers kept per file at most: a file of N runs parted by holes needs 2N (holes are answers
+     * too), so 2,048 runs; a file of 4 GiB in ext2's runs of 4 MiB needs 1,024.
+     */
+    static final int LIMIT = 4096;
 
-    /** Sorted, non-overlapping answers for block-map state {@code generation}. */
-    private record Table(long generation, long[] starts, long[] ends, Iomap[] maps) {
-        static final Table EMPTY = new Table(-1, new long[0], new long[0], new Iomap[0]);
+    /**
+     * Sorted, non-overlapping answers for block-map state {@code generation}; {@code overflowed}:
+     * the file needed more than {@link #LIMIT}, and the table holds only the last answer.
+     */
+    private record Table(long generation, long[] starts, long[] ends, Iomap[] maps, boolean overflowed) {
+        static final Table EMPTY = new Table(-1, new long[0], new long[0], new Iomap[0], false);
+
+        static Table last(long generation, Iomap map) {
+            return new Table(generation, new long[] {map.offset()}, new long[] {map.end()}, new Iomap[] {map}, true);
+        }
 
         /** The index of the answer covering {@code pos}, or -1. */
         int find(long pos) {
@@ -83,10 +97,18 @@ final class MappingCache {
             return;
         }
         Table t = table;
-        if (t.generation != generation || t.starts.length >= LIMIT) {
-            t = new Table(generation, new long[0], new long[0], new Iomap[0]);
+        if (t.generation != generation) {
+            t = new Table(generation, new long[0], new long[0], new Iomap[0], false);
+        } else if (t.overflowed || t.starts.length >= LIMIT) {
+            table = Table.last(generation, map);
+            return;
         }
         table = with(t, map);
+    }
+
+    /** {@return the answers kept now} (for tests) */
+    int size() {
+        return table.starts.length;
     }
 
     /** {@code t} with {@code map} added, merged with the answers it continues, replacing any it overlaps otherwise. */
@@ -124,7 +146,7 @@ final class MappingCache {
         System.arraycopy(t.starts, to, starts, from + 1, t.starts.length - to);
         System.arraycopy(t.ends, to, ends, from + 1, t.starts.length - to);
         System.arraycopy(t.maps, to, maps, from + 1, t.starts.length - to);
-        return new Table(t.generation, starts, ends, maps);
+        return new Table(t.generation, starts, ends, maps, false);
     }
 
     private static int lastAtOrBefore(long[] starts, long pos) {

@@ -92,6 +92,31 @@ class KeptMappingsTest {
     }
 
     @Test
+    void aFileOfMoreAnswersThanTheLimitKeepsItsLastOneAndStillReadsRight() throws Exception {
+        int runs = MappingCache.LIMIT / 2 + 8; // one-block runs parted by one-block holes: 2 answers each
+        for (int i = 0; i < runs; i++) {
+            f.write(2L * i * BS, MemorySegment.ofArray(filled(BS, 1 + i % 200)), 0);
+        }
+        for (int b = 0; b < 2 * runs - 1; b++) {
+            assertArrayEquals(filled(BS, b % 2 == 0 ? 1 + b / 2 % 200 : 0), read(f, (long) b * BS, BS), "block " + b);
+        }
+        assertEquals(1, f.space.cache().size(), "past the limit only the last answer is kept, not a table grown again");
+        int before = ops.lookups;
+        read(f, 10L * BS, BS);
+        read(f, 10L * BS, BS);
+        assertEquals(before + 1, ops.lookups, "a read inside the last answer asks nothing");
+        for (int k = 0; k < 8; k++) {
+            int b = 2 * (k * 131 % runs);
+            assertArrayEquals(filled(BS, 1 + b / 2 % 200), read(f, (long) b * BS, BS), "block " + b);
+        }
+        assertEquals(before + 9, ops.lookups, "elsewhere each read asks, as iomap_begin is asked in Linux");
+        f.write(2L * runs * BS, MemorySegment.ofArray(filled(BS, 7)), 0); // the block map changes: a table again
+        read(f, 0, BS);
+        read(f, 2L * BS, BS);
+        assertEquals(2, f.space.cache().size(), "a new state of the block map starts a table again");
+    }
+
+    @Test
     void overwritesInsideEofUseTheBlocksThereAndNeverAskToAllocate() throws Exception {
         f.write(0, MemorySegment.ofArray(filled(64 * BS, 1)), 0);
         int writes = ops.writeLookups;
