@@ -37,7 +37,11 @@ final class MappingCache {
      * the file needed more than {@link #LIMIT}, and the table holds only the last answer.
      */
     private record Table(long generation, long[] starts, long[] ends, Iomap[] maps, boolean overflowed) {
-        static final Table EMPTY = new Table(-1, new long[0], new long[0], new Iomap[0], false);
+        static final Table EMPTY = empty(-1);
+
+        static Table empty(long generation) {
+            return new Table(generation, new long[0], new long[0], new Iomap[0], false);
+        }
 
         static Table last(long generation, Iomap map) {
             return new Table(generation, new long[] {map.offset()}, new long[] {map.end()}, new Iomap[] {map}, true);
@@ -98,7 +102,7 @@ final class MappingCache {
         }
         Table t = table;
         if (t.generation != generation) {
-            t = new Table(generation, new long[0], new long[0], new Iomap[0], false);
+            t = Table.empty(generation);
         } else if (t.overflowed || t.starts.length >= LIMIT) {
             table = Table.last(generation, map);
             return;
