@@ -32,14 +32,18 @@ final class Ext4Iomap implements IomapOps {
      * Converts [lblk, end) of unwritten extent {@code e} to written as ext4_ext_convert_to_initialized
      * does: a rest of the extent up to s_extent_max_zeroout_kb (32 KiB) is zeroed and converted too,
      * rather than left as a tiny unwritten extent (the tail when what follows is that short, the head
-     * when head and converted part together are).
+     * when head and converted part together are). Only an extent that ends inside EOF (or inside
+     * the write) may be zeroed whole (EXT4_EXT_MAY_ZEROOUT): zeroing one that runs past EOF would
+     * leave written blocks beyond i_size, which e2fsck calls corrupt.
      */
     private void convert(Extent e, long lblk, long end) throws FsException {
-        long maxZeroout = (32L << 10) / fs.blockSize();
+        long bs = fs.blockSize();
+        long eofBlock = Math.max((in.i_size() + bs - 1) / bs, end);
+        long maxZeroout = e.end() <= eofBlock ? (32L << 10) / bs : 0;
         long from = lblk;
         long to = end;
         long allocated = e.end() - lblk;
-        if (allocated > to - from) {
+        if (maxZeroout > 0 && allocated > to - from) {
             if (allocated <= maxZeroout) {
                 zero(e, to, e.end());
                 to = e.end();

@@ -4,6 +4,7 @@ import dev.jdax.vfs.Vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.Falloc;
+import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.MkfsOptions;
@@ -202,6 +203,38 @@ class WritesJudgedByE2fsckTest {
             }
         }
         org.junit.jupiter.api.Assertions.assertTrue(extents > 700, "only " + extents + " runs: the tree needs several leaves");
+        Tools.Result fsck = Tools.run("e2fsck", "-fn", img.toString());
+        assertEquals(0, fsck.status(), "e2fsck -fn says:\n" + fsck.output());
+    }
+
+    /**
+     * A write inside EOF into a short unwritten extent that runs past EOF (fallocate KEEP_SIZE, then a
+     * size inside it) converts only what lies inside EOF: ext4 zeroes a short extent whole only when
+     * it ends inside i_size (EXT4_EXT_MAY_ZEROOUT). Linux 6.1 (scenario unwritten-past-eof-write):
+     * block 0 written, blocks 1-5 still unwritten. Zeroing the whole extent left written blocks past
+     * EOF, which e2fsck calls corrupt ("i_size is 100, should be 24576"); four stress threads found it.
+     */
+    @org.junit.jupiter.api.Test
+    void aWriteIntoAnUnwrittenExtentRunningPastEofLeavesThePartPastEofUnwritten() throws Exception {
+        Path img = tmp.resolve("u.img");
+        Tools.require("e2fsck");
+        try (DaxDevice d = PmemDevices.create(img, 96 << 20)) {
+            new Ext4FileSystemType().mkfs(d, MkfsOptions.defaults().withBlockSize(4096));
+        }
+        try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.parse("dax"));
+             OpenFile f = fs.open("/f", OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
+            f.fallocate(Falloc.KEEP_SIZE, 0, 24 << 10);
+            f.truncate(100);
+            f.write(10, new byte[] {0x41}, 0, 1);
+            var extents = f.fiemap(0, Long.MAX_VALUE);
+            assertEquals(2, extents.size(), "written block 0, then the rest unwritten: " + extents);
+            assertEquals(0, extents.get(0).flags() & FiemapExtent.UNWRITTEN, "block 0: " + extents.get(0));
+            assertEquals(4096, extents.get(0).length());
+            assertEquals(4096, extents.get(1).logical());
+            assertEquals(20 << 10, extents.get(1).length());
+            assertEquals(FiemapExtent.UNWRITTEN, extents.get(1).flags() & FiemapExtent.UNWRITTEN,
+                    "blocks 1-5, past EOF: " + extents.get(1));
+        }
         Tools.Result fsck = Tools.run("e2fsck", "-fn", img.toString());
         assertEquals(0, fsck.status(), "e2fsck -fn says:\n" + fsck.output());
     }
