@@ -1,6 +1,7 @@
 package dev.jdax.fs.ext4;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,10 +19,27 @@ final class ExtentList {
     private long cleanBelow;
     /** Leaves of the tree as last written (-1: not written from this list, so nothing is known). */
     private int savedLeaves = -1;
+    /** Blocks mapped, kept as the map changes: i_blocks is set after every change. */
+    private long mapped;
+    /**
+     * {@link #records()} as last made, and the lowest file block changed since (Long.MAX_VALUE: none):
+     * a change near the end of a file of 100,000 extents remakes the records from there on, not all.
+     */
+    private final ArrayList<Extent> records = new ArrayList<>();
+    private long recordsChangedFrom = Long.MIN_VALUE;
+    /**
+     * The extents as flat arrays for lookups, made once a list of many extents has been looked up
+     * more often since its last change than it has extents (so making it costs at most one more
+     * step per lookup); null until then. Readers race benignly: each makes an equal index.
+     */
+    private StartIndex index;
+    private int lookupsSinceChange;
+    private static final int INDEXED_FROM = 64;
 
     ExtentList(List<Extent> extents) {
         for (Extent e : extents) {
             map.put(e.lblk(), e);
+            mapped += e.len();
         }
     }
 
@@ -34,11 +52,7 @@ final class ExtentList {
     }
 
     long blocks() {
-        long n = 0;
-        for (Extent e : map.values()) {
-            n += e.len();
-        }
-        return n;
+        return mapped;
     }
 
     /** The extent holding {@code lblk}, or null. */
@@ -49,34 +63,45 @@ final class ExtentList {
 
     /** The extent starting at or before {@code lblk} (it may end before it), or null. */
     Extent floor(long lblk) {
-        Long k = map.floorKey(lblk);
-        return k == null ? null : map.get(k);
+        StartIndex ix = index;
+        if (ix != null) {
+            return ix.floor(lblk);
+        }
+        if (map.size() >= INDEXED_FROM && ++lookupsSinceChange > map.size()) {
+            ix = StartIndex.of(map.values());
+            index = ix;
+            return ix.floor(lblk);
+        }
+        Map.Entry<Long, Extent> en = map.floorEntry(lblk);
+        return en == null ? null : en.getValue();
     }
 
     /** The first extent starting after {@code lblk}, or null. */
     Extent after(long lblk) {
-        Long k = map.higherKey(lblk);
-        return k == null ? null : map.get(k);
+        Map.Entry<Long, Extent> en = map.higherEntry(lblk);
+        return en == null ? null : en.getValue();
     }
 
     /** The first extent, or null. */
     Extent first() {
-        return map.isEmpty() ? null : map.get(map.firstKey());
+        Map.Entry<Long, Extent> en = map.firstEntry();
+        return en == null ? null : en.getValue();
     }
 
     /** The first block mapped at or after {@code lblk}, or Long.MAX_VALUE. */
     long nextMapped(long lblk) {
-        Extent at = find(lblk);
-        if (at != null) {
+        Extent at = floor(lblk);
+        if (at != null && at.end() > lblk) {
             return lblk;
         }
-        Long k = map.ceilingKey(lblk);
+        Long k = map.higherKey(lblk);
         return k == null ? Long.MAX_VALUE : k;
     }
 
     /** The last mapped block + 1 (0 when none). */
     long end() {
-        return map.isEmpty() ? 0 : map.get(map.lastKey()).end();
+        Map.Entry<Long, Extent> en = map.lastEntry();
+        return en == null ? 0 : en.getValue().end();
     }
 
     /** Unmaps [from, to); returns the pieces that were mapped there (their blocks are the caller's to free). */
@@ -192,22 +217,36 @@ final class ExtentList {
     }
 
     private void put0(long lblk, Extent e) {
-        cleanBelow = Math.min(cleanBelow, lblk);
-        map.put(lblk, e);
+        changed(lblk);
+        Extent old = map.put(lblk, e);
+        mapped += e.len() - (old == null ? 0 : old.len());
     }
 
     private void remove0(long lblk) {
+        changed(lblk);
+        Extent old = map.remove(lblk);
+        mapped -= old == null ? 0 : old.len();
+    }
+
+    private void changed(long lblk) {
         cleanBelow = Math.min(cleanBelow, lblk);
-        map.remove(lblk);
+        recordsChangedFrom = Math.min(recordsChangedFrom, lblk);
+        index = null;
+        lookupsSinceChange = 0;
     }
 
     /** How many leading records are unchanged since the tree was last written. */
     int cleanRecords(List<Extent> records) {
+        return recordsBelow(records, cleanBelow);
+    }
+
+    /** How many of {@code records} (sorted) start below {@code lblk}. */
+    private static int recordsBelow(List<Extent> records, long lblk) {
         int lo = 0;
         int hi = records.size();
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (records.get(mid).lblk() < cleanBelow) {
+            if (records.get(mid).lblk() < lblk) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -231,19 +270,27 @@ final class ExtentList {
         cleanBelow = Long.MAX_VALUE;
     }
 
-    /** The extents as ext4 can store them: no record longer than ee_len allows. */
+    /**
+     * The extents as ext4 can store them: no record longer than ee_len allows. A view, valid until
+     * the list next changes. The records of extents that start below the last unchanged one are
+     * kept from the previous call: every record starts inside its extent, so none of them moved.
+     */
     List<Extent> records() {
-        List<Extent> out = new ArrayList<>(map.size());
-        for (Extent e : map.values()) {
-            long max = e.unwritten() ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN;
-            if (e.len() <= max) {
-                out.add(e);
-                continue;
+        if (recordsChangedFrom != Long.MAX_VALUE) {
+            Long from = recordsChangedFrom == Long.MIN_VALUE ? null : map.lowerKey(recordsChangedFrom);
+            records.subList(from == null ? 0 : recordsBelow(records, from), records.size()).clear();
+            for (Extent e : (from == null ? map : map.tailMap(from, true)).values()) {
+                long max = e.unwritten() ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN;
+                if (e.len() <= max) {
+                    records.add(e);
+                    continue;
+                }
+                for (long off = 0; off < e.len(); off += max) {
+                    records.add(e.slice(e.lblk() + off, e.lblk() + Math.min(e.len(), off + max)));
+                }
             }
-            for (long off = 0; off < e.len(); off += max) {
-                out.add(e.slice(e.lblk() + off, e.lblk() + Math.min(e.len(), off + max)));
-            }
+            recordsChangedFrom = Long.MAX_VALUE;
         }
-        return out;
+        return Collections.unmodifiableList(records);
     }
 }

@@ -5,6 +5,7 @@ import dev.jdax.api.FsException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -126,7 +127,7 @@ final class ExtentTree {
         }
         int cleanLeaves = list.savedLeaves() < 0 ? 0 : Math.min(list.savedLeaves(), list.cleanRecords(recs) / perBlock);
         int leaves = 0;
-        List<Long> pool = new ArrayList<>(treeBlocks);
+        ArrayDeque<Long> pool = new ArrayDeque<>(treeBlocks);
         List<Long> used = new ArrayList<>();
         if (recs.size() <= 4) {
             writeNode(in.b, ROOT, 4, 0, recs);
@@ -182,13 +183,13 @@ final class ExtentTree {
             fs.allocator().freeBlocks(unused, 1, !fresh);
         }
         if (in.treeFresh != null) {
-            in.treeFresh.keySet().retainAll(used);
+            in.treeFresh.keySet().retainAll(new HashSet<>(used));
         }
         list.written(leaves);
         return used;
     }
 
-    private long take(List<Long> pool, List<Long> used, Ext4Inode in, long goal) throws FsException {
+    private long take(ArrayDeque<Long> pool, List<Long> used, Ext4Inode in, long goal) throws FsException {
         long blk;
         if (pool.isEmpty()) {
             blk = fs.allocator().allocBlocks(goal, 1)[0];
