@@ -1,5 +1,7 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.iomap.StartsIndex;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -34,7 +36,6 @@ final class ExtentList {
      */
     private StartIndex index;
     private int lookupsSinceChange;
-    private static final int INDEXED_FROM = 64;
 
     ExtentList(List<Extent> extents) {
         for (Extent e : extents) {
@@ -67,7 +68,7 @@ final class ExtentList {
         if (ix != null) {
             return ix.floor(lblk);
         }
-        if (map.size() >= INDEXED_FROM && ++lookupsSinceChange > map.size()) {
+        if (map.size() >= StartsIndex.WORTH_FROM && ++lookupsSinceChange > map.size()) {
             ix = StartIndex.of(map.values());
             index = ix;
             return ix.floor(lblk);

@@ -161,6 +161,7 @@ final class XfsFileSystem implements SuperBlock {
     /** The extent list changed (under the ILOCK): kept in core as it is now. */
     void cacheExtents(XfsInode in, List<BmapExtent> ext) {
         in.extents = List.copyOf(ext);
+        in.lookupIndex = null; // of the list replaced: kept would only hold it in memory
     }
 
     /**

@@ -56,6 +56,11 @@ final class XfsInode implements Vnode {
     final RwSem ilock;
     /** The data fork's extents, replaced whole when they change (null until read). */
     volatile List<BmapExtent> extents;
+    /** {@link XfsIomap}'s index of one {@link #extents} list, once it was looked up often enough. */
+    volatile XfsIomap.Indexed lookupIndex;
+    /** Lookups of the list {@code lookupsOf} since it became the inode's (racy: a hint for when to index). */
+    int lookups;
+    List<BmapExtent> lookupsOf;
     /** The engine's state, for a regular file. */
     AddressSpace space;
     /** In-core S_DAX, fixed when the inode is loaded (xfs_setup_inode); a flag change waits for eviction. */

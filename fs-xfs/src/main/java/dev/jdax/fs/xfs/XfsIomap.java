@@ -5,6 +5,7 @@ import dev.jdax.api.Inode;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
 import dev.jdax.api.IomapType;
+import dev.jdax.iomap.StartsIndex;
 
 import java.util.List;
 
@@ -27,18 +28,48 @@ final class XfsIomap implements IomapOps {
         }
         in.ilock.lockShared();
         try {
-            return map(fs.disk(), fs.extents(in), pos, length);
+            List<BmapExtent> extents = fs.extents(in);
+            return map(fs.disk(), extents, floor(in, extents, pos >>> fs.disk().blockLog()), pos, length);
         } finally {
             in.ilock.unlockShared();
         }
     }
 
-    /** The mapping under {@code pos} from a sorted extent list. */
-    static Iomap map(XfsDisk disk, List<BmapExtent> extents, long pos, long length) {
-        int bl = disk.blockLog();
-        long fsbOff = pos >>> bl;
-        long endFsb = (pos + length + disk.blockSize() - 1) >>> bl;
-        // Binary search for the last extent starting at or before fsbOff.
+    /** An index of the starts of one extent list (an inode's list is replaced whole when it changes). */
+    record Indexed(List<BmapExtent> list, StartsIndex starts) {
+    }
+
+    /**
+     * The index in {@code extents} (the inode's list) of the last extent starting at or before
+     * {@code fsbOff}, or -1. A list of many extents looked up more often than it has extents gets a
+     * {@link StartsIndex}, kept until the list is replaced: making it costs at most one more step per
+     * lookup, and a lookup among 100,000 extents then misses the cache twice instead of 17 times.
+     */
+    static int floor(XfsInode in, List<BmapExtent> extents, long fsbOff) {
+        Indexed ix = in.lookupIndex;
+        if (ix != null && ix.list() == extents) {
+            return ix.starts().floor(fsbOff);
+        }
+        if (extents.size() >= StartsIndex.WORTH_FROM) {
+            if (in.lookupsOf != extents) {
+                in.lookupsOf = extents;
+                in.lookups = 0;
+            }
+            if (++in.lookups > extents.size()) {
+                long[] starts = new long[extents.size()];
+                for (int i = 0; i < starts.length; i++) {
+                    starts[i] = extents.get(i).startoff();
+                }
+                ix = new Indexed(extents, StartsIndex.of(starts));
+                in.lookupIndex = ix;
+                return ix.starts().floor(fsbOff);
+            }
+        }
+        return floor(extents, fsbOff);
+    }
+
+    /** Binary search for the last extent starting at or before {@code fsbOff}; -1 when none. */
+    private static int floor(List<BmapExtent> extents, long fsbOff) {
         int lo = 0;
         int hi = extents.size() - 1;
         int found = -1;
@@ -51,6 +82,19 @@ final class XfsIomap implements IomapOps {
                 hi = mid - 1;
             }
         }
+        return found;
+    }
+
+    /** The mapping under {@code pos} from a sorted extent list. */
+    static Iomap map(XfsDisk disk, List<BmapExtent> extents, long pos, long length) {
+        return map(disk, extents, floor(extents, pos >>> disk.blockLog()), pos, length);
+    }
+
+    /** The mapping under {@code pos}, {@code found} the last extent starting at or before its block (or -1). */
+    private static Iomap map(XfsDisk disk, List<BmapExtent> extents, int found, long pos, long length) {
+        int bl = disk.blockLog();
+        long fsbOff = pos >>> bl;
+        long endFsb = (pos + length + disk.blockSize() - 1) >>> bl;
         if (found >= 0 && extents.get(found).endoff() > fsbOff) {
             BmapExtent e = extents.get(found);
             long end = Math.min(e.endoff(), Math.max(endFsb, fsbOff + 1));
