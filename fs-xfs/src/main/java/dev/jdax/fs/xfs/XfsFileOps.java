@@ -43,7 +43,7 @@ final class XfsFileOps {
         // An overwrite of written blocks changes no metadata: no transaction (xfs_iomap's fast path).
         in.ilock.lockShared();
         try {
-            Iomap m = XfsIomap.map(disk, fs.extents(in), pos, Math.min(length, 1024L * 4096));
+            Iomap m = XfsIomap.map(disk, in, fs.extents(in), pos, Math.min(length, 1024L * 4096));
             if (m.type() == IomapType.MAPPED) {
                 return m;
             }

@@ -28,8 +28,7 @@ final class XfsIomap implements IomapOps {
         }
         in.ilock.lockShared();
         try {
-            List<BmapExtent> extents = fs.extents(in);
-            return map(fs.disk(), extents, floor(in, extents, pos >>> fs.disk().blockLog()), pos, length);
+            return map(fs.disk(), in, fs.extents(in), pos, length);
         } finally {
             in.ilock.unlockShared();
         }
@@ -83,6 +82,11 @@ final class XfsIomap implements IomapOps {
             }
         }
         return found;
+    }
+
+    /** The mapping under {@code pos} from the inode's extent list, {@code extents}, looked up through its index. */
+    static Iomap map(XfsDisk disk, XfsInode in, List<BmapExtent> extents, long pos, long length) {
+        return map(disk, extents, floor(in, extents, pos >>> disk.blockLog()), pos, length);
     }
 
     /** The mapping under {@code pos} from a sorted extent list. */
