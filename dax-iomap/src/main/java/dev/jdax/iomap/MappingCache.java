@@ -3,7 +3,6 @@ package dev.jdax.iomap;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapType;
 
-import java.util.Arrays;
 
 /**
  * The answers the personality gave for one file, kept so that the next read or overwrite inside
@@ -49,17 +48,8 @@ final class MappingCache {
 
         /** The index of the answer covering {@code pos}, or -1. */
         int find(long pos) {
-            int lo = 0;
-            int hi = starts.length - 1;
-            while (lo <= hi) {
-                int mid = (lo + hi) >>> 1;
-                if (starts[mid] <= pos) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid - 1;
-                }
-            }
-            return hi >= 0 && pos < ends[hi] ? hi : -1;
+            int i = StartsIndex.lastAtOrBelow(starts, 0, starts.length, pos);
+            return i >= 0 && pos < ends[i] ? i : -1;
         }
     }
 
@@ -122,7 +112,7 @@ final class MappingCache {
         Iomap merged = map;
         // The answers touching [start, end]: from the last starting at or before start, less those
         // that end before it or only touch it without continuing it (they stay, before it).
-        int from = Math.max(0, lastAtOrBefore(t.starts, start));
+        int from = Math.max(0, StartsIndex.lastAtOrBelow(t.starts, 0, t.starts.length, start));
         while (from < t.starts.length && (t.ends[from] < start || (t.ends[from] == start && !continues(t.maps[from], map)))) {
             from++;
         }
@@ -151,11 +141,6 @@ final class MappingCache {
         System.arraycopy(t.ends, to, ends, from + 1, t.starts.length - to);
         System.arraycopy(t.maps, to, maps, from + 1, t.starts.length - to);
         return new Table(t.generation, starts, ends, maps, false);
-    }
-
-    private static int lastAtOrBefore(long[] starts, long pos) {
-        int i = Arrays.binarySearch(starts, pos);
-        return i >= 0 ? i : -i - 2;
     }
 
     /** Whether {@code a} and {@code b} touch or overlap and say the same of what they share. */

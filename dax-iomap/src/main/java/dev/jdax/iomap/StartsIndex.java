@@ -51,7 +51,8 @@ public final class StartsIndex {
         return lastAtOrBelow(starts, from, Math.min(from + RUN, starts.length), key);
     }
 
-    private static int lastAtOrBelow(long[] a, int from, int to, long key) {
+    /** The index of the last of {@code a[from, to)} (ascending) at or below {@code key}; {@code from - 1} when none. */
+    static int lastAtOrBelow(long[] a, int from, int to, long key) {
         int i = Arrays.binarySearch(a, from, to, key);
         return i >= 0 ? i : -i - 2;
     }

@@ -34,7 +34,7 @@ final class ExtentList {
      * more often since its last change than it has extents (so making it costs at most one more
      * step per lookup); null until then. Readers race benignly: each makes an equal index.
      */
-    private StartIndex index;
+    private ExtentIndex index;
     private int lookupsSinceChange;
 
     ExtentList(List<Extent> extents) {
@@ -64,12 +64,12 @@ final class ExtentList {
 
     /** The extent starting at or before {@code lblk} (it may end before it), or null. */
     Extent floor(long lblk) {
-        StartIndex ix = index;
+        ExtentIndex ix = index;
         if (ix != null) {
             return ix.floor(lblk);
         }
         if (map.size() >= StartsIndex.WORTH_FROM && ++lookupsSinceChange > map.size()) {
-            ix = StartIndex.of(map.values());
+            ix = ExtentIndex.of(map.values());
             index = ix;
             return ix.floor(lblk);
         }

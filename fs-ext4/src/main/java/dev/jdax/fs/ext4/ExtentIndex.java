@@ -9,14 +9,14 @@ import java.util.Collection;
  * fields: safe to share between the readers that hold i_data_sem shared); {@link ExtentList} drops
  * it on any change.
  */
-record StartIndex(StartsIndex starts, Extent[] extents) {
-    static StartIndex of(Collection<Extent> sorted) {
+record ExtentIndex(StartsIndex starts, Extent[] extents) {
+    static ExtentIndex of(Collection<Extent> sorted) {
         Extent[] extents = sorted.toArray(new Extent[0]);
         long[] starts = new long[extents.length];
         for (int i = 0; i < extents.length; i++) {
             starts[i] = extents[i].lblk();
         }
-        return new StartIndex(StartsIndex.of(starts), extents);
+        return new ExtentIndex(StartsIndex.of(starts), extents);
     }
 
     /** The extent starting at or before {@code lblk}, or null. */
