@@ -1,53 +1,116 @@
 package dev.jdax.fs.xfs;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * Where the cached metadata buffers are: by device offset for ranges, and by block number for the
- * whole-block buffers that nearly every read and write is about, so that those are one hash
- * lookup without a walk of the neighbours. Buffers smaller than a block (AG header sectors) are
- * hashed by offset too, since nearly every transaction writes its AG's AGF or AGI, and the blocks
- * that hold one are remembered so that a block read knows when it must look at ranges.
+ * Where the cached metadata buffers are, one index per AG as Linux hashes its buffers per AG
+ * ({@code pag_buf_hash}): threads working in different AGs never write to the same table, bin or
+ * counter, where one index for the file system made every lookup of one thread a cache miss on
+ * lines the other had just changed (two threads creating in two AGs ran 1.3x one). A metadata
+ * buffer never spans AGs, so the AG of its first byte is its index.
+ *
+ * <p>In each AG: by device offset for ranges, and by block number for the whole-block buffers that
+ * nearly every read and write is about, so that those are one hash lookup without a walk of the
+ * neighbours. Buffers smaller than a block (AG header sectors) are hashed by offset too, since
+ * nearly every transaction writes its AG's AGF or AGI, and the blocks that hold one are remembered
+ * so that a block read knows when it must look at ranges.
  */
 final class BufIndex {
     private final int blockSize;
-    /** The longest buffer ever cached: a read looks that far back for buffers that overlap it. */
-    private volatile int maxLen = 1;
-    /** The whole-block buffers by block number ({@link #blockKey}). */
-    private final ConcurrentHashMap<Long, MetaEntry> blocks = new ConcurrentHashMap<>();
-    /** The buffers that are not whole blocks, by offset. */
-    private final ConcurrentHashMap<Long, MetaEntry> sectors = new ConcurrentHashMap<>();
-    /** The blocks ({@link #blockKey}) that hold a buffer that is not a whole block; never shrinks. */
-    private final Set<Long> partial = ConcurrentHashMap.newKeySet();
-    private final ConcurrentSkipListMap<Long, MetaEntry> bufs = new ConcurrentSkipListMap<>();
+    private final long agBytes;
+    private final Shard[] shards;
+    private final Collection<MetaEntry> all;
 
-    BufIndex(int blockSize) {
+    /** The buffers of one AG. */
+    private static final class Shard {
+        /** The longest buffer ever cached here: a read looks that far back for buffers that overlap it. */
+        volatile int maxLen = 1;
+        /** The whole-block buffers by block number ({@link BufIndex#blockKey}). */
+        final ConcurrentHashMap<Long, MetaEntry> blocks = new ConcurrentHashMap<>();
+        /** The buffers that are not whole blocks, by offset. */
+        final ConcurrentHashMap<Long, MetaEntry> sectors = new ConcurrentHashMap<>();
+        /**
+         * The blocks that hold a buffer that is not a whole block, in no order; never shrinks. Only
+         * AG headers are such buffers (the superblock, AGF, AGI and AGFL sectors), so this holds a
+         * block or two, and every block lookup reads it: a scan of an array, not a hash lookup of
+         * a boxed key.
+         */
+        volatile long[] partial = new long[0];
+        final ConcurrentSkipListMap<Long, MetaEntry> bufs = new ConcurrentSkipListMap<>();
+
+        synchronized void growReach(int len) {
+            maxLen = Math.max(maxLen, len);
+        }
+
+        boolean partial(long block) {
+            for (long b : partial) {
+                if (b == block) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        synchronized void addPartial(long block) {
+            if (!partial(block)) {
+                long[] more = Arrays.copyOf(partial, partial.length + 1);
+                more[partial.length] = block;
+                partial = more;
+            }
+        }
+    }
+
+    /**
+     * @param blockSize the file system's block size
+     * @param agBlocks  blocks per AG ({@code sb_agblocks}; the last AG may be shorter)
+     * @param agCount   the AGs
+     */
+    BufIndex(int blockSize, long agBlocks, int agCount) {
         this.blockSize = blockSize;
+        this.agBytes = agBlocks * blockSize;
+        this.shards = new Shard[agCount];
+        List<Collection<MetaEntry>> views = new ArrayList<>();
+        for (int i = 0; i < agCount; i++) {
+            shards[i] = new Shard();
+            views.add(shards[i].bufs.values());
+        }
+        this.all = Joined.of(views);
+    }
+
+    private Shard shard(long off) {
+        return shards[(int) Math.min(off / agBytes, shards.length - 1)];
     }
 
     int size() {
-        return bufs.size();
+        return all.size();
     }
 
+    /** Every cached buffer, AG by AG (a live view). */
     Collection<MetaEntry> all() {
-        return bufs.values();
+        return all;
     }
 
     /**
      * Whether the only cached buffer that can overlap {@code [off, off + len)} is the entry of
-     * that very block ({@link #block}): a whole, aligned block, no buffer ever longer than one,
-     * and no sector buffer inside it.
+     * that very block ({@link #block}): a whole, aligned block, no buffer in its AG ever longer
+     * than one, and no sector buffer inside it.
      */
     boolean blockOnly(long off, int len) {
-        return wholeBlock(off, len) && maxLen <= blockSize && !partialWithin(off);
+        if (!wholeBlock(off, len)) {
+            return false;
+        }
+        Shard s = shard(off);
+        return s.maxLen <= blockSize && !s.partial(blockKey(off));
     }
 
     /** The whole-block buffer at {@code off}, or null. */
     MetaEntry block(long off) {
-        return blocks.get(blockKey(off));
+        return shard(off).blocks.get(blockKey(off));
     }
 
     /**
@@ -55,58 +118,75 @@ final class BufIndex {
      * first; the ordered map when they miss (a buffer being added is in it before them).
      */
     MetaEntry at(long off, int len) {
-        MetaEntry e = wholeBlock(off, len) ? blocks.get(blockKey(off)) : sectors.get(off);
-        return e != null ? e : bufs.get(off);
+        Shard s = shard(off);
+        MetaEntry e = wholeBlock(off, len) ? s.blocks.get(blockKey(off)) : s.sectors.get(off);
+        return e != null ? e : s.bufs.get(off);
     }
 
     /** Every cached buffer that may overlap {@code [off, off + len)} (the caller checks the overlap). */
     Collection<MetaEntry> overlapping(long off, int len) {
-        return bufs.subMap(off - maxLen + 1, off + len).values();
+        Shard s = shard(off);
+        if (s == shard(off + len - 1)) {
+            // No buffer of the AG before reaches into this one.
+            return s.bufs.subMap(Math.max(off - s.maxLen + 1, off - off % agBytes), off + len).values();
+        }
+        List<Collection<MetaEntry>> parts = new ArrayList<>();
+        for (long from = off; from < off + len; from = (from / agBytes + 1) * agBytes) {
+            Shard p = shard(from);
+            parts.add(p.bufs.subMap(Math.max(from - p.maxLen + 1, from - from % agBytes), off + len).values());
+        }
+        return Joined.of(parts);
     }
 
     /** The buffers that start in {@code [off, off + len)}. */
     Collection<MetaEntry> startingIn(long off, long len) {
-        return bufs.subMap(off, off + len).values();
+        Shard s = shard(off);
+        if (s == shard(off + len - 1)) {
+            return s.bufs.subMap(off, off + len).values();
+        }
+        List<Collection<MetaEntry>> parts = new ArrayList<>();
+        for (long from = off; from < off + len; from = (from / agBytes + 1) * agBytes) {
+            parts.add(shard(from).bufs.subMap(from, off + len).values());
+        }
+        return Joined.of(parts);
     }
 
     /** Caches {@code fresh} unless another buffer got there first; returns the one cached. */
     MetaEntry add(MetaEntry fresh) {
         long off = fresh.key;
+        Shard s = shard(off);
         boolean whole = wholeBlock(off, fresh.len);
-        if (fresh.len > maxLen) {
-            growReach(fresh.len);
+        if (fresh.len > s.maxLen) {
+            s.growReach(fresh.len);
         }
         if (!whole) {
-            partial.add(blockKey(off));
+            s.addPartial(blockKey(off));
         }
-        MetaEntry e = bufs.putIfAbsent(off, fresh);
+        MetaEntry e = s.bufs.putIfAbsent(off, fresh);
         if (e != null) {
             return e;
         }
         if (whole) {
-            blocks.put(blockKey(off), fresh);
+            s.blocks.put(blockKey(off), fresh);
         } else {
-            sectors.put(off, fresh);
+            s.sectors.put(off, fresh);
         }
         return fresh;
     }
 
     void remove(MetaEntry e) {
-        bufs.remove(e.key, e);
+        Shard s = shard(e.key);
+        s.bufs.remove(e.key, e);
         if (wholeBlock(e.key, e.len)) {
-            blocks.remove(blockKey(e.key), e);
+            s.blocks.remove(blockKey(e.key), e);
         } else {
-            sectors.remove(e.key, e);
+            s.sectors.remove(e.key, e);
         }
     }
 
-    private synchronized void growReach(int len) {
-        maxLen = Math.max(maxLen, len);
-    }
-
     /**
-     * The key of a block in {@link #blocks}: its number, not its byte offset, whose low twelve
-     * bits are zero and whose hash would put sixteen neighbouring blocks in one bin.
+     * The key of a block in a shard's {@code blocks}: its number, not its byte offset, whose low
+     * twelve bits are zero and whose hash would put sixteen neighbouring blocks in one bin.
      */
     private long blockKey(long off) {
         return off / blockSize;
@@ -114,13 +194,5 @@ final class BufIndex {
 
     private boolean wholeBlock(long off, int len) {
         return len == blockSize && (off & (blockSize - 1)) == 0;
-    }
-
-    /**
-     * Whether a buffer smaller than a block lies in the block at {@code off} (aligned); such
-     * buffers are sectors, which never cross a block's end, so the block that starts one holds it.
-     */
-    private boolean partialWithin(long off) {
-        return !partial.isEmpty() && partial.contains(blockKey(off));
     }
 }

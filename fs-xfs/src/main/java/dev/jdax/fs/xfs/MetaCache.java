@@ -5,6 +5,7 @@ import dev.jdax.api.FsException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,16 +25,30 @@ final class MetaCache {
     private final XfsDisk disk;
     private final BufIndex bufs;
     private final InodeClusters clusters;
-    private final ConcurrentHashMap<Long, MetaEntry> inodes = new ConcurrentHashMap<>();
+    /** The inodes by number, one map per AG as Linux keeps its inode cache per AG ({@code pag_ici_root}). */
+    private final List<ConcurrentHashMap<Long, MetaEntry>> inodes = new ArrayList<>();
+    private final Collection<MetaEntry> allInodes;
     private final Freezer freezer;
     private final HomeWriter home;
 
     MetaCache(XfsDisk disk) {
         this.disk = disk;
-        this.bufs = new BufIndex(disk.blockSize());
+        this.bufs = new BufIndex(disk.blockSize(), disk.agblocks(), (int) disk.agcount());
+        List<Collection<MetaEntry>> views = new ArrayList<>();
+        for (long agno = 0; agno < disk.agcount(); agno++) {
+            ConcurrentHashMap<Long, MetaEntry> m = new ConcurrentHashMap<>();
+            inodes.add(m);
+            views.add(m.values());
+        }
+        this.allInodes = Joined.of(views);
         this.clusters = new InodeClusters(disk);
         this.freezer = new Freezer(disk, clusters);
-        this.home = new HomeWriter(disk, bufs.all(), inodes.values(), this::forget);
+        this.home = new HomeWriter(disk, bufs.all(), allInodes, this::forget);
+    }
+
+    /** The inode map of the AG of inode {@code ino}. */
+    private ConcurrentHashMap<Long, MetaEntry> inodes(long ino) {
+        return inodes.get((int) Math.min(disk.inoAgno(ino), inodes.size() - 1));
     }
 
     InodeClusters clusters() {
@@ -41,7 +56,7 @@ final class MetaCache {
     }
 
     int size() {
-        return bufs.size() + inodes.size();
+        return bufs.size() + allInodes.size();
     }
 
     private byte[] device(long off, int len) throws FsException {
@@ -144,7 +159,7 @@ final class MetaCache {
 
     /** Inode {@code ino}'s bytes as the file system sees them. */
     byte[] readInode(long ino) throws FsException {
-        MetaEntry e = inodes.get(ino);
+        MetaEntry e = inodes(ino).get(ino);
         if (e != null) {
             synchronized (e) {
                 if (!e.detached) {
@@ -214,10 +229,10 @@ final class MetaCache {
      */
     void writeInode(Checkpoint c, long ino, byte[] raw, boolean core, boolean unlinked) throws FsException {
         while (true) {
-            MetaEntry e = inodes.get(ino);
+            MetaEntry e = inodes(ino).get(ino);
             if (e == null) {
                 MetaEntry fresh = new MetaEntry(ino, raw.length, true, device(disk.inoToByte(ino), raw.length));
-                e = inodes.putIfAbsent(ino, fresh);
+                e = inodes(ino).putIfAbsent(ino, fresh);
                 if (e == null) {
                     e = fresh;
                 }
@@ -253,7 +268,7 @@ final class MetaCache {
                 long ino = disk.ino(agno, ((agbno + blk) << disk.inopblog()) + i);
                 byte[] free = InodeChunk.freeInode(ino, isize, disk.sb().metaUuid(), gen);
                 MetaEntry e = new MetaEntry(ino, isize, true, free);
-                MetaEntry old = inodes.put(ino, e);
+                MetaEntry old = inodes(ino).put(ino, e);
                 if (old != null) {
                     synchronized (old) {
                         old.detached = true;
@@ -297,7 +312,8 @@ final class MetaCache {
         }
         for (long blk = agbno; blk < agbno + blocks; blk++) {
             for (int i = 0; i < disk.sb().sb_inopblock(); i++) {
-                MetaEntry e = inodes.get(disk.ino(agno, (blk << disk.inopblog()) + i));
+                long ino = disk.ino(agno, (blk << disk.inopblog()) + i);
+                MetaEntry e = inodes(ino).get(ino);
                 if (e == null) {
                     continue;
                 }
@@ -351,7 +367,7 @@ final class MetaCache {
     /** Takes a detached entry out of its map (caller holds its monitor). */
     private void forget(MetaEntry e) {
         if (e.inode) {
-            inodes.remove(e.key, e);
+            inodes(e.key).remove(e.key, e);
         } else {
             bufs.remove(e);
         }
