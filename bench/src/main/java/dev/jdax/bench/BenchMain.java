@@ -25,9 +25,10 @@ public final class BenchMain {
      * shared two-vCPU machines (where the JVM lands its threads and memory) while the iterations
      * inside a fork agree within 3%, so the goals' benchmarks run in more forks of fewer iterations.
      * {@code warmupMillis}: the quick run warms up for one iteration that long, the full run for two
-     * of half of it, each at least two seconds.
+     * of half of it, each at least two seconds; {@code measureMillis}: an iteration of the quick run
+     * (the full run's are two seconds).
      */
-    private record Part(String benchmarks, int forks, int iterations, long warmupMillis) {
+    private record Part(String benchmarks, int forks, int iterations, long warmupMillis, long measureMillis) {
         boolean named(String only) {
             return java.util.Arrays.stream(benchmarks.split("\\|")).anyMatch(b -> only.contains(b.substring(b.lastIndexOf('.') + 1)));
         }
@@ -42,11 +43,13 @@ public final class BenchMain {
                 // Creates from two threads in a JVM just started share the two cores with C2 compiling
                 // their paths, where one thread leaves the compiler a core of its own: half a second of
                 // warm-up measured the compiler, three still did in the first measured iteration (ext2's
-                // two threads: 1.15x one after 3 s, 1.80x after 10 s), so they have eight.
+                // two threads: 1.15x one after 3 s, 1.80x after 10 s), so they have eight. Then XFS's
+                // creates run in phases of 5-10 s, two threads 110k-265k/s within one fork (one thread
+                // 100k-160k): two half-second iterations caught one phase, five of a second see several.
                 // One Lucene build in a JVM differs from the next JVM's by a tenth or more (where the JVM
                 // lands its threads and memory): three JVMs per target, and the median build.
-                ? List.of(new Part(io + "|" + rest, 1, 2, 500), new Part(writers, 2, 2, 8000), new Part(lucene, 3, 2, 500))
-                : List.of(new Part(io, 2, 3, 0), new Part(rest, 1, 5, 0), new Part(writers, 3, 5, 8000), new Part(lucene, 3, 3, 0));
+                ? List.of(new Part(io + "|" + rest, 1, 2, 500, 500), new Part(writers, 2, 5, 8000, 1000), new Part(lucene, 3, 2, 500, 500))
+                : List.of(new Part(io, 2, 3, 0, 0), new Part(rest, 1, 5, 0, 0), new Part(writers, 3, 5, 8000, 0), new Part(lucene, 3, 3, 0, 0));
     }
 
     private static ChainedOptionsBuilder options(boolean quick, String targets, Part part) {
@@ -57,9 +60,9 @@ public final class BenchMain {
                 .jvmArgsAppend(ForkArgs.withHeap("4g").toArray(String[]::new))
                 .param("fileMiB", quick ? "256" : "1024");
         if (quick) {
-            // Half-second iterations after the part's warm-up, and the sizes the goals name.
+            // The part's iterations after its warm-up, and the sizes the goals name.
             opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(part.warmupMillis()))
-                    .measurementIterations(iterations).measurementTime(TimeValue.milliseconds(500))
+                    .measurementIterations(iterations).measurementTime(TimeValue.milliseconds(part.measureMillis()))
                     .param("ioSize", "4096", "1048576")
                     // Filling the 100,000-extent file takes 5 s (ext2) to 90 s (XFS) since the extent
                     // lists stopped rewriting themselves whole per change: the goal's size is measured.
