@@ -125,28 +125,25 @@ final class BufIndex {
 
     /** Every cached buffer that may overlap {@code [off, off + len)} (the caller checks the overlap). */
     Collection<MetaEntry> overlapping(long off, int len) {
-        Shard s = shard(off);
-        if (s == shard(off + len - 1)) {
-            // No buffer of the AG before reaches into this one.
-            return s.bufs.subMap(Math.max(off - s.maxLen + 1, off - off % agBytes), off + len).values();
-        }
-        List<Collection<MetaEntry>> parts = new ArrayList<>();
-        for (long from = off; from < off + len; from = (from / agBytes + 1) * agBytes) {
-            Shard p = shard(from);
-            parts.add(p.bufs.subMap(Math.max(from - p.maxLen + 1, from - from % agBytes), off + len).values());
-        }
-        return Joined.of(parts);
+        return inRange(off, off + len, true);
     }
 
     /** The buffers that start in {@code [off, off + len)}. */
     Collection<MetaEntry> startingIn(long off, long len) {
-        Shard s = shard(off);
-        if (s == shard(off + len - 1)) {
-            return s.bufs.subMap(off, off + len).values();
-        }
-        List<Collection<MetaEntry>> parts = new ArrayList<>();
-        for (long from = off; from < off + len; from = (from / agBytes + 1) * agBytes) {
-            parts.add(shard(from).bufs.subMap(from, off + len).values());
+        return inRange(off, off + len, false);
+    }
+
+    /**
+     * The buffers of each AG that {@code [off, end)} touches that start before {@code end} and at or
+     * after the range's part in that AG, or, with {@code reachBack}, as far before it as the AG's
+     * longest buffer reaches (never into the AG before: no buffer spans AGs).
+     */
+    private Collection<MetaEntry> inRange(long off, long end, boolean reachBack) {
+        List<Collection<MetaEntry>> parts = new ArrayList<>(1);
+        for (long from = off; from < end; from = from - from % agBytes + agBytes) {
+            Shard s = shard(from);
+            long low = reachBack ? Math.max(from - s.maxLen + 1, from - from % agBytes) : from;
+            parts.add(s.bufs.subMap(low, end).values());
         }
         return Joined.of(parts);
     }
