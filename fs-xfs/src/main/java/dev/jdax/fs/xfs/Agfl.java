@@ -24,6 +24,12 @@ final class Agfl {
     private final XfsAgf agf;
     private final byte[] buf;
     private final int size;
+    /**
+     * A block was put on the list since the buffer was last written: only {@link #put} changes it
+     * ({@link #get} moves the AGF's head), so most allocations log the AGF alone, as Linux logs only
+     * the AGFL slots that changed.
+     */
+    private boolean changed;
 
     private Agfl(XfsDisk disk, long agno, XfsAgf agf, byte[] buf) {
         this.disk = disk;
@@ -99,9 +105,14 @@ final class Agfl {
         agf.agf_fllast(last);
         agf.agf_flcount(agf.agf_flcount() + 1);
         put32(buf, HDR + (int) last * 4, bno);
+        changed = true;
     }
 
+    /** Writes the buffer (logged) if a block was put on the list since it was last written. */
     void write() throws FsException {
-        disk.writeBytes(disk.agbToByte(agno, 0) + 3L * buf.length, buf, buf.length, CRC_OFF);
+        if (changed) {
+            disk.writeBytes(disk.agbToByte(agno, 0) + 3L * buf.length, buf, buf.length, CRC_OFF);
+            changed = false;
+        }
     }
 }
