@@ -45,7 +45,7 @@ final class Freezer {
         for (MetaEntry e : c.created) {
             synchronized (e) {
                 if (!e.detached && e.staleSeq < 0) {
-                    images.put(e, e.live.clone());
+                    images.put(e, e.summed().clone());
                 }
             }
         }
@@ -95,7 +95,7 @@ final class Freezer {
                     continue;
                 }
                 e.dirtySeq = -1;
-                img = e.live.clone();
+                img = e.summed().clone();
                 e.logged = img;
                 images.put(e, img);
             }
@@ -115,7 +115,7 @@ final class Freezer {
                 e.unlinkedSeq = -1;
                 img = images.get(e);
                 if (img == null) {
-                    img = e.live.clone();
+                    img = e.summed().clone();
                     images.put(e, img);
                 }
             }

@@ -163,7 +163,7 @@ final class MetaCache {
         if (e != null) {
             synchronized (e) {
                 if (!e.detached) {
-                    return e.live.clone();
+                    return e.summed().clone();
                 }
             }
         }
@@ -243,6 +243,7 @@ final class MetaCache {
                 }
                 Corrupt.check(e.staleSeq < 0, "inode %d changed after its chunk was freed", ino);
                 System.arraycopy(raw, 0, e.live, 0, raw.length);
+                e.crcOff = XfsInode.DI_CRC_OFF;
                 if (core && e.dirtySeq < 0) {
                     e.dirtySeq = c.seq;
                     c.inodes.add(e);

@@ -30,9 +30,10 @@ final class MetaEntry {
      */
     boolean referenced;
     /**
-     * Where the CRC of a buffer changed since it was last summed sits, -1 when the live bytes carry
-     * their CRC. Linux sums a metadata buffer once, when it is formatted into the log or written
-     * (the write verifier), not at every change: a directory block or btree block that many
+     * Where the CRC of a buffer or inode changed since it was last summed sits, -1 when the live
+     * bytes carry their CRC. Linux sums a metadata buffer once, when it is formatted into the log
+     * or written (the write verifier), and an inode when it is flushed to its cluster
+     * (xfs_iflush), not at every change: a directory block, btree block or inode that many
      * transactions of a checkpoint change is summed once for the checkpoint, or when a reader
      * copies it out ({@link #summed}).
      */

@@ -185,11 +185,15 @@ final class XfsFileSystem implements SuperBlock {
         logInode(in, false, false, i -> i.di_next_unlinked(next));
     }
 
+    /**
+     * Changes and logs the inode. Its CRC is not summed here: the cache sums it once when the bytes
+     * leave it (frozen into the log, copied to a reader), as Linux sums an inode at xfs_iflush, so
+     * {@code in.raw}'s CRC field is stale after a change.
+     */
     private void logInode(XfsInode in, boolean core, boolean data, Consumer<XfsInode> change) throws FsException {
         long seq = log.handle().seq();
         synchronized (in) {
             change.accept(in);
-            in.seal();
             disk.writeInode(in.ino(), in.raw, core, !core);
             in.syncSeq = Math.max(in.syncSeq, seq);
             if (data) {
