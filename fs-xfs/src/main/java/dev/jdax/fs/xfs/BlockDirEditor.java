@@ -149,8 +149,7 @@ final class BlockDirEditor {
             slot = takeStale(b, leaf, count, mid);
             stale--;
         }
-        int off = dataEdits.insertEntry(b, rec);
-        dataEdits.bestFree(b, leaf);
+        int off = dataEdits.insertEntry(b, rec, leaf);
         put32(b, leaf + 8 * slot, hash & 0xffffffffL);
         put32(b, leaf + 8 * slot + 4, off >>> 3);
         put32(b, bs - 8, count);
@@ -198,7 +197,6 @@ final class BlockDirEditor {
         put32(b, k.leaf() + 8 * i + 4, 0);
         put32(b, bs - 4, k.stale() + 1);
         dataEdits.freeEntry(b, off, k.leaf());
-        dataEdits.bestFree(b, k.leaf());
         store(dir, k.fsb(), b);
         return true;
     }

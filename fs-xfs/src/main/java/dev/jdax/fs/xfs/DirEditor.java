@@ -184,8 +184,8 @@ final class DirEditor {
             dataFsb = DirWriter.mapped(ext, p.db());
             data = readData(dir, dataFsb, p.db());
         }
-        int off = dataEdits.insertEntry(data, rec);
-        int longest = dataEdits.bestFree(data);
+        int off = dataEdits.insertEntry(data, rec, bs);
+        int longest = DataBlockEdits.longest(data);
         store(data, dataFsb, DataBlock.CRC_OFF);
 
         long freeDa = freeDablk + p.db() / maxBests;
@@ -315,7 +315,7 @@ final class DirEditor {
         store(f.leaf().b(), f.leaf().fsb(), 12);
 
         dataEdits.freeEntry(f.data(), f.off());
-        int longest = dataEdits.bestFree(f.data());
+        int longest = DataBlockEdits.longest(f.data());
         List<BmapExtent> ext = nd.extents();
         FreeIndexBlock free = freeBlock(dir, ext, freeDablk + f.db() / maxBests);
         long size = -1;
