@@ -10,7 +10,7 @@ final class MetaEntry {
     final long key;
     final int len;
     final boolean inode;
-    byte[] live;
+    final byte[] live;
     /** What recovery would find: the bytes last frozen into the log, or the device's when first cached. */
     byte[] logged;
     /** Frozen bytes of a committed checkpoint not yet written home; null when home has them. */
@@ -21,8 +21,11 @@ final class MetaEntry {
     long unlinkedSeq = -1;
     /** The checkpoint that freed it, -1 while in use. */
     long staleSeq = -1;
-    /** Left the cache: a reader or writer that finds it looks again. */
-    boolean detached;
+    /**
+     * Left the cache: a reader or writer that finds it looks again. Set under the monitor;
+     * volatile so that {@link MetaCache#shared} can read it without taking the monitor.
+     */
+    volatile boolean detached;
     /**
      * Used since the last push (b_lru_ref's role): a clean buffer is kept through one push that
      * finds it used and let go at the next that does not, so the blocks a workload keeps coming
