@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
@@ -22,7 +21,10 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 final class BufIndex {
     private final int blockSize;
+    private final int blockShift;
     private final long agBytes;
+    /** 1 / agBytes: the AG of an offset by a multiply, not a 64-bit division per lookup. */
+    private final double perAgByte;
     private final Shard[] shards;
     private final Collection<MetaEntry> all;
 
@@ -30,10 +32,10 @@ final class BufIndex {
     private static final class Shard {
         /** The longest buffer ever cached here: a read looks that far back for buffers that overlap it. */
         volatile int maxLen = 1;
-        /** The whole-block buffers by block number ({@link BufIndex#blockKey}). */
-        final ConcurrentHashMap<Long, MetaEntry> blocks = new ConcurrentHashMap<>();
+        /** The whole-block buffers by offset. */
+        final EntryTable blocks = new EntryTable();
         /** The buffers that are not whole blocks, by offset. */
-        final ConcurrentHashMap<Long, MetaEntry> sectors = new ConcurrentHashMap<>();
+        final EntryTable sectors = new EntryTable();
         /**
          * The blocks that hold a buffer that is not a whole block, in no order; never shrinks. Only
          * AG headers are such buffers (the superblock, AGF, AGI and AGFL sectors), so this holds a
@@ -72,7 +74,9 @@ final class BufIndex {
      */
     BufIndex(int blockSize, long agBlocks, int agCount) {
         this.blockSize = blockSize;
+        this.blockShift = Integer.numberOfTrailingZeros(blockSize);
         this.agBytes = agBlocks * blockSize;
+        this.perAgByte = 1.0 / agBytes;
         this.shards = new Shard[agCount];
         List<Collection<MetaEntry>> views = new ArrayList<>();
         for (int i = 0; i < agCount; i++) {
@@ -83,7 +87,20 @@ final class BufIndex {
     }
 
     private Shard shard(long off) {
-        return shards[(int) Math.min(off / agBytes, shards.length - 1)];
+        return shards[(int) Math.min(agOf(off), shards.length - 1)];
+    }
+
+    /**
+     * {@code off / agBytes} without a division: the product of {@code off} and the reciprocal is
+     * within one of the quotient for any offset a device has (below 2^52), and is corrected here.
+     */
+    long agOf(long off) {
+        long q = (long) (off * perAgByte);
+        long rest = off - q * agBytes;
+        if (rest < 0) {
+            return q - 1;
+        }
+        return rest >= agBytes ? q + 1 : q;
     }
 
     int size() {
@@ -110,7 +127,7 @@ final class BufIndex {
 
     /** The whole-block buffer at {@code off}, or null. */
     MetaEntry block(long off) {
-        return shard(off).blocks.get(blockKey(off));
+        return shard(off).blocks.get(off);
     }
 
     /**
@@ -119,7 +136,7 @@ final class BufIndex {
      */
     MetaEntry at(long off, int len) {
         Shard s = shard(off);
-        MetaEntry e = wholeBlock(off, len) ? s.blocks.get(blockKey(off)) : s.sectors.get(off);
+        MetaEntry e = wholeBlock(off, len) ? s.blocks.get(off) : s.sectors.get(off);
         return e != null ? e : s.bufs.get(off);
     }
 
@@ -163,30 +180,19 @@ final class BufIndex {
         if (e != null) {
             return e;
         }
-        if (whole) {
-            s.blocks.put(blockKey(off), fresh);
-        } else {
-            s.sectors.put(off, fresh);
-        }
+        (whole ? s.blocks : s.sectors).put(fresh);
         return fresh;
     }
 
     void remove(MetaEntry e) {
         Shard s = shard(e.key);
         s.bufs.remove(e.key, e);
-        if (wholeBlock(e.key, e.len)) {
-            s.blocks.remove(blockKey(e.key), e);
-        } else {
-            s.sectors.remove(e.key, e);
-        }
+        (wholeBlock(e.key, e.len) ? s.blocks : s.sectors).remove(e);
     }
 
-    /**
-     * The key of a block in a shard's {@code blocks}: its number, not its byte offset, whose low
-     * twelve bits are zero and whose hash would put sixteen neighbouring blocks in one bin.
-     */
+    /** A block's number: how {@code partial} names the blocks that hold sector buffers. */
     private long blockKey(long off) {
-        return off / blockSize;
+        return off >>> blockShift;
     }
 
     private boolean wholeBlock(long off, int len) {
