@@ -7,104 +7,104 @@ import java.util.zip.CRC32C;
  * caller's seed and no final inversion, so seeds chain (superblock UUID → inode number → generation).
  *
  * <p>The bytes go through the JDK's {@link CRC32C}, which the JIT turns into the CPU's crc32
- * instruction (a table loop cost ext4 a third of a directory lookup). The JDK always starts from
- * {@code ~0} and inverts the result; a raw update is affine in its starting value, so
- * {@code raw(seed, d) = ~jdk(d) ^ shift(~seed, |d|)}, where {@code shift} runs a value through
- * {@code |d|} zero bytes — a product of precomputed GF(2) matrices, one per set bit of the length.
+ * instruction (a table loop cost ext4 a third of a directory lookup). The JDK always starts its
+ * register at {@code ~0} and inverts the result. Four bytes run through the register act on it as
+ * an invertible linear map {@code M} of (register xor the bytes), so four bytes {@code p} with
+ * {@code M(~0 ^ p) = seed} leave the JDK's register at {@code seed}: {@link #start} feeds them,
+ * and every byte after that is summed from the seed. One primed register serves a checksum of
+ * several pieces (an inode around its checksum fields), where summing each piece from zero and
+ * moving the seed over its length took a table of 4 KiB per length, out of the caches between
+ * two creates.
  */
 final class Crc32c {
     private static final int POLY = 0x82F63B78;
-    /** {@code ZEROS[k]}: the 32x32 matrix (one column per input bit) of a run through 2^k zero bytes. */
-    private static final int[][] ZEROS = new int[32][];
-    /** Shift tables of the lengths met so far (4 KiB each), up to {@link #MAX_LENGTHS} of them. */
-    private static final java.util.concurrent.ConcurrentHashMap<Integer, int[]> BY_LENGTH = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final int MAX_LENGTHS = 512;
-    /** The same tables of lengths up to a block, found by index: no boxing and hashing per checksum. */
-    private static final java.util.concurrent.atomic.AtomicReferenceArray<int[]> SHORT =
-            new java.util.concurrent.atomic.AtomicReferenceArray<>(4097);
+    /** {@code M}'s inverse as four tables, one per byte of its argument. */
+    private static final int[] UNRUN = new int[1024];
 
     static {
-        int[] oneByte = new int[32];
-        for (int bit = 0; bit < 32; bit++) {
-            int c = 1 << bit;
-            for (int k = 0; k < 8; k++) {
-                c = (c & 1) != 0 ? (c >>> 1) ^ POLY : c >>> 1;
+        int[] inverse = invert(runOfFourBytes());
+        for (int k = 0; k < 4; k++) {
+            for (int b = 1; b < 256; b++) {
+                int low = Integer.lowestOneBit(b);
+                UNRUN[256 * k + b] = UNRUN[256 * k + (b ^ low)] ^ inverse[Integer.numberOfTrailingZeros(low) + 8 * k];
             }
-            oneByte[bit] = c;
-        }
-        ZEROS[0] = oneByte;
-        for (int k = 1; k < 32; k++) {
-            int[] prev = ZEROS[k - 1];
-            int[] sq = new int[32];
-            for (int bit = 0; bit < 32; bit++) {
-                sq[bit] = apply(prev, prev[bit]);
-            }
-            ZEROS[k] = sq;
         }
     }
 
     private Crc32c() {
     }
 
-    static int update(int crc, byte[] b, int off, int len) {
+    /** A JDK register holding {@code seed}: what it is then given is summed from that seed. */
+    static CRC32C start(int seed) {
+        int want = seed;
+        int p = ~(UNRUN[want & 0xff] ^ UNRUN[256 + (want >>> 8 & 0xff)] ^ UNRUN[512 + (want >>> 16 & 0xff)]
+                ^ UNRUN[768 + (want >>> 24)]);
         CRC32C jdk = new CRC32C();
+        jdk.update(p);
+        jdk.update(p >>> 8);
+        jdk.update(p >>> 16);
+        jdk.update(p >>> 24);
+        return jdk;
+    }
+
+    /** The raw register of {@code jdk} (no inversion): the seed of the next link of a chain. */
+    static int value(CRC32C jdk) {
+        return ~(int) jdk.getValue();
+    }
+
+    static int update(int crc, byte[] b, int off, int len) {
+        CRC32C jdk = start(crc);
         jdk.update(b, off, len);
-        return ~(int) jdk.getValue() ^ shift(~crc, len);
+        return value(jdk);
     }
 
     static int update(int crc, int le32) {
-        byte[] b = {(byte) le32, (byte) (le32 >>> 8), (byte) (le32 >>> 16), (byte) (le32 >>> 24)};
-        return update(crc, b, 0, 4);
+        CRC32C jdk = start(crc);
+        jdk.update(le32);
+        jdk.update(le32 >>> 8);
+        jdk.update(le32 >>> 16);
+        jdk.update(le32 >>> 24);
+        return value(jdk);
+    }
+
+    /** {@code M} as its columns: column {@code i} is the register after four zero bytes from bit {@code i} alone. */
+    private static int[] runOfFourBytes() {
+        int[] m = new int[32];
+        for (int bit = 0; bit < 32; bit++) {
+            int c = 1 << bit;
+            for (int k = 0; k < 32; k++) {
+                c = (c & 1) != 0 ? (c >>> 1) ^ POLY : c >>> 1;
+            }
+            m[bit] = c;
+        }
+        return m;
     }
 
     /**
-     * {@code value} run through {@code len} zero bytes of the raw (uninverted) update: four table
-     * look-ups for a length seen before (the few lengths ext4 sums over and over: a directory leaf, an
-     * inode, an index node of so many entries), else the matrix product.
+     * The inverse of an invertible GF(2) matrix given by columns, by elimination over the columns:
+     * each column carries the combination of original columns that makes it, and once a column is
+     * the unit vector of bit {@code j}, its combination is the inverse's column {@code j}.
      */
-    private static int shift(int value, int len) {
-        int[] t = len < SHORT.length() ? SHORT.getAcquire(len) : BY_LENGTH.get(len);
-        if (t == null) {
-            if (BY_LENGTH.size() >= MAX_LENGTHS) {
-                return shiftSlowly(value, len);
+    private static int[] invert(int[] columns) {
+        int[] c = columns.clone();
+        int[] comb = new int[32];
+        for (int i = 0; i < 32; i++) {
+            comb[i] = 1 << i;
+        }
+        for (int j = 0; j < 32; j++) {
+            int k = j;
+            while ((c[k] >>> j & 1) == 0) {
+                k++;   // M is invertible: some column from j on has bit j
             }
-            t = BY_LENGTH.computeIfAbsent(len, Crc32c::tables);
-            if (len < SHORT.length()) {
-                SHORT.setRelease(len, t);
+            int t = c[k]; c[k] = c[j]; c[j] = t;
+            t = comb[k]; comb[k] = comb[j]; comb[j] = t;
+            for (int m = 0; m < 32; m++) {
+                if (m != j && (c[m] >>> j & 1) != 0) {
+                    c[m] ^= c[j];
+                    comb[m] ^= comb[j];
+                }
             }
         }
-        return t[value & 0xff] ^ t[256 + (value >>> 8 & 0xff)] ^ t[512 + (value >>> 16 & 0xff)] ^ t[768 + (value >>> 24)];
-    }
-
-    /** For each byte of a value, what its 256 possible contents become after {@code len} zero bytes. */
-    private static int[] tables(int len) {
-        int[] t = new int[1024];
-        for (int k = 0; k < 4; k++) {
-            for (int b = 1; b < 256; b++) {
-                int low = Integer.lowestOneBit(b);
-                t[256 * k + b] = t[256 * k + (b ^ low)] ^ shiftSlowly(low << (8 * k), len);
-            }
-        }
-        return t;
-    }
-
-    private static int shiftSlowly(int value, int len) {
-        int v = value;
-        for (int k = 0; len != 0 && v != 0; k++, len >>>= 1) {
-            if ((len & 1) != 0) {
-                v = apply(ZEROS[k], v);
-            }
-        }
-        return v;
-    }
-
-    private static int apply(int[] matrix, int v) {
-        int out = 0;
-        for (int bit = 0; v != 0; bit++, v >>>= 1) {
-            if ((v & 1) != 0) {
-                out ^= matrix[bit];
-            }
-        }
-        return out;
+        return comb;
     }
 }

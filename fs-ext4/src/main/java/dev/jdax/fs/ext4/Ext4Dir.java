@@ -196,6 +196,7 @@ final class Ext4Dir {
      */
     private boolean scanBlock(Ext4Inode dir, long i, ByteBuffer b, int end, RecordVisitor v) throws FsException {
         boolean dxRoot = end == DX_ROOT_NAMES;
+        long inodes = fs.superblock().s_inodes_count();   // once, not per record: a lookup walks a hundred
         int off = 0;
         int prev = -1;
         while (off < end) {
@@ -206,9 +207,9 @@ final class Ext4Dir {
                 throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
                         dir.ino, i, off, recLen, nameLen);
             }
-            if (ino > fs.superblock().s_inodes_count()) {
+            if (ino > inodes) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: inode %d beyond the %d inodes",
-                        dir.ino, i, off, ino, fs.superblock().s_inodes_count());
+                        dir.ino, i, off, ino, inodes);
             }
             if (v.visit(i, off, recLen, ino, b, nameLen, prev)) {
                 return true;

@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 /**
  * An in-core ext4 inode: its on-disk bytes ({@code struct ext4_inode}, s_inode_size long), accessors
@@ -309,14 +310,17 @@ final class Ext4Inode implements Vnode {
      */
     int computeChecksum(int fsSeed) {
         byte[] raw = b.array();
-        int c = Crc32c.update(csumSeed(fsSeed), raw, 0, 0x7C);
-        c = Crc32c.update(c, ZERO16, 0, 2);
+        CRC32C c = Crc32c.start(csumSeed(fsSeed));
+        c.update(raw, 0, 0x7C);
+        c.update(ZERO16, 0, 2);
         if (!hasCsumHi()) {
-            return Crc32c.update(c, raw, 0x7E, raw.length - 0x7E);
+            c.update(raw, 0x7E, raw.length - 0x7E);
+            return Crc32c.value(c);
         }
-        c = Crc32c.update(c, raw, 0x7E, 0x82 - 0x7E);
-        c = Crc32c.update(c, ZERO16, 0, 2);
-        return Crc32c.update(c, raw, 0x84, raw.length - 0x84);
+        c.update(raw, 0x7E, 0x82 - 0x7E);
+        c.update(ZERO16, 0, 2);
+        c.update(raw, 0x84, raw.length - 0x84);
+        return Crc32c.value(c);
     }
 
     boolean checksumOk(int fsSeed) {

@@ -41,4 +41,19 @@ class Crc32cTest {
         }
         assertEquals(bitwise(0x1234_5678, new byte[] {1, 2, 3, 4}, 0, 4), Crc32c.update(0x1234_5678, 0x0403_0201));
     }
+
+    @Test
+    void aPrimedRegisterSumsPiecesFromTheSeed() {
+        SplittableRandom r = new SplittableRandom(11);
+        byte[] data = new byte[4096];
+        r.nextBytes(data);
+        for (int i = 0; i < 500; i++) {
+            int seed = i < 3 ? new int[] {0, -1, 0x8000_0000}[i] : r.nextInt();
+            int cut = r.nextInt(data.length + 1);
+            java.util.zip.CRC32C c = Crc32c.start(seed);
+            c.update(data, 0, cut);
+            c.update(data, cut, data.length - cut);
+            assertEquals(bitwise(seed, data, 0, data.length), Crc32c.value(c), "seed " + Integer.toHexString(seed) + " cut " + cut);
+        }
+    }
 }
