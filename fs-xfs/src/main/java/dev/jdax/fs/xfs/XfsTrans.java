@@ -110,7 +110,7 @@ final class XfsTrans {
             // Cleared, not removed: a removed entry is made again by the thread's next transaction.
             current.set(null);
             unreserve(this);
-            boolean full = !cp.updates.locked() && cp.bytes.get() >= limit;
+            boolean full = mustCommit(cp);
             gate.leave(cp);
             LockOrder.exit(this);
             if (failure instanceof FsException e) {
@@ -145,6 +145,8 @@ final class XfsTrans {
     private XfsSpace space;
     private final long limit;
     private final Mutex commitLock = new Mutex(LockClass.TRANSACTION, 0, 0, "xfs log commit");
+    /** A thread holds the commit lock to commit: a checkpoint found full is left to it up to the blocking limit. */
+    private volatile boolean committing;
     private final ThreadLocal<Handle> current = new ThreadLocal<>();
     private final ScheduledExecutorService worker;
     /** The running checkpoint, and how transactions join it and a commit closes it. */
@@ -187,7 +189,7 @@ final class XfsTrans {
             throw failed;
         }
         Checkpoint r = gate.running();
-        if (!r.updates.locked() && r.bytes.get() >= limit) {
+        if (mustCommit(r)) {
             commit(r.seq); // make room before joining: a transaction never waits for its own checkpoint
         }
         h = new Handle(gate.join());
@@ -318,6 +320,7 @@ final class XfsTrans {
             return;
         }
         commitLock.lock();
+        committing = true;
         try {
             if (failed != null) {
                 throw failed;
@@ -325,10 +328,17 @@ final class XfsTrans {
             if (committed >= seq) {
                 return;
             }
+            // Room in the log is made before the checkpoint is locked: a push writes home what earlier
+            // checkpoints committed, and the transactions of the running one go on meanwhile, where
+            // with the checkpoint locked every thread waited for the push (Linux's xfsaild pushes
+            // beside the transactions).
+            if (needsRoom(gate.running())) {
+                push();
+            }
             Checkpoint cp = gate.lockAndDrain();
             try {
-                if (!cp.empty() && log.usedBBs() + cp.bytes.get() / LogFormat.BBSIZE * 2 + 256 > log.logBBs() / 2) {
-                    push();
+                if (needsRoom(cp)) {
+                    push();   // it grew past the room while the push above ran
                 }
                 Freezer.Frozen f = cache.freeze(cp);
                 gate.open(cp, new Checkpoint(cp.seq + 1));
@@ -348,8 +358,25 @@ final class XfsTrans {
                 push();
             }
         } finally {
+            committing = false;
             commitLock.unlock();
         }
+    }
+
+    /** Whether writing {@code cp} could take the log past half full: then a push comes first. */
+    private boolean needsRoom(Checkpoint cp) {
+        return !cp.empty() && log.usedBBs() + cp.bytes.get() / LogFormat.BBSIZE * 2 + 256 > log.logBBs() / 2;
+    }
+
+    /**
+     * Whether the thread that finds {@code cp} full commits it now: yes, unless another thread is
+     * committing, and then only once it holds twice the space limit (Linux's
+     * XLOG_CIL_BLOCKING_SPACE_LIMIT): below that, transactions go on beside the commit, as Linux's
+     * background CIL push lets them, instead of each waiting for the commit lock in turn.
+     */
+    private boolean mustCommit(Checkpoint cp) {
+        long bytes = cp.bytes.get();
+        return !cp.updates.locked() && bytes >= limit && (!committing || bytes >= 2 * limit);
     }
 
     private long nextTid() {
