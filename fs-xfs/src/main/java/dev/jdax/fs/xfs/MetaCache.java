@@ -127,7 +127,7 @@ final class MetaCache {
         // cached past the return anyway (a push that lets it go meanwhile leaves the caller's
         // change to writeBuf, which copies it whole into the entry cached then). referenced is
         // the push's hint; a write racing its reset keeps the buffer one push longer or shorter.
-        // Two atomic instructions per block of every btree walk were a tenth of a create's time.
+        // The monitor cost two atomic instructions per block of every btree walk for nothing.
         e.referenced = true;
         return e.live;
     }
