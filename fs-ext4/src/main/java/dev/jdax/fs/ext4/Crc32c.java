@@ -36,15 +36,19 @@ final class Crc32c {
 
     /** A JDK register holding {@code seed}: what it is then given is summed from that seed. */
     static CRC32C start(int seed) {
-        int want = seed;
-        int p = ~(UNRUN[want & 0xff] ^ UNRUN[256 + (want >>> 8 & 0xff)] ^ UNRUN[512 + (want >>> 16 & 0xff)]
-                ^ UNRUN[768 + (want >>> 24)]);
+        int p = ~(UNRUN[seed & 0xff] ^ UNRUN[256 + (seed >>> 8 & 0xff)] ^ UNRUN[512 + (seed >>> 16 & 0xff)]
+                ^ UNRUN[768 + (seed >>> 24)]);
         CRC32C jdk = new CRC32C();
-        jdk.update(p);
-        jdk.update(p >>> 8);
-        jdk.update(p >>> 16);
-        jdk.update(p >>> 24);
+        feedLe32(jdk, p);
         return jdk;
+    }
+
+    /** The four bytes of {@code le32}, low first, into {@code jdk}. */
+    private static void feedLe32(CRC32C jdk, int le32) {
+        jdk.update(le32);
+        jdk.update(le32 >>> 8);
+        jdk.update(le32 >>> 16);
+        jdk.update(le32 >>> 24);
     }
 
     /** The raw register of {@code jdk} (no inversion): the seed of the next link of a chain. */
@@ -60,10 +64,7 @@ final class Crc32c {
 
     static int update(int crc, int le32) {
         CRC32C jdk = start(crc);
-        jdk.update(le32);
-        jdk.update(le32 >>> 8);
-        jdk.update(le32 >>> 16);
-        jdk.update(le32 >>> 24);
+        feedLe32(jdk, le32);
         return value(jdk);
     }
 

@@ -157,10 +157,12 @@ final class BufIndex {
      */
     private Collection<MetaEntry> inRange(long off, long end, boolean reachBack) {
         List<Collection<MetaEntry>> parts = new ArrayList<>(1);
-        for (long from = off; from < end; from = from - from % agBytes + agBytes) {
+        for (long from = off; from < end; ) {
             Shard s = shard(from);
-            long low = reachBack ? Math.max(from - s.maxLen + 1, from - from % agBytes) : from;
+            long agStart = agOf(from) * agBytes;
+            long low = reachBack ? Math.max(from - s.maxLen + 1, agStart) : from;
             parts.add(s.bufs.subMap(low, end).values());
+            from = agStart + agBytes;
         }
         return Joined.of(parts);
     }

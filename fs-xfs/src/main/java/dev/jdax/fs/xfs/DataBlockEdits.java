@@ -61,7 +61,7 @@ final class DataBlockEdits {
         int len = be16(b, 50);
         Corrupt.check(len >= size && be16(b, off) == 0xffff && be16(b, off + 2) == len,
                 "directory data block: best free region at %d of %d bytes cannot take %d", off, len, size);
-        boolean full = be16(b, BEST + 4 * (SLOTS - 1) + 2) != 0;
+        boolean full = tableFull(b);
         Arrays.fill(b, off, off + size, (byte) 0);
         put64(b, off, rec.ino());
         put8(b, off + 8, rec.name().length);
@@ -94,7 +94,7 @@ final class DataBlockEdits {
      * table was full and held both neighbours is a slot left that a scan must fill.
      */
     void freeEntry(byte[] b, int off, int end) {
-        boolean full = be16(b, BEST + 4 * (SLOTS - 1) + 2) != 0;
+        boolean full = tableFull(b);
         int start = off;
         int stop = off + DataBlock.entrySize(u8(b, off + 8), ftype);
         int dropped = 0;
@@ -114,6 +114,11 @@ final class DataBlockEdits {
         if (full && dropped == 2) {
             bestFree(b, end);
         }
+    }
+
+    /** Whether the bestfree table names {@link #SLOTS} regions (its last slot has a length). */
+    private static boolean tableFull(byte[] b) {
+        return be16(b, BEST + 4 * (SLOTS - 1) + 2) != 0;
     }
 
     /** The longest free region's length, from the bestfree table. */
