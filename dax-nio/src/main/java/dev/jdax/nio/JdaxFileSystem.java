@@ -4,6 +4,7 @@ import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.PathName;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.pmem.PmemDevices;
 
@@ -158,13 +159,13 @@ public final class JdaxFileSystem extends FileSystem {
     /** A question of the mounted file system about a path, following a final link when asked. */
     @FunctionalInterface
     private interface PathCall<T> {
-        T ask(String path, boolean followLast) throws FsException;
+        T ask(PathName path, boolean followLast) throws FsException;
     }
 
     private <T> T ask(JdaxPath p, boolean nofollow, PathCall<T> call) throws IOException {
         ensureOpen();
         try {
-            return call.ask(p.fsPath(), !nofollow);
+            return call.ask(p.pathName(), !nofollow);
         } catch (FsException e) {
             throw NioErrors.of(e, p);
         }

@@ -296,7 +296,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         JdaxPath p = jp(dir);
         dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
         try {
-            long ino = fs.resolve(p.fsPath(), true);
+            long ino = fs.resolve(p.pathName(), true);
             if (!fs.stat(ino).isDirectory()) {
                 throw new java.nio.file.NotDirectoryException(p.toString());
             }
@@ -337,7 +337,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         JdaxPath ex = jp(existing);
         dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
         try {
-            fs.link(fs.resolve(ex.fsPath(), false), fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()));
+            fs.link(fs.resolve(ex.pathName(), false), fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()));
         } catch (FsException e) {
             throw NioErrors.of(e, p, ex);
         }
@@ -348,7 +348,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         JdaxPath p = jp(link);
         dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
         try {
-            long ino = fs.resolve(p.fsPath(), false);
+            long ino = fs.resolve(p.pathName(), false);
             if (fs.stat(ino).type() != FileType.SYMLINK) {
                 throw NioErrors.notLink(p);
             }

@@ -1,5 +1,7 @@
 package dev.jdax.nio;
 
+import dev.jdax.api.fs.PathName;
+
 import java.net.URI;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -21,8 +23,8 @@ final class JdaxPath implements Path {
     private final JdaxFileSystem fs;
     private final boolean absolute;
     private final List<String> names;
-    /** {@link #fsPath}, once made (a race makes it twice, equal). */
-    private String resolved;
+    /** {@link #pathName}, once made (a race makes it twice, equal; its fields are final). */
+    private PathName resolved;
 
     JdaxPath(JdaxFileSystem fs, String path) {
         this.fs = fs;
@@ -52,9 +54,14 @@ final class JdaxPath implements Path {
 
     /** The absolute path string the mounted file system resolves. */
     String fsPath() {
-        String r = resolved;
+        return pathName().path();
+    }
+
+    /** {@link #fsPath} with its components hashed, for the walks a program repeats. */
+    PathName pathName() {
+        PathName r = resolved;
         if (r == null) {
-            r = "/" + String.join("/", ((JdaxPath) toAbsolutePath().normalize()).names);
+            r = PathName.of("/" + String.join("/", ((JdaxPath) toAbsolutePath().normalize()).names));
             resolved = r;
         }
         return r;

@@ -1,6 +1,7 @@
 package dev.jdax.vfs;
 
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.PathName;
 import dev.jdax.api.fs.Vnode;
 
 import java.lang.invoke.MethodHandles;
@@ -32,9 +33,6 @@ final class Dentries {
     static final int KIND_SYMLINK = 3;
     /** Any other positive dentry: a regular file, a device, a FIFO, a socket. */
     static final int KIND_OTHER = 4;
-
-    /** Names of at most this many characters below U+0100 are kept in the node itself. */
-    private static final int INLINE = 16;
 
     /**
      * One name of the chain of its bucket, and its dentry. A short Latin-1 name is kept in two
@@ -95,31 +93,9 @@ final class Dentries {
         }
     }
 
-    /** Whether {@code s[from, to)} is kept in a node's longs rather than as characters. */
-    private static boolean inline(String s, int from, int to) {
-        return to - from <= INLINE && latin1(s, from, to);
-    }
-
-    private static boolean latin1(String s, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (s.charAt(i) > 0xFF) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Characters {@code [from, from + 8)} of {@code s[.., to)} as the bytes of a long, zeros past {@code to}. */
-    private static long pack(String s, int from, int to) {
-        long v = 0;
-        for (int i = Math.min(to, from + 8) - 1; i >= from; i--) {
-            v = v << 8 | s.charAt(i);
-        }
-        return v;
-    }
-
+    /** Characters 8 to 15 of {@code s[from, to)}, packed. */
     private static long high(String s, int from, int to) {
-        return to - from > 8 ? pack(s, from + 8, to) : 0;
+        return to - from > 8 ? PathName.pack(s, from + 8, to) : 0;
     }
 
     /** The kind of dentry {@code d}. */
@@ -141,28 +117,29 @@ final class Dentries {
     private volatile Node[] table = new Node[8];
     private int size;
 
-    /** {@code String.hashCode} of {@code s[from, to)}, spread over the low bits. */
-    static int hash(String s, int from, int to) {
-        int h = 0;
-        for (int i = from; i < to; i++) {
-            h = 31 * h + s.charAt(i);
-        }
-        return spread(h);
-    }
-
-    private static int spread(int h) {
-        return h ^ (h >>> 16);
-    }
-
     /** {@return the dentry of {@code name}}: its inode, {@link #NEGATIVE}, or null when the directory has none cached. */
     VfsInode get(String name) {
-        Node n = node(name, 0, name.length(), spread(name.hashCode()));
+        Node n = node(name, 0, name.length(), PathName.spread(name.hashCode()));
         return n == null ? null : n.dentry();
     }
 
     /** {@return the node of the name {@code path[from, to)}}, or null when none is cached; nothing is allocated. */
     Node node(String path, int from, int to) {
-        return node(path, from, to, hash(path, from, to));
+        return node(path, from, to, PathName.hash(path, from, to));
+    }
+
+    /** {@return the node of component {@code k} of {@code p}}, or null when none is cached; by its kept hash and packing. */
+    Node node(PathName p, int k) {
+        Node[] t = table;
+        int hash = p.hash(k);
+        int from = p.from(k);
+        int len = p.to(k) - from;
+        for (Node n = (Node) SLOT.getAcquire(t, hash & (t.length - 1)); n != null; n = n.next) {
+            if (n.names(p.path(), from, len, hash, p.packed(k), p.low(k), p.high(k))) {
+                return n;
+            }
+        }
+        return null;
     }
 
     private Node node(String s, int from, int to, int hash) {
@@ -175,8 +152,8 @@ final class Dentries {
         for (Node n = (Node) SLOT.getAcquire(t, hash & (t.length - 1)); n != null; n = n.next) {
             if (n.hash == hash && n.length == len) {
                 if (!packed) {
-                    inline = inline(s, from, to);
-                    lo = pack(s, from, to);
+                    inline = PathName.packable(s, from, to);
+                    lo = PathName.pack(s, from, to);
                     hi = high(s, from, to);
                     packed = true;
                 }
@@ -190,13 +167,13 @@ final class Dentries {
 
     /** Sets the dentry of {@code name}; {@return whether the name is new to the table} */
     synchronized boolean put(String name, VfsInode d) {
-        int hash = spread(name.hashCode());
+        int hash = PathName.spread(name.hashCode());
         int kind = kindOf(d);
         Node[] t = table;
         int i = hash & (t.length - 1);
         Node head = (Node) SLOT.getAcquire(t, i);
-        boolean inline = inline(name, 0, name.length());
-        long lo = pack(name, 0, name.length());
+        boolean inline = PathName.packable(name, 0, name.length());
+        long lo = PathName.pack(name, 0, name.length());
         long hi = high(name, 0, name.length());
         for (Node n = head; n != null; n = n.next) {
             if (n.names(name, 0, name.length(), hash, inline, lo, hi)) {

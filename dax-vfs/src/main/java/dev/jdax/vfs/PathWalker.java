@@ -4,6 +4,7 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.PathName;
 import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.fs.PathWalk;
 
@@ -102,33 +103,86 @@ final class PathWalker {
             }
             Dentries names = cur.childrenIfAny();
             Dentries.Node hit = names == null ? null : names.node(path, i, j);
-            if (hit == null) {
-                return null;
-            }
-            VfsInode next = hit.dentry();
-            if (next == ABSENT) {
-                return ABSENT; // the negative dentry itself
-            }
             int k = j;
             while (k < n && path.charAt(k) == '/') {
                 k++;
             }
-            if (existence && k >= n && hit.kind != Dentries.KIND_UNKNOWN) {
-                // A positive dentry is the truth about its name whether or not its inode is still
-                // in core; links to follow and a trailing slash on a non-directory go the long way.
-                boolean follow = hit.kind == Dentries.KIND_SYMLINK && (followLast || trailingSlash);
-                return follow || (trailingSlash && hit.kind != Dentries.KIND_DIRECTORY) ? null : PRESENT;
-            }
-            if (!next.live()) {
-                return null;
-            }
-            if (next.type() == FileType.SYMLINK && (k < n || followLast || trailingSlash)) {
-                return null;
+            VfsInode next = step(hit, k >= n, followLast, trailingSlash, existence);
+            if (next == null || next == ABSENT || next == PRESENT) {
+                return next;
             }
             cur = next;
             i = j;
         }
         return trailingSlash && !cur.isDir() ? null : cur;
+    }
+
+    /**
+     * {@link #walkCached(String, boolean)} of a path name whose components are kept hashed: each
+     * looked up by its kept hash and packing, nothing of the string read but a long name's
+     * characters. An unhashed path name walks its string.
+     */
+    VfsInode walkCached(PathName p, boolean followLast) {
+        return walkCached(p, followLast, false);
+    }
+
+    /** {@link #existsCached(String, boolean)} of a path name. */
+    VfsInode existsCached(PathName p, boolean followLast) {
+        return walkCached(p, followLast, true);
+    }
+
+    private VfsInode walkCached(PathName p, boolean followLast, boolean existence) {
+        if (!p.hashed()) {
+            return walkCached(p.path(), followLast, existence);
+        }
+        VfsInode cur = root;
+        if (cur == null || p.path().length() >= Names.PATH_MAX / 3) {
+            return null;
+        }
+        int last = p.components() - 1;
+        for (int k = 0; k <= last; k++) {
+            if (!cur.isDir()) {
+                return null; // ENOTDIR, told by the other walk
+            }
+            Dentries names = cur.childrenIfAny();
+            Dentries.Node hit = names == null ? null : names.node(p, k);
+            VfsInode next = step(hit, k == last, followLast, p.trailingSlash(), existence);
+            if (next == null || next == ABSENT || next == PRESENT) {
+                return next;
+            }
+            cur = next;
+        }
+        return p.trailingSlash() && !cur.isDir() ? null : cur;
+    }
+
+    /**
+     * What a cached walk makes of the dentry {@code hit} of a component ({@code last} when no
+     * component follows): the inode to go on from, or the walk's answer — {@link #ABSENT} (a
+     * negative dentry), {@link #PRESENT} (an existence question the dentry answers), null (the walk
+     * with references must tell: nothing cached, an inode being evicted, a link to follow).
+     */
+    private static VfsInode step(Dentries.Node hit, boolean last, boolean followLast, boolean trailingSlash,
+            boolean existence) {
+        if (hit == null) {
+            return null;
+        }
+        VfsInode next = hit.dentry();
+        if (next == ABSENT) {
+            return ABSENT; // the negative dentry itself
+        }
+        if (existence && last && hit.kind != Dentries.KIND_UNKNOWN) {
+            // A positive dentry is the truth about its name whether or not its inode is still
+            // in core; links to follow and a trailing slash on a non-directory go the long way.
+            boolean follow = hit.kind == Dentries.KIND_SYMLINK && (followLast || trailingSlash);
+            return follow || (trailingSlash && hit.kind != Dentries.KIND_DIRECTORY) ? null : PRESENT;
+        }
+        if (!next.live()) {
+            return null;
+        }
+        if (next.type() == FileType.SYMLINK && (!last || followLast || trailingSlash)) {
+            return null;
+        }
+        return next;
     }
 
     /** The inode at absolute {@code path}, referenced. A trailing slash wants a directory (and follows a link). */

@@ -12,6 +12,7 @@ import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.PathName;
 import dev.jdax.api.fs.PathWalk;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatFs;
@@ -151,7 +152,17 @@ final class VfsMount implements FileSystem {
     @Override
     public long resolve(String path, boolean followLast) throws FsException {
         ensureOpen();
-        VfsInode found = walker.walkCached(path, followLast);
+        return resolve(walker.walkCached(path, followLast), path, followLast);
+    }
+
+    @Override
+    public long resolve(PathName path, boolean followLast) throws FsException {
+        ensureOpen();
+        return resolve(walker.walkCached(path, followLast), path.path(), followLast);
+    }
+
+    /** The inode number of {@code path}, whose cached walk found {@code found}. */
+    private long resolve(VfsInode found, String path, boolean followLast) throws FsException {
         if (found != null && found != PathWalker.ABSENT) {
             return found.ino;
         }
@@ -163,18 +174,40 @@ final class VfsMount implements FileSystem {
     @Override
     public boolean exists(String path, boolean followLast) throws FsException {
         ensureOpen();
-        VfsInode found = walker.existsCached(path, followLast);
+        return exists(walker.existsCached(path, followLast), path, followLast);
+    }
+
+    @Override
+    public boolean exists(PathName path, boolean followLast) throws FsException {
+        ensureOpen();
+        return exists(walker.existsCached(path, followLast), path.path(), followLast);
+    }
+
+    /** Whether {@code path} names something, whose cached walk found {@code found}. */
+    private boolean exists(VfsInode found, String path, boolean followLast) throws FsException {
         if (found != null) {
             return found != PathWalker.ABSENT;
         }
         return FileSystem.super.exists(path, followLast);
     }
 
-    /** The inode's attributes read without a reference are good when it was not evicted meanwhile. */
     @Override
     public StatInfo stat(String path, boolean followLast) throws FsException {
         ensureOpen();
-        VfsInode found = walker.walkCached(path, followLast);
+        return stat(walker.walkCached(path, followLast), path, followLast);
+    }
+
+    @Override
+    public StatInfo stat(PathName path, boolean followLast) throws FsException {
+        ensureOpen();
+        return stat(walker.walkCached(path, followLast), path.path(), followLast);
+    }
+
+    /**
+     * The attributes of {@code path}, whose cached walk found {@code found}: read without a
+     * reference, they are good when the inode was not evicted meanwhile.
+     */
+    private StatInfo stat(VfsInode found, String path, boolean followLast) throws FsException {
         if (found != null && found != PathWalker.ABSENT) {
             try {
                 StatInfo st = found.vnode().stat();

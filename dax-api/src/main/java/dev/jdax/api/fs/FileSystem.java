@@ -167,6 +167,43 @@ public interface FileSystem extends AutoCloseable {
     }
 
     /**
+     * {@link #resolve(String, boolean)} of a path whose components are kept hashed; a file system
+     * with a dentry cache looks them up by the kept hashes.
+     *
+     * @param path       an absolute path name
+     * @param followLast follow a final symbolic link
+     * @return the inode number
+     * @throws FsException as {@link #resolve(String, boolean)}
+     */
+    default long resolve(PathName path, boolean followLast) throws FsException {
+        return resolve(path.path(), followLast);
+    }
+
+    /**
+     * {@link #exists(String, boolean)} of a path whose components are kept hashed.
+     *
+     * @param path       an absolute path name
+     * @param followLast follow a final symbolic link
+     * @return whether it exists
+     * @throws FsException as {@link #exists(String, boolean)}
+     */
+    default boolean exists(PathName path, boolean followLast) throws FsException {
+        return exists(path.path(), followLast);
+    }
+
+    /**
+     * {@link #stat(String, boolean)} of a path whose components are kept hashed.
+     *
+     * @param path       an absolute path name
+     * @param followLast follow a final symbolic link
+     * @return its attributes
+     * @throws FsException as {@link #stat(String, boolean)}
+     */
+    default StatInfo stat(PathName path, boolean followLast) throws FsException {
+        return stat(path.path(), followLast);
+    }
+
+    /**
      * {@code open(2)} of an absolute path: {@code O_CREAT} makes the file (mode 0644, root owner)
      * when it is absent, atomically under the directory's lock, so concurrent opens of one new name
      * all succeed and open one file; {@code O_EXCL} fails with EEXIST when it exists;
