@@ -109,10 +109,7 @@ final class DirEditor {
         int size = DataBlock.entrySize(name.length, ftype);
         int db = -1;
         for (FreeIndexBlock f : freeBlocks(nd)) {
-            for (int i = f.firstdb(); i < f.firstdb() + f.nvalid() && db < 0; i++) {
-                int best = f.best(i);
-                db = best != FreeIndexBlock.NULL_DATAOFF && best >= size ? i : -1;
-            }
+            db = f.firstWithRoom(size);
             if (db >= 0) {
                 break;
             }
