@@ -25,6 +25,8 @@ final class JdaxPath implements Path {
     private final List<String> names;
     /** {@link #pathName}, once made (a race makes it twice, equal; its fields are final). */
     private PathName resolved;
+    /** {@link #toString}, once made (a channel names its file by it at every open). */
+    private String text;
 
     JdaxPath(JdaxFileSystem fs, String path) {
         this.fs = fs;
@@ -212,7 +214,12 @@ final class JdaxPath implements Path {
 
     @Override
     public String toString() {
-        String s = String.join("/", names);
-        return absolute ? "/" + s : s;
+        String t = text;
+        if (t == null) {
+            String s = String.join("/", names);
+            t = absolute ? "/" + s : s;
+            text = t;
+        }
+        return t;
     }
 }

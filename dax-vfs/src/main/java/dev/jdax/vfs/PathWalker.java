@@ -207,10 +207,17 @@ final class PathWalker {
 
     /** The directory that holds the last component of {@code path}, referenced. */
     VfsInode walkParent(String path) throws FsException {
-        VfsInode dir = walk(PathWalk.parentPath(path), true);
+        String parent = PathWalk.parentPath(path);
+        // The dentries first, as open's walk: an inode found live and referenced is the one the
+        // walk with references would have found at some instant of the call (Linux legitimizes
+        // an RCU walk's result the same way).
+        VfsInode dir = walkCached(parent, true);
+        if (dir == null || dir == ABSENT || !dir.tryRef()) {
+            dir = walk(parent, true);
+        }
         if (!dir.isDir()) {
             icache.release(dir);
-            throw FsException.of(Errno.ENOTDIR, "%s: not a directory", PathWalk.parentPath(path));
+            throw FsException.of(Errno.ENOTDIR, "%s: not a directory", parent);
         }
         return dir;
     }
