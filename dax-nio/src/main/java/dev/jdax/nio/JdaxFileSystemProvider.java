@@ -237,7 +237,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         OpenFile f = null;
         try {
             // One call: with CREATE the lookup and the create are one step under the directory's lock.
-            f = fs.open(p.fsPath(), flags, mode(attrs, 0644), 0, 0);
+            f = fs.open(p.pathName(), flags, mode(attrs, 0644), 0, 0);
             if (o.deleteOnClose()) {
                 unlinkAtOpen(fs, p);
             }

@@ -16,8 +16,9 @@ import java.util.Objects;
 
 /**
  * A path in a jdax file system: '/'-separated names, absolute when it starts with '/'. The string
- * the file system resolves ({@link #fsPath}) is made once per path object, so a program that keeps
- * its paths pays for none on each call.
+ * the file system resolves ({@link #fsPath}), with its components found and hashed
+ * ({@link #pathName}), is made once per path object, so a program that keeps its paths pays for
+ * neither on each call.
  */
 final class JdaxPath implements Path {
     private final JdaxFileSystem fs;

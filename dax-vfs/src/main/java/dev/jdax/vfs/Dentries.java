@@ -93,11 +93,6 @@ final class Dentries {
         }
     }
 
-    /** Characters 8 to 15 of {@code s[from, to)}, packed. */
-    private static long high(String s, int from, int to) {
-        return to - from > 8 ? PathName.pack(s, from + 8, to) : 0;
-    }
-
     /** The kind of dentry {@code d}. */
     static int kindOf(VfsInode d) {
         if (d == NEGATIVE) {
@@ -154,7 +149,7 @@ final class Dentries {
                 if (!packed) {
                     inline = PathName.packable(s, from, to);
                     lo = PathName.pack(s, from, to);
-                    hi = high(s, from, to);
+                    hi = PathName.packHigh(s, from, to);
                     packed = true;
                 }
                 if (n.names(s, from, len, hash, inline, lo, hi)) {
@@ -174,7 +169,7 @@ final class Dentries {
         Node head = (Node) SLOT.getAcquire(t, i);
         boolean inline = PathName.packable(name, 0, name.length());
         long lo = PathName.pack(name, 0, name.length());
-        long hi = high(name, 0, name.length());
+        long hi = PathName.packHigh(name, 0, name.length());
         for (Node n = head; n != null; n = n.next) {
             if (n.names(name, 0, name.length(), hash, inline, lo, hi)) {
                 if (n.kind == kind) {

@@ -396,14 +396,32 @@ final class VfsMount implements FileSystem {
     @Override
     public OpenFile open(String path, int flags, int mode, int uid, int gid) throws FsException {
         ensureOpen();
-        boolean nofollow = (flags & OpenFlags.O_NOFOLLOW) != 0;
         if ((flags & OpenFlags.O_CREAT) == 0) {
-            VfsInode found = walker.walkCached(path, !nofollow);
-            if (found != null && found != PathWalker.ABSENT && found.tryRef()) {
-                return openInode(found, flags);
-            }
-            return openInode(walker.walk(path, !nofollow), flags);
+            return openExisting(walker.walkCached(path, (flags & OpenFlags.O_NOFOLLOW) == 0), path, flags);
         }
+        return openOrCreate(path, flags, mode, uid, gid);
+    }
+
+    @Override
+    public OpenFile open(PathName path, int flags, int mode, int uid, int gid) throws FsException {
+        ensureOpen();
+        if ((flags & OpenFlags.O_CREAT) == 0) {
+            return openExisting(walker.walkCached(path, (flags & OpenFlags.O_NOFOLLOW) == 0), path.path(), flags);
+        }
+        return openOrCreate(path.path(), flags, mode, uid, gid);
+    }
+
+    /** Opens the file at {@code path}, whose cached walk found {@code found}, without O_CREAT. */
+    private OpenFile openExisting(VfsInode found, String path, int flags) throws FsException {
+        if (found != null && found != PathWalker.ABSENT && found.tryRef()) {
+            return openInode(found, flags);
+        }
+        return openInode(walker.walk(path, (flags & OpenFlags.O_NOFOLLOW) == 0), flags);
+    }
+
+    /** open with O_CREAT. */
+    private OpenFile openOrCreate(String path, int flags, int mode, int uid, int gid) throws FsException {
+        boolean nofollow = (flags & OpenFlags.O_NOFOLLOW) != 0;
         if (path.endsWith("/")) {
             throw FsException.of(Errno.EISDIR, "%s: O_CREAT of a directory name", path);
         }

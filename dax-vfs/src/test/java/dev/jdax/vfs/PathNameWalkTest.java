@@ -2,6 +2,8 @@ package dev.jdax.vfs;
 
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.PathName;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +27,12 @@ class PathNameWalkTest {
             return String.valueOf(q.ask());
         } catch (FsException e) {
             return e.errno().name();
+        }
+    }
+
+    private static long openedIno(OpenFile f) throws FsException {
+        try (f) {
+            return f.ino();
         }
     }
 
@@ -67,6 +75,9 @@ class PathNameWalkTest {
                     assertEquals(answer(() -> fs.resolve(path, follow)), answer(() -> fs.resolve(p, follow)), "resolve " + what);
                     assertEquals(answer(() -> fs.exists(path, follow)), answer(() -> fs.exists(p, follow)), "exists " + what);
                     assertEquals(answer(() -> fs.stat(path, follow).ino()), answer(() -> fs.stat(p, follow).ino()), "stat " + what);
+                    int flags = OpenFlags.O_RDONLY | (follow ? 0 : OpenFlags.O_NOFOLLOW);
+                    assertEquals(answer(() -> openedIno(fs.open(path, flags, 0, 0, 0))), answer(() -> openedIno(fs.open(p, flags, 0, 0, 0))),
+                            "open " + what);
                 }
             }
             if (round > 0) {
@@ -83,6 +94,9 @@ class PathNameWalkTest {
         assertEquals("ENOTDIR", answer(() -> fs.resolve(PathName.of("/d/f/x"), true)));
         assertEquals("ELOOP", answer(() -> fs.resolve(PathName.of("/loop"), true)));
         assertEquals("ENOENT", answer(() -> fs.stat(PathName.of("/d/absent"), true)));
+        assertEquals("ELOOP", answer(() -> openedIno(fs.open(PathName.of("/d/to-f"), OpenFlags.O_NOFOLLOW, 0, 0, 0))));
+        long made = fs.resolve(PathName.of("/d/f"), true);
+        assertEquals(String.valueOf(made), answer(() -> openedIno(fs.open(PathName.of("/d/to-f"), OpenFlags.O_RDWR, 0, 0, 0))));
     }
 
     @Test

@@ -230,4 +230,19 @@ public interface FileSystem extends AutoCloseable {
      * @throws FsException ENOENT, EEXIST, EISDIR, ELOOP, EROFS...
      */
     OpenFile open(String path, int flags, int mode, int uid, int gid) throws FsException;
+
+    /**
+     * {@link #open(String, int, int, int, int)} of a path whose components are kept hashed.
+     *
+     * @param path  an absolute path name
+     * @param flags {@link OpenFlags}
+     * @param mode  permission bits of a created file
+     * @param uid   its owner
+     * @param gid   its group
+     * @return the open file
+     * @throws FsException as {@link #open(String, int, int, int, int)}
+     */
+    default OpenFile open(PathName path, int flags, int mode, int uid, int gid) throws FsException {
+        return open(path.path(), flags, mode, uid, gid);
+    }
 }

@@ -66,7 +66,7 @@ public final class PathName {
                     mask |= 1L << k;
                 }
                 parts[4 * k + 2] = pack(path, i, j);
-                parts[4 * k + 3] = j - i > 8 ? pack(path, i + 8, j) : 0;
+                parts[4 * k + 3] = packHigh(path, i, j);
                 k++;
             }
             i = j + 1;
@@ -200,6 +200,19 @@ public final class PathName {
             v = v << 8 | s.charAt(i);
         }
         return v;
+    }
+
+    /**
+     * Characters 8 to 15 of the name {@code s[from, to)} packed as {@link #pack} packs the first
+     * eight (zero for a name of at most eight).
+     *
+     * @param s    a string
+     * @param from the name's start
+     * @param to   its end
+     * @return the packed characters
+     */
+    public static long packHigh(String s, int from, int to) {
+        return to - from > 8 ? pack(s, from + 8, to) : 0;
     }
 
     @Override
