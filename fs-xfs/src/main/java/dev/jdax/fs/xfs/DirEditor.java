@@ -78,8 +78,8 @@ final class DirEditor {
         if (dir.di_format() == XfsInode.FMT_LOCAL || disk.sb().sb_dirblklog() != 0 || XfsDirs.isBlockForm(disk, dir, ext)) {
             return null;
         }
-        long rootFsb = DirWriter.mapped(ext, leafDablk);
-        if (rootFsb < 0 || DirWriter.mapped(ext, freeDablk) < 0) {
+        long rootFsb = DirWriter.mapped(dir, ext, leafDablk);
+        if (rootFsb < 0 || DirWriter.mapped(dir, ext, freeDablk) < 0) {
             return null;
         }
         byte[] root = readDa(dir, rootFsb, leafDablk);
@@ -118,7 +118,7 @@ final class DirEditor {
         boolean newFree = false;
         if (newData) {
             db = (int) firstHole(nd.extents(), 0, leafDablk);
-            newFree = DirWriter.mapped(nd.extents(), freeDablk + db / maxBests) < 0;
+            newFree = DirWriter.mapped(nd.dir(), nd.extents(), freeDablk + db / maxBests) < 0;
         }
         int hash = DirWriter.hash(name);
         List<DaBlock> path = new ArrayList<>();
@@ -178,7 +178,7 @@ final class DirEditor {
             ExtentList.add(ext, new BmapExtent(p.db(), dataFsb, 1, false));
             data = dataEdits.emptyBlock(dir.ino(), dataFsb);
         } else {
-            dataFsb = DirWriter.mapped(ext, p.db());
+            dataFsb = DirWriter.mapped(dir, ext, p.db());
             data = readData(dir, dataFsb, p.db());
         }
         int off = dataEdits.insertEntry(data, rec, bs);
@@ -282,7 +282,7 @@ final class DirEditor {
                 long byteOff = leaf.value(i) << 3;
                 int db = (int) (byteOff >>> disk.blockLog());
                 int off = (int) (byteOff & (bs - 1));
-                long fsb = DirWriter.mapped(nd.extents(), db);
+                long fsb = DirWriter.mapped(nd.dir(), nd.extents(), db);
                 Corrupt.check(fsb >= 0 && db < leafDablk && off + 9 < bs, "directory inode %d: leaf address 0x%x names a hole",
                         nd.dir().ino(), leaf.value(i));
                 byte[] data = readData(nd.dir(), fsb, db);
@@ -380,7 +380,7 @@ final class DirEditor {
                 long byteOff = address << 3;
                 int db = (int) (byteOff >>> disk.blockLog());
                 int off = (int) (byteOff & (bs - 1));
-                long fsb = DirWriter.mapped(nd.extents(), db);
+                long fsb = DirWriter.mapped(nd.dir(), nd.extents(), db);
                 Corrupt.check(fsb >= 0 && db < leafDablk, "directory inode %d: leaf address 0x%x names a hole",
                         nd.dir().ino(), address);
                 byte[] data = readData(nd.dir(), fsb, db);
@@ -409,7 +409,7 @@ final class DirEditor {
 
     /** A block of the leaf space (LEAFN or da node), verified: CRC at 12, blkno, owner. */
     private DaBlock block(Node nd, long dablk) throws FsException {
-        long fsb = DirWriter.mapped(nd.extents(), dablk);
+        long fsb = DirWriter.mapped(nd.dir(), nd.extents(), dablk);
         Corrupt.check(fsb >= 0 && dablk >= leafDablk && dablk < freeDablk, "directory inode %d: leaf-space block %d is a hole",
                 nd.dir().ino(), dablk);
         byte[] b = readDa(nd.dir(), fsb, dablk);
@@ -435,7 +435,7 @@ final class DirEditor {
     }
 
     private FreeIndexBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {
-        long fsb = DirWriter.mapped(ext, dablk);
+        long fsb = DirWriter.mapped(dir, ext, dablk);
         BlockName what = new BlockName("directory inode", dir.ino(), "free index block", dablk);
         Corrupt.check(fsb >= 0, "%s is a hole", what);
         byte[] b = disk.cachedForChange(fsb);

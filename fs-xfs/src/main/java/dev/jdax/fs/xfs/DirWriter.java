@@ -20,6 +20,8 @@ import static dev.jdax.fs.xfs.Buf.*;
 final class DirWriter {
     static final int LEAF1_MAGIC = 0x3df1;
     static final int LEAF_HDR = 64;
+    /** Directory extent lists of this many get an index of their starts (see {@link #mapped(XfsInode, List, long)}). */
+    static final int DIR_INDEX_FROM = 8;
 
     private final XfsDisk disk;
     private final XfsSpace space;
@@ -222,6 +224,24 @@ final class DirWriter {
     }
 
     /** The block mapped at file block {@code off} of a sorted extent list, or -1 for a hole (a binary search). */
+    /**
+     * {@link #mapped(List, long)} in directory {@code dir}'s own extent list, looked up through the
+     * index kept beside it once it has been searched more often than it has extents (the list
+     * changes only when the directory gains or loses a block, and is replaced whole then). Any
+     * other list — a copy being changed — is searched as it is: an index of it would go stale.
+     */
+    static long mapped(XfsInode dir, List<BmapExtent> extents, long off) {
+        if (extents != dir.extents) {
+            return mapped(extents, off);
+        }
+        int i = XfsIomap.floor(dir, extents, off, DIR_INDEX_FROM);
+        if (i < 0) {
+            return -1;
+        }
+        BmapExtent e = extents.get(i);
+        return off < e.endoff() ? e.startblock() + (off - e.startoff()) : -1;
+    }
+
     static long mapped(List<BmapExtent> extents, long off) {
         int lo = 0;
         int hi = extents.size() - 1;
