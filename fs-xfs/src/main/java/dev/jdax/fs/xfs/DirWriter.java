@@ -223,7 +223,6 @@ final class DirWriter {
         return got[0];
     }
 
-    /** The block mapped at file block {@code off} of a sorted extent list, or -1 for a hole (a binary search). */
     /**
      * {@link #mapped(List, long)} in directory {@code dir}'s own extent list, looked up through the
      * index kept beside it once it has been searched more often than it has extents (the list
@@ -242,6 +241,7 @@ final class DirWriter {
         return off < e.endoff() ? e.startblock() + (off - e.startoff()) : -1;
     }
 
+    /** The block mapped at file block {@code off} of a sorted extent list, or -1 for a hole (a binary search). */
     static long mapped(List<BmapExtent> extents, long off) {
         int lo = 0;
         int hi = extents.size() - 1;

@@ -1,13 +1,16 @@
 package dev.jdax.fs.xfs;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 import static dev.jdax.fs.xfs.Buf.*;
 
 /** A free index block (XDF3) of a node directory: the best free length of data blocks [firstdb, firstdb + nvalid). */
 record FreeIndexBlock(long dablk, long fsb, byte[] b) {
     static final int NULL_DATAOFF = 0xffff;
     private static final int HDR = DirWriter.LEAF_HDR;
-    private static final java.lang.invoke.VarHandle BE_LONG =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final VarHandle BE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     /** One in each 16-bit lane of a long, and the top bit of each lane. */
     private static final long LANES = 0x0001_0001_0001_0001L;
     private static final long TOPS = 0x8000_8000_8000_8000L;
