@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A fixed set of counters bumped from many threads, each thread in cells of its own: an addition
@@ -26,7 +27,15 @@ public final class ThreadCounters {
     /** Cells kept before those of ended threads are folded. */
     private static final int FOLD_AT = 64;
 
-    /** One thread's counters: only {@code owner} writes {@code values}. */
+    /**
+     * Longs before and after a thread's counters, a cache line each: the cells of threads are
+     * allocated apart, in each thread's own allocation buffer, but a collection that copies the
+     * survivors may put two of them side by side, and two threads' counters on one line would
+     * take that line from each other's core at every addition.
+     */
+    private static final int PAD = 8;
+
+    /** One thread's counters: only {@code owner} writes {@code values}, from {@link #PAD} on. */
     private record Cell(Thread owner, long[] values) {
     }
 
@@ -61,12 +70,12 @@ public final class ThreadCounters {
                     return false;
                 }
                 for (int i = 0; i < width; i++) {
-                    folded[i] += (long) LONGS.getOpaque(c.values(), i);
+                    folded[i] += (long) LONGS.getOpaque(c.values(), PAD + i);
                 }
                 return true;
             });
         }
-        Cell c = new Cell(Thread.currentThread(), new long[width]);
+        Cell c = new Cell(Thread.currentThread(), new long[PAD + width + PAD]);
         cells.add(c);
         return c;
     }
@@ -78,9 +87,10 @@ public final class ThreadCounters {
      * @param delta   how much
      */
     public void add(int counter, long delta) {
+        Objects.checkIndex(counter, width);
         long[] v = cell().values();
         // Opaque: never kept in a register across calls, so a reader sees it soon; no fence.
-        LONGS.setOpaque(v, counter, v[counter] + delta);
+        LONGS.setOpaque(v, PAD + counter, v[PAD + counter] + delta);
     }
 
     /**
@@ -93,9 +103,11 @@ public final class ThreadCounters {
      * @param delta2   how much to it
      */
     public void add(int counter, long delta, int counter2, long delta2) {
+        Objects.checkIndex(counter, width);
+        Objects.checkIndex(counter2, width);
         long[] v = cell().values();
-        LONGS.setOpaque(v, counter, v[counter] + delta);
-        LONGS.setOpaque(v, counter2, v[counter2] + delta2);
+        LONGS.setOpaque(v, PAD + counter, v[PAD + counter] + delta);
+        LONGS.setOpaque(v, PAD + counter2, v[PAD + counter2] + delta2);
     }
 
     /** The calling thread's cells: its slot's when it holds the slot, else its {@code ThreadLocal}'s. */
@@ -127,9 +139,10 @@ public final class ThreadCounters {
      * @param counter which counter
      */
     public synchronized long sum(int counter) {
+        Objects.checkIndex(counter, width);
         long s = folded[counter];
         for (Cell c : cells) {
-            s += (long) LONGS.getOpaque(c.values(), counter);
+            s += (long) LONGS.getOpaque(c.values(), PAD + counter);
         }
         return s;
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Per-thread counters: what every thread added is in the sum, ended threads' cells folded and nothing lost. */
 class ThreadCountersTest {
@@ -72,5 +73,16 @@ class ThreadCountersTest {
         }
         assertEquals((long) threads * perThread, c.sum(0));
         assertEquals(64L * threads * perThread, c.sum(1));
+    }
+
+    @Test
+    void aCounterOutsideTheSetIsRefusedNotAddedToThePadding() {
+        ThreadCounters c = new ThreadCounters(2);
+        assertThrows(IndexOutOfBoundsException.class, () -> c.add(2, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> c.add(0, 1, -1, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> c.sum(2));
+        c.add(1, 5);
+        assertEquals(0, c.sum(0));
+        assertEquals(5, c.sum(1));
     }
 }
