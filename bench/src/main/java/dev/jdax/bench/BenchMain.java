@@ -97,9 +97,11 @@ public final class BenchMain {
         }
         List<RunResult> results = new ArrayList<>();
         // MetaBench is not JMH (a directory of 100,000 names is filled once per target, then measured
-        // there): it runs with the whole suite, or alone when --only names just it.
+        // there), nor are the paired ratios (PairedRun): each runs with the whole suite, or alone when
+        // --only names just it (MetaBench, Paired).
         boolean meta = only == null || only.contains("MetaBench");
-        if (only != null && only.equals("MetaBench")) {
+        boolean pairs = only == null || only.contains("Paired");
+        if (only != null && (only.equals("MetaBench") || only.equals("Paired"))) {
             // nothing of JMH
         } else if (only != null) {
             // A part of the suite (JMH's regex on Class.method), e.g. GrowthBench, with the forks of the
@@ -141,8 +143,9 @@ public final class BenchMain {
                         params.toString(), opsPerSec, aux.toString().strip()));
             }
         }
+        List<Paired> paired = pairs ? PairedRun.run(quick) : List.of();
         List<MetaBench.Result> metadata = meta ? MetaBench.run(quick, null) : List.of();
-        BenchReport report = new BenchReport(ms, others, metadata, quick);
+        BenchReport report = new BenchReport(ms, others, metadata, paired, quick);
         report.write(out);
         System.out.println(report.markdown());
         System.out.println("written: " + out.resolve("latest.md") + ", latest.json, latest.svg");

@@ -40,12 +40,14 @@ final class BenchReport {
     private final List<Measurement> ms;
     private final List<Other> others;
     private final List<MetaBench.Result> metadata;
+    private final List<Paired> paired;
     private final boolean quick;
 
-    BenchReport(List<Measurement> ms, List<Other> others, List<MetaBench.Result> metadata, boolean quick) {
+    BenchReport(List<Measurement> ms, List<Other> others, List<MetaBench.Result> metadata, List<Paired> paired, boolean quick) {
         this.ms = List.copyOf(ms);
         this.others = List.copyOf(others);
         this.metadata = List.copyOf(metadata);
+        this.paired = List.copyOf(paired);
         this.quick = quick;
     }
 
@@ -147,7 +149,7 @@ final class BenchReport {
                 }
             }
         }
-        sb.append("\n## Targets\n\n| goal | ").append(String.join(" | ", personalities())).append(" |\n|---|");
+        sb.append("\n## Targets (JMH trials; figures where the paired section below measured the goal)\n\n| goal | ").append(String.join(" | ", personalities())).append(" |\n|---|");
         personalities().forEach(p -> sb.append("---|"));
         sb.append('\n');
         for (Goal g : GOALS) {
@@ -170,6 +172,7 @@ final class BenchReport {
             sb.append("\n| goal | result |\n|---|---|\n");
             otherGoals().forEach(l -> sb.append(l).append('\n'));
         }
+        sb.append(PairedSection.markdown(paired));
         sb.append(MetaSection.markdown(metadata));
         sb.append(LuceneSection.markdown(others));
         return sb.toString();
@@ -242,6 +245,7 @@ final class BenchReport {
                 + "],\n\"metadata\":[\n" + String.join(",\n", metadata.stream().map(r -> String.format(Locale.ROOT,
                         "{\"target\":\"%s\",\"names\":%d,\"reached\":%d,\"op\":\"%s\",\"opsPerSec\":%.1f}",
                         r.target(), r.names(), r.reached(), r.op(), r.opsPerSec())).toList())
+                + "],\n\"paired\":[\n" + String.join(",\n", PairedSection.json(paired))
                 + "],\n\"targets\":[\n" + String.join(",\n", goals) + "]}\n";
     }
 

@@ -7,44 +7,57 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * {@code IoRatio TARGET IO_SIZE SECONDS [ONLY]}: a target's 4 KiB (or other) reads and writes, sequential
- * and random (or only those ONLY names: {@code read-seq,write-rand}), as a ratio to raw memory copy measured in the SAME JVM in alternating slices of 20 ms.
- * On a loaded shared machine JMH's trials run minutes apart and the load between them moves their
- * ratio by more than the goal's margin; slices next to each other see the same load, and the
- * median of their ratios says what the file system costs. One target per JVM, so the benchmark's
- * call sites see two implementations, as JMH's forks see one.
+ * {@code IoRatio TARGET IO_SIZES SECONDS [ONLY]}: a target's reads and writes of each size in
+ * IO_SIZES ({@code 4096} or {@code 4096,1048576}), sequential and random (or only those ONLY names:
+ * {@code read-seq,write-rand}), as a ratio to raw memory copy measured in the SAME JVM in
+ * alternating slices of 20 ms ({@link Paired}); prints a {@code PAIRED io ...} line per pattern for
+ * the suite. One target per JVM, so the benchmark's call sites see two implementations, as JMH's
+ * forks see one.
  */
 public final class IoRatio {
     /** A slice's length: {@code -Dioratio.sliceMillis} (default 20). */
     private static final long SLICE_NANOS = (long) (Double.parseDouble(System.getProperty("ioratio.sliceMillis", "20")) * 1e6);
+    /** The file's size, and raw memory's. */
+    static final long FILE_SIZE = 256L << 20;
 
     private IoRatio() {
     }
 
     public static void main(String[] args) throws Exception {
         String target = args[0];
-        int ioSize = Integer.parseInt(args[1]);
+        int[] ioSizes = Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray();
         double seconds = Double.parseDouble(args[2]);
         String only = args.length > 3 ? args[3] : "";
-        long size = 256L << 20;
-        try (Target raw = Target.open("raw", size); Target t = Target.open(target, size); Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(ioSize, 4096);
-            buf.fill((byte) 0xa5);
-            for (String pattern : new String[] {"seq", "rand"}) {
-                long[] offsets = offsets(pattern, size, ioSize);
-                for (boolean write : new boolean[] {false, true}) {
-                    if (!only.isEmpty() && !only.contains((write ? "write-" : "read-") + pattern)) {
-                        continue;
+        try (Target raw = Target.open("raw", FILE_SIZE); Target t = Target.open(target, FILE_SIZE)) {
+            for (int ioSize : ioSizes) {
+                for (String pattern : new String[] {"seq", "rand"}) {
+                    for (boolean write : new boolean[] {false, true}) {
+                        String group = write ? "write" : "read";
+                        if (!only.isEmpty() && !only.contains(group + "-" + pattern)) {
+                            continue;
+                        }
+                        Paired r = measure(raw, t, target, ioSize, pattern, write, seconds);
+                        System.out.printf(Locale.ROOT, "IORATIO %s %s %s %d median %.3f (q1 %.3f, q3 %.3f; raw %.0f, %s %.0f ops/s)%n",
+                                target, group, pattern, ioSize, r.median(), r.q1(), r.q3(), r.baseRate(), target, r.rate());
+                        System.out.println(r.line());
                     }
-                    run(raw, t, buf, offsets, write, 0.5); // warm-up
-                    double[] r = run(raw, t, buf, offsets, write, seconds);
-                    System.out.printf(Locale.ROOT, "IORATIO %s %s %s %d median %.3f (raw %.0f, %s %.0f ops/s) fastest-tenth %.3f%n",
-                            target, write ? "write" : "read", pattern, ioSize, r[0], r[1], target, r[2], r[3]);
                 }
             }
         }
     }
 
+    /** Half a second of warm-up, then {@code seconds} of slice pairs: {@code t}'s transfers over raw's. */
+    static Paired measure(Target raw, Target t, String target, int ioSize, String pattern, boolean write, double seconds)
+            throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(ioSize, 4096);
+            buf.fill((byte) 0xa5);
+            long[] offsets = offsets(pattern, FILE_SIZE, ioSize);
+            run(raw, t, buf, offsets, write, 0.5); // warm-up
+            double[][] rates = run(raw, t, buf, offsets, write, seconds);
+            return Paired.of("io", target, (write ? "write-" : "read-") + pattern + "-" + ioSize, rates[0], rates[1]);
+        }
+    }
     private static long[] offsets(String pattern, long size, int ioSize) {
         long slots = size / ioSize;
         long[] offsets = new long[(int) Math.min(slots, 1 << 16)];
@@ -55,15 +68,10 @@ public final class IoRatio {
         return offsets;
     }
 
-    /**
-     * {@return the median ratio of target to raw over the slice pairs, the median ops/s of each, and
-     * the ratio of their 90th percentiles} — the slices least disturbed by other processes, which
-     * on a loaded machine say best what each costs by itself.
-     */
-    private static double[] run(Target raw, Target t, MemorySegment buf, long[] offsets, boolean write, double seconds)
+    /** {@return raw's rate and the target's, per slice pair} */
+    private static double[][] run(Target raw, Target t, MemorySegment buf, long[] offsets, boolean write, double seconds)
             throws Exception {
         int pairs = Math.max(1, (int) (seconds * 1e9 / (2 * SLICE_NANOS)));
-        double[] ratios = new double[pairs];
         double[] rawRates = new double[pairs];
         double[] rates = new double[pairs];
         // Each walks the same offsets from its own cursor, and which goes first alternates: a slice
@@ -78,9 +86,8 @@ public final class IoRatio {
                 rates[i] = slice(t, buf, offsets, next, write);
                 rawRates[i] = slice(raw, buf, offsets, rawNext, write);
             }
-            ratios[i] = rates[i] / rawRates[i];
         }
-        return new double[] {median(ratios), median(rawRates), median(rates), percentile(rates, 0.9) / percentile(rawRates, 0.9)};
+        return new double[][] {rawRates, rates};
     }
 
     private static double slice(Target t, MemorySegment buf, long[] offsets, int[] next, boolean write) throws Exception {
@@ -103,15 +110,5 @@ public final class IoRatio {
         } while ((now = System.nanoTime()) < end);
         next[0] = k;
         return ops * 1e9 / (now - start);
-    }
-
-    private static double median(double[] v) {
-        return percentile(v, 0.5);
-    }
-
-    private static double percentile(double[] v, double p) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[(int) Math.min(s.length - 1, s.length * p)];
     }
 }

@@ -3,14 +3,11 @@ package dev.jdax.bench;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 
-import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
@@ -82,26 +79,11 @@ public final class MetaBench {
         Timing t = Timing.of(quick);
         List<Result> out = new ArrayList<>();
         for (String target : targets == null ? TARGETS : targets) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            cmd.addAll(ForkArgs.withHeap("6g"));
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                    MetaBench.class.getName(), target, Long.toString(t.warmupMillis()), Long.toString(t.roundMillis()),
+            List<String> args = new ArrayList<>(List.of(target, Long.toString(t.warmupMillis()), Long.toString(t.roundMillis()),
                     Integer.toString(t.rounds()), Long.toString(t.fillSeconds())));
-            Arrays.stream(SIZES).forEach(n -> cmd.add(Integer.toString(n)));
+            Arrays.stream(SIZES).forEach(n -> args.add(Integer.toString(n)));
             System.out.println("# MetaBench: " + target);
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    System.out.println(line);
-                    if (line.startsWith("META ")) {
-                        out.add(Result.parse(line));
-                    }
-                }
-            }
-            if (p.waitFor() != 0) {
-                System.out.println("# MetaBench: " + target + " exited with " + p.exitValue());
-            }
+            ForkedJvm.run(MetaBench.class, "6g", args, "META ").forEach(line -> out.add(Result.parse(line)));
         }
         return out;
     }

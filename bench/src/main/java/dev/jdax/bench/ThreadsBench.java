@@ -102,16 +102,26 @@ public class ThreadsBench {
     }
 
     private void createWriteUnlink(Worker w) throws FsException {
-        String name = "tmp-" + (w.serial++ & 7);
-        long ino = t.fs().create(w.dir, name, 0644, 0, 0);
-        try (OpenFile f = t.fs().open(ino, OpenFlags.O_RDWR)) {
-            f.write(0, w.buf, 0);
+        createWriteUnlink(t.fs(), w.dir, w.serial++, w.buf);
+    }
+
+    /** A create: {@code tmp-N} (of eight names in turn) made in {@code dir}, 4 KiB written to it, unlinked. */
+    static void createWriteUnlink(FileSystem fs, long dir, int serial, MemorySegment buf) throws FsException {
+        String name = "tmp-" + (serial & 7);
+        long ino = fs.create(dir, name, 0644, 0, 0);
+        try (OpenFile f = fs.open(ino, OpenFlags.O_RDWR)) {
+            f.write(0, buf, 0);
         }
-        t.fs().unlink(w.dir, name);
+        fs.unlink(dir, name);
     }
 
     private void read(Worker w) throws IOException {
-        t.read(w.random.nextLong(FILE / 4096) * 4096, w.buf);
+        read(t, w.random, w.buf);
+    }
+
+    /** A read of 4 KiB at a random block of the readers' file. */
+    static void read(FsTarget t, SplittableRandom random, MemorySegment buf) throws IOException {
+        t.read(random.nextLong(FILE / 4096) * 4096, buf);
     }
 
     @Benchmark

@@ -1,0 +1,49 @@
+package dev.jdax.bench;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The suite's paired measurements ({@link Paired}), each target in a JVM of its own: {@link IoRatio}
+ * for the transfer goals (4 KiB and 1 MiB against raw memory) and {@link ThreadsRatio} for the
+ * thread goals (two creating threads, two readers, against one).
+ */
+final class PairedRun {
+    static final List<String> IO_TARGETS = List.of("ext2", "ext4", "ext4:dioread_nolock", "xfs");
+    static final List<String> PERSONALITIES = List.of("ext2", "ext4", "xfs");
+    static final List<String> THREAD_MODES = List.of("create", "read");
+    static final List<Integer> IO_SIZES = List.of(4096, 1 << 20);
+
+    /**
+     * Seconds of slice pairs per pattern and size ({@code io}), the threads' warm-up (C2 compiles a
+     * create's paths over seconds, as {@link BenchMain} says of ThreadsBench) and their seconds of pairs.
+     */
+    record Timing(double ioSeconds, double threadsWarmup, double threadsSeconds) {
+        static Timing of(boolean quick) {
+            return quick ? new Timing(3, 8, 16) : new Timing(8, 10, 40);
+        }
+    }
+
+    private PairedRun() {
+    }
+
+    static List<Paired> run(boolean quick) throws IOException, InterruptedException {
+        Timing t = Timing.of(quick);
+        List<Paired> out = new ArrayList<>();
+        String sizes = String.join(",", IO_SIZES.stream().map(String::valueOf).toList());
+        for (String target : IO_TARGETS) {
+            System.out.println("# IoRatio: " + target);
+            ForkedJvm.run(IoRatio.class, "4g", List.of(target, sizes, Double.toString(t.ioSeconds())), Paired.PREFIX)
+                    .forEach(line -> out.add(Paired.parse(line)));
+        }
+        for (String personality : PERSONALITIES) {
+            for (String mode : THREAD_MODES) {
+                System.out.println("# ThreadsRatio: " + personality + " " + mode);
+                ForkedJvm.run(ThreadsRatio.class, "4g", List.of(personality, mode, Double.toString(t.threadsWarmup()),
+                        Double.toString(t.threadsSeconds())), Paired.PREFIX).forEach(line -> out.add(Paired.parse(line)));
+            }
+        }
+        return out;
+    }
+}

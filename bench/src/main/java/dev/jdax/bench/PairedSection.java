@@ -1,0 +1,74 @@
+package dev.jdax.bench;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The report's section of {@link Paired} measurements and the goals they judge: every transfer goal
+ * of {@link BenchReport#GOALS} (a personality against raw memory) and two threads against one
+ * (creating in two directories, reading one file), each the median of slice pairs with its quartiles.
+ */
+final class PairedSection {
+    /** Two threads over one: issue 18's goal for creates, and readers of one file held to the same. */
+    static final double THREADS_GOAL = 1.6;
+
+    private PairedSection() {
+    }
+
+    static String markdown(List<Paired> paired) {
+        if (paired.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("\n## Paired in one JVM (the ratio goals' measure)\n\n"
+                + "Each figure is the median of the ratios of slice pairs run one after the other in one JVM (20 ms slices of\n"
+                + "transfers beside raw memory copies; 200 ms slices of one thread and of two), with the quartiles of those ratios:\n"
+                + "JMH's trials of a target and its peer run minutes apart, and the load between them moves a ratio by more than\n"
+                + "a goal's margin. The JMH tables above stay as figures.\n\n| goal | ");
+        sb.append(String.join(" | ", PairedRun.IO_TARGETS)).append(" |\n|---|");
+        PairedRun.IO_TARGETS.forEach(t -> sb.append("---|"));
+        sb.append('\n');
+        for (BenchReport.Goal g : BenchReport.GOALS) {
+            sb.append("| ").append(g.text()).append(" |");
+            for (String t : PairedRun.IO_TARGETS) {
+                sb.append(' ').append(verdict(find(paired, "io", t, what(g)), g.ratio())).append(" |");
+            }
+            sb.append('\n');
+        }
+        for (String mode : PairedRun.THREAD_MODES) {
+            sb.append(String.format(Locale.ROOT, "| %s >= %.2fx one thread |", mode.equals("create")
+                    ? "2 threads creating in 2 directories" : "2 readers of one file", THREADS_GOAL));
+            for (String t : PairedRun.IO_TARGETS) {
+                sb.append(' ').append(PairedRun.PERSONALITIES.contains(t) ? verdict(find(paired, "threads", t, mode), THREADS_GOAL) : "—")
+                        .append(" |");
+            }
+            sb.append('\n');
+        }
+        sb.append("\nRates beside the ratios (medians of the slices, ops/s): base -> target.\n\n| measurement | target | base | target |\n"
+                + "|---|---|---:|---:|\n");
+        for (Paired p : paired) {
+            sb.append(String.format(Locale.ROOT, "| %s %s | %s | %.0f | %.0f |%n", p.kind(), p.what(), p.target(), p.baseRate(), p.rate()));
+        }
+        return sb.toString();
+    }
+
+    /** {@code read-seq-4096}: how {@link IoRatio} names a goal's measurement. */
+    static String what(BenchReport.Goal g) {
+        return g.group() + "-" + g.pattern() + "-" + g.ioSize();
+    }
+
+    static Optional<Paired> find(List<Paired> paired, String kind, String target, String what) {
+        return paired.stream().filter(p -> p.kind().equals(kind) && p.target().equals(target) && p.what().equals(what)).findFirst();
+    }
+
+    static String verdict(Optional<Paired> p, double goal) {
+        return p.map(x -> (x.median() >= goal ? "met " : "**missed** ") + x.figure()).orElse("not measured");
+    }
+
+    /** The section's results as JSON objects, for the report's {@code paired} array. */
+    static List<String> json(List<Paired> paired) {
+        return paired.stream().map(p -> String.format(Locale.ROOT,
+                "{\"kind\":\"%s\",\"target\":\"%s\",\"what\":\"%s\",\"median\":%.4f,\"q1\":%.4f,\"q3\":%.4f,\"baseRate\":%.1f,\"rate\":%.1f,\"pairs\":%d}",
+                p.kind(), p.target(), p.what(), p.median(), p.q1(), p.q3(), p.baseRate(), p.rate(), p.pairs())).toList();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.jdax.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Paired slices: the ratio per pair (not of the medians), its quartiles, the line the suite reads back, and the verdicts. */
+class PairedTest {
+    @Test
+    void theRatioIsTheMedianOfEachPairsRatio() {
+        // Medians of the rates would say 200 / 100 = 2.0; the pairs say 1.5 (a slow slice pairs with a slow slice).
+        double[] base = {100, 50, 200, 100, 300};
+        double[] target = {150, 75, 300, 200, 450};
+        Paired p = Paired.of("io", "ext4", "read-seq-4096", base, target);
+        assertEquals(1.5, p.median(), 1e-9);
+        assertEquals(1.5, p.q1(), 1e-9);
+        assertEquals(1.5, p.q3(), 1e-9);
+        assertEquals(100, p.baseRate(), 1e-9);
+        assertEquals(200, p.rate(), 1e-9);
+        assertEquals(5, p.pairs());
+    }
+
+    @Test
+    void quartilesSpanTheMiddleHalf() {
+        double[] base = {1, 1, 1, 1, 1, 1, 1, 1};
+        double[] target = {8, 1, 7, 2, 6, 3, 5, 4};
+        Paired p = Paired.of("threads", "xfs", "create", base, target);
+        assertEquals(5, p.median(), 1e-9);
+        assertEquals(3, p.q1(), 1e-9);
+        assertEquals(7, p.q3(), 1e-9);
+    }
+
+    @Test
+    void theLineReadsBackAsPrinted() {
+        Paired p = Paired.of("io", "ext4:dioread_nolock", "write-rand-1048576", new double[] {10, 20}, new double[] {9, 19});
+        Paired back = Paired.parse(p.line());
+        assertEquals(p.kind(), back.kind());
+        assertEquals(p.target(), back.target());
+        assertEquals(p.what(), back.what());
+        assertEquals(p.median(), back.median(), 1e-4);
+        assertEquals(p.pairs(), back.pairs());
+    }
+
+    @Test
+    void verdictsSayMetOrMissedWithTheQuartiles() {
+        Paired low = Paired.of("threads", "ext2", "create", new double[] {100}, new double[] {150});
+        assertEquals("**missed** 1.50x (1.50-1.50)", PairedSection.verdict(Optional.of(low), PairedSection.THREADS_GOAL));
+        Paired high = Paired.of("threads", "ext2", "create", new double[] {100}, new double[] {170});
+        assertEquals("met 1.70x (1.70-1.70)", PairedSection.verdict(Optional.of(high), PairedSection.THREADS_GOAL));
+        String md = PairedSection.markdown(List.of(low));
+        assertTrue(md.contains("| 2 threads creating in 2 directories >= 1.60x one thread | **missed** 1.50x (1.50-1.50) | not measured | — |"), md);
+        assertTrue(md.contains("| read seq 4 KiB >= 0.90x raw | not measured |"), md);
+    }
+
+    @Test
+    void threadsRatioRunsOneThreadAndTwoAndPrintsItsLine() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream was = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            ThreadsRatio.main(new String[] {"ext2", "read", "0.2", "0.8"});
+        } finally {
+            System.setOut(was);
+        }
+        String line = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith(Paired.PREFIX)).findFirst().orElseThrow();
+        Paired p = Paired.parse(line);
+        assertEquals("threads", p.kind());
+        assertEquals("read", p.what());
+        assertEquals(2, p.pairs());
+        // Both sides ran: each slice's rate is above zero, so is each ratio.
+        assertTrue(p.baseRate() > 0 && p.rate() > 0 && p.q1() > 0, line);
+    }
+}
