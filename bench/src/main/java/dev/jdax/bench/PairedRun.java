@@ -21,7 +21,7 @@ final class PairedRun {
      */
     record Timing(double ioSeconds, double threadsWarmup, double threadsSeconds) {
         static Timing of(boolean quick) {
-            return quick ? new Timing(3, 8, 16) : new Timing(8, 10, 40);
+            return quick ? new Timing(3, 8, 24) : new Timing(8, 10, 60);
         }
     }
 

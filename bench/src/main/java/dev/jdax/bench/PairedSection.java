@@ -24,7 +24,8 @@ final class PairedSection {
                 + "Each figure is the median of the ratios of slice pairs run one after the other in one JVM (20 ms slices of\n"
                 + "transfers beside raw memory copies; 200 ms slices of one thread and of two), with the quartiles of those ratios:\n"
                 + "JMH's trials of a target and its peer run minutes apart, and the load between them moves a ratio by more than\n"
-                + "a goal's margin. The JMH tables above stay as figures.\n\n| goal | ");
+                + "a goal's margin. The JMH tables above stay as figures. \"machine\": two threads over one in the same JVM's\n"
+                + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n\n| goal | ");
         sb.append(String.join(" | ", PairedRun.IO_TARGETS)).append(" |\n|---|");
         PairedRun.IO_TARGETS.forEach(t -> sb.append("---|"));
         sb.append('\n');
@@ -39,8 +40,9 @@ final class PairedSection {
             sb.append(String.format(Locale.ROOT, "| %s >= %.2fx one thread |", mode.equals("create")
                     ? "2 threads creating in 2 directories" : "2 readers of one file", THREADS_GOAL));
             for (String t : PairedRun.IO_TARGETS) {
-                sb.append(' ').append(PairedRun.PERSONALITIES.contains(t) ? verdict(find(paired, "threads", t, mode), THREADS_GOAL) : "—")
-                        .append(" |");
+                sb.append(' ').append(PairedRun.PERSONALITIES.contains(t) ? verdict(find(paired, "threads", t, mode), THREADS_GOAL)
+                        + find(paired, "threads", t, mode + "-ceiling").map(c -> String.format(Locale.ROOT, "; machine %.2fx", c.median())).orElse("")
+                        : "—").append(" |");
             }
             sb.append('\n');
         }

@@ -54,8 +54,10 @@ class PairedTest {
         assertEquals("**missed** 1.50x (1.50-1.50)", PairedSection.verdict(Optional.of(low), PairedSection.THREADS_GOAL));
         Paired high = Paired.of("threads", "ext2", "create", new double[] {100}, new double[] {170});
         assertEquals("met 1.70x (1.70-1.70)", PairedSection.verdict(Optional.of(high), PairedSection.THREADS_GOAL));
-        String md = PairedSection.markdown(List.of(low));
-        assertTrue(md.contains("| 2 threads creating in 2 directories >= 1.60x one thread | **missed** 1.50x (1.50-1.50) | not measured | — |"), md);
+        Paired machine = Paired.of("threads", "ext2", "create-ceiling", new double[] {100}, new double[] {190});
+        String md = PairedSection.markdown(List.of(low, machine));
+        assertTrue(md.contains("| 2 threads creating in 2 directories >= 1.60x one thread | **missed** 1.50x (1.50-1.50); machine 1.90x"
+                + " | not measured | — |"), md);
         assertTrue(md.contains("| read seq 4 KiB >= 0.90x raw | not measured |"), md);
     }
 
@@ -65,15 +67,18 @@ class PairedTest {
         PrintStream was = System.out;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            ThreadsRatio.main(new String[] {"ext2", "read", "0.2", "0.8"});
+            ThreadsRatio.main(new String[] {"ext2", "read", "0.2", "0.8"}); // one pair of each kind
         } finally {
             System.setOut(was);
         }
-        String line = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith(Paired.PREFIX)).findFirst().orElseThrow();
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith(Paired.PREFIX)).toList();
+        assertEquals(2, lines.size(), String.join("\n", lines));
+        assertEquals("read-ceiling", Paired.parse(lines.get(1)).what());
+        String line = lines.get(0);
         Paired p = Paired.parse(line);
         assertEquals("threads", p.kind());
         assertEquals("read", p.what());
-        assertEquals(2, p.pairs());
+        assertEquals(1, p.pairs());
         // Both sides ran: each slice's rate is above zero, so is each ratio.
         assertTrue(p.baseRate() > 0 && p.rate() > 0 && p.q1() > 0, line);
     }
