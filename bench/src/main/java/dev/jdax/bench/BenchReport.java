@@ -123,6 +123,27 @@ final class BenchReport {
         sb.append("# jdax benchmarks (").append(quick ? "quick" : "full").append(" run)\n\n");
         sb.append(String.format(Locale.ROOT, "%s; Java %s; %d processors; %s %s.%n%n", Instant.now().toString().substring(0, 16) + "Z",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch")));
+        if (!ms.isEmpty()) {
+            throughput(sb);
+        }
+        if (!others.isEmpty()) {
+            sb.append("\n## Faults, fsync, metadata, fragmentation, writers\n\n| benchmark | parameters | ops/s | per op |\n|---|---|---:|---|\n");
+            for (Other o : others) {
+                if (!o.benchmark().startsWith("LuceneBench.")) { // in its own section, as milliseconds
+                    sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s |%n", o.benchmark(), o.params(), o.opsPerSec(), o.counters()));
+                }
+            }
+            sb.append("\n| goal | result |\n|---|---|\n");
+            otherGoals().forEach(l -> sb.append(l).append('\n'));
+        }
+        sb.append(PairedSection.markdown(paired));
+        sb.append(MetaSection.markdown(metadata));
+        sb.append(LuceneSection.markdown(others));
+        return sb.toString();
+    }
+
+    /** IoBench's tables (GB/s and the ratio to raw) and the JMH verdicts of the transfer goals. */
+    private void throughput(StringBuilder sb) {
         sb.append("Throughput in GB/s (10^9 bytes), each with its ratio to raw device memory measured in the same run.\n");
         Set<Integer> sizes = new TreeSet<>();
         ms.forEach(m -> sizes.add(m.ioSize()));
@@ -162,20 +183,6 @@ final class BenchReport {
         sb.append("\nA ceiling is raw device memory's own ratio to that peer in this run: no file system on this memory\n"
                 + "can do better, so a goal above its ceiling cannot be met on this machine.\n");
         sb.append(peerFigures());
-        if (!others.isEmpty()) {
-            sb.append("\n## Faults, fsync, metadata, fragmentation, writers\n\n| benchmark | parameters | ops/s | per op |\n|---|---|---:|---|\n");
-            for (Other o : others) {
-                if (!o.benchmark().startsWith("LuceneBench.")) { // in its own section, as milliseconds
-                    sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s |%n", o.benchmark(), o.params(), o.opsPerSec(), o.counters()));
-                }
-            }
-            sb.append("\n| goal | result |\n|---|---|\n");
-            otherGoals().forEach(l -> sb.append(l).append('\n'));
-        }
-        sb.append(PairedSection.markdown(paired));
-        sb.append(MetaSection.markdown(metadata));
-        sb.append(LuceneSection.markdown(others));
-        return sb.toString();
     }
 
     /** Random 4 KiB I/O of each target over /dev/shm and over Jimfs, raw's own ratio being the ceiling. */

@@ -24,7 +24,7 @@ final class PairedSection {
                 + "Each figure is the median of the ratios of slice pairs run one after the other in one JVM (20 ms slices of\n"
                 + "transfers beside raw memory copies; 200 ms slices of one thread and of two), with the quartiles of those ratios:\n"
                 + "JMH's trials of a target and its peer run minutes apart, and the load between them moves a ratio by more than\n"
-                + "a goal's margin. The JMH tables above stay as figures. \"machine\": two threads over one in the same JVM's\n"
+                + "a goal's margin. The JMH tables (in a whole run) stay as figures. \"machine\": two threads over one in the same JVM's\n"
                 + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n\n| goal | ");
         sb.append(String.join(" | ", PairedRun.IO_TARGETS)).append(" |\n|---|");
         PairedRun.IO_TARGETS.forEach(t -> sb.append("---|"));

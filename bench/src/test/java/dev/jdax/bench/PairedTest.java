@@ -82,4 +82,14 @@ class PairedTest {
         // Both sides ran: each slice's rate is above zero, so is each ratio.
         assertTrue(p.baseRate() > 0 && p.rate() > 0 && p.q1() > 0, line);
     }
+
+    @Test
+    void aReportOfThePairsAloneHasNoEmptyJmhTables() {
+        Paired p = Paired.of("io", "xfs", "read-rand-4096", new double[] {100}, new double[] {95});
+        String md = new BenchReport(List.of(), List.of(), List.of(), List.of(p), true).markdown();
+        assertTrue(md.contains("| read rand 4 KiB >= 0.90x raw | not measured | not measured | not measured | met 0.95x (0.95-0.95) |"), md);
+        assertTrue(!md.contains("## read, sequential") && !md.contains("## Targets"), md);
+        String json = new BenchReport(List.of(), List.of(), List.of(), List.of(p), true).json();
+        assertTrue(json.contains("{\"kind\":\"io\",\"target\":\"xfs\",\"what\":\"read-rand-4096\",\"median\":0.9500"), json);
+    }
 }
