@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code ThreadsRatio PERSONALITY MODE WARMUP_SECONDS SECONDS}: {@link ThreadsBench}'s operations
@@ -92,7 +93,7 @@ public final class ThreadsRatio {
     /** {@return the file system's pairs, then the ceiling's} */
     private List<Paired> measure(String personality, String mode, Batch[] batches, double warmup, double seconds) throws Exception {
         Batch[] ceilings = {ceilingBatch(0), ceilingBatch(1)};
-        Throwable[] failed = new Throwable[1];
+        AtomicReference<Throwable> failed = new AtomicReference<>();
         Thread[] workers = new Thread[2];
         for (int k = 0; k < 2; k++) {
             int me = k;
@@ -100,14 +101,14 @@ public final class ThreadsRatio {
                 try {
                     work(me, batches[me], ceilings[me]);
                 } catch (Throwable e) {
-                    failed[0] = e;
-                    running = -1;
+                    failed.compareAndSet(null, e);
                 }
             }, "threads-ratio-" + k);
             workers[k].start();
         }
         try {
-            // Both threads through the warm-up: C2 compiles the paths while both run them.
+            // Both threads through the warm-up: C2 compiles the paths while both run them (the
+            // ceiling's hash maps, a few methods, take a tenth of that).
             ceiling = true;
             rate(2, (long) (warmup * 100));
             ceiling = false;
@@ -119,12 +120,12 @@ public final class ThreadsRatio {
                 // Which goes first alternates, so that neither always follows the other.
                 pair(fs, i, false);
                 pair(machine, i, true);
-                if (failed[0] != null) {
+                if (failed.get() != null) {
                     break;
                 }
             }
-            if (failed[0] != null) {
-                throw new IllegalStateException("a worker failed", failed[0]);
+            if (failed.get() != null) {
+                throw new IllegalStateException("a worker failed", failed.get());
             }
             return List.of(Paired.of("threads", personality, mode, fs[0], fs[1]),
                     Paired.of("threads", personality, mode + "-ceiling", machine[0], machine[1]));
@@ -148,7 +149,7 @@ public final class ThreadsRatio {
         }
     }
 
-    /** {@code n} workers for {@code millis}: {@return their batches per second, times 16} */
+    /** {@code n} workers for {@code millis}: {@return their operations per second} (a batch counts 16) */
     private double rate(int n, long millis) throws InterruptedException {
         long before = done.get(0) + done.get(STRIDE);
         long start = System.nanoTime();
