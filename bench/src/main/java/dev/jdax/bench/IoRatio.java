@@ -55,8 +55,13 @@ public final class IoRatio {
             long[] offsets = offsets(pattern, FILE_SIZE, ioSize);
             run(raw, t, buf, offsets, write, 0.5); // warm-up
             double[][] rates = run(raw, t, buf, offsets, write, seconds);
-            return Paired.of("io", target, (write ? "write-" : "read-") + pattern + "-" + ioSize, rates[0], rates[1]);
+            return Paired.of("io", target, what(write ? "write" : "read", pattern, ioSize), rates[0], rates[1]);
         }
+    }
+
+    /** {@code read-seq-4096}: how a measurement of {@code group}, {@code pattern} and {@code ioSize} is named in its PAIRED line. */
+    static String what(String group, String pattern, int ioSize) {
+        return group + "-" + pattern + "-" + ioSize;
     }
     private static long[] offsets(String pattern, long size, int ioSize) {
         long slots = size / ioSize;

@@ -54,9 +54,9 @@ final class PairedSection {
         return sb.toString();
     }
 
-    /** {@code read-seq-4096}: how {@link IoRatio} names a goal's measurement. */
+    /** The name of the measurement that judges goal {@code g} ({@link IoRatio#what}). */
     static String what(BenchReport.Goal g) {
-        return g.group() + "-" + g.pattern() + "-" + g.ioSize();
+        return IoRatio.what(g.group(), g.pattern(), g.ioSize());
     }
 
     static Optional<Paired> find(List<Paired> paired, String kind, String target, String what) {
