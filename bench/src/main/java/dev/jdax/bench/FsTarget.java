@@ -13,6 +13,7 @@ import dev.jdax.pmem.PmemDevices;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /** One file of a personality on a fresh in-memory device, through the whole stack (locks, iomap, copy). */
 final class FsTarget implements Target {
@@ -26,7 +27,10 @@ final class FsTarget implements Target {
         this.file = file;
     }
 
-    /** {@code ext4:dioread_nolock} → type ext4 mounted with {@code dax,dioread_nolock}. */
+    /**
+     * {@code ext4:dioread_nolock} → type ext4 mounted with {@code dax,dioread_nolock};
+     * {@code ext4+orphan_file} → ext4 made with that feature besides the type's defaults (mkfs -O).
+     */
     static FsTarget open(String config, long fileSize) throws IOException {
         return open(config, fileSize, 0, false);
     }
@@ -39,12 +43,14 @@ final class FsTarget implements Target {
      */
     static FsTarget open(String config, long fileSize, long minDevice, boolean populate) throws IOException {
         int colon = config.indexOf(':');
-        String type = colon < 0 ? config : config.substring(0, colon);
+        String made = colon < 0 ? config : config.substring(0, colon);
         String options = colon < 0 ? "dax" : "dax," + config.substring(colon + 1);
+        List<String> features = List.of(made.split("\\+"));
+        String type = features.getFirst();
         FileSystemType t = FileSystemTypes.byName(type);
         long size = Math.max(minDevice, deviceSize(type, fileSize));
         DaxDevice device = populate ? PmemDevices.populatedMemory(size) : PmemDevices.memory(size);
-        t.mkfs(device, MkfsOptions.defaults().withBlockSize(4096));
+        t.mkfs(device, MkfsOptions.defaults().withBlockSize(4096).withFeatures(features.subList(1, features.size())));
         FileSystem fs = Vfs.mount(t, device, MountOptions.parse(options));
         return new FsTarget(device, fs, fs.open("/bench", OpenFlags.O_RDWR | OpenFlags.O_CREAT));
     }

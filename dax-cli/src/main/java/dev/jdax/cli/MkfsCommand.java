@@ -37,7 +37,8 @@ final class MkfsCommand implements Callable<Integer> {
 
     @Option(names = "-O", paramLabel = "FEATURES", split = ",", description = {
             "Features to add, or ^feature to remove (as mke2fs -O). jdax makes each type's defaults",
-            "(mke2fs.conf's for ext2 and ext4, mkfs.xfs's for xfs); besides them it makes ext4's casefold."})
+            "(mke2fs.conf's for ext2 and ext4, mkfs.xfs's for xfs); besides them it makes ext4's casefold",
+            "and orphan_file (unlinked-but-open files tracked without the superblock's one list)."})
     List<String> features = List.of();
 
     @Option(names = "-E", paramLabel = "OPTIONS", split = ",", description = {

@@ -87,6 +87,13 @@ class ImageCommandsTest {
         assertEquals(1, quota.status());
         assertTrue(quota.err().contains("\"quota\""), quota.err());
         assertTrue(Console.run("mkfs", "--help").ok().out().contains("casefold"));
+        Path orphans = tmp.resolve("of.img");
+        Console.run("mkfs", "-t", "ext4", "-O", "orphan_file", orphans.toString(), "32m").ok();
+        String of = dumpe2fs.get().run("-h", orphans.toString()).output();
+        assertTrue(of.matches("(?s).*Filesystem features:[^\n]* orphan_file .*"), of);
+        assertTrue(of.contains("Orphan file inode:        12"), of);
+        judge("ext4", orphans);
+        assertTrue(Console.run("mkfs", "--help").ok().out().contains("orphan_file"));
     }
 
     private static void judge(String type, Path image) throws Exception {

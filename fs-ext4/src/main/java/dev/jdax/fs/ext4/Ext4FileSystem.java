@@ -4,6 +4,7 @@ import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -141,15 +142,23 @@ final class Ext4FileSystem implements SuperBlock {
             // with the counts and the orphan list of that moment.
             j.beforeCommit(() -> {
                 allocator.seal();
+                orphans.seal();
                 disk.writeBytes(Ext4Superblock.OFFSET, sb.sealed());
             });
             disk.journalled(j);
             allocator.journalled(j);
             journal = j;
         }
+        boolean orphanFile = (sb.s_feature_compat() & Ext4Superblock.COMPAT_ORPHAN_FILE) != 0;
+        if (orphanFile) {
+            orphans.use(OrphanFile.load(sb, disk, orphanFileInode(), seed, journalled));
+        }
         // Even this first superblock update is a transaction: a torn superblock fails its checksum.
         opVoid(() -> {
             synchronized (sb) {
+                if (orphanFile) { // orphan entries may be taken from now on (ext4's orphan_present)
+                    sb.b.putInt(0x64, sb.s_feature_ro_compat() | Ext4Superblock.RO_COMPAT_ORPHAN_PRESENT);
+                }
                 sb.s_state(sb.s_state() & ~1);
                 sb.s_mtime(Instant.now().getEpochSecond());
                 if (journalled) {
@@ -160,6 +169,19 @@ final class Ext4FileSystem implements SuperBlock {
         });
         inodes.cleanOrphans();
         sync();
+    }
+
+    /** The orphan file's inode, as the superblock names it (a regular file in no directory). */
+    private Ext4Inode orphanFileInode() throws FsException {
+        long ino = sb.s_orphan_file_inum();
+        if (ino <= ROOT_INO || ino > sb.s_inodes_count()) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: orphan_file: s_orphan_file_inum %d is not an inode", ino);
+        }
+        Ext4Inode in = inodes.iget(ino);
+        if (in.type() != FileType.REGULAR) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: orphan_file: inode %d is a %s, not a regular file", ino, in.type());
+        }
+        return in;
     }
 
 
@@ -476,9 +498,13 @@ final class Ext4FileSystem implements SuperBlock {
         closed = true;
         if (!readOnly) {
             opVoid(() -> {
+                OrphanFile file = orphans.file();
                 synchronized (sb) {
                     sb.s_state(sb.s_state() | 1);
                     sb.b.putInt(0x60, sb.s_feature_incompat() & ~Ext4Superblock.INCOMPAT_RECOVER);
+                    if (file != null && file.empty()) { // an inode still open keeps its entry, and the flag, for the next mount
+                        sb.b.putInt(0x64, sb.s_feature_ro_compat() & ~Ext4Superblock.RO_COMPAT_ORPHAN_PRESENT);
+                    }
                 }
                 writeSuperblock();
             });

@@ -232,24 +232,14 @@ final class Ext4Inodes {
         allocator.freeInode(in.ino, in.isDir());
     }
 
-    /** ext4_orphan_cleanup: what a crash left on the orphan list goes now (unlinked: freed; else cut to i_size). */
+    /**
+     * ext4_orphan_cleanup: what a crash left on the orphan list, then in the orphan file, goes now
+     * (unlinked: freed; else cut to i_size).
+     */
     void cleanOrphans() throws FsException {
         List<Long> list = Orphans.onDisk(sb, ino -> readRaw(ino).i_dtime());
         for (long ino : list) {
-            Ext4Inode in = igetOrphan(ino);
-            fs.opVoid(() -> {
-                if (in.i_links_count() == 0) {
-                    release(in);
-                } else {
-                    in.dataSem.lockExclusive();
-                    try {
-                        fs.freeRange(in, (in.i_size() + sb.blockSize() - 1) / sb.blockSize(), Long.MAX_VALUE);
-                    } finally {
-                        in.dataSem.unlockExclusive();
-                    }
-                    changeInode(in, i -> i.i_dtime(0));
-                }
-            });
+            cleanOrphan(igetOrphan(ino));
         }
         if (!list.isEmpty()) {
             fs.opVoid(() -> {
@@ -259,5 +249,45 @@ final class Ext4Inodes {
                 fs.superblockChanged();
             });
         }
+        OrphanFile file = orphans.file();
+        if (file == null) {
+            return;
+        }
+        for (int slot : file.taken()) {
+            Ext4Inode in;
+            try {
+                in = igetOrphan(file.entry(slot));
+            } catch (FsException e) {
+                // Linux skips such an entry and leaves it taken for ever (e2fsck clears it); jdax frees
+                // it, as a number that names no orphan has nothing left to clean.
+                Ext4Inode none = new Ext4Inode(fs, file.entry(slot), new byte[sb.s_inode_size()]);
+                file.adopt(none, slot);
+                fs.opVoid(() -> orphans.unchain(none));
+                continue;
+            }
+            file.adopt(in, slot);
+            cleanOrphan(in);
+        }
+    }
+
+    /** One orphan of the cleanup: freed, or its blocks past i_size freed and its entry given back. */
+    private void cleanOrphan(Ext4Inode in) throws FsException {
+        fs.opVoid(() -> {
+            if (in.i_links_count() == 0) {
+                release(in);
+            } else {
+                in.dataSem.lockExclusive();
+                try {
+                    fs.freeRange(in, (in.i_size() + sb.blockSize() - 1) / sb.blockSize(), Long.MAX_VALUE);
+                } finally {
+                    in.dataSem.unlockExclusive();
+                }
+                if (in.orphanSlot >= 0) {
+                    orphans.unchain(in);
+                } else {
+                    changeInode(in, i -> i.i_dtime(0));
+                }
+            }
+        });
     }
 }

@@ -18,7 +18,8 @@ import java.util.UUID;
  * large_file, huge_file, dir_nlink, extra_isize, metadata_csum; 256-byte inodes at the size type's
  * ratio; the descriptor blocks reserved for growth mke2fs reserves. The journal is an internal jbd2
  * v2 journal with crc32c (csum v3), created clean, of mke2fs's size and, on a big file system, in its
- * middle; with {@code -O casefold} ({@link MkfsFeatures}) the casefold feature and its encoding.
+ * middle; with {@code -O casefold} ({@link MkfsFeatures}) the casefold feature and its encoding, with
+ * {@code -O orphan_file} an orphan file ({@link OrphanFile}) of mke2fs's size after lost+found.
  * Like mke2fs with lazy_itable_init, it writes only what the first group uses and the
  * descriptors, superblocks and bitmaps of groups that are not uninitialised: {@link MkfsLayout}
  * computes where things go, so time and memory grow with the number of groups, not of blocks.
@@ -143,6 +144,9 @@ final class Ext4Mkfs {
         long resizeDind = rsvGdt > 0 ? layout.take(cursor, 1) : 0;
         List<long[]> journal = placeJournal(layout, jblocks, groups);
         long journalLeaf = journal.size() > 4 ? layout.take(cursor, 1) : 0;
+        long orphanBlocks = features.orphanFile() ? OrphanFile.defaultBlocks(blocks) : 0;
+        long orphanFirst = orphanBlocks > 0 ? layout.take(cursor, orphanBlocks) : 0; // mke2fs makes it after the journal
+        int inodesUsed = FIRST_INO + (orphanBlocks > 0 ? 1 : 0);
 
         long now = Instant.now().getEpochSecond();
         UUID uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
@@ -155,20 +159,27 @@ final class Ext4Mkfs {
         GroupTable gt = new GroupTable(sb);
         long freeTotal = 0;
         for (int g = 0; g < groups; g++) {
-            freeTotal += describeGroup(disk, gt, layout, g, bb[g], ib[g], it[g], ipg, bs, zeroed);
+            freeTotal += describeGroup(disk, gt, layout, g, bb[g], ib[g], it[g], ipg, bs, zeroed, inodesUsed);
         }
         device.zero(it[0] * bs, itb * bs); // the only inode table with inodes in use
         s.putInt(0xC, (int) freeTotal);
         s.putInt(0x158, (int) (freeTotal >>> 32));
-        s.putInt(0x10, (int) (ipg * groups - FIRST_INO));
+        s.putInt(0x10, (int) (ipg * groups - inodesUsed));
         // s_overhead_clusters as mke2fs 1.47 records it: every used block but the root directory's,
-        // lost+found's and the resize inode's indirect block (the journal counts).
-        s.putInt(0x248, (int) (blocks - freeTotal - 1 - 4 - (rsvGdt > 0 ? 1 : 0)));
+        // lost+found's, the resize inode's indirect block and the orphan file's (the journal counts).
+        s.putInt(0x248, (int) (blocks - freeTotal - 1 - 4 - (rsvGdt > 0 ? 1 : 0) - orphanBlocks));
 
         MkfsInodes iw = new MkfsInodes(disk, gt, ipg, bs, seed, now);
         iw.write(2, 040755, 3, bs, List.of(new long[] {rootBlock, 1}), 0);
         iw.write(LPF_INO, 040700, 2, 4L * bs, List.of(new long[] {lpfFirst, 4}), 0);
         byte[] journalInode = iw.write(JOURNAL_INO, 0100600, 1, jblocks * bs, journal, journalLeaf);
+        if (orphanBlocks > 0) {
+            long ino = MkfsFeatures.ORPHAN_FILE_INO;
+            iw.write(ino, 0100600, 1, orphanBlocks * bs, List.of(new long[] {orphanFirst, orphanBlocks}), 0);
+            for (long b = orphanFirst; b < orphanFirst + orphanBlocks; b++) {
+                disk.write(b, OrphanFile.emptyBlock(bs, iw.inodeSeed(ino), b), "orphan file");
+            }
+        }
         if (rsvGdt > 0) {
             iw.writeResizeInode(groups, bpg, first, gdtBlocks, rsvGdt, resizeDind);
         }
@@ -255,7 +266,7 @@ final class Ext4Mkfs {
      * never read before an inode there is allocated and written whole); ITABLE_ZEROED says so.
      */
     private static long describeGroup(Disk disk, GroupTable gt, MkfsLayout layout, int g, long bb, long ib, long it,
-                                      long ipg, int bs, boolean zeroed) throws FsException {
+                                      long ipg, int bs, boolean zeroed, int inodesUsed) throws FsException {
         int inGroup = layout.blocksIn(g);
         long placed = layout.placedIn(g);
         long free = free(layout, g);
@@ -271,7 +282,7 @@ final class Ext4Mkfs {
             disk.write(bb, ByteBuffer.wrap(bm).order(ByteOrder.LITTLE_ENDIAN), "block bitmap");
             gt.blockBitmapCsum(g, bm);
         }
-        int inodesHere = g == 0 ? FIRST_INO : 0;
+        int inodesHere = g == 0 ? inodesUsed : 0;
         if (g == 0) {
             byte[] im = new byte[bs];
             MkfsLayout.setBits(im, 0, inodesHere);

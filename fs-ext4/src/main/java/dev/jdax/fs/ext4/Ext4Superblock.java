@@ -18,6 +18,7 @@ final class Ext4Superblock {
     static final int COMPAT_RESIZE_INODE = 0x10;
     static final int COMPAT_DIR_INDEX = 0x20;
     static final int COMPAT_SPARSE_SUPER2 = 0x200;
+    static final int COMPAT_ORPHAN_FILE = 0x1000;
 
     static final int INCOMPAT_FILETYPE = 0x2;
     static final int INCOMPAT_RECOVER = 0x4;
@@ -44,6 +45,7 @@ final class Ext4Superblock {
     static final int RO_COMPAT_READONLY = 0x1000;
     static final int RO_COMPAT_PROJECT = 0x2000;
     static final int RO_COMPAT_VERITY = 0x8000;
+    static final int RO_COMPAT_ORPHAN_PRESENT = 0x10000;
 
     /** s_flags: directory hashes treat name bytes as unsigned chars (else signed, x86's char). */
     static final int FLAGS_UNSIGNED_HASH = 0x2;
@@ -145,6 +147,7 @@ final class Ext4Superblock {
 
     int s_encoding() { return u16(0x27C); }
     int s_encoding_flags() { return u16(0x27E); }
+    long s_orphan_file_inum() { return u32(0x280); }
 
     boolean hasCsum() {
         return (s_feature_ro_compat() & RO_COMPAT_METADATA_CSUM) != 0;

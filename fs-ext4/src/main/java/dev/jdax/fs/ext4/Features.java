@@ -54,7 +54,7 @@ final class Features {
             f(Kind.RO_COMPAT, 0x2000, "project", true, Jdax.SERVED, ""),
             f(Kind.RO_COMPAT, 0x4000, "shared_blocks", false, Jdax.REFUSED, ""),
             f(Kind.RO_COMPAT, 0x8000, "verity", true, Jdax.SERVED, ""),
-            f(Kind.RO_COMPAT, 0x10000, "orphan_present", true, Jdax.READ_ONLY, "jdax does not process the orphan file's entries"));
+            f(Kind.RO_COMPAT, 0x10000, "orphan_present", true, Jdax.SERVED, ""));
 
     private Features() {
     }

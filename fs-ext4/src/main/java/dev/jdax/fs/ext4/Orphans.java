@@ -17,8 +17,9 @@ import java.util.List;
  * links {@code i_orphan}, so adding one and removing one (which rewrites only its predecessor)
  * take constant time and allocate nothing.
  *
- * <p>jdax uses the classic list also on file systems with the orphan_file feature: Linux falls back
- * to it whenever the orphan file is full, so e2fsck and the kernel read both.
+ * <p>With the orphan_file feature an orphan takes an entry of the orphan file instead ({@link
+ * OrphanFile}), which needs no lock shared by all; the list is the fallback when every entry is taken,
+ * as in Linux, so e2fsck and the kernel read both.
  */
 final class Orphans {
     private final Ext4FileSystem fs;
@@ -26,18 +27,35 @@ final class Orphans {
     private final Mutex lock = new Mutex(LockClass.SUPER, 0, 0, "ext4 s_orphan_lock");
     /** The chain's head in core (the newest orphan), linked through {@link Ext4Inode#orphanNext} and back. */
     private Ext4Inode head;
+    /** The orphan file of a read-write mount with the feature, or null. */
+    private volatile OrphanFile file;
 
     Orphans(Ext4FileSystem fs, Ext4Superblock sb) {
         this.fs = fs;
         this.sb = sb;
     }
 
+    /** From now on orphans take entries of {@code f} while it has free ones (set at a read-write mount). */
+    void use(OrphanFile f) {
+        file = f;
+    }
+
+    /** The orphan file in use, or null. */
+    OrphanFile file() {
+        return file;
+    }
+
+    /** Writes the orphan file's blocks this transaction changed (its commit's seal; no handle runs). */
+    void seal() throws FsException {
+        OrphanFile f = file;
+        if (f != null) {
+            f.seal();
+        }
+    }
+
     boolean contains(Ext4Inode in) {
-        lock.lock();
-        try {
+        synchronized (in) {
             return in.orphaned;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -55,19 +73,32 @@ final class Orphans {
      * checksum and journal copy, which its owner makes after.
      */
     void chain(Ext4Inode in) throws FsException {
+        OrphanFile f = file;
+        if (f != null) {
+            // The caller holds the inode's own lock (i_rwsem, or it is being freed): no second chain races this one.
+            if (contains(in)) {
+                return;
+            }
+            if (f.add(in)) {
+                synchronized (in) {
+                    in.orphaned = true;
+                }
+                return;
+            }
+        }
         lock.lock();
         try {
-            if (in.orphaned) {
+            if (contains(in)) {
                 return;
             }
             long next = sb.s_last_orphan();
             synchronized (in) { // changeInode's writers snapshot the bytes under the inode's monitor
                 in.i_dtime(next);
+                in.orphaned = true;
             }
             synchronized (sb) {
                 sb.s_last_orphan(in.ino);
             }
-            in.orphaned = true;
             in.orphanPrev = null;
             in.orphanNext = head;
             if (head != null) {
@@ -80,7 +111,7 @@ final class Orphans {
         fs.superblockChanged();
     }
 
-    /** {@code ext4_orphan_del}, inside the caller's transaction: the predecessor skips it. */
+    /** {@code ext4_orphan_del}, inside the caller's transaction: its entry freed, or the list's predecessor skips it. */
     void remove(Ext4Inode in) throws FsException {
         if (unchain(in)) {
             fs.writeInode(in);
@@ -89,15 +120,23 @@ final class Orphans {
 
     /**
      * {@code ext4_orphan_del} without writing {@code in} (its {@code i_dtime} is 0 after; the caller's
-     * next change of it carries that); {@return whether it was on the list}. The predecessor is
+     * next change of it carries that); {@return whether it was on the list, and so changed} (an entry
+     * of the orphan file is freed without a change of the inode). The predecessor is
      * written inside the lock: it belongs to another thread, which may free it (and a new inode take
      * its number) as soon as the lock is free, and a late write of it would then land on the new one.
      */
     boolean unchain(Ext4Inode in) throws FsException {
+        OrphanFile f = file;
+        if (f != null && f.remove(in)) {
+            synchronized (in) {
+                in.orphaned = false;
+            }
+            return false; // an entry of the orphan file: the inode itself is unchanged
+        }
         boolean headChanged;
         lock.lock();
         try {
-            if (!in.orphaned) {
+            if (!contains(in)) {
                 return false;
             }
             long next = in.i_dtime();
@@ -112,6 +151,7 @@ final class Orphans {
             }
             synchronized (in) {
                 in.i_dtime(0);
+                in.orphaned = false;
             }
             if (headChanged) {
                 head = in.orphanNext;
@@ -123,7 +163,6 @@ final class Orphans {
             }
             in.orphanPrev = null;
             in.orphanNext = null;
-            in.orphaned = false;
         } finally {
             lock.unlock();
         }
