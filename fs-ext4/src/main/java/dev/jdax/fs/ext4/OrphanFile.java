@@ -2,6 +2,7 @@ package dev.jdax.fs.ext4;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.lock.PerCpu;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,10 +22,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p>The entries are kept in core as atomics; a change marks its block, and the commit of the
  * transaction that made it writes the block whole with its tail ({@link #seal}), once per block and
  * commit as Linux's buffer trigger sums it; without a journal the block is written at once. A thread
- * starts its search at a block of its own (its id times 13, modulo the blocks), as later kernels
- * start each CPU's; Linux 6.1 takes the first block with a free entry under one spinlock (an image
- * the kernel crashed has its entries in block 0). Either way an entry is the same on disk. When every entry is taken, the caller falls back to the list,
- * as Linux does ({@link Orphans}).
+ * starts its search at a block of its own ({@link PerCpu}'s slot), as later kernels start each CPU's
+ * (at the CPU's number times 13, modulo the blocks); Linux 6.1 takes the first block with a free
+ * entry under one spinlock (an image the kernel crashed has its entries in block 0). Either way an
+ * entry is the same on disk. When every entry is taken, the caller falls back to the list, as Linux
+ * does ({@link Orphans}).
  */
 final class OrphanFile {
     static final int MAGIC = 0x0b10ca04;
@@ -125,7 +127,7 @@ final class OrphanFile {
      */
     boolean add(Ext4Inode in) throws FsException {
         int n = blocks.length;
-        int start = (int) Math.floorMod(Thread.currentThread().threadId() * 13, (long) n);
+        int start = PerCpu.slot(n);
         int b = start;
         do {
             if (takeOne(b)) {
