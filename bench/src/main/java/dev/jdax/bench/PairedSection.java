@@ -42,6 +42,8 @@ final class PairedSection {
             for (String t : PairedRun.IO_TARGETS) {
                 sb.append(' ').append(PairedRun.PERSONALITIES.contains(t) ? verdict(find(paired, "threads", t, mode), THREADS_GOAL)
                         + find(paired, "threads", t, mode + "-ceiling").map(c -> String.format(Locale.ROOT, "; machine %.2fx", c.median())).orElse("")
+                        + (t.equals("ext4") ? find(paired, "threads", PairedRun.ORPHAN_FILE, mode)
+                                .map(o -> "; with orphan_file " + verdict(Optional.of(o), THREADS_GOAL)).orElse("") : "")
                         : "—").append(" |");
             }
             sb.append('\n');

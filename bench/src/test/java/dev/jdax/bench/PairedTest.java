@@ -59,6 +59,10 @@ class PairedTest {
         assertTrue(md.contains("| 2 threads creating in 2 directories >= 1.60x one thread | **missed** 1.50x (1.50-1.50); machine 1.90x"
                 + " | not measured | — |"), md);
         assertTrue(md.contains("| read seq 4 KiB >= 0.90x raw | not measured |"), md);
+        Paired ext4 = Paired.of("threads", "ext4", "create", new double[] {100}, new double[] {130});
+        Paired orphanFile = Paired.of("threads", PairedRun.ORPHAN_FILE, "create", new double[] {100}, new double[] {165});
+        String both = PairedSection.markdown(List.of(ext4, orphanFile));
+        assertTrue(both.contains("| **missed** 1.30x (1.30-1.30); with orphan_file met 1.65x (1.65-1.65) |"), both);
     }
 
     @Test

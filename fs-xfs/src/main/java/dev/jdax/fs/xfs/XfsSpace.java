@@ -96,6 +96,27 @@ final class XfsSpace {
     }
 
     /**
+     * Whether some AG has seven eighths of its free space busy (freed in checkpoints not yet in the
+     * log). Files that are written and freed over and over (a create, write and unlink; a write and
+     * truncate) walk through their AG, as Linux's do: each freed block stays busy until the log
+     * commits, which the log worker does every 30 s. When only busy space is left near the goal,
+     * Linux's allocator forces the log and searches the AG again (xfs_extent_busy_flush); jdax
+     * cannot force its log from inside a transaction (a commit waits for the running ones), and its
+     * search went on to the next AGs, whose locks it then shared with the threads working there. So
+     * an operation that starts while an AG is this crowded forces the log first ({@link
+     * XfsTrans#op}): allocations stay in their AG, and Linux's placement holds until then.
+     */
+    boolean busyCrowded() {
+        for (XfsAg ag : ags) {
+            long busy = ag.freeSpace().busyBlocks();
+            if (busy > 0 && busy >= ag.usable() - ag.usable() / 8) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Lets every AG drop the busy extents of checkpoints now in the log, so that the counts
      * {@link #reserve} compares see them free again after a log force.
      */

@@ -207,9 +207,14 @@ final class XfsTrans {
 
     /**
      * An operation of the file system: one transaction, tried once more after a log force when its
-     * block reservation found only busy extents.
+     * block reservation found only busy extents. An operation that starts while an AG's free space
+     * is mostly busy forces the log first ({@link XfsSpace#busyCrowded}).
      */
     <T> T op(Body<T> body) throws FsException {
+        if (current.get() == null && space != null && space.busyCrowded()) {
+            forceAll();
+            space.pruneBusy();
+        }
         for (int attempt = 0; ; attempt++) {
             try {
                 return run(body);
