@@ -260,9 +260,7 @@ final class Ext4Inodes {
             } catch (FsException e) {
                 // Linux skips such an entry and leaves it taken for ever (e2fsck clears it); jdax frees
                 // it, as a number that names no orphan has nothing left to clean.
-                Ext4Inode none = new Ext4Inode(fs, file.entry(slot), new byte[sb.s_inode_size()]);
-                file.adopt(none, slot);
-                fs.opVoid(() -> orphans.unchain(none));
+                fs.opVoid(() -> file.clear(slot));
                 continue;
             }
             file.adopt(in, slot);

@@ -6,8 +6,10 @@ import dev.jdax.api.lock.PerCpu;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.stream.IntStream;
 
 /**
  * ext4's orphan file (the orphan_file feature, Linux 5.15; Documentation/filesystems/ext4/orphan.rst):
@@ -64,7 +66,7 @@ final class OrphanFile {
         this.free = new AtomicIntegerArray(blocks.length * SPREAD);
         this.dirty = new DirtyGroups(blocks.length);
         this.writers = new Object[blocks.length];
-        java.util.Arrays.setAll(writers, i -> new Object());
+        Arrays.setAll(writers, i -> new Object());
     }
 
     /** ext4_inodes_per_orphan_block: the block less its tail, in 32-bit entries. */
@@ -114,11 +116,6 @@ final class OrphanFile {
             f.free.set(i * SPREAD, freeHere);
         }
         return f;
-    }
-
-    /** The orphan file inode's number. */
-    long ino() {
-        return ino;
     }
 
     /**
@@ -176,11 +173,16 @@ final class OrphanFile {
         if (slot < 0) {
             return false;
         }
+        clear(slot);
+        return true;
+    }
+
+    /** Entry {@code slot} is free again, inside the caller's transaction. */
+    void clear(int slot) throws FsException {
         int b = slot / perBlock;
         entries.set(slot, 0);
         free.incrementAndGet(b * SPREAD);
         changed(b);
-        return true;
     }
 
     private void changed(int b) throws FsException {
@@ -203,7 +205,7 @@ final class OrphanFile {
 
     /** The taken entries as a crash left them, by entry number: what the mount's cleanup frees. */
     int[] taken() {
-        return java.util.stream.IntStream.range(0, entries.length()).filter(i -> entries.get(i) != 0).toArray();
+        return IntStream.range(0, entries.length()).filter(i -> entries.get(i) != 0).toArray();
     }
 
     /** The number entry {@code slot} holds (unsigned). */

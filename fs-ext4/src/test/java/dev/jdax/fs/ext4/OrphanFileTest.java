@@ -257,4 +257,21 @@ class OrphanFileTest {
         assertFalse(entries(img, superblock(img)).iterator().hasNext());
         assertClean(img);
     }
+
+    @Test
+    void aBlockOfTheOrphanFileWithoutItsMagicRefusesAReadWriteMountByName() throws Exception {
+        Path img = image("bad.img", "-b", "4096");
+        Tools.Result bmap = Tools.run("debugfs", "-R", "bmap <12> 0", img.toString());
+        assertEquals(0, bmap.status(), bmap.output());
+        long block = Long.parseLong(bmap.output().lines().filter(l -> l.matches("\\d+")).findFirst().orElseThrow());
+        try (var ch = Files.newByteChannel(img, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.position(block * 4096 + 4096 - 8);
+            ch.write(ByteBuffer.wrap(new byte[4]));
+        }
+        try (DaxDevice d = PmemDevices.open(img)) {
+            FsException e = assertThrows(FsException.class, () -> Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none()).close());
+            assertEquals(Errno.EUCLEAN, e.errno(), e.getMessage());
+            assertTrue(e.getMessage().contains("orphan file (inode 12) block 0 (at " + block + "): bad magic 0x0"), e.getMessage());
+        }
+    }
 }
