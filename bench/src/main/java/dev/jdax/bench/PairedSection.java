@@ -40,11 +40,7 @@ final class PairedSection {
             sb.append(String.format(Locale.ROOT, "| %s >= %.2fx one thread |", mode.equals("create")
                     ? "2 threads creating in 2 directories" : "2 readers of one file", THREADS_GOAL));
             for (String t : PairedRun.IO_TARGETS) {
-                sb.append(' ').append(PairedRun.PERSONALITIES.contains(t) ? verdict(find(paired, "threads", t, mode), THREADS_GOAL)
-                        + find(paired, "threads", t, mode + "-ceiling").map(c -> String.format(Locale.ROOT, "; machine %.2fx", c.median())).orElse("")
-                        + (t.equals("ext4") ? find(paired, "threads", PairedRun.ORPHAN_FILE, mode)
-                                .map(o -> "; with orphan_file " + verdict(Optional.of(o), THREADS_GOAL)).orElse("") : "")
-                        : "—").append(" |");
+                sb.append(' ').append(PairedRun.PERSONALITIES.contains(t) ? threadsCell(paired, t, mode) : "—").append(" |");
             }
             sb.append('\n');
         }
@@ -54,6 +50,17 @@ final class PairedSection {
             sb.append(String.format(Locale.ROOT, "| %s %s | %s | %.0f | %.0f |%n", p.kind(), p.what(), p.target(), p.baseRate(), p.rate()));
         }
         return sb.toString();
+    }
+
+    /** A personality's threads verdict, the machine's own ratio beside it, and for ext4 the orphan_file figure. */
+    private static String threadsCell(List<Paired> paired, String t, String mode) {
+        String cell = verdict(find(paired, "threads", t, mode), THREADS_GOAL)
+                + find(paired, "threads", t, mode + "-ceiling").map(c -> String.format(Locale.ROOT, "; machine %.2fx", c.median())).orElse("");
+        if (!t.equals("ext4")) {
+            return cell;
+        }
+        return cell + find(paired, "threads", PairedRun.ORPHAN_FILE, mode)
+                .map(o -> "; with orphan_file " + verdict(Optional.of(o), THREADS_GOAL)).orElse("");
     }
 
     /** The name of the measurement that judges goal {@code g} ({@link IoRatio#what}). */

@@ -120,7 +120,8 @@ final class OrphanFile {
 
     /**
      * ext4_orphan_file_add: {@code in} takes a free entry; {@return false} when every entry is taken
-     * (the caller uses the list). The entry's number goes to {@link Ext4Inode#orphanSlot}.
+     * (the caller uses the list). The entry's number goes to {@link Ext4Inode#orphanSlot}, and the
+     * inode counts as orphaned.
      */
     boolean add(Ext4Inode in) throws FsException {
         int n = blocks.length;
@@ -131,6 +132,7 @@ final class OrphanFile {
                 int slot = claimIn(b, (int) in.ino);
                 synchronized (in) {
                     in.orphanSlot = slot;
+                    in.orphaned = true;
                 }
                 changed(b);
                 return true;
@@ -169,6 +171,9 @@ final class OrphanFile {
         synchronized (in) {
             slot = in.orphanSlot;
             in.orphanSlot = -1;
+            if (slot >= 0) {
+                in.orphaned = false;
+            }
         }
         if (slot < 0) {
             return false;

@@ -80,9 +80,6 @@ final class Orphans {
                 return;
             }
             if (f.add(in)) {
-                synchronized (in) {
-                    in.orphaned = true;
-                }
                 return;
             }
         }
@@ -128,9 +125,6 @@ final class Orphans {
     boolean unchain(Ext4Inode in) throws FsException {
         OrphanFile f = file;
         if (f != null && f.remove(in)) {
-            synchronized (in) {
-                in.orphaned = false;
-            }
             return false; // an entry of the orphan file: the inode itself is unchanged
         }
         boolean headChanged;

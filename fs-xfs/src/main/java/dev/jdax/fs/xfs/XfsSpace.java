@@ -109,7 +109,8 @@ final class XfsSpace {
     boolean busyCrowded() {
         for (XfsAg ag : ags) {
             long busy = ag.freeSpace().busyBlocks();
-            if (busy > 0 && busy >= ag.usable() - ag.usable() / 8) {
+            long usable = busy > 0 ? ag.usable() : 0;
+            if (busy > 0 && busy >= usable - usable / 8) {
                 return true;
             }
         }

@@ -212,8 +212,7 @@ final class XfsTrans {
      */
     <T> T op(Body<T> body) throws FsException {
         if (current.get() == null && space != null && space.busyCrowded()) {
-            forceAll();
-            space.pruneBusy();
+            forceBusy();
         }
         for (int attempt = 0; ; attempt++) {
             try {
@@ -225,12 +224,19 @@ final class XfsTrans {
                 if (attempt > 0) {
                     throw new FsException(Errno.ENOSPC, e.getMessage());
                 }
-                forceAll();
-                // The busy counts are pruned lazily, at the AGs' next allocation or free: a retry
-                // that read them unpruned would see the force give nothing back.
-                space.pruneBusy();
+                forceBusy();
             }
         }
+    }
+
+    /**
+     * A log force that gives the busy extents back (xfs_extent_busy_flush): their counts are pruned
+     * lazily, at the AGs' next allocation or free, and a caller that read them unpruned would see the
+     * force give nothing back.
+     */
+    private void forceBusy() throws FsException {
+        forceAll();
+        space.pruneBusy();
     }
 
     // ---- block reservations (t_blk_res) ----
