@@ -107,8 +107,13 @@ public final class MetaBench {
     }
 
     /** Where the directory lives: a jdax file system on a memory device, /dev/shm, or Jimfs. */
-    private record Site(Path root, Closeable closer) implements Closeable {
+    record Site(Path root, Closeable closer) implements Closeable {
         static Site open(String target) throws IOException {
+            return open(target, "meta");
+        }
+
+        /** As {@link #open(String)}; {@code tag} names the jdax mount, so one JVM may hold two of a personality. */
+        static Site open(String target, String tag) throws IOException {
             return switch (target) {
                 case "shm" -> {
                     Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "jdax-meta");
@@ -122,7 +127,7 @@ public final class MetaBench {
                     // Room for 100,000 inodes by mke2fs's ratio (one per 16 KiB); every page allocated first,
                     // as pmem has them: each create writes blocks never written before (freed ones are busy
                     // until their commit), and /dev/shm's peer reuses pages the kernel has at hand.
-                    FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:meta-" + target),
+                    FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:" + tag + "-" + target),
                             Map.of("memory", "2g", "populate", "true", "type", target, "options", "dax"));
                     yield new Site(fs.getPath("/"), fs);
                 }
@@ -150,7 +155,7 @@ public final class MetaBench {
     }
 
     /** The directory and its names, as the program made them. */
-    private static final class Directory {
+    static final class Directory {
         final Path dir;
         final Path[] paths;
         final Path[] moved;

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * The suite's paired measurements ({@link Paired}), each target in a JVM of its own: {@link IoRatio}
- * for the transfer goals (4 KiB and 1 MiB against raw memory) and {@link ThreadsRatio} for the
- * thread goals (two creating threads, two readers, against one).
+ * for the transfer goals (4 KiB and 1 MiB against raw memory), {@link ThreadsRatio} for the
+ * thread goals (two creating threads, two readers, against one) and {@link MetaRatio} for the
+ * metadata goals (100,000 names against 100, /dev/shm and Jimfs as peers).
  */
 final class PairedRun {
     static final List<String> IO_TARGETS = List.of("ext2", "ext4", "ext4:dioread_nolock", "xfs");
@@ -23,11 +24,12 @@ final class PairedRun {
 
     /**
      * Seconds of slice pairs per pattern and size ({@code io}), the threads' warm-up (C2 compiles a
-     * create's paths over seconds, as {@link BenchMain} says of ThreadsBench) and their seconds of pairs.
+     * create's paths over seconds, as {@link BenchMain} says of ThreadsBench) and their seconds of
+     * pairs, and the same for each metadata ratio ({@link MetaRatio}).
      */
-    record Timing(double ioSeconds, double threadsWarmup, double threadsSeconds) {
+    record Timing(double ioSeconds, double threadsWarmup, double threadsSeconds, double metaWarmup, double metaSeconds) {
         static Timing of(boolean quick) {
-            return quick ? new Timing(3, 8, 24) : new Timing(8, 10, 60);
+            return quick ? new Timing(3, 8, 24, 2, 6) : new Timing(8, 10, 60, 3, 15);
         }
     }
 
@@ -49,6 +51,11 @@ final class PairedRun {
             }
         }
         threads(ORPHAN_FILE, "create", t, out);
+        for (String personality : PERSONALITIES) {
+            System.out.println("# MetaRatio: " + personality);
+            ForkedJvm.run(MetaRatio.class, "6g", List.of(personality, Double.toString(t.metaWarmup()), Double.toString(t.metaSeconds())),
+                    Paired.PREFIX).forEach(line -> out.add(Paired.parse(line)));
+        }
         return out;
     }
 

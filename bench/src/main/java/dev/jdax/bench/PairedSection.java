@@ -1,13 +1,15 @@
 package dev.jdax.bench;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
  * The report's section of {@link Paired} measurements and the goals they judge: every transfer goal
- * of {@link BenchReport#GOALS} (a personality against raw memory) and two threads against one
- * (creating in two directories, reading one file), each the median of slice pairs with its quartiles.
+ * of {@link BenchReport#GOALS} (a personality against raw memory), two threads against one
+ * (creating in two directories, reading one file) and the metadata goals ({@link #META_GOALS}), each
+ * the median of slice pairs with its quartiles.
  */
 final class PairedSection {
     /** Two threads over one: issue 18's goal for creates, and readers of one file held to the same. */
@@ -22,7 +24,8 @@ final class PairedSection {
         }
         StringBuilder sb = new StringBuilder("\n## Paired in one JVM (the ratio goals' measure)\n\n"
                 + "Each figure is the median of the ratios of slice pairs run one after the other in one JVM (20 ms slices of\n"
-                + "transfers beside raw memory copies; 200 ms slices of one thread and of two), with the quartiles of those ratios:\n"
+                + "transfers beside raw memory copies; 200 ms slices of one thread and of two; 100 ms slices of metadata operations\n"
+                + "through java.nio.file in two directories or beside a peer, each on a mount of its own), with the quartiles of those ratios:\n"
                 + "JMH's trials of a target and its peer run minutes apart, and the load between them moves a ratio by more than\n"
                 + "a goal's margin. The JMH tables (in a whole run) stay as figures. \"machine\": two threads over one in the same JVM's\n"
                 + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n\n| goal | ");
@@ -44,12 +47,49 @@ final class PairedSection {
             }
             sb.append('\n');
         }
+        metaRows(sb, paired);
         sb.append("\nRates beside the ratios (medians of the slices, ops/s): base -> target.\n\n| measurement | target | base | target |\n"
                 + "|---|---|---:|---:|\n");
         for (Paired p : paired) {
             sb.append(String.format(Locale.ROOT, "| %s %s | %s | %.0f | %.0f |%n", p.kind(), p.what(), p.target(), p.baseRate(), p.rate()));
         }
         return sb.toString();
+    }
+
+    /** A metadata goal: its text, the measurement's name ({@link MetaRatio}) and the least ratio that meets it. */
+    record MetaGoal(String text, String what, double ratio) {
+    }
+
+    /** Issue 21's metadata goals as {@link MetaRatio} measures them. */
+    static final List<MetaGoal> META_GOALS = metaGoals();
+
+    private static List<MetaGoal> metaGoals() {
+        List<MetaGoal> goals = new ArrayList<>();
+        for (int names : new int[] {MetaRatio.SMALL, MetaRatio.LARGE}) {
+            goals.add(new MetaGoal(String.format(Locale.ROOT, "create + write 4 KiB + delete >= 2x /dev/shm, %,d names", names),
+                    MetaRatio.peerWhat("createWriteDelete", "shm", names), 2.0));
+            goals.add(new MetaGoal(String.format(Locale.ROOT, "lookups >= 1x Jimfs, %,d names", names),
+                    MetaRatio.peerWhat("lookup", "jimfs", names), 1.0));
+        }
+        for (String op : MetaRatio.SIZE_OPS) {
+            goals.add(new MetaGoal(String.format(Locale.ROOT, "%s at %,d names >= 0.8x at %,d", op, MetaRatio.LARGE, MetaRatio.SMALL),
+                    MetaRatio.sizeWhat(op), 0.8));
+        }
+        return List.copyOf(goals);
+    }
+
+    private static void metaRows(StringBuilder sb, List<Paired> paired) {
+        if (paired.stream().noneMatch(p -> p.kind().equals("meta"))) {
+            return;
+        }
+        for (MetaGoal g : META_GOALS) {
+            sb.append("| ").append(g.text()).append(" |");
+            for (String t : PairedRun.IO_TARGETS) {
+                sb.append(' ').append(PairedRun.PERSONALITIES.contains(t) ? verdict(find(paired, "meta", t, g.what()), g.ratio()) : "—")
+                        .append(" |");
+            }
+            sb.append('\n');
+        }
     }
 
     /** A personality's threads verdict, the machine's own ratio beside it, and for ext4 the orphan_file figure. */

@@ -66,6 +66,29 @@ class PairedTest {
     }
 
     @Test
+    void metadataGoalsAreJudgedFromTheirPairs() {
+        Paired shm = Paired.of("meta", "xfs", MetaRatio.peerWhat("createWriteDelete", "shm", MetaRatio.LARGE), new double[] {100},
+                new double[] {150});
+        Paired size = Paired.of("meta", "ext4", MetaRatio.sizeWhat("createDelete"), new double[] {100}, new double[] {85});
+        String md = PairedSection.markdown(List.of(shm, size));
+        assertTrue(md.contains("| create + write 4 KiB + delete >= 2x /dev/shm, 100,000 names | not measured | not measured | — |"
+                + " **missed** 1.50x (1.50-1.50) |"), md);
+        assertTrue(md.contains("| createDelete at 100,000 names >= 0.8x at 100 | not measured | met 0.85x (0.85-0.85) | — |"), md);
+    }
+
+    @Test
+    void metaRatioRunsBothSidesInPairsOfCallsThatUndoEachOther() throws Exception {
+        int[] calls = new int[2];
+        // Each side counts its calls: a rename there and back must never stop halfway.
+        Paired p = MetaRatio.measure("ext2", MetaRatio.sizeWhat("rename"), i -> calls[0]++, i -> calls[1]++, 0.2, 0.4);
+        assertEquals(2, p.pairs());
+        assertEquals(MetaRatio.sizeWhat("rename"), p.what());
+        assertEquals(0, calls[0] % 2);
+        assertEquals(0, calls[1] % 2);
+        assertTrue(p.rate() > 0 && p.baseRate() > 0, p.line());
+    }
+
+    @Test
     void threadsRatioRunsOneThreadAndTwoAndPrintsItsLine() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream was = System.out;
