@@ -128,7 +128,8 @@ public class LuceneBench {
         return LuceneIndex.answers(b.reader);
     }
 
-    private static void delete(Path tree) throws IOException {
+    /** Removes {@code tree} and everything in it, if it is there. */
+    static void delete(Path tree) throws IOException {
         if (!Files.exists(tree)) {
             return;
         }

@@ -7,8 +7,9 @@ import java.util.List;
 /**
  * The suite's paired measurements ({@link Paired}), each target in a JVM of its own: {@link IoRatio}
  * for the transfer goals (4 KiB and 1 MiB against raw memory), {@link ThreadsRatio} for the
- * thread goals (two creating threads, two readers, against one) and {@link MetaRatio} for the
- * metadata goals (100,000 names against 100, /dev/shm and Jimfs as peers).
+ * thread goals (two creating threads, two readers, against one), {@link MetaRatio} for the
+ * metadata goals (100,000 names against 100, /dev/shm and Jimfs as peers) and {@link LuceneRatio}
+ * for Lucene's (indexing and queries against /dev/shm).
  */
 final class PairedRun {
     static final List<String> IO_TARGETS = List.of("ext2", "ext4", "ext4:dioread_nolock", "xfs");
@@ -27,11 +28,15 @@ final class PairedRun {
      * create's paths over seconds, as {@link BenchMain} says of ThreadsBench) and their seconds of
      * pairs, and the same for each metadata ratio ({@link MetaRatio}).
      */
-    record Timing(double ioSeconds, double threadsWarmup, double threadsSeconds, double metaWarmup, double metaSeconds) {
+    record Timing(double ioSeconds, double threadsWarmup, double threadsSeconds, double metaWarmup, double metaSeconds,
+                  int luceneWarmupPairs, int lucenePairs, double luceneQuerySeconds) {
         static Timing of(boolean quick) {
-            return quick ? new Timing(3, 8, 24, 2, 6) : new Timing(8, 10, 60, 3, 15);
+            return quick ? new Timing(3, 8, 24, 2, 6, 2, 6, 6) : new Timing(8, 10, 60, 3, 15, 3, 15, 15);
         }
     }
+
+    /** The personalities Lucene runs on in the suite (as in LuceneBench). */
+    static final List<String> LUCENE_TARGETS = List.of("ext4", "xfs");
 
     private PairedRun() {
     }
@@ -55,6 +60,12 @@ final class PairedRun {
             System.out.println("# MetaRatio: " + personality);
             ForkedJvm.run(MetaRatio.class, "6g", List.of(personality, Double.toString(t.metaWarmup()), Double.toString(t.metaSeconds())),
                     Paired.PREFIX).forEach(line -> out.add(Paired.parse(line)));
+        }
+        for (String personality : LUCENE_TARGETS) {
+            System.out.println("# LuceneRatio: " + personality);
+            ForkedJvm.run(LuceneRatio.class, "512m", List.of(personality, Integer.toString(t.luceneWarmupPairs()),
+                    Integer.toString(t.lucenePairs()), Double.toString(t.luceneQuerySeconds())), Paired.PREFIX)
+                    .forEach(line -> out.add(Paired.parse(line)));
         }
         return out;
     }

@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * The report's section of {@link Paired} measurements and the goals they judge: every transfer goal
  * of {@link BenchReport#GOALS} (a personality against raw memory), two threads against one
- * (creating in two directories, reading one file) and the metadata goals ({@link #META_GOALS}), each
- * the median of slice pairs with its quartiles.
+ * (creating in two directories, reading one file), the metadata goals ({@link #META_GOALS}) and
+ * Lucene's against /dev/shm, each the median of slice pairs with its quartiles.
  */
 final class PairedSection {
     /** Two threads over one: issue 18's goal for creates, and readers of one file held to the same. */
@@ -25,7 +25,8 @@ final class PairedSection {
         StringBuilder sb = new StringBuilder("\n## Paired in one JVM (the ratio goals' measure)\n\n"
                 + "Each figure is the median of the ratios of slice pairs run one after the other in one JVM (20 ms slices of\n"
                 + "transfers beside raw memory copies; 200 ms slices of one thread and of two; 100 ms slices of metadata operations\n"
-                + "through java.nio.file in two directories or beside a peer, each on a mount of its own), with the quartiles of those ratios:\n"
+                + "through java.nio.file in two directories or beside a peer, each on a mount of its own; whole Lucene builds, one on\n"
+                + "/dev/shm and one on jdax, and 200 ms slices of its queries), with the quartiles of those ratios:\n"
                 + "JMH's trials of a target and its peer run minutes apart, and the load between them moves a ratio by more than\n"
                 + "a goal's margin. The JMH tables (in a whole run) stay as figures. \"machine\": two threads over one in the same JVM's\n"
                 + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n\n| goal | ");
@@ -48,6 +49,16 @@ final class PairedSection {
             sb.append('\n');
         }
         metaRows(sb, paired);
+        for (String what : List.of("index", "queries")) {
+            if (paired.stream().anyMatch(p -> p.kind().equals("lucene") && p.what().equals(what))) {
+                sb.append("| Lucene ").append(what.equals("index") ? "indexing" : "queries").append(" >= 1x /dev/shm (rate) |");
+                for (String t : PairedRun.IO_TARGETS) {
+                    sb.append(' ').append(PairedRun.LUCENE_TARGETS.contains(t) ? verdict(find(paired, "lucene", t, what), 1.0) : "—")
+                            .append(" |");
+                }
+                sb.append('\n');
+            }
+        }
         sb.append("\nRates beside the ratios (medians of the slices, ops/s): base -> target.\n\n| measurement | target | base | target |\n"
                 + "|---|---|---:|---:|\n");
         for (Paired p : paired) {

@@ -77,6 +77,14 @@ class PairedTest {
     }
 
     @Test
+    void luceneGoalsAreJudgedAsJdaxRateOverShm() {
+        Paired index = Paired.of("lucene", "ext4", "index", new double[] {1.0}, new double[] {0.9});
+        String md = PairedSection.markdown(List.of(index));
+        assertTrue(md.contains("| Lucene indexing >= 1x /dev/shm (rate) | — | **missed** 0.90x (0.90-0.90) | — | not measured |"), md);
+        assertTrue(!md.contains("Lucene queries"), "a row only for what was measured: " + md);
+    }
+
+    @Test
     void metaRatioRunsBothSidesInPairsOfCallsThatUndoEachOther() throws Exception {
         int[] calls = new int[2];
         // Each side counts its calls: a rename there and back must never stop halfway.
