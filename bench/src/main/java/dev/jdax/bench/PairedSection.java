@@ -22,11 +22,12 @@ final class PairedSection {
         if (paired.isEmpty()) {
             return "";
         }
-        StringBuilder sb = new StringBuilder("\n## Paired in one JVM (the ratio goals' measure)\n\n"
+        StringBuilder sb = new StringBuilder("\n## Paired (the ratio goals' measure)\n\n"
                 + "Each figure is the median of the ratios of slice pairs run one after the other in one JVM (20 ms slices of\n"
                 + "transfers beside raw memory copies; 200 ms slices of one thread and of two; 100 ms slices of metadata operations\n"
                 + "through java.nio.file in two directories or beside a peer, each on a mount of its own; whole Lucene builds, one on\n"
-                + "/dev/shm and one on jdax, and 200 ms slices of its queries), with the quartiles of those ratios:\n"
+                + "/dev/shm and one on jdax, each side in a JVM of its own kept for the run, and 200 ms slices of its queries), with the\n"
+                + "quartiles of those ratios:\n"
                 + "JMH's trials of a target and its peer run minutes apart, and the load between them moves a ratio by more than\n"
                 + "a goal's margin. The JMH tables (in a whole run) stay as figures. \"machine\": two threads over one in the same JVM's\n"
                 + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n\n| goal | ");
