@@ -56,6 +56,21 @@ public final class Mutex {
         lock.lock();
     }
 
+    /**
+     * Takes it if no other thread holds it, without waiting (Linux's {@code mutex_trylock}, XFS's
+     * XBF_TRYLOCK on an AGF). A try never waits, so it cannot close a cycle: the order is recorded
+     * for what is taken after it, as lockdep records a trylock.
+     *
+     * @return whether it was taken
+     */
+    public boolean tryLock() {
+        if (!lock.tryLock()) {
+            return false;
+        }
+        LockOrder.enter(this, cls, subclass, key, true, name);
+        return true;
+    }
+
     /** Releases it. */
     public void unlock() {
         lock.unlock();

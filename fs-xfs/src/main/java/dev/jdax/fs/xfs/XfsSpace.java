@@ -6,6 +6,7 @@ import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.Mutex;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The allocators over all AGs: blocks near a target (xfs_alloc_vextent's "near, then any AG"),
@@ -21,6 +22,8 @@ final class XfsSpace {
     private final XfsAg[] ags;
     private final Mutex[] locks;
     private final AtomicLong rotor = new AtomicLong();
+    /** Each AG's longest free extent for a user allocation when it was last read ({@link #longestForUser(int)}). */
+    private final AtomicLongArray longestSeen;
 
     XfsSpace(XfsDisk disk) throws FsException {
         this.disk = disk;
@@ -29,6 +32,10 @@ final class XfsSpace {
         for (int i = 0; i < ags.length; i++) {
             ags[i] = XfsAg.load(disk, i);
             locks[i] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, i, "xfs AG " + i);
+        }
+        this.longestSeen = new AtomicLongArray(ags.length);
+        for (int i = 0; i < ags.length; i++) {
+            longestSeen.set(i, ags[i].freeSpace().longestForUser());
         }
     }
 
@@ -149,23 +156,61 @@ final class XfsSpace {
         long maxlen = Math.min(want, BmapExtent.MAX_BLOCKCOUNT);
         long blen = 0;
         for (int k = 0; k < ags.length && blen < maxlen; k++) {
-            blen = Math.max(blen, locked((startAg + k) % ags.length, ag -> ag.freeSpace().longestForUser()));
+            blen = Math.max(blen, longestForUser((int) ((startAg + k) % ags.length)));
         }
         long minlen = Math.max(1, Math.min(blen, maxlen));
         for (long min = minlen; ; min = 1) {
-            for (int k = 0; k < ags.length; k++) {
-                int agno = (int) ((startAg + k) % ags.length);
-                long near = k == 0 ? goal : -1;
-                long m = min;
-                long[] got = locked(agno, ag -> ag.freeSpace().allocateNear(near, m, maxlen, userdata, AgFreeSpace.Resv.NONE));
-                if (got != null) {
-                    return new long[]{disk.fsb(agno, got[0]), got[1]};
+            // Twice round the AGs, as xfs_alloc_vextent goes: first with XFS_ALLOC_FLAG_TRYLOCK, an
+            // AG whose lock another thread holds passed over (two files written in one directory
+            // have their blocks in its AG, and the second writer takes the next AG instead of
+            // waiting), then waiting for each.
+            for (int pass = 0; pass < 2; pass++) {
+                for (int k = 0; k < ags.length; k++) {
+                    int agno = (int) ((startAg + k) % ags.length);
+                    Mutex l = locks[agno];
+                    if (pass == 0 ? !l.tryLock() : !lockAnyway(l)) {
+                        continue;
+                    }
+                    long[] got;
+                    try {
+                        got = ags[agno].freeSpace().allocateNear(k == 0 ? goal : -1, min, maxlen, userdata, AgFreeSpace.Resv.NONE);
+                    } finally {
+                        l.unlock();
+                    }
+                    if (got != null) {
+                        return new long[]{disk.fsb(agno, got[0]), got[1]};
+                    }
                 }
             }
             if (min == 1) {
                 throw FsException.of(Errno.ENOSPC, "xfs: no free blocks left");
             }
         }
+    }
+
+    /**
+     * AG {@code agno}'s longest free extent a user allocation may take, as of now when its lock is
+     * free, else as it was the last time it was read: Linux reads the in-core {@code pagf_longest}
+     * without the AGF's lock, and a writer busy in the AG must not hold up another's choice of minlen.
+     */
+    private long longestForUser(int agno) throws FsException {
+        Mutex l = locks[agno];
+        if (!l.tryLock()) {
+            return longestSeen.get(agno);
+        }
+        try {
+            long longest = ags[agno].freeSpace().longestForUser();
+            longestSeen.set(agno, longest);
+            return longest;
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** Takes {@code l}, waiting as long as it must; {@return true} (for the pass that waits). */
+    private static boolean lockAnyway(Mutex l) {
+        l.lock();
+        return true;
     }
 
     void freeBlocks(long fsb, long count) throws FsException {
