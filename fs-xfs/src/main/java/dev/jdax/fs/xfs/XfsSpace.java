@@ -168,7 +168,9 @@ final class XfsSpace {
                 for (int k = 0; k < ags.length; k++) {
                     int agno = (int) ((startAg + k) % ags.length);
                     Mutex l = locks[agno];
-                    if (pass == 0 ? !l.tryLock() : !lockAnyway(l)) {
+                    if (pass == 1) {
+                        l.lock();
+                    } else if (!l.tryLock()) {
                         continue;
                     }
                     long[] got;
@@ -207,11 +209,6 @@ final class XfsSpace {
         }
     }
 
-    /** Takes {@code l}, waiting as long as it must; {@return true} (for the pass that waits). */
-    private static boolean lockAnyway(Mutex l) {
-        l.lock();
-        return true;
-    }
 
     void freeBlocks(long fsb, long count) throws FsException {
         Corrupt.check(disk.fsbValid(fsb, count), "freeing blocks [%d, +%d] out of range", fsb, count);
