@@ -77,22 +77,15 @@ public final class IoRatio {
     private static double[][] run(Target raw, Target t, MemorySegment buf, long[] offsets, boolean write, double seconds)
             throws Exception {
         int pairs = Math.max(1, (int) (seconds * 1e9 / (2 * SLICE_NANOS)));
-        double[] rawRates = new double[pairs];
-        double[] rates = new double[pairs];
-        // Each walks the same offsets from its own cursor, and which goes first alternates: a slice
-        // neither inherits the other's place in the pattern nor always follows it.
-        int[] rawNext = {0};
-        int[] next = {0};
+        double[][] rates = new double[2][pairs];
+        // Each walks the same offsets from its own cursor: a slice neither inherits the other's
+        // place in the pattern nor (Paired.pair alternates them) always follows it.
+        Target[] sides = {raw, t};
+        int[][] next = {{0}, {0}};
         for (int i = 0; i < pairs; i++) {
-            if (i % 2 == 0) {
-                rawRates[i] = slice(raw, buf, offsets, rawNext, write);
-                rates[i] = slice(t, buf, offsets, next, write);
-            } else {
-                rates[i] = slice(t, buf, offsets, next, write);
-                rawRates[i] = slice(raw, buf, offsets, rawNext, write);
-            }
+            Paired.pair(rates, i, side -> slice(sides[side], buf, offsets, next[side], write));
         }
-        return new double[][] {rawRates, rates};
+        return rates;
     }
 
     private static double slice(Target t, MemorySegment buf, long[] offsets, int[] next, boolean write) throws Exception {

@@ -72,14 +72,11 @@ public final class LuceneRatio {
         }
     }
 
-    /** {@return each side's rate per pair of {@code command}}, which side goes first alternating. */
-    private static double[][] run(Side[] sides, String command, int pairs) throws IOException {
+    /** {@return each side's rate per pair of {@code command}} */
+    private static double[][] run(Side[] sides, String command, int pairs) throws Exception {
         double[][] rates = new double[2][pairs];
         for (int i = 0; i < pairs; i++) {
-            for (int k = 0; k < 2; k++) {
-                int side = i % 2 == 0 ? k : 1 - k;
-                rates[side][i] = Double.parseDouble(sides[side].ask(command));
-            }
+            Paired.pair(rates, i, side -> Double.parseDouble(sides[side].ask(command)));
         }
         return rates;
     }

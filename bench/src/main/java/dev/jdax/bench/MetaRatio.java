@@ -90,42 +90,21 @@ public final class MetaRatio {
 
     /** {@code target}'s rate over {@code base}'s, in pairs of slices after {@code warmup} seconds of them. */
     static Paired measure(String personality, String what, MetaBench.Op base, MetaBench.Op target, double warmup,
-                          double seconds) throws IOException {
-        int[] calls = {0, 0};
+                          double seconds) throws Exception {
+        int[][] calls = {{0}, {0}};
         pairs(base, target, calls, warmup);
         double[][] rates = pairs(base, target, calls, seconds);
         return Paired.of("meta", personality, what, rates[0], rates[1]);
     }
 
-    /** {@return base's and target's rates per pair}: which goes first alternates, so neither always follows the other. */
-    private static double[][] pairs(MetaBench.Op base, MetaBench.Op target, int[] calls, double seconds) throws IOException {
+    /** {@return base's and target's rates per pair} */
+    private static double[][] pairs(MetaBench.Op base, MetaBench.Op target, int[][] calls, double seconds) throws Exception {
         int n = Math.max(1, (int) (seconds * 1e9 / (2 * SLICE_NANOS)));
         double[][] rates = new double[2][n];
+        MetaBench.Op[] ops = {base, target};
         for (int i = 0; i < n; i++) {
-            if (i % 2 == 0) {
-                rates[0][i] = slice(base, calls, 0);
-                rates[1][i] = slice(target, calls, 1);
-            } else {
-                rates[1][i] = slice(target, calls, 1);
-                rates[0][i] = slice(base, calls, 0);
-            }
+            Paired.pair(rates, i, side -> MetaBench.run(ops[side], calls[side], SLICE_NANOS));
         }
         return rates;
-    }
-
-    /** Runs {@code op} for a slice, two calls at a time (a rename there and back leaves the names as they were). */
-    private static double slice(MetaBench.Op op, int[] calls, int side) throws IOException {
-        long start = System.nanoTime();
-        long end = start + SLICE_NANOS;
-        long done = 0;
-        long now;
-        int i = calls[side];
-        do {
-            op.run(i++);
-            op.run(i++);
-            done += 2;
-        } while ((now = System.nanoTime()) < end);
-        calls[side] = i;
-        return done * 1e9 / (now - start);
     }
 }

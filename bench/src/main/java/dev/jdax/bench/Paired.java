@@ -29,6 +29,24 @@ import java.util.Locale;
 record Paired(String kind, String target, String what, double median, double q1, double q3, double baseRate, double rate, int pairs) {
     static final String PREFIX = "PAIRED ";
 
+    /** One side's slice of a pair: side 0 is the base, side 1 the target. */
+    @FunctionalInterface
+    interface Slice {
+        /** {@return the side's rate over its slice} */
+        double run(int side) throws Exception;
+    }
+
+    /**
+     * Pair {@code i}: each side's slice, its rate into {@code rates[side][i]}. Which side goes first
+     * alternates with {@code i}, so that neither always follows the other.
+     */
+    static void pair(double[][] rates, int i, Slice slice) throws Exception {
+        for (int k = 0; k < 2; k++) {
+            int side = i % 2 == 0 ? k : 1 - k;
+            rates[side][i] = slice.run(side);
+        }
+    }
+
     /** The ratio of {@code rates[i] / baseRates[i]} over the pairs, with both sides' median rates. */
     static Paired of(String kind, String target, String what, double[] baseRates, double[] rates) {
         if (baseRates.length != rates.length || rates.length == 0) {

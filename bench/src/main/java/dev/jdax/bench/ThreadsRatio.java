@@ -117,7 +117,6 @@ public final class ThreadsRatio {
             double[][] fs = new double[2][pairs];
             double[][] machine = new double[2][pairs];
             for (int i = 0; i < pairs; i++) {
-                // Which goes first alternates, so that neither always follows the other.
                 pair(fs, i, false);
                 pair(machine, i, true);
                 if (failed.get() != null) {
@@ -138,15 +137,9 @@ public final class ThreadsRatio {
     }
 
     /** Pair {@code i}: one thread's rate into {@code rates[0][i]}, two threads' into {@code rates[1][i]}. */
-    private void pair(double[][] rates, int i, boolean ceilingWork) throws InterruptedException {
+    private void pair(double[][] rates, int i, boolean ceilingWork) throws Exception {
         ceiling = ceilingWork;
-        if (i % 2 == 0) {
-            rates[0][i] = rate(1, SLICE_MILLIS);
-            rates[1][i] = rate(2, SLICE_MILLIS);
-        } else {
-            rates[1][i] = rate(2, SLICE_MILLIS);
-            rates[0][i] = rate(1, SLICE_MILLIS);
-        }
+        Paired.pair(rates, i, side -> rate(side + 1, SLICE_MILLIS));
     }
 
     /** {@code n} workers for {@code millis}: {@return their operations per second} (a batch counts 16) */
