@@ -28,8 +28,9 @@ final class PairedRun {
      * create's paths over seconds, as {@link BenchMain} says of ThreadsBench) and their seconds of
      * pairs, the same for each metadata ratio ({@link MetaRatio}), and Lucene's build pairs of
      * warm-up and of measurement and seconds of query slices ({@link LuceneRatio}). A JVM's first
-     * builds compile jdax's paths, where the kernel's are compiled already: in two runs one after
-     * the other, ext4 built 0.89x /dev/shm's rate after two pairs of warm-up and 1.06x after eight.
+     * builds compile jdax's paths, where the kernel's are compiled already: ext4 built 0.89x
+     * /dev/shm's rate after two pairs of warm-up, 1.06x after eight and 0.79x after twelve in three
+     * runs, so more warm-up does not close the gap, and six keeps the run short.
      */
     record Timing(double ioSeconds, double threadsWarmup, double threadsSeconds, double metaWarmup, double metaSeconds,
                   int luceneWarmupPairs, int lucenePairs, double luceneQuerySeconds) {

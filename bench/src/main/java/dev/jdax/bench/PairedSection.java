@@ -52,12 +52,8 @@ final class PairedSection {
         metaRows(sb, paired);
         for (String what : List.of("index", "queries")) {
             if (paired.stream().anyMatch(p -> p.kind().equals("lucene") && p.what().equals(what))) {
-                sb.append("| Lucene ").append(what.equals("index") ? "indexing" : "queries").append(" >= 1x /dev/shm (rate) |");
-                for (String t : PairedRun.IO_TARGETS) {
-                    sb.append(' ').append(PairedRun.LUCENE_TARGETS.contains(t) ? verdict(find(paired, "lucene", t, what), 1.0) : "—")
-                            .append(" |");
-                }
-                sb.append('\n');
+                row(sb, paired, "Lucene " + (what.equals("index") ? "indexing" : "queries") + " >= 1x /dev/shm (rate)",
+                        PairedRun.LUCENE_TARGETS, "lucene", what, 1.0);
             }
         }
         sb.append("\nRates beside the ratios (medians of the slices, ops/s): base -> target.\n\n| measurement | target | base | target |\n"
@@ -95,13 +91,18 @@ final class PairedSection {
             return;
         }
         for (MetaGoal g : META_GOALS) {
-            sb.append("| ").append(g.text()).append(" |");
-            for (String t : PairedRun.IO_TARGETS) {
-                sb.append(' ').append(PairedRun.PERSONALITIES.contains(t) ? verdict(find(paired, "meta", t, g.what()), g.ratio()) : "—")
-                        .append(" |");
-            }
-            sb.append('\n');
+            row(sb, paired, g.text(), PairedRun.PERSONALITIES, "meta", g.what(), g.ratio());
         }
+    }
+
+    /** A goal's row: the verdict of {@code kind}/{@code what} under each column of {@code targets}, a dash under the others. */
+    private static void row(StringBuilder sb, List<Paired> paired, String text, List<String> targets, String kind, String what,
+                            double goal) {
+        sb.append("| ").append(text).append(" |");
+        for (String t : PairedRun.IO_TARGETS) {
+            sb.append(' ').append(targets.contains(t) ? verdict(find(paired, kind, t, what), goal) : "—").append(" |");
+        }
+        sb.append('\n');
     }
 
     /** A personality's threads verdict, the machine's own ratio beside it, and for ext4 the orphan_file figure. */
