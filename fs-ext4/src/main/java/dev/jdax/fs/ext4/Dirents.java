@@ -1,5 +1,7 @@
 package dev.jdax.fs.ext4;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -10,19 +12,33 @@ import java.util.List;
  * name_len, file_type, name), as fs/ext4/namei.c places them: a new name goes into the first record
  * with room after its own name ({@code ext4_find_dest_de}, {@code ext4_insert_dentry}); a block
  * rebuilt from a list of names packs them and gives the last one the rest of the block
- * ({@code dx_pack_dirents}). Records have been checked when the block was read; {@code end} is
- * where the records stop (before the checksum tail with metadata_csum).
+ * ({@code dx_pack_dirents}). A walk steps only over a rec_len it has checked ({@link #steppable});
+ * {@code end} is where the records stop (before the checksum tail with metadata_csum).
  */
 final class Dirents {
     /** A live record: its inode, type, name, and where it was. */
     record Rec(long ino, int type, byte[] name, int offset, int recLen) {
     }
 
+    /** What {@link #findRoom} answers for a block whose records cannot be walked. */
+    static final int DAMAGED = -2;
+    private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LE_SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
     private Dirents() {
     }
 
     static int recLenFor(int nameLen) {
         return (8 + nameLen + 3) & ~3;
+    }
+
+    /**
+     * Whether a walk may step over the record at {@code off} by its rec_len: at least a record's
+     * 12 bytes, a multiple of 4, and inside the records' {@code end}, as {@code ext4_check_dir_entry}
+     * requires; a walk over a damaged block ends there instead of looping or reading past it.
+     */
+    static boolean steppable(int off, int recLen, int end) {
+        return recLen >= 12 && (recLen & 3) == 0 && off + recLen <= end;
     }
 
     static void put(ByteBuffer b, int at, int recLen, long ino, byte[] name, int type) {
@@ -33,12 +49,20 @@ final class Dirents {
         b.put(at + 8, name);
     }
 
-    /** ext4_find_dest_de: the offset of the first record with room for a name of {@code nameLen} bytes, or -1. */
-    static int findRoom(ByteBuffer b, int from, int end, int nameLen) {
+    /**
+     * ext4_find_dest_de: the offset of the first record with room for a name of {@code nameLen}
+     * bytes, -1 when none has, or {@link #DAMAGED} when a record's rec_len cannot be stepped over
+     * ({@link #steppable}).
+     */
+    static int findRoom(ByteBuffer buf, int from, int end, int nameLen) {
+        byte[] b = buf.array();
         int need = recLenFor(nameLen);
         for (int off = from; off < end; ) {
-            int recLen = b.getShort(off + 4) & 0xffff;
-            int used = b.getInt(off) == 0 ? 0 : recLenFor(b.get(off + 6) & 0xff);
+            int recLen = (short) LE_SHORT.get(b, off + 4) & 0xffff;
+            if (!steppable(off, recLen, end)) {
+                return DAMAGED;
+            }
+            int used = (int) LE_INT.get(b, off) == 0 ? 0 : recLenFor(b[off + 6] & 0xff);
             if (recLen - used >= need) {
                 return off;
             }

@@ -68,7 +68,7 @@ final class Htree {
             }
             long leafBlk = p.leaf();
             ByteBuffer leaf = dirs.readLeaf(dir, leafBlk);
-            int at = Dirents.findRoom(leaf, 0, dirs.leafEnd(), name.length);
+            int at = dirs.roomIn(dir, leafBlk, leaf, name.length);
             if (at >= 0) {
                 Dirents.insert(leaf, at, ino, name, type);
                 dirs.writeLeaf(dir, leafBlk, leaf);

@@ -18,6 +18,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,6 +27,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -91,6 +93,39 @@ class HtreeDirectoriesTest {
         assertTrue(inLeaf.size() > 3, "the leaf holds names: " + inLeaf);
         if (!features.contains("^metadata_csum")) {
             damageLeafAndDxTail(img, blockSize, leaf, names, inLeaf);
+        } else {
+            damageRecLen(img, blockSize, leaf, inLeaf);
+        }
+    }
+
+    /**
+     * Without checksums a damaged rec_len is found by the walk itself: a lookup in that leaf and a
+     * create whose name the index sends there answer EUCLEAN (naming the directory, block and
+     * offset), where a walk stepping by 0 would never end.
+     */
+    private void damageRecLen(Path img, int blockSize, long leaf, Set<String> inLeaf) throws Exception {
+        try (DaxDevice d = PmemDevices.open(img)) {
+            d.store(leaf * blockSize + 4, MemorySegment.ofArray(new byte[2]), 0, 2); // the first record's rec_len: 0
+            try (FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none())) {
+                long many = fs.resolve("/many", true);
+                String n = inLeaf.iterator().next();
+                FsException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThrows(FsException.class, () -> fs.lookup(many, n)));
+                assertEquals(Errno.EUCLEAN, e.errno(), e.getMessage());
+                assertTrue(e.getMessage().contains("offset 0: rec_len 0"), e.getMessage());
+                FsException refused = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                    for (int i = 0; i < 20_000; i++) {
+                        try {
+                            fs.create(many, "new-" + i, 0644, 0, 0);
+                        } catch (FsException x) {
+                            return x;
+                        }
+                    }
+                    return null;
+                });
+                assertTrue(refused != null, "some new name hashes into the damaged leaf");
+                assertEquals(Errno.EUCLEAN, refused.errno(), refused.getMessage());
+                assertTrue(refused.getMessage().contains("rec_len"), refused.getMessage());
+            }
         }
     }
 
