@@ -7,9 +7,11 @@ import java.time.Instant;
  * clock ({@code ktime_get_coarse_real_ts64}), advanced once per timer tick, so a write compares the
  * file's times with a value already in memory instead of asking the hardware. Here a daemon thread
  * advances it every {@link #TICK_MILLIS} milliseconds (HZ=250, the tick of Debian's kernels); a
- * write reads one field. The values are the wall clock's, truncated to the tick's start.
+ * write reads one field. The values are the wall clock's, truncated to the tick's start. The
+ * personalities read it for every time a namespace operation or a setattr sets, as Linux's do
+ * through the same {@code current_time}.
  */
-final class CoarseClock {
+public final class CoarseClock {
     /** Milliseconds per tick. */
     static final long TICK_MILLIS = 4;
 
@@ -69,8 +71,13 @@ final class CoarseClock {
      * @param granularityNanos 1 for nanoseconds, 1,000,000,000 for seconds, or between
      * @return the time, truncated to the granularity
      */
-    static Instant now(long granularityNanos) {
+    public static Instant now(long granularityNanos) {
         return now.at(granularityNanos);
+    }
+
+    /** {@return the last tick's time in whole seconds} (ext2's and ext4's inode times) */
+    public static long seconds() {
+        return now.seconds().getEpochSecond();
     }
 
     /** {@return the last tick} */

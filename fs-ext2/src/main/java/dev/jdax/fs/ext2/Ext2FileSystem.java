@@ -12,6 +12,7 @@ import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
+import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.GetBlockBridge;
 import dev.jdax.iomap.LockingModel;
@@ -233,7 +234,7 @@ final class Ext2FileSystem implements SuperBlock {
         long ino = allocator.allocInode(inodeGroups.choose(parent, name, isDir), isDir);
         inodeGroups.made((int) ((ino - 1) / sb.s_inodes_per_group()), isDir);
         Ext2Inode in = new Ext2Inode(this, ino, new byte[sb.s_inode_size()]);
-        long now = Instant.now().getEpochSecond();
+        long now = CoarseClock.seconds();
         in.i_mode(mode);
         in.i_uid(uid);
         in.i_gid(gid);
@@ -260,7 +261,7 @@ final class Ext2FileSystem implements SuperBlock {
             blockMap.truncate(in, 0);
         }
         changeInode(in, i -> {
-            i.i_dtime(Instant.now().getEpochSecond());
+            i.i_dtime(CoarseClock.seconds());
             i.i_size(0);
         });
         allocator.freeInode(in.ino, in.isDir());
@@ -318,7 +319,7 @@ final class Ext2FileSystem implements SuperBlock {
     }
 
     void setattr(Ext2Inode in, SetAttr attr) throws FsException {
-        Instant now = Instant.ofEpochSecond(Instant.now().getEpochSecond());
+        Instant now = Instant.ofEpochSecond(CoarseClock.seconds());
         changeInode(in, i -> {
             if (attr.mode() != null) {
                 i.i_mode((i.i_mode() & FileType.S_IFMT) | (attr.mode() & 07777));

@@ -10,10 +10,10 @@ import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 import dev.jdax.iomap.AddressSpace;
+import dev.jdax.iomap.CoarseClock;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -185,7 +185,7 @@ final class Ext2Inode implements Vnode {
     }
 
     void touch(boolean mtime, boolean ctime) {
-        long now = Instant.now().getEpochSecond();
+        long now = CoarseClock.seconds();
         if (mtime) {
             i_mtime(now);
         }

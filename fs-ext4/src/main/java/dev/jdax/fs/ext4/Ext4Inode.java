@@ -10,10 +10,10 @@ import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 import dev.jdax.iomap.AddressSpace;
+import dev.jdax.iomap.CoarseClock;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -275,7 +275,7 @@ final class Ext4Inode implements Vnode {
     }
 
     void touch(boolean m, boolean c) {
-        long now = Instant.now().getEpochSecond();
+        long now = CoarseClock.seconds();
         if (m) {
             i_mtime(now);
         }

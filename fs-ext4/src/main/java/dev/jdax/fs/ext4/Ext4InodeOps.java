@@ -7,6 +7,7 @@ import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.iomap.CoarseClock;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -46,7 +47,7 @@ final class Ext4InodeOps {
     }
 
     void setattr(Ext4Inode in, SetAttr attr) throws FsException {
-        Instant now = Instant.ofEpochSecond(Instant.now().getEpochSecond());
+        Instant now = Instant.ofEpochSecond(CoarseClock.seconds());
         fs.opVoid(() -> fs.changeInode(in, i -> {
             if (attr.mode() != null) {
                 i.i_mode((i.i_mode() & FileType.S_IFMT) | (attr.mode() & 07777));

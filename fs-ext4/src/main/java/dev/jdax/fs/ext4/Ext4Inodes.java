@@ -3,6 +3,7 @@ package dev.jdax.fs.ext4;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 
 import java.nio.ByteBuffer;
@@ -160,7 +161,7 @@ final class Ext4Inodes {
         int group = inodeGroups.choose(parent, name, isDir, parent.ino == Ext4FileSystem.ROOT_INO);
         long ino = allocator.allocInode(group, isDir);
         Ext4Inode in = new Ext4Inode(fs, ino, new byte[sb.s_inode_size()], unused);
-        long now = Instant.now().getEpochSecond();
+        long now = CoarseClock.seconds();
         in.i_mode(mode);
         in.i_uid(uid);
         in.i_gid(gid);
@@ -225,7 +226,7 @@ final class Ext4Inodes {
         }
         orphans.unchain(in); // the change below writes it, with i_dtime the time it was freed
         changeInode(in, i -> {
-            i.i_dtime(Instant.now().getEpochSecond());
+            i.i_dtime(CoarseClock.seconds());
             i.i_size(0);
             i.i_blocks512(0);
         });

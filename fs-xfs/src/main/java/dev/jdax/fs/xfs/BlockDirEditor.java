@@ -1,6 +1,7 @@
 package dev.jdax.fs.xfs;
 
 import dev.jdax.api.FsException;
+import dev.jdax.iomap.CoarseClock;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -303,7 +304,7 @@ final class BlockDirEditor {
     /** The block with its CRC, and the directory's times (as a rewrite leaves them). */
     private void store(XfsInode dir, long fsb, byte[] b) throws FsException {
         disk.writeBytes(disk.fsbToByte(fsb), b, bs, DataBlock.CRC_OFF);
-        Instant now = Instant.now();
+        Instant now = CoarseClock.now(1);
         fs.changeInode(dir, d -> {
             d.mtime(now);
             d.ctime(now);

@@ -1,6 +1,7 @@
 package dev.jdax.fs.xfs;
 
 import dev.jdax.api.FsException;
+import dev.jdax.iomap.CoarseClock;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -555,7 +556,7 @@ final class DirEditor {
             forks.persist(dir, ext);
             fs.cacheExtents(dir, ext);
         }
-        Instant now = Instant.now();
+        Instant now = CoarseClock.now(1);
         fs.changeInode(dir, d -> {
             if (size >= 0) {
                 d.di_size(size);

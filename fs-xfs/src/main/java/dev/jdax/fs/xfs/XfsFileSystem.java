@@ -14,6 +14,7 @@ import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
+import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.LockingModel;
 
@@ -219,7 +220,7 @@ final class XfsFileSystem implements SuperBlock {
             m.changeInode(in, i -> {
                 long f2 = i.di_flags2();
                 i.di_flags2(dax ? f2 | XfsInode.XFS_DIFLAG2_DAX : f2 & ~XfsInode.XFS_DIFLAG2_DAX);
-                i.ctime(java.time.Instant.now());
+                i.ctime(CoarseClock.now(1));
             });
             return null;
         });

@@ -3,6 +3,7 @@ package dev.jdax.fs.xfs;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.SetAttr;
+import dev.jdax.iomap.CoarseClock;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -101,7 +102,7 @@ final class XfsMutations {
             forks.freeAll(tree);
         }
         fs.cacheExtents(dir, dir.di_format() == XfsInode.FMT_LOCAL ? List.of() : ext);
-        Instant now = Instant.now();
+        Instant now = CoarseClock.now(1);
         fs.changeInode(dir, d -> {
             d.mtime(now);
             d.ctime(now);
@@ -124,7 +125,7 @@ final class XfsMutations {
         long flags2 = disk.sb().hasBigtime() ? XfsInode.XFS_DIFLAG2_BIGTIME : 0;
         flags2 |= dir.di_flags2() & XfsInode.XFS_DIFLAG2_DAX; // FS_XFLAG_DAX is inherited
         in.di_flags2(flags2);
-        Instant now = Instant.now();
+        Instant now = CoarseClock.now(1);
         in.atime(now);
         in.mtime(now);
         in.ctime(now);
@@ -243,7 +244,7 @@ final class XfsMutations {
         boolean wasUnlinked = in.di_nlink() == 0;
         fs.changeInode(in, i -> {
             i.di_nlink(i.di_nlink() + 1);
-            i.ctime(Instant.now());
+            i.ctime(CoarseClock.now(1));
         });
         if (wasUnlinked) {
             unlinked.remove(in);
@@ -281,7 +282,7 @@ final class XfsMutations {
     private void dropLink(XfsInode in, boolean isDir) throws FsException {
         fs.changeInode(in, i -> {
             i.di_nlink(isDir ? 0 : i.di_nlink() - 1);
-            i.ctime(Instant.now());
+            i.ctime(CoarseClock.now(1));
         });
         if (in.di_nlink() == 0) {
             unlinked.add(in);
@@ -341,7 +342,7 @@ final class XfsMutations {
                 rewriteDir(other, entries(other), src.ino());
             }
         }
-        Instant now = Instant.now();
+        Instant now = CoarseClock.now(1);
         fs.changeInode(moving, m -> m.ctime(now));
         fs.changeInode(other, m -> m.ctime(now));
     }
@@ -400,7 +401,7 @@ final class XfsMutations {
             rewriteDir(src, srcEntries, parentOf(src));
             rewriteDir(dst, dstEntries, parentOf(dst));
         }
-        fs.changeInode(moving, m -> m.ctime(Instant.now()));
+        fs.changeInode(moving, m -> m.ctime(CoarseClock.now(1)));
         if (victim != null) {
             dropLink(victim, victim.isDir());
         }
@@ -445,7 +446,7 @@ final class XfsMutations {
                 rewriteDir(moving, entries(moving), dst.ino());
             }
         }
-        fs.changeInode(moving, m -> m.ctime(Instant.now()));
+        fs.changeInode(moving, m -> m.ctime(CoarseClock.now(1)));
         if (victim != null) {
             dropLink(victim, victim.isDir());
         }
@@ -465,7 +466,7 @@ final class XfsMutations {
     }
 
     void setattr(XfsInode in, SetAttr a) throws FsException {
-        Instant now = Instant.now();
+        Instant now = CoarseClock.now(1);
         fs.changeInode(in, i -> {
             if (a.mode() != null) {
                 i.di_mode((i.di_mode() & 0170000) | (a.mode() & 07777));
