@@ -5,6 +5,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileType;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The block maps of a mounted ext4's inodes: looked up, extended through mballoc (as
@@ -34,12 +35,26 @@ final class Ext4Blocks {
 
     /** Writes the extent list back as the inode's tree and i_blocks with it. Caller holds i_data_sem exclusively. */
     void saveExtents(Ext4Inode in) throws FsException {
+        saveExtents(in, null);
+    }
+
+    /**
+     * {@link #saveExtents(Ext4Inode)} with {@code alsoChange} (null: nothing) made in the same
+     * change of the inode: a write past EOF converts its blocks and sets i_size with one inode
+     * checksum and one copy into the journal, not two.
+     */
+    void saveExtents(Ext4Inode in, Consumer<Ext4Inode> alsoChange) throws FsException {
         synchronized (in) {
             in.treeBlocks = in.usesExtents() ? tree.write(in, in.extents, in.treeBlocks) : indirect.write(in, in.extents);
             // Every tree block and the xattr block take a cluster of their own (ext4_new_meta_blocks).
             long meta = (in.treeBlocks.size() + (in.b.getInt(0x68) != 0 ? 1 : 0)) << sb.clusterBits();
             long blocks = clusters.dataBlocks(in.extents) + meta;
-            inodes.changeInode(in, i -> i.i_blocks512(blocks * (sb.blockSize() / 512)));
+            inodes.changeInode(in, i -> {
+                i.i_blocks512(blocks * (sb.blockSize() / 512));
+                if (alsoChange != null) {
+                    alsoChange.accept(i);
+                }
+            });
         }
         in.dataSyncTid = Math.max(in.dataSyncTid, fs.currentTid());
     }

@@ -335,6 +335,10 @@ final class Ext4FileSystem implements SuperBlock {
         blocks.saveExtents(in);
     }
 
+    void saveExtents(Ext4Inode in, Consumer<Ext4Inode> alsoChange) throws FsException {
+        blocks.saveExtents(in, alsoChange);
+    }
+
     long mapBlock(Ext4Inode in, long lblk) {
         return blocks.mapBlock(in, lblk);
     }

@@ -80,12 +80,15 @@ final class Ext4Iomap implements IomapOps {
                 long eofBlock = (in.i_size() + bs - 1) / bs;
                 long from = Math.max(pos / bs, eofBlock);
                 long to = (pos + written + bs - 1) / bs;
+                long size = pos + written;
+                boolean grows = size > in.i_size();
                 if (to > from) {
                     in.extents.setState(from, to, false);
-                    fs.saveExtents(in);
+                    fs.saveExtents(in, grows ? i -> i.i_size(size) : null);
+                } else if (grows) {
+                    fs.changeInode(in, i -> i.i_size(size));
                 }
-                if (pos + written > in.i_size()) {
-                    fs.changeInode(in, i -> i.i_size(pos + written));
+                if (grows) {
                     in.dataSyncTid = fs.currentTid();
                 }
             } finally {
