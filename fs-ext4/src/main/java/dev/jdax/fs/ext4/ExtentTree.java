@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -214,9 +215,7 @@ final class ExtentTree {
 
     /** A node of {@code max} records at {@code base} of {@code b} (0 in a block, {@link #ROOT} in the inode). */
     private static void writeNode(ByteBuffer b, int base, int max, int depth, List<Extent> recs) {
-        for (int i = 0; i < 12 + max * 12; i++) {
-            b.put(base + i, (byte) 0);
-        }
+        clear(b, base, max);
         header(b, base, recs.size(), max, depth);
         for (int i = 0; i < recs.size(); i++) {
             Extent e = recs.get(i);
@@ -229,9 +228,7 @@ final class ExtentTree {
     }
 
     private static void writeIndex(ByteBuffer b, int base, int max, int depth, List<Long> firsts, List<Long> children) {
-        for (int i = 0; i < 12 + max * 12; i++) {
-            b.put(base + i, (byte) 0);
-        }
+        clear(b, base, max);
         header(b, base, children.size(), max, depth);
         for (int i = 0; i < children.size(); i++) {
             int at = base + 12 + i * 12;
@@ -239,6 +236,12 @@ final class ExtentTree {
             b.putInt(at + 4, (int) (long) children.get(i));
             b.putShort(at + 8, (short) (children.get(i) >>> 32));
         }
+    }
+
+    /** Zeroes a node's header and its {@code max} records (a leaf's were 4,096 single-byte stores). */
+    private static void clear(ByteBuffer b, int base, int max) {
+        int from = b.arrayOffset() + base;
+        Arrays.fill(b.array(), from, from + 12 + max * 12, (byte) 0);
     }
 
     private void seal(Ext4Inode in, ByteBuffer b) {
