@@ -84,6 +84,12 @@ record Paired(String kind, String target, String what, double median, double q1,
 
     /** {@code 0.93x (0.90-0.95)}: the median and its quartiles. */
     String figure() {
-        return String.format(Locale.ROOT, "%.2fx (%.2f-%.2f)", median, q1, q3);
+        return figure(2);
+    }
+
+    /** {@link #figure()} with {@code digits} decimals. */
+    String figure(int digits) {
+        String d = "%." + digits + "f";
+        return String.format(Locale.ROOT, d + "x (" + d + "-" + d + ")", median, q1, q3);
     }
 }

@@ -126,7 +126,12 @@ final class PairedSection {
     }
 
     static String verdict(Optional<Paired> p, double goal) {
-        return p.map(x -> (x.median() >= goal ? "met " : "**missed** ") + x.figure()).orElse("not measured");
+        return p.map(x -> {
+            boolean met = x.median() >= goal;
+            // A median of 0.996 printed as "1.00x" would read as met: one that rounds across the line keeps a third digit.
+            boolean roundsAcross = met != (Math.round(x.median() * 100) / 100.0 >= goal);
+            return (met ? "met " : "**missed** ") + x.figure(roundsAcross ? 3 : 2);
+        }).orElse("not measured");
     }
 
     /** The section's results as JSON objects, for the report's {@code paired} array. */

@@ -54,6 +54,8 @@ class PairedTest {
         assertEquals("**missed** 1.50x (1.50-1.50)", PairedSection.verdict(Optional.of(low), PairedSection.THREADS_GOAL));
         Paired high = Paired.of("threads", "ext2", "create", new double[] {100}, new double[] {170});
         assertEquals("met 1.70x (1.70-1.70)", PairedSection.verdict(Optional.of(high), PairedSection.THREADS_GOAL));
+        Paired justBelow = Paired.of("lucene", "xfs", "queries", new double[] {1000}, new double[] {996});
+        assertEquals("**missed** 0.996x (0.996-0.996)", PairedSection.verdict(Optional.of(justBelow), 1.0), "not \"missed 1.00x\"");
         Paired machine = Paired.of("threads", "ext2", "create-ceiling", new double[] {100}, new double[] {190});
         String md = PairedSection.markdown(List.of(low, machine));
         assertTrue(md.contains("| 2 threads creating in 2 directories >= 1.60x one thread | **missed** 1.50x (1.50-1.50); machine 1.90x"
