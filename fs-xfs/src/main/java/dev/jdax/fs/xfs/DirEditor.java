@@ -24,9 +24,10 @@ import static dev.jdax.fs.xfs.Buf.*;
  * whatever the size of the directory, in the cached buffers themselves (the directory's lock is
  * held exclusively and every changed block is stored before the transaction ends).
  *
- * <p>Shortform, block and leaf directories (one block to a few) are not edited here: {@link #plan}
+ * <p>Shortform, block and leaf directories (one block to a few) take no new name here: {@link #plan}
  * answers null for them, and for a da btree already at XFS_DA_NODE_MAXDEPTH with a full path,
- * before anything changes, and the caller rewrites the directory whole ({@link DirWriter}).
+ * before anything changes, and the caller rewrites the directory whole ({@link DirWriter}). A leaf
+ * directory loses a name in place when that leaves its blocks as they are ({@link #removeFromLeaf}).
  */
 final class DirEditor {
     /** XFS_DA_NODE_MAXDEPTH. */
@@ -300,7 +301,7 @@ final class DirEditor {
     boolean remove(XfsInode dir, byte[] name) throws FsException {
         Node nd = open(dir, fs.extents(dir));
         if (nd == null) {
-            return false;
+            return removeFromLeaf(dir, fs.extents(dir), name);
         }
         Found f = find(nd, name);
         if (f == null) {
@@ -339,6 +340,57 @@ final class DirEditor {
         return true;
     }
 
+    /**
+     * xfs_dir2_leaf_removename in a leaf directory (data blocks and one LEAF1 block, whose tail holds
+     * each data block's longest free region): the name's bytes become free space joined with their
+     * neighbours in its data block, its leaf entry goes stale where it is, and the block's best-free
+     * slot follows. False, with nothing changed, where Linux does more than that: when the data
+     * block would be left empty (it goes and the bests shrink, xfs_dir2_shrink_inode) and when the
+     * directory has one data block or ends in an empty one (xfs_dir2_leaf_to_block may make it a
+     * block directory again); the caller rewrites the directory then.
+     */
+    private boolean removeFromLeaf(XfsInode dir, List<BmapExtent> ext, byte[] name) throws FsException {
+        if (dir.di_format() == XfsInode.FMT_LOCAL || disk.sb().sb_dirblklog() != 0 || XfsDirs.isBlockForm(disk, dir, ext)
+                || DirWriter.mapped(dir, ext, freeDablk) >= 0) {
+            return false;
+        }
+        long leafFsb = DirWriter.mapped(dir, ext, leafDablk);
+        if (leafFsb < 0) {
+            return false;
+        }
+        DaBlock leaf = new DaBlock(leafDablk, leafFsb, readDa(dir, leafFsb, leafDablk));
+        byte[] lb = leaf.b();
+        if (be16(lb, 8) != DirWriter.LEAF1_MAGIC) {
+            return false;
+        }
+        long bestCount = be32(lb, bs - 4);
+        long bests = bs - 4 - 2 * bestCount;     // xfs_dir2_leaf_bests_p: the slots end at the tail
+        Corrupt.check(bestCount >= 1 && HDR + 8L * leaf.count() <= bests, "directory inode %d: leaf block of %d entries and %d bests",
+                dir.ino(), leaf.count(), bestCount);
+        if (bestCount < 2 || be16(lb, (int) (bests + 2 * (bestCount - 1))) == bs - DataBlock.HDR_SIZE) {
+            return false;
+        }
+        Found f = findIn(dir, ext, leaf, DirWriter.hash(name), name);
+        if (f == null) {
+            throw Corrupt.of("directory %d lost \"%s\" under its lock", dir.ino(), new String(name, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Corrupt.check(f.db() < bestCount, "directory inode %d: data block %d beyond the leaf's %d bests", dir.ino(), f.db(), bestCount);
+        byte[] freed = f.data().clone();      // the cached block changes only once the change is known to stay in place
+        dataEdits.freeEntry(freed, f.off());
+        int longest = DataBlockEdits.longest(freed);
+        if (longest == bs - DataBlock.HDR_SIZE) {
+            return false;
+        }
+        System.arraycopy(freed, 0, f.data(), 0, bs);
+        store(f.data(), f.dataFsb(), DataBlock.CRC_OFF);
+        put32(lb, HDR + 8 * f.index() + 4, 0);
+        put16(lb, 58, leaf.stale() + 1);
+        put16(lb, (int) (bests + 2L * f.db()), longest);
+        store(lb, leafFsb, 12);
+        finish(dir, null, -1);
+        return true;
+    }
+
     /** Points the entry {@code name} of {@code dir} at another inode in place; false when this class does not edit it. */
     boolean replace(XfsInode dir, byte[] name, long ino, int ft) throws FsException {
         Node nd = open(dir, fs.extents(dir));
@@ -372,33 +424,40 @@ final class DirEditor {
         for (int hops = 0; ; hops++) {
             Corrupt.check(be16(leaf.b(), 8) == DirNodeWriter.LEAFN_MAGIC, "directory inode %d: leaf block %d magic 0x%x",
                     nd.dir().ino(), leaf.dablk(), be16(leaf.b(), 8));
-            int n = leaf.count();
-            for (int i = leaf.lowerBound(hash); i < n && leaf.hash(i) == hash; i++) {
-                long address = leaf.value(i);
-                if (address == 0) {
-                    continue;
-                }
-                long byteOff = address << 3;
-                int db = (int) (byteOff >>> disk.blockLog());
-                int off = (int) (byteOff & (bs - 1));
-                long fsb = DirWriter.mapped(nd.dir(), nd.extents(), db);
-                Corrupt.check(fsb >= 0 && db < leafDablk, "directory inode %d: leaf address 0x%x names a hole",
-                        nd.dir().ino(), address);
-                byte[] data = readData(nd.dir(), fsb, db);
-                Corrupt.check(off >= DataBlock.HDR_SIZE && off + 9 < bs && be16(data, off) != 0xffff,
-                        "directory inode %d: leaf address 0x%x names no entry", nd.dir().ino(), address);
-                int len = u8(data, off + 8);
-                if (len == name.length && off + 9 + len <= bs
-                        && Arrays.equals(data, off + 9, off + 9 + len, name, 0, len)) {
-                    return new Found(leaf, i, db, fsb, data, off);
-                }
+            Found f = findIn(nd.dir(), nd.extents(), leaf, hash, name);
+            if (f != null) {
+                return f;
             }
+            int n = leaf.count();
             if (n == 0 || leaf.hash(n - 1) != hash || leaf.forw() == 0) {
                 return null;
             }
             Corrupt.check(hops <= maxEnts, "directory inode %d: leaf chain loops", nd.dir().ino());
             leaf = block(nd, leaf.forw());
         }
+    }
+
+    /** The live entry of {@code name} among the entries of its hash in one leaf block (LEAFN or LEAF1), or null. */
+    private Found findIn(XfsInode dir, List<BmapExtent> ext, DaBlock leaf, int hash, byte[] name) throws FsException {
+        for (int i = leaf.lowerBound(hash); i < leaf.count() && leaf.hash(i) == hash; i++) {
+            long address = leaf.value(i);
+            if (address == 0) {
+                continue;
+            }
+            long byteOff = address << 3;
+            int db = (int) (byteOff >>> disk.blockLog());
+            int off = (int) (byteOff & (bs - 1));
+            long fsb = DirWriter.mapped(dir, ext, db);
+            Corrupt.check(fsb >= 0 && db < leafDablk, "directory inode %d: leaf address 0x%x names a hole", dir.ino(), address);
+            byte[] data = readData(dir, fsb, db);
+            Corrupt.check(off >= DataBlock.HDR_SIZE && off + 9 < bs && be16(data, off) != 0xffff,
+                    "directory inode %d: leaf address 0x%x names no entry", dir.ino(), address);
+            int len = u8(data, off + 8);
+            if (len == name.length && off + 9 + len <= bs && Arrays.equals(data, off + 9, off + 9 + len, name, 0, len)) {
+                return new Found(leaf, i, db, fsb, data, off);
+            }
+        }
+        return null;
     }
 
     private byte[] readData(XfsInode dir, long fsb, long db) throws FsException {

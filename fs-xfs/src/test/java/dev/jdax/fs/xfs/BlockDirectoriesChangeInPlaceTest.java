@@ -39,10 +39,7 @@ class BlockDirectoriesChangeInPlaceTest {
             new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
             XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
             FileSystem fs = m.fs();
-            dir = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
-            for (int i = 0; i < 60; i++) {
-                fs.create(dir, "name-" + i, 0644, 0, 0);
-            }
+            dir = directoryOf(fs, 60);
             XfsDisk disk = m.format().disk();
             byte[] before = block(m, disk, dir);
             assertEquals(DataBlock.XFS_DIR3_BLOCK_MAGIC, Buf.be32(before, 0), "60 names make a block directory");
@@ -69,6 +66,68 @@ class BlockDirectoriesChangeInPlaceTest {
             FsException gone = assertThrows(FsException.class, () -> fs.lookup(dir, "name-17"));
             assertEquals(Errno.ENOENT, gone.errno());
             assertEquals(62, fs.readdir(dir).size());
+            fs.close();
+        }
+    }
+
+    /**
+     * A leaf directory (data blocks and one LEAF1 block) loses a name as xfs_dir2_leaf_removename
+     * takes it out: its bytes become free space in its own data block, the other data blocks stay as
+     * they were, its leaf entry goes stale in place and the block's best-free slot in the leaf's tail
+     * follows. (jdax rewrote such a directory whole before: every data block repacked, no stale entry.)
+     */
+    @Test
+    void aLeafDirectoryLosesANameInItsOwnDataBlock() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = tmp.resolve("leaf.img");
+        long dir;
+        try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
+            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
+            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            FileSystem fs = m.fs();
+            dir = directoryOf(fs, 300);
+            XfsDisk disk = m.format().disk();
+            int bs = disk.blockSize();
+            List<BmapExtent> ext = XfsBmap.read(disk, m.onDisk(dir));
+            long leafFsb = DirWriter.mapped(ext, XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog());
+            byte[] leaf = disk.readBlock(leafFsb, "leaf block");
+            assertEquals(DirWriter.LEAF1_MAGIC, Buf.be16(leaf, 8), "300 names make a leaf directory");
+            int bestCount = (int) Buf.be32(leaf, bs - 4);
+            List<byte[]> before = new ArrayList<>();
+            for (int db = 0; db < bestCount; db++) {
+                before.add(disk.readBlock(DirWriter.mapped(ext, db), "data block"));
+            }
+
+            // Linux 6.1 (linux-mount: the same 300 creates, then rm name-150; xfs_db's lhdr, ltail, lbests):
+            // 302 leaf entries, none stale, bests 0x10 and 0x330; after: one stale, bests 0x18 and 0x330.
+            assertEquals(List.of(302, 0, 2, 0x10, 0x330), leafShape(leaf, bs));
+            fs.unlink(dir, "name-150");
+            byte[] leafAfter = disk.readBlock(leafFsb, "leaf block");
+            assertEquals(Buf.be16(leaf, 56), Buf.be16(leafAfter, 56), "leaf entries: the name's goes stale where it is");
+            assertEquals(Buf.be16(leaf, 58) + 1, Buf.be16(leafAfter, 58), "stale leaf entries");
+            int changed = -1;
+            for (int db = 0; db < bestCount; db++) {
+                byte[] now = disk.readBlock(DirWriter.mapped(ext, db), "data block");
+                if (!java.util.Arrays.equals(before.get(db), now)) {
+                    assertEquals(-1, changed, "a second data block changed: " + db);
+                    changed = db;
+                    assertEquals(Buf.be16(now, 50), Buf.be16(leafAfter, bs - 4 - 2 * bestCount + 2 * db),
+                            "the leaf's best-free slot for the data block is its longest free region");
+                }
+            }
+            assertTrue(changed >= 0, "the name's data block changed");
+            assertEquals(List.of(302, 1, 2, 0x18, 0x330), leafShape(leafAfter, bs), "as Linux 6.1 leaves it");
+            assertEquals(0, changed, "name-150 is in the first data block");
+            assertEquals(ext, XfsBmap.read(disk, m.onDisk(dir)), "the directory keeps its blocks");
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+        try (DaxDevice dev = XfsImages.load(img)) {
+            FileSystem fs = XfsImages.Mounted.rw(dev).fs();
+            assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(dir, "name-150")).errno());
+            assertTrue(fs.lookup(dir, "name-151") > 0);
+            assertEquals(299 + 2, fs.readdir(dir).size());
             fs.close();
         }
     }
@@ -167,6 +226,22 @@ class BlockDirectoriesChangeInPlaceTest {
     private static byte[] block(XfsImages.Mounted m, XfsDisk disk, long dir) throws FsException {
         List<BmapExtent> ext = XfsBmap.read(disk, m.onDisk(dir));
         return disk.readBlock(DirWriter.mapped(ext, 0), "directory block");
+    }
+
+    /** A new directory "d" of {@code names} empty files name-0, name-1, ... */
+    private static long directoryOf(FileSystem fs, int names) throws FsException {
+        long dir = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
+        for (int i = 0; i < names; i++) {
+            fs.create(dir, "name-" + i, 0644, 0, 0);
+        }
+        return dir;
+    }
+
+    /** A LEAF1 block's count, stale count, bestcount and its first two bests. */
+    private static List<Integer> leafShape(byte[] leaf, int bs) {
+        int bestCount = (int) Buf.be32(leaf, bs - 4);
+        int bests = bs - 4 - 2 * bestCount;
+        return List.of(Buf.be16(leaf, 56), Buf.be16(leaf, 58), bestCount, Buf.be16(leaf, bests), Buf.be16(leaf, bests + 2));
     }
 
     private static int changedChunks(byte[] a, byte[] b) {
