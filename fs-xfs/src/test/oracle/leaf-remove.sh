@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# What Linux 6.1 leaves in a leaf directory's LEAF1 block when a name goes, for
-# BlockDirectoriesChangeInPlaceTest.aLeafDirectoryLosesANameInItsOwnDataBlock: 300 empty files
+# What Linux 6.1 leaves in a leaf directory's LEAF1 block when a name goes and another comes, for
+# BlockDirectoriesChangeInPlaceTest.aLeafDirectoryChangesInItsOwnBlocks: 300 empty files
 # name-0..name-299 made in a new directory (two data blocks and a LEAF1 block), then name-150
-# removed; xfs_db prints the leaf's header (count, stale), its tail (bestcount) and its bests
-# before and after. Measured 2026-12-04: count 302, stale 0, bests 0x10 0x330; after: stale 1,
-# bests 0x18 0x330.
+# removed, then name-x made; xfs_db prints the leaf's header (count, stale), its tail (bestcount)
+# and its bests after each step. Measured 2026-12-04: count 302, stale 0, bests 0x10 0x330; after
+# the removal: stale 1, bests 0x18 0x330; after the create: stale 0, bests 0x10 0x330 (name-x took
+# the freed 24 bytes of the first data block and the stale slot).
 #
 #   fs-xfs/src/test/oracle/leaf-remove.sh [OUTDIR]
 #
@@ -22,6 +23,9 @@ ino=$(ls -di /mnt/x/d | awk '{print $1}'); umount /mnt/x
 xfs_db -r -c "inode $ino" -c "bmap" -c "dblock 8388608" -c "print lhdr.count lhdr.stale ltail lbests" $DISK1
 mount -t xfs $DISK1 /mnt/x && rm /mnt/x/d/name-150 && umount /mnt/x
 echo AFTER
+xfs_db -r -c "inode $ino" -c "dblock 8388608" -c "print lhdr.count lhdr.stale ltail lbests" $DISK1
+mount -t xfs $DISK1 /mnt/x && : > /mnt/x/d/name-x && umount /mnt/x
+echo ADDED
 xfs_db -r -c "inode $ino" -c "dblock 8388608" -c "print lhdr.count lhdr.stale ltail lbests" $DISK1
 G
 "$lm" -o "$out" "$img" -- "$out/guest.sh"

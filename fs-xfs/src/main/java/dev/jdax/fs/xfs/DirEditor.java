@@ -33,6 +33,8 @@ final class DirEditor {
     /** XFS_DA_NODE_MAXDEPTH. */
     private static final int MAX_DEPTH = 5;
     private static final int HDR = DirWriter.LEAF_HDR;
+    /** NULLDATAOFF: the best-free slot of a data block the directory no longer has. */
+    private static final int NULL_DATA_OFF = 0xffff;
 
     private final XfsFileSystem fs;
     private final XfsDisk disk;
@@ -340,6 +342,105 @@ final class DirEditor {
         return true;
     }
 
+    /** A leaf directory's LEAF1 block, and where in it the bests begin (they end at the tail). */
+    private record Leaf1(DaBlock leaf, int bestCount, int bests) {
+        int best(int db) {
+            return be16(leaf.b(), bests + 2 * db);
+        }
+
+        void setBest(int db, int longest) {
+            put16(leaf.b(), bests + 2 * db, longest);
+        }
+    }
+
+    /** The LEAF1 block of {@code dir} when it is a leaf directory (data blocks, one LEAF1 block, no free index), else null. */
+    private Leaf1 openLeaf(XfsInode dir, List<BmapExtent> ext) throws FsException {
+        if (dir.di_format() == XfsInode.FMT_LOCAL || disk.sb().sb_dirblklog() != 0 || XfsDirs.isBlockForm(disk, dir, ext)
+                || DirWriter.mapped(dir, ext, freeDablk) >= 0) {
+            return null;
+        }
+        long leafFsb = DirWriter.mapped(dir, ext, leafDablk);
+        if (leafFsb < 0) {
+            return null;
+        }
+        DaBlock leaf = new DaBlock(leafDablk, leafFsb, readDa(dir, leafFsb, leafDablk));
+        if (be16(leaf.b(), 8) != DirWriter.LEAF1_MAGIC) {
+            return null;
+        }
+        long bestCount = be32(leaf.b(), bs - 4);
+        long bests = bs - 4 - 2 * bestCount;     // xfs_dir2_leaf_bests_p: the slots end at the tail
+        Corrupt.check(bestCount >= 1 && HDR + 8L * leaf.count() <= bests, "directory inode %d: leaf block of %d entries and %d bests",
+                dir.ino(), leaf.count(), bestCount);
+        return new Leaf1(leaf, (int) bestCount, (int) bests);
+    }
+
+    /**
+     * Whether {@link #addToLeaf} would add {@code name} to {@code dir} in place (nothing to allocate).
+     * Changes nothing.
+     */
+    boolean leafTakes(XfsInode dir, byte[] name) throws FsException {
+        List<BmapExtent> ext = fs.extents(dir);
+        Leaf1 l = openLeaf(dir, ext);
+        return l != null && leafRoom(l, name) >= 0;
+    }
+
+    /**
+     * xfs_dir2_leaf_addname in a leaf directory, where it changes blocks the directory has: the
+     * name goes into the longest free region of the first data block whose best-free slot says it
+     * fits, that slot follows, and its hash into the LEAF1 block as xfs_dir3_leaf_find_entry places
+     * it (a stale slot taken when there is one). False, with nothing changed, where Linux does more
+     * ({@link #leafRoom}); the caller rewrites the directory then.
+     */
+    boolean addToLeaf(XfsInode dir, DirRecord rec) throws FsException {
+        List<BmapExtent> ext = fs.extents(dir);
+        Leaf1 l = openLeaf(dir, ext);
+        int db = l == null ? -1 : leafRoom(l, rec.name());
+        if (db < 0) {
+            return false;
+        }
+        if (findIn(dir, ext, l.leaf(), DirWriter.hash(rec.name()), rec.name()) != null) {
+            throw Corrupt.of("directory %d: \"%s\" appeared under its lock", dir.ino(),
+                    new String(rec.name(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        long fsb = DirWriter.mapped(dir, ext, db);
+        Corrupt.check(fsb >= 0, "directory inode %d: data block %d named by the leaf's bests is a hole", dir.ino(), db);
+        byte[] data = readData(dir, fsb, db);
+        int off = dataEdits.insertEntry(data, rec, bs);
+        store(data, fsb, DataBlock.CRC_OFF);
+        l.setBest(db, DataBlockEdits.longest(data));
+        l.leaf().leafAdd(DirWriter.hash(rec.name()), ((long) db * bs + off) >>> 3);
+        store(l.leaf().b(), l.leaf().fsb(), 12);
+        finish(dir, null, -1);
+        return true;
+    }
+
+    /**
+     * The data block xfs_dir2_leaf_addname would put {@code name} in without a new block, or -1:
+     * when the leaf has neither a stale slot nor eight free bytes (Linux compacts or turns to node
+     * form), when no data block has room (a new one, and a new best slot), and when a live entry of
+     * the same hash has room in its block (Linux puts the name there, ahead of it).
+     */
+    private int leafRoom(Leaf1 l, byte[] name) {
+        DaBlock leaf = l.leaf();
+        int length = DataBlock.entrySize(name.length, ftype);
+        int hash = DirWriter.hash(name);
+        for (int i = leaf.lowerBound(hash); i < leaf.count() && leaf.hash(i) == hash; i++) {
+            int db = (int) ((leaf.value(i) << 3) >>> disk.blockLog());
+            if (leaf.value(i) != 0 && db < l.bestCount() && l.best(db) != NULL_DATA_OFF && l.best(db) >= length) {
+                return -1;
+            }
+        }
+        if (leaf.stale() == 0 && l.bests() - (HDR + 8 * leaf.count()) < 8) {
+            return -1;
+        }
+        for (int db = 0; db < l.bestCount(); db++) {
+            if (l.best(db) != NULL_DATA_OFF && l.best(db) >= length) {
+                return db;
+            }
+        }
+        return -1;
+    }
+
     /**
      * xfs_dir2_leaf_removename in a leaf directory (data blocks and one LEAF1 block, whose tail holds
      * each data block's longest free region): the name's bytes become free space joined with their
@@ -350,31 +451,16 @@ final class DirEditor {
      * block directory again); the caller rewrites the directory then.
      */
     private boolean removeFromLeaf(XfsInode dir, List<BmapExtent> ext, byte[] name) throws FsException {
-        if (dir.di_format() == XfsInode.FMT_LOCAL || disk.sb().sb_dirblklog() != 0 || XfsDirs.isBlockForm(disk, dir, ext)
-                || DirWriter.mapped(dir, ext, freeDablk) >= 0) {
+        Leaf1 l = openLeaf(dir, ext);
+        if (l == null || l.bestCount() < 2 || l.best(l.bestCount() - 1) == bs - DataBlock.HDR_SIZE) {
             return false;
         }
-        long leafFsb = DirWriter.mapped(dir, ext, leafDablk);
-        if (leafFsb < 0) {
-            return false;
-        }
-        DaBlock leaf = new DaBlock(leafDablk, leafFsb, readDa(dir, leafFsb, leafDablk));
-        byte[] lb = leaf.b();
-        if (be16(lb, 8) != DirWriter.LEAF1_MAGIC) {
-            return false;
-        }
-        long bestCount = be32(lb, bs - 4);
-        long bests = bs - 4 - 2 * bestCount;     // xfs_dir2_leaf_bests_p: the slots end at the tail
-        Corrupt.check(bestCount >= 1 && HDR + 8L * leaf.count() <= bests, "directory inode %d: leaf block of %d entries and %d bests",
-                dir.ino(), leaf.count(), bestCount);
-        if (bestCount < 2 || be16(lb, (int) (bests + 2 * (bestCount - 1))) == bs - DataBlock.HDR_SIZE) {
-            return false;
-        }
-        Found f = findIn(dir, ext, leaf, DirWriter.hash(name), name);
+        Found f = findIn(dir, ext, l.leaf(), DirWriter.hash(name), name);
         if (f == null) {
             throw Corrupt.of("directory %d lost \"%s\" under its lock", dir.ino(), new String(name, java.nio.charset.StandardCharsets.UTF_8));
         }
-        Corrupt.check(f.db() < bestCount, "directory inode %d: data block %d beyond the leaf's %d bests", dir.ino(), f.db(), bestCount);
+        Corrupt.check(f.db() < l.bestCount(), "directory inode %d: data block %d beyond the leaf's %d bests", dir.ino(), f.db(),
+                l.bestCount());
         byte[] freed = f.data().clone();      // the cached block changes only once the change is known to stay in place
         dataEdits.freeEntry(freed, f.off());
         int longest = DataBlockEdits.longest(freed);
@@ -383,10 +469,11 @@ final class DirEditor {
         }
         System.arraycopy(freed, 0, f.data(), 0, bs);
         store(f.data(), f.dataFsb(), DataBlock.CRC_OFF);
+        byte[] lb = l.leaf().b();
         put32(lb, HDR + 8 * f.index() + 4, 0);
-        put16(lb, 58, leaf.stale() + 1);
-        put16(lb, (int) (bests + 2L * f.db()), longest);
-        store(lb, leafFsb, 12);
+        put16(lb, 58, l.leaf().stale() + 1);
+        l.setBest(f.db(), longest);
+        store(lb, l.leaf().fsb(), 12);
         finish(dir, null, -1);
         return true;
     }

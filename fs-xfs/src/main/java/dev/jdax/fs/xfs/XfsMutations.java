@@ -138,7 +138,7 @@ final class XfsMutations {
     /** Adds the entry by {@code inPlace}, the plan {@link #checkFits} made under the same lock, when there is one. */
     private void addEntry(XfsInode dir, byte[] name, XfsInode target, DirEditor.Plan inPlace) throws FsException {
         DirRecord rec = new DirRecord(name, target.ino(), DirRecord.ftypeOfMode(target.di_mode()));
-        if (inPlace != null ? editor.add(inPlace, rec) : blockDirs.add(dir, rec)) {
+        if (inPlace != null ? editor.add(inPlace, rec) : blockDirs.add(dir, rec) || editor.addToLeaf(dir, rec)) {
             return;
         }
         List<DirRecord> entries = entries(dir);
@@ -158,8 +158,8 @@ final class XfsMutations {
         if (inPlace != null) {
             return !inPlace.allocates();        // DirEditor#add finds a name there under the lock
         }
-        if (Boolean.TRUE.equals(blockDirs.fits(dir, name.length))) {
-            return true;                      // BlockDirEditor#add finds a name there under the lock
+        if (Boolean.TRUE.equals(blockDirs.fits(dir, name.length)) || editor.leafTakes(dir, name)) {
+            return true;                      // BlockDirEditor#add or DirEditor#addToLeaf finds a name there under the lock
         }
         List<DirRecord> entries = entries(dir);
         if (find(entries, name) >= 0) {

@@ -74,10 +74,12 @@ class BlockDirectoriesChangeInPlaceTest {
      * A leaf directory (data blocks and one LEAF1 block) loses a name as xfs_dir2_leaf_removename
      * takes it out: its bytes become free space in its own data block, the other data blocks stay as
      * they were, its leaf entry goes stale in place and the block's best-free slot in the leaf's tail
-     * follows. (jdax rewrote such a directory whole before: every data block repacked, no stale entry.)
+     * follows; a new name then takes the first data block with room and the stale slot, as
+     * xfs_dir2_leaf_addname does. (jdax rewrote such a directory whole before: every data block
+     * repacked, no stale entry.) The counts and bests are Linux 6.1's after the same steps.
      */
     @Test
-    void aLeafDirectoryLosesANameInItsOwnDataBlock() throws Exception {
+    void aLeafDirectoryChangesInItsOwnBlocks() throws Exception {
         XfsImages.assumeXfsprogs();
         Path img = tmp.resolve("leaf.img");
         long dir;
@@ -98,8 +100,9 @@ class BlockDirectoriesChangeInPlaceTest {
                 before.add(disk.readBlock(DirWriter.mapped(ext, db), "data block"));
             }
 
-            // Linux 6.1 (linux-mount: the same 300 creates, then rm name-150; xfs_db's lhdr, ltail, lbests):
-            // 302 leaf entries, none stale, bests 0x10 and 0x330; after: one stale, bests 0x18 and 0x330.
+            // Linux 6.1 (fs-xfs/src/test/oracle/leaf-remove.sh: the same 300 creates, rm name-150, then
+            // name-x made; xfs_db's lhdr, ltail and lbests after each): 302 leaf entries, none stale,
+            // bests 0x10 and 0x330; then one stale, bests 0x18 and 0x330; then none stale, 0x10 and 0x330.
             assertEquals(List.of(302, 0, 2, 0x10, 0x330), leafShape(leaf, bs));
             fs.unlink(dir, "name-150");
             byte[] leafAfter = disk.readBlock(leafFsb, "leaf block");
@@ -119,6 +122,13 @@ class BlockDirectoriesChangeInPlaceTest {
             assertEquals(List.of(302, 1, 2, 0x18, 0x330), leafShape(leafAfter, bs), "as Linux 6.1 leaves it");
             assertEquals(0, changed, "name-150 is in the first data block");
             assertEquals(ext, XfsBmap.read(disk, m.onDisk(dir)), "the directory keeps its blocks");
+
+            byte[] second = disk.readBlock(DirWriter.mapped(ext, 1), "data block");
+            fs.create(dir, "name-x", 0644, 0, 0);
+            assertEquals(List.of(302, 0, 2, 0x10, 0x330), leafShape(disk.readBlock(leafFsb, "leaf block"), bs),
+                    "name-x took the freed bytes of the first data block and the stale slot, as on Linux 6.1");
+            assertArrayEquals(second, disk.readBlock(DirWriter.mapped(ext, 1), "data block"), "the second data block");
+            assertEquals(ext, XfsBmap.read(disk, m.onDisk(dir)), "the directory keeps its blocks");
             fs.close();
             XfsImages.save(dev, img);
         }
@@ -127,7 +137,8 @@ class BlockDirectoriesChangeInPlaceTest {
             FileSystem fs = XfsImages.Mounted.rw(dev).fs();
             assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(dir, "name-150")).errno());
             assertTrue(fs.lookup(dir, "name-151") > 0);
-            assertEquals(299 + 2, fs.readdir(dir).size());
+            assertTrue(fs.lookup(dir, "name-x") > 0);
+            assertEquals(300 + 2, fs.readdir(dir).size());
             fs.close();
         }
     }
