@@ -58,7 +58,7 @@ final class Dirents {
         byte[] b = buf.array();
         int need = recLenFor(nameLen);
         for (int off = from; off < end; ) {
-            int recLen = (short) LE_SHORT.get(b, off + 4) & 0xffff;
+            int recLen = end - off < 12 ? 0 : (short) LE_SHORT.get(b, off + 4) & 0xffff;
             if (!steppable(off, recLen, end)) {
                 return DAMAGED;
             }

@@ -223,6 +223,9 @@ final class Ext4Dir {
         int off = 0;
         int prev = -1;
         while (off < end) {
+            if (end - off < 12) {
+                throw impossibleRecord(dir, i, off, end - off, 0); // a last step short of the end
+            }
             long ino = b.getInt(off) & 0xffffffffL;
             int recLen = dxRoot ? 12 : b.getShort(off + 4) & 0xffff;
             int nameLen = b.get(off + 6) & 0xff;
@@ -268,6 +271,9 @@ final class Ext4Dir {
         int off = 0;
         int prev = -1;
         while (off < end) {
+            if (end - off < 12) {
+                throw impossibleRecord(dir, lblk, off, end - off, 0); // a last step short of the end
+            }
             int recLen = (short) LE_SHORT.get(b, off + 4) & 0xffff;
             if (!Dirents.steppable(off, recLen, end)) {
                 throw impossibleRecord(dir, lblk, off, recLen, b[off + 6] & 0xff);
