@@ -224,7 +224,7 @@ final class Ext4Dir {
         int prev = -1;
         while (off < end) {
             if (end - off < 12) {
-                throw impossibleRecord(dir, i, off, end - off, 0); // a last step short of the end
+                throw shortRecord(dir, i, off, end);
             }
             long ino = b.getInt(off) & 0xffffffffL;
             int recLen = dxRoot ? 12 : b.getShort(off + 4) & 0xffff;
@@ -251,6 +251,12 @@ final class Ext4Dir {
         }
     }
 
+    /** A record that starts fewer than 12 bytes (a record's least) before the records' {@code end}. */
+    private static FsException shortRecord(Ext4Inode dir, long i, int off, int end) {
+        return FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: a record starts %d bytes before the end",
+                dir.ino, i, off, end - off);
+    }
+
     private static FsException impossibleRecord(Ext4Inode dir, long i, int off, int recLen, int nameLen) {
         return FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d offset %d: rec_len %d name_len %d is impossible",
                 dir.ino, i, off, recLen, nameLen);
@@ -272,7 +278,7 @@ final class Ext4Dir {
         int prev = -1;
         while (off < end) {
             if (end - off < 12) {
-                throw impossibleRecord(dir, lblk, off, end - off, 0); // a last step short of the end
+                throw shortRecord(dir, lblk, off, end);
             }
             int recLen = (short) LE_SHORT.get(b, off + 4) & 0xffff;
             if (!Dirents.steppable(off, recLen, end)) {
