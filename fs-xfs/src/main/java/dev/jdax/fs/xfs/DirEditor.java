@@ -301,9 +301,14 @@ final class DirEditor {
 
     /** Removes {@code name} from {@code dir} in place; false (nothing changed) when this class does not edit it. */
     boolean remove(XfsInode dir, byte[] name) throws FsException {
-        Node nd = open(dir, fs.extents(dir));
+        List<BmapExtent> ext = fs.extents(dir);
+        Leaf1 leaf = openLeaf(dir, ext);       // a node directory answers null before reading anything
+        if (leaf != null) {
+            return removeFromLeaf(dir, ext, leaf, name);
+        }
+        Node nd = open(dir, ext);
         if (nd == null) {
-            return removeFromLeaf(dir, fs.extents(dir), name);
+            return false;
         }
         Found f = find(nd, name);
         if (f == null) {
@@ -317,7 +322,6 @@ final class DirEditor {
 
         dataEdits.freeEntry(f.data(), f.off());
         int longest = DataBlockEdits.longest(f.data());
-        List<BmapExtent> ext = nd.extents();
         FreeIndexBlock free = freeBlock(dir, ext, freeDablk + f.db() / maxBests);
         long size = -1;
         if (longest == bs - DataBlock.HDR_SIZE && f.db() != 0) {
@@ -450,9 +454,8 @@ final class DirEditor {
      * directory has one data block or ends in an empty one (xfs_dir2_leaf_to_block may make it a
      * block directory again); the caller rewrites the directory then.
      */
-    private boolean removeFromLeaf(XfsInode dir, List<BmapExtent> ext, byte[] name) throws FsException {
-        Leaf1 l = openLeaf(dir, ext);
-        if (l == null || l.bestCount() < 2 || l.best(l.bestCount() - 1) == bs - DataBlock.HDR_SIZE) {
+    private boolean removeFromLeaf(XfsInode dir, List<BmapExtent> ext, Leaf1 l, byte[] name) throws FsException {
+        if (l.bestCount() < 2 || l.best(l.bestCount() - 1) == bs - DataBlock.HDR_SIZE) {
             return false;
         }
         Found f = findIn(dir, ext, l.leaf(), DirWriter.hash(name), name);

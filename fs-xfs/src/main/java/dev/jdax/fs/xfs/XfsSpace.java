@@ -209,7 +209,6 @@ final class XfsSpace {
         }
     }
 
-
     void freeBlocks(long fsb, long count) throws FsException {
         Corrupt.check(disk.fsbValid(fsb, count), "freeing blocks [%d, +%d] out of range", fsb, count);
         locked(disk.agno(fsb), ag -> {
