@@ -111,13 +111,7 @@ final class DirEditor {
 
     private Plan plan(Node nd, byte[] name) throws FsException {
         int size = DataBlock.entrySize(name.length, ftype);
-        int db = -1;
-        for (FreeIndexBlock f : freeBlocks(nd)) {
-            db = f.firstWithRoom(size);
-            if (db >= 0) {
-                break;
-            }
-        }
+        int db = lastWithRoom(nd, size);
         boolean newData = db < 0;
         boolean newFree = false;
         if (newData) {
@@ -571,17 +565,24 @@ final class DirEditor {
         return DirLookup.readLeafSpace(disk, dir.ino(), fsb, new BlockName("directory inode", dir.ino(), "block", dablk), true);
     }
 
-    /** The free index blocks, in order: the mapped blocks at or past XFS_DIR2_FREE_OFFSET (the extents after the data). */
-    private List<FreeIndexBlock> freeBlocks(Node nd) throws FsException {
-        List<FreeIndexBlock> out = new ArrayList<>();
+    /**
+     * xfs_dir2_node_find_freeblk's search when the lookup found no room for it: the free index
+     * blocks (the mapped blocks at or past XFS_DIR2_FREE_OFFSET) from the last to the first, each
+     * scanned from its last slot back ({@link FreeIndexBlock#lastWithRoom}); the data block found,
+     * or -1 when none has room for an entry of {@code size} bytes.
+     */
+    private int lastWithRoom(Node nd, int size) throws FsException {
         List<BmapExtent> ext = nd.extents();
         for (int k = ext.size() - 1; k >= 0 && ext.get(k).endoff() > freeDablk; k--) {
             BmapExtent e = ext.get(k);
             for (long off = e.endoff() - 1; off >= Math.max(e.startoff(), freeDablk); off--) {
-                out.add(freeBlock(nd.dir(), ext, off));
+                int db = freeBlock(nd.dir(), ext, off).lastWithRoom(size);
+                if (db >= 0) {
+                    return db;
+                }
             }
         }
-        return out.reversed();
+        return -1;
     }
 
     private FreeIndexBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {

@@ -24,27 +24,28 @@ record FreeIndexBlock(long dablk, long fsb, byte[] b) {
     }
 
     /**
-     * The first data block of this block's range whose best free length is at least {@code size},
-     * or -1: the scan of {@code xfs_dir2_node_find_freeblk}, which a directory of 100,000 names runs
-     * over hundreds of slots at every add. Four slots are compared at once, in one long: in each
+     * The last data block of this block's range whose best free length is at least {@code size},
+     * or -1: the scan of {@code xfs_dir2_node_find_freeblk}, which goes from the last slot back
+     * (Linux 5.5 on; before, from the first slot on), so that a directory filled in order finds the
+     * room of its last data block at once. Four slots are compared at once, in one long: in each
      * 16-bit lane, adding {@code 0x8000 - size} to the best sets the lane's top bit exactly when the
      * best is at least {@code size}, and a lane whose own top bit is set (a null slot, 0xffff) is
      * dropped. Bests below 0x8000 only, so only in blocks of at most 32 KiB; larger ones go slot by slot.
      */
-    int firstWithRoom(int size) {
-        int n = nvalid();
-        int i = 0;
+    int lastWithRoom(int size) {
+        int i = nvalid();
         if (b.length <= 0x8000 && size > 0) {
             long add = (0x8000L - size) * LANES;
-            for (; i + 4 <= n; i += 4) {
-                long x = (long) BE_LONG.get(b, HDR + 2 * i);
+            for (; i >= 4; i -= 4) {
+                long x = (long) BE_LONG.get(b, HDR + 2 * (i - 4));
                 long hit = ((x & ~TOPS) + add) & ~x & TOPS;
                 if (hit != 0) {
-                    return firstdb() + i + Long.numberOfLeadingZeros(hit) / 16;
+                    // Big-endian: slot i - 4 is the top lane, slot i - 1 the bottom one.
+                    return firstdb() + i - 1 - Long.numberOfTrailingZeros(hit) / 16;
                 }
             }
         }
-        for (; i < n; i++) {
+        while (--i >= 0) {
             int best = be16(b, HDR + 2 * i);
             if (best != NULL_DATAOFF && best >= size) {
                 return firstdb() + i;

@@ -143,6 +143,47 @@ class BlockDirectoriesChangeInPlaceTest {
         }
     }
 
+    /**
+     * A node directory gives a new name the last data block with room: xfs_dir2_node_find_freeblk
+     * scans the free index from its last slot back (Linux 5.5 on), where jdax took the first data
+     * block with room. 1,000 names of 24 bytes fill ten data blocks, each left with 32 bytes; a
+     * 16-byte entry fits in every one, and Linux 6.1 (fs-xfs/src/test/oracle/node-add.sh, the same
+     * steps, measured 2026-12-04) lists "tmp" last in readdir order, after the last block's names
+     * (line 1001 of 1001 names); jdax put it in the third data block (index 202 here).
+     */
+    @Test
+    void aNodeDirectoryGivesANewNameItsLastDataBlockWithRoom() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = tmp.resolve("node.img");
+        long dir;
+        try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
+            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
+            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            FileSystem fs = m.fs();
+            dir = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
+            for (int i = 0; i < 1000; i++) {
+                fs.create(dir, String.format("f%023d", i), 0644, 0, 0);
+            }
+            XfsDisk disk = m.format().disk();
+            List<BmapExtent> ext = XfsBmap.read(disk, m.onDisk(dir));
+            assertTrue(DirWriter.mapped(ext, XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog()) >= 0,
+                    "1,000 names make a node directory (it has a free index block)");
+            fs.create(dir, "tmp", 0644, 0, 0);
+            List<String> order = fs.readdir(dir).stream().map(DirEntry::name).toList();
+            assertEquals(1003, order.size());
+            assertEquals(1002, order.indexOf("tmp"), "tmp comes last in readdir order, in the last data block, as on Linux 6.1");
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+        try (DaxDevice dev = XfsImages.load(img)) {
+            FileSystem fs = XfsImages.Mounted.rw(dev).fs();
+            assertTrue(fs.lookup(dir, "tmp") > 0);
+            assertEquals(1003, fs.readdir(dir).size());
+            fs.close();
+        }
+    }
+
     @Test
     void namesComeAndGoAcrossTheFormsAndXfsRepairAgrees() throws Exception {
         XfsImages.assumeXfsprogs();

@@ -7,18 +7,18 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The free index's scan for a data block with room, four slots at a time, finds what the scan slot
- * by slot finds: null slots skipped, bests at and around the size asked, counts that are not a
+ * The free index's scan for a data block with room, four slots at a time from the last back, finds
+ * what the scan slot by slot finds: null slots skipped, bests at and around the size asked, counts that are not a
  * multiple of four, and blocks of 64 KiB whose bests pass 0x8000.
  */
 class FreeIndexScanTest {
     private static final int HDR = DirWriter.LEAF_HDR;
 
-    /** xfs_dir2_node_find_freeblk's scan as written there: the first valid slot whose best is large enough. */
+    /** xfs_dir2_node_find_freeblk's scan as written there: the last valid slot whose best is large enough. */
     private static int slotBySlot(byte[] b, int size) {
         int first = (int) Buf.be32(b, 48);
         int n = (int) Buf.be32(b, 52);
-        for (int i = 0; i < n; i++) {
+        for (int i = n - 1; i >= 0; i--) {
             int best = Buf.be16(b, HDR + 2 * i);
             if (best != FreeIndexBlock.NULL_DATAOFF && best >= size) {
                 return first + i;
@@ -48,7 +48,7 @@ class FreeIndexScanTest {
                 }
                 FreeIndexBlock f = new FreeIndexBlock(0, 0, b);
                 for (int size : new int[] {1, 8, 16, 23, 24, 40, 264, 0x7fff, 0x8000, cap, r.nextInt(1, 300)}) {
-                    assertEquals(slotBySlot(b, size), f.firstWithRoom(size), "bs " + bs + " n " + n + " size " + size);
+                    assertEquals(slotBySlot(b, size), f.lastWithRoom(size), "bs " + bs + " n " + n + " size " + size);
                 }
             }
         }
