@@ -462,16 +462,80 @@ final class DirEditor {
         dataEdits.freeEntry(freed, f.off());
         int longest = DataBlockEdits.longest(freed);
         if (longest == bs - DataBlock.HDR_SIZE) {
-            return false;
+            return dropLeafData(dir, ext, l, f);
         }
         System.arraycopy(freed, 0, f.data(), 0, bs);
         store(f.data(), f.dataFsb(), DataBlock.CRC_OFF);
+        staleLeafEntry(l, f);
+        l.setBest(f.db(), longest);
+        store(l.leaf().b(), l.leaf().fsb(), 12);
+        finish(dir, null, -1);
+        return true;
+    }
+
+    /**
+     * Whether xfs_dir2_leaf_to_block would turn a leaf directory left with one data block into a
+     * block directory once one more leaf entry is stale: the block's last region is free and holds
+     * the leaf's live entries and the block tail.
+     */
+    private boolean becomesBlock(XfsInode dir, List<BmapExtent> ext, Leaf1 l) throws FsException {
+        long fsb = DirWriter.mapped(ext, 0);
+        Corrupt.check(fsb >= 0, "directory inode %d: leaf directory without its first data block", dir.ino());
+        byte[] data = readData(dir, fsb, 0);
+        int last = be16(data, bs - 2);
+        Corrupt.check(last >= DataBlock.HDR_SIZE && last + 4 <= bs, "directory inode %d: data block 0 ends in tag %d", dir.ino(), last);
+        int live = l.leaf().count() - (l.leaf().stale() + 1);
+        return be16(data, last) == 0xffff && be16(data, last + 2) >= 8 + 8 * live;
+    }
+
+    /** The leaf entry of {@code f} goes stale where it is (xfs_dir2_leaf_removename). */
+    private static void staleLeafEntry(Leaf1 l, Found f) {
         byte[] lb = l.leaf().b();
         put32(lb, HDR + 8 * f.index() + 4, 0);
         put16(lb, 58, l.leaf().stale() + 1);
-        l.setBest(f.db(), longest);
+    }
+
+    /**
+     * xfs_dir2_leaf_removename when the name was the last of its data block: the block goes
+     * (xfs_dir2_shrink_inode; the directory ends at its last data block then); its best-free slot
+     * turns null, or, for the last data block, the bests table loses it and the null slots before it
+     * (the table moves up against the tail). False, with nothing changed, where Linux may go on to
+     * turn the directory into a block directory (one data block left, xfs_dir2_leaf_to_block) or the
+     * block is the first one: the caller rewrites the directory then.
+     */
+    private boolean dropLeafData(XfsInode dir, List<BmapExtent> ext, Leaf1 l, Found f) throws FsException {
+        int db = f.db();
+        if (db == 0) {
+            return false;                         // the first data block holds "." and "..": Linux never empties it
+        }
+        List<BmapExtent> after = new ArrayList<>(ext);   // copied only to change it
+        long size = -1;
+        if (dir.di_size() <= (long) (db + 1) * bs) {
+            List<BmapExtent> probe = new ArrayList<>(after);
+            ExtentList.remove(probe, db, 1);
+            size = lastDataBlockEnd(probe);
+            if (size <= bs && becomesBlock(dir, probe, l)) {
+                return false;
+            }
+        }
+        release(after, db);
+        staleLeafEntry(l, f);
+        byte[] lb = l.leaf().b();
+        int count = l.bestCount();
+        if (db == count - 1) {
+            int keep = db - 1;
+            while (keep > 0 && l.best(keep) == FreeIndexBlock.NULL_DATAOFF) {
+                keep--;
+            }
+            int drop = db - keep;
+            // The slots [0, count - drop) move up by drop slots, to end at the tail again.
+            System.arraycopy(lb, l.bests(), lb, l.bests() + 2 * drop, 2 * (count - drop));
+            put32(lb, bs - 4, count - drop);
+        } else {
+            l.setBest(db, FreeIndexBlock.NULL_DATAOFF);
+        }
         store(lb, l.leaf().fsb(), 12);
-        finish(dir, null, -1);
+        finish(dir, after, size);
         return true;
     }
 

@@ -144,6 +144,93 @@ class BlockDirectoriesChangeInPlaceTest {
     }
 
     /**
+     * Removals that empty data blocks of a leaf directory give the blocks back in place, as
+     * xfs_dir2_leaf_removename and xfs_dir2_shrink_inode do: the block is unmapped, its best-free
+     * slot turns null, or, for the last data block, the bests table loses it and the null slots
+     * before it, and the directory's size ends at its last data block; leaf entries only go stale.
+     * (jdax rewrote the directory whole instead.) Every shape below is Linux 6.1's after the same
+     * steps (fs-xfs/src/test/oracle/leaf-shrink.sh, measured 2026-12-04): 400 names of 24 bytes in
+     * four data blocks, then the second block's names removed, then the fourth's, then the third's.
+     */
+    @Test
+    void aLeafDirectoryGivesBackTheDataBlocksItsRemovalsEmpty() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = tmp.resolve("shrink.img");
+        long dir;
+        try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
+            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
+            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            FileSystem fs = m.fs();
+            dir = directoryOfLongNames(fs, 400);
+            assertEquals(List.of(16384L, List.of(0L, 1L, 2L, 3L), 402, 0, List.of(0, 0x20, 0x20, 0x20)), leafDirShape(m, dir));
+            removeNames(fs, dir, 100, 200);
+            assertEquals(List.of(16384L, List.of(0L, 2L, 3L), 402, 100, List.of(0, 0xffff, 0x20, 0x20)), leafDirShape(m, dir),
+                    "the second data block unmapped, its slot null");
+            removeNames(fs, dir, 300, 400);
+            assertEquals(List.of(12288L, List.of(0L, 2L), 402, 200, List.of(0, 0xffff, 0x20)), leafDirShape(m, dir),
+                    "the last data block unmapped, its slot dropped, the size at the third block's end");
+            removeNames(fs, dir, 200, 300);
+            assertEquals(List.of(4096L, List.of(0L), 402, 300, List.of(0)), leafDirShape(m, dir),
+                    "one data block left, with no room for the leaf: still a leaf directory, as on Linux 6.1");
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+        try (DaxDevice dev = XfsImages.load(img)) {
+            FileSystem fs = XfsImages.Mounted.rw(dev).fs();
+            assertTrue(fs.lookup(dir, longName(99)) > 0);
+            assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(dir, longName(250))).errno());
+            assertEquals(100 + 2, fs.readdir(dir).size());
+            fs.create(dir, "again", 0644, 0, 0);
+            assertEquals(100 + 3, fs.readdir(dir).size());
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+    }
+
+    /** A new directory "d" of {@code names} empty files of 24-byte names ({@link #longName}), 40-byte entries. */
+    private static long directoryOfLongNames(FileSystem fs, int names) throws FsException {
+        long dir = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
+        for (int i = 0; i < names; i++) {
+            fs.create(dir, longName(i), 0644, 0, 0);
+        }
+        return dir;
+    }
+
+    private static String longName(int i) {
+        return String.format("f%023d", i);
+    }
+
+    private static void removeNames(FileSystem fs, long dir, int from, int to) throws FsException {
+        for (int i = from; i < to; i++) {
+            fs.unlink(dir, longName(i));
+        }
+    }
+
+    /** A leaf directory's size, mapped data blocks, and its LEAF1 block's count, stale count and bests. */
+    private static List<Object> leafDirShape(XfsImages.Mounted m, long dir) throws FsException {
+        XfsDisk disk = m.format().disk();
+        int bs = disk.blockSize();
+        long leafDablk = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
+        List<BmapExtent> ext = XfsBmap.read(disk, m.onDisk(dir));
+        List<Long> data = new ArrayList<>();
+        for (BmapExtent e : ext) {
+            for (long off = e.startoff(); off < e.endoff() && off < leafDablk; off++) {
+                data.add(off);
+            }
+        }
+        byte[] leaf = disk.readBlock(DirWriter.mapped(ext, leafDablk), "leaf block");
+        assertEquals(DirWriter.LEAF1_MAGIC, Buf.be16(leaf, 8), "a leaf directory");
+        int bestCount = (int) Buf.be32(leaf, bs - 4);
+        List<Integer> bests = new ArrayList<>();
+        for (int db = 0; db < bestCount; db++) {
+            bests.add(Buf.be16(leaf, bs - 4 - 2 * bestCount + 2 * db));
+        }
+        return List.of(m.onDisk(dir).di_size(), data, Buf.be16(leaf, 56), Buf.be16(leaf, 58), bests);
+    }
+
+    /**
      * A node directory gives a new name the last data block with room: xfs_dir2_node_find_freeblk
      * scans the free index from its last slot back (Linux 5.5 on), where jdax took the first data
      * block with room. 1,000 names of 24 bytes fill ten data blocks, each left with 32 bytes; a
@@ -160,10 +247,7 @@ class BlockDirectoriesChangeInPlaceTest {
             new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
             XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
             FileSystem fs = m.fs();
-            dir = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
-            for (int i = 0; i < 1000; i++) {
-                fs.create(dir, String.format("f%023d", i), 0644, 0, 0);
-            }
+            dir = directoryOfLongNames(fs, 1000);
             XfsDisk disk = m.format().disk();
             List<BmapExtent> ext = XfsBmap.read(disk, m.onDisk(dir));
             assertTrue(DirWriter.mapped(ext, XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog()) >= 0,
