@@ -3,8 +3,9 @@
 # BlockDirectoriesChangeInPlaceTest: 400 empty files of 24-byte names (40-byte entries; four data
 # blocks of 100 names each, "." and ".." in the first) made in a new directory with a LEAF1 block;
 # then the 100 names of the second data block removed, then the 100 of the fourth, then the 100 of
-# the third. After each step xfs_db prints the directory's size and mapping and the leaf's header
-# (count, stale), tail (bestcount) and bests.
+# the third; then, from the one data block left, its last 17 names (83 to 99) one by one, and name
+# 82. After each step xfs_db prints the directory's size and mapping and the leaf's header
+# (count, stale), tail (bestcount) and bests (in block form, the last: nothing at the leaf's offset).
 #
 #   fs-xfs/src/test/oracle/leaf-shrink.sh [OUTDIR]
 #
@@ -33,6 +34,8 @@ show made
 gone 100 200; show "second block emptied"
 gone 300 400; show "fourth block emptied"
 gone 200 300; show "third block emptied"
+gone 83 100; show "17 more removed"
+gone 82 83; show "18 more removed"
 G
 "$lm" -o "$out" "$img" -- "$out/guest.sh"
 cat "$out/output.txt"

@@ -449,8 +449,8 @@ final class DirEditor {
      * block directory again); the caller rewrites the directory then.
      */
     private boolean removeFromLeaf(XfsInode dir, List<BmapExtent> ext, Leaf1 l, byte[] name) throws FsException {
-        if (l.bestCount() < 2 || l.best(l.bestCount() - 1) == bs - DataBlock.HDR_SIZE) {
-            return false;
+        if (l.best(l.bestCount() - 1) == bs - DataBlock.HDR_SIZE) {
+            return false;                      // a trailing empty data block, which xfs_dir2_leaf_to_block trims
         }
         Found f = findIn(dir, ext, l.leaf(), DirWriter.hash(name), name);
         if (f == null) {
@@ -464,6 +464,9 @@ final class DirEditor {
         if (longest == bs - DataBlock.HDR_SIZE) {
             return dropLeafData(dir, ext, l, f);
         }
+        if (l.bestCount() == 1 && becomesBlock(dir, freed, l)) {
+            return false;
+        }
         System.arraycopy(freed, 0, f.data(), 0, bs);
         store(f.data(), f.dataFsb(), DataBlock.CRC_OFF);
         staleLeafEntry(l, f);
@@ -474,14 +477,11 @@ final class DirEditor {
     }
 
     /**
-     * Whether xfs_dir2_leaf_to_block would turn a leaf directory left with one data block into a
-     * block directory once one more leaf entry is stale: the block's last region is free and holds
-     * the leaf's live entries and the block tail.
+     * Whether xfs_dir2_leaf_to_block would turn a leaf directory left with one data block,
+     * {@code data} as the removal leaves it, into a block directory once one more leaf entry is
+     * stale: the block's last region is free and holds the leaf's live entries and the block tail.
      */
-    private boolean becomesBlock(XfsInode dir, List<BmapExtent> ext, Leaf1 l) throws FsException {
-        long fsb = DirWriter.mapped(ext, 0);
-        Corrupt.check(fsb >= 0, "directory inode %d: leaf directory without its first data block", dir.ino());
-        byte[] data = readData(dir, fsb, 0);
+    private boolean becomesBlock(XfsInode dir, byte[] data, Leaf1 l) throws FsException {
         int last = be16(data, bs - 2);
         Corrupt.check(last >= DataBlock.HDR_SIZE && last + 4 <= bs, "directory inode %d: data block 0 ends in tag %d", dir.ino(), last);
         int live = l.leaf().count() - (l.leaf().stale() + 1);
@@ -514,8 +514,12 @@ final class DirEditor {
             List<BmapExtent> probe = new ArrayList<>(after);
             ExtentList.remove(probe, db, 1);
             size = lastDataBlockEnd(probe);
-            if (size <= bs && becomesBlock(dir, probe, l)) {
-                return false;
+            if (size <= bs) {
+                long fsb = DirWriter.mapped(probe, 0);
+                Corrupt.check(fsb >= 0, "directory inode %d: leaf directory without its first data block", dir.ino());
+                if (becomesBlock(dir, readData(dir, fsb, 0), l)) {
+                    return false;
+                }
             }
         }
         release(after, db);

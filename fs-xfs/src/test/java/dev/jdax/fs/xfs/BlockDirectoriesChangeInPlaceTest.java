@@ -150,7 +150,9 @@ class BlockDirectoriesChangeInPlaceTest {
      * before it, and the directory's size ends at its last data block; leaf entries only go stale.
      * (jdax rewrote the directory whole instead.) Every shape below is Linux 6.1's after the same
      * steps (fs-xfs/src/test/oracle/leaf-shrink.sh, measured 2026-12-04): 400 names of 24 bytes in
-     * four data blocks, then the second block's names removed, then the fourth's, then the third's.
+     * four data blocks, then the second block's names removed, then the fourth's, then the third's;
+     * then, in the one data block left, removals stay in place until its free end holds the leaf,
+     * and the removal that makes it so turns the directory into a block directory.
      */
     @Test
     void aLeafDirectoryGivesBackTheDataBlocksItsRemovalsEmpty() throws Exception {
@@ -172,17 +174,26 @@ class BlockDirectoriesChangeInPlaceTest {
             removeNames(fs, dir, 200, 300);
             assertEquals(List.of(4096L, List.of(0L), 402, 300, List.of(0)), leafDirShape(m, dir),
                     "one data block left, with no room for the leaf: still a leaf directory, as on Linux 6.1");
+            removeNames(fs, dir, 83, 100);
+            assertEquals(List.of(4096L, List.of(0L), 402, 317, List.of(0x2a8)), leafDirShape(m, dir),
+                    "17 names fewer in the one data block: 680 bytes free at its end, too few for 85 leaf entries");
+            removeNames(fs, dir, 82, 83);
+            XfsDisk disk = m.format().disk();
+            assertEquals(List.of(new BmapExtent(0, DirWriter.mapped(XfsBmap.read(disk, m.onDisk(dir)), 0), 1, false)),
+                    XfsBmap.read(disk, m.onDisk(dir)), "one block left, the leaf's gone");
+            assertEquals(DataBlock.XFS_DIR3_BLOCK_MAGIC, Buf.be32(block(m, disk, dir), 0),
+                    "and with room for the leaf entries a block directory, as xfs_dir2_leaf_to_block makes it on Linux 6.1");
             fs.close();
             XfsImages.save(dev, img);
         }
         XfsImages.assertRepairClean(img);
         try (DaxDevice dev = XfsImages.load(img)) {
             FileSystem fs = XfsImages.Mounted.rw(dev).fs();
-            assertTrue(fs.lookup(dir, longName(99)) > 0);
-            assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(dir, longName(250))).errno());
-            assertEquals(100 + 2, fs.readdir(dir).size());
+            assertTrue(fs.lookup(dir, longName(81)) > 0);
+            assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(dir, longName(82))).errno());
+            assertEquals(82 + 2, fs.readdir(dir).size());
             fs.create(dir, "again", 0644, 0, 0);
-            assertEquals(100 + 3, fs.readdir(dir).size());
+            assertEquals(82 + 3, fs.readdir(dir).size());
             fs.close();
             XfsImages.save(dev, img);
         }
