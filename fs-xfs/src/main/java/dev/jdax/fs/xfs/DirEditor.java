@@ -393,12 +393,16 @@ final class DirEditor {
         List<BmapExtent> ext = fs.extents(dir);
         Leaf1 l = openLeaf(dir, ext);
         int db = l == null ? -1 : leafRoom(l, rec.name());
-        if (db < 0) {
+        if (db == -1) {
             return false;
         }
         if (findIn(dir, ext, l.leaf(), DirWriter.hash(rec.name()), rec.name()) != null) {
             throw Corrupt.of("directory %d: \"%s\" appeared under its lock", dir.ino(),
                     new String(rec.name(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (db == NEW_DATA_BLOCK) {
+            addLeafData(dir, ext, l, rec);
+            return true;
         }
         long fsb = DirWriter.mapped(dir, ext, db);
         Corrupt.check(fsb >= 0, "directory inode %d: data block %d named by the leaf's bests is a hole", dir.ino(), db);
@@ -412,11 +416,16 @@ final class DirEditor {
         return true;
     }
 
+    /** {@link #leafRoom}'s answer when no data block has room: xfs_dir2_leaf_addname adds one. */
+    private static final int NEW_DATA_BLOCK = -2;
+
     /**
-     * The data block xfs_dir2_leaf_addname would put {@code name} in without a new block, or -1:
-     * when the leaf has neither a stale slot nor eight free bytes (Linux compacts or turns to node
-     * form), when no data block has room (a new one, and a new best slot), and when a live entry of
-     * the same hash has room in its block (Linux puts the name there, ahead of it).
+     * The data block xfs_dir2_leaf_addname would put {@code name} in: the first whose best-free slot
+     * says it fits, {@link #NEW_DATA_BLOCK} when none does and the leaf has the bytes a new one
+     * takes (a leaf entry's, unless a stale one is taken, and a new best slot's, unless a null one
+     * is filled), or -1 where Linux does more: when the leaf lacks those bytes (Linux compacts it
+     * or turns to node form), and when a live entry of the same hash has room in its block (Linux
+     * puts the name there, ahead of it).
      */
     private int leafRoom(Leaf1 l, byte[] name) {
         DaBlock leaf = l.leaf();
@@ -428,25 +437,59 @@ final class DirEditor {
                 return -1;
             }
         }
-        if (leaf.stale() == 0 && l.bests() - (HDR + 8 * leaf.count()) < 8) {
-            return -1;
-        }
+        int free = l.bests() - (HDR + 8 * leaf.count());
+        int entryBytes = leaf.stale() == 0 ? 8 : 0;
+        boolean nullSlot = false;
         for (int db = 0; db < l.bestCount(); db++) {
-            if (l.best(db) != NULL_DATA_OFF && l.best(db) >= length) {
-                return db;
+            if (l.best(db) == NULL_DATA_OFF) {
+                nullSlot = true;
+            } else if (l.best(db) >= length) {
+                return free < entryBytes ? -1 : db;
             }
         }
-        return -1;
+        return free < entryBytes + (nullSlot ? 0 : 2) ? -1 : NEW_DATA_BLOCK;
+    }
+
+    /**
+     * xfs_dir2_leaf_addname when no data block has room: a new one in the first hole of the data
+     * space (xfs_dir2_grow_inode; the size follows when it ends past it), the name at its start;
+     * its best-free slot is the null one of that hole, or a new last slot, the bests table moved
+     * down by one against the leaf entries (the caller found the bytes for it, {@link #leafRoom}).
+     */
+    private void addLeafData(XfsInode dir, List<BmapExtent> ext, Leaf1 l, DirRecord rec) throws FsException {
+        int db = (int) firstHole(ext, 0, leafDablk);
+        int count = l.bestCount();
+        Corrupt.check(db >= 0 && db <= count && (db == count || l.best(db) == NULL_DATA_OFF),
+                "directory inode %d: data space hole %d beside %d best-free slots", dir.ino(), db, count);
+        long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
+        long fsb = space.allocBlocks(near, 1)[0];
+        List<BmapExtent> after = new ArrayList<>(ext);   // copied only to change it
+        ExtentList.add(after, new BmapExtent(db, fsb, 1, false));
+        byte[] data = dataEdits.emptyBlock(dir.ino(), fsb);
+        int off = dataEdits.insertEntry(data, rec, bs);
+        store(data, fsb, DataBlock.CRC_OFF);
+        byte[] lb = l.leaf().b();
+        int bests = l.bests();
+        if (db == count) {
+            System.arraycopy(lb, bests, lb, bests - 2, 2 * count);
+            bests -= 2;
+            put32(lb, bs - 4, count + 1);
+        }
+        put16(lb, bests + 2 * db, DataBlockEdits.longest(data));
+        l.leaf().leafAdd(DirWriter.hash(rec.name()), ((long) db * bs + off) >>> 3);
+        store(lb, l.leaf().fsb(), 12);
+        long end = (long) (db + 1) * bs;
+        finish(dir, after, end > dir.di_size() ? end : -1);
     }
 
     /**
      * xfs_dir2_leaf_removename in a leaf directory (data blocks and one LEAF1 block, whose tail holds
      * each data block's longest free region): the name's bytes become free space joined with their
      * neighbours in its data block, its leaf entry goes stale where it is, and the block's best-free
-     * slot follows. False, with nothing changed, where Linux does more than that: when the data
-     * block would be left empty (it goes and the bests shrink, xfs_dir2_shrink_inode) and when the
-     * directory has one data block or ends in an empty one (xfs_dir2_leaf_to_block may make it a
-     * block directory again); the caller rewrites the directory then.
+     * slot follows; a data block left empty goes ({@link #dropLeafData}). False, with nothing
+     * changed, where Linux does more than that: when the directory ends in an empty data block, or
+     * when the removal leaves one data block that can hold the leaf (xfs_dir2_leaf_to_block makes it
+     * a block directory); the caller rewrites the directory then.
      */
     private boolean removeFromLeaf(XfsInode dir, List<BmapExtent> ext, Leaf1 l, byte[] name) throws FsException {
         if (l.best(l.bestCount() - 1) == bs - DataBlock.HDR_SIZE) {

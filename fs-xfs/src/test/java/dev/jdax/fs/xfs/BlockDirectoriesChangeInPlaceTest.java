@@ -209,6 +209,49 @@ class BlockDirectoriesChangeInPlaceTest {
         return dir;
     }
 
+    /**
+     * A leaf directory none of whose data blocks has room for a name gets a new data block in
+     * place, as xfs_dir2_leaf_addname does: in the first hole of the data space, whose null
+     * best-free slot it fills, and then at the end, the bests table one slot longer and the size
+     * with it. The shapes are Linux 6.1's after the same steps (fs-xfs/src/test/oracle/leaf-grow.sh,
+     * measured 2026-12-04): 400 names of 24 bytes in four data blocks, the second block's names
+     * removed, then 101 new names of 24 bytes. (jdax rewrote the directory whole at the first of them.)
+     */
+    @Test
+    void aLeafDirectoryAddsTheDataBlocksItsNamesNeed() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = tmp.resolve("grow.img");
+        long dir;
+        try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
+            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
+            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            FileSystem fs = m.fs();
+            dir = directoryOfLongNames(fs, 400);
+            removeNames(fs, dir, 100, 200);
+            assertEquals(List.of(16384L, List.of(0L, 2L, 3L), 402, 100, List.of(0, 0xffff, 0x20, 0x20)), leafDirShape(m, dir));
+            fs.create(dir, "g" + longName(0).substring(1), 0644, 0, 0);
+            assertEquals(List.of(16384L, List.of(0L, 1L, 2L, 3L), 402, 99, List.of(0, 0xf98, 0x20, 0x20)), leafDirShape(m, dir),
+                    "a new second data block, in the hole, a stale leaf slot taken");
+            for (int i = 1; i < 100; i++) {
+                fs.create(dir, "g" + longName(i).substring(1), 0644, 0, 0);
+            }
+            assertEquals(List.of(16384L, List.of(0L, 1L, 2L, 3L), 402, 0, List.of(0, 0x20, 0x20, 0x20)), leafDirShape(m, dir));
+            fs.create(dir, "g" + longName(100).substring(1), 0644, 0, 0);
+            assertEquals(List.of(20480L, List.of(0L, 1L, 2L, 3L, 4L), 403, 0, List.of(0, 0x20, 0x20, 0x20, 0xf98)),
+                    leafDirShape(m, dir), "a fifth data block at the end, one best-free slot more");
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+        try (DaxDevice dev = XfsImages.load(img)) {
+            FileSystem fs = XfsImages.Mounted.rw(dev).fs();
+            assertTrue(fs.lookup(dir, "g" + longName(100).substring(1)) > 0);
+            assertTrue(fs.lookup(dir, longName(399)) > 0);
+            assertEquals(401 + 2, fs.readdir(dir).size());
+            fs.close();
+        }
+    }
+
     private static String longName(int i) {
         return String.format("f%023d", i);
     }
