@@ -149,7 +149,7 @@ class BlockDirectoriesChangeInPlaceTest {
      * slot turns null, or, for the last data block, the bests table loses it and the null slots
      * before it, and the directory's size ends at its last data block; leaf entries only go stale.
      * (jdax rewrote the directory whole instead.) Every shape below is Linux 6.1's after the same
-     * steps (fs-xfs/src/test/oracle/leaf-shrink.sh, measured 2026-12-04): 400 names of 24 bytes in
+     * steps (fs-xfs/src/test/oracle/leaf-blocks.sh, measured 2026-12-04): 400 names of 24 bytes in
      * four data blocks, then the second block's names removed, then the fourth's, then the third's;
      * then, in the one data block left, removals stay in place until its free end holds the leaf,
      * and the removal that makes it so turns the directory into a block directory.
@@ -213,7 +213,7 @@ class BlockDirectoriesChangeInPlaceTest {
      * A leaf directory none of whose data blocks has room for a name gets a new data block in
      * place, as xfs_dir2_leaf_addname does: in the first hole of the data space, whose null
      * best-free slot it fills, and then at the end, the bests table one slot longer and the size
-     * with it. The shapes are Linux 6.1's after the same steps (fs-xfs/src/test/oracle/leaf-grow.sh,
+     * with it. The shapes are Linux 6.1's after the same steps (fs-xfs/src/test/oracle/leaf-blocks.sh,
      * measured 2026-12-04): 400 names of 24 bytes in four data blocks, the second block's names
      * removed, then 101 new names of 24 bytes. (jdax rewrote the directory whole at the first of them.)
      */
