@@ -461,6 +461,10 @@ final class DirEditor {
         int count = l.bestCount();
         Corrupt.check(db >= 0 && db <= count && (db == count || l.best(db) == NULL_DATA_OFF),
                 "directory inode %d: data space hole %d beside %d best-free slots", dir.ino(), db, count);
+        // A null slot with its block still mapped would grow the table by bytes leafRoom did not count.
+        int entries = l.leaf().count() + (l.leaf().stale() == 0 ? 1 : 0);
+        Corrupt.check(db < count || l.bests() - 2 >= HDR + 8 * entries,
+                "directory inode %d: a null best-free slot but no hole in the data space", dir.ino());
         long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
         long fsb = space.allocBlocks(near, 1)[0];
         List<BmapExtent> after = new ArrayList<>(ext);   // copied only to change it
@@ -571,7 +575,7 @@ final class DirEditor {
         int count = l.bestCount();
         if (db == count - 1) {
             int keep = db - 1;
-            while (keep > 0 && l.best(keep) == FreeIndexBlock.NULL_DATAOFF) {
+            while (keep > 0 && l.best(keep) == NULL_DATA_OFF) {
                 keep--;
             }
             int drop = db - keep;
@@ -579,7 +583,7 @@ final class DirEditor {
             System.arraycopy(lb, l.bests(), lb, l.bests() + 2 * drop, 2 * (count - drop));
             put32(lb, bs - 4, count - drop);
         } else {
-            l.setBest(db, FreeIndexBlock.NULL_DATAOFF);
+            l.setBest(db, NULL_DATA_OFF);
         }
         store(lb, l.leaf().fsb(), 12);
         finish(dir, after, size);
