@@ -5,6 +5,7 @@
 module dev.jdax.fs.xfs {
     requires dev.jdax.api;
     requires dev.jdax.iomap;
+    requires com.carrotsearch.hppc;
 
     provides dev.jdax.api.fs.FileSystemType with dev.jdax.fs.xfs.XfsFileSystemType;
 }

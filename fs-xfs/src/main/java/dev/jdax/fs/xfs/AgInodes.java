@@ -1,10 +1,9 @@
 package dev.jdax.fs.xfs;
 
+import com.carrotsearch.hppc.LongObjectHashMap;
 import dev.jdax.api.FsException;
 
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -19,8 +18,13 @@ final class AgInodes {
     private final long agno;
     private final XfsAgi agi;
     private final AgFreeSpace space;
-    /** Inode chunks: startino (AG inode) → record. */
-    private final TreeMap<Long, InobtRec> chunks = new TreeMap<>();
+    /**
+     * Inode chunks: startino (AG inode, a multiple of 64: {@link #load} checks it, and new chunks are
+     * aligned) → record; the chunk of an inode is found by its number, without a search. A sorted
+     * map of 1,563 chunks (100,000 inodes) took four descents of eleven levels every create and
+     * unlink, a fifth of their cost above a directory of 100 names.
+     */
+    private final LongObjectHashMap<InobtRec> chunks = new LongObjectHashMap<>();
     /** The chunks with a free inode, as the finobt holds them. */
     private final TreeSet<Long> withFree = new TreeSet<>();
     final ShortBtree ino;
@@ -177,6 +181,8 @@ final class AgInodes {
             return false;
         }
         long startino = got[0] << disk.inopblog();
+        Corrupt.check((startino & (InobtRec.INODES - 1)) == 0, "AG %d: a new inode chunk at inode %d, not a multiple of %d "
+                + "(sb_inoalignmt %d)", agno, startino, InobtRec.INODES, disk.sb().sb_inoalignmt());
         InodeChunk.initialize(disk, agno, got[0], blocks);
         InobtRec rec = new InobtRec(startino, 0, InobtRec.INODES, InobtRec.INODES, -1L);
         ino.insert(rec.encode());
@@ -195,9 +201,8 @@ final class AgInodes {
 
     /** Marks inode {@code agino} free; the chunk goes when it was its last inode in use. */
     void free(long agino) throws FsException {
-        Map.Entry<Long, InobtRec> e = chunks.floorEntry(agino);
-        Corrupt.check(e != null && agino < e.getKey() + InobtRec.INODES, "inode %d of AG %d: no inobt record", agino, agno);
-        InobtRec r = e.getValue();
+        InobtRec r = chunkOf(agino);
+        Corrupt.check(r != null, "inode %d of AG %d: no inobt record", agino, agno);
         int i = (int) (agino - r.startino());
         Corrupt.check(r.present(i) && !r.isFree(i), "inode %d of AG %d: already free in inobt", agino, agno);
         InobtRec now = r.withFree(i, true);
@@ -253,12 +258,17 @@ final class AgInodes {
 
     /** Whether the inobt says {@code agino} is allocated. */
     boolean inUse(long agino) {
-        Map.Entry<Long, InobtRec> e = chunks.floorEntry(agino);
-        if (e == null || agino >= e.getKey() + InobtRec.INODES) {
+        InobtRec r = chunkOf(agino);
+        if (r == null) {
             return false;
         }
-        int i = (int) (agino - e.getKey());
-        return e.getValue().present(i) && !e.getValue().isFree(i);
+        int i = (int) (agino - r.startino());
+        return r.present(i) && !r.isFree(i);
+    }
+
+    /** The record of the chunk that holds {@code agino}, or null. */
+    private InobtRec chunkOf(long agino) {
+        return chunks.get(agino & -InobtRec.INODES);
     }
 
     private void put(InobtRec r) {
