@@ -18,7 +18,7 @@ final class BmapGoal {
 
     /** The goal for {@code length} blocks at file block {@code off} of inode {@code ino} mapped by {@code ext} (sorted). */
     static long of(XfsDisk disk, long ino, List<BmapExtent> ext, long off, long length) {
-        long goal = disk.fsb(disk.inoAgno(ino), disk.inoAgino(ino) >>> disk.inopblog());
+        long goal = disk.inoToFsb(ino);
         BmapExtent prev = null;
         BmapExtent got = null;
         for (BmapExtent e : ext) {

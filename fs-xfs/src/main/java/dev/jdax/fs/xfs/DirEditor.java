@@ -155,7 +155,7 @@ final class DirEditor {
         requireAbsent(nd, p.path().getLast(), rec.name());
         // The mapping is copied only to change it: a directory of 100,000 names has hundreds of extents.
         List<BmapExtent> ext = p.allocates() ? new ArrayList<>(nd.extents()) : nd.extents();
-        long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
+        long near = disk.inoToFsb(dir.ino());
         // Every block first: a change that cannot have them fails before it writes anything.
         long[] fresh = new long[p.newBlocks()];
         for (int i = 0; i < fresh.length; i++) {
@@ -465,7 +465,7 @@ final class DirEditor {
         int entries = l.leaf().count() + (l.leaf().stale() == 0 ? 1 : 0);
         Corrupt.check(db < count || l.bests() - 2 >= HDR + 8 * entries,
                 "directory inode %d: a null best-free slot but no hole in the data space", dir.ino());
-        long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
+        long near = disk.inoToFsb(dir.ino());
         long fsb = space.allocBlocks(near, 1)[0];
         List<BmapExtent> after = new ArrayList<>(ext);   // copied only to change it
         ExtentList.add(after, new BmapExtent(db, fsb, 1, false));

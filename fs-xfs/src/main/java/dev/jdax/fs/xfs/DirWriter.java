@@ -154,7 +154,7 @@ final class DirWriter {
         for (long[] f : freed) {
             space.freeBlocks(f[0], f[1]);
         }
-        long near = disk.fsb(disk.inoAgno(dir.ino()), disk.inoAgino(dir.ino()) >>> disk.inopblog());
+        long near = disk.inoToFsb(dir.ino());
         for (int d = 0; d < ndata; d++) {
             near = ensureMapped(extents, d, near);
         }

@@ -125,7 +125,7 @@ final class ForkWriter {
             throws FsException {
         int perBlock = (disk.blockSize() - BtreeBlock.LONG_LEN) / 16;
         int rootMax = (forkSize - 4) / 16;
-        long near = disk.fsb(disk.inoAgno(in.ino()), disk.inoAgino(in.ino()) >>> disk.inopblog());
+        long near = disk.inoToFsb(in.ino());
         // The level below the root: first keys and block numbers, starting with the leaves' records.
         long[] keys = new long[extents.size()];
         for (int i = 0; i < keys.length; i++) {

@@ -263,6 +263,11 @@ final class XfsDisk {
         return agno < agcount && agbno < agLength(agno) && agbno > 0;
     }
 
+    /** The block that holds inode {@code ino} (XFS_INO_TO_FSB): where its own blocks are allocated near. */
+    long inoToFsb(long ino) {
+        return fsb(inoAgno(ino), inoAgino(ino) >>> inopblog());
+    }
+
     /** Device byte offset of inode {@code ino}. */
     long inoToByte(long ino) {
         long agno = inoAgno(ino);

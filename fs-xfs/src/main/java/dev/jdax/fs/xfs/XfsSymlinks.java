@@ -62,7 +62,7 @@ final class XfsSymlinks {
         int per = disk.blockSize() - HDR_SIZE;
         int blocks = (target.length + per - 1) / per;
         List<BmapExtent> ext = new java.util.ArrayList<>();
-        long near = disk.fsb(disk.inoAgno(in.ino()), disk.inoAgino(in.ino()) >>> disk.inopblog());
+        long near = disk.inoToFsb(in.ino());
         for (int i = 0; i < blocks; i++) {
             long fsb = space.allocBlocks(near, 1)[0];
             int off = i * per;
