@@ -556,20 +556,19 @@ final class DirEditor {
             return false;                         // the first data block holds "." and "..": Linux never empties it
         }
         List<BmapExtent> after = new ArrayList<>(ext);   // copied only to change it
+        List<long[]> freed = ExtentList.remove(after, db, 1);   // freed below, once the change is known to stay in place
         long size = -1;
         if (dir.di_size() <= (long) (db + 1) * bs) {
-            List<BmapExtent> probe = new ArrayList<>(after);
-            ExtentList.remove(probe, db, 1);
-            size = lastDataBlockEnd(probe);
+            size = lastDataBlockEnd(after);
             if (size <= bs) {
-                long fsb = DirWriter.mapped(probe, 0);
+                long fsb = DirWriter.mapped(after, 0);
                 Corrupt.check(fsb >= 0, "directory inode %d: leaf directory without its first data block", dir.ino());
                 if (becomesBlock(dir, readData(dir, fsb, 0), l)) {
                     return false;
                 }
             }
         }
-        release(after, db);
+        free(freed);
         staleLeafEntry(l, f);
         byte[] lb = l.leaf().b();
         int count = l.bestCount();
@@ -732,8 +731,13 @@ final class DirEditor {
     }
 
     private void release(List<BmapExtent> ext, long dablk) throws FsException {
-        for (long[] freed : ExtentList.remove(ext, dablk, 1)) {
-            space.freeBlocks(freed[0], freed[1]);
+        free(ExtentList.remove(ext, dablk, 1));
+    }
+
+    /** Frees the runs of blocks {@link ExtentList#remove} took out of a mapping. */
+    private void free(List<long[]> runs) throws FsException {
+        for (long[] run : runs) {
+            space.freeBlocks(run[0], run[1]);
         }
     }
 
