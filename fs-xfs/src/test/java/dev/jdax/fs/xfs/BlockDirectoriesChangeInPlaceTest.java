@@ -5,7 +5,6 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileSystem;
-import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.pmem.PmemDevices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,8 +35,7 @@ class BlockDirectoriesChangeInPlaceTest {
         Path img = tmp.resolve("block.img");
         long dir;
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
             FileSystem fs = m.fs();
             dir = directoryOf(fs, 60);
             XfsDisk disk = m.format().disk();
@@ -84,8 +82,7 @@ class BlockDirectoriesChangeInPlaceTest {
         Path img = tmp.resolve("leaf.img");
         long dir;
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
             FileSystem fs = m.fs();
             dir = directoryOf(fs, 300);
             XfsDisk disk = m.format().disk();
@@ -160,8 +157,7 @@ class BlockDirectoriesChangeInPlaceTest {
         Path img = tmp.resolve("shrink.img");
         long dir;
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
             FileSystem fs = m.fs();
             dir = directoryOfLongNames(fs, 400);
             assertEquals(List.of(16384L, List.of(0L, 1L, 2L, 3L), 402, 0, List.of(0, 0x20, 0x20, 0x20)), leafDirShape(m, dir));
@@ -223,8 +219,7 @@ class BlockDirectoriesChangeInPlaceTest {
         Path img = tmp.resolve("grow.img");
         long dir;
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
             FileSystem fs = m.fs();
             dir = directoryOfLongNames(fs, 400);
             removeNames(fs, dir, 100, 200);
@@ -298,8 +293,7 @@ class BlockDirectoriesChangeInPlaceTest {
         Path img = tmp.resolve("node.img");
         long dir;
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
             FileSystem fs = m.fs();
             dir = directoryOfLongNames(fs, 1000);
             XfsDisk disk = m.format().disk();
@@ -331,8 +325,7 @@ class BlockDirectoriesChangeInPlaceTest {
         long dir;
         long other;
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            FileSystem fs = XfsImages.Mounted.rw(dev).fs();
+            FileSystem fs = XfsImages.Mounted.made(dev).fs();
             dir = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
             other = fs.mkdir(fs.rootIno(), "other", 0755, 0, 0);
             List<String> names = new ArrayList<>();

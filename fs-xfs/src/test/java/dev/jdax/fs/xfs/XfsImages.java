@@ -5,6 +5,7 @@ import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.Errno;
 import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Iomap;
@@ -211,6 +212,12 @@ final class XfsImages {
         static Mounted rw(DaxDevice dev) throws FsException {
             XfsFileSystem format = formatRw(dev);
             return new Mounted(Vfs.over(format), format);
+        }
+
+        /** A new file system made on {@code dev} by jdax's mkfs (the defaults), mounted read-write. */
+        static Mounted made(DaxDevice dev) throws FsException {
+            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
+            return rw(dev);
         }
 
         /** The inode as the mount sees it now (its log's cached copy, else the device's). */
