@@ -110,6 +110,13 @@ final class Ext4FileOps implements DaxInodeOps {
 
     @Override
     public void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException {
+        if (size == in.i_size() && (int) in.i_mtime() == (int) mtime.getEpochSecond()
+                && (int) in.i_ctime() == (int) ctime.getEpochSecond()) {
+            // What the inode holds already: a write past EOF had end() store the size with its
+            // blocks, and a file made in this second has its times. No handle, as file_modified
+            // dirties nothing when inode_needs_update_time finds the times equal.
+            return;
+        }
         fs.opVoid(() -> {
             boolean grows = size != in.i_size();
             fs.changeInode(in, i -> {
