@@ -30,12 +30,15 @@ final class PairedSection {
                 + "quartiles of those ratios:\n"
                 + "JMH's trials of a target and its peer run minutes apart, and the load between them moves a ratio by more than\n"
                 + "a goal's margin. The JMH tables (in a whole run) stay as figures. \"machine\": two threads over one in the same JVM's\n"
-                + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n\n| goal | ");
+                + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n"
+                + "\"raw under a lock\": raw copies each under the engine's lock (shared to read, exclusive to write) beside raw copies,\n"
+                + "in the same pairs — what the machine leaves to any file system that locks per transfer, Linux's included.\n\n| goal | ");
         sb.append(String.join(" | ", PairedRun.IO_TARGETS)).append(" |\n|---|");
         PairedRun.IO_TARGETS.forEach(t -> sb.append("---|"));
         sb.append('\n');
         for (BenchReport.Goal g : BenchReport.GOALS) {
-            sb.append("| ").append(g.text()).append(" |");
+            sb.append("| ").append(g.text()).append(find(paired, "io", PairedRun.LOCKED_RAW, what(g))
+                    .map(c -> String.format(Locale.ROOT, " (raw under a lock: %.2fx)", c.median())).orElse("")).append(" |");
             for (String t : PairedRun.IO_TARGETS) {
                 sb.append(' ').append(verdict(find(paired, "io", t, what(g)), g.ratio())).append(" |");
             }

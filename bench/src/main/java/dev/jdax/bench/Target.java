@@ -23,15 +23,18 @@ interface Target extends AutoCloseable {
     void close() throws IOException;
 
     /**
-     * {@code raw}, {@code shm}, {@code jimfs}, or a personality with optional mount options
+     * {@code raw}, {@code lockedraw} (raw copies each under a lock: {@link LockedRawTarget}),
+     * {@code shm}, {@code jimfs}, or a personality with optional mount options
      * ({@code ext4:dioread_nolock}) through java.nio.file, or {@code vfs:ext4} through the mounted
      * {@code FileSystem}'s {@code OpenFile} (to tell the provider's cost from the engine's), or
-     * {@code devraw:ext4}, raw copies over that personality's device memory (to tell the memory's); the file is {@code size} bytes, written once so reads and
+     * {@code devraw:ext4}, raw copies over that personality's device memory (to tell the memory's);
+     * the file is {@code size} bytes, written once so reads and
      * overwrites meet allocated blocks (and raw memory meets its pages).
      */
     static Target open(String name, long size) throws IOException {
         Target t = switch (name) {
             case "raw" -> new RawTarget(size);
+            case "lockedraw" -> new LockedRawTarget(size);
             case "shm" -> new ChannelTarget(ChannelTarget.shmFile(), null);
             case "jimfs" -> ChannelTarget.jimfs();
             // devraw:ext4 — raw copies over the memory of ext4's device, its file written first

@@ -61,6 +61,11 @@ class PairedTest {
         assertTrue(md.contains("| 2 threads creating in 2 directories >= 1.60x one thread | **missed** 1.50x (1.50-1.50); machine 1.90x"
                 + " | not measured | — |"), md);
         assertTrue(md.contains("| read seq 4 KiB >= 0.90x raw | not measured |"), md);
+        Paired locked = Paired.of("io", PairedRun.LOCKED_RAW, "write-seq-4096", new double[] {100}, new double[] {84});
+        Paired ext2 = Paired.of("io", "ext2", "write-seq-4096", new double[] {100}, new double[] {70});
+        String ceiling = PairedSection.markdown(List.of(locked, ext2));
+        assertTrue(ceiling.contains("| write seq 4 KiB >= 0.90x raw (raw under a lock: 0.84x) | **missed** 0.70x (0.70-0.70) |"), ceiling);
+        assertTrue(ceiling.contains("| write seq 1 MiB >= 0.90x raw | not measured |"), ceiling);
         Paired ext4 = Paired.of("threads", "ext4", "create", new double[] {100}, new double[] {130});
         Paired orphanFile = Paired.of("threads", PairedRun.ORPHAN_FILE, "create", new double[] {100}, new double[] {165});
         String both = PairedSection.markdown(List.of(ext4, orphanFile));
