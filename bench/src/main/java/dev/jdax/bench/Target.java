@@ -28,8 +28,8 @@ interface Target extends AutoCloseable {
      * ({@code ext4:dioread_nolock}) through java.nio.file, or {@code vfs:ext4} through the mounted
      * {@code FileSystem}'s {@code OpenFile} (to tell the provider's cost from the engine's), or
      * {@code devraw:ext4}, raw copies over that personality's device memory (to tell the memory's);
-     * the file is {@code size} bytes, written once so reads and
-     * overwrites meet allocated blocks (and raw memory meets its pages).
+     * the file is {@code size} bytes, written once so reads and overwrites meet allocated blocks
+     * (and raw memory meets its pages).
      */
     static Target open(String name, long size) throws IOException {
         Target t = switch (name) {
