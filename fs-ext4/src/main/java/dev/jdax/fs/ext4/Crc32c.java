@@ -11,10 +11,9 @@ import java.util.zip.CRC32C;
  * register at {@code ~0} and inverts the result. Four bytes run through the register act on it as
  * an invertible linear map {@code M} of (register xor the bytes), so four bytes {@code p} with
  * {@code M(~0 ^ p) = seed} leave the JDK's register at {@code seed}: {@link #start} feeds them,
- * and every byte after that is summed from the seed. One primed register serves a checksum of
- * several pieces (an inode around its checksum fields), where summing each piece from zero and
- * moving the seed over its length took a table of 4 KiB per length, out of the caches between
- * two creates.
+ * and every byte after that is summed from the seed: a seed costs four byte steps, where summing
+ * from zero and moving the seed over the length took a table of 4 KiB per length, out of the
+ * caches between two creates.
  */
 final class Crc32c {
     private static final int POLY = 0x82F63B78;
