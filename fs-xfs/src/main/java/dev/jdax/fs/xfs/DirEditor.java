@@ -349,6 +349,23 @@ final class DirEditor {
         void setBest(int db, int longest) {
             put16(leaf.b(), bests + 2 * db, longest);
         }
+
+        /**
+         * Makes the bests table {@code count} slots long, its first slots kept and moved to end at
+         * the block's tail again ({@link #bestsAt}); {@return where the table starts now}.
+         */
+        int resizeBests(int count) {
+            byte[] b = leaf.b();
+            int at = (int) bestsAt(b.length, count);
+            System.arraycopy(b, bests, b, at, 2 * Math.min(count, bestCount));
+            put32(b, b.length - 4, count);
+            return at;
+        }
+
+        /** xfs_dir2_leaf_bests_p: where a table of {@code count} slots starts, ending at the tail of a block of {@code bs} bytes. */
+        static long bestsAt(int bs, long count) {
+            return bs - 4 - 2 * count;
+        }
     }
 
     /** The LEAF1 block of {@code dir} when it is a leaf directory (data blocks, one LEAF1 block, no free index), else null. */
@@ -366,7 +383,7 @@ final class DirEditor {
             return null;
         }
         long bestCount = be32(leaf.b(), bs - 4);
-        long bests = bs - 4 - 2 * bestCount;     // xfs_dir2_leaf_bests_p: the slots end at the tail
+        long bests = Leaf1.bestsAt(bs, bestCount);
         Corrupt.check(bestCount >= 1 && HDR + 8L * leaf.count() <= bests, "directory inode %d: leaf block of %d entries and %d bests",
                 dir.ino(), leaf.count(), bestCount);
         return new Leaf1(leaf, (int) bestCount, (int) bests);
@@ -473,12 +490,7 @@ final class DirEditor {
         int off = dataEdits.insertEntry(data, rec, bs);
         store(data, fsb, DataBlock.CRC_OFF);
         byte[] lb = l.leaf().b();
-        int bests = l.bests();
-        if (db == count) {
-            System.arraycopy(lb, bests, lb, bests - 2, 2 * count);
-            bests -= 2;
-            put32(lb, bs - 4, count + 1);
-        }
+        int bests = db == count ? l.resizeBests(count + 1) : l.bests();
         put16(lb, bests + 2 * db, DataBlockEdits.longest(data));
         l.leaf().leafAdd(DirWriter.hash(rec.name()), ((long) db * bs + off) >>> 3);
         store(lb, l.leaf().fsb(), 12);
@@ -570,21 +582,16 @@ final class DirEditor {
         }
         free(freed);
         staleLeafEntry(l, f);
-        byte[] lb = l.leaf().b();
-        int count = l.bestCount();
-        if (db == count - 1) {
+        if (db == l.bestCount() - 1) {
             int keep = db - 1;
             while (keep > 0 && l.best(keep) == NULL_DATA_OFF) {
                 keep--;
             }
-            int drop = db - keep;
-            // The slots [0, count - drop) move up by drop slots, to end at the tail again.
-            System.arraycopy(lb, l.bests(), lb, l.bests() + 2 * drop, 2 * (count - drop));
-            put32(lb, bs - 4, count - drop);
+            l.resizeBests(keep + 1);
         } else {
             l.setBest(db, NULL_DATA_OFF);
         }
-        store(lb, l.leaf().fsb(), 12);
+        store(l.leaf().b(), l.leaf().fsb(), 12);
         finish(dir, after, size);
         return true;
     }
