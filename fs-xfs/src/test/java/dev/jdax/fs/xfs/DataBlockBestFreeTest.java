@@ -1,7 +1,6 @@
 package dev.jdax.fs.xfs;
 
 import dev.jdax.api.DaxDevice;
-import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.pmem.PmemDevices;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,8 +26,7 @@ class DataBlockBestFreeTest {
     @ValueSource(ints = {0, 1024})
     void theTableHoldsTheLongestRegionsAfterEveryChange(int leafBytes) throws Exception {
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
             XfsDisk disk = m.format().disk();
             DataBlockEdits edits = new DataBlockEdits(disk);
             boolean ftype = disk.sb().hasFtype();

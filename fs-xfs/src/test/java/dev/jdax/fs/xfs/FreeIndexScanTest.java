@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The free index's scan for a data block with room, four slots at a time from the last back, finds
- * what the scan slot by slot finds: null slots skipped, bests at and around the size asked, counts that are not a
- * multiple of four, and blocks of 64 KiB whose bests pass 0x8000.
+ * what the scan slot by slot finds: null slots skipped, bests at and around the size asked, counts
+ * that are not a multiple of four, and blocks of 64 KiB whose bests pass 0x8000.
  */
 class FreeIndexScanTest {
     private static final int HDR = DirWriter.LEAF_HDR;

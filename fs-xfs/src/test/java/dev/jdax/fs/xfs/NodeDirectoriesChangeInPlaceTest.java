@@ -5,7 +5,6 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileSystem;
-import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.pmem.PmemDevices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -40,8 +39,7 @@ class NodeDirectoriesChangeInPlaceTest {
         Map<String, Long> model = new HashMap<>();
         long[] dir = new long[1];
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
             FileSystem fs = m.fs();
             dir[0] = fs.mkdir(fs.rootIno(), "big", 0755, 0, 0);
             List<String> order = new ArrayList<>();
@@ -149,8 +147,7 @@ class NodeDirectoriesChangeInPlaceTest {
         Path img = tmp.resolve("deep.img");
         long dir;
         try (DaxDevice dev = PmemDevices.memory(1L << 30)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
             FileSystem fs = m.fs();
             dir = fs.mkdir(fs.rootIno(), "deep", 0755, 0, 0);
             for (int i = 0; i < names; i++) {
@@ -194,8 +191,7 @@ class NodeDirectoriesChangeInPlaceTest {
     @Test
     void aRemovedNameChangesOneDataBlockAndLeavesTheOthers() throws Exception {
         try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
-            new XfsFileSystemType().mkfs(dev, MkfsOptions.defaults());
-            XfsImages.Mounted m = XfsImages.Mounted.rw(dev);
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
             FileSystem fs = m.fs();
             long dir = fs.mkdir(fs.rootIno(), "big", 0755, 0, 0);
             for (int i = 0; i < 5_000; i++) {
