@@ -580,7 +580,7 @@ final class DirEditor {
                 }
             }
         }
-        free(freed);
+        space.freeRuns(freed);
         staleLeafEntry(l, f);
         if (db == l.bestCount() - 1) {
             int keep = db - 1;
@@ -738,14 +738,7 @@ final class DirEditor {
     }
 
     private void release(List<BmapExtent> ext, long dablk) throws FsException {
-        free(ExtentList.remove(ext, dablk, 1));
-    }
-
-    /** Frees the runs of blocks {@link ExtentList#remove} took out of a mapping. */
-    private void free(List<long[]> runs) throws FsException {
-        for (long[] run : runs) {
-            space.freeBlocks(run[0], run[1]);
-        }
+        space.freeRuns(ExtentList.remove(ext, dablk, 1));
     }
 
     /** A new leaf-space block in the first hole after the root: its header as {@code like}'s, entries as given. */

@@ -151,9 +151,7 @@ final class DirWriter {
         List<long[]> freed = ExtentList.remove(extents, ndata, leafFsb - ndata);
         freed.addAll(ExtentList.remove(extents, leafEnd, freeFsb - leafEnd));
         freed.addAll(ExtentList.remove(extents, freeFsb + (node ? 1 : 0), Long.MAX_VALUE / 2));
-        for (long[] f : freed) {
-            space.freeBlocks(f[0], f[1]);
-        }
+        space.freeRuns(freed);
         long near = disk.inoToFsb(dir.ino());
         for (int d = 0; d < ndata; d++) {
             near = ensureMapped(extents, d, near);
@@ -260,9 +258,7 @@ final class DirWriter {
     }
 
     private void freeAll(List<BmapExtent> extents) throws FsException {
-        for (long[] f : ExtentList.remove(extents, 0, Long.MAX_VALUE / 2)) {
-            space.freeBlocks(f[0], f[1]);
-        }
+        space.freeRuns(ExtentList.remove(extents, 0, Long.MAX_VALUE / 2));
     }
 
     private void header(byte[] b, long magic, long fsb, long owner) {

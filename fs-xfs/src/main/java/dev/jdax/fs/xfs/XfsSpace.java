@@ -217,6 +217,13 @@ final class XfsSpace {
         });
     }
 
+    /** Frees each run {@code {fsb, count}} of {@code runs}: what {@link ExtentList#remove} takes out of a mapping, an intent's extents. */
+    void freeRuns(Iterable<long[]> runs) throws FsException {
+        for (long[] run : runs) {
+            freeBlocks(run[0], run[1]);
+        }
+    }
+
     long freeBlockCount() {
         long n = 0;
         for (XfsAg ag : ags) {

@@ -407,9 +407,7 @@ final class XfsTrans {
         run(h -> {
             h.cp.intents.add(LogFormat.extentFree(LogFormat.XFS_LI_EFD, id, extents));
             h.cp.bytes.addAndGet(LogFormat.EF_HDR + 16L * extents.length + 64);
-            for (long[] e : extents) {
-                space.freeBlocks(e[0], e[1]);
-            }
+            space.freeRuns(List.of(extents));
             return null;
         });
     }
