@@ -29,6 +29,9 @@ final class Disk {
         boolean detached;
         /** The transaction whose block list has it ({@code jh->b_transaction}): changed again, not listed again. */
         Jbd2.Transaction transaction;
+        /** The checksum its last write left to the commit ({@link #writeSealed}), or null. */
+        Sealer sealer;
+        int sealSeed;
 
         /** Its bytes as {@link #readShared} hands them out: one view, read and written only at absolute indices. */
         final ByteBuffer view;
@@ -37,6 +40,15 @@ final class Disk {
             this.data = data;
             this.view = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         }
+    }
+
+    /**
+     * A checksum a commit puts into a block before it logs it, rather than every write: a
+     * directory leaf changed a thousand times in a transaction is summed once (Linux sums it at
+     * every {@code ext4_handle_dirty_dirblock}; the log and the block's home see the same bytes).
+     */
+    interface Sealer {
+        void seal(byte[] block, int seed);
     }
 
     /** A committed block's bytes and the buffer version they are. */
@@ -179,6 +191,19 @@ final class Disk {
         change(block, 0, data.array(), 0, bs);
     }
 
+    /**
+     * {@link #write(long, ByteBuffer, String, long)} of a block whose checksum {@code sealer} puts
+     * in with {@code seed} when the commit freezes it (at once without a journal, whose writes go
+     * home now). Until then the cached bytes carry a stale checksum: they are never verified again
+     * ({@link #read(long, String, Verifier)}), and another write of the whole block drops the seal.
+     */
+    void writeSealed(long block, ByteBuffer data, Sealer sealer, int seed, String what, long id) throws FsException {
+        if (block <= 0 || block >= blocks) {
+            check(block, what + " " + id);
+        }
+        change(block, 0, data.array(), 0, bs, sealer, seed);
+    }
+
     byte[] readBytes(long off, int len) throws FsException {
         byte[] out = new byte[len];
         for (int done = 0; done < len; ) {
@@ -220,8 +245,15 @@ final class Disk {
 
     /** Copies {@code n} bytes of {@code src} into the block at {@code at}: in place, or into the running transaction. */
     private void change(long block, int at, byte[] src, int from, int n) throws FsException {
+        change(block, at, src, from, n, null, 0);
+    }
+
+    private void change(long block, int at, byte[] src, int from, int n, Sealer sealer, int seed) throws FsException {
         Jbd2 j = journal;
         if (j == null) {
+            if (sealer != null) {
+                sealer.seal(src, seed);
+            }
             storeHome(block * bs + at, src, from, n);
             clean.drop(block);
             return;
@@ -245,6 +277,12 @@ final class Disk {
                     System.arraycopy(src, from, c.data, at, n);
                 }
                 c.version++;
+                if (sealer != null || n == bs) {
+                    // A whole block written replaces a pending seal; a part of one (a bitmap's bytes,
+                    // an inode) leaves it: every block type written in parts is written whole first.
+                    c.sealer = sealer;
+                    c.sealSeed = seed;
+                }
                 listed = c.transaction == h.t;
                 c.transaction = h.t;
             }
@@ -296,6 +334,10 @@ final class Disk {
         for (long b : blocksToLog) {
             Buf c = cache.get(b);
             synchronized (c) {
+                if (c.sealer != null) {
+                    c.sealer.seal(c.data, c.sealSeed);
+                    c.sealer = null;
+                }
                 out.put(b, new Frozen(c.data.clone(), c.version));
             }
         }

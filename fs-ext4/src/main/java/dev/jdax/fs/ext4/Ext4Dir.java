@@ -37,6 +37,11 @@ final class Ext4Dir {
     private final int bs;
     private final DxIndex dx;
     private final Htree htree;
+    /**
+     * Sums a leaf's dirent tail when the commit logs it ({@link Disk#writeSealed}): a leaf changed by
+     * every create and unlink in it is summed once per transaction, not at each change.
+     */
+    private final Disk.Sealer leafChecksum = this::sealLeaf;
 
     Ext4Dir(Ext4FileSystem fs, Disk disk) {
         this.fs = fs;
@@ -153,16 +158,22 @@ final class Ext4Dir {
         return at;
     }
 
-    /** A leaf block written with its tail and checksum (metadata_csum); the directory's times with it. */
+    /** A leaf block written with its tail, its checksum left to the commit (metadata_csum); the directory's times with it. */
     void writeLeaf(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
-        if (fs.superblock().hasCsum()) {
-            b.putInt(bs - TAIL, 0);
-            b.putShort(bs - TAIL + 4, (short) TAIL);
-            b.put(bs - TAIL + 6, (byte) 0);
-            b.put(bs - TAIL + 7, (byte) 0xDE);
-            b.putInt(bs - 4, Crc32c.update(dir.csumSeed(fs.csumSeed()), b.array(), 0, bs - TAIL));
+        if (!fs.superblock().hasCsum()) {
+            writeRaw(dir, lblk, b);
+            return;
         }
-        writeRaw(dir, lblk, b);
+        b.putInt(bs - TAIL, 0);
+        b.putShort(bs - TAIL + 4, (short) TAIL);
+        b.put(bs - TAIL + 6, (byte) 0);
+        b.put(bs - TAIL + 7, (byte) 0xDE);
+        disk.writeSealed(fs.mapBlock(dir, lblk), b, leafChecksum, dir.csumSeed(fs.csumSeed()), "directory", dir.ino);
+    }
+
+    /** The dirent tail's checksum over the block's records, put in by the commit ({@link #leafChecksum}). */
+    private void sealLeaf(byte[] block, int seed) {
+        LE_INT.set(block, bs - 4, Crc32c.update(seed, block, 0, bs - TAIL));
     }
 
     /** A directory block written as it is (an index block, sealed by its writer). */
@@ -583,15 +594,15 @@ final class Ext4Dir {
     void retarget(Ext4Inode dir, String name, long ino, int type) throws FsException {
         readyForChange(dir);
         Entry cur = find(dir, name);
-        ByteBuffer b = rawBlock(dir, cur.lblk());
+        // Checked as it comes from home; the journal's copy is this mount's, its leaf checksum
+        // perhaps still the commit's to put in (writeLeaf).
+        ByteBuffer b = rawBlock(dir, cur.lblk(), r -> verifyBlock(dir, cur.lblk(), r));
         if (cur.lblk() == 0 && (dir.i_flags() & Ext4Inode.INDEX_FL) != 0 && dx.isRoot(b)) {
-            dx.verify(dir, 0, b);
             b.putInt(cur.offset(), (int) ino);
             b.put(cur.offset() + 7, (byte) type);
             dx.sealRoot(dir, b);
             writeRaw(dir, 0, b);
         } else {
-            verifyLeaf(dir, cur.lblk(), b);
             b.putInt(cur.offset(), (int) ino);
             b.put(cur.offset() + 7, (byte) type);
             writeLeaf(dir, cur.lblk(), b);
