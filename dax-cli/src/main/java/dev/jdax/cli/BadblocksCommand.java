@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "badblocks", mixinStandardHelpOptions = true,
         header = "List, add or clear bad 512-byte sectors of an image.",
-        description = {"Lists, adds or clears bad 512-byte sectors of an image (kept beside it in IMAGE.badblocks,",
-                "one 'SECTOR COUNT' line each, as /sys/block/pmemN/badblocks)."})
+        description = {"Lists, adds or clears bad 512-byte sectors of an image (kept beside it in IMAGE.badblocks, "
+                + "one 'SECTOR COUNT' line each, as /sys/block/pmemN/badblocks)."})
 final class BadblocksCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;

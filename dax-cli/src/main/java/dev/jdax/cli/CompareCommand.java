@@ -26,9 +26,9 @@ import java.util.concurrent.Callable;
 /** {@code jdax compare}: the side-by-side table of the personalities, checked against Linux 6.1. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
         header = "Every scenario on every personality, beside Linux 6.1's own output.",
-        description = {"Runs every scenario on every personality, each on a fresh device in memory, and prints",
-                "one table: a row per command, a column per personality, Linux 6.1's own output beside each.",
-                "Timing lines and fd.path are not compared, nor fiemap physical blocks except on ext4."})
+        description = {"Runs every scenario on every personality, each on a fresh device in memory, and prints "
+                + "one table: a row per command, a column per personality, Linux 6.1's own output beside each. "
+                + "Timing lines and fd.path are not compared, nor fiemap physical blocks except on ext4."})
 final class CompareCommand implements Callable<Integer> {
     @Option(names = "--fs", paramLabel = "LIST", defaultValue = PersonalityConfig.DEFAULT_LIST,
             description = "Personalities with optional mount options (default: ${DEFAULT-VALUE}).")

@@ -21,8 +21,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "cp", mixinStandardHelpOptions = true,
         header = "Copy a file into or out of an image.",
-        description = {"Copies a file between the host and an image: one side IMAGE:/path, the other a host path",
-                "or - (standard input or output). A file copied in gets mode 0644; an existing one is replaced."})
+        description = {"Copies a file between the host and an image: one side IMAGE:/path, the other a host path "
+                + "or - (standard input or output). A file copied in gets mode 0644; an existing one is replaced."})
 final class CpCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SRC")
     String src;

@@ -16,8 +16,8 @@ import java.util.concurrent.Callable;
 /** {@code jdax info}: what a device or image is, how durable its stores are, and what file system is on it. */
 @Command(name = "info", mixinStandardHelpOptions = true,
         header = "What a device or image is: mapping, MAP_SYNC, flush method, bad blocks, file system.",
-        description = {"Maps IMAGE|DEVICE as jdax does and reports its size, the mapping in force (MAP_SYNC granted,",
-                "or refused with the errno), the flush method, its bad sectors and the file system found on it."})
+        description = {"Maps IMAGE|DEVICE as jdax does and reports its size, the mapping in force (MAP_SYNC granted, "
+                + "or refused with the errno), the flush method, its bad sectors and the file system found on it."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE|DEVICE")
     Path path;

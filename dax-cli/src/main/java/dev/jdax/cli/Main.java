@@ -11,9 +11,9 @@ import picocli.CommandLine.Command;
 @Command(name = "jdax",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = {"A Java reference implementation of Linux DAX: ext2, ext4 and XFS on",
-                "persistent memory in their real on-disk formats, compared side by side and",
-                "against Linux 6.1."},
+        description = {"A Java reference implementation of Linux DAX: ext2, ext4 and XFS on "
+                + "persistent memory in their real on-disk formats, compared side by side and "
+                + "against Linux 6.1."},
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CompareCommand.class,

@@ -25,9 +25,9 @@ import java.util.concurrent.Callable;
 /** {@code jdax mkfs}: makes a file system on an image file (created at SIZE when given). */
 @Command(name = "mkfs", mixinStandardHelpOptions = true,
         header = "Make an ext2, ext4 or XFS file system on an image file.",
-        description = {"Makes a file system on IMAGE in the real on-disk format, one e2fsck -fn or xfs_repair -n",
-                "finds clean. With SIZE (4096, 64m, 1g ...) the image file is emptied (as mke2fs discards a device)",
-                "and created at that size first."})
+        description = {"Makes a file system on IMAGE in the real on-disk format, one e2fsck -fn or xfs_repair -n "
+                + "finds clean. With SIZE (4096, 64m, 1g ...) the image file is emptied (as mke2fs discards a device) "
+                + "and created at that size first."})
 final class MkfsCommand implements Callable<Integer> {
     @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs (XFS needs at least 300 MiB).")
     String type;
@@ -36,14 +36,14 @@ final class MkfsCommand implements Callable<Integer> {
     int blockSize;
 
     @Option(names = "-O", paramLabel = "FEATURES", split = ",", description = {
-            "Features to add, or ^feature to remove (as mke2fs -O). jdax makes each type's defaults",
-            "(mke2fs.conf's for ext2 and ext4, mkfs.xfs's for xfs); besides them it makes ext4's casefold",
-            "and orphan_file (unlinked-but-open files tracked without the superblock's one list)."})
+            "Features to add, or ^feature to remove (as mke2fs -O). jdax makes each type's defaults "
+            + "(mke2fs.conf's for ext2 and ext4, mkfs.xfs's for xfs); besides them it makes ext4's casefold "
+            + "and orphan_file (unlinked-but-open files tracked without the superblock's one list)."})
     List<String> features = List.of();
 
     @Option(names = "-E", paramLabel = "OPTIONS", split = ",", description = {
-            "Extended options, KEY=VALUE (as mke2fs -E); ext4: encoding=utf8 (utf8-12.1, the only one Linux 6.1",
-            "knows; turns casefold on) and encoding_flags=strict."})
+            "Extended options, KEY=VALUE (as mke2fs -E); ext4: encoding=utf8 (utf8-12.1, the only one Linux 6.1 "
+            + "knows; turns casefold on) and encoding_flags=strict."})
     List<String> extended = List.of();
 
     @Parameters(index = "0", paramLabel = "IMAGE")

@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 /** {@code jdax mv IMAGE:/a /b}: renames inside one image, replacing the target as rename(2) does. */
 @Command(name = "mv", mixinStandardHelpOptions = true,
         header = "Rename inside an image.",
-        description = {"Renames a file or directory inside an image (rename(2): an existing target is replaced;",
-                "moving into an existing directory keeps the name)."})
+        description = {"Renames a file or directory inside an image (rename(2): an existing target is replaced; "
+                + "moving into an existing directory keeps the name)."})
 final class MvCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE:/from")
     String from;

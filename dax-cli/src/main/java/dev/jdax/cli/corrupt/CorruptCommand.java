@@ -35,12 +35,12 @@ import java.util.concurrent.TimeoutException;
  */
 @Command(name = "corrupt", mixinStandardHelpOptions = true,
         header = "Corrupt a populated image case by case; every case must end cleanly.",
-        description = {"Corrupts the metadata of a populated image case by case and mounts and walks it: every case",
-                "must end in correct data or an FsException, never an unchecked exception, a hang or an error.",
-                "Metadata is every written block FIEMAP does not name as file data. Crafted cases follow:",
-                "the block pointers of the files a write workload writes, aimed at another file's data, at",
-                "metadata and past the device, as they are and with the checksum that covers them re-sealed",
-                "(ext4 inodes, XFS inodes and bmbt blocks); the workload must never write where they point."},
+        description = {"Corrupts the metadata of a populated image case by case and mounts and walks it: every case "
+                + "must end in correct data or an FsException, never an unchecked exception, a hang or an error. "
+                + "Metadata is every written block FIEMAP does not name as file data. Crafted cases follow: "
+                + "the block pointers of the files a write workload writes, aimed at another file's data, at "
+                + "metadata and past the device, as they are and with the checksum that covers them re-sealed "
+                + "(ext4 inodes, XFS inodes and bmbt blocks); the workload must never write where they point."},
         footer = {"", "Exit status: 0 when no case failed, 1 otherwise."})
 public final class CorruptCommand implements java.util.concurrent.Callable<Integer> {
     private static final int BLOCK = 4096;

@@ -33,9 +33,9 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "crash", mixinStandardHelpOptions = true,
         header = "Crash at every fence point of a workload and check what remains.",
-        description = {"Runs a workload on the crash-simulating device; before each fence takes what a power",
-                "failure would leave, mounts it and checks it. Workloads: fsync-files, append, rename,",
-                "truncate, tree, or all."},
+        description = {"Runs a workload on the crash-simulating device; before each fence takes what a power "
+                + "failure would leave, mounts it and checks it. Workloads: fsync-files, append, rename, "
+                + "truncate, tree, or all."},
         footer = {"", "Exit status: 0 when no state violated a rule, 1 otherwise."})
 public final class CrashCommand implements Callable<Integer> {
     @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs.")
@@ -53,8 +53,8 @@ public final class CrashCommand implements Callable<Integer> {
     @Option(names = "--no-fsck", description = "Do not run e2fsck or xfs_repair on the crash states.")
     boolean noFsck;
 
-    @Option(names = "--keep", paramLabel = "DIR", description = {"Save every crash state as DIR/NAME.img (sparse) before it is",
-            "mounted, with DIR/NAME.durable: the files it promises (path, size, SHA-256), for other judges (Linux)."})
+    @Option(names = "--keep", paramLabel = "DIR", description = {"Save every crash state as DIR/NAME.img (sparse) before it is "
+            + "mounted, with DIR/NAME.durable: the files it promises (path, size, SHA-256), for other judges (Linux)."})
     Path keep;
 
     private final List<String> violations = new ArrayList<>();

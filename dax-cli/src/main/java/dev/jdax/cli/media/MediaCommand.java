@@ -32,9 +32,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "media", mixinStandardHelpOptions = true,
         header = "Random I/O over poisoned sectors, checked against the media-error rules.",
-        description = {"Poisons random sectors under a file and runs random reads, writes and mapped loads over",
-                "them, each checked against the mount's media-error policy (recovery_write, Linux 6.1).",
-                "With --tree: poisons sectors anywhere in a populated file system and reads everything."},
+        description = {"Poisons random sectors under a file and runs random reads, writes and mapped loads over "
+                + "them, each checked against the mount's media-error policy (recovery_write, Linux 6.1). "
+                + "With --tree: poisons sectors anywhere in a populated file system and reads everything."},
         footer = {"", "Exit status: 0 when every case followed the rules, 1 otherwise."})
 public final class MediaCommand implements Callable<Integer> {
     private static final int PAGE = 4096;
@@ -49,8 +49,8 @@ public final class MediaCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed = 1;
 
-    @Option(names = "--tree", description = {"Poison random sectors anywhere in a populated file system (data and",
-            "metadata) and read every file plainly and mapped, --cases rounds: errors allowed, wrong bytes never."})
+    @Option(names = "--tree", description = {"Poison random sectors anywhere in a populated file system (data and "
+            + "metadata) and read every file plainly and mapped, --cases rounds: errors allowed, wrong bytes never."})
     boolean tree;
 
     @Override

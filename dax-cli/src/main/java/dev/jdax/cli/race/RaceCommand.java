@@ -28,9 +28,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 @Command(name = "race", mixinStandardHelpOptions = true,
         header = "Concurrent writers and readers on one range, checked for torn reads per locking model.",
-        description = {"Writers fill one 64 KiB range with one byte value per write while readers read it whole;",
-                "a read holding two values is torn. Forbidden under inode_rwsem, xfs and range locking;",
-                "counted under dioread_nolock. Runs every locking model unless --locking names one."},
+        description = {"Writers fill one 64 KiB range with one byte value per write while readers read it whole; "
+                + "a read holding two values is torn. Forbidden under inode_rwsem, xfs and range locking; "
+                + "counted under dioread_nolock. Runs every locking model unless --locking names one."},
         footer = {"", "Exit status: 0 when no model showed a torn read it forbids, 1 otherwise."})
 public final class RaceCommand implements Callable<Integer> {
     private static final int RANGE = 64 * 1024;

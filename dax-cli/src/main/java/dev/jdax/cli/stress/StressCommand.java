@@ -32,15 +32,16 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 @Command(name = "stress", mixinStandardHelpOptions = true,
         header = "Threads of random operations on one file system, checked against models (concurrency).",
-        description = {"N threads run random creates, writes, reads, truncates, fallocates, fsyncs, mapped reads and",
-                "writes, views, unlinks, renames, links, mkdirs, rmdirs and symlinks, each in a subtree of its own",
-                "checked against its model, plus racing operations on names and on one file every thread uses.",
-                "A watchdog reports a deadlock (no operation finishing for --stall seconds) with every thread's",
-                "stack; the lock-order checker (docs/LOCKING.md) reports an inversion the first time it is tried.",
-                "At the end the file system is remounted and every model read back, and e2fsck -fn or",
-                "xfs_repair -n judges the image."},
-        footer = {"", "Exit status: 0 when every check held; 1 on a divergence, a deadlock, a lock-order violation",
-                "or an unclean image."})
+        description = {"N threads run random creates, writes, reads, truncates, fallocates, fsyncs, mapped reads and "
+                + "writes, views, unlinks, renames, links, mkdirs, rmdirs and symlinks, each in a subtree of its own "
+                + "checked against its model, plus racing operations on names and on one file every thread uses. "
+                + "A watchdog reports a deadlock (no operation finishing for --stall seconds) with every thread's "
+                + "stack; the lock-order checker (docs/LOCKING.md) reports an inversion the first time it is tried. "
+                + "At the end the file system is remounted and every model read back, and e2fsck -fn or "
+                + "xfs_repair -n judges the image."},
+        footer = {"",
+                "Exit status: 0 when every check held; 1 on a divergence, a deadlock, a lock-order violation "
+                + "or an unclean image."})
 public final class StressCommand implements Callable<Integer> {
     @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs.")
     String type;
