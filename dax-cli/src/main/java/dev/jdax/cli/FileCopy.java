@@ -21,7 +21,7 @@ final class FileCopy {
         long pos = 0;
         try {
             while (true) {
-                long n = src.read(pos, buf, 0, buf.length);
+                long n = read(src, pos, buf, name);
                 if (n <= 0) {
                     break;
                 }
@@ -33,6 +33,18 @@ final class FileCopy {
             throw HostErrors.of(e, name);
         }
         return pos;
+    }
+
+    /** A read of {@code src}; a directory is named by the path given, as cat's "cat: /: Is a directory". */
+    private static long read(OpenFile src, long pos, byte[] buf, String name) throws FsException {
+        try {
+            return src.read(pos, buf, 0, buf.length);
+        } catch (FsException e) {
+            if (e.errno() == Errno.EISDIR) {
+                throw FsException.of(Errno.EISDIR, "%s: is a directory", name);
+            }
+            throw e;
+        }
     }
 
     /** Copies {@code in} into {@code dst} from offset 0; returns the bytes copied. */

@@ -45,6 +45,9 @@ class ImageCommandsTest {
         Console.run("cp", host.toString(), image + ":/second").ok();
         Console.run("rm", image + ":/second").ok();
         assertEquals(1, Console.run("rm", image + ":/dir").status(), "a directory needs -r");
+        Console cat = Console.run("cat", image + ":/dir");
+        assertEquals(1, cat.status());
+        assertEquals("jdax: cat: " + image + ":/dir: is a directory (EISDIR)\n", cat.err(), "named as cat names it");
         Console.run("rm", "-r", image + ":/dir").ok();
         assertEquals("", Console.run("ls", image + ":/").ok().out().replace("lost+found\n", ""));
         judge(type, image);
