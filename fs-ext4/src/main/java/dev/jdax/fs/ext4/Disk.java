@@ -29,9 +29,9 @@ final class Disk {
         boolean detached;
         /** The transaction whose block list has it ({@code jh->b_transaction}): changed again, not listed again. */
         Jbd2.Transaction transaction;
-        /** The checksum its last write left to the commit ({@link #writeSealed}), or null. */
+        /** The checksums its writes left to the commit ({@link #writeSealed}), or null. */
         Sealer sealer;
-        int sealSeed;
+        long sealArg;
 
         /** Its bytes as {@link #readShared} hands them out: one view, read and written only at absolute indices. */
         final ByteBuffer view;
@@ -43,12 +43,23 @@ final class Disk {
     }
 
     /**
-     * A checksum a commit puts into a block before it logs it, rather than every write: a
-     * directory leaf changed a thousand times in a transaction is summed once (Linux sums it at
-     * every {@code ext4_handle_dirty_dirblock}; the log and the block's home see the same bytes).
+     * Checksums a commit puts into a block before it logs it, rather than every write: a directory
+     * leaf or an inode changed a thousand times in a transaction is summed once (Linux sums them at
+     * every {@code ext4_handle_dirty_dirblock} and {@code ext4_mark_iloc_dirty}; the log and the
+     * block's home see the same bytes).
      */
     interface Sealer {
-        void seal(byte[] block, int seed);
+        /** Puts into {@code block} the checksums {@code arg} names. */
+        void seal(byte[] block, long arg);
+
+        /** {@return what a buffer with {@code pending} due owes after a write of part of it asking {@code arg}} */
+        default long merge(long pending, long arg) {
+            return arg;
+        }
+    }
+
+    /** Bytes of a block, and whether the seal that covers them is still the commit's to put in. */
+    record Part(byte[] bytes, boolean sealPending) {
     }
 
     /** A committed block's bytes and the buffer version they are. */
@@ -197,11 +208,52 @@ final class Disk {
      * home now). Until then the cached bytes carry a stale checksum: they are never verified again
      * ({@link #read(long, String, Verifier)}), and another write of the whole block drops the seal.
      */
-    void writeSealed(long block, ByteBuffer data, Sealer sealer, int seed, String what, long id) throws FsException {
+    void writeSealed(long block, ByteBuffer data, Sealer sealer, long arg, String what, long id) throws FsException {
         if (block <= 0 || block >= blocks) {
             check(block, what + " " + id);
         }
-        change(block, 0, data.array(), 0, bs, sealer, seed);
+        change(block, 0, data.array(), 0, bs, sealer, arg);
+    }
+
+    /**
+     * {@link #writeBytes(long, byte[])} of part of a block whose checksums {@code sealer} puts in
+     * when the commit freezes it, the seal merged with what the block owes already
+     * ({@link Sealer#merge}). Only with a journal: without one a write goes home at once.
+     */
+    void writeSealed(long off, byte[] b, Sealer sealer, long arg) throws FsException {
+        if (journal == null) {
+            throw new IllegalStateException("ext4: a checksum left to a commit without a journal");
+        }
+        change(off / bs, (int) (off % bs), b, 0, b.length, sealer, arg);
+    }
+
+    /** Whether writes go to a journal's transactions (and a checksum may wait for the commit). */
+    boolean journalled() {
+        return journal != null;
+    }
+
+    /**
+     * {@code len} bytes at {@code off} (within one block) as {@link #readBytes} gives them, and
+     * whether the journal's buffer holds them with a seal of {@code sealer} due whose argument shares
+     * a bit with {@code bits}: their checksum is then the commit's to put in, not a damage.
+     */
+    Part readPart(long off, int len, Sealer sealer, long bits) throws FsException {
+        byte[] out = new byte[len];
+        while (true) {
+            Buf c = cache.get(off / bs);
+            if (c == null) {
+                // Home: every block there was sealed by the commit that wrote it.
+                device.load(off, MemorySegment.ofArray(out), 0, len);
+                return new Part(out, false);
+            }
+            synchronized (c) {
+                if (!c.detached) {
+                    System.arraycopy(c.data, (int) (off % bs), out, 0, len);
+                    return new Part(out, c.sealer == sealer && (c.sealArg & bits) != 0);
+                }
+            }
+            // checkpointed away meanwhile: its bytes are home, or in a buffer made since
+        }
     }
 
     byte[] readBytes(long off, int len) throws FsException {
@@ -248,11 +300,11 @@ final class Disk {
         change(block, at, src, from, n, null, 0);
     }
 
-    private void change(long block, int at, byte[] src, int from, int n, Sealer sealer, int seed) throws FsException {
+    private void change(long block, int at, byte[] src, int from, int n, Sealer sealer, long arg) throws FsException {
         Jbd2 j = journal;
         if (j == null) {
             if (sealer != null) {
-                sealer.seal(src, seed);
+                sealer.seal(src, arg); // a whole block (writeSealed of a part needs a journal)
             }
             storeHome(block * bs + at, src, from, n);
             clean.drop(block);
@@ -273,15 +325,23 @@ final class Disk {
                 if (c.detached) {
                     continue; // checkpointed away meanwhile: its bytes are home, read them again
                 }
+                boolean whole = n == bs;
+                if (!whole && sealer != null && c.sealer != null && c.sealer != sealer) {
+                    c.sealer.seal(c.data, c.sealArg); // another kind of seal due: put in before this one's
+                    c.sealer = null;
+                }
                 if (src != c.data) { // a block changed in place (readShared) is already there
                     System.arraycopy(src, from, c.data, at, n);
                 }
                 c.version++;
-                if (sealer != null || n == bs) {
-                    // A whole block written replaces a pending seal; a part of one (a bitmap's bytes,
-                    // an inode) leaves it: every block type written in parts is written whole first.
+                if (whole) {
+                    // A whole block written replaces a pending seal; a part of one written plainly (a
+                    // bitmap's bytes) leaves it: every block type written in parts is written whole first.
                     c.sealer = sealer;
-                    c.sealSeed = seed;
+                    c.sealArg = arg;
+                } else if (sealer != null) {
+                    c.sealArg = c.sealer == sealer ? sealer.merge(c.sealArg, arg) : arg;
+                    c.sealer = sealer;
                 }
                 listed = c.transaction == h.t;
                 c.transaction = h.t;
@@ -335,7 +395,7 @@ final class Disk {
             Buf c = cache.get(b);
             synchronized (c) {
                 if (c.sealer != null) {
-                    c.sealer.seal(c.data, c.sealSeed);
+                    c.sealer.seal(c.data, c.sealArg);
                     c.sealer = null;
                 }
                 out.put(b, new Frozen(c.data.clone(), c.version));

@@ -38,8 +38,9 @@ final class Ext4Dir {
     private final DxIndex dx;
     private final Htree htree;
     /**
-     * Sums a leaf's dirent tail when the commit logs it ({@link Disk#writeSealed}): a leaf changed by
-     * every create and unlink in it is summed once per transaction, not at each change.
+     * Sums a leaf's dirent tail when the commit logs it
+     * ({@link Disk#writeSealed(long, ByteBuffer, Disk.Sealer, long, String, long)}): a leaf changed
+     * by every create and unlink in it is summed once per transaction, not at each change.
      */
     private final Disk.Sealer leafChecksum = this::sealLeaf;
 
@@ -172,8 +173,8 @@ final class Ext4Dir {
     }
 
     /** The dirent tail's checksum over the block's records, put in by the commit ({@link #leafChecksum}). */
-    private void sealLeaf(byte[] block, int seed) {
-        LE_INT.set(block, bs - 4, Crc32c.update(seed, block, 0, bs - TAIL));
+    private void sealLeaf(byte[] block, long seed) {
+        LE_INT.set(block, bs - 4, Crc32c.update((int) seed, block, 0, bs - TAIL));
     }
 
     /** A directory block written as it is (an index block, sealed by its writer). */

@@ -12,6 +12,8 @@ import dev.jdax.api.lock.RwSem;
 import dev.jdax.iomap.AddressSpace;
 import dev.jdax.iomap.CoarseClock;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -28,6 +30,8 @@ import java.util.List;
  * and the write, under this object's monitor); the extent list only under {@link #dataSem}.
  */
 final class Ext4Inode implements Vnode {
+    private static final VarHandle LE_SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     static final int EXTENTS_FL = 0x80000;
     static final int INDEX_FL = 0x1000;
     static final int HUGE_FILE_FL = 0x40000;
@@ -281,10 +285,6 @@ final class Ext4Inode implements Vnode {
         }
     }
 
-    private boolean hasCsumHi() {
-        return b.capacity() > 128 && i_extra_isize() >= 4;
-    }
-
     /** A seed computed, with what it was computed from (final fields: safe to share between threads). */
     private record Seed(int fsSeed, int generation, int value) {
     }
@@ -308,28 +308,52 @@ final class Ext4Inode implements Vnode {
      * with the fields zeroed for the sum and put back (five pieces around them took 44 ns where one
      * pass takes 21 ns, and a create + write + unlink sums its inodes eight times). So only an inode
      * whose checksum fields no other thread reads is summed: one under its monitor
-     * ({@link Ext4Inodes#changeInode}), or one just read.
+     * ({@link Ext4Inodes#changeInode}), one just read, or one in a block the commit freezes.
      */
     private int checksum(int fsSeed) {
-        boolean hi = hasCsumHi();
-        short lo = b.getShort(0x7C);
-        short high = hi ? b.getShort(0x82) : 0;
-        b.putShort(0x7C, (short) 0);
+        return sum(b.array(), 0, b.capacity(), csumSeed(fsSeed));
+    }
+
+    private static int sum(byte[] a, int off, int size, int seed) {
+        boolean hi = hasCsumHi(a, off, size);
+        short lo = (short) LE_SHORT.get(a, off + 0x7C);
+        short high = hi ? (short) LE_SHORT.get(a, off + 0x82) : 0;
+        LE_SHORT.set(a, off + 0x7C, (short) 0);
         if (hi) {
-            b.putShort(0x82, (short) 0);
+            LE_SHORT.set(a, off + 0x82, (short) 0);
         }
-        int c = Crc32c.update(csumSeed(fsSeed), b.array(), 0, b.capacity());
-        b.putShort(0x7C, lo);
+        int c = Crc32c.update(seed, a, off, size);
+        LE_SHORT.set(a, off + 0x7C, lo);
         if (hi) {
-            b.putShort(0x82, high);
+            LE_SHORT.set(a, off + 0x82, high);
         }
         return c;
+    }
+
+    private static boolean hasCsumHi(byte[] a, int off, int size) {
+        return size > 128 && ((short) LE_SHORT.get(a, off + 0x80) & 0xffff) >= 4;
+    }
+
+    private static void putChecksum(byte[] a, int off, int size, int c) {
+        LE_SHORT.set(a, off + 0x7C, (short) c);
+        if (hasCsumHi(a, off, size)) {
+            LE_SHORT.set(a, off + 0x82, (short) (c >>> 16));
+        }
+    }
+
+    /**
+     * Sums inode {@code ino}, the {@code size} bytes at {@code off} of an inode table block, and puts
+     * the checksum in: the commit's seal of the inodes a transaction changed ({@link Ext4Inodes}).
+     */
+    static void sealAt(byte[] block, int off, int size, long ino, int fsSeed) {
+        int seed = Crc32c.update(Crc32c.update(fsSeed, (int) ino), (int) LE_INT.get(block, off + 0x64));
+        putChecksum(block, off, size, sum(block, off, size, seed));
     }
 
     boolean checksumOk(int fsSeed) {
         int c = checksum(fsSeed);
         int lo = b.getShort(0x7C) & 0xffff;
-        if (hasCsumHi()) {
+        if (hasCsumHi(b.array(), 0, b.capacity())) {
             return ((b.getShort(0x82) & 0xffff) << 16 | lo) == c;
         }
         return lo == (c & 0xffff);
@@ -337,10 +361,6 @@ final class Ext4Inode implements Vnode {
 
     /** Sets the checksum fields (under the inode's monitor: see {@link #checksum}). */
     void updateChecksum(int fsSeed) {
-        int c = checksum(fsSeed);
-        b.putShort(0x7C, (short) c);
-        if (hasCsumHi()) {
-            b.putShort(0x82, (short) (c >>> 16));
-        }
+        putChecksum(b.array(), 0, b.capacity(), checksum(fsSeed));
     }
 }

@@ -32,6 +32,24 @@ final class Ext4Inodes {
     private final int seed;
     /** An unused inode's bytes: what a new inode was last charged to the quota files for (nothing). Never written. */
     private final byte[] unused;
+    /** Inodes per inode table block, when the commit can seal them (a slot a bit of a 32-bit mask), else 0. */
+    private final int sealablePerBlock;
+    /**
+     * Sums the inodes a transaction changed when the commit logs their block
+     * ({@link Disk#writeSealed(long, byte[], Disk.Sealer, long)}): an inode written eight times by a
+     * create + write + unlink is summed once per transaction, not at each change.
+     */
+    private final Disk.Sealer inodeChecksums = new Disk.Sealer() {
+        @Override
+        public void seal(byte[] block, long arg) {
+            sealInodes(block, arg);
+        }
+
+        @Override
+        public long merge(long pending, long arg) {
+            return pending | arg; // the same first inode above, the changed slots below
+        }
+    };
 
     Ext4Inodes(Ext4FileSystem fs, Ext4Superblock sb, Disk disk, GroupTable groups, Ext4Allocator allocator,
                InodeGroups inodeGroups, ExtentTree tree, IndirectMap indirect, Orphans orphans, DaxMount mount,
@@ -49,6 +67,8 @@ final class Ext4Inodes {
         this.daxMode = daxMode;
         this.seed = sb.csumSeed();
         this.unused = new byte[sb.s_inode_size()];
+        int perBlock = sb.blockSize() / sb.s_inode_size();
+        this.sealablePerBlock = sb.hasCsum() && perBlock <= 32 ? perBlock : 0;
     }
 
     private long inodeOffset(long ino) throws FsException {
@@ -67,8 +87,11 @@ final class Ext4Inodes {
 
     /** The inode's bytes as they are, checked, with nothing read beyond them (the journal's, an orphan's link). */
     Ext4Inode readRaw(long ino) throws FsException {
-        Ext4Inode in = new Ext4Inode(fs, ino, disk.readBytes(inodeOffset(ino), sb.s_inode_size()));
-        if (sb.hasCsum() && !in.checksumOk(seed)) {
+        long slot = sealablePerBlock == 0 ? 0 : sealArg(ino) & 0xffff_ffffL;
+        Disk.Part raw = disk.readPart(inodeOffset(ino), sb.s_inode_size(), inodeChecksums, slot);
+        Ext4Inode in = new Ext4Inode(fs, ino, raw.bytes());
+        // An inode this mount changed in a transaction not yet committed has its sum still to come.
+        if (sb.hasCsum() && !raw.sealPending() && !in.checksumOk(seed)) {
             throw FsException.of(Errno.EBADMSG, "ext4: inode %d: checksum does not match", ino);
         }
         return in;
@@ -130,9 +153,9 @@ final class Ext4Inodes {
     }
 
     /**
-     * Changes fields of the inode and writes it with its checksum, in the current transaction: one
-     * step under the inode's monitor, so the bytes written always match their checksum whichever
-     * lock the change was made under.
+     * Changes fields of the inode and writes it, in the current transaction, its checksum left to
+     * the commit that logs it (summed at once without a journal): one step under the inode's
+     * monitor, so the bytes the commit sums are a whole change whichever lock it was made under.
      */
     void changeInode(Ext4Inode in, Consumer<Ext4Inode> change) throws FsException {
         fs.requireWritable();
@@ -143,12 +166,31 @@ final class Ext4Inodes {
             if (quotas != null) {
                 quotas.update(in);
             }
-            if (sb.hasCsum()) {
-                in.updateChecksum(seed);
+            if (sealablePerBlock > 0 && disk.journalled()) {
+                disk.writeSealed(off, in.b.array(), inodeChecksums, sealArg(in.ino));
+            } else {
+                if (sb.hasCsum()) {
+                    in.updateChecksum(seed);
+                }
+                disk.writeBytes(off, in.b.array());
             }
-            disk.writeBytes(off, in.b.array());
         }
         in.syncTid = Math.max(in.syncTid, fs.currentTid());
+    }
+
+    /** What the commit owes inode {@code ino}'s block: the block's first inode, and the inode's slot as a bit. */
+    private long sealArg(long ino) {
+        int slot = (int) ((ino - 1) % sb.s_inodes_per_group() % sealablePerBlock);
+        return (ino - slot) << 32 | 1L << slot;
+    }
+
+    private void sealInodes(byte[] block, long arg) {
+        long first = arg >>> 32;
+        int isz = sb.s_inode_size();
+        for (int slots = (int) arg; slots != 0; slots &= slots - 1) {
+            int k = Integer.numberOfTrailingZeros(slots);
+            Ext4Inode.sealAt(block, k * isz, isz, first + k, seed);
+        }
     }
 
     void writeInode(Ext4Inode in) throws FsException {
