@@ -2,6 +2,7 @@ package dev.jdax.bench;
 
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
+import dev.jdax.nio.JdaxFileSystem;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -52,12 +53,12 @@ final class ChannelTarget implements Target {
         long deviceSize = FsTarget.deviceSize(type, fileSize);
         FileSystem fs = FileSystems.newFileSystem(URI.create("jdax:memory:bench-" + MOUNTS.incrementAndGet()),
                 Map.of("memory", Long.toString(deviceSize), "type", type, "options", options));
-        return new ChannelTarget(fs.getPath("/bench"), fs);
+        return new ChannelTarget(fs.getPath(FsTarget.FILE), fs);
     }
 
     static ChannelTarget jimfs() throws IOException {
         FileSystem fs = Jimfs.newFileSystem(Configuration.unix());
-        return new ChannelTarget(fs.getPath("/bench"), fs);
+        return new ChannelTarget(fs.getPath(FsTarget.FILE), fs);
     }
 
     /** The buffer over the last segment transferred (the benchmarks reuse theirs: no allocation per call). */
@@ -70,6 +71,11 @@ final class ChannelTarget implements Target {
             lastBuffer = s.asByteBuffer();
         }
         return lastBuffer.clear();
+    }
+
+    /** The mounted file system under a jdax target, or null for a peer. */
+    dev.jdax.api.fs.FileSystem jdaxMount() {
+        return owner instanceof JdaxFileSystem j ? j.mounted() : null;
     }
 
     @Override

@@ -17,6 +17,9 @@ import java.util.List;
 
 /** One file of a personality on a fresh in-memory device, through the whole stack (locks, iomap, copy). */
 final class FsTarget implements Target {
+    /** The file's path, on every target's file system. */
+    static final String FILE = "/bench";
+
     private final DaxDevice device;
     private final FileSystem fs;
     private final OpenFile file;
@@ -52,7 +55,7 @@ final class FsTarget implements Target {
         DaxDevice device = populate ? PmemDevices.populatedMemory(size) : PmemDevices.memory(size);
         t.mkfs(device, MkfsOptions.defaults().withBlockSize(4096).withFeatures(features.subList(1, features.size())));
         FileSystem fs = Vfs.mount(t, device, MountOptions.parse(options));
-        return new FsTarget(device, fs, fs.open("/bench", OpenFlags.O_RDWR | OpenFlags.O_CREAT));
+        return new FsTarget(device, fs, fs.open(FILE, OpenFlags.O_RDWR | OpenFlags.O_CREAT));
     }
 
     /** A device for a file of {@code fileSize} bytes and the metadata around it, at least the type's minimum. */

@@ -11,8 +11,10 @@ import java.util.SplittableRandom;
  * IO_SIZES ({@code 4096} or {@code 4096,1048576}), sequential and random (or only those ONLY names:
  * {@code read-seq,write-rand}), as a ratio to raw memory copy measured in the SAME JVM in
  * alternating slices of 20 ms ({@link Paired}); prints a {@code PAIRED io ...} line per pattern for
- * the suite. One target per JVM, so the benchmark's call sites see two implementations, as JMH's
- * forks see one.
+ * the suite. At 4 KiB a personality's base is raw copies of its file's own blocks
+ * ({@link FileBlocks}), and the ratio to raw copies of a device of their own follows; at 1 MiB,
+ * and for the peers, the base is the latter. One target per JVM, so the benchmark's call sites see
+ * two implementations, as JMH's forks see one.
  */
 public final class IoRatio {
     /** A slice's length: {@code -Dioratio.sliceMillis} (default 20). */
@@ -28,7 +30,8 @@ public final class IoRatio {
         int[] ioSizes = Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray();
         double seconds = Double.parseDouble(args[2]);
         String only = args.length > 3 ? args[3] : "";
-        try (Target raw = Target.open("raw", FILE_SIZE); Target t = Target.open(target, FILE_SIZE)) {
+        try (Target raw = Target.open("raw", FILE_SIZE); Target t = open(target, (RawTarget) raw)) {
+            FileBlocks blocks = fileBlocks(t);
             for (int ioSize : ioSizes) {
                 for (String pattern : new String[] {"seq", "rand"}) {
                     for (boolean write : new boolean[] {false, true}) {
@@ -36,26 +39,58 @@ public final class IoRatio {
                         if (!only.isEmpty() && !only.contains(group + "-" + pattern)) {
                             continue;
                         }
-                        Paired r = measure(raw, t, target, ioSize, pattern, write, seconds);
-                        System.out.printf(Locale.ROOT, "IORATIO %s %s %s %d median %.3f (q1 %.3f, q3 %.3f; raw %.0f, %s %.0f ops/s)%n",
-                                target, group, pattern, ioSize, r.median(), r.q1(), r.q3(), r.baseRate(), target, r.rate());
-                        System.out.println(r.line());
+                        long[] offsets = offsets(pattern, FILE_SIZE, ioSize);
+                        String what = what(group, pattern, ioSize);
+                        if (blocks != null && ioSize == FILE_BLOCKS_SIZE) {
+                            report(target, what, "the file's blocks", measure(blocks.raw(), blocks.toDevice(offsets, ioSize), t, offsets,
+                                    target, what, ioSize, write, seconds));
+                            what += OTHER_DEVICE;
+                        }
+                        report(target, what, "raw", measure(raw, offsets, t, offsets, target, what, ioSize, write, seconds));
                     }
                 }
             }
         }
     }
 
-    /** Half a second of warm-up, then {@code seconds} of slice pairs: {@code t}'s transfers over raw's. */
-    static Paired measure(Target raw, Target t, String target, int ioSize, String pattern, boolean write, double seconds)
-            throws Exception {
+    /**
+     * The transfer size whose goals are judged beside raw copies of the file's own blocks
+     * ({@link FileBlocks}), with the ratio to raw copies of another device beside it under
+     * {@code what + OTHER_DEVICE}. At 1 MiB the two devices' pages read alike (1.00x).
+     */
+    static final int FILE_BLOCKS_SIZE = 4096;
+    /** What a 4 KiB measurement beside raw copies of a device of their own is called: {@code read-seq-4096-otherdevice}. */
+    static final String OTHER_DEVICE = "-otherdevice";
+
+    /** {@code lockedraw} over raw's own pages (the lock's cost alone); any other target on memory of its own. */
+    private static Target open(String target, RawTarget raw) throws java.io.IOException {
+        return target.equals(PairedRun.LOCKED_RAW) ? new LockedRawTarget(raw) : Target.open(target, FILE_SIZE);
+    }
+
+    /** The blocks of a jdax target's file, or null for a peer. */
+    private static FileBlocks fileBlocks(Target t) throws java.io.IOException {
+        dev.jdax.api.fs.FileSystem fs = t instanceof FsTarget f ? f.fs() : t instanceof ChannelTarget c ? c.jdaxMount() : null;
+        return fs == null ? null : FileBlocks.of(fs, FsTarget.FILE, FILE_SIZE);
+    }
+
+    private static void report(String target, String what, String baseName, Paired r) {
+        System.out.printf(Locale.ROOT, "IORATIO %s %s median %.3f (q1 %.3f, q3 %.3f; %s %.0f, %s %.0f ops/s)%n",
+                target, what, r.median(), r.q1(), r.q3(), baseName, r.baseRate(), target, r.rate());
+        System.out.println(r.line());
+    }
+
+    /**
+     * Half a second of warm-up, then {@code seconds} of slice pairs: {@code t}'s transfers at
+     * {@code offsets} over {@code base}'s at {@code baseOffsets} (the same bytes of the file, or of raw memory).
+     */
+    static Paired measure(Target base, long[] baseOffsets, Target t, long[] offsets, String target, String what, int ioSize,
+                          boolean write, double seconds) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(ioSize, 4096);
             buf.fill((byte) 0xa5);
-            long[] offsets = offsets(pattern, FILE_SIZE, ioSize);
-            run(raw, t, buf, offsets, write, 0.5); // warm-up
-            double[][] rates = run(raw, t, buf, offsets, write, seconds);
-            return Paired.of("io", target, what(write ? "write" : "read", pattern, ioSize), rates[0], rates[1]);
+            run(base, baseOffsets, t, offsets, buf, write, 0.5); // warm-up
+            double[][] rates = run(base, baseOffsets, t, offsets, buf, write, seconds);
+            return Paired.of("io", target, what, rates[0], rates[1]);
         }
     }
 
@@ -74,16 +109,17 @@ public final class IoRatio {
     }
 
     /** {@return raw's rate and the target's, per slice pair} */
-    private static double[][] run(Target raw, Target t, MemorySegment buf, long[] offsets, boolean write, double seconds)
-            throws Exception {
+    private static double[][] run(Target base, long[] baseOffsets, Target t, long[] offsets, MemorySegment buf, boolean write,
+                                  double seconds) throws Exception {
         int pairs = Math.max(1, (int) (seconds * 1e9 / (2 * SLICE_NANOS)));
         double[][] rates = new double[2][pairs];
         // Each walks the same offsets from its own cursor: a slice neither inherits the other's
         // place in the pattern nor (Paired.pair alternates them) always follows it.
-        Target[] sides = {raw, t};
+        Target[] sides = {base, t};
+        long[][] sideOffsets = {baseOffsets, offsets};
         int[][] next = {{0}, {0}};
         for (int i = 0; i < pairs; i++) {
-            Paired.pair(rates, i, side -> slice(sides[side], buf, offsets, next[side], write));
+            Paired.pair(rates, i, side -> slice(sides[side], buf, sideOffsets[side], next[side], write));
         }
         return rates;
     }

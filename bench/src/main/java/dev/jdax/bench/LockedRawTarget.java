@@ -16,10 +16,21 @@ import java.lang.foreign.MemorySegment;
  */
 final class LockedRawTarget implements Target {
     private final RawTarget raw;
+    private final boolean owned;
     private final RwSem lock = new RwSem(LockClass.I_RWSEM, 0, "lockedraw");
 
     LockedRawTarget(long size) throws IOException {
         raw = new RawTarget(size);
+        owned = true;
+    }
+
+    /**
+     * Copies over {@code raw}'s own memory, which stays {@code raw}'s to close: beside raw copies of
+     * the same pages, the ratio is the lock's alone, not also the difference between two devices.
+     */
+    LockedRawTarget(RawTarget raw) {
+        this.raw = raw;
+        owned = false;
     }
 
     @Override
@@ -48,6 +59,8 @@ final class LockedRawTarget implements Target {
 
     @Override
     public void close() throws IOException {
-        raw.close();
+        if (owned) {
+            raw.close();
+        }
     }
 }

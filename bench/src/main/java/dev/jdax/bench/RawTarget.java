@@ -29,6 +29,12 @@ final class RawTarget implements Target {
         memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
     }
 
+    /** Raw copies over {@code memory}, a device's that its owner closes (the positions are the memory's). */
+    RawTarget(MemorySegment memory) {
+        device = null;
+        this.memory = memory;
+    }
+
     @Override
     public void read(long pos, MemorySegment dst) {
         MemorySegment.copy(memory, pos, dst, 0, dst.byteSize());
@@ -45,6 +51,8 @@ final class RawTarget implements Target {
 
     @Override
     public void close() throws IOException {
-        device.close(); // for devraw: the file system's device, its metadata overwritten: never unmounted
+        if (device != null) {
+            device.close(); // for devraw: the file system's device, its metadata overwritten: never unmounted
+        }
     }
 }

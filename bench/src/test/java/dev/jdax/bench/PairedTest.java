@@ -66,6 +66,9 @@ class PairedTest {
         String ceiling = PairedSection.markdown(List.of(locked, ext2));
         assertTrue(ceiling.contains("| write seq 4 KiB >= 0.90x raw (raw under a lock: 0.84x) | **missed** 0.70x (0.70-0.70) |"), ceiling);
         assertTrue(ceiling.contains("| write seq 1 MiB >= 0.90x raw | not measured |"), ceiling);
+        Paired other = Paired.of("io", "ext2", "write-seq-4096" + IoRatio.OTHER_DEVICE, new double[] {100}, new double[] {75});
+        String both4k = PairedSection.markdown(List.of(locked, ext2, other));
+        assertTrue(both4k.contains("| **missed** 0.70x (0.70-0.70); another device's raw 0.75x |"), both4k);
         Paired ext4 = Paired.of("threads", "ext4", "create", new double[] {100}, new double[] {130});
         Paired orphanFile = Paired.of("threads", PairedRun.ORPHAN_FILE, "create", new double[] {100}, new double[] {165});
         String both = PairedSection.markdown(List.of(ext4, orphanFile));
