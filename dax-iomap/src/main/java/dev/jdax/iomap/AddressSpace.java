@@ -59,6 +59,11 @@ public final class AddressSpace {
     private final AtomicInteger dioCount = new AtomicInteger();
     /** The block map's state number (a field, not an AtomicLong: one cache line fewer per I/O). */
     private volatile long mapGeneration;
+    /**
+     * The run the last read without the lock copied from ({@link DaxIo#readKept}); written without a
+     * lock by any reader (a record: its fields are seen whole), checked before each use.
+     */
+    private ReadHint readHint;
     private volatile long size;
     private volatile Instant mtime;
     private volatile Instant ctime;
@@ -116,6 +121,14 @@ public final class AddressSpace {
     /** Counts {@code n} bytes written to the file. */
     void countWritten(long n) {
         bytesWritten.add(n);
+    }
+
+    ReadHint readHint() {
+        return readHint;
+    }
+
+    void readHint(ReadHint h) {
+        readHint = h;
     }
 
     /** {@return the answers kept for this file} */

@@ -72,6 +72,24 @@ final class DaxIo {
             return ~0L;
         }
         long last = Math.min(end, size);
+        ReadHint h = space.readHint();
+        if (h == null || !h.serves(generation, pos, last)) {
+            h = space.cache().hint(pos, last, generation);
+            if (h == null) {
+                return readKeptRuns(space, generation, pos, last, dst, dstBase);
+            }
+            space.readHint(h);
+        }
+        try {
+            MemorySegment.copy(h.memory(), h.base() + pos, dst, dstBase, last - pos);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            return ~(last - pos); // a stale answer or a closed device: the locked read says what is true
+        }
+        return space.mapGeneration() == generation ? last - pos : ~(last - pos);
+    }
+
+    /** {@link #readKept} of {@code [pos, last)} (inside EOF) through several kept answers, or holes. */
+    private static long readKeptRuns(AddressSpace space, long generation, long pos, long last, MemorySegment dst, long dstBase) {
         DaxMount mount = space.mount();
         MemorySegment clean = mount.cleanMemory();
         if (clean == null) {

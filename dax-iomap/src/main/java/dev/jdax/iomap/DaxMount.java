@@ -34,7 +34,7 @@ public final class DaxMount {
     private volatile CleanMemory clean;
 
     /** The device's memory, found clean when the bad-block list had {@code additions} additions. */
-    private record CleanMemory(MemorySegment memory, long additions) {
+    record CleanMemory(MemorySegment memory, long additions) {
     }
 
     /**
@@ -102,22 +102,34 @@ public final class DaxMount {
      * ({@code dax_direct_access} of a clean range). Made once, dropped when a sector goes bad.
      */
     MemorySegment cleanMemory() {
+        CleanMemory c = clean();
+        return c == null ? null : c.memory();
+    }
+
+    /** {@link #cleanMemory()} with the bad-block list's additions it was found clean at, or null. */
+    CleanMemory clean() {
         BadBlocks bad = badBlocks;
         long additions = bad.additions();
         CleanMemory c = clean;
         if (c != null && c.additions() == additions && bad.isEmpty()) {
-            return c.memory();
+            return c;
         }
         if (!bad.isEmpty()) {
             return null;
         }
         try {
             DaxWindow w = device.directAccess(0, device.size() / PAGE, DaxAccessMode.ACCESS);
-            clean = new CleanMemory(w.segment(), additions);
-            return w.segment();
+            c = new CleanMemory(w.segment(), additions);
+            clean = c;
+            return c;
         } catch (FsException e) {
             return null; // a closed device: the I/O's own window says so
         }
+    }
+
+    /** The device's bad-sector list. */
+    BadBlocks badBlocks() {
+        return badBlocks;
     }
 
     MemorySegment zeroPage() {

@@ -35,8 +35,12 @@ final class MappingCache {
      * Sorted, non-overlapping answers for block-map state {@code generation}; {@code overflowed}:
      * the file needed more than {@link #LIMIT}, and the table holds only the last answer.
      */
-    private record Table(long generation, long[] starts, long[] ends, Iomap[] maps, boolean overflowed) {
+    private record Table(long generation, long[] starts, long[] ends, Iomap[] maps, ReadHint[] hints, boolean overflowed) {
         static final Table EMPTY = empty(-1);
+
+        Table(long generation, long[] starts, long[] ends, Iomap[] maps, boolean overflowed) {
+            this(generation, starts, ends, maps, new ReadHint[maps.length], overflowed);
+        }
 
         static Table empty(long generation) {
             return new Table(generation, new long[0], new long[0], new Iomap[0], false);
@@ -82,6 +86,40 @@ final class MappingCache {
         }
         int i = t.find(pos);
         return i < 0 ? null : t.maps[i];
+    }
+
+    /**
+     * {@return the read hint for {@code [pos, last)}}: the kept answer covering it whole, in
+     * block-map state {@code generation}, when it maps the bytes to the mount's clean memory; else
+     * null. Made once per answer and table (the slot is written without a lock: two readers racing
+     * make two equal hints), so reads that move between a file's runs allocate nothing.
+     */
+    ReadHint hint(long pos, long last, long generation) {
+        Table t = table;
+        if (t.generation != generation) {
+            return null;
+        }
+        int i = t.find(pos);
+        if (i < 0 || last > t.ends[i]) {
+            return null;
+        }
+        ReadHint h = t.hints[i];
+        if (h != null && h.serves(generation, pos, last)) {
+            return h;
+        }
+        Iomap map = t.maps[i];
+        DaxMount mount = space.mount();
+        if (map.type() != IomapType.MAPPED || map.device() != mount.device()) {
+            return null;
+        }
+        DaxMount.CleanMemory clean = mount.clean();
+        if (clean == null) {
+            return null;
+        }
+        h = new ReadHint(generation, t.starts[i], t.ends[i], map.addr() - map.offset(), clean.memory(), mount.badBlocks(),
+                clean.additions());
+        t.hints[i] = h;
+        return h;
     }
 
     /** Keeps {@code map}, asked for with the block map in state {@code generation}, when it is an answer to keep. */

@@ -92,6 +92,23 @@ class KeptMappingsTest {
     }
 
     @Test
+    void readsMovingBetweenRunsReadEachRunAndAReadAcrossAHoleReadsZerosPastTheRun() throws Exception {
+        f.write(0, MemorySegment.ofArray(filled(4 * BS, 0x11)), 0);
+        f.write(100L * BS, MemorySegment.ofArray(filled(4 * BS, 0x22)), 0);
+        for (int i = 0; i < 8; i++) { // each read in the other run than the last (ReadHint per run)
+            assertArrayEquals(filled(BS, 0x11), read(f, (long) (i % 4) * BS, BS));
+            assertArrayEquals(filled(BS, 0x22), read(f, (long) (100 + i % 4) * BS, BS));
+        }
+        byte[] want = new byte[BS];
+        java.util.Arrays.fill(want, 0, BS / 2, (byte) 0x11);
+        assertArrayEquals(want, read(f, 3L * BS + BS / 2, BS), "half of the run, then half a block of the hole");
+        int before = ops.lookups;
+        assertArrayEquals(filled(BS, 0x11), read(f, 0, BS));
+        assertArrayEquals(want, read(f, 3L * BS + BS / 2, BS));
+        assertEquals(before, ops.lookups, "every answer kept");
+    }
+
+    @Test
     void aFileOfMoreAnswersThanTheLimitKeepsItsLastOneAndStillReadsRight() throws Exception {
         int runs = MappingCache.LIMIT / 2 + 8; // one-block runs parted by one-block holes: 2 answers each
         for (int i = 0; i < runs; i++) {
