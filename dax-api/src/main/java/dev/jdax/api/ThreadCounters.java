@@ -35,7 +35,14 @@ public final class ThreadCounters {
      */
     private static final int PAD = 8;
 
-    /** One thread's counters: only {@code owner} writes {@code values}, from {@link #PAD} on. */
+    /** Where a thread's counters hold their owner's id, in the padding before them. */
+    private static final int OWNER = 0;
+
+    /**
+     * One thread's counters: only {@code owner} writes {@code values}, from {@link #PAD} on;
+     * {@code values[OWNER]} is its {@link Thread#threadId()} (ids are never reused), so that a caller
+     * holding the array ({@link #cellOfCurrentThread()}) can tell whose it is.
+     */
     private record Cell(Thread owner, long[] values) {
     }
 
@@ -76,6 +83,7 @@ public final class ThreadCounters {
             });
         }
         Cell c = new Cell(Thread.currentThread(), new long[PAD + width + PAD]);
+        c.values()[OWNER] = c.owner().threadId();
         cells.add(c);
         return c;
     }
@@ -108,6 +116,34 @@ public final class ThreadCounters {
         long[] v = cell().values();
         LONGS.setOpaque(v, PAD + counter, v[PAD + counter] + delta);
         LONGS.setOpaque(v, PAD + counter2, v[PAD + counter2] + delta2);
+    }
+
+    /**
+     * The calling thread's counters, for a caller to keep and bump with {@link #add(long[], int, long)}
+     * while {@link #isCurrentThreads(long[])} says they are still its thread's: on a 4 KiB read the
+     * look-up through this object, its slots and the cell was five objects loaded right after the
+     * copy, where a kept array is one.
+     */
+    public long[] cellOfCurrentThread() {
+        return cell().values();
+    }
+
+    /** {@return whether {@code cell}, from {@link #cellOfCurrentThread()}, is the calling thread's} */
+    public static boolean isCurrentThreads(long[] cell) {
+        return cell[OWNER] == Thread.currentThread().threadId();
+    }
+
+    /**
+     * Adds {@code delta} to counter {@code counter} in {@code cell}, which must be the calling
+     * thread's ({@link #isCurrentThreads(long[])}).
+     *
+     * @param cell    the calling thread's counters
+     * @param counter which counter
+     * @param delta   how much
+     */
+    public static void add(long[] cell, int counter, long delta) {
+        int i = PAD + Objects.checkIndex(counter, cell.length - 2 * PAD);
+        LONGS.setOpaque(cell, i, cell[i] + delta);
     }
 
     /** The calling thread's cells: its slot's when it holds the slot, else its {@code ThreadLocal}'s. */

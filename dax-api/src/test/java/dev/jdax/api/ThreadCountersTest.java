@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Per-thread counters: what every thread added is in the sum, ended threads' cells folded and nothing lost. */
 class ThreadCountersTest {
@@ -46,6 +48,27 @@ class ThreadCountersTest {
         assertEquals((long) threads * perThread, c.sum(0));
         assertEquals(3L * threads * perThread, c.sum(1));
         assertEquals(7, c.sum(2));
+    }
+
+    @Test
+    void aKeptCellIsItsThreadsOnlyAndWhatGoesThroughItIsSummed() throws Exception {
+        ThreadCounters c = new ThreadCounters(2);
+        long[] mine = c.cellOfCurrentThread();
+        assertTrue(ThreadCounters.isCurrentThreads(mine));
+        ThreadCounters.add(mine, 1, 5);
+        c.add(1, 2);
+        boolean[] othersSeeIt = new boolean[1];
+        Thread other = Thread.ofPlatform().start(() -> {
+            othersSeeIt[0] = ThreadCounters.isCurrentThreads(mine);
+            long[] theirs = c.cellOfCurrentThread();
+            ThreadCounters.add(theirs, 1, 100);
+            ThreadCounters.add(theirs, 0, 1);
+        });
+        other.join();
+        assertFalse(othersSeeIt[0], "another thread's kept cell is not its own");
+        assertEquals(107, c.sum(1));
+        assertEquals(1, c.sum(0));
+        assertThrows(IndexOutOfBoundsException.class, () -> ThreadCounters.add(mine, 2, 1));
     }
 
     @Test

@@ -47,9 +47,8 @@ public final class AddressSpace {
      * stamp and a write's lock are one load from the file away rather than three.
      */
     private final RwSem ioLock;
-    /** The mount's byte counters, kept here for the same reason: a read or write bumps one. */
-    private final EngineCounters.Counter bytesRead;
-    private final EngineCounters.Counter bytesWritten;
+    /** The mount's counters, kept here for the same reason: a read or write bumps one. */
+    private final EngineCounters counters;
     private final RwSem invalidateLock;
     private final RangeLock rangeLock = new RangeLock();
     private final EntryLocks entries = new EntryLocks();
@@ -81,8 +80,7 @@ public final class AddressSpace {
         this.inode = inode;
         this.ops = ops;
         this.ioLock = inode.rwsem();
-        this.bytesRead = mount.engineCounters().bytesRead;
-        this.bytesWritten = mount.engineCounters().bytesWritten;
+        this.counters = mount.engineCounters();
         // The inode number is the lock's key, which every report prints beside the name: a name
         // made per inode was a string built on every create.
         this.invalidateLock = new RwSem(LockClass.INVALIDATE, inode.ino(), "invalidate_lock of inode");
@@ -113,14 +111,9 @@ public final class AddressSpace {
         return ops;
     }
 
-    /** Counts {@code n} bytes read from the file (the mount's counter, in the thread's cells). */
-    void countRead(long n) {
-        bytesRead.add(n);
-    }
-
-    /** Counts {@code n} bytes written to the file. */
-    void countWritten(long n) {
-        bytesWritten.add(n);
+    /** The calling thread's cells of the mount's counters (bytes read and written are bumped there). */
+    long[] countersOfCurrentThread() {
+        return counters.cellOfCurrentThread();
     }
 
     ReadHint readHint() {

@@ -40,6 +40,11 @@ final class DaxIo {
             throws FsException {
         long cur = pos;
         try {
+            ReadHint h = hint(space, space.mapGeneration(), pos, end);
+            if (h != null) {
+                MemorySegment.copy(h.memory(), h.base() + pos, dst, dstBase, end - pos);
+                return end - pos;
+            }
             while (cur < end) {
                 Iomap map = space.cache().at(cur);
                 if (map != null) {
@@ -72,13 +77,9 @@ final class DaxIo {
             return ~0L;
         }
         long last = Math.min(end, size);
-        ReadHint h = space.readHint();
-        if (h == null || !h.serves(generation, pos, last)) {
-            h = space.cache().hint(pos, last, generation);
-            if (h == null) {
-                return readKeptRuns(space, generation, pos, last, dst, dstBase);
-            }
-            space.readHint(h);
+        ReadHint h = hint(space, generation, pos, last);
+        if (h == null) {
+            return readKeptRuns(space, generation, pos, last, dst, dstBase);
         }
         try {
             MemorySegment.copy(h.memory(), h.base() + pos, dst, dstBase, last - pos);
@@ -86,6 +87,22 @@ final class DaxIo {
             return ~(last - pos); // a stale answer or a closed device: the locked read says what is true
         }
         return space.mapGeneration() == generation ? last - pos : ~(last - pos);
+    }
+
+    /**
+     * The hint that serves a read of {@code [pos, last)} in block-map state {@code generation}: the
+     * file's last one, or the kept answer's (which becomes the last one); null when no one kept
+     * answer maps the whole range to clean memory.
+     */
+    private static ReadHint hint(AddressSpace space, long generation, long pos, long last) {
+        ReadHint h = space.readHint();
+        if (h == null || !h.serves(generation, pos, last)) {
+            h = space.cache().hint(pos, last, generation);
+            if (h != null) {
+                space.readHint(h);
+            }
+        }
+        return h;
     }
 
     /** {@link #readKept} of {@code [pos, last)} (inside EOF) through several kept answers, or holes. */

@@ -20,8 +20,11 @@ final class EngineCounters {
     final Counter pmdFaults = new Counter(counts, 3);
     final Counter zeroPageFaults = new Counter(counts, 4);
     final Counter writeFaultAllocations = new Counter(counts, 5);
-    final Counter bytesRead = new Counter(counts, 6);
-    final Counter bytesWritten = new Counter(counts, 7);
+    /** The index of bytes read and of bytes written, bumped through a thread's kept cell ({@link #cellOfCurrentThread()}). */
+    static final int BYTES_READ = 6;
+    static final int BYTES_WRITTEN = 7;
+    final Counter bytesRead = new Counter(counts, BYTES_READ);
+    final Counter bytesWritten = new Counter(counts, BYTES_WRITTEN);
     /** Fallbacks are rare (a fault that cannot map a PMD) and keyed by reason. */
     private final Map<String, LongAdder> pmdFallbacks = new ConcurrentHashMap<>();
 
@@ -49,6 +52,11 @@ final class EngineCounters {
         long sum() {
             return counts.sum(index);
         }
+    }
+
+    /** The calling thread's cells of these counters ({@link ThreadCounters#cellOfCurrentThread()}). */
+    long[] cellOfCurrentThread() {
+        return counts.cellOfCurrentThread();
     }
 
     void pmdFallback(String reason) {
