@@ -59,8 +59,9 @@ public final class AddressSpace {
     /** The block map's state number (a field, not an AtomicLong: one cache line fewer per I/O). */
     private volatile long mapGeneration;
     /**
-     * The run the last read without the lock copied from ({@link DaxIo#readKept}); written without a
-     * lock by any reader (a record: its fields are seen whole), checked before each use.
+     * The run sequential reads are in ({@link DaxIo#readKept}): written without a lock by a reader
+     * that moved on to the next run or found it stale (a record: its fields are seen whole), checked
+     * against the block map's generation and the bad-sector list before each use.
      */
     private ReadHint readHint;
     private volatile long size;
