@@ -191,10 +191,7 @@ final class Disk {
 
     /** {@link #write(long, ByteBuffer, String)}, the error naming {@code what} and {@code id} made only if there is one. */
     void write(long block, ByteBuffer data, String what, long id) throws FsException {
-        if (block <= 0 || block >= blocks) {
-            check(block, what + " " + id);
-        }
-        change(block, 0, data.array(), 0, bs);
+        writeSealed(block, data, null, 0, what, id);
     }
 
     void write(long block, ByteBuffer data, String what) throws FsException {
@@ -204,9 +201,10 @@ final class Disk {
 
     /**
      * {@link #write(long, ByteBuffer, String, long)} of a block whose checksum {@code sealer} puts
-     * in with {@code seed} when the commit freezes it (at once without a journal, whose writes go
+     * in with {@code arg} when the commit freezes it (at once without a journal, whose writes go
      * home now). Until then the cached bytes carry a stale checksum: they are never verified again
      * ({@link #read(long, String, Verifier)}), and another write of the whole block drops the seal.
+     * A null {@code sealer}: the bytes are written as they are.
      */
     void writeSealed(long block, ByteBuffer data, Sealer sealer, long arg, String what, long id) throws FsException {
         if (block <= 0 || block >= blocks) {

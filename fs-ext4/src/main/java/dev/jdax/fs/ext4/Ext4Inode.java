@@ -297,10 +297,15 @@ final class Ext4Inode implements Vnode {
         int generation = i_generation();
         Seed s = seed;
         if (s == null || s.fsSeed() != fsSeed || s.generation() != generation) {
-            s = new Seed(fsSeed, generation, Crc32c.update(Crc32c.update(fsSeed, (int) ino), generation));
+            s = new Seed(fsSeed, generation, seedOf(fsSeed, ino, generation));
             seed = s;
         }
         return s.value();
+    }
+
+    /** The checksum seed of inode {@code ino} of generation {@code generation}: its number and generation summed from the file system's. */
+    private static int seedOf(int fsSeed, long ino, int generation) {
+        return Crc32c.update(Crc32c.update(fsSeed, (int) ino), generation);
     }
 
     /**
@@ -346,7 +351,7 @@ final class Ext4Inode implements Vnode {
      * the checksum in: the commit's seal of the inodes a transaction changed ({@link Ext4Inodes}).
      */
     static void sealAt(byte[] block, int off, int size, long ino, int fsSeed) {
-        int seed = Crc32c.update(Crc32c.update(fsSeed, (int) ino), (int) LE_INT.get(block, off + 0x64));
+        int seed = seedOf(fsSeed, ino, (int) LE_INT.get(block, off + 0x64));
         putChecksum(block, off, size, sum(block, off, size, seed));
     }
 
