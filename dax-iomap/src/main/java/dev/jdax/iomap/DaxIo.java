@@ -78,14 +78,20 @@ final class DaxIo {
         }
         long last = Math.min(end, size);
         ReadHint h = hint(space, generation, pos, last);
-        if (h == null) {
-            return readKeptRuns(space, generation, pos, last, dst, dstBase);
-        }
         try {
-            MemorySegment.copy(h.memory(), h.base() + pos, dst, dstBase, last - pos);
+            if (h != null) {
+                MemorySegment.copy(h.memory(), h.base() + pos, dst, dstBase, last - pos);
+            } else {
+                long stopped = copyKeptRuns(space, generation, pos, last, dst, dstBase);
+                if (stopped < 0) {
+                    return stopped;
+                }
+            }
         } catch (IndexOutOfBoundsException | IllegalStateException e) {
             return ~(last - pos); // a stale answer or a closed device: the locked read says what is true
         }
+        // A block map changed meanwhile by anything but a writer (a write fault's allocation, the
+        // personality on its own) leaves answers this read may have used stale: read again.
         return space.mapGeneration() == generation ? last - pos : ~(last - pos);
     }
 
@@ -110,37 +116,33 @@ final class DaxIo {
         return next;
     }
 
-    /** {@link #readKept} of {@code [pos, last)} (inside EOF) through several kept answers, or holes. */
-    private static long readKeptRuns(AddressSpace space, long generation, long pos, long last, MemorySegment dst, long dstBase) {
+    /**
+     * {@link #readKept}'s copy of {@code [pos, last)} (inside EOF) through several kept answers, or
+     * holes: {@return 0 when all of it was copied, else the complement of how many bytes were}
+     */
+    private static long copyKeptRuns(AddressSpace space, long generation, long pos, long last, MemorySegment dst, long dstBase) {
         DaxMount mount = space.mount();
         MemorySegment clean = mount.cleanMemory();
         if (clean == null) {
             return ~0L;
         }
         MappingCache cache = space.cache();
-        long cur = pos;
-        try {
-            while (cur < last) {
-                Iomap map = cache.at(cur, generation);
-                if (map == null) {
-                    return ~(cur - pos);
-                }
-                long n = Math.min(map.end(), last) - cur;
-                if (map.type() == IomapType.MAPPED && map.device() == mount.device()) {
-                    MemorySegment.copy(clean, map.addrOf(cur), dst, dstBase + cur - pos, n);
-                } else if (map.type() == IomapType.HOLE || map.type() == IomapType.UNWRITTEN) {
-                    dst.asSlice(dstBase + cur - pos, n).fill((byte) 0);
-                } else {
-                    return ~(cur - pos);
-                }
-                cur += n;
+        for (long cur = pos; cur < last; ) {
+            Iomap map = cache.at(cur, generation);
+            if (map == null) {
+                return ~(cur - pos);
             }
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            return ~(last - pos); // a stale answer or a closed device: the locked read says what is true
+            long n = Math.min(map.end(), last) - cur;
+            if (map.type() == IomapType.MAPPED && map.device() == mount.device()) {
+                MemorySegment.copy(clean, map.addrOf(cur), dst, dstBase + cur - pos, n);
+            } else if (map.type() == IomapType.HOLE || map.type() == IomapType.UNWRITTEN) {
+                dst.asSlice(dstBase + cur - pos, n).fill((byte) 0);
+            } else {
+                return ~(cur - pos);
+            }
+            cur += n;
         }
-        // A block map changed meanwhile by anything but a writer (a write fault's allocation, the
-        // personality on its own) leaves answers this read may have used stale: read again.
-        return space.mapGeneration() == generation ? last - pos : ~(last - pos);
+        return 0;
     }
 
     /** One {@code iomap_begin} .. {@code iomap_end} of a read into {@code dst} at {@code at}; the answer is kept. */
