@@ -57,7 +57,7 @@ final class Allocator {
      * after it (wrapping round the groups). Returns {first, count}; ENOSPC when no block is free.
      */
     long[] allocBlocks(long goal, int max) throws FsException {
-        if (sb.s_free_blocks_count() == 0) {
+        if (!sb.hasFreeBlocks(1)) {
             throw FsException.of(Errno.ENOSPC, "ext2: no free blocks");
         }
         long n = groups.count();

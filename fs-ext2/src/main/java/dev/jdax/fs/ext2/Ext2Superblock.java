@@ -2,10 +2,10 @@ package dev.jdax.fs.ext2;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.lock.PercpuCounter;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The ext2 superblock (1024 bytes at byte 1024), kept as its bytes so fields jdax does not use
@@ -28,8 +28,8 @@ final class Ext2Superblock {
 
     final ByteBuffer b;
     /** What was added to the free counts since the bytes were read: the sum is exact once the adds are done. */
-    private final LongAdder freeBlocks = new LongAdder();
-    private final LongAdder freeInodes = new LongAdder();
+    private final PercpuCounter freeBlocks = new PercpuCounter();
+    private final PercpuCounter freeInodes = new PercpuCounter();
 
     Ext2Superblock(byte[] bytes) {
         this.b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -69,13 +69,22 @@ final class Ext2Superblock {
     int s_feature_incompat() { return b.getInt(96); }
     int s_feature_ro_compat() { return b.getInt(100); }
 
+    /**
+     * {@return whether at least {@code n} blocks are free}: from the shared count alone unless it is
+     * within the threads' cells of {@code n} ({@code ext2_has_free_blocks} reads the percpu counter,
+     * not its sum), so an allocation does not load every other thread's cell.
+     */
+    boolean hasFreeBlocks(long n) {
+        return freeBlocks.compare(n - u32(12)) >= 0;
+    }
+
     void s_free_blocks_count(long v) { b.putInt(12, (int) (v - freeBlocks.sum())); }
     void s_free_inodes_count(long v) { b.putInt(16, (int) (v - freeInodes.sum())); }
 
     /**
      * Adds to s_free_blocks_count. Groups change it from many threads, each under its own group
      * lock, so it is Linux's percpu_counter (s_freeblocks_counter): an add touches a cell of the
-     * thread's own once threads meet, not one word every allocation in every group writes.
+     * thread's CPU slot, not one word every allocation in every group writes.
      */
     void addFreeBlocks(long delta) {
         freeBlocks.add(delta);

@@ -161,7 +161,7 @@ final class Ext4Allocator {
      * cluster first (ext4_new_meta_blocks asks for clusters).
      */
     long[] allocBlocks(long goal, long max) throws FsException {
-        if (sb.s_free_blocks_count() == 0) {
+        if (!sb.hasFreeBlocks(1)) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
         }
         long bits = (max + (1L << cbits) - 1) >>> cbits;
@@ -171,7 +171,7 @@ final class Ext4Allocator {
 
     /** A file's data blocks as mballoc places them ({@link Mballoc}). {first block, blocks}: whole clusters with bigalloc. */
     long[] allocData(Mballoc.Request r) throws FsException {
-        if (sb.s_free_blocks_count() == 0) {
+        if (!sb.hasFreeBlocks(1)) {
             throw FsException.of(Errno.ENOSPC, "ext4: no free blocks");
         }
         return mballoc.newBlocks(r);

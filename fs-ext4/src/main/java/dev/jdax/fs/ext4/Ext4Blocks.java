@@ -125,9 +125,8 @@ final class Ext4Blocks {
         if (clusters.ratio() > 1) {
             return allocateClusters(in, lblk, count, unwritten, noPrealloc);
         }
-        long free = sb.s_free_blocks_count();
         long len = Math.min(count, unwritten ? Extent.MAX_UNWRITTEN : Extent.MAX_WRITTEN);
-        while (len > 0 && free < len + reservedClusters()) {
+        while (len > 0 && !sb.hasFreeBlocks(len + reservedClusters())) {
             len >>= 1;
         }
         if (len <= 0) {

@@ -1,8 +1,9 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.api.lock.PercpuCounter;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The ext4 superblock (1024 bytes at byte 1024) as its bytes, accessors named after the on-disk
@@ -52,8 +53,8 @@ final class Ext4Superblock {
 
     final ByteBuffer b;
     /** What was added to the free counts since the bytes were read: the sum is exact once the adds are done. */
-    private final LongAdder freeBlocks = new LongAdder();
-    private final LongAdder freeInodes = new LongAdder();
+    private final PercpuCounter freeBlocks = new PercpuCounter();
+    private final PercpuCounter freeInodes = new PercpuCounter();
 
     Ext4Superblock(byte[] raw) {
         b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
@@ -104,6 +105,16 @@ final class Ext4Superblock {
         return new int[] {b.getInt(0xEC), b.getInt(0xF0), b.getInt(0xF4), b.getInt(0xF8)};
     }
 
+    /**
+     * {@return whether at least {@code n} blocks are free}: from the shared count alone unless it is
+     * within the threads' cells of {@code n}, as {@code ext4_has_free_clusters} reads the percpu
+     * counter and sums it only near the limit, so an allocation does not load every other thread's
+     * cell.
+     */
+    boolean hasFreeBlocks(long n) {
+        return freeBlocks.compare(n - (u32(0xC) | (is64() ? u32(0x158) << 32 : 0))) >= 0;
+    }
+
     void s_free_blocks_count(long v) { v -= freeBlocks.sum(); b.putInt(0xC, (int) v); if (is64()) { b.putInt(0x158, (int) (v >>> 32)); } }
     void s_free_inodes_count(long v) { b.putInt(0x10, (int) (v - freeInodes.sum())); }
     long s_last_orphan() { return u32(0xE8); }
@@ -112,7 +123,7 @@ final class Ext4Superblock {
     /**
      * Adds to s_free_blocks_count. Groups change it from many threads, each under its own lock, so
      * it is Linux's percpu_counter (s_freeclusters_counter): an add touches a cell of the thread's
-     * own once threads meet, not one word every allocation in every group writes.
+     * CPU slot, not one word every allocation in every group writes.
      */
     void addFreeBlocks(long delta) {
         freeBlocks.add(delta);
