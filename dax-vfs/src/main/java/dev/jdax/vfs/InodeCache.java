@@ -31,6 +31,7 @@ final class InodeCache {
     static final int UNUSED_LIMIT = (int) Math.clamp(Runtime.getRuntime().maxMemory() / 8192, 65_536, 1 << 20);
 
     private final SuperBlock sb;
+    /** By {@link #key}, not by number. */
     private final ConcurrentHashMap<Long, VfsInode> inodes = new ConcurrentHashMap<>();
     /** The unused inodes, oldest first, one list per CPU slot. */
     private final InodeLru lru = new InodeLru(UNUSED_LIMIT);
@@ -39,10 +40,21 @@ final class InodeCache {
         this.sb = sb;
     }
 
+    /**
+     * The table's key for inode {@code ino}: the number times an odd constant (one key per number),
+     * as Linux's inode hash multiplies by a golden-ratio prime. By the number itself, inodes at the
+     * same place in two groups (ext2's and ext4's groups hold a power of two of them) fell into one
+     * bucket of the power-of-two table: two threads creating and unlinking in directories of two
+     * groups wrote the same table line on every create and unlink, and took it from each other.
+     */
+    private static Long key(long ino) {
+        return ino * 0x9E37_79B9_7F4A_7C15L;
+    }
+
     /** {@code iget}: the inode {@code ino}, referenced; read from the personality when not cached. */
     VfsInode get(long ino) throws FsException {
         while (true) {
-            VfsInode i = inodes.get(ino);
+            VfsInode i = inodes.get(key(ino));
             if (i != null) {
                 i.awaitLoaded();
                 if (i.tryRef()) {
@@ -52,14 +64,14 @@ final class InodeCache {
                 continue;
             }
             VfsInode fresh = new VfsInode(ino);
-            if (inodes.putIfAbsent(ino, fresh) != null) {
+            if (inodes.putIfAbsent(key(ino), fresh) != null) {
                 continue;
             }
             try {
                 fresh.loaded(sb.iget(ino));
                 return fresh;
             } catch (FsException | RuntimeException e) {
-                inodes.remove(ino, fresh);
+                inodes.remove(key(ino), fresh);
                 FsException fe = e instanceof FsException f ? f
                         : new FsException(Errno.EIO, "inode " + ino + ": " + e, e);
                 fresh.failed(fe);
@@ -72,7 +84,7 @@ final class InodeCache {
     VfsInode adopt(Vnode made) throws FsException {
         VfsInode fresh = new VfsInode(made);
         while (true) {
-            VfsInode prev = inodes.putIfAbsent(made.ino(), fresh);
+            VfsInode prev = inodes.putIfAbsent(key(made.ino()), fresh);
             if (prev == null) {
                 return fresh;
             }
@@ -124,7 +136,7 @@ final class InodeCache {
         try {
             i.vnode().evict();
         } finally {
-            inodes.remove(i.ino, i);
+            inodes.remove(key(i.ino), i);
             i.gone();
         }
     }

@@ -67,11 +67,23 @@ final class InodeLru {
         return lists[PerCpu.slot(lists.length)];
     }
 
-    /** One list, linked through {@link VfsInode#lruPrev} and {@link VfsInode#lruNext} under its monitor. */
-    private static final class List {
-        private VfsInode oldest;
-        private VfsInode youngest;
-        private int count;
+    /** A list's own fields: a superclass's fields are laid out before its subclass's padding. */
+    private abstract static class ListFields {
+        VfsInode oldest;
+        VfsInode youngest;
+        int count;
+    }
+
+    /**
+     * One list, linked through {@link VfsInode#lruPrev} and {@link VfsInode#lruNext} under its monitor.
+     * The lists were made one after the other, so two threads' lists shared a cache line: each
+     * thread's add and remove (its monitor and its fields) took the line from the other, as if the
+     * lists were one. 128 bytes after the fields keep the next list's header and fields off this
+     * one's line and off the line the processor fetches with it.
+     */
+    @SuppressWarnings("unused")
+    private static final class List extends ListFields {
+        private long p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
 
         synchronized int add(VfsInode i) {
             if (!LRU.compareAndSet(i, (Object) null, (Object) this)) {

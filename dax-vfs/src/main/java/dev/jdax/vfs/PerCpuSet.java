@@ -22,8 +22,18 @@ final class PerCpuSet<T> {
 
     PerCpuSet() {
         for (int i = 0; i < PerCpu.CPUS; i++) {
-            slots.add(ConcurrentHashMap.newKeySet());
+            slots.add(new PaddedMap<T>().keySet(Boolean.TRUE));
         }
+    }
+
+    /**
+     * A slot's table, 128 bytes of padding after its own fields (a subclass's fields are laid out
+     * after its superclass's): the slots' maps were made one after the other, and two threads'
+     * adds and removes wrote each other's lines (the maps' counts and size controls).
+     */
+    @SuppressWarnings({"unused", "serial"})
+    private static final class PaddedMap<T> extends ConcurrentHashMap<T, Boolean> {
+        private long p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
     }
 
     void add(T t) {

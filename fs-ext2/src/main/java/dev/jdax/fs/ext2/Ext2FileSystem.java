@@ -49,6 +49,8 @@ final class Ext2FileSystem implements SuperBlock {
     private final Ext2Namespace namespace;
     private final DaxMount mount;
     private final GetBlockBridge bridge;
+    /** The filetype feature, asked at every create and link: read once, not from the superblock's bytes each time. */
+    private final boolean direntFileType;
     private boolean closed;
 
     private Ext2FileSystem(FileSystemType type, DaxDevice device, MountOptions options, Ext2Superblock sb, boolean readOnly)
@@ -68,6 +70,7 @@ final class Ext2FileSystem implements SuperBlock {
         this.namespace = new Ext2Namespace(this, dir);
         this.mount = new DaxMount(device, options, LockingModel.INODE_RWSEM);
         this.bridge = new GetBlockBridge(blockMap, device);
+        this.direntFileType = (sb.s_feature_incompat() & Ext2Superblock.INCOMPAT_FILETYPE) != 0;
     }
 
     static Ext2Superblock readSuperblock(DaxDevice device) throws FsException {
@@ -274,7 +277,7 @@ final class Ext2FileSystem implements SuperBlock {
     }
 
     int ftype(FileType t) {
-        return (sb.s_feature_incompat() & Ext2Superblock.INCOMPAT_FILETYPE) != 0 ? Dir.fileType(t) : 0;
+        return direntFileType ? Dir.fileType(t) : 0;
     }
 
     // ---- SuperBlock --------------------------------------------------------------------------------
