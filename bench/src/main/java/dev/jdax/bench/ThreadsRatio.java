@@ -16,6 +16,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code PAIRED threads ...} line for the suite. The same two threads serve both: in a one-thread
  * slice the second waits on a monitor, so it takes no core from the first.
  *
+ * <p>{@code create-two-mounts} runs the creates with each thread on a file system (and memory device)
+ * of its own: what two threads lose in {@code create} and not here is state the mount shares —
+ * which is how the per-CPU counters and padded lists of 2026-12-05 were found.
+ *
  * <p>Between those pairs run pairs of the machine's own ceiling ({@code MODE-ceiling}): the same
  * threads, each working a hash map of its own (lookups, inserts and removals of small arrays; no
  * state shared, memory touched and garbage made as a file system's operation makes them). On these
@@ -25,6 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ThreadsRatio {
     private static final long SLICE_MILLIS = 200;
+    /** The creates with each thread on a mount of its own. */
+    static final String TWO_MOUNTS = "create-two-mounts";
     /** Counts per worker, 16 longs apart so the two do not share a cache line. */
     private static final int STRIDE = 16;
 
@@ -48,15 +54,18 @@ public final class ThreadsRatio {
         String mode = args[1];
         double warmup = Double.parseDouble(args[2]);
         double seconds = Double.parseDouble(args[3]);
-        if (!mode.equals("create") && !mode.equals("read")) {
-            throw new IllegalArgumentException("mode: create or read, not " + mode);
+        if (!mode.equals("create") && !mode.equals("read") && !mode.equals(TWO_MOUNTS)) {
+            throw new IllegalArgumentException("mode: create, " + TWO_MOUNTS + " or read, not " + mode);
         }
-        try (FsTarget t = ThreadsBench.target(personality, mode.equals("create"))) {
+        boolean creates = !mode.equals("read");
+        try (FsTarget first = ThreadsBench.target(personality, creates);
+             FsTarget second = mode.equals(TWO_MOUNTS) ? ThreadsBench.target(personality, true) : null) {
             Batch[] batches = new Batch[2];
             for (int k = 0; k < 2; k++) {
+                FsTarget t = k == 1 && second != null ? second : first;
                 MemorySegment buf = Arena.ofAuto().allocate(4096, 4096);
                 buf.fill((byte) k);
-                if (mode.equals("create")) {
+                if (creates) {
                     long dir = ThreadsBench.directory(t.fs(), k);
                     int[] serial = {0};
                     batches[k] = () -> ThreadsBench.createWriteUnlink(t.fs(), dir, serial[0]++, buf);
