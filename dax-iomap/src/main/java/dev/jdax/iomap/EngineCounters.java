@@ -45,10 +45,6 @@ final class EngineCounters {
             counts.increment(index);
         }
 
-        void add(long delta) {
-            counts.add(index, delta);
-        }
-
         long sum() {
             return counts.sum(index);
         }

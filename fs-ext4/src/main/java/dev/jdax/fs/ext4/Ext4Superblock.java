@@ -70,7 +70,10 @@ final class Ext4Superblock {
     long s_inodes_count() { return u32(0x0); }
     long s_blocks_count() { return u32(0x4) | (is64() ? u32(0x150) << 32 : 0); }
     long s_r_blocks_count() { return u32(0x8) | (is64() ? u32(0x154) << 32 : 0); }
-    long s_free_blocks_count() { return (u32(0xC) | (is64() ? u32(0x158) << 32 : 0)) + freeBlocks.sum(); }
+    long s_free_blocks_count() { return freeBlocksAtRead() + freeBlocks.sum(); }
+
+    /** s_free_blocks_count's bytes (lo and, with 64bit, hi): the count less what {@code freeBlocks} holds. */
+    private long freeBlocksAtRead() { return u32(0xC) | (is64() ? u32(0x158) << 32 : 0); }
     long s_free_inodes_count() { return u32(0x10) + freeInodes.sum(); }
     long s_first_data_block() { return u32(0x14); }
     int s_log_block_size() { return b.getInt(0x18); }
@@ -112,7 +115,7 @@ final class Ext4Superblock {
      * cell.
      */
     boolean hasFreeBlocks(long n) {
-        return freeBlocks.compare(n - (u32(0xC) | (is64() ? u32(0x158) << 32 : 0))) >= 0;
+        return freeBlocks.compare(n - freeBlocksAtRead()) >= 0;
     }
 
     void s_free_blocks_count(long v) { v -= freeBlocks.sum(); b.putInt(0xC, (int) v); if (is64()) { b.putInt(0x158, (int) (v >>> 32)); } }
