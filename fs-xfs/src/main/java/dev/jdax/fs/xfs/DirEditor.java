@@ -69,30 +69,43 @@ final class DirEditor {
     }
 
     /**
-     * What adding a name takes: its data block (new or not, with a new free index block or not)
-     * and the da path, in the directory as it was read; good for an add under the same lock.
+     * What adding a name takes: its data block (new or not, with a new free index block or not),
+     * the free index block that found it room ({@code free}, null for a new data block) and the da
+     * path, in the directory as it was read; good for an add under the same lock.
      */
-    record Plan(Node nd, int db, boolean newData, boolean newFree, List<DaBlock> path, int[] childAt, int newBlocks) {
+    record Plan(Node nd, int db, FreeIndexBlock free, boolean newData, boolean newFree, List<DaBlock> path, int[] childAt,
+                int newBlocks) {
         boolean allocates() {
             return newBlocks > 0;
         }
     }
 
-    private Node open(XfsInode dir, List<BmapExtent> ext) throws FsException {
+    /**
+     * The block at the start of the leaf space, read once for {@link #open} and {@link #openLeaf}
+     * both (a node directory's da root, a leaf directory's LEAF1 block), or null for a directory of
+     * one block or less, or of directory blocks larger than file system blocks.
+     */
+    private DaBlock leafSpaceStart(XfsInode dir, List<BmapExtent> ext) throws FsException {
         if (dir.di_format() == XfsInode.FMT_LOCAL || disk.sb().sb_dirblklog() != 0 || XfsDirs.isBlockForm(disk, dir, ext)) {
             return null;
         }
-        long rootFsb = DirWriter.mapped(dir, ext, leafDablk);
-        if (rootFsb < 0 || DirWriter.mapped(dir, ext, freeDablk) < 0) {
-            return null;
+        long fsb = DirWriter.mapped(dir, ext, leafDablk);
+        return fsb < 0 ? null : new DaBlock(leafDablk, fsb, readDa(dir, fsb, leafDablk));
+    }
+
+    private Node open(XfsInode dir, List<BmapExtent> ext) throws FsException {
+        return open(dir, ext, leafSpaceStart(dir, ext));
+    }
+
+    /** The node directory whose leaf space starts with {@code root}, or null when it is no node directory. */
+    private Node open(XfsInode dir, List<BmapExtent> ext, DaBlock root) throws FsException {
+        if (root == null || be16(root.b(), 8) != DirNodeWriter.DA3_NODE_MAGIC || DirWriter.mapped(dir, ext, freeDablk) < 0) {
+            return null;                    // a leaf directory, or a node directory of one LEAFN block
         }
-        byte[] root = readDa(dir, rootFsb, leafDablk);
-        if (be16(root, 8) != DirNodeWriter.DA3_NODE_MAGIC) {
-            return null;                    // a leaf directory
-        }
-        Corrupt.check(be16(root, 56) > 0 && be16(root, 56) <= maxEnts && be16(root, 58) >= 1 && be16(root, 58) <= MAX_DEPTH,
-                "directory inode %d: da root count %d level %d", dir.ino(), be16(root, 56), be16(root, 58));
-        return new Node(dir, ext, new DaBlock(leafDablk, rootFsb, root));
+        byte[] b = root.b();
+        Corrupt.check(be16(b, 56) > 0 && be16(b, 56) <= maxEnts && be16(b, 58) >= 1 && be16(b, 58) <= MAX_DEPTH,
+                "directory inode %d: da root count %d level %d", dir.ino(), be16(b, 56), be16(b, 58));
+        return new Node(dir, ext, root);
     }
 
     /** Whether {@code dir} is a directory this class changes in place. */
@@ -111,7 +124,8 @@ final class DirEditor {
 
     private Plan plan(Node nd, byte[] name) throws FsException {
         int size = DataBlock.entrySize(name.length, ftype);
-        int db = lastWithRoom(nd, size);
+        Room room = withRoom(nd, size);
+        int db = room == null ? -1 : room.db();
         boolean newData = db < 0;
         boolean newFree = false;
         if (newData) {
@@ -142,7 +156,7 @@ final class DirEditor {
             newBlocks += level == 0 ? 2 : 1;
             splits = level > 0 && path.get(level - 1).count() == maxEnts;
         }
-        return new Plan(nd, db, newData, newFree, path, childAt, newBlocks);
+        return new Plan(nd, db, room == null ? null : room.free(), newData, newFree, path, childAt, newBlocks);
     }
 
     /**
@@ -190,7 +204,7 @@ final class DirEditor {
             ExtentList.add(ext, new BmapExtent(freeDa, fsb, 1, false));
             free = new FreeIndexBlock(freeDa, fsb, emptyFreeBlock(dir.ino(), fsb, p.db() / maxBests * maxBests));
         } else {
-            free = freeBlock(dir, ext, freeDa);
+            free = p.newData() ? freeBlock(dir, ext, freeDa) : p.free();
         }
         free.setBest(p.db(), longest, p.newData());
         store(free.b(), free.fsb(), 4);
@@ -296,11 +310,12 @@ final class DirEditor {
     /** Removes {@code name} from {@code dir} in place; false (nothing changed) when this class does not edit it. */
     boolean remove(XfsInode dir, byte[] name) throws FsException {
         List<BmapExtent> ext = fs.extents(dir);
-        Leaf1 leaf = openLeaf(dir, ext);       // a node directory answers null before reading anything
+        DaBlock start = leafSpaceStart(dir, ext);
+        Leaf1 leaf = openLeaf(dir, ext, start);
         if (leaf != null) {
             return removeFromLeaf(dir, ext, leaf, name);
         }
-        Node nd = open(dir, ext);
+        Node nd = open(dir, ext, start);
         if (nd == null) {
             return false;
         }
@@ -370,16 +385,12 @@ final class DirEditor {
 
     /** The LEAF1 block of {@code dir} when it is a leaf directory (data blocks, one LEAF1 block, no free index), else null. */
     private Leaf1 openLeaf(XfsInode dir, List<BmapExtent> ext) throws FsException {
-        if (dir.di_format() == XfsInode.FMT_LOCAL || disk.sb().sb_dirblklog() != 0 || XfsDirs.isBlockForm(disk, dir, ext)
-                || DirWriter.mapped(dir, ext, freeDablk) >= 0) {
-            return null;
-        }
-        long leafFsb = DirWriter.mapped(dir, ext, leafDablk);
-        if (leafFsb < 0) {
-            return null;
-        }
-        DaBlock leaf = new DaBlock(leafDablk, leafFsb, readDa(dir, leafFsb, leafDablk));
-        if (be16(leaf.b(), 8) != DirWriter.LEAF1_MAGIC) {
+        return openLeaf(dir, ext, leafSpaceStart(dir, ext));
+    }
+
+    /** The leaf directory whose leaf space starts with {@code leaf}, or null when it is no leaf directory. */
+    private Leaf1 openLeaf(XfsInode dir, List<BmapExtent> ext, DaBlock leaf) throws FsException {
+        if (leaf == null || be16(leaf.b(), 8) != DirWriter.LEAF1_MAGIC || DirWriter.mapped(dir, ext, freeDablk) >= 0) {
             return null;
         }
         long bestCount = be32(leaf.b(), bs - 4);
@@ -686,24 +697,30 @@ final class DirEditor {
         return DirLookup.readLeafSpace(disk, dir.ino(), fsb, new BlockName("directory inode", dir.ino(), "block", dablk), true);
     }
 
+    /** A data block with room for a new entry, and the free index block that says so. */
+    private record Room(FreeIndexBlock free, int db) {
+    }
+
     /**
      * xfs_dir2_node_find_freeblk's search when the lookup found no room for it: the free index
      * blocks (the mapped blocks at or past XFS_DIR2_FREE_OFFSET) from the last to the first, each
-     * scanned from its last slot back ({@link FreeIndexBlock#lastWithRoom}); the data block found,
-     * or -1 when none has room for an entry of {@code size} bytes.
+     * scanned from its last slot back ({@link FreeIndexBlock#lastWithRoom}); the free index block
+     * that names a data block with room for an entry of {@code size} bytes and that block, or null
+     * when none has room. The add changes the free index block as read here.
      */
-    private int lastWithRoom(Node nd, int size) throws FsException {
+    private Room withRoom(Node nd, int size) throws FsException {
         List<BmapExtent> ext = nd.extents();
         for (int k = ext.size() - 1; k >= 0 && ext.get(k).endoff() > freeDablk; k--) {
             BmapExtent e = ext.get(k);
             for (long off = e.endoff() - 1; off >= Math.max(e.startoff(), freeDablk); off--) {
-                int db = freeBlock(nd.dir(), ext, off).lastWithRoom(size);
+                FreeIndexBlock free = freeBlock(nd.dir(), ext, off);
+                int db = free.lastWithRoom(size);
                 if (db >= 0) {
-                    return db;
+                    return new Room(free, db);
                 }
             }
         }
-        return -1;
+        return null;
     }
 
     private FreeIndexBlock freeBlock(XfsInode dir, List<BmapExtent> ext, long dablk) throws FsException {
