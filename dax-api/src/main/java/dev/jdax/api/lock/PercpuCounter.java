@@ -58,6 +58,14 @@ public final class PercpuCounter {
         return cells.get(0);
     }
 
+    /**
+     * {@return how far the shared count may be from the sum}: less than {@code batch} per CPU slot
+     * once the adds are done, the reach {@code __percpu_counter_compare} trusts {@link #read()} beyond
+     */
+    public long slack() {
+        return batch * PerCpu.CPUS;
+    }
+
     /** {@return the shared count and every cell}: exact when no add runs meanwhile ({@code percpu_counter_sum}) */
     public long sum() {
         long s = cells.get(0);
@@ -73,7 +81,7 @@ public final class PercpuCounter {
      */
     public int compare(long rhs) {
         long count = read();
-        if (Math.abs(count - rhs) > batch * PerCpu.CPUS) {
+        if (Math.abs(count - rhs) > slack()) {
             return Long.signum(count - rhs);
         }
         return Long.signum(sum() - rhs);

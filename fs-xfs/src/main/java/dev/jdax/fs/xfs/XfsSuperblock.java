@@ -6,7 +6,7 @@ import dev.jdax.api.FsException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.LongAdder;
+import dev.jdax.api.lock.PercpuCounter;
 
 import static dev.jdax.fs.xfs.Buf.*;
 
@@ -42,10 +42,12 @@ final class XfsSuperblock {
     final byte[] buf;
     /** The UUID {@link #metaUuid} last made (immutable, so shared between threads as it is). */
     private UUID lastMetaUuid;
+    /** XFS_FDBLOCKS_BATCH: the free-block counter's cells fold into its shared count at this. */
+    static final long FDBLOCKS_BATCH = 1024;
     /** What was added to the summary counters since {@link #buf} was read: exact once the adds are done. */
-    private final LongAdder icount = new LongAdder();
-    private final LongAdder ifree = new LongAdder();
-    private final LongAdder fdblocks = new LongAdder();
+    private final PercpuCounter icount = new PercpuCounter();
+    private final PercpuCounter ifree = new PercpuCounter();
+    private final PercpuCounter fdblocks = new PercpuCounter(FDBLOCKS_BATCH);
 
     private XfsSuperblock(byte[] buf) {
         this.buf = buf;
@@ -175,9 +177,18 @@ final class XfsSuperblock {
     void sb_fdblocks(long v) { put64(buf, 144, v - fdblocks.sum()); }
 
     /**
+     * A floor of sb_fdblocks read from the counter's shared count alone, not its cells: what
+     * {@link XfsSpace#reserve} compares first, as xfs_mod_fdblocks compares m_fdblocks without a
+     * sum while it is far from the line.
+     */
+    long fdblocksAtLeast() {
+        return be64(buf, 144) + fdblocks.read() - fdblocks.slack();
+    }
+
+    /**
      * Adds to sb_fdblocks. AGs change the summary counters from many threads, each under its own
-     * lock, so they are Linux's per-cpu counters (m_fdblocks, m_icount, m_ifree): an add touches a
-     * cell of the thread's own once threads meet, not one word every AG's allocations write.
+     * lock, so they are Linux's per-cpu counters (m_fdblocks, m_icount, m_ifree): an add touches the
+     * cell of the thread's CPU slot, not one word every AG's allocations write.
      */
     void addFdblocks(long delta) {
         fdblocks.add(delta);

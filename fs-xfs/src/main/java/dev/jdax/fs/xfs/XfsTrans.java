@@ -5,6 +5,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.LockOrder;
 import dev.jdax.api.lock.Mutex;
+import dev.jdax.api.lock.PercpuCounter;
 import dev.jdax.api.lock.TransactionGate;
 
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * XFS's transactions and their group commit (xfs_trans.c, xfs_log_cil.c, xfs_trans_ail.c): every
@@ -242,17 +242,23 @@ final class XfsTrans {
     // ---- block reservations (t_blk_res) ----
 
     /**
-     * Blocks reserved by open transactions and not yet used, striped as Linux's per-cpu counters:
-     * every transaction adds to it about three times, and one word all threads wrote was a cache
-     * line every transaction of every AG took from the other cores. A claim's add and the sum that
-     * follows it are volatile accesses, so of two transactions claiming at once at least one sums
-     * the other's claim (XfsSpace#reserve relies on that, as it did on one atomic word).
+     * Blocks reserved by open transactions and not yet used, a per-CPU counter as Linux's m_fdblocks
+     * (which its reservations are taken from): every transaction adds to it about three times, and
+     * one word all threads wrote was a cache line every transaction of every AG took from the other
+     * cores. A claim's add and the sum that follows it are volatile accesses, so of two
+     * transactions claiming at once at least one sums the other's claim (XfsSpace#reserve relies on
+     * that, as it did on one atomic word).
      */
-    private final LongAdder reserved = new LongAdder();
+    private final PercpuCounter reserved = new PercpuCounter(XfsSuperblock.FDBLOCKS_BATCH);
 
     /** Blocks reserved by open transactions and not yet used: kept from everyone else. */
     long reserved() {
         return reserved.sum();
+    }
+
+    /** A ceiling of {@link #reserved()} read from the shared count alone ({@link XfsSuperblock#fdblocksAtLeast}). */
+    long reservedAtMost() {
+        return reserved.read() + reserved.slack();
     }
 
     void reserve(Handle h, long blocks) {
