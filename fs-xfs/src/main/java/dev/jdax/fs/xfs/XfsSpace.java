@@ -18,17 +18,18 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * allocations in different AGs run in parallel.
  */
 final class XfsSpace {
+    /** Longs between two AGs' published states: 128 bytes, a line (and its prefetched pair) of each AG's own. */
+    private static final int SEEN_STRIDE = 16;
+    /** Where in an AG's published state its spare is, and its busy crowding (1: crowded). */
+    private static final int SPARE = 0;
+    private static final int CROWDED = 1;
+
     private final XfsDisk disk;
     private final XfsAg[] ags;
     private final Mutex[] locks;
     private final AtomicLong rotor = new AtomicLong();
     /** Each AG's longest free extent for a user allocation when it was last read ({@link #longestForUser(int)}). */
     private final AtomicLongArray longestSeen;
-    /** Longs between two AGs' published states: 128 bytes, a line (and its prefetched pair) of each AG's own. */
-    private static final int SEEN_STRIDE = 16;
-    /** Where in an AG's published state its spare is, and its busy crowding (1: crowded). */
-    private static final int SPARE = 0;
-    private static final int CROWDED = 1;
     /**
      * What each AG's lock holder last left for other AGs' transactions to read instead of its
      * headers: its spare for reservations ({@link #spare}), published below it by {@link
@@ -83,18 +84,21 @@ final class XfsSpace {
 
     /** Releases AG {@code agno}'s lock, what other AGs read of it published first ({@link #seen}). */
     private void unlock(int agno) {
-        XfsAg ag = ags[agno];
-        int at = agno * SEEN_STRIDE;
-        long spare = spare(ag);
-        long spareSeen = seen.getPlain(at + SPARE);     // written only under this AG's lock
-        if (spare < spareSeen || spare > spareSeen + 2 * spareStep) {
-            seen.setRelease(at + SPARE, spare - spareStep);
+        try {
+            XfsAg ag = ags[agno];
+            int at = agno * SEEN_STRIDE;
+            long spare = spare(ag);
+            long spareSeen = seen.getPlain(at + SPARE);     // written only under this AG's lock
+            if (spare < spareSeen || spare > spareSeen + 2 * spareStep) {
+                seen.setRelease(at + SPARE, spare - spareStep);
+            }
+            long crowded = crowded(ag) ? 1 : 0;
+            if (seen.getPlain(at + CROWDED) != crowded) {
+                seen.setRelease(at + CROWDED, crowded);
+            }
+        } finally {
+            locks[agno].unlock();
         }
-        long crowded = crowded(ag) ? 1 : 0;
-        if (seen.getPlain(at + CROWDED) != crowded) {
-            seen.setRelease(at + CROWDED, crowded);
-        }
-        locks[agno].unlock();
     }
 
     /** What AG {@code ag} can give reservations: its usable blocks less the AGFL's most, less its busy blocks. */
