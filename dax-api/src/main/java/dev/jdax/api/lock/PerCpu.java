@@ -16,8 +16,22 @@ public final class PerCpu {
 
     /** How many slots a per-CPU structure has: the processors the JVM may use. */
     public static final int CPUS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** Longs between two slots' cells in one array: 128 bytes, a cache line and the one fetched with it. */
+    private static final int CELL_STRIDE = 16;
+    /**
+     * The length of a {@code long} array that holds a cell per slot at {@link #cell}: each 128 bytes
+     * from the others, from the array's header (and index 0) and from whatever follows the array.
+     * A cell at index 0 shares its line with the header and with the objects allocated just before
+     * the array, which other threads read.
+     */
+    public static final int CELL_ARRAY_LENGTH = (CPUS + 2) * CELL_STRIDE;
 
     private PerCpu() {
+    }
+
+    /** {@return the index of slot {@code slot}'s cell} in an array of {@link #CELL_ARRAY_LENGTH} longs */
+    public static int cell(int slot) {
+        return (slot + 1) * CELL_STRIDE;
     }
 
     /** {@return the current thread's slot among {@code n}} */

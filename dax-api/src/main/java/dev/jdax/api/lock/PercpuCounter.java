@@ -17,14 +17,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * 1.50-1.67x with this.
  */
 public final class PercpuCounter {
-    /** Longs between two cells (and before the first): 128 bytes, so no two share a line or its prefetched pair. */
-    private static final int STRIDE = 16;
     /** Linux's {@code percpu_counter_batch}: {@code max(32, 2 * CPUs)}. */
     public static final long DEFAULT_BATCH = Math.max(32, 2L * PerCpu.CPUS);
 
     private final long batch;
-    /** Index 0: the shared count; {@code (slot + 1) * STRIDE}: a slot's cell. */
-    private final AtomicLongArray cells = new AtomicLongArray((PerCpu.CPUS + 2) * STRIDE);
+    /** Index 0: the shared count; {@link PerCpu#cell}: a slot's cell, 128 bytes from it and each other. */
+    private final AtomicLongArray cells = new AtomicLongArray(PerCpu.CELL_ARRAY_LENGTH);
 
     /** A counter at zero whose cells fold into the shared count at {@code batch} (at least 1). */
     public PercpuCounter(long batch) {
@@ -41,7 +39,7 @@ public final class PercpuCounter {
 
     /** Adds {@code delta} ({@code percpu_counter_add_batch}). */
     public void add(long delta) {
-        int i = (PerCpu.slot(PerCpu.CPUS) + 1) * STRIDE;
+        int i = PerCpu.cell(PerCpu.slot(PerCpu.CPUS));
         long v = cells.addAndGet(i, delta);
         if (v >= batch || v <= -batch) {
             // Another thread of the same slot may add between these two: each moves what it took
@@ -70,7 +68,7 @@ public final class PercpuCounter {
     public long sum() {
         long s = cells.get(0);
         for (int slot = 0; slot < PerCpu.CPUS; slot++) {
-            s += cells.get((slot + 1) * STRIDE);
+            s += cells.get(PerCpu.cell(slot));
         }
         return s;
     }

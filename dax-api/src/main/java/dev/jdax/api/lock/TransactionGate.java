@@ -25,29 +25,27 @@ public final class TransactionGate<T> {
     /** A transaction's side of the gate: the handles in it, and whether its commit has locked it. */
     public static final class Updates {
         private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
-        /** Longs between two cells: a cell per 128 bytes, so that two CPUs' cells share no cache line (nor its prefetched pair). */
-        private static final int STRIDE = 16;
         /**
-         * Slot {@code s}'s cell at {@code (s + 1) * STRIDE}: 128 bytes after the array's header and
-         * before whatever follows it. The first cell was at index 0, on the line of the header and
-         * of the objects made just before the array — this object and its transaction, whose
-         * {@link #locked} and whose fields every handle reads — so the thread of slot 0 took that
-         * line from the others at every handle's start and stop. Two threads creating in two
+         * A cell per CPU slot at {@link PerCpu#cell}: 128 bytes from each other, from the array's
+         * header and from whatever follows it. The first cell was at index 0, on the line of the
+         * header and of the objects made just before the array — this object and its transaction,
+         * whose {@link #locked} and whose fields every handle reads — so the thread of slot 0 took
+         * that line from the others at every handle's start and stop. Two threads creating in two
          * directories, over one thread: ext4 with orphan_file 1.48-1.53x then, 1.61-1.66x since;
          * XFS, its reservations already changed, 1.71-1.73x then, 1.77-1.80x since.
          */
-        private final long[] cells = new long[(PerCpu.CPUS + 2) * STRIDE];
+        private final long[] cells = new long[PerCpu.CELL_ARRAY_LENGTH];
         private volatile boolean locked;
 
         private void add(long delta) {
-            CELL.getAndAdd(cells, (PerCpu.slot(PerCpu.CPUS) + 1) * STRIDE, delta);
+            CELL.getAndAdd(cells, PerCpu.cell(PerCpu.slot(PerCpu.CPUS)), delta);
         }
 
         /** The handles in it: the cells added up, each read volatile. */
         private long count() {
             long n = 0;
             for (int slot = 0; slot < PerCpu.CPUS; slot++) {
-                n += (long) CELL.getVolatile(cells, (slot + 1) * STRIDE);
+                n += (long) CELL.getVolatile(cells, PerCpu.cell(slot));
             }
             return n;
         }

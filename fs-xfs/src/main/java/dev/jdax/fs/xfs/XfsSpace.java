@@ -32,7 +32,7 @@ final class XfsSpace {
     private final AtomicLongArray longestSeen;
     /**
      * What each AG's lock holder last left for other AGs' transactions to read instead of its
-     * headers: its spare for reservations ({@link #spare}), published below it by {@link
+     * headers: its spare for reservations ({@link #publish}), published below it by {@link
      * #spareStep} and written again only when the spare falls below that or rises two steps above,
      * and whether its busy blocks crowd it ({@link #busyCrowded}), written when that changes. So
      * they read a line that seldom changes.
@@ -56,8 +56,8 @@ final class XfsSpace {
         long resvMax = 0;
         for (int i = 0; i < ags.length; i++) {
             longestSeen.set(i, ags[i].freeSpace().longestForUser());
-            seen.set(i * SEEN_STRIDE + SPARE, spare(ags[i]) - spareStep);
-            seen.set(i * SEEN_STRIDE + CROWDED, crowded(ags[i]) ? 1 : 0);
+            seen.set(i * SEEN_STRIDE + SPARE, Long.MAX_VALUE);   // nothing yet: the first publish writes
+            publish(i);
             resvMax += ags[i].refcountResvMax + ags[i].finobtResvMax;
         }
         this.agResvMax = resvMax;
@@ -85,25 +85,31 @@ final class XfsSpace {
     /** Releases AG {@code agno}'s lock, what other AGs read of it published first ({@link #seen}). */
     private void unlock(int agno) {
         try {
-            XfsAg ag = ags[agno];
-            int at = agno * SEEN_STRIDE;
-            long spare = spare(ag);
-            long spareSeen = seen.getPlain(at + SPARE);     // written only under this AG's lock
-            if (spare < spareSeen || spare > spareSeen + 2 * spareStep) {
-                seen.setRelease(at + SPARE, spare - spareStep);
-            }
-            long crowded = crowded(ag) ? 1 : 0;
-            if (seen.getPlain(at + CROWDED) != crowded) {
-                seen.setRelease(at + CROWDED, crowded);
-            }
+            publish(agno);
         } finally {
             locks[agno].unlock();
         }
     }
 
-    /** What AG {@code ag} can give reservations: its usable blocks less the AGFL's most, less its busy blocks. */
-    private static long spare(XfsAg ag) {
-        return Math.max(0, ag.usable() - ag.freeSpace().maxFreelist()) - ag.freeSpace().busyBlocks();
+    /**
+     * Publishes what AG {@code agno} can give reservations (its usable blocks less the AGFL's most,
+     * less its busy blocks) and whether seven eighths of its free space is busy ({@link
+     * #busyCrowded}); under the AG's lock, or before anyone reads them.
+     */
+    private void publish(int agno) {
+        XfsAg ag = ags[agno];
+        long busy = ag.freeSpace().busyBlocks();
+        long usable = ag.usable();
+        int at = agno * SEEN_STRIDE;
+        long spare = Math.max(0, usable - ag.freeSpace().maxFreelist()) - busy;
+        long spareSeen = seen.getPlain(at + SPARE);     // written only under this AG's lock
+        if (spare < spareSeen || spare > spareSeen + 2 * spareStep) {
+            seen.setRelease(at + SPARE, spare - spareStep);
+        }
+        long crowded = busy > 0 && busy >= usable - usable / 8 ? 1 : 0;
+        if (seen.getPlain(at + CROWDED) != crowded) {
+            seen.setRelease(at + CROWDED, crowded);
+        }
     }
 
     /** Work on one AG, under its lock. */
@@ -197,13 +203,6 @@ final class XfsSpace {
             }
         }
         return false;
-    }
-
-    /** Whether {@code ag} has seven eighths of its free space busy ({@link #busyCrowded}). */
-    private static boolean crowded(XfsAg ag) {
-        long busy = ag.freeSpace().busyBlocks();
-        long usable = busy > 0 ? ag.usable() : 0;
-        return busy > 0 && busy >= usable - usable / 8;
     }
 
     /**
