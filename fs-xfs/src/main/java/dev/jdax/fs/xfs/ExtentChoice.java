@@ -1,8 +1,10 @@
 package dev.jdax.fs.xfs;
 
+import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.NavigableSet;
+import java.util.Set;
 
 /**
  * Which free extent of one AG an allocation takes, chosen as Linux 6.1's xfs_alloc_ag_vextent_near
@@ -60,8 +62,9 @@ final class ExtentChoice {
         // The first algorithm runs when the lookup lands in the cntbt's last leaf: it weighs every
         // record from there on; without an extent of maxlen, every record of that leaf of minlen.
         if (small || first >= cntLastLeaf) {
-            Long k = small ? byCnt.ceiling(Math.max(minlen << 32, cntLastLeaf)) : first;
-            for (; k != null; k = byCnt.higher(k)) {
+            Long from = small ? byCnt.ceiling(Math.max(minlen << 32, cntLastLeaf)) : first;
+            // One walk along the set (a record's successor is a step, not a search from the root).
+            for (long k : from == null ? Set.<Long>of() : byCnt.tailSet(from, true)) {
                 if (!check(k & 0xffffffffL, k >>> 32, false)) {
                     break;
                 }
@@ -78,27 +81,31 @@ final class ExtentChoice {
     private void locality() {
         long curLen = maxlen;
         Long cnt = byCnt.ceiling(curLen << 32 | agbno);
-        Long lt = byBno.floorKey(agbno);
-        Long gt = byBno.ceilingKey(agbno);
+        // The bnobt's records left and right of the goal (the goal's own on both sides, as the
+        // lookups le and ge find it), each walked by stepping, and the next one to weigh.
+        Iterator<Map.Entry<Long, Long>> left = byBno.headMap(agbno, true).descendingMap().entrySet().iterator();
+        Iterator<Map.Entry<Long, Long>> right = byBno.tailMap(agbno, true).entrySet().iterator();
+        Map.Entry<Long, Long> lt = next(left);
+        Map.Entry<Long, Long> gt = next(right);
         int finish = 0; // 1: walk right after a left hit, -1: left after a right hit, 2: the cntbt backwards
         while (lt != null || gt != null || cnt != null) {
             if (lt != null) {
-                boolean active = check(lt, byBno.get(lt), true);
+                boolean active = check(lt.getKey(), lt.getValue(), true);
                 if (lastNew) {
                     finish = 1;
                     lt = active ? lt : null;
                     break;
                 }
-                lt = active ? byBno.lowerKey(lt) : null;
+                lt = active ? next(left) : null;
             }
             if (gt != null) {
-                boolean active = check(gt, byBno.get(gt), true);
+                boolean active = check(gt.getKey(), gt.getValue(), true);
                 if (lastNew) {
                     finish = -1;
                     gt = active ? gt : null;
                     break;
                 }
-                gt = active ? byBno.higherKey(gt) : null;
+                gt = active ? next(right) : null;
             }
             if (cnt != null) {
                 // xfs_alloc_cntbt_iter: the record nearest the goal among those of the search size.
@@ -128,7 +135,7 @@ final class ExtentChoice {
         }
         if (cnt == null && len == 0 && !sawBusy) {
             // Give up on locality: walk the cntbt back from its end.
-            for (Long k = byCnt.isEmpty() ? null : byCnt.last(); k != null; k = byCnt.lower(k)) {
+            for (long k : byCnt.descendingSet()) {
                 if (!check(k & 0xffffffffL, k >>> 32, false) || lastNew) {
                     break;
                 }
@@ -136,18 +143,22 @@ final class ExtentChoice {
             return;
         }
         if (finish == 1) {
-            for (Long k = gt; k != null; k = byBno.higherKey(k)) {
-                if (!check(k, byBno.get(k), true) || lastNew) {
+            for (Map.Entry<Long, Long> e = gt; e != null; e = next(right)) {
+                if (!check(e.getKey(), e.getValue(), true) || lastNew) {
                     break;
                 }
             }
         } else if (finish == -1) {
-            for (Long k = lt; k != null; k = byBno.lowerKey(k)) {
-                if (!check(k, byBno.get(k), true) || lastNew) {
+            for (Map.Entry<Long, Long> e = lt; e != null; e = next(left)) {
+                if (!check(e.getKey(), e.getValue(), true) || lastNew) {
                     break;
                 }
             }
         }
+    }
+
+    private static <T> T next(Iterator<T> it) {
+        return it.hasNext() ? it.next() : null;
     }
 
     /**
@@ -155,13 +166,13 @@ final class ExtentChoice {
      * its start once busy blocks are trimmed off; null when that is below minlen.
      */
     long[] size() {
-        Long k = byCnt.ceiling(maxlen << 32);
-        if (k == null) {
-            k = byCnt.isEmpty() ? null : byCnt.last();
+        Long from = byCnt.ceiling(maxlen << 32);
+        if (from == null) {
+            from = byCnt.isEmpty() ? null : byCnt.last();
         }
         long bestBno = -1;
         long bestLen = 0;
-        for (; k != null; k = byCnt.higher(k)) {
+        for (long k : from == null ? Set.<Long>of() : byCnt.tailSet(from, true)) {
             long[] t = trim(k & 0xffffffffL, k >>> 32);
             if (t != null && Math.min(t[1], maxlen) > bestLen) {
                 bestBno = t[0];
