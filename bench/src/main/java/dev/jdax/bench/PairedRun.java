@@ -34,14 +34,13 @@ final class PairedRun {
      * create's paths over seconds, as {@link BenchMain} says of ThreadsBench) and their seconds of
      * pairs, the same for each metadata ratio ({@link MetaRatio}), and Lucene's build pairs of
      * warm-up and of measurement and seconds of query slices ({@link LuceneRatio}). A JVM's first
-     * builds compile jdax's paths, where the kernel's are compiled already: ext4 built 0.89x
-     * /dev/shm's rate after two pairs of warm-up, 1.06x after eight and 0.79x after twelve in three
-     * runs, so more warm-up does not close the gap, and six keeps the run short.
+     * twenty builds and more compile Lucene's paths, and the personality's side jdax's too, where
+     * the kernel's are compiled already; the warm-up's pairs are reported beside the measured ones.
      */
     record Timing(double ioSeconds, double threadsWarmup, double threadsSeconds, double metaWarmup, double metaSeconds,
                   int luceneWarmupPairs, int lucenePairs, double luceneQuerySeconds) {
         static Timing of(boolean quick) {
-            return quick ? new Timing(3, 8, 24, 2, 6, 6, 6, 6) : new Timing(8, 10, 60, 3, 15, 10, 15, 15);
+            return quick ? new Timing(3, 8, 24, 2, 6, 24, 8, 6) : new Timing(8, 10, 60, 3, 15, 30, 15, 15);
         }
     }
 
