@@ -35,9 +35,9 @@ import java.util.Map;
  * <p>The warm-up's pairs are a figure of their own ({@link #WARMUP}), and each side's share of
  * compilation during the measured pairs is printed: a JVM compiles Lucene's paths for twenty builds
  * and more, with jdax's on top on the personality's side, where the kernel's paths come compiled
- * (JFR's compilation events, ext4's side: 0.5-0.8 s of compiling per build until the tenth, 0.2-0.4 s
- * up to the twentieth, 0.1 s after; a build takes 0.45-0.7 s on two CPUs). Measured pairs that
- * follow a short warm-up judge the compilers' race, not the file systems.
+ * (JFR's compilation events, ext4's side: 0.7-0.9 s of compiling per build to the twelfth, about
+ * 0.5 s to the eighteenth, 0.2 s after the twentieth, where a build takes 0.5-0.9 s on two CPUs).
+ * Measured pairs that follow a short warm-up judge the compilers' race, not the file systems.
  *
  * <p>Each side runs in a JVM of its own, both alive for the whole run and told in turn what to do
  * (only one works at a time), so a pair's two builds run seconds apart, as in the other paired

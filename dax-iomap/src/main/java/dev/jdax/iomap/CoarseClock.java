@@ -8,7 +8,7 @@ import java.util.concurrent.locks.LockSupport;
  * clock ({@code ktime_get_coarse_real_ts64}), advanced once per timer tick, so a write compares the
  * file's times with a value already in memory instead of asking the hardware. Here a daemon thread
  * advances it every {@link #TICK_MILLIS} milliseconds (HZ=250, the tick of Debian's kernels); a
- * write reads one field. The values are the wall clock's, truncated to the tick's start. The
+ * write reads what the last tick left. The values are the wall clock's, truncated to the tick's start. The
  * personalities read it for every time a namespace operation or a setattr sets, as Linux's do
  * through the same {@code current_time}.
  *
