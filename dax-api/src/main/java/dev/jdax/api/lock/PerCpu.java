@@ -18,18 +18,25 @@ public final class PerCpu {
     public static final int CPUS = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** Longs between two slots' cells in one array: 128 bytes, a cache line and the one fetched with it. */
     private static final int CELL_STRIDE = 16;
-    /**
-     * The length of a {@code long} array that holds a cell per slot at {@link #cell}: each 128 bytes
-     * from the others, from the array's header (and index 0) and from whatever follows the array.
-     * A cell at index 0 shares its line with the header and with the objects allocated just before
-     * the array, which other threads read.
-     */
-    public static final int CELL_ARRAY_LENGTH = (CPUS + 2) * CELL_STRIDE;
+    /** {@link #cellArrayLength} of a cell per CPU slot. */
+    public static final int CELL_ARRAY_LENGTH = cellArrayLength(CPUS);
 
     private PerCpu() {
     }
 
-    /** {@return the index of slot {@code slot}'s cell} in an array of {@link #CELL_ARRAY_LENGTH} longs */
+    /**
+     * {@return the length of a {@code long} array that holds {@code slots} cells at {@link #cell}}:
+     * each 128 bytes from the others, from the array's header (and index 0) and from whatever
+     * follows the array. A cell at index 0 shares its line with the header and with the objects
+     * allocated just before the array, which other threads write. The slots may be CPU slots or
+     * anything else whose writers should not share a line (XFS's AGs); a cell may hold up to
+     * 16 longs (128 bytes) from its index on.
+     */
+    public static int cellArrayLength(int slots) {
+        return (slots + 2) * CELL_STRIDE;
+    }
+
+    /** {@return the index of slot {@code slot}'s cell} in an array of {@link #cellArrayLength} longs */
     public static int cell(int slot) {
         return (slot + 1) * CELL_STRIDE;
     }

@@ -4,6 +4,7 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.Mutex;
+import dev.jdax.api.lock.PerCpu;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -18,9 +19,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * allocations in different AGs run in parallel.
  */
 final class XfsSpace {
-    /** Longs between two AGs' published states: 128 bytes, a line (and its prefetched pair) of each AG's own. */
-    private static final int SEEN_STRIDE = 16;
-    /** Where in an AG's published state its spare is, and its busy crowding (1: crowded). */
+    /** Where in an AG's published state ({@link PerCpu#cell}) its spare is, and its busy crowding (1: crowded). */
     private static final int SPARE = 0;
     private static final int CROWDED = 1;
 
@@ -35,7 +34,8 @@ final class XfsSpace {
      * headers: its spare for reservations ({@link #publish}), published below it by {@link
      * #spareStep} and written again only when the spare falls below that or rises two steps above,
      * and whether its busy blocks crowd it ({@link #busyCrowded}), written when that changes. So
-     * they read a line that seldom changes.
+     * they read a line that seldom changes: each AG's cell is 128 bytes from the others and from the
+     * array's header, whose line {@link #longestSeen}'s writes may share.
      */
     private final AtomicLongArray seen;
     private final long spareStep;
@@ -51,12 +51,12 @@ final class XfsSpace {
             locks[i] = new Mutex(LockClass.GROUP, LockClass.BLOCKS, i, "xfs AG " + i);
         }
         this.longestSeen = new AtomicLongArray(ags.length);
-        this.seen = new AtomicLongArray(ags.length * SEEN_STRIDE);
+        this.seen = new AtomicLongArray(PerCpu.cellArrayLength(ags.length));
         this.spareStep = Math.max(1, Math.min(XfsSuperblock.FDBLOCKS_BATCH, disk.agblocks() / 64));
         long resvMax = 0;
         for (int i = 0; i < ags.length; i++) {
             longestSeen.set(i, ags[i].freeSpace().longestForUser());
-            seen.set(i * SEEN_STRIDE + SPARE, Long.MAX_VALUE);   // nothing yet: the first publish writes
+            seen.set(PerCpu.cell(i) + SPARE, Long.MAX_VALUE);   // nothing yet: the first publish writes
             publish(i);
             resvMax += ags[i].refcountResvMax + ags[i].finobtResvMax;
         }
@@ -100,7 +100,7 @@ final class XfsSpace {
         XfsAg ag = ags[agno];
         long busy = ag.freeSpace().busyBlocks();
         long usable = ag.usable();
-        int at = agno * SEEN_STRIDE;
+        int at = PerCpu.cell(agno);
         long spare = Math.max(0, usable - ag.freeSpace().maxFreelist()) - busy;
         long spareSeen = seen.getPlain(at + SPARE);     // written only under this AG's lock
         if (spare < spareSeen || spare > spareSeen + 2 * spareStep) {
@@ -178,7 +178,7 @@ final class XfsSpace {
         }
         long agsCan = -claimed;
         for (int i = 0; i < ags.length; i++) {
-            agsCan += seen.get(i * SEEN_STRIDE + SPARE);
+            agsCan += seen.get(PerCpu.cell(i) + SPARE);
         }
         return agsCan >= 0;
     }
@@ -198,7 +198,7 @@ final class XfsSpace {
      */
     boolean busyCrowded() {
         for (int i = 0; i < ags.length; i++) {
-            if (seen.get(i * SEEN_STRIDE + CROWDED) != 0) {
+            if (seen.get(PerCpu.cell(i) + CROWDED) != 0) {
                 return true;
             }
         }

@@ -2,11 +2,11 @@ package dev.jdax.fs.xfs;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.lock.PercpuCounter;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import dev.jdax.api.lock.PercpuCounter;
 
 import static dev.jdax.fs.xfs.Buf.*;
 
