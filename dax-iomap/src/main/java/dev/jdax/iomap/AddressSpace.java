@@ -59,11 +59,12 @@ public final class AddressSpace {
     /** The block map's state number (a field, not an AtomicLong: one cache line fewer per I/O). */
     private volatile long mapGeneration;
     /**
-     * The run sequential reads are in ({@link DaxIo#readKept}): written without a lock by a reader
-     * that moved on to the next run or found it stale (a record: its fields are seen whole), checked
-     * against the block map's generation and the bad-sector list before each use.
+     * The run sequential reads and overwrites are in ({@link DaxIo#readKept}, {@link DaxIo#write}):
+     * written without a lock by a reader or writer that moved on to the next run or found it stale
+     * (a record: its fields are seen whole), checked against the block map's generation and the
+     * bad-sector list before each use.
      */
-    private ReadHint readHint;
+    private RunHint runHint;
     private volatile long size;
     private volatile Instant mtime;
     private volatile Instant ctime;
@@ -117,12 +118,12 @@ public final class AddressSpace {
         return counters.cellOfCurrentThread();
     }
 
-    ReadHint readHint() {
-        return readHint;
+    RunHint runHint() {
+        return runHint;
     }
 
-    void readHint(ReadHint h) {
-        readHint = h;
+    void runHint(RunHint h) {
+        runHint = h;
     }
 
     /** {@return the answers kept for this file} */

@@ -40,7 +40,7 @@ final class DaxIo {
             throws FsException {
         long cur = pos;
         try {
-            ReadHint h = hint(space, space.mapGeneration(), pos, end);
+            RunHint h = hint(space, space.mapGeneration(), pos, end);
             if (h != null) {
                 MemorySegment.copy(h.memory(), h.base() + pos, dst, dstBase, end - pos);
                 return end - pos;
@@ -77,7 +77,7 @@ final class DaxIo {
             return ~0L;
         }
         long last = Math.min(end, size);
-        ReadHint h = hint(space, generation, pos, last);
+        RunHint h = hint(space, generation, pos, last);
         try {
             if (h != null) {
                 MemorySegment.copy(h.memory(), h.base() + pos, dst, dstBase, last - pos);
@@ -96,22 +96,22 @@ final class DaxIo {
     }
 
     /**
-     * The hint that serves a read of {@code [pos, last)} in block-map state {@code generation}: the
-     * file's, or the kept answer's; null when no one kept answer maps the whole range to clean
-     * memory. The kept answer's becomes the file's when a reader moves on to the next run or back to
-     * the first (sequential reads, and their next pass), or the file's is stale; not when reads
-     * jump between runs: readers of one file at random would each write the field every other
-     * read, and take its line from each other (two readers of an ext2 file of 67 runs: 1.58-1.85x
-     * one reader where they had made 2.07-2.13x).
+     * The hint that serves a read or an overwrite of {@code [pos, last)} in block-map state
+     * {@code generation}: the file's, or the kept answer's; null when no one kept answer maps the
+     * whole range to clean memory. The kept answer's becomes the file's when a reader or writer
+     * moves on to the next run or back to the first (sequential transfers, and their next pass), or
+     * the file's is stale; not when transfers jump between runs: readers of one file at random would
+     * each write the field every other read, and take its line from each other (two readers of an
+     * ext2 file of 67 runs: 1.58-1.85x one reader where they had made 2.07-2.13x).
      */
-    private static ReadHint hint(AddressSpace space, long generation, long pos, long last) {
-        ReadHint h = space.readHint();
+    private static RunHint hint(AddressSpace space, long generation, long pos, long last) {
+        RunHint h = space.runHint();
         if (h != null && h.serves(generation, pos, last)) {
             return h;
         }
-        ReadHint next = space.cache().hint(pos, last, generation);
+        RunHint next = space.cache().hint(pos, last, generation);
         if (next != null && (h == null || h.generation() != generation || next.start() == h.end() || next.start() == 0)) {
-            space.readHint(next);
+            space.runHint(next);
         }
         return next;
     }
@@ -202,7 +202,8 @@ final class DaxIo {
     /**
      * Writes {@code src[srcBase, srcBase + length)} at {@code pos}: allocation through
      * {@code begin(WRITE)}, zeroing of the new blocks' uncovered parts, the copy with its flush. An
-     * overwrite wholly inside EOF ({@code size}) goes straight to the blocks already there, found in
+     * overwrite wholly inside EOF ({@code size}) goes straight to the blocks already there, found
+     * through the file's {@link RunHint} (one run of its own blocks, the whole write inside it), in
      * the {@link MappingCache} or by a lookup without WRITE (no transaction, shared locks): nothing
      * is allocated, converted or resized there, so {@code iomap_end} would have nothing to do.
      * {@code direct} says O_DIRECT (which only the direct_io_bypass policy treats differently).
@@ -214,6 +215,14 @@ final class DaxIo {
         long end = pos + length;
         long cur = pos;
         try {
+            if (end <= size) {
+                RunHint h = hint(space, space.mapGeneration(), pos, end);
+                if (h != null && h.overwritable()) {
+                    MemorySegment.copy(src, srcBase, h.memory(), h.base() + pos, length);
+                    space.mount().device().stored(h.base() + pos, length);
+                    return length;
+                }
+            }
             while (cur < end) {
                 Iomap blocks = end <= size ? overwritable(space, cur, size) : null;
                 if (blocks != null) {

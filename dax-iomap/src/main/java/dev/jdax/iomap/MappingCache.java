@@ -35,11 +35,11 @@ final class MappingCache {
      * Sorted, non-overlapping answers for block-map state {@code generation}; {@code overflowed}:
      * the file needed more than {@link #LIMIT}, and the table holds only the last answer.
      */
-    private record Table(long generation, long[] starts, long[] ends, Iomap[] maps, ReadHint[] hints, boolean overflowed) {
+    private record Table(long generation, long[] starts, long[] ends, Iomap[] maps, RunHint[] hints, boolean overflowed) {
         static final Table EMPTY = empty(-1);
 
         Table(long generation, long[] starts, long[] ends, Iomap[] maps, boolean overflowed) {
-            this(generation, starts, ends, maps, new ReadHint[maps.length], overflowed);
+            this(generation, starts, ends, maps, new RunHint[maps.length], overflowed);
         }
 
         static Table empty(long generation) {
@@ -94,7 +94,7 @@ final class MappingCache {
      * null. Made once per answer and table (the slot is written without a lock: two readers racing
      * make two equal hints), so reads that move between a file's runs allocate nothing.
      */
-    ReadHint hint(long pos, long last, long generation) {
+    RunHint hint(long pos, long last, long generation) {
         Table t = table;
         if (t.generation != generation) {
             return null;
@@ -103,7 +103,7 @@ final class MappingCache {
         if (i < 0 || last > t.ends[i]) {
             return null;
         }
-        ReadHint h = t.hints[i];
+        RunHint h = t.hints[i];
         if (h != null && h.serves(generation, pos, last)) {
             return h;
         }
@@ -116,8 +116,8 @@ final class MappingCache {
         if (clean == null) {
             return null;
         }
-        h = new ReadHint(generation, t.starts[i], t.ends[i], map.addr() - map.offset(), clean.memory(), mount.badBlocks(),
-                clean.additions());
+        h = new RunHint(generation, t.starts[i], t.ends[i], map.addr() - map.offset(), clean.memory(), mount.badBlocks(),
+                clean.additions(), !map.has(Iomap.F_SHARED));
         t.hints[i] = h;
         return h;
     }

@@ -37,6 +37,8 @@ class KeptMappingsTest {
     static final class CountingOps extends TestFile.Ops {
         int lookups;
         int writeLookups;
+        /** Whether lookups report mapped blocks as shared with another file (IOMAP_F_SHARED). */
+        boolean shared;
 
         CountingOps(TestFile.Node node, DaxDevice device) {
             super(node, device);
@@ -49,7 +51,11 @@ class KeptMappingsTest {
             } else {
                 lookups++;
             }
-            return super.begin(inode, pos, length, flags);
+            Iomap m = super.begin(inode, pos, length, flags);
+            if (shared && (flags & IomapOps.WRITE) == 0 && m.type() == dev.jdax.api.IomapType.MAPPED) {
+                return new Iomap(m.offset(), m.length(), m.type(), m.addr(), m.flags() | Iomap.F_SHARED, m.device());
+            }
+            return m;
         }
     }
 
@@ -95,7 +101,7 @@ class KeptMappingsTest {
     void readsMovingBetweenRunsReadEachRunAndAReadAcrossAHoleReadsZerosPastTheRun() throws Exception {
         f.write(0, MemorySegment.ofArray(filled(4 * BS, 0x11)), 0);
         f.write(100L * BS, MemorySegment.ofArray(filled(4 * BS, 0x22)), 0);
-        for (int i = 0; i < 8; i++) { // each read in the other run than the last (ReadHint per run)
+        for (int i = 0; i < 8; i++) { // each read in the other run than the last (RunHint per run)
             assertArrayEquals(filled(BS, 0x11), read(f, (long) (i % 4) * BS, BS));
             assertArrayEquals(filled(BS, 0x22), read(f, (long) (100 + i % 4) * BS, BS));
         }
@@ -147,6 +153,43 @@ class KeptMappingsTest {
         f.write(64 * BS, MemorySegment.ofArray(filled(BS, 9)), 0);
         assertEquals(writes + 1, ops.writeLookups, "a write past EOF asks with WRITE (allocation, the new size)");
         assertEquals(65L * BS, f.size());
+    }
+
+    @Test
+    void anOverwriteThroughTheFilesRunStoresInPlaceAndCountsAsAStore() throws Exception {
+        f.write(0, MemorySegment.ofArray(filled(16 * BS, 1)), 0);
+        read(f, 0, BS); // the run is kept, and the file's hint made from it
+        long stored = device.counters().bytesStored();
+        int writes = ops.writeLookups;
+        for (int i = 0; i < 16; i++) {
+            f.write((long) i * BS + 100, MemorySegment.ofArray(filled(BS - 200, 0x40 + i)), 0);
+        }
+        assertEquals(writes, ops.writeLookups);
+        assertEquals(16L * (BS - 200), device.counters().bytesStored() - stored, "the device counts what the engine copied");
+        for (int i = 0; i < 16; i++) {
+            byte[] want = filled(BS, 1);
+            java.util.Arrays.fill(want, 100, BS - 100, (byte) (0x40 + i));
+            byte[] onDevice = new byte[BS];
+            device.load(f.node.blocks.get((long) i).pblock() * BS, MemorySegment.ofArray(onDevice), 0, BS);
+            assertArrayEquals(want, onDevice, "block " + i + " on the device");
+        }
+    }
+
+    @Test
+    void overwritesOfSharedBlocksAskWithWriteEvenWhenTheirAnswerIsKept() throws Exception {
+        f.write(0, MemorySegment.ofArray(filled(8 * BS, 3)), 0);
+        ops.shared = true; // reflinked, as XFS reports IOMAP_F_SHARED: an overwrite must unshare first
+        f.space.mapChanged();
+        int writes = ops.writeLookups;
+        for (int i = 0; i < 4; i++) {
+            // Each WRITE question is a change of the block map: the reads keep the shared answer
+            // again and make the file's hint from it before each overwrite.
+            assertArrayEquals(filled(BS, 3), read(f, (long) i * BS, BS));
+            assertArrayEquals(filled(BS, 3), read(f, (long) i * BS, BS));
+            f.write((long) i * BS, MemorySegment.ofArray(filled(BS, 9)), 0);
+        }
+        assertEquals(writes + 4, ops.writeLookups, "each overwrite of shared blocks asks the personality with WRITE");
+        assertArrayEquals(filled(BS, 9), read(f, 2 * BS, BS));
     }
 
     @Test

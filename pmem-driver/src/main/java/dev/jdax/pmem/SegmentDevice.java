@@ -150,6 +150,12 @@ abstract class SegmentDevice implements DaxDevice {
     }
 
     @Override
+    public void stored(long offset, long length) throws FsException {
+        checkRange("stored", offset, length);
+        counts.add(BYTES_STORED, length, LINES_FLUSHED, writeBackLines(memory(), offset, length));
+    }
+
+    @Override
     public void load(long offset, MemorySegment dst, long dstOffset, long length) throws FsException {
         checkRange("load", offset, length);
         MemorySegment.copy(memory(), offset, dst, dstOffset, length);
