@@ -193,6 +193,19 @@ class KeptMappingsTest {
     }
 
     @Test
+    void transfersThroughTheRunAfterTheDeviceClosedFailWithEbadf() throws Exception {
+        f.write(0, MemorySegment.ofArray(filled(4 * BS, 5)), 0);
+        read(f, 0, BS);
+        read(f, BS, BS); // the file's hint made
+        f.write(2 * BS, MemorySegment.ofArray(filled(BS, 6)), 0); // and used
+        device.close();
+        FsException w = assertThrows(FsException.class, () -> f.write(BS, MemorySegment.ofArray(filled(BS, 7)), 0));
+        assertEquals(Errno.EBADF, w.errno());
+        FsException r = assertThrows(FsException.class, () -> read(f, BS, BS));
+        assertEquals(Errno.EBADF, r.errno());
+    }
+
+    @Test
     void truncateAndReextendShowZerosWhereAKeptAnswerSawData() throws Exception {
         f.write(0, MemorySegment.ofArray(filled(4 * BS, 0x55)), 0);
         read(f, 2 * BS, BS); // answer kept
