@@ -8,11 +8,12 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * {@code lockedraw}: raw copies, each under a lock taken as the engine takes a file's i_rwsem
- * (shared to read, exclusive to write) — the least any file system that locks per transfer pays,
- * Linux's included ({@code inode_lock} around every DAX write). Its ratio to raw is the ceiling of
- * the 4 KiB goals on the machine that measured it: the lock's first locked instruction after a copy
- * waits until the copy's stores have drained, where raw copies overlap one copy's draining with the
- * next copy (on a Linux 6.18 guest, 518 ns a 4 KiB write where raw took 436 ns).
+ * (shared to read, exclusive to write), as Linux takes {@code inode_lock} around every DAX write.
+ * Its ratio to raw is reported beside the 4 KiB goals as a figure, not a bound: it was read as the
+ * least a file system that locks per transfer pays (the lock's first locked instruction after a
+ * copy waits until the copy's stores have drained; on a Linux 6.18 guest, 518 ns a 4 KiB write
+ * where raw took 436 ns), but jdax's overwrites, under the same lock, have run faster than it
+ * (docs/PERFORMANCE.md, "4 KiB overwrites through the file's run").
  */
 final class LockedRawTarget implements Target {
     private final RawTarget raw;

@@ -24,8 +24,8 @@ final class PairedRun {
     static final List<Integer> IO_SIZES = List.of(4096, 1 << 20);
     /**
      * Raw copies each under a lock ({@link LockedRawTarget}), beside raw copies as the targets are:
-     * what the machine leaves of raw's rate to any file system that locks per transfer, the 4 KiB
-     * goals' ceiling. Measured at 4 KiB only (at 1 MiB a lock's cost is lost in the copy).
+     * a figure beside the 4 KiB goals (not their bound: see its doc). Measured at 4 KiB only (at
+     * 1 MiB a lock's cost is lost in the copy).
      */
     static final String LOCKED_RAW = "lockedraw";
 
@@ -62,7 +62,7 @@ final class PairedRun {
             ForkedJvm.run(IoRatio.class, "4g", List.of(target, sizes, Double.toString(t.ioSeconds())), Paired.PREFIX)
                     .forEach(line -> out.add(Paired.parse(line)));
         }
-        System.out.println("# IoRatio: " + LOCKED_RAW + " (the 4 KiB goals' ceiling)");
+        System.out.println("# IoRatio: " + LOCKED_RAW + " (raw copies under the engine's lock)");
         ForkedJvm.run(IoRatio.class, "4g", List.of(LOCKED_RAW, "4096", Double.toString(t.ioSeconds())), Paired.PREFIX)
                 .forEach(line -> out.add(Paired.parse(line)));
         for (String personality : PERSONALITIES) {

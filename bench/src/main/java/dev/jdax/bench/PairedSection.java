@@ -33,7 +33,7 @@ final class PairedSection {
                 + "a goal's margin. The JMH tables (in a whole run) stay as figures. \"machine\": two threads over one in the same JVM's\n"
                 + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n"
                 + "\"raw under a lock\": raw copies each under the engine's lock (shared to read, exclusive to write) beside raw copies\n"
-                + "of the same memory, in the same pairs — what the machine leaves to any file system that locks per transfer, Linux's included.\n\n| goal | ");
+                + "of the same memory, in the same pairs; a figure, not a bound (jdax's overwrites, under the same lock, have run faster).\n\n| goal | ");
         sb.append(String.join(" | ", PairedRun.IO_TARGETS)).append(" |\n|---|");
         PairedRun.IO_TARGETS.forEach(t -> sb.append("---|"));
         sb.append('\n');
