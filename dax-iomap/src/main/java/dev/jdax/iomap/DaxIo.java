@@ -60,6 +60,9 @@ final class DaxIo {
         } catch (FsException e) {
             return done(cur - pos, e);
         } catch (IllegalStateException closed) {
+            if (!dst.scope().isAlive()) {
+                throw closed; // the caller's buffer, as the JDK's channels say it
+            }
             // The clean memory's window went with the device's close (a copy through the device says so itself).
             return done(cur - pos, FsException.of(Errno.EBADF, "%s: device is closed", space.mount().device().name()));
         }

@@ -89,10 +89,10 @@ final class MappingCache {
     }
 
     /**
-     * {@return the read hint for {@code [pos, last)}}: the kept answer covering it whole, in
+     * {@return the run hint for {@code [pos, last)}}: the kept answer covering it whole, in
      * block-map state {@code generation}, when it maps the bytes to the mount's clean memory; else
      * null. Made once per answer and table (the slot is written without a lock: two readers racing
-     * make two equal hints), so reads that move between a file's runs allocate nothing.
+     * make two equal hints), so transfers that move between a file's runs allocate nothing.
      */
     RunHint hint(long pos, long last, long generation) {
         Table t = table;

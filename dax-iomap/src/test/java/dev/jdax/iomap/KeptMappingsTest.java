@@ -206,6 +206,24 @@ class KeptMappingsTest {
     }
 
     @Test
+    void aReadIntoTheCallersClosedBufferThrowsTheJdksExceptionNotEbadf() throws Exception {
+        for (LockingModel model : LockingModel.values()) { // dioread_nolock's reads take the locked path at once
+            TestFile.Node node = new TestFile.Node();
+            node.nextFree = 1;
+            TestFile g = new TestFile(node, new TestFile.Ops(node, device), new DaxMount(device, dev.jdax.api.fs.MountOptions.none(), model));
+            g.write(0, MemorySegment.ofArray(filled(4 * BS, 5)), 0);
+            read(g, 0, BS);
+            read(g, BS, BS); // the file's hint made
+            MemorySegment gone;
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+                gone = arena.allocate(BS);
+            }
+            assertThrows(IllegalStateException.class, () -> g.read(BS, gone), model.name());
+            assertArrayEquals(filled(BS, 5), read(g, BS, BS), model + ": the device is fine");
+        }
+    }
+
+    @Test
     void truncateAndReextendShowZerosWhereAKeptAnswerSawData() throws Exception {
         f.write(0, MemorySegment.ofArray(filled(4 * BS, 0x55)), 0);
         read(f, 2 * BS, BS); // answer kept
