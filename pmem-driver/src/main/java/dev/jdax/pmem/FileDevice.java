@@ -98,6 +98,12 @@ final class FileDevice extends SegmentDevice {
     }
 
     @Override
+    public void stored(long offset, long length) throws FsException {
+        withinFile("stored", offset, length); // copied past the image's end into its last page: never kept
+        super.stored(offset, length);
+    }
+
+    @Override
     public void zero(long offset, long length) throws FsException {
         withinFile("zero", offset, length);
         super.zero(offset, length);

@@ -146,13 +146,18 @@ abstract class SegmentDevice implements DaxDevice {
         checkRange("store", offset, length);
         MemorySegment m = memory();
         MemorySegment.copy(src, srcOffset, m, offset, length);
-        counts.add(BYTES_STORED, length, LINES_FLUSHED, writeBackLines(m, offset, length));
+        writtenBackAsStored(m, offset, length);
     }
 
     @Override
     public void stored(long offset, long length) throws FsException {
         checkRange("stored", offset, length);
-        counts.add(BYTES_STORED, length, LINES_FLUSHED, writeBackLines(memory(), offset, length));
+        writtenBackAsStored(memory(), offset, length);
+    }
+
+    /** What a store does after its copy: the lines written back, the bytes and lines counted. */
+    private void writtenBackAsStored(MemorySegment m, long offset, long length) throws FsException {
+        counts.add(BYTES_STORED, length, LINES_FLUSHED, writeBackLines(m, offset, length));
     }
 
     @Override
