@@ -63,7 +63,7 @@ public interface DaxDevice extends AutoCloseable {
     /**
      * The caller copied {@code length} bytes into a {@link #directAccess} window at {@code offset}
      * itself: written back and counted as {@link #store} writes back and counts its copy, so the
-     * range is durable after {@link #fence()}. The engine's overwrites copy so, where its own call
+     * range is durable after {@link #fence()}. The engine's data writes copy so, where its own call
      * site sees only the data's buffers (a copy shared with the metadata's small byte arrays was
      * compiled for both, and 4 KiB writes through it ran a fifth slower).
      */

@@ -229,7 +229,13 @@ final class DaxIo {
                 Iomap blocks = end <= size ? overwritable(space, cur, size) : null;
                 if (blocks != null) {
                     long n = Math.min(blocks.end(), end) - cur;
-                    blocks.device().store(blocks.addrOf(cur), src, srcBase + cur - pos, n);
+                    MemorySegment clean = space.mount().cleanMemory();
+                    long addr = blocks.addrOf(cur);
+                    if (clean != null) {
+                        store(blocks.device(), clean, addr, addr, src, srcBase + cur - pos, n);
+                    } else {
+                        blocks.device().store(addr, src, srcBase + cur - pos, n); // a sector went bad meanwhile
+                    }
                     cur += n;
                     continue;
                 }
@@ -267,6 +273,27 @@ final class DaxIo {
      */
     private static void copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long length) {
         MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOffset, dst, ValueLayout.JAVA_BYTE, dstOffset, length);
+    }
+
+    /**
+     * Stores {@code length} bytes of {@code src} at device address {@code addr}, which is
+     * {@code memory} from {@code memOffset} on (the mount's clean memory, or a direct-access window):
+     * the engine's copy, then {@code stored}, as an overwrite through the hint does. Where the copy
+     * cannot be made (a device closed meanwhile, an address past its end), the device's own
+     * {@code store} is what says why.
+     */
+    private static void store(DaxDevice dev, MemorySegment memory, long memOffset, long addr, MemorySegment src, long srcOff,
+                              long length) throws FsException {
+        try {
+            copy(src, srcOff, memory, memOffset, length);
+        } catch (IndexOutOfBoundsException | IllegalStateException e) {
+            if (!src.scope().isAlive()) {
+                throw e; // the caller's buffer, as the JDK's channels say it
+            }
+            dev.store(addr, src, srcOff, length);
+            return;
+        }
+        dev.stored(addr, length);
     }
 
     /**
@@ -372,7 +399,7 @@ final class DaxIo {
             if (w.poisoned()) {
                 dev.clearPoison(w.deviceOffset(), w.segment().byteSize());
             }
-            dev.store(a, src, srcOff + done, inWindow);
+            store(dev, w.segment(), a - w.deviceOffset(), a, src, srcOff + done, inWindow);
             done += inWindow;
         }
         return done;

@@ -206,6 +206,29 @@ class KeptMappingsTest {
     }
 
     @Test
+    void writesPastTheRunHintAfterTheDeviceClosedFailWithEbadf() throws Exception {
+        f.write(0, MemorySegment.ofArray(filled(4 * BS, 5)), 0);
+        f.space.mapChanged(); // nothing kept: the next overwrite looks its blocks up itself
+        device.close();
+        FsException over = assertThrows(FsException.class, () -> f.write(BS, MemorySegment.ofArray(filled(BS, 7)), 0));
+        assertEquals(Errno.EBADF, over.errno(), over.getMessage());
+        FsException append = assertThrows(FsException.class, () -> f.write(4 * BS, MemorySegment.ofArray(filled(BS, 7)), 0));
+        assertEquals(Errno.EBADF, append.errno(), append.getMessage());
+    }
+
+    @Test
+    void writesCountTheirBytesAsStoredOnEveryPath() throws Exception {
+        long before = device.counters().bytesStored();
+        f.write(0, MemorySegment.ofArray(filled(2 * BS, 5)), 0); // new blocks
+        f.space.mapChanged();
+        f.write(0, MemorySegment.ofArray(filled(BS, 6)), 0); // an overwrite that looks its blocks up
+        f.write(BS, MemorySegment.ofArray(filled(BS, 7)), 0); // through the kept answer's hint
+        assertEquals(4L * BS, device.counters().bytesStored() - before, "each byte the three writes copied, once");
+        assertArrayEquals(filled(BS, 6), read(f, 0, BS));
+        assertArrayEquals(filled(BS, 7), read(f, BS, BS));
+    }
+
+    @Test
     void aReadIntoTheCallersClosedBufferThrowsTheJdksExceptionNotEbadf() throws Exception {
         for (LockingModel model : LockingModel.values()) { // dioread_nolock's reads take the locked path at once
             TestFile.Node node = new TestFile.Node();
