@@ -1,6 +1,5 @@
 package dev.jdax.bench;
 
-import dev.jdax.api.DaxAccessMode;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileSystem;
@@ -11,8 +10,8 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Where a jdax file's blocks are in its device's memory, and raw copies over them: the base of the
- * 4 KiB transfer goals. Raw copies over a device of their own read that device's pages, and two
+ * Where a jdax file's blocks are in its device's memory, and raw transfers over them (copies out,
+ * the device's own stores in: {@link RawTarget}): the base of the 4 KiB transfer goals. Raw copies over a device of their own read that device's pages, and two
  * devices' pages are not equally fast here: sequential 4 KiB reads of one 256 MiB file's blocks ran
  * 1.09-1.11x raw copies of another device (ext4, four runs), random ones 0.80-1.37x from one slice
  * to the next, and a lock around raw copies of another device's pages seemed to cost random reads
@@ -34,8 +33,7 @@ record FileBlocks(RawTarget raw, List<FiemapExtent> extents) {
             extents = f.fiemap(0, size);
         }
         DaxDevice device = fs.device();
-        return new FileBlocks(new RawTarget(device.directAccess(0, device.size() / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS)
-                .segment()), List.copyOf(extents));
+        return new FileBlocks(new RawTarget(device), List.copyOf(extents));
     }
 
     /**

@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@code lockedraw}: raw copies, each under a lock taken as the engine takes a file's i_rwsem
+ * {@code lockedraw}: raw transfers ({@link RawTarget}), each under a lock taken as the engine takes a file's i_rwsem
  * (shared to read, exclusive to write), as Linux takes {@code inode_lock} around every DAX write.
  * Its ratio to raw is reported beside the 4 KiB goals as a figure, not a bound: it was read as the
  * least a file system that locks per transfer pays (the lock's first locked instruction after a
@@ -45,7 +45,7 @@ final class LockedRawTarget implements Target {
     }
 
     @Override
-    public void write(long pos, MemorySegment src) {
+    public void write(long pos, MemorySegment src) throws IOException {
         lock.lockExclusive();
         try {
             raw.write(pos, src);

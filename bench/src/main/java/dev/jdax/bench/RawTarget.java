@@ -7,13 +7,22 @@ import dev.jdax.pmem.PmemDevices;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
-/** The physical limit here: {@code MemorySegment.copy} to and from the device's own memory, no file system. */
+/**
+ * The physical limit here: the device's memory without a file system. Reads are
+ * {@code MemorySegment.copy} from it; writes are the device's own {@link DaxDevice#store}, the store
+ * every file system's data write ends in — around the cache where the device stores so (libpmem's
+ * non-temporal copy: 4 KiB writes 1.2 times, 1 MiB writes 2.5 times as fast as a copy through the
+ * cache here), so a ratio leaves what the file system adds, not which copy it makes.
+ */
 final class RawTarget implements Target {
+    /** The device this target closes, or null when its owner does. */
     private final DaxDevice device;
+    private final DaxDevice stores;
     private final MemorySegment memory;
 
     RawTarget(long size) throws IOException {
         device = PmemDevices.memory(size);
+        stores = device;
         memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
     }
 
@@ -26,13 +35,15 @@ final class RawTarget implements Target {
      */
     RawTarget(FsTarget fs, long size) throws IOException {
         device = fs.device();
+        stores = device;
         memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
     }
 
-    /** Raw copies over {@code memory}, a device's that its owner closes (the positions are the memory's). */
-    RawTarget(MemorySegment memory) {
-        device = null;
-        this.memory = memory;
+    /** Raw transfers over {@code device}'s whole memory; its owner closes it. */
+    RawTarget(DaxDevice device) throws IOException {
+        this.device = null;
+        stores = device;
+        memory = device.directAccess(0, device.size() / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
     }
 
     @Override
@@ -41,8 +52,8 @@ final class RawTarget implements Target {
     }
 
     @Override
-    public void write(long pos, MemorySegment src) {
-        MemorySegment.copy(src, 0, memory, pos, src.byteSize());
+    public void write(long pos, MemorySegment src) throws IOException {
+        stores.store(pos, src, 0, src.byteSize());
     }
 
     @Override

@@ -60,17 +60,6 @@ public interface DaxDevice extends AutoCloseable {
     /** Writes back the cache lines covering the range (stores through windows become durable at the next fence). */
     void flush(long offset, long length) throws FsException;
 
-    /**
-     * The caller copied {@code length} bytes into a {@link #directAccess} window at {@code offset}
-     * itself: written back and counted as {@link #store} writes back and counts its copy, so the
-     * range is durable after {@link #fence()}. The engine's data writes copy so, where its own call
-     * site sees only the data's buffers (a copy shared with the metadata's small byte arrays was
-     * compiled for both, and 4 KiB writes through it ran a fifth slower).
-     */
-    default void stored(long offset, long length) throws FsException {
-        flush(offset, length);
-    }
-
     /** Orders all earlier flushes before later stores: the point where flushed lines are durable. */
     void fence();
 

@@ -229,13 +229,7 @@ final class DaxIo {
                 Iomap blocks = end <= size ? overwritable(space, cur, size) : null;
                 if (blocks != null) {
                     long n = Math.min(blocks.end(), end) - cur;
-                    MemorySegment clean = space.mount().cleanMemory();
-                    long addr = blocks.addrOf(cur);
-                    if (clean != null) {
-                        store(blocks.device(), clean, addr, addr, src, srcBase + cur - pos, n);
-                    } else {
-                        blocks.device().store(addr, src, srcBase + cur - pos, n); // a sector went bad meanwhile
-                    }
+                    blocks.device().store(blocks.addrOf(cur), src, srcBase + cur - pos, n);
                     cur += n;
                     continue;
                 }
@@ -265,41 +259,20 @@ final class DaxIo {
     }
 
     /**
-     * The data path's copies between a program's buffer and the device's memory. Through the
+     * The data path's copies from the device's memory into a program's buffer. Through the
      * layout-taking {@code MemorySegment.copy}: the other one is compiled from a profile that every
      * caller in the JVM shapes, the metadata's small copies from and to byte arrays included, and
-     * 4 KiB overwrites compiled after ext4's commit thread first stored metadata ran 1.8-1.9 million/s
-     * where they had run 2.15-2.2 million/s (docs/PERFORMANCE.md).
+     * 4 KiB transfers compiled after ext4's commit thread first stored metadata ran a fifth slower
+     * (docs/PERFORMANCE.md; the device's stores keep a call site of their own for the same reason).
      */
     private static void copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long length) {
         MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOffset, dst, ValueLayout.JAVA_BYTE, dstOffset, length);
     }
 
     /**
-     * Stores {@code length} bytes of {@code src} at device address {@code addr}, which is
-     * {@code memory} from {@code memOffset} on (the mount's clean memory, or a direct-access window):
-     * the engine's copy, then {@code stored}, as an overwrite through the hint does. Where the copy
-     * cannot be made (a device closed meanwhile, an address past its end), the device's own
-     * {@code store} is what says why.
-     */
-    private static void store(DaxDevice dev, MemorySegment memory, long memOffset, long addr, MemorySegment src, long srcOff,
-                              long length) throws FsException {
-        try {
-            copy(src, srcOff, memory, memOffset, length);
-        } catch (IndexOutOfBoundsException | IllegalStateException e) {
-            if (!src.scope().isAlive()) {
-                throw e; // the caller's buffer, as the JDK's channels say it
-            }
-            dev.store(addr, src, srcOff, length);
-            return;
-        }
-        dev.stored(addr, length);
-    }
-
-    /**
      * {@return whether {@code [pos, pos + length)} was overwritten through the file's run hint}: only
-     * when the hint covers it whole and its blocks are not shared. A device closed meanwhile (its
-     * window's memory gone) is left to the path through the device, which says EBADF.
+     * when the hint covers it whole and its blocks are not shared. The device stores the bytes (around
+     * the cache where it is persistent memory), at the address the hint gives, without a look-up.
      */
     private static boolean overwroteThroughHint(AddressSpace space, long pos, MemorySegment src, long srcBase, long length)
             throws FsException {
@@ -307,12 +280,7 @@ final class DaxIo {
         if (h == null || !h.overwritable()) {
             return false;
         }
-        try {
-            copy(src, srcBase, h.memory(), h.base() + pos, length);
-        } catch (IllegalStateException closed) {
-            return false;
-        }
-        space.mount().device().stored(h.base() + pos, length);
+        space.mount().device().store(h.base() + pos, src, srcBase, length);
         return true;
     }
 
@@ -399,7 +367,7 @@ final class DaxIo {
             if (w.poisoned()) {
                 dev.clearPoison(w.deviceOffset(), w.segment().byteSize());
             }
-            store(dev, w.segment(), a - w.deviceOffset(), a, src, srcOff + done, inWindow);
+            dev.store(a, src, srcOff + done, inWindow);
             done += inWindow;
         }
         return done;

@@ -151,12 +151,6 @@ public final class CrashDevice implements DaxDevice {
     }
 
     @Override
-    public synchronized void stored(long offset, long length) throws FsException {
-        inner.stored(offset, length);
-        remember(offset, length);
-    }
-
-    @Override
     public synchronized void flush(long offset, long length) throws FsException {
         inner.flush(offset, length);
         remember(offset, length);

@@ -32,8 +32,14 @@ final class FileDevice extends SegmentDevice {
     private final Libpmem pmem;
     private final String libpmemNote;
 
-    private FileDevice(Path path, int fd, MemorySegment memory, long address, long fileSize, boolean mapSync, String refusal) {
-        super(path.toString(), memory);
+    /**
+     * @param pmem libpmem when the mapping is persistent memory with MAP_SYNC: its flush writes lines
+     *             back, and (unless {@link PmemDevices#NONTEMPORAL} says no) its copy stores around
+     *             the cache, as Linux's pmem driver does; a page-cache file stores through the cache
+     */
+    private FileDevice(Path path, int fd, MemorySegment memory, long address, long fileSize, boolean mapSync, String refusal,
+                       Libpmem pmem) {
+        super(path.toString(), memory, PmemDevices.NONTEMPORAL ? pmem : null);
         this.path = path;
         this.fileSize = fileSize;
         this.fd = fd;
@@ -42,7 +48,7 @@ final class FileDevice extends SegmentDevice {
         this.mapSync = mapSync;
         this.refusal = refusal;
         var lib = Libpmem.get();
-        this.pmem = lib.filter(l -> mapSync && l.isPmem(address, length)).orElse(null);
+        this.pmem = pmem;
         this.libpmemNote = lib.isEmpty() || pmem != null ? "" : "; libpmem " + lib.get().version() + " present, unused: "
                 + (mapSync ? "pmem_is_pmem says this mapping is not persistent memory"
                         : "without MAP_SYNC its cache flushes would not make stores durable");
@@ -83,7 +89,9 @@ final class FileDevice extends SegmentDevice {
             }
             MemorySegment memory = MemorySegment.ofAddress(m.value()).reinterpret(size);
             mapped = true;
-            return new FileDevice(path, (int) fd.value(), memory, m.value(), fileSize, sync, refusal);
+            long address = m.value();
+            Libpmem pmem = Libpmem.get().filter(l -> sync && l.isPmem(address, size)).orElse(null);
+            return new FileDevice(path, (int) fd.value(), memory, address, fileSize, sync, refusal, pmem);
         } finally {
             if (!mapped) {
                 Libc.close((int) fd.value());
@@ -95,12 +103,6 @@ final class FileDevice extends SegmentDevice {
     public void store(long offset, MemorySegment src, long srcOffset, long length) throws FsException {
         withinFile("store", offset, length);
         super.store(offset, src, srcOffset, length);
-    }
-
-    @Override
-    public void stored(long offset, long length) throws FsException {
-        withinFile("stored", offset, length); // copied past the image's end into its last page: never kept
-        super.stored(offset, length);
     }
 
     @Override
@@ -170,7 +172,7 @@ final class FileDevice extends SegmentDevice {
                 mapSync ? "MAP_SHARED_VALIDATE|MAP_SYNC" : "MAP_SHARED", refusal,
                 (pmem != null ? "libpmem " + pmem.version() + " pmem_flush + pmem_drain (cache-line write-back)"
                         : mapSync ? "msync of the pages holding the lines (MAP_SYNC in force)" : "msync (page cache of the file)")
-                        + libpmemNote,
+                        + libpmemNote + "; " + storeMethod(),
                 mapSync);
     }
 }

@@ -11,8 +11,11 @@ import java.util.Optional;
 
 /**
  * PMDK's libpmem, when the machine has {@code libpmem.so.1}: the cache-line write-back
- * ({@code pmem_flush}) and drain ({@code pmem_drain}) a real DAX mapping needs, and
- * {@code pmem_is_pmem} to tell whether a mapping is one. Optional: found at run time or not at all.
+ * ({@code pmem_flush}) and drain ({@code pmem_drain}) a real DAX mapping needs,
+ * {@code pmem_is_pmem} to tell whether a mapping is one, and the copy and fill that store around
+ * the cache ({@code pmem_memcpy_nodrain}, {@code pmem_memset_nodrain}: non-temporal stores from
+ * 256 bytes on, as Linux's pmem driver copies with {@code memcpy_flushcache}). Optional: found at
+ * run time or not at all.
  */
 final class Libpmem {
     private static final Optional<Libpmem> INSTANCE = load();
@@ -20,6 +23,8 @@ final class Libpmem {
     private final MethodHandle isPmem;
     private final MethodHandle flush;
     private final MethodHandle drain;
+    private final MethodHandle copyNodrain;
+    private final MethodHandle fillNodrain;
     private final String version;
 
     private Libpmem(SymbolLookup lib) {
@@ -29,6 +34,14 @@ final class Libpmem {
         flush = l.downcallHandle(lib.find("pmem_flush").orElseThrow(),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
         drain = l.downcallHandle(lib.find("pmem_drain").orElseThrow(), FunctionDescriptor.ofVoid());
+        // Critical: no thread-state transition around a call of a microsecond or so, and the source
+        // may be a Java array (a program's heap buffer), passed without a copy of its own.
+        copyNodrain = l.downcallHandle(lib.find("pmem_memcpy_nodrain").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                Linker.Option.critical(true));
+        fillNodrain = l.downcallHandle(lib.find("pmem_memset_nodrain").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                Linker.Option.critical(false));
         String v;
         try {
             MethodHandle check = l.downcallHandle(lib.find("pmem_check_version").orElseThrow(),
@@ -70,6 +83,31 @@ final class Libpmem {
             flush.invokeExact(MemorySegment.ofAddress(address), length);
         } catch (Throwable t) {
             throw new IllegalStateException("pmem_flush downcall", t);
+        }
+    }
+
+    /**
+     * Copies {@code src} (native or a heap array's) to {@code dst}, both as long as the copy, with
+     * the library's cache-bypassing stores; {@link #drain} orders them.
+     */
+    void copyNodrain(MemorySegment dst, MemorySegment src) {
+        try {
+            MemorySegment unused = (MemorySegment) copyNodrain.invokeExact(dst, src, dst.byteSize());
+        } catch (RuntimeException e) {
+            throw e; // a segment closed meanwhile: the JDK's IllegalStateException, as a copy of its own says it
+        } catch (Throwable t) {
+            throw new IllegalStateException("pmem_memcpy_nodrain downcall", t);
+        }
+    }
+
+    /** Zeroes {@code dst} with the library's cache-bypassing stores; {@link #drain} orders them. */
+    void zeroNodrain(MemorySegment dst) {
+        try {
+            MemorySegment unused = (MemorySegment) fillNodrain.invokeExact(dst, 0, dst.byteSize());
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("pmem_memset_nodrain downcall", t);
         }
     }
 

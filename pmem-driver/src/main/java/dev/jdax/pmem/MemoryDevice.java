@@ -21,8 +21,8 @@ final class MemoryDevice extends SegmentDevice {
     private final long address;
     private final boolean populated;
 
-    private MemoryDevice(MemorySegment memory, int fd, Arena arena, boolean populated) {
-        super("memory", memory);
+    private MemoryDevice(MemorySegment memory, int fd, Arena arena, boolean populated, Libpmem aroundCache) {
+        super("memory", memory, aroundCache);
         this.fd = fd;
         this.arena = arena;
         this.address = memory.address();
@@ -41,9 +41,10 @@ final class MemoryDevice extends SegmentDevice {
      * since freed blocks stay busy until their commit) measures the file system, not the emulation.
      * (Where the machine reclaims cold memory, as DAMON does in some virtual machines, it may unmap
      * pages again; touching them then is a minor fault, without the zeroing.) Arena memory is
-     * zeroed, so touched, by its allocation.
+     * zeroed, so touched, by its allocation. {@code aroundCache}: libpmem, whose copy and fill the
+     * device's stores and zeroing go through (around the cache), or null to store through the cache.
      */
-    static MemoryDevice allocate(long size, boolean populate) {
+    static MemoryDevice allocate(long size, boolean populate, Libpmem aroundCache) {
         // A memfd is charged page by page as it is touched, so a size the kernel can never give would
         // pass here and fail at some later store. A private mapping is charged at once, as the arena's
         // allocation is: probing with one keeps "cannot be had" an error of this call.
@@ -65,14 +66,14 @@ final class MemoryDevice extends SegmentDevice {
                         Libc.close(fd);
                         throw new OutOfMemoryError("populating " + size + " bytes of memfd: " + all.errnoName());
                     }
-                    return new MemoryDevice(memory, fd, null, populate);
+                    return new MemoryDevice(memory, fd, null, populate, aroundCache);
                 }
             }
             Libc.close(fd);
         }
         Arena arena = Arena.ofShared();
         try {
-            return new MemoryDevice(arena.allocate(size, PAGE_SIZE), -1, arena, true);
+            return new MemoryDevice(arena.allocate(size, PAGE_SIZE), -1, arena, true, aroundCache);
         } catch (RuntimeException | OutOfMemoryError e) {
             arena.close();
             throw e;
@@ -119,6 +120,6 @@ final class MemoryDevice extends SegmentDevice {
     public DeviceInfo info() {
         String kind = fd >= 0 ? "anonymous (memfd, shared" + (populated ? ", populated)" : ")") : "anonymous (arena)";
         return new DeviceInfo("memory", kind, "",
-                "count only (anonymous memory)", true);
+                "count only (anonymous memory); " + storeMethod(), true);
     }
 }

@@ -17,7 +17,20 @@ public final class PmemDevices {
     }
 
     /**
-     * A device of {@code size} bytes of anonymous memory, zero-filled.
+     * Whether memory devices, and files that are persistent memory, store around the cache where
+     * libpmem is there: {@code -Djdax.pmem.nontemporal=false} makes them store through it (to
+     * measure one beside the other). {@link DaxDevice#info()} says which a device does.
+     */
+    static final boolean NONTEMPORAL = Boolean.parseBoolean(System.getProperty("jdax.pmem.nontemporal", "true"));
+
+    /** libpmem, when the machine has it and {@link #NONTEMPORAL} allows stores around the cache; else null. */
+    static Libpmem aroundCache() {
+        return NONTEMPORAL ? Libpmem.get().orElse(null) : null;
+    }
+
+    /**
+     * A device of {@code size} bytes of anonymous memory, zero-filled. Its stores of 256 bytes or
+     * more go around the cache where libpmem is installed (as Linux's pmem driver stores).
      *
      * @param size bytes, a positive multiple of 4096
      * @return the device; closing it frees the memory
@@ -48,7 +61,7 @@ public final class PmemDevices {
             throw FsException.of(Errno.EINVAL, "memory device of %d bytes: size must be a positive multiple of 4096", size);
         }
         try {
-            return MemoryDevice.allocate(size, populate);
+            return MemoryDevice.allocate(size, populate, aroundCache());
         } catch (OutOfMemoryError e) {
             throw FsException.of(Errno.ENOMEM, "memory device of %d bytes: %s", size, e.getMessage());
         }
