@@ -9,12 +9,12 @@ import java.util.SplittableRandom;
 /**
  * {@code IoRatio TARGET IO_SIZES SECONDS [ONLY]}: a target's reads and writes of each size in
  * IO_SIZES ({@code 4096} or {@code 4096,1048576}), sequential and random (or only those ONLY names:
- * {@code read-seq,write-rand}), as a ratio to raw memory copy measured in the SAME JVM in
- * alternating slices of 20 ms ({@link Paired}); prints a {@code PAIRED io ...} line per pattern for
- * the suite. At 4 KiB a personality's base is raw copies of its file's own blocks
- * ({@link FileBlocks}), and the ratio to raw copies of a device of their own follows; at 1 MiB,
- * and for the peers, the base is the latter. One target per JVM, so the benchmark's call sites see
- * two implementations, as JMH's forks see one.
+ * {@code read-seq,write-rand}), as a ratio to raw memory ({@link RawTarget}: copies out, the
+ * device's own stores in) measured in the SAME JVM in alternating slices of 20 ms ({@link Paired});
+ * prints a {@code PAIRED io ...} line per pattern for the suite. At 4 KiB a personality's base is
+ * raw transfers over its file's own blocks ({@link FileBlocks}), and the ratio to raw transfers over
+ * a device of their own follows; at 1 MiB, and for the peers, the base is the latter. One target
+ * per JVM, so the benchmark's call sites see two implementations, as JMH's forks see one.
  */
 public final class IoRatio {
     /** A slice's length: {@code -Dioratio.sliceMillis} (default 20). */

@@ -62,7 +62,7 @@ final class PairedRun {
             ForkedJvm.run(IoRatio.class, "4g", List.of(target, sizes, Double.toString(t.ioSeconds())), Paired.PREFIX)
                     .forEach(line -> out.add(Paired.parse(line)));
         }
-        System.out.println("# IoRatio: " + LOCKED_RAW + " (raw copies under the engine's lock)");
+        System.out.println("# IoRatio: " + LOCKED_RAW + " (raw transfers under the engine's lock)");
         ForkedJvm.run(IoRatio.class, "4g", List.of(LOCKED_RAW, "4096", Double.toString(t.ioSeconds())), Paired.PREFIX)
                 .forEach(line -> out.add(Paired.parse(line)));
         for (String personality : PERSONALITIES) {

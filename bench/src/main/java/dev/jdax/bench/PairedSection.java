@@ -24,15 +24,15 @@ final class PairedSection {
         }
         StringBuilder sb = new StringBuilder("\n## Paired (the ratio goals' measure)\n\n"
                 + "Each figure is the median of the ratios of slice pairs run one after the other in one JVM (20 ms slices of\n"
-                + "transfers beside raw memory copies — at 4 KiB, raw copies of the file's own blocks, the same memory, with the ratio\n"
-                + "to raw copies of a device of their own after it; 200 ms slices of one thread and of two; 100 ms slices of metadata operations\n"
+                + "transfers beside raw memory — reads copied out, writes the device's own stores, around the cache where it stores so;\n"
+                + "at 4 KiB, the file's own blocks, the same memory, with the ratio to a device of their own after it; 200 ms slices of one thread and of two; 100 ms slices of metadata operations\n"
                 + "through java.nio.file in two directories or beside a peer, each on a mount of its own; whole Lucene builds, one on\n"
                 + "/dev/shm and one on jdax, each side in a JVM of its own kept for the run, and 200 ms slices of its queries), with the\n"
                 + "quartiles of those ratios:\n"
                 + "JMH's trials of a target and its peer run minutes apart, and the load between them moves a ratio by more than\n"
                 + "a goal's margin. The JMH tables (in a whole run) stay as figures. \"machine\": two threads over one in the same JVM's\n"
                 + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n"
-                + "\"raw under a lock\": raw copies each under the engine's lock (shared to read, exclusive to write) beside raw copies\n"
+                + "\"raw under a lock\": raw transfers each under the engine's lock (shared to read, exclusive to write) beside raw ones\n"
                 + "of the same memory, in the same pairs; a figure, not a bound (jdax's overwrites, under the same lock, have run faster).\n\n| goal | ");
         sb.append(String.join(" | ", PairedRun.IO_TARGETS)).append(" |\n|---|");
         PairedRun.IO_TARGETS.forEach(t -> sb.append("---|"));
