@@ -53,7 +53,7 @@ final class RawTarget implements Target {
 
     @Override
     public void write(long pos, MemorySegment src) throws IOException {
-        stores.store(pos, src, 0, src.byteSize());
+        stores.storeData(pos, src, 0, src.byteSize());
     }
 
     @Override

@@ -48,6 +48,16 @@ public interface DaxDevice extends AutoCloseable {
      */
     void store(long offset, MemorySegment src, long srcOffset, long length) throws FsException;
 
+    /**
+     * The data path's store (Linux's {@code dax_copy_from_iter}): as {@link #store}, made the way the
+     * driver copies a program's data. Linux's pmem driver copies with {@code memcpy_flushcache}:
+     * non-temporal stores, which never read the lines they replace into the cache. A file system's
+     * metadata goes through {@link #store}, as Linux's goes through the block device's page cache.
+     */
+    default void storeData(long offset, MemorySegment src, long srcOffset, long length) throws FsException {
+        store(offset, src, srcOffset, length);
+    }
+
     /** Copies {@code length} bytes from the device at {@code offset} into {@code dst}. */
     void load(long offset, MemorySegment dst, long dstOffset, long length) throws FsException;
 
@@ -56,6 +66,14 @@ public interface DaxDevice extends AutoCloseable {
      * cleared, as the pmem driver's zeroing write does (so freshly allocated, zeroed blocks are good).
      */
     void zero(long offset, long length) throws FsException;
+
+    /**
+     * The data path's zeroing of a file's blocks (Linux's {@code dax_zero_page_range}): as
+     * {@link #zero}, made the way {@link #storeData} stores.
+     */
+    default void zeroData(long offset, long length) throws FsException {
+        zero(offset, length);
+    }
 
     /** Writes back the cache lines covering the range (stores through windows become durable at the next fence). */
     void flush(long offset, long length) throws FsException;

@@ -229,7 +229,7 @@ final class DaxIo {
                 Iomap blocks = end <= size ? overwritable(space, cur, size) : null;
                 if (blocks != null) {
                     long n = Math.min(blocks.end(), end) - cur;
-                    blocks.device().store(blocks.addrOf(cur), src, srcBase + cur - pos, n);
+                    blocks.device().storeData(blocks.addrOf(cur), src, srcBase + cur - pos, n);
                     cur += n;
                     continue;
                 }
@@ -280,7 +280,7 @@ final class DaxIo {
         if (h == null || !h.overwritable()) {
             return false;
         }
-        space.mount().device().store(h.base() + pos, src, srcBase, length);
+        space.mount().device().storeData(h.base() + pos, src, srcBase, length);
         return true;
     }
 
@@ -316,7 +316,7 @@ final class DaxIo {
         if (map.offset() < space.size()) {
             // Inside EOF a fault may map the new blocks before the copy is done:
             // they must read as zeros, never as what the device held (XFS_BMAPI_ZERO).
-            map.device().zero(map.addr(), map.length());
+            map.device().zeroData(map.addr(), map.length());
         } else {
             zeroAround(map, from, to);
         }
@@ -330,10 +330,10 @@ final class DaxIo {
         long blockEnd = Math.min(map.end(), (to + bs - 1) / bs * bs);
         DaxDevice dev = map.device();
         if (from > blockStart) {
-            dev.zero(map.addrOf(blockStart), from - blockStart);
+            dev.zeroData(map.addrOf(blockStart), from - blockStart);
         }
         if (blockEnd > to) {
-            dev.zero(map.addrOf(to), blockEnd - to);
+            dev.zeroData(map.addrOf(to), blockEnd - to);
         }
     }
 
@@ -367,7 +367,7 @@ final class DaxIo {
             if (w.poisoned()) {
                 dev.clearPoison(w.deviceOffset(), w.segment().byteSize());
             }
-            dev.store(a, src, srcOff + done, inWindow);
+            dev.storeData(a, src, srcOff + done, inWindow);
             done += inWindow;
         }
         return done;

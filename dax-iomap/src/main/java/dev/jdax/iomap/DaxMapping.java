@@ -283,7 +283,7 @@ final class DaxMapping implements FileMapping {
                 boolean whole = map.offset() <= start && map.end() >= start + PMD;
                 if (!whole && map.has(Iomap.F_NEW) && map.type() == IomapType.MAPPED) {
                     // Allocated for the PMD attempt but not used by it: new blocks must never show old data.
-                    map.device().zero(map.addr(), map.length());
+                    map.device().zeroData(map.addr(), map.length());
                 }
                 boolean readHole = !write && (map.type() == IomapType.HOLE || map.type() == IomapType.UNWRITTEN);
                 if (!whole) {
@@ -326,7 +326,7 @@ final class DaxMapping implements FileMapping {
             return null;
         }
         if (map.has(Iomap.F_NEW)) {
-            dev.zero(addr, PMD);
+            dev.zeroData(addr, PMD);
             c.writeFaultAllocations.increment();
             unmapOthers(start, PMD, map);
         }
@@ -355,7 +355,7 @@ final class DaxMapping implements FileMapping {
                 throw new SigBusException(address + offset, pos, SigBusException.BUS_ADRERR, e.describe());
             }
             if (map.has(Iomap.F_NEW)) {
-                map.device().zero(addr, PAGE);
+                map.device().zeroData(addr, PAGE);
                 c.writeFaultAllocations.increment();
                 // Every mapping of the file forgets its zero-page entry here (dax_insert_entry's unmap).
                 unmapOthers(pos, PAGE, map);

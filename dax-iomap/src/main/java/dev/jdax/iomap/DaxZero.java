@@ -30,7 +30,7 @@ public final class DaxZero {
             long n = Math.min(map.end(), end) - cur;
             try {
                 if (map.type() == IomapType.MAPPED && n > 0) {
-                    map.device().zero(map.addrOf(cur), n);
+                    map.device().zeroData(map.addrOf(cur), n);
                 }
             } finally {
                 space.end(cur, n, n, IomapOps.ZERO, map);

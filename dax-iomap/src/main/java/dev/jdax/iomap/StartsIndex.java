@@ -1,7 +1,5 @@
 package dev.jdax.iomap;
 
-import java.util.Arrays;
-
 /**
  * The sorted start offsets of a file's extents, searched in two steps: first the run of
  * {@link #RUN} starts in {@code tops} (every RUN-th start: 50 KB for 100,000 extents, which stays
@@ -51,9 +49,23 @@ public final class StartsIndex {
         return lastAtOrBelow(starts, from, Math.min(from + RUN, starts.length), key);
     }
 
-    /** The index of the last of {@code a[from, to)} (ascending) at or below {@code key}; {@code from - 1} when none. */
+    /**
+     * The index of the last of {@code a[from, to)} (ascending) at or below {@code key}; {@code from - 1}
+     * when none. Halvings whose choice is a conditional move, not a branch: keys that come in no
+     * order (random transfers across a file's runs) mispredict a binary search's branch about every
+     * other step.
+     */
     static int lastAtOrBelow(long[] a, int from, int to, long key) {
-        int i = Arrays.binarySearch(a, from, to, key);
-        return i >= 0 ? i : -i - 2;
+        int base = from;
+        int n = to - from;
+        if (n <= 0) {
+            return from - 1;
+        }
+        while (n > 1) {
+            int half = n >>> 1;
+            base = a[base + half] <= key ? base + half : base;
+            n -= half;
+        }
+        return a[base] <= key ? base : base - 1;
     }
 }

@@ -32,4 +32,22 @@ class StartsIndexTest {
             }
         }
     }
+
+    @Test
+    void lastAtOrBelowAgreesWithABinarySearchInEverySubrange() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int n : new int[] {1, 2, 3, 7, 67, 300}) {
+            long[] a = r.longs(n, 0, 4L * n).sorted().distinct().toArray();
+            for (int from = 0; from <= a.length; from += Math.max(1, a.length / 7)) {
+                for (int to = from; to <= a.length; to += Math.max(1, a.length / 5)) {
+                    for (int probe = 0; probe < 200; probe++) {
+                        long key = r.nextLong(-2, 4L * n + 2);
+                        int i = Arrays.binarySearch(a, from, to, key);
+                        assertEquals(i >= 0 ? i : -i - 2, StartsIndex.lastAtOrBelow(a, from, to, key),
+                                "n=" + n + " [" + from + ", " + to + ") key=" + key);
+                    }
+                }
+            }
+        }
+    }
 }

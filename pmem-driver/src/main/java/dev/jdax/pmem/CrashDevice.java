@@ -145,8 +145,20 @@ public final class CrashDevice implements DaxDevice {
     }
 
     @Override
+    public synchronized void storeData(long offset, MemorySegment src, long srcOffset, long length) throws FsException {
+        inner.storeData(offset, src, srcOffset, length);
+        remember(offset, length);
+    }
+
+    @Override
     public synchronized void zero(long offset, long length) throws FsException {
         inner.zero(offset, length);
+        remember(offset, length);
+    }
+
+    @Override
+    public synchronized void zeroData(long offset, long length) throws FsException {
+        inner.zeroData(offset, length);
         remember(offset, length);
     }
 

@@ -34,7 +34,7 @@ final class FileDevice extends SegmentDevice {
 
     /**
      * @param pmem libpmem when the mapping is persistent memory with MAP_SYNC: its flush writes lines
-     *             back, and (unless {@link PmemDevices#NONTEMPORAL} says no) its copy stores around
+     *             back, and (unless {@link PmemDevices#NONTEMPORAL} says no) its copy stores data around
      *             the cache, as Linux's pmem driver does; a page-cache file stores through the cache
      */
     private FileDevice(Path path, int fd, MemorySegment memory, long address, long fileSize, boolean mapSync, String refusal,
@@ -106,9 +106,21 @@ final class FileDevice extends SegmentDevice {
     }
 
     @Override
+    public void storeData(long offset, MemorySegment src, long srcOffset, long length) throws FsException {
+        withinFile("store", offset, length);
+        super.storeData(offset, src, srcOffset, length);
+    }
+
+    @Override
     public void zero(long offset, long length) throws FsException {
         withinFile("zero", offset, length);
         super.zero(offset, length);
+    }
+
+    @Override
+    public void zeroData(long offset, long length) throws FsException {
+        withinFile("zero", offset, length);
+        super.zeroData(offset, length);
     }
 
     /** Bytes past the file's end in its last page: readable as zeros, never kept, so never written. */

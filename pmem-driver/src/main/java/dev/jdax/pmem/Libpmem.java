@@ -12,9 +12,9 @@ import java.util.Optional;
 /**
  * PMDK's libpmem, when the machine has {@code libpmem.so.1}: the cache-line write-back
  * ({@code pmem_flush}) and drain ({@code pmem_drain}) a real DAX mapping needs,
- * {@code pmem_is_pmem} to tell whether a mapping is one, and the copy and fill that store around
- * the cache ({@code pmem_memcpy_nodrain}, {@code pmem_memset_nodrain}: non-temporal stores from
- * 256 bytes on, as Linux's pmem driver copies with {@code memcpy_flushcache}). Optional: found at
+ * {@code pmem_is_pmem} to tell whether a mapping is one, and the copy and fill that store file data
+ * around the cache ({@code pmem_memcpy_nodrain}, {@code pmem_memset_nodrain}: non-temporal stores
+ * from 256 bytes on, as Linux's pmem driver copies with {@code memcpy_flushcache}). Optional: found at
  * run time or not at all.
  */
 final class Libpmem {

@@ -42,7 +42,7 @@ final class MemoryDevice extends SegmentDevice {
      * (Where the machine reclaims cold memory, as DAMON does in some virtual machines, it may unmap
      * pages again; touching them then is a minor fault, without the zeroing.) Arena memory is
      * zeroed, so touched, by its allocation. {@code aroundCache}: libpmem, whose copy and fill the
-     * device's stores and zeroing go through (around the cache), or null to store through the cache.
+     * device's data stores and zeroing go through (around the cache), or null to store through the cache.
      */
     static MemoryDevice allocate(long size, boolean populate, Libpmem aroundCache) {
         // A memfd is charged page by page as it is touched, so a size the kernel can never give would

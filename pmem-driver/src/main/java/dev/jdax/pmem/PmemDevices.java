@@ -17,9 +17,9 @@ public final class PmemDevices {
     }
 
     /**
-     * Whether memory devices, and files that are persistent memory, store around the cache where
-     * libpmem is there: {@code -Djdax.pmem.nontemporal=false} makes them store through it (to
-     * measure one beside the other). {@link DaxDevice#info()} says which a device does.
+     * Whether memory devices, and files that are persistent memory, store file data around the cache
+     * where libpmem is there ({@link DaxDevice#storeData}): {@code -Djdax.pmem.nontemporal=false}
+     * makes them store it through the cache (to measure one beside the other). {@link DaxDevice#info()} says which a device does.
      */
     static final boolean NONTEMPORAL = Boolean.parseBoolean(System.getProperty("jdax.pmem.nontemporal", "true"));
 
@@ -29,8 +29,8 @@ public final class PmemDevices {
     }
 
     /**
-     * A device of {@code size} bytes of anonymous memory, zero-filled. Its stores of 256 bytes or
-     * more go around the cache where libpmem is installed (as Linux's pmem driver stores).
+     * A device of {@code size} bytes of anonymous memory, zero-filled. Its data stores of 256 bytes
+     * or more go around the cache where libpmem is installed (as Linux's pmem driver copies data).
      *
      * @param size bytes, a positive multiple of 4096
      * @return the device; closing it frees the memory

@@ -48,8 +48,11 @@ abstract class SegmentDevice implements DaxDevice {
     private final Arena lifetime = Arena.ofShared();
 
     /**
-     * libpmem's cache-bypassing copy and fill, used for stores and zeroing of
-     * {@link #NONTEMPORAL_MIN} bytes or more; null where the device stores through the cache.
+     * libpmem's cache-bypassing copy and fill, used for the data path's stores and zeroing of
+     * {@link #NONTEMPORAL_MIN} bytes or more ({@link #storeData}, {@link #zeroData}); null where the
+     * device stores data through the cache. Metadata always goes through it: ext2 rereads its
+     * bitmaps and inode tables from the device, and writing them around the cache made a create +
+     * write + delete three times as slow.
      */
     private final Libpmem aroundCache;
     /** The length from which libpmem itself stores around the cache (its PMEM_MOVNT_THRESHOLD default). */
@@ -61,8 +64,8 @@ abstract class SegmentDevice implements DaxDevice {
     private static final long NONTEMPORAL_CHUNK = 1 << 20;
 
     /**
-     * @param aroundCache libpmem when the memory is (emulated) persistent memory, which Linux's
-     *                    pmem driver stores into with non-temporal stores ({@code memcpy_flushcache}):
+     * @param aroundCache libpmem when the memory is (emulated) persistent memory, into which Linux's
+     *                    pmem driver copies file data with non-temporal stores ({@code memcpy_flushcache}):
      *                    a 4 KiB write then costs no read of the lines it replaces, 1 MiB writes
      *                    run 2.5 times as fast as copies through the cache, 4 KiB writes 1.2 times
      *                    (docs/PERFORMANCE.md); null to store through the cache
@@ -167,19 +170,25 @@ abstract class SegmentDevice implements DaxDevice {
     public void store(long offset, MemorySegment src, long srcOffset, long length) throws FsException {
         checkRange("store", offset, length);
         MemorySegment m = memory();
+        MemorySegment.copy(src, srcOffset, m, offset, length);
+        writtenBackAsStored(m, offset, length);
+    }
+
+    @Override
+    public void storeData(long offset, MemorySegment src, long srcOffset, long length) throws FsException {
+        checkRange("store", offset, length);
+        MemorySegment m = memory();
         if (aroundCache != null && length >= NONTEMPORAL_MIN) {
             for (long done = 0; done < length; done += NONTEMPORAL_CHUNK) {
                 long n = Math.min(NONTEMPORAL_CHUNK, length - done);
                 aroundCache.copyNodrain(m.asSlice(offset + done, n), src.asSlice(srcOffset + done, n));
             }
             aroundCache.drain(); // ordered before whatever follows: the lock's release, the metadata that points here
-        } else if (src.isNative()) {
-            // The data's copies (a program's direct buffer, a mapping) at a call site of their own: the
-            // other one is compiled from a profile the metadata's small byte arrays shape, and 4 KiB
-            // writes through it ran a fifth slower (docs/PERFORMANCE.md).
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOffset, m, ValueLayout.JAVA_BYTE, offset, length);
         } else {
-            MemorySegment.copy(src, srcOffset, m, offset, length);
+            // The layout-taking copy, whose profile only the data's copies shape: the other one is
+            // compiled from a profile the metadata's small byte arrays shape too, and 4 KiB writes
+            // through it ran a fifth slower (docs/PERFORMANCE.md).
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOffset, m, ValueLayout.JAVA_BYTE, offset, length);
         }
         writtenBackAsStored(m, offset, length);
     }
@@ -187,9 +196,9 @@ abstract class SegmentDevice implements DaxDevice {
     /** {@return how stores reach the memory}, for {@link #info()}: around the cache or through it. */
     final String storeMethod() {
         return aroundCache != null
-                ? "stores of " + NONTEMPORAL_MIN + " bytes or more around the cache (libpmem " + aroundCache.version()
+                ? "data stores of " + NONTEMPORAL_MIN + " bytes or more around the cache (libpmem " + aroundCache.version()
                         + " pmem_memcpy_nodrain, as Linux's pmem driver's memcpy_flushcache)"
-                : "stores through the cache";
+                : "data stores through the cache";
     }
 
     /** What a store does after its copy: the lines written back, the bytes and lines counted. */
@@ -206,10 +215,19 @@ abstract class SegmentDevice implements DaxDevice {
 
     @Override
     public void zero(long offset, long length) throws FsException {
+        zero(offset, length, false);
+    }
+
+    @Override
+    public void zeroData(long offset, long length) throws FsException {
+        zero(offset, length, true);
+    }
+
+    private void zero(long offset, long length, boolean data) throws FsException {
         checkRange("zero", offset, length);
         MemorySegment m = memory();
         clearWholeSectors(offset, length);
-        if (aroundCache != null && length >= NONTEMPORAL_MIN) {
+        if (data && aroundCache != null && length >= NONTEMPORAL_MIN) {
             aroundCache.zeroNodrain(m.asSlice(offset, length));
             aroundCache.drain();
         } else {

@@ -100,12 +100,12 @@ class CrashDeviceTest {
     }
 
     @Test
-    void aBlockStoredAroundTheCacheIsPendingUntilTheFenceAsALineIs() throws Exception {
-        // 4 KiB: libpmem's non-temporal copy where the machine has it, else a copy through the cache.
+    void aDataBlockStoredAroundTheCacheIsPendingUntilTheFenceAsALineIs() throws Exception {
+        // 4 KiB of data: libpmem's non-temporal copy where the machine has it, else a copy through the cache.
         try (CrashDevice d = PmemDevices.crashSimulating(PmemDevices.memory(1 << 20))) {
             byte[] block = new byte[4096];
             java.util.Arrays.fill(block, (byte) 6);
-            d.store(8192, MemorySegment.ofArray(block), 0, block.length);
+            d.storeData(8192, MemorySegment.ofArray(block), 0, block.length);
             assertEquals(64, d.pendingLines().length, "every line written back, none durable yet");
             try (DaxDevice lost = d.crashImage(CrashPolicy.allLost()); DaxDevice kept = d.crashImage(CrashPolicy.allKept())) {
                 assertArrayEquals(line(0), read(lost, 8192 + 4032));

@@ -16,9 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A memory device's stores and zeroing, around the cache (libpmem's non-temporal copy and fill,
- * from 256 bytes on) and through it: the same bytes land either way, from a Java array or native
- * memory, at any alignment and length, and are counted alike.
+ * A memory device's data stores and zeroing ({@code storeData}, {@code zeroData}), around the cache
+ * (libpmem's non-temporal copy and fill, from 256 bytes on) and through it: the same bytes land
+ * either way, from a Java array or native memory, at any alignment and length, and are counted
+ * alike, as the metadata's stores (through the cache always) count.
  */
 class StoresAroundTheCacheTest {
     private static final long SIZE = 8L << 20;
@@ -43,7 +44,7 @@ class StoresAroundTheCacheTest {
                     r.nextBytes(data);
                     MemorySegment src = heap ? MemorySegment.ofArray(data) : arena.allocate(data.length).copyFrom(MemorySegment.ofArray(data));
                     long offset = r.nextLong(SIZE - length) & ~(heap ? 0 : 63); // native ones line-aligned, heap ones not
-                    around.store(offset, src, 11, length);
+                    around.storeData(offset, src, 11, length);
                     through.store(offset, src, 11, length);
                     stored += length;
                     assertEquals(-1L, window(around).asSlice(offset, length).mismatch(MemorySegment.ofArray(data).asSlice(11, length)),
@@ -61,7 +62,7 @@ class StoresAroundTheCacheTest {
         try (MemoryDevice d = MemoryDevice.allocate(SIZE, false, libpmem())) {
             MemorySegment all = window(d);
             all.fill((byte) 0x5a);
-            d.zero(4096 + 7, 8192 - 9);
+            d.zeroData(4096 + 7, 8192 - 9);
             assertEquals(0x5a, all.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4096 + 6));
             assertEquals(-1L, all.asSlice(4096 + 7, 8192 - 9).mismatch(MemorySegment.ofArray(new byte[8192 - 9])));
             assertEquals(0x5a, all.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4096 + 7 + 8192 - 9));
@@ -73,10 +74,11 @@ class StoresAroundTheCacheTest {
     void aStorePastTheEndOrIntoAClosedDeviceIsAnErrorEitherWay() throws Exception {
         MemoryDevice d = MemoryDevice.allocate(SIZE, false, libpmem());
         MemorySegment block = MemorySegment.ofArray(new byte[4096]);
-        assertEquals(Errno.ENXIO, assertThrows(FsException.class, () -> d.store(SIZE - 2048, block, 0, 4096)).errno());
-        assertThrows(IndexOutOfBoundsException.class, () -> d.store(0, block, 1024, 4096), "past the source's end, as a copy says it");
+        assertEquals(Errno.ENXIO, assertThrows(FsException.class, () -> d.storeData(SIZE - 2048, block, 0, 4096)).errno());
+        assertEquals(Errno.ENXIO, assertThrows(FsException.class, () -> d.zeroData(SIZE - 2048, 4096)).errno());
+        assertThrows(IndexOutOfBoundsException.class, () -> d.storeData(0, block, 1024, 4096), "past the source's end, as a copy says it");
         d.close();
-        assertEquals(Errno.EBADF, assertThrows(FsException.class, () -> d.store(0, block, 0, 4096)).errno());
+        assertEquals(Errno.EBADF, assertThrows(FsException.class, () -> d.storeData(0, block, 0, 4096)).errno());
     }
 
     @Test
@@ -84,7 +86,7 @@ class StoresAroundTheCacheTest {
         try (MemoryDevice around = MemoryDevice.allocate(SIZE, false, libpmem());
              MemoryDevice through = MemoryDevice.allocate(SIZE, false, null)) {
             assertTrue(around.info().flushMethod().contains("around the cache (libpmem"), around.info().flushMethod());
-            assertTrue(through.info().flushMethod().contains("through the cache"), through.info().flushMethod());
+            assertTrue(through.info().flushMethod().contains("data stores through the cache"), through.info().flushMethod());
         }
     }
 
