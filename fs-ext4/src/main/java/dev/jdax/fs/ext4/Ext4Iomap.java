@@ -60,7 +60,7 @@ final class Ext4Iomap implements IomapOps {
 
     private void zero(Extent e, long from, long to) throws FsException {
         if (to > from) {
-            fs.device().zero(e.pblkOf(from) * fs.blockSize(), (to - from) * fs.blockSize());
+            fs.device().zeroData(e.pblkOf(from) * fs.blockSize(), (to - from) * fs.blockSize());
         }
     }
 

@@ -69,14 +69,14 @@ final class XfsFileOps {
             if (m.type() == IomapType.UNWRITTEN) {
                 // XFS_BMAPI_CONVERT | XFS_BMAPI_ZERO under DAX: zeroed before the conversion commits,
                 // so that after a crash the blocks read zeros, never what they held before.
-                disk.device().zero(m.addr(), m.length());
+                disk.device().zeroData(m.addr(), m.length());
                 ExtentList.setUnwritten(ext, off, count, false);
                 save(in, ext);
                 return new Iomap(m.offset(), m.length(), IomapType.MAPPED, m.addr(), Iomap.F_NEW, disk.device());
             }
             reserve(count);
             long[] got = m().space().allocNear(BmapGoal.of(disk, in.ino(), ext, off, count), count, true);
-            disk.device().zero(disk.fsbToByte(got[0]), got[1] << bl);   // XFS_BMAPI_ZERO, as above
+            disk.device().zeroData(disk.fsbToByte(got[0]), got[1] << bl);   // XFS_BMAPI_ZERO, as above
             ExtentList.add(ext, new BmapExtent(off, got[0], got[1], false));
             save(in, ext);
             return new Iomap(off << bl, got[1] << bl, IomapType.MAPPED, disk.fsbToByte(got[0]), Iomap.F_NEW,
