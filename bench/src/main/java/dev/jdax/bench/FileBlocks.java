@@ -11,8 +11,9 @@ import java.util.List;
 
 /**
  * Where a jdax file's blocks are in its device's memory, and raw transfers over them (copies out,
- * the device's own stores in: {@link RawTarget}): the base of the 4 KiB transfer goals. Raw copies over a device of their own read that device's pages, and two
- * devices' pages are not equally fast here: sequential 4 KiB reads of one 256 MiB file's blocks ran
+ * the device's own stores in: {@link RawTarget}): the base of the 4 KiB transfer goals. Raw copies
+ * over a device of their own read that device's pages, and two devices' pages are not equally fast
+ * here: sequential 4 KiB reads of one 256 MiB file's blocks ran
  * 1.09-1.11x raw copies of another device (ext4, four runs), random ones 0.80-1.37x from one slice
  * to the next, and a lock around raw copies of another device's pages seemed to cost random reads
  * 22% where beside the same pages it costs 2%. Beside copies of the same pages, what a ratio leaves

@@ -7,8 +7,9 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@code lockedraw}: raw transfers ({@link RawTarget}), each under a lock taken as the engine takes a file's i_rwsem
- * (shared to read, exclusive to write), as Linux takes {@code inode_lock} around every DAX write.
+ * {@code lockedraw}: raw transfers ({@link RawTarget}), each under a lock taken as the engine takes
+ * a file's i_rwsem (shared to read, exclusive to write), as Linux takes {@code inode_lock} around
+ * every DAX write.
  * Its ratio to raw is reported beside the 4 KiB goals as a figure, not a bound: it was read as the
  * least a file system that locks per transfer pays (the lock's first locked instruction after a
  * copy waits until the copy's stores have drained; on a Linux 6.18 guest, 518 ns a 4 KiB write

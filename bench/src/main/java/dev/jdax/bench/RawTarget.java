@@ -9,41 +9,41 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The physical limit here: the device's memory without a file system. Reads are
- * {@code MemorySegment.copy} from it; writes are the device's own {@link DaxDevice#store}, the store
- * every file system's data write ends in — around the cache where the device stores so (libpmem's
- * non-temporal copy: 4 KiB writes 1.2 times, 1 MiB writes 2.5 times as fast as a copy through the
- * cache here), so a ratio leaves what the file system adds, not which copy it makes.
+ * {@code MemorySegment.copy} from it; writes are the device's own {@link DaxDevice#storeData}, the
+ * store every file system's data write ends in — around the cache where the device stores so
+ * (libpmem's non-temporal copy: 4 KiB writes 1.2 times, 1 MiB writes 2.5 times as fast as a copy
+ * through the cache here), so a ratio leaves what the file system adds, not which copy it makes.
  */
 final class RawTarget implements Target {
-    /** The device this target closes, or null when its owner does. */
     private final DaxDevice device;
-    private final DaxDevice stores;
+    /** Whether closing this target closes the device. */
+    private final boolean owned;
     private final MemorySegment memory;
 
     RawTarget(long size) throws IOException {
-        device = PmemDevices.memory(size);
-        stores = device;
-        memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
+        this(PmemDevices.memory(size), size, true);
     }
 
     /**
-     * {@code devraw:TYPE}: raw copies over the first {@code size} bytes of a personality's own device,
-     * after its file of {@code size} bytes was written: the same memory (and its page tables) a
-     * file system target copies from, so a difference between two devices' memory is not taken
+     * {@code devraw:TYPE}: raw transfers over the first {@code size} bytes of a personality's own
+     * device, after its file of {@code size} bytes was written: the same memory (and its page tables)
+     * a file system target copies from, so a difference between two devices' memory is not taken
      * for the file system's cost. Its writes land on the metadata there too, so the file system
-     * is dropped unmounted at close.
+     * is dropped unmounted at close (this target closes the device).
      */
     RawTarget(FsTarget fs, long size) throws IOException {
-        device = fs.device();
-        stores = device;
-        memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
+        this(fs.device(), size, true);
     }
 
     /** Raw transfers over {@code device}'s whole memory; its owner closes it. */
     RawTarget(DaxDevice device) throws IOException {
-        this.device = null;
-        stores = device;
-        memory = device.directAccess(0, device.size() / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
+        this(device, device.size(), false);
+    }
+
+    private RawTarget(DaxDevice device, long size, boolean owned) throws IOException {
+        this.device = device;
+        this.owned = owned;
+        memory = device.directAccess(0, size / DaxDevice.PAGE_SIZE, DaxAccessMode.ACCESS).segment();
     }
 
     @Override
@@ -53,7 +53,7 @@ final class RawTarget implements Target {
 
     @Override
     public void write(long pos, MemorySegment src) throws IOException {
-        stores.storeData(pos, src, 0, src.byteSize());
+        device.storeData(pos, src, 0, src.byteSize());
     }
 
     @Override
@@ -62,7 +62,7 @@ final class RawTarget implements Target {
 
     @Override
     public void close() throws IOException {
-        if (device != null) {
+        if (owned) {
             device.close(); // for devraw: the file system's device, its metadata overwritten: never unmounted
         }
     }
