@@ -138,15 +138,21 @@ final class FileDevice extends SegmentDevice {
      */
     @Override
     void writeBack(MemorySegment memory, long offset, long len) throws FsException {
-        if (pmem != null) {
-            pmem.flush(address + offset, len);
-            return;
-        }
-        long first = offset & ~(PAGE_SIZE - 1L);
-        long end = offset + len;
-        Libc.Result r = Libc.msync(address + first, end - first);
-        if (r.failed()) {
-            throw FsException.of(Errno.EIO, "%s: msync at %d length %d: %s", path, first, end - first, r.errnoName());
+        // By address: the mapping must outlive the call, and a close waits for it.
+        enterNative("write back");
+        try {
+            if (pmem != null) {
+                pmem.flush(address + offset, len);
+                return;
+            }
+            long first = offset & ~(PAGE_SIZE - 1L);
+            long end = offset + len;
+            Libc.Result r = Libc.msync(address + first, end - first);
+            if (r.failed()) {
+                throw FsException.of(Errno.EIO, "%s: msync at %d length %d: %s", path, first, end - first, r.errnoName());
+            }
+        } finally {
+            exitNative();
         }
     }
 

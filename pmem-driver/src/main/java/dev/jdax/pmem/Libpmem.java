@@ -35,12 +35,14 @@ final class Libpmem {
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
         drain = l.downcallHandle(lib.find("pmem_drain").orElseThrow(), FunctionDescriptor.ofVoid());
         // Critical: no thread-state transition around a call of a microsecond or so, and the source
-        // may be a Java array (a program's heap buffer), passed without a copy of its own.
+        // may be a Java array (a program's heap buffer), passed without a copy of its own. The
+        // destination, the device's memory, is a raw address (an integer register, as a pointer is
+        // passed): its device keeps it alive around the call (DaxSrcu), not its arena's shared count.
         copyNodrain = l.downcallHandle(lib.find("pmem_memcpy_nodrain").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
                 Linker.Option.critical(true));
         fillNodrain = l.downcallHandle(lib.find("pmem_memset_nodrain").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
                 Linker.Option.critical(false));
         String v;
         try {
@@ -87,12 +89,12 @@ final class Libpmem {
     }
 
     /**
-     * Copies {@code src} (native or a heap array's) to {@code dst}, both as long as the copy, with
-     * the library's cache-bypassing stores; {@link #drain} orders them.
+     * Copies {@code src} (native or a heap array's) to the device memory at {@code dst}, which its
+     * caller keeps mapped meanwhile, with the library's cache-bypassing stores; {@link #drain} orders them.
      */
-    void copyNodrain(MemorySegment dst, MemorySegment src) {
+    void copyNodrain(long dst, MemorySegment src) {
         try {
-            MemorySegment unused = (MemorySegment) copyNodrain.invokeExact(dst, src, dst.byteSize());
+            long unused = (long) copyNodrain.invokeExact(dst, src, src.byteSize());
         } catch (RuntimeException e) {
             throw e; // a segment closed meanwhile: the JDK's IllegalStateException, as a copy of its own says it
         } catch (Throwable t) {
@@ -100,10 +102,13 @@ final class Libpmem {
         }
     }
 
-    /** Zeroes {@code dst} with the library's cache-bypassing stores; {@link #drain} orders them. */
-    void zeroNodrain(MemorySegment dst) {
+    /**
+     * Zeroes {@code length} bytes of device memory at {@code dst}, which its caller keeps mapped
+     * meanwhile, with the library's cache-bypassing stores; {@link #drain} orders them.
+     */
+    void zeroNodrain(long dst, long length) {
         try {
-            MemorySegment unused = (MemorySegment) fillNodrain.invokeExact(dst, 0, dst.byteSize());
+            long unused = (long) fillNodrain.invokeExact(dst, 0, length);
         } catch (RuntimeException e) {
             throw e;
         } catch (Throwable t) {

@@ -46,6 +46,8 @@ abstract class SegmentDevice implements DaxDevice {
      * IllegalStateException, never an access to unmapped memory (which would kill the JVM).
      */
     private final Arena lifetime = Arena.ofShared();
+    /** The native calls that reach the memory by address, which closing waits for. */
+    private final DaxSrcu srcu = new DaxSrcu();
 
     /**
      * libpmem's cache-bypassing copy and fill, used for the data path's stores and zeroing of
@@ -76,6 +78,23 @@ abstract class SegmentDevice implements DaxDevice {
         this.memory = memory.reinterpret(lifetime, null);
         this.size = memory.byteSize();
         badBlocks.onAdd(this::scramble);
+    }
+
+    /**
+     * Enters a section in which a native call may reach the memory by its address ({@link DaxSrcu}):
+     * closing waits for it. Each successful call is followed by {@link #exitNative()}.
+     *
+     * @param what the access, for the error when the device is closed
+     */
+    final void enterNative(String what) throws FsException {
+        if (!srcu.readLock()) {
+            throw FsException.of(Errno.EBADF, "%s: %s: device is closed", name, what);
+        }
+    }
+
+    /** Leaves the section {@link #enterNative} entered. */
+    final void exitNative() {
+        srcu.readUnlock();
     }
 
     /** Writes back the lines of {@code [offset, offset + length)}, already line-aligned. */
@@ -179,11 +198,16 @@ abstract class SegmentDevice implements DaxDevice {
         checkRange("store", offset, length);
         MemorySegment m = memory();
         if (aroundCache != null && length >= NONTEMPORAL_MIN) {
-            for (long done = 0; done < length; done += NONTEMPORAL_CHUNK) {
-                long n = Math.min(NONTEMPORAL_CHUNK, length - done);
-                aroundCache.copyNodrain(m.asSlice(offset + done, n), src.asSlice(srcOffset + done, n));
+            enterNative("store");
+            try {
+                for (long done = 0; done < length; done += NONTEMPORAL_CHUNK) {
+                    long n = Math.min(NONTEMPORAL_CHUNK, length - done);
+                    aroundCache.copyNodrain(m.address() + offset + done, src.asSlice(srcOffset + done, n));
+                }
+                aroundCache.drain(); // ordered before whatever follows: the lock's release, the metadata that points here
+            } finally {
+                exitNative();
             }
-            aroundCache.drain(); // ordered before whatever follows: the lock's release, the metadata that points here
         } else {
             // The layout-taking copy, whose profile only the data's copies shape: the other one is
             // compiled from a profile the metadata's small byte arrays shape too, and 4 KiB writes
@@ -228,8 +252,13 @@ abstract class SegmentDevice implements DaxDevice {
         MemorySegment m = memory();
         clearWholeSectors(offset, length);
         if (data && aroundCache != null && length >= NONTEMPORAL_MIN) {
-            aroundCache.zeroNodrain(m.asSlice(offset, length));
-            aroundCache.drain();
+            enterNative("zero");
+            try {
+                aroundCache.zeroNodrain(m.address() + offset, length);
+                aroundCache.drain();
+            } finally {
+                exitNative();
+            }
         } else {
             m.asSlice(offset, length).fill((byte) 0);
         }
@@ -321,6 +350,7 @@ abstract class SegmentDevice implements DaxDevice {
         for (MappedPageView v : views) {
             v.revoke(0, Long.MAX_VALUE);
         }
+        srcu.kill();
         lifetime.close();
         release();
     }
