@@ -2,7 +2,6 @@ package dev.jdax.pmem;
 
 import dev.jdax.api.ThreadCounters;
 
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
@@ -19,19 +18,8 @@ import java.util.concurrent.locks.LockSupport;
  * entering costs one fence on memory of its own.
  */
 final class DaxSrcu {
-    private static final VarHandle DEAD;
-
-    static {
-        try {
-            DEAD = MethodHandles.lookup().findVarHandle(DaxSrcu.class, "dead", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** Calls inside, per thread (a thread's count is 0 or 1; they sum to those inside). */
     private final ThreadCounters inside = new ThreadCounters(1);
-    @SuppressWarnings("unused") // through DEAD
     private volatile boolean dead;
 
     /**
@@ -42,7 +30,7 @@ final class DaxSrcu {
         inside.add(0, 1);
         // The count must be seen before this looks at dead (as kill() sets dead before it sums).
         VarHandle.fullFence();
-        if ((boolean) DEAD.getVolatile(this)) {
+        if (dead) {
             inside.add(0, -1);
             return false;
         }
@@ -57,7 +45,7 @@ final class DaxSrcu {
 
     /** Marks the device dead and waits until no call is inside; later {@link #readLock()}s fail. */
     void kill() {
-        DEAD.setVolatile(this, true);
+        dead = true;
         VarHandle.fullFence();
         while (inside.sum(0) != 0) {
             LockSupport.parkNanos(10_000);

@@ -208,12 +208,15 @@ abstract class SegmentDevice implements DaxDevice {
             } finally {
                 exitNative();
             }
-        } else {
-            // The layout-taking copy, whose profile only the data's copies shape: the other one is
-            // compiled from a profile the metadata's small byte arrays shape too, and 4 KiB writes
-            // through it ran a fifth slower (docs/PERFORMANCE.md).
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOffset, m, ValueLayout.JAVA_BYTE, offset, length);
+            // libpmem's copy made the range durable itself (what it stored through the cache, it
+            // flushed): its lines are counted as a store's, not written back a second time.
+            counts.add(BYTES_STORED, length, LINES_FLUSHED, lines(offset, length));
+            return;
         }
+        // The layout-taking copy, whose profile only the data's copies shape: the other one is
+        // compiled from a profile the metadata's small byte arrays shape too, and 4 KiB writes
+        // through it ran a fifth slower (docs/PERFORMANCE.md).
+        MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOffset, m, ValueLayout.JAVA_BYTE, offset, length);
         writtenBackAsStored(m, offset, length);
     }
 
@@ -251,6 +254,7 @@ abstract class SegmentDevice implements DaxDevice {
         checkRange("zero", offset, length);
         MemorySegment m = memory();
         clearWholeSectors(offset, length);
+        counts.add(BYTES_ZEROED, length);
         if (data && aroundCache != null && length >= NONTEMPORAL_MIN) {
             enterNative("zero");
             try {
@@ -259,10 +263,10 @@ abstract class SegmentDevice implements DaxDevice {
             } finally {
                 exitNative();
             }
-        } else {
-            m.asSlice(offset, length).fill((byte) 0);
+            counts.add(LINES_FLUSHED, lines(offset, length)); // durable already, as storeData's copy
+            return;
         }
-        counts.add(BYTES_ZEROED, length);
+        m.asSlice(offset, length).fill((byte) 0);
         flushLines(m, offset, length);
     }
 
@@ -278,12 +282,20 @@ abstract class SegmentDevice implements DaxDevice {
 
     /** Writes back the lines {@code [offset, offset + length)} touches: {@return how many} (for the counter). */
     private long writeBackLines(MemorySegment m, long offset, long length) throws FsException {
+        long n = lines(offset, length);
+        if (n > 0) {
+            writeBack(m, offset & -CACHE_LINE, n * CACHE_LINE);
+        }
+        return n;
+    }
+
+    /** {@return how many cache lines {@code [offset, offset + length)} touches} */
+    private static long lines(long offset, long length) {
         if (length == 0) {
             return 0;
         }
         long first = offset & -CACHE_LINE;
         long end = (offset + length + CACHE_LINE - 1) & -CACHE_LINE;
-        writeBack(m, first, end - first);
         return (end - first) / CACHE_LINE;
     }
 
