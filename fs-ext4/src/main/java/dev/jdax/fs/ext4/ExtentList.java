@@ -3,6 +3,7 @@ package dev.jdax.fs.ext4;
 import dev.jdax.iomap.StartsIndex;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +38,11 @@ final class ExtentList {
     private ExtentIndex index;
     private int lookupsSinceChange;
     /**
-     * The extents {@link #find} last returned, one slot per file block modulo its length; null after
-     * a change. A change of a large directory maps its root, node and leaf blocks some ten times
-     * (7% of ext4's create + delete at 100,000 names went to those searches), where a few blocks
-     * recur. Made by the lookups of a list of {@link #FOUND_FROM} extents or more; races as {@link #index}.
+     * The extents {@link #find} last returned, one slot per file block modulo its length; emptied by
+     * a change (not dropped: a file growing by a block per write would make a table per write). A
+     * change of a large directory maps its root, node and leaf blocks some ten times (7% of ext4's
+     * create + delete at 100,000 names went to those searches), where a few blocks recur. Made by
+     * the lookups of a list of {@link #FOUND_FROM} extents or more; races as {@link #index}.
      */
     private Extent[] found;
     private static final int FOUND_SLOTS = 8;
@@ -260,7 +262,9 @@ final class ExtentList {
         cleanBelow = Math.min(cleanBelow, lblk);
         recordsChangedFrom = Math.min(recordsChangedFrom, lblk);
         index = null;
-        found = null;
+        if (found != null) {
+            Arrays.fill(found, null);
+        }
         lookupsSinceChange = 0;
     }
 
