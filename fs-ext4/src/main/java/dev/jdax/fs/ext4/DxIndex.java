@@ -231,7 +231,17 @@ final class DxIndex {
 
     /** The hash of {@code name} in {@code dir} under the root's hash version, or null when jdax cannot compute it. */
     DirHash.Hash hash(Ext4Inode dir, ByteBuffer root, byte[] name) {
-        return hashOf(dir, root.get(ROOT_INFO + 4) & 0xff, name);
+        int version = root.get(ROOT_INFO + 4) & 0xff;
+        boolean folds = folds(dir);
+        HashedName kept = dir.hashedNames;
+        DirHash.Hash h = kept == null ? null : kept.find(version, folds, name);
+        if (h == null) {
+            h = hashOf(version, folds ? folded(name) : name);
+            if (h != null) {
+                dir.hashedNames = HashedName.then(kept, version, folds, name, h);
+            }
+        }
+        return h;
     }
 
     /**
@@ -239,13 +249,17 @@ final class DxIndex {
      * when it is not valid UTF-8 and cannot be folded), elsewhere of the name's bytes.
      */
     DirHash.Hash hashOf(Ext4Inode dir, int version, byte[] name) {
-        if (sb.hasCasefold() && Casefold.folds(dir)) {
-            byte[] folded = Casefold.fold(name);
-            if (folded != null) {
-                return hashOf(version, folded);
-            }
-        }
-        return hashOf(version, name);
+        return hashOf(version, folds(dir) ? folded(name) : name);
+    }
+
+    private boolean folds(Ext4Inode dir) {
+        return sb.hasCasefold() && Casefold.folds(dir);
+    }
+
+    /** The casefolded name, or the name itself when it is not valid UTF-8 and cannot be folded. */
+    private static byte[] folded(byte[] name) {
+        byte[] folded = Casefold.fold(name);
+        return folded != null ? folded : name;
     }
 
     /** The hash of {@code name} with dx_root_info's {@code version}, made unsigned as the superblock says. */
@@ -280,13 +294,11 @@ final class DxIndex {
         if (h == null || levels >= htreeLevels()) {
             return null;
         }
-        List<Frame> frames = new ArrayList<>();
+        List<Frame> frames = new ArrayList<>(levels + 1);
         Frame f = new Frame(0, root, ROOT_INFO + 8);
         if (f.limit() != rootLimit()) {
             return null;
         }
-        List<Long> seen = new ArrayList<>();
-        seen.add(0L);
         while (true) {
             int count = f.count();
             if (count == 0 || count > f.limit()) {
@@ -308,7 +320,7 @@ final class DxIndex {
             if (frames.size() > levels) {
                 break;
             }
-            f = node(dir, f.block(f.at), blocks, seen);
+            f = node(dir, f.block(f.at), blocks, frames);
             if (f == null) {
                 return null;
             }
@@ -327,13 +339,9 @@ final class DxIndex {
         if (p == null) {
             return null;
         }
-        List<Long> seen = new ArrayList<>();
-        for (Frame f : p.frames()) {
-            seen.add(f.lblk);
-        }
-        List<Long> leaves = new ArrayList<>();
+        List<Long> leaves = new ArrayList<>(2);
         leaves.add(p.leaf());
-        while (next(dir, p.frames(), p.hash().major(), blocks, seen)) {
+        while (next(dir, p.frames(), p.hash().major(), blocks)) {
             leaves.add(p.leaf());
         }
         for (long leaf : leaves) {
@@ -348,12 +356,14 @@ final class DxIndex {
         }
     }
 
-    private Frame node(Ext4Inode dir, long lblk, Blocks blocks, List<Long> seen) throws FsException {
+    /** The index node at {@code lblk}, below the {@code above} of a descent (a block among them is a cycle). */
+    private Frame node(Ext4Inode dir, long lblk, Blocks blocks, List<Frame> above) throws FsException {
         checkInside(dir, lblk, blocks);
-        if (seen.contains(lblk)) {
-            throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: index tree cycle at block %d", dir.ino, lblk);
+        for (Frame f : above) {
+            if (f.lblk == lblk) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: index tree cycle at block %d", dir.ino, lblk);
+            }
         }
-        seen.add(lblk);
         ByteBuffer b = blocks.raw(lblk);
         if (!isNode(lblk, b)) {
             throw FsException.of(Errno.EUCLEAN, "ext4: directory %d block %d: directory leaf block found instead of index block",
@@ -370,7 +380,7 @@ final class DxIndex {
      * ext4_htree_next_block: moves the deepest frame to the next leaf, climbing and descending as
      * needed, when that leaf's first hash (collision bit aside) is still {@code hash}.
      */
-    private boolean next(Ext4Inode dir, List<Frame> frames, int hash, Blocks blocks, List<Long> seen) throws FsException {
+    private boolean next(Ext4Inode dir, List<Frame> frames, int hash, Blocks blocks) throws FsException {
         int level = frames.size() - 1;
         while (true) {
             Frame p = frames.get(level);
@@ -389,7 +399,7 @@ final class DxIndex {
         }
         for (int l = level + 1; l < frames.size(); l++) {
             Frame up = frames.get(l - 1);
-            Frame down = node(dir, up.block(up.at), blocks, seen);
+            Frame down = node(dir, up.block(up.at), blocks, frames.subList(0, l));
             if (down == null) {
                 throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: index node %d has a wrong limit", dir.ino, up.block(up.at));
             }

@@ -58,6 +58,8 @@ final class Ext4Inode implements Vnode {
     Ext4Inode orphanNext;
     /** Its entry in the orphan file ({@link OrphanFile}: EXT4_STATE_ORPHAN_FILE and i_orphan_idx), or -1: under the inode's monitor. */
     int orphanSlot = -1;
+    /** The names this directory's index hashed last ({@link HashedName}); null until one is. */
+    HashedName hashedNames;
     /** i_last_alloc_group: where this directory's last new inode went (-1: none yet); under its i_rwsem. */
     int lastAllocGroup = -1;
     /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem); null while there are none. */
