@@ -58,7 +58,10 @@ final class Ext4Inode implements Vnode {
     Ext4Inode orphanNext;
     /** Its entry in the orphan file ({@link OrphanFile}: EXT4_STATE_ORPHAN_FILE and i_orphan_idx), or -1: under the inode's monitor. */
     int orphanSlot = -1;
-    /** The names this directory's index hashed last ({@link HashedName}); null until one is. */
+    /**
+     * The names this directory's index hashed last ({@link HashedName}); null until one is. Written
+     * under its i_rwsem, shared by lookups: a race between them only loses a kept hash.
+     */
     HashedName hashedNames;
     /** i_last_alloc_group: where this directory's last new inode went (-1: none yet); under its i_rwsem. */
     int lastAllocGroup = -1;

@@ -4,11 +4,11 @@ import java.util.Arrays;
 
 /**
  * A name a directory's index hashed lately, and the one before it ({@code before}, itself without
- * one): a name is hashed again soon as a rule — a create's add after its lookup, an unlink or a
- * rename of a name just made, a rename there and back — and each hash of it (half-MD4 or TEA over
- * the name) was about a quarter of a descent of the index in a directory of 100,000 names. Kept in
- * the directory's inode; immutable, so threads that share the directory may race to replace it and
- * only lose a kept hash. {@code folded}: the hash is of the casefolded name.
+ * one): a name is hashed again soon as a rule — an unlink or a rename of a name just made, a
+ * rename there and back, a create's add after a lookup the dentry cache did not answer — and each
+ * hash of it (half-MD4 or TEA over the name) was about a quarter of a descent of the index in a
+ * directory of 100,000 names. Kept in the directory's inode; immutable, so threads that share the
+ * directory may race to replace it and only lose a kept hash. {@code folded}: the hash is of the casefolded name.
  */
 record HashedName(int version, boolean folded, byte[] name, DirHash.Hash hash, HashedName before) {
     /** {@return the hash kept for {@code name} under {@code version} and {@code folded}, or null} */
