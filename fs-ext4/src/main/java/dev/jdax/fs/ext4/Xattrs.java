@@ -20,6 +20,12 @@ final class Xattrs {
     private Xattrs() {
     }
 
+    /** {@return where the attributes kept inside {@code in} after its extra fields begin, or -1 when it keeps none} */
+    private static int inInodeEntries(Ext4Inode in) {
+        int header = 128 + in.i_extra_isize();
+        return in.b.capacity() > 128 && header + 4 <= in.b.capacity() && in.b.getInt(header) == MAGIC ? header + 4 : -1;
+    }
+
     /** i_file_acl: the xattr block (lo at 0x68, hi at 0x76 with 64bit), or 0. */
     static long fileAcl(Ext4Inode in, Ext4Superblock sb) {
         long lo = in.b.getInt(0x68) & 0xffffffffL;
@@ -28,6 +34,12 @@ final class Xattrs {
 
     /** Lets go of everything {@code in}'s attributes hold; the caller frees the inode itself. */
     static void release(Ext4FileSystem fs, Ext4Inode in) throws FsException {
+        if (fileAcl(in, fs.superblock()) == 0 && inInodeEntries(in) < 0) {
+            // Nothing shared to let go of, as for most files: the lock that guards the shared
+            // references is not taken (Linux's ext4_xattr_delete_inode returns as early), since
+            // every file freed by every thread would otherwise pass through it.
+            return;
+        }
         fs.xattrRefs.lock();
         try {
             releaseLocked(fs, in);
@@ -38,9 +50,8 @@ final class Xattrs {
 
     private static void releaseLocked(Ext4FileSystem fs, Ext4Inode in) throws FsException {
         Ext4Superblock sb = fs.superblock();
-        if (in.b.capacity() > 128 && 128 + in.i_extra_isize() + 4 <= in.b.capacity()
-                && in.b.getInt(128 + in.i_extra_isize()) == MAGIC) {
-            int first = 128 + in.i_extra_isize() + 4;
+        int first = inInodeEntries(in);
+        if (first >= 0) {
             dropValueInodes(fs, in.b, first, in.b.capacity(), in.ino);
         }
         long acl = fileAcl(in, sb);
