@@ -23,7 +23,6 @@ final class InlineData {
     /** EXT4_MIN_INLINE_DATA_SIZE: i_block's 60 bytes. */
     static final int I_BLOCK_SIZE = 60;
     private static final int I_BLOCK = 0x28;
-    private static final int XATTR_MAGIC = 0xEA020000;
     private static final int INDEX_SYSTEM = 7;
     private static final byte[] DATA = {'d', 'a', 't', 'a'};
 
@@ -36,15 +35,11 @@ final class InlineData {
 
     /** Where system.data's entry and value are in the inode's bytes: {entry, value, size}, or null. */
     private static int[] systemData(Ext4Inode in) throws FsException {
+        int first = Xattrs.inInodeEntries(in);
+        if (first < 0) {
+            return null;
+        }
         int isz = in.b.capacity();
-        if (isz <= 128) {
-            return null;
-        }
-        int start = 128 + in.i_extra_isize();
-        if (start + 4 > isz || in.b.getInt(start) != XATTR_MAGIC) {
-            return null;
-        }
-        int first = start + 4;
         for (int at = first; at + 16 <= isz && in.b.getInt(at) != 0; ) {
             int nameLen = in.b.get(at) & 0xff;
             int index = in.b.get(at + 1) & 0xff;

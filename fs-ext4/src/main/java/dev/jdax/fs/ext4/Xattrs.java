@@ -21,7 +21,7 @@ final class Xattrs {
     }
 
     /** {@return where the attributes kept inside {@code in} after its extra fields begin, or -1 when it keeps none} */
-    private static int inInodeEntries(Ext4Inode in) {
+    static int inInodeEntries(Ext4Inode in) {
         int header = 128 + in.i_extra_isize();
         return in.b.capacity() > 128 && header + 4 <= in.b.capacity() && in.b.getInt(header) == MAGIC ? header + 4 : -1;
     }
