@@ -65,6 +65,17 @@ public final class AddressSpace {
      * bad-sector list before each use.
      */
     private RunHint runHint;
+    /**
+     * The kept answers' run hints by chunk, those of the {@link RunDirectory} of the table kept last:
+     * its three fields copied here, so that a transfer reaches its run's hint in one load fewer
+     * (with the directory's object between, ext2's sequential 4 KiB reads lost about 0.06x). Written
+     * without a lock by {@link MappingCache} as it replaces its table: a reader may see the fields of
+     * two directories mixed, or a stale one's, and finds at worst no hint or one of an older
+     * block-map state, which {@link RunHint#serves} refuses.
+     */
+    private RunHint[] chunkHints = RunDirectory.NONE.hints();
+    private long chunkBase;
+    private int chunkShift = RunDirectory.NONE.shift();
     private volatile long size;
     private volatile Instant mtime;
     private volatile Instant ctime;
@@ -124,6 +135,18 @@ public final class AddressSpace {
 
     void runHint(RunHint h) {
         runHint = h;
+    }
+
+    /** {@return the hint of the chunks' that serves {@code [pos, last)} in block-map state {@code generation}}, or null */
+    RunHint chunkHint(long generation, long pos, long last) {
+        return RunDirectory.serving(chunkHints, chunkBase, chunkShift, generation, pos, last);
+    }
+
+    /** The chunks' hints from now on are {@code d}'s. */
+    void directory(RunDirectory d) {
+        chunkHints = d.hints();
+        chunkBase = d.base();
+        chunkShift = d.shift();
     }
 
     /** {@return the answers kept for this file} */

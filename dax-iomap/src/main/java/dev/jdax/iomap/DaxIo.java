@@ -110,12 +110,30 @@ final class DaxIo {
      * the file's is stale; not when transfers jump between runs: readers of one file at random would
      * each write the field every other read, and take its line from each other (two readers of an
      * ext2 file of 67 runs: 1.58-1.85x one reader where they had made 2.07-2.13x).
+     *
+     * <p>The chunks' hints ({@link RunDirectory}) are asked first, for every transfer: the file's hint
+     * serves transfers at random places seldom, and a branch on it, mispredicted between one copy
+     * and the next, cost random 4 KiB reads 0.08-0.19x of raw copies and random overwrites
+     * 0.03-0.06x. Sequential 4 KiB reads pay for it: a load more on the way to each copy, about
+     * 0.05x. Asking first the one or the other by the file's access pattern (sampled as Linux's
+     * readahead samples it) lost more than either: after sequential reads the compiler had made the
+     * chunks' path a cold one, and random reads that followed ran at 0.70-0.73x where alone they
+     * ran at 0.87x (docs/PERFORMANCE.md).
      */
     private static RunHint hint(AddressSpace space, long generation, long pos, long last) {
+        RunHint c = space.chunkHint(generation, pos, last);
+        if (c != null) {
+            return c;
+        }
         RunHint h = space.runHint();
         if (h != null && h.serves(generation, pos, last)) {
             return h;
         }
+        return anotherRun(space, generation, pos, last, h);
+    }
+
+    /** {@link #hint} when neither the chunks' nor the file's hint serves: the table's, kept as the file's when it may serve next. */
+    private static RunHint anotherRun(AddressSpace space, long generation, long pos, long last, RunHint h) {
         RunHint next = space.cache().hint(pos, last, generation);
         if (next != null && (h == null || h.generation() != generation || next.start() == h.end() || next.start() == 0)) {
             space.runHint(next);

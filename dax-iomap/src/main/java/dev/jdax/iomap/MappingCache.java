@@ -35,11 +35,12 @@ final class MappingCache {
      * Sorted, non-overlapping answers for block-map state {@code generation}; {@code overflowed}:
      * the file needed more than {@link #LIMIT}, and the table holds only the last answer.
      */
-    private record Table(long generation, long[] starts, long[] ends, Iomap[] maps, RunHint[] hints, boolean overflowed) {
+    private record Table(long generation, long[] starts, long[] ends, Iomap[] maps, RunHint[] hints, RunDirectory directory,
+                         boolean overflowed) {
         static final Table EMPTY = empty(-1);
 
         Table(long generation, long[] starts, long[] ends, Iomap[] maps, boolean overflowed) {
-            this(generation, starts, ends, maps, new RunHint[maps.length], overflowed);
+            this(generation, starts, ends, maps, new RunHint[maps.length], RunDirectory.over(starts, ends), overflowed);
         }
 
         static Table empty(long generation) {
@@ -119,8 +120,10 @@ final class MappingCache {
         h = new RunHint(generation, t.starts[i], t.ends[i], map.addr() - map.offset(), clean.memory(), mount.badBlocks(),
                 clean.additions(), !map.has(Iomap.F_SHARED));
         t.hints[i] = h;
+        t.directory.record(h);
         return h;
     }
+
 
     /** Keeps {@code map}, asked for with the block map in state {@code generation}, when it is an answer to keep. */
     void keep(Iomap map, long generation) {
@@ -132,10 +135,15 @@ final class MappingCache {
         if (t.generation != generation) {
             t = Table.empty(generation);
         } else if (t.overflowed || t.starts.length >= LIMIT) {
-            table = Table.last(generation, map);
+            install(Table.last(generation, map));
             return;
         }
-        table = with(t, map);
+        install(with(t, map));
+    }
+
+    private void install(Table t) {
+        table = t;
+        space.directory(t.directory);
     }
 
     /** {@return the answers kept now} (for tests) */

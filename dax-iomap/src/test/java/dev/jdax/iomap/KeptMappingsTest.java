@@ -115,6 +115,35 @@ class KeptMappingsTest {
     }
 
     @Test
+    void readsAtRandomAcrossManyRunsAskOncePerRunAndSeeEveryChangeOfTheBlockMap() throws Exception {
+        int runs = 40;
+        int len = 5; // blocks per run; written last run first, so no run continues the one before it on the device
+        for (int r = runs - 1; r >= 0; r--) {
+            f.write((long) r * len * BS, MemorySegment.ofArray(filled(len * BS, 1 + r)), 0);
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        for (int i = 0; i < 2000; i++) {
+            int b = random.nextInt(runs * len);
+            assertArrayEquals(filled(BS, 1 + b / len), read(f, (long) b * BS, BS), "block " + b);
+        }
+        int before = ops.lookups;
+        for (int i = 0; i < 2000; i++) {
+            int b = random.nextInt(runs * len);
+            assertArrayEquals(filled(BS, 1 + b / len), read(f, (long) b * BS, BS), "block " + b);
+        }
+        assertEquals(before, ops.lookups, "every run's answer kept and found");
+        byte[] across = read(f, (long) len * BS - BS / 2, BS);
+        assertEquals(1, across[0], "the end of run 0");
+        assertEquals(2, across[BS - 1], "the start of run 1");
+        f.truncate(7L * len * BS); // the block map changes: no hint of before serves
+        f.truncate((long) runs * len * BS);
+        for (int i = 0; i < 200; i++) {
+            int b = random.nextInt(runs * len);
+            assertArrayEquals(b < 7 * len ? filled(BS, 1 + b / len) : new byte[BS], read(f, (long) b * BS, BS), "block " + b);
+        }
+    }
+
+    @Test
     void aFileOfMoreAnswersThanTheLimitKeepsItsLastOneAndStillReadsRight() throws Exception {
         int runs = MappingCache.LIMIT / 2 + 8; // one-block runs parted by one-block holes: 2 answers each
         for (int i = 0; i < runs; i++) {
