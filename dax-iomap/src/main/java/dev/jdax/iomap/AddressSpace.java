@@ -68,7 +68,7 @@ public final class AddressSpace {
     /**
      * The kept answers' run hints by chunk, those of the {@link RunDirectory} of the table kept last:
      * its three fields copied here, so that a transfer reaches its run's hint in one load fewer
-     * (with the directory's object between, ext2's sequential 4 KiB reads lost about 0.06x). Written
+     * (with the directory's object between, ext2's sequential 4 KiB reads lost about 0.08x). Written
      * without a lock by {@link MappingCache} as it replaces its table: a reader may see the fields of
      * two directories mixed, or a stale one's, and finds at worst no hint or one of an older
      * block-map state, which {@link RunHint#serves} refuses.

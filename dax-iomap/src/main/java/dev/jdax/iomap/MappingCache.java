@@ -124,7 +124,6 @@ final class MappingCache {
         return h;
     }
 
-
     /** Keeps {@code map}, asked for with the block map in state {@code generation}, when it is an answer to keep. */
     void keep(Iomap map, long generation) {
         if (map.has(Iomap.F_NEW) || generation != space.mapGeneration()
