@@ -46,14 +46,15 @@ final class RunDirectory {
         long span = ends[n - 1] - base;
         long most = Math.min((long) n * CHUNKS_PER_RUN, MOST);
         int shift = 12;
-        while (chunks(span, shift) > most) {
+        while (ceilChunks(span, shift) > most) {
             shift++;
         }
-        return new RunDirectory(base, shift, (int) chunks(span, shift));
+        return new RunDirectory(base, shift, (int) ceilChunks(span, shift));
     }
 
-    private static long chunks(long span, int shift) {
-        return ((span - 1) >>> shift) + 1;
+    /** {@return {@code off} (not negative) over chunks of {@code 1 << shift} bytes, rounded up} (no overflow near the largest offsets) */
+    private static long ceilChunks(long off, int shift) {
+        return (off >>> shift) + ((off & ((1L << shift) - 1)) != 0 ? 1 : 0);
     }
 
     /**
@@ -97,12 +98,8 @@ final class RunDirectory {
         }
     }
 
-    /** {@return the first chunk that begins at or after {@code pos}} (0 below base; no overflow near the largest offsets) */
+    /** {@return the first chunk that begins at or after {@code pos}} (0 below base) */
     private long firstChunkFrom(long pos) {
-        if (pos <= base) {
-            return 0;
-        }
-        long off = pos - base;
-        return (off >>> shift) + ((off & ((1L << shift) - 1)) != 0 ? 1 : 0);
+        return pos <= base ? 0 : ceilChunks(pos - base, shift);
     }
 }
