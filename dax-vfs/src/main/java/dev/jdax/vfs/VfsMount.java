@@ -20,6 +20,7 @@ import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.lock.LockClass;
+import dev.jdax.api.lock.PerCpuSet;
 
 import java.util.ArrayList;
 import java.util.List;

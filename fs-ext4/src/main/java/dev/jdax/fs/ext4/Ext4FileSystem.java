@@ -138,9 +138,12 @@ final class Ext4FileSystem implements SuperBlock {
         boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
         if (journalled) {
             Jbd2 j = new Jbd2(Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb)), disk);
-            // Every commit logs the checksums of the groups it changed (once each) and the superblock
-            // with the counts and the orphan list of that moment.
+            // Every commit records the orphans its transaction left, and logs the checksums of the
+            // groups it changed (once each) and the superblock with the counts and the orphan list
+            // of that moment.
+            orphans.deferToCommit();
             j.beforeCommit(() -> {
+                orphans.recordPending();
                 allocator.seal();
                 orphans.seal();
                 disk.writeBytes(Ext4Superblock.OFFSET, sb.sealed());

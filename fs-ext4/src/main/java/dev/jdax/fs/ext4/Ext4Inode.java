@@ -56,6 +56,8 @@ final class Ext4Inode implements Vnode {
     boolean orphaned;
     Ext4Inode orphanPrev;
     Ext4Inode orphanNext;
+    /** Unlinked in the running transaction, and recorded as an orphan only if still one at its commit ({@link Orphans}): under the inode's monitor. */
+    boolean orphanPending;
     /** Its entry in the orphan file ({@link OrphanFile}: EXT4_STATE_ORPHAN_FILE and i_orphan_idx), or -1: under the inode's monitor. */
     int orphanSlot = -1;
     /**

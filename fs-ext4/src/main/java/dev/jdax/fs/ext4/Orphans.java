@@ -4,6 +4,7 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.Mutex;
+import dev.jdax.api.lock.PerCpuSet;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,14 @@ import java.util.List;
  * <p>With the orphan_file feature an orphan takes an entry of the orphan file instead ({@link
  * OrphanFile}), which needs no lock shared by all; the list is the fallback when every entry is taken,
  * as in Linux, so e2fsck and the kernel read both.
+ *
+ * <p>With a journal, an inode whose last link goes is recorded at the next commit rather than at
+ * once ({@link #recordPending}): Linux adds it to the list in the unlink's handle and takes it off in
+ * the eviction's, and when both land in one transaction (a file unlinked while nobody has it open:
+ * the common case) the commit holds no trace of either. Recording only what is still an orphan when
+ * the transaction commits gives every commit the state Linux's would have, and spares each create +
+ * unlink two turns of the list's lock and a write of the inode of whoever unlinked last, which two
+ * creating threads passed back and forth (1.0-1.2x one thread in some JVMs, 1.75x in others).
  */
 final class Orphans {
     private final Ext4FileSystem fs;
@@ -29,6 +38,8 @@ final class Orphans {
     private Ext4Inode head;
     /** The orphan file of a read-write mount with the feature, or null. */
     private volatile OrphanFile file;
+    /** Inodes unlinked in the running transaction and not yet freed ({@link Ext4Inode#orphanPending}); null without a journal. */
+    private volatile PerCpuSet<Ext4Inode> pending;
 
     Orphans(Ext4FileSystem fs, Ext4Superblock sb) {
         this.fs = fs;
@@ -45,6 +56,31 @@ final class Orphans {
         return file;
     }
 
+    /** From now on an orphan is recorded at the commit that finds it still one (a journalled read-write mount). */
+    void deferToCommit() {
+        pending = new PerCpuSet<>();
+    }
+
+    /**
+     * The commit's part (no handle runs, so no orphan comes or goes meanwhile): every inode unlinked
+     * in this transaction and still in use is recorded now, on the list or in the orphan file, and
+     * written into the transaction being committed.
+     */
+    void recordPending() throws FsException {
+        PerCpuSet<Ext4Inode> p = pending;
+        if (p == null) {
+            return;
+        }
+        for (Ext4Inode in : p.snapshot()) {
+            p.remove(in);
+            synchronized (in) {
+                in.orphanPending = false;
+            }
+            chainNow(in);
+            fs.writeInode(in);
+        }
+    }
+
     /** Writes the orphan file's blocks this transaction changed (its commit's seal; no handle runs). */
     void seal() throws FsException {
         OrphanFile f = file;
@@ -55,24 +91,43 @@ final class Orphans {
 
     boolean contains(Ext4Inode in) {
         synchronized (in) {
-            return in.orphaned;
+            return in.orphaned || in.orphanPending;
         }
     }
 
     /** {@code ext4_orphan_add}, inside the caller's transaction. */
     void add(Ext4Inode in) throws FsException {
         chain(in);
-        fs.writeInode(in);
+        if (pending == null) {
+            fs.writeInode(in);
+        }
     }
 
     /**
-     * {@code ext4_orphan_add} without writing {@code in}: the caller's next change of it in this
-     * transaction carries its new {@code i_dtime}. Every create + unlink of a file puts it on the list
-     * and takes it off again at eviction, so the list's lock is held by every such operation of every
-     * thread; inside it go only the links (the fields and the superblock's head), not the inode's
-     * checksum and journal copy, which its owner makes after.
+     * {@code ext4_orphan_add} without writing {@code in}: with a journal, left to the commit
+     * ({@link #recordPending}); without one, the caller's next change of it carries its new
+     * {@code i_dtime}. Every create + unlink of a file without a journal puts it on the list and takes
+     * it off again at eviction, so the list's lock is held by every such operation of every thread;
+     * inside it go only the links (the fields and the superblock's head), not the inode's checksum,
+     * which its owner writes after.
      */
     void chain(Ext4Inode in) throws FsException {
+        PerCpuSet<Ext4Inode> p = pending;
+        if (p != null) {
+            synchronized (in) {
+                if (in.orphaned || in.orphanPending) {
+                    return;
+                }
+                in.orphanPending = true;
+            }
+            p.add(in);
+            return;
+        }
+        chainNow(in);
+    }
+
+    /** {@link #chain} at once: an entry of the orphan file, or the list's new head. */
+    private void chainNow(Ext4Inode in) throws FsException {
         OrphanFile f = file;
         if (f != null) {
             // The caller holds the inode's own lock (i_rwsem, or it is being freed): no second chain races this one.
@@ -123,6 +178,13 @@ final class Orphans {
      * its number) as soon as the lock is free, and a late write of it would then land on the new one.
      */
     boolean unchain(Ext4Inode in) throws FsException {
+        PerCpuSet<Ext4Inode> unrecorded = pending;
+        if (unrecorded != null && unrecorded.remove(in)) {
+            synchronized (in) {
+                in.orphanPending = false;
+            }
+            return false; // not recorded yet: nothing on disk to take back
+        }
         OrphanFile f = file;
         if (f != null && f.remove(in)) {
             return false; // an entry of the orphan file: the inode itself is unchanged

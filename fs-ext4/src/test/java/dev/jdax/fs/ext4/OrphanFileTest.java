@@ -55,7 +55,7 @@ class OrphanFileTest {
     }
 
     /** The superblock as the device holds it. */
-    private static Ext4Superblock superblock(Path img) throws IOException {
+    static Ext4Superblock superblock(Path img) throws IOException {
         byte[] raw = new byte[Ext4Superblock.SIZE];
         try (var ch = Files.newByteChannel(img)) {
             ch.position(Ext4Superblock.OFFSET);

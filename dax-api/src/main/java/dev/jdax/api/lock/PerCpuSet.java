@@ -1,6 +1,4 @@
-package dev.jdax.vfs;
-
-import dev.jdax.api.lock.PerCpu;
+package dev.jdax.api.lock;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,18 +7,20 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A set that every thread adds to and removes from (a mount's open files and mappings, which its
- * unmount closes): one concurrent set per CPU slot, so two threads opening and closing files do
- * not write the same table lines and counters on every open and close, as one shared set made them
- * do. Linux keeps no mount-wide list of open files at all; this one exists for unmount.
+ * unmount closes; ext4's orphans not yet recorded, which the next commit records): one concurrent
+ * set per CPU slot, so two threads opening and closing files do not write the same table lines and
+ * counters on every open and close, as one shared set made them do. Linux keeps no mount-wide list
+ * of open files at all; this one exists for unmount.
  * An element is in one slot's set: the adder's; a removal looks there first, then in the others
  * (a file closed by another thread than the one that opened it).
  *
  * @param <T> the elements
  */
-final class PerCpuSet<T> {
+public final class PerCpuSet<T> {
     private final List<Set<T>> slots = new ArrayList<>(PerCpu.CPUS);
 
-    PerCpuSet() {
+    /** An empty set. */
+    public PerCpuSet() {
         for (int i = 0; i < PerCpu.CPUS; i++) {
             slots.add(new PaddedMap<T>().keySet(Boolean.TRUE));
         }
@@ -36,12 +36,13 @@ final class PerCpuSet<T> {
         private long p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
     }
 
-    void add(T t) {
+    /** Adds {@code t} to the current thread's slot. */
+    public void add(T t) {
         slots.get(PerCpu.slot(slots.size())).add(t);
     }
 
     /** {@return whether {@code t} was in the set} (and is not now) */
-    boolean remove(T t) {
+    public boolean remove(T t) {
         int home = PerCpu.slot(slots.size());
         if (slots.get(home).remove(t)) {
             return true;
@@ -55,7 +56,7 @@ final class PerCpuSet<T> {
     }
 
     /** {@return the elements as of the call} (weakly: those added or removed meanwhile may be in it or not) */
-    List<T> snapshot() {
+    public List<T> snapshot() {
         List<T> all = new ArrayList<>();
         for (Set<T> s : slots) {
             all.addAll(s);

@@ -1,4 +1,4 @@
-package dev.jdax.vfs;
+package dev.jdax.api.lock;
 
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The mount's per-CPU sets: an element added by one thread is removed by another, once, and unmount sees the rest. */
+/** Per-CPU sets (a mount's open files, ext4's unrecorded orphans): an element added by one thread is removed by another, once, and unmount sees the rest. */
 class PerCpuSetTest {
     @Test
     void elementsAddedBySomeThreadsAreRemovedOnceByOthers() throws Exception {
