@@ -85,7 +85,15 @@ public final class AddressSpace {
     private final Guard readGuard;
     private final Guard writeGuard;
     private final Guard faultGuard;
-    /** Whether reads take the I/O lock shared, so that one may read under its stamp instead. */
+    /**
+     * Whether a read may first go under the I/O lock's stamp, with no write to its memory: where
+     * reads take the lock shared, and under dioread_nolock, whose reads take no lock but count
+     * themselves so that truncate waits for them. There a read under the stamp is one that met
+     * no writer and no truncate (both hold the lock exclusively), which the model allows as it
+     * allows a torn one; one that met either goes the counted way. The count's two atomic
+     * instructions, each waiting for every load before it, held random 4 KiB reads at
+     * 0.64-0.68x of raw copies.
+     */
     private final boolean optimisticReads;
 
     AddressSpace(DaxMount mount, Inode inode, DaxInodeOps ops, long size, Instant mtime, Instant ctime) {
@@ -107,7 +115,7 @@ public final class AddressSpace {
         };
         this.writeGuard = mount.locking() == LockingModel.RANGE_LOCK ? null : ioLock::unlockExclusive;
         this.faultGuard = invalidateLock::unlockShared;
-        this.optimisticReads = readGuard != null && mount.locking() != LockingModel.DIOREAD_NOLOCK;
+        this.optimisticReads = readGuard != null;
     }
 
     /** {@return the mount this inode belongs to} */
@@ -323,11 +331,12 @@ public final class AddressSpace {
     }
 
     /**
-     * A read that takes no lock, for the models whose reads take the I/O lock shared: {@return the
-     * lock's stamp, or 0 where the read must take its lock} (a writer holds it, or the model's
-     * reads are not excluded by it). Truncate, fallocate and every write hold the I/O lock
-     * exclusively, so a read whose stamp is still valid after it ({@link #validateRead}) saw the
-     * file as one of those instants left it, as a read under the shared lock would have.
+     * A read that takes no lock, for the models whose reads take the I/O lock shared or count
+     * themselves (dioread_nolock): {@return the lock's stamp, or 0 where the read must take its
+     * lock or its count} (a writer holds the lock, or the model's reads take a range of it).
+     * Truncate, fallocate and every write hold the I/O lock exclusively, so a read whose stamp is
+     * still valid after it ({@link #validateRead}) saw the file as one of those instants left it,
+     * as a read under the shared lock would have.
      */
     long optimisticRead() {
         return optimisticReads ? ioLock.optimisticRead() : 0;

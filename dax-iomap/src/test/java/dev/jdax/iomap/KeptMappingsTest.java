@@ -259,7 +259,7 @@ class KeptMappingsTest {
 
     @Test
     void aReadIntoTheCallersClosedBufferThrowsTheJdksExceptionNotEbadf() throws Exception {
-        for (LockingModel model : LockingModel.values()) { // dioread_nolock's reads take the locked path at once
+        for (LockingModel model : LockingModel.values()) { // the range lock's reads take the locked path at once
             TestFile.Node node = new TestFile.Node();
             node.nextFree = 1;
             TestFile g = new TestFile(node, new TestFile.Ops(node, device), new DaxMount(device, dev.jdax.api.fs.MountOptions.none(), model));
