@@ -5,6 +5,7 @@ import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * so a byte of another file's pattern in it is another file's old data.
  */
 final class CrashWorkload {
-    static final List<String> NAMES = List.of("fsync-files", "append", "rename", "truncate", "tree");
+    static final List<String> NAMES = List.of("fsync-files", "append", "rename", "truncate", "tree", "orphans");
 
     /** Paths whose content is promised, with that content. */
     final Map<String, byte[]> durable = new ConcurrentHashMap<>();
@@ -92,6 +93,36 @@ final class CrashWorkload {
                 durable.remove("/d/g0");
                 owner.remove("/d/g0");
                 fs.unlink(d, "g0");
+                fs.sync();
+            }
+            case "orphans" -> {
+                // Files unlinked while open: a commit made before a file's last close must hold it
+                // on the orphan list (or in the orphan file), and the remount frees it; one closed
+                // before the next commit leaves no trace. Half are closed at once, half kept open
+                // over later unlinks, commits and an fsync'd file.
+                write(fs, "/keep", 1, 1 + random.nextInt(20_000), true);
+                List<OpenFile> held = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 6; i++) {
+                        String name = "o" + i;
+                        write(fs, "/" + name, 2 + i, 1 + random.nextInt(20_000), true);
+                        OpenFile f = fs.open("/" + name, OpenFlags.O_RDWR);
+                        durable.remove("/" + name);
+                        owner.remove("/" + name);
+                        fs.unlink(fs.rootIno(), name);
+                        if (i % 2 == 0) {
+                            f.close();
+                        } else {
+                            held.add(f);
+                        }
+                        fs.sync();
+                    }
+                    write(fs, "/keep", 1, 1 + random.nextInt(20_000), true);
+                } finally {
+                    for (OpenFile f : held) {
+                        f.close();
+                    }
+                }
                 fs.sync();
             }
             default -> throw FsException.of(dev.jdax.api.Errno.EINVAL, "crash: no workload \"%s\" (have: %s)", name, NAMES);
