@@ -246,7 +246,7 @@ final class Jbd2 {
             if (!frozen.isEmpty()) {
                 Map<Long, byte[]> blocks = new java.util.LinkedHashMap<>();
                 frozen.forEach((b, f) -> blocks.put(b, f.data()));
-                log.commit(blocks, (int) t.tid);
+                log.commit(blocks);
                 disk.checkpointed(frozen);
             }
         } catch (FsException e) {
@@ -270,9 +270,15 @@ final class Jbd2 {
         }
     }
 
-    /** Unmount: commits what is running and stops the timer. */
+    /** Unmount: commits what is running, stops the timer and marks the log empty. */
     void shutdown() throws FsException {
         timer.shutdownNow();
         commit(runningTid());
+        commitLock.lock();
+        try {
+            log.markEmpty();
+        } finally {
+            commitLock.unlock();
+        }
     }
 }
