@@ -24,17 +24,17 @@ import java.util.Map;
  * ({@link #markEmpty}), as jbd2 writes it only when the log's tail moves. Its checksum sits on
  * another cache line than those two fields, so each write of it is a moment a crash can tear it,
  * which Linux then refuses to mount ("JBD2: journal checksum error"); written twice a commit, it
- * was torn in 128 of 360 crash states, now in 16 of 325 (the opening and closing writes). Each commit first destroys the header
- * blocks (descriptors, commit block) of the transaction before it, then writes its own from the
- * journal's first block, then the blocks in place. A crash at any point leaves the log with no
- * transaction of the mount's tid, or with one complete committed transaction that recovery
- * ({@link #scan}, {@link #replay}, {@link #recovered}) replays; one already written home is
- * written again with the same bytes. No block logged in it can have become a file's data
- * meanwhile: a block freed after it is reusable only once the next transaction commits, and that
- * commit destroys this one first. Recovery reads any jbd2 journal (several
- * transactions, wrapping, revokes), the kernel's too, and hands over the fast-commit area of a
- * journal with JBD2_FEATURE_INCOMPAT_FAST_COMMIT ({@link FastCommitLog}). jdax's own log stays
- * below that area.
+ * was torn in 128 of 360 crash states, now in 16 of 325 (the opening and closing writes). Each
+ * commit first destroys the header blocks (descriptors, commit block) of the transaction before
+ * it, then writes its own from the journal's first block, then the blocks in place. A crash at
+ * any point leaves the log with no transaction of the mount's tid, or with one complete committed
+ * transaction that recovery ({@link #scan}, {@link #replay}, {@link #recovered}) replays; one
+ * already written home is written again with the same bytes. No block logged in it can have
+ * become a file's data meanwhile: a block freed after it is reusable only once the next
+ * transaction commits, and that commit destroys this one first. Recovery reads any jbd2 journal
+ * (several transactions, wrapping, revokes), the kernel's too, and hands over the fast-commit
+ * area of a journal with JBD2_FEATURE_INCOMPAT_FAST_COMMIT ({@link FastCommitLog}). jdax's own
+ * log stays below that area.
  */
 final class Jbd2Journal {
     static final int MAGIC = 0xC03B3998;
