@@ -72,13 +72,21 @@ final class Orphans {
             return;
         }
         for (Ext4Inode in : p.snapshot()) {
-            p.remove(in);
-            synchronized (in) {
-                in.orphanPending = false;
-            }
+            unpend(p, in);
             chainNow(in);
             fs.writeInode(in);
         }
+    }
+
+    /** Takes {@code in} out of {@code p}; {@return whether it was there} (and so waited for a commit to record it). */
+    private static boolean unpend(PerCpuSet<Ext4Inode> p, Ext4Inode in) {
+        if (!p.remove(in)) {
+            return false;
+        }
+        synchronized (in) {
+            in.orphanPending = false;
+        }
+        return true;
     }
 
     /** Writes the orphan file's blocks this transaction changed (its commit's seal; no handle runs). */
@@ -179,10 +187,7 @@ final class Orphans {
      */
     boolean unchain(Ext4Inode in) throws FsException {
         PerCpuSet<Ext4Inode> unrecorded = pending;
-        if (unrecorded != null && unrecorded.remove(in)) {
-            synchronized (in) {
-                in.orphanPending = false;
-            }
+        if (unrecorded != null && unpend(unrecorded, in)) {
             return false; // not recorded yet: nothing on disk to take back
         }
         OrphanFile f = file;
