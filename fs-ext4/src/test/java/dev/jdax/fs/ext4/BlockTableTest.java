@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -29,6 +31,68 @@ class BlockTableTest {
         for (Map.Entry<Long, String> e : model.entrySet()) {
             assertEquals(e.getValue(), t.get(e.getKey()));
         }
+    }
+
+    /**
+     * Lookups write nothing and read a stripe while another thread grows it and shifts its probe
+     * runs: a block that stays in the table is found every time with its value, one never put in
+     * is never found. Each round is a new table, whose stripes grow from their first size.
+     */
+    @Test
+    void lookupsDuringChangesSeeEveryStayingBlock() throws Exception {
+        int staying = 256;
+        AtomicReference<BlockTable<String>> current = new AtomicReference<>(withStaying(staying));
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread changer = new Thread(() -> {
+            SplittableRandom r = new SplittableRandom(3);
+            for (int round = 0; round < 400 && failed.get() == null; round++) {
+                BlockTable<String> t = withStaying(staying);
+                current.set(t);
+                // Odd blocks come and go, enough of them to grow stripes and shift their probe runs.
+                int n = 1 + r.nextInt(3_000);
+                for (int pass = 0; pass < 3; pass++) {
+                    for (long k = 0; k < n; k++) {
+                        t.putIfAbsent(k * 2 + 1, "go" + k);
+                    }
+                    for (long k = 0; k < n; k++) {
+                        t.remove(k * 2 + 1);
+                    }
+                }
+            }
+            stop.set(true);
+        });
+        Thread reader = new Thread(() -> {
+            SplittableRandom r = new SplittableRandom(5);
+            try {
+                while (!stop.get()) {
+                    BlockTable<String> t = current.get();
+                    for (int i = 0; i < 64; i++) {
+                        long k = r.nextLong(staying);
+                        assertEquals("stay" + k, t.get(k * 2));
+                        assertNull(t.get(staying * 2L + k * 2));
+                    }
+                }
+            } catch (Throwable e) {
+                failed.compareAndSet(null, e);
+            }
+        });
+        changer.start();
+        reader.start();
+        changer.join();
+        reader.join();
+        if (failed.get() != null) {
+            throw new AssertionError("a lookup during changes", failed.get());
+        }
+        assertEquals(staying, current.get().size());
+    }
+
+    private static BlockTable<String> withStaying(int staying) {
+        BlockTable<String> t = new BlockTable<>();
+        for (long k = 0; k < staying; k++) {
+            t.putIfAbsent(k * 2, "stay" + k);
+        }
+        return t;
     }
 
     @Test
