@@ -121,12 +121,23 @@ final class PairedSection {
     /** A personality's threads verdict, the machine's own ratio beside it, and for ext4 the orphan_file figure. */
     private static String threadsCell(List<Paired> paired, String t, String mode) {
         String cell = verdict(find(paired, "threads", t, mode), THREADS_GOAL)
-                + find(paired, "threads", t, mode + "-ceiling").map(c -> String.format(Locale.ROOT, "; machine %.2fx", c.median())).orElse("");
+                + find(paired, "threads", t, mode + "-ceiling").map(c -> String.format(Locale.ROOT, "; machine %.2fx", c.median())).orElse("")
+                + placements(paired, t, mode);
         if (!t.equals("ext4")) {
             return cell;
         }
         return cell + find(paired, "threads", PairedRun.ORPHAN_FILE, mode)
-                .map(o -> "; with orphan_file " + verdict(Optional.of(o), THREADS_GOAL)).orElse("");
+                .map(o -> "; with orphan_file " + verdict(Optional.of(o), THREADS_GOAL) + placements(paired, PairedRun.ORPHAN_FILE, mode)).orElse("");
+    }
+
+    /** The pairs split by where the host had the two vCPUs ({@link ThreadsRatio#FAR_NANOS}): "vCPUs near 1.85x (20), far 1.40x (10)". */
+    private static String placements(List<Paired> paired, String t, String mode) {
+        List<String> parts = new ArrayList<>();
+        for (String where : List.of("near", "far")) {
+            find(paired, "threads", t, mode + "-" + where)
+                    .ifPresent(p -> parts.add(String.format(Locale.ROOT, "%s %.2fx (%d)", where, p.median(), p.pairs())));
+        }
+        return parts.isEmpty() ? "" : "; vCPUs " + String.join(", ", parts);
     }
 
     /** The name of the measurement that judges goal {@code g} ({@link IoRatio#what}). */

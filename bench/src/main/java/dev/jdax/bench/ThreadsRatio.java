@@ -2,11 +2,16 @@ package dev.jdax.bench;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 
 /**
  * {@code ThreadsRatio PERSONALITY MODE WARMUP_SECONDS SECONDS}: {@link ThreadsBench}'s operations
@@ -26,6 +31,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * shared two-vCPU machines two threads do not always get two cores: two-thread slices ran 435,000
  * to 605,000 ext2 creates a second from one run to the next while one thread held 340,000-375,000,
  * and what the machine gave to work that shares nothing says which of those a file system can reach.
+ *
+ * <p>That ceiling does not show where the host put the two vCPUs. A line written by both threads
+ * moves between their caches in about 20 ns on some placements and 190 ns on others, and the host
+ * moves them between the two for seconds at a time (a ping-pong of one line: 40 ns against 390 ns a
+ * round trip), so every line a create shares costs ten times as much while they are far apart,
+ * where a hash map of one's own loses nothing. After each pair of the file system's slices the two
+ * workers pass one line back and forth ({@link #PING_ROUNDS} round trips), and the pairs are
+ * reported again split by that round trip ({@code MODE-near}, {@code MODE-far}: at most and more
+ * than {@link #FAR_NANOS}); the goal stays judged on all of them.
  */
 public final class ThreadsRatio {
     private static final long SLICE_MILLIS = 200;
@@ -40,6 +54,15 @@ public final class ThreadsRatio {
     /** Whether the workers run the ceiling's batches rather than the file system's. */
     private volatile boolean ceiling;
     private final AtomicLongArray done = new AtomicLongArray(2 * STRIDE);
+    /** Round trips of one line between the workers after each pair. */
+    static final int PING_ROUNDS = 2000;
+    /** A round trip above this: the two vCPUs far apart (20-100 ns near, 380-460 ns far here). */
+    static final double FAR_NANOS = 200;
+    /** While true the workers pass {@link #ball} back and forth instead of working. */
+    private volatile boolean pinging;
+    private final AtomicLong ball = new AtomicLong();
+    /** The last ping-pong's round trip, in ns. */
+    private volatile double pingNanos;
 
     private ThreadsRatio() {
     }
@@ -125,8 +148,10 @@ public final class ThreadsRatio {
             int pairs = Math.max(1, (int) (seconds * 1000 / (4 * SLICE_MILLIS))); // a pair of each kind
             double[][] fs = new double[2][pairs];
             double[][] machine = new double[2][pairs];
+            double[] ping = new double[pairs];
             for (int i = 0; i < pairs; i++) {
                 pair(fs, i, false);
+                ping[i] = ping();
                 pair(machine, i, true);
                 if (failed.get() != null) {
                     break;
@@ -135,12 +160,61 @@ public final class ThreadsRatio {
             if (failed.get() != null) {
                 throw new IllegalStateException("a worker failed", failed.get());
             }
-            return List.of(Paired.of("threads", personality, mode, fs[0], fs[1]),
-                    Paired.of("threads", personality, mode + "-ceiling", machine[0], machine[1]));
+            List<Paired> out = new ArrayList<>(List.of(Paired.of("threads", personality, mode, fs[0], fs[1]),
+                    Paired.of("threads", personality, mode + "-ceiling", machine[0], machine[1])));
+            for (boolean far : new boolean[] {false, true}) {
+                int[] which = IntStream.range(0, pairs).filter(i -> (ping[i] > FAR_NANOS) == far).toArray();
+                if (which.length > 0) {
+                    out.add(Paired.of("threads", personality, mode + (far ? "-far" : "-near"),
+                            Arrays.stream(which).mapToDouble(i -> fs[0][i]).toArray(), Arrays.stream(which).mapToDouble(i -> fs[1][i]).toArray()));
+                }
+            }
+            System.out.printf(Locale.ROOT, "THREADSRATIO %s %s: one line between the two workers, round trip %.0f ns (median; quartiles %.0f-%.0f), %d of %d pairs far (> %.0f ns)%n",
+                    personality, mode, Paired.percentile(ping, 0.5), Paired.percentile(ping, 0.25), Paired.percentile(ping, 0.75),
+                    Arrays.stream(ping).filter(p -> p > FAR_NANOS).count(), pairs, FAR_NANOS);
+            return out;
         } finally {
             setRunning(-1);
             for (Thread w : workers) {
                 w.join();
+            }
+        }
+    }
+
+    /** Both workers pass one line back and forth: {@return the round trip in ns} */
+    private double ping() throws InterruptedException {
+        pinging = true;
+        setRunning(2);
+        while (pinging) {
+            Thread.sleep(1);
+        }
+        return pingNanos;
+    }
+
+    /** Worker 0's side of a ping-pong: sends the ball and waits for it to come back, {@link #PING_ROUNDS} times. */
+    private void serve() {
+        long start = 0;
+        // One round trip untimed: worker 1 may still be waking from a one-thread slice.
+        for (int i = -1; i < PING_ROUNDS; i++) {
+            if (i == 0) {
+                start = System.nanoTime();
+            }
+            long v = ball.get();
+            ball.set(v + 1);
+            while (ball.get() == v + 1) {
+                Thread.onSpinWait();
+            }
+        }
+        pingNanos = (System.nanoTime() - start) / (double) PING_ROUNDS;
+        pinging = false;
+    }
+
+    /** Worker 1's side: sends back what worker 0 sent, until worker 0 is done. */
+    private void returnBall() {
+        while (pinging) {
+            long v = ball.get();
+            if ((v & 1) == 1) {
+                ball.set(v + 1);
             }
         }
     }
@@ -179,6 +253,14 @@ public final class ThreadsRatio {
                     while (running >= 0 && me >= running) {
                         gate.wait();
                     }
+                }
+                continue;
+            }
+            if (pinging) {
+                if (me == 0) {
+                    serve();
+                } else {
+                    returnBall();
                 }
                 continue;
             }

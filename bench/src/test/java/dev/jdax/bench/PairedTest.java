@@ -118,9 +118,15 @@ class PairedTest {
         } finally {
             System.setOut(was);
         }
-        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith(Paired.PREFIX)).toList();
-        assertEquals(2, lines.size(), String.join("\n", lines));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        List<String> lines = printed.lines().filter(l -> l.startsWith(Paired.PREFIX)).toList();
+        // The pair, the machine's ceiling, and the pair again under where the vCPUs were (near or far).
+        assertEquals(3, lines.size(), String.join("\n", lines));
         assertEquals("read-ceiling", Paired.parse(lines.get(1)).what());
+        Paired placed = Paired.parse(lines.get(2));
+        assertTrue(placed.what().equals("read-near") || placed.what().equals("read-far"), lines.get(2));
+        assertEquals(1, placed.pairs());
+        assertTrue(printed.contains("round trip"), printed);
         String line = lines.get(0);
         Paired p = Paired.parse(line);
         assertEquals("threads", p.kind());
