@@ -19,25 +19,36 @@ final class GroupBits {
     /** The bitmap block as on disk; bit i of word w is bit {@code 64w + i}, as ext4's little-endian bitmaps are. */
     final byte[] bytes;
     private final int bits;
-    private final long[] busy;
-    /** Preallocated bits: free on disk, held in memory for a preallocation (mballoc's in-core bitmap). */
-    private final long[] held;
-    private int heldCount;
-    private int busyCount;
-    /** Bit w: word w of bitmap | busy has a free bit. */
-    private final long[] someFree;
-    /** Bit w: word w of bitmap | busy is all free. */
-    private final long[] allFree;
+    /**
+     * Everything else that changes, in one array between {@link #PAD} unused words at each end: the
+     * busy words (from {@link #PAD}), the held words (preallocated bits: free on disk, held in memory
+     * for a preallocation, mballoc's in-core bitmap; from {@link #heldAt}), the summaries (bit w: word
+     * w of bitmap | busy has a free bit, from {@link #someFreeAt}; is all free, from {@link #allFreeAt})
+     * and the busy and held counts ({@link #countsAt}). Two threads allocate in two groups, and the
+     * garbage collector copies the groups' objects side by side as it finds them in the allocator's
+     * tables: separate small arrays and count fields of two groups shared lines, which each
+     * allocation and free wrote.
+     */
+    private final long[] state;
+    private final int heldAt;
+    private final int someFreeAt;
+    private final int allFreeAt;
+    private final int countsAt;
+    private final int summaryWords;
+    /** Unused words at each end of {@link #state}: 128 bytes, a line and the one fetched with it. */
+    private static final int PAD = 16;
 
     /** Over {@code bytes} (a whole bitmap block, kept, not copied), of which the first {@code bits} count. */
     GroupBits(byte[] bytes, int bits) {
         this.bytes = bytes;
         this.bits = bits;
         int words = (bits + 63) >>> 6;
-        this.busy = new long[words];
-        this.held = new long[words];
-        this.someFree = new long[(words + 63) >>> 6];
-        this.allFree = new long[(words + 63) >>> 6];
+        this.summaryWords = (words + 63) >>> 6;
+        this.heldAt = PAD + words;
+        this.someFreeAt = heldAt + words;
+        this.allFreeAt = someFreeAt + summaryWords;
+        this.countsAt = allFreeAt + summaryWords;
+        this.state = new long[countsAt + 2 + PAD];
         for (int w = 0; w < words; w++) {
             summarise(w);
         }
@@ -49,7 +60,7 @@ final class GroupBits {
 
     /** Word w as the allocator sees it: used on disk, busy or held; bits past the group count as used. */
     private long used(int w) {
-        long u = disk(w) | busy[w] | held[w];
+        long u = disk(w) | state[PAD + w] | state[heldAt + w];
         int past = (w << 6) + 64 - bits;
         return past > 0 ? u | (-1L << (64 - past)) : u;
     }
@@ -57,8 +68,10 @@ final class GroupBits {
     private void summarise(int w) {
         long u = used(w);
         long bit = 1L << (w & 63);
-        someFree[w >>> 6] = u != -1L ? someFree[w >>> 6] | bit : someFree[w >>> 6] & ~bit;
-        allFree[w >>> 6] = u == 0 ? allFree[w >>> 6] | bit : allFree[w >>> 6] & ~bit;
+        int some = someFreeAt + (w >>> 6);
+        int all = allFreeAt + (w >>> 6);
+        state[some] = u != -1L ? state[some] | bit : state[some] & ~bit;
+        state[all] = u == 0 ? state[all] | bit : state[all] & ~bit;
     }
 
     boolean isSet(int bit) {
@@ -77,7 +90,7 @@ final class GroupBits {
         int w = from >>> 6;
         long free = ~used(w) & (-1L << (from & 63));
         while (free == 0) {
-            w = nextWord(someFree, w + 1);
+            w = nextWord(w + 1);
             if (w < 0 || w << 6 >= limit) {
                 return -1;
             }
@@ -92,7 +105,7 @@ final class GroupBits {
         int bit = from;
         while (bit < limit) {
             int w = bit >>> 6;
-            if ((bit & 63) == 0 && bit + 64 <= limit && (allFree[w >>> 6] & (1L << (w & 63))) != 0) {
+            if ((bit & 63) == 0 && bit + 64 <= limit && (state[allFreeAt + (w >>> 6)] & (1L << (w & 63))) != 0) {
                 bit += 64;
                 continue;
             }
@@ -105,18 +118,18 @@ final class GroupBits {
         return limit;
     }
 
-    /** The first word at or after {@code w} whose summary bit is set in {@code summary}; -1 when none. */
-    private static int nextWord(long[] summary, int w) {
+    /** The first word at or after {@code w} whose some-free summary bit is set; -1 when none. */
+    private int nextWord(int w) {
         int i = w >>> 6;
-        if (i >= summary.length) {
+        if (i >= summaryWords) {
             return -1;
         }
-        long s = summary[i] & (-1L << (w & 63));
+        long s = state[someFreeAt + i] & (-1L << (w & 63));
         while (s == 0) {
-            if (++i >= summary.length) {
+            if (++i >= summaryWords) {
                 return -1;
             }
-            s = summary[i];
+            s = state[someFreeAt + i];
         }
         return (i << 6) + Long.numberOfTrailingZeros(s);
     }
@@ -140,7 +153,7 @@ final class GroupBits {
 
     /** Marks bits [from, to) busy (freed, not yet committed) or not. */
     void busy(int from, int to, boolean on) {
-        busyCount += flip(busy, from, to, on);
+        state[countsAt] += flip(state, PAD, from, to, on);
         for (int w = from >>> 6; w <= (to - 1) >>> 6; w++) {
             summarise(w);
         }
@@ -151,8 +164,8 @@ final class GroupBits {
         for (int w = 0; w < mask.length; w++) {
             long m = mask[w];
             if (m != 0) {
-                busyCount -= Long.bitCount(busy[w] & m);
-                busy[w] &= ~m;
+                state[countsAt] -= Long.bitCount(state[PAD + w] & m);
+                state[PAD + w] &= ~m;
                 mask[w] = 0;
                 summarise(w);
             }
@@ -161,13 +174,13 @@ final class GroupBits {
 
     /** Whether any bit waits for a commit. */
     boolean anyBusy() {
-        return busyCount != 0;
+        return state[countsAt] != 0;
     }
 
     /** Holds bits [from, to) for a preallocation, or lets them go; returns how many changed. */
     int hold(int from, int to, boolean on) {
-        int n = flip(held, from, to, on);
-        heldCount += n;
+        int n = flip(state, heldAt, from, to, on);
+        state[countsAt + 1] += n;
         for (int w = from >>> 6; w <= (to - 1) >>> 6; w++) {
             summarise(w);
         }
@@ -176,29 +189,35 @@ final class GroupBits {
 
     /** Sets or clears bits [from, to) of a mask; returns how many changed (signed by {@code on}). */
     static int flip(long[] mask, int from, int to, boolean on) {
+        return flip(mask, 0, from, to, on);
+    }
+
+    /** {@link #flip(long[], int, int, boolean)} of the mask whose word 0 is {@code mask[at]}. */
+    private static int flip(long[] mask, int at, int from, int to, boolean on) {
         int n = 0;
         for (int bit = from; bit < to; bit++) {
             long m = 1L << (bit & 63);
-            long before = mask[bit >>> 6];
-            mask[bit >>> 6] = on ? before | m : before & ~m;
-            n += before != mask[bit >>> 6] ? 1 : 0;
+            int w = at + (bit >>> 6);
+            long before = mask[w];
+            mask[w] = on ? before | m : before & ~m;
+            n += before != mask[w] ? 1 : 0;
         }
         return on ? n : -n;
     }
 
     /** Whether bit {@code bit} is held for a preallocation. */
     boolean isHeld(int bit) {
-        return (held[bit >>> 6] & (1L << (bit & 63))) != 0;
+        return (state[heldAt + (bit >>> 6)] & (1L << (bit & 63))) != 0;
     }
 
     /** Bits held for preallocations. */
     int heldCount() {
-        return heldCount;
+        return (int) state[countsAt + 1];
     }
 
     /** Bits busy until a commit. */
     int busyCount() {
-        return busyCount;
+        return (int) state[countsAt];
     }
 
     /** The bits the allocator may use, the first {@code bits}: mballoc's {@code bb_free} from a count of the disk's free ones. */
