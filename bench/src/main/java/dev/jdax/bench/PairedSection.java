@@ -32,6 +32,8 @@ final class PairedSection {
                 + "JMH's trials of a target and its peer run minutes apart, and the load between them moves a ratio by more than\n"
                 + "a goal's margin. The JMH tables (in a whole run) stay as figures. \"machine\": two threads over one in the same JVM's\n"
                 + "slices between, each thread working a hash map of its own — what the machine gave to work that shares nothing.\n"
+                + "\"vCPUs near / far\": the same pairs split by where the host had the two vCPUs, told by one cache line passed between\n"
+                + "the two threads after each pair (near: a round trip of 200 ns or less); far apart, a line both threads write costs ten times as much.\n"
                 + "\"raw under a lock\": raw transfers each under the engine's lock (shared to read, exclusive to write) beside raw ones\n"
                 + "of the same memory, in the same pairs; a figure, not a bound (jdax's overwrites, under the same lock, have run faster).\n\n| goal | ");
         sb.append(String.join(" | ", PairedRun.IO_TARGETS)).append(" |\n|---|");
