@@ -151,7 +151,7 @@ public final class ThreadsRatio {
             double[] ping = new double[pairs];
             for (int i = 0; i < pairs; i++) {
                 pair(fs, i, false);
-                ping[i] = ping();
+                ping[i] = ping(failed);
                 pair(machine, i, true);
                 if (failed.get() != null) {
                     break;
@@ -181,11 +181,18 @@ public final class ThreadsRatio {
         }
     }
 
-    /** Both workers pass one line back and forth: {@return the round trip in ns} */
-    private double ping() throws InterruptedException {
+    /**
+     * Both workers pass one line back and forth: {@return the round trip in ns}, or NaN when a
+     * worker failed (which stops the other's wait for the ball).
+     */
+    private double ping(AtomicReference<Throwable> failed) throws InterruptedException {
         pinging = true;
         setRunning(2);
         while (pinging) {
+            if (failed.get() != null) {
+                pinging = false;
+                return Double.NaN;
+            }
             Thread.sleep(1);
         }
         return pingNanos;
@@ -201,7 +208,7 @@ public final class ThreadsRatio {
             }
             long v = ball.get();
             ball.set(v + 1);
-            while (ball.get() == v + 1) {
+            while (ball.get() == v + 1 && pinging) {
                 Thread.onSpinWait();
             }
         }
