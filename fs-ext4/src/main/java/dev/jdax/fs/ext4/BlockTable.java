@@ -38,7 +38,7 @@ final class BlockTable<V> {
         Stripe<V> s = stripe(block);
         long stamp = s.lock.tryOptimisticRead();
         if (stamp != 0) {
-            V v = s.getRacy(block);
+            V v = s.get(block);
             if (s.lock.validate(stamp)) {
                 return v;
             }
@@ -126,12 +126,13 @@ final class BlockTable<V> {
         }
 
         /**
-         * {@link #get} while a change may be under way: whatever it returns is thrown away unless
-         * the stamp still holds, so it only has to end, and without an exception: both arrays
-         * read once, of one length, and at most one probe per slot.
+         * The value of {@code block}, or null; under the stripe's lock, or while a change may be
+         * under way (an optimistic read), when whatever it returns is thrown away unless the stamp
+         * still holds. So it only has to end, and without an exception: both arrays read once, of
+         * one length, and at most one probe per slot.
          */
         @SuppressWarnings("unchecked")
-        V getRacy(long block) {
+        V get(long block) {
             long[] k = keys;
             Object[] v = values;
             if (k.length != v.length) {
@@ -149,12 +150,6 @@ final class BlockTable<V> {
                 }
             }
             return null;
-        }
-
-        @SuppressWarnings("unchecked")
-        V get(long block) {
-            int i = find(block);
-            return i >= 0 ? (V) values[i] : null;
         }
 
         void put(long block, V v) {
