@@ -46,7 +46,7 @@ class BlockTableTest {
         AtomicBoolean stop = new AtomicBoolean();
         Thread changer = new Thread(() -> {
             SplittableRandom r = new SplittableRandom(3);
-            for (int round = 0; round < 400 && failed.get() == null; round++) {
+            for (int round = 0; round < 1500 && failed.get() == null; round++) {
                 BlockTable<String> t = withStaying(staying);
                 current.set(t);
                 // Odd blocks come and go, enough of them to grow stripes and shift their probe runs.
