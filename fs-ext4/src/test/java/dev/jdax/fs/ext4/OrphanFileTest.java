@@ -84,7 +84,8 @@ class OrphanFileTest {
         return taken;
     }
 
-    private static void assertClean(Path img) throws Exception {
+    /** e2fsck -fn finds the image clean. */
+    static void assertClean(Path img) throws Exception {
         Tools.Result r = Tools.run("e2fsck", "-fn", img.toString());
         assertEquals(0, r.status(), r.output());
     }
