@@ -58,6 +58,13 @@ final class Ext4Inode implements Vnode {
     Ext4Inode orphanNext;
     /** Unlinked in the running transaction, and recorded as an orphan only if still one at its commit ({@link Orphans}): under the inode's monitor. */
     boolean orphanPending;
+    /**
+     * While {@link #orphanPending}: its slot's list in {@link PendingOrphans} (-1 when in none) and
+     * its neighbours there (newer, older), under that slot's lock.
+     */
+    int pendingSlot = -1;
+    Ext4Inode pendingPrev;
+    Ext4Inode pendingNext;
     /** Its entry in the orphan file ({@link OrphanFile}: EXT4_STATE_ORPHAN_FILE and i_orphan_idx), or -1: under the inode's monitor. */
     int orphanSlot = -1;
     /**

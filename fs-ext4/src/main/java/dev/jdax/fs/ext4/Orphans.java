@@ -4,7 +4,6 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.Mutex;
-import dev.jdax.api.lock.PerCpuSet;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +38,7 @@ final class Orphans {
     /** The orphan file of a read-write mount with the feature, or null. */
     private volatile OrphanFile file;
     /** Inodes unlinked in the running transaction and not yet freed ({@link Ext4Inode#orphanPending}); null without a journal. */
-    private volatile PerCpuSet<Ext4Inode> pending;
+    private volatile PendingOrphans pending;
 
     Orphans(Ext4FileSystem fs, Ext4Superblock sb) {
         this.fs = fs;
@@ -58,7 +57,7 @@ final class Orphans {
 
     /** From now on an orphan is recorded at the commit that finds it still one (a journalled read-write mount). */
     void deferToCommit() {
-        pending = new PerCpuSet<>();
+        pending = new PendingOrphans();
     }
 
     /**
@@ -67,7 +66,7 @@ final class Orphans {
      * written into the transaction being committed.
      */
     void recordPending() throws FsException {
-        PerCpuSet<Ext4Inode> p = pending;
+        PendingOrphans p = pending;
         if (p == null) {
             return;
         }
@@ -79,7 +78,7 @@ final class Orphans {
     }
 
     /** Takes {@code in} out of {@code p}; {@return whether it was there} (and so waited for a commit to record it). */
-    private static boolean unpend(PerCpuSet<Ext4Inode> p, Ext4Inode in) {
+    private static boolean unpend(PendingOrphans p, Ext4Inode in) {
         if (!p.remove(in)) {
             return false;
         }
@@ -120,7 +119,7 @@ final class Orphans {
      * which its owner writes after.
      */
     void chain(Ext4Inode in) throws FsException {
-        PerCpuSet<Ext4Inode> p = pending;
+        PendingOrphans p = pending;
         if (p != null) {
             synchronized (in) {
                 if (in.orphaned || in.orphanPending) {
@@ -186,7 +185,7 @@ final class Orphans {
      * its number) as soon as the lock is free, and a late write of it would then land on the new one.
      */
     boolean unchain(Ext4Inode in) throws FsException {
-        PerCpuSet<Ext4Inode> unrecorded = pending;
+        PendingOrphans unrecorded = pending;
         if (unrecorded != null && unpend(unrecorded, in)) {
             return false; // not recorded yet: nothing on disk to take back
         }
