@@ -20,13 +20,16 @@ import java.util.List;
  *
  * <p>An inode is in at most one list (the caller adds it once, under the inode's monitor), and leaves
  * it from whichever thread frees or records it. The lists' links change only under their slot's
- * lock, a spin on the slot's word: the other slots' threads take it only to take out an inode they
- * did not put in, and the commit to read the lists, so it is almost always free.
+ * lock, a word in a padded cell: the other slots' threads take it only to take out an inode they
+ * did not put in, the commit to read the lists, and threads beyond the CPU count share a slot's, so
+ * it is almost always free.
  */
 final class PendingOrphans {
     private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
     /** References between two slots' heads: 128 bytes of compressed references. */
     private static final int HEAD_STRIDE = 32;
+    /** Failed tries at a slot's lock before a waiter yields its CPU. */
+    private static final int SPINS = 100;
 
     private final int slots = PerCpu.CPUS;
     /** Slot {@code s}'s lock word at {@link PerCpu#cell}{@code (s)}: 1 while held. */
@@ -107,10 +110,18 @@ final class PendingOrphans {
         return (slot + 1) * HEAD_STRIDE;
     }
 
+    /**
+     * Spins a little, then yields: more threads than CPUs share a slot, and one of them preempted
+     * while it holds the word (a few stores) must not have the others spin through their time slices.
+     */
     private void lock(int s) {
         int at = PerCpu.cell(s);
-        while (!WORD.compareAndSet(locks, at, 0L, 1L)) {
-            Thread.onSpinWait();
+        for (int tries = 0; !WORD.compareAndSet(locks, at, 0L, 1L); tries++) {
+            if (tries < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
     }
 
