@@ -112,24 +112,35 @@ final class BlockTable<V> {
             return (int) mix(block) & (keys.length - 1);
         }
 
-        /** The slot holding {@code block}, or the free slot where probing for it stopped, as -1 - slot. */
+        /** The slot holding {@code block}, or the free slot where probing for it stopped, as -1 - slot. Under the lock. */
         private int find(long block) {
-            int mask = keys.length - 1;
-            for (int i = home(block); ; i = (i + 1) & mask) {
-                if (values[i] == null) {
+            return probe(keys, values, block);
+        }
+
+        /**
+         * The slot of {@code block} in {@code k} and {@code v} (of one length), or the free slot where
+         * probing stopped as -1 - slot, or -1 - length when it met neither: only a read racing a change
+         * can, as a stripe is at most half full. At most one probe per slot, so it always ends.
+         */
+        private static int probe(long[] k, Object[] v, long block) {
+            int mask = k.length - 1;
+            int i = (int) mix(block) & mask;
+            for (int probes = 0; probes < k.length; probes++, i = (i + 1) & mask) {
+                if (v[i] == null) {
                     return -1 - i;
                 }
-                if (keys[i] == block) {
+                if (k[i] == block) {
                     return i;
                 }
             }
+            return -1 - k.length;
         }
 
         /**
          * The value of {@code block}, or null; under the stripe's lock, or while a change may be
          * under way (an optimistic read), when whatever it returns is thrown away unless the stamp
-         * still holds. So it only has to end, and without an exception: both arrays read once, of
-         * one length, and at most one probe per slot.
+         * still holds. So it only has to end, and without an exception: both arrays read once and
+         * checked to be of one length, then probed.
          */
         @SuppressWarnings("unchecked")
         V get(long block) {
@@ -138,18 +149,8 @@ final class BlockTable<V> {
             if (k.length != v.length) {
                 return null;
             }
-            int mask = k.length - 1;
-            int i = (int) mix(block) & mask;
-            for (int probes = 0; probes < k.length; probes++, i = (i + 1) & mask) {
-                Object value = v[i];
-                if (value == null) {
-                    return null;
-                }
-                if (k[i] == block) {
-                    return (V) value;
-                }
-            }
-            return null;
+            int i = probe(k, v, block);
+            return i >= 0 ? (V) v[i] : null;
         }
 
         void put(long block, V v) {

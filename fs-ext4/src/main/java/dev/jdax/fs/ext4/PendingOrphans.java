@@ -26,16 +26,17 @@ import java.util.List;
  */
 final class PendingOrphans {
     private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
-    /** References between two slots' heads: 128 bytes of compressed references. */
-    private static final int HEAD_STRIDE = 32;
     /** Failed tries at a slot's lock before a waiter yields its CPU. */
     private static final int SPINS = 100;
 
     private final int slots = PerCpu.CPUS;
     /** Slot {@code s}'s lock word at {@link PerCpu#cell}{@code (s)}: 1 while held. */
     private final long[] locks = new long[PerCpu.CELL_ARRAY_LENGTH];
-    /** Slot {@code s}'s newest inode at {@code (s + 1) * HEAD_STRIDE}, padded as the lock words are. */
-    private final Ext4Inode[] heads = new Ext4Inode[(slots + 2) * HEAD_STRIDE];
+    /**
+     * Slot {@code s}'s newest inode at twice its lock word's index: the cells' layout over references,
+     * of which 128 bytes hold twice as many as of longs (compressed; 256 bytes apart without).
+     */
+    private final Ext4Inode[] heads = new Ext4Inode[2 * PerCpu.CELL_ARRAY_LENGTH];
 
     /** Adds {@code in}, which is in no list, to the current thread's slot's list. */
     void add(Ext4Inode in) {
@@ -107,7 +108,7 @@ final class PendingOrphans {
     }
 
     private static int head(int slot) {
-        return (slot + 1) * HEAD_STRIDE;
+        return 2 * PerCpu.cell(slot);
     }
 
     /**
