@@ -58,12 +58,11 @@ final class Dirents {
         byte[] b = buf.array();
         int need = recLenFor(nameLen);
         for (int off = from; off < end; ) {
-            int recLen = end - off < 12 ? 0 : (short) LE_SHORT.get(b, off + 4) & 0xffff;
+            int recLen = recLenAt(b, off, end);
             if (!steppable(off, recLen, end)) {
                 return DAMAGED;
             }
-            int used = (int) LE_INT.get(b, off) == 0 ? 0 : recLenFor(b[off + 6] & 0xff);
-            if (recLen - used >= need) {
+            if (recLen - usedAt(b, off) >= need) {
                 return off;
             }
             off += recLen;
@@ -71,8 +70,31 @@ final class Dirents {
         return -1;
     }
 
-    /** ext4_insert_dentry: the name into the record at {@code at}, after that record's own name when it is live. */
-    static void insert(ByteBuffer b, int at, long ino, byte[] name, int type) {
+    /**
+     * Whether the record at {@code at} can be stepped over and has room for a name of
+     * {@code nameLen} bytes after its own name: what {@link #findRoom} asks of each record.
+     */
+    static boolean hasRoom(ByteBuffer buf, int at, int end, int nameLen) {
+        byte[] b = buf.array();
+        int recLen = recLenAt(b, at, end);
+        return steppable(at, recLen, end) && recLen - usedAt(b, at) >= recLenFor(nameLen);
+    }
+
+    /** The rec_len of the record at {@code off}, or 0 when fewer than a record's 12 bytes are left before {@code end}. */
+    private static int recLenAt(byte[] b, int off, int end) {
+        return end - off < 12 ? 0 : (short) LE_SHORT.get(b, off + 4) & 0xffff;
+    }
+
+    /** What the record at {@code off} uses of its rec_len: its own name's record, none when it is empty. */
+    private static int usedAt(byte[] b, int off) {
+        return (int) LE_INT.get(b, off) == 0 ? 0 : recLenFor(b[off + 6] & 0xff);
+    }
+
+    /**
+     * ext4_insert_dentry: the name into the record at {@code at}, after that record's own name when
+     * it is live; {@return where the new record starts}
+     */
+    static int insert(ByteBuffer b, int at, long ino, byte[] name, int type) {
         int recLen = b.getShort(at + 4) & 0xffff;
         if (b.getInt(at) != 0) {
             int used = recLenFor(b.get(at + 6) & 0xff);
@@ -81,6 +103,7 @@ final class Dirents {
             recLen -= used;
         }
         put(b, at, recLen, ino, name, type);
+        return at;
     }
 
     /** The live records of the block from {@code from} to {@code end}, in block order. */

@@ -161,6 +161,7 @@ final class Ext4Dir {
 
     /** A leaf block written with its tail, its checksum left to the commit (metadata_csum); the directory's times with it. */
     void writeLeaf(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
+        dir.dirWrites++;
         if (!fs.superblock().hasCsum()) {
             writeRaw(dir, lblk, b);
             return;
@@ -179,6 +180,7 @@ final class Ext4Dir {
 
     /** A directory block written as it is (an index block, sealed by its writer). */
     void writeRaw(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
+        dir.dirWrites++;
         disk.write(fs.mapBlock(dir, lblk), b, "directory", dir.ino);
     }
 
@@ -387,6 +389,10 @@ final class Ext4Dir {
 
     /** The live entry whose stored name is {@code want} (folded where the directory folds), carrying {@code name}. */
     private Entry findBytes(Ext4Inode dir, byte[] want, String name) throws FsException {
+        LastDirent last = dir.lastDirent;
+        if (last != null && last.holds(dir, true, want)) {
+            return last.entry(name);
+        }
         boolean fold = folds(dir) && !NoKeyNames.encrypted(dir);
         byte[] folded = fold ? Casefold.fold(want) : null;
         Entry[] found = new Entry[1];
@@ -536,6 +542,10 @@ final class Ext4Dir {
         checkEncoding(dir, name);
         readyForChange(dir);
         byte[] nm = name.getBytes(StandardCharsets.UTF_8);
+        if (addWhereRemoved(dir, nm, ino, type)) {
+            fs.changeInode(dir, d -> d.touch(true, true));
+            return;
+        }
         boolean fallback = false;
         if ((dir.i_flags() & Ext4Inode.INDEX_FL) != 0) {
             if (htree.add(dir, nm, ino, type)) {
@@ -553,8 +563,7 @@ final class Ext4Dir {
             ByteBuffer b = readLeaf(dir, lblk);
             int at = roomIn(dir, lblk, b, nm.length);
             if (at >= 0) {
-                Dirents.insert(b, at, ino, nm, type);
-                writeLeaf(dir, lblk, b);
+                insertAt(dir, lblk, b, at, nm, ino, type);
                 fs.changeInode(dir, d -> d.touch(true, true));
                 return;
             }
@@ -572,6 +581,34 @@ final class Ext4Dir {
     }
 
     /**
+     * Puts {@code name} into the record at {@code at} of leaf {@code lblk} ({@code b}), the first of
+     * the leaf with room for it, and writes the leaf; the directory keeps where it went
+     * ({@link LastDirent}).
+     */
+    void insertAt(Ext4Inode dir, long lblk, ByteBuffer b, int at, byte[] name, long ino, int type) throws FsException {
+        int placed = Dirents.insert(b, at, ino, name, type);
+        writeLeaf(dir, lblk, b);
+        dir.lastDirent = LastDirent.added(lblk, b, at, placed, name, ino, type, dir.dirWrites);
+    }
+
+    /**
+     * A name added back where the directory's last change removed it, when nothing else changed
+     * the directory since ({@link LastDirent}); false, having changed nothing, otherwise.
+     */
+    private boolean addWhereRemoved(Ext4Inode dir, byte[] name, long ino, int type) throws FsException {
+        LastDirent last = dir.lastDirent;
+        if (last == null || !last.holds(dir, false, name)) {
+            return false;
+        }
+        ByteBuffer b = readLeaf(dir, last.lblk());
+        if (!Dirents.hasRoom(b, last.offset(), leafEnd(), name.length)) {
+            return false; // cannot be, with nothing changed: the walk decides
+        }
+        insertAt(dir, last.lblk(), b, last.offset(), name, ino, type);
+        return true;
+    }
+
+    /**
      * ext4_delete_entry: the record joins the one before it, or is emptied when first in its block.
      * {@code e} is what {@link #find} gave with nothing changed since; it is looked up again only
      * when an inline directory moves to a block first (its records move with it).
@@ -580,6 +617,8 @@ final class Ext4Dir {
         boolean moves = InlineData.has(dir);
         readyForChange(dir);
         Entry cur = moves ? find(dir, e.name()) : e;
+        LastDirent last = dir.lastDirent;
+        boolean wasLast = last != null && last.writes() == dir.dirWrites && last.is(cur);
         ByteBuffer b = readLeaf(dir, cur.lblk());
         if (cur.prevOffset() >= 0) {
             int prevLen = b.getShort(cur.prevOffset() + 4) & 0xffff;
@@ -588,6 +627,8 @@ final class Ext4Dir {
             b.putInt(cur.offset(), 0);
         }
         writeLeaf(dir, cur.lblk(), b);
+        // Only a name the last change added is known to have had no room before its record.
+        dir.lastDirent = wasLast ? last.removed(dir.dirWrites) : null;
         fs.changeInode(dir, d -> d.touch(true, true));
     }
 

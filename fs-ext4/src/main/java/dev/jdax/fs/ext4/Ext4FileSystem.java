@@ -215,6 +215,11 @@ final class Ext4FileSystem implements SuperBlock {
         void run() throws FsException;
     }
 
+    /** {@return the directories' format} (for tests that read a directory's records) */
+    Ext4Dir directories() {
+        return dir;
+    }
+
     /** The tid of the current thread's handle (what an inode's change waits for at fsync), or -1. */
     long currentTid() {
         Jbd2 j = journal;

@@ -72,6 +72,13 @@ final class Ext4Inode implements Vnode {
      * under its i_rwsem, shared by lookups: a race between them only loses a kept hash.
      */
     HashedName hashedNames;
+    /**
+     * A directory's block writes so far ({@link Ext4Dir}), and what its last change left in a leaf
+     * ({@link LastDirent}, or null): both changed under its i_rwsem held exclusively, as every change
+     * of a directory holds it, and read by lookups under the shared side.
+     */
+    long dirWrites;
+    LastDirent lastDirent;
     /** i_last_alloc_group: where this directory's last new inode went (-1: none yet); under its i_rwsem. */
     int lastAllocGroup = -1;
     /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem); null while there are none. */

@@ -70,8 +70,7 @@ final class Htree {
             ByteBuffer leaf = dirs.readLeaf(dir, leafBlk);
             int at = dirs.roomIn(dir, leafBlk, leaf, name.length);
             if (at >= 0) {
-                Dirents.insert(leaf, at, ino, name, type);
-                dirs.writeLeaf(dir, leafBlk, leaf);
+                dirs.insertAt(dir, leafBlk, leaf, at, name, ino, type);
                 return true;
             }
             if (!copies) {
