@@ -50,7 +50,7 @@ record LastDirent(long lblk, int offset, int recLen, int prevOffset, byte[] name
         return new LastDirent(lblk, placed, b.getShort(placed + 4) & 0xffff, prev, name.clone(), ino, fileType, true, writes);
     }
 
-    /** The name of {@code e}, added as this record says, just removed: its room is with the record before it, or its own (the block's first). */
+    /** {@return this added name, just removed}: its room is with the record before it, or its own when it was the block's first. */
     LastDirent removed(long writes) {
         return new LastDirent(lblk, prevOffset >= 0 ? prevOffset : offset, 0, -1, name, 0, 0, false, writes);
     }

@@ -37,14 +37,6 @@ class LastDirentTest {
     private record Rec(long lblk, int offset, int recLen, String name) {
     }
 
-    private static List<Rec> records(Ext4FileSystem ext4, long dirIno) throws FsException {
-        List<Rec> out = new ArrayList<>();
-        for (Ext4Dir.Entry e : ext4.directories().entries(ext4.iget(dirIno))) {
-            out.add(new Rec(e.lblk(), e.offset(), e.recLen(), e.ino() == 0 ? "" : e.name()));
-        }
-        return out;
-    }
-
     /** The records of {@code dir} (block, offset, rec_len, name; an empty record's name ""), in block order. */
     private static List<Rec> records(Ext4FileSystem ext4, Ext4Inode dir) throws FsException {
         List<Rec> out = new ArrayList<>();
@@ -126,7 +118,6 @@ class LastDirentTest {
                 }
                 // Of about 900 creates and 900 unlinks of the temporary names, those that follow
                 // the same name's unlink or create with nothing between.
-                System.out.printf("%d names: %d put back, %d found where made%n", names, putBack, foundKept);
                 assertTrue(putBack > 200, "names put back where they were removed: " + putBack);
                 assertTrue(foundKept > 200, "names found where their create put them: " + foundKept);
             } finally {
