@@ -161,11 +161,11 @@ final class Ext4Dir {
 
     /** A leaf block written with its tail, its checksum left to the commit (metadata_csum); the directory's times with it. */
     void writeLeaf(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
-        dir.dirWrites++;
         if (!fs.superblock().hasCsum()) {
             writeRaw(dir, lblk, b);
             return;
         }
+        dir.dirWrites++;
         b.putInt(bs - TAIL, 0);
         b.putShort(bs - TAIL + 4, (short) TAIL);
         b.put(bs - TAIL + 6, (byte) 0);
@@ -541,15 +541,18 @@ final class Ext4Dir {
     void add(Ext4Inode dir, String name, long ino, int type) throws FsException {
         checkEncoding(dir, name);
         readyForChange(dir);
-        byte[] nm = name.getBytes(StandardCharsets.UTF_8);
+        place(dir, name.getBytes(StandardCharsets.UTF_8), ino, type);
+        fs.changeInode(dir, d -> d.touch(true, true));
+    }
+
+    /** {@link #add}'s record written where ext4_add_entry puts it. */
+    private void place(Ext4Inode dir, byte[] nm, long ino, int type) throws FsException {
         if (addWhereRemoved(dir, nm, ino, type)) {
-            fs.changeInode(dir, d -> d.touch(true, true));
             return;
         }
         boolean fallback = false;
         if ((dir.i_flags() & Ext4Inode.INDEX_FL) != 0) {
             if (htree.add(dir, nm, ino, type)) {
-                fs.changeInode(dir, d -> d.touch(true, true));
                 return;
             }
             if (fs.superblock().hasCsum()) {
@@ -564,12 +567,10 @@ final class Ext4Dir {
             int at = roomIn(dir, lblk, b, nm.length);
             if (at >= 0) {
                 insertAt(dir, lblk, b, at, nm, ino, type);
-                fs.changeInode(dir, d -> d.touch(true, true));
                 return;
             }
             if (n == 1 && !fallback && htree.canIndex()) {
                 htree.makeIndexed(dir, b, nm, ino, type);
-                fs.changeInode(dir, d -> d.touch(true, true));
                 return;
             }
         }
@@ -577,7 +578,6 @@ final class Ext4Dir {
         ByteBuffer b = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
         put(b, 0, leafEnd(), ino, nm, type);
         writeLeaf(dir, lblk, b);
-        fs.changeInode(dir, d -> d.touch(true, true));
     }
 
     /**
