@@ -2,7 +2,6 @@
 module dev.jdax.fs.ext2 {
     requires dev.jdax.api;
     requires dev.jdax.iomap;
-    requires com.carrotsearch.hppc;
 
     provides dev.jdax.api.fs.FileSystemType with dev.jdax.fs.ext2.Ext2FileSystemType;
 }

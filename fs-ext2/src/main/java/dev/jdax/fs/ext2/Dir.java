@@ -74,6 +74,12 @@ final class Dir {
         return m.pblock();
     }
 
+    /** Directory block {@code i}'s device block, as {@code idx} keeps it or else as the block map says. */
+    private long blockOf(Ext2Inode dir, DirIndex idx, long i) throws FsException {
+        long blk = idx.device(i);
+        return blk != 0 ? blk : blockOf(dir, i);
+    }
+
     private long blocks(Ext2Inode dir) throws FsException {
         long size = dir.i_size();
         if (size % bs != 0 || size / bs > (1 << 22)) {
@@ -180,13 +186,15 @@ final class Dir {
             }
             built.room(i, room(dir, i, b));
             built.scanFrom(i, from >= 0 ? from : last);
+            built.device(i, blk);
         }
         // Concurrent lookups (i_rwsem shared) may build it twice from the same blocks: one is kept.
         return dir.publishDirIndex(built);
     }
 
     Entry find(Ext2Inode dir, String name) throws FsException {
-        long at = index(dir).find(name);
+        DirIndex idx = index(dir);
+        long at = idx.find(name);
         if (at < 0) {
             return null;
         }
@@ -194,13 +202,13 @@ final class Dir {
         if (i >= blocks(dir)) {
             return null;
         }
-        long blk = blockOf(dir, i);
+        long blk = blockOf(dir, idx, i);
         ByteBuffer b = block(dir, blk);
         int off = DirIndex.offsetOf(at);
         long inodes = fs.superblock().s_inodes_count();
         // The record before it (a removal merges into it): from where the block's room may begin
         // when that is before the name, else from the block's first record.
-        int o = index(dir).scanFrom(i);
+        int o = idx.scanFrom(i);
         if (o >= off) {
             o = 0;
         }
@@ -239,7 +247,7 @@ final class Dir {
         DirIndex idx = index(dir);
         long i = idx.firstWithRoom(need);
         if (i >= 0) {
-            long blk = blockOf(dir, i);
+            long blk = blockOf(dir, idx, i);
             ByteBuffer b = block(dir, blk);
             long inodes = fs.superblock().s_inodes_count();
             // The first record with room (none before scanFrom has any): its offset, rec_len and
@@ -296,6 +304,7 @@ final class Dir {
         idx.put(name, DirIndex.at(index, 0));
         idx.room(index, bs - need);
         idx.scanFrom(index, 0);
+        idx.device(index, m.pblock());
     }
 
     /** Writes a first block holding "." and "..". */

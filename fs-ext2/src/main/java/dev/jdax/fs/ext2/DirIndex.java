@@ -1,7 +1,5 @@
 package dev.jdax.fs.ext2;
 
-import com.carrotsearch.hppc.LongLongHashMap;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -39,13 +37,19 @@ final class DirIndex {
     /** The smallest record: one with a one-byte name ({@code EXT2_DIR_REC_LEN(1)}); less room than this is none. */
     static final int MIN_RECORD = 12;
 
-    private final LongLongHashMap byHash = new LongLongHashMap();
+    private final HashPlaces byHash = new HashPlaces();
     /** Names whose hash another live name already has (rare): looked up first. */
     private final Map<String, Long> collided = new HashMap<>();
     /** Room per block, as a max-tree: leaf i at {@code room[size + i]}. */
     private int[] room;
     /** Per block, a record offset before which no record has room for another (0 until known). */
     private int[] scanFrom;
+    /**
+     * Per block, the device block that holds it (0 until known): a directory's blocks stay where
+     * they are while it lives (it only grows at its end), and in a directory of 100,000 names the
+     * walk of the indirect blocks to find one was two cache misses a change.
+     */
+    private long[] device;
     private int size;
 
     DirIndex(long blocks) {
@@ -55,9 +59,10 @@ final class DirIndex {
         }
         room = new int[2 * size];
         scanFrom = new int[size];
+        device = new long[size];
     }
 
-    /** A 64-bit hash of the name's characters (FNV-1a, then a finalising mix). */
+    /** A 64-bit hash of the name's characters (FNV-1a, then a finalising mix), never 0 ({@link HashPlaces}' empty key). */
     static long hash(String name) {
         long h = 0xcbf29ce484222325L;
         for (int i = 0; i < name.length(); i++) {
@@ -66,7 +71,7 @@ final class DirIndex {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
-        return h;
+        return h == 0 ? 1 : h;
     }
 
     /** Where {@code name} may be: the caller reads the record there to confirm it; -1 when nowhere. */
@@ -75,13 +80,12 @@ final class DirIndex {
         if (c != null) {
             return c;
         }
-        long h = hash(name);
-        return byHash.containsKey(h) ? byHash.get(h) : -1;
+        return byHash.get(hash(name));
     }
 
     void put(String name, long at) {
         long h = hash(name);
-        if (byHash.containsKey(h)) {
+        if (byHash.get(h) >= 0) {
             collided.put(name, at);
         } else {
             byHash.put(h, at);
@@ -94,7 +98,7 @@ final class DirIndex {
             return;
         }
         long h = hash(name);
-        if (byHash.containsKey(h) && byHash.get(h) == at) {
+        if (byHash.get(h) == at) {
             byHash.remove(h);
             for (Map.Entry<String, Long> e : collided.entrySet()) {
                 if (hash(e.getKey()) == h) { // another name of that hash moves up
@@ -112,6 +116,7 @@ final class DirIndex {
             int[] grown = new int[4 * size];
             System.arraycopy(room, size, grown, 2 * size, size);
             scanFrom = Arrays.copyOf(scanFrom, 2 * size);
+            device = Arrays.copyOf(device, 2 * size);
             size *= 2;
             room = grown;
             for (int i = size - 1; i > 0; i--) {
@@ -136,6 +141,16 @@ final class DirIndex {
      */
     void scanFrom(long block, int offset) {
         scanFrom[(int) block] = offset;
+    }
+
+    /** {@return the device block holding directory block {@code block}}, or 0 when not known */
+    long device(long block) {
+        return block < size ? device[(int) block] : 0;
+    }
+
+    /** Directory block {@code block} is device block {@code blk}; its room must have been set already. */
+    void device(long block, long blk) {
+        device[(int) block] = blk;
     }
 
     /** The room of block {@code block} as last set (0 for a block never set). */
