@@ -4,7 +4,8 @@ package dev.jdax.fs.ext2;
  * Name hashes to places in a directory ({@link DirIndex}): an open-addressing table with linear
  * probing whose key and value sit side by side in one array, so that finding a name in a directory
  * of 100,000 names is one cache miss where a map of two parallel arrays took two. A key is never 0
- * (the empty slot); a value is never negative. Not thread-safe: the directory's lock guards it.
+ * (the empty slot); a value is never negative. Changed only under the directory's i_rwsem held
+ * exclusively; {@link #get} writes nothing, so look-ups under it held shared may run together.
  */
 final class HashPlaces {
     /** Key, value, key, value, ...: a power of two of pairs. */
