@@ -7,10 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A set that every thread adds to and removes from (a mount's open files and mappings, which its
- * unmount closes; ext4's orphans waiting for their commit were one until they became lists linked
- * through the inodes): one concurrent set per CPU slot, so two threads opening and closing files do not write the same table lines and
- * counters on every open and close, as one shared set made them do. Linux keeps no mount-wide list
- * of open files at all; this one exists for unmount.
+ * unmount closes): one concurrent set per CPU slot, so two threads opening and closing files do not
+ * write the same table lines and counters on every open and close, as one shared set made them do.
+ * Linux keeps no mount-wide list of open files at all; this one exists for unmount.
  * An element is in one slot's set: the adder's; a removal looks there first, then in the others
  * (a file closed by another thread than the one that opened it).
  *
