@@ -294,10 +294,7 @@ final class MetaCache {
                     continue;
                 }
                 e.staleSeq = c.seq;
-                if (e.dirtySeq >= 0) {
-                    e.dirtySeq = -1;
-                    c.bufs.remove(e);
-                }
+                e.dirtySeq = -1; // the freeze skips it in c.bufs
                 c.cancels.add(e);
                 c.bytes.addAndGet(BLF_MAP + 64);
             }

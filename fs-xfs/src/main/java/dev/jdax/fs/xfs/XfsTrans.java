@@ -11,9 +11,11 @@ import dev.jdax.api.lock.TransactionGate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * XFS's transactions and their group commit (xfs_trans.c, xfs_log_cil.c, xfs_trans_ail.c): every
@@ -23,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * A commit locks the checkpoint (new transactions wait for the next one), waits for its open ones,
  * freezes its items, opens the next checkpoint, and only then writes the log. Once a checkpoint is
  * in the log its metadata may go home; a push writes everything committed home and moves the tail
- * to the head, when the log is half used, when the log worker finds it idle, and at unmount.
+ * to the head: on the log worker once a commit leaves the log a quarter used (xfsaild), in the
+ * committing thread once it leaves it half used, when the log worker finds the log idle, and at
+ * unmount.
  *
  * <p>A transaction is not a lock, but it behaves like one towards locks (class
  * {@link LockClass#TRANSACTION}, as ext4's jbd2 handles): a thread holding one may only wait for
@@ -152,6 +156,8 @@ final class XfsTrans {
     /** The running checkpoint, and how transactions join it and a commit closes it. */
     private final TransactionGate<Checkpoint> gate = new TransactionGate<>("xfs log state", new Checkpoint(1), c -> c.updates);
     private volatile long committed;
+    /** A background push is queued and has not started. */
+    private final AtomicBoolean pushQueued = new AtomicBoolean();
     private volatile FsException failed;
     private long tid = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
     private long checkpoints;
@@ -371,8 +377,11 @@ final class XfsTrans {
             }
             committed = cp.seq;
             cp.onCommit.forEach(Runnable::run);
-            if (log.usedBBs() > log.logBBs() / 2) {
+            int used = log.usedBBs();
+            if (used > log.logBBs() / 2) {
                 push();
+            } else if (used > log.logBBs() / 4) {
+                pushInBackground();
             }
         } finally {
             committing = false;
@@ -399,6 +408,39 @@ final class XfsTrans {
     private long nextTid() {
         tid = (tid + 1) & 0xffffffffL;
         return tid;
+    }
+
+    /**
+     * Asks the log worker to push (xfsaild woken by xfs_ail_push): the committing thread goes back to
+     * its operation, and transactions go on beside the push as they go on beside a commit
+     * ({@link #mustCommit}). Only a log half used is pushed by the thread that finds it so. Once
+     * queued, a push is not queued again until it has started.
+     */
+    private void pushInBackground() {
+        if (pushQueued.getAndSet(true)) {
+            return;
+        }
+        try {
+            worker.execute(this::backgroundPush);
+        } catch (RejectedExecutionException unmounting) {
+            pushQueued.set(false); // the unmount pushes everything itself
+        }
+    }
+
+    private void backgroundPush() {
+        pushQueued.set(false);
+        commitLock.lock();
+        committing = true;
+        try {
+            if (failed == null && log.usedBBs() > log.logBBs() / 4) {
+                push();
+            }
+        } catch (FsException | RuntimeException e) {
+            // As the log worker's: the next commit that needs the room pushes again and reports it.
+        } finally {
+            committing = false;
+            commitLock.unlock();
+        }
     }
 
     /** Writes everything committed home and moves the tail to the head. Caller holds the commit lock. */
