@@ -35,6 +35,8 @@ final class Checkpoint {
     final Queue<MetaEntry> bufs = new ConcurrentLinkedQueue<>();
     final Queue<MetaEntry> inodes = new ConcurrentLinkedQueue<>();
     final Queue<MetaEntry> unlinked = new ConcurrentLinkedQueue<>();
+    /** Its inodes that a transaction of the next checkpoint froze before changing them, while this one's were being frozen. */
+    final Queue<Freezer.FrozenInode> frozenFirst = new ConcurrentLinkedQueue<>();
     final Set<MetaEntry> cancels = ConcurrentHashMap.newKeySet();
     final Set<MetaEntry> staleInodes = ConcurrentHashMap.newKeySet();
     final List<MetaEntry> created = Collections.synchronizedList(new ArrayList<>());

@@ -14,10 +14,27 @@ import static dev.jdax.fs.xfs.LogFormat.*;
  * goes in as the 128-byte chunks that differ from what the log or the device last held, an inode
  * as its log dinode and data fork; the frozen bytes are what the checkpoint, once in the log,
  * lets go home.
+ *
+ * <p>In two steps. The buffers, inode creates, intents and cancels are frozen with the checkpoint
+ * locked ({@link #freezeLocked}); its inodes after the next checkpoint has opened
+ * ({@link #freezeInodes}), while the transactions of that one run: one of them that changes an
+ * inode the first still has to freeze freezes it first ({@link #freezeInode}, under the entry's
+ * monitor), as Linux's CIL formats an item into its shadow buffer before a new change of it, so
+ * the first checkpoint logs and sends home the inode as its own transactions left it. In a
+ * directory of 100,000 names each change dirties an inode no other does, and the inodes were most
+ * of a commit's freeze, which every transaction waited for with the checkpoint locked.
  */
 final class Freezer {
     /** A checkpoint frozen for the log: its regions, and the entries' bytes it makes committed. */
     record Frozen(List<byte[]> regions, Map<MetaEntry, byte[]> images) {
+    }
+
+    /** What {@link #freezeLocked} froze: the regions before the inodes, and those after them. */
+    record Locked(List<byte[]> before, List<byte[]> intents, List<byte[]> after, Map<MetaEntry, byte[]> images) {
+    }
+
+    /** An inode frozen for a checkpoint: its bytes, and whether its core and its di_next_unlinked are logged. */
+    record FrozenInode(MetaEntry entry, byte[] image, boolean core, boolean unlinked) {
     }
 
     private final XfsDisk disk;
@@ -31,16 +48,16 @@ final class Freezer {
     }
 
     /**
-     * The log items of checkpoint {@code c} (no handle of it is open). Buffers first, then inode
-     * creates, inodes and intents, then the unlinked-pointer buffers and the cancels — the order
-     * recovery sorts them into anyway.
+     * The log items of checkpoint {@code c} but its inodes' (no handle of it is open, none can
+     * start). Buffers first, then inode creates; the intents, then the cancels — the order recovery
+     * sorts them into anyway.
      */
-    Frozen freeze(Checkpoint c) {
-        List<byte[]> regions = new ArrayList<>();
+    Locked freezeLocked(Checkpoint c) {
+        List<byte[]> before = new ArrayList<>();
         Map<MetaEntry, byte[]> images = new LinkedHashMap<>();
-        buffers(c, regions, images);
+        buffers(c, before, images);
         for (long[] ic : c.icreates) {
-            regions.add(LogFormat.icreate(ic[0], ic[1], (int) (ic[2] << disk.inopblog()), disk.sb().sb_inodesize(), ic[2], ic[3]));
+            before.add(LogFormat.icreate(ic[0], ic[1], (int) (ic[2] << disk.inopblog()), disk.sb().sb_inodesize(), ic[2], ic[3]));
         }
         for (MetaEntry e : c.created) {
             synchronized (e) {
@@ -49,21 +66,88 @@ final class Freezer {
                 }
             }
         }
-        inodes(c, regions, images);
-        regions.addAll(c.intents);
-        unlinked(c, regions, images);
+        List<byte[]> after = new ArrayList<>();
         for (MetaEntry e : c.cancels) {
             synchronized (e) {
                 if (e.staleSeq != c.seq) {
                     continue;
                 }
             }
-            regions.add(LogItems.cancel(e.key / BBSIZE, e.len / BBSIZE));
+            after.add(LogItems.cancel(e.key / BBSIZE, e.len / BBSIZE));
         }
         for (long[] cc : c.clusterCancels) {
-            regions.add(LogItems.cancel(cc[0], (int) cc[1]));
+            after.add(LogItems.cancel(cc[0], (int) cc[1]));
         }
+        return new Locked(before, new ArrayList<>(c.intents), after, images);
+    }
+
+    /**
+     * The rest of checkpoint {@code c}: its inodes, those a transaction of the next checkpoint froze
+     * first ({@link Checkpoint#frozenFirst}) among them; and the whole checkpoint's regions in
+     * order: buffers, inode creates, inodes, intents, unlinked pointers, cancels.
+     */
+    Frozen freezeInodes(Checkpoint c, Locked locked) {
+        List<FrozenInode> frozen = new ArrayList<>();
+        for (Iterable<MetaEntry> q : List.of(c.inodes, c.unlinked)) {
+            for (MetaEntry e : q) {
+                FrozenInode f;
+                synchronized (e) {
+                    f = freezeInode(e, c);
+                }
+                if (f != null) {
+                    frozen.add(f);
+                }
+            }
+        }
+        // Every inode of c has been through the loop (under its monitor): one frozen first by a
+        // transaction of the next checkpoint was listed before the loop reached it.
+        frozen.addAll(c.frozenFirst);
+        List<byte[]> regions = new ArrayList<>(locked.before());
+        Map<MetaEntry, byte[]> images = locked.images();
+        Map<Long, TreeMap<Integer, byte[]>> clustersChanged = new TreeMap<>();
+        for (FrozenInode f : frozen) {
+            images.put(f.entry(), f.image());
+            if (f.core()) {
+                items.inode(regions, f.entry().key, f.image());
+            }
+            if (f.unlinked()) {
+                unlinkedChunk(clustersChanged, f.entry().key, f.image());
+            }
+        }
+        regions.addAll(locked.intents());
+        int clusterBBs = clusters.clusterBytes() / BBSIZE;
+        for (Map.Entry<Long, TreeMap<Integer, byte[]>> cl : clustersChanged.entrySet()) {
+            LogItems.inodeBuffer(regions, cl.getKey(), clusterBBs, cl.getValue());
+        }
+        regions.addAll(locked.after());
         return new Frozen(regions, images);
+    }
+
+    /**
+     * Inode entry {@code e} frozen for checkpoint {@code c} (caller holds its monitor): its bytes
+     * now, when {@code c} changed its core or its di_next_unlinked and it is still cached and in
+     * use; else null. Either way {@code c} has no more of it to freeze.
+     */
+    static FrozenInode freezeInode(MetaEntry e, Checkpoint c) {
+        boolean core = e.dirtySeq == c.seq;
+        boolean unlinked = e.unlinkedSeq == c.seq;
+        if (!core && !unlinked) {
+            return null;
+        }
+        if (core) {
+            e.dirtySeq = -1;
+        }
+        if (unlinked) {
+            e.unlinkedSeq = -1;
+        }
+        if (e.detached || e.staleSeq >= 0) {
+            return null;
+        }
+        byte[] img = e.summed().clone();
+        if (core) {
+            e.logged = img;
+        }
+        return new FrozenInode(e, img, core, unlinked);
     }
 
     private static void buffers(Checkpoint c, List<byte[]> regions, Map<MetaEntry, byte[]> images) {
@@ -87,47 +171,12 @@ final class Freezer {
         }
     }
 
-    private void inodes(Checkpoint c, List<byte[]> regions, Map<MetaEntry, byte[]> images) {
-        for (MetaEntry e : c.inodes) {
-            byte[] img;
-            synchronized (e) {
-                if (e.detached || e.staleSeq >= 0 || e.dirtySeq != c.seq) {
-                    continue;
-                }
-                e.dirtySeq = -1;
-                img = e.summed().clone();
-                e.logged = img;
-                images.put(e, img);
-            }
-            items.inode(regions, e.key, img);
-        }
-    }
-
-    /** The inodes whose di_next_unlinked moved: that field's chunk of each, per cluster buffer. */
-    private void unlinked(Checkpoint c, List<byte[]> regions, Map<MetaEntry, byte[]> images) {
-        Map<Long, TreeMap<Integer, byte[]>> clustersChanged = new TreeMap<>();
-        for (MetaEntry e : c.unlinked) {
-            byte[] img;
-            synchronized (e) {
-                if (e.detached || e.staleSeq >= 0 || e.unlinkedSeq != c.seq) {
-                    continue;
-                }
-                e.unlinkedSeq = -1;
-                img = images.get(e);
-                if (img == null) {
-                    img = e.summed().clone();
-                    images.put(e, img);
-                }
-            }
-            InodeClusters.Imap at = clusters.imap(e.key, -1);
-            int chunk = (at.boffset() + 96) / XFS_BLF_CHUNK;
-            int from = chunk * XFS_BLF_CHUNK - at.boffset();
-            clustersChanged.computeIfAbsent(at.daddr(), k -> new TreeMap<>())
-                    .put(chunk, Arrays.copyOfRange(img, from, from + XFS_BLF_CHUNK));
-        }
-        int clusterBBs = clusters.clusterBytes() / BBSIZE;
-        for (Map.Entry<Long, TreeMap<Integer, byte[]>> cl : clustersChanged.entrySet()) {
-            LogItems.inodeBuffer(regions, cl.getKey(), clusterBBs, cl.getValue());
-        }
+    /** The di_next_unlinked of inode {@code ino}: that field's chunk of its cluster buffer, from its frozen bytes {@code img}. */
+    private void unlinkedChunk(Map<Long, TreeMap<Integer, byte[]>> clustersChanged, long ino, byte[] img) {
+        InodeClusters.Imap at = clusters.imap(ino, -1);
+        int chunk = (at.boffset() + 96) / XFS_BLF_CHUNK;
+        int from = chunk * XFS_BLF_CHUNK - at.boffset();
+        clustersChanged.computeIfAbsent(at.daddr(), k -> new TreeMap<>())
+                .put(chunk, Arrays.copyOfRange(img, from, from + XFS_BLF_CHUNK));
     }
 }

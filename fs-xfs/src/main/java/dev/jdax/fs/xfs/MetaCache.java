@@ -30,6 +30,12 @@ final class MetaCache {
     private final Collection<MetaEntry> allInodes;
     private final Freezer freezer;
     private final HomeWriter home;
+    /**
+     * The checkpoint whose inodes are being frozen while the next one's transactions run
+     * ({@link Freezer#freezeInodes}), or null. Set before the next checkpoint opens, so every
+     * transaction of it sees it.
+     */
+    private volatile Checkpoint freezing;
 
     MetaCache(XfsDisk disk) {
         this.disk = disk;
@@ -245,6 +251,7 @@ final class MetaCache {
                     continue;
                 }
                 Corrupt.check(e.staleSeq < 0, "inode %d changed after its chunk was freed", ino);
+                freezeFirst(e);
                 System.arraycopy(raw, 0, e.live, 0, raw.length);
                 e.crcOff = XfsInode.DI_CRC_OFF;
                 if (core && e.dirtySeq < 0) {
@@ -275,6 +282,7 @@ final class MetaCache {
                 MetaEntry old = inodes(ino).put(ino, e);
                 if (old != null) {
                     synchronized (old) {
+                        freezeFirst(old);
                         old.detached = true;
                     }
                 }
@@ -320,6 +328,7 @@ final class MetaCache {
                 }
                 synchronized (e) {
                     if (!e.detached) {
+                        freezeFirst(e);
                         e.staleSeq = c.seq;
                         e.dirtySeq = -1;
                         e.unlinkedSeq = -1;
@@ -331,11 +340,40 @@ final class MetaCache {
         invalidate(c, disk.agbToByte(agno, agbno), blocks * disk.blockSize());
     }
 
+    /**
+     * Before a change of inode entry {@code e} (caller holds its monitor): when the checkpoint being
+     * frozen still has to freeze it, it is frozen for that checkpoint now (xlog_cil_insert_format_items
+     * formats an item before the next change of it goes in).
+     */
+    private void freezeFirst(MetaEntry e) {
+        Checkpoint f = freezing;
+        if (f != null && (e.dirtySeq == f.seq || e.unlinkedSeq == f.seq)) {
+            Freezer.FrozenInode frozen = Freezer.freezeInode(e, f);
+            if (frozen != null) {
+                f.frozenFirst.add(frozen);
+            }
+        }
+    }
+
     // ---- commit ----
 
-    /** The log items of checkpoint {@code c} (no handle of it is open). */
-    Freezer.Frozen freeze(Checkpoint c) {
-        return freezer.freeze(c);
+    /**
+     * The log items of checkpoint {@code c} but its inodes' (no handle of it is open, none can
+     * start); its inodes are frozen by {@link #freezeInodes} after the next checkpoint opens.
+     */
+    Freezer.Locked freezeLocked(Checkpoint c) {
+        Freezer.Locked l = freezer.freezeLocked(c);
+        freezing = c;
+        return l;
+    }
+
+    /** The rest of checkpoint {@code c}'s log items, with the next checkpoint's transactions running. */
+    Freezer.Frozen freezeInodes(Checkpoint c, Freezer.Locked locked) {
+        try {
+            return freezer.freezeInodes(c, locked);
+        } finally {
+            freezing = null;
+        }
     }
 
     /** Checkpoint {@code c} is in the log: its frozen bytes may go home, its cancelled entries go. */

@@ -21,9 +21,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * XFS's transactions and their group commit (xfs_trans.c, xfs_log_cil.c, xfs_trans_ail.c): every
  * operation is a transaction that joins the running checkpoint; the checkpoint is written to the
  * log as one transaction — at fsync (a log force up to the inode's last change), when it holds an
- * eighth of the log (XLOG_CIL_SPACE_LIMIT), every 30 seconds (the log worker), at sync and unmount.
- * A commit locks the checkpoint (new transactions wait for the next one), waits for its open ones,
- * freezes its items, opens the next checkpoint, and only then writes the log. Once a checkpoint is
+ * eighth of the log (XLOG_CIL_SPACE_LIMIT: on the log worker, as Linux's CIL push work), every 30
+ * seconds (the log worker), at sync and unmount. A commit locks the checkpoint (new transactions
+ * wait for the next one), waits for its open ones, freezes its buffers, opens the next checkpoint,
+ * freezes the inodes while that one's transactions run (one that changes an inode not yet frozen
+ * freezes it first: {@link Freezer}), and only then writes the log. Once a checkpoint is
  * in the log its metadata may go home; a push writes everything committed home and moves the tail
  * to the head: on the log worker once a commit leaves the log a quarter used (xfsaild), in the
  * committing thread once it leaves it half used, when the log worker finds the log idle, and at
@@ -123,7 +125,7 @@ final class XfsTrans {
                 throw e;
             }
             if (full) {
-                commit(cp.seq);
+                commitFull(cp);
             }
         }
     }
@@ -158,6 +160,8 @@ final class XfsTrans {
     private volatile long committed;
     /** A background push is queued and has not started. */
     private final AtomicBoolean pushQueued = new AtomicBoolean();
+    /** A background commit is queued and has not started. */
+    private final AtomicBoolean commitQueued = new AtomicBoolean();
     private volatile FsException failed;
     private long tid = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
     private long checkpoints;
@@ -196,7 +200,7 @@ final class XfsTrans {
         }
         Checkpoint r = gate.running();
         if (mustCommit(r)) {
-            commit(r.seq); // make room before joining: a transaction never waits for its own checkpoint
+            commitFull(r); // before joining: a transaction never waits for its own checkpoint
         }
         h = new Handle(gate.join());
         LockOrder.enter(h, LockClass.TRANSACTION, 1, 0, true, "xfs transaction");
@@ -359,12 +363,15 @@ final class XfsTrans {
                 push();
             }
             Checkpoint cp = gate.lockAndDrain();
+            boolean opened = false;
             try {
                 if (needsRoom(cp)) {
                     push();   // it grew past the room while the push above ran
                 }
-                Freezer.Frozen f = cache.freeze(cp);
+                Freezer.Locked locked = cache.freezeLocked(cp);
                 gate.open(cp, new Checkpoint(cp.seq + 1));
+                opened = true;
+                Freezer.Frozen f = cache.freezeInodes(cp, locked);
                 if (!f.regions().isEmpty()) {
                     log.checkpoint(nextTid(), f.regions());
                     checkpoints++;
@@ -372,7 +379,9 @@ final class XfsTrans {
                 cache.committed(cp, f);
             } catch (FsException e) {
                 failed = e;   // xfs_force_shutdown: nothing more is written over a log that failed
-                gate.open(cp, new Checkpoint(cp.seq + 1));
+                if (!opened) {
+                    gate.open(cp, new Checkpoint(cp.seq + 1));
+                }
                 throw e;
             }
             committed = cp.seq;
@@ -386,6 +395,39 @@ final class XfsTrans {
         } finally {
             committing = false;
             commitLock.unlock();
+        }
+    }
+
+    /**
+     * A full checkpoint is committed on the log worker (Linux's CIL push work), and the thread that
+     * found it full goes back to its operation; it commits it itself, waiting for the commit lock,
+     * only once the checkpoint holds twice the space limit (XLOG_CIL_BLOCKING_SPACE_LIMIT), as
+     * Linux's transactions then wait for the push. Once queued, a commit is not queued again until
+     * it has started.
+     */
+    private void commitFull(Checkpoint cp) throws FsException {
+        if (cp.bytes.get() >= 2 * limit) {
+            commit(cp.seq);
+            return;
+        }
+        if (commitQueued.get() || commitQueued.getAndSet(true)) {
+            return;
+        }
+        long seq = cp.seq;
+        try {
+            worker.execute(() -> backgroundCommit(seq));
+        } catch (RejectedExecutionException unmounting) {
+            commitQueued.set(false);
+            commit(seq);
+        }
+    }
+
+    private void backgroundCommit(long seq) {
+        commitQueued.set(false);
+        try {
+            commit(seq);
+        } catch (FsException | RuntimeException e) {
+            // As the log worker's: a failed log is kept in `failed` and reported to the next caller.
         }
     }
 
