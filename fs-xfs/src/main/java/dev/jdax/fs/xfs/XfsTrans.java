@@ -410,24 +410,41 @@ final class XfsTrans {
             commit(cp.seq);
             return;
         }
-        if (commitQueued.get() || commitQueued.getAndSet(true)) {
-            return;
-        }
         long seq = cp.seq;
-        try {
-            worker.execute(() -> backgroundCommit(seq));
-        } catch (RejectedExecutionException unmounting) {
-            commitQueued.set(false);
+        if (!queueOnce(commitQueued, () -> commit(seq))) {
             commit(seq);
         }
     }
 
-    private void backgroundCommit(long seq) {
-        commitQueued.set(false);
+    /** What the log worker is asked to do. */
+    private interface WorkerJob {
+        void run() throws FsException;
+    }
+
+    /**
+     * Queues {@code job} on the log worker, unless {@code queued} says one is queued and has not
+     * started (the flag clears as the job starts). A job's failure is not thrown anywhere: a failed
+     * log is kept in {@code failed}, and whatever else failed fails again for the next caller that
+     * needs it, as a failure of the periodic log worker does. {@return false when the worker takes
+     * no more jobs} (the mount is going away).
+     */
+    private boolean queueOnce(AtomicBoolean queued, WorkerJob job) {
+        if (queued.get() || queued.getAndSet(true)) {
+            return true;
+        }
         try {
-            commit(seq);
-        } catch (FsException | RuntimeException e) {
-            // As the log worker's: a failed log is kept in `failed` and reported to the next caller.
+            worker.execute(() -> {
+                queued.set(false);
+                try {
+                    job.run();
+                } catch (FsException | RuntimeException e) {
+                    // See above: the next caller meets it.
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException unmounting) {
+            queued.set(false);
+            return false;
         }
     }
 
@@ -437,10 +454,10 @@ final class XfsTrans {
     }
 
     /**
-     * Whether the thread that finds {@code cp} full commits it now: yes, unless another thread is
-     * committing, and then only once it holds twice the space limit (Linux's
-     * XLOG_CIL_BLOCKING_SPACE_LIMIT): below that, transactions go on beside the commit, as Linux's
-     * background CIL push lets them, instead of each waiting for the commit lock in turn.
+     * Whether the thread that finds {@code cp} full has it committed now ({@link #commitFull}): yes,
+     * unless a commit or push is under way, and then only once it holds twice the space limit
+     * (Linux's XLOG_CIL_BLOCKING_SPACE_LIMIT): below that, transactions go on beside the commit, as
+     * Linux's background CIL push lets them, instead of each waiting for the commit lock in turn.
      */
     private boolean mustCommit(Checkpoint cp) {
         long bytes = cp.bytes.get();
@@ -459,26 +476,16 @@ final class XfsTrans {
      * queued, a push is not queued again until it has started.
      */
     private void pushInBackground() {
-        if (pushQueued.getAndSet(true)) {
-            return;
-        }
-        try {
-            worker.execute(this::backgroundPush);
-        } catch (RejectedExecutionException unmounting) {
-            pushQueued.set(false); // the unmount pushes everything itself
-        }
+        queueOnce(pushQueued, this::backgroundPush); // refused while unmounting, which pushes everything itself
     }
 
-    private void backgroundPush() {
-        pushQueued.set(false);
+    private void backgroundPush() throws FsException {
         commitLock.lock();
         committing = true;
         try {
             if (failed == null && log.usedBBs() > log.logBBs() / 4) {
                 push();
             }
-        } catch (FsException | RuntimeException e) {
-            // As the log worker's: the next commit that needs the room pushes again and reports it.
         } finally {
             committing = false;
             commitLock.unlock();
