@@ -231,7 +231,11 @@ final class DxIndex {
 
     /** The hash of {@code name} in {@code dir} under the root's hash version, or null when jdax cannot compute it. */
     DirHash.Hash hash(Ext4Inode dir, ByteBuffer root, byte[] name) {
-        int version = root.get(ROOT_INFO + 4) & 0xff;
+        return hash(dir, root.get(ROOT_INFO + 4) & 0xff, name);
+    }
+
+    /** The hash of {@code name} in {@code dir} under hash version {@code version}, or null when jdax cannot compute it. */
+    DirHash.Hash hash(Ext4Inode dir, int version, byte[] name) {
         boolean folds = folds(dir);
         HashedName kept = dir.hashedNames;
         DirHash.Hash h = kept == null ? null : kept.find(version, folds, name);
@@ -264,10 +268,13 @@ final class DxIndex {
 
     /** The hash of {@code name} with dx_root_info's {@code version}, made unsigned as the superblock says. */
     DirHash.Hash hashOf(int version, byte[] name) {
-        if (version <= DirHash.TEA && (sb.s_flags() & Ext4Superblock.FLAGS_UNSIGNED_HASH) != 0) {
-            version += 3;
-        }
-        return DirHash.known(version) ? DirHash.of(name, version, sb.s_hash_seed()) : null;
+        int v = signedness(version);
+        return DirHash.known(v) ? DirHash.of(name, v, sb.s_hash_seed()) : null;
+    }
+
+    /** dx_root_info's {@code version} made unsigned as the superblock says (EXT2_FLAGS_UNSIGNED_HASH). */
+    private int signedness(int version) {
+        return version <= DirHash.TEA && (sb.s_flags() & Ext4Superblock.FLAGS_UNSIGNED_HASH) != 0 ? version + 3 : version;
     }
 
     /** ext4_dir_htree_level: how many index levels, the root's included, the features allow. */
@@ -282,23 +289,13 @@ final class DxIndex {
      * index pointing nowhere.
      */
     Path probe(Ext4Inode dir, byte[] name, Blocks blocks) throws FsException {
-        ByteBuffer root = blocks.raw(0);
-        if (!isRoot(root)) {
+        Frame f = root(dir, blocks);
+        if (f == null) {
             return null;
         }
-        if (!blocks.verified()) {
-            verify(dir, 0, root);
-        }
-        int levels = root.get(ROOT_INFO + 6) & 0xff;
-        DirHash.Hash h = hash(dir, root, name);
-        if (h == null || levels >= htreeLevels()) {
-            return null;
-        }
+        int levels = levels(f);
+        DirHash.Hash h = hash(dir, f.b, name);
         List<Frame> frames = new ArrayList<>(levels + 1);
-        Frame f = new Frame(0, root, ROOT_INFO + 8);
-        if (f.limit() != rootLimit()) {
-            return null;
-        }
         while (true) {
             int count = f.count();
             if (count == 0 || count > f.limit()) {
@@ -327,6 +324,74 @@ final class DxIndex {
         }
         checkInside(dir, frames.getLast().block(frames.getLast().at), blocks);
         return new Path(frames, h);
+    }
+
+    /**
+     * The root's frame, checked (its checksum when {@code blocks} are not verified already); null
+     * when no descent can use it: not a dx_root, a hash version jdax cannot compute, more levels
+     * than the features allow, or a limit that does not match.
+     */
+    private Frame root(Ext4Inode dir, Blocks blocks) throws FsException {
+        ByteBuffer root = blocks.raw(0);
+        if (!isRoot(root)) {
+            return null;
+        }
+        if (!blocks.verified()) {
+            verify(dir, 0, root);
+        }
+        Frame f = new Frame(0, root, ROOT_INFO + 8);
+        boolean usable = DirHash.known(signedness(version(f))) && levels(f) < htreeLevels() && f.limit() == rootLimit();
+        return usable ? f : null;
+    }
+
+    /** dx_root_info.indirect_levels: index levels below the root. */
+    private static int levels(Frame root) {
+        return root.b.get(ROOT_INFO + 6) & 0xff;
+    }
+
+    /**
+     * The whole index as one list ({@link FlatIndex}), checked as every descent checks the blocks it
+     * meets; null when some descent could not use it or would fail (each descent then answers for
+     * itself, as {@link #probe} does).
+     */
+    FlatIndex flatten(Ext4Inode dir, Blocks blocks) {
+        try {
+            Frame f = root(dir, blocks);
+            if (f == null) {
+                return null;
+            }
+            int levels = levels(f);
+            FlatIndex.Builder out = new FlatIndex.Builder();
+            List<Frame> above = new ArrayList<>(levels + 1);
+            return flatten(dir, f, 0, levels, blocks, above, out) ? out.build(version(f)) : null;
+        } catch (FsException e) {
+            return null;
+        }
+    }
+
+    /** The entries below frame {@code f}, whose entry 0 starts at {@code from}; false when a descent could not use them. */
+    private boolean flatten(Ext4Inode dir, Frame f, int from, int levels, Blocks blocks, List<Frame> above, FlatIndex.Builder out)
+            throws FsException {
+        int count = f.count();
+        if (count == 0 || count > f.limit()) {
+            return false;
+        }
+        above.add(f);
+        for (int i = 0; i < count; i++) {
+            int hash = i == 0 ? from : f.hash(i);
+            long below = f.block(i);
+            if (above.size() > levels) {
+                checkInside(dir, below, blocks);
+                out.add(hash, below);
+                continue;
+            }
+            Frame node = node(dir, below, blocks, above);
+            if (node == null || !flatten(dir, node, hash, levels, blocks, above, out)) {
+                return false;
+            }
+        }
+        above.removeLast();
+        return true;
     }
 
     /**

@@ -152,6 +152,10 @@ final class Ext4Dir {
      * -1; EUCLEAN for a record whose rec_len cannot be walked, as ext4_find_dest_de's check answers.
      */
     int roomIn(Ext4Inode dir, long lblk, ByteBuffer b, int nameLen) throws FsException {
+        LeafRecords r = records(dir, lblk, b, leafEnd());
+        if (r != null) {
+            return r.firstRoom(nameLen);
+        }
         int at = Dirents.findRoom(b, 0, leafEnd(), nameLen);
         if (at == Dirents.DAMAGED) {
             throw FsException.of(Errno.EUCLEAN, "ext4: directory %d: block %d: a record's rec_len cannot be walked", dir.ino, lblk);
@@ -159,10 +163,53 @@ final class Ext4Dir {
         return at;
     }
 
+    /**
+     * The records kept for leaf {@code lblk} ({@link LeafRecords}), built from {@code b} when none
+     * are kept for a block whose records end at {@code end}; null when the block's records cannot be
+     * walked (the walk then reports where).
+     */
+    private static LeafRecords records(Ext4Inode dir, long lblk, ByteBuffer b, int end) {
+        DirLeaves leaves = dir.dirLeaves;
+        if (leaves == null) {
+            leaves = new DirLeaves(); // two lookups may race to make it: one of them loses what it kept
+            dir.dirLeaves = leaves;
+        }
+        LeafRecords r = leaves.get(lblk);
+        if (r != null && r.end == end) {
+            return r;
+        }
+        r = LeafRecords.of(b, end);
+        if (r != null) {
+            leaves.put(lblk, r);
+        }
+        return r;
+    }
+
+    /** {@return the records kept for leaf {@code lblk} of a block as writeLeaf leaves it}, or null */
+    private LeafRecords keptRecords(Ext4Inode dir, long lblk) {
+        DirLeaves leaves = dir.dirLeaves;
+        LeafRecords r = leaves == null ? null : leaves.get(lblk);
+        return r != null && r.end == leafEnd() ? r : null;
+    }
+
+    /** Forgets the records kept for block {@code lblk}: it is about to be written otherwise than by a kept change. */
+    private static void forgetRecords(Ext4Inode dir, long lblk) {
+        DirLeaves leaves = dir.dirLeaves;
+        if (leaves != null) {
+            leaves.drop(lblk);
+        }
+    }
+
     /** A leaf block written with its tail, its checksum left to the commit (metadata_csum); the directory's times with it. */
     void writeLeaf(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
+        forgetRecords(dir, lblk);
+        storeLeaf(dir, lblk, b);
+    }
+
+    /** {@link #writeLeaf}, the records kept for the block already brought up to date with it. */
+    private void storeLeaf(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
         if (!fs.superblock().hasCsum()) {
-            writeRaw(dir, lblk, b);
+            storeRaw(dir, lblk, b);
             return;
         }
         dir.dirWrites++;
@@ -180,6 +227,12 @@ final class Ext4Dir {
 
     /** A directory block written as it is (an index block, sealed by its writer). */
     void writeRaw(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
+        forgetRecords(dir, lblk);
+        dir.flatIndex = null;
+        storeRaw(dir, lblk, b);
+    }
+
+    private void storeRaw(Ext4Inode dir, long lblk, ByteBuffer b) throws FsException {
         dir.dirWrites++;
         disk.write(fs.mapBlock(dir, lblk), b, "directory", dir.ino);
     }
@@ -287,6 +340,18 @@ final class Ext4Dir {
     private Entry findInLeaf(Ext4Inode dir, long lblk, ByteBuffer buf, int end, byte[] want, String name) throws FsException {
         byte[] b = buf.array();
         int len = want.length;
+        LeafRecords r = records(dir, lblk, buf, end);
+        if (r != null) {
+            int i = r.find(b, want, LeafRecords.tag(want, 0, len));
+            if (i < 0) {
+                return null;
+            }
+            int off = r.offset(i);
+            int recLen = (short) LE_SHORT.get(b, off + 4) & 0xffff;
+            long ino = (int) LE_INT.get(b, off) & 0xffffffffL;
+            checkRecord(dir, lblk, off, end, ino, recLen, len, fs.superblock().s_inodes_count());
+            return new Entry(lblk, off, recLen, ino, name, b[off + 7] & 0xff, r.prevOffset(i));
+        }
         int need = Dirents.recLenFor(len);
         int off = 0;
         int prev = -1;
@@ -417,7 +482,7 @@ final class Ext4Dir {
         boolean dots = name.equals(".") || name.equals("..");
         // An encrypted casefolded directory is indexed by hashes of plaintext jdax cannot compute: searched whole.
         boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir) || hashInDirent(dir);
-        List<Long> leaves = linear ? null : dx.leavesFor(dir, want, lookupBlocks(dir));
+        List<Long> leaves = linear ? null : leavesFor(dir, want);
         if (leaves == null) {
             scan(dir, match);
             return found[0];
@@ -435,6 +500,35 @@ final class Ext4Dir {
             }
         }
         return found[0];
+    }
+
+    /** The leaves of a hashed directory that may hold {@code want}, or null when its index cannot be used ({@link DxIndex#leavesFor}). */
+    private List<Long> leavesFor(Ext4Inode dir, byte[] want) throws FsException {
+        FlatIndex f = flatIndex(dir);
+        if (f == null) {
+            return dx.leavesFor(dir, want, lookupBlocks(dir));
+        }
+        return f.leavesFor(dx.hash(dir, f.version(), want).major());
+    }
+
+    /**
+     * The leaf of a hashed directory where a descent for {@code name} ends, or -1 when the index
+     * cannot be read as one list (a descent then answers for itself).
+     */
+    long indexedLeaf(Ext4Inode dir, byte[] name) throws FsException {
+        FlatIndex f = flatIndex(dir);
+        return f == null ? -1 : f.leafFor(dx.hash(dir, f.version(), name).major());
+    }
+
+    /** The directory's index as one list, made when none is kept; null when some descent could not use it. */
+    private FlatIndex flatIndex(Ext4Inode dir) throws FsException {
+        FlatIndex f = dir.flatIndex;
+        if (f == null) {
+            f = dx.flatten(dir, lookupBlocks(dir));
+            f = f == null ? FlatIndex.UNUSABLE : f;
+            dir.flatIndex = f;
+        }
+        return f == FlatIndex.UNUSABLE ? null : f;
     }
 
     /**
@@ -587,7 +681,11 @@ final class Ext4Dir {
      */
     void insertAt(Ext4Inode dir, long lblk, ByteBuffer b, int at, byte[] name, long ino, int type) throws FsException {
         int placed = Dirents.insert(b, at, ino, name, type);
-        writeLeaf(dir, lblk, b);
+        LeafRecords r = keptRecords(dir, lblk);
+        if (r == null || !r.inserted(at, placed, name.length, LeafRecords.tag(name, 0, name.length))) {
+            forgetRecords(dir, lblk);
+        }
+        storeLeaf(dir, lblk, b);
         dir.lastDirent = LastDirent.added(lblk, b, at, placed, name, ino, type, dir.dirWrites);
     }
 
@@ -626,7 +724,11 @@ final class Ext4Dir {
         } else {
             b.putInt(cur.offset(), 0);
         }
-        writeLeaf(dir, cur.lblk(), b);
+        LeafRecords r = keptRecords(dir, cur.lblk());
+        if (r == null || !r.removed(cur.offset(), cur.recLen())) {
+            forgetRecords(dir, cur.lblk());
+        }
+        storeLeaf(dir, cur.lblk(), b);
         // Only a name the last change added is known to have had no room before its record.
         dir.lastDirent = wasLast ? last.removed(dir.dirWrites) : null;
         fs.changeInode(dir, d -> d.touch(true, true));
@@ -647,7 +749,7 @@ final class Ext4Dir {
         } else {
             b.putInt(cur.offset(), (int) ino);
             b.put(cur.offset() + 7, (byte) type);
-            writeLeaf(dir, cur.lblk(), b);
+            storeLeaf(dir, cur.lblk(), b); // the same name in the same record: what is kept of the leaf still holds
         }
         fs.changeInode(dir, d -> d.touch(true, true));
     }

@@ -79,6 +79,10 @@ final class Ext4Inode implements Vnode {
      */
     long dirWrites;
     LastDirent lastDirent;
+    /** What is kept of a directory's leaves ({@link DirLeaves}); null until a leaf is searched. */
+    volatile DirLeaves dirLeaves;
+    /** A hashed directory's index as one list ({@link FlatIndex}); null until a lookup needs it, and again once an index block is written. */
+    volatile FlatIndex flatIndex;
     /** i_last_alloc_group: where this directory's last new inode went (-1: none yet); under its i_rwsem. */
     int lastAllocGroup = -1;
     /** Tree blocks allocated in a transaction still running: block to tid (under i_data_sem); null while there are none. */

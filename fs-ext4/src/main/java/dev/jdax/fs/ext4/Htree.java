@@ -58,9 +58,19 @@ final class Htree {
      * used (Linux's ERR_BAD_DX_DIR), having changed nothing.
      */
     boolean add(Ext4Inode dir, byte[] name, long ino, int type) throws FsException {
-        // Most adds find room in their leaf and change no index block: the descent reads the index
-        // in place. One that must split or grow the index descends again over copies it may change.
-        boolean copies = false;
+        // Most adds find room in their leaf and change no index block: the leaf comes from the index
+        // read as one list (or a descent over it in place). One that must split or grow the index
+        // descends again over copies it may change.
+        long first = dirs.indexedLeaf(dir, name);
+        if (first >= 0) {
+            ByteBuffer leaf = dirs.readLeaf(dir, first);
+            int at = dirs.roomIn(dir, first, leaf, name.length);
+            if (at >= 0) {
+                dirs.insertAt(dir, first, leaf, at, name, ino, type);
+                return true;
+            }
+        }
+        boolean copies = first >= 0;
         while (true) {
             DxIndex.Path p = dx.probe(dir, name, copies ? dirs.indexBlocks(dir) : dirs.lookupBlocks(dir));
             if (p == null) {

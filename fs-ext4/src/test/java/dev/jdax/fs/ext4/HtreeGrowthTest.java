@@ -107,6 +107,28 @@ class HtreeGrowthTest {
             }
             FsException gone = assertThrows(FsException.class, () -> fs.lookup(dir, name(7, pad)));
             assertEquals(Errno.ENOENT, gone.errno());
+            assertFlatIndexLeadsWhereDescentsLead(WhiteBox.format(fs), dir, model, pad);
+        }
+    }
+
+    /**
+     * The index read as one list ({@link FlatIndex}) gives, for every name and for names that are
+     * not there, the leaves that a descent from the root and its moves to the next leaves give.
+     */
+    private static void assertFlatIndexLeadsWhereDescentsLead(Ext4FileSystem ext4, long ino, Set<String> names, int pad)
+            throws FsException {
+        Ext4Inode dir = ext4.iget(ino);
+        DxIndex dx = new DxIndex(ext4.superblock());
+        DxIndex.Blocks blocks = ext4.directories().lookupBlocks(dir);
+        FlatIndex flat = dx.flatten(dir, blocks);
+        assertTrue(flat != null && flat.leaves().length > 1, "an index of several leaves read as one list");
+        Set<String> asked = new TreeSet<>(names);
+        for (int i = 0; i < 3000; i++) {
+            asked.add(name(i, pad) + "-absent");
+        }
+        for (String n : asked) {
+            byte[] b = n.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(dx.leavesFor(dir, b, blocks), flat.leavesFor(dx.hash(dir, flat.version(), b).major()), n);
         }
     }
 

@@ -28,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * that it walks. After every step both hold the same records (block, offset, rec_len and name, in
  * block order): in a linear directory and in a hashed one whose leaves split meanwhile, with
  * temporary names made and unlinked again and again among creates, unlinks, renames and lookups of
- * other names. e2fsck finds the image clean.
+ * other names. The second also reads its leaves afresh before each step; what the first keeps of
+ * its leaves ({@link LeafRecords}), brought up to date by each change, is after every step what a
+ * build from the block gives. e2fsck finds the image clean.
  */
 class LastDirentTest {
     @TempDir
@@ -90,6 +92,7 @@ class LastDirentTest {
                     for (Ext4Inode dir : List.of(kept, walked)) {
                         if (dir == walked) {
                             dir.lastDirent = null; // this one walks
+                            dir.dirLeaves = null; // and reads its leaves afresh
                         }
                         LastDirent last = dir.lastDirent;
                         switch (op) {
@@ -115,6 +118,7 @@ class LastDirentTest {
                         default -> { }
                     }
                     assertSameRecords(records(ext4, walked), records(ext4, kept), "step " + step + ", operation " + op);
+                    assertKeptLeavesAsBuilt(ext4, kept, "step " + step + ", operation " + op);
                 }
                 // Of about 900 creates and 900 unlinks of the temporary names, those that follow
                 // the same name's unlink or create with nothing between.
@@ -126,6 +130,21 @@ class LastDirentTest {
         }
         Tools.Result check = Tools.run("e2fsck", "-fn", img.toString());
         assertEquals(0, check.status(), check.output());
+    }
+
+    /** What {@code dir} keeps of each leaf ({@link LeafRecords}) is what a build from the block gives. */
+    private static void assertKeptLeavesAsBuilt(Ext4FileSystem ext4, Ext4Inode dir, String when) throws FsException {
+        DirLeaves leaves = dir.dirLeaves;
+        long blocks = dir.i_size() / ext4.blockSize();
+        int kept = 0;
+        for (long lblk = 0; leaves != null && lblk < blocks; lblk++) {
+            LeafRecords r = leaves.get(lblk);
+            if (r != null) {
+                kept++;
+                assertTrue(r.sameAs(LeafRecords.of(ext4.directories().readLeaf(dir, lblk), r.end)), when + ": leaf " + lblk);
+            }
+        }
+        assertTrue(kept > 0, when + ": no leaf kept");
     }
 
     /** The first record where the two differ, named, rather than two lists of thousands. */
