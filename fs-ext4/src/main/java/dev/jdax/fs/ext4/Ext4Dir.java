@@ -272,7 +272,7 @@ final class Ext4Dir {
                 }
                 continue;
             }
-            if (scanBlock(dir, i, b, fs.superblock().hasCsum() && hasTail(b) ? bs - TAIL : bs, v)) {
+            if (scanBlock(dir, i, b, recordsEnd(b), v)) {
                 return true;
             }
         }
@@ -484,22 +484,45 @@ final class Ext4Dir {
         boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir) || hashInDirent(dir);
         List<Long> leaves = linear ? null : leavesFor(dir, want);
         if (leaves == null) {
-            scan(dir, match);
-            return found[0];
-        }
-        for (long lblk : leaves) {
-            ByteBuffer b = readLeaf(dir, lblk);
-            int end = fs.superblock().hasCsum() && hasTail(b) ? bs - TAIL : bs;
-            if (!fold) {
-                Entry e = findInLeaf(dir, lblk, b, end, want, name);
+            if (dots || fold || (dir.i_flags() & Ext4Inode.INDEX_FL) != 0 || InlineData.has(dir) || hashInDirent(dir)) {
+                scan(dir, match);
+                return found[0];
+            }
+            // A linear directory of leaves: each searched as a leaf of a hashed one is.
+            long n = blocks(dir);
+            for (long lblk = 0; lblk < n; lblk++) {
+                Entry e = findInBlock(dir, lblk, want, name);
                 if (e != null) {
                     return e;
                 }
-            } else if (scanBlock(dir, lblk, b, end, match)) {
+            }
+            return null;
+        }
+        for (long lblk : leaves) {
+            if (!fold) {
+                Entry e = findInBlock(dir, lblk, want, name);
+                if (e != null) {
+                    return e;
+                }
+                continue;
+            }
+            ByteBuffer b = readLeaf(dir, lblk);
+            if (scanBlock(dir, lblk, b, recordsEnd(b), match)) {
                 break;
             }
         }
         return found[0];
+    }
+
+    /** Where a leaf's records end: before its dirent tail when it has one. */
+    private int recordsEnd(ByteBuffer b) {
+        return fs.superblock().hasCsum() && hasTail(b) ? bs - TAIL : bs;
+    }
+
+    /** The live record named {@code want} in leaf {@code lblk} ({@link #findInLeaf}), or null. */
+    private Entry findInBlock(Ext4Inode dir, long lblk, byte[] want, String name) throws FsException {
+        ByteBuffer b = readLeaf(dir, lblk);
+        return findInLeaf(dir, lblk, b, recordsEnd(b), want, name);
     }
 
     /** The leaves of a hashed directory that may hold {@code want}, or null when its index cannot be used ({@link DxIndex#leavesFor}). */
