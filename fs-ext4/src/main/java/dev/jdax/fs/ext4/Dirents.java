@@ -81,12 +81,12 @@ final class Dirents {
     }
 
     /** The rec_len of the record at {@code off}, or 0 when fewer than a record's 12 bytes are left before {@code end}. */
-    private static int recLenAt(byte[] b, int off, int end) {
+    static int recLenAt(byte[] b, int off, int end) {
         return end - off < 12 ? 0 : (short) LE_SHORT.get(b, off + 4) & 0xffff;
     }
 
     /** What the record at {@code off} uses of its rec_len: its own name's record, none when it is empty. */
-    private static int usedAt(byte[] b, int off) {
+    static int usedAt(byte[] b, int off) {
         return (int) LE_INT.get(b, off) == 0 ? 0 : recLenFor(b[off + 6] & 0xff);
     }
 

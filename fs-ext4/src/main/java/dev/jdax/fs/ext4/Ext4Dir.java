@@ -480,11 +480,13 @@ final class Ext4Dir {
             return true;
         };
         boolean dots = name.equals(".") || name.equals("..");
-        // An encrypted casefolded directory is indexed by hashes of plaintext jdax cannot compute: searched whole.
-        boolean linear = dots || (dir.i_flags() & Ext4Inode.INDEX_FL) == 0 || InlineData.has(dir) || hashInDirent(dir);
-        List<Long> leaves = linear ? null : leavesFor(dir, want);
+        // The name in a leaf block. An encrypted casefolded directory is indexed by hashes of
+        // plaintext jdax cannot compute: searched whole.
+        boolean inLeaves = !dots && !InlineData.has(dir) && !hashInDirent(dir);
+        boolean indexed = (dir.i_flags() & Ext4Inode.INDEX_FL) != 0;
+        List<Long> leaves = inLeaves && indexed ? leavesFor(dir, want) : null;
         if (leaves == null) {
-            if (dots || fold || (dir.i_flags() & Ext4Inode.INDEX_FL) != 0 || InlineData.has(dir) || hashInDirent(dir)) {
+            if (!inLeaves || indexed || fold) {
                 scan(dir, match);
                 return found[0];
             }

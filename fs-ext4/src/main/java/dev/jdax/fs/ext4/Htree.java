@@ -62,13 +62,8 @@ final class Htree {
         // read as one list (or a descent over it in place). One that must split or grow the index
         // descends again over copies it may change.
         long first = dirs.indexedLeaf(dir, name);
-        if (first >= 0) {
-            ByteBuffer leaf = dirs.readLeaf(dir, first);
-            int at = dirs.roomIn(dir, first, leaf, name.length);
-            if (at >= 0) {
-                dirs.insertAt(dir, first, leaf, at, name, ino, type);
-                return true;
-            }
+        if (first >= 0 && insertIfRoom(dir, first, dirs.readLeaf(dir, first), name, ino, type)) {
+            return true;
         }
         boolean copies = first >= 0;
         while (true) {
@@ -78,9 +73,7 @@ final class Htree {
             }
             long leafBlk = p.leaf();
             ByteBuffer leaf = dirs.readLeaf(dir, leafBlk);
-            int at = dirs.roomIn(dir, leafBlk, leaf, name.length);
-            if (at >= 0) {
-                dirs.insertAt(dir, leafBlk, leaf, at, name, ino, type);
+            if (insertIfRoom(dir, leafBlk, leaf, name, ino, type)) {
                 return true;
             }
             if (!copies) {
@@ -95,6 +88,16 @@ final class Htree {
             split(dir, p, leafBlk, Dirents.live(leaf, 0, dirs.leafEnd()), name, ino, type);
             return true;
         }
+    }
+
+    /** Puts the name into leaf {@code leafBlk} ({@code leaf}) where it has room; false, having changed nothing, where it has none. */
+    private boolean insertIfRoom(Ext4Inode dir, long leafBlk, ByteBuffer leaf, byte[] name, long ino, int type) throws FsException {
+        int at = dirs.roomIn(dir, leafBlk, leaf, name.length);
+        if (at < 0) {
+            return false;
+        }
+        dirs.insertAt(dir, leafBlk, leaf, at, name, ino, type);
+        return true;
     }
 
     /**

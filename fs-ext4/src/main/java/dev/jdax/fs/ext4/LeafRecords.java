@@ -1,9 +1,6 @@
 package dev.jdax.fs.ext4;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -23,9 +20,6 @@ import java.util.Arrays;
  * directory's i_rwsem held exclusively, read under either side.
  */
 final class LeafRecords {
-    private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LE_SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-
     /** Where the records end (before the checksum tail, when the block has one): kept for a block of that shape only. */
     final int end;
     private int n;
@@ -58,17 +52,15 @@ final class LeafRecords {
         byte[] b = buf.array();
         LeafRecords r = new LeafRecords(end, 64);
         for (int off = 0; off < end; ) {
-            int recLen = end - off < 12 ? 0 : (short) LE_SHORT.get(b, off + 4) & 0xffff;
+            int recLen = Dirents.recLenAt(b, off, end);
             if (!Dirents.steppable(off, recLen, end)) {
                 return null;
             }
-            boolean live = (int) LE_INT.get(b, off) != 0;
-            int nameLen = b[off + 6] & 0xff;
-            int used = live ? Dirents.recLenFor(nameLen) : 0;
+            int used = Dirents.usedAt(b, off);
             if (used > recLen) {
                 return null;
             }
-            r.add(r.n, off, recLen - used, live ? tag(b, off + 8, nameLen) : 0);
+            r.add(r.n, off, recLen - used, used == 0 ? 0 : tag(b, off + 8, b[off + 6] & 0xff));
             off += recLen;
         }
         return r;
