@@ -40,8 +40,7 @@ final class MvCommand implements Callable<Integer> {
                     throw e;
                 }
             }
-            fs.rename(fs.resolveParent(src.path()), PathWalk.lastName(src.path()),
-                    fs.resolveParent(target), PathWalk.lastName(target), 0);
+            fs.rename(src.path(), target, 0);
         }
         return 0;
     }

@@ -268,7 +268,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
      */
     private static void unlinkAtOpen(dev.jdax.api.fs.FileSystem fs, JdaxPath p) {
         try {
-            fs.unlink(fs.resolveParent(p.fsPath()), PathWalk.lastName(p.fsPath()));
+            fs.unlink(p.fsPath());
         } catch (FsException ignored) {
             // the JDK ignores it: a directory, or a name already gone
         }
@@ -363,15 +363,13 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         JdaxPath p = jp(path);
         dev.jdax.api.fs.FileSystem fs = p.getFileSystem().mounted();
         try {
-            long parent = fs.resolveParent(p.fsPath());
-            String name = PathWalk.lastName(p.fsPath());
             try {
-                fs.unlink(parent, name);
+                fs.unlink(p.fsPath());
             } catch (FsException e) {
                 if (e.errno() != Errno.EISDIR) {
                     throw e;
                 }
-                fs.rmdir(parent, name);  // as the JDK: unlink first, rmdir when it is a directory
+                fs.rmdir(p.fsPath());  // as the JDK: unlink first, rmdir when it is a directory
             }
         } catch (FsException e) {
             throw NioErrors.of(e, p);
@@ -403,8 +401,7 @@ public final class JdaxFileSystemProvider extends FileSystemProvider {
         boolean replace = Arrays.asList(options).contains(StandardCopyOption.REPLACE_EXISTING);
         dev.jdax.api.fs.FileSystem fs = s.getFileSystem().mounted();
         try {
-            fs.rename(fs.resolveParent(s.fsPath()), PathWalk.lastName(s.fsPath()), fs.resolveParent(t.fsPath()),
-                    PathWalk.lastName(t.fsPath()), replace ? 0 : OpenFlags.RENAME_NOREPLACE);
+            fs.rename(s.fsPath(), t.fsPath(), replace ? 0 : OpenFlags.RENAME_NOREPLACE);
         } catch (FsException e) {
             // The JDK names the target alone when it is what is in the way.
             throw e.errno() == Errno.EEXIST || e.errno() == Errno.ENOTEMPTY ? NioErrors.of(e, t) : NioErrors.of(e, s, t);

@@ -176,4 +176,10 @@ final class InodeCache {
     int unusedCount() {
         return lru.count();
     }
+
+    /** {@return the references to inode {@code ino}, -1 when it is not cached}, for tests. */
+    int references(long ino) {
+        VfsInode i = inodes.get(key(ino));
+        return i == null ? -1 : i.refs();
+    }
 }

@@ -346,6 +346,29 @@ final class VfsMount implements FileSystem {
     }
 
     @Override
+    public void unlink(String path) throws FsException {
+        remove(path, false);
+    }
+
+    @Override
+    public void rmdir(String path) throws FsException {
+        remove(path, true);
+    }
+
+    /** The walk's parent kept to the removal: not looked up again by number. */
+    private void remove(String path, boolean rmdir) throws FsException {
+        ensureOpen();
+        VfsInode d = walker.walkParent(path);
+        try {
+            String name = PathWalk.lastName(path);
+            requireWritable(rmdir ? "rmdir" : "unlink", name);
+            namespace.remove(d, name, rmdir);
+        } finally {
+            icache.release(d);
+        }
+    }
+
+    @Override
     public void rename(long fromDir, String fromName, long toDir, String toName, int flags) throws FsException {
         requireWritable("rename", fromName);
         VfsInode from = get(fromDir);
@@ -353,6 +376,28 @@ final class VfsMount implements FileSystem {
             VfsInode to = get(toDir);
             try {
                 renamer.rename(from, fromName, to, toName, flags);
+            } finally {
+                icache.release(to);
+            }
+        } finally {
+            icache.release(from);
+        }
+    }
+
+    /**
+     * Both parents held from their walks to the rename, as {@code do_renameat2} holds its paths
+     * (the walks' errors first, then EROFS, in Linux's order).
+     */
+    @Override
+    public void rename(String fromPath, String toPath, int flags) throws FsException {
+        ensureOpen();
+        VfsInode from = walker.walkParent(fromPath);
+        try {
+            VfsInode to = walker.walkParent(toPath);
+            try {
+                String fromName = PathWalk.lastName(fromPath);
+                requireWritable("rename", fromName);
+                renamer.rename(from, fromName, to, PathWalk.lastName(toPath), flags);
             } finally {
                 icache.release(to);
             }
@@ -561,6 +606,11 @@ final class VfsMount implements FileSystem {
         if (first != null) {
             throw first;
         }
+    }
+
+    /** {@return the references to inode {@code ino}, -1 when it is not cached}, for tests. */
+    int references(long ino) {
+        return icache.references(ino);
     }
 
     /** {@return how many inodes and dentries are cached, and how many inodes are on the unused list}, for tests and counters. */

@@ -58,6 +58,8 @@ final class MemFs implements SuperBlock {
 
     private final Map<Long, Node> inodes = new ConcurrentHashMap<>();
     private final AtomicInteger nextIno = new AtomicInteger(2);
+    /** Mounted read-only from now on (a test flips it). */
+    volatile boolean readOnly;
     final AtomicInteger lookups = new AtomicInteger();
     final AtomicInteger igets = new AtomicInteger();
     final AtomicInteger evicted = new AtomicInteger();
@@ -429,7 +431,7 @@ final class MemFs implements SuperBlock {
 
     @Override
     public boolean readOnly() {
-        return false;
+        return readOnly;
     }
 
     @Override

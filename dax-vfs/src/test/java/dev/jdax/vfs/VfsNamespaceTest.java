@@ -76,6 +76,45 @@ class VfsNamespaceTest {
     }
 
     @Test
+    void pathCallsWalkToTheirParentsAndReportTheWalksErrorsBeforeEROFS() throws Exception {
+        long root = fs.rootIno();
+        long d = fs.mkdir(root, "d", 0755, 0, 0);
+        long f = fs.create(d, "f", 0644, 0, 0);
+        VfsMount m = (VfsMount) fs;
+        fs.resolve("/d", false); // the walker keeps the root from its first walk
+        int rootRefs = m.references(root);
+        fs.rename("/d/f", "/g", 0);
+        assertEquals(f, fs.resolve("/g", false));
+        assertEquals(Errno.ENOENT, errno(() -> fs.resolve("/d/f", false)));
+        assertEquals(Errno.ENOENT, errno(() -> fs.rename("/nowhere/x", "/y", 0)));
+        assertEquals(Errno.ENOTDIR, errno(() -> fs.rename("/d/x", "/g/y", 0)), "the target's parent is a file");
+        assertEquals(Errno.EEXIST, errno(() -> fs.rename("/g", "/d", OpenFlags.RENAME_NOREPLACE)));
+        assertEquals(Errno.EISDIR, errno(() -> fs.unlink("/d")));
+        assertEquals(Errno.ENOTDIR, errno(() -> fs.rmdir("/g")));
+        fs.rename("/g", "/d/./f", 0);
+        assertEquals(0, m.references(d), "the parents the walks referenced are released");
+        assertEquals(rootRefs, m.references(root));
+        assertEquals(Errno.ENOTEMPTY, errno(() -> fs.rmdir("/d")));
+        assertEquals(Errno.EEXIST, errno(() -> fs.rename("/d/f", "/d/f", OpenFlags.RENAME_NOREPLACE)));
+        assertEquals(0, m.references(d), "and released when the call fails");
+        fs.unlink("/d/f");
+        assertEquals(Errno.ENOENT, errno(() -> fs.unlink("/d/f")));
+        fs.rmdir("/d");
+        assertEquals(Errno.ENOENT, errno(() -> fs.resolve("/d", false)));
+        fs.create(root, "h", 0644, 0, 0);
+        mem.readOnly = true;
+        // do_renameat2 and do_unlinkat walk to the parents before mnt_want_write.
+        assertEquals(Errno.ENOENT, errno(() -> fs.rename("/missing/a", "/b", 0)));
+        assertEquals(Errno.ENOENT, errno(() -> fs.unlink("/missing/a")));
+        assertEquals(Errno.EROFS, errno(() -> fs.rename("/h", "/i", 0)));
+        assertEquals(Errno.EROFS, errno(() -> fs.unlink("/h")));
+        assertEquals(Errno.EROFS, errno(() -> fs.rmdir("/h")));
+        mem.readOnly = false;
+        assertEquals(rootRefs, m.references(root), "released after EROFS too");
+        fs.unlink("/h");
+    }
+
+    @Test
     void renameFollowsPosixForTwoNamesOfOneInodeAndReplacements() throws Exception {
         long root = fs.rootIno();
         long f = fs.create(root, "f", 0644, 0, 0);

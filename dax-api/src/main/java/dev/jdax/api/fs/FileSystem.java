@@ -245,4 +245,40 @@ public interface FileSystem extends AutoCloseable {
     default OpenFile open(PathName path, int flags, int mode, int uid, int gid) throws FsException {
         return open(path.path(), flags, mode, uid, gid);
     }
+
+    /**
+     * {@code unlinkat} of an absolute path: removes its last component, a non-directory, from the
+     * directory that holds it.
+     *
+     * @param path an absolute path with a last component
+     * @throws FsException as {@link #resolveParent} and {@link #unlink(long, String)}
+     */
+    default void unlink(String path) throws FsException {
+        unlink(resolveParent(path), PathWalk.lastName(path));
+    }
+
+    /**
+     * {@code unlinkat(AT_REMOVEDIR)} of an absolute path: removes its last component, an empty
+     * directory.
+     *
+     * @param path an absolute path with a last component
+     * @throws FsException as {@link #resolveParent} and {@link #rmdir(long, String)}
+     */
+    default void rmdir(String path) throws FsException {
+        rmdir(resolveParent(path), PathWalk.lastName(path));
+    }
+
+    /**
+     * {@code renameat2} of two absolute paths. The VFS holds both parents from their walks to the
+     * rename, as Linux's {@code do_renameat2} holds the paths {@code filename_parentat} gave it, so
+     * neither is looked up again by number.
+     *
+     * @param from  the name's absolute path
+     * @param to    the new absolute path
+     * @param flags as {@link #rename(long, String, long, String, int)}
+     * @throws FsException as {@link #resolveParent} and {@link #rename(long, String, long, String, int)}
+     */
+    default void rename(String from, String to, int flags) throws FsException {
+        rename(resolveParent(from), PathWalk.lastName(from), resolveParent(to), PathWalk.lastName(to), flags);
+    }
 }
