@@ -20,7 +20,7 @@ import static dev.jdax.fs.xfs.Buf.*;
 final class DirWriter {
     static final int LEAF1_MAGIC = 0x3df1;
     static final int LEAF_HDR = 64;
-    /** Directory extent lists of this many get an index of their starts (see {@link #mapped(XfsInode, List, long)}). */
+    /** Directory extent lists of this many get their blocks kept by file block (see {@link #mapped(XfsInode, List, long)}). */
     static final int DIR_INDEX_FROM = 8;
 
     private final XfsDisk disk;
@@ -222,46 +222,29 @@ final class DirWriter {
     }
 
     /**
-     * {@link #mapped(List, long)} in directory {@code dir}'s own extent list, looked up through the
-     * index kept beside it once it has been searched more often than it has extents (the list
-     * changes only when the directory gains or loses a block, and is replaced whole then). Any
-     * other list — a copy being changed — is searched as it is: an index of it would go stale.
+     * {@link #mapped(List, long)} in directory {@code dir}'s own extent list, looked up through its
+     * blocks kept by file block ({@link DirBlocks}) once the list has been searched more often than
+     * it has extents (the list changes only when the directory gains or loses a block, and is
+     * replaced whole then). Any other list — a copy being changed — is searched as it is: blocks
+     * kept of it would go stale.
      */
     static long mapped(XfsInode dir, List<BmapExtent> extents, long off) {
-        if (extents != dir.extents) {
+        if (extents != dir.extents || extents.size() < DIR_INDEX_FROM) {
             return mapped(extents, off);
         }
-        Mapped[] memo = dir.mappedMemo;
-        int slot = (int) off & (MEMO_SLOTS - 1);
-        Mapped m = memo == null ? null : memo[slot];
-        if (m != null && m.list() == extents && m.off() == off) {
-            return m.fsb();
-        }
-        int i = XfsIomap.floor(dir, extents, off, DIR_INDEX_FROM);
-        BmapExtent e = i < 0 ? null : extents.get(i);
-        long fsb = e != null && off < e.endoff() ? e.startblock() + (off - e.startoff()) : -1;
-        if (extents.size() >= DIR_INDEX_FROM) {
-            if (memo == null) {
-                memo = new Mapped[MEMO_SLOTS];
-                dir.mappedMemo = memo;
+        DirBlocks blocks = dir.dirBlocks;
+        if (blocks == null || blocks.list() != extents) {
+            if (dir.lookupsOf != extents) {
+                dir.lookupsOf = extents;
+                dir.lookups = 0;
             }
-            memo[slot] = new Mapped(extents, off, fsb);
+            if (++dir.lookups <= extents.size()) {
+                return mapped(extents, off);
+            }
+            blocks = DirBlocks.of(extents);
+            dir.dirBlocks = blocks;
         }
-        return fsb;
-    }
-
-    /**
-     * Slots of a directory's memo of blocks found: a change of a large directory looks up its data,
-     * leaf, node and free index blocks some ten times, each a search of an extent list that grew a
-     * block at a time (hundreds of extents at 100,000 names), where four or five blocks recur.
-     */
-    private static final int MEMO_SLOTS = 8;
-
-    /**
-     * File block {@code off} of extent list {@code list} is at block {@code fsb} (-1: a hole). Valid
-     * while {@code list} is the directory's: a change of its blocks replaces the list whole.
-     */
-    record Mapped(List<BmapExtent> list, long off, long fsb) {
+        return blocks.usable() ? blocks.fsb(off) : mapped(extents, off);
     }
 
     /** The block mapped at file block {@code off} of a sorted extent list, or -1 for a hole (a binary search). */

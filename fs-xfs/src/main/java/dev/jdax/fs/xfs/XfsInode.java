@@ -58,11 +58,8 @@ final class XfsInode implements Vnode {
     volatile List<BmapExtent> extents;
     /** {@link XfsIomap}'s index of one {@link #extents} list, once it was looked up often enough. */
     volatile XfsIomap.Indexed lookupIndex;
-    /**
-     * A directory's last blocks found by {@link DirWriter#mapped(XfsInode, List, long)}, one slot per
-     * file block modulo its length (null until its extent list is large enough to index).
-     */
-    volatile DirWriter.Mapped[] mappedMemo;
+    /** A directory's blocks by file block, of one {@link #extents} list ({@link DirWriter#mapped(XfsInode, List, long)}). */
+    volatile DirBlocks dirBlocks;
     /** Lookups of the list {@code lookupsOf} since it became the inode's (racy: a hint for when to index). */
     int lookups;
     List<BmapExtent> lookupsOf;
