@@ -144,9 +144,6 @@ final class Freezer {
             return null;
         }
         byte[] img = e.summed().clone();
-        if (core) {
-            e.logged = img;
-        }
         return new FrozenInode(e, img, core, unlinked);
     }
 

@@ -240,7 +240,9 @@ final class MetaCache {
         while (true) {
             MetaEntry e = inodes(ino).get(ino);
             if (e == null) {
-                MetaEntry fresh = new MetaEntry(ino, raw.length, true, device(disk.inoToByte(ino), raw.length));
+                // Not cached: home has it. The change below replaces every byte (an inode is logged
+                // whole, with no diff against what the device holds), so the device is not read.
+                MetaEntry fresh = new MetaEntry(ino, raw.length, true, raw);
                 e = inodes(ino).putIfAbsent(ino, fresh);
                 if (e == null) {
                     e = fresh;

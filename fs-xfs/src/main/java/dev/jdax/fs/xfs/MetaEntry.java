@@ -11,7 +11,10 @@ final class MetaEntry {
     final int len;
     final boolean inode;
     final byte[] live;
-    /** What recovery would find: the bytes last frozen into the log, or the device's when first cached. */
+    /**
+     * What recovery would find of a buffer, the base of the next freeze's diff: the bytes last frozen
+     * into the log, or the device's when first cached. Null for an inode, which is logged whole.
+     */
     byte[] logged;
     /** Frozen bytes of a committed checkpoint not yet written home; null when home has them. */
     byte[] home;
@@ -46,7 +49,7 @@ final class MetaEntry {
         this.key = key;
         this.len = len;
         this.inode = inode;
-        this.logged = base;
+        this.logged = inode ? null : base;
         this.live = base.clone();
     }
 
