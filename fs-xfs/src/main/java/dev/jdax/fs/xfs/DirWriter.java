@@ -234,11 +234,7 @@ final class DirWriter {
         }
         DirBlocks blocks = dir.dirBlocks;
         if (blocks == null || blocks.list() != extents) {
-            if (dir.lookupsOf != extents) {
-                dir.lookupsOf = extents;
-                dir.lookups = 0;
-            }
-            if (++dir.lookups <= extents.size()) {
+            if (!dir.searchedOften(extents)) {
                 return mapped(extents, off);
             }
             blocks = DirBlocks.of(extents);

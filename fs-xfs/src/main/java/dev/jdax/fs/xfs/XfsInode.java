@@ -60,9 +60,9 @@ final class XfsInode implements Vnode {
     volatile XfsIomap.Indexed lookupIndex;
     /** A directory's blocks by file block, of one {@link #extents} list ({@link DirWriter#mapped(XfsInode, List, long)}). */
     volatile DirBlocks dirBlocks;
-    /** Lookups of the list {@code lookupsOf} since it became the inode's (racy: a hint for when to index). */
-    int lookups;
-    List<BmapExtent> lookupsOf;
+    /** Lookups of the list {@code lookupsOf} since it became the inode's ({@link #searchedOften}). */
+    private int lookups;
+    private List<BmapExtent> lookupsOf;
     /** The engine's state, for a regular file. */
     AddressSpace space;
     /** In-core S_DAX, fixed when the inode is loaded (xfs_setup_inode); a flag change waits for eviction. */
@@ -123,6 +123,19 @@ final class XfsInode implements Vnode {
     @Override
     public long size() {
         return space != null ? space.size() : di_size();
+    }
+
+    /**
+     * Counts a lookup of extent list {@code list}; {@return whether it has now been looked up more
+     * often than it has extents}: when an index of it (a starts index, a directory's blocks) has paid
+     * for its making. Racy between lookups under the shared ILOCK: a hint, not a count.
+     */
+    boolean searchedOften(List<BmapExtent> list) {
+        if (lookupsOf != list) {
+            lookupsOf = list;
+            lookups = 0;
+        }
+        return ++lookups > list.size();
     }
 
     @Override

@@ -45,33 +45,18 @@ final class XfsIomap implements IomapOps {
      * lookup, and a lookup among 100,000 extents then misses the cache twice instead of 17 times.
      */
     static int floor(XfsInode in, List<BmapExtent> extents, long fsbOff) {
-        return floor(in, extents, fsbOff, StartsIndex.WORTH_FROM);
-    }
-
-    /**
-     * {@link #floor(XfsInode, List, long)} indexing lists from {@code worthFrom} extents: a
-     * directory's blocks are looked up a dozen times per change, each time by a binary search
-     * through the list's records, where a file's data is looked up once per transfer.
-     */
-    static int floor(XfsInode in, List<BmapExtent> extents, long fsbOff, int worthFrom) {
         Indexed ix = in.lookupIndex;
         if (ix != null && ix.list() == extents) {
             return ix.starts().floor(fsbOff);
         }
-        if (extents.size() >= worthFrom) {
-            if (in.lookupsOf != extents) {
-                in.lookupsOf = extents;
-                in.lookups = 0;
+        if (extents.size() >= StartsIndex.WORTH_FROM && in.searchedOften(extents)) {
+            long[] starts = new long[extents.size()];
+            for (int i = 0; i < starts.length; i++) {
+                starts[i] = extents.get(i).startoff();
             }
-            if (++in.lookups > extents.size()) {
-                long[] starts = new long[extents.size()];
-                for (int i = 0; i < starts.length; i++) {
-                    starts[i] = extents.get(i).startoff();
-                }
-                ix = new Indexed(extents, StartsIndex.of(starts));
-                in.lookupIndex = ix;
-                return ix.starts().floor(fsbOff);
-            }
+            ix = new Indexed(extents, StartsIndex.of(starts));
+            in.lookupIndex = ix;
+            return ix.starts().floor(fsbOff);
         }
         return floor(extents, fsbOff);
     }
