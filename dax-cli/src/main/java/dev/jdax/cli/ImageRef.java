@@ -39,6 +39,21 @@ record ImageRef(Path image, String path) {
         return p.substring(p.lastIndexOf('/') + 1);
     }
 
+    /**
+     * {@code e} with the command-line name {@code arg} before its message. A change of a directory
+     * (mkdir, unlink, rename) fails naming the directory's inode and the name, which is what the
+     * file system knows; the user typed a path, and the message should start with it, as
+     * coreutils' do. An error that starts with a path already (the walk's, or the command's own)
+     * is returned as it is.
+     */
+    static FsException naming(String arg, FsException e) {
+        String m = e.getMessage();
+        if (m != null && (m.startsWith(arg) || m.startsWith("/"))) {
+            return e;
+        }
+        return new FsException(e.errno(), arg + ": " + m, e);
+    }
+
     ImageRef child(String name) {
         return new ImageRef(image, path.equals("/") ? "/" + name : path + "/" + name);
     }

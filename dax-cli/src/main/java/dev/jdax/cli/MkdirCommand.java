@@ -23,10 +23,16 @@ final class MkdirCommand implements Callable<Integer> {
     public Integer call() throws FsException {
         ImageRef ref = ImageRef.parse(target);
         try (ImageSession session = ImageSession.mount(ref.image(), "")) {
-            FileSystem fs = session.fs();
+            make(session.fs(), ref);
+        }
+        return 0;
+    }
+
+    private void make(FileSystem fs, ImageRef ref) throws FsException {
+        try {
             if (!parents) {
                 fs.mkdir(fs.resolveParent(ref.path()), PathWalk.lastName(ref.path()), 0755, 0, 0);
-                return 0;
+                return;
             }
             long dir = fs.rootIno();
             for (String name : ref.path().split("/")) {
@@ -42,7 +48,8 @@ final class MkdirCommand implements Callable<Integer> {
                     dir = fs.mkdir(dir, name, 0755, 0, 0);
                 }
             }
+        } catch (FsException e) {
+            throw ImageRef.naming(target, e);
         }
-        return 0;
     }
 }

@@ -40,7 +40,11 @@ final class MvCommand implements Callable<Integer> {
                     throw e;
                 }
             }
-            fs.rename(src.path(), target, 0);
+            try {
+                fs.rename(src.path(), target, 0);
+            } catch (FsException e) {
+                throw ImageRef.naming(from + " -> " + to, e);
+            }
         }
         return 0;
     }

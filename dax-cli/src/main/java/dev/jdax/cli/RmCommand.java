@@ -32,7 +32,13 @@ final class RmCommand implements Callable<Integer> {
             throw FsException.of(Errno.EBUSY, "%s: will not remove the root directory", target);
         }
         try (ImageSession session = ImageSession.mount(ref.image(), "")) {
-            FileSystem fs = session.fs();
+            remove(session.fs(), ref);
+        }
+        return 0;
+    }
+
+    private void remove(FileSystem fs, ImageRef ref) throws FsException {
+        try {
             long parent = fs.resolveParent(ref.path());
             String name = PathWalk.lastName(ref.path());
             long ino = fs.lookup(parent, name);
@@ -43,8 +49,9 @@ final class RmCommand implements Callable<Integer> {
             } else {
                 removeTree(fs, parent, name, ino, 0);
             }
+        } catch (FsException e) {
+            throw ImageRef.naming(target, e);
         }
-        return 0;
     }
 
     /** Depth-first; the depth bound stops a corrupt image whose directories loop. */

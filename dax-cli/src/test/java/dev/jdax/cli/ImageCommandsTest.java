@@ -44,6 +44,15 @@ class ImageCommandsTest {
 
         Console.run("cp", host.toString(), image + ":/second").ok();
         Console.run("rm", image + ":/second").ok();
+        // A change of a directory fails naming what the user typed, not only the directory's inode.
+        Console gone = Console.run("rm", image + ":/second");
+        assertEquals(1, gone.status());
+        assertTrue(gone.err().startsWith("jdax: rm: " + image + ":/second: ") && gone.err().endsWith("(ENOENT)\n"), gone.err());
+        Console exists = Console.run("mkdir", image + ":/dir");
+        assertTrue(exists.err().startsWith("jdax: mkdir: " + image + ":/dir: ") && exists.err().endsWith("(EEXIST)\n"), exists.err());
+        Console into = Console.run("mv", image + ":/dir", "/dir/inner");
+        assertTrue(into.err().startsWith("jdax: mv: " + image + ":/dir -> /dir/inner: ") && into.err().endsWith("(EINVAL)\n"),
+                into.err());
         assertEquals(1, Console.run("rm", image + ":/dir").status(), "a directory needs -r");
         Console cat = Console.run("cat", image + ":/dir");
         assertEquals(1, cat.status());
