@@ -19,7 +19,7 @@ final class CatCommand implements Callable<Integer> {
     public Integer call() throws FsException {
         ImageRef ref = ImageRef.parse(target);
         try (ImageSession session = ImageSession.mount(ref.image(), "ro");
-             OpenFile f = session.fs().open(ref.path(), OpenFlags.O_RDONLY)) {
+             OpenFile f = ref.open(session.fs(), OpenFlags.O_RDONLY, target)) {
             FileCopy.toStream(f, System.out, target);
         }
         return 0;

@@ -43,7 +43,7 @@ final class CpCommand implements Callable<Integer> {
 
     private int copyOut(ImageRef from) throws FsException {
         try (ImageSession session = ImageSession.mount(from.image(), "ro");
-             OpenFile f = session.fs().open(from.path(), OpenFlags.O_RDONLY)) {
+             OpenFile f = from.open(session.fs(), OpenFlags.O_RDONLY, src)) {
             if (dst.equals("-")) {
                 FileCopy.toStream(f, System.out, src);
                 return 0;
@@ -66,7 +66,7 @@ final class CpCommand implements Callable<Integer> {
                 target = to.child(Path.of(src).getFileName().toString());
             }
             try (InputStream in = src.equals("-") ? System.in : Files.newInputStream(Path.of(src));
-                 OpenFile f = fs.open(target.path(), OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC)) {
+                 OpenFile f = target.open(fs, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC, target.toString())) {
                 FileCopy.fromStream(in, f, target.toString());
             } catch (IOException e) {
                 throw HostErrors.of(e, src);

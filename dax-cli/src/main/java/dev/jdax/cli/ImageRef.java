@@ -2,6 +2,8 @@ package dev.jdax.cli;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.OpenFile;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,18 +42,30 @@ record ImageRef(Path image, String path) {
     }
 
     /**
-     * {@code e} with the command-line name {@code arg} before its message. A change of a directory
-     * (mkdir, unlink, rename) fails naming the directory's inode and the name, which is what the
-     * file system knows; the user typed a path, and the message should start with it, as
-     * coreutils' do. An error that starts with a path already (the walk's, or the command's own)
-     * is returned as it is.
+     * {@code e} as the user should read it, naming what they typed ({@code typed}: this reference
+     * as given, or {@code "A -> B"}), as coreutils' messages start with the operand. A change of a
+     * directory (mkdir, unlink, rename) fails naming the directory's inode and the name, which is
+     * what the file system knows: {@code typed} goes before it. A path walk's error starts with the
+     * path inside the image that failed (the whole path, or the component that is not a directory):
+     * it is named as {@code IMAGE:/path}, the form the user types. A message that starts with
+     * {@code typed} already (the command's own) is left as it is.
      */
-    static FsException naming(String arg, FsException e) {
+    FsException naming(String typed, FsException e) {
         String m = e.getMessage();
-        if (m != null && (m.startsWith(arg) || m.startsWith("/"))) {
+        if (m != null && m.startsWith(typed)) {
             return e;
         }
-        return new FsException(e.errno(), arg + ": " + m, e);
+        String named = m != null && m.startsWith("/") ? image + ":" + m : typed + ": " + m;
+        return new FsException(e.errno(), named, e);
+    }
+
+    /** This file opened in {@code fs} with {@code flags}; a failure named as {@link #naming} names it. */
+    OpenFile open(FileSystem fs, int flags, String typed) throws FsException {
+        try {
+            return fs.open(path, flags);
+        } catch (FsException e) {
+            throw naming(typed, e);
+        }
     }
 
     ImageRef child(String name) {

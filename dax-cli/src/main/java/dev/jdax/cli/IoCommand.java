@@ -55,7 +55,11 @@ final class IoCommand implements Callable<Integer> {
         try (ImageSession session = ImageSession.mount(ref.image(), options)) {
             XfsIoProcess p = new XfsIoProcess(session.fs(), new ConsoleOutput());
             p.setMountPrefix(ref.image() + ":");
-            p.open(ref.path(), target, XfsIoProcess.openFlags(openFlags()));
+            try {
+                p.open(ref.path(), target, XfsIoProcess.openFlags(openFlags()));
+            } catch (FsException e) {
+                throw ref.naming(target, e);
+            }
             for (String c : commands) {
                 switch (p.execute(c)) {
                     case BUS_ERROR -> {

@@ -35,31 +35,39 @@ final class LsCommand implements Callable<Integer> {
     public Integer call() throws FsException {
         ImageRef ref = ImageRef.parse(target);
         try (ImageSession session = ImageSession.mount(ref.image(), "ro")) {
-            FileSystem fs = session.fs();
-            long ino = fs.resolve(ref.path(), true);
-            StatInfo st = fs.stat(ino);
-            List<DirEntry> entries = new ArrayList<>();
-            if (st.isDirectory()) {
-                for (DirEntry e : fs.readdir(ino)) {
-                    if (all || !(e.name().equals(".") || e.name().equals(".."))) {
-                        entries.add(e);
-                    }
-                }
-                entries.sort(Comparator.comparing(DirEntry::name));
-            } else {
-                entries.add(new DirEntry(ref.path(), ino, st.type()));
+            try {
+                list(session.fs(), ref);
+            } catch (FsException e) {
+                throw ref.naming(target, e);
             }
-            List<String[]> rows = new ArrayList<>();
-            for (DirEntry e : entries) {
-                if (!longFormat) {
-                    System.out.println(e.name());
-                } else {
-                    rows.add(longRow(fs, e));
-                }
-            }
-            printAligned(rows);
         }
         return 0;
+    }
+
+    private void list(FileSystem fs, ImageRef ref) throws FsException {
+        long ino = fs.resolve(ref.path(), true);
+        StatInfo st = fs.stat(ino);
+        List<DirEntry> entries = new ArrayList<>();
+        if (st.isDirectory()) {
+            for (DirEntry e : fs.readdir(ino)) {
+                if (all || !(e.name().equals(".") || e.name().equals(".."))) {
+                    entries.add(e);
+                }
+            }
+            entries.sort(Comparator.comparing(DirEntry::name));
+        } else {
+            // A file is listed by the name the user gave it, as ls lists an operand.
+            entries.add(new DirEntry(target, ino, st.type()));
+        }
+        List<String[]> rows = new ArrayList<>();
+        for (DirEntry e : entries) {
+            if (!longFormat) {
+                System.out.println(e.name());
+            } else {
+                rows.add(longRow(fs, e));
+            }
+        }
+        printAligned(rows);
     }
 
     private static String[] longRow(FileSystem fs, DirEntry e) throws FsException {

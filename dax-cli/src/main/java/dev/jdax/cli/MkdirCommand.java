@@ -49,7 +49,7 @@ final class MkdirCommand implements Callable<Integer> {
                 }
             }
         } catch (FsException e) {
-            throw ImageRef.naming(target, e);
+            throw ref.naming(target, e);
         }
     }
 }

@@ -43,7 +43,7 @@ final class MvCommand implements Callable<Integer> {
             try {
                 fs.rename(src.path(), target, 0);
             } catch (FsException e) {
-                throw ImageRef.naming(from + " -> " + to, e);
+                throw src.naming(from + " -> " + to, e);
             }
         }
         return 0;

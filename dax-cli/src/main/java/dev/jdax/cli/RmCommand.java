@@ -50,7 +50,7 @@ final class RmCommand implements Callable<Integer> {
                 removeTree(fs, parent, name, ino, 0);
             }
         } catch (FsException e) {
-            throw ImageRef.naming(target, e);
+            throw ref.naming(target, e);
         }
     }
 

@@ -28,9 +28,16 @@ final class StatCommand implements Callable<Integer> {
         ImageRef ref = ImageRef.parse(target);
         try (ImageSession session = ImageSession.mount(ref.image(), "ro")) {
             FileSystem fs = session.fs();
-            long ino = fs.resolve(ref.path(), false);
-            StatInfo s = fs.stat(ino);
-            String name = s.type() == dev.jdax.api.fs.FileType.SYMLINK ? target + " -> " + fs.readlink(ino) : target;
+            long ino;
+            StatInfo s;
+            String name;
+            try {
+                ino = fs.resolve(ref.path(), false);
+                s = fs.stat(ino);
+                name = s.type() == dev.jdax.api.fs.FileType.SYMLINK ? target + " -> " + fs.readlink(ino) : target;
+            } catch (FsException e) {
+                throw ref.naming(target, e);
+            }
             System.out.println("  File: " + name);
             System.out.printf("  Size: %-15d Blocks: %-10d IO Block: %-6d %s%n", s.size(), s.blocks(), s.blksize(), typeName(s));
             System.out.printf("Device: %-14s Inode: %-11d Links: %d%n", session.fs().type().name(), s.ino(), s.nlink());

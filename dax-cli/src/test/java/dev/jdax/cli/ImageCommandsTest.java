@@ -57,6 +57,20 @@ class ImageCommandsTest {
         Console cat = Console.run("cat", image + ":/dir");
         assertEquals(1, cat.status());
         assertEquals("jdax: cat: " + image + ":/dir: is a directory (EISDIR)\n", cat.err(), "named as cat names it");
+        // A path walk's failure is named as the user names a file, IMAGE:/path, by every command.
+        for (String cmd : new String[] {"cat", "stat", "ls", "io"}) {
+            Console missing = Console.run(cmd, image + ":/dir/nope");
+            assertEquals(1, missing.status(), cmd);
+            assertEquals("jdax: " + cmd + ": " + image + ":/dir/nope: no such file or directory (ENOENT)\n", missing.err());
+        }
+        assertEquals("jdax: cp: " + image + ":/dir/nope: no such file or directory (ENOENT)\n",
+                Console.run("cp", image + ":/dir/nope", "-").err());
+        Path nowhere = tmp.resolve("no/such/dir/x");
+        assertEquals("jdax: cp: " + nowhere + ": No such file or directory (ENOENT)\n",
+                Console.run("cp", image + ":/dir/renamed", nowhere.toString()).err(), "a host path named as itself");
+        assertEquals("jdax: mkdir: " + image + ":/dir/renamed: not a directory (ENOTDIR)\n",
+                Console.run("mkdir", image + ":/dir/renamed/sub").err(), "the component that is not a directory");
+        assertEquals(image + ":/dir/renamed\n", Console.run("ls", image + ":/dir/renamed").ok().out(), "a file listed as typed");
         Console.run("rm", "-r", image + ":/dir").ok();
         assertEquals("", Console.run("ls", image + ":/").ok().out().replace("lost+found\n", ""));
         judge(type, image);
