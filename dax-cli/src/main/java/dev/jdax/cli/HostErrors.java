@@ -26,6 +26,9 @@ final class HostErrors {
             case NotDirectoryException x -> Errno.ENOTDIR;
             default -> Errno.EIO;
         };
-        return FsException.of(errno, "%s: %s", path, errno == Errno.EIO ? e.getMessage() : errno.message());
+        // strerror's words in the case of jdax's own messages, so a host path fails as an image path does.
+        String m = errno.message();
+        return FsException.of(errno, "%s: %s", path, errno == Errno.EIO ? e.getMessage()
+                : Character.toLowerCase(m.charAt(0)) + m.substring(1));
     }
 }

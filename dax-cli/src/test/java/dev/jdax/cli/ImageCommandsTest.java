@@ -66,7 +66,7 @@ class ImageCommandsTest {
         assertEquals("jdax: cp: " + image + ":/dir/nope: no such file or directory (ENOENT)\n",
                 Console.run("cp", image + ":/dir/nope", "-").err());
         Path nowhere = tmp.resolve("no/such/dir/x");
-        assertEquals("jdax: cp: " + nowhere + ": No such file or directory (ENOENT)\n",
+        assertEquals("jdax: cp: " + nowhere + ": no such file or directory (ENOENT)\n",
                 Console.run("cp", image + ":/dir/renamed", nowhere.toString()).err(), "a host path named as itself");
         assertEquals("jdax: mkdir: " + image + ":/dir/renamed: not a directory (ENOTDIR)\n",
                 Console.run("mkdir", image + ":/dir/renamed/sub").err(), "the component that is not a directory");
