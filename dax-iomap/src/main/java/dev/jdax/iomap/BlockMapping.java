@@ -24,6 +24,17 @@ public record BlockMapping(long pblock, int count, int state) {
         return new BlockMapping(0, 0, 0);
     }
 
+    /**
+     * A hole known to reach {@code count} blocks (a missing indirect block's whole span), so that a
+     * walk need not ask again block by block; {@link #unmapped()} when it is not known.
+     *
+     * @param count how many blocks from the one asked for are known to be unmapped
+     * @return the hole
+     */
+    public static BlockMapping hole(int count) {
+        return new BlockMapping(0, count, 0);
+    }
+
     /** {@return whether at least one block is mapped} */
     public boolean isMapped() {
         return (state & MAPPED) != 0 && count > 0;

@@ -11,13 +11,13 @@ public interface GetBlock {
     /**
      * Maps file block {@code iblock}: up to {@code maxBlocks} contiguous blocks, allocated when
      * {@code create}. An unmapped answer ({@link BlockMapping#unmapped()}) says nothing of how far
-     * the hole reaches.
+     * the hole reaches; {@link BlockMapping#hole(int)} says it reaches at least that many blocks.
      *
      * @param inode     the file
      * @param iblock    file block number
      * @param maxBlocks the most blocks to map
      * @param create    allocate what is missing
-     * @return the mapping, or {@link BlockMapping#unmapped()} for a hole
+     * @return the mapping, or {@link BlockMapping#unmapped()} or {@link BlockMapping#hole(int)} for a hole
      * @throws FsException ENOSPC, EIO or EFBIG, naming the inode
      */
     BlockMapping getBlock(Inode inode, long iblock, int maxBlocks, boolean create) throws FsException;

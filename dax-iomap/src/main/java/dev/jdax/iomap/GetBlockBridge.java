@@ -47,7 +47,7 @@ public final class GetBlockBridge implements IomapOps {
         BlockMapping m = getBlock.getBlock(inode, iblock, max, create);
         long start = iblock * bs;
         if (!m.isMapped()) {
-            return Iomap.hole(start, bs, device);
+            return Iomap.hole(start, (long) Math.max(1, Math.min(m.count(), max)) * bs, device);
         }
         int iflags = Iomap.F_MERGED | (m.has(BlockMapping.NEW) ? Iomap.F_NEW | Iomap.F_DIRTY : 0)
                 | (m.has(BlockMapping.BOUNDARY) ? Iomap.F_BOUNDARY : 0);
