@@ -145,7 +145,7 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
         try {
             // The control: on the clean image the walk is clean and every write of the workload succeeds.
             device.store(0, pristine, 0, pristine.byteSize());
-            CaseResult control = runCase(worker, fsType, device, files);
+            CaseResult control = runCase(worker, fsType, device, files, new BitSet());
             if (control.outcome() != Outcome.WALKED_CLEAN || writesRefused != 0) {
                 System.out.println("control (no corruption) failed: " + control.outcome().label + " " + control.detail()
                         + (writesRefused != 0 ? "; the write workload met an FsException" : ""));
@@ -157,13 +157,14 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
                     continue;
                 }
                 device.store(0, pristine, 0, pristine.byteSize());
-                apply(m, device);
-                CaseResult res = runCase(worker, fsType, device, files);
+                BitSet freed = FreedInUse.of(type, pristine, m.offset(), apply(m, device));
+                CaseResult res = runCase(worker, fsType, device, files, freed);
                 tally.merge(res.outcome(), 1, Integer::sum);
                 groups.computeIfAbsent((m.kind() == Mutation.Kind.REDIRECT ? "crafted redirects" : "random cases")
                                 + (m.sealed() ? " with checksums re-sealed" : ""), g -> new EnumMap<>(Outcome.class))
                         .merge(res.outcome(), 1, Integer::sum);
-                if (only != null || res.outcome().failure || res.outcome() == Outcome.CROSS_LINKED) {
+                if (only != null || res.outcome().failure || res.outcome() == Outcome.CROSS_LINKED
+                        || res.outcome() == Outcome.FREED_IN_USE) {
                     System.out.println(m + ": " + res.outcome().label + (res.detail().isEmpty() ? "" : ": " + res.detail()));
                 }
                 if (res.outcome().failure) {
@@ -179,7 +180,8 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
             worker.shutdownNow();
         }
         int wrote = tally.getOrDefault(Outcome.WALKED_CLEAN, 0) + tally.getOrDefault(Outcome.WRONG_DATA, 0)
-                + tally.getOrDefault(Outcome.SCRIBBLED, 0) + tally.getOrDefault(Outcome.CROSS_LINKED, 0);
+                + tally.getOrDefault(Outcome.SCRIBBLED, 0) + tally.getOrDefault(Outcome.CROSS_LINKED, 0)
+                + tally.getOrDefault(Outcome.FREED_IN_USE, 0);
         System.out.println("outcomes: " + tally + "; write workloads run: " + wrote + ", of them " + writesRefused
                 + " met an FsException");
         groups.forEach((group, t) -> System.out.println("  " + group + ": " + t));
@@ -188,18 +190,23 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
         return failures.isEmpty() ? 0 : 1;
     }
 
-    /** Stores the corruption on the device (the pristine image is there); re-seals the checksum when the case says so. */
-    private void apply(Mutation m, DaxDevice device) throws FsException {
+    /**
+     * Stores the corruption on the device (the pristine image is there); re-seals the checksum when
+     * the case says so. {@return the bytes stored at the case's offset}
+     */
+    private byte[] apply(Mutation m, DaxDevice device) throws FsException {
         long blockNo = m.offset() / BLOCK;
         byte[] block = new byte[BLOCK];
         MemorySegment.copy(pristine, blockNo * BLOCK, MemorySegment.ofArray(block), 0, BLOCK);
         int at = (int) (m.offset() - blockNo * BLOCK);
         byte[] old = java.util.Arrays.copyOfRange(block, at, at + m.width());
-        System.arraycopy(m.replacement(old), 0, block, at, m.width());
+        byte[] replacement = m.replacement(old);
+        System.arraycopy(replacement, 0, block, at, m.width());
         if (m.sealed() && !reseal.seal(block, blockNo, m.offset())) {
             throw new IllegalStateException("case " + m.number() + ": nothing to re-seal at offset " + m.offset());
         }
         device.store(blockNo * BLOCK, MemorySegment.ofArray(block), 0, BLOCK);
+        return replacement;
     }
 
     private Mutation pick(int k, Mutation.Kind kind, SplittableRandom r, List<Integer> metadata, long deviceSize) {
@@ -235,6 +242,9 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
         // The image itself gives one block to two files: a write to one changes the other. Neither
         // Linux nor jdax scans every inode at mount to notice (e2fsck's pass 1B does); declared, not hidden.
         CROSS_LINKED("wrote a block the image maps into two files (not detectable without a full scan)", false),
+        // The same for a block an ext2 bitmap, which has no checksum, calls free while a file holds
+        // it: fs/ext2 allocates it as any free block (e2fsck's pass 5 notices).
+        FREED_IN_USE("wrote a block the corrupt bitmap calls free while a file holds it (ext2: not detectable without a full scan)", false),
         SCRIBBLED("a write through the corrupt image damaged metadata or another file", true), UNCHECKED("unchecked exception", true), ERROR("error", true),
         HANG("no answer within the time bound", true);
 
@@ -260,7 +270,8 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
      * ({@link Scribble}): a workload through the corrupt image must not damage metadata or the
      * blocks of files it does not write.
      */
-    private CaseResult readThenWrite(FileSystemType fsType, DaxDevice device, Map<String, byte[]> files) throws FsException {
+    private CaseResult readThenWrite(FileSystemType fsType, DaxDevice device, Map<String, byte[]> files, BitSet freed)
+            throws FsException {
         CaseResult read;
         BitSet crossLinked = new BitSet();
         try (FileSystem fs = Vfs.mount(fsType, device, MountOptions.parse("dax,ro"))) {
@@ -284,18 +295,25 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
             refused = -1;
         }
         writesRefused += refused != 0 ? 1 : 0;
-        List<Scribble.Damage> damage = scribble.check(device, pristine, owners, crossLinked);
+        List<Scribble.Damage> damage = scribble.check(device, pristine, owners, crossLinked, freed);
         if (damage.isEmpty()) {
             return read;
         }
-        String text = String.join("; ", damage.stream().map(Scribble.Damage::text).toList());
-        return new CaseResult(damage.stream().allMatch(Scribble.Damage::crossLinked) ? Outcome.CROSS_LINKED : Outcome.SCRIBBLED, text);
+        // The unexcused damage first: what the case is judged by is what it prints.
+        List<Scribble.Damage> shown = damage.stream()
+                .sorted(java.util.Comparator.comparing(d -> d.excuse() != Scribble.Excuse.NONE)).limit(3).toList();
+        String text = String.join("; ", shown.stream().map(Scribble.Damage::text).toList())
+                + (damage.size() > shown.size() ? "; " + (damage.size() - shown.size()) + " more blocks" : "");
+        Outcome o = damage.stream().allMatch(d -> d.excuse() == Scribble.Excuse.CROSS_LINKED) ? Outcome.CROSS_LINKED
+                : damage.stream().allMatch(d -> d.excuse() != Scribble.Excuse.NONE) ? Outcome.FREED_IN_USE : Outcome.SCRIBBLED;
+        return new CaseResult(o, text);
     }
 
-    private CaseResult runCase(ExecutorService worker, FileSystemType fsType, DaxDevice device, Map<String, byte[]> files) {
+    private CaseResult runCase(ExecutorService worker, FileSystemType fsType, DaxDevice device, Map<String, byte[]> files,
+                               BitSet freed) {
         Future<CaseResult> f = worker.submit(() -> {
             try {
-                return readThenWrite(fsType, device, files);
+                return readThenWrite(fsType, device, files, freed);
             } catch (RuntimeException e) {
                 return new CaseResult(Outcome.UNCHECKED, e + " at " + (e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?"));
             } catch (Error e) {

@@ -84,41 +84,60 @@ final class Scribble {
         return b;
     }
 
-    /** One damaged block. {@code crossLinked}: the corrupt image itself maps it into a file the workload writes. */
-    record Damage(int block, String text, boolean crossLinked) {
+    /** What in the corrupt image itself gave a damaged block to a file the workload writes. */
+    enum Excuse {
+        /** Nothing: the file system wrote where the image did not send it. */
+        NONE,
+        /** The image maps the block into a written file too. */
+        CROSS_LINKED,
+        /** The image's block bitmap calls the block free ({@link FreedInUse}). */
+        FREED_IN_USE
+    }
+
+    /** One damaged block, and what excuses it. */
+    record Damage(int block, String text, Excuse excuse) {
     }
 
     /**
-     * What the device shows after the workload: one entry per damaged block (at most three of each
-     * kind), none when clean. {@code crossLinked}: the blocks the corrupt image maps into the written
-     * files — a guarded block among them was given to two files by the image itself.
+     * What the device shows after the workload: one entry per damaged block, none when clean.
+     * {@code crossLinked}: the blocks the corrupt image maps into the written files — a guarded block
+     * among them was given to two files by the image itself; {@code freed}: the blocks the corruption
+     * marked free while a file holds them, which an allocator may give out.
      */
-    List<Damage> check(DaxDevice device, MemorySegment before, Map<Integer, String> owners, BitSet crossLinked) throws FsException {
+    List<Damage> check(DaxDevice device, MemorySegment before, Map<Integer, String> owners, BitSet crossLinked, BitSet freed)
+            throws FsException {
         List<Damage> out = new ArrayList<>();
         byte[] now = new byte[BLOCK];
         byte[] was = new byte[BLOCK];
-        int found = 0;
-        for (int b = guardedData.nextSetBit(0); b >= 0 && found < 3; b = guardedData.nextSetBit(b + 1)) {
+        for (int b = guardedData.nextSetBit(0); b >= 0; b = guardedData.nextSetBit(b + 1)) {
             device.load((long) b * BLOCK, MemorySegment.ofArray(now), 0, BLOCK);
             MemorySegment.copy(before, (long) b * BLOCK, MemorySegment.ofArray(was), 0, BLOCK);
             if (!java.util.Arrays.equals(now, was)) {
-                boolean shared = crossLinked.get(b);
+                Excuse e = excuse(b, crossLinked, freed);
                 out.add(new Damage(b, "block " + b + " of " + owners.getOrDefault(b, "another file") + " was overwritten"
-                        + (shared ? " (the image maps it into a written file too)" : ""), shared));
-                found++;
+                        + because(e, "too"), e));
             }
         }
-        found = 0;
-        for (int b = metadata.nextSetBit(0); b >= 0 && found < 3; b = metadata.nextSetBit(b + 1)) {
+        for (int b = metadata.nextSetBit(0); b >= 0; b = metadata.nextSetBit(b + 1)) {
             device.load((long) b * BLOCK, MemorySegment.ofArray(now), 0, BLOCK);
             if (contains(now, MARKER)) {
-                boolean shared = crossLinked.get(b);
-                out.add(new Damage(b, "file data written into metadata block " + b
-                        + (shared ? " (the image maps it into a written file)" : ""), shared));
-                found++;
+                Excuse e = excuse(b, crossLinked, freed);
+                out.add(new Damage(b, "file data written into metadata block " + b + because(e, ""), e));
             }
         }
         return out;
+    }
+
+    private static Excuse excuse(int block, BitSet crossLinked, BitSet freed) {
+        return crossLinked.get(block) ? Excuse.CROSS_LINKED : freed.get(block) ? Excuse.FREED_IN_USE : Excuse.NONE;
+    }
+
+    private static String because(Excuse e, String too) {
+        return switch (e) {
+            case NONE -> "";
+            case CROSS_LINKED -> " (the image maps it into a written file" + (too.isEmpty() ? "" : " " + too) + ")";
+            case FREED_IN_USE -> " (the corrupt block bitmap calls it free)";
+        };
     }
 
     private static boolean contains(byte[] hay, byte[] needle) {
