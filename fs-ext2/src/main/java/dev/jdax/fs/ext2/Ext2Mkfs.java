@@ -9,20 +9,24 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * Makes an ext2 file system as {@code mke2fs -t ext2} lays one out: revision 1, sparse_super,
- * large_file, filetype; 256-byte inodes at mke2fs.conf's ratio for the size (one per 8 KiB below
- * 3 MiB, "floppy"; per 4 KiB below 512 MiB, "small"; per 16 KiB below 4 TiB, per 32 KiB below 16
- * TiB, per 64 KiB above); 5% reserved; the root
- * directory and lost+found. Unlike mke2fs it reserves no descriptor blocks for online growth
- * (resize_inode), so a file system of the same size has a few more free blocks. What it writes passes {@code e2fsck -fn}.
+ * large_file, filetype, resize_inode; 256-byte inodes at mke2fs.conf's ratio for the size (one per
+ * 8 KiB below 3 MiB, "floppy"; per 4 KiB below 512 MiB, "small"; per 16 KiB below 4 TiB, per 32
+ * KiB below 16 TiB, per 64 KiB above); 5% reserved; the root directory, lost+found, and the
+ * descriptor blocks kept for online growth with the resize inode that maps them, in the blocks
+ * mke2fs gives them, so a file system of a size has as many free blocks as mke2fs's. (mke2fs's
+ * ext_attr and dir_index are left out: fs/ext2 uses neither.) What it writes passes {@code e2fsck -fn}.
  */
 final class Ext2Mkfs {
     private static final int INODE_SIZE = 256;
     private static final int FIRST_INO = 11;
     private static final long LOST_FOUND_INO = 11;
+    private static final long RESIZE_INO = 7;
     /**
      * {@link MkfsOptions#extra()} key: "true" when the device reads as zeros (jdax mkfs discarded the
      * image, as mke2fs discards a device first), so the inode tables are not zeroed.
@@ -57,7 +61,7 @@ final class Ext2Mkfs {
             throw FsException.of(Errno.EINVAL, "ext2: block size %d: want 1024, 2048 or 4096", bs);
         }
         for (String f : options.features()) {
-            throw FsException.of(Errno.EINVAL, "ext2: mkfs feature \"%s\": jdax makes ext2 with sparse_super, large_file and filetype only", f);
+            throw FsException.of(Errno.EINVAL, "ext2: mkfs feature \"%s\": jdax makes ext2 with sparse_super, large_file, filetype and resize_inode only", f);
         }
         long first = bs == 1024 ? 1 : 0;
         long blocks = Math.min(device.size() / bs, 0xffffffffL);
@@ -73,11 +77,13 @@ final class Ext2Mkfs {
         }
         long itb = ipg * INODE_SIZE / bs;
         int gdtBlocks = Groups.tableBlocks(groups, bs);
+        long rsvGdt = reservedGdtBlocks(blocks, first, bpg, bs, gdtBlocks);
         long lastGroupBlocks = blocks - first - (groups - 1) * bpg;
-        if (groups > 1 && lastGroupBlocks < 1 + gdtBlocks + 2 + itb + 50) {
+        if (groups > 1 && lastGroupBlocks < 1 + gdtBlocks + rsvGdt + 2 + itb + 50) {
             groups--;
             blocks = first + groups * bpg;
             gdtBlocks = Groups.tableBlocks(groups, bs);
+            rsvGdt = reservedGdtBlocks(blocks, first, bpg, bs, gdtBlocks);
         }
         if (blocks < 64) {
             throw FsException.of(Errno.EINVAL, "ext2: device of %d bytes is too small for a file system", device.size());
@@ -106,6 +112,7 @@ final class Ext2Mkfs {
         s.putInt(76, 1);
         s.putInt(84, FIRST_INO);
         s.putShort(88, (short) INODE_SIZE);
+        s.putInt(92, Ext2Superblock.COMPAT_RESIZE_INODE);
         s.putInt(96, Ext2Superblock.INCOMPAT_FILETYPE);
         s.putInt(100, Ext2Superblock.RO_COMPAT_SPARSE_SUPER | Ext2Superblock.RO_COMPAT_LARGE_FILE);
         UUID uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
@@ -114,20 +121,23 @@ final class Ext2Mkfs {
         byte[] label = options.label().getBytes(StandardCharsets.UTF_8);
         s.put(120, label, 0, Math.min(16, label.length));
         s.putInt(264, (int) now);
+        s.putShort(206, (short) rsvGdt);
 
         Groups gd = Groups.blank(sb);
         long[] dataStart = new long[(int) groups];
         for (int g = 0; g < groups; g++) {
             long start = first + g * bpg;
-            long next = Groups.hasSuper(g, true) ? start + 1 + gdtBlocks : start;
+            long next = Groups.hasSuper(g, true) ? start + 1 + gdtBlocks + rsvGdt : start;
             gd.set(g, next, next + 1, next + 2);
             dataStart[g] = next + 2 + itb;
         }
-        // Root and lost+found take the first data blocks of group 0.
+        // Root and lost+found take the first data blocks of group 0, and the resize inode's double
+        // indirect block the next (mke2fs makes them in that order).
         int lpfBlocks = Math.min(Ext2Inode.NDIR_BLOCKS, Math.max(1, 16384 / bs)); // direct blocks only
         long rootBlock = dataStart[0];
         long lpfFirst = rootBlock + 1;
-        long usedInGroup0 = lpfFirst + lpfBlocks;
+        long dind = lpfFirst + lpfBlocks;
+        long usedInGroup0 = dind + 1;
 
         long freeBlocks = 0;
         for (int g = 0; g < groups; g++) {
@@ -179,6 +189,8 @@ final class Ext2Mkfs {
             }
             disk.write(lpfFirst + i, b, "lost+found");
         }
+        // Made as mke2fs makes it, a double indirect block alone, when there is no room to reserve.
+        writeResizeInode(disk, sb, gd, first + 1 + gdtBlocks, rsvGdt, gdtBlocks, dind, now);
         for (int g = 0; g < groups; g++) {
             if (!Groups.hasSuper(g, true)) {
                 continue;
@@ -191,6 +203,50 @@ final class Ext2Mkfs {
         s.putShort(90, (short) 0);
         disk.writeBytes(Ext2Superblock.OFFSET, sb.bytes());
         disk.barrier();
+    }
+
+    /**
+     * calc_reserved_gdt_blocks: descriptor blocks kept free after the table so the file system can
+     * grow online to 1024 times its size (or 2^32 blocks), at most what one indirect block maps.
+     */
+    static long reservedGdtBlocks(long blocks, long first, long bpg, int bs, long gdtBlocks) {
+        long max = blocks < 0xffffffffL / 1024 ? blocks * 1024 : 0xffffffffL;
+        long groups = (max - first + bpg - 1) / bpg;
+        long perBlock = bs / Groups.DESC_SIZE;
+        return Math.max(0, Math.min((groups + perBlock - 1) / perBlock - gdtBlocks, bs / 4));
+    }
+
+    /**
+     * The resize inode as ext2fs_create_resize_inode makes it: a file whose double indirect block
+     * {@code dind} lists the primary reserved descriptor blocks (from {@code firstRsv}) at their
+     * places after the table, each of them an indirect block listing its copies in the backup groups.
+     */
+    private static void writeResizeInode(Disk disk, Ext2Superblock sb, Groups gd, long firstRsv, long rsvGdt,
+                                         long gdtBlocks, long dind, long now) throws FsException {
+        int bs = disk.blockSize();
+        long apb = bs / 4;
+        long bpg = sb.s_blocks_per_group();
+        List<Long> backups = new ArrayList<>();
+        for (long g = 1; g < sb.groupCount(); g++) {
+            if (Groups.hasSuper(g, true)) {
+                backups.add(g);
+            }
+        }
+        ByteBuffer dindBlock = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+        for (long r = 0; r < rsvGdt; r++) {
+            long primary = firstRsv + r;
+            dindBlock.putInt((int) ((gdtBlocks + r) % apb) * 4, (int) primary);
+            ByteBuffer copies = ByteBuffer.allocate(bs).order(ByteOrder.LITTLE_ENDIAN);
+            for (int k = 0; k < backups.size(); k++) {
+                copies.putInt(k * 4, (int) (primary + backups.get(k) * bpg));
+            }
+            disk.write(primary, copies, "reserved descriptor block");
+        }
+        disk.write(dind, dindBlock, "resize inode");
+        Ext2Inode in = newInode(RESIZE_INO, 0100600, 1, (apb * apb + apb + Ext2Inode.NDIR_BLOCKS) * bs, now);
+        in.i_block(Ext2Inode.NDIR_BLOCKS + 1, dind);
+        in.i_blocks((1 + rsvGdt * (1 + backups.size())) * (bs / 512));
+        write(disk, sb, gd, in);
     }
 
     private static long[] range(long first, int n) {
@@ -209,8 +265,18 @@ final class Ext2Mkfs {
         b.put(at + 8, name.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** A directory of {@code blocks}, all direct. */
     private static void writeInode(Disk disk, Ext2Superblock sb, Groups gd, long ino, int mode, int links, long size,
                                    long[] blocks, long now) throws FsException {
+        Ext2Inode in = newInode(ino, mode, links, size, now);
+        in.i_blocks((long) blocks.length * (disk.blockSize() / 512));
+        for (int i = 0; i < blocks.length; i++) {
+            in.i_block(i, blocks[i]);
+        }
+        write(disk, sb, gd, in);
+    }
+
+    private static Ext2Inode newInode(long ino, int mode, int links, long size, long now) {
         Ext2Inode in = new Ext2Inode(null, ino, new byte[INODE_SIZE]);
         in.i_mode(mode);
         in.i_links_count(links);
@@ -218,13 +284,13 @@ final class Ext2Mkfs {
         in.i_atime(now);
         in.i_ctime(now);
         in.i_mtime(now);
-        in.i_blocks((long) blocks.length * (disk.blockSize() / 512));
-        for (int i = 0; i < blocks.length; i++) {
-            in.i_block(i, blocks[i]);
-        }
         in.b.putShort(128, (short) 32);
+        return in;
+    }
+
+    private static void write(Disk disk, Ext2Superblock sb, Groups gd, Ext2Inode in) throws FsException {
         long ipg = sb.s_inodes_per_group();
-        long off = gd.inodeTable((int) ((ino - 1) / ipg)) * disk.blockSize() + ((ino - 1) % ipg) * INODE_SIZE;
-        disk.writeBytes(off, in.b.array());
+        long ino = in.ino;
+        disk.writeBytes(gd.inodeTable((int) ((ino - 1) / ipg)) * disk.blockSize() + ((ino - 1) % ipg) * INODE_SIZE, in.b.array());
     }
 }

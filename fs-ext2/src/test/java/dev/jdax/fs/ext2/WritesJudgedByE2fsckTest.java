@@ -47,6 +47,43 @@ class WritesJudgedByE2fsckTest {
         assertEquals(0, r.status(), "e2fsck -fn says:\n" + r.output());
     }
 
+    /**
+     * jdax's mkfs lays out what mke2fs -t ext2 does, reserved descriptor blocks and the resize inode
+     * included: the same free blocks and reserved GDT blocks at every block size, from a file system
+     * too small to reserve any (mke2fs still makes the resize inode's double indirect block) to one
+     * of many groups; the resize inode maps the same blocks; e2fsck finds it clean.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"1024 1m", "1024 64m", "2048 100m", "4096 8m", "4096 320m", "4096 1001m"})
+    void mkfsLaysOutWhatMke2fsDoes(String spec) throws Exception {
+        int bs = Integer.parseInt(spec.split(" ")[0]);
+        String size = spec.split(" ")[1];
+        long bytes = Long.parseLong(size.substring(0, size.length() - 1)) << 20;
+        Path theirs = tmp.resolve("mke2fs.img");
+        assertEquals(0, Tools.run("mke2fs", "-q", "-F", "-t", "ext2", "-b", Integer.toString(bs), theirs.toString(), size).status());
+        Path ours = tmp.resolve("jdax.img");
+        try (DaxDevice d = PmemDevices.create(ours, bytes)) {
+            new Ext2FileSystemType().mkfs(d, MkfsOptions.defaults().withBlockSize(bs));
+        }
+        assertClean(ours);
+        for (String field : new String[] {"Free blocks:", "Reserved GDT blocks:", "Block count:", "Inode count:"}) {
+            assertEquals(header(theirs, field), header(ours, field), field);
+        }
+        assertTrue(header(ours, "Filesystem features:").contains("resize_inode"));
+        assertEquals(blocksOf(theirs, 7), blocksOf(ours, 7), "the resize inode's blocks");
+    }
+
+    private static String header(Path img, String field) throws Exception {
+        return Tools.run("dumpe2fs", "-h", img.toString()).output().lines()
+                .filter(l -> l.startsWith(field)).findFirst().orElse(field + " (none)");
+    }
+
+    private static String blocksOf(Path img, long ino) throws Exception {
+        String stat = Tools.run("debugfs", "-R", "stat <" + ino + ">", img.toString()).output();
+        int at = stat.indexOf("BLOCKS:");
+        return at < 0 ? stat : stat.substring(at);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"jdax", "mke2fs"})
     void aWorkloadOfEveryOperationLeavesACleanImage(String maker) throws Exception {
@@ -141,22 +178,28 @@ class WritesJudgedByE2fsckTest {
         assertClean(img);
     }
 
-    /** find_group_orlov: top-level directories spread over the groups; files and subdirectories stay with their parent. */
+    /**
+     * find_group_orlov: top-level directories spread over the groups with at least the average free
+     * inodes and blocks, the one with the fewest directories first; files and subdirectories stay
+     * with their parent. Of 8 groups, those holding a superblock copy (0, 1, 3, 5, 7: the descriptor
+     * table and its reserved blocks) have fewer free blocks than the average, so the three land in
+     * 2, 4 and 6.
+     */
     @Test
     void directoriesAreSpreadAsOrlovSpreadsThem() throws Exception {
         Path img = tmp.resolve("o.img");
-        try (DaxDevice d = PmemDevices.create(img, 512 << 20)) {      // 4 groups of 128 MiB
+        try (DaxDevice d = PmemDevices.create(img, 1L << 30)) {      // 8 groups of 128 MiB
             new Ext2FileSystemType().mkfs(d, MkfsOptions.defaults().withBlockSize(4096));
         }
         try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext2FileSystemType(), d, MountOptions.none())) {
-            long ipg = fs.statfs().files() / 4;
+            long ipg = fs.statfs().files() / 8;
             java.util.Set<Long> groups = new java.util.HashSet<>();
             long[] top = new long[3];
             for (int i = 0; i < top.length; i++) {
                 top[i] = fs.mkdir(fs.rootIno(), "top-" + i, 0755, 0, 0);
                 groups.add((top[i] - 1) / ipg);
             }
-            assertEquals(3, groups.size(), "three top-level directories in three groups: " + java.util.Arrays.toString(top));
+            assertEquals(java.util.Set.of(2L, 4L, 6L), groups, "three top-level directories in three groups: " + java.util.Arrays.toString(top));
             long file = fs.create(top[1], "file", 0644, 0, 0);
             long sub = fs.mkdir(top[1], "sub", 0755, 0, 0);
             assertEquals((top[1] - 1) / ipg, (file - 1) / ipg, "a file in its directory's group");
