@@ -141,7 +141,9 @@ final class Ext4Mkfs {
         // the first free block after the first flex group's inode tables; then the journal.
         long rootBlock = layout.take(cursor, 1);
         long lpfFirst = layout.take(cursor, 4);
-        long resizeDind = rsvGdt > 0 ? layout.take(cursor, 1) : 0;
+        // With nothing to reserve (a small file system) mke2fs still makes the resize inode: its
+        // double indirect block alone.
+        long resizeDind = layout.take(cursor, 1);
         List<long[]> journal = placeJournal(layout, jblocks, groups);
         long journalLeaf = journal.size() > 4 ? layout.take(cursor, 1) : 0;
         long orphanBlocks = features.orphanFile() ? OrphanFile.defaultBlocks(blocks) : 0;
@@ -167,7 +169,7 @@ final class Ext4Mkfs {
         s.putInt(0x10, (int) (ipg * groups - inodesUsed));
         // s_overhead_clusters as mke2fs 1.47 records it: every used block but the root directory's,
         // lost+found's, the resize inode's indirect block and the orphan file's (the journal counts).
-        s.putInt(0x248, (int) (blocks - freeTotal - 1 - 4 - (rsvGdt > 0 ? 1 : 0) - orphanBlocks));
+        s.putInt(0x248, (int) (blocks - freeTotal - 1 - 4 - 1 - orphanBlocks));
 
         MkfsInodes iw = new MkfsInodes(disk, gt, ipg, bs, seed, now);
         iw.write(2, 040755, 3, bs, List.of(new long[] {rootBlock, 1}), 0);
@@ -180,9 +182,7 @@ final class Ext4Mkfs {
                 disk.write(b, OrphanFile.emptyBlock(bs, iw.inodeSeed(ino), b), "orphan file");
             }
         }
-        if (rsvGdt > 0) {
-            iw.writeResizeInode(groups, bpg, first, gdtBlocks, rsvGdt, resizeDind);
-        }
+        iw.writeResizeInode(groups, bpg, first, gdtBlocks, rsvGdt, resizeDind);
         ByteBuffer ji = ByteBuffer.wrap(journalInode).order(ByteOrder.LITTLE_ENDIAN);
         for (int w = 0; w < 15; w++) {
             s.putInt(0x10C + 4 * w, ji.getInt(0x28 + 4 * w));
@@ -325,7 +325,7 @@ final class Ext4Mkfs {
         s.putInt(0x54, FIRST_INO);
         s.putShort(0x58, (short) INODE_SIZE);
         s.putInt(0x5C, Ext4Superblock.COMPAT_HAS_JOURNAL | Ext4Superblock.COMPAT_EXT_ATTR | Ext4Superblock.COMPAT_DIR_INDEX
-                | (rsvGdt > 0 ? Ext4Superblock.COMPAT_RESIZE_INODE : 0));
+                | Ext4Superblock.COMPAT_RESIZE_INODE);
         s.putShort(0xCE, (short) rsvGdt);
         s.putInt(0x60, Ext4Superblock.INCOMPAT_FILETYPE | Ext4Superblock.INCOMPAT_EXTENTS | Ext4Superblock.INCOMPAT_64BIT
                 | Ext4Superblock.INCOMPAT_FLEX_BG);
