@@ -164,14 +164,11 @@ final class Ext2FileSystem implements SuperBlock {
             return true;
         }
         long first = sb.s_first_data_block() + (long) g * sb.s_blocks_per_group();
-        boolean sparse = (sb.s_feature_ro_compat() & Ext2Superblock.RO_COMPAT_SPARSE_SUPER) != 0;
-        if (Groups.hasSuper(g, sparse)) {
-            long reserved = (sb.s_feature_compat() & Ext2Superblock.COMPAT_RESIZE_INODE) != 0 ? sb.u16(206) : 0;
-            if (block < first + 1 + Groups.tableBlocks(groups.count(), sb.blockSize()) + reserved) {
-                return true;
-            }
+        if (Groups.hasSuper(g, sb.sparseSuper())
+                && block < first + 1 + Groups.tableBlocks(groups.count(), sb.blockSize()) + sb.s_reserved_gdt_blocks()) {
+            return true;
         }
-        long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + sb.blockSize() - 1) / sb.blockSize();
+        long itb = sb.inodeTableBlocks();
         return block == groups.blockBitmap(g) || block == groups.inodeBitmap(g)
                 || (block >= groups.inodeTable(g) && block < groups.inodeTable(g) + itb);
     }
@@ -370,9 +367,9 @@ final class Ext2FileSystem implements SuperBlock {
     @Override
     public StatFs statfs() {
         long overhead = sb.s_first_data_block();
-        boolean sparse = (sb.s_feature_ro_compat() & Ext2Superblock.RO_COMPAT_SPARSE_SUPER) != 0;
-        long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + sb.blockSize() - 1) / sb.blockSize();
-        long reserved = (sb.s_feature_compat() & Ext2Superblock.COMPAT_RESIZE_INODE) != 0 ? sb.u16(206) : 0;
+        boolean sparse = sb.sparseSuper();
+        long itb = sb.inodeTableBlocks();
+        long reserved = sb.s_reserved_gdt_blocks();
         for (int g = 0; g < groups.count(); g++) {
             if (Groups.hasSuper(g, sparse)) {
                 overhead += 1 + Groups.tableBlocks(groups.count(), sb.blockSize()) + reserved;

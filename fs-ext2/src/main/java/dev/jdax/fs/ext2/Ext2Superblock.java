@@ -68,6 +68,18 @@ final class Ext2Superblock {
     int s_feature_compat() { return b.getInt(92); }
     int s_feature_incompat() { return b.getInt(96); }
     int s_feature_ro_compat() { return b.getInt(100); }
+    /** Descriptor blocks kept after the table for online growth: none without resize_inode. */
+    int s_reserved_gdt_blocks() { return (s_feature_compat() & COMPAT_RESIZE_INODE) != 0 ? u16(206) : 0; }
+
+    /** Whether only groups 0, 1 and powers of 3, 5 and 7 hold a superblock copy (sparse_super). */
+    boolean sparseSuper() {
+        return (s_feature_ro_compat() & RO_COMPAT_SPARSE_SUPER) != 0;
+    }
+
+    /** Blocks of one group's inode table. */
+    long inodeTableBlocks() {
+        return (s_inodes_per_group() * s_inode_size() + blockSize() - 1) / blockSize();
+    }
 
     /**
      * {@return whether at least {@code n} blocks are free}: from the shared count alone unless it is

@@ -59,7 +59,7 @@ final class Groups {
                     throw FsException.of(Errno.EUCLEAN, "ext2: group %d: bitmap block %d outside the file system", g, b);
                 }
             }
-            long itb = (sb.s_inodes_per_group() * sb.s_inode_size() + sb.blockSize() - 1) / sb.blockSize();
+            long itb = sb.inodeTableBlocks();
             if (inodeTable(g) < firstBlock || inodeTable(g) + itb > blocks) {
                 throw FsException.of(Errno.EUCLEAN, "ext2: group %d: inode table at block %d outside the file system", g, inodeTable(g));
             }
