@@ -27,29 +27,29 @@ final class StatCommand implements Callable<Integer> {
     public Integer call() throws FsException {
         ImageRef ref = ImageRef.parse(target);
         try (ImageSession session = ImageSession.mount(ref.image(), "ro")) {
-            FileSystem fs = session.fs();
-            long ino;
-            StatInfo s;
-            String name;
             try {
-                ino = fs.resolve(ref.path(), false);
-                s = fs.stat(ino);
-                name = s.type() == dev.jdax.api.fs.FileType.SYMLINK ? target + " -> " + fs.readlink(ino) : target;
+                print(session.fs(), ref);
             } catch (FsException e) {
                 throw ref.naming(target, e);
             }
-            System.out.println("  File: " + name);
-            System.out.printf("  Size: %-15d Blocks: %-10d IO Block: %-6d %s%n", s.size(), s.blocks(), s.blksize(), typeName(s));
-            System.out.printf("Device: %-14s Inode: %-11d Links: %d%n", session.fs().type().name(), s.ino(), s.nlink());
-            System.out.printf(Locale.ROOT, "Access: (%04o/%s)  Uid: (%5d)   Gid: (%5d)%n",
-                    s.permissions(), ModeString.of(s.mode()), s.uid(), s.gid());
-            System.out.println("Access: " + time(s.atime()));
-            System.out.println("Modify: " + time(s.mtime()));
-            System.out.println("Change: " + time(s.ctime()));
-            System.out.println(" Birth: " + time(s.btime()));
-            System.out.println("   DAX: " + (s.isDax() ? "yes (STATX_ATTR_DAX)" : "no"));
         }
         return 0;
+    }
+
+    private void print(FileSystem fs, ImageRef ref) throws FsException {
+        long ino = fs.resolve(ref.path(), false);
+        StatInfo s = fs.stat(ino);
+        String name = s.type() == dev.jdax.api.fs.FileType.SYMLINK ? target + " -> " + fs.readlink(ino) : target;
+        System.out.println("  File: " + name);
+        System.out.printf("  Size: %-15d Blocks: %-10d IO Block: %-6d %s%n", s.size(), s.blocks(), s.blksize(), typeName(s));
+        System.out.printf("Device: %-14s Inode: %-11d Links: %d%n", fs.type().name(), s.ino(), s.nlink());
+        System.out.printf(Locale.ROOT, "Access: (%04o/%s)  Uid: (%5d)   Gid: (%5d)%n",
+                s.permissions(), ModeString.of(s.mode()), s.uid(), s.gid());
+        System.out.println("Access: " + time(s.atime()));
+        System.out.println("Modify: " + time(s.mtime()));
+        System.out.println("Change: " + time(s.ctime()));
+        System.out.println(" Birth: " + time(s.btime()));
+        System.out.println("   DAX: " + (s.isDax() ? "yes (STATX_ATTR_DAX)" : "no"));
     }
 
     private static String time(Instant t) {
