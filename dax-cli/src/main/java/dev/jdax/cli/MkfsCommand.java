@@ -32,7 +32,9 @@ final class MkfsCommand implements Callable<Integer> {
     @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs (XFS needs at least 300 MiB).")
     String type;
 
-    @Option(names = "-b", paramLabel = "BLOCKSIZE", description = "Block size in bytes (default: the type's).")
+    @Option(names = "-b", paramLabel = "BLOCKSIZE", description = {
+            "Block size in bytes (default: 4096, the page size DAX needs, at every size; mke2fs.conf's "
+            + "small and floppy types choose 1024 below 512 MiB, where Linux would turn DAX off)."})
     int blockSize;
 
     @Option(names = "-O", paramLabel = "FEATURES", split = ",", description = {
@@ -75,7 +77,12 @@ final class MkfsCommand implements Callable<Integer> {
             if (zeroed) {
                 extra.put("zeroed", "true");
             }
-            fsType.mkfs(device, new MkfsOptions(blockSize, features, "", null, extra));
+            try {
+                fsType.mkfs(device, new MkfsOptions(blockSize, features, "", null, extra));
+            } catch (FsException e) {
+                // The personality knows the device, not the image the user named.
+                throw new FsException(e.errno(), image + ": " + e.getMessage(), e);
+            }
             System.out.printf("%s: %s file system, %d bytes%s%n", image, type, device.size(),
                     blockSize == 0 ? "" : ", block size " + blockSize);
         }

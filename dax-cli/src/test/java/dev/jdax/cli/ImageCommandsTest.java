@@ -1,6 +1,7 @@
 package dev.jdax.cli;
 
 import dev.jdax.api.fs.FileSystemTypes;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -12,6 +13,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -92,7 +94,7 @@ class ImageCommandsTest {
     }
 
     /** jdax mkfs -O casefold -E encoding_flags=strict: the superblock as mke2fs writes it (dumpe2fs), e2fsck clean; --help names it. */
-    @org.junit.jupiter.api.Test
+    @Test
     void mkfsMakesCasefoldAndSaysSo() throws Exception {
         assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals("ext4")), "ext4 is not on the class path");
         Path image = tmp.resolve("cf.img");
@@ -120,6 +122,29 @@ class ImageCommandsTest {
         assertTrue(of.contains("Orphan file inode:        12"), of);
         judge("ext4", orphans);
         assertTrue(Console.run("mkfs", "--help").ok().out().contains("orphan_file"));
+    }
+
+    /**
+     * Below 2048 blocks jdax's ext4 has no journal, as mke2fs's ("Filesystem too small for a
+     * journal"), and takes writes e2fsck finds clean; below 64 blocks mkfs refuses, naming the image.
+     */
+    @Test
+    void mkfsMakesSmallExt4WithoutJournal() throws Exception {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals("ext4")), "ext4 is not on the class path");
+        Path image = tmp.resolve("small.img");
+        Console.run("mkfs", "-t", "ext4", image.toString(), "256k").ok();
+        Optional<HostTool> dumpe2fs = HostTool.find("dumpe2fs");
+        assumeTrue(dumpe2fs.isPresent(), "dumpe2fs is not installed");
+        assertFalse(dumpe2fs.get().run("-h", image.toString()).output().contains("has_journal"));
+        Console.run("mkdir", image + ":/d").ok();
+        Path host = tmp.resolve("host");
+        Files.write(host, new byte[100_000]);
+        Console.run("cp", host.toString(), image + ":/d/f").ok();
+        assertTrue(Console.run("ls", image + ":/d").ok().out().contains("f"));
+        judge("ext4", image);
+        Console small = Console.run("mkfs", "-t", "ext4", image.toString(), "200k");
+        assertEquals(1, small.status());
+        assertTrue(small.err().contains(image + ": ext4: device of 204800 bytes is too small: want at least 64 blocks"), small.err());
     }
 
     private static void judge(String type, Path image) throws Exception {

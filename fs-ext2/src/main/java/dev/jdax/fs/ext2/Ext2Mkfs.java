@@ -133,7 +133,8 @@ final class Ext2Mkfs {
         }
         // Root and lost+found take the first data blocks of group 0, and the resize inode's double
         // indirect block the next (mke2fs makes them in that order).
-        int lpfBlocks = Math.min(Ext2Inode.NDIR_BLOCKS, Math.max(1, 16384 / bs)); // direct blocks only
+        // lost+found grows as mke2fs grows it: to 16 KiB and at least two blocks, direct blocks only.
+        int lpfBlocks = Math.min(Ext2Inode.NDIR_BLOCKS, Math.max(2, 16384 / bs));
         long rootBlock = dataStart[0];
         long lpfFirst = rootBlock + 1;
         long dind = lpfFirst + lpfBlocks;

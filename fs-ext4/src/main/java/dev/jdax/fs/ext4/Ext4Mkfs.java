@@ -18,7 +18,7 @@ import java.util.UUID;
  * large_file, huge_file, dir_nlink, extra_isize, metadata_csum; 256-byte inodes at the size type's
  * ratio; the descriptor blocks reserved for growth mke2fs reserves. The journal is an internal jbd2
  * v2 journal with crc32c (csum v3), created clean, of mke2fs's size and, on a big file system, in its
- * middle; with {@code -O casefold} ({@link MkfsFeatures}) the casefold feature and its encoding, with
+ * middle (below 2048 blocks none and no has_journal, as mke2fs); with {@code -O casefold} ({@link MkfsFeatures}) the casefold feature and its encoding, with
  * {@code -O orphan_file} an orphan file ({@link OrphanFile}) of mke2fs's size after lost+found.
  * Like mke2fs with lazy_itable_init, it writes only what the first group uses and the
  * descriptors, superblocks and bitmaps of groups that are not uninitialised: {@link MkfsLayout}
@@ -30,6 +30,8 @@ final class Ext4Mkfs {
     private static final int FLEX = 16;
     private static final long JOURNAL_INO = 8;
     private static final long LPF_INO = 11;
+    /** Fewer blocks leave no room for group 0's metadata, root, lost+found and free space. */
+    private static final long MIN_BLOCKS = 64;
     /**
      * {@link MkfsOptions#extra()} key: "true" when the device reads as zeros (jdax mkfs discarded the
      * image, as mke2fs discards a device first), so neither inode tables nor the journal are zeroed.
@@ -68,6 +70,14 @@ final class Ext4Mkfs {
             return 65536;
         }
         return blocks < 32768 * 1024 ? 131072 : 262144;
+    }
+
+    /**
+     * lost+found's blocks as mke2fs grows it: until it holds 16 KiB and at least two blocks, direct
+     * blocks only (12 at 1 KiB, 8 at 2 KiB, 4 at 4 KiB).
+     */
+    static int lostFoundBlocks(int bs) {
+        return Math.min(12, Math.max(2, 16384 / bs));
     }
 
     /** mke2fs.conf's size types: the bytes per inode for a file system of {@code size} bytes (parse_fs_type). */
@@ -111,8 +121,9 @@ final class Ext4Mkfs {
         long itb = ipg * INODE_SIZE / bs;
         long rsvGdt = Math.max(0, reservedGdtBlocks(blocks, first, bpg, bs, gdtBlocks));
         long jblocks = journalBlocks(blocks);
-        if (blocks < 1024 || jblocks == 0) {
-            throw FsException.of(Errno.EINVAL, "ext4: device of %d bytes is too small for a journalled file system", device.size());
+        if (blocks < MIN_BLOCKS) {
+            throw FsException.of(Errno.EINVAL, "ext4: device of %d bytes is too small: want at least %d blocks of %d bytes",
+                    device.size(), MIN_BLOCKS, bs);
         }
         Disk disk = new Disk(device, bs, blocks);
         disk.deferWriteBack();
@@ -123,28 +134,37 @@ final class Ext4Mkfs {
         long cursor = first;
         for (long f = 0; f < groups; f += FLEX) {
             // flex_bg: a flex group's bitmaps, then its inode tables, packed from its first group on.
+            // ext2fs_allocate_group_table starts each kind one member count after the last, but a
+            // last flex group of one group a whole flex group's after: a lone group keeps gaps.
             cursor = first + f * bpg;
             long members = Math.min(FLEX, groups - f);
+            long spacing = members == 1 ? FLEX : members;
             for (int k = 0; k < members; k++) {
                 bb[(int) (f + k)] = cursor = layout.take(cursor, 1);
             }
+            cursor = bb[(int) f] + spacing;
             for (int k = 0; k < members; k++) {
                 ib[(int) (f + k)] = cursor = layout.take(cursor, 1);
             }
+            cursor = ib[(int) f] + spacing;
             for (int k = 0; k < members; k++) {
                 it[(int) (f + k)] = layout.take(cursor, itb);
                 cursor = it[(int) (f + k)] + itb;
             }
         }
         cursor = it[(int) Math.min(FLEX, groups) - 1] + itb;
-        // mke2fs's order: the root directory, lost+found, the resize inode's indirect block, each at
-        // the first free block after the first flex group's inode tables; then the journal.
-        long rootBlock = layout.take(cursor, 1);
-        long lpfFirst = layout.take(cursor, 4);
+        // mke2fs's order: the root directory and lost+found at the first free blocks of the file
+        // system (after the first flex group's inode tables, or in a lone group's gaps), the resize
+        // inode's double indirect block at the first free one from where a group without flex_bg
+        // would end its inode table (ext2fs_create_resize_inode's goal); then the journal.
+        long rootBlock = layout.take(first, 1);
+        int lpfBlocks = lostFoundBlocks(bs);
+        long lpfFirst = layout.take(first, lpfBlocks);
         // With nothing to reserve (a small file system) mke2fs still makes the resize inode: its
         // double indirect block alone.
-        long resizeDind = layout.take(cursor, 1);
-        List<long[]> journal = placeJournal(layout, jblocks, groups);
+        long resizeDind = layout.take(first + gdtBlocks + rsvGdt + 2 + itb, 1);
+        // Below 2048 blocks mke2fs says "Filesystem too small for a journal" and makes none.
+        List<long[]> journal = jblocks > 0 ? placeJournal(layout, jblocks, groups) : List.of();
         long journalLeaf = journal.size() > 4 ? layout.take(cursor, 1) : 0;
         long orphanBlocks = features.orphanFile() ? OrphanFile.defaultBlocks(blocks) : 0;
         long orphanFirst = orphanBlocks > 0 ? layout.take(cursor, orphanBlocks) : 0; // mke2fs makes it after the journal
@@ -155,6 +175,11 @@ final class Ext4Mkfs {
         byte[] uuidBytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array();
         Ext4Superblock sb = superblock(blocks, first, bs, bpg, ipg, groups, rsvGdt, uuidBytes, now);
         features.apply(sb);
+        if (jblocks == 0) {
+            sb.b.putInt(0x5C, sb.s_feature_compat() & ~Ext4Superblock.COMPAT_HAS_JOURNAL);
+            sb.b.putInt(0xE0, 0);
+            sb.b.put(0xFD, (byte) 0);
+        }
         ByteBuffer s = sb.b;
         int seed = sb.csumSeed();
 
@@ -169,12 +194,20 @@ final class Ext4Mkfs {
         s.putInt(0x10, (int) (ipg * groups - inodesUsed));
         // s_overhead_clusters as mke2fs 1.47 records it: every used block but the root directory's,
         // lost+found's, the resize inode's indirect block and the orphan file's (the journal counts).
-        s.putInt(0x248, (int) (blocks - freeTotal - 1 - 4 - 1 - orphanBlocks));
+        s.putInt(0x248, (int) (blocks - freeTotal - 1 - lpfBlocks - 1 - orphanBlocks));
 
         MkfsInodes iw = new MkfsInodes(disk, gt, ipg, bs, seed, now);
         iw.write(2, 040755, 3, bs, List.of(new long[] {rootBlock, 1}), 0);
-        iw.write(LPF_INO, 040700, 2, 4L * bs, List.of(new long[] {lpfFirst, 4}), 0);
-        byte[] journalInode = iw.write(JOURNAL_INO, 0100600, 1, jblocks * bs, journal, journalLeaf);
+        iw.write(LPF_INO, 040700, 2, (long) lpfBlocks * bs, List.of(new long[] {lpfFirst, lpfBlocks}), 0);
+        if (jblocks > 0) {
+            byte[] journalInode = iw.write(JOURNAL_INO, 0100600, 1, jblocks * bs, journal, journalLeaf);
+            ByteBuffer ji = ByteBuffer.wrap(journalInode).order(ByteOrder.LITTLE_ENDIAN);
+            for (int w = 0; w < 15; w++) {
+                s.putInt(0x10C + 4 * w, ji.getInt(0x28 + 4 * w));
+            }
+            s.putInt(0x10C + 60, ji.getInt(0x6C));
+            s.putInt(0x10C + 64, ji.getInt(0x4));
+        }
         if (orphanBlocks > 0) {
             long ino = MkfsFeatures.ORPHAN_FILE_INO;
             iw.write(ino, 0100600, 1, orphanBlocks * bs, List.of(new long[] {orphanFirst, orphanBlocks}), 0);
@@ -183,17 +216,11 @@ final class Ext4Mkfs {
             }
         }
         iw.writeResizeInode(groups, bpg, first, gdtBlocks, rsvGdt, resizeDind);
-        ByteBuffer ji = ByteBuffer.wrap(journalInode).order(ByteOrder.LITTLE_ENDIAN);
-        for (int w = 0; w < 15; w++) {
-            s.putInt(0x10C + 4 * w, ji.getInt(0x28 + 4 * w));
-        }
-        s.putInt(0x10C + 60, ji.getInt(0x6C));
-        s.putInt(0x10C + 64, ji.getInt(0x4));
 
         MkfsInodes.DirBlock root = new MkfsInodes.DirBlock(bs, iw.inodeSeed(2));
         root.add(2, ".", 2).add(2, "..", 2).add(LPF_INO, "lost+found", 2);
         disk.write(rootBlock, root.seal(), "root directory");
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < lpfBlocks; i++) {
             MkfsInodes.DirBlock lpf = new MkfsInodes.DirBlock(bs, iw.inodeSeed(LPF_INO));
             if (i == 0) {
                 lpf.add(LPF_INO, ".", 2).add(2, "..", 2);
@@ -205,7 +232,9 @@ final class Ext4Mkfs {
                 device.zero(run[0] * bs, run[1] * bs);
             }
         }
-        disk.writeBytes(journal.getFirst()[0] * bs, JournalSuperblock.create(bs, jblocks, uuidBytes, true));
+        if (jblocks > 0) {
+            disk.writeBytes(journal.getFirst()[0] * bs, JournalSuperblock.create(bs, jblocks, uuidBytes, true));
+        }
 
         gt.stampAll();
         for (long g : GroupTable.sparseBackups(groups)) {
