@@ -137,7 +137,9 @@ final class Ext4FileSystem implements SuperBlock {
     void startWriting() throws FsException {
         boolean journalled = (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
         if (journalled) {
-            Jbd2 j = new Jbd2(Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb)), disk);
+            Jbd2Journal log = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb))
+                    .withMountFeatures(sb.hasCsum(), sb.is64());
+            Jbd2 j = new Jbd2(log, disk);
             // Every commit records the orphans its transaction left, and logs the checksums of the
             // groups it changed (once each) and the superblock with the counts and the orphan list
             // of that moment.

@@ -17,9 +17,11 @@ import java.util.UUID;
  * ext_attr, resize_inode, dir_index, filetype, extent, 64bit, flex_bg (16 groups), sparse_super,
  * large_file, huge_file, dir_nlink, extra_isize, metadata_csum; 256-byte inodes at the size type's
  * ratio; the descriptor blocks reserved for growth mke2fs reserves. The journal is an internal jbd2
- * v2 journal with crc32c (csum v3), created clean, of mke2fs's size and, on a big file system, in its
- * middle (below 2048 blocks none and no has_journal, as mke2fs); with {@code -O casefold} ({@link MkfsFeatures}) the casefold feature and its encoding, with
- * {@code -O orphan_file} an orphan file ({@link OrphanFile}) of mke2fs's size after lost+found.
+ * v2 journal, created clean and featureless as mke2fs makes it (the first mount gives it checksums),
+ * of mke2fs's size and, on a big file system, in its middle (below 2048 blocks none and no
+ * has_journal, as mke2fs); with {@code -O casefold} ({@link MkfsFeatures}) the casefold feature and
+ * its encoding, with {@code -O orphan_file} an orphan file ({@link OrphanFile}) of mke2fs's size
+ * after lost+found.
  * Like mke2fs with lazy_itable_init, it writes only what the first group uses and the
  * descriptors, superblocks and bitmaps of groups that are not uninitialised: {@link MkfsLayout}
  * computes where things go, so time and memory grow with the number of groups, not of blocks.
@@ -233,7 +235,7 @@ final class Ext4Mkfs {
             }
         }
         if (jblocks > 0) {
-            disk.writeBytes(journal.getFirst()[0] * bs, JournalSuperblock.create(bs, jblocks, uuidBytes, true));
+            disk.writeBytes(journal.getFirst()[0] * bs, JournalSuperblock.create(bs, jblocks, uuidBytes));
         }
 
         gt.stampAll();

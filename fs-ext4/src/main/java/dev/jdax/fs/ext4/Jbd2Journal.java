@@ -45,10 +45,14 @@ final class Jbd2Journal {
     static final int FLAG_ESCAPE = 1;
     static final int FLAG_SAME_UUID = 2;
     static final int FLAG_LAST_TAG = 8;
+    static final int COMPAT_CHECKSUM = 0x1;
     static final int INCOMPAT_64BIT = 0x2;
+    static final int INCOMPAT_ASYNC_COMMIT = 0x4;
     static final int INCOMPAT_CSUM_V2 = 0x8;
     static final int INCOMPAT_CSUM_V3 = 0x10;
     static final int INCOMPAT_FAST_COMMIT = 0x20;
+    /** JBD2_CRC32C_CHKSUM: s_checksum_type of a journal with CSUM_V2 or V3. */
+    static final int CRC32C = 4;
     /** JBD2_MIN_JOURNAL_BLOCKS: below this many log blocks there is no fast-commit area. */
     static final int MIN_JOURNAL_BLOCKS = 1024;
     /** JBD2_MIN_FC_BLOCKS: the fast-commit area when s_num_fc_blks is 0. */
@@ -96,6 +100,57 @@ final class Jbd2Journal {
         // A checksum that does not match is not fatal: jdax's own two fields share one 8-byte word, so a
         // crash can tear the checksum from them but never them from each other (it is rewritten below).
         return new Jbd2Journal(device, bs, blocks, jsb);
+    }
+
+    /**
+     * This journal with the features ext4_fill_super gives the journal of a mount: 64-bit block
+     * tags on a 64bit file system, crc32c checksums (CSUM_V3, s_checksum_type crc32c) with
+     * metadata_csum and none without (set_journal_csum_feature_set: CSUM_V2, V1 and async commit
+     * cleared). Linux does it to every journal it mounts, mke2fs's featureless one included; jdax
+     * does it to a clean journal of a read-write mount, where the superblock is written.
+     */
+    Jbd2Journal withMountFeatures(boolean metadataCsum, boolean wide) throws FsException {
+        int compat = jsb.getInt(0x24) & ~COMPAT_CHECKSUM;
+        int incompat = jsb.getInt(0x28) & ~(INCOMPAT_CSUM_V2 | INCOMPAT_CSUM_V3 | INCOMPAT_ASYNC_COMMIT)
+                | (metadataCsum ? INCOMPAT_CSUM_V3 : 0) | (wide ? INCOMPAT_64BIT : 0);
+        if (needsRecovery() || compat == jsb.getInt(0x24) && incompat == jsb.getInt(0x28)) {
+            return this;
+        }
+        ByteBuffer b = ByteBuffer.allocate(1024).order(ByteOrder.BIG_ENDIAN).put(0, jsb, 0, 1024);
+        b.putInt(0x24, compat);
+        b.putInt(0x28, incompat);
+        b.put(0x50, (byte) (metadataCsum ? CRC32C : 0));
+        b.putInt(0xFC, 0);
+        if (metadataCsum) {
+            b.putInt(0xFC, Crc32c.update(~0, b.array(), 0, 1024));
+        }
+        // A crash between any two stores must leave a superblock jbd2 and e2fsck accept. Without
+        // CSUM_V2/V3 (mke2fs's journal) nothing reads s_checksum_type or s_checksum: they go first,
+        // then the v1 flag's word, then the incompat word (one aligned 8-byte store with
+        // ro_compat). A journal already checked by its checksum gets it last (a torn window
+        // remains, as in Linux's own superblock write).
+        boolean checkedBefore = csumV2or3();
+        if (!checkedBefore) {
+            storeChecksumFields(b);
+        }
+        if (compat != jsb.getInt(0x24)) {
+            storeSuperblockBytes(b, 0x20, 8);
+        }
+        storeSuperblockBytes(b, 0x28, 8);
+        if (checkedBefore) {
+            storeChecksumFields(b);
+        }
+        return new Jbd2Journal(device, bs, blocks, b);
+    }
+
+    private void storeChecksumFields(ByteBuffer b) throws FsException {
+        device.store(blocks[0] * bs + 0x50, MemorySegment.ofArray(b.array()), 0x50, 1);
+        storeSuperblockBytes(b, 0xFC, 4);
+    }
+
+    private void storeSuperblockBytes(ByteBuffer b, int at, int len) throws FsException {
+        device.store(blocks[0] * bs + at, MemorySegment.ofArray(b.array()), at, len);
+        device.fence();
     }
 
     private int first() {

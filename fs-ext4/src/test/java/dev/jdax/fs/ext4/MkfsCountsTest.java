@@ -38,7 +38,7 @@ class MkfsCountsTest {
         Tools.Result fsck = Tools.run("e2fsck", "-fn", ours.toString());
         assertEquals(0, fsck.status(), fsck.output());
         for (String field : new String[] {"Free blocks:", "Reserved GDT blocks:", "Overhead clusters:", "Block count:",
-                "Inode count:", "Filesystem features:"}) {
+                "Inode count:", "Filesystem features:", "Journal features:"}) {
             assertEquals(header(theirs, field), header(ours, field), field);
         }
         assertTrue(header(ours, "Filesystem features:").contains(" resize_inode "));
