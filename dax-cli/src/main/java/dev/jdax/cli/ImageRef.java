@@ -68,6 +68,26 @@ record ImageRef(Path image, String path) {
         }
     }
 
+    /**
+     * Mounts this reference's image with {@code options} and does {@code work} on it; a failure of
+     * the work is named as {@link #naming} names it (the mount's own names the image already).
+     */
+    void onMounted(String options, String typed, Work work) throws FsException {
+        try (ImageSession session = ImageSession.mount(image, options)) {
+            try {
+                work.on(session.fs());
+            } catch (FsException e) {
+                throw naming(typed, e);
+            }
+        }
+    }
+
+    /** What a command does on a mounted image. */
+    @FunctionalInterface
+    interface Work {
+        void on(FileSystem fs) throws FsException;
+    }
+
     ImageRef child(String name) {
         return new ImageRef(image, path.equals("/") ? "/" + name : path + "/" + name);
     }

@@ -34,13 +34,7 @@ final class LsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws FsException {
         ImageRef ref = ImageRef.parse(target);
-        try (ImageSession session = ImageSession.mount(ref.image(), "ro")) {
-            try {
-                list(session.fs(), ref);
-            } catch (FsException e) {
-                throw ref.naming(target, e);
-            }
-        }
+        ref.onMounted("ro", target, fs -> list(fs, ref));
         return 0;
     }
 

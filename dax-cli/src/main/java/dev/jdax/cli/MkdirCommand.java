@@ -22,34 +22,28 @@ final class MkdirCommand implements Callable<Integer> {
     @Override
     public Integer call() throws FsException {
         ImageRef ref = ImageRef.parse(target);
-        try (ImageSession session = ImageSession.mount(ref.image(), "")) {
-            make(session.fs(), ref);
-        }
+        ref.onMounted("", target, fs -> make(fs, ref));
         return 0;
     }
 
     private void make(FileSystem fs, ImageRef ref) throws FsException {
-        try {
-            if (!parents) {
-                fs.mkdir(fs.resolveParent(ref.path()), PathWalk.lastName(ref.path()), 0755, 0, 0);
-                return;
+        if (!parents) {
+            fs.mkdir(fs.resolveParent(ref.path()), PathWalk.lastName(ref.path()), 0755, 0, 0);
+            return;
+        }
+        long dir = fs.rootIno();
+        for (String name : ref.path().split("/")) {
+            if (name.isEmpty()) {
+                continue;
             }
-            long dir = fs.rootIno();
-            for (String name : ref.path().split("/")) {
-                if (name.isEmpty()) {
-                    continue;
+            try {
+                dir = fs.lookup(dir, name);
+            } catch (FsException e) {
+                if (e.errno() != dev.jdax.api.Errno.ENOENT) {
+                    throw e;
                 }
-                try {
-                    dir = fs.lookup(dir, name);
-                } catch (FsException e) {
-                    if (e.errno() != dev.jdax.api.Errno.ENOENT) {
-                        throw e;
-                    }
-                    dir = fs.mkdir(dir, name, 0755, 0, 0);
-                }
+                dir = fs.mkdir(dir, name, 0755, 0, 0);
             }
-        } catch (FsException e) {
-            throw ref.naming(target, e);
         }
     }
 }

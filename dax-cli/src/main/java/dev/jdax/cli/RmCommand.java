@@ -31,26 +31,20 @@ final class RmCommand implements Callable<Integer> {
         if (ref.path().equals("/")) {
             throw FsException.of(Errno.EBUSY, "%s: will not remove the root directory", target);
         }
-        try (ImageSession session = ImageSession.mount(ref.image(), "")) {
-            remove(session.fs(), ref);
-        }
+        ref.onMounted("", target, fs -> remove(fs, ref));
         return 0;
     }
 
     private void remove(FileSystem fs, ImageRef ref) throws FsException {
-        try {
-            long parent = fs.resolveParent(ref.path());
-            String name = PathWalk.lastName(ref.path());
-            long ino = fs.lookup(parent, name);
-            if (!fs.stat(ino).isDirectory()) {
-                fs.unlink(parent, name);
-            } else if (!recursive) {
-                throw FsException.of(Errno.EISDIR, "%s: is a directory (use -r)", target);
-            } else {
-                removeTree(fs, parent, name, ino, 0);
-            }
-        } catch (FsException e) {
-            throw ref.naming(target, e);
+        long parent = fs.resolveParent(ref.path());
+        String name = PathWalk.lastName(ref.path());
+        long ino = fs.lookup(parent, name);
+        if (!fs.stat(ino).isDirectory()) {
+            fs.unlink(parent, name);
+        } else if (!recursive) {
+            throw FsException.of(Errno.EISDIR, "%s: is a directory (use -r)", target);
+        } else {
+            removeTree(fs, parent, name, ino, 0);
         }
     }
 

@@ -26,13 +26,7 @@ final class StatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws FsException {
         ImageRef ref = ImageRef.parse(target);
-        try (ImageSession session = ImageSession.mount(ref.image(), "ro")) {
-            try {
-                print(session.fs(), ref);
-            } catch (FsException e) {
-                throw ref.naming(target, e);
-            }
-        }
+        ref.onMounted("ro", target, fs -> print(fs, ref));
         return 0;
     }
 
