@@ -175,13 +175,8 @@ final class Ext4Mkfs {
         long now = Instant.now().getEpochSecond();
         UUID uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
         byte[] uuidBytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array();
-        Ext4Superblock sb = superblock(blocks, first, bs, bpg, ipg, groups, rsvGdt, uuidBytes, now);
+        Ext4Superblock sb = superblock(blocks, first, bs, bpg, ipg, groups, rsvGdt, jblocks > 0, uuidBytes, now);
         features.apply(sb);
-        if (jblocks == 0) {
-            sb.b.putInt(0x5C, sb.s_feature_compat() & ~Ext4Superblock.COMPAT_HAS_JOURNAL);
-            sb.b.putInt(0xE0, 0);
-            sb.b.put(0xFD, (byte) 0);
-        }
         ByteBuffer s = sb.b;
         int seed = sb.csumSeed();
 
@@ -332,7 +327,7 @@ final class Ext4Mkfs {
     }
 
     private Ext4Superblock superblock(long blocks, long first, int bs, long bpg, long ipg, long groups, long rsvGdt,
-                                      byte[] uuidBytes, long now) {
+                                      boolean journalled, byte[] uuidBytes, long now) {
         Ext4Superblock sb = new Ext4Superblock(new byte[Ext4Superblock.SIZE]);
         ByteBuffer s = sb.b;
         s.putInt(0x0, (int) (ipg * groups));
@@ -355,8 +350,8 @@ final class Ext4Mkfs {
         s.putInt(0x4C, 1);
         s.putInt(0x54, FIRST_INO);
         s.putShort(0x58, (short) INODE_SIZE);
-        s.putInt(0x5C, Ext4Superblock.COMPAT_HAS_JOURNAL | Ext4Superblock.COMPAT_EXT_ATTR | Ext4Superblock.COMPAT_DIR_INDEX
-                | Ext4Superblock.COMPAT_RESIZE_INODE);
+        s.putInt(0x5C, (journalled ? Ext4Superblock.COMPAT_HAS_JOURNAL : 0) | Ext4Superblock.COMPAT_EXT_ATTR
+                | Ext4Superblock.COMPAT_DIR_INDEX | Ext4Superblock.COMPAT_RESIZE_INODE);
         s.putShort(0xCE, (short) rsvGdt);
         s.putInt(0x60, Ext4Superblock.INCOMPAT_FILETYPE | Ext4Superblock.INCOMPAT_EXTENTS | Ext4Superblock.INCOMPAT_64BIT
                 | Ext4Superblock.INCOMPAT_FLEX_BG);
@@ -365,12 +360,12 @@ final class Ext4Mkfs {
         s.put(0x68, uuidBytes);
         byte[] label = options.label().getBytes(StandardCharsets.UTF_8);
         s.put(0x78, label, 0, Math.min(16, label.length));
-        s.putInt(0xE0, (int) JOURNAL_INO);
+        s.putInt(0xE0, journalled ? (int) JOURNAL_INO : 0);
         UUID hash = UUID.randomUUID();
         s.putLong(0xEC, hash.getMostSignificantBits());
         s.putLong(0xF4, hash.getLeastSignificantBits());
         s.put(0xFC, (byte) 1);
-        s.put(0xFD, (byte) 1);
+        s.put(0xFD, (byte) (journalled ? 1 : 0)); // s_jnl_backup_type: the journal inode's blocks kept here
         s.putShort(0xFE, (short) 64);
         s.putInt(0x100, 0xC);
         s.putInt(0x108, (int) now);

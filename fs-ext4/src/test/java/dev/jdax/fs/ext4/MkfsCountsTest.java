@@ -27,14 +27,8 @@ class MkfsCountsTest {
     @CsvSource({"256, 4096", "4096, 4096", "8192, 4096", "65536, 4096", "327680, 4096", "128, 1024",
             "512, 1024", "16384, 1024", "16384, 2048"})
     void freeBlocksReservedGdtAndOverheadAsMke2fs(long kib, int blockSize) throws Exception {
-        Path theirs = tmp.resolve("mke2fs.img");
-        Tools.Result mk = Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-b", Integer.toString(blockSize),
-                theirs.toString(), kib + "K");
-        assertEquals(0, mk.status(), mk.output());
-        Path ours = tmp.resolve("jdax.img");
-        try (DaxDevice d = PmemDevices.create(ours, kib << 10)) {
-            new Ext4FileSystemType().mkfs(d, MkfsOptions.defaults().withBlockSize(blockSize));
-        }
+        Path theirs = mke2fs(kib, blockSize);
+        Path ours = jdaxMkfs(kib, blockSize);
         Tools.Result fsck = Tools.run("e2fsck", "-fn", ours.toString());
         assertEquals(0, fsck.status(), fsck.output());
         for (String field : new String[] {"Free blocks:", "Reserved GDT blocks:", "Overhead clusters:", "Block count:",
@@ -53,18 +47,28 @@ class MkfsCountsTest {
     @CsvSource({"256, 4096", "4096, 4096", "65536, 4096", "327680, 4096", "128, 1024", "8192, 1024",
             "139264, 1024", "16384, 1024", "16384, 2048"})
     void placesWhatMke2fsPlaces(long kib, int blockSize) throws Exception {
-        Path theirs = tmp.resolve("mke2fs.img");
-        Tools.Result mk = Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-b", Integer.toString(blockSize),
-                theirs.toString(), kib + "K");
-        assertEquals(0, mk.status(), mk.output());
-        Path ours = tmp.resolve("jdax.img");
-        try (DaxDevice d = PmemDevices.create(ours, kib << 10)) {
-            new Ext4FileSystemType().mkfs(d, MkfsOptions.defaults().withBlockSize(blockSize));
-        }
+        Path theirs = mke2fs(kib, blockSize);
+        Path ours = jdaxMkfs(kib, blockSize);
         assertEquals(tables(theirs), tables(ours));
         for (int ino : new int[] {2, 7, 8, 11}) {
             assertEquals(blocksOf(theirs, ino), blocksOf(ours, ino), "inode " + ino);
         }
+    }
+
+    private Path mke2fs(long kib, int blockSize) throws Exception {
+        Path img = tmp.resolve("mke2fs.img");
+        Tools.Result mk = Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-b", Integer.toString(blockSize),
+                img.toString(), kib + "K");
+        assertEquals(0, mk.status(), mk.output());
+        return img;
+    }
+
+    private Path jdaxMkfs(long kib, int blockSize) throws Exception {
+        Path img = tmp.resolve("jdax.img");
+        try (DaxDevice d = PmemDevices.create(img, kib << 10)) {
+            new Ext4FileSystemType().mkfs(d, MkfsOptions.defaults().withBlockSize(blockSize));
+        }
+        return img;
     }
 
     private static String tables(Path img) throws Exception {
