@@ -19,8 +19,9 @@ import java.util.concurrent.Callable;
 @Command(name = "io", mixinStandardHelpOptions = true,
         header = "xfs_io-style commands on a file inside an image (IMAGE:/path).",
         description = {"Runs xfs_io-style commands (one -c each) on a file inside an image and prints xfs_io's "
-                + "output lines. Commands: see -c help. jdax adds 'badblock OFF LEN' (poison the sectors "
-                + "under that file range, kept in IMAGE.badblocks) and 'badblocks' (list the file's bad ranges)."},
+                + "output lines; '-c help' lists the commands. jdax adds 'badblock OFF LEN' (poison the sectors "
+                + "under that file range, kept in IMAGE.badblocks), 'badblocks' (list the file's bad ranges) "
+                + "and 'counters' (the engine's counters of the mount)."},
         footer = {"",
                 "Exit status: 0; 1 when a command failed (as xfs_io); 135 after Bus error; 139 after "
                 + "Segmentation fault."})

@@ -44,7 +44,7 @@ public final class XfsIoProcess implements AutoCloseable {
                 new MapCommands.Munmap(),
                 new FileCommands.Open(), new FileCommands.Close(), new FileCommands.File(), new FileCommands.Badblock(),
                 new FileCommands.Badblocks(), new FileCommands.Counters(),
-                new AttrCommands.Lsattr(), new AttrCommands.Chattr())) {
+                new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new HelpCommand())) {
             COMMANDS.put(c.name(), c);
         }
     }
@@ -90,7 +90,18 @@ public final class XfsIoProcess implements AutoCloseable {
         if ((flags & OpenFlags.O_CREAT) != 0) {
             createIfMissing(path, flags);
         }
-        OpenFile handle = fs.open(path, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL));
+        int oflags = flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL);
+        OpenFile handle;
+        try {
+            handle = fs.open(path, oflags);
+        } catch (FsException e) {
+            if (e.errno() != Errno.EISDIR || (oflags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) {
+                throw e;
+            }
+            // openfile() retries a directory read-only; the file table keeps the flags asked for, so
+            // stat still says read-write, and a write meets the descriptor's EBADF.
+            handle = fs.open(path, (oflags & ~OpenFlags.O_ACCMODE) | OpenFlags.O_RDONLY);
+        }
         file = new OpenedFile(displayName, handle, flags);
         files.add(file);
     }
@@ -135,9 +146,9 @@ public final class XfsIoProcess implements AutoCloseable {
         return flags;
     }
 
-    /** The names of the commands this interpreter knows, in the order of its help. */
+    /** The names of the commands this interpreter knows, in the order of its help (by name, as libxcmd's table). */
     public static List<String> commandNames() {
-        return List.copyOf(COMMANDS.keySet());
+        return COMMANDS.keySet().stream().sorted().toList();
     }
 
     /** Whether the command line's command exists only in jdax, so Linux's output for it says nothing. */
@@ -155,6 +166,11 @@ public final class XfsIoProcess implements AutoCloseable {
     private static XfsIoCommand commandOf(String line) {
         List<String> argv = Words.split(line);
         return argv.isEmpty() ? null : COMMANDS.get(argv.get(0));
+    }
+
+    /** The command called {@code name}, or null. */
+    static XfsIoCommand command(String name) {
+        return COMMANDS.get(name);
     }
 
     /** Runs one command line ({@code "pwrite -S 0xab 0 4k"}). */

@@ -1,0 +1,58 @@
+package dev.jdax.cli.xfsio;
+
+import java.util.List;
+
+/**
+ * {@code help [command]}, as libxcmd's: every command's usage line in name order, or one command's.
+ * jdax's commands have no extended help, so {@code help NAME} prints the usage line alone.
+ */
+final class HelpCommand implements XfsIoCommand {
+    @Override
+    public String name() {
+        return "help";
+    }
+
+    @Override
+    public String args() {
+        return "[command]";
+    }
+
+    @Override
+    public String oneline() {
+        return "help for one or all commands";
+    }
+
+    @Override
+    public boolean oneShot() {
+        return true;
+    }
+
+    @Override
+    public boolean needsFile() {
+        return false;
+    }
+
+    @Override
+    public void run(XfsIoProcess p, List<String> argv) {
+        if (argv.size() > 2) {
+            // libxcmd checks a command's argument count before it runs it, and leaves the exit code.
+            p.out().err("bad argument count " + (argv.size() - 1) + " to help, expected between 0 and 1 arguments");
+            return;
+        }
+        if (argv.size() == 2) {
+            XfsIoCommand c = XfsIoProcess.command(argv.get(1));
+            p.out().out(c == null ? "command " + argv.get(1) + " not found" : line(c));
+            return;
+        }
+        for (String name : XfsIoProcess.commandNames()) {
+            p.out().out(line(XfsIoProcess.command(name)));
+        }
+        p.out().out("");
+        p.out().out("Use 'help commandname' for extended help.");
+    }
+
+    /** {@code NAME ARGS -- ONELINE}, the args left out when a command takes none. */
+    private static String line(XfsIoCommand c) {
+        return c.name() + (c.args().isEmpty() ? "" : " " + c.args()) + " -- " + c.oneline();
+    }
+}
