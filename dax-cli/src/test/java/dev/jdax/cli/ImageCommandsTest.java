@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 
@@ -91,6 +92,38 @@ class ImageCommandsTest {
         assertEquals(135, bus.status(), bus.out() + bus.err());
         assertTrue(bus.err().endsWith("Bus error\n"), bus.err());
         judge(type, image);
+    }
+
+    /**
+     * {@code -c help} lists the commands as libxcmd's help does (by name, help itself among them) and
+     * answers for one; a directory given as the file opens read-only, as xfs_io's openfile retries it.
+     */
+    @Test
+    void ioHelpListsTheCommandsAndOpensADirectoryReadOnly() throws Exception {
+        Path image = tmp.resolve("help.img");
+        Console.run("mkfs", "-t", "ext4", image.toString(), "32m").ok();
+        Console.run("mkdir", image + ":/dir").ok();
+        Console help = Console.run("io", "-c", "help", image + ":/dir").ok();
+        List<String> lines = help.out().lines().toList();
+        assertEquals("Use 'help commandname' for extended help.", lines.get(lines.size() - 1));
+        List<String> names = lines.subList(0, lines.size() - 2).stream().map(l -> l.substring(0, l.indexOf(' '))).toList();
+        assertEquals(names.stream().sorted().toList(), names, "by name");
+        assertTrue(names.containsAll(List.of("help", "pread", "pwrite", "mmap", "fiemap", "badblock", "counters")), names.toString());
+        assertTrue(lines.contains("help [command] -- help for one or all commands"), help.out());
+        assertTrue(lines.contains("close -- close the current open file"), "no args, no blank: " + help.out());
+
+        Console one = Console.run("io", "-c", "help truncate", "-c", "help nosuch", "-c", "help a b", image + ":/dir").ok();
+        assertEquals("truncate off -- truncates the current file at the given offset\ncommand nosuch not found\n", one.out());
+        assertEquals("bad argument count 2 to help, expected between 0 and 1 arguments\n", one.err());
+
+        Console dir = Console.run("io", "-c", "stat", "-c", "pwrite 0 4k", "-c", "pread 0 4k", "-c", "truncate 0",
+                "-c", "seek -h 0", image + ":/dir");
+        assertEquals(1, dir.status(), dir.err());
+        assertTrue(dir.out().contains("fd.flags = non-sync,non-direct,read-write\n"), "the table keeps the flags asked for: " + dir.out());
+        assertTrue(dir.out().contains("stat.type = directory\n"), dir.out());
+        assertTrue(dir.out().endsWith("HOLE\t9223372036854775807\n"), "a one-block dir_index directory ends at the htree EOF: " + dir.out());
+        assertEquals("pwrite: Bad file descriptor\npread: Is a directory\nftruncate: Invalid argument\n", dir.err());
+        judge("ext4", image);
     }
 
     /** jdax mkfs -O casefold -E encoding_flags=strict: the superblock as mke2fs writes it (dumpe2fs), e2fsck clean; --help names it. */

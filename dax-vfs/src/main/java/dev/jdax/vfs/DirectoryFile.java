@@ -57,9 +57,10 @@ final class DirectoryFile implements OpenFile {
         return inode.vnode().stat().size();
     }
 
+    /** do_sys_ftruncate: only a regular file open for writing can be truncated; anything else is EINVAL. */
     @Override
     public void truncate(long size) throws FsException {
-        throw isDir();
+        throw FsException.of(Errno.EINVAL, "ftruncate of directory %d", inode.ino);
     }
 
     @Override
@@ -72,19 +73,29 @@ final class DirectoryFile implements OpenFile {
         inode.vnode().fsync(dataOnly);
     }
 
+    /** generic_file_llseek_size: all of a directory before its end is data (offsets compared unsigned). */
     @Override
     public long seekData(long offset) throws FsException {
-        throw FsException.of(Errno.ENXIO, "SEEK_DATA in directory %d", inode.ino);
+        long end = inode.vnode().directorySeekEnd();
+        if (Long.compareUnsigned(offset, end) >= 0) {
+            throw FsException.of(Errno.ENXIO, "SEEK_DATA at %d in directory %d, which ends at %d", offset, inode.ino, end);
+        }
+        return offset;
     }
 
+    /** generic_file_llseek_size: the only hole is at the directory's end. */
     @Override
     public long seekHole(long offset) throws FsException {
-        throw FsException.of(Errno.ENXIO, "SEEK_HOLE in directory %d", inode.ino);
+        long end = inode.vnode().directorySeekEnd();
+        if (Long.compareUnsigned(offset, end) >= 0) {
+            throw FsException.of(Errno.ENXIO, "SEEK_HOLE at %d in directory %d, which ends at %d", offset, inode.ino, end);
+        }
+        return end;
     }
 
     @Override
     public List<FiemapExtent> fiemap(long start, long length) throws FsException {
-        throw FsException.of(Errno.EOPNOTSUPP, "FIEMAP of directory %d", inode.ino);
+        return inode.vnode().fiemap(start, length);
     }
 
     @Override
@@ -94,7 +105,7 @@ final class DirectoryFile implements OpenFile {
 
     @Override
     public FsxAttr fsxattr() throws FsException {
-        return new FsxAttr(0, 0, 0, 0, 0, 0);
+        return inode.vnode().fsxattr();
     }
 
     @Override
@@ -102,8 +113,19 @@ final class DirectoryFile implements OpenFile {
         throw FsException.of(Errno.EOPNOTSUPP, "the DAX flag of directory %d is not kept here", inode.ino);
     }
 
+    /**
+     * do_mmap's order: a shared writable mapping of a descriptor open for reading is EACCES before
+     * the missing {@code f_op->mmap} of a directory makes anything else ENODEV.
+     */
     @Override
     public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
+        int type = flags & FileMapping.MAP_TYPE;
+        if (type != FileMapping.MAP_SHARED && type != FileMapping.MAP_SHARED_VALIDATE && type != FileMapping.MAP_PRIVATE) {
+            throw FsException.of(Errno.EINVAL, "directory %d: mmap type 0x%x", inode.ino, type);
+        }
+        if ((prot & FileMapping.PROT_WRITE) != 0 && type != FileMapping.MAP_PRIVATE) {
+            throw FsException.of(Errno.EACCES, "directory %d: a writable shared mapping of a directory open for reading", inode.ino);
+        }
         throw FsException.of(Errno.ENODEV, "directory %d cannot be mapped", inode.ino);
     }
 

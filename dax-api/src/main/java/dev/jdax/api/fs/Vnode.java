@@ -181,6 +181,42 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * Where {@code SEEK_DATA} and {@code SEEK_HOLE} on this open directory end (its llseek's end):
+     * the directory's size by default, as {@code generic_file_llseek} has it (ext2, XFS); ext4 ends
+     * a hashed directory at the htree's end-of-directory cookie.
+     *
+     * @return the offset of the directory's end for llseek
+     * @throws FsException EIO
+     */
+    default long directorySeekEnd() throws FsException {
+        return stat().size();
+    }
+
+    /**
+     * {@code FS_IOC_FIEMAP} of an inode the VFS opened itself (a directory; a regular file's comes
+     * from its open file): EOPNOTSUPP by default, as for a file system without {@code ->fiemap}.
+     *
+     * @param start the first byte asked about
+     * @param length how many bytes
+     * @return the extents over the range, the inode's last one flagged {@link FiemapExtent#LAST}
+     * @throws FsException EOPNOTSUPP where the personality does not map directories
+     */
+    default List<FiemapExtent> fiemap(long start, long length) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "FIEMAP of inode %d: not mapped by this file system", ino());
+    }
+
+    /**
+     * {@code FS_IOC_FSGETXATTR} of an inode the VFS opened itself (a directory; a regular file's
+     * comes from its open file): no flags, sizes or counts by default.
+     *
+     * @return the inode's extended attributes as the ioctl reports them
+     * @throws FsException EIO
+     */
+    default FsxAttr fsxattr() throws FsException {
+        return new FsxAttr(0, 0, 0, 0, 0, 0);
+    }
+
+    /**
      * {@code chmod}, {@code chown}, {@code utimensat} (never the size: that is the open file's
      * truncate). Inode held exclusively.
      *

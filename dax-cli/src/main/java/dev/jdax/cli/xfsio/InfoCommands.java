@@ -258,6 +258,8 @@ final class InfoCommands {
             try {
                 extents = p.file().handle().fiemap(start, rangeEnd - start);
             } catch (FsException e) {
+                // fiemap_f prints the file's name before its first ioctl, so it stands above the error.
+                p.out().out(p.file().name() + ":");
                 p.out().err("xfs_io: ioctl(FS_IOC_FIEMAP) [\"" + p.file().name() + "\"]: " + e.errno().message());
                 p.setExitCode(1);
                 return;

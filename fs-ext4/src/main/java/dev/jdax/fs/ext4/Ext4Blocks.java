@@ -2,8 +2,10 @@ package dev.jdax.fs.ext4;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileType;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -63,6 +65,36 @@ final class Ext4Blocks {
     long mapBlock(Ext4Inode in, long lblk) {
         Extent e = in.extents == null ? null : in.extents.find(lblk);
         return e == null ? -1 : e.pblkOf(lblk);
+    }
+
+    /**
+     * ext4_fiemap of a directory, as ext4_iomap_begin_report answers it: an extent per record of its
+     * block map, FIEMAP_EXTENT_MERGED on those of a block-mapped one, the last record LAST.
+     */
+    List<FiemapExtent> fiemapDirectory(Ext4Inode d, long start, long length) throws FsException {
+        if (!d.isDir()) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: FIEMAP of inode %d outside an open file", d.ino);
+        }
+        long bs = sb.blockSize();
+        d.dataSem.lockShared();
+        try {
+            if (d.extents == null) {
+                throw FsException.of(Errno.EOPNOTSUPP, "ext4: FIEMAP of inline directory %d", d.ino);
+            }
+            int merged = (d.i_flags() & Ext4Inode.EXTENTS_FL) == 0 ? FiemapExtent.MERGED : 0;
+            List<Extent> all = d.extents.all();
+            List<FiemapExtent> out = new ArrayList<>();
+            for (int k = 0; k < all.size(); k++) {
+                Extent e = all.get(k);
+                if (e.end() * bs > start && e.lblk() * bs < start + length) {
+                    int flags = merged | (e.unwritten() ? FiemapExtent.UNWRITTEN : 0) | (k == all.size() - 1 ? FiemapExtent.LAST : 0);
+                    out.add(new FiemapExtent(e.lblk() * bs, e.pblk() * bs, e.len() * bs, flags));
+                }
+            }
+            return out;
+        } finally {
+            d.dataSem.unlockShared();
+        }
     }
 
     /**

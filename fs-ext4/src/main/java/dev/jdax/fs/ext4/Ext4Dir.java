@@ -430,13 +430,22 @@ final class Ext4Dir {
      * directory of more blocks gives no hash (-1).
      */
     private int readdirHashVersion(Ext4Inode dir) throws FsException {
-        if ((fs.superblock().s_feature_compat() & Ext4Superblock.COMPAT_DIR_INDEX) == 0) {
+        if (!isDxDir(dir)) {
             return -1;
         }
         if ((dir.i_flags() & Ext4Inode.INDEX_FL) != 0 && !InlineData.has(dir)) {
             return dx.rootHashVersion(sharedBlock(dir, 0, b -> verifyBlock(dir, 0, b)));
         }
-        return InlineData.has(dir) || blocks(dir) == 1 ? fs.superblock().s_def_hash_version() : -1;
+        return fs.superblock().s_def_hash_version();
+    }
+
+    /**
+     * is_dx_dir: whether ext4 reads the directory through its htree code (readdir by hash, llseek
+     * to the hash's end): with dir_index, an indexed directory, a one-block one and an inline one.
+     */
+    boolean isDxDir(Ext4Inode dir) {
+        return (fs.superblock().s_feature_compat() & Ext4Superblock.COMPAT_DIR_INDEX) != 0
+                && ((dir.i_flags() & Ext4Inode.INDEX_FL) != 0 || InlineData.has(dir) || dir.i_size() / bs == 1);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.jdax.fs.ext4;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.MountCounters;
@@ -315,6 +316,10 @@ final class Ext4FileSystem implements SuperBlock {
     @Override
     public Ext4Inode iget(long ino) throws FsException {
         return inodes.iget(ino);
+    }
+
+    List<FiemapExtent> fiemapDirectory(Ext4Inode d, long start, long length) throws FsException {
+        return blocks.fiemapDirectory(d, start, length);
     }
 
     void changeInode(Ext4Inode in, Consumer<Ext4Inode> change) throws FsException {

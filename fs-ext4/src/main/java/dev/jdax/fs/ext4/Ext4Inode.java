@@ -2,6 +2,7 @@ package dev.jdax.fs.ext4;
 
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SetAttr;
@@ -154,6 +155,17 @@ final class Ext4Inode implements Vnode {
     @Override
     public String dentryName(String name) {
         return fs.namespace().dentryName(this, name);
+    }
+
+    /** ext4_fiemap of a directory: the regular file's goes through the engine. */
+    @Override
+    public List<FiemapExtent> fiemap(long start, long length) throws FsException {
+        return fs.fiemapDirectory(this, start, length);
+    }
+
+    @Override
+    public long directorySeekEnd() {
+        return fs.namespace().directorySeekEnd(this);
     }
 
     @Override

@@ -38,6 +38,11 @@ final class Ext4Namespace {
         return dir.folds(d) && StandardCharsets.UTF_8.newEncoder().canEncode(name) ? Casefold.fold(name) : name;
     }
 
+    /** ext4_dir_llseek: a hashed directory ends at the 64-bit htree EOF (a 64-bit caller's); a linear one at its size. */
+    long directorySeekEnd(Ext4Inode d) {
+        return dir.isDxDir(d) ? Long.MAX_VALUE : d.size();
+    }
+
     List<DirEntry> readdir(Ext4Inode d) throws FsException {
         List<DirEntry> out = new ArrayList<>();
         for (Ext4Dir.Entry e : dir.entries(d)) {

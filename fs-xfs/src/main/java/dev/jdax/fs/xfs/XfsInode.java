@@ -3,6 +3,7 @@ package dev.jdax.fs.xfs;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
@@ -156,6 +157,11 @@ final class XfsInode implements Vnode {
     @Override
     public StatInfo stat() throws FsException {
         return fs.statOf(this);
+    }
+
+    @Override
+    public FsxAttr fsxattr() {
+        return fs.fsxattr(this);
     }
 
     @Override
