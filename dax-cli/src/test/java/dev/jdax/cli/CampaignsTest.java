@@ -1,6 +1,7 @@
 package dev.jdax.cli;
 
 import dev.jdax.api.fs.FileSystemTypes;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,6 +34,22 @@ class CampaignsTest {
             // Checksummed formats: the crafted pointers must also be tried with their checksums re-sealed.
             assertTrue(c.out().matches("(?s).*with checksums re-sealed: \\{[a-z_]+=[1-9].*"), c.out());
         }
+    }
+
+    /**
+     * ext2 seed 31, case 361: the corruption points a written file's second block, past its EOF, at
+     * a directory's block; the append writes there (as fs/ext2 does: a pointer is checked only
+     * against the system zone). FIEMAP before the write stops at EOF, so the judge must see the
+     * pointer in the map after the write: the image cross-linked the block, the file system did not.
+     */
+    @Test
+    void aPointerPastEofIntoMetadataIsTheImagesCrossLinkNotAScribble() {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals("ext2")));
+        Console c = Console.run("corrupt", "-t", "ext2", "--seed", "31", "--cases", "2000", "--case", "361");
+        assertEquals(0, c.status(), c.out());
+        assertTrue(c.out().contains("case 361: into-metadata at device offset 0x1ab2c (block 26 + 0xb2c) = 1255: wrote a block the image "
+                + "maps into two files"), c.out());
+        assertTrue(c.out().contains("outcomes: {cross_linked=1}"), c.out());
     }
 
     @ParameterizedTest

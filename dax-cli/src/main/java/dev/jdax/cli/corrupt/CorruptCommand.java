@@ -145,7 +145,7 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
         try {
             // The control: on the clean image the walk is clean and every write of the workload succeeds.
             device.store(0, pristine, 0, pristine.byteSize());
-            CaseResult control = runCase(worker, fsType, device, files, new BitSet());
+            CaseResult control = runCase(worker, fsType, device, files, new BitSet(), -1);
             if (control.outcome() != Outcome.WALKED_CLEAN || writesRefused != 0) {
                 System.out.println("control (no corruption) failed: " + control.outcome().label + " " + control.detail()
                         + (writesRefused != 0 ? "; the write workload met an FsException" : ""));
@@ -157,8 +157,9 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
                     continue;
                 }
                 device.store(0, pristine, 0, pristine.byteSize());
-                BitSet freed = FreedInUse.of(type, pristine, m.offset(), apply(m, device));
-                CaseResult res = runCase(worker, fsType, device, files, freed);
+                byte[] stored = apply(m, device);
+                BitSet freed = FreedInUse.of(type, pristine, m.offset(), stored);
+                CaseResult res = runCase(worker, fsType, device, files, freed, namedBlock(stored, m.order()));
                 tally.merge(res.outcome(), 1, Integer::sum);
                 groups.computeIfAbsent((m.kind() == Mutation.Kind.REDIRECT ? "crafted redirects" : "random cases")
                                 + (m.sealed() ? " with checksums re-sealed" : ""), g -> new EnumMap<>(Outcome.class))
@@ -265,13 +266,31 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
     record CaseResult(Outcome outcome, String detail) {
     }
 
+    /** Whether a file the workload wrote maps {@code block} after the workload (read-only mount; false when refused). */
+    private static boolean mappedByWrittenFile(FileSystemType fsType, DaxDevice device, int block) {
+        try (FileSystem fs = Vfs.mount(fsType, device, MountOptions.parse("dax,ro"))) {
+            for (String p : Scribble.WRITTEN) {
+                try {
+                    if (SampleTree.dataBlocks(fs, List.of(p), null).get(block)) {
+                        return true;
+                    }
+                } catch (FsException e) {
+                    // That file's map is refused: it cannot be what wrote there.
+                }
+            }
+            return false;
+        } catch (FsException e) {
+            return false;
+        }
+    }
+
     /**
      * The read half (mount read-only, walk, compare) and, when the image mounted, the write half
      * ({@link Scribble}): a workload through the corrupt image must not damage metadata or the
      * blocks of files it does not write.
      */
-    private CaseResult readThenWrite(FileSystemType fsType, DaxDevice device, Map<String, byte[]> files, BitSet freed)
-            throws FsException {
+    private CaseResult readThenWrite(FileSystemType fsType, DaxDevice device, Map<String, byte[]> files, BitSet freed,
+                                     long named) throws FsException {
         CaseResult read;
         BitSet crossLinked = new BitSet();
         try (FileSystem fs = Vfs.mount(fsType, device, MountOptions.parse("dax,ro"))) {
@@ -295,6 +314,11 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
             refused = -1;
         }
         writesRefused += refused != 0 ? 1 : 0;
+        if (named >= 0 && named < device.size() / BLOCK && mappedByWrittenFile(fsType, device, (int) named)) {
+            // A pointer past EOF (which FIEMAP does not report before the write) that the corruption
+            // aimed at this block: the written file now maps it, as the image told the file system to.
+            crossLinked.set((int) named);
+        }
         List<Scribble.Damage> damage = scribble.check(device, pristine, owners, crossLinked, freed);
         if (damage.isEmpty()) {
             return read;
@@ -309,11 +333,17 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
         return new CaseResult(o, text);
     }
 
+    /** The block number the stored word names, read as an unsigned pointer in the format's byte order. */
+    private static long namedBlock(byte[] stored, java.nio.ByteOrder order) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(stored).order(order);
+        return stored.length == 8 ? b.getLong(0) : Integer.toUnsignedLong(b.getInt(0));
+    }
+
     private CaseResult runCase(ExecutorService worker, FileSystemType fsType, DaxDevice device, Map<String, byte[]> files,
-                               BitSet freed) {
+                               BitSet freed, long named) {
         Future<CaseResult> f = worker.submit(() -> {
             try {
-                return readThenWrite(fsType, device, files, freed);
+                return readThenWrite(fsType, device, files, freed, named);
             } catch (RuntimeException e) {
                 return new CaseResult(Outcome.UNCHECKED, e + " at " + (e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?"));
             } catch (Error e) {
