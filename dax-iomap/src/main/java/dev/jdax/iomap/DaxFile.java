@@ -351,14 +351,8 @@ public final class DaxFile implements OpenFile {
         if (offset > Long.MAX_VALUE - length) {
             throw FsException.of(Errno.EOVERFLOW, "inode %d: mmap at %d length %d", ino(), offset, length);
         }
+        FileMapping.checkTypeAndAccess(ino(), prot, flags, openFlags);
         int type = flags & FileMapping.MAP_TYPE;
-        if (type != FileMapping.MAP_SHARED && type != FileMapping.MAP_SHARED_VALIDATE && type != FileMapping.MAP_PRIVATE) {
-            throw FsException.of(Errno.EINVAL, "inode %d: mmap type 0x%x", ino(), type);
-        }
-        if (!OpenFlags.readable(openFlags) || ((prot & FileMapping.PROT_WRITE) != 0 && type != FileMapping.MAP_PRIVATE
-                && !OpenFlags.writable(openFlags))) {
-            throw FsException.of(Errno.EACCES, "inode %d: mmap with prot 0x%x of a file open 0%o", ino(), prot, openFlags);
-        }
         if (type == FileMapping.MAP_PRIVATE && (prot & FileMapping.PROT_WRITE) != 0) {
             throw FsException.of(Errno.EOPNOTSUPP, "inode %d: private writable mappings (copy on write) are not emulated", ino());
         }

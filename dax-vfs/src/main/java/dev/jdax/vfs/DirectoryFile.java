@@ -73,22 +73,24 @@ final class DirectoryFile implements OpenFile {
         inode.vnode().fsync(dataOnly);
     }
 
-    /** generic_file_llseek_size: all of a directory before its end is data (offsets compared unsigned). */
+    /** generic_file_llseek_size: all of a directory before its end is data. */
     @Override
     public long seekData(long offset) throws FsException {
-        long end = inode.vnode().directorySeekEnd();
-        if (Long.compareUnsigned(offset, end) >= 0) {
-            throw FsException.of(Errno.ENXIO, "SEEK_DATA at %d in directory %d, which ends at %d", offset, inode.ino, end);
-        }
+        seekEnd(offset, "SEEK_DATA");
         return offset;
     }
 
     /** generic_file_llseek_size: the only hole is at the directory's end. */
     @Override
     public long seekHole(long offset) throws FsException {
+        return seekEnd(offset, "SEEK_HOLE");
+    }
+
+    /** The directory's llseek end, ENXIO when {@code offset} is at or past it (compared unsigned, as the kernel does). */
+    private long seekEnd(long offset, String whence) throws FsException {
         long end = inode.vnode().directorySeekEnd();
         if (Long.compareUnsigned(offset, end) >= 0) {
-            throw FsException.of(Errno.ENXIO, "SEEK_HOLE at %d in directory %d, which ends at %d", offset, inode.ino, end);
+            throw FsException.of(Errno.ENXIO, "%s at %d in directory %d, which ends at %d", whence, offset, inode.ino, end);
         }
         return end;
     }
@@ -114,18 +116,12 @@ final class DirectoryFile implements OpenFile {
     }
 
     /**
-     * do_mmap's order: a shared writable mapping of a descriptor open for reading is EACCES before
-     * the missing {@code f_op->mmap} of a directory makes anything else ENODEV.
+     * do_mmap's order: its type and access checks first (a shared writable mapping of a directory,
+     * open for reading only, is EACCES), then the missing {@code f_op->mmap} makes the rest ENODEV.
      */
     @Override
     public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
-        int type = flags & FileMapping.MAP_TYPE;
-        if (type != FileMapping.MAP_SHARED && type != FileMapping.MAP_SHARED_VALIDATE && type != FileMapping.MAP_PRIVATE) {
-            throw FsException.of(Errno.EINVAL, "directory %d: mmap type 0x%x", inode.ino, type);
-        }
-        if ((prot & FileMapping.PROT_WRITE) != 0 && type != FileMapping.MAP_PRIVATE) {
-            throw FsException.of(Errno.EACCES, "directory %d: a writable shared mapping of a directory open for reading", inode.ino);
-        }
+        FileMapping.checkTypeAndAccess(inode.ino, prot, flags, this.flags);
         throw FsException.of(Errno.ENODEV, "directory %d cannot be mapped", inode.ino);
     }
 

@@ -1,5 +1,6 @@
 package dev.jdax.api.fs;
 
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
 import java.lang.foreign.MemorySegment;
@@ -34,6 +35,27 @@ public interface FileMapping extends AutoCloseable {
     int MAP_POPULATE = 0x8000;
     /** {@code MAP_SYNC}: metadata durable before a write fault returns; EOPNOTSUPP where not DAX. */
     int MAP_SYNC = 0x80000;
+
+    /**
+     * do_mmap's first checks, before the file's own {@code ->mmap}: the type must be one of the three
+     * (EINVAL), and the descriptor must be open for reading, and for writing too when a shared
+     * mapping may store (EACCES).
+     *
+     * @param ino the inode, for the message
+     * @param prot the {@code PROT_*} bits asked for
+     * @param flags the {@code MAP_*} flags asked for
+     * @param openFlags the open file's {@link OpenFlags}
+     * @throws FsException EINVAL or EACCES
+     */
+    static void checkTypeAndAccess(long ino, int prot, int flags, int openFlags) throws FsException {
+        int type = flags & MAP_TYPE;
+        if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE && type != MAP_PRIVATE) {
+            throw FsException.of(Errno.EINVAL, "inode %d: mmap type 0x%x", ino, type);
+        }
+        if (!OpenFlags.readable(openFlags) || ((prot & PROT_WRITE) != 0 && type != MAP_PRIVATE && !OpenFlags.writable(openFlags))) {
+            throw FsException.of(Errno.EACCES, "inode %d: mmap with prot 0x%x of a file open 0%o", ino, prot, openFlags);
+        }
+    }
 
     /** The file offset the mapping starts at. */
     long fileOffset();

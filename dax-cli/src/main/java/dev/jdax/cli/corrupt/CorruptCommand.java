@@ -266,19 +266,23 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
     record CaseResult(Outcome outcome, String detail) {
     }
 
+    /** The blocks the files the workload writes map, as FIEMAP reports them (a file whose map is refused adds none). */
+    private static BitSet writtenFilesBlocks(FileSystem fs) {
+        BitSet blocks = new BitSet();
+        for (String p : Scribble.WRITTEN) {
+            try {
+                blocks.or(SampleTree.dataBlocks(fs, List.of(p), null));
+            } catch (FsException e) {
+                // That file's map is refused: its writes will be too.
+            }
+        }
+        return blocks;
+    }
+
     /** Whether a file the workload wrote maps {@code block} after the workload (read-only mount; false when refused). */
     private static boolean mappedByWrittenFile(FileSystemType fsType, DaxDevice device, int block) {
         try (FileSystem fs = Vfs.mount(fsType, device, MountOptions.parse("dax,ro"))) {
-            for (String p : Scribble.WRITTEN) {
-                try {
-                    if (SampleTree.dataBlocks(fs, List.of(p), null).get(block)) {
-                        return true;
-                    }
-                } catch (FsException e) {
-                    // That file's map is refused: it cannot be what wrote there.
-                }
-            }
-            return false;
+            return writtenFilesBlocks(fs).get(block);
         } catch (FsException e) {
             return false;
         }
@@ -297,13 +301,7 @@ public final class CorruptCommand implements java.util.concurrent.Callable<Integ
             SampleTree.Walk w = SampleTree.walk(fs, files);
             read = w.wrongData().isEmpty() ? new CaseResult(Outcome.WALKED_CLEAN, "")
                     : new CaseResult(Outcome.WRONG_DATA, String.join(", ", w.wrongData().subList(0, Math.min(3, w.wrongData().size()))));
-            for (String p : Scribble.WRITTEN) {
-                try {
-                    crossLinked.or(SampleTree.dataBlocks(fs, List.of(p), null));
-                } catch (FsException e) {
-                    // That file's map is refused: its writes will be too.
-                }
-            }
+            crossLinked.or(writtenFilesBlocks(fs));
         } catch (FsException e) {
             return new CaseResult(Outcome.FS_EXCEPTION, e.describe());
         }
