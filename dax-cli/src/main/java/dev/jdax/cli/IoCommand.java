@@ -61,6 +61,7 @@ final class IoCommand implements Callable<Integer> {
             } catch (FsException e) {
                 throw ref.naming(target, e);
             }
+            commands:
             for (String c : commands) {
                 switch (p.execute(c)) {
                     case BUS_ERROR -> {
@@ -74,6 +75,9 @@ final class IoCommand implements Callable<Integer> {
                         System.err.println("Segmentation fault");
                         p.close();
                         return SEGV_STATUS;
+                    }
+                    case STOPPED -> {
+                        break commands;
                     }
                     case CONTINUE -> {
                     }

@@ -126,6 +126,27 @@ class ImageCommandsTest {
         judge("ext4", image);
     }
 
+    /**
+     * jdax io's open -T makes an unnamed file and flink names it, as xfs_io does on Linux; open -T -r
+     * is refused by xfs_io itself, which then runs no more commands.
+     */
+    @Test
+    void ioMakesAnUnnamedFileAndFlinkNamesIt() throws Exception {
+        Path image = tmp.resolve("tmpfile.img");
+        Console.run("mkfs", "-t", "ext4", image.toString(), "32m").ok();
+        Console.run("mkdir", image + ":/dir").ok();
+        Console io = Console.run("io", "-c", "close", "-c", "open -T " + image + ":/dir", "-c", "pwrite -S 0x41 0 5000",
+                "-c", "flink " + image + ":/dir/named", "-c", "flink /dir/named", "-c", "open -T -r /", "-c", "stat",
+                image + ":/dir");
+        assertEquals(1, io.status(), io.err());
+        assertEquals("flink: File exists\n-T and -r options are incompatible\n", io.err());
+        assertTrue(io.out().startsWith("wrote 5000/5000 bytes at offset 0\n"), io.out());
+        assertFalse(io.out().contains("fd.path"), "no command runs after open -T -r: " + io.out());
+        Console cat = Console.run("cat", image + ":/dir/named").ok();
+        assertEquals("A".repeat(5000), cat.out());
+        judge("ext4", image);
+    }
+
     /** jdax mkfs -O casefold -E encoding_flags=strict: the superblock as mke2fs writes it (dumpe2fs), e2fsck clean; --help names it. */
     @Test
     void mkfsMakesCasefoldAndSaysSo() throws Exception {

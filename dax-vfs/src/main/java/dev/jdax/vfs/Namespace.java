@@ -75,6 +75,23 @@ final class Namespace {
         return child;
     }
 
+    /**
+     * {@code vfs_tmpfile}: an unnamed file made in {@code dir} (referenced, a directory), returned
+     * referenced, linkable unless {@code exclusive}. Linux takes no lock of the directory here; jdax
+     * takes it shared, as a lookup does, so that the format reads the directory's inode (its group,
+     * its flags) while no rename or rmdir changes it.
+     */
+    VfsInode tmpfile(VfsInode dir, int mode, int uid, int gid, boolean exclusive) throws FsException {
+        dir.rwsem().lockShared(LockClass.PARENT);
+        try {
+            VfsInode made = icache.adopt(dir.vnode().tmpfile(mode & 07777, uid, gid));
+            made.linkable = !exclusive;
+            return made;
+        } finally {
+            dir.rwsem().unlockShared();
+        }
+    }
+
     /** {@code link}: {@code name} in {@code dir} for {@code target}; both referenced by the caller. */
     void link(VfsInode target, VfsInode dir, String name) throws FsException {
         Dcache.requireDir(dir, name);
@@ -90,7 +107,7 @@ final class Namespace {
             target.rwsem().lockExclusive(LockClass.CHILD);
             try {
                 long links = target.vnode().nlink();
-                if (links == 0) {
+                if (links == 0 && !target.linkable) {
                     throw FsException.of(Errno.ENOENT, "inode %d has no links left (it was removed)", target.ino);
                 }
                 if (links >= sb.maxLinks()) {
@@ -98,6 +115,7 @@ final class Namespace {
                             sb.maxLinks());
                 }
                 dir.vnode().link(name, target.vnode());
+                target.linkable = false;
                 dcache.set(dir, name, target);
             } finally {
                 target.rwsem().unlockExclusive();

@@ -55,6 +55,11 @@ final class VfsInode {
     volatile long parent = -1;
     /** A directory that rmdir removed: nothing can be looked up or created in it any more. */
     volatile boolean deadDir;
+    /**
+     * An O_TMPFILE file that may still get its first name ({@code I_LINKABLE}): set when it is made
+     * without O_EXCL, cleared by the link that names it, under its lock.
+     */
+    volatile boolean linkable;
 
     /** An inode being read in, referenced once by the reader. */
     VfsInode(long ino) {

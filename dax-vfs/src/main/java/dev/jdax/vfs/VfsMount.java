@@ -34,7 +34,10 @@ import java.util.List;
  */
 final class VfsMount implements FileSystem {
     private static final System.Logger LOG = System.getLogger("dev.jdax.vfs");
-    private static final int NOT_PASSED_DOWN = OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_NOFOLLOW;
+    private static final int NOT_PASSED_DOWN = OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_NOFOLLOW
+            | OpenFlags.O_DIRECTORY;
+    /** {@code __O_TMPFILE}: the bit of {@link OpenFlags#O_TMPFILE} that is not O_DIRECTORY. */
+    private static final int TMPFILE_BIT = OpenFlags.O_TMPFILE & ~OpenFlags.O_DIRECTORY;
 
     private final SuperBlock sb;
     private final InodeCache icache;
@@ -442,6 +445,9 @@ final class VfsMount implements FileSystem {
     @Override
     public OpenFile open(String path, int flags, int mode, int uid, int gid) throws FsException {
         ensureOpen();
+        if ((flags & TMPFILE_BIT) != 0) {
+            return openTmpfile(path, flags, mode, uid, gid);
+        }
         if ((flags & OpenFlags.O_CREAT) == 0) {
             return openExisting(walker.walkCached(path, (flags & OpenFlags.O_NOFOLLOW) == 0), path, flags);
         }
@@ -451,10 +457,39 @@ final class VfsMount implements FileSystem {
     @Override
     public OpenFile open(PathName path, int flags, int mode, int uid, int gid) throws FsException {
         ensureOpen();
+        if ((flags & TMPFILE_BIT) != 0) {
+            return openTmpfile(path.path(), flags, mode, uid, gid);
+        }
         if ((flags & OpenFlags.O_CREAT) == 0) {
             return openExisting(walker.walkCached(path, (flags & OpenFlags.O_NOFOLLOW) == 0), path.path(), flags);
         }
         return openOrCreate(path.path(), flags, mode, uid, gid);
+    }
+
+    /**
+     * {@code do_tmpfile}: the flags first (build_open_flags: O_TMPFILE wants O_DIRECTORY and write
+     * access, and no O_CREAT), then the walk to the directory, then EROFS, then the format's
+     * {@code ->tmpfile}. The file is opened without O_TRUNC, as Linux opens it.
+     */
+    private OpenFile openTmpfile(String path, int flags, int mode, int uid, int gid) throws FsException {
+        if ((flags & OpenFlags.O_TMPFILE) != OpenFlags.O_TMPFILE || (flags & OpenFlags.O_CREAT) != 0) {
+            throw FsException.of(Errno.EINVAL, "%s: O_TMPFILE needs O_DIRECTORY and no O_CREAT", path);
+        }
+        if (!OpenFlags.writable(flags)) {
+            throw FsException.of(Errno.EINVAL, "%s: O_TMPFILE needs O_WRONLY or O_RDWR", path);
+        }
+        VfsInode made;
+        VfsInode dir = walker.walk(path, true);
+        try {
+            if (!dir.isDir()) {
+                throw FsException.of(Errno.ENOTDIR, "%s: not a directory, where O_TMPFILE makes its file", path);
+            }
+            requireWritable("tmpfile in", path);
+            made = namespace.tmpfile(dir, mode, uid, gid, (flags & OpenFlags.O_EXCL) != 0);
+        } finally {
+            icache.release(dir);
+        }
+        return openInode(made, flags & ~(OpenFlags.O_TMPFILE | OpenFlags.O_EXCL | OpenFlags.O_TRUNC));
     }
 
     /** Opens the file at {@code path}, whose cached walk found {@code found}, without O_CREAT. */
@@ -513,6 +548,9 @@ final class VfsMount implements FileSystem {
         try {
             boolean writes = OpenFlags.writable(flags) || (flags & OpenFlags.O_TRUNC) != 0;
             OpenFile f;
+            if ((flags & OpenFlags.O_DIRECTORY) != 0 && i.type() != FileType.DIRECTORY) {
+                throw FsException.of(Errno.ENOTDIR, "inode %d is not a directory (O_DIRECTORY)", i.ino);
+            }
             switch (i.type()) {
                 case DIRECTORY -> {
                     if (writes) {

@@ -52,7 +52,11 @@ public interface FileSystem extends AutoCloseable {
     /** Creates a symbolic link to {@code target} and returns its inode; EEXIST when the name is taken. */
     long symlink(long dir, String name, String target, int uid, int gid) throws FsException;
 
-    /** A hard link to {@code ino} (not a directory: EPERM). */
+    /**
+     * A hard link to {@code ino} (not a directory: EPERM). An inode with no link left is refused
+     * (ENOENT), except a file made by {@link OpenFlags#O_TMPFILE} without {@link OpenFlags#O_EXCL}
+     * and still open: its first name is given this way ({@code linkat} with {@code AT_EMPTY_PATH}).
+     */
     void link(long ino, long dir, String name) throws FsException;
 
     /** Removes a non-directory name; the inode goes when its last link and last open file do. */
@@ -207,7 +211,10 @@ public interface FileSystem extends AutoCloseable {
      * {@code open(2)} of an absolute path: {@code O_CREAT} makes the file (mode 0644, root owner)
      * when it is absent, atomically under the directory's lock, so concurrent opens of one new name
      * all succeed and open one file; {@code O_EXCL} fails with EEXIST when it exists;
-     * {@code O_NOFOLLOW} refuses a symbolic link at the end (ELOOP); {@code O_TRUNC} truncates.
+     * {@code O_NOFOLLOW} refuses a symbolic link at the end (ELOOP); {@code O_TRUNC} truncates;
+     * {@code O_DIRECTORY} refuses anything but a directory (ENOTDIR); {@code O_TMPFILE} makes an
+     * unnamed file in the directory the path names (EINVAL without write access or with O_CREAT,
+     * EOPNOTSUPP where the format cannot).
      *
      * @param path  an absolute path
      * @param flags {@link OpenFlags}

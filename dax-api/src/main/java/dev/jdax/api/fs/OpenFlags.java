@@ -24,8 +24,16 @@ public final class OpenFlags {
     public static final int O_DSYNC = 010000;
     /** Direct I/O, bypassing the page cache (DAX files have none). */
     public static final int O_DIRECT = 040000;
+    /** Fail with ENOTDIR unless the path names a directory. */
+    public static final int O_DIRECTORY = 0200000;
     /** Fail with ELOOP when the last component is a symbolic link. */
     public static final int O_NOFOLLOW = 0400000;
+    /**
+     * Make an unnamed regular file in the directory the path names (with {@link #O_DIRECTORY}, as
+     * Linux defines it): it needs O_WRONLY or O_RDWR, goes when its last open file does, and can be
+     * given a name by {@link FileSystem#link} unless opened with {@link #O_EXCL}.
+     */
+    public static final int O_TMPFILE = 020000000 | O_DIRECTORY;
     /** Every write is durable with all its metadata before it returns (includes O_DSYNC). */
     public static final int O_SYNC = 04010000;
 

@@ -112,8 +112,28 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * {@code ->tmpfile}: makes a regular file with no name and no link, in this directory's place
+     * (its group or AG) but not in it, recorded as an orphan where the format keeps them (ext4's
+     * orphan list, XFS's unlinked buckets) so that a crash frees it at the next mount. It goes when
+     * its last reference does, unless {@link #link} gives it a name first. Directory held shared.
+     *
+     * @param mode permission bits
+     * @param uid  owner
+     * @param gid  group
+     * @return the new file, with a link count of 0
+     * @throws FsException EOPNOTSUPP where the format has no such file, ENOSPC
+     */
+    default Vnode tmpfile(int mode, int uid, int gid) throws FsException {
+        if (type() != FileType.DIRECTORY) {
+            throw notDir();
+        }
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: this file system makes no unnamed files", ino());
+    }
+
+    /**
      * Adds {@code name} (known absent) for {@code target} (not a directory, fewer than max links)
-     * and raises its link count. Directory and target held exclusively.
+     * and raises its link count; a target with none (a {@link #tmpfile}) leaves the orphan list.
+     * Directory and target held exclusively.
      *
      * @param name   a valid, absent name
      * @param target the inode to link

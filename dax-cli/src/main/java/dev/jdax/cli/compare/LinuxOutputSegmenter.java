@@ -22,6 +22,7 @@ final class LinuxOutputSegmenter {
     private static final Pattern USAGE_OR_ARG = Pattern.compile("^(non-numeric .*|\\S+ .* -- .*|command \".*\" not found)$");
 
     private static final String NO_FILES = "no files are open, try 'help open'";
+    private static final String TMPFILE_READONLY = "-T and -r options are incompatible";
     /** A line of xfs_io's file table ({@code filelist_f}): {@code "[000] /mnt/file      (xfs,non-sync,...)"}. */
     private static final String FILE_LIST = "[\\[ ]\\d{3}[\\] ] .* \\((xfs|foreign),.*\\)";
 
@@ -54,9 +55,11 @@ final class LinuxOutputSegmenter {
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);
             case "fsync" -> Grammar.of("^fsync: .*", "^fsync: .*", null);
             case "fdatasync" -> Grammar.of("^fdatasync: .*", "^fdatasync: .*", null);
-            // open PATH prints only openfile's perror; open alone is stat on the current file.
+            // open PATH prints only openfile's perror, or open_f's refusal of -T with -r; open alone is
+            // stat on the current file.
             case "open" -> command.strip().equals("open") ? Grammar.of("^(" + NO_FILES + "|fd\\..*|stat\\..*|fsxattr\\..*|dioattr\\..*|fstat: .*)$",
-                    null, "^fd\\.path = .*") : Grammar.of("^/.*: .*", "^/.*: .*", null);
+                    null, "^fd\\.path = .*") : Grammar.of("^(/.*: .*|" + TMPFILE_READONLY + ")$", "^(/.*: .*|" + TMPFILE_READONLY + ")$", null);
+            case "flink" -> Grammar.of("^(flink: .*|bad argument count \\d+ to flink, .*)$", "^(flink: .*|bad argument count .*)$", null);
             case "close", "file" -> Grammar.of("^(" + NO_FILES + "|" + FILE_LIST + "|close: .*|value -?\\d+ is out of range .*)$",
                     null, "^[\\[ ]000[\\] ] .*");
             case "mmap" -> Grammar.of("^(mmap: .*|" + NO_FILES + "|no mapped regions.*|.*0x[0-9a-f]+ - 0x[0-9a-f]+ .*)$", "^mmap: .*", null);
@@ -129,7 +132,7 @@ final class LinuxOutputSegmenter {
                     break;
                 }
             }
-            openFiles += openFilesChange(cmd, openFiles);
+            openFiles += openFilesChange(cmd, openFiles, mine);
             rows.add(new OutputRow(OutputRow.commandKey(i), cmd, mine));
         }
         at = processEnd(rows, lines, at, -1, true);
@@ -159,13 +162,16 @@ final class LinuxOutputSegmenter {
         return at;
     }
 
-    /** What a command does to the number of open files: {@code open PATH} adds one, {@code close} removes one. */
-    private static int openFilesChange(String cmd, int openFiles) {
+    /**
+     * What a command does to the number of open files: {@code open PATH} adds one unless it printed
+     * an error ({@code printed}: its lines), {@code close} removes one.
+     */
+    private static int openFilesChange(String cmd, int openFiles, List<String> printed) {
         String[] w = cmd.strip().split("\\s+");
         if (w[0].equals("close")) {
             return openFiles > 0 ? -1 : 0;
         }
-        return w[0].equals("open") && w.length > 1 && !w[w.length - 1].startsWith("-") ? 1 : 0;
+        return w[0].equals("open") && w.length > 1 && !w[w.length - 1].startsWith("-") && printed.isEmpty() ? 1 : 0;
     }
 
     /** mread -v/-f of LEN bytes dumps ceil(LEN/16) lines (pread's end with its report line). */

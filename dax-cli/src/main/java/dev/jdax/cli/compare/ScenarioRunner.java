@@ -117,27 +117,26 @@ public final class ScenarioRunner {
         List<OutputRow> rows = new ArrayList<>();
         RowRecorder rec = new RowRecorder();
         XfsIoProcess proc = startProcess(fs, rec, flags);
-        boolean killed = false;
+        XfsIoProcess.Outcome ended = XfsIoProcess.Outcome.CONTINUE;
         for (int i = 0; i < s.commands().size(); i++) {
             String cmd = s.commands().get(i);
             rec.begin();
             if (s.isBadblock(i)) {
-                rows.add(processEnd(proc, killed, i));
+                rows.add(processEnd(proc, ended, i));
                 List<String> words = List.of(cmd.split("\\s+"));
                 poison(fs, words, flags);
                 rows.add(new OutputRow(OutputRow.commandKey(i), cmd, rec.lines()));
                 rec.begin();
                 proc = startProcess(fs, rec, flags);
-                killed = false;
+                ended = XfsIoProcess.Outcome.CONTINUE;
                 continue;
             }
-            if (!killed) {
-                XfsIoProcess.Outcome o = proc.execute(cmd);
-                killed = o != XfsIoProcess.Outcome.CONTINUE;
+            if (ended == XfsIoProcess.Outcome.CONTINUE) {
+                ended = proc.execute(cmd);
             }
             rows.add(new OutputRow(OutputRow.commandKey(i), cmd, rec.lines()));
         }
-        rows.add(processEnd(proc, killed, -1));
+        rows.add(processEnd(proc, ended, -1));
         return rows;
     }
 
@@ -161,11 +160,16 @@ public final class ScenarioRunner {
         return p;
     }
 
-    /** The harness's trailer for a process: {@code Bus error} when killed, {@code exit N} when N != 0. */
-    private static OutputRow processEnd(XfsIoProcess p, boolean killed, int badblockIndex) {
+    /**
+     * The harness's trailer for a process (xfsio-run's): {@code Bus error} when SIGBUS killed it,
+     * {@code killed by signal 11} for SIGSEGV, else {@code exit N} when N != 0.
+     */
+    private static OutputRow processEnd(XfsIoProcess p, XfsIoProcess.Outcome ended, int badblockIndex) {
         List<String> lines = new ArrayList<>();
-        if (killed) {
+        if (ended == XfsIoProcess.Outcome.BUS_ERROR) {
             lines.add("Bus error");
+        } else if (ended == XfsIoProcess.Outcome.SEGMENTATION_FAULT) {
+            lines.add("killed by signal 11");
         } else if (p.exitCode() != 0) {
             lines.add("exit " + p.exitCode());
         }

@@ -2,14 +2,16 @@ package dev.jdax.cli.xfsio;
 
 import dev.jdax.api.BadRange;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.PathWalk;
 
 import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code open}, {@code close}, {@code file} (xfs_io's file table), and the jdax-only {@code badblock},
+ * {@code open}, {@code flink}, {@code close}, {@code file} (xfs_io's file table), and the jdax-only {@code badblock},
  * {@code badblocks}, {@code counters}.
  */
 final class FileCommands {
@@ -26,7 +28,7 @@ final class FileCommands {
 
         @Override
         public String args() {
-            return "[-adfrst] [path]";
+            return "[-adfrstT] [path]";
         }
 
         @Override
@@ -47,7 +49,7 @@ final class FileCommands {
         @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
             int flags = OpenFlags.O_RDWR;
-            GetOpt g = new GetOpt(argv, "adfrst");
+            GetOpt g = new GetOpt(argv, "adfrstT");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'a' -> flags |= OpenFlags.O_APPEND;
@@ -56,11 +58,17 @@ final class FileCommands {
                     case 'r' -> flags = (flags & ~OpenFlags.O_ACCMODE) | OpenFlags.O_RDONLY;
                     case 's' -> flags |= OpenFlags.O_DSYNC;
                     case 't' -> flags |= OpenFlags.O_TRUNC;
+                    case 'T' -> flags |= OpenFlags.O_TMPFILE;
                     default -> {
                         p.usage(this);
                         return;
                     }
                 }
+            }
+            if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE && !OpenFlags.writable(flags)) {
+                p.out().err("-T and -r options are incompatible");
+                p.stop(); // open_f returns -1 here, which ends xfs_io's command loop
+                return;
             }
             List<String> ops = g.operands();
             if (ops.isEmpty()) {
@@ -82,6 +90,40 @@ final class FileCommands {
                 p.out().err(ops.get(0) + ": " + e.errno().message());
                 p.setExitCode(1);
             }
+        }
+    }
+
+    /** {@code flink}: {@code linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)}, a name for the open file (an O_TMPFILE one's first). */
+    static final class Flink implements XfsIoCommand {
+        @Override
+        public String name() {
+            return "flink";
+        }
+
+        @Override
+        public String args() {
+            return "filename";
+        }
+
+        @Override
+        public String oneline() {
+            return "link the open file descriptor to the supplied filename";
+        }
+
+        @Override
+        public boolean oneShot() {
+            return true;
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) throws FsException {
+            if (argv.size() != 2) {
+                p.out().err("bad argument count " + (argv.size() - 1) + " to flink, expected 1 arguments");
+                return;
+            }
+            String path = p.pathInFileSystem(argv.get(1));
+            FileSystem fs = p.fs();
+            fs.link(p.file().handle().ino(), fs.resolveParent(path), PathWalk.lastName(path));
         }
     }
 

@@ -45,7 +45,8 @@ final class InfoCommands {
                 + ((fl & OpenFlags.O_DIRECT) != 0 ? "direct" : "non-direct") + ","
                 + (OpenFlags.writable(fl) ? "read-write" : "read-only")
                 + ((fl & OpenFlags.O_APPEND) != 0 ? ",append-only" : "")
-                + ((fl & OpenFlags.O_NONBLOCK) != 0 ? ",non-block" : "");
+                + ((fl & OpenFlags.O_NONBLOCK) != 0 ? ",non-block" : "")
+                + ((fl & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE ? ",tmpfile" : "");
     }
 
     /** {@code print_xfs_info}: the fsxattr and dioattr lines of an XFS file. */

@@ -26,7 +26,9 @@ public final class XfsIoProcess implements AutoCloseable {
         /** Killed by SIGBUS: the shell prints {@code Bus error}, status 135. */
         BUS_ERROR,
         /** Killed by SIGSEGV: {@code Segmentation fault}, status 139. */
-        SEGMENTATION_FAULT
+        SEGMENTATION_FAULT,
+        /** A command returned non-zero (libxcmd's {@code done}): the commands after it do not run. */
+        STOPPED
     }
 
     static final String NO_FILES = "no files are open, try 'help open'";
@@ -42,8 +44,8 @@ public final class XfsIoProcess implements AutoCloseable {
                 new InfoCommands.Stat(), new InfoCommands.Statx(), new InfoCommands.Fiemap(), new InfoCommands.Seek(),
                 new MapCommands.Mmap(), new MapCommands.Mread(), new MapCommands.Mwrite(), new MapCommands.Msync(),
                 new MapCommands.Munmap(),
-                new FileCommands.Open(), new FileCommands.Close(), new FileCommands.File(), new FileCommands.Badblock(),
-                new FileCommands.Badblocks(), new FileCommands.Counters(),
+                new FileCommands.Open(), new FileCommands.Flink(), new FileCommands.Close(), new FileCommands.File(),
+                new FileCommands.Badblock(), new FileCommands.Badblocks(), new FileCommands.Counters(),
                 new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new HelpCommand())) {
             COMMANDS.put(c.name(), c);
         }
@@ -56,6 +58,7 @@ public final class XfsIoProcess implements AutoCloseable {
     private OpenedFile file;
     private MappedRegion mapping;
     private int exitCode;
+    private boolean stopped;
     private String mountPrefix = "";
 
     public XfsIoProcess(FileSystem fs, XfsIoOutput out) {
@@ -87,10 +90,12 @@ public final class XfsIoProcess implements AutoCloseable {
 
     /** Opens {@code path}, calling it {@code displayName} in what it prints ({@code fd.path}, fiemap). */
     public void open(String path, String displayName, int flags) throws FsException {
-        if ((flags & OpenFlags.O_CREAT) != 0) {
+        boolean tmpfile = (flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE;
+        if ((flags & OpenFlags.O_CREAT) != 0 && !tmpfile) {
             createIfMissing(path, flags);
         }
-        int oflags = flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL);
+        // openfile() passes O_CREAT on with O_TMPFILE, and the kernel refuses the pair (EINVAL).
+        int oflags = tmpfile ? flags : flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL);
         OpenFile handle;
         try {
             handle = fs.open(path, oflags);
@@ -216,7 +221,12 @@ public final class XfsIoProcess implements AutoCloseable {
         } catch (SigSegvException e) {
             return Outcome.SEGMENTATION_FAULT;
         }
-        return Outcome.CONTINUE;
+        return stopped ? Outcome.STOPPED : Outcome.CONTINUE;
+    }
+
+    /** The running command returns -1, as open_f after options it refuses: xfs_io runs no more commands. */
+    void stop() {
+        stopped = true;
     }
 
     public int exitCode() {

@@ -87,6 +87,11 @@ final class Ext2Inode implements Vnode {
     }
 
     @Override
+    public Vnode tmpfile(int mode, int uid, int gid) throws FsException {
+        return fs.namespace().tmpfile(this, (mode & 07777) | FileType.REGULAR.modeBits(), uid, gid);
+    }
+
+    @Override
     public Vnode mkdir(String name, int mode, int uid, int gid) throws FsException {
         return fs.namespace().mkdir(this, name, mode, uid, gid);
     }

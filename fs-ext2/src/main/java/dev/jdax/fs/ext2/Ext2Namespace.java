@@ -60,6 +60,17 @@ final class Ext2Namespace {
         return in;
     }
 
+    /**
+     * ext2_tmpfile: a new inode in {@code d}'s group but in no directory, with no link. ext2 keeps no
+     * orphan list: a crash before its last close leaves it in use with no link, for e2fsck to find.
+     */
+    Ext2Inode tmpfile(Ext2Inode d, int mode, int uid, int gid) throws FsException {
+        fs.requireWritable();
+        Ext2Inode in = fs.newInode(d, null, mode, uid, gid);
+        fs.changeInode(in, i -> i.i_links_count(0));
+        return in;
+    }
+
     Ext2Inode mkdir(Ext2Inode d, String name, int mode, int uid, int gid) throws FsException {
         Ext2Inode in = create(d, name, (mode & 07777) | FileType.DIRECTORY.modeBits(), uid, gid);
         dir.init(in, d.ino);

@@ -189,6 +189,11 @@ final class Ext4Inode implements Vnode {
     }
 
     @Override
+    public Vnode tmpfile(int mode, int uid, int gid) throws FsException {
+        return fs.namespace().tmpfile(this, mode, uid, gid);
+    }
+
+    @Override
     public void link(String name, Vnode target) throws FsException {
         fs.namespace().link(this, name, (Ext4Inode) target);
     }

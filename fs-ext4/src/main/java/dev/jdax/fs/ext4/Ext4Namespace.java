@@ -133,6 +133,20 @@ final class Ext4Namespace {
         });
     }
 
+    /**
+     * ext4_tmpfile: a new regular file in {@code d}'s group but in no directory, with no link, on
+     * the orphan list from the transaction that makes it (a crash frees it at the next mount).
+     */
+    Ext4Inode tmpfile(Ext4Inode d, int mode, int uid, int gid) throws FsException {
+        requireKey(d, "make an unnamed file"); // fscrypt_prepare_new_inode
+        return fs.op(() -> {
+            Ext4Inode in = fs.newInode(d, null, (mode & 07777) | FileType.REGULAR.modeBits(), uid, gid);
+            orphans.chain(in); // the change below writes its count and its place on the list at once
+            fs.changeInode(in, i -> i.i_links_count(0));
+            return in;
+        });
+    }
+
     void link(Ext4Inode d, String name, Ext4Inode target) throws FsException {
         requireKey(d, "link \"" + name + "\"");
         fs.opVoid(() -> {
@@ -142,7 +156,7 @@ final class Ext4Namespace {
                 i.touch(false, true);
             });
             if (orphans.contains(target)) {
-                orphans.remove(target); // linked again (linkat of an O_TMPFILE-like open inode)
+                orphans.remove(target); // named at last: an O_TMPFILE file, or an open one linked again
             }
         });
     }

@@ -193,6 +193,12 @@ final class XfsInode implements Vnode {
     }
 
     @Override
+    public Vnode tmpfile(int mode, int uid, int gid) throws FsException {
+        XfsMutations m = fs.writer("tmpfile");
+        return fs.log().op(h -> m.tmpfile(this, mode, uid, gid));
+    }
+
+    @Override
     public void link(String name, Vnode target) throws FsException {
         XfsMutations m = fs.writer("link");
         fs.log().op(h -> {

@@ -235,6 +235,19 @@ final class XfsMutations {
         return in;
     }
 
+    /**
+     * xfs_create_tmpfile: a new regular file near {@code dir} but in no directory, born with no link
+     * and on its AGI's unlinked list, where a crash leaves it for the next mount to free.
+     */
+    XfsInode tmpfile(XfsInode dir, int mode, int uid, int gid) throws FsException {
+        space.reserve(XfsReservations.inodeAlloc(disk), false);
+        XfsInode in = newInode(dir, 0100000 | (mode & 07777), uid, gid, XfsInode.FMT_EXTENTS);
+        in.di_nlink(0);
+        writeInode(in);
+        unlinked.add(in);
+        return in;
+    }
+
     void link(XfsInode dir, String name, XfsInode in) throws FsException {
         byte[] n = bytes(name);
         DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), n);

@@ -118,7 +118,7 @@ final class XfsReservations {
         return (5 + 2) * (bmapMaxLevels(disk) - 1);
     }
 
-    /** XFS_IALLOC_SPACE_RES: an inode chunk and an inobt and finobt split all the way. */
+    /** XFS_IALLOC_SPACE_RES: an inode chunk and an inobt and finobt split all the way (all that O_TMPFILE reserves). */
     static long inodeAlloc(XfsDisk disk) {
         long chunk = Math.max(1, InobtRec.INODES / disk.sb().sb_inopblock());
         return chunk + (disk.sb().hasFinobt() ? 2 : 1) * inobtMaxLevels(disk);
