@@ -104,6 +104,8 @@ final class Ext2FileSystem implements SuperBlock {
         }
         Ext2FileSystem fs = new Ext2FileSystem(type, device, options, sb, ro);
         if (!ro) {
+            // ext2_setup_super counts the mount; ext2_sync_fs takes EXT2_VALID_FS off while mounted.
+            fs.sb.s_mnt_count(fs.sb.s_mnt_count() + 1);
             fs.sb.s_state(fs.sb.s_state() & ~1);
             fs.sb.s_mtime(Instant.now().getEpochSecond());
             fs.writeSuperblock();

@@ -62,6 +62,7 @@ final class Ext2Superblock {
     long s_inodes_per_group() { return u32(40); }
     int s_magic() { return u16(56); }
     int s_state() { return u16(58); }
+    int s_mnt_count() { return u16(52); }
     int s_rev_level() { return b.getInt(76); }
     long s_first_ino() { return s_rev_level() == 0 ? 11 : u32(84); }
     int s_inode_size() { return s_rev_level() == 0 ? 128 : u16(88); }
@@ -115,6 +116,7 @@ final class Ext2Superblock {
         return copy.bytes();
     }
     void s_state(int v) { b.putShort(58, (short) v); }
+    void s_mnt_count(int v) { b.putShort(52, (short) v); }
     void s_mtime(long v) { b.putInt(44, (int) v); }
     void s_wtime(long v) { b.putInt(48, (int) v); }
 

@@ -85,6 +85,7 @@ final class Ext4Superblock {
     long s_inodes_per_group() { return u32(0x28); }
     int s_magic() { return u16(0x38); }
     int s_state() { return u16(0x3A); }
+    int s_mnt_count() { return u16(0x34); }
     long s_first_ino() { return u32(0x54); }
     int s_inode_size() { return u16(0x58); }
     int s_feature_compat() { return b.getInt(0x5C); }
