@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code open}, {@code flink}, {@code close}, {@code file} (xfs_io's file table), and the jdax-only {@code badblock},
- * {@code badblocks}, {@code counters}.
+ * {@code open}, {@code flink}, {@code close}, {@code file} (xfs_io's file table), and the jdax-only
+ * {@code badblock}, {@code badblocks}, {@code counters}.
  */
 final class FileCommands {
     private FileCommands() {
@@ -93,7 +93,10 @@ final class FileCommands {
         }
     }
 
-    /** {@code flink}: {@code linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)}, a name for the open file (an O_TMPFILE one's first). */
+    /**
+     * {@code flink}: {@code linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)}, a name for the open file
+     * (an O_TMPFILE file's first).
+     */
     static final class Flink implements XfsIoCommand {
         @Override
         public String name() {
