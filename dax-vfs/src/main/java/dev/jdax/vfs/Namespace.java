@@ -84,7 +84,7 @@ final class Namespace {
     VfsInode tmpfile(VfsInode dir, int mode, int uid, int gid, boolean exclusive) throws FsException {
         dir.rwsem().lockShared(LockClass.PARENT);
         try {
-            VfsInode made = icache.adopt(dir.vnode().tmpfile(mode & 07777, uid, gid));
+            VfsInode made = icache.adopt(dir.vnode().tmpfile(mode, uid, gid));
             made.linkable = !exclusive;
             return made;
         } finally {

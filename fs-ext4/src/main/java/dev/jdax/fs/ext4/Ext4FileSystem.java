@@ -165,16 +165,15 @@ final class Ext4FileSystem implements SuperBlock {
                 if (orphanFile) { // orphan entries may be taken from now on (ext4's orphan_present)
                     sb.b.putInt(0x64, sb.s_feature_ro_compat() | Ext4Superblock.RO_COMPAT_ORPHAN_PRESENT);
                 }
-                // ext4_setup_super: the state loses EXT4_VALID_FS only without a journal; with one,
-                // needs_recovery says a crash happened, and a kernel mounting what a crash left
-                // must not warn "mounting unchecked fs" (it did, on jdax's images, till 2026-12).
-                if (!journalled) {
-                    sb.s_state(sb.s_state() & ~1);
-                }
                 sb.s_mnt_count(sb.s_mnt_count() + 1);
                 sb.s_mtime(Instant.now().getEpochSecond());
+                // ext4_setup_super: with a journal, needs_recovery says a crash happened and the state
+                // stays valid (a kernel mounting what a crash left must not warn "mounting unchecked
+                // fs", as it did on jdax's images till 2026-12); without one, the state loses EXT4_VALID_FS.
                 if (journalled) {
                     sb.b.putInt(0x60, sb.s_feature_incompat() | Ext4Superblock.INCOMPAT_RECOVER);
+                } else {
+                    sb.s_state(sb.s_state() & ~1);
                 }
             }
             superblockChanged();
