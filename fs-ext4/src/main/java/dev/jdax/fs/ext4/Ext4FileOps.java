@@ -81,10 +81,10 @@ final class Ext4FileOps implements DaxInodeOps {
         return fs.blockSize();
     }
 
-    /** jdax keeps ext4's times in whole seconds (the extra-time fields are not written). */
+    /** Nanoseconds where the inodes hold the extra time words, as ext4's s_time_gran. */
     @Override
     public long timeGranularityNanos() {
-        return 1_000_000_000L;
+        return fs.timeGranularityNanos();
     }
 
     @Override
@@ -110,8 +110,7 @@ final class Ext4FileOps implements DaxInodeOps {
 
     @Override
     public void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException {
-        if (size == in.i_size() && (int) in.i_mtime() == (int) mtime.getEpochSecond()
-                && (int) in.i_ctime() == (int) ctime.getEpochSecond()) {
+        if (size == in.i_size() && in.holdsTimes(mtime, ctime)) {
             // What the inode holds already: a write past EOF had end() store the size with its
             // blocks, and a file made in this second has its times. No handle, as file_modified
             // dirties nothing when inode_needs_update_time finds the times equal.
@@ -121,8 +120,8 @@ final class Ext4FileOps implements DaxInodeOps {
             boolean grows = size != in.i_size();
             fs.changeInode(in, i -> {
                 i.i_size(size);
-                i.i_mtime(mtime.getEpochSecond());
-                i.i_ctime(ctime.getEpochSecond());
+                i.mtime(mtime);
+                i.ctime(ctime);
             });
             if (grows) {
                 in.dataSyncTid = fs.currentTid();
@@ -145,8 +144,8 @@ final class Ext4FileOps implements DaxInodeOps {
             }
             fs.changeInode(in, i -> {
                 i.i_size(newSize);
-                i.i_mtime(now.getEpochSecond());
-                i.i_ctime(now.getEpochSecond());
+                i.mtime(now);
+                i.ctime(now);
             });
             in.dataSyncTid = fs.currentTid();
         });

@@ -301,6 +301,29 @@ final class Ext4FileSystem implements SuperBlock {
         return sb.blockSize();
     }
 
+    /**
+     * s_time_gran as ext4_fill_super sets it: nanoseconds when the inodes have room for
+     * i_atime_extra (at least 144 bytes), else whole seconds.
+     */
+    long timeGranularityNanos() {
+        return sb.s_inode_size() >= 0x90 ? 1 : 1_000_000_000L;
+    }
+
+    /**
+     * timestamp_truncate: a time at this file system's granularity, within the range its inodes
+     * hold (1901 to 2446 with the extra words, to 2038 without); at either end the nanoseconds go.
+     */
+    Instant truncateTime(Instant t) {
+        long min = Integer.MIN_VALUE;
+        long max = sb.s_inode_size() >= 0x90 ? Integer.MAX_VALUE + (3L << 32) : Integer.MAX_VALUE;
+        long sec = Math.max(min, Math.min(max, t.getEpochSecond()));
+        if (sec == min || sec == max) {
+            return Instant.ofEpochSecond(sec);
+        }
+        long gran = timeGranularityNanos();
+        return Instant.ofEpochSecond(sec, t.getNano() - t.getNano() % gran);
+    }
+
     /** EXT4_CLUSTER_SIZE: what collapse and insert must be aligned to. */
     int clusterSize() {
         return sb.clusterSize();

@@ -17,6 +17,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -247,9 +248,6 @@ final class Ext4Inode implements Vnode {
     int i_mode() { return b.getShort(0x0) & 0xffff; }
     int i_uid() { return (b.getShort(0x2) & 0xffff) | (b.getShort(0x78) & 0xffff) << 16; }
     long i_size() { return (b.getInt(0x4) & 0xffffffffL) | (long) b.getInt(0x6C) << 32; }
-    long i_atime() { return b.getInt(0x8) & 0xffffffffL; }
-    long i_ctime() { return b.getInt(0xC) & 0xffffffffL; }
-    long i_mtime() { return b.getInt(0x10) & 0xffffffffL; }
     /** i_dtime, which on the orphan list holds the next orphan's number. */
     long i_dtime() { return b.getInt(0x14) & 0xffffffffL; }
     int i_gid() { return (b.getShort(0x18) & 0xffff) | (b.getShort(0x7A) & 0xffff) << 16; }
@@ -267,9 +265,6 @@ final class Ext4Inode implements Vnode {
     void i_mode(int v) { b.putShort(0x0, (short) v); }
     void i_uid(int v) { b.putShort(0x2, (short) v); b.putShort(0x78, (short) (v >>> 16)); }
     void i_size(long v) { b.putInt(0x4, (int) v); b.putInt(0x6C, (int) (v >>> 32)); }
-    void i_atime(long v) { b.putInt(0x8, (int) v); }
-    void i_ctime(long v) { b.putInt(0xC, (int) v); }
-    void i_mtime(long v) { b.putInt(0x10, (int) v); }
     void i_dtime(long v) { b.putInt(0x14, (int) v); }
     void i_gid(int v) { b.putShort(0x18, (short) v); b.putShort(0x7A, (short) (v >>> 16)); }
     void i_links_count(int v) { b.putShort(0x1A, (short) v); }
@@ -318,13 +313,65 @@ final class Ext4Inode implements Vnode {
     }
 
     void touch(boolean m, boolean c) {
-        long now = CoarseClock.seconds();
+        Instant now = CoarseClock.now(fs.timeGranularityNanos());
         if (m) {
-            i_mtime(now);
+            mtime(now);
         }
         if (c) {
-            i_ctime(now);
+            ctime(now);
         }
+    }
+
+    // The times: i_atime/i_ctime/i_mtime (and i_crtime in the large inode) hold signed 32-bit
+    // seconds; where the inode's i_extra_isize reaches the matching extra word, that word adds two
+    // epoch bits above them (reaching 2446) and the nanoseconds (ext4_decode_extra_time).
+    Instant atime() { return time(0x8, 0x8C); }
+    Instant ctime() { return time(0xC, 0x84); }
+    Instant mtime() { return time(0x10, 0x88); }
+    /** i_crtime, the birth time, or null where the inode has no room for it. */
+    Instant crtime() { return fits(0x90) ? time(0x90, 0x94) : null; }
+    void atime(Instant t) { time(0x8, 0x8C, t); }
+    void ctime(Instant t) { time(0xC, 0x84, t); }
+    void mtime(Instant t) { time(0x10, 0x88, t); }
+    void crtime(Instant t) {
+        if (fits(0x90)) {
+            time(0x90, 0x94, t);
+        }
+    }
+
+    /** Whether mtime and ctime hold these times already, as they would be stored. */
+    boolean holdsTimes(Instant m, Instant c) {
+        return b.getInt(0x10) == (int) m.getEpochSecond() && b.getInt(0xC) == (int) c.getEpochSecond()
+                && (!fits(0x88) || b.getInt(0x88) == extra(m)) && (!fits(0x84) || b.getInt(0x84) == extra(c));
+    }
+
+    /** EXT4_FITS_IN_INODE: the 4-byte field at {@code offset} lies within 128 + i_extra_isize bytes. */
+    private boolean fits(int offset) {
+        return b.capacity() > 128 && offset + 4 <= 128 + i_extra_isize();
+    }
+
+    private Instant time(int at, int extraAt) {
+        long sec = b.getInt(at);
+        long nsec = 0;
+        if (fits(extraAt)) {
+            int extra = b.getInt(extraAt);
+            sec += (long) (extra & 3) << 32;
+            nsec = extra >>> 2;
+        }
+        return Instant.ofEpochSecond(sec, nsec);
+    }
+
+    private void time(int at, int extraAt, Instant t) {
+        b.putInt(at, (int) t.getEpochSecond());
+        if (fits(extraAt)) {
+            b.putInt(extraAt, extra(t));
+        }
+    }
+
+    /** ext4_encode_extra_time: the epoch bits the signed 32-bit seconds miss, and the nanoseconds. */
+    private static int extra(Instant t) {
+        long sec = t.getEpochSecond();
+        return (int) (((sec - (int) sec) >> 32) & 3) | t.getNano() << 2;
     }
 
     /** A seed computed, with what it was computed from (final fields: safe to share between threads). */

@@ -29,10 +29,9 @@ final class Ext4InodeOps {
 
     StatInfo statOf(Ext4Inode in) {
         long attrs = (in.daxNow ? StatInfo.STATX_ATTR_DAX : 0) | (NoKeyNames.encrypted(in) ? StatInfo.STATX_ATTR_ENCRYPTED : 0); // ext4_getattr
-        Instant btime = sb.s_inode_size() > 128 && in.i_extra_isize() >= 24
-                ? Instant.ofEpochSecond(in.b.getInt(0x90) & 0xffffffffL) : null;
-        Instant mtime = in.space != null ? in.space.mtime() : Instant.ofEpochSecond(in.i_mtime());
-        Instant ctime = in.space != null ? in.space.ctime() : Instant.ofEpochSecond(in.i_ctime());
+        Instant btime = in.crtime();
+        Instant mtime = in.space != null ? in.space.mtime() : in.mtime();
+        Instant ctime = in.space != null ? in.space.ctime() : in.ctime();
         // fscrypt_symlink_getattr: an encrypted symlink's st_size is the length of what readlink gives.
         long size = in.size();
         if (in.type() == FileType.SYMLINK && NoKeyNames.encrypted(in)) {
@@ -43,11 +42,13 @@ final class Ext4InodeOps {
             }
         }
         return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, size,
-                in.i_blocks(sb.blockSize()), sb.blockSize(), Instant.ofEpochSecond(in.i_atime()), mtime, ctime, btime, attrs);
+                in.i_blocks(sb.blockSize()), sb.blockSize(), in.atime(), mtime, ctime, btime, attrs);
     }
 
     void setattr(Ext4Inode in, SetAttr attr) throws FsException {
-        Instant now = Instant.ofEpochSecond(CoarseClock.seconds());
+        Instant now = CoarseClock.now(fs.timeGranularityNanos());
+        Instant atime = attr.atime() == null ? null : fs.truncateTime(attr.atime());
+        Instant mtime = attr.mtime() == null ? null : fs.truncateTime(attr.mtime());
         fs.opVoid(() -> fs.changeInode(in, i -> {
             if (attr.mode() != null) {
                 i.i_mode((i.i_mode() & FileType.S_IFMT) | (attr.mode() & 07777));
@@ -58,16 +59,16 @@ final class Ext4InodeOps {
             if (attr.gid() != null) {
                 i.i_gid(attr.gid());
             }
-            if (attr.atime() != null) {
-                i.i_atime(attr.atime().getEpochSecond());
+            if (atime != null) {
+                i.atime(atime);
             }
-            if (attr.mtime() != null) {
-                i.i_mtime(attr.mtime().getEpochSecond());
+            if (mtime != null) {
+                i.mtime(mtime);
             }
-            i.i_ctime(now.getEpochSecond());
+            i.ctime(now);
         }));
         if (in.space != null) {
-            in.space.timesSet(attr.mtime() == null ? null : Instant.ofEpochSecond(attr.mtime().getEpochSecond()), now);
+            in.space.timesSet(mtime, now);
         }
     }
 

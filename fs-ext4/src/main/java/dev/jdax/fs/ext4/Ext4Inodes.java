@@ -148,8 +148,7 @@ final class Ext4Inodes {
 
     /** The engine's state of a regular file, made when the inode comes into core. */
     private void attachSpace(Ext4Inode in) {
-        in.space = mount.newAddressSpace(in, new Ext4FileOps(fs, in), in.i_size(), Instant.ofEpochSecond(in.i_mtime()),
-                Instant.ofEpochSecond(in.i_ctime()));
+        in.space = mount.newAddressSpace(in, new Ext4FileOps(fs, in), in.i_size(), in.mtime(), in.ctime());
     }
 
     /**
@@ -203,19 +202,19 @@ final class Ext4Inodes {
         int group = inodeGroups.choose(parent, name, isDir, parent.ino == Ext4FileSystem.ROOT_INO);
         long ino = allocator.allocInode(group, isDir);
         Ext4Inode in = new Ext4Inode(fs, ino, new byte[sb.s_inode_size()], unused);
-        long now = CoarseClock.seconds();
+        Instant now = CoarseClock.now(fs.timeGranularityNanos());
         in.i_mode(mode);
         in.i_uid(uid);
         in.i_gid(gid);
-        in.i_atime(now);
-        in.i_ctime(now);
-        in.i_mtime(now);
         in.i_links_count(isDir ? 2 : 1);
         in.b.putInt(0x64, (int) (ino * 0x9E3779B9L));
         if (sb.s_inode_size() > 128) {
             in.b.putShort(0x80, (short) 32);
-            in.b.putInt(0x90, (int) now);
         }
+        in.atime(now);
+        in.ctime(now);
+        in.mtime(now);
+        in.crtime(now);
         // Every new inode starts with an empty block map; a fast symlink puts its target there instead.
         // ext4_mask_flags: of the inherited flags jdax keeps, a directory takes EXT4_CASEFOLD_FL too, a file not.
         in.i_flags(parent.i_flags() & (isDir ? Ext4Inode.DAX_FL | Casefold.CASEFOLD_FL : Ext4Inode.DAX_FL));

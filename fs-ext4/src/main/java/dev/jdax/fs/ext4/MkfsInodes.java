@@ -6,6 +6,7 @@ import dev.jdax.api.FsException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -33,11 +34,12 @@ record MkfsInodes(Disk disk, GroupTable gt, long ipg, int bs, int seed, long now
         in.i_mode(mode);
         in.i_links_count(links);
         in.i_size(size);
-        in.i_atime(now);
-        in.i_ctime(now);
-        in.i_mtime(now);
         in.b.putShort(0x80, (short) 32);
-        in.b.putInt(0x90, (int) now);
+        // mke2fs's times are whole seconds (fs->now); the extra words stay zero.
+        in.atime(Instant.ofEpochSecond(now));
+        in.ctime(Instant.ofEpochSecond(now));
+        in.mtime(Instant.ofEpochSecond(now));
+        in.crtime(Instant.ofEpochSecond(now));
         in.i_flags(Ext4Inode.EXTENTS_FL);
         long count = 0;
         for (long[] r : runs) {
@@ -113,11 +115,12 @@ record MkfsInodes(Disk disk, GroupTable gt, long ipg, int bs, int seed, long now
         in.i_mode(0100600);
         in.i_links_count(1);
         in.i_size((apb * apb + apb + 12) * bs);
-        in.i_atime(now);
-        in.i_ctime(now);
-        in.i_mtime(now);
         in.b.putShort(0x80, (short) 32);
-        in.b.putInt(0x90, (int) now);
+        // mke2fs's times are whole seconds (fs->now); the extra words stay zero.
+        in.atime(Instant.ofEpochSecond(now));
+        in.ctime(Instant.ofEpochSecond(now));
+        in.mtime(Instant.ofEpochSecond(now));
+        in.crtime(Instant.ofEpochSecond(now));
         in.b.putInt(0x28 + 13 * 4, (int) dind);
         in.i_blocks512(blocksUsed * (bs / 512));
         store(in);

@@ -107,9 +107,9 @@ final class Xattrs {
         if ((ea.i_flags() & Ext4Inode.EA_INODE_FL) == 0) {
             throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: xattr value inode %d lacks EA_INODE_FL", owner, inum);
         }
-        long refs = ((ea.i_ctime() << 32) | (ea.b.getInt(0x24) & 0xffffffffL)) - 1;
+        long refs = ((ea.b.getInt(0xC) & 0xffffffffL) << 32 | (ea.b.getInt(0x24) & 0xffffffffL)) - 1;
         fs.changeInode(ea, e -> {
-            e.i_ctime(refs >>> 32);
+            e.b.putInt(0xC, (int) (refs >>> 32));
             e.b.putInt(0x24, (int) refs);
             if (refs <= 0) {
                 e.i_links_count(0);
