@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
         header = "Every scenario on every personality, beside Linux 6.1's own output.",
         description = {"Runs every scenario on every personality, each on a fresh device in memory, and prints "
                 + "one table: a row per command, a column per personality, Linux 6.1's own output beside each. "
-                + "Timing lines and fd.path are not compared, nor fiemap physical blocks except on ext4."})
+                + "Timing lines, fd.path, clock times and mapping addresses are not compared, nor fiemap physical blocks except on ext4 and XFS."})
 final class CompareCommand implements Callable<Integer> {
     @Option(names = "--fs", paramLabel = "LIST", defaultValue = PersonalityConfig.DEFAULT_LIST,
             description = "Personalities with optional mount options (default: ${DEFAULT-VALUE}).")

@@ -52,7 +52,7 @@ public final class HtmlReport {
         out.println("</style></head><body>");
         out.println("<h1>jdax compare</h1><p>Every scenario on every personality, each on a fresh device in memory, "
                 + "beside what Linux 6.1 (6.1.0-56-amd64, xfs_io 6.1.0, emulated pmem, <code>-o dax</code>) printed. "
-                + "Timing lines and <code>fd.path</code> are not compared, nor fiemap's physical blocks except on ext4.</p>");
+                + "Timing lines, <code>fd.path</code>, clock times and mapping addresses are not compared, nor fiemap's physical blocks except on ext4 and XFS.</p>");
         out.println("<table><tr><th>personality<th>rows equal / compared<th>agreement<th>declared differences<th>undeclared");
         for (Comparison.Agreement a : c.agreement()) {
             out.println(String.format(Locale.ROOT, "<tr><td>%s<td>%d/%d<td>%.1f%%<td>%d<td class=%s>%d", esc(a.config()),

@@ -4,6 +4,7 @@ import dev.jdax.cli.xfsio.XfsIoProcess;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -20,6 +21,16 @@ final class LinuxOutputSegmenter {
     private static final Pattern PROCESS_END = Pattern.compile("^(exit \\d+|Bus error|Segmentation fault)$");
     private static final Pattern MOUNT = Pattern.compile("^(mount: .*|EXT4-fs: .*)$");
     private static final Pattern USAGE_OR_ARG = Pattern.compile("^(non-numeric .*|\\S+ .* -- .*|command \".*\" not found)$");
+    /**
+     * What libxcmd says before a command runs (its argument count, a foreign file): the command's
+     * whole output, under the name typed.
+     */
+    private static final Pattern REFUSED = Pattern.compile("^(bad argument count \\d+ to (\\S+), .*|foreign file active, (\\S+) command .*)$");
+    /** glibc getopt's complaint, under the name typed; the usage line follows it. */
+    private static final Pattern GETOPT = Pattern.compile("^(\\S+): (invalid option|option requires an argument) -- '.'$");
+    /** A line of xfs_io's mapping table ({@code maplist_f}). */
+    private static final String MAP_LIST = "[\\[ ]\\d{3}[\\] ] 0x[0-9a-f]+ - 0x[0-9a-f]+ .*";
+    private static final String NOTHING = "(?!)";
 
     private static final String NO_FILES = "no files are open, try 'help open'";
     private static final String TMPFILE_READONLY = "-T and -r options are incompatible";
@@ -38,7 +49,8 @@ final class LinuxOutputSegmenter {
     }
 
     private static Grammar grammar(String command) {
-        String name = command.split("\\s+")[0];
+        String typed = command.split("\\s+")[0];
+        String name = XfsIoProcess.canonicalName(typed);
         return switch (name) {
             case "pread" -> Grammar.of("^([0-9a-f]{8}:  .*|read \\d+/\\d+ bytes at offset \\d+|pread: .*|" + TIMING + ")$",
                     "^(pread: .*|" + TIMING + ")$", null);
@@ -55,6 +67,14 @@ final class LinuxOutputSegmenter {
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);
             case "fsync" -> Grammar.of("^fsync: .*", "^fsync: .*", null);
             case "fdatasync" -> Grammar.of("^fdatasync: .*", "^fdatasync: .*", null);
+            case "resvsp", "unresvsp", "zero", "allocsp", "freesp" -> Grammar.of(
+                    "^(XFS_IOC_\\w+: .*|non-numeric (offset|length) argument -- .*)$",
+                    "^(XFS_IOC_\\w+: .*|non-numeric (offset|length) argument -- .*)$", null);
+            case "utimes" -> Grammar.of("^(Bad value for [am]time|futimens: .*)$", "^(Bad value for [am]time|futimens: .*)$", null);
+            case "chmod" -> Grammar.of("^fchmod: .*", "^fchmod: .*", null);
+            case "syncfs" -> Grammar.of("^syncfs: .*", "^syncfs: .*", null);
+            case "sync", "quit" -> Grammar.of(NOTHING, null, null);
+            case "print" -> Grammar.of("^(" + FILE_LIST + "|" + MAP_LIST + ")$", null, "^[\\[ ]000[\\] ] .*\\((xfs|foreign),.*");
             // open PATH prints only openfile's perror, or open_f's refusal of -T with -r; open alone is
             // stat on the current file.
             case "open" -> command.strip().equals("open") ? Grammar.of("^(" + NO_FILES + "|fd\\..*|stat\\..*|fsxattr\\..*|dioattr\\..*|fstat: .*)$",
@@ -110,8 +130,12 @@ final class LinuxOutputSegmenter {
             int ended = 0;
             while (at < lines.size()) {
                 String line = lines.get(at);
-                boolean usage = USAGE_OR_ARG.matcher(line).matches() && line.startsWith(cmd.split("\\s+")[0] + " ");
-                if (!usage && !g.may().matcher(line).matches()) {
+                String typed = cmd.strip().split("\\s+")[0];
+                boolean usage = USAGE_OR_ARG.matcher(line).matches()
+                        && line.startsWith(XfsIoProcess.canonicalName(typed) + " ")
+                        || refusedUnder(line, typed);
+                boolean complaint = GETOPT.matcher(line).matches() && line.startsWith(typed + ": ");
+                if (!usage && !complaint && !g.may().matcher(line).matches()) {
                     break;
                 }
                 if (mine.isEmpty()) {
@@ -144,6 +168,17 @@ final class LinuxOutputSegmenter {
             rows.add(new OutputRow(last.key(), last.command(), all));
         }
         return rows;
+    }
+
+    /** Whether libxcmd refused the command typed as {@code typed} before it ran. */
+    private static boolean refusedUnder(String line, String typed) {
+        Matcher m = REFUSED.matcher(line);
+        if (!m.matches()) {
+            return false;
+        }
+        // The count names the command as typed (argv[0]); the foreign check by its name.
+        String named = m.group(2) != null ? m.group(2) : m.group(3);
+        return named.equals(typed) || named.equals(XfsIoProcess.canonicalName(typed));
     }
 
     /**

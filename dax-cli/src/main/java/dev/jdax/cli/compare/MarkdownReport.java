@@ -34,7 +34,7 @@ public final class MarkdownReport {
     public void write(Comparison c) {
         out.println("# jdax compare");
         out.println();
-        out.println("Each personality's output beside Linux 6.1's own (timing lines, `fd.path` and, except on ext4,");
+        out.println("Each personality's output beside Linux 6.1's own (timing lines, `fd.path`, clock times, mapping addresses and, except on ext4 and XFS,");
         out.println("fiemap physical blocks removed). Marks: ✅ as Linux, ❌ differs, ⚠️ differs on purpose (declared), ❔ not measured.");
         out.println();
         out.println("| personality | rows equal / compared | agreement | declared | undeclared |");

@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 /**
  * Removes what varies from run to run or machine to machine before outputs are compared, as the
  * reference says to: the timing lines, {@code fd.path}, fiemap's physical block numbers (with the
- * column widths that depend on them), and the timestamps and device numbers of raw stat output.
+ * column widths that depend on them), the timestamps and device numbers of raw stat output (but
+ * not times a script set, see {@link #SET_BEFORE}), and the addresses of xfs_io's mapping list.
  * Physical blocks are kept where jdax places blocks as Linux does ({@link #keepsPhysical}): ext4,
  * whose mkfs lays the file system out as mke2fs does and whose allocator decides as mballoc does,
  * and XFS, whose mkfs lays it out as mkfs.xfs does on pmem (4 KiB sectors) and whose allocator
@@ -26,6 +27,18 @@ final class Normalizer {
     /** Timestamps and device numbers of {@code stat -r} / {@code statx -r}: they vary with the clock and the machine. */
     private static final Pattern RAW_STAT_VARYING =
             Pattern.compile("^stat\\.((a|b|c|m)time\\.tv_n?sec|dev_major|dev_minor) = \\d+$");
+
+    /**
+     * Seconds since the epoch (2001-09-09) below which a raw stat time was set by the script
+     * ({@code utimes}), not read from a clock: such a time and its nanoseconds are compared. Linux's
+     * and jdax's clocks are both long past it.
+     */
+    static final long SET_BEFORE = 1_000_000_000L;
+
+    private static final Pattern RAW_STAT_TIME = Pattern.compile("^stat\\.([abcm]time)\\.tv_(n?sec) = (\\d+)$");
+
+    /** maplist_f's lines: the addresses are the process's own. */
+    private static final Pattern MAP_LIST = Pattern.compile("^([\\[ ]\\d{3}[\\] ]) 0x[0-9a-f]+ - 0x[0-9a-f]+ (.*)$");
 
     /**
      * The file-system types whose fiemap physical blocks are compared: ext4 (mke2fs's layout,
@@ -49,10 +62,24 @@ final class Normalizer {
 
     static List<String> normalize(List<String> lines, boolean physical) {
         List<String> out = new ArrayList<>(lines.size());
+        String setTime = null;
         for (String line : lines) {
             if (TIMING.matcher(line).matches() || line.startsWith("fd.path = ")) {
                 continue;
             }
+            // statx -r prints a time's seconds, then its nanoseconds: both stay when the seconds were set.
+            Matcher t = RAW_STAT_TIME.matcher(line);
+            if (t.matches() && t.group(2).equals("sec") && Long.parseLong(t.group(3)) < SET_BEFORE) {
+                setTime = t.group(1);
+                out.add(line);
+                continue;
+            }
+            if (t.matches() && t.group(2).equals("nsec") && t.group(1).equals(setTime)) {
+                setTime = null;
+                out.add(line);
+                continue;
+            }
+            setTime = null;
             out.add(normalizeLine(line, physical));
         }
         return out;
@@ -76,6 +103,10 @@ final class Normalizer {
         }
         if (RAW_STAT_VARYING.matcher(line).matches()) {
             return line.substring(0, line.indexOf('=') + 1) + " *";
+        }
+        m = MAP_LIST.matcher(line);
+        if (m.matches()) {
+            return m.group(1) + " * - * " + m.group(2);
         }
         if (FIEMAP_HEADER.matcher(line).matches()) {
             return "EXT: FILE-OFFSET BLOCK-RANGE TOTAL FLAGS";

@@ -1,13 +1,18 @@
 package dev.jdax.cli.xfsio;
 
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.SetAttr;
 
+import java.time.Instant;
 import java.util.List;
 
 /**
  * {@code lsattr} and {@code chattr} ({@code io/attr.c}): the FS_XFLAG_* flags of the current file.
  * jdax sets only the per-file DAX flag ({@code x}); other flags are refused as the ioctl would be.
+ * {@code utimes} ({@code io/utimes.c}) and {@code chmod} ({@code io/open.c}): the inode's times and
+ * permission bits, as futimens and fchmod set them.
  */
 final class AttrCommands {
     private AttrCommands() {
@@ -112,6 +117,96 @@ final class AttrCommands {
             } catch (FsException e) {
                 p.out().err("xfs_io: cannot set flags on " + name + ": " + e.errno().message());
                 p.setExitCode(1);
+            }
+        }
+    }
+    /** futimens' two special nanosecond values: the current time, and leave this time as it is. */
+    static final long UTIME_NOW = (1L << 30) - 1;
+    static final long UTIME_OMIT = (1L << 30) - 2;
+
+    static final class Utimes extends NamedCommand {
+        Utimes() {
+            super("utimes", null, "atime_sec atime_nsec mtime_sec mtime_nsec", "Update file times of the current file");
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            if (!p.argumentCount(this, argv, 4)) {
+                return;
+            }
+            Long[] t = {Strtoull.parse(argv.get(1)), Strtoull.parse(argv.get(2)),
+                    Strtoull.parse(argv.get(3)), Strtoull.parse(argv.get(4))};
+            if (t[0] == null || t[1] == null) {
+                p.out().err("Bad value for atime");
+                return;
+            }
+            if (t[2] == null || t[3] == null) {
+                p.out().err("Bad value for mtime");
+                return;
+            }
+            try {
+                Instant atime = time(t[0], t[1]);
+                Instant mtime = time(t[2], t[3]);
+                p.fs().setattr(p.file().handle().ino(), SetAttr.times(atime, mtime));
+            } catch (FsException e) {
+                // utimes_f reports the failure but returns 0 without touching the exit code.
+                p.out().err("futimens: " + e.errno().message());
+            }
+        }
+
+        /** One timespec as the kernel reads it: null for UTIME_OMIT, now for UTIME_NOW, EINVAL past a second. */
+        private static Instant time(long sec, long nsec) throws FsException {
+            if (nsec == UTIME_OMIT) {
+                return null;
+            }
+            if (nsec == UTIME_NOW) {
+                return Instant.now();
+            }
+            if (nsec < 0 || nsec > 999_999_999) {
+                throw FsException.of(Errno.EINVAL, "futimens: tv_nsec %d is not below a second", nsec);
+            }
+            // Instant stops short of time_t's range; the file system clamps to its own far narrower one.
+            long clamped = Math.max(Instant.MIN.getEpochSecond(), Math.min(Instant.MAX.getEpochSecond(), sec));
+            return Instant.ofEpochSecond(clamped, nsec);
+        }
+    }
+
+    /** {@code chmod -r | -w}: r--r--r-- or rw-rw-r-- (the whole mode, as chmod_f passes it), on the current file once. */
+    static final class Chmod extends NamedCommand {
+        Chmod() {
+            super("chmod", null, "-r | -w", "change the read/write permissions on the currently open file");
+        }
+
+        @Override
+        public boolean oneShot() {
+            return true;
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            if (!p.argumentCount(this, argv, 1)) {
+                return;
+            }
+            int mode = 0444;
+            GetOpt g = p.getopt(argv, "rw");
+            for (int c; (c = g.next()) != -1; ) {
+                switch (c) {
+                    case 'r' -> { }
+                    case 'w' -> mode |= 0220;
+                    default -> {
+                        p.usage(this);
+                        return;
+                    }
+                }
+            }
+            if (!g.operands().isEmpty()) {
+                p.usage(this);
+                return;
+            }
+            try {
+                p.fs().setattr(p.file().handle().ino(), SetAttr.mode(mode));
+            } catch (FsException e) {
+                p.perror("fchmod", e);
             }
         }
     }

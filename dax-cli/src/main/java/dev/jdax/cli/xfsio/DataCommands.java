@@ -22,6 +22,11 @@ final class DataCommands {
         }
 
         @Override
+        public String altname() {
+            return "r";
+        }
+
+        @Override
         public String args() {
             return "[-b bs] [-qv] [-i N] [-FBR [-Z N]] off len";
         }
@@ -36,7 +41,7 @@ final class DataCommands {
             long bsize = p.blockSize();
             boolean verbose = false;
             boolean quiet = false;
-            GetOpt g = new GetOpt(argv, "b:qvC");
+            GetOpt g = p.getopt(argv, "b:qvC");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'b' -> {
@@ -118,6 +123,11 @@ final class DataCommands {
         }
 
         @Override
+        public String altname() {
+            return "w";
+        }
+
+        @Override
         public String args() {
             return "[-i infile [-qdDwNOW] [-s skip]] [-b bs] [-S seed] [-FBR [-Z N]] [-V N] off len";
         }
@@ -135,7 +145,7 @@ final class DataCommands {
             boolean quiet = false;
             boolean fsyncAfter = false;
             boolean fdatasyncAfter = false;
-            GetOpt g = new GetOpt(argv, "b:CDNqS:wW");
+            GetOpt g = p.getopt(argv, "b:CDNqS:wW");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'b' -> {

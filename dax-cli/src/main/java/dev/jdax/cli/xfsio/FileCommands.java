@@ -27,6 +27,11 @@ final class FileCommands {
         }
 
         @Override
+        public String altname() {
+            return "o";
+        }
+
+        @Override
         public String args() {
             return "[-adfrstT] [path]";
         }
@@ -49,7 +54,7 @@ final class FileCommands {
         @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
             int flags = OpenFlags.O_RDWR;
-            GetOpt g = new GetOpt(argv, "adfrstT");
+            GetOpt g = p.getopt(argv, "adfrstT");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'a' -> flags |= OpenFlags.O_APPEND;
@@ -120,8 +125,7 @@ final class FileCommands {
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
-            if (argv.size() != 2) {
-                p.out().err("bad argument count " + (argv.size() - 1) + " to flink, expected 1 arguments");
+            if (!p.argumentCount(this, argv, 1)) {
                 return;
             }
             String path = p.pathInFileSystem(argv.get(1));
@@ -130,10 +134,66 @@ final class FileCommands {
         }
     }
 
+    /** print_f: the file table, then the mapping table; needs no open file. */
+    static final class Print extends NamedCommand {
+        Print() {
+            super("print", "p", "", "list current open files and memory mappings");
+        }
+
+        @Override
+        public boolean oneShot() {
+            return true;
+        }
+
+        @Override
+        public boolean needsFile() {
+            return false;
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) throws FsException {
+            if (!p.argumentCount(this, argv, 0)) {
+                return;
+            }
+            list(p);
+            MapCommands.list(p);
+        }
+    }
+
+    /**
+     * quit_f returns 1, which ends xfs_io's command loop; the exit status stays what the commands made
+     * it. It takes any arguments (argmin and argmax -1).
+     */
+    static final class Quit extends NamedCommand {
+        Quit() {
+            super("quit", "q", "", "exit the program");
+        }
+
+        @Override
+        public boolean oneShot() {
+            return true;
+        }
+
+        @Override
+        public boolean needsFile() {
+            return false;
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            p.stop();
+        }
+    }
+
     static final class Close implements XfsIoCommand {
         @Override
         public String name() {
             return "close";
+        }
+
+        @Override
+        public String altname() {
+            return "c";
         }
 
         @Override
@@ -170,6 +230,11 @@ final class FileCommands {
         @Override
         public String name() {
             return "file";
+        }
+
+        @Override
+        public String altname() {
+            return "f";
         }
 
         @Override

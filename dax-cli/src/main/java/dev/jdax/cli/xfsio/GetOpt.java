@@ -6,18 +6,21 @@ import java.util.List;
  * POSIX {@code getopt} over one command's arguments, as xfs_io's commands use it: clustered flags
  * ({@code -rw}), option arguments attached or separate ({@code -S0x5a}, {@code -S 0x5a}), {@code --}
  * ends options. {@link #next()} returns the option character, {@code '?'} for an unknown one or a
- * missing argument, and -1 when the options end; {@link #optind()} then indexes the operands.
+ * missing argument (saying so on stderr, as glibc's getopt does, under the command's name), and -1
+ * when the options end; {@link #optind()} then indexes the operands.
  */
 final class GetOpt {
     private final List<String> argv;
     private final String spec;
+    private final XfsIoOutput err;
     private int optind = 1;
     private int charIndex = 1;
     private String optarg;
 
-    GetOpt(List<String> argv, String spec) {
+    GetOpt(List<String> argv, String spec, XfsIoOutput err) {
         this.argv = argv;
         this.spec = spec;
+        this.err = err;
     }
 
     int next() {
@@ -40,6 +43,7 @@ final class GetOpt {
         boolean takesArg = at >= 0 && at + 1 < spec.length() && spec.charAt(at + 1) == ':';
         if (at < 0 || c == ':') {
             advance(arg);
+            err.err(argv.get(0) + ": invalid option -- '" + c + "'");
             return '?';
         }
         if (!takesArg) {
@@ -55,6 +59,7 @@ final class GetOpt {
         } else {
             optind++;
             charIndex = 1;
+            err.err(argv.get(0) + ": option requires an argument -- '" + c + "'");
             return '?';
         }
         charIndex = 1;

@@ -13,6 +13,11 @@ final class HelpCommand implements XfsIoCommand {
     }
 
     @Override
+    public String altname() {
+        return "?";
+    }
+
+    @Override
     public String args() {
         return "[command]";
     }
@@ -36,23 +41,24 @@ final class HelpCommand implements XfsIoCommand {
     public void run(XfsIoProcess p, List<String> argv) {
         if (argv.size() > 2) {
             // libxcmd checks a command's argument count before it runs it, and leaves the exit code.
-            p.out().err("bad argument count " + (argv.size() - 1) + " to help, expected between 0 and 1 arguments");
+            p.out().err("bad argument count " + (argv.size() - 1) + " to " + argv.get(0)
+                    + ", expected between 0 and 1 arguments");
             return;
         }
         if (argv.size() == 2) {
             XfsIoCommand c = XfsIoProcess.command(argv.get(1));
-            p.out().out(c == null ? "command " + argv.get(1) + " not found" : line(c));
+            p.out().out(c == null ? "command " + argv.get(1) + " not found" : line(argv.get(1), c));
             return;
         }
         for (String name : XfsIoProcess.commandNames()) {
-            p.out().out(line(XfsIoProcess.command(name)));
+            p.out().out(line(name, XfsIoProcess.command(name)));
         }
         p.out().out("");
         p.out().out("Use 'help commandname' for extended help.");
     }
 
-    /** {@code NAME ARGS -- ONELINE}, the args left out when a command takes none. */
-    private static String line(XfsIoCommand c) {
-        return c.name() + (c.args().isEmpty() ? "" : " " + c.args()) + " -- " + c.oneline();
+    /** {@code NAME ARGS -- ONELINE} under the name asked for (an alternative name too), the args left out when a command takes none. */
+    private static String line(String name, XfsIoCommand c) {
+        return name + (c.args().isEmpty() ? "" : " " + c.args()) + " -- " + c.oneline();
     }
 }

@@ -123,7 +123,7 @@ final class InfoCommands {
         @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
             boolean raw = false;
-            GetOpt g = new GetOpt(argv, statx() ? "m:rvFD" : "rv");
+            GetOpt g = p.getopt(argv, statx() ? "m:rvFD" : "rv");
             for (int c; (c = g.next()) != -1; ) {
                 if (c == 'r') {
                     raw = true;
@@ -222,7 +222,7 @@ final class InfoCommands {
             boolean verbose = false;
             boolean lflag = false;
             int maxExtents = -1;
-            GetOpt g = new GetOpt(argv, "aln:v");
+            GetOpt g = p.getopt(argv, "aln:v");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'v' -> verbose = true;
@@ -319,7 +319,7 @@ final class InfoCommands {
             int rflag = 4;
             int flag = 0;
             boolean startFlag = false;
-            GetOpt g = new GetOpt(argv, "adhrs");
+            GetOpt g = p.getopt(argv, "adhrs");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'a' -> flag |= dflag | hflag;

@@ -19,6 +19,23 @@ final class MapCommands {
     private static final int PAGE = 4096;
     static final String NO_MAPPINGS = "no mapped regions, try 'help mmap'";
 
+    /**
+     * maplist_f: one line per mapping, the current one's index in brackets; addresses are this
+     * process's, so they differ from Linux's as one run's differ from the next.
+     */
+    static void list(XfsIoProcess p) {
+        for (int i = 0; i < p.maps().size(); i++) {
+            MappedRegion m = p.maps().get(i);
+            FileMapping fm = m.mapping();
+            String prot = ((fm.prot() & FileMapping.PROT_READ) != 0 ? "r" : "-")
+                    + ((fm.prot() & FileMapping.PROT_WRITE) != 0 ? "w" : "-") + (m.exec() ? "x" : "-")
+                    + ((fm.flags() & FileMapping.MAP_SYNC) != 0 ? " S" : "");
+            p.out().out(String.format("%c%03d%c 0x%x - 0x%x %s  %14s (%d : %d)", m == p.mapping() ? '[' : ' ', i,
+                    m == p.mapping() ? ']' : ' ', fm.address(), fm.address() + fm.length(), prot, m.name(),
+                    fm.fileOffset(), fm.length()));
+        }
+    }
+
     /** {@code check_mapping_range}: the range must lie in the current mapping (file offsets). */
     private static boolean inMapping(XfsIoProcess p, long offset, long length) {
         MappedRegion m = p.mapping();
@@ -81,6 +98,11 @@ final class MapCommands {
         }
 
         @Override
+        public String altname() {
+            return "mm";
+        }
+
+        @Override
         public String args() {
             return "[N] | [-rwxS] [-s size] [off len]";
         }
@@ -103,13 +125,17 @@ final class MapCommands {
                 return;
             }
             int prot = 0;
+            boolean exec = false;
             int flags = FileMapping.MAP_SHARED;
-            GetOpt g = new GetOpt(argv, "rwxSs:");
+            GetOpt g = p.getopt(argv, "rwxSs:");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'r' -> prot |= FileMapping.PROT_READ;
                     case 'w' -> prot |= FileMapping.PROT_WRITE;
-                    case 'x' -> prot |= FileMapping.PROT_READ; // PROT_EXEC: no meaning for jdax
+                    case 'x' -> { // PROT_EXEC: nothing runs from a jdax mapping; it is listed, and readable as on x86
+                        prot |= FileMapping.PROT_READ;
+                        exec = true;
+                    }
                     case 'S' -> flags = FileMapping.MAP_SYNC | FileMapping.MAP_SHARED_VALIDATE;
                     case 's' -> { }
                     default -> {
@@ -120,6 +146,7 @@ final class MapCommands {
             }
             if (prot == 0) {
                 prot = FileMapping.PROT_READ | FileMapping.PROT_WRITE;
+                exec = true; // mmap_f's default is PROT_READ | PROT_WRITE | PROT_EXEC
             }
             List<String> ops = g.operands();
             if (ops.size() != 2) {
@@ -143,7 +170,7 @@ final class MapCommands {
                 p.perror("mmap", e);
                 return;
             }
-            p.addMapping(new MappedRegion(p.file().name(), m));
+            p.addMapping(new MappedRegion(p.file().name(), m, exec));
         }
 
         private void listOrSelect(XfsIoProcess p, List<String> argv) {
@@ -163,16 +190,7 @@ final class MapCommands {
                 p.addMapping(chosen);
                 return;
             }
-            for (int i = 0; i < p.maps().size(); i++) {
-                MappedRegion m = p.maps().get(i);
-                FileMapping fm = m.mapping();
-                String prot = ((fm.prot() & FileMapping.PROT_READ) != 0 ? "r" : "-")
-                        + ((fm.prot() & FileMapping.PROT_WRITE) != 0 ? "w" : "-") + "-"
-                        + ((fm.flags() & FileMapping.MAP_SYNC) != 0 ? " S" : "");
-                p.out().out(String.format("%c%03d%c 0x%x - 0x%x %s  %14s (%d : %d)", m == p.mapping() ? '[' : ' ', i,
-                        m == p.mapping() ? ']' : ' ', fm.address(), fm.address() + fm.length(), prot, m.name(),
-                        fm.fileOffset(), fm.length()));
-            }
+            list(p);
         }
     }
 
@@ -180,6 +198,11 @@ final class MapCommands {
         @Override
         public String name() {
             return "mread";
+        }
+
+        @Override
+        public String altname() {
+            return "mr";
         }
 
         @Override
@@ -198,7 +221,7 @@ final class MapCommands {
                 return;
             }
             int dump = 0;
-            GetOpt g = new GetOpt(argv, "frv");
+            GetOpt g = p.getopt(argv, "frv");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'f' -> dump = 2;
@@ -242,6 +265,11 @@ final class MapCommands {
         }
 
         @Override
+        public String altname() {
+            return "mw";
+        }
+
+        @Override
         public String args() {
             return "[-r] [-S seed] [off len]";
         }
@@ -257,7 +285,7 @@ final class MapCommands {
                 return;
             }
             int seed = 'X';
-            GetOpt g = new GetOpt(argv, "rS:");
+            GetOpt g = p.getopt(argv, "rS:");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'r' -> { }
@@ -299,6 +327,11 @@ final class MapCommands {
         }
 
         @Override
+        public String altname() {
+            return "ms";
+        }
+
+        @Override
         public String args() {
             return "[-a] [-i] [-s] [off len]";
         }
@@ -313,7 +346,7 @@ final class MapCommands {
             if (!needMapping(p)) {
                 return;
             }
-            GetOpt g = new GetOpt(argv, "ais");
+            GetOpt g = p.getopt(argv, "ais");
             for (int c; (c = g.next()) != -1; ) {
                 if (c == '?') {
                     p.usage(this);
@@ -336,6 +369,11 @@ final class MapCommands {
         @Override
         public String name() {
             return "munmap";
+        }
+
+        @Override
+        public String altname() {
+            return "mu";
         }
 
         @Override

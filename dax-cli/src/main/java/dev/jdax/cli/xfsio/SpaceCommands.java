@@ -1,5 +1,6 @@
 package dev.jdax.cli.xfsio;
 
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.Falloc;
 
@@ -7,8 +8,10 @@ import java.util.List;
 
 /**
  * Commands that change a file's allocation or size or make it durable: {@code falloc},
- * {@code fpunch}, {@code fzero}, {@code fcollapse}, {@code finsert} ({@code io/prealloc.c}),
- * {@code truncate}, {@code fsync}, {@code fdatasync}.
+ * {@code fpunch}, {@code fzero}, {@code fcollapse}, {@code finsert}, the older space ioctls
+ * {@code resvsp}, {@code unresvsp}, {@code zero}, {@code allocsp}, {@code freesp}
+ * ({@code io/prealloc.c}), {@code truncate}, {@code fsync}, {@code fdatasync}, {@code sync},
+ * {@code syncfs}.
  */
 final class SpaceCommands {
     private SpaceCommands() {
@@ -20,21 +23,30 @@ final class SpaceCommands {
             p.usage(cmd);
             return;
         }
+        long[] range = offsetLength(p, ops);
+        if (range == null) {
+            return;
+        }
+        try {
+            p.file().handle().fallocate(mode, range[0], range[1]);
+        } catch (FsException e) {
+            p.perror("fallocate", e);
+        }
+    }
+
+    /** prealloc.c's offset_length: the two numbers, or null after the "non-numeric" line for the first that is not. */
+    private static long[] offsetLength(XfsIoProcess p, List<String> ops) {
         long offset = p.number(ops.get(0));
         if (offset < 0) {
             p.nonNumeric("offset argument", ops.get(0));
-            return;
+            return null;
         }
         long length = p.number(ops.get(1));
         if (length < 0) {
             p.nonNumeric("length argument", ops.get(1));
-            return;
+            return null;
         }
-        try {
-            p.file().handle().fallocate(mode, offset, length);
-        } catch (FsException e) {
-            p.perror("fallocate", e);
-        }
+        return new long[] {offset, length};
     }
 
     static final class FallocCmd implements XfsIoCommand {
@@ -56,7 +68,7 @@ final class SpaceCommands {
         @Override
         public void run(XfsIoProcess p, List<String> argv) {
             int mode = 0;
-            GetOpt g = new GetOpt(argv, "cikpu");
+            GetOpt g = p.getopt(argv, "cikpu");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'c' -> mode = Falloc.COLLAPSE_RANGE;
@@ -75,35 +87,17 @@ final class SpaceCommands {
     }
 
     /** A fallocate command with a fixed mode and no options. */
-    private abstract static class FixedMode implements XfsIoCommand {
-        private final String name;
-        private final String oneline;
+    private abstract static class FixedMode extends NamedCommand {
         private final int mode;
 
         FixedMode(String name, String oneline, int mode) {
-            this.name = name;
-            this.oneline = oneline;
+            super(name, null, "off len", oneline);
             this.mode = mode;
         }
 
         @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String args() {
-            return "off len";
-        }
-
-        @Override
-        public String oneline() {
-            return oneline;
-        }
-
-        @Override
         public void run(XfsIoProcess p, List<String> argv) {
-            GetOpt g = new GetOpt(argv, "");
+            GetOpt g = p.getopt(argv, "");
             if (g.next() != -1) {
                 p.usage(this);
                 return;
@@ -152,7 +146,7 @@ final class SpaceCommands {
         @Override
         public void run(XfsIoProcess p, List<String> argv) {
             int mode = Falloc.ZERO_RANGE;
-            GetOpt g = new GetOpt(argv, "k");
+            GetOpt g = p.getopt(argv, "k");
             for (int c; (c = g.next()) != -1; ) {
                 if (c == 'k') {
                     mode |= Falloc.KEEP_SIZE;
@@ -169,6 +163,11 @@ final class SpaceCommands {
         @Override
         public String name() {
             return "truncate";
+        }
+
+        @Override
+        public String altname() {
+            return "t";
         }
 
         @Override
@@ -207,6 +206,11 @@ final class SpaceCommands {
         }
 
         @Override
+        public String altname() {
+            return "s";
+        }
+
+        @Override
         public String args() {
             return "";
         }
@@ -233,6 +237,11 @@ final class SpaceCommands {
         }
 
         @Override
+        public String altname() {
+            return "ds";
+        }
+
+        @Override
         public String args() {
             return "";
         }
@@ -248,6 +257,130 @@ final class SpaceCommands {
                 p.file().handle().fsync(true);
             } catch (FsException e) {
                 p.perror("fdatasync", e);
+            }
+        }
+    }
+    /**
+     * An XFS space ioctl on {@code off len} ({@code struct xfs_flock64} from SEEK_SET). Linux 6.1's
+     * VFS serves RESVSP64, UNRESVSP64 and ZERO_RANGE for a regular file of any file system as
+     * fallocate with KEEP_SIZE ({@code ioctl_preallocate}); it removed ALLOCSP64 and FREESP64 in 5.17,
+     * so XFS answers ENOTTY. Only resvsp is allowed on other file systems by xfs_io itself.
+     */
+    private abstract static class SpaceIoctl extends NamedCommand {
+        private final String ioctl;
+        private final int mode;
+        private final boolean xfsOnly;
+
+        /** {@code mode} is the fallocate mode the VFS turns the ioctl into, or -1 for a removed ioctl. */
+        SpaceIoctl(String name, String oneline, String ioctl, int mode, boolean xfsOnly) {
+            super(name, null, "off len", oneline);
+            this.ioctl = ioctl;
+            this.mode = mode;
+            this.xfsOnly = xfsOnly;
+        }
+
+        @Override
+        public boolean xfsOnly() {
+            return xfsOnly;
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            if (!p.argumentCount(this, argv, 2)) {
+                return;
+            }
+            long[] range = offsetLength(p, argv.subList(1, 3));
+            if (range == null) {
+                return;
+            }
+            try {
+                if (mode < 0) {
+                    throw FsException.of(Errno.ENOTTY, "%s: removed from Linux in 5.17", ioctl);
+                }
+                p.file().handle().fallocate(mode, range[0], range[1]);
+            } catch (FsException e) {
+                p.perror(ioctl, e);
+            }
+        }
+    }
+
+    static final class Resvsp extends SpaceIoctl {
+        Resvsp() {
+            super("resvsp", "reserves space associated with part of a file", "XFS_IOC_RESVSP64",
+                    Falloc.KEEP_SIZE, false);
+        }
+    }
+
+    static final class Unresvsp extends SpaceIoctl {
+        Unresvsp() {
+            super("unresvsp", "frees reserved space associated with part of a file", "XFS_IOC_UNRESVSP64",
+                    Falloc.PUNCH_HOLE | Falloc.KEEP_SIZE, true);
+        }
+    }
+
+    static final class Zero extends SpaceIoctl {
+        Zero() {
+            super("zero", "Converts the given range of a file to allocated zeros", "XFS_IOC_ZERO_RANGE",
+                    Falloc.ZERO_RANGE | Falloc.KEEP_SIZE, true);
+        }
+    }
+
+    static final class Allocsp extends SpaceIoctl {
+        Allocsp() {
+            super("allocsp", "allocates zeroed space for part of a file", "XFS_IOC_ALLOCSP64", -1, true);
+        }
+    }
+
+    static final class Freesp extends SpaceIoctl {
+        Freesp() {
+            super("freesp", "frees space associated with part of a file", "XFS_IOC_FREESP64", -1, true);
+        }
+    }
+
+    /** sync(2): every file system's state to the media; it cannot fail, and needs no open file. */
+    static final class Sync extends NamedCommand {
+        Sync() {
+            super("sync", null, "", "calls sync(2) to flush all in-core filesystem state to disk");
+        }
+
+        @Override
+        public boolean oneShot() {
+            return true;
+        }
+
+        @Override
+        public boolean needsFile() {
+            return false;
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            if (!p.argumentCount(this, argv, 0)) {
+                return;
+            }
+            try {
+                p.fs().sync();
+            } catch (FsException e) {
+                // sync(2) returns void: an error stays in the file system's error state, not here.
+            }
+        }
+    }
+
+    /** syncfs(2) on the current file's file system, once per open file as xfs_io runs it. */
+    static final class Syncfs extends NamedCommand {
+        Syncfs() {
+            super("syncfs", null, "", "calls syncfs(2) to flush all in-core filesystem state to disk");
+        }
+
+        @Override
+        public void run(XfsIoProcess p, List<String> argv) {
+            if (!p.argumentCount(this, argv, 0)) {
+                return;
+            }
+            try {
+                p.fs().sync();
+            } catch (FsException e) {
+                p.perror("syncfs", e);
             }
         }
     }

@@ -8,6 +8,11 @@ import java.util.List;
 interface XfsIoCommand {
     String name();
 
+    /** Its short name ({@code r} for pread: libxcmd's {@code altname}), or null. */
+    default String altname() {
+        return null;
+    }
+
     /** The arguments part of the usage line ({@code "[-v] [off [len]]"}). */
     String args();
 
@@ -24,6 +29,15 @@ interface XfsIoCommand {
      * command given with {@code -c} on each open file in turn (libxcmd's {@code iterate_command}).
      */
     default boolean oneShot() {
+        return false;
+    }
+
+    /**
+     * Whether xfs_io refuses it on a file of another file system (no {@code CMD_FOREIGN_OK}): it
+     * prints {@code foreign file active, NAME command is for XFS filesystems only} before it looks
+     * at the arguments.
+     */
+    default boolean xfsOnly() {
         return false;
     }
 

@@ -9,6 +9,7 @@ import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,20 +35,27 @@ public final class XfsIoProcess implements AutoCloseable {
     static final String NO_FILES = "no files are open, try 'help open'";
 
     private static final Map<String, XfsIoCommand> COMMANDS = new LinkedHashMap<>();
+    private static final Map<String, XfsIoCommand> ALTNAMES = new HashMap<>();
 
     static {
         for (XfsIoCommand c : List.of(
                 new DataCommands.Pread(), new DataCommands.Pwrite(),
                 new SpaceCommands.FallocCmd(), new SpaceCommands.Fpunch(), new SpaceCommands.Fzero(),
                 new SpaceCommands.Fcollapse(), new SpaceCommands.Finsert(), new SpaceCommands.Truncate(),
-                new SpaceCommands.Fsync(), new SpaceCommands.Fdatasync(),
+                new SpaceCommands.Fsync(), new SpaceCommands.Fdatasync(), new SpaceCommands.Sync(),
+                new SpaceCommands.Syncfs(), new SpaceCommands.Resvsp(), new SpaceCommands.Unresvsp(),
+                new SpaceCommands.Zero(), new SpaceCommands.Allocsp(), new SpaceCommands.Freesp(),
                 new InfoCommands.Stat(), new InfoCommands.Statx(), new InfoCommands.Fiemap(), new InfoCommands.Seek(),
                 new MapCommands.Mmap(), new MapCommands.Mread(), new MapCommands.Mwrite(), new MapCommands.Msync(),
                 new MapCommands.Munmap(),
                 new FileCommands.Open(), new FileCommands.Flink(), new FileCommands.Close(), new FileCommands.File(),
                 new FileCommands.Badblock(), new FileCommands.Badblocks(), new FileCommands.Counters(),
-                new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new HelpCommand())) {
+                new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new AttrCommands.Utimes(),
+                new AttrCommands.Chmod(), new FileCommands.Print(), new FileCommands.Quit(), new HelpCommand())) {
             COMMANDS.put(c.name(), c);
+            if (c.altname() != null) {
+                ALTNAMES.put(c.altname(), c);
+            }
         }
     }
 
@@ -170,12 +178,19 @@ public final class XfsIoProcess implements AutoCloseable {
 
     private static XfsIoCommand commandOf(String line) {
         List<String> argv = Words.split(line);
-        return argv.isEmpty() ? null : COMMANDS.get(argv.get(0));
+        return argv.isEmpty() ? null : command(argv.get(0));
     }
 
-    /** The command called {@code name}, or null. */
+    /** The name of the command typed as {@code typed} ({@code pread} for {@code r}); an unknown name as it is. */
+    public static String canonicalName(String typed) {
+        XfsIoCommand c = command(typed);
+        return c == null ? typed : c.name();
+    }
+
+    /** The command called {@code name} or with that short name (libxcmd's {@code find_command}), or null. */
     static XfsIoCommand command(String name) {
-        return COMMANDS.get(name);
+        XfsIoCommand c = COMMANDS.get(name);
+        return c != null ? c : ALTNAMES.get(name);
     }
 
     /** Runs one command line ({@code "pwrite -S 0xab 0 4k"}). */
@@ -184,7 +199,7 @@ public final class XfsIoProcess implements AutoCloseable {
         if (argv.isEmpty()) {
             return Outcome.CONTINUE;
         }
-        XfsIoCommand cmd = COMMANDS.get(argv.get(0));
+        XfsIoCommand cmd = command(argv.get(0));
         if (cmd == null) {
             out.err("command \"" + argv.get(0) + "\" not found");
             exitCode = 1;
@@ -213,6 +228,10 @@ public final class XfsIoProcess implements AutoCloseable {
             return Outcome.CONTINUE;
         }
         try {
+            if (file != null && cmd.xfsOnly() && foreign()) {
+                out.err("foreign file active, " + cmd.name() + " command is for XFS filesystems only");
+                return Outcome.CONTINUE;
+            }
             cmd.run(this, argv);
         } catch (FsException e) {
             perror(cmd.name(), e);
@@ -289,6 +308,11 @@ public final class XfsIoProcess implements AutoCloseable {
         }
     }
 
+    /** getopt over a command's arguments, its complaints on this process's stderr. */
+    GetOpt getopt(List<String> argv, String spec) {
+        return new GetOpt(argv, spec, out);
+    }
+
     long number(String s) {
         return Cvtnum.parse(s, blockSize(), 512);
     }
@@ -303,6 +327,20 @@ public final class XfsIoProcess implements AutoCloseable {
     void usage(XfsIoCommand cmd) {
         out.out(cmd.name() + " " + cmd.args() + " -- " + cmd.oneline());
         exitCode = 1;
+    }
+
+    /**
+     * libxcmd's argument count check for a command that takes exactly {@code expected} arguments:
+     * {@code bad argument count N to NAME, expected E arguments} when {@code argv} has another
+     * number; the exit code stays, as libxcmd leaves it.
+     */
+    boolean argumentCount(XfsIoCommand cmd, List<String> argv, int expected) {
+        if (argv.size() - 1 == expected) {
+            return true;
+        }
+        out.err("bad argument count " + (argv.size() - 1) + " to " + argv.get(0) + ", expected " + expected
+                + " arguments");
+        return false;
     }
 
     /** {@code "non-numeric offset argument -- X"} and friends, and exit code 1. */

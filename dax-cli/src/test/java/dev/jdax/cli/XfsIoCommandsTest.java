@@ -1,0 +1,87 @@
+package dev.jdax.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code jdax io}'s space ioctls, utimes, chmod, sync, print, quit and short command names, as
+ * Linux 6.1's xfs_io answers them (the scenario {@code space-ioctls} holds Linux's own output);
+ * the images judged by e2fsck and xfs_repair after.
+ */
+class XfsIoCommandsTest {
+    @TempDir
+    Path tmp;
+
+    /** resvsp reserves unwritten blocks past EOF without changing the size, unresvsp punches, zero zeroes, on XFS. */
+    @Test
+    void spaceIoctlsAreFallocateKeepingTheSizeOnXfs() throws Exception {
+        Path image = tmp.resolve("x.img");
+        Console.run("mkfs", "-t", "xfs", image.toString(), "320m").ok();
+        Console io = Console.run("io", "-f", "-c", "pwrite -S 0x61 0 64k", "-c", "resvsp 64k 1m", "-c", "unresvsp 0 4k",
+                "-c", "zero 8k 4k", "-c", "stat", "-c", "pread -v 0 16", "-c", "pread -v 8k 16", "-c", "allocsp 1m 0",
+                image + ":/f");
+        assertEquals(1, io.status(), "allocsp fails: " + io.err());
+        assertEquals("XFS_IOC_ALLOCSP64: Inappropriate ioctl for device\n", io.err());
+        assertTrue(io.out().contains("stat.size = 65536\n"), "KEEP_SIZE: " + io.out());
+        // 16 data blocks, less the punched one, plus 256 reserved: 271 blocks of 8 sectors.
+        assertTrue(io.out().contains("stat.blocks = 2168\n"), io.out());
+        assertTrue(io.out().contains("00000000:  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"), "punched: " + io.out());
+        assertTrue(io.out().contains("00002000:  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"), "zeroed: " + io.out());
+        ImageCommandsTest.judge("xfs", image);
+    }
+
+    /** On ext4 xfs_io lets only resvsp through; the others are refused before their arguments are read. */
+    @Test
+    void xfsOnlyCommandsAreRefusedOnAForeignFile() throws Exception {
+        Path image = tmp.resolve("e.img");
+        Console.run("mkfs", "-t", "ext4", image.toString(), "32m").ok();
+        Console io = Console.run("io", "-f", "-c", "pwrite -S 0x61 0 8k", "-c", "resvsp 8k 64k", "-c", "unresvsp 0 4k",
+                "-c", "zero 4k", "-c", "fiemap -v", "-c", "stat", image + ":/f");
+        assertEquals("foreign file active, unresvsp command is for XFS filesystems only\n"
+                + "foreign file active, zero command is for XFS filesystems only\n", io.err());
+        assertTrue(io.out().contains("0x801"), "an unwritten last extent: " + io.out());
+        assertTrue(io.out().contains("stat.size = 8192\n"), io.out());
+        ImageCommandsTest.judge("ext4", image);
+    }
+
+    /** utimes sets both times to the nanosecond (statx -r shows them), or refuses a bad number; chmod sets 0444 or 0664. */
+    @Test
+    void utimesAndChmodSetTheInode() throws Exception {
+        Path image = tmp.resolve("t.img");
+        Console.run("mkfs", "-t", "ext4", image.toString(), "32m").ok();
+        Console io = Console.run("io", "-f", "-c", "utimes 1000 5 0x7d0 07", "-c", "utimes 1 2x 3 4", "-c", "utimes 1 2 3 1000000000",
+                "-c", "chmod -r", "-c", "statx -r", "-c", "chmod -x", "-c", "utimes 1", image + ":/f");
+        assertEquals("Bad value for atime\nfutimens: Invalid argument\nchmod: invalid option -- 'x'\n"
+                + "bad argument count 1 to utimes, expected 4 arguments\n", io.err());
+        assertTrue(io.out().contains("stat.atime.tv_sec = 1000\nstat.atime.tv_nsec = 5\n"), io.out());
+        assertTrue(io.out().contains("stat.mtime.tv_sec = 2000\nstat.mtime.tv_nsec = 7\n"), "strtoull's bases: " + io.out());
+        assertTrue(io.out().contains("stat.mode: 0100444\n"), io.out());
+        assertTrue(io.out().endsWith("chmod -r | -w -- change the read/write permissions on the currently open file\n"), io.out());
+        Console stat = Console.run("stat", image + ":/f").ok();
+        assertTrue(stat.out().contains("0444") || stat.out().contains("-r--r--r--"), stat.out());
+        ImageCommandsTest.judge("ext4", image);
+    }
+
+    /** Short names (r, w, p, q) run their commands; print lists files and mappings; quit ends the run. */
+    @Test
+    void shortNamesPrintAndQuit() throws Exception {
+        Path image = tmp.resolve("p.img");
+        Console.run("mkfs", "-t", "ext4", image.toString(), "32m").ok();
+        Console io = Console.run("io", "-f", "-c", "w -S 0x42 0 4k", "-c", "mm -r 0 4k", "-c", "p", "-c", "sync", "-c", "syncfs",
+                "-c", "q", "-c", "r -v 0 16", image + ":/f");
+        assertEquals(0, io.status(), io.err());
+        assertTrue(io.out().startsWith("wrote 4096/4096 bytes at offset 0\n"), io.out());
+        assertTrue(io.out().matches("(?s).*\\[000] " + Pattern.quote(image + ":/f") + " +\\(foreign,non-sync,non-direct,read-write\\)\n"
+                + "\\[000] 0x[0-9a-f]+ - 0x[0-9a-f]+ r--  +.*\\(0 : 4096\\)\n"), io.out());
+        assertFalse(io.out().contains("read 16/16"), "nothing runs after quit: " + io.out());
+        Console help = Console.run("io", "-f", "-c", "help r", image + ":/f").ok();
+        assertTrue(help.out().startsWith("r [-b bs] "), help.out());
+    }
+}
