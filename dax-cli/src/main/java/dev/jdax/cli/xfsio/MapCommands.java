@@ -27,8 +27,9 @@ final class MapCommands {
         for (int i = 0; i < p.maps().size(); i++) {
             MappedRegion m = p.maps().get(i);
             FileMapping fm = m.mapping();
-            String prot = ((fm.prot() & FileMapping.PROT_READ) != 0 ? "r" : "-")
-                    + ((fm.prot() & FileMapping.PROT_WRITE) != 0 ? "w" : "-") + (m.exec() ? "x" : "-")
+            String prot = ((m.prot() & FileMapping.PROT_READ) != 0 ? "r" : "-")
+                    + ((m.prot() & FileMapping.PROT_WRITE) != 0 ? "w" : "-")
+                    + ((m.prot() & MappedRegion.PROT_EXEC) != 0 ? "x" : "-")
                     + ((fm.flags() & FileMapping.MAP_SYNC) != 0 ? " S" : "");
             p.out().out(String.format("%c%03d%c 0x%x - 0x%x %s  %14s (%d : %d)", m == p.mapping() ? '[' : ' ', i,
                     m == p.mapping() ? ']' : ' ', fm.address(), fm.address() + fm.length(), prot, m.name(),
@@ -125,17 +126,13 @@ final class MapCommands {
                 return;
             }
             int prot = 0;
-            boolean exec = false;
             int flags = FileMapping.MAP_SHARED;
             GetOpt g = p.getopt(argv, "rwxSs:");
             for (int c; (c = g.next()) != -1; ) {
                 switch (c) {
                     case 'r' -> prot |= FileMapping.PROT_READ;
                     case 'w' -> prot |= FileMapping.PROT_WRITE;
-                    case 'x' -> { // PROT_EXEC: nothing runs from a jdax mapping; it is listed, and readable as on x86
-                        prot |= FileMapping.PROT_READ;
-                        exec = true;
-                    }
+                    case 'x' -> prot |= MappedRegion.PROT_EXEC;
                     case 'S' -> flags = FileMapping.MAP_SYNC | FileMapping.MAP_SHARED_VALIDATE;
                     case 's' -> { }
                     default -> {
@@ -145,8 +142,7 @@ final class MapCommands {
                 }
             }
             if (prot == 0) {
-                prot = FileMapping.PROT_READ | FileMapping.PROT_WRITE;
-                exec = true; // mmap_f's default is PROT_READ | PROT_WRITE | PROT_EXEC
+                prot = FileMapping.PROT_READ | FileMapping.PROT_WRITE | MappedRegion.PROT_EXEC; // mmap_f's default
             }
             List<String> ops = g.operands();
             if (ops.size() != 2) {
@@ -165,12 +161,15 @@ final class MapCommands {
             }
             FileMapping m;
             try {
-                m = p.file().handle().mmap(off, len, prot, flags);
+                // Nothing runs from a jdax mapping: PROT_EXEC is listed, and an exec-only mapping is
+                // readable, as x86's page tables make it without protection keys.
+                int asked = prot & ~MappedRegion.PROT_EXEC;
+                m = p.file().handle().mmap(off, len, asked == 0 ? FileMapping.PROT_READ : asked, flags);
             } catch (FsException e) {
                 p.perror("mmap", e);
                 return;
             }
-            p.addMapping(new MappedRegion(p.file().name(), m, exec));
+            p.addMapping(new MappedRegion(p.file().name(), m, prot));
         }
 
         private void listOrSelect(XfsIoProcess p, List<String> argv) {
