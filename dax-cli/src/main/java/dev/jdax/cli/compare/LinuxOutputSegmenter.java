@@ -128,12 +128,12 @@ final class LinuxOutputSegmenter {
             int maxDumpLines = maxDumpLines(cmd) * runs;
             int started = 0;
             int ended = 0;
+            String typed = cmd.strip().split("\\s+")[0];
+            String name = XfsIoProcess.canonicalName(typed);
             while (at < lines.size()) {
                 String line = lines.get(at);
-                String typed = cmd.strip().split("\\s+")[0];
-                boolean usage = USAGE_OR_ARG.matcher(line).matches()
-                        && line.startsWith(XfsIoProcess.canonicalName(typed) + " ")
-                        || refusedUnder(line, typed);
+                boolean usage = USAGE_OR_ARG.matcher(line).matches() && line.startsWith(name + " ")
+                        || refusedUnder(line, typed, name);
                 boolean complaint = GETOPT.matcher(line).matches() && line.startsWith(typed + ": ");
                 if (!usage && !complaint && !g.may().matcher(line).matches()) {
                     break;
@@ -170,15 +170,15 @@ final class LinuxOutputSegmenter {
         return rows;
     }
 
-    /** Whether libxcmd refused the command typed as {@code typed} before it ran. */
-    private static boolean refusedUnder(String line, String typed) {
+    /** Whether libxcmd refused the command typed as {@code typed} (called {@code name}) before it ran. */
+    private static boolean refusedUnder(String line, String typed, String name) {
         Matcher m = REFUSED.matcher(line);
         if (!m.matches()) {
             return false;
         }
         // The count names the command as typed (argv[0]); the foreign check by its name.
         String named = m.group(2) != null ? m.group(2) : m.group(3);
-        return named.equals(typed) || named.equals(XfsIoProcess.canonicalName(typed));
+        return named.equals(typed) || named.equals(name);
     }
 
     /**

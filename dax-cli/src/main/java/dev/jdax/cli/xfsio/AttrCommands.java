@@ -126,14 +126,12 @@ final class AttrCommands {
 
     static final class Utimes extends NamedCommand {
         Utimes() {
-            super("utimes", null, "atime_sec atime_nsec mtime_sec mtime_nsec", "Update file times of the current file");
+            super("utimes", null, "atime_sec atime_nsec mtime_sec mtime_nsec", "Update file times of the current file",
+                    4, 0);
         }
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) {
-            if (!p.argumentCount(this, argv, 4)) {
-                return;
-            }
             Long[] t = {Strtoull.parse(argv.get(1)), Strtoull.parse(argv.get(2)),
                     Strtoull.parse(argv.get(3)), Strtoull.parse(argv.get(4))};
             if (t[0] == null || t[1] == null) {
@@ -174,19 +172,11 @@ final class AttrCommands {
     /** {@code chmod -r | -w}: r--r--r-- or rw-rw-r-- (the whole mode, as chmod_f passes it), on the current file once. */
     static final class Chmod extends NamedCommand {
         Chmod() {
-            super("chmod", null, "-r | -w", "change the read/write permissions on the currently open file");
-        }
-
-        @Override
-        public boolean oneShot() {
-            return true;
+            super("chmod", null, "-r | -w", "change the read/write permissions on the currently open file", 1, ONE_SHOT);
         }
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) {
-            if (!p.argumentCount(this, argv, 1)) {
-                return;
-            }
             int mode = 0444;
             GetOpt g = p.getopt(argv, "rw");
             for (int c; (c = g.next()) != -1; ) {

@@ -124,10 +124,12 @@ final class FileCommands {
         }
 
         @Override
+        public int arguments() {
+            return 1;
+        }
+
+        @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
-            if (!p.argumentCount(this, argv, 1)) {
-                return;
-            }
             String path = p.pathInFileSystem(argv.get(1));
             FileSystem fs = p.fs();
             fs.link(p.file().handle().ino(), fs.resolveParent(path), PathWalk.lastName(path));
@@ -137,24 +139,11 @@ final class FileCommands {
     /** print_f: the file table, then the mapping table; needs no open file. */
     static final class Print extends NamedCommand {
         Print() {
-            super("print", "p", "", "list current open files and memory mappings");
-        }
-
-        @Override
-        public boolean oneShot() {
-            return true;
-        }
-
-        @Override
-        public boolean needsFile() {
-            return false;
+            super("print", "p", "", "list current open files and memory mappings", 0, ONE_SHOT | NO_FILE);
         }
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
-            if (!p.argumentCount(this, argv, 0)) {
-                return;
-            }
             list(p);
             MapCommands.list(p);
         }
@@ -166,17 +155,7 @@ final class FileCommands {
      */
     static final class Quit extends NamedCommand {
         Quit() {
-            super("quit", "q", "", "exit the program");
-        }
-
-        @Override
-        public boolean oneShot() {
-            return true;
-        }
-
-        @Override
-        public boolean needsFile() {
-            return false;
+            super("quit", "q", "", "exit the program", ANY_ARGUMENTS, ONE_SHOT | NO_FILE);
         }
 
         @Override

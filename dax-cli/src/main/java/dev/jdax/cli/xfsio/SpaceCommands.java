@@ -91,7 +91,7 @@ final class SpaceCommands {
         private final int mode;
 
         FixedMode(String name, String oneline, int mode) {
-            super(name, null, "off len", oneline);
+            super(name, null, "off len", oneline, ANY_ARGUMENTS, 0);
             this.mode = mode;
         }
 
@@ -267,36 +267,30 @@ final class SpaceCommands {
      * so XFS answers ENOTTY. Only resvsp is allowed on other file systems by xfs_io itself.
      */
     private abstract static class SpaceIoctl extends NamedCommand {
+        /** The mode of an ioctl Linux 5.17 removed: XFS's ioctl handler no longer knows it. */
+        static final int REMOVED = -1;
+
         private final String ioctl;
         private final int mode;
-        private final boolean xfsOnly;
 
-        /** {@code mode} is the fallocate mode the VFS turns the ioctl into, or -1 for a removed ioctl. */
+        /** {@code mode} is the fallocate mode the VFS turns the ioctl into, or {@link #REMOVED}. */
         SpaceIoctl(String name, String oneline, String ioctl, int mode, boolean xfsOnly) {
-            super(name, null, "off len", oneline);
+            super(name, null, "off len", oneline, 2, xfsOnly ? XFS_ONLY : 0);
             this.ioctl = ioctl;
             this.mode = mode;
-            this.xfsOnly = xfsOnly;
-        }
-
-        @Override
-        public boolean xfsOnly() {
-            return xfsOnly;
         }
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) {
-            if (!p.argumentCount(this, argv, 2)) {
-                return;
-            }
             long[] range = offsetLength(p, argv.subList(1, 3));
             if (range == null) {
                 return;
             }
+            if (mode == REMOVED) {
+                p.perror(ioctl, FsException.of(Errno.ENOTTY, "%s: removed from Linux in 5.17", ioctl));
+                return;
+            }
             try {
-                if (mode < 0) {
-                    throw FsException.of(Errno.ENOTTY, "%s: removed from Linux in 5.17", ioctl);
-                }
                 p.file().handle().fallocate(mode, range[0], range[1]);
             } catch (FsException e) {
                 p.perror(ioctl, e);
@@ -327,37 +321,24 @@ final class SpaceCommands {
 
     static final class Allocsp extends SpaceIoctl {
         Allocsp() {
-            super("allocsp", "allocates zeroed space for part of a file", "XFS_IOC_ALLOCSP64", -1, true);
+            super("allocsp", "allocates zeroed space for part of a file", "XFS_IOC_ALLOCSP64", SpaceIoctl.REMOVED, true);
         }
     }
 
     static final class Freesp extends SpaceIoctl {
         Freesp() {
-            super("freesp", "frees space associated with part of a file", "XFS_IOC_FREESP64", -1, true);
+            super("freesp", "frees space associated with part of a file", "XFS_IOC_FREESP64", SpaceIoctl.REMOVED, true);
         }
     }
 
     /** sync(2): every file system's state to the media; it cannot fail, and needs no open file. */
     static final class Sync extends NamedCommand {
         Sync() {
-            super("sync", null, "", "calls sync(2) to flush all in-core filesystem state to disk");
-        }
-
-        @Override
-        public boolean oneShot() {
-            return true;
-        }
-
-        @Override
-        public boolean needsFile() {
-            return false;
+            super("sync", null, "", "calls sync(2) to flush all in-core filesystem state to disk", 0, ONE_SHOT | NO_FILE);
         }
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) {
-            if (!p.argumentCount(this, argv, 0)) {
-                return;
-            }
             try {
                 p.fs().sync();
             } catch (FsException e) {
@@ -369,14 +350,11 @@ final class SpaceCommands {
     /** syncfs(2) on the current file's file system, once per open file as xfs_io runs it. */
     static final class Syncfs extends NamedCommand {
         Syncfs() {
-            super("syncfs", null, "", "calls syncfs(2) to flush all in-core filesystem state to disk");
+            super("syncfs", null, "", "calls syncfs(2) to flush all in-core filesystem state to disk", 0, 0);
         }
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) {
-            if (!p.argumentCount(this, argv, 0)) {
-                return;
-            }
             try {
                 p.fs().sync();
             } catch (FsException e) {

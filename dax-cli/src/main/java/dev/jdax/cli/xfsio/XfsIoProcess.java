@@ -232,6 +232,9 @@ public final class XfsIoProcess implements AutoCloseable {
                 out.err("foreign file active, " + cmd.name() + " command is for XFS filesystems only");
                 return Outcome.CONTINUE;
             }
+            if (!argumentCount(cmd, argv)) {
+                return Outcome.CONTINUE;
+            }
             cmd.run(this, argv);
         } catch (FsException e) {
             perror(cmd.name(), e);
@@ -330,12 +333,13 @@ public final class XfsIoProcess implements AutoCloseable {
     }
 
     /**
-     * libxcmd's argument count check for a command that takes exactly {@code expected} arguments:
-     * {@code bad argument count N to NAME, expected E arguments} when {@code argv} has another
-     * number; the exit code stays, as libxcmd leaves it.
+     * libxcmd's argument count check, after the file checks and before the command runs: {@code bad
+     * argument count N to TYPED, expected E arguments} when {@code argv} has another number than the
+     * command's {@link XfsIoCommand#arguments()}; the exit code stays, as libxcmd leaves it.
      */
-    boolean argumentCount(XfsIoCommand cmd, List<String> argv, int expected) {
-        if (argv.size() - 1 == expected) {
+    private boolean argumentCount(XfsIoCommand cmd, List<String> argv) {
+        int expected = cmd.arguments();
+        if (expected == XfsIoCommand.ANY_ARGUMENTS || argv.size() - 1 == expected) {
             return true;
         }
         out.err("bad argument count " + (argv.size() - 1) + " to " + argv.get(0) + ", expected " + expected

@@ -306,7 +306,12 @@ final class Ext4FileSystem implements SuperBlock {
      * i_atime_extra (at least 144 bytes), else whole seconds.
      */
     long timeGranularityNanos() {
-        return sb.s_inode_size() >= 0x90 ? 1 : 1_000_000_000L;
+        return extraTimes() ? 1 : 1_000_000_000L;
+    }
+
+    /** Whether the inodes reach i_atime_extra (0x8C..0x90), the last of the three times' extra words. */
+    private boolean extraTimes() {
+        return sb.s_inode_size() >= 0x90;
     }
 
     /**
@@ -315,7 +320,7 @@ final class Ext4FileSystem implements SuperBlock {
      */
     Instant truncateTime(Instant t) {
         long min = Integer.MIN_VALUE;
-        long max = sb.s_inode_size() >= 0x90 ? Integer.MAX_VALUE + (3L << 32) : Integer.MAX_VALUE;
+        long max = extraTimes() ? Integer.MAX_VALUE + (3L << 32) : Integer.MAX_VALUE;
         long sec = Math.max(min, Math.min(max, t.getEpochSecond()));
         if (sec == min || sec == max) {
             return Instant.ofEpochSecond(sec);

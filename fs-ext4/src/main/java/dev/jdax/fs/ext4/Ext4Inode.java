@@ -341,8 +341,7 @@ final class Ext4Inode implements Vnode {
 
     /** Whether mtime and ctime hold these times already, as they would be stored. */
     boolean holdsTimes(Instant m, Instant c) {
-        return b.getInt(0x10) == (int) m.getEpochSecond() && b.getInt(0xC) == (int) c.getEpochSecond()
-                && (!fits(0x88) || b.getInt(0x88) == extra(m)) && (!fits(0x84) || b.getInt(0x84) == extra(c));
+        return holds(0x10, 0x88, m) && holds(0xC, 0x84, c);
     }
 
     /** EXT4_FITS_IN_INODE: the 4-byte field at {@code offset} lies within 128 + i_extra_isize bytes. */
@@ -366,6 +365,11 @@ final class Ext4Inode implements Vnode {
         if (fits(extraAt)) {
             b.putInt(extraAt, extra(t));
         }
+    }
+
+    /** Whether the words at {@code at} and {@code extraAt} are what {@link #time(int, int, Instant)} would store. */
+    private boolean holds(int at, int extraAt, Instant t) {
+        return b.getInt(at) == (int) t.getEpochSecond() && (!fits(extraAt) || b.getInt(extraAt) == extra(t));
     }
 
     /** ext4_encode_extra_time: the epoch bits the signed 32-bit seconds miss, and the nanoseconds. */
