@@ -3,6 +3,7 @@ package dev.jdax.iomap;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.ThreadCounters;
+import dev.jdax.api.fs.Fadvise;
 import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileMapping;
@@ -10,6 +11,7 @@ import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.SyncFileRange;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Instant;
@@ -264,10 +266,31 @@ public final class DaxFile implements OpenFile {
     public void fsync(boolean dataOnly) throws FsException {
         open();
         for (DaxMapping m : space.mappings()) {
-            m.writeBackDirty();
+            m.writeBack(0, Long.MAX_VALUE);
         }
         ops.commit(dataOnly);
         space.mount().device().fence();
+    }
+
+    @Override
+    public void fadvise(long offset, long length, int advice) throws FsException {
+        open();
+        Fadvise.check(ino(), offset, length, advice);
+    }
+
+    @Override
+    public void syncRange(long offset, long length, int flags) throws FsException {
+        open();
+        long end = SyncFileRange.check(ino(), offset, length, flags);
+        // Only the three flags together are file_write_and_wait_range (WB_SYNC_ALL); the others start
+        // WB_SYNC_NONE writeback, which dax_writeback_mapping_range returns from at once.
+        if ((flags & SyncFileRange.WRITE_AND_WAIT) == SyncFileRange.WRITE_AND_WAIT) {
+            long last = end == Long.MAX_VALUE ? Long.MAX_VALUE : (end + DaxMount.PAGE - 1) / DaxMount.PAGE;
+            for (DaxMapping m : space.mappings()) {
+                m.writeBack(offset / DaxMount.PAGE, last);
+            }
+            space.mount().device().fence();
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.carrotsearch.hppc.LongObjectHashMap;
 import dev.jdax.api.DaxAccessMode;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.DaxWindow;
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
@@ -18,6 +19,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,10 +45,13 @@ final class DaxMapping implements FileMapping {
     private final AddressSpace space;
     private final DaxInodeOps ops;
     private final long fileOffset;
-    private final long length;
+    /** Changed by {@link #mremap} only, under this object's monitor; read without it by faults. */
+    private volatile long length;
     private final int prot;
     private final int flags;
-    private final long address;
+    private volatile long address;
+    /** Where the address range reserved for this mapping ends: it grows in place up to here. */
+    private long reservedEnd;
     private final LongObjectHashMap<Entry> entries = new LongObjectHashMap<>();
     private final LongHashSet dirty = new LongHashSet();
     /** Views made by {@link #view}: stores through them are not seen, so every page counts as dirty. */
@@ -61,9 +66,20 @@ final class DaxMapping implements FileMapping {
         this.length = length;
         this.prot = prot;
         this.flags = flags;
-        long span = (length + PMD - 1) / PMD * PMD + PMD;
+        long base = reserve(length);
         // vaddr - file offset must be PMD aligned for a PMD fault (Linux checks the same colour).
-        this.address = NEXT_ADDRESS.getAndAdd(span) + (fileOffset % PMD);
+        this.address = base + (fileOffset % PMD);
+        this.reservedEnd = base + span(length);
+    }
+
+    /** The emulated address space a mapping of {@code length} bytes takes: whole PMDs, and one to spare. */
+    private static long span(long length) {
+        return (length + PMD - 1) / PMD * PMD + PMD;
+    }
+
+    /** A fresh, PMD-aligned range of emulated addresses for {@code length} bytes. */
+    private static long reserve(long length) {
+        return NEXT_ADDRESS.getAndAdd(span(length));
     }
 
     @Override
@@ -270,6 +286,8 @@ final class DaxMapping implements FileMapping {
             reason = "mapping does not cover the 2 MiB range";
         } else if (start + PMD > (size + PAGE - 1) / PAGE * PAGE) {
             reason = "2 MiB range crosses EOF";
+        } else if (!pmdColoured(address)) {
+            reason = "mapping address not 2 MiB aligned with the file offset";
         }
         if (reason != null) {
             c.pmdFallback(reason);
@@ -384,11 +402,19 @@ final class DaxMapping implements FileMapping {
     private synchronized Entry install(long faulting, long pos, MemorySegment memory, long deviceAddr, boolean writable, boolean pmd) {
         long first = pos / PAGE;
         long pages = memory.byteSize() / PAGE;
+        // An mremap that moved the mapping to another colour while this fault ran: the pages are
+        // still the right ones, but only as page entries, which is what Linux's move would leave.
+        boolean huge = pmd && pmdColoured(address);
         for (long i = 0; i < pages; i++) {
             entries.put(first + i, new Entry(memory.asSlice(i * PAGE, PAGE), deviceAddr < 0 ? -1 : deviceAddr + i * PAGE,
-                    writable, pmd));
+                    writable, huge));
         }
         return entries.get(faulting);
+    }
+
+    /** Whether a mapping at {@code at} puts file offsets and addresses at the same offset in a PMD. */
+    private boolean pmdColoured(long at) {
+        return Math.floorMod(at - fileOffset, PMD) == 0;
     }
 
     /**
@@ -426,10 +452,7 @@ final class DaxMapping implements FileMapping {
         synchronized (this) {
             long[] keys = entries.keys().toArray();
             for (long k : keys) {
-                Entry e = entries.get(k);
-                long lo = e.pmd() ? k / PMD_PAGES * PMD_PAGES : k;
-                long hi = e.pmd() ? lo + PMD_PAGES : k + 1;
-                if (lo < last && hi > first) {
+                if (covers(k, entries.get(k), first, last)) {
                     entries.remove(k);
                 }
             }
@@ -437,6 +460,133 @@ final class DaxMapping implements FileMapping {
         for (MappingView v : views) {
             v.revoke(first, last);
         }
+    }
+
+    /** Whether entry {@code e} at page {@code k} lies (wholly, for a PMD, or in part) in pages {@code [first, last)}. */
+    private static boolean covers(long k, Entry e, long first, long last) {
+        long lo = e.pmd() ? k / PMD_PAGES * PMD_PAGES : k;
+        long hi = e.pmd() ? lo + PMD_PAGES : k + 1;
+        return lo < last && hi > first;
+    }
+
+    /**
+     * zap_page_range: the page-table entries over file pages {@code [first, last)} go (a PMD whole,
+     * as Linux clears a DAX PMD it would have to split); the file keeps its data. Linux keeps the
+     * dirty mark in the file's mapping entries, so a later msync still writes those pages back;
+     * jdax keeps it per mapping entry, so the dropped dirty pages are written back here, earlier
+     * than msync would (an outcome Linux allows too: a cache may write back at any time).
+     */
+    private synchronized void zap(long first, long last) throws FsException {
+        DaxDevice dev = space.mount().device();
+        long[] keys = entries.keys().toArray();
+        for (long k : keys) {
+            Entry e = entries.get(k);
+            if (covers(k, e, first, last)) {
+                if (dirty.remove(k) && e.deviceAddr() >= 0) {
+                    dev.flush(e.deviceAddr(), PAGE);
+                }
+                entries.remove(k);
+            }
+        }
+    }
+
+    /** The mapping's own pages {@code [offset, offset + length)}, in file pages, checked as mincore and madvise check them. */
+    private long[] pages(String call, long offset, long len) throws FsException {
+        if (offset < 0 || len < 0 || (fileOffset + offset) % PAGE != 0) {
+            throw FsException.of(Errno.EINVAL, "%s at %d length %d of a mapping at file offset %d (page aligned start)",
+                    call, offset, len, fileOffset);
+        }
+        long first = (fileOffset + offset) / PAGE;
+        long last = (fileOffset + offset + len + PAGE - 1) / PAGE;
+        synchronized (this) {
+            if (closed || last > (fileOffset + length + PAGE - 1) / PAGE) {
+                throw FsException.of(Errno.ENOMEM, "%s at %d length %d: %s", call, offset, len,
+                        closed ? "the mapping was unmapped" : "beyond the mapping's " + length + " bytes");
+            }
+        }
+        return new long[] {first, last};
+    }
+
+    @Override
+    public BitSet mincore(long offset, long len) throws FsException {
+        long[] r = pages("mincore", offset, len);
+        BitSet resident = new BitSet();
+        synchronized (this) {
+            for (long k = r[0]; k < r[1]; k++) {
+                if (entries.containsKey(k)) {
+                    resident.set(Math.toIntExact(k - r[0]));
+                }
+            }
+        }
+        return resident;
+    }
+
+    @Override
+    public void madvise(long offset, long len, int advice) throws FsException {
+        if (advice < MADV_NORMAL || advice > MADV_DONTNEED) {
+            throw FsException.of(Errno.EINVAL, "madvise advice %d", advice);
+        }
+        long[] r = pages("madvise", offset, len);
+        // The readahead advice has nothing to act on without a page cache, and madvise_willneed
+        // ignores DAX files: only DONTNEED changes anything.
+        if (advice == MADV_DONTNEED) {
+            zap(r[0], r[1]);
+        }
+    }
+
+    @Override
+    public void mremap(long newLength, int mflags, long newAddress) throws FsException {
+        boolean fixed = (mflags & MREMAP_FIXED) != 0;
+        boolean mayMove = (mflags & MREMAP_MAYMOVE) != 0;
+        if ((mflags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) != 0 || newLength <= 0 || fileOffset > Long.MAX_VALUE - newLength - PAGE
+                || (fixed && (!mayMove || newAddress % PAGE != 0))) {
+            throw FsException.of(Errno.EINVAL, "mremap to %d bytes, flags 0x%x, address 0x%x", newLength, mflags, newAddress);
+        }
+        long newEnd = (fileOffset + newLength + PAGE - 1) / PAGE;
+        long oldEnd;
+        synchronized (this) {
+            if (closed) {
+                throw FsException.of(Errno.EFAULT, "mremap of a mapping that was unmapped");
+            }
+            oldEnd = (fileOffset + length + PAGE - 1) / PAGE;
+            if (fixed) {
+                moveTo(newAddress, newAddress + newLength);
+            } else if (newLength > length && address + newLength > reservedEnd) {
+                if (!mayMove) {
+                    throw FsException.of(Errno.ENOMEM, "mremap from %d to %d bytes: the addresses after the mapping are taken",
+                            length, newLength);
+                }
+                long base = reserve(newLength);
+                moveTo(base + fileOffset % PMD, base + span(newLength));
+            }
+            if (newEnd < oldEnd) {
+                zap(newEnd, oldEnd);
+            }
+            length = newLength;
+        }
+        if (newEnd < oldEnd) {
+            for (MappingView v : views) {
+                v.revoke(newEnd, oldEnd);
+            }
+        }
+    }
+
+    /**
+     * The entries move with the mapping (move_page_tables); at an address of another colour a PMD
+     * cannot stay one, and a DAX PMD that Linux would split is cleared instead.
+     */
+    private void moveTo(long at, long end) throws FsException {
+        if (!pmdColoured(at)) {
+            long[] keys = entries.keys().toArray();
+            for (long k : keys) {
+                Entry e = entries.get(k);
+                if (e != null && e.pmd()) {
+                    zap(k, k + 1);
+                }
+            }
+        }
+        address = at;
+        reservedEnd = end;
     }
 
     /** After a change of {@code [offset, offset + length)}: views map what a refault would find. */
@@ -469,9 +619,14 @@ final class DaxMapping implements FileMapping {
 
     @Override
     public void msync(long offset, long len) throws FsException {
+        writeBack((fileOffset + offset) / PAGE, (fileOffset + offset + len + PAGE - 1) / PAGE);
+        ops.commit(true);
+        space.mount().device().fence();
+    }
+
+    /** Writes back the pages of file pages {@code [first, last)} this mapping dirtied (fsync's, msync's part). */
+    void writeBack(long first, long last) throws FsException {
         DaxDevice dev = space.mount().device();
-        long first = (fileOffset + offset) / PAGE;
-        long last = (fileOffset + offset + len + PAGE - 1) / PAGE;
         synchronized (this) {
             for (var c : dirty) {
                 if (c.value >= first && c.value < last) {
@@ -485,25 +640,6 @@ final class DaxMapping implements FileMapping {
         }
         for (MappingView v : views) {
             v.flush(dev, first, last);
-        }
-        ops.commit(true);
-        dev.fence();
-    }
-
-    /** fsync's part: writes back every dirty page of this mapping. */
-    void writeBackDirty() throws FsException {
-        DaxDevice dev = space.mount().device();
-        synchronized (this) {
-            for (var c : dirty) {
-                Entry e = entries.get(c.value);
-                if (e != null && e.deviceAddr() >= 0) {
-                    dev.flush(e.deviceAddr(), PAGE);
-                }
-            }
-            dirty.clear();
-        }
-        for (MappingView v : views) {
-            v.flush(dev, 0, Long.MAX_VALUE);
         }
     }
 

@@ -2,11 +2,13 @@ package dev.jdax.vfs;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.Fadvise;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.SyncFileRange;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -71,6 +73,18 @@ final class DirectoryFile implements OpenFile {
     @Override
     public void fsync(boolean dataOnly) throws FsException {
         inode.vnode().fsync(dataOnly);
+    }
+
+    /** A directory's blocks are metadata, which jdax keeps in no page cache: the checks only. */
+    @Override
+    public void fadvise(long offset, long length, int advice) throws FsException {
+        Fadvise.check(inode.ino, offset, length, advice);
+    }
+
+    /** sync_file_range allows directories; their blocks are metadata, which it never writes. */
+    @Override
+    public void syncRange(long offset, long length, int flags) throws FsException {
+        SyncFileRange.check(inode.ino, offset, length, flags);
     }
 
     /** generic_file_llseek_size: all of a directory before its end is data. */

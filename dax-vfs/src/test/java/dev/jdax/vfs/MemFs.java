@@ -336,6 +336,14 @@ final class MemFs implements SuperBlock {
         }
 
         @Override
+        public void fadvise(long offset, long length, int advice) {
+        }
+
+        @Override
+        public void syncRange(long offset, long length, int flags) {
+        }
+
+        @Override
         public long seekData(long offset) {
             return offset;
         }

@@ -36,6 +36,22 @@ public interface FileMapping extends AutoCloseable {
     /** {@code MAP_SYNC}: metadata durable before a write fault returns; EOPNOTSUPP where not DAX. */
     int MAP_SYNC = 0x80000;
 
+    /** {@code MADV_NORMAL}: no special treatment (readahead advice, which DAX has no use for). */
+    int MADV_NORMAL = 0;
+    /** {@code MADV_RANDOM}: expect random access (readahead advice). */
+    int MADV_RANDOM = 1;
+    /** {@code MADV_SEQUENTIAL}: expect sequential access (readahead advice). */
+    int MADV_SEQUENTIAL = 2;
+    /** {@code MADV_WILLNEED}: expect access soon; Linux ignores it for DAX files ({@code madvise_willneed}). */
+    int MADV_WILLNEED = 3;
+    /** {@code MADV_DONTNEED}: drop the page-table entries of the range; the next access faults again. */
+    int MADV_DONTNEED = 4;
+
+    /** {@code MREMAP_MAYMOVE}: the mapping may move to a new address to grow. */
+    int MREMAP_MAYMOVE = 1;
+    /** {@code MREMAP_FIXED}: move to the address given (needs MREMAP_MAYMOVE). */
+    int MREMAP_FIXED = 2;
+
     /**
      * do_mmap's first checks, before the file's own {@code ->mmap}: the type must be one of the three
      * (EINVAL), and the descriptor must be open for reading, and for writing too when a shared
@@ -116,6 +132,49 @@ public interface FileMapping extends AutoCloseable {
 
     /** {@code msync(MS_SYNC)}: writes back the dirty pages of the range and commits what MAP_SYNC promised. */
     void msync(long offset, long length) throws FsException;
+
+    /**
+     * {@code mincore}: which pages of {@code [offset, offset + length)} this mapping has a page-table
+     * entry for — faulted in, and not dropped since by {@code MADV_DONTNEED}, truncate or punch. A
+     * DAX file has no page cache, so, as on Linux, a page another mapping faulted, or that read()
+     * copied, does not count. (For a file without DAX Linux also counts the page cache's pages;
+     * jdax has no page cache and counts the mapping's own entries there too.)
+     *
+     * @param offset where the range starts in the mapping, page aligned in the file
+     * @param length the range's length; a last partial page counts as a page
+     * @return bit {@code i} set when the range's page {@code i} is resident
+     * @throws FsException EINVAL for an unaligned start; ENOMEM for a range beyond the mapping or a
+     *                     mapping unmapped
+     */
+    java.util.BitSet mincore(long offset, long length) throws FsException;
+
+    /**
+     * {@code madvise}: {@link #MADV_DONTNEED} drops the page-table entries of the range (a 2 MiB
+     * entry goes whole, as Linux clears a DAX PMD it would have to split), the file keeps its data
+     * and the next access faults again; the other advice changes nothing on a DAX file.
+     *
+     * @param offset where the range starts in the mapping, page aligned in the file
+     * @param length the range's length
+     * @param advice one of the {@code MADV_*} values
+     * @throws FsException EINVAL for other advice or an unaligned start; ENOMEM for a range beyond
+     *                     the mapping or a mapping unmapped
+     */
+    void madvise(long offset, long length, int advice) throws FsException;
+
+    /**
+     * {@code mremap}: the mapping becomes {@code newLength} long. Shrinking drops the entries past the
+     * new end; growing keeps the address while the address space after the mapping is free, moves
+     * with {@link #MREMAP_MAYMOVE} when it is not (the entries move along) and fails with ENOMEM
+     * without it; {@link #MREMAP_FIXED} moves it to {@code newAddress}. Pages past EOF raise SIGBUS
+     * as in any mapping.
+     *
+     * @param newLength the new length in bytes
+     * @param flags {@link #MREMAP_MAYMOVE}, {@link #MREMAP_FIXED} or 0
+     * @param newAddress the address for {@link #MREMAP_FIXED}; ignored otherwise
+     * @throws FsException EINVAL for a zero length, unknown flags, FIXED without MAYMOVE or an
+     *                     unaligned address; ENOMEM when it cannot grow in place; EFAULT when unmapped
+     */
+    void mremap(long newLength, int flags, long newAddress) throws FsException;
 
     /** {@code munmap}: later accesses throw {@link dev.jdax.api.SigSegvException}. */
     @Override

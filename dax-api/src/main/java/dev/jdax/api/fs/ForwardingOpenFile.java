@@ -65,6 +65,16 @@ public interface ForwardingOpenFile extends OpenFile {
     }
 
     @Override
+    default void fadvise(long offset, long length, int advice) throws FsException {
+        delegate().fadvise(offset, length, advice);
+    }
+
+    @Override
+    default void syncRange(long offset, long length, int flags) throws FsException {
+        delegate().syncRange(offset, length, flags);
+    }
+
+    @Override
     default long seekData(long offset) throws FsException {
         return delegate().seekData(offset);
     }

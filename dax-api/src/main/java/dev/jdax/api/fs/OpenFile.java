@@ -70,6 +70,29 @@ public interface OpenFile extends AutoCloseable {
     /** {@code fsync} ({@code dataOnly} false) or {@code fdatasync} ({@code dataOnly} true). */
     void fsync(boolean dataOnly) throws FsException;
 
+    /**
+     * {@code posix_fadvise}: advice about a page cache, which a DAX file does not have; Linux checks
+     * the arguments ({@link Fadvise#check}) and acts on none of it.
+     *
+     * @param offset where the range starts
+     * @param length its length (0: to the end of the file)
+     * @param advice one of the {@link Fadvise} values
+     * @throws FsException EINVAL for a negative length or an unknown advice
+     */
+    void fadvise(long offset, long length, int advice) throws FsException;
+
+    /**
+     * {@code sync_file_range}: data only, never metadata. Only all three {@link SyncFileRange} flags
+     * together write back (WB_SYNC_ALL) what mappings dirtied in the range; DAX writeback skips
+     * the other forms, as {@code dax_writeback_mapping_range} does.
+     *
+     * @param offset where the range starts
+     * @param length its length; 0 means to the end of the file
+     * @param flags {@link SyncFileRange} flags
+     * @throws FsException EINVAL as {@link SyncFileRange#check}
+     */
+    void syncRange(long offset, long length, int flags) throws FsException;
+
     /** {@code lseek(SEEK_DATA)}: the first data offset at or after {@code offset}; ENXIO when none. */
     long seekData(long offset) throws FsException;
 

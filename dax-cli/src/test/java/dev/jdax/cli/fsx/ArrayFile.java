@@ -108,6 +108,14 @@ final class ArrayFile implements OpenFile {
     }
 
     @Override
+    public void fadvise(long offset, long length, int advice) {
+    }
+
+    @Override
+    public void syncRange(long offset, long length, int flags) {
+    }
+
+    @Override
     public long seekData(long offset) throws FsException {
         throw FsException.of(Errno.EOPNOTSUPP, "seek");
     }
