@@ -84,4 +84,28 @@ class XfsIoCommandsTest {
         Console help = Console.run("io", "-f", "-c", "help r", image + ":/f").ok();
         assertTrue(help.out().startsWith("r [-b bs] "), help.out());
     }
+
+    /**
+     * mincore lists the mapping's own resident pages, madvise -d drops them, mremap -m moves the
+     * mapping with them; fadvise and sync_range take their arguments; a mapping that starts past 0
+     * gets xfs_io's own range messages (scenario {@code mapping-advice}).
+     */
+    @Test
+    void mincoreMadviseMremapFadviseAndSyncRange() throws Exception {
+        Path image = tmp.resolve("m.img");
+        Console.run("mkfs", "-t", "xfs", image.toString(), "320m").ok();
+        Console io = Console.run("io", "-f", "-c", "pwrite -S 0x61 0 32k", "-c", "truncate 64k", "-c", "fadvise -w 0 64k",
+                "-c", "fadvise -d", "-c", "sync_range -a 0 64k", "-c", "sync_range 0", "-c", "mmap -rw 0 64k", "-c", "mincore",
+                "-c", "mread 0 8k", "-c", "mwrite 48k 4k", "-c", "mincore", "-c", "madvise -d 0 4k", "-c", "mincore 0 16k",
+                "-c", "mremap -m 8m", "-c", "mincore", "-c", "mremap 4k", "-c", "mincore", "-c", "munmap",
+                "-c", "mmap -r 8k 16k", "-c", "mincore 40k 4k", "-c", "madvise 16k 24k", "-c", "mremap", image + ":/f");
+        assertEquals("bad argument count 1 to sync_range, expected at least 2 arguments\n"
+                + "bad argument count 0 to mremap, expected between 1 and 3 arguments\n", io.err());
+        String mincore = io.out().replaceAll("0x[0-9a-f]+ - 0x[0-9a-f]+  ", "");
+        assertTrue(mincore.contains("fadvise [-dnrsw] [off len] -- advisory commands for sections of a file\n"
+                + "2 pages (0 : 8192)\n1 pages (49152 : 4096)\n1 pages (4096 : 4096)\n"
+                + "1 pages (4096 : 4096)\n1 pages (49152 : 4096)\n"
+                + "offset (32768) is beyond end of mapping (8192)\nrange (16384:8192) is beyond mapping (8192:16384)\n"), io.out());
+        ImageCommandsTest.judge("xfs", image);
+    }
 }

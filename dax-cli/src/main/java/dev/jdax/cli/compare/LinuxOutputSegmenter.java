@@ -31,8 +31,14 @@ final class LinuxOutputSegmenter {
     /** A line of xfs_io's mapping table ({@code maplist_f}). */
     private static final String MAP_LIST = "[\\[ ]\\d{3}[\\] ] 0x[0-9a-f]+ - 0x[0-9a-f]+ .*";
     private static final String NOTHING = "(?!)";
+    /** A run of resident pages ({@code mincore_f}); its file offset is the group. */
+    private static final String MINCORE_LINE = "0x[0-9a-f]+ - 0x[0-9a-f]+  \\d+ pages \\((\\d+) : (\\d+)\\)";
+    private static final Pattern MINCORE_RUN = Pattern.compile("^" + MINCORE_LINE + "$");
+    /** What the mapping commands say of a range outside the mapping, of bad numbers, and with no mapping. */
+    private static final String REFUSED_RANGE = "offset .*|range .*|no mapped regions.*|non-numeric (offset|length) argument -- .*";
 
     private static final String NO_FILES = "no files are open, try 'help open'";
+    private static final String NO_MAPPINGS = "no mapped regions";
     private static final String TMPFILE_READONLY = "-T and -r options are incompatible";
     /** A line of xfs_io's file table ({@code filelist_f}): {@code "[000] /mnt/file      (xfs,non-sync,...)"}. */
     private static final String FILE_LIST = "[\\[ ]\\d{3}[\\] ] .* \\((xfs|foreign),.*\\)";
@@ -82,10 +88,17 @@ final class LinuxOutputSegmenter {
             case "flink" -> Grammar.of("^(flink: .*|bad argument count \\d+ to flink, .*)$", "^(flink: .*|bad argument count .*)$", null);
             case "close", "file" -> Grammar.of("^(" + NO_FILES + "|" + FILE_LIST + "|close: .*|value -?\\d+ is out of range .*)$",
                     null, "^[\\[ ]000[\\] ] .*");
-            case "mmap" -> Grammar.of("^(mmap: .*|" + NO_FILES + "|no mapped regions.*|.*0x[0-9a-f]+ - 0x[0-9a-f]+ .*)$", "^mmap: .*", null);
-            case "mread" -> Grammar.of("^([0-9a-f]{8}:  .*|offset .*|range .*|no mapped regions.*)$", null, null);
-            case "mwrite", "munmap" -> Grammar.of("^(offset .*|range .*|munmap: .*|no mapped regions.*)$", null, null);
+            case "mmap" -> Grammar.of("^(mmap: .*|" + NO_FILES + "|no mapped regions.*|" + MAP_LIST + "|value -?\\d+ is out of range .*)$",
+                    "^mmap: .*", null);
+            // A refused range is all a mapping command prints: after other lines it is the next command's.
+            case "mread" -> Grammar.of("^([0-9a-f]{8}:  .*|" + REFUSED_RANGE + ")$", "^(" + REFUSED_RANGE + ")$", "^(" + REFUSED_RANGE + ")$");
+            case "mwrite", "munmap" -> Grammar.of("^(munmap: .*|" + REFUSED_RANGE + ")$", "^(munmap: .*|" + REFUSED_RANGE + ")$", null);
             case "msync" -> Grammar.of("^(msync: .*|offset .*|range .*|no mapped regions.*)$", "^msync: .*", null);
+            case "madvise", "mremap" -> Grammar.of("^(" + name + ": .*|" + REFUSED_RANGE + ")$", "^(" + name + ": .*|" + REFUSED_RANGE + ")$", null);
+            case "mincore" -> Grammar.of("^(" + MINCORE_LINE + "|mincore: .*|" + REFUSED_RANGE + ")$", "^(mincore: .*|" + REFUSED_RANGE + ")$",
+                    "^(" + REFUSED_RANGE + ")$");
+            case "fadvise", "sync_range" -> Grammar.of("^(sync_file_range: .*|non-numeric (offset|length) argument -- .*)$",
+                    "^(sync_file_range: .*|non-numeric (offset|length) argument -- .*)$", null);
             // jdax-only commands (counters, badblocks ...) are unknown to Linux's xfs_io: it says so.
             default -> Grammar.of("^command \".*\" not found$", "^command \".*\" not found$", null);
         };
@@ -111,12 +124,15 @@ final class LinuxOutputSegmenter {
         // xfs_io runs a command that is not one-shot once per open file: the harness's /mnt/file,
         // and one more for each `open PATH` (a `close` closes one, a badblock starts a new process).
         int openFiles = 1;
+        // How many mappings the process has: "no mapped regions" is only printed with none.
+        int mappings = 0;
         for (int i = 0; i < s.commands().size(); i++) {
             String cmd = s.commands().get(i);
             if (s.isBadblock(i)) {
                 at = processEnd(rows, lines, at, i, couldFault);
                 couldFault = false;
                 openFiles = 1;
+                mappings = 0;
                 rows.add(new OutputRow(OutputRow.commandKey(i), cmd, List.of()));
                 continue;
             }
@@ -135,12 +151,13 @@ final class LinuxOutputSegmenter {
                 boolean usage = USAGE_OR_ARG.matcher(line).matches() && line.startsWith(name + " ")
                         || refusedUnder(line, typed, name);
                 boolean complaint = GETOPT.matcher(line).matches() && line.startsWith(typed + ": ");
-                if (!usage && !complaint && !g.may().matcher(line).matches()) {
+                if (!usage && !complaint && !g.may().matcher(line).matches()
+                        || line.startsWith(NO_MAPPINGS) && mappings >= (name.equals("munmap") ? runs : 1)) {
                     break;
                 }
                 if (mine.isEmpty()) {
                     started = 1;
-                } else if (g.startsAnother() != null && g.startsAnother().matcher(line).matches()) {
+                } else if (g.startsAnother() != null && g.startsAnother().matcher(line).matches() || restartsMincore(name, mine, line)) {
                     if (started >= runs) {
                         break;
                     }
@@ -152,11 +169,13 @@ final class LinuxOutputSegmenter {
                 }
                 mine.add(line);
                 at++;
-                if ((usage || (g.ends() != null && g.ends().matcher(line).matches())) && ++ended >= runs) {
+                // getopt's complaint is never the last line: the usage line follows it.
+                if ((usage || (!complaint && g.ends() != null && g.ends().matcher(line).matches())) && ++ended >= runs) {
                     break;
                 }
             }
             openFiles += openFilesChange(cmd, openFiles, mine);
+            mappings += mappingsChange(cmd, mappings, runs, mine);
             rows.add(new OutputRow(OutputRow.commandKey(i), cmd, mine));
         }
         at = processEnd(rows, lines, at, -1, true);
@@ -168,6 +187,21 @@ final class LinuxOutputSegmenter {
             rows.add(new OutputRow(last.key(), last.command(), all));
         }
         return rows;
+    }
+
+    /**
+     * One mincore prints its runs of resident pages in file order, each ended by a page that is not
+     * resident: a run that starts at or before the end of the last one is the next mincore's (two
+     * mincores in a row often print the same runs).
+     */
+    private static boolean restartsMincore(String name, List<String> mine, String line) {
+        if (!name.equals("mincore") || mine.isEmpty()) {
+            return false;
+        }
+        Matcher now = MINCORE_RUN.matcher(line);
+        Matcher last = MINCORE_RUN.matcher(mine.get(mine.size() - 1));
+        return now.matches() && last.matches()
+                && Long.parseLong(now.group(1)) <= Long.parseLong(last.group(1)) + Long.parseLong(last.group(2));
     }
 
     /** Whether libxcmd refused the command typed as {@code typed} (called {@code name}) before it ran. */
@@ -207,6 +241,20 @@ final class LinuxOutputSegmenter {
             return openFiles > 0 ? -1 : 0;
         }
         return w[0].equals("open") && w.length > 1 && !w[w.length - 1].startsWith("-") && printed.isEmpty() ? 1 : 0;
+    }
+
+    /**
+     * What a command does to the number of mappings: {@code mmap OFF LEN} (with options or not) adds
+     * one unless it printed an error; each of munmap's runs (one per open file) removes one while
+     * there is one, and says there is none after.
+     */
+    private static int mappingsChange(String cmd, int mappings, int runs, List<String> printed) {
+        String[] w = cmd.strip().split("\\s+");
+        String name = XfsIoProcess.canonicalName(w[0]);
+        if (name.equals("munmap")) {
+            return -Math.min(runs, mappings);
+        }
+        return name.equals("mmap") && w.length > 2 && printed.isEmpty() ? 1 : 0;
     }
 
     /** mread -v/-f of LEN bytes dumps ceil(LEN/16) lines (pread's end with its report line). */

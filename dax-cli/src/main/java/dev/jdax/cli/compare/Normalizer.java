@@ -40,6 +40,9 @@ final class Normalizer {
     /** maplist_f's lines: the addresses are the process's own. */
     private static final Pattern MAP_LIST = Pattern.compile("^([\\[ ]\\d{3}[\\] ]) 0x[0-9a-f]+ - 0x[0-9a-f]+ (.*)$");
 
+    /** mincore_f's lines: the addresses are the process's own; the page count and file range are compared. */
+    private static final Pattern MINCORE = Pattern.compile("^0x[0-9a-f]+ - 0x[0-9a-f]+  (\\d+ pages \\(\\d+ : \\d+\\))$");
+
     /**
      * The file-system types whose fiemap physical blocks are compared: ext4 (mke2fs's layout,
      * mballoc's decisions) and xfs, whose mkfs leaves the free space as mkfs.xfs does on pmem and
@@ -107,6 +110,10 @@ final class Normalizer {
         m = MAP_LIST.matcher(line);
         if (m.matches()) {
             return m.group(1) + " * - * " + m.group(2);
+        }
+        m = MINCORE.matcher(line);
+        if (m.matches()) {
+            return "* - *  " + m.group(1);
         }
         if (FIEMAP_HEADER.matcher(line).matches()) {
             return "EXT: FILE-OFFSET BLOCK-RANGE TOTAL FLAGS";

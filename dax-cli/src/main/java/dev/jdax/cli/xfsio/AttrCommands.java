@@ -127,7 +127,7 @@ final class AttrCommands {
     static final class Utimes extends NamedCommand {
         Utimes() {
             super("utimes", null, "atime_sec atime_nsec mtime_sec mtime_nsec", "Update file times of the current file",
-                    4, 0);
+                    Arguments.exactly(4), 0);
         }
 
         @Override
@@ -172,7 +172,7 @@ final class AttrCommands {
     /** {@code chmod -r | -w}: r--r--r-- or rw-rw-r-- (the whole mode, as chmod_f passes it), on the current file once. */
     static final class Chmod extends NamedCommand {
         Chmod() {
-            super("chmod", null, "-r | -w", "change the read/write permissions on the currently open file", 1, ONE_SHOT);
+            super("chmod", null, "-r | -w", "change the read/write permissions on the currently open file", Arguments.exactly(1), ONE_SHOT);
         }
 
         @Override

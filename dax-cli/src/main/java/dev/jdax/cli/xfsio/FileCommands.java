@@ -124,8 +124,8 @@ final class FileCommands {
         }
 
         @Override
-        public int arguments() {
-            return 1;
+        public Arguments arguments() {
+            return Arguments.exactly(1);
         }
 
         @Override
@@ -139,7 +139,7 @@ final class FileCommands {
     /** print_f: the file table, then the mapping table; needs no open file. */
     static final class Print extends NamedCommand {
         Print() {
-            super("print", "p", "", "list current open files and memory mappings", 0, ONE_SHOT | NO_FILE);
+            super("print", "p", "", "list current open files and memory mappings", Arguments.exactly(0), ONE_SHOT | NO_FILE);
         }
 
         @Override
@@ -155,7 +155,7 @@ final class FileCommands {
      */
     static final class Quit extends NamedCommand {
         Quit() {
-            super("quit", "q", "", "exit the program", ANY_ARGUMENTS, ONE_SHOT | NO_FILE);
+            super("quit", "q", "", "exit the program", Arguments.ANY, ONE_SHOT | NO_FILE);
         }
 
         @Override

@@ -38,13 +38,12 @@ final class HelpCommand implements XfsIoCommand {
     }
 
     @Override
+    public Arguments arguments() {
+        return Arguments.between(0, 1);
+    }
+
+    @Override
     public void run(XfsIoProcess p, List<String> argv) {
-        if (argv.size() > 2) {
-            // libxcmd checks a command's argument count before it runs it, and leaves the exit code.
-            p.out().err("bad argument count " + (argv.size() - 1) + " to " + argv.get(0)
-                    + ", expected between 0 and 1 arguments");
-            return;
-        }
         if (argv.size() == 2) {
             XfsIoCommand c = XfsIoProcess.command(argv.get(1));
             p.out().out(c == null ? "command " + argv.get(1) + " not found" : line(argv.get(1), c));

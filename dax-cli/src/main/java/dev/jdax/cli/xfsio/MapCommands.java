@@ -16,7 +16,7 @@ final class MapCommands {
     private MapCommands() {
     }
 
-    private static final int PAGE = 4096;
+    static final int PAGE = 4096;
     static final String NO_MAPPINGS = "no mapped regions, try 'help mmap'";
 
     /**
@@ -37,8 +37,15 @@ final class MapCommands {
         }
     }
 
-    /** {@code check_mapping_range}: the range must lie in the current mapping (file offsets). */
-    private static boolean inMapping(XfsIoProcess p, long offset, long length) {
+    /**
+     * {@code check_mapping_range}: the range must lie in the current mapping (file offsets), its start
+     * page aligned where the call needs it ({@code pageAligned}). The messages and the end check are
+     * xfs_io's own: the "beyond end" message prints the offset within the mapping and the mapping's
+     * start, the "range" one the offset and the offset within the mapping, and the end is checked
+     * against the mapping's file offset plus its length, so that a mapping that starts past 0 lets a
+     * range through that ends past it (the access then faults as it would under Linux).
+     */
+    static boolean inMapping(XfsIoProcess p, long offset, long length, boolean pageAligned) {
         MappedRegion m = p.mapping();
         if (offset < m.offset()) {
             p.out().out("offset (" + offset + ") is before start of mapping (" + m.offset() + ")");
@@ -46,18 +53,26 @@ final class MapCommands {
         }
         long rel = offset - m.offset();
         if (rel > m.length()) {
-            p.out().out("offset (" + offset + ") is beyond end of mapping (" + (m.offset() + m.length()) + ")");
+            p.out().out("offset (" + rel + ") is beyond end of mapping (" + m.offset() + ")");
             return false;
         }
-        if (rel + length > m.length()) {
-            p.out().out("range (" + offset + ":" + length + ") is beyond mapping (" + m.offset() + ":" + m.length() + ")");
+        if (rel + length > m.offset() + m.length()) {
+            p.out().out("range (" + offset + ":" + rel + ") is beyond mapping (" + m.offset() + ":" + m.length() + ")");
+            return false;
+        }
+        long address = m.mapping().address() + rel;
+        if (pageAligned && address % PAGE != 0) {
+            p.out().out(String.format("offset address (0x%x) is not page aligned", address));
             return false;
         }
         return true;
     }
 
-    /** Parses the optional {@code off len} of mread/mwrite/msync; null (after a message) when bad. */
-    private static long[] range(XfsIoProcess p, XfsIoCommand cmd, List<String> ops) {
+    /**
+     * Parses the optional {@code off len} of mread/mwrite/msync/madvise/mincore (the whole mapping
+     * when there is none); null (after a message) when bad.
+     */
+    static long[] range(XfsIoProcess p, XfsIoCommand cmd, List<String> ops, boolean pageAligned) {
         MappedRegion m = p.mapping();
         if (ops.isEmpty()) {
             return new long[] {m.offset(), m.length()};
@@ -66,25 +81,16 @@ final class MapCommands {
             p.usage(cmd);
             return null;
         }
-        long off = p.number(ops.get(0));
-        if (off < 0) {
-            p.nonNumeric("offset argument", ops.get(0));
-            return null;
-        }
-        long len = p.number(ops.get(1));
-        if (len < 0) {
-            p.nonNumeric("length argument", ops.get(1));
-            return null;
-        }
-        if (!inMapping(p, off, len)) {
+        long[] r = p.offsetLength(ops);
+        if (r != null && !inMapping(p, r[0], r[1], pageAligned)) {
             p.setExitCode(1);
             return null;
         }
-        return new long[] {off, len};
+        return r;
     }
 
     /** init_check_command (and mmap_f's list): a message, the exit code left as it was. */
-    private static boolean needMapping(XfsIoProcess p) {
+    static boolean needMapping(XfsIoProcess p) {
         if (p.mapping() == null) {
             p.out().err(NO_MAPPINGS);
             return false;
@@ -232,7 +238,7 @@ final class MapCommands {
                     }
                 }
             }
-            long[] r = range(p, this, g.operands());
+            long[] r = range(p, this, g.operands(), false);
             if (r == null) {
                 return;
             }
@@ -302,7 +308,7 @@ final class MapCommands {
                     }
                 }
             }
-            long[] r = range(p, this, g.operands());
+            long[] r = range(p, this, g.operands(), false);
             if (r == null) {
                 return;
             }
@@ -352,7 +358,7 @@ final class MapCommands {
                     return;
                 }
             }
-            long[] r = range(p, this, g.operands());
+            long[] r = range(p, this, g.operands(), true);
             if (r == null) {
                 return;
             }

@@ -16,14 +16,14 @@ abstract class NamedCommand implements XfsIoCommand {
     private final String altname;
     private final String args;
     private final String oneline;
-    private final int arguments;
+    private final Arguments arguments;
     private final int flags;
 
     /**
-     * @param arguments the argument count libxcmd requires, or {@link #ANY_ARGUMENTS}
+     * @param arguments the argument count libxcmd requires
      * @param flags     {@link #ONE_SHOT}, {@link #NO_FILE}, {@link #XFS_ONLY}, or'ed
      */
-    NamedCommand(String name, String altname, String args, String oneline, int arguments, int flags) {
+    NamedCommand(String name, String altname, String args, String oneline, Arguments arguments, int flags) {
         this.name = name;
         this.altname = altname;
         this.args = args;
@@ -33,7 +33,7 @@ abstract class NamedCommand implements XfsIoCommand {
     }
 
     @Override
-    public final int arguments() {
+    public final Arguments arguments() {
         return arguments;
     }
 

@@ -23,7 +23,7 @@ final class SpaceCommands {
             p.usage(cmd);
             return;
         }
-        long[] range = offsetLength(p, ops);
+        long[] range = p.offsetLength(ops);
         if (range == null) {
             return;
         }
@@ -32,21 +32,6 @@ final class SpaceCommands {
         } catch (FsException e) {
             p.perror("fallocate", e);
         }
-    }
-
-    /** prealloc.c's offset_length: the two numbers, or null after the "non-numeric" line for the first that is not. */
-    private static long[] offsetLength(XfsIoProcess p, List<String> ops) {
-        long offset = p.number(ops.get(0));
-        if (offset < 0) {
-            p.nonNumeric("offset argument", ops.get(0));
-            return null;
-        }
-        long length = p.number(ops.get(1));
-        if (length < 0) {
-            p.nonNumeric("length argument", ops.get(1));
-            return null;
-        }
-        return new long[] {offset, length};
     }
 
     static final class FallocCmd implements XfsIoCommand {
@@ -91,7 +76,7 @@ final class SpaceCommands {
         private final int mode;
 
         FixedMode(String name, String oneline, int mode) {
-            super(name, null, "off len", oneline, ANY_ARGUMENTS, 0);
+            super(name, null, "off len", oneline, Arguments.ANY, 0);
             this.mode = mode;
         }
 
@@ -275,14 +260,14 @@ final class SpaceCommands {
 
         /** {@code mode} is the fallocate mode the VFS turns the ioctl into, or {@link #REMOVED}. */
         SpaceIoctl(String name, String oneline, String ioctl, int mode, boolean xfsOnly) {
-            super(name, null, "off len", oneline, 2, xfsOnly ? XFS_ONLY : 0);
+            super(name, null, "off len", oneline, Arguments.exactly(2), xfsOnly ? XFS_ONLY : 0);
             this.ioctl = ioctl;
             this.mode = mode;
         }
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) {
-            long[] range = offsetLength(p, argv.subList(1, 3));
+            long[] range = p.offsetLength(argv.subList(1, 3));
             if (range == null) {
                 return;
             }
@@ -334,7 +319,7 @@ final class SpaceCommands {
     /** sync(2): every file system's state to the media; it cannot fail, and needs no open file. */
     static final class Sync extends NamedCommand {
         Sync() {
-            super("sync", null, "", "calls sync(2) to flush all in-core filesystem state to disk", 0, ONE_SHOT | NO_FILE);
+            super("sync", null, "", "calls sync(2) to flush all in-core filesystem state to disk", Arguments.exactly(0), ONE_SHOT | NO_FILE);
         }
 
         @Override
@@ -350,7 +335,7 @@ final class SpaceCommands {
     /** syncfs(2) on the current file's file system, once per open file as xfs_io runs it. */
     static final class Syncfs extends NamedCommand {
         Syncfs() {
-            super("syncfs", null, "", "calls syncfs(2) to flush all in-core filesystem state to disk", 0, 0);
+            super("syncfs", null, "", "calls syncfs(2) to flush all in-core filesystem state to disk", Arguments.exactly(0), 0);
         }
 
         @Override

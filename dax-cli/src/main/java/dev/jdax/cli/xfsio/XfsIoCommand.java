@@ -41,15 +41,12 @@ interface XfsIoCommand {
         return false;
     }
 
-    /** {@link #arguments()} of a command that looks at its arguments itself. */
-    int ANY_ARGUMENTS = -1;
-
     /**
-     * How many arguments libxcmd requires before it runs the command (its argmin and argmax, the
-     * same), or {@link #ANY_ARGUMENTS} where the command checks them itself (getopt and its usage).
+     * How many arguments libxcmd requires before it runs the command, or {@link Arguments#ANY} where
+     * the command checks them itself (getopt and its usage).
      */
-    default int arguments() {
-        return ANY_ARGUMENTS;
+    default Arguments arguments() {
+        return Arguments.ANY;
     }
 
     /** Whether it needs an open file (most do). */

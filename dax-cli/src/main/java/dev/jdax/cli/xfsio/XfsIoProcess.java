@@ -47,7 +47,8 @@ public final class XfsIoProcess implements AutoCloseable {
                 new SpaceCommands.Zero(), new SpaceCommands.Allocsp(), new SpaceCommands.Freesp(),
                 new InfoCommands.Stat(), new InfoCommands.Statx(), new InfoCommands.Fiemap(), new InfoCommands.Seek(),
                 new MapCommands.Mmap(), new MapCommands.Mread(), new MapCommands.Mwrite(), new MapCommands.Msync(),
-                new MapCommands.Munmap(),
+                new MapCommands.Munmap(), new MapAdviceCommands.Madvise(), new MapAdviceCommands.Mincore(),
+                new MapAdviceCommands.Mremap(), new FileAdviceCommands.FadviseCmd(), new FileAdviceCommands.SyncRange(),
                 new FileCommands.Open(), new FileCommands.Flink(), new FileCommands.Close(), new FileCommands.File(),
                 new FileCommands.Badblock(), new FileCommands.Badblocks(), new FileCommands.Counters(),
                 new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new AttrCommands.Utimes(),
@@ -338,13 +339,29 @@ public final class XfsIoProcess implements AutoCloseable {
      * command's {@link XfsIoCommand#arguments()}; the exit code stays, as libxcmd leaves it.
      */
     private boolean argumentCount(XfsIoCommand cmd, List<String> argv) {
-        int expected = cmd.arguments();
-        if (expected == XfsIoCommand.ANY_ARGUMENTS || argv.size() - 1 == expected) {
+        if (cmd.arguments().allows(argv.size() - 1)) {
             return true;
         }
-        out.err("bad argument count " + (argv.size() - 1) + " to " + argv.get(0) + ", expected " + expected
-                + " arguments");
+        out.err(cmd.arguments().refusal(argv.size() - 1, argv.get(0)));
         return false;
+    }
+
+    /**
+     * prealloc.c's {@code offset_length} (and every command's copy of it): {@code off len} as two
+     * numbers, or null after the "non-numeric" line for the first that is not one.
+     */
+    long[] offsetLength(List<String> ops) {
+        long offset = number(ops.get(0));
+        if (offset < 0) {
+            nonNumeric("offset argument", ops.get(0));
+            return null;
+        }
+        long length = number(ops.get(1));
+        if (length < 0) {
+            nonNumeric("length argument", ops.get(1));
+            return null;
+        }
+        return new long[] {offset, length};
     }
 
     /** {@code "non-numeric offset argument -- X"} and friends, and exit code 1. */
