@@ -1,6 +1,6 @@
 package dev.jdax.iomap;
 
-import com.carrotsearch.hppc.LongHashSet;
+import com.carrotsearch.hppc.LongLongHashMap;
 import com.carrotsearch.hppc.LongObjectHashMap;
 import dev.jdax.api.DaxAccessMode;
 import dev.jdax.api.DaxDevice;
@@ -53,7 +53,12 @@ final class DaxMapping implements FileMapping {
     /** Where the address range reserved for this mapping ends: it grows in place up to here. */
     private long reservedEnd;
     private final LongObjectHashMap<Entry> entries = new LongObjectHashMap<>();
-    private final LongHashSet dirty = new LongHashSet();
+    /**
+     * The pages stores went to since their last write-back, and the device address of each: the
+     * dirty mark Linux keeps in the file's mapping entry, so it outlives the page-table entry
+     * (madvise, mremap's shrink) until msync or fsync writes the page back.
+     */
+    private final LongLongHashMap dirty = new LongLongHashMap();
     /** Views made by {@link #view}: stores through them are not seen, so every page counts as dirty. */
     private final List<MappingView> views = new CopyOnWriteArrayList<>();
     private final List<Runnable> onClose = new ArrayList<>();
@@ -246,7 +251,7 @@ final class DaxMapping implements FileMapping {
         }
         if (write) {
             synchronized (this) {
-                dirty.add(pgoff);
+                dirty.put(pgoff, e.deviceAddr());
             }
         }
         return e;
@@ -445,17 +450,17 @@ final class DaxMapping implements FileMapping {
         }
     }
 
-    /** Forgets the entries over {@code [offset, offset + length)} of the file; PMD entries go whole. */
+    /**
+     * Forgets the entries over {@code [offset, offset + length)} of the file, PMD entries whole, and
+     * the range's dirty marks: its blocks are about to be freed or moved (Linux deletes the mapping
+     * entries, dirty or not, in truncate_pagecache_range).
+     */
     void unmap(long offset, long len) {
         long first = offset / PAGE;
         long last = len == Long.MAX_VALUE || offset + len < 0 ? Long.MAX_VALUE : (offset + len + PAGE - 1) / PAGE;
         synchronized (this) {
-            long[] keys = entries.keys().toArray();
-            for (long k : keys) {
-                if (covers(k, entries.get(k), first, last)) {
-                    entries.remove(k);
-                }
-            }
+            zap(first, last);
+            dirty.removeAll((long k) -> k >= first && k < last);
         }
         for (MappingView v : views) {
             v.revoke(first, last);
@@ -471,20 +476,13 @@ final class DaxMapping implements FileMapping {
 
     /**
      * zap_page_range: the page-table entries over file pages {@code [first, last)} go (a PMD whole,
-     * as Linux clears a DAX PMD it would have to split); the file keeps its data. Linux keeps the
-     * dirty mark in the file's mapping entries, so a later msync still writes those pages back;
-     * jdax keeps it per mapping entry, so the dropped dirty pages are written back here, earlier
-     * than msync would (an outcome Linux allows too: a cache may write back at any time).
+     * as Linux clears a DAX PMD it would have to split); the file keeps its data, and the dirty
+     * marks stay for msync and fsync, as they stay in Linux's mapping entries.
      */
-    private synchronized void zap(long first, long last) throws FsException {
-        DaxDevice dev = space.mount().device();
+    private synchronized void zap(long first, long last) {
         long[] keys = entries.keys().toArray();
         for (long k : keys) {
-            Entry e = entries.get(k);
-            if (covers(k, e, first, last)) {
-                if (dirty.remove(k) && e.deviceAddr() >= 0) {
-                    dev.flush(e.deviceAddr(), PAGE);
-                }
+            if (covers(k, entries.get(k), first, last)) {
                 entries.remove(k);
             }
         }
@@ -629,14 +627,11 @@ final class DaxMapping implements FileMapping {
         DaxDevice dev = space.mount().device();
         synchronized (this) {
             for (var c : dirty) {
-                if (c.value >= first && c.value < last) {
-                    Entry e = entries.get(c.value);
-                    if (e != null && e.deviceAddr() >= 0) {
-                        dev.flush(e.deviceAddr(), PAGE);
-                    }
+                if (c.key >= first && c.key < last) {
+                    dev.flush(c.value, PAGE);
                 }
             }
-            dirty.removeAll(k -> k >= first && k < last);
+            dirty.removeAll((long k) -> k >= first && k < last);
         }
         for (MappingView v : views) {
             v.flush(dev, first, last);

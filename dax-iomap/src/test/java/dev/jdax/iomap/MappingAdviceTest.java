@@ -147,15 +147,17 @@ class MappingAdviceTest {
     }
 
     @Test
-    void droppedDirtyPagesAreWrittenBackAndSyncRangeWritesOnlyWithAllThreeFlags() throws Exception {
+    void droppedEntriesStayDirtyForMsyncAndSyncRangeWritesOnlyWithAllThreeFlags() throws Exception {
         f.write(0, MemorySegment.ofArray(new byte[4 * PAGE]), 0);
         FileMapping m = f.mmap(0, 4 * PAGE, RW, FileMapping.MAP_SHARED);
         m.putByte(0, (byte) 1);
         long flushed = device.counters().linesFlushed();
         m.madvise(0, PAGE, FileMapping.MADV_DONTNEED);
-        assertEquals(flushed + PAGE / 64, device.counters().linesFlushed(), "the dropped entry's dirty page went to the media");
+        assertEquals(flushed, device.counters().linesFlushed(), "dropping the entry writes nothing back");
         m.msync(0, PAGE);
-        assertEquals(flushed + PAGE / 64, device.counters().linesFlushed(), "and is clean: msync has nothing left there");
+        assertEquals(flushed + PAGE / 64, device.counters().linesFlushed(), "the page stayed dirty for msync");
+        m.msync(0, PAGE);
+        assertEquals(flushed + PAGE / 64, device.counters().linesFlushed(), "and is clean after it");
 
         m.putByte(PAGE, (byte) 2);
         flushed = device.counters().linesFlushed();
@@ -174,14 +176,16 @@ class MappingAdviceTest {
     }
 
     /**
-     * Four threads each store to, drop and reload their own pages of one mapping while a fifth asks
-     * mincore about all of them: every load sees the last store, and mincore never fails.
+     * Four threads each store to their own pages of one mapping, drop every thread's entries and
+     * reload their page, while a fifth asks mincore about all of them: every load sees the last
+     * store, and the file holds them after. (The blocks exist first: the test's format code is not
+     * written for concurrent allocation, the personalities' is.)
      */
     @Test
     void concurrentDontneedFaultsAndMincoreKeepEveryStore() throws Exception {
         int threads = 4;
         int pagesEach = 8;
-        f.truncate((long) threads * pagesEach * PAGE);
+        f.write(0, MemorySegment.ofArray(new byte[threads * pagesEach * PAGE]), 0);
         FileMapping m = f.mmap(0, (long) threads * pagesEach * PAGE, RW, FileMapping.MAP_SHARED);
         CyclicBarrier start = new CyclicBarrier(threads + 1);
         ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
@@ -194,7 +198,7 @@ class MappingAdviceTest {
                     for (int round = 1; round <= 300; round++) {
                         int page = first + round % pagesEach;
                         m.putByte((long) page * PAGE + 5, (byte) round);
-                        m.madvise((long) first * PAGE, (long) pagesEach * PAGE, FileMapping.MADV_DONTNEED);
+                        m.madvise(0, (long) threads * pagesEach * PAGE, FileMapping.MADV_DONTNEED);
                         assertEquals((byte) round, m.getByte((long) page * PAGE + 5));
                     }
                     return null;
