@@ -488,7 +488,7 @@ final class DaxMapping implements FileMapping {
         }
     }
 
-    /** The mapping's own pages {@code [offset, offset + length)}, in file pages, checked as mincore and madvise check them. */
+    /** The mapping's own pages {@code [offset, offset + length)}, in file pages, checked as mincore, madvise and msync check them. */
     private long[] pages(String call, long offset, long len) throws FsException {
         if (offset < 0 || len < 0 || (fileOffset + offset) % PAGE != 0) {
             throw FsException.of(Errno.EINVAL, "%s at %d length %d of a mapping at file offset %d (page aligned start)",
@@ -617,7 +617,8 @@ final class DaxMapping implements FileMapping {
 
     @Override
     public void msync(long offset, long len) throws FsException {
-        writeBack((fileOffset + offset) / PAGE, (fileOffset + offset + len + PAGE - 1) / PAGE);
+        long[] r = pages("msync", offset, len);
+        writeBack(r[0], r[1]);
         ops.commit(true);
         space.mount().device().fence();
     }

@@ -89,6 +89,8 @@ class MappingAdviceTest {
         assertEquals(Errno.EINVAL, assertThrows(FsException.class, () -> m.mremap(0, 0, 0)).errno());
         assertEquals(Errno.EINVAL, assertThrows(FsException.class,
                 () -> m.mremap(PAGE, FileMapping.MREMAP_FIXED, 0x7e00_0000_0000L)).errno(), "FIXED needs MAYMOVE");
+        assertEquals(Errno.ENOMEM, assertThrows(FsException.class, () -> m.msync(0, 5 * PAGE)).errno());
+        assertEquals(Errno.EINVAL, assertThrows(FsException.class, () -> m.msync(100, PAGE)).errno());
         m.close();
         assertEquals(Errno.ENOMEM, assertThrows(FsException.class, () -> m.mincore(0, PAGE)).errno());
         assertEquals(Errno.EFAULT, assertThrows(FsException.class, () -> m.mremap(PAGE, 0, 0)).errno());

@@ -130,7 +130,14 @@ public interface FileMapping extends AutoCloseable {
      */
     void onClose(Runnable action);
 
-    /** {@code msync(MS_SYNC)}: writes back the dirty pages of the range and commits what MAP_SYNC promised. */
+    /**
+     * {@code msync(MS_SYNC)}: writes back the dirty pages of the range and commits what MAP_SYNC promised.
+     *
+     * @param offset where the range starts in the mapping, page aligned in the file
+     * @param length the range's length
+     * @throws FsException EINVAL for an unaligned start; ENOMEM for a range beyond the mapping or a
+     *                     mapping unmapped; what the commit met
+     */
     void msync(long offset, long length) throws FsException;
 
     /**
