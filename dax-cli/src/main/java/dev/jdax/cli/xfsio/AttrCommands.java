@@ -32,20 +32,10 @@ final class AttrCommands {
         return sb.toString();
     }
 
-    static final class Lsattr implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "lsattr";
-        }
-
-        @Override
-        public String args() {
-            return "[-R|-D|-a|-v]";
-        }
-
-        @Override
-        public String oneline() {
-            return "list extended inode flags set on the currently open file";
+    static final class Lsattr extends NamedCommand {
+        Lsattr() {
+            super("lsattr", null, "[-R|-D|-a|-v]", "list extended inode flags set on the currently open file",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -63,20 +53,11 @@ final class AttrCommands {
         }
     }
 
-    static final class Chattr implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "chattr";
-        }
-
-        @Override
-        public String args() {
-            return "[-R|-D] [+/-" + "riasAdtPneEfSxC" + "]";
-        }
-
-        @Override
-        public String oneline() {
-            return "change extended inode flags on the currently open file";
+    static final class Chattr extends NamedCommand {
+        Chattr() {
+            super("chattr", null, "[-R|-D] [+/-" + "riasAdtPneEfSxC" + "]",
+                    "change extended inode flags on the currently open file",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -172,7 +153,8 @@ final class AttrCommands {
     /** {@code chmod -r | -w}: r--r--r-- or rw-rw-r-- (the whole mode, as chmod_f passes it), on the current file once. */
     static final class Chmod extends NamedCommand {
         Chmod() {
-            super("chmod", null, "-r | -w", "change the read/write permissions on the currently open file", Arguments.exactly(1), ONE_SHOT);
+            super("chmod", null, "-r | -w",
+                    "change the read/write permissions on the currently open file", Arguments.exactly(1), ONE_SHOT);
         }
 
         @Override

@@ -15,25 +15,10 @@ final class DataCommands {
     /** Buffers above this are refused rather than allocated (xfs_io would fail its malloc). */
     private static final long MAX_BUFFER = 1L << 30;
 
-    static final class Pread implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "pread";
-        }
-
-        @Override
-        public String altname() {
-            return "r";
-        }
-
-        @Override
-        public String args() {
-            return "[-b bs] [-qv] [-i N] [-FBR [-Z N]] off len";
-        }
-
-        @Override
-        public String oneline() {
-            return "reads a number of bytes at a specified offset";
+    static final class Pread extends NamedCommand {
+        Pread() {
+            super("pread", "r", "[-b bs] [-qv] [-i N] [-FBR [-Z N]] off len", "reads a number of bytes at a specified offset",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -116,25 +101,11 @@ final class DataCommands {
         }
     }
 
-    static final class Pwrite implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "pwrite";
-        }
-
-        @Override
-        public String altname() {
-            return "w";
-        }
-
-        @Override
-        public String args() {
-            return "[-i infile [-qdDwNOW] [-s skip]] [-b bs] [-S seed] [-FBR [-Z N]] [-V N] off len";
-        }
-
-        @Override
-        public String oneline() {
-            return "writes a number of bytes at a specified offset";
+    static final class Pwrite extends NamedCommand {
+        Pwrite() {
+            super("pwrite", "w", "[-i infile [-qdDwNOW] [-s skip]] [-b bs] [-S seed] [-FBR [-Z N]] [-V N] off len",
+                    "writes a number of bytes at a specified offset",
+                    Arguments.ANY, 0);
         }
 
         @Override

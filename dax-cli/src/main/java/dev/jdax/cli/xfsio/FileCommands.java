@@ -20,35 +20,10 @@ final class FileCommands {
 
     private static final XfsIoCommand STAT = new InfoCommands.Stat();
 
-    static final class Open implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "open";
-        }
-
-        @Override
-        public String altname() {
-            return "o";
-        }
-
-        @Override
-        public String args() {
-            return "[-adfrstT] [path]";
-        }
-
-        @Override
-        public String oneline() {
-            return "open the file specified by path";
-        }
-
-        @Override
-        public boolean oneShot() {
-            return true;
-        }
-
-        @Override
-        public boolean needsFile() {
-            return false;
+    static final class Open extends NamedCommand {
+        Open() {
+            super("open", "o", "[-adfrstT] [path]", "open the file specified by path",
+                    Arguments.ANY, ONE_SHOT | NO_FILE);
         }
 
         @Override
@@ -102,30 +77,10 @@ final class FileCommands {
      * {@code flink}: {@code linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)}, a name for the open file
      * (an O_TMPFILE file's first).
      */
-    static final class Flink implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "flink";
-        }
-
-        @Override
-        public String args() {
-            return "filename";
-        }
-
-        @Override
-        public String oneline() {
-            return "link the open file descriptor to the supplied filename";
-        }
-
-        @Override
-        public boolean oneShot() {
-            return true;
-        }
-
-        @Override
-        public Arguments arguments() {
-            return Arguments.exactly(1);
+    static final class Flink extends NamedCommand {
+        Flink() {
+            super("flink", null, "filename", "link the open file descriptor to the supplied filename",
+                    Arguments.exactly(1), ONE_SHOT);
         }
 
         @Override
@@ -164,30 +119,10 @@ final class FileCommands {
         }
     }
 
-    static final class Close implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "close";
-        }
-
-        @Override
-        public String altname() {
-            return "c";
-        }
-
-        @Override
-        public String args() {
-            return "";
-        }
-
-        @Override
-        public String oneline() {
-            return "close the current open file";
-        }
-
-        @Override
-        public boolean oneShot() {
-            return true;
+    static final class Close extends NamedCommand {
+        Close() {
+            super("close", "c", "", "close the current open file",
+                    Arguments.ANY, ONE_SHOT);
         }
 
         /**
@@ -205,30 +140,10 @@ final class FileCommands {
         }
     }
 
-    static final class File implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "file";
-        }
-
-        @Override
-        public String altname() {
-            return "f";
-        }
-
-        @Override
-        public String args() {
-            return "[N]";
-        }
-
-        @Override
-        public String oneline() {
-            return "set the current file";
-        }
-
-        @Override
-        public boolean oneShot() {
-            return true;
+    static final class File extends NamedCommand {
+        File() {
+            super("file", "f", "[N]", "set the current file",
+                    Arguments.ANY, ONE_SHOT);
         }
 
         /** file_f: {@code file N} makes entry N current and lists the table; N is read as atoi reads it. */
@@ -273,26 +188,11 @@ final class FileCommands {
         }
     }
 
-    static final class Badblock implements XfsIoCommand {
-        /** The oracle poisons the sectors under one file's range, between two xfs_io processes: once, on the current file. */
-        @Override
-        public boolean oneShot() {
-            return true;
-        }
-
-        @Override
-        public String name() {
-            return "badblock";
-        }
-
-        @Override
-        public String args() {
-            return "off len";
-        }
-
-        @Override
-        public String oneline() {
-            return "(jdax) poisons the device sectors under a range of the current file";
+    static final class Badblock extends NamedCommand {
+        Badblock() {
+            // The oracle poisons the sectors under one file's range, between two xfs_io processes: once, on the current file.
+            super("badblock", null, "off len", "(jdax) poisons the device sectors under a range of the current file",
+                    Arguments.ANY, ONE_SHOT);
         }
 
         @Override
@@ -315,25 +215,15 @@ final class FileCommands {
         }
     }
 
-    static final class Badblocks implements XfsIoCommand {
+    static final class Badblocks extends NamedCommand {
+        Badblocks() {
+            super("badblocks", null, "", "(jdax) lists the file ranges on bad sectors: OFFSET LENGTH SECTOR COUNT",
+                    Arguments.ANY, 0);
+        }
+
         @Override
         public boolean jdaxOnly() {
             return true;
-        }
-
-        @Override
-        public String name() {
-            return "badblocks";
-        }
-
-        @Override
-        public String args() {
-            return "";
-        }
-
-        @Override
-        public String oneline() {
-            return "(jdax) lists the file ranges on bad sectors: OFFSET LENGTH SECTOR COUNT";
         }
 
         @Override
@@ -345,36 +235,16 @@ final class FileCommands {
         }
     }
 
-    static final class Counters implements XfsIoCommand {
-        /** The counters are the mount's, not a file's: printed once. */
-        @Override
-        public boolean oneShot() {
-            return true;
+    static final class Counters extends NamedCommand {
+        Counters() {
+            // The counters are the mount's, not a file's: printed once.
+            super("counters", null, "", "(jdax) prints the engine's counters of this mount",
+                    Arguments.ANY, ONE_SHOT | NO_FILE);
         }
 
         @Override
         public boolean jdaxOnly() {
             return true;
-        }
-
-        @Override
-        public String name() {
-            return "counters";
-        }
-
-        @Override
-        public String args() {
-            return "";
-        }
-
-        @Override
-        public String oneline() {
-            return "(jdax) prints the engine's counters of this mount";
-        }
-
-        @Override
-        public boolean needsFile() {
-            return false;
         }
 
         @Override

@@ -6,40 +6,10 @@ import java.util.List;
  * {@code help [command]}, as libxcmd's: every command's usage line in name order, or one command's.
  * jdax's commands have no extended help, so {@code help NAME} prints the usage line alone.
  */
-final class HelpCommand implements XfsIoCommand {
-    @Override
-    public String name() {
-        return "help";
-    }
-
-    @Override
-    public String altname() {
-        return "?";
-    }
-
-    @Override
-    public String args() {
-        return "[command]";
-    }
-
-    @Override
-    public String oneline() {
-        return "help for one or all commands";
-    }
-
-    @Override
-    public boolean oneShot() {
-        return true;
-    }
-
-    @Override
-    public boolean needsFile() {
-        return false;
-    }
-
-    @Override
-    public Arguments arguments() {
-        return Arguments.between(0, 1);
+final class HelpCommand extends NamedCommand {
+    HelpCommand() {
+        super("help", "?", "[command]", "help for one or all commands",
+                Arguments.between(0, 1), ONE_SHOT | NO_FILE);
     }
 
     @Override

@@ -201,20 +201,10 @@ final class InfoCommands {
         }
     }
 
-    static final class Fiemap implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "fiemap";
-        }
-
-        @Override
-        public String args() {
-            return "[-alv] [-n nx] [offset [len]]";
-        }
-
-        @Override
-        public String oneline() {
-            return "print block mapping for a file";
+    static final class Fiemap extends NamedCommand {
+        Fiemap() {
+            super("fiemap", null, "[-alv] [-n nx] [offset [len]]", "print block mapping for a file",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -270,25 +260,15 @@ final class InfoCommands {
         }
     }
 
-    static final class Seek implements XfsIoCommand {
+    static final class Seek extends NamedCommand {
+        Seek() {
+            super("seek", null, "-a | -d | -h [-r] off", "locate the next data and/or hole",
+                    Arguments.ANY, 0);
+        }
+
         private static final int DATA = 0;
         private static final int HOLE = 1;
         private static final String[] NAMES = {"DATA", "HOLE"};
-
-        @Override
-        public String name() {
-            return "seek";
-        }
-
-        @Override
-        public String args() {
-            return "-a | -d | -h [-r] off";
-        }
-
-        @Override
-        public String oneline() {
-            return "locate the next data and/or hole";
-        }
 
         /** lseek(SEEK_DATA/SEEK_HOLE): the offset, or -1 with the errno in {@code err[0]}. */
         private static long lseek(XfsIoProcess p, long from, int whence, Errno[] err) {

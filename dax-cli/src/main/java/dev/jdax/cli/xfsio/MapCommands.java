@@ -98,31 +98,11 @@ final class MapCommands {
         return true;
     }
 
-    static final class Mmap implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "mmap";
-        }
-
-        @Override
-        public String altname() {
-            return "mm";
-        }
-
-        @Override
-        public String args() {
-            return "[N] | [-rwxS] [-s size] [off len]";
-        }
-
-        @Override
-        public String oneline() {
-            return "mmap a range in the current file, show mappings";
-        }
-
-        /** mmap maps the current file once; mread, mwrite, msync, munmap are run once per open file. */
-        @Override
-        public boolean oneShot() {
-            return true;
+    static final class Mmap extends NamedCommand {
+        Mmap() {
+            // mmap maps the current file once; mread, mwrite, msync, munmap are run once per open file.
+            super("mmap", "mm", "[N] | [-rwxS] [-s size] [off len]", "mmap a range in the current file, show mappings",
+                    Arguments.ANY, ONE_SHOT);
         }
 
         @Override
@@ -199,25 +179,10 @@ final class MapCommands {
         }
     }
 
-    static final class Mread implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "mread";
-        }
-
-        @Override
-        public String altname() {
-            return "mr";
-        }
-
-        @Override
-        public String args() {
-            return "[-f|-v] [-r] [off len]";
-        }
-
-        @Override
-        public String oneline() {
-            return "reads data from a region in the current memory mapping";
+    static final class Mread extends NamedCommand {
+        Mread() {
+            super("mread", "mr", "[-f|-v] [-r] [off len]", "reads data from a region in the current memory mapping",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -263,25 +228,10 @@ final class MapCommands {
         }
     }
 
-    static final class Mwrite implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "mwrite";
-        }
-
-        @Override
-        public String altname() {
-            return "mw";
-        }
-
-        @Override
-        public String args() {
-            return "[-r] [-S seed] [off len]";
-        }
-
-        @Override
-        public String oneline() {
-            return "writes data into a region in the current memory mapping";
+    static final class Mwrite extends NamedCommand {
+        Mwrite() {
+            super("mwrite", "mw", "[-r] [-S seed] [off len]", "writes data into a region in the current memory mapping",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -325,25 +275,10 @@ final class MapCommands {
         }
     }
 
-    static final class Msync implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "msync";
-        }
-
-        @Override
-        public String altname() {
-            return "ms";
-        }
-
-        @Override
-        public String args() {
-            return "[-a] [-i] [-s] [off len]";
-        }
-
-        @Override
-        public String oneline() {
-            return "flush a region in the current memory mapping";
+    static final class Msync extends NamedCommand {
+        Msync() {
+            super("msync", "ms", "[-a] [-i] [-s] [off len]", "flush a region in the current memory mapping",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -370,25 +305,10 @@ final class MapCommands {
         }
     }
 
-    static final class Munmap implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "munmap";
-        }
-
-        @Override
-        public String altname() {
-            return "mu";
-        }
-
-        @Override
-        public String args() {
-            return "";
-        }
-
-        @Override
-        public String oneline() {
-            return "unmaps the current memory mapping";
+    static final class Munmap extends NamedCommand {
+        Munmap() {
+            super("munmap", "mu", "", "unmaps the current memory mapping",
+                    Arguments.ANY, 0);
         }
 
         @Override

@@ -34,20 +34,11 @@ final class SpaceCommands {
         }
     }
 
-    static final class FallocCmd implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "falloc";
-        }
-
-        @Override
-        public String args() {
-            return "[-c] [-k] [-p] [-u] off len";
-        }
-
-        @Override
-        public String oneline() {
-            return "allocates space associated with part of a file via fallocate";
+    static final class FallocCmd extends NamedCommand {
+        FallocCmd() {
+            super("falloc", null, "[-c] [-k] [-p] [-u] off len",
+                    "allocates space associated with part of a file via fallocate",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -112,20 +103,10 @@ final class SpaceCommands {
         }
     }
 
-    static final class Fzero implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "fzero";
-        }
-
-        @Override
-        public String args() {
-            return "[-k] off len";
-        }
-
-        @Override
-        public String oneline() {
-            return "zeroes space and eliminates holes by preallocating";
+    static final class Fzero extends NamedCommand {
+        Fzero() {
+            super("fzero", null, "[-k] off len", "zeroes space and eliminates holes by preallocating",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -144,25 +125,10 @@ final class SpaceCommands {
         }
     }
 
-    static final class Truncate implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "truncate";
-        }
-
-        @Override
-        public String altname() {
-            return "t";
-        }
-
-        @Override
-        public String args() {
-            return "off";
-        }
-
-        @Override
-        public String oneline() {
-            return "truncates the current file at the given offset";
+    static final class Truncate extends NamedCommand {
+        Truncate() {
+            super("truncate", "t", "off", "truncates the current file at the given offset",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -184,25 +150,10 @@ final class SpaceCommands {
         }
     }
 
-    static final class Fsync implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "fsync";
-        }
-
-        @Override
-        public String altname() {
-            return "s";
-        }
-
-        @Override
-        public String args() {
-            return "";
-        }
-
-        @Override
-        public String oneline() {
-            return "calls fsync(2) to flush all in-core file state to disk";
+    static final class Fsync extends NamedCommand {
+        Fsync() {
+            super("fsync", "s", "", "calls fsync(2) to flush all in-core file state to disk",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -215,25 +166,10 @@ final class SpaceCommands {
         }
     }
 
-    static final class Fdatasync implements XfsIoCommand {
-        @Override
-        public String name() {
-            return "fdatasync";
-        }
-
-        @Override
-        public String altname() {
-            return "ds";
-        }
-
-        @Override
-        public String args() {
-            return "";
-        }
-
-        @Override
-        public String oneline() {
-            return "calls fdatasync(2) to flush the files in-core data to disk";
+    static final class Fdatasync extends NamedCommand {
+        Fdatasync() {
+            super("fdatasync", "ds", "", "calls fdatasync(2) to flush the files in-core data to disk",
+                    Arguments.ANY, 0);
         }
 
         @Override
@@ -319,7 +255,8 @@ final class SpaceCommands {
     /** sync(2): every file system's state to the media; it cannot fail, and needs no open file. */
     static final class Sync extends NamedCommand {
         Sync() {
-            super("sync", null, "", "calls sync(2) to flush all in-core filesystem state to disk", Arguments.exactly(0), ONE_SHOT | NO_FILE);
+            super("sync", null, "",
+                    "calls sync(2) to flush all in-core filesystem state to disk", Arguments.exactly(0), ONE_SHOT | NO_FILE);
         }
 
         @Override
@@ -335,7 +272,8 @@ final class SpaceCommands {
     /** syncfs(2) on the current file's file system, once per open file as xfs_io runs it. */
     static final class Syncfs extends NamedCommand {
         Syncfs() {
-            super("syncfs", null, "", "calls syncfs(2) to flush all in-core filesystem state to disk", Arguments.exactly(0), 0);
+            super("syncfs", null, "",
+                    "calls syncfs(2) to flush all in-core filesystem state to disk", Arguments.exactly(0), 0);
         }
 
         @Override
