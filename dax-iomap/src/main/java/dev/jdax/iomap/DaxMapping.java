@@ -573,15 +573,9 @@ final class DaxMapping implements FileMapping {
      * The entries move with the mapping (move_page_tables); at an address of another colour a PMD
      * cannot stay one, and a DAX PMD that Linux would split is cleared instead.
      */
-    private void moveTo(long at, long end) throws FsException {
+    private void moveTo(long at, long end) {
         if (!pmdColoured(at)) {
-            long[] keys = entries.keys().toArray();
-            for (long k : keys) {
-                Entry e = entries.get(k);
-                if (e != null && e.pmd()) {
-                    zap(k, k + 1);
-                }
-            }
+            entries.removeAll((long k, Entry e) -> e.pmd());
         }
         address = at;
         reservedEnd = end;

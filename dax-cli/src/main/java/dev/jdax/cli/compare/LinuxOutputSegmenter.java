@@ -4,6 +4,7 @@ import dev.jdax.cli.xfsio.XfsIoProcess;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,11 +47,20 @@ final class LinuxOutputSegmenter {
     private LinuxOutputSegmenter() {
     }
 
-    /** What a command may print, and which of its lines end its output. */
-    private record Grammar(Pattern may, Pattern ends, Pattern startsAnother) {
+    /**
+     * What a command may print, which of its lines end its output, and which start another run of it
+     * (judged with the line before: {@code startsAnother.test(last, line)}).
+     */
+    private record Grammar(Pattern may, Pattern ends, BiPredicate<String, String> startsAnother) {
         static Grammar of(String may, String ends, String startsAnother) {
+            Pattern another = startsAnother == null ? null : Pattern.compile(startsAnother);
             return new Grammar(Pattern.compile(may), ends == null ? null : Pattern.compile(ends),
-                    startsAnother == null ? null : Pattern.compile(startsAnother));
+                    (last, line) -> another != null && another.matcher(line).matches());
+        }
+
+        /** This grammar, with the lines {@code another} accepts starting another run too. */
+        Grammar orStartsAnother(BiPredicate<String, String> another) {
+            return new Grammar(may, ends, startsAnother.or(another));
         }
     }
 
@@ -96,7 +106,7 @@ final class LinuxOutputSegmenter {
             case "msync" -> Grammar.of("^(msync: .*|offset .*|range .*|no mapped regions.*)$", "^msync: .*", null);
             case "madvise", "mremap" -> Grammar.of("^(" + name + ": .*|" + REFUSED_RANGE + ")$", "^(" + name + ": .*|" + REFUSED_RANGE + ")$", null);
             case "mincore" -> Grammar.of("^(" + MINCORE_LINE + "|mincore: .*|" + REFUSED_RANGE + ")$", "^(mincore: .*|" + REFUSED_RANGE + ")$",
-                    "^(" + REFUSED_RANGE + ")$");
+                    "^(" + REFUSED_RANGE + ")$").orStartsAnother(LinuxOutputSegmenter::nextMincoreRun);
             case "fadvise", "sync_range" -> Grammar.of("^(sync_file_range: .*|non-numeric (offset|length) argument -- .*)$",
                     "^(sync_file_range: .*|non-numeric (offset|length) argument -- .*)$", null);
             // jdax-only commands (counters, badblocks ...) are unknown to Linux's xfs_io: it says so.
@@ -157,7 +167,7 @@ final class LinuxOutputSegmenter {
                 }
                 if (mine.isEmpty()) {
                     started = 1;
-                } else if (g.startsAnother() != null && g.startsAnother().matcher(line).matches() || restartsMincore(name, mine, line)) {
+                } else if (g.startsAnother().test(mine.get(mine.size() - 1), line)) {
                     if (started >= runs) {
                         break;
                     }
@@ -194,12 +204,9 @@ final class LinuxOutputSegmenter {
      * resident: a run that starts at or before the end of the last one is the next mincore's (two
      * mincores in a row often print the same runs).
      */
-    private static boolean restartsMincore(String name, List<String> mine, String line) {
-        if (!name.equals("mincore") || mine.isEmpty()) {
-            return false;
-        }
+    private static boolean nextMincoreRun(String lastLine, String line) {
         Matcher now = MINCORE_RUN.matcher(line);
-        Matcher last = MINCORE_RUN.matcher(mine.get(mine.size() - 1));
+        Matcher last = MINCORE_RUN.matcher(lastLine);
         return now.matches() && last.matches()
                 && Long.parseLong(now.group(1)) <= Long.parseLong(last.group(1)) + Long.parseLong(last.group(2));
     }
