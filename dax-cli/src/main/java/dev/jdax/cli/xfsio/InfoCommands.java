@@ -117,8 +117,17 @@ final class InfoCommands {
     }
 
     /** stat and statx print the same unless raw; {@code statx} also resets the exit code (xfs_io does). */
-    private abstract static class StatBase implements XfsIoCommand {
-        abstract boolean statx();
+    private abstract static class StatBase extends NamedCommand {
+        private final boolean statx;
+
+        StatBase(String name, String args, String oneline, boolean statx) {
+            super(name, null, args, oneline, Arguments.ANY, 0);
+            this.statx = statx;
+        }
+
+        final boolean statx() {
+            return statx;
+        }
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
@@ -158,46 +167,14 @@ final class InfoCommands {
     }
 
     static final class Stat extends StatBase {
-        @Override
-        boolean statx() {
-            return false;
-        }
-
-        @Override
-        public String name() {
-            return "stat";
-        }
-
-        @Override
-        public String args() {
-            return "[-v|-r]";
-        }
-
-        @Override
-        public String oneline() {
-            return "statistics on the currently open file";
+        Stat() {
+            super("stat", "[-v|-r]", "statistics on the currently open file", false);
         }
     }
 
     static final class Statx extends StatBase {
-        @Override
-        boolean statx() {
-            return true;
-        }
-
-        @Override
-        public String name() {
-            return "statx";
-        }
-
-        @Override
-        public String args() {
-            return "[-v|-r][-m basic | -m all | -m <mask>][-FD]";
-        }
-
-        @Override
-        public String oneline() {
-            return "extended statistics on the currently open file";
+        Statx() {
+            super("statx", "[-v|-r][-m basic | -m all | -m <mask>][-FD]", "extended statistics on the currently open file", true);
         }
     }
 
