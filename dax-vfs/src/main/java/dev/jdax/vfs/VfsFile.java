@@ -4,6 +4,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.ForwardingOpenFile;
 import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.SuperBlock;
 
 import java.lang.foreign.MemorySegment;
 
@@ -28,6 +29,11 @@ final class VfsFile implements ForwardingOpenFile {
     @Override
     public OpenFile delegate() {
         return file;
+    }
+
+    /** The mounted format the file is on ({@code file_inode(file)->i_sb}). */
+    SuperBlock superBlock() {
+        return mount.superBlock();
     }
 
     // The data path forwards from call sites of its own: through the interface's default methods
