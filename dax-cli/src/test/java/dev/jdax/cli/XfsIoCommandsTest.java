@@ -108,4 +108,34 @@ class XfsIoCommandsTest {
                 + "offset (32768) is beyond end of mapping (8192)\nrange (16384:8192) is beyond mapping (8192:16384)\n"), io.out());
         ImageCommandsTest.judge("xfs", image);
     }
+
+    /**
+     * copy_range and sendfile as a user types them on an ext4 image: the copies land, sendfile
+     * writes at the file position and seek moves it, copy_range -f closes the entry's descriptor,
+     * so the next copy into it is EBADF, which ends the run; e2fsck finds the image clean.
+     */
+    @Test
+    void copyRangeAndSendfile() throws Exception {
+        Path image = tmp.resolve("c.img");
+        Console.run("mkfs", "-t", "ext4", image.toString(), "64m").ok();
+        Console.run("io", "-f", "-c", "pwrite -q -S 0x61 0 8k", "-c", "pwrite -q -S 0x62 8k 8k", image + ":/src").ok();
+        Console io = Console.run("io", "-f", "-c", "copy_range -s 8k -l 4k " + image + ":/src",
+                "-c", "sendfile -q -i " + image + ":/src 0 100", "-c", "sendfile -i " + image + ":/src 8k 10",
+                "-c", "seek -d 0", "-c", "sendfile -q -i " + image + ":/src 0 2", "-c", "stat",
+                "-c", "pread -v 4094 4", "-c", "pread -v 4096 2", "-c", "copy_range -s 0 -d 8k -l 4k -f 0",
+                "-c", "pread 0 1", "-c", "copy_range -s 0 -d 1k -l 4k " + image + ":/f", "-c", "stat", image + ":/f");
+        assertEquals("pread: Bad file descriptor\ncopy_range: Bad file descriptor\n", io.err());
+        assertEquals(1, io.out().split("stat.size", -1).length - 1, "the stat after the failed copy never ran");
+        assertTrue(io.out().contains("sent 10/10 bytes at offset 8192\n"), io.out());
+        assertTrue(io.out().contains("stat.size = 4098\n"), io.out());
+        assertTrue(io.out().contains("00000ffe:  62 62 61 61  bbaa\n"), io.out());
+        assertTrue(io.out().contains("00001000:  61 61  aa\n"), io.out());
+        ImageCommandsTest.judge("ext4", image);
+
+        Path xfs = tmp.resolve("x.img");
+        Console.run("mkfs", "-t", "xfs", xfs.toString(), "320m").ok();
+        Console.run("io", "-f", "-c", "pwrite -q -S 0x61 0 64k", "-c", "copy_range -s 4k -d 1m -l 60k " + xfs + ":/f",
+                "-c", "sendfile -q -i " + xfs + ":/f 1m 8k", "-c", "pread -q 1m 60k", xfs + ":/f").ok();
+        ImageCommandsTest.judge("xfs", xfs);
+    }
 }

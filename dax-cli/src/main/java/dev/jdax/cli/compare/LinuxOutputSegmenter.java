@@ -38,6 +38,16 @@ final class LinuxOutputSegmenter {
     /** What the mapping commands say of a range outside the mapping, of bad numbers, and with no mapping. */
     private static final String REFUSED_RANGE = "offset .*|range .*|no mapped regions.*|non-numeric (offset|length) argument -- .*";
 
+    /** copy_range's one line when it copies nothing: the source's open or fstat, an option's value, the call. */
+    private static final String COPY_REFUSAL = "/.*: .*|copy_range: .*|fstat: .*|invalid (source offset|destination offset|length) -- .*"
+            + "|file value -?\\d+ is out of range .*";
+    /** sendfile's one line when it sends nothing. */
+    private static final String SEND_REFUSAL = "/.*: .*|sendfile: .*|non-numeric (offset|length) argument -- .*"
+            + "|value -?\\d+ is out of range .*";
+
+    /** A sendfile command with -q among its options. */
+    private static final Pattern QUIET_SEND = Pattern.compile("\\s-C*q[Cq]*([fi]\\S*)?(\\s|$)");
+
     private static final String NO_FILES = "no files are open, try 'help open'";
     private static final String NO_MAPPINGS = "no mapped regions";
     private static final String TMPFILE_READONLY = "-T and -r options are incompatible";
@@ -72,8 +82,9 @@ final class LinuxOutputSegmenter {
                     "^(pread: .*|" + TIMING + ")$", null);
             case "pwrite" -> Grammar.of("^(wrote \\d+/\\d+ bytes at offset \\d+|pwrite: .*|fsync: .*|fdatasync: .*|"
                     + TIMING + ")$", "^(pwrite: .*|" + TIMING + ")$", null);
+            // A failed fstat or statx is all a run prints.
             case "stat", "statx" -> Grammar.of("^(fd\\..*|stat\\..*|stat\\.mode: .*|fsxattr\\..*|dioattr\\..*|fstat: .*|statx: .*|FS_IOC_FSGETXATTR: .*|XFS_IOC_DIOINFO: .*)$",
-                    null, "^(fd\\.path = .*|stat\\.mask = .*)$");
+                    "^(fstat|statx): .*", "^(fd\\.path = .*|stat\\.mask = .*)$");
             case "lsattr" -> Grammar.of("^([-a-zA-Z]{17} .*|xfs_io: cannot get flags .*)$", null, "^[-a-zA-Z]{17} .*");
             case "chattr" -> Grammar.of("^xfs_io: (cannot set flags|cannot get flags|unknown flag|bad chattr).*$", null, null);
             case "fiemap" -> Grammar.of("^(/.*:| EXT: .*|\\s*\\d+: \\[\\d+\\.\\.\\d+\\]:.*|\\t\\d+: \\[.*|.*ioctl\\(FS_IOC_FIEMAP\\).*)$",
@@ -109,6 +120,12 @@ final class LinuxOutputSegmenter {
                     "^(" + REFUSED_RANGE + ")$").orStartsAnother(LinuxOutputSegmenter::nextMincoreRun);
             case "fadvise", "sync_range" -> Grammar.of("^(sync_file_range: .*|non-numeric (offset|length) argument -- .*)$",
                     "^(sync_file_range: .*|non-numeric (offset|length) argument -- .*)$", null);
+            // One line at most per run: openfile's perror for the source, a refused option value, or
+            // the system call's error (after which xfs_io runs nothing more).
+            case "copy_range" -> Grammar.of("^(" + COPY_REFUSAL + ")$", "^(" + COPY_REFUSAL + ")$", null);
+            // With -q a run prints only its refusal.
+            case "sendfile" -> QUIET_SEND.matcher(command).find() ? Grammar.of("^(" + SEND_REFUSAL + ")$", "^(" + SEND_REFUSAL + ")$", null) : Grammar.of("^(sent \\d+/\\d+ bytes at offset \\d+|" + TIMING + "|" + SEND_REFUSAL + ")$",
+                    "^(" + TIMING + "|" + SEND_REFUSAL + ")$", null);
             // jdax-only commands (counters, badblocks ...) are unknown to Linux's xfs_io: it says so.
             default -> Grammar.of("^command \".*\" not found$", "^command \".*\" not found$", null);
         };

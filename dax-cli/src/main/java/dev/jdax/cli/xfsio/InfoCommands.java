@@ -247,10 +247,16 @@ final class InfoCommands {
         private static final int HOLE = 1;
         private static final String[] NAMES = {"DATA", "HOLE"};
 
-        /** lseek(SEEK_DATA/SEEK_HOLE): the offset, or -1 with the errno in {@code err[0]}. */
+        /**
+         * lseek(SEEK_DATA/SEEK_HOLE): the offset, which becomes the file position (the last lseek
+         * seek_f makes, looking past what it prints, leaves it there), or -1 with the errno in
+         * {@code err[0]} and the position unmoved.
+         */
         private static long lseek(XfsIoProcess p, long from, int whence, Errno[] err) {
             try {
-                return whence == DATA ? p.file().handle().seekData(from) : p.file().handle().seekHole(from);
+                long offset = whence == DATA ? p.file().handle().seekData(from) : p.file().handle().seekHole(from);
+                p.file().setPosition(offset);
+                return offset;
             } catch (FsException e) {
                 err[0] = e.errno();
                 return -1;

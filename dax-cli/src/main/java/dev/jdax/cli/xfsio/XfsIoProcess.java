@@ -49,6 +49,7 @@ public final class XfsIoProcess implements AutoCloseable {
                 new MapCommands.Mmap(), new MapCommands.Mread(), new MapCommands.Mwrite(), new MapCommands.Msync(),
                 new MapCommands.Munmap(), new MapAdviceCommands.Madvise(), new MapAdviceCommands.Mincore(),
                 new MapAdviceCommands.Mremap(), new FileAdviceCommands.FadviseCmd(), new FileAdviceCommands.SyncRange(),
+                new CopyCommands.CopyRange(), new CopyCommands.Sendfile(),
                 new FileCommands.Open(), new FileCommands.Flink(), new FileCommands.Close(), new FileCommands.File(),
                 new FileCommands.Badblock(), new FileCommands.Badblocks(), new FileCommands.Counters(),
                 new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new AttrCommands.Utimes(),
@@ -118,6 +119,20 @@ public final class XfsIoProcess implements AutoCloseable {
         }
         file = new OpenedFile(displayName, handle, flags);
         files.add(file);
+    }
+
+    /**
+     * openfile(NAME, IO_READONLY) for a command's source file (copy_range, sendfile -i): opened
+     * read-only outside the file table, or null after {@code "NAME: strerror"} on stderr and exit code 1.
+     */
+    OpenFile openSource(String name) {
+        try {
+            return fs.open(pathInFileSystem(name), OpenFlags.O_RDONLY);
+        } catch (FsException e) {
+            out.err(name + ": " + e.errno().message());
+            exitCode = 1;
+            return null;
+        }
     }
 
     /** xfs_io's {@code openfile} creates with mode 0600. */
