@@ -1,8 +1,10 @@
 package dev.jdax.nio;
 
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.vfs.FileCopy;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -269,8 +271,25 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
         }
     }
 
+    /**
+     * To another jdax channel on the same file system the bytes go as the JDK sends them between two
+     * of its own file channels on Linux: by copy_file_range, in the file system, without a buffer of
+     * ours ({@link FileCopy}); where the kernel would refuse (another file system, an appending or
+     * overlapping target) by the JDK's fallback, a buffer read here and written there.
+     */
     @Override
     public long transferTo(long pos, long count, WritableByteChannel target) throws IOException {
+        if (target instanceof JdaxFileChannel t) {
+            readable();
+            t.writable();
+            if (pos < 0 || count < 0) {
+                throw new IllegalArgumentException("negative position " + pos + " or count " + count);
+            }
+            long n = t.copyFrom(file, pos, count);
+            if (n >= 0) {
+                return n;
+            }
+        }
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(count, 1 << 20));
         long done = 0;
         while (done < count) {
@@ -286,6 +305,27 @@ final class JdaxFileChannel extends java.nio.channels.FileChannel {
             done += n;
         }
         return done;
+    }
+
+    /**
+     * copy_file_range from {@code src} at {@code pos} to this channel's position, moved on by what
+     * was copied; -1 when the kernel would refuse the call (EXDEV, EINVAL, EBADF) and the caller's
+     * buffer copy must do it.
+     */
+    private synchronized long copyFrom(OpenFile src, long pos, long count) throws IOException {
+        if (append) {
+            return -1;
+        }
+        try {
+            long n = FileCopy.copyFileRange(src, pos, file, position, count);
+            position += n;
+            return n;
+        } catch (FsException e) {
+            if (e.errno() == Errno.EXDEV || e.errno() == Errno.EINVAL || e.errno() == Errno.EBADF) {
+                return -1;
+            }
+            throw io(e);
+        }
     }
 
     @Override

@@ -220,6 +220,28 @@ class NioBehaviourTest {
             assertEquals(data.length, in.transferTo(0, data.length, out));
         }
         assertArrayEquals(data, Files.readAllBytes(r.resolve("dst")));
+        // The target's position moves on by what was sent, nothing is sent past the source's end,
+        // the count is cut at it, and an appending target takes the bytes at its end.
+        Path dst2 = r.resolve("dst2");
+        try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(dst2, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            assertEquals(10, in.transferTo(5, 10, out));
+            assertEquals(10, out.position());
+            assertEquals(0, in.transferTo(data.length + 1, 10, out));
+            assertEquals(6, in.transferTo(data.length - 6, 10, out));
+            assertEquals(16, out.position());
+            assertThrows(IllegalArgumentException.class, () -> in.transferTo(-1, 10, out));
+            assertThrows(java.nio.channels.NonWritableChannelException.class, () -> in.transferTo(0, 10, in));
+        }
+        try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(dst2, StandardOpenOption.APPEND)) {
+            assertEquals(4, in.transferTo(0, 4, out));
+        }
+        java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+        sent.write(data, 5, 10);
+        sent.write(data, data.length - 6, 6);
+        sent.write(data, 0, 4);
+        assertArrayEquals(sent.toByteArray(), Files.readAllBytes(dst2));
         try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
              FileChannel out = FileChannel.open(r.resolve("dst"), StandardOpenOption.WRITE)) {
             assertEquals(4096, out.transferFrom(in.position(8192), 100, 4096));
