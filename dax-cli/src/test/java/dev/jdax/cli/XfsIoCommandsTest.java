@@ -126,6 +126,11 @@ class XfsIoCommandsTest {
                 "-c", "pread 0 1", "-c", "copy_range -s 0 -d 1k -l 4k " + image + ":/f", "-c", "stat", image + ":/f");
         assertEquals("pread: Bad file descriptor\ncopy_range: Bad file descriptor\n", io.err());
         assertEquals(1, io.out().split("stat.size", -1).length - 1, "the stat after the failed copy never ran");
+        // The entry stays in the table: closing it is close(2)'s EBADF, and it is still listed.
+        Console closing = Console.run("io", "-c", "copy_range -s 0 -d 100 -l 1 -f 0", "-c", "close", "-c", "print",
+                image + ":/src");
+        assertEquals("close: Bad file descriptor\n", closing.err());
+        assertTrue(closing.out().startsWith("[000] " + image + ":/src"), closing.out());
         assertTrue(io.out().contains("sent 10/10 bytes at offset 8192\n"), io.out());
         assertTrue(io.out().contains("stat.size = 4098\n"), io.out());
         assertTrue(io.out().contains("00000ffe:  62 62 61 61  bbaa\n"), io.out());

@@ -31,12 +31,20 @@ final class OpenedFile {
 
     /**
      * Closes the descriptor but keeps the entry, as copy_range -f N's {@code close(fd)} does: the
-     * entry's later calls meet EBADF.
+     * entry's later calls meet EBADF. Closing it again changes nothing (copy_range ignores close's EBADF).
      */
     void closeDescriptor() throws FsException {
+        if (!descriptorOpen()) {
+            return;
+        }
         OpenFile open = handle;
         handle = new ClosedDescriptor(open.ino(), open.flags());
         open.close();
+    }
+
+    /** Whether the descriptor is still open (not closed behind the table by copy_range -f). */
+    boolean descriptorOpen() {
+        return !(handle instanceof ClosedDescriptor);
     }
 
     int flags() {

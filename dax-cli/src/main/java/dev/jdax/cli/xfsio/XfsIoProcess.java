@@ -398,6 +398,9 @@ public final class XfsIoProcess implements AutoCloseable {
         maps.clear();
         mapping = null;
         for (OpenedFile f : files) {
+            if (!f.descriptorOpen()) {
+                continue;
+            }
             try {
                 f.handle().close();
             } catch (FsException e) {
