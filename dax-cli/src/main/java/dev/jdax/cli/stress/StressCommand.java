@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "stress", mixinStandardHelpOptions = true,
         header = "Threads of random operations on one file system, checked against models (concurrency).",
         description = {"N threads run random creates, writes, reads, truncates, fallocates, fsyncs, mapped reads and "
-                + "writes, views, unlinks, renames, links, mkdirs, rmdirs and symlinks, each in a subtree of its own "
+                + "writes, views, copy_file_ranges, unlinks, renames, links, mkdirs, rmdirs and symlinks, each in a subtree of its own "
                 + "checked against its model, plus racing operations on names and on one file every thread uses. "
                 + "A watchdog reports a deadlock (no operation finishing for --stall seconds) with every thread's "
                 + "stack; the lock-order checker (docs/LOCKING.md) reports an inversion the first time it is tried. "

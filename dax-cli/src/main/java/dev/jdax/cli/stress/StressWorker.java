@@ -9,6 +9,7 @@ import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.cli.fsx.FileModel;
+import dev.jdax.vfs.FileCopy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -41,7 +42,7 @@ final class StressWorker implements Runnable {
     enum Op {
         CREATE(8), WRITE(18), READ(12), TRUNCATE(5), FALLOCATE(5), FSYNC(3), MAP_WRITE(5), MAP_READ(5), VIEW(3),
         UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), LIST(3), SHARED_NAMES(8), SHARED_STRIPE(5),
-        SHARED_MAP(2);
+        SHARED_MAP(2), COPY(4);
 
         final int weight;
 
@@ -213,6 +214,7 @@ final class StressWorker implements Runnable {
             case SHARED_NAMES -> sharedNames();
             case SHARED_STRIPE -> sharedStripe();
             case SHARED_MAP -> sharedMap();
+            case COPY -> withFile(this::copy);
         }
     }
 
@@ -309,6 +311,40 @@ final class StressWorker implements Runnable {
                     m.allocate(off, len, false);
                 }
             }
+        }
+    }
+
+    /**
+     * copy_file_range from this file into another of the worker's, or within the file: the kernel's
+     * copy shortens at the source's end and refuses overlapping ranges of one file (EINVAL).
+     */
+    private void copy(String p, FileModel m) throws FsException {
+        String q = any(FileNode.class);
+        FileModel dst = ((FileNode) names.get(q)).model();
+        int srcOff = rnd.nextInt(MAX_FILE - 1);
+        int dstOff = rnd.nextInt(MAX_FILE - 1);
+        int len = 1 + rnd.nextInt(Math.min(64 * 1024, MAX_FILE - Math.max(srcOff, dstOff) - 1));
+        long count = srcOff >= m.size() ? 0 : Math.min(len, m.size() - srcOff);
+        note("copy " + p + " " + srcOff + "+" + len + " to " + q + " " + dstOff);
+        try (OpenFile in = fs.open(p, OpenFlags.O_RDONLY); OpenFile out = fs.open(q, OpenFlags.O_RDWR)) {
+            boolean overlap = dst == m && dstOff + count > srcOff && dstOff < srcOff + count;
+            long n;
+            try {
+                n = FileCopy.copyFileRange(in, srcOff, out, dstOff, len);
+            } catch (FsException e) {
+                if (overlap && e.errno() == Errno.EINVAL) {
+                    return;
+                }
+                throw e;
+            }
+            if (overlap || n != count) {
+                fail("copy " + p + " " + srcOff + "+" + len + " to " + q + " " + dstOff + " copied " + n + ", the model "
+                        + (overlap ? "EINVAL" : count));
+                return;
+            }
+        }
+        if (count > 0) {
+            dst.write(dstOff, Arrays.copyOfRange(m.contents(), srcOff, srcOff + (int) count));
         }
     }
 
