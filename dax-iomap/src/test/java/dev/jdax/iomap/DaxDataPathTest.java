@@ -1,12 +1,8 @@
 package dev.jdax.iomap;
 
-import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FiemapExtent;
-import dev.jdax.pmem.PmemDevices;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -18,21 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Reads and writes through the engine, with the answers Linux 6.1 gives (reference rows a, b, c, f, h, k). */
-class DaxDataPathTest {
-    DaxDevice device;
-    TestFile f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = PmemDevices.memory(64 << 20);
-        f = TestFile.open(device, "");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
-
+class DaxDataPathTest extends OnMemoryDevice {
     static byte[] filled(int n, int v) {
         byte[] b = new byte[n];
         Arrays.fill(b, (byte) v);

@@ -1,15 +1,11 @@
 package dev.jdax.iomap;
 
-import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.SigBusException;
 import dev.jdax.api.SigSegvException;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.MountCounters;
-import dev.jdax.pmem.PmemDevices;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -21,21 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Page faults of the engine (reference rows i, j, h1's mmap rows). */
-class DaxFaultTest {
+class DaxFaultTest extends OnMemoryDevice {
     static final int RW = FileMapping.PROT_READ | FileMapping.PROT_WRITE;
-    DaxDevice device;
-    TestFile f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = PmemDevices.memory(64 << 20);
-        f = TestFile.open(device, "");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
 
     MountCounters counters() {
         return f.space.mount().counters();

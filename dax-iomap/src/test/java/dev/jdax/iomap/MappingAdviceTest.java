@@ -1,15 +1,11 @@
 package dev.jdax.iomap;
 
-import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.SigBusException;
 import dev.jdax.api.SigSegvException;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.SyncFileRange;
-import dev.jdax.pmem.PmemDevices;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -27,22 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** mincore, madvise, mremap and sync_file_range on the engine's mappings (reference scenario mapping-advice). */
-class MappingAdviceTest {
+class MappingAdviceTest extends OnMemoryDevice {
     static final int RW = FileMapping.PROT_READ | FileMapping.PROT_WRITE;
     static final int PAGE = 4096;
-    DaxDevice device;
-    TestFile f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = PmemDevices.memory(64 << 20);
-        f = TestFile.open(device, "");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
 
     static BitSet pages(int... indexes) {
         BitSet b = new BitSet();
