@@ -21,6 +21,19 @@ final class CopyCommands {
     }
 
     /**
+     * The table entry {@code -f N} names, read as both commands read it ({@code atoi(argv[1])}), or
+     * -1 after "{@code what} N is out of range (0-M)" and exit code 1.
+     */
+    private static int entryOfF(XfsIoProcess p, List<String> argv, String what) {
+        long nr = FileCommands.atoi(argv.get(1));
+        if (nr < 0 || nr >= p.files().size()) {
+            p.refuse(what + " " + nr + " is out of range (0-" + (p.files().size() - 1) + ")");
+            return -1;
+        }
+        return (int) nr;
+    }
+
+    /**
      * Without {@code -l} the length is the rest of the source after {@code -s}. An error from the
      * system call ends xfs_io (copy_range_f returns the errno, which the command loop reads as
      * "done") and leaves the exit status alone.
@@ -45,14 +58,14 @@ final class CopyCommands {
                     case 's' -> {
                         srcOff = p.number(g.optarg());
                         if (srcOff < 0) {
-                            refuse(p, "invalid source offset -- " + g.optarg());
+                            p.refuse("invalid source offset -- " + g.optarg());
                             return;
                         }
                     }
                     case 'd' -> {
                         dstOff = p.number(g.optarg());
                         if (dstOff < 0) {
-                            refuse(p, "invalid destination offset -- " + g.optarg());
+                            p.refuse("invalid destination offset -- " + g.optarg());
                             return;
                         }
                     }
@@ -60,18 +73,16 @@ final class CopyCommands {
                         // Only cvtnum's -1 is refused: another negative number is a size_t, a huge length.
                         len = p.number(g.optarg());
                         if (len == -1) {
-                            refuse(p, "invalid length -- " + g.optarg());
+                            p.refuse("invalid length -- " + g.optarg());
                             return;
                         }
                         lenGiven = true;
                     }
                     case 'f' -> {
-                        long nr = FileCommands.atoi(argv.get(1));
-                        if (nr < 0 || nr >= p.files().size()) {
-                            refuse(p, "file value " + nr + " is out of range (0-" + (p.files().size() - 1) + ")");
+                        fileNr = entryOfF(p, argv, "file value");
+                        if (fileNr < 0) {
                             return;
                         }
-                        fileNr = (int) nr;
                         fromPath = false;
                     }
                     default -> {
@@ -131,11 +142,6 @@ final class CopyCommands {
                 p.stop();
             }
         }
-
-        private static void refuse(XfsIoProcess p, String line) {
-            p.out().out(line);
-            p.setExitCode(1);
-        }
     }
 
     /**
@@ -161,13 +167,10 @@ final class CopyCommands {
                     case 'C' -> { }
                     case 'q' -> quiet = true;
                     case 'f' -> {
-                        long nr = FileCommands.atoi(argv.get(1));
-                        if (nr < 0 || nr >= p.files().size()) {
-                            p.out().out("value " + nr + " is out of range (0-" + (p.files().size() - 1) + ")");
-                            p.setExitCode(1);
+                        fileNr = entryOfF(p, argv, "value");
+                        if (fileNr < 0) {
                             return;
                         }
-                        fileNr = (int) nr;
                     }
                     case 'i' -> infile = g.optarg();
                     default -> {

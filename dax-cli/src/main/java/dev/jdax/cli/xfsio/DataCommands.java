@@ -133,8 +133,7 @@ final class DataCommands {
                     case 'S' -> {
                         Long s = cNumber(g.optarg());
                         if (s == null) {
-                            p.out().out("non-numeric seed -- " + g.optarg());
-                            p.setExitCode(1);
+                            p.nonNumeric("seed", g.optarg());
                             return;
                         }
                         seed = s;

@@ -208,16 +208,14 @@ final class InfoCommands {
             if (!ops.isEmpty()) {
                 start = p.number(ops.get(0));
                 if (start < 0) {
-                    p.out().out("non-numeric offset argument -- " + ops.get(0));
-                    p.setExitCode(1);
+                    p.nonNumeric("offset argument", ops.get(0));
                     return;
                 }
             }
             if (ops.size() > 1) {
                 long len = p.number(ops.get(1));
                 if (len < 0) {
-                    p.out().out("non-numeric len argument -- " + ops.get(1));
-                    p.setExitCode(1);
+                    p.nonNumeric("len argument", ops.get(1));
                     return;
                 }
                 rangeEnd = start + len;

@@ -166,8 +166,7 @@ final class MapCommands {
             if (argv.size() == 2) {
                 long n = p.number(argv.get(1));
                 if (n < 0 || n >= p.maps().size()) {
-                    p.out().out("value " + argv.get(1) + " is out of range (0-" + (p.maps().size() - 1) + ")");
-                    p.setExitCode(1);
+                    p.refuse("value " + argv.get(1) + " is out of range (0-" + (p.maps().size() - 1) + ")");
                     return;
                 }
                 MappedRegion chosen = p.maps().get((int) n);

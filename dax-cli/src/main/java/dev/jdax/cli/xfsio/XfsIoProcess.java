@@ -381,7 +381,12 @@ public final class XfsIoProcess implements AutoCloseable {
 
     /** {@code "non-numeric offset argument -- X"} and friends, and exit code 1. */
     void nonNumeric(String what, String value) {
-        out.out("non-numeric " + what + " -- " + value);
+        refuse("non-numeric " + what + " -- " + value);
+    }
+
+    /** A command's refusal of an argument: its line on stdout (xfs_io's printf) and exit code 1. */
+    void refuse(String line) {
+        out.out(line);
         exitCode = 1;
     }
 
