@@ -43,9 +43,10 @@ class XfsIoCommandsTest {
         Path image = tmp.resolve("e.img");
         Console.run("mkfs", "-t", "ext4", image.toString(), "32m").ok();
         Console io = Console.run("io", "-f", "-c", "pwrite -S 0x61 0 8k", "-c", "resvsp 8k 64k", "-c", "unresvsp 0 4k",
-                "-c", "zero 4k", "-c", "fiemap -v", "-c", "stat", image + ":/f");
+                "-c", "zero 4k", "-c", "fiemap -v", "-c", "bmap -v", "-c", "stat", image + ":/f");
         assertEquals("foreign file active, unresvsp command is for XFS filesystems only\n"
-                + "foreign file active, zero command is for XFS filesystems only\n", io.err());
+                + "foreign file active, zero command is for XFS filesystems only\n"
+                + "foreign file active, bmap command is for XFS filesystems only\n", io.err());
         assertTrue(io.out().contains("0x801"), "an unwritten last extent: " + io.out());
         assertTrue(io.out().contains("stat.size = 8192\n"), io.out());
         ImageCommandsTest.judge("ext4", image);

@@ -19,6 +19,7 @@ import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.fs.XfsGeometry;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.PerCpuSet;
 
@@ -93,6 +94,12 @@ final class VfsMount implements FileSystem {
     public StatFs statfs() throws FsException {
         ensureOpen();
         return sb.statfs();
+    }
+
+    @Override
+    public XfsGeometry xfsGeometry() throws FsException {
+        ensureOpen();
+        return sb.xfsGeometry();
     }
 
     @Override

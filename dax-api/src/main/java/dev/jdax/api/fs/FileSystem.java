@@ -83,6 +83,16 @@ public interface FileSystem extends AutoCloseable {
     /** {@code statfs}: sizes and free counts of the whole file system. */
     StatFs statfs() throws FsException;
 
+    /**
+     * {@code XFS_IOC_FSGEOMETRY}.
+     *
+     * @return XFS's allocation groups and stripe
+     * @throws FsException ENOTTY on a format that is not XFS
+     */
+    default XfsGeometry xfsGeometry() throws FsException {
+        throw new FsException(Errno.ENOTTY, "XFS_IOC_FSGEOMETRY: not an XFS file system");
+    }
+
     /** Opens a regular file by inode ({@link OpenFlags}); {@code O_TRUNC} truncates. EISDIR for a directory. */
     OpenFile open(long ino, int flags) throws FsException;
 

@@ -1,6 +1,7 @@
 package dev.jdax.api.fs;
 
 import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
 /**
@@ -50,6 +51,17 @@ public interface SuperBlock {
      * @throws FsException when the counts cannot be read
      */
     StatFs statfs() throws FsException;
+
+    /**
+     * {@code XFS_IOC_FSGEOMETRY}: XFS's geometry. Other formats have no such ioctl (ENOTTY, as
+     * Linux answers an ioctl a file system does not know).
+     *
+     * @return the allocation groups' size and count, and the stripe
+     * @throws FsException ENOTTY for a format that is not XFS
+     */
+    default XfsGeometry xfsGeometry() throws FsException {
+        throw new FsException(Errno.ENOTTY, "XFS_IOC_FSGEOMETRY: not an XFS file system");
+    }
 
     /**
      * {@code sync_fs}: makes every change so far durable (the journal or the log committed).

@@ -89,6 +89,9 @@ final class LinuxOutputSegmenter {
             case "chattr" -> Grammar.of("^xfs_io: (cannot set flags|cannot get flags|unknown flag|bad chattr).*$", null, null);
             case "fiemap" -> Grammar.of("^(/.*:| EXT: .*|\\s*\\d+: \\[\\d+\\.\\.\\d+\\]:.*|\\t\\d+: \\[.*|.*ioctl\\(FS_IOC_FIEMAP\\).*)$",
                     null, "^/.*:$");
+            // An error or "no extents" is all a run prints; -vv ends its table with the flags' legend.
+            case "bmap" -> Grammar.of("^(/.*: no extents|/.*:| EXT: .*|\\s*\\d+: \\[\\d+\\.\\.-?\\d+\\]:.*| FLAG Values:|    0\\d{6} .*"
+                    + "|xfs_io: (xfsctl|can't get geometry|cannot read attrs).*)$", "^(/.*: no extents|xfs_io: .*)$", "^/.*:( no extents)?$");
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
             case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);
@@ -184,7 +187,8 @@ final class LinuxOutputSegmenter {
                 }
                 if (mine.isEmpty()) {
                     started = 1;
-                } else if (g.startsAnother().test(mine.get(mine.size() - 1), line)) {
+                } else if (complaint || g.startsAnother().test(mine.get(mine.size() - 1), line)) {
+                    // getopt complains before a run prints anything: after lines, it is the next run's.
                     if (started >= runs) {
                         break;
                     }

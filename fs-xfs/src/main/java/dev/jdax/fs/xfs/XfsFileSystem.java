@@ -14,6 +14,7 @@ import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.fs.XfsGeometry;
 import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.LockingModel;
@@ -373,6 +374,12 @@ final class XfsFileSystem implements SuperBlock {
         long ffree = Math.max(0, files - (sb.sb_icount() - sb.sb_ifree()));
         return new StatFs(XFS_SUPER_MAGIC, disk.blockSize(), sb.sb_dblocks() - logBlocks, bfree, bfree, files, ffree,
                 255);
+    }
+
+    @Override
+    public XfsGeometry xfsGeometry() {
+        XfsSuperblock sb = disk.sb();
+        return new XfsGeometry(sb.sb_blocksize(), sb.sb_agblocks(), sb.sb_agcount(), sb.sb_unit(), sb.sb_width());
     }
 
     @Override

@@ -214,6 +214,8 @@ final class XfsSuperblock {
         return sector;
     }
     long sb_inoalignmt() { return be32(buf, 180); }
+    long sb_unit() { return be32(buf, 184); }
+    long sb_width() { return be32(buf, 188); }
     long sb_logsunit() { return be32(buf, 196); }
     int sb_dirblklog() { return u8(buf, 192); }
     long sb_features2() { return be32(buf, 200); }
