@@ -133,9 +133,13 @@ final class Ext4Blocks {
 
     /**
      * ext4_calculate_resv_clusters: 2% of the blocks or 4096, whichever is less, kept back from file
-     * data so that punching and unwritten conversion never meet ENOSPC.
+     * data so that punching and unwritten conversion never meet ENOSPC; none without extents (an
+     * ext2/ext3 image), where the estimates are exact and nothing is unwritten.
      */
     long reservedClusters() {
+        if ((sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) == 0) {
+            return 0;
+        }
         return Math.min((sb.s_blocks_count() >>> sb.clusterBits()) / 50, 4096);
     }
 

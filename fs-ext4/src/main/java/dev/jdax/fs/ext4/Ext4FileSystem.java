@@ -502,9 +502,12 @@ final class Ext4FileSystem implements SuperBlock {
             overhead += allocator.superblockArea(g) + 2 + itb;
         }
         overhead += journalBlocks();
+        // ext4_statfs: what users may take leaves out root's reserve and the clusters kept back
+        // for punching and unwritten conversion (s_resv_clusters).
         long bfree = sb.s_free_blocks_count();
+        long kept = sb.s_r_blocks_count() + (blocks.reservedClusters() << sb.clusterBits());
         return new StatFs(0xEF53, sb.blockSize(), sb.s_blocks_count() - overhead, bfree,
-                Math.max(0, bfree - sb.s_r_blocks_count()), sb.s_inodes_count(), sb.s_free_inodes_count(), 255);
+                Math.max(0, bfree - kept), sb.s_inodes_count(), sb.s_free_inodes_count(), 255);
     }
 
     private long journalBlocks() {

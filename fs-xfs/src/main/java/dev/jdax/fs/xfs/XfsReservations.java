@@ -53,7 +53,8 @@ final class XfsReservations {
     /**
      * The refcountbt's worst-case size in AG {@code agno}, 0 without reflink: fixed at mount, as
      * xfs_ag_resv_init asks for it once (every allocation compares against the reservation, so
-     * it is not worked out again each time).
+     * it is not worked out again each time). xfs_refcountbt_calc_reserves, like the finobt's,
+     * leaves out the blocks of an internal log: they never hold records.
      */
     static long refcountResvMax(XfsDisk disk, long agno) {
         if ((disk.sb().sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) == 0) {
@@ -62,7 +63,7 @@ final class XfsReservations {
         int bs = disk.blockSize();
         long leaf = (bs - BtreeBlock.SHORT_LEN) / 12 / 2;   // refcount record: 12 bytes
         long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;    // key 4 + pointer 4
-        return btreeSize(leaf, node, disk.agLength(agno));
+        return btreeSize(leaf, node, blocksBesideLog(disk, agno));
     }
 
     /** The finobt's worst-case size in AG {@code agno} (every inode it can hold), 0 without a finobt. */
@@ -72,13 +73,18 @@ final class XfsReservations {
             return 0;
         }
         int bs = disk.blockSize();
-        long len = disk.agLength(agno);
-        long logAg = sb.sb_logstart() != 0 ? disk.agno(sb.sb_logstart()) : -1;
-        long blocks = agno == logAg ? len - sb.sb_logblocks() : len;
         long leaf = (bs - BtreeBlock.SHORT_LEN) / InobtRec.SIZE / 2;
         long node = (bs - BtreeBlock.SHORT_LEN) / 8 / 2;
-        long recs = blocks * sb.sb_inopblock() / InobtRec.INODES;
+        long recs = blocksBesideLog(disk, agno) * sb.sb_inopblock() / InobtRec.INODES;
         return btreeSize(leaf, node, recs);
+    }
+
+    /** AG {@code agno}'s length, less the internal log's blocks when the log lies in it (xfs_ag_contains_log). */
+    private static long blocksBesideLog(XfsDisk disk, long agno) {
+        XfsSuperblock sb = disk.sb();
+        long len = disk.agLength(agno);
+        long logAg = sb.sb_logstart() != 0 ? disk.agno(sb.sb_logstart()) : -1;
+        return agno == logAg ? len - sb.sb_logblocks() : len;
     }
 
     // ---- transaction block reservations (xfs_trans_space.h), the worst case of an operation ----
