@@ -3,19 +3,16 @@ package dev.jdax.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code jdax io bmap} on an image mkfs.xfs made with four allocation groups and a stripe: the same
@@ -37,14 +34,8 @@ class BmapCommandTest {
 
     @Test
     void bmapAgreesWithFiemapAndPlacesEachExtentInItsGroupAndStripe() throws Exception {
-        Optional<HostTool> mkfs = HostTool.find("mkfs.xfs");
-        assumeTrue(mkfs.isPresent(), "mkfs.xfs is not installed");
         Path image = tmp.resolve("x.img");
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(320L << 20);
-        }
-        HostTool.Result made = mkfs.get().run("-q", "-f", "-d", "agcount=4,su=64k,sw=2", image.toString());
-        assertEquals(0, made.status(), made.output());
+        ImageCommandsTest.mkfsXfs(image, "-d", "agcount=4,su=64k,sw=2");
         long bbPerAg = superblockField(image, 84) * superblockField(image, 4) / 512;
 
         Console io = Console.run("io", "-f", "-c", "pwrite -q 0 36k", "-c", "pwrite -q 256k 4k",

@@ -6,8 +6,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -202,6 +204,20 @@ class ImageCommandsTest {
     }
 
     /** e2fsck -fn or xfs_repair -n finds the image clean (skipped, saying so, where the tool is missing). */
+    /** An image of 320 MiB (mkfs.xfs wants 300 at least) made by the real mkfs.xfs with {@code options}. */
+    static void mkfsXfs(Path image, String... options) throws Exception {
+        Optional<HostTool> mkfs = HostTool.find("mkfs.xfs");
+        assumeTrue(mkfs.isPresent(), "mkfs.xfs is not installed");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(320L << 20);
+        }
+        List<String> args = new ArrayList<>(List.of("-q", "-f"));
+        args.addAll(List.of(options));
+        args.add(image.toString());
+        HostTool.Result made = mkfs.get().run(args.toArray(String[]::new));
+        assertEquals(0, made.status(), made.output());
+    }
+
     static void judge(String type, Path image) throws Exception {
         String tool = type.equals("xfs") ? "xfs_repair" : "e2fsck";
         Optional<HostTool> judge = HostTool.find(tool);

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -143,5 +144,35 @@ class XfsIoCommandsTest {
         Console.run("io", "-f", "-c", "pwrite -q -S 0x61 0 64k", "-c", "copy_range -s 4k -d 1m -l 60k " + xfs + ":/f",
                 "-c", "sendfile -q -i " + xfs + ":/f 1m 8k", "-c", "pread -q 1m 60k", xfs + ":/f").ok();
         ImageCommandsTest.judge("xfs", xfs);
+    }
+
+    /**
+     * statfs: fstatfs's lines on every file system; on XFS also the geometry mkfs.xfs wrote and the
+     * summary counters, whose free blocks are statfs's; an unknown option is the usage line and exit 1.
+     */
+    @Test
+    void statfsPrintsTheCountsAndOnXfsTheGeometry() throws Exception {
+        Path xfs = tmp.resolve("s.img");
+        ImageCommandsTest.mkfsXfs(xfs, "-d", "agcount=3");
+        Console io = Console.run("io", "-f", "-c", "pwrite -q 0 1m", "-c", "statfs", "-c", "statfs -x", xfs + ":/f");
+        assertEquals(1, io.status(), io.err());
+        assertEquals("statfs: invalid option -- 'x'\n", io.err());
+        String out = io.out();
+        for (String line : new String[] {"geom.bsize = 4096", "geom.agcount = 3", "geom.datablocks = 81920",
+                "geom.rtblocks = 0", "geom.sunit = 0", "counts.allocino = 64", "statfs.f_flags = 0x420",
+                "statfs [-c] [-g] [-s] -- statistics on the filesystem of the currently open file"}) {
+            assertTrue(out.contains(line + "\n"), line + " in " + out);
+        }
+        Matcher avail = Pattern.compile("statfs.f_bavail = (\\d+)\n").matcher(out);
+        Matcher freedata = Pattern.compile("counts.freedata = (\\d+)\n").matcher(out);
+        assertTrue(avail.find() && freedata.find(), out);
+        assertEquals(avail.group(1), freedata.group(1), "XFS_IOC_FSCOUNTS's free blocks are statfs's: " + out);
+        ImageCommandsTest.judge("xfs", xfs);
+
+        Path ext4 = tmp.resolve("e.img");
+        Console.run("mkfs", "-t", "ext4", ext4.toString(), "32m").ok();
+        String foreign = Console.run("io", "-f", "-c", "statfs", ext4 + ":/f").out();
+        assertTrue(foreign.startsWith("fd.path = \"" + ext4 + ":/f\"\nstatfs.f_bsize = "), foreign);
+        assertFalse(foreign.contains("geom.") || foreign.contains("counts."), "no XFS lines on ext4: " + foreign);
     }
 }

@@ -19,6 +19,7 @@ import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.fs.XfsCounts;
 import dev.jdax.api.fs.XfsGeometry;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.PerCpuSet;
@@ -90,16 +91,27 @@ final class VfsMount implements FileSystem {
         return sb.rootIno();
     }
 
+    /**
+     * The format's counts with the mount's flags, as Linux's statfs adds them (calculate_f_flags).
+     * jdax never writes an access time on a read, so it says noatime where Linux's default is
+     * relatime.
+     */
     @Override
     public StatFs statfs() throws FsException {
         ensureOpen();
-        return sb.statfs();
+        return sb.statfs().withFlags(StatFs.ST_VALID | StatFs.ST_NOATIME | (sb.readOnly() ? StatFs.ST_RDONLY : 0));
     }
 
     @Override
     public XfsGeometry xfsGeometry() throws FsException {
         ensureOpen();
         return sb.xfsGeometry();
+    }
+
+    @Override
+    public XfsCounts xfsCounts() throws FsException {
+        ensureOpen();
+        return sb.xfsCounts();
     }
 
     @Override

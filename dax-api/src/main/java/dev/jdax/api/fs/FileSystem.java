@@ -80,7 +80,7 @@ public interface FileSystem extends AutoCloseable {
     /** The target of symbolic link {@code ino}; EINVAL for anything else. */
     String readlink(long ino) throws FsException;
 
-    /** {@code statfs}: sizes and free counts of the whole file system. */
+    /** {@code statfs}: sizes and free counts of the whole file system, and the mount's flags. */
     StatFs statfs() throws FsException;
 
     /**
@@ -91,6 +91,16 @@ public interface FileSystem extends AutoCloseable {
      */
     default XfsGeometry xfsGeometry() throws FsException {
         throw new FsException(Errno.ENOTTY, "XFS_IOC_FSGEOMETRY: not an XFS file system");
+    }
+
+    /**
+     * {@code XFS_IOC_FSCOUNTS}.
+     *
+     * @return XFS's free and allocated blocks and inodes
+     * @throws FsException ENOTTY on a format that is not XFS
+     */
+    default XfsCounts xfsCounts() throws FsException {
+        throw new FsException(Errno.ENOTTY, "XFS_IOC_FSCOUNTS: not an XFS file system");
     }
 
     /** Opens a regular file by inode ({@link OpenFlags}); {@code O_TRUNC} truncates. EISDIR for a directory. */

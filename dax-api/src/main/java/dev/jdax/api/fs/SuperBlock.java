@@ -64,6 +64,16 @@ public interface SuperBlock {
     }
 
     /**
+     * {@code XFS_IOC_FSCOUNTS}: XFS's summary counters.
+     *
+     * @return the free and allocated blocks and inodes
+     * @throws FsException ENOTTY for a format that is not XFS
+     */
+    default XfsCounts xfsCounts() throws FsException {
+        throw new FsException(Errno.ENOTTY, "XFS_IOC_FSCOUNTS: not an XFS file system");
+    }
+
+    /**
      * {@code sync_fs}: makes every change so far durable (the journal or the log committed).
      *
      * @throws FsException when the commit fails

@@ -92,6 +92,8 @@ final class LinuxOutputSegmenter {
             // An error or "no extents" is all a run prints; -vv ends its table with the flags' legend.
             case "bmap" -> Grammar.of("^(/.*: no extents|/.*:| EXT: .*|\\s*\\d+: \\[\\d+\\.\\.-?\\d+\\]:.*| FLAG Values:|    0\\d{6} .*"
                     + "|xfs_io: (xfsctl|can't get geometry|cannot read attrs).*)$", "^(/.*: no extents|xfs_io: .*)$", "^/.*:( no extents)?$");
+            case "statfs" -> Grammar.of("^(fd\\.path = .*|statfs\\.f_\\w+ = .*|geom\\.\\w+ = .*|counts\\.\\w+ = .*|fstatfs: .*|XFS_IOC_FS\\w+: .*)$",
+                    null, "^fd\\.path = .*");
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
             case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);

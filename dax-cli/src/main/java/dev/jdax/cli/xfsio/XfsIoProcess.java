@@ -45,7 +45,7 @@ public final class XfsIoProcess implements AutoCloseable {
                 new SpaceCommands.Fsync(), new SpaceCommands.Fdatasync(), new SpaceCommands.Sync(),
                 new SpaceCommands.Syncfs(), new SpaceCommands.Resvsp(), new SpaceCommands.Unresvsp(),
                 new SpaceCommands.Zero(), new SpaceCommands.Allocsp(), new SpaceCommands.Freesp(),
-                new InfoCommands.Stat(), new InfoCommands.Statx(), new InfoCommands.Fiemap(), new InfoCommands.Seek(), new BmapCommand(),
+                new InfoCommands.Stat(), new InfoCommands.Statx(), new InfoCommands.Fiemap(), new InfoCommands.Seek(), new BmapCommand(), new StatfsCommand(),
                 new MapCommands.Mmap(), new MapCommands.Mread(), new MapCommands.Mwrite(), new MapCommands.Msync(),
                 new MapCommands.Munmap(), new MapAdviceCommands.Madvise(), new MapAdviceCommands.Mincore(),
                 new MapAdviceCommands.Mremap(), new FileAdviceCommands.FadviseCmd(), new FileAdviceCommands.SyncRange(),

@@ -14,6 +14,7 @@ import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.fs.XfsCounts;
 import dev.jdax.api.fs.XfsGeometry;
 import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
@@ -379,7 +380,19 @@ final class XfsFileSystem implements SuperBlock {
     @Override
     public XfsGeometry xfsGeometry() {
         XfsSuperblock sb = disk.sb();
-        return new XfsGeometry(sb.sb_blocksize(), sb.sb_agblocks(), sb.sb_agcount(), sb.sb_unit(), sb.sb_width());
+        return new XfsGeometry(sb.sb_blocksize(), sb.sb_agblocks(), sb.sb_agcount(), sb.sb_dblocks(), sb.sb_rblocks(),
+                sb.sb_rextents(), sb.sb_rextsize(), sb.sb_unit(), sb.sb_width());
+    }
+
+    /**
+     * xfs_fs_counts, with one difference: Linux reads its per-CPU counters without their CPU-local
+     * parts (percpu_counter_read_positive), so its figures lag by what each CPU has not folded in
+     * yet; jdax sums them, and answers what statfs answers.
+     */
+    @Override
+    public XfsCounts xfsCounts() throws FsException {
+        XfsSuperblock sb = disk.sb();
+        return new XfsCounts(statfs().bfree(), sb.sb_frextents(), sb.sb_ifree(), sb.sb_icount());
     }
 
     @Override

@@ -151,11 +151,13 @@ final class XfsSuperblock {
     long sb_blocksize() { return be32(buf, 4); }
     long sb_dblocks() { return be64(buf, 8); }
     long sb_rblocks() { return be64(buf, 16); }
+    long sb_rextents() { return be64(buf, 24); }
     UUID sb_uuid() { return new UUID(be64(buf, 32), be64(buf, 40)); }
     long sb_logstart() { return be64(buf, 48); }
     long sb_rootino() { return be64(buf, 56); }
     long sb_rbmino() { return be64(buf, 64); }
     long sb_rsumino() { return be64(buf, 72); }
+    long sb_rextsize() { return be32(buf, 80); }
     long sb_agblocks() { return be32(buf, 84); }
     long sb_agcount() { return be32(buf, 88); }
     long sb_logblocks() { return be32(buf, 96); }
@@ -172,6 +174,7 @@ final class XfsSuperblock {
     long sb_icount() { return be64(buf, 128) + icount.sum(); }
     long sb_ifree() { return be64(buf, 136) + ifree.sum(); }
     long sb_fdblocks() { return be64(buf, 144) + fdblocks.sum(); }
+    long sb_frextents() { return be64(buf, 160); }
     void sb_icount(long v) { put64(buf, 128, v - icount.sum()); }
     void sb_ifree(long v) { put64(buf, 136, v - ifree.sum()); }
     void sb_fdblocks(long v) { put64(buf, 144, v - fdblocks.sum()); }
