@@ -253,6 +253,8 @@ final class BmapCommand extends NamedCommand {
         return "(" + agOffset + ".." + (agOffset + e.length() - 1) + ")";
     }
 
+    // bmap_f pads with %-*s and %*s, whose width is 0 for a realtime file; Java's Formatter refuses
+    // a width of 0, so the table pads by hand.
     private static String left(String s, int width) {
         return s.length() >= width ? s : s + " ".repeat(width - s.length());
     }

@@ -23,7 +23,6 @@ final class Getbmapx {
     static final int IF_DELALLOC = 0x8;
     static final int IF_COWFORK = 0x20;
     static final int OF_PREALLOC = 0x1;
-    static final int OF_LAST = 0x4;
     static final int OF_SHARED = 0x8;
     static final long HOLE = -1;
 
@@ -113,8 +112,6 @@ final class Getbmapx {
                 break;
             }
             if (i == records.size() - 1) {
-                Entry last = out.removeLast();
-                out.add(new Entry(last.offset(), last.block(), last.length(), last.oflags() | OF_LAST));
                 if (bno < eofBb) {
                     hole(bno, eofBb);
                 }
