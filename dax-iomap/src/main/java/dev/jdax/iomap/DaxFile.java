@@ -361,6 +361,14 @@ public final class DaxFile implements OpenFile {
     }
 
     @Override
+    public void setExtsize(long bytes) throws FsException {
+        open();
+        try (AddressSpace.Guard g = space.lockWholeFile()) {
+            ops.setExtsize(bytes);
+        }
+    }
+
+    @Override
     public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
         open();
         if (length <= 0 || offset < 0 || offset % DaxMount.PAGE != 0) {

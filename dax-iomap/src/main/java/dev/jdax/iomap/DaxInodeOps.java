@@ -169,4 +169,14 @@ public interface DaxInodeOps extends IomapOps {
     default void setDaxFlag(boolean dax) throws FsException {
         throw FsException.of(Errno.EOPNOTSUPP, "no per-file DAX flag here");
     }
+
+    /**
+     * Sets the extent size hint ({@code fsx_extsize} with FS_XFLAG_EXTSIZE; 0 clears it).
+     *
+     * @param bytes the hint in bytes
+     * @throws FsException EINVAL for a hint the format refuses, EOPNOTSUPP where there is none
+     */
+    default void setExtsize(long bytes) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "no extent size hint here");
+    }
 }

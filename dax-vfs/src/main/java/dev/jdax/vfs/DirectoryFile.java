@@ -129,6 +129,11 @@ final class DirectoryFile implements OpenFile {
         throw FsException.of(Errno.EOPNOTSUPP, "the DAX flag of directory %d is not kept here", inode.ino);
     }
 
+    @Override
+    public void setExtsize(long bytes) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "the extent size hint of directory %d is not kept here", inode.ino);
+    }
+
     /**
      * do_mmap's order: its type and access checks first (a shared writable mapping of a directory,
      * open for reading only, is EACCES), then the missing {@code f_op->mmap} makes the rest ENODEV.

@@ -74,6 +74,12 @@ final class VfsFile implements ForwardingOpenFile {
     }
 
     @Override
+    public void setExtsize(long bytes) throws FsException {
+        mount.requireWritable("FS_IOC_FSSETXATTR");
+        file.setExtsize(bytes);
+    }
+
+    @Override
     public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
         if ((prot & FileMapping.PROT_WRITE) != 0 && (flags & FileMapping.MAP_TYPE) != FileMapping.MAP_PRIVATE) {
             mount.requireWritable("a shared writable mapping");

@@ -374,6 +374,11 @@ final class MemFs implements SuperBlock {
         }
 
         @Override
+        public void setExtsize(long bytes) throws FsException {
+            throw FsException.of(Errno.EOPNOTSUPP, "memfs: no extent size hint");
+        }
+
+        @Override
         public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
             throw FsException.of(Errno.ENODEV, "memfs: no mappings");
         }

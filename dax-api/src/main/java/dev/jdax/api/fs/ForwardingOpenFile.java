@@ -105,6 +105,11 @@ public interface ForwardingOpenFile extends OpenFile {
     }
 
     @Override
+    default void setExtsize(long bytes) throws FsException {
+        delegate().setExtsize(bytes);
+    }
+
+    @Override
     default FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
         return delegate().mmap(offset, length, prot, flags);
     }

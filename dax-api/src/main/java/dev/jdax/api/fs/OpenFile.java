@@ -112,6 +112,14 @@ public interface OpenFile extends AutoCloseable {
     void setDaxFlag(boolean dax) throws FsException;
 
     /**
+     * {@code FS_IOC_FSSETXATTR} of the extent size hint, as {@code xfs_io extsize} sets it: {@code
+     * fsx_extsize} in bytes with FS_XFLAG_EXTSIZE (0 clears both). EINVAL when the size is not whole
+     * blocks or too large, or the file has extents and the size differs from the one set;
+     * EOPNOTSUPP where the file system keeps no hint.
+     */
+    void setExtsize(long bytes) throws FsException;
+
+    /**
      * {@code mmap}. With {@link FileMapping#MAP_SYNC} under {@link FileMapping#MAP_SHARED_VALIDATE}:
      * EOPNOTSUPP unless the file is DAX and the device's flushes reach persistence.
      */

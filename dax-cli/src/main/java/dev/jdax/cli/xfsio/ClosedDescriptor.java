@@ -111,6 +111,11 @@ final class ClosedDescriptor implements OpenFile {
     }
 
     @Override
+    public void setExtsize(long bytes) throws FsException {
+        throw ebadf();
+    }
+
+    @Override
     public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
         throw ebadf();
     }

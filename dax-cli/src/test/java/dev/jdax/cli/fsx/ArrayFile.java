@@ -146,6 +146,11 @@ final class ArrayFile implements OpenFile {
     }
 
     @Override
+    public void setExtsize(long bytes) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "extsize");
+    }
+
+    @Override
     public FileMapping mmap(long offset, long length, int prot, int flags) throws FsException {
         throw FsException.of(Errno.EOPNOTSUPP, "mmap");
     }

@@ -204,22 +204,22 @@ final class AgFreeSpace {
 
     /**
      * xfs_alloc_vextent for one AG as xfs_bmap_btalloc asks it: NEAR_BNO at {@code goal}, or
-     * THIS_AG (by size) when {@code goal < 0}; between {@code minlen} and {@code maxlen} blocks,
-     * {@code {agbno, len}}, or null with nothing changed when the AG cannot give minlen once its
-     * AGFL refill and reservation are kept (xfs_alloc_space_available, which also clamps maxlen).
-     * The AGFL is fixed first, as xfs_alloc_fix_freelist does before every allocation, so its
-     * refill may take the extent the search would have chosen.
+     * THIS_AG (by size) when {@code goal < 0}, or THIS_BNO (exactly at the goal) when {@code exact};
+     * {@code {agbno, len}}, or null with nothing changed when the AG cannot give minlen aligned, and
+     * the slop, once its AGFL refill and reservation are kept (xfs_alloc_space_available, which also
+     * clamps maxlen). The AGFL is fixed first, as xfs_alloc_fix_freelist does before every
+     * allocation, so its refill may take the extent the search would have chosen.
      */
-    long[] allocateNear(long goal, long minlen, long maxlen, boolean userdata, Resv resv) throws FsException {
+    long[] allocateNear(long goal, AllocArgs args, boolean exact, Resv resv) throws FsException {
         long avail = available(resv, 0);
-        if (longestUsable(resv) < minlen || avail < minlen) {
+        if (longestUsable(resv) < args.need() || avail < args.need()) {
             return null;
         }
-        long max = Math.min(maxlen, avail);
+        AllocArgs a = avail < args.maxlen() ? args.withMaxlen(avail) : args;
         fixFreelist(false);
         pruneBusy();
-        ExtentChoice c = new ExtentChoice(byBno, byCnt, busy, goal, minlen, max, userdata, cnt.lastLeafFirstKey());
-        long[] got = goal >= 0 ? c.near() : c.size();
+        ExtentChoice c = new ExtentChoice(byBno, byCnt, busy, goal, a, cnt.lastLeafFirstKey());
+        long[] got = exact ? c.exact() : goal >= 0 ? c.near() : c.size();
         if (got != null) {
             take(got[0], got[1], resv);
         }

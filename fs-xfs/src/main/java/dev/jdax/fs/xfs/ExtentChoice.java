@@ -15,16 +15,20 @@ import java.util.Set;
  * record at a time beside cntbt lookups of growing sizes, ending at the first bnobt hit (the
  * locality search). A candidate beats another by its length (at most {@code maxlen}), then by its
  * distance from the goal (xfs_alloc_compute_diff: user data starts at a free extent's start even
- * when the extent lies before the goal). Busy extents are trimmed off first (xfs_extent_busy_trim).
- * One instance is one search, under the AG's lock.
+ * when the extent lies before the goal). Busy extents are trimmed off first (xfs_extent_busy_trim),
+ * then the start is rounded up to the alignment asked for (xfs_alloc_compute_aligned) and the
+ * length cut to the extent size hint ({@link AllocArgs#fixLen}). One instance is one search, under
+ * the AG's lock.
  */
 final class ExtentChoice {
     private final NavigableMap<Long, Long> byBno;
     private final NavigableSet<Long> byCnt;
     private final NavigableMap<Long, long[]> busy;
     private final long agbno;
+    private final AllocArgs args;
     private final long minlen;
     private final long maxlen;
+    private final long alignment;
     private final boolean userdata;
     /** The cntbt key of the first record in its last leaf (Long.MIN_VALUE for a one-leaf tree). */
     private final long cntLastLeaf;
@@ -38,14 +42,16 @@ final class ExtentChoice {
     private boolean lastNew;
 
     ExtentChoice(NavigableMap<Long, Long> byBno, NavigableSet<Long> byCnt, NavigableMap<Long, long[]> busy, long agbno,
-                 long minlen, long maxlen, boolean userdata, long cntLastLeaf) {
+                 AllocArgs args, long cntLastLeaf) {
         this.byBno = byBno;
         this.byCnt = byCnt;
         this.busy = busy;
         this.agbno = agbno;
-        this.minlen = minlen;
-        this.maxlen = maxlen;
-        this.userdata = userdata;
+        this.args = args;
+        this.minlen = args.minlen();
+        this.maxlen = args.maxlen();
+        this.alignment = args.alignment();
+        this.userdata = args.userdata();
         this.cntLastLeaf = cntLastLeaf;
     }
 
@@ -60,9 +66,10 @@ final class ExtentChoice {
             }
         }
         // The first algorithm runs when the lookup lands in the cntbt's last leaf: it weighs every
-        // record from there on; without an extent of maxlen, every record of that leaf of minlen.
+        // record from there on; without an extent of maxlen, or when aligned, every record of that
+        // leaf of minlen.
         if (small || first >= cntLastLeaf) {
-            Long from = small ? byCnt.ceiling(Math.max(minlen << 32, cntLastLeaf)) : first;
+            Long from = small || alignment > 1 ? byCnt.ceiling(Math.max(minlen << 32, cntLastLeaf)) : first;
             // One walk along the set (a record's successor is a step, not a search from the root).
             for (long k : from == null ? Set.<Long>of() : byCnt.tailSet(from, true)) {
                 if (!check(k & 0xffffffffL, k >>> 32, false)) {
@@ -162,27 +169,78 @@ final class ExtentChoice {
     }
 
     /**
-     * xfs_alloc_ag_vextent_size: the first extent by size that holds maxlen (else the largest), from
-     * its start once busy blocks are trimmed off; null when that is below minlen.
+     * xfs_alloc_ag_vextent_size: the first extent by size that holds maxlen once aligned, from its
+     * (aligned) start once busy blocks are trimmed off; without one, the largest, or a smaller one
+     * that holds more once aligned; null when that is below minlen.
      */
     long[] size() {
-        Long from = byCnt.ceiling(maxlen << 32);
-        if (from == null) {
-            from = byCnt.isEmpty() ? null : byCnt.last();
-        }
+        Long from = byCnt.ceiling((maxlen + alignment - 1) << 32);
         long bestBno = -1;
         long bestLen = 0;
-        for (long k : from == null ? Set.<Long>of() : byCnt.tailSet(from, true)) {
-            long[] t = trim(k & 0xffffffffL, k >>> 32);
-            if (t != null && Math.min(t[1], maxlen) > bestLen) {
-                bestBno = t[0];
-                bestLen = Math.min(t[1], maxlen);
+        if (from != null) {
+            for (long k : byCnt.tailSet(from, true)) {
+                long[] a = aligned(k & 0xffffffffL, k >>> 32);
+                if (a[1] > bestLen) {
+                    bestBno = a[0];
+                    bestLen = Math.min(a[1], maxlen);
+                }
+                if (a[1] >= maxlen || !sawBusy) {
+                    break;   // Linux looks further only when busy blocks shortened what it found
+                }
             }
-            if (bestLen == maxlen || !sawBusy) {
-                break;   // Linux looks further only when busy blocks shortened what it found
+        } else if (!byCnt.isEmpty()) {
+            // No extent of maxlen: the largest, then smaller ones while they might hold more once aligned.
+            for (long k : byCnt.descendingSet()) {
+                long flen = k >>> 32;
+                if (flen < bestLen) {
+                    break;
+                }
+                long[] a = aligned(k & 0xffffffffL, flen);
+                long rlen = Math.min(a[1], maxlen);
+                if (bestBno < 0 || rlen > bestLen) {
+                    bestBno = a[0];
+                    bestLen = rlen;
+                    if (rlen == maxlen) {
+                        break;
+                    }
+                }
             }
         }
-        return bestLen >= minlen && bestLen > 0 ? new long[]{bestBno, bestLen} : null;
+        return bestLen >= minlen ? new long[]{bestBno, args.fixLen(bestLen)} : null;
+    }
+
+    /**
+     * xfs_alloc_ag_vextent_exact: the blocks from the goal on, when the free extent holding the goal
+     * is not busy there and holds minlen from it; null otherwise.
+     */
+    long[] exact() {
+        Map.Entry<Long, Long> e = byBno.floorEntry(agbno);
+        if (e == null) {
+            return null;
+        }
+        long[] t = trim(e.getKey(), e.getValue());
+        if (t == null || t[0] > agbno || t[1] < minlen || t[0] + t[1] < agbno + minlen) {
+            return null;
+        }
+        long len = Math.min(t[0] + t[1], agbno + maxlen) - agbno;
+        return new long[]{agbno, args.fixLen(len)};
+    }
+
+    /**
+     * xfs_alloc_compute_aligned: free extent {@code [fbno, +flen)} with busy blocks trimmed off and
+     * its start rounded up to the alignment (when it still holds minlen before that); {@code {bno, len}}.
+     */
+    private long[] aligned(long fbno, long flen) {
+        long[] t = trim(fbno, flen);
+        if (t == null) {
+            return new long[]{fbno, 0};
+        }
+        if (alignment > 1 && t[1] >= minlen) {
+            long a = (t[0] + alignment - 1) / alignment * alignment;
+            long diff = a - t[0];
+            return new long[]{a, diff >= t[1] ? 0 : t[1] - diff};
+        }
+        return t;
     }
 
     /**
@@ -195,15 +253,15 @@ final class ExtentChoice {
         if (flen < minlen) {
             return bnobt;
         }
-        long[] t = trim(fbno, flen);
-        if (t == null || t[1] < minlen) {
+        long[] t = aligned(fbno, flen);
+        if (t[1] < minlen) {
             return true;
         }
-        long alen = Math.min(t[1], maxlen);
+        long alen = args.fixLen(Math.min(t[1], maxlen));
         if (alen < len) {
             return true;
         }
-        long newbno = computeDiffStart(agbno, alen, t[0], t[1], userdata);
+        long newbno = computeDiffStart(agbno, alen, alignment, t[0], t[1], userdata);
         if (newbno < 0) {
             return true;
         }
@@ -219,21 +277,51 @@ final class ExtentChoice {
     }
 
     /**
-     * xfs_alloc_compute_diff without alignment: where in free extent {@code [freebno, +freelen)} an
-     * allocation of {@code wantlen} near {@code wantbno} starts; -1 when it cannot.
+     * xfs_alloc_compute_diff: where in free extent {@code [freebno, +freelen)} an allocation of
+     * {@code wantlen} near {@code wantbno} starts, on a multiple of {@code alignment}; -1 when it cannot.
      */
-    static long computeDiffStart(long wantbno, long wantlen, long freebno, long freelen, boolean userdata) {
+    static long computeDiffStart(long wantbno, long wantlen, long alignment, long freebno, long freelen,
+                                 boolean userdata) {
         long freeend = freebno + freelen;
         long wantend = wantbno + wantlen;
         // User data starts at a free extent's start even when that lies before the goal, so that the
         // file can grow into the rest of it.
         if (freebno >= wantbno || (userdata && freeend < wantend)) {
-            return freebno < freeend ? freebno : -1;
+            long b = roundUp(freebno, alignment);
+            return b < freeend ? b : -1;
+        }
+        if (freeend >= wantend && alignment > 1) {
+            // The aligned starts either side of the goal: the one that gives more, else the nearer.
+            long b1 = roundUp(wantbno, alignment);
+            long b2 = b1 - alignment;
+            long len1 = b1 < freeend ? Math.min(wantlen, freeend - b1) : 0;
+            long len2 = b2 >= freebno ? Math.min(wantlen, freeend - b2) : 0;
+            if (b1 >= freeend) {
+                b1 = -1;
+            }
+            if (b2 < freebno) {
+                b2 = -1;
+            }
+            if (b1 >= 0 && b2 >= 0) {
+                return len1 < len2 || (len1 == len2 && Math.abs(b1 - wantbno) > Math.abs(b2 - wantbno)) ? b2 : b1;
+            }
+            return b2 >= 0 ? b2 : b1;
         }
         if (freeend >= wantend) {
             return wantbno;
         }
+        if (alignment > 1) {
+            long b = roundUp(freeend - wantlen, alignment);
+            if (b > freeend - wantlen && b - alignment >= freebno) {
+                return b - alignment;
+            }
+            return b >= freeend ? -1 : b;
+        }
         return freeend - wantlen;
+    }
+
+    private static long roundUp(long x, long alignment) {
+        return (x + alignment - 1) / alignment * alignment;
     }
 
     /**

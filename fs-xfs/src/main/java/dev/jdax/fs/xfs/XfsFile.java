@@ -94,6 +94,11 @@ final class XfsFile implements DaxInodeOps {
         fs.setDaxFlag(in, dax);
     }
 
+    @Override
+    public void setExtsize(long bytes) throws FsException {
+        fs.setExtsize(in, bytes);
+    }
+
     /** FIEMAP reaches preallocated blocks past EOF, as XFS reports them. */
     @Override
     public long reportLimit(long size) throws FsException {

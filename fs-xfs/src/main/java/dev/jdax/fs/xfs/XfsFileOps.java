@@ -66,6 +66,13 @@ final class XfsFileOps {
             int bl = disk.blockLog();
             long off = m.offset() >>> bl;
             long count = m.length() >>> bl;
+            long asked = Math.min(length, 1024L * 4096);
+            if (m.type() == IomapType.HOLE && pos + asked > in.size()) {
+                // Past EOF the allocation ends on the extent size hint or stripe boundary
+                // (xfs_iomap_eof_align_last_fsb), still short of the next extent.
+                long end = DataAlloc.eofAlignEnd(fs.dataAlignment(), disk, in, ext, off + count);
+                count = XfsIomap.map(disk, ext, pos, (end << bl) - pos).length() >>> bl;
+            }
             if (m.type() == IomapType.UNWRITTEN) {
                 // XFS_BMAPI_CONVERT | XFS_BMAPI_ZERO under DAX: zeroed before the conversion commits,
                 // so that after a crash the blocks read zeros, never what they held before.
@@ -75,12 +82,13 @@ final class XfsFileOps {
                 return new Iomap(m.offset(), m.length(), IomapType.MAPPED, m.addr(), Iomap.F_NEW, disk.device());
             }
             reserve(count);
-            long[] got = m().space().allocNear(BmapGoal.of(disk, in.ino(), ext, off, count), count, true);
-            disk.device().zeroData(disk.fsbToByte(got[0]), got[1] << bl);   // XFS_BMAPI_ZERO, as above
-            ExtentList.add(ext, new BmapExtent(off, got[0], got[1], false));
+            BmapExtent got = DataAlloc.allocate(disk, m().space(), fs.dataAlignment(), in, ext, off, count, true, false);
+            // XFS_BMAPI_ZERO, as above
+            disk.device().zeroData(disk.fsbToByte(got.startblock()), got.blockcount() << bl);
+            ExtentList.add(ext, got);
             save(in, ext);
-            return new Iomap(off << bl, got[1] << bl, IomapType.MAPPED, disk.fsbToByte(got[0]), Iomap.F_NEW,
-                    disk.device());
+            return new Iomap(got.startoff() << bl, got.blockcount() << bl, IomapType.MAPPED,
+                    disk.fsbToByte(got.startblock()), Iomap.F_NEW, disk.device());
         } finally {
             in.ilock.unlockExclusive();
         }
@@ -197,15 +205,18 @@ final class XfsFileOps {
                 removeWhole(ext, offset, end);
                 save(in, ext);
             }
-            reserve(holes(ext, first, last));
+            // An extent size hint rounds each allocation out to whole hints: the holes of the range
+            // so rounded are the most it can take.
+            long hint = in.extsizeHint();
+            reserve(hint == 0 ? holes(ext, first, last) : holes(ext, first / hint * hint, (last + hint - 1) / hint * hint));
             long cur = first;
             while (cur < last) {
                 Iomap m = XfsIomap.map(disk, ext, cur << bl, (last - cur) << bl);
                 long n = m.length() >>> bl;
                 if (m.type() == IomapType.HOLE) {
-                    long[] got = m().space().allocNear(BmapGoal.of(disk, in.ino(), ext, cur, n), n, true);
-                    ExtentList.add(ext, new BmapExtent(cur, got[0], got[1], true));
-                    n = got[1];
+                    BmapExtent got = DataAlloc.allocate(disk, m().space(), fs.dataAlignment(), in, ext, cur, n, false, true);
+                    ExtentList.add(ext, got);
+                    n = got.endoff() - cur;
                 }
                 cur += n;
             }

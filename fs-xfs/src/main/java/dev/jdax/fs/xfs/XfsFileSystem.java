@@ -41,6 +41,7 @@ final class XfsFileSystem implements SuperBlock {
     private final XfsFileOps fileOps;
     private final DaxMode daxMode;
     private final DaxMount daxMount;
+    private final DataAlignment dataAlignment;
     private final XfsLog.Opened opened;
     private XfsMutations mutations;
     private XfsTrans log;
@@ -54,6 +55,7 @@ final class XfsFileSystem implements SuperBlock {
         this.type = type;
         this.disk = disk;
         this.options = options;
+        this.dataAlignment = DataAlignment.of(disk.sb(), options);
         this.readOnly = options.readOnly();
         this.fileOps = new XfsFileOps(this);
         this.daxMount = new DaxMount(disk.device(), options, LockingModel.XFS_IOLOCK_MMAPLOCK);
@@ -83,6 +85,11 @@ final class XfsFileSystem implements SuperBlock {
             t.abandon();
             throw e;
         }
+    }
+
+    /** The stripe geometry file data is aligned to on this mount. */
+    DataAlignment dataAlignment() {
+        return dataAlignment;
     }
 
     /** What the mount found in the log. */
@@ -213,6 +220,40 @@ final class XfsFileSystem implements SuperBlock {
                 return null;
             });
         }
+    }
+
+    /**
+     * FS_IOC_FSSETXATTR's extent size hint on a regular file (xfs_ioctl_setattr_check_extsize,
+     * xfs_inode_validate_extsize): whole blocks, at most an extent's length and half an AG; a file
+     * with extents keeps the hint it has. 0 clears the hint and its flag.
+     */
+    void setExtsize(XfsInode in, long bytes) throws FsException {
+        XfsMutations m = writer("setattr");
+        long blocks = bytes >>> disk.blockLog();
+        if (bytes < 0 || (bytes & (disk.blockSize() - 1)) != 0 || blocks > BmapExtent.MAX_BLOCKCOUNT
+                || blocks > disk.agblocks() / 2) {
+            throw FsException.of(Errno.EINVAL, "xfs: inode %d: extent size hint of %d bytes: not whole %d-byte blocks, "
+                    + "or more than %d blocks", in.ino(), bytes, disk.blockSize(),
+                    Math.min(BmapExtent.MAX_BLOCKCOUNT, disk.agblocks() / 2));
+        }
+        log.run(h -> {
+            in.ilock.lockExclusive();
+            try {
+                if (!extents(in).isEmpty() && in.di_extsize() != blocks) {
+                    throw FsException.of(Errno.EINVAL, "xfs: inode %d has extents: its extent size hint stays %d bytes",
+                            in.ino(), in.di_extsize() << disk.blockLog());
+                }
+                m.changeInode(in, i -> {
+                    int f = i.di_flags();
+                    i.di_flags(blocks != 0 ? f | XfsInode.XFS_DIFLAG_EXTSIZE : f & ~XfsInode.XFS_DIFLAG_EXTSIZE);
+                    i.di_extsize(blocks);
+                    i.ctime(CoarseClock.now(1));
+                });
+            } finally {
+                in.ilock.unlockExclusive();
+            }
+            return null;
+        });
     }
 
     /** FS_IOC_FSSETXATTR's DAX bit: stored now, in effect once the inode is evicted and read again. */

@@ -15,7 +15,7 @@ import java.util.Optional;
 public final class XfsFileSystemType implements FileSystemType {
     /** The smallest device mkfs accepts, in bytes: 300 MiB, as mkfs.xfs 6.1. */
     public static final long MINIMUM_SIZE = 300L << 20;
-    static final List<String> KNOWN_OPTIONS = List.of("dax", "ro", "rw", "media_errors", "locking");
+    static final List<String> KNOWN_OPTIONS = List.of("dax", "ro", "rw", "media_errors", "locking", "noalign", "swalloc");
 
     /** The personality; ServiceLoader makes it, users look it up as {@code FileSystemTypes.byName("xfs")}. */
     public XfsFileSystemType() {

@@ -42,6 +42,10 @@ final class XfsInode implements Vnode {
     static final int XFS_DIFLAG_IMMUTABLE = 0x8;
     static final int XFS_DIFLAG_APPEND = 0x10;
     static final int XFS_DIFLAG_NODUMP = 0x80;
+    /** A regular file's extent size hint, {@link #di_extsize}, is set. */
+    static final int XFS_DIFLAG_EXTSIZE = 0x800;
+    /** A directory's extent size hint passes to the files made in it. */
+    static final int XFS_DIFLAG_EXTSZINHERIT = 0x1000;
     static final long XFS_DIFLAG2_DAX = 1;
     static final long XFS_DIFLAG2_REFLINK = 1 << 1;
     static final long XFS_DIFLAG2_BIGTIME = 1 << 3;
@@ -301,6 +305,7 @@ final class XfsInode implements Vnode {
     long di_nblocks() { return be64(raw, 64); }
     void di_nblocks(long v) { put64(raw, 64, v); }
     long di_extsize() { return be32(raw, 72); }
+    void di_extsize(long v) { put32(raw, 72, v); }
     long di_nextents() { return be32(raw, 76); }
     void di_nextents(long v) { put32(raw, 76, v); }
     int di_anextents() { return be16(raw, 80); }
@@ -316,6 +321,11 @@ final class XfsInode implements Vnode {
     long di_cowextsize() { return be32(raw, 128); }
     long di_ino() { return be64(raw, 152); }
     UUID di_uuid() { return new UUID(be64(raw, 160), be64(raw, 168)); }
+
+    /** xfs_get_extsz_hint: the extent size hint in blocks, 0 when none is set. */
+    long extsizeHint() {
+        return (di_flags() & XFS_DIFLAG_EXTSIZE) != 0 ? di_extsize() : 0;
+    }
 
     Instant atime() { return time(32); }
     Instant mtime() { return time(40); }

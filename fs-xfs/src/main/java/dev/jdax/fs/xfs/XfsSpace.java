@@ -224,51 +224,107 @@ final class XfsSpace {
     }
 
     /**
-     * Up to {@code want} blocks for a file's data or a directory's or mapping's blocks, as Linux
-     * 6.1's xfs_bmap_btalloc asks for them when the transaction has allocated nothing yet: the
-     * longest free extent of the AGs from the goal's on sets minlen (all of the request if one AG
-     * holds it, else that longest: xfs_bmap_btalloc_nullfb), then xfs_alloc_vextent's START_BNO
-     * tries near the goal in its AG and by size in the others; failing that, any length from one
-     * block. {@code {fsb, count}}; ENOSPC when nothing is free.
+     * Up to {@code want} blocks for a file's data or a directory's or mapping's blocks, unaligned:
+     * {@link #allocData} without a stripe or extent size hint.
      */
     long[] allocNear(long goalFsb, long want, boolean userdata) throws FsException {
+        return allocData(goalFsb, AllocArgs.of(1, Math.min(want, BmapExtent.MAX_BLOCKCOUNT), userdata), 0, false);
+    }
+
+    /**
+     * Blocks as Linux 6.1's xfs_bmap_btalloc asks for them when the transaction has allocated
+     * nothing yet: the longest free extent of the AGs from the goal's on sets minlen (all of maxlen
+     * if one AG holds it, else that longest: xfs_bmap_btalloc_nullfb), then xfs_alloc_vextent's
+     * START_BNO tries near the goal in its AG and by size in the others; failing that, any length
+     * from one block. With a {@code stripe} (the allocation is at EOF and at least a stripe unit
+     * long: ap->aeof) the first extent of a file is asked for on a stripe boundary, with minlen
+     * lowered by a stripe so that an aligned extent is likelier to be found; a later one is first
+     * asked for exactly at the goal, to follow the file's last extent, then aligned; each aligned
+     * try that fails is made again without alignment. {@code {fsb, count}}; ENOSPC when nothing is
+     * free.
+     *
+     * @param base      maxlen, the extent size hint's prod and mod, whether it is user data (its
+     *                  minlen is set here)
+     * @param stripe    the stripe alignment in blocks when the allocation is at EOF, else 0
+     * @param fileStart whether the allocation starts at the file's first block (ap->offset == 0)
+     */
+    long[] allocData(long goalFsb, AllocArgs base, long stripe, boolean fileStart) throws FsException {
         long startAg = goalFsb < 0 || disk.agno(goalFsb) >= ags.length ? 0 : disk.agno(goalFsb);
-        long goal = goalFsb < 0 ? 0 : disk.agbno(goalFsb);
-        long maxlen = Math.min(want, BmapExtent.MAX_BLOCKCOUNT);
+        long goal = disk.fsb(startAg, goalFsb < 0 ? 0 : disk.agbno(goalFsb));
+        long maxlen = base.maxlen();
         long blen = 0;
         for (int k = 0; k < ags.length && blen < maxlen; k++) {
             blen = Math.max(blen, longestForUser((int) ((startAg + k) % ags.length)));
         }
-        long minlen = Math.max(1, Math.min(blen, maxlen));
-        for (long min = minlen; ; min = 1) {
-            // Twice round the AGs, as xfs_alloc_vextent goes: first with XFS_ALLOC_FLAG_TRYLOCK, an
-            // AG whose lock another thread holds passed over (two files written in one directory
-            // have their blocks in its AG, and the second writer takes the next AG instead of
-            // waiting), then waiting for each.
-            for (int pass = 0; pass < 2; pass++) {
-                for (int k = 0; k < ags.length; k++) {
-                    int agno = (int) ((startAg + k) % ags.length);
-                    Mutex l = locks[agno];
-                    if (pass == 1) {
-                        l.lock();
-                    } else if (!l.tryLock()) {
-                        continue;
-                    }
-                    long[] got;
-                    try {
-                        got = ags[agno].freeSpace().allocateNear(k == 0 ? goal : -1, min, maxlen, userdata, AgFreeSpace.Resv.NONE);
-                    } finally {
-                        unlock(agno);
-                    }
-                    if (got != null) {
-                        return new long[]{disk.fsb(agno, got[0]), got[1]};
-                    }
+        AllocArgs args = base.withMinlen(Math.max(1, Math.min(blen, maxlen)));
+        long[] got;
+        if (stripe > 1 && fileStart) {
+            if (blen > stripe && blen <= maxlen + stripe) {
+                args = args.withMinlen(blen - stripe);
+            }
+            got = vextent(goal, args.withAlignment(stripe, 0), false);
+            if (got == null) {
+                got = vextent(goal, args, false);
+            }
+        } else if (stripe > 1) {
+            long nextMinlen = blen > stripe && blen <= maxlen ? blen - stripe : args.minlen();
+            long slop = Math.max(0, nextMinlen + stripe - args.minlen() - 1);
+            got = vextent(goal, args.withAlignment(1, slop), true);
+            if (got == null) {
+                args = args.withMinlen(nextMinlen);
+                got = vextent(goal, args.withAlignment(stripe, 0), false);
+                if (got == null) {
+                    got = vextent(goal, args, false);
                 }
             }
-            if (min == 1) {
-                throw FsException.of(Errno.ENOSPC, "xfs: no free blocks left");
+        } else {
+            got = vextent(goal, args, false);
+        }
+        if (got == null && args.minlen() > 1) {
+            got = vextent(goal, args.withMinlen(1), false);
+        }
+        if (got == null) {
+            throw FsException.of(Errno.ENOSPC, "xfs: no free blocks left");
+        }
+        return got;
+    }
+
+    /**
+     * xfs_alloc_vextent: THIS_BNO ({@code exact}) in the goal's AG, or START_BNO: near the goal in
+     * its AG, by size in the others. {@code {fsb, count}}, or null when no AG gives it.
+     */
+    private long[] vextent(long goalFsb, AllocArgs args, boolean exact) throws FsException {
+        int startAg = (int) disk.agno(goalFsb);
+        long goal = disk.agbno(goalFsb);
+        if (exact) {
+            long[] got = locked(startAg, ag -> ag.freeSpace().allocateNear(goal, args, true, AgFreeSpace.Resv.NONE));
+            return got == null ? null : new long[]{disk.fsb(startAg, got[0]), got[1]};
+        }
+        // Twice round the AGs, as xfs_alloc_vextent goes: first with XFS_ALLOC_FLAG_TRYLOCK, an AG
+        // whose lock another thread holds passed over (two files written in one directory have their
+        // blocks in its AG, and the second writer takes the next AG instead of waiting), then
+        // waiting for each.
+        for (int pass = 0; pass < 2; pass++) {
+            for (int k = 0; k < ags.length; k++) {
+                int agno = (startAg + k) % ags.length;
+                Mutex l = locks[agno];
+                if (pass == 1) {
+                    l.lock();
+                } else if (!l.tryLock()) {
+                    continue;
+                }
+                long[] got;
+                try {
+                    got = ags[agno].freeSpace().allocateNear(k == 0 ? goal : -1, args, false, AgFreeSpace.Resv.NONE);
+                } finally {
+                    unlock(agno);
+                }
+                if (got != null) {
+                    return new long[]{disk.fsb(agno, got[0]), got[1]};
+                }
             }
         }
+        return null;
     }
 
     /**
