@@ -41,6 +41,15 @@ public interface DaxInodeOps extends IomapOps {
         return true;
     }
 
+    /**
+     * {@return whether faults may map 2 MiB at once} ({@code vm_operations_struct.huge_fault}):
+     * fs/ext2 has none, since its allocations cannot be relied on to be 2 MiB aligned, so every
+     * fault there asks for one page.
+     */
+    default boolean hugeFaults() {
+        return true;
+    }
+
     /** {@return whether the personality supports MAP_SYNC at all} (Linux's ext2 does not). */
     default boolean supportsMapSync() {
         return true;

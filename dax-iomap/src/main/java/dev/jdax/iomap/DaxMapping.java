@@ -287,6 +287,8 @@ final class DaxMapping implements FileMapping {
         String reason = null;
         if (!ops.isDax()) {
             reason = "file is not DAX (page cache)";
+        } else if (!ops.hugeFaults()) {
+            reason = "no huge_fault (fs/ext2)";
         } else if (start < fileOffset || start + PMD > fileOffset + length) {
             reason = "mapping does not cover the 2 MiB range";
         } else if (start + PMD > (size + PAGE - 1) / PAGE * PAGE) {

@@ -56,6 +56,11 @@ final class Ext2FileOps implements DaxInodeOps {
     }
 
     @Override
+    public boolean hugeFaults() {
+        return false;
+    }
+
+    @Override
     public boolean mapsThroughGetBlock() {
         return true;
     }
