@@ -175,4 +175,31 @@ class XfsIoCommandsTest {
         assertTrue(foreign.startsWith("fd.path = \"" + ext4 + ":/f\"\nstatfs.f_bsize = "), foreign);
         assertFalse(foreign.contains("geom.") || foreign.contains("counts."), "no XFS lines on ext4: " + foreign);
     }
+
+    @Test
+    void extsizeSetsTheHintOnlyWhileTheFileHasNoExtentsAndRoundsAllocationsOut() throws Exception {
+        Path xfs = tmp.resolve("x.img");
+        ImageCommandsTest.mkfsXfs(xfs);
+        Console io = Console.run("io", "-f", "-c", "extsize", "-c", "extsize 64k", "-c", "extsize", "-c", "pwrite -q 4k 4k",
+                "-c", "bmap", "-c", "extsize 128k", "-c", "extsize 6k", "-c", "extsize -D 1m", "-c", "extsize junk", xfs + ":/f");
+        assertEquals(1, io.status(), io.err());
+        String f = xfs + ":/f";
+        // The DAX write keeps its start (block 1) and ends on the 64 KiB hint (block 16).
+        assertEquals("[0] " + f + "\n[65536] " + f + "\n" + f + ":\n\t0: [0..7]: hole\n\t1: [8..127]: 192..311\n"
+                + "xfs_io: FS_IOC_FSSETXATTR " + f + ": Invalid argument\n"
+                + "xfs_io: FS_IOC_FSSETXATTR " + f + ": Invalid argument\n"
+                + "non-numeric extsize argument -- junk\n", io.out());
+        // fallocate rounds both ends out to the hint; the hint goes with the file.
+        Console fa = Console.run("io", "-f", "-c", "extsize 64k", "-c", "falloc 68k 4k", "-c", "bmap -p", "-c", "stat",
+                xfs + ":/g");
+        assertTrue(fa.out().contains("\t0: [0..127]: hole\n\t1: [128..255]: "), fa.out());
+        assertTrue(fa.out().contains("fsxattr.xflags = 0x802 [-p--------e------]\nfsxattr.projid = 0\n"
+                + "fsxattr.extsize = 65536\n"), fa.out());
+        ImageCommandsTest.judge("xfs", xfs);
+
+        Path ext4 = tmp.resolve("e.img");
+        Console.run("mkfs", "-t", "ext4", ext4.toString(), "32m").ok();
+        assertEquals("foreign file active, extsize command is for XFS filesystems only\n",
+                Console.run("io", "-f", "-c", "extsize 64k", ext4 + ":/f").err());
+    }
 }

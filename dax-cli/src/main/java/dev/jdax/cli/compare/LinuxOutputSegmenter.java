@@ -16,6 +16,11 @@ import java.util.regex.Pattern;
  * {@code Bus error} lines the harness appends belong to the process end.
  */
 final class LinuxOutputSegmenter {
+    /** Why xfs_io's extsize could not read or set a hint. */
+    private static final String EXTSIZE_REFUSAL = "xfs_io: FS_IOC_FS[GS]ETXATTR .*|non-numeric extsize argument -- .*"
+            + "|xfs_io: -R and -D options are mutually exclusive|invalid target file type - file .*";
+    /** An extsize command that sets a hint (has an operand): it prints nothing when that works. */
+    private static final Pattern EXTSIZE_SET = Pattern.compile("^\\s*extsize(\\s+-[DR]+)*\\s+[^-\\s]");
     private static final String TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*";
     private static final Pattern DUMP = Pattern.compile("^[0-9a-f]{8}:  .*");
     private static final Pattern MAPPED_ACCESS = Pattern.compile("^m(read|write|map)\\b");
@@ -94,6 +99,11 @@ final class LinuxOutputSegmenter {
                     + "|xfs_io: (xfsctl|can't get geometry|cannot read attrs).*)$", "^(/.*: no extents|xfs_io: .*)$", "^/.*:( no extents)?$");
             case "statfs" -> Grammar.of("^(fd\\.path = .*|statfs\\.f_\\w+ = .*|geom\\.\\w+ = .*|counts\\.\\w+ = .*|fstatfs: .*|XFS_IOC_FS\\w+: .*)$",
                     null, "^fd\\.path = .*");
+            // One line at most per run: the hint when asked for, or why it could not be read or set.
+            case "extsize" -> {
+                String line = EXTSIZE_SET.matcher(command).find() ? EXTSIZE_REFUSAL : "\\[\\d+\\] .*|" + EXTSIZE_REFUSAL;
+                yield Grammar.of("^(" + line + ")$", "^(" + line + ")$", "^(" + line + ")$");
+            }
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
             case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);
