@@ -11,6 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -144,5 +150,61 @@ class StripeAlignmentFollowsLinuxTest {
     private static void assertRun(FileSystem fs, long ino, long fileBlock, long disk, long count) throws Exception {
         assertEquals(disk, blockAt(fs, ino, fileBlock), "file block " + fileBlock);
         assertEquals(disk + count - 1, blockAt(fs, ino, fileBlock + count - 1), "file block " + (fileBlock + count - 1));
+    }
+
+    /** Four threads write and preallocate files, half with a hint, on a striped image: the data, sizes and image stay whole. */
+    @Test
+    void hintedAndStripedWritersInParallelKeepTheImageClean() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = XfsImages.mkfs(tmp, 1L << 30, "-d", "su=64k,sw=2");
+        int threads = 4;
+        try (DaxDevice dev = XfsImages.load(img)) {
+            try (FileSystem fs = Vfs.mount(new XfsFileSystemType(), dev, MountOptions.parse("dax"))) {
+                ExecutorService pool = Executors.newFixedThreadPool(threads);
+                List<Future<long[]>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int id = t;
+                    done.add(pool.submit(() -> {
+                        long[] inos = new long[8];
+                        for (int i = 0; i < inos.length; i++) {
+                            inos[i] = fs.create(fs.rootIno(), "t" + id + "-" + i, 0644, 0, 0);
+                            try (OpenFile f = fs.open(inos[i], OpenFlags.O_RDWR)) {
+                                if (i % 2 == 0) {
+                                    f.setExtsize(64 << 10);
+                                }
+                                byte[] data = new byte[5000 + id];
+                                Arrays.fill(data, (byte) (id + 1));
+                                for (int k = 0; k < 6; k++) {
+                                    f.write(k * 20_000L, data, 0, data.length);
+                                }
+                                f.fallocate(0, 300_000, 10_000);
+                            }
+                        }
+                        return inos;
+                    }));
+                }
+                pool.shutdown();
+                for (int t = 0; t < threads; t++) {
+                    for (long ino : done.get(t).get()) {
+                        try (OpenFile f = fs.open(ino, OpenFlags.O_RDONLY)) {
+                            // Whatever the hint rounded out, the extents never overlap and cover every write.
+                            long end = -1;
+                            for (FiemapExtent e : f.fiemap(0, Long.MAX_VALUE)) {
+                                assertTrue(e.logical() >= end, "extents in order, apart");
+                                end = e.logical() + e.length();
+                            }
+                            assertEquals(310_000, f.stat().size());
+                            byte[] b = new byte[1];
+                            for (int k = 0; k < 6; k++) {
+                                f.read(k * 20_000L + 4999, b, 0, 1);
+                                assertEquals(t + 1, b[0], "thread " + t + "'s byte at write " + k);
+                            }
+                        }
+                    }
+                }
+            }
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
     }
 }
