@@ -264,7 +264,7 @@ final class AgFreeSpace {
     }
 
     private static long[] run(long from, long to, long want, long min, long align) {
-        long start = (from + align - 1) / align * align;
+        long start = Math.ceilDiv(from, align) * align;
         long avail = to - start;
         return avail >= min ? new long[]{start, Math.min(avail, want)} : null;
     }

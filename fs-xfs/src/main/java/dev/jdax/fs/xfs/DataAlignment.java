@@ -34,7 +34,7 @@ record DataAlignment(long dalign, long swidth, boolean swalloc) {
             align = 0;
         }
         if (extsz != 0) {
-            align = align != 0 ? (align + extsz - 1) / extsz * extsz : extsz;
+            align = align != 0 ? Math.ceilDiv(align, extsz) * extsz : extsz;
         }
         return align;
     }

@@ -62,7 +62,7 @@ final class DataAlloc {
         if (align == 0) {
             return endFsb;
         }
-        long aligned = (endFsb + align - 1) / align * align;
+        long aligned = Math.ceilDiv(endFsb, align) * align;
         return ext.isEmpty() || aligned >= ext.get(ext.size() - 1).endoff() ? aligned : endFsb;
     }
 

@@ -236,7 +236,7 @@ final class ExtentChoice {
             return new long[]{fbno, 0};
         }
         if (alignment > 1 && t[1] >= minlen) {
-            long a = (t[0] + alignment - 1) / alignment * alignment;
+            long a = roundUp(t[0], alignment);
             long diff = a - t[0];
             return new long[]{a, diff >= t[1] ? 0 : t[1] - diff};
         }
@@ -321,7 +321,7 @@ final class ExtentChoice {
     }
 
     private static long roundUp(long x, long alignment) {
-        return (x + alignment - 1) / alignment * alignment;
+        return Math.ceilDiv(x, alignment) * alignment;
     }
 
     /**

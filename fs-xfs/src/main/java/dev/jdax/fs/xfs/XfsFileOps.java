@@ -59,14 +59,14 @@ final class XfsFileOps {
             List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
             // xfs_direct_write_iomap_begin maps at most 1024 pages per call: a write too large for the
             // free space comes back short by whole 4 MiB steps, as Linux 6.1 measured.
-            Iomap m = XfsIomap.map(disk, ext, pos, Math.min(length, 1024L * 4096));
+            long asked = Math.min(length, 1024L * 4096);
+            Iomap m = XfsIomap.map(disk, ext, pos, asked);
             if (m.type() == IomapType.MAPPED) {
                 return m;
             }
             int bl = disk.blockLog();
             long off = m.offset() >>> bl;
             long count = m.length() >>> bl;
-            long asked = Math.min(length, 1024L * 4096);
             if (m.type() == IomapType.HOLE && pos + asked > in.size()) {
                 // Past EOF the allocation ends on the extent size hint or stripe boundary
                 // (xfs_iomap_eof_align_last_fsb), still short of the next extent.
@@ -208,7 +208,7 @@ final class XfsFileOps {
             // An extent size hint rounds each allocation out to whole hints: the holes of the range
             // so rounded are the most it can take.
             long hint = in.extsizeHint();
-            reserve(hint == 0 ? holes(ext, first, last) : holes(ext, first / hint * hint, (last + hint - 1) / hint * hint));
+            reserve(hint == 0 ? holes(ext, first, last) : holes(ext, first / hint * hint, Math.ceilDiv(last, hint) * hint));
             long cur = first;
             while (cur < last) {
                 Iomap m = XfsIomap.map(disk, ext, cur << bl, (last - cur) << bl);

@@ -44,8 +44,6 @@ final class XfsInode implements Vnode {
     static final int XFS_DIFLAG_NODUMP = 0x80;
     /** A regular file's extent size hint, {@link #di_extsize}, is set. */
     static final int XFS_DIFLAG_EXTSIZE = 0x800;
-    /** A directory's extent size hint passes to the files made in it. */
-    static final int XFS_DIFLAG_EXTSZINHERIT = 0x1000;
     static final long XFS_DIFLAG2_DAX = 1;
     static final long XFS_DIFLAG2_REFLINK = 1 << 1;
     static final long XFS_DIFLAG2_BIGTIME = 1 << 3;
