@@ -345,11 +345,7 @@ public final class DaxFile implements OpenFile {
     @Override
     public FsxAttr fsxattr() throws FsException {
         open();
-        FsxAttr a = ops.fsxattr();
-        if (a == null) {
-            a = new FsxAttr(ops.isDax() ? FS_XFLAG_DAX : 0, 0, 0, fiemap(0, Long.MAX_VALUE).size(), 0, 0);
-        }
-        return a;
+        return ops.fsxattr();
     }
 
     @Override

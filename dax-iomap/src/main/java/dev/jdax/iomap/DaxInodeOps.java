@@ -129,14 +129,15 @@ public interface DaxInodeOps extends IomapOps {
     dev.jdax.api.fs.StatInfo stat() throws FsException;
 
     /**
-     * {@code FS_IOC_FSGETXATTR}, or null for what the engine derives: the DAX flag and the number of
-     * extents FIEMAP reports.
+     * {@code FS_IOC_FSGETXATTR}. By default what the VFS's fileattr_fill_flags makes of a file
+     * system whose inode flags hold none of the FS_XFLAG bits (fs/ext2): no flags, sizes or extents.
+     * The DAX flag is an on-disk flag, never whether the file is DAX now.
      *
-     * @return the attributes, or null
+     * @return the attributes
      * @throws FsException when the inode cannot be read
      */
     default FsxAttr fsxattr() throws FsException {
-        return null;
+        return new FsxAttr(0, 0, 0, 0, 0, 0);
     }
 
     /**

@@ -60,6 +60,15 @@ final class Ext2FileOps implements DaxInodeOps {
         return false;
     }
 
+    /**
+     * fs/ext2's FS_IOC_FSSETXATTR takes FS_XFLAG_DAX (one of the VFS's common flags) and drops it:
+     * ext2 has no on-disk DAX flag to keep. Linux 6.1 answers 0 and reads the flag back clear
+     * (linux-6.1.md m_statx_dax, ext2 column).
+     */
+    @Override
+    public void setDaxFlag(boolean dax) {
+    }
+
     @Override
     public boolean mapsThroughGetBlock() {
         return true;
