@@ -202,4 +202,32 @@ class XfsIoCommandsTest {
         assertEquals("foreign file active, extsize command is for XFS filesystems only\n",
                 Console.run("io", "-f", "-c", "extsize 64k", ext4 + ":/f").err());
     }
+
+    @Test
+    void extsizeOnADirectoryIsInheritedByWhatIsCreatedInItAndWalkedAfterItsChildren() throws Exception {
+        Path xfs = tmp.resolve("d.img");
+        ImageCommandsTest.mkfsXfs(xfs);
+        Console.run("mkdir", xfs + ":/d").ok();
+        String d = xfs + ":/d";
+        // FS_XFLAG_EXTSZINHERIT (lsattr's E) on the directory; not whole blocks is EINVAL.
+        Console set = Console.run("io", "-c", "extsize 64k", "-c", "extsize", "-c", "lsattr", "-c", "extsize 6k", d);
+        assertEquals("[65536] " + d + "\n-----------E----- " + d + " \n"
+                + "xfs_io: FS_IOC_FSSETXATTR " + d + ": Invalid argument\n", set.out());
+        Console.run("mkdir", xfs + ":/d/sub").ok();
+        // A new file takes the hint as its own: its DAX write ends on the 64 KiB boundary.
+        Console f = Console.run("io", "-f", "-c", "extsize", "-c", "pwrite -q 4k 4k", "-c", "bmap -p", xfs + ":/d/sub/f");
+        assertEquals("[65536] " + xfs + ":/d/sub/f\n" + xfs + ":/d/sub/f:\n\t0: [0..7]: hole\n\t1: [8..127]: 192..311\n",
+                f.out());
+        // -R visits every entry, each directory after what it holds; the file with extents keeps its hint.
+        Console walk = Console.run("io", "-c", "extsize -R", "-c", "extsize -R 128k", "-c", "extsize -D", d);
+        assertEquals("[65536] " + d + "/sub/f\n[65536] " + d + "/sub\n[65536] " + d + "\n"
+                + "xfs_io: FS_IOC_FSSETXATTR " + d + "/sub/f: Invalid argument\n"
+                + "[131072] " + d + "/sub\n[131072] " + d + "\n", walk.out());
+        // 0 clears the hint and the flag; a directory's hint is no hint for its own mapping (bmap's range ends at its size).
+        Console clear = Console.run("io", "-c", "extsize -D 0", "-c", "lsattr", "-c", "bmap", d);
+        assertEquals("----------------- " + d + " \n" + d + ": no extents\n", clear.out());
+        Console g = Console.run("io", "-f", "-c", "extsize", xfs + ":/d/g");
+        assertEquals("[0] " + xfs + ":/d/g\n", g.out());
+        ImageCommandsTest.judge("xfs", xfs);
+    }
 }

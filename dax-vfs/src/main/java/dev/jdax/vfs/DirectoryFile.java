@@ -9,6 +9,7 @@ import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SyncFileRange;
+import dev.jdax.api.lock.LockClass;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -115,6 +116,11 @@ final class DirectoryFile implements OpenFile {
     }
 
     @Override
+    public List<FiemapExtent> dataForkExtents() throws FsException {
+        return inode.vnode().dataForkExtents();
+    }
+
+    @Override
     public StatInfo stat() throws FsException {
         return inode.vnode().stat();
     }
@@ -129,9 +135,15 @@ final class DirectoryFile implements OpenFile {
         throw FsException.of(Errno.EOPNOTSUPP, "the DAX flag of directory %d is not kept here", inode.ino);
     }
 
+    /** vfs_fileattr_set's order: the inode's i_rwsem exclusive, then the personality. */
     @Override
     public void setExtsize(long bytes) throws FsException {
-        throw FsException.of(Errno.EOPNOTSUPP, "the extent size hint of directory %d is not kept here", inode.ino);
+        inode.rwsem().lockExclusive(LockClass.CHILD);
+        try {
+            inode.vnode().setExtsize(bytes);
+        } finally {
+            inode.rwsem().unlockExclusive();
+        }
     }
 
     /**

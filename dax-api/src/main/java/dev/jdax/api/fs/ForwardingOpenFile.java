@@ -90,6 +90,11 @@ public interface ForwardingOpenFile extends OpenFile {
     }
 
     @Override
+    default List<FiemapExtent> dataForkExtents() throws FsException {
+        return delegate().dataForkExtents();
+    }
+
+    @Override
     default StatInfo stat() throws FsException {
         return delegate().stat();
     }

@@ -22,6 +22,10 @@ public record FsxAttr(int xflags, int extsize, int cowextsize, int nextents, int
     public static final int FS_XFLAG_NOATIME = 0x40;
     /** Not a candidate for backup. */
     public static final int FS_XFLAG_NODUMP = 0x80;
+    /** A regular file's extent size hint is set. */
+    public static final int FS_XFLAG_EXTSIZE = 0x800;
+    /** A directory's extent size hint, inherited by what is created in it. */
+    public static final int FS_XFLAG_EXTSZINHERIT = 0x1000;
     /** The per-file DAX flag (used with mount option {@code dax=inode}). */
     public static final int FS_XFLAG_DAX = 0x8000;
 }

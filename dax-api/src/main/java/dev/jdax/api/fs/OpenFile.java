@@ -102,6 +102,18 @@ public interface OpenFile extends AutoCloseable {
     /** {@code FS_IOC_FIEMAP} over {@code [start, start + length)}, the last extent flagged LAST. */
     List<FiemapExtent> fiemap(long start, long length) throws FsException;
 
+    /**
+     * The data fork's extents as {@code XFS_IOC_GETBMAPX} reads them (xfs_getbmap): a regular
+     * file's are its FIEMAP answer; a directory's come from its inode, since XFS maps directories
+     * for GETBMAPX but has no {@code ->fiemap} for them. An inline (local) fork has none.
+     *
+     * @return the extents, in file order
+     * @throws FsException EOPNOTSUPP where the file system does not map this inode
+     */
+    default List<FiemapExtent> dataForkExtents() throws FsException {
+        return fiemap(0, Long.MAX_VALUE);
+    }
+
     /** {@code fstat} of the open file. */
     StatInfo stat() throws FsException;
 

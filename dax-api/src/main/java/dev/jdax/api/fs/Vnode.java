@@ -226,6 +226,17 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * The data fork's extents of an inode the VFS opened itself, as {@code XFS_IOC_GETBMAPX}
+     * reads them ({@link OpenFile#dataForkExtents}).
+     *
+     * @return the extents, in file order; none for an inline fork
+     * @throws FsException EOPNOTSUPP by default, as where no such ioctl exists
+     */
+    default List<FiemapExtent> dataForkExtents() throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "XFS_IOC_GETBMAPX of inode %d: not an XFS inode", ino());
+    }
+
+    /**
      * {@code FS_IOC_FSGETXATTR} of an inode the VFS opened itself (a directory; a regular file's
      * comes from its open file): no flags, sizes or counts by default.
      *
@@ -234,6 +245,19 @@ public interface Vnode extends Inode {
      */
     default FsxAttr fsxattr() throws FsException {
         return new FsxAttr(0, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * {@code FS_IOC_FSSETXATTR}'s extent size hint on an inode the VFS opened itself (a directory,
+     * where it is the hint what is created in it inherits; a regular file's comes through its open
+     * file). Inode held exclusively.
+     *
+     * @param bytes the hint in bytes; 0 clears it
+     * @throws FsException EOPNOTSUPP by default, as for a file system without extent size hints;
+     *         EINVAL for a size the personality cannot hold
+     */
+    default void setExtsize(long bytes) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: no extent size hints on this file system", ino());
     }
 
     /**

@@ -21,6 +21,8 @@ final class LinuxOutputSegmenter {
             + "|xfs_io: -R and -D options are mutually exclusive|invalid target file type - file .*";
     /** An extsize command that sets a hint (has an operand): it prints nothing when that works. */
     private static final Pattern EXTSIZE_SET = Pattern.compile("^\\s*extsize(\\s+-[DR]+)*\\s+[^-\\s]");
+    /** An extsize command that walks a tree (-R, -D): a line per entry visited, however many that is. */
+    private static final Pattern EXTSIZE_WALK = Pattern.compile("^\\s*extsize(\\s+-\\S+)*\\s+-[A-Z]*[DR]");
     private static final String TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*";
     private static final Pattern DUMP = Pattern.compile("^[0-9a-f]{8}:  .*");
     private static final Pattern MAPPED_ACCESS = Pattern.compile("^m(read|write|map)\\b");
@@ -99,10 +101,13 @@ final class LinuxOutputSegmenter {
                     + "|xfs_io: (xfsctl|can't get geometry|cannot read attrs).*)$", "^(/.*: no extents|xfs_io: .*)$", "^/.*:( no extents)?$");
             case "statfs" -> Grammar.of("^(fd\\.path = .*|statfs\\.f_\\w+ = .*|geom\\.\\w+ = .*|counts\\.\\w+ = .*|fstatfs: .*|XFS_IOC_FS\\w+: .*)$",
                     null, "^fd\\.path = .*");
-            // One line at most per run: the hint when asked for, or why it could not be read or set.
+            // One line at most per run: the hint when asked for, or why it could not be read or set. A
+            // walk prints one per entry it visits, so its runs cannot be told apart: it takes every line
+            // of its shapes, and a scenario follows it with a command of other shapes.
             case "extsize" -> {
                 String line = EXTSIZE_SET.matcher(command).find() ? EXTSIZE_REFUSAL : "\\[\\d+\\] .*|" + EXTSIZE_REFUSAL;
-                yield Grammar.of("^(" + line + ")$", "^(" + line + ")$", "^(" + line + ")$");
+                yield EXTSIZE_WALK.matcher(command).find() ? Grammar.of("^(" + line + ")$", null, null)
+                        : Grammar.of("^(" + line + ")$", "^(" + line + ")$", "^(" + line + ")$");
             }
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
             case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);

@@ -1,8 +1,11 @@
 package dev.jdax.cli.xfsio;
 
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.OpenFlags;
 
 import java.util.List;
 
@@ -11,7 +14,7 @@ import java.util.List;
  * in bytes ({@code [N] path}); with one, FS_IOC_FSSETXATTR of it. Its failures are printed on
  * stdout, as xfs_io prints them. {@code -R} walks a directory's tree and {@code -D} its directories
  * only; on a regular file {@code -R} sets the file itself and {@code -D} nothing, as nftw visits
- * only the file. jdax keeps no hint on directories: setting one there fails with EOPNOTSUPP.
+ * only the file. On a directory the hint is the one what is created in it inherits.
  */
 final class ExtsizeCommand extends NamedCommand {
     ExtsizeCommand() {
@@ -49,33 +52,99 @@ final class ExtsizeCommand extends NamedCommand {
             p.setExitCode(1);
             return;
         }
-        OpenFile f = p.file().handle();
-        String name = p.file().name();
         if (all || dirsOnly) {
-            boolean dir;
-            try {
-                dir = FileType.ofMode(f.stat().mode()) == FileType.DIRECTORY;
-            } catch (FsException e) {
-                p.perror("fstat", e);
-                return;
-            }
-            if (!dir && dirsOnly) {
-                return;     // nftw visits the file alone, and -D skips what is not a directory
+            walk(p, p.file().name(), size, dirsOnly);
+        } else if (size >= 0) {
+            set(p, p.file().name(), p.file().handle(), size);
+        } else {
+            get(p, p.file().name(), p.file().handle());
+        }
+    }
+
+    /**
+     * nftw(name, ..., FTW_PHYS | FTW_MOUNT | FTW_DEPTH): every entry below a directory in readdir
+     * order, each directory after what it holds, opened read-only by its path. As in xfs_io, a walk
+     * that cannot go on (a name gone, a directory that cannot be read) ends without a word, and what
+     * cannot be opened is said on stderr.
+     */
+    private static void walk(XfsIoProcess p, String name, long size, boolean dirsOnly) {
+        FileSystem fs = p.fs();
+        try {
+            long ino = fs.resolve(p.pathInFileSystem(name), false);
+            visit(p, fs, name, ino, size, dirsOnly);
+        } catch (FsException e) {
+            // nftw's -1, which extsize_f does not look at
+        }
+    }
+
+    private static void visit(XfsIoProcess p, FileSystem fs, String path, long ino, long size, boolean dirsOnly)
+            throws FsException {
+        boolean dir = FileType.ofMode(fs.stat(ino).mode()) == FileType.DIRECTORY;
+        if (dir) {
+            for (DirEntry e : fs.readdir(ino)) {
+                if (!e.name().equals(".") && !e.name().equals("..")) {
+                    visit(p, fs, path + "/" + e.name(), e.ino(), size, dirsOnly);
+                }
             }
         }
-        if (size < 0) {
-            try {
-                p.out().out("[" + Integer.toUnsignedString(f.fsxattr().extsize()) + "] " + name);
-            } catch (FsException e) {
-                p.out().out("xfs_io: FS_IOC_FSGETXATTR " + name + ": " + e.errno().message());
-                p.setExitCode(1);
+        if (dirsOnly && !dir) {
+            return;
+        }
+        OpenFile f;
+        try {
+            f = fs.open(p.pathInFileSystem(path), OpenFlags.O_RDONLY);
+        } catch (FsException e) {
+            p.out().err("xfs_io: cannot open " + path + ": " + e.errno().message());
+            p.setExitCode(1);
+            return;
+        }
+        try (f) {
+            if (size >= 0) {
+                set(p, path, f, size);
+            } else {
+                get(p, path, f);
             }
+        }
+    }
+
+    /** get_extsize: {@code [bytes] path}, or the ioctl's failure on stdout. */
+    private static void get(XfsIoProcess p, String path, OpenFile f) {
+        try {
+            p.out().out("[" + Integer.toUnsignedString(f.fsxattr().extsize()) + "] " + path);
+        } catch (FsException e) {
+            p.out().out("xfs_io: FS_IOC_FSGETXATTR " + path + ": " + e.errno().message());
+            p.setExitCode(1);
+        }
+    }
+
+    /**
+     * set_extsize: FS_XFLAG_EXTSIZE on a regular file, FS_XFLAG_EXTSZINHERIT on a directory (the
+     * personality picks the flag by the inode's type), nothing on other types.
+     */
+    private static void set(XfsIoProcess p, String path, OpenFile f, long size) {
+        FileType type;
+        try {
+            type = FileType.ofMode(f.stat().mode());
+        } catch (FsException e) {
+            p.perror("fstat", e);
+            return;
+        }
+        try {
+            f.fsxattr();
+        } catch (FsException e) {
+            p.out().out("xfs_io: FS_IOC_FSGETXATTR " + path + ": " + e.errno().message());
+            p.setExitCode(1);
+            return;
+        }
+        if (type != FileType.REGULAR && type != FileType.DIRECTORY) {
+            p.out().out("invalid target file type - file " + path);
+            p.setExitCode(1);
             return;
         }
         try {
             f.setExtsize(size);
         } catch (FsException e) {
-            p.out().out("xfs_io: FS_IOC_FSSETXATTR " + name + ": " + e.errno().message());
+            p.out().out("xfs_io: FS_IOC_FSSETXATTR " + path + ": " + e.errno().message());
             p.setExitCode(1);
         }
     }

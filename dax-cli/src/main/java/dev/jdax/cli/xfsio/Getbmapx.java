@@ -77,13 +77,13 @@ final class Getbmapx {
 
     private List<Entry> dataFork(OpenFile f, FsxAttr fsx, long blockBytes) throws FsException {
         long size = f.size();
-        boolean unbounded = fsx.extsize() != 0
+        boolean unbounded = (fsx.xflags() & FsxAttr.FS_XFLAG_EXTSIZE) != 0
                 || (fsx.xflags() & (FsxAttr.FS_XFLAG_PREALLOC | FsxAttr.FS_XFLAG_APPEND)) != 0;
         long eofBb = roundUp(size, blockBytes) >> BB_SHIFT;
         rangeEnd = unbounded ? Long.MAX_VALUE >> BB_SHIFT : eofBb;
         remaining = rangeEnd;
         List<Entry> records = new ArrayList<>();
-        for (FiemapExtent e : f.fiemap(0, Long.MAX_VALUE)) {
+        for (FiemapExtent e : f.dataForkExtents()) {
             if (e.has(FiemapExtent.DATA_INLINE)) {
                 return List.of();        // a local fork reports no extents
             }

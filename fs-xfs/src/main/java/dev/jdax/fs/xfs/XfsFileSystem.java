@@ -6,6 +6,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
@@ -223,9 +224,10 @@ final class XfsFileSystem implements SuperBlock {
     }
 
     /**
-     * FS_IOC_FSSETXATTR's extent size hint on a regular file (xfs_ioctl_setattr_check_extsize,
-     * xfs_inode_validate_extsize): whole blocks, at most an extent's length and half an AG; a file
-     * with extents keeps the hint it has. 0 clears the hint and its flag.
+     * FS_IOC_FSSETXATTR's extent size hint (xfs_ioctl_setattr_check_extsize,
+     * xfs_inode_validate_extsize): whole blocks, at most an extent's length and half an AG. A
+     * regular file with extents keeps the hint it has; a directory's (XFS_DIFLAG_EXTSZINHERIT, the
+     * hint its new files and directories inherit) changes at any time. 0 clears the hint and its flag.
      */
     void setExtsize(XfsInode in, long bytes) throws FsException {
         XfsMutations m = writer("setattr");
@@ -236,16 +238,17 @@ final class XfsFileSystem implements SuperBlock {
                     + "or more than %d blocks", in.ino(), bytes, disk.blockSize(),
                     Math.min(BmapExtent.MAX_BLOCKCOUNT, disk.agblocks() / 2));
         }
+        int flag = in.isDir() ? XfsInode.XFS_DIFLAG_EXTSZINHERIT : XfsInode.XFS_DIFLAG_EXTSIZE;
         log.run(h -> {
             in.ilock.lockExclusive();
             try {
-                if (!extents(in).isEmpty() && in.di_extsize() != blocks) {
+                if (!in.isDir() && !extents(in).isEmpty() && in.di_extsize() != blocks) {
                     throw FsException.of(Errno.EINVAL, "xfs: inode %d has extents: its extent size hint stays %d bytes",
                             in.ino(), in.di_extsize() << disk.blockLog());
                 }
                 m.changeInode(in, i -> {
                     int f = i.di_flags();
-                    i.di_flags(blocks != 0 ? f | XfsInode.XFS_DIFLAG_EXTSIZE : f & ~XfsInode.XFS_DIFLAG_EXTSIZE);
+                    i.di_flags(blocks != 0 ? f | flag : f & ~flag);
                     i.di_extsize(blocks);
                     i.ctime(CoarseClock.now(1));
                 });
@@ -268,6 +271,24 @@ final class XfsFileSystem implements SuperBlock {
             return null;
         });
         in.dontCache = true;
+    }
+
+    /** xfs_getbmap's source for an inode opened as a directory: its data fork's records; a local fork has none. */
+    List<FiemapExtent> dataForkExtents(XfsInode in) throws FsException {
+        if (in.di_format() == XfsInode.FMT_LOCAL) {
+            return List.of();
+        }
+        List<FiemapExtent> out = new ArrayList<>();
+        in.ilock.lockShared();
+        try {
+            for (BmapExtent e : extents(in)) {
+                out.add(new FiemapExtent(e.startoff() << disk.blockLog(), disk.fsbToByte(e.startblock()),
+                        e.blockcount() << disk.blockLog(), e.unwritten() ? FiemapExtent.UNWRITTEN : 0));
+            }
+        } finally {
+            in.ilock.unlockShared();
+        }
+        return out;
     }
 
     /** FS_IOC_FSGETXATTR (xfs_fill_fsxattr): the on-disk flags, sizes in bytes, extent counts. */

@@ -3,6 +3,7 @@ package dev.jdax.fs.xfs;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SetAttr;
@@ -44,6 +45,8 @@ final class XfsInode implements Vnode {
     static final int XFS_DIFLAG_NODUMP = 0x80;
     /** A regular file's extent size hint, {@link #di_extsize}, is set. */
     static final int XFS_DIFLAG_EXTSIZE = 0x800;
+    /** A directory's {@link #di_extsize} is the hint what is created in it inherits. */
+    static final int XFS_DIFLAG_EXTSZINHERIT = 0x1000;
     static final long XFS_DIFLAG2_DAX = 1;
     static final long XFS_DIFLAG2_REFLINK = 1 << 1;
     static final long XFS_DIFLAG2_BIGTIME = 1 << 3;
@@ -164,6 +167,16 @@ final class XfsInode implements Vnode {
     @Override
     public FsxAttr fsxattr() {
         return fs.fsxattr(this);
+    }
+
+    @Override
+    public void setExtsize(long bytes) throws FsException {
+        fs.setExtsize(this, bytes);
+    }
+
+    @Override
+    public List<FiemapExtent> dataForkExtents() throws FsException {
+        return fs.dataForkExtents(this);
     }
 
     @Override

@@ -125,6 +125,7 @@ final class XfsMutations {
         long flags2 = disk.sb().hasBigtime() ? XfsInode.XFS_DIFLAG2_BIGTIME : 0;
         flags2 |= dir.di_flags2() & XfsInode.XFS_DIFLAG2_DAX; // FS_XFLAG_DAX is inherited
         in.di_flags2(flags2);
+        inheritExtsize(dir, in);
         Instant now = CoarseClock.now(1);
         in.atime(now);
         in.mtime(now);
@@ -133,6 +134,26 @@ final class XfsMutations {
         in.extents = List.of();
         fs.adopt(in);
         return in;
+    }
+
+    /**
+     * xfs_inode_inherit_flags: a directory with XFS_DIFLAG_EXTSZINHERIT gives its hint to a new
+     * directory (which passes it on) and to a new regular file (as its own hint). Other types take
+     * none: the kernel copies it to them too, and xfs_inode_validate_extsize then drops it.
+     */
+    private static void inheritExtsize(XfsInode dir, XfsInode in) {
+        if ((dir.di_flags() & XfsInode.XFS_DIFLAG_EXTSZINHERIT) == 0) {
+            return;
+        }
+        int flag = switch (in.di_mode() & 0170000) {
+            case 0040000 -> XfsInode.XFS_DIFLAG_EXTSZINHERIT;
+            case 0100000 -> XfsInode.XFS_DIFLAG_EXTSIZE;
+            default -> 0;
+        };
+        if (flag != 0 && dir.di_extsize() != 0) {
+            in.di_flags(in.di_flags() | flag);
+            in.di_extsize(dir.di_extsize());
+        }
     }
 
     /** Adds the entry by {@code inPlace}, the plan {@link #checkFits} made under the same lock, when there is one. */
