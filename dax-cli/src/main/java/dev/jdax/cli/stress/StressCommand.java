@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "stress", mixinStandardHelpOptions = true,
         header = "Threads of random operations on one file system, checked against models (concurrency).",
         description = {"N threads run random creates, writes, reads, truncates, fallocates, fsyncs, mapped reads and "
-                + "writes, views, copy_file_ranges, unlinks, renames, links, mkdirs, rmdirs and symlinks, each in a subtree of its own "
+                + "writes, views, copy_file_ranges, unlinks, renames, links, mkdirs, rmdirs and symlinks (and on XFS extent size "
+                + "hints on files and directories), each in a subtree of its own "
                 + "checked against its model, plus racing operations on names and on one file every thread uses. "
                 + "A watchdog reports a deadlock (no operation finishing for --stall seconds) with every thread's "
                 + "stack; the lock-order checker (docs/LOCKING.md) reports an inversion the first time it is tried. "
@@ -85,8 +86,10 @@ public final class StressCommand implements Callable<Integer> {
                 }
                 AtomicLong progress = new AtomicLong();
                 boolean fallocate = !type.equals("ext2");
+                boolean extsize = type.equals("xfs");
                 for (int i = 0; i < threads; i++) {
-                    workers.add(new StressWorker(i, fs, s + i, ops / threads + (i < ops % threads ? 1 : 0), progress, fallocate));
+                    workers.add(new StressWorker(i, fs, s + i, ops / threads + (i < ops % threads ? 1 : 0), progress,
+                            fallocate, extsize));
                 }
                 String deadlock = new Watchdog(workers, progress, ops, stall).run();
                 if (deadlock != null) {

@@ -37,12 +37,14 @@ final class StressWorker implements Runnable {
     /** Names of files a worker keeps at most: beyond, a create or a link unlinks instead (the device stays roomy). */
     static final int MAX_NAMES = 48;
     private static final int PAGE = 4096;
+    /** The extent size hints EXTSIZE sets: none, and three sizes a 256 KiB file can meet. */
+    private static final long[] HINTS = {0, 16 * 1024, 64 * 1024, 256 * 1024};
 
     /** What a worker does; the weights are the mix. */
     enum Op {
         CREATE(8), WRITE(18), READ(12), TRUNCATE(5), FALLOCATE(5), FSYNC(3), MAP_WRITE(5), MAP_READ(5), VIEW(3),
         UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), LIST(3), SHARED_NAMES(8), SHARED_STRIPE(5),
-        SHARED_MAP(2), COPY(4);
+        SHARED_MAP(2), COPY(4), EXTSIZE(2);
 
         final int weight;
 
@@ -70,6 +72,7 @@ final class StressWorker implements Runnable {
     private final long ops;
     private final AtomicLong progress;
     private final boolean fallocate;
+    private final boolean extsize;
     private final String root;
     private final TreeMap<String, Node> names = new TreeMap<>();
     private final FileModel stripe = new FileModel(STRIPE);
@@ -80,13 +83,14 @@ final class StressWorker implements Runnable {
     private long done;
     private int serial;
 
-    StressWorker(int id, FileSystem fs, long seed, long ops, AtomicLong progress, boolean fallocate) {
+    StressWorker(int id, FileSystem fs, long seed, long ops, AtomicLong progress, boolean fallocate, boolean extsize) {
         this.id = id;
         this.fs = fs;
         this.rnd = new SplittableRandom(seed);
         this.ops = ops;
         this.progress = progress;
         this.fallocate = fallocate;
+        this.extsize = extsize;
         this.root = "/w" + id;
     }
 
@@ -131,17 +135,22 @@ final class StressWorker implements Runnable {
     private Op pick() {
         int total = 0;
         for (Op o : Op.values()) {
-            total += o == Op.FALLOCATE && !fallocate ? 0 : o.weight;
+            total += weight(o);
         }
         int r = rnd.nextInt(total);
         for (Op o : Op.values()) {
-            int w = o == Op.FALLOCATE && !fallocate ? 0 : o.weight;
+            int w = weight(o);
             if (r < w) {
                 return o;
             }
             r -= w;
         }
         throw new IllegalStateException();
+    }
+
+    /** The op's weight in the mix: none for what the file system does not have. */
+    private int weight(Op o) {
+        return o == Op.FALLOCATE && !fallocate || o == Op.EXTSIZE && !extsize ? 0 : o.weight;
     }
 
     private void fail(String what) {
@@ -215,6 +224,7 @@ final class StressWorker implements Runnable {
             case SHARED_STRIPE -> sharedStripe();
             case SHARED_MAP -> sharedMap();
             case COPY -> withFile(this::copy);
+            case EXTSIZE -> extsize();
         }
     }
 
@@ -310,6 +320,37 @@ final class StressWorker implements Runnable {
                     f.fallocate(0, off, len);
                     m.allocate(off, len, false);
                 }
+            }
+        }
+    }
+
+    /**
+     * An extent size hint on one of the worker's directories (which takes any, and gives it to what
+     * is created in it later) or files (where one with extents keeps its own: EINVAL), read back.
+     * The hint moves where later writes and preallocations put their blocks, never the data.
+     */
+    private void extsize() throws FsException {
+        boolean dir = rnd.nextBoolean();
+        String p = any(dir ? DirNode.class : FileNode.class);
+        if (p == null) {
+            create();
+            return;
+        }
+        long hint = HINTS[rnd.nextInt(HINTS.length)];
+        note("extsize " + p + " " + hint);
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDONLY)) {
+            long before = Integer.toUnsignedLong(f.fsxattr().extsize());
+            try {
+                f.setExtsize(hint);
+            } catch (FsException e) {
+                if (dir || e.errno() != Errno.EINVAL || before == hint) {
+                    throw e;
+                }
+                hint = before;
+            }
+            long now = Integer.toUnsignedLong(f.fsxattr().extsize());
+            if (now != hint) {
+                fail("extsize " + p + ": reads back " + now + " after " + hint);
             }
         }
     }
