@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -229,5 +230,29 @@ class XfsIoCommandsTest {
         Console g = Console.run("io", "-f", "-c", "extsize", xfs + ":/d/g");
         assertEquals("[0] " + xfs + ":/d/g\n", g.out());
         ImageCommandsTest.judge("xfs", xfs);
+    }
+
+    @Test
+    void theDaxFlagOfADirectoryIsKeptAndGivenToWhatIsCreatedInIt() throws Exception {
+        Path xfs = tmp.resolve("x.img");
+        ImageCommandsTest.mkfsXfs(xfs);
+        Path ext4 = tmp.resolve("e.img");
+        Console.run("mkfs", "-t", "ext4", ext4.toString(), "32m").ok();
+        for (Path image : List.of(xfs, ext4)) {
+            Console.run("mkdir", image + ":/d").ok();
+            String d = image + ":/d";
+            assertEquals("--------------x-- " + d + " \n",
+                    Console.run("io", "-o", "dax=inode", "-c", "chattr +x", "-c", "lsattr", d).out());
+            Console.run("mkdir", image + ":/d/sub").ok();
+            // The new file and directory take the flag; with dax=inode the file is DAX (statx's 0x200000).
+            Console f = Console.run("io", "-o", "dax=inode", "-f", "-c", "lsattr", "-c", "statx -r", image + ":/d/sub/f");
+            assertTrue(f.out().startsWith("--------------x-- " + image + ":/d/sub/f \n"), f.out());
+            assertTrue(f.out().contains("stat.attributes = 0x200000\n"), f.out());
+            Console.run("io", "-c", "chattr -x", d).ok();
+            assertEquals("----------------- " + image + ":/d/g \n",
+                    Console.run("io", "-o", "dax=inode", "-f", "-c", "lsattr", image + ":/d/g").out());
+        }
+        ImageCommandsTest.judge("xfs", xfs);
+        ImageCommandsTest.judge("ext4", ext4);
     }
 }

@@ -130,12 +130,18 @@ final class DirectoryFile implements OpenFile {
         return inode.vnode().fsxattr();
     }
 
+    /** vfs_fileattr_set's order: the inode's i_rwsem exclusive, then the personality. */
     @Override
     public void setDaxFlag(boolean dax) throws FsException {
-        throw FsException.of(Errno.EOPNOTSUPP, "the DAX flag of directory %d is not kept here", inode.ino);
+        inode.rwsem().lockExclusive(LockClass.CHILD);
+        try {
+            inode.vnode().setDaxFlag(dax);
+        } finally {
+            inode.rwsem().unlockExclusive();
+        }
     }
 
-    /** vfs_fileattr_set's order: the inode's i_rwsem exclusive, then the personality. */
+    /** As {@link #setDaxFlag}. */
     @Override
     public void setExtsize(long bytes) throws FsException {
         inode.rwsem().lockExclusive(LockClass.CHILD);

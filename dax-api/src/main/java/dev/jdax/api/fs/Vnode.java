@@ -248,6 +248,18 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * {@code FS_IOC_FSSETXATTR}'s DAX flag on an inode the VFS opened itself (a directory, which
+     * gives the flag to what is created in it; a regular file's comes through its open file).
+     * Inode held exclusively.
+     *
+     * @param dax the new flag
+     * @throws FsException EOPNOTSUPP by default, as where the format has no per-file DAX flag
+     */
+    default void setDaxFlag(boolean dax) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: no per-file DAX flag on this file system", ino());
+    }
+
+    /**
      * {@code FS_IOC_FSSETXATTR}'s extent size hint on an inode the VFS opened itself (a directory,
      * where it is the hint what is created in it inherits; a regular file's comes through its open
      * file). Inode held exclusively.

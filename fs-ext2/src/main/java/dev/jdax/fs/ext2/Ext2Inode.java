@@ -66,6 +66,11 @@ final class Ext2Inode implements Vnode {
         return i_links_count();
     }
 
+    /** fs/ext2 takes FS_XFLAG_DAX on a directory and drops it, as on a file ({@link Ext2FileOps#setDaxFlag}). */
+    @Override
+    public void setDaxFlag(boolean dax) {
+    }
+
     @Override
     public StatInfo stat() {
         return fs.statOf(this);

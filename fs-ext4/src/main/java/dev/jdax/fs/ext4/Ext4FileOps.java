@@ -172,22 +172,9 @@ final class Ext4FileOps implements DaxInodeOps {
         }
     }
 
-    /** FS_XFLAG_DAX: stored at once, in force when the inode is next loaded (Linux 6.1, measured). */
     @Override
     public void setDaxFlag(boolean dax) throws FsException {
-        synchronized (in) {
-            InlineFile.refuseDax(in);
-        }
-        if (dax && (in.i_flags() & Ext4Inode.VERITY_FL) != 0) {
-            // dax_compatible: EXT4_DAX_MUT_EXCL holds EXT4_VERITY_FL (a verity file is read through
-            // checked pages, never mapped from the device).
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d is an fs-verity file: FS_XFLAG_DAX cannot be set", in.ino);
-        }
-        fs.opVoid(() -> fs.changeInode(in, i -> {
-            i.i_flags(dax ? i.i_flags() | Ext4Inode.DAX_FL : i.i_flags() & ~Ext4Inode.DAX_FL);
-            i.touch(false, true);
-        }));
-        in.dontCache = true; // ext4_dax_dontcache
+        in.setDaxFlag(dax);
     }
 
     @Override

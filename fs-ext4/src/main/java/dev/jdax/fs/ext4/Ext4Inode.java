@@ -1,9 +1,11 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
@@ -145,6 +147,33 @@ final class Ext4Inode implements Vnode {
     @Override
     public StatInfo stat() {
         return fs.statOf(this);
+    }
+
+    /** ext4_fileattr_get of a directory: its flags, FS_XFLAG_DAX among them (fileattr_fill_flags leaves the counts 0). */
+    @Override
+    public FsxAttr fsxattr() {
+        return new FsxAttr((i_flags() & DAX_FL) != 0 ? FsxAttr.FS_XFLAG_DAX : 0, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * FS_XFLAG_DAX, of a regular file or a directory (which gives it to what is created in it):
+     * stored at once, in force when the inode is next loaded (Linux 6.1, measured).
+     */
+    @Override
+    public void setDaxFlag(boolean dax) throws FsException {
+        synchronized (this) {
+            InlineFile.refuseDax(this);
+        }
+        if (dax && (i_flags() & Ext4Inode.VERITY_FL) != 0) {
+            // dax_compatible: EXT4_DAX_MUT_EXCL holds EXT4_VERITY_FL (a verity file is read through
+            // checked pages, never mapped from the device).
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d is an fs-verity file: FS_XFLAG_DAX cannot be set", ino);
+        }
+        fs.opVoid(() -> fs.changeInode(this, i -> {
+            i.i_flags(dax ? i.i_flags() | Ext4Inode.DAX_FL : i.i_flags() & ~Ext4Inode.DAX_FL);
+            i.touch(false, true);
+        }));
+        dontCache = true; // ext4_dax_dontcache
     }
 
     @Override

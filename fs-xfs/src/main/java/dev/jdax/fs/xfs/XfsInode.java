@@ -170,6 +170,11 @@ final class XfsInode implements Vnode {
     }
 
     @Override
+    public void setDaxFlag(boolean dax) throws FsException {
+        fs.setDaxFlag(this, dax);
+    }
+
+    @Override
     public void setExtsize(long bytes) throws FsException {
         fs.setExtsize(this, bytes);
     }
