@@ -26,9 +26,6 @@ import java.util.List;
  * {@link DaxInodeOps} of the file's {@link AddressSpace}.
  */
 public final class DaxFile implements OpenFile {
-    /** {@code FS_XFLAG_DAX}. */
-    public static final int FS_XFLAG_DAX = 0x8000;
-
     private final AddressSpace space;
     private final DaxInodeOps ops;
     private final int openFlags;

@@ -164,7 +164,7 @@ final class TestFile implements ForwardingOpenFile {
 
         @Override
         public FsxAttr fsxattr() {
-            return new FsxAttr(dax ? DaxFile.FS_XFLAG_DAX : 0, 0, 0, node.blocks.size(), 0, 0);
+            return new FsxAttr(dax ? FsxAttr.FS_XFLAG_DAX : 0, 0, 0, node.blocks.size(), 0, 0);
         }
     }
 

@@ -8,7 +8,6 @@ import dev.jdax.api.Iomap;
 import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.StatInfo;
-import dev.jdax.iomap.DaxFile;
 import dev.jdax.iomap.DaxInodeOps;
 import dev.jdax.iomap.DaxZero;
 
@@ -165,7 +164,7 @@ final class Ext4FileOps implements DaxInodeOps {
     public FsxAttr fsxattr() {
         in.dataSem.lockShared();
         try {
-            return new FsxAttr((in.i_flags() & Ext4Inode.DAX_FL) != 0 ? DaxFile.FS_XFLAG_DAX : 0, 0, 0,
+            return new FsxAttr((in.i_flags() & Ext4Inode.DAX_FL) != 0 ? FsxAttr.FS_XFLAG_DAX : 0, 0, 0,
                     in.extents == null ? 1 : in.extents.size(), 0, 0);
         } finally {
             in.dataSem.unlockShared();

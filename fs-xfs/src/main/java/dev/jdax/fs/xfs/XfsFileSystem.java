@@ -275,9 +275,6 @@ final class XfsFileSystem implements SuperBlock {
 
     /** xfs_getbmap's source for an inode opened as a directory: its data fork's records; a local fork has none. */
     List<FiemapExtent> dataForkExtents(XfsInode in) throws FsException {
-        if (in.di_format() == XfsInode.FMT_LOCAL) {
-            return List.of();
-        }
         List<FiemapExtent> out = new ArrayList<>();
         in.ilock.lockShared();
         try {
