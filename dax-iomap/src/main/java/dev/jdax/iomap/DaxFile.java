@@ -8,6 +8,7 @@ import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.StatInfo;
@@ -163,6 +164,7 @@ public final class DaxFile implements OpenFile {
             if (len == 0) {
                 return 0;
             }
+            ops.writeChecks();
             // Inside i_size the largest file cannot be passed: its limit is asked only beyond.
             long max = pos + len <= space.size() ? Long.MAX_VALUE : ops.maxFileSize();
             if (pos >= max) {
@@ -174,7 +176,9 @@ public final class DaxFile implements OpenFile {
             if (done > 0) {
                 space.written(pos + done);
                 count(EngineCounters.BYTES_WRITTEN, done);
-                if ((openFlags & OpenFlags.O_DSYNC) != 0 || (rwFlags & (OpenFlags.RWF_DSYNC | OpenFlags.RWF_SYNC)) != 0) {
+                // iocb_is_dsync: O_DSYNC, RWF_DSYNC or RWF_SYNC, or an inode flagged sync (chattr +S).
+                if ((openFlags & OpenFlags.O_DSYNC) != 0 || (rwFlags & (OpenFlags.RWF_DSYNC | OpenFlags.RWF_SYNC)) != 0
+                        || (ops.inodeFlags() & FsxAttr.FS_XFLAG_SYNC) != 0) {
                     ops.commit((openFlags & OpenFlags.O_SYNC) != OpenFlags.O_SYNC && (rwFlags & OpenFlags.RWF_SYNC) == 0);
                     space.mount().device().fence();
                 }
@@ -192,10 +196,15 @@ public final class DaxFile implements OpenFile {
         if (newSize < 0) {
             throw FsException.of(Errno.EINVAL, "inode %d: truncate to %d", ino(), newSize);
         }
+        if (InodeFlags.appendOnly(ops.inodeFlags())) {
+            // do_sys_ftruncate, before the size is looked at.
+            throw FsException.of(Errno.EPERM, "inode %d: truncate of an append-only file", ino());
+        }
         if (newSize > ops.maxFileSize()) {
             throw FsException.of(Errno.EFBIG, "inode %d: truncate to %d, the largest file is %d bytes", ino(), newSize,
                     ops.maxFileSize());
         }
+        ops.setsizeChecks();
         try (AddressSpace.Guard g = space.lockWholeFile()) {
             space.waitForDio();
             long old = space.size();
@@ -234,6 +243,15 @@ public final class DaxFile implements OpenFile {
         }
         if (!OpenFlags.writable(openFlags)) {
             throw FsException.of(Errno.EBADF, "inode %d: not open for writing", ino());
+        }
+        // vfs_fallocate: an append-only file takes only allocation that may grow it, an immutable
+        // one nothing, and both before the format is asked (ext2's EOPNOTSUPP comes after).
+        int inodeFlags = ops.inodeFlags();
+        if (InodeFlags.appendOnly(inodeFlags) && (mode & ~Falloc.KEEP_SIZE) != 0) {
+            throw FsException.of(Errno.EPERM, "inode %d: fallocate mode %#x of an append-only file", ino(), mode);
+        }
+        if (InodeFlags.immutable(inodeFlags)) {
+            throw FsException.of(Errno.EPERM, "inode %d: fallocate of an immutable file", ino());
         }
         if (offset > Long.MAX_VALUE - length) {
             throw FsException.of(Errno.EFBIG, "inode %d: fallocate at %d length %d", ino(), offset, length);
@@ -377,6 +395,10 @@ public final class DaxFile implements OpenFile {
         }
         FileMapping.checkTypeAndAccess(ino(), prot, flags, openFlags);
         int type = flags & FileMapping.MAP_TYPE;
+        if (type != FileMapping.MAP_PRIVATE && OpenFlags.writable(openFlags) && InodeFlags.appendOnly(ops.inodeFlags())) {
+            // do_mmap: no shared mapping of an append-only file through a descriptor that can write.
+            throw FsException.of(Errno.EACCES, "inode %d: shared mapping of an append-only file open for writing", ino());
+        }
         if (type == FileMapping.MAP_PRIVATE && (prot & FileMapping.PROT_WRITE) != 0) {
             throw FsException.of(Errno.EOPNOTSUPP, "inode %d: private writable mappings (copy on write) are not emulated", ino());
         }

@@ -171,6 +171,36 @@ public interface DaxInodeOps extends IomapOps {
     }
 
     /**
+     * The inode's immutable, append-only, sync, noatime and nodump flags as {@code FS_XFLAG_*} bits
+     * ({@link dev.jdax.api.fs.Vnode#inodeFlags}): read on every write, so from memory only.
+     */
+    default int inodeFlags() {
+        return 0;
+    }
+
+    /**
+     * The format's own refusals of a write, after the engine's checks and before any byte moves
+     * (ext4_write_checks: EPERM for an immutable file, whatever descriptor the write came through);
+     * nothing by default, as fs/ext2 and XFS, which write through a descriptor opened before
+     * {@code chattr +i}.
+     *
+     * @throws FsException why the write is refused
+     */
+    default void writeChecks() throws FsException {
+    }
+
+    /**
+     * The format's own refusals of a size change (ftruncate; the VFS refused an append-only file
+     * already): EPERM for an immutable file in ext4_setattr and in ext2_setsize, which refuses an
+     * append-only one too; nothing by default, as XFS, which truncates an immutable file through a
+     * descriptor opened before.
+     *
+     * @throws FsException why the size cannot change
+     */
+    default void setsizeChecks() throws FsException {
+    }
+
+    /**
      * Sets or clears the per-file DAX flag ({@code FS_XFLAG_DAX}).
      *
      * @param dax the new flag

@@ -133,6 +133,7 @@ final class DirectoryFile implements OpenFile {
     /** vfs_fileattr_set's order: the inode's i_rwsem exclusive, then the personality. */
     @Override
     public void setDaxFlag(boolean dax) throws FsException {
+        mount.requireWritable("FS_IOC_FSSETXATTR");
         inode.rwsem().lockExclusive(LockClass.CHILD);
         try {
             inode.vnode().setDaxFlag(dax);
@@ -143,7 +144,14 @@ final class DirectoryFile implements OpenFile {
 
     /** As {@link #setDaxFlag}. */
     @Override
+    public void setInodeFlags(int xflags) throws FsException {
+        mount.setInodeFlags(inode, xflags);
+    }
+
+    /** As {@link #setDaxFlag}. */
+    @Override
     public void setExtsize(long bytes) throws FsException {
+        mount.requireWritable("FS_IOC_FSSETXATTR");
         inode.rwsem().lockExclusive(LockClass.CHILD);
         try {
             inode.vnode().setExtsize(bytes);

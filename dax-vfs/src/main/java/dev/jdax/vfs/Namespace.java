@@ -58,6 +58,7 @@ final class Namespace {
     /** {@link #make} with the directory locked exclusively and the name known absent. */
     VfsInode makeLocked(VfsInode dir, String name, Kind kind, int mode, String target, int uid, int gid)
             throws FsException {
+        FlagChecks.mayCreateIn(dir, name);
         Vnode d = dir.vnode();
         Vnode made = switch (kind) {
             case FILE -> d.create(name, mode, uid, gid);
@@ -84,6 +85,7 @@ final class Namespace {
     VfsInode tmpfile(VfsInode dir, int mode, int uid, int gid, boolean exclusive) throws FsException {
         dir.rwsem().lockShared(LockClass.PARENT);
         try {
+            FlagChecks.mayCreateIn(dir, "O_TMPFILE");
             VfsInode made = icache.adopt(dir.vnode().tmpfile(mode, uid, gid));
             made.linkable = !exclusive;
             return made;
@@ -104,8 +106,10 @@ final class Namespace {
             if (dcache.lookupLocked(dir, name) != Vnode.NO_INO) {
                 throw FsException.of(Errno.EEXIST, "\"%s\" exists in directory %d", name, dir.ino);
             }
+            FlagChecks.mayCreateIn(dir, name);
             target.rwsem().lockExclusive(LockClass.CHILD);
             try {
+                FlagChecks.mayLink(target);
                 long links = target.vnode().nlink();
                 if (links == 0 && !target.linkable) {
                     throw FsException.of(Errno.ENOENT, "inode %d has no links left (it was removed)", target.ino);
@@ -148,6 +152,7 @@ final class Namespace {
             victim = dcache.child(dir, name, ino);
             victim.rwsem().lockExclusive(LockClass.CHILD);
             try {
+                FlagChecks.mayDelete(dir, name, victim);
                 if (rmdir) {
                     if (!victim.isDir()) {
                         throw FsException.of(Errno.ENOTDIR, "\"%s\" is not a directory", name);

@@ -156,8 +156,12 @@ final class Renamer {
             if (dstIno == srcIno) {
                 return; // two names of one inode: POSIX says do nothing
             }
-            if (dstIno != Vnode.NO_INO) {
+            FlagChecks.mayDelete(from, fromName, moving);
+            if (dstIno == Vnode.NO_INO) {
+                FlagChecks.mayCreateIn(to, toName);
+            } else {
                 victim = dcache.child(to, toName, dstIno);
+                FlagChecks.mayDelete(to, toName, victim);
                 if (!exchange && moving.isDir() != victim.isDir()) {
                     throw FsException.of(victim.isDir() ? Errno.EISDIR : Errno.ENOTDIR, "\"%s\" is %sa directory, \"%s\" is %s",
                             toName, victim.isDir() ? "" : "not ", fromName, moving.isDir() ? "one" : "not");

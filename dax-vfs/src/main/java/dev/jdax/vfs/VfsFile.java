@@ -73,6 +73,12 @@ final class VfsFile implements ForwardingOpenFile {
         file.setDaxFlag(dax);
     }
 
+    /** The flags are the inode's, not the open file's: the VFS reads them for every later open. */
+    @Override
+    public void setInodeFlags(int xflags) throws FsException {
+        mount.setInodeFlags(inode, xflags);
+    }
+
     @Override
     public void setExtsize(long bytes) throws FsException {
         mount.requireWritable("FS_IOC_FSSETXATTR");

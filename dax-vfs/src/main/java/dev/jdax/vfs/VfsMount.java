@@ -435,12 +435,27 @@ final class VfsMount implements FileSystem {
         try {
             i.rwsem().lockExclusive(LockClass.CHILD);
             try {
+                FlagChecks.maySetattr(i, attr);
                 i.vnode().setattr(attr);
             } finally {
                 i.rwsem().unlockExclusive();
             }
         } finally {
             icache.release(i);
+        }
+    }
+
+    /**
+     * vfs_fileattr_set of the inode flags, for a regular file or a directory alike: EROFS, then the
+     * inode's i_rwsem exclusive (what the refusals by these flags hold too), then the format.
+     */
+    void setInodeFlags(VfsInode i, int xflags) throws FsException {
+        requireWritable("FS_IOC_FSSETXATTR");
+        i.rwsem().lockExclusive(LockClass.CHILD);
+        try {
+            i.vnode().setInodeFlags(xflags);
+        } finally {
+            i.rwsem().unlockExclusive();
         }
     }
 
@@ -582,6 +597,7 @@ final class VfsMount implements FileSystem {
                     if (writes) {
                         requireWritable("open for writing");
                     }
+                    FlagChecks.mayOpen(i, flags);
                     f = new VfsFile(this, i, i.vnode().open(flags & ~NOT_PASSED_DOWN));
                 }
             }

@@ -110,6 +110,11 @@ public interface ForwardingOpenFile extends OpenFile {
     }
 
     @Override
+    default void setInodeFlags(int xflags) throws FsException {
+        delegate().setInodeFlags(xflags);
+    }
+
+    @Override
     default void setExtsize(long bytes) throws FsException {
         delegate().setExtsize(bytes);
     }

@@ -1,5 +1,6 @@
 package dev.jdax.api.fs;
 
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
 import java.lang.foreign.MemorySegment;
@@ -119,6 +120,15 @@ public interface OpenFile extends AutoCloseable {
 
     /** {@code FS_IOC_FSGETXATTR}; personalities without the ioctl answer what they can (nextents). */
     FsxAttr fsxattr() throws FsException;
+
+    /**
+     * {@code FS_IOC_FSSETXATTR} of the {@link InodeFlags#CHATTR} flags (immutable, append-only, sync,
+     * noatime, nodump): the new set as {@code FS_XFLAG_*} bits. EOPNOTSUPP by default, where no VFS
+     * stands between the caller and the format; EPERM where the format refuses the change.
+     */
+    default void setInodeFlags(int xflags) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: inode flags are set through the VFS", ino());
+    }
 
     /** Sets or clears the per-file DAX flag ({@code FS_XFLAG_DAX}); EOPNOTSUPP where there is none. */
     void setDaxFlag(boolean dax) throws FsException;

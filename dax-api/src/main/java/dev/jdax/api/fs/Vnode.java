@@ -248,6 +248,27 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * The inode's {@link InodeFlags#CHATTR} flags as {@code FS_XFLAG_*} bits (Linux's {@code S_IMMUTABLE},
+     * {@code S_APPEND}, ... in {@code i_flags}): what the VFS refuses opens, names and attribute
+     * changes by. Read from memory, without I/O or locks; none by default.
+     */
+    default int inodeFlags() {
+        return 0;
+    }
+
+    /**
+     * {@code FS_IOC_FSSETXATTR}'s {@link InodeFlags#CHATTR} flags: the new set, stored with a new
+     * ctime. Inode held exclusively.
+     *
+     * @param xflags the flags wanted, as {@code FS_XFLAG_*} bits ({@link InodeFlags#CHATTR} only)
+     * @throws FsException EOPNOTSUPP by default, as where the format keeps no such flags; EPERM where
+     *         the format refuses a change (ext4: anything but the flag itself on an immutable inode)
+     */
+    default void setInodeFlags(int xflags) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: no inode flags on this file system", ino());
+    }
+
+    /**
      * {@code FS_IOC_FSSETXATTR}'s DAX flag on an inode the VFS opened itself (a directory, which
      * gives the flag to what is created in it; a regular file's comes through its open file).
      * Inode held exclusively.

@@ -3,6 +3,7 @@ package dev.jdax.cli.xfsio;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.SetAttr;
 
 import java.time.Instant;
@@ -10,7 +11,8 @@ import java.util.List;
 
 /**
  * {@code lsattr} and {@code chattr} ({@code io/attr.c}): the FS_XFLAG_* flags of the current file.
- * jdax sets only the per-file DAX flag ({@code x}); other flags are refused as the ioctl would be.
+ * jdax sets the per-file DAX flag ({@code x}) and immutable, append-only, sync, noatime and nodump
+ * ({@code i a s A d}) on every format; other flags are refused (EOPNOTSUPP).
  * {@code utimes} ({@code io/utimes.c}) and {@code chmod} ({@code io/open.c}): the inode's times and
  * permission bits, as futimens and fchmod set them.
  */
@@ -89,11 +91,24 @@ final class AttrCommands {
             try {
                 int now = p.file().handle().fsxattr().xflags();
                 int want = (now | or) & ~and;
-                if (((now ^ want) & ~FsxAttr.FS_XFLAG_DAX) != 0) {
-                    throw FsException.of(dev.jdax.api.Errno.EOPNOTSUPP, "%s: only the DAX flag can be changed", name);
+                int settable = FsxAttr.FS_XFLAG_DAX | InodeFlags.CHATTR;
+                if (((now ^ want) & ~settable) != 0) {
+                    throw FsException.of(Errno.EOPNOTSUPP, "%s: flags %#x cannot be changed by jdax", name,
+                            (now ^ want) & ~settable);
                 }
-                if ((now ^ want) != 0) {
+                boolean daxChanges = ((now ^ want) & FsxAttr.FS_XFLAG_DAX) != 0;
+                boolean flagsChange = ((now ^ want) & InodeFlags.CHATTR) != 0;
+                // One FS_IOC_FSSETXATTR in Linux; two calls here. Clearing immutable goes first, so
+                // that ext4 lets the DAX flag change in the same command; setting it goes last.
+                boolean flagsFirst = InodeFlags.immutable(now) && !InodeFlags.immutable(want);
+                if (flagsChange && flagsFirst) {
+                    p.file().handle().setInodeFlags(want & InodeFlags.CHATTR);
+                }
+                if (daxChanges) {
                     p.file().handle().setDaxFlag((want & FsxAttr.FS_XFLAG_DAX) != 0);
+                }
+                if (flagsChange && !flagsFirst) {
+                    p.file().handle().setInodeFlags(want & InodeFlags.CHATTR);
                 }
             } catch (FsException e) {
                 p.out().err("xfs_io: cannot set flags on " + name + ": " + e.errno().message());

@@ -111,6 +111,11 @@ final class ClosedDescriptor implements OpenFile {
     }
 
     @Override
+    public void setInodeFlags(int xflags) throws FsException {
+        throw ebadf();
+    }
+
+    @Override
     public void setExtsize(long bytes) throws FsException {
         throw ebadf();
     }

@@ -4,6 +4,8 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Inode;
 import dev.jdax.api.Iomap;
+import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.iomap.DaxInodeOps;
 import dev.jdax.iomap.GetBlockBridge;
@@ -67,6 +69,26 @@ final class Ext2FileOps implements DaxInodeOps {
      */
     @Override
     public void setDaxFlag(boolean dax) {
+    }
+
+    @Override
+    public int inodeFlags() {
+        return inode.inodeFlags();
+    }
+
+    /** ext2_setsize: neither an immutable nor an append-only file changes size. */
+    @Override
+    public void setsizeChecks() throws FsException {
+        int f = inode.inodeFlags();
+        if (InodeFlags.immutable(f) || InodeFlags.appendOnly(f)) {
+            throw FsException.of(Errno.EPERM, "ext2: inode %d is %s: its size cannot change", inode.ino,
+                    InodeFlags.immutable(f) ? "immutable" : "append-only");
+        }
+    }
+
+    @Override
+    public FsxAttr fsxattr() {
+        return inode.fsxattr();
     }
 
     @Override

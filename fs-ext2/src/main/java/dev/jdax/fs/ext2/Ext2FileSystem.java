@@ -5,6 +5,7 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -244,6 +245,7 @@ final class Ext2FileSystem implements SuperBlock {
         in.i_ctime(now);
         in.i_mtime(now);
         in.i_links_count(isDir ? 2 : 1);
+        in.i_flags(inheritedFlags(parent.i_flags(), FileType.ofMode(mode)));
         if (sb.s_inode_size() > 128) {
             in.b.putShort(128, (short) 32); // i_extra_isize, as mke2fs leaves room for
         }
@@ -252,6 +254,37 @@ final class Ext2FileSystem implements SuperBlock {
             attachSpace(in);
         }
         return in;
+    }
+
+    /** EXT2_FL_INHERITED: secrm, unrm, compr, sync, nodump, noatime, comprblk, nocompr, journal_data, notail, dirsync. */
+    private static final int FL_INHERITED = 0x1 | 0x2 | 0x4 | InodeFlags.FS_SYNC_FL | InodeFlags.FS_NODUMP_FL
+            | InodeFlags.FS_NOATIME_FL | 0x200 | 0x400 | 0x4000 | 0x8000 | 0x10000;
+    /** EXT2_REG_FLMASK: what a regular file may hold of them, all but dirsync and topdir. */
+    private static final int REG_FLMASK = ~(0x10000 | 0x20000);
+
+    /** ext2_new_inode's flags: the parent's inheritable ones, masked by type (ext2_mask_flags). */
+    static int inheritedFlags(int parentFlags, FileType type) {
+        int f = parentFlags & FL_INHERITED;
+        return switch (type) {
+            case DIRECTORY -> f;
+            case REGULAR -> f & REG_FLMASK;
+            default -> f & (InodeFlags.FS_NODUMP_FL | InodeFlags.FS_NOATIME_FL);
+        };
+    }
+
+    /**
+     * ext2_fileattr_set of the chattr flags: i_flags takes them (they are EXT2_FL_USER_MODIFIABLE),
+     * with a new ctime. fs/ext2 refuses no change itself.
+     */
+    void setInodeFlags(Ext2Inode in, int xflags) throws FsException {
+        long now = CoarseClock.seconds();
+        changeInode(in, i -> {
+            i.i_flags(i.i_flags() & ~InodeFlags.FS_FLAGS | InodeFlags.fsFlags(xflags));
+            i.i_ctime(now);
+        });
+        if (in.space != null) {
+            in.space.timesSet(null, Instant.ofEpochSecond(now));
+        }
     }
 
     /** ext2_evict_inode: an inode with no link left gives back its blocks and its number. */
@@ -313,7 +346,8 @@ final class Ext2FileSystem implements SuperBlock {
     }
 
     StatInfo statOf(Ext2Inode in) {
-        long attrs = dax && in.type() == FileType.REGULAR ? StatInfo.STATX_ATTR_DAX : 0;
+        long attrs = (dax && in.type() == FileType.REGULAR ? StatInfo.STATX_ATTR_DAX : 0)
+                | InodeFlags.statxAttributes(in.inodeFlags());
         Instant mtime = in.space != null ? in.space.mtime() : Instant.ofEpochSecond(in.i_mtime());
         Instant ctime = in.space != null ? in.space.ctime() : Instant.ofEpochSecond(in.i_ctime());
         return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, in.size(), in.i_blocks(),

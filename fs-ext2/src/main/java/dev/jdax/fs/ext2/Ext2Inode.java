@@ -3,6 +3,8 @@ package dev.jdax.fs.ext2;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
@@ -69,6 +71,23 @@ final class Ext2Inode implements Vnode {
     /** fs/ext2 takes FS_XFLAG_DAX on a directory and drops it, as on a file ({@link Ext2FileOps#setDaxFlag}). */
     @Override
     public void setDaxFlag(boolean dax) {
+    }
+
+    /** i_flags' immutable, append-only, sync, noatime and nodump bits (FS_*_FL values), as FS_XFLAG_* ones. */
+    @Override
+    public int inodeFlags() {
+        return InodeFlags.xflags(i_flags());
+    }
+
+    @Override
+    public void setInodeFlags(int xflags) throws FsException {
+        fs.setInodeFlags(this, xflags);
+    }
+
+    /** ext2_fileattr_get: fileattr_fill_flags of i_flags, which counts no extents. */
+    @Override
+    public FsxAttr fsxattr() {
+        return new FsxAttr(inodeFlags(), 0, 0, 0, 0, 0);
     }
 
     @Override
@@ -177,6 +196,7 @@ final class Ext2Inode implements Vnode {
     void i_gid(int v) { b.putShort(24, (short) v); b.putShort(122, (short) (v >>> 16)); }
     void i_links_count(int v) { b.putShort(26, (short) v); }
     void i_blocks(long v) { b.putInt(28, (int) v); }
+    void i_flags(int v) { b.putInt(32, v); }
     void i_block(int i, long v) { b.putInt(40 + 4 * i, (int) v); }
 
     @Override

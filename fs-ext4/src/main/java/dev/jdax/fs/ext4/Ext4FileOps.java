@@ -7,6 +7,7 @@ import dev.jdax.api.Inode;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.iomap.DaxInodeOps;
 import dev.jdax.iomap.DaxZero;
@@ -164,8 +165,7 @@ final class Ext4FileOps implements DaxInodeOps {
     public FsxAttr fsxattr() {
         in.dataSem.lockShared();
         try {
-            return new FsxAttr((in.i_flags() & Ext4Inode.DAX_FL) != 0 ? FsxAttr.FS_XFLAG_DAX : 0, 0, 0,
-                    in.extents == null ? 1 : in.extents.size(), 0, 0);
+            return new FsxAttr(in.xflags(), 0, 0, in.extents == null ? 1 : in.extents.size(), 0, 0);
         } finally {
             in.dataSem.unlockShared();
         }
@@ -174,6 +174,27 @@ final class Ext4FileOps implements DaxInodeOps {
     @Override
     public void setDaxFlag(boolean dax) throws FsException {
         in.setDaxFlag(dax);
+    }
+
+    @Override
+    public int inodeFlags() {
+        return in.inodeFlags();
+    }
+
+    /** ext4_write_checks: no write to an immutable file, even through a descriptor opened before chattr +i. */
+    @Override
+    public void writeChecks() throws FsException {
+        if ((in.i_flags() & InodeFlags.FS_IMMUTABLE_FL) != 0) {
+            throw FsException.of(Errno.EPERM, "ext4: inode %d is immutable: no writes", in.ino);
+        }
+    }
+
+    /** ext4_setattr: an immutable file keeps its size. */
+    @Override
+    public void setsizeChecks() throws FsException {
+        if ((in.i_flags() & InodeFlags.FS_IMMUTABLE_FL) != 0) {
+            throw FsException.of(Errno.EPERM, "ext4: inode %d is immutable: its size cannot change", in.ino);
+        }
     }
 
     @Override

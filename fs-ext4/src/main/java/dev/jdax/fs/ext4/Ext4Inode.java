@@ -6,6 +6,7 @@ import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
@@ -152,7 +153,40 @@ final class Ext4Inode implements Vnode {
     /** ext4_fileattr_get of a directory: its flags, FS_XFLAG_DAX among them (fileattr_fill_flags leaves the counts 0). */
     @Override
     public FsxAttr fsxattr() {
-        return new FsxAttr((i_flags() & DAX_FL) != 0 ? FsxAttr.FS_XFLAG_DAX : 0, 0, 0, 0, 0, 0);
+        return new FsxAttr(xflags(), 0, 0, 0, 0, 0);
+    }
+
+    /** ext4_iflags_to_xflags of the flags jdax knows: the chattr ones and FS_XFLAG_DAX. */
+    int xflags() {
+        int f = i_flags();
+        return InodeFlags.xflags(f) | ((f & DAX_FL) != 0 ? FsxAttr.FS_XFLAG_DAX : 0);
+    }
+
+    /** i_flags' immutable, append-only, sync, noatime and nodump bits (FS_*_FL values), as FS_XFLAG_* ones. */
+    @Override
+    public int inodeFlags() {
+        return InodeFlags.xflags(i_flags());
+    }
+
+    /**
+     * ext4_ioctl_setflags of the chattr flags, with ext4_ioctl_check_immutable: an immutable inode
+     * that stays immutable takes no other change (EPERM). Stored with a new ctime.
+     */
+    @Override
+    public void setInodeFlags(int xflags) throws FsException {
+        int want = InodeFlags.fsFlags(xflags);
+        int old = i_flags();
+        if ((old & InodeFlags.FS_IMMUTABLE_FL) != 0 && (want & InodeFlags.FS_IMMUTABLE_FL) != 0
+                && (old & InodeFlags.FS_FLAGS) != want) {
+            throw FsException.of(Errno.EPERM, "ext4: inode %d is immutable: only that flag can change", ino);
+        }
+        fs.opVoid(() -> fs.changeInode(this, i -> {
+            i.i_flags(i.i_flags() & ~InodeFlags.FS_FLAGS | want);
+            i.touch(false, true);
+        }));
+        if (space != null) {
+            space.timesSet(null, ctime());
+        }
     }
 
     /**
@@ -163,6 +197,9 @@ final class Ext4Inode implements Vnode {
     public void setDaxFlag(boolean dax) throws FsException {
         synchronized (this) {
             InlineFile.refuseDax(this);
+        }
+        if ((i_flags() & InodeFlags.FS_IMMUTABLE_FL) != 0 && dax != ((i_flags() & DAX_FL) != 0)) {
+            throw FsException.of(Errno.EPERM, "ext4: inode %d is immutable: FS_XFLAG_DAX cannot change", ino);
         }
         if (dax && (i_flags() & Ext4Inode.VERITY_FL) != 0) {
             // dax_compatible: EXT4_DAX_MUT_EXCL holds EXT4_VERITY_FL (a verity file is read through

@@ -3,6 +3,7 @@ package dev.jdax.fs.ext4;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.SetAttr;
@@ -28,7 +29,8 @@ final class Ext4InodeOps {
     }
 
     StatInfo statOf(Ext4Inode in) {
-        long attrs = (in.daxNow ? StatInfo.STATX_ATTR_DAX : 0) | (NoKeyNames.encrypted(in) ? StatInfo.STATX_ATTR_ENCRYPTED : 0); // ext4_getattr
+        long attrs = (in.daxNow ? StatInfo.STATX_ATTR_DAX : 0) | (NoKeyNames.encrypted(in) ? StatInfo.STATX_ATTR_ENCRYPTED : 0)
+                | InodeFlags.statxAttributes(in.inodeFlags()); // ext4_getattr
         Instant btime = in.crtime();
         Instant mtime = in.space != null ? in.space.mtime() : in.mtime();
         Instant ctime = in.space != null ? in.space.ctime() : in.ctime();

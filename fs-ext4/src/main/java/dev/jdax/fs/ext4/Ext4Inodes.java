@@ -3,6 +3,7 @@ package dev.jdax.fs.ext4;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 
@@ -216,8 +217,15 @@ final class Ext4Inodes {
         in.mtime(now);
         in.crtime(now);
         // Every new inode starts with an empty block map; a fast symlink puts its target there instead.
-        // ext4_mask_flags: of the inherited flags jdax keeps, a directory takes EXT4_CASEFOLD_FL too, a file not.
-        in.i_flags(parent.i_flags() & (isDir ? Ext4Inode.DAX_FL | Casefold.CASEFOLD_FL : Ext4Inode.DAX_FL));
+        // ext4_mask_flags of the inherited flags jdax keeps: a directory takes them all, a regular
+        // file all but EXT4_CASEFOLD_FL, any other inode only noatime and nodump.
+        int inherited = Ext4Inode.DAX_FL | InodeFlags.FS_SYNC_FL | InodeFlags.FS_NODUMP_FL | InodeFlags.FS_NOATIME_FL;
+        int kept = switch (FileType.ofMode(mode)) {
+            case DIRECTORY -> inherited | Casefold.CASEFOLD_FL;
+            case REGULAR -> inherited;
+            default -> InodeFlags.FS_NODUMP_FL | InodeFlags.FS_NOATIME_FL;
+        };
+        in.i_flags(parent.i_flags() & kept);
         startBlockMap(in);
         in.inheritProject(parent);
         in.daxNow = FileType.ofMode(mode) == FileType.REGULAR && (daxMode.equals("always")

@@ -95,6 +95,11 @@ final class XfsFile implements DaxInodeOps {
     }
 
     @Override
+    public int inodeFlags() {
+        return in.inodeFlags();
+    }
+
+    @Override
     public void setExtsize(long bytes) throws FsException {
         fs.setExtsize(in, bytes);
     }

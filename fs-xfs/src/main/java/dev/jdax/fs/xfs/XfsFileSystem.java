@@ -8,6 +8,7 @@ import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -22,6 +23,7 @@ import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.LockingModel;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -271,6 +273,26 @@ final class XfsFileSystem implements SuperBlock {
             return null;
         });
         in.dontCache = true;
+    }
+
+    /**
+     * FS_IOC_FSSETXATTR's immutable, append-only, sync, noatime and nodump flags (xfs_ioctl_setattr_xflags):
+     * di_flags holds them as the same bits, changed in one logged transaction with the ctime.
+     * XFS refuses no change here; the VFS has checked what it checks.
+     */
+    void setInodeFlags(XfsInode in, int xflags) throws FsException {
+        XfsMutations m = writer("setattr");
+        Instant now = CoarseClock.now(1);
+        log.run(h -> {
+            m.changeInode(in, i -> {
+                i.di_flags(i.di_flags() & ~InodeFlags.CHATTR | xflags & InodeFlags.CHATTR);
+                i.ctime(now);
+            });
+            return null;
+        });
+        if (in.space != null) {
+            in.space.timesSet(null, now);
+        }
     }
 
     /** xfs_getbmap's source for an inode opened as a directory: its data fork's records; a local fork has none. */

@@ -5,6 +5,7 @@ import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
@@ -172,6 +173,17 @@ final class XfsInode implements Vnode {
     @Override
     public void setDaxFlag(boolean dax) throws FsException {
         fs.setDaxFlag(this, dax);
+    }
+
+    /** di_flags' immutable, append-only, sync, noatime and nodump bits, which are the FS_XFLAG_* ones. */
+    @Override
+    public int inodeFlags() {
+        return di_flags() & InodeFlags.CHATTR;
+    }
+
+    @Override
+    public void setInodeFlags(int xflags) throws FsException {
+        fs.setInodeFlags(this, xflags);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.jdax.fs.xfs;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.iomap.CoarseClock;
 
@@ -137,11 +138,19 @@ final class XfsMutations {
     }
 
     /**
-     * xfs_inode_inherit_flags: a directory with XFS_DIFLAG_EXTSZINHERIT gives its hint to a new
+     * xfs_inode_inherit_flags, for a new regular file or directory: sync, noatime and nodump; and
+     * a directory with XFS_DIFLAG_EXTSZINHERIT gives its hint to a new
      * directory (which passes it on) and to a new regular file (as its own hint). Other types take
      * none: the kernel copies it to them too, and xfs_inode_validate_extsize then drops it.
      */
     private static void inheritExtsize(XfsInode dir, XfsInode in) {
+        int type = in.di_mode() & 0170000;
+        if (type == 0040000 || type == 0100000) {
+            // The fs.xfs.inherit_sync, inherit_noatime and inherit_nodump sysctls, 1 by default;
+            // immutable and append-only stay with the directory (Linux 6.1, measured: attr-inherit).
+            in.di_flags(in.di_flags() | dir.di_flags() & (InodeFlags.CHATTR & ~(XfsInode.XFS_DIFLAG_IMMUTABLE
+                    | XfsInode.XFS_DIFLAG_APPEND)));
+        }
         if ((dir.di_flags() & XfsInode.XFS_DIFLAG_EXTSZINHERIT) == 0) {
             return;
         }
