@@ -173,6 +173,8 @@ public interface DaxInodeOps extends IomapOps {
     /**
      * The inode's immutable, append-only, sync, noatime and nodump flags as {@code FS_XFLAG_*} bits
      * ({@link dev.jdax.api.fs.Vnode#inodeFlags}): read on every write, so from memory only.
+     *
+     * @return the flags; none by default
      */
     default int inodeFlags() {
         return 0;
