@@ -9,7 +9,6 @@ import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SyncFileRange;
-import dev.jdax.api.lock.LockClass;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -130,34 +129,22 @@ final class DirectoryFile implements OpenFile {
         return inode.vnode().fsxattr();
     }
 
-    /** vfs_fileattr_set's order: the inode's i_rwsem exclusive, then the personality. */
+    /** vfs_fileattr_set's order ({@link VfsMount#fileattrSet}): the inode's i_rwsem exclusive, then the personality. */
     @Override
     public void setDaxFlag(boolean dax) throws FsException {
-        mount.requireWritable("FS_IOC_FSSETXATTR");
-        inode.rwsem().lockExclusive(LockClass.CHILD);
-        try {
-            inode.vnode().setDaxFlag(dax);
-        } finally {
-            inode.rwsem().unlockExclusive();
-        }
+        mount.fileattrSet(inode, v -> v.setDaxFlag(dax));
     }
 
     /** As {@link #setDaxFlag}. */
     @Override
     public void setInodeFlags(int xflags) throws FsException {
-        mount.setInodeFlags(inode, xflags);
+        mount.fileattrSet(inode, v -> v.setInodeFlags(xflags));
     }
 
     /** As {@link #setDaxFlag}. */
     @Override
     public void setExtsize(long bytes) throws FsException {
-        mount.requireWritable("FS_IOC_FSSETXATTR");
-        inode.rwsem().lockExclusive(LockClass.CHILD);
-        try {
-            inode.vnode().setExtsize(bytes);
-        } finally {
-            inode.rwsem().unlockExclusive();
-        }
+        mount.fileattrSet(inode, v -> v.setExtsize(bytes));
     }
 
     /**

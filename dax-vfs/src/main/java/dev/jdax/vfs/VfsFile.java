@@ -76,7 +76,7 @@ final class VfsFile implements ForwardingOpenFile {
     /** The flags are the inode's, not the open file's: the VFS reads them for every later open. */
     @Override
     public void setInodeFlags(int xflags) throws FsException {
-        mount.setInodeFlags(inode, xflags);
+        mount.fileattrSet(inode, v -> v.setInodeFlags(xflags));
     }
 
     @Override

@@ -445,15 +445,22 @@ final class VfsMount implements FileSystem {
         }
     }
 
+    /** One change of an inode's FS_IOC_FSSETXATTR attributes, made by its format. */
+    @FunctionalInterface
+    interface FileattrChange {
+        void apply(Vnode v) throws FsException;
+    }
+
     /**
-     * vfs_fileattr_set of the inode flags, for a regular file or a directory alike: EROFS, then the
-     * inode's i_rwsem exclusive (what the refusals by these flags hold too), then the format.
+     * vfs_fileattr_set of an inode the VFS changes itself (a directory's flags and hint, any
+     * inode's chattr flags): EROFS, then the inode's i_rwsem exclusive (what the refusals by those
+     * flags hold too), then the format.
      */
-    void setInodeFlags(VfsInode i, int xflags) throws FsException {
+    void fileattrSet(VfsInode i, FileattrChange change) throws FsException {
         requireWritable("FS_IOC_FSSETXATTR");
         i.rwsem().lockExclusive(LockClass.CHILD);
         try {
-            i.vnode().setInodeFlags(xflags);
+            change.apply(i.vnode());
         } finally {
             i.rwsem().unlockExclusive();
         }

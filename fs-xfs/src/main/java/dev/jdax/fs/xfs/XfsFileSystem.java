@@ -366,11 +366,7 @@ final class XfsFileSystem implements SuperBlock {
     }
 
     StatInfo statOf(XfsInode in) {
-        long attrs = 0;
-        int fl = in.di_flags();
-        if ((fl & XfsInode.XFS_DIFLAG_IMMUTABLE) != 0) attrs |= StatInfo.STATX_ATTR_IMMUTABLE;
-        if ((fl & XfsInode.XFS_DIFLAG_APPEND) != 0) attrs |= StatInfo.STATX_ATTR_APPEND;
-        if ((fl & XfsInode.XFS_DIFLAG_NODUMP) != 0) attrs |= StatInfo.STATX_ATTR_NODUMP;
+        long attrs = InodeFlags.statxAttributes(in.inodeFlags());
         if (in.sDax) attrs |= StatInfo.STATX_ATTR_DAX;
         long rdev = in.di_format() == XfsInode.FMT_DEV ? Buf.be32(in.raw, XfsInode.CORE_SIZE) : 0;
         return new StatInfo(in.ino(), in.di_mode(), in.di_nlink(), in.di_uid(), in.di_gid(), rdev, in.size(),

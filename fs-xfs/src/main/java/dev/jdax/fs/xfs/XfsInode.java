@@ -43,7 +43,6 @@ final class XfsInode implements Vnode {
 
     static final int XFS_DIFLAG_IMMUTABLE = 0x8;
     static final int XFS_DIFLAG_APPEND = 0x10;
-    static final int XFS_DIFLAG_NODUMP = 0x80;
     /** A regular file's extent size hint, {@link #di_extsize}, is set. */
     static final int XFS_DIFLAG_EXTSIZE = 0x800;
     /** A directory's {@link #di_extsize} is the hint what is created in it inherits. */
