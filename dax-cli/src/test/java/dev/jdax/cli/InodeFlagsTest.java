@@ -21,6 +21,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -146,6 +147,30 @@ class InodeFlagsTest {
                 f.truncate(0);
             }
             fs.unlink("/log");
+        }
+    }
+
+    /** utimes with no times (ATTR_TOUCH) passes an append-only file and moves both times; given times do not. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
+    void aTouchPassesAnAppendOnlyFileAndGivenTimesDoNot(String type) throws Exception {
+        FileSystemType t = type(type);
+        try (DaxDevice device = formatted(t); FileSystem fs = mount(t, device)) {
+            long ino = fs.create(fs.rootIno(), "log", 0644, 0, 0);
+            fs.setattr(ino, SetAttr.times(Instant.ofEpochSecond(7), Instant.ofEpochSecond(7)));
+            setFlags(fs, "/log", APPEND);
+            assertErrno(Errno.EPERM, () -> fs.setattr(ino, SetAttr.times(Instant.now(), null)));
+            assertEquals(7, fs.stat("/log", true).mtime().getEpochSecond(), "a refused setattr changes nothing");
+            Instant now = Instant.now();
+            fs.setattr(ino, SetAttr.touch(now));
+            StatInfo touched = fs.stat("/log", true);
+            assertEquals(now.getEpochSecond(), touched.mtime().getEpochSecond());
+            assertEquals(now.getEpochSecond(), touched.atime().getEpochSecond());
+            setFlags(fs, "/log", IMMUTABLE);
+            assertErrno(Errno.EPERM, () -> fs.setattr(ino, SetAttr.touch(Instant.now())));
+            setFlags(fs, "/log", 0);
+            fs.unlink("/log");
+            assertJudgedClean(type, device);
         }
     }
 

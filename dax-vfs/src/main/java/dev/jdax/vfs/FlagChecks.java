@@ -70,14 +70,13 @@ final class FlagChecks {
 
     /**
      * {@code notify_change}: mode, owner and times set to given values are EPERM on an immutable or
-     * append-only inode. (Times set to now, utimes with no times, are refused on an immutable inode
-     * only; jdax's {@link SetAttr} carries given times.)
+     * append-only inode; a touch (both times to now, no times given) only on an immutable one.
      */
     static void maySetattr(VfsInode i, SetAttr attr) throws FsException {
         int f = i.vnode().inodeFlags();
-        if ((InodeFlags.immutable(f) || InodeFlags.appendOnly(f))
-                && (attr.mode() != null || attr.uid() != null || attr.gid() != null || attr.atime() != null
-                || attr.mtime() != null)) {
+        boolean given = attr.mode() != null || attr.uid() != null || attr.gid() != null
+                || (!attr.touch() && (attr.atime() != null || attr.mtime() != null));
+        if (InodeFlags.immutable(f) && (given || attr.touch()) || InodeFlags.appendOnly(f) && given) {
             throw FsException.of(Errno.EPERM, "setattr of inode %d: it is %s", i.ino,
                     InodeFlags.immutable(f) ? "immutable" : "append-only");
         }

@@ -132,19 +132,23 @@ final class AttrCommands {
                     Strtoull.parse(argv.get(3)), Strtoull.parse(argv.get(4))};
             if (t[0] == null || t[1] == null) {
                 p.out().err("Bad value for atime");
+                p.setExitCode(1);
                 return;
             }
             if (t[2] == null || t[3] == null) {
                 p.out().err("Bad value for mtime");
+                p.setExitCode(1);
                 return;
             }
             try {
-                Instant atime = time(t[0], t[1]);
-                Instant mtime = time(t[2], t[3]);
-                p.fs().setattr(p.file().handle().ino(), SetAttr.times(atime, mtime));
+                // vfs_utimes turns UTIME_NOW twice into "no times given", which an append-only inode allows.
+                SetAttr attr = t[1] == UTIME_NOW && t[3] == UTIME_NOW ? SetAttr.touch(Instant.now())
+                        : SetAttr.times(time(t[0], t[1]), time(t[2], t[3]));
+                p.fs().setattr(p.file().handle().ino(), attr);
             } catch (FsException e) {
-                // utimes_f reports the failure but returns 0 without touching the exit code.
+                // utimes_f reports the failure, goes on with the next command, and xfs_io exits 1.
                 p.out().err("futimens: " + e.errno().message());
+                p.setExitCode(1);
             }
         }
 
