@@ -33,9 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "stress", mixinStandardHelpOptions = true,
         header = "Threads of random operations on one file system, checked against models (concurrency).",
         description = {"N threads run random creates, writes, reads, truncates, fallocates, fsyncs, mapped reads and "
-                + "writes, views, copy_file_ranges, unlinks, renames, links, mkdirs, rmdirs and symlinks (and on XFS extent size "
-                + "hints on files and directories), each in a subtree of its own "
-                + "checked against its model, plus racing operations on names and on one file every thread uses. "
+                + "writes, views, copy_file_ranges, unlinks, renames, links, mkdirs, rmdirs, symlinks and chattrs "
+                + "(and on XFS extent size hints on files and directories), each in a subtree of its own checked "
+                + "against its model, plus racing operations on names (the directory's append-only flag among "
+                + "them) and on one file every thread uses. "
                 + "A watchdog reports a deadlock (no operation finishing for --stall seconds) with every thread's "
                 + "stack; the lock-order checker (docs/LOCKING.md) reports an inversion the first time it is tried. "
                 + "At the end the file system is remounted and every model read back, and e2fsck -fn or "

@@ -6,6 +6,8 @@ import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.cli.fsx.FileModel;
@@ -44,7 +46,7 @@ final class StressWorker implements Runnable {
     enum Op {
         CREATE(8), WRITE(18), READ(12), TRUNCATE(5), FALLOCATE(5), FSYNC(3), MAP_WRITE(5), MAP_READ(5), VIEW(3),
         UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), LIST(3), SHARED_NAMES(8), SHARED_STRIPE(5),
-        SHARED_MAP(2), COPY(4), EXTSIZE(2);
+        SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2);
 
         final int weight;
 
@@ -225,6 +227,7 @@ final class StressWorker implements Runnable {
             case SHARED_MAP -> sharedMap();
             case COPY -> withFile(this::copy);
             case EXTSIZE -> extsize();
+            case CHATTR -> withFile(this::chattr);
         }
     }
 
@@ -351,6 +354,59 @@ final class StressWorker implements Runnable {
             long now = Integer.toUnsignedLong(f.fsxattr().extsize());
             if (now != hint) {
                 fail("extsize " + p + ": reads back " + now + " after " + hint);
+            }
+        }
+    }
+
+    /**
+     * chattr on one of the worker's files, read back: sync, noatime and nodump stay (they change no
+     * byte); immutable or append-only is tried for what it refuses (a new open for writing without
+     * O_APPEND, unlink; immutable O_APPEND too) and what it takes (append-only: a write at the end,
+     * whatever the offset), then taken off again.
+     */
+    private void chattr(String p, FileModel m) throws FsException {
+        int kept = (rnd.nextBoolean() ? FsxAttr.FS_XFLAG_SYNC : 0) | (rnd.nextBoolean() ? FsxAttr.FS_XFLAG_NOATIME : 0)
+                | (rnd.nextBoolean() ? FsxAttr.FS_XFLAG_NODUMP : 0);
+        boolean immutable = rnd.nextBoolean();
+        int flags = kept | (immutable ? FsxAttr.FS_XFLAG_IMMUTABLE : FsxAttr.FS_XFLAG_APPEND);
+        note("chattr " + p + " 0x" + Integer.toHexString(flags));
+        try (OpenFile f = fs.open(p, OpenFlags.O_RDONLY)) {
+            f.setInodeFlags(flags);
+            try {
+                int got = f.fsxattr().xflags() & InodeFlags.CHATTR;
+                if (got != flags) {
+                    fail("chattr " + p + ": reads back 0x" + Integer.toHexString(got) + " after 0x" + Integer.toHexString(flags));
+                    return;
+                }
+                refused(p, "open for writing", () -> fs.open(p, OpenFlags.O_RDWR).close());
+                refused(p, "unlink", () -> fs.unlink(p));
+                if (immutable) {
+                    refused(p, "open O_APPEND", () -> fs.open(p, OpenFlags.O_RDWR | OpenFlags.O_APPEND).close());
+                } else if (m.size() < MAX_FILE) {
+                    byte[] data = randomBytes(1 + rnd.nextInt((int) Math.min(4096, MAX_FILE - m.size())));
+                    try (OpenFile a = fs.open(p, OpenFlags.O_RDWR | OpenFlags.O_APPEND)) {
+                        a.write(0, data, 0, data.length);
+                    }
+                    m.write((int) m.size(), data);
+                }
+            } finally {
+                f.setInodeFlags(kept);
+            }
+        }
+    }
+
+    private interface Call {
+        void run() throws FsException;
+    }
+
+    /** A call the file's immutable or append-only flag refuses: EPERM, and nothing changed. */
+    private void refused(String p, String what, Call c) throws FsException {
+        try {
+            c.run();
+            fail(what + " of " + p + " succeeded past its immutable or append-only flag");
+        } catch (FsException e) {
+            if (e.errno() != Errno.EPERM) {
+                throw e;
             }
         }
     }
@@ -552,7 +608,7 @@ final class StressWorker implements Runnable {
     private void sharedNames() throws FsException {
         String a = "/shared/s" + rnd.nextInt(12);
         String b = "/shared/s" + rnd.nextInt(12);
-        int what = rnd.nextInt(6);
+        int what = rnd.nextInt(7);
         note("shared " + what + " " + a + " " + b);
         long dir = fs.resolve("/shared", true);
         try {
@@ -566,11 +622,18 @@ final class StressWorker implements Runnable {
                 case 2 -> fs.rename(dir, name(a), dir, name(b), 0);
                 case 3 -> fs.mkdir(dir, name(a), 0755, 0, 0);
                 case 4 -> fs.rmdir(dir, name(a));
-                default -> fs.link(fs.resolve(a, false), dir, name(b));
+                case 5 -> fs.link(fs.resolve(a, false), dir, name(b));
+                default -> {
+                    // The directory's append-only flag, toggled under the others' creates, unlinks and renames.
+                    try (OpenFile d = fs.open("/shared", OpenFlags.O_RDONLY)) {
+                        d.setInodeFlags(rnd.nextBoolean() ? FsxAttr.FS_XFLAG_APPEND : 0);
+                    }
+                }
             }
         } catch (FsException e) {
             Errno x = e.errno();
-            // What another thread's operation on the same names can make a Linux call answer; ESTALE
+            // What another thread's operation on the same names can make a Linux call answer (EPERM:
+            // link to a directory, or a removal from /shared while it is append-only); ESTALE
             // for link's inode number, resolved before another thread removed its last name (the
             // answer Linux gives a handle of a deleted inode).
             if (x != Errno.ENOENT && x != Errno.EEXIST && x != Errno.ENOTEMPTY && x != Errno.EISDIR && x != Errno.ENOTDIR
