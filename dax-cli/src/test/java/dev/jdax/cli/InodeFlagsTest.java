@@ -9,6 +9,7 @@ import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileSystemTypes;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -147,6 +148,58 @@ class InodeFlagsTest {
                 f.truncate(0);
             }
             fs.unlink("/log");
+        }
+    }
+
+    private static int flagsOf(FileSystem fs, String path) throws FsException {
+        try (OpenFile f = fs.open(path, OpenFlags.O_RDONLY)) {
+            return f.fsxattr().xflags() & (InodeFlags.CHATTR | InodeFlags.PER_FORMAT);
+        }
+    }
+
+    /**
+     * proj-inherit, nosymlinks, no-defrag and filestream: kept, dropped or refused as each Linux
+     * driver does (measured: attr-more-flags), passed on to a new file and directory, on disk after
+     * a remount.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
+    void perFormatFlagsAreKeptDroppedOrRefusedAsEachDriverDoes(String type) throws Exception {
+        FileSystemType t = type(type);
+        int proj = FsxAttr.FS_XFLAG_PROJINHERIT;
+        int xfsOnly = FsxAttr.FS_XFLAG_NOSYMLINKS | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM;
+        try (DaxDevice device = formatted(t)) {
+            try (FileSystem fs = mount(t, device)) {
+                fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
+                if (type.equals("ext2")) {
+                    assertErrno(Errno.EOPNOTSUPP, () -> setFlags(fs, "/d", proj | xfsOnly));
+                }
+                setFlags(fs, "/d", type.equals("ext2") ? proj : proj | xfsOnly);
+                int want = switch (type) {
+                    case "ext2" -> 0;
+                    case "ext4" -> proj;
+                    default -> proj | xfsOnly;
+                };
+                assertEquals(want, flagsOf(fs, "/d"));
+                fs.create(fs.resolve("/d", true), "f", 0644, 0, 0);
+                fs.mkdir(fs.resolve("/d", true), "sub", 0755, 0, 0);
+                if (type.equals("ext4")) {
+                    assertErrno(Errno.EOPNOTSUPP, () -> setFlags(fs, "/d/f", flagsOf(fs, "/d/f") | proj));
+                } else {
+                    setFlags(fs, "/d/f", flagsOf(fs, "/d/f") | proj);   // dropped without a word
+                }
+            }
+            try (FileSystem fs = mount(t, device)) {
+                int nodefragFilestream = FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM;
+                assertEquals(type.equals("xfs") ? nodefragFilestream : 0, flagsOf(fs, "/d/f"));
+                int sub = switch (type) {
+                    case "ext2" -> 0;
+                    case "ext4" -> proj;
+                    default -> proj | nodefragFilestream;   // inherit_nosymlinks is 0
+                };
+                assertEquals(sub, flagsOf(fs, "/d/sub"));
+            }
+            assertJudgedClean(type, device);
         }
     }
 

@@ -22,10 +22,18 @@ public record FsxAttr(int xflags, int extsize, int cowextsize, int nextents, int
     public static final int FS_XFLAG_NOATIME = 0x40;
     /** Not a candidate for backup. */
     public static final int FS_XFLAG_NODUMP = 0x80;
+    /** A directory gives its project id (and on ext4 and XFS this flag) to what is made in it. */
+    public static final int FS_XFLAG_PROJINHERIT = 0x200;
+    /** XFS: a directory's nosymlinks flag, which Linux 6.1 stores (and passes on if a sysctl says so) only. */
+    public static final int FS_XFLAG_NOSYMLINKS = 0x400;
     /** A regular file's extent size hint is set. */
     public static final int FS_XFLAG_EXTSIZE = 0x800;
     /** A directory's extent size hint, inherited by what is created in it. */
     public static final int FS_XFLAG_EXTSZINHERIT = 0x1000;
+    /** XFS: xfs_fsr leaves the file alone. */
+    public static final int FS_XFLAG_NODEFRAG = 0x2000;
+    /** XFS: the filestreams allocator's flag (jdax keeps it and allocates as without it). */
+    public static final int FS_XFLAG_FILESTREAM = 0x4000;
     /** The per-file DAX flag (used with mount option {@code dax=inode}). */
     public static final int FS_XFLAG_DAX = 0x8000;
 }

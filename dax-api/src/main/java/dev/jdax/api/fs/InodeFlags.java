@@ -15,6 +15,15 @@ public final class InodeFlags {
     public static final int CHATTR = FsxAttr.FS_XFLAG_IMMUTABLE | FsxAttr.FS_XFLAG_APPEND | FsxAttr.FS_XFLAG_SYNC
             | FsxAttr.FS_XFLAG_NOATIME | FsxAttr.FS_XFLAG_NODUMP;
 
+    /**
+     * The flags chattr hands to the format, which keeps, drops or refuses each as its Linux driver
+     * does: proj-inherit (ext4 and XFS directories keep it, ext2 drops it, ext4 refuses it on a
+     * file), nosymlinks (XFS directories), no-defrag and filestream (XFS; ext4 drops them, ext2
+     * refuses them).
+     */
+    public static final int PER_FORMAT = FsxAttr.FS_XFLAG_PROJINHERIT | FsxAttr.FS_XFLAG_NOSYMLINKS
+            | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM;
+
     /** {@code FS_SYNC_FL}. */
     public static final int FS_SYNC_FL = 0x8;
     /** {@code FS_IMMUTABLE_FL}. */

@@ -123,8 +123,9 @@ public interface OpenFile extends AutoCloseable {
 
     /**
      * {@code FS_IOC_FSSETXATTR} of the {@link InodeFlags#CHATTR} flags (immutable, append-only, sync,
-     * noatime, nodump): the new set as {@code FS_XFLAG_*} bits. EOPNOTSUPP by default, where no VFS
-     * stands between the caller and the format; EPERM where the format refuses the change.
+     * noatime, nodump) and the {@link InodeFlags#PER_FORMAT} ones: the new set as {@code FS_XFLAG_*}
+     * bits. EOPNOTSUPP by default, where no VFS stands between the caller and the format, and for a
+     * per-format flag the format refuses; EPERM where the format refuses the change.
      */
     default void setInodeFlags(int xflags) throws FsException {
         throw FsException.of(Errno.EOPNOTSUPP, "inode %d: inode flags are set through the VFS", ino());

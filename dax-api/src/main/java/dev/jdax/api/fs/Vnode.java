@@ -257,12 +257,15 @@ public interface Vnode extends Inode {
     }
 
     /**
-     * {@code FS_IOC_FSSETXATTR}'s {@link InodeFlags#CHATTR} flags: the new set, stored with a new
-     * ctime. Inode held exclusively.
+     * {@code FS_IOC_FSSETXATTR}'s {@link InodeFlags#CHATTR} and {@link InodeFlags#PER_FORMAT} flags:
+     * the new set, stored with a new ctime; per-format flags the format does not keep are dropped
+     * or refused as its Linux driver does. Inode held exclusively.
      *
-     * @param xflags the flags wanted, as {@code FS_XFLAG_*} bits ({@link InodeFlags#CHATTR} only)
-     * @throws FsException EOPNOTSUPP by default, as where the format keeps no such flags; EPERM where
-     *         the format refuses a change (ext4: anything but the flag itself on an immutable inode)
+     * @param xflags the flags wanted, as {@code FS_XFLAG_*} bits ({@link InodeFlags#CHATTR} and
+     *     {@link InodeFlags#PER_FORMAT} only)
+     * @throws FsException EOPNOTSUPP by default, as where the format keeps no such flags, and for a
+     *         per-format flag the format refuses; EPERM where the format refuses a change (ext4:
+     *         anything but the flag itself on an immutable inode)
      */
     default void setInodeFlags(int xflags) throws FsException {
         throw FsException.of(Errno.EOPNOTSUPP, "inode %d: no inode flags on this file system", ino());

@@ -12,7 +12,9 @@ import java.util.List;
 /**
  * {@code lsattr} and {@code chattr} ({@code io/attr.c}): the FS_XFLAG_* flags of the current file.
  * jdax sets the per-file DAX flag ({@code x}) and immutable, append-only, sync, noatime and nodump
- * ({@code i a s A d}) on every format; other flags are refused (EOPNOTSUPP).
+ * ({@code i a s A d}) on every format, and hands proj-inherit, nosymlinks, no-defrag and filestream
+ * ({@code P n f S}) to the format, which keeps, drops or refuses each as its Linux driver does;
+ * other flags are refused (EOPNOTSUPP).
  * {@code utimes} ({@code io/utimes.c}) and {@code chmod} ({@code io/open.c}): the inode's times and
  * permission bits, as futimens and fchmod set them.
  */
@@ -91,24 +93,25 @@ final class AttrCommands {
             try {
                 int now = p.file().handle().fsxattr().xflags();
                 int want = (now | or) & ~and;
-                int settable = FsxAttr.FS_XFLAG_DAX | InodeFlags.CHATTR;
+                int flagSet = InodeFlags.CHATTR | InodeFlags.PER_FORMAT;
+                int settable = FsxAttr.FS_XFLAG_DAX | flagSet;
                 if (((now ^ want) & ~settable) != 0) {
                     throw FsException.of(Errno.EOPNOTSUPP, "%s: flags %#x cannot be changed by jdax", name,
                             (now ^ want) & ~settable);
                 }
                 boolean daxChanges = ((now ^ want) & FsxAttr.FS_XFLAG_DAX) != 0;
-                boolean flagsChange = ((now ^ want) & InodeFlags.CHATTR) != 0;
+                boolean flagsChange = ((now ^ want) & flagSet) != 0;
                 // One FS_IOC_FSSETXATTR in Linux; two calls here. Clearing immutable goes first, so
                 // that ext4 lets the DAX flag change in the same command; setting it goes last.
                 boolean flagsFirst = InodeFlags.immutable(now) && !InodeFlags.immutable(want);
                 if (flagsChange && flagsFirst) {
-                    p.file().handle().setInodeFlags(want & InodeFlags.CHATTR);
+                    p.file().handle().setInodeFlags(want & flagSet);
                 }
                 if (daxChanges) {
                     p.file().handle().setDaxFlag((want & FsxAttr.FS_XFLAG_DAX) != 0);
                 }
                 if (flagsChange && !flagsFirst) {
-                    p.file().handle().setInodeFlags(want & InodeFlags.CHATTR);
+                    p.file().handle().setInodeFlags(want & flagSet);
                 }
             } catch (FsException e) {
                 p.out().err("xfs_io: cannot set flags on " + name + ": " + e.errno().message());

@@ -5,6 +5,7 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
@@ -274,9 +275,16 @@ final class Ext2FileSystem implements SuperBlock {
 
     /**
      * ext2_fileattr_set of the chattr flags: i_flags takes them (they are EXT2_FL_USER_MODIFIABLE),
-     * with a new ctime. fs/ext2 refuses no change itself.
+     * with a new ctime. An FS_XFLAG_* flag beyond FS_XFLAG_COMMON (nosymlinks, no-defrag,
+     * filestream) is EOPNOTSUPP (fileattr_has_fsx); proj-inherit is common, and EXT2_FL_USER_MODIFIABLE
+     * drops it without a word.
      */
     void setInodeFlags(Ext2Inode in, int xflags) throws FsException {
+        int beyondCommon = xflags & InodeFlags.PER_FORMAT & ~FsxAttr.FS_XFLAG_PROJINHERIT;
+        if (beyondCommon != 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext2: inode %d: FS_IOC_FSSETXATTR flags %#x are not ext2's",
+                    in.ino, beyondCommon);
+        }
         long now = CoarseClock.seconds();
         changeInode(in, i -> {
             i.i_flags(i.i_flags() & ~InodeFlags.FS_FLAGS | InodeFlags.fsFlags(xflags));

@@ -156,10 +156,11 @@ final class Ext4Inode implements Vnode {
         return new FsxAttr(xflags(), 0, 0, 0, 0, 0);
     }
 
-    /** ext4_iflags_to_xflags of the flags jdax knows: the chattr ones and FS_XFLAG_DAX. */
+    /** ext4_iflags_to_xflags of the flags jdax knows: the chattr ones, proj-inherit and FS_XFLAG_DAX. */
     int xflags() {
         int f = i_flags();
-        return InodeFlags.xflags(f) | ((f & DAX_FL) != 0 ? FsxAttr.FS_XFLAG_DAX : 0);
+        return InodeFlags.xflags(f) | ((f & DAX_FL) != 0 ? FsxAttr.FS_XFLAG_DAX : 0)
+                | ((f & PROJINHERIT_FL) != 0 ? FsxAttr.FS_XFLAG_PROJINHERIT : 0);
     }
 
     /** i_flags' immutable, append-only, sync, noatime and nodump bits (FS_*_FL values), as FS_XFLAG_* ones. */
@@ -169,19 +170,26 @@ final class Ext4Inode implements Vnode {
     }
 
     /**
-     * ext4_ioctl_setflags of the chattr flags, with ext4_ioctl_check_immutable: an immutable inode
-     * that stays immutable takes no other change (EPERM). Stored with a new ctime.
+     * ext4_fileattr_set of the chattr flags and proj-inherit: a flag ext4_mask_flags would take
+     * from this type of inode (proj-inherit from anything but a directory) is EOPNOTSUPP; with
+     * ext4_ioctl_check_immutable, an immutable inode that stays immutable takes no other change
+     * (EPERM). Stored with a new ctime. XFS's nosymlinks, no-defrag and filestream are dropped:
+     * ext4 reads only the FS_*_FL form of the request, where they have no bit.
      */
     @Override
     public void setInodeFlags(int xflags) throws FsException {
-        int want = InodeFlags.fsFlags(xflags);
+        int want = InodeFlags.fsFlags(xflags) | ((xflags & FsxAttr.FS_XFLAG_PROJINHERIT) != 0 ? PROJINHERIT_FL : 0);
+        if ((want & PROJINHERIT_FL) != 0 && type() != FileType.DIRECTORY) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: proj-inherit is a directory's flag", ino);
+        }
+        int kept = InodeFlags.FS_FLAGS | PROJINHERIT_FL;
         int old = i_flags();
         if ((old & InodeFlags.FS_IMMUTABLE_FL) != 0 && (want & InodeFlags.FS_IMMUTABLE_FL) != 0
-                && (old & InodeFlags.FS_FLAGS) != want) {
+                && (old & kept) != want) {
             throw FsException.of(Errno.EPERM, "ext4: inode %d is immutable: only that flag can change", ino);
         }
         fs.opVoid(() -> fs.changeInode(this, i -> {
-            i.i_flags(i.i_flags() & ~InodeFlags.FS_FLAGS | want);
+            i.i_flags(i.i_flags() & ~kept | want);
             i.touch(false, true);
         }));
         if (space != null) {
@@ -360,11 +368,13 @@ final class Ext4Inode implements Vnode {
         return b.capacity() > 128 && i_extra_isize() >= 32 ? b.getInt(0x9C) & 0xffffffffL : 0;
     }
 
-    /** ext4_inode_set_projid: a directory with PROJINHERIT_FL passes its project and the flag to what is made in it. */
+    /**
+     * __ext4_new_inode's project: a directory with PROJINHERIT_FL passes its project id to what is
+     * made in it (the flag itself goes by ext4_mask_flags, to directories only).
+     */
     void inheritProject(Ext4Inode parent) {
         if ((parent.i_flags() & PROJINHERIT_FL) != 0 && b.capacity() > 128 && i_extra_isize() >= 32) {
             b.putInt(0x9C, (int) parent.i_projid());
-            i_flags(i_flags() | PROJINHERIT_FL);
         }
     }
 

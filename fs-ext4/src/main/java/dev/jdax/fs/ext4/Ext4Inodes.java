@@ -218,10 +218,10 @@ final class Ext4Inodes {
         in.crtime(now);
         // Every new inode starts with an empty block map; a fast symlink puts its target there instead.
         // ext4_mask_flags of the inherited flags jdax keeps: a directory takes them all, a regular
-        // file all but EXT4_CASEFOLD_FL, any other inode only noatime and nodump.
+        // file all but EXT4_CASEFOLD_FL and EXT4_PROJINHERIT_FL, any other inode only noatime and nodump.
         int inherited = Ext4Inode.DAX_FL | InodeFlags.FS_SYNC_FL | InodeFlags.FS_NODUMP_FL | InodeFlags.FS_NOATIME_FL;
         int kept = switch (FileType.ofMode(mode)) {
-            case DIRECTORY -> inherited | Casefold.CASEFOLD_FL;
+            case DIRECTORY -> inherited | Casefold.CASEFOLD_FL | Ext4Inode.PROJINHERIT_FL;
             case REGULAR -> inherited;
             default -> InodeFlags.FS_NODUMP_FL | InodeFlags.FS_NOATIME_FL;
         };

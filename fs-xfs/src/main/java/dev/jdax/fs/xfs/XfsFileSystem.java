@@ -276,16 +276,22 @@ final class XfsFileSystem implements SuperBlock {
     }
 
     /**
-     * FS_IOC_FSSETXATTR's immutable, append-only, sync, noatime and nodump flags (xfs_ioctl_setattr_xflags):
-     * di_flags holds them as the same bits, changed in one logged transaction with the ctime.
-     * XFS refuses no change here; the VFS has checked what it checks.
+     * FS_IOC_FSSETXATTR's immutable, append-only, sync, noatime, nodump, no-defrag and filestream
+     * flags, and a directory's proj-inherit and nosymlinks (xfs_flags2diflags drops those two from
+     * other inodes without a word): di_flags holds them as the same bits, changed in one logged
+     * transaction with the ctime. XFS refuses no change here; the VFS has checked what it checks.
+     * (Linux's filestreams allocator places a flagged directory's files in one AG; jdax allocates
+     * as without the flag, which no output of the allocator's callers shows.)
      */
     void setInodeFlags(XfsInode in, int xflags) throws FsException {
+        int all = InodeFlags.CHATTR | InodeFlags.PER_FORMAT;
+        int dirOnly = FsxAttr.FS_XFLAG_PROJINHERIT | FsxAttr.FS_XFLAG_NOSYMLINKS;
+        int kept = xflags & all & (in.type() == FileType.DIRECTORY ? -1 : ~dirOnly);
         XfsMutations m = writer("setattr");
         Instant now = CoarseClock.now(1);
         log.run(h -> {
             m.changeInode(in, i -> {
-                i.di_flags(i.di_flags() & ~InodeFlags.CHATTR | xflags & InodeFlags.CHATTR);
+                i.di_flags(i.di_flags() & ~all | kept);
                 i.ctime(now);
             });
             return null;

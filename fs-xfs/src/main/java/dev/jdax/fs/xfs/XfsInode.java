@@ -327,6 +327,7 @@ final class XfsInode implements Vnode {
     long di_nlink() { return be32(raw, 16); }
     void di_nlink(long v) { put32(raw, 16, v); }
     int di_projid() { return be16(raw, 20) | be16(raw, 22) << 16; }
+    void di_projid(int v) { put16(raw, 20, v & 0xffff); put16(raw, 22, v >>> 16); }
     long di_size() { return be64(raw, 56); }
     void di_size(long v) { put64(raw, 56, v); }
     long di_nblocks() { return be64(raw, 64); }

@@ -2,6 +2,7 @@ package dev.jdax.fs.xfs;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.iomap.CoarseClock;
@@ -126,7 +127,7 @@ final class XfsMutations {
         long flags2 = disk.sb().hasBigtime() ? XfsInode.XFS_DIFLAG2_BIGTIME : 0;
         flags2 |= dir.di_flags2() & XfsInode.XFS_DIFLAG2_DAX; // FS_XFLAG_DAX is inherited
         in.di_flags2(flags2);
-        inheritExtsize(dir, in);
+        inheritFlags(dir, in);
         Instant now = CoarseClock.now(1);
         in.atime(now);
         in.mtime(now);
@@ -138,18 +139,26 @@ final class XfsMutations {
     }
 
     /**
-     * xfs_inode_inherit_flags, for a new regular file or directory: sync, noatime and nodump; and
-     * a directory with XFS_DIFLAG_EXTSZINHERIT gives its hint to a new
-     * directory (which passes it on) and to a new regular file (as its own hint). Other types take
-     * none: the kernel copies it to them too, and xfs_inode_validate_extsize then drops it.
+     * xfs_inode_inherit_flags and the project id, for a new inode. A regular file or directory
+     * takes sync, noatime, nodump, no-defrag and filestream, a directory also proj-inherit; every
+     * type takes a proj-inherit directory's project id. A directory with XFS_DIFLAG_EXTSZINHERIT
+     * gives its hint to a new directory (which passes it on) and to a new regular file (as its own
+     * hint). Other types take no hint: the kernel copies it to them too, and
+     * xfs_inode_validate_extsize then drops it.
      */
-    private static void inheritExtsize(XfsInode dir, XfsInode in) {
+    private static void inheritFlags(XfsInode dir, XfsInode in) {
         int type = in.di_mode() & 0170000;
         if (type == 0040000 || type == 0100000) {
-            // The fs.xfs.inherit_sync, inherit_noatime and inherit_nodump sysctls, 1 by default;
-            // immutable and append-only stay with the directory (Linux 6.1, measured: attr-inherit).
-            in.di_flags(in.di_flags() | dir.di_flags() & (InodeFlags.CHATTR & ~(XfsInode.XFS_DIFLAG_IMMUTABLE
-                    | XfsInode.XFS_DIFLAG_APPEND)));
+            // The fs.xfs.inherit_sync, inherit_noatime, inherit_nodump and inherit_nodefrag sysctls,
+            // 1 by default, and inherit_nosymlinks, 0; immutable and append-only stay with the
+            // directory (Linux 6.1, measured: attr-inherit, attr-more-flags).
+            int inherited = InodeFlags.CHATTR & ~(XfsInode.XFS_DIFLAG_IMMUTABLE | XfsInode.XFS_DIFLAG_APPEND)
+                    | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM
+                    | (type == 0040000 ? FsxAttr.FS_XFLAG_PROJINHERIT : 0);
+            in.di_flags(in.di_flags() | dir.di_flags() & inherited);
+        }
+        if ((dir.di_flags() & FsxAttr.FS_XFLAG_PROJINHERIT) != 0) {
+            in.di_projid(dir.di_projid()); // xfs_init_new_inode, for an inode of any type
         }
         if ((dir.di_flags() & XfsInode.XFS_DIFLAG_EXTSZINHERIT) == 0) {
             return;
