@@ -167,7 +167,8 @@ class InodeFlagsTest {
     void perFormatFlagsAreKeptDroppedOrRefusedAsEachDriverDoes(String type) throws Exception {
         FileSystemType t = type(type);
         int proj = FsxAttr.FS_XFLAG_PROJINHERIT;
-        int xfsOnly = FsxAttr.FS_XFLAG_NOSYMLINKS | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM;
+        int xfsOnly = FsxAttr.FS_XFLAG_NOSYMLINKS | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM
+                | FsxAttr.FS_XFLAG_RTINHERIT;
         try (DaxDevice device = formatted(t)) {
             try (FileSystem fs = mount(t, device)) {
                 fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
@@ -183,6 +184,9 @@ class InodeFlagsTest {
                 assertEquals(want, flagsOf(fs, "/d"));
                 fs.create(fs.resolve("/d", true), "f", 0644, 0, 0);
                 fs.mkdir(fs.resolve("/d", true), "sub", 0755, 0, 0);
+                if (type.equals("xfs")) {   // no realtime section
+                    assertErrno(Errno.EINVAL, () -> setFlags(fs, "/d/f", flagsOf(fs, "/d/f") | FsxAttr.FS_XFLAG_REALTIME));
+                }
                 if (type.equals("ext4")) {
                     assertErrno(Errno.EOPNOTSUPP, () -> setFlags(fs, "/d/f", flagsOf(fs, "/d/f") | proj));
                 } else {
@@ -195,7 +199,7 @@ class InodeFlagsTest {
                 int sub = switch (type) {
                     case "ext2" -> 0;
                     case "ext4" -> proj;
-                    default -> proj | nodefragFilestream;   // inherit_nosymlinks is 0
+                    default -> proj | nodefragFilestream | FsxAttr.FS_XFLAG_RTINHERIT;   // inherit_nosymlinks is 0
                 };
                 assertEquals(sub, flagsOf(fs, "/d/sub"));
             }

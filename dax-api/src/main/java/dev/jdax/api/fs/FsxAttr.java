@@ -22,6 +22,8 @@ public record FsxAttr(int xflags, int extsize, int cowextsize, int nextents, int
     public static final int FS_XFLAG_NOATIME = 0x40;
     /** Not a candidate for backup. */
     public static final int FS_XFLAG_NODUMP = 0x80;
+    /** XFS: a directory whose new regular files go to the realtime section (where there is one). */
+    public static final int FS_XFLAG_RTINHERIT = 0x100;
     /** A directory gives its project id (and on ext4 and XFS this flag) to what is made in it. */
     public static final int FS_XFLAG_PROJINHERIT = 0x200;
     /** XFS: a directory's nosymlinks flag, which Linux 6.1 stores (and passes on if a sysctl says so) only. */
@@ -36,4 +38,8 @@ public record FsxAttr(int xflags, int extsize, int cowextsize, int nextents, int
     public static final int FS_XFLAG_FILESTREAM = 0x4000;
     /** The per-file DAX flag (used with mount option {@code dax=inode}). */
     public static final int FS_XFLAG_DAX = 0x8000;
+    /** A copy-on-write extent size hint is set. */
+    public static final int FS_XFLAG_COWEXTSIZE = 0x10000;
+    /** The inode has extended attributes (reported, never set). */
+    public static final int FS_XFLAG_HASATTR = 0x80000000;
 }

@@ -18,11 +18,13 @@ public final class InodeFlags {
     /**
      * The flags chattr hands to the format, which keeps, drops or refuses each as its Linux driver
      * does: proj-inherit (ext4 and XFS directories keep it, ext2 drops it, ext4 refuses it on a
-     * file), nosymlinks (XFS directories), no-defrag and filestream (XFS; ext4 drops them, ext2
-     * refuses them).
+     * file), nosymlinks and rt-inherit (XFS directories), no-defrag and filestream (XFS), realtime
+     * (XFS: EINVAL without a realtime section), prealloc and has-xattr (set by no FSSETXATTR). ext4
+     * drops all but proj-inherit; ext2 refuses all but proj-inherit (EOPNOTSUPP).
      */
     public static final int PER_FORMAT = FsxAttr.FS_XFLAG_PROJINHERIT | FsxAttr.FS_XFLAG_NOSYMLINKS
-            | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM;
+            | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM | FsxAttr.FS_XFLAG_REALTIME
+            | FsxAttr.FS_XFLAG_RTINHERIT | FsxAttr.FS_XFLAG_PREALLOC | FsxAttr.FS_XFLAG_HASATTR;
 
     /** {@code FS_SYNC_FL}. */
     public static final int FS_SYNC_FL = 0x8;

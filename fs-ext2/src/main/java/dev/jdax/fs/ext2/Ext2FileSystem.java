@@ -275,8 +275,8 @@ final class Ext2FileSystem implements SuperBlock {
 
     /**
      * ext2_fileattr_set of the chattr flags: i_flags takes them (they are EXT2_FL_USER_MODIFIABLE),
-     * with a new ctime. An FS_XFLAG_* flag beyond FS_XFLAG_COMMON (nosymlinks, no-defrag,
-     * filestream) is EOPNOTSUPP (fileattr_has_fsx); proj-inherit is common, and EXT2_FL_USER_MODIFIABLE
+     * with a new ctime. An FS_XFLAG_* flag beyond FS_XFLAG_COMMON (XFS's nosymlinks,
+     * no-defrag, filestream, realtime, rt-inherit, prealloc, has-xattr) is EOPNOTSUPP (fileattr_has_fsx); proj-inherit is common, and EXT2_FL_USER_MODIFIABLE
      * drops it without a word.
      */
     void setInodeFlags(Ext2Inode in, int xflags) throws FsException {

@@ -173,8 +173,8 @@ final class Ext4Inode implements Vnode {
      * ext4_fileattr_set of the chattr flags and proj-inherit: a flag ext4_mask_flags would take
      * from this type of inode (proj-inherit from anything but a directory) is EOPNOTSUPP; with
      * ext4_ioctl_check_immutable, an immutable inode that stays immutable takes no other change
-     * (EPERM). Stored with a new ctime. XFS's nosymlinks, no-defrag and filestream are dropped:
-     * ext4 reads only the FS_*_FL form of the request, where they have no bit.
+     * (EPERM). Stored with a new ctime. XFS's other flags (nosymlinks, no-defrag, filestream,
+     * realtime, ...) are dropped: ext4 reads only the FS_*_FL form of the request, where they have no bit.
      */
     @Override
     public void setInodeFlags(int xflags) throws FsException {

@@ -277,15 +277,20 @@ final class XfsFileSystem implements SuperBlock {
 
     /**
      * FS_IOC_FSSETXATTR's immutable, append-only, sync, noatime, nodump, no-defrag and filestream
-     * flags, and a directory's proj-inherit and nosymlinks (xfs_flags2diflags drops those two from
-     * other inodes without a word): di_flags holds them as the same bits, changed in one logged
-     * transaction with the ctime. XFS refuses no change here; the VFS has checked what it checks.
-     * (Linux's filestreams allocator places a flagged directory's files in one AG; jdax allocates
-     * as without the flag, which no output of the allocator's callers shows.)
+     * flags, and a directory's proj-inherit, nosymlinks and rt-inherit (xfs_flags2diflags drops
+     * those from other inodes without a word, and prealloc and has-xattr from all): di_flags holds
+     * them as the same bits, changed in one logged transaction with the ctime. Realtime is EINVAL
+     * without a realtime section (xfs_ioctl_setattr_xflags); jdax mounts none. Otherwise XFS refuses
+     * no change here; the VFS has checked what it checks. (Linux's filestreams allocator places a
+     * flagged directory's files in one AG; jdax allocates as without the flag, which no output of
+     * the allocator's callers shows.)
      */
     void setInodeFlags(XfsInode in, int xflags) throws FsException {
-        int all = InodeFlags.CHATTR | InodeFlags.PER_FORMAT;
-        int dirOnly = FsxAttr.FS_XFLAG_PROJINHERIT | FsxAttr.FS_XFLAG_NOSYMLINKS;
+        if ((xflags & FsxAttr.FS_XFLAG_REALTIME) != 0) {
+            throw FsException.of(Errno.EINVAL, "xfs: inode %d: realtime flag without a realtime section", in.ino());
+        }
+        int dirOnly = FsxAttr.FS_XFLAG_PROJINHERIT | FsxAttr.FS_XFLAG_NOSYMLINKS | FsxAttr.FS_XFLAG_RTINHERIT;
+        int all = InodeFlags.CHATTR | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM | dirOnly;
         int kept = xflags & all & (in.type() == FileType.DIRECTORY ? -1 : ~dirOnly);
         XfsMutations m = writer("setattr");
         Instant now = CoarseClock.now(1);

@@ -140,7 +140,8 @@ final class XfsMutations {
 
     /**
      * xfs_inode_inherit_flags and the project id, for a new inode. A regular file or directory
-     * takes sync, noatime, nodump, no-defrag and filestream, a directory also proj-inherit; every
+     * takes sync, noatime, nodump, no-defrag and filestream, a directory also proj-inherit and
+     * rt-inherit (a regular file would take realtime, where there is a realtime section); every
      * type takes a proj-inherit directory's project id. A directory with XFS_DIFLAG_EXTSZINHERIT
      * gives its hint to a new directory (which passes it on) and to a new regular file (as its own
      * hint). Other types take no hint: the kernel copies it to them too, and
@@ -154,7 +155,7 @@ final class XfsMutations {
             // directory (Linux 6.1, measured: attr-inherit, attr-more-flags).
             int inherited = InodeFlags.CHATTR & ~(XfsInode.XFS_DIFLAG_IMMUTABLE | XfsInode.XFS_DIFLAG_APPEND)
                     | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM
-                    | (type == 0040000 ? FsxAttr.FS_XFLAG_PROJINHERIT : 0);
+                    | (type == 0040000 ? FsxAttr.FS_XFLAG_PROJINHERIT | FsxAttr.FS_XFLAG_RTINHERIT : 0);
             in.di_flags(in.di_flags() | dir.di_flags() & inherited);
         }
         if ((dir.di_flags() & FsxAttr.FS_XFLAG_PROJINHERIT) != 0) {
