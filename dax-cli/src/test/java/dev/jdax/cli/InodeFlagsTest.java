@@ -7,18 +7,12 @@ import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
-import dev.jdax.api.fs.FileSystemTypes;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
-import dev.jdax.api.fs.MkfsOptions;
-import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
-import dev.jdax.pmem.PmemDevices;
-import dev.jdax.vfs.Vfs;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,10 +24,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static dev.jdax.cli.Personalities.assertErrno;
+import static dev.jdax.cli.Personalities.assertJudgedClean;
+import static dev.jdax.cli.Personalities.formatted;
+import static dev.jdax.cli.Personalities.mount;
+import static dev.jdax.cli.Personalities.size;
+import static dev.jdax.cli.Personalities.type;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * chattr's immutable, append-only, sync, noatime and nodump flags on every personality, through the
@@ -46,42 +43,17 @@ class InodeFlagsTest {
     private static final int IMMUTABLE = FsxAttr.FS_XFLAG_IMMUTABLE;
     private static final int APPEND = FsxAttr.FS_XFLAG_APPEND;
 
-    private static FileSystemType type(String name) throws FsException {
-        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(name)));
-        return FileSystemTypes.byName(name);
-    }
-
-    private static DaxDevice formatted(FileSystemType t) throws FsException {
-        DaxDevice device = PmemDevices.memory(t.name().equals("xfs") ? 320L << 20 : 64L << 20);
-        t.mkfs(device, MkfsOptions.defaults());
-        return device;
-    }
-
-    private static FileSystem mount(FileSystemType t, DaxDevice device) throws FsException {
-        return Vfs.mount(t, device, MountOptions.parse("dax"));
-    }
-
-    private static void assertErrno(Errno expected, Executable call) {
-        FsException e = assertThrows(FsException.class, call);
-        assertEquals(expected, e.errno(), e.getMessage());
-    }
-
     private static void setFlags(FileSystem fs, String path, int xflags) throws FsException {
         try (OpenFile f = fs.open(path, OpenFlags.O_RDONLY)) {
             f.setInodeFlags(xflags);
         }
     }
 
-    private static void assertJudgedClean(String type, DaxDevice device) throws Exception {
-        FsckJudge.Verdict v = FsckJudge.judge(type, device);
-        assertTrue(v.tool() == null || v.clean(), type + ": " + v.problem());
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"ext2", "ext4", "xfs"})
     void anImmutableFileRefusesEveryChangeAndKeepsTheFlagOnDisk(String type) throws Exception {
         FileSystemType t = type(type);
-        try (DaxDevice device = formatted(t)) {
+        try (DaxDevice device = formatted(t, size(type))) {
             long ino;
             try (FileSystem fs = mount(t, device)) {
                 long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
@@ -130,7 +102,7 @@ class InodeFlagsTest {
     @ValueSource(strings = {"ext2", "ext4", "xfs"})
     void anAppendOnlyFileTakesWritesOnlyAtItsEnd(String type) throws Exception {
         FileSystemType t = type(type);
-        try (DaxDevice device = formatted(t); FileSystem fs = mount(t, device)) {
+        try (DaxDevice device = formatted(t, size(type)); FileSystem fs = mount(t, device)) {
             try (OpenFile f = fs.open("/log", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0)) {
                 f.write(0, new byte[4096], 0, 4096);
                 f.setInodeFlags(APPEND);
@@ -169,7 +141,7 @@ class InodeFlagsTest {
         int proj = FsxAttr.FS_XFLAG_PROJINHERIT;
         int xfsOnly = FsxAttr.FS_XFLAG_NOSYMLINKS | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM
                 | FsxAttr.FS_XFLAG_RTINHERIT;
-        try (DaxDevice device = formatted(t)) {
+        try (DaxDevice device = formatted(t, size(type))) {
             try (FileSystem fs = mount(t, device)) {
                 fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
                 if (type.equals("ext2")) {
@@ -212,7 +184,7 @@ class InodeFlagsTest {
     @ValueSource(strings = {"ext2", "ext4", "xfs"})
     void aTouchPassesAnAppendOnlyFileAndGivenTimesDoNot(String type) throws Exception {
         FileSystemType t = type(type);
-        try (DaxDevice device = formatted(t); FileSystem fs = mount(t, device)) {
+        try (DaxDevice device = formatted(t, size(type)); FileSystem fs = mount(t, device)) {
             long ino = fs.create(fs.rootIno(), "log", 0644, 0, 0);
             fs.setattr(ino, SetAttr.times(Instant.ofEpochSecond(7), Instant.ofEpochSecond(7)));
             setFlags(fs, "/log", APPEND);
@@ -235,7 +207,7 @@ class InodeFlagsTest {
     @ValueSource(strings = {"ext2", "ext4", "xfs"})
     void directoriesRefuseByTheirFlagsAndPassOnSyncNoatimeAndNodump(String type) throws Exception {
         FileSystemType t = type(type);
-        try (DaxDevice device = formatted(t)) {
+        try (DaxDevice device = formatted(t, size(type))) {
             try (FileSystem fs = mount(t, device)) {
                 long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
                 fs.create(d, "old", 0644, 0, 0);
@@ -260,9 +232,7 @@ class InodeFlagsTest {
             try (FileSystem fs = mount(t, device)) {
                 int inherited = FsxAttr.FS_XFLAG_SYNC | FsxAttr.FS_XFLAG_NOATIME | FsxAttr.FS_XFLAG_NODUMP;
                 for (String p : List.of("/d/child", "/d/childdir")) {
-                    try (OpenFile f = fs.open(p, OpenFlags.O_RDONLY)) {
-                        assertEquals(inherited, f.fsxattr().xflags() & (inherited | IMMUTABLE | APPEND), p);
-                    }
+                    assertEquals(inherited, flagsOf(fs, p) & (inherited | IMMUTABLE | APPEND), p);
                 }
                 assertEquals(StatInfo.STATX_ATTR_NODUMP, fs.stat("/d/child", true).attributes() & StatInfo.STATX_ATTR_NODUMP);
                 // A sync file's writes are committed as they return; here they simply work.
@@ -286,7 +256,7 @@ class InodeFlagsTest {
     @ValueSource(strings = {"ext2", "ext4", "xfs"})
     void theAppendOnlyFlagOfADirectoryHoldsUnderThreadsRemovingNames(String type) throws Exception {
         FileSystemType t = type(type);
-        try (DaxDevice device = formatted(t)) {
+        try (DaxDevice device = formatted(t, size(type))) {
             try (FileSystem fs = mount(t, device)) {
                 long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
                 AtomicBoolean stop = new AtomicBoolean();

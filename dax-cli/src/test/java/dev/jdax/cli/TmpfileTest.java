@@ -6,7 +6,6 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
-import dev.jdax.api.fs.FileSystemTypes;
 import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -27,12 +26,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static dev.jdax.cli.Personalities.assertErrno;
+import static dev.jdax.cli.Personalities.assertJudgedClean;
+import static dev.jdax.cli.Personalities.formatted;
+import static dev.jdax.cli.Personalities.mount;
+import static dev.jdax.cli.Personalities.size;
+import static dev.jdax.cli.Personalities.type;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * O_TMPFILE on every personality, as a program sees it: the unnamed file holds its data with no
@@ -47,35 +51,10 @@ class TmpfileTest {
     @TempDir
     Path tmp;
 
-    private static FileSystemType type(String name) throws FsException {
-        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(name)));
-        return FileSystemTypes.byName(name);
-    }
-
-    private static long size(String type) {
-        return type.equals("xfs") ? 320L << 20 : 64L << 20;
-    }
-
-    /** A memory device of {@code size} bytes with a fresh file system of type {@code t} on it. */
-    private static DaxDevice formatted(FileSystemType t, long size) throws FsException {
-        DaxDevice device = PmemDevices.memory(size);
-        t.mkfs(device, MkfsOptions.defaults());
-        return device;
-    }
-
-    private static FileSystem mount(FileSystemType t, DaxDevice device) throws FsException {
-        return Vfs.mount(t, device, MountOptions.parse("dax"));
-    }
-
     private static byte[] pattern(int length, int seed) {
         byte[] b = new byte[length];
         Arrays.fill(b, (byte) seed);
         return b;
-    }
-
-    private static void assertJudgedClean(String type, DaxDevice device) throws Exception {
-        FsckJudge.Verdict v = FsckJudge.judge(type, device);
-        assertTrue(v.tool() == null || v.clean(), type + ": " + v.problem());
     }
 
     @ParameterizedTest
@@ -165,11 +144,6 @@ class TmpfileTest {
             }
             assertJudgedClean(type, device);
         }
-    }
-
-    private static void assertErrno(Errno want, org.junit.jupiter.api.function.Executable call) {
-        FsException e = assertThrows(FsException.class, call);
-        assertEquals(want, e.errno(), e.getMessage());
     }
 
     /**

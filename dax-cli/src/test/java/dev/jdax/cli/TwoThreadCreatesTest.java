@@ -76,8 +76,7 @@ class TwoThreadCreatesTest {
                 assertEquals(before.ffree(), after.ffree(), type + ": free inodes after every inode made was freed");
                 assertEquals(before.bfree(), after.bfree(), type + ": free blocks after every block allocated was freed");
             }
-            FsckJudge.Verdict v = FsckJudge.judge(type, device);
-            assertTrue(v.tool() == null || v.clean(), type + ": " + v.problem());
+            Personalities.assertJudgedClean(type, device);
         }
     }
 
