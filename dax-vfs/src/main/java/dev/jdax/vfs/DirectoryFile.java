@@ -129,6 +129,12 @@ final class DirectoryFile implements OpenFile {
         return inode.vnode().fsxattr();
     }
 
+    /** vfs_fileattr_set ({@link FileattrSet}) under the inode's i_rwsem, every change made by the format. */
+    @Override
+    public void setFsxattr(FsxAttr attr) throws FsException {
+        mount.fileattrSet(inode, v -> FileattrSet.apply("directory " + inode.ino, v, null, attr));
+    }
+
     /** vfs_fileattr_set's order ({@link VfsMount#fileattrSet}): the inode's i_rwsem exclusive, then the personality. */
     @Override
     public void setDaxFlag(boolean dax) throws FsException {

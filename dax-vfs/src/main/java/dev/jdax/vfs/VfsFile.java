@@ -3,6 +3,7 @@ package dev.jdax.vfs;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.ForwardingOpenFile;
+import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SuperBlock;
 
@@ -65,6 +66,15 @@ final class VfsFile implements ForwardingOpenFile {
     public void fallocate(int mode, long offset, long length) throws FsException {
         mount.requireWritable("fallocate");
         file.fallocate(mode, offset, length);
+    }
+
+    /**
+     * vfs_fileattr_set ({@link FileattrSet}) under the inode's i_rwsem: the flags through the inode,
+     * the DAX flag and the hint through the engine's file, which takes its own locks below that one.
+     */
+    @Override
+    public void setFsxattr(FsxAttr attr) throws FsException {
+        mount.fileattrSet(inode, v -> FileattrSet.apply("inode " + inode.ino, v, file, attr));
     }
 
     @Override

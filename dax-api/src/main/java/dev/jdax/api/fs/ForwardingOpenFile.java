@@ -105,6 +105,11 @@ public interface ForwardingOpenFile extends OpenFile {
     }
 
     @Override
+    default void setFsxattr(FsxAttr attr) throws FsException {
+        delegate().setFsxattr(attr);
+    }
+
+    @Override
     default void setDaxFlag(boolean dax) throws FsException {
         delegate().setDaxFlag(dax);
     }

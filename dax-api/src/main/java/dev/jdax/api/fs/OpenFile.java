@@ -131,6 +131,21 @@ public interface OpenFile extends AutoCloseable {
         throw FsException.of(Errno.EOPNOTSUPP, "inode %d: inode flags are set through the VFS", ino());
     }
 
+    /**
+     * {@code FS_IOC_FSSETXATTR} of the whole structure, as {@code chattr} and {@code xfs_io} call it:
+     * fileattr_set_prepare's rules (a hint flag or the DAX flag on a type that cannot have it is
+     * EINVAL; a hint flag with a zero size is dropped), then the flags, the DAX flag and the extent
+     * size hint as {@link #setInodeFlags}, {@link #setDaxFlag} and {@link #setExtsize} set them, under
+     * one hold of the inode. {@code fsx_nextents} and {@code fsx_naextents} are ignored, as Linux
+     * ignores them. EOPNOTSUPP by default, where no VFS stands between the caller and the format,
+     * and for a new CoW extent size hint or project id, which jdax does not set.
+     *
+     * @param attr the attributes wanted: what {@link #fsxattr} returned, changed
+     */
+    default void setFsxattr(FsxAttr attr) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: extended attributes are set through the VFS", ino());
+    }
+
     /** Sets or clears the per-file DAX flag ({@code FS_XFLAG_DAX}); EOPNOTSUPP where there is none. */
     void setDaxFlag(boolean dax) throws FsException;
 
@@ -138,7 +153,8 @@ public interface OpenFile extends AutoCloseable {
      * {@code FS_IOC_FSSETXATTR} of the extent size hint, as {@code xfs_io extsize} sets it: {@code
      * fsx_extsize} in bytes with FS_XFLAG_EXTSIZE (0 clears both). EINVAL when the size is not whole
      * blocks or too large, or the file has extents and the size differs from the one set;
-     * EOPNOTSUPP where the file system keeps no hint.
+     * EOPNOTSUPP where the file system refuses one (ext2: fileattr_has_fsx); ext4 takes it and keeps
+     * nothing, as ext4_fileattr_set ignores {@code fsx_extsize}.
      */
     void setExtsize(long bytes) throws FsException;
 

@@ -371,7 +371,11 @@ final class StressWorker implements Runnable {
         int flags = kept | (immutable ? FsxAttr.FS_XFLAG_IMMUTABLE : FsxAttr.FS_XFLAG_APPEND);
         note("chattr " + p + " 0x" + Integer.toHexString(flags));
         try (OpenFile f = fs.open(p, OpenFlags.O_RDONLY)) {
-            f.setInodeFlags(flags);
+            // Set as chattr sets them (the whole structure, the file's other flags and hint kept),
+            // cleared through the flags alone: both of the VFS's ways.
+            FsxAttr cur = f.fsxattr();
+            f.setFsxattr(new FsxAttr((cur.xflags() & ~InodeFlags.CHATTR) | flags, cur.extsize(), cur.cowextsize(),
+                    cur.nextents(), cur.naextents(), cur.projid()));
             try {
                 int got = f.fsxattr().xflags() & InodeFlags.CHATTR;
                 if (got != flags) {

@@ -2,9 +2,7 @@ package dev.jdax.cli.xfsio;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
-import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.SetAttr;
 
 import java.time.Instant;
@@ -93,59 +91,14 @@ final class AttrCommands {
             String name = p.file().name();
             try {
                 FsxAttr cur = p.file().handle().fsxattr();
-                int now = cur.xflags();
-                int want = prepared(p.file().handle().stat().type(), cur, (now | or) & ~and);
-                int flagSet = InodeFlags.CHATTR | InodeFlags.PER_FORMAT;
-                int hintFlags = FsxAttr.FS_XFLAG_EXTSIZE | FsxAttr.FS_XFLAG_EXTSZINHERIT;
-                int settable = FsxAttr.FS_XFLAG_DAX | flagSet;
-                if (((now ^ want) & hintFlags) != 0) {
-                    // Only a clear gets here (a set with no hint was dropped), and a hint without its
-                    // flag is what xfs_inode_validate_extsize refuses (Linux 6.1, measured).
-                    throw FsException.of(Errno.EINVAL, "%s: extent size hint %d without its flag", name,
-                            Integer.toUnsignedLong(cur.extsize()));
-                }
-                if (((now ^ want) & ~settable) != 0) {
-                    throw FsException.of(Errno.EOPNOTSUPP, "%s: flags %#x cannot be changed by jdax", name,
-                            (now ^ want) & ~settable);
-                }
-                boolean daxChanges = ((now ^ want) & FsxAttr.FS_XFLAG_DAX) != 0;
-                boolean flagsChange = ((now ^ want) & flagSet) != 0;
-                // One FS_IOC_FSSETXATTR in Linux; two calls here. Clearing immutable goes first, so
-                // that ext4 lets the DAX flag change in the same command; setting it goes last.
-                boolean flagsFirst = InodeFlags.immutable(now) && !InodeFlags.immutable(want);
-                if (flagsChange && flagsFirst) {
-                    p.file().handle().setInodeFlags(want & flagSet);
-                }
-                if (daxChanges) {
-                    p.file().handle().setDaxFlag((want & FsxAttr.FS_XFLAG_DAX) != 0);
-                }
-                if (flagsChange && !flagsFirst) {
-                    p.file().handle().setInodeFlags(want & flagSet);
-                }
+                int want = (cur.xflags() | or) & ~and;
+                p.file().handle().setFsxattr(new FsxAttr(want, cur.extsize(), cur.cowextsize(), cur.nextents(),
+                        cur.naextents(), cur.projid()));
             } catch (FsException e) {
                 p.out().err("xfs_io: cannot set flags on " + name + ": " + e.errno().message());
                 p.setExitCode(1);
             }
         }
-    }
-    /**
-     * fileattr_set_prepare's rules for the hint flags: extsize on a regular file only, extsz-inherit
-     * on a directory only, cowextsize on either (EINVAL); then a hint flag whose size is zero (chattr
-     * passes the sizes FS_IOC_FSGETXATTR gave) is dropped without a word.
-     */
-    private static int prepared(FileType type, FsxAttr cur, int want) throws FsException {
-        if ((want & FsxAttr.FS_XFLAG_EXTSIZE) != 0 && type != FileType.REGULAR
-                || (want & FsxAttr.FS_XFLAG_EXTSZINHERIT) != 0 && type != FileType.DIRECTORY
-                || (want & FsxAttr.FS_XFLAG_COWEXTSIZE) != 0 && type != FileType.REGULAR && type != FileType.DIRECTORY) {
-            throw FsException.of(Errno.EINVAL, "chattr: flags %#x do not apply to a %s", want, type);
-        }
-        if (cur.extsize() == 0) {
-            want &= ~(FsxAttr.FS_XFLAG_EXTSIZE | FsxAttr.FS_XFLAG_EXTSZINHERIT);
-        }
-        if (cur.cowextsize() == 0) {
-            want &= ~FsxAttr.FS_XFLAG_COWEXTSIZE;
-        }
-        return want;
     }
 
     /** futimens' two special nanosecond values: the current time, and leave this time as it is. */

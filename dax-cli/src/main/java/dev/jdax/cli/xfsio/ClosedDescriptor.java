@@ -106,6 +106,11 @@ final class ClosedDescriptor implements OpenFile {
     }
 
     @Override
+    public void setFsxattr(FsxAttr attr) throws FsException {
+        throw ebadf();
+    }
+
+    @Override
     public void setDaxFlag(boolean dax) throws FsException {
         throw ebadf();
     }

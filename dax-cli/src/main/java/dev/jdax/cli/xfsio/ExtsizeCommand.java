@@ -4,6 +4,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 
@@ -129,8 +130,9 @@ final class ExtsizeCommand extends NamedCommand {
             p.perror("fstat", e);
             return;
         }
+        FsxAttr cur;
         try {
-            f.fsxattr();
+            cur = f.fsxattr();
         } catch (FsException e) {
             p.out().out("xfs_io: FS_IOC_FSGETXATTR " + path + ": " + e.errno().message());
             p.setExitCode(1);
@@ -141,8 +143,10 @@ final class ExtsizeCommand extends NamedCommand {
             p.setExitCode(1);
             return;
         }
+        int flag = type == FileType.REGULAR ? FsxAttr.FS_XFLAG_EXTSIZE : FsxAttr.FS_XFLAG_EXTSZINHERIT;
         try {
-            f.setExtsize(size);
+            f.setFsxattr(new FsxAttr(cur.xflags() | flag, (int) size, cur.cowextsize(), cur.nextents(), cur.naextents(),
+                    cur.projid()));
         } catch (FsException e) {
             p.out().out("xfs_io: FS_IOC_FSSETXATTR " + path + ": " + e.errno().message());
             p.setExitCode(1);

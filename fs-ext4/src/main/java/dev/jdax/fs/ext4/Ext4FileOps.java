@@ -176,6 +176,12 @@ final class Ext4FileOps implements DaxInodeOps {
         in.setDaxFlag(dax);
     }
 
+    /** As {@link Ext4Inode#setExtsize}. */
+    @Override
+    public void setExtsize(long bytes) {
+        in.setExtsize(bytes);
+    }
+
     @Override
     public int inodeFlags() {
         return in.inodeFlags();

@@ -198,6 +198,14 @@ final class Ext4Inode implements Vnode {
     }
 
     /**
+     * FS_IOC_FSSETXATTR's extent size hint: ext4_fileattr_set reads only the flags and the project
+     * id, so a hint is taken without an error and not kept (FS_IOC_FSGETXATTR answers 0).
+     */
+    @Override
+    public void setExtsize(long bytes) {
+    }
+
+    /**
      * FS_XFLAG_DAX, of a regular file or a directory (which gives it to what is created in it):
      * stored at once, in force when the inode is next loaded (Linux 6.1, measured).
      */
