@@ -32,11 +32,6 @@ class FsxattrSetTest {
     private static final int EXTSIZE = FsxAttr.FS_XFLAG_EXTSIZE;
     private static final int EXTSZINHERIT = FsxAttr.FS_XFLAG_EXTSZINHERIT;
 
-    /** {@code a} with other flags and hint, as a caller fills the structure FS_IOC_FSGETXATTR gave it. */
-    private static FsxAttr with(FsxAttr a, int xflags, int extsize) {
-        return new FsxAttr(xflags, extsize, a.cowextsize(), a.nextents(), a.naextents(), a.projid());
-    }
-
     /** What a test does with a new file system's {@code /f} (a new file, open for writing) and {@code /d} (a directory). */
     @FunctionalInterface
     private interface Body {
@@ -64,14 +59,14 @@ class FsxattrSetTest {
         onFileAndDirectory(type, (fs, f, d) -> {
             FsxAttr file = f.fsxattr();
             FsxAttr dir = d.fsxattr();
-            assertErrno(Errno.EINVAL, () -> f.setFsxattr(with(file, file.xflags() | EXTSZINHERIT, 65536)));
-            assertErrno(Errno.EINVAL, () -> d.setFsxattr(with(dir, dir.xflags() | EXTSIZE, 65536)));
+            assertErrno(Errno.EINVAL, () -> f.setFsxattr(file.with(file.xflags() | EXTSZINHERIT, 65536)));
+            assertErrno(Errno.EINVAL, () -> d.setFsxattr(dir.with(dir.xflags() | EXTSIZE, 65536)));
             assertErrno(Errno.EOPNOTSUPP, () -> f.setFsxattr(new FsxAttr(file.xflags(), file.extsize(),
                     file.cowextsize(), file.nextents(), file.naextents(), file.projid() + 7)));
             assertEquals(file, f.fsxattr());
             assertEquals(dir, d.fsxattr());
 
-            f.setFsxattr(with(file, file.xflags() | EXTSIZE | NODUMP, 0));
+            f.setFsxattr(file.with(file.xflags() | EXTSIZE | NODUMP, 0));
             assertEquals(file.xflags() | NODUMP, f.fsxattr().xflags());
         });
     }
@@ -88,7 +83,7 @@ class FsxattrSetTest {
                     // fs/ext2 takes the DAX flag (one of the VFS's common flags) and drops it: it
                     // has no on-disk DAX flag (Linux 6.1, linux-6.1.md m_statx_dax).
                     int dax = type.equals("ext2") ? 0 : DAX;
-                    f.setFsxattr(with(cur, cur.xflags() | IMMUTABLE | DAX | NODUMP, 0));
+                    f.setFsxattr(cur.with(cur.xflags() | IMMUTABLE | DAX | NODUMP, 0));
                     assertEquals(cur.xflags() | IMMUTABLE | dax | NODUMP, f.fsxattr().xflags());
                     assertErrno(Errno.EPERM, () -> fs.open("/f", OpenFlags.O_RDWR));
                     if (type.equals("ext4")) {
@@ -97,7 +92,7 @@ class FsxattrSetTest {
                     }
 
                     FsxAttr set = f.fsxattr();
-                    f.setFsxattr(with(set, set.xflags() & ~(IMMUTABLE | DAX), 0));
+                    f.setFsxattr(set.with(set.xflags() & ~(IMMUTABLE | DAX), 0));
                     assertEquals(cur.xflags() | NODUMP, f.fsxattr().xflags());
                 }
                 fs.open("/f", OpenFlags.O_RDWR).close();
@@ -114,7 +109,7 @@ class FsxattrSetTest {
     void anExtentSizeHintIsKeptByXfsIgnoredByExt4AndRefusedByExt2(String type) throws Exception {
         onFileAndDirectory(type, (fs, f, d) -> {
             FsxAttr cur = f.fsxattr();
-            FsxAttr hinted = with(cur, cur.xflags() | EXTSIZE, 65536);
+            FsxAttr hinted = cur.with(cur.xflags() | EXTSIZE, 65536);
             switch (type) {
                 case "ext2" -> {
                     assertErrno(Errno.EOPNOTSUPP, () -> f.setFsxattr(hinted));
@@ -133,14 +128,14 @@ class FsxattrSetTest {
             assertEquals(hinted.xflags(), f.fsxattr().xflags());
             assertEquals(65536, f.fsxattr().extsize());
             // xfs_inode_validate_extsize: a hint is never left, or given, without its flag.
-            assertErrno(Errno.EINVAL, () -> f.setFsxattr(with(cur, cur.xflags(), 65536)));
-            assertErrno(Errno.EINVAL, () -> f.setFsxattr(with(cur, cur.xflags(), 131072)));
+            assertErrno(Errno.EINVAL, () -> f.setFsxattr(cur.with(cur.xflags(), 65536)));
+            assertErrno(Errno.EINVAL, () -> f.setFsxattr(cur.with(cur.xflags(), 131072)));
             assertEquals(65536, f.fsxattr().extsize());
-            f.setFsxattr(with(cur, hinted.xflags(), 0));
+            f.setFsxattr(cur.with(hinted.xflags(), 0));
             assertEquals(cur, f.fsxattr());
 
             FsxAttr dir = d.fsxattr();
-            d.setFsxattr(with(dir, dir.xflags() | EXTSZINHERIT, 131072));
+            d.setFsxattr(dir.with(dir.xflags() | EXTSZINHERIT, 131072));
             assertEquals(131072, d.fsxattr().extsize());
             try (OpenFile g = fs.open("/d/g", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0)) {
                 assertEquals(EXTSIZE, g.fsxattr().xflags() & (EXTSIZE | EXTSZINHERIT));

@@ -42,4 +42,16 @@ public record FsxAttr(int xflags, int extsize, int cowextsize, int nextents, int
     public static final int FS_XFLAG_COWEXTSIZE = 0x10000;
     /** The inode has extended attributes (reported, never set). */
     public static final int FS_XFLAG_HASATTR = 0x80000000;
+
+    /**
+     * This structure with other flags and extent size hint, the rest as it is: how chattr and
+     * xfs_io fill what FS_IOC_FSGETXATTR gave them before FS_IOC_FSSETXATTR.
+     *
+     * @param newXflags the {@code FS_XFLAG_*} bits wanted
+     * @param newExtsize the extent size hint wanted, in bytes
+     * @return the structure to set
+     */
+    public FsxAttr with(int newXflags, int newExtsize) {
+        return new FsxAttr(newXflags, newExtsize, cowextsize, nextents, naextents, projid);
+    }
 }

@@ -150,8 +150,8 @@ public interface OpenFile extends AutoCloseable {
     void setDaxFlag(boolean dax) throws FsException;
 
     /**
-     * {@code FS_IOC_FSSETXATTR} of the extent size hint, as {@code xfs_io extsize} sets it: {@code
-     * fsx_extsize} in bytes with FS_XFLAG_EXTSIZE (0 clears both). EINVAL when the size is not whole
+     * The extent size hint alone, as the format keeps it ({@link #setFsxattr} calls it for a hint
+     * that changes): {@code fsx_extsize} in bytes with FS_XFLAG_EXTSIZE (0 clears both). EINVAL when the size is not whole
      * blocks or too large, or the file has extents and the size differs from the one set;
      * EOPNOTSUPP where the file system refuses one (ext2: fileattr_has_fsx); ext4 takes it and keeps
      * nothing, as ext4_fileattr_set ignores {@code fsx_extsize}.

@@ -374,8 +374,7 @@ final class StressWorker implements Runnable {
             // Set as chattr sets them (the whole structure, the file's other flags and hint kept),
             // cleared through the flags alone: both of the VFS's ways.
             FsxAttr cur = f.fsxattr();
-            f.setFsxattr(new FsxAttr((cur.xflags() & ~InodeFlags.CHATTR) | flags, cur.extsize(), cur.cowextsize(),
-                    cur.nextents(), cur.naextents(), cur.projid()));
+            f.setFsxattr(cur.with((cur.xflags() & ~InodeFlags.CHATTR) | flags, cur.extsize()));
             try {
                 int got = f.fsxattr().xflags() & InodeFlags.CHATTR;
                 if (got != flags) {

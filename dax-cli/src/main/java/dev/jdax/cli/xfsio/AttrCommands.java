@@ -92,8 +92,7 @@ final class AttrCommands {
             try {
                 FsxAttr cur = p.file().handle().fsxattr();
                 int want = (cur.xflags() | or) & ~and;
-                p.file().handle().setFsxattr(new FsxAttr(want, cur.extsize(), cur.cowextsize(), cur.nextents(),
-                        cur.naextents(), cur.projid()));
+                p.file().handle().setFsxattr(cur.with(want, cur.extsize()));
             } catch (FsException e) {
                 p.out().err("xfs_io: cannot set flags on " + name + ": " + e.errno().message());
                 p.setExitCode(1);

@@ -145,8 +145,9 @@ final class ExtsizeCommand extends NamedCommand {
         }
         int flag = type == FileType.REGULAR ? FsxAttr.FS_XFLAG_EXTSIZE : FsxAttr.FS_XFLAG_EXTSZINHERIT;
         try {
-            f.setFsxattr(new FsxAttr(cur.xflags() | flag, (int) size, cur.cowextsize(), cur.nextents(), cur.naextents(),
-                    cur.projid()));
+            // fsx_extsize is a u32 and xfs_io stores the size in it as it is: 4g asks for 0, which
+            // clears the hint without an error (Linux 6.1, extsize-wide).
+            f.setFsxattr(cur.with(cur.xflags() | flag, (int) size));
         } catch (FsException e) {
             p.out().out("xfs_io: FS_IOC_FSSETXATTR " + path + ": " + e.errno().message());
             p.setExitCode(1);
