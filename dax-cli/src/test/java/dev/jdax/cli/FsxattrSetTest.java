@@ -62,7 +62,7 @@ class FsxattrSetTest {
             assertErrno(Errno.EINVAL, () -> f.setFsxattr(file.with(file.xflags() | EXTSZINHERIT, 65536)));
             assertErrno(Errno.EINVAL, () -> d.setFsxattr(dir.with(dir.xflags() | EXTSIZE, 65536)));
             assertErrno(Errno.EOPNOTSUPP, () -> f.setFsxattr(new FsxAttr(file.xflags(), file.extsize(),
-                    file.cowextsize(), file.nextents(), file.naextents(), file.projid() + 7)));
+                    file.cowextsize() + 65536, file.nextents(), file.naextents(), file.projid())));
             assertEquals(file, f.fsxattr());
             assertEquals(dir, d.fsxattr());
 

@@ -11,13 +11,15 @@ import dev.jdax.api.fs.Vnode;
 /**
  * {@code FS_IOC_FSSETXATTR} of a whole {@link FsxAttr}, as vfs_fileattr_set does it once for every
  * format: fileattr_set_prepare's rules first, then the changes, each made by the format through the
- * setter it already has (the flags, the DAX flag, the extent size hint). Called with the inode's
+ * setter it already has (the flags, the DAX flag, the extent size hint, the project id). Called with the inode's
  * i_rwsem held exclusively ({@link VfsMount#fileattrSet}), so that the three are one change to every
  * other caller of the VFS.
  */
 final class FileattrSet {
     /** The hint flags, which follow their sizes rather than being set on their own. */
     private static final int HINT_FLAGS = FsxAttr.FS_XFLAG_EXTSIZE | FsxAttr.FS_XFLAG_EXTSZINHERIT;
+    /** INVALID_PROJID: no project, never an inode's (fileattr_set_prepare's projid_valid). */
+    private static final int INVALID_PROJID = -1;
     /** The flags the formats take through {@link Vnode#setInodeFlags}. */
     private static final int FLAG_SET = InodeFlags.CHATTR | InodeFlags.PER_FORMAT;
 
@@ -31,18 +33,23 @@ final class FileattrSet {
      * @param v the inode: its flags, and a directory's DAX flag and hint
      * @param regular the engine's open file of a regular file, whose DAX flag and hint change under
      *     the engine's locks (below the i_rwsem held); null for a directory
-     * @throws FsException EINVAL for a hint flag or the DAX flag on a type that cannot have it, and
-     *         for an extent size hint left without its flag (xfs_inode_validate_extsize, Linux 6.1
-     *         measured); EOPNOTSUPP for a change jdax does not make (the CoW extent size hint, the
-     *         project id, flags no format keeps); whatever the format refuses
+     * @throws FsException EINVAL for a hint flag or the DAX flag on a type that cannot have it, for
+     *         an extent size hint left without its flag (xfs_inode_validate_extsize, Linux 6.1
+     *         measured) and for project id 4294967295; EOPNOTSUPP for a change jdax does not make
+     *         (the CoW extent size hint, flags no format keeps); whatever the format refuses
      */
     static void apply(String what, Vnode v, OpenFile regular, FsxAttr want) throws FsException {
         FsxAttr cur = regular != null ? regular.fsxattr() : v.fsxattr();
         int now = cur.xflags();
         int next = prepared(what, v.type(), want);
-        if (want.cowextsize() != cur.cowextsize() || want.projid() != cur.projid()) {
-            throw FsException.of(Errno.EOPNOTSUPP, "%s: the CoW extent size hint and the project id (%d, %d) cannot be changed by jdax",
-                    what, Integer.toUnsignedLong(want.cowextsize()), Integer.toUnsignedLong(want.projid()));
+        if (want.cowextsize() != cur.cowextsize()) {
+            throw FsException.of(Errno.EOPNOTSUPP, "%s: the CoW extent size hint (%d) cannot be changed by jdax",
+                    what, Integer.toUnsignedLong(want.cowextsize()));
+        }
+        boolean projidChanges = want.projid() != cur.projid();
+        if (projidChanges && want.projid() == INVALID_PROJID) {
+            throw FsException.of(Errno.EINVAL, "%s: project id %d is (projid_t) -1, no project's", what,
+                    Integer.toUnsignedLong(want.projid()));
         }
         boolean hintChanges = want.extsize() != cur.extsize();
         if (hintChanges ? want.extsize() != 0 && (next & HINT_FLAGS) == 0 : ((now ^ next) & HINT_FLAGS) != 0) {
@@ -76,6 +83,11 @@ final class FileattrSet {
             } else {
                 v.setDaxFlag(dax);
             }
+        }
+        if (projidChanges) {
+            // ext4 sets the flags before the project id; with immutable set last here, the project
+            // id goes first only when immutable comes with it, which changes nothing ext4 checks.
+            v.setProjid(want.projid());
         }
         if (flagsChange && !flagsFirst) {
             v.setInodeFlags(next & FLAG_SET);

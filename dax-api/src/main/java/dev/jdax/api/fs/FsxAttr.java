@@ -54,4 +54,15 @@ public record FsxAttr(int xflags, int extsize, int cowextsize, int nextents, int
     public FsxAttr with(int newXflags, int newExtsize) {
         return new FsxAttr(newXflags, newExtsize, cowextsize, nextents, naextents, projid);
     }
+
+    /**
+     * This structure with another project id, the rest as it is: libfrog's setprojid (xfs_io's
+     * chproj) between FS_IOC_FSGETXATTR and FS_IOC_FSSETXATTR.
+     *
+     * @param newProjid the project id wanted, unsigned
+     * @return the structure to set
+     */
+    public FsxAttr withProjid(int newProjid) {
+        return new FsxAttr(xflags, extsize, cowextsize, nextents, naextents, newProjid);
+    }
 }

@@ -272,6 +272,22 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * {@code FS_IOC_FSSETXATTR}'s project id ({@code fsx_projid}), of an inode of any type: stored
+     * with a new ctime, the quota files told where the format keeps them. The VFS has refused the
+     * invalid id ({@code (projid_t) -1}) and calls this only for a change. Inode held exclusively.
+     *
+     * @param projid the new project id, unsigned
+     * @throws FsException EOPNOTSUPP by default, as for a format that keeps no project ids (fs/ext2,
+     *         ext4 without the project feature); EINVAL for an id the format cannot hold (XFS
+     *         without 32-bit project ids: above 65535); EPERM where the format refuses (ext4: an
+     *         immutable inode, a quota file)
+     */
+    default void setProjid(int projid) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: no project ids on this file system (project id %d asked for)",
+                ino(), Integer.toUnsignedLong(projid));
+    }
+
+    /**
      * {@code FS_IOC_FSSETXATTR}'s DAX flag on an inode the VFS opened itself (a directory, which
      * gives the flag to what is created in it; a regular file's comes through its open file).
      * Inode held exclusively.

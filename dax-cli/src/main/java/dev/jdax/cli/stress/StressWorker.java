@@ -71,6 +71,8 @@ final class StressWorker implements Runnable {
     private final int id;
     private final FileSystem fs;
     private final SplittableRandom rnd;
+    /** Whether the file system has taken a project id so far (chattr tries one until it is refused). */
+    private boolean projectIds = true;
     private final long ops;
     private final AtomicLong progress;
     private final boolean fallocate;
@@ -362,7 +364,8 @@ final class StressWorker implements Runnable {
      * chattr on one of the worker's files, read back: sync, noatime and nodump stay (they change no
      * byte); immutable or append-only is tried for what it refuses (a new open for writing without
      * O_APPEND, unlink; immutable O_APPEND too) and what it takes (append-only: a write at the end,
-     * whatever the offset), then taken off again.
+     * whatever the offset), then taken off again. A new project id goes with the flags where the
+     * format keeps project ids.
      */
     private void chattr(String p, FileModel m) throws FsException {
         int kept = (rnd.nextBoolean() ? FsxAttr.FS_XFLAG_SYNC : 0) | (rnd.nextBoolean() ? FsxAttr.FS_XFLAG_NOATIME : 0)
@@ -374,11 +377,28 @@ final class StressWorker implements Runnable {
             // Set as chattr sets them (the whole structure, the file's other flags and hint kept),
             // cleared through the flags alone: both of the VFS's ways.
             FsxAttr cur = f.fsxattr();
-            f.setFsxattr(cur.with((cur.xflags() & ~InodeFlags.CHATTR) | flags, cur.extsize()));
+            FsxAttr want = cur.with((cur.xflags() & ~InodeFlags.CHATTR) | flags, cur.extsize());
+            if (projectIds) {
+                // A new project id in the same call, where the format keeps them (XFS; ext4 only
+                // with its project feature, EOPNOTSUPP otherwise, which ends the tries).
+                try {
+                    f.setFsxattr(want = want.withProjid(1 + rnd.nextInt(1000)));
+                } catch (FsException e) {
+                    if (e.errno() != Errno.EOPNOTSUPP || !cur.equals(f.fsxattr())) {
+                        throw e;
+                    }
+                    projectIds = false;
+                    f.setFsxattr(want = want.withProjid(cur.projid()));
+                }
+            } else {
+                f.setFsxattr(want);
+            }
             try {
-                int got = f.fsxattr().xflags() & InodeFlags.CHATTR;
-                if (got != flags) {
-                    fail("chattr " + p + ": reads back 0x" + Integer.toHexString(got) + " after 0x" + Integer.toHexString(flags));
+                FsxAttr got = f.fsxattr();
+                if ((got.xflags() & InodeFlags.CHATTR) != flags || got.projid() != want.projid()) {
+                    fail("chattr " + p + ": reads back 0x" + Integer.toHexString(got.xflags() & InodeFlags.CHATTR) + ", project "
+                            + Integer.toUnsignedString(got.projid()) + " after 0x" + Integer.toHexString(flags) + ", project "
+                            + Integer.toUnsignedString(want.projid()));
                     return;
                 }
                 refused(p, "open for writing", () -> fs.open(p, OpenFlags.O_RDWR).close());

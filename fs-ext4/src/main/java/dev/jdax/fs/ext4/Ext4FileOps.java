@@ -165,7 +165,7 @@ final class Ext4FileOps implements DaxInodeOps {
     public FsxAttr fsxattr() {
         in.dataSem.lockShared();
         try {
-            return new FsxAttr(in.xflags(), 0, 0, in.extents == null ? 1 : in.extents.size(), 0, 0);
+            return new FsxAttr(in.xflags(), 0, 0, in.extents == null ? 1 : in.extents.size(), 0, (int) in.projectId());
         } finally {
             in.dataSem.unlockShared();
         }

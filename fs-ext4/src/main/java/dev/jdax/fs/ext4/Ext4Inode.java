@@ -44,6 +44,8 @@ final class Ext4Inode implements Vnode {
     static final int EA_INODE_FL = 0x200000;
     static final int VERITY_FL = 0x100000;
     static final int PROJINHERIT_FL = 0x20000000;
+    /** Where i_projid ends, counted from the end of the 128-byte inode: the extra fields that reach it. */
+    private static final int PROJID_END = 0xA0 - 128;
 
     final long ino;
     final ByteBuffer b;
@@ -150,10 +152,13 @@ final class Ext4Inode implements Vnode {
         return fs.statOf(this);
     }
 
-    /** ext4_fileattr_get of a directory: its flags, FS_XFLAG_DAX among them (fileattr_fill_flags leaves the counts 0). */
+    /**
+     * ext4_fileattr_get of a directory: its flags, FS_XFLAG_DAX among them, and its project id with
+     * the project feature (fileattr_fill_flags leaves the counts 0).
+     */
     @Override
     public FsxAttr fsxattr() {
-        return new FsxAttr(xflags(), 0, 0, 0, 0, 0);
+        return new FsxAttr(xflags(), 0, 0, 0, 0, (int) projectId());
     }
 
     /** ext4_iflags_to_xflags of the flags jdax knows: the chattr ones, proj-inherit and FS_XFLAG_DAX. */
@@ -376,13 +381,56 @@ final class Ext4Inode implements Vnode {
         return b.capacity() > 128 && i_extra_isize() >= 32 ? b.getInt(0x9C) & 0xffffffffL : 0;
     }
 
+    /** The project id ext4_iget gives the inode: i_projid with the project feature, EXT4_DEF_PROJID (0) without. */
+    long projectId() {
+        return fs.superblock().hasProject() ? i_projid() : 0;
+    }
+
     /**
      * __ext4_new_inode's project: a directory with PROJINHERIT_FL passes its project id to what is
      * made in it (the flag itself goes by ext4_mask_flags, to directories only).
      */
     void inheritProject(Ext4Inode parent) {
         if ((parent.i_flags() & PROJINHERIT_FL) != 0 && b.capacity() > 128 && i_extra_isize() >= 32) {
-            b.putInt(0x9C, (int) parent.i_projid());
+            b.putInt(0x9C, (int) parent.projectId());
+        }
+    }
+
+    /**
+     * ext4_ioctl_setproject: only with the project feature (EOPNOTSUPP without it, and in 128-byte
+     * inodes); an immutable inode keeps its project (EPERM, ext4_ioctl_check_immutable: the VFS has
+     * cleared immutable first when the same call clears it). Where i_extra_isize stops short of
+     * i_projid, the extra fields grow to 32 bytes as ext4_expand_extra_isize grows them, when no
+     * extended attributes follow them in the inode (jdax does not move those: ENOSPC). Stored with a
+     * new ctime; the quota files move the inode's charge to the new project in the same transaction
+     * ({@link Quotas}, as __dquot_transfer).
+     */
+    @Override
+    public void setProjid(int projid) throws FsException {
+        if (!fs.superblock().hasProject() || b.capacity() <= 128) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: project id %d: %s", ino, Integer.toUnsignedLong(projid),
+                    b.capacity() <= 128 ? "128-byte inodes keep none" : "no project feature (mke2fs -O project)");
+        }
+        if ((i_flags() & InodeFlags.FS_IMMUTABLE_FL) != 0) {
+            throw FsException.of(Errno.EPERM, "ext4: inode %d is immutable: its project id stays %d", ino, i_projid());
+        }
+        boolean grow = i_extra_isize() < PROJID_END;
+        if (grow && (Xattrs.inInodeEntries(this) >= 0 || b.capacity() < 128 + PROJID_END)) {
+            throw FsException.of(Errno.ENOSPC, "ext4: inode %d: i_extra_isize %d does not reach i_projid, and the extended "
+                    + "attributes kept after it would have to move (jdax does not move them)", ino, i_extra_isize());
+        }
+        fs.opVoid(() -> fs.changeInode(this, i -> {
+            if (grow) {
+                for (int at = 128 + i.i_extra_isize(); at < 128 + PROJID_END; at++) {
+                    i.b.put(at, (byte) 0);
+                }
+                i.b.putShort(0x80, (short) PROJID_END);
+            }
+            i.b.putInt(0x9C, projid);
+            i.touch(false, true);
+        }));
+        if (space != null) {
+            space.timesSet(null, ctime());
         }
     }
 

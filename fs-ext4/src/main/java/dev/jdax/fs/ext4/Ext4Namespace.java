@@ -147,8 +147,21 @@ final class Ext4Namespace {
         });
     }
 
+    /**
+     * ext4_link's, ext4_rename's and ext4_cross_rename's rule for a directory with proj-inherit: it
+     * takes a name only for an inode of its own project (EXDEV otherwise, which mv answers by
+     * copying), or the project's quota could be walked around. An exchange asks both directories.
+     */
+    private static void requireProject(Ext4Inode dir, Ext4Inode in, String op, String name) throws FsException {
+        if ((dir.i_flags() & Ext4Inode.PROJINHERIT_FL) != 0 && dir.projectId() != in.projectId()) {
+            throw FsException.of(Errno.EXDEV, "ext4: %s \"%s\": inode %d is in project %d, directory %d (proj-inherit) in %d",
+                    op, name, in.ino, in.projectId(), dir.ino, dir.projectId());
+        }
+    }
+
     void link(Ext4Inode d, String name, Ext4Inode target) throws FsException {
         requireKey(d, "link \"" + name + "\"");
+        requireProject(d, target, "link", name);
         fs.opVoid(() -> {
             dir.add(d, name, target.ino, Ext4Dir.fileType(target.type()));
             fs.changeInode(target, i -> {
@@ -230,7 +243,9 @@ final class Ext4Namespace {
             throws FsException {
         requireKey(src, "rename \"" + fromName + "\"");
         requireKey(dst, "rename to \"" + toName + "\"");
+        requireProject(dst, moving, "rename to", toName);
         if ((flags & dev.jdax.api.fs.OpenFlags.RENAME_EXCHANGE) != 0) {
+            requireProject(src, victim, "rename to", fromName);
             exchange(src, fromName, moving, dst, toName, victim);
             return;
         }

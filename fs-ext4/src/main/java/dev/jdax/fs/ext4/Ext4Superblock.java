@@ -164,6 +164,11 @@ final class Ext4Superblock {
     int s_encoding_flags() { return u16(0x27E); }
     long s_orphan_file_inum() { return u32(0x280); }
 
+    /** project (RO_COMPAT 0x2000): inodes keep a project id (i_projid), which ext4 lets users set. */
+    boolean hasProject() {
+        return (s_feature_ro_compat() & RO_COMPAT_PROJECT) != 0;
+    }
+
     boolean hasCsum() {
         return (s_feature_ro_compat() & RO_COMPAT_METADATA_CSUM) != 0;
     }

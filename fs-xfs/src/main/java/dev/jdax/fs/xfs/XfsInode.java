@@ -186,6 +186,11 @@ final class XfsInode implements Vnode {
     }
 
     @Override
+    public void setProjid(int projid) throws FsException {
+        fs.setProjid(this, projid);
+    }
+
+    @Override
     public void setExtsize(long bytes) throws FsException {
         fs.setExtsize(this, bytes);
     }
@@ -262,6 +267,7 @@ final class XfsInode implements Vnode {
         XfsMutations m = fs.writer("rename");
         boolean exchange = (flags & dev.jdax.api.fs.OpenFlags.RENAME_EXCHANGE) != 0;
         fs.log().op(h -> {
+            XfsMutations.requireProject((XfsInode) newDir, (XfsInode) moving, "rename to", newName);
             if (exchange) {
                 m.exchange(this, name, (XfsInode) moving, (XfsInode) newDir, newName, (XfsInode) victim);
             } else {

@@ -288,7 +288,22 @@ final class XfsMutations {
         return in;
     }
 
+    /**
+     * xfs_link's and xfs_rename's rule for a directory with proj-inherit: it takes a name only for
+     * an inode of its own project (EXDEV otherwise, which mv answers by copying), or the project's
+     * quota could be walked around. Only the directory that gains the name is asked, even by an
+     * exchange (xfs_rename checks before it turns to xfs_cross_rename); leaving one is free.
+     */
+    static void requireProject(XfsInode dir, XfsInode in, String op, String name) throws FsException {
+        if ((dir.di_flags() & FsxAttr.FS_XFLAG_PROJINHERIT) != 0 && dir.di_projid() != in.di_projid()) {
+            throw FsException.of(Errno.EXDEV, "xfs: %s \"%s\": inode %d is in project %d, directory %d (proj-inherit) in %d",
+                    op, name, in.ino(), Integer.toUnsignedLong(in.di_projid()), dir.ino(),
+                    Integer.toUnsignedLong(dir.di_projid()));
+        }
+    }
+
     void link(XfsInode dir, String name, XfsInode in) throws FsException {
+        requireProject(dir, in, "link", name);
         byte[] n = bytes(name);
         DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), n);
         reserveDirChange(XfsReservations.dirEnter(disk), checkFits(dir, n, in.ino(), in.di_mode(), inPlace));

@@ -21,6 +21,7 @@ final class XfsSuperblock {
 
     static final int XFS_SB_VERSION_NUMBITS = 0x000f;
     static final int XFS_SB_VERSION2_LAZYSBCOUNTBIT = 0x2;
+    static final int XFS_SB_VERSION2_PROJID32BIT = 0x80;
     static final int XFS_SB_VERSION2_CRCBIT = 0x100;
 
     static final int RO_COMPAT_FINOBT = 1;
@@ -247,5 +248,6 @@ final class XfsSuperblock {
     boolean hasInobtCount() { return (sb_features_ro_compat() & RO_COMPAT_INOBTCNT) != 0; }
     boolean hasSparseInodes() { return (sb_features_incompat() & INCOMPAT_SPINODES) != 0; }
     boolean hasBigtime() { return (sb_features_incompat() & INCOMPAT_BIGTIME) != 0; }
+    boolean hasProjid32() { return (sb_features2() & XFS_SB_VERSION2_PROJID32BIT) != 0; }
     boolean hasLazyCount() { return (sb_features2() & XFS_SB_VERSION2_LAZYSBCOUNTBIT) != 0; }
 }
