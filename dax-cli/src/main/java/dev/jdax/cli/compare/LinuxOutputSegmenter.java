@@ -23,6 +23,11 @@ final class LinuxOutputSegmenter {
     private static final Pattern EXTSIZE_SET = Pattern.compile("^\\s*extsize(\\s+-[DR]+)*\\s+[^-\\s]");
     /** An extsize command that walks a tree (-R, -D): a line per entry visited, however many that is. */
     private static final Pattern EXTSIZE_WALK = Pattern.compile("^\\s*extsize(\\s+-\\S+)*\\s+-[A-Z]*[DR]");
+    /** A chproj or lsproj command that walks a tree (-R, -D): a line per entry visited, however many that is. */
+    private static final Pattern PROJECT_WALK = Pattern.compile("^\\s*(chproj|lsproj)(\\s+-\\S+)*\\s+-[A-Z]*[DR]");
+    /** What chproj says: why an id could not be set (per entry in a walk), or why it set none. */
+    private static final String CHPROJ_LINE = "setprojid: .*|invalid project ID -- .*|xfs_io: -R and -D options are mutually exclusive"
+            + "|xfs_io: cannot open .*";
     private static final String TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*";
     private static final Pattern DUMP = Pattern.compile("^[0-9a-f]{8}:  .*");
     private static final Pattern MAPPED_ACCESS = Pattern.compile("^m(read|write|map)\\b");
@@ -109,6 +114,14 @@ final class LinuxOutputSegmenter {
                 yield EXTSIZE_WALK.matcher(command).find() ? Grammar.of("^(" + line + ")$", null, null)
                         : Grammar.of("^(" + line + ")$", "^(" + line + ")$", "^(" + line + ")$");
             }
+            // A file's project id is one line; a walk's runs cannot be told apart, as extsize's.
+            case "lsproj" -> PROJECT_WALK.matcher(command).find()
+                    ? Grammar.of("^(\\[\\d+\\] .*|FS_IOC_FSGETXATTR: .*|xfs_io: cannot open .*)$", null, null)
+                    : Grammar.of("^(projid = \\d+|FS_IOC_FSGETXATTR: .*|getprojid: .*)$", "^(projid = \\d+|getprojid: .*)$",
+                            "^(projid = \\d+|FS_IOC_FSGETXATTR: .*)$");
+            case "chproj" -> PROJECT_WALK.matcher(command).find()
+                    ? Grammar.of("^(" + CHPROJ_LINE + ")$", null, null)
+                    : Grammar.of("^(" + CHPROJ_LINE + ")$", "^(" + CHPROJ_LINE + ")$", "^(" + CHPROJ_LINE + ")$");
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
             case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);

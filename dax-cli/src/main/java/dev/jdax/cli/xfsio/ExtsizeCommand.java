@@ -1,12 +1,9 @@
 package dev.jdax.cli.xfsio;
 
 import dev.jdax.api.FsException;
-import dev.jdax.api.fs.DirEntry;
-import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
-import dev.jdax.api.fs.OpenFlags;
 
 import java.util.List;
 
@@ -25,20 +22,11 @@ final class ExtsizeCommand extends NamedCommand {
 
     @Override
     public void run(XfsIoProcess p, List<String> argv) {
-        boolean all = false;
-        boolean dirsOnly = false;
-        GetOpt g = p.getopt(argv, "DR");
-        for (int c; (c = g.next()) != -1; ) {
-            switch (c) {
-                case 'D' -> dirsOnly = true;
-                case 'R' -> all = true;
-                default -> {
-                    p.usage(this);
-                    return;
-                }
-            }
+        TreeWalk.Options walk = TreeWalk.Options.of(p, this, argv);
+        if (walk == null) {
+            return;
         }
-        List<String> rest = g.operands();
+        List<String> rest = walk.operands();
         long size = -1;
         if (!rest.isEmpty()) {
             size = p.number(rest.get(0));
@@ -48,63 +36,22 @@ final class ExtsizeCommand extends NamedCommand {
                 return;
             }
         }
-        if (all && dirsOnly) {
-            p.out().err("xfs_io: -R and -D options are mutually exclusive");
-            p.setExitCode(1);
+        if (walk.refusedTogether(p)) {
             return;
         }
-        if (all || dirsOnly) {
-            walk(p, p.file().name(), size, dirsOnly);
+        if (walk.recursive()) {
+            long want = size;
+            TreeWalk.walk(p, p.file().name(), walk.dirsOnly(), (path, f) -> {
+                if (want >= 0) {
+                    set(p, path, f, want);
+                } else {
+                    get(p, path, f);
+                }
+            });
         } else if (size >= 0) {
             set(p, p.file().name(), p.file().handle(), size);
         } else {
             get(p, p.file().name(), p.file().handle());
-        }
-    }
-
-    /**
-     * nftw(name, ..., FTW_PHYS | FTW_MOUNT | FTW_DEPTH): every entry below a directory in readdir
-     * order, each directory after what it holds, opened read-only by its path. As in xfs_io, a walk
-     * that cannot go on (a name gone, a directory that cannot be read) ends without a word, and what
-     * cannot be opened is said on stderr.
-     */
-    private static void walk(XfsIoProcess p, String name, long size, boolean dirsOnly) {
-        FileSystem fs = p.fs();
-        try {
-            long ino = fs.resolve(p.pathInFileSystem(name), false);
-            visit(p, fs, name, ino, size, dirsOnly);
-        } catch (FsException e) {
-            // nftw's -1, which extsize_f does not look at
-        }
-    }
-
-    private static void visit(XfsIoProcess p, FileSystem fs, String path, long ino, long size, boolean dirsOnly)
-            throws FsException {
-        boolean dir = FileType.ofMode(fs.stat(ino).mode()) == FileType.DIRECTORY;
-        if (dir) {
-            for (DirEntry e : fs.readdir(ino)) {
-                if (!e.name().equals(".") && !e.name().equals("..")) {
-                    visit(p, fs, path + "/" + e.name(), e.ino(), size, dirsOnly);
-                }
-            }
-        }
-        if (dirsOnly && !dir) {
-            return;
-        }
-        OpenFile f;
-        try {
-            f = fs.open(p.pathInFileSystem(path), OpenFlags.O_RDONLY);
-        } catch (FsException e) {
-            p.out().err("xfs_io: cannot open " + path + ": " + e.errno().message());
-            p.setExitCode(1);
-            return;
-        }
-        try (f) {
-            if (size >= 0) {
-                set(p, path, f, size);
-            } else {
-                get(p, path, f);
-            }
         }
     }
 
