@@ -11,9 +11,9 @@ import dev.jdax.api.fs.Vnode;
 /**
  * {@code FS_IOC_FSSETXATTR} of a whole {@link FsxAttr}, as vfs_fileattr_set does it once for every
  * format: fileattr_set_prepare's rules first, then the changes, each made by the format through the
- * setter it already has (the flags, the DAX flag, the extent size hint, the project id). Called with the inode's
- * i_rwsem held exclusively ({@link VfsMount#fileattrSet}), so that the three are one change to every
- * other caller of the VFS.
+ * setter it already has (the flags, the DAX flag, the extent size hint, the project id). Called
+ * with the inode's i_rwsem held exclusively ({@link VfsMount#fileattrSet}), so that they are one
+ * change to every other caller of the VFS.
  */
 final class FileattrSet {
     /** The hint flags, which follow their sizes rather than being set on their own. */
