@@ -23,6 +23,7 @@ import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * An in-core ext4 inode: its on-disk bytes ({@code struct ext4_inode}, s_inode_size long), accessors
@@ -44,8 +45,8 @@ final class Ext4Inode implements Vnode {
     static final int EA_INODE_FL = 0x200000;
     static final int VERITY_FL = 0x100000;
     static final int PROJINHERIT_FL = 0x20000000;
-    /** Where i_projid ends, counted from the end of the 128-byte inode: the extra fields that reach it. */
-    private static final int PROJID_END = 0xA0 - 128;
+    /** i_projid, in the large inode's extra fields. */
+    private static final int I_PROJID = 0x9C;
 
     final long ino;
     final ByteBuffer b;
@@ -193,13 +194,7 @@ final class Ext4Inode implements Vnode {
                 && (old & kept) != want) {
             throw FsException.of(Errno.EPERM, "ext4: inode %d is immutable: only that flag can change", ino);
         }
-        fs.opVoid(() -> fs.changeInode(this, i -> {
-            i.i_flags(i.i_flags() & ~kept | want);
-            i.touch(false, true);
-        }));
-        if (space != null) {
-            space.timesSet(null, ctime());
-        }
+        changeAttributes(i -> i.i_flags(i.i_flags() & ~kept | want));
     }
 
     /**
@@ -378,7 +373,7 @@ final class Ext4Inode implements Vnode {
 
     /** i_projid, kept in the large inode's extra fields (0 where they do not reach it). */
     long i_projid() {
-        return b.capacity() > 128 && i_extra_isize() >= 32 ? b.getInt(0x9C) & 0xffffffffL : 0;
+        return fits(I_PROJID) ? b.getInt(I_PROJID) & 0xffffffffL : 0;
     }
 
     /** The project id ext4_iget gives the inode: i_projid with the project feature, EXT4_DEF_PROJID (0) without. */
@@ -391,8 +386,8 @@ final class Ext4Inode implements Vnode {
      * made in it (the flag itself goes by ext4_mask_flags, to directories only).
      */
     void inheritProject(Ext4Inode parent) {
-        if ((parent.i_flags() & PROJINHERIT_FL) != 0 && b.capacity() > 128 && i_extra_isize() >= 32) {
-            b.putInt(0x9C, (int) parent.projectId());
+        if ((parent.i_flags() & PROJINHERIT_FL) != 0 && fits(I_PROJID)) {
+            b.putInt(I_PROJID, (int) parent.projectId());
         }
     }
 
@@ -414,19 +409,30 @@ final class Ext4Inode implements Vnode {
         if ((i_flags() & InodeFlags.FS_IMMUTABLE_FL) != 0) {
             throw FsException.of(Errno.EPERM, "ext4: inode %d is immutable: its project id stays %d", ino, i_projid());
         }
-        boolean grow = i_extra_isize() < PROJID_END;
-        if (grow && (Xattrs.inInodeEntries(this) >= 0 || b.capacity() < 128 + PROJID_END)) {
+        int reach = I_PROJID + 4 - 128;   // the i_extra_isize that reaches past i_projid
+        boolean grow = !fits(I_PROJID);
+        if (grow && (Xattrs.inInodeEntries(this) >= 0 || b.capacity() < 128 + reach)) {
             throw FsException.of(Errno.ENOSPC, "ext4: inode %d: i_extra_isize %d does not reach i_projid, and the extended "
                     + "attributes kept after it would have to move (jdax does not move them)", ino, i_extra_isize());
         }
-        fs.opVoid(() -> fs.changeInode(this, i -> {
+        changeAttributes(i -> {
             if (grow) {
-                for (int at = 128 + i.i_extra_isize(); at < 128 + PROJID_END; at++) {
+                for (int at = 128 + i.i_extra_isize(); at < 128 + reach; at++) {
                     i.b.put(at, (byte) 0);
                 }
-                i.b.putShort(0x80, (short) PROJID_END);
+                i.b.putShort(0x80, (short) reach);
             }
-            i.b.putInt(0x9C, projid);
+            i.b.putInt(I_PROJID, projid);
+        });
+    }
+
+    /**
+     * An attribute change (flags, project id) in one handle with a new ctime, which the engine's
+     * copy of the times then takes too.
+     */
+    private void changeAttributes(Consumer<Ext4Inode> change) throws FsException {
+        fs.opVoid(() -> fs.changeInode(this, i -> {
+            change.accept(i);
             i.touch(false, true);
         }));
         if (space != null) {

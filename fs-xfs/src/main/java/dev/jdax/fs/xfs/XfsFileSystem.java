@@ -292,11 +292,19 @@ final class XfsFileSystem implements SuperBlock {
         int dirOnly = FsxAttr.FS_XFLAG_PROJINHERIT | FsxAttr.FS_XFLAG_NOSYMLINKS | FsxAttr.FS_XFLAG_RTINHERIT;
         int all = InodeFlags.CHATTR | FsxAttr.FS_XFLAG_NODEFRAG | FsxAttr.FS_XFLAG_FILESTREAM | dirOnly;
         int kept = xflags & all & (in.type() == FileType.DIRECTORY ? -1 : ~dirOnly);
+        changeAttributes(in, i -> i.di_flags(i.di_flags() & ~all | kept));
+    }
+
+    /**
+     * An attribute change (flags, project id) in one logged transaction with a new ctime, which the
+     * engine's copy of the times then takes too.
+     */
+    private void changeAttributes(XfsInode in, Consumer<XfsInode> change) throws FsException {
         XfsMutations m = writer("setattr");
         Instant now = CoarseClock.now(1);
         log.run(h -> {
             m.changeInode(in, i -> {
-                i.di_flags(i.di_flags() & ~all | kept);
+                change.accept(i);
                 i.ctime(now);
             });
             return null;
@@ -317,18 +325,7 @@ final class XfsFileSystem implements SuperBlock {
             throw FsException.of(Errno.EINVAL, "xfs: inode %d: project id %d needs 32-bit project ids (projid32bit=0)",
                     in.ino(), Integer.toUnsignedLong(projid));
         }
-        XfsMutations m = writer("setattr");
-        Instant now = CoarseClock.now(1);
-        log.run(h -> {
-            m.changeInode(in, i -> {
-                i.di_projid(projid);
-                i.ctime(now);
-            });
-            return null;
-        });
-        if (in.space != null) {
-            in.space.timesSet(null, now);
-        }
+        changeAttributes(in, i -> i.di_projid(projid));
     }
 
     /** xfs_getbmap's source for an inode opened as a directory: its data fork's records; a local fork has none. */
