@@ -7,6 +7,7 @@ import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,6 +18,7 @@ import static dev.jdax.cli.Personalities.mount;
 import static dev.jdax.cli.Personalities.size;
 import static dev.jdax.cli.Personalities.type;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code FS_IOC_FSSETXATTR} of a whole {@link FsxAttr} through the VFS ({@link OpenFile#setFsxattr}),
@@ -140,6 +142,32 @@ class FsxattrSetTest {
             try (OpenFile g = fs.open("/d/g", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0)) {
                 assertEquals(EXTSIZE, g.fsxattr().xflags() & (EXTSIZE | EXTSZINHERIT));
                 assertEquals(131072, g.fsxattr().extsize());
+            }
+        });
+    }
+
+    /** What one FS_IOC_FSSETXATTR of a test changes. */
+    @FunctionalInterface
+    private interface Change {
+        void apply(OpenFile f) throws Exception;
+    }
+
+    @Test
+    void xfsStatShowsTheNewCtimeOfEveryAttributeChange() throws Exception {
+        onFileAndDirectory("xfs", (fs, f, d) -> {
+            Change[] changes = {
+                g -> g.setFsxattr(g.fsxattr().with(g.fsxattr().xflags() | DAX, 0)),
+                g -> g.setFsxattr(g.fsxattr().with(g.fsxattr().xflags() | EXTSIZE, 65536)),
+                g -> g.setFsxattr(g.fsxattr().with(g.fsxattr().xflags() | NODUMP, 65536)),
+                g -> g.setFsxattr(g.fsxattr().withProjid(7)),
+            };
+            for (Change c : changes) {
+                var before = f.stat().ctime();
+                Thread.sleep(20);   // five ticks of the coarse clock that stamps ctimes
+                c.apply(f);
+                var after = f.stat().ctime();
+                assertTrue(after.isAfter(before), "ctime " + before + " then " + after);
+                assertEquals(after, fs.stat("/f", true).ctime());
             }
         });
     }

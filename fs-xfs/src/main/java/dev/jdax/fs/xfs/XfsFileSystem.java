@@ -241,36 +241,23 @@ final class XfsFileSystem implements SuperBlock {
                     Math.min(BmapExtent.MAX_BLOCKCOUNT, disk.agblocks() / 2));
         }
         int flag = in.isDir() ? XfsInode.XFS_DIFLAG_EXTSZINHERIT : XfsInode.XFS_DIFLAG_EXTSIZE;
-        log.run(h -> {
-            in.ilock.lockExclusive();
-            try {
-                if (!in.isDir() && !extents(in).isEmpty() && in.di_extsize() != blocks) {
-                    throw FsException.of(Errno.EINVAL, "xfs: inode %d has extents: its extent size hint stays %d bytes",
-                            in.ino(), in.di_extsize() << disk.blockLog());
-                }
-                m.changeInode(in, i -> {
-                    int f = i.di_flags();
-                    i.di_flags(blocks != 0 ? f | flag : f & ~flag);
-                    i.di_extsize(blocks);
-                    i.ctime(CoarseClock.now(1));
-                });
-            } finally {
-                in.ilock.unlockExclusive();
+        changeAttributes(in, i -> {
+            if (!i.isDir() && !extents(i).isEmpty() && i.di_extsize() != blocks) {
+                throw FsException.of(Errno.EINVAL, "xfs: inode %d has extents: its extent size hint stays %d bytes",
+                        i.ino(), i.di_extsize() << disk.blockLog());
             }
-            return null;
+        }, i -> {
+            int f = i.di_flags();
+            i.di_flags(blocks != 0 ? f | flag : f & ~flag);
+            i.di_extsize(blocks);
         });
     }
 
     /** FS_IOC_FSSETXATTR's DAX bit: stored now, in effect once the inode is evicted and read again. */
     void setDaxFlag(XfsInode in, boolean dax) throws FsException {
-        XfsMutations m = writer("setattr");
-        log.run(h -> {
-            m.changeInode(in, i -> {
-                long f2 = i.di_flags2();
-                i.di_flags2(dax ? f2 | XfsInode.XFS_DIFLAG2_DAX : f2 & ~XfsInode.XFS_DIFLAG2_DAX);
-                i.ctime(CoarseClock.now(1));
-            });
-            return null;
+        changeAttributes(in, i -> {
+            long f2 = i.di_flags2();
+            i.di_flags2(dax ? f2 | XfsInode.XFS_DIFLAG2_DAX : f2 & ~XfsInode.XFS_DIFLAG2_DAX);
         });
         in.dontCache = true;
     }
@@ -296,22 +283,38 @@ final class XfsFileSystem implements SuperBlock {
     }
 
     /**
-     * An attribute change (flags, project id) in one logged transaction with a new ctime, which the
-     * engine's copy of the times then takes too.
+     * An attribute change (flags, DAX bit, extent size hint, project id) in one logged transaction
+     * with a new ctime, which the engine's copy of the times then takes too, so that stat shows it.
      */
     private void changeAttributes(XfsInode in, Consumer<XfsInode> change) throws FsException {
+        changeAttributes(in, i -> { }, change);
+    }
+
+    /** The same, refused by {@code check} when the inode, seen under its ilock, does not allow it. */
+    private void changeAttributes(XfsInode in, AttributeCheck check, Consumer<XfsInode> change) throws FsException {
         XfsMutations m = writer("setattr");
         Instant now = CoarseClock.now(1);
         log.run(h -> {
-            m.changeInode(in, i -> {
-                change.accept(i);
-                i.ctime(now);
-            });
+            in.ilock.lockExclusive();
+            try {
+                check.verify(in);
+                m.changeInode(in, i -> {
+                    change.accept(i);
+                    i.ctime(now);
+                });
+            } finally {
+                in.ilock.unlockExclusive();
+            }
             return null;
         });
         if (in.space != null) {
             in.space.timesSet(null, now);
         }
+    }
+
+    /** A precondition of an attribute change, checked inside its transaction. */
+    private interface AttributeCheck {
+        void verify(XfsInode in) throws FsException;
     }
 
     /**
