@@ -203,7 +203,6 @@ class ImageCommandsTest {
         assertTrue(small.err().contains(image + ": ext4: device of 204800 bytes is too small: want at least 64 blocks"), small.err());
     }
 
-    /** e2fsck -fn or xfs_repair -n finds the image clean (skipped, saying so, where the tool is missing). */
     /** An image of 320 MiB (mkfs.xfs wants 300 at least) made by the real mkfs.xfs with {@code options}. */
     static void mkfsXfs(Path image, String... options) throws Exception {
         Optional<HostTool> mkfs = HostTool.find("mkfs.xfs");
@@ -218,6 +217,7 @@ class ImageCommandsTest {
         assertEquals(0, made.status(), made.output());
     }
 
+    /** e2fsck -fn or xfs_repair -n finds the image clean (skipped, saying so, where the tool is missing). */
     static void judge(String type, Path image) throws Exception {
         String tool = type.equals("xfs") ? "xfs_repair" : "e2fsck";
         Optional<HostTool> judge = HostTool.find(tool);

@@ -25,6 +25,7 @@ import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.PerCpuSet;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -112,6 +113,43 @@ final class VfsMount implements FileSystem {
     public XfsCounts xfsCounts() throws FsException {
         ensureOpen();
         return sb.xfsCounts();
+    }
+
+    @Override
+    public byte[] label() throws FsException {
+        ensureOpen();
+        requireLabel("FS_IOC_GETFSLABEL");
+        return sb.label();
+    }
+
+    /**
+     * The checks every format's FS_IOC_SETFSLABEL makes before its own work (xfs_ioc_setlabel,
+     * ext4_ioctl_setlabel): the label read as a C string, its length (EINVAL), then
+     * mnt_want_write_file (EROFS).
+     */
+    @Override
+    public void setLabel(byte[] label) throws FsException {
+        ensureOpen();
+        int max = requireLabel("FS_IOC_SETFSLABEL");
+        int len = 0;
+        while (len < label.length && label[len] != 0) {
+            len++;
+        }
+        if (len > max) {
+            throw FsException.of(Errno.EINVAL, "FS_IOC_SETFSLABEL: a label of %d bytes: %s keeps at most %d",
+                    len, sb.type().name(), max);
+        }
+        requireWritable("FS_IOC_SETFSLABEL");
+        sb.setLabel(Arrays.copyOf(label, len));
+    }
+
+    /** {@return the format's longest label} Refuses a format without the label ioctls as Linux does (ENOTTY). */
+    private int requireLabel(String ioctl) throws FsException {
+        int max = sb.labelMax();
+        if (max == 0) {
+            throw FsException.of(Errno.ENOTTY, "%s: %s has no label ioctl", ioctl, sb.type().name());
+        }
+        return max;
     }
 
     @Override

@@ -103,6 +103,28 @@ public interface FileSystem extends AutoCloseable {
         throw new FsException(Errno.ENOTTY, "XFS_IOC_FSCOUNTS: not an XFS file system");
     }
 
+    /**
+     * {@code FS_IOC_GETFSLABEL}: the file system's label.
+     *
+     * @return the label's bytes, up to its first NUL (empty when there is none)
+     * @throws FsException ENOTTY for a format without a label ioctl (fs/ext2)
+     */
+    default byte[] label() throws FsException {
+        throw new FsException(Errno.ENOTTY, "FS_IOC_GETFSLABEL: not supported");
+    }
+
+    /**
+     * {@code FS_IOC_SETFSLABEL}: a new label, in the superblock and its copies. The bytes up to the
+     * first NUL are the label, as the ioctl reads a C string.
+     *
+     * @param label the new label; empty clears it
+     * @throws FsException EINVAL when it is longer than the format keeps (XFS 12 bytes, ext4 16),
+     *                     EROFS on a read-only mount, ENOTTY for a format without a label ioctl
+     */
+    default void setLabel(byte[] label) throws FsException {
+        throw new FsException(Errno.ENOTTY, "FS_IOC_SETFSLABEL: not supported");
+    }
+
     /** Opens a regular file by inode ({@link OpenFlags}); {@code O_TRUNC} truncates. EISDIR for a directory. */
     OpenFile open(long ino, int flags) throws FsException;
 

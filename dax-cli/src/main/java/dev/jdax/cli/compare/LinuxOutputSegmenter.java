@@ -28,6 +28,8 @@ final class LinuxOutputSegmenter {
     /** What chproj says: why an id could not be set (per entry in a walk), or why it set none. */
     private static final String CHPROJ_LINE = "setprojid: .*|invalid project ID -- .*|xfs_io: -R and -D options are mutually exclusive"
             + "|xfs_io: cannot open .*";
+    /** What label prints: the label it read or set, or why the ioctl failed. */
+    private static final String LABEL_LINE = "label = \".*\"|label: .*";
     private static final String TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*";
     private static final Pattern DUMP = Pattern.compile("^[0-9a-f]{8}:  .*");
     private static final Pattern MAPPED_ACCESS = Pattern.compile("^m(read|write|map)\\b");
@@ -122,6 +124,8 @@ final class LinuxOutputSegmenter {
             case "chproj" -> PROJECT_WALK.matcher(command).find()
                     ? Grammar.of("^(" + CHPROJ_LINE + ")$", null, null)
                     : Grammar.of("^(" + CHPROJ_LINE + ")$", "^(" + CHPROJ_LINE + ")$", "^(" + CHPROJ_LINE + ")$");
+            // One line a run: the label, or perror's line.
+            case "label" -> Grammar.of("^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$");
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
             case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);

@@ -15,6 +15,7 @@ import dev.jdax.vfs.FileCopy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -46,7 +47,7 @@ final class StressWorker implements Runnable {
     enum Op {
         CREATE(8), WRITE(18), READ(12), TRUNCATE(5), FALLOCATE(5), FSYNC(3), MAP_WRITE(5), MAP_READ(5), VIEW(3),
         UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), LIST(3), SHARED_NAMES(8), SHARED_STRIPE(5),
-        SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2);
+        SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2), LABEL(1);
 
         final int weight;
 
@@ -73,6 +74,9 @@ final class StressWorker implements Runnable {
     private final SplittableRandom rnd;
     /** Whether the file system has taken a project id so far (chattr tries one until it is refused). */
     private boolean projectIds = true;
+    /** Whether the file system has the label ioctls so far (fs/ext2 answers ENOTTY, which ends the tries). */
+    private boolean labels = true;
+    private int labelsSet;
     private final long ops;
     private final AtomicLong progress;
     private final boolean fallocate;
@@ -230,6 +234,7 @@ final class StressWorker implements Runnable {
             case COPY -> withFile(this::copy);
             case EXTSIZE -> extsize();
             case CHATTR -> withFile(this::chattr);
+            case LABEL -> label();
         }
     }
 
@@ -357,6 +362,32 @@ final class StressWorker implements Runnable {
             if (now != hint) {
                 fail("extsize " + p + ": reads back " + now + " after " + hint);
             }
+        }
+    }
+
+    /**
+     * FS_IOC_SETFSLABEL of a label of this worker's, then FS_IOC_GETFSLABEL: another worker may
+     * have set its own in between, so what is read must be a whole label some worker sets, never
+     * bytes of two.
+     */
+    private void label() throws FsException {
+        if (!labels) {
+            return;
+        }
+        String mine = "w" + id + "-" + (labelsSet++ % 1000);
+        note("label " + mine);
+        try {
+            fs.setLabel(mine.getBytes(StandardCharsets.UTF_8));
+        } catch (FsException e) {
+            if (e.errno() != Errno.ENOTTY) {
+                throw e;
+            }
+            labels = false;
+            return;
+        }
+        String got = new String(fs.label(), StandardCharsets.UTF_8);
+        if (!got.matches("w\\d+-\\d{1,3}")) {
+            fail("label: reads back \"" + got + "\" after \"" + mine + "\"");
         }
     }
 

@@ -42,6 +42,8 @@ final class Ext4FileSystem implements SuperBlock {
     private final Disk disk;
     private final Ext4Superblock sb;
     private final GroupTable groups;
+    /** Held while a label goes into the superblock and its copies (ext4_update_superblocks_fn). */
+    private final Object backups = new Object();
     private final Ext4Allocator allocator;
     private final InodeGroups inodeGroups;
     /** bigalloc's cluster rules for files' blocks (trivial without bigalloc). */
@@ -517,6 +519,46 @@ final class Ext4FileSystem implements SuperBlock {
         } catch (FsException e) {
             return 0;
         }
+    }
+
+    @Override
+    public int labelMax() {
+        return Ext4Superblock.LABEL_MAX;
+    }
+
+    @Override
+    public byte[] label() {
+        return sb.label();
+    }
+
+    /**
+     * ext4_ioctl_setlabel through ext4_update_superblocks_fn: the primary superblock and every
+     * backup copy (ext4_bg_has_super) take the label in one handle; a copy that is not a superblock
+     * with its checksum right is passed over, as Linux passes it. Linux journals the primary and the
+     * first two copies and writes the rest in place at once; jdax journals every copy, so that all
+     * change at one commit. Without a journal each is written at once.
+     */
+    @Override
+    public void setLabel(byte[] label) throws FsException {
+        opVoid(() -> {
+            // EXT4_FLAGS_RESIZING's part: one superblock update at a time, each copy read and written whole.
+            synchronized (backups) {
+                sb.label(label);
+                superblockChanged();
+                for (long g = 1; g < sb.groupCount(); g++) {
+                    if (groups.hasSuperblock(g)) {
+                        long at = (sb.s_first_data_block() + g * sb.s_blocks_per_group()) * sb.blockSize();
+                        Ext4Superblock copy = new Ext4Superblock(disk.readBytes(at, Ext4Superblock.SIZE));
+                        if (copy.s_magic() == Ext4Superblock.MAGIC
+                                && (!sb.hasCsum() || copy.b.getInt(0x3FC) == copy.computeChecksum())) {
+                            copy.label(label);
+                            copy.updateChecksum();
+                            disk.writeBytes(at, copy.bytes());
+                        }
+                    }
+                }
+            }
+        });
     }
 
     @Override

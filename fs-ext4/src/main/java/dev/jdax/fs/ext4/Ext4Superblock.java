@@ -4,6 +4,7 @@ import dev.jdax.api.lock.PercpuCounter;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The ext4 superblock (1024 bytes at byte 1024) as its bytes, accessors named after the on-disk
@@ -150,6 +151,25 @@ final class Ext4Superblock {
     void s_mtime(long v) { b.putInt(0x2C, (int) v); }
     void s_wtime(long v) { b.putInt(0x30, (int) v); }
     void s_mnt_count(int v) { b.putShort(0x34, (short) v); }
+
+    /** s_volume_name: the label, 16 bytes, NUL-padded (or all 16 without a NUL). */
+    static final int VOLUME_NAME = 0x78;
+    static final int LABEL_MAX = 16;
+
+    /** {@return the label: s_volume_name up to its first NUL} */
+    synchronized byte[] label() {
+        int len = 0;
+        while (len < LABEL_MAX && b.get(VOLUME_NAME + len) != 0) {
+            len++;
+        }
+        return Arrays.copyOfRange(b.array(), VOLUME_NAME, VOLUME_NAME + len);
+    }
+
+    /** Sets s_volume_name to {@code label} (at most 16 bytes), the rest of it zeroed. */
+    synchronized void label(byte[] label) {
+        Arrays.fill(b.array(), VOLUME_NAME, VOLUME_NAME + LABEL_MAX, (byte) 0);
+        System.arraycopy(label, 0, b.array(), VOLUME_NAME, label.length);
+    }
 
     boolean is64() {
         return (b.getInt(0x60) & INCOMPAT_64BIT) != 0;

@@ -224,6 +224,18 @@ final class XfsDisk {
         cache.icreate(checkpoint(), agno, agbno, blocks, gen);
     }
 
+    /**
+     * Writes {@code sector} over the superblock of every AG past the first, outside the log and
+     * durable on return, as xfs_update_secondary_sbs writes them: no reader of a mounted file
+     * system reads them, so no buffer of them is cached.
+     */
+    void writeSecondarySuperblocks(byte[] sector) throws FsException {
+        for (long ag = 1; ag < agcount(); ag++) {
+            device.store(agbToByte(ag, 0), MemorySegment.ofArray(sector), 0, sb.sb_sectsize());
+        }
+        device.fence();
+    }
+
     /** Blocks freed: any metadata buffer cached in them is cancelled. */
     void invalidate(long offset, long len) {
         MetaCache c = cache;

@@ -46,6 +46,8 @@ final class XfsFileSystem implements SuperBlock {
     private final DaxMount daxMount;
     private final DataAlignment dataAlignment;
     private final XfsLog.Opened opened;
+    /** m_growlock's part here: held while the secondary superblocks are written. */
+    private final Object secondaries = new Object();
     private XfsMutations mutations;
     private XfsTrans log;
     private boolean closed;
@@ -488,6 +490,40 @@ final class XfsFileSystem implements SuperBlock {
         long ffree = Math.max(0, files - (sb.sb_icount() - sb.sb_ifree()));
         return new StatFs(XFS_SUPER_MAGIC, disk.blockSize(), sb.sb_dblocks() - logBlocks, bfree, bfree, files, ffree,
                 255);
+    }
+
+    @Override
+    public int labelMax() {
+        return XfsSuperblock.FNAME_LEN;
+    }
+
+    @Override
+    public byte[] label() {
+        return disk.sb().label();
+    }
+
+    /**
+     * xfs_ioc_setlabel: sb_fname changed in core, the superblock logged in a synchronous
+     * transaction, then written over every secondary superblock (xfs_update_secondary_sbs), so that
+     * blkid and xfs_db, which read the device, see the new label at once. A secondary takes the
+     * whole primary, its summed counters too, as Linux writes it; jdax's mkfs leaves them 0, as
+     * mkfs.xfs does.
+     */
+    @Override
+    public void setLabel(byte[] label) throws FsException {
+        XfsMutations m = writer("FS_IOC_SETFSLABEL");
+        XfsSuperblock sb = disk.sb();
+        log.run(h -> {
+            sb.label(label);
+            m.writeSuperblockCounters();
+            return null;
+        });
+        log.forceAll();
+        // m_growlock: two label changes write the secondaries one after the other, each the
+        // primary as it is then, so that the last one written holds the last label.
+        synchronized (secondaries) {
+            disk.writeSecondarySuperblocks(sb.sealed());
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.lock.PercpuCounter;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -217,6 +218,25 @@ final class XfsSuperblock {
         XfsCrc.update(sector, 0, sb_sectsize(), SB_CRC_OFF);
         return sector;
     }
+    /** sb_fname's 12 bytes: the label, NUL-padded, or all 12 without a NUL. */
+    static final int FNAME_OFF = 108;
+    static final int FNAME_LEN = 12;
+
+    /** {@return the label: sb_fname up to its first NUL} */
+    synchronized byte[] label() {
+        int len = 0;
+        while (len < FNAME_LEN && buf[FNAME_OFF + len] != 0) {
+            len++;
+        }
+        return Arrays.copyOfRange(buf, FNAME_OFF, FNAME_OFF + len);
+    }
+
+    /** Sets sb_fname to {@code label} (at most 12 bytes), the rest of it zeroed. */
+    synchronized void label(byte[] label) {
+        Arrays.fill(buf, FNAME_OFF, FNAME_OFF + FNAME_LEN, (byte) 0);
+        System.arraycopy(label, 0, buf, FNAME_OFF, label.length);
+    }
+
     long sb_inoalignmt() { return be32(buf, 180); }
     long sb_unit() { return be32(buf, 184); }
     long sb_width() { return be32(buf, 188); }
