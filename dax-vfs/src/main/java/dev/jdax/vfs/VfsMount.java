@@ -119,7 +119,7 @@ final class VfsMount implements FileSystem {
     public byte[] label() throws FsException {
         ensureOpen();
         requireLabel("FS_IOC_GETFSLABEL");
-        return sb.label();
+        return untilNul(sb.label());
     }
 
     /**
@@ -131,16 +131,22 @@ final class VfsMount implements FileSystem {
     public void setLabel(byte[] label) throws FsException {
         ensureOpen();
         int max = requireLabel("FS_IOC_SETFSLABEL");
+        byte[] cut = untilNul(label);
+        if (cut.length > max) {
+            throw FsException.of(Errno.EINVAL, "FS_IOC_SETFSLABEL: a label of %d bytes: %s keeps at most %d",
+                    cut.length, sb.type().name(), max);
+        }
+        requireWritable("FS_IOC_SETFSLABEL");
+        sb.setLabel(cut);
+    }
+
+    /** {@return a label's bytes read as a C string: up to the first NUL, or all of them} */
+    private static byte[] untilNul(byte[] label) {
         int len = 0;
         while (len < label.length && label[len] != 0) {
             len++;
         }
-        if (len > max) {
-            throw FsException.of(Errno.EINVAL, "FS_IOC_SETFSLABEL: a label of %d bytes: %s keeps at most %d",
-                    len, sb.type().name(), max);
-        }
-        requireWritable("FS_IOC_SETFSLABEL");
-        sb.setLabel(Arrays.copyOf(label, len));
+        return Arrays.copyOf(label, len);
     }
 
     /** {@return the format's longest label} Refuses a format without the label ioctls as Linux does (ENOTTY). */

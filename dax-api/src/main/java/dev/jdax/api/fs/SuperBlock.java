@@ -82,10 +82,11 @@ public interface SuperBlock {
     }
 
     /**
-     * {@code FS_IOC_GETFSLABEL}: the file system's label. The VFS calls it only when
-     * {@link #labelMax()} is not 0.
+     * {@code FS_IOC_GETFSLABEL}: the file system's label field. The VFS calls it only when
+     * {@link #labelMax()} is not 0, and reads the label up to the field's first NUL (a label
+     * of the field's whole length has none).
      *
-     * @return the label's bytes, up to its first NUL
+     * @return the label field's bytes as stored
      * @throws FsException when the superblock cannot be read
      */
     default byte[] label() throws FsException {

@@ -47,10 +47,11 @@ final class LabelCommand extends NamedCommand {
             p.usage(this);
             return;
         }
+        if (label.length > FSLABEL_MAX) {
+            p.perror("label", new FsException(Errno.EINVAL, "label: longer than FSLABEL_MAX"));
+            return;
+        }
         try {
-            if (label.length > FSLABEL_MAX) {
-                throw new FsException(Errno.EINVAL, "label: longer than FSLABEL_MAX");
-            }
             p.fs().setLabel(label);
             print(p, label);
         } catch (FsException e) {

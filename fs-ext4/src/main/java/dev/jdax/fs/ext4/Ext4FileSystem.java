@@ -547,7 +547,7 @@ final class Ext4FileSystem implements SuperBlock {
                 superblockChanged();
                 for (long g = 1; g < sb.groupCount(); g++) {
                     if (groups.hasSuperblock(g)) {
-                        long at = (sb.s_first_data_block() + g * sb.s_blocks_per_group()) * sb.blockSize();
+                        long at = allocator.groupStart((int) g) * sb.blockSize();
                         Ext4Superblock copy = new Ext4Superblock(disk.readBytes(at, Ext4Superblock.SIZE));
                         if (copy.s_magic() == Ext4Superblock.MAGIC
                                 && (!sb.hasCsum() || copy.b.getInt(0x3FC) == copy.computeChecksum())) {

@@ -359,7 +359,7 @@ final class Ext4Mkfs {
                 | Ext4Superblock.RO_COMPAT_DIR_NLINK | Ext4Superblock.RO_COMPAT_EXTRA_ISIZE | Ext4Superblock.RO_COMPAT_METADATA_CSUM);
         s.put(0x68, uuidBytes);
         byte[] label = options.label().getBytes(StandardCharsets.UTF_8);
-        s.put(0x78, label, 0, Math.min(16, label.length));
+        s.put(Ext4Superblock.VOLUME_NAME, label, 0, Math.min(Ext4Superblock.LABEL_MAX, label.length));
         s.putInt(0xE0, journalled ? (int) JOURNAL_INO : 0);
         UUID hash = UUID.randomUUID();
         s.putLong(0xEC, hash.getMostSignificantBits());

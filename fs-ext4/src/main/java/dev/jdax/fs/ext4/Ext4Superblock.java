@@ -156,13 +156,9 @@ final class Ext4Superblock {
     static final int VOLUME_NAME = 0x78;
     static final int LABEL_MAX = 16;
 
-    /** {@return the label: s_volume_name up to its first NUL} */
+    /** {@return s_volume_name's 16 bytes as stored} */
     synchronized byte[] label() {
-        int len = 0;
-        while (len < LABEL_MAX && b.get(VOLUME_NAME + len) != 0) {
-            len++;
-        }
-        return Arrays.copyOfRange(b.array(), VOLUME_NAME, VOLUME_NAME + len);
+        return Arrays.copyOfRange(b.array(), VOLUME_NAME, VOLUME_NAME + LABEL_MAX);
     }
 
     /** Sets s_volume_name to {@code label} (at most 16 bytes), the rest of it zeroed. */

@@ -222,13 +222,9 @@ final class XfsSuperblock {
     static final int FNAME_OFF = 108;
     static final int FNAME_LEN = 12;
 
-    /** {@return the label: sb_fname up to its first NUL} */
+    /** {@return sb_fname's 12 bytes as stored} */
     synchronized byte[] label() {
-        int len = 0;
-        while (len < FNAME_LEN && buf[FNAME_OFF + len] != 0) {
-            len++;
-        }
-        return Arrays.copyOfRange(buf, FNAME_OFF, FNAME_OFF + len);
+        return Arrays.copyOfRange(buf, FNAME_OFF, FNAME_OFF + FNAME_LEN);
     }
 
     /** Sets sb_fname to {@code label} (at most 12 bytes), the rest of it zeroed. */
