@@ -549,8 +549,9 @@ final class Ext4FileSystem implements SuperBlock {
                     if (groups.hasSuperblock(g)) {
                         long at = allocator.groupStart((int) g) * sb.blockSize();
                         Ext4Superblock copy = new Ext4Superblock(disk.readBytes(at, Ext4Superblock.SIZE));
+                        // Checked as the mounted file system checksums, whatever the copy's features say.
                         if (copy.s_magic() == Ext4Superblock.MAGIC
-                                && (!sb.hasCsum() || copy.b.getInt(0x3FC) == copy.computeChecksum())) {
+                                && (!sb.hasCsum() || copy.s_checksum() == copy.computeChecksum())) {
                             copy.label(label);
                             copy.updateChecksum();
                             disk.writeBytes(at, copy.bytes());

@@ -115,7 +115,7 @@ final class Ext4Mounting {
         }
         int replayed = r.replayed() + (fastCommits.isEmpty() ? 0 : 1);
         Ext4Superblock now = readSuperblock(device);
-        boolean intact = !now.hasCsum() || now.b.getInt(0x3FC) == now.computeChecksum();
+        boolean intact = now.checksumHolds();
         boolean cleared = intact && (now.s_feature_incompat() & Ext4Superblock.INCOMPAT_RECOVER) != 0;
         if (cleared) {
             // What needs_recovery announced is done (ext4_mark_recovery_complete). Written in place

@@ -215,6 +215,13 @@ final class Ext4Superblock {
         return Crc32c.update(~0, b.array(), 0x68, 16);
     }
 
+    int s_checksum() { return b.getInt(0x3FC); }
+
+    /** {@return whether s_checksum is the crc32c of the bytes before it, or the format keeps none} (ext4_superblock_csum_verify) */
+    boolean checksumHolds() {
+        return !hasCsum() || s_checksum() == computeChecksum();
+    }
+
     int computeChecksum() {
         return Crc32c.update(~0, b.array(), 0, 0x3FC);
     }

@@ -43,7 +43,7 @@ final class MountCheck {
      * error stands, as it does on Linux, which checks before it replays.
      */
     static boolean tornAwaitingReplay(Ext4Superblock sb) {
-        return sb.s_magic() == Ext4Superblock.MAGIC && sb.hasCsum() && sb.b.getInt(0x3FC) != sb.computeChecksum()
+        return sb.s_magic() == Ext4Superblock.MAGIC && !sb.checksumHolds()
                 && (sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) != 0;
     }
 
@@ -115,9 +115,9 @@ final class MountCheck {
         if (sb.hasCsum() && (sb.b.get(0x175) & 0xff) != 1) {
             throw inval("VFS: Found ext4 filesystem with unknown checksum algorithm (s_checksum_type %d).", sb.b.get(0x175) & 0xff);
         }
-        if (sb.hasCsum() && sb.b.getInt(0x3FC) != sb.computeChecksum()) {
+        if (!sb.checksumHolds()) {
             throw FsException.of(Errno.EBADMSG, "ext4: VFS: Found ext4 filesystem with invalid superblock checksum (s_checksum "
-                    + "0x%08x, computed 0x%08x).  Run e2fsck?", sb.b.getInt(0x3FC), sb.computeChecksum());
+                    + "0x%08x, computed 0x%08x).  Run e2fsck?", sb.s_checksum(), sb.computeChecksum());
         }
     }
 
