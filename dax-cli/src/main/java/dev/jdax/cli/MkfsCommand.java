@@ -20,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /** {@code jdax mkfs}: makes a file system on an image file (created at SIZE when given). */
@@ -48,6 +49,16 @@ final class MkfsCommand implements Callable<Integer> {
             + "knows; turns casefold on) and encoding_flags=strict."})
     List<String> extended = List.of();
 
+    @Option(names = "-L", paramLabel = "LABEL", description = {
+            "Volume label (as mke2fs -L and mkfs.xfs -L): at most 16 bytes of UTF-8 on ext2 and ext4, 12 on xfs. "
+            + "A longer one is refused (mke2fs would cut it, perhaps inside a character). xfs_io's label command "
+            + "reads and changes it on a mounted file system."})
+    String label = "";
+
+    @Option(names = "-U", paramLabel = "UUID", description = {
+            "The file system's UUID, as 8-4-4-4-12 hex digits (mke2fs -U, mkfs.xfs -m uuid=); default a random one."})
+    String uuid;
+
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
@@ -57,6 +68,7 @@ final class MkfsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws FsException {
         FileSystemType fsType = FileSystemTypes.byName(type);
+        UUID fsUuid = parseUuid();
         if (size == null && !Files.exists(image)) {
             throw FsException.of(Errno.ENOENT, "%s: no such image; give a SIZE to create it", image);
         }
@@ -78,7 +90,7 @@ final class MkfsCommand implements Callable<Integer> {
                 extra.put("zeroed", "true");
             }
             try {
-                fsType.mkfs(device, new MkfsOptions(blockSize, features, "", null, extra));
+                fsType.mkfs(device, new MkfsOptions(blockSize, features, label, fsUuid, extra));
             } catch (FsException e) {
                 // The personality knows the device, not the image the user named.
                 throw new FsException(e.errno(), image + ": " + e.getMessage(), e);
@@ -87,6 +99,18 @@ final class MkfsCommand implements Callable<Integer> {
                     blockSize == 0 ? "" : ", block size " + blockSize);
         }
         return 0;
+    }
+
+    /** -U's UUID, or {@code null} for a random one; refused unless in the 36-character form. */
+    private UUID parseUuid() throws FsException {
+        if (uuid == null) {
+            return null;
+        }
+        // UUID.fromString also takes shortened groups ("1-2-3-4-5"); mke2fs and mkfs.xfs do not.
+        if (!uuid.matches("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}")) {
+            throw FsException.of(Errno.EINVAL, "-U %s: not a UUID (8-4-4-4-12 hex digits)", uuid);
+        }
+        return UUID.fromString(uuid);
     }
 
     /** -E's KEY=VALUE pairs; a key alone stands for "true". Only ext4 takes any. */

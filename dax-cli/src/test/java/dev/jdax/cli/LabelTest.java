@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,7 +38,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * xfs_io's {@code label} (FS_IOC_GETFSLABEL, FS_IOC_SETFSLABEL) as Linux 6.1 keeps it (scenario
  * {@code label}): the label in the primary superblock and in every copy, where blkid, xfs_db and
  * dumpe2fs read it, after a remount too; the format's longest label and EINVAL one byte past it;
- * EROFS on a read-only mount; ENOTTY from fs/ext2; a label mkfs.xfs or mke2fs wrote read back; and
+ * EROFS on a read-only mount; ENOTTY from fs/ext2; a label mkfs.xfs or mke2fs wrote read back,
+ * and one {@code jdax mkfs -L} wrote; and
  * many threads setting labels at once leaving one label in every copy.
  */
 class LabelTest {
@@ -67,6 +69,65 @@ class LabelTest {
         Console.run("io", "-c", "label -c", image + ":/f").ok();
         assertEquals(List.of(""), copies(type, image));
         judge(type, image);
+    }
+
+    /**
+     * {@code jdax mkfs -L LABEL -U UUID}, as mke2fs and mkfs.xfs take them: the label in every
+     * copy of the superblock, the UUID where the outside tools read it, both in {@code jdax info};
+     * a label one byte longer than the format keeps, or a UUID in a short form, is refused.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
+    void mkfsWritesTheLabelAndUuidItIsGiven(String type) throws Exception {
+        type(type);
+        Path image = tmp.resolve("mkfs-" + type + ".img");
+        int max = type.equals("xfs") ? 12 : 16;
+        // The longest label, in two-byte characters: the limit is the format's bytes, not characters.
+        String label = type.equals("xfs") ? "ünïcödés" : "dévelöppé-üs";
+        String uuid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+        assertEquals(max, label.getBytes(StandardCharsets.UTF_8).length);
+        Console.run("mkfs", "-t", type, "-L", label, "-U", uuid, image.toString(), "320m").ok();
+
+        assertTrue(Console.run("info", image.toString()).ok().out()
+                .contains(", label \"" + label + "\", UUID " + uuid + ")\n"));
+        assertEquals(List.of(label), copies(type, image));
+        assertEquals(uuid, outsideUuid(type, image));
+        if (!type.equals("ext2")) {
+            assertEquals("label = \"" + label + "\"\n", Console.run("io", "-r", "-c", "label", image + ":/").ok().out());
+        }
+        judge(type, image);
+
+        String tooLong = "x".repeat(max - 1) + "é";
+        Console refused = Console.run("mkfs", "-t", type, "-L", tooLong, image.toString(), "320m");
+        assertEquals(1, refused.status());
+        assertEquals("jdax: mkfs: " + image + ": " + type + ": mkfs: label \"" + tooLong + "\" is " + (max + 1)
+                + " bytes, longer than the " + max + " the superblock keeps (EINVAL)\n", refused.err());
+        Console shortUuid = Console.run("mkfs", "-t", type, "-U", "1-2-3-4-5", image.toString(), "320m");
+        assertEquals("jdax: mkfs: -U 1-2-3-4-5: not a UUID (8-4-4-4-12 hex digits) (EINVAL)\n", shortUuid.err());
+    }
+
+    /** {@code s} with xfs_db's {@code \ooo} escapes made bytes again, read as UTF-8. */
+    private static String octalUnescaped(String s) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+                bytes.write(Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                bytes.write(s.charAt(i));
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The UUID dumpe2fs or xfs_db reads from the primary superblock. */
+    private static String outsideUuid(String type, Path image) throws Exception {
+        Optional<HostTool> tool = HostTool.find(type.equals("xfs") ? "xfs_db" : "dumpe2fs");
+        assumeTrue(tool.isPresent(), "xfs_db or dumpe2fs is not installed");
+        String out = type.equals("xfs") ? tool.get().run("-r", "-c", "sb 0", "-c", "p uuid", image.toString()).output()
+                : tool.get().run("-h", image.toString()).output();
+        String key = type.equals("xfs") ? "uuid = " : "Filesystem UUID:";
+        return out.lines().filter(l -> l.startsWith(key)).findFirst().orElseThrow().substring(key.length()).strip();
     }
 
     @Test
@@ -164,8 +225,9 @@ class LabelTest {
             for (int ag = 0; ag < 4; ag++) {
                 String out = db.get().run("-r", "-c", "sb " + ag, "-c", "p fname", image.toString()).output().strip();
                 assertTrue(out.startsWith("fname = \""), out);
-                // xfs_db prints the NULs that pad sb_fname as \000.
-                labels.add(out.substring("fname = \"".length(), out.length() - 1).replaceAll("(\\\\000)+$", ""));
+                // xfs_db prints each byte outside printable ASCII (the NULs that pad sb_fname,
+                // UTF-8's) as \ooo.
+                labels.add(octalUnescaped(out.substring("fname = \"".length(), out.length() - 1)).replaceAll("\0+$", ""));
             }
         } else {
             Optional<HostTool> dumpe2fs = HostTool.find("dumpe2fs");

@@ -1,5 +1,9 @@
 package dev.jdax.api.fs;
 
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
+
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,6 +39,20 @@ public record MkfsOptions(int blockSize, List<String> features, String label, UU
     /** This with the feature edits {@code f}. */
     public MkfsOptions withFeatures(List<String> f) {
         return new MkfsOptions(blockSize, f, label, uuid, extra);
+    }
+
+    /**
+     * The label's bytes as the superblock keeps them (UTF-8, no NUL needed when it fills the
+     * field). One longer than the format's {@code max} is refused, as mkfs.xfs refuses it; mke2fs
+     * cuts it with a warning, which may split a character, so jdax refuses there too.
+     */
+    public byte[] labelBytes(String fsName, int max) throws FsException {
+        byte[] bytes = label.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > max) {
+            throw FsException.of(Errno.EINVAL, "%s: mkfs: label \"%s\" is %d bytes, longer than the %d the superblock keeps",
+                    fsName, label, bytes.length, max);
+        }
+        return bytes;
     }
 
     /** This with UUID {@code u}. */

@@ -35,8 +35,9 @@ public final class Ext2FileSystemType implements FileSystemType {
                 || (sb.s_feature_incompat() & ~Ext2Superblock.INCOMPAT_KNOWN) != 0) {
             return Optional.empty();
         }
-        return Optional.of(String.format("ext2, %d-byte blocks, %d blocks (%d free), %d inodes (%d free)",
-                sb.blockSize(), sb.s_blocks_count(), sb.s_free_blocks_count(), sb.s_inodes_count(), sb.s_free_inodes_count()));
+        return Optional.of(String.format("ext2, %d-byte blocks, %d blocks (%d free), %d inodes (%d free), %s",
+                sb.blockSize(), sb.s_blocks_count(), sb.s_free_blocks_count(), sb.s_inodes_count(), sb.s_free_inodes_count(),
+                sb.identity()));
     }
 
     @Override

@@ -118,8 +118,7 @@ final class Ext2Mkfs {
         UUID uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
         s.putLong(104, Long.reverseBytes(uuid.getMostSignificantBits()));
         s.putLong(112, Long.reverseBytes(uuid.getLeastSignificantBits()));
-        byte[] label = options.label().getBytes(StandardCharsets.UTF_8);
-        s.put(120, label, 0, Math.min(16, label.length));
+        s.put(120, options.labelBytes("ext2", 16));
         s.putInt(264, (int) now);
         s.putShort(206, (short) rsvGdt);
 

@@ -2,10 +2,12 @@ package dev.jdax.fs.ext2;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.VolumeIdentity;
 import dev.jdax.api.lock.PercpuCounter;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The ext2 superblock (1024 bytes at byte 1024), kept as its bytes so fields jdax does not use
@@ -49,6 +51,11 @@ final class Ext2Superblock {
 
     int u16(int off) {
         return b.getShort(off) & 0xffff;
+    }
+
+    /** {@return s_volume_name (16 bytes at 0x78) and s_uuid (at 0x68), as blkid shows them} */
+    VolumeIdentity identity() {
+        return VolumeIdentity.of(Arrays.copyOfRange(b.array(), 0x78, 0x88), Arrays.copyOfRange(b.array(), 0x68, 0x78));
     }
 
     long s_inodes_count() { return u32(0); }

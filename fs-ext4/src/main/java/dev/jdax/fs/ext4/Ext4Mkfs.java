@@ -7,7 +7,6 @@ import dev.jdax.api.fs.MkfsOptions;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -327,7 +326,7 @@ final class Ext4Mkfs {
     }
 
     private Ext4Superblock superblock(long blocks, long first, int bs, long bpg, long ipg, long groups, long rsvGdt,
-                                      boolean journalled, byte[] uuidBytes, long now) {
+                                      boolean journalled, byte[] uuidBytes, long now) throws FsException {
         Ext4Superblock sb = new Ext4Superblock(new byte[Ext4Superblock.SIZE]);
         ByteBuffer s = sb.b;
         s.putInt(0x0, (int) (ipg * groups));
@@ -358,8 +357,7 @@ final class Ext4Mkfs {
         s.putInt(0x64, Ext4Superblock.RO_COMPAT_SPARSE_SUPER | Ext4Superblock.RO_COMPAT_LARGE_FILE | Ext4Superblock.RO_COMPAT_HUGE_FILE
                 | Ext4Superblock.RO_COMPAT_DIR_NLINK | Ext4Superblock.RO_COMPAT_EXTRA_ISIZE | Ext4Superblock.RO_COMPAT_METADATA_CSUM);
         s.put(0x68, uuidBytes);
-        byte[] label = options.label().getBytes(StandardCharsets.UTF_8);
-        s.put(Ext4Superblock.VOLUME_NAME, label, 0, Math.min(Ext4Superblock.LABEL_MAX, label.length));
+        s.put(Ext4Superblock.VOLUME_NAME, options.labelBytes("ext4", Ext4Superblock.LABEL_MAX));
         s.putInt(0xE0, journalled ? (int) JOURNAL_INO : 0);
         UUID hash = UUID.randomUUID();
         s.putLong(0xEC, hash.getMostSignificantBits());

@@ -1,5 +1,6 @@
 package dev.jdax.fs.ext4;
 
+import dev.jdax.api.fs.VolumeIdentity;
 import dev.jdax.api.lock.PercpuCounter;
 
 import java.nio.ByteBuffer;
@@ -159,6 +160,11 @@ final class Ext4Superblock {
     /** {@return s_volume_name's 16 bytes as stored} */
     synchronized byte[] label() {
         return Arrays.copyOfRange(b.array(), VOLUME_NAME, VOLUME_NAME + LABEL_MAX);
+    }
+
+    /** {@return s_volume_name and s_uuid, as blkid shows them} */
+    synchronized VolumeIdentity identity() {
+        return VolumeIdentity.of(label(), Arrays.copyOfRange(b.array(), 0x68, 0x78));
     }
 
     /** Sets s_volume_name to {@code label} (at most 16 bytes), the rest of it zeroed. */

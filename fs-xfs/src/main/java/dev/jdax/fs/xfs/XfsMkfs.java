@@ -5,7 +5,6 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.MkfsOptions;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.UUID;
@@ -36,7 +35,7 @@ final class XfsMkfs {
 
     private final DaxDevice device;
     private final UUID uuid;
-    private final String label;
+    private final byte[] label;
     private final long dblocks;
     private final long agcount;
     private final long agblocks;
@@ -56,9 +55,7 @@ final class XfsMkfs {
         if (device.size() < XfsFileSystemType.MINIMUM_SIZE) {
             throw FsException.of(Errno.EINVAL, "xfs: mkfs: device of %d bytes is below the 300 MiB minimum", device.size());
         }
-        if (options.label().getBytes(StandardCharsets.UTF_8).length > 12) {
-            throw FsException.of(Errno.EINVAL, "xfs: mkfs: label \"%s\" longer than 12 bytes", options.label());
-        }
+        this.label = options.labelBytes("xfs", XfsSuperblock.FNAME_LEN);
         String sectsize = options.extra().getOrDefault("sectsize", String.valueOf(SECT));
         if (!sectsize.equals(String.valueOf(SECT)) && !sectsize.equals(String.valueOf(SECT_4K))) {
             throw FsException.of(Errno.EINVAL, "xfs: mkfs: sectsize %s (512 or 4096)", sectsize);
@@ -66,7 +63,6 @@ final class XfsMkfs {
         this.sect = Integer.parseInt(sectsize);
         this.hdrBlocks = (4L * sect + BLOCK - 1) / BLOCK;
         this.uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
-        this.label = options.label();
         this.dblocks = device.size() / BLOCK;
         long count = Math.max(4, (dblocks + MAX_AG_BLOCKS - 1) / MAX_AG_BLOCKS);
         this.agblocks = (dblocks + count - 1) / count;
@@ -164,8 +160,7 @@ final class XfsMkfs {
         put16(b, 102, sect);
         put16(b, 104, ISIZE);
         put16(b, 106, BLOCK / ISIZE);
-        byte[] l = label.getBytes(StandardCharsets.UTF_8);
-        System.arraycopy(l, 0, b, 108, l.length);
+        System.arraycopy(label, 0, b, 108, label.length);
         put8(b, 120, 12);
         put8(b, 121, Integer.numberOfTrailingZeros(sect));   // sb_sectlog
         put8(b, 122, 9);

@@ -1,5 +1,6 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.api.fs.VolumeIdentity;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.lock.PercpuCounter;
@@ -218,6 +219,7 @@ final class XfsSuperblock {
         XfsCrc.update(sector, 0, sb_sectsize(), SB_CRC_OFF);
         return sector;
     }
+
     /** sb_fname's 12 bytes: the label, NUL-padded, or all 12 without a NUL. */
     static final int FNAME_OFF = 108;
     static final int FNAME_LEN = 12;
@@ -225,6 +227,11 @@ final class XfsSuperblock {
     /** {@return sb_fname's 12 bytes as stored} */
     synchronized byte[] label() {
         return Arrays.copyOfRange(buf, FNAME_OFF, FNAME_OFF + FNAME_LEN);
+    }
+
+    /** {@return sb_fname and sb_uuid, as blkid shows them} */
+    synchronized VolumeIdentity identity() {
+        return VolumeIdentity.of(label(), Arrays.copyOfRange(buf, 32, 48));
     }
 
     /** Sets sb_fname to {@code label} (at most 12 bytes), the rest of it zeroed. */
