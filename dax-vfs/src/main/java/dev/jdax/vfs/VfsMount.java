@@ -21,6 +21,7 @@ import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.fs.XfsCounts;
 import dev.jdax.api.fs.XfsGeometry;
+import dev.jdax.api.fs.XfsInodeGroup;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.PerCpuSet;
 
@@ -113,6 +114,18 @@ final class VfsMount implements FileSystem {
     public XfsCounts xfsCounts() throws FsException {
         ensureOpen();
         return sb.xfsCounts();
+    }
+
+    @Override
+    public List<XfsInodeGroup> xfsInumbers(long from, int max) throws FsException {
+        ensureOpen();
+        return sb.xfsInumbers(from, max);
+    }
+
+    @Override
+    public long xfsBulkstatNext(long from) throws FsException {
+        ensureOpen();
+        return sb.xfsBulkstatNext(from);
     }
 
     @Override

@@ -104,6 +104,32 @@ public interface FileSystem extends AutoCloseable {
     }
 
     /**
+     * {@code XFS_IOC_INUMBERS}: the inode chunks with an allocated inode, in inode-number order,
+     * from the chunk that holds {@code from} on. A {@code from} beyond the last AG has none.
+     *
+     * @param from the first inode number to consider (unsigned)
+     * @param max  at most this many chunks
+     * @return the chunks, fewer than {@code max} only at the end
+     * @throws FsException ENOTTY on a format that is not XFS
+     */
+    default List<XfsInodeGroup> xfsInumbers(long from, int max) throws FsException {
+        throw new FsException(Errno.ENOTTY, "XFS_IOC_INUMBERS: not an XFS file system");
+    }
+
+    /**
+     * {@code XFS_IOC_BULKSTAT}'s walk, one inode long: the first inode at or after {@code from}
+     * that bulkstat reports, which is every allocated inode but the file system's own (the
+     * realtime bitmap and summary: xfs_internal_inum).
+     *
+     * @param from the first inode number to consider (unsigned)
+     * @return that inode's number, or -1 when there is none
+     * @throws FsException ENOTTY on a format that is not XFS
+     */
+    default long xfsBulkstatNext(long from) throws FsException {
+        throw new FsException(Errno.ENOTTY, "XFS_IOC_BULKSTAT: not an XFS file system");
+    }
+
+    /**
      * {@code FS_IOC_GETFSLABEL}: the file system's label.
      *
      * @return the label's bytes, up to its first NUL (empty when there is none)

@@ -30,6 +30,8 @@ final class LinuxOutputSegmenter {
             + "|xfs_io: cannot open .*";
     /** What label prints: the label it read or set, or why the ioctl failed. */
     private static final String LABEL_LINE = "label = \".*\"|label: .*";
+    /** What inode prints: a number (with its width under -v), a refused number, or why the ioctl failed. */
+    private static final String INODE_LINE = "\\d+|\\d+:(32|64)|.* is not a numeric inode value|(XFS_IOC_FSINUMBERS|bulkstat|bulkstat_single): .*";
     private static final String TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*";
     private static final Pattern DUMP = Pattern.compile("^[0-9a-f]{8}:  .*");
     private static final Pattern MAPPED_ACCESS = Pattern.compile("^m(read|write|map)\\b");
@@ -126,6 +128,8 @@ final class LinuxOutputSegmenter {
                     : Grammar.of("^(" + CHPROJ_LINE + ")$", "^(" + CHPROJ_LINE + ")$", "^(" + CHPROJ_LINE + ")$");
             // One line a run: the label, or perror's line.
             case "label" -> Grammar.of("^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$");
+            // One line a run, as label's.
+            case "inode" -> Grammar.of("^(" + INODE_LINE + ")$", "^(" + INODE_LINE + ")$", "^(" + INODE_LINE + ")$");
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
             case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);

@@ -16,6 +16,14 @@ final class Strtoull {
 
     /** The value as the 64 bits C keeps of it, or null when text follows the number. */
     static Long parse(String s) {
+        return parse(s, 0);
+    }
+
+    /**
+     * {@code strtoull(s, &end, base)} for base 0 (as above) or 10 (inode_f's: no prefixes, a
+     * leading 0 is a decimal digit).
+     */
+    static Long parse(String s, int base) {
         int i = 0;
         while (i < s.length() && isSpace(s.charAt(i))) {
             i++;
@@ -26,11 +34,11 @@ final class Strtoull {
             i++;
         }
         int radix = 10;
-        if (i + 1 < s.length() && s.charAt(i) == '0' && (s.charAt(i + 1) | 0x20) == 'x'
-                && i + 2 < s.length() && Character.digit(s.charAt(i + 2), 16) >= 0) {
+        boolean prefixed = base == 0 && i < s.length() && s.charAt(i) == '0';
+        if (prefixed && i + 2 < s.length() && (s.charAt(i + 1) | 0x20) == 'x' && Character.digit(s.charAt(i + 2), 16) >= 0) {
             radix = 16;
             i += 2;
-        } else if (i < s.length() && s.charAt(i) == '0') {
+        } else if (prefixed) {
             radix = 8;
         }
         int start = i;

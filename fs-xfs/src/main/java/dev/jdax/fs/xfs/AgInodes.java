@@ -3,6 +3,8 @@ package dev.jdax.fs.xfs;
 import com.carrotsearch.hppc.LongObjectHashMap;
 import dev.jdax.api.FsException;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -43,17 +45,22 @@ final class AgInodes {
         this.space = space;
         this.hasFinobt = disk.sb().hasFinobt();
         this.counted = disk.sb().hasInobtCount();
-        this.ino = new ShortBtree(disk, agno, AgBtreeKind.INO, new ShortBtree.Root() {
-            public long root() { return agi.agi_root(); }
-            public int levels() { return (int) agi.agi_level(); }
-            public void set(long root, int levels) { agi.agi_root(root); agi.agi_level(levels); }
-        }, new TreeBlocks(AgFreeSpace.Resv.NONE, false));
+        this.ino = new ShortBtree(disk, agno, AgBtreeKind.INO, inobtRoot(agi), new TreeBlocks(AgFreeSpace.Resv.NONE, false));
         this.fino = new ShortBtree(disk, agno, AgBtreeKind.FINO, new ShortBtree.Root() {
             public long root() { return agi.agi_free_root(); }
             public int levels() { return (int) agi.agi_free_level(); }
             public void set(long root, int levels) { agi.agi_free_root(root); agi.agi_free_level(levels); }
         }, new TreeBlocks(AgFreeSpace.Resv.METADATA, true));
         this.inobtMaxLevels = XfsReservations.inobtMaxLevels(disk);
+    }
+
+    /** The inobt's root and height, kept in the AGI. */
+    private static ShortBtree.Root inobtRoot(XfsAgi agi) {
+        return new ShortBtree.Root() {
+            public long root() { return agi.agi_root(); }
+            public int levels() { return (int) agi.agi_level(); }
+            public void set(long root, int levels) { agi.agi_root(root); agi.agi_level(levels); }
+        };
     }
 
     /**
@@ -264,6 +271,45 @@ final class AgInodes {
         }
         int i = (int) (agino - r.startino());
         return r.present(i) && !r.isFree(i);
+    }
+
+    /**
+     * The chunks with an allocated inode whose last inode is at or after {@code agino}, in order,
+     * at most {@code max} (the in-core records; under the AG's lock).
+     */
+    List<InobtRec> allocatedFrom(long agino, int max) {
+        long[] starts = chunks.keys().toArray();
+        Arrays.sort(starts);
+        return allocatedFrom(Arrays.stream(starts).mapToObj(chunks::get).toList(), agino, max);
+    }
+
+    /**
+     * The same as {@link #allocatedFrom(long, int)} read from the inobt on disk, for a mount that
+     * changes nothing and so loads no AG.
+     */
+    static List<InobtRec> readAllocatedFrom(XfsDisk disk, long agno, long agino, int max) throws FsException {
+        int sect = disk.sb().sb_sectsize();
+        byte[] i = new byte[sect];
+        disk.readBytes(disk.agbToByte(agno, 0) + 2L * sect, i, sect);
+        XfsAgi agi = XfsAgi.decode(i, agno, disk.agLength(agno), disk.sb().metaUuid());
+        List<InobtRec> all = new ArrayList<>();
+        for (byte[] r : new ShortBtree(disk, agno, AgBtreeKind.INO, inobtRoot(agi), null).records()) {
+            all.add(InobtRec.decode(r));
+        }
+        return allocatedFrom(all, agino, max);
+    }
+
+    private static List<InobtRec> allocatedFrom(List<InobtRec> inOrder, long agino, int max) {
+        List<InobtRec> out = new ArrayList<>();
+        for (InobtRec r : inOrder) {
+            if (out.size() == max) {
+                break;
+            }
+            if (r.startino() + InobtRec.INODES > agino && r.allocated() != 0) {
+                out.add(r);
+            }
+        }
+        return out;
     }
 
     /** The record of the chunk that holds {@code agino}, or null. */

@@ -30,6 +30,17 @@ record InobtRec(long startino, int holemask, int count, int freecount, long free
         return (holemask & (1 << (i / 4))) == 0;
     }
 
+    /** {@return one bit per inode that exists and is not free (struct xfs_inumbers' xi_allocmask)} */
+    long allocated() {
+        long present = 0;
+        for (int g = 0; g < 16; g++) {
+            if ((holemask & (1 << g)) == 0) {
+                present |= 0xfL << (4 * g);
+            }
+        }
+        return present & ~free;
+    }
+
     boolean isFree(int i) {
         return (free & (1L << i)) != 0;
     }

@@ -18,6 +18,7 @@ import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.fs.XfsCounts;
 import dev.jdax.api.fs.XfsGeometry;
+import dev.jdax.api.fs.XfsInodeGroup;
 import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.LockingModel;
@@ -542,6 +543,51 @@ final class XfsFileSystem implements SuperBlock {
     public XfsCounts xfsCounts() throws FsException {
         XfsSuperblock sb = disk.sb();
         return new XfsCounts(statfs().bfree(), sb.sb_frextents(), sb.sb_ifree(), sb.sb_icount());
+    }
+
+    /**
+     * xfs_inumbers: the chunks of every AG from {@code from}'s on. A writable mount reads the
+     * records it keeps in core, under each AG's lock; a read-only one reads the inobt.
+     */
+    @Override
+    public List<XfsInodeGroup> xfsInumbers(long from, int max) throws FsException {
+        List<XfsInodeGroup> out = new ArrayList<>();
+        long agcount = disk.sb().sb_agcount();
+        for (long agno = disk.inoAgno(from), agino = disk.inoAgino(from); agno < agcount && out.size() < max;
+             agno++, agino = 0) {
+            List<InobtRec> chunks = mutations != null ? mutations.space().allocatedInodeChunks(agno, agino, max - out.size())
+                    : AgInodes.readAllocatedFrom(disk, agno, agino, max - out.size());
+            for (InobtRec r : chunks) {
+                out.add(new XfsInodeGroup(disk.ino(agno, r.startino()), r.allocated()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * xfs_bulkstat's walk from {@code from}: the inumbers records, the allocated inodes in them
+     * at or after {@code from}, xfs_internal_inum's skipped (jdax mounts no quota, so only the
+     * realtime bitmap and summary are internal).
+     */
+    @Override
+    public long xfsBulkstatNext(long from) throws FsException {
+        XfsSuperblock sb = disk.sb();
+        for (long at = from; ; ) {
+            List<XfsInodeGroup> groups = xfsInumbers(at, 16);
+            if (groups.isEmpty()) {
+                return -1;
+            }
+            for (XfsInodeGroup g : groups) {
+                for (int i = 0; i < InobtRec.INODES; i++) {
+                    long ino = g.startino() + i;
+                    boolean reported = (g.allocmask() & (1L << i)) != 0 && ino != sb.sb_rbmino() && ino != sb.sb_rsumino();
+                    if (reported && Long.compareUnsigned(ino, from) >= 0) {
+                        return ino;
+                    }
+                }
+            }
+            at = groups.getLast().startino() + InobtRec.INODES;
+        }
     }
 
     @Override

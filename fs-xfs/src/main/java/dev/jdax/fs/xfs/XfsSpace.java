@@ -6,6 +6,7 @@ import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.Mutex;
 import dev.jdax.api.lock.PerCpu;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -397,5 +398,10 @@ final class XfsSpace {
 
     boolean inodeInUse(long ino) throws FsException {
         return locked(disk.inoAgno(ino), ag -> ag.inodeInUse(ino));
+    }
+
+    /** AG {@code agno}'s chunks with an allocated inode, from {@code agino}'s on, at most {@code max}. */
+    List<InobtRec> allocatedInodeChunks(long agno, long agino, int max) throws FsException {
+        return locked(agno, ag -> ag.inodes().allocatedFrom(agino, max));
     }
 }
