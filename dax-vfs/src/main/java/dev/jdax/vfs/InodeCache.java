@@ -28,7 +28,7 @@ final class InodeCache {
      * and 1,048,576. (A fixed 65,536 made random lookups in a directory of 100,000 names miss the
      * caches a third of the time: 120,000/s instead of 750,000/s.)
      */
-    static final int UNUSED_LIMIT = (int) Math.clamp(Runtime.getRuntime().maxMemory() / 8192, 65_536, 1 << 20);
+    static final int UNUSED_LIMIT = Math.clamp(Runtime.getRuntime().maxMemory() / 8192, 65_536, 1 << 20);
 
     private final SuperBlock sb;
     /** By {@link #key}, not by number. */
