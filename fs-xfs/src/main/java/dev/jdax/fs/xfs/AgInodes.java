@@ -288,10 +288,7 @@ final class AgInodes {
      * changes nothing and so loads no AG.
      */
     static List<InobtRec> readAllocatedFrom(XfsDisk disk, long agno, long agino, int max) throws FsException {
-        int sect = disk.sb().sb_sectsize();
-        byte[] i = new byte[sect];
-        disk.readBytes(disk.agbToByte(agno, 0) + 2L * sect, i, sect);
-        XfsAgi agi = XfsAgi.decode(i, agno, disk.agLength(agno), disk.sb().metaUuid());
+        XfsAgi agi = XfsAgi.read(disk, agno);
         List<InobtRec> all = new ArrayList<>();
         for (byte[] r : new ShortBtree(disk, agno, AgBtreeKind.INO, inobtRoot(agi), null).records()) {
             all.add(InobtRec.decode(r));

@@ -58,15 +58,8 @@ final class XfsAg {
     }
 
     static XfsAg load(XfsDisk disk, long agno) throws FsException {
-        int sect = disk.sb().sb_sectsize();
-        long base = disk.agbToByte(agno, 0);
-        byte[] f = new byte[sect];
-        byte[] i = new byte[sect];
-        disk.readBytes(base + sect, f, sect);
-        disk.readBytes(base + 2L * sect, i, sect);
-        long len = disk.agLength(agno);
-        XfsAgf agf = XfsAgf.decode(f, agno, len, disk.sb().metaUuid());
-        XfsAgi agi = XfsAgi.decode(i, agno, len, disk.sb().metaUuid());
+        XfsAgf agf = XfsAgf.read(disk, agno);
+        XfsAgi agi = XfsAgi.read(disk, agno);
         XfsAg ag = new XfsAg(disk, agno, agf, agi, Agfl.read(disk, agno, agf));
         ag.space.load();
         ag.inodes.load();

@@ -17,6 +17,14 @@ final class XfsAgf {
         this.buf = buf;
     }
 
+    /** Reads and checks AG {@code agno}'s AGF, the AG's second sector. */
+    static XfsAgf read(XfsDisk disk, long agno) throws FsException {
+        int sect = disk.sb().sb_sectsize();
+        byte[] f = new byte[sect];
+        disk.readBytes(disk.agbToByte(agno, 0) + sect, f, sect);
+        return decode(f, agno, disk.agLength(agno), disk.sb().metaUuid());
+    }
+
     static XfsAgf decode(byte[] sector, long agno, long agLength, UUID uuid) throws FsException {
         XfsAgf a = new XfsAgf(sector);
         String what = "AGF " + agno;

@@ -18,6 +18,14 @@ final class XfsAgi {
         this.buf = buf;
     }
 
+    /** Reads and checks AG {@code agno}'s AGI, the AG's third sector. */
+    static XfsAgi read(XfsDisk disk, long agno) throws FsException {
+        int sect = disk.sb().sb_sectsize();
+        byte[] i = new byte[sect];
+        disk.readBytes(disk.agbToByte(agno, 0) + 2L * sect, i, sect);
+        return decode(i, agno, disk.agLength(agno), disk.sb().metaUuid());
+    }
+
     static XfsAgi decode(byte[] sector, long agno, long agLength, UUID uuid) throws FsException {
         XfsAgi a = new XfsAgi(sector);
         String what = "AGI " + agno;

@@ -68,17 +68,12 @@ final class XfsLog {
      */
     static void recount(XfsDisk disk) throws FsException {
         XfsSuperblock sb = disk.sb();
-        int sect = sb.sb_sectsize();
         long fdblocks = 0;
         long icount = 0;
         long ifree = 0;
         for (long agno = 0; agno < disk.agcount(); agno++) {
-            byte[] f = new byte[sect];
-            byte[] i = new byte[sect];
-            disk.readBytes(disk.agbToByte(agno, 0) + sect, f, sect);
-            disk.readBytes(disk.agbToByte(agno, 0) + 2L * sect, i, sect);
-            XfsAgf agf = XfsAgf.decode(f, agno, disk.agLength(agno), sb.metaUuid());
-            XfsAgi agi = XfsAgi.decode(i, agno, disk.agLength(agno), sb.metaUuid());
+            XfsAgf agf = XfsAgf.read(disk, agno);
+            XfsAgi agi = XfsAgi.read(disk, agno);
             fdblocks += agf.agf_freeblks() + agf.agf_flcount() + agf.agf_btreeblks();
             icount += agi.agi_count();
             ifree += agi.agi_freecount();
