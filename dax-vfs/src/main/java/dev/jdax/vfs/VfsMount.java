@@ -19,6 +19,7 @@ import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.fs.VolumeIdentity;
 import dev.jdax.api.fs.XfsCounts;
 import dev.jdax.api.fs.XfsGeometry;
 import dev.jdax.api.fs.XfsInodeGroup;
@@ -26,7 +27,6 @@ import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.PerCpuSet;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -132,7 +132,7 @@ final class VfsMount implements FileSystem {
     public byte[] label() throws FsException {
         ensureOpen();
         requireLabel("FS_IOC_GETFSLABEL");
-        return untilNul(sb.label());
+        return VolumeIdentity.untilNul(sb.label());
     }
 
     /**
@@ -144,22 +144,13 @@ final class VfsMount implements FileSystem {
     public void setLabel(byte[] label) throws FsException {
         ensureOpen();
         int max = requireLabel("FS_IOC_SETFSLABEL");
-        byte[] cut = untilNul(label);
+        byte[] cut = VolumeIdentity.untilNul(label);
         if (cut.length > max) {
             throw FsException.of(Errno.EINVAL, "FS_IOC_SETFSLABEL: a label of %d bytes: %s keeps at most %d",
                     cut.length, sb.type().name(), max);
         }
         requireWritable("FS_IOC_SETFSLABEL");
         sb.setLabel(cut);
-    }
-
-    /** {@return a label's bytes read as a C string: up to the first NUL, or all of them} */
-    private static byte[] untilNul(byte[] label) {
-        int len = 0;
-        while (len < label.length && label[len] != 0) {
-            len++;
-        }
-        return Arrays.copyOf(label, len);
     }
 
     /** {@return the format's longest label} Refuses a format without the label ioctls as Linux does (ENOTTY). */

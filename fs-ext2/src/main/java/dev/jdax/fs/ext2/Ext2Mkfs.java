@@ -116,9 +116,9 @@ final class Ext2Mkfs {
         s.putInt(96, Ext2Superblock.INCOMPAT_FILETYPE);
         s.putInt(100, Ext2Superblock.RO_COMPAT_SPARSE_SUPER | Ext2Superblock.RO_COMPAT_LARGE_FILE);
         UUID uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
-        s.putLong(104, Long.reverseBytes(uuid.getMostSignificantBits()));
-        s.putLong(112, Long.reverseBytes(uuid.getLeastSignificantBits()));
-        s.put(120, options.labelBytes("ext2", 16));
+        s.putLong(Ext2Superblock.UUID_OFF, Long.reverseBytes(uuid.getMostSignificantBits()));
+        s.putLong(Ext2Superblock.UUID_OFF + 8, Long.reverseBytes(uuid.getLeastSignificantBits()));
+        s.put(Ext2Superblock.VOLUME_NAME, options.labelBytes("ext2", Ext2Superblock.LABEL_MAX));
         s.putInt(264, (int) now);
         s.putShort(206, (short) rsvGdt);
 

@@ -53,9 +53,16 @@ final class Ext2Superblock {
         return b.getShort(off) & 0xffff;
     }
 
-    /** {@return s_volume_name (16 bytes at 0x78) and s_uuid (at 0x68), as blkid shows them} */
+    /** s_uuid's 16 bytes. */
+    static final int UUID_OFF = 0x68;
+    /** s_volume_name: the label, 16 bytes, NUL-padded (or all 16 without a NUL). */
+    static final int VOLUME_NAME = 0x78;
+    static final int LABEL_MAX = 16;
+
+    /** {@return s_volume_name and s_uuid, as blkid shows them} */
     VolumeIdentity identity() {
-        return VolumeIdentity.of(Arrays.copyOfRange(b.array(), 0x78, 0x88), Arrays.copyOfRange(b.array(), 0x68, 0x78));
+        return VolumeIdentity.of(Arrays.copyOfRange(b.array(), VOLUME_NAME, VOLUME_NAME + LABEL_MAX),
+                Arrays.copyOfRange(b.array(), UUID_OFF, UUID_OFF + 16));
     }
 
     long s_inodes_count() { return u32(0); }

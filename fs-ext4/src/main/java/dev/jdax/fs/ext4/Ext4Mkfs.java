@@ -356,7 +356,7 @@ final class Ext4Mkfs {
                 | Ext4Superblock.INCOMPAT_FLEX_BG);
         s.putInt(0x64, Ext4Superblock.RO_COMPAT_SPARSE_SUPER | Ext4Superblock.RO_COMPAT_LARGE_FILE | Ext4Superblock.RO_COMPAT_HUGE_FILE
                 | Ext4Superblock.RO_COMPAT_DIR_NLINK | Ext4Superblock.RO_COMPAT_EXTRA_ISIZE | Ext4Superblock.RO_COMPAT_METADATA_CSUM);
-        s.put(0x68, uuidBytes);
+        s.put(Ext4Superblock.UUID_OFF, uuidBytes);
         s.put(Ext4Superblock.VOLUME_NAME, options.labelBytes("ext4", Ext4Superblock.LABEL_MAX));
         s.putInt(0xE0, journalled ? (int) JOURNAL_INO : 0);
         UUID hash = UUID.randomUUID();

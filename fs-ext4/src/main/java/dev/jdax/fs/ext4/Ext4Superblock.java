@@ -153,6 +153,9 @@ final class Ext4Superblock {
     void s_wtime(long v) { b.putInt(0x30, (int) v); }
     void s_mnt_count(int v) { b.putShort(0x34, (short) v); }
 
+    /** s_uuid's 16 bytes: the file system's UUID, the seed of its checksums without s_checksum_seed. */
+    static final int UUID_OFF = 0x68;
+
     /** s_volume_name: the label, 16 bytes, NUL-padded (or all 16 without a NUL). */
     static final int VOLUME_NAME = 0x78;
     static final int LABEL_MAX = 16;
@@ -164,7 +167,7 @@ final class Ext4Superblock {
 
     /** {@return s_volume_name and s_uuid, as blkid shows them} */
     synchronized VolumeIdentity identity() {
-        return VolumeIdentity.of(label(), Arrays.copyOfRange(b.array(), 0x68, 0x78));
+        return VolumeIdentity.of(label(), Arrays.copyOfRange(b.array(), UUID_OFF, UUID_OFF + 16));
     }
 
     /** Sets s_volume_name to {@code label} (at most 16 bytes), the rest of it zeroed. */
@@ -218,7 +221,7 @@ final class Ext4Superblock {
         if ((s_feature_incompat() & INCOMPAT_CSUM_SEED) != 0) {
             return s_checksum_seed();
         }
-        return Crc32c.update(~0, b.array(), 0x68, 16);
+        return Crc32c.update(~0, b.array(), UUID_OFF, 16);
     }
 
     int s_checksum() { return b.getInt(0x3FC); }

@@ -235,7 +235,7 @@ final class GroupTable {
             c = Crc32c.update(c, t.array(), at(g), ds);
         } else {
             byte[] group = {(byte) g, (byte) (g >>> 8), (byte) (g >>> 16), (byte) (g >>> 24)};
-            c = Crc16.update(0xffff, sb.b.array(), 0x68, 16);
+            c = Crc16.update(0xffff, sb.b.array(), Ext4Superblock.UUID_OFF, 16);
             c = Crc16.update(c, group, 0, 4);
             c = Crc16.update(c, t.array(), at(g), 0x1E);
             if (ds > 0x20) {

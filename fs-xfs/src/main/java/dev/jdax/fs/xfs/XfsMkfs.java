@@ -146,7 +146,7 @@ final class XfsMkfs {
         put32(b, 0, XfsSuperblock.XFS_SB_MAGIC);
         put32(b, 4, BLOCK);
         put64(b, 8, dblocks);
-        putUuid(b, 32);
+        putUuid(b, XfsSuperblock.UUID_OFF);
         put64(b, 48, logstart);
         put64(b, 56, 128);
         put64(b, 64, 129);
@@ -160,7 +160,7 @@ final class XfsMkfs {
         put16(b, 102, sect);
         put16(b, 104, ISIZE);
         put16(b, 106, BLOCK / ISIZE);
-        System.arraycopy(label, 0, b, 108, label.length);
+        System.arraycopy(label, 0, b, XfsSuperblock.FNAME_OFF, label.length);
         put8(b, 120, 12);
         put8(b, 121, Integer.numberOfTrailingZeros(sect));   // sb_sectlog
         put8(b, 122, 9);

@@ -155,7 +155,7 @@ final class XfsSuperblock {
     long sb_dblocks() { return be64(buf, 8); }
     long sb_rblocks() { return be64(buf, 16); }
     long sb_rextents() { return be64(buf, 24); }
-    UUID sb_uuid() { return new UUID(be64(buf, 32), be64(buf, 40)); }
+    UUID sb_uuid() { return new UUID(be64(buf, UUID_OFF), be64(buf, UUID_OFF + 8)); }
     long sb_logstart() { return be64(buf, 48); }
     long sb_rootino() { return be64(buf, 56); }
     long sb_rbmino() { return be64(buf, 64); }
@@ -220,6 +220,9 @@ final class XfsSuperblock {
         return sector;
     }
 
+    /** sb_uuid's 16 bytes. */
+    static final int UUID_OFF = 32;
+
     /** sb_fname's 12 bytes: the label, NUL-padded, or all 12 without a NUL. */
     static final int FNAME_OFF = 108;
     static final int FNAME_LEN = 12;
@@ -231,7 +234,7 @@ final class XfsSuperblock {
 
     /** {@return sb_fname and sb_uuid, as blkid shows them} */
     synchronized VolumeIdentity identity() {
-        return VolumeIdentity.of(label(), Arrays.copyOfRange(buf, 32, 48));
+        return VolumeIdentity.of(label(), Arrays.copyOfRange(buf, UUID_OFF, UUID_OFF + 16));
     }
 
     /** Sets sb_fname to {@code label} (at most 12 bytes), the rest of it zeroed. */
