@@ -19,7 +19,7 @@ public final class FsckJudge {
      * What the judge said.
      *
      * @param tool    the judge's path, or null when it is not installed
-     * @param problem null when the image is clean, else the judge's first complaint
+     * @param problem null when the image is clean, else the judge's exit status and first complaints
      */
     public record Verdict(Path tool, String problem) {
         /** {@return whether a judge ran and found the image clean} */
@@ -28,7 +28,23 @@ public final class FsckJudge {
         }
     }
 
+    /** The complaints a verdict quotes: enough to tell one failure from another in a CI log. */
+    private static final int MAX_COMPLAINTS = 5;
+
     private FsckJudge() {
+    }
+
+    /**
+     * Whether a line of the judge's output says something about the image: not a pass or phase
+     * banner, not e2fsck's version and summary lines, and not xfs_repair's notice that it could not
+     * read the host file system's geometry (a file image on a host that is not XFS), which is about
+     * the machine the judge runs on.
+     */
+    private static boolean isComplaint(String l) {
+        return !l.isEmpty() && !l.startsWith("Pass ") && !l.startsWith("e2fsck ") && !l.contains("files (")
+                && !l.startsWith("Phase") && !l.startsWith("- ") && !l.startsWith("No modify flag")
+                && !l.startsWith("Cannot get host filesystem geometry") && !l.startsWith("Repair may fail if")
+                && !l.startsWith("the image and the host filesystem");
     }
 
     /** {@return the judge of {@code type}'s images, or null when it is not installed} */
@@ -101,14 +117,9 @@ public final class FsckJudge {
             if (p.exitValue() == 0) {
                 return new Verdict(tool, null);
             }
-            for (String line : out.split("\n")) {
-                String l = line.strip();
-                if (!l.isEmpty() && !l.startsWith("Pass ") && !l.startsWith("e2fsck ") && !l.contains("files (")
-                        && !l.startsWith("Phase") && !l.startsWith("- ") && !l.startsWith("No modify flag")) {
-                    return new Verdict(tool, "exit " + p.exitValue() + ": " + l);
-                }
-            }
-            return new Verdict(tool, "exit " + p.exitValue());
+            List<String> complaints = out.lines().map(String::strip).filter(FsckJudge::isComplaint)
+                    .limit(MAX_COMPLAINTS).toList();
+            return new Verdict(tool, "exit " + p.exitValue() + (complaints.isEmpty() ? "" : ": " + String.join(" | ", complaints)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while " + tool + " ran", e);
