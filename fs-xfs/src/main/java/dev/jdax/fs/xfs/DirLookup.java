@@ -64,7 +64,9 @@ final class DirLookup {
         if (magic == DirWriter.LEAF1_MAGIC) {
             return search(b, LEAF_HDR, count(b, "leaf"), hash, name);
         }
-        Corrupt.check(magic == DirNodeWriter.DA3_NODE_MAGIC, "%s: leaf block magic 0x%x", what, magic);
+        // A node directory's leaf space starts with a da node, or with its only LEAFN block.
+        Corrupt.check(magic == DirNodeWriter.DA3_NODE_MAGIC || magic == DirNodeWriter.LEAFN_MAGIC,
+                "%s: leaf block magic 0x%x", what, magic);
         long dablk = leafDablk;
         for (int depth = 0; magic == DirNodeWriter.DA3_NODE_MAGIC; depth++) {
             Corrupt.check(depth < MAX_DEPTH, "%s: da btree deeper than %d", what, MAX_DEPTH);

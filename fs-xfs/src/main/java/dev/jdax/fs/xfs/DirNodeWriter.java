@@ -9,8 +9,9 @@ import static dev.jdax.fs.xfs.Buf.*;
 
 /**
  * The leaf space of a node directory: a da node root (XFS_DA3_NODE_MAGIC) at the first leaf
- * block naming each LEAFN block by its last hash, the LEAFN blocks chained by forw/back, and a
- * free index block (XDF3) at XFS_DIR2_FREE_OFFSET with each data block's best free length.
+ * block naming each LEAFN block by its last hash, the LEAFN blocks chained by forw/back (or one
+ * LEAFN block at the first leaf block when the hashes fit in one), and a free index block (XDF3)
+ * at XFS_DIR2_FREE_OFFSET with each data block's best free length.
  */
 final class DirNodeWriter {
     static final int DA3_NODE_MAGIC = 0x3ebe;
@@ -48,8 +49,10 @@ final class DirNodeWriter {
         blkinfo(root, 0, 0, DA3_NODE_MAGIC, DirWriter.mapped(extents, leafFsb));
         put16(root, 56, nleaves);
         put16(root, 58, 1);
+        // One LEAFN block is the leaf space's root itself: no da node over a single child.
+        long firstLeaf = nleaves == 1 ? leafFsb : leafFsb + 1;
         for (int i = 0; i < nleaves; i++) {
-            long da = leafFsb + 1 + i;
+            long da = firstLeaf + i;
             int from = i * perLeaf;
             int n = Math.min(perLeaf, ents.size() - from);
             byte[] b = new byte[bs];
@@ -64,7 +67,9 @@ final class DirNodeWriter {
             put32(root, DirWriter.LEAF_HDR + i * 8, ents.get(from + n - 1).hash() & 0xffffffffL);
             put32(root, DirWriter.LEAF_HDR + i * 8 + 4, da);
         }
-        store(root, DirWriter.mapped(extents, leafFsb), 12);
+        if (nleaves > 1) {
+            store(root, DirWriter.mapped(extents, leafFsb), 12);
+        }
         byte[] f = new byte[bs];
         long ffsb = DirWriter.mapped(extents, freeFsb);
         UUID u = disk.sb().metaUuid();

@@ -54,6 +54,17 @@ final class DirWriter {
     /** The form a directory of given entries takes, and where they go in it. */
     private record Shape(boolean shortform, int sfSize, List<DirRecord> all, List<int[]> placed, boolean blockForm,
                          int blockLeafEnd, int ndata, boolean node, int nleaves) {
+        /**
+         * The blocks of the leaf space before the free index: none in block form, the LEAF1 block
+         * in leaf form; in node form the da root and its LEAFN blocks, or one LEAFN block alone
+         * when the hashes fit in one. Linux leaves a node directory of one leaf so
+         * (xfs_dir2_leaf_to_node converts the LEAF1 block in place; xfs_da3_root_join copies a
+         * root's only child back into it), and xfs_repair calls a da node of one child a hash
+         * inconsistency.
+         */
+        int leafBlocks() {
+            return blockForm ? 0 : node && nleaves > 1 ? 1 + nleaves : 1;
+        }
     }
 
     /**
@@ -103,7 +114,7 @@ final class DirWriter {
             return true;
         }
         long leafFsb = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
-        long leafEnd = shape.blockForm() ? leafFsb : leafFsb + 1 + shape.nleaves();
+        long leafEnd = leafFsb + shape.leafBlocks();
         for (long off = 0; off < shape.ndata(); off++) {
             if (mapped(extents, off) < 0) {
                 return false;
@@ -147,7 +158,7 @@ final class DirWriter {
         long leafFsb = XfsDirs.LEAF_OFFSET_BYTES >>> disk.blockLog();
         long freeFsb = XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog();
         // The blocks this form uses: data blocks, then the leaf (leaf form) or node root, leaves and free index.
-        long leafEnd = blockForm ? leafFsb : leafFsb + 1 + nleaves;
+        long leafEnd = leafFsb + shape.leafBlocks();
         List<long[]> freed = ExtentList.remove(extents, ndata, leafFsb - ndata);
         freed.addAll(ExtentList.remove(extents, leafEnd, freeFsb - leafEnd));
         freed.addAll(ExtentList.remove(extents, freeFsb + (node ? 1 : 0), Long.MAX_VALUE / 2));
