@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
         header = "Make an ext2, ext4 or XFS file system on an image file.",
         description = {"Makes a file system on IMAGE in the real on-disk format, one e2fsck -fn or xfs_repair -n "
                 + "finds clean. With SIZE (4096, 64m, 1g ...) the image file is emptied (as mke2fs discards a device) "
-                + "and created at that size first."})
+                + "and created at that size first; options the type does not take are refused before that, "
+                + "and the image is left as it was."})
 final class MkfsCommand implements Callable<Integer> {
     @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs (XFS needs at least 300 MiB).")
     String type;
@@ -68,9 +69,15 @@ final class MkfsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws FsException {
         FileSystemType fsType = FileSystemTypes.byName(type);
-        UUID fsUuid = parseUuid();
+        MkfsOptions options = new MkfsOptions(blockSize, features, label, parseUuid(), extendedOptions());
         if (size == null && !Files.exists(image)) {
             throw FsException.of(Errno.ENOENT, "%s: no such image; give a SIZE to create it", image);
+        }
+        // Refused options leave the image as it was: they are found before it is emptied.
+        try {
+            fsType.checkMkfs(options);
+        } catch (FsException e) {
+            throw naming(e);
         }
         boolean zeroed = false;
         long bytes = -1;
@@ -85,20 +92,24 @@ final class MkfsCommand implements Callable<Integer> {
         // A created image is mapped as one (PmemDevices.create): its holes are not read around.
         try (DaxDevice device = bytes >= 0 ? PmemDevices.create(image, bytes) : PmemDevices.open(image)) {
             // A discarded image reads as zeros, so mkfs need not write them (mke2fs: discard zeroes data).
-            Map<String, String> extra = new LinkedHashMap<>(extendedOptions());
+            Map<String, String> extra = new LinkedHashMap<>(options.extra());
             if (zeroed) {
                 extra.put("zeroed", "true");
             }
             try {
-                fsType.mkfs(device, new MkfsOptions(blockSize, features, label, fsUuid, extra));
+                fsType.mkfs(device, new MkfsOptions(blockSize, features, label, options.uuid(), extra));
             } catch (FsException e) {
-                // The personality knows the device, not the image the user named.
-                throw new FsException(e.errno(), image + ": " + e.getMessage(), e);
+                throw naming(e);
             }
             System.out.printf("%s: %s file system, %d bytes%s%n", image, type, device.size(),
                     blockSize == 0 ? "" : ", block size " + blockSize);
         }
         return 0;
+    }
+
+    /** The personality's refusal with the image the user named, which the personality does not know. */
+    private FsException naming(FsException e) {
+        return new FsException(e.errno(), image + ": " + e.getMessage(), e);
     }
 
     /** -U's UUID, or {@code null} for a random one; refused unless in the 36-character form. */

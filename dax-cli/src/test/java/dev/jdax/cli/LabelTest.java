@@ -74,7 +74,8 @@ class LabelTest {
     /**
      * {@code jdax mkfs -L LABEL -U UUID}, as mke2fs and mkfs.xfs take them: the label in every
      * copy of the superblock, the UUID where the outside tools read it, both in {@code jdax info};
-     * a label one byte longer than the format keeps, or a UUID in a short form, is refused.
+     * a label one byte longer than the format keeps, a UUID in a short form, a block size or a
+     * feature the personality does not make, is refused before the image is touched.
      */
     @ParameterizedTest
     @ValueSource(strings = {"ext2", "ext4", "xfs"})
@@ -104,6 +105,16 @@ class LabelTest {
                 + " bytes, longer than the " + max + " the superblock keeps (EINVAL)\n", refused.err());
         Console shortUuid = Console.run("mkfs", "-t", type, "-U", "1-2-3-4-5", image.toString(), "320m");
         assertEquals("jdax: mkfs: -U 1-2-3-4-5: not a UUID (8-4-4-4-12 hex digits) (EINVAL)\n", shortUuid.err());
+        Console badBlock = Console.run("mkfs", "-t", type, "-b", "8192", image.toString(), "320m");
+        assertEquals(1, badBlock.status());
+        assertTrue(badBlock.err().startsWith("jdax: mkfs: " + image + ": " + type + ": "), badBlock.err());
+        Console badFeature = Console.run("mkfs", "-t", type, "-O", "no_such_feature", image.toString(), "320m");
+        assertTrue(badFeature.err().contains("mkfs feature \"no_such_feature\""), badFeature.err());
+        // Every refusal came before the image was emptied, as mke2fs and mkfs.xfs parse their
+        // options before they discard: the file system made above is still there, and whole.
+        assertTrue(Console.run("info", image.toString()).ok().out()
+                .contains(", label \"" + label + "\", UUID " + uuid + ")\n"));
+        judge(type, image);
     }
 
     /** {@code s} with xfs_db's {@code \ooo} escapes made bytes again, read as UTF-8. */

@@ -422,6 +422,10 @@ final class MemFs implements SuperBlock {
             }
 
             @Override
+            public void checkMkfs(MkfsOptions options) {
+            }
+
+            @Override
             public void mkfs(DaxDevice device, MkfsOptions options) {
             }
 

@@ -23,7 +23,15 @@ public interface FileSystemType {
      */
     Optional<String> probe(DaxDevice device) throws FsException;
 
-    /** Makes a fresh, empty file system on the whole device. */
+    /**
+     * Refuses what {@link #mkfs} would refuse in {@code options} themselves (block size, features,
+     * label, extended options; EINVAL naming the option), before any device is touched: mke2fs and
+     * mkfs.xfs parse their options before they discard or write, and {@code jdax mkfs} asks here
+     * before it empties an image. {@link #mkfs} refuses the same itself.
+     */
+    void checkMkfs(MkfsOptions options) throws FsException;
+
+    /** Makes a fresh, empty file system on the whole device; refuses options as {@link #checkMkfs} does, before it writes. */
     void mkfs(DaxDevice device, MkfsOptions options) throws FsException;
 
     /**

@@ -41,6 +41,11 @@ public final class Ext2FileSystemType implements FileSystemType {
     }
 
     @Override
+    public void checkMkfs(MkfsOptions options) throws FsException {
+        Ext2Mkfs.check(options);
+    }
+
+    @Override
     public void mkfs(DaxDevice device, MkfsOptions options) throws FsException {
         new Ext2Mkfs(device, options).run();
     }

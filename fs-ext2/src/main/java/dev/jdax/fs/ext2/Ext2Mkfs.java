@@ -55,14 +55,25 @@ final class Ext2Mkfs {
         return size < (16L << 40) ? 32768 : 65536;
     }
 
-    void run() throws FsException {
-        int bs = options.blockSize() == 0 ? 4096 : options.blockSize();
+    /** Refuses the options jdax's ext2 mkfs cannot make (see {@link dev.jdax.api.fs.FileSystemType#checkMkfs}). */
+    static void check(MkfsOptions options) throws FsException {
+        int bs = blockSize(options);
         if (bs != 1024 && bs != 2048 && bs != 4096) {
             throw FsException.of(Errno.EINVAL, "ext2: block size %d: want 1024, 2048 or 4096", bs);
         }
         for (String f : options.features()) {
             throw FsException.of(Errno.EINVAL, "ext2: mkfs feature \"%s\": jdax makes ext2 with sparse_super, large_file, filetype and resize_inode only", f);
         }
+        options.labelBytes("ext2", Ext2Superblock.LABEL_MAX);
+    }
+
+    private static int blockSize(MkfsOptions options) {
+        return options.blockSize() == 0 ? 4096 : options.blockSize();
+    }
+
+    void run() throws FsException {
+        check(options);
+        int bs = blockSize(options);
         long first = bs == 1024 ? 1 : 0;
         long blocks = Math.min(device.size() / bs, 0xffffffffL);
         long bpg = 8L * bs;

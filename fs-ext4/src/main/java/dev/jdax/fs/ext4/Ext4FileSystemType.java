@@ -46,6 +46,11 @@ public final class Ext4FileSystemType implements FileSystemType {
     }
 
     @Override
+    public void checkMkfs(MkfsOptions options) throws FsException {
+        Ext4Mkfs.check(options);
+    }
+
+    @Override
     public void mkfs(DaxDevice device, MkfsOptions options) throws FsException {
         new Ext4Mkfs(device, options).run();
     }

@@ -95,12 +95,24 @@ final class Ext4Mkfs {
         return size < (16L << 40) ? 32768 : 65536; // big, huge
     }
 
-    void run() throws FsException {
-        int bs = options.blockSize() == 0 ? 4096 : options.blockSize();
+    /** Refuses the options jdax's ext4 mkfs cannot make (see {@link dev.jdax.api.fs.FileSystemType#checkMkfs}). */
+    static MkfsFeatures check(MkfsOptions options) throws FsException {
+        int bs = blockSize(options);
         if (bs != 1024 && bs != 2048 && bs != 4096) {
             throw FsException.of(Errno.EINVAL, "ext4: block size %d: want 1024, 2048 or 4096", bs);
         }
         MkfsFeatures features = MkfsFeatures.of(options);
+        options.labelBytes("ext4", Ext4Superblock.LABEL_MAX);
+        return features;
+    }
+
+    private static int blockSize(MkfsOptions options) {
+        return options.blockSize() == 0 ? 4096 : options.blockSize();
+    }
+
+    void run() throws FsException {
+        MkfsFeatures features = check(options);
+        int bs = blockSize(options);
         boolean zeroed = "true".equals(options.extra().get(ZEROED));
         long first = bs == 1024 ? 1 : 0;
         long blocks = device.size() / bs;

@@ -47,6 +47,11 @@ public final class XfsFileSystemType implements FileSystemType {
     }
 
     @Override
+    public void checkMkfs(MkfsOptions options) throws FsException {
+        XfsMkfs.check(options);
+    }
+
+    @Override
     public void mkfs(DaxDevice device, MkfsOptions options) throws FsException {
         new XfsMkfs(device, options).make();
     }

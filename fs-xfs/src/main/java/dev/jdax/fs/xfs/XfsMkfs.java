@@ -49,18 +49,11 @@ final class XfsMkfs {
 
     XfsMkfs(DaxDevice device, MkfsOptions options) throws FsException {
         this.device = device;
-        if (options.blockSize() != 0 && options.blockSize() != BLOCK) {
-            throw FsException.of(Errno.EINVAL, "xfs: mkfs: block size %d (only 4096)", options.blockSize());
-        }
+        this.sect = check(options);
         if (device.size() < XfsFileSystemType.MINIMUM_SIZE) {
             throw FsException.of(Errno.EINVAL, "xfs: mkfs: device of %d bytes is below the 300 MiB minimum", device.size());
         }
         this.label = options.labelBytes("xfs", XfsSuperblock.FNAME_LEN);
-        String sectsize = options.extra().getOrDefault("sectsize", String.valueOf(SECT));
-        if (!sectsize.equals(String.valueOf(SECT)) && !sectsize.equals(String.valueOf(SECT_4K))) {
-            throw FsException.of(Errno.EINVAL, "xfs: mkfs: sectsize %s (512 or 4096)", sectsize);
-        }
-        this.sect = Integer.parseInt(sectsize);
         this.hdrBlocks = (4L * sect + BLOCK - 1) / BLOCK;
         this.uuid = options.uuid() != null ? options.uuid() : UUID.randomUUID();
         this.dblocks = device.size() / BLOCK;
@@ -69,6 +62,26 @@ final class XfsMkfs {
         this.agcount = (dblocks + agblocks - 1) / agblocks;
         this.agblklog = 64 - Long.numberOfLeadingZeros(agblocks - 1);
         this.logAg = agcount / 2;
+    }
+
+    /**
+     * Refuses the options jdax's XFS mkfs cannot make (see
+     * {@link dev.jdax.api.fs.FileSystemType#checkMkfs}); {@return the sector size they ask for}.
+     */
+    static int check(MkfsOptions options) throws FsException {
+        if (options.blockSize() != 0 && options.blockSize() != BLOCK) {
+            throw FsException.of(Errno.EINVAL, "xfs: mkfs: block size %d (only 4096)", options.blockSize());
+        }
+        for (String f : options.features()) {
+            // mkfs.xfs takes its features as -m/-i/-n suboptions; jdax makes its defaults only.
+            throw FsException.of(Errno.EINVAL, "xfs: mkfs feature \"%s\": jdax makes mkfs.xfs's default features only", f);
+        }
+        options.labelBytes("xfs", XfsSuperblock.FNAME_LEN);
+        String sectsize = options.extra().getOrDefault("sectsize", String.valueOf(SECT));
+        if (!sectsize.equals(String.valueOf(SECT)) && !sectsize.equals(String.valueOf(SECT_4K))) {
+            throw FsException.of(Errno.EINVAL, "xfs: mkfs: sectsize %s (512 or 4096)", sectsize);
+        }
+        return Integer.parseInt(sectsize);
     }
 
     private long agLength(long agno) {
