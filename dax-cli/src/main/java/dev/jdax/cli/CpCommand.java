@@ -6,24 +6,39 @@ import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * {@code jdax cp}: copies a file into or out of an image. One side is {@code IMAGE:/path}, the other
- * a host path or {@code -} (standard input or output). Copying into a directory keeps the name.
+ * {@code jdax cp}: copies a file, a symbolic link or (with {@code -r}) a directory tree into or out
+ * of an image. One side is {@code IMAGE:/path}, the other a host path or {@code -} (standard input
+ * or output, a file only). Copying into an existing directory keeps the name, as cp does.
  */
 @Command(name = "cp", mixinStandardHelpOptions = true,
-        header = "Copy a file into or out of an image.",
-        description = {"Copies a file between the host and an image: one side IMAGE:/path, the other a host path "
-                + "or - (standard input or output). A file copied in gets mode 0644; an existing one is replaced."})
+        header = "Copy files or directory trees into or out of an image.",
+        description = {"Copies between the host and an image: one side IMAGE:/path, the other a host path or - "
+                + "(standard input or output, a file only). A destination that is an existing directory gets the "
+                + "source under its own name. A symbolic link given as SRC is followed; with -r, links in the tree, and "
+                + "SRC itself, are copied as links, as cp -r does. A new file or "
+                + "directory gets its source's permission bits (no umask is applied; a file from standard input "
+                + "gets 0644); an existing file gets the new contents and keeps its mode; files made in an image "
+                + "are owned by root (uid and gid 0).",
+                "An entry that cannot be copied (a device, pipe or socket; a directory where a file is, or the "
+                + "reverse) is reported and skipped and the copy goes on; the status is then 1. Running out of "
+                + "space, a read-only or corrupt image and I/O errors end the copy.",
+                ""})
 final class CpCommand implements Callable<Integer> {
+    @Option(names = {"-r", "-R", "--recursive"}, description = "Copy directories and everything under them.")
+    boolean recursive;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print each file as it is copied ('SRC' -> 'DST').")
+    boolean verbose;
+
     @Parameters(index = "0", paramLabel = "SRC")
     String src;
 
@@ -42,39 +57,45 @@ final class CpCommand implements Callable<Integer> {
     }
 
     private int copyOut(ImageRef from) throws FsException {
-        try (ImageSession session = ImageSession.mount(from.image(), "ro");
-             OpenFile f = from.open(session.fs(), OpenFlags.O_RDONLY, src)) {
+        try (ImageSession session = ImageSession.mount(from.image(), "ro")) {
             if (dst.equals("-")) {
-                FileCopy.toStream(f, System.out, src);
+                try (OpenFile f = from.open(session.fs(), OpenFlags.O_RDONLY, src)) {
+                    FileCopy.toStream(f, System.out, src);
+                }
                 return 0;
             }
-            Path to = Files.isDirectory(Path.of(dst)) ? Path.of(dst, from.name()) : Path.of(dst);
-            try (OutputStream out = Files.newOutputStream(to)) {
-                FileCopy.toStream(f, out, src);
-            } catch (IOException e) {
-                throw HostErrors.of(e, to);
+            // Resolved first, so that a source that is not there fails as the command's error.
+            try {
+                session.fs().resolve(from.path(), false);
+            } catch (FsException e) {
+                throw from.naming(src, e);
             }
+            Path to = Files.isDirectory(Path.of(dst)) ? Path.of(dst, from.name()) : Path.of(dst);
+            TreeCopy copy = new TreeCopy(from, recursive, verbose, System.out, System.err);
+            copy.out(session.fs(), from.path(), src, to);
+            return copy.skipped() == 0 ? 0 : 1;
         }
-        return 0;
     }
 
     private int copyIn(ImageRef to) throws FsException {
         try (ImageSession session = ImageSession.mount(to.image(), "")) {
             FileSystem fs = session.fs();
-            ImageRef target = to;
-            if (!src.equals("-") && isDirectory(fs, to.path())) {
-                target = to.child(Path.of(src).getFileName().toString());
+            if (src.equals("-")) {
+                try (OpenFile f = to.open(fs, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC, dst)) {
+                    FileCopy.fromStream(System.in, f, dst);
+                }
+                return 0;
             }
-            try (InputStream in = src.equals("-") ? System.in : Files.newInputStream(Path.of(src));
-                 OpenFile f = target.open(fs, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC, target.toString())) {
-                FileCopy.fromStream(in, f, target.toString());
-            } catch (IOException e) {
-                throw HostErrors.of(e, src);
+            Path from = Path.of(src);
+            if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+                throw FsException.of(Errno.ENOENT, "%s: no such file or directory", src);
             }
+            ImageRef target = isDirectory(fs, to.path()) ? to.child(from.getFileName().toString()) : to;
+            TreeCopy copy = new TreeCopy(to, recursive, verbose, System.out, System.err);
+            copy.in(from, fs, target.path(), target.toString());
+            return copy.skipped() == 0 ? 0 : 1;
         }
-        return 0;
     }
-
     private static boolean isDirectory(FileSystem fs, String path) throws FsException {
         try {
             return fs.stat(fs.resolve(path, true)).isDirectory();
