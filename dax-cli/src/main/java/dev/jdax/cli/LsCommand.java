@@ -1,8 +1,10 @@
 package dev.jdax.cli;
 
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.StatInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,8 +20,11 @@ import java.util.concurrent.Callable;
 /** {@code jdax ls}: a directory's entries (or one file), sorted by name as ls sorts them in the C locale. */
 @Command(name = "ls", mixinStandardHelpOptions = true,
         header = "List a directory inside an image.",
-        description = "Lists a directory inside an image (the root with IMAGE: or IMAGE:/). Times are UTC.")
+        description = "Lists a directory inside an image (the root with IMAGE: or IMAGE:/). Times are UTC. With -R, "
+                + "each directory under it follows, headed by its name, as ls -R prints them.")
 final class LsCommand implements Callable<Integer> {
+    /** Bounds the walk of an image whose directories loop (a corrupt one). */
+    private static final int MAX_DEPTH = 2048;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 
     @Option(names = "-l", description = "Long format: mode, links, owner, group, size, modification time, name.")
@@ -27,6 +32,9 @@ final class LsCommand implements Callable<Integer> {
 
     @Option(names = "-a", description = "Show . and .. too.")
     boolean all;
+
+    @Option(names = "-R", description = "List the directories under it too, recursively.")
+    boolean recursive;
 
     @Parameters(paramLabel = "IMAGE:/dir")
     String target;
@@ -41,6 +49,32 @@ final class LsCommand implements Callable<Integer> {
     private void list(FileSystem fs, ImageRef ref) throws FsException {
         long ino = fs.resolve(ref.path(), true);
         StatInfo st = fs.stat(ino);
+        if (st.isDirectory() && recursive) {
+            listTree(fs, ino, ref.toString(), 0);
+        } else {
+            listOne(fs, ino, st);
+        }
+    }
+
+    /** ls -R: the directory under its heading, then each directory in it, depth first in name order. */
+    private void listTree(FileSystem fs, long dir, String shown, int depth) throws FsException {
+        if (depth > MAX_DEPTH) {
+            throw FsException.of(Errno.ELOOP, "%s: directories nested deeper than %d", shown, MAX_DEPTH);
+        }
+        if (depth > 0) {
+            System.out.println();
+        }
+        System.out.println(shown + ":");
+        for (DirEntry e : listOne(fs, dir, fs.stat(dir))) {
+            boolean isDir = e.type() == FileType.DIRECTORY || e.type() == FileType.UNKNOWN && fs.stat(e.ino()).isDirectory();
+            if (isDir && !e.name().equals(".") && !e.name().equals("..")) {
+                listTree(fs, e.ino(), shown.endsWith("/") ? shown + e.name() : shown + "/" + e.name(), depth + 1);
+            }
+        }
+    }
+
+    /** Prints a directory's entries (or the file itself); returns the entries printed. */
+    private List<DirEntry> listOne(FileSystem fs, long ino, StatInfo st) throws FsException {
         List<DirEntry> entries = new ArrayList<>();
         if (st.isDirectory()) {
             for (DirEntry e : fs.readdir(ino)) {
@@ -62,12 +96,13 @@ final class LsCommand implements Callable<Integer> {
             }
         }
         printAligned(rows);
+        return entries;
     }
 
     private static String[] longRow(FileSystem fs, DirEntry e) throws FsException {
         StatInfo s = fs.stat(e.ino());
         String name = e.name();
-        if (s.type() == dev.jdax.api.fs.FileType.SYMLINK) {
+        if (s.type() == FileType.SYMLINK) {
             name += " -> " + fs.readlink(e.ino());
         }
         return new String[] {ModeString.of(s.mode()), Long.toString(s.nlink()), Integer.toString(s.uid()),

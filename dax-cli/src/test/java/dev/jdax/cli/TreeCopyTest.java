@@ -46,6 +46,9 @@ class TreeCopyTest {
         assertEquals("jdax: cp: " + pipe + ": not copied: a named pipe (cp copies files, directories and symbolic links)"
                 + " (EOPNOTSUPP)\n", in.err());
         ImageCommandsTest.judge(type, image);
+        assertEquals(image + ":/src:\na\nbig\ndangling\nempty\nzero length\n\n" + image + ":/src/a:\nb\ncaf\u00e9\n\n"
+                + image + ":/src/a/b:\nlink\nrun.sh\n\n" + image + ":/src/empty:\n",
+                Console.run("ls", "-R", image + ":/src/").ok().out(), "ls -R, headed as ls -R heads");
 
         Path back = tmp.resolve("back");
         Console out = Console.run("cp", "-rv", image + ":/src", back.toString());
