@@ -31,6 +31,12 @@ final class FileDevice extends SegmentDevice {
     /** libpmem's cache-line flush, when the library is there and the mapping is real persistent memory. */
     private final Libpmem pmem;
     private final String libpmemNote;
+    /** What was written back since the last fence, where write-back is msync. */
+    private final PendingWriteBack pending = new PendingWriteBack();
+    /** Fences one at a time; not {@link #pending}'s monitor, which write-backs take during an msync. */
+    private final Object fenceLock = new Object();
+    /** A failed msync of a fence, not reported yet. */
+    private volatile String writeBackError;
 
     /**
      * @param pmem libpmem when the mapping is persistent memory with MAP_SYNC: its flush writes lines
@@ -134,34 +140,65 @@ final class FileDevice extends SegmentDevice {
     /**
      * With MAP_SYNC a store reaches the media once its line is written back; the JDK gives a foreign
      * mapping no cache-line write-back instruction, so both modes write back with msync of the
-     * pages holding the lines (page-aligned, as msync requires).
+     * pages holding the lines (page-aligned, as msync requires), at the next fence
+     * ({@link PendingWriteBack}). An msync that failed at a fence, which cannot throw, is reported by
+     * the next write-back or the close, as Linux reports a write-back error at the next fsync.
      */
     @Override
     void writeBack(MemorySegment memory, long offset, long len) throws FsException {
-        // By address: the mapping must outlive the call, and a close waits for it.
-        enterNative("write back");
-        try {
-            if (pmem != null) {
+        if (pmem != null) {
+            // By address: the mapping must outlive the call, and a close waits for it.
+            enterNative("write back");
+            try {
                 pmem.flush(address + offset, len);
-                return;
+            } finally {
+                exitNative();
             }
-            long first = offset & ~(PAGE_SIZE - 1L);
-            long end = offset + len;
-            Libc.Result r = Libc.msync(address + first, end - first);
-            if (r.failed()) {
-                throw FsException.of(Errno.EIO, "%s: msync at %d length %d: %s", path, first, end - first, r.errnoName());
-            }
-        } finally {
-            exitNative();
+            return;
         }
+        reportWriteBackError();
+        pending.add(offset & ~(PAGE_SIZE - 1L), offset + len);
     }
 
     @Override
     void storeFence() {
         if (pmem != null) {
             pmem.drain();
+            return;
         }
-        // Else msync(MS_SYNC) returned after the write-back completed: nothing is left to order.
+        // One fence at a time: a fence that found the span taken by another must still wait for its msync.
+        synchronized (fenceLock) {
+            long[] span = pending.take();
+            if (span == null) {
+                return;
+            }
+            try {
+                enterNative("fence");
+            } catch (FsException closed) {
+                return; // the close synced what was pending
+            }
+            try {
+                msync(span);
+            } finally {
+                exitNative();
+            }
+        }
+    }
+
+    /** msync(MS_SYNC) of {@code span}; a failure is kept for {@link #reportWriteBackError}. */
+    private void msync(long[] span) {
+        Libc.Result r = Libc.msync(address + span[0], span[1] - span[0]);
+        if (r.failed()) {
+            writeBackError = String.format("%s: msync at %d length %d: %s", path, span[0], span[1] - span[0], r.errnoName());
+        }
+    }
+
+    private void reportWriteBackError() throws FsException {
+        String e = writeBackError;
+        if (e != null) {
+            writeBackError = null;
+            throw FsException.of(Errno.EIO, "%s (at an earlier fence)", e);
+        }
     }
 
     @Override
@@ -175,11 +212,17 @@ final class FileDevice extends SegmentDevice {
 
     @Override
     void release() throws FsException {
+        // No access is in flight (the lifetime is closed): what the last fence left pending is synced here.
+        long[] span = pending.take();
+        if (span != null) {
+            msync(span);
+        }
         Libc.close(fd);
         Libc.Result r = Libc.munmap(address, length);
         if (r.failed()) {
             throw FsException.of(Errno.EIO, "%s: munmap: %s", path, r.errnoName());
         }
+        reportWriteBackError();
     }
 
     @Override
@@ -189,7 +232,8 @@ final class FileDevice extends SegmentDevice {
         return new DeviceInfo((devdax ? "devdax " : "file ") + path + tail,
                 mapSync ? "MAP_SHARED_VALIDATE|MAP_SYNC" : "MAP_SHARED", refusal,
                 (pmem != null ? "libpmem " + pmem.version() + " pmem_flush + pmem_drain (cache-line write-back)"
-                        : mapSync ? "msync of the pages holding the lines (MAP_SYNC in force)" : "msync (page cache of the file)")
+                        : mapSync ? "msync at each fence of the pages written back before it (MAP_SYNC in force)"
+                        : "msync (page cache of the file) at each fence of the pages written back before it")
                         + libpmemNote + "; " + storeMethod(),
                 mapSync);
     }

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class FileDeviceTest {
     @TempDir
@@ -35,6 +36,44 @@ class FileDeviceTest {
         assertArrayEquals(data, onDisk);
         Files.delete(img); // closing unmapped it: the file can go
         assertFalse(Files.exists(img));
+    }
+
+    /**
+     * A write-back is an msync only at the next fence (a CLWB need only be complete at the fence
+     * after it): stored and flushed pages stay dirty in the file's page cache until the fence, and
+     * are clean (written to the file) after it. Seen in /proc/self/smaps, on a file system with
+     * write-back (tmpfs has none).
+     */
+    @Test
+    void flushedPagesAreWrittenToTheFileAtTheNextFence() throws Exception {
+        assumeTrue(!Files.getFileStore(tmp).type().equals("tmpfs"), "tmpfs has no write-back");
+        Path img = tmp.resolve("f.img");
+        byte[] data = new byte[100];
+        java.util.Arrays.fill(data, (byte) 0x5a);
+        try (DaxDevice d = PmemDevices.create(img, 1 << 20)) {
+            assumeTrue(!d.info().persistent(), "MAP_SYNC granted: no page cache");
+            for (long at : new long[] {0, 65536, 700_000}) {
+                d.store(at, MemorySegment.ofArray(data), 0, data.length);
+                d.flush(at, data.length);
+            }
+            assertTrue(dirtyKb(img) >= 12, "three pages written back, not yet fenced: " + dirtyKb(img) + " kB dirty");
+            d.fence();
+            assertEquals(0, dirtyKb(img), "the fence wrote them to the file");
+        }
+    }
+
+    /** The dirty kilobytes of the mappings of {@code file} in this process. */
+    private static long dirtyKb(Path file) throws java.io.IOException {
+        long kb = 0;
+        boolean ours = false;
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                ours = line.endsWith(" " + file);
+            } else if (ours && (line.startsWith("Private_Dirty:") || line.startsWith("Shared_Dirty:"))) {
+                kb += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return kb;
     }
 
     @Test
@@ -77,7 +116,7 @@ class FileDeviceTest {
                 // No DAX file system on these machines: the kernel answers EOPNOTSUPP (95).
                 if (d.info().mapping().equals("MAP_SHARED")) {
                     assertTrue(d.info().mapSyncRefusal().startsWith("EOPNOTSUPP"), d.info().mapSyncRefusal());
-                    assertTrue(d.info().flushMethod().startsWith("msync (page cache of the file)"), d.info().flushMethod());
+                    assertTrue(d.info().flushMethod().startsWith("msync (page cache of the file) at each fence"), d.info().flushMethod());
                     // With libpmem.so.1 installed the report says why it is not used here.
                     assertEquals(Libpmem.get().isPresent(), d.info().flushMethod().contains("libpmem"), d.info().flushMethod());
                     assertFalse(d.info().persistent());
