@@ -17,7 +17,9 @@ import static dev.jdax.fs.xfs.Buf.*;
  * with a new free index block when it is the first its range needs), its hash into the LEAFN block
  * the da nodes send it to. A full leaf is split in two, the new half linked after it; a full da
  * node splits the same way into its parent, and a full root moves its entries into two new nodes
- * and stays where it is one level higher (xfs_da3_split, xfs_da3_root_split); the greatest hash
+ * and stays where it is one level higher (xfs_da3_split, xfs_da3_root_split; a directory whose
+ * leaf space is one LEAFN block has that block as its root, and its split makes it the da node
+ * over two leaves, as Linux's first leaf split does); the greatest hash
  * of every changed block goes up the path (xfs_da3_fixhashpath). A removed name becomes free space
  * joined with its neighbours and a stale leaf entry; a data block left empty is freed, and a free
  * index block left with no data block to name. Every change reads and writes a handful of blocks,
@@ -66,6 +68,10 @@ final class DirEditor {
 
     /** A node directory at the start of one change: its mapping and the da nodes from the root down to a leaf. */
     record Node(XfsInode dir, List<BmapExtent> extents, DaBlock root) {
+        /** The da btree's height above its leaves: 0 when the root is the one LEAFN block. */
+        int level() {
+            return be16(root.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC ? be16(root.b(), 58) : 0;
+        }
     }
 
     /**
@@ -99,10 +105,20 @@ final class DirEditor {
 
     /** The node directory whose leaf space starts with {@code root}, or null when it is no node directory. */
     private Node open(XfsInode dir, List<BmapExtent> ext, DaBlock root) throws FsException {
-        if (root == null || be16(root.b(), 8) != DirNodeWriter.DA3_NODE_MAGIC || DirWriter.mapped(dir, ext, freeDablk) < 0) {
-            return null;                    // a leaf directory, or a node directory of one LEAFN block
+        if (root == null || DirWriter.mapped(dir, ext, freeDablk) < 0) {
+            return null;                    // a leaf directory (no free index), or smaller
         }
         byte[] b = root.b();
+        if (be16(b, 8) == DirNodeWriter.LEAFN_MAGIC) {
+            // One LEAFN block is the whole leaf space (xfs_dir2_leaf_to_node leaves it so): it is the root.
+            Corrupt.check(be16(b, 56) <= maxEnts && be16(b, 58) <= be16(b, 56) && be32(b, 0) == 0 && be32(b, 4) == 0,
+                    "directory inode %d: root leaf count %d stale %d forw %d back %d", dir.ino(), be16(b, 56), be16(b, 58),
+                    be32(b, 0), be32(b, 4));
+            return new Node(dir, ext, root);
+        }
+        if (be16(b, 8) != DirNodeWriter.DA3_NODE_MAGIC) {
+            return null;
+        }
         Corrupt.check(be16(b, 56) > 0 && be16(b, 56) <= maxEnts && be16(b, 58) >= 1 && be16(b, 58) <= MAX_DEPTH,
                 "directory inode %d: da root count %d level %d", dir.ino(), be16(b, 56), be16(b, 58));
         return new Node(dir, ext, root);
@@ -150,7 +166,7 @@ final class DirEditor {
         int newBlocks = (newData ? 1 : 0) + (newFree ? 1 : 0);
         boolean splits = b.count() == maxEnts && be16(b.b(), 58) == 0;
         for (int level = path.size() - 1; splits && level >= 0; level--) {
-            if (level == 0 && be16(nd.root().b(), 58) >= MAX_DEPTH) {
+            if (level == 0 && nd.level() >= MAX_DEPTH) {
                 return null;                 // the tree can grow no taller: the rewrite says ENOSPC
             }
             newBlocks += level == 0 ? 2 : 1;
@@ -794,7 +810,10 @@ final class DirEditor {
         return ((ents[ents.length - 1] >>> 32) << 32) | nb.dablk();
     }
 
-    /** xfs_da3_root_split: the root's entries go to two new nodes; the root stays where it is, one level higher. */
+    /**
+     * xfs_da3_root_split: the root's entries go to two new blocks of its kind (nodes, or leaves when
+     * the root was the one LEAFN block); the root stays where it is, a da node one level higher.
+     */
     private void rootSplit(Node nd, DaBlock root, long[] ents, long fsbA, long fsbB, List<BmapExtent> ext)
             throws FsException {
         int half = ents.length / 2;
@@ -805,8 +824,11 @@ final class DirEditor {
         store(a.b(), a.fsb(), 12);
         store(b.b(), b.fsb(), 12);
         long[] top = {((ents[half - 1] >>> 32) << 32) | a.dablk(), ((ents[ents.length - 1] >>> 32) << 32) | b.dablk()};
+        int level = nd.level() + 1;
+        // A root that was the one LEAFN block becomes the da node over its two halves.
+        put16(root.b(), 8, DirNodeWriter.DA3_NODE_MAGIC);
         DaBlock.writeEntries(root.b(), top, 0, 2);
-        put16(root.b(), 58, be16(root.b(), 58) + 1);
+        put16(root.b(), 58, level);
         store(root.b(), root.fsb(), 12);
     }
 

@@ -119,4 +119,46 @@ class OneLeafNodeDirectoriesTest {
         });
         XfsImages.assertRepairClean(img);
     }
+
+    /**
+     * A directory of one LEAFN block is changed in place, as Linux changes it: a removed name leaves
+     * a stale leaf entry (a rewrite would have none), and the name that overfills the leaf splits it
+     * as a root (xfs_da3_root_split): the block at the leaf offset becomes a da node of level 1 over
+     * two leaves. Judged by xfs_repair at each step.
+     */
+    @Test
+    void aDirectoryOfOneLeafIsChangedInPlaceAndItsLeafSplitsAsARoot() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = tmp.resolve("grow.img");
+        int made = 502;
+        try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
+            long dir = m.fs().mkdir(m.fs().rootIno(), "d", 0755, 0, 0);
+            for (String f : names(made)) {
+                m.fs().create(dir, f, 0644, 0, 0);
+            }
+            m.fs().close();
+            XfsImages.save(dev, img);
+        }
+        String leaf = XfsImages.db(img, "path /d", "dblock 8388608", "print").output();
+        assertTrue(leaf.contains("magic = 0x3dff") && leaf.contains("lhdr.info.hdr.forw = 0"), "one LEAFN block:\n" + leaf);
+
+        XfsImages.change(img, (fs, m) -> fs.unlink(fs.lookup(fs.rootIno(), "d"), name(7)));
+        XfsImages.assertRepairClean(img);
+        leaf = XfsImages.db(img, "path /d", "dblock 8388608", "print").output();
+        assertTrue(leaf.contains("magic = 0x3dff") && leaf.contains("lhdr.stale = 1"), "the name's entry left stale:\n" + leaf);
+
+        XfsImages.change(img, (fs, m) -> {
+            long dir = fs.lookup(fs.rootIno(), "d");
+            for (int i = made; i < 1100; i++) {
+                fs.create(dir, name(i), 0644, 0, 0);
+            }
+        });
+        XfsImages.assertRepairClean(img);
+        String root = XfsImages.db(img, "path /d", "dblock 8388608", "print").output();
+        assertTrue(root.contains("magic = 0x3ebe") && root.contains("nhdr.level = 1"), "a da node over the leaves:\n" + root);
+        Set<String> want = names(1100);
+        want.remove(name(7));
+        XfsImages.change(img, (fs, m) -> assertEquals(want, listed(fs, fs.lookup(fs.rootIno(), "d"))));
+    }
 }
