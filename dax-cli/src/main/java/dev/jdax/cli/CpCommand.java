@@ -96,6 +96,7 @@ final class CpCommand implements Callable<Integer> {
             return copy.skipped() == 0 ? 0 : 1;
         }
     }
+
     private static boolean isDirectory(FileSystem fs, String path) throws FsException {
         try {
             return fs.stat(fs.resolve(path, true)).isDirectory();

@@ -168,17 +168,16 @@ final class FileDevice extends SegmentDevice {
         }
         // One fence at a time: a fence that found the span taken by another must still wait for its msync.
         synchronized (fenceLock) {
-            long[] span = pending.take();
-            if (span == null) {
-                return;
-            }
             try {
                 enterNative("fence");
             } catch (FsException closed) {
-                return; // the close synced what was pending
+                return; // the close syncs what is pending
             }
             try {
-                msync(span);
+                long[] span = pending.take(); // inside the section, so that a close cannot miss a span taken
+                if (span != null) {
+                    msync(span);
+                }
             } finally {
                 exitNative();
             }
