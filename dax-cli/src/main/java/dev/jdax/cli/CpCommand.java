@@ -64,15 +64,16 @@ final class CpCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            // Resolved first, so that a source that is not there fails as the command's error.
+            // A link given alone is followed, as cp follows it; with -r it is copied as a link.
+            long ino;
             try {
-                session.fs().resolve(from.path(), false);
+                ino = session.fs().resolve(from.path(), !recursive);
             } catch (FsException e) {
                 throw from.naming(src, e);
             }
             Path to = Files.isDirectory(Path.of(dst)) ? Path.of(dst, from.name()) : Path.of(dst);
             TreeCopy copy = new TreeCopy(from, recursive, verbose, System.out, System.err);
-            copy.out(session.fs(), from.path(), src, to);
+            copy.out(session.fs(), ino, src, to);
             return copy.skipped() == 0 ? 0 : 1;
         }
     }

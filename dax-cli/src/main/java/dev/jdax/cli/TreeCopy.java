@@ -20,6 +20,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -66,14 +67,17 @@ final class TreeCopy {
         in(from, fs, to, shown, 0);
     }
 
-    /** Copies {@code from} in {@code fs} ({@code shown}: how the user names it) to host {@code to}. */
-    void out(FileSystem fs, String from, String shown, Path to) throws FsException {
-        out(fs, from, shown, to, 0);
+    /**
+     * Copies inode {@code ino} of {@code fs} ({@code shown}: how the user names it) to host {@code to};
+     * the caller resolved it, following a link given alone or not.
+     */
+    void out(FileSystem fs, long ino, String shown, Path to) throws FsException {
+        out(fs, ino, shown, to, 0);
     }
 
     private void in(Path from, FileSystem fs, String to, String shown, int depth) throws FsException {
         try {
-            int mode = recursive ? hostMode(from) : (Integer) Files.getAttribute(from, "unix:mode");
+            int mode = recursive ? hostMode(from, LinkOption.NOFOLLOW_LINKS) : hostMode(from);
             FileType type = FileType.ofMode(mode);
             FileType there = imageType(fs, to);
             switch (type) {
@@ -121,9 +125,8 @@ final class TreeCopy {
         }
     }
 
-    private void out(FileSystem fs, String from, String shown, Path to, int depth) throws FsException {
+    private void out(FileSystem fs, long ino, String shown, Path to, int depth) throws FsException {
         try {
-            long ino = fs.resolve(from, !recursive);
             StatInfo st = fs.stat(ino);
             FileType there = hostType(to);
             switch (st.type()) {
@@ -135,15 +138,15 @@ final class TreeCopy {
                         Files.createDirectory(to);
                     }
                     said(shown, to);
-                    List<String> names = new ArrayList<>();
+                    List<DirEntry> children = new ArrayList<>();
                     for (DirEntry e : fs.readdir(ino)) {
                         if (!e.name().equals(".") && !e.name().equals("..")) {
-                            names.add(e.name());
+                            children.add(e);
                         }
                     }
-                    names.sort(null);
-                    for (String name : names) {
-                        out(fs, join(from, name), join(shown, name), to.resolve(name), depth + 1);
+                    children.sort(Comparator.comparing(DirEntry::name));
+                    for (DirEntry e : children) {
+                        out(fs, e.ino(), join(shown, e.name()), to.resolve(e.name()), depth + 1);
                     }
                     if (there == null) {
                         // After the children: a directory without write permission still takes them.
@@ -239,14 +242,14 @@ final class TreeCopy {
         }
     }
 
-    /** The host file's st_mode, type bits included, of the file itself (a link is not followed). */
-    private static int hostMode(Path p) throws IOException {
-        return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    /** The host file's st_mode, type bits included (of a link itself with NOFOLLOW_LINKS). */
+    private static int hostMode(Path p, LinkOption... options) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode", options);
     }
 
     /** The type of what is at host path {@code p} (a link not followed); null when nothing is. */
     private static FileType hostType(Path p) throws IOException {
-        return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? FileType.ofMode(hostMode(p)) : null;
+        return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? FileType.ofMode(hostMode(p, LinkOption.NOFOLLOW_LINKS)) : null;
     }
 
     private static List<Path> hostChildren(Path dir) throws IOException {
