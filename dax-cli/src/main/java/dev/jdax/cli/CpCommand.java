@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
                 + "SRC itself, are copied as links, as cp -r does. A new file or "
                 + "directory gets its source's permission bits (no umask is applied; a file from standard input "
                 + "gets 0644); an existing file gets the new contents and keeps its mode; files made in an image "
-                + "are owned by root (uid and gid 0).",
+                + "are owned by root (uid and gid 0) unless -p or -a keeps their owners.",
                 "An entry that cannot be copied (a device, pipe or socket; a directory where a file is, or the "
                 + "reverse) is reported and skipped and the copy goes on; the status is then 1. Running out of "
                 + "space, a read-only or corrupt image and I/O errors end the copy.",
@@ -35,6 +35,15 @@ import java.util.concurrent.Callable;
 final class CpCommand implements Callable<Integer> {
     @Option(names = {"-r", "-R", "--recursive"}, description = "Copy directories and everything under them.")
     boolean recursive;
+
+    @Option(names = {"-p", "--preserve"}, description = {"Keep owner, group, access and modification times (and the "
+            + "mode of an existing destination). Out of an image, owners are given as far as the host lets this user: "
+            + "as for cp -p, a user who is not root keeps their own without a message."})
+    boolean preserve;
+
+    @Option(names = {"-a", "--archive"}, description = {"-r and -p, and files linked under several names in the source "
+            + "are linked the same way in the copy (as cp -a; special files are still skipped)."})
+    boolean archive;
 
     @Option(names = {"-v", "--verbose"}, description = "Print each file as it is copied ('SRC' -> 'DST').")
     boolean verbose;
@@ -47,6 +56,7 @@ final class CpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws FsException {
+        recursive |= archive;
         boolean srcImage = ImageRef.isImageRef(src);
         boolean dstImage = ImageRef.isImageRef(dst);
         if (srcImage == dstImage) {
@@ -72,7 +82,7 @@ final class CpCommand implements Callable<Integer> {
                 throw from.naming(src, e);
             }
             Path to = Files.isDirectory(Path.of(dst)) ? Path.of(dst, from.name()) : Path.of(dst);
-            TreeCopy copy = new TreeCopy(from, recursive, verbose, System.out, System.err);
+            TreeCopy copy = new TreeCopy("cp", from, options(), System.out, System.err);
             copy.out(session.fs(), ino, src, to);
             return copy.skipped() == 0 ? 0 : 1;
         }
@@ -92,10 +102,14 @@ final class CpCommand implements Callable<Integer> {
                 throw FsException.of(Errno.ENOENT, "%s: no such file or directory", src);
             }
             ImageRef target = isDirectory(fs, to.path()) ? to.child(from.getFileName().toString()) : to;
-            TreeCopy copy = new TreeCopy(to, recursive, verbose, System.out, System.err);
+            TreeCopy copy = new TreeCopy("cp", to, options(), System.out, System.err);
             copy.in(from, fs, target.path(), target.toString());
             return copy.skipped() == 0 ? 0 : 1;
         }
+    }
+
+    private TreeCopy.Options options() {
+        return new TreeCopy.Options(recursive, preserve || archive, archive, verbose);
     }
 
     private static boolean isDirectory(FileSystem fs, String path) throws FsException {

@@ -29,7 +29,12 @@ import java.util.concurrent.Callable;
         description = {"Makes a file system on IMAGE in the real on-disk format, one e2fsck -fn or xfs_repair -n "
                 + "finds clean. With SIZE (4096, 64m, 1g ...) the image file is emptied (as mke2fs discards a device) "
                 + "and created at that size first; options the type does not take are refused before that, "
-                + "and the image is left as it was."})
+                + "and the image is left as it was.",
+                "With -d DIR the new file system is filled with what DIR holds, as mke2fs -d fills it: files, directories "
+                + "and symbolic links with their modes, owners, groups and access and modification times, and files linked "
+                + "under several names linked so; the root keeps mkfs's own attributes. Devices, pipes and sockets are "
+                + "reported and left out (status 1; mke2fs makes them). Running out of space ends the copy with ENOSPC, "
+                + "leaving a consistent file system holding what was copied."})
 final class MkfsCommand implements Callable<Integer> {
     @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs (XFS needs at least 300 MiB).")
     String type;
@@ -60,6 +65,10 @@ final class MkfsCommand implements Callable<Integer> {
             "The file system's UUID, as 8-4-4-4-12 hex digits (mke2fs -U, mkfs.xfs -m uuid=); default a random one."})
     String uuid;
 
+    @Option(names = "-d", paramLabel = "DIR", description = {
+            "Fill the new file system with the files under host directory DIR (as mke2fs -d; mkfs.xfs 6.1 takes a protofile instead)."})
+    Path populateFrom;
+
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
@@ -74,6 +83,10 @@ final class MkfsCommand implements Callable<Integer> {
             throw FsException.of(Errno.ENOENT, "%s: no such image; give a SIZE to create it", image);
         }
         // Refused options leave the image as it was: they are found before it is emptied.
+        if (populateFrom != null && !Files.isDirectory(populateFrom)) {
+            throw FsException.of(Files.exists(populateFrom) ? Errno.ENOTDIR : Errno.ENOENT, "-d %s: %s", populateFrom,
+                    Files.exists(populateFrom) ? "not a directory" : "no such directory");
+        }
         try {
             fsType.checkMkfs(options);
         } catch (FsException e) {
@@ -104,7 +117,18 @@ final class MkfsCommand implements Callable<Integer> {
             System.out.printf("%s: %s file system, %d bytes%s%n", image, type, device.size(),
                     blockSize == 0 ? "" : ", block size " + blockSize);
         }
-        return 0;
+        return populateFrom == null ? 0 : populate();
+    }
+
+    /** Copies what -d's directory holds into the new file system's root; 1 when something was left out. */
+    private int populate() throws FsException {
+        try (ImageSession session = ImageSession.mount(image, "")) {
+            ImageRef root = new ImageRef(image, "/");
+            TreeCopy copy = new TreeCopy("mkfs", root, new TreeCopy.Options(true, true, true, false), System.out, System.err);
+            copy.contentsIn(populateFrom, session.fs(), "/", root.toString());
+            System.out.printf("%s: %d files, directories and links copied from %s%n", image, copy.copied(), populateFrom);
+            return copy.skipped() == 0 ? 0 : 1;
+        }
     }
 
     /** The personality's refusal with the image the user named, which the personality does not know. */

@@ -8,6 +8,7 @@ import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.PathWalk;
+import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
 
 import java.io.IOException;
@@ -15,14 +16,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -33,7 +40,10 @@ import java.util.Set;
  * contents and keeps its mode; an existing directory is copied into. An entry that cannot be
  * copied (a special file, a directory where a file is, a name the file system refuses) is reported
  * and skipped, and the copy goes on, as coreutils' cp does; an error of the image as a whole (out
- * of space, read-only, corrupt, I/O) ends it.
+ * of space, read-only, corrupt, I/O) ends it. With {@link Options#attributes} owners and times go
+ * with the contents (cp -p), and with {@link Options#hardLinks} a file linked under several names
+ * is one file in the copy too (cp -a); this is also how {@code jdax mkfs -d} fills an image, as
+ * {@code mke2fs -d} does.
  */
 final class TreeCopy {
     /** Bounds the walk of an image whose directories loop (a corrupt one) and of deep host trees. */
@@ -41,18 +51,33 @@ final class TreeCopy {
     /** Errors after which nothing more can be copied. */
     private static final Set<Errno> FATAL = EnumSet.of(Errno.ENOSPC, Errno.EROFS, Errno.EIO, Errno.EUCLEAN, Errno.EDQUOT);
 
+    /**
+     * What a copy does beyond the bytes. {@code recursive}: directories and all under them (cp -r).
+     * {@code attributes}: owner, group, access and modification times, and the mode of an existing
+     * destination too (cp -p). {@code hardLinks}: files linked to each other in the source are
+     * linked in the copy (cp -a's links). {@code verbose}: each entry said as it is copied.
+     */
+    record Options(boolean recursive, boolean attributes, boolean hardLinks, boolean verbose) {
+    }
+
+    /** The command whose messages these are ("cp", "mkfs"). */
+    private final String command;
     /** The image's root, to name its files in messages. */
     private final ImageRef image;
-    private final boolean recursive;
-    private final boolean verbose;
+    private final Options options;
     private final PrintStream out;
     private final PrintStream err;
+    /** With hard links kept: the image inode each multiply linked host file (by dev and ino) became. */
+    private final Map<List<Object>, Long> copiedIn = new HashMap<>();
+    /** With hard links kept: the host path each multiply linked image inode became. */
+    private final Map<Long, Path> copiedOut = new HashMap<>();
     private int skipped;
+    private int copied;
 
-    TreeCopy(ImageRef image, boolean recursive, boolean verbose, PrintStream out, PrintStream err) {
+    TreeCopy(String command, ImageRef image, Options options, PrintStream out, PrintStream err) {
+        this.command = command;
         this.image = image;
-        this.recursive = recursive;
-        this.verbose = verbose;
+        this.options = options;
         this.out = out;
         this.err = err;
     }
@@ -62,9 +87,26 @@ final class TreeCopy {
         return skipped;
     }
 
+    /** How many files, directories and links were copied (hard links to one already copied included). */
+    int copied() {
+        return copied;
+    }
+
     /** Copies host {@code from} to {@code to} in {@code fs} ({@code shown}: how the user names it). */
     void in(Path from, FileSystem fs, String to, String shown) throws FsException {
         in(from, fs, to, shown, 0);
+    }
+
+    /**
+     * Copies what host directory {@code dir} holds into directory {@code to} of {@code fs}, which
+     * keeps its own attributes (as {@code mke2fs -d} fills a new root).
+     */
+    void contentsIn(Path dir, FileSystem fs, String to, String shown) throws FsException {
+        try {
+            childrenIn(dir, fs, to, shown, 1);
+        } catch (IOException e) {
+            throw HostErrors.of(e, dir);
+        }
     }
 
     /**
@@ -77,51 +119,95 @@ final class TreeCopy {
 
     private void in(Path from, FileSystem fs, String to, String shown, int depth) throws FsException {
         try {
-            int mode = recursive ? hostMode(from, LinkOption.NOFOLLOW_LINKS) : hostMode(from);
-            FileType type = FileType.ofMode(mode);
+            HostEntry src = options.recursive() ? HostEntry.read(from, LinkOption.NOFOLLOW_LINKS) : HostEntry.read(from);
+            int perms = src.mode() & 07777;
+            int uid = options.attributes() ? src.uid() : 0;
+            int gid = options.attributes() ? src.gid() : 0;
             FileType there = imageType(fs, to);
-            switch (type) {
+            switch (FileType.ofMode(src.mode())) {
                 case DIRECTORY -> {
                     if (!enter(from.toString(), depth, there, shown)) {
                         return;
                     }
-                    if (there == null) {
-                        fs.mkdir(fs.resolveParent(to), PathWalk.lastName(to), mode & 07777, 0, 0);
-                    }
+                    long dir = there == null ? fs.mkdir(fs.resolveParent(to), PathWalk.lastName(to), perms, uid, gid)
+                            : fs.resolve(to, true);
                     said(from, shown);
-                    for (Path child : hostChildren(from)) {
-                        String name = child.getFileName().toString();
-                        in(child, fs, join(to, name), join(shown, name), depth + 1);
-                    }
+                    childrenIn(from, fs, to, shown, depth + 1);
+                    // After the children, whose creation changed the directory's times.
+                    keepAttributes(fs, dir, src, there != null);
                 }
                 case SYMLINK -> {
-                    String target = Files.readSymbolicLink(from).toString();
                     if (replaceable(there, shown)) {
+                        String target = Files.readSymbolicLink(from).toString();
                         long parent = fs.resolveParent(to);
                         if (there != null) {
                             fs.unlink(parent, PathWalk.lastName(to));
                         }
-                        fs.symlink(parent, PathWalk.lastName(to), target, 0, 0);
+                        long link = fs.symlink(parent, PathWalk.lastName(to), target, uid, gid);
+                        keepAttributes(fs, link, src, false);
                         said(from, shown);
                     }
                 }
                 case REGULAR -> {
-                    if (replaceable(there, shown)) {
+                    if (replaceable(there, shown) && !linkedIn(fs, src, to, there, from, shown)) {
+                        long ino;
                         try (InputStream in = Files.newInputStream(from);
                              OpenFile f = fs.open(to, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC,
-                                     mode & 07777, 0, 0)) {
+                                     perms, uid, gid)) {
                             FileCopy.fromStream(in, f, shown);
+                            ino = f.ino();
+                        }
+                        // After the close: the times set are the last the file gets.
+                        keepAttributes(fs, ino, src, there != null);
+                        if (options.hardLinks() && src.nlink() > 1) {
+                            copiedIn.put(src.key(), ino);
                         }
                         said(from, shown);
                     }
                 }
                 default -> skip(FsException.of(Errno.EOPNOTSUPP,
-                        "%s: not copied: a %s (cp copies files, directories and symbolic links)", from, describe(type)));
+                        "%s: not copied: a %s (jdax copies files, directories and symbolic links)", from,
+                        describe(FileType.ofMode(src.mode()))));
             }
         } catch (FsException e) {
             skip(e, shown);
         } catch (IOException e) {
             skip(HostErrors.of(e, from));
+        }
+    }
+
+    private void childrenIn(Path dir, FileSystem fs, String to, String shown, int depth) throws IOException, FsException {
+        for (Path child : hostChildren(dir)) {
+            String name = child.getFileName().toString();
+            in(child, fs, join(to, name), join(shown, name), depth);
+        }
+    }
+
+    /**
+     * With hard links kept, links {@code to} to the image inode an earlier link of host file
+     * {@code src} became (replacing a file there); returns whether it did.
+     */
+    private boolean linkedIn(FileSystem fs, HostEntry src, String to, FileType there, Path from, String shown)
+            throws FsException {
+        Long first = options.hardLinks() && src.nlink() > 1 ? copiedIn.get(src.key()) : null;
+        if (first == null) {
+            return false;
+        }
+        long parent = fs.resolveParent(to);
+        if (there != null) {
+            fs.unlink(parent, PathWalk.lastName(to));
+        }
+        fs.link(first, parent, PathWalk.lastName(to));
+        said(from, shown);
+        return true;
+    }
+
+    /** With attributes kept, gives image inode {@code ino} host {@code src}'s owner and times (and mode when it existed). */
+    private void keepAttributes(FileSystem fs, long ino, HostEntry src, boolean existed) throws FsException {
+        if (options.attributes()) {
+            // A new inode has its mode and owner from its create; an existing one gets them here, as cp -p gives them.
+            fs.setattr(ino, new SetAttr(existed ? src.mode() & 07777 : null, existed ? src.uid() : null,
+                    existed ? src.gid() : null, src.atime(), src.mtime()));
         }
     }
 
@@ -148,10 +234,8 @@ final class TreeCopy {
                     for (DirEntry e : children) {
                         out(fs, e.ino(), join(shown, e.name()), to.resolve(e.name()), depth + 1);
                     }
-                    if (there == null) {
-                        // After the children: a directory without write permission still takes them.
-                        setHostMode(to, st.mode());
-                    }
+                    // After the children: a directory without write permission still takes them.
+                    keepHostAttributes(to, st, there == null);
                 }
                 case SYMLINK -> {
                     if (replaceable(there, to.toString())) {
@@ -159,22 +243,24 @@ final class TreeCopy {
                             Files.delete(to);
                         }
                         Files.createSymbolicLink(to, Path.of(fs.readlink(ino)));
+                        keepHostAttributes(to, st, false);
                         said(shown, to);
                     }
                 }
                 case REGULAR -> {
-                    if (replaceable(there, to.toString())) {
+                    if (replaceable(there, to.toString()) && !linkedOut(st, to, there, shown)) {
                         try (OpenFile f = fs.open(ino, OpenFlags.O_RDONLY); OutputStream o = Files.newOutputStream(to)) {
                             FileCopy.toStream(f, o, shown);
                         }
-                        if (there == null) {
-                            setHostMode(to, st.mode());
+                        keepHostAttributes(to, st, there == null);
+                        if (options.hardLinks() && st.nlink() > 1) {
+                            copiedOut.put(ino, to);
                         }
                         said(shown, to);
                     }
                 }
                 default -> skip(FsException.of(Errno.EOPNOTSUPP,
-                        "%s: not copied: a %s (cp copies files, directories and symbolic links)", shown, describe(st.type())));
+                        "%s: not copied: a %s (jdax copies files, directories and symbolic links)", shown, describe(st.type())));
             }
         } catch (FsException e) {
             skip(e, shown);
@@ -184,11 +270,53 @@ final class TreeCopy {
     }
 
     /**
+     * With hard links kept, links host {@code to} to the file an earlier link of image inode
+     * {@code st} became (replacing a file there); returns whether it did.
+     */
+    private boolean linkedOut(StatInfo st, Path to, FileType there, String shown) throws IOException {
+        Path first = options.hardLinks() && st.nlink() > 1 ? copiedOut.get(st.ino()) : null;
+        if (first == null) {
+            return false;
+        }
+        if (there != null) {
+            Files.delete(to);
+        }
+        Files.createLink(to, first);
+        said(shown, to);
+        return true;
+    }
+
+    /**
+     * Gives host file {@code to} image inode {@code st}'s permission bits when it is new (or attributes
+     * are kept), and with attributes kept its owner and times. A symbolic link has no mode of its own.
+     * The owner is kept where the host lets this user give it: as cp -p, a user who is not root
+     * silently keeps their own (the group, when they are in it, is still given).
+     */
+    private void keepHostAttributes(Path to, StatInfo st, boolean created) throws IOException {
+        boolean link = st.type() == FileType.SYMLINK;
+        if (!link && (created || options.attributes())) {
+            setHostMode(to, st.mode());
+        }
+        if (!options.attributes()) {
+            return;
+        }
+        for (String owner : List.of("unix:uid", "unix:gid")) {
+            try {
+                Files.setAttribute(to, owner, owner.endsWith("uid") ? st.uid() : st.gid(), LinkOption.NOFOLLOW_LINKS);
+            } catch (FileSystemException notPermitted) {
+                // cp -p's own rule: a failure to give away ownership is not an error for a user.
+            }
+        }
+        Files.getFileAttributeView(to, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setTimes(FileTime.from(st.mtime()), FileTime.from(st.atime()), null);
+    }
+
+    /**
      * Whether a directory is to be copied here: recursion asked for, not too deep, and no other kind
      * of file at the destination {@code dst} (cp's "cannot overwrite non-directory with directory").
      */
     private boolean enter(String src, int depth, FileType there, String dst) throws FsException {
-        if (!recursive) {
+        if (!options.recursive()) {
             skip(FsException.of(Errno.EISDIR, "%s: is a directory (use -r)", src));
             return false;
         }
@@ -221,11 +349,12 @@ final class TreeCopy {
             throw e;
         }
         skipped++;
-        err.println("jdax: cp: " + e.describe());
+        err.println("jdax: " + command + ": " + e.describe());
     }
 
     private void said(Object from, Object to) {
-        if (verbose) {
+        copied++;
+        if (options.verbose()) {
             out.println("'" + from + "' -> '" + to + "'");
         }
     }
@@ -245,6 +374,17 @@ final class TreeCopy {
     /** The host file's st_mode, type bits included (of a link itself with NOFOLLOW_LINKS). */
     private static int hostMode(Path p, LinkOption... options) throws IOException {
         return (Integer) Files.getAttribute(p, "unix:mode", options);
+    }
+
+    /** What a host file's stat says that a copy keeps; {@code key} (device and inode) names the file. */
+    private record HostEntry(int mode, int uid, int gid, int nlink, List<Object> key, Instant atime, Instant mtime) {
+        static HostEntry read(Path p, LinkOption... options) throws IOException {
+            Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,nlink,dev,ino,lastAccessTime,lastModifiedTime",
+                    options);
+            return new HostEntry((Integer) a.get("mode"), (Integer) a.get("uid"), (Integer) a.get("gid"),
+                    (Integer) a.get("nlink"), List.of(a.get("dev"), a.get("ino")),
+                    ((FileTime) a.get("lastAccessTime")).toInstant(), ((FileTime) a.get("lastModifiedTime")).toInstant());
+        }
     }
 
     /** The type of what is at host path {@code p} (a link not followed); null when nothing is. */

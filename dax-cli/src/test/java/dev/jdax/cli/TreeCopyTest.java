@@ -9,10 +9,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -43,7 +50,7 @@ class TreeCopyTest {
 
         Console in = Console.run("cp", "-r", src.toString(), image + ":/");
         assertEquals(1, in.status(), "a pipe was skipped");
-        assertEquals("jdax: cp: " + pipe + ": not copied: a named pipe (cp copies files, directories and symbolic links)"
+        assertEquals("jdax: cp: " + pipe + ": not copied: a named pipe (jdax copies files, directories and symbolic links)"
                 + " (EOPNOTSUPP)\n", in.err());
         ImageCommandsTest.judge(type, image);
         assertEquals(image + ":/src:\na\nbig\ndangling\nempty\nzero length\n\n" + image + ":/src/a:\nb\ncaf\u00e9\n\n"
@@ -75,6 +82,81 @@ class TreeCopyTest {
                 again.err());
         assertEquals("short\n", Console.run("cat", image + ":/src/a/b/run.sh").ok().out());
         ImageCommandsTest.judge(type, image);
+    }
+
+    /**
+     * {@code mkfs -d} fills an image as {@code mke2fs -d} fills one: taken back out with {@code cp -a},
+     * both give the same tree (modes, owners, modification times, hard links), and the image is clean.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
+    void mkfsFillsAnImageAsMke2fsDoes(String type) throws Exception {
+        assumeTrue(FileSystemTypes.all().stream().anyMatch(t -> t.name().equals(type)), type + " is not on the class path");
+        Optional<HostTool> mke2fs = HostTool.find("mke2fs");
+        assumeTrue(mke2fs.isPresent(), "mke2fs is not installed: nothing to compare with");
+        Path src = tmp.resolve("src");
+        hostTree(src);
+        Files.createLink(src.resolve("a/hard"), src.resolve("big"));
+        Files.createLink(src.resolve("a/b/hard too"), src.resolve("big"));
+        boolean root = Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0);
+        if (root) {
+            Files.setAttribute(src.resolve("a/b"), "unix:uid", 1234);
+            Files.setAttribute(src.resolve("a/b/run.sh"), "unix:gid", 567);
+            Files.setAttribute(src.resolve("dangling"), "unix:uid", 89, LinkOption.NOFOLLOW_LINKS);
+        }
+        Files.setAttribute(src.resolve("zero length"), "lastAccessTime", FileTime.from(Instant.parse("2003-03-03T03:03:03Z")));
+        wholeSecondTimes(src);
+
+        Path image = tmp.resolve(type + ".img");
+        Console made = Console.run("mkfs", "-t", type, "-d", src.toString(), image.toString(), type.equals("xfs") ? "300m" : "64m");
+        assertEquals(0, made.status(), made.err());
+        assertTrue(made.out().endsWith(image + ": 11 files, directories and links copied from " + src + "\n"), made.out());
+        ImageCommandsTest.judge(type, image);
+        assertTrue(Console.run("stat", image + ":/zero length").ok().out().contains("2003-03-03"), "atime kept");
+
+        Path reference = tmp.resolve("mke2fs.img");
+        HostTool.Result r = mke2fs.get().run("-q", "-F", "-t", "ext4", "-d", src.toString(), reference.toString(), "64m");
+        assertEquals(0, r.status(), r.output());
+        Path ours = tmp.resolve("ours");
+        Path theirs = tmp.resolve("theirs");
+        Console.run("cp", "-a", image + ":/", ours.toString()).ok();
+        Console.run("cp", "-a", reference + ":/", theirs.toString()).ok();
+        List<String> expected = archived(theirs);
+        assertEquals(expected, archived(ours));
+        List<String> linked = expected.stream().filter(l -> l.matches(".* 100644 .* nlink 3 .*")).toList();
+        assertEquals(3, linked.size(), "big and its two links: " + expected);
+        assertEquals(1, linked.stream().map(l -> l.substring(l.lastIndexOf(' '))).distinct().count(), "one file: " + linked);
+    }
+
+    /** Every entry under {@code root} but lost+found: type, mode, owner, mtime, and which entries are one file. */
+    private static List<String> archived(Path root) throws IOException {
+        List<String> lines = new ArrayList<>();
+        Map<Object, Integer> files = new HashMap<>();
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted().toList()) {
+                String rel = root.relativize(p).toString();
+                if (rel.isEmpty() || rel.startsWith("lost+found")) {
+                    continue;
+                }
+                Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,nlink,ino,lastModifiedTime",
+                        LinkOption.NOFOLLOW_LINKS);
+                int file = files.computeIfAbsent(a.get("ino"), k -> files.size() + 1);
+                lines.add(rel + " " + Integer.toOctalString((Integer) a.get("mode")) + " " + a.get("uid") + ":" + a.get("gid")
+                        + " " + a.get("lastModifiedTime") + " nlink " + a.get("nlink") + " file " + file);
+            }
+        }
+        return lines;
+    }
+
+    /** Gives every entry under {@code root} whole-second times, which every format and mke2fs keep alike. */
+    private static void wholeSecondTimes(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                FileTime t = FileTime.from(Instant.parse("2002-02-02T02:02:02Z").plusSeconds(p.toString().length()));
+                BasicFileAttributeView view = Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+                view.setTimes(t, p.endsWith("zero length") ? null : t, null);
+            }
+        }
     }
 
     /** Directories (one empty, one private), files of several sizes and modes, links good and dangling. */
