@@ -8,6 +8,8 @@ import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FsmapKeys;
+import dev.jdax.api.fs.FsmapRecord;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -120,6 +122,12 @@ final class VfsMount implements FileSystem {
     public List<XfsInodeGroup> xfsInumbers(long from, int max) throws FsException {
         ensureOpen();
         return sb.xfsInumbers(from, max);
+    }
+
+    @Override
+    public List<FsmapRecord> getfsmap(FsmapKeys keys) throws FsException {
+        ensureOpen();
+        return sb.getfsmap(keys);
     }
 
     @Override

@@ -117,6 +117,21 @@ public interface FileSystem extends AutoCloseable {
     }
 
     /**
+     * {@code FS_IOC_GETFSMAP}: who owns each range of the device asked for. The records are the
+     * format's own: ext4 reports its fixed metadata, free space as its in-memory bitmaps hold it and
+     * the rest as unknown; XFS without a reverse-mapping B+tree reports its by-block free-space
+     * B+tree and the rest as unknown. A device the file system does not have (an external log, a
+     * realtime device) has no records. A format without the ioctl answers ENOTTY (fs/ext2).
+     *
+     * @param keys the device and the range of it
+     * @return the records in device order
+     * @throws FsException ENOTTY where the format has no FS_IOC_GETFSMAP; EINVAL for a low key after the high key
+     */
+    default List<FsmapRecord> getfsmap(FsmapKeys keys) throws FsException {
+        throw new FsException(Errno.ENOTTY, "FS_IOC_GETFSMAP: not supported by this file system");
+    }
+
+    /**
      * {@code XFS_IOC_BULKSTAT}'s walk, one inode long: the first inode at or after {@code from}
      * that bulkstat reports, which is every allocated inode but the file system's own (the
      * realtime bitmap and summary: xfs_internal_inum).

@@ -30,6 +30,8 @@ final class LinuxOutputSegmenter {
             + "|xfs_io: cannot open .*";
     /** What label prints: the label it read or set, or why the ioctl failed. */
     private static final String LABEL_LINE = "label = \".*\"|label: .*";
+    /** What fsmap says when it prints no map: a bad number, no geometry for -v, the ioctl's error. */
+    private static final String FSMAP_REFUSAL = "Bad rmap (start|end)_bblock .*|xfs_io: (can't get geometry|xfsctl\\(XFS_IOC_GETFSMAP\\)) .*";
     /** What inode prints: a number (with its width under -v), a refused number, or why the ioctl failed. */
     private static final String INODE_LINE = "\\d+|\\d+:(32|64)|.* is not a numeric inode value|(XFS_IOC_FSINUMBERS|bulkstat|bulkstat_single): .*";
     private static final String TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*";
@@ -127,6 +129,11 @@ final class LinuxOutputSegmenter {
                     ? Grammar.of("^(" + CHPROJ_LINE + ")$", null, null)
                     : Grammar.of("^(" + CHPROJ_LINE + ")$", "^(" + CHPROJ_LINE + ")$", "^(" + CHPROJ_LINE + ")$");
             // One line a run: the label, or perror's line.
+            // Plain, -m or -v lines (-v's table may end with the flags' legend); an error is all a run
+            // prints, so after a map it is the next command's.
+            case "fsmap" -> Grammar.of("^(\\t\\d+: \\d+:\\d+ \\[.*|EXT,MAJOR,MINOR,.*|\\d+,\\d+,\\d+,\\d+,\\d+,.*| EXT: DEV .*"
+                    + "|\\s*\\d+: \\d+:\\d+ +\\[.*| FLAG Values:|    0\\d{7} .*|" + FSMAP_REFUSAL + ")$", "^(" + FSMAP_REFUSAL + ")$",
+                    "^(\\t0: .*|EXT,MAJOR,MINOR,.*| EXT: DEV .*|" + FSMAP_REFUSAL + ")$");
             case "label" -> Grammar.of("^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$");
             // One line a run, as label's.
             case "inode" -> Grammar.of("^(" + INODE_LINE + ")$", "^(" + INODE_LINE + ")$", "^(" + INODE_LINE + ")$");

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * Removes what varies from run to run or machine to machine before outputs are compared, as the
  * reference says to: the timing lines, {@code fd.path}, fiemap's physical block numbers (with the
  * column widths that depend on them), the timestamps and device numbers of raw stat output (but
- * not times a script set, see {@link #SET_BEFORE}), and the addresses of xfs_io's mapping list.
+ * not times a script set, see {@link #SET_BEFORE}), fsmap's device numbers (with the column widths
+ * of {@code -v} that follow them), and the addresses of xfs_io's mapping list.
  * Physical blocks are kept where jdax places blocks as Linux does ({@link #keepsPhysical}): ext4,
  * whose mkfs lays the file system out as mke2fs does and whose allocator decides as mballoc does,
  * and XFS, whose mkfs lays it out as mkfs.xfs does on pmem (4 KiB sectors) and whose allocator
@@ -23,6 +24,12 @@ final class Normalizer {
             Pattern.compile("^\\s*(\\d+): (\\[\\d+\\.\\.\\d+\\]:)\\s+(\\d+\\.\\.\\d+|hole)\\s+(\\d+)(?:\\s+(0x[0-9a-f]+))?$");
     private static final Pattern FIEMAP_PLAIN = Pattern.compile("^\\t(\\d+): (\\[\\d+\\.\\.\\d+\\]:) (\\d+\\.\\.\\d+|hole)(.*)$");
     private static final Pattern FIEMAP_HEADER = Pattern.compile("^\\s*EXT:\\s+FILE-OFFSET\\s+BLOCK-RANGE\\s+TOTAL\\s+FLAGS$");
+
+    /** fsmap's lines: the device number (jdax's devices have none) goes; -v's column widths, which follow it, go too. */
+    private static final Pattern FSMAP_PLAIN = Pattern.compile("^\\t(\\d+): \\d+:\\d+ (\\[\\d+\\.\\.\\d+\\]: .*)$");
+    private static final Pattern FSMAP_MACHINE = Pattern.compile("^(\\d+),\\d+,\\d+,(\\d+,\\d+,(special_|inode_).*)$");
+    private static final Pattern FSMAP_VERBOSE = Pattern.compile("^\\s*(\\d+): \\d+:\\d+ +(\\[\\d+\\.\\.\\d+\\]:.*)$");
+    private static final Pattern FSMAP_HEADER = Pattern.compile("^\\s*EXT: DEV +BLOCK-RANGE +OWNER .*$");
 
     /** Timestamps and device numbers of {@code stat -r} / {@code statx -r}: they vary with the clock and the machine. */
     private static final Pattern RAW_STAT_VARYING =
@@ -114,6 +121,21 @@ final class Normalizer {
         m = MINCORE.matcher(line);
         if (m.matches()) {
             return "* - *  " + m.group(1);
+        }
+        m = FSMAP_PLAIN.matcher(line);
+        if (m.matches()) {
+            return "\t" + m.group(1) + ": DEV " + m.group(2);
+        }
+        m = FSMAP_MACHINE.matcher(line);
+        if (m.matches()) {
+            return m.group(1) + ",DEV," + m.group(2);
+        }
+        m = FSMAP_VERBOSE.matcher(line);
+        if (m.matches()) {
+            return m.group(1) + ": DEV " + m.group(2).replaceAll(" +", " ");
+        }
+        if (FSMAP_HEADER.matcher(line).matches()) {
+            return line.strip().replaceAll(" +", " ");
         }
         if (FIEMAP_HEADER.matcher(line).matches()) {
             return "EXT: FILE-OFFSET BLOCK-RANGE TOTAL FLAGS";

@@ -6,6 +6,8 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
+import dev.jdax.api.fs.FsmapKeys;
+import dev.jdax.api.fs.FsmapRecord;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -494,6 +496,12 @@ final class Ext4FileSystem implements SuperBlock {
 
     OpenFile open(Ext4Inode in, int flags) throws FsException {
         return inodeOps.open(in, flags);
+    }
+
+    /** ext4_getfsmap: fixed metadata, free space from mballoc's in-memory bitmaps, the rest unknown ({@link Ext4Fsmap}). */
+    @Override
+    public List<FsmapRecord> getfsmap(FsmapKeys keys) throws FsException {
+        return new Ext4Fsmap(sb, groups, allocator).query(keys);
     }
 
     @Override

@@ -92,6 +92,24 @@ final class GroupTable {
         return n + (g == first || g == first + 1 || g == first + descPerBlock() - 1 ? 1 : 0);
     }
 
+    /**
+     * ext4_bg_num_gdb: the descriptor blocks at the start of group {@code g}, after its superblock
+     * copy: the whole table in a group with a copy (old layout), or with meta_bg one in the first,
+     * second and last group of each meta group.
+     */
+    long descriptorBlocksIn(long g) {
+        if (!metaBg() || g / descPerBlock() < sb.s_first_meta_bg()) {
+            return hasSuperblock(g) ? (metaBg() ? sb.s_first_meta_bg() : tableBlocks()) : 0;
+        }
+        long first = g / descPerBlock() * descPerBlock();
+        return g == first || g == first + 1 || g == first + descPerBlock() - 1 ? 1 : 0;
+    }
+
+    /** Whether group {@code g}'s descriptor blocks are followed by the reserved growth blocks (not in a meta_bg group). */
+    boolean hasReservedGdt(long g) {
+        return !metaBg() || g / descPerBlock() < sb.s_first_meta_bg();
+    }
+
     long count() {
         return count;
     }

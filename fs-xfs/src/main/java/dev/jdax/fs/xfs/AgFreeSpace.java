@@ -4,6 +4,7 @@ import dev.jdax.api.FsException;
 
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
@@ -76,11 +77,7 @@ final class AgFreeSpace {
                 agf.agf_btreeblks(agf.agf_btreeblks() - 1);
             }
         };
-        this.bno = new ShortBtree(disk, agno, AgBtreeKind.BNO, new ShortBtree.Root() {
-            public long root() { return agf.agf_bnoroot(); }
-            public int levels() { return (int) agf.agf_bnolevel(); }
-            public void set(long root, int levels) { agf.agf_bnoroot(root); agf.agf_bnolevel(levels); }
-        }, fromAgfl);
+        this.bno = new ShortBtree(disk, agno, AgBtreeKind.BNO, bnobtRoot(agf), fromAgfl);
         this.cnt = new ShortBtree(disk, agno, AgBtreeKind.CNT, new ShortBtree.Root() {
             public long root() { return agf.agf_cntroot(); }
             public int levels() { return (int) agf.agf_cntlevel(); }
@@ -88,6 +85,27 @@ final class AgFreeSpace {
         }, fromAgfl);
         // m_alloc_maxlevels: the trees at their tallest, every other block of an AG free.
         this.allocMaxLevels = AgBtreeKind.BNO.maxLevels(disk.blockSize(), (disk.sb().sb_agblocks() + 1) / 2);
+    }
+
+    /** The bnobt's root and height, kept in the AGF. */
+    private static ShortBtree.Root bnobtRoot(XfsAgf agf) {
+        return new ShortBtree.Root() {
+            public long root() { return agf.agf_bnoroot(); }
+            public int levels() { return (int) agf.agf_bnolevel(); }
+            public void set(long root, int levels) { agf.agf_bnoroot(root); agf.agf_bnolevel(levels); }
+        };
+    }
+
+    /**
+     * AG {@code agno}'s free extents (start → length) read from its bnobt on disk, for a mount that
+     * changes nothing and so loads no AG.
+     */
+    static NavigableMap<Long, Long> readExtents(XfsDisk disk, long agno) throws FsException {
+        NavigableMap<Long, Long> out = new TreeMap<>();
+        for (byte[] r : new ShortBtree(disk, agno, AgBtreeKind.BNO, bnobtRoot(XfsAgf.read(disk, agno)), null).records()) {
+            out.put(be32(r, 0), be32(r, 4));
+        }
+        return out;
     }
 
     /** Reads both trees and checks them against each other and the AGF. */
@@ -137,6 +155,11 @@ final class AgFreeSpace {
 
     Map<Long, Long> extents() {
         return java.util.Collections.unmodifiableMap(byBno);
+    }
+
+    /** A copy of the free extents (start → length), in block order. */
+    NavigableMap<Long, Long> extentsCopy() {
+        return new TreeMap<>(byBno);
     }
 
     /** xfs_alloc_min_freelist: a split at every level of both trees and a new root for each. */

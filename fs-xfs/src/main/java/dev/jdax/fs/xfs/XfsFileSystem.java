@@ -7,6 +7,8 @@ import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FiemapExtent;
+import dev.jdax.api.fs.FsmapKeys;
+import dev.jdax.api.fs.FsmapRecord;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.MountCounters;
@@ -562,6 +564,18 @@ final class XfsFileSystem implements SuperBlock {
             }
         }
         return out;
+    }
+
+    /**
+     * xfs_getfsmap: the free space of each AG's bnobt and the rest as unknown ({@link XfsFsmap}),
+     * as Linux answers without a reverse-mapping B+tree (jdax makes none) — and on an image with
+     * one (which jdax mounts read-only), as Linux answers a caller without CAP_SYS_ADMIN: jdax
+     * does not read the rmapbt's owners. A writable mount reads the extents it keeps in core, each
+     * AG under its lock; a read-only one reads the bnobt.
+     */
+    @Override
+    public List<FsmapRecord> getfsmap(FsmapKeys keys) throws FsException {
+        return new XfsFsmap(disk, mutations != null ? mutations.space() : null).query(keys);
     }
 
     /**

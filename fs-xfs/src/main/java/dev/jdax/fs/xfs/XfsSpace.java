@@ -7,6 +7,7 @@ import dev.jdax.api.lock.Mutex;
 import dev.jdax.api.lock.PerCpu;
 
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -398,6 +399,11 @@ final class XfsSpace {
 
     boolean inodeInUse(long ino) throws FsException {
         return locked(disk.inoAgno(ino), ag -> ag.inodeInUse(ino));
+    }
+
+    /** AG {@code agno}'s free extents (start → length) as its bnobt holds them, taken under its lock. */
+    NavigableMap<Long, Long> freeExtents(long agno) throws FsException {
+        return locked(agno, ag -> ag.freeSpace().extentsCopy());
     }
 
     /** AG {@code agno}'s chunks with an allocated inode, from {@code agino}'s on, at most {@code max}. */
