@@ -56,7 +56,7 @@ final class FsmapCommand extends NamedCommand {
                 case 'v' -> verbose++;
                 case 'n' -> {
                     Long n = Strtoull.parse(g.optarg(), 10);
-                    if (n == null || n > 0xffffffffL) {
+                    if (n == null || Long.compareUnsigned(n, 0xffffffffL) > 0) {
                         p.usage(this);
                         return;
                     }
