@@ -117,11 +117,8 @@ public interface FileSystem extends AutoCloseable {
     }
 
     /**
-     * {@code FS_IOC_GETFSMAP}: who owns each range of the device asked for. The records are the
-     * format's own: ext4 reports its fixed metadata, free space as its in-memory bitmaps hold it and
-     * the rest as unknown; XFS without a reverse-mapping B+tree reports its by-block free-space
-     * B+tree and the rest as unknown. A device the file system does not have (an external log, a
-     * realtime device) has no records. A format without the ioctl answers ENOTTY (fs/ext2).
+     * {@code FS_IOC_GETFSMAP}: who owns each range of the device asked for, as the mounted format
+     * reports it ({@link SuperBlock#getfsmap} says what each reports).
      *
      * @param keys the device and the range of it
      * @return the records in device order

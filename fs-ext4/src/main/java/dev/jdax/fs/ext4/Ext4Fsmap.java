@@ -1,6 +1,7 @@
 package dev.jdax.fs.ext4;
 
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FsmapGaps;
 import dev.jdax.api.fs.FsmapKeys;
 import dev.jdax.api.fs.FsmapRecord;
 import dev.jdax.api.lock.Mutex;
@@ -35,11 +36,10 @@ final class Ext4Fsmap {
     private final Ext4Allocator allocator;
     private final int blockBits;
     private final int clusterBits;
-    private final List<FsmapRecord> out = new ArrayList<>();
     /** gfi_meta_list: the fixed metadata not yet reported, in block order. */
     private final LinkedList<Rec> meta = new LinkedList<>();
-    /** gfi_next_fsblk: where the next record is expected; a record after it leaves a gap. */
-    private long next;
+    /** The records, and gfi_next_fsblk: where the next one is expected. */
+    private FsmapGaps gaps;
     /** gfi_low's block: records before it are passed over (a group-relative value, as the driver keeps it). */
     private long lowFilter;
     /** gfi_lastfree: a free extent that ended its group, held to be joined with the next group's first. */
@@ -58,19 +58,14 @@ final class Ext4Fsmap {
     /** The records of the query: on the data device, from byte {@code keys.low()} to byte {@code keys.high()}. */
     List<FsmapRecord> query(FsmapKeys keys) throws FsException {
         keys.requireOrdered(blockBits);
-        long low = keys.low();
-        long high = keys.high();
-        long lowBlock = low >>> blockBits;
-        long highBlock = high >>> blockBits;
-        if (!keys.dataDevice()) {
-            return out;     // no external log or realtime device: the kernel finds no handler for it
-        }
-        next = lowBlock;
-        long firstData = sb.s_first_data_block();
+        long lowBlock = keys.low() >>> blockBits;
+        long highBlock = keys.high() >>> blockBits;
         long blocks = sb.s_blocks_count();
-        if (lowBlock >= blocks) {
-            return out;
+        if (!keys.dataDevice() || lowBlock >= blocks) {
+            return List.of();     // no external log or realtime device (no handler for it), or past the end
         }
+        gaps = new FsmapGaps(blockBits, lowBlock);
+        long firstData = sb.s_first_data_block();
         lowBlock = Math.max(lowBlock, firstData);
         highBlock = Long.compareUnsigned(highBlock, blocks) >= 0 ? blocks - 1 : highBlock;
         int startGroup = allocator.groupOf(lowBlock);
@@ -92,7 +87,7 @@ final class Ext4Fsmap {
         }
         last = true;
         free(endGroup, lastCluster, 0);
-        return out;
+        return gaps.records();
     }
 
     /** ext4_mballoc_query_range: group {@code g}'s free runs between clusters {@code from} and {@code to}, cut at {@code to}. */
@@ -134,7 +129,7 @@ final class Ext4Fsmap {
         }
         for (Iterator<Rec> it = meta.iterator(); it.hasNext(); ) {
             Rec p = it.next();
-            if (p.end() <= next) {
+            if (p.end() <= gaps.next()) {
                 it.remove();
             } else if (p.start() < start) {
                 report(p);
@@ -152,16 +147,10 @@ final class Ext4Fsmap {
     /** ext4_getfsmap_helper: the gap before {@code r} as unknown, then {@code r} itself (not in the closing call). */
     private void report(Rec r) {
         if (r.start() < lowFilter) {
-            next = Math.max(next, r.end());
-            return;
+            gaps.pass(r.start(), r.len());
+        } else {
+            gaps.report(r.start(), r.len(), r.owner(), last);
         }
-        if (r.start() > next) {
-            out.add(FsmapRecord.special(next << blockBits, (r.start() - next) << blockBits, FsmapRecord.OWN_UNKNOWN));
-        }
-        if (!last) {
-            out.add(FsmapRecord.special(r.start() << blockBits, r.len() << blockBits, r.owner()));
-        }
-        next = Math.max(next, r.end());
     }
 
     /** ext4_getfsmap_find_fixed_metadata: every group's, sorted, neighbours of one owner joined. */

@@ -157,9 +157,19 @@ final class AgFreeSpace {
         return java.util.Collections.unmodifiableMap(byBno);
     }
 
-    /** A copy of the free extents (start → length), in block order. */
-    NavigableMap<Long, Long> extentsCopy() {
-        return new TreeMap<>(byBno);
+    /**
+     * xfs_alloc_query_range's records from {@code from} to {@code to} (AG blocks): the extent that
+     * holds {@code from}, if one does, then those starting up to {@code to}; a copy, in block order.
+     */
+    static NavigableMap<Long, Long> meeting(NavigableMap<Long, Long> free, long from, long to) {
+        Map.Entry<Long, Long> first = free.floorEntry(from);
+        long scanFrom = first != null && first.getKey() + first.getValue() > from ? first.getKey() : from;
+        return new TreeMap<>(free.subMap(scanFrom, true, to, true));
+    }
+
+    /** {@link #meeting} of this AG's free extents. */
+    NavigableMap<Long, Long> extentsMeeting(long from, long to) {
+        return meeting(byBno, from, to);
     }
 
     /** xfs_alloc_min_freelist: a split at every level of both trees and a new root for each. */

@@ -1,13 +1,12 @@
 package dev.jdax.fs.xfs;
 
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.FsmapGaps;
 import dev.jdax.api.fs.FsmapKeys;
 import dev.jdax.api.fs.FsmapRecord;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 
 /**
  * {@code FS_IOC_GETFSMAP} on a file system without a reverse-mapping B+tree (mkfs.xfs 6.1's
@@ -28,9 +27,6 @@ final class XfsFsmap {
     /** The AGs in core (a writable mount), or null to read each AG's bnobt from disk. */
     private final XfsSpace space;
     private final int bbPerBlockLog;
-    private final List<FsmapRecord> out = new ArrayList<>();
-    /** info->next_daddr: where the next record is expected; a record after it leaves a gap. */
-    private long nextDaddr;
 
     XfsFsmap(XfsDisk disk, XfsSpace space) {
         this.disk = disk;
@@ -41,18 +37,13 @@ final class XfsFsmap {
     /** The records of the query: on the data device, from byte {@code keys.low()} to byte {@code keys.high()}. */
     List<FsmapRecord> query(FsmapKeys keys) throws FsException {
         keys.requireOrdered(BB_SHIFT);
-        long low = keys.low();
-        long high = keys.high();
-        long lowDaddr = low >>> BB_SHIFT;
-        long highDaddr = high >>> BB_SHIFT;
-        if (!keys.dataDevice()) {
-            return out;     // no external log or realtime device: the kernel finds no handler for it
-        }
-        nextDaddr = lowDaddr;
+        long lowDaddr = keys.low() >>> BB_SHIFT;
+        long highDaddr = keys.high() >>> BB_SHIFT;
         long eofs = disk.sb().sb_dblocks() << bbPerBlockLog;
-        if (lowDaddr >= eofs) {
-            return out;
+        if (!keys.dataDevice() || lowDaddr >= eofs) {
+            return List.of();     // no external log or realtime device (no handler for it), or past the end
         }
+        FsmapGaps gaps = new FsmapGaps(BB_SHIFT, lowDaddr);
         long startBlock = lowDaddr >>> bbPerBlockLog;
         long endBlock = (Long.compareUnsigned(highDaddr, eofs - 1) < 0 ? highDaddr : eofs - 1) >>> bbPerBlockLog;
         long agblocks = disk.sb().sb_agblocks();
@@ -61,30 +52,17 @@ final class XfsFsmap {
         for (long agno = startAg; agno <= endAg; agno++) {
             long from = agno == startAg ? startBlock % agblocks : 0;
             long to = agno == endAg ? endBlock % agblocks : agblocks - 1;
-            NavigableMap<Long, Long> free = space != null ? space.freeExtents(agno) : AgFreeSpace.readExtents(disk, agno);
-            // xfs_alloc_query_range: the record holding the low key, if any, then those starting up to the high key.
-            Map.Entry<Long, Long> first = free.floorEntry(from);
-            long scanFrom = first != null && first.getKey() + first.getValue() > from ? first.getKey() : from;
-            for (Map.Entry<Long, Long> e : free.subMap(scanFrom, true, to, true).entrySet()) {
-                record(daddr(agno, e.getKey()), e.getValue() << bbPerBlockLog, false);
+            Map<Long, Long> free = space != null ? space.freeExtentsMeeting(agno, from, to)
+                    : AgFreeSpace.meeting(AgFreeSpace.readExtents(disk, agno), from, to);
+            for (Map.Entry<Long, Long> e : free.entrySet()) {
+                gaps.report(daddr(agno, e.getKey()), e.getValue() << bbPerBlockLog, FsmapRecord.OWN_FREE, false);
             }
             if (agno == endAg) {
                 // The kernel's last call: a zero-length record at the high key, reporting only the gap before it.
-                record(daddr(agno, to), 0, true);
+                gaps.report(daddr(agno, to), 0, FsmapRecord.OWN_FREE, true);
             }
         }
-        return out;
-    }
-
-    /** xfs_getfsmap_helper for a free extent: the gap before it as unknown, then itself (unless {@code last}). */
-    private void record(long daddr, long lenDaddr, boolean last) {
-        if (daddr > nextDaddr) {
-            out.add(FsmapRecord.special(nextDaddr << BB_SHIFT, (daddr - nextDaddr) << BB_SHIFT, FsmapRecord.OWN_UNKNOWN));
-        }
-        if (!last) {
-            out.add(FsmapRecord.special(daddr << BB_SHIFT, lenDaddr << BB_SHIFT, FsmapRecord.OWN_FREE));
-        }
-        nextDaddr = Math.max(nextDaddr, daddr + lenDaddr);
+        return gaps.records();
     }
 
     private long daddr(long agno, long agbno) {

@@ -401,9 +401,9 @@ final class XfsSpace {
         return locked(disk.inoAgno(ino), ag -> ag.inodeInUse(ino));
     }
 
-    /** AG {@code agno}'s free extents (start → length) as its bnobt holds them, taken under its lock. */
-    NavigableMap<Long, Long> freeExtents(long agno) throws FsException {
-        return locked(agno, ag -> ag.freeSpace().extentsCopy());
+    /** AG {@code agno}'s free extents (start → length) that meet AG blocks {@code from} to {@code to}, copied under its lock. */
+    NavigableMap<Long, Long> freeExtentsMeeting(long agno, long from, long to) throws FsException {
+        return locked(agno, ag -> ag.freeSpace().extentsMeeting(from, to));
     }
 
     /** AG {@code agno}'s chunks with an allocated inode, from {@code agino}'s on, at most {@code max}. */
