@@ -160,7 +160,7 @@ class XfsIoCommandsTest {
         assertEquals("statfs: invalid option -- 'x'\n", io.err());
         String out = io.out();
         for (String line : new String[] {"geom.bsize = 4096", "geom.agcount = 3", "geom.datablocks = 81920",
-                "geom.rtblocks = 0", "geom.sunit = 0", "counts.allocino = 64", "statfs.f_flags = 0x420",
+                "geom.rtblocks = 0", "geom.sunit = 0", "counts.allocino = 64", "statfs.f_flags = 0x1020",
                 "statfs [-c] [-g] [-s] -- statistics on the filesystem of the currently open file"}) {
             assertTrue(out.contains(line + "\n"), line + " in " + out);
         }

@@ -4,6 +4,8 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.Inode;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
+import dev.jdax.api.fs.AtimeRule;
+import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
@@ -77,10 +79,19 @@ public final class AddressSpace {
     private long chunkBase;
     private int chunkShift = RunDirectory.NONE.shift();
     private volatile long size;
+    private volatile Instant atime;
     private volatile Instant mtime;
     private volatile Instant ctime;
     /** The clock's tick the times were last set from or found equal to by a write, or null; guarded by this for writes. */
     private volatile CoarseClock.Now timesTick;
+    /**
+     * The clock's tick at which an access last found the access time needing nothing more (written
+     * then, or current by the mount's rule), or null; cleared by every change of a time, so that the
+     * next access asks the rule again. Guarded by this for writes.
+     */
+    private volatile CoarseClock.Now atimeTick;
+    /** The mount's atime rule, or null where no access writes one. */
+    private final AtimeRule atimeRule;
     /** The unlocks of the locking model's read and write locks, made once (none for the range lock). */
     private final Guard readGuard;
     private final Guard writeGuard;
@@ -96,7 +107,7 @@ public final class AddressSpace {
      */
     private final boolean optimisticReads;
 
-    AddressSpace(DaxMount mount, Inode inode, DaxInodeOps ops, long size, Instant mtime, Instant ctime) {
+    AddressSpace(DaxMount mount, Inode inode, DaxInodeOps ops, long size, Instant atime, Instant mtime, Instant ctime) {
         this.mount = mount;
         this.inode = inode;
         this.ops = ops;
@@ -106,6 +117,8 @@ public final class AddressSpace {
         // made per inode was a string built on every create.
         this.invalidateLock = new RwSem(LockClass.INVALIDATE, inode.ino(), "invalidate_lock of inode");
         this.size = size;
+        this.atime = atime;
+        this.atimeRule = mount.atimeRule();
         this.mtime = mtime;
         this.ctime = ctime;
         this.readGuard = switch (mount.locking()) {
@@ -167,6 +180,11 @@ public final class AddressSpace {
         return size;
     }
 
+    /** {@return the access time in core} */
+    public Instant atime() {
+        return atime;
+    }
+
     /** {@return the modification time in core} */
     public Instant mtime() {
         return mtime;
@@ -223,6 +241,7 @@ public final class AddressSpace {
         synchronized (this) {
             boolean grows = end > size;
             timesTick = tick;
+            atimeTick = null;
             if (!grows && t.equals(mtime) && t.equals(ctime)) {
                 return;
             }
@@ -240,6 +259,7 @@ public final class AddressSpace {
     synchronized Instant resized(long newSize) {
         Instant t = now();
         timesTick = null;
+        atimeTick = null;
         size = newSize;
         mtime = t;
         ctime = t;
@@ -260,14 +280,58 @@ public final class AddressSpace {
     }
 
     /**
+     * {@code touch_atime} after a read or a mapping ({@code file_accessed}): writes the time now as
+     * the access time when the mount's rule asks for it, the personality persisting it in a
+     * transaction of its own. Called with none of the file's locks held, as Linux calls it after
+     * the read dropped i_rwsem. An access within the tick that last found nothing to write takes no
+     * lock: one comparison of the tick, as {@link #written} makes. As touch_atime, it never fails
+     * the access: an access time that cannot be written (a file system the format has turned
+     * read-only, a failing device) stays as it was.
+     */
+    void accessed() {
+        if (atimeRule == null) {
+            return;
+        }
+        CoarseClock.Now tick = CoarseClock.current();
+        if (tick != atimeTick) {
+            accessedAt(tick);
+        }
+    }
+
+    private void accessedAt(CoarseClock.Now tick) {
+        if ((ops.inodeFlags() & FsxAttr.FS_XFLAG_NOATIME) != 0) {
+            return; // chattr +A: asked again at the next access, which finds the flag or its absence
+        }
+        Instant t = tick.at(ops.timeGranularityNanos());
+        synchronized (this) {
+            boolean update = atimeRule.needsUpdate(false, atime, mtime, ctime, t);
+            atimeTick = tick;
+            if (!update) {
+                return;
+            }
+            atime = t;
+        }
+        try {
+            ops.atimeChanged(t);
+        } catch (FsException e) {
+            // touch_atime ignores update_time's error: the access succeeded, its time is not kept.
+        }
+    }
+
+    /**
      * Sets the times from {@code setattr} (utimensat on an open or closed file): the engine keeps
      * them in core, the personality has persisted them already.
      *
+     * @param newAtime the new access time, or null to keep it
      * @param newMtime the new modification time, or null to keep it
      * @param newCtime the new change time, or null to keep it
      */
-    public synchronized void timesSet(Instant newMtime, Instant newCtime) {
+    public synchronized void timesSet(Instant newAtime, Instant newMtime, Instant newCtime) {
         timesTick = null; // the next write compares the times again
+        atimeTick = null; // and the next access
+        if (newAtime != null) {
+            atime = newAtime;
+        }
         if (newMtime != null) {
             mtime = newMtime;
         }

@@ -30,6 +30,8 @@ public final class DaxFile implements OpenFile {
     private final AddressSpace space;
     private final DaxInodeOps ops;
     private final int openFlags;
+    /** Whether reads and mappings through this file count as accesses (not O_NOATIME: file_accessed). */
+    private final boolean accesses;
     private volatile boolean closed;
     /**
      * The cells of the mount's counters of the first thread that read or wrote through this file,
@@ -44,6 +46,7 @@ public final class DaxFile implements OpenFile {
         this.space = space;
         this.ops = space.ops();
         this.openFlags = openFlags;
+        this.accesses = (openFlags & OpenFlags.O_NOATIME) == 0;
     }
 
     @Override
@@ -97,8 +100,20 @@ public final class DaxFile implements OpenFile {
             throw FsException.of(Errno.EINVAL, "inode %d: read at offset %d length %d", ino(), pos, len);
         }
         if (len == 0) {
-            return 0;
+            return 0; // no access: the access time stays, as *_dax_read_iter returns before file_accessed
         }
+        try {
+            return transfer(pos, dst, offset, len);
+        } finally {
+            if (accesses) {
+                // After the locks are dropped, and whatever the read found (EOF, a media error), as
+                // Linux's read paths call file_accessed.
+                space.accessed();
+            }
+        }
+    }
+
+    private long transfer(long pos, MemorySegment dst, long offset, long len) throws FsException {
         long stamp = space.optimisticRead();
         long tried = 0;
         if (stamp != 0) {
@@ -416,6 +431,9 @@ public final class DaxFile implements OpenFile {
         }
         DaxMapping m = new DaxMapping(space, offset, length, prot, flags);
         space.addMapping(m);
+        if (accesses) {
+            space.accessed(); // the ->mmap methods' file_accessed; loads and stores through the mapping are not accesses
+        }
         return m;
     }
 

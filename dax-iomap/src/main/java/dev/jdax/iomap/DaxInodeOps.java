@@ -17,7 +17,7 @@ import java.time.Instant;
  * <p>Locks the engine holds when it calls: {@link #truncateBlocks} and {@link #fallocate} under the
  * inode's I/O lock and invalidate lock, both exclusive, with no DAX I/O in flight and every mapping
  * of the range unmapped; {@link #inodeChanged} under the I/O lock (exclusive, or the range lock of
- * the bytes written).
+ * the bytes written); {@link #atimeChanged} under none of them.
  */
 public interface DaxInodeOps extends IomapOps {
     /** {@return {@code s_maxbytes}}: writes at or beyond fail with EFBIG, and are cut short before it. */
@@ -85,6 +85,18 @@ public interface DaxInodeOps extends IomapOps {
      * @throws FsException when the inode cannot be written
      */
     void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException;
+
+    /**
+     * {@code update_time(S_ATIME)}: the engine wrote {@code atime} as the access time in core after
+     * a read or a mapping its mount's rule found worth it; persist it, and nothing else (no new
+     * ctime), in a transaction of the personality's own. Called with none of the file's locks
+     * held; the personality's metadata lock orders it with the other changes of the inode. An
+     * error is not the access's: the engine drops it, as touch_atime does.
+     *
+     * @param atime the new access time, at the format's granularity
+     * @throws FsException when the inode cannot be written
+     */
+    void atimeChanged(Instant atime) throws FsException;
 
     /**
      * Truncate down, as one atomic step of the format: {@code i_size} becomes {@code newSize}, the

@@ -241,6 +241,9 @@ final class DaxMapping implements FileMapping {
             e = entries.get(pgoff);
         }
         if (e == null || (write && !e.writable())) {
+            if (write) {
+                writeFaultTimes();
+            }
             if (invalidateHeld) {
                 e = fault(offset, pgoff, write);
             } else {
@@ -255,6 +258,20 @@ final class DaxMapping implements FileMapping {
             }
         }
         return e;
+    }
+
+    /**
+     * The write fault's {@code file_update_time}, before the fault takes its locks as the
+     * personalities' fault handlers call it: a store through a mapping changes mtime and ctime as a
+     * write does (once per tick, and again only when the page was cleaned and write-protected).
+     * Its error is the fault handler's to drop, as Linux's drop file_update_time's.
+     */
+    private void writeFaultTimes() {
+        try {
+            space.written(0);
+        } catch (FsException e) {
+            // the store goes on; the times stay as they were
+        }
     }
 
     /** {@code dax_iomap_fault}, with the invalidate lock held shared (a shared hold is never taken twice). */

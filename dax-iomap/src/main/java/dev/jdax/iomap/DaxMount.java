@@ -6,6 +6,7 @@ import dev.jdax.api.DaxDevice;
 import dev.jdax.api.DaxWindow;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Inode;
+import dev.jdax.api.fs.AtimeRule;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
 
@@ -27,6 +28,8 @@ public final class DaxMount {
     private final BadBlocks badBlocks;
     private final LockingModel locking;
     private final MediaErrorPolicy mediaErrors;
+    /** When reads and mappings write access times; null where none does (noatime, a read-only mount). */
+    private final AtimeRule atimeRule;
     private final EngineCounters counters = new EngineCounters();
     private final MemorySegment zeroPage;
     private final MemorySegment zeroPmd;
@@ -38,15 +41,33 @@ public final class DaxMount {
     }
 
     /**
+     * The engine's state for a mount read-only exactly when {@code options} ask it (the format adds
+     * no reason of its own).
+     *
+     * @param device         the device the file system is on
+     * @param options        the mount options
+     * @param defaultLocking the personality's own model, used unless {@code locking=} overrides it
+     * @throws FsException EINVAL naming an unknown {@code media_errors=} or {@code locking=} value
+     */
+    public DaxMount(DaxDevice device, MountOptions options, LockingModel defaultLocking) throws FsException {
+        this(device, options, defaultLocking, options.readOnly());
+    }
+
+    /**
      * The engine's state for a new mount of {@code device}, its generic options parsed from {@code options}.
      *
      * @param device         the device the file system is on
      * @param options        the mount options; {@code media_errors=} and {@code locking=} are read here
      * @param defaultLocking the personality's own model, used unless {@code locking=} overrides it
+     * @param readOnly       whether the mount is read-only (asked, or made so by the format): no
+     *                       access time is written then
      * @throws FsException EINVAL naming an unknown {@code media_errors=} or {@code locking=} value
      */
-    public DaxMount(DaxDevice device, MountOptions options, LockingModel defaultLocking) throws FsException {
+    public DaxMount(DaxDevice device, MountOptions options, LockingModel defaultLocking, boolean readOnly)
+            throws FsException {
         this.device = device;
+        AtimeRule rule = AtimeRule.of(options);
+        this.atimeRule = readOnly || rule.never() ? null : rule;
         this.badBlocks = device.badBlocks();
         this.locking = options.has("locking") ? LockingModel.parse(options.value("locking", "")) : defaultLocking;
         this.mediaErrors = MediaErrorPolicy.parse(options.value("media_errors", MediaErrorPolicy.RECOVERY_WRITE.optionName()));
@@ -66,6 +87,11 @@ public final class DaxMount {
         return locking;
     }
 
+    /** {@return when reads and mappings of regular files write their access times}, or null where none does */
+    AtimeRule atimeRule() {
+        return atimeRule;
+    }
+
     /** {@return what writes into poisoned pages do on this mount} */
     public MediaErrorPolicy mediaErrors() {
         return mediaErrors;
@@ -78,12 +104,14 @@ public final class DaxMount {
      * @param inode the in-core inode
      * @param ops   the personality's answers for it
      * @param size  {@code i_size} as the format holds it
+     * @param atime the access time as the format holds it
      * @param mtime the modification time as the format holds it
      * @param ctime the change time as the format holds it
      * @return the new address space
      */
-    public AddressSpace newAddressSpace(Inode inode, DaxInodeOps ops, long size, Instant mtime, Instant ctime) {
-        return new AddressSpace(this, inode, ops, size, mtime, ctime);
+    public AddressSpace newAddressSpace(Inode inode, DaxInodeOps ops, long size, Instant atime, Instant mtime,
+                                        Instant ctime) {
+        return new AddressSpace(this, inode, ops, size, atime, mtime, ctime);
     }
 
     /** {@return what the engine and the device counted on this mount so far} */

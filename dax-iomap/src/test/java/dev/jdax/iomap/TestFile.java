@@ -39,6 +39,8 @@ final class TestFile implements ForwardingOpenFile {
         long nextFree;
         long freeBlocks = Long.MAX_VALUE;
         int commits;
+        /** The access times the engine asked to persist, in order. */
+        final java.util.List<Instant> atimesWritten = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         @Override
         public long ino() {
@@ -130,6 +132,11 @@ final class TestFile implements ForwardingOpenFile {
         }
 
         @Override
+        public void atimeChanged(Instant atime) {
+            node.atimesWritten.add(atime);
+        }
+
+        @Override
         public void truncateBlocks(long newSize, Instant now) {
             node.size = newSize;
             node.blocks.tailMap((newSize + BS - 1) / BS, true).clear();
@@ -176,7 +183,7 @@ final class TestFile implements ForwardingOpenFile {
     TestFile(Node node, Ops ops, DaxMount mount) {
         this.node = node;
         this.ops = ops;
-        this.space = mount.newAddressSpace(node, ops, node.size, Instant.EPOCH, Instant.EPOCH);
+        this.space = mount.newAddressSpace(node, ops, node.size, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH);
         this.file = space.open(OpenFlags.O_RDWR);
     }
 

@@ -28,13 +28,15 @@ final class PathWalker {
     private final InodeCache icache;
     private final Dcache dcache;
     private final long rootIno;
+    private final AccessTimes accessTimes;
     /** The root, referenced once for the mount's life ({@code fs->root}); read in on the first walk. */
     private volatile VfsInode root;
 
-    PathWalker(InodeCache icache, Dcache dcache, long rootIno) {
+    PathWalker(InodeCache icache, Dcache dcache, long rootIno, AccessTimes accessTimes) {
         this.icache = icache;
         this.dcache = dcache;
         this.rootIno = rootIno;
+        this.accessTimes = accessTimes;
     }
 
     /** The root directory, held by the mount (not referenced for the caller). */
@@ -260,6 +262,7 @@ final class PathWalker {
                         if (++follows[0] > FileSystem.MAX_SYMLINK_FOLLOWS) {
                             throw FsException.of(Errno.ELOOP, "%s: too many levels of symbolic links", whole);
                         }
+                        accessTimes.accessed(next.vnode(), false); // pick_link's touch_atime
                         String target = next.vnode().readlink();
                         if (target.isEmpty()) {
                             throw FsException.of(Errno.ENOENT, "%s: a symbolic link to nothing", whole);

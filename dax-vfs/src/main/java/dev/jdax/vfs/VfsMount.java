@@ -51,6 +51,7 @@ final class VfsMount implements FileSystem {
     private final PathWalker walker;
     private final Namespace namespace;
     private final Renamer renamer;
+    private final AccessTimes accessTimes;
     private final PerCpuSet<OpenFile> openFiles = new PerCpuSet<>();
     private final PerCpuSet<FileMapping> mappings = new PerCpuSet<>();
     private volatile boolean closed;
@@ -63,7 +64,8 @@ final class VfsMount implements FileSystem {
         this.sb = sb;
         this.icache = new InodeCache(sb);
         this.dcache = new Dcache(icache, sb.rootIno());
-        this.walker = new PathWalker(icache, dcache, sb.rootIno());
+        this.accessTimes = new AccessTimes(sb);
+        this.walker = new PathWalker(icache, dcache, sb.rootIno(), accessTimes);
         this.namespace = new Namespace(sb, icache, dcache);
         this.renamer = new Renamer(sb, icache, dcache);
     }
@@ -95,15 +97,11 @@ final class VfsMount implements FileSystem {
         return sb.rootIno();
     }
 
-    /**
-     * The format's counts with the mount's flags, as Linux's statfs adds them (calculate_f_flags).
-     * jdax never writes an access time on a read, so it says noatime where Linux's default is
-     * relatime.
-     */
+    /** The format's counts with the mount's flags, as Linux's statfs adds them (calculate_f_flags). */
     @Override
     public StatFs statfs() throws FsException {
         ensureOpen();
-        return sb.statfs().withFlags(StatFs.ST_VALID | StatFs.ST_NOATIME | (sb.readOnly() ? StatFs.ST_RDONLY : 0));
+        return sb.statfs().withFlags(StatFs.ST_VALID | accessTimes.statfsFlags() | (sb.readOnly() ? StatFs.ST_RDONLY : 0));
     }
 
     @Override
@@ -329,6 +327,9 @@ final class VfsMount implements FileSystem {
     public String readlink(long ino) throws FsException {
         VfsInode i = get(ino);
         try {
+            if (i.type() == FileType.SYMLINK) {
+                accessTimes.accessed(i.vnode(), false); // do_readlinkat's touch_atime, before the link is read
+            }
             return i.vnode().readlink();
         } finally {
             icache.release(i);
@@ -349,6 +350,7 @@ final class VfsMount implements FileSystem {
                     throw FsException.of(Errno.ENOENT, "directory %d was removed", d.ino);
                 }
                 out.addAll(d.vnode().readdir());
+                accessTimes.accessed(d.vnode(), true); // iterate_dir's file_accessed, under the lock
             } finally {
                 d.rwsem().unlockShared();
             }

@@ -22,6 +22,7 @@ import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 
 import java.lang.foreign.MemorySegment;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +105,10 @@ final class MemFs implements SuperBlock {
         volatile long links = 1;
         byte[] data = new byte[0];
         String target;
+        /** The access time; the other times stay at the epoch, so that relatime writes it once. */
+        volatile Instant atime = Instant.EPOCH;
+        /** How many access times the VFS had written. */
+        final java.util.concurrent.atomic.AtomicInteger atimeUpdates = new java.util.concurrent.atomic.AtomicInteger();
 
         Node(MemFs fs, long ino, FileType type) {
             this.fs = fs;
@@ -139,7 +144,8 @@ final class MemFs implements SuperBlock {
 
         @Override
         public StatInfo stat() {
-            return new StatInfo(ino, type.modeBits() | 0644, links, 0, 0, 0, size(), 0, 4096, null, null, null, null, 0);
+            return new StatInfo(ino, type.modeBits() | 0644, links, 0, 0, 0, size(), 0, 4096, atime, Instant.EPOCH,
+                    Instant.EPOCH, null, 0);
         }
 
         @Override
@@ -262,6 +268,12 @@ final class MemFs implements SuperBlock {
 
         @Override
         public void setattr(SetAttr attr) {
+        }
+
+        @Override
+        public void updateAtime(Instant t) {
+            atime = t;
+            atimeUpdates.incrementAndGet();
         }
 
         @Override

@@ -11,12 +11,15 @@ import java.util.Map;
 /**
  * Mount options as {@code mount -o} takes them: {@code "dax=always,dioread_nolock,ro"}. Options
  * without a value map to the empty string. Options every personality understands are read by the
- * engine ({@code ro}, {@code media_errors=recovery_write|direct_io_bypass}, {@code locking=...});
+ * engine and the VFS ({@code ro}, {@code media_errors=recovery_write|direct_io_bypass}, {@code locking=...},
+ * the atime options);
  * a personality refuses options it does not know with EINVAL, naming them ({@link #requireKnown}).
  */
 public final class MountOptions {
-    /** Options the engine reads on behalf of every personality. */
-    public static final java.util.Set<String> GENERIC = java.util.Set.of("ro", "rw", "media_errors", "locking");
+    /** Options the engine and the VFS read on behalf of every personality (the atime ones: {@link AtimeRule}). */
+    public static final java.util.Set<String> GENERIC = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("ro", "rw", "media_errors", "locking"), AtimeRule.OPTIONS.stream())
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     private final Map<String, String> options;
 

@@ -34,6 +34,8 @@ public final class OpenFlags {
      * given a name by {@link FileSystem#link} unless opened with {@link #O_EXCL}.
      */
     public static final int O_TMPFILE = 020000000 | O_DIRECTORY;
+    /** Reads and mappings through the file leave the access time as it is. */
+    public static final int O_NOATIME = 01000000;
     /** Every write is durable with all its metadata before it returns (includes O_DSYNC). */
     public static final int O_SYNC = 04010000;
 

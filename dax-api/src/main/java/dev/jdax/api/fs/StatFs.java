@@ -13,8 +13,12 @@ public record StatFs(long type, long bsize, long blocks, long bfree, long bavail
     public static final long ST_RDONLY = 0x1;
     /** {@code ST_VALID}: {@code f_flags} is filled in (Linux sets it always). */
     public static final long ST_VALID = 0x20;
-    /** {@code ST_NOATIME}: reads do not update access times (jdax's mounts; Linux's default is relatime, 0x1000). */
+    /** {@code ST_NOATIME}: no access updates access times (mount -o noatime). */
     public static final long ST_NOATIME = 0x400;
+    /** {@code ST_NODIRATIME}: no access updates a directory's access time. */
+    public static final long ST_NODIRATIME = 0x800;
+    /** {@code ST_RELATIME}: an access updates the access time only when it is not after the others, or a day old (the default). */
+    public static final long ST_RELATIME = 0x1000;
 
     /** A format's answer, before the VFS adds the mount's flags. */
     public StatFs(long type, long bsize, long blocks, long bfree, long bavail, long files, long ffree, long namelen) {

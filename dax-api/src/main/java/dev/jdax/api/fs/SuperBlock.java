@@ -37,6 +37,14 @@ public interface SuperBlock {
     long rootIno();
 
     /**
+     * {@return the time now as the format keeps times} ({@code current_time}: the clock the
+     * personality sets its inodes' times from, at its granularity); the wall clock by default
+     */
+    default java.time.Instant currentTime() {
+        return java.time.Instant.now();
+    }
+
+    /**
      * {@code iget}: reads inode {@code ino} into core. The VFS calls it when the inode is not in its
      * cache, never twice at once for one number, with no lock held.
      *

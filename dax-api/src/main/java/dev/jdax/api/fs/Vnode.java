@@ -322,6 +322,18 @@ public interface Vnode extends Inode {
     void setattr(SetAttr attr) throws FsException;
 
     /**
+     * {@code touch_atime}'s {@code update_time(S_ATIME)}: stores {@code atime} as the access time,
+     * and nothing else (no new ctime), in the format's own transaction. The VFS calls it after an
+     * access its atime rule found worth writing (a directory read, a symlink read); a regular
+     * file's reads and mappings are the engine's to count. No lock of the inode's is needed: the
+     * format's metadata lock orders it with every other change of the inode.
+     *
+     * @param atime the new access time, at the format's granularity
+     * @throws FsException EIO
+     */
+    void updateAtime(java.time.Instant atime) throws FsException;
+
+    /**
      * Opens the regular file: the engine's open file for it. {@code O_TRUNC}, {@code O_CREAT} and
      * {@code O_EXCL} were handled by the VFS and are not in {@code flags}.
      *

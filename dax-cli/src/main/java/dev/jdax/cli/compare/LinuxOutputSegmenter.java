@@ -63,6 +63,9 @@ final class LinuxOutputSegmenter {
     private static final String SEND_REFUSAL = "/.*: .*|sendfile: .*|non-numeric (offset|length) argument -- .*"
             + "|value -?\\d+ is out of range .*";
 
+    /** A command with -r among its options (stat's raw form). */
+    private static final Pattern RAW = Pattern.compile("\\s-\\w*r");
+
     /** A sendfile command with -q among its options. */
     private static final Pattern QUIET_SEND = Pattern.compile("\\s-C*q[Cq]*([fi]\\S*)?(\\s|$)");
 
@@ -101,8 +104,10 @@ final class LinuxOutputSegmenter {
             case "pwrite" -> Grammar.of("^(wrote \\d+/\\d+ bytes at offset \\d+|pwrite: .*|fsync: .*|fdatasync: .*|"
                     + TIMING + ")$", "^(pwrite: .*|" + TIMING + ")$", null);
             // A failed fstat or statx is all a run prints.
+            // stat -r (dump_raw_stat) starts with the block size; statx -r prints it after the mask.
             case "stat", "statx" -> Grammar.of("^(fd\\..*|stat\\..*|stat\\.mode: .*|fsxattr\\..*|dioattr\\..*|fstat: .*|statx: .*|FS_IOC_FSGETXATTR: .*|XFS_IOC_DIOINFO: .*)$",
-                    "^(fstat|statx): .*", "^(fd\\.path = .*|stat\\.mask = .*)$");
+                    "^(fstat|statx): .*", name.equals("stat") && RAW.matcher(command).find()
+                            ? "^(fd\\.path = .*|stat\\.blksize = .*)$" : "^(fd\\.path = .*|stat\\.mask = .*)$");
             case "lsattr" -> Grammar.of("^([-a-zA-Z]{17} .*|xfs_io: cannot get flags .*)$", null, "^[-a-zA-Z]{17} .*");
             case "chattr" -> Grammar.of("^xfs_io: (cannot set flags|cannot get flags|unknown flag|bad chattr).*$", null, null);
             case "fiemap" -> Grammar.of("^(/.*:| EXT: .*|\\s*\\d+: \\[\\d+\\.\\.\\d+\\]:.*|\\t\\d+: \\[.*|.*ioctl\\(FS_IOC_FIEMAP\\).*)$",

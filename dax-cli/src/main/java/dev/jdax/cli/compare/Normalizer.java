@@ -42,6 +42,12 @@ final class Normalizer {
      */
     static final long SET_BEFORE = 1_000_000_000L;
 
+    /**
+     * Seconds since the epoch (2096-10-02) from which a raw stat time was set by the script too: an
+     * access time in the future is how a script shows relatime leaving one alone.
+     */
+    static final long SET_FROM = 4_000_000_000L;
+
     private static final Pattern RAW_STAT_TIME = Pattern.compile("^stat\\.([abcm]time)\\.tv_(n?sec) = (\\d+)$");
 
     /** maplist_f's lines: the addresses are the process's own. */
@@ -79,7 +85,7 @@ final class Normalizer {
             }
             // statx -r prints a time's seconds, then its nanoseconds: both stay when the seconds were set.
             Matcher t = RAW_STAT_TIME.matcher(line);
-            if (t.matches() && t.group(2).equals("sec") && Long.parseLong(t.group(3)) < SET_BEFORE) {
+            if (t.matches() && t.group(2).equals("sec") && setByScript(Long.parseLong(t.group(3)))) {
                 setTime = t.group(1);
                 out.add(line);
                 continue;
@@ -141,5 +147,9 @@ final class Normalizer {
             return "EXT: FILE-OFFSET BLOCK-RANGE TOTAL FLAGS";
         }
         return line;
+    }
+
+    private static boolean setByScript(long seconds) {
+        return seconds < SET_BEFORE || seconds >= SET_FROM;
     }
 }

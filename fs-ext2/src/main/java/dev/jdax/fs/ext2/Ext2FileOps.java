@@ -127,6 +127,11 @@ final class Ext2FileOps implements DaxInodeOps {
     }
 
     @Override
+    public void atimeChanged(Instant atime) throws FsException {
+        fs.updateAtime(inode, atime);
+    }
+
+    @Override
     public void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException {
         fs.changeInode(inode, in -> {
             in.i_size(size);

@@ -70,7 +70,7 @@ final class Ext2FileSystem implements SuperBlock {
         this.blockMap = new BlockMap(this, disk);
         this.dir = new Dir(this, disk);
         this.namespace = new Ext2Namespace(this, dir);
-        this.mount = new DaxMount(device, options, LockingModel.INODE_RWSEM);
+        this.mount = new DaxMount(device, options, LockingModel.INODE_RWSEM, readOnly);
         this.bridge = new GetBlockBridge(blockMap, device);
         this.direntFileType = (sb.s_feature_incompat() & Ext2Superblock.INCOMPAT_FILETYPE) != 0;
     }
@@ -207,7 +207,7 @@ final class Ext2FileSystem implements SuperBlock {
     /** The engine's state of a regular file, made when the inode comes into core. */
     private void attachSpace(Ext2Inode in) {
         in.space = mount.newAddressSpace(in, new Ext2FileOps(this, in, bridge), in.i_size(),
-                Instant.ofEpochSecond(in.i_mtime()), Instant.ofEpochSecond(in.i_ctime()));
+                Instant.ofEpochSecond(in.i_atime()), Instant.ofEpochSecond(in.i_mtime()), Instant.ofEpochSecond(in.i_ctime()));
     }
 
     /**
@@ -291,7 +291,7 @@ final class Ext2FileSystem implements SuperBlock {
             i.i_ctime(now);
         });
         if (in.space != null) {
-            in.space.timesSet(null, Instant.ofEpochSecond(now));
+            in.space.timesSet(null, null, Instant.ofEpochSecond(now));
         }
     }
 
@@ -343,6 +343,11 @@ final class Ext2FileSystem implements SuperBlock {
     }
 
     @Override
+    public Instant currentTime() {
+        return Instant.ofEpochSecond(CoarseClock.seconds());
+    }
+
+    @Override
     public long rootIno() {
         return ROOT_INO;
     }
@@ -356,10 +361,16 @@ final class Ext2FileSystem implements SuperBlock {
     StatInfo statOf(Ext2Inode in) {
         long attrs = (dax && in.type() == FileType.REGULAR ? StatInfo.STATX_ATTR_DAX : 0)
                 | InodeFlags.statxAttributes(in.inodeFlags());
+        Instant atime = in.space != null ? in.space.atime() : Instant.ofEpochSecond(in.i_atime());
         Instant mtime = in.space != null ? in.space.mtime() : Instant.ofEpochSecond(in.i_mtime());
         Instant ctime = in.space != null ? in.space.ctime() : Instant.ofEpochSecond(in.i_ctime());
         return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, in.size(), in.i_blocks(),
-                sb.blockSize(), Instant.ofEpochSecond(in.i_atime()), mtime, ctime, null, attrs);
+                sb.blockSize(), atime, mtime, ctime, null, attrs);
+    }
+
+    /** update_time(S_ATIME): the access time alone, written in place as ext2_write_inode writes it. */
+    void updateAtime(Ext2Inode in, Instant atime) throws FsException {
+        changeInode(in, i -> i.i_atime(atime.getEpochSecond()));
     }
 
     void setattr(Ext2Inode in, SetAttr attr) throws FsException {
@@ -383,7 +394,8 @@ final class Ext2FileSystem implements SuperBlock {
             i.i_ctime(now.getEpochSecond());
         });
         if (in.space != null) {
-            in.space.timesSet(attr.mtime() == null ? null : Instant.ofEpochSecond(attr.mtime().getEpochSecond()), now);
+            in.space.timesSet(attr.atime() == null ? null : Instant.ofEpochSecond(attr.atime().getEpochSecond()),
+                    attr.mtime() == null ? null : Instant.ofEpochSecond(attr.mtime().getEpochSecond()), now);
         }
     }
 

@@ -16,6 +16,7 @@ import dev.jdax.iomap.CoarseClock;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -154,6 +155,14 @@ final class Ext2Inode implements Vnode {
     @Override
     public void setattr(SetAttr attr) throws FsException {
         fs.setattr(this, attr);
+    }
+
+    @Override
+    public void updateAtime(Instant atime) throws FsException {
+        fs.updateAtime(this, atime);
+        if (space != null) {
+            space.timesSet(atime, null, null);
+        }
     }
 
     @Override

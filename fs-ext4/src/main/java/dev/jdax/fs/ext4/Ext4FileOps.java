@@ -109,6 +109,11 @@ final class Ext4FileOps implements DaxInodeOps {
     }
 
     @Override
+    public void atimeChanged(Instant atime) throws FsException {
+        fs.updateAtime(in, atime);
+    }
+
+    @Override
     public void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException {
         if (size == in.i_size() && in.holdsTimes(mtime, ctime)) {
             // What the inode holds already: a write past EOF had end() store the size with its

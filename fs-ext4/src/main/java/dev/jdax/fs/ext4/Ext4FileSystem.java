@@ -18,6 +18,7 @@ import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.Mutex;
+import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.LockingModel;
 
@@ -99,7 +100,7 @@ final class Ext4FileSystem implements SuperBlock {
         this.dir = new Ext4Dir(this, disk);
         this.orphans = new Orphans(this, sb);
         this.namespace = new Ext4Namespace(this, dir, orphans);
-        this.mount = new DaxMount(device, options, locking);
+        this.mount = new DaxMount(device, options, locking, ro);
         this.seed = sb.csumSeed();
         this.inodes = new Ext4Inodes(this, sb, disk, groups, allocator, inodeGroups, tree, indirect, orphans, mount, daxMode);
         this.blocks = new Ext4Blocks(this, sb, allocator, clusters, tree, indirect, inodes);
@@ -470,6 +471,11 @@ final class Ext4FileSystem implements SuperBlock {
         return ROOT_INO;
     }
 
+    @Override
+    public Instant currentTime() {
+        return CoarseClock.now(timeGranularityNanos());
+    }
+
     /** EXT4_LINK_MAX. */
     @Override
     public long maxLinks() {
@@ -484,6 +490,10 @@ final class Ext4FileSystem implements SuperBlock {
 
     StatInfo statOf(Ext4Inode in) {
         return inodeOps.statOf(in);
+    }
+
+    void updateAtime(Ext4Inode in, Instant atime) throws FsException {
+        inodeOps.updateAtime(in, atime);
     }
 
     void setattr(Ext4Inode in, SetAttr attr) throws FsException {

@@ -303,6 +303,14 @@ final class Ext4Inode implements Vnode {
     }
 
     @Override
+    public void updateAtime(Instant atime) throws FsException {
+        fs.updateAtime(this, atime);
+        if (space != null) {
+            space.timesSet(atime, null, null);
+        }
+    }
+
+    @Override
     public void setattr(SetAttr attr) throws FsException {
         fs.setattr(this, attr);
     }
@@ -436,7 +444,7 @@ final class Ext4Inode implements Vnode {
             i.touch(false, true);
         }));
         if (space != null) {
-            space.timesSet(null, ctime());
+            space.timesSet(null, null, ctime());
         }
     }
 

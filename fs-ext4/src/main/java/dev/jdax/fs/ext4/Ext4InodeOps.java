@@ -32,6 +32,7 @@ final class Ext4InodeOps {
         long attrs = (in.daxNow ? StatInfo.STATX_ATTR_DAX : 0) | (NoKeyNames.encrypted(in) ? StatInfo.STATX_ATTR_ENCRYPTED : 0)
                 | InodeFlags.statxAttributes(in.inodeFlags()); // ext4_getattr
         Instant btime = in.crtime();
+        Instant atime = in.space != null ? in.space.atime() : in.atime();
         Instant mtime = in.space != null ? in.space.mtime() : in.mtime();
         Instant ctime = in.space != null ? in.space.ctime() : in.ctime();
         // fscrypt_symlink_getattr: an encrypted symlink's st_size is the length of what readlink gives.
@@ -44,7 +45,7 @@ final class Ext4InodeOps {
             }
         }
         return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, size,
-                in.i_blocks(sb.blockSize()), sb.blockSize(), in.atime(), mtime, ctime, btime, attrs);
+                in.i_blocks(sb.blockSize()), sb.blockSize(), atime, mtime, ctime, btime, attrs);
     }
 
     void setattr(Ext4Inode in, SetAttr attr) throws FsException {
@@ -70,8 +71,13 @@ final class Ext4InodeOps {
             i.ctime(now);
         }));
         if (in.space != null) {
-            in.space.timesSet(mtime, now);
+            in.space.timesSet(atime, mtime, now);
         }
+    }
+
+    /** ext4_dirty_inode after update_time(S_ATIME): the access time alone, in a handle of its own. */
+    void updateAtime(Ext4Inode in, Instant atime) throws FsException {
+        fs.opVoid(() -> fs.changeInode(in, i -> i.atime(atime)));
     }
 
     String readlink(Ext4Inode in) throws FsException {

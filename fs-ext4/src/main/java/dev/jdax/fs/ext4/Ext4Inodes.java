@@ -149,7 +149,7 @@ final class Ext4Inodes {
 
     /** The engine's state of a regular file, made when the inode comes into core. */
     private void attachSpace(Ext4Inode in) {
-        in.space = mount.newAddressSpace(in, new Ext4FileOps(fs, in), in.i_size(), in.mtime(), in.ctime());
+        in.space = mount.newAddressSpace(in, new Ext4FileOps(fs, in), in.i_size(), in.atime(), in.mtime(), in.ctime());
     }
 
     /**

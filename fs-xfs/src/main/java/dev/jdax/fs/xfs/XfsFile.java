@@ -46,6 +46,11 @@ final class XfsFile implements DaxInodeOps {
     }
 
     @Override
+    public void atimeChanged(Instant atime) throws FsException {
+        fs.fileOps().setAtime(in, atime);
+    }
+
+    @Override
     public void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException {
         fs.fileOps().setSize(in, size, mtime, ctime);
     }

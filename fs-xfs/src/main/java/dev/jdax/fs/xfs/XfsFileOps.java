@@ -119,6 +119,18 @@ final class XfsFileOps {
     }
 
     /**
+     * xfs_vn_update_time(S_ATIME): the access time alone, logged as a timestamp change, which
+     * fdatasync does not wait for.
+     */
+    void setAtime(XfsInode in, Instant atime) throws FsException {
+        XfsMutations mu = m();
+        fs.log().run(h -> {
+            mu.changeInode(in, false, i -> i.atime(atime));
+            return null;
+        });
+    }
+
+    /**
      * Truncate down (xfs_itruncate_extents): the blocks wholly beyond {@code newSize} leave the
      * mapping with the new size in one transaction, and are freed as it ends, in its checkpoint.
      */

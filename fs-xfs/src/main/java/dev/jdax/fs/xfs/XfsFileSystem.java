@@ -156,7 +156,7 @@ final class XfsFileSystem implements SuperBlock {
         in.fs = this;
         in.sDax = daxMode.enables(in);
         if (FileType.ofMode(in.di_mode()) == FileType.REGULAR) {
-            in.space = daxMount.newAddressSpace(in, new XfsFile(this, in), in.di_size(), in.mtime(), in.ctime());
+            in.space = daxMount.newAddressSpace(in, new XfsFile(this, in), in.di_size(), in.atime(), in.mtime(), in.ctime());
         }
     }
 
@@ -313,7 +313,7 @@ final class XfsFileSystem implements SuperBlock {
             return null;
         });
         if (in.space != null) {
-            in.space.timesSet(null, now);
+            in.space.timesSet(null, null, now);
         }
     }
 
@@ -411,7 +411,7 @@ final class XfsFileSystem implements SuperBlock {
         if (in.sDax) attrs |= StatInfo.STATX_ATTR_DAX;
         long rdev = in.di_format() == XfsInode.FMT_DEV ? Buf.be32(in.raw, XfsInode.CORE_SIZE) : 0;
         return new StatInfo(in.ino(), in.di_mode(), in.di_nlink(), in.di_uid(), in.di_gid(), rdev, in.size(),
-                in.di_nblocks() << (disk.blockLog() - 9), disk.blockSize(), in.atime(),
+                in.di_nblocks() << (disk.blockLog() - 9), disk.blockSize(), in.space != null ? in.space.atime() : in.atime(),
                 in.space != null ? in.space.mtime() : in.mtime(), in.space != null ? in.space.ctime() : in.ctime(),
                 in.crtime(), attrs);
     }
@@ -460,6 +460,11 @@ final class XfsFileSystem implements SuperBlock {
     @Override
     public boolean readOnly() {
         return readOnly;
+    }
+
+    @Override
+    public Instant currentTime() {
+        return CoarseClock.now(1);
     }
 
     @Override

@@ -283,6 +283,14 @@ final class XfsInode implements Vnode {
     }
 
     @Override
+    public void updateAtime(Instant atime) throws FsException {
+        fs.fileOps().setAtime(this, atime);
+        if (space != null) {
+            space.timesSet(atime, null, null);
+        }
+    }
+
+    @Override
     public void setattr(SetAttr attr) throws FsException {
         XfsMutations m = fs.writer("setattr");
         fs.log().op(h -> {

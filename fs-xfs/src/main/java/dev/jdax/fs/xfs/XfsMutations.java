@@ -554,7 +554,7 @@ final class XfsMutations {
             i.ctime(now);
         });
         if (in.space != null) {
-            in.space.timesSet(a.mtime(), now);
+            in.space.timesSet(a.atime(), a.mtime(), now);
         }
     }
 

@@ -1,0 +1,101 @@
+package dev.jdax.api.fs;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * When an access updates an inode's access time: a mount's atime options as Linux's VFS keeps them
+ * ({@code MNT_NOATIME}, {@code MNT_RELATIME}, {@code MNT_NODIRATIME}) and the test
+ * {@code atime_needs_update} makes of them. The inode's own refusals (chattr +A, a read-only mount,
+ * O_NOATIME) are the caller's: this rule is the mount's part only.
+ *
+ * @param mode       which accesses write the time
+ * @param nodiratime whether directories' access times stay as they are
+ */
+public record AtimeRule(Mode mode, boolean nodiratime) {
+    /** The mount options that set the rule; every personality takes them, as Linux's VFS reads them, not the format. */
+    public static final Set<String> OPTIONS = Set.of("atime", "noatime", "relatime", "norelatime", "strictatime",
+            "nostrictatime", "diratime", "nodiratime");
+
+    /** A mount with none of the options: relatime, Linux's default since 2.6.30. */
+    public static final AtimeRule DEFAULT = new AtimeRule(Mode.RELATIME, false);
+
+    /** relatime's bound in seconds: an access time a day old is written again whatever the other times say. */
+    private static final long DAY_SECONDS = 24 * 60 * 60;
+
+    /** Which accesses write the access time. */
+    public enum Mode {
+        /** None. */
+        NOATIME,
+        /** Those that find it not after the modification or change time, or a day old. */
+        RELATIME,
+        /** Every one at a new time. */
+        STRICTATIME
+    }
+
+    /**
+     * The rule {@code options} give, as path_mount makes the mount flags: relatime unless noatime;
+     * strictatime clears both noatime and relatime. Later options override earlier ones, as mount(8)
+     * folds them; norelatime only clears MS_RELATIME, which the kernel never reads for a new mount, so
+     * it leaves relatime (strictatime is how a mount gets every access written).
+     *
+     * @param options the mount options
+     * @return the rule
+     */
+    public static AtimeRule of(MountOptions options) {
+        boolean noatime = false;
+        boolean strict = false;
+        boolean nodiratime = false;
+        for (Map.Entry<String, String> o : options.asMap().entrySet()) {
+            switch (o.getKey()) {
+                case "noatime" -> noatime = true;
+                case "atime" -> noatime = false;
+                case "strictatime" -> strict = true;
+                case "nostrictatime" -> strict = false;
+                case "nodiratime" -> nodiratime = true;
+                case "diratime" -> nodiratime = false;
+                default -> {
+                }
+            }
+        }
+        Mode mode = strict ? Mode.STRICTATIME : noatime ? Mode.NOATIME : Mode.RELATIME;
+        return new AtimeRule(mode, nodiratime);
+    }
+
+    /** {@return whether no access ever writes the time} */
+    public boolean never() {
+        return mode == Mode.NOATIME;
+    }
+
+    /** {@return the {@code ST_*} bits statfs reports for the rule} ({@code calculate_f_flags}) */
+    public long statfsFlags() {
+        return switch (mode) {
+            case NOATIME -> StatFs.ST_NOATIME;
+            case RELATIME -> StatFs.ST_RELATIME;
+            case STRICTATIME -> 0;
+        } | (nodiratime ? StatFs.ST_NODIRATIME : 0);
+    }
+
+    /**
+     * {@code atime_needs_update} for the mount's part: whether an access at {@code now} writes the
+     * access time.
+     *
+     * @param directory whether the inode is a directory
+     * @param atime     its access time
+     * @param mtime     its modification time
+     * @param ctime     its change time
+     * @param now       the time now, at the format's granularity
+     * @return true to write {@code now} as the access time
+     */
+    public boolean needsUpdate(boolean directory, Instant atime, Instant mtime, Instant ctime, Instant now) {
+        if (mode == Mode.NOATIME || (directory && nodiratime)) {
+            return false;
+        }
+        if (mode == Mode.RELATIME && atime.isAfter(mtime) && atime.isAfter(ctime)
+                && now.getEpochSecond() - atime.getEpochSecond() < DAY_SECONDS) {
+            return false;
+        }
+        return !atime.equals(now);
+    }
+}
