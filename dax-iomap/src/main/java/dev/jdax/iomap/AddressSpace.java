@@ -79,17 +79,19 @@ public final class AddressSpace {
     private long chunkBase;
     private int chunkShift = RunDirectory.NONE.shift();
     private volatile long size;
+    /** The clock's tick at which an access last asked the atime rule, or null; guarded by this for writes. */
+    private volatile CoarseClock.Now atimeTick;
+    /**
+     * The open files whose reads count as accesses: each asks the atime rule at its next access
+     * after any change of a time ({@link #askAtime}), and stops asking once the rule says nothing
+     * will change before the next one ({@link DaxFile#ASK_ATIME}).
+     */
+    private final List<DaxFile> accessors = new CopyOnWriteArrayList<>();
     private volatile Instant atime;
     private volatile Instant mtime;
     private volatile Instant ctime;
     /** The clock's tick the times were last set from or found equal to by a write, or null; guarded by this for writes. */
     private volatile CoarseClock.Now timesTick;
-    /**
-     * The clock's tick at which an access last found the access time needing nothing more (written
-     * then, or current by the mount's rule), or null; cleared by every change of a time, so that the
-     * next access asks the rule again. Guarded by this for writes.
-     */
-    private volatile CoarseClock.Now atimeTick;
     /** The mount's atime rule, or null where no access writes one. */
     private final AtimeRule atimeRule;
     /** The unlocks of the locking model's read and write locks, made once (none for the range lock). */
@@ -216,7 +218,24 @@ public final class AddressSpace {
      * @return the open file
      */
     public OpenFile open(int flags) {
-        return new DaxFile(this, flags);
+        DaxFile f = new DaxFile(this, flags);
+        if (f.countsAccesses()) {
+            accessors.add(f); // it asks the rule at its first access: relatime's day-old clause too
+        }
+        return f;
+    }
+
+    /** {@code f} is closed: no change of a time asks it again. */
+    void closed(DaxFile f) {
+        accessors.remove(f);
+    }
+
+    /** A time changed: every open file asks the atime rule at its next access. Under this object's monitor. */
+    private void askAtime() {
+        atimeTick = null;
+        for (DaxFile f : accessors) {
+            f.askAtime();
+        }
     }
 
     /** The time now, at the format's granularity ({@code current_time}: the coarse clock). */
@@ -241,10 +260,10 @@ public final class AddressSpace {
         synchronized (this) {
             boolean grows = end > size;
             timesTick = tick;
-            atimeTick = null;
             if (!grows && t.equals(mtime) && t.equals(ctime)) {
                 return;
             }
+            askAtime();
             if (grows) {
                 size = end;
             }
@@ -259,7 +278,7 @@ public final class AddressSpace {
     synchronized Instant resized(long newSize) {
         Instant t = now();
         timesTick = null;
-        atimeTick = null;
+        askAtime();
         size = newSize;
         mtime = t;
         ctime = t;
@@ -280,36 +299,41 @@ public final class AddressSpace {
     }
 
     /**
-     * {@code touch_atime} after a read or a mapping ({@code file_accessed}): writes the time now as
-     * the access time when the mount's rule asks for it, the personality persisting it in a
-     * transaction of its own. Called with none of the file's locks held, as Linux calls it after
-     * the read dropped i_rwsem. An access within the tick that last found nothing to write takes no
-     * lock: one comparison of the tick, as {@link #written} makes. As touch_atime, it never fails
-     * the access: an access time that cannot be written (a file system the format has turned
-     * read-only, a failing device) stays as it was.
+     * {@code touch_atime} after a read or a mapping ({@code file_accessed}) through {@code f}, which
+     * asks because a time changed since its last answer (or it is new, or the mount is
+     * strictatime): writes the time now as the access time when the mount's rule asks for it, the
+     * personality persisting it in a transaction of its own. Called with none of the file's locks
+     * held, as Linux calls it after the read dropped i_rwsem. When the rule can say nothing new
+     * before a time changes (relatime with the access time after mtime and ctime, chattr +A), the
+     * file stops asking: its reads then load nothing more for access times (the flag is in the
+     * state word they load anyway to see whether the file is closed). A new open file asks, so
+     * relatime's day-old clause is asked at each open and mmap: a file kept open and read, never
+     * mapped, for more than a day without a change keeps its access time where Linux would write
+     * it once a day. As touch_atime, it never fails the access: an access time that cannot be
+     * written stays as it was.
+     *
+     * @param f the open file the access came through
      */
-    void accessed() {
-        if (atimeRule == null) {
-            return;
-        }
+    void accessed(DaxFile f) {
         CoarseClock.Now tick = CoarseClock.current();
-        if (tick != atimeTick) {
-            accessedAt(tick);
+        if (tick == atimeTick) {
+            return; // asked at this tick already (strictatime, or relatime with atime not yet after the others)
         }
-    }
-
-    private void accessedAt(CoarseClock.Now tick) {
-        if ((ops.inodeFlags() & FsxAttr.FS_XFLAG_NOATIME) != 0) {
-            return; // chattr +A: asked again at the next access, which finds the flag or its absence
-        }
+        boolean flagged = (ops.inodeFlags() & FsxAttr.FS_XFLAG_NOATIME) != 0;
         Instant t = tick.at(ops.timeGranularityNanos());
         synchronized (this) {
-            boolean update = atimeRule.needsUpdate(false, atime, mtime, ctime, t);
+            // chattr -A sets a new ctime (timesSet), which asks again.
+            boolean update = !flagged && atimeRule.needsUpdate(false, atime, mtime, ctime, t);
             atimeTick = tick;
+            if (update) {
+                atime = t;
+            }
+            if (flagged || (atimeRule.mode() == AtimeRule.Mode.RELATIME && atime.isAfter(mtime) && atime.isAfter(ctime))) {
+                f.atimeAnswered(); // under the monitor, so that no change of a time in between is lost
+            }
             if (!update) {
                 return;
             }
-            atime = t;
         }
         try {
             ops.atimeChanged(t);
@@ -328,7 +352,7 @@ public final class AddressSpace {
      */
     public synchronized void timesSet(Instant newAtime, Instant newMtime, Instant newCtime) {
         timesTick = null; // the next write compares the times again
-        atimeTick = null; // and the next access
+        askAtime(); // and the next access
         if (newAtime != null) {
             atime = newAtime;
         }
