@@ -67,7 +67,7 @@ public final class DaxFile implements OpenFile {
         this.ops = space.ops();
         this.openFlags = openFlags;
         // Neither an O_NOATIME file nor one of a mount that writes no access time (noatime, read-only)
-        // asks at every read: there a read pays nothing for access times.
+        // ever asks the rule.
         this.accesses = (openFlags & OpenFlags.O_NOATIME) == 0 && space.mount().atimeRule() != null;
         this.state = accesses ? ASK_ATIME : 0;
     }
@@ -135,9 +135,10 @@ public final class DaxFile implements OpenFile {
      * {@inheritDoc}
      *
      * <p>This method and {@link #copyOut} stay well under C2's limit for inlining a hot method
-     * (FreqInlineSize, 325 bytes of bytecode): a read of 332 bytes was too big, and random 4 KiB
-     * reads lost 0.09-0.15x of raw copies. What is rare (the refusals' messages, the torn read's
-     * clearing, the atime rule) is in methods of its own.
+     * (FreqInlineSize, 325 bytes of bytecode): a read of 332 bytes, the atime question at its exits,
+     * was too big, and random 4 KiB reads lost 0.09-0.15x of raw copies (0.02-0.06x with the same
+     * question under the limit). What is rare (the refusals' messages, the torn read's clearing,
+     * the atime rule) is in methods of its own.
      */
     @Override
     public long read(long pos, MemorySegment dst, long offset, long len) throws FsException {

@@ -88,8 +88,10 @@ public final class MountOptions {
             }
         }
         if (!bad.isEmpty()) {
+            java.util.SortedSet<String> all = new java.util.TreeSet<>(known);
+            all.addAll(GENERIC);
             throw FsException.of(Errno.EINVAL, "%s: unknown mount option(s): %s (known: %s)", fsName, bad,
-                    String.join(", ", known));
+                    String.join(", ", all));
         }
     }
 
