@@ -60,9 +60,14 @@ class AccessTimeTest {
             f.write(0, MemorySegment.ofArray(new byte[8192]), 0);
         }
         long d = fs.mkdir(root, "d", 0755, 0, 0);
-        long l = fs.symlink(d, "l", "../f", 0, 0);
-        for (long ino : new long[] {fs.resolve("/f", false), d, l}) {
-            fs.setattr(ino, SetAttr.times(atime, MTIME));
+        fs.symlink(d, "l", "../f", 0, 0);
+        setTimes(fs, atime);
+    }
+
+    /** Access time {@code atime} and mtime 2000 on /f, /d and /d/l. */
+    private static void setTimes(FileSystem fs, Instant atime) throws Exception {
+        for (String path : List.of("/f", "/d", "/d/l")) {
+            fs.setattr(fs.resolve(path, false), SetAttr.times(atime, MTIME));
         }
     }
 
@@ -134,9 +139,7 @@ class AccessTimeTest {
         }
         try (FileSystem fs = mount(t, device, "noatime,strictatime," + dax(name))) {
             assertEquals(StatFs.ST_VALID, fs.statfs().flags());
-            for (long ino : new long[] {fs.resolve("/f", false), fs.resolve("/d", false), fs.resolve("/d/l", false)}) {
-                fs.setattr(ino, SetAttr.times(FUTURE, MTIME));
-            }
+            setTimes(fs, FUTURE);
             accessAll(fs, 0);
             for (Instant a : atimes(fs)) {
                 assertTrue(fromTheClock(a), name + ": " + a);

@@ -328,7 +328,7 @@ public final class AddressSpace {
             if (update) {
                 atime = t;
             }
-            if (flagged || (atimeRule.mode() == AtimeRule.Mode.RELATIME && atime.isAfter(mtime) && atime.isAfter(ctime))) {
+            if (flagged || atimeRule.settled(atime, mtime, ctime)) {
                 f.atimeAnswered(); // under the monitor, so that no change of a time in between is lost
             }
             if (!update) {

@@ -66,8 +66,7 @@ public final class DaxMount {
     public DaxMount(DaxDevice device, MountOptions options, LockingModel defaultLocking, boolean readOnly)
             throws FsException {
         this.device = device;
-        AtimeRule rule = AtimeRule.of(options);
-        this.atimeRule = readOnly || rule.never() ? null : rule;
+        this.atimeRule = AtimeRule.writing(options, readOnly);
         this.badBlocks = device.badBlocks();
         this.locking = options.has("locking") ? LockingModel.parse(options.value("locking", "")) : defaultLocking;
         this.mediaErrors = MediaErrorPolicy.parse(options.value("media_errors", MediaErrorPolicy.RECOVERY_WRITE.optionName()));

@@ -23,9 +23,8 @@ final class AccessTimes {
 
     AccessTimes(SuperBlock sb) {
         this.sb = sb;
-        AtimeRule r = AtimeRule.of(sb.options());
-        this.rule = sb.readOnly() || r.never() ? null : r;
-        this.statfsFlags = r.statfsFlags();
+        this.rule = AtimeRule.writing(sb.options(), sb.readOnly());
+        this.statfsFlags = AtimeRule.of(sb.options()).statfsFlags();
     }
 
     /** {@return the {@code ST_*} bits of the mount's rule} (a read-only mount keeps them: statfs says both) */

@@ -63,9 +63,29 @@ public record AtimeRule(Mode mode, boolean nodiratime) {
         return new AtimeRule(mode, nodiratime);
     }
 
-    /** {@return whether no access ever writes the time} */
-    public boolean never() {
-        return mode == Mode.NOATIME;
+    /**
+     * The rule a mount's accesses follow: {@code options}' one, or null where no access writes a
+     * time (noatime, a read-only mount, whether asked or made so by the format).
+     *
+     * @param options  the mount options
+     * @param readOnly whether the mount is read-only
+     * @return the rule, or null
+     */
+    public static AtimeRule writing(MountOptions options, boolean readOnly) {
+        AtimeRule r = of(options);
+        return readOnly || r.mode == Mode.NOATIME ? null : r;
+    }
+
+    /**
+     * {@return whether no access can need the time written before mtime or ctime changes}, the
+     * day-old clause aside: relatime with the access time after both
+     *
+     * @param atime the access time
+     * @param mtime the modification time
+     * @param ctime the change time
+     */
+    public boolean settled(Instant atime, Instant mtime, Instant ctime) {
+        return mode == Mode.RELATIME && atime.isAfter(mtime) && atime.isAfter(ctime);
     }
 
     /** {@return the {@code ST_*} bits statfs reports for the rule} ({@code calculate_f_flags}) */
@@ -92,8 +112,7 @@ public record AtimeRule(Mode mode, boolean nodiratime) {
         if (mode == Mode.NOATIME || (directory && nodiratime)) {
             return false;
         }
-        if (mode == Mode.RELATIME && atime.isAfter(mtime) && atime.isAfter(ctime)
-                && now.getEpochSecond() - atime.getEpochSecond() < DAY_SECONDS) {
+        if (settled(atime, mtime, ctime) && now.getEpochSecond() - atime.getEpochSecond() < DAY_SECONDS) {
             return false;
         }
         return !atime.equals(now);

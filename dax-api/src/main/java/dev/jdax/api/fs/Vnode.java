@@ -324,8 +324,9 @@ public interface Vnode extends Inode {
     /**
      * {@code touch_atime}'s {@code update_time(S_ATIME)}: stores {@code atime} as the access time,
      * and nothing else (no new ctime), in the format's own transaction. The VFS calls it after an
-     * access its atime rule found worth writing (a directory read, a symlink read); a regular
-     * file's reads and mappings are the engine's to count. No lock of the inode's is needed: the
+     * access its atime rule found worth writing (a directory read, a symlink read or followed), never
+     * for a regular file: its reads and mappings are the engine's to count, and the engine keeps its
+     * times in core ({@code DaxInodeOps.atimeChanged}). No lock of the inode's is needed: the
      * format's metadata lock orders it with every other change of the inode.
      *
      * @param atime the new access time, at the format's granularity

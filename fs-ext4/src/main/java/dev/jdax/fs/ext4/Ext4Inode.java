@@ -305,9 +305,6 @@ final class Ext4Inode implements Vnode {
     @Override
     public void updateAtime(Instant atime) throws FsException {
         fs.updateAtime(this, atime);
-        if (space != null) {
-            space.timesSet(atime, null, null);
-        }
     }
 
     @Override

@@ -285,9 +285,6 @@ final class XfsInode implements Vnode {
     @Override
     public void updateAtime(Instant atime) throws FsException {
         fs.fileOps().setAtime(this, atime);
-        if (space != null) {
-            space.timesSet(atime, null, null);
-        }
     }
 
     @Override
