@@ -82,9 +82,10 @@ public final class AddressSpace {
     /** The clock's tick at which an access last asked the atime rule, or null; guarded by this for writes. */
     private volatile CoarseClock.Now atimeTick;
     /**
-     * The open files whose reads count as accesses: each asks the atime rule at its next access
-     * after any change of a time ({@link #askAtime}), and stops asking once the rule says nothing
-     * will change before the next one ({@link DaxFile#ASK_ATIME}).
+     * The open files that stopped asking the atime rule ({@link DaxFile#ASK_ATIME} cleared), which
+     * every change of a time makes ask again ({@link #askAtime}). A file joins when it first stops
+     * asking, under this object's monitor, not at open: a file never read (a create, a write, a
+     * close) costs the list nothing.
      */
     private final List<DaxFile> accessors = new CopyOnWriteArrayList<>();
     private volatile Instant atime;
@@ -218,15 +219,11 @@ public final class AddressSpace {
      * @return the open file
      */
     public OpenFile open(int flags) {
-        DaxFile f = new DaxFile(this, flags);
-        if (f.countsAccesses()) {
-            accessors.add(f); // it asks the rule at its first access: relatime's day-old clause too
-        }
-        return f;
+        return new DaxFile(this, flags); // it asks the rule at its first access: relatime's day-old clause too
     }
 
-    /** {@code f} is closed: no change of a time asks it again. */
-    void closed(DaxFile f) {
+    /** {@code f}, closed, was listed: no change of a time asks it again. */
+    synchronized void closed(DaxFile f) {
         accessors.remove(f);
     }
 
@@ -328,7 +325,7 @@ public final class AddressSpace {
             if (update) {
                 atime = t;
             }
-            if (flagged || atimeRule.settled(atime, mtime, ctime)) {
+            if ((flagged || atimeRule.settled(atime, mtime, ctime)) && f.listedForAtime(accessors)) {
                 f.atimeAnswered(); // under the monitor, so that no change of a time in between is lost
             }
             if (!update) {

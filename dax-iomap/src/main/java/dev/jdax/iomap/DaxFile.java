@@ -72,9 +72,30 @@ public final class DaxFile implements OpenFile {
         this.state = accesses ? ASK_ATIME : 0;
     }
 
-    /** {@return whether reads and mappings through this file are accesses} */
-    boolean countsAccesses() {
-        return accesses;
+    /**
+     * Whether the address space lists this file among those a change of a time makes ask again.
+     * Set before {@link #CLOSED} is looked at, as close sets CLOSED before it looks at this: so
+     * either the close sees the file listed and takes it out, or the listing sees it closed.
+     */
+    private volatile boolean listed;
+
+    /**
+     * Lists this file in {@code accessors} unless it is closed (the address space's monitor held).
+     *
+     * @param accessors the address space's list
+     * @return whether the file is listed: only then may it stop asking
+     */
+    boolean listedForAtime(java.util.List<DaxFile> accessors) {
+        if (listed) {
+            return true;
+        }
+        listed = true;
+        if ((state & CLOSED) != 0) {
+            listed = false;
+            return false;
+        }
+        accessors.add(this);
+        return true;
     }
 
     /** A time changed: the next access asks the atime rule. */
@@ -519,6 +540,8 @@ public final class DaxFile implements OpenFile {
     @Override
     public void close() {
         STATE.getAndBitwiseOr(this, CLOSED);
-        space.closed(this);
+        if (listed) {
+            space.closed(this); // after a listing in progress, which holds the monitor it takes
+        }
     }
 }
