@@ -23,10 +23,15 @@ import java.util.Map;
  */
 final class Disk {
     /** A cached block: its bytes and how often they changed (a checkpoint compares the count). */
-    private static final class Buf {
+    private static final class Buf extends BlockTable.Keyed {
         final byte[] data;
         long version;
-        boolean detached;
+        /**
+         * Left the cache: its bytes are home. Set under the buffer's monitor; volatile, so that a
+         * reader that only asks ({@link #readShared}) need not enter the monitor, whose atomic
+         * instruction was a line written per block read.
+         */
+        volatile boolean detached;
         /** The transaction whose block list has it ({@code jh->b_transaction}): changed again, not listed again. */
         Jbd2.Transaction transaction;
         /** The checksums its writes left to the commit ({@link #writeSealed}), or null. */
@@ -36,7 +41,8 @@ final class Disk {
         /** Its bytes as {@link #readShared} hands them out: one view, read and written only at absolute indices. */
         final ByteBuffer view;
 
-        Buf(byte[] data) {
+        Buf(long block, byte[] data) {
+            super(block);
             this.data = data;
             this.view = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         }
@@ -173,12 +179,8 @@ final class Disk {
             check(block, what + " " + id);
         }
         Buf c = cache.get(block);
-        if (c != null) {
-            synchronized (c) {
-                if (!c.detached) {
-                    return c.view;
-                }
-            }
+        if (c != null && !c.detached) {
+            return c.view;
         }
         ByteBuffer kept = clean.get(block);
         if (kept != null) {
@@ -312,8 +314,8 @@ final class Disk {
         while (true) {
             Buf c = cache.get(block);
             if (c == null) {
-                Buf fresh = new Buf(load(block));
-                c = cache.putIfAbsent(block, fresh);
+                Buf fresh = new Buf(block, load(block));
+                c = cache.putIfAbsent(fresh);
                 if (c == null) {
                     c = fresh;
                 }
@@ -445,7 +447,7 @@ final class Disk {
                 c.detached = true;
             }
             // A change finding it detached meanwhile tries again until it is gone, then reads it from home.
-            cache.remove(e.getKey(), c);
+            cache.remove(c);
         }
     }
 

@@ -13,23 +13,37 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** The journal buffers' table answers as a map does through growth and removals from the middle of probe runs. */
 class BlockTableTest {
+    /** A value: a name and the block it was put at. */
+    private static final class V extends BlockTable.Keyed {
+        final String name;
+
+        V(long block, String name) {
+            super(block);
+            this.name = name;
+        }
+    }
+
+    private static String name(V v) {
+        return v == null ? null : v.name;
+    }
+
     @Test
     void answersAsAMapThroughGrowthAndRemovals() {
-        BlockTable<String> t = new BlockTable<>();
+        BlockTable<V> t = new BlockTable<>();
         Map<Long, String> model = new HashMap<>();
         SplittableRandom r = new SplittableRandom(7);
         for (int i = 0; i < 200_000; i++) {
             // Few distinct keys, many collisions within a stripe, and large block numbers.
             long k = r.nextBoolean() ? r.nextLong(2_000) : (r.nextLong(2_000) << 32) + 1;
             switch (r.nextInt(4)) {
-                case 0, 1 -> assertEquals(model.putIfAbsent(k, "v" + i), t.putIfAbsent(k, "v" + i));
-                case 2 -> assertEquals(model.remove(k), t.remove(k));
-                default -> assertEquals(model.get(k), t.get(k));
+                case 0, 1 -> assertEquals(model.putIfAbsent(k, "v" + i), name(t.putIfAbsent(new V(k, "v" + i))));
+                case 2 -> assertEquals(model.remove(k), name(t.remove(k)));
+                default -> assertEquals(model.get(k), name(t.get(k)));
             }
         }
         assertEquals(model.size(), t.size());
         for (Map.Entry<Long, String> e : model.entrySet()) {
-            assertEquals(e.getValue(), t.get(e.getKey()));
+            assertEquals(e.getValue(), name(t.get(e.getKey())));
         }
     }
 
@@ -41,19 +55,19 @@ class BlockTableTest {
     @Test
     void lookupsDuringChangesSeeEveryStayingBlock() throws Exception {
         int staying = 256;
-        AtomicReference<BlockTable<String>> current = new AtomicReference<>(withStaying(staying));
+        AtomicReference<BlockTable<V>> current = new AtomicReference<>(withStaying(staying));
         AtomicReference<Throwable> failed = new AtomicReference<>();
         AtomicBoolean stop = new AtomicBoolean();
         Thread changer = new Thread(() -> {
             SplittableRandom r = new SplittableRandom(3);
             for (int round = 0; round < 1500 && failed.get() == null; round++) {
-                BlockTable<String> t = withStaying(staying);
+                BlockTable<V> t = withStaying(staying);
                 current.set(t);
                 // Odd blocks come and go, enough of them to grow stripes and shift their probe runs.
                 int n = 1 + r.nextInt(3_000);
                 for (int pass = 0; pass < 3; pass++) {
                     for (long k = 0; k < n; k++) {
-                        t.putIfAbsent(k * 2 + 1, "go" + k);
+                        t.putIfAbsent(new V(k * 2 + 1, "go" + k));
                     }
                     for (long k = 0; k < n; k++) {
                         t.remove(k * 2 + 1);
@@ -66,10 +80,10 @@ class BlockTableTest {
             SplittableRandom r = new SplittableRandom(5);
             try {
                 while (!stop.get()) {
-                    BlockTable<String> t = current.get();
+                    BlockTable<V> t = current.get();
                     for (int i = 0; i < 64; i++) {
                         long k = r.nextLong(staying);
-                        assertEquals("stay" + k, t.get(k * 2));
+                        assertEquals("stay" + k, name(t.get(k * 2)));
                         assertNull(t.get(staying * 2L + k * 2));
                     }
                 }
@@ -87,21 +101,22 @@ class BlockTableTest {
         assertEquals(staying, current.get().size());
     }
 
-    private static BlockTable<String> withStaying(int staying) {
-        BlockTable<String> t = new BlockTable<>();
+    private static BlockTable<V> withStaying(int staying) {
+        BlockTable<V> t = new BlockTable<>();
         for (long k = 0; k < staying; k++) {
-            t.putIfAbsent(k * 2, "stay" + k);
+            t.putIfAbsent(new V(k * 2, "stay" + k));
         }
         return t;
     }
 
     @Test
     void removesOnlyTheValueItWasGiven() {
-        BlockTable<String> t = new BlockTable<>();
-        t.putIfAbsent(5, "a");
-        t.remove(5, "b");
-        assertEquals("a", t.get(5));
-        t.remove(5, "a");
+        BlockTable<V> t = new BlockTable<>();
+        V a = new V(5, "a");
+        t.putIfAbsent(a);
+        t.remove(new V(5, "b"));
+        assertEquals("a", name(t.get(5)));
+        t.remove(a);
         assertNull(t.get(5));
     }
 }
