@@ -17,11 +17,17 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code jdax ls}: a directory's entries (or one file), sorted by name as ls sorts them in the C locale. */
+/**
+ * {@code jdax ls}: a directory's entries (or one file), sorted by name as ls sorts them in the C
+ * locale, or with -U in the order the file system lists them (readdir's order).
+ */
 @Command(name = "ls", mixinStandardHelpOptions = true,
         header = "List a directory inside an image.",
         description = "Lists a directory inside an image (the root with IMAGE: or IMAGE:/). Times are UTC. With -R, "
-                + "each directory under it follows, headed by its name, as ls -R prints them.")
+                + "each directory under it follows, headed by its name, as ls -R prints them. With -U the entries are "
+                + "not sorted: they come in the order the file system lists them, as getdents returns them on Linux "
+                + "(ext4 lists a hashed directory, and with dir_index any one-block directory, by hash; ext2 and XFS in "
+                + "the order of their records; . and .. with -a come first, where ext4 puts them by their hash too).")
 final class LsCommand implements Callable<Integer> {
     /** Bounds the walk of an image whose directories loop (a corrupt one). */
     private static final int MAX_DEPTH = 2048;
@@ -32,6 +38,9 @@ final class LsCommand implements Callable<Integer> {
 
     @Option(names = "-a", description = "Show . and .. too.")
     boolean all;
+
+    @Option(names = "-U", description = "Do not sort: list the entries in the order the file system lists them.")
+    boolean unsorted;
 
     @Option(names = "-R", description = "List the directories under it too, recursively.")
     boolean recursive;
@@ -82,7 +91,9 @@ final class LsCommand implements Callable<Integer> {
                     entries.add(e);
                 }
             }
-            entries.sort(Comparator.comparing(DirEntry::name));
+            if (!unsorted) {
+                entries.sort(Comparator.comparing(DirEntry::name));
+            }
         } else {
             // A file is listed by the name the user gave it, as ls lists an operand.
             entries.add(new DirEntry(target, ino, st.type()));

@@ -43,9 +43,10 @@ final class Ext4Namespace {
         return dir.isDxDir(d) ? Long.MAX_VALUE : d.size();
     }
 
+    /** The entries but {@code .} and {@code ..}, in the order ext4_readdir returns them ({@link Ext4Dir#readdirOrder}). */
     List<DirEntry> readdir(Ext4Inode d) throws FsException {
         List<DirEntry> out = new ArrayList<>();
-        for (Ext4Dir.Entry e : dir.entries(d)) {
+        for (Ext4Dir.Entry e : dir.readdirOrder(d)) {
             if (e.ino() != 0 && !e.name().equals(".") && !e.name().equals("..")) {
                 FileType t = switch (e.fileType()) {
                     case 1 -> FileType.REGULAR;
