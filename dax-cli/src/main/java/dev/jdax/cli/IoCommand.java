@@ -29,7 +29,7 @@ final class IoCommand implements Callable<Integer> {
     static final int BUS_ERROR_STATUS = 128 + 7;
     static final int SEGV_STATUS = 128 + 11;
 
-    @Option(names = "-o", paramLabel = "OPTS", description = "Mount options (e.g. dax=never, dioread_nolock, noatime, strictatime, media_errors=direct_io_bypass).")
+    @Option(names = "-o", paramLabel = "OPTS", description = "Mount options (e.g. dax=never, dioread_nolock, noatime, strictatime, lazytime, media_errors=direct_io_bypass).")
     String options = "";
 
     @Option(names = "-c", paramLabel = "CMD", description = "An xfs_io command; repeatable, run in order.")

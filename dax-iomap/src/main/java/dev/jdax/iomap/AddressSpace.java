@@ -95,6 +95,16 @@ public final class AddressSpace {
     private volatile CoarseClock.Now timesTick;
     /** The mount's atime rule, or null where no access writes one. */
     private final AtimeRule atimeRule;
+    /** The mount's lazytime. */
+    private final boolean lazy;
+    /** Whether lazytime keeps times of this inode in core unwritten (its I_DIRTY_TIME); guarded by this. */
+    private boolean timesKept;
+    /**
+     * i_version's I_VERSION_QUERIED for a personality that keeps a change count (ext4, XFS): Linux sets
+     * it when it reads the inode, and the next file_update_time then bumps the count, which writes
+     * the inode even under lazytime; every write of the inode clears it. Guarded by this.
+     */
+    private boolean changeCountQueried;
     /** The unlocks of the locking model's read and write locks, made once (none for the range lock). */
     private final Guard readGuard;
     private final Guard writeGuard;
@@ -122,6 +132,8 @@ public final class AddressSpace {
         this.size = size;
         this.atime = atime;
         this.atimeRule = mount.atimeRule();
+        this.lazy = mount.lazytime();
+        this.changeCountQueried = ops.keepsChangeCount();
         this.mtime = mtime;
         this.ctime = ctime;
         this.readGuard = switch (mount.locking()) {
@@ -245,7 +257,11 @@ public final class AddressSpace {
      * {@code i_size} to {@code end} (never lowers it: writers of disjoint ranges finish in any
      * order) and sets mtime and ctime; the personality persists what changed. An overwrite within
      * the tick that last set the times changes nothing and takes no lock, as
-     * {@code inode_needs_update_time} finds: one comparison of the tick.
+     * {@code inode_needs_update_time} finds: one comparison of the tick. Under lazytime an
+     * overwrite's new times stay in core ({@code generic_update_time}'s I_DIRTY_TIME), unless the
+     * change count must be bumped ({@link #changeCountQueried}); the personality's write of the
+     * inode takes what lazytime kept along ({@link #takeDirtyTimes}), as Linux writes the whole
+     * in-core inode.
      */
     void written(long end) throws FsException {
         CoarseClock.Now tick = CoarseClock.current();
@@ -267,14 +283,93 @@ public final class AddressSpace {
             mtime = t;
             ctime = t;
             s = size;
+            if (lazy && !grows && !changeCountQueried) {
+                keepTimes();
+                return;
+            }
+            changeCountQueried = false;
         }
         ops.inodeChanged(s, t, t);
     }
 
-    /** Sets {@code i_size} and both times, as truncate and size-changing fallocate do (no persisting). */
+    /** Under this object's monitor: lazytime keeps the times in core. */
+    private void keepTimes() {
+        if (!timesKept) {
+            timesKept = true;
+            mount.timesDirtied(this);
+        }
+    }
+
+    /**
+     * Writes the times lazytime kept in core ({@code mark_inode_dirty_sync} of an I_DIRTY_TIME inode:
+     * fsync but not fdatasync, sync, unmount): the personality writes the inode as it is in core
+     * ({@link DaxInodeOps#writeInode}), taking the kept times as it does with every write of the
+     * inode, under its own monitor — so the times written are the latest, whatever changed since
+     * this call began, and no size is written from a snapshot a writer has since passed. Nothing
+     * when none is kept.
+     *
+     * @throws FsException when the inode cannot be written
+     */
+    public void writeDirtyTimes() throws FsException {
+        synchronized (this) {
+            if (!timesKept) {
+                return;
+            }
+        }
+        ops.writeInode();
+    }
+
+    /**
+     * The inode leaves core: what lazytime kept is written when it is still linked (iput_final's
+     * {@code mark_inode_dirty_sync}), forgotten when it is not (the inode is being freed).
+     *
+     * @param linked whether a name still holds the inode
+     * @throws FsException when the inode cannot be written
+     */
+    public void evicted(boolean linked) throws FsException {
+        if (linked) {
+            writeDirtyTimes();
+        } else {
+            takeDirtyTimes();
+        }
+    }
+
+    /**
+     * The times of an inode, as {@link #takeDirtyTimes} hands them over.
+     *
+     * @param atime the access time
+     * @param mtime the modification time
+     * @param ctime the change time
+     */
+    public record Times(Instant atime, Instant mtime, Instant ctime) {
+    }
+
+    /**
+     * The times lazytime kept in core, for a personality that writes the inode, or the block it lives
+     * in, anyway and puts them there (every write of the inode, and ext4's
+     * {@code ext4_update_other_inodes_time}); from now on they count as written. Called under the
+     * inode's own monitor, which orders its writes, so what it puts there is the latest.
+     *
+     * @return the in-core times, or null when none is kept
+     */
+    public synchronized Times takeDirtyTimes() {
+        if (!timesKept) {
+            return null;
+        }
+        timesKept = false;
+        changeCountQueried = false;
+        mount.timesWritten(this);
+        return new Times(atime, mtime, ctime);
+    }
+
+    /**
+     * Sets {@code i_size} and both times, as truncate and size-changing fallocate do (no persisting:
+     * the caller's format step writes them, and the times lazytime kept with them).
+     */
     synchronized Instant resized(long newSize) {
         Instant t = now();
         timesTick = null;
+        changeCountQueried = false;
         askAtime();
         size = newSize;
         mtime = t;
@@ -282,7 +377,7 @@ public final class AddressSpace {
         return t;
     }
 
-    /** Persists size and times as they are in core. */
+    /** Persists size and times as they are in core (the personality's write takes what lazytime kept too). */
     void persist() throws FsException {
         long s;
         Instant m;
@@ -291,6 +386,7 @@ public final class AddressSpace {
             s = size;
             m = mtime;
             c = ctime;
+            changeCountQueried = false;
         }
         ops.inodeChanged(s, m, c);
     }
@@ -331,6 +427,10 @@ public final class AddressSpace {
             if (!update) {
                 return;
             }
+            if (lazy) {
+                keepTimes(); // generic_update_time: I_DIRTY_TIME, written with the inode's next write
+                return;
+            }
         }
         try {
             ops.atimeChanged(t);
@@ -350,6 +450,7 @@ public final class AddressSpace {
     public synchronized void timesSet(Instant newAtime, Instant newMtime, Instant newCtime) {
         timesTick = null; // the next write compares the times again
         askAtime(); // and the next access
+        changeCountQueried = false; // the personality's write took what lazytime kept too
         if (newAtime != null) {
             atime = newAtime;
         }

@@ -291,7 +291,11 @@ public final class DaxFile implements OpenFile {
                 // iocb_is_dsync: O_DSYNC, RWF_DSYNC or RWF_SYNC, or an inode flagged sync (chattr +S).
                 if ((openFlags & OpenFlags.O_DSYNC) != 0 || (rwFlags & (OpenFlags.RWF_DSYNC | OpenFlags.RWF_SYNC)) != 0
                         || (ops.inodeFlags() & FsxAttr.FS_XFLAG_SYNC) != 0) {
-                    ops.commit((openFlags & OpenFlags.O_SYNC) != OpenFlags.O_SYNC && (rwFlags & OpenFlags.RWF_SYNC) == 0);
+                    boolean dataOnly = (openFlags & OpenFlags.O_SYNC) != OpenFlags.O_SYNC && (rwFlags & OpenFlags.RWF_SYNC) == 0;
+                    if (!dataOnly) {
+                        space.writeDirtyTimes(); // vfs_fsync_range: a full sync writes what lazytime kept
+                    }
+                    ops.commit(dataOnly);
                     space.mount().device().fence();
                 }
             }
@@ -394,6 +398,9 @@ public final class DaxFile implements OpenFile {
         open();
         for (DaxMapping m : space.mappings()) {
             m.writeBack(0, Long.MAX_VALUE);
+        }
+        if (!dataOnly) {
+            space.writeDirtyTimes(); // vfs_fsync_range: fsync, not fdatasync, writes what lazytime kept
         }
         ops.commit(dataOnly);
         space.mount().device().fence();

@@ -31,6 +31,17 @@ public interface DaxInodeOps extends IomapOps {
         return 1;
     }
 
+    /**
+     * Whether the format keeps a change count ({@code i_version}: ext4 always in 6.1, XFS v5's
+     * {@code di_changecount}), which Linux marks queried when it reads the inode: under lazytime the
+     * first write after that still writes the inode (the count is bumped), the later ones do not.
+     *
+     * @return false by default (fs/ext2 keeps none)
+     */
+    default boolean keepsChangeCount() {
+        return false;
+    }
+
     /** {@return whether the answers come from a legacy {@link GetBlock} through the bridge} (counted apart). */
     default boolean mapsThroughGetBlock() {
         return false;
@@ -97,6 +108,16 @@ public interface DaxInodeOps extends IomapOps {
      * @throws FsException when the inode cannot be written
      */
     void atimeChanged(Instant atime) throws FsException;
+
+    /**
+     * {@code write_inode}: writes the inode as it is in core, in a transaction of the personality's
+     * own, for the times lazytime kept ({@link AddressSpace#writeDirtyTimes}). Every write of the
+     * inode takes those ({@link AddressSpace#takeDirtyTimes}) under the inode's monitor, this one
+     * included.
+     *
+     * @throws FsException when the inode cannot be written
+     */
+    void writeInode() throws FsException;
 
     /**
      * Truncate down, as one atomic step of the format: {@code i_size} becomes {@code newSize}, the

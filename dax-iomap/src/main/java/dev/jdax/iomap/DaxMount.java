@@ -13,6 +13,7 @@ import dev.jdax.api.fs.MountOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The engine's state for one mounted file system: the device, the generic mount options
@@ -30,6 +31,14 @@ public final class DaxMount {
     private final MediaErrorPolicy mediaErrors;
     /** When reads and mappings write access times; null where none does (noatime, a read-only mount). */
     private final AtimeRule atimeRule;
+    private final boolean lazytime;
+    /**
+     * The address spaces whose times lazytime keeps in core, not yet written (the superblock's
+     * {@code b_dirty_time} list), by inode number: written by {@link #writeDirtyTimes} at sync and
+     * unmount, and found by number by a personality that writes their inodes' block anyway
+     * ({@link #dirtyTimesOf}).
+     */
+    private final ConcurrentHashMap<Long, AddressSpace> dirtyTimes = new ConcurrentHashMap<>();
     private final EngineCounters counters = new EngineCounters();
     private final MemorySegment zeroPage;
     private final MemorySegment zeroPmd;
@@ -67,6 +76,7 @@ public final class DaxMount {
             throws FsException {
         this.device = device;
         this.atimeRule = AtimeRule.writing(options, readOnly);
+        this.lazytime = options.lazytime() && !readOnly;
         this.badBlocks = device.badBlocks();
         this.locking = options.has("locking") ? LockingModel.parse(options.value("locking", "")) : defaultLocking;
         this.mediaErrors = MediaErrorPolicy.parse(options.value("media_errors", MediaErrorPolicy.RECOVERY_WRITE.optionName()));
@@ -89,6 +99,54 @@ public final class DaxMount {
     /** {@return when reads and mappings of regular files write their access times}, or null where none does */
     AtimeRule atimeRule() {
         return atimeRule;
+    }
+
+    /** {@return whether times that change alone stay in core until the inode's next write, fsync, sync or unmount} */
+    public boolean lazytime() {
+        return lazytime;
+    }
+
+    /** {@code s} now holds times not yet written. */
+    void timesDirtied(AddressSpace s) {
+        dirtyTimes.put(s.inode().ino(), s);
+    }
+
+    /** {@code s}'s times are all written (or being written). */
+    void timesWritten(AddressSpace s) {
+        dirtyTimes.remove(s.inode().ino(), s);
+    }
+
+    /**
+     * The address space of inode {@code ino} while lazytime keeps times of it in core: for ext4,
+     * which writes them into an inode table block it writes anyway.
+     *
+     * @param ino the inode number
+     * @return its address space, or null when none of its times is kept
+     */
+    public AddressSpace dirtyTimesOf(long ino) {
+        return dirtyTimes.isEmpty() ? null : dirtyTimes.get(ino);
+    }
+
+    /**
+     * Writes every time lazytime kept in core, as sync and unmount write the inodes on the
+     * {@code b_dirty_time} list; a personality calls it before it commits for either.
+     *
+     * @throws FsException the first inode that could not be written (the others are still written)
+     */
+    public void writeDirtyTimes() throws FsException {
+        FsException first = null;
+        for (AddressSpace s : dirtyTimes.values()) {
+            try {
+                s.writeDirtyTimes();
+            } catch (FsException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** {@return what writes into poisoned pages do on this mount} */

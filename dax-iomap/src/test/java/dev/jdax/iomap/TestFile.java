@@ -137,6 +137,10 @@ final class TestFile implements ForwardingOpenFile {
         }
 
         @Override
+        public void writeInode() {
+        }
+
+        @Override
         public void truncateBlocks(long newSize, Instant now) {
             node.size = newSize;
             node.blocks.tailMap((newSize + BS - 1) / BS, true).clear();

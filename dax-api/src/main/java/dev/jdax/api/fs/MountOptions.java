@@ -12,13 +12,13 @@ import java.util.Map;
  * Mount options as {@code mount -o} takes them: {@code "dax=always,dioread_nolock,ro"}. Options
  * without a value map to the empty string. Options every personality understands are read by the
  * engine and the VFS ({@code ro}, {@code media_errors=recovery_write|direct_io_bypass}, {@code locking=...},
- * the atime options);
+ * the atime options, {@code lazytime});
  * a personality refuses options it does not know with EINVAL, naming them ({@link #requireKnown}).
  */
 public final class MountOptions {
     /** Options the engine and the VFS read on behalf of every personality (the atime ones: {@link AtimeRule}). */
     public static final java.util.Set<String> GENERIC = java.util.stream.Stream.concat(
-            java.util.stream.Stream.of("ro", "rw", "media_errors", "locking"), AtimeRule.OPTIONS.stream())
+            java.util.stream.Stream.of("ro", "rw", "media_errors", "locking", "lazytime", "nolazytime"), AtimeRule.OPTIONS.stream())
             .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     private final Map<String, String> options;
@@ -50,6 +50,26 @@ public final class MountOptions {
             }
         }
         return new MountOptions(m);
+    }
+
+    /**
+     * {@code lazytime} (SB_LAZYTIME), the last of {@code lazytime} and {@code nolazytime} deciding:
+     * times that change alone (an access, a write that does not change the size) are kept in core
+     * and written with the inode's next change, at fsync, sync or unmount. Off by default, as on
+     * Linux 6.1 (the kernel's fs_context leaves it off unless asked).
+     *
+     * @return whether the mount keeps lone time changes in core
+     */
+    public boolean lazytime() {
+        boolean lazy = false;
+        for (String k : options.keySet()) {
+            if (k.equals("lazytime")) {
+                lazy = true;
+            } else if (k.equals("nolazytime")) {
+                lazy = false;
+            }
+        }
+        return lazy;
     }
 
     /** This with {@code key[=value]} added or replaced. */

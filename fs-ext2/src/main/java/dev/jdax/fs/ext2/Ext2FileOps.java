@@ -131,6 +131,12 @@ final class Ext2FileOps implements DaxInodeOps {
         fs.updateAtime(inode, atime);
     }
 
+    /** ext2_write_inode: the inode as it is in core, written in place. */
+    @Override
+    public void writeInode() throws FsException {
+        fs.changeInode(inode, i -> { });
+    }
+
     @Override
     public void inodeChanged(long size, Instant mtime, Instant ctime) throws FsException {
         fs.changeInode(inode, in -> {

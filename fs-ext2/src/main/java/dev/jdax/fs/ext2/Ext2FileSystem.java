@@ -14,6 +14,7 @@ import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
+import dev.jdax.iomap.AddressSpace;
 import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.GetBlockBridge;
@@ -227,6 +228,13 @@ final class Ext2FileSystem implements SuperBlock {
         requireWritable();
         long off = inodeOffset(in.ino);
         synchronized (in) {
+            // ext2_write_inode writes the in-core inode whole: the times lazytime kept go with it.
+            AddressSpace.Times kept = mount.lazytime() && in.space != null ? in.space.takeDirtyTimes() : null;
+            if (kept != null) {
+                in.i_atime(kept.atime().getEpochSecond());
+                in.i_mtime(kept.mtime().getEpochSecond());
+                in.i_ctime(kept.ctime().getEpochSecond());
+            }
             change.accept(in);
             disk.writeBytes(off, in.b.array());
         }
@@ -297,6 +305,9 @@ final class Ext2FileSystem implements SuperBlock {
 
     /** ext2_evict_inode: an inode with no link left gives back its blocks and its number. */
     void evict(Ext2Inode in) throws FsException {
+        if (in.space != null) {
+            in.space.evicted(in.i_links_count() > 0);
+        }
         if (in.i_links_count() > 0 || readOnly) {
             return;
         }
@@ -450,6 +461,7 @@ final class Ext2FileSystem implements SuperBlock {
     @Override
     public void sync() throws FsException {
         if (!readOnly) {
+            mount.writeDirtyTimes();
             writeSuperblock();
         }
         disk.barrier();
@@ -474,6 +486,9 @@ final class Ext2FileSystem implements SuperBlock {
     public synchronized void close() throws FsException {
         if (closed) {
             return;
+        }
+        if (!readOnly) {
+            mount.writeDirtyTimes(); // what lazytime kept
         }
         closed = true;
         if (!readOnly) {

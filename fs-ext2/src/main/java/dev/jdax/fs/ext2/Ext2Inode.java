@@ -168,7 +168,10 @@ final class Ext2Inode implements Vnode {
     }
 
     @Override
-    public void fsync(boolean dataOnly) {
+    public void fsync(boolean dataOnly) throws FsException {
+        if (!dataOnly && space != null) {
+            space.writeDirtyTimes(); // what lazytime kept, as vfs_fsync_range writes it
+        }
         // Metadata is written in place as it changes; what is left is to order it (generic_file_fsync).
         fs.device().fence();
     }

@@ -92,6 +92,12 @@ final class Ext4FileOps implements DaxInodeOps {
         return in.daxNow;
     }
 
+    /** ext4 6.1 always keeps i_version (SB_I_VERSION set for every mount), read in as queried. */
+    @Override
+    public boolean keepsChangeCount() {
+        return true;
+    }
+
     @Override
     public Errno readBeyondMaxBytes() {
         return Errno.EINVAL;
@@ -111,6 +117,12 @@ final class Ext4FileOps implements DaxInodeOps {
     @Override
     public void atimeChanged(Instant atime) throws FsException {
         fs.updateAtime(in, atime);
+    }
+
+    /** ext4_dirty_inode: the inode as it is in core, in a handle of its own. */
+    @Override
+    public void writeInode() throws FsException {
+        fs.opVoid(() -> fs.writeInode(in));
     }
 
     @Override

@@ -583,6 +583,7 @@ final class Ext4FileSystem implements SuperBlock {
     @Override
     public void sync() throws FsException {
         if (!readOnly) {
+            mount.writeDirtyTimes();
             opVoid(this::writeSuperblock);
             commitRunning();
         }
@@ -610,6 +611,9 @@ final class Ext4FileSystem implements SuperBlock {
     public synchronized void close() throws FsException {
         if (closed) {
             return;
+        }
+        if (!readOnly) {
+            mount.writeDirtyTimes(); // what lazytime kept, in the last transaction
         }
         closed = true;
         if (!readOnly) {

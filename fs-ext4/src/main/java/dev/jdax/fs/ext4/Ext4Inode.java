@@ -319,6 +319,9 @@ final class Ext4Inode implements Vnode {
 
     @Override
     public void fsync(boolean dataOnly) throws FsException {
+        if (!dataOnly && space != null) {
+            space.writeDirtyTimes(); // what lazytime kept, as vfs_fsync_range writes it
+        }
         fs.commitFor(this, dataOnly);
     }
 

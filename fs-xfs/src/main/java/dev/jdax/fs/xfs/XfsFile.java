@@ -46,6 +46,17 @@ final class XfsFile implements DaxInodeOps {
     }
 
     @Override
+    public void writeInode() throws FsException {
+        fs.fileOps().writeInode(in);
+    }
+
+    /** v5 inodes keep di_changecount, which xfs_inode_from_disk marks queried (SB_I_VERSION with crc). */
+    @Override
+    public boolean keepsChangeCount() {
+        return true;
+    }
+
+    @Override
     public void atimeChanged(Instant atime) throws FsException {
         fs.fileOps().setAtime(in, atime);
     }

@@ -122,6 +122,15 @@ final class XfsFileOps {
      * xfs_vn_update_time(S_ATIME): the access time alone, logged as a timestamp change, which
      * fdatasync does not wait for.
      */
+    /** xfs_fs_dirty_inode: the inode's core as it is in core, logged in a transaction of its own. */
+    void writeInode(XfsInode in) throws FsException {
+        XfsMutations mu = m();
+        fs.log().run(h -> {
+            mu.changeInode(in, false, i -> { });
+            return null;
+        });
+    }
+
     void setAtime(XfsInode in, Instant atime) throws FsException {
         XfsMutations mu = m();
         fs.log().run(h -> {

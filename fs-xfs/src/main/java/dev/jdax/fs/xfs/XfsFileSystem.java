@@ -21,6 +21,7 @@ import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.fs.XfsCounts;
 import dev.jdax.api.fs.XfsGeometry;
 import dev.jdax.api.fs.XfsInodeGroup;
+import dev.jdax.iomap.AddressSpace;
 import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 import dev.jdax.iomap.LockingModel;
@@ -211,6 +212,13 @@ final class XfsFileSystem implements SuperBlock {
     private void logInode(XfsInode in, boolean core, boolean data, Consumer<XfsInode> change) throws FsException {
         long seq = log.handle().seq();
         synchronized (in) {
+            // xfs_inode_to_log_dinode logs the in-core timestamps: the ones lazytime kept go with the core.
+            AddressSpace.Times kept = core && daxMount.lazytime() && in.space != null ? in.space.takeDirtyTimes() : null;
+            if (kept != null) {
+                in.atime(kept.atime());
+                in.mtime(kept.mtime());
+                in.ctime(kept.ctime());
+            }
             change.accept(in);
             disk.writeInode(in.ino(), in.raw, core, !core);
             in.syncSeq = Math.max(in.syncSeq, seq);
@@ -222,6 +230,9 @@ final class XfsFileSystem implements SuperBlock {
 
     /** xfs_inactive: the last reference to an unlinked inode frees it; a linked one only leaves core. */
     void evict(XfsInode in) throws FsException {
+        if (in.space != null && !readOnly) {
+            in.space.evicted(in.di_nlink() > 0);
+        }
         if (in.di_nlink() == 0 && mutations != null && !readOnly) {
             log.run(h -> {
                 mutations.destroy(in);
@@ -618,6 +629,7 @@ final class XfsFileSystem implements SuperBlock {
     @Override
     public void sync() throws FsException {
         if (log != null && !closed) {
+            daxMount.writeDirtyTimes();
             log.forceAll();
         }
         disk.device().fence();
@@ -635,6 +647,9 @@ final class XfsFileSystem implements SuperBlock {
     @Override
     public synchronized void close() throws FsException {
         if (!closed) {
+            if (log != null) {
+                daxMount.writeDirtyTimes(); // before the unmount record: what lazytime kept goes into the log
+            }
             closed = true;
             if (log != null) {
                 log.unmount(h -> {

@@ -303,6 +303,9 @@ final class XfsInode implements Vnode {
 
     @Override
     public void fsync(boolean dataOnly) throws FsException {
+        if (!dataOnly && space != null) {
+            space.writeDirtyTimes(); // what lazytime kept, as vfs_fsync_range writes it
+        }
         fs.fsync(this, dataOnly);
     }
 
