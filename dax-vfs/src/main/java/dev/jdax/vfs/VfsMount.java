@@ -4,6 +4,7 @@ import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
@@ -333,6 +334,27 @@ final class VfsMount implements FileSystem {
             return i.vnode().readlink();
         } finally {
             icache.release(i);
+        }
+    }
+
+    @Override
+    public DirStream getdents(long dir) throws FsException {
+        VfsInode d = get(dir);
+        try {
+            Dcache.requireDir(d, ".");
+            d.rwsem().lockShared(LockClass.PARENT);
+            try {
+                if (d.deadDir) {
+                    throw FsException.of(Errno.ENOENT, "directory %d was removed", d.ino);
+                }
+                DirStream s = d.vnode().getdents();
+                accessTimes.accessed(d.vnode(), true); // iterate_dir's file_accessed, under the lock
+                return s;
+            } finally {
+                d.rwsem().unlockShared();
+            }
+        } finally {
+            icache.release(d);
         }
     }
 

@@ -71,6 +71,18 @@ public interface FileSystem extends AutoCloseable {
     /** The entries of directory {@code dir}, {@code .} and {@code ..} included. */
     List<DirEntry> readdir(long dir) throws FsException;
 
+    /**
+     * {@code getdents}: the directory's entries as the file system lists them, {@code .} and
+     * {@code ..} where it puts them, with their positions ({@code d_off}).
+     *
+     * @param dir the directory
+     * @return the listing
+     * @throws FsException ENOTDIR, ENOENT for a removed directory, EOPNOTSUPP where positions are not given
+     */
+    default DirStream getdents(long dir) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "getdents of directory %d: not supported", dir);
+    }
+
     /** {@code statx} of inode {@code ino}. */
     StatInfo stat(long ino) throws FsException;
 

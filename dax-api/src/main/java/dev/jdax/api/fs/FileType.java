@@ -36,6 +36,27 @@ public enum FileType {
         return modeBits;
     }
 
+    /**
+     * The type a directory record of ext2, ext4 or XFS names in its file type byte (EXT2_FT_* and
+     * XFS_DIR3_FT_*, one numbering: 1 regular ... 7 symbolic link), {@link #UNKNOWN} for 0 (no
+     * filetype feature) or anything else.
+     *
+     * @param fileType the record's file type byte
+     * @return the type
+     */
+    public static FileType ofDirentType(int fileType) {
+        return switch (fileType) {
+            case 1 -> REGULAR;
+            case 2 -> DIRECTORY;
+            case 3 -> CHAR_DEVICE;
+            case 4 -> BLOCK_DEVICE;
+            case 5 -> FIFO;
+            case 6 -> SOCKET;
+            case 7 -> SYMLINK;
+            default -> UNKNOWN;
+        };
+    }
+
     /** The type named by the {@code S_IFMT} bits of {@code mode}. */
     public static FileType ofMode(int mode) {
         int t = mode & S_IFMT;

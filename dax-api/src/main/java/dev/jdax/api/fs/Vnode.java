@@ -69,6 +69,18 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * {@code iterate_shared}: the directory as getdents lists it, {@code .} and {@code ..} included,
+     * each entry with its position. Directory held shared.
+     *
+     * @return the listing
+     * @throws FsException ENOTDIR; EOPNOTSUPP where the format's positions are not given
+     */
+    default DirStream getdents() throws FsException {
+        readdir();
+        throw FsException.of(Errno.EOPNOTSUPP, "getdents of directory %d: positions not given by this file system", ino());
+    }
+
+    /**
      * Makes a regular file {@code name} (known absent). Directory held exclusively.
      *
      * @param name a valid, absent name

@@ -35,6 +35,8 @@ final class LinuxOutputSegmenter {
     /** What inode prints: a number (with its width under -v), a refused number, or why the ioctl failed. */
     private static final String INODE_LINE = "\\d+|\\d+:(32|64)|.* is not a numeric inode value|(XFS_IOC_FSINUMBERS|bulkstat|bulkstat_single): .*";
     private static final String TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*";
+    /** readdir's own timing line (io/readdir.c prints "ops," where report_io_times prints "ops;"). */
+    private static final String READDIR_TIMING = "\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops, .*sec.*";
     private static final Pattern DUMP = Pattern.compile("^[0-9a-f]{8}:  .*");
     private static final Pattern MAPPED_ACCESS = Pattern.compile("^m(read|write|map)\\b");
     private static final Pattern PROCESS_END = Pattern.compile("^(exit \\d+|Bus error|Segmentation fault)$");
@@ -140,6 +142,9 @@ final class LinuxOutputSegmenter {
                     + "|\\s*\\d+: \\d+:\\d+ +\\[.*| FLAG Values:|    0\\d{7} .*|" + FSMAP_REFUSAL + ")$", "^(" + FSMAP_REFUSAL + ")$",
                     "^(\\t0: .*|EXT,MAJOR,MINOR,.*| EXT: DEV .*|" + FSMAP_REFUSAL + ")$");
             case "label" -> Grammar.of("^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$");
+            // -v's records, then the count and the time, which end a run.
+            case "readdir" -> Grammar.of("^([0-9a-f]{8,}: d_ino: .*|read \\d+ bytes from offset -?\\d+|" + READDIR_TIMING + ")$",
+                    "^(" + READDIR_TIMING + ")$", null);
             // One line a run, as label's.
             case "inode" -> Grammar.of("^(" + INODE_LINE + ")$", "^(" + INODE_LINE + ")$", "^(" + INODE_LINE + ")$");
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");

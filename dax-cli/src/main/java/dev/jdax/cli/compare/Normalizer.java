@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  */
 final class Normalizer {
     private static final Pattern TIMING =
-            Pattern.compile("^\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops; .*sec.*$");
+            Pattern.compile("^\\S+ (bytes|KiB|MiB|GiB|TiB|PiB|EiB), \\d+ ops[;,] .*sec.*$");
     private static final Pattern FIEMAP_VERBOSE =
             Pattern.compile("^\\s*(\\d+): (\\[\\d+\\.\\.\\d+\\]:)\\s+(\\d+\\.\\.\\d+|hole)\\s+(\\d+)(?:\\s+(0x[0-9a-f]+))?$");
     private static final Pattern FIEMAP_PLAIN = Pattern.compile("^\\t(\\d+): (\\[\\d+\\.\\.\\d+\\]:) (\\d+\\.\\.\\d+|hole)(.*)$");

@@ -54,7 +54,7 @@ public final class XfsIoProcess implements AutoCloseable {
                 new FileCommands.Badblock(), new FileCommands.Badblocks(), new FileCommands.Counters(),
                 new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new AttrCommands.Utimes(),
                 new AttrCommands.Chmod(), new ExtsizeCommand(), new ProjectCommands.Chproj(), new ProjectCommands.Lsproj(),
-                new LabelCommand(), new InodeCommand(), new FsmapCommand(), new FileCommands.Print(), new FileCommands.Quit(), new HelpCommand())) {
+                new LabelCommand(), new ReaddirCommand(), new InodeCommand(), new FsmapCommand(), new FileCommands.Print(), new FileCommands.Quit(), new HelpCommand())) {
             COMMANDS.put(c.name(), c);
             if (c.altname() != null) {
                 ALTNAMES.put(c.altname(), c);

@@ -2,6 +2,7 @@ package dev.jdax.fs.ext2;
 
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
@@ -104,6 +105,11 @@ final class Ext2Inode implements Vnode {
     @Override
     public List<DirEntry> readdir() throws FsException {
         return fs.namespace().readdir(this);
+    }
+
+    @Override
+    public DirStream getdents() throws FsException {
+        return fs.namespace().getdents(this);
     }
 
     @Override

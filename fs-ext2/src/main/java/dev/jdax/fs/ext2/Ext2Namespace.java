@@ -3,6 +3,7 @@ package dev.jdax.fs.ext2;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.Vnode;
 
@@ -38,6 +39,21 @@ final class Ext2Namespace {
             }
         }
         return out;
+    }
+
+    /**
+     * ext2_readdir: the records in order, each at its byte offset in the directory, the end at the
+     * directory's size; a record's type is its file_type (unknown without the filetype feature).
+     */
+    DirStream getdents(Ext2Inode d) throws FsException {
+        List<DirStream.Entry> out = new ArrayList<>();
+        int bs = fs.blockSize();
+        for (Dir.Entry e : dir.entries(d)) {
+            if (e.ino() != 0) {
+                out.add(new DirStream.Entry(e.name(), e.ino(), FileType.ofDirentType(e.fileType()), e.index() * bs + e.offset()));
+            }
+        }
+        return new DirStream(out, d.size());
     }
 
     private FileType typeOfDirent(Dir.Entry e) throws FsException {

@@ -2,6 +2,7 @@ package dev.jdax.fs.ext4;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileType;
 
 import java.lang.invoke.MethodHandles;
@@ -377,7 +378,11 @@ final class Ext4Dir {
 
     /** Every record; in an encrypted directory the names are the no-key names Linux shows without the key. */
     List<Entry> entries(Ext4Inode dir) throws FsException {
-        return listing(dir, false);
+        return listing(dir, false).entries();
+    }
+
+    /** Records in readdir's order and, when it went by hash, each one's hash (the same index). */
+    private record Listing(List<Entry> entries, List<DirHash.Hash> hashes) {
     }
 
     /**
@@ -391,15 +396,51 @@ final class Ext4Dir {
      * jdax does not know (Linux's ERR_BAD_DX_DIR falls back to the linear listing).
      */
     List<Entry> readdirOrder(Ext4Inode dir) throws FsException {
-        return listing(dir, isDxDir(dir));
+        return listing(dir, isDxDir(dir)).entries();
     }
 
-    private List<Entry> listing(Ext4Inode dir, boolean byHash) throws FsException {
+    /** EXT4_HTREE_EOF_64BIT: where a hashed directory's listing ends for a 64-bit reader. */
+    static final long HTREE_EOF_64 = 0x7fff_ffff_ffff_ffffL;
+
+    /**
+     * ext4_readdir as getdents sees it: {@link #readdirOrder}'s entries with their positions. By
+     * hash, a position is {@code hash2pos} for a 64-bit reader (the major hash halved, then the
+     * minor), names of one hash sharing it, and the end EXT4_HTREE_EOF_64BIT; an indexed
+     * directory's {@code .} and {@code ..} are put first at hashes 0 and 2, as
+     * {@code ext4_htree_fill_tree} stores them. In record order a position is the record's byte
+     * offset and the end the directory's size.
+     */
+    DirStream getdents(Ext4Inode dir) throws FsException {
+        Listing l = listing(dir, isDxDir(dir));
+        List<DirStream.Entry> out = new ArrayList<>();
+        if (l.hashes() != null) {
+            for (int i = 0; i < l.entries().size(); i++) {
+                Entry e = l.entries().get(i);
+                DirHash.Hash h = l.hashes().get(i);
+                long pos = (long) (h.major() >>> 1) << 32 | (h.minor() & 0xffffffffL);
+                out.add(new DirStream.Entry(e.name(), e.ino(), FileType.ofDirentType(e.fileType()), pos));
+            }
+            return new DirStream(out, HTREE_EOF_64);
+        }
+        if (InlineData.has(dir)) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: getdents of inline directory %d without dir_index: positions not given", dir.ino);
+        }
+        for (Entry e : l.entries()) {
+            if (e.ino() != 0) {
+                out.add(new DirStream.Entry(e.name(), e.ino(), FileType.ofDirentType(e.fileType()), e.lblk() * bs + e.offset()));
+            }
+        }
+        return new DirStream(out, dir.i_size());
+    }
+
+    private Listing listing(Ext4Inode dir, boolean byHash) throws FsException {
         List<Entry> out = new ArrayList<>();
         List<DirHash.Hash> hashes = byHash ? new ArrayList<>() : null;
         boolean encrypted = NoKeyNames.encrypted(dir);
         boolean stored = encrypted && hashInDirent(dir);
         int version = byHash || encrypted && !stored ? readdirHashVersion(dir) : -1;
+        // An indexed directory's . and .. go into the listing at hashes 0 and 2 (ext4_htree_fill_tree).
+        boolean indexed = byHash && (dir.i_flags() & Ext4Inode.INDEX_FL) != 0 && !InlineData.has(dir);
         FsException[] bad = new FsException[1];
         boolean[] unknown = new boolean[1];
         scan(dir, (lblk, off, recLen, ino, b, nameLen, prev) -> {
@@ -412,7 +453,8 @@ final class Ext4Dir {
                     h = stored ? storedHash(dir, lblk, b, off, recLen, nameLen) : version < 0 ? null : dx.hashOf(version, disk);
                     name = NoKeyNames.encode(dir.ino, disk, 0, nameLen, h == null ? 0 : h.major(), h == null ? 0 : h.minor());
                 } else if (byHash && ino != 0) {
-                    h = dx.hashOf(dir, version, Arrays.copyOfRange(b.array(), off + 8, off + 8 + nameLen));
+                    h = indexed && dots ? new DirHash.Hash(name.equals(".") ? 0 : 2, 0)
+                            : dx.hashOf(dir, version, Arrays.copyOfRange(b.array(), off + 8, off + 8 + nameLen));
                 }
             } catch (FsException e) {
                 bad[0] = e;
@@ -431,11 +473,11 @@ final class Ext4Dir {
         if (bad[0] != null) {
             throw bad[0];
         }
-        return byHash && !unknown[0] ? byHash(out, hashes) : out;
+        return byHash && !unknown[0] ? byHash(out, hashes) : new Listing(out, null);
     }
 
     /** The live ones of {@code records} ordered by {@code hashes} (major and minor, one per live record) as ext4_dx_readdir lists them. */
-    private static List<Entry> byHash(List<Entry> records, List<DirHash.Hash> hashes) {
+    private static Listing byHash(List<Entry> records, List<DirHash.Hash> hashes) {
         List<Entry> live = new ArrayList<>(hashes.size());
         for (Entry e : records) {
             if (e.ino() != 0) {
@@ -452,28 +494,34 @@ final class Ext4Dir {
             order[i] = (long) (hashes.get(i).major() ^ Integer.MIN_VALUE) << 32 | i;
         }
         Arrays.sort(order);
-        List<Entry> out = new ArrayList<>(n);
+        List<Integer> picked = new ArrayList<>(n);
         for (int i = 0; i < n; ) {
             int j = i + 1;
             while (j < n && order[j] >>> 32 == order[i] >>> 32) {
                 j++;
             }
             if (j - i == 1) {
-                out.add(live.get((int) order[i]));
+                picked.add((int) order[i]);
             } else {
-                sameMajor(live, hashes, order, i, j, out);
+                sameMajor(hashes, order, i, j, picked);
             }
             i = j;
         }
-        return out;
+        List<Entry> out = new ArrayList<>(n);
+        List<DirHash.Hash> outHashes = new ArrayList<>(n);
+        for (int k : picked) {
+            out.add(live.get(k));
+            outHashes.add(hashes.get(k));
+        }
+        return new Listing(out, outHashes);
     }
 
     /**
-     * The records {@code order[from, to)} name, all of one major hash, by minor hash (unsigned) and
+     * The indices {@code order[from, to)} holds, records all of one major hash, by minor hash (unsigned) and
      * then as the fill met them; of names whose minor hashes match too, the first comes first and
      * the others after it, last to second, as they are chained in Linux's tree.
      */
-    private static void sameMajor(List<Entry> live, List<DirHash.Hash> hashes, long[] order, int from, int to, List<Entry> out) {
+    private static void sameMajor(List<DirHash.Hash> hashes, long[] order, int from, int to, List<Integer> out) {
         List<Integer> run = new ArrayList<>(to - from);
         for (int k = from; k < to; k++) {
             run.add((int) order[k]);
@@ -484,9 +532,9 @@ final class Ext4Dir {
             while (j < run.size() && hashes.get(run.get(j)).minor() == hashes.get(run.get(i)).minor()) {
                 j++;
             }
-            out.add(live.get(run.get(i)));
+            out.add(run.get(i));
             for (int k = j - 1; k > i; k--) {
-                out.add(live.get(run.get(k)));
+                out.add(run.get(k));
             }
             i = j;
         }

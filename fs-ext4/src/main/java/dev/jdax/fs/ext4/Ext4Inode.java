@@ -3,6 +3,7 @@ package dev.jdax.fs.ext4;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
@@ -254,6 +255,11 @@ final class Ext4Inode implements Vnode {
     @Override
     public List<DirEntry> readdir() throws FsException {
         return fs.namespace().readdir(this);
+    }
+
+    @Override
+    public DirStream getdents() throws FsException {
+        return fs.directories().getdents(this);
     }
 
     @Override

@@ -54,6 +54,12 @@ final class DataBlock {
 
     /** Adds the live entries of the data area {@code [64, end)} to {@code out}. */
     static void entries(byte[] b, int end, boolean ftype, List<DirRecord> out, String what) throws FsException {
+        entries(b, end, ftype, out, null, what);
+    }
+
+    /** As {@link #entries(byte[], int, boolean, List, String)}, each entry's offset in the block added to {@code offsets} (unless null). */
+    static void entries(byte[] b, int end, boolean ftype, List<DirRecord> out, List<Integer> offsets, String what)
+            throws FsException {
         int pos = HDR_SIZE;
         while (pos < end) {
             Corrupt.check(pos + 8 <= end, "%s: entry at %d runs past %d", what, pos, end);
@@ -72,6 +78,9 @@ final class DataBlock {
             System.arraycopy(b, pos + 9, name, 0, namelen);
             int ft = ftype ? u8(b, pos + 9 + namelen) : DirRecord.FT_UNKNOWN;
             out.add(new DirRecord(name, be64(b, pos), ft));
+            if (offsets != null) {
+                offsets.add(pos);
+            }
             pos += size;
         }
     }

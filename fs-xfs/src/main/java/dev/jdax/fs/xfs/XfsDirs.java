@@ -1,6 +1,8 @@
 package dev.jdax.fs.xfs;
 
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirStream;
+import dev.jdax.api.fs.FileType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +19,61 @@ final class XfsDirs {
     static final long FREE_OFFSET_BYTES = 64L << 30;
 
     private XfsDirs() {
+    }
+
+    /**
+     * The directory as xfs_readdir lists it, each entry at its cookie (xfs_dir2_dataptr_t: the byte
+     * address in the directory's data space over 8, kept to 31 bits): a short-form directory's "."
+     * and ".." at the cookies of the first two entries of a data block and its entries at the
+     * offsets they keep for a data block, a block or leaf directory's entries at their places in its
+     * data blocks; the end is the cookie after the last data block (the first of the next).
+     */
+    static DirStream getdents(XfsDisk disk, XfsInode dir, List<BmapExtent> extents) throws FsException {
+        String what = "directory inode " + dir.ino();
+        boolean ftype = disk.sb().hasFtype();
+        int dirBlkFsbs = 1 << disk.sb().sb_dirblklog();
+        Corrupt.check(dirBlkFsbs == 1, "%s: directory blocks of %d fs blocks are not supported", what, dirBlkFsbs);
+        long blk = disk.blockSize();
+        List<DirStream.Entry> out = new ArrayList<>();
+        if (dir.di_format() == XfsInode.FMT_LOCAL) {
+            ShortformDir sf = ShortformDir.decode(dir.dataFork(), (int) dir.di_size(), ftype, what);
+            out.add(new DirStream.Entry(".", dir.ino(), FileType.DIRECTORY, cookie(DataBlock.HDR_SIZE)));
+            out.add(new DirStream.Entry("..", sf.parent, FileType.DIRECTORY,
+                    cookie(DataBlock.HDR_SIZE + DataBlock.entrySize(1, ftype))));
+            for (int i = 0; i < sf.entries.size(); i++) {
+                DirRecord r = sf.entries.get(i);
+                out.add(new DirStream.Entry(r.nameString(), r.ino(), r.fileType(), cookie(sf.offsets.get(i))));
+            }
+            return new DirStream(out, cookie(blk));
+        }
+        long leafFsb = LEAF_OFFSET_BYTES >>> disk.blockLog();
+        boolean blockForm = isBlockForm(disk, dir, extents);
+        long next = 0;
+        for (BmapExtent e : extents) {
+            for (long i = 0; i < e.blockcount() && e.startoff() + i < leafFsb; i++) {
+                long db = e.startoff() + i;
+                long fsb = e.startblock() + i;
+                String bw = what + " data block " + db;
+                byte[] b = disk.readBlock(fsb, bw);
+                long magic = blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC;
+                int end = DataBlock.verify(b, magic, disk.fsbToDaddr(fsb), dir.ino(), disk.sb().metaUuid(), bw);
+                Corrupt.check(!e.unwritten(), "%s: unwritten extent in a directory", bw);
+                List<DirRecord> records = new ArrayList<>();
+                List<Integer> offsets = new ArrayList<>();
+                DataBlock.entries(b, end, ftype, records, offsets, bw);
+                for (int k = 0; k < records.size(); k++) {
+                    DirRecord r = records.get(k);
+                    out.add(new DirStream.Entry(r.nameString(), r.ino(), r.fileType(), cookie(db * blk + offsets.get(k))));
+                }
+                next = (db + 1) * blk;
+            }
+        }
+        return new DirStream(out, cookie(next));
+    }
+
+    /** xfs_dir2_byte_to_dataptr, as readdir hands it out ({@code & 0x7fffffff}). */
+    private static long cookie(long byteOffset) {
+        return (byteOffset >>> 3) & 0x7fff_ffffL;
     }
 
     /** All entries, "." and ".." included as stored; for shortform, ".." is synthesized from the parent. */

@@ -4,6 +4,7 @@ import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FiemapExtent;
@@ -398,6 +399,11 @@ final class XfsFileSystem implements SuperBlock {
         requireDir(dir);
         long found = DirLookup.find(disk, dir, extents(dir), name.getBytes(StandardCharsets.UTF_8));
         return found < 0 ? Vnode.NO_INO : found;
+    }
+
+    DirStream getdents(XfsInode dir) throws FsException {
+        requireDir(dir);
+        return XfsDirs.getdents(disk, dir, extents(dir));
     }
 
     List<DirEntry> readdir(XfsInode dir) throws FsException {

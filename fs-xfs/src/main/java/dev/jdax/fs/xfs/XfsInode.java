@@ -2,6 +2,7 @@ package dev.jdax.fs.xfs;
 
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FsxAttr;
@@ -208,6 +209,11 @@ final class XfsInode implements Vnode {
     @Override
     public List<DirEntry> readdir() throws FsException {
         return fs.readdir(this);
+    }
+
+    @Override
+    public DirStream getdents() throws FsException {
+        return fs.getdents(this);
     }
 
     @Override

@@ -1,0 +1,108 @@
+package dev.jdax.cli.xfsio;
+
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirStream;
+import dev.jdax.api.fs.FileType;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code readdir [-v] [-o offset] [-l length]} (io/readdir.c, xfsprogs 6.1): the open directory read
+ * with readdir(3) from {@code offset} (seekdir; from the start without -o) until {@code length}
+ * bytes of records are read, and the count and time. With -v each record: the offset it was read
+ * at (the one before's {@code d_off}), {@code d_ino}, {@code d_off}, {@code d_reclen} (glibc's
+ * record: 19 bytes of header, the name and its NUL, to 8 bytes), {@code d_type} and the name.
+ * The positions are the file system's ({@link DirStream}): ext4's hash cookies, XFS's data-space
+ * addresses, ext2's byte offsets. A file that is not a directory makes fdopendir fail, and
+ * readdir_f returns without a word.
+ */
+final class ReaddirCommand extends NamedCommand {
+    ReaddirCommand() {
+        super("readdir", null, "[-v][-o offset][-l length]", "read directory entries", Arguments.between(0, 5), 0);
+    }
+
+    @Override
+    public void run(XfsIoProcess p, List<String> argv) {
+        long offset = -1;
+        long length = -1;
+        boolean verbose = false;
+        GetOpt g = p.getopt(argv, "l:o:v");
+        for (int c; (c = g.next()) != -1; ) {
+            switch (c) {
+                case 'l' -> length = p.number(g.optarg());
+                case 'o' -> offset = p.number(g.optarg());
+                case 'v' -> verbose = true;
+                default -> {
+                    p.usage(this);
+                    return;
+                }
+            }
+        }
+        DirStream s;
+        try {
+            s = p.fs().getdents(p.file().handle().ino());
+        } catch (FsException e) {
+            return; // fdopendir's ENOTDIR, or a read that failed: readdir_f returns -1 and prints nothing
+        }
+        if (offset == -1) {
+            offset = 0; // rewinddir, then telldir
+        }
+        long start = System.nanoTime();
+        long total = 0;
+        int count = 0;
+        long at = offset;
+        List<DirStream.Entry> entries = s.entries();
+        for (int i = first(s, offset); i < entries.size() && Long.compareUnsigned(total, length) < 0; i++) {
+            DirStream.Entry e = entries.get(i);
+            int reclen = recordLength(e.name());
+            total += reclen;
+            count++;
+            if (verbose) {
+                long off = s.offsetAfter(i);
+                p.out().out(String.format(Locale.ROOT, "%08x: d_ino: 0x%08x d_off: 0x%08x d_reclen: 0x%x d_type: %s d_name: %s",
+                        at, e.ino(), off, reclen, typeName(e.type()), e.name()));
+                at = off;
+            }
+        }
+        long nanos = System.nanoTime() - start;
+        double secs = Math.max(nanos, 1) / 1e9;
+        p.out().out(String.format(Locale.ROOT, "read %d bytes from offset %d", total, offset));
+        p.out().out(String.format(Locale.ROOT, "%s, %d ops, %s (%s/sec and %.4f ops/sec)", Reports.size(total), count,
+                Reports.time(nanos), Reports.size(total / secs), count / secs));
+    }
+
+    /** seekdir: the first entry at or after {@code offset} (0: the start). */
+    private static int first(DirStream s, long offset) {
+        if (offset == 0) {
+            return 0;
+        }
+        List<DirStream.Entry> entries = s.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            if (Long.compareUnsigned(entries.get(i).pos(), offset) >= 0) {
+                return i;
+            }
+        }
+        return entries.size();
+    }
+
+    /** glibc's {@code struct dirent64} record: d_ino, d_off, d_reclen, d_type (19 bytes), the name and its NUL, to 8 bytes. */
+    static int recordLength(String name) {
+        return (19 + name.getBytes(StandardCharsets.UTF_8).length + 1 + 7) & ~7;
+    }
+
+    /** {@code d_type_str}: the DT_* name of a type ({@code (mode >> 12) & 15}). */
+    static String typeName(FileType t) {
+        return switch (t) {
+            case FIFO -> "DT_FIFO";
+            case CHAR_DEVICE -> "DT_CHR";
+            case DIRECTORY -> "DT_DIR";
+            case BLOCK_DEVICE -> "DT_BLK";
+            case REGULAR -> "DT_REG";
+            case SYMLINK -> "DT_LNK";
+            case SOCKET -> "DT_SOCK";
+            case UNKNOWN -> "DT_UNKNOWN";
+        };
+    }
+}
