@@ -3,6 +3,7 @@ package dev.jdax.cli;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.StatInfo;
@@ -27,7 +28,8 @@ import java.util.concurrent.Callable;
                 + "each directory under it follows, headed by its name, as ls -R prints them. With -U the entries are "
                 + "not sorted: they come in the order the file system lists them, as getdents returns them on Linux "
                 + "(ext4 lists a hashed directory, and with dir_index any one-block directory, by hash; ext2 and XFS in "
-                + "the order of their records; . and .. with -a come first, where ext4 puts them by their hash too).")
+                + "the order of their records; with -a, . and .. where the file system puts them: ext4 among the "
+                + "others by their hash in a one-block directory).")
 final class LsCommand implements Callable<Integer> {
     /** Bounds the walk of an image whose directories loop (a corrupt one). */
     private static final int MAX_DEPTH = 2048;
@@ -82,11 +84,27 @@ final class LsCommand implements Callable<Integer> {
         }
     }
 
+    /** The entries as getdents returns them, . and .. where the file system puts them; readdir's where it gives no positions. */
+    private static List<DirEntry> getdents(FileSystem fs, long dir) throws FsException {
+        try {
+            List<DirEntry> out = new ArrayList<>();
+            for (DirStream.Entry e : fs.getdents(dir).entries()) {
+                out.add(new DirEntry(e.name(), e.ino(), e.type()));
+            }
+            return out;
+        } catch (FsException e) {
+            if (e.errno() != Errno.EOPNOTSUPP) {
+                throw e;
+            }
+            return fs.readdir(dir);
+        }
+    }
+
     /** Prints a directory's entries (or the file itself); returns the entries printed. */
     private List<DirEntry> listOne(FileSystem fs, long ino, StatInfo st) throws FsException {
         List<DirEntry> entries = new ArrayList<>();
         if (st.isDirectory()) {
-            for (DirEntry e : fs.readdir(ino)) {
+            for (DirEntry e : unsorted ? getdents(fs, ino) : fs.readdir(ino)) {
                 if (all || !(e.name().equals(".") || e.name().equals(".."))) {
                     entries.add(e);
                 }
