@@ -4,8 +4,8 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.InodeFlags;
-import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.AddressSpace;
+import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
 
 import java.nio.ByteBuffer;
