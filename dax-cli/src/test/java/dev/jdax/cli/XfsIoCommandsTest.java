@@ -22,6 +22,23 @@ class XfsIoCommandsTest {
     Path tmp;
 
     /** resvsp reserves unwritten blocks past EOF without changing the size, unresvsp punches, zero zeroes, on XFS. */
+    /**
+     * readdir's descriptor shares the table entry's file position (measured on Linux 6.1): on a
+     * directory just opened a negative -o, which lseek refuses, reads from the start; after a full
+     * listing it reads nothing, and a readdir without -o rewinds.
+     */
+    @Test
+    void readdirSharesTheDirectorysFilePosition() throws Exception {
+        Path image = tmp.resolve("rd.img");
+        Console.run("mkfs", "-t", "xfs", image.toString(), "320m").ok();
+        Console io = Console.run("io", image + ":/", "-c", "readdir -v -o -5", "-c", "readdir -o -5", "-c", "readdir -l 20");
+        List<String> out = List.of(io.out().split("\n"));
+        assertEquals("fffffffffffffffb: d_ino: 0x00000080 d_off: 0x0000000a d_reclen: 0x18 d_type: DT_DIR d_name: .", out.get(0));
+        assertEquals("read 48 bytes from offset -5", out.get(2), io.out());
+        assertEquals("read 0 bytes from offset -5", out.get(4), io.out());
+        assertEquals("read 24 bytes from offset 0", out.get(6), io.out());
+    }
+
     @Test
     void spaceIoctlsAreFallocateKeepingTheSizeOnXfs() throws Exception {
         Path image = tmp.resolve("x.img");

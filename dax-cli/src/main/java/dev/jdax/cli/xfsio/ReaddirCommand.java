@@ -16,7 +16,10 @@ import java.util.Locale;
  * record: 19 bytes of header, the name and its NUL, to 8 bytes), {@code d_type} and the name.
  * The positions are the file system's ({@link DirStream}): ext4's hash cookies, XFS's data-space
  * addresses, ext2's byte offsets. A file that is not a directory makes fdopendir fail, and
- * readdir_f returns without a word.
+ * readdir_f returns without a word. The directory's file position is the table entry's, shared
+ * with readdir's dup of it: a readdir leaves it after the last record its getdents fetched (glibc
+ * fetches 32 KiB of records at a time), the next one without -o rewinds it, and a negative -o,
+ * which lseek refuses, leaves it where it was (measured: after a full listing it reads nothing).
  */
 final class ReaddirCommand extends NamedCommand {
     ReaddirCommand() {
@@ -32,7 +35,7 @@ final class ReaddirCommand extends NamedCommand {
         for (int c; (c = g.next()) != -1; ) {
             switch (c) {
                 case 'l' -> length = p.number(g.optarg());
-                case 'o' -> offset = p.number(g.optarg());
+                case 'o' -> offset = signedNumber(p, g.optarg());
                 case 'v' -> verbose = true;
                 default -> {
                     p.usage(this);
@@ -40,21 +43,38 @@ final class ReaddirCommand extends NamedCommand {
                 }
             }
         }
+        OpenedFile f = p.file();
         DirStream s;
         try {
-            s = p.fs().getdents(p.file().handle().ino());
+            s = p.fs().getdents(f.handle().ino());
         } catch (FsException e) {
             return; // fdopendir's ENOTDIR, or a read that failed: readdir_f returns -1 and prints nothing
         }
+        // The descriptor is a dup of the table's: they share the file position, which the last
+        // readdir left where its last getdents stopped. rewinddir (no -o) and seekdir move it; an
+        // lseek that fails (a negative offset) leaves it.
+        long position = f.position();
         if (offset == -1) {
-            offset = 0; // rewinddir, then telldir
+            offset = 0;
+            position = 0;
+        } else if (offset >= 0) {
+            position = offset;
         }
         long start = System.nanoTime();
         long total = 0;
         int count = 0;
         long at = offset;
         List<DirStream.Entry> entries = s.entries();
-        for (int i = first(s, offset); i < entries.size() && Long.compareUnsigned(total, length) < 0; i++) {
+        int i = first(s, position);
+        int fetched = i;   // entries [i, fetched) are in glibc's buffer
+        while (Long.compareUnsigned(total, length) < 0) {
+            if (i == fetched) {
+                if (i >= entries.size()) {
+                    break; // getdents returns nothing: the position stays
+                }
+                fetched = fill(entries, i);
+                position = s.offsetAfter(fetched - 1);
+            }
             DirStream.Entry e = entries.get(i);
             int reclen = recordLength(e.name());
             total += reclen;
@@ -65,7 +85,9 @@ final class ReaddirCommand extends NamedCommand {
                         at, e.ino(), off, reclen, typeName(e.type()), e.name()));
                 at = off;
             }
+            i++;
         }
+        f.setPosition(position);
         long nanos = System.nanoTime() - start;
         double secs = Math.max(nanos, 1) / 1e9;
         p.out().out(String.format(Locale.ROOT, "read %d bytes from offset %d", total, offset));
@@ -73,7 +95,21 @@ final class ReaddirCommand extends NamedCommand {
                 Reports.time(nanos), Reports.size(total / secs), count / secs));
     }
 
-    /** seekdir: the first entry at or after {@code offset} (0: the start). */
+    /** glibc's getdents buffer (opendir's allocation for a directory of 4 KiB st_blksize). */
+    private static final int GETDENTS_BUFFER = 32768;
+
+    /** One getdents from entry {@code from}: {@return the index after the last record that fits the buffer} */
+    private static int fill(List<DirStream.Entry> entries, int from) {
+        int bytes = 0;
+        int j = from;
+        while (j < entries.size() && bytes + recordLength(entries.get(j).name()) <= GETDENTS_BUFFER) {
+            bytes += recordLength(entries.get(j).name());
+            j++;
+        }
+        return Math.max(j, from + 1);
+    }
+
+    /** The first entry at or after position {@code offset} (0: the start). */
     private static int first(DirStream s, long offset) {
         if (offset == 0) {
             return 0;
@@ -85,6 +121,18 @@ final class ReaddirCommand extends NamedCommand {
             }
         }
         return entries.size();
+    }
+
+    /**
+     * cvtnum as readdir_f takes it: strtoll's sign kept (-5 is a position lseek refuses, not "no
+     * number"), where the other commands read any negative value as none.
+     */
+    private static long signedNumber(XfsIoProcess p, String s) {
+        if (!s.startsWith("-")) {
+            return p.number(s);
+        }
+        long magnitude = p.number(s.substring(1));
+        return magnitude < 0 ? -1 : -magnitude;
     }
 
     /** glibc's {@code struct dirent64} record: d_ino, d_off, d_reclen, d_type (19 bytes), the name and its NUL, to 8 bytes. */
