@@ -81,7 +81,7 @@ class LazytimeTest {
             f.read(0, new byte[4], 0, 4);
         }
         writeByte(fs, "/b", 0);
-        Thread.sleep(type.equals("ext2") ? 1100 : 30); // the next tick of the format's clock
+        Thread.sleep(type.equals("ext2") ? 1100 : 200); // a later tick of the format's clock, with room for a loaded machine
         writeByte(fs, "/b", 1);
         try (OpenFile f = fs.open("/c", OpenFlags.O_RDWR)) {
             f.write(0, new byte[] {1}, 0, 1);
