@@ -144,6 +144,49 @@ class LazytimeTest {
     }
 
     /**
+     * A directory's access time (a listing's) is kept in core too: a power cut after a listing and
+     * the fsync of a file in another inode block loses it, where a relatime mount has it logged by
+     * that fsync; an fsync of the directory, and then an unmount, write it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4", "xfs"})
+    void aDirectorysAccessTimeIsKeptToo(String type) throws Exception {
+        FileSystemType t = Personalities.type(type);
+        for (boolean lazy : new boolean[] {false, true}) {
+            try (CrashDevice dev = PmemDevices.crashSimulating(Personalities.formatted(t, Personalities.size(type)))) {
+                try (FileSystem fs = Vfs.mount(t, dev, MountOptions.parse(options(type, false)))) {
+                    long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
+                    fs.setattr(d, SetAttr.times(ATIME, MTIME));
+                    for (int i = 0; i < 20; i++) {
+                        make(fs, "/pad" + i); // /other's inode in another block of ext4's table than /d's
+                    }
+                    make(fs, "/other");
+                }
+                FileSystem fs = Vfs.mount(t, dev, MountOptions.parse(options(type, lazy)));
+                long d = fs.resolve("/d", false);
+                fs.readdir(d);
+                Instant listed = fs.stat(d).atime();
+                assertNotEquals(ATIME, listed, type + ": the listing wrote an access time in core");
+                try (OpenFile f = fs.open("/other", OpenFlags.O_RDWR)) {
+                    f.write(0, new byte[] {1}, 0, 1);
+                    f.fsync(false);
+                }
+                try (DaxDevice cut = dev.crashImage(CrashPolicy.allLost());
+                     FileSystem after = Vfs.mount(t, cut, MountOptions.parse(options(type, false)))) {
+                    assertEquals(lazy ? ATIME : listed, stat(after, "/d").atime(), type + (lazy ? ": kept in core" : ": written at once"));
+                }
+                fs.fsync(d, false);
+                try (DaxDevice cut = dev.crashImage(CrashPolicy.allLost());
+                     FileSystem after = Vfs.mount(t, cut, MountOptions.parse(options(type, false)))) {
+                    assertEquals(listed, stat(after, "/d").atime(), type + ": the directory's fsync writes it");
+                }
+                fs.close();
+                Personalities.assertJudgedClean(type, dev);
+            }
+        }
+    }
+
+    /**
      * Four threads read, overwrite, extend, chmod, fsync, fdatasync and sync eight files on a lazytime
      * mount at once; after the unmount every file's size and times on disk are the last ones the
      * mount had in core, and fsck finds the image clean: no kept time lost, none written stale.

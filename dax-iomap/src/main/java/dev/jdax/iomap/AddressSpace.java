@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * fallocate, the DAX flag) counts one, after the change, so the answers the personality gave are
  * kept ({@link MappingCache}) and used again while the number is the same.
  */
-public final class AddressSpace {
+public final class AddressSpace implements KeptTimes {
     private static final VarHandle MAP_GENERATION;
 
     static {
@@ -310,6 +310,7 @@ public final class AddressSpace {
      *
      * @throws FsException when the inode cannot be written
      */
+    @Override
     public void writeDirtyTimes() throws FsException {
         synchronized (this) {
             if (!timesKept) {

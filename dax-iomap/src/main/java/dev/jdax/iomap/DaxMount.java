@@ -38,7 +38,7 @@ public final class DaxMount {
      * unmount, and found by number by a personality that writes their inodes' block anyway
      * ({@link #dirtyTimesOf}).
      */
-    private final ConcurrentHashMap<Long, AddressSpace> dirtyTimes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, KeptTimes> dirtyTimes = new ConcurrentHashMap<>();
     private final EngineCounters counters = new EngineCounters();
     private final MemorySegment zeroPage;
     private final MemorySegment zeroPmd;
@@ -108,12 +108,63 @@ public final class DaxMount {
 
     /** {@code s} now holds times not yet written. */
     void timesDirtied(AddressSpace s) {
-        dirtyTimes.put(s.inode().ino(), s);
+        keep(s.inode().ino(), s);
     }
 
     /** {@code s}'s times are all written (or being written). */
     void timesWritten(AddressSpace s) {
-        dirtyTimes.remove(s.inode().ino(), s);
+        written(s.inode().ino(), s);
+    }
+
+    /**
+     * Inode {@code ino} ({@code k}) now holds times lazytime keeps in core: a personality's
+     * directory or symbolic link whose access time changed, for instance.
+     *
+     * @param ino the inode number
+     * @param k   what writes them
+     */
+    public void keep(long ino, KeptTimes k) {
+        dirtyTimes.put(ino, k);
+    }
+
+    /**
+     * update_time(S_ATIME) under lazytime for an inode without an address space (a directory, a
+     * symbolic link): {@code setInCore} puts the time into the in-core inode and marks it kept,
+     * under the inode's own monitor, and the inode goes on the list.
+     *
+     * @param ino       the inode number
+     * @param inode     what writes it
+     * @param setInCore sets the time in core
+     * @return false when the mount is not lazytime: the caller writes the time itself
+     */
+    public boolean keepAtime(long ino, KeptTimes inode, Runnable setInCore) {
+        if (!lazytime) {
+            return false;
+        }
+        setInCore.run();
+        keep(ino, inode);
+        return true;
+    }
+
+    /**
+     * Whether inode {@code ino}'s times are kept in core by {@code k} (not yet written).
+     *
+     * @param ino the inode number
+     * @param k   what {@link #keep} was given
+     * @return whether it is on the list
+     */
+    public boolean keeps(long ino, KeptTimes k) {
+        return dirtyTimes.get(ino) == k;
+    }
+
+    /**
+     * Inode {@code ino}'s kept times were written (with any write of the inode).
+     *
+     * @param ino the inode number
+     * @param k   what {@link #keep} was given
+     */
+    public void written(long ino, KeptTimes k) {
+        dirtyTimes.remove(ino, k);
     }
 
     /**
@@ -121,9 +172,9 @@ public final class DaxMount {
      * which writes them into an inode table block it writes anyway.
      *
      * @param ino the inode number
-     * @return its address space, or null when none of its times is kept
+     * @return its address space (or the personality's inode, for one without), or null when none of its times is kept
      */
-    public AddressSpace dirtyTimesOf(long ino) {
+    public KeptTimes dirtyTimesOf(long ino) {
         return dirtyTimes.isEmpty() ? null : dirtyTimes.get(ino);
     }
 
@@ -135,7 +186,7 @@ public final class DaxMount {
      */
     public void writeDirtyTimes() throws FsException {
         FsException first = null;
-        for (AddressSpace s : dirtyTimes.values()) {
+        for (KeptTimes s : dirtyTimes.values()) {
             try {
                 s.writeDirtyTimes();
             } catch (FsException e) {

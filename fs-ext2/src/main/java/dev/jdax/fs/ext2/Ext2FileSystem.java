@@ -235,6 +235,9 @@ final class Ext2FileSystem implements SuperBlock {
                 in.i_mtime(kept.mtime().getEpochSecond());
                 in.i_ctime(kept.ctime().getEpochSecond());
             }
+            if (mount.lazytime()) {
+                mount.written(in.ino, in); // a directory's or link's kept access time is in the bytes written now
+            }
             change.accept(in);
             disk.writeBytes(off, in.b.array());
         }
@@ -307,6 +310,8 @@ final class Ext2FileSystem implements SuperBlock {
     void evict(Ext2Inode in) throws FsException {
         if (in.space != null) {
             in.space.evicted(in.i_links_count() > 0);
+        } else if (in.i_links_count() > 0) {
+            in.writeDirtyTimes();
         }
         if (in.i_links_count() > 0 || readOnly) {
             return;
@@ -319,6 +324,11 @@ final class Ext2FileSystem implements SuperBlock {
             i.i_size(0);
         });
         allocator.freeInode(in.ino, in.isDir());
+    }
+
+    /** Whether lazytime keeps {@code in}'s access time in core, not yet written. */
+    boolean keepsTimes(Ext2Inode in) {
+        return mount.keeps(in.ino, in);
     }
 
     void requireWritable() throws FsException {
@@ -379,8 +389,15 @@ final class Ext2FileSystem implements SuperBlock {
                 sb.blockSize(), atime, mtime, ctime, null, attrs);
     }
 
-    /** update_time(S_ATIME): the access time alone, written in place as ext2_write_inode writes it. */
+    /**
+     * update_time(S_ATIME): the access time alone, written in place as ext2_write_inode writes it;
+     * under lazytime a directory's or symbolic link's is kept in the in-core inode (I_DIRTY_TIME)
+     * and goes out with its next write, fsync, sync, unmount or eviction.
+     */
     void updateAtime(Ext2Inode in, Instant atime) throws FsException {
+        if (in.space == null && mount.keepAtime(in.ino, in, () -> in.keepAtime(atime.getEpochSecond()))) {
+            return;
+        }
         changeInode(in, i -> i.i_atime(atime.getEpochSecond()));
     }
 

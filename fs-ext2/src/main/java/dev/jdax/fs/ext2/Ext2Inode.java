@@ -13,6 +13,7 @@ import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 import dev.jdax.iomap.AddressSpace;
+import dev.jdax.iomap.KeptTimes;
 import dev.jdax.iomap.CoarseClock;
 
 import java.nio.ByteBuffer;
@@ -25,7 +26,7 @@ import java.util.List;
  * accessors named after the fields, its locks, and for a regular file the engine's address space.
  * As a {@link Vnode} it hands the VFS's calls to the file system, which keeps the format.
  */
-final class Ext2Inode implements Vnode {
+final class Ext2Inode implements Vnode, KeptTimes {
     static final int N_BLOCKS = 15;
     static final int NDIR_BLOCKS = 12;
 
@@ -107,6 +108,19 @@ final class Ext2Inode implements Vnode {
         return fs.namespace().readdir(this);
     }
 
+    /** A directory's or symbolic link's access time, kept in the in-core bytes (lazytime). */
+    synchronized void keepAtime(long seconds) {
+        i_atime(seconds);
+    }
+
+    /** write_inode of a directory or symbolic link whose access time lazytime kept. */
+    @Override
+    public void writeDirtyTimes() throws FsException {
+        if (fs.keepsTimes(this)) {
+            fs.changeInode(this, i -> { });
+        }
+    }
+
     @Override
     public DirStream getdents() throws FsException {
         return fs.namespace().getdents(this);
@@ -175,8 +189,8 @@ final class Ext2Inode implements Vnode {
 
     @Override
     public void fsync(boolean dataOnly) throws FsException {
-        if (!dataOnly && space != null) {
-            space.writeDirtyTimes(); // what lazytime kept, as vfs_fsync_range writes it
+        if (!dataOnly) {
+            (space != null ? space : this).writeDirtyTimes(); // what lazytime kept, as vfs_fsync_range writes it
         }
         // Metadata is written in place as it changes; what is left is to order it (generic_file_fsync).
         fs.device().fence();

@@ -492,6 +492,16 @@ final class Ext4FileSystem implements SuperBlock {
         return inodeOps.statOf(in);
     }
 
+    /** Whether lazytime keeps {@code in}'s access time in core, not yet written. */
+    boolean keepsTimes(Ext4Inode in) {
+        return mount.keeps(in.ino, in);
+    }
+
+    /** Under lazytime, a directory's or symbolic link's access time kept in core; {@return false without lazytime} */
+    boolean keepAtime(Ext4Inode in, Instant atime) {
+        return mount.keepAtime(in.ino, in, () -> in.keepAtime(atime));
+    }
+
     void updateAtime(Ext4Inode in, Instant atime) throws FsException {
         inodeOps.updateAtime(in, atime);
     }

@@ -15,6 +15,7 @@ import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 import dev.jdax.iomap.AddressSpace;
+import dev.jdax.iomap.KeptTimes;
 import dev.jdax.iomap.CoarseClock;
 
 import java.lang.invoke.MethodHandles;
@@ -36,7 +37,7 @@ import java.util.function.Consumer;
  * <p>Its bytes change only inside {@link Ext4FileSystem#changeInode} (one step with the checksum
  * and the write, under this object's monitor); the extent list only under {@link #dataSem}.
  */
-final class Ext4Inode implements Vnode {
+final class Ext4Inode implements Vnode, KeptTimes {
     private static final VarHandle LE_SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     static final int EXTENTS_FL = 0x80000;
@@ -257,6 +258,19 @@ final class Ext4Inode implements Vnode {
         return fs.namespace().readdir(this);
     }
 
+    /** A directory's or symbolic link's access time, kept in the in-core bytes (lazytime). */
+    synchronized void keepAtime(Instant t) {
+        atime(t);
+    }
+
+    /** ext4_dirty_inode of a directory or symbolic link whose access time lazytime kept. */
+    @Override
+    public void writeDirtyTimes() throws FsException {
+        if (fs.keepsTimes(this)) {
+            fs.opVoid(() -> fs.writeInode(this));
+        }
+    }
+
     @Override
     public DirStream getdents() throws FsException {
         return fs.directories().getdents(this);
@@ -325,8 +339,8 @@ final class Ext4Inode implements Vnode {
 
     @Override
     public void fsync(boolean dataOnly) throws FsException {
-        if (!dataOnly && space != null) {
-            space.writeDirtyTimes(); // what lazytime kept, as vfs_fsync_range writes it
+        if (!dataOnly) {
+            (space != null ? space : this).writeDirtyTimes(); // what lazytime kept, as vfs_fsync_range writes it
         }
         fs.commitFor(this, dataOnly);
     }

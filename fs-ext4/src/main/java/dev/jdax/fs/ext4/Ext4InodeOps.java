@@ -75,8 +75,15 @@ final class Ext4InodeOps {
         }
     }
 
-    /** ext4_dirty_inode after update_time(S_ATIME): the access time alone, in a handle of its own. */
+    /**
+     * ext4_dirty_inode after update_time(S_ATIME): the access time alone, in a handle of its own;
+     * under lazytime a directory's or symbolic link's is kept in the in-core inode (I_DIRTY_TIME)
+     * and goes out with its next write (its block's too), fsync, sync, unmount or eviction.
+     */
     void updateAtime(Ext4Inode in, Instant atime) throws FsException {
+        if (in.space == null && fs.keepAtime(in, atime)) {
+            return;
+        }
         fs.opVoid(() -> fs.changeInode(in, i -> i.atime(atime)));
     }
 

@@ -7,6 +7,7 @@ import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.iomap.AddressSpace;
 import dev.jdax.iomap.CoarseClock;
 import dev.jdax.iomap.DaxMount;
+import dev.jdax.iomap.KeptTimes;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -169,6 +170,9 @@ final class Ext4Inodes {
                 in.mtime(kept.mtime());
                 in.ctime(kept.ctime());
             }
+            if (mount.lazytime()) {
+                mount.written(in.ino, in); // a directory's or link's kept access time is in the bytes written now
+            }
             change.accept(in);
             Quotas quotas = fs.quotas(); // null without the feature, and while the mount reads the quota inodes
             if (quotas != null) {
@@ -206,18 +210,25 @@ final class Ext4Inodes {
         long ipg = sb.s_inodes_per_group();
         long first = written.ino - (written.ino - 1) % ipg % perBlock;
         for (long ino = first; ino < first + perBlock && ino <= sb.s_inodes_count(); ino++) {
-            AddressSpace s = ino == written.ino ? null : mount.dirtyTimesOf(ino);
-            if (s == null || !(s.inode() instanceof Ext4Inode other)) {
+            KeptTimes k = ino == written.ino ? null : mount.dirtyTimesOf(ino);
+            Ext4Inode other = k instanceof AddressSpace s && s.inode() instanceof Ext4Inode o ? o : k instanceof Ext4Inode o ? o : null;
+            if (other == null) {
                 continue;
             }
             synchronized (other) {
-                AddressSpace.Times t = s.takeDirtyTimes();
-                if (t == null) {
+                if (k instanceof AddressSpace s) {
+                    AddressSpace.Times t = s.takeDirtyTimes();
+                    if (t == null) {
+                        continue;
+                    }
+                    other.atime(t.atime());
+                    other.mtime(t.mtime());
+                    other.ctime(t.ctime());
+                } else if (mount.keeps(ino, other)) {
+                    mount.written(ino, other); // a directory's or link's access time, in its in-core bytes
+                } else {
                     continue;
                 }
-                other.atime(t.atime());
-                other.mtime(t.mtime());
-                other.ctime(t.ctime());
                 write(other, inodeOffset(ino));
             }
             other.syncTid = Math.max(other.syncTid, fs.currentTid());
@@ -299,6 +310,8 @@ final class Ext4Inodes {
     void evict(Ext4Inode in) throws FsException {
         if (in.space != null && !fs.readOnly()) {
             in.space.evicted(in.i_links_count() > 0);
+        } else if (in.i_links_count() > 0 && !fs.readOnly()) {
+            in.writeDirtyTimes();
         }
         if (in.i_links_count() > 0 || fs.readOnly()) {
             return;

@@ -118,10 +118,6 @@ final class XfsFileOps {
         });
     }
 
-    /**
-     * xfs_vn_update_time(S_ATIME): the access time alone, logged as a timestamp change, which
-     * fdatasync does not wait for.
-     */
     /** xfs_fs_dirty_inode: the inode's core as it is in core, logged in a transaction of its own. */
     void writeInode(XfsInode in) throws FsException {
         XfsMutations mu = m();
@@ -131,7 +127,16 @@ final class XfsFileOps {
         });
     }
 
+    /**
+     * xfs_vn_update_time(S_ATIME): the access time alone, logged as a timestamp change, which
+     * fdatasync does not wait for; under lazytime a directory's or symbolic link's is kept in the
+     * in-core inode (generic_update_time's I_DIRTY_TIME) and logged with its core's next logging,
+     * fsync, sync, unmount or eviction.
+     */
     void setAtime(XfsInode in, Instant atime) throws FsException {
+        if (in.space == null && fs.keepAtime(in, atime)) {
+            return;
+        }
         XfsMutations mu = m();
         fs.log().run(h -> {
             mu.changeInode(in, false, i -> i.atime(atime));

@@ -220,6 +220,9 @@ final class XfsFileSystem implements SuperBlock {
                 in.mtime(kept.mtime());
                 in.ctime(kept.ctime());
             }
+            if (core && daxMount.lazytime()) {
+                daxMount.written(in.ino(), in); // a directory's or link's kept access time is in the core logged now
+            }
             change.accept(in);
             disk.writeInode(in.ino(), in.raw, core, !core);
             in.syncSeq = Math.max(in.syncSeq, seq);
@@ -233,6 +236,8 @@ final class XfsFileSystem implements SuperBlock {
     void evict(XfsInode in) throws FsException {
         if (in.space != null && !readOnly) {
             in.space.evicted(in.di_nlink() > 0);
+        } else if (in.di_nlink() > 0 && !readOnly) {
+            in.writeDirtyTimes();
         }
         if (in.di_nlink() == 0 && mutations != null && !readOnly) {
             log.run(h -> {
@@ -399,6 +404,16 @@ final class XfsFileSystem implements SuperBlock {
         requireDir(dir);
         long found = DirLookup.find(disk, dir, extents(dir), name.getBytes(StandardCharsets.UTF_8));
         return found < 0 ? Vnode.NO_INO : found;
+    }
+
+    /** Whether lazytime keeps {@code in}'s access time in core, not yet logged. */
+    boolean keepsTimes(XfsInode in) {
+        return daxMount.keeps(in.ino(), in);
+    }
+
+    /** Under lazytime, a directory's or symbolic link's access time kept in core; {@return false without lazytime} */
+    boolean keepAtime(XfsInode in, Instant atime) {
+        return daxMount.keepAtime(in.ino(), in, () -> in.keepAtime(atime));
     }
 
     DirStream getdents(XfsInode dir) throws FsException {

@@ -14,6 +14,7 @@ import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 import dev.jdax.iomap.AddressSpace;
+import dev.jdax.iomap.KeptTimes;
 
 import java.time.Instant;
 import java.util.List;
@@ -32,7 +33,7 @@ import static dev.jdax.fs.xfs.Buf.*;
  * <p>Its bytes change only inside {@link XfsFileSystem#changeInode} (one step with the CRC and the
  * write, under this object's monitor); the extent list is replaced whole, under the ILOCK.
  */
-final class XfsInode implements Vnode {
+final class XfsInode implements Vnode, KeptTimes {
     static final int XFS_DINODE_MAGIC = 0x494e;
     static final int CORE_SIZE = 176;
     static final int DI_CRC_OFF = 100;
@@ -211,6 +212,19 @@ final class XfsInode implements Vnode {
         return fs.readdir(this);
     }
 
+    /** A directory's or symbolic link's access time, kept in the in-core inode (lazytime). */
+    synchronized void keepAtime(Instant t) {
+        atime(t);
+    }
+
+    /** xfs_fs_dirty_inode of a directory or symbolic link whose access time lazytime kept. */
+    @Override
+    public void writeDirtyTimes() throws FsException {
+        if (fs.keepsTimes(this)) {
+            fs.fileOps().writeInode(this);
+        }
+    }
+
     @Override
     public DirStream getdents() throws FsException {
         return fs.getdents(this);
@@ -309,8 +323,8 @@ final class XfsInode implements Vnode {
 
     @Override
     public void fsync(boolean dataOnly) throws FsException {
-        if (!dataOnly && space != null) {
-            space.writeDirtyTimes(); // what lazytime kept, as vfs_fsync_range writes it
+        if (!dataOnly) {
+            (space != null ? space : this).writeDirtyTimes(); // what lazytime kept, as vfs_fsync_range writes it
         }
         fs.fsync(this, dataOnly);
     }
