@@ -238,6 +238,8 @@ final class XfsFileSystem implements SuperBlock {
             in.space.evicted(in.di_nlink() > 0);
         } else if (in.di_nlink() > 0 && !readOnly) {
             in.writeDirtyTimes();
+        } else {
+            daxMount.written(in.ino(), in); // freed: a kept access time goes with it
         }
         if (in.di_nlink() == 0 && mutations != null && !readOnly) {
             log.run(h -> {
