@@ -147,6 +147,21 @@ final class JdaxPath implements Path {
         return new JdaxPath(fs, absolute, out);
     }
 
+    /**
+     * A name without a slash resolves as one more name of this path, built in one step: a
+     * directory stream resolves every entry so, and the general way (parse the name into a path,
+     * then join two lists) was a third of a listing's time in a directory of 100,000 names.
+     */
+    @Override
+    public Path resolve(String other) {
+        if (other.isEmpty() || other.indexOf('/') >= 0) {
+            return resolve(fs.getPath(other));
+        }
+        String[] n = names.toArray(new String[names.size() + 1]);
+        n[n.length - 1] = other;
+        return new JdaxPath(fs, absolute, List.of(n));
+    }
+
     @Override
     public Path resolve(Path other) {
         JdaxPath o = check(other);

@@ -59,6 +59,21 @@ class ProviderContractTest {
         return BehaviourRoots.kinds();
     }
 
+    /** Path.resolve(String) is resolve(getPath(String)) for every kind of string, the one-name fast way included. */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void resolveOfAStringIsResolveOfItsPath(String kind) throws IOException {
+        Path r = roots.root(kind);
+        for (String s : List.of("a", "", "a/b", "/abs/x", ".", "..", "a//b/", "name-123")) {
+            Path viaString = r.resolve(s);
+            assertEquals(r.resolve(r.getFileSystem().getPath(s)), viaString, s);
+            assertEquals(r.resolve(r.getFileSystem().getPath(s)).toString(), viaString.toString(), s);
+            assertEquals(r.resolve(r.getFileSystem().getPath(s)).hashCode(), viaString.hashCode(), s);
+        }
+        assertEquals(r, r.resolve("a").getParent());
+        assertEquals("a", r.resolve("a").getFileName().toString());
+    }
+
     @ParameterizedTest
     @MethodSource("kinds")
     void openOptionsAreReadAsTheJdkReadsThem(String kind) throws IOException {
