@@ -342,17 +342,7 @@ final class VfsMount implements FileSystem {
         VfsInode d = get(dir);
         try {
             Dcache.requireDir(d, ".");
-            d.rwsem().lockShared(LockClass.PARENT);
-            try {
-                if (d.deadDir) {
-                    throw FsException.of(Errno.ENOENT, "directory %d was removed", d.ino);
-                }
-                DirStream s = d.vnode().getdents();
-                accessTimes.accessed(d.vnode(), true); // iterate_dir's file_accessed, under the lock
-                return s;
-            } finally {
-                d.rwsem().unlockShared();
-            }
+            return iterateDir(d, Vnode::getdents);
         } finally {
             icache.release(d);
         }
@@ -365,20 +355,34 @@ final class VfsMount implements FileSystem {
             Dcache.requireDir(d, ".");
             List<DirEntry> out = new ArrayList<>();
             out.add(new DirEntry(".", d.ino, FileType.DIRECTORY));
-            out.add(new DirEntry("..", dcache.parentOf(d), FileType.DIRECTORY));
-            d.rwsem().lockShared(LockClass.PARENT);
-            try {
-                if (d.deadDir) {
-                    throw FsException.of(Errno.ENOENT, "directory %d was removed", d.ino);
-                }
-                out.addAll(d.vnode().readdir());
-                accessTimes.accessed(d.vnode(), true); // iterate_dir's file_accessed, under the lock
-            } finally {
-                d.rwsem().unlockShared();
-            }
+            out.add(new DirEntry("..", dcache.parentOf(d), FileType.DIRECTORY)); // takes the rwsem itself
+            out.addAll(iterateDir(d, Vnode::readdir));
             return out;
         } finally {
             icache.release(d);
+        }
+    }
+
+    /** What a listing reads from a directory's vnode (its entries, or its getdents stream). */
+    private interface DirRead<T> {
+        T read(Vnode v) throws FsException;
+    }
+
+    /**
+     * iterate_dir: {@code read} under the directory's rwsem shared (ENOENT once it was removed), its
+     * access time after it (file_accessed), under the lock.
+     */
+    private <T> T iterateDir(VfsInode d, DirRead<T> read) throws FsException {
+        d.rwsem().lockShared(LockClass.PARENT);
+        try {
+            if (d.deadDir) {
+                throw FsException.of(Errno.ENOENT, "directory %d was removed", d.ino);
+            }
+            T out = read.read(d.vnode());
+            accessTimes.accessed(d.vnode(), true);
+            return out;
+        } finally {
+            d.rwsem().unlockShared();
         }
     }
 

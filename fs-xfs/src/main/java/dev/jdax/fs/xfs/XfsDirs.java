@@ -2,7 +2,6 @@ package dev.jdax.fs.xfs;
 
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DirStream;
-import dev.jdax.api.fs.FileType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,46 +28,10 @@ final class XfsDirs {
      * data blocks; the end is the cookie after the last data block (the first of the next).
      */
     static DirStream getdents(XfsDisk disk, XfsInode dir, List<BmapExtent> extents) throws FsException {
-        String what = "directory inode " + dir.ino();
-        boolean ftype = disk.sb().hasFtype();
-        int dirBlkFsbs = 1 << disk.sb().sb_dirblklog();
-        Corrupt.check(dirBlkFsbs == 1, "%s: directory blocks of %d fs blocks are not supported", what, dirBlkFsbs);
-        long blk = disk.blockSize();
         List<DirStream.Entry> out = new ArrayList<>();
-        if (dir.di_format() == XfsInode.FMT_LOCAL) {
-            ShortformDir sf = ShortformDir.decode(dir.dataFork(), (int) dir.di_size(), ftype, what);
-            out.add(new DirStream.Entry(".", dir.ino(), FileType.DIRECTORY, cookie(DataBlock.HDR_SIZE)));
-            out.add(new DirStream.Entry("..", sf.parent, FileType.DIRECTORY,
-                    cookie(DataBlock.HDR_SIZE + DataBlock.entrySize(1, ftype))));
-            for (int i = 0; i < sf.entries.size(); i++) {
-                DirRecord r = sf.entries.get(i);
-                out.add(new DirStream.Entry(r.nameString(), r.ino(), r.fileType(), cookie(sf.offsets.get(i))));
-            }
-            return new DirStream(out, cookie(blk));
-        }
-        long leafFsb = LEAF_OFFSET_BYTES >>> disk.blockLog();
-        boolean blockForm = isBlockForm(disk, dir, extents);
-        long next = 0;
-        for (BmapExtent e : extents) {
-            for (long i = 0; i < e.blockcount() && e.startoff() + i < leafFsb; i++) {
-                long db = e.startoff() + i;
-                long fsb = e.startblock() + i;
-                String bw = what + " data block " + db;
-                byte[] b = disk.readBlock(fsb, bw);
-                long magic = blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC;
-                int end = DataBlock.verify(b, magic, disk.fsbToDaddr(fsb), dir.ino(), disk.sb().metaUuid(), bw);
-                Corrupt.check(!e.unwritten(), "%s: unwritten extent in a directory", bw);
-                List<DirRecord> records = new ArrayList<>();
-                List<Integer> offsets = new ArrayList<>();
-                DataBlock.entries(b, end, ftype, records, offsets, bw);
-                for (int k = 0; k < records.size(); k++) {
-                    DirRecord r = records.get(k);
-                    out.add(new DirStream.Entry(r.nameString(), r.ino(), r.fileType(), cookie(db * blk + offsets.get(k))));
-                }
-                next = (db + 1) * blk;
-            }
-        }
-        return new DirStream(out, cookie(next));
+        long end = walk(disk, dir, extents,
+                (r, at) -> out.add(new DirStream.Entry(r.nameString(), r.ino(), r.fileType(), cookie(at))));
+        return new DirStream(out, cookie(end));
     }
 
     /** xfs_dir2_byte_to_dataptr, as readdir hands it out ({@code & 0x7fffffff}). */
@@ -78,32 +41,60 @@ final class XfsDirs {
 
     /** All entries, "." and ".." included as stored; for shortform, ".." is synthesized from the parent. */
     static List<DirRecord> read(XfsDisk disk, XfsInode dir, List<BmapExtent> extents) throws FsException {
+        List<DirRecord> out = new ArrayList<>();
+        walk(disk, dir, extents, (r, at) -> out.add(r));
+        return out;
+    }
+
+    /** What {@link #walk} hands each record to, with its byte address in the directory's data space. */
+    private interface RecordVisitor {
+        void visit(DirRecord r, long at);
+    }
+
+    /**
+     * Every record in the directory's order, "." and ".." included (short form: synthesized, at a
+     * data block's first two places, the others at the offsets they keep); {@return the address
+     * after the last data block}.
+     */
+    private static long walk(XfsDisk disk, XfsInode dir, List<BmapExtent> extents, RecordVisitor v) throws FsException {
         String what = "directory inode " + dir.ino();
         boolean ftype = disk.sb().hasFtype();
-        List<DirRecord> out = new ArrayList<>();
+        long dirBlk = (long) disk.blockSize() << disk.sb().sb_dirblklog();
         if (dir.di_format() == XfsInode.FMT_LOCAL) {
             ShortformDir sf = ShortformDir.decode(dir.dataFork(), (int) dir.di_size(), ftype, what);
-            out.add(new DirRecord(new byte[]{'.'}, dir.ino(), DirRecord.FT_DIR));
-            out.add(new DirRecord(new byte[]{'.', '.'}, sf.parent, DirRecord.FT_DIR));
-            out.addAll(sf.entries);
-            return out;
+            v.visit(new DirRecord(new byte[]{'.'}, dir.ino(), DirRecord.FT_DIR), DataBlock.HDR_SIZE);
+            v.visit(new DirRecord(new byte[]{'.', '.'}, sf.parent, DirRecord.FT_DIR), DataBlock.HDR_SIZE + DataBlock.entrySize(1, ftype));
+            for (int i = 0; i < sf.entries.size(); i++) {
+                v.visit(sf.entries.get(i), sf.offsets.get(i));
+            }
+            return dirBlk;
         }
         int dirBlkFsbs = 1 << disk.sb().sb_dirblklog();
         Corrupt.check(dirBlkFsbs == 1, "%s: directory blocks of %d fs blocks are not supported", what, dirBlkFsbs);
         long leafFsb = LEAF_OFFSET_BYTES >>> disk.blockLog();
         boolean blockForm = isBlockForm(disk, dir, extents);
+        long next = 0;
+        List<DirRecord> records = new ArrayList<>();
+        List<Integer> offsets = new ArrayList<>();
         for (BmapExtent e : extents) {
             for (long i = 0; i < e.blockcount() && e.startoff() + i < leafFsb; i++) {
+                long db = e.startoff() + i;
                 long fsb = e.startblock() + i;
-                String bw = what + " data block " + (e.startoff() + i);
+                String bw = what + " data block " + db;
                 byte[] b = disk.readBlock(fsb, bw);
                 long magic = blockForm ? DataBlock.XFS_DIR3_BLOCK_MAGIC : DataBlock.XFS_DIR3_DATA_MAGIC;
                 int end = DataBlock.verify(b, magic, disk.fsbToDaddr(fsb), dir.ino(), disk.sb().metaUuid(), bw);
                 Corrupt.check(!e.unwritten(), "%s: unwritten extent in a directory", bw);
-                DataBlock.entries(b, end, ftype, out, bw);
+                records.clear();
+                offsets.clear();
+                DataBlock.entries(b, end, ftype, records, offsets, bw);
+                for (int k = 0; k < records.size(); k++) {
+                    v.visit(records.get(k), db * dirBlk + offsets.get(k));
+                }
+                next = (db + 1) * dirBlk;
             }
         }
-        return out;
+        return next;
     }
 
     /** A block directory maps exactly one directory block and nothing after it (xfs_dir2_isblock). */
