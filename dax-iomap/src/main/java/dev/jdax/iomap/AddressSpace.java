@@ -97,8 +97,6 @@ public final class AddressSpace implements KeptTimes {
     private final AtimeRule atimeRule;
     /** The mount's lazytime. */
     private final boolean lazy;
-    /** Whether lazytime keeps times of this inode in core unwritten (its I_DIRTY_TIME); guarded by this. */
-    private boolean timesKept;
     /**
      * i_version's I_VERSION_QUERIED for a personality that keeps a change count (ext4, XFS): Linux sets
      * it when it reads the inode, and the next file_update_time then bumps the count, which writes
@@ -292,12 +290,12 @@ public final class AddressSpace implements KeptTimes {
         ops.inodeChanged(s, t, t);
     }
 
-    /** Under this object's monitor: lazytime keeps the times in core. */
+    /**
+     * Under this object's monitor: lazytime keeps the times in core (the inode's I_DIRTY_TIME: its
+     * place on the mount's list, which only this monitor's holders change for an address space).
+     */
     private void keepTimes() {
-        if (!timesKept) {
-            timesKept = true;
-            mount.timesDirtied(this);
-        }
+        mount.keep(inode.ino(), this);
     }
 
     /**
@@ -312,12 +310,9 @@ public final class AddressSpace implements KeptTimes {
      */
     @Override
     public void writeDirtyTimes() throws FsException {
-        synchronized (this) {
-            if (!timesKept) {
-                return;
-            }
+        if (mount.keeps(inode.ino(), this)) {
+            ops.writeInode();
         }
-        ops.writeInode();
     }
 
     /**
@@ -354,12 +349,11 @@ public final class AddressSpace implements KeptTimes {
      * @return the in-core times, or null when none is kept
      */
     public synchronized Times takeDirtyTimes() {
-        if (!timesKept) {
+        if (!mount.keeps(inode.ino(), this)) {
             return null;
         }
-        timesKept = false;
+        mount.written(inode.ino(), this);
         changeCountQueried = false;
-        mount.timesWritten(this);
         return new Times(atime, mtime, ctime);
     }
 

@@ -33,10 +33,11 @@ public final class DaxMount {
     private final AtimeRule atimeRule;
     private final boolean lazytime;
     /**
-     * The address spaces whose times lazytime keeps in core, not yet written (the superblock's
-     * {@code b_dirty_time} list), by inode number: written by {@link #writeDirtyTimes} at sync and
-     * unmount, and found by number by a personality that writes their inodes' block anyway
-     * ({@link #dirtyTimesOf}).
+     * The inodes whose times lazytime keeps in core, not yet written (the superblock's
+     * {@code b_dirty_time} list: a regular file's address space, or a personality's directory or
+     * symbolic link), by inode number. Being on it is the inode's I_DIRTY_TIME. Written by
+     * {@link #writeDirtyTimes} at sync and unmount, and found by number by a personality that writes
+     * their inodes' block anyway ({@link #dirtyTimesOf}).
      */
     private final ConcurrentHashMap<Long, KeptTimes> dirtyTimes = new ConcurrentHashMap<>();
     private final EngineCounters counters = new EngineCounters();
@@ -106,16 +107,6 @@ public final class DaxMount {
         return lazytime;
     }
 
-    /** {@code s} now holds times not yet written. */
-    void timesDirtied(AddressSpace s) {
-        keep(s.inode().ino(), s);
-    }
-
-    /** {@code s}'s times are all written (or being written). */
-    void timesWritten(AddressSpace s) {
-        written(s.inode().ino(), s);
-    }
-
     /**
      * Inode {@code ino} ({@code k}) now holds times lazytime keeps in core: a personality's
      * directory or symbolic link whose access time changed, for instance.
@@ -129,8 +120,8 @@ public final class DaxMount {
 
     /**
      * update_time(S_ATIME) under lazytime for an inode without an address space (a directory, a
-     * symbolic link): {@code setInCore} puts the time into the in-core inode and marks it kept,
-     * under the inode's own monitor, and the inode goes on the list.
+     * symbolic link): {@code setInCore} puts the time into the in-core inode, under the inode's own
+     * monitor, and the inode goes on the list (which is what marks it kept).
      *
      * @param ino       the inode number
      * @param inode     what writes it

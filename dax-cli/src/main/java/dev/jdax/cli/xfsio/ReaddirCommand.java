@@ -102,8 +102,12 @@ final class ReaddirCommand extends NamedCommand {
     private static int fill(List<DirStream.Entry> entries, int from) {
         int bytes = 0;
         int j = from;
-        while (j < entries.size() && bytes + recordLength(entries.get(j).name()) <= GETDENTS_BUFFER) {
-            bytes += recordLength(entries.get(j).name());
+        while (j < entries.size()) {
+            int reclen = recordLength(entries.get(j).name());
+            if (bytes + reclen > GETDENTS_BUFFER) {
+                break;
+            }
+            bytes += reclen;
             j++;
         }
         return Math.max(j, from + 1);
