@@ -168,7 +168,9 @@ class LazytimeTest {
                 Instant listed = fs.stat(d).atime();
                 assertNotEquals(ATIME, listed, type + ": the listing wrote an access time in core");
                 try (OpenFile f = fs.open("/other", OpenFlags.O_RDWR)) {
-                    f.write(0, new byte[] {1}, 0, 1);
+                    // An extending write, so that the fsync surely has a change to commit: an overwrite
+                    // within the clock tick /other was made in changes no time, and commits nothing.
+                    f.write(16, new byte[] {1}, 0, 1);
                     f.fsync(false);
                 }
                 try (DaxDevice cut = dev.crashImage(CrashPolicy.allLost());
