@@ -2,6 +2,7 @@ package dev.jdax.cli;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileSystem;
@@ -135,7 +136,13 @@ final class LsCommand implements Callable<Integer> {
             name += " -> " + fs.readlink(e.ino());
         }
         return new String[] {ModeString.of(s.mode()), Long.toString(s.nlink()), Integer.toString(s.uid()),
-                Integer.toString(s.gid()), Long.toString(s.size()), TIME.format(s.mtime()), name};
+                Integer.toString(s.gid()), sizeColumn(s), TIME.format(s.mtime()), name};
+    }
+
+    /** The size, or for a device its numbers ("1, 3"), as ls -l prints them. */
+    private static String sizeColumn(StatInfo s) {
+        return DeviceNumbers.hasDevice(s.type())
+                ? DeviceNumbers.major(s.rdev()) + ", " + DeviceNumbers.minor(s.rdev()) : Long.toString(s.size());
     }
 
     /** Right-aligns the numeric columns as ls does; the name is left as it is. */

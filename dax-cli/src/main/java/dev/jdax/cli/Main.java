@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 CatCommand.class,
                 CpCommand.class,
                 MkdirCommand.class,
+                MknodCommand.class,
                 RmCommand.class,
                 MvCommand.class,
                 StatCommand.class,

@@ -1,6 +1,7 @@
 package dev.jdax.cli;
 
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.StatInfo;
 import picocli.CommandLine.Command;
@@ -36,7 +37,9 @@ final class StatCommand implements Callable<Integer> {
         String name = s.type() == dev.jdax.api.fs.FileType.SYMLINK ? target + " -> " + fs.readlink(ino) : target;
         System.out.println("  File: " + name);
         System.out.printf("  Size: %-15d Blocks: %-10d IO Block: %-6d %s%n", s.size(), s.blocks(), s.blksize(), typeName(s));
-        System.out.printf("Device: %-14s Inode: %-11d Links: %d%n", fs.type().name(), s.ino(), s.nlink());
+        System.out.printf("Device: %-14s Inode: %-11d Links: %-5d%s%n", fs.type().name(), s.ino(), s.nlink(),
+                DeviceNumbers.hasDevice(s.type())
+                        ? " Device type: " + DeviceNumbers.major(s.rdev()) + "," + DeviceNumbers.minor(s.rdev()) : "");
         System.out.printf(Locale.ROOT, "Access: (%04o/%s)  Uid: (%5d)   Gid: (%5d)%n",
                 s.permissions(), ModeString.of(s.mode()), s.uid(), s.gid());
         System.out.println("Access: " + time(s.atime()));

@@ -37,8 +37,10 @@ import java.util.Set;
  * directory and all under it. As coreutils' cp, a symbolic link given alone is followed and one met
  * when recursive is copied as a link (its {@code -P}, the default of {@code -r}).
  * A new file or directory gets its source's permission bits; an existing file gets the new
- * contents and keeps its mode; an existing directory is copied into. An entry that cannot be
- * copied (a special file, a directory where a file is, a name the file system refuses) is reported
+ * contents and keeps its mode; an existing directory is copied into. A device node, FIFO or socket
+ * on the host is made again in the image with its number (mknod, as cp -R and mke2fs -d make it).
+ * An entry that cannot be copied (a special file out to the host, where Java has no mknod, a
+ * directory where a file is, a name the file system refuses) is reported
  * and skipped, and the copy goes on, as coreutils' cp does; an error of the image as a whole (out
  * of space, read-only, corrupt, I/O) ends it. With {@link Options#attributes} owners and times go
  * with the contents (cp -p), and with {@link Options#hardLinks} a file linked under several names
@@ -165,9 +167,20 @@ final class TreeCopy {
                         said(from, shown);
                     }
                 }
-                default -> skip(FsException.of(Errno.EOPNOTSUPP,
-                        "%s: not copied: a %s (jdax copies files, directories and symbolic links)", from,
-                        describe(FileType.ofMode(src.mode()))));
+                case CHAR_DEVICE, BLOCK_DEVICE, FIFO, SOCKET -> {
+                    // cp -a and mke2fs -d make the node again with its number (mknod).
+                    if (replaceable(there, shown)) {
+                        long parent = fs.resolveParent(to);
+                        if (there != null) {
+                            fs.unlink(parent, PathWalk.lastName(to));
+                        }
+                        long node = fs.mknod(parent, PathWalk.lastName(to), src.mode() & (FileType.S_IFMT | 07777),
+                                src.rdev(), uid, gid);
+                        keepAttributes(fs, node, src, false);
+                        said(from, shown);
+                    }
+                }
+                default -> skip(FsException.of(Errno.EOPNOTSUPP, "%s: not copied: a file of unknown type", from));
             }
         } catch (FsException e) {
             skip(e, shown);
@@ -260,7 +273,8 @@ final class TreeCopy {
                     }
                 }
                 default -> skip(FsException.of(Errno.EOPNOTSUPP,
-                        "%s: not copied: a %s (jdax copies files, directories and symbolic links)", shown, describe(st.type())));
+                        "%s: not copied: a %s (Java makes no special files on the host: it has no mknod)", shown,
+                        describe(st.type())));
             }
         } catch (FsException e) {
             skip(e, shown);
@@ -377,12 +391,13 @@ final class TreeCopy {
     }
 
     /** What a host file's stat says that a copy keeps; {@code key} (device and inode) names the file. */
-    private record HostEntry(int mode, int uid, int gid, int nlink, List<Object> key, Instant atime, Instant mtime) {
+    private record HostEntry(int mode, int uid, int gid, int nlink, long rdev, List<Object> key, Instant atime,
+                             Instant mtime) {
         static HostEntry read(Path p, LinkOption... options) throws IOException {
-            Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,nlink,dev,ino,lastAccessTime,lastModifiedTime",
-                    options);
+            Map<String, Object> a = Files.readAttributes(p,
+                    "unix:mode,uid,gid,nlink,rdev,dev,ino,lastAccessTime,lastModifiedTime", options);
             return new HostEntry((Integer) a.get("mode"), (Integer) a.get("uid"), (Integer) a.get("gid"),
-                    (Integer) a.get("nlink"), List.of(a.get("dev"), a.get("ino")),
+                    (Integer) a.get("nlink"), (Long) a.get("rdev"), List.of(a.get("dev"), a.get("ino")),
                     ((FileTime) a.get("lastAccessTime")).toInstant(), ((FileTime) a.get("lastModifiedTime")).toInstant());
         }
     }

@@ -49,17 +49,19 @@ class TreeCopyTest {
         assertEquals("", Console.run("ls", image + ":/").ok().out().replace("lost+found\n", ""), "nothing copied without -r");
 
         Console in = Console.run("cp", "-r", src.toString(), image + ":/");
-        assertEquals(1, in.status(), "a pipe was skipped");
-        assertEquals("jdax: cp: " + pipe + ": not copied: a named pipe (jdax copies files, directories and symbolic links)"
-                + " (EOPNOTSUPP)\n", in.err());
+        assertEquals(0, in.status(), in.err());
+        assertEquals("prw-r--r--", Console.run("ls", "-l", image + ":/src/pipe").ok().out().substring(0, 10),
+                "the pipe is made again in the image, as cp -R makes it");
         ImageCommandsTest.judge(type, image);
-        assertEquals(image + ":/src:\na\nbig\ndangling\nempty\nzero length\n\n" + image + ":/src/a:\nb\ncaf\u00e9\n\n"
+        assertEquals(image + ":/src:\na\nbig\ndangling\nempty\npipe\nzero length\n\n" + image + ":/src/a:\nb\ncaf\u00e9\n\n"
                 + image + ":/src/a/b:\nlink\nrun.sh\n\n" + image + ":/src/empty:\n",
                 Console.run("ls", "-R", image + ":/src/").ok().out(), "ls -R, headed as ls -R heads");
 
         Path back = tmp.resolve("back");
         Console out = Console.run("cp", "-rv", image + ":/src", back.toString());
-        assertEquals(0, out.status(), out.err());
+        assertEquals(1, out.status(), "the pipe was skipped on the way out");
+        assertEquals("jdax: cp: " + image + ":/src/pipe: not copied: a named pipe (Java makes no special files on the host:"
+                + " it has no mknod) (EOPNOTSUPP)\n", out.err());
         assertTrue(out.out().contains("'" + image + ":/src/a/b/run.sh' -> '" + back.resolve("a/b/run.sh") + "'\n"), out.out());
         Files.delete(pipe);
         assertEquals(describe(src), describe(back));

@@ -15,14 +15,15 @@ import dev.jdax.api.lock.LockClass;
 final class Namespace {
     /** What kind of inode a create makes. */
     enum Kind {
-        FILE, DIR, SYMLINK;
+        FILE, DIR, SYMLINK, NODE;
 
-        /** What a message calls making one ("file", "dir", "symlink"), as before: the enum's name in lower case. */
+        /** What a message calls making one ("file", "dir", "symlink", "mknod"). */
         String verb() {
             return switch (this) {
                 case FILE -> "file";
                 case DIR -> "dir";
                 case SYMLINK -> "symlink";
+                case NODE -> "mknod";
             };
         }
     }
@@ -39,9 +40,10 @@ final class Namespace {
 
     /**
      * Makes {@code name} in {@code dir} (referenced, not locked); returns the new inode, referenced.
-     * EEXIST when the name is taken.
+     * EEXIST when the name is taken. {@code target} is a symbolic link's, {@code rdev} a device's.
      */
-    VfsInode make(VfsInode dir, String name, Kind kind, int mode, String target, int uid, int gid) throws FsException {
+    VfsInode make(VfsInode dir, String name, Kind kind, int mode, String target, long rdev, int uid, int gid)
+            throws FsException {
         Dcache.requireDir(dir, name);
         Names.checkNew(name);
         dir.rwsem().lockExclusive(LockClass.PARENT);
@@ -49,14 +51,14 @@ final class Namespace {
             if (dcache.lookupLocked(dir, name) != Vnode.NO_INO) {
                 throw FsException.of(Errno.EEXIST, "\"%s\" exists in directory %d", name, dir.ino);
             }
-            return makeLocked(dir, name, kind, mode, target, uid, gid);
+            return makeLocked(dir, name, kind, mode, target, rdev, uid, gid);
         } finally {
             dir.rwsem().unlockExclusive();
         }
     }
 
     /** {@link #make} with the directory locked exclusively and the name known absent. */
-    VfsInode makeLocked(VfsInode dir, String name, Kind kind, int mode, String target, int uid, int gid)
+    VfsInode makeLocked(VfsInode dir, String name, Kind kind, int mode, String target, long rdev, int uid, int gid)
             throws FsException {
         FlagChecks.mayCreateIn(dir, name);
         Vnode d = dir.vnode();
@@ -70,6 +72,7 @@ final class Namespace {
                 yield d.mkdir(name, mode, uid, gid);
             }
             case SYMLINK -> d.symlink(name, target, uid, gid);
+            case NODE -> d.mknod(name, mode, rdev, uid, gid);
         };
         VfsInode child = icache.adopt(made);
         dcache.set(dir, name, child);

@@ -3,6 +3,7 @@ package dev.jdax.vfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileMapping;
@@ -388,11 +389,12 @@ final class VfsMount implements FileSystem {
 
     // ---- namespace changes ------------------------------------------------------------------------
 
-    private long make(long dir, String name, Namespace.Kind kind, int mode, String target, int uid, int gid) throws FsException {
+    private long make(long dir, String name, Namespace.Kind kind, int mode, String target, long rdev, int uid, int gid)
+            throws FsException {
         requireWritable(kind.verb(), name);
         VfsInode d = get(dir);
         try {
-            VfsInode made = namespace.make(d, name, kind, mode, target, uid, gid);
+            VfsInode made = namespace.make(d, name, kind, mode, target, rdev, uid, gid);
             icache.release(made);
             return made.ino;
         } finally {
@@ -402,17 +404,35 @@ final class VfsMount implements FileSystem {
 
     @Override
     public long create(long dir, String name, int mode, int uid, int gid) throws FsException {
-        return make(dir, name, Namespace.Kind.FILE, mode, null, uid, gid);
+        return make(dir, name, Namespace.Kind.FILE, mode, null, 0, uid, gid);
     }
 
     @Override
     public long mkdir(long dir, String name, int mode, int uid, int gid) throws FsException {
-        return make(dir, name, Namespace.Kind.DIR, mode, null, uid, gid);
+        return make(dir, name, Namespace.Kind.DIR, mode, null, 0, uid, gid);
     }
 
     @Override
     public long symlink(long dir, String name, String target, int uid, int gid) throws FsException {
-        return make(dir, name, Namespace.Kind.SYMLINK, 0777, target, uid, gid);
+        return make(dir, name, Namespace.Kind.SYMLINK, 0777, target, 0, uid, gid);
+    }
+
+    /**
+     * do_mknodat and vfs_mknod: the type decides (may_mknod): a regular file (S_IFREG, or no type)
+     * is made as create makes one; a device, FIFO or socket by the personality, a device's number
+     * checked as the kernel takes it; a directory's type is EPERM, any other EINVAL.
+     */
+    @Override
+    public long mknod(long dir, String name, int mode, long rdev, int uid, int gid) throws FsException {
+        int type = mode & FileType.S_IFMT;
+        return switch (FileType.ofMode(type == 0 ? FileType.REGULAR.modeBits() : mode)) {
+            case REGULAR -> make(dir, name, Namespace.Kind.FILE, mode & 07777, null, 0, uid, gid);
+            case CHAR_DEVICE, BLOCK_DEVICE -> make(dir, name, Namespace.Kind.NODE, mode & (FileType.S_IFMT | 07777),
+                    null, DeviceNumbers.checked(rdev, name), uid, gid);
+            case FIFO, SOCKET -> make(dir, name, Namespace.Kind.NODE, mode & (FileType.S_IFMT | 07777), null, 0, uid, gid);
+            case DIRECTORY -> throw FsException.of(Errno.EPERM, "mknod \"%s\": a directory is made by mkdir", name);
+            default -> throw FsException.of(Errno.EINVAL, "mknod \"%s\": file type %#o is not one mknod makes", name, type);
+        };
     }
 
     @Override
@@ -653,7 +673,7 @@ final class VfsMount implements FileSystem {
                 long ino = dcache.lookupLocked(dir, name);
                 if (ino == Vnode.NO_INO) {
                     requireWritable("create", name);
-                    return namespace.makeLocked(dir, name, Namespace.Kind.FILE, mode, null, uid, gid);
+                    return namespace.makeLocked(dir, name, Namespace.Kind.FILE, mode, null, 0, uid, gid);
                 }
                 if ((flags & OpenFlags.O_EXCL) != 0) {
                     throw FsException.of(Errno.EEXIST, "%s: exists", path);
@@ -684,6 +704,10 @@ final class VfsMount implements FileSystem {
                     f = new DirectoryFile(this, i, flags);
                 }
                 case SYMLINK -> throw FsException.of(Errno.ELOOP, "inode %d is a symbolic link", i.ino);
+                // Linux opens a device node through its driver and a FIFO as a pipe; jdax has
+                // neither, and answers as Linux does for a device with no driver (chrdev_open).
+                case CHAR_DEVICE, BLOCK_DEVICE, FIFO, SOCKET -> throw FsException.of(Errno.ENXIO,
+                        "inode %d is a %s: jdax opens no devices, pipes or sockets", i.ino, describe(i));
                 default -> {
                     if (writes) {
                         requireWritable("open for writing");
@@ -703,6 +727,19 @@ final class VfsMount implements FileSystem {
                 icache.release(i);
             }
         }
+    }
+
+    /** What an open of special file {@code i} calls it: "FIFO", or "character device 1,3". */
+    private String describe(VfsInode i) throws FsException {
+        return switch (i.type()) {
+            case FIFO -> "FIFO";
+            case SOCKET -> "socket";
+            default -> {
+                long rdev = i.vnode().stat().rdev();
+                yield (i.type() == FileType.CHAR_DEVICE ? "character" : "block") + " device "
+                        + DeviceNumbers.major(rdev) + "," + DeviceNumbers.minor(rdev);
+            }
+        };
     }
 
     /** {@code handle_truncate}: O_TRUNC after the open, through the engine's truncate like ftruncate. */

@@ -53,6 +53,14 @@ public interface FileSystem extends AutoCloseable {
     long symlink(long dir, String name, String target, int uid, int gid) throws FsException;
 
     /**
+     * {@code mknod}: a character or block device, FIFO or socket, or with {@code S_IFREG} (or no
+     * type) a regular file, as {@code mknod(2)} makes them; {@code rdev} is a program's {@code dev_t}
+     * (ignored but for devices). EPERM for a directory's type, EINVAL for a symbolic link's or an
+     * unknown one, EEXIST when the name is taken.
+     */
+    long mknod(long dir, String name, int mode, long rdev, int uid, int gid) throws FsException;
+
+    /**
      * A hard link to {@code ino} (not a directory: EPERM). An inode with no link left is refused
      * (ENOENT), except a file made by {@link OpenFlags#O_TMPFILE} without {@link OpenFlags#O_EXCL}
      * and still open: its first name is given this way ({@code linkat} with {@code AT_EMPTY_PATH}).

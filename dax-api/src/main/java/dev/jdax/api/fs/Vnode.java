@@ -124,6 +124,22 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * {@code ->mknod}: makes a character or block device, a FIFO or a socket {@code name} (known
+     * absent), the type in {@code mode}'s {@code S_IFMT} bits. Directory held exclusively.
+     *
+     * @param name a valid, absent name
+     * @param mode the type and permission bits
+     * @param rdev the device number as a program's {@code dev_t}, checked by the VFS; 0 for a FIFO or socket
+     * @param uid  owner
+     * @param gid  group
+     * @return the new inode, with one link
+     * @throws FsException EINVAL for a device number the format cannot hold, ENOSPC
+     */
+    default Vnode mknod(String name, int mode, long rdev, int uid, int gid) throws FsException {
+        throw notDir();
+    }
+
+    /**
      * {@code ->tmpfile}: makes a regular file with no name and no link, in this directory's place
      * (its group or AG) but not in it, recorded as an orphan where the format keeps them (ext4's
      * orphan list, XFS's unlinked buckets) so that a crash frees it at the next mount. It goes when

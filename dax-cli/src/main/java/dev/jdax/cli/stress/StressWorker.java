@@ -2,14 +2,17 @@ package dev.jdax.cli.stress;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FileSystem;
+import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.StatInfo;
 import dev.jdax.cli.fsx.FileModel;
 import dev.jdax.vfs.FileCopy;
 
@@ -46,8 +49,8 @@ final class StressWorker implements Runnable {
     /** What a worker does; the weights are the mix. */
     enum Op {
         CREATE(8), WRITE(18), READ(12), TRUNCATE(5), FALLOCATE(5), FSYNC(3), MAP_WRITE(5), MAP_READ(5), VIEW(3),
-        UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), LIST(3), SHARED_NAMES(8), SHARED_STRIPE(5),
-        SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2), LABEL(1);
+        UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), MKNOD(2), LIST(3), SHARED_NAMES(8),
+        SHARED_STRIPE(5), SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2), LABEL(1);
 
         final int weight;
 
@@ -56,8 +59,8 @@ final class StressWorker implements Runnable {
         }
     }
 
-    /** A node of the model: a file's contents (shared by its hard links), a directory, or a link's target. */
-    private sealed interface Node permits FileNode, DirNode, LinkNode {
+    /** A node of the model: a file's contents (shared by its hard links), a directory, a link's target, or a special file. */
+    private sealed interface Node permits FileNode, DirNode, LinkNode, SpecialNode {
     }
 
     private record FileNode(FileModel model) implements Node {
@@ -67,6 +70,10 @@ final class StressWorker implements Runnable {
     }
 
     private record LinkNode(String target) implements Node {
+    }
+
+    /** A device node, FIFO or socket: its type and permission bits, and its device number. */
+    private record SpecialNode(int mode, long rdev) implements Node {
     }
 
     private final int id;
@@ -203,7 +210,7 @@ final class StressWorker implements Runnable {
     }
 
     private void step(Op op) throws FsException {
-        if ((op == Op.CREATE || op == Op.LINK || op == Op.SYMLINK) && names.size() >= MAX_NAMES) {
+        if ((op == Op.CREATE || op == Op.LINK || op == Op.SYMLINK || op == Op.MKNOD) && names.size() >= MAX_NAMES) {
             unlink();
             return;
         }
@@ -227,6 +234,7 @@ final class StressWorker implements Runnable {
             case MKDIR -> mkdir();
             case RMDIR -> rmdir();
             case SYMLINK -> symlink();
+            case MKNOD -> mknod();
             case LIST -> list();
             case SHARED_NAMES -> sharedNames();
             case SHARED_STRIPE -> sharedStripe();
@@ -564,6 +572,7 @@ final class StressWorker implements Runnable {
     private void unlink() throws FsException {
         List<String> l = new ArrayList<>(paths(FileNode.class));
         l.addAll(paths(LinkNode.class));
+        l.addAll(paths(SpecialNode.class));
         if (l.isEmpty()) {
             return;
         }
@@ -630,6 +639,21 @@ final class StressWorker implements Runnable {
         String back = fs.readlink(ino);
         if (!back.equals(target)) {
             fail("readlink " + p + " gives " + back.length() + " bytes, not the " + target.length() + " written");
+        }
+    }
+
+    /** A character or block device (numbers every format holds: XFS's majors end at 511), a FIFO or a socket. */
+    private void mknod() throws FsException {
+        String p = newName("n");
+        FileType type = List.of(FileType.CHAR_DEVICE, FileType.BLOCK_DEVICE, FileType.FIFO, FileType.SOCKET).get(rnd.nextInt(4));
+        long rdev = DeviceNumbers.hasDevice(type) ? DeviceNumbers.makedev(rnd.nextInt(512), rnd.nextInt(1 << 18)) : 0;
+        int mode = type.modeBits() | rnd.nextInt(01000);
+        note("mknod " + p);
+        long ino = fs.mknod(fs.resolveParent(p), name(p), mode, rdev, 0, 0);
+        names.put(p, new SpecialNode(mode, rdev));
+        StatInfo st = fs.stat(ino);
+        if (st.mode() != mode || st.rdev() != rdev) {
+            fail(String.format("mknod %s: stat gives mode %o rdev %x, not %o %x", p, st.mode(), st.rdev(), mode, rdev));
         }
     }
 
@@ -747,6 +771,12 @@ final class StressWorker implements Runnable {
                     case LinkNode ln -> {
                         if (!after.readlink(after.resolve(p, false)).equals(ln.target())) {
                             problems.add(p + ": its link target differs after the remount");
+                        }
+                    }
+                    case SpecialNode sn -> {
+                        StatInfo st = after.stat(after.resolve(p, false));
+                        if (st.mode() != sn.mode() || st.rdev() != sn.rdev()) {
+                            problems.add(p + ": its mode or device number differs after the remount");
                         }
                     }
                     case DirNode dn -> {

@@ -2,6 +2,7 @@ package dev.jdax.cli.xfsio;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
@@ -105,8 +106,8 @@ final class InfoCommands {
             time(o, "ctime", st.ctime());
             time(o, "mtime", st.mtime());
         }
-        o.out("stat.rdev_major = " + (st.rdev() >>> 8 & 0xfff));
-        o.out("stat.rdev_minor = " + (st.rdev() & 0xff));
+        o.out("stat.rdev_major = " + DeviceNumbers.major(st.rdev()));
+        o.out("stat.rdev_minor = " + DeviceNumbers.minor(st.rdev()));
         o.out("stat.dev_major = 0");
         o.out("stat.dev_minor = 0");
     }

@@ -4,6 +4,7 @@ import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystemType;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
@@ -316,7 +317,7 @@ final class Ext2FileSystem implements SuperBlock {
         if (in.i_links_count() > 0 || readOnly) {
             return;
         }
-        if (!(in.type() == FileType.SYMLINK && in.isFastSymlink(blockSize()))) {
+        if (in.holdsBlockMap(blockSize())) {
             blockMap.truncate(in, 0);
         }
         changeInode(in, i -> {
@@ -385,7 +386,8 @@ final class Ext2FileSystem implements SuperBlock {
         Instant atime = in.space != null ? in.space.atime() : Instant.ofEpochSecond(in.i_atime());
         Instant mtime = in.space != null ? in.space.mtime() : Instant.ofEpochSecond(in.i_mtime());
         Instant ctime = in.space != null ? in.space.ctime() : Instant.ofEpochSecond(in.i_ctime());
-        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, in.size(), in.i_blocks(),
+        long rdev = DeviceNumbers.hasDevice(in.type()) ? DeviceNumbers.extDecode(in.i_block(0), in.i_block(1)) : 0;
+        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), rdev, in.size(), in.i_blocks(),
                 sb.blockSize(), atime, mtime, ctime, null, attrs);
     }
 

@@ -147,6 +147,11 @@ final class Ext2Inode implements Vnode, KeptTimes {
     }
 
     @Override
+    public Vnode mknod(String name, int mode, long rdev, int uid, int gid) throws FsException {
+        return fs.namespace().mknod(this, name, mode, rdev, uid, gid);
+    }
+
+    @Override
     public void link(String name, Vnode target) throws FsException {
         fs.namespace().link(this, name, (Ext2Inode) target);
     }
@@ -238,6 +243,18 @@ final class Ext2Inode implements Vnode, KeptTimes {
     }
 
     /** A symlink whose target lives in i_block itself (ext2_inode_is_fast_symlink: no block but an xattr one). */
+    /**
+     * Whether i_block holds block pointers (ext2_truncate_blocks' rule): a regular file's, a
+     * directory's or a slow symbolic link's; a fast link's holds its text, a device's its number.
+     */
+    boolean holdsBlockMap(int blockSize) {
+        return switch (type()) {
+            case REGULAR, DIRECTORY -> true;
+            case SYMLINK -> !isFastSymlink(blockSize);
+            default -> false;
+        };
+    }
+
     boolean isFastSymlink(int blockSize) {
         long eaBlocks = i_file_acl() != 0 ? blockSize >> 9 : 0;
         return type() == FileType.SYMLINK && i_blocks() - eaBlocks == 0;

@@ -2,6 +2,7 @@ package dev.jdax.fs.ext2;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileType;
@@ -72,6 +73,24 @@ final class Ext2Namespace {
     Ext2Inode create(Ext2Inode d, String name, int mode, int uid, int gid) throws FsException {
         fs.requireWritable();
         Ext2Inode in = fs.newInode(d, name, mode, uid, gid);
+        dir.add(d, name, in.ino, fs.ftype(in.type()));
+        return in;
+    }
+
+    /**
+     * ext2_mknod: a device, FIFO or socket; a device's number goes into i_block as
+     * ext2_write_inode puts it ({@link DeviceNumbers#extEncode}), before the name is added.
+     */
+    Ext2Inode mknod(Ext2Inode d, String name, int mode, long rdev, int uid, int gid) throws FsException {
+        fs.requireWritable();
+        Ext2Inode in = fs.newInode(d, name, mode, uid, gid);
+        if (DeviceNumbers.hasDevice(in.type())) {
+            int[] words = DeviceNumbers.extEncode(rdev);
+            fs.changeInode(in, i -> {
+                i.i_block(0, words[0]);
+                i.i_block(1, words[1]);
+            });
+        }
         dir.add(d, name, in.ino, fs.ftype(in.type()));
         return in;
     }

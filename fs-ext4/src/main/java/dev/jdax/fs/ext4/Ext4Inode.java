@@ -292,6 +292,11 @@ final class Ext4Inode implements Vnode, KeptTimes {
     }
 
     @Override
+    public Vnode mknod(String name, int mode, long rdev, int uid, int gid) throws FsException {
+        return fs.namespace().mknod(this, name, mode, rdev, uid, gid);
+    }
+
+    @Override
     public Vnode tmpfile(int mode, int uid, int gid) throws FsException {
         return fs.namespace().tmpfile(this, mode, uid, gid);
     }

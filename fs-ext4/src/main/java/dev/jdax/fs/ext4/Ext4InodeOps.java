@@ -2,6 +2,7 @@ package dev.jdax.fs.ext4;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
@@ -44,7 +45,9 @@ final class Ext4InodeOps {
                 size = in.size();
             }
         }
-        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), 0, size,
+        long rdev = DeviceNumbers.hasDevice(in.type())
+                ? DeviceNumbers.extDecode(in.b.getInt(0x28) & 0xffffffffL, in.b.getInt(0x2c) & 0xffffffffL) : 0;
+        return new StatInfo(in.ino, in.i_mode(), in.i_links_count(), in.i_uid(), in.i_gid(), rdev, size,
                 in.i_blocks(sb.blockSize()), sb.blockSize(), atime, mtime, ctime, btime, attrs);
     }
 

@@ -2,6 +2,7 @@ package dev.jdax.fs.ext4;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.Vnode;
@@ -106,6 +107,25 @@ final class Ext4Namespace {
     /** dir_nlink: past 65000 a directory's link count stays 1, "many". */
     private static int incDirLinks(int links) {
         return links >= 64999 || links == 1 ? 1 : links + 1;
+    }
+
+    /**
+     * ext4_mknod: a device, FIFO or socket. ext4_new_inode gives only directories, regular files and
+     * symbolic links an extent tree; a device's number fills i_block as ext4_do_update_inode writes it.
+     */
+    Ext4Inode mknod(Ext4Inode d, String name, int mode, long rdev, int uid, int gid) throws FsException {
+        int[] words = DeviceNumbers.hasDevice(FileType.ofMode(mode)) ? DeviceNumbers.extEncode(rdev) : new int[2];
+        return fs.op(() -> {
+            Ext4Inode in = make(d, name, mode, uid, gid);
+            fs.changeInode(in, i -> {
+                i.i_flags(i.i_flags() & ~Ext4Inode.EXTENTS_FL);
+                i.b.put(0x28, new byte[60]);
+                i.b.putInt(0x28, words[0]);
+                i.b.putInt(0x2c, words[1]);
+            });
+            in.extents = null;
+            return in;
+        });
     }
 
     Ext4Inode symlink(Ext4Inode d, String name, String target, int uid, int gid) throws FsException {

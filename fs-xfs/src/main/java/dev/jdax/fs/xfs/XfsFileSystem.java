@@ -3,6 +3,7 @@ package dev.jdax.fs.xfs;
 import dev.jdax.api.DaxDevice;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.DirStream;
 import dev.jdax.api.fs.FileSystemType;
@@ -443,7 +444,7 @@ final class XfsFileSystem implements SuperBlock {
     StatInfo statOf(XfsInode in) {
         long attrs = InodeFlags.statxAttributes(in.inodeFlags());
         if (in.sDax) attrs |= StatInfo.STATX_ATTR_DAX;
-        long rdev = in.di_format() == XfsInode.FMT_DEV ? Buf.be32(in.raw, XfsInode.CORE_SIZE) : 0;
+        long rdev = in.di_format() == XfsInode.FMT_DEV ? DeviceNumbers.sysvDecode((int) Buf.be32(in.raw, XfsInode.CORE_SIZE)) : 0;
         return new StatInfo(in.ino(), in.di_mode(), in.di_nlink(), in.di_uid(), in.di_gid(), rdev, in.size(),
                 in.di_nblocks() << (disk.blockLog() - 9), disk.blockSize(), in.space != null ? in.space.atime() : in.atime(),
                 in.space != null ? in.space.mtime() : in.mtime(), in.space != null ? in.space.ctime() : in.ctime(),

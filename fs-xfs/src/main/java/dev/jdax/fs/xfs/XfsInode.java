@@ -249,6 +249,12 @@ final class XfsInode implements Vnode, KeptTimes {
     }
 
     @Override
+    public Vnode mknod(String name, int mode, long rdev, int uid, int gid) throws FsException {
+        XfsMutations m = fs.writer("mknod");
+        return fs.log().op(h -> m.mknod(this, name, mode, rdev, uid, gid));
+    }
+
+    @Override
     public Vnode tmpfile(int mode, int uid, int gid) throws FsException {
         XfsMutations m = fs.writer("tmpfile");
         return fs.log().op(h -> m.tmpfile(this, mode, uid, gid));

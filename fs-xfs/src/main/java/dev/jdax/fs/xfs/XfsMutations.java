@@ -2,6 +2,8 @@ package dev.jdax.fs.xfs;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DeviceNumbers;
+import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.SetAttr;
@@ -270,6 +272,28 @@ final class XfsMutations {
             forks.persist(in, ext);
             fs.cacheExtents(in, ext);
         }
+        writeInode(in);
+        addEntry(dir, n, in, inPlace);
+        return in;
+    }
+
+    /**
+     * xfs_vn_mknod: a device, FIFO or socket, its data fork the device number (XFS_DINODE_FMT_DEV,
+     * 0 for a FIFO or socket). xfs_generic_create refuses first a number that sysv_encode_dev cannot
+     * hold or whose major passes 511, which IRIX did not want to see.
+     */
+    XfsInode mknod(XfsInode dir, String name, int mode, long rdev, int uid, int gid) throws FsException {
+        boolean device = DeviceNumbers.hasDevice(FileType.ofMode(mode));
+        if (device && (DeviceNumbers.major(rdev) > 0x1ff || DeviceNumbers.minor(rdev) > 0x3ffff)) {
+            throw FsException.of(Errno.EINVAL, "xfs: mknod \"%s\": device %d,%d: XFS holds majors to 511 and minors to %d",
+                    name, DeviceNumbers.major(rdev), DeviceNumbers.minor(rdev), 0x3ffff);
+        }
+        byte[] n = bytes(name);
+        DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), n);
+        checkFits(dir, n, -1, mode & 0170000, inPlace);
+        space.reserve(XfsReservations.create(disk), false);
+        XfsInode in = newInode(dir, mode & 0177777, uid, gid, XfsInode.FMT_DEV);
+        put32(in.raw, XfsInode.CORE_SIZE, device ? DeviceNumbers.sysvEncode(rdev) & 0xffffffffL : 0);
         writeInode(in);
         addEntry(dir, n, in, inPlace);
         return in;
