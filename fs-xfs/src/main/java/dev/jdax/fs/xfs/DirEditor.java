@@ -51,6 +51,20 @@ final class DirEditor {
     private final int maxEnts;
     /** Best-free slots of one free index block (xfs_dir3_free_max_bests). */
     private final int maxBests;
+    private final DaJoin join;
+
+    /** What {@link #remove} did. */
+    enum Removal {
+        /** Nothing: this class does not change the directory in place; the caller rewrites it. */
+        NOT_HERE,
+        /** The name went in place. */
+        DONE,
+        /**
+         * The name went and the node directory became a leaf directory, which xfs_dir2_node_to_leaf
+         * goes on to try to make a block directory ({@link #leafBecomesBlock}).
+         */
+        LEAF_NOW
+    }
 
     DirEditor(XfsFileSystem fs, XfsDisk disk, XfsSpace space, ForkWriter forks) {
         this.fs = fs;
@@ -64,6 +78,7 @@ final class DirEditor {
         this.freeDablk = XfsDirs.FREE_OFFSET_BYTES >>> disk.blockLog();
         this.maxEnts = (bs - HDR) / 8;
         this.maxBests = (bs - HDR) / 2;
+        this.join = new DaJoin(disk, space, leafDablk, freeDablk);
     }
 
     /** A node directory at the start of one change: its mapping and the da nodes from the root down to a leaf. */
@@ -323,19 +338,20 @@ final class DirEditor {
         }
     }
 
-    /** Removes {@code name} from {@code dir} in place; false (nothing changed) when this class does not edit it. */
-    boolean remove(XfsInode dir, byte[] name) throws FsException {
+    /** Removes {@code name} from {@code dir} in place, where this class changes the directory. */
+    Removal remove(XfsInode dir, byte[] name) throws FsException {
         List<BmapExtent> ext = fs.extents(dir);
         DaBlock start = leafSpaceStart(dir, ext);
         Leaf1 leaf = openLeaf(dir, ext, start);
         if (leaf != null) {
-            return removeFromLeaf(dir, ext, leaf, name);
+            return removeFromLeaf(dir, ext, leaf, name) ? Removal.DONE : Removal.NOT_HERE;
         }
         Node nd = open(dir, ext, start);
         if (nd == null) {
-            return false;
+            return Removal.NOT_HERE;
         }
-        Found f = find(nd, name);
+        DaJoin.Path path = new DaJoin.Path();
+        Found f = find(nd, name, path);
         if (f == null) {
             throw Corrupt.of("directory %d lost \"%s\" under its lock", dir.ino(), new String(name,
                     java.nio.charset.StandardCharsets.UTF_8));
@@ -348,27 +364,54 @@ final class DirEditor {
         dataEdits.freeEntry(f.data(), f.off());
         int longest = DataBlockEdits.longest(f.data());
         FreeIndexBlock free = freeBlock(dir, ext, freeDablk + f.db() / maxBests);
+        DaJoin.Mapping map = new DaJoin.Mapping(ext);
         long size = -1;
         if (longest == bs - DataBlock.HDR_SIZE && f.db() != 0) {
-            ext = new ArrayList<>(ext);       // copied only to change it
             // xfs_dir2_shrink_inode: an empty data block goes; the directory ends at its last data block.
-            release(ext, f.db());
+            release(map.toChange(), f.db());
             if (free.dropBest(f.db()) == 0) {
-                release(ext, free.dablk());   // no data block left for this free index block to name
+                release(map.toChange(), free.dablk());   // no data block left for this free index block to name
             } else {
                 store(free.b(), free.fsb(), 4);
             }
             if (dir.di_size() <= (long) (f.db() + 1) * bs) {
-                size = lastDataBlockEnd(ext);
+                size = lastDataBlockEnd(map.extents());
             }
         } else {
             store(f.data(), f.dataFsb(), DataBlock.CRC_OFF);
             free.setBest(f.db(), longest, false);
             store(free.b(), free.fsb(), 4);
-            ext = null;
         }
-        finish(dir, ext, size);
-        return true;
+        // xfs_dir2_node_removename goes on: a leaf left small joins (xfs_da3_join), and a leaf space
+        // of one LEAFN block may make the directory a leaf directory again (xfs_dir2_node_to_leaf).
+        DaJoin.Blocks blocks = dablk -> block(nd, dablk);
+        if (path.active > 1 && join.tooSmall(f.leaf())) {
+            join.join(path, map, blocks);
+        }
+        boolean toLeaf = path.active == 1 && join.nodeToLeaf(dir, path.blk[0], map, blocks,
+                (extents, dablk) -> DirWriter.mapped(extents, dablk) < 0 ? null : freeBlock(dir, extents, dablk));
+        finish(dir, map.changed(), size);
+        return toLeaf ? Removal.LEAF_NOW : Removal.DONE;
+    }
+
+    /**
+     * Whether the leaf directory {@code dir} (after a change) is one xfs_dir2_leaf_to_block would
+     * make a block directory: one data block, whose last region is free and holds the leaf's live
+     * entries and the block tail. The caller rewrites it then.
+     */
+    boolean leafBecomesBlock(XfsInode dir) throws FsException {
+        List<BmapExtent> ext = fs.extents(dir);
+        Leaf1 l = openLeaf(dir, ext);
+        if (l == null || dir.di_size() > bs) {
+            return false;
+        }
+        long fsb = DirWriter.mapped(dir, ext, 0);
+        Corrupt.check(fsb >= 0, "directory inode %d: leaf directory without its first data block", dir.ino());
+        byte[] data = readData(dir, fsb, 0);
+        int last = be16(data, bs - 2);
+        Corrupt.check(last >= DataBlock.HDR_SIZE && last + 4 <= bs, "directory inode %d: data block 0 ends in tag %d", dir.ino(), last);
+        int live = l.leaf().count() - l.leaf().stale();
+        return be16(data, last) == 0xffff && be16(data, last + 2) >= 8 + 8 * live;
     }
 
     /** A leaf directory's LEAF1 block, and where in it the bests begin (they end at the tail). */
@@ -647,25 +690,41 @@ final class DirEditor {
     }
 
     private Found find(Node nd, byte[] name) throws FsException {
+        return find(nd, name, new DaJoin.Path());
+    }
+
+    /**
+     * xfs_da3_node_lookup_int for {@code name}: {@code path} goes from the root down to the leaf
+     * that holds it, moving on to the next leaf while the names of its hash run on (the leaf's
+     * index then the name's entry); null when no leaf holds it.
+     */
+    private Found find(Node nd, byte[] name, DaJoin.Path path) throws FsException {
         int hash = DirWriter.hash(name);
-        DaBlock leaf = nd.root();
-        for (int depth = 0; be16(leaf.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC; depth++) {
-            Corrupt.check(depth < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
-            leaf = block(nd, leaf.value(leaf.childFor(hash)));
+        DaBlock b = nd.root();
+        path.active = 0;
+        while (be16(b.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC) {
+            Corrupt.check(path.active < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
+            int i = b.childFor(hash);
+            path.blk[path.active] = b;
+            path.index[path.active++] = i;
+            b = block(nd, b.value(i));
         }
+        path.blk[path.active] = b;
+        path.index[path.active++] = 0;
         for (int hops = 0; ; hops++) {
+            DaBlock leaf = path.leaf();
             Corrupt.check(be16(leaf.b(), 8) == DirNodeWriter.LEAFN_MAGIC, "directory inode %d: leaf block %d magic 0x%x",
                     nd.dir().ino(), leaf.dablk(), be16(leaf.b(), 8));
             Found f = findIn(nd.dir(), nd.extents(), leaf, hash, name);
             if (f != null) {
+                path.index[path.active - 1] = f.index();
                 return f;
             }
             int n = leaf.count();
-            if (n == 0 || leaf.hash(n - 1) != hash || leaf.forw() == 0) {
+            if (n == 0 || leaf.hash(n - 1) != hash || !join.shift(path, true, dablk -> block(nd, dablk))) {
                 return null;
             }
             Corrupt.check(hops <= maxEnts, "directory inode %d: leaf chain loops", nd.dir().ino());
-            leaf = block(nd, leaf.forw());
         }
     }
 

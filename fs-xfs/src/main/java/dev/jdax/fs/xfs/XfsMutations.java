@@ -358,7 +358,14 @@ final class XfsMutations {
     }
 
     private void remove(XfsInode dir, String name) throws FsException {
-        if (editor.remove(dir, bytes(name)) || blockDirs.remove(dir, bytes(name))) {
+        DirEditor.Removal removal = editor.remove(dir, bytes(name));
+        if (removal != DirEditor.Removal.NOT_HERE) {
+            if (removal == DirEditor.Removal.LEAF_NOW && editor.leafBecomesBlock(dir)) {
+                rewriteDir(dir, entries(dir), parentOf(dir));   // xfs_dir2_leaf_to_block, and block_to_sf when it fits
+            }
+            return;
+        }
+        if (blockDirs.remove(dir, bytes(name))) {
             return;
         }
         List<DirRecord> entries = entries(dir);
