@@ -1,5 +1,10 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.api.DaxDevice;
+import dev.jdax.api.FsException;
+import dev.jdax.api.fs.DirEntry;
+import dev.jdax.api.fs.FileSystem;
+import dev.jdax.pmem.PmemDevices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,8 +15,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -23,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * back to leaf, block and shortform form — where jdax once kept every leaf and node block of a
  * directory that had been large, down to the last name. 3,000 names (a da root over LEAFN blocks)
  * and 300,000 (a root of level 2, joined down to level 1); xfs_repair -n finds each image clean.
+ * Four threads shrinking directories at once, each under its own lock, leave them as clean.
  */
 class NodeDirectoriesShrinkAsLinuxTest {
     private static final Path ORACLE = Path.of("src/test/oracle");
@@ -66,6 +76,88 @@ class NodeDirectoriesShrinkAsLinuxTest {
         }
         remove(img, names);
         assertSameAsLinux(linux, "big: one left", img);
+    }
+
+    /**
+     * Four threads fill a directory each and one they share to node form, then empty them in
+     * random order at once: every directory lists exactly what is left, each of their own goes back
+     * to shortform, the shared one too once its last names go, and xfs_repair -n finds the image clean.
+     */
+    @Test
+    void directoriesShrinkUnderFourThreadsAtOnce() throws Exception {
+        XfsImages.assumeXfsprogs();
+        int threads = 4;
+        int own = 4000;
+        int shared = 2500;
+        Path img = tmp.resolve("threads.img");
+        try (DaxDevice dev = PmemDevices.memory(XfsImages.SIZE)) {
+            XfsImages.Mounted m = XfsImages.Mounted.made(dev);
+            FileSystem fs = m.fs();
+            long common = fs.mkdir(fs.rootIno(), "shared", 0755, 0, 0);
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            List<Future<Long>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int me = t;
+                done.add(pool.submit(() -> {
+                    long dir = fs.mkdir(fs.rootIno(), "t" + me, 0755, 0, 0);
+                    List<String> mine = new ArrayList<>();
+                    for (int i = 0; i < own; i++) {
+                        fs.create(dir, "own-" + me + "-" + i, 0644, 0, 0);
+                        mine.add("own-" + me + "-" + i);
+                    }
+                    List<String> ours = new ArrayList<>();
+                    for (int i = 0; i < shared; i++) {
+                        fs.create(common, "shared-" + me + "-" + i, 0644, 0, 0);
+                        ours.add("shared-" + me + "-" + i);
+                    }
+                    java.util.Collections.shuffle(mine, new java.util.Random(me));
+                    java.util.Collections.shuffle(ours, new java.util.Random(100 + me));
+                    for (int i = 0; i < Math.max(mine.size(), ours.size()); i++) {
+                        if (i < mine.size() - 2) {
+                            fs.unlink(dir, mine.get(i));
+                        }
+                        if (i < ours.size() - 1) {
+                            fs.unlink(common, ours.get(i));
+                        }
+                    }
+                    assertEquals(java.util.Set.copyOf(mine.subList(mine.size() - 2, mine.size())), listed(fs, dir));
+                    return dir;
+                }));
+            }
+            for (Future<Long> f : done) {
+                assertFalse(nodeForm(m, f.get()), "two names left: no longer a node directory");
+            }
+            pool.shutdown();
+            assertEquals(threads, listed(fs, common).size(), "one shared name left per thread");
+            assertFalse(nodeForm(m, common), "the shared directory is no node directory either");
+            fs.close();
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+    }
+
+    /**
+     * Whether the directory still has a free index block (node form). With a few names left it is
+     * a leaf directory, or a block or shortform one when its names are in its first data block
+     * (xfs_dir2_leaf_to_block wants the directory to end there), as on Linux.
+     */
+    private static boolean nodeForm(XfsImages.Mounted m, long dir) throws FsException {
+        XfsInode in = m.onDisk(dir);
+        if (in.di_format() == XfsInode.FMT_LOCAL) {
+            return false;
+        }
+        long free = XfsDirs.FREE_OFFSET_BYTES / m.format().disk().blockSize();
+        return m.format().extents(in).stream().anyMatch(e -> e.endoff() > free);
+    }
+
+    private static java.util.Set<String> listed(FileSystem fs, long dir) throws FsException {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (DirEntry e : fs.readdir(dir)) {
+            if (!e.name().equals(".") && !e.name().equals("..")) {
+                names.add(e.name());
+            }
+        }
+        return names;
     }
 
     /** What Linux printed per phase: "LABEL core.format = ... | fork ... | bmap ... | blocks ...". */
