@@ -407,10 +407,13 @@ final class DirEditor {
         }
         long fsb = DirWriter.mapped(dir, ext, 0);
         Corrupt.check(fsb >= 0, "directory inode %d: leaf directory without its first data block", dir.ino());
-        byte[] data = readData(dir, fsb, 0);
+        return holdsLeaf(dir, readData(dir, fsb, 0), l.leaf().count() - l.leaf().stale());
+    }
+
+    /** Whether data block 0 ({@code data}) ends in a free region that holds {@code live} leaf entries and the block tail. */
+    private boolean holdsLeaf(XfsInode dir, byte[] data, int live) throws FsException {
         int last = be16(data, bs - 2);
         Corrupt.check(last >= DataBlock.HDR_SIZE && last + 4 <= bs, "directory inode %d: data block 0 ends in tag %d", dir.ino(), last);
-        int live = l.leaf().count() - l.leaf().stale();
         return be16(data, last) == 0xffff && be16(data, last + 2) >= 8 + 8 * live;
     }
 
@@ -611,10 +614,7 @@ final class DirEditor {
      * stale: the block's last region is free and holds the leaf's live entries and the block tail.
      */
     private boolean becomesBlock(XfsInode dir, byte[] data, Leaf1 l) throws FsException {
-        int last = be16(data, bs - 2);
-        Corrupt.check(last >= DataBlock.HDR_SIZE && last + 4 <= bs, "directory inode %d: data block 0 ends in tag %d", dir.ino(), last);
-        int live = l.leaf().count() - (l.leaf().stale() + 1);
-        return be16(data, last) == 0xffff && be16(data, last + 2) >= 8 + 8 * live;
+        return holdsLeaf(dir, data, l.leaf().count() - (l.leaf().stale() + 1));
     }
 
     /** The leaf entry of {@code f} goes stale where it is (xfs_dir2_leaf_removename). */
