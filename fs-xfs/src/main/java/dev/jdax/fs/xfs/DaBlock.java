@@ -10,6 +10,11 @@ import static dev.jdax.fs.xfs.Buf.*;
 record DaBlock(long dablk, long fsb, byte[] b) {
     private static final int HDR = DirWriter.LEAF_HDR;
 
+    /** Whether this is a da node (XFS_DA3_NODE_MAGIC); else a leaf. */
+    boolean isNode() {
+        return be16(b, 8) == DirNodeWriter.DA3_NODE_MAGIC;
+    }
+
     int count() {
         return be16(b, 56);
     }

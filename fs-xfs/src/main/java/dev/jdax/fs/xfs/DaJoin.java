@@ -92,10 +92,6 @@ final class DaJoin {
         this.maxEnts = (bs - HDR) / 8;
     }
 
-    private static boolean isNode(DaBlock b) {
-        return be16(b.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC;
-    }
-
     /** xfs_dir2_leafn_remove's answer: whether the leaf is now small enough to try a join (under magicpct, 37%). */
     boolean tooSmall(DaBlock leaf) {
         return HDR + 8 * (leaf.count() - leaf.stale()) < bs * 37 / 100;
@@ -125,7 +121,7 @@ final class DaJoin {
         for (level++; level < p.active; level++) {
             DaBlock b = blocks.read(blkno);
             p.blk[level] = b;
-            if (isNode(b)) {
+            if (b.isNode()) {
                 p.index[level] = forward ? 0 : b.count() - 1;
                 blkno = b.value(p.index[level]);
             } else {
@@ -143,7 +139,7 @@ final class DaJoin {
     void join(Path path, Mapping map, Blocks blocks) throws FsException {
         while (path.active >= 2) {
             int level = path.active - 1;
-            boolean leaf = !isNode(path.blk[level]);
+            boolean leaf = !path.blk[level].isNode();
             if (!leaf) {
                 nodeRemove(path.blk[level], path.index[level]);
                 fixHashPath(path);
@@ -263,7 +259,7 @@ final class DaJoin {
         }
         put16(s, 56, sn + dn);
         store(save);
-        if (!isNode(drop)) {
+        if (!drop.isNode()) {
             put16(d, 56, 0);                  // a leaf's count goes with its entries; a node's stays, as Linux leaves it
             store(drop);
         }
@@ -302,9 +298,10 @@ final class DaJoin {
 
     /**
      * xfs_da3_fixhashpath: from the bottom of {@code p} up, each node takes its child's greatest
-     * hash where it changed; nothing for a bottom block with no entries.
+     * hash where it changed, in place; the walk stops at the first node it leaves as it was, and
+     * does nothing for a bottom block with no entries.
      */
-    private void fixHashPath(Path p) throws FsException {
+    void fixHashPath(Path p) throws FsException {
         DaBlock bottom = p.leaf();
         if (bottom.count() == 0) {
             return;

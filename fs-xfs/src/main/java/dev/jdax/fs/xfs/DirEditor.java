@@ -32,8 +32,7 @@ import static dev.jdax.fs.xfs.Buf.*;
  * directory loses a name in place when that leaves its blocks as they are ({@link #removeFromLeaf}).
  */
 final class DirEditor {
-    /** XFS_DA_NODE_MAXDEPTH. */
-    private static final int MAX_DEPTH = 5;
+    private static final int MAX_DEPTH = DaJoin.MAX_DEPTH;
     private static final int HDR = DirWriter.LEAF_HDR;
     /** NULLDATAOFF: the best-free slot of a data block the directory no longer has. */
     private static final int NULL_DATA_OFF = 0xffff;
@@ -85,7 +84,7 @@ final class DirEditor {
     record Node(XfsInode dir, List<BmapExtent> extents, DaBlock root) {
         /** The da btree's height above its leaves: 0 when the root is the one LEAFN block. */
         int level() {
-            return be16(root.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC ? be16(root.b(), 58) : 0;
+            return root.isNode() ? be16(root.b(), 58) : 0;
         }
     }
 
@@ -94,8 +93,7 @@ final class DirEditor {
      * the free index block that found it room ({@code free}, null for a new data block) and the da
      * path, in the directory as it was read; good for an add under the same lock.
      */
-    record Plan(Node nd, int db, FreeIndexBlock free, boolean newData, boolean newFree, List<DaBlock> path, int[] childAt,
-                int newBlocks) {
+    record Plan(Node nd, int db, FreeIndexBlock free, boolean newData, boolean newFree, DaJoin.Path path, int newBlocks) {
         boolean allocates() {
             return newBlocks > 0;
         }
@@ -131,7 +129,7 @@ final class DirEditor {
                     be32(b, 0), be32(b, 4));
             return new Node(dir, ext, root);
         }
-        if (be16(b, 8) != DirNodeWriter.DA3_NODE_MAGIC) {
+        if (!root.isNode()) {
             return null;
         }
         Corrupt.check(be16(b, 56) > 0 && be16(b, 56) <= maxEnts && be16(b, 58) >= 1 && be16(b, 58) <= MAX_DEPTH,
@@ -163,31 +161,41 @@ final class DirEditor {
             db = (int) firstHole(nd.extents(), 0, leafDablk);
             newFree = DirWriter.mapped(nd.dir(), nd.extents(), freeDablk + db / maxBests) < 0;
         }
-        int hash = DirWriter.hash(name);
-        List<DaBlock> path = new ArrayList<>();
-        int[] childAt = new int[MAX_DEPTH];
-        DaBlock b = nd.root();
-        while (be16(b.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC) {
-            Corrupt.check(path.size() < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
-            childAt[path.size()] = b.childFor(hash);
-            path.add(b);
-            b = block(nd, b.value(childAt[path.size() - 1]));
-        }
+        DaJoin.Path path = new DaJoin.Path();
+        descend(nd, DirWriter.hash(name), path);
+        DaBlock b = path.leaf();
         Corrupt.check(be16(b.b(), 8) == DirNodeWriter.LEAFN_MAGIC && be16(b.b(), 58) <= b.count(),
                 "directory inode %d: leaf block %d magic 0x%x stale %d", nd.dir().ino(), b.dablk(), be16(b.b(), 8),
                 be16(b.b(), 58));
-        path.add(b);
         // Splits go up while each block on the way is full; a full root takes two new nodes.
         int newBlocks = (newData ? 1 : 0) + (newFree ? 1 : 0);
         boolean splits = b.count() == maxEnts && be16(b.b(), 58) == 0;
-        for (int level = path.size() - 1; splits && level >= 0; level--) {
+        for (int level = path.active - 1; splits && level >= 0; level--) {
             if (level == 0 && nd.level() >= MAX_DEPTH) {
                 return null;                 // the tree can grow no taller: the rewrite says ENOSPC
             }
             newBlocks += level == 0 ? 2 : 1;
-            splits = level > 0 && path.get(level - 1).count() == maxEnts;
+            splits = level > 0 && path.blk[level - 1].count() == maxEnts;
         }
-        return new Plan(nd, db, room == null ? null : room.free(), newData, newFree, path, childAt, newBlocks);
+        return new Plan(nd, db, room == null ? null : room.free(), newData, newFree, path, newBlocks);
+    }
+
+    /**
+     * The da path {@code hash} takes, as xfs_da3_node_lookup_int descends: from the root, each
+     * node's child for the hash, down to the leaf (its index 0).
+     */
+    private void descend(Node nd, int hash, DaJoin.Path path) throws FsException {
+        DaBlock b = nd.root();
+        path.active = 0;
+        while (b.isNode()) {
+            Corrupt.check(path.active < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
+            int i = b.childFor(hash);
+            path.blk[path.active] = b;
+            path.index[path.active++] = i;
+            b = block(nd, b.value(i));
+        }
+        path.blk[path.active] = b;
+        path.index[path.active++] = 0;
     }
 
     /**
@@ -197,7 +205,7 @@ final class DirEditor {
     boolean add(Plan p, DirRecord rec) throws FsException {
         Node nd = p.nd();
         XfsInode dir = nd.dir();
-        requireAbsent(nd, p.path().getLast(), rec.name());
+        requireAbsent(nd, p.path().leaf(), rec.name());
         // The mapping is copied only to change it: a directory of 100,000 names has hundreds of extents.
         List<BmapExtent> ext = p.allocates() ? new ArrayList<>(nd.extents()) : nd.extents();
         long near = disk.inoToFsb(dir.ino());
@@ -242,36 +250,17 @@ final class DirEditor {
 
         // The leaf takes the hash in place while it has room or a stale entry; a full one splits.
         long address = ((long) p.db() * bs + off) >>> 3;
-        List<DaBlock> path = p.path();
-        int last = path.size() - 1;
-        DaBlock leaf = path.get(last);
+        DaBlock leaf = p.path().leaf();
         int hash = DirWriter.hash(rec.name());
         if (leaf.count() < maxEnts || leaf.stale() > 0) {
             leaf.leafAdd(hash, address);
             store(leaf.b(), leaf.fsb(), 12);
-            fixHashPath(path, p.childAt(), leaf.lastHash());
+            join.fixHashPath(p.path());
         } else {
             addSplitting(nd, p, ext, fresh, next, DaBlock.insertSorted(leaf.entries(true), hash, address));
         }
         finish(dir, p.allocates() ? ext : null, p.newData() ? Math.max(dir.di_size(), (long) (p.db() + 1) * bs) : -1);
         return true;
-    }
-
-    /**
-     * xfs_da3_fixhashpath: from the leaf's parent up, each node takes its child's greatest hash
-     * where it changed, in place; the walk stops at the first node it leaves as it was.
-     */
-    private void fixHashPath(List<DaBlock> path, int[] childAt, int childLast) throws FsException {
-        for (int level = path.size() - 2; level >= 0; level--) {
-            DaBlock blk = path.get(level);
-            int i = childAt[level];
-            if (blk.hash(i) == childLast) {
-                return;
-            }
-            blk.setHash(i, childLast);
-            store(blk.b(), blk.fsb(), 12);
-            childLast = blk.lastHash();
-        }
     }
 
     /**
@@ -281,14 +270,14 @@ final class DirEditor {
      */
     private void addSplitting(Node nd, Plan p, List<BmapExtent> ext, long[] fresh, int next, long[] ents)
             throws FsException {
-        List<DaBlock> path = p.path();
-        int last = path.size() - 1;
+        DaJoin.Path path = p.path();
+        int last = path.active - 1;
         long childLast = 0;
         Long carry = null;                    // the entry of a block split off below, for its parent
         for (int level = last; level >= 0; level--) {
-            DaBlock blk = path.get(level);
+            DaBlock blk = path.blk[level];
             if (level < last) {
-                int i = p.childAt()[level];
+                int i = path.index[level];
                 ents = blk.entries(false);
                 ents[i] = (childLast << 32) | (ents[i] & 0xffffffffL);
                 if (carry != null) {
@@ -700,17 +689,7 @@ final class DirEditor {
      */
     private Found find(Node nd, byte[] name, DaJoin.Path path) throws FsException {
         int hash = DirWriter.hash(name);
-        DaBlock b = nd.root();
-        path.active = 0;
-        while (be16(b.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC) {
-            Corrupt.check(path.active < MAX_DEPTH, "directory inode %d: da btree deeper than %d", nd.dir().ino(), MAX_DEPTH);
-            int i = b.childFor(hash);
-            path.blk[path.active] = b;
-            path.index[path.active++] = i;
-            b = block(nd, b.value(i));
-        }
-        path.blk[path.active] = b;
-        path.index[path.active++] = 0;
+        descend(nd, hash, path);
         for (int hops = 0; ; hops++) {
             DaBlock leaf = path.leaf();
             Corrupt.check(be16(leaf.b(), 8) == DirNodeWriter.LEAFN_MAGIC, "directory inode %d: leaf block %d magic 0x%x",
@@ -844,7 +823,7 @@ final class DirEditor {
         put64(b, 40, disk.sb().metaUuid().getLeastSignificantBits());
         put64(b, 48, nd.dir().ino());
         DaBlock.writeEntries(b, ents, from, to);
-        put16(b, 58, be16(like.b(), 8) == DirNodeWriter.DA3_NODE_MAGIC ? be16(like.b(), 58) : 0);
+        put16(b, 58, like.isNode() ? be16(like.b(), 58) : 0);
         return new DaBlock(da, fsb, b);
     }
 
