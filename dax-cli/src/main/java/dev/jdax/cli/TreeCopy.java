@@ -141,12 +141,7 @@ final class TreeCopy {
                 case SYMLINK -> {
                     if (replaceable(there, shown)) {
                         String target = Files.readSymbolicLink(from).toString();
-                        long parent = fs.resolveParent(to);
-                        if (there != null) {
-                            fs.unlink(parent, PathWalk.lastName(to));
-                        }
-                        long link = fs.symlink(parent, PathWalk.lastName(to), target, uid, gid);
-                        keepAttributes(fs, link, src, false);
+                        makeAgain(fs, to, there, src, (parent, name) -> fs.symlink(parent, name, target, uid, gid));
                         said(from, shown);
                     }
                 }
@@ -170,13 +165,8 @@ final class TreeCopy {
                 case CHAR_DEVICE, BLOCK_DEVICE, FIFO, SOCKET -> {
                     // cp -a and mke2fs -d make the node again with its number (mknod).
                     if (replaceable(there, shown)) {
-                        long parent = fs.resolveParent(to);
-                        if (there != null) {
-                            fs.unlink(parent, PathWalk.lastName(to));
-                        }
-                        long node = fs.mknod(parent, PathWalk.lastName(to), src.mode() & (FileType.S_IFMT | 07777),
-                                src.rdev(), uid, gid);
-                        keepAttributes(fs, node, src, false);
+                        makeAgain(fs, to, there, src,
+                                (parent, name) -> fs.mknod(parent, name, src.mode() & (FileType.S_IFMT | 07777), src.rdev(), uid, gid));
                         said(from, shown);
                     }
                 }
@@ -187,6 +177,23 @@ final class TreeCopy {
         } catch (IOException e) {
             skip(HostErrors.of(e, from));
         }
+    }
+
+    /** Makes an inode in a directory under a name, returning its number. */
+    private interface Maker {
+        long make(long parent, String name) throws FsException;
+    }
+
+    /**
+     * Image path {@code to} made anew by {@code maker} (a link or a special file, which cannot be
+     * written over): what is there first unlinked, the source's attributes kept as {@code cp -p} keeps them.
+     */
+    private void makeAgain(FileSystem fs, String to, FileType there, HostEntry src, Maker maker) throws FsException {
+        long parent = fs.resolveParent(to);
+        if (there != null) {
+            fs.unlink(parent, PathWalk.lastName(to));
+        }
+        keepAttributes(fs, maker.make(parent, PathWalk.lastName(to)), src, false);
     }
 
     private void childrenIn(Path dir, FileSystem fs, String to, String shown, int depth) throws IOException, FsException {

@@ -227,11 +227,24 @@ final class XfsMutations {
     }
 
     XfsInode create(XfsInode dir, String name, int mode, int uid, int gid) throws FsException {
+        return xfsCreate(dir, name, 0100000 | (mode & 07777), uid, gid, XfsInode.FMT_EXTENTS, 0);
+    }
+
+    /**
+     * xfs_create, which regular files and special files share: {@code name} in {@code dir} for a new
+     * inode of {@code mode} whose data fork has {@code format} ({@code dev}, an xfs_dev_t, in a
+     * device's fork).
+     */
+    private XfsInode xfsCreate(XfsInode dir, String name, int mode, int uid, int gid, int format, int dev)
+            throws FsException {
         byte[] n = bytes(name);
         DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), n);
-        checkFits(dir, n, -1, 0100000, inPlace);
+        checkFits(dir, n, -1, mode & 0170000, inPlace);
         space.reserve(XfsReservations.create(disk), false);
-        XfsInode in = newInode(dir, 0100000 | (mode & 07777), uid, gid, XfsInode.FMT_EXTENTS);
+        XfsInode in = newInode(dir, mode, uid, gid, format);
+        if (format == XfsInode.FMT_DEV) {
+            put32(in.raw, XfsInode.CORE_SIZE, dev & 0xffffffffL);
+        }
         writeInode(in);
         addEntry(dir, n, in, inPlace);
         return in;
@@ -288,15 +301,7 @@ final class XfsMutations {
             throw FsException.of(Errno.EINVAL, "xfs: mknod \"%s\": device %d,%d: XFS holds majors to 511 and minors to %d",
                     name, DeviceNumbers.major(rdev), DeviceNumbers.minor(rdev), 0x3ffff);
         }
-        byte[] n = bytes(name);
-        DirEditor.Plan inPlace = editor.plan(dir, fs.extents(dir), n);
-        checkFits(dir, n, -1, mode & 0170000, inPlace);
-        space.reserve(XfsReservations.create(disk), false);
-        XfsInode in = newInode(dir, mode & 0177777, uid, gid, XfsInode.FMT_DEV);
-        put32(in.raw, XfsInode.CORE_SIZE, device ? DeviceNumbers.sysvEncode(rdev) & 0xffffffffL : 0);
-        writeInode(in);
-        addEntry(dir, n, in, inPlace);
-        return in;
+        return xfsCreate(dir, name, mode & 0177777, uid, gid, XfsInode.FMT_DEV, device ? DeviceNumbers.sysvEncode(rdev) : 0);
     }
 
     /**
