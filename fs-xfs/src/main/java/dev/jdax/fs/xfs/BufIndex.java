@@ -167,7 +167,10 @@ final class BufIndex {
         return Joined.of(parts);
     }
 
-    /** Caches {@code fresh} unless another buffer got there first; returns the one cached. */
+    /**
+     * Caches {@code fresh} unless another buffer got there first; returns the one cached, which
+     * may already be let go (detached) when this returns: the caller looks again then.
+     */
     MetaEntry add(MetaEntry fresh) {
         long off = fresh.key;
         Shard s = shard(off);
@@ -182,7 +185,15 @@ final class BufIndex {
         if (e != null) {
             return e;
         }
-        (whole ? s.blocks : s.sectors).put(fresh);
+        // A push may find fresh in the ordered map and let it go before it is in the hash table:
+        // under its monitor, where entries are let go and taken out, it goes in only while it is
+        // cached. Put in after its removal, it would stay there detached, and every lookup of its
+        // block would find it and look again for ever (or, put over a successor, hide that one).
+        synchronized (fresh) {
+            if (!fresh.detached) {
+                (whole ? s.blocks : s.sectors).put(fresh);
+            }
+        }
         return fresh;
     }
 

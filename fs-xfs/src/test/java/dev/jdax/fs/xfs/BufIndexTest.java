@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -52,5 +53,77 @@ class BufIndexTest {
         assertFalse(index.blockOnly(agBytes, 4096), "an AG's first block holds a sector buffer");
         assertTrue(index.blockOnly(agBytes - 4096, 4096), "the block before it does not");
         assertEquals(9, index.size());
+    }
+
+    /**
+     * The push lets go of a clean buffer it finds in the ordered map, which a thread caching that
+     * buffer puts there before the block table: once a let-go buffer stayed in the table, every
+     * later lookup of its block found it detached and looked again, for ever (seen as a thread
+     * spinning in MetaCache#adopt). Three threads cache 32 blocks over and over while one lets go
+     * of everything it finds; no lookup may find a detached buffer twice in a row for long, and
+     * none is left in the table once they stop.
+     */
+    @Test
+    void aBufferLetGoWhileItIsCachedLeavesNoTraceInTheBlockTable() throws Exception {
+        BufIndex index = new BufIndex(4096, 1 << 16, 1);
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread pusher = new Thread(() -> {
+            while (!stop.get()) {
+                for (MetaEntry e : index.all()) {
+                    synchronized (e) {
+                        if (!e.detached) {
+                            e.detached = true;
+                            index.remove(e);
+                        }
+                    }
+                }
+            }
+        });
+        List<Thread> cachers = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            cachers.add(new Thread(() -> {
+                try {
+                    for (int round = 0; round < 20_000; round++) {
+                        for (long b = 0; b < 32; b++) {
+                            cache(index, b * 4096);
+                        }
+                    }
+                } catch (Throwable x) {
+                    failures.add(x);
+                }
+            }));
+        }
+        pusher.start();
+        cachers.forEach(Thread::start);
+        for (Thread c : cachers) {
+            c.join();
+        }
+        stop.set(true);
+        pusher.join();
+        assertEquals(List.of(), failures);
+        for (long b = 0; b < 32; b++) {
+            MetaEntry e = index.block(b * 4096);
+            assertTrue(e == null || !e.detached, "block " + b + " left detached in the block table");
+        }
+    }
+
+    /** MetaCache#adopt's loop, which may look again only while a let-go buffer is being taken out. */
+    private static void cache(BufIndex index, long off) {
+        for (int tries = 0; ; tries++) {
+            MetaEntry e = index.block(off);
+            if (e == null) {
+                e = index.add(new MetaEntry(off, 4096, false, new byte[4096]));
+            }
+            synchronized (e) {
+                if (!e.detached) {
+                    return;
+                }
+            }
+            if (tries > 1_000_000) {
+                throw new AssertionError("block at " + off + ": a detached buffer found 1,000,000 times");
+            }
+            Thread.onSpinWait();
+        }
     }
 }
