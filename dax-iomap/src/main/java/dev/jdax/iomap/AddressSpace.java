@@ -15,6 +15,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -88,6 +89,13 @@ public final class AddressSpace implements KeptTimes {
      * close) costs the list nothing.
      */
     private final List<DaxFile> accessors = new CopyOnWriteArrayList<>();
+    /**
+     * While {@code accessors} is not empty and the access time is settled by relatime: the wake-up
+     * that makes them ask again when the time is a day old ({@link DayOldWakeups}), for the second
+     * {@code dayOldAt}. Guarded by this.
+     */
+    private ScheduledFuture<?> dayOld;
+    private long dayOldAt;
     private volatile Instant atime;
     private volatile Instant mtime;
     private volatile Instant ctime;
@@ -229,12 +237,40 @@ public final class AddressSpace implements KeptTimes {
      * @return the open file
      */
     public OpenFile open(int flags) {
-        return new DaxFile(this, flags); // it asks the rule at its first access: relatime's day-old clause too
+        return new DaxFile(this, flags); // it asks the rule at its first access
     }
 
     /** {@code f}, closed, was listed: no change of a time asks it again. */
     synchronized void closed(DaxFile f) {
         accessors.remove(f);
+        if (accessors.isEmpty() && dayOld != null) {
+            dayOld.cancel(false);
+            dayOld = null;
+        }
+    }
+
+    /**
+     * The open files that stopped asking ask again at the second relatime's day-old clause comes
+     * due for the access time now (under this object's monitor); one wake-up per address space.
+     */
+    private void askWhenDayOld() {
+        long at = atimeRule.dayOldAt(atime);
+        if (dayOld != null) {
+            if (dayOldAt == at) {
+                return;
+            }
+            dayOld.cancel(false);
+        }
+        dayOldAt = at;
+        dayOld = DayOldWakeups.at(at, () -> dayOldCame(at));
+    }
+
+    /** The wake-up for second {@code at}: unless a later one replaced it, every listed file asks again. */
+    private synchronized void dayOldCame(long at) {
+        if (dayOld != null && dayOldAt == at) {
+            dayOld = null;
+            askAtime();
+        }
     }
 
     /** A time changed: every open file asks the atime rule at its next access. Under this object's monitor. */
@@ -394,11 +430,11 @@ public final class AddressSpace implements KeptTimes {
      * held, as Linux calls it after the read dropped i_rwsem. When the rule can say nothing new
      * before a time changes (relatime with the access time after mtime and ctime, chattr +A), the
      * file stops asking: its reads then load nothing more for access times (the flag is in the
-     * state word they load anyway to see whether the file is closed). A new open file asks, so
-     * relatime's day-old clause is asked at each open and mmap: a file kept open and read, never
-     * mapped, for more than a day without a change keeps its access time where Linux would write
-     * it once a day. As touch_atime, it never fails the access: an access time that cannot be
-     * written stays as it was.
+     * state word they load anyway to see whether the file is closed). A new open file asks, and
+     * so do the files that stopped once relatime's day-old clause comes due ({@link DayOldWakeups}):
+     * a file kept open and read for days without a change gets a new access time each day, as on
+     * Linux. As touch_atime, it never fails the access: an access time that cannot be written stays
+     * as it was.
      *
      * @param f the open file the access came through
      */
@@ -418,6 +454,9 @@ public final class AddressSpace implements KeptTimes {
             }
             if ((flagged || atimeRule.settled(atime, mtime, ctime)) && f.listedForAtime(accessors)) {
                 f.atimeAnswered(); // under the monitor, so that no change of a time in between is lost
+                if (!flagged) {
+                    askWhenDayOld();
+                }
             }
             if (!update) {
                 return;

@@ -64,6 +64,40 @@ class AccessTimeTest {
         assertEquals(2, f.node.atimesWritten.size());
     }
 
+    /**
+     * relatime_need_update writes an access time a day old whatever the other times say. A file
+     * held open stops asking the rule once its access time is after the others, and used to keep
+     * it for good: here its access time comes a day old a second after the first read, and a read
+     * after that writes the time; a read before it does not. Closing the last such file cancels
+     * its wake-up.
+     */
+    @Test
+    void aFileKeptOpenGetsANewAccessTimeOnceItIsADayOld() throws Exception {
+        TestFile f = written(TestFile.open(device, ""));
+        int waiting = DayOldWakeups.waiting();
+        Instant almostADayAgo = Instant.ofEpochSecond(Instant.now().getEpochSecond() - 24 * 60 * 60 + 1);
+        f.space.timesSet(almostADayAgo, Instant.EPOCH, Instant.EPOCH);
+        MemorySegment buf = MemorySegment.ofArray(new byte[4096]);
+        f.read(0, buf);
+        assertEquals(0, f.node.atimesWritten.size(), "after mtime and ctime, less than a day old");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (f.node.atimesWritten.isEmpty() && System.nanoTime() < deadline) {
+            f.read(0, buf);
+            Thread.sleep(5);
+        }
+        assertEquals(1, f.node.atimesWritten.size(), "read once the access time is a day old");
+        Instant written = f.node.atimesWritten.get(0);
+        assertTrue(written.getEpochSecond() >= almostADayAgo.getEpochSecond() + 24 * 60 * 60, written + " is a day after " + almostADayAgo);
+        assertEquals(written, f.space.atime());
+        for (int i = 0; i < 1000; i++) {
+            f.read(0, buf);
+        }
+        assertEquals(1, f.node.atimesWritten.size(), "settled again: a day from now");
+        assertEquals(waiting + 1, DayOldWakeups.waiting(), "the next day's wake-up");
+        f.close();
+        assertEquals(waiting, DayOldWakeups.waiting(), "cancelled with the last open file that stopped asking");
+    }
+
     @Test
     void strictatimeWritesAtMostOncePerTickOfTheClock() throws Exception {
         TestFile f = written(TestFile.open(device, "strictatime"));

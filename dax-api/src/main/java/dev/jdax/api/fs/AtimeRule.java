@@ -88,6 +88,16 @@ public record AtimeRule(Mode mode, boolean nodiratime) {
         return mode == Mode.RELATIME && atime.isAfter(mtime) && atime.isAfter(ctime);
     }
 
+    /**
+     * {@return the epoch second from which an access writes the time again though it is
+     * {@linkplain #settled settled}}: relatime's day-old clause for access time {@code atime}
+     *
+     * @param atime the access time
+     */
+    public long dayOldAt(Instant atime) {
+        return atime.getEpochSecond() + DAY_SECONDS;
+    }
+
     /** {@return the {@code ST_*} bits statfs reports for the rule} ({@code calculate_f_flags}) */
     public long statfsFlags() {
         return switch (mode) {
