@@ -36,16 +36,13 @@ final class FileattrSet {
      * @throws FsException EINVAL for a hint flag or the DAX flag on a type that cannot have it, for
      *         an extent size hint left without its flag (xfs_inode_validate_extsize, Linux 6.1
      *         measured) and for project id 4294967295; EOPNOTSUPP for a change jdax does not make
-     *         (the CoW extent size hint, flags no format keeps); whatever the format refuses
+     *         (flags no format keeps, a CoW extent size hint where the format keeps none); whatever the format refuses
      */
     static void apply(String what, Vnode v, OpenFile regular, FsxAttr want) throws FsException {
         FsxAttr cur = regular != null ? regular.fsxattr() : v.fsxattr();
         int now = cur.xflags();
         int next = prepared(what, v.type(), want);
-        if (want.cowextsize() != cur.cowextsize()) {
-            throw FsException.of(Errno.EOPNOTSUPP, "%s: the CoW extent size hint (%d) cannot be changed by jdax",
-                    what, Integer.toUnsignedLong(want.cowextsize()));
-        }
+        boolean cowChanges = want.cowextsize() != cur.cowextsize() || ((now ^ next) & FsxAttr.FS_XFLAG_COWEXTSIZE) != 0;
         boolean projidChanges = want.projid() != cur.projid();
         if (projidChanges && want.projid() == INVALID_PROJID) {
             throw FsException.of(Errno.EINVAL, "%s: project id %d is (projid_t) -1, no project's", what,
@@ -57,7 +54,7 @@ final class FileattrSet {
             throw FsException.of(Errno.EINVAL, "%s: extent size hint %d without its flag", what,
                     Integer.toUnsignedLong(want.extsize()));
         }
-        int settable = FsxAttr.FS_XFLAG_DAX | FLAG_SET | HINT_FLAGS;
+        int settable = FsxAttr.FS_XFLAG_DAX | FLAG_SET | HINT_FLAGS | FsxAttr.FS_XFLAG_COWEXTSIZE;
         if (((now ^ next) & ~settable) != 0) {
             throw FsException.of(Errno.EOPNOTSUPP, "%s: flags %#x cannot be changed by jdax", what, (now ^ next) & ~settable);
         }
@@ -83,6 +80,9 @@ final class FileattrSet {
             } else {
                 v.setDaxFlag(dax);
             }
+        }
+        if (cowChanges) {
+            v.setCowextsize((next & FsxAttr.FS_XFLAG_COWEXTSIZE) != 0, Integer.toUnsignedLong(want.cowextsize()));
         }
         if (projidChanges) {
             // ext4 sets the flags before the project id; with immutable set last here, the project

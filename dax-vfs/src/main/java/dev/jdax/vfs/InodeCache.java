@@ -80,6 +80,23 @@ final class InodeCache {
         }
     }
 
+    /**
+     * Inode {@code ino} referenced once more when it is cached and live, else null: nothing is read
+     * and nothing cached (a caller by number that must not hold a freed number against its reuse).
+     */
+    VfsInode cached(long ino) {
+        VfsInode i = inodes.get(key(ino));
+        if (i == null) {
+            return null;
+        }
+        try {
+            i.awaitLoaded();
+        } catch (FsException e) {
+            return null;
+        }
+        return i.tryRef() ? i : null;
+    }
+
     /** An inode the personality just made, referenced once; it takes the place of a dead one of that number. */
     VfsInode adopt(Vnode made) throws FsException {
         VfsInode fresh = new VfsInode(made);

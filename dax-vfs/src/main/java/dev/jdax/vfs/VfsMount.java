@@ -24,6 +24,7 @@ import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.fs.VolumeIdentity;
+import dev.jdax.api.fs.XfsBulkstat;
 import dev.jdax.api.fs.XfsCounts;
 import dev.jdax.api.fs.XfsGeometry;
 import dev.jdax.api.fs.XfsInodeGroup;
@@ -134,6 +135,32 @@ final class VfsMount implements FileSystem {
     public long xfsBulkstatNext(long from) throws FsException {
         ensureOpen();
         return sb.xfsBulkstatNext(from);
+    }
+
+    /**
+     * xfs_bulkstat_one_int: an inode bulkstat reports; any other number is EINVAL, as xfs_iget with
+     * XFS_IGET_UNTRUSTED answers for an inode not in use, and xfs_internal_inum for the file
+     * system's own. A cached inode is read in core (an open file's times, as Linux's iget finds
+     * them); any other is read by the personality and not cached, as XFS_IGET_DONTCACHE leaves it:
+     * a walk must not hold numbers that unlinks free and creates take again (a walk that cached
+     * them beside two creating threads met its own inode in the way of a create).
+     */
+    @Override
+    public XfsBulkstat xfsBulkstat(long ino) throws FsException {
+        ensureOpen();
+        if (sb.xfsBulkstatNext(ino) != ino) {
+            throw FsException.of(Errno.EINVAL, "XFS_IOC_FSBULKSTAT_SINGLE: inode %s is not in use or is internal",
+                    Long.toUnsignedString(ino));
+        }
+        VfsInode i = icache.cached(ino);
+        if (i == null) {
+            return sb.xfsBulkstat(ino);
+        }
+        try {
+            return i.vnode().xfsBulkstat();
+        } finally {
+            icache.release(i);
+        }
     }
 
     @Override

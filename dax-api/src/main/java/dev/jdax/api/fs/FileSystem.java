@@ -162,6 +162,19 @@ public interface FileSystem extends AutoCloseable {
     }
 
     /**
+     * {@code XFS_IOC_FSBULKSTAT_SINGLE}'s {@code xfs_bulkstat_one}: the record of inode {@code ino},
+     * which must be one bulkstat reports ({@link #xfsBulkstatNext}).
+     *
+     * @param ino the inode number (unsigned)
+     * @return its record
+     * @throws FsException EINVAL for an inode not in use, internal or beyond the file system (as
+     *                     xfs_iget answers bulkstat); ENOTTY on a format that is not XFS
+     */
+    default XfsBulkstat xfsBulkstat(long ino) throws FsException {
+        throw new FsException(Errno.ENOTTY, "XFS_IOC_BULKSTAT: not an XFS file system");
+    }
+
+    /**
      * {@code FS_IOC_GETFSLABEL}: the file system's label.
      *
      * @return the label's bytes, up to its first NUL (empty when there is none)

@@ -56,6 +56,18 @@ public record FsxAttr(int xflags, int extsize, int cowextsize, int nextents, int
     }
 
     /**
+     * This structure with other flags and another CoW extent size hint, the rest as it is: xfs_io's
+     * set_cowextsize between FS_IOC_FSGETXATTR and FS_IOC_FSSETXATTR.
+     *
+     * @param newXflags     the {@code FS_XFLAG_*} bits wanted
+     * @param newCowextsize the CoW extent size hint wanted, in bytes
+     * @return the structure to set
+     */
+    public FsxAttr withCowextsize(int newXflags, int newCowextsize) {
+        return new FsxAttr(newXflags, extsize, newCowextsize, nextents, naextents, projid);
+    }
+
+    /**
      * This structure with another project id, the rest as it is: libfrog's setprojid (xfs_io's
      * chproj) between FS_IOC_FSGETXATTR and FS_IOC_FSSETXATTR.
      *

@@ -137,8 +137,9 @@ public interface OpenFile extends AutoCloseable {
      * EINVAL; a hint flag with a zero size is dropped), then the flags, the DAX flag and the extent
      * size hint as {@link #setInodeFlags}, {@link #setDaxFlag} and {@link #setExtsize} set them, under
      * one hold of the inode. {@code fsx_nextents} and {@code fsx_naextents} are ignored, as Linux
-     * ignores them. EOPNOTSUPP by default, where no VFS stands between the caller and the format,
-     * and for a new CoW extent size hint or project id, which jdax does not set.
+     * ignores them; the CoW extent size hint and the project id as {@link Vnode#setCowextsize} and
+     * {@link Vnode#setProjid} set them. EOPNOTSUPP by default, where no VFS stands between the
+     * caller and the format.
      *
      * @param attr the attributes wanted: what {@link #fsxattr} returned, changed
      */

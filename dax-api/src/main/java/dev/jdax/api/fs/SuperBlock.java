@@ -112,6 +112,18 @@ public interface SuperBlock {
     }
 
     /**
+     * {@code XFS_IOC_BULKSTAT}'s record of inode {@code ino} read from the format, for an inode the
+     * VFS does not hold ({@link Vnode#xfsBulkstat} answers for one it does).
+     *
+     * @param ino the inode number
+     * @return its record
+     * @throws FsException EINVAL when it is not in use; ENOTTY on a format that is not XFS
+     */
+    default XfsBulkstat xfsBulkstat(long ino) throws FsException {
+        throw new FsException(Errno.ENOTTY, "XFS_IOC_BULKSTAT: not an XFS file system");
+    }
+
+    /**
      * {@code XFS_IOC_BULKSTAT}'s walk, one inode long: the first inode at or after {@code from}
      * that bulkstat reports, which is every allocated inode but the file system's own (the
      * realtime bitmap and summary: xfs_internal_inum).

@@ -276,6 +276,31 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * {@code FS_IOC_FSSETXATTR}'s CoW extent size hint ({@code fsx_cowextsize} with
+     * {@code FS_XFLAG_COWEXTSIZE}), stored with a new ctime. The VFS calls this only for a change,
+     * the inode held exclusively.
+     *
+     * @param flag  whether FS_XFLAG_COWEXTSIZE is set
+     * @param bytes the hint in bytes (0 with no flag)
+     * @throws FsException EOPNOTSUPP by default, where the format keeps no such hint; EINVAL for a
+     *         hint the format refuses (XFS: xfs_inode_validate_cowextsize)
+     */
+    default void setCowextsize(boolean flag, long bytes) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: no CoW extent size hint on this file system (%d bytes asked for)",
+                ino(), bytes);
+    }
+
+    /**
+     * {@code XFS_IOC_BULKSTAT}'s record of this inode.
+     *
+     * @return what bulkstat reports of it
+     * @throws FsException ENOTTY on a format that is not XFS
+     */
+    default XfsBulkstat xfsBulkstat() throws FsException {
+        throw new FsException(Errno.ENOTTY, "XFS_IOC_BULKSTAT: not an XFS file system");
+    }
+
+    /**
      * The inode's {@link InodeFlags#CHATTR} flags as {@code FS_XFLAG_*} bits (Linux's {@code S_IMMUTABLE},
      * {@code S_APPEND}, ... in {@code i_flags}): what the VFS refuses opens, names and attribute
      * changes by. Read from memory, without I/O or locks; none by default.

@@ -14,7 +14,9 @@ package dev.jdax.api.fs;
  * @param rtextsize  blocks per realtime extent
  * @param sunit      stripe unit in file system blocks, 0 for none
  * @param swidth     stripe width in file system blocks, 0 for none
+ * @param inodesize  bytes per inode (with {@code blocksize} and {@code agblocks}, how an inode
+ *                   number splits into AG and AG inode: libfrog's {@code aginolog})
  */
 public record XfsGeometry(long blocksize, long agblocks, long agcount, long datablocks, long rtblocks, long rtextents,
-                          long rtextsize, long sunit, long swidth) {
+                          long rtextsize, long sunit, long swidth, long inodesize) {
 }

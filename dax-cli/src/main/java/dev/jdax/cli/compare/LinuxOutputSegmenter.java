@@ -23,6 +23,15 @@ final class LinuxOutputSegmenter {
     private static final Pattern EXTSIZE_SET = Pattern.compile("^\\s*extsize(\\s+-[DR]+)*\\s+[^-\\s]");
     /** An extsize command that walks a tree (-R, -D): a line per entry visited, however many that is. */
     private static final Pattern EXTSIZE_WALK = Pattern.compile("^\\s*extsize(\\s+-\\S+)*\\s+-[A-Z]*[DR]");
+    /** Why xfs_io's cowextsize could not read or set a hint (io/cowextsize.c). */
+    private static final String COWEXTSIZE_REFUSAL = "xfs_io: (XFS_IOC_FSGETXATTR|XFS_IOC_FSSETXATTR) .*"
+            + "|non-numeric cowextsize argument -- .*|xfs_io: -R and -D options are mutually exclusive|invalid target file type - file .*";
+    /** A cowextsize command that sets a hint: it prints nothing when that works. */
+    private static final Pattern COWEXTSIZE_SET = Pattern.compile("^\\s*cowextsize(\\s+-[DR]+)*\\s+[^-\\s]");
+    /** A cowextsize command that walks a tree (-R, -D). */
+    private static final Pattern COWEXTSIZE_WALK = Pattern.compile("^\\s*cowextsize(\\s+-\\S+)*\\s+-[A-Z]*[DR]");
+    /** A walk's line: the hint, then the path. */
+    private static final Pattern WALK_LINE = Pattern.compile("^\\[\\d+\\] (.*)$");
     /** A chproj or lsproj command that walks a tree (-R, -D): a line per entry visited, however many that is. */
     private static final Pattern PROJECT_WALK = Pattern.compile("^\\s*(chproj|lsproj)(\\s+-\\S+)*\\s+-[A-Z]*[DR]");
     /** What chproj says: why an id could not be set (per entry in a walk), or why it set none. */
@@ -82,17 +91,17 @@ final class LinuxOutputSegmenter {
 
     /**
      * What a command may print, which of its lines end its output, and which start another run of it
-     * (judged with the line before: {@code startsAnother.test(last, line)}).
+     * (judged with the lines the run has so far: {@code startsAnother.test(lines, line)}).
      */
-    private record Grammar(Pattern may, Pattern ends, BiPredicate<String, String> startsAnother) {
+    private record Grammar(Pattern may, Pattern ends, BiPredicate<List<String>, String> startsAnother) {
         static Grammar of(String may, String ends, String startsAnother) {
             Pattern another = startsAnother == null ? null : Pattern.compile(startsAnother);
             return new Grammar(Pattern.compile(may), ends == null ? null : Pattern.compile(ends),
-                    (last, line) -> another != null && another.matcher(line).matches());
+                    (lines, line) -> another != null && another.matcher(line).matches());
         }
 
         /** This grammar, with the lines {@code another} accepts starting another run too. */
-        Grammar orStartsAnother(BiPredicate<String, String> another) {
+        Grammar orStartsAnother(BiPredicate<List<String>, String> another) {
             return new Grammar(may, ends, startsAnother.or(another));
         }
     }
@@ -147,6 +156,16 @@ final class LinuxOutputSegmenter {
                     "^(" + READDIR_TIMING + ")$", null);
             // One line a run, as label's.
             case "inode" -> Grammar.of("^(" + INODE_LINE + ")$", "^(" + INODE_LINE + ")$", "^(" + INODE_LINE + ")$");
+            case "bulkstat", "inumbers" -> bulkWalk(name, command);
+            case "bulkstat_single" -> bulkSingle(command);
+            // One line a run, as extsize's; a walk (-R, -D) visits depth first, the walk's root last:
+            // after a line that names a directory holding every path before it, a line is another run's.
+            case "cowextsize" -> {
+                String line = COWEXTSIZE_SET.matcher(command).find() ? COWEXTSIZE_REFUSAL : "\\[\\d+\\] .*|" + COWEXTSIZE_REFUSAL;
+                yield COWEXTSIZE_WALK.matcher(command).find()
+                        ? new Grammar(Pattern.compile("^(" + line + ")$"), null, LinuxOutputSegmenter::afterWalkRoot)
+                        : Grammar.of("^(" + line + ")$", "^(" + line + ")$", "^(" + line + ")$");
+            }
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
             case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);
@@ -175,7 +194,7 @@ final class LinuxOutputSegmenter {
             case "msync" -> Grammar.of("^(msync: .*|offset .*|range .*|no mapped regions.*)$", "^msync: .*", null);
             case "madvise", "mremap" -> Grammar.of("^(" + name + ": .*|" + REFUSED_RANGE + ")$", "^(" + name + ": .*|" + REFUSED_RANGE + ")$", null);
             case "mincore" -> Grammar.of("^(" + MINCORE_LINE + "|mincore: .*|" + REFUSED_RANGE + ")$", "^(mincore: .*|" + REFUSED_RANGE + ")$",
-                    "^(" + REFUSED_RANGE + ")$").orStartsAnother(LinuxOutputSegmenter::nextMincoreRun);
+                    "^(" + REFUSED_RANGE + ")$").orStartsAnother((lines, line) -> nextMincoreRun(lines.getLast(), line));
             case "fadvise", "sync_range" -> Grammar.of("^(sync_file_range: .*|non-numeric (offset|length) argument -- .*)$",
                     "^(sync_file_range: .*|non-numeric (offset|length) argument -- .*)$", null);
             // One line at most per run: openfile's perror for the source, a refused option value, or
@@ -187,6 +206,103 @@ final class LinuxOutputSegmenter {
             // jdax-only commands (counters, badblocks ...) are unknown to Linux's xfs_io: it says so.
             default -> Grammar.of("^command \".*\" not found$", "^command \".*\" not found$", null);
         };
+    }
+
+    /** io/bulkstat.c's help, which bulkstat and inumbers print for a bad option or an operand. */
+    private static final String BULK_HELP = "Bulk-queries the filesystem for inode stat information and prints it\\.|"
+            + "|   -[adqens] <\\w+> .*|   -[dq]         .*|   -v <ver>   Use this version of the ioctl \\(1 or 5\\)\\.";
+    private static final String BULK_HELP_LAST = "   -v <ver>   Use this version of the ioctl \\(1 or 5\\)\\.";
+    /** What ends xfs_io's bulk commands before they print anything else: a bad number or version. */
+    private static final String BULK_ENDS = "\\S+: Numerical result out of range|version must be 1 or 5\\.";
+    /** A word of options ({@code -dq}); the options with values are taken out before it is looked for. */
+    private static final Pattern BULK_OPTION = Pattern.compile("(?<=\\s)-[a-z]+");
+    private static final Pattern BULK_DEBUG = Pattern.compile("^bulkstat: startino=-?\\d+ .*");
+    private static final Pattern BULK_FIRST = Pattern.compile("^(bs_ino|xi_startino) = (\\d+)$");
+
+    /**
+     * bulkstat and inumbers: one walk a run, its records (bulkstat's 25 lines each, inumbers' 4;
+     * none under bulkstat's -q) in ascending inode order, under -d a debug line per call, the last
+     * one's {@code ocount=0}; or the error, or the help. Two runs in a row print the same shapes, so
+     * a record that does not come after the one before it, and a debug line in a run that had none,
+     * start the next run. (The scenarios put {@code print} between two such commands anyway.)
+     */
+    private static Grammar bulkWalk(String name, String command) {
+        String flags = String.join("", BULK_OPTION.matcher(command.replaceAll("-[aensv]\\s*\\S+", "")).results()
+                .map(java.util.regex.MatchResult::group).toList());
+        boolean debug = flags.contains("d");
+        boolean quiet = name.equals("bulkstat") && flags.contains("q");
+        String record = quiet ? "(?!)" : name.equals("bulkstat") ? "bs_ino = \\d+|\\tbs_\\w+ = .*" : "xi_startino = \\d+|\\txi_\\w+ = .*";
+        String error = name.equals("bulkstat") ? "xfrog_bulkstat: .*" : "xfrog_inumbers: .*";
+        String may = "^(" + record + (debug ? "|bulkstat: startino=.*|" : "|") + error + "|" + BULK_ENDS + "|" + BULK_HELP + ")$";
+        String ends = "^(" + error + "|" + BULK_ENDS + "|bulkstat: startino=.* ocount=0|" + BULK_HELP_LAST + ")$";
+        return new Grammar(Pattern.compile(may), Pattern.compile(ends), (lines, line) -> {
+            Matcher now = BULK_FIRST.matcher(line);
+            if (now.matches()) {
+                for (int i = lines.size() - 1; i >= 0; i--) {
+                    Matcher before = BULK_FIRST.matcher(lines.get(i));
+                    if (before.matches()) {
+                        return Long.parseUnsignedLong(now.group(2)) <= Long.parseUnsignedLong(before.group(2));
+                    }
+                }
+                return false;
+            }
+            return BULK_DEBUG.matcher(line).matches() && lines.stream().noneMatch(l -> BULK_DEBUG.matcher(l).matches());
+        });
+    }
+
+    /**
+     * bulkstat_single: for each inode named, its record (after its debug line under -d) or
+     * libfrog's error line; a run ends once it has one for each, or at a bad number or version.
+     */
+    private static Grammar bulkSingle(String command) {
+        String[] w = command.strip().split("\\s+");
+        int named = 0;
+        for (int i = 1; i < w.length; i++) {
+            if (w[i].equals("-v")) {
+                i++;
+            } else if (!w[i].startsWith("-")) {
+                named++;
+            }
+        }
+        int items = named;
+        String may = "^(bs_ino = \\d+|\\tbs_\\w+ = .*|bulkstat_single: startino=.*|xfrog_bulkstat_single: .*|" + BULK_ENDS
+                + "|Queries the filesystem for a single inode's stat information and prints it\\.|If a given inode .*|inode will .*"
+                + "|   -[vd] .*|Pass in inode numbers or a special inode name:|    root     Root directory\\.|)$";
+        Pattern item = Pattern.compile("^(bulkstat_single: startino=.*|xfrog_bulkstat_single: .*|bs_ino = \\d+)$");
+        return new Grammar(Pattern.compile(may), Pattern.compile("^(" + BULK_ENDS + "|    root     Root directory\\.)$"),
+                (lines, line) -> {
+                    if (!item.matcher(line).matches() || line.startsWith("bs_ino") && lines.getLast().startsWith("bulkstat_single: ")) {
+                        return false;
+                    }
+                    int done = 0;
+                    for (int i = 0; i < lines.size(); i++) {
+                        String l = lines.get(i);
+                        boolean afterDebug = i > 0 && lines.get(i - 1).startsWith("bulkstat_single: ");
+                        if (item.matcher(l).matches() && !(l.startsWith("bs_ino") && afterDebug)) {
+                            done++;
+                        }
+                    }
+                    return done >= items;
+                });
+    }
+
+    /**
+     * Whether a walk's run ended with its root (nftw's FTW_DEPTH visits a directory after what is
+     * in it): its last line names a directory that holds the path of every line before it.
+     */
+    private static boolean afterWalkRoot(List<String> lines, String line) {
+        Matcher last = WALK_LINE.matcher(lines.getLast());
+        if (lines.size() < 2 || !last.matches()) {
+            return false;
+        }
+        String root = last.group(1) + "/";
+        for (String l : lines.subList(0, lines.size() - 1)) {
+            Matcher m = WALK_LINE.matcher(l);
+            if (!m.matches() || !m.group(1).startsWith(root)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -242,7 +358,7 @@ final class LinuxOutputSegmenter {
                 }
                 if (mine.isEmpty()) {
                     started = 1;
-                } else if (complaint || g.startsAnother().test(mine.get(mine.size() - 1), line)) {
+                } else if (complaint || g.startsAnother().test(mine, line)) {
                     // getopt complains before a run prints anything: after lines, it is the next run's.
                     if (started >= runs) {
                         break;

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * Removes what varies from run to run or machine to machine before outputs are compared, as the
  * reference says to: the timing lines, {@code fd.path}, fiemap's physical block numbers (with the
  * column widths that depend on them), the timestamps and device numbers of raw stat output (but
- * not times a script set, see {@link #SET_BEFORE}), fsmap's device numbers (with the column widths
+ * not times a script set, see {@link #SET_BEFORE}), bulkstat's clock times and generation
+ * numbers, fsmap's device numbers (with the column widths
  * of {@code -v} that follow them), and the addresses of xfs_io's mapping list.
  * Physical blocks are kept where jdax places blocks as Linux does ({@link #keepsPhysical}): ext4,
  * whose mkfs lays the file system out as mke2fs does and whose allocator decides as mballoc does,
@@ -49,6 +50,14 @@ final class Normalizer {
     static final long SET_FROM = 4_000_000_000L;
 
     private static final Pattern RAW_STAT_TIME = Pattern.compile("^stat\\.([abcm]time)\\.tv_(n?sec) = (\\d+)$");
+
+    /**
+     * bulkstat's times ({@code bs_atime = SEC.NSEC}): a clock's are not compared, a time the
+     * script set (or 0, mkfs's root access time and v1's missing birth time) is.
+     */
+    private static final Pattern BULKSTAT_TIME = Pattern.compile("^\\tbs_([abcm]time) = (\\d+)\\.\\d+$");
+    /** bulkstat's generation numbers: random per inode on Linux, so not compared. */
+    private static final Pattern BULKSTAT_GEN = Pattern.compile("^\\tbs_gen = 0x[0-9a-f]+$");
 
     /** maplist_f's lines: the addresses are the process's own. */
     private static final Pattern MAP_LIST = Pattern.compile("^([\\[ ]\\d{3}[\\] ]) 0x[0-9a-f]+ - 0x[0-9a-f]+ (.*)$");
@@ -119,6 +128,13 @@ final class Normalizer {
         }
         if (RAW_STAT_VARYING.matcher(line).matches()) {
             return line.substring(0, line.indexOf('=') + 1) + " *";
+        }
+        m = BULKSTAT_TIME.matcher(line);
+        if (m.matches() && !setByScript(Long.parseUnsignedLong(m.group(2)))) {
+            return "\tbs_" + m.group(1) + " = *";
+        }
+        if (BULKSTAT_GEN.matcher(line).matches()) {
+            return "\tbs_gen = *";
         }
         m = MAP_LIST.matcher(line);
         if (m.matches()) {

@@ -53,8 +53,8 @@ public final class XfsIoProcess implements AutoCloseable {
                 new FileCommands.Open(), new FileCommands.Flink(), new FileCommands.Close(), new FileCommands.File(),
                 new FileCommands.Badblock(), new FileCommands.Badblocks(), new FileCommands.Counters(),
                 new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new AttrCommands.Utimes(),
-                new AttrCommands.Chmod(), new ExtsizeCommand(), new ProjectCommands.Chproj(), new ProjectCommands.Lsproj(),
-                new LabelCommand(), new ReaddirCommand(), new InodeCommand(), new FsmapCommand(), new FileCommands.Print(), new FileCommands.Quit(), new HelpCommand())) {
+                new AttrCommands.Chmod(), new HintCommand.Extsize(), new HintCommand.Cowextsize(), new ProjectCommands.Chproj(), new ProjectCommands.Lsproj(),
+                new LabelCommand(), new ReaddirCommand(), new InodeCommand(), new BulkCommands.Bulkstat(), new BulkCommands.Single(), new BulkCommands.Inumbers(), new FsmapCommand(), new FileCommands.Print(), new FileCommands.Quit(), new HelpCommand())) {
             COMMANDS.put(c.name(), c);
             if (c.altname() != null) {
                 ALTNAMES.put(c.altname(), c);

@@ -207,6 +207,11 @@ final class Ext4Inode implements Vnode, KeptTimes {
     public void setExtsize(long bytes) {
     }
 
+    /** The CoW extent size hint: taken without an error and not kept, as the extent size hint is. */
+    @Override
+    public void setCowextsize(boolean flag, long bytes) {
+    }
+
     /**
      * FS_XFLAG_DAX, of a regular file or a directory (which gives it to what is created in it):
      * stored at once, in force when the inode is next loaded (Linux 6.1, measured).

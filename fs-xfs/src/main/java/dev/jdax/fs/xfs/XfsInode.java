@@ -11,6 +11,7 @@ import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.Vnode;
+import dev.jdax.api.fs.XfsBulkstat;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.RwSem;
 import dev.jdax.iomap.AddressSpace;
@@ -50,6 +51,8 @@ final class XfsInode implements Vnode, KeptTimes {
     /** A directory's {@link #di_extsize} is the hint what is created in it inherits. */
     static final int XFS_DIFLAG_EXTSZINHERIT = 0x1000;
     static final long XFS_DIFLAG2_DAX = 1;
+    /** di_cowextsize holds a CoW extent size hint. */
+    static final long XFS_DIFLAG2_COWEXTSIZE = 1L << 2;
     static final long XFS_DIFLAG2_REFLINK = 1 << 1;
     static final long XFS_DIFLAG2_BIGTIME = 1 << 3;
     static final long XFS_DIFLAG2_NREXT64 = 1 << 4;
@@ -164,6 +167,22 @@ final class XfsInode implements Vnode, KeptTimes {
     @Override
     public StatInfo stat() throws FsException {
         return fs.statOf(this);
+    }
+
+    @Override
+    public void setCowextsize(boolean flag, long bytes) throws FsException {
+        fs.setCowextsize(this, flag, bytes);
+    }
+
+    /** Under the ILOCK shared, as xfs_bulkstat_one_int reads the inode: no transaction half done in it. */
+    @Override
+    public XfsBulkstat xfsBulkstat() {
+        ilock.lockShared();
+        try {
+            return fs.bulkstatOf(this);
+        } finally {
+            ilock.unlockShared();
+        }
     }
 
     @Override
@@ -386,6 +405,7 @@ final class XfsInode implements Vnode, KeptTimes {
     void di_next_unlinked(long v) { put32(raw, 96, v); }
     long di_flags2() { return be64(raw, 120); }
     void di_flags2(long v) { put64(raw, 120, v); }
+    void di_cowextsize(long v) { put32(raw, 128, v); }
     long di_cowextsize() { return be32(raw, 128); }
     long di_ino() { return be64(raw, 152); }
     UUID di_uuid() { return new UUID(be64(raw, 160), be64(raw, 168)); }

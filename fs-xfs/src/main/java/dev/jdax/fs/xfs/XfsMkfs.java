@@ -315,7 +315,7 @@ final class XfsMkfs {
         put8(in.raw, 83, XfsInode.FMT_EXTENTS);
         in.di_nlink(1);
         in.di_flags2(XfsInode.XFS_DIFLAG2_BIGTIME);
-        in.atime(now);
+        in.atime(Instant.EPOCH); // mkfs.xfs sets only the change and modification times (and crtime): atime stays 0
         in.mtime(now);
         in.ctime(now);
         in.crtime(now);

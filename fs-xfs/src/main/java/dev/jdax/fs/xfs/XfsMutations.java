@@ -128,6 +128,12 @@ final class XfsMutations {
         in.di_nlink(1);
         long flags2 = disk.sb().hasBigtime() ? XfsInode.XFS_DIFLAG2_BIGTIME : 0;
         flags2 |= dir.di_flags2() & XfsInode.XFS_DIFLAG2_DAX; // FS_XFLAG_DAX is inherited
+        FileType type = FileType.ofMode(mode);
+        if ((dir.di_flags2() & XfsInode.XFS_DIFLAG2_COWEXTSIZE) != 0 && (type == FileType.REGULAR || type == FileType.DIRECTORY)) {
+            // xfs_inode_inherit_flags2, whose cowextsize check then drops the hint from other types
+            flags2 |= XfsInode.XFS_DIFLAG2_COWEXTSIZE;
+            in.di_cowextsize(dir.di_cowextsize());
+        }
         in.di_flags2(flags2);
         inheritFlags(dir, in);
         Instant now = CoarseClock.now(1);

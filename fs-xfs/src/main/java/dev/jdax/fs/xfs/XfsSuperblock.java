@@ -274,6 +274,7 @@ final class XfsSuperblock {
     boolean hasInobtCount() { return (sb_features_ro_compat() & RO_COMPAT_INOBTCNT) != 0; }
     boolean hasSparseInodes() { return (sb_features_incompat() & INCOMPAT_SPINODES) != 0; }
     boolean hasBigtime() { return (sb_features_incompat() & INCOMPAT_BIGTIME) != 0; }
+    boolean hasReflink() { return (sb_features_ro_compat() & RO_COMPAT_REFLINK) != 0; }
     boolean hasProjid32() { return (sb_features2() & XFS_SB_VERSION2_PROJID32BIT) != 0; }
     boolean hasLazyCount() { return (sb_features2() & XFS_SB_VERSION2_LAZYSBCOUNTBIT) != 0; }
 }
