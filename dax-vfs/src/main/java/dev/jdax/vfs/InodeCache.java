@@ -8,6 +8,7 @@ import dev.jdax.api.fs.Vnode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The inode cache ({@code iget}, {@code iput}, {@code evict}): at most one in-core inode per
@@ -53,6 +54,18 @@ final class InodeCache {
 
     /** {@code iget}: the inode {@code ino}, referenced; read from the personality when not cached. */
     VfsInode get(long ino) throws FsException {
+        return get(ino, false);
+    }
+
+    /**
+     * {@link #get(long)} for a caller that named the inode by number: an inode read in for it is
+     * marked so ({@link VfsInode#byNumber}).
+     */
+    VfsInode getByNumber(long ino) throws FsException {
+        return get(ino, true);
+    }
+
+    private VfsInode get(long ino, boolean byNumber) throws FsException {
         while (true) {
             VfsInode i = inodes.get(key(ino));
             if (i != null) {
@@ -64,6 +77,7 @@ final class InodeCache {
                 continue;
             }
             VfsInode fresh = new VfsInode(ino);
+            fresh.byNumber = byNumber;
             if (inodes.putIfAbsent(key(ino), fresh) != null) {
                 continue;
             }
@@ -97,19 +111,64 @@ final class InodeCache {
         return i.tryRef() ? i : null;
     }
 
-    /** An inode the personality just made, referenced once; it takes the place of a dead one of that number. */
+    /**
+     * An inode the personality just made, referenced once; it takes the place of a dead one of that
+     * number, and of a copy that a lookup by number read after the allocation and before this (the
+     * maker's is the inode; the copy goes once its reader lets it go, which Linux's I_NEW spares:
+     * there such a lookup waits for the maker). Any other inode of that number is EUCLEAN: it was
+     * allocated while in use.
+     */
     VfsInode adopt(Vnode made) throws FsException {
         VfsInode fresh = new VfsInode(made);
+        long waitUntil = 0;
         while (true) {
             VfsInode prev = inodes.putIfAbsent(key(made.ino()), fresh);
             if (prev == null) {
                 return fresh;
             }
-            if (prev.refs() != VfsInode.DEAD) {
+            if (prev.refs() == VfsInode.DEAD) {
+                prev.awaitGone();
+                continue;
+            }
+            if (!readAfterAllocation(prev, made)) {
                 throw FsException.of(Errno.EUCLEAN, "inode %d was allocated while it is still in use", made.ino());
             }
-            prev.awaitGone();
+            if (prev.kill()) {
+                // Not evicted: the inode lives on, as the maker's.
+                lru.remove(prev);
+                inodes.remove(key(prev.ino), prev);
+                prev.gone();
+                continue;
+            }
+            if (waitUntil == 0) {
+                waitUntil = System.nanoTime() + SUPERSEDE_WAIT_NANOS;
+            } else if (System.nanoTime() - waitUntil > 0) {
+                throw FsException.of(Errno.EUCLEAN, "inode %d was allocated while a lookup by number holds it", made.ino());
+            }
+            LockSupport.parkNanos(10_000);
         }
+    }
+
+    /** How long a maker waits for a lookup by number to let go of its copy of the new inode. */
+    private static final long SUPERSEDE_WAIT_NANOS = 1_000_000_000L;
+
+    /**
+     * Whether {@code prev} is a copy of the new inode {@code made} that a lookup by number read
+     * after its allocation: read by number, and born at the same instant where the format keeps a
+     * birth time.
+     */
+    private static boolean readAfterAllocation(VfsInode prev, Vnode made) throws FsException {
+        if (!prev.byNumber) {
+            return false;
+        }
+        try {
+            prev.awaitLoaded();
+        } catch (FsException e) {
+            return true; // its read failed: it is going, and the loop finds it dead
+        }
+        java.time.Instant a = prev.vnode().stat().btime();
+        java.time.Instant b = made.stat().btime();
+        return a == null || b == null || a.equals(b);
     }
 
     /**

@@ -51,6 +51,12 @@ final class VfsInode {
     volatile Object lru;
     VfsInode lruPrev;
     VfsInode lruNext;
+    /**
+     * Read in for a caller that named it by number ({@code stat(long)}, {@code open(long)} ...), not
+     * found through a name: such a read may meet an inode between its allocation and the moment its
+     * maker caches it ({@link InodeCache#adopt}).
+     */
+    volatile boolean byNumber;
     /** For a directory: its parent's inode number when known (-1), which only renames change. */
     volatile long parent = -1;
     /** A directory that rmdir removed: nothing can be looked up or created in it any more. */
