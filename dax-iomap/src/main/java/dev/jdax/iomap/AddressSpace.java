@@ -593,6 +593,30 @@ public final class AddressSpace implements KeptTimes {
         };
     }
 
+    /**
+     * Two files whole, as xfs_swap_extents takes them (lock_two_nondirectories, then
+     * filemap_invalidate_lock_two): the I/O locks, then the invalidate locks, each pair by inode
+     * number, the lower first.
+     */
+    static Guard lockTwoWholeFiles(AddressSpace a, AddressSpace b) {
+        AddressSpace first = a.inode.ino() < b.inode.ino() ? a : b;
+        AddressSpace second = first == a ? b : a;
+        Guard io1 = first.lockForWrite(0, Long.MAX_VALUE);
+        Guard io2 = second.lockForWrite(0, Long.MAX_VALUE);
+        Guard mm1 = exclusive(first.invalidateLock);
+        Guard mm2 = exclusive(second.invalidateLock);
+        first.mapChanged();
+        second.mapChanged();
+        return () -> {
+            first.mapChanged();
+            second.mapChanged();
+            mm2.close();
+            mm1.close();
+            io2.close();
+            io1.close();
+        };
+    }
+
     /** A page fault: shared against other faults, excluded by truncate and fallocate. */
     Guard lockForFault() {
         invalidateLock.lockShared();

@@ -7,6 +7,7 @@ import dev.jdax.api.fs.Fadvise;
 import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FiemapExtent;
 import dev.jdax.api.fs.FileMapping;
+import dev.jdax.api.fs.ForwardingOpenFile;
 import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
@@ -391,6 +392,56 @@ public final class DaxFile implements OpenFile {
                 space.refaultViews(changedFrom, changedLength);
             }
         }
+    }
+
+    /**
+     * xfs_ioc_swapext and xfs_swap_extents' part above the format: each descriptor open for reading
+     * and writing and not appending (EBADF), the donor an engine file of this mount (EINVAL) and
+     * not this file (EINVAL); then both files held whole, their mappings unmapped (the pages
+     * xfs_swap_extent_flush drops), the personality's exchange, and views refaulted over the
+     * exchanged blocks.
+     */
+    @Override
+    public void swapExtents(OpenFile donor, long offset, long length, Instant ctime, Instant mtime)
+            throws FsException {
+        open();
+        if (!swappable(openFlags) || !swappable(donor.flags())) {
+            throw FsException.of(Errno.EBADF, "inode %d: XFS_IOC_SWAPEXT needs both files open for reading and writing, "
+                    + "not appending", ino());
+        }
+        DaxFile other = engineFileOf(donor);
+        if (other == null || other.space.mount() != space.mount()) {
+            throw FsException.of(Errno.EINVAL, "inode %d: XFS_IOC_SWAPEXT donor is not a file of this file system", ino());
+        }
+        if (other.space == space) {
+            throw FsException.of(Errno.EINVAL, "inode %d: XFS_IOC_SWAPEXT of a file with itself", ino());
+        }
+        other.open();
+        try (AddressSpace.Guard g = AddressSpace.lockTwoWholeFiles(space, other.space)) {
+            space.waitForDio();
+            other.space.waitForDio();
+            space.unmapRange(0, Long.MAX_VALUE);
+            other.space.unmapRange(0, Long.MAX_VALUE);
+            try {
+                ops.swapExtents(other.ops, offset, length, ctime, mtime);
+            } finally {
+                // Refused, the forks are as they were: the views map them again either way.
+                space.refaultViews(0, Long.MAX_VALUE);
+                other.space.refaultViews(0, Long.MAX_VALUE);
+            }
+        }
+    }
+
+    private static boolean swappable(int flags) {
+        return (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDWR && (flags & OpenFlags.O_APPEND) == 0;
+    }
+
+    /** The engine's file under {@code f}'s wrappers (the VFS's, a personality's), or null. */
+    private static DaxFile engineFileOf(OpenFile f) {
+        while (f instanceof ForwardingOpenFile w) {
+            f = w.delegate();
+        }
+        return f instanceof DaxFile d ? d : null;
     }
 
     @Override

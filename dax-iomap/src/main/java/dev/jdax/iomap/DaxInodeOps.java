@@ -145,6 +145,24 @@ public interface DaxInodeOps extends IomapOps {
     long fallocate(int mode, long offset, long length, long size) throws FsException;
 
     /**
+     * {@code XFS_IOC_SWAPEXT}'s exchange of data forks with {@code donor}, the engine holding both
+     * files whole (i_rwsem and invalidate lock of each, by inode number) with their mappings
+     * unmapped: the personality checks the range, the forks and the times, and exchanges the forks
+     * in one transaction.
+     *
+     * @param donor  the donor file's ops, of the same mount
+     * @param offset 0, or EFAULT
+     * @param length both files' size, or EFAULT
+     * @param ctime  this file's change time as the caller read it (EBUSY when it differs)
+     * @param mtime  this file's modification time as the caller read it
+     * @throws FsException ENOTTY by default, for formats without it
+     */
+    default void swapExtents(DaxInodeOps donor, long offset, long length, Instant ctime, Instant mtime)
+            throws FsException {
+        throw FsException.of(Errno.ENOTTY, "XFS_IOC_SWAPEXT: not an XFS file");
+    }
+
+    /**
      * fsync's metadata part: makes durable what reading the file back needs ({@code dataOnly}:
      * fdatasync) or everything about it.
      *

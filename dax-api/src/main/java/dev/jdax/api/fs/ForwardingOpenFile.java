@@ -3,6 +3,7 @@ package dev.jdax.api.fs;
 import dev.jdax.api.FsException;
 
 import java.lang.foreign.MemorySegment;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -112,6 +113,13 @@ public interface ForwardingOpenFile extends OpenFile {
     @Override
     default void setDaxFlag(boolean dax) throws FsException {
         delegate().setDaxFlag(dax);
+    }
+
+    /** Forwarded with {@code donor} as given: the engine's file finds the donor's under its wrappers. */
+    @Override
+    default void swapExtents(OpenFile donor, long offset, long length, Instant ctime, Instant mtime)
+            throws FsException {
+        delegate().swapExtents(donor, offset, length, ctime, mtime);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
 import java.lang.foreign.MemorySegment;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -145,6 +146,27 @@ public interface OpenFile extends AutoCloseable {
      */
     default void setFsxattr(FsxAttr attr) throws FsException {
         throw FsException.of(Errno.EOPNOTSUPP, "inode %d: extended attributes are set through the VFS", ino());
+    }
+
+    /**
+     * {@code XFS_IOC_SWAPEXT} (xfs_fsr's primitive): this file and {@code donor} exchange their
+     * data extents whole, in one transaction; sizes, times and inode numbers stay. {@code offset}
+     * and {@code length} must be 0 and both files' size, {@code ctime} and {@code mtime} this file's
+     * times as the caller read them (the check that it did not change meanwhile).
+     *
+     * @param donor  the other file, open on the same file system
+     * @param offset the start of the range to exchange: 0
+     * @param length its length: both files' size
+     * @param ctime  this file's change time as the caller knows it
+     * @param mtime  this file's modification time as the caller knows it
+     * @throws FsException EBADF for a descriptor not open for reading and writing, or appending;
+     *         EINVAL for a donor on another file system or of another format, the file itself, or
+     *         forks that cannot exchange; EFAULT for a range that is not both files whole; EBUSY
+     *         when the times differ; ENOTTY on a format without it (every one but XFS)
+     */
+    default void swapExtents(OpenFile donor, long offset, long length, Instant ctime, Instant mtime)
+            throws FsException {
+        throw FsException.of(Errno.ENOTTY, "inode %d: XFS_IOC_SWAPEXT: not an XFS file", ino());
     }
 
     /** Sets or clears the per-file DAX flag ({@code FS_XFLAG_DAX}); EOPNOTSUPP where there is none. */

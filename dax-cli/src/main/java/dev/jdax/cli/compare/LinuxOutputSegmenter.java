@@ -28,6 +28,8 @@ final class LinuxOutputSegmenter {
             + "|non-numeric cowextsize argument -- .*|xfs_io: -R and -D options are mutually exclusive|invalid target file type - file .*";
     /** A cowextsize command that sets a hint: it prints nothing when that works. */
     private static final Pattern COWEXTSIZE_SET = Pattern.compile("^\\s*cowextsize(\\s+-[DR]+)*\\s+[^-\\s]");
+    /** What swapext says when a run fails (io/swapext.c): the donor's open, then each call's perror. */
+    private static final String SWAPEXT_LINE = "swapext: .*|/.*: .*|fstat: .*|bulkstat: .*";
     /** A cowextsize command that walks a tree (-R, -D). */
     private static final Pattern COWEXTSIZE_WALK = Pattern.compile("^\\s*cowextsize(\\s+-\\S+)*\\s+-[A-Z]*[DR]");
     /** A walk's line: the hint, then the path. */
@@ -166,6 +168,8 @@ final class LinuxOutputSegmenter {
                         ? new Grammar(Pattern.compile("^(" + line + ")$"), null, LinuxOutputSegmenter::afterWalkRoot)
                         : Grammar.of("^(" + line + ")$", "^(" + line + ")$", "^(" + line + ")$");
             }
+            // One line a run, when it fails: the donor's open, fstat, bulkstat or the ioctl.
+            case "swapext" -> Grammar.of("^(" + SWAPEXT_LINE + ")$", "^(" + SWAPEXT_LINE + ")$", "^(" + SWAPEXT_LINE + ")$");
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
             case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);

@@ -1,5 +1,6 @@
 package dev.jdax.fs.xfs;
 
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Inode;
 import dev.jdax.api.Iomap;
@@ -87,6 +88,14 @@ final class XfsFile implements DaxInodeOps {
             }
         }
         return fs.fileOps().fallocate(in, mode, offset, length, size);
+    }
+
+    @Override
+    public void swapExtents(DaxInodeOps donor, long offset, long length, Instant ctime, Instant mtime) throws FsException {
+        if (!(donor instanceof XfsFile d) || d.fs != fs) {
+            throw FsException.of(Errno.EINVAL, "xfs: inode %d: XFS_IOC_SWAPEXT donor is not a file of this file system", in.ino());
+        }
+        fs.fileOps().swapExtents(in, d.in, offset, length, ctime, mtime);
     }
 
     /** fsync's metadata part: the log forced up to the inode's last change. */

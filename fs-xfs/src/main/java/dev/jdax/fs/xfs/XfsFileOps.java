@@ -164,6 +164,93 @@ final class XfsFileOps {
         });
     }
 
+    /**
+     * xfs_swap_extents without an rmapbt (xfs_swap_extent_forks): under both ILOCKs (by inode
+     * number) in one transaction, after its checks in Linux's order — the whole of both files
+     * (EFAULT), forks that can change places (xfs_swap_extents_check_format: EINVAL), the target's
+     * times as the caller read them (EBUSY) — the data forks change places with di_nextents and
+     * di_nblocks, and the reflink flags with them; sizes and times stay. Linux moves a B+tree fork's
+     * blocks to the other inode and rewrites their owner; here each inode's fork is rebuilt from the
+     * other's extents over its own B+tree blocks ({@link ForkWriter}), so the data extents are
+     * Linux's and the bmbt blocks may lie elsewhere (docs/PERSONALITIES.md).
+     */
+    void swapExtents(XfsInode ip, XfsInode tip, long offset, long length, Instant ctime, Instant mtime) throws FsException {
+        XfsMutations mu = m();
+        fs.log().op(h -> {
+            XfsInode first = ip.ino() < tip.ino() ? ip : tip;
+            XfsInode second = first == ip ? tip : ip;
+            first.ilock.lockExclusive();
+            second.ilock.lockExclusive();
+            try {
+                if (offset != 0 || length != ip.space.size() || length != tip.space.size()) {
+                    throw FsException.of(Errno.EFAULT, "xfs: XFS_IOC_SWAPEXT of %d+%d: inodes %d and %d are %d and %d bytes",
+                            offset, length, ip.ino(), tip.ino(), ip.space.size(), tip.space.size());
+                }
+                checkSwapFormat(ip, tip);
+                if (!ctime.equals(ip.space.ctime()) || !mtime.equals(ip.space.mtime())) {
+                    throw FsException.of(Errno.EBUSY, "xfs: inode %d changed since its times were read", ip.ino());
+                }
+                mu.space().reserve(XfsReservations.write(disk, 0), true); // a rebuilt fork may take a bmbt block
+                List<BmapExtent> mine = fs.extents(ip);
+                List<BmapExtent> theirs = fs.extents(tip);
+                List<List<Long>> myTree = mu.forks().levels(ip);
+                List<List<Long>> theirTree = mu.forks().levels(tip);
+                synchronized (first) {
+                    synchronized (second) {
+                        mu.forks().persist(ip, theirs, myTree);
+                        mu.forks().persist(tip, mine, theirTree);
+                        fs.cacheExtents(ip, theirs);
+                        fs.cacheExtents(tip, mine);
+                        long ipReflink = ip.di_flags2() & XfsInode.XFS_DIFLAG2_REFLINK;
+                        long tipReflink = tip.di_flags2() & XfsInode.XFS_DIFLAG2_REFLINK;
+                        ip.di_flags2(ip.di_flags2() & ~XfsInode.XFS_DIFLAG2_REFLINK | tipReflink);
+                        tip.di_flags2(tip.di_flags2() & ~XfsInode.XFS_DIFLAG2_REFLINK | ipReflink);
+                        // The data forks are logged (XFS_ILOG_DEXT/DBROOT): fdatasync of either forces them.
+                        mu.changeInode(ip, true, i -> { });
+                        mu.changeInode(tip, true, i -> { });
+                    }
+                }
+            } finally {
+                second.ilock.unlockExclusive();
+                first.ilock.unlockExclusive();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * xfs_swap_extents_check_format without quotas and an rmapbt: no local fork; the target with at
+     * least the donor's extents; no extents-format target taking a B+tree; each side's records
+     * fitting the other inode's fork when they are to stay inline, and a B+tree root fitting it and
+     * having more records than would fit inline there.
+     */
+    private static void checkSwapFormat(XfsInode ip, XfsInode tip) throws FsException {
+        int f = ip.di_format();
+        int tf = tip.di_format();
+        boolean ok = f != XfsInode.FMT_LOCAL && tf != XfsInode.FMT_LOCAL
+                && ip.di_nextents() >= tip.di_nextents()
+                && !(f == XfsInode.FMT_EXTENTS && tf == XfsInode.FMT_BTREE)
+                && !(tf == XfsInode.FMT_EXTENTS && tip.di_nextents() > maxInline(ip))
+                && !(f == XfsInode.FMT_EXTENTS && ip.di_nextents() > maxInline(tip))
+                && !(tf == XfsInode.FMT_BTREE && (rootDoesNotFit(tip, ip) || tip.di_nextents() <= maxInline(ip)))
+                && !(f == XfsInode.FMT_BTREE && (rootDoesNotFit(ip, tip) || ip.di_nextents() <= maxInline(tip)));
+        if (!ok) {
+            throw FsException.of(Errno.EINVAL, "xfs: inode %d (format %d, %d extents) and %d (format %d, %d extents) "
+                    + "cannot exchange forks", ip.ino(), f, ip.di_nextents(), tip.ino(), tf, tip.di_nextents());
+        }
+    }
+
+    /** XFS_IFORK_MAXEXT: the extent records the inode's data fork holds inline. */
+    private static long maxInline(XfsInode in) {
+        return in.dataForkSize() / BmapExtent.SIZE;
+    }
+
+    /** Whether {@code from}'s B+tree root (XFS_BMAP_BMDR_SPACE) is larger than {@code to}'s data fork beside an attribute fork. */
+    private static boolean rootDoesNotFit(XfsInode from, XfsInode to) {
+        int numrecs = Buf.be16(from.raw, XfsInode.CORE_SIZE + 2);
+        return to.di_forkoff() != 0 && 4 + numrecs * 16 > to.di_forkoff() * 8;
+    }
+
     /** xfs_file_fallocate for the modes Linux 6.1 XFS supports on DAX files; returns the new size. */
     long fallocate(XfsInode in, int mode, long offset, long length, long size) throws FsException {
         if (offset < 0 || length <= 0) {
