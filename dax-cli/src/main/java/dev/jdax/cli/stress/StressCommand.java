@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
         header = "Threads of random operations on one file system, checked against models (concurrency).",
         description = {"N threads run random creates, writes, reads, truncates, fallocates, fsyncs, mapped reads and "
                 + "writes, views, copy_file_ranges, unlinks, renames, links, mkdirs, rmdirs, symlinks, device nodes, FIFOs and sockets (mknod), chattrs and labels "
-                + "(and on XFS extent size hints on files and directories), each in a subtree of its own checked "
+                + "(and on XFS extent size hints on files and directories, xfs_fsr's swapext with a donor and bulkstat walks), "
+                + "each in a subtree of its own checked "
                 + "against its model, plus racing operations on names (the directory's append-only flag among "
                 + "them) and on one file every thread uses. "
                 + "A watchdog reports a deadlock (no operation finishing for --stall seconds) with every thread's "
@@ -87,10 +88,10 @@ public final class StressCommand implements Callable<Integer> {
                 }
                 AtomicLong progress = new AtomicLong();
                 boolean fallocate = !type.equals("ext2");
-                boolean extsize = type.equals("xfs");
+                boolean xfs = type.equals("xfs");
                 for (int i = 0; i < threads; i++) {
                     workers.add(new StressWorker(i, fs, s + i, ops / threads + (i < ops % threads ? 1 : 0), progress,
-                            fallocate, extsize));
+                            fallocate, xfs));
                 }
                 String deadlock = new Watchdog(workers, progress, ops, stall).run();
                 if (deadlock != null) {

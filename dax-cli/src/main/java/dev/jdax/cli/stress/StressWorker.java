@@ -13,6 +13,7 @@ import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.XfsBulkstat;
 import dev.jdax.cli.fsx.FileModel;
 import dev.jdax.vfs.FileCopy;
 
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,7 +52,7 @@ final class StressWorker implements Runnable {
     enum Op {
         CREATE(8), WRITE(18), READ(12), TRUNCATE(5), FALLOCATE(5), FSYNC(3), MAP_WRITE(5), MAP_READ(5), VIEW(3),
         UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), MKNOD(2), LIST(3), SHARED_NAMES(8),
-        SHARED_STRIPE(5), SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2), LABEL(1);
+        SHARED_STRIPE(5), SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2), LABEL(1), SWAPEXT(2), BULKSTAT(1);
 
         final int weight;
 
@@ -87,7 +89,8 @@ final class StressWorker implements Runnable {
     private final long ops;
     private final AtomicLong progress;
     private final boolean fallocate;
-    private final boolean extsize;
+    /** Whether XFS's own ioctls are in the mix: extent size hints, swapext, bulkstat. */
+    private final boolean xfs;
     private final String root;
     private final TreeMap<String, Node> names = new TreeMap<>();
     private final FileModel stripe = new FileModel(STRIPE);
@@ -98,14 +101,14 @@ final class StressWorker implements Runnable {
     private long done;
     private int serial;
 
-    StressWorker(int id, FileSystem fs, long seed, long ops, AtomicLong progress, boolean fallocate, boolean extsize) {
+    StressWorker(int id, FileSystem fs, long seed, long ops, AtomicLong progress, boolean fallocate, boolean xfs) {
         this.id = id;
         this.fs = fs;
         this.rnd = new SplittableRandom(seed);
         this.ops = ops;
         this.progress = progress;
         this.fallocate = fallocate;
-        this.extsize = extsize;
+        this.xfs = xfs;
         this.root = "/w" + id;
     }
 
@@ -165,7 +168,8 @@ final class StressWorker implements Runnable {
 
     /** The op's weight in the mix: none for what the file system does not have. */
     private int weight(Op o) {
-        return o == Op.FALLOCATE && !fallocate || o == Op.EXTSIZE && !extsize ? 0 : o.weight;
+        boolean xfsOnly = o == Op.EXTSIZE || o == Op.SWAPEXT || o == Op.BULKSTAT;
+        return o == Op.FALLOCATE && !fallocate || xfsOnly && !xfs ? 0 : o.weight;
     }
 
     private void fail(String what) {
@@ -243,6 +247,8 @@ final class StressWorker implements Runnable {
             case EXTSIZE -> extsize();
             case CHATTR -> withFile(this::chattr);
             case LABEL -> label();
+            case SWAPEXT -> withFile(this::swapext);
+            case BULKSTAT -> bulkstat();
         }
     }
 
@@ -371,6 +377,73 @@ final class StressWorker implements Runnable {
             if (now != hint) {
                 fail("extsize " + p + ": reads back " + now + " after " + hint);
             }
+        }
+    }
+
+    /**
+     * xfs_fsr's step: a donor made with the file's contents (written whole, so in fresh extents),
+     * XFS_IOC_SWAPEXT, then the donor removed; the file must read as the model says, and the donor
+     * too before it goes. EINVAL is a target with fewer extents than its donor (a sparse file), which
+     * changes nothing.
+     */
+    private void swapext(String p, FileModel m) throws FsException {
+        String donor = newName("s");
+        byte[] want = m.contents();
+        note("swapext " + p + " with " + donor + " of " + want.length + " bytes");
+        try (OpenFile d = fs.open(donor, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL);
+             OpenFile f = fs.open(p, OpenFlags.O_RDWR)) {
+            if (want.length > 0 && d.write(0, want, 0, want.length) != want.length) {
+                fail("swapext " + p + ": the donor took less than " + want.length + " bytes");
+                return;
+            }
+            XfsBulkstat bs = fs.xfsBulkstat(f.ino());
+            try {
+                f.swapExtents(d, 0, want.length, bs.ctime(), bs.mtime());
+            } catch (FsException e) {
+                if (e.errno() != Errno.EINVAL) {
+                    throw e;
+                }
+                raced.merge("swapext refused (target with fewer extents)", 1L, Long::sum);
+            }
+            compare(p, want, readAll(f), "swapext");
+            compare(donor, want, readAll(d), "swapext donor");
+        } finally {
+            fs.unlink(donor);
+        }
+    }
+
+    /**
+     * A bulkstat walk of the whole file system beside the other workers' creates and unlinks: the
+     * inodes rise, each record is its own inode's, and this worker's files are all there.
+     */
+    private void bulkstat() throws FsException {
+        note("bulkstat");
+        Set<Long> mine = new HashSet<>();
+        for (String p : paths(FileNode.class)) {
+            mine.add(fs.resolve(p, true));
+        }
+        long last = -1;
+        for (long at = 0, ino; (ino = fs.xfsBulkstatNext(at)) >= 0; at = ino + 1) {
+            if (Long.compareUnsigned(ino, last) <= 0 && last >= 0) {
+                fail("bulkstat: inode " + ino + " after " + last);
+                return;
+            }
+            last = ino;
+            try {
+                XfsBulkstat b = fs.xfsBulkstat(ino);
+                if (b.ino() != ino) {
+                    fail("bulkstat: inode " + ino + " reported as " + b.ino());
+                    return;
+                }
+            } catch (FsException e) {
+                if (e.errno() != Errno.EINVAL) {
+                    throw e; // EINVAL: freed by another worker since the walk found it
+                }
+            }
+            mine.remove(ino);
+        }
+        if (!mine.isEmpty()) {
+            fail("bulkstat: this worker's inodes " + mine + " not found");
         }
     }
 
