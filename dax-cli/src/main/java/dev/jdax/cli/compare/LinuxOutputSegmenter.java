@@ -30,6 +30,9 @@ final class LinuxOutputSegmenter {
     private static final Pattern COWEXTSIZE_SET = Pattern.compile("^\\s*cowextsize(\\s+-[DR]+)*\\s+[^-\\s]");
     /** What swapext says when a run fails (io/swapext.c): the donor's open, then each call's perror. */
     private static final String SWAPEXT_LINE = "swapext: .*|/.*: .*|fstat: .*|bulkstat: .*";
+    /** What scrub prints (io/scrub.c): a refused argument, the ioctl's error. */
+    private static final String SCRUB_LINE = "scrub: .*|Must specify .*|Bad (AG|inode|generation) number '.*'\\."
+            + "|No parameters allowed\\.";
     /** A cowextsize command that walks a tree (-R, -D). */
     private static final Pattern COWEXTSIZE_WALK = Pattern.compile("^\\s*cowextsize(\\s+-\\S+)*\\s+-[A-Z]*[DR]");
     /** A walk's line: the hint, then the path. */
@@ -170,8 +173,14 @@ final class LinuxOutputSegmenter {
             }
             // One line a run, when it fails: the donor's open, fstat, bulkstat or the ioctl.
             case "swapext" -> Grammar.of("^(" + SWAPEXT_LINE + ")$", "^(" + SWAPEXT_LINE + ")$", "^(" + SWAPEXT_LINE + ")$");
+            // One line a run: an argument refused, or the ioctl's error and what the kernel flagged.
+            case "scrub" -> Grammar.of("^(" + SCRUB_LINE + "|Unknown type '.*'\\.)$", "^(" + SCRUB_LINE + ")$",
+                    "^(" + SCRUB_LINE + "|Unknown type '.*'\\.)$");
             case "seek" -> Grammar.of("^(Whence\\t.*|(DATA|HOLE)\\t.*|ERR\\t.*|Invalid seek result: .*)$", null, "^Whence\\t.*");
-            case "falloc", "fpunch", "fzero", "fcollapse", "finsert" -> Grammar.of("^fallocate: .*", "^fallocate: .*", null);
+            // The call's error, or a number prealloc.c's offset_length refused: a run's one line.
+            case "falloc", "fpunch", "fzero", "fcollapse", "finsert", "funshare" -> Grammar.of(
+                    "^(fallocate: .*|non-numeric (offset|length) argument -- .*)$",
+                    "^(fallocate: .*|non-numeric (offset|length) argument -- .*)$", null);
             case "truncate" -> Grammar.of("^ftruncate: .*", "^ftruncate: .*", null);
             case "fsync" -> Grammar.of("^fsync: .*", "^fsync: .*", null);
             case "fdatasync" -> Grammar.of("^fdatasync: .*", "^fdatasync: .*", null);

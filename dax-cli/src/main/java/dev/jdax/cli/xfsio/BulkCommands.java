@@ -59,34 +59,32 @@ final class BulkCommands {
             BulkRequests.Version version = BulkRequests.Version.ANY;
             GetOpt g = p.getopt(argv, spec);
             for (int c; (c = g.next()) != -1; ) {
-                Long n = switch (c) {
-                    case 'a', 'n' -> cvt(p, g.optarg(), 0xffffffffL);
-                    case 'e', 's' -> cvt(p, g.optarg(), -1);
-                    case 'v' -> cvt(p, g.optarg(), 0xffffffffL);
-                    case 'd', 'q' -> 0L;
-                    default -> null;
-                };
-                if (n == null) {
-                    if (c != 'a' && c != 'n' && c != 'e' && c != 's' && c != 'v') {
-                        help(p, BULKSTAT_HELP);
-                    }
-                    return null;
-                }
                 switch (c) {
-                    case 'a' -> {
-                        agno = n;
-                        hasAgno = true;
-                    }
                     case 'd' -> debug = true;
                     case 'q' -> quiet = true;
-                    case 'e' -> endino = n;
-                    case 'n' -> batch = n;
-                    case 's' -> startino = n;
-                    default -> {
-                        version = versionOf(p, n);
+                    case 'a', 'n', 'e', 's', 'v' -> {
+                        // cvt_u32 for an AG, a count and a version; cvt_u64 for an inode
+                        Long n = cvt(p, g.optarg(), c == 'e' || c == 's' ? -1 : 0xffffffffL);
+                        if (n == null) {
+                            return null;
+                        }
+                        switch (c) {
+                            case 'a' -> {
+                                agno = n;
+                                hasAgno = true;
+                            }
+                            case 'n' -> batch = n;
+                            case 'e' -> endino = n;
+                            case 's' -> startino = n;
+                            default -> version = versionOf(p, n);
+                        }
                         if (version == null) {
                             return null;
                         }
+                    }
+                    default -> {
+                        help(p, BULKSTAT_HELP);
+                        return null;
                     }
                 }
             }

@@ -67,7 +67,11 @@ final class SpaceCommands {
         private final int mode;
 
         FixedMode(String name, String oneline, int mode) {
-            super(name, null, "off len", oneline, Arguments.ANY, 0);
+            this(name, oneline, mode, Arguments.ANY);
+        }
+
+        FixedMode(String name, String oneline, int mode, Arguments arguments) {
+            super(name, null, "off len", oneline, arguments, 0);
             this.mode = mode;
         }
 
@@ -100,6 +104,13 @@ final class SpaceCommands {
         Finsert() {
             super("finsert", "creates new space for writing within file by shifting extents",
                     Falloc.INSERT_RANGE);
+        }
+    }
+
+    /** FALLOC_FL_UNSHARE_RANGE (io/prealloc.c's funshare_f), whose two arguments libxcmd counts first. */
+    static final class Funshare extends FixedMode {
+        Funshare() {
+            super("funshare", "unshares shared blocks within the range", Falloc.UNSHARE_RANGE, Arguments.exactly(2));
         }
     }
 

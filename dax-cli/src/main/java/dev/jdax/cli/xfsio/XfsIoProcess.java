@@ -40,7 +40,7 @@ public final class XfsIoProcess implements AutoCloseable {
     static {
         for (XfsIoCommand c : List.of(
                 new DataCommands.Pread(), new DataCommands.Pwrite(),
-                new SpaceCommands.FallocCmd(), new SpaceCommands.Fpunch(), new SpaceCommands.Fzero(),
+                new SpaceCommands.FallocCmd(), new SpaceCommands.Fpunch(), new SpaceCommands.Fzero(), new SpaceCommands.Funshare(),
                 new SpaceCommands.Fcollapse(), new SpaceCommands.Finsert(), new SpaceCommands.Truncate(),
                 new SpaceCommands.Fsync(), new SpaceCommands.Fdatasync(), new SpaceCommands.Sync(),
                 new SpaceCommands.Syncfs(), new SpaceCommands.Resvsp(), new SpaceCommands.Unresvsp(),
@@ -54,7 +54,7 @@ public final class XfsIoProcess implements AutoCloseable {
                 new FileCommands.Badblock(), new FileCommands.Badblocks(), new FileCommands.Counters(),
                 new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new AttrCommands.Utimes(),
                 new AttrCommands.Chmod(), new HintCommand.Extsize(), new HintCommand.Cowextsize(), new ProjectCommands.Chproj(), new ProjectCommands.Lsproj(),
-                new LabelCommand(), new ReaddirCommand(), new InodeCommand(), new BulkCommands.Bulkstat(), new BulkCommands.Single(), new BulkCommands.Inumbers(), new SwapextCommand(), new FsmapCommand(), new FileCommands.Print(), new FileCommands.Quit(), new HelpCommand())) {
+                new LabelCommand(), new ReaddirCommand(), new InodeCommand(), new BulkCommands.Bulkstat(), new BulkCommands.Single(), new BulkCommands.Inumbers(), new SwapextCommand(), new ScrubCommand(), new FsmapCommand(), new FileCommands.Print(), new FileCommands.Quit(), new HelpCommand())) {
             COMMANDS.put(c.name(), c);
             if (c.altname() != null) {
                 ALTNAMES.put(c.altname(), c);

@@ -257,9 +257,18 @@ final class XfsFileOps {
             throw FsException.of(Errno.EINVAL, "xfs: fallocate offset %d length %d", offset, length);
         }
         int supported = Falloc.KEEP_SIZE | Falloc.PUNCH_HOLE | Falloc.COLLAPSE_RANGE | Falloc.ZERO_RANGE
-                | Falloc.INSERT_RANGE;
+                | Falloc.INSERT_RANGE | Falloc.UNSHARE_RANGE;
         if ((mode & ~supported) != 0) {
             throw FsException.of(Errno.EOPNOTSUPP, "xfs: fallocate mode 0x%x not supported", mode);
+        }
+        if ((mode & Falloc.UNSHARE_RANGE) != 0) {
+            // vfs_fallocate: unsharing goes with allocation only. xfs_file_fallocate then unshares
+            // (xfs_reflink_unshare: a writable jdax mount has no shared block) and allocates the
+            // range as a plain fallocate does, the size too unless KEEP_SIZE.
+            if ((mode & ~(Falloc.UNSHARE_RANGE | Falloc.KEEP_SIZE)) != 0) {
+                throw FsException.of(Errno.EINVAL, "xfs: fallocate mode 0x%x: unshare with another mode", mode);
+            }
+            return fallocate(in, mode & ~Falloc.UNSHARE_RANGE, offset, length, size);
         }
         m();
         return fs.log().op(h -> fallocateLocked(in, mode, offset, length, size));
