@@ -28,6 +28,43 @@ final class LinuxOutputSegmenter {
             + "|non-numeric cowextsize argument -- .*|xfs_io: -R and -D options are mutually exclusive|invalid target file type - file .*";
     /** A cowextsize command that sets a hint: it prints nothing when that works. */
     private static final Pattern COWEXTSIZE_SET = Pattern.compile("^\\s*cowextsize(\\s+-[DR]+)*\\s+[^-\\s]");
+    /**
+     * Whether fsmap prints its usage line for these arguments (io/fsmap.c: more than one device, -m
+     * with -v, a range without a device, an option it does not know): the line is then this run's,
+     * and never a run's that prints none.
+     */
+    private static boolean fsmapRefusesItsArguments(String command) {
+        List<String> w = List.of(command.strip().split("\\s+"));
+        int devices = 0;
+        boolean machine = false;
+        boolean verbose = false;
+        boolean operands = false;
+        for (int i = 1; i < w.size(); i++) {
+            String a = w.get(i);
+            if (!a.startsWith("-") || a.length() < 2) {
+                operands = true;
+                continue;
+            }
+            for (char c : a.substring(1).toCharArray()) {
+                switch (c) {
+                    case 'd', 'l', 'r' -> devices++;
+                    case 'm' -> machine = true;
+                    case 'v' -> verbose = true;
+                    case 'n' -> i++;
+                    default -> {
+                        return true;
+                    }
+                }
+                if (c == 'n') {
+                    break;
+                }
+            }
+        }
+        return devices > 1 || machine && verbose || operands && devices == 0;
+    }
+
+    /** An fsmap of the log or realtime device alone (-l, -r), without -d. */
+    private static final Pattern FSMAP_OTHER_DEVICE = Pattern.compile("^\\s*fsmap(\\s+-\\S+)*\\s+-[a-z]*[lr][a-z]*(\\s|$)");
     /** What swapext says when a run fails (io/swapext.c): the donor's open, then each call's perror. */
     private static final String SWAPEXT_LINE = "swapext: .*|/.*: .*|fstat: .*|bulkstat: .*";
     /** What scrub prints (io/scrub.c): a refused argument, the ioctl's error. */
@@ -98,16 +135,25 @@ final class LinuxOutputSegmenter {
      * What a command may print, which of its lines end its output, and which start another run of it
      * (judged with the lines the run has so far: {@code startsAnother.test(lines, line)}).
      */
-    private record Grammar(Pattern may, Pattern ends, BiPredicate<List<String>, String> startsAnother) {
+    private record Grammar(Pattern may, Pattern ends, BiPredicate<List<String>, String> startsAnother, boolean usage) {
+        Grammar(Pattern may, Pattern ends, BiPredicate<List<String>, String> startsAnother) {
+            this(may, ends, startsAnother, true);
+        }
+
         static Grammar of(String may, String ends, String startsAnother) {
             Pattern another = startsAnother == null ? null : Pattern.compile(startsAnother);
             return new Grammar(Pattern.compile(may), ends == null ? null : Pattern.compile(ends),
                     (lines, line) -> another != null && another.matcher(line).matches());
         }
 
+        /** This grammar, with the command's usage line allowed or not (a command whose arguments decide it). */
+        Grammar usage(boolean allowed) {
+            return new Grammar(may, ends, startsAnother, allowed);
+        }
+
         /** This grammar, with the lines {@code another} accepts starting another run too. */
         Grammar orStartsAnother(BiPredicate<List<String>, String> another) {
-            return new Grammar(may, ends, startsAnother.or(another));
+            return new Grammar(may, ends, startsAnother.or(another), usage);
         }
     }
 
@@ -152,9 +198,14 @@ final class LinuxOutputSegmenter {
             // One line a run: the label, or perror's line.
             // Plain, -m or -v lines (-v's table may end with the flags' legend); an error is all a run
             // prints, so after a map it is the next command's.
-            case "fsmap" -> Grammar.of("^(\\t\\d+: \\d+:\\d+ \\[.*|EXT,MAJOR,MINOR,.*|\\d+,\\d+,\\d+,\\d+,\\d+,.*| EXT: DEV .*"
+            // The log and realtime devices (-l, -r) print no map: the measured file systems have
+            // neither device of their own (XFS's log is internal), so only a refusal or a usage line.
+            case "fsmap" -> (FSMAP_OTHER_DEVICE.matcher(command).find()
+                    ? Grammar.of("^(" + FSMAP_REFUSAL + ")$", "^(" + FSMAP_REFUSAL + ")$", "^(" + FSMAP_REFUSAL + ")$")
+                    : Grammar.of("^(\\t\\d+: \\d+:\\d+ \\[.*|EXT,MAJOR,MINOR,.*|\\d+,\\d+,\\d+,\\d+,\\d+,.*| EXT: DEV .*"
                     + "|\\s*\\d+: \\d+:\\d+ +\\[.*| FLAG Values:|    0\\d{7} .*|" + FSMAP_REFUSAL + ")$", "^(" + FSMAP_REFUSAL + ")$",
-                    "^(\\t0: .*|EXT,MAJOR,MINOR,.*| EXT: DEV .*|" + FSMAP_REFUSAL + ")$");
+                    "^(\\t0: .*|EXT,MAJOR,MINOR,.*| EXT: DEV .*|" + FSMAP_REFUSAL + ")$"))
+                    .usage(fsmapRefusesItsArguments(command));
             case "label" -> Grammar.of("^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$");
             // -v's records, then the count and the time, which end a run.
             case "readdir" -> Grammar.of("^([0-9a-f]{8,}: d_ino: .*|read \\d+ bytes from offset -?\\d+|" + READDIR_TIMING + ")$",
@@ -362,7 +413,7 @@ final class LinuxOutputSegmenter {
             String name = XfsIoProcess.canonicalName(typed);
             while (at < lines.size()) {
                 String line = lines.get(at);
-                boolean usage = USAGE_OR_ARG.matcher(line).matches() && line.startsWith(name + " ")
+                boolean usage = g.usage() && USAGE_OR_ARG.matcher(line).matches() && line.startsWith(name + " ")
                         || refusedUnder(line, typed, name);
                 boolean complaint = GETOPT.matcher(line).matches() && line.startsWith(typed + ": ");
                 if (!usage && !complaint && !g.may().matcher(line).matches()
