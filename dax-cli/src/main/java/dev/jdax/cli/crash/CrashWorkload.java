@@ -1,9 +1,11 @@
 package dev.jdax.cli.crash;
 
+import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.XfsBulkstat;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * so a byte of another file's pattern in it is another file's old data.
  */
 final class CrashWorkload {
-    static final List<String> NAMES = List.of("fsync-files", "append", "rename", "truncate", "tree", "orphans");
+    static final List<String> NAMES = List.of("fsync-files", "append", "rename", "truncate", "tree", "orphans", "swapext");
 
     /** Paths whose content is promised, with that content. */
     final Map<String, byte[]> durable = new ConcurrentHashMap<>();
@@ -125,7 +127,56 @@ final class CrashWorkload {
                 }
                 fs.sync();
             }
-            default -> throw FsException.of(dev.jdax.api.Errno.EINVAL, "crash: no workload \"%s\" (have: %s)", name, NAMES);
+            case "swapext" -> swapext(fs);
+            default -> throw FsException.of(Errno.EINVAL, "crash: no workload \"%s\" (have: %s)", name, NAMES);
+        }
+    }
+
+    /**
+     * xfs_fsr's step, three times: a file written a block at a time beside another (so its extents
+     * interleave with that file's), a donor of the same contents written whole, XFS_IOC_SWAPEXT, the
+     * target fsync'd and the donor removed. The file holds its contents whether a crash comes before
+     * or after an exchange (the donor's are the same), and a torn one would leave two inodes mapping
+     * the same blocks, which xfs_repair reports. Formats without the ioctl (ENOTTY) keep the writes.
+     */
+    private void swapext(FileSystem fs) throws FsException {
+        int len = 16 * 4096;
+        owner.put("/frag", 2);
+        owner.put("/other", 3);
+        try (OpenFile a = fs.open("/frag", OpenFlags.O_RDWR | OpenFlags.O_CREAT);
+             OpenFile b = fs.open("/other", OpenFlags.O_RDWR | OpenFlags.O_CREAT)) {
+            byte[] pa = new byte[4096];
+            byte[] pb = new byte[4096];
+            Arrays.fill(pa, fill(2));
+            Arrays.fill(pb, fill(3));
+            for (int i = 0; i < 16; i++) {
+                a.write(i * 4096L, pa, 0, pa.length);
+                b.write(i * 4096L, pb, 0, pb.length);
+            }
+            a.fsync(false);
+            b.fsync(false);
+        }
+        byte[] frag = new byte[len];
+        Arrays.fill(frag, fill(2));
+        byte[] other = new byte[len];
+        Arrays.fill(other, fill(3));
+        durable.put("/frag", frag);
+        durable.put("/other", other);
+        for (int round = 0; round < 3; round++) {
+            write(fs, "/frag.donor", 2, len, true);
+            try (OpenFile t = fs.open("/frag", OpenFlags.O_RDWR); OpenFile d = fs.open("/frag.donor", OpenFlags.O_RDWR)) {
+                XfsBulkstat bs = fs.xfsBulkstat(t.ino());
+                t.swapExtents(d, 0, len, bs.ctime(), bs.mtime());
+                t.fsync(false);
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENOTTY) {
+                    throw e;
+                }
+            }
+            durable.remove("/frag.donor");
+            owner.remove("/frag.donor");
+            fs.unlink(fs.rootIno(), "frag.donor");
+            fs.sync();
         }
     }
 
