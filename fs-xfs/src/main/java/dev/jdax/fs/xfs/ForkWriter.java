@@ -105,6 +105,45 @@ final class ForkWriter {
         in.di_nblocks(ExtentList.mappedBlocks(extents) + treeBlocks);
     }
 
+    /**
+     * xfs_swap_extent_forks' move of a data fork: {@code fork} (another inode's data fork bytes, of
+     * format {@code format} with {@code nextents} records) becomes {@code to}'s, a B+tree root laid
+     * out again for {@code to}'s fork size as xfs_bmbt_to_bmdr lays out the in-core root when it is
+     * logged (keys and pointers at the places the size gives). The bmbt blocks stay where they are;
+     * {@link #changeOwner} gives them their new inode.
+     */
+    void placeFork(XfsInode to, byte[] fork, int format, long nextents) {
+        int forkOff = XfsInode.CORE_SIZE;
+        int size = to.dataForkSize();
+        Arrays.fill(to.raw, forkOff, forkOff + size, (byte) 0);
+        if (format == XfsInode.FMT_BTREE) {
+            int numrecs = be16(fork, 2);
+            int fromMax = (fork.length - 4) / 16;
+            int toMax = (size - 4) / 16;
+            System.arraycopy(fork, 0, to.raw, forkOff, 4);
+            System.arraycopy(fork, 4, to.raw, forkOff + 4, numrecs * 8);
+            System.arraycopy(fork, 4 + fromMax * 8, to.raw, forkOff + 4 + toMax * 8, numrecs * 8);
+        } else {
+            System.arraycopy(fork, 0, to.raw, forkOff, (int) nextents * BmapExtent.SIZE);
+        }
+        to.di_format(format);
+        to.di_nextents(nextents);
+    }
+
+    /**
+     * xfs_swap_change_owner: every block of {@code tree} (a bmbt taken with {@link #levels} before
+     * its fork moved) names {@code owner} as its inode, each a logged block with its CRC.
+     */
+    void changeOwner(List<List<Long>> tree, XfsInode owner) throws FsException {
+        for (List<Long> level : tree) {
+            for (long block : level) {
+                byte[] b = disk.readBlock(block, "bmbt block moving to inode " + owner.ino());
+                put64(b, 56, owner.ino());   // bb_owner of a long-form block
+                disk.writeBytes(disk.fsbToByte(block), b, b.length, BtreeBlock.LONG_CRC_OFF);
+            }
+        }
+    }
+
     /** Frees the blocks of a bmbt taken with {@link #levels}. */
     void freeAll(List<List<Long>> levels) throws FsException {
         for (List<Long> level : levels) {

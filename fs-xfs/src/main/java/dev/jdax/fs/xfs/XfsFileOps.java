@@ -169,10 +169,9 @@ final class XfsFileOps {
      * number) in one transaction, after its checks in Linux's order — the whole of both files
      * (EFAULT), forks that can change places (xfs_swap_extents_check_format: EINVAL), the target's
      * times as the caller read them (EBUSY) — the data forks change places with di_nextents and
-     * di_nblocks, and the reflink flags with them; sizes and times stay. Linux moves a B+tree fork's
-     * blocks to the other inode and rewrites their owner; here each inode's fork is rebuilt from the
-     * other's extents over its own B+tree blocks ({@link ForkWriter}), so the data extents are
-     * Linux's and the bmbt blocks may lie elsewhere (docs/PERSONALITIES.md).
+     * di_nblocks (each keeping its attribute fork's blocks), and the reflink flags with them; sizes
+     * and times stay. A B+tree fork's bmbt blocks move with it and are given their new owner
+     * (xfs_swap_change_owner), a root laid out again for the other inode's fork size.
      */
     void swapExtents(XfsInode ip, XfsInode tip, long offset, long length, Instant ctime, Instant mtime) throws FsException {
         XfsMutations mu = m();
@@ -190,15 +189,25 @@ final class XfsFileOps {
                 if (!ctime.equals(ip.space.ctime()) || !mtime.equals(ip.space.mtime())) {
                     throw FsException.of(Errno.EBUSY, "xfs: inode %d changed since its times were read", ip.ino());
                 }
-                mu.space().reserve(XfsReservations.write(disk, 0), true); // a rebuilt fork may take a bmbt block
                 List<BmapExtent> mine = fs.extents(ip);
                 List<BmapExtent> theirs = fs.extents(tip);
                 List<List<Long>> myTree = mu.forks().levels(ip);
                 List<List<Long>> theirTree = mu.forks().levels(tip);
+                long myAttrBlocks = attrForkBlocks(ip);
+                long theirAttrBlocks = attrForkBlocks(tip);
                 synchronized (first) {
                     synchronized (second) {
-                        mu.forks().persist(ip, theirs, myTree);
-                        mu.forks().persist(tip, mine, theirTree);
+                        byte[] myFork = ip.dataFork();
+                        byte[] theirFork = tip.dataFork();
+                        int myFormat = ip.di_format();
+                        long myExtents = ip.di_nextents();
+                        long myBlocks = ip.di_nblocks();
+                        mu.forks().placeFork(ip, theirFork, tip.di_format(), tip.di_nextents());
+                        mu.forks().placeFork(tip, myFork, myFormat, myExtents);
+                        ip.di_nblocks(tip.di_nblocks() - theirAttrBlocks + myAttrBlocks);
+                        tip.di_nblocks(myBlocks + theirAttrBlocks - myAttrBlocks);
+                        mu.forks().changeOwner(myTree, tip);
+                        mu.forks().changeOwner(theirTree, ip);
                         fs.cacheExtents(ip, theirs);
                         fs.cacheExtents(tip, mine);
                         long ipReflink = ip.di_flags2() & XfsInode.XFS_DIFLAG2_REFLINK;
@@ -216,6 +225,27 @@ final class XfsFileOps {
             }
             return null;
         });
+    }
+
+    /**
+     * The blocks of an inode's attribute fork, which stay with it (xfs_bmap_count_blocks of the
+     * attribute fork): none for a local or absent one, the records' blocks for an extents one. A
+     * B+tree attribute fork is not counted here: EOPNOTSUPP, said.
+     */
+    private static long attrForkBlocks(XfsInode in) throws FsException {
+        if (in.di_forkoff() == 0 || in.di_anextents() == 0 || in.di_aformat() == XfsInode.FMT_LOCAL) {
+            return 0;
+        }
+        if (in.di_aformat() != XfsInode.FMT_EXTENTS) {
+            throw FsException.of(Errno.EOPNOTSUPP, "xfs: inode %d: XFS_IOC_SWAPEXT beside an attribute fork in B+tree form",
+                    in.ino());
+        }
+        long blocks = 0;
+        int at = XfsInode.CORE_SIZE + in.di_forkoff() * 8;
+        for (int i = 0; i < in.di_anextents(); i++) {
+            blocks += BmapExtent.decode(in.raw, at + i * BmapExtent.SIZE).blockcount();
+        }
+        return blocks;
     }
 
     /**
