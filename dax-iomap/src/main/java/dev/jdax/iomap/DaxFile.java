@@ -326,7 +326,7 @@ public final class DaxFile implements OpenFile {
             space.waitForDio();
             long old = space.size();
             long bs = ops.blockSize();
-            if (newSize < old) {
+            if (newSize < old || newSize == old && ops.truncatesAtSameSize()) {
                 long firstGone = (newSize + DaxMount.PAGE - 1) / DaxMount.PAGE * DaxMount.PAGE;
                 space.unmapRange(firstGone, Long.MAX_VALUE);
                 if (newSize % bs != 0) {

@@ -145,6 +145,18 @@ public interface DaxInodeOps extends IomapOps {
     long fallocate(int mode, long offset, long length, long size) throws FsException;
 
     /**
+     * Whether a truncate to the size the file has already frees what lies past EOF (blocks
+     * fallocate kept there, preallocations), as ext4_setattr calls ext4_truncate "even if i_size
+     * didn't change" and xfs_setattr_size truncates the extents past it; fs/ext2's setattr leaves
+     * the size alone then.
+     *
+     * @return false by default
+     */
+    default boolean truncatesAtSameSize() {
+        return false;
+    }
+
+    /**
      * {@code XFS_IOC_SWAPEXT}'s exchange of data forks with {@code donor}, the engine holding both
      * files whole (i_rwsem and invalidate lock of each, by inode number) with their mappings
      * unmapped: the personality checks the range, the forks and the times, and exchanges the forks

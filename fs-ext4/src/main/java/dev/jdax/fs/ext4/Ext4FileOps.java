@@ -146,6 +146,12 @@ final class Ext4FileOps implements DaxInodeOps {
         });
     }
 
+    /** ext4_setattr calls ext4_truncate at the same size too, for blocks kept past EOF and preallocations. */
+    @Override
+    public boolean truncatesAtSameSize() {
+        return true;
+    }
+
     /** The size and the freeing in one transaction, as ext4_truncate under its orphan entry. */
     @Override
     public void truncateBlocks(long newSize, Instant now) throws FsException {

@@ -90,6 +90,12 @@ final class XfsFile implements DaxInodeOps {
         return fs.fileOps().fallocate(in, mode, offset, length, size);
     }
 
+    /** xfs_setattr_size truncates the extents past EOF whenever the size does not grow. */
+    @Override
+    public boolean truncatesAtSameSize() {
+        return true;
+    }
+
     @Override
     public void swapExtents(DaxInodeOps donor, long offset, long length, Instant ctime, Instant mtime) throws FsException {
         if (!(donor instanceof XfsFile d) || d.fs != fs) {
