@@ -322,23 +322,15 @@ final class DaJoin {
     /** xfs_da3_blk_unlink: {@code drop} leaves the chain of its level; {@code save} and drop's other neighbour point past it. */
     private void unlink(DaBlock drop, DaBlock save, Blocks blocks) throws FsException {
         byte[] s = save.b();
-        byte[] d = drop.b();
-        if (be32(s, 4) == drop.dablk()) {
-            long back = be32(d, 4);
-            put32(s, 4, back);
-            if (back != 0) {
-                DaBlock other = blocks.read(back);
-                put32(other.b(), 0, save.dablk());
-                store(other);
-            }
-        } else {
-            long forw = be32(d, 0);
-            put32(s, 0, forw);
-            if (forw != 0) {
-                DaBlock other = blocks.read(forw);
-                put32(other.b(), 4, save.dablk());
-                store(other);
-            }
+        // The sibling pointer of save that names drop: back (4) when drop is before it, else forw
+        // (0); drop's pointer the same way leads past it, and that block's other pointer to save.
+        int toDrop = be32(s, 4) == drop.dablk() ? 4 : 0;
+        long beyond = be32(drop.b(), toDrop);
+        put32(s, toDrop, beyond);
+        if (beyond != 0) {
+            DaBlock other = blocks.read(beyond);
+            put32(other.b(), 4 - toDrop, save.dablk());
+            store(other);
         }
         store(save);
     }
