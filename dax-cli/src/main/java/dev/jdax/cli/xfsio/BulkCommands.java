@@ -254,7 +254,7 @@ final class BulkCommands {
                     debug = true;
                 } else if (c == 'v') {
                     // strtoull with only errno checked: text after the digits is ignored
-                    version = versionOf(p, leadingNumber(g.optarg()));
+                    version = versionOf(p, number(leadingDigits(g.optarg())));
                     if (version == null) {
                         return;
                     }
@@ -270,12 +270,14 @@ final class BulkCommands {
                 if (arg.equals("root")) {
                     ino = BulkRequests.SPECIAL_ROOT;
                     flags = BulkRequests.IREQ_SPECIAL;
-                } else if (saturated(arg.replaceFirst("^(\\s*[+-]?\\d*).*$", "$1"))) {
-                    p.out().err(arg + ": " + Errno.ERANGE.message());
-                    p.setExitCode(1);
-                    return;
                 } else {
-                    ino = leadingNumber(arg);
+                    String digits = leadingDigits(arg);
+                    if (saturated(digits)) {
+                        p.out().err(arg + ": " + Errno.ERANGE.message());
+                        p.setExitCode(1);
+                        return;
+                    }
+                    ino = number(digits);
                 }
                 XfsBulkstat b;
                 try {
@@ -292,9 +294,13 @@ final class BulkCommands {
             }
         }
 
-        /** strtoull(s, NULL, 10) as a C caller that checks only errno gets it: the leading digits, 0 for none. */
-        private static long leadingNumber(String s) {
-            String digits = s.replaceFirst("^(\\s*[+-]?\\d*).*$", "$1").strip();
+        /** What strtoull(s, NULL, 10) reads of {@code s}: blanks, a sign and digits, text after them ignored. */
+        private static String leadingDigits(String s) {
+            return s.replaceFirst("^(\\s*[+-]?\\d*).*$", "$1").strip();
+        }
+
+        /** {@link #leadingDigits}' value as a caller that checks only errno gets it: 0 for no digits. */
+        private static long number(String digits) {
             Long n = digits.isEmpty() || digits.equals("+") || digits.equals("-") ? Long.valueOf(0) : Strtoull.parse(digits, 10);
             return n == null ? 0 : n;
         }
