@@ -682,8 +682,11 @@ final class XfsFileSystem implements SuperBlock {
     @Override
     public long xfsBulkstatNext(long from) throws FsException {
         XfsSuperblock sb = disk.sb();
-        for (long at = from; ; ) {
-            List<XfsInodeGroup> groups = xfsInumbers(at, 16);
+        // The chunk that holds from first, alone: bulkstat asks this of every inode it reports (is
+        // it one to report?), and the answer is nearly always in that chunk; a walk on past it
+        // takes 16 chunks at a time.
+        for (long at = from, batch = 1; ; batch = 16) {
+            List<XfsInodeGroup> groups = xfsInumbers(at, (int) batch);
             if (groups.isEmpty()) {
                 return -1;
             }
