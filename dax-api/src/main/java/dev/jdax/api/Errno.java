@@ -71,6 +71,8 @@ public enum Errno {
     ENOTEMPTY(39, "Directory not empty"),
     /** Too many levels of symbolic links (40). */
     ELOOP(40, "Too many levels of symbolic links"),
+    /** Invalid exchange (52): a dedupe of ranges whose contents differ. */
+    EBADE(52, "Invalid exchange"),
     /** No data available (61). */
     ENODATA(61, "No data available"),
     /** Bad message (74). */

@@ -10,7 +10,7 @@ package dev.jdax.api;
  * @param length bytes covered (a multiple of the block size)
  * @param type   what is there
  * @param addr   device byte address of {@code offset} for MAPPED and UNWRITTEN, {@link #NULL_ADDR} otherwise
- * @param flags  {@link #F_NEW}, {@link #F_DIRTY}, {@link #F_SHARED}, {@link #F_MERGED}, {@link #F_BOUNDARY}
+ * @param flags  {@link #F_NEW}, {@link #F_DIRTY}, {@link #F_SHARED}, {@link #F_MERGED}, {@link #F_BOUNDARY}, {@link #F_COW}
  * @param device the device the address is on
  */
 public record Iomap(long offset, long length, IomapType type, long addr, int flags, DaxDevice device) {
@@ -27,6 +27,13 @@ public record Iomap(long offset, long length, IomapType type, long addr, int fla
     public static final int F_MERGED = 1 << 3;
     /** get_block's boundary hint: the next block needs another metadata read (bridge only). */
     public static final int F_BOUNDARY = 1 << 4;
+    /**
+     * A write answer over shared blocks (reflink) that the personality copied on write: the blocks
+     * given are new, hold the old ones' data, and replace them in this file, so every mapping of the
+     * range must forget the old ones (dax_iomap_iter's invalidation for a CoW iomap, IOMAP_F_SHARED
+     * with a source map in Linux). Unlike {@link #F_NEW}, nothing is to be zeroed.
+     */
+    public static final int F_COW = 1 << 5;
 
     /** Checks the range is not empty and MAPPED/UNWRITTEN answers have an address. */
     public Iomap {

@@ -716,6 +716,19 @@ public final class AddressSpace implements KeptTimes {
     }
 
     /**
+     * A write or a write fault copied shared blocks on write into {@code map} ({@link Iomap#F_COW}):
+     * every mapping forgets its entries there, which map the old blocks, and views show the new.
+     * The caller holds the entry locks of the range (a fault) or the range's write lock (a write).
+     */
+    void copiedOnWrite(Iomap map) throws FsException {
+        long first = map.offset() / DaxMount.PAGE;
+        long last = (map.end() + DaxMount.PAGE - 1) / DaxMount.PAGE;
+        for (DaxMapping m : mappings) {
+            m.replaceCopied(first, last, map);
+        }
+    }
+
+    /**
      * A write allocated {@code map} (F_NEW): under each entry lock of the range, the zero pages
      * mapped for the old hole go (dax_iomap_iter's invalidation), and views show the new blocks at
      * the same addresses.

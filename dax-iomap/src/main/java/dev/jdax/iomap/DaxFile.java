@@ -2,6 +2,9 @@ package dev.jdax.iomap;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.Iomap;
+import dev.jdax.api.IomapOps;
+import dev.jdax.api.IomapType;
 import dev.jdax.api.ThreadCounters;
 import dev.jdax.api.fs.Fadvise;
 import dev.jdax.api.fs.Falloc;
@@ -12,6 +15,7 @@ import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.Remap;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SyncFileRange;
 
@@ -374,7 +378,8 @@ public final class DaxFile implements OpenFile {
             throw FsException.of(Errno.EFBIG, "inode %d: fallocate at %d length %d", ino(), offset, length);
         }
         boolean shifts = (mode & (Falloc.COLLAPSE_RANGE | Falloc.INSERT_RANGE)) != 0;
-        boolean clears = (mode & (Falloc.PUNCH_HOLE | Falloc.ZERO_RANGE)) != 0;
+        // Unsharing moves blocks (copy on write): mappings of the range must find the new ones.
+        boolean clears = (mode & (Falloc.PUNCH_HOLE | Falloc.ZERO_RANGE | Falloc.UNSHARE_RANGE)) != 0;
         try (AddressSpace.Guard g = space.lockWholeFile()) {
             space.waitForDio();
             long changedFrom = offset / DaxMount.PAGE * DaxMount.PAGE;
@@ -429,6 +434,105 @@ public final class DaxFile implements OpenFile {
                 space.refaultViews(0, Long.MAX_VALUE);
                 other.space.refaultViews(0, Long.MAX_VALUE);
             }
+        }
+    }
+
+    /**
+     * {@code remap_file_range} from this file (FICLONERANGE, copy_file_range's first try): the
+     * checks of do_clone_file_range and __generic_remap_file_range_prep in their order, both files
+     * held whole (xfs_ilock2_io_mmap), the destination's range unmapped and the source's too (Linux
+     * write-protects it: a store through a mapping must fault and copy on write now), then the
+     * personality's remap, the destination's size and times, and views refaulted.
+     */
+    @Override
+    public long remapRange(long posIn, OpenFile out, long posOut, long length, int remapFlags) throws FsException {
+        open();
+        DaxFile dst = engineFileOf(out);
+        if (dst == null || dst.space.mount() != space.mount()) {
+            throw FsException.of(Errno.EXDEV, "inode %d: remap into a file of another file system", ino());
+        }
+        if (!OpenFlags.readable(openFlags) || !OpenFlags.writable(dst.openFlags)
+                || (dst.openFlags & OpenFlags.O_APPEND) != 0) {
+            throw FsException.of(Errno.EBADF, "inode %d: remap needs the source open for reading and the destination"
+                    + " for writing, not appending", ino());
+        }
+        if (!ops.remapsBlocks()) {
+            throw FsException.of(Errno.EOPNOTSUPP, "inode %d: this file system shares no blocks", ino());
+        }
+        if (posIn < 0 || posOut < 0 || length < 0 || posIn + length < 0 || posOut + length < 0) {
+            throw FsException.of(Errno.EINVAL, "inode %d: remap of %d bytes from %d to %d", ino(), length, posIn, posOut);
+        }
+        if ((remapFlags & ~(Remap.DEDUP | Remap.CAN_SHORTEN | Remap.ADVISORY)) != 0) {
+            throw FsException.of(Errno.EINVAL, "inode %d: remap flags %#x", ino(), remapFlags);
+        }
+        dst.open();
+        boolean same = dst.space == space;
+        try (AddressSpace.Guard g = same ? space.lockWholeFile() : AddressSpace.lockTwoWholeFiles(space, dst.space)) {
+            if (ops.isDax() != dst.ops.isDax()) {
+                throw FsException.of(Errno.EINVAL, "inode %d: remap between a DAX file and one that is not", ino());
+            }
+            long len = Remap.prepare(ino(), dst.ino(), same, posIn, posOut, length, remapFlags, space.size(),
+                    dst.space.size(), ops.blockSize(), InodeFlags.immutable(dst.ops.inodeFlags()));
+            if (len == 0) {
+                return 0;
+            }
+            space.waitForDio();
+            dst.space.waitForDio();
+            if ((remapFlags & Remap.DEDUP) != 0 && !sameContents(space, posIn, dst.space, posOut, len)) {
+                throw FsException.of(Errno.EBADE, "inode %d: dedupe of %d bytes at %d: inode %d at %d differs", ino(), len,
+                        posIn, dst.ino(), posOut);
+            }
+            long unmapFrom = Math.min(posOut, dst.space.size()) / DaxMount.PAGE * DaxMount.PAGE;
+            dst.space.unmapRange(unmapFrom, posOut + len - unmapFrom);
+            space.unmapRange(posIn / DaxMount.PAGE * DaxMount.PAGE, len + posIn % DaxMount.PAGE);
+            try {
+                long size = dst.ops.remapFrom(ops, posIn, posOut, len, Math.max(dst.space.size(), posOut + len));
+                dst.space.resized(Math.max(size, dst.space.size()));
+                dst.space.persist();
+            } finally {
+                dst.space.refaultViews(unmapFrom, posOut + len - unmapFrom);
+                space.refaultViews(posIn / DaxMount.PAGE * DaxMount.PAGE, len + posIn % DaxMount.PAGE);
+            }
+            return len;
+        }
+    }
+
+    /** dax_dedupe_file_range_compare: whether the two ranges read the same (holes and unwritten blocks as zeros). */
+    private static boolean sameContents(AddressSpace a, long posA, AddressSpace b, long posB, long len) throws FsException {
+        int chunk = (int) Math.min(len, 64 << 10);
+        byte[] x = new byte[chunk];
+        byte[] y = new byte[chunk];
+        for (long done = 0; done < len; ) {
+            int n = (int) Math.min(chunk, len - done);
+            readRaw(a, posA + done, x, n);
+            readRaw(b, posB + done, y, n);
+            if (!java.util.Arrays.equals(x, 0, n, y, 0, n)) {
+                return false;
+            }
+            done += n;
+        }
+        return true;
+    }
+
+    /** {@code n} bytes of the file at {@code pos} as its blocks hold them, past EOF too; no access time. */
+    private static void readRaw(AddressSpace s, long pos, byte[] buf, int n) throws FsException {
+        MemorySegment dst = MemorySegment.ofArray(buf);
+        for (long done = 0; done < n; ) {
+            Iomap map = s.begin(pos + done, n - done, IomapOps.REPORT);
+            long len = Math.max(0, Math.min(map.end(), pos + n) - (pos + done));
+            try {
+                if (len == 0) {
+                    throw FsException.of(Errno.EIO, "inode %d: no mapping at %d", s.inode().ino(), pos + done);
+                }
+                if (map.type() == IomapType.MAPPED) {
+                    map.device().load(map.addrOf(pos + done), dst, done, len);
+                } else {
+                    dst.asSlice(done, len).fill((byte) 0);
+                }
+            } finally {
+                s.end(pos + done, len, 0, IomapOps.REPORT, map);
+            }
+            done += len;
         }
     }
 

@@ -175,6 +175,33 @@ public interface DaxInodeOps extends IomapOps {
     }
 
     /**
+     * {@return whether files here can share blocks} ({@code remap_file_range}: XFS made with
+     * reflink); without it FICLONE is EOPNOTSUPP and copy_file_range copies the bytes.
+     */
+    default boolean remapsBlocks() {
+        return false;
+    }
+
+    /**
+     * {@code remap_file_range}'s format part (xfs_reflink_remap_blocks): this file's blocks under
+     * {@code [posOut, +len)} (rounded up to blocks) become {@code src}'s under {@code [posIn,
+     * +len)}, shared, with the size growing to {@code newSize} as the blocks arrive. The engine holds
+     * both files whole, has checked the ranges (block-aligned starts, not overlapping) and unmapped
+     * both.
+     *
+     * @param src     the source's ops, of the same mount (may be this file's)
+     * @param posIn   where the blocks come from
+     * @param posOut  where they go
+     * @param len     bytes
+     * @param newSize this file's size once the remap is done, if it grows
+     * @return this file's size after (persisted)
+     * @throws FsException EOPNOTSUPP by default; ENOSPC, EIO
+     */
+    default long remapFrom(DaxInodeOps src, long posIn, long posOut, long len, long newSize) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "remap_file_range: this format shares no blocks");
+    }
+
+    /**
      * fsync's metadata part: makes durable what reading the file back needs ({@code dataOnly}:
      * fdatasync) or everything about it.
      *

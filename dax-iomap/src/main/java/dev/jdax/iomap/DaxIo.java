@@ -260,6 +260,8 @@ final class DaxIo {
                     }
                     if (map.has(Iomap.F_NEW)) {
                         zeroNew(space, map, cur, cur + n);
+                    } else if (map.has(Iomap.F_COW)) {
+                        space.copiedOnWrite(map);
                     }
                     written = copyToDevice(space.mount(), map, cur, src, srcBase + cur - pos, n, direct);
                 } finally {

@@ -371,6 +371,8 @@ final class DaxMapping implements FileMapping {
             dev.zeroData(addr, PMD);
             c.writeFaultAllocations.increment();
             unmapOthers(start, PMD, map);
+        } else if (map.has(Iomap.F_COW)) {
+            space.copiedOnWrite(map);
         }
         c.pmdFaults.increment();
         syncFault(map, write);
@@ -401,6 +403,8 @@ final class DaxMapping implements FileMapping {
                 c.writeFaultAllocations.increment();
                 // Every mapping of the file forgets its zero-page entry here (dax_insert_entry's unmap).
                 unmapOthers(pos, PAGE, map);
+            } else if (map.has(Iomap.F_COW)) {
+                space.copiedOnWrite(map);
             }
             syncFault(map, write);
             return install(pos / PAGE, pos, w.segment().asSlice(0, PAGE), addr, write, false);
@@ -450,6 +454,21 @@ final class DaxMapping implements FileMapping {
         dropHoleEntries(from, to);
         for (MappingView v : views) {
             v.replaceZeros(from, to, map);
+        }
+    }
+
+    /**
+     * File pages {@code [from, to)} were copied on write into the blocks of {@code map}: every entry
+     * there goes (a PMD touching the range whole), and views show the new blocks.
+     */
+    void replaceCopied(long from, long to, Iomap map) throws FsException {
+        long first = from;
+        long last = to;
+        synchronized (this) {
+            zap(first, last);
+        }
+        for (MappingView v : views) {
+            v.replaceMapped(from, to, map);
         }
     }
 
@@ -614,6 +633,12 @@ final class DaxMapping implements FileMapping {
             long cur = from;
             while (cur < to) {
                 Iomap map = space.begin(cur * PAGE, (to - cur) * PAGE, IomapOps.REPORT);
+                if (v.writable() && map.has(Iomap.F_SHARED)) {
+                    // A writable view stores without faulting: it takes the blocks as a write fault
+                    // would, copied on write (blocks a remap just shared).
+                    space.end(cur * PAGE, map.length(), 0, IomapOps.REPORT, map);
+                    map = space.begin(cur * PAGE, (to - cur) * PAGE, IomapOps.WRITE | IomapOps.FAULT);
+                }
                 long end = Math.min(to, (map.end() + PAGE - 1) / PAGE);
                 try {
                     v.refault(cur, end, map, space.mount().device());

@@ -58,6 +58,23 @@ final class MappingView {
         }
     }
 
+    /** File pages {@code [from, to)} were copied on write into {@code map}'s blocks: pages showing the old ones show those. */
+    synchronized void replaceMapped(long from, long to, Iomap map) throws FsException {
+        long a = Math.max(from, first);
+        long b = Math.min(to, end());
+        for (long p = a; p < b; p++) {
+            int i = (int) (p - first);
+            if (pages[i] >= 0 && p * PAGE >= map.offset() && p * PAGE < map.end()) {
+                pages[i] = map.addrOf(p * PAGE) / PAGE;
+                view.map(i, 1, pages[i]);
+            }
+        }
+    }
+
+    boolean writable() {
+        return writable;
+    }
+
     /**
      * Maps file pages {@code [from, to)} from {@code map} as a refault would: blocks as they are
      * (unless poisoned: no page, as SIGBUS), holes and unwritten extents as the zero page in a

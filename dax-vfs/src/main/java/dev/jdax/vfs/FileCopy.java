@@ -4,6 +4,7 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.Remap;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.SuperBlock;
 
@@ -15,10 +16,10 @@ import java.lang.foreign.MemorySegment;
  * the source's read path fills a buffer, the destination's write path empties it, one chunk at a
  * time, so a hole in the source is written as zeros and the destination's blocks are its own.
  *
- * <p>Linux 6.1 first asks a file system with {@code remap_file_range} to share the blocks instead
- * (XFS with reflink, which mkfs.xfs makes by default): there a block-aligned copy_file_range shares
- * extents (FIEMAP's {@code FIEMAP_EXTENT_SHARED}). jdax's XFS has no reflink, so every copy here is
- * the splice copy; {@code jdax compare} declares the difference.
+ * <p>copy_file_range first asks a file system with {@code remap_file_range} to share the blocks
+ * instead (XFS with reflink, which mkfs.xfs makes by default): there a copy from a block boundary
+ * shares extents (FIEMAP's {@code FIEMAP_EXTENT_SHARED}) and reads nothing, and only what the
+ * remap refuses is spliced.
  *
  * <p>No lock is held across a chunk: each read and each write takes and drops its own file's locks,
  * as the splice does, so copying a file into itself or two threads copying in opposite directions
@@ -88,7 +89,20 @@ public final class FileCopy {
         if (posIn < 0 || posOut < 0) {
             throw FsException.of(Errno.EINVAL, "copy_file_range: negative position %d", Math.min(posIn, posOut));
         }
-        return count == 0 ? 0 : splice(in, posIn, out, posOut, Math.min(count, MAX_RW_COUNT));
+        if (count == 0) {
+            return 0;
+        }
+        try {
+            // vfs_copy_file_range tries a clone first; any refusal (a start off a block, a length
+            // cut to nothing, a format without it) leaves the copy to the splice.
+            long cloned = in.remapRange(posIn, out, posOut, Math.min(count, MAX_RW_COUNT), Remap.CAN_SHORTEN);
+            if (cloned > 0) {
+                return cloned;
+            }
+        } catch (FsException refused) {
+            // the splice below
+        }
+        return splice(in, posIn, out, posOut, Math.min(count, MAX_RW_COUNT));
     }
 
     /**

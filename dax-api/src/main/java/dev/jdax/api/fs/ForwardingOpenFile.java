@@ -117,6 +117,11 @@ public interface ForwardingOpenFile extends OpenFile {
 
     /** Forwarded with {@code donor} as given: the engine's file finds the donor's under its wrappers. */
     @Override
+    default long remapRange(long posIn, OpenFile out, long posOut, long length, int remapFlags) throws FsException {
+        return delegate().remapRange(posIn, out, posOut, length, remapFlags);
+    }
+
+    @Override
     default void swapExtents(OpenFile donor, long offset, long length, Instant ctime, Instant mtime)
             throws FsException {
         delegate().swapExtents(donor, offset, length, ctime, mtime);

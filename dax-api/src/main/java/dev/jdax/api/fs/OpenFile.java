@@ -149,6 +149,24 @@ public interface OpenFile extends AutoCloseable {
     }
 
     /**
+     * {@code remap_file_range} from this file ({@code FICLONERANGE}, {@code FIDEDUPERANGE}, and
+     * copy_file_range's first try): {@code out}'s range at {@code posOut} comes to share this file's
+     * blocks from {@code posIn}, with no byte copied. {@link Remap} has the flags and the length rules.
+     *
+     * @param posIn      where in this file the blocks start (block-aligned)
+     * @param out        the destination, open for writing on the same file system (may be this file)
+     * @param posOut     where in the destination (block-aligned)
+     * @param length     bytes; 0 for all to this file's end
+     * @param remapFlags {@link Remap#DEDUP}, {@link Remap#CAN_SHORTEN}
+     * @return the bytes remapped
+     * @throws FsException EOPNOTSUPP where the file system shares no blocks (the default), EXDEV,
+     *         EBADF, EINVAL, EPERM, ENOSPC, EIO
+     */
+    default long remapRange(long posIn, OpenFile out, long posOut, long length, int remapFlags) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: this file system shares no blocks", ino());
+    }
+
+    /**
      * {@code XFS_IOC_SWAPEXT} (xfs_fsr's primitive): this file and {@code donor} exchange their
      * data extents whole, in one transaction; sizes, times and inode numbers stay. {@code offset}
      * and {@code length} must be 0 and both files' size, {@code ctime} and {@code mtime} this file's

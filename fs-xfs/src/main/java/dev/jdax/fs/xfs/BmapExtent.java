@@ -26,6 +26,11 @@ record BmapExtent(long startoff, long startblock, long blockcount, boolean unwri
         put64(b, off + 8, l1);
     }
 
+    /** The part of this extent from file block {@code off}, {@code n} blocks long (inside it). */
+    BmapExtent slice(long off, long n) {
+        return new BmapExtent(off, startblock + (off - startoff), n, unwritten);
+    }
+
     long endoff() {
         return startoff + blockcount;
     }

@@ -26,10 +26,26 @@ final class DataAlloc {
     static BmapExtent allocate(XfsDisk disk, XfsSpace space, DataAlignment alignment, XfsInode in,
                                List<BmapExtent> ext, long off, long len, boolean convert, boolean unwritten)
             throws FsException {
+        return allocate(disk, space, alignment, in, ext, off, len, convert, unwritten, in.extsizeHint());
+    }
+
+    /**
+     * xfs_reflink_fill_cow_hole's allocation for a copy on write of file blocks {@code [off,
+     * +len)} (XFS_BMAPI_COWFORK | XFS_BMAPI_PREALLOC): rounded out to whole CoW extent size hints
+     * ({@link XfsInode#cowextsizeHint}, 32 blocks by default) inside the CoW fork's hole, placed
+     * after or before the CoW fork's neighbouring extents, near the inode when it has none.
+     */
+    static BmapExtent allocateCow(XfsDisk disk, XfsSpace space, DataAlignment alignment, XfsInode in, long off, long len)
+            throws FsException {
+        return allocate(disk, space, alignment, in, in.cowFork, off, len, false, false, in.cowextsizeHint());
+    }
+
+    private static BmapExtent allocate(XfsDisk disk, XfsSpace space, DataAlignment alignment, XfsInode in,
+                                       List<BmapExtent> ext, long off, long len, boolean convert, boolean unwritten,
+                                       long extsz) throws FsException {
         long length = Math.min(len, BmapExtent.MAX_BLOCKCOUNT);
         long stripe = alignment.dalign() != 0 && length >= alignment.dalign() && atEof(ext, off)
                 ? alignment.stripeAlign() : 0;
-        long extsz = in.extsizeHint();
         long aoff = off;
         long alen = length;
         if (extsz != 0 && !convert) {

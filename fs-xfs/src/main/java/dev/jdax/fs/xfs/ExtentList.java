@@ -95,6 +95,25 @@ final class ExtentList {
         }
     }
 
+    /**
+     * The run at file block {@code off}, at most {@code max} blocks: the extent over it ({@code
+     * at[0]}) and how far it reaches, or null and how far the hole reaches.
+     */
+    static long run(List<BmapExtent> list, long off, long max, BmapExtent[] at) {
+        at[0] = null;
+        for (BmapExtent e : list) {
+            if (e.endoff() <= off) {
+                continue;
+            }
+            if (e.startoff() <= off) {
+                at[0] = e;
+                return Math.min(max, e.endoff() - off);
+            }
+            return Math.min(max, e.startoff() - off);
+        }
+        return max;
+    }
+
     static long mappedBlocks(List<BmapExtent> list) {
         long n = 0;
         for (BmapExtent e : list) {

@@ -1,7 +1,9 @@
 package dev.jdax.fs.xfs;
 
-import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One allocation group: its headers (AGF, AGI, AGFL), its free space ({@link AgFreeSpace}:
@@ -20,8 +22,14 @@ final class XfsAg {
     private final Agfl agfl;
     private final AgFreeSpace space;
     private final AgInodes inodes;
-    /** The refcount B+tree (reflink): empty as long as no extent is shared, which jdax never makes. */
+    /** The refcount B+tree (reflink): a record per run of shared blocks, and per CoW staging extent. */
     private final ShortBtree refcount;
+    /** The tree's shared-domain records in core. */
+    private final SharedExtents shared = new SharedExtents();
+    /** The CoW staging records this mount made: agbno → blocks. */
+    private final java.util.TreeMap<Long, Long> staged = new java.util.TreeMap<>();
+    /** The CoW staging extents found at mount, until {@link #recoverCowStaging}. */
+    private List<long[]> cowStaging = List.of();
 
     private XfsAg(XfsDisk disk, long agno, XfsAgf agf, XfsAgi agi, Agfl agfl) {
         this.disk = disk;
@@ -64,20 +72,151 @@ final class XfsAg {
         ag.space.load();
         ag.inodes.load();
         if ((disk.sb().sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0) {
-            int shared = ag.refcount.records().size();
+            ag.cowStaging = index(ag.refcount.records(), ag.shared);
             Corrupt.check(ag.refcount.scannedBlocks() == agf.agf_refcount_blocks(), "AGF %d: agf_refcount_blocks %d, the tree has %d",
                     agno, agf.agf_refcount_blocks(), ag.refcount.scannedBlocks());
-            if (shared > 0) {
-                throw FsException.of(Errno.EROFS, "xfs: AG %d has %d shared or CoW extents: jdax does not write reflinked"
-                        + " files; mount it read-only", agno, shared);
-            }
         }
         return ag;
     }
 
     /**
-     * Adds a record to the refcount B+tree (what xfs_refcount_adjust does for a shared extent);
-     * jdax makes no shared extents itself, so only tests call this.
+     * The shared extents of AG {@code agno} of a read-only mount, read from its refcount B+tree
+     * (empty without reflink).
+     */
+    static SharedExtents readShared(XfsDisk disk, long agno) throws FsException {
+        SharedExtents shared = new SharedExtents();
+        if ((disk.sb().sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0) {
+            XfsAgf agf = XfsAgf.read(disk, agno);
+            ShortBtree tree = new ShortBtree(disk, agno, AgBtreeKind.REFC, new ShortBtree.Root() {
+                public long root() { return agf.agf_refcount_root(); }
+                public int levels() { return (int) agf.agf_refcount_level(); }
+                public void set(long root, int levels) { throw new IllegalStateException("read-only"); }
+            }, null);
+            index(tree.records(), shared);
+        }
+        return shared;
+    }
+
+    /** Puts the shared-domain records into {@code shared}; returns the CoW staging ones ({agbno, blocks}). */
+    private static List<long[]> index(List<byte[]> records, SharedExtents shared) {
+        List<long[]> cow = new ArrayList<>();
+        for (byte[] r : records) {
+            long start = Buf.be32(r, 0);
+            if ((start & SharedExtents.COW_FLAG) != 0) {
+                cow.add(new long[]{start & ~SharedExtents.COW_FLAG, Buf.be32(r, 4)});
+            } else {
+                shared.put(start, Buf.be32(r, 4), Buf.be32(r, 8));
+            }
+        }
+        return cow;
+    }
+
+    /** The shared extents here, kept with the refcount B+tree. */
+    SharedExtents shared() {
+        return shared;
+    }
+
+    /**
+     * xfs_refcount_adjust (increase): {@code [agbno, +len)}, in use, gets one more mapping. Under
+     * the AG lock, inside a transaction.
+     */
+    void share(long agbno, long len) throws FsException {
+        adjust(agbno, len, 1);
+    }
+
+    /**
+     * One mapping of {@code [agbno, +len)} goes (xfs_refcount_decrease_extent, then
+     * xfs_free_extent for what no mapping uses any more): shared blocks lose a count, the others
+     * join the free space. Under the AG lock, inside a transaction.
+     */
+    void unshare(long agbno, long len) throws FsException {
+        if (shared.isEmpty()) {
+            release(agbno, len);
+            return;
+        }
+        for (long[] run : adjust(agbno, len, -1)) {
+            release(run[0], run[1]);
+        }
+    }
+
+    private List<long[]> adjust(long agbno, long len, int delta) throws FsException {
+        SharedExtents.Change c = shared.plan(agbno, len, delta);
+        for (long[] r : c.removed()) {
+            refcount.delete(rec(r[0], r[1], r[2]));
+        }
+        for (long[] a : c.added()) {
+            refcount.insert(rec(a[0], a[1], a[2]));
+        }
+        shared.apply(c);
+        if (!c.removed().isEmpty() || !c.added().isEmpty()) {
+            space.writeHeaders();
+        }
+        return c.freed();
+    }
+
+    /**
+     * xfs_reflink_recover_cow: the CoW staging extents a crash left (records with the CoW flag; jdax
+     * makes none, Linux does between a copy-on-write's allocation and its remap) go back to the free
+     * space, their records out of the tree. Under the AG lock, inside a transaction.
+     *
+     * @return how many extents were recovered
+     */
+    int recoverCowStaging() throws FsException {
+        List<long[]> cow = cowStaging;
+        cowStaging = List.of();
+        for (long[] c : cow) {
+            refcount.delete(rec(c[0] | SharedExtents.COW_FLAG, c[1], 1));
+            release(c[0], c[1]);
+        }
+        return cow.size();
+    }
+
+    /**
+     * xfs_refcount_alloc_cow_extent: {@code [agbno, +len)}, just allocated into a CoW fork, is
+     * recorded as staged, so that a crash before it is remapped or given back leaks nothing
+     * (recovery frees what the records name). Under the AG lock, inside a transaction.
+     */
+    void stageCow(long agbno, long len) throws FsException {
+        refcount.insert(rec(agbno | SharedExtents.COW_FLAG, len, 1));
+        staged.put(agbno, len);
+        space.writeHeaders();
+    }
+
+    /**
+     * xfs_refcount_free_cow_extent: {@code [agbno, +len)} is staged no more (remapped into a file,
+     * or given back): the record holding it is cut to what is left. Under the AG lock, inside a
+     * transaction.
+     */
+    void unstageCow(long agbno, long len) throws FsException {
+        java.util.Map.Entry<Long, Long> r = staged.floorEntry(agbno);
+        Corrupt.check(r != null && r.getKey() + r.getValue() >= agbno + len, "AG %d: blocks [%d, +%d] are not staged for CoW",
+                agno, agbno, len);
+        long start = r.getKey();
+        long end = start + r.getValue();
+        refcount.delete(rec(start | SharedExtents.COW_FLAG, r.getValue(), 1));
+        staged.remove(start);
+        if (start < agbno) {
+            refcount.insert(rec(start | SharedExtents.COW_FLAG, agbno - start, 1));
+            staged.put(start, agbno - start);
+        }
+        if (agbno + len < end) {
+            refcount.insert(rec((agbno + len) | SharedExtents.COW_FLAG, end - agbno - len, 1));
+            staged.put(agbno + len, end - agbno - len);
+        }
+        space.writeHeaders();
+    }
+
+    /** struct xfs_refcount_rec: rc_startblock, rc_blockcount, rc_refcount. */
+    private static byte[] rec(long start, long len, long count) {
+        byte[] b = new byte[12];
+        Buf.put32(b, 0, start);
+        Buf.put32(b, 4, len);
+        Buf.put32(b, 8, count);
+        return b;
+    }
+
+    /**
+     * Adds a record to the refcount B+tree as it is, beside the index (the tree's own tests).
      */
     void addRefcount(byte[] rec) throws FsException {
         refcount.insert(rec);

@@ -104,6 +104,20 @@ final class XfsFile implements DaxInodeOps {
         fs.fileOps().swapExtents(in, d.in, offset, length, ctime, mtime);
     }
 
+    /** xfs_file_remap_range: only where mkfs made the file system with reflink (EOPNOTSUPP otherwise). */
+    @Override
+    public boolean remapsBlocks() {
+        return (fs.disk().sb().sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0;
+    }
+
+    @Override
+    public long remapFrom(DaxInodeOps src, long posIn, long posOut, long len, long newSize) throws FsException {
+        if (!(src instanceof XfsFile s) || s.fs != fs) {
+            throw FsException.of(Errno.EXDEV, "xfs: inode %d: remap source is not a file of this file system", in.ino());
+        }
+        return fs.fileOps().remap(s.in, in, posIn, posOut, len, newSize);
+    }
+
     /** fsync's metadata part: the log forced up to the inode's last change. */
     @Override
     public void commit(boolean dataOnly) throws FsException {

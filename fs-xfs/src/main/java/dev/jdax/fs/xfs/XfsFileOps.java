@@ -43,8 +43,9 @@ final class XfsFileOps {
         // An overwrite of written blocks changes no metadata: no transaction (xfs_iomap's fast path).
         in.ilock.lockShared();
         try {
-            Iomap m = XfsIomap.map(disk, in, fs.extents(in), pos, Math.min(length, 1024L * 4096));
-            if (m.type() == IomapType.MAPPED) {
+            List<BmapExtent> ext = fs.extents(in);
+            Iomap m = XfsIomap.markShared(fs, in, ext, XfsIomap.map(disk, in, ext, pos, Math.min(length, 1024L * 4096)));
+            if (m.type() == IomapType.MAPPED && !m.has(Iomap.F_SHARED)) {
                 return m;
             }
         } finally {
@@ -62,7 +63,8 @@ final class XfsFileOps {
             long asked = Math.min(length, 1024L * 4096);
             Iomap m = XfsIomap.map(disk, ext, pos, asked);
             if (m.type() == IomapType.MAPPED) {
-                return m;
+                m = XfsIomap.markShared(fs, in, ext, m);
+                return m.has(Iomap.F_SHARED) ? copyOnWrite(in, ext, m) : m;
             }
             int bl = disk.blockLog();
             long off = m.offset() >>> bl;
@@ -91,6 +93,233 @@ final class XfsFileOps {
                     disk.fsbToByte(got.startblock()), Iomap.F_NEW, disk.device());
         } finally {
             in.ilock.unlockExclusive();
+        }
+    }
+
+    /**
+     * Copy on write of the shared blocks under {@code m}, as Linux does it under DAX: blocks from the
+     * CoW fork where it has them, else a CoW extent size hint's worth allocated into it
+     * (xfs_reflink_fill_cow_hole: rounded out to the hint, staged in the refcount B+tree); the old
+     * blocks' data copied into them and made durable (dax_iomap_cow_copy); then, in the same
+     * transaction here (Linux's xfs_reflink_end_cow is a second one), the file's mapping moved to
+     * them and one count of the old ones dropped. The rest of the allocation stays in the CoW fork
+     * for the next copies, until eviction or unmount gives it back. Caller holds the ILOCK, in a
+     * transaction.
+     *
+     * @return the new blocks, flagged {@link Iomap#F_COW}: every mapping of the range must forget the old ones
+     */
+    private Iomap copyOnWrite(XfsInode in, List<BmapExtent> ext, Iomap m) throws FsException {
+        int bl = disk.blockLog();
+        long off = m.offset() >>> bl;
+        XfsSpace space = m().space();
+        BmapExtent[] at = new BmapExtent[1];
+        long n = ExtentList.run(in.cowFork, off, m.length() >>> bl, at);
+        if (at[0] == null) {
+            long hint = in.cowextsizeHint();
+            reserve(Math.ceilDiv(off + n, hint) * hint - off / hint * hint);
+            BmapExtent got = DataAlloc.allocateCow(disk, space, fs.dataAlignment(), in, off, n);
+            space.stageCow(got.startblock(), got.blockcount());
+            ExtentList.add(in.cowFork, got);
+            cowChanged(in);
+            n = ExtentList.run(in.cowFork, off, n, at);
+            Corrupt.check(at[0] != null, "xfs: inode %d: CoW allocation [%d, +%d] misses file block %d", in.ino(),
+                    got.startoff(), got.blockcount(), off);
+        }
+        long fsb = at[0].slice(off, n).startblock();
+        long newAddr = disk.fsbToByte(fsb);
+        copyData(m.addr(), newAddr, n << bl);
+        ExtentList.remove(in.cowFork, off, n);
+        cowChanged(in);
+        space.unstageCow(fsb, n);
+        fs.log().handle().freeLater(ExtentList.remove(ext, off, n));
+        ExtentList.add(ext, new BmapExtent(off, fsb, n, false));
+        save(in, ext);
+        return new Iomap(off << bl, n << bl, IomapType.MAPPED, newAddr, Iomap.F_COW, disk.device());
+    }
+
+    /** The CoW fork changed: its block count, and whether unmount must give its blocks back. */
+    private void cowChanged(XfsInode in) {
+        in.cowBlocks = ExtentList.mappedBlocks(in.cowFork);
+        if (in.cowBlocks == 0) {
+            fs.withCowBlocks.remove(in);
+        } else {
+            fs.withCowBlocks.add(in);
+        }
+    }
+
+    /**
+     * xfs_reflink_cancel_cow_range from file block {@code fromFsb} to the end: the CoW fork's blocks
+     * there go back to the free space and out of the refcount B+tree, in a transaction of their own
+     * (eviction, unmount, truncate).
+     */
+    void cancelCow(XfsInode in, long fromFsb) throws FsException {
+        XfsSpace space = m().space();
+        fs.log().op(h -> {
+            in.ilock.lockExclusive();
+            try {
+                cancelCowLocked(in, fromFsb, space);
+            } finally {
+                in.ilock.unlockExclusive();
+            }
+            return null;
+        });
+    }
+
+    private void cancelCowLocked(XfsInode in, long fromFsb, XfsSpace space) throws FsException {
+        if (in.cowFork.isEmpty()) {
+            return;
+        }
+        for (long[] run : ExtentList.remove(in.cowFork, fromFsb, Long.MAX_VALUE / 2 - fromFsb)) {
+            space.unstageCow(run[0], run[1]);
+            space.freeBlocks(run[0], run[1]);
+        }
+        cowChanged(in);
+    }
+
+    /**
+     * xfs_reflink_unshare: the shared blocks of {@code [offset, end)} copied on write
+     * (dax_file_unshare through the write iomap), a transaction per run; then, if the file shares no
+     * block any more, its CoW fork given back and its reflink flag cleared
+     * (xfs_reflink_try_clear_inode_flag). The engine holds the file whole, the range unmapped.
+     */
+    private void unshare(XfsInode in, long offset, long end) throws FsException {
+        if (!in.isReflink()) {
+            return;
+        }
+        for (long pos = offset; pos < end; ) {
+            long at = pos;
+            pos = fs.log().op(h -> {
+                in.ilock.lockExclusive();
+                try {
+                    List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
+                    Iomap m = XfsIomap.markShared(fs, in, ext, XfsIomap.map(disk, ext, at, end - at));
+                    return (m.has(Iomap.F_SHARED) ? copyOnWrite(in, ext, m) : m).end();
+                } finally {
+                    in.ilock.unlockExclusive();
+                }
+            });
+        }
+        XfsSpace space = m().space();
+        fs.log().op(h -> {
+            in.ilock.lockExclusive();
+            try {
+                if (!sharesBlocks(in)) {
+                    cancelCowLocked(in, 0, space);
+                    m().changeInode(in, false, i -> i.di_flags2(i.di_flags2() & ~XfsInode.XFS_DIFLAG2_REFLINK));
+                }
+            } finally {
+                in.ilock.unlockExclusive();
+            }
+            return null;
+        });
+    }
+
+    /** xfs_reflink_inode_has_shared_extents: whether any written block of the file is shared. Under the ILOCK. */
+    private boolean sharesBlocks(XfsInode in) throws FsException {
+        for (BmapExtent e : fs.extents(in)) {
+            if (!e.unwritten()) {
+                long[] run = fs.sharedRun(e.startblock(), e.blockcount());
+                if (run[0] != 0 || run[1] < e.blockcount()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Copies {@code length} bytes of file data on the device, durable when it returns (dax_iomap_cow_copy). */
+    private void copyData(long from, long to, long length) throws FsException {
+        byte[] buf = new byte[(int) Math.min(length, 256 << 10)];
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(buf);
+        for (long done = 0; done < length; ) {
+            long n = Math.min(buf.length, length - done);
+            disk.device().load(from + done, seg, 0, n);
+            disk.device().storeData(to + done, seg, 0, n);
+            done += n;
+        }
+        disk.device().fence();
+    }
+
+    /**
+     * xfs_reflink_remap_blocks: file blocks from {@code posIn} of {@code src} are mapped at {@code
+     * posOut} of {@code dst}, {@code len} bytes (rounded up to blocks), one transaction per run of
+     * the source (xfs_reflink_remap_extent): what {@code dst} mapped there loses a count, written
+     * source blocks gain one and are mapped, unwritten ones and holes leave a hole. Both files get
+     * the reflink flag first (xfs_reflink_set_inode_flag). The engine holds both files whole, the
+     * ranges checked and unmapped.
+     *
+     * @param newSize {@code dst}'s size once all is remapped, reached run by run as Linux's
+     * @return {@code dst}'s size after
+     */
+    long remap(XfsInode src, XfsInode dst, long posIn, long posOut, long len, long newSize) throws FsException {
+        XfsMutations mu = m();
+        int bl = disk.blockLog();
+        if (!src.isReflink() || !dst.isReflink()) {
+            fs.log().run(h -> {
+                for (XfsInode i : src == dst ? List.of(src) : List.of(src, dst)) {
+                    if (!i.isReflink()) {
+                        mu.changeInode(i, true, x -> x.di_flags2(x.di_flags2() | XfsInode.XFS_DIFLAG2_REFLINK));
+                    }
+                }
+                return null;
+            });
+        }
+        long blocks = (len + disk.blockSize() - 1) >>> bl;
+        long srcOff = posIn >>> bl;
+        long dstOff = posOut >>> bl;
+        for (long done = 0; done < blocks; ) {
+            long d = done;
+            done += fs.log().op(h -> remapRun(src, dst, srcOff + d, dstOff + d, blocks - d, newSize));
+        }
+        return dst.di_size();
+    }
+
+    /** xfs_reflink_remap_extent: the first run of {@code [srcOff, +max)}, in the caller's transaction; its length. */
+    private long remapRun(XfsInode src, XfsInode dst, long srcOff, long dstOff, long max, long newSize) throws FsException {
+        XfsInode first = src.ino() <= dst.ino() ? src : dst;
+        XfsInode second = first == src ? dst : src;
+        first.ilock.lockExclusive();
+        if (second != first) {
+            second.ilock.lockExclusive();
+        }
+        try {
+            BmapExtent[] s = new BmapExtent[1];
+            long n = ExtentList.run(fs.extents(src), srcOff, max, s);
+            List<BmapExtent> ext = new ArrayList<>(fs.extents(dst));
+            BmapExtent[] d = new BmapExtent[1];
+            n = ExtentList.run(ext, dstOff, n, d);
+            BmapExtent from = s[0] == null ? null : s[0].slice(srcOff, n);
+            BmapExtent to = d[0] == null ? null : d[0].slice(dstOff, n);
+            boolean written = from != null && !from.unwritten();
+            if (from != null && to != null && from.startblock() == to.startblock()) {
+                Corrupt.check(from.unwritten() == to.unwritten(), "xfs: inode %d block %d mapped twice in two states",
+                        dst.ino(), to.startblock());
+                return n;
+            }
+            if (!written && (to == null || from != null && to.unwritten())) {
+                return n;   // a hole over a hole, or unwritten over unwritten: nothing changes
+            }
+            reserve(written ? n : 0);
+            if (to != null) {
+                fs.log().handle().freeLater(ExtentList.remove(ext, dstOff, n));
+            }
+            if (written) {
+                m().space().shareData(from.startblock(), n);
+                ExtentList.add(ext, new BmapExtent(dstOff, from.startblock(), n, false));
+            }
+            long newlen = Math.min((dstOff + n) << disk.blockLog(), newSize);
+            synchronized (dst) {
+                if (newlen > dst.di_size()) {
+                    dst.di_size(newlen);
+                }
+                save(dst, ext);
+            }
+            return n;
+        } finally {
+            if (second != first) {
+                second.ilock.unlockExclusive();
+            }
+            first.ilock.unlockExclusive();
         }
     }
 
@@ -157,6 +386,8 @@ final class XfsFileOps {
                     mu.freeBeyond(in, newSize);
                     setSize(in, newSize, now, now);
                 }
+                // xfs_itruncate_extents: the CoW fork's blocks past the new EOF go too.
+                cancelCowLocked(in, (newSize + disk.blockSize() - 1) >>> disk.blockLog(), mu.space());
             } finally {
                 in.ilock.unlockExclusive();
             }
@@ -189,6 +420,7 @@ final class XfsFileOps {
                 if (!ctime.equals(ip.space.ctime()) || !mtime.equals(ip.space.mtime())) {
                     throw FsException.of(Errno.EBUSY, "xfs: inode %d changed since its times were read", ip.ino());
                 }
+                cancelCowLocked(tip, 0, mu.space());
                 List<BmapExtent> mine = fs.extents(ip);
                 List<BmapExtent> theirs = fs.extents(tip);
                 List<List<Long>> myTree = mu.forks().levels(ip);
@@ -214,6 +446,14 @@ final class XfsFileOps {
                         long tipReflink = tip.di_flags2() & XfsInode.XFS_DIFLAG2_REFLINK;
                         ip.di_flags2(ip.di_flags2() & ~XfsInode.XFS_DIFLAG2_REFLINK | tipReflink);
                         tip.di_flags2(tip.di_flags2() & ~XfsInode.XFS_DIFLAG2_REFLINK | ipReflink);
+                        // The CoW forks change places too (the donor's was given back first).
+                        List<BmapExtent> myCow = new ArrayList<>(ip.cowFork);
+                        ip.cowFork.clear();
+                        ip.cowFork.addAll(tip.cowFork);
+                        tip.cowFork.clear();
+                        tip.cowFork.addAll(myCow);
+                        cowChanged(ip);
+                        cowChanged(tip);
                         // The data forks are logged (XFS_ILOG_DEXT/DBROOT): fdatasync of either forces them.
                         mu.changeInode(ip, true, i -> { });
                         mu.changeInode(tip, true, i -> { });
@@ -293,11 +533,12 @@ final class XfsFileOps {
         }
         if ((mode & Falloc.UNSHARE_RANGE) != 0) {
             // vfs_fallocate: unsharing goes with allocation only. xfs_file_fallocate then unshares
-            // (xfs_reflink_unshare: a writable jdax mount has no shared block) and allocates the
-            // range as a plain fallocate does, the size too unless KEEP_SIZE.
+            // (xfs_reflink_unshare) and allocates the range as a plain fallocate does, the size too
+            // unless KEEP_SIZE.
             if ((mode & ~(Falloc.UNSHARE_RANGE | Falloc.KEEP_SIZE)) != 0) {
                 throw FsException.of(Errno.EINVAL, "xfs: fallocate mode 0x%x: unshare with another mode", mode);
             }
+            unshare(in, offset, Math.min(offset + length, size));
             return fallocate(in, mode & ~Falloc.UNSHARE_RANGE, offset, length, size);
         }
         m();
@@ -325,6 +566,8 @@ final class XfsFileOps {
                     throw FsException.of(Errno.EINVAL, "xfs: collapse/insert range %d+%d not block aligned", offset,
                             length);
                 }
+                // xfs_prepare_shift: CoW blocks past the shift would land at the wrong offsets.
+                cancelCowLocked(in, offset >>> bl, m().space());
                 if ((mode & Falloc.COLLAPSE_RANGE) != 0) {
                     if (end >= size) {
                         throw FsException.of(Errno.EINVAL, "xfs: collapse range end %d beyond EOF %d", end, size);

@@ -48,6 +48,10 @@ final class XfsFileSystem implements SuperBlock {
     private final XfsDisk disk;
     private final MountOptions options;
     private final boolean readOnly;
+    /** The inodes whose CoW fork holds blocks, which unmount gives back. */
+    final java.util.Set<XfsInode> withCowBlocks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** A read-only mount's shared extents, read on first use. */
+    private volatile SharedExtents[] readOnlyShared;
     private final XfsFileOps fileOps;
     private final DaxMode daxMode;
     private final DaxMount daxMount;
@@ -93,10 +97,36 @@ final class XfsFileSystem implements SuperBlock {
                 t.recoverIntent(i.id(), i.extents());
             }
             mutations.unlinked().recover();
+            t.run(h -> space.recoverCowStaging());
         } catch (FsException | RuntimeException e) {
             t.abandon();
             throw e;
         }
+    }
+
+    /**
+     * {@link SharedExtents#run} at {@code fsb}: from the allocators' index on a writable mount, from
+     * the refcount B+trees, read once, on a read-only one.
+     */
+    long[] sharedRun(long fsb, long count) throws FsException {
+        XfsMutations mu = mutations;
+        if (mu != null) {
+            return mu.space().sharedRun(fsb, count);
+        }
+        SharedExtents[] ro = readOnlyShared;
+        if (ro == null) {
+            synchronized (this) {
+                ro = readOnlyShared;
+                if (ro == null) {
+                    ro = new SharedExtents[(int) disk.agcount()];
+                    for (int agno = 0; agno < ro.length; agno++) {
+                        ro[agno] = XfsAg.readShared(disk, agno);
+                    }
+                    readOnlyShared = ro;
+                }
+            }
+        }
+        return ro[(int) disk.agno(fsb)].run(disk.agbno(fsb), count);
     }
 
     /** The stripe geometry file data is aligned to on this mount. */
@@ -236,6 +266,9 @@ final class XfsFileSystem implements SuperBlock {
 
     /** xfs_inactive: the last reference to an unlinked inode frees it; a linked one only leaves core. */
     void evict(XfsInode in) throws FsException {
+        if (in.cowBlocks != 0 && mutations != null && !readOnly) {
+            fileOps.cancelCow(in, 0);
+        }
         if (in.space != null && !readOnly) {
             in.space.evicted(in.di_nlink() > 0);
         } else if (in.di_nlink() > 0 && !readOnly) {
@@ -468,7 +501,8 @@ final class XfsFileSystem implements SuperBlock {
         if (in.sDax) attrs |= StatInfo.STATX_ATTR_DAX;
         long rdev = in.di_format() == XfsInode.FMT_DEV ? DeviceNumbers.sysvDecode((int) Buf.be32(in.raw, XfsInode.CORE_SIZE)) : 0;
         return new StatInfo(in.ino(), in.di_mode(), in.di_nlink(), in.di_uid(), in.di_gid(), rdev, in.size(),
-                in.di_nblocks() << (disk.blockLog() - 9), disk.blockSize(), in.space != null ? in.space.atime() : in.atime(),
+                (in.di_nblocks() + in.cowBlocks) << (disk.blockLog() - 9), disk.blockSize(),
+                in.space != null ? in.space.atime() : in.atime(),
                 in.space != null ? in.space.mtime() : in.mtime(), in.space != null ? in.space.ctime() : in.ctime(),
                 in.crtime(), attrs);
     }
@@ -487,7 +521,7 @@ final class XfsFileSystem implements SuperBlock {
         boolean blocks = format == XfsInode.FMT_EXTENTS || format == XfsInode.FMT_BTREE;
         boolean dev = format == XfsInode.FMT_DEV;
         long cowextsize = (in.di_flags2() & XfsInode.XFS_DIFLAG2_COWEXTSIZE) != 0 ? in.di_cowextsize() : 0;
-        return new XfsBulkstat(in.ino(), st.size(), blocks ? in.di_nblocks() : 0, Integer.toUnsignedLong(fsxattr(in).xflags()),
+        return new XfsBulkstat(in.ino(), st.size(), blocks ? in.di_nblocks() + in.cowBlocks : 0, Integer.toUnsignedLong(fsxattr(in).xflags()),
                 st.atime(), st.mtime(), st.ctime(), st.btime(), in.di_gen(), in.di_uid(), in.di_gid(),
                 Integer.toUnsignedLong(in.di_projid()), dev ? BLKDEV_IOSIZE : disk.blockSize(),
                 dev ? Buf.be32(in.raw, XfsInode.CORE_SIZE) : 0, cowextsize, in.di_extsize(), in.di_nlink(),
@@ -732,6 +766,10 @@ final class XfsFileSystem implements SuperBlock {
         if (!closed) {
             if (log != null) {
                 daxMount.writeDirtyTimes(); // before the unmount record: what lazytime kept goes into the log
+                // Unmount evicts every inode: their CoW forks' blocks go back (xfs_inactive).
+                for (XfsInode in : List.copyOf(withCowBlocks)) {
+                    fileOps.cancelCow(in, 0);
+                }
             }
             closed = true;
             if (log != null) {

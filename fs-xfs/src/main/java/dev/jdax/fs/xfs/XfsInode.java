@@ -74,6 +74,13 @@ final class XfsInode implements Vnode, KeptTimes {
     /** Lookups of the list {@code lookupsOf} since it became the inode's ({@link #searchedOften}). */
     private int lookups;
     private List<BmapExtent> lookupsOf;
+    /**
+     * The CoW fork (i_cowfp): blocks allocated for copies on write and not yet written, in core only
+     * (their refcount B+tree records say they are staged). Under the ILOCK, exclusive to change.
+     */
+    final List<BmapExtent> cowFork = new java.util.ArrayList<>();
+    /** The blocks of {@link #cowFork} (counted in st_blocks as Linux's i_delayed_blks). */
+    volatile long cowBlocks;
     /** The engine's state, for a regular file. */
     AddressSpace space;
     /** In-core S_DAX, fixed when the inode is loaded (xfs_setup_inode); a flag change waits for eviction. */
@@ -413,6 +420,21 @@ final class XfsInode implements Vnode, KeptTimes {
     /** xfs_get_extsz_hint: the extent size hint in blocks, 0 when none is set. */
     long extsizeHint() {
         return (di_flags() & XFS_DIFLAG_EXTSIZE) != 0 ? di_extsize() : 0;
+    }
+
+    /** XFS_DEFAULT_COWEXTSZ_HINT: copy-on-write allocates 32 blocks at a time when no hint says otherwise. */
+    static final long DEFAULT_COWEXTSZ_HINT = 32;
+
+    /** xfs_get_cowextsz_hint: the larger of the CoW and the extent size hints, 32 blocks when neither is set. */
+    long cowextsizeHint() {
+        long cow = (di_flags2() & XFS_DIFLAG2_COWEXTSIZE) != 0 ? di_cowextsize() : 0;
+        long hint = Math.max(cow, extsizeHint());
+        return hint == 0 ? DEFAULT_COWEXTSZ_HINT : hint;
+    }
+
+    /** xfs_is_reflink_inode: the file may share blocks with others (XFS_DIFLAG2_REFLINK). */
+    boolean isReflink() {
+        return (di_flags2() & XFS_DIFLAG2_REFLINK) != 0;
     }
 
     Instant atime() { return time(32); }

@@ -26,12 +26,38 @@ final class XfsIomap implements IomapOps {
         if ((flags & IomapOps.WRITE) != 0) {
             return fs.fileOps().mapForWrite(in, pos, length);
         }
+        Iomap m;
         in.ilock.lockShared();
         try {
-            return map(fs.disk(), in, fs.extents(in), pos, length);
+            List<BmapExtent> ext = fs.extents(in);
+            m = markShared(fs, in, ext, map(fs.disk(), in, ext, pos, length));
         } finally {
             in.ilock.unlockShared();
         }
+        if ((flags & IomapOps.ZERO) != 0 && m.has(Iomap.F_SHARED)) {
+            // Zeroing shared blocks would zero them for every file: xfs_zero_range goes through the
+            // write iomap, which copies them on write first.
+            return fs.fileOps().mapForWrite(in, m.offset(), m.length());
+        }
+        return m;
+    }
+
+    /**
+     * xfs_reflink_trim_around_shared: a mapping of written blocks of a file that may share them,
+     * cut where its blocks go from shared to not (or back), and flagged {@link Iomap#F_SHARED}
+     * when they are shared. The engine writes into shared blocks only through a write iomap, which
+     * copies them first. Called under the ILOCK.
+     */
+    static Iomap markShared(XfsFileSystem fs, XfsInode in, List<BmapExtent> extents, Iomap m) throws FsException {
+        if (m.type() != IomapType.MAPPED || !in.isReflink()) {
+            return m;
+        }
+        int bl = fs.disk().blockLog();
+        long off = m.offset() >>> bl;
+        BmapExtent e = extents.get(floor(in, extents, off));
+        long[] run = fs.sharedRun(e.startblock() + (off - e.startoff()), m.length() >>> bl);
+        return new Iomap(m.offset(), run[1] << bl, m.type(), m.addr(), m.flags() | (run[0] != 0 ? Iomap.F_SHARED : 0),
+                m.device());
     }
 
     /** An index of the starts of one extent list (an inode's list is replaced whole when it changes). */

@@ -356,6 +356,56 @@ final class XfsSpace {
         });
     }
 
+    /**
+     * A file's mapping of {@code [fsb, +count)} goes (the deferred frees of bunmapi): blocks other
+     * mappings share lose a count, the rest join the free space. Inside a transaction.
+     */
+    void unmapData(long fsb, long count) throws FsException {
+        inAg(fsb, count, "unmapping", XfsAg::unshare);
+    }
+
+    /** One more file maps {@code [fsb, +count)}, which is in use (a remap). Inside a transaction. */
+    void shareData(long fsb, long count) throws FsException {
+        inAg(fsb, count, "sharing", XfsAg::share);
+    }
+
+    /** {@link XfsAg#stageCow} of {@code [fsb, +count)}. Inside a transaction. */
+    void stageCow(long fsb, long count) throws FsException {
+        inAg(fsb, count, "staging", XfsAg::stageCow);
+    }
+
+    /** {@link XfsAg#unstageCow} of {@code [fsb, +count)}. Inside a transaction. */
+    void unstageCow(long fsb, long count) throws FsException {
+        inAg(fsb, count, "unstaging", XfsAg::unstageCow);
+    }
+
+    /** A change of blocks {@code [agbno, +count)} of one AG, made under its lock. */
+    private interface AgRangeChange {
+        void change(XfsAg ag, long agbno, long count) throws FsException;
+    }
+
+    private void inAg(long fsb, long count, String what, AgRangeChange change) throws FsException {
+        Corrupt.check(disk.fsbValid(fsb, count), "%s blocks [%d, +%d] out of range", what, fsb, count);
+        locked(disk.agno(fsb), ag -> {
+            change.change(ag, disk.agbno(fsb), count);
+            return null;
+        });
+    }
+
+    /** {@link SharedExtents#run} from {@code fsb}: whether it is shared, and how many blocks from it are alike. */
+    long[] sharedRun(long fsb, long count) {
+        return ags[(int) disk.agno(fsb)].shared().run(disk.agbno(fsb), count);
+    }
+
+    /** The CoW staging extents of a crash, freed in every AG (at mount); how many there were. */
+    int recoverCowStaging() throws FsException {
+        int n = 0;
+        for (int agno = 0; agno < ags.length; agno++) {
+            n += locked(agno, XfsAg::recoverCowStaging);
+        }
+        return n;
+    }
+
     /** Frees each run {@code {fsb, count}} of {@code runs}: what {@link ExtentList#remove} takes out of a mapping, an intent's extents. */
     void freeRuns(Iterable<long[]> runs) throws FsException {
         for (long[] run : runs) {

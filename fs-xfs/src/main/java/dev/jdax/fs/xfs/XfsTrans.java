@@ -68,7 +68,8 @@ final class XfsTrans {
         /**
          * xfs_free_extent_later: the extents leave the file now and join the free space when this
          * transaction ends, in its checkpoint (xfs_defer_finish's roll), so the unmapping and the
-         * free reach the log together or not at all and no intent needs logging for them.
+         * free reach the log together or not at all and no intent needs logging for them. Blocks
+         * another file shares lose a count instead (xfs_refcount_decrease_extent's deferred work).
          */
         void freeLater(List<long[]> extents) {
             if (!extents.isEmpty()) {
@@ -85,7 +86,7 @@ final class XfsTrans {
                 long[][] ex = deferred.get(d);
                 for (int i = 0; i < ex.length; i++) {
                     try {
-                        space.freeBlocks(ex[i][0], ex[i][1]);
+                        space.unmapData(ex[i][0], ex[i][1]);
                     } catch (FsException | RuntimeException e) {
                         List<long[]> left = new ArrayList<>(List.of(ex).subList(i, ex.length));
                         deferred.subList(d + 1, deferred.size()).forEach(rest -> left.addAll(List.of(rest)));
