@@ -112,6 +112,9 @@ final class LinuxOutputSegmenter {
     /** copy_range's one line when it copies nothing: the source's open or fstat, an option's value, the call. */
     private static final String COPY_REFUSAL = "/.*: .*|copy_range: .*|fstat: .*|invalid (source offset|destination offset|length) -- .*"
             + "|file value -?\\d+ is out of range .*";
+    /** reflink's and dedupe's one line when they share nothing: the source's open, a bad number, the ioctl. */
+    private static final String SHARE_REFUSAL = "/.*: .*|XFS_IOC_CLONE(_RANGE)?: .*|XFS_IOC_FILE_EXTENT_SAME: .*"
+            + "|non-numeric (src|dest) offset argument -- .*|non-positive length argument -- .*";
     /** sendfile's one line when it sends nothing. */
     private static final String SEND_REFUSAL = "/.*: .*|sendfile: .*|non-numeric (offset|length) argument -- .*"
             + "|value -?\\d+ is out of range .*";
@@ -263,6 +266,13 @@ final class LinuxOutputSegmenter {
                     "^(sync_file_range: .*|non-numeric (offset|length) argument -- .*)$", null);
             // One line at most per run: openfile's perror for the source, a refused option value, or
             // the system call's error (after which xfs_io runs nothing more).
+            // Once (CMD_FLAG_ONESHOT): the report and its timing, or one refusal.
+            case "reflink" -> Grammar.of("^(linked \\d+/\\d+ bytes at offset \\d+|" + TIMING + "|" + SHARE_REFUSAL + ")$",
+                    "^(" + TIMING + "|" + SHARE_REFUSAL + ")$", null);
+            // A refusal ends a run: only a request of over 1 GiB, whose later call is refused, has a
+            // report after it (none measured).
+            case "dedupe" -> Grammar.of("^(deduped \\d+/\\d+ bytes at offset \\d+|" + TIMING + "|" + SHARE_REFUSAL + ")$",
+                    "^(" + TIMING + "|" + SHARE_REFUSAL + ")$", null);
             case "copy_range" -> Grammar.of("^(" + COPY_REFUSAL + ")$", "^(" + COPY_REFUSAL + ")$", null);
             // With -q a run prints only its refusal.
             case "sendfile" -> QUIET_SEND.matcher(command).find() ? Grammar.of("^(" + SEND_REFUSAL + ")$", "^(" + SEND_REFUSAL + ")$", null) : Grammar.of("^(sent \\d+/\\d+ bytes at offset \\d+|" + TIMING + "|" + SEND_REFUSAL + ")$",

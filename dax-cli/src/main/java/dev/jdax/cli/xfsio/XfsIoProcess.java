@@ -50,6 +50,7 @@ public final class XfsIoProcess implements AutoCloseable {
                 new MapCommands.Munmap(), new MapAdviceCommands.Madvise(), new MapAdviceCommands.Mincore(),
                 new MapAdviceCommands.Mremap(), new FileAdviceCommands.FadviseCmd(), new FileAdviceCommands.SyncRange(),
                 new CopyCommands.CopyRange(), new CopyCommands.Sendfile(),
+                new ReflinkCommands.Reflink(), new ReflinkCommands.Dedupe(),
                 new FileCommands.Open(), new FileCommands.Flink(), new FileCommands.Close(), new FileCommands.File(),
                 new FileCommands.Badblock(), new FileCommands.Badblocks(), new FileCommands.Counters(),
                 new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new AttrCommands.Utimes(),
