@@ -487,7 +487,9 @@ public final class DaxFile implements OpenFile {
             space.unmapRange(posIn / DaxMount.PAGE * DaxMount.PAGE, len + posIn % DaxMount.PAGE);
             try {
                 long size = dst.ops.remapFrom(ops, posIn, posOut, len, Math.max(dst.space.size(), posOut + len));
-                dst.space.resized(Math.max(size, dst.space.size()));
+                // xfs_reflink_update_dest: the size reaches the range's end even where it ends in a
+                // hole, which the runs themselves leave alone.
+                dst.space.resized(Math.max(Math.max(size, posOut + len), dst.space.size()));
                 dst.space.persist();
             } finally {
                 dst.space.refaultViews(unmapFrom, posOut + len - unmapFrom);

@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
         header = "Crash at every fence point of a workload and check what remains.",
         description = {"Runs a workload on the crash-simulating device; before each fence takes what a power "
                 + "failure would leave, mounts it and checks it. Workloads: fsync-files, append, rename, "
-                + "truncate, tree, orphans (files unlinked while open), swapext (xfs_fsr's exchange, XFS), or all."},
+                + "truncate, tree, orphans (files unlinked while open), swapext (xfs_fsr's exchange, XFS), reflink (clones and "
+                + "copy on write, XFS), or all."},
         footer = {"", "Exit status: 0 when no state violated a rule, 1 otherwise."})
 public final class CrashCommand implements Callable<Integer> {
     @Option(names = "-t", required = true, paramLabel = "TYPE", description = "ext2, ext4 or xfs.")

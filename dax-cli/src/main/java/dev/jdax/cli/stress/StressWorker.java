@@ -12,6 +12,7 @@ import dev.jdax.api.fs.FsxAttr;
 import dev.jdax.api.fs.InodeFlags;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
+import dev.jdax.api.fs.Remap;
 import dev.jdax.api.fs.StatInfo;
 import dev.jdax.api.fs.XfsBulkstat;
 import dev.jdax.cli.fsx.FileModel;
@@ -52,7 +53,7 @@ final class StressWorker implements Runnable {
     enum Op {
         CREATE(8), WRITE(18), READ(12), TRUNCATE(5), FALLOCATE(5), FSYNC(3), MAP_WRITE(5), MAP_READ(5), VIEW(3),
         UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), MKNOD(2), LIST(3), SHARED_NAMES(8),
-        SHARED_STRIPE(5), SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2), LABEL(1), SWAPEXT(2), BULKSTAT(1);
+        SHARED_STRIPE(5), SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2), LABEL(1), SWAPEXT(2), BULKSTAT(1), REFLINK(4);
 
         final int weight;
 
@@ -168,7 +169,7 @@ final class StressWorker implements Runnable {
 
     /** The op's weight in the mix: none for what the file system does not have. */
     private int weight(Op o) {
-        boolean xfsOnly = o == Op.EXTSIZE || o == Op.SWAPEXT || o == Op.BULKSTAT;
+        boolean xfsOnly = o == Op.EXTSIZE || o == Op.SWAPEXT || o == Op.BULKSTAT || o == Op.REFLINK;
         return o == Op.FALLOCATE && !fallocate || xfsOnly && !xfs ? 0 : o.weight;
     }
 
@@ -249,6 +250,7 @@ final class StressWorker implements Runnable {
             case LABEL -> label();
             case SWAPEXT -> withFile(this::swapext);
             case BULKSTAT -> bulkstat();
+            case REFLINK -> withFile(this::reflink);
         }
     }
 
@@ -578,6 +580,57 @@ final class StressWorker implements Runnable {
         }
         if (count > 0) {
             dst.write(dstOff, Arrays.copyOfRange(m.contents(), srcOff, srcOff + (int) count));
+        }
+    }
+
+    /**
+     * FICLONERANGE from this file into another of the worker's, or within it, from block boundaries
+     * and allowed to shorten (copy_file_range's way): the length is cut at the source's end, and to
+     * whole blocks unless it ends there and lands at or past the destination's end; overlapping
+     * ranges of one file (counting a partial last block whole) are EINVAL, a source start at or past
+     * its end too. The destination then reads the source's bytes, which later writes to either copy
+     * on write.
+     */
+    private void reflink(String p, FileModel m) throws FsException {
+        String q = any(FileNode.class);
+        FileModel dst = ((FileNode) names.get(q)).model();
+        int blocks = MAX_FILE / 4096;
+        long srcOff = 4096L * rnd.nextInt(blocks);
+        long dstOff = 4096L * rnd.nextInt(blocks - 1);
+        long len = Math.min(4096L * (1 + rnd.nextInt(16)), MAX_FILE - dstOff) - (rnd.nextInt(4) == 0 ? rnd.nextInt(4096) : 0);
+        long size = m.size();
+        long count = srcOff >= size ? -1 : Math.min(len, size - srcOff);
+        long bcount = count;
+        if (count > 0 && srcOff + count == size) {
+            bcount = (size + 4095) / 4096 * 4096 - srcOff;
+        } else if (count > 0) {
+            count = count / 4096 * 4096;
+            bcount = count;
+        }
+        boolean overlap = dst == m && count > 0 && dstOff + bcount > srcOff && dstOff < srcOff + bcount;
+        if (count > 0 && count % 4096 != 0 && dstOff + count < dst.size()) {
+            count = count / 4096 * 4096;
+        }
+        boolean einval = count < 0 || overlap;
+        note("reflink " + p + " " + srcOff + "+" + len + " to " + q + " " + dstOff);
+        try (OpenFile in = fs.open(p, OpenFlags.O_RDONLY); OpenFile out = fs.open(q, OpenFlags.O_RDWR)) {
+            long n;
+            try {
+                n = in.remapRange(srcOff, out, dstOff, len, Remap.CAN_SHORTEN);
+            } catch (FsException e) {
+                if (einval && e.errno() == Errno.EINVAL) {
+                    return;
+                }
+                throw e;
+            }
+            if (einval || n != count) {
+                fail("reflink " + p + " " + srcOff + "+" + len + " to " + q + " " + dstOff + " shared " + n + ", the model "
+                        + (einval ? "EINVAL" : count));
+                return;
+            }
+        }
+        if (count > 0) {
+            dst.write(dstOff, Arrays.copyOfRange(m.contents(), (int) srcOff, (int) (srcOff + count)));
         }
     }
 

@@ -177,33 +177,57 @@ final class XfsAg {
      * (recovery frees what the records name). Under the AG lock, inside a transaction.
      */
     void stageCow(long agbno, long len) throws FsException {
-        refcount.insert(rec(agbno | SharedExtents.COW_FLAG, len, 1));
-        staged.put(agbno, len);
+        long start = agbno;
+        long end = agbno + len;
+        // Merged with staged neighbours, as xfs_refcount_merge_extents merges CoW records.
+        java.util.Map.Entry<Long, Long> left = staged.lowerEntry(agbno);
+        if (left != null && left.getKey() + left.getValue() == agbno) {
+            unrecord(left.getKey(), left.getValue());
+            start = left.getKey();
+        }
+        Long right = staged.get(end);
+        if (right != null) {
+            unrecord(end, right);
+            end += right;
+        }
+        record(start, end - start);
         space.writeHeaders();
     }
 
     /**
      * xfs_refcount_free_cow_extent: {@code [agbno, +len)} is staged no more (remapped into a file,
-     * or given back): the record holding it is cut to what is left. Under the AG lock, inside a
+     * or given back): the records holding it are cut to what is left. Under the AG lock, inside a
      * transaction.
      */
     void unstageCow(long agbno, long len) throws FsException {
-        java.util.Map.Entry<Long, Long> r = staged.floorEntry(agbno);
-        Corrupt.check(r != null && r.getKey() + r.getValue() >= agbno + len, "AG %d: blocks [%d, +%d] are not staged for CoW",
-                agno, agbno, len);
-        long start = r.getKey();
-        long end = start + r.getValue();
-        refcount.delete(rec(start | SharedExtents.COW_FLAG, r.getValue(), 1));
-        staged.remove(start);
-        if (start < agbno) {
-            refcount.insert(rec(start | SharedExtents.COW_FLAG, agbno - start, 1));
-            staged.put(start, agbno - start);
+        long end = agbno + len;
+        long covered = 0;
+        java.util.Map.Entry<Long, Long> first = staged.floorEntry(agbno);
+        long from = first != null && first.getKey() + first.getValue() > agbno ? first.getKey() : agbno;
+        for (var r : List.copyOf(staged.subMap(from, true, end, false).entrySet())) {
+            long rs = r.getKey();
+            long re = rs + r.getValue();
+            unrecord(rs, r.getValue());
+            if (rs < agbno) {
+                record(rs, agbno - rs);
+            }
+            if (re > end) {
+                record(end, re - end);
+            }
+            covered += Math.min(re, end) - Math.max(rs, agbno);
         }
-        if (agbno + len < end) {
-            refcount.insert(rec((agbno + len) | SharedExtents.COW_FLAG, end - agbno - len, 1));
-            staged.put(agbno + len, end - agbno - len);
-        }
+        Corrupt.check(covered == len, "AG %d: blocks [%d, +%d] are not staged for CoW", agno, agbno, len);
         space.writeHeaders();
+    }
+
+    private void record(long agbno, long len) throws FsException {
+        refcount.insert(rec(agbno | SharedExtents.COW_FLAG, len, 1));
+        staged.put(agbno, len);
+    }
+
+    private void unrecord(long agbno, long len) throws FsException {
+        refcount.delete(rec(agbno | SharedExtents.COW_FLAG, len, 1));
+        staged.remove(agbno);
     }
 
     /** struct xfs_refcount_rec: rc_startblock, rc_blockcount, rc_refcount. */

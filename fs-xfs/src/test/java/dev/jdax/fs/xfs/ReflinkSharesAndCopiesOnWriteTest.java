@@ -110,6 +110,35 @@ class ReflinkSharesAndCopiesOnWriteTest {
     }
 
     @Test
+    void aCrashWithBlocksInACowForkLeavesStagingRecordsThatTheNextMountFrees() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = XfsImages.mkfs(tmp, 320L << 20);
+        Path crashed = tmp.resolve("crashed.img");
+        try (DaxDevice dev = XfsImages.load(img)) {
+            FileSystem fs = Vfs.mount(new XfsFileSystemType(), dev, MountOptions.none());
+            try (OpenFile src = fs.open("/src", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0);
+                 OpenFile dst = fs.open("/dst", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0)) {
+                byte[] data = pattern(256 << 10, 5);
+                src.write(0, data, 0, data.length);
+                src.remapRange(0, dst, 0, 0, 0);
+                dst.write(0, data, 0, 4096);    // a copy on write: 31 more blocks stay in the CoW fork
+                dst.fsync(false);
+            }
+            fs.sync();
+            XfsImages.save(dev, crashed);       // the power fails here: no eviction gave the fork back
+            fs.close();
+        }
+        XfsImages.Result r = XfsImages.repair(crashed);
+        assertNotEquals(0, r.exit(), "the crash image holds staging records: " + r.output());
+        try (DaxDevice dev = XfsImages.load(crashed)) {
+            Vfs.mount(new XfsFileSystemType(), dev, MountOptions.none()).close();   // xfs_reflink_recover_cow
+            XfsImages.save(dev, crashed);
+        }
+        XfsImages.assertRepairClean(crashed);
+        XfsImages.assertRepairClean(img);
+    }
+
+    @Test
     void writersOfBothFilesBesideClonesKeepTheFileSystemConsistent() throws Exception {
         XfsImages.assumeXfsprogs();
         Path img = XfsImages.mkfs(tmp, 320L << 20);
