@@ -638,6 +638,9 @@ final class DaxMapping implements FileMapping {
                     // would, copied on write (blocks a remap just shared).
                     space.end(cur * PAGE, map.length(), 0, IomapOps.REPORT, map);
                     map = space.begin(cur * PAGE, (to - cur) * PAGE, IomapOps.WRITE | IomapOps.FAULT);
+                    if (map.has(Iomap.F_COW)) {
+                        space.copiedOnWrite(map);   // other views that took the old blocks show the new
+                    }
                 }
                 long end = Math.min(to, (map.end() + PAGE - 1) / PAGE);
                 try {

@@ -16,6 +16,9 @@ import dev.jdax.vfs.Vfs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -107,6 +110,33 @@ class ReflinkSharesAndCopiesOnWriteTest {
         }
         XfsImages.assertRepairClean(img);
         assertEquals(0, XfsImages.field(img, "agf 0", "refcntlevel") - 1, "one level");
+    }
+
+    @Test
+    void storesThroughAWritableViewOfTheSourceNeverReachTheClone() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = XfsImages.mkfs(tmp, 320L << 20);
+        try (DaxDevice dev = XfsImages.load(img)) {
+            try (FileSystem fs = Vfs.mount(new XfsFileSystemType(), dev, MountOptions.none());
+                 OpenFile src = fs.open("/src", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0);
+                 OpenFile dst = fs.open("/dst", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0);
+                 Arena arena = Arena.ofConfined()) {
+                byte[] data = pattern(64 << 10, 9);
+                src.write(0, data, 0, data.length);
+                FileMapping m = src.mmap(0, 64 << 10, FileMapping.PROT_READ | FileMapping.PROT_WRITE, FileMapping.MAP_SHARED);
+                MemorySegment view = m.view(0, 64 << 10, arena);
+                assertEquals(64 << 10, src.remapRange(0, dst, 0, 0, 0));
+                // The view stores without faulting: the remap left it blocks of the source's own.
+                view.set(ValueLayout.JAVA_BYTE, 100, (byte) 'z');
+                assertEquals('z', read(src, 100, 1)[0]);
+                assertEquals(data[100], read(dst, 100, 1)[0]);
+                assertEquals(0, src.fiemap(0, 4096).getFirst().flags() & FiemapExtent.SHARED,
+                        "the writable view took its blocks as a write fault does: copied on write");
+                m.close();
+            }
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
     }
 
     @Test
