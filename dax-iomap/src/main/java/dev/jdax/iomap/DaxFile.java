@@ -487,10 +487,13 @@ public final class DaxFile implements OpenFile {
             space.unmapRange(posIn / DaxMount.PAGE * DaxMount.PAGE, len + posIn % DaxMount.PAGE);
             try {
                 long size = dst.ops.remapFrom(ops, posIn, posOut, len, Math.max(dst.space.size(), posOut + len));
-                // xfs_reflink_update_dest: the size reaches the range's end even where it ends in a
-                // hole, which the runs themselves leave alone.
-                dst.space.resized(Math.max(Math.max(size, posOut + len), dst.space.size()));
-                dst.space.persist();
+                if ((remapFlags & Remap.DEDUP) == 0) {
+                    // file_modified, and xfs_reflink_update_dest: the size reaches the range's end even
+                    // where it ends in a hole, which the runs themselves leave alone. A dedupe changes
+                    // no content: no time, and its range lies within EOF.
+                    dst.space.resized(Math.max(Math.max(size, posOut + len), dst.space.size()));
+                    dst.space.persist();
+                }
             } finally {
                 dst.space.refaultViews(unmapFrom, posOut + len - unmapFrom);
                 space.refaultViews(posIn / DaxMount.PAGE * DaxMount.PAGE, len + posIn % DaxMount.PAGE);

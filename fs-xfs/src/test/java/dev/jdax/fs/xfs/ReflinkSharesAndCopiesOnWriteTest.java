@@ -88,7 +88,10 @@ class ReflinkSharesAndCopiesOnWriteTest {
                     // Dedupe shares only equal contents.
                     assertEquals(Errno.EBADE, assertThrows(FsException.class,
                             () -> src.remapRange(0, dst, 8192, 4096, Remap.DEDUP)).errno());
+                    java.time.Instant changed = dst.stat().mtime();
+                    Thread.sleep(20);
                     assertEquals(4096, src.remapRange(12288, dst, 12288, 4096, Remap.DEDUP));
+                    assertEquals(changed, dst.stat().mtime(), "a dedupe changes no content, and no time");
 
                     dst.truncate(64 << 10);
                 }
