@@ -23,8 +23,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "fsx", mixinStandardHelpOptions = true,
         header = "Random operations on one file checked against a model (fsx).",
-        description = {"Random reads, writes, mapped reads and writes, truncates and fallocate modes (allocate, "
-                + "keep-size, punch, zero, collapse, insert) on one file, each checked against an in-memory model; "
+        description = {"Random reads, writes, mapped reads and writes, truncates, fallocate modes (allocate, "
+                + "keep-size, punch, zero, collapse, insert) and copy_file_range, clone and dedupe ranges within the "
+                + "file (clone and dedupe where the file system shares blocks: XFS) on one file, each checked against an "
+                + "in-memory model; "
                 + "then a remount and a last check. Prints the op log and a reproducer on the first divergence."},
         footer = {"", "Exit status: 0 when every check held, 1 on a divergence or failure."})
 public final class FsxCommand implements Callable<Integer> {

@@ -7,7 +7,9 @@ import dev.jdax.api.SigSegvException;
 import dev.jdax.api.fs.Falloc;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.OpenFile;
+import dev.jdax.api.fs.Remap;
 import dev.jdax.cli.fsx.FsxOp.Kind;
+import dev.jdax.vfs.FileCopy;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
@@ -33,7 +35,8 @@ final class FsxRun {
             Map.entry(Kind.READ, 20), Map.entry(Kind.WRITE, 20), Map.entry(Kind.MAPREAD, 8),
             Map.entry(Kind.MAPWRITE, 8), Map.entry(Kind.TRUNCATE, 6), Map.entry(Kind.FALLOCATE, 4),
             Map.entry(Kind.FALLOCATE_KEEP, 3), Map.entry(Kind.PUNCH_HOLE, 5), Map.entry(Kind.ZERO_RANGE, 5),
-            Map.entry(Kind.COLLAPSE_RANGE, 4), Map.entry(Kind.INSERT_RANGE, 4), Map.entry(Kind.FSYNC, 3)));
+            Map.entry(Kind.COLLAPSE_RANGE, 4), Map.entry(Kind.INSERT_RANGE, 4), Map.entry(Kind.FSYNC, 3),
+            Map.entry(Kind.COPY_RANGE, 4), Map.entry(Kind.CLONE_RANGE, 4), Map.entry(Kind.DEDUPE_RANGE, 2)));
 
     /** What a run found: {@code failure} is null when every check held. */
     record Result(long ops, Map<Kind, Long> counts, Set<Kind> unsupported, String failure, List<FsxOp> log) {
@@ -122,6 +125,7 @@ final class FsxRun {
             case TRUNCATE -> new FsxOp(n, kind, random.nextInt(cap + 1), 0);
             case FSYNC -> new FsxOp(n, kind, 0, 0);
             case COLLAPSE_RANGE, INSERT_RANGE -> alignedRange(n, kind, size);
+            case COPY_RANGE, CLONE_RANGE, DEDUPE_RANGE -> twoRanges(n, kind, size);
             default -> {
                 long off = random.nextInt(cap);
                 yield new FsxOp(n, kind, off, Math.min(length(), cap - off));
@@ -162,6 +166,31 @@ final class FsxRun {
         long maxLen = kind == Kind.COLLAPSE_RANGE ? blocks - off / blockSize - 1 : Math.min(room, 16);
         long len = (1 + random.nextLong(Math.max(1, Math.min(maxLen, 16)))) * blockSize;
         return new FsxOp(n, kind, off, len);
+    }
+
+    /**
+     * A source range inside EOF and a destination range that does not overlap it, as fsx picks
+     * them for copy_range, clone_range and dedupe_range: block-aligned for the two that share blocks
+     * (a clone's range may end at EOF), the destination inside EOF for a dedupe.
+     */
+    private FsxOp twoRanges(long n, Kind kind, long size) {
+        boolean aligned = kind != Kind.COPY_RANGE;
+        long unit = aligned ? blockSize : 1;
+        long units = size / unit;
+        long room = kind == Kind.DEDUPE_RANGE ? size / unit : model.capacity() / unit;
+        if (units < 1 || room < 2) {
+            return new FsxOp(n, Kind.FSYNC, 0, 0);
+        }
+        long off = random.nextLong(units) * unit;
+        long len = Math.min((1 + random.nextLong(Math.max(1, MAX_OP_LEN / unit))) * unit, units * unit - off);
+        long dest = random.nextLong(room) * unit;
+        if (dest + len > room * unit) {
+            len = room * unit - dest;
+        }
+        if (len <= 0 || dest < off + len && off < dest + len) {
+            return new FsxOp(n, Kind.FSYNC, 0, 0);
+        }
+        return new FsxOp(n, kind, off, len, dest);
     }
 
     /** Applies {@code op} to the file and the model; returns what diverged, or null. */
@@ -210,8 +239,39 @@ final class FsxRun {
                 model.insert(off, len);
             }
             case FSYNC -> file.fsync(false);
+            case COPY_RANGE -> {
+                long done = FileCopy.copyFileRange(file, off, file, op.dest(), len);
+                if (done != len) {
+                    return "short copy_file_range: " + done + " of " + len + " bytes";
+                }
+                model.write(op.dest(), slice(off, len));
+            }
+            case CLONE_RANGE -> {
+                long done = file.remapRange(off, file, op.dest(), len, 0);
+                if (done != len) {
+                    return "clone_range shared " + done + " of " + len + " bytes";
+                }
+                model.write(op.dest(), slice(off, len));
+            }
+            case DEDUPE_RANGE -> {
+                boolean same = java.util.Arrays.equals(slice(off, len), slice(op.dest(), len));
+                try {
+                    file.remapRange(off, file, op.dest(), len, Remap.DEDUP);
+                    if (!same) {
+                        return "dedupe_range shared ranges that differ";
+                    }
+                } catch (FsException e) {
+                    if (same || e.errno() != Errno.EBADE) {
+                        throw e;
+                    }
+                }
+            }
         }
         return checkSize();
+    }
+
+    private byte[] slice(long off, long len) {
+        return java.util.Arrays.copyOfRange(model.contents(), (int) off, (int) (off + len));
     }
 
     private byte[] data(int len) {
