@@ -462,10 +462,8 @@ final class DaxMapping implements FileMapping {
      * there goes (a PMD touching the range whole), and views show the new blocks.
      */
     void replaceCopied(long from, long to, Iomap map) throws FsException {
-        long first = from;
-        long last = to;
         synchronized (this) {
-            zap(first, last);
+            zap(from, to);
         }
         for (MappingView v : views) {
             v.replaceMapped(from, to, map);

@@ -4,6 +4,8 @@ import dev.jdax.api.FsException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One allocation group: its headers (AGF, AGI, AGFL), its free space ({@link AgFreeSpace}:
@@ -27,7 +29,7 @@ final class XfsAg {
     /** The tree's shared-domain records in core. */
     private final SharedExtents shared = new SharedExtents();
     /** The CoW staging records this mount made: agbno → blocks. */
-    private final java.util.TreeMap<Long, Long> staged = new java.util.TreeMap<>();
+    private final TreeMap<Long, Long> staged = new TreeMap<>();
     /** The CoW staging extents found at mount, until {@link #recoverCowStaging}. */
     private List<long[]> cowStaging = List.of();
 
@@ -155,9 +157,9 @@ final class XfsAg {
     }
 
     /**
-     * xfs_reflink_recover_cow: the CoW staging extents a crash left (records with the CoW flag; jdax
-     * makes none, Linux does between a copy-on-write's allocation and its remap) go back to the free
-     * space, their records out of the tree. Under the AG lock, inside a transaction.
+     * xfs_reflink_recover_cow: the CoW staging extents a crash left (records with the CoW flag, which
+     * a CoW fork's blocks carry until they are remapped or given back, in jdax as in Linux) go back to
+     * the free space, their records out of the tree. Under the AG lock, inside a transaction.
      *
      * @return how many extents were recovered
      */
@@ -180,7 +182,7 @@ final class XfsAg {
         long start = agbno;
         long end = agbno + len;
         // Merged with staged neighbours, as xfs_refcount_merge_extents merges CoW records.
-        java.util.Map.Entry<Long, Long> left = staged.lowerEntry(agbno);
+        Map.Entry<Long, Long> left = staged.lowerEntry(agbno);
         if (left != null && left.getKey() + left.getValue() == agbno) {
             unrecord(left.getKey(), left.getValue());
             start = left.getKey();
@@ -202,7 +204,7 @@ final class XfsAg {
     void unstageCow(long agbno, long len) throws FsException {
         long end = agbno + len;
         long covered = 0;
-        java.util.Map.Entry<Long, Long> first = staged.floorEntry(agbno);
+        Map.Entry<Long, Long> first = staged.floorEntry(agbno);
         long from = first != null && first.getKey() + first.getValue() > agbno ? first.getKey() : agbno;
         for (var r : List.copyOf(staged.subMap(from, true, end, false).entrySet())) {
             long rs = r.getKey();

@@ -299,7 +299,7 @@ final class XfsFileOps {
             if (!written && (to == null || from != null && to.unwritten())) {
                 return n;   // a hole over a hole, or unwritten over unwritten: nothing changes
             }
-            reserve(written ? n : 0);
+            reserve(0);   // a bmbt split: sharing takes no data block (Linux's retry without the quota's blocks)
             if (to != null) {
                 fs.log().handle().freeLater(ExtentList.remove(ext, dstOff, n));
             }

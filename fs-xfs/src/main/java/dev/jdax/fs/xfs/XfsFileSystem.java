@@ -33,6 +33,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -49,7 +51,7 @@ final class XfsFileSystem implements SuperBlock {
     private final MountOptions options;
     private final boolean readOnly;
     /** The inodes whose CoW fork holds blocks, which unmount gives back. */
-    final java.util.Set<XfsInode> withCowBlocks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final Set<XfsInode> withCowBlocks = ConcurrentHashMap.newKeySet();
     /** A read-only mount's shared extents, read on first use. */
     private volatile SharedExtents[] readOnlyShared;
     private final XfsFileOps fileOps;

@@ -18,6 +18,7 @@ import dev.jdax.iomap.AddressSpace;
 import dev.jdax.iomap.KeptTimes;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -78,7 +79,7 @@ final class XfsInode implements Vnode, KeptTimes {
      * The CoW fork (i_cowfp): blocks allocated for copies on write and not yet written, in core only
      * (their refcount B+tree records say they are staged). Under the ILOCK, exclusive to change.
      */
-    final List<BmapExtent> cowFork = new java.util.ArrayList<>();
+    final List<BmapExtent> cowFork = new ArrayList<>();
     /** The blocks of {@link #cowFork} (counted in st_blocks as Linux's i_delayed_blks). */
     volatile long cowBlocks;
     /** The engine's state, for a regular file. */
