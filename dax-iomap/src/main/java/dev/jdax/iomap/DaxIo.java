@@ -254,18 +254,38 @@ final class DaxIo {
                 Iomap map = space.begin(cur, end - cur, IomapOps.WRITE | (direct ? IomapOps.DIRECT : 0));
                 long n = Math.min(map.end(), end) - cur;
                 long written = 0;
+                // A copy on write the engine completes: faults of the range wait until the new
+                // blocks are filled and remapped (the personality keeps the answer in one PMD).
+                long cowPmd = map.cowPending() ? cur / DaxMount.PMD : -1;
+                if (cowPmd >= 0) {
+                    space.entries().lockPmd(cowPmd);
+                }
                 try {
-                    if (map.type() != IomapType.MAPPED || n <= 0) {
-                        throw FsException.of(Errno.EIO, "inode %d: write at %d got %s", space.inode().ino(), cur, map);
+                    try {
+                        if (map.type() != IomapType.MAPPED || n <= 0) {
+                            throw FsException.of(Errno.EIO, "inode %d: write at %d got %s", space.inode().ino(), cur, map);
+                        }
+                        if (map.has(Iomap.F_NEW)) {
+                            zeroNew(space, map, cur, cur + n);
+                        } else if (cowPmd >= 0) {
+                            CowCopy.around(space, map, cur, cur + n);
+                        } else if (map.has(Iomap.F_COW)) {
+                            space.copiedOnWrite(map);
+                        }
+                        written = copyToDevice(space.mount(), map, cur, src, srcBase + cur - pos, n, direct);
+                        if (cowPmd >= 0 && written < n) {
+                            CowCopy.after(space, map, cur + written);
+                        }
+                    } finally {
+                        space.end(cur, n, written, IomapOps.WRITE, map);
                     }
-                    if (map.has(Iomap.F_NEW)) {
-                        zeroNew(space, map, cur, cur + n);
-                    } else if (map.has(Iomap.F_COW)) {
-                        space.copiedOnWrite(map);
+                    if (cowPmd >= 0 && written > 0) {
+                        space.copiedOnWrite(CowCopy.reached(space, map, cur, cur + written));
                     }
-                    written = copyToDevice(space.mount(), map, cur, src, srcBase + cur - pos, n, direct);
                 } finally {
-                    space.end(cur, n, written, IomapOps.WRITE, map);
+                    if (cowPmd >= 0) {
+                        space.entries().unlockPmd(cowPmd);
+                    }
                 }
                 cur += written;
                 if (written < n) {

@@ -32,6 +32,13 @@ final class XfsFile implements DaxInodeOps {
     }
 
     @Override
+    public void end(Inode inode, long pos, long length, long written, int flags, Iomap iomap) throws FsException {
+        if (iomap.cowPending()) {
+            fs.fileOps().endCow(in, pos, length, written, iomap);
+        }
+    }
+
+    @Override
     public long maxFileSize() {
         return XfsFileOps.maxBytes();
     }

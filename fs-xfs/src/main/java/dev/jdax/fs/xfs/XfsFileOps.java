@@ -3,6 +3,7 @@ package dev.jdax.fs.xfs;
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Iomap;
+import dev.jdax.api.IomapOps;
 import dev.jdax.api.IomapType;
 import dev.jdax.api.fs.Falloc;
 
@@ -38,7 +39,7 @@ final class XfsFileOps {
      * unwritten one converted to written, a hole filled with newly allocated blocks (as many
      * contiguous ones as the allocator gives, at most the hole). New blocks are flagged F_NEW.
      */
-    Iomap mapForWrite(XfsInode in, long pos, long length) throws FsException {
+    Iomap mapForWrite(XfsInode in, long pos, long length, int flags) throws FsException {
         m();
         // An overwrite of written blocks changes no metadata: no transaction (xfs_iomap's fast path).
         in.ilock.lockShared();
@@ -51,10 +52,10 @@ final class XfsFileOps {
         } finally {
             in.ilock.unlockShared();
         }
-        return fs.log().op(h -> mapForWriteLocked(in, pos, length));
+        return fs.log().op(h -> mapForWriteLocked(in, pos, length, flags));
     }
 
-    private Iomap mapForWriteLocked(XfsInode in, long pos, long length) throws FsException {
+    private Iomap mapForWriteLocked(XfsInode in, long pos, long length, int flags) throws FsException {
         in.ilock.lockExclusive();
         try {
             List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
@@ -64,7 +65,13 @@ final class XfsFileOps {
             Iomap m = XfsIomap.map(disk, ext, pos, asked);
             if (m.type() == IomapType.MAPPED) {
                 m = XfsIomap.markShared(fs, in, ext, m);
-                return m.has(Iomap.F_SHARED) ? copyOnWrite(in, ext, m) : m;
+                if (!m.has(Iomap.F_SHARED)) {
+                    return m;
+                }
+                // A write(2) copies only what it does not cover and remaps in end (Linux's way); a
+                // fault maps whole pages, and zeroing has no data of its own: those copy first.
+                boolean write = (flags & (IomapOps.FAULT | IomapOps.ZERO)) == 0;
+                return write ? cowForWrite(in, m) : copyOnWrite(in, ext, m);
             }
             int bl = disk.blockLog();
             long off = m.offset() >>> bl;
@@ -111,12 +118,44 @@ final class XfsFileOps {
     private Iomap copyOnWrite(XfsInode in, List<BmapExtent> ext, Iomap m) throws FsException {
         int bl = disk.blockLog();
         long off = m.offset() >>> bl;
-        XfsSpace space = m().space();
+        BmapExtent cow = forkBlocks(in, off, m.length() >>> bl);
+        long n = cow.blockcount();
+        long newAddr = disk.fsbToByte(cow.startblock());
+        copyData(m.addr(), newAddr, n << bl);
+        remapFromFork(in, ext, cow);
+        save(in, ext);
+        return new Iomap(off << bl, n << bl, IomapType.MAPPED, newAddr, Iomap.F_COW, disk.device());
+    }
+
+    /**
+     * xfs_direct_write_iomap_begin's CoW answer for a write(2) under DAX: the CoW fork's blocks for
+     * the start of {@code m} (shared), allocated and staged if it has none, and the shared data as
+     * the source; nothing copied or remapped yet ({@link #endCow} does, for what was written). Kept
+     * inside one 2 MiB range, so that the engine holds one PMD's entry locks while it fills the
+     * blocks: a fault there waits rather than map or copy over blocks half written.
+     */
+    private Iomap cowForWrite(XfsInode in, Iomap m) throws FsException {
+        int bl = disk.blockLog();
+        long off = m.offset() >>> bl;
+        long pmdBlocks = (2L << 20) >>> bl;
+        long n = Math.min(m.length() >>> bl, (off / pmdBlocks + 1) * pmdBlocks - off);
+        BmapExtent cow = forkBlocks(in, off, n);
+        return new Iomap(off << bl, cow.blockcount() << bl, IomapType.MAPPED, disk.fsbToByte(cow.startblock()),
+                Iomap.F_COW, disk.device(), m.addr());
+    }
+
+    /**
+     * The CoW fork's blocks from file block {@code off}, at most {@code count}: those it has there,
+     * or a CoW extent size hint's worth allocated into its hole (xfs_reflink_fill_cow_hole: rounded
+     * out to the hint, staged in the refcount B+tree). Caller holds the ILOCK, in a transaction.
+     */
+    private BmapExtent forkBlocks(XfsInode in, long off, long count) throws FsException {
         BmapExtent[] at = new BmapExtent[1];
-        long n = ExtentList.run(in.cowFork, off, m.length() >>> bl, at);
+        long n = ExtentList.run(in.cowFork, off, count, at);
         if (at[0] == null) {
             long hint = in.cowextsizeHint();
             reserve(Math.ceilDiv(off + n, hint) * hint - off / hint * hint);
+            XfsSpace space = m().space();
             BmapExtent got = DataAlloc.allocateCow(disk, space, fs.dataAlignment(), in, off, n);
             space.stageCow(got.startblock(), got.blockcount());
             ExtentList.add(in.cowFork, got);
@@ -125,16 +164,64 @@ final class XfsFileOps {
             Corrupt.check(at[0] != null, "xfs: inode %d: CoW allocation [%d, +%d] misses file block %d", in.ino(),
                     got.startoff(), got.blockcount(), off);
         }
-        long fsb = at[0].slice(off, n).startblock();
-        long newAddr = disk.fsbToByte(fsb);
-        copyData(m.addr(), newAddr, n << bl);
-        ExtentList.remove(in.cowFork, off, n);
+        return at[0].slice(off, n);
+    }
+
+    /**
+     * xfs_reflink_end_cow_extent: the fork's blocks {@code cow} leave the CoW fork and the refcount
+     * B+tree's staging records and replace the data fork's blocks there, which lose a count. Caller
+     * holds the ILOCK, in a transaction, and saves {@code ext}.
+     */
+    private void remapFromFork(XfsInode in, List<BmapExtent> ext, BmapExtent cow) throws FsException {
+        ExtentList.remove(in.cowFork, cow.startoff(), cow.blockcount());
         cowChanged(in);
-        space.unstageCow(fsb, n);
-        fs.log().handle().freeLater(ExtentList.remove(ext, off, n));
-        ExtentList.add(ext, new BmapExtent(off, fsb, n, false));
-        save(in, ext);
-        return new Iomap(off << bl, n << bl, IomapType.MAPPED, newAddr, Iomap.F_COW, disk.device());
+        m().space().unstageCow(cow.startblock(), cow.blockcount());
+        fs.log().handle().freeLater(ExtentList.remove(ext, cow.startoff(), cow.blockcount()));
+        ExtentList.add(ext, new BmapExtent(cow.startoff(), cow.startblock(), cow.blockcount(), false));
+    }
+
+    /**
+     * xfs_dax_write_iomap_end for a {@link Iomap#cowPending} answer: the blocks the write reached
+     * ({@code [pos, pos + written)}, whole blocks; the engine completed a partial last one from the
+     * source) are remapped from the CoW fork, where it still holds them at the answer's addresses (a
+     * fault may have taken some meanwhile); with nothing written, the answer's fork blocks go back
+     * (xfs_reflink_cancel_cow_range).
+     */
+    void endCow(XfsInode in, long pos, long length, long written, Iomap map) throws FsException {
+        int bl = disk.blockLog();
+        long first = pos >>> bl;
+        long last = written > 0 ? (pos + written + disk.blockSize() - 1) >>> bl : (pos + length + disk.blockSize() - 1) >>> bl;
+        XfsSpace space = m().space();
+        fs.log().op(h -> {
+            in.ilock.lockExclusive();
+            try {
+                List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
+                boolean changed = false;
+                BmapExtent[] at = new BmapExtent[1];
+                for (long b = first; b < last; ) {
+                    long n = ExtentList.run(in.cowFork, b, last - b, at);
+                    if (at[0] != null && disk.fsbToByte(at[0].slice(b, n).startblock()) == map.addrOf(b << bl)) {
+                        BmapExtent cow = at[0].slice(b, n);
+                        if (written > 0) {
+                            remapFromFork(in, ext, cow);
+                            changed = true;
+                        } else {
+                            ExtentList.remove(in.cowFork, b, n);
+                            cowChanged(in);
+                            space.unstageCow(cow.startblock(), n);
+                            space.freeBlocks(cow.startblock(), n);
+                        }
+                    }
+                    b += n;
+                }
+                if (changed) {
+                    save(in, ext);
+                }
+            } finally {
+                in.ilock.unlockExclusive();
+            }
+            return null;
+        });
     }
 
     /** The CoW fork changed: its block count, and whether unmount must give its blocks back. */

@@ -24,7 +24,7 @@ final class XfsIomap implements IomapOps {
     public Iomap begin(Inode inode, long pos, long length, int flags) throws FsException {
         XfsInode in = (XfsInode) inode;
         if ((flags & IomapOps.WRITE) != 0) {
-            return fs.fileOps().mapForWrite(in, pos, length);
+            return fs.fileOps().mapForWrite(in, pos, length, flags);
         }
         Iomap m;
         in.ilock.lockShared();
@@ -37,7 +37,7 @@ final class XfsIomap implements IomapOps {
         if ((flags & IomapOps.ZERO) != 0 && m.has(Iomap.F_SHARED)) {
             // Zeroing shared blocks would zero them for every file: xfs_zero_range goes through the
             // write iomap, which copies them on write first.
-            return fs.fileOps().mapForWrite(in, m.offset(), m.length());
+            return fs.fileOps().mapForWrite(in, m.offset(), m.length(), flags | IomapOps.WRITE);
         }
         return m;
     }

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * flag, refcount B+tree records xfs_repair recomputes from the block maps and finds equal), a
  * write, a store through a mapping and funshare copy on write and leave the other file's data as
  * it was, truncate and unlink drop counts until blocks are free again, and unmount gives back the
- * CoW fork. Many threads writing both files while one clones keep it all consistent.
+ * CoW fork. Threads writing both files, one storing through a mapping and one cloning keep it all
+ * consistent.
  */
 class ReflinkSharesAndCopiesOnWriteTest {
     @TempDir
@@ -66,6 +67,14 @@ class ReflinkSharesAndCopiesOnWriteTest {
                     assertArrayEquals(x, read(dst, 8192, 4096));
                     assertArrayEquals(Arrays.copyOfRange(data, 8192, 12288), read(src, 8192, 4096));
                     assertEquals(0, dst.fiemap(8192, 4096).getFirst().flags() & FiemapExtent.SHARED);
+
+                    // A write inside a block: the rest of the block comes from the shared data.
+                    byte[] w = filled(100, 'w');
+                    dst.write(5000 + 65536, w, 0, w.length);
+                    byte[] want = Arrays.copyOfRange(data, 65536 + 4096, 65536 + 8192);
+                    System.arraycopy(w, 0, want, 5000 - 4096, w.length);
+                    assertArrayEquals(want, read(dst, 65536 + 4096, 4096));
+                    assertArrayEquals(Arrays.copyOfRange(data, 65536 + 4096, 65536 + 8192), read(src, 65536 + 4096, 4096));
 
                     // A store through a mapping faults for writing and copies that page on write.
                     FileMapping m = dst.mmap(0, 64 << 10, FileMapping.PROT_READ | FileMapping.PROT_WRITE, FileMapping.MAP_SHARED);
@@ -182,6 +191,7 @@ class ReflinkSharesAndCopiesOnWriteTest {
                  OpenFile dst = fs.open("/dst", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0)) {
                 byte[] init = pattern(blocks * 4096, 3);
                 src.write(0, init, 0, init.length);
+                src.remapRange(0, dst, 0, 0, 0);     // the mapping's stores stay inside EOF
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicReference<Throwable> failed = new AtomicReference<>();
                 List<Thread> threads = new ArrayList<>();
@@ -195,6 +205,16 @@ class ReflinkSharesAndCopiesOnWriteTest {
                         }
                     })));
                 }
+                threads.add(Thread.ofPlatform().start(() -> run(failed, () -> {
+                    // Stores through a mapping: write faults copying on write beside the writes.
+                    ThreadLocalRandom r = ThreadLocalRandom.current();
+                    try (FileMapping m = dst.mmap(0, blocks * 4096L, FileMapping.PROT_READ | FileMapping.PROT_WRITE,
+                            FileMapping.MAP_SHARED)) {
+                        while (!stop.get()) {
+                            m.putByte(r.nextInt(blocks * 4096), (byte) r.nextInt());
+                        }
+                    }
+                })));
                 threads.add(Thread.ofPlatform().start(() -> run(failed, () -> {
                     ThreadLocalRandom r = ThreadLocalRandom.current();
                     while (!stop.get()) {
