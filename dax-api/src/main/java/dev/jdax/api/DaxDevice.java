@@ -58,6 +58,21 @@ public interface DaxDevice extends AutoCloseable {
         store(offset, src, srcOffset, length);
     }
 
+    /**
+     * Copies {@code length} bytes of file data from device offset {@code from} to {@code to}
+     * (a copy on write's: dax_iomap_cow_copy), made the way {@link #storeData} stores and written back
+     * as it goes: durable after {@link #fence()}. The ranges do not overlap.
+     */
+    default void copyData(long from, long to, long length) throws FsException {
+        MemorySegment buf = MemorySegment.ofArray(new byte[(int) Math.min(length, 256 << 10)]);
+        for (long done = 0; done < length; ) {
+            long n = Math.min(buf.byteSize(), length - done);
+            load(from + done, buf, 0, n);
+            storeData(to + done, buf, 0, n);
+            done += n;
+        }
+    }
+
     /** Copies {@code length} bytes from the device at {@code offset} into {@code dst}. */
     void load(long offset, MemorySegment dst, long dstOffset, long length) throws FsException;
 

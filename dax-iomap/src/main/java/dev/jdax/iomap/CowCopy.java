@@ -1,11 +1,8 @@
 package dev.jdax.iomap;
 
-import dev.jdax.api.DaxDevice;
 import dev.jdax.api.FsException;
 import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapType;
-
-import java.lang.foreign.MemorySegment;
 
 /**
  * {@code dax_iomap_cow_copy}: a write over shared blocks gets new blocks and the shared data's
@@ -41,12 +38,8 @@ final class CowCopy {
     }
 
     private static void copy(Iomap map, long pos, long len) throws FsException {
-        if (len <= 0) {
-            return;
+        if (len > 0) {
+            map.device().copyData(map.srcAddrOf(pos), map.addrOf(pos), len);
         }
-        DaxDevice dev = map.device();
-        MemorySegment buf = MemorySegment.ofArray(new byte[(int) len]);
-        dev.load(map.srcAddrOf(pos), buf, 0, len);
-        dev.storeData(map.addrOf(pos), buf, 0, len);
     }
 }

@@ -121,7 +121,8 @@ final class XfsFileOps {
         BmapExtent cow = forkBlocks(in, off, m.length() >>> bl);
         long n = cow.blockcount();
         long newAddr = disk.fsbToByte(cow.startblock());
-        copyData(m.addr(), newAddr, n << bl);
+        disk.device().copyData(m.addr(), newAddr, n << bl);
+        disk.device().fence();    // durable before the remap can commit
         remapFromFork(in, ext, cow);
         save(in, ext);
         return new Iomap(off << bl, n << bl, IomapType.MAPPED, newAddr, Iomap.F_COW, disk.device());
@@ -312,19 +313,6 @@ final class XfsFileOps {
             }
         }
         return false;
-    }
-
-    /** Copies {@code length} bytes of file data on the device, durable when it returns (dax_iomap_cow_copy). */
-    private void copyData(long from, long to, long length) throws FsException {
-        byte[] buf = new byte[(int) Math.min(length, 256 << 10)];
-        java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(buf);
-        for (long done = 0; done < length; ) {
-            long n = Math.min(buf.length, length - done);
-            disk.device().load(from + done, seg, 0, n);
-            disk.device().storeData(to + done, seg, 0, n);
-            done += n;
-        }
-        disk.device().fence();
     }
 
     /**
