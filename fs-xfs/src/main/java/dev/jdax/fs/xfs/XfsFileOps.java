@@ -185,33 +185,29 @@ final class XfsFileOps {
      * xfs_dax_write_iomap_end for a {@link Iomap#cowPending} answer: the blocks the write reached
      * ({@code [pos, pos + written)}, whole blocks; the engine completed a partial last one from the
      * source) are remapped from the CoW fork, where it still holds them at the answer's addresses (a
-     * fault may have taken some meanwhile); with nothing written, the answer's fork blocks go back
-     * (xfs_reflink_cancel_cow_range).
+     * fault may have taken some meanwhile); with nothing written, the fork's blocks of the answer's
+     * range go back (xfs_reflink_cancel_cow_range).
      */
     void endCow(XfsInode in, long pos, long length, long written, Iomap map) throws FsException {
         int bl = disk.blockLog();
         long first = pos >>> bl;
-        long last = written > 0 ? (pos + written + disk.blockSize() - 1) >>> bl : (pos + length + disk.blockSize() - 1) >>> bl;
         XfsSpace space = m().space();
         fs.log().op(h -> {
             in.ilock.lockExclusive();
             try {
+                if (written == 0) {
+                    cancelCowLocked(in, first, ((pos + length + disk.blockSize() - 1) >>> bl) - first, space);
+                    return null;
+                }
+                long last = (pos + written + disk.blockSize() - 1) >>> bl;
                 List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
                 boolean changed = false;
                 BmapExtent[] at = new BmapExtent[1];
                 for (long b = first; b < last; ) {
                     long n = ExtentList.run(in.cowFork, b, last - b, at);
                     if (at[0] != null && disk.fsbToByte(at[0].slice(b, n).startblock()) == map.addrOf(b << bl)) {
-                        BmapExtent cow = at[0].slice(b, n);
-                        if (written > 0) {
-                            remapFromFork(in, ext, cow);
-                            changed = true;
-                        } else {
-                            ExtentList.remove(in.cowFork, b, n);
-                            cowChanged(in);
-                            space.unstageCow(cow.startblock(), n);
-                            space.freeBlocks(cow.startblock(), n);
-                        }
+                        remapFromFork(in, ext, at[0].slice(b, n));
+                        changed = true;
                     }
                     b += n;
                 }
@@ -245,7 +241,7 @@ final class XfsFileOps {
         fs.log().op(h -> {
             in.ilock.lockExclusive();
             try {
-                cancelCowLocked(in, fromFsb, space);
+                cancelCowToEnd(in, fromFsb, space);
             } finally {
                 in.ilock.unlockExclusive();
             }
@@ -253,11 +249,16 @@ final class XfsFileOps {
         });
     }
 
-    private void cancelCowLocked(XfsInode in, long fromFsb, XfsSpace space) throws FsException {
+    private void cancelCowToEnd(XfsInode in, long fromFsb, XfsSpace space) throws FsException {
+        cancelCowLocked(in, fromFsb, Long.MAX_VALUE / 2 - fromFsb, space);
+    }
+
+    /** The CoW fork's blocks of file blocks {@code [fromFsb, +count)} given back. Caller holds the ILOCK, in a transaction. */
+    private void cancelCowLocked(XfsInode in, long fromFsb, long count, XfsSpace space) throws FsException {
         if (in.cowFork.isEmpty()) {
             return;
         }
-        for (long[] run : ExtentList.remove(in.cowFork, fromFsb, Long.MAX_VALUE / 2 - fromFsb)) {
+        for (long[] run : ExtentList.remove(in.cowFork, fromFsb, count)) {
             space.unstageCow(run[0], run[1]);
             space.freeBlocks(run[0], run[1]);
         }
@@ -292,7 +293,7 @@ final class XfsFileOps {
             in.ilock.lockExclusive();
             try {
                 if (!sharesBlocks(in)) {
-                    cancelCowLocked(in, 0, space);
+                    cancelCowToEnd(in, 0, space);
                     m().changeInode(in, false, i -> i.di_flags2(i.di_flags2() & ~XfsInode.XFS_DIFLAG2_REFLINK));
                 }
             } finally {
@@ -462,7 +463,7 @@ final class XfsFileOps {
                     setSize(in, newSize, now, now);
                 }
                 // xfs_itruncate_extents: the CoW fork's blocks past the new EOF go too.
-                cancelCowLocked(in, (newSize + disk.blockSize() - 1) >>> disk.blockLog(), mu.space());
+                cancelCowToEnd(in, (newSize + disk.blockSize() - 1) >>> disk.blockLog(), mu.space());
             } finally {
                 in.ilock.unlockExclusive();
             }
@@ -495,7 +496,7 @@ final class XfsFileOps {
                 if (!ctime.equals(ip.space.ctime()) || !mtime.equals(ip.space.mtime())) {
                     throw FsException.of(Errno.EBUSY, "xfs: inode %d changed since its times were read", ip.ino());
                 }
-                cancelCowLocked(tip, 0, mu.space());
+                cancelCowToEnd(tip, 0, mu.space());
                 List<BmapExtent> mine = fs.extents(ip);
                 List<BmapExtent> theirs = fs.extents(tip);
                 List<List<Long>> myTree = mu.forks().levels(ip);
@@ -642,7 +643,7 @@ final class XfsFileOps {
                             length);
                 }
                 // xfs_prepare_shift: CoW blocks past the shift would land at the wrong offsets.
-                cancelCowLocked(in, offset >>> bl, m().space());
+                cancelCowToEnd(in, offset >>> bl, m().space());
                 if ((mode & Falloc.COLLAPSE_RANGE) != 0) {
                     if (end >= size) {
                         throw FsException.of(Errno.EINVAL, "xfs: collapse range end %d beyond EOF %d", end, size);
