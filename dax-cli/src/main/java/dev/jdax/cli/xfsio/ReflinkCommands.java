@@ -30,28 +30,15 @@ final class ReflinkCommands {
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
-            Options o = options(p, this, argv);
-            if (o == null || o.operands().size() != 4 && o.operands().size() != 1) {
-                if (o != null) {
-                    p.usage(this);
-                }
+            Request r = request(p, this, argv, true);
+            if (r == null) {
                 return;
             }
-            boolean quiet = o.quiet();
-            List<String> ops = o.operands();
-            long[] offsets = ops.size() == 4 ? offsets(p, ops) : new long[3];
-            if (offsets == null) {
-                return;
-            }
-            OpenFile src = p.openSource(ops.get(0));
-            if (src == null) {
-                return;
-            }
-            try (src) {
+            try (OpenFile src = r.source()) {
                 long start = System.nanoTime();
-                long soff = offsets[0];
-                long doff = offsets[1];
-                long len = offsets[2];
+                long soff = r.srcOff();
+                long doff = r.dstOff();
+                long len = r.length();
                 boolean whole = soff == 0 && doff == 0 && len == 0;
                 try {
                     // FICLONE is FICLONERANGE of everything: ioctl_file_clone(dst, src, 0, 0, 0).
@@ -60,7 +47,7 @@ final class ReflinkCommands {
                     p.out().err((whole ? "XFS_IOC_CLONE: " : "XFS_IOC_CLONE_RANGE: ") + e.errno().message());
                     return;
                 }
-                if (!quiet) {
+                if (!r.quiet()) {
                     // reflink_ioctl reports the length asked for: 0 for a whole file.
                     Reports.transfer(p.out(), "linked", doff, len, len, 1, System.nanoTime() - start);
                 }
@@ -77,30 +64,17 @@ final class ReflinkCommands {
 
         @Override
         public void run(XfsIoProcess p, List<String> argv) throws FsException {
-            Options o = options(p, this, argv);
-            if (o == null || o.operands().size() != 4) {
-                if (o != null) {
-                    p.usage(this);
-                }
+            Request r = request(p, this, argv, false);
+            if (r == null) {
                 return;
             }
-            boolean quiet = o.quiet();
-            List<String> ops = o.operands();
-            long[] offsets = offsets(p, ops);
-            if (offsets == null) {
-                return;
-            }
-            OpenFile src = p.openSource(ops.get(0));
-            if (src == null) {
-                return;
-            }
-            try (src) {
+            try (OpenFile src = r.source()) {
                 long start = System.nanoTime();
                 long total = 0;
                 int calls = 0;
-                long soff = offsets[0];
-                long doff = offsets[1];
-                long length = offsets[2];
+                long soff = r.srcOff();
+                long doff = r.dstOff();
+                long length = r.length();
                 // dedupe_ioctl: calls until the length is done, at least one call.
                 while (length > 0 || calls == 0) {
                     Status st;
@@ -125,8 +99,8 @@ final class ReflinkCommands {
                     length -= Math.min(length, done);
                     total += done;
                 }
-                if (calls > 0 && !quiet) {
-                    Reports.transfer(p.out(), "deduped", offsets[1], offsets[2], total, calls, System.nanoTime() - start);
+                if (calls > 0 && !r.quiet()) {
+                    Reports.transfer(p.out(), "deduped", r.dstOff(), r.length(), total, calls, System.nanoTime() - start);
                 }
             }
         }
@@ -163,12 +137,17 @@ final class ReflinkCommands {
         }
     }
 
-    /** -q, and the operands after the options. */
-    private record Options(boolean quiet, List<String> operands) {
+    /** What both commands take: -q, the source opened read-only, and its three numbers (0 for a whole file). */
+    private record Request(boolean quiet, OpenFile source, long srcOff, long dstOff, long length) {
     }
 
-    /** {@code getopt(argc, argv, "Cq")} (-C, the condensed report, is taken and ignored); null after the usage line. */
-    private static Options options(XfsIoProcess p, XfsIoCommand cmd, List<String> argv) {
+    /**
+     * {@code getopt(argc, argv, "Cq")} (-C, the condensed report, is taken and ignored), then
+     * {@code infile src_off dst_off len} (or {@code infile} alone where {@code wholeFile} allows),
+     * cvtnum's complaint for a number that is not one, and the source opened read-only; null after
+     * the line that refused.
+     */
+    private static Request request(XfsIoProcess p, XfsIoCommand cmd, List<String> argv, boolean wholeFile) {
         boolean quiet = false;
         GetOpt g = p.getopt(argv, "Cq");
         for (int c; (c = g.next()) != -1; ) {
@@ -181,21 +160,22 @@ final class ReflinkCommands {
                 }
             }
         }
-        return new Options(quiet, g.operands());
-    }
-
-    /** The three offsets of {@code infile src_off dst_off len}, or null after cvtnum's complaint. */
-    private static long[] offsets(XfsIoProcess p, List<String> ops) {
+        List<String> ops = g.operands();
+        if (ops.size() != 4 && !(wholeFile && ops.size() == 1)) {
+            p.usage(cmd);
+            return null;
+        }
         String[] what = {"non-numeric src offset argument -- ", "non-numeric dest offset argument -- ",
                 "non-positive length argument -- "};
         long[] v = new long[3];
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 3 && ops.size() == 4; i++) {
             v[i] = p.number(ops.get(i + 1));
             if (v[i] < 0) {
                 p.out().out(what[i] + ops.get(i + 1));
                 return null;
             }
         }
-        return v;
+        OpenFile src = p.openSource(ops.get(0));
+        return src == null ? null : new Request(quiet, src, v[0], v[1], v[2]);
     }
 }
