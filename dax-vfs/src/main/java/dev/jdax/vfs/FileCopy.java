@@ -92,15 +92,17 @@ public final class FileCopy {
         if (count == 0) {
             return 0;
         }
-        try {
-            // vfs_copy_file_range tries a clone first; any refusal (a start off a block, a length
-            // cut to nothing, a format without it) leaves the copy to the splice.
-            long cloned = in.remapRange(posIn, out, posOut, Math.min(count, MAX_RW_COUNT), Remap.CAN_SHORTEN);
-            if (cloned > 0) {
-                return cloned;
+        if (sb.remapsBlocks()) {
+            try {
+                // vfs_copy_file_range tries a clone first where the file system has one; any refusal
+                // (a start off a block, a length cut to nothing) leaves the copy to the splice.
+                long cloned = in.remapRange(posIn, out, posOut, Math.min(count, MAX_RW_COUNT), Remap.CAN_SHORTEN);
+                if (cloned > 0) {
+                    return cloned;
+                }
+            } catch (FsException refused) {
+                // the splice below
             }
-        } catch (FsException refused) {
-            // the splice below
         }
         return splice(in, posIn, out, posOut, Math.min(count, MAX_RW_COUNT));
     }

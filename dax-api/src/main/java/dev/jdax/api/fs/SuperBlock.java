@@ -26,6 +26,15 @@ public interface SuperBlock {
     boolean readOnly();
 
     /**
+     * {@return whether its files can share blocks} (a {@code remap_file_range} in its file
+     * operations: XFS made with reflink). Without it the VFS does not ask for a remap: FICLONE is
+     * EOPNOTSUPP and copy_file_range copies the bytes.
+     */
+    default boolean remapsBlocks() {
+        return false;
+    }
+
+    /**
      * {@return why a mount asked read-write is read-only (a feature the personality cannot keep
      * true), or null} The VFS says it with every EROFS.
      */

@@ -111,10 +111,10 @@ final class XfsFile implements DaxInodeOps {
         fs.fileOps().swapExtents(in, d.in, offset, length, ctime, mtime);
     }
 
-    /** xfs_file_remap_range: only where mkfs made the file system with reflink (EOPNOTSUPP otherwise). */
+    /** The file system's answer ({@link XfsFileSystem#remapsBlocks}). */
     @Override
     public boolean remapsBlocks() {
-        return (fs.disk().sb().sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0;
+        return fs.remapsBlocks();
     }
 
     @Override

@@ -584,6 +584,12 @@ final class XfsFileSystem implements SuperBlock {
         return options;
     }
 
+    /** xfs_file_remap_range: only where mkfs made the file system with reflink. */
+    @Override
+    public boolean remapsBlocks() {
+        return (disk.sb().sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0;
+    }
+
     @Override
     public boolean readOnly() {
         return readOnly;
