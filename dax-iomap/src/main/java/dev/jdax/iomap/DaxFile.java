@@ -2,9 +2,6 @@ package dev.jdax.iomap;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
-import dev.jdax.api.Iomap;
-import dev.jdax.api.IomapOps;
-import dev.jdax.api.IomapType;
 import dev.jdax.api.ThreadCounters;
 import dev.jdax.api.fs.Fadvise;
 import dev.jdax.api.fs.Falloc;
@@ -502,43 +499,26 @@ public final class DaxFile implements OpenFile {
         }
     }
 
-    /** dax_dedupe_file_range_compare: whether the two ranges read the same (holes and unwritten blocks as zeros). */
+    /**
+     * dax_dedupe_file_range_compare: whether the two ranges, inside both files' ends, read the same
+     * (through the engine's read path, which sets no access time; holes and unwritten blocks as zeros).
+     */
     private static boolean sameContents(AddressSpace a, long posA, AddressSpace b, long posB, long len) throws FsException {
         int chunk = (int) Math.min(len, 64 << 10);
         byte[] x = new byte[chunk];
         byte[] y = new byte[chunk];
         for (long done = 0; done < len; ) {
             int n = (int) Math.min(chunk, len - done);
-            readRaw(a, posA + done, x, n);
-            readRaw(b, posB + done, y, n);
+            if (DaxIo.read(a, posA + done, posA + done + n, a.size(), MemorySegment.ofArray(x), 0) != n
+                    || DaxIo.read(b, posB + done, posB + done + n, b.size(), MemorySegment.ofArray(y), 0) != n) {
+                throw FsException.of(Errno.EIO, "inode %d: dedupe compare read short at %d", a.inode().ino(), posA + done);
+            }
             if (!java.util.Arrays.equals(x, 0, n, y, 0, n)) {
                 return false;
             }
             done += n;
         }
         return true;
-    }
-
-    /** {@code n} bytes of the file at {@code pos} as its blocks hold them, past EOF too; no access time. */
-    private static void readRaw(AddressSpace s, long pos, byte[] buf, int n) throws FsException {
-        MemorySegment dst = MemorySegment.ofArray(buf);
-        for (long done = 0; done < n; ) {
-            Iomap map = s.begin(pos + done, n - done, IomapOps.REPORT);
-            long len = Math.max(0, Math.min(map.end(), pos + n) - (pos + done));
-            try {
-                if (len == 0) {
-                    throw FsException.of(Errno.EIO, "inode %d: no mapping at %d", s.inode().ino(), pos + done);
-                }
-                if (map.type() == IomapType.MAPPED) {
-                    map.device().load(map.addrOf(pos + done), dst, done, len);
-                } else {
-                    dst.asSlice(done, len).fill((byte) 0);
-                }
-            } finally {
-                s.end(pos + done, len, 0, IomapOps.REPORT, map);
-            }
-            done += len;
-        }
     }
 
     private static boolean swappable(int flags) {
