@@ -19,21 +19,21 @@ import static dev.jdax.fs.xfs.LogFormat.*;
  * the cancelled buffers, a second replays in log order buffer items (skipping cancelled ones and
  * those whose block already carries a newer LSN, replaying only di_next_unlinked of inode buffers),
  * inode items (the log dinode and its forks into the inode cluster), inode creates (fresh chunks)
- * and extent-free intents, whose done items release them; what is left of the intents the caller
- * finishes once the file system is up. Items are taken in Linux's order within a transaction
+ * and intents ({@link LogIntent}: extent-free, refcount and bmap updates), whose done items release
+ * them; what is left of the intents the caller finishes once the file system is up. Items are taken in Linux's order within a transaction
  * (xlog_recover_reorder_trans): buffers, then other items, then inode buffers, then cancels. Every
  * transaction is checked (item types, regions) before anything is written, so a log jdax cannot
  * replay leaves the image as it was.
  */
 final class LogRecovery {
-    /** An extent-free intent the log holds without its done item: extents {fsbno, length}. */
-    record Intent(long id, long[][] extents) {
+    /** An intent's type and id, which its done item names (xlog_recover_release_intent). */
+    private record IntentKey(int type, long id) {
     }
 
     private final XfsDisk disk;
     private final XfsSuperblock sb;
     private final Map<Long, Integer> cancels = new HashMap<>();
-    private final Map<Long, Intent> intents = new LinkedHashMap<>();
+    private final Map<IntentKey, LogIntent> intents = new LinkedHashMap<>();
     /** Replayed sectors not yet written: daddr → 512 bytes. */
     private final TreeMap<Long, byte[]> sectors = new TreeMap<>();
     /** Buffers replayed at the current LSN: their LSN and CRC are set when they are written. */
@@ -50,8 +50,8 @@ final class LogRecovery {
         return daddr << 16 | lenBBs;
     }
 
-    /** Replays {@code log}; returns the intents left to finish. */
-    List<Intent> replay(List<LogTransactions.Trans> log) throws FsException {
+    /** Replays {@code log}; returns the intents left to finish, in log order. */
+    List<LogIntent> replay(List<LogTransactions.Trans> log) throws FsException {
         for (LogTransactions.Trans t : log) {
             for (LogTransactions.Item item : order(t)) {
                 check(t, item);
@@ -74,10 +74,7 @@ final class LogRecovery {
                     case XFS_LI_BUF -> buffer(item, t.lsn);
                     case XFS_LI_INODE -> inode(item, t.lsn);
                     case XFS_LI_ICREATE -> icreate(item);
-                    case XFS_LI_EFI -> intents.put(le64(item.region(0), 8), new Intent(le64(item.region(0), 8),
-                            efiExtents(item.region(0))));
-                    case XFS_LI_EFD -> intents.remove(le64(item.region(0), 8));
-                    default -> throw new IllegalStateException();
+                    default -> intent(item);
                 }
             }
         }
@@ -141,13 +138,13 @@ final class LogRecovery {
                 }
             }
             case XFS_LI_ICREATE -> Corrupt.check(f.length == ICREATE_SIZE, "%s: format of %d bytes", what, f.length);
-            case XFS_LI_EFI, XFS_LI_EFD -> {
-                long n = le32(f, 4);
-                Corrupt.check(f.length == EF_HDR + 16 * n || f.length == EF_HDR + 12 * n, "%s: %d extents in %d bytes",
-                        what, n, f.length);
+            default -> {
+                if (!LogIntent.known(type)) {
+                    throw FsException.of(Errno.EOPNOTSUPP, "xfs: %s (%s) is a log item jdax does not replay: mount"
+                            + " the image with Linux to recover its log", what, typeName(type));
+                }
+                LogIntent.parse(type, f, disk, what);
             }
-            default -> throw FsException.of(Errno.EOPNOTSUPP, "xfs: %s (%s) is a log item jdax does not replay: mount"
-                    + " the image with Linux to recover its log", what, typeName(type));
         }
     }
 
@@ -170,16 +167,6 @@ final class LogRecovery {
             case 0x1247 -> "ATTRD";
             default -> "unknown";
         };
-    }
-
-    private static long[][] efiExtents(byte[] f) {
-        int n = (int) le32(f, 4);
-        int size = (f.length - EF_HDR) / Math.max(1, n);
-        long[][] out = new long[n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = new long[]{le64(f, EF_HDR + size * i), le32(f, EF_HDR + size * i + 8)};
-        }
-        return out;
     }
 
     // ---- the replay cache: buffers as recovery changed them, written at each new LSN --------------
@@ -369,6 +356,18 @@ final class LogRecovery {
         }
         XfsCrc.update(b, boff, isize, boff + XfsInode.DI_CRC_OFF);
         write(daddr, b);
+    }
+
+    /** An intent kept until its done item; a done item releases its intent (xlog_recover_release_intent). */
+    private void intent(LogTransactions.Item item) throws FsException {
+        int type = item.type();
+        byte[] f = item.region(0);
+        if (LogIntent.isDone(type)) {
+            intents.remove(new IntentKey(type - 1, LogIntent.doneId(f)));
+        } else {
+            LogIntent i = LogIntent.parse(type, f, disk, "log: intent");
+            intents.put(new IntentKey(type, i.id()), i);
+        }
     }
 
     /** xfs_bmbt_to_bmdr: an in-core bmbt root (a long btree block) into the inode's bmdr root. */

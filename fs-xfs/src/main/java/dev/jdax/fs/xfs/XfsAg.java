@@ -28,10 +28,11 @@ final class XfsAg {
     private final ShortBtree refcount;
     /** The tree's shared-domain records in core. */
     private final SharedExtents shared = new SharedExtents();
-    /** The CoW staging records this mount made: agbno → blocks. */
+    /**
+     * The CoW staging records: agbno → blocks. Those a mount finds are a crash's (and those the
+     * intents recovery finishes add), until {@link #recoverCowStaging}; then this mount's own.
+     */
     private final TreeMap<Long, Long> staged = new TreeMap<>();
-    /** The CoW staging extents found at mount, until {@link #recoverCowStaging}. */
-    private List<long[]> cowStaging = List.of();
 
     private XfsAg(XfsDisk disk, long agno, XfsAgf agf, XfsAgi agi, Agfl agfl) {
         this.disk = disk;
@@ -74,7 +75,9 @@ final class XfsAg {
         ag.space.load();
         ag.inodes.load();
         if ((disk.sb().sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_REFLINK) != 0) {
-            ag.cowStaging = index(ag.refcount.records(), ag.shared);
+            for (long[] c : index(ag.refcount.records(), ag.shared)) {
+                ag.staged.put(c[0], c[1]);
+            }
             Corrupt.check(ag.refcount.scannedBlocks() == agf.agf_refcount_blocks(), "AGF %d: agf_refcount_blocks %d, the tree has %d",
                     agno, agf.agf_refcount_blocks(), ag.refcount.scannedBlocks());
         }
@@ -164,11 +167,10 @@ final class XfsAg {
      * @return how many extents were recovered
      */
     int recoverCowStaging() throws FsException {
-        List<long[]> cow = cowStaging;
-        cowStaging = List.of();
-        for (long[] c : cow) {
-            refcount.delete(rec(c[0] | SharedExtents.COW_FLAG, c[1], 1));
-            release(c[0], c[1]);
+        List<Map.Entry<Long, Long>> cow = List.copyOf(staged.entrySet());
+        for (Map.Entry<Long, Long> c : cow) {
+            unrecord(c.getKey(), c.getValue());
+            release(c.getKey(), c.getValue());
         }
         return cow.size();
     }

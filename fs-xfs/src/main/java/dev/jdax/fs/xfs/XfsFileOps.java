@@ -6,6 +6,7 @@ import dev.jdax.api.Iomap;
 import dev.jdax.api.IomapOps;
 import dev.jdax.api.IomapType;
 import dev.jdax.api.fs.Falloc;
+import dev.jdax.api.fs.FileType;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -397,6 +398,41 @@ final class XfsFileOps {
             }
             first.ilock.unlockExclusive();
         }
+    }
+
+    /**
+     * Finishes a bmap update intent recovery found without its done item (xfs_bui_item_recover), in
+     * one transaction with its done item: a mapping into a hole of the data fork (xfs_bmapi_remap,
+     * as written blocks whatever state the intent names, as Linux 6.1 maps them) or the unmapping of
+     * a range (__xfs_bunmapi with XFS_BMAPI_REMAP). Neither frees nor counts a block: the refcount
+     * intents of the same chain do.
+     */
+    void recoverIntent(LogIntent.Bmap bui) throws FsException {
+        XfsInode in = fs.iget(bui.owner());
+        Corrupt.check(FileType.ofMode(in.di_mode()) == FileType.REGULAR, "log: BUI %d: inode %d is not a regular file",
+                bui.id(), in.ino());
+        fs.log().run(h -> {
+            h.cp.intents.add(bui.done());
+            h.cp.bytes.addAndGet(16 + 64);
+            in.ilock.lockExclusive();
+            try {
+                reserve(0);
+                List<BmapExtent> ext = new ArrayList<>(fs.extents(in));
+                if (bui.unmap()) {
+                    ExtentList.remove(ext, bui.startoff(), bui.length());
+                } else {
+                    BmapExtent[] at = new BmapExtent[1];
+                    long n = ExtentList.run(ext, bui.startoff(), bui.length(), at);
+                    Corrupt.check(at[0] == null && n == bui.length(), "log: BUI %d: inode %d: file blocks [%d, +%d]"
+                            + " are not a hole", bui.id(), in.ino(), bui.startoff(), bui.length());
+                    ExtentList.add(ext, new BmapExtent(bui.startoff(), bui.startblock(), bui.length(), false));
+                }
+                save(in, ext);
+            } finally {
+                in.ilock.unlockExclusive();
+            }
+            return null;
+        });
     }
 
     /** Writes the new extent list into the fork and the inode, one step under the inode's monitor (caller holds the ILOCK). */

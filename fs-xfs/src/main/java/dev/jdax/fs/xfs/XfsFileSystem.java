@@ -82,7 +82,7 @@ final class XfsFileSystem implements SuperBlock {
     /**
      * Makes the mount writable: the log continued where the mount found it (stale blocks past its
      * head cleared), every AG's headers and trees loaded and checked, then what recovery leaves to a
-     * live file system (xlog_recover_finish): the extent-free intents without their done items, and
+     * live file system (xlog_recover_finish): the intents without their done items, in log order, and
      * the inodes a crash left on the unlinked lists.
      */
     void enableWrites(XfsLog xlog) throws FsException {
@@ -95,8 +95,12 @@ final class XfsFileSystem implements SuperBlock {
             t.space(space);
             log = t;
             mutations = new XfsMutations(this, disk, space);
-            for (LogRecovery.Intent i : opened.intents()) {
-                t.recoverIntent(i.id(), i.extents());
+            for (LogIntent i : opened.intents()) {
+                switch (i) {
+                    case LogIntent.Free efi -> t.recoverIntent(efi);
+                    case LogIntent.Refcount cui -> t.recoverIntent(cui);
+                    case LogIntent.Bmap bui -> fileOps.recoverIntent(bui);
+                }
             }
             mutations.unlinked().recover();
             t.run(h -> space.recoverCowStaging());

@@ -87,6 +87,16 @@ public final class XfsFileSystemType implements FileSystemType {
             log = new XfsLog(disk);
             XfsLog.recount(disk);
         }
+        if (options.readOnly() && !opened.intents().isEmpty()) {
+            // xfs_log_mount_finish: a read-only mount finishes the intents recovery found, writable
+            // for as long as that takes, or it would show half a remap. jdax finishes them in a
+            // writable mount of its own, unmounted cleanly (as Linux's read-only mount is at its
+            // unmount), then mounts read-only the log it left clean.
+            XfsFileSystem finishing = new XfsFileSystem(this, disk, options.with("rw", null), opened);
+            finishing.enableWrites(log);
+            finishing.close();
+            return mount(device, options);
+        }
         XfsFileSystem fs = new XfsFileSystem(this, disk, options, opened);
         if (!options.readOnly()) {
             fs.enableWrites(log);

@@ -12,7 +12,7 @@ import java.util.List;
 final class XfsLog {
     /** What opening the log found and did. */
     record Opened(LogReader.Position position, boolean dirty, int transactions, int replayed,
-                  List<LogRecovery.Intent> intents) {
+                  List<LogIntent> intents) {
     }
 
     private final XfsDisk disk;
@@ -51,7 +51,7 @@ final class XfsLog {
             blk = rec.nextBlk();
         }
         LogRecovery recovery = new LogRecovery(disk);
-        List<LogRecovery.Intent> intents = recovery.replay(ts.committed());
+        List<LogIntent> intents = recovery.replay(ts.committed());
         return new Opened(p, true, ts.committed().size(), recovery.replayed(), intents);
     }
 

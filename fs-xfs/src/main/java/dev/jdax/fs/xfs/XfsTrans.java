@@ -510,9 +510,30 @@ final class XfsTrans {
         });
     }
 
-    /** Finishes an intent recovery found without its done item (xfs_efi_item_recover). */
-    void recoverIntent(long id, long[][] extents) throws FsException {
-        finishIntent(id, extents);
+    /** Finishes an extent-free intent recovery found without its done item (xfs_efi_item_recover). */
+    void recoverIntent(LogIntent.Free efi) throws FsException {
+        finishIntent(efi.id(), efi.extents());
+    }
+
+    /**
+     * Finishes a refcount update intent recovery found without its done item (xfs_cui_item_recover),
+     * in one transaction with its done item: a decrease that takes a block's last count frees it,
+     * as the EFI Linux defers for it would.
+     */
+    void recoverIntent(LogIntent.Refcount cui) throws FsException {
+        run(h -> {
+            h.cp.intents.add(cui.done());
+            h.cp.bytes.addAndGet(16 + 64);
+            for (LogIntent.RefcountUpdate u : cui.updates()) {
+                switch (u.op()) {
+                    case INCREASE -> space.shareData(u.fsbno(), u.length());
+                    case DECREASE -> space.unmapData(u.fsbno(), u.length());
+                    case ALLOC_COW -> space.stageCow(u.fsbno(), u.length());
+                    case FREE_COW -> space.unstageCow(u.fsbno(), u.length());
+                }
+            }
+            return null;
+        });
     }
 
     private void logWorker() {

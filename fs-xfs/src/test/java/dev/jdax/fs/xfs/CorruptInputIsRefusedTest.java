@@ -102,23 +102,31 @@ class CorruptInputIsRefusedTest {
     }
 
     /**
-     * A dirty log holding an item jdax does not replay (a refcount update intent, as reflink
-     * writes) refuses the mount, read-only or not, and not a byte of the image changes.
+     * A dirty log holding an item jdax does not replay (an rmap update intent, which only an rmapbt
+     * file system logs) refuses the mount, read-only or not, and not a byte of the image changes.
      */
     @Test
     void aLogWithAnItemJdaxCannotReplayIsRefusedAndLeavesTheImageAsItWas() throws Exception {
         fresh();
-        XfsDisk disk = new XfsDisk(dev, XfsSuperblock.wrap(read(0, 512)));
-        XfsLog log = new XfsLog(disk);
-        LogReader.Position p = log.reader().find();
-        byte[] cui = new byte[16];
-        Buf.putLe16(cui, 0, 0x1242);
-        Buf.putLe16(cui, 2, 1);
-        log.writer(p).checkpoint(7, java.util.List.of(cui));
+        byte[] rui = new byte[16];
+        Buf.putLe16(rui, 0, 0x1240);
+        Buf.putLe16(rui, 2, 1);
+        IntentsFinishedAtMountTest.crashWithIntents(dev, java.util.List.of(rui));
         String before = XfsImages.digest(dev);
-        FsException e = refused(Errno.EOPNOTSUPP, "CUI, refcount update intent");
+        FsException e = refused(Errno.EOPNOTSUPP, "RUI, rmap update intent");
         assertTrue(e.getMessage().contains("mount the image with Linux"), e.getMessage());
         assertThrows(FsException.class, () -> new XfsFileSystemType().mount(dev, MountOptions.parse("ro")));
+        assertEquals(before, XfsImages.digest(dev), "the image is untouched");
+    }
+
+    /** An intent that fails its validator (a CUI of an unknown type) is corruption, found before a byte is replayed. */
+    @Test
+    void aLogWithACorruptIntentIsRefusedAndLeavesTheImageAsItWas() throws Exception {
+        fresh();
+        IntentsFinishedAtMountTest.crashWithIntents(dev, java.util.List.of(
+                IntentsFinishedAtMountTest.cui(3, new long[]{100, 4, 9})));
+        String before = XfsImages.digest(dev);
+        refused(Errno.EUCLEAN, "extent 0: flags 0x9");
         assertEquals(before, XfsImages.digest(dev), "the image is untouched");
     }
 
