@@ -617,6 +617,56 @@ public final class AddressSpace implements KeptTimes {
         };
     }
 
+    /** Work done with the file held whole. */
+    @FunctionalInterface
+    public interface WholeFileWork {
+        /**
+         * Does it.
+         *
+         * @throws FsException what it failed with
+         */
+        void run() throws FsException;
+    }
+
+    /**
+     * Runs {@code work} holding the file whole, if no one holds any of it, without waiting for
+     * anyone: the nowait IOLOCK_EXCL and MMAPLOCK_EXCL of a background scan such as XFS's blockgc
+     * (xfs_inode_free_cowblocks), which passes over a file in use and comes back later.
+     *
+     * @param work what to do with no I/O, fault, truncate or fallocate of the file under way
+     * @return whether it ran
+     * @throws FsException what {@code work} failed with
+     */
+    public boolean ifIdle(WholeFileWork work) throws FsException {
+        Guard io;
+        if (writeGuard == null) {
+            RangeLock.Held h = rangeLock.tryLock(0, Long.MAX_VALUE, true, inode.ino());
+            if (h == null) {
+                return false;
+            }
+            io = h::release;
+        } else if (ioLock.tryLockExclusive()) {
+            io = writeGuard;
+        } else {
+            return false;
+        }
+        try {
+            if (!invalidateLock.tryLockExclusive()) {
+                return false;
+            }
+            try {
+                mapChanged();
+                work.run();
+            } finally {
+                mapChanged();
+                invalidateLock.unlockExclusive();
+            }
+            return true;
+        } finally {
+            io.close();
+        }
+    }
+
     /** A page fault: shared against other faults, excluded by truncate and fallocate. */
     Guard lockForFault() {
         invalidateLock.lockShared();

@@ -39,6 +39,19 @@ final class RangeLock {
 
     private final List<Held> held = new ArrayList<>();
 
+    /** {@link #lock}, if no holder conflicts, without waiting; else null. */
+    Held tryLock(long start, long end, boolean write, long ino) {
+        Held h = new Held(start, end, write);
+        synchronized (this) {
+            if (anyConflict(start, end, write)) {
+                return null;
+            }
+            held.add(h);
+        }
+        LockOrder.enter(h, LockClass.RANGE, 0, ino, write, "range lock of inode");
+        return h;
+    }
+
     Held lock(long start, long end, boolean write, long ino) {
         Held h = new Held(start, end, write);
         LockOrder.enter(h, LockClass.RANGE, 0, ino, write, "range lock of inode");

@@ -89,10 +89,8 @@ class LockingModelTest {
         return b;
     }
 
-    /** Starts a writer of 0x55 over [0, 8 KiB) (was 0xAA), stops it half way, reads meanwhile. */
-    byte[] readDuringHalfDoneWrite(LockingModel model) throws Exception {
-        SteppedOps[] ops = new SteppedOps[1];
-        TestFile f = file(model, ops);
+    /** Writes 0xAA over [0, 8 KiB), then starts a writer of 0x55 over it and returns once it is stopped half way. */
+    static Thread writerStoppedHalfWay(TestFile f, SteppedOps ops) throws Exception {
         f.write(0, MemorySegment.ofArray(filled(2 * BS, 0xAA)), 0);
         Thread writer = new Thread(() -> {
             try {
@@ -101,9 +99,17 @@ class LockingModelTest {
                 throw new IllegalStateException(e);
             }
         });
-        ops[0].stopped = writer;
+        ops.stopped = writer;
         writer.start();
-        assertTrue(ops[0].halfWay.await(5, TimeUnit.SECONDS));
+        assertTrue(ops.halfWay.await(5, TimeUnit.SECONDS));
+        return writer;
+    }
+
+    /** Starts a writer of 0x55 over [0, 8 KiB) (was 0xAA), stops it half way, reads meanwhile. */
+    byte[] readDuringHalfDoneWrite(LockingModel model) throws Exception {
+        SteppedOps[] ops = new SteppedOps[1];
+        TestFile f = file(model, ops);
+        Thread writer = writerStoppedHalfWay(f, ops[0]);
         byte[] seen = new byte[2 * BS];
         Thread reader = new Thread(() -> {
             try {
@@ -170,6 +176,25 @@ class LockingModelTest {
         first.join(5000);
         second.join(5000);
         return ops[0].released.get();
+    }
+
+    /**
+     * A scan that must not wait (XFS's blockgc, xfs_ilock_nowait) passes over a file while a write
+     * of it is under way, under either of XFS's locking models, and runs once the write is done.
+     */
+    @Test
+    void aScanThatDoesNotWaitPassesOverAFileInUse() throws Exception {
+        for (LockingModel model : new LockingModel[]{LockingModel.XFS_IOLOCK_MMAPLOCK, LockingModel.RANGE_LOCK}) {
+            SteppedOps[] ops = new SteppedOps[1];
+            TestFile f = file(model, ops);
+            Thread writer = writerStoppedHalfWay(f, ops[0]);
+            java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+            assertFalse(f.space.ifIdle(ran::incrementAndGet), model + ": passed over while the write holds the file");
+            ops[0].release.countDown();
+            writer.join(5000);
+            assertTrue(f.space.ifIdle(ran::incrementAndGet), model + ": runs once the file is idle");
+            assertEquals(1, ran.get());
+        }
     }
 
     @Test

@@ -179,6 +179,21 @@ public final class RwSem {
         sync.acquire(1);
     }
 
+    /**
+     * Takes it exclusively if no one holds it, without waiting ({@code down_write_trylock}, XFS's
+     * {@code xfs_ilock_nowait}). A try never waits, so it cannot close a cycle: the order is
+     * recorded for what is taken after it, as lockdep records a trylock.
+     *
+     * @return whether it was taken
+     */
+    public boolean tryLockExclusive() {
+        if (!sync.tryAcquire(1)) {
+            return false;
+        }
+        LockOrder.enter(this, cls, defaultSubclass(), key, true, name);
+        return true;
+    }
+
     /** Releases an exclusive hold. */
     public void unlockExclusive() {
         sync.release(1);

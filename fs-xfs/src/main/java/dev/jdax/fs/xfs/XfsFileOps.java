@@ -228,7 +228,7 @@ final class XfsFileOps {
         if (in.cowBlocks == 0) {
             fs.withCowBlocks.remove(in);
         } else {
-            fs.withCowBlocks.add(in);
+            fs.cowBlocksTagged(in);
         }
     }
 

@@ -52,6 +52,8 @@ final class XfsFileSystem implements SuperBlock {
     private final boolean readOnly;
     /** The inodes whose CoW fork holds blocks, which unmount gives back. */
     final Set<XfsInode> withCowBlocks = ConcurrentHashMap.newKeySet();
+    /** The scan that gives idle CoW forks' blocks back; on writable mounts. */
+    private volatile CowBlockgc blockgc;
     /** A read-only mount's shared extents, read on first use. */
     private volatile SharedExtents[] readOnlyShared;
     private final XfsFileOps fileOps;
@@ -104,6 +106,7 @@ final class XfsFileSystem implements SuperBlock {
             }
             mutations.unlinked().recover();
             t.run(h -> space.recoverCowStaging());
+            blockgc = new CowBlockgc(this);
         } catch (FsException | RuntimeException e) {
             t.abandon();
             throw e;
@@ -266,6 +269,16 @@ final class XfsFileSystem implements SuperBlock {
             in.syncSeq = Math.max(in.syncSeq, seq);
             if (data) {
                 in.dataSyncSeq = Math.max(in.dataSyncSeq, seq);
+            }
+        }
+    }
+
+    /** A file's CoW fork took blocks it had none of (xfs_inode_set_cowblocks_tag). */
+    void cowBlocksTagged(XfsInode in) {
+        if (withCowBlocks.add(in)) {
+            CowBlockgc gc = blockgc;
+            if (gc != null) {
+                gc.tagged();
             }
         }
     }
@@ -777,6 +790,9 @@ final class XfsFileSystem implements SuperBlock {
     public synchronized void close() throws FsException {
         if (!closed) {
             if (log != null) {
+                if (blockgc != null) {
+                    blockgc.stop();
+                }
                 daxMount.writeDirtyTimes(); // before the unmount record: what lazytime kept goes into the log
                 // Unmount evicts every inode: their CoW forks' blocks go back (xfs_inactive).
                 for (XfsInode in : List.copyOf(withCowBlocks)) {
