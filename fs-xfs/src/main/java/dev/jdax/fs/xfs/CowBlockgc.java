@@ -23,9 +23,11 @@ final class CowBlockgc {
     private final XfsFileSystem fs;
     private final long delayMillis;
     private final AtomicBoolean queued = new AtomicBoolean();
+    private volatile Thread thread;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "xfs blockgc");
         t.setDaemon(true);
+        thread = t;
         return t;
     });
 
@@ -48,6 +50,23 @@ final class CowBlockgc {
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // unmounting: unmount gives the forks back itself
             }
+        }
+    }
+
+    /**
+     * xfs_blockgc_flush_all: the scan now, returning when it is done; files in use are passed over
+     * as ever (the caller's own, whose I/O lock it may hold, among them).
+     */
+    void flushAll() {
+        if (Thread.currentThread() == thread) {
+            return;   // a transaction of the scan itself
+        }
+        try {
+            timer.submit(this::scan).get();
+        } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException e) {
+            // unmounting, or the scan failed: the operation's retry finds what there is
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

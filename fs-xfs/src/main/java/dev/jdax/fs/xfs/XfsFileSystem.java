@@ -106,7 +106,9 @@ final class XfsFileSystem implements SuperBlock {
             }
             mutations.unlinked().recover();
             t.run(h -> space.recoverCowStaging());
-            blockgc = new CowBlockgc(this);
+            CowBlockgc gc = new CowBlockgc(this);
+            blockgc = gc;
+            t.spaceFlush(gc::flushAll);
         } catch (FsException | RuntimeException e) {
             t.abandon();
             throw e;

@@ -157,7 +157,7 @@ final class XfsSpace {
             if (users >= 0 && agsCan >= 0) {
                 throw new XfsTrans.BusyRetry(msg);
             }
-            throw new FsException(Errno.ENOSPC, msg);
+            throw new XfsTrans.NoSpaceRetry(msg);
         }
     }
 

@@ -147,9 +147,25 @@ final class XfsTrans {
         }
     }
 
+    /**
+     * ENOSPC from a block reservation: an operation tries once more after the speculative
+     * allocations (idle CoW forks) went back, as xfs_trans_alloc does after xfs_blockgc_flush_all.
+     */
+    static final class NoSpaceRetry extends FsException {
+        NoSpaceRetry(String message) {
+            super(Errno.ENOSPC, message);
+        }
+    }
+
+    /** What gives speculative allocations back now, and returns when it is done (xfs_blockgc_flush_all). */
+    interface SpaceFlush {
+        void flush();
+    }
+
     private final LogWriter log;
     private final MetaCache cache;
     private XfsSpace space;
+    private volatile SpaceFlush spaceFlush;
     private final long limit;
     private final Mutex commitLock = new Mutex(LockClass.TRANSACTION, 0, 0, "xfs log commit");
     /** A thread holds the commit lock to commit: a checkpoint found full is left to it up to the blocking limit. */
@@ -185,6 +201,11 @@ final class XfsTrans {
         this.space = s;
     }
 
+    /** What an operation that found no space for its reservation asks to give space back. */
+    void spaceFlush(SpaceFlush f) {
+        this.spaceFlush = f;
+    }
+
     MetaCache cache() {
         return cache;
     }
@@ -218,16 +239,25 @@ final class XfsTrans {
 
     /**
      * An operation of the file system: one transaction, tried once more after a log force when its
-     * block reservation found only busy extents. An operation that starts while an AG's free space
+     * block reservation found only busy extents, and once more after idle CoW forks went back when
+     * it found no space (xfs_trans_alloc's retry). An operation that starts while an AG's free space
      * is mostly busy forces the log first ({@link XfsSpace#busyCrowded}).
      */
     <T> T op(Body<T> body) throws FsException {
         if (current.get() == null && space != null && space.busyCrowded()) {
             forceBusy();
         }
+        boolean flushed = false;
         for (int attempt = 0; ; attempt++) {
             try {
                 return run(body);
+            } catch (NoSpaceRetry e) {
+                SpaceFlush f = spaceFlush;
+                if (current.get() != null || flushed || f == null) {
+                    throw e;
+                }
+                flushed = true;
+                f.flush();
             } catch (BusyRetry e) {
                 if (current.get() != null) {
                     throw e;

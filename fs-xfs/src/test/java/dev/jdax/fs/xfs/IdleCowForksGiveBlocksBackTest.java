@@ -1,6 +1,8 @@
 package dev.jdax.fs.xfs;
 
 import dev.jdax.api.DaxDevice;
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
@@ -72,6 +74,45 @@ class IdleCowForksGiveBlocksBackTest {
                 assertArrayEquals(want, got);
                 assertEquals(LEN, src.read(0, got, 0, LEN));
                 assertArrayEquals(data, got);
+            }
+            XfsImages.save(dev, img);
+        }
+        XfsImages.assertRepairClean(img);
+    }
+
+    /**
+     * An operation that finds no space for its reservation has the idle forks given back and tries
+     * again (xfs_trans_alloc after xfs_blockgc_flush_all), long before the scan's own time: a file
+     * system filled to ENOSPC holds no CoW fork's blocks.
+     */
+    @Test
+    void aFileSystemOutOfSpaceTakesIdleForksBackFirst() throws Exception {
+        XfsImages.assumeXfsprogs();
+        Path img = XfsImages.mkfs(tmp, 320L << 20);
+        byte[] x = new byte[4096];
+        Arrays.fill(x, (byte) 'x');
+        try (DaxDevice dev = XfsImages.load(img)) {
+            try (FileSystem fs = Vfs.mount(new XfsFileSystemType(), dev, MountOptions.none());
+                 OpenFile src = fs.open("/src", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0);
+                 OpenFile dst = fs.open("/dst", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0);
+                 OpenFile fill = fs.open("/fill", OpenFlags.O_RDWR | OpenFlags.O_CREAT, 0644, 0, 0)) {
+                src.write(0, new byte[LEN], 0, LEN);
+                src.remapRange(0, dst, 0, 0, 0);
+                dst.write(0, x, 0, x.length);
+                assertTrue(dst.stat().blocks() > LEN / 512, "the fork holds blocks");
+                byte[] mib = new byte[1 << 20];
+                long at = 0;
+                for (byte[] chunk : new byte[][]{mib, x}) {
+                    try {
+                        while (true) {
+                            fill.write(at, chunk, 0, chunk.length);
+                            at += chunk.length;
+                        }
+                    } catch (FsException e) {
+                        assertEquals(Errno.ENOSPC, e.errno(), e.getMessage());
+                    }
+                }
+                assertEquals(LEN / 512, dst.stat().blocks(), "the idle fork went back before ENOSPC");
             }
             XfsImages.save(dev, img);
         }
