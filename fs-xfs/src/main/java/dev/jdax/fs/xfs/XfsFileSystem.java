@@ -85,9 +85,11 @@ final class XfsFileSystem implements SuperBlock {
      * Makes the mount writable: the log continued where the mount found it (stale blocks past its
      * head cleared), every AG's headers and trees loaded and checked, then what recovery leaves to a
      * live file system (xlog_recover_finish): the intents without their done items, in log order, and
-     * the inodes a crash left on the unlinked lists.
+     * the inodes a crash left on the unlinked lists. A mount that only finishes recovery for a
+     * read-only one ({@code recoveryOnly}) leaves the CoW staging records be, as Linux frees them
+     * only on writable mounts (xfs_reflink_recover_cow), and has no blockgc.
      */
-    void enableWrites(XfsLog xlog) throws FsException {
+    void enableWrites(XfsLog xlog, boolean recoveryOnly) throws FsException {
         LogWriter w = xlog.writer(opened.position());
         w.clearStale();
         XfsTrans t = new XfsTrans(w, new MetaCache(disk));
@@ -105,10 +107,12 @@ final class XfsFileSystem implements SuperBlock {
                 }
             }
             mutations.unlinked().recover();
-            t.run(h -> space.recoverCowStaging());
-            CowBlockgc gc = new CowBlockgc(this);
-            blockgc = gc;
-            t.spaceFlush(gc::flushAll);
+            if (!recoveryOnly) {
+                t.run(h -> space.recoverCowStaging());
+                CowBlockgc gc = new CowBlockgc(this);
+                blockgc = gc;
+                t.spaceFlush(gc::flushAll);
+            }
         } catch (FsException | RuntimeException e) {
             t.abandon();
             throw e;

@@ -87,19 +87,20 @@ public final class XfsFileSystemType implements FileSystemType {
             log = new XfsLog(disk);
             XfsLog.recount(disk);
         }
-        if (options.readOnly() && !opened.intents().isEmpty()) {
-            // xfs_log_mount_finish: a read-only mount finishes the intents recovery found, writable
-            // for as long as that takes, or it would show half a remap. jdax finishes them in a
-            // writable mount of its own, unmounted cleanly (as Linux's read-only mount is at its
-            // unmount), then mounts read-only the log it left clean.
+        if (options.readOnly() && opened.dirty()) {
+            // Linux 6.1's read-only mount of a dirty log finishes recovery as a writable one does
+            // (xfs_log_mount_finish: the intents left without their done items, the inodes on the
+            // unlinked lists), or it would show half a remap, and then cleans the log
+            // (xfs_log_clean) so that the next mount does not replay it again. jdax does both in a
+            // writable mount of its own, unmounted cleanly, before the read-only one.
             XfsFileSystem finishing = new XfsFileSystem(this, disk, options.with("rw", null), opened);
-            finishing.enableWrites(log);
+            finishing.enableWrites(log, true);
             finishing.close();
-            return mount(device, options);
+            disk = new XfsDisk(device, superblock(device, true));
         }
         XfsFileSystem fs = new XfsFileSystem(this, disk, options, opened);
         if (!options.readOnly()) {
-            fs.enableWrites(log);
+            fs.enableWrites(log, false);
         }
         XfsInode root = fs.readInode(disk.sb().sb_rootino());
         Corrupt.check(root.isDir(), "root inode %d is not a directory", disk.sb().sb_rootino());

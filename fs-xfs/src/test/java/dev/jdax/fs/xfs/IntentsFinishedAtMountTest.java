@@ -175,8 +175,8 @@ class IntentsFinishedAtMountTest {
     }
 
     /**
-     * A read-only mount finishes them too (xfs_log_mount_finish clears the read-only flag while it
-     * does), so that it never shows half a remap; it leaves the log clean.
+     * A read-only mount finishes them too (Linux 6.1 runs xfs_log_mount_finish for it, then
+     * xfs_log_clean), so that it never shows half a remap; it leaves the log clean.
      */
     @Test
     void aReadOnlyMountFinishesThemToo() throws Exception {
