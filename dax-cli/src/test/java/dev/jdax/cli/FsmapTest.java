@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -63,6 +64,23 @@ class FsmapTest {
             assertEquals(List.of(), fs.getfsmap(new FsmapKeys(Device.REALTIME, 0, -1)), "no realtime device");
             assertEquals(List.of(), fs.getfsmap(new FsmapKeys(Device.DATA, 4_000_000_000L * SECTOR, -1)), "beyond the device");
             Personalities.assertErrno(Errno.EINVAL, () -> fs.getfsmap(data(100, 64)));
+            Personalities.assertErrno(Errno.EINVAL, () -> fs.getfsmap(new FsmapKeys(Device.OTHER, 0, -1)));
+        }
+    }
+
+    /**
+     * A device number the file system does not have is refused by ext4 (ext4_getfsmap_is_valid_device)
+     * as by XFS; xfs_io passes one for -d, -l and -r on any file system but XFS (its fs_path is never
+     * filled in there), so on ext4 those print EINVAL as Linux 6.1 does, while the whole map answers.
+     */
+    @Test
+    void ext4RefusesADeviceItDoesNotHave() throws Exception {
+        FileSystemType t = Personalities.type("ext4");
+        try (DaxDevice device = Personalities.formatted(t, Personalities.size("ext4"));
+             FileSystem fs = Personalities.mount(t, device)) {
+            Personalities.assertErrno(Errno.EINVAL, () -> fs.getfsmap(new FsmapKeys(Device.OTHER, 0, -1)));
+            assertFalse(fs.getfsmap(FsmapKeys.all()).isEmpty());
+            assertEquals(fs.getfsmap(FsmapKeys.all()), fs.getfsmap(new FsmapKeys(Device.DATA, 0, -1)));
         }
     }
 

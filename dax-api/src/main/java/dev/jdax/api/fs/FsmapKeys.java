@@ -23,7 +23,9 @@ public record FsmapKeys(Device device, long low, long high) {
         /** An external log or journal device. */
         LOG,
         /** The realtime device. */
-        REALTIME
+        REALTIME,
+        /** A device number the file system does not have: both drivers refuse it (EINVAL). */
+        OTHER
     }
 
     /** The whole of every device. */
@@ -32,14 +34,18 @@ public record FsmapKeys(Device device, long low, long high) {
     }
 
     /**
-     * Refuses a low key after the high key, as both drivers' check_keys do before they look at any
-     * device, in the units the driver turned the keys into (XFS's 512-byte basic blocks, ext4's
-     * blocks): two keys in one unit are in order.
+     * Refuses keys as both drivers do before they look at any device: a device number the file
+     * system does not have (ext4_getfsmap_is_valid_device, xfs_getfsmap_is_valid_device), then a
+     * low key after the high key (check_keys), in the units the driver turned the keys into (XFS's
+     * 512-byte basic blocks, ext4's blocks): two keys in one unit are in order.
      *
      * @param unitShift log2 of the driver's unit in bytes
-     * @throws FsException EINVAL when {@code low} follows {@code high} (unsigned)
+     * @throws FsException EINVAL for {@link Device#OTHER}, or when {@code low} follows {@code high} (unsigned)
      */
-    public void requireOrdered(int unitShift) throws FsException {
+    public void requireValid(int unitShift) throws FsException {
+        if (device == Device.OTHER) {
+            throw FsException.of(Errno.EINVAL, "FS_IOC_GETFSMAP: a device number this file system does not have");
+        }
         if (Long.compareUnsigned(low >>> unitShift, high >>> unitShift) > 0) {
             throw FsException.of(Errno.EINVAL, "FS_IOC_GETFSMAP: low key %s after high key %s",
                     Long.toUnsignedString(low), Long.toUnsignedString(high));

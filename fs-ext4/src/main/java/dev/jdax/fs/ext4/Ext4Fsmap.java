@@ -57,7 +57,7 @@ final class Ext4Fsmap {
 
     /** The records of the query: on the data device, from byte {@code keys.low()} to byte {@code keys.high()}. */
     List<FsmapRecord> query(FsmapKeys keys) throws FsException {
-        keys.requireOrdered(blockBits);
+        keys.requireValid(blockBits);
         long lowBlock = keys.low() >>> blockBits;
         long highBlock = keys.high() >>> blockBits;
         long blocks = sb.s_blocks_count();

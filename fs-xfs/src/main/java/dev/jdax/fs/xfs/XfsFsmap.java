@@ -36,7 +36,7 @@ final class XfsFsmap {
 
     /** The records of the query: on the data device, from byte {@code keys.low()} to byte {@code keys.high()}. */
     List<FsmapRecord> query(FsmapKeys keys) throws FsException {
-        keys.requireOrdered(BB_SHIFT);
+        keys.requireValid(BB_SHIFT);
         long lowDaddr = keys.low() >>> BB_SHIFT;
         long highDaddr = keys.high() >>> BB_SHIFT;
         long eofs = disk.sb().sb_dblocks() << bbPerBlockLog;
