@@ -248,7 +248,8 @@ final class XfsTrans {
             forceBusy();
         }
         boolean flushed = false;
-        for (int attempt = 0; ; attempt++) {
+        boolean forced = false;
+        while (true) {
             try {
                 return run(body);
             } catch (NoSpaceRetry e) {
@@ -262,9 +263,10 @@ final class XfsTrans {
                 if (current.get() != null) {
                     throw e;
                 }
-                if (attempt > 0) {
+                if (forced) {
                     throw new FsException(Errno.ENOSPC, e.getMessage());
                 }
+                forced = true;
                 forceBusy();
             }
         }
