@@ -17,7 +17,9 @@ import java.util.concurrent.Callable;
 @Command(name = "info", mixinStandardHelpOptions = true,
         header = "What a device or image is: mapping, MAP_SYNC, flush method, bad blocks, file system.",
         description = {"Maps IMAGE|DEVICE as jdax does and reports its size, the mapping in force (MAP_SYNC granted, "
-                + "or refused with the errno), the flush method, its bad sectors and the file system found on it."})
+                + "or refused with the errno), the flush method, its bad sectors and the file system found on it "
+                + "(for XFS, whether its log is clean or what a mount would replay, and the intents it would finish; "
+                + "nothing is replayed or written)."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE|DEVICE")
     Path path;

@@ -42,8 +42,14 @@ public final class XfsFileSystemType implements FileSystemType {
             return Optional.empty();
         }
         XfsSuperblock sb = XfsSuperblock.decode(sector, device.size());
-        return Optional.of(String.format("xfs, %d-byte blocks, %d blocks, %d AGs, features: %s, %s", sb.sb_blocksize(),
-                sb.sb_dblocks(), sb.sb_agcount(), String.join(" ", sb.featureNames()), sb.identity()));
+        String log;
+        try {
+            log = new XfsLog(new XfsDisk(device, sb)).describe();
+        } catch (FsException e) {
+            log = "log unreadable: " + e.getMessage();
+        }
+        return Optional.of(String.format("xfs, %d-byte blocks, %d blocks, %d AGs, features: %s, %s, %s", sb.sb_blocksize(),
+                sb.sb_dblocks(), sb.sb_agcount(), String.join(" ", sb.featureNames()), sb.identity(), log));
     }
 
     @Override

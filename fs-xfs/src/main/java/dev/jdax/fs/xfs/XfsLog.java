@@ -15,6 +15,10 @@ final class XfsLog {
                   List<LogIntent> intents) {
     }
 
+    /** The intent item types (EFI, RUI, CUI, BUI, ATTRI); each one's done item is the next type. */
+    private static final java.util.Set<Integer> INTENT_TYPES = java.util.Set.of(LogFormat.XFS_LI_EFI, 0x1240,
+            LogIntent.XFS_LI_CUI, LogIntent.XFS_LI_BUI, 0x1246);
+
     private final XfsDisk disk;
     private final long start;
     private final int bbs;
@@ -44,15 +48,62 @@ final class XfsLog {
         if (p.clean() || p.empty()) {
             return new Opened(p, false, 0, 0, List.of());
         }
+        LogTransactions ts = transactions(r, p);
+        LogRecovery recovery = new LogRecovery(disk);
+        List<LogIntent> intents = recovery.replay(ts.committed());
+        return new Opened(p, true, ts.committed().size(), recovery.replayed(), intents);
+    }
+
+    private LogTransactions transactions(LogReader r, LogReader.Position p) throws FsException {
         LogTransactions ts = new LogTransactions(disk.sb().sb_uuid());
         for (int blk = p.tail(); blk != p.head(); ) {
             LogReader.Record rec = r.record(blk);
             ts.add(rec);
             blk = rec.nextBlk();
         }
-        LogRecovery recovery = new LogRecovery(disk);
-        List<LogIntent> intents = recovery.replay(ts.committed());
-        return new Opened(p, true, ts.committed().size(), recovery.replayed(), intents);
+        return ts;
+    }
+
+    /**
+     * What the log holds, read and not replayed ({@code jdax info}, as {@code xfs_logprint -t}
+     * would summarise it): clean, or what a mount would replay, with the intents it would have to
+     * finish (those whose done item the log does not hold), by kind.
+     */
+    String describe() throws FsException {
+        LogReader r = reader();
+        LogReader.Position p = r.find();
+        if (p.clean() || p.empty()) {
+            return "log clean";
+        }
+        List<LogTransactions.Trans> committed = transactions(r, p).committed();
+        // Every intent and done item starts {type, size, count or pad, id}: the id is at byte 8.
+        java.util.Map<String, Integer> open = new java.util.LinkedHashMap<>();
+        for (LogTransactions.Trans t : committed) {
+            for (LogTransactions.Item i : t.items) {
+                int type = i.type();
+                boolean done = INTENT_TYPES.contains(type - 1);
+                if (!INTENT_TYPES.contains(type) && !done || i.regions.isEmpty() || i.region(0).length < 16) {
+                    continue;
+                }
+                String key = (done ? type - 1 : type) + ":" + Buf.le64(i.region(0), 8);
+                if (done) {
+                    open.remove(key);
+                } else {
+                    open.put(key, type);
+                }
+            }
+        }
+        java.util.Map<String, Integer> kinds = new java.util.TreeMap<>();
+        for (int type : open.values()) {
+            kinds.merge(LogRecovery.typeName(type).replaceFirst(",.*", ""), 1, Integer::sum);
+        }
+        StringBuilder b = new StringBuilder("log dirty: ").append(committed.size())
+                .append(committed.size() == 1 ? " transaction" : " transactions").append(" to replay");
+        if (!kinds.isEmpty()) {
+            b.append(", intents to finish:");
+            kinds.forEach((k, n) -> b.append(' ').append(n).append(' ').append(k));
+        }
+        return b.toString();
     }
 
     /** The writer that continues the log where {@code p} left it. */
