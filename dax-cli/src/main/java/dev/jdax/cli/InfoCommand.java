@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
         header = "What a device or image is: mapping, MAP_SYNC, flush method, bad blocks, file system.",
         description = {"Maps IMAGE|DEVICE as jdax does and reports its size, the mapping in force (MAP_SYNC granted, "
                 + "or refused with the errno), the flush method, its bad sectors and the file system found on it "
-                + "(for XFS, whether its log is clean or what a mount would replay, and the intents it would finish; "
-                + "nothing is replayed or written)."})
+                + "(whether its log or journal is clean, or what a mount would replay: XFS's transactions and "
+                + "the intents it would finish, ext4's transactions and fast commits; nothing is replayed or written)."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE|DEVICE")
     Path path;

@@ -39,10 +39,16 @@ public final class Ext4FileSystemType implements FileSystemType {
             return Optional.empty();
         }
         boolean ext3 = (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_EXTENTS) == 0;
-        return Optional.of(String.format("%s, %d-byte blocks, %d blocks (%d free), %d inodes (%d free)%s, %s",
+        String journal;
+        try {
+            journal = Ext4Mounting.journalState(device, sb);
+        } catch (FsException e) {
+            journal = "journal unreadable: " + e.getMessage();
+        }
+        return Optional.of(String.format("%s, %d-byte blocks, %d blocks (%d free), %d inodes (%d free)%s, %s, %s",
                 ext3 ? "ext3 (served by ext4)" : "ext4", sb.blockSize(), sb.s_blocks_count(), sb.s_free_blocks_count(),
                 sb.s_inodes_count(), sb.s_free_inodes_count(),
-                sb.hasCsum() ? ", metadata_csum" : "", sb.identity()));
+                sb.hasCsum() ? ", metadata_csum" : "", journal, sb.identity()));
     }
 
     @Override

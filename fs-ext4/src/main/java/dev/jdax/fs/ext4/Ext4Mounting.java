@@ -84,6 +84,25 @@ final class Ext4Mounting {
     }
 
     /**
+     * What the journal holds, read and not replayed ({@code jdax info}): none, clean, or the
+     * committed transactions and fast-commit records a mount would replay; and whether inodes wait
+     * on the orphan list.
+     */
+    static String journalState(DaxDevice device, Ext4Superblock sb) throws FsException {
+        String orphans = sb.s_last_orphan() != 0 ? ", orphan list not empty" : "";
+        if ((sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0 || sb.s_journal_inum() == 0) {
+            return "no journal" + orphans;
+        }
+        Jbd2Journal.Recovery r = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb)).scan();
+        if (r == null) {
+            return "journal clean" + orphans;
+        }
+        int fc = FastCommitLog.scan(r.fastCommitBlocks(), r.endTid(), sb.s_inode_size()).size();
+        return "journal needs recovery: " + r.replayed() + (r.replayed() == 1 ? " transaction" : " transactions")
+                + " to replay" + (fc > 0 ? ", " + fc + " fast-commit records" : "") + orphans;
+    }
+
+    /**
      * Replays a journal a crash left (ours or the kernel's): its committed transactions, then the
      * fast commits after them ({@link FastCommitReplay}), as jbd2_journal_recover does before the
      * journal is marked empty; returns the transactions replayed. A {@code torn} superblock is replayed

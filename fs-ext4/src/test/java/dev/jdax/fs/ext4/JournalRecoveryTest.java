@@ -44,6 +44,9 @@ class JournalRecoveryTest {
             for (DaxDevice img : states) {
                 Ext4Superblock before = Ext4FileSystem.readSuperblock(img);
                 boolean pending = Jbd2Journal.open(img, 4096, Ext4FileSystem.journalBlockMap(img, before)).needsRecovery();
+                String probed = new Ext4FileSystemType().probe(img).orElseThrow();
+                assertEquals(pending, probed.contains("journal needs recovery: "), probed);
+                assertEquals(!pending, probed.contains("journal clean"), probed);
                 try (FileSystem fs = Vfs.mount(new Ext4FileSystemType(), img, MountOptions.parse("ro"))) {
                     boolean present;
                     try {

@@ -49,7 +49,7 @@ public final class XfsFileSystemType implements FileSystemType {
             log = "log unreadable: " + e.getMessage();
         }
         return Optional.of(String.format("xfs, %d-byte blocks, %d blocks, %d AGs, features: %s, %s, %s", sb.sb_blocksize(),
-                sb.sb_dblocks(), sb.sb_agcount(), String.join(" ", sb.featureNames()), sb.identity(), log));
+                sb.sb_dblocks(), sb.sb_agcount(), String.join(" ", sb.featureNames()), log, sb.identity()));
     }
 
     @Override
