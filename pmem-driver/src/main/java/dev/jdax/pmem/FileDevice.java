@@ -69,22 +69,44 @@ final class FileDevice extends SegmentDevice {
      * stores scattered over 8,192 groups. A MAP_SYNC mapping has no page cache to read into.
      */
     static FileDevice map(Path path, long fileSize, boolean fresh) throws FsException {
-        long size = (fileSize + PAGE_SIZE - 1) & -PAGE_SIZE;
+        return map(path, openLocked(path), fileSize, fresh);
+    }
+
+    /**
+     * Opens {@code path} read-write and takes its lock: one user of an image at a time, as the block
+     * layer lets one file system claim a device. A second mount, in this process or another, would
+     * replay a log the first is still writing and free the inodes it still has open; it is refused
+     * (EBUSY) before anything is read or changed. The lock goes with the descriptor.
+     */
+    static int openLocked(Path path) throws FsException {
         Libc.Result fd = Libc.open(path.toString(), Libc.O_RDWR);
         if (fd.failed()) {
             Errno e = Errno.ofNumber(fd.errno());
             throw FsException.of(e == null ? Errno.EIO : e, "%s: open: %s", path, e == null ? "errno " + fd.errno() : e.message());
         }
+        Libc.Result lock = Libc.flock((int) fd.value(), Libc.LOCK_EX | Libc.LOCK_NB);
+        if (lock.failed()) {
+            Libc.close((int) fd.value());
+            throw lock.errno() == 11
+                    ? FsException.of(Errno.EBUSY, "%s: in use: another jdax holds it open (its lock is taken)", path)
+                    : FsException.of(Errno.EIO, "%s: flock: %s", path, lock.errnoName());
+        }
+        return (int) fd.value();
+    }
+
+    /** Maps {@code fd} ({@link #openLocked}), which the device then owns: a failure closes it. */
+    static FileDevice map(Path path, int fd, long fileSize, boolean fresh) throws FsException {
+        long size = (fileSize + PAGE_SIZE - 1) & -PAGE_SIZE;
         boolean mapped = false;
         try {
             int prot = Libc.PROT_READ | Libc.PROT_WRITE;
-            Libc.Result m = Libc.mmap(size, prot, Libc.MAP_SHARED_VALIDATE | Libc.MAP_SYNC, (int) fd.value());
+            Libc.Result m = Libc.mmap(size, prot, Libc.MAP_SHARED_VALIDATE | Libc.MAP_SYNC, fd);
             boolean sync = !m.failed();
             String refusal = "";
             if (!sync) {
                 refusal = m.errnoName() + ": the kernel refused MAP_SYNC for " + path
                         + (m.errno() == 95 ? " (not on a DAX file system)" : "");
-                m = Libc.mmap(size, prot, Libc.MAP_SHARED, (int) fd.value());
+                m = Libc.mmap(size, prot, Libc.MAP_SHARED, fd);
                 if (m.failed()) {
                     Errno e = Errno.ofNumber(m.errno());
                     throw FsException.of(e == null ? Errno.EIO : e, "%s: mmap of %d bytes: %s", path, size, m.errnoName());
@@ -97,10 +119,10 @@ final class FileDevice extends SegmentDevice {
             mapped = true;
             long address = m.value();
             Libpmem pmem = Libpmem.get().filter(l -> sync && l.isPmem(address, size)).orElse(null);
-            return new FileDevice(path, (int) fd.value(), memory, address, fileSize, sync, refusal, pmem);
+            return new FileDevice(path, fd, memory, address, fileSize, sync, refusal, pmem);
         } finally {
             if (!mapped) {
-                Libc.close((int) fd.value());
+                Libc.close(fd);
             }
         }
     }

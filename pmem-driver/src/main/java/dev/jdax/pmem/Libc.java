@@ -33,6 +33,8 @@ final class Libc {
     static final int MAP_SYNC = 0x80000;
     static final int MS_SYNC = 4;
     static final int MADV_RANDOM = 1;
+    static final int LOCK_EX = 2;
+    static final int LOCK_NB = 4;
     /** Linux 5.14: fault every page of the range in, writable, now (EINVAL before 5.14). */
     static final int MADV_POPULATE_WRITE = 23;
     static final long MAP_FAILED = -1L;
@@ -56,6 +58,8 @@ final class Libc {
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     private static final MethodHandle MADVISE = bind("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle FLOCK = bind("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT));
     private static final MethodHandle MSYNC = bind("msync", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
@@ -152,6 +156,17 @@ final class Libc {
             return new Result(fd, (int) ERRNO.get(state, 0L));
         } catch (Throwable t) {
             throw new IllegalStateException("memfd_create(2) downcall", t);
+        }
+    }
+
+    /** {@code flock(fd, op)}: a lock on the open file description, given back when it is closed. */
+    static Result flock(int fd, int op) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            int r = (int) FLOCK.invokeExact(state, fd, op);
+            return new Result(r, (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw new IllegalStateException("flock(2) downcall", t);
         }
     }
 

@@ -79,13 +79,10 @@ public final class PmemDevices {
      *
      * @param path the image or device node, readable and writable
      * @return the device; closing it unmaps the file
-     * @throws FsException ENOENT, EISDIR, EACCES naming the path; EINVAL when it is empty
+     * @throws FsException ENOENT, EISDIR, EACCES naming the path; EINVAL when it is empty; EBUSY while another
+     *                     device, in this process or another, has it open
      */
     public static DaxDevice open(Path path) throws FsException {
-        return open(path, false);
-    }
-
-    private static DaxDevice open(Path path, boolean fresh) throws FsException {
         if (Files.isDirectory(path)) {
             throw FsException.of(Errno.EISDIR, "%s: is a directory, not an image", path);
         }
@@ -99,7 +96,11 @@ public final class PmemDevices {
         if (size <= 0) {
             throw FsException.of(Errno.EINVAL, "%s: empty (size %d)", path, size);
         }
-        FileDevice device = FileDevice.map(path, size, fresh);
+        return withBadBlocks(path, FileDevice.map(path, size, false));
+    }
+
+    /** {@code device} with the bad sectors its image's sidecar lists ({@code IMAGE.badblocks}); closed if they cannot be read. */
+    private static DaxDevice withBadBlocks(Path path, FileDevice device) throws FsException {
         try {
             BadBlocksFile.load(path, device.badBlocks());
         } catch (FsException e) {
@@ -115,18 +116,15 @@ public final class PmemDevices {
      * @param path the image file; its directory must exist
      * @param size bytes, a positive multiple of 4096
      * @return the device, as {@link #open} gives it
-     * @throws FsException EINVAL for a bad size; ENOENT, EACCES or EIO naming the path
+     * @throws FsException EINVAL for a bad size; ENOENT, EACCES or EIO naming the path; EBUSY while it is open
+     *                     (the image then keeps its size and contents)
      */
     public static DaxDevice create(Path path, long size) throws FsException {
         if (size <= 0 || size % DaxDevice.PAGE_SIZE != 0) {
             throw FsException.of(Errno.EINVAL, "%s: size %d is not a positive multiple of 4096", path, size);
         }
         try (var ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            if (ch.size() > size) {
-                ch.truncate(size);
-            } else if (ch.size() < size) {
-                ch.write(java.nio.ByteBuffer.wrap(new byte[1]), size - 1);
-            }
+            // Made if it was not there; resized below only once its lock is held (an image in use stays whole).
         } catch (NoSuchFileException e) {
             throw FsException.of(Errno.ENOENT, "%s: no such directory", path);
         } catch (AccessDeniedException e) {
@@ -134,7 +132,15 @@ public final class PmemDevices {
         } catch (IOException e) {
             throw FsException.of(Errno.EIO, "%s: %s", path, e.getMessage());
         }
-        return open(path, true);
+        int fd = FileDevice.openLocked(path);
+        if (sizeOf(path) != size) {
+            Libc.Result r = Libc.ftruncate(fd, size);   // a hole where it grows, as the sparse image it was
+            if (r.failed()) {
+                Libc.close(fd);
+                throw FsException.of(Errno.EIO, "%s: ftruncate to %d bytes: %s", path, size, r.errnoName());
+            }
+        }
+        return withBadBlocks(path, FileDevice.map(path, fd, size, true));
     }
 
     /**

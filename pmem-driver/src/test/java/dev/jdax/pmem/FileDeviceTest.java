@@ -39,6 +39,33 @@ class FileDeviceTest {
     }
 
     /**
+     * One device per image at a time: a second open, or a create over it, is refused (EBUSY) while
+     * the first is open, and the create leaves the image's size and bytes as they were; once the
+     * first is closed the image opens again.
+     */
+    @Test
+    void anImageInUseIsRefusedUntilItIsClosed() throws Exception {
+        Path img = tmp.resolve("busy.img");
+        byte[] data = "in use".getBytes();
+        try (DaxDevice first = PmemDevices.create(img, 1 << 20)) {
+            first.store(0, MemorySegment.ofArray(data), 0, data.length);
+            FsException again = assertThrows(FsException.class, () -> PmemDevices.open(img));
+            assertEquals(Errno.EBUSY, again.errno());
+            assertTrue(again.getMessage().contains(img.toString()), again.getMessage());
+            assertEquals(Errno.EBUSY, assertThrows(FsException.class, () -> PmemDevices.create(img, 2 << 20)).errno());
+            assertEquals(1 << 20, Files.size(img), "the refused create did not resize it");
+            byte[] seen = new byte[data.length];
+            first.load(0, MemorySegment.ofArray(seen), 0, seen.length);
+            assertArrayEquals(data, seen);
+        }
+        try (DaxDevice reopened = PmemDevices.open(img)) {
+            byte[] seen = new byte[data.length];
+            reopened.load(0, MemorySegment.ofArray(seen), 0, seen.length);
+            assertArrayEquals(data, seen);
+        }
+    }
+
+    /**
      * A write-back is an msync only at the next fence (a CLWB need only be complete at the fence
      * after it): stored and flushed pages stay dirty in the file's page cache until the fence, and
      * are clean (written to the file) after it. Seen in /proc/self/smaps, on a file system with
