@@ -142,13 +142,13 @@ for w in $workloads; do
     echo "$w: shut down during the writes over the clone (their exit status $?)"
     continue ;;
   rmcut)
-    seq 0 2 7999 | awk '{ print "pwrite -S 0x44 " $1 * 4096 " 4k" }' > /tmp/cmds
+    seq 0 2 15999 | awk '{ print "pwrite -S 0x44 " $1 * 4096 " 4k" }' > /tmp/cmds
     echo fsync >> /tmp/cmds
     xfs_io -f $m/src < /tmp/cmds >/dev/null
     xfs_io -f -c "reflink $m/src" $m/dst >/dev/null
     sync
     rm $m/src
-    sleep 0.3
+    sleep 0.5
     xfs_io -x -c "shutdown -f" $m
     echo "$w: shut down while the removed file's shared blocks went"
     continue ;;
