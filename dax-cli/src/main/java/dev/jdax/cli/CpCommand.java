@@ -28,8 +28,10 @@ import java.util.concurrent.Callable;
                 + "directory gets its source's permission bits (no umask is applied; a file from standard input "
                 + "gets 0644); an existing file gets the new contents and keeps its mode; files made in an image "
                 + "are owned by root (uid and gid 0) unless -p or -a keeps their owners.",
-                "An entry that cannot be copied (a device, pipe or socket; a directory where a file is, or the "
-                + "reverse) is reported and skipped and the copy goes on; the status is then 1. Running out of "
+                "Device nodes, pipes and sockets are made again with their numbers on either side (mknod, as "
+                + "cp -R makes them); on the host a device node needs root. An entry that cannot be copied (a device "
+                + "node for a user who is not root; a directory where a file is, or the reverse) is reported and "
+                + "skipped and the copy goes on; the status is then 1. Running out of "
                 + "space, a read-only or corrupt image and I/O errors end the copy.",
                 ""})
 final class CpCommand implements Callable<Integer> {
@@ -42,7 +44,7 @@ final class CpCommand implements Callable<Integer> {
     boolean preserve;
 
     @Option(names = {"-a", "--archive"}, description = {"-r and -p, and files linked under several names in the source "
-            + "are linked the same way in the copy (as cp -a; special files are still skipped)."})
+            + "are linked the same way in the copy (as cp -a)."})
     boolean archive;
 
     @Option(names = {"-v", "--verbose"}, description = "Print each file as it is copied ('SRC' -> 'DST').")

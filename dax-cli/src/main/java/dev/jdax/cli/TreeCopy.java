@@ -10,6 +10,7 @@ import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.PathWalk;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.pmem.HostNodes;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +40,8 @@ import java.util.Set;
  * A new file or directory gets its source's permission bits; an existing file gets the new
  * contents and keeps its mode; an existing directory is copied into. A device node, FIFO or socket
  * on the host is made again in the image with its number (mknod, as cp -R and mke2fs -d make it).
- * An entry that cannot be copied (a special file out to the host, where Java has no mknod, a
+ * One copied out is made on the host with mknod(2), as cp -R makes it. An entry that cannot be
+ * copied (a device node out to the host for a user who is not root, a
  * directory where a file is, a name the file system refuses) is reported
  * and skipped, and the copy goes on, as coreutils' cp does; an error of the image as a whole (out
  * of space, read-only, corrupt, I/O) ends it. With {@link Options#attributes} owners and times go
@@ -279,9 +281,24 @@ final class TreeCopy {
                         said(shown, to);
                     }
                 }
-                default -> skip(FsException.of(Errno.EOPNOTSUPP,
-                        "%s: not copied: a %s (Java makes no special files on the host: it has no mknod)", shown,
-                        describe(st.type())));
+                case CHAR_DEVICE, BLOCK_DEVICE, FIFO, SOCKET -> {
+                    // Made again with its number, as cp -R makes a special file (mknod); a device
+                    // node needs root on the host, and EPERM skips it as cp reports it.
+                    if (replaceable(there, to.toString())) {
+                        if (there != null) {
+                            Files.delete(to);
+                        }
+                        try {
+                            HostNodes.mknod(to, st.type().modeBits() | st.mode() & 07777, st.rdev());
+                            keepHostAttributes(to, st, true);
+                        } catch (FsException e) {
+                            skip(e);   // the host's refusal, which names the host path
+                            return;
+                        }
+                        said(shown, to);
+                    }
+                }
+                default -> skip(FsException.of(Errno.EOPNOTSUPP, "%s: not copied: a file of unknown type", shown));
             }
         } catch (FsException e) {
             skip(e, shown);
@@ -328,8 +345,12 @@ final class TreeCopy {
                 // cp -p's own rule: a failure to give away ownership is not an error for a user.
             }
         }
-        Files.getFileAttributeView(to, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setTimes(FileTime.from(st.mtime()), FileTime.from(st.atime()), null);
+        if (st.type() == FileType.REGULAR || st.type() == FileType.DIRECTORY || st.type() == FileType.SYMLINK) {
+            Files.getFileAttributeView(to, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setTimes(FileTime.from(st.mtime()), FileTime.from(st.atime()), null);
+        } else {
+            HostNodes.setTimes(to, st.atime(), st.mtime());   // the JDK would open it: a FIFO waits for a writer
+        }
     }
 
     /**
@@ -432,16 +453,6 @@ final class TreeCopy {
             }
         }
         Files.setPosixFilePermissions(p, perms);
-    }
-
-    private static String describe(FileType type) {
-        return switch (type) {
-            case CHAR_DEVICE -> "character device";
-            case BLOCK_DEVICE -> "block device";
-            case FIFO -> "named pipe";
-            case SOCKET -> "socket";
-            default -> "file of unknown type";
-        };
     }
 
     private static String join(String dir, String name) {

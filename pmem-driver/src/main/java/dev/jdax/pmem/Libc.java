@@ -34,6 +34,8 @@ final class Libc {
     static final int MS_SYNC = 4;
     static final int MADV_RANDOM = 1;
     static final int LOCK_EX = 2;
+    static final int AT_FDCWD = -100;
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
     static final int LOCK_NB = 4;
     /** Linux 5.14: fault every page of the range in, writable, now (EINVAL before 5.14). */
     static final int MADV_POPULATE_WRITE = 23;
@@ -58,6 +60,10 @@ final class Libc {
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     private static final MethodHandle MADVISE = bind("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle MKNOD = bind("mknod", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle UTIMENSAT = bind("utimensat", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle FLOCK = bind("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT));
     private static final MethodHandle MSYNC = bind("msync", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
@@ -156,6 +162,32 @@ final class Libc {
             return new Result(fd, (int) ERRNO.get(state, 0L));
         } catch (Throwable t) {
             throw new IllegalStateException("memfd_create(2) downcall", t);
+        }
+    }
+
+    /** {@code mknod(path, mode, dev)}. */
+    static Result mknod(String path, int mode, long dev) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            int r = (int) MKNOD.invokeExact(state, a.allocateFrom(path), mode, dev);
+            return new Result(r, (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw new IllegalStateException("mknod(2) downcall", t);
+        }
+    }
+
+    /**
+     * {@code utimensat(AT_FDCWD, path, {atime, mtime}, AT_SYMLINK_NOFOLLOW)}: times set on the path
+     * itself, never opened (opening a FIFO waits for its other end).
+     */
+    static Result utimens(String path, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            MemorySegment times = a.allocateFrom(ValueLayout.JAVA_LONG, atimeSec, atimeNsec, mtimeSec, mtimeNsec);
+            int r = (int) UTIMENSAT.invokeExact(state, AT_FDCWD, a.allocateFrom(path), times, AT_SYMLINK_NOFOLLOW);
+            return new Result(r, (int) ERRNO.get(state, 0L));
+        } catch (Throwable t) {
+            throw new IllegalStateException("utimensat(2) downcall", t);
         }
     }
 
