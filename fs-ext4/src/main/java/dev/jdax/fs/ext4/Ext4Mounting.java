@@ -78,11 +78,6 @@ final class Ext4Mounting {
     }
 
 
-    /** The journal's blocks, from the superblock's copy of its inode ({@link JournalInode}). */
-    static long[] journalBlockMap(DaxDevice device, Ext4Superblock sb) throws FsException {
-        return JournalInode.blocks(device, sb);
-    }
-
     /**
      * What the journal holds, read and not replayed ({@code jdax info}): none, clean, or the
      * committed transactions and fast-commit records a mount would replay; and whether inodes wait
@@ -93,7 +88,7 @@ final class Ext4Mounting {
         if ((sb.s_feature_compat() & Ext4Superblock.COMPAT_HAS_JOURNAL) == 0 || sb.s_journal_inum() == 0) {
             return "no journal" + orphans;
         }
-        Jbd2Journal.Recovery r = Jbd2Journal.open(device, sb.blockSize(), journalBlockMap(device, sb)).scan();
+        Jbd2Journal.Recovery r = Jbd2Journal.open(device, sb.blockSize(), Ext4FileSystem.journalBlockMap(device, sb)).scan();
         if (r == null) {
             return "journal clean" + orphans;
         }
