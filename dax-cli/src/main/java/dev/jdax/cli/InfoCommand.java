@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
         description = {"Maps IMAGE|DEVICE as jdax does and reports its size, the mapping in force (MAP_SYNC granted, "
                 + "or refused with the errno), the flush method, its bad sectors and the file system found on it "
                 + "(whether its log or journal is clean, or what a mount would replay: XFS's transactions and "
-                + "the intents it would finish, ext4's transactions and fast commits; nothing is replayed or written)."})
+                + "the intents it would finish, ext4's transactions and fast commits; for ext2, which has no "
+                + "journal, whether it was unmounted cleanly; nothing is replayed or written)."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE|DEVICE")
     Path path;

@@ -35,9 +35,13 @@ public final class Ext2FileSystemType implements FileSystemType {
                 || (sb.s_feature_incompat() & ~Ext2Superblock.INCOMPAT_KNOWN) != 0) {
             return Optional.empty();
         }
-        return Optional.of(String.format("ext2, %d-byte blocks, %d blocks (%d free), %d inodes (%d free), %s",
+        // s_state as ext2_setup_super reads it: EXT2_VALID_FS (1) is set only by a clean unmount.
+        String state = (sb.s_state() & 2) != 0 ? "errors recorded (e2fsck -f recommended)"
+                : (sb.s_state() & 1) != 0 ? "cleanly unmounted"
+                : "not cleanly unmounted: mounted now, or left by a crash (e2fsck -f recommended)";
+        return Optional.of(String.format("ext2, %d-byte blocks, %d blocks (%d free), %d inodes (%d free), %s, %s",
                 sb.blockSize(), sb.s_blocks_count(), sb.s_free_blocks_count(), sb.s_inodes_count(), sb.s_free_inodes_count(),
-                sb.identity()));
+                state, sb.identity()));
     }
 
     @Override
