@@ -149,6 +149,21 @@ sealed interface LogIntent permits LogIntent.Free, LogIntent.Refcount, LogIntent
         }
     }
 
+    /** A CUI of refcount decreases, one per extent {fsbno, length}: struct xfs_cui_log_format. */
+    static byte[] decreases(long id, long[][] extents) {
+        byte[] b = new byte[16 + 16 * extents.length];
+        putLe16(b, 0, XFS_LI_CUI);
+        putLe16(b, 2, 1);
+        putLe32(b, 4, extents.length);
+        putLe64(b, 8, id);
+        for (int i = 0; i < extents.length; i++) {
+            putLe64(b, 16 + 16 * i, extents[i][0]);
+            putLe32(b, 16 + 16 * i + 8, extents[i][1]);
+            putLe32(b, 16 + 16 * i + 12, RefcountOp.DECREASE.ordinal() + 1);
+        }
+        return b;
+    }
+
     /** A CUD or BUD: struct xfs_cud_log_format / xfs_bud_log_format. */
     private static byte[] doneItem(int type, long id) {
         byte[] b = new byte[16];

@@ -65,6 +65,11 @@ final class XfsSpace {
         this.agResvMax = resvMax;
     }
 
+    /** Whether blocks may be shared (reflink): a free of file blocks is then a refcount decrease. */
+    boolean reflink() {
+        return disk.sb().hasReflink();
+    }
+
     XfsAg ag(long agno) {
         return ags[(int) agno];
     }

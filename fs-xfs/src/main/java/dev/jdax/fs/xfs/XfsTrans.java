@@ -79,7 +79,13 @@ final class XfsTrans {
 
         /**
          * The deferred frees, with the handle still open (transactions they start join it). One
-         * that fails leaves an intent for what is not yet freed, which recovery finishes.
+         * that fails leaves an intent for what is not yet freed, as Linux's chain would have logged
+         * it before: a CUI's refcount decreases where blocks may be shared (a shared block loses a
+         * count, the last one frees it), an EFI elsewhere. And the file system shuts down, as a
+         * failed xfs_defer_finish cancels a dirty transaction and Linux's xfs_force_shutdown
+         * follows: nothing more is written and no unmount record, so the next mount replays the log
+         * and finishes the intent if a commit already waiting for this checkpoint wrote it, or finds
+         * the file system as the last checkpoint left it.
          */
         private void finishDeferred() throws FsException {
             for (int d = 0; d < deferred.size(); d++) {
@@ -91,9 +97,13 @@ final class XfsTrans {
                         List<long[]> left = new ArrayList<>(List.of(ex).subList(i, ex.length));
                         deferred.subList(d + 1, deferred.size()).forEach(rest -> left.addAll(List.of(rest)));
                         long[][] all = left.toArray(new long[0][]);
-                        cp.intents.add(LogFormat.extentFree(LogFormat.XFS_LI_EFI, ThreadLocalRandom.current().nextLong(), all));
+                        long id = ThreadLocalRandom.current().nextLong();
+                        cp.intents.add(space.reflink() ? LogIntent.decreases(id, all)
+                                : LogFormat.extentFree(LogFormat.XFS_LI_EFI, id, all));
                         cp.bytes.addAndGet(LogFormat.EF_HDR + 16L * all.length + 64);
                         deferred.clear();
+                        failed = e instanceof FsException f ? f
+                                : new FsException(Errno.EIO, "xfs: freeing blocks failed: " + e, e);
                         throw e;
                     }
                 }
