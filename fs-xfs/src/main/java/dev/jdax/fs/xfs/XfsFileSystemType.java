@@ -80,6 +80,13 @@ public final class XfsFileSystemType implements FileSystemType {
             torn = e;
             first = superblock(device, false);
         }
+        List<String> notWritable = first.roCompatNotWritable();
+        if (!notWritable.isEmpty() && !options.readOnly()) {
+            // Before the log is touched, as xfs_mount_validate_sb refuses before recovery.
+            throw FsException.of(Errno.EINVAL, "xfs: superblock has read-only compatible features jdax cannot keep "
+                    + "consistent: %s; the file system can only be safely mounted read-only (-o ro)",
+                    String.join(", ", notWritable));
+        }
         XfsDisk disk = new XfsDisk(device, first);
         XfsLog log = new XfsLog(disk);
         // xlog_recover: a dirty log is replayed by every mount, read-only ones too, as Linux does.
@@ -93,12 +100,13 @@ public final class XfsFileSystemType implements FileSystemType {
             log = new XfsLog(disk);
             XfsLog.recount(disk);
         }
-        if (options.readOnly() && opened.dirty()) {
+        if (options.readOnly() && opened.dirty() && notWritable.isEmpty()) {
             // Linux 6.1's read-only mount of a dirty log finishes recovery as a writable one does
             // (xfs_log_mount_finish: the intents left without their done items, the inodes on the
             // unlinked lists), or it would show half a remap, and then cleans the log
             // (xfs_log_clean) so that the next mount does not replay it again. jdax does both in a
-            // writable mount of its own, unmounted cleanly, before the read-only one.
+            // writable mount of its own, unmounted cleanly, before the read-only one; on a file
+            // system it cannot write (rmapbt) the replay is all it does.
             XfsFileSystem finishing = new XfsFileSystem(this, disk, options.with("rw", null), opened);
             finishing.enableWrites(log, true);
             finishing.close();

@@ -131,6 +131,24 @@ final class XfsSuperblock {
         return out;
     }
 
+    /**
+     * The RO_COMPAT features jdax reads but cannot keep consistent when it writes (the reverse-mapping
+     * B+tree, rmapbt, which every allocation and free would have to change), and any it does not
+     * know: a writable mount of them is refused, as Linux refuses one with a read-only compatible
+     * feature it does not know ("Filesystem can only be safely mounted read only", EINVAL).
+     */
+    List<String> roCompatNotWritable() {
+        int bits = sb_features_ro_compat() & ~RO_COMPAT_KNOWN;
+        String[] names = {"finobt", "rmapbt", "reflink", "inobtcount"};
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            if ((bits & (1 << i)) != 0) {
+                out.add(i < names.length ? names[i] : "unknown_bit_" + i);
+            }
+        }
+        return out;
+    }
+
     /** The features summary for probe: the names mkfs.xfs prints. */
     List<String> featureNames() {
         List<String> f = new ArrayList<>();
