@@ -66,6 +66,8 @@ final class XfsFileSystem implements SuperBlock {
     private XfsMutations mutations;
     private XfsTrans log;
     private boolean closed;
+    /** Why a mount asked read-write is read-only (a feature jdax does not keep), or null. */
+    volatile String readOnlyReason;
 
     XfsFileSystem(XfsFileSystemType type, XfsDisk disk, MountOptions options, XfsLog.Opened opened) throws FsException {
         this.opened = opened;
@@ -159,9 +161,15 @@ final class XfsFileSystem implements SuperBlock {
         return log;
     }
 
+    @Override
+    public String readOnlyReason() {
+        return readOnlyReason;
+    }
+
     XfsMutations writer(String op) throws FsException {
         if (readOnly || mutations == null) {
-            throw FsException.of(Errno.EROFS, "xfs: %s: read-only mount", op);
+            throw FsException.of(Errno.EROFS, "xfs: %s: read-only mount%s", op,
+                    readOnlyReason == null ? "" : " (mounted read-only: " + readOnlyReason + ")");
         }
         return mutations;
     }

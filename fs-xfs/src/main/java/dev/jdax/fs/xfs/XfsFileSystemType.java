@@ -80,12 +80,19 @@ public final class XfsFileSystemType implements FileSystemType {
             torn = e;
             first = superblock(device, false);
         }
-        List<String> notWritable = first.roCompatNotWritable();
-        if (!notWritable.isEmpty() && !options.readOnly()) {
-            // Before the log is touched, as xfs_mount_validate_sb refuses before recovery.
-            throw FsException.of(Errno.EINVAL, "xfs: superblock has read-only compatible features jdax cannot keep "
-                    + "consistent: %s; the file system can only be safely mounted read-only (-o ro)",
-                    String.join(", ", notWritable));
+        // Before the log is touched, as xfs_mount_validate_sb checks the features before recovery.
+        int unknownRo = first.sb_features_ro_compat() & ~XfsSuperblock.RO_COMPAT_LINUX;
+        if (unknownRo != 0 && !options.readOnly()) {
+            throw FsException.of(Errno.EINVAL, "xfs: Superblock has unknown read-only compatible features (0x%x: %s) "
+                    + "enabled; the file system can only be safely mounted read only", unknownRo,
+                    String.join(", ", XfsSuperblock.roCompatNames(unknownRo)));
+        }
+        // What Linux keeps and jdax does not (the rmapbt): the mount is read-only, and says why.
+        int notKept = first.sb_features_ro_compat() & XfsSuperblock.RO_COMPAT_LINUX & ~XfsSuperblock.RO_COMPAT_KNOWN;
+        String readOnlyReason = notKept == 0 ? null : String.join(", ", XfsSuperblock.roCompatNames(notKept))
+                + ": jdax reads it but does not keep it when it writes (Linux 6.1 mounts it read-write)";
+        if (readOnlyReason != null && !options.readOnly()) {
+            options = options.with("ro", null);
         }
         XfsDisk disk = new XfsDisk(device, first);
         XfsLog log = new XfsLog(disk);
@@ -100,7 +107,7 @@ public final class XfsFileSystemType implements FileSystemType {
             log = new XfsLog(disk);
             XfsLog.recount(disk);
         }
-        if (options.readOnly() && opened.dirty() && notWritable.isEmpty()) {
+        if (options.readOnly() && opened.dirty() && readOnlyReason == null) {
             // Linux 6.1's read-only mount of a dirty log finishes recovery as a writable one does
             // (xfs_log_mount_finish: the intents left without their done items, the inodes on the
             // unlinked lists), or it would show half a remap, and then cleans the log
@@ -113,6 +120,7 @@ public final class XfsFileSystemType implements FileSystemType {
             disk = new XfsDisk(device, superblock(device, true));
         }
         XfsFileSystem fs = new XfsFileSystem(this, disk, options, opened);
+        fs.readOnlyReason = readOnlyReason;
         if (!options.readOnly()) {
             fs.enableWrites(log, false);
         }

@@ -131,14 +131,13 @@ final class XfsSuperblock {
         return out;
     }
 
+    /** RO_COMPAT features Linux 6.1 knows (XFS_SB_FEAT_RO_COMPAT_ALL). */
+    static final int RO_COMPAT_LINUX = RO_COMPAT_FINOBT | RO_COMPAT_RMAPBT | RO_COMPAT_REFLINK | RO_COMPAT_INOBTCNT;
+
     /**
-     * The RO_COMPAT features jdax reads but cannot keep consistent when it writes (the reverse-mapping
-     * B+tree, rmapbt, which every allocation and free would have to change), and any it does not
-     * know: a writable mount of them is refused, as Linux refuses one with a read-only compatible
-     * feature it does not know ("Filesystem can only be safely mounted read only", EINVAL).
+     * The RO_COMPAT features of {@code bits}, by name; bits Linux does not know as {@code unknown_bit_N}.
      */
-    List<String> roCompatNotWritable() {
-        int bits = sb_features_ro_compat() & ~RO_COMPAT_KNOWN;
+    static List<String> roCompatNames(int bits) {
         String[] names = {"finobt", "rmapbt", "reflink", "inobtcount"};
         List<String> out = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
