@@ -107,13 +107,14 @@ public final class XfsFileSystemType implements FileSystemType {
             log = new XfsLog(disk);
             XfsLog.recount(disk);
         }
-        if (options.readOnly() && opened.dirty() && readOnlyReason == null) {
+        boolean writable = (first.sb_features_ro_compat() & ~XfsSuperblock.RO_COMPAT_KNOWN) == 0;
+        if (options.readOnly() && opened.dirty() && writable) {
             // Linux 6.1's read-only mount of a dirty log finishes recovery as a writable one does
             // (xfs_log_mount_finish: the intents left without their done items, the inodes on the
             // unlinked lists), or it would show half a remap, and then cleans the log
             // (xfs_log_clean) so that the next mount does not replay it again. jdax does both in a
             // writable mount of its own, unmounted cleanly, before the read-only one; on a file
-            // system it cannot write (rmapbt) the replay is all it does.
+            // system it cannot write (rmapbt, a feature it does not know) the replay is all it does.
             XfsFileSystem finishing = new XfsFileSystem(this, disk, options.with("rw", null), opened);
             finishing.enableWrites(log, true);
             finishing.close();
