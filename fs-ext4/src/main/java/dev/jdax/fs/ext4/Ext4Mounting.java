@@ -59,6 +59,15 @@ final class Ext4Mounting {
             sb = readSuperblock(device);
             verdict = MountCheck.check(sb, device.size(), options.readOnly(), dax);
         }
+        boolean orphans = sb.s_last_orphan() != 0 || (sb.s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_ORPHAN_PRESENT) != 0;
+        if (options.readOnly() && orphans && !verdict.readOnly() && (sb.s_state() & 2) == 0) {
+            // ext4_orphan_cleanup runs on a read-only mount too ("orphan cleanup on readonly fs"),
+            // unless the file system has errors or a feature it could not write: jdax does it in a
+            // writable mount of its own, unmounted cleanly, before the read-only one.
+            mount(type, device, options.with("rw", null)).close();
+            sb = readSuperblock(device);
+            verdict = MountCheck.check(sb, device.size(), true, dax);
+        }
         if (dax.equals("inode") && !verdict.daxCapable()) {
             dax = "never"; // ext4_should_enable_dax: no file is DAX on a device that cannot be
         }
