@@ -76,10 +76,6 @@ sealed interface LogIntent permits LogIntent.Free, LogIntent.Refcount, LogIntent
                 || type == XFS_LI_BUI || type == XFS_LI_BUD;
     }
 
-    static boolean isDone(int type) {
-        return type == XFS_LI_EFD || type == XFS_LI_CUD || type == XFS_LI_BUD;
-    }
-
     /** The id a done item names (efd_efi_id, cud_cui_id, bud_bui_id). */
     static long doneId(byte[] f) {
         return le64(f, 8);

@@ -26,14 +26,10 @@ import static dev.jdax.fs.xfs.LogFormat.*;
  * replay leaves the image as it was.
  */
 final class LogRecovery {
-    /** An intent's type and id, which its done item names (xlog_recover_release_intent). */
-    private record IntentKey(int type, long id) {
-    }
-
     private final XfsDisk disk;
     private final XfsSuperblock sb;
     private final Map<Long, Integer> cancels = new HashMap<>();
-    private final Map<IntentKey, LogIntent> intents = new LinkedHashMap<>();
+    private final PendingIntents intents = new PendingIntents();
     /** Replayed sectors not yet written: daddr → 512 bytes. */
     private final TreeMap<Long, byte[]> sectors = new TreeMap<>();
     /** Buffers replayed at the current LSN: their LSN and CRC are set when they are written. */
@@ -74,12 +70,16 @@ final class LogRecovery {
                     case XFS_LI_BUF -> buffer(item, t.lsn);
                     case XFS_LI_INODE -> inode(item, t.lsn);
                     case XFS_LI_ICREATE -> icreate(item);
-                    default -> intent(item);
+                    default -> intents.note(item.type(), item.region(0));
                 }
             }
         }
         flush();
-        return new ArrayList<>(intents.values());
+        List<LogIntent> left = new ArrayList<>();
+        for (PendingIntents.Pending p : intents.left()) {
+            left.add(LogIntent.parse(p.type(), p.format(), disk, "log: intent"));   // checked before the replay
+        }
+        return left;
     }
 
     /** How many items changed the file system. */
@@ -356,18 +356,6 @@ final class LogRecovery {
         }
         XfsCrc.update(b, boff, isize, boff + XfsInode.DI_CRC_OFF);
         write(daddr, b);
-    }
-
-    /** An intent kept until its done item; a done item releases its intent (xlog_recover_release_intent). */
-    private void intent(LogTransactions.Item item) throws FsException {
-        int type = item.type();
-        byte[] f = item.region(0);
-        if (LogIntent.isDone(type)) {
-            intents.remove(new IntentKey(type - 1, LogIntent.doneId(f)));
-        } else {
-            LogIntent i = LogIntent.parse(type, f, disk, "log: intent");
-            intents.put(new IntentKey(type, i.id()), i);
-        }
     }
 
     /** xfs_bmbt_to_bmdr: an in-core bmbt root (a long btree block) into the inode's bmdr root. */

@@ -15,10 +15,6 @@ final class XfsLog {
                   List<LogIntent> intents) {
     }
 
-    /** The intent item types (EFI, RUI, CUI, BUI, ATTRI); each one's done item is the next type. */
-    private static final java.util.Set<Integer> INTENT_TYPES = java.util.Set.of(LogFormat.XFS_LI_EFI, 0x1240,
-            LogIntent.XFS_LI_CUI, LogIntent.XFS_LI_BUI, 0x1246);
-
     private final XfsDisk disk;
     private final long start;
     private final int bbs;
@@ -76,26 +72,17 @@ final class XfsLog {
             return "log clean";
         }
         List<LogTransactions.Trans> committed = transactions(r, p).committed();
-        // Every intent and done item starts {type, size, count or pad, id}: the id is at byte 8.
-        java.util.Map<String, Integer> open = new java.util.LinkedHashMap<>();
+        PendingIntents open = new PendingIntents();
         for (LogTransactions.Trans t : committed) {
             for (LogTransactions.Item i : t.items) {
-                int type = i.type();
-                boolean done = INTENT_TYPES.contains(type - 1);
-                if (!INTENT_TYPES.contains(type) && !done || i.regions.isEmpty() || i.region(0).length < 16) {
-                    continue;
-                }
-                String key = (done ? type - 1 : type) + ":" + Buf.le64(i.region(0), 8);
-                if (done) {
-                    open.remove(key);
-                } else {
-                    open.put(key, type);
+                if (!i.regions.isEmpty()) {
+                    open.note(i.type(), i.region(0));
                 }
             }
         }
         java.util.Map<String, Integer> kinds = new java.util.TreeMap<>();
-        for (int type : open.values()) {
-            kinds.merge(LogRecovery.typeName(type).replaceFirst(",.*", ""), 1, Integer::sum);
+        for (PendingIntents.Pending left : open.left()) {
+            kinds.merge(LogRecovery.typeName(left.type()).replaceFirst(",.*", ""), 1, Integer::sum);
         }
         StringBuilder b = new StringBuilder("log dirty: ").append(committed.size())
                 .append(committed.size() == 1 ? " transaction" : " transactions").append(" to replay");
