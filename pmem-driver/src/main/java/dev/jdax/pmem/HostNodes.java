@@ -26,12 +26,7 @@ public final class HostNodes {
      *                     root, EEXIST, EACCES, ENOENT...), naming the path
      */
     public static void mknod(Path path, int mode, long rdev) throws FsException {
-        Libc.Result r = Libc.mknod(path.toString(), mode, rdev);
-        if (r.failed()) {
-            Errno e = Errno.ofNumber(r.errno());
-            throw FsException.of(e == null ? Errno.EIO : e, "%s: cannot create special file: %s", path,
-                    e == null ? "errno " + r.errno() : e.message());
-        }
+        check(Libc.mknod(path.toString(), mode, rdev), path, "cannot create special file");
     }
 
     /**
@@ -44,11 +39,15 @@ public final class HostNodes {
      * @throws FsException the errno utimensat gave, naming the path
      */
     public static void setTimes(Path path, java.time.Instant atime, java.time.Instant mtime) throws FsException {
-        Libc.Result r = Libc.utimens(path.toString(), atime.getEpochSecond(), atime.getNano(), mtime.getEpochSecond(),
-                mtime.getNano());
+        check(Libc.utimens(path.toString(), atime.getEpochSecond(), atime.getNano(), mtime.getEpochSecond(),
+                mtime.getNano()), path, "setting times");
+    }
+
+    /** A failed call as the errno it gave, naming the path and what was done. */
+    private static void check(Libc.Result r, Path path, String what) throws FsException {
         if (r.failed()) {
             Errno e = Errno.ofNumber(r.errno());
-            throw FsException.of(e == null ? Errno.EIO : e, "%s: setting times: %s", path,
+            throw FsException.of(e == null ? Errno.EIO : e, "%s: %s: %s", path, what,
                     e == null ? "errno " + r.errno() : e.message());
         }
     }
