@@ -23,7 +23,7 @@ import java.lang.invoke.VarHandle;
  */
 final class Dentries {
     /** The dentry of a name known to be absent. */
-    static final VfsInode NEGATIVE = new VfsInode(Vnode.NO_INO);
+    static final VfsInode NEGATIVE = new VfsInode(Vnode.NO_INO, false);
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Node[].class);
 
     /** What a dentry says of its name without reading the inode ({@code d_flags}' entry type). */

@@ -2,13 +2,13 @@ package dev.jdax.vfs;
 
 import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
+import dev.jdax.api.fs.InodeBirths;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The inode cache ({@code iget}, {@code iput}, {@code evict}): at most one in-core inode per
@@ -54,18 +54,6 @@ final class InodeCache {
 
     /** {@code iget}: the inode {@code ino}, referenced; read from the personality when not cached. */
     VfsInode get(long ino) throws FsException {
-        return get(ino, false);
-    }
-
-    /**
-     * {@link #get(long)} for a caller that named the inode by number: an inode read in for it is
-     * marked so ({@link VfsInode#byNumber}).
-     */
-    VfsInode getByNumber(long ino) throws FsException {
-        return get(ino, true);
-    }
-
-    private VfsInode get(long ino, boolean byNumber) throws FsException {
         while (true) {
             VfsInode i = inodes.get(key(ino));
             if (i != null) {
@@ -76,21 +64,29 @@ final class InodeCache {
                 i.awaitGone();
                 continue;
             }
-            VfsInode fresh = new VfsInode(ino);
-            fresh.byNumber = byNumber;
+            VfsInode fresh = new VfsInode(ino, false);
             if (inodes.putIfAbsent(key(ino), fresh) != null) {
                 continue;
             }
+            Vnode read;
             try {
-                fresh.loaded(sb.iget(ino));
-                return fresh;
+                read = sb.iget(ino);
             } catch (FsException | RuntimeException e) {
                 inodes.remove(key(ino), fresh);
+                if (fresh.superseded()) {
+                    continue; // the maker's claim stands where this read was: wait for it
+                }
                 FsException fe = e instanceof FsException f ? f
                         : new FsException(Errno.EIO, "inode " + ino + ": " + e, e);
                 fresh.failed(fe);
                 throw fe;
             }
+            if (fresh.publish(read)) {
+                return fresh;
+            }
+            // A maker claimed the number while this read was under way: whatever the read found (the
+            // free inode, or the new one half made), the maker's is the inode. Dropped unevicted: it
+            // owns nothing the maker's does not.
         }
     }
 
@@ -111,64 +107,110 @@ final class InodeCache {
         return i.tryRef() ? i : null;
     }
 
+    /** What the thread running a make has claimed ({@link #make}, {@link #claimed}). */
+    private static final class Making {
+        boolean open;
+        VfsInode claim;
+    }
+
+    private final ThreadLocal<Making> making = ThreadLocal.withInitial(Making::new);
+
+    /** A personality's make: creates, mkdir, symlink, mknod, tmpfile. */
+    @FunctionalInterface
+    interface Make {
+        Vnode run() throws FsException;
+    }
+
     /**
-     * An inode the personality just made, referenced once; it takes the place of a dead one of that
-     * number, and of a copy that a lookup by number read after the allocation and before this (the
-     * maker's is the inode; the copy goes once its reader lets it go, which Linux's I_NEW spares:
-     * there such a lookup waits for the maker). Any other inode of that number is EUCLEAN: it was
+     * Runs a personality's make and caches what it made, referenced once. The number it claims on
+     * the way ({@link #claimed}) is held as being made until then, so a lookup by number waits for
+     * the maker's inode ({@code I_NEW}); when the make fails the claim goes, and such a lookup reads
+     * what the personality left.
+     */
+    VfsInode make(Make make) throws FsException {
+        Making m = making.get();
+        m.open = true;
+        m.claim = null;
+        Vnode made;
+        try {
+            made = make.run();
+        } catch (FsException | RuntimeException | Error e) {
+            abandon(m);
+            throw e;
+        }
+        m.open = false;
+        VfsInode claim = m.claim;
+        m.claim = null;
+        if (claim != null && claim.ino == made.ino()) {
+            claim.loaded(made);
+            return claim;
+        }
+        if (claim != null) {
+            dropClaim(claim);
+        }
+        return adopt(made);
+    }
+
+    private void abandon(Making m) {
+        m.open = false;
+        VfsInode claim = m.claim;
+        m.claim = null;
+        if (claim != null) {
+            dropClaim(claim);
+        }
+    }
+
+    private void dropClaim(VfsInode claim) {
+        inodes.remove(key(claim.ino), claim);
+        claim.abandoned();
+    }
+
+    /**
+     * {@link InodeBirths#claimed}: the personality took {@code ino} for the make this thread runs;
+     * the number is held as being made. It takes the place of a dead inode of that number (its
+     * eviction freed the number; what waits for it looks again and finds the claim) and of a read
+     * under way (which saw the inode free or half made: {@link VfsInode#supersede}). A live inode of
+     * that number is EUCLEAN: it was allocated while in use. Outside a make (an inode a personality
+     * makes for itself) nothing is held.
+     */
+    void claimed(long ino) throws FsException {
+        Making m = making.get();
+        if (!m.open || m.claim != null) {
+            return;
+        }
+        VfsInode claim = new VfsInode(ino, true);
+        while (true) {
+            VfsInode prev = inodes.putIfAbsent(key(ino), claim);
+            if (prev == null) {
+                break;
+            }
+            if (!prev.supersede() && prev.refs() != VfsInode.DEAD) {
+                throw FsException.of(Errno.EUCLEAN, "inode %d was allocated while it is still in use", ino);
+            }
+            if (inodes.replace(key(ino), prev, claim)) {
+                break;
+            }
+        }
+        m.claim = claim;
+    }
+
+    /**
+     * An inode the personality made without claiming its number, referenced once; it takes the
+     * place of a dead one of that number. Any other inode of that number is EUCLEAN: it was
      * allocated while in use.
      */
-    VfsInode adopt(Vnode made) throws FsException {
+    private VfsInode adopt(Vnode made) throws FsException {
         VfsInode fresh = new VfsInode(made);
-        long waitUntil = 0;
         while (true) {
             VfsInode prev = inodes.putIfAbsent(key(made.ino()), fresh);
             if (prev == null) {
                 return fresh;
             }
-            if (prev.refs() == VfsInode.DEAD) {
-                prev.awaitGone();
-                continue;
-            }
-            if (!readAfterAllocation(prev, made)) {
+            if (prev.refs() != VfsInode.DEAD) {
                 throw FsException.of(Errno.EUCLEAN, "inode %d was allocated while it is still in use", made.ino());
             }
-            if (prev.kill()) {
-                // Not evicted: the inode lives on, as the maker's.
-                lru.remove(prev);
-                inodes.remove(key(prev.ino), prev);
-                prev.gone();
-                continue;
-            }
-            if (waitUntil == 0) {
-                waitUntil = System.nanoTime() + SUPERSEDE_WAIT_NANOS;
-            } else if (System.nanoTime() - waitUntil > 0) {
-                throw FsException.of(Errno.EUCLEAN, "inode %d was allocated while a lookup by number holds it", made.ino());
-            }
-            LockSupport.parkNanos(10_000);
+            prev.awaitGone();
         }
-    }
-
-    /** How long a maker waits for a lookup by number to let go of its copy of the new inode. */
-    private static final long SUPERSEDE_WAIT_NANOS = 1_000_000_000L;
-
-    /**
-     * Whether {@code prev} is a copy of the new inode {@code made} that a lookup by number read
-     * after its allocation: read by number, and born at the same instant where the format keeps a
-     * birth time.
-     */
-    private static boolean readAfterAllocation(VfsInode prev, Vnode made) throws FsException {
-        if (!prev.byNumber) {
-            return false;
-        }
-        try {
-            prev.awaitLoaded();
-        } catch (FsException e) {
-            return true; // its read failed: it is going, and the loop finds it dead
-        }
-        java.time.Instant a = prev.vnode().stat().btime();
-        java.time.Instant b = made.stat().btime();
-        return a == null || b == null || a.equals(b);
     }
 
     /**

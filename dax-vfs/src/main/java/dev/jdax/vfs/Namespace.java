@@ -62,19 +62,16 @@ final class Namespace {
             throws FsException {
         FlagChecks.mayCreateIn(dir, name);
         Vnode d = dir.vnode();
-        Vnode made = switch (kind) {
+        if (kind == Kind.DIR && d.nlink() >= sb.maxLinks()) {
+            throw FsException.of(Errno.EMLINK, "directory %d has %d links, the most is %d", dir.ino, d.nlink(),
+                    sb.maxLinks());
+        }
+        VfsInode child = icache.make(() -> switch (kind) {
             case FILE -> d.create(name, mode, uid, gid);
-            case DIR -> {
-                if (d.nlink() >= sb.maxLinks()) {
-                    throw FsException.of(Errno.EMLINK, "directory %d has %d links, the most is %d", dir.ino, d.nlink(),
-                            sb.maxLinks());
-                }
-                yield d.mkdir(name, mode, uid, gid);
-            }
+            case DIR -> d.mkdir(name, mode, uid, gid);
             case SYMLINK -> d.symlink(name, target, uid, gid);
             case NODE -> d.mknod(name, mode, rdev, uid, gid);
-        };
-        VfsInode child = icache.adopt(made);
+        });
         dcache.set(dir, name, child);
         return child;
     }
@@ -89,7 +86,7 @@ final class Namespace {
         dir.rwsem().lockShared(LockClass.PARENT);
         try {
             FlagChecks.mayCreateIn(dir, "O_TMPFILE");
-            VfsInode made = icache.adopt(dir.vnode().tmpfile(mode, uid, gid));
+            VfsInode made = icache.make(() -> dir.vnode().tmpfile(mode, uid, gid));
             made.linkable = !exclusive;
             return made;
         } finally {

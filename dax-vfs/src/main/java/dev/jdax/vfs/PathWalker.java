@@ -23,7 +23,7 @@ final class PathWalker {
     /** {@link #walkCached}'s answer when a negative dentry says the path names nothing (ENOENT). */
     static final VfsInode ABSENT = Dentries.NEGATIVE;
     /** {@link #existsCached}'s answer when a positive dentry says the path names something. */
-    static final VfsInode PRESENT = new VfsInode(Vnode.NO_INO);
+    static final VfsInode PRESENT = new VfsInode(Vnode.NO_INO, false);
 
     private final InodeCache icache;
     private final Dcache dcache;

@@ -52,11 +52,12 @@ final class VfsInode {
     VfsInode lruPrev;
     VfsInode lruNext;
     /**
-     * Read in for a caller that named it by number ({@code stat(long)}, {@code open(long)} ...), not
-     * found through a name: such a read may meet an inode between its allocation and the moment its
-     * maker caches it ({@link InodeCache#adopt}).
+     * A number its maker took and has not yet handed over ({@code I_NEW}): what waits for it gets the
+     * maker's inode, and nothing supersedes it ({@link InodeCache#claimed}).
      */
-    volatile boolean byNumber;
+    final boolean claim;
+    /** A read that a claim of its number overtook: its result is dropped (guarded by this). */
+    private boolean superseded;
     /** For a directory: its parent's inode number when known (-1), which only renames change. */
     volatile long parent = -1;
     /** A directory that rmdir removed: nothing can be looked up or created in it any more. */
@@ -67,18 +68,20 @@ final class VfsInode {
      */
     volatile boolean linkable;
 
-    /** An inode being read in, referenced once by the reader. */
-    VfsInode(long ino) {
+    /**
+     * An inode being read in, referenced once by the reader, or being made ({@code claim}),
+     * referenced once by its maker.
+     */
+    VfsInode(long ino, boolean claim) {
         this.ino = ino;
+        this.claim = claim;
         this.refs = 1;
     }
 
-    /** An inode the personality just made, referenced once by its maker. */
+    /** An inode the personality just made without claiming its number, referenced once by its maker. */
     VfsInode(Vnode made) {
-        this(made.ino());
-        this.type = made.type();
-        this.vnode = made;
-        loaded.countDown();
+        this(made.ino(), false);
+        loaded(made);
     }
 
     void loaded(Vnode v) {
@@ -87,16 +90,61 @@ final class VfsInode {
         loaded.countDown();
     }
 
+    /**
+     * The read is done: publishes {@code v} unless a claim of the number overtook the read; {@return
+     * false then} (the reader drops {@code v} and looks again).
+     */
+    synchronized boolean publish(Vnode v) {
+        if (superseded) {
+            return false;
+        }
+        loaded(v);
+        return true;
+    }
+
+    /**
+     * A maker claimed this number while this read was under way: the read's result, whichever copy
+     * of the inode it found, will not be published, and those waiting for it look again (and find
+     * the claim). {@return false when the read was already published or failed, or this is a claim
+     * itself}
+     */
+    synchronized boolean supersede() {
+        if (claim || vnode != null || loadError != null) {
+            return false;
+        }
+        superseded = true;
+        refs = DEAD;
+        loaded.countDown();
+        gone.countDown();
+        return true;
+    }
+
     /** Whether the inode is read and not dead: what a walk without references may stand on. */
     boolean live() {
         return vnode != null && refs != DEAD;
     }
 
-    void failed(FsException e) {
+    /** The read failed with {@code e}, which its waiters get, unless a claim overtook it (they look again then). */
+    synchronized void failed(FsException e) {
+        if (superseded) {
+            return;
+        }
         loadError = e;
         refs = DEAD;
         loaded.countDown();
         gone.countDown();
+    }
+
+    /** A claim whose maker failed: what waits for it looks again, and reads what the personality left. */
+    void abandoned() {
+        refs = DEAD;
+        loaded.countDown();
+        gone.countDown();
+    }
+
+    /** {@return whether a claim of the number overtook this read} */
+    synchronized boolean superseded() {
+        return superseded;
     }
 
     /** Waits until the inode is read; rethrows what failed the read. */

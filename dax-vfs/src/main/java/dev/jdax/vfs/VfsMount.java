@@ -66,6 +66,7 @@ final class VfsMount implements FileSystem {
     VfsMount(SuperBlock sb) {
         this.sb = sb;
         this.icache = new InodeCache(sb);
+        sb.births(icache::claimed);
         this.dcache = new Dcache(icache, sb.rootIno());
         this.accessTimes = new AccessTimes(sb);
         this.walker = new PathWalker(icache, dcache, sb.rootIno(), accessTimes);
@@ -238,7 +239,7 @@ final class VfsMount implements FileSystem {
 
     private VfsInode get(long ino) throws FsException {
         ensureOpen();
-        return icache.getByNumber(ino);
+        return icache.get(ino);
     }
 
     // ---- lookups --------------------------------------------------------------------------------

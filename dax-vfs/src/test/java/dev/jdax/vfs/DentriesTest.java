@@ -65,7 +65,7 @@ class DentriesTest {
         assertEquals(Dentries.KIND_SYMLINK, d.node("x", 0, 1).kind);
         d.put("x", inode(10, FileType.DIRECTORY));
         assertEquals(Dentries.KIND_DIRECTORY, d.node("x", 0, 1).kind);
-        d.put("x", new VfsInode(11));
+        d.put("x", new VfsInode(11, false));
         assertEquals(Dentries.KIND_UNKNOWN, d.node("x", 0, 1).kind, "an inode not read yet has no kind to keep");
         assertEquals(1, d.size());
     }

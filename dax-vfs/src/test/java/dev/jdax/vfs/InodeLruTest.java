@@ -18,7 +18,7 @@ class InodeLruTest {
     private static List<VfsInode> inodes(int n) {
         List<VfsInode> all = new ArrayList<>();
         for (int k = 0; k < n; k++) {
-            all.add(new VfsInode(k + 1));
+            all.add(new VfsInode(k + 1, false));
         }
         return all;
     }

@@ -9,6 +9,7 @@ import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FileSystemType;
 import dev.jdax.api.fs.FileType;
 import dev.jdax.api.fs.FsxAttr;
+import dev.jdax.api.fs.InodeBirths;
 import dev.jdax.api.fs.MkfsOptions;
 import dev.jdax.api.fs.MountCounters;
 import dev.jdax.api.fs.MountOptions;
@@ -66,6 +67,9 @@ final class MemFs implements SuperBlock {
     final AtomicInteger evicted = new AtomicInteger();
     final AtomicInteger freed = new AtomicInteger();
     private volatile Gate gate;
+    /** A make of this name fails after it took its number (a test sets it). */
+    volatile String failingName;
+    private volatile InodeBirths births = InodeBirths.NONE;
 
     MemFs() {
         Node root = new Node(this, nextIno.getAndIncrement(), FileType.DIRECTORY);
@@ -165,10 +169,16 @@ final class MemFs implements SuperBlock {
             return out;
         }
 
-        private Node make(String name, FileType t) {
+        private Node make(String name, FileType t) throws FsException {
             fs.pass("create");
             Node n = new Node(fs, fs.nextIno.getAndIncrement(), t);
+            fs.births.claimed(n.ino);
             fs.inodes.put(n.ino, n);
+            fs.pass("made"); // the inode is readable by number, not yet handed to the VFS
+            if (name.equals(fs.failingName)) {
+                fs.inodes.remove(n.ino);
+                throw FsException.of(Errno.ENOSPC, "memfs: no room for \"%s\"", name);
+            }
             synchronized (this) {
                 names.put(name, n.ino);
             }
@@ -176,12 +186,12 @@ final class MemFs implements SuperBlock {
         }
 
         @Override
-        public Vnode create(String name, int mode, int uid, int gid) {
+        public Vnode create(String name, int mode, int uid, int gid) throws FsException {
             return make(name, FileType.REGULAR);
         }
 
         @Override
-        public Vnode mkdir(String name, int mode, int uid, int gid) {
+        public Vnode mkdir(String name, int mode, int uid, int gid) throws FsException {
             Node n = make(name, FileType.DIRECTORY);
             n.parent = ino;
             n.links = 2;
@@ -190,7 +200,7 @@ final class MemFs implements SuperBlock {
         }
 
         @Override
-        public Vnode symlink(String name, String target, int uid, int gid) {
+        public Vnode symlink(String name, String target, int uid, int gid) throws FsException {
             Node n = make(name, FileType.SYMLINK);
             n.target = target;
             return n;
@@ -401,8 +411,14 @@ final class MemFs implements SuperBlock {
     }
 
     @Override
+    public void births(InodeBirths births) {
+        this.births = births;
+    }
+
+    @Override
     public Node iget(long ino) throws FsException {
         igets.incrementAndGet();
+        pass("iget");
         Node n = inodes.get(ino);
         if (n == null) {
             throw FsException.of(Errno.ESTALE, "memfs: inode %d is free", ino);

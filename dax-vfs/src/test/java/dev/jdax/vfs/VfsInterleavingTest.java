@@ -72,6 +72,60 @@ class VfsInterleavingTest {
     }
 
     @Test
+    void aLookupByNumberOfAnInodeBeingMadeWaitsForItsMakersInode() throws Exception {
+        long a = fs.mkdir(fs.rootIno(), "a", 0755, 0, 0);
+        long next = a + 1; // MemFs hands out numbers in turn
+        MemFs.Gate gate = mem.gate("made");
+        CompletableFuture<Void> create = async(() -> assertEquals(next, fs.create(a, "new", 0644, 0, 0)));
+        gate.await();                                    // the number taken, its inode readable in the format
+        int igets = mem.igets.get();
+        CompletableFuture<Void> byNumber = async(() -> {
+            try (OpenFile f = fs.open(next, OpenFlags.O_RDWR)) {
+                f.write(0, "by number".getBytes(), 0, 9);
+            }
+        });
+        waits(byNumber, "an open by number of the inode being made (I_NEW)");
+        gate.release.countDown();
+        finishes(create, "the create");
+        finishes(byNumber, "then the open by number");
+        assertEquals(igets, mem.igets.get(), "the open by number read no second copy of the inode");
+        assertEquals(9, fs.stat(fs.resolve("/a/new", true)).size(), "what it wrote is the named file's");
+    }
+
+    @Test
+    void aReadByNumberThatAMakeOvertakesGivesWayToTheMakersInode() throws Exception {
+        long a = fs.mkdir(fs.rootIno(), "a", 0755, 0, 0);
+        long next = a + 1;
+        MemFs.Gate gate = mem.gate("iget");
+        OpenFile[] opened = new OpenFile[1];
+        CompletableFuture<Void> byNumber = async(() -> opened[0] = fs.open(next, OpenFlags.O_RDWR));
+        gate.await();                                    // reading a number not yet in use
+        assertEquals(next, fs.create(a, "new", 0644, 0, 0), "the create claims the number the read is after");
+        gate.release.countDown();                        // the read now finds the new inode in the format
+        finishes(byNumber, "the open by number");
+        assertEquals(1, ((VfsMount) fs).references(next), "the open file holds the maker's inode, not a copy");
+        opened[0].close();
+        assertEquals(0, ((VfsMount) fs).references(next));
+    }
+
+    @Test
+    void aLookupByNumberOfAnInodeWhoseMakeFailedFindsItFree() throws Exception {
+        long a = fs.mkdir(fs.rootIno(), "a", 0755, 0, 0);
+        long next = a + 1;
+        mem.failingName = "full";
+        MemFs.Gate gate = mem.gate("made");
+        CompletableFuture<Void> create = async(() -> fs.create(a, "full", 0644, 0, 0));
+        gate.await();
+        CompletableFuture<Void> byNumber = async(() -> fs.stat(next));
+        waits(byNumber, "a stat by number of the inode being made");
+        gate.release.countDown();
+        assertTrue(assertThrows(Exception.class, () -> create.get(10, TimeUnit.SECONDS)).getMessage().contains("ENOSPC"));
+        String why = assertThrows(Exception.class, () -> byNumber.get(10, TimeUnit.SECONDS)).getMessage();
+        assertTrue(why.contains("ESTALE"), why);
+        assertEquals(next + 1, fs.create(a, "after", 0644, 0, 0), "the next create takes the next number");
+    }
+
+    @Test
     void anUnlinkHoldsTheDirectoryAndTheVictimButNotTheVictimsReaders() throws Exception {
         long d = fs.mkdir(fs.rootIno(), "d", 0755, 0, 0);
         long f = fs.create(d, "f", 0644, 0, 0);

@@ -206,6 +206,16 @@ public interface SuperBlock {
     }
 
     /**
+     * Tells the personality where to say that it took an inode number for the VFS ({@link
+     * InodeBirths#claimed}); the VFS calls it once, as it mounts, before any other call. A
+     * personality that keeps no such hook ignores it.
+     *
+     * @param births the VFS's side of an inode's allocation
+     */
+    default void births(InodeBirths births) {
+    }
+
+    /**
      * {@code put_super}: called once the VFS has evicted every inode; leaves the format clean
      * (journal committed, log clean, clean flag set).
      *

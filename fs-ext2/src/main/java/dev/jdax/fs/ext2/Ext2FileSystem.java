@@ -14,6 +14,7 @@ import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.InodeBirths;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.iomap.AddressSpace;
 import dev.jdax.iomap.CoarseClock;
@@ -249,6 +250,7 @@ final class Ext2FileSystem implements SuperBlock {
         boolean isDir = FileType.ofMode(mode) == FileType.DIRECTORY;
         long ino = allocator.allocInode(inodeGroups.choose(parent, name, isDir), isDir);
         inodeGroups.made((int) ((ino - 1) / sb.s_inodes_per_group()), isDir);
+        births.claimed(ino);
         Ext2Inode in = new Ext2Inode(this, ino, new byte[sb.s_inode_size()]);
         long now = CoarseClock.seconds();
         in.i_mode(mode);
@@ -475,6 +477,14 @@ final class Ext2FileSystem implements SuperBlock {
             throw FsException.of(Errno.EINVAL, "ext2: inode %d is not a regular file", in.ino);
         }
         return in.space.open(flags);
+    }
+
+    /** Where a create says which inode number it took, before it writes the inode ({@link InodeBirths}). */
+    volatile InodeBirths births = InodeBirths.NONE;
+
+    @Override
+    public void births(InodeBirths births) {
+        this.births = births;
     }
 
     @Override

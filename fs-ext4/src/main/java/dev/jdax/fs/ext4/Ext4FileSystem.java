@@ -15,6 +15,7 @@ import dev.jdax.api.fs.OpenFlags;
 import dev.jdax.api.fs.SetAttr;
 import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.InodeBirths;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.lock.LockClass;
 import dev.jdax.api.lock.Mutex;
@@ -588,6 +589,14 @@ final class Ext4FileSystem implements SuperBlock {
                 }
             }
         });
+    }
+
+    /** Where a create says which inode number it took, before it writes the inode ({@link InodeBirths}). */
+    volatile InodeBirths births = InodeBirths.NONE;
+
+    @Override
+    public void births(InodeBirths births) {
+        this.births = births;
     }
 
     @Override

@@ -259,6 +259,7 @@ final class Ext4Inodes {
         boolean isDir = FileType.ofMode(mode) == FileType.DIRECTORY;
         int group = inodeGroups.choose(parent, name, isDir, parent.ino == Ext4FileSystem.ROOT_INO);
         long ino = allocator.allocInode(group, isDir);
+        fs.births.claimed(ino);
         Ext4Inode in = new Ext4Inode(fs, ino, new byte[sb.s_inode_size()], unused);
         Instant now = CoarseClock.now(fs.timeGranularityNanos());
         in.i_mode(mode);

@@ -18,6 +18,7 @@ import dev.jdax.api.fs.MountOptions;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.StatFs;
 import dev.jdax.api.fs.StatInfo;
+import dev.jdax.api.fs.InodeBirths;
 import dev.jdax.api.fs.SuperBlock;
 import dev.jdax.api.fs.Vnode;
 import dev.jdax.api.fs.XfsBulkstat;
@@ -782,6 +783,14 @@ final class XfsFileSystem implements SuperBlock {
     }
 
     /** xfs_fs_sync_fs: a log force; the lazy counters stay in core (recovery sums them after a crash). */
+    /** Where a create says which inode number it took, before it writes the inode ({@link InodeBirths}). */
+    volatile InodeBirths births = InodeBirths.NONE;
+
+    @Override
+    public void births(InodeBirths births) {
+        this.births = births;
+    }
+
     @Override
     public void sync() throws FsException {
         if (log != null && !closed) {

@@ -116,6 +116,7 @@ final class XfsMutations {
     /** A fresh in-use inode near its directory (xfs_init_new_inode). */
     private XfsInode newInode(XfsInode dir, int mode, int uid, int gid, int format) throws FsException {
         long ino = space.allocInode(dir.ino(), (mode & 0170000) == 0040000);
+        fs.births.claimed(ino);
         // The copy read for its generation becomes the new inode's image.
         byte[] raw = disk.readInode(ino);
         InodeChunk.makeFree(raw, ino, disk.sb().metaUuid(), be32(raw, 92) + 1);
