@@ -52,8 +52,23 @@ final class InodeCache {
         return ino * 0x9E37_79B9_7F4A_7C15L;
     }
 
-    /** {@code iget}: the inode {@code ino}, referenced; read from the personality when not cached. */
+    /**
+     * {@code iget}: the inode {@code ino} a directory named, referenced; read from the personality
+     * when not cached.
+     */
     VfsInode get(long ino) throws FsException {
+        return get(ino, false);
+    }
+
+    /**
+     * {@link #get} for a number a program gave (a handle): one that names no file in use is ESTALE
+     * ({@link SuperBlock#igetByNumber}).
+     */
+    VfsInode getByNumber(long ino) throws FsException {
+        return get(ino, true);
+    }
+
+    private VfsInode get(long ino, boolean byNumber) throws FsException {
         while (true) {
             VfsInode i = inodes.get(key(ino));
             if (i != null) {
@@ -70,7 +85,7 @@ final class InodeCache {
             }
             Vnode read;
             try {
-                read = sb.iget(ino);
+                read = byNumber ? sb.igetByNumber(ino) : sb.iget(ino);
             } catch (FsException | RuntimeException e) {
                 inodes.remove(key(ino), fresh);
                 if (fresh.superseded()) {

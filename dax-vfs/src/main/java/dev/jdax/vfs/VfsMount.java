@@ -239,7 +239,7 @@ final class VfsMount implements FileSystem {
 
     private VfsInode get(long ino) throws FsException {
         ensureOpen();
-        return icache.get(ino);
+        return icache.getByNumber(ino);
     }
 
     // ---- lookups --------------------------------------------------------------------------------

@@ -64,6 +64,23 @@ public interface SuperBlock {
     Vnode iget(long ino) throws FsException;
 
     /**
+     * {@code fh_to_dentry}'s inode lookup ({@code ext4_nfs_get_inode}, {@code xfs_nfs_get_inode}):
+     * inode {@code ino} for a program that named it by number (a handle), not one a directory gave.
+     * A number that names no file a program may open — reserved for the format or one of its own
+     * inodes (a journal, a bitmap, a quota file), outside the inode table, never used, or freed — is
+     * ESTALE, as a stale handle is; {@link #iget} takes a number from a directory, where such a
+     * number is corruption. The VFS calls it as it calls {@link #iget}.
+     *
+     * @param ino the number the program gave
+     * @return the in-core inode
+     * @throws FsException ESTALE for a number that names no file in use, EUCLEAN or EBADMSG for a
+     *                     corrupt inode
+     */
+    default Vnode igetByNumber(long ino) throws FsException {
+        return iget(ino);
+    }
+
+    /**
      * {@code statfs}.
      *
      * @return sizes and free counts

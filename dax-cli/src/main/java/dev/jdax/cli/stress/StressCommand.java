@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "stress", mixinStandardHelpOptions = true,
         header = "Threads of random operations on one file system, checked against models (concurrency).",
         description = {"N threads run random creates, writes, reads, truncates, fallocates, fsyncs, mapped reads and "
-                + "writes, views, copy_file_ranges, unlinks, renames, links, mkdirs, rmdirs, symlinks, device nodes, FIFOs and sockets (mknod), chattrs and labels "
+                + "writes, views, copy_file_ranges, unlinks, renames, links, mkdirs, rmdirs, symlinks, device nodes, FIFOs and sockets (mknod), chattrs, labels, "
+                + "stats and opens by inode number around its files (numbers the others free and take again) "
                 + "(and on XFS extent size hints on files and directories, xfs_fsr's swapext with a donor, bulkstat walks and clones of file ranges), "
                 + "each in a subtree of its own checked "
                 + "against its model, plus racing operations on names (the directory's append-only flag among "

@@ -53,7 +53,7 @@ final class StressWorker implements Runnable {
     enum Op {
         CREATE(8), WRITE(18), READ(12), TRUNCATE(5), FALLOCATE(5), FSYNC(3), MAP_WRITE(5), MAP_READ(5), VIEW(3),
         UNLINK(5), RENAME(5), LINK(3), MKDIR(3), RMDIR(2), SYMLINK(2), MKNOD(2), LIST(3), SHARED_NAMES(8),
-        SHARED_STRIPE(5), SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2), LABEL(1), SWAPEXT(2), BULKSTAT(1), REFLINK(4);
+        SHARED_STRIPE(5), SHARED_MAP(2), COPY(4), EXTSIZE(2), CHATTR(2), LABEL(1), SWAPEXT(2), BULKSTAT(1), REFLINK(4), BY_NUMBER(3);
 
         final int weight;
 
@@ -251,6 +251,7 @@ final class StressWorker implements Runnable {
             case SWAPEXT -> withFile(this::swapext);
             case BULKSTAT -> bulkstat();
             case REFLINK -> withFile(this::reflink);
+            case BY_NUMBER -> withFile(this::byNumber);
         }
     }
 
@@ -446,6 +447,46 @@ final class StressWorker implements Runnable {
         }
         if (!mine.isEmpty()) {
             fail("bulkstat: this worker's inodes " + mine + " not found");
+        }
+    }
+
+    /**
+     * Lookups by inode number (a stat, an open as open_by_handle_at does) of one of this worker's
+     * files and of the numbers around it, which the other workers free and take again while their
+     * creates run: a number answers the inode in use at that instant (itself, never another
+     * number's), or ESTALE when none is; this worker's file answers as its model says.
+     */
+    private void byNumber(String p, FileModel m) throws FsException {
+        long ino = fs.resolve(p, true);
+        note("by number " + p + " (" + ino + ")");
+        StatInfo own = fs.stat(ino);
+        if (own.ino() != ino || own.size() != m.size()) {
+            fail("stat by number " + ino + " of " + p + ": inode " + own.ino() + ", size " + own.size() + " where the model has " + m.size());
+            return;
+        }
+        for (long k = Math.max(1, ino - 4); k <= ino + 4; k++) {
+            try {
+                StatInfo st = fs.stat(k);
+                if (st.ino() != k) {
+                    fail("stat by number " + k + " answered inode " + st.ino());
+                    return;
+                }
+                if (st.type() != FileType.REGULAR) {
+                    continue;
+                }
+                try (OpenFile f = fs.open(k, OpenFlags.O_RDONLY)) {
+                    long at = f.stat().ino();
+                    if (at != k) {
+                        fail("open by number " + k + " opened inode " + at);
+                        return;
+                    }
+                }
+            } catch (FsException e) {
+                if (e.errno() != Errno.ESTALE) {
+                    throw e; // ESTALE: no inode in use there at that instant
+                }
+                raced.merge("by number: not in use (ESTALE)", 1L, Long::sum);
+            }
         }
     }
 

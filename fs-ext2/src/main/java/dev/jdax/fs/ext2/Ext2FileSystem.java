@@ -207,6 +207,20 @@ final class Ext2FileSystem implements SuperBlock {
         return in;
     }
 
+    /**
+     * ext2_nfs_get_inode: a number below s_first_ino other than the root's (the resize inode among
+     * them) or past the inode table names no file a program may open.
+     */
+    @Override
+    public Ext2Inode igetByNumber(long ino) throws FsException {
+        String why = ino < 1 || ino > sb.s_inodes_count() ? "is outside 1.." + sb.s_inodes_count()
+                : ino < sb.s_first_ino() && ino != ROOT_INO ? "is reserved (below s_first_ino " + sb.s_first_ino() + "), not a file" : null;
+        if (why != null) {
+            throw FsException.of(Errno.ESTALE, "ext2: inode %s %s", Long.toUnsignedString(ino), why);
+        }
+        return iget(ino);
+    }
+
     /** The engine's state of a regular file, made when the inode comes into core. */
     private void attachSpace(Ext2Inode in) {
         in.space = mount.newAddressSpace(in, new Ext2FileOps(this, in, bridge), in.i_size(),

@@ -357,6 +357,11 @@ final class Ext4FileSystem implements SuperBlock {
         return inodes.iget(ino);
     }
 
+    @Override
+    public Ext4Inode igetByNumber(long ino) throws FsException {
+        return inodes.igetByNumber(ino);
+    }
+
     List<FiemapExtent> fiemapDirectory(Ext4Inode d, long start, long length) throws FsException {
         return blocks.fiemapDirectory(d, start, length);
     }

@@ -90,9 +90,20 @@ final class Ext4Inodes {
 
     /** The inode's bytes as they are, checked, with nothing read beyond them (the journal's, an orphan's link). */
     Ext4Inode readRaw(long ino) throws FsException {
+        return readRaw(ino, false);
+    }
+
+    /**
+     * The inode's bytes, their checksum checked; for a number a program gave ({@code byNumber}) a
+     * slot never used (no link, no mode) is ESTALE before the checksum is, as EXT4_IGET_HANDLE has it.
+     */
+    private Ext4Inode readRaw(long ino, boolean byNumber) throws FsException {
         long slot = sealablePerBlock == 0 ? 0 : sealArg(ino) & 0xffff_ffffL;
         Disk.Part raw = disk.readPart(inodeOffset(ino), sb.s_inode_size(), inodeChecksums, slot);
         Ext4Inode in = new Ext4Inode(fs, ino, raw.bytes());
+        if (byNumber && in.i_links_count() == 0 && in.i_mode() == 0) {
+            throw FsException.of(Errno.ESTALE, "ext4: inode %d was never used", ino);
+        }
         // An inode this mount changed in a transaction not yet committed has its sum still to come.
         if (sb.hasCsum() && !raw.sealPending() && !in.checksumOk(seed)) {
             throw FsException.of(Errno.EBADMSG, "ext4: inode %d: checksum does not match", ino);
@@ -111,6 +122,31 @@ final class Ext4Inodes {
             throw FsException.of(Errno.ESTALE, "ext4: inode %d is not in use", ino);
         }
         return load(in);
+    }
+
+    /**
+     * ext4_nfs_get_inode (ext4_iget with EXT4_IGET_HANDLE): a number a program gave. The format's own
+     * inodes — below s_first_ino but the root (the journal, the resize inode), the quota files, the
+     * orphan file — and numbers past the inode table name no file a program may open: ESTALE.
+     */
+    Ext4Inode igetByNumber(long ino) throws FsException {
+        String why = ino < 1 || ino > sb.s_inodes_count() ? "is outside 1.." + sb.s_inodes_count()
+                : ino < sb.s_first_ino() && ino != Ext4FileSystem.ROOT_INO ? "is reserved (below s_first_ino " + sb.s_first_ino() + "), not a file"
+                : formatsOwn(ino) ? "is a quota file or the orphan file, not a file of the tree" : null;
+        if (why != null) {
+            throw FsException.of(Errno.ESTALE, "ext4: inode %s %s", Long.toUnsignedString(ino), why);
+        }
+        Ext4Inode in = readRaw(ino, true);
+        if (in.i_links_count() == 0) {
+            throw FsException.of(Errno.ESTALE, "ext4: inode %d is not in use", ino);
+        }
+        return load(in);
+    }
+
+    /** Whether the superblock names {@code ino} as a quota file or the orphan file. */
+    private boolean formatsOwn(long ino) {
+        return ino == sb.s_usr_quota_inum() || ino == sb.s_grp_quota_inum() || ino == sb.s_prj_quota_inum()
+                || ino == sb.s_orphan_file_inum();
     }
 
     /** ext4_iget under EXT4_ORPHAN_FS: an orphan with no link left is read in to be freed. */

@@ -188,6 +188,9 @@ final class Ext4Superblock {
     int s_encoding() { return u16(0x27C); }
     int s_encoding_flags() { return u16(0x27E); }
     long s_orphan_file_inum() { return u32(0x280); }
+    long s_usr_quota_inum() { return u32(0x240); }
+    long s_grp_quota_inum() { return u32(0x244); }
+    long s_prj_quota_inum() { return u32(0x26C); }
 
     /** project (RO_COMPAT 0x2000): inodes keep a project id (i_projid), which ext4 lets users set. */
     boolean hasProject() {

@@ -41,9 +41,9 @@ final class Quotas {
             return null;
         }
         Quotas q = new Quotas(fs, disk);
-        q.inums[0] = sb.u32(0x240);
-        q.inums[1] = sb.u32(0x244);
-        q.inums[2] = (sb.s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_PROJECT) != 0 ? sb.u32(0x26C) : 0;
+        q.inums[0] = sb.s_usr_quota_inum();
+        q.inums[1] = sb.s_grp_quota_inum();
+        q.inums[2] = (sb.s_feature_ro_compat() & Ext4Superblock.RO_COMPAT_PROJECT) != 0 ? sb.s_prj_quota_inum() : 0;
         for (int t = 0; t < 3; t++) {
             if (q.inums[t] != 0) {
                 long ino = q.inums[t];

@@ -209,6 +209,26 @@ final class XfsFileSystem implements SuperBlock {
         return XfsInode.decode(ino, disk.readInode(ino), disk.sb().metaUuid());
     }
 
+    /**
+     * xfs_nfs_get_inode (xfs_iget with XFS_IGET_UNTRUSTED): a number a program gave names a file
+     * only when the inode B+tree has it allocated and it is in use; else ESTALE (the EINVAL and
+     * ENOENT Linux translates). Linux 6.1 also hands out the realtime bitmap and summary and the
+     * quota inodes this way; jdax refuses them as xfs_internal_inum names them for bulkstat: a
+     * program that wrote into them would corrupt the file system.
+     */
+    @Override
+    public XfsInode igetByNumber(long ino) throws FsException {
+        XfsSuperblock sb = disk.sb();
+        String why = !disk.inoValid(ino) ? "is outside the inode space"
+                : ino == sb.sb_rbmino() || ino == sb.sb_rsumino() ? "is the realtime bitmap or summary, not a file"
+                : ino == sb.sb_uquotino() || ino == sb.sb_gquotino() || ino == sb.sb_pquotino() ? "is a quota inode, not a file"
+                : xfsBulkstatNext(ino) != ino ? "is not in use" : null;
+        if (why != null) {
+            throw FsException.of(Errno.ESTALE, "xfs: inode %s %s", Long.toUnsignedString(ino), why);
+        }
+        return iget(ino);
+    }
+
     /** Makes an inode read or made by this mount an in-core one: its DAX state, its address space. */
     void adopt(XfsInode in) {
         in.fs = this;

@@ -177,6 +177,9 @@ final class XfsSuperblock {
     long sb_rootino() { return be64(buf, 56); }
     long sb_rbmino() { return be64(buf, 64); }
     long sb_rsumino() { return be64(buf, 72); }
+    long sb_uquotino() { return be64(buf, 160); }
+    long sb_gquotino() { return be64(buf, 168); }
+    long sb_pquotino() { return be64(buf, 232); }
     long sb_rextsize() { return be32(buf, 80); }
     long sb_agblocks() { return be32(buf, 84); }
     long sb_agcount() { return be32(buf, 88); }
