@@ -6,6 +6,7 @@ import dev.jdax.api.FsException;
 import dev.jdax.api.fs.DeviceNumbers;
 import dev.jdax.api.fs.DirEntry;
 import dev.jdax.api.fs.DirStream;
+import dev.jdax.api.fs.EncryptionPolicy;
 import dev.jdax.api.fs.FileMapping;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.FileSystemType;
@@ -57,6 +58,7 @@ final class VfsMount implements FileSystem {
     private final AccessTimes accessTimes;
     private final PerCpuSet<OpenFile> openFiles = new PerCpuSet<>();
     private final PerCpuSet<FileMapping> mappings = new PerCpuSet<>();
+    private final Fscrypt fscrypt;
     private volatile boolean closed;
 
     SuperBlock superBlock() {
@@ -72,6 +74,7 @@ final class VfsMount implements FileSystem {
         this.walker = new PathWalker(icache, dcache, sb.rootIno(), accessTimes);
         this.namespace = new Namespace(sb, icache, dcache);
         this.renamer = new Renamer(sb, icache, dcache);
+        this.fscrypt = new Fscrypt(this, sb);
     }
 
     // ---- the mount ---------------------------------------------------------------------------
@@ -162,6 +165,44 @@ final class VfsMount implements FileSystem {
         } finally {
             icache.release(i);
         }
+    }
+
+    @Override
+    public EncryptionPolicy encryptionPolicy(long ino, boolean v1Ioctl) throws FsException {
+        VfsInode i = get(ino);
+        try {
+            return fscrypt.policy(i, v1Ioctl);
+        } finally {
+            icache.release(i);
+        }
+    }
+
+    @Override
+    public void setEncryptionPolicy(long ino, EncryptionPolicy policy) throws FsException {
+        VfsInode i = get(ino);
+        try {
+            fscrypt.setPolicy(i, policy);
+        } finally {
+            icache.release(i);
+        }
+    }
+
+    @Override
+    public int encryptionKeyStatus(byte[] keySpec) throws FsException {
+        ensureOpen();
+        return fscrypt.keyStatus(keySpec);
+    }
+
+    @Override
+    public void removeEncryptionKey(byte[] keySpec, boolean allUsers) throws FsException {
+        ensureOpen();
+        fscrypt.removeKey(keySpec, allUsers);
+    }
+
+    @Override
+    public void addEncryptionKey(byte[] keySpec, byte[] rawKey) throws FsException {
+        ensureOpen();
+        fscrypt.addKey(keySpec, rawKey);
     }
 
     @Override

@@ -175,6 +175,61 @@ public interface FileSystem extends AutoCloseable {
     }
 
     /**
+     * {@code FS_IOC_GET_ENCRYPTION_POLICY_EX} of inode {@code ino}, or with {@code v1Ioctl} the old
+     * {@code FS_IOC_GET_ENCRYPTION_POLICY}, which has only v1 policies.
+     *
+     * @param ino     the file or directory
+     * @param v1Ioctl whether to ask as the old ioctl
+     * @return its fscrypt policy
+     * @throws FsException ENOTTY where the format has no fscrypt (XFS, fs/ext2), EOPNOTSUPP on ext4
+     *                     made without {@code encrypt}, ENODATA for an inode that is not encrypted,
+     *                     EINVAL for a context that is not valid or, from the old ioctl, not v1
+     */
+    default EncryptionPolicy encryptionPolicy(long ino, boolean v1Ioctl) throws FsException {
+        throw new FsException(Errno.ENOTTY, "FS_IOC_GET_ENCRYPTION_POLICY: not supported");
+    }
+
+    /**
+     * {@code FS_IOC_SET_ENCRYPTION_POLICY} of inode {@code ino}: an empty directory's policy, or
+     * nothing for an inode that already has this one. jdax holds no keys: a v2 policy is ENOKEY
+     * (its key was never added, which Linux requires); a v1 policy, which needs none, is stored.
+     *
+     * @throws FsException ENOTTY, EOPNOTSUPP as {@link #encryptionPolicy}; EINVAL for an unknown
+     *                     version, modes or flags; EEXIST for an inode with another policy;
+     *                     ENOTDIR, ENOTEMPTY for what is not an empty directory; EROFS
+     */
+    default void setEncryptionPolicy(long ino, EncryptionPolicy policy) throws FsException {
+        throw new FsException(Errno.ENOTTY, "FS_IOC_SET_ENCRYPTION_POLICY: not supported");
+    }
+
+    /**
+     * {@code FS_IOC_GET_ENCRYPTION_KEY_STATUS} of the master key {@code keySpec} (an 8-byte
+     * descriptor or a 16-byte identifier): FSCRYPT_KEY_STATUS_ABSENT (1), since jdax holds no keys.
+     *
+     * @throws FsException ENOTTY, EOPNOTSUPP as {@link #encryptionPolicy}; EINVAL for a key of
+     *                     another length
+     */
+    default int encryptionKeyStatus(byte[] keySpec) throws FsException {
+        throw new FsException(Errno.ENOTTY, "FS_IOC_GET_ENCRYPTION_KEY_STATUS: not supported");
+    }
+
+    /**
+     * {@code FS_IOC_REMOVE_ENCRYPTION_KEY} ({@code _ALL_USERS} with {@code allUsers}) of
+     * {@code keySpec}: ENOKEY, since no key was added.
+     */
+    default void removeEncryptionKey(byte[] keySpec, boolean allUsers) throws FsException {
+        throw new FsException(Errno.ENOTTY, "FS_IOC_REMOVE_ENCRYPTION_KEY: not supported");
+    }
+
+    /**
+     * {@code FS_IOC_ADD_ENCRYPTION_KEY}: EOPNOTSUPP where the format has fscrypt, since jdax
+     * decrypts nothing (Linux would take the key and open the files it protects).
+     */
+    default void addEncryptionKey(byte[] keySpec, byte[] rawKey) throws FsException {
+        throw new FsException(Errno.ENOTTY, "FS_IOC_ADD_ENCRYPTION_KEY: not supported");
+    }
+
+    /**
      * {@code FS_IOC_GETFSLABEL}: the file system's label.
      *
      * @return the label's bytes, up to its first NUL (empty when there is none)

@@ -223,6 +223,18 @@ public interface SuperBlock {
     }
 
     /**
+     * Whether fscrypt's ioctls ({@code FS_IOC_*ENCRYPTION*}) reach this format: ENOTTY where it has
+     * none (XFS, fs/ext2), EOPNOTSUPP where it has them but the file system was made without the
+     * feature (ext4 without {@code encrypt}), null where they work. The VFS answers them from there
+     * (policies from {@link Vnode#encryptionContext}; jdax holds no keys).
+     *
+     * @return the errno every fscrypt ioctl answers, or null
+     */
+    default Errno fscryptRefusal() {
+        return Errno.ENOTTY;
+    }
+
+    /**
      * Tells the personality where to say that it took an inode number for the VFS ({@link
      * InodeBirths#claimed}); the VFS calls it once, as it mounts, before any other call. A
      * personality that keeps no such hook ignores it.

@@ -265,6 +265,31 @@ public interface Vnode extends Inode {
     }
 
     /**
+     * {@code s_cop->get_context}: the fscrypt context stored with an encrypted inode (ext4's
+     * {@code c} attribute in the encryption index), or null where it has none. The VFS asks it
+     * only of an inode its format flags encrypted ({@link StatInfo#STATX_ATTR_ENCRYPTED}), on a file
+     * system whose {@link SuperBlock#fscryptRefusal} is null.
+     *
+     * @return the context's bytes as stored, or null
+     * @throws FsException when the attribute cannot be read
+     */
+    default byte[] encryptionContext() throws FsException {
+        return null;
+    }
+
+    /**
+     * {@code s_cop->set_context}: stores {@code context} with this empty directory and flags it
+     * encrypted, in one transaction, its change time updated (ext4_set_context). The VFS has checked
+     * the policy and that the directory is empty and not encrypted, under its lock.
+     *
+     * @param context the fscrypt context (its policy and a fresh nonce)
+     * @throws FsException EOPNOTSUPP where the format cannot store it
+     */
+    default void setEncryptionContext(byte[] context) throws FsException {
+        throw FsException.of(Errno.EOPNOTSUPP, "inode %d: this format stores no fscrypt context", ino());
+    }
+
+    /**
      * {@code FS_IOC_FSGETXATTR} of an inode the VFS opened itself (a directory; a regular file's
      * comes from its open file): no flags, sizes or counts by default.
      *

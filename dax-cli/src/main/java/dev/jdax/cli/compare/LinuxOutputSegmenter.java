@@ -100,6 +100,17 @@ final class LinuxOutputSegmenter {
     private static final Pattern REFUSED = Pattern.compile("^(bad argument count \\d+ to (\\S+), .*|foreign file active, (\\S+) command .*)$");
     /** glibc getopt's complaint, under the name typed; the usage line follows it. */
     private static final Pattern GETOPT = Pattern.compile("^(\\S+): (invalid option|option requires an argument) -- '.'$");
+    /** get_encpolicy's policy lines (io/encrypt.c's show_v1/v2_encryption_policy). */
+    private static final String ENCPOLICY_LINE = "Encryption policy for .*:|\\tPolicy version: .*|\\tMaster key (descriptor|identifier): .*"
+            + "|\\t(Contents|Filenames) encryption mode: .*";
+    /** What ends a get_encpolicy run: the policy's flags, a failure, or -t's answer. */
+    private static final String ENCPOLICY_END = "\\tFlags: .*|/.*: failed to get encryption policy: .*"
+            + "|/.*: unexpected error checking for .*|supported|unsupported";
+    /** The one line set_encpolicy, add_enckey, rm_enckey or enckey_status prints. */
+    private static final String ENCKEY_LINE = "/.*: failed to set encryption policy: .*|invalid (contents encryption mode|filenames encryption mode"
+            + "|flags|policy version|key specifier|key descriptor|key identifier|key ID): .*|Added encryption key with .*"
+            + "|Error (adding|removing|getting) encryption key.*: .*|Error reading key from stdin: .*|Invalid key; .*"
+            + "|Removed .*|Present.*|Absent|Incompletely removed|Unknown status .*";
     /** A line of xfs_io's mapping table ({@code maplist_f}). */
     private static final String MAP_LIST = "[\\[ ]\\d{3}[\\] ] 0x[0-9a-f]+ - 0x[0-9a-f]+ .*";
     private static final String NOTHING = "(?!)";
@@ -210,6 +221,12 @@ final class LinuxOutputSegmenter {
                     "^(\\t0: .*|EXT,MAJOR,MINOR,.*| EXT: DEV .*|" + FSMAP_REFUSAL + ")$"))
                     .usage(fsmapRefusesItsArguments(command));
             case "label" -> Grammar.of("^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$", "^(" + LABEL_LINE + ")$");
+            // A policy's six lines, or one: the failure, or -t's answer.
+            case "get_encpolicy" -> Grammar.of("^(" + ENCPOLICY_LINE + "|" + ENCPOLICY_END + ")$", "^(" + ENCPOLICY_END + ")$",
+                    "^(Encryption policy for .*|" + ENCPOLICY_END + ")$");
+            // One line a run at most, as label's: an argument refused, or the ioctl's answer.
+            case "set_encpolicy", "add_enckey", "rm_enckey", "enckey_status" ->
+                    Grammar.of("^(" + ENCKEY_LINE + ")$", "^(" + ENCKEY_LINE + ")$", "^(" + ENCKEY_LINE + ")$");
             // -v's records, then the count and the time, which end a run.
             case "readdir" -> Grammar.of("^([0-9a-f]{8,}: d_ino: .*|read \\d+ bytes from offset -?\\d+|" + READDIR_TIMING + ")$",
                     "^(" + READDIR_TIMING + ")$", null);

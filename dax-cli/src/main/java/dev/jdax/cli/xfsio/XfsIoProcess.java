@@ -55,7 +55,8 @@ public final class XfsIoProcess implements AutoCloseable {
                 new FileCommands.Badblock(), new FileCommands.Badblocks(), new FileCommands.Counters(),
                 new AttrCommands.Lsattr(), new AttrCommands.Chattr(), new AttrCommands.Utimes(),
                 new AttrCommands.Chmod(), new HintCommand.Extsize(), new HintCommand.Cowextsize(), new ProjectCommands.Chproj(), new ProjectCommands.Lsproj(),
-                new LabelCommand(), new ReaddirCommand(), new InodeCommand(), new BulkCommands.Bulkstat(), new BulkCommands.Single(), new BulkCommands.Inumbers(), new SwapextCommand(), new ScrubCommand(), new FsmapCommand(), new FileCommands.Print(), new FileCommands.Quit(), new HelpCommand())) {
+                new LabelCommand(), new EncryptCommands.GetEncpolicy(), new EncryptCommands.SetEncpolicy(), new EncryptCommands.AddEnckey(),
+                new EncryptCommands.RmEnckey(), new EncryptCommands.EnckeyStatus(), new ReaddirCommand(), new InodeCommand(), new BulkCommands.Bulkstat(), new BulkCommands.Single(), new BulkCommands.Inumbers(), new SwapextCommand(), new ScrubCommand(), new FsmapCommand(), new FileCommands.Print(), new FileCommands.Quit(), new HelpCommand())) {
             COMMANDS.put(c.name(), c);
             if (c.altname() != null) {
                 ALTNAMES.put(c.altname(), c);

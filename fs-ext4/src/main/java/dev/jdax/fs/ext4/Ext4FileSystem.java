@@ -626,6 +626,12 @@ final class Ext4FileSystem implements SuperBlock {
         return mount.counters();
     }
 
+    /** ext4_ioctl's check before each fscrypt ioctl: the encrypt feature, else EOPNOTSUPP. */
+    @Override
+    public Errno fscryptRefusal() {
+        return (sb.s_feature_incompat() & Ext4Superblock.INCOMPAT_ENCRYPT) != 0 ? null : Errno.EOPNOTSUPP;
+    }
+
     @Override
     public long statxAttributesMask() {
         return 0x100874;

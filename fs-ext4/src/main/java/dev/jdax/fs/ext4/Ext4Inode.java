@@ -155,6 +155,39 @@ final class Ext4Inode implements Vnode, KeptTimes {
         return fs.statOf(this);
     }
 
+    /** EXT4_XATTR_INDEX_ENCRYPTION and the name ext4 keeps an fscrypt context under (ext4_get_context). */
+    private static final int XATTR_INDEX_ENCRYPTION = 9;
+    private static final byte[] ENCRYPTION_CONTEXT = {'c'};
+
+    @Override
+    public byte[] encryptionContext() throws FsException {
+        return Xattrs.value(fs, this, XATTR_INDEX_ENCRYPTION, ENCRYPTION_CONTEXT);
+    }
+
+    /**
+     * ext4_set_context: the context as the encryption index's {@code c} attribute in the inode's
+     * body, EXT4_ENCRYPT_FL, and the change time (ext4_xattr_set_handle's), in one handle. jdax
+     * writes it only into a body that keeps no other attribute, as a new directory's keeps none;
+     * one that does (an inline directory's system.data), or a 128-byte inode, is EOPNOTSUPP, where
+     * Linux would place it beside them or in an attribute block.
+     */
+    @Override
+    public void setEncryptionContext(byte[] context) throws FsException {
+        int first = Xattrs.inInodeEntries(this);
+        boolean bodyEmpty = first < 0 || b.getInt(first) == 0;
+        int header = 128 + i_extra_isize();
+        int valueAt = b.capacity() - ((context.length + 3) & ~3);
+        if (b.capacity() <= 128 || !bodyEmpty || header + 4 + Xattrs.entrySize(1) + 4 > valueAt
+                || (fs.superblock().s_feature_compat() & Ext4Superblock.COMPAT_EXT_ATTR) == 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: jdax stores an fscrypt context only in an inode body"
+                    + " that keeps no other extended attribute", ino);
+        }
+        changeAttributes(i -> {
+            Xattrs.writeOnlyEntry(i.b, header, XATTR_INDEX_ENCRYPTION, ENCRYPTION_CONTEXT, context, valueAt);
+            i.i_flags(i.i_flags() | NoKeyNames.ENCRYPT_FL);
+        });
+    }
+
     /**
      * ext4_fileattr_get of a directory: its flags, FS_XFLAG_DAX among them, and its project id with
      * the project feature (fileattr_fill_flags leaves the counts 0).

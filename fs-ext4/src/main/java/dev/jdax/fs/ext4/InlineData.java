@@ -36,24 +36,7 @@ final class InlineData {
     /** Where system.data's entry and value are in the inode's bytes: {entry, value, size}, or null. */
     private static int[] systemData(Ext4Inode in) throws FsException {
         int first = Xattrs.inInodeEntries(in);
-        if (first < 0) {
-            return null;
-        }
-        int isz = in.b.capacity();
-        for (int at = first; at + 16 <= isz && in.b.getInt(at) != 0; ) {
-            int nameLen = in.b.get(at) & 0xff;
-            int index = in.b.get(at + 1) & 0xff;
-            int valueOffs = in.b.getShort(at + 2) & 0xffff;
-            int size = in.b.getInt(at + 8);
-            if (at + 16 + nameLen > isz || first + valueOffs + size > isz || size < 0) {
-                throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: in-inode extended attribute at %d runs past the inode", in.ino, at);
-            }
-            if (index == INDEX_SYSTEM && Arrays.equals(in.b.array(), at + 16, at + 16 + nameLen, DATA, 0, DATA.length)) {
-                return new int[] {at, first + valueOffs, size};
-            }
-            at += (16 + nameLen + 3) & ~3;
-        }
-        return null;
+        return first < 0 ? null : Xattrs.find(in.b, first, first, INDEX_SYSTEM, DATA, "inode " + in.ino);
     }
 
     /** The first {@code length} inline bytes: i_block, then system.data's value. */

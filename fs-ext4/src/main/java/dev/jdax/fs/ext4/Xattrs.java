@@ -4,6 +4,7 @@ import dev.jdax.api.Errno;
 import dev.jdax.api.FsException;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * What an inode's extended attributes hold on to, let go when the inode is freed, as
@@ -24,6 +25,102 @@ final class Xattrs {
     static int inInodeEntries(Ext4Inode in) {
         int header = 128 + in.i_extra_isize();
         return in.b.capacity() > 128 && header + 4 <= in.b.capacity() && in.b.getInt(header) == MAGIC ? header + 4 : -1;
+    }
+
+    /**
+     * Where the entry {@code index}/{@code name} is among those from {@code first} in {@code b}
+     * (an inode's bytes or an xattr block's; values addressed from {@code valueBase}), checked to
+     * lie inside {@code b}: {entry, value, size}, or null.
+     */
+    static int[] find(ByteBuffer b, int first, int valueBase, int index, byte[] name, String where) throws FsException {
+        int end = b.capacity();
+        for (int at = first; at + 16 <= end && b.getInt(at) != 0; ) {
+            int nameLen = b.get(at) & 0xff;
+            int valueOffs = b.getShort(at + 2) & 0xffff;
+            int size = b.getInt(at + 8);
+            if (at + 16 + nameLen > end || size < 0 || valueBase + valueOffs + (long) size > end) {
+                throw FsException.of(Errno.EUCLEAN, "ext4: %s: extended attribute entry at %d runs past its end", where, at);
+            }
+            if ((b.get(at + 1) & 0xff) == index && Arrays.equals(b.array(), at + 16, at + 16 + nameLen, name, 0, name.length)) {
+                return new int[] {at, valueBase + valueOffs, size};
+            }
+            at += (16 + nameLen + 3) & ~3;
+        }
+        return null;
+    }
+
+    /**
+     * The value of attribute {@code index}/{@code name} of {@code in}: in the inode's body first,
+     * then in its xattr block (ext4_xattr_get's order), or null. A value kept in an inode of its own
+     * (ea_inode) is EOPNOTSUPP: only the small values jdax asks for are read here.
+     */
+    static byte[] value(Ext4FileSystem fs, Ext4Inode in, int index, byte[] name) throws FsException {
+        int first = inInodeEntries(in);
+        if (first >= 0) {
+            int[] e = find(in.b, first, first, index, name, "inode " + in.ino);
+            if (e != null) {
+                return copyValue(in.b, e, in.ino);
+            }
+        }
+        long acl = fileAcl(in, fs.superblock());
+        if (acl == 0) {
+            return null;
+        }
+        Disk disk = fs.disk();
+        disk.check(acl, "inode " + in.ino + " xattr block");
+        ByteBuffer b = disk.read(acl, "inode " + in.ino + " xattr block");
+        if (b.getInt(0) != MAGIC) {
+            throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: xattr block %d: h_magic 0x%08x", in.ino, acl, b.getInt(0));
+        }
+        int[] e = find(b, BLOCK_ENTRIES, 0, index, name, "inode " + in.ino + " xattr block " + acl);
+        return e == null ? null : copyValue(b, e, in.ino);
+    }
+
+    private static byte[] copyValue(ByteBuffer b, int[] e, long ino) throws FsException {
+        if (b.getInt(e[0] + 4) != 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: an attribute value in an inode of its own", ino);
+        }
+        return Arrays.copyOfRange(b.array(), e[1], e[1] + e[2]);
+    }
+
+    /** EXT4_XATTR_LEN: an entry with a name of {@code nameLength} bytes, rounded to 4. */
+    static int entrySize(int nameLength) {
+        return (16 + nameLength + 3) & ~3;
+    }
+
+    /**
+     * Makes the attributes kept in an inode's body (from {@code header}, i_extra_isize's end) one
+     * entry, {@code index}/{@code name} = {@code value}, its value at {@code valueAt} (the body's
+     * end, as ext4_xattr_set_entry places values), with ext4_xattr_hash_entry's hash.
+     */
+    static void writeOnlyEntry(ByteBuffer b, int header, int index, byte[] name, byte[] value, int valueAt) {
+        for (int at = header; at < b.capacity(); at++) {
+            b.put(at, (byte) 0);
+        }
+        int first = header + 4;
+        b.putInt(header, MAGIC);
+        b.put(first, (byte) name.length);
+        b.put(first + 1, (byte) index);
+        b.putShort(first + 2, (short) (valueAt - first));
+        b.putInt(first + 4, 0);
+        b.putInt(first + 8, value.length);
+        b.putInt(first + 12, entryHash(name, value));
+        b.put(first + 16, name);
+        b.put(valueAt, value);
+    }
+
+    /** ext4_xattr_hash_entry: the name's bytes, then the value's little-endian words (zero-padded), each rotated in. */
+    private static int entryHash(byte[] name, byte[] value) {
+        int hash = 0;
+        for (byte c : name) {
+            hash = (hash << 5) ^ (hash >>> 27) ^ (c & 0xff);
+        }
+        byte[] padded = Arrays.copyOf(value, (value.length + 3) & ~3);
+        ByteBuffer words = ByteBuffer.wrap(padded).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        while (words.hasRemaining()) {
+            hash = (hash << 16) ^ (hash >>> 16) ^ words.getInt();
+        }
+        return hash;
     }
 
     /** i_file_acl: the xattr block (lo at 0x68, hi at 0x76 with 64bit), or 0. */
