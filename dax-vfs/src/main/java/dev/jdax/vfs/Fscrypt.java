@@ -58,7 +58,14 @@ final class Fscrypt {
     EncryptionPolicy policy(VfsInode i, boolean v1Ioctl) throws FsException {
         String ioctl = v1Ioctl ? "FS_IOC_GET_ENCRYPTION_POLICY" : "FS_IOC_GET_ENCRYPTION_POLICY_EX";
         requireSupport(ioctl);
-        EncryptionPolicy p = stored(i.vnode(), ioctl);
+        EncryptionPolicy p;
+        // Shared, so that a policy being set (under the lock exclusive) is read whole or not at all.
+        i.rwsem().lockShared(LockClass.CHILD);
+        try {
+            p = stored(i.vnode(), ioctl);
+        } finally {
+            i.rwsem().unlockShared();
+        }
         if (v1Ioctl && p.version() != EncryptionPolicy.V1) {
             throw FsException.of(Errno.EINVAL, "%s: inode %d has a v%d policy; the old ioctl gives only v1", ioctl, i.ino,
                     p.version());
