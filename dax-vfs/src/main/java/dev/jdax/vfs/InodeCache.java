@@ -186,12 +186,19 @@ final class InodeCache {
      * eviction freed the number; what waits for it looks again and finds the claim) and of a read
      * under way (which saw the inode free or half made: {@link VfsInode#supersede}). A live inode of
      * that number is EUCLEAN: it was allocated while in use. Outside a make (an inode a personality
-     * makes for itself) nothing is held.
+     * makes for itself) nothing is held; a second claim in one make replaces the first.
      */
     void claimed(long ino) throws FsException {
         Making m = making.get();
-        if (!m.open || m.claim != null) {
+        if (!m.open) {
             return;
+        }
+        if (m.claim != null) {
+            // A make that took a number, gave it back and took another (a transaction retried after
+            // its reservation found no space): the last number is the one being made.
+            VfsInode earlier = m.claim;
+            m.claim = null;
+            dropClaim(earlier);
         }
         VfsInode claim = new VfsInode(ino, true);
         while (true) {

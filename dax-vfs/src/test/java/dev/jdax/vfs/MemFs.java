@@ -69,6 +69,8 @@ final class MemFs implements SuperBlock {
     private volatile Gate gate;
     /** A make of this name fails after it took its number (a test sets it). */
     volatile String failingName;
+    /** A make of this name takes a number, gives it back and takes the next (a test sets it). */
+    volatile String retryingName;
     private volatile InodeBirths births = InodeBirths.NONE;
 
     MemFs() {
@@ -171,6 +173,10 @@ final class MemFs implements SuperBlock {
 
         private Node make(String name, FileType t) throws FsException {
             fs.pass("create");
+            if (name.equals(fs.retryingName)) {
+                fs.births.claimed(fs.nextIno.getAndIncrement()); // taken, then given back: the make tries again
+                fs.pass("retry");
+            }
             Node n = new Node(fs, fs.nextIno.getAndIncrement(), t);
             fs.births.claimed(n.ino);
             fs.inodes.put(n.ino, n);

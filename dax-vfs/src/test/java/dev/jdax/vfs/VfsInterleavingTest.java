@@ -1,5 +1,7 @@
 package dev.jdax.vfs;
 
+import dev.jdax.api.Errno;
+import dev.jdax.api.FsException;
 import dev.jdax.api.fs.FileSystem;
 import dev.jdax.api.fs.OpenFile;
 import dev.jdax.api.fs.OpenFlags;
@@ -106,6 +108,28 @@ class VfsInterleavingTest {
         assertEquals(1, ((VfsMount) fs).references(next), "the open file holds the maker's inode, not a copy");
         opened[0].close();
         assertEquals(0, ((VfsMount) fs).references(next));
+    }
+
+    @Test
+    void aMakeThatTakesAnotherNumberHoldsTheLastOneItTook() throws Exception {
+        long a = fs.mkdir(fs.rootIno(), "a", 0755, 0, 0);
+        long first = a + 1;
+        long second = a + 2;
+        mem.retryingName = "again";
+        MemFs.Gate retry = mem.gate("retry");
+        CompletableFuture<Void> create = async(() -> assertEquals(second, fs.create(a, "again", 0644, 0, 0)));
+        retry.await();                                   // the first number claimed, then given back
+        MemFs.Gate made = mem.gate("made");
+        retry.release.countDown();
+        made.await();                                    // the second number claimed, its inode readable
+        FsException gone = assertThrows(FsException.class, () -> fs.stat(first), "the first number no longer waits");
+        assertEquals(Errno.ESTALE, gone.errno());
+        CompletableFuture<Void> byNumber = async(() -> assertEquals(second, fs.stat(second).ino()));
+        waits(byNumber, "a stat by number of the second number, being made");
+        made.release.countDown();
+        finishes(create, "the create");
+        finishes(byNumber, "then the stat of the maker's inode");
+        assertEquals(0, ((VfsMount) fs).references(second), "cached, unreferenced");
     }
 
     @Test
