@@ -165,25 +165,28 @@ final class Ext4Inode implements Vnode, KeptTimes {
     }
 
     /**
-     * ext4_set_context: the context as the encryption index's {@code c} attribute in the inode's
-     * body, EXT4_ENCRYPT_FL, and the change time (ext4_xattr_set_handle's), in one handle. jdax
-     * writes it only into a body that keeps no other attribute, as a new directory's keeps none;
-     * one that does (an inline directory's system.data), or a 128-byte inode, is EOPNOTSUPP, where
-     * Linux would place it beside them or in an attribute block.
+     * ext4_set_context: the context as the encryption index's {@code c} attribute, created
+     * (XATTR_CREATE: EEXIST when one is there) in the inode's body beside what it keeps, with
+     * EXT4_ENCRYPT_FL and the change time (ext4_xattr_set_handle's), in one handle. A body without
+     * room, or a 128-byte inode, is EOPNOTSUPP, where Linux would put the attribute in a block.
      */
     @Override
     public void setEncryptionContext(byte[] context) throws FsException {
-        int first = Xattrs.inInodeEntries(this);
-        boolean bodyEmpty = first < 0 || b.getInt(first) == 0;
+        if (Xattrs.value(fs, this, XATTR_INDEX_ENCRYPTION, ENCRYPTION_CONTEXT) != null) {
+            throw FsException.of(Errno.EEXIST, "ext4: inode %d already keeps an fscrypt context", ino);
+        }
+        if (b.capacity() <= 128 || (fs.superblock().s_feature_compat() & Ext4Superblock.COMPAT_EXT_ATTR) == 0) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: no room for extended attributes in the inode", ino);
+        }
         int header = 128 + i_extra_isize();
-        int valueAt = b.capacity() - ((context.length + 3) & ~3);
-        if (b.capacity() <= 128 || !bodyEmpty || header + 4 + Xattrs.entrySize(1) + 4 > valueAt
-                || (fs.superblock().s_feature_compat() & Ext4Superblock.COMPAT_EXT_ATTR) == 0) {
-            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: jdax stores an fscrypt context only in an inode body"
-                    + " that keeps no other extended attribute", ino);
+        // Tried on a copy first, so that a body without room changes nothing (not even the times).
+        ByteBuffer trial = ByteBuffer.wrap(b.array().clone()).order(ByteOrder.LITTLE_ENDIAN);
+        if (!Xattrs.addInBody(trial, header, XATTR_INDEX_ENCRYPTION, ENCRYPTION_CONTEXT, context)) {
+            throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: its body has no room for the fscrypt context, and jdax"
+                    + " writes no attribute block", ino);
         }
         changeAttributes(i -> {
-            Xattrs.writeOnlyEntry(i.b, header, XATTR_INDEX_ENCRYPTION, ENCRYPTION_CONTEXT, context, valueAt);
+            Xattrs.addInBody(i.b, header, XATTR_INDEX_ENCRYPTION, ENCRYPTION_CONTEXT, context);
             i.i_flags(i.i_flags() | NoKeyNames.ENCRYPT_FL);
         });
     }

@@ -89,24 +89,48 @@ final class Xattrs {
     }
 
     /**
-     * Makes the attributes kept in an inode's body (from {@code header}, i_extra_isize's end) one
-     * entry, {@code index}/{@code name} = {@code value}, its value at {@code valueAt} (the body's
-     * end, as ext4_xattr_set_entry places values), with ext4_xattr_hash_entry's hash.
+     * Adds {@code index}/{@code name} = {@code value} to the attributes kept in an inode's body (from
+     * {@code header}, i_extra_isize's end; the magic written first when the body keeps none): the
+     * entry after the last one, its value below the lowest value (ext4_xattr_set_entry's places),
+     * with ext4_xattr_hash_entry's hash. {@return false when the body has no room for both}
      */
-    static void writeOnlyEntry(ByteBuffer b, int header, int index, byte[] name, byte[] value, int valueAt) {
-        for (int at = header; at < b.capacity(); at++) {
-            b.put(at, (byte) 0);
-        }
+    static boolean addInBody(ByteBuffer b, int header, int index, byte[] name, byte[] value) {
+        int cap = b.capacity();
         int first = header + 4;
-        b.putInt(header, MAGIC);
-        b.put(first, (byte) name.length);
-        b.put(first + 1, (byte) index);
-        b.putShort(first + 2, (short) (valueAt - first));
-        b.putInt(first + 4, 0);
-        b.putInt(first + 8, value.length);
-        b.putInt(first + 12, entryHash(name, value));
-        b.put(first + 16, name);
+        boolean kept = first <= cap && b.getInt(header) == MAGIC;
+        int end = first;
+        int lowestValue = cap;
+        if (kept) {
+            while (end + 4 <= cap && b.getInt(end) != 0) {
+                int size = b.getInt(end + 8);
+                if (b.getInt(end + 4) == 0 && size > 0) {
+                    lowestValue = Math.min(lowestValue, first + (b.getShort(end + 2) & 0xffff));
+                }
+                end += entrySize(b.get(end) & 0xff);
+            }
+        }
+        int valueAt = lowestValue - ((value.length + 3) & ~3);
+        if (end + entrySize(name.length) + 4 > valueAt) {
+            return false;
+        }
+        if (!kept) {
+            for (int at = header; at < cap; at++) {
+                b.put(at, (byte) 0);
+            }
+            b.putInt(header, MAGIC);
+        }
+        b.put(end, (byte) name.length);
+        b.put(end + 1, (byte) index);
+        b.putShort(end + 2, (short) (valueAt - first));
+        b.putInt(end + 4, 0);
+        b.putInt(end + 8, value.length);
+        b.putInt(end + 12, entryHash(name, value));
+        b.put(end + 16, name);
+        for (int at = end + 16 + name.length; at < end + entrySize(name.length) + 4; at++) {
+            b.put(at, (byte) 0); // the name's padding and the end marker
+        }
         b.put(valueAt, value);
+        return true;
     }
 
     /** ext4_xattr_hash_entry: the name's bytes, then the value's little-endian words (zero-padded), each rotated in. */

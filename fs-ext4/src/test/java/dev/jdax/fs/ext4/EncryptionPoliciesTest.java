@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * fscrypt's policies on an mke2fs -O encrypt image, read from the contexts ext4 keeps in the
@@ -99,7 +100,7 @@ class EncryptionPoliciesTest {
     @Test
     void policiesAreReadFromTheContextsAndKeysAreAbsent() throws Exception {
         Path tree = Files.createDirectories(tmp.resolve("tree"));
-        for (String d : new String[] {"v1", "v2", "empty", "full"}) {
+        for (String d : new String[] {"v1", "v2", "empty", "full", "labelled"}) {
             Files.createDirectories(tree.resolve(d));
         }
         Files.writeString(tree.resolve("full").resolve("f"), "x");
@@ -111,7 +112,7 @@ class EncryptionPoliciesTest {
         Path v1 = Files.write(tmp.resolve("v1.ctx"), contextV1());
         Path v2 = Files.write(tmp.resolve("v2.ctx"), contextV2());
         Path cmds = Files.writeString(tmp.resolve("cmds"), String.join("\n", "ea_set -f " + v1 + " /v1 c",
-                "ea_set -f " + v2 + " /v2 c", "set_inode_field /v1 flags 0x80800", "set_inode_field /v2 flags 0x80800", ""));
+                "ea_set -f " + v2 + " /v2 c", "ea_set /labelled user.tag hello", "set_inode_field /v1 flags 0x80800", "set_inode_field /v2 flags 0x80800", ""));
         Tools.Result w = Tools.run("debugfs", "-w", "-f", cmds.toString(), img.toString());
         assertEquals(0, w.status(), w.output());
         toEncryptionIndex(img, "/v1");
@@ -156,9 +157,15 @@ class EncryptionPoliciesTest {
             assertEquals(StatInfo.STATX_ATTR_ENCRYPTED, fs.stat(empty).attributes() & StatInfo.STATX_ATTR_ENCRYPTED);
             fails(Errno.ENOKEY, () -> fs.create(empty, "plain", 0644, 0, 0));
             fails(Errno.EEXIST, () -> fs.setEncryptionPolicy(empty, p1));
+            // Beside an attribute the body keeps already: the context is added after it.
+            long labelled = fs.resolve("/labelled", true);
+            fs.setEncryptionPolicy(labelled, mine);
+            assertEquals(mine, fs.encryptionPolicy(labelled, false));
         }
         Tools.Result after = Tools.run("e2fsck", "-fn", img.toString());
         assertEquals(0, after.status(), "e2fsck after the policy was set: " + after.output());
+        Tools.Result tag = Tools.run("debugfs", "-R", "ea_get /labelled user.tag", img.toString());
+        assertTrue(tag.output().contains("hello"), "the attribute kept beside the context: " + tag.output());
         try (DaxDevice d = PmemDevices.open(img); FileSystem fs = Vfs.mount(new Ext4FileSystemType(), d, MountOptions.none())) {
             assertEquals(new EncryptionPolicy(EncryptionPolicy.V1, 5, 6, 0, new byte[] {9, 9, 9, 9, 1, 2, 3, 4}),
                     fs.encryptionPolicy(fs.resolve("/empty", true), false), "kept across a mount");
