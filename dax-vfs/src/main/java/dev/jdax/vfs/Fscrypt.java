@@ -126,7 +126,7 @@ final class Fscrypt {
                 }
             }
             if (!none) {
-                if (existing != null && existing.sameAs(p)) {
+                if (p.equals(existing)) {
                     return;
                 }
                 throw FsException.of(Errno.EEXIST, "%s: inode %d already has another encryption policy", ioctl, i.ino);

@@ -126,6 +126,14 @@ final class InodeCache {
     private static final class Making {
         boolean open;
         VfsInode claim;
+
+        /** Ends the make; {@return its claim, or null} */
+        VfsInode end() {
+            open = false;
+            VfsInode c = claim;
+            claim = null;
+            return c;
+        }
     }
 
     private final ThreadLocal<Making> making = ThreadLocal.withInitial(Making::new);
@@ -150,34 +158,24 @@ final class InodeCache {
         try {
             made = make.run();
         } catch (FsException | RuntimeException | Error e) {
-            abandon(m);
+            dropClaim(m.end());
             throw e;
         }
-        m.open = false;
-        VfsInode claim = m.claim;
-        m.claim = null;
+        VfsInode claim = m.end();
         if (claim != null && claim.ino == made.ino()) {
             claim.loaded(made);
             return claim;
         }
-        if (claim != null) {
-            dropClaim(claim);
-        }
+        dropClaim(claim);
         return adopt(made);
     }
 
-    private void abandon(Making m) {
-        m.open = false;
-        VfsInode claim = m.claim;
-        m.claim = null;
-        if (claim != null) {
-            dropClaim(claim);
-        }
-    }
-
+    /** Lets a claim go (none: nothing): what waits for it looks again. */
     private void dropClaim(VfsInode claim) {
-        inodes.remove(key(claim.ino), claim);
-        claim.abandoned();
+        if (claim != null) {
+            inodes.remove(key(claim.ino), claim);
+            claim.abandoned();
+        }
     }
 
     /**
@@ -193,13 +191,10 @@ final class InodeCache {
         if (!m.open) {
             return;
         }
-        if (m.claim != null) {
-            // A make that took a number, gave it back and took another (a transaction retried after
-            // its reservation found no space): the last number is the one being made.
-            VfsInode earlier = m.claim;
-            m.claim = null;
-            dropClaim(earlier);
-        }
+        // A make that took a number, gave it back and took another (a transaction retried after its
+        // reservation found no space): the last number is the one being made.
+        dropClaim(m.claim);
+        m.claim = null;
         VfsInode claim = new VfsInode(ino, true);
         while (true) {
             VfsInode prev = inodes.putIfAbsent(key(ino), claim);

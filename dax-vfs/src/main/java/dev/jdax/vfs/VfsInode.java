@@ -113,9 +113,7 @@ final class VfsInode {
             return false;
         }
         superseded = true;
-        refs = DEAD;
-        loaded.countDown();
-        gone.countDown();
+        die();
         return true;
     }
 
@@ -130,13 +128,16 @@ final class VfsInode {
             return;
         }
         loadError = e;
-        refs = DEAD;
-        loaded.countDown();
-        gone.countDown();
+        die();
     }
 
     /** A claim whose maker failed: what waits for it looks again, and reads what the personality left. */
     void abandoned() {
+        die();
+    }
+
+    /** Never read, or not to be used: dead at once, and what waits for the read or the eviction goes on. */
+    private void die() {
         refs = DEAD;
         loaded.countDown();
         gone.countDown();

@@ -35,15 +35,11 @@ public record EncryptionPolicy(int version, int contentsMode, int filenamesMode,
         return masterKey.clone();
     }
 
-    /** fscrypt_policies_equal: the same version, modes, flags and key. */
-    public boolean sameAs(EncryptionPolicy o) {
-        return version == o.version && contentsMode == o.contentsMode && filenamesMode == o.filenamesMode
-                && flags == o.flags && Arrays.equals(masterKey, o.masterKey);
-    }
-
+    /** fscrypt_policies_equal: the same version, modes, flags and key (the key's bytes, not the array). */
     @Override
     public boolean equals(Object o) {
-        return o instanceof EncryptionPolicy p && sameAs(p);
+        return o instanceof EncryptionPolicy p && version == p.version && contentsMode == p.contentsMode
+                && filenamesMode == p.filenamesMode && flags == p.flags && Arrays.equals(masterKey, p.masterKey);
     }
 
     @Override
