@@ -179,9 +179,8 @@ final class Ext4Inode implements Vnode, KeptTimes {
             throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: no room for extended attributes in the inode", ino);
         }
         int header = 128 + i_extra_isize();
-        // Tried on a copy first, so that a body without room changes nothing (not even the times).
-        ByteBuffer trial = ByteBuffer.wrap(b.array().clone()).order(ByteOrder.LITTLE_ENDIAN);
-        if (!Xattrs.addInBody(trial, header, XATTR_INDEX_ENCRYPTION, ENCRYPTION_CONTEXT, context)) {
+        // Asked before the change, so that a body without room changes nothing (not even the times).
+        if (Xattrs.placeInBody(b, header, ENCRYPTION_CONTEXT.length, context.length) == null) {
             throw FsException.of(Errno.EOPNOTSUPP, "ext4: inode %d: its body has no room for the fscrypt context, and jdax"
                     + " writes no attribute block", ino);
         }

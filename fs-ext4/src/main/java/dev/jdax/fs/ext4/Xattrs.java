@@ -44,7 +44,7 @@ final class Xattrs {
             if ((b.get(at + 1) & 0xff) == index && Arrays.equals(b.array(), at + 16, at + 16 + nameLen, name, 0, name.length)) {
                 return new int[] {at, valueBase + valueOffs, size};
             }
-            at += (16 + nameLen + 3) & ~3;
+            at += entrySize(nameLen);
         }
         return null;
     }
@@ -66,14 +66,19 @@ final class Xattrs {
         if (acl == 0) {
             return null;
         }
-        Disk disk = fs.disk();
+        ByteBuffer b = block(fs.disk(), in, acl);
+        int[] e = find(b, BLOCK_ENTRIES, 0, index, name, "inode " + in.ino + " xattr block " + acl);
+        return e == null ? null : copyValue(b, e, in.ino);
+    }
+
+    /** {@code in}'s attribute block {@code acl}, its place and magic checked. */
+    private static ByteBuffer block(Disk disk, Ext4Inode in, long acl) throws FsException {
         disk.check(acl, "inode " + in.ino + " xattr block");
         ByteBuffer b = disk.read(acl, "inode " + in.ino + " xattr block");
         if (b.getInt(0) != MAGIC) {
             throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: xattr block %d: h_magic 0x%08x", in.ino, acl, b.getInt(0));
         }
-        int[] e = find(b, BLOCK_ENTRIES, 0, index, name, "inode " + in.ino + " xattr block " + acl);
-        return e == null ? null : copyValue(b, e, in.ino);
+        return b;
     }
 
     private static byte[] copyValue(ByteBuffer b, int[] e, long ino) throws FsException {
@@ -95,25 +100,15 @@ final class Xattrs {
      * with ext4_xattr_hash_entry's hash. {@return false when the body has no room for both}
      */
     static boolean addInBody(ByteBuffer b, int header, int index, byte[] name, byte[] value) {
-        int cap = b.capacity();
-        int first = header + 4;
-        boolean kept = first <= cap && b.getInt(header) == MAGIC;
-        int end = first;
-        int lowestValue = cap;
-        if (kept) {
-            while (end + 4 <= cap && b.getInt(end) != 0) {
-                int size = b.getInt(end + 8);
-                if (b.getInt(end + 4) == 0 && size > 0) {
-                    lowestValue = Math.min(lowestValue, first + (b.getShort(end + 2) & 0xffff));
-                }
-                end += entrySize(b.get(end) & 0xff);
-            }
-        }
-        int valueAt = lowestValue - ((value.length + 3) & ~3);
-        if (end + entrySize(name.length) + 4 > valueAt) {
+        int[] place = placeInBody(b, header, name.length, value.length);
+        if (place == null) {
             return false;
         }
-        if (!kept) {
+        int first = header + 4;
+        int end = place[0];
+        int valueAt = place[1];
+        if (b.getInt(header) != MAGIC) {
+            int cap = b.capacity();
             for (int at = header; at < cap; at++) {
                 b.put(at, (byte) 0);
             }
@@ -131,6 +126,27 @@ final class Xattrs {
         }
         b.put(valueAt, value);
         return true;
+    }
+
+    /**
+     * Where {@link #addInBody} would put an entry with a name of {@code nameLength} bytes and a value
+     * of {@code valueLength}: {entry, value}, or null when the body has no room for both.
+     */
+    static int[] placeInBody(ByteBuffer b, int header, int nameLength, int valueLength) {
+        int cap = b.capacity();
+        int first = header + 4;
+        int end = first;
+        int lowestValue = cap;
+        if (first <= cap && b.getInt(header) == MAGIC) {
+            while (end + 4 <= cap && b.getInt(end) != 0) {
+                if (b.getInt(end + 4) == 0 && b.getInt(end + 8) > 0) {
+                    lowestValue = Math.min(lowestValue, first + (b.getShort(end + 2) & 0xffff));
+                }
+                end += entrySize(b.get(end) & 0xff);
+            }
+        }
+        int valueAt = lowestValue - ((valueLength + 3) & ~3);
+        return end + entrySize(nameLength) + 4 > valueAt ? null : new int[] {end, valueAt};
     }
 
     /** ext4_xattr_hash_entry: the name's bytes, then the value's little-endian words (zero-padded), each rotated in. */
@@ -180,11 +196,7 @@ final class Xattrs {
             return;
         }
         Disk disk = fs.disk();
-        disk.check(acl, "inode " + in.ino + " xattr block");
-        ByteBuffer b = disk.read(acl, "inode " + in.ino + " xattr block");
-        if (b.getInt(0) != MAGIC) {
-            throw FsException.of(Errno.EUCLEAN, "ext4: inode %d: xattr block %d: h_magic 0x%08x", in.ino, acl, b.getInt(0));
-        }
+        ByteBuffer b = block(disk, in, acl);
         int refs = b.getInt(4);
         if (refs > 1) {
             b.putInt(4, refs - 1);
@@ -213,7 +225,7 @@ final class Xattrs {
 
     /** Walks the entries from {@code first} and lets go of each value inode (e_value_inum). */
     private static void dropValueInodes(Ext4FileSystem fs, ByteBuffer b, int first, int end, long owner) throws FsException {
-        for (int at = first; at + 16 <= end && b.getInt(at) != 0; at += (16 + (b.get(at) & 0xff) + 3) & ~3) {
+        for (int at = first; at + 16 <= end && b.getInt(at) != 0; at += entrySize(b.get(at) & 0xff)) {
             long inum = b.getInt(at + 4) & 0xffffffffL;
             if (inum != 0) {
                 dropRef(fs, inum, owner);
