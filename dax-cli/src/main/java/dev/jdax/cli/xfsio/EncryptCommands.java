@@ -330,21 +330,16 @@ final class EncryptCommands {
         return new KeySpec(b, version);
     }
 
-    /** hex2bin: exactly {@code size} bytes of hex digits (either case), or null. */
+    /** hex2bin: exactly {@code size} bytes of ASCII hex digits (either case), or null. */
     private static byte[] hex(String text, int size) {
         if (text.length() != 2 * size) {
             return null;
         }
-        byte[] b = new byte[size];
-        for (int i = 0; i < size; i++) {
-            int hi = Character.digit(text.charAt(2 * i), 16);
-            int lo = Character.digit(text.charAt(2 * i + 1), 16);
-            if (hi < 0 || lo < 0) {
-                return null;
-            }
-            b[i] = (byte) (hi << 4 | lo);
+        try {
+            return HexFormat.of().parseHex(text);
+        } catch (IllegalArgumentException e) {
+            return null;
         }
-        return b;
     }
 
     /** parse_mode: one of the names, or a byte value. */

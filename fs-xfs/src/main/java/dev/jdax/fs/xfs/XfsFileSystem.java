@@ -220,8 +220,8 @@ final class XfsFileSystem implements SuperBlock {
     public XfsInode igetByNumber(long ino) throws FsException {
         XfsSuperblock sb = disk.sb();
         String why = !disk.inoValid(ino) ? "is outside the inode space"
-                : ino == sb.sb_rbmino() || ino == sb.sb_rsumino() ? "is the realtime bitmap or summary, not a file"
-                : ino == sb.sb_uquotino() || ino == sb.sb_gquotino() || ino == sb.sb_pquotino() ? "is a quota inode, not a file"
+                : sb.isRealtimeInode(ino) ? "is the realtime bitmap or summary, not a file"
+                : sb.isQuotaInode(ino) ? "is a quota inode, not a file"
                 : xfsBulkstatNext(ino) != ino ? "is not in use" : null;
         if (why != null) {
             throw FsException.of(Errno.ESTALE, "xfs: inode %s %s", Long.toUnsignedString(ino), why);
@@ -787,7 +787,7 @@ final class XfsFileSystem implements SuperBlock {
             for (XfsInodeGroup g : groups) {
                 for (int i = 0; i < InobtRec.INODES; i++) {
                     long ino = g.startino() + i;
-                    boolean reported = (g.allocmask() & (1L << i)) != 0 && ino != sb.sb_rbmino() && ino != sb.sb_rsumino();
+                    boolean reported = (g.allocmask() & (1L << i)) != 0 && !sb.isRealtimeInode(ino);
                     if (reported && Long.compareUnsigned(ino, from) >= 0) {
                         return ino;
                     }

@@ -180,6 +180,16 @@ final class XfsSuperblock {
     long sb_uquotino() { return be64(buf, 160); }
     long sb_gquotino() { return be64(buf, 168); }
     long sb_pquotino() { return be64(buf, 232); }
+
+    /** Whether {@code ino} is the realtime bitmap or summary inode (internal, whatever the mount). */
+    boolean isRealtimeInode(long ino) {
+        return ino == sb_rbmino() || ino == sb_rsumino();
+    }
+
+    /** Whether {@code ino} is one of the quota inodes the superblock names. */
+    boolean isQuotaInode(long ino) {
+        return ino == sb_uquotino() || ino == sb_gquotino() || ino == sb_pquotino();
+    }
     long sb_rextsize() { return be32(buf, 80); }
     long sb_agblocks() { return be32(buf, 84); }
     long sb_agcount() { return be32(buf, 88); }
